@@ -1,0 +1,42 @@
+# make demo: set everything up and run the main job; make test: set up and run the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup system demo test bench lint clean
+
+setup: $(STAMP) system
+
+# Graphviz's `dot` and the real Fashion-MNIST files from Debian, when we may install them.
+system:
+	@if command -v dot >/dev/null && [ -d /usr/share/datasets/fashion-mnist ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz dataset-fashion-mnist >/dev/null; \
+	else \
+	  echo "note: install Graphviz (apt-get install graphviz | brew install graphviz) for rendered graphs,"; \
+	  echo "      and Fashion-MNIST (apt-get install dataset-fashion-mnist, or set AUTODIFF_DATA)."; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	# PyTorch is the test oracle only; this exact pin is a CPU build (oracle tests skip without it)
+	$(BIN)/python -m pip install -q torch==2.13.0 || echo "note: torch not installed; oracle tests will skip"
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/autodiff demo
+
+test: setup
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+lint: setup
+	$(BIN)/ruff check autodiff nn viz tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,242 @@
+"""Backward: one iterative scheduler (Kahn's algorithm) for backward(), ad.grad and hooks."""
+
+import numpy as np
+
+from . import grad_mode
+from .graph import AccumulateGrad, keeps
+from .tensor import Tensor
+
+_make = Tensor._make
+
+
+def sum_to(grad: Tensor, shape: tuple) -> Tensor:
+    """Reduce a broadcast gradient back to an input's shape (the one un-broadcast)."""
+    if grad.data.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.data.shape[lead + i] != 1
+    )
+    if lead < 0 or any(grad.data.shape[lead + i] not in (n, 1) for i, n in enumerate(shape)
+                       if lead + i not in dims):  # fmt: skip
+        raise RuntimeError(
+            f"backward: gradient of shape {grad.data.shape} cannot be reduced to its input's "
+            f"shape {shape}. An op's backward returned a wrongly shaped gradient."
+        )
+    if dims:
+        grad = grad.sum(dim=dims, keepdim=True)
+    return grad.reshape(shape) if grad.data.shape != shape else grad
+
+
+def _dependencies(roots) -> dict:
+    """How many edges lead into each node reachable from the roots (explicit stack)."""
+    deps = {}
+    stack = list(roots)
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            deps[child] = deps.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return deps
+
+
+def _needed(roots, targets) -> set:
+    """Nodes from which some target is reachable: the only ones ad.grad has to run."""
+    parents, stack, seen = {}, list(roots), set(roots)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is not None:
+                parents.setdefault(child, []).append(node)
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+    needed = set(t for t in targets if t in seen)
+    stack = list(needed)
+    while stack:
+        for parent in parents.get(stack.pop(), ()):
+            if parent not in needed:
+                needed.add(parent)
+                stack.append(parent)
+    return needed
+
+
+def _call_hooks(hooks, grad):
+    for hook in hooks:
+        result = hook(grad)
+        if result is not None:
+            grad = result if isinstance(result, Tensor) else _make(np.asarray(result))
+    return grad
+
+
+def _accumulate(node: AccumulateGrad, grad: Tensor, create_graph: bool) -> None:
+    leaf = node.variable
+    if leaf._hooks:
+        grad = _call_hooks(leaf._hooks, grad)
+    if keeps(grad.data):
+        node.grad_value = grad.data
+    if not create_graph:
+        grad = _make(grad.data)
+    if leaf.grad is None:
+        # a fresh array: the gradient must not alias the upstream one or another leaf's
+        leaf.grad = grad if create_graph else _make(np.array(grad.data, copy=True))
+    elif create_graph or leaf.grad.grad_fn is not None:
+        leaf.grad = leaf.grad + grad
+    else:
+        np.add(leaf.grad.data, grad.data, out=leaf.grad.data)
+
+
+def _run_node(node, grad: Tensor, create_graph: bool):
+    """Hooks, then the op's backward; returns one gradient (or None) per input slot."""
+    if node._pre_hooks:
+        grad = _call_hooks(node._pre_hooks, grad)
+    if node._retain is not None:
+        tensor = node._retain()
+        if tensor is not None:
+            tensor.grad = grad if create_graph else _make(np.array(grad.data, copy=True))
+    if keeps(grad.data):
+        node.grad_value = grad.data
+    with grad_mode.set_grad_enabled(create_graph):
+        grads = node.function.backward(node, grad)
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    if len(grads) != len(node.next_functions):
+        raise RuntimeError(
+            f"{node.name()}: backward returned {len(grads)} gradients, expected "
+            f"{len(node.next_functions)} (one per forward input; use None for non-tensors)."
+        )
+    return grads
+
+
+def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
+    """Push gradients from roots to leaves. With targets (ad.grad), capture them instead."""
+    deps = _dependencies(roots)
+    needed = _needed(roots, targets) if targets is not None else None
+    captured = {}
+    buffers = {}
+    for node, g in zip(roots, root_grads):
+        buffers[node] = buffers[node] + g if node in buffers else g
+    ready = [n for n in dict.fromkeys(roots) if deps.get(n, 0) == 0]
+    anomaly = grad_mode._anomaly[0]
+    while ready:
+        node = ready.pop()
+        grad = buffers.pop(node)
+        if targets is not None and node in targets:
+            if isinstance(node, AccumulateGrad) and node.variable._hooks:
+                grad = _call_hooks(node.variable._hooks, grad)
+            captured[node] = grad
+        if isinstance(node, AccumulateGrad):
+            if targets is None:
+                _accumulate(node, grad, create_graph)
+            continue
+        grads = _run_node(node, grad, create_graph)
+        if not retain_graph:
+            node.release()
+        small = keeps(grad.data)
+        if small:
+            node.input_grads = tuple(None if g is None else np.asarray(_data(g)) for g in grads)
+        for (child, _), g, meta in zip(node.next_functions, grads, node.input_meta):
+            if child is None or g is None or (needed is not None and child not in needed):
+                continue
+            g = _as_grad(g, meta, node, anomaly)
+            buffers[child] = buffers[child] + g if child in buffers else g
+            deps[child] -= 1
+            if deps[child] == 0:
+                ready.append(child)
+    return captured
+
+
+def _data(g):
+    return g.data if isinstance(g, Tensor) else g
+
+
+def _as_grad(g, meta, node, anomaly) -> Tensor:
+    """A backward's output as a Tensor of its input's shape and dtype."""
+    if not isinstance(g, Tensor):
+        g = _make(np.asarray(g))
+    shape, dtype = meta
+    g = sum_to(g, shape)
+    if g.data.dtype != dtype:
+        g = g.to(dtype)
+    if anomaly and not np.isfinite(g.data).all():
+        raise RuntimeError(
+            f"detect_anomaly: Function '{node.name()}' returned nan or inf values in its "
+            f"gradient (shape {shape}). The forward op that made it: {node.function.__name__}."
+        )
+    return g
+
+
+def _root_grads(outputs, grad_outputs, what: str):
+    grads = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out._requires_grad:
+            raise RuntimeError(
+                f"{what}: element {i} of tensors does not require grad and does not have a "
+                "grad_fn. Set requires_grad=True on the leaves you differentiate by."
+            )
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(
+                    f"{what}: grad can be implicitly created only for scalar outputs, got "
+                    f"shape {out.data.shape}. Pass gradient= (a tensor of that shape)."
+                )
+            g = _make(np.ones_like(out.data))
+        elif not isinstance(g, Tensor):
+            g = _make(np.asarray(g, dtype=out.data.dtype))
+        if g.data.shape != out.data.shape:
+            raise RuntimeError(
+                f"{what}: gradient has shape {g.data.shape} but the output has shape "
+                f"{out.data.shape}. Pass a gradient of the output's shape."
+            )
+        grads.append(g)
+    return grads
+
+
+def _node_of(t: Tensor):
+    from .graph import accumulator
+
+    return t.grad_fn if t.grad_fn is not None else accumulator(t)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False) -> None:
+    """Accumulate d(tensors)/d(leaf) into every leaf's .grad."""
+    tensors = (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, (Tensor, np.ndarray)):
+        grad_tensors = (grad_tensors,) * len(tensors) if grad_tensors is None else (grad_tensors,)
+    grads = _root_grads(tensors, grad_tensors, "backward")
+    retain = create_graph if retain_graph is None else retain_graph
+    run_backward([_node_of(t) for t in tensors], grads, retain, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False) -> tuple:  # fmt: skip
+    """The gradients of outputs with respect to inputs, returned (not accumulated)."""
+    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = (inputs,) if single else tuple(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = (grad_outputs,) * len(outputs) if grad_outputs is None else (grad_outputs,)
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t._requires_grad:
+            raise RuntimeError(
+                f"grad: input {i} does not require grad. Set requires_grad=True on it."
+            )
+    grads = _root_grads(outputs, grad_outputs, "grad")
+    targets = {_node_of(t): t for t in inputs}
+    retain = create_graph if retain_graph is None else retain_graph
+    captured = run_backward([_node_of(t) for t in outputs], grads, retain, create_graph, targets)
+    result = []
+    for t in inputs:
+        g = captured.get(_node_of(t))
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                "grad: one of the differentiated Tensors appears to not have been used in the "
+                "graph. Set allow_unused=True if this is the desired behavior."
+            )
+        result.append(g if g is None or create_graph else _make(g.data))
+    return tuple(result)

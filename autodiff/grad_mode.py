@@ -1,0 +1,103 @@
+"""Grad mode (per thread) and anomaly detection: the switches backward and apply() read."""
+
+import functools
+import threading
+
+_state = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (the default)."""
+    return getattr(_state, "enabled", True)
+
+
+def _set(flag: bool) -> None:
+    _state.enabled = bool(flag)
+
+
+class set_grad_enabled:
+    """Context manager and decorator that turns graph recording on or off."""
+
+    def __init__(self, mode: bool = True):
+        self.mode = bool(mode)
+        self.prev = is_grad_enabled()
+        _set(self.mode)  # like torch: takes effect on construction, too
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _set(self.prev)
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+        _set(self.prev)
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """Ops inside record no graph: for evaluation and parameter updates."""
+
+    def __init__(self):
+        self.mode = False
+        self.prev = None
+
+    def __enter__(self):
+        self.prev = is_grad_enabled()
+        _set(False)
+        return self
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with no_grad():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class enable_grad(no_grad):
+    """Turns recording back on inside a no_grad block."""
+
+    def __enter__(self):
+        self.prev = is_grad_enabled()
+        _set(True)
+        return self
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with enable_grad():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+_anomaly = [False]
+
+
+def is_anomaly_enabled() -> bool:
+    return _anomaly[0]
+
+
+class detect_anomaly:
+    """Inside, the first NaN or Inf made in forward or backward raises, naming the op."""
+
+    def __init__(self, check_nan: bool = True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self.prev = _anomaly[0]
+        _anomaly[0] = self.check_nan
+        return self
+
+    def __exit__(self, *exc):
+        _anomaly[0] = self.prev
+        return False

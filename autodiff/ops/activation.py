@@ -1,0 +1,131 @@
+"""Activations on the engine: sigmoid, tanh, relu, softmax, log_softmax (stable at ±1000)."""
+
+import numpy as np
+
+from ..function import Function
+
+
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x) without overflow: e^x / (1 + e^x) for negative x."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+class Sigmoid(Function):
+    node_name = "SigmoidBackward0"
+    symbol = "σ"
+
+    @staticmethod
+    def forward(ctx, input):
+        out = stable_sigmoid(input)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * (1 - out)  # dσ/dx = σ(1 − σ)
+
+
+class Tanh(Function):
+    node_name = "TanhBackward0"
+    symbol = "tanh"
+
+    @staticmethod
+    def forward(ctx, input):
+        out = np.tanh(input)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+class Relu(Function):
+    node_name = "ReluBackward0"
+    symbol = "ReLU"
+
+    @staticmethod
+    def forward(ctx, input):
+        out = np.maximum(input, 0)
+        ctx.save_for_backward((input > 0).astype(input.dtype))  # relu'(0) = 0, as torch
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        return grad * mask
+
+
+class Softmax(Function):
+    node_name = "SoftmaxBackward0"
+    symbol = "softmax"
+
+    @staticmethod
+    def forward(ctx, input, dim):
+        shifted = np.exp(input - input.max(axis=dim, keepdims=True))
+        out = shifted / shifted.sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        dim = ctx.options["dim"]
+        # Jacobian-vector product: s ⊙ (g − Σ g·s)
+        return out * (grad - (grad * out).sum(dim=dim, keepdim=True))
+
+
+class LogSoftmax(Function):
+    node_name = "LogSoftmaxBackward0"
+    symbol = "log_softmax"
+
+    @staticmethod
+    def forward(ctx, input, dim):
+        shifted = input - input.max(axis=dim, keepdims=True)
+        out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        dim = ctx.options["dim"]
+        return grad - out.exp() * grad.sum(dim=dim, keepdim=True)
+
+
+def _dim(input, dim, op: str) -> int:
+    ndim = max(input.ndim, 1)
+    if not -ndim <= dim < ndim:
+        raise IndexError(
+            f"{op}: dim {dim} is out of range for a tensor of shape {tuple(input.shape)} "
+            f"(expected -{ndim} <= dim < {ndim})"
+        )
+    return dim % ndim if input.ndim else None
+
+
+def sigmoid(input):
+    """Logistic sigmoid 1 / (1 + e^-x), stable for large |x|."""
+    return Sigmoid.apply(input)
+
+
+def tanh(input):
+    """Hyperbolic tangent."""
+    return Tanh.apply(input)
+
+
+def relu(input):
+    """max(x, 0); gradient 0 at 0."""
+    return Relu.apply(input)
+
+
+def softmax(input, dim):
+    """exp(x) / Σ exp(x) along dim, shifted by the max so ±1000 stays finite."""
+    return Softmax.apply(input, dim=_dim(input, dim, "softmax"))
+
+
+def log_softmax(input, dim):
+    """x − logsumexp(x) along dim, stable."""
+    return LogSoftmax.apply(input, dim=_dim(input, dim, "log_softmax"))

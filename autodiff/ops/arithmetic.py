@@ -1,0 +1,190 @@
+"""+ - * / ** and negation. Python numbers and arrays are constants: a (None, 0) edge."""
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+
+
+class Add(Function):
+    node_name = "AddBackward0"
+    symbol = "+"
+
+    @staticmethod
+    def forward(ctx, input, other):
+        return input + other
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    node_name = "SubBackward0"
+    symbol = "−"
+
+    @staticmethod
+    def forward(ctx, input, other):
+        return input - other
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, -grad if ctx.needs_input_grad[1] else None
+
+
+class Rsub(Function):
+    """other - input, for `number - tensor`."""
+
+    node_name = "RsubBackward1"
+    symbol = "−"
+
+    @staticmethod
+    def forward(ctx, input, other):
+        return other - input
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad, None
+
+
+class Mul(Function):
+    node_name = "MulBackward0"
+    symbol = "×"
+
+    @staticmethod
+    def forward(ctx, input, other):
+        ctx.save_for_backward(input, other)
+        return input * other
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, other = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return grad * other if need[0] else None, grad * input if need[1] else None
+
+
+class Div(Function):
+    node_name = "DivBackward0"
+    symbol = "÷"
+
+    @staticmethod
+    def forward(ctx, input, other):
+        ctx.save_for_backward(input, other)
+        return input / other
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, other = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        grad_input = grad / other if need[0] else None
+        grad_other = -grad * input / (other * other) if need[1] else None
+        return grad_input, grad_other
+
+
+class Neg(Function):
+    node_name = "NegBackward0"
+    symbol = "−"
+
+    @staticmethod
+    def forward(ctx, input):
+        return -input
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Function):
+    """tensor ** number."""
+
+    node_name = "PowBackward0"
+    symbol = "^"
+
+    @staticmethod
+    def forward(ctx, input, exponent):
+        ctx.save_for_backward(input)
+        return np.power(input, exponent)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (input,) = ctx.saved_tensors
+        exponent = ctx.options["exponent"]
+        if exponent == 0:
+            return grad * 0.0
+        return grad * exponent * input ** (exponent - 1)
+
+
+class PowTensor(Function):
+    """tensor ** tensor (or number ** tensor)."""
+
+    node_name = "PowBackward1"
+    symbol = "^"
+
+    @staticmethod
+    def forward(ctx, input, exponent):
+        if not isinstance(input, np.ndarray):
+            ctx.node_name = "PowBackward2"  # number ** tensor
+        out = np.power(input, exponent)
+        ctx.save_for_backward(input, exponent, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, exponent, out = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        grad_input = grad * exponent * input ** (exponent - 1) if need[0] else None
+        # d(a^b)/db = a^b·log a; where a == 0 the limit is 0 (torch's convention)
+        grad_exp = None
+        if need[1]:
+            base = _as_tensor(input)
+            safe_log = where(base.data == 0, 0.0, base).log()
+            grad_exp = grad * out * safe_log
+        return grad_input, grad_exp
+
+
+def _as_tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x))
+
+
+def _number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def add(input, other):
+    """input + other, broadcasting."""
+    return Add.apply(input, other)
+
+
+def sub(input, other):
+    """input - other, broadcasting."""
+    return Sub.apply(input, other)
+
+
+def rsub(input, other):
+    """other - input (for `number - tensor`)."""
+    return Rsub.apply(input, other)
+
+
+def mul(input, other):
+    """input * other, broadcasting."""
+    return Mul.apply(input, other)
+
+
+def div(input, other):
+    """input / other, broadcasting."""
+    return Div.apply(input, other)
+
+
+def neg(input):
+    """-input."""
+    return Neg.apply(input)
+
+
+def pow(input, exponent):
+    """input ** exponent; a number exponent gives PowBackward0, a tensor one PowBackward1."""
+    if isinstance(input, Tensor) and _number(exponent):
+        return Pow.apply(input, exponent=exponent)
+    return PowTensor.apply(input, exponent)
+
+
+from .elementwise import where  # noqa: E402

@@ -1,0 +1,213 @@
+"""Elementwise math: exp, log, sqrt, abs, sign, clamp, maximum, minimum, where, comparisons."""
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+
+
+class Exp(Function):
+    node_name = "ExpBackward0"
+    symbol = "exp"
+
+    @staticmethod
+    def forward(ctx, input):
+        out = np.exp(input)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Function):
+    node_name = "LogBackward0"
+    symbol = "log"
+
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, as torch
+            return np.log(input)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (input,) = ctx.saved_tensors
+        return grad / input
+
+
+class Sqrt(Function):
+    node_name = "SqrtBackward0"
+    symbol = "√"
+
+    @staticmethod
+    def forward(ctx, input):
+        with np.errstate(invalid="ignore"):
+            out = np.sqrt(input)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (2 * out)
+
+
+class Abs(Function):
+    node_name = "AbsBackward0"
+    symbol = "|x|"
+
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(np.sign(input))  # abs'(0) = 0, as torch
+        return np.abs(input)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (sign,) = ctx.saved_tensors
+        return grad * sign
+
+
+class Sign(Function):
+    node_name = "SignBackward0"
+    symbol = "sign"
+
+    @staticmethod
+    def forward(ctx, input):
+        return np.sign(input)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0.0
+
+
+class Clamp(Function):
+    node_name = "ClampBackward1"
+    symbol = "clamp"
+
+    @staticmethod
+    def forward(ctx, input, min=None, max=None):
+        # the gradient passes where min <= x <= max, bounds included (torch's convention)
+        inside = np.ones(input.shape, dtype=bool)
+        if min is not None:
+            inside &= input >= min
+        if max is not None:
+            inside &= input <= max
+        ctx.save_for_backward(inside.astype(input.dtype))
+        return np.clip(input, min, max)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (inside,) = ctx.saved_tensors
+        return grad * inside
+
+
+class Maximum(Function):
+    node_name = "MaximumBackward0"
+    symbol = "max"
+
+    @staticmethod
+    def forward(ctx, input, other):
+        # ties split the gradient in half between the two inputs, as torch does
+        share = np.where(input > other, 1.0, np.where(input == other, 0.5, 0.0))
+        ctx.save_for_backward(share.astype(np.result_type(input, other)))
+        return np.maximum(input, other)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (share,) = ctx.saved_tensors
+        return grad * share, grad * (1.0 - share)
+
+
+class Minimum(Function):
+    node_name = "MinimumBackward0"
+    symbol = "min"
+
+    @staticmethod
+    def forward(ctx, input, other):
+        share = np.where(input < other, 1.0, np.where(input == other, 0.5, 0.0))
+        ctx.save_for_backward(share.astype(np.result_type(input, other)))
+        return np.minimum(input, other)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (share,) = ctx.saved_tensors
+        return grad * share, grad * (1.0 - share)
+
+
+class Where(Function):
+    node_name = "WhereBackward0"
+    symbol = "where"
+
+    @staticmethod
+    def forward(ctx, input, other, condition):
+        ctx.save_for_backward(condition)
+        return np.where(condition, input, other)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (condition,) = ctx.saved_tensors
+        zero = grad * 0.0
+        cond = condition.data
+        need = ctx.needs_input_grad
+        return (where(cond, grad, zero) if need[0] else None,
+                where(cond, zero, grad) if need[1] else None)  # fmt: skip
+
+
+def exp(input):
+    """e ** input."""
+    return Exp.apply(input)
+
+
+def log(input):
+    """Natural logarithm."""
+    return Log.apply(input)
+
+
+def sqrt(input):
+    """Square root."""
+    return Sqrt.apply(input)
+
+
+def abs(input):
+    """|input| (gradient 0 at 0, as torch)."""
+    return Abs.apply(input)
+
+
+def sign(input):
+    """-1, 0 or 1 (gradient 0)."""
+    return Sign.apply(input)
+
+
+def clamp(input, min=None, max=None):
+    """Limit values to [min, max]; either bound may be None."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return Clamp.apply(input, min=min, max=max)
+
+
+def maximum(input, other):
+    """Elementwise maximum, broadcasting (ties share the gradient)."""
+    return Maximum.apply(input, other)
+
+
+def minimum(input, other):
+    """Elementwise minimum, broadcasting (ties share the gradient)."""
+    return Minimum.apply(input, other)
+
+
+def where(condition, input, other):
+    """input where condition is true, else other (broadcasting)."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
+    return Where.apply(input, other, condition=cond)
+
+
+def compare(ufunc, input, other):
+    """A comparison: a bool tensor that does not require grad."""
+    a = input.data if isinstance(input, Tensor) else input
+    b = other.data if isinstance(other, Tensor) else other
+    return Tensor._make(np.asarray(ufunc(a, b)))

@@ -1,0 +1,79 @@
+"""t[index]: basic and advanced indexing; repeated indices accumulate their gradients."""
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+
+
+def _normalize(index):
+    """Tensors inside an index become arrays; a list becomes an integer/bool array."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for item in items:
+        if isinstance(item, Tensor):
+            item = item.data
+        elif isinstance(item, list):
+            item = np.asarray(item)
+        if isinstance(item, np.ndarray) and item.dtype.kind not in "iub":
+            raise IndexError(f"index: tensors used as indices must be long or bool, got {item.dtype}")
+        out.append(item)
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def _kind(index) -> str:
+    items = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, np.ndarray) and i.ndim > 0 for i in items):
+        return "IndexBackward0"
+    if all(isinstance(i, (int, np.integer)) for i in items):
+        return "SelectBackward0"
+    return "SliceBackward0"
+
+
+def _scatters(index) -> bool:
+    """Integer-array indices may repeat: their gradients must be added, not assigned."""
+    items = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(i, np.ndarray) and i.dtype.kind in "iu" for i in items)
+
+
+class Index(Function):
+    node_name = "IndexBackward0"
+    symbol = "[ ]"
+
+    @staticmethod
+    def forward(ctx, input, index):
+        ctx.node_name = _kind(index)
+        try:
+            return input[index]
+        except IndexError as e:
+            raise IndexError(f"index: {e} (tensor shape {input.shape})") from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, _ = ctx.input_meta[0]
+        return IndexAdd.apply(grad, index=ctx.options["index"], shape=shape)
+
+
+class IndexAdd(Function):
+    """Gradient of indexing: zeros of the input's shape with grad added at index."""
+
+    node_name = "IndexPutBackward0"
+    symbol = "index_add"
+
+    @staticmethod
+    def forward(ctx, grad, index, shape):
+        out = np.zeros(shape, dtype=grad.dtype)
+        if _scatters(index):
+            np.add.at(out, index, grad)
+        else:
+            out[index] = grad
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.options["index"]]
+
+
+def getitem(input, index):
+    """input[index] with NumPy semantics; the gradient flows back to the selected places."""
+    return Index.apply(input, index=_normalize(index))

@@ -1,0 +1,218 @@
+"""Reductions with PyTorch's dim/keepdim: sum, mean, var, max, min, logsumexp, argmax."""
+
+import builtins
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+
+
+def normalize_dims(dim, ndim: int, op: str):
+    """dim (None, int or tuple, negatives allowed) -> a sorted tuple of axes, or None."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    bound = builtins.max(ndim, 1)
+    for d in dims:
+        if not -bound <= d < bound:
+            raise IndexError(
+                f"{op}: dim {d} is out of range for a tensor with {ndim} dims "
+                f"(expected -{bound} <= dim < {bound})"
+            )
+    return tuple(sorted({d % bound for d in dims})) if ndim else ()
+
+
+def _expand_back(grad, ctx):
+    """Broadcast a reduced gradient back over the reduced dims of the input."""
+    shape, _ = ctx.input_meta[0]
+    dims, keepdim = ctx.options["dim"], ctx.options["keepdim"]
+    if not keepdim:
+        kept = list(shape)
+        for d in range(len(shape)) if dims is None else dims:
+            kept[d] = 1
+        grad = grad.reshape(tuple(kept))
+    return grad.expand(shape)
+
+
+def _count(ctx) -> int:
+    shape, _ = ctx.input_meta[0]
+    dims = ctx.options["dim"]
+    return int(np.prod(shape if dims is None else [shape[d] for d in dims]))
+
+
+class Sum(Function):
+    node_name = "SumBackward1"
+    symbol = "Σ"
+
+    @staticmethod
+    def forward(ctx, input, dim=None, keepdim=False):
+        if dim is None:
+            ctx.node_name = "SumBackward0"
+        return np.sum(input, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand_back(grad, ctx)
+
+
+class Mean(Function):
+    node_name = "MeanBackward1"
+    symbol = "mean"
+
+    @staticmethod
+    def forward(ctx, input, dim=None, keepdim=False):
+        if dim is None:
+            ctx.node_name = "MeanBackward0"
+        return np.mean(input, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand_back(grad, ctx) / _count(ctx)
+
+
+class Var(Function):
+    node_name = "VarBackward0"
+    symbol = "var"
+
+    @staticmethod
+    def forward(ctx, input, dim=None, correction=1, keepdim=False):
+        ctx.save_for_backward(input)
+        return np.var(input, axis=dim, ddof=correction, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (input,) = ctx.saved_tensors
+        dims = ctx.options["dim"]
+        centered = input - input.mean(dim=dims, keepdim=True)
+        scale = 2.0 / (_count(ctx) - ctx.options["correction"])
+        return _expand_back(grad, ctx) * centered * scale
+
+
+class MaxAll(Function):
+    """max()/min() of all elements: ties share the gradient evenly, as torch."""
+
+    node_name = "MaxBackward1"
+    symbol = "max"
+
+    @staticmethod
+    def forward(ctx, input, largest=True):
+        if not largest:
+            ctx.node_name = "MinBackward1"
+        out = input.max() if largest else input.min()
+        ties = input == out
+        ctx.save_for_backward((ties / ties.sum()).astype(input.dtype))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (share,) = ctx.saved_tensors
+        return grad * share
+
+
+class MaxDim(Function):
+    """max(dim)/min(dim) values: the gradient goes to the index returned."""
+
+    node_name = "MaxBackward0"
+    symbol = "max"
+
+    @staticmethod
+    def forward(ctx, input, dim, keepdim=False, largest=True):
+        if not largest:
+            ctx.node_name = "MinBackward0"
+        index = (np.argmax if largest else np.argmin)(input, axis=dim, keepdims=True)
+        onehot = np.zeros_like(input)
+        np.put_along_axis(onehot, index, 1, axis=dim)
+        ctx.save_for_backward(onehot)
+        ctx.indices = index if keepdim else np.squeeze(index, axis=dim)
+        values = np.take_along_axis(input, index, axis=dim)
+        return values if keepdim else np.squeeze(values, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (onehot,) = ctx.saved_tensors
+        if not ctx.options.get("keepdim"):
+            grad = grad.unsqueeze(ctx.options["dim"])
+        return grad * onehot
+
+
+class Logsumexp(Function):
+    node_name = "LogsumexpBackward0"
+    symbol = "logsumexp"
+
+    @staticmethod
+    def forward(ctx, input, dim, keepdim=False):
+        top = np.max(input, axis=dim, keepdims=True)
+        top = np.where(np.isfinite(top), top, 0)
+        out = np.log(np.sum(np.exp(input - top), axis=dim, keepdims=True)) + top
+        out = out if keepdim else np.squeeze(out, axis=dim)
+        ctx.save_for_backward(input, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, out = ctx.saved_tensors
+        return _expand_back(grad, ctx) * (input - _expand_back(out, ctx)).exp()
+
+
+def sum(input, dim=None, keepdim=False):
+    """Sum over all elements or over dim (int or tuple)."""
+    return Sum.apply(input, dim=normalize_dims(dim, input.ndim, "sum"), keepdim=keepdim)
+
+
+def mean(input, dim=None, keepdim=False):
+    """Mean over all elements or over dim."""
+    if input.dtype.kind not in "fc":
+        raise TypeError(f"mean: input dtype should be floating point, got {input.dtype}")
+    return Mean.apply(input, dim=normalize_dims(dim, input.ndim, "mean"), keepdim=keepdim)
+
+
+def var(input, dim=None, unbiased=True, keepdim=False):
+    """Variance; unbiased (n − 1) by default, unbiased=False for the population variance."""
+    return Var.apply(input, dim=normalize_dims(dim, input.ndim, "var"),
+                     correction=int(unbiased), keepdim=keepdim)  # fmt: skip
+
+
+def _extreme(input, dim, keepdim, largest: bool, op: str):
+    if input.data.size == 0:
+        raise RuntimeError(f"{op}: expected a non-empty tensor (shape {input.shape})")
+    if dim is None:
+        return MaxAll.apply(input, largest=largest)
+    (axis,) = normalize_dims(dim, input.ndim, op) or (None,)
+    values = MaxDim.apply(input, dim=axis, keepdim=keepdim, largest=largest)
+    index = np.argmax if largest else np.argmin
+    indices = index(input.data, axis=axis, keepdims=keepdim) if input.ndim else np.asarray(0)
+    return values, Tensor._make(indices.astype(np.int64))
+
+
+def max(input, dim=None, keepdim=False):
+    """max() -> 0-d tensor; max(dim) -> (values, indices) as in PyTorch."""
+    return _extreme(input, dim, keepdim, True, "max")
+
+
+def min(input, dim=None, keepdim=False):
+    """min() -> 0-d tensor; min(dim) -> (values, indices) as in PyTorch."""
+    return _extreme(input, dim, keepdim, False, "min")
+
+
+def logsumexp(input, dim, keepdim=False):
+    """log Σ exp(x) along dim, shifted by the max so ±1000 stays finite."""
+    return Logsumexp.apply(input, dim=normalize_dims(dim, input.ndim, "logsumexp"),
+                           keepdim=keepdim)  # fmt: skip
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Index of the largest value (flattened when dim is None); int64, no gradient."""
+    return _arg(np.argmax, input, dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    """Index of the smallest value; int64, no gradient."""
+    return _arg(np.argmin, input, dim, keepdim)
+
+
+def _arg(fn, input, dim, keepdim):
+    data = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if dim is None:
+        return Tensor._make(np.asarray(fn(data), dtype=np.int64))
+    return Tensor._make(fn(data, axis=dim, keepdims=keepdim).astype(np.int64))

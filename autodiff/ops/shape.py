@@ -1,0 +1,298 @@
+"""Shape ops: reshape/view, flatten, transpose, permute, unsqueeze, squeeze, expand, cat, stack."""
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+
+
+def _shape_arg(shape) -> tuple:
+    """Accept reshape(2, 3) and reshape((2, 3)) alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+class View(Function):
+    node_name = "ViewBackward0"
+    symbol = "view"
+
+    @staticmethod
+    def forward(ctx, input, shape):
+        try:
+            return input.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"view: shape {shape} is invalid for input of size {input.size} "
+                f"(shape {input.shape}). The element counts must match."
+            ) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.input_meta[0][0])
+
+
+class Transpose(Function):
+    node_name = "TransposeBackward0"
+    symbol = "transpose"
+
+    @staticmethod
+    def forward(ctx, input, dim0, dim1):
+        return np.swapaxes(input, dim0, dim1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.transpose(ctx.options["dim0"], ctx.options["dim1"])
+
+
+class Permute(Function):
+    node_name = "PermuteBackward0"
+    symbol = "permute"
+
+    @staticmethod
+    def forward(ctx, input, dims):
+        return np.transpose(input, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.permute(tuple(np.argsort(ctx.options["dims"])))
+
+
+class Unsqueeze(Function):
+    node_name = "UnsqueezeBackward0"
+    symbol = "unsqueeze"
+
+    @staticmethod
+    def forward(ctx, input, dim):
+        return np.expand_dims(input, dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.squeeze(ctx.options["dim"])
+
+
+class Squeeze(Function):
+    node_name = "SqueezeBackward1"
+    symbol = "squeeze"
+
+    @staticmethod
+    def forward(ctx, input, dim=None):
+        if dim is None:
+            ctx.node_name = "SqueezeBackward0"
+            return np.squeeze(input)
+        return np.squeeze(input, axis=dim) if input.shape[dim] == 1 else input
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.input_meta[0][0])
+
+
+class Expand(Function):
+    node_name = "ExpandBackward0"
+    symbol = "expand"
+
+    @staticmethod
+    def forward(ctx, input, shape):
+        return np.broadcast_to(input, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad  # the engine's sum_to reduces it to the input's shape
+
+
+class Cat(Function):
+    node_name = "CatBackward0"
+    symbol = "cat"
+
+    @staticmethod
+    def forward(ctx, *inputs, dim=0):
+        return np.concatenate(inputs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dim = ctx.options["dim"]
+        grads, start = [], 0
+        for (shape, _), need in zip(ctx.input_meta, ctx.needs_input_grad):
+            stop = start + shape[dim]
+            index = (slice(None),) * dim + (slice(start, stop),)
+            grads.append(grad[index] if need else None)
+            start = stop
+        return tuple(grads)
+
+
+class Stack(Function):
+    node_name = "StackBackward0"
+    symbol = "stack"
+
+    @staticmethod
+    def forward(ctx, *inputs, dim=0):
+        return np.stack(inputs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dim = ctx.options["dim"]
+        index = (slice(None),) * dim
+        return tuple(grad[index + (i,)] if need else None
+                     for i, need in enumerate(ctx.needs_input_grad))  # fmt: skip
+
+
+class ToCopy(Function):
+    node_name = "ToCopyBackward0"
+    symbol = "to"
+
+    @staticmethod
+    def forward(ctx, input, dtype):
+        return input.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.to(ctx.input_meta[0][1])
+
+
+class Clone(Function):
+    node_name = "CloneBackward0"
+    symbol = "clone"
+
+    @staticmethod
+    def forward(ctx, input):
+        return input.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def _check_dim(dim: int, ndim: int, op: str) -> int:
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{op}: dim {dim} is out of range (expected -{ndim} <= dim < {ndim})")
+    return dim % ndim
+
+
+def _resolve(shape: tuple, size: int, op: str, input_shape) -> tuple:
+    """Fill in one -1 and check the element count."""
+    if shape.count(-1) > 1:
+        raise ValueError(f"{op}: only one dimension can be -1, got {shape}")
+    known = int(np.prod([n for n in shape if n != -1]))
+    if -1 in shape:
+        if known == 0 or size % known:
+            raise ValueError(f"{op}: shape {shape} is invalid for input of size {size} "
+                             f"(shape {input_shape})")  # fmt: skip
+        shape = tuple(size // known if n == -1 else n for n in shape)
+    if int(np.prod(shape)) != size:
+        raise ValueError(
+            f"{op}: shape {shape} is invalid for input of size {size} (shape {input_shape}). "
+            "The element counts must match."
+        )
+    return shape
+
+
+def reshape(input, *shape):
+    """The same elements in a new shape (one dim may be -1)."""
+    shape = _resolve(_shape_arg(shape), input.data.size, "reshape", input.shape)
+    return View.apply(input, shape=shape)
+
+
+def view(input, *shape):
+    """Same as reshape (NumPy copies if it must; values are the same)."""
+    shape = _resolve(_shape_arg(shape), input.data.size, "view", input.shape)
+    return View.apply(input, shape=shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dims start_dim..end_dim into one."""
+    if input.ndim == 0:
+        return reshape(input, 1)
+    start = _check_dim(start_dim, input.ndim, "flatten")
+    end = _check_dim(end_dim, input.ndim, "flatten")
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    shape = input.shape
+    return reshape(input, shape[:start] + (-1,) + shape[end + 1 :])
+
+
+def transpose(input, dim0, dim1):
+    """Swap two dims."""
+    ndim = input.ndim
+    return Transpose.apply(input, dim0=_check_dim(dim0, ndim, "transpose"),
+                           dim1=_check_dim(dim1, ndim, "transpose"))  # fmt: skip
+
+
+def permute(input, *dims):
+    """Reorder all dims."""
+    dims = _shape_arg(dims)
+    if sorted(d % max(input.ndim, 1) for d in dims) != list(range(input.ndim)):
+        raise ValueError(f"permute: dims {dims} are not a permutation of the {input.ndim} dims "
+                         f"of a tensor of shape {input.shape}")  # fmt: skip
+    return Permute.apply(input, dims=tuple(d % input.ndim for d in dims))
+
+
+def unsqueeze(input, dim):
+    """Insert a dim of size 1."""
+    return Unsqueeze.apply(input, dim=_check_dim(dim, input.ndim + 1, "unsqueeze"))
+
+
+def squeeze(input, dim=None):
+    """Remove dims of size 1 (all, or only dim)."""
+    if dim is not None:
+        dim = _check_dim(dim, max(input.ndim, 1), "squeeze") if input.ndim else None
+    return Squeeze.apply(input, dim=dim)
+
+
+def expand(input, *sizes):
+    """Broadcast to a larger shape without copying (-1 keeps a dim)."""
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - input.ndim
+    if lead < 0:
+        raise ValueError(f"expand: the number of sizes {sizes} must be at least the number of "
+                         f"dims of the tensor, shape {input.shape}")  # fmt: skip
+    shape = tuple(input.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
+    for i, n in enumerate(input.shape):
+        if n != 1 and n != shape[lead + i]:
+            raise ValueError(f"expand: the expanded size {shape[lead + i]} must match the "
+                             f"existing size {n} at dim {lead + i} (shape {input.shape} "
+                             f"to {sizes})")  # fmt: skip
+    return Expand.apply(input, shape=shape)
+
+
+def _tensors_for(op: str, tensors):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty list of tensors")
+    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dim."""
+    tensors = _tensors_for("cat", tensors)
+    dim = _check_dim(dim, tensors[0].ndim, "cat")
+    ref = tensors[0].shape
+    for t in tensors:
+        if t.ndim != len(ref) or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref))
+                                     if i != dim):  # fmt: skip
+            raise ValueError(f"cat: sizes of tensors must match except in dim {dim}; "
+                             f"got shapes {[x.shape for x in tensors]}")  # fmt: skip
+    return Cat.apply(*tensors, dim=dim)
+
+
+def stack(tensors, dim=0):
+    """Join same-shaped tensors along a new dim."""
+    tensors = _tensors_for("stack", tensors)
+    if len({t.shape for t in tensors}) != 1:
+        raise ValueError(f"stack: expects each tensor to be equal size, got shapes "
+                         f"{[t.shape for t in tensors]}")  # fmt: skip
+    return Stack.apply(*tensors, dim=_check_dim(dim, tensors[0].ndim + 1, "stack"))
+
+
+def to_dtype(input, dtype):
+    """A copy in another dtype (the same tensor when the dtype already matches)."""
+    dtype = np.dtype(dtype)
+    if input.dtype == dtype:
+        return input
+    if input.requires_grad and dtype.kind not in "fc":
+        return Tensor._make(input.data.astype(dtype))
+    return ToCopy.apply(input, dtype=dtype)
+
+
+def clone(input):
+    """A copy that stays in the graph."""
+    return Clone.apply(input)

@@ -1,0 +1,435 @@
+"""Tensor: a NumPy array plus the autograd state. Methods are one-line bindings to ops."""
+
+import weakref
+
+import numpy as np
+
+from . import dtypes, grad_mode
+
+
+def _check_grad_dtype(dtype, what: str) -> None:
+    if np.dtype(dtype).kind not in "fc":
+        raise TypeError(
+            f"{what}: only floating point tensors can require gradients (got dtype {dtype}). "
+            "Convert first, e.g. t.float() or dtype=ad.float32."
+        )
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it when it requires grad."""
+
+    __slots__ = ("data", "_requires_grad", "grad", "grad_fn", "_name", "_hooks",
+                 "_accumulator", "__weakref__")  # fmt: skip
+    __array_ufunc__ = None  # so `ndarray * tensor` reaches Tensor.__rmul__
+    __array_priority__ = 1000
+
+    def __init__(self, data, dtype=None, requires_grad=False, name=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = dtypes.as_array(data, dtype)
+        self._requires_grad = False
+        self.grad = None
+        self.grad_fn = None
+        self._name = None
+        self._hooks = None
+        self._accumulator = None
+        if requires_grad:
+            self.requires_grad_(True)
+        if name is not None:
+            self.name = name
+
+    @classmethod
+    def _make(cls, data, requires_grad=False, grad_fn=None):
+        """Fast internal constructor: wraps an array as is (no copy, no checks)."""
+        t = object.__new__(cls)
+        t.data = data
+        t._requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._name = None
+        t._hooks = None
+        t._accumulator = None
+        return t
+
+    # --- state --------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def name(self):
+        return self._name
+
+    @name.setter
+    def name(self, value) -> None:
+        self._name = value
+        if self.grad_fn is not None:
+            self.grad_fn.out_name = value
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def T(self) -> "Tensor":
+        return _ops.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> "Tensor":
+        return _ops.transpose(self, -2, -1)
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __hash__(self):
+        return id(self)
+
+    # --- conversion -----------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(
+                f"item: only one element tensors can be converted to Python scalars "
+                f"(shape {self.data.shape}). Index or reduce first."
+            )
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"bool: a tensor with {self.data.size} elements is ambiguous. Use .any() or .all()."
+            )
+        return bool(self.data)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = ""
+        if self.data.dtype not in (dtypes.get_default_dtype(), np.int64, np.bool_):
+            extra += f", dtype={self.data.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn=<{self.grad_fn.name()}>"
+        elif self._requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # --- autograd -------------------------------------------------------------------
+    def requires_grad_(self, flag: bool = True) -> "Tensor":
+        if self.grad_fn is not None and not flag:
+            raise RuntimeError(
+                "requires_grad_: you can only change requires_grad flags of leaf variables. "
+                "Use .detach() to get a tensor outside the graph."
+            )
+        if flag:
+            _check_grad_dtype(self.data.dtype, "requires_grad_")
+        self._requires_grad = bool(flag)
+        return self
+
+    def detach(self) -> "Tensor":
+        """The same data (shared memory) outside the graph."""
+        return Tensor._make(self.data)
+
+    def retain_grad(self) -> None:
+        """Keep .grad on this non-leaf tensor after backward (and its value for pictures)."""
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self.grad_fn._retain = weakref.ref(self)
+            self.grad_fn.value = self.data
+
+    @property
+    def retains_grad(self) -> bool:
+        node = self.grad_fn
+        return node is not None and node._retain is not None and node._retain() is self
+
+    def register_hook(self, hook):
+        """hook(grad) runs when this tensor's gradient is computed; may return a new one."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "register_hook: cannot register a hook on a tensor that doesn't require gradient"
+            )
+        if self.grad_fn is not None:
+            self.grad_fn.register_prehook(hook)
+        else:
+            self._hooks = (self._hooks or []) + [hook]
+        return hook
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False) -> None:
+        """Accumulate the gradient of this tensor into the leaves' .grad."""
+        _engine.backward(self, gradient, retain_graph, create_graph)
+
+    # --- in-place (only outside the graph: parameter updates, init) ------------------
+    def _inplace(self, what: str) -> np.ndarray:
+        if self._requires_grad and grad_mode.is_grad_enabled():
+            raise RuntimeError(
+                f"{what}: a tensor that requires grad is being used in an in-place operation. "
+                "Wrap the update in `with ad.no_grad():`."
+            )
+        return self.data
+
+    def zero_(self) -> "Tensor":
+        self._inplace("zero_")[...] = 0
+        return self
+
+    def fill_(self, value) -> "Tensor":
+        self._inplace("fill_")[...] = value
+        return self
+
+    def copy_(self, src) -> "Tensor":
+        self._inplace("copy_")[...] = np.asarray(src)
+        return self
+
+    def add_(self, other, alpha=1) -> "Tensor":
+        data = self._inplace("add_")
+        data += np.asarray(other) * alpha if alpha != 1 else np.asarray(other)
+        return self
+
+    def sub_(self, other, alpha=1) -> "Tensor":
+        return self.add_(other, -alpha)
+
+    def mul_(self, other) -> "Tensor":
+        self._inplace("mul_")[...] *= np.asarray(other)
+        return self
+
+    # --- dtype ----------------------------------------------------------------------
+    def to(self, dtype) -> "Tensor":
+        return _ops.to_dtype(self, dtype)
+
+    def float(self) -> "Tensor":
+        return _ops.to_dtype(self, np.float32)
+
+    def double(self) -> "Tensor":
+        return _ops.to_dtype(self, np.float64)
+
+    def long(self) -> "Tensor":
+        return _ops.to_dtype(self, np.int64)
+
+    def clone(self) -> "Tensor":
+        return _ops.clone(self)
+
+    # --- operators ------------------------------------------------------------------
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.rsub(self, other)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __pow__(self, exponent):
+        return _ops.pow(self, exponent)
+
+    def __rpow__(self, base):
+        return _ops.pow(base, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __lt__(self, other):
+        return _ops.compare(np.less, self, other)
+
+    def __le__(self, other):
+        return _ops.compare(np.less_equal, self, other)
+
+    def __gt__(self, other):
+        return _ops.compare(np.greater, self, other)
+
+    def __ge__(self, other):
+        return _ops.compare(np.greater_equal, self, other)
+
+    def __eq__(self, other):
+        return _ops.compare(np.equal, self, other)
+
+    def __ne__(self, other):
+        return _ops.compare(np.not_equal, self, other)
+
+    # --- methods (API.md's order) ------------------------------------------------------
+    def add(self, other):
+        return _ops.add(self, other)
+
+    def sub(self, other):
+        return _ops.sub(self, other)
+
+    def mul(self, other):
+        return _ops.mul(self, other)
+
+    def div(self, other):
+        return _ops.div(self, other)
+
+    def neg(self):
+        return _ops.neg(self)
+
+    def sum(self, dim=None, keepdim=False):
+        return _ops.sum(self, dim, keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        return _ops.mean(self, dim, keepdim)
+
+    def var(self, dim=None, unbiased=True, keepdim=False):
+        return _ops.var(self, dim, unbiased, keepdim)
+
+    def std(self, dim=None, unbiased=True, keepdim=False):
+        return _ops.sqrt(_ops.var(self, dim, unbiased, keepdim))
+
+    def max(self, dim=None, keepdim=False):
+        return _ops.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return _ops.min(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return _ops.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _ops.argmin(self, dim, keepdim)
+
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def abs(self):
+        return _ops.abs(self)
+
+    def sign(self):
+        return _ops.sign(self)
+
+    def clamp(self, min=None, max=None):
+        return _ops.clamp(self, min, max)
+
+    def pow(self, exponent):
+        return _ops.pow(self, exponent)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def tanh(self):
+        return _ops.tanh(self)
+
+    def relu(self):
+        return _ops.relu(self)
+
+    def softmax(self, dim):
+        return _ops.softmax(self, dim)
+
+    def log_softmax(self, dim):
+        return _ops.log_softmax(self, dim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return _ops.logsumexp(self, dim, keepdim)
+
+    def reshape(self, *shape):
+        return _ops.reshape(self, *shape)
+
+    def view(self, *shape):
+        return _ops.view(self, *shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0, dim1):
+        return _ops.transpose(self, dim0, dim1)
+
+    def permute(self, *dims):
+        return _ops.permute(self, *dims)
+
+    def unsqueeze(self, dim):
+        return _ops.unsqueeze(self, dim)
+
+    def squeeze(self, dim=None):
+        return _ops.squeeze(self, dim)
+
+    def expand(self, *sizes):
+        return _ops.expand(self, *sizes)
+
+    def matmul(self, other):
+        return _ops.matmul(self, other)
+
+    def any(self):
+        return Tensor._make(np.asarray(self.data.any()))
+
+    def all(self):
+        return Tensor._make(np.asarray(self.data.all()))
+
+
+from . import engine as _engine  # noqa: E402  (the modules below import Tensor)
+from . import ops as _ops  # noqa: E402
