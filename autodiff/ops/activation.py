@@ -66,7 +66,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, input, dim):
         shifted = np.exp(input - input.max(axis=dim, keepdims=True))
-        out = shifted / shifted.sum(axis=dim, keepdims=True)
+        out = np.asarray(shifted / shifted.sum(axis=dim, keepdims=True))  # 0-d stays an array
         ctx.save_for_backward(out)
         return out
 
@@ -85,7 +85,8 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, input, dim):
         shifted = input - input.max(axis=dim, keepdims=True)
-        out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        # asarray: on a 0-d input NumPy returns a scalar, which save_for_backward can't tag
+        out = np.asarray(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)))
         ctx.save_for_backward(out)
         return out
 

@@ -24,7 +24,7 @@ class Matmul(Function):
         a = input.unsqueeze(0) if input.ndim == 1 else input
         b = other.unsqueeze(-1) if other.ndim == 1 else other
         if input.ndim == 1:
-            grad = grad.unsqueeze(-2)
+            grad = grad.unsqueeze(-2 if grad.ndim else 0)  # 1-D @ 1-D: grad is 0-d
         if other.ndim == 1:
             grad = grad.unsqueeze(-1)
         need = ctx.needs_input_grad

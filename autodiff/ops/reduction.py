@@ -174,11 +174,14 @@ def var(input, dim=None, unbiased=True, keepdim=False):
 
 
 def _extreme(input, dim, keepdim, largest: bool, op: str):
-    if input.data.size == 0:
+    if input.data.size == 0 and dim is None:
         raise RuntimeError(f"{op}: expected a non-empty tensor (shape {input.shape})")
     if dim is None:
         return MaxAll.apply(input, largest=largest)
     (axis,) = normalize_dims(dim, input.ndim, op) or (None,)
+    if axis is not None and input.shape[axis] == 0:  # other empty dims are fine, as torch
+        raise RuntimeError(f"{op}: expected reduction dim {axis} to have non-zero size "
+                           f"(shape {input.shape})")  # fmt: skip
     values = MaxDim.apply(input, dim=axis, keepdim=keepdim, largest=largest)
     index = np.argmax if largest else np.argmin
     indices = index(input.data, axis=axis, keepdims=keepdim) if input.ndim else np.asarray(0)

@@ -1,0 +1,287 @@
+"""Strategies and NumPy references for the op table: shapes, kwargs, values away from kinks."""
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+MAX_SIDE = 3
+MAX_ELEMENTS = 64
+
+
+# --- values ---------------------------------------------------------------------------
+def away(a: np.ndarray, kinks, gap: float) -> np.ndarray:
+    """Push values at least gap from each kink, keeping their side."""
+    for k in kinks:
+        close = np.abs(a - k) < gap
+        a = np.where(close, k + np.where(a >= k, gap, -gap), a)
+    return a
+
+
+def spread(a: np.ndarray, gap: float = 1e-2) -> np.ndarray:
+    """Make every value distinct by at least gap (ranks keep their order)."""
+    flat = a.ravel().copy()
+    order = np.argsort(flat, kind="stable")
+    for prev, here in zip(order[:-1], order[1:]):
+        flat[here] = max(flat[here], flat[prev] + gap)
+    return flat.reshape(a.shape)
+
+
+def interleave(arrays, kwargs):
+    """Two inputs on disjoint grids (k/100 and k/100 + 0.005): never tied, never close."""
+    a, b = arrays
+    return [np.round(a * 100) / 100, np.round(b * 100) / 100 + 0.005]
+
+
+def float_arrays(shape, domain):
+    lo, hi = domain
+    return hnp.arrays(np.float64, shape, elements=st.floats(lo, hi, allow_nan=False))
+
+
+# --- shapes and kwargs --------------------------------------------------------------------
+def small(shapes) -> bool:
+    return all(int(np.prod(s)) <= MAX_ELEMENTS for s in shapes)
+
+
+def one_shape(min_dims=0, max_dims=3, min_side=1):
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
+                            max_side=MAX_SIDE)  # fmt: skip
+
+
+def unary(min_dims=0, max_dims=3):
+    return one_shape(min_dims, max_dims).map(lambda s: ((s,), {}))
+
+
+def elementwise(n=2):
+    return hnp.mutually_broadcastable_shapes(num_shapes=n, max_dims=3, max_side=MAX_SIDE).map(
+        lambda r: (r.input_shapes, {})
+    )
+
+
+def matmul_shapes():
+    sig = "(m?,n),(n,p?)->(m?,p?)"
+    return (
+        hnp.mutually_broadcastable_shapes(signature=sig, max_dims=2, max_side=MAX_SIDE)
+        .map(lambda r: r.input_shapes)
+        .filter(small)
+        .map(lambda s: (s, {}))
+    )
+
+
+@st.composite
+def dims_of(draw, ndim: int, allow_none=True, allow_tuple=True):
+    """None, an int (negative allowed) or a tuple of distinct dims."""
+    options = ["int"] * (ndim > 0) + ["none"] * allow_none + ["tuple"] * (allow_tuple and ndim > 0)
+    kind = draw(st.sampled_from(options))
+    if kind == "none":
+        return None
+    if kind == "int":
+        return draw(st.integers(-ndim, ndim - 1))
+    picked = draw(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True))
+    return tuple(d - ndim if draw(st.booleans()) else d for d in picked)
+
+
+def reduction(allow_none=True, allow_tuple=True, min_side=1):
+    """(shape, {dim, keepdim}); dim is None, an int (negative too) or a tuple."""
+
+    @st.composite
+    def draw_case(draw):
+        min_dims = 0 if allow_none and min_side == 1 else 1
+        shape = draw(one_shape(min_dims=min_dims, min_side=min_side))
+        dim = draw(dims_of(len(shape), allow_none, allow_tuple))
+        return ((shape,), {"dim": dim, "keepdim": draw(st.booleans())})
+
+    return draw_case()
+
+
+@st.composite
+def softmax_case(draw):
+    shape = draw(one_shape())
+    ndim = max(len(shape), 1)
+    return ((shape,), {"dim": draw(st.integers(-ndim, ndim - 1))})
+
+
+@st.composite
+def cat_case(draw, stack=False):
+    shape = draw(one_shape(min_dims=1))
+    n = draw(st.integers(1, 3))
+    if stack:
+        return ((shape,) * n, {"dim": draw(st.integers(-len(shape) - 1, len(shape)))})
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    sizes = draw(st.lists(st.integers(1, MAX_SIDE), min_size=n, max_size=n))
+    shapes = tuple(shape[: dim % len(shape)] + (k,) + shape[dim % len(shape) + 1 :] for k in sizes)
+    return (shapes, {"dim": dim})
+
+
+@st.composite
+def where_case(draw):
+    r = draw(hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3, max_side=MAX_SIDE))
+    cond_shape, *shapes = r.input_shapes
+    return (tuple(shapes), {"condition": draw(hnp.arrays(np.bool_, cond_shape))})
+
+
+@st.composite
+def clamp_case(draw):
+    lo = draw(st.sampled_from([None, -1.5, -0.5, 0.0]))
+    hi = draw(st.sampled_from([None, 0.5, 1.5] if lo is not None else [0.5, 1.5]))
+    return ((draw(one_shape()),), {"min": lo, "max": hi})
+
+
+def clamp_prepare(arrays, kwargs):
+    bounds = [b for b in (kwargs["min"], kwargs["max"]) if b is not None]
+    return [away(arrays[0], bounds, 1e-3)]
+
+
+@st.composite
+def reshape_case(draw):
+    shape = draw(one_shape())
+    size = int(np.prod(shape))
+    target = draw(st.sampled_from([(size,), (-1,), tuple(reversed(shape)), (1, *shape, 1)]))
+    return ((shape,), {"shape": target})
+
+
+@st.composite
+def flatten_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    nd = len(shape)
+    start = draw(st.integers(-nd, nd - 1))
+    end = draw(st.integers(start % nd, nd - 1))
+    return ((shape,), {"start_dim": start, "end_dim": end - nd * draw(st.booleans())})
+
+
+@st.composite
+def transpose_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    nd = len(shape)
+    return ((shape,), {"dim0": draw(st.integers(-nd, nd - 1)), "dim1": draw(st.integers(-nd, nd - 1))})
+
+
+@st.composite
+def permute_case(draw):
+    shape = draw(one_shape())
+    return ((shape,), {"dims": tuple(draw(st.permutations(range(len(shape)))))})
+
+
+@st.composite
+def unsqueeze_case(draw):
+    shape = draw(one_shape())
+    return ((shape,), {"dim": draw(st.integers(-len(shape) - 1, len(shape)))})
+
+
+@st.composite
+def squeeze_case(draw):
+    shape = draw(one_shape(min_dims=0, max_dims=3))
+    ones = draw(st.lists(st.booleans(), min_size=len(shape), max_size=len(shape)))
+    shape = tuple(1 if o else n for n, o in zip(shape, ones))
+    dim = draw(st.none() | st.integers(-len(shape), len(shape) - 1)) if shape else None
+    return ((shape,), {"dim": dim})
+
+
+@st.composite
+def expand_case(draw):
+    target = draw(one_shape(min_dims=1))
+    lead = draw(st.integers(0, len(target)))
+    shape = tuple(1 if draw(st.booleans()) else n for n in target[lead:])
+    sizes = tuple(-1 if n == t and draw(st.booleans()) else t for n, t in zip(shape, target[lead:]))
+    return ((shape,), {"sizes": target[:lead] + sizes})
+
+
+@st.composite
+def basic_index_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    items = []
+    for n in shape[: draw(st.integers(1, len(shape)))]:
+        if draw(st.booleans()):
+            items.append(draw(st.integers(-n, n - 1)))
+        else:
+            start = draw(st.none() | st.integers(-n, n))
+            items.append(slice(start, draw(st.none() | st.integers(-n, n)), draw(st.sampled_from([None, 1, 2]))))
+    if draw(st.booleans()):
+        items.insert(draw(st.integers(0, len(items))), None)
+    return ((shape,), {"index": tuple(items)})
+
+
+@st.composite
+def advanced_index_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    idx = np.array(draw(st.lists(st.integers(-shape[0], shape[0] - 1), min_size=1, max_size=5)))
+    index = (idx, slice(None, None, -1 if False else None)) if len(shape) > 1 and draw(st.booleans()) else idx
+    if len(shape) > 1 and draw(st.booleans()):
+        second = np.array(draw(st.lists(st.integers(0, shape[1] - 1), min_size=len(idx), max_size=len(idx))))
+        index = (idx, second)
+    return ((shape,), {"index": index})
+
+
+@st.composite
+def mask_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    lead = draw(st.integers(1, len(shape)))
+    return ((shape,), {"index": draw(hnp.arrays(np.bool_, shape[:lead]))})
+
+
+def _torch_index(index):
+    import torch
+
+    def conv(i):
+        return torch.as_tensor(i) if isinstance(i, np.ndarray) else i
+
+    return tuple(conv(i) for i in index) if isinstance(index, tuple) else conv(index)
+
+
+def _torch_where(a, b, condition):
+    import torch
+
+    return torch.where(torch.as_tensor(condition), a, b)
+
+
+def _torch_dtype(dtype):
+    import torch
+
+    return {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[np.dtype(dtype)]
+
+
+def _np_reduce(fn):
+    return lambda x, dim, keepdim: fn(x, axis=dim, keepdims=keepdim)
+
+
+def _np_var(x, dim, keepdim):
+    return np.var(x, axis=dim, ddof=1, keepdims=keepdim)
+
+
+def _np_max_dim(x, dim, keepdim, take=np.argmax):
+    idx = np.expand_dims(take(x, axis=dim), dim) if x.ndim else np.asarray(0)
+    values = np.take_along_axis(x, idx, axis=dim) if x.ndim else x
+    return values if keepdim or not x.ndim else np.squeeze(values, axis=dim)
+
+
+def _np_logsumexp(x, dim, keepdim):
+    top = np.max(x, axis=dim, keepdims=True)
+    out = np.log(np.sum(np.exp(x - top), axis=dim, keepdims=True)) + top
+    return out if keepdim else np.squeeze(out, axis=dim)
+
+
+def _np_softmax(x, dim):
+    e = np.exp(x - x.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+def _matmul_name(shapes, kwargs):
+    return {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}.get(
+        tuple(len(s) for s in shapes), "BmmBackward0"
+    )
+
+
+def _index_name(shapes, kwargs):
+    index = kwargs["index"]
+    items = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, np.ndarray) for i in items):
+        return "IndexBackward0"
+    return "SelectBackward0" if all(isinstance(i, int) for i in items) else "SliceBackward0"
+
+
+def _squeeze_name(shapes, kwargs):
+    return "SqueezeBackward0" if kwargs["dim"] is None else "SqueezeBackward1"
+
+
+def _named(full, by_dim):
+    return lambda shapes, kwargs: full if kwargs.get("dim") is None else by_dim
+
