@@ -6,5 +6,15 @@ so that adding a family is adding lines.
 
 from .module import Module, Parameter
 from .container import ModuleList, Sequential
+from .linear import Flatten, Identity, Linear
+from .activation import ELU, GELU, LeakyReLU, LogSoftmax, PReLU, ReLU, SELU, Sigmoid, SiLU, Softmax
+from .activation import Softplus, Tanh
+from .dropout import Dropout
+from .normalization import BatchNorm1d, BatchNorm2d
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .serialization import load, save
 
 from . import functional
+from . import init
+from . import optim
+from . import utils

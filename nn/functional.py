@@ -1,3 +1,9 @@
 """The functional forms of nn (import as F): re-exports only; each op lives with its family."""
 
-from autodiff import log_softmax, relu, sigmoid, softmax, tanh
+from .activation import elu, gelu, leaky_relu, log_softmax, prelu, relu, selu, sigmoid, silu
+from .activation import softmax, softplus, tanh
+from .dropout import dropout
+from .linear import linear
+from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss
+from .loss import mse_loss, nll_loss, one_hot
+from .normalization import batch_norm

@@ -1,0 +1,363 @@
+"""Activations: fused kernels (leaky ReLU, PReLU, ELU/SELU, Softplus, SiLU, GELU), F forms, modules.
+
+ReLU, Sigmoid, Tanh, Softmax and LogSoftmax kernels live in the engine (autodiff/ops/activation.py);
+this file adds their modules. Backwards use Tensor ops on saved inputs/outputs, so second
+derivatives work with create_graph=True.
+"""
+
+import math
+
+import numpy as np
+
+import autodiff as ad
+
+from ._special import Erf, erf
+from .module import Module, Parameter
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class LeakyRelu(ad.Function):
+    node_name = "LeakyReluBackward0"
+    symbol = "LeakyReLU"
+
+    @staticmethod
+    def forward(ctx, input, negative_slope):
+        slope = np.where(input > 0, 1.0, negative_slope).astype(input.dtype)  # f'(0) = slope
+        ctx.save_for_backward(slope)
+        return input * slope
+
+    @staticmethod
+    def backward(ctx, grad):
+        (slope,) = ctx.saved_tensors
+        return grad * slope
+
+
+class Prelu(ad.Function):
+    node_name = "PreluKernelBackward0"
+    symbol = "PReLU"
+
+    @staticmethod
+    def forward(ctx, input, weight):
+        ctx.save_for_backward(input, weight)
+        w = _channel_view(weight, input.ndim)
+        return np.where(input > 0, input, w * input)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, weight = ctx.saved_tensors
+        positive = input.data > 0
+        w = weight.reshape(_channel_shape(weight.shape[0], input.ndim))
+        grad_input = ad.where(positive, grad, grad * w) if ctx.needs_input_grad[0] else None
+        grad_weight = None
+        if ctx.needs_input_grad[1]:
+            per_elem = ad.where(positive, 0.0, grad * input)  # dL/da = Σ g·x over x ≤ 0
+            if weight.shape[0] == 1:
+                grad_weight = per_elem.sum().reshape(1)
+            else:
+                grad_weight = per_elem.sum(dim=tuple(d for d in range(input.ndim) if d != 1))
+        return grad_input, grad_weight
+
+
+class Elu(ad.Function):
+    """scale·(x if x > 0 else alpha·(e^{x} − 1)); SELU is the fixed (alpha, scale) case."""
+
+    node_name = "EluBackward0"
+    symbol = "ELU"
+
+    @staticmethod
+    def forward(ctx, input, alpha, scale):
+        negative = scale * alpha * np.expm1(np.minimum(input, 0))
+        out = np.where(input > 0, scale * input, negative).astype(input.dtype, copy=False)
+        ctx.save_for_backward(input, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, out = ctx.saved_tensors
+        alpha, scale = ctx.options["alpha"], ctx.options["scale"]
+        return ad.where(input.data > 0, grad * scale, grad * (out + scale * alpha))
+
+
+class Softplus(ad.Function):
+    node_name = "SoftplusBackward0"
+    symbol = "softplus"
+
+    @staticmethod
+    def forward(ctx, input, beta, threshold):
+        ctx.save_for_backward(input)
+        z = input * beta
+        # log(1 + e^z) = max(z, 0) + log1p(e^{-|z|}) never overflows
+        soft = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
+        return np.where(z > threshold, input, soft).astype(input.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (input,) = ctx.saved_tensors
+        beta, threshold = ctx.options["beta"], ctx.options["threshold"]
+        return ad.where(input.data * beta > threshold, grad, grad * (input * beta).sigmoid())
+
+
+class Silu(ad.Function):
+    node_name = "SiluBackward0"
+    symbol = "SiLU"
+
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        e = np.exp(-np.abs(input))
+        sig = np.where(input >= 0, 1 / (1 + e), e / (1 + e))
+        return (input * sig).astype(input.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (input,) = ctx.saved_tensors
+        s = input.sigmoid()
+        return grad * s * (1 + input * (1 - s))  # (xσ)' = σ(1 + x(1 − σ))
+
+
+class Gelu(ad.Function):
+    node_name = "GeluBackward0"
+    symbol = "GELU"
+
+    @staticmethod
+    def forward(ctx, input, approximate):
+        ctx.save_for_backward(input)
+        if approximate == "tanh":
+            inner = _SQRT_2_OVER_PI * (input + 0.044715 * input**3)
+            return 0.5 * input * (1 + np.tanh(inner))
+        return 0.5 * input * (1 + erf(input / math.sqrt(2.0)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if ctx.options["approximate"] == "tanh":
+            t = (_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)).tanh()
+            dinner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner)
+        cdf = 0.5 * (1 + Erf.apply(x * (1 / math.sqrt(2.0))))
+        pdf = _INV_SQRT_2PI * (-0.5 * x * x).exp()
+        return grad * (cdf + x * pdf)  # d/dx xΦ(x) = Φ(x) + xφ(x)
+
+
+def _channel_shape(channels: int, ndim: int) -> tuple:
+    """(1, C, 1, ...) so a per-channel vector broadcasts over dim 1."""
+    if channels == 1 or ndim < 2:
+        return (channels,) if ndim >= 1 else ()
+    return (1, channels) + (1,) * (ndim - 2)
+
+
+def _channel_view(weight: np.ndarray, ndim: int) -> np.ndarray:
+    return weight.reshape(_channel_shape(weight.shape[0], ndim))
+
+
+# --- functional forms ------------------------------------------------------------------------
+relu = ad.relu
+sigmoid = ad.sigmoid
+tanh = ad.tanh
+
+
+def leaky_relu(input, negative_slope: float = 0.01):
+    """x if x > 0 else negative_slope·x."""
+    return LeakyRelu.apply(input, negative_slope=negative_slope)
+
+
+def prelu(input, weight):
+    """leaky ReLU with a learnable slope per channel (dim 1) or one shared slope."""
+    channels = weight.shape[0]
+    if channels != 1 and (input.ndim < 2 or input.shape[1] != channels):
+        raise ValueError(
+            f"prelu: {channels} slopes do not match the {input.shape[1] if input.ndim > 1 else 0} "
+            f"channels (dim 1) of the input {tuple(input.shape)}. Use num_parameters=1 or C."
+        )
+    return Prelu.apply(input, weight)
+
+
+def elu(input, alpha: float = 1.0):
+    """x if x > 0 else alpha·(e^x − 1)."""
+    return Elu.apply(input, alpha=alpha, scale=1.0)
+
+
+def selu(input):
+    """scale·elu(x, alpha) with the self-normalising constants of Klambauer et al."""
+    return Elu.apply(input, alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):
+    """log(1 + e^{βx}) / β, linear where βx > threshold."""
+    return Softplus.apply(input, beta=beta, threshold=threshold)
+
+
+def silu(input):
+    """x·σ(x) (Swish)."""
+    return Silu.apply(input)
+
+
+def gelu(input, approximate: str = "none"):
+    """x·Φ(x) with the exact erf, or the tanh approximation with approximate='tanh'."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(input, approximate=approximate)
+
+
+def _softmax_dim(ndim: int) -> int:
+    return 0 if ndim in (0, 1, 3) else 1  # torch's legacy choice when dim is not given
+
+
+def softmax(input, dim=None):
+    """exp(x) / Σ exp(x) along dim, stable at ±1000."""
+    return ad.softmax(input, _softmax_dim(input.ndim) if dim is None else dim)
+
+
+def log_softmax(input, dim=None):
+    """x − logsumexp(x) along dim, stable."""
+    return ad.log_softmax(input, _softmax_dim(input.ndim) if dim is None else dim)
+
+
+# --- modules -------------------------------------------------------------------------------
+class ReLU(Module):
+    """max(x, 0)."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()  # inplace is accepted for PyTorch compatibility; we never mutate
+
+    def forward(self, input):
+        return ad.relu(input)
+
+
+class LeakyReLU(Module):
+    """x if x > 0 else negative_slope·x."""
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, input):
+        return leaky_relu(input, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class PReLU(Module):
+    """Leaky ReLU whose slope is learned: one shared, or one per channel (num_parameters=C)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None):
+        super().__init__()
+        self.num_parameters = num_parameters
+        dtype = dtype or ad.get_default_dtype()
+        self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
+
+    def forward(self, input):
+        return prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class ELU(Module):
+    """x if x > 0 else alpha·(e^x − 1)."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, input):
+        return elu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class SELU(Module):
+    """Scaled ELU with the self-normalising constants."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+
+    def forward(self, input):
+        return selu(input)
+
+
+class Sigmoid(Module):
+    """1 / (1 + e^-x)."""
+
+    def forward(self, input):
+        return ad.sigmoid(input)
+
+
+class Tanh(Module):
+    """Hyperbolic tangent."""
+
+    def forward(self, input):
+        return ad.tanh(input)
+
+
+class Softplus(Module):
+    """log(1 + e^{βx}) / β, linear above threshold."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input):
+        return softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class SiLU(Module):
+    """x·σ(x), also called Swish."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+
+    def forward(self, input):
+        return silu(input)
+
+
+class GELU(Module):
+    """x·Φ(x) (approximate='none') or its tanh approximation."""
+
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, input):
+        return gelu(input, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Softmax(Module):
+    """Softmax along dim."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return softmax(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """log(softmax(x)) along dim, computed stably."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return log_softmax(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

@@ -1,0 +1,141 @@
+"""Linear layers: the fused affine kernel (AddmmBackward0), F.linear, Linear, Identity, Flatten."""
+
+import math
+
+import numpy as np
+
+import autodiff as ad
+
+from . import init
+from .module import Module, Parameter
+
+
+class Addmm(ad.Function):
+    """input @ weight.T + bias in one node; inputs in torch's edge order (bias, input, weight)."""
+
+    node_name = "AddmmBackward0"
+    symbol = "linear"
+
+    @staticmethod
+    def forward(ctx, bias, input, weight):
+        ctx.save_for_backward(input, weight)
+        out = input @ weight.T
+        out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, weight = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        grad_bias = grad.sum(0) if need[0] else None
+        grad_input = grad.matmul(weight) if need[1] else None
+        grad_weight = grad.mT.matmul(input) if need[2] else None  # dL/dW = gᵀ x, (out, in)
+        return grad_bias, grad_input, grad_weight
+
+
+class Mm(ad.Function):
+    """input @ weight.T (a linear layer without bias)."""
+
+    node_name = "MmBackward0"
+    symbol = "linear"
+
+    @staticmethod
+    def forward(ctx, input, weight):
+        ctx.save_for_backward(input, weight)
+        return input @ weight.T
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, weight = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        grad_input = grad.matmul(weight) if need[0] else None
+        grad_weight = grad.mT.matmul(input) if need[1] else None
+        return grad_input, grad_weight
+
+
+def _check_linear(input, weight, bias, op: str) -> None:
+    in_features = weight.shape[-1]
+    if input.ndim == 0 or input.shape[-1] != in_features:
+        raise ValueError(
+            f"{op}: input has {input.shape[-1] if input.ndim else 0} features in its last "
+            f"dimension but the layer expects {in_features} (input {tuple(input.shape)}, weight "
+            f"{tuple(weight.shape)}). Reshape the input or change in_features."
+        )
+    if input.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
+        raise TypeError(
+            f"{op}: input dtype {input.dtype} differs from the parameters' dtype {weight.dtype}. "
+            "Convert the input, e.g. x.float() for float32 parameters."
+        )
+
+
+def linear(input, weight, bias=None):
+    """y = x Wᵀ + b over the last dimension of x (weight is (out_features, in_features))."""
+    input = input if isinstance(input, ad.Tensor) else ad.tensor(input)
+    _check_linear(input, weight, bias, "linear")
+    flat = input if input.ndim == 2 else input.reshape(-1, input.shape[-1])
+    out = Addmm.apply(bias, flat, weight) if bias is not None else Mm.apply(flat, weight)
+    if input.ndim != 2:
+        out = out.reshape(*input.shape[:-1], weight.shape[0])
+    return out
+
+
+class Linear(Module):
+    """y = x Wᵀ + b with W of shape (out_features, in_features), initialised as PyTorch."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        dtype = dtype or ad.get_default_dtype()
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """kaiming_uniform_(a=√5): U(±1/√fan_in) for the weight, and the same bound for bias."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.in_features
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        if input.ndim == 0 or input.shape[-1] != self.in_features:
+            raise ValueError(
+                f"{self!r}: input has {input.shape[-1] if input.ndim else 0} features in its last "
+                f"dimension, expected in_features={self.in_features} (input shape "
+                f"{tuple(input.shape)}). Check the previous layer's output size."
+            )
+        return linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")  # fmt: skip
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder layer)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class Flatten(Module):
+    """Flattens dims start_dim..end_dim (by default all but the batch dim)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, input):
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

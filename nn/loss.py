@@ -1,0 +1,392 @@
+"""Losses with reduction='mean'|'sum'|'none': kernels (MSE, BCE, BCE-with-logits, NLL), F forms.
+
+Cross-entropy is log_softmax followed by NLL, PyTorch's graph: the log-softmax shifts by the
+max so logits of ±1000 stay finite, and the two backwards compose to softmax − one-hot.
+"""
+
+import numpy as np
+
+import autodiff as ad
+
+from .module import Module
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction: str, op: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "mean":
+        return losses.mean(dtype=losses.dtype)
+    if reduction == "sum":
+        return losses.sum(dtype=losses.dtype)
+    return losses
+
+
+def _scale(grad, ctx, shape):
+    """The upstream gradient spread over the elements that were reduced."""
+    if ctx.options["reduction"] == "mean":
+        return grad * (1.0 / max(int(np.prod(shape)), 1))
+    return grad
+
+
+class MseLoss(ad.Function):
+    node_name = "MseLossBackward0"
+    symbol = "MSE"
+
+    @staticmethod
+    def forward(ctx, input, target, reduction):
+        ctx.save_for_backward(input, target)
+        diff = input - target
+        return _reduce(diff * diff, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target = ctx.saved_tensors
+        diff = input - target
+        g = _scale(grad, ctx, diff.shape) * diff * 2.0  # d(x − t)²/dx = 2(x − t)
+        need = ctx.needs_input_grad
+        return (g if need[0] else None), (-g if need[1] else None)
+
+
+_EPSILON = 1e-12  # torch clamps the denominator x(1 − x) of BCE's gradient here
+
+
+class BinaryCrossEntropy(ad.Function):
+    node_name = "BinaryCrossEntropyBackward0"
+    symbol = "BCE"
+
+    @staticmethod
+    def forward(ctx, input, target, weight, reduction):
+        ctx.save_for_backward(input, target)
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(input), -100)  # torch clamps logs at -100: finite at 0 and 1
+            log_1mx = np.maximum(np.log1p(-input), -100)
+        losses = -(target * log_x + (1 - target) * log_1mx)
+        if weight is not None:
+            losses = losses * weight
+        return _reduce(losses.astype(input.dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target = ctx.saved_tensors
+        weight = ctx.options["weight"]
+        g = _scale(grad, ctx, np.broadcast_shapes(input.shape, target.shape))
+        if weight is not None:
+            g = g * weight
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            denom = ((1 - input) * input).clamp(min=_EPSILON)
+            grad_input = g * (input - target) / denom  # dL/dx = (x − t) / (x(1 − x))
+        if ctx.needs_input_grad[1]:
+            grad_target = g * ((1 - input).log().clamp(min=-100) - input.log().clamp(min=-100))
+        return grad_input, grad_target
+
+
+class BinaryCrossEntropyWithLogits(ad.Function):
+    node_name = "BinaryCrossEntropyWithLogitsBackward0"
+    symbol = "BCEWithLogits"
+
+    @staticmethod
+    def forward(ctx, input, target, weight, pos_weight, reduction):
+        ctx.save_for_backward(input, target)
+        softplus_neg = np.maximum(-input, 0) + np.log1p(np.exp(-np.abs(input)))  # log(1 + e^-x)
+        log_weight = 1 if pos_weight is None else (pos_weight - 1) * target + 1
+        losses = (1 - target) * input + log_weight * softplus_neg
+        if weight is not None:
+            losses = losses * weight
+        return _reduce(losses.astype(input.dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target = ctx.saved_tensors
+        weight, pos_weight = ctx.options["weight"], ctx.options["pos_weight"]
+        g = _scale(grad, ctx, np.broadcast_shapes(input.shape, target.shape))
+        if weight is not None:
+            g = g * weight
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            s = input.sigmoid()
+            if pos_weight is None:
+                grad_input = g * (s - target)  # σ(x) − t
+            else:
+                log_weight = (pos_weight - 1) * target + 1
+                grad_input = g * ((1 - target) - log_weight * (1 - s))
+        if ctx.needs_input_grad[1]:
+            softplus_neg = (-input).relu() + ((-input.abs()).exp() + 1).log()
+            coef = -input if pos_weight is None else -input + (pos_weight - 1) * softplus_neg
+            grad_target = g * coef
+        return grad_input, grad_target
+
+
+class NllLoss(ad.Function):
+    """−Σ w[t]·x[n, t[n]] (class dim 1); target and weight are constants, so one edge as torch."""
+
+    node_name = "NllLossBackward0"
+    symbol = "NLL"
+
+    @staticmethod
+    def forward(ctx, input, target, weight, reduction, ignore_index):
+        keep = target != ignore_index
+        safe = np.where(keep, target, 0)[:, None]
+        w = np.ones(target.shape, input.dtype) if weight is None else weight[safe[:, 0]]
+        w = np.where(keep, w, 0).astype(input.dtype)
+        picked = np.take_along_axis(input, safe, axis=1)[:, 0]
+        losses = -w * picked
+        coef = np.zeros_like(input)
+        np.put_along_axis(coef, safe, (-w)[:, None], axis=1)  # d loss_n / d x[n, t[n]] = −w
+        if reduction == "mean":
+            total = w.sum(dtype=input.dtype)
+            with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: nan, as torch
+                coef /= total
+                out = losses.sum(dtype=input.dtype) / total
+        else:
+            out = _reduce(losses, reduction)
+        ctx.save_for_backward(coef)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (coef,) = ctx.saved_tensors
+        if ctx.options["reduction"] == "none":
+            grad = grad.unsqueeze(1)
+        return grad * coef  # NLL is linear in x: the gradient is the upstream times −w·one-hot
+
+
+# --- functional forms ------------------------------------------------------------------------
+def _pair(input, target, op: str):
+    """Both as Tensors; a shape mismatch that does not broadcast is an error."""
+    target = target if isinstance(target, ad.Tensor) else ad.tensor(np.asarray(target, input.dtype))
+    try:
+        np.broadcast_shapes(input.shape, target.shape)
+    except ValueError:
+        raise ValueError(f"{op}: input {tuple(input.shape)} and target {tuple(target.shape)} "
+                         "do not broadcast. Give the target the input's shape.") from None
+    return input, target
+
+
+def _array(value, dtype):
+    return None if value is None else np.asarray(getattr(value, "data", value), dtype=dtype)
+
+
+def mse_loss(input, target, reduction: str = "mean"):
+    """Mean squared error (x − t)²."""
+    _check_reduction(reduction, "mse_loss")
+    input, target = _pair(input, target, "mse_loss")
+    return MseLoss.apply(input, target, reduction=reduction)
+
+
+def l1_loss(input, target, reduction: str = "mean"):
+    """Mean absolute error |x − t| (composed of sub, abs and a reduction, as torch)."""
+    _check_reduction(reduction, "l1_loss")
+    input, target = _pair(input, target, "l1_loss")
+    losses = (input - target).abs()
+    return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
+
+
+def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
+    """−[t·log x + (1 − t)·log(1 − x)] on probabilities x, logs clamped at −100 as torch."""
+    _check_reduction(reduction, "binary_cross_entropy")
+    input, target = _pair(input, target, "binary_cross_entropy")
+    x = input.data
+    if x.size and not (np.all(x >= 0) and np.all(x <= 1)):
+        raise ValueError(
+            f"binary_cross_entropy: all elements of input should be between 0 and 1 (got min "
+            f"{x.min():.6g}, max {x.max():.6g}, shape {x.shape}). Apply a sigmoid first, or "
+            "use BCEWithLogitsLoss on the logits."
+        )
+    return BinaryCrossEntropy.apply(input, target, weight=_array(weight, x.dtype),
+                                    reduction=reduction)  # fmt: skip
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean",
+                                     pos_weight=None):  # fmt: skip
+    """BCE on logits, computed as (1 − t)x + log(1 + e^{−x}) without overflow."""
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    input, target = _pair(input, target, "binary_cross_entropy_with_logits")
+    dtype = input.dtype
+    return BinaryCrossEntropyWithLogits.apply(
+        input, target, weight=_array(weight, dtype), pos_weight=_array(pos_weight, dtype),
+        reduction=reduction,
+    )
+
+
+def _check_target(input, target, op: str) -> np.ndarray:
+    t = np.asarray(getattr(target, "data", target))
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{op}: class-index targets must be integers, got dtype {t.dtype}. "
+                        "Use .long(), or pass class probabilities of the input's shape.")  # fmt: skip
+    expected = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
+    if t.shape != expected:
+        raise ValueError(f"{op}: target shape {t.shape} does not match input {tuple(input.shape)} "
+                         f"(expected {expected}: one class index per sample)")  # fmt: skip
+    return t.astype(np.int64, copy=False)
+
+
+def _check_range(t: np.ndarray, classes: int, ignore_index: int, op: str) -> None:
+    bad = (t != ignore_index) & ((t < 0) | (t >= classes))
+    if bad.any():
+        label = int(t[bad].flat[0])
+        raise IndexError(
+            f"{op}: Target {label} is out of bounds: {classes} classes, so labels must be in "
+            f"0..{classes - 1}. Check the labels or the layer's out_features."
+        )
+
+
+def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"):
+    """−x[n, t[n]] (weighted) on log-probabilities x of shape (N, C, ...) or (C,)."""
+    _check_reduction(reduction, "nll_loss")
+    t = _check_target(input, target, "nll_loss")
+    classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    _check_range(t, classes, ignore_index, "nll_loss")
+    if input.ndim == 1:  # unbatched: one sample
+        out = nll_loss(input.unsqueeze(0), t[None], weight, ignore_index, reduction)
+        return out.squeeze(0) if reduction == "none" else out
+    return NllLoss.apply(input, target=t, weight=_array(weight, input.dtype),
+                         reduction=reduction, ignore_index=ignore_index)  # fmt: skip
+
+
+def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0):  # fmt: skip
+    """log_softmax over dim 1 then NLL; target = class indices or class probabilities."""
+    _check_reduction(reduction, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    class_dim = 1 if input.ndim >= 2 else 0
+    logp = ad.log_softmax(input, class_dim)
+    t = np.asarray(getattr(target, "data", target))
+    if t.dtype.kind == "f":
+        return _soft_cross_entropy(logp, t, weight, reduction, label_smoothing, class_dim)
+    loss = nll_loss(logp, target, weight, ignore_index, reduction)
+    if label_smoothing == 0:
+        return loss
+    smooth = _smooth_term(logp, t, weight, ignore_index, reduction, class_dim)
+    return loss * (1 - label_smoothing) + smooth * (label_smoothing / input.shape[class_dim])
+
+
+def _class_view(weight, logp, class_dim: int):
+    shape = [1] * logp.ndim
+    shape[class_dim] = -1
+    return _array(weight, logp.dtype).reshape(shape)
+
+
+def _soft_cross_entropy(logp, t, weight, reduction, label_smoothing, class_dim):
+    if t.shape != logp.shape:
+        raise ValueError(f"cross_entropy: probability target {t.shape} must have the input's "
+                         f"shape {tuple(logp.shape)}")  # fmt: skip
+    classes = logp.shape[class_dim]
+    t = t.astype(logp.dtype) * (1 - label_smoothing) + label_smoothing / classes
+    if weight is not None:
+        t = t * _class_view(weight, logp, class_dim)
+    losses = -(logp * t)
+    if reduction == "none":
+        return losses.sum(dim=class_dim)
+    total = losses.sum()
+    return total / (logp.data.size // classes) if reduction == "mean" else total
+
+
+def _smooth_term(logp, t, weight, ignore_index, reduction, class_dim):
+    """The label-smoothing part, as torch: −Σ_c w_c log p_c per sample, ignored samples 0."""
+    weighted = logp if weight is None else logp * _class_view(weight, logp, class_dim)
+    keep = t != ignore_index
+    smooth = -weighted.sum(dim=class_dim) * keep.astype(logp.dtype)
+    if reduction == "none":
+        return smooth
+    if reduction == "sum":
+        return smooth.sum()
+    w = _array(weight, logp.dtype)
+    denom = keep.sum() if w is None else w[t[keep]].sum()
+    return smooth.sum() / float(denom)
+
+
+def one_hot(tensor, num_classes: int = -1):
+    """Integer labels (...) -> int64 (..., num_classes) with a 1 at each label."""
+    t = np.asarray(getattr(tensor, "data", tensor))
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: labels must be integers, got dtype {t.dtype}")
+    if t.size and t.min() < 0:
+        raise ValueError(f"one_hot: labels must be non-negative, got {int(t.min())}")
+    classes = int(t.max()) + 1 if num_classes == -1 and t.size else max(num_classes, 0)
+    if t.size and t.max() >= classes:
+        raise ValueError(f"one_hot: label {int(t.max())} is out of range for num_classes="
+                         f"{classes}. Use num_classes > {int(t.max())}.")  # fmt: skip
+    return ad.Tensor._make((t[..., None] == np.arange(classes)).astype(np.int64))
+
+
+# --- modules ---------------------------------------------------------------------------------
+class _Loss(Module):
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        _check_reduction(reduction, type(self).__name__)
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+class MSELoss(_Loss):
+    """Mean squared error."""
+
+    def forward(self, input, target):
+        return mse_loss(input, target, self.reduction)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error."""
+
+    def forward(self, input, target):
+        return l1_loss(input, target, self.reduction)
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy on probabilities in [0, 1]."""
+
+    def __init__(self, weight=None, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.weight = weight
+
+    def forward(self, input, target):
+        return binary_cross_entropy(input, target, self.weight, self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Sigmoid + binary cross-entropy in one stable step; pos_weight scales the positives."""
+
+    def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
+        super().__init__(reduction)
+        self.weight = weight
+        self.pos_weight = pos_weight
+
+    def forward(self, input, target):
+        return binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
+                                                self.pos_weight)  # fmt: skip
+
+
+class NLLLoss(_Loss):
+    """Negative log-likelihood of class indices, on log-probabilities."""
+
+    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.weight = weight
+        self.ignore_index = ignore_index
+
+    def forward(self, input, target):
+        return nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+
+
+class CrossEntropyLoss(_Loss):
+    """log_softmax + NLL on raw logits; targets are class indices or class probabilities."""
+
+    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0):  # fmt: skip
+        super().__init__(reduction)
+        self.weight = weight
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input, target):
+        return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction,
+                             self.label_smoothing)  # fmt: skip

@@ -1,0 +1,154 @@
+"""Batch normalisation (1d over (N, C) or (N, C, L), 2d over (N, C, H, W)): one Function."""
+
+import numpy as np
+
+import autodiff as ad
+
+from .module import Module, Parameter
+
+
+def _reduce_dims(ndim: int) -> tuple:
+    return (0,) + tuple(range(2, ndim))  # every dim but the channel dim 1
+
+
+def _per_channel(array: np.ndarray, ndim: int) -> np.ndarray:
+    return array.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+class NativeBatchNorm(ad.Function):
+    """(x − mean)/sqrt(var + eps)·w + b per channel; batch statistics or given running ones."""
+
+    node_name = "NativeBatchNormBackward0"
+    symbol = "BN"
+
+    @staticmethod
+    def forward(ctx, input, weight, bias, running_mean, running_var, training, momentum, eps):
+        dims = _reduce_dims(input.ndim)
+        if training:
+            mean = input.mean(axis=dims)
+            var = input.var(axis=dims)  # biased: normalisation uses the population variance
+            if running_mean is not None:
+                n = input.size // input.shape[1]
+                running_mean *= 1 - momentum
+                running_mean += momentum * mean
+                running_var *= 1 - momentum
+                running_var += momentum * var * (n / max(n - 1, 1))  # unbiased, as torch
+        else:
+            mean, var = running_mean, running_var
+        invstd = (1.0 / np.sqrt(var + eps)).astype(input.dtype)
+        xhat = (input - _per_channel(mean, input.ndim)) * _per_channel(invstd, input.ndim)
+        ctx.save_for_backward(input, weight, xhat, invstd)
+        out = xhat
+        if weight is not None:
+            out = out * _per_channel(weight, input.ndim) + _per_channel(bias, input.ndim)
+        return out.astype(input.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, weight, xhat, invstd = ctx.saved_tensors
+        opts = ctx.options
+        dims = _reduce_dims(input.ndim)
+        shape = (1, -1) + (1,) * (input.ndim - 2)
+        if opts["training"] and ad.is_grad_enabled():
+            # create_graph: rebuild the statistics from x so second derivatives see them
+            centered = input - input.mean(dim=dims, keepdim=True)
+            invstd = ((centered * centered).mean(dim=dims, keepdim=True) + opts["eps"]) ** -0.5
+            xhat = centered * invstd
+        else:
+            invstd = invstd.reshape(shape)
+        need = ctx.needs_input_grad
+        grad_weight = (grad * xhat).sum(dim=dims) if need[1] else None
+        grad_bias = grad.sum(dim=dims) if need[2] else None
+        if not need[0]:
+            return None, grad_weight, grad_bias
+        scale = invstd if weight is None else invstd * weight.reshape(shape)
+        if not opts["training"]:
+            return grad * scale, grad_weight, grad_bias
+        # dL/dx = w·invstd·(g − mean(g) − x̂·mean(g·x̂)) over the reduced dims
+        g_mean = grad.mean(dim=dims, keepdim=True)
+        gx_mean = (grad * xhat).mean(dim=dims, keepdim=True)
+        return scale * (grad - g_mean - xhat * gx_mean), grad_weight, grad_bias
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):  # fmt: skip
+    """Normalise per channel (dim 1); in training also update the running statistics in place."""
+    if training and input.data.size // input.shape[1] <= 1:
+        raise ValueError(
+            f"batch_norm: Expected more than 1 value per channel when training, got input size "
+            f"{tuple(input.shape)}. Use a batch of at least 2 or call .eval()."
+        )
+    if not training and running_mean is None:
+        training = True  # no running statistics: always use the batch's, as torch does
+    rm = None if running_mean is None else getattr(running_mean, "data", running_mean)
+    rv = None if running_var is None else getattr(running_var, "data", running_var)
+    return NativeBatchNorm.apply(input, weight, bias, running_mean=rm, running_var=rv,
+                                 training=training, momentum=momentum, eps=eps)  # fmt: skip
+
+
+class _BatchNorm(Module):
+    _ndims = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = True,
+                 track_running_stats: bool = True, dtype=None):  # fmt: skip
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        dtype = dtype or ad.get_default_dtype()
+        if affine:
+            self.weight = Parameter(np.ones(num_features, dtype=dtype))
+            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
+            self.register_buffer("running_var", np.ones(num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def _check_input(self, input) -> None:
+        name = type(self).__name__
+        if input.ndim not in self._ndims:
+            raise ValueError(f"{name}: expected {' or '.join(f'{d}D' for d in self._ndims)} input "
+                             f"(got {input.ndim}D input of shape {tuple(input.shape)})")  # fmt: skip
+        if input.shape[1] != self.num_features:
+            raise ValueError(
+                f"{name}: input has {input.shape[1]} channels in dim 1 but num_features="
+                f"{self.num_features} (input shape {tuple(input.shape)})"
+            )
+
+    def forward(self, input):
+        self._check_input(input)
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data[...] += 1
+            if self.momentum is None:  # cumulative moving average
+                momentum = 1.0 / float(self.num_batches_tracked.data)
+        use_batch = self.training or self.running_mean is None
+        track = self.training and self.track_running_stats
+        return batch_norm(input, self.running_mean if track or not use_batch else None,
+                          self.running_var if track or not use_batch else None, self.weight,
+                          self.bias, use_batch, momentum, self.eps)  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")  # fmt: skip
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) or (N, C, L): statistics per feature C."""
+
+    _ndims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W): statistics per channel, over N, H and W."""
+
+    _ndims = (4,)

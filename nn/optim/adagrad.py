@@ -1,0 +1,34 @@
+"""Adagrad: per-coordinate steps lr / (√Σg² + eps), with torch's lr_decay and initial value."""
+
+import numpy as np
+
+from .optimizer import Optimizer, check_hyper
+
+
+class Adagrad(Optimizer):
+    """s ← s + g², p ← p − clr·g / (√s + eps), clr = lr / (1 + (step − 1)·lr_decay)."""
+
+    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+                 initial_accumulator_value: float = 0, eps: float = 1e-10,
+                 maximize: bool = False):  # fmt: skip
+        for name, value in (("learning rate", lr), ("lr_decay", lr_decay),
+                            ("weight_decay", weight_decay), ("epsilon", eps),
+                            ("initial_accumulator_value", initial_accumulator_value)):  # fmt: skip
+            check_hyper(name, value, "Adagrad")
+        defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps,
+                        initial_accumulator_value=initial_accumulator_value,
+                        maximize=maximize)  # fmt: skip
+        super().__init__(params, defaults)
+
+    def _update(self, param, grad, group, state) -> None:
+        if not state:
+            state["step"] = 0
+            state["sum"] = np.full_like(param, group["initial_accumulator_value"])
+        state["step"] += 1
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * param
+        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        state["sum"] += grad * grad
+        std = np.sqrt(state["sum"])
+        std += group["eps"]
+        param -= clr * (grad / std)

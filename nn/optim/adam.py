@@ -1,0 +1,62 @@
+"""Adam (Kingma & Ba) with torch's update order, bias corrections and amsgrad."""
+
+import math
+
+import numpy as np
+
+from .optimizer import Optimizer, check_hyper
+
+
+def check_adam(lr, betas, eps, weight_decay, op: str) -> None:
+    check_hyper("learning rate", lr, op)
+    check_hyper("epsilon", eps, op)
+    check_hyper("weight_decay", weight_decay, op)
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"{op}: Invalid beta parameter at index {i}: {beta}. Use 0 <= beta < 1.")
+
+
+class Adam(Optimizer):
+    """m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², p ← p − lr·m̂ / (√v̂ + eps)."""
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, maximize: bool = False):  # fmt: skip
+        check_adam(lr, betas, eps, weight_decay, type(self).__name__)
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize)  # fmt: skip
+        super().__init__(params, defaults)
+
+    def _decay(self, param, grad, group):
+        """Adam's L2 penalty goes into the gradient (AdamW overrides this)."""
+        wd = group["weight_decay"]
+        return grad + wd * param if wd != 0 else grad
+
+    def _update(self, param, grad, group, state) -> None:
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(param)
+            state["exp_avg_sq"] = np.zeros_like(param)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(param)
+        grad = self._decay(param, grad, group)
+        beta1, beta2 = group["betas"]
+        state["step"] += 1
+        step = state["step"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        scratch = np.subtract(grad, m)
+        scratch *= 1 - beta1
+        m += scratch  # lerp(m, g, 1 − β₁), torch's form
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1 - beta2
+        v *= beta2
+        v += scratch
+        if group["amsgrad"]:
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        step_size = group["lr"] / (1 - beta1**step)
+        np.sqrt(v, out=scratch)
+        scratch /= math.sqrt(1 - beta2**step)
+        scratch += group["eps"]
+        np.divide(m, scratch, out=scratch)
+        scratch *= step_size
+        param -= scratch

@@ -1,0 +1,151 @@
+"""Optimizer: parameter groups, per-parameter state, zero_grad, state_dict, and the step loop.
+
+Each algorithm implements `_update(p, grad, group, state)` on NumPy arrays, in place on p.data:
+vectorised per parameter, never per element.
+"""
+
+import copy
+
+import numpy as np
+
+import autodiff as ad
+
+
+class Optimizer:
+    """Base class: holds param_groups (dicts of 'params' + hyperparameters) and state."""
+
+    def __init__(self, params, defaults: dict):
+        self.defaults = defaults
+        self.state = {}
+        self.param_groups = []
+        if isinstance(params, ad.Tensor):
+            raise TypeError(
+                f"{type(self).__name__}: params argument given to the optimizer should be an "
+                "iterable of Tensors or dicts, but got a Tensor. Wrap it in a list."
+            )
+        groups = list(params)
+        if not groups:
+            raise ValueError(
+                f"{type(self).__name__}: optimizer got an empty parameter list. Pass "
+                "model.parameters() of a model that has parameters."
+            )
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group of parameters with its own hyperparameters (defaults fill the rest)."""
+        group = dict(param_group)
+        params = group["params"]
+        params = [params] if isinstance(params, ad.Tensor) else list(params)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        for p in params:
+            if not isinstance(p, ad.Tensor):
+                raise TypeError(f"{type(self).__name__}: can only optimize Tensors, "
+                                f"got {type(p).__name__}")  # fmt: skip
+            if not p.is_leaf:
+                raise ValueError(f"{type(self).__name__}: can't optimize a non-leaf Tensor")
+            if id(p) in seen:
+                raise ValueError(f"{type(self).__name__}: some parameters appear in more than "
+                                 "one parameter group")  # fmt: skip
+            seen.add(id(p))
+        group["params"] = params
+        for key, value in self.defaults.items():
+            group.setdefault(key, value)
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient (to None by default, as PyTorch 2)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.data[...] = 0
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; closure re-evaluates the loss if given."""
+        loss = None
+        if closure is not None:
+            with ad.enable_grad():
+                loss = closure()
+        with ad.no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    grad = p.grad.data
+                    if group.get("maximize", False):
+                        grad = -grad
+                    state = self.state.setdefault(p, {})
+                    self._update(p.data, grad, group, state)
+        return loss
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, group: dict, state: dict) -> None:
+        raise NotImplementedError
+
+    # --- state_dict ---------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """{'state': {index: {name: array or number}}, 'param_groups': [...]} as torch lays it out."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                packed["params"].append(index[id(p)])
+            groups.append(packed)
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p in self.state:
+                    state[index[id(p)]] = copy.deepcopy(self.state[p])
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore hyperparameters and per-parameter state saved by state_dict()."""
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups):
+            raise ValueError(f"{type(self).__name__}: loaded state dict has {len(groups)} "
+                             f"parameter groups, the optimizer has {len(self.param_groups)}")  # fmt: skip
+        for mine, saved in zip(self.param_groups, groups):
+            if len(mine["params"]) != len(saved["params"]):
+                raise ValueError(
+                    f"{type(self).__name__}: loaded state dict contains a parameter group that "
+                    f"doesn't match the size of optimizer's group ({len(saved['params'])} vs "
+                    f"{len(mine['params'])})"
+                )
+        self.state = {}
+        for mine, saved in zip(self.param_groups, groups):
+            for key, value in saved.items():
+                if key != "params":
+                    mine[key] = value
+            for p, i in zip(mine["params"], saved["params"]):
+                if i in state_dict["state"]:
+                    self.state[p] = _cast_state(state_dict["state"][i], p.data.dtype)
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines) + "\n)"
+
+
+def _cast_state(state: dict, dtype) -> dict:
+    """Copy a loaded state, giving its arrays the parameter's dtype."""
+    out = {}
+    for key, value in state.items():
+        arr = np.asarray(getattr(value, "data", value))
+        out[key] = arr.astype(dtype) if arr.ndim else copy.deepcopy(value)
+    return out
+
+
+def check_hyper(name: str, value, op: str) -> None:
+    """Raise a ValueError for a negative hyperparameter."""
+    if value < 0:
+        raise ValueError(f"{op}: Invalid {name} value: {value}. It must be >= 0.")

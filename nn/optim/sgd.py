@@ -1,0 +1,37 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (torch's rule)."""
+
+import numpy as np
+
+from .optimizer import Optimizer, check_hyper
+
+
+class SGD(Optimizer):
+    """p ← p − lr·d, d = g + wd·p, with momentum buffer b ← μ·b + (1 − dampening)·d."""
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, maximize: bool = False):  # fmt: skip
+        for name, value in (("learning rate", lr), ("momentum", momentum),
+                            ("weight_decay", weight_decay)):  # fmt: skip
+            check_hyper(name, value, "SGD")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)  # fmt: skip
+        super().__init__(params, defaults)
+
+    def _update(self, param, grad, group, state) -> None:
+        lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
+        if wd != 0:
+            grad = grad + wd * param
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(grad, dtype=param.dtype)  # no dampening on step 1
+            else:
+                buf *= momentum
+                buf += (1 - group["dampening"]) * grad
+            grad = grad + momentum * buf if group["nesterov"] else buf
+        if lr == 1:
+            param -= grad
+        else:
+            param -= lr * grad
