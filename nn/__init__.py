@@ -11,6 +11,8 @@ from .activation import ELU, GELU, LeakyReLU, LogSoftmax, PReLU, ReLU, SELU, Sig
 from .activation import Softplus, Tanh
 from .dropout import Dropout
 from .normalization import BatchNorm1d, BatchNorm2d
+from .conv import Conv2d
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .serialization import load, save
 

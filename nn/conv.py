@@ -1,0 +1,270 @@
+"""2-D convolution (im2col + one batched matmul per pass), constant padding, and nn.Conv2d.
+
+Conv2d's backward is made of two Functions, the input gradient (a transposed convolution,
+col2im) and the weight gradient; their own backwards are convolutions again, so second
+derivatives through a convolution work.
+"""
+
+import math
+
+import numpy as np
+
+import autodiff as ad
+
+from . import init
+from ._windows import Windows, check_4d, col2im, im2col, output_size, pair
+from .module import Module, Parameter
+
+_OPTIONS = ("stride", "padding", "dilation", "groups")
+
+
+def _windows(input_shape, kernel, stride, padding, dilation) -> Windows:
+    size, kernel = tuple(input_shape[2:]), tuple(kernel)
+    out = output_size("conv2d", size, kernel, stride, padding, dilation)
+    return Windows(size, kernel, stride, padding, dilation, out, wide=True)
+
+
+def _grouped(a: np.ndarray, groups: int, win: Windows) -> np.ndarray:
+    """(N, C, ..., grid) → (N, G, C/G·..., P): one matrix per sample and group, no copy."""
+    return a.reshape(a.shape[0], groups, -1, math.prod(win.grid))
+
+
+class Convolution(ad.Function):
+    node_name = "ConvolutionBackward0"
+    symbol = "conv2d"
+
+    @staticmethod
+    def forward(ctx, input, weight, bias, stride, padding, dilation, groups):
+        win = _windows(input.shape, weight.shape[2:], stride, padding, dilation)
+        cols = im2col(input, win)  # (N, C, KH·KW, *grid)
+        w = weight.reshape(groups, weight.shape[0] // groups, -1)
+        grid = np.matmul(w, _grouped(cols, groups, win))  # (N, G, O/G, P): BLAS per sample
+        out = win.from_grid(grid.reshape(input.shape[0], weight.shape[0], -1))
+        # adding the bias is also the copy that makes the output contiguous
+        out = out + bias[:, None, None] if bias is not None else np.ascontiguousarray(out)
+        keep_cols = bool(ctx.needs_input_grad) and ctx.needs_input_grad[1]
+        ctx.save_for_backward(input, weight, cols if keep_cols else None)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, weight, cols = ctx.saved_tensors
+        opts, need = {k: ctx.options[k] for k in _OPTIONS}, ctx.needs_input_grad
+        grad_input = grad_weight = grad_bias = None
+        if need[0]:
+            grad_input = ConvInputGrad.apply(grad, weight, size=input.shape[2:], **opts)
+        if need[1]:
+            cols = None if cols is None else cols.data  # reuse the forward's columns
+            grad_weight = ConvWeightGrad.apply(input, grad, kernel=weight.shape[2:], cols=cols,
+                                               **opts)  # fmt: skip
+        if need[2]:
+            grad_bias = grad.sum(dim=(0, 2, 3))
+        return grad_input, grad_weight, grad_bias
+
+
+class ConvInputGrad(ad.Function):
+    """dL/dx of a convolution: the transposed convolution of grad with the weight (col2im)."""
+
+    node_name = "ConvolutionBackwardBackward0"
+    symbol = "conv2dᵀ"
+
+    @staticmethod
+    def forward(ctx, grad, weight, size, stride, padding, dilation, groups):
+        shape = (grad.shape[0], weight.shape[1] * groups) + tuple(size)
+        win = _windows(shape, weight.shape[2:], stride, padding, dilation)
+        w = weight.reshape(groups, weight.shape[0] // groups, -1)
+        cols = np.matmul(w.transpose(0, 2, 1), _grouped(win.to_grid(grad), groups, win))
+        ctx.save_for_backward(grad, weight)
+        return np.ascontiguousarray(col2im(cols.reshape(shape[:2] + (-1,) + win.grid), win))
+
+    @staticmethod
+    def backward(ctx, gg):
+        # dx = Tᵀ(g, W) is bilinear: ∂/∂g is the convolution of gg, ∂/∂W its weight gradient
+        grad, weight = ctx.saved_tensors
+        opts, need = {k: ctx.options[k] for k in _OPTIONS}, ctx.needs_input_grad
+        d_grad = Convolution.apply(gg, weight, None, **opts) if need[0] else None
+        d_weight = None
+        if need[1]:
+            d_weight = ConvWeightGrad.apply(gg, grad, kernel=weight.shape[2:], cols=None, **opts)
+        return d_grad, d_weight
+
+
+class ConvWeightGrad(ad.Function):
+    """dL/dW of a convolution: Σ over samples and positions of grad ⊗ columns."""
+
+    node_name = "ConvolutionBackwardBackward0"
+    symbol = "conv2d_w"
+
+    @staticmethod
+    def forward(ctx, input, grad, kernel, cols, stride, padding, dilation, groups):
+        win = _windows(input.shape, kernel, stride, padding, dilation)
+        cols = im2col(input, win) if cols is None else cols
+        g = _grouped(win.to_grid(grad), groups, win)  # (N, G, O/G, P)
+        dw = np.matmul(g, _grouped(cols, groups, win).transpose(0, 1, 3, 2)).sum(axis=0)
+        ctx.save_for_backward(input, grad)
+        return dw.reshape((grad.shape[1], input.shape[1] // groups) + tuple(kernel))
+
+    @staticmethod
+    def backward(ctx, gg):
+        input, grad = ctx.saved_tensors
+        opts, need = {k: ctx.options[k] for k in _OPTIONS}, ctx.needs_input_grad
+        d_input = ConvInputGrad.apply(grad, gg, size=input.shape[2:], **opts) if need[0] else None
+        d_grad = Convolution.apply(input, gg, None, **opts) if need[1] else None
+        return d_input, d_grad
+
+
+class ConstantPadNd(ad.Function):
+    node_name = "ConstantPadNdBackward0"
+    symbol = "pad"
+
+    @staticmethod
+    def forward(ctx, input, pad, value):
+        shape, src, dst = list(input.shape), [slice(None)] * input.ndim, [slice(None)] * input.ndim
+        for k in range(len(pad) // 2):
+            d, before, after = input.ndim - 1 - k, pad[2 * k], pad[2 * k + 1]
+            size = shape[d] + before + after
+            src[d] = slice(max(0, -before), shape[d] - max(0, -after))
+            dst[d] = slice(max(0, before), size - max(0, after))
+            shape[d] = size
+        out = np.full(shape, value, dtype=input.dtype)
+        out[tuple(dst)] = input[tuple(src)]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # the adjoint of padding is cropping, which is padding by the negated amounts
+        return ConstantPadNd.apply(grad, pad=tuple(-p for p in ctx.options["pad"]), value=0.0)
+
+
+def pad(input, pad, mode: str = "constant", value: float = 0.0):
+    """Pad the last len(pad)//2 dims: pad = (left, right, top, bottom, ...); negative crops."""
+    if mode != "constant":
+        raise ValueError(f"pad: mode {mode!r} is not supported; only mode='constant' is.")
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(
+            f"pad: pad must have an even length of at most 2·ndim, got {len(pad)} values for "
+            f"an input of shape {tuple(input.shape)}. Give (left, right, top, bottom, ...)."
+        )
+    for k in range(len(pad) // 2):
+        d = input.ndim - 1 - k
+        if input.shape[d] + pad[2 * k] + pad[2 * k + 1] < 0:
+            raise ValueError(
+                f"pad: dim {d} of size {input.shape[d]} padded by {pad[2 * k : 2 * k + 2]} "
+                f"would have a negative size (input {tuple(input.shape)}). Crop less."
+            )
+    return ConstantPadNd.apply(input, pad=pad, value=value)
+
+
+def _conv_padding(padding, kernel, dilation, stride) -> tuple:
+    """torch's padding forms (int, (ph, pw), 'valid', 'same') plus (left, right, top, bottom)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding != "same":
+            raise ValueError(f"conv2d: padding {padding!r} must be 'valid', 'same' or ints")
+        if stride != (1, 1):
+            raise ValueError("conv2d: padding='same' is not supported for strided convolutions")
+        total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
+    if not isinstance(padding, (int, np.integer)) and len(padding) == 4:
+        left, right, top, bottom = (int(p) for p in padding)
+        if min(padding) < 0:
+            raise ValueError(f"conv2d: padding must be >= 0, got {padding!r}")
+        return (top, bottom, left, right)
+    ph, pw = pair(padding, "padding", "conv2d", minimum=0)
+    return (ph, ph, pw, pw)
+
+
+def _check_conv(input, weight, bias, groups) -> None:
+    check_4d(input, "conv2d")
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: weight must be 4-D (out, in/groups, kh, kw), got shape "
+                         f"{tuple(weight.shape)}")  # fmt: skip
+    if not isinstance(groups, (int, np.integer)) or groups < 1 or weight.shape[0] % groups:
+        raise ValueError(f"conv2d: groups={groups!r} must be a positive int dividing the "
+                         f"{weight.shape[0]} output channels")  # fmt: skip
+    if input.shape[1] != weight.shape[1] * groups:
+        raise ValueError(
+            f"conv2d: expected input with {weight.shape[1] * groups} channels, got "
+            f"{input.shape[1]} channels (input {tuple(input.shape)}, weight "
+            f"{tuple(weight.shape)}, groups {groups}). Check in_channels or the previous layer."
+        )
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ValueError(f"conv2d: bias must have shape ({weight.shape[0]},), got "
+                         f"{tuple(bias.shape)}")  # fmt: skip
+    dtypes = {t.dtype for t in (input, weight, bias) if t is not None}
+    if len(dtypes) > 1:
+        raise TypeError(
+            f"conv2d: input, weight and bias dtypes differ ({', '.join(map(str, dtypes))}). "
+            "Convert the input, e.g. x.float() for float32 parameters."
+        )
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation over NCHW input with weight (out, in/groups, kh, kw), as torch."""
+    input = input if isinstance(input, ad.Tensor) else ad.tensor(input)
+    _check_conv(input, weight, bias, groups)
+    stride = pair(stride, "stride", "conv2d")
+    dilation = pair(dilation, "dilation", "conv2d")
+    padding = _conv_padding(padding, weight.shape[2:], dilation, stride)
+    output_size("conv2d", input.shape[2:], weight.shape[2:], stride, padding, dilation)
+    return Convolution.apply(input, weight, bias, stride=stride, padding=padding, dilation=dilation,
+                        groups=int(groups))  # fmt: skip
+
+
+class Conv2d(Module):
+    """2-D convolution layer: weight (out, in/groups, kh, kw), torch's default init."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 dtype=None):  # fmt: skip
+        super().__init__()
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv2d: padding_mode {padding_mode!r} is not supported; "
+                             "only 'zeros' is")  # fmt: skip
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv2d: in_channels={in_channels} and out_channels="
+                             f"{out_channels} must both be divisible by groups={groups}")  # fmt: skip
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
+        self.stride = pair(stride, "stride", "Conv2d")
+        self.padding = padding if isinstance(padding, str) else (
+            pair(padding, "padding", "Conv2d", minimum=0) if len(np.atleast_1d(padding)) < 4
+            else tuple(padding))  # fmt: skip
+        self.dilation = pair(dilation, "dilation", "Conv2d")
+        dtype = dtype or ad.get_default_dtype()
+        shape = (out_channels, in_channels // groups) + self.kernel_size
+        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """kaiming_uniform_(a=√5), i.e. U(±1/√fan_in), for the weight; the bias U(±1/√fan_in)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        try:
+            return conv2d(input, self.weight, self.bias, self.stride, self.padding,
+                          self.dilation, self.groups)  # fmt: skip
+        except ValueError as error:
+            raise ValueError(f"{self!r}: {error}") from None
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")  # fmt: skip
+        if self.padding not in ((0, 0), "valid"):
+            text += f", padding={self.padding!r}" if isinstance(self.padding, str) else \
+                f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        return text + ("" if self.bias is not None else ", bias=False")

@@ -1,0 +1,294 @@
+"""Pooling: max (one arg-max per window), average, adaptive average; Functions, F forms, Modules.
+
+Every kernel runs a loop over the KH·KW kernel taps on strided views (see _windows.py), never
+over pixels. Backwards are Functions whose own backwards are the forward ops again, so second
+derivatives work.
+"""
+
+import numpy as np
+
+import autodiff as ad
+
+from ._windows import Windows, check_4d, layer_error, output_size, pair
+from .module import Module
+
+_POOL = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+
+
+def _windows(op, shape, kernel_size, stride, padding, dilation, ceil_mode) -> Windows:
+    """The pooling geometry; ceil_mode's partial last windows read extra right/bottom padding."""
+    (ph, pw), size = padding, tuple(shape[2:])
+    out = output_size(op, size, kernel_size, stride, (ph, ph, pw, pw), dilation, ceil_mode)
+    need = [(o - 1) * s + d * (k - 1) + 1 for o, s, d, k in zip(out, stride, dilation, kernel_size)]
+    extra = [max(0, n - (s + 2 * p)) for n, s, p in zip(need, size, padding)]
+    return Windows(size, kernel_size, stride, (ph, ph + extra[0], pw, pw + extra[1]), dilation,
+                   out)  # fmt: skip
+
+
+def _pool_options(ctx) -> dict:
+    return {k: ctx.options[k] for k in _POOL}
+
+
+class MaxPool2DWithIndices(ad.Function):
+    node_name = "MaxPool2DWithIndicesBackward0"
+    symbol = "maxpool"
+
+    @staticmethod
+    def forward(ctx, input, kernel_size, stride, padding, dilation, ceil_mode):
+        win = _windows("max_pool2d", input.shape, kernel_size, stride, padding, dilation, ceil_mode)
+        xp = win.pad(input, fill=-np.inf)
+        out = win.tap(xp, 0, 0).copy()
+        taps = win.taps()
+        indices = np.zeros(out.shape, dtype=np.min_scalar_type(len(taps) - 1))
+        better = np.empty(out.shape, dtype=bool)
+        for k, i, j in taps[1:]:
+            tap = win.tap(xp, i, j)
+            np.greater(tap, out, out=better)  # strict: the first maximum in window order wins
+            np.copyto(indices, k, where=better)
+            np.maximum(out, tap, out=out)  # unlike copyto, propagates NaN as torch does
+        ctx.save_for_backward(indices)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (indices,) = ctx.saved_tensors
+        return MaxPoolScatter.apply(grad, indices=indices.data, size=ctx.input_meta[0][0][2:],
+                                    **_pool_options(ctx))  # fmt: skip
+
+
+class MaxPoolScatter(ad.Function):
+    """Max pooling's input gradient: each window's gradient goes to its arg-max."""
+
+    node_name = "MaxPool2DWithIndicesBackwardBackward0"
+    symbol = "maxpoolᵀ"
+
+    @staticmethod
+    def forward(ctx, grad, indices, size, kernel_size, stride, padding, dilation, ceil_mode):
+        shape = grad.shape[:2] + tuple(size)
+        win = _windows("max_pool2d", shape, kernel_size, stride, padding, dilation, ceil_mode)
+        out = win.zeros(grad.shape[:2], grad.dtype)
+        overlap = any(s < d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel_size))
+        for k, i, j in win.taps():
+            tap, chosen = win.tap(out, i, j), indices == k
+            if overlap:  # a value may be the arg-max of several windows: add
+                np.add(tap, grad, out=tap, where=chosen)
+            else:
+                np.copyto(tap, grad, where=chosen)
+        return np.ascontiguousarray(win.unpad(out))
+
+    @staticmethod
+    def backward(ctx, gg):
+        opts = _pool_options(ctx)
+        return MaxPoolGather.apply(gg, indices=ctx.options["indices"], **opts)
+
+
+class MaxPoolGather(ad.Function):
+    """The input's values at given arg-max positions (the adjoint of MaxPoolScatter)."""
+
+    symbol = "gather"
+
+    @staticmethod
+    def forward(ctx, input, indices, kernel_size, stride, padding, dilation, ceil_mode):
+        win = _windows("max_pool2d", input.shape, kernel_size, stride, padding, dilation, ceil_mode)
+        xp = win.pad(input)
+        out = np.zeros(indices.shape, dtype=input.dtype)
+        for k, i, j in win.taps():
+            np.copyto(out, win.tap(xp, i, j), where=indices == k)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        opts = _pool_options(ctx)
+        return MaxPoolScatter.apply(grad, indices=ctx.options["indices"],
+                                    size=ctx.input_meta[0][0][2:], **opts)  # fmt: skip
+
+
+def _divisor(win: Windows, padding, count_include_pad, divisor_override, dtype):
+    """torch's average divisor per output position: the window's size within the counted area."""
+    if divisor_override:
+        return dtype.type(divisor_override)
+    (ph, pw), (h, w) = padding, win.size
+    plane = np.zeros((1, 1) + win.padded, dtype=dtype)
+    if count_include_pad:  # padding counts, the extra cells of ceil_mode do not
+        plane[:, :, : h + 2 * ph, : w + 2 * pw] = 1
+    else:
+        win.unpad(plane)[...] = 1
+    count = sum(win.tap(plane, i, j) for _, i, j in win.taps())
+    return count[0, 0]
+
+
+class AvgPool2D(ad.Function):
+    node_name = "AvgPool2DBackward0"
+    symbol = "avgpool"
+
+    @staticmethod
+    def forward(ctx, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                divisor_override):  # fmt: skip
+        win = _windows("avg_pool2d", input.shape, kernel_size, stride, padding, (1, 1), ceil_mode)
+        xp = win.pad(input)
+        out = win.tap(xp, 0, 0).copy()
+        for _, i, j in win.taps()[1:]:
+            out += win.tap(xp, i, j)
+        out /= _divisor(win, padding, count_include_pad, divisor_override, input.dtype)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return AvgPoolSpread.apply(grad, size=ctx.input_meta[0][0][2:], **ctx.options)
+
+
+class AvgPoolSpread(ad.Function):
+    """Average pooling's input gradient: each window's gradient / divisor to all its cells."""
+
+    node_name = "AvgPool2DBackwardBackward0"
+    symbol = "avgpoolᵀ"
+
+    @staticmethod
+    def forward(ctx, grad, size, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                divisor_override):  # fmt: skip
+        shape = grad.shape[:2] + tuple(size)
+        win = _windows("avg_pool2d", shape, kernel_size, stride, padding, (1, 1), ceil_mode)
+        share = grad / _divisor(win, padding, count_include_pad, divisor_override, grad.dtype)
+        out = win.zeros(grad.shape[:2], grad.dtype)
+        for _, i, j in win.taps():
+            tap = win.tap(out, i, j)
+            tap += share
+        return np.ascontiguousarray(win.unpad(out))
+
+    @staticmethod
+    def backward(ctx, gg):
+        opts = {k: v for k, v in ctx.options.items() if k != "size"}
+        return AvgPool2D.apply(gg, **opts)
+
+
+def _averaging(size: int, out: int, dtype) -> np.ndarray:
+    """(out, size) matrix of torch's adaptive bins [⌊i·S/O⌋, ⌈(i+1)·S/O⌉), each row a mean."""
+    a = np.zeros((out, size), dtype=dtype)
+    for i in range(out):
+        start, end = (i * size) // out, -((-(i + 1) * size) // out)
+        a[i, start:end] = 1.0 / (end - start)
+    return a
+
+
+class AdaptiveAvgPool2D(ad.Function):
+    node_name = "AdaptiveAvgPool2DBackward0"
+    symbol = "adaptive_avgpool"
+
+    @staticmethod
+    def forward(ctx, input, output_size):
+        rows = _averaging(input.shape[2], output_size[0], input.dtype)
+        cols = _averaging(input.shape[3], output_size[1], input.dtype)
+        ctx.save_for_backward(rows, cols)
+        return np.matmul(np.matmul(rows, input), cols.T)  # separable: rows·X·colsᵀ per plane
+
+    @staticmethod
+    def backward(ctx, grad):
+        rows, cols = ctx.saved_tensors
+        return rows.mT.matmul(grad).matmul(cols)
+
+
+def _pool_args(op, input, kernel_size, stride, padding, dilation=1) -> tuple:
+    check_4d(input, op)
+    kernel = pair(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None or stride == () else pair(stride, "stride", op)
+    padding, dilation = pair(padding, "padding", op, minimum=0), pair(dilation, "dilation", op)
+    span = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    if any(p > e // 2 for p, e in zip(padding, span)):
+        raise ValueError(
+            f"{op}: padding {padding} must be at most half of the (dilated) kernel {kernel}, "
+            "as in torch: a window would otherwise hold only padding. Use less padding."
+        )
+    return kernel, stride, padding, dilation
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Max over each window (padding never wins); the gradient goes to one arg-max per window."""
+    kernel, stride, padding, dilation = _pool_args("max_pool2d", input, kernel_size, stride,
+                                                   padding, dilation)  # fmt: skip
+    return MaxPool2DWithIndices.apply(input, kernel_size=kernel, stride=stride, padding=padding,
+                           dilation=dilation, ceil_mode=bool(ceil_mode))  # fmt: skip
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):  # fmt: skip
+    """Mean over each window; zero padding counts in the divisor unless count_include_pad=False."""
+    kernel, stride, padding, _ = _pool_args("avg_pool2d", input, kernel_size, stride, padding)
+    if divisor_override is not None and divisor_override <= 0:
+        raise ValueError(f"avg_pool2d: divisor_override must be > 0, got {divisor_override}")
+    return AvgPool2D.apply(input, kernel_size=kernel, stride=stride, padding=padding,
+                           ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad),
+                           divisor_override=divisor_override)  # fmt: skip
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average over torch's adaptive bins to a fixed output size; (1, 1) is a global average."""
+    check_4d(input, "adaptive_avg_pool2d")
+    size = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
+    size = tuple(s if s is not None else n for s, n in zip(size, input.shape[2:]))
+    if len(size) != 2 or any(s < 1 for s in size):
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive (one int or two), "
+                         f"got {output_size!r}")  # fmt: skip
+    if size == (1, 1):  # global average pooling: torch records it as a mean (MeanBackward1)
+        return input.mean(dim=(-2, -1), keepdim=True)
+    return AdaptiveAvgPool2D.apply(input, output_size=size)
+
+
+class _Pool(Module):
+    """Shared repr and layer-naming errors of the pooling Modules."""
+
+    def _call(self, fn, input, **kwargs):
+        try:
+            return fn(input, **kwargs)
+        except ValueError as error:
+            raise layer_error(self, error) from None
+
+
+class MaxPool2d(_Pool):
+    """Max pooling layer; stride defaults to kernel_size."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
+        self.padding, self.dilation, self.ceil_mode = padding, dilation, ceil_mode
+
+    def forward(self, input):
+        return self._call(max_pool2d, input, kernel_size=self.kernel_size, stride=self.stride,
+                          padding=self.padding, dilation=self.dilation, ceil_mode=self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")  # fmt: skip
+
+
+class AvgPool2d(_Pool):
+    """Average pooling layer; count_include_pad=True as torch."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):  # fmt: skip
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def forward(self, input):
+        return self._call(avg_pool2d, input, kernel_size=self.kernel_size, stride=self.stride,
+                          padding=self.padding, ceil_mode=self.ceil_mode,
+                          count_include_pad=self.count_include_pad,
+                          divisor_override=self.divisor_override)  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(_Pool):
+    """Adaptive average pooling to output_size; AdaptiveAvgPool2d(1) is global average pooling."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        return self._call(adaptive_avg_pool2d, input, output_size=self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
