@@ -53,7 +53,8 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, input, other):
-        ctx.save_for_backward(input, other)
+        need = ctx.needs_input_grad  # keep only what the needed gradients use
+        ctx.save_for_backward(input if need[1] else None, other if need[0] else None)
         return input * other
 
     @staticmethod
@@ -69,7 +70,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, input, other):
-        ctx.save_for_backward(input, other)
+        ctx.save_for_backward(input if ctx.needs_input_grad[1] else None, other)
         return input / other
 
     @staticmethod
@@ -124,7 +125,7 @@ class PowTensor(Function):
     def forward(ctx, input, exponent):
         if not isinstance(input, np.ndarray):
             ctx.node_name = "PowBackward2"  # number ** tensor
-        out = np.power(input, exponent)
+        out = np.asarray(np.power(input, exponent))  # 0-d: keep an array so it is tagged
         ctx.save_for_backward(input, exponent, out)
         return out
 
@@ -132,12 +133,16 @@ class PowTensor(Function):
     def backward(ctx, grad):
         input, exponent, out = ctx.saved_tensors
         need = ctx.needs_input_grad
-        grad_input = grad * exponent * input ** (exponent - 1) if need[0] else None
+        grad_input = None
+        if need[0]:
+            # torch's convention: no gradient to the base where the exponent is 0 (x**0 is flat)
+            grad_input = where(_as_tensor(exponent).data == 0, 0.0,
+                               grad * exponent * input ** (exponent - 1))  # fmt: skip
         # d(a^b)/db = a^b·log a; where a == 0 the limit is 0 (torch's convention)
         grad_exp = None
         if need[1]:
             base = _as_tensor(input)
-            safe_log = where(base.data == 0, 0.0, base).log()
+            safe_log = where(base.data == 0, 1.0, base).log()  # log(1) = 0 where a == 0
             grad_exp = grad * out * safe_log
         return grad_input, grad_exp
 

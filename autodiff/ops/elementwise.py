@@ -12,7 +12,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, input):
-        out = np.exp(input)
+        out = np.asarray(np.exp(input))  # a 0-d input gives a NumPy scalar otherwise
         ctx.save_for_backward(out)
         return out
 
@@ -45,7 +45,7 @@ class Sqrt(Function):
     @staticmethod
     def forward(ctx, input):
         with np.errstate(invalid="ignore"):
-            out = np.sqrt(input)
+            out = np.asarray(np.sqrt(input))
         ctx.save_for_backward(out)
         return out
 

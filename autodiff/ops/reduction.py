@@ -6,6 +6,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from .shape import Expand, View
 
 
 def normalize_dims(dim, ndim: int, op: str):
@@ -31,8 +32,8 @@ def _expand_back(grad, ctx):
         kept = list(shape)
         for d in range(len(shape)) if dims is None else dims:
             kept[d] = 1
-        grad = grad.reshape(tuple(kept))
-    return grad.expand(shape)
+        grad = View.apply(grad, shape=tuple(kept))
+    return Expand.apply(grad, shape=shape)
 
 
 def _count(ctx) -> int:
@@ -47,9 +48,9 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, input, dim=None, keepdim=False):
-        if dim is None:
+        if dim is None and not keepdim:  # torch: sum() is 0, sum(dim=None, keepdim) is 1
             ctx.node_name = "SumBackward0"
-        return np.sum(input, axis=dim, keepdims=keepdim)
+        return input.sum(axis=dim, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -62,7 +63,7 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, input, dim=None, keepdim=False):
-        if dim is None:
+        if dim is None and not keepdim:  # torch: sum() is 0, sum(dim=None, keepdim) is 1
             ctx.node_name = "MeanBackward0"
         return np.mean(input, axis=dim, keepdims=keepdim)
 
@@ -144,7 +145,7 @@ class Logsumexp(Function):
     def forward(ctx, input, dim, keepdim=False):
         top = np.max(input, axis=dim, keepdims=True)
         top = np.where(np.isfinite(top), top, 0)
-        out = np.log(np.sum(np.exp(input - top), axis=dim, keepdims=True)) + top
+        out = np.asarray(np.log(np.sum(np.exp(input - top), axis=dim, keepdims=True)) + top)
         out = out if keepdim else np.squeeze(out, axis=dim)
         ctx.save_for_backward(input, out)
         return out

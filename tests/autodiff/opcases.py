@@ -283,5 +283,29 @@ def _squeeze_name(shapes, kwargs):
 
 
 def _named(full, by_dim):
-    return lambda shapes, kwargs: full if kwargs.get("dim") is None else by_dim
+    return lambda shapes, kwargs: full if kwargs["dim"] is None and not kwargs["keepdim"] else by_dim
 
+
+def _flattens(shapes, kwargs) -> bool:
+    nd = max(len(shapes[0]), 1)
+    return len(shapes[0]) == 0 or kwargs["start_dim"] % nd != kwargs["end_dim"] % nd
+
+
+def _one_proper_slice_or_int(shapes, kwargs) -> bool:
+    """torch names x[:] AliasBackward0 and chains several items; compare one real item only."""
+    (item,) = kwargs["index"] if len(kwargs["index"]) == 1 else (None,)
+    if isinstance(item, slice):
+        n = shapes[0][0]
+        return range(n)[item] != range(n)
+    return isinstance(item, int)
+
+
+def _whole_or_dims(method: str):
+    """torch's x.sum() (SumBackward0) when nothing is asked, else the dim overload."""
+
+    def twin(a, dim, keepdim):
+        if dim is None and not keepdim:
+            return getattr(a, method)()
+        return getattr(a, method)(dim=dim, keepdim=keepdim)
+
+    return twin

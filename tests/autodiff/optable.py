@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import autodiff as ad
-from opcases import (_matmul_name, _index_name, _named, _np_logsumexp, _np_max_dim,
+from opcases import (_whole_or_dims, _flattens, _one_proper_slice_or_int, _matmul_name, _index_name, _named, _np_logsumexp, _np_max_dim,
                      _np_reduce, _np_softmax, _np_var, _squeeze_name, _torch_dtype,
                      _torch_index, _torch_where, advanced_index_case, away, basic_index_case,
                      cat_case, clamp_case, clamp_prepare, elementwise, expand_case,
@@ -45,9 +45,13 @@ class Op:
     atol: float = 1e-7
     tol_reason: str = ""
     empty: tuple | None = None  # (shapes, kwargs) of a zero-size case; None: torch refuses
+    torch_named: Callable | None = None  # (shapes, kwargs) -> whether torch's top node is ours
 
     def node_name(self, shapes, kwargs) -> str:
         return self.node(shapes, kwargs) if callable(self.node) else self.node
+
+    def same_name_as_torch(self, shapes, kwargs) -> bool:
+        return self.torch_named is None or self.torch_named(shapes, kwargs)
 
     def domain(self, i: int) -> tuple:
         return self.domains[min(i, len(self.domains) - 1)]
@@ -99,7 +103,8 @@ ROWS = [
     Op("pow_int_negative_base", lambda a: a**3, lambda a: a**3, lambda a: a**3, 1, unary(),
        "PowBackward0", empty=_EMPTY1),
     Op("pow_tensor", lambda a, b: a**b, np.power, lambda a, b: a**b, 2, elementwise(2),
-       "PowBackward1", domains=(POS, (-2.0, 2.0)), empty=_EMPTY2),
+       "PowBackward1", domains=(POS, (-2.0, 2.0)), empty=_EMPTY2, kinks=(0.0,)),
+    # kinks: torch masks d/da at exponent 0, which makes its mixed second derivative 0 there
     Op("pow_number_base", lambda a: 1.7**a, lambda a: 1.7**a, lambda a: 1.7**a, 1, unary(),
        "PowBackward2", torch_edges=False, empty=_EMPTY1),
     Op("neg", lambda a: -a, np.negative, lambda a: -a, 1, unary(), "NegBackward0", saves=False,
@@ -129,15 +134,15 @@ ROWS = [
        lambda a, dim, keepdim: a.logsumexp(dim, keepdim), 1, reduction(allow_none=False),
        "LogsumexpBackward0", empty=(((0, 3),), {"dim": 1, "keepdim": False})),
     Op("sum", lambda a, dim, keepdim: a.sum(dim, keepdim), _np_reduce(np.sum),
-       lambda a, dim, keepdim: a.sum() if dim is None else a.sum(dim, keepdim), 1, reduction(),
+       _whole_or_dims("sum"), 1, reduction(),
        _named("SumBackward0", "SumBackward1"), saves=False,
        empty=(((0, 3),), {"dim": 0, "keepdim": True})),
     Op("mean", lambda a, dim, keepdim: ad.mean(a, dim, keepdim), _np_reduce(np.mean),
-       lambda a, dim, keepdim: a.mean() if dim is None else a.mean(dim, keepdim), 1,
+       _whole_or_dims("mean"), 1,
        reduction(), _named("MeanBackward0", "MeanBackward1"), saves=False,
        empty=(((0, 3),), {"dim": 1, "keepdim": False})),
     Op("var", lambda a, dim, keepdim: a.var(dim, keepdim=keepdim), _np_var,
-       lambda a, dim, keepdim: a.var() if dim is None else a.var(dim, keepdim=keepdim), 1,
+       lambda a, dim, keepdim: a.var(dim=dim, keepdim=keepdim), 1,
        reduction(min_side=2), "VarBackward0", empty=(((0, 3),), {"dim": 1, "keepdim": False})),
     Op("max_all", lambda a: a.max(), np.max, lambda a: a.max(), 1, unary(), "MaxBackward1",
        tie_free=True),
@@ -161,13 +166,14 @@ ROWS = [
     Op("flatten", lambda a, start_dim, end_dim: a.flatten(start_dim, end_dim),
        lambda a, start_dim, end_dim: _np_flatten(a, start_dim, end_dim),
        lambda a, start_dim, end_dim: a.flatten(start_dim, end_dim), 1, flatten_case(),
-       "ViewBackward0", saves=False, empty=(((0, 3),), {"start_dim": 0, "end_dim": -1})),
+       "ViewBackward0", saves=False, empty=(((0, 3),), {"start_dim": 0, "end_dim": -1}),
+       torch_named=_flattens),  # torch returns the input itself when nothing is merged
     Op("transpose", lambda a, dim0, dim1: a.transpose(dim0, dim1),
        lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1),
        lambda a, dim0, dim1: a.transpose(dim0, dim1), 1, transpose_case(),
        "TransposeBackward0", saves=False, empty=(((0, 3),), {"dim0": 0, "dim1": 1})),
     Op("permute", lambda a, dims: a.permute(*dims), lambda a, dims: np.transpose(a, dims),
-       lambda a, dims: a.permute(*dims), 1, permute_case(), "PermuteBackward0", saves=False,
+       lambda a, dims: a.permute(dims), 1, permute_case(), "PermuteBackward0", saves=False,
        empty=(((0, 3),), {"dims": (1, 0)})),
     Op("T", lambda a: a.T, lambda a: a.T, lambda a: a.T, 1, unary(max_dims=2),
        "PermuteBackward0", saves=False, empty=_EMPTY1),
@@ -183,7 +189,8 @@ ROWS = [
        empty=(((1, 3),), {"sizes": (0, 3)})),
     Op("getitem_basic", lambda a, index: a[index], lambda a, index: a[index],
        lambda a, index: a[index], 1, basic_index_case(), _index_name, saves=False,
-       torch_edges=False, empty=(((0, 3),), {"index": (slice(None), 1)})),
+       torch_edges=False, empty=(((0, 3),), {"index": (slice(None), 1)}),
+       torch_named=_one_proper_slice_or_int),
     Op("getitem_advanced", lambda a, index: a[index], lambda a, index: a[index],
        lambda a, index: a[_torch_index(index)], 1, advanced_index_case(), "IndexBackward0",
        saves=False, empty=(((3, 2),), {"index": np.zeros(0, dtype=np.int64)})),
@@ -191,7 +198,8 @@ ROWS = [
        lambda a, index: a[_torch_index(index)], 1, mask_case(), "IndexBackward0", saves=False,
        empty=(((3, 2),), {"index": np.zeros((3, 2), dtype=bool)})),
     Op("matmul", lambda a, b: a @ b, np.matmul, lambda a, b: a @ b, 2, matmul_shapes(),
-       _matmul_name, empty=(((0, 3), (3, 2)), {})),
+       _matmul_name, empty=(((0, 3), (3, 2)), {}),
+       torch_named=lambda shapes, kw: _matmul_name(shapes, kw) != "BmmBackward0"),
     Op("cat", lambda *ts, dim: ad.cat(ts, dim), lambda *xs, dim: np.concatenate(xs, dim),
        lambda *ts, dim: _torch().cat(ts, dim), VARIADIC, cat_case(), "CatBackward0",
        saves=False, empty=(((0, 3), (2, 3)), {"dim": 0})),
@@ -255,3 +263,4 @@ def call(op: Op, tensors, kwargs):
 def upstream(shape, seed: int, dtype=np.float64) -> np.ndarray:
     """A random upstream gradient (never ones: softmax's gradient under .sum() is zero)."""
     return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
