@@ -3,7 +3,7 @@
 import numpy as np
 
 from . import grad_mode
-from .graph import AccumulateGrad, keeps
+from .graph import SMALL, AccumulateGrad, _recording, keeps
 from .tensor import Tensor
 
 _make = Tensor._make
@@ -24,8 +24,8 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
             f"shape {shape}. An op's backward returned a wrongly shaped gradient."
         )
     if dims:
-        grad = grad.sum(dim=dims, keepdim=True)
-    return grad.reshape(shape) if grad.data.shape != shape else grad
+        grad = Sum.apply(grad, dim=dims, keepdim=True)
+    return View.apply(grad, shape=shape) if grad.data.shape != shape else grad
 
 
 def _dependencies(roots) -> dict:
@@ -35,7 +35,7 @@ def _dependencies(roots) -> dict:
     seen = set(stack)
     while stack:
         node = stack.pop()
-        for child, _ in node.next_functions:
+        for child in node.children:
             if child is None:
                 continue
             deps[child] = deps.get(child, 0) + 1
@@ -50,7 +50,7 @@ def _needed(roots, targets) -> set:
     parents, stack, seen = {}, list(roots), set(roots)
     while stack:
         node = stack.pop()
-        for child, _ in node.next_functions:
+        for child in node.children:
             if child is not None:
                 parents.setdefault(child, []).append(node)
                 if child not in seen:
@@ -99,16 +99,15 @@ def _run_node(node, grad: Tensor, create_graph: bool):
         tensor = node._retain()
         if tensor is not None:
             tensor.grad = grad if create_graph else _make(np.array(grad.data, copy=True))
-    if keeps(grad.data):
+    if grad.data.size <= SMALL or _recording[0]:
         node.grad_value = grad.data
-    with grad_mode.set_grad_enabled(create_graph):
-        grads = node.function.backward(node, grad)
-    if not isinstance(grads, tuple):
+    grads = node.function.backward(node, grad)
+    if type(grads) is not tuple:
         grads = (grads,)
-    if len(grads) != len(node.next_functions):
+    if len(grads) != len(node.children):
         raise RuntimeError(
             f"{node.name()}: backward returned {len(grads)} gradients, expected "
-            f"{len(node.next_functions)} (one per forward input; use None for non-tensors)."
+            f"{len(node.children)} (one per forward input; use None for non-tensors)."
         )
     return grads
 
@@ -117,11 +116,17 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     """Push gradients from roots to leaves. With targets (ad.grad), capture them instead."""
     deps = _dependencies(roots)
     needed = _needed(roots, targets) if targets is not None else None
-    captured = {}
     buffers = {}
     for node, g in zip(roots, root_grads):
         buffers[node] = buffers[node] + g if node in buffers else g
     ready = [n for n in dict.fromkeys(roots) if deps.get(n, 0) == 0]
+    # backward formulas record a graph only for create_graph (second order)
+    with grad_mode.set_grad_enabled(create_graph):
+        return _drain(ready, buffers, deps, needed, targets, retain_graph, create_graph)
+
+
+def _drain(ready, buffers, deps, needed, targets, retain_graph, create_graph) -> dict:
+    captured = {}
     anomaly = grad_mode._anomaly[0]
     while ready:
         node = ready.pop()
@@ -130,23 +135,27 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
             if isinstance(node, AccumulateGrad) and node.variable._hooks:
                 grad = _call_hooks(node.variable._hooks, grad)
             captured[node] = grad
-        if isinstance(node, AccumulateGrad):
+        if type(node) is AccumulateGrad:
             if targets is None:
                 _accumulate(node, grad, create_graph)
             continue
         grads = _run_node(node, grad, create_graph)
         if not retain_graph:
             node.release()
-        small = keeps(grad.data)
-        if small:
-            node.input_grads = tuple(None if g is None else np.asarray(_data(g)) for g in grads)
-        for (child, _), g, meta in zip(node.next_functions, grads, node.input_meta):
+        if node.grad_value is not None:
+            node.input_grads = tuple([None if g is None else _data(g) for g in grads])
+        for child, g, meta in zip(node.children, grads, node.input_meta):
             if child is None or g is None or (needed is not None and child not in needed):
                 continue
-            g = _as_grad(g, meta, node, anomaly)
-            buffers[child] = buffers[child] + g if child in buffers else g
-            deps[child] -= 1
-            if deps[child] == 0:
+            if anomaly or type(g) is not Tensor or g.data.shape != meta[0] or g.data.dtype != meta[1]:
+                g = _as_grad(g, meta, node, anomaly)
+            if child in buffers:
+                buffers[child] = buffers[child] + g
+            else:
+                buffers[child] = g
+            remaining = deps[child] - 1
+            deps[child] = remaining
+            if remaining == 0:
                 ready.append(child)
     return captured
 
@@ -160,8 +169,10 @@ def _as_grad(g, meta, node, anomaly) -> Tensor:
     if not isinstance(g, Tensor):
         g = _make(np.asarray(g))
     shape, dtype = meta
-    g = sum_to(g, shape)
-    if g.data.dtype != dtype:
+    data = g.data
+    if data.shape != shape:
+        g = sum_to(g, shape)
+    if data.dtype != dtype:
         g = g.to(dtype)
     if anomaly and not np.isfinite(g.data).all():
         raise RuntimeError(
@@ -240,3 +251,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             )
         result.append(g if g is None or create_graph else _make(g.data))
     return tuple(result)
+
+
+from .ops.reduction import Sum  # noqa: E402  (ops import the engine's Tensor)
+from .ops.shape import View  # noqa: E402

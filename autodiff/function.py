@@ -8,7 +8,9 @@ give second derivatives when run with create_graph=True.
 import numpy as np
 
 from . import grad_mode
-from .graph import Node, SavedOutput, accumulator, keeps
+from .grad_mode import _anomaly
+from .grad_mode import _state as _mode
+from .graph import SMALL, Node, SavedOutput, _recording, accumulator
 from .tensor import Tensor
 
 _make = Tensor._make
@@ -31,66 +33,108 @@ class Function:
     @classmethod
     def apply(cls, *args, **options):
         """Run forward on arrays; when some input requires grad, record a node."""
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-        record = grad_mode.is_grad_enabled() and any(
-            isinstance(a, Tensor) and a._requires_grad for a in args
-        )
-        ctx = Node(cls)
-        if record:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-        out = cls.forward(ctx, *arrays, **options)
-        if isinstance(out, Tensor):
-            out = out.data
-        elif type(out) is not np.ndarray:
-            out = np.asarray(out)
-        if grad_mode._anomaly[0]:
+        if _mode.enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    return _record(cls, args, options)
+        ctx = _Unrecorded(_NO_GRADS[len(args)])
+        out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **options)
+        if type(out) is not np.ndarray:
+            out = out.data if isinstance(out, Tensor) else np.asarray(out)
+        if _anomaly[0]:
             _check_finite(out, f"{cls.__name__.lower()} (forward)")
-        if not record or out.dtype.kind not in "fc":
-            return _make(out)
-        _connect(ctx, args, arrays, out, options)
-        return _make(out, True, ctx)
+        return _make(out)
 
 
-def _connect(ctx, args, arrays, out, options) -> None:
-    """Fill the node: edges, input metadata, constants, saved values, picture data."""
-    edges, meta, consts = [], [], []
-    for a in args:
+class _Unrecorded:
+    """The ctx of an op that records nothing (grad disabled, or no input requires grad)."""
+
+    __slots__ = ("needs_input_grad", "__dict__")
+    node_name = None
+
+    def __init__(self, needs_input_grad: tuple):
+        self.needs_input_grad = needs_input_grad
+
+    def save_for_backward(self, *values) -> None:
+        pass
+
+
+_NO_GRADS = [(False,) * n for n in range(64)]
+
+
+def _record(cls, args, options):
+    """Forward with a new node: edges, input metadata and constants first, then picture data."""
+    ctx = Node(cls)
+    arrays, children, meta, needs = [], [], [], []
+    constants = None
+    for i, a in enumerate(args):
         if isinstance(a, Tensor):
-            meta.append((a.data.shape, a.data.dtype))
+            data = a.data
+            arrays.append(data)
+            meta.append((data.shape, data.dtype))
             if a._requires_grad:
-                edges.append((a.grad_fn or accumulator(a), 0))
-                consts.append(None)
+                children.append(a.grad_fn or accumulator(a))
+                needs.append(True)
                 continue
+            value = data if data.size <= SMALL else None
         else:
+            arrays.append(a)
             meta.append(None)
-        edges.append((None, 0))
-        consts.append(a.data if isinstance(a, Tensor) and keeps(a.data) else
-                      None if isinstance(a, Tensor) else a)  # fmt: skip
-    ctx.next_functions = tuple(edges)
-    ctx.input_meta = tuple(meta)
-    ctx.constants = tuple(consts)
-    ctx.options = options
+            value = a
+        children.append(None)
+        needs.append(False)
+        constants = constants or [None] * len(args)
+        constants[i] = value
+    ctx.needs_input_grad = _interned(tuple(needs))
+    out = cls.forward(ctx, *arrays, **options)
+    if type(out) is not np.ndarray:
+        out = out.data if isinstance(out, Tensor) else np.asarray(out)
+    if _anomaly[0]:
+        _check_finite(out, f"{cls.__name__.lower()} (forward)")
+    if out.dtype.kind not in "fc":
+        return _make(out)
+    ctx.children = tuple(children)
+    ctx.input_meta = _interned(tuple(meta))
+    if constants is not None:
+        ctx.constants = tuple(constants)
+    if options:
+        ctx.options = options
     ctx.out_shape = out.shape
     ctx.out_dtype = out.dtype
-    if keeps(out):
+    if out.size <= SMALL or _recording[0]:
         ctx.value = out
     if ctx._saved:
-        ctx._saved = tuple(_tag(v, args, arrays, out) for v in ctx._saved)
+        ctx._saved = tuple([_tag(v, args, arrays, out) for v in ctx._saved])
+    return _make(out, True, ctx)
+
+
+_INTERNED = {}
+
+
+def _interned(value: tuple) -> tuple:
+    """One shared copy of common metadata tuples: fewer objects for the GC to traverse."""
+    shared = _INTERNED.get(value)
+    if shared is None:
+        if len(_INTERNED) > 4096:
+            _INTERNED.clear()
+        shared = _INTERNED[value] = value
+    return shared
 
 
 def _tag(value, args, arrays, out):
     """Replace a saved input array by its Tensor and the output array by a marker."""
     if value is out:
         return SavedOutput(out)
-    for a, arr in zip(args, arrays):
-        if value is arr and isinstance(a, Tensor):
-            return a
+    if isinstance(value, np.ndarray):
+        for a, arr in zip(args, arrays):
+            if value is arr:
+                return a
     return value
 
 
 def unpack_saved(node) -> tuple:
     """Saved values as Tensors; the output is re-attached to its node under create_graph."""
-    graph = grad_mode.is_grad_enabled()
+    graph = _mode.enabled
     result = []
     for v in node._saved:
         if isinstance(v, Tensor):

@@ -3,12 +3,16 @@
 import functools
 import threading
 
-_state = threading.local()
+class _State(threading.local):
+    enabled = True  # every thread starts with grad mode on
+
+
+_state = _State()
 
 
 def is_grad_enabled() -> bool:
     """True when ops record the graph (the default)."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 def _set(flag: bool) -> None:

@@ -2,15 +2,16 @@
 
 import weakref
 
-import numpy as np
-
 SMALL = 16  # a tensor this small keeps its value and gradient on its node for pictures
 _recording = [0]  # >0 inside viz.record(): every node keeps its value and gradient
 
 
+_NO_OPTIONS = {}
+
+
 def keeps(array) -> bool:
     """Whether a value or gradient of this size is kept on the graph for pictures."""
-    return _recording[0] > 0 or np.size(array) <= SMALL
+    return array.size <= SMALL or _recording[0] > 0
 
 
 class recording:
@@ -40,34 +41,32 @@ class Node:
     Holds the op class, the saved values, one (node, 0) edge per input slot, each
     input's shape/dtype (for the engine's sum_to), constants and, for small tensors,
     the forward value and gradient (for pictures). It never holds its output tensor.
+    Rarely set attributes are class-level defaults, so a node costs few objects.
     """
 
-    __slots__ = (
-        "function", "next_functions", "needs_input_grad", "input_meta", "constants",
-        "options", "out_shape", "out_dtype", "out_name", "value", "grad_value",
-        "input_grads", "node_name", "_saved", "_inputs", "_released", "_pre_hooks",
-        "_retain", "__dict__", "__weakref__",
-    )  # fmt: skip
+    __slots__ = ("function", "children", "needs_input_grad", "input_meta", "constants",
+                 "options", "out_shape", "out_dtype", "value", "grad_value", "_saved",
+                 "__dict__", "__weakref__")
+    node_name = None  # set by forward when the name depends on the arguments
+    out_name = None  # the output tensor's .name
+    input_grads = None  # per slot: what backward sent along that edge (likewise)
+    _released = False
+    _pre_hooks = None
+    _retain = None
 
     def __init__(self, function):
         self.function = function
-        self.next_functions = ()
         self.needs_input_grad = ()
-        self.input_meta = ()
-        self.constants = ()
-        self.options = {}
-        self.out_shape = ()
-        self.out_dtype = None
-        self.out_name = None
+        self.options = _NO_OPTIONS
+        self.constants = ()  # per slot: the value of an input without an edge (numbers, small)
         self.value = None
-        self.grad_value = None
-        self.input_grads = None
-        self.node_name = None
+        self.grad_value = None  # the gradient that reached this node (small or recording)
         self._saved = ()
-        self._inputs = ()
-        self._released = False
-        self._pre_hooks = None
-        self._retain = None
+
+    @property
+    def next_functions(self) -> tuple:
+        """((node_or_None, 0), ...) per input slot, as in PyTorch."""
+        return tuple([(child, 0) for child in self.children])
 
     def name(self) -> str:
         """PyTorch's name for this node, e.g. 'MulBackward0'."""
@@ -88,14 +87,11 @@ class Node:
                 "freed when you call .backward() or ad.grad(). Specify retain_graph=True if "
                 "you need to backward through the graph a second time."
             )
-        from .function import unpack_saved
-
-        return unpack_saved(self)
+        return _unpack_saved(self)
 
     def release(self) -> None:
         """Drop saved values (after backward, unless retain_graph)."""
         self._saved = ()
-        self._inputs = ()
         self._released = True
 
     def register_prehook(self, hook) -> None:
@@ -111,12 +107,13 @@ class Node:
 class AccumulateGrad:
     """The node that adds a leaf's gradient into its .grad; one per leaf, cached weakly."""
 
-    __slots__ = ("variable", "next_functions", "grad_value", "__weakref__")
+    __slots__ = ("variable", "grad_value", "__weakref__")
     function = None
+    children = ()
+    next_functions = ()
 
     def __init__(self, variable):
         self.variable = variable
-        self.next_functions = ()
         self.grad_value = None
 
     def name(self) -> str:
@@ -134,3 +131,6 @@ def accumulator(leaf) -> AccumulateGrad:
         node = AccumulateGrad(leaf)
         leaf._accumulator = weakref.ref(node)
     return node
+
+
+from .function import unpack_saved as _unpack_saved  # noqa: E402  (function imports graph)

@@ -15,27 +15,34 @@ class Matmul(Function):
     @staticmethod
     def forward(ctx, input, other):
         ctx.node_name = _NAMES.get((input.ndim, other.ndim), "BmmBackward0")
-        ctx.save_for_backward(input, other)
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(input if need[1] else None, other if need[0] else None)
         return np.matmul(input, other)
 
     @staticmethod
     def backward(ctx, grad):
-        input, other = ctx.saved_tensors
-        a = input.unsqueeze(0) if input.ndim == 1 else input
-        b = other.unsqueeze(-1) if other.ndim == 1 else other
-        if input.ndim == 1:
+        input, other = ctx.saved_tensors  # each saved only if the other's gradient is needed
+        a_1d = _ndim(ctx, 0, input) == 1
+        b_1d = _ndim(ctx, 1, other) == 1
+        if a_1d:
             grad = grad.unsqueeze(-2 if grad.ndim else 0)  # 1-D @ 1-D: grad is 0-d
-        if other.ndim == 1:
+        if b_1d:
             grad = grad.unsqueeze(-1)
-        need = ctx.needs_input_grad
         grad_a = grad_b = None
-        if need[0]:
+        if other is not None:
+            b = other.unsqueeze(-1) if b_1d else other
             grad_a = grad.matmul(b.mT)  # the engine sums broadcast batch dims away
-            grad_a = grad_a.squeeze(-2) if input.ndim == 1 else grad_a
-        if need[1]:
+            grad_a = grad_a.squeeze(-2) if a_1d else grad_a
+        if input is not None:
+            a = input.unsqueeze(0) if a_1d else input
             grad_b = a.mT.matmul(grad)
-            grad_b = grad_b.squeeze(-1) if other.ndim == 1 else grad_b
+            grad_b = grad_b.squeeze(-1) if b_1d else grad_b
         return grad_a, grad_b
+
+
+def _ndim(ctx, slot: int, saved) -> int:
+    meta = ctx.input_meta[slot]
+    return len(meta[0]) if meta is not None else np.ndim(saved.data)
 
 
 def matmul(input, other):

@@ -1,0 +1,35 @@
+"""Shared benchmark helpers: timing by the minimum over repeats, optional peers."""
+
+import importlib
+import time
+
+
+def best_ms(fn, repeats: int, warmup: int = 1) -> float:
+    """The fastest of `repeats` runs in milliseconds (after warm-up): least disturbed by noise."""
+    for _ in range(warmup):
+        fn()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best * 1e3
+
+
+def optional(name: str):
+    """A peer library if installed (torch, micrograd), else None."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def row(benchmark: str, ours_ms, numpy_ms=None, torch_ms=None, **extra) -> dict:
+    return {"benchmark": benchmark, "ours_ms": ours_ms, "numpy_ms": numpy_ms,
+            "torch_ms": torch_ms, **extra}  # fmt: skip
+
+
+def print_table(rows) -> None:
+    for r in rows:
+        cells = [f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()]
+        print("  ".join(cells))
