@@ -82,7 +82,7 @@ class Elu(ad.Function):
         return ad.where(input.data > 0, grad * scale, grad * (out + scale * alpha))
 
 
-class Softplus(ad.Function):
+class SoftplusFunction(ad.Function):
     node_name = "SoftplusBackward0"
     symbol = "softplus"
 
@@ -188,7 +188,7 @@ def selu(input):
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):
     """log(1 + e^{βx}) / β, linear where βx > threshold."""
-    return Softplus.apply(input, beta=beta, threshold=threshold)
+    return SoftplusFunction.apply(input, beta=beta, threshold=threshold)
 
 
 def silu(input):

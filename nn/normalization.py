@@ -40,7 +40,9 @@ class NativeBatchNorm(ad.Function):
         ctx.save_for_backward(input, weight, xhat, invstd)
         out = xhat
         if weight is not None:
-            out = out * _per_channel(weight, input.ndim) + _per_channel(bias, input.ndim)
+            out = out * _per_channel(weight, input.ndim)
+        if bias is not None:
+            out = out + _per_channel(bias, input.ndim)
         return out.astype(input.dtype, copy=False)
 
     @staticmethod
@@ -90,7 +92,7 @@ class _BatchNorm(Module):
     _ndims = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = True,
-                 track_running_stats: bool = True, dtype=None):  # fmt: skip
+                 track_running_stats: bool = True, dtype=None, *, bias: bool = True):  # fmt: skip
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -100,9 +102,11 @@ class _BatchNorm(Module):
         dtype = dtype or ad.get_default_dtype()
         if affine:
             self.weight = Parameter(np.ones(num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
         else:
             self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
+        else:
             self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
@@ -139,7 +143,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")  # fmt: skip
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")  # fmt: skip
 
 
 class BatchNorm1d(_BatchNorm):
