@@ -20,3 +20,6 @@ from . import functional
 from . import init
 from . import optim
 from . import utils
+from . import data
+from . import models
+from .train import evaluate, fit

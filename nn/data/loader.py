@@ -74,11 +74,25 @@ class DataLoader:
                 f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})")  # fmt: skip
 
 
-def train_val_split(X, y, val_fraction: float = 0.1, seed=0) -> tuple:
-    """Shuffle once with seed and split into (X_train, y_train, X_val, y_val)."""
+def train_val_split(X, y, val_fraction: float = 0.1, seed=0, stratify=None) -> tuple:
+    """Split into (X_train, y_train, X_val, y_val) with a seeded shuffle.
+
+    stratify (default: when y holds integer labels) keeps each class's share in both parts.
+    """
     if not 0 < val_fraction < 1:
         raise ValueError(f"train_val_split: val_fraction must be in (0, 1), got {val_fraction}.")
-    order = np.random.default_rng(seed).permutation(len(X))
-    n_val = max(1, round(len(X) * val_fraction))
-    val, train = order[:n_val], order[n_val:]
+    y_arr = np.asarray(y)
+    stratify = y_arr.dtype.kind in "iub" if stratify is None else stratify
+    rng = np.random.default_rng(seed)
+    groups = [np.flatnonzero(y_arr == c) for c in np.unique(y_arr)] if stratify else [
+        np.arange(len(X))]  # fmt: skip
+    val = []
+    for group in groups:
+        group = rng.permutation(group)
+        val.append(group[: round(len(group) * val_fraction)])
+    val = rng.permutation(np.concatenate(val))
+    if len(val) == 0:
+        raise ValueError(f"train_val_split: {len(X)} samples at val_fraction {val_fraction} leave "
+                         "no validation sample. Raise val_fraction or use more data.")  # fmt: skip
+    train = rng.permutation(np.setdiff1d(np.arange(len(X)), val))
     return X[train], y[train], X[val], y[val]

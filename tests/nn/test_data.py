@@ -346,7 +346,18 @@ def test_dataloader_errors():
 
 def test_train_val_split():
     X, y = np.arange(20)[:, None], np.arange(20)
-    Xtr, ytr, Xv, yv = data.train_val_split(X, y, 0.25, seed=0)
+    Xtr, ytr, Xv, yv = data.train_val_split(X, y, 0.25, seed=0, stratify=False)
     assert len(Xv) == 5 and len(Xtr) == 15
     assert sorted(np.concatenate([ytr, yv]).tolist()) == list(range(20))
     np.testing.assert_array_equal(Xtr[:, 0], ytr)
+
+
+def test_train_val_split_stratifies_labels():
+    X, y = data.load_iris()
+    _, ytr, _, yv = data.train_val_split(X, y, 0.2, seed=3)
+    assert np.bincount(yv).tolist() == [10, 10, 10]
+    assert np.bincount(ytr).tolist() == [40, 40, 40]
+    _, _, _, yr = data.train_val_split(X, y.astype(float), 0.2, seed=3)  # targets: no strata
+    assert len(yr) == 30
+    with pytest.raises(ValueError, match="no validation sample"):
+        data.train_val_split(X[:3], y[:3], 0.1)
