@@ -1,0 +1,25 @@
+"""viz: pictures of backpropagation (graphs, step-by-step backward) and training diagnostics."""
+
+from autodiff.graph import recording as record
+
+from .diagnostics import (
+                          activation_stats,
+                          gradient_norms,
+                          plot_activation_stats,
+                          plot_gradient_flow,
+                          plot_training_curves,
+                          record_gradient_norms,
+                          save_figure,  # fmt: skip
+)
+from .dot import to_dot
+from .render import draw_graph, has_dot, save
+from .steps import Frame, backward_steps, save_gif, save_steps, steps_html
+from .text import to_text
+from .trace import backward_order, trace
+
+__all__ = [
+    "Frame", "activation_stats", "backward_order", "backward_steps", "draw_graph",
+    "gradient_norms", "has_dot", "plot_activation_stats", "plot_gradient_flow",
+    "plot_training_curves", "record", "record_gradient_norms", "save", "save_figure",
+    "save_gif", "save_steps", "steps_html", "to_dot", "to_text", "trace",
+]  # fmt: skip

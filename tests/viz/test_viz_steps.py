@@ -1,0 +1,103 @@
+"""backward_steps follows the engine's real backward order; frames save as SVG/HTML/GIF."""
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+import viz
+from autodiff import exercises
+from autodiff.graph import AccumulateGrad
+from viz.trace import children
+
+
+def _all_nodes(root):
+    seen, stack = {root}, [root]
+    while stack:
+        for child in children(stack.pop()):
+            if child is not None and child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return seen
+
+
+def _real_order(output):
+    """The order the engine actually runs nodes: prehooks on ops, tensor hooks on leaves."""
+    order = []
+    for node in _all_nodes(output.grad_fn):
+        if isinstance(node, AccumulateGrad):
+            node.variable.register_hook(lambda g, n=node: order.append(n))
+        else:
+            node.register_prehook(lambda g, n=node: order.append(n))
+    output.backward()
+    return order
+
+
+def _graphs():
+    a = ad.tensor([0.5, -1.0, 2.0], dtype=ad.float64, requires_grad=True, name="a")
+    b = ad.tensor(1.5, dtype=ad.float64, requires_grad=True, name="b")
+    diamond = ad.tanh(a * b) * ad.sigmoid(a + b) + a * a  # shared leaves, fan-out, diamonds
+    yield diamond.sum()
+    s = ad.tensor(1.0, dtype=ad.float64, requires_grad=True)
+    yield exercises_like_gates(s)
+    x = ad.tensor(np.linspace(-1, 1, 6).reshape(2, 3), dtype=ad.float64, requires_grad=True)
+    w = ad.tensor(np.ones((3, 2)), dtype=ad.float64, requires_grad=True)
+    h = ad.relu(x @ w)
+    yield (ad.exp(-h) + h * 0.5).mean() + (x * x).sum()
+
+
+def exercises_like_gates(w):
+    z = w * 2.0 + w
+    return 1 / (1 + ad.exp(-z))
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_order_equals_the_engines_real_order(index):
+    output = list(_graphs())[index]
+    predicted = viz.backward_order(output.grad_fn)
+    assert _real_order(output) == predicted
+    assert len(predicted) == len(_all_nodes(output.grad_fn))
+
+
+def test_frames_follow_the_order_and_reveal_gradients():
+    x, y, z = (ad.tensor(v, dtype=ad.float64, requires_grad=True, name=n)
+               for v, n in ((-2.0, "x"), (5.0, "y"), (-4.0, "z")))
+    q = x + y
+    q.name = "q"
+    f = q * z
+    f.name = "f"
+    expected = viz.backward_order(f.grad_fn)
+    frames = list(viz.backward_steps(f))  # runs backward itself
+    assert [fr.node for fr in frames] == expected
+    assert x.grad.item() == -4 and z.grad.item() == 3
+    assert frames[0].caption.startswith("MulBackward0 (f)")
+    first, last = frames[0].dot, frames[-1].dot
+    assert "grad ?" in first and "grad ?" not in last  # gradients arrive step by step
+    assert first.count("grad ?") == 4  # q, z, x, y still waiting after the first step
+    assert 'penwidth="3"' in first
+
+
+def test_steps_of_a_leaf_raise():
+    with pytest.raises(ValueError, match="leaf"):
+        list(viz.backward_steps(ad.tensor(1.0, requires_grad=True)))
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_save_steps_writes_numbered_svgs_and_a_page(tmp_path):
+    f, _ = exercises.add_mul()
+    paths = viz.save_steps(f, tmp_path)
+    names = sorted(p.name for p in paths)
+    assert names == ["step_001.svg", "step_002.svg", "step_003.svg", "step_004.svg",
+                     "step_005.svg", "steps.html"]
+    page = (tmp_path / "steps.html").read_text()
+    assert page.count("<svg") == 5 and "AccumulateGrad (x)" in page
+    assert (tmp_path / "step_001.svg").read_text().lstrip().startswith("<?xml")
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_gif_when_pillow_is_there(tmp_path):
+    image = pytest.importorskip("PIL.Image")
+    f, _ = exercises.add_mul()
+    frames = list(viz.backward_steps(f))
+    path = viz.save_gif(frames, tmp_path / "steps.gif")
+    with image.open(path) as gif:
+        assert gif.n_frames == len(frames)

@@ -1,0 +1,90 @@
+"""viz's part of the `autodiff` command: `autodiff graph ...` and the demo's graphs."""
+
+from pathlib import Path
+
+from autodiff import exercises
+
+from . import expr
+from .dot import to_dot
+from .render import INSTALL, has_dot, save, write_atomic
+from .steps import save_steps
+from .text import to_text
+
+
+def register(subparsers) -> None:
+    """Add the `graph` subcommand to the autodiff CLI."""
+    p = subparsers.add_parser(
+        "graph",
+        help="draw the forward/backward graph of an arithmetic expression",
+        description="Build EXPR from the given values, run backward and draw the graph. "
+        f"Allowed: numbers, your names, + - * / ** and {', '.join(sorted(expr.FUNCTIONS))}; "
+        "'q = x + y; f = q * z' names the intermediates. Nothing is eval'd.",
+    )
+    p.add_argument("expression", help='e.g. "(x+y)*z" or "q = x + y; f = q * z"')
+    p.add_argument("values", nargs="*", metavar="NAME=VALUE", help="e.g. x=-2 y=5 z=-4")
+    p.add_argument("-o", "--output", help="picture file: .svg, .png, .pdf or .dot")
+    p.add_argument("--show", choices=("forward", "backward", "both"), default="both",
+                   help="values, gradients or both with the chain rule on edges (default)")
+    p.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR",
+                   help="layout direction (default LR: inputs on the left)")
+    p.add_argument("--text", action="store_true", help="also print the graph as text")
+    p.add_argument("--no-legend", action="store_true", help="leave out the colour key")
+    p.add_argument("--steps", metavar="DIR",
+                   help="also write the backward pass step by step (SVGs + steps.html) to DIR")
+    p.set_defaults(run=run_graph)
+
+
+def parse_values(pairs) -> dict:
+    """['x=-2', 'y=5'] -> {'x': -2.0, 'y': 5.0} with a clear error for a bad pair."""
+    values = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"graph: expected NAME=VALUE, got {pair!r} (e.g. x=-2).")
+        try:
+            values[name.strip()] = float(text)
+        except ValueError:
+            raise ValueError(f"graph: the value of {name!r} is not a number: {text!r}.") from None
+    return values
+
+
+def run_graph(args) -> int:
+    output, _ = expr.evaluate(args.expression, parse_values(args.values))
+    if not hasattr(output, "grad_fn") or not output.requires_grad:
+        raise ValueError("graph: the expression does not depend on any NAME=VALUE you gave.")
+    output.backward()
+    options = {"show": args.show, "rankdir": args.rankdir, "legend": not args.no_legend}
+    if args.text or not args.output:
+        print(to_text(output))
+    if args.output:
+        path = save(output, args.output, **options)
+        print(f"graph written to {path}")
+    if args.steps:
+        paths = save_steps(output, args.steps, rankdir=args.rankdir)
+        print(f"{len(paths) - 1} backward steps written to {Path(args.steps) / 'steps.html'}")
+    return 0
+
+
+def demo(out_dir, quick: bool = False) -> list:
+    """Render the lecture's exercise graphs into out_dir/graphs and say where."""
+    folder = Path(out_dir) / "graphs"
+    pictures = [("add_mul", exercises.add_mul()[0], "f = (x + y)·z at x=−2, y=5, z=−4"),
+                ("sigmoid_neuron_fused", exercises.sigmoid_neuron(fused=True)[0],
+                 "s = σ(w0·x0 + w1·x1 + w2): one fused σ node"),
+                ("sigmoid_neuron_gates", exercises.sigmoid_neuron(fused=False)[0],
+                 "s = 1 / (1 + exp(−z)): the same neuron as a chain of gates")]  # fmt: skip
+    written = []
+    for name, output, title in pictures:
+        written.append(write_atomic(folder / f"{name}.txt", to_text(output) + "\n"))
+        source = to_dot(output, title=title)
+        formats = ("svg", "png") if has_dot() else ("dot",)
+        written.extend(save(source, folder / f"{name}.{fmt}") for fmt in formats)
+    if has_dot() and not quick:
+        written.extend(save_steps(exercises.add_mul()[0], folder / "add_mul_steps"))
+    print(f"graphs written to {folder.resolve()} ({len(written)} files)")
+    if not has_dot():
+        print(f"(SVG/PNG need Graphviz: {INSTALL}; the .dot and .txt files were written)")
+    return written
+
+
+__all__ = ["demo", "parse_values", "register", "run_graph"]

@@ -1,0 +1,204 @@
+"""Training diagnostics: curves, gradient flow, activation statistics (matplotlib, lazily).
+
+Each plot returns a matplotlib Figure (no pyplot state) and saves it when given a path;
+the numbers behind the plots come from gradient_norms() and activation_stats().
+"""
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+from autodiff import no_grad
+
+from .render import write_atomic
+
+ACTIVATIONS = {"relu": "relu", "relu6": "relu", "sigmoid": "sigmoid", "tanh": "tanh",
+               "hardtanh": "tanh"}  # fmt: skip
+
+
+def _figure(rows: int = 1, cols: int = 1, size=(6.4, 4.0)):
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as e:
+        raise ImportError("viz.diagnostics needs matplotlib: pip install matplotlib") from e
+    fig = Figure(figsize=(size[0] * cols, size[1] * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    return fig, axes
+
+
+def save_figure(fig, path) -> Path:
+    """Save a Figure by extension (png, svg, pdf), written atomically."""
+    path = Path(path)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=path.suffix.lstrip(".").lower() or "png", dpi=144)
+    return write_atomic(path, buffer.getvalue())
+
+
+def _done(fig, path):
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+# --- the numbers ------------------------------------------------------------------------------
+def gradient_norms(model) -> dict:
+    """{parameter name: L2 norm of its .grad} for a Module or a {name: tensor} dict."""
+    params = model.named_parameters() if hasattr(model, "named_parameters") else model.items()
+    return {name: float(np.linalg.norm(np.ravel(p.grad.data)))
+            for name, p in params if p.grad is not None}  # fmt: skip
+
+
+def record_gradient_norms(flow: dict, model) -> dict:
+    """Append this step's gradient norms to flow {name: [norms]}; call after backward."""
+    for name, norm in gradient_norms(model).items():
+        flow.setdefault(name, []).append(norm)
+    return flow
+
+
+def activation_stats(model, x, modules=None, saturation: float = 0.01) -> dict:
+    """Per activation layer: kind, mean, std, dead and saturated fractions (one forward pass).
+
+    A ReLU unit (a feature along dim 1) is dead when it outputs exactly 0 for every example
+    in the batch, so its gradient is exactly zero; sigmoid/tanh outputs count as saturated
+    within `saturation` of their bounds (where the derivative is ~0).
+    """
+    chosen = _activation_modules(model, modules)
+    outputs, handles = {}, []
+    for name, module in chosen:
+        def hook(mod, inputs, out, name=name):
+            outputs[name] = np.array(out.data if hasattr(out, "data") else out, copy=True)
+
+        handles.append(module.register_forward_hook(hook))
+    try:
+        with no_grad():
+            model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    kinds = {name: _kind(module) for name, module in chosen}
+    return {name: _stats(outputs[name], kinds[name], saturation) for name, _ in chosen
+            if name in outputs}  # fmt: skip
+
+
+def _kind(module) -> str:
+    return ACTIVATIONS.get(type(module).__name__.lower(), "other")
+
+
+def _activation_modules(model, modules):
+    named = list(model.named_modules())
+    if modules is not None:
+        wanted = set(modules)
+        return [(n, m) for n, m in named if n in wanted or m in wanted or type(m) in wanted]
+    found = [(n, m) for n, m in named if n and _kind(m) != "other"]
+    if found:
+        return found
+    return [(n, m) for n, m in named if n and not list(m.children())]
+
+
+def _stats(out, kind, saturation) -> dict:
+    out = np.asarray(out, dtype=np.float64)
+    stats = {"kind": kind, "mean": float(out.mean()), "std": float(out.std()),
+             "values": out.ravel()}  # fmt: skip
+    if kind == "relu":
+        units = np.moveaxis(out, 1, 0).reshape(out.shape[1], -1) if out.ndim > 1 else out[:, None]
+        stats["dead_fraction"] = float(np.mean(np.all(units <= 0, axis=1)))
+        stats["zero_fraction"] = float(np.mean(out <= 0))
+    if kind == "sigmoid":
+        stats["saturated_fraction"] = float(np.mean((out < saturation) | (out > 1 - saturation)))
+    if kind == "tanh":
+        stats["saturated_fraction"] = float(np.mean(np.abs(out) > 1 - saturation))
+    return stats
+
+
+# --- the plots ------------------------------------------------------------------------------
+def plot_training_curves(history: dict, path=None, title: str | None = None):
+    """Loss (and accuracy, when present) per epoch, train and validation."""
+    has_acc = any(k in history for k in ("train_acc", "val_acc"))
+    fig, axes = _figure(1, 2 if has_acc else 1)
+    panels = [("loss", axes[0][0])] + ([("acc", axes[0][1])] if has_acc else [])
+    for metric, ax in panels:
+        for split, style in (("train", "-"), ("val", "--")):
+            series = history.get(f"{split}_{metric}")
+            if series:
+                epochs = np.arange(1, len(series) + 1)
+                ax.plot(epochs, series, style, marker="o", markersize=3,
+                        label="train" if split == "train" else "validation")  # fmt: skip
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss" if metric == "loss" else "accuracy")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if has_acc and history.get("val_acc"):
+        best = int(np.argmax(history["val_acc"]))
+        axes[0][1].annotate(f"best {history['val_acc'][best]:.3f}", (best + 1, history["val_acc"][best]),
+                            textcoords="offset points", xytext=(0, -14), ha="center")  # fmt: skip
+    if title:
+        fig.suptitle(title)
+    return _done(fig, path)
+
+
+def plot_gradient_flow(flow: dict, path=None, title: str | None = None):
+    """Per-layer gradient norms over training on a log scale.
+
+    flow is {layer: [norm per step]}, or {run title: {layer: [norms]}} for panels side by side
+    (e.g. five sigmoid layers vs ReLU + He init). One value per layer draws bars instead.
+    """
+    runs = flow if flow and all(isinstance(v, dict) for v in flow.values()) else {title: flow}
+    fig, axes = _figure(1, len(runs))
+    for ax, (run, layers) in zip(axes[0], runs.items()):
+        _flow_panel(ax, layers)
+        if run:
+            ax.set_title(run)
+    if len(runs) > 1:
+        lows = [ax.get_ylim()[0] for ax in axes[0]]
+        highs = [ax.get_ylim()[1] for ax in axes[0]]
+        for ax in axes[0]:  # one scale, so the panels compare at a glance
+            ax.set_ylim(min(lows), max(highs))
+        if title:
+            fig.suptitle(title)
+    return _done(fig, path)
+
+
+def _flow_panel(ax, layers: dict) -> None:
+    import matplotlib
+
+    colors = matplotlib.colormaps["viridis"](np.linspace(0, 0.9, max(len(layers), 1)))
+    if layers and all(len(v) == 1 for v in layers.values()):
+        names = list(layers)
+        ax.bar(range(len(names)), [max(v[0], 1e-300) for v in layers.values()], color=colors)
+        ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
+        ax.set_ylabel("gradient norm")
+    else:
+        for color, (name, norms) in zip(colors, layers.items()):
+            ax.plot(np.arange(1, len(norms) + 1), np.maximum(norms, 1e-300), color=color,
+                    label=name)  # fmt: skip
+        ax.set_xlabel("step")
+        ax.set_ylabel("gradient norm")
+        ax.legend(fontsize=8)
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3, which="both")
+
+
+def plot_activation_stats(model, x, path=None, bins: int = 50, title: str | None = None):
+    """A histogram of each activation layer's outputs, titled with dead/saturated fractions."""
+    stats = activation_stats(model, x)
+    cols = min(len(stats), 4) or 1
+    rows = (len(stats) + cols - 1) // cols or 1
+    fig, axes = _figure(rows, cols, size=(3.6, 2.8))
+    for ax, (name, s) in zip(axes.ravel(), stats.items()):
+        ax.hist(s["values"], bins=bins, color="#3949ab", alpha=0.85)
+        ax.set_title(f"{name} ({s['kind']})\n{_summary(s)}", fontsize=9)
+        ax.set_yscale("log")
+    for ax in axes.ravel()[len(stats):]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title)
+    return _done(fig, path)
+
+
+def _summary(s) -> str:
+    if "dead_fraction" in s:
+        return f"dead units {s['dead_fraction']:.0%}, zeros {s['zero_fraction']:.0%}"
+    if "saturated_fraction" in s:
+        return f"saturated {s['saturated_fraction']:.0%}"
+    return f"mean {s['mean']:.3g}, std {s['std']:.3g}"

@@ -1,0 +1,167 @@
+"""Picture nodes and edges to DOT text: pure strings, no Graphviz needed, same text every run."""
+
+from html import escape
+
+from .labels import EXPLODE, STATES, VANISH, fmt_number, legend_text
+from .picture import PEdge, PNode, View, build, more_node
+from .trace import trace
+
+DEFAULT_MAX_NODES = 200
+_STATE_ORDER = list(STATES)
+
+
+def to_dot(output, params=None, show: str = "both", rankdir: str = "LR",
+           max_nodes: int | None = DEFAULT_MAX_NODES, legend: bool = True,
+           show_saved: bool = False, module_depth: int | None = None, digits: int = 4,
+           vanish: float = VANISH, explode: float = EXPLODE, title: str | None = None) -> str:
+    """The DOT text of the graph behind `output` (deterministic; needs no Graphviz)."""
+    view = View(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
+    return graph_dot(trace(output, params, show_saved, module_depth, trace_limit(view, params)),
+                     view)  # fmt: skip
+
+
+def trace_limit(view: View, params) -> int | None:
+    """Without modules to group by, nodes past max_nodes are never drawn: skip their labels."""
+    return view.max_nodes if params is None else None
+
+
+def graph_dot(graph, view: View) -> str:
+    """A traced graph as DOT text for one view."""
+    return "digraph {\n" + "".join(body_lines(graph, view)) + "}\n"
+
+
+def body_lines(graph, view: View) -> list:
+    """The lines between `digraph {` and `}` (also a graphviz.Digraph's body)."""
+    nodes, edges = build(graph, view)
+    nodes, edges = collapse(nodes, edges, view)
+    return _emit(nodes, edges, view)
+
+
+# --- collapsing big graphs ------------------------------------------------------------------
+def collapse(nodes, edges, view: View):
+    """Over max_nodes: one summary node per module, then one for everything past the limit."""
+    limit = view.max_nodes
+    if limit is None or len(nodes) <= limit:
+        return nodes, edges
+    if any(n.group is not None for n in nodes):
+        nodes, mapping = _by_module(nodes, view)
+        edges = _remap(edges, mapping)
+    if len(nodes) > limit:
+        hidden = sum(n.hidden for n in nodes if n.id == "more")
+        nodes = [n for n in nodes if n.id != "more"]
+        keep, rest = nodes[: limit - 1], nodes[limit - 1 :]
+        edges = _remap(edges, {n.id: "more" for n in rest})
+        nodes = keep + [more_node(hidden + len(rest), view)]
+    return nodes, edges
+
+
+def _by_module(nodes, view: View):
+    stats, order, kept, mapping = {}, [], [], {}
+    for n in nodes:
+        if n.group is None:
+            kept.append(n)
+            continue
+        if n.group not in stats:
+            stats[n.group] = {"id": f"m{len(stats)}", "ops": 0, "params": 0, "sq": 0.0,
+                              "states": set()}  # fmt: skip
+            order.append(n.group)
+            kept.append(n.group)  # placeholder, replaced by the summary below
+        s = stats[n.group]
+        s["ops"] += n.id.startswith("op")
+        s["params"] += n.params
+        if n.params:
+            s["sq"] += n.grad_norm**2
+            s["states"].add(n.state)
+        mapping[n.id] = s["id"]
+    summaries = {g: _module_node(g, stats[g], view) for g in order}
+    return [summaries[n] if isinstance(n, str) else n for n in kept], mapping
+
+
+def _module_node(group, s, view: View) -> PNode:
+    lines = [f"<b>{escape(group)}</b>", f'{s["ops"]} ops · {s["params"]} params']
+    states = [st for st in _STATE_ORDER if st in s["states"]]
+    worst = next((st for st in reversed(_STATE_ORDER) if st in s["states"]), None)
+    if view.grads and s["params"]:
+        lines.append(f'‖param grad‖ {fmt_number(s["sq"] ** 0.5, view.digits)}')
+    fill, border, _ = STATES[worst] if view.grads and states else ("#e8eaf6", "#3949ab", "")
+    attrs = {"shape": "box3d", "style": "filled", "fillcolor": fill, "color": border}
+    return PNode(s["id"], "<br/>".join(lines), attrs, None, worst if view.grads else None)
+
+
+def _remap(edges, mapping):
+    out, seen = [], {}
+    for e in edges:
+        src, dst = mapping.get(e.src, e.src), mapping.get(e.dst, e.dst)
+        if src == dst:
+            continue
+        key = (src, dst)
+        if key in seen:  # merged edges: one arrow, no single gradient to print on it
+            seen[key].attrs.pop("label", None)
+            continue
+        moved = src != e.src or dst != e.dst
+        attrs = {k: v for k, v in e.attrs.items() if not (moved and k == "label")}
+        seen[key] = PEdge(src, dst, attrs)
+        out.append(seen[key])
+    return out
+
+
+# --- emitting DOT ---------------------------------------------------------------------------
+def _emit(nodes, edges, view: View) -> list:
+    graph = {"rankdir": view.rankdir, "fontname": "Helvetica", "nodesep": "0.35",
+             "ranksep": "0.45", "bgcolor": "white"}  # fmt: skip
+    if view.title:
+        graph.update(label=view.title, labelloc="t", fontsize="14")
+    lines = [f"\tgraph [{_attrs(graph)}]\n",
+             '\tnode [fontname=Helvetica fontsize=11 margin="0.12,0.06"]\n',
+             '\tedge [fontname=Helvetica fontsize=10 color="#546e7a" arrowsize=0.7]\n']
+    clusters = {}
+    for n in nodes:
+        if n.group is None:
+            lines.append(_node_line(n, "\t"))
+        else:
+            clusters.setdefault(n.group, []).append(n)
+    for i, (group, members) in enumerate(clusters.items()):
+        lines.append(f"\tsubgraph cluster_{i} {{\n")
+        lines.append(f'\t\tgraph [label="{_q(group)}" style="rounded,dashed" color="#7986cb" '
+                     'fontcolor="#3949ab"]\n')
+        lines.extend(_node_line(n, "\t\t") for n in members)
+        lines.append("\t}\n")
+    lines.extend(f"\t{e.src} -> {e.dst}" + (f" [{_attrs(e.attrs)}]" if e.attrs else "") + "\n"
+                 for e in edges)  # fmt: skip
+    if view.legend:
+        lines.extend(_legend(nodes, view))
+    return lines
+
+
+def _node_line(n: PNode, indent: str) -> str:
+    return f"{indent}{n.id} [label=<{n.label}> {_attrs(n.attrs)}]\n"
+
+
+def _attrs(attrs: dict) -> str:
+    return " ".join(f'{k}="{_q(v)}"' for k, v in attrs.items())
+
+
+def _q(value) -> str:
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _legend(nodes, view: View) -> list:
+    """A key for the gradient states that occur (and the chain rule on edges)."""
+    present = {n.state for n in nodes if n.state is not None}
+    if not view.grads or not present:
+        return []
+    rows = []
+    for state in _STATE_ORDER:
+        if state in present:
+            fill, border, _ = STATES[state]
+            text = escape(legend_text(state, view.vanish, view.explode))
+            rows.append(f'<tr><td bgcolor="{fill}" color="{border}" width="18"> </td>'
+                        f'<td align="left">{text}</td></tr>')
+    if view.show == "both":
+        rows.append('<tr><td><font color="#c62828">a × b = c</font></td><td align="left">'
+                    "edge: local derivative × upstream grad = contribution</td></tr>")
+    table = ('<table border="0" cellborder="1" cellspacing="2" cellpadding="3" '
+             'color="#bdbdbd">' + "".join(rows) + "</table>")  # fmt: skip
+    return ["\tsubgraph cluster_legend {\n",
+            '\t\tgraph [label="gradient" style="rounded" color="#bdbdbd" fontsize="10"]\n',
+            f'\t\tlegend [label=<{table}> shape="plaintext" fontsize="9"]\n', "\t}\n"]

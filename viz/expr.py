@@ -1,0 +1,128 @@
+"""Safe arithmetic expressions for `autodiff graph`: parsed with ast, walked, never eval'd.
+
+Allowed: numbers, the given names, + - * / ** and unary -, the math functions below, and
+`name = expression` statements separated by ';' (to name intermediates, as on the slides).
+"""
+
+import ast
+
+import autodiff as ad
+
+FUNCTIONS = {"exp": ad.exp, "log": ad.log, "sqrt": ad.sqrt, "abs": ad.abs, "sigmoid": ad.sigmoid,
+             "tanh": ad.tanh, "relu": ad.relu}  # fmt: skip
+_BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+           ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
+           ast.Pow: lambda a, b: a**b}  # fmt: skip
+_UNARY = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
+MAX_LENGTH = 10_000
+MAX_DEPTH = 200
+_HELP = ("Use numbers, the names you give values to, + - * / ** and "
+         f"{', '.join(sorted(FUNCTIONS))}.")  # fmt: skip
+
+
+def _refuse(what: str) -> ValueError:
+    return ValueError(f"expression: {what} is not allowed. {_HELP}")
+
+
+def parse(text: str) -> list:
+    """Parse and check the text; returns its statements (ast nodes). Raises ValueError."""
+    if not isinstance(text, str):
+        raise TypeError(f"expression: expected a string, got {type(text).__name__}.")
+    if len(text) > MAX_LENGTH:
+        raise ValueError(f"expression: too long ({len(text)} characters, at most {MAX_LENGTH}).")
+    try:
+        tree = ast.parse(text.strip(), mode="exec")
+    except (SyntaxError, RecursionError, MemoryError) as e:
+        raise ValueError(f"expression: cannot parse {text!r}: {e}. {_HELP}") from None
+    if not tree.body:
+        raise ValueError(f"expression: empty. {_HELP}")
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign):
+            if len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Name):
+                raise _refuse("an assignment to anything but one plain name")
+        elif not isinstance(statement, ast.Expr):
+            kind = type(statement).__name__.lower()
+            raise _refuse(f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} statement")
+    return tree.body
+
+
+def evaluate(text: str, values: dict, dtype=ad.float64):
+    """Build the graph of `text`; returns (output, {name: leaf}). Leaves require grad."""
+    statements = parse(text)
+    leaves = {}
+    for name, value in values.items():
+        if not name.isidentifier() or name in FUNCTIONS:
+            raise ValueError(f"expression: {name!r} cannot be a variable name.")
+        leaves[name] = ad.tensor(float(value), dtype=dtype, requires_grad=True, name=name)
+    env = dict(leaves)
+    result = None
+    for statement in statements:
+        result = _eval(statement.value, env, 0)
+        if isinstance(statement, ast.Assign):
+            target = statement.targets[0].id
+            if target in FUNCTIONS:
+                raise ValueError(f"expression: cannot assign to the function name {target!r}.")
+            result = _named(result, target)
+            env[target] = result
+    if isinstance(result, ad.Tensor) and result.name is None and "f" not in env:
+        result.name = "f"
+    return result, leaves
+
+
+def _named(value, name):
+    if isinstance(value, ad.Tensor):
+        if value.is_leaf:  # `a = x` aliases a leaf: keep the leaf's own name
+            return value
+        value.name = name
+    return value
+
+
+def _eval(node, env, depth):
+    if depth > MAX_DEPTH:
+        raise ValueError(f"expression: nested more than {MAX_DEPTH} levels deep.")
+    if isinstance(node, ast.Constant):
+        if type(node.value) not in (int, float):
+            raise _refuse(f"the constant {node.value!r}")
+        return float(node.value)  # never Python ints: 9**9**9 must not hang the parser
+    if isinstance(node, ast.Name):
+        if node.id not in env:
+            raise ValueError(f"expression: unknown name {node.id!r}. Give it a value, e.g. "
+                             f"{node.id}=1.5, or use one of {sorted(env)}.")  # fmt: skip
+        return env[node.id]
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        left, right = _eval(node.left, env, depth + 1), _eval(node.right, env, depth + 1)
+        try:
+            return _BINARY[type(node.op)](left, right)
+        except (OverflowError, ZeroDivisionError) as e:
+            raise ValueError(f"expression: {ast.unparse(node)[:40]!r}: {e}.") from None
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        return _UNARY[type(node.op)](_eval(node.operand, env, depth + 1))
+    if isinstance(node, ast.Call):
+        return _call(node, env, depth)
+    raise _refuse(_describe(node))
+
+
+def _call(node, env, depth):
+    if not isinstance(node.func, ast.Name):
+        raise _refuse(f"calling {_describe(node.func)}")
+    name = node.func.id
+    if name not in FUNCTIONS:
+        raise _refuse(f"the function {name!r}")
+    if len(node.args) != 1 or node.keywords:
+        raise ValueError(f"expression: {name}() takes exactly one argument.")
+    arg = _eval(node.args[0], env, depth + 1)
+    if not isinstance(arg, ad.Tensor):
+        arg = ad.tensor(float(arg), dtype=ad.float64)
+    return FUNCTIONS[name](arg)
+
+
+def _describe(node) -> str:
+    kinds = {ast.Attribute: "attribute access", ast.Lambda: "a lambda", ast.Subscript:
+             "indexing", ast.Compare: "a comparison", ast.BoolOp: "and/or", ast.IfExp:
+             "if/else", ast.NamedExpr: "the := operator"}  # fmt: skip
+    if type(node) in kinds:
+        text = kinds[type(node)]
+        return f"{text} ({ast.unparse(node)[:40]!r})" if hasattr(ast, "unparse") else text
+    if isinstance(node, ast.BinOp):
+        return f"the operator {type(node.op).__name__}"
+    return f"{type(node).__name__} ({ast.unparse(node)[:40]!r})"

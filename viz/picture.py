@@ -1,0 +1,235 @@
+"""A traced Graph as picture nodes and edges with their labels, for one view (forward, ...)."""
+
+from dataclasses import dataclass, field
+from html import escape
+
+import numpy as np
+
+from .labels import (
+    EXPLODE,
+    GRAD_COLOR,
+    STATES,
+    VALUE_COLOR,
+    VANISH,
+    fmt_array,
+    fmt_dtype,  # fmt: skip
+    fmt_number,
+    fmt_shape,
+    grad_state,
+)
+
+SHOWS = ("forward", "backward", "both")
+CURRENT = "#ff6f00"  # the node a backward step is at
+
+
+@dataclass
+class View:
+    """What to draw and how: the options of draw_graph/to_dot in one place."""
+
+    show: str = "both"
+    rankdir: str = "LR"
+    max_nodes: int | None = 200
+    legend: bool = True
+    digits: int = 4
+    vanish: float = VANISH
+    explode: float = EXPLODE
+    known: set | None = None  # step frames: engine nodes whose gradient has arrived
+    current: object = None  # step frames: the node being processed
+    title: str | None = None
+
+    def __post_init__(self):
+        if self.show not in SHOWS:
+            raise ValueError(f"draw_graph: show must be one of {SHOWS}, got {self.show!r}.")
+        if self.rankdir not in ("LR", "RL", "TB", "BT"):
+            raise ValueError(f"draw_graph: rankdir must be LR, RL, TB or BT, got {self.rankdir!r}.")
+        if self.max_nodes is not None and self.max_nodes < 2:
+            raise ValueError(f"draw_graph: max_nodes must be >= 2 or None, got {self.max_nodes}.")
+
+    @property
+    def grads(self) -> bool:
+        return self.show != "forward"
+
+    @property
+    def values(self) -> bool:
+        return self.show != "backward"
+
+
+@dataclass
+class PNode:
+    id: str
+    label: str  # the inside of an HTML-like label <...>
+    attrs: dict
+    group: str | None = None  # module path: a cluster, or one summary node when collapsed
+    state: str | None = None  # gradient state of a data node
+    params: int = 0
+    grad_norm: float = 0.0
+    hidden: int = 0  # the summary node: how many nodes it stands for
+
+
+@dataclass
+class PEdge:
+    src: str
+    dst: str
+    attrs: dict = field(default_factory=dict)
+
+
+def build(graph, view: View):
+    """Picture nodes and edges, in graph order (the output's side first)."""
+    nodes, edges = [], []
+    ops = {op.out.id: op for op in graph.ops}
+    consts = {c.id: c for c in graph.consts}
+    for data in graph.datas:
+        nodes.append(_data_node(data, view))
+        op = ops.get(data.id)
+        if op is None:
+            continue
+        nodes.append(_op_node(op, view))
+        edges.append(_edge(op.id, data.id, view, None))
+        for e in op.edges:
+            if e.const:
+                nodes.append(_const_node(consts[e.src], op.module, view))
+            edges.append(_edge(e.src, op.id, view, _edge_label(e, op, view)))
+    if graph.hidden:
+        nodes.append(more_node(graph.hidden, view))
+        edges = _dedupe_more(edges)
+    for s in graph.saved:
+        nodes.append(_saved_node(s, ops, view))
+        edges.append(PEdge(s.id, s.op, {"style": "dashed", "color": "#ef6c00",
+                                         "arrowhead": "odot"}))  # fmt: skip
+    return nodes, edges
+
+
+def more_node(count: int, view: View) -> PNode:
+    """The one node that stands for everything past max_nodes."""
+    label = (f"<b>… {count} more nodes</b><br/>"
+             f'<font point-size="9">max_nodes={view.max_nodes}; pass max_nodes=None for all</font>')
+    attrs = {"shape": "box", "style": "dashed,rounded", "color": "#757575"}
+    return PNode("more", label, attrs, hidden=count)
+
+
+def _dedupe_more(edges) -> list:
+    seen, out = set(), []
+    for e in edges:
+        if e.src == "more":
+            if e.dst in seen:
+                continue
+            seen.add(e.dst)
+            e.attrs.pop("label", None)
+        out.append(e)
+    return out
+
+
+def _grad_known(data, view) -> bool:
+    return view.known is None or data.node in view.known
+
+
+def _data_node(data, view: View) -> PNode:
+    grad = data.grad if _grad_known(data, view) else None
+    state = grad_state(grad, view.vanish, view.explode) if view.grads else None
+    lines = []
+    if data.name:
+        lines.append(f"<b>{escape(data.name)}</b>")
+    meta = fmt_shape(data.shape) + " · " + fmt_dtype(data.dtype)
+    lines.append(f'<font point-size="9" color="#757575">{escape(meta)}</font>')
+    if view.values:
+        value = "—" if data.value is None else fmt_array(data.value, view.digits)
+        lines.append(f'<font color="{VALUE_COLOR}">value {escape(value)}</font>')
+    if view.grads:
+        shown = _grad_text(grad, data, view)
+        lines.append(f'<font color="{GRAD_COLOR}">grad {escape(shown)}</font>')
+        if data.leaf and view.show == "backward":
+            lines.append('<font point-size="8" color="#616161">AccumulateGrad</font>')
+    fill, border, _ = STATES[state] if state else ("#eceff1" if data.leaf else "#ffffff",
+                                                    "#455a64", "")  # fmt: skip
+    if data.param is not None and not view.grads:
+        fill = "#fff9c4"
+    attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": fill, "color": border,
+             "tooltip": _tooltip(data, view)}  # fmt: skip
+    if state == "none":
+        attrs["style"] = "rounded,filled,dashed"
+    _mark_current(attrs, data.node, view)
+    norm = float(np.linalg.norm(np.ravel(grad))) if grad is not None else 0.0
+    return PNode(data.id, "<br/>".join(lines), attrs, data.module, state,
+                 int(data.param is not None), norm)  # fmt: skip
+
+
+def _grad_text(grad, data, view) -> str:
+    if grad is not None:
+        return fmt_array(grad, view.digits)
+    return "?" if view.known is not None and data.grad is not None else "—"
+
+
+def _tooltip(data, view) -> str:
+    """Full precision on hover (SVG): the label rounds to significant digits."""
+    parts = [data.name or data.id]
+    if view.values and data.value is not None and np.size(data.value) <= 16:
+        parts.append(f"value={np.asarray(data.value).tolist()!r}")
+    if view.grads and _grad_known(data, view) and data.grad is not None and np.size(data.grad) <= 16:
+        parts.append(f"grad={np.asarray(data.grad).tolist()!r}")
+    return ", ".join(parts)
+
+
+def _mark_current(attrs, node, view) -> None:
+    if view.current is not None and node is view.current:
+        attrs["penwidth"] = "3"
+        attrs["color"] = CURRENT
+
+
+def _op_node(op, view: View) -> PNode:
+    symbol = f'<font point-size="16">{escape(op.symbol)}</font>'
+    label = symbol
+    if view.grads:
+        label += f'<br/><font point-size="8" color="#616161">{escape(op.caption)}</font>'
+    attrs = {"shape": "ellipse" if view.grads or len(op.symbol) > 2 else "circle",
+             "style": "filled", "fillcolor": "#fafafa", "color": "#37474f",
+             "tooltip": op.caption if view.grads else op.symbol}  # fmt: skip
+    _mark_current(attrs, op.node, view)
+    return PNode(op.id, label, attrs, op.module)
+
+
+def _const_node(const, module, view) -> PNode:
+    if const.value is not None:
+        text = fmt_array(const.value, view.digits)
+    elif const.shape is not None:
+        text = f"{fmt_shape(const.shape)} · {fmt_dtype(const.dtype)}"
+    else:
+        text = "constant"
+    label = (f'<font point-size="8" color="#757575">const</font><br/>'
+             f'<font color="#424242">{escape(text)}</font>')  # fmt: skip
+    attrs = {"shape": "box", "style": "dashed,rounded", "color": "#9e9e9e"}
+    return PNode(const.id, label, attrs, module)
+
+
+def _saved_node(saved, ops, view) -> PNode:
+    color = "#9e9e9e" if saved.freed else "#ef6c00"
+    text = escape(saved.label)
+    label = f'<font point-size="9" color="{color}">{"<s>" + text + "</s>" if saved.freed else text}</font>'
+    owner = next((op for op in ops.values() if op.id == saved.op), None)
+    attrs = {"shape": "note", "style": "dashed", "color": color}
+    return PNode(saved.id, label, attrs, owner.module if owner else None)
+
+
+def _edge(src, dst, view, label) -> PEdge:
+    attrs = {"dir": "back"} if view.show == "backward" else {}
+    if label:
+        attrs["label"] = label
+        attrs["fontcolor"] = GRAD_COLOR
+    return PEdge(src, dst, attrs)
+
+
+def _edge_label(edge, op, view) -> str | None:
+    """'local × upstream = contribution' in both views; the contribution in backward."""
+    if edge.const or not view.grads:
+        return None
+    if view.known is not None and op.node not in view.known:
+        return None
+    g = edge.contribution
+    if g is None:
+        return None
+    text = fmt_array(g, view.digits)
+    up = op.out.grad
+    if view.show == "both" and up is not None and np.size(up) == 1 and np.size(g) == 1:
+        u = float(np.ravel(up)[0])
+        local = fmt_number(float(np.ravel(g)[0]) / u, view.digits) if u != 0 else "∂"
+        text = f"{local} × {fmt_number(u, view.digits)} = {text}"
+    return text
