@@ -44,8 +44,9 @@ class MaxPool2DWithIndices(ad.Function):
         for k, i, j in taps[1:]:
             tap = win.tap(xp, i, j)
             np.greater(tap, out, out=better)  # strict: the first maximum in window order wins
-            np.copyto(indices, k, where=better)
-            np.maximum(out, tap, out=out)  # unlike copyto, propagates NaN as torch does
+            # k grows tap by tap, so max(indices, k·better) is "k where better" (≈40× copyto)
+            np.maximum(indices, better * indices.dtype.type(k), out=indices)
+            np.maximum(out, tap, out=out)  # propagates NaN, as torch does
         ctx.save_for_backward(indices)
         return out
 
@@ -69,11 +70,13 @@ class MaxPoolScatter(ad.Function):
         out = win.zeros(grad.shape[:2], grad.dtype)
         overlap = any(s < d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel_size))
         for k, i, j in win.taps():
+            # g·[chosen] rather than copyto(where=), which is ~5× slower; a NaN or inf gradient
+            # then also reaches its window's other cells (0·inf), but it spoils the step anyway
             tap, chosen = win.tap(out, i, j), indices == k
             if overlap:  # a value may be the arg-max of several windows: add
-                np.add(tap, grad, out=tap, where=chosen)
+                tap += grad * chosen
             else:
-                np.copyto(tap, grad, where=chosen)
+                np.multiply(grad, chosen, out=tap)
         return np.ascontiguousarray(win.unpad(out))
 
     @staticmethod
