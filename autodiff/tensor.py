@@ -238,9 +238,22 @@ class Tensor:
         self._inplace("mul_")[...] *= np.asarray(other)
         return self
 
+    def __setitem__(self, index, value) -> None:
+        if self.grad_fn is not None and grad_mode.is_grad_enabled():
+            raise RuntimeError(
+                "setitem: in-place assignment into a tensor that is part of a graph would "
+                "change saved values. Build a new tensor (ad.where, ad.cat) instead."
+            )
+        self._inplace("setitem")[_ops.indexing._normalize(index)] = np.asarray(value)
+
     # --- dtype ----------------------------------------------------------------------
     def to(self, dtype) -> "Tensor":
+        if isinstance(dtype, str) and dtype == "cpu":  # PyTorch code moving to the CPU
+            return self
         return _ops.to_dtype(self, dtype)
+
+    def cpu(self) -> "Tensor":
+        return self
 
     def float(self) -> "Tensor":
         return _ops.to_dtype(self, np.float32)
@@ -433,3 +446,4 @@ class Tensor:
 
 from . import engine as _engine  # noqa: E402  (the modules below import Tensor)
 from . import ops as _ops  # noqa: E402
+from .ops import indexing as _indexing  # noqa: E402, F401
