@@ -47,3 +47,25 @@ def as_array(data, dtype=None) -> np.ndarray:
         f"tensor: cannot make a tensor from {type(data).__name__} (numpy dtype {arr.dtype}). "
         "Pass numbers, nested lists of numbers or a NumPy array."
     )
+
+
+def _kind(x) -> str:
+    if isinstance(x, np.ndarray):
+        return "f" if x.dtype.kind == "f" else "i"  # bool and unsigned count as integers
+    return "F" if isinstance(x, float) else "n"  # a Python float, or another number
+
+
+def promote(x, y, divide: bool = False) -> tuple:
+    """Operands cast by torch's rule where NumPy's differs: an integer tensor meeting a float
+    takes that tensor's float dtype (a Python float: the default), and integers divide to the
+    default float, so an integer tensor never raises float32 to float64."""
+    kx, ky = _kind(x), _kind(y)
+    if kx == ky == "f" or "i" not in (kx, ky):
+        return x, y
+    if kx == "f" or ky == "f":
+        float_dtype = (x if kx == "f" else y).dtype
+    elif "F" in (kx, ky) or divide:
+        float_dtype = _default
+    else:
+        return x, y
+    return (x.astype(float_dtype) if kx == "i" else x), (y.astype(float_dtype) if ky == "i" else y)

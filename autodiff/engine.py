@@ -101,7 +101,14 @@ def _run_node(node, grad: Tensor, create_graph: bool):
             tensor.grad = grad if create_graph else _make(np.array(grad.data, copy=True))
     if grad.data.size <= SMALL or _recording[0]:
         node.grad_value = grad.data
-    grads = node.function.backward(node, grad)
+    if grad_mode._anomaly[0]:  # blame the backward node, not the ops its formula runs
+        grad_mode._anomaly[0] = False
+        try:
+            grads = node.function.backward(node, grad)
+        finally:
+            grad_mode._anomaly[0] = True
+    else:
+        grads = node.function.backward(node, grad)
     if type(grads) is not tuple:
         grads = (grads,)
     if len(grads) != len(node.children):

@@ -86,8 +86,8 @@ def _record(cls, args, options):
         constants = constants or [None] * len(args)
         constants[i] = value
     ctx.needs_input_grad = _interned(tuple(needs))
-    out = cls.forward(ctx, *arrays, **options)
-    if type(out) is not np.ndarray:
+    out = returned = cls.forward(ctx, *arrays, **options)
+    if type(out) is not np.ndarray:  # e.g. np.exp of a 0-d array gives a NumPy scalar
         out = out.data if isinstance(out, Tensor) else np.asarray(out)
     if _anomaly[0]:
         _check_finite(out, f"{cls.__name__.lower()} (forward)")
@@ -104,7 +104,7 @@ def _record(cls, args, options):
     if out.size <= SMALL or _recording[0]:
         ctx.value = out
     if ctx._saved:
-        ctx._saved = tuple([_tag(v, args, arrays, out) for v in ctx._saved])
+        ctx._saved = tuple([_tag(v, args, arrays, out, returned) for v in ctx._saved])
     return _make(out, True, ctx)
 
 
@@ -121,9 +121,9 @@ def _interned(value: tuple) -> tuple:
     return shared
 
 
-def _tag(value, args, arrays, out):
-    """Replace a saved input array by its Tensor and the output array by a marker."""
-    if value is out:
+def _tag(value, args, arrays, out, returned):
+    """Replace a saved input array by its Tensor and the output by a marker."""
+    if value is out or value is returned:
         return SavedOutput(out)
     if isinstance(value, np.ndarray):
         for a, arr in zip(args, arrays):

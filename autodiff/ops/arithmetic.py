@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..dtypes import promote
 from ..function import Function
 from ..tensor import Tensor
 
@@ -12,6 +13,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        input, other = promote(input, other)
         return input + other
 
     @staticmethod
@@ -25,6 +27,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        input, other = promote(input, other)
         return input - other
 
     @staticmethod
@@ -40,6 +43,7 @@ class Rsub(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        input, other = promote(input, other)
         return other - input
 
     @staticmethod
@@ -53,6 +57,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        input, other = promote(input, other)
         need = ctx.needs_input_grad  # keep only what the needed gradients use
         ctx.save_for_backward(input if need[1] else None, other if need[0] else None)
         return input * other
@@ -70,6 +75,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        input, other = promote(input, other, divide=True)
         ctx.save_for_backward(input if ctx.needs_input_grad[1] else None, other)
         return input / other
 

@@ -268,9 +268,6 @@ def test_detect_anomaly_names_the_forward_op():
     assert np.isnan(x.log().data[0])  # outside: nan as torch, no error
 
 
-@pytest.mark.xfail(strict=True, reason="engine/function.py: under detect_anomaly the forward "
-                   "check of the ops a backward runs fires first and names 'div', not the node "
-                   "SqrtBackward0 whose gradient is infinite")
 def test_detect_anomaly_names_the_backward_node():
     x = f64([0.0, 1.0])
     with ad.detect_anomaly(), np.errstate(divide="ignore"):
@@ -324,10 +321,6 @@ class ScalarExp(ad.Function):
         return grad * out
 
 
-@pytest.mark.xfail(strict=True, reason="function.py: apply() converts a NumPy-scalar output "
-                   "with np.asarray after forward, so the saved object is not recognised as the "
-                   "output; on 0-d inputs the saved output is not graph-connected and "
-                   "create_graph gives no second derivative")
 def test_custom_function_saving_a_numpy_scalar_output_has_second_order():
     x = ad.tensor(np.array(0.5), requires_grad=True)
     (g,) = ad.grad(ScalarExp.apply(x), x, create_graph=True)
