@@ -195,11 +195,10 @@ def _pool_args(op, input, kernel_size, stride, padding, dilation=1) -> tuple:
     kernel = pair(kernel_size, "kernel_size", op)
     stride = kernel if stride is None or stride == () else pair(stride, "stride", op)
     padding, dilation = pair(padding, "padding", op, minimum=0), pair(dilation, "dilation", op)
-    span = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
-    if any(p > e // 2 for p, e in zip(padding, span)):
+    if any(p > k // 2 for p, k in zip(padding, kernel)):  # torch's rule, dilation or not
         raise ValueError(
-            f"{op}: padding {padding} must be at most half of the (dilated) kernel {kernel}, "
-            "as in torch: a window would otherwise hold only padding. Use less padding."
+            f"{op}: padding {padding} must be at most half of the kernel {kernel}, "
+            "as in torch: a window could otherwise hold only padding. Use less padding."
         )
     return kernel, stride, padding, dilation
 

@@ -1,0 +1,140 @@
+"""Max, average and adaptive average pooling against torch (hypothesis-drawn windows, ties,
+odd sizes, padding, ceil_mode), finite differences, second order, modules and errors."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import autodiff as ad
+import nn
+import nn.functional as F
+from autodiff.testing import assert_gradients_match
+
+
+@st.composite
+def pool_cases(draw, dilation=True):
+    """A valid pooling window and an input; values are rounded half the time to make ties."""
+    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dil = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if dilation else (1, 1)
+    span = [d * (k - 1) + 1 for k, d in zip(kernel, dil)]
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)  # torch's limit
+    size = [max(1, s - 2 * p + draw(st.integers(0, 5))) for s, p in zip(span, padding)]
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    x = rng.standard_normal((draw(st.integers(1, 2)), draw(st.integers(1, 3)), *size))
+    if draw(st.booleans()):
+        x = np.round(x)  # many equal values: the arg-max convention must match torch
+    opts = dict(kernel_size=kernel, stride=stride, padding=padding,
+                ceil_mode=draw(st.booleans()))  # fmt: skip
+    if dilation:
+        opts["dilation"] = dil
+    return x, opts
+
+
+def _compare(torch, ours, theirs, x, opts, node):
+    xa, xt = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, out_t = ours(xa, **opts), theirs(xt, **opts)
+    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-12, atol=1e-14)
+    g = np.random.default_rng(0).standard_normal(out.shape)
+    out.backward(ad.tensor(g))
+    out_t.backward(torch.tensor(g))
+    np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-12, atol=1e-14)
+    assert out.grad_fn.name() == type(out_t.grad_fn).__name__ == node
+
+
+@given(pool_cases())
+def test_max_pool2d_matches_torch_including_ties(case):
+    torch = pytest.importorskip("torch")
+    x, opts = case
+    _compare(torch, F.max_pool2d, torch.nn.functional.max_pool2d, x, opts,
+             "MaxPool2DWithIndicesBackward0")  # fmt: skip
+
+
+@given(pool_cases(dilation=False), st.booleans())
+def test_avg_pool2d_matches_torch(case, count_include_pad):
+    torch = pytest.importorskip("torch")
+    x, opts = case
+    opts["count_include_pad"] = count_include_pad
+    _compare(torch, F.avg_pool2d, torch.nn.functional.avg_pool2d, x, opts, "AvgPool2DBackward0")
+
+
+@given(st.integers(1, 9), st.integers(1, 9), st.integers(1, 4), st.integers(1, 4))
+def test_adaptive_avg_pool2d_matches_torch(h, w, oh, ow):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(h * 10 + w).standard_normal((2, 3, h, w))
+    node = "MeanBackward1" if (oh, ow) == (1, 1) else "AdaptiveAvgPool2DBackward0"
+    _compare(torch, F.adaptive_avg_pool2d, torch.nn.functional.adaptive_avg_pool2d, x,
+             dict(output_size=(oh, ow)), node)  # fmt: skip
+
+
+def test_max_pool_ties_go_to_the_first_maximum_in_window_order():
+    x = ad.tensor(np.array([[[[1.0, 3.0, 0.0, 0.0], [3.0, 3.0, 0.0, 0.0]]]]), requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data[0, 0], [[0, 1, 1, 0], [0, 0, 0, 0]])
+
+
+def test_max_pool_padding_never_wins_and_nan_propagates():
+    x = -np.ones((1, 1, 3, 3)) * 5
+    out = F.max_pool2d(ad.tensor(x), 3, stride=1, padding=1)
+    np.testing.assert_array_equal(out.data, -5)
+    x[0, 0, 1, 2] = np.nan
+    assert np.isnan(F.max_pool2d(ad.tensor(x), 2, stride=1).data[0, 0, :, 1]).all()
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: F.max_pool2d(x, 3, stride=2, padding=1),
+    lambda x: F.max_pool2d(x, (2, 3), stride=1, dilation=(2, 1)),
+    lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False),
+    lambda x: F.avg_pool2d(x, 2, ceil_mode=True),
+    lambda x: F.adaptive_avg_pool2d(x, (2, 3)),
+    lambda x: F.adaptive_avg_pool2d(x, 1),
+])  # fmt: skip
+def test_pooling_finite_differences_and_second_order(fn):
+    # distinct values: the max must not switch windows under the finite-difference step
+    x = np.random.default_rng(1).permutation(50)[:2 * 25].reshape(1, 2, 5, 5) / 7.0
+    xa = ad.tensor(x, requires_grad=True)
+    assert_gradients_match(fn, xa)
+    assert ad.gradgradcheck(lambda t: fn(t) ** 2, (xa,))
+
+
+def test_max_pool_double_backward_matches_torch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(2).standard_normal((2, 2, 5, 6))
+    xa, xt = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (g,) = ad.grad((F.max_pool2d(xa, 3, 2, 1) ** 3).sum(), xa, create_graph=True)
+    (gt,) = torch.autograd.grad((torch.nn.functional.max_pool2d(xt, 3, 2, 1) ** 3).sum(), xt,
+                                create_graph=True)  # fmt: skip
+    (g * g).sum().backward()
+    (gt * gt).sum().backward()
+    np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-12)
+
+
+def test_modules_match_torch_and_default_stride_is_the_kernel():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(3).standard_normal((2, 3, 9, 7)).astype(np.float32)
+    pairs = [(nn.MaxPool2d(3), torch.nn.MaxPool2d(3)),
+             (nn.AvgPool2d(3, 2, 1), torch.nn.AvgPool2d(3, 2, 1)),
+             (nn.AvgPool2d(2, count_include_pad=False, padding=1),
+              torch.nn.AvgPool2d(2, count_include_pad=False, padding=1)),
+             (nn.AdaptiveAvgPool2d(1), torch.nn.AdaptiveAvgPool2d(1)),
+             (nn.AdaptiveAvgPool2d((3, None)), torch.nn.AdaptiveAvgPool2d((3, None)))]  # fmt: skip
+    for ours, theirs in pairs:
+        out = ours(ad.tensor(x))
+        np.testing.assert_allclose(out.data, theirs(torch.from_numpy(x)).numpy(), rtol=1e-5, atol=1e-6)
+        assert out.dtype == np.float32 and list(ours.parameters()) == []
+    assert repr(nn.MaxPool2d(2)) == repr(torch.nn.MaxPool2d(2))
+
+
+def test_pooling_errors_are_clear():
+    x = ad.tensor(np.zeros((1, 1, 4, 4)))
+    with pytest.raises(ValueError, match=r"max_pool2d: expected a 4-D input.*\(4, 4\)"):
+        F.max_pool2d(ad.tensor(np.zeros((4, 4))), 2)
+    with pytest.raises(ValueError, match="padding .* at most half"):
+        F.max_pool2d(x, 2, padding=2)
+    with pytest.raises(ValueError, match=r"avg_pool2d: output size would be 0x0.*input 4x4"):
+        F.avg_pool2d(x, 5, stride=1)
+    with pytest.raises(ValueError, match=r"^AvgPool2d\(kernel_size=8.*output size would be"):
+        nn.AvgPool2d(8)(x)
+    with pytest.raises(ValueError, match="adaptive_avg_pool2d: output_size must be positive"):
+        F.adaptive_avg_pool2d(x, 0)
