@@ -3,13 +3,13 @@
 from autodiff.graph import recording as record
 
 from .diagnostics import (
-                          activation_stats,
-                          gradient_norms,
-                          plot_activation_stats,
-                          plot_gradient_flow,
-                          plot_training_curves,
-                          record_gradient_norms,
-                          save_figure,  # fmt: skip
+    activation_stats,
+    gradient_norms,
+    plot_activation_stats,
+    plot_gradient_flow,
+    plot_training_curves,
+    record_gradient_norms,
+    save_figure,
 )
 from .dot import to_dot
 from .render import draw_graph, has_dot, save

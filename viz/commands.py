@@ -23,14 +23,25 @@ def register(subparsers) -> None:
     p.add_argument("expression", help='e.g. "(x+y)*z" or "q = x + y; f = q * z"')
     p.add_argument("values", nargs="*", metavar="NAME=VALUE", help="e.g. x=-2 y=5 z=-4")
     p.add_argument("-o", "--output", help="picture file: .svg, .png, .pdf or .dot")
-    p.add_argument("--show", choices=("forward", "backward", "both"), default="both",
-                   help="values, gradients or both with the chain rule on edges (default)")
-    p.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR",
-                   help="layout direction (default LR: inputs on the left)")
+    p.add_argument(
+        "--show",
+        choices=("forward", "backward", "both"),
+        default="both",
+        help="values, gradients or both with the chain rule on edges (default)",
+    )
+    p.add_argument(
+        "--rankdir",
+        choices=("LR", "TB", "RL", "BT"),
+        default="LR",
+        help="layout direction (default LR: inputs on the left)",
+    )
     p.add_argument("--text", action="store_true", help="also print the graph as text")
     p.add_argument("--no-legend", action="store_true", help="leave out the colour key")
-    p.add_argument("--steps", metavar="DIR",
-                   help="also write the backward pass step by step (SVGs + steps.html) to DIR")
+    p.add_argument(
+        "--steps",
+        metavar="DIR",
+        help="also write the backward pass step by step (SVGs + steps.html) to DIR",
+    )
     p.set_defaults(run=run_graph)
 
 

@@ -66,6 +66,7 @@ def activation_stats(model, x, modules=None, saturation: float = 0.01) -> dict:
     chosen = _activation_modules(model, modules)
     outputs, handles = {}, []
     for name, module in chosen:
+
         def hook(mod, inputs, out, name=name):
             outputs[name] = np.array(out.data if hasattr(out, "data") else out, copy=True)
 
@@ -189,7 +190,7 @@ def plot_activation_stats(model, x, path=None, bins: int = 50, title: str | None
         ax.hist(s["values"], bins=bins, color="#3949ab", alpha=0.85)
         ax.set_title(f"{name} ({s['kind']})\n{_summary(s)}", fontsize=9)
         ax.set_yscale("log")
-    for ax in axes.ravel()[len(stats):]:
+    for ax in axes.ravel()[len(stats) :]:
         ax.set_visible(False)
     if title:
         fig.suptitle(title)

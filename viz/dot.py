@@ -10,10 +10,20 @@ DEFAULT_MAX_NODES = 200
 _STATE_ORDER = list(STATES)
 
 
-def to_dot(output, params=None, show: str = "both", rankdir: str = "LR",
-           max_nodes: int | None = DEFAULT_MAX_NODES, legend: bool = True,
-           show_saved: bool = False, module_depth: int | None = None, digits: int = 4,
-           vanish: float = VANISH, explode: float = EXPLODE, title: str | None = None) -> str:
+def to_dot(
+    output,
+    params=None,
+    show: str = "both",
+    rankdir: str = "LR",
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    legend: bool = True,
+    show_saved: bool = False,
+    module_depth: int | None = None,
+    digits: int = 4,
+    vanish: float = VANISH,
+    explode: float = EXPLODE,
+    title: str | None = None,
+) -> str:
     """The DOT text of the graph behind `output` (deterministic; needs no Graphviz)."""
     view = View(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
     return graph_dot(trace(output, params, show_saved, module_depth, trace_limit(view, params)),
@@ -78,11 +88,12 @@ def _by_module(nodes, view: View):
 
 
 def _module_node(group, s, view: View) -> PNode:
-    lines = [f"<b>{escape(group)}</b>", f'{s["ops"]} ops · {s["params"]} params']
+    lines = [f'<font point-size="8" color="#5c6bc0">module</font>', f"<b>{escape(group)}</b>",
+             f"{s['ops']} ops · {s['params']} params"]  # fmt: skip
     states = [st for st in _STATE_ORDER if st in s["states"]]
     worst = next((st for st in reversed(_STATE_ORDER) if st in s["states"]), None)
     if view.grads and s["params"]:
-        lines.append(f'‖param grad‖ {fmt_number(s["sq"] ** 0.5, view.digits)}')
+        lines.append(f"‖param grad‖ {fmt_number(s['sq'] ** 0.5, view.digits)}")
     fill, border, _ = STATES[worst] if view.grads and states else ("#e8eaf6", "#3949ab", "")
     attrs = {"shape": "box3d", "style": "filled", "fillcolor": fill, "color": border}
     return PNode(s["id"], "<br/>".join(lines), attrs, None, worst if view.grads else None)
@@ -111,9 +122,11 @@ def _emit(nodes, edges, view: View) -> list:
              "ranksep": "0.45", "bgcolor": "white"}  # fmt: skip
     if view.title:
         graph.update(label=view.title, labelloc="t", fontsize="14")
-    lines = [f"\tgraph [{_attrs(graph)}]\n",
-             '\tnode [fontname=Helvetica fontsize=11 margin="0.12,0.06"]\n',
-             '\tedge [fontname=Helvetica fontsize=10 color="#546e7a" arrowsize=0.7]\n']
+    lines = [
+        f"\tgraph [{_attrs(graph)}]\n",
+        '\tnode [fontname=Helvetica fontsize=11 margin="0.12,0.06"]\n',
+        '\tedge [fontname=Helvetica fontsize=10 color="#546e7a" arrowsize=0.7]\n',
+    ]
     clusters = {}
     for n in nodes:
         if n.group is None:
@@ -122,8 +135,10 @@ def _emit(nodes, edges, view: View) -> list:
             clusters.setdefault(n.group, []).append(n)
     for i, (group, members) in enumerate(clusters.items()):
         lines.append(f"\tsubgraph cluster_{i} {{\n")
-        lines.append(f'\t\tgraph [label="{_q(group)}" style="rounded,dashed" color="#7986cb" '
-                     'fontcolor="#3949ab"]\n')
+        lines.append(
+            f'\t\tgraph [label="{_q(group)}" style="rounded,dashed" color="#7986cb" '
+            'fontcolor="#3949ab"]\n'
+        )
         lines.extend(_node_line(n, "\t\t") for n in members)
         lines.append("\t}\n")
     lines.extend(f"\t{e.src} -> {e.dst}" + (f" [{_attrs(e.attrs)}]" if e.attrs else "") + "\n"
@@ -155,13 +170,20 @@ def _legend(nodes, view: View) -> list:
         if state in present:
             fill, border, _ = STATES[state]
             text = escape(legend_text(state, view.vanish, view.explode))
-            rows.append(f'<tr><td bgcolor="{fill}" color="{border}" width="18"> </td>'
-                        f'<td align="left">{text}</td></tr>')
+            rows.append(
+                f'<tr><td bgcolor="{fill}" color="{border}" width="18"> </td>'
+                f'<td align="left">{text}</td></tr>'
+            )
     if view.show == "both":
-        rows.append('<tr><td><font color="#c62828">a × b = c</font></td><td align="left">'
-                    "edge: local derivative × upstream grad = contribution</td></tr>")
+        rows.append(
+            '<tr><td><font color="#c62828">a × b = c</font></td><td align="left">'
+            "edge: local derivative × upstream grad = contribution</td></tr>"
+        )
     table = ('<table border="0" cellborder="1" cellspacing="2" cellpadding="3" '
              'color="#bdbdbd">' + "".join(rows) + "</table>")  # fmt: skip
-    return ["\tsubgraph cluster_legend {\n",
-            '\t\tgraph [label="gradient" style="rounded" color="#bdbdbd" fontsize="10"]\n',
-            f'\t\tlegend [label=<{table}> shape="plaintext" fontsize="9"]\n', "\t}\n"]
+    return [
+        "\tsubgraph cluster_legend {\n",
+        '\t\tgraph [label="gradient" style="rounded" color="#bdbdbd" fontsize="10"]\n',
+        f'\t\tlegend [label=<{table}> shape="plaintext" fontsize="9"]\n',
+        "\t}\n",
+    ]

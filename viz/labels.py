@@ -11,6 +11,7 @@ MINUS = "\u2212"  # a typographic minus: "−12" reads like the lecture slide, "
 STATES = {
     "ok": ("#e8f5e9", "#2e7d32", "gradient computed"),
     "none": ("#f5f5f5", "#9e9e9e", "not computed"),
+    "unkept": ("#ffffff", "#90a4ae", "computed, not kept (draw inside viz.record())"),
     "zero": ("#e3f2fd", "#1565c0", "exactly zero (dead)"),
     "vanishing": ("#fff8e1", "#f9a825", "vanishing (|g| < {vanish:g})"),
     "exploding": ("#fce4ec", "#ad1457", "exploding (|g| > {explode:g})"),
@@ -39,7 +40,10 @@ def _fmt(x: float, digits: int) -> str:
     return text.replace("-", MINUS, 1) if text.startswith("-") else text
 
 
-def fmt_array(a, digits: int = 4, limit: int = 16) -> str:
+INLINE = 6  # arrays up to this many elements are written out in pictures; bigger ones as norms
+
+
+def fmt_array(a, digits: int = 4, limit: int = INLINE) -> str:
     """A small array as [1, −2, 3]; a big one as its norm."""
     a = np.asarray(a)
     if a.ndim == 0 or a.size == 1:

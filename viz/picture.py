@@ -101,8 +101,10 @@ def build(graph, view: View):
 
 def more_node(count: int, view: View) -> PNode:
     """The one node that stands for everything past max_nodes."""
-    label = (f"<b>… {count} more nodes</b><br/>"
-             f'<font point-size="9">max_nodes={view.max_nodes}; pass max_nodes=None for all</font>')
+    label = (
+        f"<b>… {count} more nodes</b><br/>"
+        f'<font point-size="9">max_nodes={view.max_nodes}; pass max_nodes=None for all</font>'
+    )
     attrs = {"shape": "box", "style": "dashed,rounded", "color": "#757575"}
     return PNode("more", label, attrs, hidden=count)
 
@@ -126,6 +128,8 @@ def _grad_known(data, view) -> bool:
 def _data_node(data, view: View) -> PNode:
     grad = data.grad if _grad_known(data, view) else None
     state = grad_state(grad, view.vanish, view.explode) if view.grads else None
+    if state == "none" and data.passed and view.known is None:
+        state = "unkept"
     lines = []
     if data.name:
         lines.append(f"<b>{escape(data.name)}</b>")
@@ -156,7 +160,9 @@ def _data_node(data, view: View) -> PNode:
 def _grad_text(grad, data, view) -> str:
     if grad is not None:
         return fmt_array(grad, view.digits)
-    return "?" if view.known is not None and data.grad is not None else "—"
+    if view.known is not None and data.grad is not None:
+        return "?"
+    return "(not kept)" if data.passed and view.known is None else "—"
 
 
 def _tooltip(data, view) -> str:
@@ -164,7 +170,12 @@ def _tooltip(data, view) -> str:
     parts = [data.name or data.id]
     if view.values and data.value is not None and np.size(data.value) <= 16:
         parts.append(f"value={np.asarray(data.value).tolist()!r}")
-    if view.grads and _grad_known(data, view) and data.grad is not None and np.size(data.grad) <= 16:
+    if (
+        view.grads
+        and _grad_known(data, view)
+        and data.grad is not None
+        and np.size(data.grad) <= 16
+    ):
         parts.append(f"grad={np.asarray(data.grad).tolist()!r}")
     return ", ".join(parts)
 

@@ -29,14 +29,18 @@ def dot_to(source: str, fmt: str) -> bytes:
         raise ValueError(f"render: unsupported format {fmt!r}. Use one of {FORMATS} (or .dot).")
     exe = shutil.which("dot")
     if exe is None:
-        raise RuntimeError(f"render: Graphviz's `dot` program was not found on PATH. {INSTALL}. "
-                           "viz.to_dot() and viz.to_text() work without it.")
+        raise RuntimeError(
+            f"render: Graphviz's `dot` program was not found on PATH. {INSTALL}. "
+            "viz.to_dot() and viz.to_text() work without it."
+        )
     args = [exe, f"-T{fmt}"] + (["-Gdpi=144"] if fmt == "png" else [])  # sharp on slides
     done = subprocess.run(args, input=source.encode("utf-8"), capture_output=True,
                           check=False)  # fmt: skip
     if done.returncode != 0:
-        raise RuntimeError(f"render: dot failed ({done.returncode}): "
-                           f"{done.stderr.decode(errors='replace').strip()}")
+        raise RuntimeError(
+            f"render: dot failed ({done.returncode}): "
+            f"{done.stderr.decode(errors='replace').strip()}"
+        )
     return done.stdout
 
 
@@ -81,10 +85,20 @@ def source_of(graph, **options) -> str:
     return to_dot(graph, **options)
 
 
-def draw_graph(output, params=None, show: str = "both", rankdir: str = "LR",
-               max_nodes: int | None = DEFAULT_MAX_NODES, legend: bool = True,
-               show_saved: bool = False, module_depth: int | None = None, digits: int = 4,
-               vanish: float = VANISH, explode: float = EXPLODE, title: str | None = None):
+def draw_graph(
+    output,
+    params=None,
+    show: str = "both",
+    rankdir: str = "LR",
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    legend: bool = True,
+    show_saved: bool = False,
+    module_depth: int | None = None,
+    digits: int = 4,
+    vanish: float = VANISH,
+    explode: float = EXPLODE,
+    title: str | None = None,
+):
     """A graphviz.Digraph of the graph behind `output`; displays inline in Jupyter."""
     view = View(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
     graph = trace(output, params, show_saved, module_depth, trace_limit(view, params))

@@ -32,8 +32,14 @@ class Frame:
         return save(self.dot, path)
 
 
-def backward_steps(output, params=None, show: str = "both", rankdir: str = "LR",
-                   max_nodes: int | None = None, digits: int = 4):
+def backward_steps(
+    output,
+    params=None,
+    show: str = "both",
+    rankdir: str = "LR",
+    max_nodes: int | None = None,
+    digits: int = 4,
+):
     """Yield one Frame per node in the order the engine's backward runs them.
 
     If backward has not run yet on `output`, it runs once here (recording every value and
@@ -100,8 +106,10 @@ def save_gif(frames, path, duration_ms: int = 1200) -> Path:
     try:
         from PIL import Image
     except ImportError as e:
-        raise ImportError("save_gif: needs Pillow: pip install pillow. "
-                          "The SVG frames and the HTML page need no extra package.") from e
+        raise ImportError(
+            "save_gif: needs Pillow: pip install pillow. "
+            "The SVG frames and the HTML page need no extra package."
+        ) from e
     images = [Image.open(io.BytesIO(dot_to(f.dot, "png"))).convert("RGB") for f in frames]
     width, height = max(i.width for i in images), max(i.height for i in images)
     padded = []

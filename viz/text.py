@@ -57,7 +57,8 @@ def _expression(op, args) -> str:
         return f"{MINUS}{args[0]}"
     if kind in _INFIX and len(args) == 2:
         return f"{args[0]} {_INFIX[kind]} {args[1]}"
-    options = ", ".join(f"{k}={v}" for k, v in sorted(op.node.options.items()))
+    options = ", ".join(f"{k}={v}" for k, v in sorted(op.node.options.items())
+                        if v is None or isinstance(v, (bool, int, float, str, tuple)))  # fmt: skip
     return f"{op.symbol}({', '.join(args + ([options] if options else []))})"
 
 

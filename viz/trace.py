@@ -29,6 +29,7 @@ class Data:
     leaf: bool
     param: str | None = None  # module path of a parameter, e.g. "fc1.weight"
     module: str | None = None
+    passed: bool = False  # backward has run through this node
 
 
 @dataclass
@@ -89,8 +90,9 @@ class Graph:
     hidden: int = 0  # picture nodes past the trace limit
 
 
-def trace(output, params=None, show_saved: bool = False, module_depth=None,
-          limit: int | None = None) -> Graph:
+def trace(
+    output, params=None, show_saved: bool = False, module_depth=None, limit: int | None = None
+) -> Graph:
     """Walk the graph behind `output` (iteratively) into a Graph of plain records.
 
     With `limit`, only the first `limit` nodes from the output get records; edges into the
@@ -123,6 +125,12 @@ def trace(output, params=None, show_saved: bool = False, module_depth=None,
     if names and not hidden:
         _assign_modules(graph)
     return graph
+
+
+def _data_const(op, graph) -> bool:
+    """Whether a tensor (data, not a Python number) enters the op as a constant."""
+    consts = {c.id: c for c in graph.consts}
+    return any(e.const and consts[e.src].shape is not None for e in op.edges)
 
 
 def _picture_size(nodes) -> int:
@@ -183,8 +191,10 @@ def _op_data(did, node, output) -> Data:
     value = node.value
     if value is None and output is not None and output.data.size <= 16:
         value = output.data
-    return Data(did, node, node.out_name, tuple(node.out_shape), node.out_dtype, value,
+    data = Data(did, node, node.out_name, tuple(node.out_shape), node.out_dtype, value,
                 node.grad_value, False)  # fmt: skip
+    data.passed = node._released  # backward ran through it, even if its gradient was not kept
+    return data
 
 
 def _connect(graph, op) -> None:
@@ -269,7 +279,7 @@ def _assign_modules(graph) -> None:
         owners = [d.module for d in srcs if d.param is not None or d.id in derived]
         if owners and owners[0] is not None:
             op.module = owners[0]
-            if len(owners) == len(srcs) and len(set(owners)) == 1:
+            if len(owners) == len(srcs) and len(set(owners)) == 1 and not _data_const(op, graph):
                 derived.add(op.out.id)
         op.out.module = op.module
     for op in topo:  # glue between two ops of one module (a reshape inside a layer)

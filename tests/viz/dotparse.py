@@ -25,7 +25,10 @@ def parse(dot: str):
             continue
         m = NODE.match(line)
         if m:
-            nodes[m.group(1)] = {"lines": text_of(m.group(2)), **dict(ATTR.findall(m.group(3) or ""))}
+            nodes[m.group(1)] = {
+                "lines": text_of(m.group(2)),
+                **dict(ATTR.findall(m.group(3) or "")),
+            }
     return nodes, edges
 
 

@@ -59,8 +59,10 @@ def test_order_equals_the_engines_real_order(index):
 
 
 def test_frames_follow_the_order_and_reveal_gradients():
-    x, y, z = (ad.tensor(v, dtype=ad.float64, requires_grad=True, name=n)
-               for v, n in ((-2.0, "x"), (5.0, "y"), (-4.0, "z")))
+    x, y, z = (
+        ad.tensor(v, dtype=ad.float64, requires_grad=True, name=n)
+        for v, n in ((-2.0, "x"), (5.0, "y"), (-4.0, "z"))
+    )
     q = x + y
     q.name = "q"
     f = q * z
@@ -86,8 +88,14 @@ def test_save_steps_writes_numbered_svgs_and_a_page(tmp_path):
     f, _ = exercises.add_mul()
     paths = viz.save_steps(f, tmp_path)
     names = sorted(p.name for p in paths)
-    assert names == ["step_001.svg", "step_002.svg", "step_003.svg", "step_004.svg",
-                     "step_005.svg", "steps.html"]
+    assert names == [
+        "step_001.svg",
+        "step_002.svg",
+        "step_003.svg",
+        "step_004.svg",
+        "step_005.svg",
+        "steps.html",
+    ]
     page = (tmp_path / "steps.html").read_text()
     assert page.count("<svg") == 5 and "AccumulateGrad (x)" in page
     assert (tmp_path / "step_001.svg").read_text().lstrip().startswith("<?xml")
