@@ -13,6 +13,7 @@ from .dropout import Dropout
 from .normalization import BatchNorm1d, BatchNorm2d
 from .conv import Conv2d
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .blocks import ConcatBlock, ResidualBlock
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .serialization import load, save
 
