@@ -30,7 +30,8 @@ demo: setup
 	$(BIN)/autodiff demo
 
 test: setup
-	$(BIN)/python -m pytest -n 2 -q
+	# one BLAS thread per test worker: oversubscribed threads on 2 cores run many times slower
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 -q
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
