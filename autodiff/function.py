@@ -7,7 +7,6 @@ give second derivatives when run with create_graph=True.
 
 import numpy as np
 
-from . import grad_mode
 from .grad_mode import _anomaly
 from .grad_mode import _state as _mode
 from .graph import SMALL, Node, SavedOutput, _recording, accumulator

@@ -3,6 +3,7 @@
 import functools
 import threading
 
+
 class _State(threading.local):
     enabled = True  # every thread starts with grad mode on
 

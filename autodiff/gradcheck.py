@@ -90,7 +90,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
                   raise_exception=True) -> bool:  # fmt: skip
     """gradcheck of the first derivative (made with create_graph=True): checks second order."""
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
-    wrt = _differentiable(inputs, "gradgradcheck")
+    _differentiable(inputs, "gradgradcheck")  # raises when no input requires grad
     outs = _outputs(fn, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)

@@ -33,3 +33,19 @@ def print_table(rows) -> None:
     for r in rows:
         cells = [f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()]
         print("  ".join(cells))
+
+
+def write_into_readme(name: str, text: str) -> None:
+    """Replace what lies between README.md's <!-- NAME:start --> and <!-- NAME:end --> markers
+    (written to a temp file, then renamed: never a half-written README)."""
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    content = readme.read_text()
+    if start not in content or end not in content:
+        raise SystemExit(f"README.md has no {start} ... {end} markers")
+    before, rest = content.split(start, 1)
+    tmp = readme.with_suffix(".md.tmp")
+    tmp.write_text(f"{before}{start}\n{text}\n{end}{rest.split(end, 1)[1]}")
+    tmp.replace(readme)

@@ -12,10 +12,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import optional  # noqa: E402
+from common import optional, write_into_readme  # noqa: E402
 
 FAMILIES = ("bench_engine", "bench_nn", "bench_cnn")
-START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
 def _ms(value) -> str:
@@ -28,7 +27,8 @@ def _ratio(ours, other) -> str:
 
 def table(rows) -> str:
     lines = [
-        "| benchmark | ours (ms) | NumPy by hand (ms) | PyTorch CPU (ms) | ours / NumPy | ours / PyTorch | notes |",
+        "| benchmark | ours (ms) | NumPy by hand (ms) | PyTorch CPU (ms) | ours / NumPy "
+        "| ours / PyTorch | notes |",
         "|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
@@ -70,15 +70,7 @@ def main(argv=None) -> int:
     text = table(rows) + "\n\n" + environment()
     print(text)
     if args.readme:
-        readme = Path(__file__).parent.parent / "README.md"
-        content = readme.read_text()
-        if START not in content or END not in content:
-            raise SystemExit(f"README.md has no {START} ... {END} markers")
-        before, rest = content.split(START, 1)
-        after = rest.split(END, 1)[1]
-        tmp = readme.with_suffix(".md.tmp")
-        tmp.write_text(f"{before}{START}\n{text}\n{END}{after}")
-        tmp.replace(readme)
+        write_into_readme("bench", text)
     return 0
 
 

@@ -88,7 +88,7 @@ def _by_module(nodes, view: View):
 
 
 def _module_node(group, s, view: View) -> PNode:
-    lines = [f'<font point-size="8" color="#5c6bc0">module</font>', f"<b>{escape(group)}</b>",
+    lines = ['<font point-size="8" color="#5c6bc0">module</font>', f"<b>{escape(group)}</b>",
              f"{s['ops']} ops · {s['params']} params"]  # fmt: skip
     states = [st for st in _STATE_ORDER if st in s["states"]]
     worst = next((st for st in reversed(_STATE_ORDER) if st in s["states"]), None)

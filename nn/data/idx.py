@@ -179,5 +179,6 @@ def load_fashion_mnist(split: str = "train", root=None, download: bool = False) 
     images, labels = read_images(image_path), read_labels(label_path)
     if len(images) != len(labels):
         raise ValueError(f"load_fashion_mnist: {image_path} holds {len(images)} images but "
-                         f"{label_path} holds {len(labels)} labels. Use files of the same split.")  # fmt: skip
+                         f"{label_path} holds {len(labels)} labels. "
+                         "Use files of the same split.")  # fmt: skip
     return images, labels

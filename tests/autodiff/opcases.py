@@ -194,7 +194,8 @@ def basic_index_case(draw):
             items.append(draw(st.integers(-n, n - 1)))
         else:
             start = draw(st.none() | st.integers(-n, n))
-            items.append(slice(start, draw(st.none() | st.integers(-n, n)), draw(st.sampled_from([None, 1, 2]))))
+            stop, step = draw(st.none() | st.integers(-n, n)), draw(st.sampled_from([None, 1, 2]))
+            items.append(slice(start, stop, step))
     if draw(st.booleans()):
         items.insert(draw(st.integers(0, len(items))), None)
     return ((shape,), {"index": tuple(items)})

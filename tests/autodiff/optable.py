@@ -6,20 +6,53 @@ shapes and keyword arguments, PyTorch's node name, whether second order is check
 any tolerance override with its reason. Adding an op adds a row.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from hypothesis import strategies as st
+from opcases import (
+    _flattens,
+    _index_name,
+    _matmul_name,
+    _named,
+    _np_logsumexp,
+    _np_max_dim,
+    _np_reduce,
+    _np_softmax,
+    _np_var,
+    _one_proper_slice_or_int,
+    _squeeze_name,
+    _torch_dtype,
+    _torch_index,
+    _torch_where,
+    _whole_or_dims,
+    advanced_index_case,
+    away,
+    basic_index_case,
+    cat_case,
+    clamp_case,
+    clamp_prepare,
+    elementwise,
+    expand_case,
+    flatten_case,
+    float_arrays,
+    interleave,
+    mask_case,
+    matmul_shapes,
+    permute_case,
+    reduction,
+    reshape_case,
+    softmax_case,
+    spread,
+    squeeze_case,  # fmt: skip
+    transpose_case,
+    unary,
+    unsqueeze_case,
+    where_case,
+)
 
 import autodiff as ad
-from opcases import (_whole_or_dims, _flattens, _one_proper_slice_or_int, _matmul_name, _index_name, _named, _np_logsumexp, _np_max_dim,
-                     _np_reduce, _np_softmax, _np_var, _squeeze_name, _torch_dtype,
-                     _torch_index, _torch_where, advanced_index_case, away, basic_index_case,
-                     cat_case, clamp_case, clamp_prepare, elementwise, expand_case,
-                     flatten_case, float_arrays, interleave, mask_case, matmul_shapes,
-                     permute_case, reduction, reshape_case, softmax_case, spread,
-                     squeeze_case, transpose_case, unary, unsqueeze_case, where_case)  # fmt: skip
 
 VARIADIC = -1
 
@@ -96,7 +129,8 @@ ROWS = [
        "MulBackward0", empty=_EMPTY2),
     Op("div", lambda a, b: a / b, np.divide, lambda a, b: a / b, 2, elementwise(2),
        "DivBackward0", kinks=(0.0,), gap=0.5, empty=_EMPTY2),
-    Op("pow_number", lambda a, exponent: a**exponent, lambda a, exponent: np.power(a, exponent), lambda a, exponent: a**exponent,
+    Op("pow_number", lambda a, exponent: a**exponent,
+       lambda a, exponent: np.power(a, exponent), lambda a, exponent: a**exponent,
        1, unary().flatmap(lambda c: st.sampled_from([2, 3, -1, 0.5, 1.5, 0, 1]).map(
            lambda e: (c[0], {"exponent": e}))), "PowBackward0", domains=(POS,), empty=(
            ((0, 3),), {"exponent": 2})),

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from optable import ROWS, SAVING, call, case, leaves, upstream
 
 import autodiff as ad
 from autodiff.testing import assert_gradients_match
-from optable import ROWS, SAVING, call, case, leaves, upstream
 
 SEEDS = st.integers(0, 2**32 - 1)
 

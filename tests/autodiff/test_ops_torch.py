@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from optable import ROWS, call, case, leaves, upstream
 
 import autodiff as ad
-from optable import ROWS, call, case, leaves, upstream
 
 torch = pytest.importorskip("torch")
 

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from optable import SECOND_ORDER, call, case, leaves, upstream
 
 import autodiff as ad
-from optable import SECOND_ORDER, call, case, leaves, upstream
 
 RTOL, ATOL = 1e-4, 1e-7  # second order: one more difference, one more order of error (TESTING.md)
 

@@ -11,7 +11,7 @@ from autodiff.testing import assert_gradients_match
 def _double(block):
     for p in block.parameters():
         p.data = p.data.astype(np.float64)
-    for name, buf in block.named_buffers():
+    for _, buf in block.named_buffers():
         buf.data = buf.data.astype(np.float64)
     return block
 

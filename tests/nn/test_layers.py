@@ -141,7 +141,7 @@ def test_batchnorm_train_and_eval_match_torch(kind, shape, affine):
         nn.BatchNorm2d, torch.nn.BatchNorm2d)  # fmt: skip
     ours, theirs = _bn_pair(torch, cls, tcls, 3, affine=affine)
     rng = _rng(2)
-    for step in range(3):
+    for _ in range(3):
         x = rng.standard_normal(shape) * 2 + 1
         g = rng.standard_normal(shape)
         xa, xt = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)

@@ -48,9 +48,10 @@ def test_regression_and_binary_losses_match_torch(reduction):
     w, pw = rng.uniform(0.5, 2, 3), rng.uniform(0.5, 3, 3)
     for kw in ({}, {"weight": w}, {"pos_weight": pw}, {"weight": w, "pos_weight": pw}):
         tkw = {k: torch.tensor(v) for k, v in kw.items()}
-        _compare(torch, lambda a, _, r: F.binary_cross_entropy_with_logits(a, ad.tensor(y),
-                                                                          reduction=r, **kw),
-                 lambda a, _, r: tf.binary_cross_entropy_with_logits(a, yt, reduction=r, **tkw),
+        _compare(torch, lambda a, _, r, kw=kw: F.binary_cross_entropy_with_logits(
+                     a, ad.tensor(y), reduction=r, **kw),
+                 lambda a, _, r, tkw=tkw: tf.binary_cross_entropy_with_logits(
+                     a, yt, reduction=r, **tkw),
                  x * 5, None, reduction, "BinaryCrossEntropyWithLogitsBackward0")
 
 

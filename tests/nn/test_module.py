@@ -88,7 +88,7 @@ def test_registration_rules():
     with pytest.raises(AttributeError, match="super\\(\\).__init__"):
         Forgot()
     with pytest.raises(AttributeError, match="has no attribute 'missing'"):
-        m.missing
+        _ = m.missing
 
 
 def test_parameter_wraps_and_shares_memory():

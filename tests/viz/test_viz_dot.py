@@ -70,7 +70,7 @@ def test_sigmoid_neuron(fused):
         assert {"exp", "÷", "−"} <= set(symbols) and "σ" not in symbols
         consts = [n for i, n in nodes.items() if i.startswith("c")]
         assert sorted(n["lines"] for n in consts) == [["const", "1"], ["const", "1"]]
-    for src, dst, attrs in edges:  # every chain-rule label multiplies out
+    for _, _, attrs in edges:  # every chain-rule label multiplies out
         if " = " in attrs.get("label", ""):
             left, right = attrs["label"].split(" = ")
             local, up = (number(v) for v in left.split(" × "))
