@@ -25,6 +25,7 @@ from .idx import (
     search_dirs,
     write_idx,
 )
+from . import augment
 from .loader import DataLoader, train_val_split
 from .transforms import METHODS as NORMALIZE_METHODS
 from .transforms import Normalizer, normalize

@@ -20,11 +20,12 @@ class DataLoader:
     """Batches of (X, y) as tensors: float X (float32 by default) and int64 class labels.
 
     Shuffling draws a permutation per epoch from the loader's own generator when seed is given,
-    else from the library's generator (ad.manual_seed), so runs repeat exactly.
+    else from the library's generator (ad.manual_seed), so runs repeat exactly. transform
+    (e.g. nn.data.augment.random_flip()) maps each batch's X with that same generator.
     """
 
     def __init__(self, X, y=None, batch_size: int = 32, shuffle: bool = False,
-                 drop_last: bool = False, seed=None, dtype=np.float32):  # fmt: skip
+                 drop_last: bool = False, seed=None, dtype=np.float32, transform=None):  # fmt: skip
         if not isinstance(batch_size, int | np.integer) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}.")
         self.X = _as_array(X, "X", dtype)
@@ -33,7 +34,7 @@ class DataLoader:
             raise ValueError(f"DataLoader: X and y differ in length ({len(self.X)} vs "
                              f"{len(self.y)}). Give one label per sample.")  # fmt: skip
         self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
-        self.seed = seed
+        self.seed, self.transform = seed, transform
         self._rng = np.random.default_rng(seed) if seed is not None else None
 
     def __len__(self) -> int:
@@ -45,18 +46,23 @@ class DataLoader:
         """Number of samples."""
         return len(self.X)
 
+    def _generator(self) -> np.random.Generator:
+        return self._rng if self._rng is not None else ad.random.generator()
+
     def _order(self) -> np.ndarray:
         if not self.shuffle:
             return np.arange(len(self.X))
-        rng = self._rng if self._rng is not None else ad.random.generator()
-        return rng.permutation(len(self.X))
+        return self._generator().permutation(len(self.X))
 
     def __iter__(self):
         order = self._order()
         stop = len(self) * self.batch_size
         for start in range(0, min(stop, len(order)), self.batch_size):
             idx = order[start : start + self.batch_size]
-            xb = ad.from_numpy(self.X[idx])
+            batch = self.X[idx]
+            if self.transform is not None:
+                batch = np.ascontiguousarray(self.transform(batch, self._generator()))
+            xb = ad.from_numpy(batch)
             yield xb if self.y is None else (xb, ad.from_numpy(self.y[idx]))
 
     def state_dict(self) -> dict:

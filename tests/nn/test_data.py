@@ -361,3 +361,24 @@ def test_train_val_split_stratifies_labels():
     assert len(yr) == 30
     with pytest.raises(ValueError, match="no validation sample"):
         data.train_val_split(X[:3], y[:3], 0.1)
+
+
+def test_augment_flip_and_shift_move_pixels_exactly_and_repeat_with_the_seed():
+    from nn.data import augment
+
+    X = np.arange(2 * 1 * 4 * 5, dtype=np.float32).reshape(2, 1, 4, 5)
+    flipped = augment.random_flip(p=1.0)(X, np.random.default_rng(0))
+    np.testing.assert_array_equal(flipped, X[..., ::-1])
+    np.testing.assert_array_equal(augment.random_flip(p=0.0)(X, np.random.default_rng(0)), X)
+    shifted = augment.random_shift(2)(X, np.random.default_rng(1))
+    assert shifted.shape == X.shape
+    for img, out in zip(X[:, 0], shifted[:, 0]):  # each output is the padded image, cropped
+        padded = np.pad(img, 2)
+        assert any(np.array_equal(out, padded[dy:dy + 4, dx:dx + 5])
+                   for dy in range(5) for dx in range(5))  # fmt: skip
+    both = augment.compose(augment.random_flip(), augment.random_shift(1))
+    runs = [[b.numpy() for b, _ in data.DataLoader(X, [0, 1], 1, shuffle=True, seed=3,
+                                                   transform=both)] for _ in range(2)]  # fmt: skip
+    np.testing.assert_array_equal(runs[0], runs[1])
+    with pytest.raises(ValueError, match=r"random_shift: expected image batches.*\(2, 20\)"):
+        augment.random_shift()(X.reshape(2, 20), np.random.default_rng(0))
