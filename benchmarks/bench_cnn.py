@@ -18,9 +18,9 @@ import autodiff as ad
 import nn
 
 try:
-    from common import best_ms, optional, print_table, row
+    from common import interleaved_ms, optional, print_table, row
 except ImportError:  # imported as benchmarks.bench_cnn
-    from .common import best_ms, optional, print_table, row
+    from .common import interleaved_ms, optional, print_table, row
 
 torch = optional("torch")
 BATCH, LR = 64, 0.01
@@ -186,19 +186,9 @@ def run(repeats: int = 20) -> list:
     if not np.allclose(*zip(*losses), rtol=1e-4):
         raise RuntimeError(f"bench_cnn: ours and the NumPy reference disagree: {losses}")
     pytorch = torch_step(x, labels, params)[0] if torch else None
-    times = _interleaved_ms([ours, reference, pytorch], repeats)
+    times = interleaved_ms([ours, reference, pytorch], repeats)
     return [row("CNN step conv8-pool-conv16-pool-linear, batch 64, f32", *times,
                 ours_peak_mb=peak_mb(ours), numpy_peak_mb=peak_mb(reference))]  # fmt: skip
-
-
-def _interleaved_ms(steps, repeats: int) -> list:
-    """Best time of each step, taking turns so that load from other processes hits all alike."""
-    steps = [s for s in steps if s is not None]
-    times = [[best_ms(s, 1)] for s in steps]  # includes one warm-up call each
-    for _ in range(repeats - 1):
-        for s, t in zip(steps, times):
-            t.append(best_ms(s, 1, warmup=0))
-    return [min(t) for t in times] + [None] * (3 - len(steps))
 
 
 if __name__ == "__main__":

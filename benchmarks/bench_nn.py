@@ -18,9 +18,9 @@ import autodiff as ad
 import nn
 
 try:
-    from common import optional, print_table, row
+    from common import best_ms, interleaved_ms, optional, print_table, row
 except ImportError:  # imported as benchmarks.bench_nn
-    from .common import optional, print_table, row
+    from .common import best_ms, interleaved_ms, optional, print_table, row
 
 torch = optional("torch")
 BATCH, SIZES, LR = 128, (784, 256, 128, 10), 0.01
@@ -112,24 +112,6 @@ def torch_step(x, labels, params, optimizer="SGD"):
     return step
 
 
-def _once_ms(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1e3
-
-
-def _interleaved_ms(steps, repeats: int) -> list:
-    """Best time of each step (None stays None), after one warm-up call each, taking turns."""
-    live = [s for s in steps if s is not None]
-    for s in live:
-        s()
-    best = {id(s): float("inf") for s in live}
-    for _ in range(repeats):
-        for s in live:
-            best[id(s)] = min(best[id(s)], _once_ms(s))
-    return [None if s is None else best[id(s)] for s in steps]
-
-
 def _adam_share(x, labels, params, repeats: int) -> tuple:
     """(best step ms, best opt.step() ms) of our Adam training step."""
     step, _, opt = ours_step(x, labels, params, "Adam")
@@ -139,7 +121,7 @@ def _adam_share(x, labels, params, repeats: int) -> tuple:
         start = time.perf_counter()
         step()
         best_step = min(best_step, (time.perf_counter() - start) * 1e3)
-        best_opt = min(best_opt, _once_ms(opt.step))  # gradients are still there: one more update
+        best_opt = min(best_opt, best_ms(opt.step, 1, warmup=0))  # gradients are still there: one more update
     return best_step, best_opt
 
 
@@ -153,10 +135,10 @@ def run(repeats: int = 20) -> list:
         raise RuntimeError(f"bench_nn: ours and the NumPy reference disagree: {losses}")
     ours, reference = ours_step(x, labels, params)[0], numpy_step(x, labels, params)[0]
     pytorch = torch_step(x, labels, params) if torch else None
-    sgd = _interleaved_ms([ours, reference, pytorch], repeats)
+    sgd = interleaved_ms([ours, reference, pytorch], repeats)
     adam_ours = ours_step(x, labels, params, "Adam")[0]
     adam_torch = torch_step(x, labels, params, "Adam") if torch else None
-    adam = _interleaved_ms([adam_ours, None, adam_torch], repeats)
+    adam = interleaved_ms([adam_ours, None, adam_torch], repeats)
     step_ms, opt_ms = _adam_share(x, labels, params, repeats)
     return [
         row("MLP step 784-256-128-10 SGD, batch 128, f32", *sgd),

@@ -16,6 +16,19 @@ def best_ms(fn, repeats: int, warmup: int = 1) -> float:
     return best * 1e3
 
 
+def interleaved_ms(steps, repeats: int) -> list:
+    """Best time of each step (a None step stays None), after one warm-up call each, taking
+    turns so that load from other processes hits every implementation alike."""
+    live = [s for s in steps if s is not None]
+    for s in live:
+        s()
+    best = {id(s): float("inf") for s in live}
+    for _ in range(repeats):
+        for s in live:
+            best[id(s)] = min(best[id(s)], best_ms(s, 1, warmup=0))
+    return [None if s is None else best[id(s)] for s in steps]
+
+
 def optional(name: str):
     """A peer library if installed (torch, micrograd), else None."""
     try:

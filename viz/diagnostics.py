@@ -126,6 +126,7 @@ def plot_training_curves(history: dict, path=None, title: str | None = None):
                 ax.plot(epochs, series, style, marker="o", markersize=3,
                         label="train" if split == "train" else "validation")  # fmt: skip
         ax.set_xlabel("epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)  # epochs are whole numbers
         ax.set_ylabel("loss" if metric == "loss" else "accuracy")
         ax.grid(alpha=0.3)
         ax.legend()

@@ -27,7 +27,8 @@ class FashionCNN(nn.Module):
     """
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10, channels=(32, 64, 128),
-                 activation: str = "relu", batchnorm: bool = False, init: str = "he"):  # fmt: skip
+                 activation: str = "relu", batchnorm: bool = False, dropout: float = 0.0,
+                 init: str = "he"):  # fmt: skip
         super().__init__()
         c1, c2, c3 = channels
         self.features = nn.Sequential(
@@ -38,6 +39,7 @@ class FashionCNN(nn.Module):
         self.head = nn.Sequential(
             nn.Conv2d(c3, c3, 3),  # 3x3 -> 1x1: each output sees the whole feature map
             make_activation(activation),
+            *([nn.Dropout(dropout)] if dropout else []),
             nn.Conv2d(c3, num_classes, 1),  # the 1x1 convolution acts as the classifier
             nn.Flatten(),
         )

@@ -137,3 +137,13 @@ def test_state_dict_loads_into_the_same_torch_model():
     x = np.random.default_rng(0).normal(size=(4, 6)).astype(np.float32)
     np.testing.assert_allclose(ours(ad.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-5, atol=1e-6)  # fmt: skip
+
+
+def test_fashion_cnn_dropout_and_resnet_pooled_stem():
+    cnn = models.FashionCNN(channels=(2, 4, 4), dropout=0.5)
+    assert sum(isinstance(m, nn.Dropout) for m in cnn.modules()) == 1
+    cnn.eval()  # dropout is the identity in eval mode: two passes agree
+    x = ad.randn(2, 1, 28, 28)
+    np.testing.assert_array_equal(cnn(x).data, cnn(x).data)
+    pooled = models.ResNet(channels=(2, 4), stem_pool=True)
+    assert isinstance(pooled.stem[-1], nn.MaxPool2d) and pooled(x).shape == (2, 10)
