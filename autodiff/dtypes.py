@@ -59,6 +59,11 @@ def promote(x, y, divide: bool = False) -> tuple:
     """Operands cast by torch's rule where NumPy's differs: an integer tensor meeting a float
     takes that tensor's float dtype (a Python float: the default), and integers divide to the
     default float, so an integer tensor never raises float32 to float64."""
+    if type(x) is np.ndarray and x.dtype.kind == "f":  # the common cases, decided cheaply
+        if type(y) is not np.ndarray or y.dtype.kind == "f":
+            return x, y
+    elif type(y) is np.ndarray and y.dtype.kind == "f" and type(x) is not np.ndarray:
+        return x, y
     kx, ky = _kind(x), _kind(y)
     if kx == ky == "f" or "i" not in (kx, ky):
         return x, y
