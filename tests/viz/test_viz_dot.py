@@ -118,7 +118,8 @@ def test_gradient_states_are_told_apart_with_a_legend():
     y.backward()
     nan = _leaf(0.0, "nan")
     z = ad.sqrt(nan)
-    z.backward()
+    with np.errstate(divide="ignore"):  # d√x/dx at 0 is infinite: the state under test
+        z.backward()
     named = by_name(parse(viz.to_dot(y))[0])
     fills = {n: _state(named[n]) for n in ("dead", "tiny", "big")}
     assert len(set(fills.values())) == 3
