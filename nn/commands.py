@@ -330,75 +330,24 @@ def evaluate_command(args) -> int:
 # --- plots and the demo ----------------------------------------------------------------------
 
 
-def _own_plots(history: dict, out: Path) -> list:
-    """Loss/accuracy curves and gradient flow with plain matplotlib."""
-    import matplotlib.pyplot as plt
-
-    epochs = range(1, len(history["train_loss"]) + 1)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, key in zip(axes, ("loss", "acc"), strict=True):
-        ax.plot(epochs, history[f"train_{key}"], "o-", label="train")
-        if any(not math.isnan(v) for v in history[f"val_{key}"]):
-            ax.plot(epochs, history[f"val_{key}"], "o-", label="validation")
-        ax.set(xlabel="epoch", ylabel="accuracy" if key == "acc" else "loss")
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "curves.png", dpi=100)
-    plt.close(fig)
-    fig, ax = plt.subplots(figsize=(8, 4))
-    names = list(history["grad_norms"])
-    for e in range(len(history["train_loss"])):
-        ax.plot(range(len(names)), [history["grad_norms"][n][e] for n in names], "o-",
-                alpha=0.4 + 0.6 * (e + 1) / len(epochs), label=f"epoch {e + 1}")  # fmt: skip
-    ax.set(xticks=range(len(names)), xlabel="layer", ylabel="mean gradient L2 norm",
-           yscale="log", title="gradient flow")  # fmt: skip
-    ax.set_xticklabels(names, rotation=45)
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    fig.savefig(out / "gradient_flow.png", dpi=100)
-    plt.close(fig)
-    return [out / "curves.png", out / "gradient_flow.png"]
-
-
-def _viz_plots(history: dict, out: Path):
-    """The viz package's diagnostics, when it provides them; None otherwise."""
-    try:
-        from viz import diagnostics
-    except ImportError:
-        return None
-    if not hasattr(diagnostics, "plot_training_curves"):
-        return None
-    import matplotlib.pyplot as plt
-
-    written = []
-    for name, make, arg in (("curves.png", "plot_training_curves", history),
-                            ("gradient_flow.png", "plot_gradient_flow", history["grad_norms"])):  # fmt: skip
-        plt.close("all")
-        result = getattr(diagnostics, make)(arg)
-        fig = getattr(result, "figure", result)
-        fig = fig if hasattr(fig, "savefig") else plt.gcf()
-        fig.savefig(out / name, dpi=100)
-        plt.close("all")
-        written.append(out / name)
-    return written
-
-
 def save_plots(history: dict, out) -> list:
-    """curves.png and gradient_flow.png in out (with matplotlib; nothing without it)."""
+    """curves.png and gradient_flow.png in out, drawn by viz (needs matplotlib)."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
     except ImportError:
         print("plots skipped: matplotlib is not installed (pip install matplotlib)")
         return []
+    from viz import diagnostics
+
     out = Path(out)
-    try:
-        written = _viz_plots(history, out)
-    except Exception as e:  # noqa: BLE001 (a diagnostics bug must not cost the trained run)
-        print(f"viz.diagnostics failed ({type(e).__name__}: {e}); using plain matplotlib")
-        written = None
-    return written if written else _own_plots(history, out)
+    written = [out / "curves.png", out / "gradient_flow.png"]
+    diagnostics.plot_training_curves(history, path=written[0])
+    diagnostics.plot_gradient_flow(history["grad_norms"], path=written[1], xlabel="epoch")
+    plt.close("all")
+    return written
 
 
 def demo_config(quick: bool = False) -> dict:

@@ -139,16 +139,17 @@ def plot_training_curves(history: dict, path=None, title: str | None = None):
     return _done(fig, path)
 
 
-def plot_gradient_flow(flow: dict, path=None, title: str | None = None):
+def plot_gradient_flow(flow: dict, path=None, title: str | None = None, xlabel: str = "step"):
     """Per-layer gradient norms over training on a log scale.
 
     flow is {layer: [norm per step]}, or {run title: {layer: [norms]}} for panels side by side
     (e.g. five sigmoid layers vs ReLU + He init). One value per layer draws bars instead.
+    xlabel names what one value stands for ("epoch" for nn.fit's history).
     """
     runs = flow if flow and all(isinstance(v, dict) for v in flow.values()) else {title: flow}
     fig, axes = _figure(1, len(runs))
     for ax, (run, layers) in zip(axes[0], runs.items()):
-        _flow_panel(ax, layers)
+        _flow_panel(ax, layers, xlabel)
         if run:
             ax.set_title(run)
     if len(runs) > 1:
@@ -161,7 +162,7 @@ def plot_gradient_flow(flow: dict, path=None, title: str | None = None):
     return _done(fig, path)
 
 
-def _flow_panel(ax, layers: dict) -> None:
+def _flow_panel(ax, layers: dict, xlabel: str) -> None:
     import matplotlib
 
     colors = matplotlib.colormaps["viridis"](np.linspace(0, 0.9, max(len(layers), 1)))
@@ -174,7 +175,8 @@ def _flow_panel(ax, layers: dict) -> None:
         for color, (name, norms) in zip(colors, layers.items()):
             ax.plot(np.arange(1, len(norms) + 1), np.maximum(norms, 1e-300), color=color,
                     label=name)  # fmt: skip
-        ax.set_xlabel("step")
+        ax.set_xlabel(xlabel)
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_ylabel("gradient norm")
         ax.legend(fontsize=8)
     ax.set_yscale("log")
