@@ -3,13 +3,14 @@ odd sizes, padding, ceil_mode), finite differences, second order, modules and er
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import autodiff as ad
 import nn
 import nn.functional as F
 from autodiff.testing import assert_gradients_match
+from nn._windows import output_size
 
 
 @st.composite
@@ -43,10 +44,21 @@ def _compare(torch, ours, theirs, x, opts, node):
     assert out.grad_fn.name() == type(out_t.grad_fn).__name__ == node
 
 
+def _every_window_meets_the_input(shape, opts) -> bool:
+    """torch 2.13 corrupts memory in max_pool2d's backward when a dilated window holds only
+    padding (its arg-max index is invalid), so the oracle is asked only about other cases."""
+    k, s, p, d = (opts[n] for n in ("kernel_size", "stride", "padding", "dilation"))
+    out = output_size("max_pool2d", shape[2:], k, s, (p[0], p[0], p[1], p[1]), d,
+                      opts["ceil_mode"])  # fmt: skip
+    return all(any(0 <= o * s[a] - p[a] + t * d[a] < shape[2 + a] for t in range(k[a]))
+               for a in (0, 1) for o in range(out[a]))  # fmt: skip
+
+
 @given(pool_cases())
 def test_max_pool2d_matches_torch_including_ties(case):
     torch = pytest.importorskip("torch")
     x, opts = case
+    assume(_every_window_meets_the_input(x.shape, opts))
     _compare(torch, F.max_pool2d, torch.nn.functional.max_pool2d, x, opts,
              "MaxPool2DWithIndicesBackward0")  # fmt: skip
 
