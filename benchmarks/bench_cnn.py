@@ -18,9 +18,9 @@ import autodiff as ad
 import nn
 
 try:
-    from common import interleaved_ms, optional, print_table, row
+    from common import interleaved_ms, optional, print_table, row, training_step
 except ImportError:  # imported as benchmarks.bench_cnn
-    from .common import interleaved_ms, optional, print_table, row
+    from .common import interleaved_ms, optional, print_table, row, training_step
 
 torch = optional("torch")
 BATCH, LR = 64, 0.01
@@ -56,14 +56,7 @@ def ours_step(x, labels, params):
     loss_fn, opt = nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=LR)
     inputs, target = ad.tensor(x), ad.tensor(labels)
 
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(inputs), target)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step, model
+    return training_step(model, loss_fn, opt, inputs, target), model
 
 
 # --- hand-written NumPy: the straightforward im2col / col2im step ---------------------------
@@ -156,14 +149,7 @@ def torch_step(x, labels, params):
     loss_fn, opt = tnn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=LR)
     inputs, target = torch.from_numpy(x), torch.from_numpy(labels)
 
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(inputs), target)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step, model
+    return training_step(model, loss_fn, opt, inputs, target), model
 
 
 def peak_mb(step) -> float:

@@ -18,9 +18,9 @@ import autodiff as ad
 import nn
 
 try:
-    from common import best_ms, interleaved_ms, optional, print_table, row
+    from common import best_ms, interleaved_ms, optional, print_table, row, training_step
 except ImportError:  # imported as benchmarks.bench_nn
-    from .common import best_ms, interleaved_ms, optional, print_table, row
+    from .common import best_ms, interleaved_ms, optional, print_table, row, training_step
 
 torch = optional("torch")
 BATCH, SIZES, LR = 128, (784, 256, 128, 10), 0.01
@@ -55,14 +55,7 @@ def ours_step(x, labels, params, optimizer="SGD"):
         model.parameters(), lr=1e-3)  # fmt: skip
     inputs, target = ad.tensor(x), ad.tensor(labels)
 
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(inputs), target)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step, model, opt
+    return training_step(model, loss_fn, opt, inputs, target), model, opt
 
 
 def numpy_step(x, labels, params):
@@ -102,14 +95,7 @@ def torch_step(x, labels, params, optimizer="SGD"):
         model.parameters(), lr=1e-3)  # fmt: skip
     inputs, target = torch.from_numpy(x), torch.from_numpy(labels)
 
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(inputs), target)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return training_step(model, loss_fn, opt, inputs, target)
 
 
 def _adam_share(x, labels, params, repeats: int) -> tuple:

@@ -16,6 +16,19 @@ def best_ms(fn, repeats: int, warmup: int = 1) -> float:
     return best * 1e3
 
 
+def training_step(model, loss_fn, optimizer, inputs, target):
+    """One training step as a closure returning the loss; ours and torch share the API."""
+
+    def step():
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), target)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
 def interleaved_ms(steps, repeats: int) -> list:
     """Best time of each step (a None step stays None), after one warm-up call each, taking
     turns so that load from other processes hits every implementation alike."""
