@@ -55,7 +55,6 @@ def ours_step(x, labels, params):
         p.data[...] = value
     loss_fn, opt = nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=LR)
     inputs, target = ad.tensor(x), ad.tensor(labels)
-
     return training_step(model, loss_fn, opt, inputs, target), model
 
 
@@ -148,7 +147,6 @@ def torch_step(x, labels, params):
             p.copy_(torch.from_numpy(value))
     loss_fn, opt = tnn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=LR)
     inputs, target = torch.from_numpy(x), torch.from_numpy(labels)
-
     return training_step(model, loss_fn, opt, inputs, target), model
 
 

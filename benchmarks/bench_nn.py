@@ -54,7 +54,6 @@ def ours_step(x, labels, params, optimizer="SGD"):
     opt = nn.optim.SGD(model.parameters(), lr=LR) if optimizer == "SGD" else nn.optim.Adam(
         model.parameters(), lr=1e-3)  # fmt: skip
     inputs, target = ad.tensor(x), ad.tensor(labels)
-
     return training_step(model, loss_fn, opt, inputs, target), model, opt
 
 
@@ -94,7 +93,6 @@ def torch_step(x, labels, params, optimizer="SGD"):
     opt = torch.optim.SGD(model.parameters(), lr=LR) if optimizer == "SGD" else torch.optim.Adam(
         model.parameters(), lr=1e-3)  # fmt: skip
     inputs, target = torch.from_numpy(x), torch.from_numpy(labels)
-
     return training_step(model, loss_fn, opt, inputs, target)
 
 
