@@ -105,7 +105,8 @@ def _adam_share(x, labels, params, repeats: int) -> tuple:
         start = time.perf_counter()
         step()
         best_step = min(best_step, (time.perf_counter() - start) * 1e3)
-        best_opt = min(best_opt, best_ms(opt.step, 1, warmup=0))  # gradients are still there: one more update
+        # the gradients are still there: time one more update on its own
+        best_opt = min(best_opt, best_ms(opt.step, 1, warmup=0))
     return best_step, best_opt
 
 
