@@ -18,9 +18,9 @@ import autodiff as ad
 import nn
 
 try:
-    from common import interleaved_ms, optional, print_table, row, training_step
+    from common import best_each_ms, optional, print_table, row, training_step
 except ImportError:  # imported as benchmarks.bench_cnn
-    from .common import interleaved_ms, optional, print_table, row, training_step
+    from .common import best_each_ms, optional, print_table, row, training_step
 
 torch = optional("torch")
 BATCH, LR = 64, 0.01
@@ -170,7 +170,7 @@ def run(repeats: int = 20) -> list:
     if not np.allclose(*zip(*losses), rtol=1e-4):
         raise RuntimeError(f"bench_cnn: ours and the NumPy reference disagree: {losses}")
     pytorch = torch_step(x, labels, params)[0] if torch else None
-    times = interleaved_ms([ours, reference, pytorch], repeats)
+    times = best_each_ms([ours, reference, pytorch], repeats)
     return [row("CNN step conv8-pool-conv16-pool-linear, batch 64, f32", *times,
                 ours_peak_mb=peak_mb(ours), numpy_peak_mb=peak_mb(reference))]  # fmt: skip
 

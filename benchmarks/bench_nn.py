@@ -3,8 +3,7 @@
 The net: 784-256-128-10 with ReLU, softmax cross-entropy, batch 128, float32. All three start
 from the same weights and data. The SGD row times a whole step; the Adam row times a whole step
 with Adam and reports the optimizer's share (the time of opt.step() alone over the step).
-Times are the minimum over repeats after a warm-up, taking turns so that load from other
-processes on the machine hits every implementation alike.
+Times are the minimum over repeats after a warm-up, each implementation in its own block.
 
     python benchmarks/bench_nn.py [repeats]
 """
@@ -18,9 +17,9 @@ import autodiff as ad
 import nn
 
 try:
-    from common import best_ms, interleaved_ms, optional, print_table, row, training_step
+    from common import best_each_ms, best_ms, optional, print_table, row, training_step
 except ImportError:  # imported as benchmarks.bench_nn
-    from .common import best_ms, interleaved_ms, optional, print_table, row, training_step
+    from .common import best_each_ms, best_ms, optional, print_table, row, training_step
 
 torch = optional("torch")
 BATCH, SIZES, LR = 128, (784, 256, 128, 10), 0.01
@@ -120,10 +119,10 @@ def run(repeats: int = 20) -> list:
         raise RuntimeError(f"bench_nn: ours and the NumPy reference disagree: {losses}")
     ours, reference = ours_step(x, labels, params)[0], numpy_step(x, labels, params)[0]
     pytorch = torch_step(x, labels, params) if torch else None
-    sgd = interleaved_ms([ours, reference, pytorch], repeats)
+    sgd = best_each_ms([ours, reference, pytorch], repeats)
     adam_ours = ours_step(x, labels, params, "Adam")[0]
     adam_torch = torch_step(x, labels, params, "Adam") if torch else None
-    adam = interleaved_ms([adam_ours, None, adam_torch], repeats)
+    adam = best_each_ms([adam_ours, None, adam_torch], repeats)
     step_ms, opt_ms = _adam_share(x, labels, params, repeats)
     return [
         row("MLP step 784-256-128-10 SGD, batch 128, f32", *sgd),

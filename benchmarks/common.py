@@ -29,17 +29,10 @@ def training_step(model, loss_fn, optimizer, inputs, target):
     return step
 
 
-def interleaved_ms(steps, repeats: int) -> list:
-    """Best time of each step (a None step stays None), after one warm-up call each, taking
-    turns so that load from other processes hits every implementation alike."""
-    live = [s for s in steps if s is not None]
-    for s in live:
-        s()
-    best = {id(s): float("inf") for s in live}
-    for _ in range(repeats):
-        for s in live:
-            best[id(s)] = min(best[id(s)], best_ms(s, 1, warmup=0))
-    return [None if s is None else best[id(s)] for s in steps]
+def best_each_ms(steps, repeats: int) -> list:
+    """Best time of each step (a None step stays None), each timed in its own block: taking
+    turns would let torch's OpenMP threads, still spinning after its step, slow the next one."""
+    return [None if s is None else best_ms(s, repeats) for s in steps]
 
 
 def optional(name: str):
