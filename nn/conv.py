@@ -243,12 +243,8 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """kaiming_uniform_(a=√5), i.e. U(±1/√fan_in), for the weight; the bias U(±1/√fan_in)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        """torch's default initialisation (see nn.init.default_layer_init_)."""
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):
         try:

@@ -113,3 +113,13 @@ def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: st
     """N(0, gain² / fan): with nonlinearity='relu' Var = 2/n, with 'linear' Var = 1/n."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std)
+
+
+def default_layer_init_(weight, bias=None) -> None:
+    """torch's default for Linear and Conv2d: kaiming_uniform_(a=√5), i.e. U(±1/√fan_in), for
+    the weight, and U(±1/√fan_in) for the bias."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in = _calculate_fan_in_and_fan_out(weight)[0]
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)

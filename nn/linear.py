@@ -1,6 +1,5 @@
 """Linear layers: the fused affine kernel (AddmmBackward0), F.linear, Linear, Identity, Flatten."""
 
-import math
 
 import numpy as np
 
@@ -95,12 +94,8 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """kaiming_uniform_(a=√5): U(±1/√fan_in) for the weight, and the same bound for bias."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_features
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        """torch's default initialisation (see nn.init.default_layer_init_)."""
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):
         if input.ndim == 0 or input.shape[-1] != self.in_features:
