@@ -213,13 +213,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters (to None, as PyTorch 2 does)."""
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad.data[...] = 0
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn) -> "Module":
         """Call fn(module) on every submodule (children first) and on self."""
@@ -326,6 +320,17 @@ class _HookHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def zero_grads(params, set_to_none: bool = True) -> None:
+    """Set each parameter's gradient to None, or fill it with zeros in place."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            p.grad.data[...] = 0
 
 
 def _expect(value, cls, what: str, name: str) -> None:

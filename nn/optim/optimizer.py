@@ -10,6 +10,8 @@ import numpy as np
 
 import autodiff as ad
 
+from ..module import zero_grads
+
 
 class Optimizer:
     """Base class: holds param_groups (dicts of 'params' + hyperparameters) and state."""
@@ -58,13 +60,7 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient (to None by default, as PyTorch 2)."""
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.data[...] = 0
+            zero_grads(group["params"], set_to_none)
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; closure re-evaluates the loss if given."""
