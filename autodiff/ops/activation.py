@@ -33,7 +33,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, input):
-        out = np.asarray(np.tanh(input))  # a 0-d input gives a NumPy scalar otherwise
+        out = np.tanh(input)
         ctx.save_for_backward(out)
         return out
 

@@ -131,7 +131,7 @@ class PowTensor(Function):
     def forward(ctx, input, exponent):
         if not isinstance(input, np.ndarray):
             ctx.node_name = "PowBackward2"  # number ** tensor
-        out = np.asarray(np.power(input, exponent))  # 0-d: keep an array so it is tagged
+        out = np.power(input, exponent)
         ctx.save_for_backward(input, exponent, out)
         return out
 

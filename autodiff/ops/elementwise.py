@@ -12,7 +12,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, input):
-        out = np.asarray(np.exp(input))  # a 0-d input gives a NumPy scalar otherwise
+        out = np.exp(input)
         ctx.save_for_backward(out)
         return out
 
@@ -45,7 +45,7 @@ class Sqrt(Function):
     @staticmethod
     def forward(ctx, input):
         with np.errstate(invalid="ignore"):
-            out = np.asarray(np.sqrt(input))
+            out = np.sqrt(input)
         ctx.save_for_backward(out)
         return out
 
