@@ -17,8 +17,9 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     dims = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.data.shape[lead + i] != 1
     )
-    if lead < 0 or any(grad.data.shape[lead + i] not in (n, 1) for i, n in enumerate(shape)
-                       if lead + i not in dims):  # fmt: skip
+    if lead < 0 or any(
+        grad.data.shape[lead + i] not in (n, 1) for i, n in enumerate(shape) if lead + i not in dims
+    ):
         raise RuntimeError(
             f"backward: gradient of shape {grad.data.shape} cannot be reduced to its input's "
             f"shape {shape}. An op's backward returned a wrongly shaped gradient."
@@ -154,7 +155,12 @@ def _drain(ready, buffers, deps, needed, targets, retain_graph, create_graph) ->
         for child, g, meta in zip(node.children, grads, node.input_meta):
             if child is None or g is None or (needed is not None and child not in needed):
                 continue
-            if anomaly or type(g) is not Tensor or g.data.shape != meta[0] or g.data.dtype != meta[1]:
+            if (
+                anomaly
+                or type(g) is not Tensor
+                or g.data.shape != meta[0]
+                or g.data.dtype != meta[1]
+            ):
                 g = _as_grad(g, meta, node, anomaly)
             if child in buffers:
                 buffers[child] = buffers[child] + g
@@ -231,8 +237,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False) 
     run_backward([_node_of(t) for t in tensors], grads, retain, create_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False) -> tuple:  # fmt: skip
+def grad(
+    outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False
+) -> tuple:
     """The gradients of outputs with respect to inputs, returned (not accumulated)."""
     outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
     single = isinstance(inputs, Tensor)

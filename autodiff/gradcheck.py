@@ -38,8 +38,13 @@ def _analytic(fn, inputs, wrt) -> list:
             for j in range(out.data.size):
                 seed = np.zeros(out.data.size, out.dtype)
                 seed[j] = 1
-                grads = engine.grad(out, wrt, Tensor._make(seed.reshape(out.shape)),
-                                    retain_graph=True, allow_unused=True)  # fmt: skip
+                grads = engine.grad(
+                    out,
+                    wrt,
+                    Tensor._make(seed.reshape(out.shape)),
+                    retain_graph=True,
+                    allow_unused=True,
+                )
                 for row, g in zip(rows, grads):
                     if g is not None:
                         row[j] = g.data.ravel()
@@ -86,8 +91,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True) 
     return True
 
 
-def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  raise_exception=True) -> bool:  # fmt: skip
+def gradgradcheck(
+    fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
+) -> bool:
     """gradcheck of the first derivative (made with create_graph=True): checks second order."""
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     _differentiable(inputs, "gradgradcheck")  # raises when no input requires grad

@@ -44,9 +44,21 @@ class Node:
     Rarely set attributes are class-level defaults, so a node costs few objects.
     """
 
-    __slots__ = ("function", "children", "needs_input_grad", "input_meta", "constants",
-                 "options", "out_shape", "out_dtype", "value", "grad_value", "_saved",
-                 "__dict__", "__weakref__")
+    __slots__ = (
+        "function",
+        "children",
+        "needs_input_grad",
+        "input_meta",
+        "constants",
+        "options",
+        "out_shape",
+        "out_dtype",
+        "value",
+        "grad_value",
+        "_saved",
+        "__dict__",
+        "__weakref__",
+    )
     node_name = None  # set by forward when the name depends on the arguments
     out_name = None  # the output tensor's .name
     input_grads = None  # per slot: what backward sent along that edge (likewise)

@@ -18,8 +18,16 @@ def _check_grad_dtype(dtype, what: str) -> None:
 class Tensor:
     """An n-dimensional array that records the ops applied to it when it requires grad."""
 
-    __slots__ = ("data", "_requires_grad", "grad", "grad_fn", "_name", "_hooks",
-                 "_accumulator", "__weakref__")  # fmt: skip
+    __slots__ = (
+        "data",
+        "_requires_grad",
+        "grad",
+        "grad_fn",
+        "_name",
+        "_hooks",
+        "_accumulator",
+        "__weakref__",
+    )
     __array_ufunc__ = None  # so `ndarray * tensor` reaches Tensor.__rmul__
     __array_priority__ = 1000
 
@@ -179,7 +187,9 @@ class Tensor:
     def retain_grad(self) -> None:
         """Keep .grad on this non-leaf tensor after backward (and its value for pictures)."""
         if not self._requires_grad:
-            raise RuntimeError("retain_grad: can't retain_grad on a tensor that has requires_grad=False")
+            raise RuntimeError(
+                "retain_grad: can't retain_grad on a tensor that has requires_grad=False"
+            )
         if self.grad_fn is not None:
             self.grad_fn._retain = weakref.ref(self)
             self.grad_fn.value = self.data

@@ -21,8 +21,9 @@ from .tensor import Tensor
 
 def shapes(min_dims=0, max_dims=3, min_side=1, max_side=3):
     """Array shapes small enough for finite differences (≤ 3 per side by default)."""
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
-                            max_side=max_side)  # fmt: skip
+    return hnp.array_shapes(
+        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
+    )
 
 
 def broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3):

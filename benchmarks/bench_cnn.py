@@ -36,8 +36,14 @@ def _setup(seed=0):
         bound = 1 / np.sqrt(fan_in)
         return rng.uniform(-bound, bound, shape).astype(np.float32)
 
-    params = [uniform((8, 1, 3, 3), 9), uniform(8, 9), uniform((16, 8, 3, 3), 72),
-              uniform(16, 72), uniform((10, 784), 784), uniform(10, 784)]  # fmt: skip
+    params = [
+        uniform((8, 1, 3, 3), 9),
+        uniform(8, 9),
+        uniform((16, 8, 3, 3), 72),
+        uniform(16, 72),
+        uniform((10, 784), 784),
+        uniform(10, 784),
+    ]
     return x, labels, params
 
 
@@ -47,10 +53,15 @@ def _setup(seed=0):
 def ours_step(x, labels, params):
     """A closure running one training step with our nn modules."""
     model = nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(784, 10),
-    )  # fmt: skip
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(784, 10),
+    )
     for p, value in zip(model.parameters(), params):
         p.data[...] = value
     loss_fn, opt = nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=LR)
@@ -88,8 +99,11 @@ def _conv_backward(grad, cols, w, x_shape, need_input=True):
 def _pool_forward(x):
     """2×2 max pool: arg-max over each window's 4 values."""
     n, c, h, w = x.shape
-    win = x.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h // 2,
-                                                                                    w // 2, 4)
+    win = (
+        x.reshape(n, c, h // 2, 2, w // 2, 2)
+        .transpose(0, 1, 2, 4, 3, 5)
+        .reshape(n, c, h // 2, w // 2, 4)
+    )
     idx = win.argmax(-1)[..., None]
     return np.take_along_axis(win, idx, -1)[..., 0], idx
 
@@ -98,8 +112,9 @@ def _pool_backward(grad, idx):
     n, c, oh, ow = grad.shape
     dwin = np.zeros((n, c, oh, ow, 4), dtype=grad.dtype)
     np.put_along_axis(dwin, idx, grad[..., None], -1)
-    return dwin.reshape(n, c, oh, ow, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, 2 * oh,
-                                                                                2 * ow)
+    return (
+        dwin.reshape(n, c, oh, ow, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, 2 * oh, 2 * ow)
+    )
 
 
 def numpy_step(x, labels, params):
@@ -138,10 +153,15 @@ def numpy_step(x, labels, params):
 def torch_step(x, labels, params):
     tnn = torch.nn
     model = tnn.Sequential(
-        tnn.Conv2d(1, 8, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
-        tnn.Conv2d(8, 16, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
-        tnn.Flatten(), tnn.Linear(784, 10),
-    )  # fmt: skip
+        tnn.Conv2d(1, 8, 3, padding=1),
+        tnn.ReLU(),
+        tnn.MaxPool2d(2),
+        tnn.Conv2d(8, 16, 3, padding=1),
+        tnn.ReLU(),
+        tnn.MaxPool2d(2),
+        tnn.Flatten(),
+        tnn.Linear(784, 10),
+    )
     with torch.no_grad():
         for p, value in zip(model.parameters(), params):
             p.copy_(torch.from_numpy(value))
@@ -171,8 +191,14 @@ def run(repeats: int = 20) -> list:
         raise RuntimeError(f"bench_cnn: ours and the NumPy reference disagree: {losses}")
     pytorch = torch_step(x, labels, params)[0] if torch else None
     times = best_each_ms([ours, reference, pytorch], repeats)
-    return [row("CNN step conv8-pool-conv16-pool-linear, batch 64, f32", *times,
-                ours_peak_mb=peak_mb(ours), numpy_peak_mb=peak_mb(reference))]  # fmt: skip
+    return [
+        row(
+            "CNN step conv8-pool-conv16-pool-linear, batch 64, f32",
+            *times,
+            ours_peak_mb=peak_mb(ours),
+            numpy_peak_mb=peak_mb(reference),
+        )
+    ]
 
 
 if __name__ == "__main__":
@@ -180,6 +206,8 @@ if __name__ == "__main__":
     print_table(result)
     r = result[0]
     if r["torch_ms"]:
-        print(f"ours / torch = {r['ours_ms'] / r['torch_ms']:.2f}x, numpy / torch = "
-              f"{r['numpy_ms'] / r['torch_ms']:.2f}x, ours / numpy peak memory = "
-              f"{r['ours_peak_mb'] / r['numpy_peak_mb']:.2f}x")  # fmt: skip
+        print(
+            f"ours / torch = {r['ours_ms'] / r['torch_ms']:.2f}x, numpy / torch = "
+            f"{r['numpy_ms'] / r['torch_ms']:.2f}x, ours / numpy peak memory = "
+            f"{r['ours_peak_mb'] / r['numpy_peak_mb']:.2f}x"
+        )

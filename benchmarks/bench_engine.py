@@ -39,8 +39,12 @@ def small_ops(repeats):
         for _ in range(1000):
             (a * b + a).sum().backward()
 
-    return row("1000 × (a*b+a).sum().backward(), (10,) f32", best_ms(ours, repeats),
-               best_ms(numpy, repeats), best_ms(pytorch, repeats) if torch else None)  # fmt: skip
+    return row(
+        "1000 × (a*b+a).sum().backward(), (10,) f32",
+        best_ms(ours, repeats),
+        best_ms(numpy, repeats),
+        best_ms(pytorch, repeats) if torch else None,
+    )
 
 
 def chain(n):
@@ -74,8 +78,14 @@ def chain(n):
 
 def chain_rows(repeats):
     ours, numpy, pytorch = chain(100_000)
-    rows = [row("chain of 100,000 scalar ops + backward", best_ms(ours, repeats, 0),
-                best_ms(numpy, repeats, 0), best_ms(pytorch, repeats, 0) if torch else None)]
+    rows = [
+        row(
+            "chain of 100,000 scalar ops + backward",
+            best_ms(ours, repeats, 0),
+            best_ms(numpy, repeats, 0),
+            best_ms(pytorch, repeats, 0) if torch else None,
+        )
+    ]
     big, _, _ = chain(1_000_000)
     rows.append(row("chain of 1,000,000 scalar ops + backward", best_ms(big, 1, 0)))
     return rows
@@ -124,15 +134,20 @@ def scalar_mlp(repeats):
         forward_backward(lambda v: ad.tensor(v, dtype=ad.float64, requires_grad=True), ad.tanh)
 
     def pytorch():
-        forward_backward(lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True),
-                         torch.tanh)  # fmt: skip
+        forward_backward(
+            lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True), torch.tanh
+        )
 
     def micro():
         forward_backward(lambda v: micrograd.Value(v), _micrograd_tanh)
 
-    return row("micrograd demo MLP 2-16-16-1 as scalars, 50 samples", best_ms(ours, repeats),
-               None, best_ms(pytorch, repeats) if torch else None,
-               micrograd_ms=best_ms(micro, repeats) if micrograd else None)  # fmt: skip
+    return row(
+        "micrograd demo MLP 2-16-16-1 as scalars, 50 samples",
+        best_ms(ours, repeats),
+        None,
+        best_ms(pytorch, repeats) if torch else None,
+        micrograd_ms=best_ms(micro, repeats) if micrograd else None,
+    )
 
 
 def mlp_step(repeats):
@@ -142,8 +157,13 @@ def mlp_step(repeats):
     labels = rng.integers(0, 10, 128)
     onehot = np.eye(10, dtype=np.float32)[labels]
     shapes = [(784, 256), (256, 128), (128, 10)]
-    init = [(rng.standard_normal(s).astype(np.float32) * float(np.sqrt(2 / s[0])),
-             np.zeros(s[1], np.float32)) for s in shapes]  # fmt: skip
+    init = [
+        (
+            rng.standard_normal(s).astype(np.float32) * float(np.sqrt(2 / s[0])),
+            np.zeros(s[1], np.float32),
+        )
+        for s in shapes
+    ]
     params = [(ad.tensor(W, requires_grad=True), ad.tensor(b, requires_grad=True)) for W, b in init]
     x, target = ad.tensor(X), ad.tensor(onehot)
 
@@ -181,8 +201,14 @@ def mlp_step(repeats):
             W -= 0.01 * gW
             b -= 0.01 * gb
 
-    t_params = [(torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True))
-                for W, b in init] if torch else []  # fmt: skip
+    t_params = (
+        [
+            (torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True))
+            for W, b in init
+        ]
+        if torch
+        else []
+    )
 
     def pytorch():
         h = torch.from_numpy(X)
@@ -197,8 +223,12 @@ def mlp_step(repeats):
                 b -= 0.01 * b.grad
                 W.grad = b.grad = None
 
-    return row("MLP 784-256-128-10 SGD step, batch 128, f32, raw ops", best_ms(ours, repeats),
-               best_ms(numpy, repeats), best_ms(pytorch, repeats) if torch else None)  # fmt: skip
+    return row(
+        "MLP 784-256-128-10 SGD step, batch 128, f32, raw ops",
+        best_ms(ours, repeats),
+        best_ms(numpy, repeats),
+        best_ms(pytorch, repeats) if torch else None,
+    )
 
 
 def matmul_1024(repeats):
@@ -226,13 +256,22 @@ def matmul_1024(repeats):
         tA.grad = tB.grad = None
         (tA @ tB).backward(tG)
 
-    return row("1024×1024 matmul forward + backward, f32", best_ms(ours, repeats),
-               best_ms(numpy, repeats), best_ms(pytorch, repeats) if torch else None)  # fmt: skip
+    return row(
+        "1024×1024 matmul forward + backward, f32",
+        best_ms(ours, repeats),
+        best_ms(numpy, repeats),
+        best_ms(pytorch, repeats) if torch else None,
+    )
 
 
 def run(repeats: int = 5) -> list:
-    return [small_ops(repeats), *chain_rows(max(1, repeats // 2)), scalar_mlp(repeats),
-            mlp_step(repeats * 4), matmul_1024(repeats)]  # fmt: skip
+    return [
+        small_ops(repeats),
+        *chain_rows(max(1, repeats // 2)),
+        scalar_mlp(repeats),
+        mlp_step(repeats * 4),
+        matmul_1024(repeats),
+    ]
 
 
 if __name__ == "__main__":

@@ -39,8 +39,9 @@ def _setup(seed=0):
 
 
 def _ours_model(params):
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
-                          nn.Linear(128, 10))  # fmt: skip
+    model = nn.Sequential(
+        nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10)
+    )
     for p, value in zip(model.parameters(), params):
         p.data[...] = value
     return model
@@ -50,8 +51,11 @@ def ours_step(x, labels, params, optimizer="SGD"):
     """A closure running one training step with nn.Linear, nn.ReLU, nn.CrossEntropyLoss."""
     model = _ours_model(params)
     loss_fn = nn.CrossEntropyLoss()
-    opt = nn.optim.SGD(model.parameters(), lr=LR) if optimizer == "SGD" else nn.optim.Adam(
-        model.parameters(), lr=1e-3)  # fmt: skip
+    opt = (
+        nn.optim.SGD(model.parameters(), lr=LR)
+        if optimizer == "SGD"
+        else nn.optim.Adam(model.parameters(), lr=1e-3)
+    )
     inputs, target = ad.tensor(x), ad.tensor(labels)
     return training_step(model, loss_fn, opt, inputs, target), model, opt
 
@@ -83,14 +87,18 @@ def numpy_step(x, labels, params):
 
 def torch_step(x, labels, params, optimizer="SGD"):
     tnn = torch.nn
-    model = tnn.Sequential(tnn.Linear(784, 256), tnn.ReLU(), tnn.Linear(256, 128), tnn.ReLU(),
-                           tnn.Linear(128, 10))  # fmt: skip
+    model = tnn.Sequential(
+        tnn.Linear(784, 256), tnn.ReLU(), tnn.Linear(256, 128), tnn.ReLU(), tnn.Linear(128, 10)
+    )
     with torch.no_grad():
         for p, value in zip(model.parameters(), params):
             p.copy_(torch.from_numpy(value))
     loss_fn = tnn.CrossEntropyLoss()
-    opt = torch.optim.SGD(model.parameters(), lr=LR) if optimizer == "SGD" else torch.optim.Adam(
-        model.parameters(), lr=1e-3)  # fmt: skip
+    opt = (
+        torch.optim.SGD(model.parameters(), lr=LR)
+        if optimizer == "SGD"
+        else torch.optim.Adam(model.parameters(), lr=1e-3)
+    )
     inputs, target = torch.from_numpy(x), torch.from_numpy(labels)
     return training_step(model, loss_fn, opt, inputs, target)
 
@@ -126,8 +134,12 @@ def run(repeats: int = 20) -> list:
     step_ms, opt_ms = _adam_share(x, labels, params, repeats)
     return [
         row("MLP step 784-256-128-10 SGD, batch 128, f32", *sgd),
-        row("MLP step 784-256-128-10 Adam, batch 128, f32", *adam,
-            adam_update_ms=opt_ms, adam_share_pct=100 * opt_ms / step_ms),  # fmt: skip
+        row(
+            "MLP step 784-256-128-10 Adam, batch 128, f32",
+            *adam,
+            adam_update_ms=opt_ms,
+            adam_share_pct=100 * opt_ms / step_ms,
+        ),
     ]
 
 

@@ -44,8 +44,13 @@ def optional(name: str):
 
 
 def row(benchmark: str, ours_ms, numpy_ms=None, torch_ms=None, **extra) -> dict:
-    return {"benchmark": benchmark, "ours_ms": ours_ms, "numpy_ms": numpy_ms,
-            "torch_ms": torch_ms, **extra}  # fmt: skip
+    return {
+        "benchmark": benchmark,
+        "ours_ms": ours_ms,
+        "numpy_ms": numpy_ms,
+        "torch_ms": torch_ms,
+        **extra,
+    }
 
 
 def print_table(rows) -> None:

@@ -43,23 +43,45 @@ def _fashion(flat: bool):
     return X, y, Xt, yt
 
 
-def _train(key, model, X, y, Xt, yt, epochs, optimizer, batch_size=128, budget=None,
-           scheduler=None, transform=None):  # fmt: skip
+def _train(
+    key,
+    model,
+    X,
+    y,
+    Xt,
+    yt,
+    epochs,
+    optimizer,
+    batch_size=128,
+    budget=None,
+    scheduler=None,
+    transform=None,
+):
     """fit one epoch at a time from the checkpoint in checkpoints/KEY (so a run can be resumed
     with --resume), stopping once the next epoch would exceed the time budget; test accuracy.
     Time is training time (the sum of epoch times), not evaluation."""
-    loader = data.DataLoader(X, y, batch_size=batch_size, shuffle=True, seed=0,
-                             transform=transform)  # fmt: skip
+    loader = data.DataLoader(X, y, batch_size=batch_size, shuffle=True, seed=0, transform=transform)
     test = data.DataLoader(Xt, yt, batch_size=1000)
     done = 0
     while done < epochs:
-        h = nn.fit(model, loader, epochs=done + 1, optimizer=optimizer, scheduler=scheduler,
-                   checkpoint_dir=CKPT / key, resume=True, progress=sys.stderr.isatty(),
-                   record_grad_norms=False)  # fmt: skip
+        h = nn.fit(
+            model,
+            loader,
+            epochs=done + 1,
+            optimizer=optimizer,
+            scheduler=scheduler,
+            checkpoint_dir=CKPT / key,
+            resume=True,
+            progress=sys.stderr.isatty(),
+            record_grad_norms=False,
+        )
         done, seconds = len(h["train_loss"]), sum(h["epoch_time"])
         acc = nn.evaluate(model, test)[1]
-        print(f"  {key} epoch {done}: train loss {h['train_loss'][-1]:.4f}, test acc {acc:.4f}, "
-              f"{seconds:.0f}s", flush=True)  # fmt: skip
+        print(
+            f"  {key} epoch {done}: train loss {h['train_loss'][-1]:.4f}, test acc {acc:.4f}, "
+            f"{seconds:.0f}s",
+            flush=True,
+        )
         if budget is not None and seconds * (done + 1) / done > budget:
             break
     return {"epochs": done, "seconds": seconds, "test_acc": acc, "epoch_seconds": h["epoch_time"]}
@@ -70,8 +92,12 @@ def softmax():
     ad.manual_seed(0)
     model = models.SoftmaxRegression(784, 10)
     r = _train("softmax", model, X, y, Xt, yt, 10, nn.optim.Adam(model.parameters(), lr=1e-3))
-    return {"model": "Softmax regression (z-score, Adam 1e-3)", "data": "Fashion-MNIST",
-            "target": 0.84, **r}  # fmt: skip
+    return {
+        "model": "Softmax regression (z-score, Adam 1e-3)",
+        "data": "Fashion-MNIST",
+        "target": 0.84,
+        **r,
+    }
 
 
 def _adam_cosine(model, lr: float, epochs: int):
@@ -87,8 +113,13 @@ def mlp():
     optimizer, scheduler = _adam_cosine(model, 1e-3, 10)
     r = _train("mlp", model, X, y, Xt, yt, 10, optimizer, scheduler=scheduler)
     note = f"slowest epoch {max(r['epoch_seconds']):.1f} s (target < 5 s)"
-    return {"model": "MLP 784-256-128-10 ReLU, He, Adam 1e-3 cosine", "data": "Fashion-MNIST",
-            "target": 0.89, "note": note, **r}  # fmt: skip
+    return {
+        "model": "MLP 784-256-128-10 ReLU, He, Adam 1e-3 cosine",
+        "data": "Fashion-MNIST",
+        "target": 0.89,
+        "note": note,
+        **r,
+    }
 
 
 def cnn(budget):
@@ -97,8 +128,12 @@ def cnn(budget):
     model = models.FashionCNN(channels=(32, 64, 128))
     optimizer, scheduler = _adam_cosine(model, 1e-3, 10)
     r = _train("cnn", model, X, y, Xt, yt, 10, optimizer, budget=budget, scheduler=scheduler)
-    return {"model": "Seeds' CNN 32-64-128 (3x conv3x3-pad + pool, 1x1-conv head), Adam cosine",
-            "data": "Fashion-MNIST", "target": 0.91, **r}  # fmt: skip
+    return {
+        "model": "Seeds' CNN 32-64-128 (3x conv3x3-pad + pool, 1x1-conv head), Adam cosine",
+        "data": "Fashion-MNIST",
+        "target": 0.91,
+        **r,
+    }
 
 
 def resnet(budget):
@@ -107,11 +142,26 @@ def resnet(budget):
     model = models.ResNet(channels=(16, 32, 64), stem_pool=True)
     optimizer, scheduler = _adam_cosine(model, 2e-3, 10)
     flip_shift = data.augment.compose(data.augment.random_flip(), data.augment.random_shift(2))
-    r = _train("resnet", model, X, y, Xt, yt, 10, optimizer, budget=budget, scheduler=scheduler,
-               transform=flip_shift)  # fmt: skip
-    return {"model": "Residual CNN with BatchNorm 16-32-64 (pooled stem), Adam cosine, "
-                     "flips and 2-pixel shifts",
-            "data": "Fashion-MNIST", "target": 0.92, **r}  # fmt: skip
+    r = _train(
+        "resnet",
+        model,
+        X,
+        y,
+        Xt,
+        yt,
+        10,
+        optimizer,
+        budget=budget,
+        scheduler=scheduler,
+        transform=flip_shift,
+    )
+    return {
+        "model": "Residual CNN with BatchNorm 16-32-64 (pooled stem), Adam cosine, "
+        "flips and 2-pixel shifts",
+        "data": "Fashion-MNIST",
+        "target": 0.92,
+        **r,
+    }
 
 
 def _stratified_folds(y, k: int, seed: int = 0) -> np.ndarray:
@@ -134,13 +184,24 @@ def iris(k: int = 10):
         ad.manual_seed(0)
         model = models.SoftmaxRegression(4, 3)
         loader = data.DataLoader(Xtr, y[train], batch_size=16, shuffle=True, seed=0)
-        nn.fit(model, loader, epochs=300, optimizer=nn.optim.Adam(model.parameters(), lr=0.05),
-               progress=False, record_grad_norms=False)  # fmt: skip
+        nn.fit(
+            model,
+            loader,
+            epochs=300,
+            optimizer=nn.optim.Adam(model.parameters(), lr=0.05),
+            progress=False,
+            record_grad_norms=False,
+        )
         correct += int((model(ad.tensor(Xte)).data.argmax(1) == y[test]).sum())
-    return {"model": "Softmax regression (per-feature z-score, Adam 0.05)", "target": 0.96,
-            "data": f"Iris, stratified {k}-fold cross-validation", "epochs": 300,
-            "seconds": time.perf_counter() - began, "test_acc": correct / len(y),
-            "note": f"{correct}/{len(y)} flowers right when held out"}  # fmt: skip
+    return {
+        "model": "Softmax regression (per-feature z-score, Adam 0.05)",
+        "target": 0.96,
+        "data": f"Iris, stratified {k}-fold cross-validation",
+        "epochs": 300,
+        "seconds": time.perf_counter() - began,
+        "test_acc": correct / len(y),
+        "note": f"{correct}/{len(y)} flowers right when held out",
+    }
 
 
 def xor():
@@ -148,11 +209,22 @@ def xor():
     ad.manual_seed(0)
     model = models.MLP((2, 8, 2), activation="tanh", init="xavier")
     began, loader = time.perf_counter(), data.DataLoader(X, y, batch_size=4)
-    nn.fit(model, loader, epochs=300, optimizer=nn.optim.Adam(model.parameters(), lr=0.05),
-           progress=False, record_grad_norms=False)  # fmt: skip
-    return {"model": "MLP 2-8-2 tanh, Xavier, Adam", "data": "XOR (4 points)", "epochs": 300,
-            "seconds": time.perf_counter() - began, "test_acc": nn.evaluate(model, loader)[1],
-            "target": 1.0}  # fmt: skip
+    nn.fit(
+        model,
+        loader,
+        epochs=300,
+        optimizer=nn.optim.Adam(model.parameters(), lr=0.05),
+        progress=False,
+        record_grad_norms=False,
+    )
+    return {
+        "model": "MLP 2-8-2 tanh, Xavier, Adam",
+        "data": "XOR (4 points)",
+        "epochs": 300,
+        "seconds": time.perf_counter() - began,
+        "test_acc": nn.evaluate(model, loader)[1],
+        "target": 1.0,
+    }
 
 
 def donut():
@@ -160,10 +232,15 @@ def donut():
     Xt, yt = data.donut(200, seed=1)
     ad.manual_seed(0)
     model = models.MLP((2, 32, 32, 3), init="he")
-    r = _train("donut", model, X, y, Xt, yt, 60, nn.optim.Adam(model.parameters(), lr=1e-2),
-               batch_size=32)  # fmt: skip
-    return {"model": "MLP 2-32-32-3 ReLU, He, Adam", "target": 1.0,
-            "data": "donut (3 rings; 600 train, 600 fresh test)", **r}  # fmt: skip
+    r = _train(
+        "donut", model, X, y, Xt, yt, 60, nn.optim.Adam(model.parameters(), lr=1e-2), batch_size=32
+    )
+    return {
+        "model": "MLP 2-32-32-3 ReLU, He, Adam",
+        "target": 1.0,
+        "data": "donut (3 rings; 600 train, 600 fresh test)",
+        **r,
+    }
 
 
 FAST = {"softmax": softmax, "mlp": mlp, "iris": iris, "xor": xor, "donut": donut}
@@ -175,28 +252,35 @@ def _machine() -> str:
     model = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.is_file():
-        names = [ln.split(":", 1)[1].strip() for ln in cpuinfo.read_text().splitlines()
-                 if ln.startswith("model name")]  # fmt: skip
+        names = [
+            ln.split(":", 1)[1].strip()
+            for ln in cpuinfo.read_text().splitlines()
+            if ln.startswith("model name")
+        ]
         model = names[0] if names else model
     return f"{model}, {len(os.sched_getaffinity(0))} cores, NumPy {np.__version__}"
 
 
 def _table(rows: dict) -> str:
     lines = [
-        "# Results", "",
+        "# Results",
+        "",
         "Made by `python benchmarks/results.py` (do not edit by hand). Test accuracy on the",
-        "held-out test split; time is training time (evaluation excluded).", "",
+        "held-out test split; time is training time (evaluation excluded).",
+        "",
         "| model | data | epochs | time | test accuracy | target | met | machine | notes |",
         "|---|---|---|---|---|---|---|---|---|",
-    ]  # fmt: skip
+    ]
     for key in list(FAST) + list(SLOW):
         if key not in rows:
             continue
         r = rows[key]
         met = "yes" if r["test_acc"] >= r["target"] else "no"
-        lines.append(f"| {r['model']} | {r['data']} | {r['epochs']} | {r['seconds']:.0f} s | "
-                     f"{r['test_acc']:.2%} | {r['target']:.0%} | {met} | {r['machine']} | "
-                     f"{r.get('note', '')} |")  # fmt: skip
+        lines.append(
+            f"| {r['model']} | {r['data']} | {r['epochs']} | {r['seconds']:.0f} s | "
+            f"{r['test_acc']:.2%} | {r['target']:.0%} | {met} | {r['machine']} | "
+            f"{r.get('note', '')} |"
+        )
     return "\n".join(lines + [""])
 
 
@@ -208,8 +292,11 @@ def main(argv=None) -> int:
     parser.add_argument("--merge", nargs="+", default=[], help="add rows from other JSON files")
     parser.add_argument("--out", default=str(HERE / "results.md"), help="markdown file")
     parser.add_argument("--readme", action="store_true", help="also write the table into README")
-    parser.add_argument("--table-only", action="store_true", help="train nothing: rewrite the "
-                        "tables from the rows in results.json")  # fmt: skip
+    parser.add_argument(
+        "--table-only",
+        action="store_true",
+        help="train nothing: rewrite the tables from the rows in results.json",
+    )
     args = parser.parse_args(argv)
     store = Path(args.out).with_suffix(".json")
     rows = json.loads(store.read_text()) if store.is_file() else {}

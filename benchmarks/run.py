@@ -1,6 +1,6 @@
 """Run every benchmark side by side and print (or write into README) one markdown table.
 
-    python benchmarks/run.py [--repeats N] [--readme]
+python benchmarks/run.py [--repeats N] [--readme]
 """
 
 import argparse
@@ -33,8 +33,11 @@ def table(rows) -> str:
     ]
     for r in rows:
         notes = ", ".join(
-            f"{k.removesuffix('_ms')} {_ms(v)} ms" if k.endswith("_ms") else f"{k} {v:.1f}"
-            if isinstance(v, float) else f"{k} {v}"
+            f"{k.removesuffix('_ms')} {_ms(v)} ms"
+            if k.endswith("_ms")
+            else f"{k} {v:.1f}"
+            if isinstance(v, float)
+            else f"{k} {v}"
             for k, v in r.items()
             if k not in ("benchmark", "ours_ms", "numpy_ms", "torch_ms") and v is not None
         )

@@ -66,8 +66,18 @@ def layer_error(module, error: Exception) -> Exception:
 class Windows:
     """Where each kernel tap of a sliding window lands in a padded (H, W) plane."""
 
-    __slots__ = ("size", "kernel", "stride", "padding", "dilation", "out", "padded", "wide",
-                 "extra", "grid")  # fmt: skip
+    __slots__ = (
+        "size",
+        "kernel",
+        "stride",
+        "padding",
+        "dilation",
+        "out",
+        "padded",
+        "wide",
+        "extra",
+        "grid",
+    )
 
     def __init__(self, size, kernel, stride, padding, dilation, out, wide=False):
         self.size, self.kernel, self.stride = size, kernel, stride
@@ -108,8 +118,9 @@ class Windows:
         if self.wide:
             start = i * dh * self.padded[1] + j * dw
             return xp.reshape(xp.shape[0], xp.shape[1], -1)[:, :, start : start + self.grid[0]]
-        return xp[:, :, i * dh : i * dh + sh * (oh - 1) + 1 : sh,
-                  j * dw : j * dw + sw * (ow - 1) + 1 : sw]  # fmt: skip
+        return xp[
+            :, :, i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw
+        ]
 
     def to_grid(self, g: np.ndarray) -> np.ndarray:
         """(N, C, OH, OW) → (N, C, P) on the grid; the wide grid's extra columns get zeros."""

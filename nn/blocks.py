@@ -12,8 +12,7 @@ from .normalization import BatchNorm2d
 
 def _conv_bn(in_channels: int, out_channels: int, kernel: int, stride: int = 1) -> list:
     """A bias-free 'same' convolution (BatchNorm's shift makes a bias redundant) and BatchNorm."""
-    conv = Conv2d(in_channels, out_channels, kernel, stride=stride, padding=kernel // 2,
-                  bias=False)  # fmt: skip
+    conv = Conv2d(in_channels, out_channels, kernel, stride=stride, padding=kernel // 2, bias=False)
     return [conv, BatchNorm2d(out_channels)]
 
 
@@ -26,10 +25,15 @@ class ResidualBlock(Module):
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1):
         super().__init__()
-        self.body = Sequential(*_conv_bn(in_channels, out_channels, 3, stride), ReLU(),
-                               *_conv_bn(out_channels, out_channels, 3))  # fmt: skip
+        self.body = Sequential(
+            *_conv_bn(in_channels, out_channels, 3, stride),
+            ReLU(),
+            *_conv_bn(out_channels, out_channels, 3),
+        )
         reshaped = stride != 1 or in_channels != out_channels
-        self.shortcut = Sequential(*_conv_bn(in_channels, out_channels, 1, stride) if reshaped else [])
+        self.shortcut = Sequential(
+            *_conv_bn(in_channels, out_channels, 1, stride) if reshaped else []
+        )
         self.relu = ReLU()
 
     def forward(self, x):

@@ -14,8 +14,16 @@ from nn import data, models
 from nn.train import evaluate, fit, load_checkpoint, read_checkpoint
 
 MODELS = ("softmax", "mlp", "cnn", "vgg", "resnet", "logistic", "linear")
-DATASETS = ("fashion-mnist", "iris", "iris2", "xor", "donut", "regression", "advertising",
-            "cifar10")  # fmt: skip
+DATASETS = (
+    "fashion-mnist",
+    "iris",
+    "iris2",
+    "xor",
+    "donut",
+    "regression",
+    "advertising",
+    "cifar10",
+)
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
 SCHEDULERS = ("none", "step", "exp", "cosine")
 
@@ -42,10 +50,13 @@ def _sizes(text):
 
 
 def _add_train(sub) -> None:
-    p = sub.add_parser("train", help="train a model and save checkpoint, history and plots",
-                       description="Train a model of the seeds on a dataset; writes checkpoint, "
-                       "history.json and (with matplotlib) curves.png and gradient_flow.png "
-                       "into --out.")  # fmt: skip
+    p = sub.add_parser(
+        "train",
+        help="train a model and save checkpoint, history and plots",
+        description="Train a model of the seeds on a dataset; writes checkpoint, "
+        "history.json and (with matplotlib) curves.png and gradient_flow.png "
+        "into --out.",
+    )
     a = p.add_argument
     a("--model", choices=MODELS, default="mlp", help="model to train (default: mlp)")
     a(
@@ -74,8 +85,12 @@ def _add_train(sub) -> None:
         help="input normalisation fitted on the training split (default: zscore)",
     )
     a("--batch-size", type=_positive(int), default=128, help="mini-batch size (default: 128)")
-    a("--val-fraction", type=float, default=0.1, help="share of training data held out for "
-      "validation (default: 0.1; 0 uses none)")  # fmt: skip
+    a(
+        "--val-fraction",
+        type=float,
+        default=0.1,
+        help="share of training data held out for validation (default: 0.1; 0 uses none)",
+    )
     a("--subset", type=_positive(int), help="train on the first N training samples only")
     a("--clip-grad-norm", type=_positive(float), help="clip the gradient norm to this value")
     a(
@@ -92,13 +107,20 @@ def _add_train(sub) -> None:
 
 
 def _add_evaluate(sub) -> None:
-    p = sub.add_parser("evaluate", help="evaluate a saved checkpoint on its test split",
-                       description="Rebuild the model of a run folder written by `autodiff "
-                       "train`, load its checkpoint and report loss and accuracy.")  # fmt: skip
+    p = sub.add_parser(
+        "evaluate",
+        help="evaluate a saved checkpoint on its test split",
+        description="Rebuild the model of a run folder written by `autodiff "
+        "train`, load its checkpoint and report loss and accuracy.",
+    )
     p.add_argument("checkpoint", help="run folder (or its checkpoint.json)")
     p.add_argument("--data-root", help="folder with the dataset files, if not the training one")
-    p.add_argument("--split", choices=("test", "train"), default="test",
-                   help="which split to evaluate (default: test)")  # fmt: skip
+    p.add_argument(
+        "--split",
+        choices=("test", "train"),
+        default="test",
+        help="which split to evaluate (default: test)",
+    )
     p.add_argument("--batch-size", type=_positive(int), default=1000, help="batch size")
     p.set_defaults(run=evaluate_command)
 
@@ -142,8 +164,10 @@ def _small_table(dataset: str, csv, seed: int) -> tuple:
     if dataset == "regression":
         return data.make_advertising(seed=seed)
     if csv is None:
-        raise ValueError("train: --dataset advertising needs --csv PATH (columns TV, Radio, "
-                         "Newspaper, Sales); --dataset regression uses generated data.")  # fmt: skip
+        raise ValueError(
+            "train: --dataset advertising needs --csv PATH (columns TV, Radio, "
+            "Newspaper, Sales); --dataset regression uses generated data."
+        )
     return data.load_advertising(csv)
 
 
@@ -154,8 +178,9 @@ def _pad_to_32(X):
 
 def prepare(config: dict) -> dict:
     """Load, subset, split and normalise the data a run config names (fit on training only)."""
-    X, y, Xt, yt = _raw_splits(config["dataset"], config.get("data_root"), config.get("csv"),
-                               config["seed"])  # fmt: skip
+    X, y, Xt, yt = _raw_splits(
+        config["dataset"], config.get("data_root"), config.get("csv"), config["seed"]
+    )
     if config["model"] == "vgg":
         if X.ndim != 4:
             raise ValueError(f"train: vgg needs images, not the {config['dataset']} table.")
@@ -166,8 +191,13 @@ def prepare(config: dict) -> dict:
     if config.get("val_fraction") and len(X) >= 20:
         X, y, Xv, yv = data.train_val_split(X, y, config["val_fraction"], seed=config["seed"])
     norm = data.Normalizer(config["normalize"]).fit(X)
-    out = {"X": norm.transform(X), "y": y, "X_test": norm.transform(Xt), "y_test": yt,
-           "normalizer": norm.state_dict()}  # fmt: skip
+    out = {
+        "X": norm.transform(X),
+        "y": y,
+        "X_test": norm.transform(Xt),
+        "y_test": yt,
+        "normalizer": norm.state_dict(),
+    }
     if Xv is not None:
         out.update(X_val=norm.transform(Xv), y_val=yv)
     return out
@@ -186,18 +216,34 @@ def model_spec(config: dict, X: np.ndarray, y: np.ndarray) -> dict:
         "linear": ("LinearRegression", {"in_features": features}),
         "logistic": ("LogisticRegression", {"in_features": features}),
         "softmax": ("SoftmaxRegression", {"in_features": features, "num_classes": classes}),
-        "mlp": ("MLP", {"sizes": [features, *config["hidden"], classes],
-                        "activation": config["activation"], "batchnorm": config["batchnorm"],
-                        "dropout": config["dropout"], **common}),
-        "cnn": ("FashionCNN", {"in_channels": channels, "num_classes": classes,
-                               "activation": config["activation"],
-                               "batchnorm": config["batchnorm"], **common}),
+        "mlp": (
+            "MLP",
+            {
+                "sizes": [features, *config["hidden"], classes],
+                "activation": config["activation"],
+                "batchnorm": config["batchnorm"],
+                "dropout": config["dropout"],
+                **common,
+            },
+        ),
+        "cnn": (
+            "FashionCNN",
+            {
+                "in_channels": channels,
+                "num_classes": classes,
+                "activation": config["activation"],
+                "batchnorm": config["batchnorm"],
+                **common,
+            },
+        ),
         "vgg": ("VGG", {"in_channels": channels, "num_classes": classes, **common}),
         "resnet": ("ResNet", {"in_channels": channels, "num_classes": classes, **common}),
-    }  # fmt: skip
+    }
     if name in ("cnn", "vgg", "resnet") and X.ndim != 4:
-        raise ValueError(f"train: --model {name} needs image data, --dataset "
-                         f"{config['dataset']} is a table. Use mlp or softmax.")  # fmt: skip
+        raise ValueError(
+            f"train: --model {name} needs image data, --dataset "
+            f"{config['dataset']} is a table. Use mlp or softmax."
+        )
     cls, kwargs = specs[name]
     return {"class": cls, "kwargs": kwargs}
 
@@ -238,10 +284,30 @@ def make_scheduler(config: dict, optimizer):
 
 # --- the commands ----------------------------------------------------------------------------
 
-CONFIG_KEYS = ("model", "dataset", "data_root", "csv", "epochs", "optimizer", "lr", "momentum",
-               "weight_decay", "scheduler", "init", "activation", "hidden", "batchnorm",
-               "dropout", "normalize", "batch_size", "val_fraction", "subset", "clip_grad_norm",
-               "early_stopping", "seed")  # fmt: skip
+CONFIG_KEYS = (
+    "model",
+    "dataset",
+    "data_root",
+    "csv",
+    "epochs",
+    "optimizer",
+    "lr",
+    "momentum",
+    "weight_decay",
+    "scheduler",
+    "init",
+    "activation",
+    "hidden",
+    "batchnorm",
+    "dropout",
+    "normalize",
+    "batch_size",
+    "val_fraction",
+    "subset",
+    "clip_grad_norm",
+    "early_stopping",
+    "seed",
+)
 
 
 def run_training(config: dict, out, progress: bool = True, resume: bool = False) -> dict:
@@ -259,11 +325,20 @@ def run_training(config: dict, out, progress: bool = True, resume: bool = False)
     record = {"config": config, "model": spec, "normalizer": d["normalizer"]}
     (out / "config.json").write_text(json.dumps(record, indent=1))
     began = time.perf_counter()
-    history = fit(model, train, val, epochs=config["epochs"], optimizer=optimizer,
-                  loss_fn=loss_for(config["model"]), scheduler=make_scheduler(config, optimizer),
-                  clip_grad_norm=config.get("clip_grad_norm"),
-                  early_stopping=config.get("early_stopping"), checkpoint_dir=out,
-                  resume=resume, progress=progress)  # fmt: skip
+    history = fit(
+        model,
+        train,
+        val,
+        epochs=config["epochs"],
+        optimizer=optimizer,
+        loss_fn=loss_for(config["model"]),
+        scheduler=make_scheduler(config, optimizer),
+        clip_grad_norm=config.get("clip_grad_norm"),
+        early_stopping=config.get("early_stopping"),
+        checkpoint_dir=out,
+        resume=resume,
+        progress=progress,
+    )
     seconds = time.perf_counter() - began
     test = data.DataLoader(d["X_test"], d["y_test"], batch_size=1000)
     test_loss, test_acc = evaluate(model, test, loss_for(config["model"]))
@@ -282,8 +357,10 @@ def train_command(args) -> int:
         raise ValueError(f"train: --dropout must be in [0, 1), got {args.dropout}.")
     result = run_training(config, args.out, progress=not args.quiet, resume=args.resume)
     print(_metrics_line("test", result["test_loss"], result["test_acc"]))
-    print(f"trained in {result['train_seconds']:.1f}s; checkpoint, history.json and plots in "
-          f"{Path(args.out).resolve()}")  # fmt: skip
+    print(
+        f"trained in {result['train_seconds']:.1f}s; checkpoint, history.json and plots in "
+        f"{Path(args.out).resolve()}"
+    )
     return 0
 
 
@@ -298,8 +375,10 @@ def load_run(folder):
     folder = folder.parent if folder.name == "checkpoint.json" else folder
     config_path = folder / "config.json"
     if not config_path.is_file():
-        raise FileNotFoundError(f"evaluate: {config_path} not found. Give a folder written by "
-                                "`autodiff train --out FOLDER`.")  # fmt: skip
+        raise FileNotFoundError(
+            f"evaluate: {config_path} not found. Give a folder written by "
+            "`autodiff train --out FOLDER`."
+        )
     record = json.loads(config_path.read_text())
     model = build_model(record["model"])
     load_checkpoint(folder, model)
@@ -312,8 +391,9 @@ def evaluate_command(args) -> int:
     config = dict(record["config"])
     if args.data_root:
         config["data_root"] = args.data_root
-    X, y, Xt, yt = _raw_splits(config["dataset"], config.get("data_root"), config.get("csv"),
-                               config["seed"])  # fmt: skip
+    X, y, Xt, yt = _raw_splits(
+        config["dataset"], config.get("data_root"), config.get("csv"), config["seed"]
+    )
     X, y = (X, y) if args.split == "train" else (Xt, yt)
     if config["model"] == "vgg":
         X = _pad_to_32(X)
@@ -321,8 +401,10 @@ def evaluate_command(args) -> int:
     loader = data.DataLoader(norm.transform(X), y, batch_size=args.batch_size)
     loss, acc = evaluate(model, loader, loss_for(config["model"]))
     epoch = read_checkpoint(args.checkpoint)["epoch"]
-    print(f"{record['model']['class']} after {epoch} epochs on {config['dataset']} "
-          f"({args.split}, {len(y)} samples)")  # fmt: skip
+    print(
+        f"{record['model']['class']} after {epoch} epochs on {config['dataset']} "
+        f"({args.split}, {len(y)} samples)"
+    )
     print(_metrics_line(args.split, loss, acc))
     return 0
 
@@ -353,11 +435,26 @@ def save_plots(history: dict, out) -> list:
 def demo_config(quick: bool = False) -> dict:
     """The demo's run: MLP 784-256-128-10, ReLU, He, Adam, z-score on Fashion-MNIST."""
     config = dict.fromkeys(CONFIG_KEYS)
-    config.update(model="mlp", dataset="fashion-mnist", epochs=1 if quick else 2,
-                  optimizer="adam", lr=1e-3, momentum=0.0, weight_decay=0.0, scheduler="none",
-                  init="he", activation="relu", hidden=[256, 128], batchnorm=False, dropout=0.0,
-                  normalize="zscore", batch_size=128, val_fraction=0.1,
-                  subset=10000 if quick else None, seed=0)  # fmt: skip
+    config.update(
+        model="mlp",
+        dataset="fashion-mnist",
+        epochs=1 if quick else 2,
+        optimizer="adam",
+        lr=1e-3,
+        momentum=0.0,
+        weight_decay=0.0,
+        scheduler="none",
+        init="he",
+        activation="relu",
+        hidden=[256, 128],
+        batchnorm=False,
+        dropout=0.0,
+        normalize="zscore",
+        batch_size=128,
+        val_fraction=0.1,
+        subset=10000 if quick else None,
+        seed=0,
+    )
     return config
 
 
@@ -366,11 +463,15 @@ def demo(out_dir, quick: bool = False) -> dict:
     out = Path(out_dir) / "mlp-fashion-mnist"
     config = demo_config(quick)
     if data.find_fashion_mnist() is None:
-        print("Fashion-MNIST not found (set $AUTODIFF_DATA or install dataset-fashion-mnist); "
-              "the demo trains on the three-ring donut data instead.")  # fmt: skip
+        print(
+            "Fashion-MNIST not found (set $AUTODIFF_DATA or install dataset-fashion-mnist); "
+            "the demo trains on the three-ring donut data instead."
+        )
         config.update(dataset="donut", hidden=[32, 32], epochs=30, batch_size=32)
-    print(f"training MLP {config['hidden']} on {config['dataset']} "
-          f"({config['epochs']} epochs{', subset 10000' if config['subset'] else ''})")  # fmt: skip
+    print(
+        f"training MLP {config['hidden']} on {config['dataset']} "
+        f"({config['epochs']} epochs{', subset 10000' if config['subset'] else ''})"
+    )
     result = run_training(config, out, progress=False)
     print(_metrics_line("test", result["test_loss"], result["test_acc"]))
     print(f"training took {result['train_seconds']:.1f}s; files in {out}")

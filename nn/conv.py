@@ -55,8 +55,9 @@ class Convolution(ad.Function):
             grad_input = ConvInputGrad.apply(grad, weight, size=input.shape[2:], **opts)
         if need[1]:
             cols = None if cols is None else cols.data  # reuse the forward's columns
-            grad_weight = ConvWeightGrad.apply(input, grad, kernel=weight.shape[2:], cols=cols,
-                                               **opts)  # fmt: skip
+            grad_weight = ConvWeightGrad.apply(
+                input, grad, kernel=weight.shape[2:], cols=cols, **opts
+            )
         if need[2]:
             grad_bias = grad.sum(dim=(0, 2, 3))
         return grad_input, grad_weight, grad_bias
@@ -179,11 +180,14 @@ def _conv_padding(padding, kernel, dilation, stride) -> tuple:
 def _check_conv(input, weight, bias, groups) -> None:
     check_4d(input, "conv2d")
     if weight.ndim != 4:
-        raise ValueError(f"conv2d: weight must be 4-D (out, in/groups, kh, kw), got shape "
-                         f"{tuple(weight.shape)}")  # fmt: skip
+        raise ValueError(
+            f"conv2d: weight must be 4-D (out, in/groups, kh, kw), got shape {tuple(weight.shape)}"
+        )
     if not isinstance(groups, (int, np.integer)) or groups < 1 or weight.shape[0] % groups:
-        raise ValueError(f"conv2d: groups={groups!r} must be a positive int dividing the "
-                         f"{weight.shape[0]} output channels")  # fmt: skip
+        raise ValueError(
+            f"conv2d: groups={groups!r} must be a positive int dividing the "
+            f"{weight.shape[0]} output channels"
+        )
     if input.shape[1] != weight.shape[1] * groups:
         raise ValueError(
             f"conv2d: expected input with {weight.shape[1] * groups} channels, got "
@@ -191,8 +195,9 @@ def _check_conv(input, weight, bias, groups) -> None:
             f"{tuple(weight.shape)}, groups {groups}). Check in_channels or the previous layer."
         )
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise ValueError(f"conv2d: bias must have shape ({weight.shape[0]},), got "
-                         f"{tuple(bias.shape)}")  # fmt: skip
+        raise ValueError(
+            f"conv2d: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}"
+        )
     dtypes = {t.dtype for t in (input, weight, bias) if t is not None}
     if len(dtypes) > 1:
         raise TypeError(
@@ -209,29 +214,49 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     dilation = pair(dilation, "dilation", "conv2d")
     padding = _conv_padding(padding, weight.shape[2:], dilation, stride)
     output_size("conv2d", input.shape[2:], weight.shape[2:], stride, padding, dilation)
-    return Convolution.apply(input, weight, bias, stride=stride, padding=padding, dilation=dilation,
-                        groups=int(groups))  # fmt: skip
+    return Convolution.apply(
+        input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=int(groups)
+    )
 
 
 class Conv2d(Module):
     """2-D convolution layer: weight (out, in/groups, kh, kw), torch's default init."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 dtype=None):  # fmt: skip
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        dtype=None,
+    ):
         super().__init__()
         if padding_mode != "zeros":
-            raise ValueError(f"Conv2d: padding_mode {padding_mode!r} is not supported; "
-                             "only 'zeros' is")  # fmt: skip
+            raise ValueError(
+                f"Conv2d: padding_mode {padding_mode!r} is not supported; only 'zeros' is"
+            )
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv2d: in_channels={in_channels} and out_channels="
-                             f"{out_channels} must both be divisible by groups={groups}")  # fmt: skip
+            raise ValueError(
+                f"Conv2d: in_channels={in_channels} and out_channels="
+                f"{out_channels} must both be divisible by groups={groups}"
+            )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
         self.stride = pair(stride, "stride", "Conv2d")
-        self.padding = padding if isinstance(padding, str) else (
-            pair(padding, "padding", "Conv2d", minimum=0) if len(np.atleast_1d(padding)) < 4
-            else tuple(padding))  # fmt: skip
+        self.padding = (
+            padding
+            if isinstance(padding, str)
+            else (
+                pair(padding, "padding", "Conv2d", minimum=0)
+                if len(np.atleast_1d(padding)) < 4
+                else tuple(padding)
+            )
+        )
         self.dilation = pair(dilation, "dilation", "Conv2d")
         dtype = dtype or ad.get_default_dtype()
         shape = (out_channels, in_channels // groups) + self.kernel_size
@@ -248,17 +273,23 @@ class Conv2d(Module):
 
     def forward(self, input):
         try:
-            return conv2d(input, self.weight, self.bias, self.stride, self.padding,
-                          self.dilation, self.groups)  # fmt: skip
+            return conv2d(
+                input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+            )
         except ValueError as error:
             raise ValueError(f"{self!r}: {error}") from None
 
     def extra_repr(self) -> str:
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}")  # fmt: skip
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
         if self.padding not in ((0, 0), "valid"):
-            text += f", padding={self.padding!r}" if isinstance(self.padding, str) else \
-                f", padding={self.padding}"
+            text += (
+                f", padding={self.padding!r}"
+                if isinstance(self.padding, str)
+                else f", padding={self.padding}"
+            )
         if self.dilation != (1, 1):
             text += f", dilation={self.dilation}"
         if self.groups != 1:

@@ -1,6 +1,5 @@
 """Linear layers: the fused affine kernel (AddmmBackward0), F.linear, Linear, Identity, Flatten."""
 
-
 import numpy as np
 
 import autodiff as ad
@@ -107,8 +106,10 @@ class Linear(Module):
         return linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")  # fmt: skip
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class Identity(Module):

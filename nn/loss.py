@@ -163,8 +163,10 @@ def _pair(input, target, op: str):
     try:
         np.broadcast_shapes(input.shape, target.shape)
     except ValueError:
-        raise ValueError(f"{op}: input {tuple(input.shape)} and target {tuple(target.shape)} "
-                         "do not broadcast. Give the target the input's shape.") from None
+        raise ValueError(
+            f"{op}: input {tuple(input.shape)} and target {tuple(target.shape)} "
+            "do not broadcast. Give the target the input's shape."
+        ) from None
     return input, target
 
 
@@ -198,18 +200,23 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
             f"{x.min():.6g}, max {x.max():.6g}, shape {x.shape}). Apply a sigmoid first, or "
             "use BCEWithLogitsLoss on the logits."
         )
-    return BinaryCrossEntropy.apply(input, target, weight=_array(weight, x.dtype),
-                                    reduction=reduction)  # fmt: skip
+    return BinaryCrossEntropy.apply(
+        input, target, weight=_array(weight, x.dtype), reduction=reduction
+    )
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean",
-                                     pos_weight=None):  # fmt: skip
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, reduction: str = "mean", pos_weight=None
+):
     """BCE on logits, computed as (1 − t)x + log(1 + e^{−x}) without overflow."""
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     input, target = _pair(input, target, "binary_cross_entropy_with_logits")
     dtype = input.dtype
     return BinaryCrossEntropyWithLogits.apply(
-        input, target, weight=_array(weight, dtype), pos_weight=_array(pos_weight, dtype),
+        input,
+        target,
+        weight=_array(weight, dtype),
+        pos_weight=_array(pos_weight, dtype),
         reduction=reduction,
     )
 
@@ -217,12 +224,16 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
 def _check_target(input, target, op: str) -> np.ndarray:
     t = np.asarray(getattr(target, "data", target))
     if t.dtype.kind not in "iu":
-        raise TypeError(f"{op}: class-index targets must be integers, got dtype {t.dtype}. "
-                        "Use .long(), or pass class probabilities of the input's shape.")  # fmt: skip
+        raise TypeError(
+            f"{op}: class-index targets must be integers, got dtype {t.dtype}. "
+            "Use .long(), or pass class probabilities of the input's shape."
+        )
     expected = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
     if t.shape != expected:
-        raise ValueError(f"{op}: target shape {t.shape} does not match input {tuple(input.shape)} "
-                         f"(expected {expected}: one class index per sample)")  # fmt: skip
+        raise ValueError(
+            f"{op}: target shape {t.shape} does not match input {tuple(input.shape)} "
+            f"(expected {expected}: one class index per sample)"
+        )
     return t.astype(np.int64, copy=False)
 
 
@@ -245,12 +256,23 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     if input.ndim == 1:  # unbatched: one sample
         out = nll_loss(input.unsqueeze(0), t[None], weight, ignore_index, reduction)
         return out.squeeze(0) if reduction == "none" else out
-    return NllLoss.apply(input, target=t, weight=_array(weight, input.dtype),
-                         reduction=reduction, ignore_index=ignore_index)  # fmt: skip
+    return NllLoss.apply(
+        input,
+        target=t,
+        weight=_array(weight, input.dtype),
+        reduction=reduction,
+        ignore_index=ignore_index,
+    )
 
 
-def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
-                  label_smoothing: float = 0.0):  # fmt: skip
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+):
     """log_softmax over dim 1 then NLL; target = class indices or class probabilities."""
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
@@ -275,8 +297,10 @@ def _class_view(weight, logp, class_dim: int):
 
 def _soft_cross_entropy(logp, t, weight, reduction, label_smoothing, class_dim):
     if t.shape != logp.shape:
-        raise ValueError(f"cross_entropy: probability target {t.shape} must have the input's "
-                         f"shape {tuple(logp.shape)}")  # fmt: skip
+        raise ValueError(
+            f"cross_entropy: probability target {t.shape} must have the input's "
+            f"shape {tuple(logp.shape)}"
+        )
     classes = logp.shape[class_dim]
     t = t.astype(logp.dtype) * (1 - label_smoothing) + label_smoothing / classes
     if weight is not None:
@@ -311,8 +335,10 @@ def one_hot(tensor, num_classes: int = -1):
         raise ValueError(f"one_hot: labels must be non-negative, got {int(t.min())}")
     classes = int(t.max()) + 1 if num_classes == -1 and t.size else max(num_classes, 0)
     if t.size and t.max() >= classes:
-        raise ValueError(f"one_hot: label {int(t.max())} is out of range for num_classes="
-                         f"{classes}. Use num_classes > {int(t.max())}.")  # fmt: skip
+        raise ValueError(
+            f"one_hot: label {int(t.max())} is out of range for num_classes="
+            f"{classes}. Use num_classes > {int(t.max())}."
+        )
     return ad.Tensor._make((t[..., None] == np.arange(classes)).astype(np.int64))
 
 
@@ -361,8 +387,9 @@ class BCEWithLogitsLoss(_Loss):
         self.pos_weight = pos_weight
 
     def forward(self, input, target):
-        return binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
-                                                self.pos_weight)  # fmt: skip
+        return binary_cross_entropy_with_logits(
+            input, target, self.weight, self.reduction, self.pos_weight
+        )
 
 
 class NLLLoss(_Loss):
@@ -380,13 +407,19 @@ class NLLLoss(_Loss):
 class CrossEntropyLoss(_Loss):
     """log_softmax + NLL on raw logits; targets are class indices or class probabilities."""
 
-    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean",
-                 label_smoothing: float = 0.0):  # fmt: skip
+    def __init__(
+        self,
+        weight=None,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ):
         super().__init__(reduction)
         self.weight = weight
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
     def forward(self, input, target):
-        return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction,
-                             self.label_smoothing)  # fmt: skip
+        return cross_entropy(
+            input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing
+        )

@@ -149,8 +149,11 @@ class Module:
                 continue
             memo.add(id(module))
             yield name, module
-            children = [(f"{name}.{k}" if name else k, m) for k, m in module._modules.items()
-                        if m is not None]  # fmt: skip
+            children = [
+                (f"{name}.{k}" if name else k, m)
+                for k, m in module._modules.items()
+                if m is not None
+            ]
             stack.extend(reversed(children))
 
     def modules(self):

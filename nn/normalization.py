@@ -72,8 +72,9 @@ class NativeBatchNorm(ad.Function):
         return scale * (grad - g_mean - xhat * gx_mean), grad_weight, grad_bias
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):  # fmt: skip
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
     """Normalise per channel (dim 1); in training also update the running statistics in place."""
     if training and input.data.size // input.shape[1] <= 1:
         raise ValueError(
@@ -84,15 +85,32 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         training = True  # no running statistics: always use the batch's, as torch does
     rm = None if running_mean is None else getattr(running_mean, "data", running_mean)
     rv = None if running_var is None else getattr(running_var, "data", running_var)
-    return NativeBatchNorm.apply(input, weight, bias, running_mean=rm, running_var=rv,
-                                 training=training, momentum=momentum, eps=eps)  # fmt: skip
+    return NativeBatchNorm.apply(
+        input,
+        weight,
+        bias,
+        running_mean=rm,
+        running_var=rv,
+        training=training,
+        momentum=momentum,
+        eps=eps,
+    )
 
 
 class _BatchNorm(Module):
     _ndims = ()
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = True,
-                 track_running_stats: bool = True, dtype=None, *, bias: bool = True):  # fmt: skip
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum=0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ):
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -120,8 +138,10 @@ class _BatchNorm(Module):
     def _check_input(self, input) -> None:
         name = type(self).__name__
         if input.ndim not in self._ndims:
-            raise ValueError(f"{name}: expected {' or '.join(f'{d}D' for d in self._ndims)} input "
-                             f"(got {input.ndim}D input of shape {tuple(input.shape)})")  # fmt: skip
+            raise ValueError(
+                f"{name}: expected {' or '.join(f'{d}D' for d in self._ndims)} input "
+                f"(got {input.ndim}D input of shape {tuple(input.shape)})"
+            )
         if input.shape[1] != self.num_features:
             raise ValueError(
                 f"{name}: input has {input.shape[1]} channels in dim 1 but num_features="
@@ -137,14 +157,23 @@ class _BatchNorm(Module):
                 momentum = 1.0 / float(self.num_batches_tracked.data)
         use_batch = self.training or self.running_mean is None
         track = self.training and self.track_running_stats
-        return batch_norm(input, self.running_mean if track or not use_batch else None,
-                          self.running_var if track or not use_batch else None, self.weight,
-                          self.bias, use_batch, momentum, self.eps)  # fmt: skip
+        return batch_norm(
+            input,
+            self.running_mean if track or not use_batch else None,
+            self.running_var if track or not use_batch else None,
+            self.weight,
+            self.bias,
+            use_batch,
+            momentum,
+            self.eps,
+        )
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.bias is not None}, "
-                f"track_running_stats={self.track_running_stats}")  # fmt: skip
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):

@@ -21,8 +21,7 @@ def _windows(op, shape, kernel_size, stride, padding, dilation, ceil_mode) -> Wi
     out = output_size(op, size, kernel_size, stride, (ph, ph, pw, pw), dilation, ceil_mode)
     need = [(o - 1) * s + d * (k - 1) + 1 for o, s, d, k in zip(out, stride, dilation, kernel_size)]
     extra = [max(0, n - (s + 2 * p)) for n, s, p in zip(need, size, padding)]
-    return Windows(size, kernel_size, stride, (ph, ph + extra[0], pw, pw + extra[1]), dilation,
-                   out)  # fmt: skip
+    return Windows(size, kernel_size, stride, (ph, ph + extra[0], pw, pw + extra[1]), dilation, out)
 
 
 def _pool_options(ctx) -> dict:
@@ -53,8 +52,9 @@ class MaxPool2DWithIndices(ad.Function):
     @staticmethod
     def backward(ctx, grad):
         (indices,) = ctx.saved_tensors
-        return MaxPoolScatter.apply(grad, indices=indices.data, size=ctx.input_meta[0][0][2:],
-                                    **_pool_options(ctx))  # fmt: skip
+        return MaxPoolScatter.apply(
+            grad, indices=indices.data, size=ctx.input_meta[0][0][2:], **_pool_options(ctx)
+        )
 
 
 class MaxPoolScatter(ad.Function):
@@ -102,8 +102,9 @@ class MaxPoolGather(ad.Function):
     @staticmethod
     def backward(ctx, grad):
         opts = _pool_options(ctx)
-        return MaxPoolScatter.apply(grad, indices=ctx.options["indices"],
-                                    size=ctx.input_meta[0][0][2:], **opts)  # fmt: skip
+        return MaxPoolScatter.apply(
+            grad, indices=ctx.options["indices"], size=ctx.input_meta[0][0][2:], **opts
+        )
 
 
 def _divisor(win: Windows, padding, count_include_pad, divisor_override, dtype):
@@ -125,8 +126,9 @@ class AvgPool2D(ad.Function):
     symbol = "avgpool"
 
     @staticmethod
-    def forward(ctx, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                divisor_override):  # fmt: skip
+    def forward(
+        ctx, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+    ):
         win = _windows("avg_pool2d", input.shape, kernel_size, stride, padding, (1, 1), ceil_mode)
         xp = win.pad(input)
         out = win.tap(xp, 0, 0).copy()
@@ -147,8 +149,17 @@ class AvgPoolSpread(ad.Function):
     symbol = "avgpoolᵀ"
 
     @staticmethod
-    def forward(ctx, grad, size, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                divisor_override):  # fmt: skip
+    def forward(
+        ctx,
+        grad,
+        size,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    ):
         shape = grad.shape[:2] + tuple(size)
         win = _windows("avg_pool2d", shape, kernel_size, stride, padding, (1, 1), ceil_mode)
         share = grad / _divisor(win, padding, count_include_pad, divisor_override, grad.dtype)
@@ -205,21 +216,41 @@ def _pool_args(op, input, kernel_size, stride, padding, dilation=1) -> tuple:
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """Max over each window (padding never wins); the gradient goes to one arg-max per window."""
-    kernel, stride, padding, dilation = _pool_args("max_pool2d", input, kernel_size, stride,
-                                                   padding, dilation)  # fmt: skip
-    return MaxPool2DWithIndices.apply(input, kernel_size=kernel, stride=stride, padding=padding,
-                           dilation=dilation, ceil_mode=bool(ceil_mode))  # fmt: skip
+    kernel, stride, padding, dilation = _pool_args(
+        "max_pool2d", input, kernel_size, stride, padding, dilation
+    )
+    return MaxPool2DWithIndices.apply(
+        input,
+        kernel_size=kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        ceil_mode=bool(ceil_mode),
+    )
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):  # fmt: skip
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
     """Mean over each window; zero padding counts in the divisor unless count_include_pad=False."""
     kernel, stride, padding, _ = _pool_args("avg_pool2d", input, kernel_size, stride, padding)
     if divisor_override is not None and divisor_override <= 0:
         raise ValueError(f"avg_pool2d: divisor_override must be > 0, got {divisor_override}")
-    return AvgPool2D.apply(input, kernel_size=kernel, stride=stride, padding=padding,
-                           ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad),
-                           divisor_override=divisor_override)  # fmt: skip
+    return AvgPool2D.apply(
+        input,
+        kernel_size=kernel,
+        stride=stride,
+        padding=padding,
+        ceil_mode=bool(ceil_mode),
+        count_include_pad=bool(count_include_pad),
+        divisor_override=divisor_override,
+    )
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -228,8 +259,10 @@ def adaptive_avg_pool2d(input, output_size):
     size = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
     size = tuple(s if s is not None else n for s, n in zip(size, input.shape[2:]))
     if len(size) != 2 or any(s < 1 for s in size):
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive (one int or two), "
-                         f"got {output_size!r}")  # fmt: skip
+        raise ValueError(
+            f"adaptive_avg_pool2d: output_size must be positive (one int or two), "
+            f"got {output_size!r}"
+        )
     if size == (1, 1):  # global average pooling: torch records it as a mean (MeanBackward1)
         return input.mean(dim=(-2, -1), keepdim=True)
     return AdaptiveAvgPool2D.apply(input, output_size=size)
@@ -254,29 +287,51 @@ class MaxPool2d(_Pool):
         self.padding, self.dilation, self.ceil_mode = padding, dilation, ceil_mode
 
     def forward(self, input):
-        return self._call(max_pool2d, input, kernel_size=self.kernel_size, stride=self.stride,
-                          padding=self.padding, dilation=self.dilation, ceil_mode=self.ceil_mode)
+        return self._call(
+            max_pool2d,
+            input,
+            kernel_size=self.kernel_size,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            ceil_mode=self.ceil_mode,
+        )
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")  # fmt: skip
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
 
 
 class AvgPool2d(_Pool):
     """Average pooling layer; count_include_pad=True as torch."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):  # fmt: skip
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ):
         super().__init__()
         self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
         self.padding, self.ceil_mode = padding, ceil_mode
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, input):
-        return self._call(avg_pool2d, input, kernel_size=self.kernel_size, stride=self.stride,
-                          padding=self.padding, ceil_mode=self.ceil_mode,
-                          count_include_pad=self.count_include_pad,
-                          divisor_override=self.divisor_override)  # fmt: skip
+        return self._call(
+            avg_pool2d,
+            input,
+            kernel_size=self.kernel_size,
+            stride=self.stride,
+            padding=self.padding,
+            ceil_mode=self.ceil_mode,
+            count_include_pad=self.count_include_pad,
+            divisor_override=self.divisor_override,
+        )
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

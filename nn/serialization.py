@@ -11,8 +11,10 @@ import numpy as np
 def save(obj, path) -> None:
     """Write a state dict (name -> array or tensor) to path as .npz; never leaves half a file."""
     if not isinstance(obj, dict):
-        raise TypeError(f"save: expected a state dict (a dict of arrays), got {type(obj).__name__}. "
-                        "Save model.state_dict().")  # fmt: skip
+        raise TypeError(
+            f"save: expected a state dict (a dict of arrays), got {type(obj).__name__}. "
+            "Save model.state_dict()."
+        )
     arrays = {str(k): np.asarray(getattr(v, "data", v)) for k, v in obj.items()}
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
@@ -33,11 +35,15 @@ def load(path) -> "OrderedDict[str, np.ndarray]":
     """Read a state dict written by save (keys in their saved order)."""
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"load: no checkpoint at {path!r}. Check the path (save writes "
-                                "exactly the name it is given).")  # fmt: skip
+        raise FileNotFoundError(
+            f"load: no checkpoint at {path!r}. Check the path (save writes "
+            "exactly the name it is given)."
+        )
     try:
         with np.load(path, allow_pickle=False) as data:
             return OrderedDict((k, data[k]) for k in data.files)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
-        raise ValueError(f"load: {path!r} is not a readable .npz checkpoint ({e}). It may be "
-                         "truncated or not written by nn.save; re-save it.") from e
+        raise ValueError(
+            f"load: {path!r} is not a readable .npz checkpoint ({e}). It may be "
+            "truncated or not written by nn.save; re-save it."
+        ) from e

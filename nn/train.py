@@ -104,13 +104,20 @@ def evaluate(model, loader, loss_fn=None) -> tuple:
 
 def _layer_weights(model) -> list:
     """(layer name, weight) for every parameter named *weight with 2+ dims: the gradient-flow layers."""
-    return [(name.rsplit(".", 1)[0] if "." in name else name, p)
-            for name, p in model.named_parameters() if name.endswith("weight") and p.ndim > 1]  # fmt: skip
+    return [
+        (name.rsplit(".", 1)[0] if "." in name else name, p)
+        for name, p in model.named_parameters()
+        if name.endswith("weight") and p.ndim > 1
+    ]
 
 
 def _grad_norms(layers) -> list:
-    return [float(np.sqrt(np.sum(np.square(p.grad.numpy(), dtype=np.float64))))
-            if p.grad is not None else 0.0 for _, p in layers]  # fmt: skip
+    return [
+        float(np.sqrt(np.sum(np.square(p.grad.numpy(), dtype=np.float64))))
+        if p.grad is not None
+        else 0.0
+        for _, p in layers
+    ]
 
 
 def _clip_gradients(parameters, max_norm: float) -> float:
@@ -157,8 +164,10 @@ def _train_epoch(model, loader, optimizer, loss_fn, clip, layers, bar) -> tuple:
         optimizer.step()
         value = float(loss.item())
         if not math.isfinite(value):
-            raise RuntimeError(f"fit: the training loss became {value} at step {steps}. Lower "
-                               "the learning rate, normalise the inputs or clip gradients.")  # fmt: skip
+            raise RuntimeError(
+                f"fit: the training loss became {value} at step {steps}. Lower "
+                "the learning rate, normalise the inputs or clip gradients."
+            )
         meter.add(value, _correct(out.numpy(), y.numpy()), len(y))
         steps += 1
         if bar is not None:
@@ -186,10 +195,22 @@ def _summary(epoch: int, epochs: int, history: dict) -> str:
     return "  ".join(parts)
 
 
-def fit(model, train_loader, val_loader=None, epochs: int = 1, optimizer=None, loss_fn=None,
-        scheduler=None, clip_grad_norm=None, early_stopping=None, checkpoint_dir=None,
-        resume: bool = False, progress: bool = True, record_grad_norms: bool = True,
-        seed=None) -> dict:  # fmt: skip
+def fit(
+    model,
+    train_loader,
+    val_loader=None,
+    epochs: int = 1,
+    optimizer=None,
+    loss_fn=None,
+    scheduler=None,
+    clip_grad_norm=None,
+    early_stopping=None,
+    checkpoint_dir=None,
+    resume: bool = False,
+    progress: bool = True,
+    record_grad_norms: bool = True,
+    seed=None,
+) -> dict:
     """Train model and return its history dict (train/val loss and accuracy, grad_norms, lr, time).
 
     seed (optional) calls ad.manual_seed first, so the same seed gives a bitwise-equal history.
@@ -219,8 +240,9 @@ def fit(model, train_loader, val_loader=None, epochs: int = 1, optimizer=None, l
         began = time.perf_counter()
         bar = _progress(train_loader, progress, f"epoch {epoch + 1}/{epochs}")
         try:
-            (loss, acc), norms = _train_epoch(model, train_loader, optimizer, loss_fn,
-                                              clip_grad_norm, layers, bar)  # fmt: skip
+            (loss, acc), norms = _train_epoch(
+                model, train_loader, optimizer, loss_fn, clip_grad_norm, layers, bar
+            )
         finally:
             if bar is not None:
                 bar.close()
@@ -238,8 +260,16 @@ def fit(model, train_loader, val_loader=None, epochs: int = 1, optimizer=None, l
         if progress:
             print(_summary(epoch + 1, epochs, history), flush=True)
         if checkpoint_dir is not None:
-            save_checkpoint(checkpoint_dir, model, optimizer, scheduler, loaders, epoch + 1,
-                            history, early_stopping)  # fmt: skip
+            save_checkpoint(
+                checkpoint_dir,
+                model,
+                optimizer,
+                scheduler,
+                loaders,
+                epoch + 1,
+                history,
+                early_stopping,
+            )
         if stop:
             break
     return history
@@ -292,21 +322,38 @@ def _state(obj):
     return obj.state_dict() if obj is not None and hasattr(obj, "state_dict") else None
 
 
-def save_checkpoint(folder, model, optimizer=None, scheduler=None, loaders=(), epoch: int = 0,
-                    history=None, early_stopping=None, extra=None) -> Path:  # fmt: skip
+def save_checkpoint(
+    folder,
+    model,
+    optimizer=None,
+    scheduler=None,
+    loaders=(),
+    epoch: int = 0,
+    history=None,
+    early_stopping=None,
+    extra=None,
+) -> Path:
     """Write a complete checkpoint into folder (atomically); returns checkpoint.json's path."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     model_file, optim_file = f"model-{epoch:04d}.npz", f"optimizer-{epoch:04d}.npz"
     nn.save(model.state_dict(), folder / model_file)
     arrays = {}
-    meta = {"optimizer": _encode(_state(optimizer), arrays),
-            "scheduler": _encode(_state(scheduler), arrays)}  # fmt: skip
+    meta = {
+        "optimizer": _encode(_state(optimizer), arrays),
+        "scheduler": _encode(_state(scheduler), arrays),
+    }
     nn.save(arrays, folder / optim_file)
-    meta.update(epoch=epoch, model_file=model_file, optimizer_file=optim_file,
-                rng=ad.random.generator().bit_generator.state,
-                loaders=[_state(loader) for loader in loaders], history=history,
-                early_stopping=_state(early_stopping), extra=extra or {})  # fmt: skip
+    meta.update(
+        epoch=epoch,
+        model_file=model_file,
+        optimizer_file=optim_file,
+        rng=ad.random.generator().bit_generator.state,
+        loaders=[_state(loader) for loader in loaders],
+        history=history,
+        early_stopping=_state(early_stopping),
+        extra=extra or {},
+    )
     _write_json(folder / CHECKPOINT, meta)
     for old in list(folder.glob("model-*.npz")) + list(folder.glob("optimizer-*.npz")):
         if old.name not in (model_file, optim_file):
@@ -324,8 +371,10 @@ def read_checkpoint(folder) -> dict:
     path = Path(folder)
     path = path if path.name == CHECKPOINT else path / CHECKPOINT
     if not path.is_file():
-        raise FileNotFoundError(f"checkpoint: {path} not found. Give a folder written by fit "
-                                "with checkpoint_dir=... (or its checkpoint.json).")  # fmt: skip
+        raise FileNotFoundError(
+            f"checkpoint: {path} not found. Give a folder written by fit "
+            "with checkpoint_dir=... (or its checkpoint.json)."
+        )
     record = json.loads(path.read_text())
     record["folder"] = str(path.parent)
     return record

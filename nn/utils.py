@@ -5,8 +5,9 @@ import numpy as np
 import autodiff as ad
 
 
-def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False):  # fmt: skip
+def clip_grad_norm_(
+    parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
+):
     """Scale all gradients together so their joint norm is at most max_norm; return that norm."""
     if isinstance(parameters, ad.Tensor):
         parameters = [parameters]

@@ -1,8 +1,8 @@
 """Execute notebooks headless, as CI does, and optionally save them with their outputs.
 
-    python notebooks/execute.py                 # run every notebook, save the executed copies
-    python notebooks/execute.py 01_*.ipynb      # some of them
-    python notebooks/execute.py --check         # run without saving (what the tests do)
+python notebooks/execute.py                 # run every notebook, save the executed copies
+python notebooks/execute.py 01_*.ipynb      # some of them
+python notebooks/execute.py --check         # run without saving (what the tests do)
 """
 
 import argparse

@@ -18,8 +18,24 @@ from .text import to_text
 from .trace import backward_order, trace
 
 __all__ = [
-    "Frame", "activation_stats", "backward_order", "backward_steps", "draw_graph",
-    "gradient_norms", "has_dot", "plot_activation_stats", "plot_gradient_flow",
-    "plot_training_curves", "record", "record_gradient_norms", "save", "save_figure",
-    "save_gif", "save_steps", "steps_html", "to_dot", "to_text", "trace",
-]  # fmt: skip
+    "Frame",
+    "activation_stats",
+    "backward_order",
+    "backward_steps",
+    "draw_graph",
+    "gradient_norms",
+    "has_dot",
+    "plot_activation_stats",
+    "plot_gradient_flow",
+    "plot_training_curves",
+    "record",
+    "record_gradient_norms",
+    "save",
+    "save_figure",
+    "save_gif",
+    "save_steps",
+    "steps_html",
+    "to_dot",
+    "to_text",
+    "trace",
+]

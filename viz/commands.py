@@ -79,11 +79,19 @@ def run_graph(args) -> int:
 def demo(out_dir, quick: bool = False) -> list:
     """Render the lecture's exercise graphs into out_dir/graphs and say where."""
     folder = Path(out_dir) / "graphs"
-    pictures = [("add_mul", exercises.add_mul()[0], "f = (x + y)·z at x=−2, y=5, z=−4"),
-                ("sigmoid_neuron_fused", exercises.sigmoid_neuron(fused=True)[0],
-                 "s = σ(w0·x0 + w1·x1 + w2): one fused σ node"),
-                ("sigmoid_neuron_gates", exercises.sigmoid_neuron(fused=False)[0],
-                 "s = 1 / (1 + exp(−z)): the same neuron as a chain of gates")]  # fmt: skip
+    pictures = [
+        ("add_mul", exercises.add_mul()[0], "f = (x + y)·z at x=−2, y=5, z=−4"),
+        (
+            "sigmoid_neuron_fused",
+            exercises.sigmoid_neuron(fused=True)[0],
+            "s = σ(w0·x0 + w1·x1 + w2): one fused σ node",
+        ),
+        (
+            "sigmoid_neuron_gates",
+            exercises.sigmoid_neuron(fused=False)[0],
+            "s = 1 / (1 + exp(−z)): the same neuron as a chain of gates",
+        ),
+    ]
     written = []
     for name, output, title in pictures:
         written.append(write_atomic(folder / f"{name}.txt", to_text(output) + "\n"))

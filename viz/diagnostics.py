@@ -13,8 +13,13 @@ from autodiff import no_grad
 
 from .render import write_atomic
 
-ACTIVATIONS = {"relu": "relu", "relu6": "relu", "sigmoid": "sigmoid", "tanh": "tanh",
-               "hardtanh": "tanh"}  # fmt: skip
+ACTIVATIONS = {
+    "relu": "relu",
+    "relu6": "relu",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "hardtanh": "tanh",
+}
 
 
 def _figure(rows: int = 1, cols: int = 1, size=(6.4, 4.0)):
@@ -45,8 +50,11 @@ def _done(fig, path):
 def gradient_norms(model) -> dict:
     """{parameter name: L2 norm of its .grad} for a Module or a {name: tensor} dict."""
     params = model.named_parameters() if hasattr(model, "named_parameters") else model.items()
-    return {name: float(np.linalg.norm(np.ravel(p.grad.data)))
-            for name, p in params if p.grad is not None}  # fmt: skip
+    return {
+        name: float(np.linalg.norm(np.ravel(p.grad.data)))
+        for name, p in params
+        if p.grad is not None
+    }
 
 
 def record_gradient_norms(flow: dict, model) -> dict:
@@ -78,8 +86,11 @@ def activation_stats(model, x, modules=None, saturation: float = 0.01) -> dict:
         for handle in handles:
             handle.remove()
     kinds = {name: _kind(module) for name, module in chosen}
-    return {name: _stats(outputs[name], kinds[name], saturation) for name, _ in chosen
-            if name in outputs}  # fmt: skip
+    return {
+        name: _stats(outputs[name], kinds[name], saturation)
+        for name, _ in chosen
+        if name in outputs
+    }
 
 
 def _kind(module) -> str:
@@ -99,8 +110,12 @@ def _activation_modules(model, modules):
 
 def _stats(out, kind, saturation) -> dict:
     out = np.asarray(out, dtype=np.float64)
-    stats = {"kind": kind, "mean": float(out.mean()), "std": float(out.std()),
-             "values": out.ravel()}  # fmt: skip
+    stats = {
+        "kind": kind,
+        "mean": float(out.mean()),
+        "std": float(out.std()),
+        "values": out.ravel(),
+    }
     if kind == "relu":
         units = np.moveaxis(out, 1, 0).reshape(out.shape[1], -1) if out.ndim > 1 else out[:, None]
         stats["dead_fraction"] = float(np.mean(np.all(units <= 0, axis=1)))
@@ -123,8 +138,14 @@ def plot_training_curves(history: dict, path=None, title: str | None = None):
             series = history.get(f"{split}_{metric}")
             if series:
                 epochs = np.arange(1, len(series) + 1)
-                ax.plot(epochs, series, style, marker="o", markersize=3,
-                        label="train" if split == "train" else "validation")  # fmt: skip
+                ax.plot(
+                    epochs,
+                    series,
+                    style,
+                    marker="o",
+                    markersize=3,
+                    label="train" if split == "train" else "validation",
+                )
         ax.set_xlabel("epoch")
         ax.xaxis.get_major_locator().set_params(integer=True)  # epochs are whole numbers
         ax.set_ylabel("loss" if metric == "loss" else "accuracy")
@@ -132,8 +153,13 @@ def plot_training_curves(history: dict, path=None, title: str | None = None):
         ax.legend()
     if has_acc and history.get("val_acc"):
         best = int(np.argmax(history["val_acc"]))
-        axes[0][1].annotate(f"best {history['val_acc'][best]:.3f}", (best + 1, history["val_acc"][best]),
-                            textcoords="offset points", xytext=(0, -14), ha="center")  # fmt: skip
+        axes[0][1].annotate(
+            f"best {history['val_acc'][best]:.3f}",
+            (best + 1, history["val_acc"][best]),
+            textcoords="offset points",
+            xytext=(0, -14),
+            ha="center",
+        )
     if title:
         fig.suptitle(title)
     return _done(fig, path)
@@ -173,8 +199,9 @@ def _flow_panel(ax, layers: dict, xlabel: str) -> None:
         ax.set_ylabel("gradient norm")
     else:
         for color, (name, norms) in zip(colors, layers.items()):
-            ax.plot(np.arange(1, len(norms) + 1), np.maximum(norms, 1e-300), color=color,
-                    label=name)  # fmt: skip
+            ax.plot(
+                np.arange(1, len(norms) + 1), np.maximum(norms, 1e-300), color=color, label=name
+            )
         ax.set_xlabel(xlabel)
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_ylabel("gradient norm")

@@ -26,8 +26,9 @@ def to_dot(
 ) -> str:
     """The DOT text of the graph behind `output` (deterministic; needs no Graphviz)."""
     view = View(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
-    return graph_dot(trace(output, params, show_saved, module_depth, trace_limit(view, params)),
-                     view)  # fmt: skip
+    return graph_dot(
+        trace(output, params, show_saved, module_depth, trace_limit(view, params)), view
+    )
 
 
 def trace_limit(view: View, params) -> int | None:
@@ -72,8 +73,13 @@ def _by_module(nodes, view: View):
             kept.append(n)
             continue
         if n.group not in stats:
-            stats[n.group] = {"id": f"m{len(stats)}", "ops": 0, "params": 0, "sq": 0.0,
-                              "states": set()}  # fmt: skip
+            stats[n.group] = {
+                "id": f"m{len(stats)}",
+                "ops": 0,
+                "params": 0,
+                "sq": 0.0,
+                "states": set(),
+            }
             order.append(n.group)
             kept.append(n.group)  # placeholder, replaced by the summary below
         s = stats[n.group]
@@ -88,8 +94,11 @@ def _by_module(nodes, view: View):
 
 
 def _module_node(group, s, view: View) -> PNode:
-    lines = ['<font point-size="8" color="#5c6bc0">module</font>', f"<b>{escape(group)}</b>",
-             f"{s['ops']} ops · {s['params']} params"]  # fmt: skip
+    lines = [
+        '<font point-size="8" color="#5c6bc0">module</font>',
+        f"<b>{escape(group)}</b>",
+        f"{s['ops']} ops · {s['params']} params",
+    ]
     states = [st for st in _STATE_ORDER if st in s["states"]]
     worst = next((st for st in reversed(_STATE_ORDER) if st in s["states"]), None)
     if view.grads and s["params"]:
@@ -118,8 +127,13 @@ def _remap(edges, mapping):
 
 # --- emitting DOT ---------------------------------------------------------------------------
 def _emit(nodes, edges, view: View) -> list:
-    graph = {"rankdir": view.rankdir, "fontname": "Helvetica", "nodesep": "0.35",
-             "ranksep": "0.45", "bgcolor": "white"}  # fmt: skip
+    graph = {
+        "rankdir": view.rankdir,
+        "fontname": "Helvetica",
+        "nodesep": "0.35",
+        "ranksep": "0.45",
+        "bgcolor": "white",
+    }
     if view.title:
         graph.update(label=view.title, labelloc="t", fontsize="14")
     lines = [
@@ -141,8 +155,9 @@ def _emit(nodes, edges, view: View) -> list:
         )
         lines.extend(_node_line(n, "\t\t") for n in members)
         lines.append("\t}\n")
-    lines.extend(f"\t{e.src} -> {e.dst}" + (f" [{_attrs(e.attrs)}]" if e.attrs else "") + "\n"
-                 for e in edges)  # fmt: skip
+    lines.extend(
+        f"\t{e.src} -> {e.dst}" + (f" [{_attrs(e.attrs)}]" if e.attrs else "") + "\n" for e in edges
+    )
     if view.legend:
         lines.extend(_legend(nodes, view))
     return lines
@@ -179,8 +194,10 @@ def _legend(nodes, view: View) -> list:
             '<tr><td><font color="#c62828">a × b = c</font></td><td align="left">'
             "edge: local derivative × upstream grad = contribution</td></tr>"
         )
-    table = ('<table border="0" cellborder="1" cellspacing="2" cellpadding="3" '
-             'color="#bdbdbd">' + "".join(rows) + "</table>")  # fmt: skip
+    table = (
+        '<table border="0" cellborder="1" cellspacing="2" cellpadding="3" '
+        'color="#bdbdbd">' + "".join(rows) + "</table>"
+    )
     return [
         "\tsubgraph cluster_legend {\n",
         '\t\tgraph [label="gradient" style="rounded" color="#bdbdbd" fontsize="10"]\n',

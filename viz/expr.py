@@ -8,16 +8,26 @@ import ast
 
 import autodiff as ad
 
-FUNCTIONS = {"exp": ad.exp, "log": ad.log, "sqrt": ad.sqrt, "abs": ad.abs, "sigmoid": ad.sigmoid,
-             "tanh": ad.tanh, "relu": ad.relu}  # fmt: skip
-_BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
-           ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
-           ast.Pow: lambda a, b: a**b}  # fmt: skip
+FUNCTIONS = {
+    "exp": ad.exp,
+    "log": ad.log,
+    "sqrt": ad.sqrt,
+    "abs": ad.abs,
+    "sigmoid": ad.sigmoid,
+    "tanh": ad.tanh,
+    "relu": ad.relu,
+}
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
 _UNARY = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
 MAX_LENGTH = 10_000
 MAX_DEPTH = 200
-_HELP = ("Use numbers, the names you give values to, + - * / ** and "
-         f"{', '.join(sorted(FUNCTIONS))}.")  # fmt: skip
+_HELP = f"Use numbers, the names you give values to, + - * / ** and {', '.join(sorted(FUNCTIONS))}."
 
 
 def _refuse(what: str) -> ValueError:
@@ -86,8 +96,10 @@ def _eval(node, env, depth):
         return float(node.value)  # never Python ints: 9**9**9 must not hang the parser
     if isinstance(node, ast.Name):
         if node.id not in env:
-            raise ValueError(f"expression: unknown name {node.id!r}. Give it a value, e.g. "
-                             f"{node.id}=1.5, or use one of {sorted(env)}.")  # fmt: skip
+            raise ValueError(
+                f"expression: unknown name {node.id!r}. Give it a value, e.g. "
+                f"{node.id}=1.5, or use one of {sorted(env)}."
+            )
         return env[node.id]
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left, right = _eval(node.left, env, depth + 1), _eval(node.right, env, depth + 1)
@@ -117,9 +129,15 @@ def _call(node, env, depth):
 
 
 def _describe(node) -> str:
-    kinds = {ast.Attribute: "attribute access", ast.Lambda: "a lambda", ast.Subscript:
-             "indexing", ast.Compare: "a comparison", ast.BoolOp: "and/or", ast.IfExp:
-             "if/else", ast.NamedExpr: "the := operator"}  # fmt: skip
+    kinds = {
+        ast.Attribute: "attribute access",
+        ast.Lambda: "a lambda",
+        ast.Subscript: "indexing",
+        ast.Compare: "a comparison",
+        ast.BoolOp: "and/or",
+        ast.IfExp: "if/else",
+        ast.NamedExpr: "the := operator",
+    }
     if type(node) in kinds:
         text = kinds[type(node)]
         return f"{text} ({ast.unparse(node)[:40]!r})" if hasattr(ast, "unparse") else text

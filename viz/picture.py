@@ -12,7 +12,7 @@ from .labels import (
     VALUE_COLOR,
     VANISH,
     fmt_array,
-    fmt_dtype,  # fmt: skip
+    fmt_dtype,
     fmt_number,
     fmt_shape,
     grad_state,
@@ -94,8 +94,9 @@ def build(graph, view: View):
         edges = _dedupe_more(edges)
     for s in graph.saved:
         nodes.append(_saved_node(s, ops, view))
-        edges.append(PEdge(s.id, s.op, {"style": "dashed", "color": "#ef6c00",
-                                         "arrowhead": "odot"}))  # fmt: skip
+        edges.append(
+            PEdge(s.id, s.op, {"style": "dashed", "color": "#ef6c00", "arrowhead": "odot"})
+        )
     return nodes, edges
 
 
@@ -143,18 +144,25 @@ def _data_node(data, view: View) -> PNode:
         lines.append(f'<font color="{GRAD_COLOR}">grad {escape(shown)}</font>')
         if data.leaf and view.show == "backward":
             lines.append('<font point-size="8" color="#616161">AccumulateGrad</font>')
-    fill, border, _ = STATES[state] if state else ("#eceff1" if data.leaf else "#ffffff",
-                                                    "#455a64", "")  # fmt: skip
+    fill, border, _ = (
+        STATES[state] if state else ("#eceff1" if data.leaf else "#ffffff", "#455a64", "")
+    )
     if data.param is not None and not view.grads:
         fill = "#fff9c4"
-    attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": fill, "color": border,
-             "tooltip": _tooltip(data, view)}  # fmt: skip
+    attrs = {
+        "shape": "box",
+        "style": "rounded,filled",
+        "fillcolor": fill,
+        "color": border,
+        "tooltip": _tooltip(data, view),
+    }
     if state == "none":
         attrs["style"] = "rounded,filled,dashed"
     _mark_current(attrs, data.node, view)
     norm = float(np.linalg.norm(np.ravel(grad))) if grad is not None else 0.0
-    return PNode(data.id, "<br/>".join(lines), attrs, data.module, state,
-                 int(data.param is not None), norm)  # fmt: skip
+    return PNode(
+        data.id, "<br/>".join(lines), attrs, data.module, state, int(data.param is not None), norm
+    )
 
 
 def _grad_text(grad, data, view) -> str:
@@ -191,9 +199,13 @@ def _op_node(op, view: View) -> PNode:
     label = symbol
     if view.grads:
         label += f'<br/><font point-size="8" color="#616161">{escape(op.caption)}</font>'
-    attrs = {"shape": "ellipse" if view.grads or len(op.symbol) > 2 else "circle",
-             "style": "filled", "fillcolor": "#fafafa", "color": "#37474f",
-             "tooltip": op.caption if view.grads else op.symbol}  # fmt: skip
+    attrs = {
+        "shape": "ellipse" if view.grads or len(op.symbol) > 2 else "circle",
+        "style": "filled",
+        "fillcolor": "#fafafa",
+        "color": "#37474f",
+        "tooltip": op.caption if view.grads else op.symbol,
+    }
     _mark_current(attrs, op.node, view)
     return PNode(op.id, label, attrs, op.module)
 
@@ -205,8 +217,10 @@ def _const_node(const, module, view) -> PNode:
         text = f"{fmt_shape(const.shape)} · {fmt_dtype(const.dtype)}"
     else:
         text = "constant"
-    label = (f'<font point-size="8" color="#757575">const</font><br/>'
-             f'<font color="#424242">{escape(text)}</font>')  # fmt: skip
+    label = (
+        f'<font point-size="8" color="#757575">const</font><br/>'
+        f'<font color="#424242">{escape(text)}</font>'
+    )
     attrs = {"shape": "box", "style": "dashed,rounded", "color": "#9e9e9e"}
     return PNode(const.id, label, attrs, module)
 

@@ -13,9 +13,11 @@ from .picture import View
 from .trace import trace
 
 FORMATS = ("svg", "png", "pdf")
-INSTALL = ("Install Graphviz's `dot` program: apt-get install graphviz (Debian/Ubuntu), "
-           "brew install graphviz (macOS), conda install graphviz, or see "
-           "https://graphviz.org/download/")  # fmt: skip
+INSTALL = (
+    "Install Graphviz's `dot` program: apt-get install graphviz (Debian/Ubuntu), "
+    "brew install graphviz (macOS), conda install graphviz, or see "
+    "https://graphviz.org/download/"
+)
 
 
 def has_dot() -> bool:
@@ -34,8 +36,7 @@ def dot_to(source: str, fmt: str) -> bytes:
             "viz.to_dot() and viz.to_text() work without it."
         )
     args = [exe, f"-T{fmt}"] + (["-Gdpi=144"] if fmt == "png" else [])  # sharp on slides
-    done = subprocess.run(args, input=source.encode("utf-8"), capture_output=True,
-                          check=False)  # fmt: skip
+    done = subprocess.run(args, input=source.encode("utf-8"), capture_output=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(
             f"render: dot failed ({done.returncode}): "
@@ -69,8 +70,10 @@ def save(graph, path, **options) -> Path:
     if fmt in ("dot", "gv"):
         return write_atomic(path, source)
     if fmt not in FORMATS:
-        raise ValueError(f"save: cannot tell the format from {path.name!r}. "
-                         "Use a .svg, .png, .pdf or .dot file name.")  # fmt: skip
+        raise ValueError(
+            f"save: cannot tell the format from {path.name!r}. "
+            "Use a .svg, .png, .pdf or .dot file name."
+        )
     return write_atomic(path, dot_to(source, fmt))
 
 
@@ -124,9 +127,11 @@ def _digraph_class():
     try:
         import graphviz
     except ImportError as e:
-        raise ImportError("draw_graph: needs the graphviz Python package: pip install graphviz "
-                          f"(and the `dot` program: {INSTALL}). viz.to_dot() needs "
-                          "neither.") from e  # fmt: skip
+        raise ImportError(
+            "draw_graph: needs the graphviz Python package: pip install graphviz "
+            f"(and the `dot` program: {INSTALL}). viz.to_dot() needs "
+            "neither."
+        ) from e
 
     class BackpropGraph(graphviz.Digraph):
         """A Digraph that also saves atomically by extension and shows text without `dot`."""
@@ -139,8 +144,10 @@ def _digraph_class():
         def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
             if not has_dot():
                 return {"text/plain": self._viz_text + "\n(" + INSTALL + ")"}
-            return {"image/svg+xml": dot_to(self.source, "svg").decode("utf-8"),
-                    "text/plain": self._viz_text}  # fmt: skip
+            return {
+                "image/svg+xml": dot_to(self.source, "svg").decode("utf-8"),
+                "text/plain": self._viz_text,
+            }
 
         def _repr_svg_(self):
             return dot_to(self.source, "svg").decode("utf-8") if has_dot() else None

@@ -47,8 +47,10 @@ def backward_steps(
     """
     root = output.grad_fn
     if root is None:
-        raise ValueError("backward_steps: the output has no graph (it is a leaf). "
-                         "Compute it from tensors with requires_grad=True.")  # fmt: skip
+        raise ValueError(
+            "backward_steps: the output has no graph (it is a leaf). "
+            "Compute it from tensors with requires_grad=True."
+        )
     if root.grad_value is None:
         with recording():
             output.backward()
@@ -59,8 +61,9 @@ def backward_steps(
         known.add(node)
         caption = _caption(node, graph)
         title = f"backward step {i + 1}/{len(order)}: {caption}"
-        view = View(show, rankdir, max_nodes, True, digits, known=set(known), current=node,
-                    title=title)  # fmt: skip
+        view = View(
+            show, rankdir, max_nodes, True, digits, known=set(known), current=node, title=title
+        )
         yield Frame(i, len(order), node, caption, graph_dot(graph, view))
 
 
@@ -77,8 +80,9 @@ def save_steps(output, out_dir, html_page: bool = True, gif: bool = False, **opt
     out_dir = Path(out_dir)
     frames = list(backward_steps(output, **options))
     svgs = [f.svg() for f in frames]
-    paths = [write_atomic(out_dir / f"step_{f.index + 1:03d}.svg", svg)
-             for f, svg in zip(frames, svgs)]  # fmt: skip
+    paths = [
+        write_atomic(out_dir / f"step_{f.index + 1:03d}.svg", svg) for f, svg in zip(frames, svgs)
+    ]
     if html_page:
         paths.append(write_atomic(out_dir / "steps.html", steps_html(frames, svgs)))
     if gif:
@@ -89,8 +93,11 @@ def save_steps(output, out_dir, html_page: bool = True, gif: bool = False, **opt
 def steps_html(frames, svgs=None) -> str:
     """A self-contained page that plays the frames (buttons, slider, keyboard arrows)."""
     svgs = svgs if svgs is not None else [f.svg() for f in frames]
-    slides = "\n".join(f'<div class="frame" id="f{i}" style="display:{"block" if i == 0 else "none"}">'
-                       f"{_strip_xml_header(svg)}</div>" for i, svg in enumerate(svgs))  # fmt: skip
+    slides = "\n".join(
+        f'<div class="frame" id="f{i}" style="display:{"block" if i == 0 else "none"}">'
+        f"{_strip_xml_header(svg)}</div>"
+        for i, svg in enumerate(svgs)
+    )
     captions = json.dumps([f"{f.index + 1}/{f.total}: {f.caption}" for f in frames])
     captions = captions.replace("</", "<\\/")  # a name cannot close the <script> early
     return _PAGE.format(n=len(frames), slides=slides, captions=captions, last=len(frames) - 1)
@@ -118,8 +125,9 @@ def save_gif(frames, path, duration_ms: int = 1200) -> Path:
         canvas.paste(image, (0, 0))
         padded.append(canvas)
     buffer = io.BytesIO()
-    padded[0].save(buffer, format="GIF", save_all=True, append_images=padded[1:],
-                   duration=duration_ms, loop=0)  # fmt: skip
+    padded[0].save(
+        buffer, format="GIF", save_all=True, append_images=padded[1:], duration=duration_ms, loop=0
+    )
     return write_atomic(path, buffer.getvalue())
 
 

@@ -3,10 +3,22 @@
 from .labels import MINUS, fmt_array, fmt_shape, grad_state
 from .trace import backward_order, trace
 
-_INFIX = {"Add": "+", "Sub": MINUS, "Mul": "×", "Div": "÷", "Pow": "^", "PowTensor": "^",
-          "Matmul": "@"}  # fmt: skip
-_NOTES = {"none": "not computed", "zero": "zero", "vanishing": "vanishing",
-          "exploding": "exploding", "nonfinite": "NaN/Inf"}  # fmt: skip
+_INFIX = {
+    "Add": "+",
+    "Sub": MINUS,
+    "Mul": "×",
+    "Div": "÷",
+    "Pow": "^",
+    "PowTensor": "^",
+    "Matmul": "@",
+}
+_NOTES = {
+    "none": "not computed",
+    "zero": "zero",
+    "vanishing": "vanishing",
+    "exploding": "exploding",
+    "nonfinite": "NaN/Inf",
+}
 
 
 def to_text(output, params=None, digits: int = 4) -> str:
@@ -57,8 +69,11 @@ def _expression(op, args) -> str:
         return f"{MINUS}{args[0]}"
     if kind in _INFIX and len(args) == 2:
         return f"{args[0]} {_INFIX[kind]} {args[1]}"
-    options = ", ".join(f"{k}={v}" for k, v in sorted(op.node.options.items())
-                        if v is None or isinstance(v, (bool, int, float, str, tuple)))  # fmt: skip
+    options = ", ".join(
+        f"{k}={v}"
+        for k, v in sorted(op.node.options.items())
+        if v is None or isinstance(v, (bool, int, float, str, tuple))
+    )
     return f"{op.symbol}({', '.join(args + ([options] if options else []))})"
 
 

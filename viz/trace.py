@@ -174,8 +174,9 @@ def _param_names(params) -> dict:
 def _leaf_data(did, leaf, node, names, module_depth) -> Data:
     param = names.get(id(leaf))
     grad = None if leaf.grad is None else np.asarray(leaf.grad.data)
-    data = Data(did, node, param or leaf.name, tuple(leaf.shape), leaf.dtype, leaf.data, grad,
-                True, param)  # fmt: skip
+    data = Data(
+        did, node, param or leaf.name, tuple(leaf.shape), leaf.dtype, leaf.data, grad, True, param
+    )
     data.module = _module_of(param, module_depth)
     return data
 
@@ -191,8 +192,16 @@ def _op_data(did, node, output) -> Data:
     value = node.value
     if value is None and output is not None and output.data.size <= 16:
         value = output.data
-    data = Data(did, node, node.out_name, tuple(node.out_shape), node.out_dtype, value,
-                node.grad_value, False)  # fmt: skip
+    data = Data(
+        did,
+        node,
+        node.out_name,
+        tuple(node.out_shape),
+        node.out_dtype,
+        value,
+        node.grad_value,
+        False,
+    )
     data.passed = node._released  # backward ran through it, even if its gradient was not kept
     return data
 
@@ -208,8 +217,12 @@ def _connect(graph, op) -> None:
         else:
             meta = node.input_meta[slot] if slot < len(node.input_meta) else None
             value = node.constants[slot] if slot < len(node.constants) else None
-            const = Const(f"c{op.id[2:]}_{slot}", value, None if meta is None else meta[0],
-                          None if meta is None else meta[1])  # fmt: skip
+            const = Const(
+                f"c{op.id[2:]}_{slot}",
+                value,
+                None if meta is None else meta[0],
+                None if meta is None else meta[1],
+            )
             graph.consts.append(const)
             edge = Edge(const.id, op.id, slot, None, const=True)
         op.edges.append(edge)
@@ -236,8 +249,9 @@ def _saved_label(node, value, by_node) -> str:
     if hasattr(value, "grad_fn"):  # an input tensor: name the slot it came in through
         for slot, child in enumerate(children(node)):
             data = by_node.get(child)
-            if data is not None and (value.grad_fn is child or getattr(child, "variable", None)
-                                     is value):  # fmt: skip
+            if data is not None and (
+                value.grad_fn is child or getattr(child, "variable", None) is value
+            ):
                 who = f" ({data.name})" if data.name else ""
                 return f"saved input {slot}{who} {fmt_shape(value.shape)}"
         return f"saved tensor {fmt_shape(value.shape)}"
@@ -271,8 +285,15 @@ def _assign_modules(graph) -> None:
             if not e.const:
                 users.setdefault(e.src, []).append(op)
     ops = {d.id: op for op in graph.ops for d in (op.out,)}
-    topo = [ops[graph.by_node[n].id] for n in reversed(backward_order(graph.ops[0].node))
-            if graph.by_node[n].id in ops] if graph.ops else []  # fmt: skip
+    topo = (
+        [
+            ops[graph.by_node[n].id]
+            for n in reversed(backward_order(graph.ops[0].node))
+            if graph.by_node[n].id in ops
+        ]
+        if graph.ops
+        else []
+    )
     derived = set()  # data computed only from one module's parameters (e.g. W.T)
     for op in topo:
         srcs = [data[e.src] for e in op.edges if not e.const]

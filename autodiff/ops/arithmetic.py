@@ -142,8 +142,9 @@ class PowTensor(Function):
         grad_input = None
         if need[0]:
             # torch's convention: no gradient to the base where the exponent is 0 (x**0 is flat)
-            grad_input = where(_as_tensor(exponent).data == 0, 0.0,
-                               grad * exponent * input ** (exponent - 1))  # fmt: skip
+            grad_input = where(
+                _as_tensor(exponent).data == 0, 0.0, grad * exponent * input ** (exponent - 1)
+            )
         # d(a^b)/db = a^b·log a; where a == 0 the limit is 0 (torch's convention)
         grad_exp = None
         if need[1]:

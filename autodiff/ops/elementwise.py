@@ -152,8 +152,10 @@ class Where(Function):
         zero = grad * 0.0
         cond = condition.data
         need = ctx.needs_input_grad
-        return (where(cond, grad, zero) if need[0] else None,
-                where(cond, zero, grad) if need[1] else None)  # fmt: skip
+        return (
+            where(cond, grad, zero) if need[0] else None,
+            where(cond, zero, grad) if need[1] else None,
+        )
 
 
 def exp(input):

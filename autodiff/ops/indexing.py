@@ -16,7 +16,9 @@ def _normalize(index):
         elif isinstance(item, list):
             item = np.asarray(item)
         if isinstance(item, np.ndarray) and item.dtype.kind not in "iub":
-            raise IndexError(f"index: tensors used as indices must be long or bool, got {item.dtype}")
+            raise IndexError(
+                f"index: tensors used as indices must be long or bool, got {item.dtype}"
+            )
         out.append(item)
     return tuple(out) if isinstance(index, tuple) else out[0]
 

@@ -50,15 +50,20 @@ def matmul(input, other):
     a = input if isinstance(input, Tensor) else Tensor._make(np.asarray(input))
     b = other if isinstance(other, Tensor) else Tensor._make(np.asarray(other))
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
-                         f"{a.shape} @ {b.shape}. Use * for scalars.")  # fmt: skip
+        raise ValueError(
+            f"matmul: both arguments need at least 1 dimension, got shapes "
+            f"{a.shape} @ {b.shape}. Use * for scalars."
+        )
     inner_a = a.shape[-1]
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if inner_a != inner_b:
-        raise ValueError(f"matmul: inner dimensions differ, {a.shape} @ {b.shape} "
-                         f"({inner_a} != {inner_b})")  # fmt: skip
+        raise ValueError(
+            f"matmul: inner dimensions differ, {a.shape} @ {b.shape} ({inner_a} != {inner_b})"
+        )
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
-        raise ValueError(f"matmul: batch dimensions do not broadcast, {a.shape} @ {b.shape}") from None
+        raise ValueError(
+            f"matmul: batch dimensions do not broadcast, {a.shape} @ {b.shape}"
+        ) from None
     return Matmul.apply(input, other)

@@ -170,8 +170,9 @@ def mean(input, dim=None, keepdim=False):
 
 def var(input, dim=None, unbiased=True, keepdim=False):
     """Variance; unbiased (n − 1) by default, unbiased=False for the population variance."""
-    return Var.apply(input, dim=normalize_dims(dim, input.ndim, "var"),
-                     correction=int(unbiased), keepdim=keepdim)  # fmt: skip
+    return Var.apply(
+        input, dim=normalize_dims(dim, input.ndim, "var"), correction=int(unbiased), keepdim=keepdim
+    )
 
 
 def _extreme(input, dim, keepdim, largest: bool, op: str):
@@ -181,8 +182,9 @@ def _extreme(input, dim, keepdim, largest: bool, op: str):
         return MaxAll.apply(input, largest=largest)
     (axis,) = normalize_dims(dim, input.ndim, op) or (None,)
     if axis is not None and input.shape[axis] == 0:  # other empty dims are fine, as torch
-        raise RuntimeError(f"{op}: expected reduction dim {axis} to have non-zero size "
-                           f"(shape {input.shape})")  # fmt: skip
+        raise RuntimeError(
+            f"{op}: expected reduction dim {axis} to have non-zero size (shape {input.shape})"
+        )
     values = MaxDim.apply(input, dim=axis, keepdim=keepdim, largest=largest)
     index = np.argmax if largest else np.argmin
     indices = index(input.data, axis=axis, keepdims=keepdim) if input.ndim else np.asarray(0)
@@ -201,8 +203,7 @@ def min(input, dim=None, keepdim=False):
 
 def logsumexp(input, dim, keepdim=False):
     """log Σ exp(x) along dim, shifted by the max so ±1000 stays finite."""
-    return Logsumexp.apply(input, dim=normalize_dims(dim, input.ndim, "logsumexp"),
-                           keepdim=keepdim)  # fmt: skip
+    return Logsumexp.apply(input, dim=normalize_dims(dim, input.ndim, "logsumexp"), keepdim=keepdim)
 
 
 def argmax(input, dim=None, keepdim=False):

@@ -132,8 +132,9 @@ class Stack(Function):
     def backward(ctx, grad):
         dim = ctx.options["dim"]
         index = (slice(None),) * dim
-        return tuple(grad[index + (i,)] if need else None
-                     for i, need in enumerate(ctx.needs_input_grad))  # fmt: skip
+        return tuple(
+            grad[index + (i,)] if need else None for i, need in enumerate(ctx.needs_input_grad)
+        )
 
 
 class ToCopy(Function):
@@ -175,8 +176,9 @@ def _resolve(shape: tuple, size: int, op: str, input_shape) -> tuple:
     known = int(np.prod([n for n in shape if n != -1]))
     if -1 in shape:
         if known == 0 or size % known:
-            raise ValueError(f"{op}: shape {shape} is invalid for input of size {size} "
-                             f"(shape {input_shape})")  # fmt: skip
+            raise ValueError(
+                f"{op}: shape {shape} is invalid for input of size {size} (shape {input_shape})"
+            )
         shape = tuple(size // known if n == -1 else n for n in shape)
     if int(np.prod(shape)) != size:
         raise ValueError(
@@ -213,16 +215,19 @@ def flatten(input, start_dim=0, end_dim=-1):
 def transpose(input, dim0, dim1):
     """Swap two dims."""
     ndim = input.ndim
-    return Transpose.apply(input, dim0=_check_dim(dim0, ndim, "transpose"),
-                           dim1=_check_dim(dim1, ndim, "transpose"))  # fmt: skip
+    return Transpose.apply(
+        input, dim0=_check_dim(dim0, ndim, "transpose"), dim1=_check_dim(dim1, ndim, "transpose")
+    )
 
 
 def permute(input, *dims):
     """Reorder all dims."""
     dims = _shape_arg(dims)
     if sorted(d % max(input.ndim, 1) for d in dims) != list(range(input.ndim)):
-        raise ValueError(f"permute: dims {dims} are not a permutation of the {input.ndim} dims "
-                         f"of a tensor of shape {input.shape}")  # fmt: skip
+        raise ValueError(
+            f"permute: dims {dims} are not a permutation of the {input.ndim} dims "
+            f"of a tensor of shape {input.shape}"
+        )
     return Permute.apply(input, dims=tuple(d % input.ndim for d in dims))
 
 
@@ -243,14 +248,18 @@ def expand(input, *sizes):
     sizes = _shape_arg(sizes)
     lead = len(sizes) - input.ndim
     if lead < 0:
-        raise ValueError(f"expand: the number of sizes {sizes} must be at least the number of "
-                         f"dims of the tensor, shape {input.shape}")  # fmt: skip
+        raise ValueError(
+            f"expand: the number of sizes {sizes} must be at least the number of "
+            f"dims of the tensor, shape {input.shape}"
+        )
     shape = tuple(input.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
     for i, n in enumerate(input.shape):
         if n != 1 and n != shape[lead + i]:
-            raise ValueError(f"expand: the expanded size {shape[lead + i]} must match the "
-                             f"existing size {n} at dim {lead + i} (shape {input.shape} "
-                             f"to {sizes})")  # fmt: skip
+            raise ValueError(
+                f"expand: the expanded size {shape[lead + i]} must match the "
+                f"existing size {n} at dim {lead + i} (shape {input.shape} "
+                f"to {sizes})"
+            )
     return Expand.apply(input, shape=shape)
 
 
@@ -267,10 +276,13 @@ def cat(tensors, dim=0):
     dim = _check_dim(dim, tensors[0].ndim, "cat")
     ref = tensors[0].shape
     for t in tensors:
-        if t.ndim != len(ref) or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref))
-                                     if i != dim):  # fmt: skip
-            raise ValueError(f"cat: sizes of tensors must match except in dim {dim}; "
-                             f"got shapes {[x.shape for x in tensors]}")  # fmt: skip
+        if t.ndim != len(ref) or any(
+            a != b for i, (a, b) in enumerate(zip(t.shape, ref)) if i != dim
+        ):
+            raise ValueError(
+                f"cat: sizes of tensors must match except in dim {dim}; "
+                f"got shapes {[x.shape for x in tensors]}"
+            )
     return Cat.apply(*tensors, dim=dim)
 
 
@@ -278,8 +290,9 @@ def stack(tensors, dim=0):
     """Join same-shaped tensors along a new dim."""
     tensors = _tensors_for("stack", tensors)
     if len({t.shape for t in tensors}) != 1:
-        raise ValueError(f"stack: expects each tensor to be equal size, got shapes "
-                         f"{[t.shape for t in tensors]}")  # fmt: skip
+        raise ValueError(
+            f"stack: expects each tensor to be equal size, got shapes {[t.shape for t in tensors]}"
+        )
     return Stack.apply(*tensors, dim=_check_dim(dim, tensors[0].ndim + 1, "stack"))
 
 

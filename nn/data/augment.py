@@ -10,8 +10,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 def _check_images(X, op: str) -> None:
     if X.ndim != 4:
-        raise ValueError(f"{op}: expected image batches (N, C, H, W), got shape {X.shape}. "
-                         "Reshape flat images to (N, 1, 28, 28) first.")  # fmt: skip
+        raise ValueError(
+            f"{op}: expected image batches (N, C, H, W), got shape {X.shape}. "
+            "Reshape flat images to (N, 1, 28, 28) first."
+        )
 
 
 def random_flip(p: float = 0.5):

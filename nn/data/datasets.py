@@ -15,15 +15,27 @@ IRIS_CSV = Path(__file__).with_name("iris.csv")
 IRIS_FEATURES = ("SepalLengthCm", "SepalWidthCm", "PetalLengthCm", "PetalWidthCm")
 IRIS_CLASSES = ("Iris-setosa", "Iris-versicolor", "Iris-virginica")
 ADVERTISING_COLUMNS = ("TV", "Radio", "Newspaper", "Sales")
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
-                   "dog", "frog", "horse", "ship", "truck")  # fmt: skip
+CIFAR10_CLASSES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 
 
 def load_iris(num_classes: int = 3, features=None) -> tuple:
     """Iris as float64 X (n, 4) and int64 y: 3 classes (150 rows) or the seeds' 2-class first 100."""
     if num_classes not in (2, 3):
-        raise ValueError(f"load_iris: num_classes must be 2 or 3, got {num_classes}. "
-                         "2 keeps setosa and versicolor (the seeds' iris_2class).")  # fmt: skip
+        raise ValueError(
+            f"load_iris: num_classes must be 2 or 3, got {num_classes}. "
+            "2 keeps setosa and versicolor (the seeds' iris_2class)."
+        )
     lines = [ln for ln in IRIS_CSV.read_text().splitlines() if ln and not ln.startswith("#")]
     table = np.array([[float(v) for v in ln.split(",")] for ln in lines[1:]])
     X, y = table[:, :4], table[:, 4].astype(np.int64)
@@ -65,8 +77,9 @@ def make_advertising(n: int = 200, noise: float = 1.5, seed=0) -> tuple:
     TRUE_COEF so a fit can be checked.
     """
     rng = np.random.default_rng(seed)
-    X = np.stack([rng.uniform(0.7, 296.4, n), rng.uniform(0.0, 49.6, n),
-                  rng.uniform(0.3, 114.0, n)], axis=1)  # fmt: skip
+    X = np.stack(
+        [rng.uniform(0.7, 296.4, n), rng.uniform(0.0, 49.6, n), rng.uniform(0.3, 114.0, n)], axis=1
+    )
     y = TRUE_INTERCEPT + X @ np.asarray(TRUE_COEF) + rng.normal(0.0, noise, n)
     return X, y
 
@@ -84,8 +97,10 @@ def load_advertising(path) -> tuple:
         raise ValueError(f"load_advertising: {path} has no data rows. Give the Advertising CSV.")
     missing = [c for c in ADVERTISING_COLUMNS if c not in rows[0]]
     if missing:
-        raise ValueError(f"load_advertising: {path} lacks columns {missing} (has "
-                         f"{list(rows[0])}). Expected {ADVERTISING_COLUMNS}.")  # fmt: skip
+        raise ValueError(
+            f"load_advertising: {path} lacks columns {missing} (has "
+            f"{list(rows[0])}). Expected {ADVERTISING_COLUMNS}."
+        )
     try:
         table = np.array([[float(r[c]) for c in ADVERTISING_COLUMNS] for r in rows])
     except ValueError as e:
@@ -109,13 +124,17 @@ def load_cifar10_batch(path) -> tuple:
     path = Path(path)
     batch = _unpickle(path)
     if "data" not in batch or "labels" not in batch:
-        raise ValueError(f"load_cifar10_batch: {path} lacks 'data' or 'labels' (has "
-                         f"{sorted(batch)}). Use a file from cifar-10-batches-py.")  # fmt: skip
+        raise ValueError(
+            f"load_cifar10_batch: {path} lacks 'data' or 'labels' (has "
+            f"{sorted(batch)}). Use a file from cifar-10-batches-py."
+        )
     data = np.asarray(batch["data"], dtype=np.uint8)
     labels = np.asarray(batch["labels"], dtype=np.int64)
     if data.ndim != 2 or data.shape[1] != 3072 or len(data) != len(labels):
-        raise ValueError(f"load_cifar10_batch: {path} has data {data.shape} and "
-                         f"{len(labels)} labels; expected (N, 3072) and N.")  # fmt: skip
+        raise ValueError(
+            f"load_cifar10_batch: {path} has data {data.shape} and "
+            f"{len(labels)} labels; expected (N, 3072) and N."
+        )
     return data.reshape(-1, 3, 32, 32), labels
 
 
@@ -127,7 +146,9 @@ def load_cifar10(root, split: str = "train") -> tuple:
         raise ValueError(f"load_cifar10: unknown split {split!r}. Use 'train' or 'test'.")
     missing = [n for n in names if not (root / n).is_file()]
     if missing:
-        raise FileNotFoundError(f"load_cifar10: {root} lacks {missing}. Point root at the "
-                                "extracted cifar-10-batches-py folder.")  # fmt: skip
+        raise FileNotFoundError(
+            f"load_cifar10: {root} lacks {missing}. Point root at the "
+            "extracted cifar-10-batches-py folder."
+        )
     parts = [load_cifar10_batch(root / n) for n in names]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])

@@ -23,8 +23,18 @@ MD5 = {
     "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
     "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
 }
-CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")  # fmt: skip
+CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 
@@ -44,12 +54,16 @@ def _header(raw: bytes, path: Path, magic: int, ndim: int) -> tuple:
     size = 4 * (1 + ndim)
     found = struct.unpack(">I", raw[:4])[0] if len(raw) >= 4 else None
     if found is not None and found != magic:
-        raise ValueError(f"read_idx: {path} has magic number {found}, expected {magic} "
-                         f"({'images' if magic == IMAGES_MAGIC else 'labels'} file). "
-                         "Check that images and labels files are not swapped.")  # fmt: skip
+        raise ValueError(
+            f"read_idx: {path} has magic number {found}, expected {magic} "
+            f"({'images' if magic == IMAGES_MAGIC else 'labels'} file). "
+            "Check that images and labels files are not swapped."
+        )
     if len(raw) < size:
-        raise ValueError(f"read_idx: {path} is truncated: {len(raw)} bytes, shorter than its "
-                         f"{size}-byte header. Re-download the file.")  # fmt: skip
+        raise ValueError(
+            f"read_idx: {path} is truncated: {len(raw)} bytes, shorter than its "
+            f"{size}-byte header. Re-download the file."
+        )
     return struct.unpack(f">{ndim}I", raw[4:size]), size
 
 
@@ -57,8 +71,10 @@ def _body(raw: bytes, path: Path, dims: tuple, offset: int) -> np.ndarray:
     """The unsigned bytes after the header, checked against the header's count."""
     expected = int(np.prod(dims))
     if len(raw) - offset < expected:
-        raise ValueError(f"read_idx: {path} is truncated: header promises {expected} bytes of "
-                         f"data {dims}, file holds {len(raw) - offset}. Re-download the file.")  # fmt: skip
+        raise ValueError(
+            f"read_idx: {path} is truncated: header promises {expected} bytes of "
+            f"data {dims}, file holds {len(raw) - offset}. Re-download the file."
+        )
     return np.frombuffer(raw, dtype=np.uint8, count=expected, offset=offset).reshape(dims)
 
 
@@ -82,8 +98,10 @@ def write_idx(path, array: np.ndarray) -> Path:
     """Write a uint8 array as an IDX file (images 3-d, labels 1-d); gzip when the name ends .gz."""
     array = np.ascontiguousarray(array, dtype=np.uint8)
     if array.ndim not in (1, 3):
-        raise ValueError(f"write_idx: expected a 1-d (labels) or 3-d (images) array, got shape "
-                         f"{array.shape}. Reshape it first.")  # fmt: skip
+        raise ValueError(
+            f"write_idx: expected a 1-d (labels) or 3-d (images) array, got shape "
+            f"{array.shape}. Reshape it first."
+        )
     magic = LABELS_MAGIC if array.ndim == 1 else IMAGES_MAGIC
     raw = struct.pack(f">I{array.ndim}I", magic, *array.shape) + array.tobytes()
     path = Path(path)
@@ -151,13 +169,17 @@ def download_fashion_mnist(root=None, fetch=None, mirror: str = MIRROR) -> Path:
             fetch(mirror + name, partial)
         except OSError as e:
             partial.unlink(missing_ok=True)
-            raise RuntimeError(f"download_fashion_mnist: cannot fetch {mirror + name}: {e}. "
-                               f"Copy the four IDX files into {folder} or set $AUTODIFF_DATA "
-                               "(Debian: apt install dataset-fashion-mnist).") from e  # fmt: skip
+            raise RuntimeError(
+                f"download_fashion_mnist: cannot fetch {mirror + name}: {e}. "
+                f"Copy the four IDX files into {folder} or set $AUTODIFF_DATA "
+                "(Debian: apt install dataset-fashion-mnist)."
+            ) from e
         if _md5(partial) != md5:
             partial.unlink(missing_ok=True)
-            raise RuntimeError(f"download_fashion_mnist: {name} failed its MD5 check "
-                               f"(expected {md5}). Try again or fetch it by hand.")  # fmt: skip
+            raise RuntimeError(
+                f"download_fashion_mnist: {name} failed its MD5 check "
+                f"(expected {md5}). Try again or fetch it by hand."
+            )
         partial.replace(dest)
     return folder
 
@@ -170,15 +192,19 @@ def load_fashion_mnist(split: str = "train", root=None, download: bool = False) 
     if folder is None:
         if not download:
             looked = ", ".join(str(d) for d in search_dirs(root))
-            raise FileNotFoundError(f"load_fashion_mnist: the IDX files were not found (looked in "
-                                    f"{looked}). Pass root=, set $AUTODIFF_DATA, install Debian's "
-                                    "dataset-fashion-mnist, or use download=True.")  # fmt: skip
+            raise FileNotFoundError(
+                f"load_fashion_mnist: the IDX files were not found (looked in "
+                f"{looked}). Pass root=, set $AUTODIFF_DATA, install Debian's "
+                "dataset-fashion-mnist, or use download=True."
+            )
         folder = download_fashion_mnist(root)
     image_name, label_name = FILES[split]
     image_path, label_path = _find(image_name, folder), _find(label_name, folder)
     images, labels = read_images(image_path), read_labels(label_path)
     if len(images) != len(labels):
-        raise ValueError(f"load_fashion_mnist: {image_path} holds {len(images)} images but "
-                         f"{label_path} holds {len(labels)} labels. "
-                         "Use files of the same split.")  # fmt: skip
+        raise ValueError(
+            f"load_fashion_mnist: {image_path} holds {len(images)} images but "
+            f"{label_path} holds {len(labels)} labels. "
+            "Use files of the same split."
+        )
     return images, labels

@@ -24,15 +24,26 @@ class DataLoader:
     (e.g. nn.data.augment.random_flip()) maps each batch's X with that same generator.
     """
 
-    def __init__(self, X, y=None, batch_size: int = 32, shuffle: bool = False,
-                 drop_last: bool = False, seed=None, dtype=np.float32, transform=None):  # fmt: skip
+    def __init__(
+        self,
+        X,
+        y=None,
+        batch_size: int = 32,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        seed=None,
+        dtype=np.float32,
+        transform=None,
+    ):
         if not isinstance(batch_size, int | np.integer) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}.")
         self.X = _as_array(X, "X", dtype)
         self.y = None if y is None else _as_array(y, "y", dtype)
         if self.y is not None and len(self.y) != len(self.X):
-            raise ValueError(f"DataLoader: X and y differ in length ({len(self.X)} vs "
-                             f"{len(self.y)}). Give one label per sample.")  # fmt: skip
+            raise ValueError(
+                f"DataLoader: X and y differ in length ({len(self.X)} vs "
+                f"{len(self.y)}). Give one label per sample."
+            )
         self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
         self.seed, self.transform = seed, transform
         self._rng = np.random.default_rng(seed) if seed is not None else None
@@ -76,8 +87,10 @@ class DataLoader:
             self._rng.bit_generator.state = state["rng"]
 
     def __repr__(self) -> str:
-        return (f"DataLoader(n={len(self.X)}, batch_size={self.batch_size}, "
-                f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})")  # fmt: skip
+        return (
+            f"DataLoader(n={len(self.X)}, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})"
+        )
 
 
 def train_val_split(X, y, val_fraction: float = 0.1, seed=0, stratify=None) -> tuple:
@@ -90,15 +103,18 @@ def train_val_split(X, y, val_fraction: float = 0.1, seed=0, stratify=None) -> t
     y_arr = np.asarray(y)
     stratify = y_arr.dtype.kind in "iub" if stratify is None else stratify
     rng = np.random.default_rng(seed)
-    groups = [np.flatnonzero(y_arr == c) for c in np.unique(y_arr)] if stratify else [
-        np.arange(len(X))]  # fmt: skip
+    groups = (
+        [np.flatnonzero(y_arr == c) for c in np.unique(y_arr)] if stratify else [np.arange(len(X))]
+    )
     val = []
     for group in groups:
         group = rng.permutation(group)
         val.append(group[: round(len(group) * val_fraction)])
     val = rng.permutation(np.concatenate(val))
     if len(val) == 0:
-        raise ValueError(f"train_val_split: {len(X)} samples at val_fraction {val_fraction} leave "
-                         "no validation sample. Raise val_fraction or use more data.")  # fmt: skip
+        raise ValueError(
+            f"train_val_split: {len(X)} samples at val_fraction {val_fraction} leave "
+            "no validation sample. Raise val_fraction or use more data."
+        )
     train = rng.permutation(np.setdiff1d(np.arange(len(X)), val))
     return X[train], y[train], X[val], y[val]

@@ -26,8 +26,10 @@ class Normalizer:
         X = np.asarray(X)
         if self.method == "channel-zscore":
             if X.ndim < 2:
-                raise ValueError(f"Normalizer: channel-zscore needs (N, C, ...) data, got shape "
-                                 f"{X.shape}. Use 'zscore' for 1-d data.")  # fmt: skip
+                raise ValueError(
+                    f"Normalizer: channel-zscore needs (N, C, ...) data, got shape "
+                    f"{X.shape}. Use 'zscore' for 1-d data."
+                )
             axes = (0,) + tuple(range(2, X.ndim))
             shape = (1, X.shape[1]) + (1,) * (X.ndim - 2)
             mean = X.mean(axis=axes, dtype=np.float64).reshape(shape)
@@ -42,8 +44,9 @@ class Normalizer:
             low, high = float(X.min()), float(X.max())
             span = max(high - low, self.eps)
             # [-1, 1] is [0, 1] stretched about the middle of the range
-            self.shift, self.scale = ((low, span) if self.method == "unit"
-                                      else ((low + high) / 2, span / 2))  # fmt: skip
+            self.shift, self.scale = (
+                (low, span) if self.method == "unit" else ((low + high) / 2, span / 2)
+            )
         else:
             self.shift, self.scale = 0.0, 1.0
         self.shift = np.asarray(self.shift, dtype=np.float64)
@@ -64,8 +67,11 @@ class Normalizer:
 
     def state_dict(self) -> dict:
         """Method and statistics as plain JSON-friendly values."""
-        return {"method": self.method, "shift": np.asarray(self.shift).tolist(),
-                "scale": np.asarray(self.scale).tolist()}  # fmt: skip
+        return {
+            "method": self.method,
+            "shift": np.asarray(self.shift).tolist(),
+            "scale": np.asarray(self.scale).tolist(),
+        }
 
     def load_state_dict(self, state: dict) -> "Normalizer":
         """Restore what state_dict returned."""

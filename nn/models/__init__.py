@@ -8,6 +8,16 @@ from .mlp import MLP
 from .residual import ResNet
 
 __all__ = [
-    "ACTIVATIONS", "INITS", "MLP", "VGG", "FashionCNN", "LinearRegression", "LogisticRegression",
-    "ResNet", "SoftmaxRegression", "conv_block", "initialize", "vgg_block",
-]  # fmt: skip
+    "ACTIVATIONS",
+    "INITS",
+    "MLP",
+    "VGG",
+    "FashionCNN",
+    "LinearRegression",
+    "LogisticRegression",
+    "ResNet",
+    "SoftmaxRegression",
+    "conv_block",
+    "initialize",
+    "vgg_block",
+]

@@ -2,18 +2,35 @@
 
 import nn
 
-ACTIVATIONS = ("relu", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "tanh",
-               "softplus")  # fmt: skip
+ACTIVATIONS = (
+    "relu",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "swish",
+    "sigmoid",
+    "tanh",
+    "softplus",
+)
 INITS = ("default", "he", "xavier", "zeros")
 
 
 def activation(name: str):
     """A new activation module from its name ('relu', 'tanh', 'silu', ...)."""
     table = {
-        "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "elu": nn.ELU, "selu": nn.SELU,
-        "gelu": nn.GELU, "silu": nn.SiLU, "swish": nn.SiLU, "sigmoid": nn.Sigmoid,
-        "tanh": nn.Tanh, "softplus": nn.Softplus,
-    }  # fmt: skip
+        "relu": nn.ReLU,
+        "leaky_relu": nn.LeakyReLU,
+        "elu": nn.ELU,
+        "selu": nn.SELU,
+        "gelu": nn.GELU,
+        "silu": nn.SiLU,
+        "swish": nn.SiLU,
+        "sigmoid": nn.Sigmoid,
+        "tanh": nn.Tanh,
+        "softplus": nn.Softplus,
+    }
     if name not in table:
         raise ValueError(f"activation: unknown name {name!r}. Use one of {ACTIVATIONS}.")
     return table[name]()

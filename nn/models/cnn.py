@@ -6,8 +6,13 @@ from ._build import activation as make_activation
 from ._build import initialize
 
 
-def conv_block(in_channels: int, out_channels: int, act: str = "relu", batchnorm: bool = False,
-               pool: bool = True) -> nn.Sequential:  # fmt: skip
+def conv_block(
+    in_channels: int,
+    out_channels: int,
+    act: str = "relu",
+    batchnorm: bool = False,
+    pool: bool = True,
+) -> nn.Sequential:
     """3x3 'same' convolution [BatchNorm], activation, then 2x2 max pooling."""
     layers = [nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=not batchnorm)]
     if batchnorm:
@@ -26,9 +31,16 @@ class FashionCNN(nn.Module):
     which are flattened to (N, C).
     """
 
-    def __init__(self, in_channels: int = 1, num_classes: int = 10, channels=(32, 64, 128),
-                 activation: str = "relu", batchnorm: bool = False, dropout: float = 0.0,
-                 init: str = "he"):  # fmt: skip
+    def __init__(
+        self,
+        in_channels: int = 1,
+        num_classes: int = 10,
+        channels=(32, 64, 128),
+        activation: str = "relu",
+        batchnorm: bool = False,
+        dropout: float = 0.0,
+        init: str = "he",
+    ):
         super().__init__()
         c1, c2, c3 = channels
         self.features = nn.Sequential(
@@ -58,9 +70,16 @@ class VGG(nn.Module):
     CIFAR-10 doubles the channels per block as VGG-16 does, scaled down.
     """
 
-    def __init__(self, arch=((1, 16), (1, 32), (2, 64), (2, 128), (2, 128)), in_channels: int = 3,
-                 num_classes: int = 10, hidden: int = 256, dropout: float = 0.5,
-                 batchnorm: bool = False, init: str = "he"):  # fmt: skip
+    def __init__(
+        self,
+        arch=((1, 16), (1, 32), (2, 64), (2, 128), (2, 128)),
+        in_channels: int = 3,
+        num_classes: int = 10,
+        hidden: int = 256,
+        dropout: float = 0.5,
+        batchnorm: bool = False,
+        init: str = "he",
+    ):
         super().__init__()
         blocks, c_in = [], in_channels
         for num_convs, c_out in arch:
@@ -68,17 +87,22 @@ class VGG(nn.Module):
             c_in = c_out
         self.features = nn.Sequential(*blocks)
         self.classifier = nn.Sequential(
-            nn.Flatten(), nn.Linear(c_in, hidden), nn.ReLU(), nn.Dropout(dropout),
+            nn.Flatten(),
+            nn.Linear(c_in, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
             nn.Linear(hidden, num_classes),
-        )  # fmt: skip
+        )
         self.input_size = 2 ** len(arch)
         initialize(self, init)
 
     def forward(self, x):
         if x.ndim != 4 or x.shape[-1] != self.input_size or x.shape[-2] != self.input_size:
-            raise ValueError(f"VGG: expected input (N, C, {self.input_size}, {self.input_size}) "
-                             f"for {len(self.features)} blocks, got {x.shape}. Resize or pad "
-                             "the images (Fashion-MNIST: pad 28 to 32).")  # fmt: skip
+            raise ValueError(
+                f"VGG: expected input (N, C, {self.input_size}, {self.input_size}) "
+                f"for {len(self.features)} blocks, got {x.shape}. Resize or pad "
+                "the images (Fashion-MNIST: pad 28 to 32)."
+            )
         return self.classifier(self.features(x))
 
 
@@ -86,8 +110,15 @@ def vgg_block(num_convs: int, in_channels: int, out_channels: int, batchnorm: bo
     """num_convs padded 3x3 convolutions with ReLU, then 2x2 max pooling."""
     layers = []
     for i in range(num_convs):
-        layers.append(nn.Conv2d(in_channels if i == 0 else out_channels, out_channels, 3,
-                                padding=1, bias=not batchnorm))  # fmt: skip
+        layers.append(
+            nn.Conv2d(
+                in_channels if i == 0 else out_channels,
+                out_channels,
+                3,
+                padding=1,
+                bias=not batchnorm,
+            )
+        )
         if batchnorm:
             layers.append(nn.BatchNorm2d(out_channels))
         layers.append(nn.ReLU())

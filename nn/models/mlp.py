@@ -10,12 +10,20 @@ from ._build import activation, initialize
 class MLP(nn.Sequential):
     """MLP((784, 256, 128, 10), activation='relu', init='he'): logits from the last Linear."""
 
-    def __init__(self, sizes, activation: str = "relu", init: str = "default",
-                 batchnorm: bool = False, dropout: float = 0.0):  # fmt: skip
+    def __init__(
+        self,
+        sizes,
+        activation: str = "relu",
+        init: str = "default",
+        batchnorm: bool = False,
+        dropout: float = 0.0,
+    ):
         sizes = tuple(int(s) for s in sizes)
         if len(sizes) < 2 or min(sizes) < 1:
-            raise ValueError(f"MLP: sizes needs at least an input and an output size, all "
-                             f"positive, got {sizes}. E.g. (784, 256, 10).")  # fmt: skip
+            raise ValueError(
+                f"MLP: sizes needs at least an input and an output size, all "
+                f"positive, got {sizes}. E.g. (784, 256, 10)."
+            )
         if not 0 <= dropout < 1:
             raise ValueError(f"MLP: dropout must be in [0, 1), got {dropout}.")
         super().__init__(*_layers(sizes, activation, batchnorm, dropout))

@@ -10,8 +10,15 @@ class ResNet(nn.Module):
     of the work), stages of nn.ResidualBlock (the first of each later stage halves the
     resolution), global average pooling and one Linear classifier."""
 
-    def __init__(self, in_channels: int = 1, num_classes: int = 10, channels=(16, 32, 64),
-                 blocks_per_stage: int = 1, stem_pool: bool = False, init: str = "he"):  # fmt: skip
+    def __init__(
+        self,
+        in_channels: int = 1,
+        num_classes: int = 10,
+        channels=(16, 32, 64),
+        blocks_per_stage: int = 1,
+        stem_pool: bool = False,
+        init: str = "he",
+    ):
         super().__init__()
         c0 = channels[0]
         stem = [nn.Conv2d(in_channels, c0, 3, padding=1, bias=False), nn.BatchNorm2d(c0), nn.ReLU()]

@@ -8,16 +8,32 @@ from .optimizer import Optimizer, check_hyper
 class Adagrad(Optimizer):
     """s ← s + g², p ← p − clr·g / (√s + eps), clr = lr / (1 + (step − 1)·lr_decay)."""
 
-    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
-                 initial_accumulator_value: float = 0, eps: float = 1e-10,
-                 maximize: bool = False):  # fmt: skip
-        for name, value in (("learning rate", lr), ("lr_decay", lr_decay),
-                            ("weight_decay", weight_decay), ("epsilon", eps),
-                            ("initial_accumulator_value", initial_accumulator_value)):  # fmt: skip
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        maximize: bool = False,
+    ):
+        for name, value in (
+            ("learning rate", lr),
+            ("lr_decay", lr_decay),
+            ("weight_decay", weight_decay),
+            ("epsilon", eps),
+            ("initial_accumulator_value", initial_accumulator_value),
+        ):
             check_hyper(name, value, "Adagrad")
-        defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps,
-                        initial_accumulator_value=initial_accumulator_value,
-                        maximize=maximize)  # fmt: skip
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            eps=eps,
+            initial_accumulator_value=initial_accumulator_value,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _update(self, param, grad, group, state) -> None:

@@ -13,17 +13,33 @@ def check_adam(lr, betas, eps, weight_decay, op: str) -> None:
     check_hyper("weight_decay", weight_decay, op)
     for i, beta in enumerate(betas):
         if not 0.0 <= beta < 1.0:
-            raise ValueError(f"{op}: Invalid beta parameter at index {i}: {beta}. Use 0 <= beta < 1.")
+            raise ValueError(
+                f"{op}: Invalid beta parameter at index {i}: {beta}. Use 0 <= beta < 1."
+            )
 
 
 class Adam(Optimizer):
     """m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², p ← p − lr·m̂ / (√v̂ + eps)."""
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, amsgrad: bool = False, maximize: bool = False):  # fmt: skip
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        maximize: bool = False,
+    ):
         check_adam(lr, betas, eps, weight_decay, type(self).__name__)
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize)  # fmt: skip
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _decay(self, param, grad, group):

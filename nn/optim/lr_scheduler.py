@@ -17,8 +17,10 @@ class LRScheduler:
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"{type(self).__name__}: param 'initial_lr' is not specified in "
-                                   f"param_groups[{i}] when resuming an optimizer")  # fmt: skip
+                    raise KeyError(
+                        f"{type(self).__name__}: param 'initial_lr' is not specified in "
+                        f"param_groups[{i}] when resuming an optimizer"
+                    )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
@@ -105,9 +107,13 @@ class CosineAnnealingLR(LRScheduler):
         if self._step_count == 1 and epoch > 0:
             return self._closed_form()
         if (epoch - 1 - t_max) % (2 * t_max) == 0:
-            return [lr + (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
-                    for lr, base in zip(self._lrs(), self.base_lrs)]  # fmt: skip
-        ratio = (1 + math.cos(math.pi * epoch / t_max)) / (1 + math.cos(math.pi * (epoch - 1) / t_max))
+            return [
+                lr + (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
+                for lr, base in zip(self._lrs(), self.base_lrs)
+            ]
+        ratio = (1 + math.cos(math.pi * epoch / t_max)) / (
+            1 + math.cos(math.pi * (epoch - 1) / t_max)
+        )
         return [ratio * (lr - eta_min) + eta_min for lr in self._lrs()]
 
     def _closed_form(self) -> list:

@@ -44,13 +44,16 @@ class Optimizer:
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for p in params:
             if not isinstance(p, ad.Tensor):
-                raise TypeError(f"{type(self).__name__}: can only optimize Tensors, "
-                                f"got {type(p).__name__}")  # fmt: skip
+                raise TypeError(
+                    f"{type(self).__name__}: can only optimize Tensors, got {type(p).__name__}"
+                )
             if not p.is_leaf:
                 raise ValueError(f"{type(self).__name__}: can't optimize a non-leaf Tensor")
             if id(p) in seen:
-                raise ValueError(f"{type(self).__name__}: some parameters appear in more than "
-                                 "one parameter group")  # fmt: skip
+                raise ValueError(
+                    f"{type(self).__name__}: some parameters appear in more than "
+                    "one parameter group"
+                )
             seen.add(id(p))
         group["params"] = params
         for key, value in self.defaults.items():
@@ -106,8 +109,10 @@ class Optimizer:
         """Restore hyperparameters and per-parameter state saved by state_dict()."""
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
-            raise ValueError(f"{type(self).__name__}: loaded state dict has {len(groups)} "
-                             f"parameter groups, the optimizer has {len(self.param_groups)}")  # fmt: skip
+            raise ValueError(
+                f"{type(self).__name__}: loaded state dict has {len(groups)} "
+                f"parameter groups, the optimizer has {len(self.param_groups)}"
+            )
         for mine, saved in zip(self.param_groups, groups):
             if len(mine["params"]) != len(saved["params"]):
                 raise ValueError(

@@ -8,14 +8,34 @@ from .optimizer import Optimizer, check_hyper
 class RMSprop(Optimizer):
     """v ← αv + (1 − α)g², p ← p − lr·g / (√v + eps) (centered: √(v − ḡ²); with momentum)."""
 
-    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
-                 maximize: bool = False):  # fmt: skip
-        for name, value in (("learning rate", lr), ("alpha", alpha), ("epsilon", eps),
-                            ("weight_decay", weight_decay), ("momentum", momentum)):  # fmt: skip
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        maximize: bool = False,
+    ):
+        for name, value in (
+            ("learning rate", lr),
+            ("alpha", alpha),
+            ("epsilon", eps),
+            ("weight_decay", weight_decay),
+            ("momentum", momentum),
+        ):
             check_hyper(name, value, "RMSprop")
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                        momentum=momentum, centered=centered, maximize=maximize)  # fmt: skip
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _update(self, param, grad, group, state) -> None:

@@ -8,15 +8,32 @@ from .optimizer import Optimizer, check_hyper
 class SGD(Optimizer):
     """p ← p − lr·d, d = g + wd·p, with momentum buffer b ← μ·b + (1 − dampening)·d."""
 
-    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
-                 weight_decay: float = 0, nesterov: bool = False, maximize: bool = False):  # fmt: skip
-        for name, value in (("learning rate", lr), ("momentum", momentum),
-                            ("weight_decay", weight_decay)):  # fmt: skip
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        maximize: bool = False,
+    ):
+        for name, value in (
+            ("learning rate", lr),
+            ("momentum", momentum),
+            ("weight_decay", weight_decay),
+        ):
             check_hyper(name, value, "SGD")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)  # fmt: skip
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _update(self, param, grad, group, state) -> None:
@@ -26,7 +43,9 @@ class SGD(Optimizer):
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = np.array(grad, dtype=param.dtype)  # no dampening on step 1
+                buf = state["momentum_buffer"] = np.array(
+                    grad, dtype=param.dtype
+                )  # no dampening on step 1
             else:
                 buf *= momentum
                 buf += (1 - group["dampening"]) * grad

@@ -152,7 +152,10 @@ def flatten_case(draw):
 def transpose_case(draw):
     shape = draw(one_shape(min_dims=1))
     nd = len(shape)
-    return ((shape,), {"dim0": draw(st.integers(-nd, nd - 1)), "dim1": draw(st.integers(-nd, nd - 1))})
+    return (
+        (shape,),
+        {"dim0": draw(st.integers(-nd, nd - 1)), "dim1": draw(st.integers(-nd, nd - 1))},
+    )
 
 
 @st.composite
@@ -205,9 +208,15 @@ def basic_index_case(draw):
 def advanced_index_case(draw):
     shape = draw(one_shape(min_dims=1))
     idx = np.array(draw(st.lists(st.integers(-shape[0], shape[0] - 1), min_size=1, max_size=5)))
-    index = (idx, slice(None, None, -1 if False else None)) if len(shape) > 1 and draw(st.booleans()) else idx
+    index = (
+        (idx, slice(None, None, -1 if False else None))
+        if len(shape) > 1 and draw(st.booleans())
+        else idx
+    )
     if len(shape) > 1 and draw(st.booleans()):
-        second = np.array(draw(st.lists(st.integers(0, shape[1] - 1), min_size=len(idx), max_size=len(idx))))
+        second = np.array(
+            draw(st.lists(st.integers(0, shape[1] - 1), min_size=len(idx), max_size=len(idx)))
+        )
         index = (idx, second)
     return ((shape,), {"index": index})
 
@@ -237,7 +246,9 @@ def _torch_where(a, b, condition):
 def _torch_dtype(dtype):
     import torch
 
-    return {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[np.dtype(dtype)]
+    return {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[
+        np.dtype(dtype)
+    ]
 
 
 def _np_reduce(fn):
@@ -284,7 +295,9 @@ def _squeeze_name(shapes, kwargs):
 
 
 def _named(full, by_dim):
-    return lambda shapes, kwargs: full if kwargs["dim"] is None and not kwargs["keepdim"] else by_dim
+    return lambda shapes, kwargs: (
+        full if kwargs["dim"] is None and not kwargs["keepdim"] else by_dim
+    )
 
 
 def _flattens(shapes, kwargs) -> bool:

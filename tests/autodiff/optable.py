@@ -297,4 +297,3 @@ def call(op: Op, tensors, kwargs):
 def upstream(shape, seed: int, dtype=np.float64) -> np.ndarray:
     """A random upstream gradient (never ones: softmax's gradient under .sum() is zero)."""
     return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
-

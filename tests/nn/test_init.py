@@ -57,8 +57,16 @@ def test_constant_fills_and_in_place():
 
 def test_calculate_gain_matches_torch():
     torch = pytest.importorskip("torch")
-    for name, param in [("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", None),
-                        ("relu", None), ("leaky_relu", None), ("leaky_relu", 0.2), ("selu", None)]:
+    for name, param in [
+        ("linear", None),
+        ("conv2d", None),
+        ("sigmoid", None),
+        ("tanh", None),
+        ("relu", None),
+        ("leaky_relu", None),
+        ("leaky_relu", 0.2),
+        ("selu", None),
+    ]:
         assert init.calculate_gain(name, param) == pytest.approx(
             torch.nn.init.calculate_gain(name, param), rel=1e-15)  # fmt: skip
     with pytest.raises(ValueError, match="unsupported nonlinearity"):

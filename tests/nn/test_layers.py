@@ -44,7 +44,10 @@ def test_linear_node_edges_in_torch_order():
     x = ad.randn(4, 3, requires_grad=True)
     node = m(x).grad_fn
     assert node.name() == "AddmmBackward0"
-    assert [n.variable for n, _ in (node.next_functions[0], node.next_functions[2])] == [m.bias, m.weight]
+    assert [n.variable for n, _ in (node.next_functions[0], node.next_functions[2])] == [
+        m.bias,
+        m.weight,
+    ]
     assert node.next_functions[1][0].variable is x
 
 
@@ -154,7 +157,9 @@ def test_batchnorm_train_and_eval_match_torch(kind, shape, affine):
         np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-10)
         np.testing.assert_allclose(ours.bias.grad.data, theirs.bias.grad.numpy(), rtol=1e-10)
     for name in ("running_mean", "running_var", "num_batches_tracked"):
-        np.testing.assert_allclose(getattr(ours, name).data, getattr(theirs, name).numpy(), rtol=1e-12)
+        np.testing.assert_allclose(
+            getattr(ours, name).data, getattr(theirs, name).numpy(), rtol=1e-12
+        )
     ours.eval(), theirs.eval()
     x = rng.standard_normal(shape)
     xa, xt = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)

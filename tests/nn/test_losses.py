@@ -38,21 +38,46 @@ def test_regression_and_binary_losses_match_torch(reduction):
     x, t = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
     p, y = rng.uniform(0.05, 0.95, (4, 3)), rng.uniform(0, 1, (4, 3))
     tt, yt = torch.tensor(t), torch.tensor(y)
-    _compare(torch, lambda a, _, r: F.mse_loss(a, ad.tensor(t), r),
-             lambda a, _, r: tf.mse_loss(a, tt, reduction=r), x, None, reduction, "MseLossBackward0")
-    _compare(torch, lambda a, _, r: F.l1_loss(a, ad.tensor(t), r),
-             lambda a, _, r: tf.l1_loss(a, tt, reduction=r), x, None, reduction)
-    _compare(torch, lambda a, _, r: F.binary_cross_entropy(a, ad.tensor(y), reduction=r),
-             lambda a, _, r: tf.binary_cross_entropy(a, yt, reduction=r), p, None, reduction,
-             "BinaryCrossEntropyBackward0")
+    _compare(
+        torch,
+        lambda a, _, r: F.mse_loss(a, ad.tensor(t), r),
+        lambda a, _, r: tf.mse_loss(a, tt, reduction=r),
+        x,
+        None,
+        reduction,
+        "MseLossBackward0",
+    )
+    _compare(
+        torch,
+        lambda a, _, r: F.l1_loss(a, ad.tensor(t), r),
+        lambda a, _, r: tf.l1_loss(a, tt, reduction=r),
+        x,
+        None,
+        reduction,
+    )
+    _compare(
+        torch,
+        lambda a, _, r: F.binary_cross_entropy(a, ad.tensor(y), reduction=r),
+        lambda a, _, r: tf.binary_cross_entropy(a, yt, reduction=r),
+        p,
+        None,
+        reduction,
+        "BinaryCrossEntropyBackward0",
+    )
     w, pw = rng.uniform(0.5, 2, 3), rng.uniform(0.5, 3, 3)
     for kw in ({}, {"weight": w}, {"pos_weight": pw}, {"weight": w, "pos_weight": pw}):
         tkw = {k: torch.tensor(v) for k, v in kw.items()}
-        _compare(torch, lambda a, _, r, kw=kw: F.binary_cross_entropy_with_logits(
-                     a, ad.tensor(y), reduction=r, **kw),
-                 lambda a, _, r, tkw=tkw: tf.binary_cross_entropy_with_logits(
-                     a, yt, reduction=r, **tkw),
-                 x * 5, None, reduction, "BinaryCrossEntropyWithLogitsBackward0")
+        _compare(
+            torch,
+            lambda a, _, r, kw=kw: F.binary_cross_entropy_with_logits(
+                a, ad.tensor(y), reduction=r, **kw
+            ),
+            lambda a, _, r, tkw=tkw: tf.binary_cross_entropy_with_logits(a, yt, reduction=r, **tkw),
+            x * 5,
+            None,
+            reduction,
+            "BinaryCrossEntropyWithLogitsBackward0",
+        )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -67,19 +92,40 @@ def test_cross_entropy_and_nll_match_torch(reduction, weighted, smoothing):
     w = rng.uniform(0.5, 2, 4) if weighted else None
     wt = None if w is None else torch.tensor(w)
     lt = torch.tensor(labels)
-    _compare(torch, lambda a, _, r: F.cross_entropy(a, ad.tensor(labels), w, reduction=r,
-                                                    label_smoothing=smoothing),
-             lambda a, _, r: tf.cross_entropy(a, lt, wt, reduction=r, label_smoothing=smoothing),
-             x, None, reduction, None if smoothing else "NllLossBackward0")
+    _compare(
+        torch,
+        lambda a, _, r: F.cross_entropy(
+            a, ad.tensor(labels), w, reduction=r, label_smoothing=smoothing
+        ),
+        lambda a, _, r: tf.cross_entropy(a, lt, wt, reduction=r, label_smoothing=smoothing),
+        x,
+        None,
+        reduction,
+        None if smoothing else "NllLossBackward0",
+    )
     probs = rng.dirichlet(np.ones(4), 6)
-    _compare(torch, lambda a, _, r: F.cross_entropy(a, ad.tensor(probs), w, reduction=r,
-                                                    label_smoothing=smoothing),
-             lambda a, _, r: tf.cross_entropy(a, torch.tensor(probs), wt, reduction=r,
-                                              label_smoothing=smoothing), x, None, reduction)
+    _compare(
+        torch,
+        lambda a, _, r: F.cross_entropy(
+            a, ad.tensor(probs), w, reduction=r, label_smoothing=smoothing
+        ),
+        lambda a, _, r: tf.cross_entropy(
+            a, torch.tensor(probs), wt, reduction=r, label_smoothing=smoothing
+        ),
+        x,
+        None,
+        reduction,
+    )
     logp = np.log(probs)
-    _compare(torch, lambda a, _, r: F.nll_loss(a, ad.tensor(labels), w, reduction=r),
-             lambda a, _, r: tf.nll_loss(a, lt, wt, reduction=r), logp, None, reduction,
-             "NllLossBackward0")
+    _compare(
+        torch,
+        lambda a, _, r: F.nll_loss(a, ad.tensor(labels), w, reduction=r),
+        lambda a, _, r: tf.nll_loss(a, lt, wt, reduction=r),
+        logp,
+        None,
+        reduction,
+        "NllLossBackward0",
+    )
 
 
 def test_cross_entropy_spatial_and_unbatched_match_torch():
@@ -88,11 +134,22 @@ def test_cross_entropy_spatial_and_unbatched_match_torch():
     rng = _rng(3)
     x, labels = rng.standard_normal((2, 3, 4, 2)), rng.integers(0, 3, (2, 4, 2))
     for r in REDUCTIONS:
-        _compare(torch, lambda a, _, r: F.cross_entropy(a, ad.tensor(labels), reduction=r),
-                 lambda a, _, r: tf.cross_entropy(a, torch.tensor(labels), reduction=r), x, None, r)
-        _compare(torch, lambda a, _, r: F.cross_entropy(a, ad.tensor(2), reduction=r),
-                 lambda a, _, r: tf.cross_entropy(a, torch.tensor(2), reduction=r), x[0, :, 0, 0],
-                 None, r)
+        _compare(
+            torch,
+            lambda a, _, r: F.cross_entropy(a, ad.tensor(labels), reduction=r),
+            lambda a, _, r: tf.cross_entropy(a, torch.tensor(labels), reduction=r),
+            x,
+            None,
+            r,
+        )
+        _compare(
+            torch,
+            lambda a, _, r: F.cross_entropy(a, ad.tensor(2), reduction=r),
+            lambda a, _, r: tf.cross_entropy(a, torch.tensor(2), reduction=r),
+            x[0, :, 0, 0],
+            None,
+            r,
+        )
 
 
 def test_cross_entropy_gradient_is_softmax_minus_one_hot():
@@ -133,8 +190,13 @@ def test_cross_entropy_finite_differences(x):
 @given(arrays((2, 3)), arrays((2, 3)))
 def test_elementwise_losses_finite_differences(x, t):
     assert_gradients_match(lambda x, t: F.mse_loss(x, t), x, t)
-    assert_gradients_match(lambda x, t: F.binary_cross_entropy_with_logits(
-        x, t, reduction="sum", pos_weight=np.array([1.0, 2.0, 0.5])), x, t)
+    assert_gradients_match(
+        lambda x, t: F.binary_cross_entropy_with_logits(
+            x, t, reduction="sum", pos_weight=np.array([1.0, 2.0, 0.5])
+        ),
+        x,
+        t,
+    )
 
 
 @given(arrays((2, 3), domain=(0.05, 0.95)), arrays((2, 3), domain=(0.0, 1.0)))
@@ -171,8 +233,9 @@ def test_bad_inputs_are_clear_errors():
 def test_one_hot_matches_torch():
     torch = pytest.importorskip("torch")
     y = np.array([[0, 2], [1, 4]])
-    np.testing.assert_array_equal(F.one_hot(ad.tensor(y)).data,
-                                  torch.nn.functional.one_hot(torch.tensor(y)).numpy())
+    np.testing.assert_array_equal(
+        F.one_hot(ad.tensor(y)).data, torch.nn.functional.one_hot(torch.tensor(y)).numpy()
+    )
     assert F.one_hot(ad.tensor([1]), 3).data.tolist() == [[0, 1, 0]]
     with pytest.raises(ValueError, match="label 3 is out of range"):
         F.one_hot(ad.tensor([3]), 3)

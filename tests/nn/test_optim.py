@@ -28,13 +28,19 @@ def _data():
 
 def _pair(torch):
     ad.manual_seed(0)
-    ours = nn.Sequential(nn.Linear(5, 8, dtype=ad.float64), nn.Tanh(), nn.Linear(8, 3, dtype=ad.float64))
-    theirs = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)).double()
+    ours = nn.Sequential(
+        nn.Linear(5, 8, dtype=ad.float64), nn.Tanh(), nn.Linear(8, 3, dtype=ad.float64)
+    )
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)
+    ).double()
     theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
     return ours, theirs
 
 
-@pytest.mark.parametrize("name,kwargs", OPTIMIZERS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZERS)])
+@pytest.mark.parametrize(
+    "name,kwargs", OPTIMIZERS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZERS)]
+)
 def test_fifty_steps_match_torch(name, kwargs):
     torch = pytest.importorskip("torch")
     ours, theirs = _pair(torch)

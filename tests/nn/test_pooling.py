@@ -104,7 +104,7 @@ def test_max_pool_padding_never_wins_and_nan_propagates():
 ])  # fmt: skip
 def test_pooling_finite_differences_and_second_order(fn):
     # distinct values: the max must not switch windows under the finite-difference step
-    x = np.random.default_rng(1).permutation(50)[:2 * 25].reshape(1, 2, 5, 5) / 7.0
+    x = np.random.default_rng(1).permutation(50)[: 2 * 25].reshape(1, 2, 5, 5) / 7.0
     xa = ad.tensor(x, requires_grad=True)
     assert_gradients_match(fn, xa)
     assert ad.gradgradcheck(lambda t: fn(t) ** 2, (xa,))
@@ -133,7 +133,9 @@ def test_modules_match_torch_and_default_stride_is_the_kernel():
              (nn.AdaptiveAvgPool2d((3, None)), torch.nn.AdaptiveAvgPool2d((3, None)))]  # fmt: skip
     for ours, theirs in pairs:
         out = ours(ad.tensor(x))
-        np.testing.assert_allclose(out.data, theirs(torch.from_numpy(x)).numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            out.data, theirs(torch.from_numpy(x)).numpy(), rtol=1e-5, atol=1e-6
+        )
         assert out.dtype == np.float32 and list(ours.parameters()) == []
     assert repr(nn.MaxPool2d(2)) == repr(torch.nn.MaxPool2d(2))
 
