@@ -10,7 +10,8 @@ import pytest
 import autodiff as ad
 import nn
 from nn import data, models
-from nn.train import EarlyStopping, evaluate, fit, load_checkpoint, read_checkpoint
+from nn.checkpoint import load_checkpoint, read_checkpoint
+from nn.train import EarlyStopping, evaluate, fit
 
 
 def _donut_run(epochs=4, checkpoint_dir=None, resume=False, dropout=0.1, **kw):

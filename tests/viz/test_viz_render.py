@@ -7,7 +7,7 @@ import pytest
 
 import autodiff as ad
 import viz
-from autodiff import exercises
+from cli import exercises
 from viz import render
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")

@@ -5,8 +5,8 @@ import pytest
 
 import autodiff as ad
 import viz
-from autodiff import exercises
 from autodiff.graph import AccumulateGrad
+from cli import exercises
 from viz.trace import children
 
 

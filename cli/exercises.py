@@ -1,8 +1,6 @@
-"""The lecture's scalar exercises (seed ch. 4), built on the engine; used by demo, tests, viz."""
+"""The lecture's scalar exercises (seed ch. 4), built on the engine; used by demo, graph, tests."""
 
-from .creation import tensor
-from .dtypes import float64
-from .ops import sigmoid
+from autodiff import float64, sigmoid, tensor
 
 
 def add_mul(x=-2.0, y=5.0, z=-4.0):

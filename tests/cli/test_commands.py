@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from autodiff import cli
-from nn import commands, data
+import cli
+from cli import train as commands
+from nn import data
 
 REAL = data.find_fashion_mnist() is not None
 

@@ -1,14 +1,13 @@
-"""viz's part of the `autodiff` command: `autodiff graph ...` and the demo's graphs."""
+"""`autodiff graph ...` and the demo's graphs."""
 
 from pathlib import Path
 
-from autodiff import exercises
+from viz.dot import to_dot
+from viz.render import INSTALL, has_dot, save, write_atomic
+from viz.steps import save_steps
+from viz.text import to_text
 
-from . import expr
-from .dot import to_dot
-from .render import INSTALL, has_dot, save, write_atomic
-from .steps import save_steps
-from .text import to_text
+from . import exercises, expr
 
 
 def register(subparsers) -> None:

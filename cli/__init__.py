@@ -1,11 +1,13 @@
-"""The `autodiff` command: demo (the main job), train, evaluate, graph."""
+"""The `autodiff` command: demo (the main job), train, evaluate, graph.
+
+The application on top of the library: the only package that imports autodiff, nn and viz.
+"""
 
 import argparse
-import importlib
 import sys
 from pathlib import Path
 
-from . import exercises
+from . import exercises, graph, train
 
 
 def _print_exercises() -> None:
@@ -24,22 +26,10 @@ def demo(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     _print_exercises()
-    for module in ("viz.commands", "nn.commands"):
-        extension = _optional(module)
-        if extension is not None and hasattr(extension, "demo"):
-            extension.demo(out, quick=args.quick)
+    graph.demo(out, quick=args.quick)
+    train.demo(out, quick=args.quick)
     print(f"demo output written to {out.resolve()}")
     return 0
-
-
-def _optional(name: str):
-    """Import a command extension if that package provides one."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as e:
-        if e.name in (name, name.split(".")[0]):
-            return None
-        raise
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,10 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="demo-output", help="output folder (default: demo-output)")
     p.add_argument("--quick", action="store_true", help="a shorter training run")
     p.set_defaults(run=demo)
-    for module in ("nn.commands", "viz.commands"):
-        extension = _optional(module)
-        if extension is not None:
-            extension.register(sub)
+    train.register(sub)
+    graph.register(sub)
     return parser
 
 
@@ -65,7 +53,3 @@ def main(argv=None) -> int:
     except (ValueError, TypeError, FileNotFoundError, RuntimeError) as e:
         print(f"autodiff {args.command}: error: {e}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,4 @@
-"""The `autodiff train` and `autodiff evaluate` commands, and the training part of `autodiff demo`."""
+"""`autodiff train`, `autodiff evaluate` and the training part of `autodiff demo`."""
 
 import argparse
 import json
@@ -11,7 +11,8 @@ import numpy as np
 import autodiff as ad
 import nn
 from nn import data, models
-from nn.train import evaluate, fit, load_checkpoint, read_checkpoint
+from nn.checkpoint import load_checkpoint, read_checkpoint
+from nn.train import evaluate, fit
 
 MODELS = ("softmax", "mlp", "cnn", "vgg", "resnet", "logistic", "linear")
 DATASETS = (
