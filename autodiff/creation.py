@@ -30,10 +30,10 @@ def tensor(data, dtype=None, requires_grad=False, name=None) -> Tensor:
 
 
 def from_numpy(array: np.ndarray, requires_grad=False) -> Tensor:
-    """A tensor that shares memory with the array."""
+    """A tensor that shares memory with the array (no copy): the public way to wrap one."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray, got {type(array).__name__}")
-    return _finish(array, requires_grad)
+    return Tensor._make(array) if not requires_grad else _finish(array, True)
 
 
 def _dtype(dtype):

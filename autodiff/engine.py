@@ -3,7 +3,7 @@
 import numpy as np
 
 from . import grad_mode
-from .graph import SMALL, AccumulateGrad, _recording, keeps
+from .graph import SMALL, AccumulateGrad, _recording, accumulator, keeps
 from .tensor import Tensor
 
 _make = Tensor._make
@@ -25,8 +25,8 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
             f"shape {shape}. An op's backward returned a wrongly shaped gradient."
         )
     if dims:
-        grad = Sum.apply(grad, dim=dims, keepdim=True)
-    return View.apply(grad, shape=shape) if grad.data.shape != shape else grad
+        grad = grad.sum(dims, keepdim=True)
+    return grad.reshape(shape) if grad.data.shape != shape else grad
 
 
 def _dependencies(roots) -> dict:
@@ -120,25 +120,45 @@ def _run_node(node, grad: Tensor, create_graph: bool):
     return grads
 
 
+def order(roots) -> list:
+    """The nodes reachable from roots in the order backward runs them: each one after every
+    node that sends it a gradient (Kahn's algorithm, iterative, deterministic). The one
+    scheduler: backward, ad.grad and viz's step-by-step pictures all follow it."""
+    roots = list(dict.fromkeys(roots))
+    deps = _dependencies(roots)
+    ready = [n for n in roots if n not in deps]
+    result = []
+    while ready:
+        node = ready.pop()
+        result.append(node)
+        for child in node.children:
+            if child is not None:
+                remaining = deps[child] - 1
+                deps[child] = remaining
+                if remaining == 0:
+                    ready.append(child)
+    return result
+
+
 def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     """Push gradients from roots to leaves. With targets (ad.grad), capture them instead."""
-    deps = _dependencies(roots)
     needed = _needed(roots, targets) if targets is not None else None
     buffers = {}
     for node, g in zip(roots, root_grads):
         buffers[node] = buffers[node] + g if node in buffers else g
-    ready = [n for n in dict.fromkeys(roots) if deps.get(n, 0) == 0]
     # backward formulas record a graph only for create_graph (second order)
     with grad_mode.set_grad_enabled(create_graph):
-        return _drain(ready, buffers, deps, needed, targets, retain_graph, create_graph)
+        return _drain(order(roots), buffers, needed, targets, retain_graph, create_graph)
 
 
-def _drain(ready, buffers, deps, needed, targets, retain_graph, create_graph) -> dict:
+def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> dict:
+    """Run each scheduled node that received a gradient; a node no gradient reached is skipped."""
     captured = {}
     anomaly = grad_mode._anomaly[0]
-    while ready:
-        node = ready.pop()
-        grad = buffers.pop(node)
+    for node in schedule:
+        grad = buffers.pop(node, None)
+        if grad is None:
+            continue
         if targets is not None and node in targets:
             if isinstance(node, AccumulateGrad) and node.variable._hooks:
                 grad = _call_hooks(node.variable._hooks, grad)
@@ -155,21 +175,12 @@ def _drain(ready, buffers, deps, needed, targets, retain_graph, create_graph) ->
         for child, g, meta in zip(node.children, grads, node.input_meta):
             if child is None or g is None or (needed is not None and child not in needed):
                 continue
-            if (
-                anomaly
-                or type(g) is not Tensor
-                or g.data.shape != meta[0]
-                or g.data.dtype != meta[1]
-            ):
+            if anomaly or type(g) is not Tensor or g.data.shape != meta[0] or g.data.dtype != meta[1]:
                 g = _as_grad(g, meta, node, anomaly)
             if child in buffers:
                 buffers[child] = buffers[child] + g
             else:
                 buffers[child] = g
-            remaining = deps[child] - 1
-            deps[child] = remaining
-            if remaining == 0:
-                ready.append(child)
     return captured
 
 
@@ -222,8 +233,6 @@ def _root_grads(outputs, grad_outputs, what: str):
 
 
 def _node_of(t: Tensor):
-    from .graph import accumulator
-
     return t.grad_fn if t.grad_fn is not None else accumulator(t)
 
 
@@ -265,7 +274,3 @@ def grad(
             )
         result.append(g if g is None or create_graph else _make(g.data))
     return tuple(result)
-
-
-from .ops.reduction import Sum  # noqa: E402  (ops import the engine's Tensor)
-from .ops.shape import View  # noqa: E402

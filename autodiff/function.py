@@ -36,7 +36,7 @@ class Function:
             for a in args:
                 if isinstance(a, Tensor) and a._requires_grad:
                     return _record(cls, args, options)
-        ctx = _Unrecorded(_NO_GRADS[len(args)])
+        ctx = _Unrecorded((False,) * len(args))
         out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **options)
         if type(out) is not np.ndarray:
             out = out.data if isinstance(out, Tensor) else np.asarray(out)
@@ -58,12 +58,31 @@ class _Unrecorded:
         pass
 
 
-_NO_GRADS = [(False,) * n for n in range(64)]
+class Context(Node):
+    """The graph node as its Function's forward and backward see it (torch's ctx)."""
+
+    __slots__ = ()
+
+    def save_for_backward(self, *values) -> None:
+        """Keep inputs, the output or other arrays for backward."""
+        self._saved = values
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved values as tensors; inputs and output stay connected to the graph."""
+        if self._released:
+            raise RuntimeError(
+                f"{self.name()}: trying to backward through the graph a second time (or to "
+                "access saved tensors after they have already been freed). Saved values are "
+                "freed when you call .backward() or ad.grad(). Specify retain_graph=True if "
+                "you need to backward through the graph a second time."
+            )
+        return unpack_saved(self)
 
 
 def _record(cls, args, options):
     """Forward with a new node: edges, input metadata and constants first, then picture data."""
-    ctx = Node(cls)
+    ctx = Context(cls)
     arrays, children, meta, needs = [], [], [], []
     constants = None
     for i, a in enumerate(args):

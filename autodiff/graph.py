@@ -1,4 +1,4 @@
-"""Graph nodes (grad_fn): data only, no math. The engine walks them; viz draws them."""
+"""Graph nodes (grad_fn): data only, no math, no imports. The engine walks them; viz draws them."""
 
 import weakref
 
@@ -84,22 +84,16 @@ class Node:
         """PyTorch's name for this node, e.g. 'MulBackward0'."""
         return self.node_name or self.function.node_name or self.function.__name__ + "Backward"
 
-    # --- ctx API for Function.forward / backward -------------------------------------
-    def save_for_backward(self, *values) -> None:
-        """Keep arrays (inputs, output or others) for backward."""
-        self._saved = values
+    # --- read-only fields for pictures and tools --------------------------------------
+    @property
+    def saved_values(self) -> tuple:
+        """What forward saved, as stored: input Tensors, SavedOutput markers, arrays, numbers."""
+        return self._saved
 
     @property
-    def saved_tensors(self) -> tuple:
-        """The saved values as tensors; inputs and output stay connected to the graph."""
-        if self._released:
-            raise RuntimeError(
-                f"{self.name()}: trying to backward through the graph a second time (or to "
-                "access saved tensors after they have already been freed). Saved values are "
-                "freed when you call .backward() or ad.grad(). Specify retain_graph=True if "
-                "you need to backward through the graph a second time."
-            )
-        return _unpack_saved(self)
+    def released(self) -> bool:
+        """True once backward has run through this node and freed its saved values."""
+        return self._released
 
     def release(self) -> None:
         """Drop saved values (after backward, unless retain_graph)."""
@@ -143,6 +137,3 @@ def accumulator(leaf) -> AccumulateGrad:
         node = AccumulateGrad(leaf)
         leaf._accumulator = weakref.ref(node)
     return node
-
-
-from .function import unpack_saved as _unpack_saved  # noqa: E402  (function imports graph)

@@ -454,6 +454,7 @@ class Tensor:
         return Tensor._make(np.asarray(self.data.all()))
 
 
-from . import engine as _engine  # noqa: E402  (the modules below import Tensor)
+# The one late import of the engine: the backward scheduler and the ops build on Tensor, and
+# Tensor's methods call them; everything else imports in one direction.
+from . import engine as _engine  # noqa: E402
 from . import ops as _ops  # noqa: E402
-from .ops import indexing as _indexing  # noqa: E402, F401

@@ -339,7 +339,7 @@ def one_hot(tensor, num_classes: int = -1):
             f"one_hot: label {int(t.max())} is out of range for num_classes="
             f"{classes}. Use num_classes > {int(t.max())}."
         )
-    return ad.Tensor._make((t[..., None] == np.arange(classes)).astype(np.int64))
+    return ad.from_numpy((t[..., None] == np.arange(classes)).astype(np.int64))
 
 
 # --- modules ---------------------------------------------------------------------------------

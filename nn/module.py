@@ -19,7 +19,7 @@ class Parameter(ad.Tensor):
         if array.dtype.kind not in "fc":
             array = array.astype(ad.get_default_dtype())
         # Shares memory with the wrapped tensor, as torch.nn.Parameter does.
-        super().__init__(ad.Tensor._make(array))
+        super().__init__(array, dtype=array.dtype)
         self.data = array
         self.requires_grad_(requires_grad)
 
@@ -345,4 +345,4 @@ def _expect(value, cls, what: str, name: str) -> None:
 
 
 def _as_tensor(value) -> ad.Tensor:
-    return value if isinstance(value, ad.Tensor) else ad.Tensor._make(np.asarray(value))
+    return value if isinstance(value, ad.Tensor) else ad.from_numpy(np.asarray(value))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autodiff.engine import _dependencies  # the engine's own counting: one scheduler
+from autodiff.engine import order
 from autodiff.graph import AccumulateGrad, SavedOutput
 
 from .labels import op_symbol
@@ -202,7 +202,7 @@ def _op_data(did, node, output) -> Data:
         node.grad_value,
         False,
     )
-    data.passed = node._released  # backward ran through it, even if its gradient was not kept
+    data.passed = node.released  # backward ran through it, even if its gradient was not kept
     return data
 
 
@@ -233,10 +233,10 @@ def _saved(op, by_node) -> list:
     """The op's saved values, each its own record (never merged into an input)."""
     node = op.node
     base = f"s{op.id[2:]}"
-    if node._released:
+    if node.released:
         return [Saved(f"{base}_0", op.id, "saved values freed", freed=True)]
     records = []
-    for j, value in enumerate(node._saved):
+    for j, value in enumerate(node.saved_values):
         records.append(Saved(f"{base}_{j}", op.id, _saved_label(node, value, by_node)))
     return records
 
@@ -261,19 +261,8 @@ def _saved_label(node, value, by_node) -> str:
 
 
 def backward_order(root) -> list:
-    """Nodes in the order the engine's backward runs them (its dependency counts, LIFO stack)."""
-    deps = _dependencies([root])
-    ready, order = [root], []
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for child in children(node):
-            if child is None:
-                continue
-            deps[child] -= 1
-            if deps[child] == 0:
-                ready.append(child)
-    return order
+    """Nodes in the order the engine's backward runs them (the engine's own scheduler)."""
+    return order([root])
 
 
 def _assign_modules(graph) -> None:

@@ -5,6 +5,7 @@ import numpy as np
 from ..dtypes import promote
 from ..function import Function
 from ..tensor import Tensor
+from .elementwise import where
 
 
 class Add(Function):
@@ -197,6 +198,3 @@ def pow(input, exponent):
     if isinstance(input, Tensor) and _number(exponent):
         return Pow.apply(input, exponent=exponent)
     return PowTensor.apply(input, exponent)
-
-
-from .elementwise import where  # noqa: E402
