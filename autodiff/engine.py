@@ -175,7 +175,12 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> di
         for child, g, meta in zip(node.children, grads, node.input_meta):
             if child is None or g is None or (needed is not None and child not in needed):
                 continue
-            if anomaly or type(g) is not Tensor or g.data.shape != meta[0] or g.data.dtype != meta[1]:
+            if (
+                anomaly
+                or type(g) is not Tensor
+                or g.data.shape != meta[0]
+                or g.data.dtype != meta[1]
+            ):
                 g = _as_grad(g, meta, node, anomaly)
             if child in buffers:
                 buffers[child] = buffers[child] + g

@@ -36,6 +36,11 @@ class LeakyRelu(ad.Function):
         return grad * slope
 
 
+def leaky_relu(input, negative_slope: float = 0.01):
+    """x if x > 0 else negative_slope·x."""
+    return LeakyRelu.apply(input, negative_slope=negative_slope)
+
+
 class Prelu(ad.Function):
     node_name = "PreluKernelBackward0"
     symbol = "PReLU"
@@ -62,6 +67,17 @@ class Prelu(ad.Function):
         return grad_input, grad_weight
 
 
+def prelu(input, weight):
+    """leaky ReLU with a learnable slope per channel (dim 1) or one shared slope."""
+    channels = weight.shape[0]
+    if channels != 1 and (input.ndim < 2 or input.shape[1] != channels):
+        raise ValueError(
+            f"prelu: {channels} slopes do not match the {input.shape[1] if input.ndim > 1 else 0} "
+            f"channels (dim 1) of the input {tuple(input.shape)}. Use num_parameters=1 or C."
+        )
+    return Prelu.apply(input, weight)
+
+
 class Elu(ad.Function):
     """scale·(x if x > 0 else alpha·(e^{x} − 1)); SELU is the fixed (alpha, scale) case."""
 
@@ -80,6 +96,16 @@ class Elu(ad.Function):
         input, out = ctx.saved_tensors
         alpha, scale = ctx.options["alpha"], ctx.options["scale"]
         return ad.where(input.data > 0, grad * scale, grad * (out + scale * alpha))
+
+
+def elu(input, alpha: float = 1.0):
+    """x if x > 0 else alpha·(e^x − 1)."""
+    return Elu.apply(input, alpha=alpha, scale=1.0)
+
+
+def selu(input):
+    """scale·elu(x, alpha) with the self-normalising constants of Klambauer et al."""
+    return Elu.apply(input, alpha=_SELU_ALPHA, scale=_SELU_SCALE)
 
 
 class SoftplusFunction(ad.Function):
@@ -101,6 +127,11 @@ class SoftplusFunction(ad.Function):
         return ad.where(input.data * beta > threshold, grad, grad * (input * beta).sigmoid())
 
 
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):
+    """log(1 + e^{βx}) / β, linear where βx > threshold."""
+    return SoftplusFunction.apply(input, beta=beta, threshold=threshold)
+
+
 class Silu(ad.Function):
     node_name = "SiluBackward0"
     symbol = "SiLU"
@@ -117,6 +148,11 @@ class Silu(ad.Function):
         (input,) = ctx.saved_tensors
         s = input.sigmoid()
         return grad * s * (1 + input * (1 - s))  # (xσ)' = σ(1 + x(1 − σ))
+
+
+def silu(input):
+    """x·σ(x) (Swish)."""
+    return Silu.apply(input)
 
 
 class Gelu(ad.Function):
@@ -143,6 +179,13 @@ class Gelu(ad.Function):
         return grad * (cdf + x * pdf)  # d/dx xΦ(x) = Φ(x) + xφ(x)
 
 
+def gelu(input, approximate: str = "none"):
+    """x·Φ(x) with the exact erf, or the tanh approximation with approximate='tanh'."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(input, approximate=approximate)
+
+
 def _channel_shape(channels: int, ndim: int) -> tuple:
     """(1, C, 1, ...) so a per-channel vector broadcasts over dim 1."""
     if channels == 1 or ndim < 2:
@@ -156,51 +199,10 @@ def _channel_view(weight: np.ndarray, ndim: int) -> np.ndarray:
 
 # --- functional forms ------------------------------------------------------------------------
 relu = ad.relu
+
 sigmoid = ad.sigmoid
+
 tanh = ad.tanh
-
-
-def leaky_relu(input, negative_slope: float = 0.01):
-    """x if x > 0 else negative_slope·x."""
-    return LeakyRelu.apply(input, negative_slope=negative_slope)
-
-
-def prelu(input, weight):
-    """leaky ReLU with a learnable slope per channel (dim 1) or one shared slope."""
-    channels = weight.shape[0]
-    if channels != 1 and (input.ndim < 2 or input.shape[1] != channels):
-        raise ValueError(
-            f"prelu: {channels} slopes do not match the {input.shape[1] if input.ndim > 1 else 0} "
-            f"channels (dim 1) of the input {tuple(input.shape)}. Use num_parameters=1 or C."
-        )
-    return Prelu.apply(input, weight)
-
-
-def elu(input, alpha: float = 1.0):
-    """x if x > 0 else alpha·(e^x − 1)."""
-    return Elu.apply(input, alpha=alpha, scale=1.0)
-
-
-def selu(input):
-    """scale·elu(x, alpha) with the self-normalising constants of Klambauer et al."""
-    return Elu.apply(input, alpha=_SELU_ALPHA, scale=_SELU_SCALE)
-
-
-def softplus(input, beta: float = 1.0, threshold: float = 20.0):
-    """log(1 + e^{βx}) / β, linear where βx > threshold."""
-    return SoftplusFunction.apply(input, beta=beta, threshold=threshold)
-
-
-def silu(input):
-    """x·σ(x) (Swish)."""
-    return Silu.apply(input)
-
-
-def gelu(input, approximate: str = "none"):
-    """x·Φ(x) with the exact erf, or the tanh approximation with approximate='tanh'."""
-    if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return Gelu.apply(input, approximate=approximate)
 
 
 def _softmax_dim(ndim: int) -> int:

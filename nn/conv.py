@@ -63,6 +63,19 @@ class Convolution(ad.Function):
         return grad_input, grad_weight, grad_bias
 
 
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation over NCHW input with weight (out, in/groups, kh, kw), as torch."""
+    input = input if isinstance(input, ad.Tensor) else ad.tensor(input)
+    _check_conv(input, weight, bias, groups)
+    stride = pair(stride, "stride", "conv2d")
+    dilation = pair(dilation, "dilation", "conv2d")
+    padding = _conv_padding(padding, weight.shape[2:], dilation, stride)
+    output_size("conv2d", input.shape[2:], weight.shape[2:], stride, padding, dilation)
+    return Convolution.apply(
+        input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=int(groups)
+    )
+
+
 class ConvInputGrad(ad.Function):
     """dL/dx of a convolution: the transposed convolution of grad with the weight (col2im)."""
 
@@ -204,19 +217,6 @@ def _check_conv(input, weight, bias, groups) -> None:
             f"conv2d: input, weight and bias dtypes differ ({', '.join(map(str, dtypes))}). "
             "Convert the input, e.g. x.float() for float32 parameters."
         )
-
-
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D cross-correlation over NCHW input with weight (out, in/groups, kh, kw), as torch."""
-    input = input if isinstance(input, ad.Tensor) else ad.tensor(input)
-    _check_conv(input, weight, bias, groups)
-    stride = pair(stride, "stride", "conv2d")
-    dilation = pair(dilation, "dilation", "conv2d")
-    padding = _conv_padding(padding, weight.shape[2:], dilation, stride)
-    output_size("conv2d", input.shape[2:], weight.shape[2:], stride, padding, dilation)
-    return Convolution.apply(
-        input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=int(groups)
-    )
 
 
 class Conv2d(Module):

@@ -52,6 +52,13 @@ class MseLoss(ad.Function):
         return (g if need[0] else None), (-g if need[1] else None)
 
 
+def mse_loss(input, target, reduction: str = "mean"):
+    """Mean squared error (x − t)²."""
+    _check_reduction(reduction, "mse_loss")
+    input, target = _pair(input, target, "mse_loss")
+    return MseLoss.apply(input, target, reduction=reduction)
+
+
 _EPSILON = 1e-12  # torch clamps the denominator x(1 − x) of BCE's gradient here
 
 
@@ -84,6 +91,22 @@ class BinaryCrossEntropy(ad.Function):
         if ctx.needs_input_grad[1]:
             grad_target = g * ((1 - input).log().clamp(min=-100) - input.log().clamp(min=-100))
         return grad_input, grad_target
+
+
+def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
+    """−[t·log x + (1 − t)·log(1 − x)] on probabilities x, logs clamped at −100 as torch."""
+    _check_reduction(reduction, "binary_cross_entropy")
+    input, target = _pair(input, target, "binary_cross_entropy")
+    x = input.data
+    if x.size and not (np.all(x >= 0) and np.all(x <= 1)):
+        raise ValueError(
+            f"binary_cross_entropy: all elements of input should be between 0 and 1 (got min "
+            f"{x.min():.6g}, max {x.max():.6g}, shape {x.shape}). Apply a sigmoid first, or "
+            "use BCEWithLogitsLoss on the logits."
+        )
+    return BinaryCrossEntropy.apply(
+        input, target, weight=_array(weight, x.dtype), reduction=reduction
+    )
 
 
 class BinaryCrossEntropyWithLogits(ad.Function):
@@ -122,6 +145,22 @@ class BinaryCrossEntropyWithLogits(ad.Function):
         return grad_input, grad_target
 
 
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, reduction: str = "mean", pos_weight=None
+):
+    """BCE on logits, computed as (1 − t)x + log(1 + e^{−x}) without overflow."""
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    input, target = _pair(input, target, "binary_cross_entropy_with_logits")
+    dtype = input.dtype
+    return BinaryCrossEntropyWithLogits.apply(
+        input,
+        target,
+        weight=_array(weight, dtype),
+        pos_weight=_array(pos_weight, dtype),
+        reduction=reduction,
+    )
+
+
 class NllLoss(ad.Function):
     """−Σ w[t]·x[n, t[n]] (class dim 1); target and weight are constants, so one edge as torch."""
 
@@ -156,6 +195,24 @@ class NllLoss(ad.Function):
         return grad * coef  # NLL is linear in x: the gradient is the upstream times −w·one-hot
 
 
+def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"):
+    """−x[n, t[n]] (weighted) on log-probabilities x of shape (N, C, ...) or (C,)."""
+    _check_reduction(reduction, "nll_loss")
+    t = _check_target(input, target, "nll_loss")
+    classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    _check_range(t, classes, ignore_index, "nll_loss")
+    if input.ndim == 1:  # unbatched: one sample
+        out = nll_loss(input.unsqueeze(0), t[None], weight, ignore_index, reduction)
+        return out.squeeze(0) if reduction == "none" else out
+    return NllLoss.apply(
+        input,
+        target=t,
+        weight=_array(weight, input.dtype),
+        reduction=reduction,
+        ignore_index=ignore_index,
+    )
+
+
 # --- functional forms ------------------------------------------------------------------------
 def _pair(input, target, op: str):
     """Both as Tensors; a shape mismatch that does not broadcast is an error."""
@@ -174,51 +231,12 @@ def _array(value, dtype):
     return None if value is None else np.asarray(getattr(value, "data", value), dtype=dtype)
 
 
-def mse_loss(input, target, reduction: str = "mean"):
-    """Mean squared error (x − t)²."""
-    _check_reduction(reduction, "mse_loss")
-    input, target = _pair(input, target, "mse_loss")
-    return MseLoss.apply(input, target, reduction=reduction)
-
-
 def l1_loss(input, target, reduction: str = "mean"):
     """Mean absolute error |x − t| (composed of sub, abs and a reduction, as torch)."""
     _check_reduction(reduction, "l1_loss")
     input, target = _pair(input, target, "l1_loss")
     losses = (input - target).abs()
     return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
-
-
-def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
-    """−[t·log x + (1 − t)·log(1 − x)] on probabilities x, logs clamped at −100 as torch."""
-    _check_reduction(reduction, "binary_cross_entropy")
-    input, target = _pair(input, target, "binary_cross_entropy")
-    x = input.data
-    if x.size and not (np.all(x >= 0) and np.all(x <= 1)):
-        raise ValueError(
-            f"binary_cross_entropy: all elements of input should be between 0 and 1 (got min "
-            f"{x.min():.6g}, max {x.max():.6g}, shape {x.shape}). Apply a sigmoid first, or "
-            "use BCEWithLogitsLoss on the logits."
-        )
-    return BinaryCrossEntropy.apply(
-        input, target, weight=_array(weight, x.dtype), reduction=reduction
-    )
-
-
-def binary_cross_entropy_with_logits(
-    input, target, weight=None, reduction: str = "mean", pos_weight=None
-):
-    """BCE on logits, computed as (1 − t)x + log(1 + e^{−x}) without overflow."""
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    input, target = _pair(input, target, "binary_cross_entropy_with_logits")
-    dtype = input.dtype
-    return BinaryCrossEntropyWithLogits.apply(
-        input,
-        target,
-        weight=_array(weight, dtype),
-        pos_weight=_array(pos_weight, dtype),
-        reduction=reduction,
-    )
 
 
 def _check_target(input, target, op: str) -> np.ndarray:
@@ -245,24 +263,6 @@ def _check_range(t: np.ndarray, classes: int, ignore_index: int, op: str) -> Non
             f"{op}: Target {label} is out of bounds: {classes} classes, so labels must be in "
             f"0..{classes - 1}. Check the labels or the layer's out_features."
         )
-
-
-def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"):
-    """−x[n, t[n]] (weighted) on log-probabilities x of shape (N, C, ...) or (C,)."""
-    _check_reduction(reduction, "nll_loss")
-    t = _check_target(input, target, "nll_loss")
-    classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
-    _check_range(t, classes, ignore_index, "nll_loss")
-    if input.ndim == 1:  # unbatched: one sample
-        out = nll_loss(input.unsqueeze(0), t[None], weight, ignore_index, reduction)
-        return out.squeeze(0) if reduction == "none" else out
-    return NllLoss.apply(
-        input,
-        target=t,
-        weight=_array(weight, input.dtype),
-        reduction=reduction,
-        ignore_index=ignore_index,
-    )
 
 
 def cross_entropy(

@@ -57,6 +57,21 @@ class MaxPool2DWithIndices(ad.Function):
         )
 
 
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Max over each window (padding never wins); the gradient goes to one arg-max per window."""
+    kernel, stride, padding, dilation = _pool_args(
+        "max_pool2d", input, kernel_size, stride, padding, dilation
+    )
+    return MaxPool2DWithIndices.apply(
+        input,
+        kernel_size=kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        ceil_mode=bool(ceil_mode),
+    )
+
+
 class MaxPoolScatter(ad.Function):
     """Max pooling's input gradient: each window's gradient goes to its arg-max."""
 
@@ -142,6 +157,30 @@ class AvgPool2D(ad.Function):
         return AvgPoolSpread.apply(grad, size=ctx.input_meta[0][0][2:], **ctx.options)
 
 
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    """Mean over each window; zero padding counts in the divisor unless count_include_pad=False."""
+    kernel, stride, padding, _ = _pool_args("avg_pool2d", input, kernel_size, stride, padding)
+    if divisor_override is not None and divisor_override <= 0:
+        raise ValueError(f"avg_pool2d: divisor_override must be > 0, got {divisor_override}")
+    return AvgPool2D.apply(
+        input,
+        kernel_size=kernel,
+        stride=stride,
+        padding=padding,
+        ceil_mode=bool(ceil_mode),
+        count_include_pad=bool(count_include_pad),
+        divisor_override=divisor_override,
+    )
+
+
 class AvgPoolSpread(ad.Function):
     """Average pooling's input gradient: each window's gradient / divisor to all its cells."""
 
@@ -201,58 +240,6 @@ class AdaptiveAvgPool2D(ad.Function):
         return rows.mT.matmul(grad).matmul(cols)
 
 
-def _pool_args(op, input, kernel_size, stride, padding, dilation=1) -> tuple:
-    check_4d(input, op)
-    kernel = pair(kernel_size, "kernel_size", op)
-    stride = kernel if stride is None or stride == () else pair(stride, "stride", op)
-    padding, dilation = pair(padding, "padding", op, minimum=0), pair(dilation, "dilation", op)
-    if any(p > k // 2 for p, k in zip(padding, kernel)):  # torch's rule, dilation or not
-        raise ValueError(
-            f"{op}: padding {padding} must be at most half of the kernel {kernel}, "
-            "as in torch: a window could otherwise hold only padding. Use less padding."
-        )
-    return kernel, stride, padding, dilation
-
-
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """Max over each window (padding never wins); the gradient goes to one arg-max per window."""
-    kernel, stride, padding, dilation = _pool_args(
-        "max_pool2d", input, kernel_size, stride, padding, dilation
-    )
-    return MaxPool2DWithIndices.apply(
-        input,
-        kernel_size=kernel,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        ceil_mode=bool(ceil_mode),
-    )
-
-
-def avg_pool2d(
-    input,
-    kernel_size,
-    stride=None,
-    padding=0,
-    ceil_mode=False,
-    count_include_pad=True,
-    divisor_override=None,
-):
-    """Mean over each window; zero padding counts in the divisor unless count_include_pad=False."""
-    kernel, stride, padding, _ = _pool_args("avg_pool2d", input, kernel_size, stride, padding)
-    if divisor_override is not None and divisor_override <= 0:
-        raise ValueError(f"avg_pool2d: divisor_override must be > 0, got {divisor_override}")
-    return AvgPool2D.apply(
-        input,
-        kernel_size=kernel,
-        stride=stride,
-        padding=padding,
-        ceil_mode=bool(ceil_mode),
-        count_include_pad=bool(count_include_pad),
-        divisor_override=divisor_override,
-    )
-
-
 def adaptive_avg_pool2d(input, output_size):
     """Average over torch's adaptive bins to a fixed output size; (1, 1) is a global average."""
     check_4d(input, "adaptive_avg_pool2d")
@@ -266,6 +253,19 @@ def adaptive_avg_pool2d(input, output_size):
     if size == (1, 1):  # global average pooling: torch records it as a mean (MeanBackward1)
         return input.mean(dim=(-2, -1), keepdim=True)
     return AdaptiveAvgPool2D.apply(input, output_size=size)
+
+
+def _pool_args(op, input, kernel_size, stride, padding, dilation=1) -> tuple:
+    check_4d(input, op)
+    kernel = pair(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None or stride == () else pair(stride, "stride", op)
+    padding, dilation = pair(padding, "padding", op, minimum=0), pair(dilation, "dilation", op)
+    if any(p > k // 2 for p, k in zip(padding, kernel)):  # torch's rule, dilation or not
+        raise ValueError(
+            f"{op}: padding {padding} must be at most half of the kernel {kernel}, "
+            "as in torch: a window could otherwise hold only padding. Use less padding."
+        )
+    return kernel, stride, padding, dilation
 
 
 class _Pool(Module):

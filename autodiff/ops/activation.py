@@ -27,6 +27,11 @@ class Sigmoid(Function):
         return grad * out * (1 - out)  # dσ/dx = σ(1 − σ)
 
 
+def sigmoid(input):
+    """Logistic sigmoid 1 / (1 + e^-x), stable for large |x|."""
+    return Sigmoid.apply(input)
+
+
 class Tanh(Function):
     node_name = "TanhBackward0"
     symbol = "tanh"
@@ -43,6 +48,11 @@ class Tanh(Function):
         return grad * (1 - out * out)
 
 
+def tanh(input):
+    """Hyperbolic tangent."""
+    return Tanh.apply(input)
+
+
 class Relu(Function):
     node_name = "ReluBackward0"
     symbol = "ReLU"
@@ -57,6 +67,11 @@ class Relu(Function):
     def backward(ctx, grad):
         (mask,) = ctx.saved_tensors
         return grad * mask
+
+
+def relu(input):
+    """max(x, 0); gradient 0 at 0."""
+    return Relu.apply(input)
 
 
 class Softmax(Function):
@@ -78,6 +93,11 @@ class Softmax(Function):
         return out * (grad - (grad * out).sum(dim=dim, keepdim=True))
 
 
+def softmax(input, dim):
+    """exp(x) / Σ exp(x) along dim, shifted by the max so ±1000 stays finite."""
+    return Softmax.apply(input, dim=_dim(input, dim, "softmax"))
+
+
 class LogSoftmax(Function):
     node_name = "LogSoftmaxBackward0"
     symbol = "log_softmax"
@@ -97,6 +117,11 @@ class LogSoftmax(Function):
         return grad - out.exp() * grad.sum(dim=dim, keepdim=True)
 
 
+def log_softmax(input, dim):
+    """x − logsumexp(x) along dim, stable."""
+    return LogSoftmax.apply(input, dim=_dim(input, dim, "log_softmax"))
+
+
 def _dim(input, dim, op: str) -> int:
     ndim = max(input.ndim, 1)
     if not -ndim <= dim < ndim:
@@ -105,28 +130,3 @@ def _dim(input, dim, op: str) -> int:
             f"(expected -{ndim} <= dim < {ndim})"
         )
     return dim % ndim if input.ndim else None
-
-
-def sigmoid(input):
-    """Logistic sigmoid 1 / (1 + e^-x), stable for large |x|."""
-    return Sigmoid.apply(input)
-
-
-def tanh(input):
-    """Hyperbolic tangent."""
-    return Tanh.apply(input)
-
-
-def relu(input):
-    """max(x, 0); gradient 0 at 0."""
-    return Relu.apply(input)
-
-
-def softmax(input, dim):
-    """exp(x) / Σ exp(x) along dim, shifted by the max so ±1000 stays finite."""
-    return Softmax.apply(input, dim=_dim(input, dim, "softmax"))
-
-
-def log_softmax(input, dim):
-    """x − logsumexp(x) along dim, stable."""
-    return LogSoftmax.apply(input, dim=_dim(input, dim, "log_softmax"))

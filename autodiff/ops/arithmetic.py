@@ -22,6 +22,11 @@ class Add(Function):
         return grad, grad
 
 
+def add(input, other):
+    """input + other, broadcasting."""
+    return Add.apply(input, other)
+
+
 class Sub(Function):
     node_name = "SubBackward0"
     symbol = "−"
@@ -34,6 +39,11 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad, -grad if ctx.needs_input_grad[1] else None
+
+
+def sub(input, other):
+    """input - other, broadcasting."""
+    return Sub.apply(input, other)
 
 
 class Rsub(Function):
@@ -52,6 +62,11 @@ class Rsub(Function):
         return -grad, None
 
 
+def rsub(input, other):
+    """other - input (for `number - tensor`)."""
+    return Rsub.apply(input, other)
+
+
 class Mul(Function):
     node_name = "MulBackward0"
     symbol = "×"
@@ -68,6 +83,11 @@ class Mul(Function):
         input, other = ctx.saved_tensors
         need = ctx.needs_input_grad
         return grad * other if need[0] else None, grad * input if need[1] else None
+
+
+def mul(input, other):
+    """input * other, broadcasting."""
+    return Mul.apply(input, other)
 
 
 class Div(Function):
@@ -89,6 +109,11 @@ class Div(Function):
         return grad_input, grad_other
 
 
+def div(input, other):
+    """input / other, broadcasting."""
+    return Div.apply(input, other)
+
+
 class Neg(Function):
     node_name = "NegBackward0"
     symbol = "−"
@@ -100,6 +125,11 @@ class Neg(Function):
     @staticmethod
     def backward(ctx, grad):
         return -grad
+
+
+def neg(input):
+    """-input."""
+    return Neg.apply(input)
 
 
 class Pow(Function):
@@ -120,6 +150,13 @@ class Pow(Function):
         if exponent == 0:
             return grad * 0.0
         return grad * exponent * input ** (exponent - 1)
+
+
+def pow(input, exponent):
+    """input ** exponent; a number exponent gives PowBackward0, a tensor one PowBackward1."""
+    if isinstance(input, Tensor) and _number(exponent):
+        return Pow.apply(input, exponent=exponent)
+    return PowTensor.apply(input, exponent)
 
 
 class PowTensor(Function):
@@ -161,40 +198,3 @@ def _as_tensor(x) -> Tensor:
 
 def _number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def add(input, other):
-    """input + other, broadcasting."""
-    return Add.apply(input, other)
-
-
-def sub(input, other):
-    """input - other, broadcasting."""
-    return Sub.apply(input, other)
-
-
-def rsub(input, other):
-    """other - input (for `number - tensor`)."""
-    return Rsub.apply(input, other)
-
-
-def mul(input, other):
-    """input * other, broadcasting."""
-    return Mul.apply(input, other)
-
-
-def div(input, other):
-    """input / other, broadcasting."""
-    return Div.apply(input, other)
-
-
-def neg(input):
-    """-input."""
-    return Neg.apply(input)
-
-
-def pow(input, exponent):
-    """input ** exponent; a number exponent gives PowBackward0, a tensor one PowBackward1."""
-    if isinstance(input, Tensor) and _number(exponent):
-        return Pow.apply(input, exponent=exponent)
-    return PowTensor.apply(input, exponent)

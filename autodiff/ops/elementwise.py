@@ -22,6 +22,11 @@ class Exp(Function):
         return grad * out
 
 
+def exp(input):
+    """e ** input."""
+    return Exp.apply(input)
+
+
 class Log(Function):
     node_name = "LogBackward0"
     symbol = "log"
@@ -36,6 +41,11 @@ class Log(Function):
     def backward(ctx, grad):
         (input,) = ctx.saved_tensors
         return grad / input
+
+
+def log(input):
+    """Natural logarithm."""
+    return Log.apply(input)
 
 
 class Sqrt(Function):
@@ -55,6 +65,11 @@ class Sqrt(Function):
         return grad / (2 * out)
 
 
+def sqrt(input):
+    """Square root."""
+    return Sqrt.apply(input)
+
+
 class Abs(Function):
     node_name = "AbsBackward0"
     symbol = "|x|"
@@ -70,6 +85,11 @@ class Abs(Function):
         return grad * sign
 
 
+def abs(input):
+    """|input| (gradient 0 at 0, as torch)."""
+    return Abs.apply(input)
+
+
 class Sign(Function):
     node_name = "SignBackward0"
     symbol = "sign"
@@ -81,6 +101,11 @@ class Sign(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad * 0.0
+
+
+def sign(input):
+    """-1, 0 or 1 (gradient 0)."""
+    return Sign.apply(input)
 
 
 class Clamp(Function):
@@ -104,6 +129,13 @@ class Clamp(Function):
         return grad * inside
 
 
+def clamp(input, min=None, max=None):
+    """Limit values to [min, max]; either bound may be None."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return Clamp.apply(input, min=min, max=max)
+
+
 class Maximum(Function):
     node_name = "MaximumBackward0"
     symbol = "max"
@@ -121,6 +153,11 @@ class Maximum(Function):
         return grad * share, grad * (1.0 - share)
 
 
+def maximum(input, other):
+    """Elementwise maximum, broadcasting (ties share the gradient)."""
+    return Maximum.apply(input, other)
+
+
 class Minimum(Function):
     node_name = "MinimumBackward0"
     symbol = "min"
@@ -135,6 +172,11 @@ class Minimum(Function):
     def backward(ctx, grad):
         (share,) = ctx.saved_tensors
         return grad * share, grad * (1.0 - share)
+
+
+def minimum(input, other):
+    """Elementwise minimum, broadcasting (ties share the gradient)."""
+    return Minimum.apply(input, other)
 
 
 class Where(Function):
@@ -156,48 +198,6 @@ class Where(Function):
             where(cond, grad, zero) if need[0] else None,
             where(cond, zero, grad) if need[1] else None,
         )
-
-
-def exp(input):
-    """e ** input."""
-    return Exp.apply(input)
-
-
-def log(input):
-    """Natural logarithm."""
-    return Log.apply(input)
-
-
-def sqrt(input):
-    """Square root."""
-    return Sqrt.apply(input)
-
-
-def abs(input):
-    """|input| (gradient 0 at 0, as torch)."""
-    return Abs.apply(input)
-
-
-def sign(input):
-    """-1, 0 or 1 (gradient 0)."""
-    return Sign.apply(input)
-
-
-def clamp(input, min=None, max=None):
-    """Limit values to [min, max]; either bound may be None."""
-    if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
-    return Clamp.apply(input, min=min, max=max)
-
-
-def maximum(input, other):
-    """Elementwise maximum, broadcasting (ties share the gradient)."""
-    return Maximum.apply(input, other)
-
-
-def minimum(input, other):
-    """Elementwise minimum, broadcasting (ties share the gradient)."""
-    return Minimum.apply(input, other)
 
 
 def where(condition, input, other):

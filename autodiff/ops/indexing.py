@@ -56,6 +56,11 @@ class Index(Function):
         return IndexAdd.apply(grad, index=ctx.options["index"], shape=shape)
 
 
+def getitem(input, index):
+    """input[index] with NumPy semantics; the gradient flows back to the selected places."""
+    return Index.apply(input, index=_normalize(index))
+
+
 class IndexAdd(Function):
     """Gradient of indexing: zeros of the input's shape with grad added at index."""
 
@@ -74,8 +79,3 @@ class IndexAdd(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad[ctx.options["index"]]
-
-
-def getitem(input, index):
-    """input[index] with NumPy semantics; the gradient flows back to the selected places."""
-    return Index.apply(input, index=_normalize(index))

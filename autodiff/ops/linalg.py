@@ -40,11 +40,6 @@ class Matmul(Function):
         return grad_a, grad_b
 
 
-def _ndim(ctx, slot: int, saved) -> int:
-    meta = ctx.input_meta[slot]
-    return len(meta[0]) if meta is not None else np.ndim(saved.data)
-
-
 def matmul(input, other):
     """Matrix product with broadcasting batch dims; 1-D operands as in NumPy/PyTorch."""
     a = input if isinstance(input, Tensor) else Tensor._make(np.asarray(input))
@@ -67,3 +62,8 @@ def matmul(input, other):
             f"matmul: batch dimensions do not broadcast, {a.shape} @ {b.shape}"
         ) from None
     return Matmul.apply(input, other)
+
+
+def _ndim(ctx, slot: int, saved) -> int:
+    meta = ctx.input_meta[slot]
+    return len(meta[0]) if meta is not None else np.ndim(saved.data)

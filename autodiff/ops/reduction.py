@@ -57,6 +57,11 @@ class Sum(Function):
         return _expand_back(grad, ctx)
 
 
+def sum(input, dim=None, keepdim=False):
+    """Sum over all elements or over dim (int or tuple)."""
+    return Sum.apply(input, dim=normalize_dims(dim, input.ndim, "sum"), keepdim=keepdim)
+
+
 class Mean(Function):
     node_name = "MeanBackward1"
     symbol = "mean"
@@ -70,6 +75,13 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, grad):
         return _expand_back(grad, ctx) / _count(ctx)
+
+
+def mean(input, dim=None, keepdim=False):
+    """Mean over all elements or over dim."""
+    if input.dtype.kind not in "fc":
+        raise TypeError(f"mean: input dtype should be floating point, got {input.dtype}")
+    return Mean.apply(input, dim=normalize_dims(dim, input.ndim, "mean"), keepdim=keepdim)
 
 
 class Var(Function):
@@ -88,6 +100,13 @@ class Var(Function):
         centered = input - input.mean(dim=dims, keepdim=True)
         scale = 2.0 / (_count(ctx) - ctx.options["correction"])
         return _expand_back(grad, ctx) * centered * scale
+
+
+def var(input, dim=None, unbiased=True, keepdim=False):
+    """Variance; unbiased (n − 1) by default, unbiased=False for the population variance."""
+    return Var.apply(
+        input, dim=normalize_dims(dim, input.ndim, "var"), correction=int(unbiased), keepdim=keepdim
+    )
 
 
 class MaxAll(Function):
@@ -156,23 +175,9 @@ class Logsumexp(Function):
         return _expand_back(grad, ctx) * (input - _expand_back(out, ctx)).exp()
 
 
-def sum(input, dim=None, keepdim=False):
-    """Sum over all elements or over dim (int or tuple)."""
-    return Sum.apply(input, dim=normalize_dims(dim, input.ndim, "sum"), keepdim=keepdim)
-
-
-def mean(input, dim=None, keepdim=False):
-    """Mean over all elements or over dim."""
-    if input.dtype.kind not in "fc":
-        raise TypeError(f"mean: input dtype should be floating point, got {input.dtype}")
-    return Mean.apply(input, dim=normalize_dims(dim, input.ndim, "mean"), keepdim=keepdim)
-
-
-def var(input, dim=None, unbiased=True, keepdim=False):
-    """Variance; unbiased (n − 1) by default, unbiased=False for the population variance."""
-    return Var.apply(
-        input, dim=normalize_dims(dim, input.ndim, "var"), correction=int(unbiased), keepdim=keepdim
-    )
+def logsumexp(input, dim, keepdim=False):
+    """log Σ exp(x) along dim, shifted by the max so ±1000 stays finite."""
+    return Logsumexp.apply(input, dim=normalize_dims(dim, input.ndim, "logsumexp"), keepdim=keepdim)
 
 
 def _extreme(input, dim, keepdim, largest: bool, op: str):
@@ -199,11 +204,6 @@ def max(input, dim=None, keepdim=False):
 def min(input, dim=None, keepdim=False):
     """min() -> 0-d tensor; min(dim) -> (values, indices) as in PyTorch."""
     return _extreme(input, dim, keepdim, False, "min")
-
-
-def logsumexp(input, dim, keepdim=False):
-    """log Σ exp(x) along dim, shifted by the max so ±1000 stays finite."""
-    return Logsumexp.apply(input, dim=normalize_dims(dim, input.ndim, "logsumexp"), keepdim=keepdim)
 
 
 def argmax(input, dim=None, keepdim=False):

@@ -32,6 +32,18 @@ class View(Function):
         return grad.reshape(ctx.input_meta[0][0])
 
 
+def reshape(input, *shape):
+    """The same elements in a new shape (one dim may be -1)."""
+    shape = _resolve(_shape_arg(shape), input.data.size, "reshape", input.shape)
+    return View.apply(input, shape=shape)
+
+
+def view(input, *shape):
+    """Same as reshape (NumPy copies if it must; values are the same)."""
+    shape = _resolve(_shape_arg(shape), input.data.size, "view", input.shape)
+    return View.apply(input, shape=shape)
+
+
 class Transpose(Function):
     node_name = "TransposeBackward0"
     symbol = "transpose"
@@ -43,6 +55,14 @@ class Transpose(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad.transpose(ctx.options["dim0"], ctx.options["dim1"])
+
+
+def transpose(input, dim0, dim1):
+    """Swap two dims."""
+    ndim = input.ndim
+    return Transpose.apply(
+        input, dim0=_check_dim(dim0, ndim, "transpose"), dim1=_check_dim(dim1, ndim, "transpose")
+    )
 
 
 class Permute(Function):
@@ -58,6 +78,17 @@ class Permute(Function):
         return grad.permute(tuple(np.argsort(ctx.options["dims"])))
 
 
+def permute(input, *dims):
+    """Reorder all dims."""
+    dims = _shape_arg(dims)
+    if sorted(d % max(input.ndim, 1) for d in dims) != list(range(input.ndim)):
+        raise ValueError(
+            f"permute: dims {dims} are not a permutation of the {input.ndim} dims "
+            f"of a tensor of shape {input.shape}"
+        )
+    return Permute.apply(input, dims=tuple(d % input.ndim for d in dims))
+
+
 class Unsqueeze(Function):
     node_name = "UnsqueezeBackward0"
     symbol = "unsqueeze"
@@ -69,6 +100,11 @@ class Unsqueeze(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad.squeeze(ctx.options["dim"])
+
+
+def unsqueeze(input, dim):
+    """Insert a dim of size 1."""
+    return Unsqueeze.apply(input, dim=_check_dim(dim, input.ndim + 1, "unsqueeze"))
 
 
 class Squeeze(Function):
@@ -87,6 +123,13 @@ class Squeeze(Function):
         return grad.reshape(ctx.input_meta[0][0])
 
 
+def squeeze(input, dim=None):
+    """Remove dims of size 1 (all, or only dim)."""
+    if dim is not None:
+        dim = _check_dim(dim, max(input.ndim, 1), "squeeze") if input.ndim else None
+    return Squeeze.apply(input, dim=dim)
+
+
 class Expand(Function):
     node_name = "ExpandBackward0"
     symbol = "expand"
@@ -98,6 +141,26 @@ class Expand(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad  # the engine's sum_to reduces it to the input's shape
+
+
+def expand(input, *sizes):
+    """Broadcast to a larger shape without copying (-1 keeps a dim)."""
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - input.ndim
+    if lead < 0:
+        raise ValueError(
+            f"expand: the number of sizes {sizes} must be at least the number of "
+            f"dims of the tensor, shape {input.shape}"
+        )
+    shape = tuple(input.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
+    for i, n in enumerate(input.shape):
+        if n != 1 and n != shape[lead + i]:
+            raise ValueError(
+                f"expand: the expanded size {shape[lead + i]} must match the "
+                f"existing size {n} at dim {lead + i} (shape {input.shape} "
+                f"to {sizes})"
+            )
+    return Expand.apply(input, shape=shape)
 
 
 class Cat(Function):
@@ -120,6 +183,22 @@ class Cat(Function):
         return tuple(grads)
 
 
+def cat(tensors, dim=0):
+    """Join tensors along an existing dim."""
+    tensors = _tensors_for("cat", tensors)
+    dim = _check_dim(dim, tensors[0].ndim, "cat")
+    ref = tensors[0].shape
+    for t in tensors:
+        if t.ndim != len(ref) or any(
+            a != b for i, (a, b) in enumerate(zip(t.shape, ref)) if i != dim
+        ):
+            raise ValueError(
+                f"cat: sizes of tensors must match except in dim {dim}; "
+                f"got shapes {[x.shape for x in tensors]}"
+            )
+    return Cat.apply(*tensors, dim=dim)
+
+
 class Stack(Function):
     node_name = "StackBackward0"
     symbol = "stack"
@@ -137,6 +216,16 @@ class Stack(Function):
         )
 
 
+def stack(tensors, dim=0):
+    """Join same-shaped tensors along a new dim."""
+    tensors = _tensors_for("stack", tensors)
+    if len({t.shape for t in tensors}) != 1:
+        raise ValueError(
+            f"stack: expects each tensor to be equal size, got shapes {[t.shape for t in tensors]}"
+        )
+    return Stack.apply(*tensors, dim=_check_dim(dim, tensors[0].ndim + 1, "stack"))
+
+
 class ToCopy(Function):
     node_name = "ToCopyBackward0"
     symbol = "to"
@@ -150,6 +239,16 @@ class ToCopy(Function):
         return grad.to(ctx.input_meta[0][1])
 
 
+def to_dtype(input, dtype):
+    """A copy in another dtype (the same tensor when the dtype already matches)."""
+    dtype = np.dtype(dtype)
+    if input.dtype == dtype:
+        return input
+    if input.requires_grad and dtype.kind not in "fc":
+        return Tensor._make(input.data.astype(dtype))
+    return ToCopy.apply(input, dtype=dtype)
+
+
 class Clone(Function):
     node_name = "CloneBackward0"
     symbol = "clone"
@@ -161,6 +260,11 @@ class Clone(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad
+
+
+def clone(input):
+    """A copy that stays in the graph."""
+    return Clone.apply(input)
 
 
 def _check_dim(dim: int, ndim: int, op: str) -> int:
@@ -188,18 +292,6 @@ def _resolve(shape: tuple, size: int, op: str, input_shape) -> tuple:
     return shape
 
 
-def reshape(input, *shape):
-    """The same elements in a new shape (one dim may be -1)."""
-    shape = _resolve(_shape_arg(shape), input.data.size, "reshape", input.shape)
-    return View.apply(input, shape=shape)
-
-
-def view(input, *shape):
-    """Same as reshape (NumPy copies if it must; values are the same)."""
-    shape = _resolve(_shape_arg(shape), input.data.size, "view", input.shape)
-    return View.apply(input, shape=shape)
-
-
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims start_dim..end_dim into one."""
     if input.ndim == 0:
@@ -212,100 +304,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, shape[:start] + (-1,) + shape[end + 1 :])
 
 
-def transpose(input, dim0, dim1):
-    """Swap two dims."""
-    ndim = input.ndim
-    return Transpose.apply(
-        input, dim0=_check_dim(dim0, ndim, "transpose"), dim1=_check_dim(dim1, ndim, "transpose")
-    )
-
-
-def permute(input, *dims):
-    """Reorder all dims."""
-    dims = _shape_arg(dims)
-    if sorted(d % max(input.ndim, 1) for d in dims) != list(range(input.ndim)):
-        raise ValueError(
-            f"permute: dims {dims} are not a permutation of the {input.ndim} dims "
-            f"of a tensor of shape {input.shape}"
-        )
-    return Permute.apply(input, dims=tuple(d % input.ndim for d in dims))
-
-
-def unsqueeze(input, dim):
-    """Insert a dim of size 1."""
-    return Unsqueeze.apply(input, dim=_check_dim(dim, input.ndim + 1, "unsqueeze"))
-
-
-def squeeze(input, dim=None):
-    """Remove dims of size 1 (all, or only dim)."""
-    if dim is not None:
-        dim = _check_dim(dim, max(input.ndim, 1), "squeeze") if input.ndim else None
-    return Squeeze.apply(input, dim=dim)
-
-
-def expand(input, *sizes):
-    """Broadcast to a larger shape without copying (-1 keeps a dim)."""
-    sizes = _shape_arg(sizes)
-    lead = len(sizes) - input.ndim
-    if lead < 0:
-        raise ValueError(
-            f"expand: the number of sizes {sizes} must be at least the number of "
-            f"dims of the tensor, shape {input.shape}"
-        )
-    shape = tuple(input.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
-    for i, n in enumerate(input.shape):
-        if n != 1 and n != shape[lead + i]:
-            raise ValueError(
-                f"expand: the expanded size {shape[lead + i]} must match the "
-                f"existing size {n} at dim {lead + i} (shape {input.shape} "
-                f"to {sizes})"
-            )
-    return Expand.apply(input, shape=shape)
-
-
 def _tensors_for(op: str, tensors):
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{op}: expected a non-empty list of tensors")
     return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-
-
-def cat(tensors, dim=0):
-    """Join tensors along an existing dim."""
-    tensors = _tensors_for("cat", tensors)
-    dim = _check_dim(dim, tensors[0].ndim, "cat")
-    ref = tensors[0].shape
-    for t in tensors:
-        if t.ndim != len(ref) or any(
-            a != b for i, (a, b) in enumerate(zip(t.shape, ref)) if i != dim
-        ):
-            raise ValueError(
-                f"cat: sizes of tensors must match except in dim {dim}; "
-                f"got shapes {[x.shape for x in tensors]}"
-            )
-    return Cat.apply(*tensors, dim=dim)
-
-
-def stack(tensors, dim=0):
-    """Join same-shaped tensors along a new dim."""
-    tensors = _tensors_for("stack", tensors)
-    if len({t.shape for t in tensors}) != 1:
-        raise ValueError(
-            f"stack: expects each tensor to be equal size, got shapes {[t.shape for t in tensors]}"
-        )
-    return Stack.apply(*tensors, dim=_check_dim(dim, tensors[0].ndim + 1, "stack"))
-
-
-def to_dtype(input, dtype):
-    """A copy in another dtype (the same tensor when the dtype already matches)."""
-    dtype = np.dtype(dtype)
-    if input.dtype == dtype:
-        return input
-    if input.requires_grad and dtype.kind not in "fc":
-        return Tensor._make(input.data.astype(dtype))
-    return ToCopy.apply(input, dtype=dtype)
-
-
-def clone(input):
-    """A copy that stays in the graph."""
-    return Clone.apply(input)
