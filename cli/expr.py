@@ -5,18 +5,19 @@ Allowed: numbers, the given names, + - * / ** and unary -, the math functions be
 """
 
 import ast
+import inspect
 
 import autodiff as ad
 
-FUNCTIONS = {
-    "exp": ad.exp,
-    "log": ad.log,
-    "sqrt": ad.sqrt,
-    "abs": ad.abs,
-    "sigmoid": ad.sigmoid,
-    "tanh": ad.tanh,
-    "relu": ad.relu,
-}
+
+def _unary_math() -> dict:
+    """The elementwise math the engine exports that takes one tensor (exp, sigmoid, ...)."""
+    public = vars(ad)
+    names = (*ad.ops.elementwise.__all__, *ad.ops.activation.__all__)
+    return {n: public[n] for n in names if len(inspect.signature(public[n]).parameters) == 1}
+
+
+FUNCTIONS = _unary_math()
 _BINARY = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,

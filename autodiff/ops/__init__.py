@@ -1,22 +1,24 @@
-"""Every built-in op's public function, one family per file."""
+"""Every built-in op, one family per file; each family's __all__ lists its public functions."""
 
-from .activation import log_softmax, relu, sigmoid, softmax, tanh
-from .arithmetic import add, div, mul, neg, pow, rsub, sub
-from .elementwise import abs, clamp, compare, exp, log, maximum, minimum, sign, sqrt, where
+from . import activation, arithmetic, elementwise, indexing, linalg, reduction, shape
+from .activation import *
+from .arithmetic import *
+from .elementwise import *
+from .linalg import *
+from .reduction import *
+from .shape import *
+
+# used by Tensor's methods and operators, not exported at the top level
+from .arithmetic import rsub
+from .elementwise import compare
 from .indexing import getitem
-from .linalg import matmul
-from .reduction import argmax, argmin, logsumexp, max, mean, min, sum, var
-from .shape import (
-    cat,
-    clone,
-    expand,
-    flatten,
-    permute,
-    reshape,
-    squeeze,
-    stack,
-    to_dtype,
-    transpose,
-    unsqueeze,
-    view,
-)
+from .shape import to_dtype
+
+__all__ = [
+    *activation.__all__,
+    *arithmetic.__all__,
+    *elementwise.__all__,
+    *linalg.__all__,
+    *reduction.__all__,
+    *shape.__all__,
+]

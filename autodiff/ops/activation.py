@@ -4,6 +4,14 @@ import numpy as np
 
 from ..function import Function
 
+__all__ = [
+    "sigmoid",
+    "tanh",
+    "relu",
+    "softmax",
+    "log_softmax",
+]  # the public ops: autodiff exports these
+
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x) without overflow: e^x / (1 + e^x) for negative x."""

@@ -7,6 +7,8 @@ from ..function import Function
 from ..tensor import Tensor
 from .elementwise import where
 
+__all__ = ["add", "sub", "mul", "div", "neg", "pow"]  # the public ops: autodiff exports these
+
 
 class Add(Function):
     node_name = "AddBackward0"

@@ -5,6 +5,18 @@ import numpy as np
 from ..function import Function
 from ..tensor import Tensor
 
+__all__ = [
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "sign",
+    "clamp",
+    "maximum",
+    "minimum",
+    "where",
+]  # the public ops: autodiff exports these
+
 
 class Exp(Function):
     node_name = "ExpBackward0"

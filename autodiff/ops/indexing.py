@@ -5,6 +5,8 @@ import numpy as np
 from ..function import Function
 from ..tensor import Tensor
 
+__all__ = []  # the public ops: autodiff exports these
+
 
 def _normalize(index):
     """Tensors inside an index become arrays; a list becomes an integer/bool array."""

@@ -5,6 +5,8 @@ import numpy as np
 from ..function import Function
 from ..tensor import Tensor
 
+__all__ = ["matmul"]  # the public ops: autodiff exports these
+
 _NAMES = {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}
 
 

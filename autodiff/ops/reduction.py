@@ -8,6 +8,17 @@ from ..function import Function
 from ..tensor import Tensor
 from .shape import Expand, View
 
+__all__ = [
+    "sum",
+    "mean",
+    "var",
+    "logsumexp",
+    "max",
+    "min",
+    "argmax",
+    "argmin",
+]  # the public ops: autodiff exports these
+
 
 def normalize_dims(dim, ndim: int, op: str):
     """dim (None, int or tuple, negatives allowed) -> a sorted tuple of axes, or None."""

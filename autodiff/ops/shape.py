@@ -5,6 +5,20 @@ import numpy as np
 from ..function import Function
 from ..tensor import Tensor
 
+__all__ = [
+    "reshape",
+    "view",
+    "transpose",
+    "permute",
+    "unsqueeze",
+    "squeeze",
+    "expand",
+    "cat",
+    "stack",
+    "clone",
+    "flatten",
+]  # the public ops: autodiff exports these
+
 
 def _shape_arg(shape) -> tuple:
     """Accept reshape(2, 3) and reshape((2, 3)) alike."""
