@@ -20,7 +20,7 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-class LeakyRelu(ad.Function):
+class LeakyRectify(ad.Function):
     node_name = "LeakyReluBackward0"
     symbol = "LeakyReLU"
 
@@ -38,10 +38,10 @@ class LeakyRelu(ad.Function):
 
 def leaky_relu(input, negative_slope: float = 0.01):
     """x if x > 0 else negative_slope·x."""
-    return LeakyRelu.apply(input, negative_slope=negative_slope)
+    return LeakyRectify.apply(input, negative_slope=negative_slope)
 
 
-class Prelu(ad.Function):
+class ParametricRectify(ad.Function):
     node_name = "PreluKernelBackward0"
     symbol = "PReLU"
 
@@ -75,10 +75,10 @@ def prelu(input, weight):
             f"prelu: {channels} slopes do not match the {input.shape[1] if input.ndim > 1 else 0} "
             f"channels (dim 1) of the input {tuple(input.shape)}. Use num_parameters=1 or C."
         )
-    return Prelu.apply(input, weight)
+    return ParametricRectify.apply(input, weight)
 
 
-class Elu(ad.Function):
+class ExponentialLinear(ad.Function):
     """scale·(x if x > 0 else alpha·(e^{x} − 1)); SELU is the fixed (alpha, scale) case."""
 
     node_name = "EluBackward0"
@@ -100,15 +100,15 @@ class Elu(ad.Function):
 
 def elu(input, alpha: float = 1.0):
     """x if x > 0 else alpha·(e^x − 1)."""
-    return Elu.apply(input, alpha=alpha, scale=1.0)
+    return ExponentialLinear.apply(input, alpha=alpha, scale=1.0)
 
 
 def selu(input):
     """scale·elu(x, alpha) with the self-normalising constants of Klambauer et al."""
-    return Elu.apply(input, alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+    return ExponentialLinear.apply(input, alpha=_SELU_ALPHA, scale=_SELU_SCALE)
 
 
-class SoftplusFunction(ad.Function):
+class Log1pExp(ad.Function):
     node_name = "SoftplusBackward0"
     symbol = "softplus"
 
@@ -129,10 +129,10 @@ class SoftplusFunction(ad.Function):
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):
     """log(1 + e^{βx}) / β, linear where βx > threshold."""
-    return SoftplusFunction.apply(input, beta=beta, threshold=threshold)
+    return Log1pExp.apply(input, beta=beta, threshold=threshold)
 
 
-class Silu(ad.Function):
+class Swish(ad.Function):
     node_name = "SiluBackward0"
     symbol = "SiLU"
 
@@ -152,10 +152,10 @@ class Silu(ad.Function):
 
 def silu(input):
     """x·σ(x) (Swish)."""
-    return Silu.apply(input)
+    return Swish.apply(input)
 
 
-class Gelu(ad.Function):
+class GaussianErrorLinear(ad.Function):
     node_name = "GeluBackward0"
     symbol = "GELU"
 
@@ -183,7 +183,7 @@ def gelu(input, approximate: str = "none"):
     """x·Φ(x) with the exact erf, or the tanh approximation with approximate='tanh'."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return Gelu.apply(input, approximate=approximate)
+    return GaussianErrorLinear.apply(input, approximate=approximate)
 
 
 def _channel_shape(channels: int, ndim: int) -> tuple:

@@ -12,13 +12,13 @@ import numpy as np
 import autodiff as ad
 
 from . import init
-from ._windows import Windows, check_4d, col2im, im2col, output_size, pair
 from .module import Module, Parameter
+from .sliding import Windows, as_pair, check_4d, col2im, im2col, output_size
 
 _OPTIONS = ("stride", "padding", "dilation", "groups")
 
 
-def _windows(input_shape, kernel, stride, padding, dilation) -> Windows:
+def _window_geometry(input_shape, kernel, stride, padding, dilation) -> Windows:
     size, kernel = tuple(input_shape[2:]), tuple(kernel)
     out = output_size("conv2d", size, kernel, stride, padding, dilation)
     return Windows(size, kernel, stride, padding, dilation, out, wide=True)
@@ -35,7 +35,7 @@ class Convolution(ad.Function):
 
     @staticmethod
     def forward(ctx, input, weight, bias, stride, padding, dilation, groups):
-        win = _windows(input.shape, weight.shape[2:], stride, padding, dilation)
+        win = _window_geometry(input.shape, weight.shape[2:], stride, padding, dilation)
         cols = im2col(input, win)  # (N, C, KH·KW, *grid)
         w = weight.reshape(groups, weight.shape[0] // groups, -1)
         grid = np.matmul(w, _grouped(cols, groups, win))  # (N, G, O/G, P): BLAS per sample
@@ -67,8 +67,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation over NCHW input with weight (out, in/groups, kh, kw), as torch."""
     input = input if isinstance(input, ad.Tensor) else ad.tensor(input)
     _check_conv(input, weight, bias, groups)
-    stride = pair(stride, "stride", "conv2d")
-    dilation = pair(dilation, "dilation", "conv2d")
+    stride = as_pair(stride, "stride", "conv2d")
+    dilation = as_pair(dilation, "dilation", "conv2d")
     padding = _conv_padding(padding, weight.shape[2:], dilation, stride)
     output_size("conv2d", input.shape[2:], weight.shape[2:], stride, padding, dilation)
     return Convolution.apply(
@@ -85,7 +85,7 @@ class ConvInputGrad(ad.Function):
     @staticmethod
     def forward(ctx, grad, weight, size, stride, padding, dilation, groups):
         shape = (grad.shape[0], weight.shape[1] * groups) + tuple(size)
-        win = _windows(shape, weight.shape[2:], stride, padding, dilation)
+        win = _window_geometry(shape, weight.shape[2:], stride, padding, dilation)
         w = weight.reshape(groups, weight.shape[0] // groups, -1)
         cols = np.matmul(w.transpose(0, 2, 1), _grouped(win.to_grid(grad), groups, win))
         ctx.save_for_backward(grad, weight)
@@ -111,7 +111,7 @@ class ConvWeightGrad(ad.Function):
 
     @staticmethod
     def forward(ctx, input, grad, kernel, cols, stride, padding, dilation, groups):
-        win = _windows(input.shape, kernel, stride, padding, dilation)
+        win = _window_geometry(input.shape, kernel, stride, padding, dilation)
         cols = im2col(input, win) if cols is None else cols
         g = _grouped(win.to_grid(grad), groups, win)  # (N, G, O/G, P)
         dw = np.matmul(g, _grouped(cols, groups, win).transpose(0, 1, 3, 2)).sum(axis=0)
@@ -186,7 +186,7 @@ def _conv_padding(padding, kernel, dilation, stride) -> tuple:
         if min(padding) < 0:
             raise ValueError(f"conv2d: padding must be >= 0, got {padding!r}")
         return (top, bottom, left, right)
-    ph, pw = pair(padding, "padding", "conv2d", minimum=0)
+    ph, pw = as_pair(padding, "padding", "conv2d", minimum=0)
     return (ph, ph, pw, pw)
 
 
@@ -246,18 +246,18 @@ class Conv2d(Module):
                 f"{out_channels} must both be divisible by groups={groups}"
             )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
-        self.stride = pair(stride, "stride", "Conv2d")
+        self.kernel_size = as_pair(kernel_size, "kernel_size", "Conv2d")
+        self.stride = as_pair(stride, "stride", "Conv2d")
         self.padding = (
             padding
             if isinstance(padding, str)
             else (
-                pair(padding, "padding", "Conv2d", minimum=0)
+                as_pair(padding, "padding", "Conv2d", minimum=0)
                 if len(np.atleast_1d(padding)) < 4
                 else tuple(padding)
             )
         )
-        self.dilation = pair(dilation, "dilation", "Conv2d")
+        self.dilation = as_pair(dilation, "dilation", "Conv2d")
         dtype = dtype or ad.get_default_dtype()
         shape = (out_channels, in_channels // groups) + self.kernel_size
         self.weight = Parameter(np.empty(shape, dtype=dtype))

@@ -33,7 +33,7 @@ def _scale(grad, ctx, shape):
     return grad
 
 
-class MseLoss(ad.Function):
+class SquaredError(ad.Function):
     node_name = "MseLossBackward0"
     symbol = "MSE"
 
@@ -55,8 +55,8 @@ class MseLoss(ad.Function):
 def mse_loss(input, target, reduction: str = "mean"):
     """Mean squared error (x − t)²."""
     _check_reduction(reduction, "mse_loss")
-    input, target = _pair(input, target, "mse_loss")
-    return MseLoss.apply(input, target, reduction=reduction)
+    input, target = _as_arrays(input, target, "mse_loss")
+    return SquaredError.apply(input, target, reduction=reduction)
 
 
 _EPSILON = 1e-12  # torch clamps the denominator x(1 − x) of BCE's gradient here
@@ -96,7 +96,7 @@ class BinaryCrossEntropy(ad.Function):
 def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     """−[t·log x + (1 − t)·log(1 − x)] on probabilities x, logs clamped at −100 as torch."""
     _check_reduction(reduction, "binary_cross_entropy")
-    input, target = _pair(input, target, "binary_cross_entropy")
+    input, target = _as_arrays(input, target, "binary_cross_entropy")
     x = input.data
     if x.size and not (np.all(x >= 0) and np.all(x <= 1)):
         raise ValueError(
@@ -150,7 +150,7 @@ def binary_cross_entropy_with_logits(
 ):
     """BCE on logits, computed as (1 − t)x + log(1 + e^{−x}) without overflow."""
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    input, target = _pair(input, target, "binary_cross_entropy_with_logits")
+    input, target = _as_arrays(input, target, "binary_cross_entropy_with_logits")
     dtype = input.dtype
     return BinaryCrossEntropyWithLogits.apply(
         input,
@@ -161,7 +161,7 @@ def binary_cross_entropy_with_logits(
     )
 
 
-class NllLoss(ad.Function):
+class NegativeLogLikelihood(ad.Function):
     """−Σ w[t]·x[n, t[n]] (class dim 1); target and weight are constants, so one edge as torch."""
 
     node_name = "NllLossBackward0"
@@ -204,7 +204,7 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     if input.ndim == 1:  # unbatched: one sample
         out = nll_loss(input.unsqueeze(0), t[None], weight, ignore_index, reduction)
         return out.squeeze(0) if reduction == "none" else out
-    return NllLoss.apply(
+    return NegativeLogLikelihood.apply(
         input,
         target=t,
         weight=_array(weight, input.dtype),
@@ -214,7 +214,7 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
 
 
 # --- functional forms ------------------------------------------------------------------------
-def _pair(input, target, op: str):
+def _as_arrays(input, target, op: str):
     """Both as Tensors; a shape mismatch that does not broadcast is an error."""
     target = target if isinstance(target, ad.Tensor) else ad.tensor(np.asarray(target, input.dtype))
     try:
@@ -234,7 +234,7 @@ def _array(value, dtype):
 def l1_loss(input, target, reduction: str = "mean"):
     """Mean absolute error |x − t| (composed of sub, abs and a reduction, as torch)."""
     _check_reduction(reduction, "l1_loss")
-    input, target = _pair(input, target, "l1_loss")
+    input, target = _as_arrays(input, target, "l1_loss")
     losses = (input - target).abs()
     return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
 

@@ -1,6 +1,6 @@
 """Pooling: max (one arg-max per window), average, adaptive average; Functions, F forms, Modules.
 
-Every kernel runs a loop over the KH·KW kernel taps on strided views (see _windows.py), never
+Every kernel runs a loop over the KH·KW kernel taps on strided views (see sliding.py), never
 over pixels. Backwards are Functions whose own backwards are the forward ops again, so second
 derivatives work.
 """
@@ -9,13 +9,13 @@ import numpy as np
 
 import autodiff as ad
 
-from ._windows import Windows, check_4d, layer_error, output_size, pair
 from .module import Module
+from .sliding import Windows, as_pair, check_4d, layer_error, output_size
 
 _POOL = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
 
 
-def _windows(op, shape, kernel_size, stride, padding, dilation, ceil_mode) -> Windows:
+def _window_geometry(op, shape, kernel_size, stride, padding, dilation, ceil_mode) -> Windows:
     """The pooling geometry; ceil_mode's partial last windows read extra right/bottom padding."""
     (ph, pw), size = padding, tuple(shape[2:])
     out = output_size(op, size, kernel_size, stride, (ph, ph, pw, pw), dilation, ceil_mode)
@@ -28,13 +28,15 @@ def _pool_options(ctx) -> dict:
     return {k: ctx.options[k] for k in _POOL}
 
 
-class MaxPool2DWithIndices(ad.Function):
+class MaxPoolingWithIndices(ad.Function):
     node_name = "MaxPool2DWithIndicesBackward0"
     symbol = "maxpool"
 
     @staticmethod
     def forward(ctx, input, kernel_size, stride, padding, dilation, ceil_mode):
-        win = _windows("max_pool2d", input.shape, kernel_size, stride, padding, dilation, ceil_mode)
+        win = _window_geometry(
+            "max_pool2d", input.shape, kernel_size, stride, padding, dilation, ceil_mode
+        )
         xp = win.pad(input, fill=-np.inf)
         out = win.tap(xp, 0, 0).copy()
         taps = win.taps()
@@ -62,7 +64,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     kernel, stride, padding, dilation = _pool_args(
         "max_pool2d", input, kernel_size, stride, padding, dilation
     )
-    return MaxPool2DWithIndices.apply(
+    return MaxPoolingWithIndices.apply(
         input,
         kernel_size=kernel,
         stride=stride,
@@ -81,7 +83,9 @@ class MaxPoolScatter(ad.Function):
     @staticmethod
     def forward(ctx, grad, indices, size, kernel_size, stride, padding, dilation, ceil_mode):
         shape = grad.shape[:2] + tuple(size)
-        win = _windows("max_pool2d", shape, kernel_size, stride, padding, dilation, ceil_mode)
+        win = _window_geometry(
+            "max_pool2d", shape, kernel_size, stride, padding, dilation, ceil_mode
+        )
         out = win.zeros(grad.shape[:2], grad.dtype)
         overlap = any(s < d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel_size))
         for k, i, j in win.taps():
@@ -107,7 +111,9 @@ class MaxPoolGather(ad.Function):
 
     @staticmethod
     def forward(ctx, input, indices, kernel_size, stride, padding, dilation, ceil_mode):
-        win = _windows("max_pool2d", input.shape, kernel_size, stride, padding, dilation, ceil_mode)
+        win = _window_geometry(
+            "max_pool2d", input.shape, kernel_size, stride, padding, dilation, ceil_mode
+        )
         xp = win.pad(input)
         out = np.zeros(indices.shape, dtype=input.dtype)
         for k, i, j in win.taps():
@@ -136,7 +142,7 @@ def _divisor(win: Windows, padding, count_include_pad, divisor_override, dtype):
     return count[0, 0]
 
 
-class AvgPool2D(ad.Function):
+class AveragePooling(ad.Function):
     node_name = "AvgPool2DBackward0"
     symbol = "avgpool"
 
@@ -144,7 +150,9 @@ class AvgPool2D(ad.Function):
     def forward(
         ctx, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
     ):
-        win = _windows("avg_pool2d", input.shape, kernel_size, stride, padding, (1, 1), ceil_mode)
+        win = _window_geometry(
+            "avg_pool2d", input.shape, kernel_size, stride, padding, (1, 1), ceil_mode
+        )
         xp = win.pad(input)
         out = win.tap(xp, 0, 0).copy()
         for _, i, j in win.taps()[1:]:
@@ -170,7 +178,7 @@ def avg_pool2d(
     kernel, stride, padding, _ = _pool_args("avg_pool2d", input, kernel_size, stride, padding)
     if divisor_override is not None and divisor_override <= 0:
         raise ValueError(f"avg_pool2d: divisor_override must be > 0, got {divisor_override}")
-    return AvgPool2D.apply(
+    return AveragePooling.apply(
         input,
         kernel_size=kernel,
         stride=stride,
@@ -200,7 +208,7 @@ class AvgPoolSpread(ad.Function):
         divisor_override,
     ):
         shape = grad.shape[:2] + tuple(size)
-        win = _windows("avg_pool2d", shape, kernel_size, stride, padding, (1, 1), ceil_mode)
+        win = _window_geometry("avg_pool2d", shape, kernel_size, stride, padding, (1, 1), ceil_mode)
         share = grad / _divisor(win, padding, count_include_pad, divisor_override, grad.dtype)
         out = win.zeros(grad.shape[:2], grad.dtype)
         for _, i, j in win.taps():
@@ -211,7 +219,7 @@ class AvgPoolSpread(ad.Function):
     @staticmethod
     def backward(ctx, gg):
         opts = {k: v for k, v in ctx.options.items() if k != "size"}
-        return AvgPool2D.apply(gg, **opts)
+        return AveragePooling.apply(gg, **opts)
 
 
 def _averaging(size: int, out: int, dtype) -> np.ndarray:
@@ -223,7 +231,7 @@ def _averaging(size: int, out: int, dtype) -> np.ndarray:
     return a
 
 
-class AdaptiveAvgPool2D(ad.Function):
+class AdaptiveAveragePooling(ad.Function):
     node_name = "AdaptiveAvgPool2DBackward0"
     symbol = "adaptive_avgpool"
 
@@ -252,14 +260,17 @@ def adaptive_avg_pool2d(input, output_size):
         )
     if size == (1, 1):  # global average pooling: torch records it as a mean (MeanBackward1)
         return input.mean(dim=(-2, -1), keepdim=True)
-    return AdaptiveAvgPool2D.apply(input, output_size=size)
+    return AdaptiveAveragePooling.apply(input, output_size=size)
 
 
 def _pool_args(op, input, kernel_size, stride, padding, dilation=1) -> tuple:
     check_4d(input, op)
-    kernel = pair(kernel_size, "kernel_size", op)
-    stride = kernel if stride is None or stride == () else pair(stride, "stride", op)
-    padding, dilation = pair(padding, "padding", op, minimum=0), pair(dilation, "dilation", op)
+    kernel = as_pair(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None or stride == () else as_pair(stride, "stride", op)
+    padding, dilation = (
+        as_pair(padding, "padding", op, minimum=0),
+        as_pair(dilation, "dilation", op),
+    )
     if any(p > k // 2 for p, k in zip(padding, kernel)):  # torch's rule, dilation or not
         raise ValueError(
             f"{op}: padding {padding} must be at most half of the kernel {kernel}, "

@@ -3,7 +3,7 @@
 from html import escape
 
 from .labels import EXPLODE, STATES, VANISH, fmt_number, legend_text
-from .picture import PEdge, PNode, View, build, more_node
+from .picture import PEdge, PNode, Style, build, more_node
 from .trace import trace
 
 DEFAULT_MAX_NODES = 200
@@ -25,48 +25,48 @@ def to_dot(
     title: str | None = None,
 ) -> str:
     """The DOT text of the graph behind `output` (deterministic; needs no Graphviz)."""
-    view = View(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
+    style = Style(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
     return graph_dot(
-        trace(output, params, show_saved, module_depth, trace_limit(view, params)), view
+        trace(output, params, show_saved, module_depth, trace_limit(style, params)), style
     )
 
 
-def trace_limit(view: View, params) -> int | None:
+def trace_limit(style: Style, params) -> int | None:
     """Without modules to group by, nodes past max_nodes are never drawn: skip their labels."""
-    return view.max_nodes if params is None else None
+    return style.max_nodes if params is None else None
 
 
-def graph_dot(graph, view: View) -> str:
-    """A traced graph as DOT text for one view."""
-    return "digraph {\n" + "".join(body_lines(graph, view)) + "}\n"
+def graph_dot(graph, style: Style) -> str:
+    """A traced graph as DOT text for one style."""
+    return "digraph {\n" + "".join(body_lines(graph, style)) + "}\n"
 
 
-def body_lines(graph, view: View) -> list:
+def body_lines(graph, style: Style) -> list:
     """The lines between `digraph {` and `}` (also a graphviz.Digraph's body)."""
-    nodes, edges = build(graph, view)
-    nodes, edges = collapse(nodes, edges, view)
-    return _emit(nodes, edges, view)
+    nodes, edges = build(graph, style)
+    nodes, edges = collapse(nodes, edges, style)
+    return _emit(nodes, edges, style)
 
 
 # --- collapsing big graphs ------------------------------------------------------------------
-def collapse(nodes, edges, view: View):
+def collapse(nodes, edges, style: Style):
     """Over max_nodes: one summary node per module, then one for everything past the limit."""
-    limit = view.max_nodes
+    limit = style.max_nodes
     if limit is None or len(nodes) <= limit:
         return nodes, edges
     if any(n.group is not None for n in nodes):
-        nodes, mapping = _by_module(nodes, view)
+        nodes, mapping = _by_module(nodes, style)
         edges = _remap(edges, mapping)
     if len(nodes) > limit:
         hidden = sum(n.hidden for n in nodes if n.id == "more")
         nodes = [n for n in nodes if n.id != "more"]
         keep, rest = nodes[: limit - 1], nodes[limit - 1 :]
         edges = _remap(edges, {n.id: "more" for n in rest})
-        nodes = keep + [more_node(hidden + len(rest), view)]
+        nodes = keep + [more_node(hidden + len(rest), style)]
     return nodes, edges
 
 
-def _by_module(nodes, view: View):
+def _by_module(nodes, style: Style):
     stats, order, kept, mapping = {}, [], [], {}
     for n in nodes:
         if n.group is None:
@@ -89,11 +89,11 @@ def _by_module(nodes, view: View):
             s["sq"] += n.grad_norm**2
             s["states"].add(n.state)
         mapping[n.id] = s["id"]
-    summaries = {g: _module_node(g, stats[g], view) for g in order}
+    summaries = {g: _module_node(g, stats[g], style) for g in order}
     return [summaries[n] if isinstance(n, str) else n for n in kept], mapping
 
 
-def _module_node(group, s, view: View) -> PNode:
+def _module_node(group, s, style: Style) -> PNode:
     lines = [
         '<font point-size="8" color="#5c6bc0">module</font>',
         f"<b>{escape(group)}</b>",
@@ -101,11 +101,11 @@ def _module_node(group, s, view: View) -> PNode:
     ]
     states = [st for st in _STATE_ORDER if st in s["states"]]
     worst = next((st for st in reversed(_STATE_ORDER) if st in s["states"]), None)
-    if view.grads and s["params"]:
-        lines.append(f"‖param grad‖ {fmt_number(s['sq'] ** 0.5, view.digits)}")
-    fill, border, _ = STATES[worst] if view.grads and states else ("#e8eaf6", "#3949ab", "")
+    if style.grads and s["params"]:
+        lines.append(f"‖param grad‖ {fmt_number(s['sq'] ** 0.5, style.digits)}")
+    fill, border, _ = STATES[worst] if style.grads and states else ("#e8eaf6", "#3949ab", "")
     attrs = {"shape": "box3d", "style": "filled", "fillcolor": fill, "color": border}
-    return PNode(s["id"], "<br/>".join(lines), attrs, None, worst if view.grads else None)
+    return PNode(s["id"], "<br/>".join(lines), attrs, None, worst if style.grads else None)
 
 
 def _remap(edges, mapping):
@@ -126,16 +126,16 @@ def _remap(edges, mapping):
 
 
 # --- emitting DOT ---------------------------------------------------------------------------
-def _emit(nodes, edges, view: View) -> list:
+def _emit(nodes, edges, style: Style) -> list:
     graph = {
-        "rankdir": view.rankdir,
+        "rankdir": style.rankdir,
         "fontname": "Helvetica",
         "nodesep": "0.35",
         "ranksep": "0.45",
         "bgcolor": "white",
     }
-    if view.title:
-        graph.update(label=view.title, labelloc="t", fontsize="14")
+    if style.title:
+        graph.update(label=style.title, labelloc="t", fontsize="14")
     lines = [
         f"\tgraph [{_attrs(graph)}]\n",
         '\tnode [fontname=Helvetica fontsize=11 margin="0.12,0.06"]\n',
@@ -158,8 +158,8 @@ def _emit(nodes, edges, view: View) -> list:
     lines.extend(
         f"\t{e.src} -> {e.dst}" + (f" [{_attrs(e.attrs)}]" if e.attrs else "") + "\n" for e in edges
     )
-    if view.legend:
-        lines.extend(_legend(nodes, view))
+    if style.legend:
+        lines.extend(_legend(nodes, style))
     return lines
 
 
@@ -175,21 +175,21 @@ def _q(value) -> str:
     return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def _legend(nodes, view: View) -> list:
+def _legend(nodes, style: Style) -> list:
     """A key for the gradient states that occur (and the chain rule on edges)."""
     present = {n.state for n in nodes if n.state is not None}
-    if not view.grads or not present:
+    if not style.grads or not present:
         return []
     rows = []
     for state in _STATE_ORDER:
         if state in present:
             fill, border, _ = STATES[state]
-            text = escape(legend_text(state, view.vanish, view.explode))
+            text = escape(legend_text(state, style.vanish, style.explode))
             rows.append(
                 f'<tr><td bgcolor="{fill}" color="{border}" width="18"> </td>'
                 f'<td align="left">{text}</td></tr>'
             )
-    if view.show == "both":
+    if style.show == "both":
         rows.append(
             '<tr><td><font color="#c62828">a × b = c</font></td><td align="left">'
             "edge: local derivative × upstream grad = contribution</td></tr>"

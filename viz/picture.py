@@ -1,4 +1,4 @@
-"""A traced Graph as picture nodes and edges with their labels, for one view (forward, ...)."""
+"""A traced Graph as picture nodes and edges with their labels, in one style (forward, ...)."""
 
 from dataclasses import dataclass, field
 from html import escape
@@ -23,7 +23,7 @@ CURRENT = "#ff6f00"  # the node a backward step is at
 
 
 @dataclass
-class View:
+class Style:
     """What to draw and how: the options of draw_graph/to_dot in one place."""
 
     show: str = "both"
@@ -73,38 +73,38 @@ class PEdge:
     attrs: dict = field(default_factory=dict)
 
 
-def build(graph, view: View):
+def build(graph, style: Style):
     """Picture nodes and edges, in graph order (the output's side first)."""
     nodes, edges = [], []
     ops = {op.out.id: op for op in graph.ops}
     consts = {c.id: c for c in graph.consts}
     for data in graph.datas:
-        nodes.append(_data_node(data, view))
+        nodes.append(_data_node(data, style))
         op = ops.get(data.id)
         if op is None:
             continue
-        nodes.append(_op_node(op, view))
-        edges.append(_edge(op.id, data.id, view, None))
+        nodes.append(_op_node(op, style))
+        edges.append(_edge(op.id, data.id, style, None))
         for e in op.edges:
             if e.const:
-                nodes.append(_const_node(consts[e.src], op.module, view))
-            edges.append(_edge(e.src, op.id, view, _edge_label(e, op, view)))
+                nodes.append(_const_node(consts[e.src], op.module, style))
+            edges.append(_edge(e.src, op.id, style, _edge_label(e, op, style)))
     if graph.hidden:
-        nodes.append(more_node(graph.hidden, view))
+        nodes.append(more_node(graph.hidden, style))
         edges = _dedupe_more(edges)
     for s in graph.saved:
-        nodes.append(_saved_node(s, ops, view))
+        nodes.append(_saved_node(s, ops, style))
         edges.append(
             PEdge(s.id, s.op, {"style": "dashed", "color": "#ef6c00", "arrowhead": "odot"})
         )
     return nodes, edges
 
 
-def more_node(count: int, view: View) -> PNode:
+def more_node(count: int, style: Style) -> PNode:
     """The one node that stands for everything past max_nodes."""
     label = (
         f"<b>… {count} more nodes</b><br/>"
-        f'<font point-size="9">max_nodes={view.max_nodes}; pass max_nodes=None for all</font>'
+        f'<font point-size="9">max_nodes={style.max_nodes}; pass max_nodes=None for all</font>'
     )
     attrs = {"shape": "box", "style": "dashed,rounded", "color": "#757575"}
     return PNode("more", label, attrs, hidden=count)
@@ -122,65 +122,65 @@ def _dedupe_more(edges) -> list:
     return out
 
 
-def _grad_known(data, view) -> bool:
-    return view.known is None or data.node in view.known
+def _grad_known(data, style) -> bool:
+    return style.known is None or data.node in style.known
 
 
-def _data_node(data, view: View) -> PNode:
-    grad = data.grad if _grad_known(data, view) else None
-    state = grad_state(grad, view.vanish, view.explode) if view.grads else None
-    if state == "none" and data.passed and view.known is None:
+def _data_node(data, style: Style) -> PNode:
+    grad = data.grad if _grad_known(data, style) else None
+    state = grad_state(grad, style.vanish, style.explode) if style.grads else None
+    if state == "none" and data.passed and style.known is None:
         state = "unkept"
     lines = []
     if data.name:
         lines.append(f"<b>{escape(data.name)}</b>")
     meta = fmt_shape(data.shape) + " · " + fmt_dtype(data.dtype)
     lines.append(f'<font point-size="9" color="#757575">{escape(meta)}</font>')
-    if view.values:
-        value = "—" if data.value is None else fmt_array(data.value, view.digits)
+    if style.values:
+        value = "—" if data.value is None else fmt_array(data.value, style.digits)
         lines.append(f'<font color="{VALUE_COLOR}">value {escape(value)}</font>')
-    if view.grads:
-        shown = _grad_text(grad, data, view)
+    if style.grads:
+        shown = _grad_text(grad, data, style)
         lines.append(f'<font color="{GRAD_COLOR}">grad {escape(shown)}</font>')
-        if data.leaf and view.show == "backward":
+        if data.leaf and style.show == "backward":
             lines.append('<font point-size="8" color="#616161">AccumulateGrad</font>')
     fill, border, _ = (
         STATES[state] if state else ("#eceff1" if data.leaf else "#ffffff", "#455a64", "")
     )
-    if data.param is not None and not view.grads:
+    if data.param is not None and not style.grads:
         fill = "#fff9c4"
     attrs = {
         "shape": "box",
         "style": "rounded,filled",
         "fillcolor": fill,
         "color": border,
-        "tooltip": _tooltip(data, view),
+        "tooltip": _tooltip(data, style),
     }
     if state == "none":
         attrs["style"] = "rounded,filled,dashed"
-    _mark_current(attrs, data.node, view)
+    _mark_current(attrs, data.node, style)
     norm = float(np.linalg.norm(np.ravel(grad))) if grad is not None else 0.0
     return PNode(
         data.id, "<br/>".join(lines), attrs, data.module, state, int(data.param is not None), norm
     )
 
 
-def _grad_text(grad, data, view) -> str:
+def _grad_text(grad, data, style) -> str:
     if grad is not None:
-        return fmt_array(grad, view.digits)
-    if view.known is not None and data.grad is not None:
+        return fmt_array(grad, style.digits)
+    if style.known is not None and data.grad is not None:
         return "?"
-    return "(not kept)" if data.passed and view.known is None else "—"
+    return "(not kept)" if data.passed and style.known is None else "—"
 
 
-def _tooltip(data, view) -> str:
+def _tooltip(data, style) -> str:
     """Full precision on hover (SVG): the label rounds to significant digits."""
     parts = [data.name or data.id]
-    if view.values and data.value is not None and np.size(data.value) <= 16:
+    if style.values and data.value is not None and np.size(data.value) <= 16:
         parts.append(f"value={np.asarray(data.value).tolist()!r}")
     if (
-        view.grads
-        and _grad_known(data, view)
+        style.grads
+        and _grad_known(data, style)
         and data.grad is not None
         and np.size(data.grad) <= 16
     ):
@@ -188,31 +188,31 @@ def _tooltip(data, view) -> str:
     return ", ".join(parts)
 
 
-def _mark_current(attrs, node, view) -> None:
-    if view.current is not None and node is view.current:
+def _mark_current(attrs, node, style) -> None:
+    if style.current is not None and node is style.current:
         attrs["penwidth"] = "3"
         attrs["color"] = CURRENT
 
 
-def _op_node(op, view: View) -> PNode:
+def _op_node(op, style: Style) -> PNode:
     symbol = f'<font point-size="16">{escape(op.symbol)}</font>'
     label = symbol
-    if view.grads:
+    if style.grads:
         label += f'<br/><font point-size="8" color="#616161">{escape(op.caption)}</font>'
     attrs = {
-        "shape": "ellipse" if view.grads or len(op.symbol) > 2 else "circle",
+        "shape": "ellipse" if style.grads or len(op.symbol) > 2 else "circle",
         "style": "filled",
         "fillcolor": "#fafafa",
         "color": "#37474f",
-        "tooltip": op.caption if view.grads else op.symbol,
+        "tooltip": op.caption if style.grads else op.symbol,
     }
-    _mark_current(attrs, op.node, view)
+    _mark_current(attrs, op.node, style)
     return PNode(op.id, label, attrs, op.module)
 
 
-def _const_node(const, module, view) -> PNode:
+def _const_node(const, module, style) -> PNode:
     if const.value is not None:
-        text = fmt_array(const.value, view.digits)
+        text = fmt_array(const.value, style.digits)
     elif const.shape is not None:
         text = f"{fmt_shape(const.shape)} · {fmt_dtype(const.dtype)}"
     else:
@@ -225,7 +225,7 @@ def _const_node(const, module, view) -> PNode:
     return PNode(const.id, label, attrs, module)
 
 
-def _saved_node(saved, ops, view) -> PNode:
+def _saved_node(saved, ops, style) -> PNode:
     color = "#9e9e9e" if saved.freed else "#ef6c00"
     text = escape(saved.label)
     label = f'<font point-size="9" color="{color}">{"<s>" + text + "</s>" if saved.freed else text}</font>'
@@ -234,27 +234,27 @@ def _saved_node(saved, ops, view) -> PNode:
     return PNode(saved.id, label, attrs, owner.module if owner else None)
 
 
-def _edge(src, dst, view, label) -> PEdge:
-    attrs = {"dir": "back"} if view.show == "backward" else {}
+def _edge(src, dst, style, label) -> PEdge:
+    attrs = {"dir": "back"} if style.show == "backward" else {}
     if label:
         attrs["label"] = label
         attrs["fontcolor"] = GRAD_COLOR
     return PEdge(src, dst, attrs)
 
 
-def _edge_label(edge, op, view) -> str | None:
+def _edge_label(edge, op, style) -> str | None:
     """'local × upstream = contribution' in both views; the contribution in backward."""
-    if edge.const or not view.grads:
+    if edge.const or not style.grads:
         return None
-    if view.known is not None and op.node not in view.known:
+    if style.known is not None and op.node not in style.known:
         return None
     g = edge.contribution
     if g is None:
         return None
-    text = fmt_array(g, view.digits)
+    text = fmt_array(g, style.digits)
     up = op.out.grad
-    if view.show == "both" and up is not None and np.size(up) == 1 and np.size(g) == 1:
+    if style.show == "both" and up is not None and np.size(up) == 1 and np.size(g) == 1:
         u = float(np.ravel(up)[0])
-        local = fmt_number(float(np.ravel(g)[0]) / u, view.digits) if u != 0 else "∂"
-        text = f"{local} × {fmt_number(u, view.digits)} = {text}"
+        local = fmt_number(float(np.ravel(g)[0]) / u, style.digits) if u != 0 else "∂"
+        text = f"{local} × {fmt_number(u, style.digits)} = {text}"
     return text

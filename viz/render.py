@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .dot import DEFAULT_MAX_NODES, body_lines, graph_dot, trace_limit
 from .labels import EXPLODE, VANISH
-from .picture import View
+from .picture import Style
 from .trace import trace
 
 FORMATS = ("svg", "png", "pdf")
@@ -103,18 +103,18 @@ def draw_graph(
     title: str | None = None,
 ):
     """A graphviz.Digraph of the graph behind `output`; displays inline in Jupyter."""
-    view = View(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
-    graph = trace(output, params, show_saved, module_depth, trace_limit(view, params))
+    style = Style(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
+    graph = trace(output, params, show_saved, module_depth, trace_limit(style, params))
     digraph = _digraph_class()()
-    digraph.body = body_lines(graph, view)
-    digraph._viz_text = _text_fallback(graph, view)
+    digraph.body = body_lines(graph, style)
+    digraph._viz_text = _text_fallback(graph, style)
     return digraph
 
 
-def _text_fallback(graph, view) -> str:
+def _text_fallback(graph, style) -> str:
     from .text import graph_text
 
-    return graph_text(graph, digits=view.digits)
+    return graph_text(graph, digits=style.digits)
 
 
 _CLASS = []

@@ -8,7 +8,7 @@ from pathlib import Path
 from autodiff.graph import AccumulateGrad, recording
 
 from .dot import graph_dot
-from .picture import View
+from .picture import Style
 from .render import dot_to, write_atomic
 from .trace import backward_order, trace
 
@@ -61,10 +61,10 @@ def backward_steps(
         known.add(node)
         caption = _caption(node, graph)
         title = f"backward step {i + 1}/{len(order)}: {caption}"
-        view = View(
+        style = Style(
             show, rankdir, max_nodes, True, digits, known=set(known), current=node, title=title
         )
-        yield Frame(i, len(order), node, caption, graph_dot(graph, view))
+        yield Frame(i, len(order), node, caption, graph_dot(graph, style))
 
 
 def _caption(node, graph) -> str:

@@ -10,7 +10,7 @@ import autodiff as ad
 import nn
 import nn.functional as F
 from autodiff.testing import assert_gradients_match
-from nn._windows import output_size
+from nn.sliding import output_size
 
 
 @st.composite

@@ -13,7 +13,7 @@ garbage that `from_grid` drops and that gets a zero gradient in `to_grid`.
 import numpy as np
 
 
-def pair(value, name: str, op: str, minimum: int = 1) -> tuple:
+def as_pair(value, name: str, op: str, minimum: int = 1) -> tuple:
     """An int or a pair of ints as (h, w), each at least `minimum`."""
     pair_ = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
     if len(pair_) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair_):
