@@ -1,0 +1,85 @@
+"""The import arrows of docs/architecture.md: cli -> viz, nn -> autodiff, never back."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ALLOWED = {
+    "autodiff": set(),
+    "nn": {"autodiff"},
+    "viz": {"autodiff"},
+    "cli": {"autodiff", "nn", "viz"},
+}
+
+
+def _imports(path: Path) -> set:
+    """Top-level packages a file imports, by statement or by an 'nn.x'-style string."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if re.fullmatch(r"(autodiff|nn|viz|cli)(\.\w+)+", node.value):
+                found.add(node.value.split(".")[0])
+    return found & set(ALLOWED)
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_imports_point_one_way(package):
+    for path in sorted((ROOT / package).rglob("*.py")):
+        wrong = _imports(path) - ALLOWED[package] - {package}
+        assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
+
+
+def _engine_graph() -> dict:
+    """module -> engine modules it imports (relative imports), skipping tensor.py's late one."""
+    engine = ROOT / "autodiff"
+    graph = {}
+    for path in engine.rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        tree = ast.parse(path.read_text())
+        late = name == "autodiff.tensor"
+        targets = set()
+        for node in tree.body if late else ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                if late and node.lineno > _first_def(tree):
+                    continue  # the one documented late import (tensor.py -> engine, ops)
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+                targets |= {module} if node.module else set()
+                targets |= {f"{module}.{a.name}" for a in node.names}
+        graph[name] = targets
+    return {m: {t for t in ts if t in graph and t != m} for m, ts in graph.items()}
+
+
+def _first_def(tree) -> int:
+    return next(n.lineno for n in tree.body if isinstance(n, ast.ClassDef | ast.FunctionDef))
+
+
+def test_engine_has_no_import_cycle():
+    graph = _engine_graph()
+    graph.pop("autodiff")  # the package's __init__ re-exports everything
+    state = {}
+
+    def visit(module, path):
+        state[module] = "open"
+        for child in graph.get(module, ()):
+            assert state.get(child) != "open", f"import cycle: {' -> '.join(path + [child])}"
+            if child not in state:
+                visit(child, path + [child])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+
+
+def test_graph_module_imports_nothing_of_the_engine():
+    assert _engine_graph()["autodiff.graph"] == set()
