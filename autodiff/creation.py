@@ -25,7 +25,7 @@ def _finish(array, requires_grad: bool, name=None) -> Tensor:
 def tensor(data, dtype=None, requires_grad=False, name=None) -> Tensor:
     """A new tensor (a copy). Floats -> the default dtype, ints -> int64, arrays keep theirs."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     return _finish(dtypes.as_array(data, dtype), requires_grad, name)
 
 

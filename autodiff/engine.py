@@ -3,6 +3,7 @@
 import numpy as np
 
 from . import grad_mode
+from .function import check_versions
 from .graph import SMALL, AccumulateGrad, _recording, accumulator, keeps
 from .tensor import Tensor
 
@@ -11,22 +12,22 @@ _make = Tensor._make
 
 def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     """Reduce a broadcast gradient back to an input's shape (the one un-broadcast)."""
-    if grad.data.shape == shape:
+    if grad._data.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
     dims = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad.data.shape[lead + i] != 1
+        lead + i for i, n in enumerate(shape) if n == 1 and grad._data.shape[lead + i] != 1
     )
     if lead < 0 or any(
-        grad.data.shape[lead + i] not in (n, 1) for i, n in enumerate(shape) if lead + i not in dims
+        grad._data.shape[lead + i] not in (n, 1) for i, n in enumerate(shape) if lead + i not in dims
     ):
         raise RuntimeError(
-            f"backward: gradient of shape {grad.data.shape} cannot be reduced to its input's "
+            f"backward: gradient of shape {grad._data.shape} cannot be reduced to its input's "
             f"shape {shape}. An op's backward returned a wrongly shaped gradient."
         )
     if dims:
         grad = grad.sum(dims, keepdim=True)
-    return grad.reshape(shape) if grad.data.shape != shape else grad
+    return grad.reshape(shape) if grad._data.shape != shape else grad
 
 
 def _dependencies(roots) -> dict:
@@ -79,17 +80,17 @@ def _accumulate(node: AccumulateGrad, grad: Tensor, create_graph: bool) -> None:
     leaf = node.variable
     if leaf._hooks:
         grad = _call_hooks(leaf._hooks, grad)
-    if keeps(grad.data):
-        node.grad_value = grad.data
+    if keeps(grad._data):
+        node.grad_value = grad._data
     if not create_graph:
-        grad = _make(grad.data)
+        grad = _make(grad._data)
     if leaf.grad is None:
         # a fresh array: the gradient must not alias the upstream one or another leaf's
-        leaf.grad = grad if create_graph else _make(np.array(grad.data, copy=True))
+        leaf.grad = grad if create_graph else _make(np.array(grad._data, copy=True))
     elif create_graph or leaf.grad.grad_fn is not None:
         leaf.grad = leaf.grad + grad
     else:
-        np.add(leaf.grad.data, grad.data, out=leaf.grad.data)
+        np.add(leaf.grad._data, grad._data, out=leaf.grad._data)
 
 
 def _run_node(node, grad: Tensor, create_graph: bool):
@@ -99,9 +100,9 @@ def _run_node(node, grad: Tensor, create_graph: bool):
     if node._retain is not None:
         tensor = node._retain()
         if tensor is not None:
-            tensor.grad = grad if create_graph else _make(np.array(grad.data, copy=True))
-    if grad.data.size <= SMALL or _recording[0]:
-        node.grad_value = grad.data
+            tensor.grad = grad if create_graph else _make(np.array(grad._data, copy=True))
+    if grad._data.size <= SMALL or _recording[0]:
+        node.grad_value = grad._data
     if grad_mode._anomaly[0]:  # blame the backward node, not the ops its formula runs
         grad_mode._anomaly[0] = False
         try:
@@ -146,9 +147,13 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     buffers = {}
     for node, g in zip(roots, root_grads):
         buffers[node] = buffers[node] + g if node in buffers else g
+    schedule = order(roots)
+    for node in schedule:  # every saved tensor checked before any gradient is written
+        if node._versions:
+            check_versions(node)
     # backward formulas record a graph only for create_graph (second order)
     with grad_mode.set_grad_enabled(create_graph):
-        return _drain(order(roots), buffers, needed, targets, retain_graph, create_graph)
+        return _drain(schedule, buffers, needed, targets, retain_graph, create_graph)
 
 
 def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> dict:
@@ -178,8 +183,8 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> di
             if (
                 anomaly
                 or type(g) is not Tensor
-                or g.data.shape != meta[0]
-                or g.data.dtype != meta[1]
+                or g._data.shape != meta[0]
+                or g._data.dtype != meta[1]
             ):
                 g = _as_grad(g, meta, node, anomaly)
             if child in buffers:
@@ -190,7 +195,7 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> di
 
 
 def _data(g):
-    return g.data if isinstance(g, Tensor) else g
+    return g._data if isinstance(g, Tensor) else g
 
 
 def _as_grad(g, meta, node, anomaly) -> Tensor:
@@ -198,12 +203,12 @@ def _as_grad(g, meta, node, anomaly) -> Tensor:
     if not isinstance(g, Tensor):
         g = _make(np.asarray(g))
     shape, dtype = meta
-    data = g.data
+    data = g._data
     if data.shape != shape:
         g = sum_to(g, shape)
     if data.dtype != dtype:
         g = g.to(dtype)
-    if anomaly and not np.isfinite(g.data).all():
+    if anomaly and not np.isfinite(g._data).all():
         raise RuntimeError(
             f"detect_anomaly: Function '{node.name()}' returned nan or inf values in its "
             f"gradient (shape {shape}). The forward op that made it: {node.function.__name__}."
@@ -220,18 +225,18 @@ def _root_grads(outputs, grad_outputs, what: str):
                 "grad_fn. Set requires_grad=True on the leaves you differentiate by."
             )
         if g is None:
-            if out.data.size != 1:
+            if out._data.size != 1:
                 raise RuntimeError(
                     f"{what}: grad can be implicitly created only for scalar outputs, got "
-                    f"shape {out.data.shape}. Pass gradient= (a tensor of that shape)."
+                    f"shape {out._data.shape}. Pass gradient= (a tensor of that shape)."
                 )
-            g = _make(np.ones_like(out.data))
+            g = _make(np.ones_like(out._data))
         elif not isinstance(g, Tensor):
-            g = _make(np.asarray(g, dtype=out.data.dtype))
-        if g.data.shape != out.data.shape:
+            g = _make(np.asarray(g, dtype=out._data.dtype))
+        if g._data.shape != out._data.shape:
             raise RuntimeError(
-                f"{what}: gradient has shape {g.data.shape} but the output has shape "
-                f"{out.data.shape}. Pass a gradient of the output's shape."
+                f"{what}: gradient has shape {g._data.shape} but the output has shape "
+                f"{out._data.shape}. Pass a gradient of the output's shape."
             )
         grads.append(g)
     return grads
@@ -277,5 +282,5 @@ def grad(
                 "grad: one of the differentiated Tensors appears to not have been used in the "
                 "graph. Set allow_unused=True if this is the desired behavior."
             )
-        result.append(g if g is None or create_graph else _make(g.data))
+        result.append(g if g is None or create_graph else _make(g._data))
     return tuple(result)

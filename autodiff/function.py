@@ -20,6 +20,7 @@ class Function:
 
     node_name = None  # PyTorch's grad_fn name; default f"{cls.__name__}Backward"
     symbol = None  # short label for pictures; default: the class name
+    view = False  # forward may return a view of its first input (reshape, transpose, t[1:])
 
     @staticmethod
     def forward(ctx, *args, **options):
@@ -34,15 +35,21 @@ class Function:
         """Run forward on arrays; when some input requires grad, record a node."""
         if _mode.enabled:
             for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    return _record(cls, args, options)
+                if isinstance(a, Tensor):
+                    if a._base is not None and a._view_version != a._base._version.value:
+                        refresh_view(a)
+                    if a._requires_grad:
+                        return _record(cls, args, options)
         ctx = _Unrecorded((False,) * len(args))
-        out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **options)
+        out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **options)
         if type(out) is not np.ndarray:
-            out = out.data if isinstance(out, Tensor) else np.asarray(out)
+            out = out._data if isinstance(out, Tensor) else np.asarray(out)
         if _anomaly[0]:
             _check_finite(out, f"{cls.__name__.lower()} (forward)")
-        return _make(out)
+        result = _make(out)
+        if cls.view:
+            _mark_view(result, args[0], cls, options)
+        return result
 
 
 class _Unrecorded:
@@ -87,7 +94,9 @@ def _record(cls, args, options):
     constants = None
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
-            data = a.data
+            if a._base is not None and a._view_version != a._base._version.value:
+                refresh_view(a)
+            data = a._data
             arrays.append(data)
             meta.append((data.shape, data.dtype))
             if a._requires_grad:
@@ -106,11 +115,14 @@ def _record(cls, args, options):
     ctx.needs_input_grad = _interned(tuple(needs))
     out = returned = cls.forward(ctx, *arrays, **options)
     if type(out) is not np.ndarray:  # e.g. np.exp of a 0-d array gives a NumPy scalar
-        out = out.data if isinstance(out, Tensor) else np.asarray(out)
+        out = out._data if isinstance(out, Tensor) else np.asarray(out)
     if _anomaly[0]:
         _check_finite(out, f"{cls.__name__.lower()} (forward)")
     if out.dtype.kind not in "fc":
-        return _make(out)
+        result = _make(out)
+        if cls.view:
+            _mark_view(result, args[0], cls, options)
+        return result
     ctx.children = tuple(children)
     ctx.input_meta = _interned(tuple(meta))
     if constants is not None:
@@ -121,9 +133,88 @@ def _record(cls, args, options):
     ctx.out_dtype = out.dtype
     if out.size <= SMALL or _recording[0]:
         ctx.value = out
+    result = _make(out, True, ctx)
+    if cls.view:
+        _mark_view(result, args[0], cls, options)
     if ctx._saved:
         ctx._saved = tuple([_tag(v, args, arrays, out, returned) for v in ctx._saved])
-    return _make(out, True, ctx)
+        ctx._versions = _versions(ctx._saved, args, result)
+    return result
+
+
+def _root(array):
+    """The array that owns the memory (NumPy points every view's base at it)."""
+    base = array.base
+    return array if base is None else base
+
+
+def _mark_view(result, source, cls, options) -> None:
+    """A view shares its base's storage and version counter, and remembers how it was made
+    from the base, so it can take the base's new history after an in-place change."""
+    if type(result._data) is not np.ndarray or not isinstance(source, Tensor):
+        return
+    if _root(result._data) is not _root(source._data):
+        return  # NumPy had to copy (e.g. reshape of a transposed array)
+    base = source if source._base is None else source._base
+    chain = ((cls, options),) if source._base is None else source._view_chain + ((cls, options),)
+    result._base = base
+    result._view_chain = chain
+    result._version = base._counter()
+    result._view_version = result._version.value
+
+
+def view_of(value, chain, tensors: bool = True):
+    """Apply a view chain to a tensor (recorded) or, with tensors=False, to an array."""
+    for cls, options in chain:
+        if tensors:
+            value = cls.apply(value, **options)
+        else:
+            value = cls.forward(_Unrecorded((False,)), value, **options)
+    return value
+
+
+def refresh_view(view) -> None:
+    """The base changed in place since this view's history was made: remake it from the base."""
+    base = view._base
+    version = base._version.value
+    fresh = view_of(base, view._view_chain) if _mode.enabled else None
+    view.grad_fn = fresh.grad_fn if fresh is not None else None
+    view._requires_grad = fresh is not None and fresh._requires_grad
+    view._view_version = version
+
+
+def _versions(saved, args, result) -> tuple:
+    """(counter, version now, array) for every saved tensor or array on a tensor's storage;
+    never the output tensor itself (a node must not hold its output)."""
+    versions = []
+    for value in saved:
+        if isinstance(value, Tensor):
+            counter = value._counter()
+            versions.append((counter, counter.value, value._data))
+        elif isinstance(value, SavedOutput):
+            counter = result._counter()
+            versions.append((counter, counter.value, value.array))
+        elif type(value) is np.ndarray:
+            root = _root(value)
+            for a in args:
+                if isinstance(a, Tensor) and _root(a._data) is root:
+                    counter = a._counter()
+                    versions.append((counter, counter.value, value))
+    return tuple(versions)
+
+
+def check_versions(node) -> None:
+    """Refuse a saved tensor that an in-place op changed after it was saved (torch's error)."""
+    for counter, expected, array in node._versions:
+        if counter.value != expected:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{array.dtype} tensor of shape {array.shape}], "
+                f"saved by {node.name()}, is at version {counter.value}; expected version "
+                f"{expected} instead. Hint: an in-place op (add_, mul_, x += 1, t[i] = v, ...) "
+                "changed it after it was used; use the out-of-place form (x = x + 1) or "
+                "change a .clone() instead."
+            )
 
 
 _INTERNED = {}
@@ -152,6 +243,8 @@ def _tag(value, args, arrays, out, returned):
 
 def unpack_saved(node) -> tuple:
     """Saved values as Tensors; the output is re-attached to its node under create_graph."""
+    if node._versions:
+        check_versions(node)
     graph = _mode.enabled
     result = []
     for v in node._saved:

@@ -33,10 +33,10 @@ def _analytic(fn, inputs, wrt) -> list:
     outs = _outputs(fn, inputs)
     blocks = []
     for out in outs:
-        rows = [np.zeros((out.data.size, t.data.size)) for t in wrt]
+        rows = [np.zeros((out._data.size, t._data.size)) for t in wrt]
         if out.requires_grad:
-            for j in range(out.data.size):
-                seed = np.zeros(out.data.size, out.dtype)
+            for j in range(out._data.size):
+                seed = np.zeros(out._data.size, out.dtype)
                 seed[j] = 1
                 grads = engine.grad(
                     out,
@@ -47,23 +47,23 @@ def _analytic(fn, inputs, wrt) -> list:
                 )
                 for row, g in zip(rows, grads):
                     if g is not None:
-                        row[j] = g.data.ravel()
+                        row[j] = g._data.ravel()
         blocks.append(rows)
     return blocks
 
 
 def _numeric(fn, inputs, wrt, eps) -> list:
     outs = _outputs(fn, inputs)
-    blocks = [[np.zeros((o.data.size, t.data.size)) for t in wrt] for o in outs]
+    blocks = [[np.zeros((o._data.size, t._data.size)) for t in wrt] for o in outs]
     # not under no_grad: fn may itself differentiate (gradgradcheck's first derivative)
     for i, t in enumerate(wrt):
-        flat = t.data.reshape(-1)  # a view: perturbs the input in place
+        flat = t._data.reshape(-1)  # a view: perturbs the input in place
         for k in range(flat.size):
             orig = flat[k]
             flat[k] = orig + eps
-            plus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+            plus = [o._data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
             flat[k] = orig - eps
-            minus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+            minus = [o._data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
             flat[k] = orig
             for o_index, (p, m) in enumerate(zip(plus, minus)):
                 blocks[o_index][i][:, k] = (p - m) / (2 * eps)

@@ -14,6 +14,12 @@ def keeps(array) -> bool:
     return array.size <= SMALL or _recording[0] > 0
 
 
+def increment_version(tensor) -> None:
+    """Tell the version check that tensor's storage was written outside its in-place ops
+    (as torch.autograd.graph.increment_version): optimizers that update arrays call it."""
+    tensor._counter().value += 1
+
+
 class recording:
     """Keep values and gradients of every intermediate, however large (for pictures)."""
 
@@ -56,6 +62,7 @@ class Node:
         "value",
         "grad_value",
         "_saved",
+        "_versions",
         "__dict__",
         "__weakref__",
     )
@@ -74,6 +81,7 @@ class Node:
         self.value = None
         self.grad_value = None  # the gradient that reached this node (small or recording)
         self._saved = ()
+        self._versions = ()  # (counter, version, tensor) of each saved tensor, for the check
 
     @property
     def next_functions(self) -> tuple:
@@ -98,6 +106,7 @@ class Node:
     def release(self) -> None:
         """Drop saved values (after backward, unless retain_graph)."""
         self._saved = ()
+        self._versions = ()
         self._released = True
 
     def register_prehook(self, hook) -> None:
@@ -116,6 +125,7 @@ class AccumulateGrad:
     __slots__ = ("variable", "grad_value", "__weakref__")
     function = None
     children = ()
+    _versions = ()
     next_functions = ()
 
     def __init__(self, variable):

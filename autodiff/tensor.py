@@ -4,7 +4,8 @@ import weakref
 
 import numpy as np
 
-from . import dtypes, grad_mode
+from . import dtypes
+from . import random as _random
 
 
 def _check_grad_dtype(dtype, what: str) -> None:
@@ -15,11 +16,25 @@ def _check_grad_dtype(dtype, what: str) -> None:
         )
 
 
+class Version:
+    """The version counter of one storage, shared by its views and detach(): every in-place
+    op bumps it, and backward compares it with the value each saved tensor had."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it when it requires grad."""
 
     __slots__ = (
-        "data",
+        "_data",
+        "_version",
+        "_base",
+        "_view_chain",
+        "_view_version",
         "_requires_grad",
         "grad",
         "grad_fn",
@@ -33,8 +48,10 @@ class Tensor:
 
     def __init__(self, data, dtype=None, requires_grad=False, name=None):
         if isinstance(data, Tensor):
-            data = data.data
-        self.data = dtypes.as_array(data, dtype)
+            data = data._data
+        self._data = dtypes.as_array(data, dtype)
+        self._version = None
+        self._base = None
         self._requires_grad = False
         self.grad = None
         self.grad_fn = None
@@ -50,7 +67,9 @@ class Tensor:
     def _make(cls, data, requires_grad=False, grad_fn=None):
         """Fast internal constructor: wraps an array as is (no copy, no checks)."""
         t = object.__new__(cls)
-        t.data = data
+        t._data = data
+        t._version = None
+        t._base = None
         t._requires_grad = requires_grad
         t.grad = None
         t.grad_fn = grad_fn
@@ -83,61 +102,79 @@ class Tensor:
             self.grad_fn.out_name = value
 
     @property
+    def data(self) -> "Tensor":
+        """This tensor's storage as a tensor outside the graph, as in PyTorch. Writes through
+        it are not seen by the version check (a saved tensor changed this way gives a wrong
+        gradient): prefer `with ad.no_grad():` and in-place ops. The array is .numpy()."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    def _counter(self) -> Version:
+        """The storage's version counter, made on first use."""
+        version = self._version
+        if version is None:
+            version = self._version = Version()
+        return version
+
+    @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def T(self) -> "Tensor":
-        return _ops.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
+        return _ops.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> "Tensor":
         return _ops.transpose(self, -2, -1)
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __hash__(self):
         return id(self)
 
     # --- conversion -----------------------------------------------------------------
     def numpy(self) -> np.ndarray:
-        return self.data
+        return self._data
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"item: only one element tensors can be converted to Python scalars "
-                f"(shape {self.data.shape}). Index or reduce first."
+                f"(shape {self._data.shape}). Index or reduce first."
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and dtype != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def __float__(self) -> float:
         return float(self.item())
@@ -146,22 +183,22 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"bool: a tensor with {self.data.size} elements is ambiguous. Use .any() or .all()."
+                f"bool: a tensor with {self._data.size} elements is ambiguous. Use .any() or .all()."
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self._data)))
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extra = ""
-        if self.data.dtype not in (dtypes.get_default_dtype(), np.int64, np.bool_):
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype not in (dtypes.get_default_dtype(), np.int64, np.bool_):
+            extra += f", dtype={self._data.dtype}"
         if self.grad_fn is not None:
             extra += f", grad_fn=<{self.grad_fn.name()}>"
         elif self._requires_grad:
@@ -176,13 +213,15 @@ class Tensor:
                 "Use .detach() to get a tensor outside the graph."
             )
         if flag:
-            _check_grad_dtype(self.data.dtype, "requires_grad_")
+            _check_grad_dtype(self._data.dtype, "requires_grad_")
         self._requires_grad = bool(flag)
         return self
 
     def detach(self) -> "Tensor":
-        """The same data (shared memory) outside the graph."""
-        return Tensor._make(self.data)
+        """The same storage outside the graph; in-place changes to either are seen by both."""
+        t = Tensor._make(self._data)
+        t._version = self._counter()
+        return t
 
     def retain_grad(self) -> None:
         """Keep .grad on this non-leaf tensor after backward (and its value for pictures)."""
@@ -192,7 +231,7 @@ class Tensor:
             )
         if self.grad_fn is not None:
             self.grad_fn._retain = weakref.ref(self)
-            self.grad_fn.value = self.data
+            self.grad_fn.value = self._data
 
     @property
     def retains_grad(self) -> bool:
@@ -215,46 +254,100 @@ class Tensor:
         """Accumulate the gradient of this tensor into the leaves' .grad."""
         _engine.backward(self, gradient, retain_graph, create_graph)
 
-    # --- in-place (only outside the graph: parameter updates, init) ------------------
-    def _inplace(self, what: str) -> np.ndarray:
-        if self._requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError(
-                f"{what}: a tensor that requires grad is being used in an in-place operation. "
-                "Wrap the update in `with ad.no_grad():`."
-            )
-        return self.data
-
-    def zero_(self) -> "Tensor":
-        self._inplace("zero_")[...] = 0
-        return self
-
-    def fill_(self, value) -> "Tensor":
-        self._inplace("fill_")[...] = value
-        return self
-
-    def copy_(self, src) -> "Tensor":
-        self._inplace("copy_")[...] = np.asarray(src)
-        return self
-
+    # --- in-place ops (ops/inplace.py: torch's rules, version counter) ---------------
     def add_(self, other, alpha=1) -> "Tensor":
-        data = self._inplace("add_")
-        data += np.asarray(other) * alpha if alpha != 1 else np.asarray(other)
-        return self
+        other = other if alpha == 1 else other * alpha
+        return _ops.inplace.ufunc_(self, "add_", np.add, _ops.add, other)
 
     def sub_(self, other, alpha=1) -> "Tensor":
-        return self.add_(other, -alpha)
+        other = other if alpha == 1 else other * alpha
+        return _ops.inplace.ufunc_(self, "sub_", np.subtract, _ops.sub, other)
 
     def mul_(self, other) -> "Tensor":
-        self._inplace("mul_")[...] *= np.asarray(other)
-        return self
+        return _ops.inplace.ufunc_(self, "mul_", np.multiply, _ops.mul, other)
+
+    def div_(self, other) -> "Tensor":
+        return _ops.inplace.ufunc_(self, "div_", np.divide, _ops.div, other)
+
+    def pow_(self, exponent) -> "Tensor":
+        return _ops.inplace.apply_(self, "pow_", _ops.pow, exponent)
+
+    def neg_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "neg_", _ops.neg)
+
+    def exp_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "exp_", _ops.exp)
+
+    def log_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "log_", _ops.log)
+
+    def sqrt_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "sqrt_", _ops.sqrt)
+
+    def abs_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "abs_", _ops.abs)
+
+    def sign_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "sign_", _ops.sign)
+
+    def sigmoid_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "sigmoid_", _ops.sigmoid)
+
+    def tanh_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "tanh_", _ops.tanh)
+
+    def relu_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "relu_", _ops.relu)
+
+    def clamp_(self, min=None, max=None) -> "Tensor":
+        return _ops.inplace.apply_(self, "clamp_", _ops.clamp, min, max)
+
+    def clamp_min_(self, min) -> "Tensor":
+        return _ops.inplace.apply_(self, "clamp_min_", _ops.clamp, min, None)
+
+    def clamp_max_(self, max) -> "Tensor":
+        return _ops.inplace.apply_(self, "clamp_max_", _ops.clamp, None, max)
+
+    def masked_fill_(self, mask, value) -> "Tensor":
+        return _ops.inplace.apply_(self, "masked_fill_", _ops.masked_fill, mask, value)
+
+    def zero_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "zero_", _ops.inplace.fill, 0)
+
+    def fill_(self, value) -> "Tensor":
+        if isinstance(value, Tensor) and value._requires_grad:
+            return self.copy_(value)
+        value = value.item() if isinstance(value, Tensor) else value
+        return _ops.inplace.apply_(self, "fill_", _ops.inplace.fill, value)
+
+    def copy_(self, src) -> "Tensor":
+        return _ops.inplace.apply_(self, "copy_", _ops.inplace.copy, src)
+
+    def uniform_(self, a=0.0, b=1.0) -> "Tensor":
+        """Fill with draws from U(a, b) (the library's generator, ad.manual_seed)."""
+        return self.copy_(_random.generator().uniform(a, b, self.shape).astype(self.dtype))
+
+    def normal_(self, mean=0.0, std=1.0) -> "Tensor":
+        """Fill with draws from N(mean, std²) (the library's generator, ad.manual_seed)."""
+        return self.copy_(_random.generator().normal(mean, std, self.shape).astype(self.dtype))
 
     def __setitem__(self, index, value) -> None:
-        if self.grad_fn is not None and grad_mode.is_grad_enabled():
-            raise RuntimeError(
-                "setitem: in-place assignment into a tensor that is part of a graph would "
-                "change saved values. Build a new tensor (ad.where, ad.cat) instead."
-            )
-        self._inplace("setitem")[_ops.indexing._normalize(index)] = np.asarray(value)
+        _ops.inplace.setitem(self, index, value)
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __ipow__(self, exponent):
+        return self.pow_(exponent)
 
     # --- dtype ----------------------------------------------------------------------
     def to(self, dtype) -> "Tensor":
@@ -447,11 +540,14 @@ class Tensor:
     def matmul(self, other):
         return _ops.matmul(self, other)
 
+    def masked_fill(self, mask, value):
+        return _ops.masked_fill(self, mask, value)
+
     def any(self):
-        return Tensor._make(np.asarray(self.data.any()))
+        return Tensor._make(np.asarray(self._data.any()))
 
     def all(self):
-        return Tensor._make(np.asarray(self.data.all()))
+        return Tensor._make(np.asarray(self._data.all()))
 
 
 # The one late import of the engine: the backward scheduler and the ops build on Tensor, and

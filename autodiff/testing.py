@@ -75,13 +75,13 @@ def arrays(shape=None, domain=(-3.0, 3.0), kinks=(), distinct=False):
 def _pairing(fn, inputs, g) -> float:
     """⟨g, f(x)⟩ on fresh tensors, without recording a graph."""
     with no_grad():
-        out = fn(*[Tensor._make(t.data.copy()) if isinstance(t, Tensor) else t for t in inputs])
-    return float(np.sum(g * out.data))
+        out = fn(*[Tensor._make(t._data.copy()) if isinstance(t, Tensor) else t for t in inputs])
+    return float(np.sum(g * out._data))
 
 
 def numeric_gradient(fn, inputs, g, index) -> np.ndarray:
     """Central differences of ⟨g, f⟩ with respect to input `index`, h = 1e-6·max(1, |x|)."""
-    x = inputs[index].data
+    x = inputs[index]._data
     grad = np.zeros_like(x, dtype=np.float64)
     for k in np.ndindex(x.shape):
         orig = x[k]
@@ -111,11 +111,11 @@ def assert_gradients_match(fn, *inputs, grad_output=None, rtol=1e-5, atol=1e-7, 
     for i in wrt:
         inputs[i].grad = None
     out.backward(Tensor._make(g.astype(out.dtype)))
-    scale = 1.0 + float(np.sum(np.abs(g * out.data)))
+    scale = 1.0 + float(np.sum(np.abs(g * out._data)))
     for i in wrt:
         t = inputs[i]
         numeric = numeric_gradient(fn, inputs, g, i)
-        analytic = np.zeros_like(numeric) if t.grad is None else t.grad.data
+        analytic = np.zeros_like(numeric) if t.grad is None else t.grad._data
         if analytic.shape != t.shape:
             raise AssertionError(f"input {i}: gradient shape {analytic.shape} != input {t.shape}")
         error = np.abs(analytic - numeric)

@@ -54,7 +54,7 @@ class ParametricRectify(ad.Function):
     @staticmethod
     def backward(ctx, grad):
         input, weight = ctx.saved_tensors
-        positive = input.data > 0
+        positive = input.numpy() > 0
         w = weight.reshape(_channel_shape(weight.shape[0], input.ndim))
         grad_input = ad.where(positive, grad, grad * w) if ctx.needs_input_grad[0] else None
         grad_weight = None
@@ -95,7 +95,7 @@ class ExponentialLinear(ad.Function):
     def backward(ctx, grad):
         input, out = ctx.saved_tensors
         alpha, scale = ctx.options["alpha"], ctx.options["scale"]
-        return ad.where(input.data > 0, grad * scale, grad * (out + scale * alpha))
+        return ad.where(input.numpy() > 0, grad * scale, grad * (out + scale * alpha))
 
 
 def elu(input, alpha: float = 1.0):
@@ -124,7 +124,7 @@ class Log1pExp(ad.Function):
     def backward(ctx, grad):
         (input,) = ctx.saved_tensors
         beta, threshold = ctx.options["beta"], ctx.options["threshold"]
-        return ad.where(input.data * beta > threshold, grad, grad * (input * beta).sigmoid())
+        return ad.where(input.numpy() * beta > threshold, grad, grad * (input * beta).sigmoid())
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):

@@ -54,7 +54,7 @@ class Convolution(ad.Function):
         if need[0]:
             grad_input = ConvInputGrad.apply(grad, weight, size=input.shape[2:], **opts)
         if need[1]:
-            cols = None if cols is None else cols.data  # reuse the forward's columns
+            cols = None if cols is None else cols.numpy()  # reuse the forward's columns
             grad_weight = ConvWeightGrad.apply(
                 input, grad, kernel=weight.shape[2:], cols=cols, **opts
             )

@@ -68,8 +68,9 @@ def _fan(tensor, mode: str) -> int:
 
 
 def _fill(tensor, values: np.ndarray):
-    """Write values into tensor.data in place (outside the graph), keeping its dtype."""
-    tensor.data[...] = values
+    """Write values into the tensor in place (outside the graph), keeping its dtype."""
+    with ad.no_grad():
+        tensor.copy_(values)
     return tensor
 
 

@@ -97,7 +97,7 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     """−[t·log x + (1 − t)·log(1 − x)] on probabilities x, logs clamped at −100 as torch."""
     _check_reduction(reduction, "binary_cross_entropy")
     input, target = _as_arrays(input, target, "binary_cross_entropy")
-    x = input.data
+    x = input.numpy()
     if x.size and not (np.all(x >= 0) and np.all(x <= 1)):
         raise ValueError(
             f"binary_cross_entropy: all elements of input should be between 0 and 1 (got min "
@@ -309,7 +309,7 @@ def _soft_cross_entropy(logp, t, weight, reduction, label_smoothing, class_dim):
     if reduction == "none":
         return losses.sum(dim=class_dim)
     total = losses.sum()
-    return total / (logp.data.size // classes) if reduction == "mean" else total
+    return total / (logp.numpy().size // classes) if reduction == "mean" else total
 
 
 def _smooth_term(logp, t, weight, ignore_index, reduction, class_dim):

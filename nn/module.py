@@ -15,7 +15,7 @@ class Parameter(ad.Tensor):
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
             data = np.empty(0, dtype=ad.get_default_dtype())
-        array = data.data if isinstance(data, ad.Tensor) else np.asarray(data)
+        array = data.numpy() if isinstance(data, ad.Tensor) else np.asarray(data)
         if array.dtype.kind not in "fc":
             array = array.astype(ad.get_default_dtype())
         # Shares memory with the wrapped tensor, as torch.nn.Parameter does.
@@ -231,10 +231,10 @@ class Module:
         out = OrderedDict() if destination is None else destination
         for name, p in self._parameters.items():
             if p is not None:
-                out[prefix + name] = p if keep_vars else p.data
+                out[prefix + name] = p if keep_vars else p.detach()
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent:
-                out[prefix + name] = b if keep_vars else b.data
+                out[prefix + name] = b if keep_vars else b.detach()
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(out, prefix + name + ".", keep_vars)
@@ -249,10 +249,10 @@ class Module:
         for key, target in own.items():
             if key in state_dict:
                 value = np.asarray(state_dict[key])
-                if value.shape != target.data.shape:
+                if value.shape != target.shape:
                     mismatched.append(
                         f"size mismatch for {key}: copying a param with shape {value.shape} "
-                        f"from checkpoint, the shape in current model is {target.data.shape}."
+                        f"from checkpoint, the shape in current model is {target.shape}."
                     )
         errors = list(mismatched)
         if strict and unexpected:
@@ -266,7 +266,8 @@ class Module:
             )
         for key, target in own.items():
             if key in state_dict:
-                target.data[...] = np.asarray(state_dict[key], dtype=target.data.dtype)
+                with ad.no_grad():
+                    target.copy_(np.asarray(state_dict[key], dtype=target.dtype))
         return _IncompatibleKeys(missing, unexpected)
 
     # --- repr ---------------------------------------------------------------------------
@@ -333,7 +334,7 @@ def zero_grads(params, set_to_none: bool = True) -> None:
         if set_to_none:
             p.grad = None
         else:
-            p.grad.data[...] = 0
+            p.grad.zero_()
 
 
 def _expect(value, cls, what: str, name: str) -> None:

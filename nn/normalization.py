@@ -3,6 +3,7 @@
 import numpy as np
 
 import autodiff as ad
+from autodiff.graph import increment_version
 
 from .module import Module, Parameter
 
@@ -76,16 +77,15 @@ def batch_norm(
     input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
 ):
     """Normalise per channel (dim 1); in training also update the running statistics in place."""
-    if training and input.data.size // input.shape[1] <= 1:
+    if training and input.numel() // input.shape[1] <= 1:
         raise ValueError(
             f"batch_norm: Expected more than 1 value per channel when training, got input size "
             f"{tuple(input.shape)}. Use a batch of at least 2 or call .eval()."
         )
     if not training and running_mean is None:
         training = True  # no running statistics: always use the batch's, as torch does
-    rm = None if running_mean is None else getattr(running_mean, "data", running_mean)
-    rv = None if running_var is None else getattr(running_var, "data", running_var)
-    return NativeBatchNorm.apply(
+    rm, rv = _array(running_mean), _array(running_var)
+    out = NativeBatchNorm.apply(
         input,
         weight,
         bias,
@@ -95,6 +95,15 @@ def batch_norm(
         momentum=momentum,
         eps=eps,
     )
+    if training:
+        for stats in (running_mean, running_var):
+            if isinstance(stats, ad.Tensor):
+                increment_version(stats)  # updated in place by forward
+    return out
+
+
+def _array(value):
+    return value.numpy() if isinstance(value, ad.Tensor) else value
 
 
 class _BatchNorm(Module):
@@ -152,9 +161,9 @@ class _BatchNorm(Module):
         self._check_input(input)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data[...] += 1
+            self.num_batches_tracked.add_(1)
             if self.momentum is None:  # cumulative moving average
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+                momentum = 1.0 / float(self.num_batches_tracked)
         use_batch = self.training or self.running_mean is None
         track = self.training and self.track_running_stats
         return batch_norm(

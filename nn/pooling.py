@@ -55,7 +55,7 @@ class MaxPoolingWithIndices(ad.Function):
     def backward(ctx, grad):
         (indices,) = ctx.saved_tensors
         return MaxPoolScatter.apply(
-            grad, indices=indices.data, size=ctx.input_meta[0][0][2:], **_pool_options(ctx)
+            grad, indices=indices.numpy(), size=ctx.input_meta[0][0][2:], **_pool_options(ctx)
         )
 
 

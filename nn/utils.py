@@ -11,7 +11,7 @@ def clip_grad_norm_(
     """Scale all gradients together so their joint norm is at most max_norm; return that norm."""
     if isinstance(parameters, ad.Tensor):
         parameters = [parameters]
-    grads = [p.grad.data for p in parameters if p.grad is not None]
+    grads = [p.grad.numpy() for p in parameters if p.grad is not None]
     if not grads:
         return ad.tensor(0.0)
     norm_type = float(norm_type)

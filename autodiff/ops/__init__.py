@@ -1,6 +1,6 @@
 """Every built-in op, one family per file; each family's __all__ lists its public functions."""
 
-from . import activation, arithmetic, elementwise, indexing, linalg, reduction, shape
+from . import activation, arithmetic, elementwise, indexing, inplace, linalg, reduction, shape
 from .activation import *
 from .arithmetic import *
 from .elementwise import *

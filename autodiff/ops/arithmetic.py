@@ -183,13 +183,13 @@ class PowTensor(Function):
         if need[0]:
             # torch's convention: no gradient to the base where the exponent is 0 (x**0 is flat)
             grad_input = where(
-                _as_tensor(exponent).data == 0, 0.0, grad * exponent * input ** (exponent - 1)
+                _as_tensor(exponent)._data == 0, 0.0, grad * exponent * input ** (exponent - 1)
             )
         # d(a^b)/db = a^b·log a; where a == 0 the limit is 0 (torch's convention)
         grad_exp = None
         if need[1]:
             base = _as_tensor(input)
-            safe_log = where(base.data == 0, 1.0, base).log()  # log(1) = 0 where a == 0
+            safe_log = where(base._data == 0, 1.0, base).log()  # log(1) = 0 where a == 0
             grad_exp = grad * out * safe_log
         return grad_input, grad_exp
 

@@ -204,7 +204,7 @@ class Where(Function):
     def backward(ctx, grad):
         (condition,) = ctx.saved_tensors
         zero = grad * 0.0
-        cond = condition.data
+        cond = condition._data
         need = ctx.needs_input_grad
         return (
             where(cond, grad, zero) if need[0] else None,
@@ -214,14 +214,22 @@ class Where(Function):
 
 def where(condition, input, other):
     """input where condition is true, else other (broadcasting)."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     return Where.apply(input, other, condition=cond)
 
 
+def masked_fill(input, mask, value):
+    """input with value where mask is true (mask broadcasts), as torch's masked_fill."""
+    cond = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {cond.dtype}")
+    return Where.apply(value, input, condition=cond)
+
+
 def compare(ufunc, input, other):
     """A comparison: a bool tensor that does not require grad."""
-    a = input.data if isinstance(input, Tensor) else input
-    b = other.data if isinstance(other, Tensor) else other
+    a = input._data if isinstance(input, Tensor) else input
+    b = other._data if isinstance(other, Tensor) else other
     return Tensor._make(np.asarray(ufunc(a, b)))

@@ -8,13 +8,13 @@ from ..tensor import Tensor
 __all__ = []  # the public ops: autodiff exports these
 
 
-def _normalize(index):
+def normalize_index(index):
     """Tensors inside an index become arrays; a list becomes an integer/bool array."""
     items = index if isinstance(index, tuple) else (index,)
     out = []
     for item in items:
         if isinstance(item, Tensor):
-            item = item.data
+            item = item._data
         elif isinstance(item, list):
             item = np.asarray(item)
         if isinstance(item, np.ndarray) and item.dtype.kind not in "iub":
@@ -42,6 +42,7 @@ def _scatters(index) -> bool:
 
 class Index(Function):
     node_name = "IndexBackward0"
+    view = True
     symbol = "[ ]"
 
     @staticmethod
@@ -60,7 +61,7 @@ class Index(Function):
 
 def getitem(input, index):
     """input[index] with NumPy semantics; the gradient flows back to the selected places."""
-    return Index.apply(input, index=_normalize(index))
+    return Index.apply(input, index=normalize_index(index))
 
 
 class IndexAdd(Function):

@@ -68,4 +68,4 @@ def matmul(input, other):
 
 def _ndim(ctx, slot: int, saved) -> int:
     meta = ctx.input_meta[slot]
-    return len(meta[0]) if meta is not None else np.ndim(saved.data)
+    return len(meta[0]) if meta is not None else np.ndim(saved._data)

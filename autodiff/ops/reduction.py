@@ -192,7 +192,7 @@ def logsumexp(input, dim, keepdim=False):
 
 
 def _extreme(input, dim, keepdim, largest: bool, op: str):
-    if input.data.size == 0 and dim is None:
+    if input._data.size == 0 and dim is None:
         raise RuntimeError(f"{op}: expected a non-empty tensor (shape {input.shape})")
     if dim is None:
         return MaxAll.apply(input, largest=largest)
@@ -203,7 +203,7 @@ def _extreme(input, dim, keepdim, largest: bool, op: str):
         )
     values = MaxDim.apply(input, dim=axis, keepdim=keepdim, largest=largest)
     index = np.argmax if largest else np.argmin
-    indices = index(input.data, axis=axis, keepdims=keepdim) if input.ndim else np.asarray(0)
+    indices = index(input._data, axis=axis, keepdims=keepdim) if input.ndim else np.asarray(0)
     return values, Tensor._make(indices.astype(np.int64))
 
 
@@ -228,7 +228,7 @@ def argmin(input, dim=None, keepdim=False):
 
 
 def _arg(fn, input, dim, keepdim):
-    data = input.data if isinstance(input, Tensor) else np.asarray(input)
+    data = input._data if isinstance(input, Tensor) else np.asarray(input)
     if dim is None:
         return Tensor._make(np.asarray(fn(data), dtype=np.int64))
     return Tensor._make(fn(data, axis=dim, keepdims=keepdim).astype(np.int64))

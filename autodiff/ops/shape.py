@@ -29,6 +29,7 @@ def _shape_arg(shape) -> tuple:
 
 class View(Function):
     node_name = "ViewBackward0"
+    view = True
     symbol = "view"
 
     @staticmethod
@@ -48,18 +49,19 @@ class View(Function):
 
 def reshape(input, *shape):
     """The same elements in a new shape (one dim may be -1)."""
-    shape = _resolve(_shape_arg(shape), input.data.size, "reshape", input.shape)
+    shape = _resolve(_shape_arg(shape), input._data.size, "reshape", input.shape)
     return View.apply(input, shape=shape)
 
 
 def view(input, *shape):
     """Same as reshape (NumPy copies if it must; values are the same)."""
-    shape = _resolve(_shape_arg(shape), input.data.size, "view", input.shape)
+    shape = _resolve(_shape_arg(shape), input._data.size, "view", input.shape)
     return View.apply(input, shape=shape)
 
 
 class Transpose(Function):
     node_name = "TransposeBackward0"
+    view = True
     symbol = "transpose"
 
     @staticmethod
@@ -81,6 +83,7 @@ def transpose(input, dim0, dim1):
 
 class Permute(Function):
     node_name = "PermuteBackward0"
+    view = True
     symbol = "permute"
 
     @staticmethod
@@ -105,6 +108,7 @@ def permute(input, *dims):
 
 class Unsqueeze(Function):
     node_name = "UnsqueezeBackward0"
+    view = True
     symbol = "unsqueeze"
 
     @staticmethod
@@ -123,6 +127,7 @@ def unsqueeze(input, dim):
 
 class Squeeze(Function):
     node_name = "SqueezeBackward1"
+    view = True
     symbol = "squeeze"
 
     @staticmethod
@@ -146,6 +151,7 @@ def squeeze(input, dim=None):
 
 class Expand(Function):
     node_name = "ExpandBackward0"
+    view = True
     symbol = "expand"
 
     @staticmethod
@@ -259,7 +265,7 @@ def to_dtype(input, dtype):
     if input.dtype == dtype:
         return input
     if input.requires_grad and dtype.kind not in "fc":
-        return Tensor._make(input.data.astype(dtype))
+        return Tensor._make(input._data.astype(dtype))
     return ToCopy.apply(input, dtype=dtype)
 
 

@@ -1,6 +1,6 @@
 """Optimizer: parameter groups, per-parameter state, zero_grad, state_dict, and the step loop.
 
-Each algorithm implements `_update(p, grad, group, state)` on NumPy arrays, in place on p.data:
+Each algorithm implements `_update(p, grad, group, state)` on NumPy arrays, in place on p.numpy():
 vectorised per parameter, never per element.
 """
 
@@ -9,6 +9,7 @@ import copy
 import numpy as np
 
 import autodiff as ad
+from autodiff.graph import increment_version
 
 from ..module import zero_grads
 
@@ -76,11 +77,12 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    grad = p.grad.data
+                    grad = p.grad.numpy()
                     if group.get("maximize", False):
                         grad = -grad
                     state = self.state.setdefault(p, {})
-                    self._update(p.data, grad, group, state)
+                    self._update(p.numpy(), grad, group, state)
+                    increment_version(p)  # a graph that saved p before the step must refuse
         return loss
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict, state: dict) -> None:
@@ -127,7 +129,7 @@ class Optimizer:
                     mine[key] = value
             for p, i in zip(mine["params"], saved["params"]):
                 if i in state_dict["state"]:
-                    self.state[p] = _cast_state(state_dict["state"][i], p.data.dtype)
+                    self.state[p] = _cast_state(state_dict["state"][i], p.dtype)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

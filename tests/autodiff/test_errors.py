@@ -77,7 +77,7 @@ def test_in_place_update_of_a_tensor_that_requires_grad():
         x.add_(1.0)
     with ad.no_grad():
         x.add_(1.0)
-    np.testing.assert_array_equal(x.data, [2.0, 2.0])
+    np.testing.assert_array_equal(x.numpy(), [2.0, 2.0])
 
 
 def test_grad_of_an_input_that_does_not_require_grad():

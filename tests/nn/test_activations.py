@@ -55,8 +55,8 @@ def test_forward_and_gradient_match_torch(name):
     xt = torch.tensor(x, requires_grad=True)
     out_t = theirs(torch, xt)
     out_t.backward(torch.tensor(g))
-    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-14)
     assert out.grad_fn.name() == node == type(out_t.grad_fn).__name__
 
 
@@ -83,7 +83,7 @@ def test_second_order_matches_torch(name):
     xt = torch.tensor(x, requires_grad=True)
     (gt,) = torch.autograd.grad(theirs(torch, xt).sum(), xt, create_graph=True)
     (ggt,) = torch.autograd.grad((gt * gt).sum(), xt)
-    np.testing.assert_allclose(gga.data, ggt.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gga.numpy(), ggt.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_erf_matches_math_erf():
@@ -95,7 +95,7 @@ def test_erf_matches_math_erf():
 def test_gelu_exact_matches_torch_tightly_at_large_inputs():
     torch = pytest.importorskip("torch")
     x = np.linspace(-12, 12, 4001)
-    ours = F.gelu(ad.tensor(x)).data
+    ours = F.gelu(ad.tensor(x)).numpy()
     theirs = torch.nn.functional.gelu(torch.tensor(x)).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
 
@@ -112,9 +112,9 @@ def test_prelu_matches_torch(channels, shape):
     xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
     out_t = torch.nn.functional.prelu(xt, wt)
     out_t.backward(torch.tensor(g))
-    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(wa.grad.data, wt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(wa.grad.numpy(), wt.grad.numpy(), rtol=1e-12)
     assert out.grad_fn.name() == "PreluKernelBackward0"
 
 
@@ -127,10 +127,10 @@ def test_prelu_finite_differences(x, slopes):
 def test_prelu_module_learns_per_channel_slope():
     m = nn.PReLU(num_parameters=3, init=0.25)
     assert m.weight.shape == (3,) and m.weight.dtype == ad.get_default_dtype()
-    assert np.all(m.weight.data == np.float32(0.25))
+    assert np.all(m.weight.numpy() == np.float32(0.25))
     x = ad.tensor(-np.ones((2, 3), dtype=np.float32))
     m(x).sum().backward()
-    np.testing.assert_array_equal(m.weight.grad.data, [-2.0, -2.0, -2.0])
+    np.testing.assert_array_equal(m.weight.grad.numpy(), [-2.0, -2.0, -2.0])
     with pytest.raises(ValueError, match="prelu: 3 slopes"):
         m(ad.ones(2, 4))
 
@@ -142,7 +142,7 @@ def test_saturated_and_extreme_inputs_stay_finite():
         x.grad = None
         out = fn(x)
         out.sum().backward()
-        assert np.isfinite(out.data).all() and np.isfinite(x.grad.data).all(), fn
+        assert np.isfinite(out.numpy()).all() and np.isfinite(x.grad.numpy()).all(), fn
 
 
 MODULES = [
@@ -157,7 +157,7 @@ MODULES = [
 @pytest.mark.parametrize("module,fn", MODULES, ids=lambda m: type(m).__name__)
 def test_modules_equal_their_functional_form(module, fn):
     x = ad.tensor(_data(seed=5))
-    np.testing.assert_array_equal(module(x).data, fn(x).data)
+    np.testing.assert_array_equal(module(x).numpy(), fn(x).numpy())
     assert list(module.parameters()) == []
 
 

@@ -58,13 +58,13 @@ def test_conv2d_forward_and_gradients_match_torch(case):
     theirs = [torch.tensor(a, requires_grad=True) if a is not None else None for a in (x, w, b)]
     out = F.conv2d(*ours, **opts)
     out_t = _torch_conv(torch, *theirs, opts)
-    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
     g = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
     for a, t in zip(ours, theirs):
         if a is not None:
-            np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
     assert out.grad_fn.name() == type(out_t.grad_fn).__name__ == "ConvolutionBackward0"
 
 
@@ -101,8 +101,8 @@ def test_conv2d_double_backward_matches_torch():
     assert gx.grad_fn.name() == type(gxt.grad_fn).__name__ == "ConvolutionBackwardBackward0"
     (gx * gx).sum().backward()
     (gxt * gxt).sum().backward()
-    np.testing.assert_allclose(wa.grad.data, wt.grad.numpy(), rtol=1e-10)
-    np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(wa.grad.numpy(), wt.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_next_functions_match_torch_without_bias():
@@ -138,31 +138,31 @@ def test_seed_filters_equal_direct_cross_correlation(name):
     kernel = np.array(FILTERS[name], dtype=np.float64)
     image = np.random.default_rng(4).random((9, 11)) * 255
     out = F.conv2d(ad.tensor(image[None, None]), ad.tensor(kernel[None, None]))
-    np.testing.assert_allclose(out.data[0, 0], _cross_correlate(image, kernel), rtol=1e-12)
+    np.testing.assert_allclose(out.numpy()[0, 0], _cross_correlate(image, kernel), rtol=1e-12)
     vertical_edge = np.repeat(np.r_[np.zeros(4), np.ones(4)][None], 6, axis=0)
     if name in ("sobel", "scharr", "prewitt"):  # they respond only where the edge is
         response = F.conv2d(ad.tensor(vertical_edge[None, None]), ad.tensor(kernel[None, None]))
-        assert set(np.nonzero(response.data[0, 0])[1]) == {2, 3}
+        assert set(np.nonzero(response.numpy()[0, 0])[1]) == {2, 3}
 
 
 def test_1x1_convolution_is_a_per_pixel_linear_layer():
     ad.manual_seed(0)
     rng = np.random.default_rng(5)
     conv, linear = nn.Conv2d(4, 3, 1, dtype=ad.float64), nn.Linear(4, 3, dtype=ad.float64)
-    linear.weight.data[...] = conv.weight.data[:, :, 0, 0]
-    linear.bias.data[...] = conv.bias.data
+    linear.weight.data[...] = conv.weight.numpy()[:, :, 0, 0]
+    linear.bias.data[...] = conv.bias.numpy()
     x = rng.standard_normal((2, 4, 3, 5))
     xc, xl = ad.tensor(x, requires_grad=True), ad.tensor(x, requires_grad=True)
     out_c = conv(xc)
     out_l = linear(xl.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
-    np.testing.assert_allclose(out_c.data, out_l.data, rtol=1e-12)
+    np.testing.assert_allclose(out_c.numpy(), out_l.numpy(), rtol=1e-12)
     g = ad.tensor(rng.standard_normal(out_c.shape))
     out_c.backward(g)
     out_l.backward(g)
-    np.testing.assert_allclose(xc.grad.data, xl.grad.data, rtol=1e-12)
-    np.testing.assert_allclose(conv.weight.grad.data[:, :, 0, 0], linear.weight.grad.data,
+    np.testing.assert_allclose(xc.grad.numpy(), xl.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(conv.weight.grad.numpy()[:, :, 0, 0], linear.weight.grad.numpy(),
                                rtol=1e-12)  # fmt: skip
-    np.testing.assert_allclose(conv.bias.grad.data, linear.bias.grad.data, rtol=1e-12)
+    np.testing.assert_allclose(conv.bias.grad.numpy(), linear.bias.grad.numpy(), rtol=1e-12)
 
 
 @pytest.mark.filterwarnings("ignore:Using padding=.same.")
@@ -173,7 +173,7 @@ def test_padding_same_matches_torch_for_even_kernels():
     out = F.conv2d(ad.tensor(x), ad.tensor(w), padding="same", dilation=(1, 2))
     ref = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), padding="same",
                                      dilation=(1, 2))  # fmt: skip
-    np.testing.assert_allclose(out.data, ref.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-12)
     assert out.shape == x.shape[:1] + (3,) + x.shape[2:]
 
 
@@ -184,12 +184,12 @@ def test_conv2d_module_parameters_init_and_state_dict_match_torch():
     assert conv.weight.shape == (6, 2, 3, 2) and conv.bias.shape == (6,)
     assert conv.weight.dtype == ad.get_default_dtype() == np.float32
     bound = 1 / math.sqrt(2 * 3 * 2)  # kaiming_uniform_(a=√5) gives U(±1/√fan_in)
-    assert np.abs(conv.weight.data).max() <= bound and np.abs(conv.bias.data).max() <= bound
-    assert np.abs(conv.weight.data).max() > 0.8 * bound  # spread over the range, not tiny
+    assert np.abs(conv.weight.numpy()).max() <= bound and np.abs(conv.bias.numpy()).max() <= bound
+    assert np.abs(conv.weight.numpy()).max() > 0.8 * bound  # spread over the range, not tiny
     ref = torch.nn.Conv2d(4, 6, (3, 2), stride=2, padding=1, groups=2)
     ref.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in conv.state_dict().items()})
     x = np.random.default_rng(7).standard_normal((2, 4, 7, 6)).astype(np.float32)
-    np.testing.assert_allclose(conv(ad.tensor(x)).data, ref(torch.from_numpy(x)).detach().numpy(),
+    np.testing.assert_allclose(conv(ad.tensor(x)).numpy(), ref(torch.from_numpy(x)).detach().numpy(),
                                rtol=1e-5, atol=1e-6)  # fmt: skip
     assert repr(conv) == repr(ref)
     no_bias = nn.Conv2d(1, 2, 3, bias=False)
@@ -240,11 +240,11 @@ def test_pad_matches_torch_with_negative_pads_and_gradients():
     for pads in [(1, 2), (1, -1, 2, 0), (0, 0, -2, 1, 1, 1)]:
         xa, xt = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         out, out_t = F.pad(xa, pads, value=0.5), torch.nn.functional.pad(xt, pads, value=0.5)
-        np.testing.assert_array_equal(out.data, out_t.detach().numpy())
+        np.testing.assert_array_equal(out.numpy(), out_t.detach().numpy())
         g = np.random.default_rng(9).standard_normal(out.shape)
         out.backward(ad.tensor(g))
         out_t.backward(torch.tensor(g))
-        np.testing.assert_array_equal(xa.grad.data, xt.grad.numpy())
+        np.testing.assert_array_equal(xa.grad.numpy(), xt.grad.numpy())
         assert out.grad_fn.name() == type(out_t.grad_fn).__name__ == "ConstantPadNdBackward0"
     small = ad.tensor(x[:1, :1, :3, :3], requires_grad=True)
     assert ad.gradgradcheck(lambda t: F.pad(t, (1, -1, 0, 2)) ** 2, (small,))

@@ -30,11 +30,11 @@ def test_linear_matches_torch(bias, shape):
     xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
     out_t = torch.nn.functional.linear(xt, wt, bt if bias else None)
     out_t.backward(torch.tensor(g))
-    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(wa.grad.data, wt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(wa.grad.numpy(), wt.grad.numpy(), rtol=1e-12)
     if bias:
-        np.testing.assert_allclose(ba.grad.data, bt.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ba.grad.numpy(), bt.grad.numpy(), rtol=1e-12)
     if len(shape) == 2:
         assert out.grad_fn.name() == type(out_t.grad_fn).__name__
 
@@ -63,10 +63,10 @@ def test_linear_default_init_dtype_and_bounds():
     assert m.weight.shape == (300, 400) and m.bias.shape == (300,)
     assert m.weight.dtype == ad.get_default_dtype() == m.bias.dtype
     bound = 1 / math.sqrt(400)  # kaiming_uniform_(a=√5) gives U(±1/√fan_in)
-    assert np.abs(m.weight.data).max() <= bound and np.abs(m.bias.data).max() <= bound
-    np.testing.assert_allclose(m.weight.data.var(), bound**2 / 3, rtol=0.02)
+    assert np.abs(m.weight.numpy()).max() <= bound and np.abs(m.bias.numpy()).max() <= bound
+    np.testing.assert_allclose(m.weight.numpy().var(), bound**2 / 3, rtol=0.02)
     ad.manual_seed(0)
-    np.testing.assert_array_equal(nn.Linear(400, 300).weight.data, m.weight.data)
+    np.testing.assert_array_equal(nn.Linear(400, 300).weight.numpy(), m.weight.numpy())
     assert nn.Linear(3, 2, bias=False).bias is None
     assert len(list(nn.Linear(3, 2, bias=False).parameters())) == 1
 
@@ -101,15 +101,15 @@ def test_dropout_is_inverted_and_identity_in_eval():
     m = nn.Dropout(0.25)
     x = ad.ones(200, 500, requires_grad=True)
     out = m(x)
-    kept = out.data != 0
-    np.testing.assert_array_equal(out.data[kept], np.float32(1 / 0.75))
+    kept = out.numpy() != 0
+    np.testing.assert_array_equal(out.numpy()[kept], np.float32(1 / 0.75))
     assert abs(kept.mean() - 0.75) < 0.01
     out.backward(ad.ones(200, 500))
-    np.testing.assert_array_equal(x.grad.data, out.data)  # the gradient uses the same mask
+    np.testing.assert_array_equal(x.grad.numpy(), out.numpy())  # the gradient uses the same mask
     m.eval()
     assert m(x) is x
     assert F.dropout(x, 0.5, training=False) is x
-    assert np.all(F.dropout(x, 1.0).data == 0)
+    assert np.all(F.dropout(x, 1.0).numpy() == 0)
     with pytest.raises(ValueError, match="between 0 and 1"):
         nn.Dropout(1.5)
 
@@ -117,9 +117,9 @@ def test_dropout_is_inverted_and_identity_in_eval():
 def test_dropout_draws_from_the_library_generator():
     x = ad.ones(10, 10)
     ad.manual_seed(7)
-    a = F.dropout(x, 0.5).data
+    a = F.dropout(x, 0.5).numpy()
     ad.manual_seed(7)
-    np.testing.assert_array_equal(F.dropout(x, 0.5).data, a)
+    np.testing.assert_array_equal(F.dropout(x, 0.5).numpy(), a)
 
 
 # --- batch norm --------------------------------------------------------------------------------
@@ -151,14 +151,14 @@ def test_batchnorm_train_and_eval_match_torch(kind, shape, affine):
         out, out_t = ours(xa), theirs(xt)
         out.backward(ad.tensor(g))
         out_t.backward(torch.tensor(g))
-        np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
     if affine:
-        np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-10)
-        np.testing.assert_allclose(ours.bias.grad.data, theirs.bias.grad.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-10)
     for name in ("running_mean", "running_var", "num_batches_tracked"):
         np.testing.assert_allclose(
-            getattr(ours, name).data, getattr(theirs, name).numpy(), rtol=1e-12
+            getattr(ours, name).numpy(), getattr(theirs, name).numpy(), rtol=1e-12
         )
     ours.eval(), theirs.eval()
     x = rng.standard_normal(shape)
@@ -166,8 +166,8 @@ def test_batchnorm_train_and_eval_match_torch(kind, shape, affine):
     out, out_t = ours(xa), theirs(xt)
     out.backward(ad.tensor(x))
     out_t.backward(torch.tensor(x))
-    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
     assert out.grad_fn.name() == "NativeBatchNormBackward0"
     assert repr(ours) == repr(theirs)
 
@@ -187,7 +187,7 @@ def test_batchnorm_second_order_matches_torch():
     yt = torch.nn.functional.batch_norm(xt, None, None, training=True)
     (gt,) = torch.autograd.grad((yt**3).sum(), xt, create_graph=True)
     (ggt,) = torch.autograd.grad((gt * gt).sum(), xt)
-    np.testing.assert_allclose(gga.data, ggt.numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(gga.numpy(), ggt.numpy(), rtol=1e-8, atol=1e-10)
 
 
 def test_batchnorm_momentum_none_is_cumulative_average():
@@ -195,7 +195,9 @@ def test_batchnorm_momentum_none_is_cumulative_average():
     xs = [_rng(i).standard_normal((6, 2)).astype(np.float32) for i in range(3)]
     for x in xs:
         m(ad.tensor(x))
-    np.testing.assert_allclose(m.running_mean.data, np.mean([x.mean(0) for x in xs], 0), rtol=1e-5)
+    np.testing.assert_allclose(
+        m.running_mean.numpy(), np.mean([x.mean(0) for x in xs], 0), rtol=1e-5
+    )
 
 
 def test_batchnorm_errors():
@@ -209,4 +211,4 @@ def test_batchnorm_errors():
     assert list(m.state_dict()) == ["weight", "bias"]
     m.eval()
     out = m(ad.randn(4, 3) * 5)  # no running statistics: batch statistics even in eval
-    np.testing.assert_allclose(out.data.mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(out.numpy().mean(0), 0, atol=1e-5)

@@ -144,6 +144,6 @@ def test_fashion_cnn_dropout_and_resnet_pooled_stem():
     assert sum(isinstance(m, nn.Dropout) for m in cnn.modules()) == 1
     cnn.eval()  # dropout is the identity in eval mode: two passes agree
     x = ad.randn(2, 1, 28, 28)
-    np.testing.assert_array_equal(cnn(x).data, cnn(x).data)
+    np.testing.assert_array_equal(cnn(x).numpy(), cnn(x).numpy())
     pooled = models.ResNet(channels=(2, 4), stem_pool=True)
     assert isinstance(pooled.stem[-1], nn.MaxPool2d) and pooled(x).shape == (2, 10)

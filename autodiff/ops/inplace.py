@@ -1,0 +1,251 @@
+"""In-place ops (add_, mul_, x -= y, t[i] = v, ...) with PyTorch's rules.
+
+- A leaf that requires grad may change only with grad disabled: the manual-SGD update
+  `with ad.no_grad(): w -= lr * w.grad` keeps `w` the same leaf.
+- Outside the graph the op writes into the storage.
+- In the graph it runs the out-of-place op, writes the result into the storage and rebases
+  the tensor onto the new node (torch's model); a view also rebases its base (CopySlices).
+- Every in-place op bumps the storage's version counter, shared with views and detach();
+  backward refuses a saved tensor whose version moved (function.check_versions).
+"""
+
+import numpy as np
+
+from .. import grad_mode
+from ..function import Function, refresh_view, view_of
+from ..graph import SavedOutput
+from ..tensor import Tensor
+from .indexing import Index, normalize_index
+
+__all__ = []  # reached through Tensor methods (add_, ...) and F.relu_
+
+LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
+
+
+def _refuse_leaf(self, op: str) -> None:
+    base = self._base
+    if self._requires_grad and self.grad_fn is None:
+        what = LEAF
+    elif base is not None and base._requires_grad and base.grad_fn is None:
+        what = "a view of " + LEAF
+    else:
+        return
+    raise RuntimeError(
+        f"{op}: {what} Update parameters with grad disabled, e.g. "
+        "`with ad.no_grad(): w -= lr * w.grad`, or change a .clone()."
+    )
+
+
+def _records(self, op: str, args) -> bool:
+    """Whether the op joins the graph: grad enabled and some tensor involved requires grad."""
+    if not grad_mode._state.enabled:
+        return False
+    _refuse_leaf(self, op)
+    if self._base is not None and self._view_version != self._base._version.value:
+        refresh_view(self)
+    if self._requires_grad:
+        return True
+    return any(isinstance(a, Tensor) and a._requires_grad for a in args)
+
+
+def _write(self, op: str, write) -> Tensor:
+    """Run write(storage); then bump the version. NumPy's errors in torch's words."""
+    storage = self._data
+    if not storage.flags.writeable:
+        raise RuntimeError(
+            f"{op}: unsupported operation: more than one element of the written-to tensor "
+            "refers to a single memory location (an expand()ed tensor?). Please clone() the "
+            "tensor before performing the operation."
+        )
+    try:
+        write(storage)
+    except TypeError as e:
+        raise TypeError(
+            f"{op}: the result can't be cast to the tensor's dtype {storage.dtype} ({e}). "
+            "Use the out-of-place op, or convert first (e.g. t = t.float())."
+        ) from None
+    except ValueError as e:
+        raise ValueError(
+            f"{op}: the result's shape doesn't fit the tensor's shape {storage.shape} in "
+            f"place ({e}). Use the out-of-place op (x = x + y) to broadcast."
+        ) from None
+    self._counter().value += 1
+    return self
+
+
+def _assign(result):
+    """write() for a computed result array: cast as torch does (same kind only)."""
+    return lambda storage: np.copyto(storage, result, casting="same_kind")
+
+
+def ufunc_(self, op: str, ufunc, fn, other) -> Tensor:
+    """self op= other with a NumPy ufunc; fn is the out-of-place op, for the graph."""
+    if _records(self, op, (other,)):
+        return _rebase(self, op, fn, other)
+    values = other._data if isinstance(other, Tensor) else other
+    return _write(self, op, lambda out: ufunc(out, values, out=out, casting="same_kind"))
+
+
+def apply_(self, op: str, fn, *args, **kwargs) -> Tensor:
+    """self = fn(self, *args) written into self's storage: the general in-place form."""
+    if _records(self, op, args):
+        return _rebase(self, op, fn, *args, **kwargs)
+    result = fn(self, *args, **kwargs)
+    return _write(self, op, _assign(result._data))
+
+
+def setitem(self, index, value) -> None:
+    """t[index] = value: differentiable for the value and the rest of t (CopySlices)."""
+    index = normalize_index(index)
+    if _records(self, "setitem", (value,)):
+        _rebase(self, "setitem", _index_put, value, index=index)
+        return
+    values = value._data if isinstance(value, Tensor) else value
+
+    def write(storage):
+        storage[index] = values
+
+    _write(self, "setitem", write)
+
+
+def _rebase(self, op: str, fn, *args, **kwargs) -> Tensor:
+    """The graph form: out-of-place op, result into the storage, self onto the new node."""
+    result = fn(self, *args, **kwargs)
+    node = result.grad_fn
+    if node is None:  # e.g. an integer result: nothing to differentiate
+        return _write(self, op, _assign(result._data))
+    _keep_old_self(node, self)
+    _write(self, op, _assign(result._data))
+    _saved_output_is_storage(node, self)
+    if self._base is not None:
+        base = self._base
+        rebased = CopySlices.apply(base, result, chain=self._view_chain)
+        base.grad_fn, base._requires_grad = rebased.grad_fn, True
+        self._view_version = self._version.value
+    self.grad_fn, self._requires_grad = node, True
+    if self._name is not None:
+        node.out_name = self._name
+    return self
+
+
+def _keep_old_self(node, self) -> None:
+    """The op may have saved self; its old values are about to be overwritten: keep a copy
+    (torch's original_self). Any other saved tensor on this storage stays checked."""
+    if not any(v is self for v in node._saved):
+        return
+    old = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
+    node._saved = tuple(old if v is self else v for v in node._saved)
+    counter = self._version
+    node._versions = tuple(v for v in node._versions if v[0] is not counter or v[2] is not self._data)
+
+
+def _saved_output_is_storage(node, self) -> None:
+    """A saved output now lives in self's storage: point at it and check its version."""
+    saved = node._saved
+    for i, v in enumerate(saved):
+        if isinstance(v, SavedOutput):
+            node._saved = saved[:i] + (SavedOutput(self._data),) + saved[i + 1 :]
+            others = tuple(x for x in node._versions if x[2] is not v.array)
+            counter = self._counter()
+            node._versions = others + ((counter, counter.value, self._data),)
+            return
+
+
+class CopySlices(Function):
+    """A base whose view was changed in place: the view's region comes from the new values."""
+
+    node_name = "CopySlices"
+    symbol = "[ ]="
+
+    @staticmethod
+    def forward(ctx, base, src, chain):
+        return base  # the storage already holds the new values
+
+    @staticmethod
+    def backward(ctx, grad):
+        chain = ctx.options["chain"]
+        mask = np.zeros(ctx.input_meta[0][0], dtype=bool)
+        view_of(mask, chain, tensors=False)[...] = True
+        grad_base = grad * Tensor._make(~mask) if ctx.needs_input_grad[0] else None
+        return grad_base, view_of(grad, chain) if ctx.needs_input_grad[1] else None
+
+
+class IndexPut(Function):
+    """input with input[index] = values, as a new array (the graph form of setitem)."""
+
+    node_name = "IndexPutBackward0"
+    symbol = "[ ]="
+
+    @staticmethod
+    def forward(ctx, input, values, index):
+        if _basic(index):
+            ctx.node_name = "CopySlices"
+        out = input.copy()
+        try:
+            out[index] = values
+        except (IndexError, ValueError) as e:
+            raise type(e)(
+                f"setitem: {e} (tensor shape {input.shape}, values shape "
+                f"{np.shape(values)}). The values must broadcast to the indexed shape."
+            ) from None
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        index = ctx.options["index"]
+        need = ctx.needs_input_grad
+        grad_input = IndexPut.apply(grad, 0.0, index=index) if need[0] else None
+        return grad_input, Index.apply(grad, index=index) if need[1] else None
+
+
+def _basic(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return not any(isinstance(i, np.ndarray) and i.ndim > 0 for i in items)
+
+
+def _index_put(self, value, index):
+    return IndexPut.apply(self, value, index=index)
+
+
+class Copy(Function):
+    """src broadcast to input's shape and cast to its dtype (the graph form of copy_)."""
+
+    node_name = "CopyBackwards"
+    symbol = "copy"
+
+    @staticmethod
+    def forward(ctx, input, src):
+        try:
+            return np.array(np.broadcast_to(src, input.shape), dtype=input.dtype)
+        except ValueError:
+            raise ValueError(
+                f"copy_: source of shape {np.shape(src)} can't be broadcast to the tensor's "
+                f"shape {input.shape}."
+            ) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, grad
+
+
+def copy(self, src):
+    return Copy.apply(self, src)
+
+
+class Fill(Function):
+    """A tensor of input's shape filled with value (the graph form of fill_ and zero_)."""
+
+    node_name = "FillBackward0"
+    symbol = "fill"
+
+    @staticmethod
+    def forward(ctx, input, value):
+        return np.full(input.shape, value, dtype=input.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0.0
+
+
+def fill(self, value):
+    return Fill.apply(self, value=value)
