@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 import autodiff as ad
+from autodiff.ops.inplace import apply_
 
 from ._special import Erf, erf
 from .module import Module, Parameter
@@ -36,8 +37,10 @@ class LeakyRectify(ad.Function):
         return grad * slope
 
 
-def leaky_relu(input, negative_slope: float = 0.01):
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
     """x if x > 0 else negative_slope·x."""
+    if inplace:
+        return apply_(input, "leaky_relu_", leaky_relu, negative_slope)
     return LeakyRectify.apply(input, negative_slope=negative_slope)
 
 
@@ -98,13 +101,17 @@ class ExponentialLinear(ad.Function):
         return ad.where(input.numpy() > 0, grad * scale, grad * (out + scale * alpha))
 
 
-def elu(input, alpha: float = 1.0):
+def elu(input, alpha: float = 1.0, inplace: bool = False):
     """x if x > 0 else alpha·(e^x − 1)."""
+    if inplace:
+        return apply_(input, "elu_", elu, alpha)
     return ExponentialLinear.apply(input, alpha=alpha, scale=1.0)
 
 
-def selu(input):
+def selu(input, inplace: bool = False):
     """scale·elu(x, alpha) with the self-normalising constants of Klambauer et al."""
+    if inplace:
+        return apply_(input, "selu_", selu)
     return ExponentialLinear.apply(input, alpha=_SELU_ALPHA, scale=_SELU_SCALE)
 
 
@@ -150,8 +157,10 @@ class Swish(ad.Function):
         return grad * s * (1 + input * (1 - s))  # (xσ)' = σ(1 + x(1 − σ))
 
 
-def silu(input):
+def silu(input, inplace: bool = False):
     """x·σ(x) (Swish)."""
+    if inplace:
+        return apply_(input, "silu_", silu)
     return Swish.apply(input)
 
 
@@ -198,7 +207,15 @@ def _channel_view(weight: np.ndarray, ndim: int) -> np.ndarray:
 
 
 # --- functional forms ------------------------------------------------------------------------
-relu = ad.relu
+def relu(input, inplace: bool = False):
+    """max(x, 0); inplace=True writes into input (torch's rules: not on a leaf that needs grad)."""
+    return input.relu_() if inplace else ad.relu(input)
+
+
+def relu_(input):
+    """relu written into input."""
+    return input.relu_()
+
 
 sigmoid = ad.sigmoid
 
@@ -224,10 +241,14 @@ class ReLU(Module):
     """max(x, 0)."""
 
     def __init__(self, inplace: bool = False):
-        super().__init__()  # inplace is accepted for PyTorch compatibility; we never mutate
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, input):
-        return ad.relu(input)
+        return relu(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
@@ -236,12 +257,13 @@ class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
         self.negative_slope = negative_slope
+        self.inplace = inplace
 
     def forward(self, input):
-        return leaky_relu(input, self.negative_slope)
+        return leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class PReLU(Module):
@@ -266,12 +288,13 @@ class ELU(Module):
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
         self.alpha = alpha
+        self.inplace = inplace
 
     def forward(self, input):
-        return elu(input, self.alpha)
+        return elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class SELU(Module):
@@ -279,9 +302,13 @@ class SELU(Module):
 
     def __init__(self, inplace: bool = False):
         super().__init__()
+        self.inplace = inplace
 
     def forward(self, input):
-        return selu(input)
+        return selu(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):
@@ -318,9 +345,13 @@ class SiLU(Module):
 
     def __init__(self, inplace: bool = False):
         super().__init__()
+        self.inplace = inplace
 
     def forward(self, input):
-        return silu(input)
+        return silu(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class GELU(Module):

@@ -3,6 +3,7 @@
 import numpy as np
 
 import autodiff as ad
+from autodiff.ops.inplace import apply_
 
 from .module import Module
 
@@ -26,12 +27,14 @@ class NativeDropout(ad.Function):
         return grad * mask
 
 
-def dropout(input, p: float = 0.5, training: bool = True):
+def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Inverted dropout in training; the identity when training is False or p is 0."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
+    if inplace:
+        return apply_(input, "dropout_", dropout, p)
     return NativeDropout.apply(input, p=p)
 
 
@@ -43,9 +46,10 @@ class Dropout(Module):
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: probability has to be between 0 and 1, but got {p}")
         self.p = p
+        self.inplace = inplace
 
     def forward(self, input):
-        return dropout(input, self.p, self.training)
+        return dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}, inplace=False"
+        return f"p={self.p}, inplace={self.inplace}"

@@ -1,6 +1,6 @@
 """The functional forms of nn (import as F): re-exports only; each op lives with its family."""
 
-from .activation import elu, gelu, leaky_relu, log_softmax, prelu, relu, selu, sigmoid, silu
+from .activation import elu, gelu, leaky_relu, log_softmax, prelu, relu, relu_, selu, sigmoid, silu
 from .activation import softmax, softplus, tanh
 from .dropout import dropout
 from .linear import linear

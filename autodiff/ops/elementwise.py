@@ -15,6 +15,7 @@ __all__ = [
     "maximum",
     "minimum",
     "where",
+    "masked_fill",
 ]  # the public ops: autodiff exports these
 
 

@@ -225,7 +225,8 @@ class Copy(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return None, grad
+        # the old values are overwritten: a zero gradient for them, as torch's CopyBackwards
+        return grad * 0.0 if ctx.needs_input_grad[0] else None, grad
 
 
 def copy(self, src):

@@ -1,0 +1,363 @@
+"""In-place ops and the version counter: torch's rules, never a silently wrong gradient."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes
+
+import autodiff as ad
+import nn
+import nn.functional as F
+
+MODIFIED = "modified by an inplace operation"
+
+# (name, in-place call, out-of-place reference, torch's in-place call, domain of x)
+FORMS = [
+    ("add_", lambda x, y: x.add_(y), lambda x, y: x + y, lambda x, y: x.add_(y), None),
+    ("add_alpha", lambda x, y: x.add_(y, alpha=0.5), lambda x, y: x + 0.5 * y,
+     lambda x, y: x.add_(y, alpha=0.5), None),
+    ("sub_", lambda x, y: x.sub_(y), lambda x, y: x - y, lambda x, y: x.sub_(y), None),
+    ("mul_", lambda x, y: x.mul_(y), lambda x, y: x * y, lambda x, y: x.mul_(y), None),
+    ("div_", lambda x, y: x.div_(y), lambda x, y: x / y, lambda x, y: x.div_(y), "pos"),
+    ("iadd", lambda x, y: x.__iadd__(y), lambda x, y: x + y, lambda x, y: x.__iadd__(y), None),
+    ("isub", lambda x, y: x.__isub__(y), lambda x, y: x - y, lambda x, y: x.__isub__(y), None),
+    ("imul", lambda x, y: x.__imul__(y), lambda x, y: x * y, lambda x, y: x.__imul__(y), None),
+    ("itruediv", lambda x, y: x.__itruediv__(y), lambda x, y: x / y,
+     lambda x, y: x.__itruediv__(y), "pos"),
+    ("pow_", lambda x, y: x.pow_(2), lambda x, y: x**2, lambda x, y: x.pow_(2), None),
+    ("ipow", lambda x, y: x.__ipow__(3), lambda x, y: x**3, lambda x, y: x.__ipow__(3), None),
+    ("neg_", lambda x, y: x.neg_(), lambda x, y: -x, lambda x, y: x.neg_(), None),
+    ("exp_", lambda x, y: x.exp_(), lambda x, y: x.exp(), lambda x, y: x.exp_(), None),
+    ("log_", lambda x, y: x.log_(), lambda x, y: x.log(), lambda x, y: x.log_(), "pos"),
+    ("sqrt_", lambda x, y: x.sqrt_(), lambda x, y: x.sqrt(), lambda x, y: x.sqrt_(), "pos"),
+    ("abs_", lambda x, y: x.abs_(), lambda x, y: x.abs(), lambda x, y: x.abs_(), None),
+    ("sigmoid_", lambda x, y: x.sigmoid_(), lambda x, y: x.sigmoid(),
+     lambda x, y: x.sigmoid_(), None),
+    ("tanh_", lambda x, y: x.tanh_(), lambda x, y: x.tanh(), lambda x, y: x.tanh_(), None),
+    ("relu_", lambda x, y: x.relu_(), lambda x, y: x.relu(), lambda x, y: x.relu_(), None),
+    ("clamp_", lambda x, y: x.clamp_(-0.5, 0.5), lambda x, y: x.clamp(-0.5, 0.5),
+     lambda x, y: x.clamp_(-0.5, 0.5), None),
+    ("clamp_min_", lambda x, y: x.clamp_min_(0.1), lambda x, y: x.clamp(min=0.1),
+     lambda x, y: x.clamp_min_(0.1), None),
+    ("clamp_max_", lambda x, y: x.clamp_max_(0.1), lambda x, y: x.clamp(max=0.1),
+     lambda x, y: x.clamp_max_(0.1), None),
+    ("masked_fill_", lambda x, y: x.masked_fill_(x > 0, 2.0),
+     lambda x, y: ad.where(x > 0, 2.0, x), lambda x, y: x.masked_fill_(x > 0, 2.0), None),
+    ("zero_", lambda x, y: x.zero_(), lambda x, y: x * 0, lambda x, y: x.zero_(), None),
+    ("fill_", lambda x, y: x.fill_(1.5), lambda x, y: x * 0 + 1.5, lambda x, y: x.fill_(1.5), None),
+    ("copy_", lambda x, y: x.copy_(y), lambda x, y: y + 0 * x, lambda x, y: x.copy_(y), None),
+    ("setitem_basic", lambda x, y: x.__setitem__(slice(0, 2), y[:2]) or x,
+     None, lambda x, y: x.__setitem__(slice(0, 2), y[:2]) or x, None),
+    ("setitem_advanced", lambda x, y: x.__setitem__(ad.tensor([3, 0]), y[1:3]) or x,
+     None, lambda x, y: x.__setitem__(_torch().tensor([3, 0]), y[1:3]) or x, None),
+]  # fmt: skip
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def _values(domain, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2, 2, 5)
+    x[np.abs(x) < 0.1] = 0.3  # away from the kinks of abs, relu, clamp
+    x[np.abs(np.abs(x) - 0.5) < 0.05] = 0.7
+    if domain == "pos":
+        x = np.abs(x) + 0.5
+    return x, rng.uniform(0.5, 2.0, 5)
+
+
+@pytest.mark.parametrize("form", FORMS, ids=lambda f: f[0])
+def test_values_and_identity_outside_the_graph(form):
+    name, inplace, reference, _, domain = form
+    x, y = _values(domain, 0)
+    t = ad.tensor(x, dtype=ad.float64)
+    before = t._counter().value
+    result = inplace(t, ad.tensor(y, dtype=ad.float64))
+    assert result is t
+    assert t._version.value > before  # every in-place op bumps the version
+    if reference is not None:
+        expected = reference(ad.tensor(x, dtype=ad.float64), ad.tensor(y, dtype=ad.float64))
+        np.testing.assert_allclose(t.numpy(), expected.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("form", FORMS, ids=lambda f: f[0])
+def test_gradients_through_a_recorded_inplace_op_match_torch(form):
+    torch = _torch()
+    name, inplace, _, torch_inplace, domain = form
+    x, y = _values(domain, 1)
+    weights = np.linspace(-1, 1, 5)
+
+    a = ad.tensor(x, dtype=ad.float64, requires_grad=True)
+    b = ad.tensor(y, dtype=ad.float64, requires_grad=True)
+    h = a * 1.0  # a non-leaf: in-place is recorded
+    out = inplace(h, b)
+    assert out is h and h.grad_fn is not None
+    (h * ad.tensor(weights)).sum().backward()
+
+    ta = torch.tensor(x, requires_grad=True)
+    tb = torch.tensor(y, requires_grad=True)
+    th = ta * 1.0
+    torch_inplace(th, tb)
+    (th * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(h.numpy(), th.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-10, atol=1e-12)
+    got_b = np.zeros(5) if b.grad is None else b.grad.numpy()
+    want_b = np.zeros(5) if tb.grad is None else tb.grad.numpy()
+    np.testing.assert_allclose(got_b, want_b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("form", FORMS, ids=lambda f: f[0])
+def test_gradients_match_finite_differences(form):
+    name, inplace, _, _, domain = form
+    x, y = _values(domain, 2)
+
+    def fn(a, b):
+        h = a * 1.0
+        return inplace(h, b) * ad.tensor(np.linspace(0.5, 1.5, 5))
+
+    leaves = (ad.tensor(x, requires_grad=True), ad.tensor(y, requires_grad=True))
+    assert ad.gradcheck(fn, leaves)
+
+
+def test_leaf_requiring_grad_is_refused_with_torchs_message_and_allowed_under_no_grad():
+    w = ad.tensor([1.0, 2.0], requires_grad=True)
+    for op in (lambda: w.add_(1.0), lambda: w.mul_(2.0), lambda: w.zero_(), lambda: w.exp_()):
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used"):
+            op()
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        w[0] = 5.0
+    same = w
+    with ad.no_grad():
+        w -= 0.5 * ad.ones(2)
+        w[1] = 7.0
+    assert w is same and w.is_leaf and w.requires_grad and w.grad_fn is None
+    np.testing.assert_allclose(w.numpy(), [0.5, 7.0])
+
+
+def test_tutorial_manual_sgd_loop_learns_a_linear_fit():
+    rng = np.random.default_rng(0)
+    X = ad.tensor(rng.normal(size=(64, 1)))
+    y = 3.0 * X - 2.0
+    w = ad.zeros(1, requires_grad=True)
+    b = ad.zeros(1, requires_grad=True)
+    losses = []
+    for _ in range(300):
+        loss = ((X * w + b - y) ** 2).mean()
+        loss.backward()
+        with ad.no_grad():
+            w -= 0.1 * w.grad
+            b -= 0.1 * b.grad
+            w.grad.zero_()
+            b.grad.zero_()
+        losses.append(loss.item())
+    assert losses[-1] < 1e-6 < losses[0]
+    np.testing.assert_allclose([w.item(), b.item()], [3.0, -2.0], atol=1e-3)
+
+
+# --- the five silent cases of the issue now raise --------------------------------------
+
+
+def test_changing_a_saved_input_raises():
+    w = ad.tensor([1.0, 2.0], requires_grad=True)
+    x = ad.tensor([3.0, 4.0])
+    y = (w * x).sum()
+    x.add_(10.0)
+    with pytest.raises(RuntimeError, match=MODIFIED) as e:
+        y.backward()
+    assert "MulBackward0" in str(e.value) and "version 1; expected version 0" in str(e.value)
+    assert w.grad is None  # nothing written before the error
+
+
+def test_setitem_on_a_saved_tensor_raises():
+    w = ad.tensor([1.0, 2.0], requires_grad=True)
+    x = ad.tensor([3.0, 4.0])
+    y = (w * x).sum()
+    x[0] = 0.0
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        y.backward()
+
+
+def test_mul_on_a_parameter_under_no_grad_after_forward_raises():
+    lin = nn.Linear(2, 1)
+    loss = (lin(ad.ones(3, 2)) ** 2).sum()
+    with ad.no_grad():
+        lin.weight.mul_(2.0)
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        loss.backward()
+
+
+def test_optimizer_step_between_forward_and_backward_raises():
+    lin = nn.Linear(2, 1)
+    opt = nn.optim.SGD(lin.parameters(), lr=0.1)
+    lin.weight.grad = ad.ones(1, 2)
+    lin.bias.grad = ad.ones(1)
+    loss = (lin(ad.ones(3, 2)) ** 2).sum()
+    weight = lin.weight
+    opt.step()
+    assert lin.weight is weight  # parameter identity kept
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        loss.backward()
+
+
+def test_add_on_an_exp_output_raises():
+    a = ad.tensor([0.5, 1.0], requires_grad=True)
+    y = a.exp()
+    y.add_(1.0)
+    with pytest.raises(RuntimeError, match=MODIFIED) as e:
+        y.sum().backward()
+    assert "ExpBackward0" in str(e.value)
+
+
+def test_write_through_detach_raises_and_through_data_does_not():
+    a = ad.tensor([0.5, 1.0], requires_grad=True)
+    y = a.exp()
+    y.detach().zero_()
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        y.sum().backward()
+    b = ad.tensor([0.5, 1.0], requires_grad=True)
+    z = b.exp()
+    z.data.zero_()  # as in torch: .data is invisible to the check (documented hazard)
+    z.sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), [0.0, 0.0])
+
+
+def test_data_shares_storage_requires_no_grad_and_is_a_tensor():
+    w = ad.tensor([1.0, 2.0], requires_grad=True)
+    d = w.data
+    assert isinstance(d, ad.Tensor) and not d.requires_grad and d.grad_fn is None
+    d[0] = 9.0
+    assert w.numpy()[0] == 9.0
+    w.data = ad.tensor([4.0, 5.0])
+    np.testing.assert_array_equal(w.numpy(), [4.0, 5.0])
+    assert w.requires_grad and w.is_leaf
+
+
+# --- views share the counter; in-place on a view rebases its base ----------------------
+
+
+VIEWS = [
+    ("slice", lambda t: t[1:3]),
+    ("select", lambda t: t[0]),
+    ("reshape", lambda t: t.reshape(-1)),
+    ("transpose", lambda t: t.transpose(0, 1)),
+    ("T", lambda t: t.T),
+    ("unsqueeze", lambda t: t.unsqueeze(0)),
+    ("view_of_view", lambda t: t[1:].reshape(-1)[1:]),
+]
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=lambda v: v[0])
+def test_inplace_on_a_view_rebases_the_base_like_torch(view):
+    torch = _torch()
+    _, make = view
+    x = np.arange(12.0).reshape(4, 3) / 7 - 0.5
+    weights = np.linspace(-1, 2, 12).reshape(4, 3)
+
+    a = ad.tensor(x, dtype=ad.float64, requires_grad=True)
+    base = a * 2.0
+    v = make(base)
+    v.mul_(3.0).add_(1.0)
+    loss = (base * ad.tensor(weights)).sum() + (v * v).sum()
+    loss.backward()
+
+    ta = torch.tensor(x, requires_grad=True)
+    tbase = ta * 2.0
+    tv = make(tbase)
+    tv.mul_(3.0).add_(1.0)
+    tloss = (tbase * torch.tensor(weights)).sum() + (tv * tv).sum()
+    tloss.backward()
+    np.testing.assert_allclose(base.numpy(), tbase.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-10)
+
+
+def test_a_sibling_view_sees_the_bases_new_history():
+    torch = _torch()
+    a = ad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    base = a * 1.0
+    sibling = base[0:2]
+    base[1:].mul_(10.0)
+    sibling.sum().backward()
+    ta = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    tbase = ta * 1.0
+    tsib = tbase[0:2]
+    tbase[1:].mul_(10.0)
+    tsib.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy())
+
+
+def test_setitem_with_a_value_that_requires_grad_into_a_plain_tensor():
+    torch = _torch()
+    w = ad.tensor([2.0, 3.0], requires_grad=True)
+    y = ad.zeros(4)
+    y[1:3] = w * w
+    assert y.grad_fn is not None and y.grad_fn.name() == "CopySlices"
+    (y * ad.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    tw = torch.tensor([2.0, 3.0], requires_grad=True)
+    ty = torch.zeros(4)
+    ty[1:3] = tw * tw
+    (ty * torch.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy())
+
+
+def test_inplace_on_an_expanded_tensor_is_refused_clearly():
+    t = ad.ones(3).expand(2, 3)
+    with pytest.raises(RuntimeError, match="clone"):
+        t.add_(1.0)
+
+
+def test_inplace_dtype_and_shape_errors_are_clear():
+    i = ad.tensor([1, 2])
+    with pytest.raises(TypeError, match="add_: the result can't be cast"):
+        i.add_(0.5)
+    with pytest.raises(ValueError, match="add_"):
+        ad.ones(3).add_(ad.ones(2, 3))
+
+
+@settings(deadline=None)
+@given(
+    shape=array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4),
+    how=st.sampled_from(["base", "slice", "reshape", "transpose", "detach", "unrelated"]),
+    saved=st.booleans(),
+)
+def test_a_modified_saved_tensor_always_raises_an_unsaved_one_never(shape, how, saved):
+    w = ad.tensor(np.ones(shape), requires_grad=True)
+    x = ad.tensor(np.full(shape, 2.0))
+    other = ad.tensor(np.full(shape, 3.0))
+    y = (w * x).sum() if saved else (w + x).sum()  # Mul saves x, Add saves nothing
+    target = {
+        "base": x,
+        "slice": x[:1],
+        "reshape": x.reshape(-1),
+        "transpose": x.transpose(0, -1),
+        "detach": x.detach(),
+        "unrelated": other,
+    }[how]
+    target.add_(1.0)
+    if saved and how != "unrelated":
+        with pytest.raises(RuntimeError, match=MODIFIED):
+            y.backward()
+    else:
+        y.backward()
+        expected = 2.0 if saved else 1.0
+        np.testing.assert_allclose(w.grad.numpy(), np.full(shape, expected))
+
+
+def test_relu_inplace_module_and_functional():
+    torch = _torch()
+    x = np.array([[-1.0, 2.0], [0.5, -3.0]])
+    a = ad.tensor(x, requires_grad=True)
+    h = a * 2.0
+    out = nn.ReLU(inplace=True)(h)
+    assert out is h
+    (out * 3.0).sum().backward()
+    ta = torch.tensor(x, requires_grad=True)
+    th = ta * 2.0
+    torch.nn.ReLU(inplace=True)(th)
+    (th * 3.0).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy())
+    b = a.detach().clone()
+    assert F.relu_(b) is b and (b.numpy() >= 0).all()
+    assert F.relu(b, inplace=True) is b
+    assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)"
