@@ -19,7 +19,9 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
         lead + i for i, n in enumerate(shape) if n == 1 and grad._data.shape[lead + i] != 1
     )
     if lead < 0 or any(
-        grad._data.shape[lead + i] not in (n, 1) for i, n in enumerate(shape) if lead + i not in dims
+        grad._data.shape[lead + i] not in (n, 1)
+        for i, n in enumerate(shape)
+        if lead + i not in dims
     ):
         raise RuntimeError(
             f"backward: gradient of shape {grad._data.shape} cannot be reduced to its input's "

@@ -175,7 +175,15 @@ def _leaf_data(did, leaf, node, names, module_depth) -> Data:
     param = names.get(id(leaf))
     grad = None if leaf.grad is None else np.asarray(leaf.grad.numpy())
     data = Data(
-        did, node, param or leaf.name, tuple(leaf.shape), leaf.dtype, leaf.numpy(), grad, True, param
+        did,
+        node,
+        param or leaf.name,
+        tuple(leaf.shape),
+        leaf.dtype,
+        leaf.numpy(),
+        grad,
+        True,
+        param,
     )
     data.module = _module_of(param, module_depth)
     return data
