@@ -2,75 +2,147 @@
 
 from .creation import (
     arange,
+    as_tensor,
+    empty,
+    empty_like,
     eye,
     from_numpy,
     full,
+    full_like,
+    linspace,
+    logspace,
+    normal,
     ones,
     ones_like,
     rand,
+    rand_like,
+    randint,
     randn,
+    randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
 )
+from .device import backends, cuda, device, get_default_device, set_default_device
 from .dtypes import (
     bool_,
+    complex64,
+    complex128,
     float16,
     float32,
     float64,
     get_default_dtype,
+    int8,
+    int16,
     int32,
     int64,
     set_default_dtype,
+    uint8,
 )
 from .engine import backward, grad
 from .function import Function
-from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
-from . import ops, random
+from . import autograd, ops, random
 from .ops import *
-from .random import manual_seed
+from .random import Generator, manual_seed, seed
+from .serialization import load, save
 from .tensor import Tensor
+
+# PyTorch's dtype aliases (torch.float is float32, torch.long is int64, ...)
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+short = int16
+bool = bool_
+cfloat = complex64
+cdouble = complex128
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AccumulateGrad",
     "Function",
+    "Generator",
     "GradcheckError",
     "Node",
     "Tensor",
     "arange",
+    "as_tensor",
+    "autograd",
+    "backends",
     "backward",
+    "bool",
     "bool_",
+    "cdouble",
+    "cfloat",
+    "complex128",
+    "complex64",
+    "cuda",
     "detect_anomaly",
+    "device",
+    "double",
+    "empty",
+    "empty_like",
     "enable_grad",
     "eye",
+    "float",
     "float16",
     "float32",
     "float64",
     "from_numpy",
     "full",
+    "full_like",
+    "get_default_device",
     "get_default_dtype",
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "half",
+    "inference_mode",
+    "int",
+    "int16",
     "int32",
     "int64",
+    "int8",
     "is_grad_enabled",
+    "linspace",
+    "load",
+    "logspace",
+    "long",
     "manual_seed",
     "no_grad",
+    "normal",
     "ones",
     "ones_like",
+    "ops",
     "rand",
+    "rand_like",
+    "randint",
     "randn",
+    "randn_like",
+    "random",
+    "randperm",
+    "save",
+    "seed",
+    "set_default_device",
     "set_default_dtype",
     "set_grad_enabled",
+    "short",
     "tensor",
+    "uint8",
     "zeros",
     "zeros_like",
-    "ops",
-    "random",
     *ops.__all__,
 ]

@@ -1,19 +1,27 @@
-"""Tensor creation: tensor, zeros, ones, full, arange, eye, *_like, rand, randn, from_numpy."""
+"""Tensor creation with torch's signatures: tensor, as_tensor, zeros, ones, full, empty,
+arange, linspace, logspace, eye, the *_like forms and the random draws (the library's
+generator, ad.manual_seed). Each takes dtype=, device= ('cpu') and requires_grad=."""
 
 import numpy as np
 
 from . import dtypes
+from .device import check as _device
 from .random import generator
 from .tensor import Tensor
 
 
-def _shape(shape) -> tuple:
+def _shape(shape, op: str = "shape") -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
+        shape = tuple(shape[0])
+    shape = tuple(shape)
+    for n in shape:
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+            raise ValueError(f"{op}: sizes must be non-negative integers, got {shape}")
+    return tuple(int(n) for n in shape)
 
 
-def _finish(array, requires_grad: bool, name=None) -> Tensor:
+def _finish(array, requires_grad: bool, name=None, device=None) -> Tensor:
+    _device(device)
     t = Tensor._make(array)
     if requires_grad:
         t.requires_grad_(True)
@@ -22,11 +30,27 @@ def _finish(array, requires_grad: bool, name=None) -> Tensor:
     return t
 
 
-def tensor(data, dtype=None, requires_grad=False, name=None) -> Tensor:
+def _dtype(dtype):
+    return dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, name=None) -> Tensor:
     """A new tensor (a copy). Floats -> the default dtype, ints -> int64, arrays keep theirs."""
     if isinstance(data, Tensor):
         data = data._data
-    return _finish(dtypes.as_array(data, dtype), requires_grad, name)
+    dtype = None if dtype is None else dtypes.as_dtype(dtype, "tensor")
+    return _finish(dtypes.as_array(data, dtype), requires_grad, name, device)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """data as a tensor, sharing memory when it already is one (or an array) of that dtype."""
+    dtype = None if dtype is None else dtypes.as_dtype(dtype, "as_tensor")
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
+        _device(device)
+        return data
+    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtype):
+        return _finish(data, False, device=device)
+    return tensor(data, dtype=dtype, device=device)
 
 
 def from_numpy(array: np.ndarray, requires_grad=False) -> Tensor:
@@ -36,52 +60,128 @@ def from_numpy(array: np.ndarray, requires_grad=False) -> Tensor:
     return Tensor._make(array) if not requires_grad else _finish(array, True)
 
 
-def _dtype(dtype):
-    return np.dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.zeros(_shape(size, "zeros"), _dtype(dtype)), requires_grad, device=device)
 
 
-def zeros(*shape, dtype=None, requires_grad=False) -> Tensor:
-    return _finish(np.zeros(_shape(shape), _dtype(dtype)), requires_grad)
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.ones(_shape(size, "ones"), _dtype(dtype)), requires_grad, device=device)
 
 
-def ones(*shape, dtype=None, requires_grad=False) -> Tensor:
-    return _finish(np.ones(_shape(shape), _dtype(dtype)), requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uninitialised in torch; zeros here, so no run ever depends on leftover memory."""
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def full(shape, fill_value, dtype=None, requires_grad=False) -> Tensor:
+def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     if dtype is None and isinstance(fill_value, (bool, int, np.integer)):
         dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return _finish(np.full(shape, fill_value, _dtype(dtype)), requires_grad)
+    size = _shape((size,) if isinstance(size, int) else (tuple(size),), "full")
+    return _finish(np.full(size, fill_value, _dtype(dtype)), requires_grad, device=device)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if ints else dtypes.get_default_dtype()
-    return _finish(np.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad)
+    array = np.arange(start, end, step, dtype=dtypes.as_dtype(dtype))
+    return _finish(array, requires_grad, device=device)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
-    return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """steps evenly spaced values from start to end, both included."""
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative integer, got {steps!r}")
+    array = np.linspace(start, end, steps, dtype=np.float64).astype(_dtype(dtype))
+    return _finish(array, requires_grad, device=device)
 
 
-def zeros_like(input, dtype=None, requires_grad=False) -> Tensor:
-    return _finish(np.zeros(input.shape, dtype or input.dtype), requires_grad)
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    """base ** linspace(start, end, steps)."""
+    exponents = np.linspace(start, end, steps, dtype=np.float64)
+    array = np.power(base, exponents).astype(_dtype(dtype))
+    return _finish(array, requires_grad, device=device)
 
 
-def ones_like(input, dtype=None, requires_grad=False) -> Tensor:
-    return _finish(np.ones(input.shape, dtype or input.dtype), requires_grad)
+def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad, device=device)
 
 
-def rand(*shape, dtype=None, requires_grad=False) -> Tensor:
+def _like(input, dtype):
+    return dtypes.as_dtype(dtype) if dtype is not None else input.dtype
+
+
+def zeros_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.zeros(input.shape, _like(input, dtype)), requires_grad, device=device)
+
+
+def ones_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.ones(input.shape, _like(input, dtype)), requires_grad, device=device)
+
+
+def empty_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    array = np.full(input.shape, fill_value, _like(input, dtype))
+    return _finish(array, requires_grad, device=device)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform [0, 1) from the library's generator (ad.manual_seed)."""
-    return _finish(generator().random(_shape(shape)).astype(_dtype(dtype)), requires_grad)
+    draws = _rng(generator).random(_shape(size, "rand"))
+    return _finish(draws.astype(_dtype(dtype)), requires_grad, device=device)
 
 
-def randn(*shape, dtype=None, requires_grad=False) -> Tensor:
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal from the library's generator (ad.manual_seed)."""
-    data = generator().standard_normal(_shape(shape)).astype(_dtype(dtype))
-    return _finish(data, requires_grad)
+    draws = _rng(generator).standard_normal(_shape(size, "randn"))
+    return _finish(draws.astype(_dtype(dtype)), requires_grad, device=device)
+
+
+def rand_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return rand(*input.shape, dtype=_like(input, dtype), device=device, requires_grad=requires_grad)
+
+
+def randn_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dtype = _like(input, dtype)
+    return randn(*input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None) -> Tensor:
+    """Integers in [low, high) (torch.randint(high, size) or randint(low, high, size))."""
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint: give the size, e.g. ad.randint(0, 10, (3,))")
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    draws = _rng(generator).integers(low, high, _shape((size,), "randint"))
+    return _finish(draws.astype(dtypes.as_dtype(dtype or np.int64)), False, device=device)
+
+
+def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
+    """A random permutation of 0..n-1."""
+    draws = _rng(generator).permutation(n)
+    return _finish(draws.astype(dtypes.as_dtype(dtype or np.int64)), False, device=device)
+
+
+def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None) -> Tensor:
+    """Draws from N(mean, std²): numbers with size=, or tensors of means/stds (broadcast)."""
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    if np.any(np.asarray(s) < 0):
+        raise ValueError("normal: std must be non-negative")
+    shape = _shape((size,), "normal") if size is not None else np.broadcast(m, s).shape
+    draws = _rng(generator).normal(m, s, shape)
+    like = next((t.dtype for t in (mean, std) if isinstance(t, Tensor)), None)
+    return _finish(draws.astype(_dtype(dtype or like)), False, device=device)
+
+
+def _rng(gen):
+    return generator() if gen is None else gen

@@ -8,6 +8,24 @@ float64 = np.dtype(np.float64)
 int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
+uint8 = np.dtype(np.uint8)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
+complex64 = np.dtype(np.complex64)
+complex128 = np.dtype(np.complex128)
+
+# PyTorch's aliases: torch.float is float32, torch.long is int64, ...
+ALIASES = {
+    "float": float32,
+    "double": float64,
+    "half": float16,
+    "long": int64,
+    "int": int32,
+    "short": int16,
+    "bool": bool_,
+    "cfloat": complex64,
+    "cdouble": complex128,
+}
 
 _default = float32
 
@@ -74,3 +92,18 @@ def promote(x, y, divide: bool = False) -> tuple:
     else:
         return x, y
     return (x.astype(float_dtype) if kx == "i" else x), (y.astype(float_dtype) if ky == "i" else y)
+
+
+def as_dtype(dtype, op: str = "dtype") -> np.dtype:
+    """A NumPy dtype from a dtype, a NumPy type, a Python type or a name ('float32', 'long')."""
+    if isinstance(dtype, str):
+        name = dtype.removeprefix("torch.").removeprefix("autodiff.")
+        if name in ALIASES:
+            return ALIASES[name]
+        dtype = name
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(
+            f"{op}: {dtype!r} is not a dtype. Use ad.float32, ad.float64, ad.int64, ad.bool, ..."
+        ) from None

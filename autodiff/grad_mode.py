@@ -85,6 +85,13 @@ class enable_grad(no_grad):
         return wrapper
 
 
+class inference_mode(set_grad_enabled):
+    """torch.inference_mode: here the same as no_grad (mode=False leaves recording on)."""
+
+    def __init__(self, mode: bool = True):
+        super().__init__(not mode if mode else is_grad_enabled())
+
+
 _anomaly = [False]
 
 

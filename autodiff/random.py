@@ -2,16 +2,48 @@
 
 import numpy as np
 
-_generator = np.random.default_rng()
+
+class Generator(np.random.Generator):
+    """torch.Generator's twin, and a NumPy Generator: `ad.Generator().manual_seed(0)` can be
+    given to random_split, DataLoader and the ad.rand* functions as generator=."""
+
+    def __init__(self, device="cpu"):
+        super().__init__(np.random.PCG64())
+        self._seed = None
+
+    def manual_seed(self, seed: int) -> "Generator":
+        """Reseed in place; returns the generator, as torch does."""
+        self.bit_generator.state = np.random.PCG64(seed).state
+        self._seed = seed
+        return self
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self) -> dict:
+        return self.bit_generator.state
+
+    def set_state(self, state: dict) -> None:
+        self.bit_generator.state = state
 
 
-def manual_seed(seed: int) -> np.random.Generator:
+_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
     """Seed every random draw of the library."""
     global _generator
-    _generator = np.random.default_rng(seed)
+    _generator = Generator().manual_seed(seed)
     return _generator
 
 
-def generator() -> np.random.Generator:
+def generator() -> Generator:
     """The library's current generator (call it each time: manual_seed replaces it)."""
     return _generator
+
+
+def seed() -> int:
+    """Seed the library from the OS's entropy, as torch.seed; returns the seed."""
+    value = int(np.random.SeedSequence().entropy % (2**63))
+    manual_seed(value)
+    return value

@@ -4,6 +4,7 @@ import weakref
 
 import numpy as np
 
+from . import device as _device
 from . import dtypes
 from . import random as _random
 
@@ -349,23 +350,77 @@ class Tensor:
     def __ipow__(self, exponent):
         return self.pow_(exponent)
 
-    # --- dtype ----------------------------------------------------------------------
-    def to(self, dtype) -> "Tensor":
-        if isinstance(dtype, str) and dtype == "cpu":  # PyTorch code moving to the CPU
+    # --- dtype and device ------------------------------------------------------------
+    @property
+    def device(self):
+        return _device.CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def to(self, *args, **kwargs) -> "Tensor":
+        """to(dtype), to(device), to(device, dtype), to(other): a dtype change copies."""
+        dtype = kwargs.pop("dtype", None)
+        _device.check(kwargs.pop("device", None))
+        kwargs.pop("non_blocking", None), kwargs.pop("copy", None)
+        if kwargs:
+            raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif (
+                isinstance(arg, (str, _device.device))
+                and str(arg).split(":")[0] not in dtypes.ALIASES
+            ):
+                _device.check(arg)
+            else:
+                dtype = arg
+        if dtype is None or dtypes.as_dtype(dtype, "to") == self._data.dtype:
             return self
-        return _ops.to_dtype(self, dtype)
+        return _ops.to_dtype(self, dtypes.as_dtype(dtype, "to"))
 
     def cpu(self) -> "Tensor":
         return self
 
+    def cuda(self, device=None) -> "Tensor":
+        _device.check("cuda")
+
+    def type(self, dtype=None):
+        """The type name ('autodiff.FloatTensor') or, given a dtype, a converted tensor."""
+        if dtype is None:
+            return f"autodiff.{_TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))}"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            names = {v: k for k, v in _TYPE_NAMES.items()}
+            dtype = names[dtype.split(".")[-1]]
+        return self.to(dtype)
+
+    def type_as(self, other) -> "Tensor":
+        return self.to(other.dtype)
+
     def float(self) -> "Tensor":
-        return _ops.to_dtype(self, np.float32)
+        return self.to(np.float32)
 
     def double(self) -> "Tensor":
-        return _ops.to_dtype(self, np.float64)
+        return self.to(np.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(np.float16)
 
     def long(self) -> "Tensor":
-        return _ops.to_dtype(self, np.int64)
+        return self.to(np.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(np.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(np.bool_)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def element_size(self) -> int:
+        return self._data.itemsize
 
     def clone(self) -> "Tensor":
         return _ops.clone(self)
@@ -450,29 +505,87 @@ class Tensor:
     def neg(self):
         return _ops.neg(self)
 
-    def sum(self, dim=None, keepdim=False):
-        return _ops.sum(self, dim, keepdim)
+    def sum(self, dim=None, keepdim=False, *, axis=None):
+        return _ops.sum(self, _dim(dim, axis), keepdim)
 
-    def mean(self, dim=None, keepdim=False):
-        return _ops.mean(self, dim, keepdim)
+    def mean(self, dim=None, keepdim=False, *, axis=None):
+        return _ops.mean(self, _dim(dim, axis), keepdim)
 
-    def var(self, dim=None, unbiased=True, keepdim=False):
-        return _ops.var(self, dim, unbiased, keepdim)
+    def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None):
+        return _ops.var(self, _dim(dim, axis), unbiased, keepdim, correction)
 
-    def std(self, dim=None, unbiased=True, keepdim=False):
-        return _ops.sqrt(_ops.var(self, dim, unbiased, keepdim))
+    def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None):
+        return _ops.std(self, _dim(dim, axis), unbiased, keepdim, correction)
 
-    def max(self, dim=None, keepdim=False):
-        return _ops.max(self, dim, keepdim)
+    def prod(self, dim=None, keepdim=False):
+        return _ops.prod(self, dim, keepdim)
 
-    def min(self, dim=None, keepdim=False):
-        return _ops.min(self, dim, keepdim)
+    def norm(self, p=2, dim=None, keepdim=False):
+        return _ops.norm(self, p, dim, keepdim)
 
-    def argmax(self, dim=None, keepdim=False):
-        return _ops.argmax(self, dim, keepdim)
+    def cumsum(self, dim):
+        return _ops.cumsum(self, dim)
 
-    def argmin(self, dim=None, keepdim=False):
-        return _ops.argmin(self, dim, keepdim)
+    def cumprod(self, dim):
+        return _ops.cumprod(self, dim)
+
+    def max(self, dim=None, keepdim=False, *, axis=None):
+        if isinstance(dim, Tensor):  # torch's max(other): the elementwise maximum
+            return _ops.maximum(self, dim)
+        return _ops.max(self, _dim(dim, axis), keepdim)
+
+    def min(self, dim=None, keepdim=False, *, axis=None):
+        if isinstance(dim, Tensor):
+            return _ops.minimum(self, dim)
+        return _ops.min(self, _dim(dim, axis), keepdim)
+
+    def argmax(self, dim=None, keepdim=False, *, axis=None):
+        return _ops.argmax(self, _dim(dim, axis), keepdim)
+
+    def argmin(self, dim=None, keepdim=False, *, axis=None):
+        return _ops.argmin(self, _dim(dim, axis), keepdim)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return _ops.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return _ops.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return _ops.topk(self, k, dim, largest, sorted)
+
+    def any(self, dim=None, keepdim=False):
+        return _ops.any(self, dim, keepdim)
+
+    def all(self, dim=None, keepdim=False):
+        return _ops.all(self, dim, keepdim)
+
+    def eq(self, other):
+        return _ops.eq(self, other)
+
+    def ne(self, other):
+        return _ops.ne(self, other)
+
+    def lt(self, other):
+        return _ops.lt(self, other)
+
+    def le(self, other):
+        return _ops.le(self, other)
+
+    def gt(self, other):
+        return _ops.gt(self, other)
+
+    def ge(self, other):
+        return _ops.ge(self, other)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _ops.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        return _ops.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other) -> bool:
+        return _ops.equal(self, other)
 
     def exp(self):
         return _ops.exp(self)
@@ -543,11 +656,151 @@ class Tensor:
     def masked_fill(self, mask, value):
         return _ops.masked_fill(self, mask, value)
 
-    def any(self):
-        return Tensor._make(np.asarray(self._data.any()))
+    def sin(self):
+        return _ops.sin(self)
 
-    def all(self):
-        return Tensor._make(np.asarray(self._data.all()))
+    def cos(self):
+        return _ops.cos(self)
+
+    def tan(self):
+        return _ops.tan(self)
+
+    def asin(self):
+        return _ops.asin(self)
+
+    def acos(self):
+        return _ops.acos(self)
+
+    def atan(self):
+        return _ops.atan(self)
+
+    def atan2(self, other):
+        return _ops.atan2(self, other)
+
+    def sinh(self):
+        return _ops.sinh(self)
+
+    def cosh(self):
+        return _ops.cosh(self)
+
+    def asinh(self):
+        return _ops.asinh(self)
+
+    def log2(self):
+        return _ops.log2(self)
+
+    def log10(self):
+        return _ops.log10(self)
+
+    def log1p(self):
+        return _ops.log1p(self)
+
+    def expm1(self):
+        return _ops.expm1(self)
+
+    def square(self):
+        return _ops.square(self)
+
+    def reciprocal(self):
+        return _ops.reciprocal(self)
+
+    def rsqrt(self):
+        return _ops.rsqrt(self)
+
+    def erf(self):
+        return _ops.erf(self)
+
+    def floor(self):
+        return _ops.floor(self)
+
+    def ceil(self):
+        return _ops.ceil(self)
+
+    def round(self, decimals=0):
+        return _ops.round(self, decimals)
+
+    def trunc(self):
+        return _ops.trunc(self)
+
+    def frac(self):
+        return _ops.frac(self)
+
+    def maximum(self, other):
+        return _ops.maximum(self, other)
+
+    def minimum(self, other):
+        return _ops.minimum(self, other)
+
+    def t(self):
+        return _ops.t(self)
+
+    def mm(self, mat2):
+        return _ops.mm(self, mat2)
+
+    def bmm(self, mat2):
+        return _ops.bmm(self, mat2)
+
+    def dot(self, other):
+        return _ops.dot(self, other)
+
+    def view_as(self, other):
+        return _ops.view(self, other.shape)
+
+    def reshape_as(self, other):
+        return _ops.reshape(self, other.shape)
+
+    def expand_as(self, other):
+        return _ops.expand(self, other.shape)
+
+    def repeat(self, *repeats):
+        return _ops.repeat(self, *repeats)
+
+    def chunk(self, chunks, dim=0):
+        return _ops.chunk(self, chunks, dim)
+
+    def split(self, split_size, dim=0):
+        return _ops.split(self, split_size, dim)
+
+    def narrow(self, dim, start, length):
+        return _ops.narrow(self, dim, start, length)
+
+    def gather(self, dim, index):
+        return _ops.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, value=None):
+        return _ops.scatter(self, dim, index, src, value)
+
+    def index_select(self, dim, index):
+        return _ops.index_select(self, dim, index)
+
+    def flip(self, *dims):
+        return _ops.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def roll(self, shifts, dims=None):
+        return _ops.roll(self, shifts, dims)
+
+    def __format__(self, spec: str) -> str:
+        if self._data.size == 1 and spec:
+            return format(self._data.item(), spec)
+        return format(repr(self), spec)
+
+
+_TYPE_NAMES = {
+    np.dtype(np.float32): "FloatTensor",
+    np.dtype(np.float64): "DoubleTensor",
+    np.dtype(np.float16): "HalfTensor",
+    np.dtype(np.int64): "LongTensor",
+    np.dtype(np.int32): "IntTensor",
+    np.dtype(np.int16): "ShortTensor",
+    np.dtype(np.int8): "CharTensor",
+    np.dtype(np.uint8): "ByteTensor",
+    np.dtype(np.bool_): "BoolTensor",
+}
+
+
+def _dim(dim, axis):
+    """torch accepts NumPy's axis= as an alias of dim=."""
+    return dim if axis is None else axis
 
 
 # The one late import of the engine: the backward scheduler and the ops build on Tensor, and

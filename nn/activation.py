@@ -12,7 +12,7 @@ import numpy as np
 import autodiff as ad
 from autodiff.ops.inplace import apply_
 
-from ._special import Erf, erf
+from autodiff.ops.math import Erf, erf_array
 from .module import Module, Parameter
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -174,7 +174,7 @@ class GaussianErrorLinear(ad.Function):
         if approximate == "tanh":
             inner = _SQRT_2_OVER_PI * (input + 0.044715 * input**3)
             return 0.5 * input * (1 + np.tanh(inner))
-        return 0.5 * input * (1 + erf(input / math.sqrt(2.0)))
+        return 0.5 * input * (1 + erf_array(input / math.sqrt(2.0)))
 
     @staticmethod
     def backward(ctx, grad):

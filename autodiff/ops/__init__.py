@@ -1,24 +1,42 @@
 """Every built-in op, one family per file; each family's __all__ lists its public functions."""
 
-from . import activation, arithmetic, elementwise, indexing, inplace, linalg, reduction, shape
+from . import (
+    activation,
+    arithmetic,
+    comparison,
+    elementwise,
+    indexing,
+    inplace,
+    linalg,
+    math,
+    rearrange,
+    reduction,
+    shape,
+)
 from .activation import *
 from .arithmetic import *
+from .comparison import *
 from .elementwise import *
 from .linalg import *
+from .math import *
+from .rearrange import *
 from .reduction import *
 from .shape import *
 
 # used by Tensor's methods and operators, not exported at the top level
 from .arithmetic import rsub
-from .elementwise import compare
+from .comparison import compare
 from .indexing import getitem
 from .shape import to_dtype
 
 __all__ = [
     *activation.__all__,
     *arithmetic.__all__,
+    *comparison.__all__,
     *elementwise.__all__,
     *linalg.__all__,
+    *math.__all__,
+    *rearrange.__all__,
     *reduction.__all__,
     *shape.__all__,
 ]

@@ -227,10 +227,3 @@ def masked_fill(input, mask, value):
     if cond.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {cond.dtype}")
     return Where.apply(value, input, condition=cond)
-
-
-def compare(ufunc, input, other):
-    """A comparison: a bool tensor that does not require grad."""
-    a = input._data if isinstance(input, Tensor) else input
-    b = other._data if isinstance(other, Tensor) else other
-    return Tensor._make(np.asarray(ufunc(a, b)))

@@ -4,8 +4,9 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from .elementwise import where
 
-__all__ = ["matmul"]  # the public ops: autodiff exports these
+__all__ = ["matmul", "mm", "bmm", "dot", "outer", "norm"]  # the public ops: autodiff exports these
 
 _NAMES = {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}
 
@@ -69,3 +70,88 @@ def matmul(input, other):
 def _ndim(ctx, slot: int, saved) -> int:
     meta = ctx.input_meta[slot]
     return len(meta[0]) if meta is not None else np.ndim(saved._data)
+
+
+def mm(input, mat2):
+    """Matrix product of two 2-D tensors (torch.mm)."""
+    _check_ndim("mm", (input, mat2), 2)
+    return matmul(input, mat2)
+
+
+def bmm(input, mat2):
+    """Batched matrix product of two 3-D tensors of the same batch size (torch.bmm)."""
+    _check_ndim("bmm", (input, mat2), 3)
+    if input.shape[0] != mat2.shape[0]:
+        raise ValueError(f"bmm: batch sizes differ, {input.shape} @ {mat2.shape}")
+    return matmul(input, mat2)
+
+
+def dot(input, other):
+    """Inner product of two 1-D tensors."""
+    _check_ndim("dot", (input, other), 1)
+    return matmul(input, other)
+
+
+def outer(input, vec2):
+    """input[:, None] * vec2[None, :] for two 1-D tensors."""
+    _check_ndim("outer", (input, vec2), 1)
+    return input.unsqueeze(1) * vec2.unsqueeze(0)
+
+
+def _check_ndim(op: str, tensors, ndim: int) -> None:
+    for t in tensors:
+        if t.ndim != ndim:
+            shapes = " and ".join(str(tuple(x.shape)) for x in tensors)
+            raise ValueError(
+                f"{op}: expects {ndim}-D tensors, got {shapes}. Use matmul for others."
+            )
+
+
+class Norm(Function):
+    """The p-norm (Σ|x|^p)^(1/p); at 0 the gradient is 0 (torch's subgradient)."""
+
+    node_name = "NormBackward1"
+    symbol = "‖x‖"
+
+    @staticmethod
+    def forward(ctx, input, p, dim, keepdim):
+        if dim is None:
+            ctx.node_name = "NormBackward0"
+        a = np.abs(input)
+        if p == np.inf:
+            out = np.max(a, axis=dim, keepdims=True)
+        else:
+            out = np.sum(a**p, axis=dim, keepdims=True) ** (1.0 / p)
+        out = np.asarray(out, dtype=input.dtype)
+        ctx.save_for_backward(input, out)
+        return out if keepdim else np.squeeze(out, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, out = ctx.saved_tensors
+        p, dim, keepdim = ctx.options["p"], ctx.options["dim"], ctx.options["keepdim"]
+        if not keepdim:
+            grad = grad.reshape(*out.shape)
+        safe = np.asarray(out.numpy() != 0)
+        denom = where(Tensor._make(safe), out, 1.0)  # differentiable: second order needs it
+        if p == np.inf:
+            ties = Tensor._make((np.abs(input.numpy()) == out.numpy()).astype(input.dtype))
+            share = ties / ties.sum(dim, keepdim=True) if dim is not None else ties / ties.sum()
+            return grad * input.sign() * share
+        scale = input if p == 2 else input.sign() if p == 1 else input * input.abs() ** (p - 2)
+        return grad * scale / denom ** (p - 1) * Tensor._make(safe.astype(input.dtype))
+
+
+def norm(input, p=2, dim=None, keepdim=False):
+    """The p-norm of all elements (the Frobenius norm for p=2), or along dim."""
+    p = {"fro": 2}.get(p, p)
+    if not isinstance(p, (int, float)) or p <= 0:
+        raise ValueError(f"norm: p must be a positive number, 'fro' or inf, got {p!r}")
+    dims = (
+        None
+        if dim is None
+        else tuple(
+            sorted(d % max(input.ndim, 1) for d in ((dim,) if isinstance(dim, int) else dim))
+        )
+    )
+    return Norm.apply(input, p=float(p), dim=dims, keepdim=keepdim)

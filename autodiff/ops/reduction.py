@@ -1,6 +1,7 @@
 """Reductions with PyTorch's dim/keepdim: sum, mean, var, max, min, logsumexp, argmax."""
 
 import builtins
+from collections import namedtuple
 
 import numpy as np
 
@@ -12,12 +13,16 @@ __all__ = [
     "sum",
     "mean",
     "var",
+    "std",
     "logsumexp",
     "max",
     "min",
     "argmax",
     "argmin",
 ]  # the public ops: autodiff exports these
+
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # torch.return_types.max
 
 
 def normalize_dims(dim, ndim: int, op: str):
@@ -113,11 +118,17 @@ class Var(Function):
         return _expand_back(grad, ctx) * centered * scale
 
 
-def var(input, dim=None, unbiased=True, keepdim=False):
-    """Variance; unbiased (n − 1) by default, unbiased=False for the population variance."""
-    return Var.apply(
-        input, dim=normalize_dims(dim, input.ndim, "var"), correction=int(unbiased), keepdim=keepdim
-    )
+def var(input, dim=None, unbiased=True, keepdim=False, correction=None):
+    """Variance; unbiased (n − 1) by default, unbiased=False (or correction=0) for the
+    population variance."""
+    correction = int(unbiased) if correction is None else int(correction)
+    dims = normalize_dims(dim, input.ndim, "var")
+    return Var.apply(input, dim=dims, correction=correction, keepdim=keepdim)
+
+
+def std(input, dim=None, unbiased=True, keepdim=False, correction=None):
+    """Standard deviation: the square root of var (same arguments)."""
+    return var(input, dim, unbiased, keepdim, correction).sqrt()
 
 
 class MaxAll(Function):
@@ -204,7 +215,7 @@ def _extreme(input, dim, keepdim, largest: bool, op: str):
     values = MaxDim.apply(input, dim=axis, keepdim=keepdim, largest=largest)
     index = np.argmax if largest else np.argmin
     indices = index(input._data, axis=axis, keepdims=keepdim) if input.ndim else np.asarray(0)
-    return values, Tensor._make(indices.astype(np.int64))
+    return ValuesIndices(values, Tensor._make(indices.astype(np.int64)))
 
 
 def max(input, dim=None, keepdim=False):

@@ -323,3 +323,159 @@ def _whole_or_dims(method: str):
         return getattr(a, method)(dim=dim, keepdim=keepdim)
 
     return twin
+
+
+# --- cases of the torch-surface rows ---------------------------------------------------------
+@st.composite
+def dim_case(draw, min_dims=1, **extra):
+    """(shape, {dim}) with dim an int (negative too) of a shape with at least min_dims dims."""
+    shape = draw(one_shape(min_dims=min_dims))
+    ndim = max(len(shape), 1)
+    return ((shape,), {"dim": draw(st.integers(-ndim, ndim - 1)), **extra})
+
+
+@st.composite
+def matrices_case(draw, batch=False):
+    b, m, n, p = (draw(st.integers(1, MAX_SIDE)) for _ in range(4))
+    lead = (b,) if batch else ()
+    return ((lead + (m, n), lead + (n, p)), {})
+
+
+@st.composite
+def vectors_case(draw, same=True):
+    n = draw(st.integers(1, MAX_SIDE))
+    return (((n,), (n if same else draw(st.integers(1, MAX_SIDE)),)), {})
+
+
+@st.composite
+def flip_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    return ((shape,), {"dims": draw(dims_of(len(shape), allow_none=False))})
+
+
+@st.composite
+def roll_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    dims = draw(st.integers(-len(shape), len(shape) - 1))
+    return ((shape,), {"shifts": draw(st.integers(-4, 4)), "dims": dims})
+
+
+@st.composite
+def repeat_case(draw):
+    shape = draw(one_shape(max_dims=2))
+    extra = draw(st.integers(0 if shape else 1, 1))  # torch wants at least one count
+    reps = tuple(draw(st.integers(1, 2)) for _ in range(len(shape) + extra))
+    return ((shape,), {"repeats": reps})
+
+
+@st.composite
+def narrow_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(0, len(shape) - 1))
+    start = draw(st.integers(0, shape[dim] - 1))
+    length = draw(st.integers(0, shape[dim] - start))
+    return ((shape,), {"dim": dim, "start": start, "length": length})
+
+
+@st.composite
+def gather_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(0, len(shape) - 1))
+    index_shape = tuple(
+        draw(st.integers(1, MAX_SIDE)) if d == dim else draw(st.integers(1, n))
+        for d, n in enumerate(shape)
+    )
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+    index = rng.integers(0, shape[dim], index_shape)
+    return ((shape,), {"dim": dim, "index": index})
+
+
+@st.composite
+def scatter_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(0, len(shape) - 1))
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+    index = np.argsort(rng.random(shape), axis=dim)  # a permutation: no two writes collide
+    return ((shape, shape), {"dim": dim, "index": index})
+
+
+@st.composite
+def index_select_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    count = draw(st.integers(0, 4))
+    index = np.array([draw(st.integers(0, shape[dim] - 1)) for _ in range(count)], dtype=np.int64)
+    return ((shape,), {"dim": dim, "index": index})
+
+
+@st.composite
+def topk_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    k = draw(st.integers(0, shape[dim]))
+    return ((shape,), {"k": k, "dim": dim, "largest": draw(st.booleans())})
+
+
+@st.composite
+def sort_case(draw):
+    ((shape,), kwargs) = draw(dim_case())
+    return ((shape,), {**kwargs, "descending": draw(st.booleans())})
+
+
+@st.composite
+def norm_case(draw):
+    ((shape,), kwargs) = draw(reduction())
+    return ((shape,), {**kwargs, "p": draw(st.sampled_from([1, 2, 3, 1.5]))})
+
+
+@st.composite
+def masked_fill_case(draw):
+    shape = draw(one_shape())
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+    return ((shape,), {"mask": np.asarray(rng.random(shape) < 0.5)})
+
+
+def _np_prod(x, dim, keepdim):
+    return np.prod(x, axis=dim, keepdims=keepdim)
+
+
+def _np_norm(x, dim, keepdim, p):
+    d = None if dim is None else tuple(dim) if isinstance(dim, tuple) else dim
+    return np.sum(np.abs(x) ** p, axis=d, keepdims=keepdim) ** (1 / p)
+
+
+def _np_scatter(x, src, dim, index):
+    out = x.copy()
+    np.put_along_axis(out, index, src, axis=dim)
+    return out
+
+
+def _np_topk(x, k, dim, largest):
+    order = np.argsort(-x if largest else x, axis=dim, kind="stable")
+    return np.take_along_axis(x, np.take(order, np.arange(k), axis=dim), axis=dim)
+
+
+def _torch_prod(a, dim, keepdim):
+    if dim is None:  # torch's prod() has no keepdim: reshape as NumPy's keepdims does
+        return a.prod().reshape([1] * a.ndim) if keepdim else a.prod()
+    return a.prod(dim, keepdim)
+
+
+def _prod_name(shapes, kwargs) -> str:
+    return "ProdBackward0" if kwargs["dim"] is None else "ProdBackward1"
+
+
+def _norm_name(shapes, kwargs) -> str:
+    return "NormBackward0" if kwargs["dim"] is None else "NormBackward1"
+
+
+def _not_reshaped(shapes, kwargs) -> bool:
+    return not (kwargs["dim"] is None and kwargs["keepdim"])
+
+
+def _torch_norm(a, dim, keepdim, p):
+    return a.norm(p=p, dim=dim, keepdim=keepdim)
+
+
+def _no(shapes, kwargs) -> bool:
+    return False

@@ -1,0 +1,94 @@
+"""Devices as in PyTorch: everything runs on the CPU (NumPy); asking for another is an error."""
+
+AVAILABLE = ("cpu",)
+
+
+class device:
+    """torch.device's twin: `ad.device("cpu")`; 'cuda', 'mps', ... are refused clearly."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type="cpu", index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        name, _, number = str(type).partition(":")
+        if name not in AVAILABLE:
+            raise RuntimeError(
+                f"device: {str(type)!r} is not available. autodiff runs on the CPU (NumPy) "
+                f"only; the devices are {', '.join(AVAILABLE)}. Use device='cpu' (and "
+                "`ad.cuda.is_available()` is False, so `'cuda' if ... else 'cpu'` picks it)."
+            )
+        self.type = name
+        self.index = int(number) if number else index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and other.type == self.type
+
+    def __hash__(self):
+        return hash(self.type)
+
+    def __repr__(self):
+        return f"device(type='{self.type}')"
+
+    def __str__(self):
+        return self.type
+
+
+CPU = device("cpu")
+_default = CPU
+
+
+def check(value, op: str = "device") -> device:
+    """The device a device= argument names (None: the default)."""
+    return _default if value is None else device(value)
+
+
+def set_default_device(value) -> None:
+    """As torch.set_default_device: only 'cpu' exists."""
+    global _default
+    _default = device(value)
+
+
+def get_default_device() -> device:
+    return _default
+
+
+class cuda:
+    """torch.cuda's questions, answered for a CPU-only library."""
+
+    @staticmethod
+    def is_available() -> bool:
+        return False
+
+    @staticmethod
+    def device_count() -> int:
+        return 0
+
+    @staticmethod
+    def manual_seed(seed) -> None:
+        """Nothing to seed: there is no GPU (ad.manual_seed seeds the CPU)."""
+
+    manual_seed_all = manual_seed
+
+
+class _Unavailable:
+    @staticmethod
+    def is_available() -> bool:
+        return False
+
+    @staticmethod
+    def is_built() -> bool:
+        return False
+
+
+class backends:
+    """torch.backends' flags that scripts set or ask: accepted, nothing to configure."""
+
+    mps = _Unavailable
+
+    class cudnn:
+        deterministic = True
+        benchmark = False
+        enabled = False
