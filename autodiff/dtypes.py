@@ -1,4 +1,5 @@
-"""Dtypes and the conversion of user data to arrays (PyTorch's promotion rules)."""
+"""Dtypes, the conversion of user data to arrays, and the checks binary ops make on their
+operands (PyTorch's promotion rules, NumPy's broadcasting with the op named in errors)."""
 
 import numpy as np
 
@@ -32,11 +33,20 @@ def is_floating(dtype) -> bool:
 
 def as_array(data, dtype=None) -> np.ndarray:
     """Python numbers/lists -> default float or int64; arrays keep their dtype; always a copy."""
-    if dtype is not None:
-        return np.array(data, dtype=dtype)
     if isinstance(data, (np.ndarray, np.generic)):
-        return np.array(data)
-    arr = np.array(data)
+        return np.array(data, dtype=dtype)
+    try:
+        arr = np.array(data, dtype=dtype)
+    except ValueError as e:
+        ragged = _ragged(data)
+        if ragged is None:
+            raise
+        raise ValueError(
+            f"tensor: the nested list is ragged: {ragged}. Every inner list at one depth must "
+            "have the same length (pad them, or make one tensor per list)."
+        ) from e
+    if dtype is not None:
+        return arr
     if arr.dtype.kind == "f":
         return arr.astype(_default)
     if arr.dtype.kind in "iu":
@@ -46,6 +56,42 @@ def as_array(data, dtype=None) -> np.ndarray:
     raise TypeError(
         f"tensor: cannot make a tensor from {type(data).__name__} (numpy dtype {arr.dtype}). "
         "Pass numbers, nested lists of numbers or a NumPy array."
+    )
+
+
+def _ragged(data, depth: int = 0):
+    """Where a nested list stops being rectangular ('at dim 1: lengths 2 and 1'), or None."""
+    if not isinstance(data, (list, tuple)) or not data:
+        return None
+    lengths = [f"length {len(x)}" if isinstance(x, (list, tuple)) else "a number" for x in data]
+    other = next((n for n in lengths if n != lengths[0]), None)
+    if other is not None:
+        return f"at dim {depth + 1}, {lengths[0]} and {other}"
+    for x in data:
+        found = _ragged(x, depth + 1)
+        if found:
+            return found
+    return None
+
+
+def broadcast_shape(op: str, *operands) -> tuple:
+    """The shape the operands broadcast to; a ValueError naming op and the shapes if none."""
+    shapes = [getattr(x, "shape", ()) for x in operands]
+    if all(s == shapes[0] for s in shapes):  # the common case, decided without NumPy
+        return shapes[0]
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        pass
+    ndim = max(len(s) for s in shapes)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    dim = next(d for d in range(ndim) if len({n for n in (p[d] for p in padded) if n != 1}) > 1)
+    sizes = " vs ".join(str(p[dim]) for p in padded)
+    shown = " and ".join(str(tuple(s)) for s in shapes)
+    raise ValueError(
+        f"{op}: shapes {shown} do not broadcast (sizes {sizes} at dim {dim - ndim}; aligned "
+        "from the last dim, sizes must be equal or 1). Reshape or unsqueeze an operand, e.g. "
+        "x.unsqueeze(-1), so the sizes match."
     )
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..dtypes import promote
+from ..dtypes import broadcast_shape, promote
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import where
@@ -16,6 +16,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        broadcast_shape("add", input, other)
         input, other = promote(input, other)
         return input + other
 
@@ -35,6 +36,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        broadcast_shape("sub", input, other)
         input, other = promote(input, other)
         return input - other
 
@@ -56,6 +58,7 @@ class Rsub(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        broadcast_shape("sub", other, input)
         input, other = promote(input, other)
         return other - input
 
@@ -75,6 +78,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        broadcast_shape("mul", input, other)
         input, other = promote(input, other)
         need = ctx.needs_input_grad  # keep only what the needed gradients use
         ctx.save_for_backward(input if need[1] else None, other if need[0] else None)
@@ -98,6 +102,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        broadcast_shape("div", input, other)
         input, other = promote(input, other, divide=True)
         ctx.save_for_backward(input if ctx.needs_input_grad[1] else None, other)
         return input / other
@@ -169,6 +174,7 @@ class PowTensor(Function):
 
     @staticmethod
     def forward(ctx, input, exponent):
+        broadcast_shape("pow", input, exponent)
         if not isinstance(input, np.ndarray):
             ctx.node_name = "PowBackward2"  # number ** tensor
         out = np.power(input, exponent)

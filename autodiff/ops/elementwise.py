@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..dtypes import broadcast_shape
 from ..function import Function
 from ..tensor import Tensor
 
@@ -154,6 +155,7 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        broadcast_shape("maximum", input, other)
         # ties split the gradient in half between the two inputs, as torch does
         share = np.where(input > other, 1.0, np.where(input == other, 0.5, 0.0))
         ctx.save_for_backward(share.astype(np.result_type(input, other)))
@@ -176,6 +178,7 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        broadcast_shape("minimum", input, other)
         share = np.where(input < other, 1.0, np.where(input == other, 0.5, 0.0))
         ctx.save_for_backward(share.astype(np.result_type(input, other)))
         return np.minimum(input, other)
@@ -197,6 +200,7 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx, input, other, condition):
+        broadcast_shape("where", condition, input, other)
         ctx.save_for_backward(condition)
         return np.where(condition, input, other)
 
@@ -224,4 +228,15 @@ def compare(ufunc, input, other):
     """A comparison: a bool tensor that does not require grad."""
     a = input.data if isinstance(input, Tensor) else input
     b = other.data if isinstance(other, Tensor) else other
+    broadcast_shape(_COMPARISONS.get(ufunc, ufunc.__name__), a, b)
     return Tensor._make(np.asarray(ufunc(a, b)))
+
+
+_COMPARISONS = {
+    np.less: "lt",
+    np.less_equal: "le",
+    np.greater: "gt",
+    np.greater_equal: "ge",
+    np.equal: "eq",
+    np.not_equal: "ne",
+}
