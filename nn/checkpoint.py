@@ -4,14 +4,13 @@ moment leaves the previous complete checkpoint in force.
 """
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
 import autodiff as ad
 
-from .serialization import load, save
+from .serialization import load, save, write_atomic
 
 CHECKPOINT = "checkpoint.json"
 
@@ -46,9 +45,7 @@ def _decode(obj, arrays):
 
 
 def _write_json(path: Path, obj) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=1, allow_nan=True))
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(obj, indent=1, allow_nan=True))
 
 
 def _state(obj):
