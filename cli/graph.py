@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
+from nn.serialization import write_atomic
 from viz.dot import to_dot
-from viz.render import INSTALL, has_dot, save, write_atomic
+from viz.render import INSTALL, has_dot, save
 from viz.steps import save_steps
 from viz.text import to_text
 
