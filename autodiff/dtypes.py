@@ -1,6 +1,9 @@
 """Dtypes, the conversion of user data to arrays, and the checks binary ops make on their
 operands (PyTorch's promotion rules, NumPy's broadcasting with the op named in errors)."""
 
+import functools
+import itertools
+
 import numpy as np
 
 float16 = np.dtype(np.float16)
@@ -74,23 +77,50 @@ def _ragged(data, depth: int = 0):
     return None
 
 
-def broadcast_shape(op: str, *operands) -> tuple:
-    """The shape the operands broadcast to; a ValueError naming op and the shapes if none."""
+def broadcasting(op: str):
+    """Decorator for the forward of a broadcasting op: NumPy's bare "operands could not be
+    broadcast" becomes check_broadcast's error naming op and the shapes. Costs nothing until
+    NumPy fails (a check before every op would cost about a microsecond)."""
+
+    def decorate(forward):
+        @functools.wraps(forward)
+        def checked(ctx, *operands, **options):
+            try:
+                return forward(ctx, *operands, **options)
+            except ValueError:
+                arrays = [v for v in options.values() if isinstance(v, np.ndarray)]
+                check_broadcast(op, *operands, *arrays)
+                raise  # not a broadcasting error: NumPy's own
+
+        return checked
+
+    return decorate
+
+
+def check_broadcast(op: str, *operands) -> None:
+    """Nothing when the operands broadcast (NumPy's rule); else a ValueError naming op, the
+    shapes and the first dim whose sizes clash."""
     shapes = [getattr(x, "shape", ()) for x in operands]
-    if all(s == shapes[0] for s in shapes):  # the common case, decided without NumPy
-        return shapes[0]
-    try:
-        return np.broadcast_shapes(*shapes)
-    except ValueError:
-        pass
+    out = shapes[0]
+    for shape in shapes[1:]:
+        if shape == out or not shape:
+            continue
+        merged = []
+        for d, (x, y) in enumerate(itertools.zip_longest(shape[::-1], out[::-1], fillvalue=1)):
+            if x != y and x != 1 and y != 1:
+                _raise_broadcast(op, shapes, -1 - d)
+            merged.append(y if x == 1 else x)
+        out = tuple(merged[::-1])
+
+
+def _raise_broadcast(op: str, shapes: list, dim: int):
     ndim = max(len(s) for s in shapes)
     padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
-    dim = next(d for d in range(ndim) if len({n for n in (p[d] for p in padded) if n != 1}) > 1)
     sizes = " vs ".join(str(p[dim]) for p in padded)
     shown = " and ".join(str(tuple(s)) for s in shapes)
     raise ValueError(
-        f"{op}: shapes {shown} do not broadcast (sizes {sizes} at dim {dim - ndim}; aligned "
-        "from the last dim, sizes must be equal or 1). Reshape or unsqueeze an operand, e.g. "
+        f"{op}: shapes {shown} do not broadcast (sizes {sizes} at dim {dim}; aligned from the "
+        "last dim, sizes must be equal or 1). Reshape or unsqueeze an operand, e.g. "
         "x.unsqueeze(-1), so the sizes match."
     )
 

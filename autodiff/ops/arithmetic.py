@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..dtypes import broadcast_shape, promote
+from ..dtypes import broadcasting, promote
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import where
@@ -15,8 +15,8 @@ class Add(Function):
     symbol = "+"
 
     @staticmethod
+    @broadcasting("add")
     def forward(ctx, input, other):
-        broadcast_shape("add", input, other)
         input, other = promote(input, other)
         return input + other
 
@@ -35,8 +35,8 @@ class Sub(Function):
     symbol = "−"
 
     @staticmethod
+    @broadcasting("sub")
     def forward(ctx, input, other):
-        broadcast_shape("sub", input, other)
         input, other = promote(input, other)
         return input - other
 
@@ -57,8 +57,8 @@ class Rsub(Function):
     symbol = "−"
 
     @staticmethod
+    @broadcasting("sub")
     def forward(ctx, input, other):
-        broadcast_shape("sub", other, input)
         input, other = promote(input, other)
         return other - input
 
@@ -77,8 +77,8 @@ class Mul(Function):
     symbol = "×"
 
     @staticmethod
+    @broadcasting("mul")
     def forward(ctx, input, other):
-        broadcast_shape("mul", input, other)
         input, other = promote(input, other)
         need = ctx.needs_input_grad  # keep only what the needed gradients use
         ctx.save_for_backward(input if need[1] else None, other if need[0] else None)
@@ -101,8 +101,8 @@ class Div(Function):
     symbol = "÷"
 
     @staticmethod
+    @broadcasting("div")
     def forward(ctx, input, other):
-        broadcast_shape("div", input, other)
         input, other = promote(input, other, divide=True)
         ctx.save_for_backward(input if ctx.needs_input_grad[1] else None, other)
         return input / other
@@ -173,8 +173,8 @@ class PowTensor(Function):
     symbol = "^"
 
     @staticmethod
+    @broadcasting("pow")
     def forward(ctx, input, exponent):
-        broadcast_shape("pow", input, exponent)
         if not isinstance(input, np.ndarray):
             ctx.node_name = "PowBackward2"  # number ** tensor
         out = np.power(input, exponent)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..dtypes import broadcast_shape
+from ..dtypes import broadcasting, check_broadcast
 from ..function import Function
 from ..tensor import Tensor
 
@@ -154,8 +154,8 @@ class Maximum(Function):
     symbol = "max"
 
     @staticmethod
+    @broadcasting("maximum")
     def forward(ctx, input, other):
-        broadcast_shape("maximum", input, other)
         # ties split the gradient in half between the two inputs, as torch does
         share = np.where(input > other, 1.0, np.where(input == other, 0.5, 0.0))
         ctx.save_for_backward(share.astype(np.result_type(input, other)))
@@ -177,8 +177,8 @@ class Minimum(Function):
     symbol = "min"
 
     @staticmethod
+    @broadcasting("minimum")
     def forward(ctx, input, other):
-        broadcast_shape("minimum", input, other)
         share = np.where(input < other, 1.0, np.where(input == other, 0.5, 0.0))
         ctx.save_for_backward(share.astype(np.result_type(input, other)))
         return np.minimum(input, other)
@@ -199,8 +199,8 @@ class Where(Function):
     symbol = "where"
 
     @staticmethod
+    @broadcasting("where")
     def forward(ctx, input, other, condition):
-        broadcast_shape("where", condition, input, other)
         ctx.save_for_backward(condition)
         return np.where(condition, input, other)
 
@@ -228,8 +228,12 @@ def compare(ufunc, input, other):
     """A comparison: a bool tensor that does not require grad."""
     a = input.data if isinstance(input, Tensor) else input
     b = other.data if isinstance(other, Tensor) else other
-    broadcast_shape(_COMPARISONS.get(ufunc, ufunc.__name__), a, b)
-    return Tensor._make(np.asarray(ufunc(a, b)))
+    try:
+        result = ufunc(a, b)
+    except ValueError:
+        check_broadcast(_COMPARISONS.get(ufunc, ufunc.__name__), a, b)
+        raise
+    return Tensor._make(np.asarray(result))
 
 
 _COMPARISONS = {

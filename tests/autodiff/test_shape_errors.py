@@ -35,11 +35,11 @@ def test_every_binary_op_names_itself_and_both_shapes(name):
         BINARY[name](a, b)
     message = str(info.value)
     assert message.startswith(f"{name}: shapes (2, 3) and (4, 5) do not broadcast"), message
-    assert "at dim -2" in message and "unsqueeze" in message
+    assert "sizes 3 vs 5 at dim -1" in message and "unsqueeze" in message
 
 
 def test_where_names_all_three_shapes():
-    with pytest.raises(ValueError, match=r"^where: shapes \(3,\) and \(2, 3\) and \(4, 1\)"):
+    with pytest.raises(ValueError, match=r"^where: shapes \(2, 3\) and \(4, 1\) and \(3,\)"):
         ad.where(ad.ones(3) > 0, ad.ones(2, 3), ad.ones(4, 1))
 
 
@@ -103,3 +103,23 @@ def test_argmax_of_an_empty_tensor_as_torch(op):
     assert getattr(ad, op)(ad.tensor([[1.0, 5.0], [7.0, 2.0]]), dim=-1).tolist() == (
         getattr(torch, op)(torch.tensor([[1.0, 5.0], [7.0, 2.0]]), dim=-1).tolist()
     )
+
+
+def test_the_clash_is_found_at_any_dim():
+    with pytest.raises(ValueError, match=r"^sub: shapes \(2, 3\) and \(4, 3\) .*2 vs 4 at dim -2"):
+        ad.ones(2, 3) - ad.ones(4, 3)
+    with pytest.raises(ValueError, match=r"^maximum: shapes \(5, 2, 1\) and \(3, 1, 1\)"):
+        ad.maximum(ad.ones(5, 2, 1), ad.ones(3, 1, 1))
+
+
+def test_other_value_errors_of_a_forward_pass_through_unchanged():
+    from autodiff.dtypes import broadcasting
+
+    @broadcasting("fake")
+    def forward(ctx, input, other):
+        raise ValueError("something else")
+
+    with pytest.raises(ValueError, match="^something else$"):
+        forward(None, np.ones((2, 1)), np.ones(3))
+    with pytest.raises(ValueError, match=r"^fake: shapes \(2,\) and \(3,\)"):
+        forward(None, np.ones(2), np.ones(3))
