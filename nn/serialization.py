@@ -8,6 +8,7 @@ import glob
 import os
 import secrets
 import zipfile
+import zlib
 from collections import OrderedDict
 from pathlib import Path
 
@@ -126,7 +127,7 @@ def load(path) -> "OrderedDict[str, np.ndarray]":
     try:
         with np.load(path, allow_pickle=False) as data:
             return OrderedDict((k, data[k]) for k in data.files)
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as e:
         raise ValueError(
             f"load: {path!r} is not a readable .npz checkpoint ({e}). It may be "
             "truncated or not written by nn.save; re-save it."
