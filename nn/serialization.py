@@ -60,10 +60,10 @@ def write_atomic(path, data) -> Path:
     path = Path(path)
     remove_stale_temps(path)
     tmp = _temp_name(path)
-    # os.open with 0o666 lets the umask decide the mode, as open() does (mkstemp forces 0600)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
-        with os.fdopen(fd, "wb") as f:
+        # mode 0o666 lets the umask decide, as open() does (mkstemp would force 0600)
+        with os.fdopen(os.open(tmp, flags, 0o666), "wb") as f:
             if callable(data):
                 data(f)
             else:
