@@ -272,3 +272,39 @@ def test_graph_error_messages_cut_the_input():
 def test_usage_errors_are_one_line(tmp_path):
     one_line_error(run("train", "--model", "transformer"), 2, "invalid choice", "--help")
     one_line_error(run("graph"), 2, "expression", "--help")
+
+
+def test_a_bug_is_one_line_with_exit_1_and_a_traceback_on_request(monkeypatch, capsys):
+    import cli
+
+    def broken(args):
+        raise AttributeError("'NoneType' object has no attribute 'shape'")
+
+    monkeypatch.delenv("AUTODIFF_DEBUG", raising=False)
+    parser = cli.build_parser()
+    parser.graph_parser.set_defaults(run=broken)
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    assert cli.main(["graph", "x", "x=1"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error: AttributeError" in err
+    assert "AUTODIFF_DEBUG=1" in err
+    monkeypatch.setenv("AUTODIFF_DEBUG", "1")
+    with pytest.raises(AttributeError):
+        cli.main(["graph", "x", "x=1"])
+
+
+def test_a_multi_line_message_is_printed_as_one_line(monkeypatch, capsys):
+    import cli
+
+    def failing(args):
+        raise RuntimeError("Error(s) in loading state_dict for MLP:\n\tsize mismatch for w")
+
+    parser = cli.build_parser()
+    parser.graph_parser.set_defaults(run=failing)
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    assert cli.main(["graph", "x", "x=1"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "autodiff graph: error: Error(s) in loading state_dict for MLP: size mismatch for w\n"
+    )
