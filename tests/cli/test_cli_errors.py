@@ -308,3 +308,20 @@ def test_a_multi_line_message_is_printed_as_one_line(monkeypatch, capsys):
         err
         == "autodiff graph: error: Error(s) in loading state_dict for MLP: size mismatch for w\n"
     )
+
+
+def test_train_on_a_crafted_cifar_batch_runs_nothing(tmp_path):
+    import pickle
+
+    marker = tmp_path / "pwned"
+
+    class Exploit:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    batch = {b"data": np.zeros((2, 3072), np.uint8), b"labels": Exploit()}
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        (tmp_path / name).write_bytes(pickle.dumps(batch, protocol=2))
+    argv = ["train", "--dataset", "cifar10", "--data-root", tmp_path, "--out", tmp_path / "r"]
+    one_line_error(run(*argv), 2, "data_batch_1 asks to load", "system", "refused")
+    assert not marker.exists()
