@@ -1,4 +1,8 @@
-"""Dtypes and the conversion of user data to arrays (PyTorch's promotion rules)."""
+"""Dtypes, the conversion of user data to arrays, and the checks binary ops make on their
+operands (PyTorch's promotion rules, NumPy's broadcasting with the op named in errors)."""
+
+import functools
+import itertools
 
 import numpy as np
 
@@ -50,11 +54,20 @@ def is_floating(dtype) -> bool:
 
 def as_array(data, dtype=None) -> np.ndarray:
     """Python numbers/lists -> default float or int64; arrays keep their dtype; always a copy."""
-    if dtype is not None:
-        return np.array(data, dtype=dtype)
     if isinstance(data, (np.ndarray, np.generic)):
-        return np.array(data)
-    arr = np.array(data)
+        return np.array(data, dtype=dtype)
+    try:
+        arr = np.array(data, dtype=dtype)
+    except ValueError as e:
+        ragged = _ragged(data)
+        if ragged is None:
+            raise
+        raise ValueError(
+            f"tensor: the nested list is ragged: {ragged}. Every inner list at one depth must "
+            "have the same length (pad them, or make one tensor per list)."
+        ) from e
+    if dtype is not None:
+        return arr
     if arr.dtype.kind == "f":
         return arr.astype(_default)
     if arr.dtype.kind in "iu":
@@ -64,6 +77,69 @@ def as_array(data, dtype=None) -> np.ndarray:
     raise TypeError(
         f"tensor: cannot make a tensor from {type(data).__name__} (numpy dtype {arr.dtype}). "
         "Pass numbers, nested lists of numbers or a NumPy array."
+    )
+
+
+def _ragged(data, depth: int = 0):
+    """Where a nested list stops being rectangular ('at dim 1: lengths 2 and 1'), or None."""
+    if not isinstance(data, (list, tuple)) or not data:
+        return None
+    lengths = [f"length {len(x)}" if isinstance(x, (list, tuple)) else "a number" for x in data]
+    other = next((n for n in lengths if n != lengths[0]), None)
+    if other is not None:
+        return f"at dim {depth + 1}, {lengths[0]} and {other}"
+    for x in data:
+        found = _ragged(x, depth + 1)
+        if found:
+            return found
+    return None
+
+
+def broadcasting(op: str):
+    """Decorator for the forward of a broadcasting op: NumPy's bare "operands could not be
+    broadcast" becomes check_broadcast's error naming op and the shapes. Costs nothing until
+    NumPy fails (a check before every op would cost about a microsecond)."""
+
+    def decorate(forward):
+        @functools.wraps(forward)
+        def checked(ctx, *operands, **options):
+            try:
+                return forward(ctx, *operands, **options)
+            except ValueError:
+                arrays = [v for v in options.values() if isinstance(v, np.ndarray)]
+                check_broadcast(op, *operands, *arrays)
+                raise  # not a broadcasting error: NumPy's own
+
+        return checked
+
+    return decorate
+
+
+def check_broadcast(op: str, *operands) -> None:
+    """Nothing when the operands broadcast (NumPy's rule); else a ValueError naming op, the
+    shapes and the first dim whose sizes clash."""
+    shapes = [getattr(x, "shape", ()) for x in operands]
+    out = shapes[0]
+    for shape in shapes[1:]:
+        if shape == out or not shape:
+            continue
+        merged = []
+        for d, (x, y) in enumerate(itertools.zip_longest(shape[::-1], out[::-1], fillvalue=1)):
+            if x != y and x != 1 and y != 1:
+                _raise_broadcast(op, shapes, -1 - d)
+            merged.append(y if x == 1 else x)
+        out = tuple(merged[::-1])
+
+
+def _raise_broadcast(op: str, shapes: list, dim: int):
+    ndim = max(len(s) for s in shapes)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    sizes = " vs ".join(str(p[dim]) for p in padded)
+    shown = " and ".join(str(tuple(s)) for s in shapes)
+    raise ValueError(
+        f"{op}: shapes {shown} do not broadcast (sizes {sizes} at dim {dim}; aligned from the "
+        "last dim, sizes must be equal or 1). Reshape or unsqueeze an operand, e.g. "
+        "x.unsqueeze(-1), so the sizes match."
     )
 
 

@@ -4,7 +4,9 @@ The application on top of the library: the only package that imports autodiff, n
 """
 
 import argparse
+import os
 import sys
+import zlib
 from pathlib import Path
 
 from . import exercises, graph, train
@@ -32,8 +34,15 @@ def demo(args) -> int:
     return 0
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage block): 'autodiff train: error: ...'."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="autodiff", description="Autograd engine, nn library and pictures of backprop."
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -42,14 +51,54 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a shorter training run")
     p.set_defaults(run=demo)
     train.register(sub)
-    graph.register(sub)
+    parser.graph_parser = graph.register(sub)
     return parser
 
 
+MAX_MESSAGE = 400  # one line of a terminal or two: longer messages are cut
+_HINTS = {
+    PermissionError: "Check its permissions or choose another path.",
+    NotADirectoryError: "A part of that path is a file, not a folder; choose another path.",
+    FileExistsError: "A file is in the way of a folder there; choose another path.",
+    IsADirectoryError: "That is a folder; give a file name.",
+    FileNotFoundError: "Check the path.",
+}
+# what bad input raises; anything else is a bug, still reported in one line
+EXPECTED = (ValueError, TypeError, LookupError, RuntimeError, OSError, OverflowError, zlib.error)
+
+
+def describe(error: BaseException) -> str:
+    """One line for an error: OSErrors as 'path: reason. hint', others by their message."""
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        hint = next((h for kind, h in _HINTS.items() if isinstance(error, kind)), "")
+        text = f"{error.filename}: {error.strerror}. {hint}".strip()
+    elif isinstance(error, KeyError):
+        text = f"missing key {error.args[0]!r}" if error.args else "missing key"
+    else:
+        text = str(error) or type(error).__name__
+    text = " ".join(text.split())  # multi-line messages (load_state_dict's) become one line
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the autodiff command: 0 on success, 2 for bad input, 1 for a bug, 130 for Ctrl-C."""
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(graph.protect_expression(argv, parser.graph_parser))
     try:
         return args.run(args) or 0
-    except (ValueError, TypeError, FileNotFoundError, RuntimeError) as e:
-        print(f"autodiff {args.command}: error: {e}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"autodiff {args.command}: interrupted.", file=sys.stderr)
+        return 130
+    except EXPECTED as e:
+        print(f"autodiff {args.command}: error: {describe(e)}", file=sys.stderr)
         return 2
+    except Exception as e:
+        if os.environ.get("AUTODIFF_DEBUG"):
+            raise
+        print(
+            f"autodiff {args.command}: internal error: {type(e).__name__}: {describe(e)} "
+            "(a bug; AUTODIFF_DEBUG=1 shows the traceback).",
+            file=sys.stderr,
+        )
+        return 1

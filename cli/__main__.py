@@ -2,6 +2,11 @@
 
 import sys
 
-from . import main
+try:
+    from . import main  # the imports, too, may meet a Ctrl-C
 
-sys.exit(main())
+    code = main()
+except KeyboardInterrupt:
+    print("autodiff: interrupted.", file=sys.stderr)
+    code = 130
+sys.exit(code)

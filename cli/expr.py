@@ -5,7 +5,9 @@ Allowed: numbers, the given names, + - * / ** and unary -, the math functions be
 """
 
 import ast
+import contextlib
 import inspect
+import sys
 
 import autodiff as ad
 
@@ -31,8 +33,25 @@ MAX_DEPTH = 200
 _HELP = f"Use numbers, the names you give values to, + - * / ** and {', '.join(sorted(FUNCTIONS))}."
 
 
+def shown(text: str, limit: int = 60) -> str:
+    """repr(text) for an error message, cut to about limit characters."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
 def _refuse(what: str) -> ValueError:
     return ValueError(f"expression: {what} is not allowed. {_HELP}")
+
+
+@contextlib.contextmanager
+def _recursion_limit(limit: int):
+    """CPython builds the tree of a flat chain `x + x + ... + x` recursively, one level per
+    term: room for the longest chain MAX_LENGTH allows (nesting is capped by MAX_DEPTH)."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
 
 
 def parse(text: str) -> list:
@@ -42,9 +61,10 @@ def parse(text: str) -> list:
     if len(text) > MAX_LENGTH:
         raise ValueError(f"expression: too long ({len(text)} characters, at most {MAX_LENGTH}).")
     try:
-        tree = ast.parse(text.strip(), mode="exec")
+        with _recursion_limit(MAX_LENGTH + 1000):
+            tree = ast.parse(text.strip(), mode="exec")
     except (SyntaxError, RecursionError, MemoryError) as e:
-        raise ValueError(f"expression: cannot parse {text!r}: {e}. {_HELP}") from None
+        raise ValueError(f"expression: cannot parse {shown(text)}: {_reason(e)}. {_HELP}") from None
     if not tree.body:
         raise ValueError(f"expression: empty. {_HELP}")
     for statement in tree.body:
@@ -57,13 +77,20 @@ def parse(text: str) -> list:
     return tree.body
 
 
+def _reason(error: Exception) -> str:
+    if isinstance(error, SyntaxError):
+        msg = error.msg if len(error.msg) <= 100 else error.msg[:97] + "..."
+        return f"{msg} (at character {error.offset})" if error.offset else msg
+    return "too deeply nested" if isinstance(error, RecursionError) else type(error).__name__
+
+
 def evaluate(text: str, values: dict, dtype=ad.float64):
     """Build the graph of `text`; returns (output, {name: leaf}). Leaves require grad."""
     statements = parse(text)
     leaves = {}
     for name, value in values.items():
         if not name.isidentifier() or name in FUNCTIONS:
-            raise ValueError(f"expression: {name!r} cannot be a variable name.")
+            raise ValueError(f"expression: {shown(name)} cannot be a variable name.")
         leaves[name] = ad.tensor(float(value), dtype=dtype, requires_grad=True, name=name)
     env = dict(leaves)
     result = None
@@ -93,26 +120,54 @@ def _eval(node, env, depth):
         raise ValueError(f"expression: nested more than {MAX_DEPTH} levels deep.")
     if isinstance(node, ast.Constant):
         if type(node.value) not in (int, float):
-            raise _refuse(f"the constant {node.value!r}")
-        return float(node.value)  # never Python ints: 9**9**9 must not hang the parser
+            text = repr(node.value)
+            raise _refuse(f"the constant {text if len(text) <= 40 else text[:37] + '...'}")
+        try:
+            return float(node.value)  # never Python ints: 9**9**9 must not hang the parser
+        except OverflowError:
+            raise ValueError(
+                f"expression: a number of {len(_source(node))} digits is too large for a "
+                "float (at most about 1.8e308). Use a smaller number."
+            ) from None
     if isinstance(node, ast.Name):
         if node.id not in env:
             raise ValueError(
-                f"expression: unknown name {node.id!r}. Give it a value, e.g. "
-                f"{node.id}=1.5, or use one of {sorted(env)}."
+                f"expression: unknown name {shown(node.id, 40)}. Give it a value, e.g. "
+                f"{shown(node.id, 20)[1:-1]}=1.5, or use one of {shown(', '.join(sorted(env)))}."
             )
         return env[node.id]
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left, right = _eval(node.left, env, depth + 1), _eval(node.right, env, depth + 1)
-        try:
-            return _BINARY[type(node.op)](left, right)
-        except (OverflowError, ZeroDivisionError) as e:
-            raise ValueError(f"expression: {ast.unparse(node)[:40]!r}: {e}.") from None
+        return _binary_chain(node, env, depth)
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         return _UNARY[type(node.op)](_eval(node.operand, env, depth + 1))
     if isinstance(node, ast.Call):
         return _call(node, env, depth)
     raise _refuse(_describe(node))
+
+
+def _source(node) -> str:
+    """The node as text for a message (a deep chain may be too deep for ast.unparse)."""
+    try:
+        return ast.unparse(node)
+    except (RecursionError, ValueError):  # ValueError: an int of over 4300 digits
+        return f"<{type(node).__name__}>"
+
+
+def _binary_chain(node, env, depth):
+    """a + b - c ... : the left spine of a flat chain is walked in a loop, so only real
+    nesting (parentheses on the right, calls) counts towards MAX_DEPTH."""
+    chain = []
+    while isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        chain.append(node)
+        node = node.left
+    value = _eval(node, env, depth + 1)
+    for step in reversed(chain):
+        right = _eval(step.right, env, depth + 1)
+        try:
+            value = _BINARY[type(step.op)](value, right)
+        except (OverflowError, ZeroDivisionError) as e:
+            raise ValueError(f"expression: {shown(_source(step), 40)}: {e}.") from None
+    return value
 
 
 def _call(node, env, depth):
@@ -141,7 +196,7 @@ def _describe(node) -> str:
     }
     if type(node) in kinds:
         text = kinds[type(node)]
-        return f"{text} ({ast.unparse(node)[:40]!r})" if hasattr(ast, "unparse") else text
+        return f"{text} ({shown(_source(node), 40)})"
     if isinstance(node, ast.BinOp):
         return f"the operator {type(node.op).__name__}"
-    return f"{type(node).__name__} ({ast.unparse(node)[:40]!r})"
+    return f"{type(node).__name__} ({shown(_source(node), 40)})"

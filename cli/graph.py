@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
+from nn.serialization import write_atomic
 from viz.dot import to_dot
-from viz.render import INSTALL, has_dot, save, write_atomic
+from viz.render import INSTALL, has_dot, save
 from viz.steps import save_steps
 from viz.text import to_text
 
@@ -42,6 +43,28 @@ def register(subparsers) -> None:
         help="also write the backward pass step by step (SVGs + steps.html) to DIR",
     )
     p.set_defaults(run=run_graph)
+    return p
+
+
+def protect_expression(argv: list, parser) -> list:
+    """argv with an expression that starts with '-' ("-x*y") kept from being read as an option.
+
+    argparse takes any word starting with '-' for an option; a leading space, which parse
+    strips, makes it a positional. Words after '--', option values and real options stay.
+    """
+    if not argv or argv[0] != "graph":
+        return argv
+    options = {s: a.nargs != 0 for a in parser._actions for s in a.option_strings}
+    out, takes_value = [argv[0]], False
+    for i, word in enumerate(argv[1:], 1):
+        if word == "--":
+            return out + argv[i:]
+        is_option = word.startswith("--") or word.split("=")[0] in options or word[:2] in options
+        if word.startswith("-") and not takes_value and not is_option and len(word) > 1:
+            word = " " + word
+        takes_value = options.get(word, False)
+        out.append(word)
+    return out
 
 
 def parse_values(pairs) -> dict:
@@ -50,11 +73,13 @@ def parse_values(pairs) -> dict:
     for pair in pairs:
         name, sep, text = pair.partition("=")
         if not sep or not name.strip():
-            raise ValueError(f"graph: expected NAME=VALUE, got {pair!r} (e.g. x=-2).")
+            raise ValueError(f"graph: expected NAME=VALUE, got {expr.shown(pair)} (e.g. x=-2).")
         try:
             values[name.strip()] = float(text)
         except ValueError:
-            raise ValueError(f"graph: the value of {name!r} is not a number: {text!r}.") from None
+            raise ValueError(
+                f"graph: the value of {expr.shown(name)} is not a number: {expr.shown(text)}."
+            ) from None
     return values
 
 

@@ -3,6 +3,7 @@
 import argparse
 import json
 import math
+import sys
 import time
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import numpy as np
 import autodiff as ad
 import nn
 from nn import data, models
-from nn.checkpoint import load_checkpoint, read_checkpoint
+from nn.checkpoint import checkpoint_exists, load_checkpoint, read_checkpoint
+from nn.serialization import write_atomic
 from nn.train import evaluate, fit
 
 MODELS = ("softmax", "mlp", "cnn", "vgg", "resnet", "logistic", "linear")
@@ -29,11 +31,55 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
 SCHEDULERS = ("none", "step", "exp", "cosine")
 
 
-def _positive(kind):
+# the run config's numbers: (type, what is allowed, check); argparse and run_training use them
+RULES = {
+    "epochs": (int, "an int >= 1", lambda v: v >= 1),
+    "batch_size": (int, "an int >= 1", lambda v: v >= 1),
+    "subset": (int, "an int >= 1", lambda v: v >= 1),
+    "early_stopping": (int, "an int >= 1", lambda v: v >= 1),
+    "seed": (int, "an int", lambda v: True),
+    "lr": (float, "a finite number > 0", lambda v: 0 < v < math.inf),
+    "clip_grad_norm": (float, "a finite number > 0", lambda v: 0 < v < math.inf),
+    "momentum": (float, "a finite number >= 0", lambda v: 0 <= v < math.inf),
+    "weight_decay": (float, "a finite number >= 0", lambda v: 0 <= v < math.inf),
+    "dropout": (float, "a number in [0, 1)", lambda v: 0 <= v < 1),
+    "val_fraction": (float, "a number in [0, 1)", lambda v: 0 <= v < 1),
+}
+OPTIONAL = ("subset", "early_stopping", "clip_grad_norm")
+
+
+def _is(kind, value) -> bool:
+    if isinstance(value, bool):
+        return False
+    if kind is int:
+        return isinstance(value, int | np.integer)
+    return isinstance(value, int | float | np.integer | np.floating)
+
+
+def check_config(config: dict) -> None:
+    """Every number of a run config of the right type and range, else one ValueError."""
+    for key, (kind, allowed, ok) in RULES.items():
+        value = config.get(key)
+        if value is None and key in OPTIONAL:
+            continue
+        if not _is(kind, value) or not ok(value):
+            raise ValueError(
+                f"train: {key} (--{key.replace('_', '-')}) must be {allowed}, got {value!r} "
+                f"({type(value).__name__})."
+            )
+
+
+def _option(key):
+    """The argparse type of option --key: parsed by RULES[key], one line when refused."""
+    kind, allowed, ok = RULES[key]
+
     def parse(text):
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text!r}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text}")
         return value
 
     parse.__name__ = kind.__name__
@@ -68,39 +114,58 @@ def _add_train(sub) -> None:
     )
     a("--data-root", help="folder with the dataset files (Fashion-MNIST IDX, cifar-10-batches-py)")
     a("--csv", help="the Advertising.csv file for --dataset advertising")
-    a("--epochs", type=_positive(int), default=10, help="training epochs (default: 10)")
+    a("--epochs", type=_option("epochs"), default=10, help="training epochs (default: 10)")
     a("--optimizer", choices=OPTIMIZERS, default="adam", help="optimizer (default: adam)")
-    a("--lr", type=_positive(float), default=1e-3, help="learning rate (default: 1e-3)")
-    a("--momentum", type=float, default=0.0, help="SGD momentum (default: 0)")
-    a("--weight-decay", type=float, default=0.0, help="L2 weight decay (default: 0)")
+    a("--lr", type=_option("lr"), default=1e-3, help="learning rate (default: 1e-3)")
+    a("--momentum", type=_option("momentum"), default=0.0, help="SGD momentum (default: 0)")
+    a(
+        "--weight-decay",
+        type=_option("weight_decay"),
+        default=0.0,
+        help="L2 weight decay (default: 0)",
+    )
     a("--scheduler", choices=SCHEDULERS, default="none", help="learning-rate schedule per epoch")
     a("--init", choices=models.INITS, default="he", help="weight initialisation (default: he)")
     a("--activation", choices=models.ACTIVATIONS, default="relu", help="hidden activation")
     a("--hidden", type=_sizes, default=[256, 128], help="MLP hidden sizes (default: 256,128)")
     a("--batchnorm", action="store_true", help="add BatchNorm after hidden layers (mlp, cnn)")
-    a("--dropout", type=float, default=0.0, help="MLP dropout probability (default: 0)")
+    a(
+        "--dropout",
+        type=_option("dropout"),
+        default=0.0,
+        help="MLP dropout probability (default: 0)",
+    )
     a(
         "--normalize",
         choices=data.NORMALIZE_METHODS,
         default="zscore",
         help="input normalisation fitted on the training split (default: zscore)",
     )
-    a("--batch-size", type=_positive(int), default=128, help="mini-batch size (default: 128)")
+    a(
+        "--batch-size",
+        type=_option("batch_size"),
+        default=128,
+        help="mini-batch size (default: 128)",
+    )
     a(
         "--val-fraction",
-        type=float,
+        type=_option("val_fraction"),
         default=0.1,
         help="share of training data held out for validation (default: 0.1; 0 uses none)",
     )
-    a("--subset", type=_positive(int), help="train on the first N training samples only")
-    a("--clip-grad-norm", type=_positive(float), help="clip the gradient norm to this value")
+    a("--subset", type=_option("subset"), help="train on the first N training samples only")
+    a(
+        "--clip-grad-norm",
+        type=_option("clip_grad_norm"),
+        help="clip the gradient norm to this value",
+    )
     a(
         "--early-stopping",
-        type=_positive(int),
+        type=_option("early_stopping"),
         metavar="PATIENCE",
         help="stop after PATIENCE epochs without a better validation loss",
     )
-    a("--seed", type=int, default=0, help="random seed (default: 0)")
+    a("--seed", type=_option("seed"), default=0, help="random seed (default: 0)")
     a("--out", default="runs/run", help="output folder (default: runs/run)")
     a("--resume", action="store_true", help="continue from the checkpoint in --out")
     a("--quiet", action="store_true", help="no progress bars or per-epoch lines")
@@ -122,7 +187,7 @@ def _add_evaluate(sub) -> None:
         default="test",
         help="which split to evaluate (default: test)",
     )
-    p.add_argument("--batch-size", type=_positive(int), default=1000, help="batch size")
+    p.add_argument("--batch-size", type=_option("batch_size"), default=1000, help="batch size")
     p.set_defaults(run=evaluate_command)
 
 
@@ -155,6 +220,20 @@ def _raw_splits(dataset: str, root=None, csv=None, seed: int = 0) -> tuple:
         Xtr, ytr, Xte, yte = data.train_val_split(X, y, 0.2, seed=seed)
         return Xtr, ytr, Xte, yte
     raise ValueError(f"train: unknown dataset {dataset!r}. Use one of {DATASETS}.")
+
+
+# classes of each dataset (None: a regression target), from the dataset, not from the labels a
+# run happens to train on: --subset must not build a smaller model
+CLASSES = {
+    "fashion-mnist": len(data.FASHION_MNIST_CLASSES),
+    "cifar10": len(data.CIFAR10_CLASSES),
+    "iris": len(data.IRIS_CLASSES),
+    "iris2": 2,
+    "xor": 2,
+    "donut": 3,
+    "regression": None,
+    "advertising": None,
+}
 
 
 def _small_table(dataset: str, csv, seed: int) -> tuple:
@@ -207,10 +286,25 @@ def prepare(config: dict) -> dict:
 # --- models and optimizers -------------------------------------------------------------------
 
 
-def model_spec(config: dict, X: np.ndarray, y: np.ndarray) -> dict:
+def _check_task(name: str, dataset: str, classes) -> None:
+    """Refuse a model that cannot fit the dataset's task (binary, multi-class, regression)."""
+    if classes is None and name != "linear":
+        raise ValueError(
+            f"train: --dataset {dataset} has real-valued targets (regression); --model {name} "
+            "is a classifier. Use --model linear."
+        )
+    if name == "logistic" and classes != 2:
+        raise ValueError(
+            f"train: --model logistic is a binary classifier, --dataset {dataset} has {classes} "
+            "classes. Use --model softmax or mlp (or a two-class dataset: iris2, xor)."
+        )
+
+
+def model_spec(config: dict, X: np.ndarray, classes=None) -> dict:
     """The model's class name and keyword arguments (saved so `evaluate` can rebuild it)."""
     name, features = config["model"], int(np.prod(X.shape[1:]))
-    classes = int(y.max()) + 1 if y.dtype.kind in "iu" else 1
+    _check_task(name, config["dataset"], classes)
+    classes = classes or 1
     channels = X.shape[1] if X.ndim == 4 else 1
     common = {"init": config["init"]}
     specs = {
@@ -315,8 +409,11 @@ def run_training(config: dict, out, progress: bool = True, resume: bool = False)
     """Train what config describes into folder out; returns history and test metrics."""
     out = Path(out)
     ad.manual_seed(config["seed"])
+    check_config(config)
+    if config["dataset"] not in CLASSES:
+        raise ValueError(f"train: unknown dataset {config['dataset']!r}. Use one of {DATASETS}.")
     d = prepare(config)
-    spec = model_spec(config, d["X"], d["y"])
+    spec = model_spec(config, d["X"], CLASSES[config["dataset"]])
     model = build_model(spec)
     optimizer = make_optimizer(config, model.parameters())
     bs, seed = config["batch_size"], config["seed"]
@@ -324,7 +421,7 @@ def run_training(config: dict, out, progress: bool = True, resume: bool = False)
     val = data.DataLoader(d["X_val"], d["y_val"], batch_size=1000) if "X_val" in d else None
     out.mkdir(parents=True, exist_ok=True)
     record = {"config": config, "model": spec, "normalizer": d["normalizer"]}
-    (out / "config.json").write_text(json.dumps(record, indent=1))
+    write_atomic(out / "config.json", json.dumps(record, indent=1))
     began = time.perf_counter()
     history = fit(
         model,
@@ -344,7 +441,7 @@ def run_training(config: dict, out, progress: bool = True, resume: bool = False)
     test = data.DataLoader(d["X_test"], d["y_test"], batch_size=1000)
     test_loss, test_acc = evaluate(model, test, loss_for(config["model"]))
     result = {"test_loss": test_loss, "test_acc": test_acc, "train_seconds": seconds}
-    (out / "history.json").write_text(json.dumps({**history, **result}, indent=1))
+    write_atomic(out / "history.json", json.dumps({**history, **result}, indent=1))
     save_plots(history, out)
     return {"history": history, "model": model, **result}
 
@@ -352,17 +449,28 @@ def run_training(config: dict, out, progress: bool = True, resume: bool = False)
 def train_command(args) -> int:
     """autodiff train: train, then print the test metrics and where the files are."""
     config = {key: getattr(args, key) for key in CONFIG_KEYS}
-    if not 0 <= config["val_fraction"] < 1:
-        raise ValueError(f"train: --val-fraction must be in [0, 1), got {args.val_fraction}.")
-    if not 0 <= config["dropout"] < 1:
-        raise ValueError(f"train: --dropout must be in [0, 1), got {args.dropout}.")
-    result = run_training(config, args.out, progress=not args.quiet, resume=args.resume)
+    try:
+        result = run_training(config, args.out, progress=not args.quiet, resume=args.resume)
+    except KeyboardInterrupt:
+        print(_interrupted(Path(args.out)), file=sys.stderr)
+        return 130
     print(_metrics_line("test", result["test_loss"], result["test_acc"]))
     print(
         f"trained in {result['train_seconds']:.1f}s; checkpoint, history.json and plots in "
         f"{Path(args.out).resolve()}"
     )
     return 0
+
+
+def _interrupted(out: Path) -> str:
+    """What Ctrl-C left: the last complete checkpoint (fit writes one per epoch) or none."""
+    if not checkpoint_exists(out):
+        return "autodiff train: interrupted before the first epoch ended; no checkpoint written."
+    epoch = read_checkpoint(out)["epoch"]
+    return (
+        f"autodiff train: interrupted; the checkpoint of epoch {epoch} is kept in "
+        f"{out.resolve()} (continue with the same options and --resume)."
+    )
 
 
 def _metrics_line(split: str, loss: float, acc: float) -> str:
@@ -380,10 +488,38 @@ def load_run(folder):
             f"evaluate: {config_path} not found. Give a folder written by "
             "`autodiff train --out FOLDER`."
         )
-    record = json.loads(config_path.read_text())
+    try:
+        record = json.loads(config_path.read_text())
+    except ValueError as e:  # JSONDecodeError, or bytes that are not UTF-8
+        raise ValueError(f"evaluate: {config_path} is not valid JSON ({e}).") from None
+    _check_record(record, config_path)
     model = build_model(record["model"])
     load_checkpoint(folder, model)
     return model, record
+
+
+def _check_record(record, path) -> None:
+    """A config.json as `autodiff train` writes it, else a ValueError naming what is wrong."""
+
+    def wrong(what):
+        return ValueError(
+            f"evaluate: {path} {what}; it is not a config.json written by `autodiff train` "
+            "(or was edited). Train the run again."
+        )
+
+    if not isinstance(record, dict):
+        raise wrong("holds no JSON object")
+    for key, kind in (("config", dict), ("model", dict), ("normalizer", dict)):
+        if not isinstance(record.get(key), kind):
+            raise wrong(f"lacks the {key!r} record")
+    config, spec = record["config"], record["model"]
+    for key, allowed in (("dataset", DATASETS), ("model", MODELS)):
+        if config.get(key) not in allowed:
+            raise wrong(f"names {key} {config.get(key)!r}, not one of {allowed}")
+    if "seed" not in config:
+        raise wrong("lacks config.seed")
+    if spec.get("class") not in models.__all__ or not isinstance(spec.get("kwargs"), dict):
+        raise wrong(f"names an unknown model class {spec.get('class')!r}")
 
 
 def evaluate_command(args) -> int:

@@ -11,8 +11,8 @@ import numpy as np
 
 import autodiff as ad
 from autodiff.ops.inplace import apply_
-
 from autodiff.ops.math import Erf, erf_array
+
 from .module import Module, Parameter
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)

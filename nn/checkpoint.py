@@ -4,14 +4,13 @@ moment leaves the previous complete checkpoint in force.
 """
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
 import autodiff as ad
 
-from .serialization import load, save
+from .serialization import load, save, write_atomic
 
 CHECKPOINT = "checkpoint.json"
 
@@ -46,9 +45,7 @@ def _decode(obj, arrays):
 
 
 def _write_json(path: Path, obj) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=1, allow_nan=True))
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(obj, indent=1, allow_nan=True))
 
 
 def _state(obj):
@@ -94,6 +91,9 @@ def save_checkpoint(
     return folder / CHECKPOINT
 
 
+_REQUIRED = ("epoch", "model_file", "optimizer_file", "optimizer", "scheduler", "rng", "loaders")
+
+
 def checkpoint_exists(folder) -> bool:
     """True when folder holds a checkpoint.json."""
     return (Path(folder) / CHECKPOINT).is_file()
@@ -108,7 +108,16 @@ def read_checkpoint(folder) -> dict:
             f"checkpoint: {path} not found. Give a folder written by fit "
             "with checkpoint_dir=... (or its checkpoint.json)."
         )
-    record = json.loads(path.read_text())
+    try:
+        record = json.loads(path.read_text())
+    except ValueError as e:  # JSONDecodeError, or bytes that are not UTF-8
+        raise ValueError(f"checkpoint: {path} is not valid JSON ({e}). Train again.") from None
+    missing = [k for k in _REQUIRED if not isinstance(record, dict) or k not in record]
+    if missing:
+        raise ValueError(
+            f"checkpoint: {path} lacks {', '.join(missing)}; it was not written by "
+            "save_checkpoint (or was edited). Train again."
+        )
     record["folder"] = str(path.parent)
     return record
 

@@ -12,8 +12,9 @@ import numpy as np
 import autodiff as ad
 
 from . import init
+from .linear import check_size
 from .module import Module, Parameter
-from .sliding import Windows, as_pair, check_4d, col2im, im2col, output_size
+from .sliding import Windows, as_pair, col2im, im2col, output_size
 
 _OPTIONS = ("stride", "padding", "dilation", "groups")
 
@@ -36,6 +37,9 @@ class Convolution(ad.Function):
     @staticmethod
     def forward(ctx, input, weight, bias, stride, padding, dilation, groups):
         win = _window_geometry(input.shape, weight.shape[2:], stride, padding, dilation)
+        if input.shape[0] == 0:  # an empty batch, as torch: an empty output, zero gradients
+            ctx.save_for_backward(input, weight, None)
+            return np.zeros((0, weight.shape[0], *win.out), dtype=np.result_type(input, weight))
         cols = im2col(input, win)  # (N, C, KH·KW, *grid)
         w = weight.reshape(groups, weight.shape[0] // groups, -1)
         grid = np.matmul(w, _grouped(cols, groups, win))  # (N, G, O/G, P): BLAS per sample
@@ -66,6 +70,9 @@ class Convolution(ad.Function):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation over NCHW input with weight (out, in/groups, kh, kw), as torch."""
     input = input if isinstance(input, ad.Tensor) else ad.tensor(input)
+    if input.ndim == 3:  # one unbatched (C, H, W) image, as torch accepts
+        out = conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups)
+        return out.squeeze(0)
     _check_conv(input, weight, bias, groups)
     stride = as_pair(stride, "stride", "conv2d")
     dilation = as_pair(dilation, "dilation", "conv2d")
@@ -86,9 +93,11 @@ class ConvInputGrad(ad.Function):
     def forward(ctx, grad, weight, size, stride, padding, dilation, groups):
         shape = (grad.shape[0], weight.shape[1] * groups) + tuple(size)
         win = _window_geometry(shape, weight.shape[2:], stride, padding, dilation)
+        ctx.save_for_backward(grad, weight)
+        if shape[0] == 0:
+            return np.zeros(shape, dtype=np.result_type(grad, weight))
         w = weight.reshape(groups, weight.shape[0] // groups, -1)
         cols = np.matmul(w.transpose(0, 2, 1), _grouped(win.to_grid(grad), groups, win))
-        ctx.save_for_backward(grad, weight)
         return np.ascontiguousarray(col2im(cols.reshape(shape[:2] + (-1,) + win.grid), win))
 
     @staticmethod
@@ -112,11 +121,14 @@ class ConvWeightGrad(ad.Function):
     @staticmethod
     def forward(ctx, input, grad, kernel, cols, stride, padding, dilation, groups):
         win = _window_geometry(input.shape, kernel, stride, padding, dilation)
+        ctx.save_for_backward(input, grad)
+        shape = (grad.shape[1], input.shape[1] // groups) + tuple(kernel)
+        if input.shape[0] == 0:
+            return np.zeros(shape, dtype=np.result_type(input, grad))
         cols = im2col(input, win) if cols is None else cols
         g = _grouped(win.to_grid(grad), groups, win)  # (N, G, O/G, P)
         dw = np.matmul(g, _grouped(cols, groups, win).transpose(0, 1, 3, 2)).sum(axis=0)
-        ctx.save_for_backward(input, grad)
-        return dw.reshape((grad.shape[1], input.shape[1] // groups) + tuple(kernel))
+        return dw.reshape(shape)
 
     @staticmethod
     def backward(ctx, gg):
@@ -191,7 +203,11 @@ def _conv_padding(padding, kernel, dilation, stride) -> tuple:
 
 
 def _check_conv(input, weight, bias, groups) -> None:
-    check_4d(input, "conv2d")
+    if input.ndim != 4:
+        raise ValueError(
+            f"conv2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape "
+            f"{tuple(input.shape)}. Reshape it to one of these layouts."
+        )
     if weight.ndim != 4:
         raise ValueError(
             f"conv2d: weight must be 4-D (out, in/groups, kh, kw), got shape {tuple(weight.shape)}"
@@ -240,6 +256,9 @@ class Conv2d(Module):
             raise ValueError(
                 f"Conv2d: padding_mode {padding_mode!r} is not supported; only 'zeros' is"
             )
+        check_size(in_channels, "in_channels", "Conv2d")
+        check_size(out_channels, "out_channels", "Conv2d")
+        check_size(groups, "groups", "Conv2d")
         if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"Conv2d: in_channels={in_channels} and out_channels="

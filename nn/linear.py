@@ -51,6 +51,18 @@ class Mm(ad.Function):
         return grad_input, grad_weight
 
 
+def check_size(value, name: str, op: str) -> int:
+    """value as an int >= 1, or a ValueError/TypeError naming op and argument (sizes of layers)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(
+            f"{op}: {name} must be an int, got {value!r} ({type(value).__name__}). "
+            f"Pass a whole number of features/channels, e.g. {name}=4."
+        )
+    if value < 1:
+        raise ValueError(f"{op}: {name} must be at least 1, got {value}.")
+    return int(value)
+
+
 def _check_linear(input, weight, bias, op: str) -> None:
     in_features = weight.shape[-1]
     if input.ndim == 0 or input.shape[-1] != in_features:
@@ -82,8 +94,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
         super().__init__()
-        self.in_features = in_features
-        self.out_features = out_features
+        self.in_features = check_size(in_features, "in_features", "Linear")
+        self.out_features = check_size(out_features, "out_features", "Linear")
         dtype = dtype or ad.get_default_dtype()
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         if bias:

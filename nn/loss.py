@@ -4,6 +4,8 @@ Cross-entropy is log_softmax followed by NLL, PyTorch's graph: the log-softmax s
 max so logits of ±1000 stay finite, and the two backwards compose to softmax − one-hot.
 """
 
+import warnings
+
 import numpy as np
 
 import autodiff as ad
@@ -52,10 +54,23 @@ class SquaredError(ad.Function):
         return (g if need[0] else None), (-g if need[1] else None)
 
 
+def warn_if_sizes_differ(input, target) -> None:
+    """torch's UserWarning when an elementwise loss would broadcast target against input."""
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(
+            f"Using a target size ({tuple(target.shape)}) that is different to the input size "
+            f"({tuple(input.shape)}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def mse_loss(input, target, reduction: str = "mean"):
     """Mean squared error (x − t)²."""
     _check_reduction(reduction, "mse_loss")
     input, target = _as_arrays(input, target, "mse_loss")
+    warn_if_sizes_differ(input, target)
     return SquaredError.apply(input, target, reduction=reduction)
 
 
@@ -235,6 +250,7 @@ def l1_loss(input, target, reduction: str = "mean"):
     """Mean absolute error |x − t| (composed of sub, abs and a reduction, as torch)."""
     _check_reduction(reduction, "l1_loss")
     input, target = _as_arrays(input, target, "l1_loss")
+    warn_if_sizes_differ(input, target)
     losses = (input - target).abs()
     return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
 

@@ -241,20 +241,28 @@ class Module:
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True):
-        """Copy arrays into parameters and buffers; errors name missing, unexpected, mis-shaped."""
+        """Copy arrays into parameters and buffers, all or nothing: every entry is checked
+        (keys, shapes, dtypes) before the first is copied, so a failed load changes nothing."""
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        mismatched = []
+        errors, ready = [], []
         for key, target in own.items():
-            if key in state_dict:
-                value = np.asarray(state_dict[key])
-                if value.shape != target.shape:
-                    mismatched.append(
-                        f"size mismatch for {key}: copying a param with shape {value.shape} "
-                        f"from checkpoint, the shape in current model is {target.shape}."
-                    )
-        errors = list(mismatched)
+            if key not in state_dict:
+                continue
+            value = np.asarray(state_dict[key])
+            if value.shape != tuple(target.shape):
+                errors.append(
+                    f"size mismatch for {key}: copying a param with shape {value.shape} "
+                    f"from checkpoint, the shape in current model is {tuple(target.shape)}."
+                )
+            elif value.dtype.kind not in "biuf":
+                errors.append(
+                    f"dtype mismatch for {key}: the checkpoint holds {value.dtype}, the model "
+                    f"{target.dtype}; only numbers can be loaded."
+                )
+            else:
+                ready.append((target, value.astype(target.dtype, copy=False)))
         if strict and unexpected:
             errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(map(repr, unexpected)))
         if strict and missing:
@@ -264,10 +272,9 @@ class Module:
                 f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                 + "\n\t".join(errors)
             )
-        for key, target in own.items():
-            if key in state_dict:
-                with ad.no_grad():
-                    target.copy_(np.asarray(state_dict[key], dtype=target.dtype))
+        with ad.no_grad():
+            for target, value in ready:
+                target.copy_(value)
         return _IncompatibleKeys(missing, unexpected)
 
     # --- repr ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..dtypes import promote
+from ..dtypes import broadcasting, promote
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import where
@@ -15,6 +15,7 @@ class Add(Function):
     symbol = "+"
 
     @staticmethod
+    @broadcasting("add")
     def forward(ctx, input, other):
         input, other = promote(input, other)
         return input + other
@@ -34,6 +35,7 @@ class Sub(Function):
     symbol = "−"
 
     @staticmethod
+    @broadcasting("sub")
     def forward(ctx, input, other):
         input, other = promote(input, other)
         return input - other
@@ -55,6 +57,7 @@ class Rsub(Function):
     symbol = "−"
 
     @staticmethod
+    @broadcasting("sub")
     def forward(ctx, input, other):
         input, other = promote(input, other)
         return other - input
@@ -74,6 +77,7 @@ class Mul(Function):
     symbol = "×"
 
     @staticmethod
+    @broadcasting("mul")
     def forward(ctx, input, other):
         input, other = promote(input, other)
         need = ctx.needs_input_grad  # keep only what the needed gradients use
@@ -97,6 +101,7 @@ class Div(Function):
     symbol = "÷"
 
     @staticmethod
+    @broadcasting("div")
     def forward(ctx, input, other):
         input, other = promote(input, other, divide=True)
         ctx.save_for_backward(input if ctx.needs_input_grad[1] else None, other)
@@ -168,6 +173,7 @@ class PowTensor(Function):
     symbol = "^"
 
     @staticmethod
+    @broadcasting("pow")
     def forward(ctx, input, exponent):
         if not isinstance(input, np.ndarray):
             ctx.node_name = "PowBackward2"  # number ** tensor

@@ -3,6 +3,7 @@ Their results are bool tensors that do not require grad."""
 
 import numpy as np
 
+from ..dtypes import check_broadcast
 from ..tensor import Tensor
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "isclose", "allclose", "equal", "any", "all"]
@@ -14,7 +15,23 @@ def _array(x):
 
 def compare(ufunc, input, other):
     """A comparison: a bool tensor that does not require grad."""
-    return Tensor._make(np.asarray(ufunc(_array(input), _array(other))))
+    a, b = _array(input), _array(other)
+    try:
+        result = ufunc(a, b)
+    except ValueError:
+        check_broadcast(_NAMES.get(ufunc, ufunc.__name__), a, b)
+        raise
+    return Tensor._make(np.asarray(result))
+
+
+_NAMES = {
+    np.less: "lt",
+    np.less_equal: "le",
+    np.greater: "gt",
+    np.greater_equal: "ge",
+    np.equal: "eq",
+    np.not_equal: "ne",
+}
 
 
 def eq(input, other):

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..dtypes import broadcasting
 from ..function import Function
 from ..tensor import Tensor
 
@@ -154,6 +155,7 @@ class Maximum(Function):
     symbol = "max"
 
     @staticmethod
+    @broadcasting("maximum")
     def forward(ctx, input, other):
         # ties split the gradient in half between the two inputs, as torch does
         share = np.where(input > other, 1.0, np.where(input == other, 0.5, 0.0))
@@ -176,6 +178,7 @@ class Minimum(Function):
     symbol = "min"
 
     @staticmethod
+    @broadcasting("minimum")
     def forward(ctx, input, other):
         share = np.where(input < other, 1.0, np.where(input == other, 0.5, 0.0))
         ctx.save_for_backward(share.astype(np.result_type(input, other)))
@@ -197,6 +200,7 @@ class Where(Function):
     symbol = "where"
 
     @staticmethod
+    @broadcasting("where")
     def forward(ctx, input, other, condition):
         ctx.save_for_backward(condition)
         return np.where(condition, input, other)

@@ -230,16 +230,32 @@ def min(input, dim=None, keepdim=False):
 
 def argmax(input, dim=None, keepdim=False):
     """Index of the largest value (flattened when dim is None); int64, no gradient."""
-    return _arg(np.argmax, input, dim, keepdim)
+    return _arg(np.argmax, input, dim, keepdim, "argmax")
 
 
 def argmin(input, dim=None, keepdim=False):
     """Index of the smallest value; int64, no gradient."""
-    return _arg(np.argmin, input, dim, keepdim)
+    return _arg(np.argmin, input, dim, keepdim, "argmin")
 
 
-def _arg(fn, input, dim, keepdim):
-    data = input._data if isinstance(input, Tensor) else np.asarray(input)
+def _arg(fn, input, dim, keepdim, op: str):
+    data = np.asarray(input)
     if dim is None:
+        if data.size == 0:  # torch's phrase, so a search finds the fix
+            raise IndexError(
+                f"{op}: Expected reduction dim to be specified for input.numel() == 0 "
+                f"(shape {data.shape}). Pass dim= for an empty tensor, or check it is not empty."
+            )
         return Tensor._make(np.asarray(fn(data), dtype=np.int64))
-    return Tensor._make(fn(data, axis=dim, keepdims=keepdim).astype(np.int64))
+    if not isinstance(dim, int | np.integer):
+        raise TypeError(f"{op}: dim must be one int, got {dim!r}.")
+    if not data.ndim:  # torch: dim 0 or -1 of a 0-d tensor is its only element
+        normalize_dims(dim, 0, op)
+        return Tensor._make(np.zeros((), dtype=np.int64))
+    (axis,) = normalize_dims(dim, data.ndim, op)
+    if data.shape[axis] == 0:
+        raise IndexError(
+            f"{op}: Expected reduction dim {axis} to have non-zero size (shape {data.shape}). "
+            "Reduce over a dim that holds values."
+        )
+    return Tensor._make(fn(data, axis=axis, keepdims=keepdim).astype(np.int64))

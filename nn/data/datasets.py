@@ -108,14 +108,71 @@ def load_advertising(path) -> tuple:
     return table[:, :3], table[:, 3]
 
 
+class _Refused(pickle.UnpicklingError):
+    """A crafted or foreign pickle asked for something a CIFAR batch never holds."""
+
+
+def _plain_dtype(*args):
+    dtype = np.dtype(*args)
+    if dtype.hasobject:
+        raise _Refused(f"an array of Python objects (dtype {dtype})")
+    return dtype
+
+
+def _latin1(text, encoding="latin1"):
+    """Python 3's protocol-2 spelling of bytes: _codecs.encode(str, 'latin1'), nothing else."""
+    if not isinstance(text, str) or encoding != "latin1":
+        raise _Refused(f"_codecs.encode with {encoding!r}")
+    return text.encode("latin1")
+
+
+_ARRAY = np.zeros(1)
+_NUMPY = {  # what NumPy's own pickles of plain arrays call, under NumPy 1's and 2's module names
+    "_reconstruct": _ARRAY.__reduce__()[0],
+    "_frombuffer": _ARRAY.__reduce_ex__(5)[0],
+}
+_ALLOWED = {
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): _plain_dtype,
+    ("_codecs", "encode"): _latin1,
+    **{
+        (f"numpy.{core}.multiarray", "_reconstruct"): _NUMPY["_reconstruct"]
+        for core in ("core", "_core")
+    },
+    **{
+        (f"numpy.{core}.numeric", "_frombuffer"): _NUMPY["_frombuffer"]
+        for core in ("core", "_core")
+    },
+}
+
+
+class _CifarUnpickler(pickle.Unpickler):
+    """Admits dicts, lists, tuples, bytes, str, numbers and NumPy arrays of plain dtypes: no
+    other class or function is ever looked up, so a crafted file cannot run code."""
+
+    def find_class(self, module, name):
+        if (module, name) in _ALLOWED:
+            return _ALLOWED[module, name]
+        raise _Refused(f"{module}.{name}")
+
+
 def _unpickle(path: Path) -> dict:
     try:
         with path.open("rb") as f:
-            batch = pickle.load(f, encoding="bytes")
-    except (OSError, pickle.UnpicklingError, EOFError) as e:
+            batch = _CifarUnpickler(f, encoding="bytes").load()
+    except _Refused as e:
+        raise ValueError(
+            f"load_cifar10_batch: {path} asks to load {e}, which a CIFAR-10 batch never "
+            "holds; refused (only dicts, lists, bytes, str, numbers and plain NumPy arrays are "
+            "read). Use the files of the official cifar-10-python.tar.gz."
+        ) from None
+    except (pickle.UnpicklingError, OSError, EOFError, ValueError, TypeError, LookupError) as e:
         raise ValueError(f"load_cifar10_batch: cannot read {path}: {e}.") from e
     if not isinstance(batch, dict):
         raise TypeError(f"load_cifar10_batch: {path} is not a CIFAR-10 batch (no dict inside).")
+    odd = [v.dtype for v in batch.values() if isinstance(v, np.ndarray) and v.dtype.hasobject]
+    if odd:
+        raise ValueError(f"load_cifar10_batch: {path} holds an array of dtype {odd[0]}; refused.")
     return {k.decode() if isinstance(k, bytes) else k: v for k, v in batch.items()}
 
 

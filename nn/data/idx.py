@@ -2,8 +2,10 @@
 
 import gzip
 import hashlib
+import math
 import os
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +47,7 @@ def _read_bytes(path: Path) -> bytes:
             with gzip.open(path, "rb") as f:
                 return f.read()
         return path.read_bytes()
-    except (OSError, EOFError) as e:
+    except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
         raise ValueError(f"read_idx: cannot read {path}: {e}. Re-download the file.") from e
 
 
@@ -69,11 +71,16 @@ def _header(raw: bytes, path: Path, magic: int, ndim: int) -> tuple:
 
 def _body(raw: bytes, path: Path, dims: tuple, offset: int) -> np.ndarray:
     """The unsigned bytes after the header, checked against the header's count."""
-    expected = int(np.prod(dims))
+    expected = math.prod(dims)  # Python ints: four 32-bit dims cannot overflow
     if len(raw) - offset < expected:
         raise ValueError(
             f"read_idx: {path} is truncated: header promises {expected} bytes of "
             f"data {dims}, file holds {len(raw) - offset}. Re-download the file."
+        )
+    if len(raw) - offset > expected:
+        raise ValueError(
+            f"read_idx: {path} has {len(raw) - offset - expected} bytes after the {expected} "
+            f"bytes of data {dims} its header promises. Re-download the file."
         )
     return np.frombuffer(raw, dtype=np.uint8, count=expected, offset=offset).reshape(dims)
 
@@ -116,11 +123,13 @@ def cache_dir() -> Path:
 
 
 def search_dirs(root=None) -> list:
-    """Where Fashion-MNIST is looked for, in order (each also with a fashion-mnist subfolder)."""
-    bases = [Path(root)] if root is not None else []
-    if os.environ.get("AUTODIFF_DATA"):
-        bases.append(Path(os.environ["AUTODIFF_DATA"]))
-    bases += [cache_dir(), DEBIAN_DIR]
+    """Where Fashion-MNIST is looked for, in order (each also with a fashion-mnist subfolder):
+    only root when one is given, else $AUTODIFF_DATA, the user cache, Debian's folder."""
+    if root is not None:
+        bases = [Path(root)]
+    else:
+        bases = [Path(os.environ["AUTODIFF_DATA"])] if os.environ.get("AUTODIFF_DATA") else []
+        bases += [cache_dir(), DEBIAN_DIR]
     return [d for base in bases for d in (base, base / "fashion-mnist")]
 
 
@@ -191,16 +200,22 @@ def load_fashion_mnist(split: str = "train", root=None, download: bool = False) 
     folder = find_fashion_mnist(root)
     if folder is None:
         if not download:
-            looked = ", ".join(str(d) for d in search_dirs(root))
-            raise FileNotFoundError(
-                f"load_fashion_mnist: the IDX files were not found (looked in "
-                f"{looked}). Pass root=, set $AUTODIFF_DATA, install Debian's "
-                "dataset-fashion-mnist, or use download=True."
-            )
+            raise FileNotFoundError(_not_found(root))
         folder = download_fashion_mnist(root)
     image_name, label_name = FILES[split]
     image_path, label_path = _find(image_name, folder), _find(label_name, folder)
     images, labels = read_images(image_path), read_labels(label_path)
+    if images.shape[1:] != (28, 28):
+        raise ValueError(
+            f"load_fashion_mnist: {image_path} holds images of {images.shape[1]}x"
+            f"{images.shape[2]} pixels; Fashion-MNIST's are 28x28. Use the original files."
+        )
+    if len(labels) and not 0 <= labels.min() <= labels.max() < len(CLASSES):
+        bad = int(labels[(labels < 0) | (labels >= len(CLASSES))][0])
+        raise ValueError(
+            f"load_fashion_mnist: {label_path} holds label {bad}; Fashion-MNIST's are 0-9. "
+            "Use the original files."
+        )
     if len(images) != len(labels):
         raise ValueError(
             f"load_fashion_mnist: {image_path} holds {len(images)} images but "
@@ -208,3 +223,26 @@ def load_fashion_mnist(split: str = "train", root=None, download: bool = False) 
             "Use files of the same split."
         )
     return images, labels
+
+
+def _not_found(root) -> str:
+    """Why no folder was found: the given root and what it lacks, or the search order."""
+    if root is None:
+        looked = ", ".join(str(d) for d in search_dirs())
+        return (
+            f"load_fashion_mnist: the IDX files were not found (looked in {looked}). Pass "
+            "root=, set $AUTODIFF_DATA, install Debian's dataset-fashion-mnist, or use "
+            "download=True."
+        )
+    names = FILES["train"] + FILES["test"]
+    if not Path(root).is_dir():
+        what = "is not a folder" if Path(root).exists() else "does not exist"
+    else:
+        missing = ([n for n in names if not _find(n, d)] for d in search_dirs(root))
+        lacking = min(missing, key=len)
+        what = f"lacks {', '.join(lacking)} (or .gz)"
+    return (
+        f"load_fashion_mnist: the data root {root} {what}. Put the four IDX files there (or "
+        "in its fashion-mnist subfolder), use download=True, or leave root out to search "
+        "$AUTODIFF_DATA, the cache and Debian's folder."
+    )

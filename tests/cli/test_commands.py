@@ -38,8 +38,8 @@ def test_evaluate_help(capsys):
     ("argv", "message"),
     [
         (["train", "--model", "transformer"], "invalid choice: 'transformer'"),
-        (["train", "--epochs", "0"], "must be positive"),
-        (["train", "--lr", "fast"], "invalid"),
+        (["train", "--epochs", "0"], "must be an int >= 1, got 0"),
+        (["train", "--lr", "fast"], "must be a finite number > 0, got 'fast'"),
         (["train", "--hidden", "12,x"], "comma-separated ints"),
         (["train", "--normalize", "l2"], "invalid choice"),
     ],
