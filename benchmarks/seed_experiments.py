@@ -201,9 +201,9 @@ def run_norm(name):
     return {"config": config, "history": hist}
 
 
-def _mlp_run(name, sizes, method, lr, epochs=10, batch=64, opt="sgd", sched=None):
+def _mlp_run(name, sizes, method, lr, epochs=10, batch=64, opt="sgd", sched=None, seed=0):
     data = fashion(method)
-    model = mlp(sizes)
+    model = mlp(sizes, seed)
     make = {
         "sgd": lambda p: nn.optim.SGD(p, lr=lr),
         "adagrad": lambda p: nn.optim.Adagrad(p, lr=lr),
@@ -216,7 +216,7 @@ def _mlp_run(name, sizes, method, lr, epochs=10, batch=64, opt="sgd", sched=None
         scheduler = nn.optim.lr_scheduler.StepLR(optimizer, step_size=5, gamma=0.5)
     elif sched == "exp":
         scheduler = nn.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.85)
-    hist = train(name, model, optimizer, data, epochs, batch, scheduler=scheduler)
+    hist = train(name, model, optimizer, data, epochs, batch, seed=seed, scheduler=scheduler)
     config = {
         "sizes": list(sizes),
         "activation": "relu",
@@ -227,6 +227,7 @@ def _mlp_run(name, sizes, method, lr, epochs=10, batch=64, opt="sgd", sched=None
         "scheduler": sched,
         "batch": batch,
         "epochs": epochs,
+        "seed": seed,
     }
     result = {"config": config, "history": hist}
     if all(np.isfinite(hist["train_loss"])):
@@ -240,6 +241,12 @@ for _name in NORM:
     RUNS[_name] = ("norm", run_norm)
 for _name, _k in DEPTH.items():  # section 5.2.1: raw 0-255 pixels, lr 0.01, 1-7 hidden layers
     RUNS[_name] = ("depth", lambda n, k=_k: _mlp_run(n, (784,) + (128,) * k + (10,), "none", 0.01))
+for _k in range(1, 8):  # two more initialisations and shuffles: is the outcome robust?
+    for _s in (1, 2):
+        RUNS[f"depth_raw_{_k}_seed{_s}"] = (
+            "depth",
+            lambda n, k=_k, s=_s: _mlp_run(n, (784,) + (128,) * k + (10,), "none", 0.01, seed=s),
+        )
 RUNS["depth_zscore_7"] = (
     "depth",
     lambda n: _mlp_run(n, (784,) + (128,) * 7 + (10,), "zscore", 0.01),
