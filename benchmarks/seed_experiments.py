@@ -1,13 +1,13 @@
 """Seed 004's long experiments (Fashion-MNIST, CIFAR-10 when present) on the engine, cached.
 
     python benchmarks/seed_experiments.py                # run every run not cached yet
-    python benchmarks/seed_experiments.py --only norm    # one group (norm depth width arch opt cnn)
+    python benchmarks/seed_experiments.py --only norm    # groups: norm depth width arch opt cnn cifar nb07
     python benchmarks/seed_experiments.py --force norm_raw_1e-4   # rerun named runs
 
 Results (configuration, per-epoch curves, final numbers) go to benchmarks/seed_results.json,
 rewritten after every run, so an interrupted session resumes where it stopped; each epoch
 also leaves a checkpoint in benchmarks/checkpoints/ (git-ignored) that a rerun resumes from.
-The notebooks 12-15 only read the JSON. Every draw is seeded: a rerun repeats the numbers.
+Notebooks 07 and 13-15 only read the JSON. Every draw is seeded: a rerun repeats the numbers.
 """
 
 import argparse
@@ -338,6 +338,68 @@ for _name in ("fm_mlp_256", "fm_mlp_256-256-256", "fm_cnn7", "fm_cnn3", "fm_vgg"
     RUNS[_name] = ("cnn", run_cnn)
 
 
+# notebook 07's six CNN variants (section 7.6.4, 9.3-9.7): cached so the notebook stays fast
+def _dropout_cnn(p=0.3):
+    model = nn.models.FashionCNN(channels=(8, 16, 32))
+    conv3, act, conv1x1, flatten = model.head
+    model.head = nn.Sequential(conv3, act, nn.Dropout(p), conv1x1, flatten)
+    return model
+
+
+def _concat_cnn():
+    model = nn.Sequential(
+        nn.models.conv_block(1, 8),  # 28 -> 14, 8 channels
+        nn.ConcatBlock(8, 8),
+        nn.MaxPool2d(2),  # 16 channels, 14 -> 7
+        nn.ConcatBlock(16, 16),
+        nn.MaxPool2d(2),  # 32 channels, 7 -> 3
+        nn.Conv2d(32, 32, 3),
+        nn.ReLU(),
+        nn.Conv2d(32, 10, 1),
+        nn.Flatten(),
+    )
+    return nn.models.initialize(model, "he")
+
+
+NB07 = {
+    "CNN (ReLU)": lambda: nn.models.FashionCNN(channels=(8, 16, 32)),
+    "+ BatchNorm": lambda: nn.models.FashionCNN(channels=(8, 16, 32), batchnorm=True),
+    "+ Dropout 0.3": _dropout_cnn,
+    "Swish (SiLU)": lambda: nn.models.FashionCNN(channels=(8, 16, 32), activation="silu"),
+    "skip, add (ResNet)": lambda: nn.models.ResNet(channels=(8, 16, 32), stem_pool=True),
+    "skip, concat": _concat_cnn,
+}
+
+
+def run_nb07(name):
+    """5 000 training and 1 000 test images (drawn with seed 0), z-score from the training subset,
+    Adam 2e-3, batch 64, 3 epochs, nn.fit(seed=0): notebook 07's table."""
+    train_images, train_labels = nn.data.load_fashion_mnist("train")
+    test_images, test_labels = nn.data.load_fashion_mnist("test")
+    rng = np.random.default_rng(0)
+    tr = rng.choice(len(train_images), 5000, replace=False)
+    te = rng.choice(len(test_images), 1000, replace=False)
+    X_tr, X_te = nn.data.normalize(
+        train_images[tr].astype(np.float32), test_images[te].astype(np.float32), method="zscore"
+    )
+    X_tr, X_te = X_tr.reshape(-1, 1, 28, 28), X_te.reshape(-1, 1, 28, 28)
+    ad.manual_seed(0)
+    model = NB07[name.removeprefix("nb07 ")]()
+    train_loader = nn.data.DataLoader(X_tr, train_labels[tr], batch_size=64, shuffle=True)
+    val_loader = nn.data.DataLoader(X_te, test_labels[te], batch_size=500)
+    opt = nn.optim.Adam(model.parameters(), lr=2e-3)
+    hist = nn.fit(model, train_loader, val_loader, epochs=3, optimizer=opt, progress=True, seed=0)
+    result = {"history": {k: list(v) for k, v in hist.items()}}
+    result["parameters"] = sum(p.numel() for p in model.parameters())
+    if name == "nb07 CNN (ReLU)":
+        result["first_layer_kernels"] = model.features[0][0].weight.numpy()[:, 0].tolist()
+    return result
+
+
+for _name in NB07:
+    RUNS[f"nb07 {_name}"] = ("nb07", run_nb07)
+
+
 def run_cifar(name):
     """The seed's CIFAR-10 runs (MLP 3072-256-10, the padded CNN, VGG-like), when the data is
     there; 10 epochs Adam 1e-3, channel z-score."""
@@ -393,9 +455,10 @@ def main(argv=None) -> int:
         (CHECKPOINTS / f"{name}.pkl").unlink(missing_ok=True)
         hist = result.get("history")
         if hist:
+            acc = hist.get("test_acc", hist.get("val_acc"))
+            loss = hist["train_loss"][-1]
             tqdm.write(
-                f"{name}: test acc {hist['test_acc'][-1]:.4f}, train loss "
-                f"{hist['train_loss'][-1]:.4f} in {result['wall_s']} s"
+                f"{name}: test acc {acc[-1]:.4f}, train loss {loss:.4f} in {result['wall_s']} s"
             )
     return 0
 
