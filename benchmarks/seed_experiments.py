@@ -1,13 +1,13 @@
 """Seed 004's long experiments (Fashion-MNIST, CIFAR-10 when present) on the engine, cached.
 
     python benchmarks/seed_experiments.py                # run every run not cached yet
-    python benchmarks/seed_experiments.py --only norm    # groups: norm depth width arch opt cnn cifar nb07
+    python benchmarks/seed_experiments.py --only norm    # one group (see RUNS)
     python benchmarks/seed_experiments.py --force norm_raw_1e-4   # rerun named runs
 
 Results (configuration, per-epoch curves, final numbers) go to benchmarks/seed_results.json,
 rewritten after every run, so an interrupted session resumes where it stopped; each epoch
 also leaves a checkpoint in benchmarks/checkpoints/ (git-ignored) that a rerun resumes from.
-Notebooks 07 and 13-15 only read the JSON. Every draw is seeded: a rerun repeats the numbers.
+Notebooks 03, 07 and 13-15 only read it. Every draw is seeded: a rerun repeats the numbers.
 """
 
 import argparse
@@ -398,6 +398,77 @@ def run_nb07(name):
 
 for _name in NB07:
     RUNS[f"nb07 {_name}"] = ("nb07", run_nb07)
+
+
+# notebook 03's subset runs (section 5.1.3 and 5.2): cached so the notebook stays fast
+def _nb03_data():
+    """The notebook's subset: 6 000 training and 2 000 test images drawn with seed 0."""
+    images, labels = nn.data.load_fashion_mnist("train")
+    test_images, test_labels = nn.data.load_fashion_mnist("test")
+    rng = np.random.default_rng(0)
+    train_pick = rng.choice(len(images), 6000, replace=False)
+    test_pick = rng.choice(len(test_images), 2000, replace=False)
+    X, y = images[train_pick].reshape(-1, 784), labels[train_pick]
+    return X, y, test_images[test_pick].reshape(-1, 784), test_labels[test_pick]
+
+
+def _nb03_train(model, X_tr, y_tr, X_te, y_te, lr, epochs=10, batch_size=64):
+    """Notebook 03's train_fm: SGD, batch 64, the test accuracy after every epoch."""
+    ad.manual_seed(0)
+    opt = nn.optim.SGD(model.parameters(), lr=lr)
+    loader = nn.data.DataLoader(X_tr, y_tr, batch_size=batch_size, shuffle=True)
+    test_acc, began = [], time.perf_counter()
+    for _ in range(epochs):
+        model.train()
+        for xb, yb in loader:
+            loss = nn.functional.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        model.eval()
+        with ad.no_grad():
+            pred = model(ad.tensor(np.asarray(X_te, dtype=np.float32))).numpy().argmax(1)
+        test_acc.append(float(np.mean(pred == y_te)))
+    return test_acc, time.perf_counter() - began
+
+
+NB03_NORM = {  # label: (method, lr)
+    "raw": ("none", 1e-4),
+    "raw, lr 0.01": ("none", 0.01),
+    "[0, 1]": ("unit", 0.01),
+    "[-1, 1]": ("symmetric", 0.01),
+    "z-score": ("zscore", 0.01),
+}
+NB03_SHAPES = [(), (64,), (256,), (1024,), (256, 128), (256, 128, 64), (64,) * 6]
+
+
+def run_nb03(name):
+    X_fm, y_fm, X_fm_test, y_fm_test = _nb03_data()
+    if name.startswith("nb03 norm "):
+        method, lr = NB03_NORM[name.removeprefix("nb03 norm ")]
+        X_tr, X_te = nn.data.normalize(X_fm, X_fm_test, method=method)
+        result = {"lr": lr}
+        with np.errstate(all="ignore"):  # raw pixels with lr 0.01 blow up on purpose
+            ad.manual_seed(0)
+            soft = nn.models.SoftmaxRegression(784, 10, init="zeros")
+            result["softmax"] = _nb03_train(soft, X_tr, y_fm, X_te, y_fm_test, lr)[0]
+            ad.manual_seed(0)
+            mlp = nn.models.MLP((784, 128, 10), activation="relu", init="he")
+            result["mlp"] = _nb03_train(mlp, X_tr, y_fm, X_te, y_fm_test, lr)[0]
+        return result
+    hidden = tuple(int(h) for h in name.removeprefix("nb03 arch ").split("-") if h)
+    X_tr, X_te = nn.data.normalize(X_fm, X_fm_test, method="zscore")
+    ad.manual_seed(0)
+    model = nn.models.MLP((784, *hidden, 10), activation="relu", init="he")
+    params = sum(p.numel() for p in model.parameters())
+    acc, secs = _nb03_train(model, X_tr, y_fm, X_te, y_fm_test, lr=0.05)
+    return {"hidden": list(hidden), "params": params, "test_acc": acc, "secs": secs}
+
+
+for _label in NB03_NORM:
+    RUNS[f"nb03 norm {_label}"] = ("nb03", run_nb03)
+for _hidden in NB03_SHAPES:
+    RUNS["nb03 arch " + "-".join(map(str, _hidden))] = ("nb03", run_nb03)
 
 
 def run_cifar(name):
