@@ -2,17 +2,29 @@
 
 python notebooks/execute.py                 # run every notebook, save the executed copies
 python notebooks/execute.py 01_*.ipynb      # some of them
-python notebooks/execute.py --check         # run without saving (what the tests do)
+python notebooks/execute.py --check         # run without saving, compare with the saved outputs
+
+The comparison (what the tests do): every code cell's text outputs (stdout, and the text/plain
+of results and displays) must equal the committed ones, after masking what may change between
+runs of the same code: a line holding a duration (a number followed by a time unit, see
+DURATION, e.g. "0.8 s", "12 ms", "3.1e-05 s") is replaced as a whole by "<timing>" (a speed-up
+printed beside the time changes too), and object addresses "0x7f..." become "0x?". Stderr
+(progress bars, warnings) and images are not compared.
 """
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+DURATION = re.compile(
+    r"(?<![\w.])\d+(?:\.\d+)?(?:e[-+]?\d+)?\s?(?:ns|us|µs|ms|s|sec|seconds|min)(?![\w])"
+)
+ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
 
 
 def execute(path: Path, save: bool = False, timeout: int = 600):
@@ -23,8 +35,8 @@ def execute(path: Path, save: bool = False, timeout: int = 600):
     nb = nbformat.read(path, as_version=4)
     # one BLAS thread per kernel: threads fighting over shared cores run 10-40x slower
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()  # fmt: skip
+    resources = {"metadata": {"path": str(path.parent)}}
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources=resources).execute()
     if save:  # temp file + rename: an interrupted run never leaves a half-written notebook
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".ipynb.tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -34,17 +46,68 @@ def execute(path: Path, save: bool = False, timeout: int = 600):
     return nb
 
 
+def _mask(text: str) -> str:
+    lines = [("<timing>" if DURATION.search(line) else line) for line in text.splitlines()]
+    return ADDRESS.sub("0x?", "\n".join(lines))
+
+
+def text_outputs(nb) -> list:
+    """Per code cell, its compared text (see the module docstring), masked."""
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        parts = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stdout":
+                parts.append(out.get("text", ""))
+            elif out.get("output_type") in ("execute_result", "display_data"):
+                parts.append(out.get("data", {}).get("text/plain", ""))
+        cells.append(_mask("".join(p if isinstance(p, str) else "".join(p) for p in parts)))
+    return cells
+
+
+def differences(committed, executed) -> list:
+    """Readable lines for every code cell whose compared text differs between the two."""
+    import difflib
+
+    old, new = text_outputs(committed), text_outputs(executed)
+    if len(old) != len(new):
+        return [f"the notebook has {len(new)} code cells, its saved copy {len(old)}"]
+    found = []
+    for i, (a, b) in enumerate(zip(old, new, strict=True)):
+        if a != b:
+            diff = difflib.unified_diff(
+                a.splitlines(), b.splitlines(), "saved", "rerun", lineterm=""
+            )
+            found.append(f"code cell {i}:\n" + "\n".join(list(diff)[2:40]))
+    return found
+
+
+def check(path: Path) -> list:
+    """Execute path without saving; the differences of its text outputs from the saved ones."""
+    import nbformat
+
+    committed = nbformat.read(path, as_version=4)
+    return differences(committed, execute(path, save=False))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="notebook files (default: all here)")
-    parser.add_argument("--check", action="store_true", help="run without saving")
+    parser.add_argument("--check", action="store_true", help="run without saving and compare")
     args = parser.parse_args(argv)
     paths = [Path(p).resolve() for p in args.notebooks] or sorted(HERE.glob("[0-9]*.ipynb"))
+    failed = 0
     for path in paths:
         began = time.perf_counter()
-        execute(path, save=not args.check)
-        print(f"{path.name}: ok in {time.perf_counter() - began:.0f} s", flush=True)
-    return 0
+        diffs = check(path) if args.check else execute(path, save=True) and []
+        took = time.perf_counter() - began
+        print(f"{path.name}: {'differs' if diffs else 'ok'} in {took:.0f} s", flush=True)
+        for d in diffs:
+            print(d)
+        failed += bool(diffs)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
