@@ -1,4 +1,4 @@
-"""The `autodiff` command: demo (the main job), train, evaluate, graph.
+"""The `autodiff` command: demo (the main job), train, evaluate, graph, run.
 
 The application on top of the library: the only package that imports autodiff, nn and viz.
 """
@@ -9,7 +9,7 @@ import sys
 import zlib
 from pathlib import Path
 
-from . import exercises, graph, train
+from . import exercises, graph, run, train
 
 
 def _print_exercises() -> None:
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a shorter training run")
     p.set_defaults(run=demo)
     train.register(sub)
+    run.register(sub)
     parser.graph_parser = graph.register(sub)
     return parser
 

@@ -218,6 +218,49 @@ class Module:
         """Reset the gradients of all parameters (to None, as PyTorch 2 does)."""
         zero_grads(self.parameters(), set_to_none)
 
+    def to(self, *args, **kwargs) -> "Module":
+        """to(dtype), to(device), to(device, dtype), to(tensor): floating parameters and buffers
+        change dtype in place (the same Parameter objects), as torch's Module.to."""
+        dtype = kwargs.pop("dtype", None)
+        ad.device(kwargs.pop("device", None) or "cpu")
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, ad.Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, ad.device) or (isinstance(arg, str) and _is_device(arg)):
+                ad.device(arg)
+            else:
+                dtype = arg
+        if dtype is not None:
+            self._cast(ad.zeros(0, dtype=dtype).dtype)
+        return self
+
+    def _cast(self, dtype) -> None:
+        if dtype.kind != "f":
+            raise TypeError(f"to: nn.Module.to only accepts floating point dtypes, got {dtype}")
+        for t in [*self.parameters(), *self.buffers()]:
+            if t.dtype.kind == "f" and t.dtype != dtype:
+                t.data = t.detach().to(dtype)
+                if t.grad is not None:
+                    t.grad = t.grad.to(dtype)
+
+    def float(self) -> "Module":
+        return self.to(ad.float32)
+
+    def double(self) -> "Module":
+        return self.to(ad.float64)
+
+    def half(self) -> "Module":
+        return self.to(ad.float16)
+
+    def cpu(self) -> "Module":
+        return self
+
+    def cuda(self, device=None) -> "Module":
+        ad.device("cuda")
+
     def apply(self, fn) -> "Module":
         """Call fn(module) on every submodule (children first) and on self."""
         for module in self.children():
@@ -350,6 +393,10 @@ def _expect(value, cls, what: str, name: str) -> None:
             f"cannot assign '{type(value).__name__}' as {what} '{name}' "
             f"({cls.__name__} or None expected). Delete the attribute first to rebind it."
         )
+
+
+def _is_device(name: str) -> bool:
+    return name.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta", "hip")
 
 
 def _as_tensor(value) -> ad.Tensor:
