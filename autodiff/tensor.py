@@ -779,6 +779,18 @@ class Tensor:
     def roll(self, shifts, dims=None):
         return _ops.roll(self, shifts, dims)
 
+    def tril(self, diagonal=0):
+        return _ops.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return _ops.triu(self, diagonal)
+
+    def lerp(self, end, weight):
+        return _ops.lerp(self, end, weight)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return _ops.unique(self, sorted, return_inverse, return_counts, dim)
+
     def __format__(self, spec: str) -> str:
         if self._data.size == 1 and spec:
             return format(self._data.item(), spec)

@@ -27,6 +27,11 @@ __all__ = [
     "chunk",
     "split",
     "narrow",
+    "tril",
+    "triu",
+    "meshgrid",
+    "lerp",
+    "unique",
 ]  # the public ops: autodiff exports these
 
 
@@ -379,3 +384,75 @@ def narrow(input, dim, start, length):
             f"{input.shape[axis]}"
         )
     return input[(slice(None),) * axis + (slice(start, start + length),)]
+
+
+class Triangle(Function):
+    """The lower (tril) or upper (triu) triangle of the last two dims; the rest zero."""
+
+    node_name = "TrilBackward0"
+    symbol = "tril"
+
+    @staticmethod
+    def forward(ctx, input, diagonal, upper):
+        if upper:
+            ctx.node_name = "TriuBackward0"
+        return (np.triu if upper else np.tril)(input, diagonal)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Triangle.apply(grad, **ctx.options)
+
+
+def tril(input, diagonal=0):
+    """Entries on and below the diagonal-th diagonal of the last two dims."""
+    _matrix(input, "tril")
+    return Triangle.apply(input, diagonal=diagonal, upper=False)
+
+
+def triu(input, diagonal=0):
+    """Entries on and above the diagonal-th diagonal of the last two dims."""
+    _matrix(input, "triu")
+    return Triangle.apply(input, diagonal=diagonal, upper=True)
+
+
+def _matrix(input, op):
+    if input.ndim < 2:
+        raise ValueError(f"{op}: input must have at least 2 dims, got shape {input.shape}")
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids of 1-D tensors ('ij' as torch's default, or 'xy'), as expanded views."""
+    tensors = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    order = list(tensors)
+    if indexing == "xy" and len(order) >= 2:
+        order[0], order[1] = order[1], order[0]
+    shape = tuple(t.numel() for t in order)
+    grids = []
+    for i, t in enumerate(order):
+        view = [1] * len(order)
+        view[i] = -1
+        grids.append(t.reshape(*view).expand(*shape))
+    if indexing == "xy" and len(grids) >= 2:
+        grids = [g.transpose(0, 1) for g in grids]
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def lerp(input, end, weight):
+    """input + weight·(end − input)."""
+    return input + weight * (end - input)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values, sorted (no gradient), optionally with inverse indices and counts."""
+    if dim is not None:
+        raise NotImplementedError("unique: dim= is not supported yet; flatten first")
+    values, inverse, counts = np.unique(input._data, return_inverse=True, return_counts=True)
+    out = [Tensor._make(values)]
+    if return_inverse:
+        out.append(Tensor._make(inverse.reshape(input.shape).astype(np.int64)))
+    if return_counts:
+        out.append(Tensor._make(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
