@@ -48,9 +48,15 @@ class set_grad_enabled:
 
 
 class no_grad(set_grad_enabled):
-    """Ops inside record no graph: for evaluation and parameter updates."""
+    """Ops inside record no graph: for evaluation and parameter updates. Also a decorator,
+    with or without parentheses (`@no_grad()` or `@no_grad`), as in torch."""
 
-    def __init__(self):
+    def __new__(cls, orig_func=None):
+        if callable(orig_func):
+            return cls()(orig_func)
+        return super().__new__(cls)
+
+    def __init__(self, orig_func=None):
         self.mode = False
         self.prev = None
 

@@ -177,6 +177,7 @@ class PowTensor(Function):
     def forward(ctx, input, exponent):
         if not isinstance(input, np.ndarray):
             ctx.node_name = "PowBackward2"  # number ** tensor
+        input, exponent = promote(input, exponent)  # float32 ** int64 stays float32, as torch
         out = np.power(input, exponent)
         ctx.save_for_backward(input, exponent, out)
         return out

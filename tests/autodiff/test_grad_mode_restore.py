@@ -94,7 +94,6 @@ def test_decorated_functions_keep_their_result_and_name():
     assert ad.is_grad_enabled()
 
 
-@pytest.mark.xfail(strict=True, reason="torch also takes @no_grad / @enable_grad bare; ours not")
 @pytest.mark.parametrize("make", ["no_grad", "enable_grad"])
 def test_bare_decorator_form(make):
     @getattr(torch, make)
