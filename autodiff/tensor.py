@@ -312,6 +312,93 @@ class Tensor:
     def masked_fill_(self, mask, value) -> "Tensor":
         return _ops.inplace.apply_(self, "masked_fill_", _ops.masked_fill, mask, value)
 
+    def sin_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "sin_", _ops.sin)
+
+    def cos_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "cos_", _ops.cos)
+
+    def tan_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "tan_", _ops.tan)
+
+    def asin_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "asin_", _ops.asin)
+
+    def acos_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "acos_", _ops.acos)
+
+    def atan_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "atan_", _ops.atan)
+
+    def sinh_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "sinh_", _ops.sinh)
+
+    def cosh_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "cosh_", _ops.cosh)
+
+    def asinh_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "asinh_", _ops.asinh)
+
+    def log2_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "log2_", _ops.log2)
+
+    def log10_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "log10_", _ops.log10)
+
+    def log1p_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "log1p_", _ops.log1p)
+
+    def expm1_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "expm1_", _ops.expm1)
+
+    def square_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "square_", _ops.square)
+
+    def reciprocal_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "reciprocal_", _ops.reciprocal)
+
+    def rsqrt_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "rsqrt_", _ops.rsqrt)
+
+    def erf_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "erf_", _ops.erf)
+
+    def floor_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "floor_", _ops.floor)
+
+    def ceil_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "ceil_", _ops.ceil)
+
+    def trunc_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "trunc_", _ops.trunc)
+
+    def frac_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "frac_", _ops.frac)
+
+    def round_(self, decimals=0) -> "Tensor":
+        return _ops.inplace.apply_(self, "round_", _ops.round, decimals)
+
+    def tril_(self, diagonal=0) -> "Tensor":
+        return _ops.inplace.apply_(self, "tril_", _ops.tril, diagonal)
+
+    def triu_(self, diagonal=0) -> "Tensor":
+        return _ops.inplace.apply_(self, "triu_", _ops.triu, diagonal)
+
+    def lerp_(self, end, weight) -> "Tensor":
+        return _ops.inplace.apply_(self, "lerp_", _ops.lerp, end, weight)
+
+    def atan2_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "atan2_", _ops.atan2, other)
+
+    def addcmul_(self, tensor1, tensor2, value=1) -> "Tensor":
+        return self.add_(tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2)
+
+    def addcdiv_(self, tensor1, tensor2, value=1) -> "Tensor":
+        return self.add_(tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2)
+
+    def scatter_(self, dim, index, src=None, value=None) -> "Tensor":
+        return _ops.inplace.apply_(self, "scatter_", _ops.scatter, dim, index, src, value)
+
     def zero_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "zero_", _ops.inplace.fill, 0)
 

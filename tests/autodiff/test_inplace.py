@@ -52,6 +52,24 @@ FORMS = [
     ("setitem_advanced", lambda x, y: x.__setitem__(ad.tensor([3, 0]), y[1:3]) or x,
      None, lambda x, y: x.__setitem__(_torch().tensor([3, 0]), y[1:3]) or x, None),
 ]  # fmt: skip
+# the one-line unary forms: the same op written into the tensor
+UNARY = ["sin", "cos", "tan", "atan", "sinh", "cosh", "asinh", "expm1", "square", "erf",
+         "floor", "ceil", "round", "trunc", "frac"]  # fmt: skip
+POSITIVE = ["log2", "log10", "log1p", "reciprocal", "rsqrt"]
+FORMS += [
+    (f"{n}_", lambda x, y, n=n: getattr(x, n + "_")(), lambda x, y, n=n: getattr(x, n)(),
+     lambda x, y, n=n: getattr(x, n + "_")(), "pos" if n in POSITIVE else None)
+    for n in UNARY + POSITIVE
+]  # fmt: skip
+FORMS += [
+    ("lerp_", lambda x, y: x.lerp_(y, 0.25), lambda x, y: x + 0.25 * (y - x),
+     lambda x, y: x.lerp_(y, 0.25), None),
+    ("atan2_", lambda x, y: x.atan2_(y), lambda x, y: ad.atan2(x, y), lambda x, y: x.atan2_(y), None),
+    ("addcmul_", lambda x, y: x.addcmul_(y, y, value=0.5), lambda x, y: x + 0.5 * y * y,
+     lambda x, y: x.addcmul_(y, y, value=0.5), None),
+    ("addcdiv_", lambda x, y: x.addcdiv_(y, y + 1, value=2), lambda x, y: x + 2 * y / (y + 1),
+     lambda x, y: x.addcdiv_(y, y + 1, value=2), None),
+]  # fmt: skip
 
 
 def _torch():
@@ -86,6 +104,8 @@ def test_values_and_identity_outside_the_graph(form):
 def test_gradients_through_a_recorded_inplace_op_match_torch(form):
     torch = _torch()
     name, inplace, _, torch_inplace, domain = form
+    if name == "asinh_":
+        pytest.skip("torch 2.13 has no derivative for asinh_ (ours: finite differences below)")
     x, y = _values(domain, 1)
     weights = np.linspace(-1, 1, 5)
 
