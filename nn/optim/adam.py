@@ -4,18 +4,15 @@ import math
 
 import numpy as np
 
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, check_betas, check_hyper
 
 
 def check_adam(lr, betas, eps, weight_decay, op: str) -> None:
+    """The checks every Adam-like optimizer shares."""
     check_hyper("learning rate", lr, op)
     check_hyper("epsilon", eps, op)
     check_hyper("weight_decay", weight_decay, op)
-    for i, beta in enumerate(betas):
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(
-                f"{op}: Invalid beta parameter at index {i}: {beta}. Use 0 <= beta < 1."
-            )
+    check_betas(betas, op)
 
 
 class Adam(Optimizer):

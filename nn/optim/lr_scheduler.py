@@ -1,62 +1,17 @@
-"""Learning-rate schedules: StepLR, ExponentialLR, CosineAnnealingLR (torch's recursive forms).
+"""Learning-rate schedules with torch's recursive forms: StepLR, MultiStepLR, ExponentialLR,
+CosineAnnealingLR, LambdaLR, LinearLR, OneCycleLR, and ReduceLROnPlateau (driven by a metric).
 
-Call `scheduler.step()` once per epoch after `optimizer.step()`; `get_last_lr()` gives the rates.
+Call `scheduler.step()` once per epoch after `optimizer.step()` (OneCycleLR: once per batch;
+ReduceLROnPlateau: `step(val_loss)`); `get_last_lr()` gives the rates.
 """
 
+import bisect
 import math
+import types
+from collections import Counter
 
-
-class LRScheduler:
-    """Base: remembers each group's initial lr and rewrites group['lr'] on every step()."""
-
-    def __init__(self, optimizer, last_epoch: int = -1):
-        self.optimizer = optimizer
-        if last_epoch == -1:
-            for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-        else:
-            for i, group in enumerate(optimizer.param_groups):
-                if "initial_lr" not in group:
-                    raise KeyError(
-                        f"{type(self).__name__}: param 'initial_lr' is not specified in "
-                        f"param_groups[{i}] when resuming an optimizer"
-                    )
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self._step_count = 0
-        self.step()
-
-    def get_lr(self) -> list:
-        raise NotImplementedError
-
-    def _closed_form(self) -> list:
-        return self.get_lr()
-
-    def step(self, epoch=None) -> None:
-        """Advance one epoch (or jump to `epoch`, using the closed form) and set the rates."""
-        self._step_count += 1
-        if epoch is None:
-            self.last_epoch += 1
-            lrs = self.get_lr()
-        else:
-            self.last_epoch = epoch
-            lrs = self._closed_form()
-        for group, lr in zip(self.optimizer.param_groups, lrs):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list:
-        """The learning rates set by the last step()."""
-        return self._last_lr
-
-    def state_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        self.__dict__.update(state_dict)
-
-    def _lrs(self) -> list:
-        return [group["lr"] for group in self.optimizer.param_groups]
+from .lr_cycle import OneCycleLR, ReduceLROnPlateau
+from .scheduler import LRScheduler
 
 
 class StepLR(LRScheduler):
@@ -119,3 +74,112 @@ class CosineAnnealingLR(LRScheduler):
     def _closed_form(self) -> list:
         cos = math.cos(math.pi * self.last_epoch / self.T_max)
         return [self.eta_min + (base - self.eta_min) * (1 + cos) / 2 for base in self.base_lrs]
+
+
+class MultiStepLR(LRScheduler):
+    """lr = base_lr · gamma^(number of milestones reached)."""
+
+    def __init__(self, optimizer, milestones, gamma: float = 0.1, last_epoch: int = -1):
+        self.milestones = Counter(milestones)
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list:
+        if self.last_epoch not in self.milestones:
+            return self._lrs()
+        return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._lrs()]
+
+    def _closed_form(self) -> list:
+        reached = bisect.bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        return [base * self.gamma**reached for base in self.base_lrs]
+
+
+class LambdaLR(LRScheduler):
+    """lr = base_lr · lr_lambda(epoch), one function for all groups or one per group."""
+
+    def __init__(self, optimizer, lr_lambda, last_epoch: int = -1):
+        groups = len(optimizer.param_groups)
+        if isinstance(lr_lambda, list | tuple):
+            if len(lr_lambda) != groups:
+                raise ValueError(
+                    f"LambdaLR: Expected {groups} lr_lambdas, but got {len(lr_lambda)}"
+                )
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * groups
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"LambdaLR: lr_lambda must be callable, got {type(fn).__name__}")
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list:
+        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+
+    def state_dict(self) -> dict:
+        """As torch: plain functions are not saved, callable objects save their __dict__."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [
+            None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+            for fn in self.lr_lambdas
+        ]
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        state = dict(state_dict)
+        saved = state.pop("lr_lambdas", [])
+        self.__dict__.update(state)
+        for fn, attrs in zip(self.lr_lambdas, saved):
+            if attrs is not None:
+                fn.__dict__.update(attrs)
+
+
+class LinearLR(LRScheduler):
+    """The factor goes linearly from start_factor to end_factor over total_iters epochs."""
+
+    def __init__(
+        self,
+        optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ):
+        if not 0 < start_factor <= 1.0:
+            raise ValueError(
+                f"LinearLR: Starting multiplicative factor expected to be greater than 0 and "
+                f"less or equal to 1, got {start_factor}."
+            )
+        if not 0 <= end_factor <= 1.0:
+            raise ValueError(
+                f"LinearLR: Ending multiplicative factor expected to be between 0 and 1, "
+                f"got {end_factor}."
+            )
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list:
+        if self.last_epoch == 0:
+            return [lr * self.start_factor for lr in self._lrs()]
+        if self.last_epoch > self.total_iters:
+            return self._lrs()
+        span = self.end_factor - self.start_factor
+        ratio = 1.0 + span / (self.total_iters * self.start_factor + (self.last_epoch - 1) * span)
+        return [lr * ratio for lr in self._lrs()]
+
+    def _closed_form(self) -> list:
+        done = min(self.total_iters, self.last_epoch) / self.total_iters
+        factor = self.start_factor + (self.end_factor - self.start_factor) * done
+        return [base * factor for base in self.base_lrs]
+
+
+__all__ = [
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "OneCycleLR",
+    "ReduceLROnPlateau",
+    "StepLR",
+]

@@ -1,10 +1,12 @@
 """Optimizer: parameter groups, per-parameter state, zero_grad, state_dict, and the step loop.
 
-Each algorithm implements `_update(p, grad, group, state)` on NumPy arrays, in place on p.data:
+Each algorithm implements `_update(p, grad, group, state)` on NumPy arrays, in place on the parameter's array:
 vectorised per parameter, never per element.
 """
 
 import copy
+import math
+import numbers
 
 import numpy as np
 
@@ -76,11 +78,11 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    grad = p.grad.data
+                    grad = p.grad.numpy()
                     if group.get("maximize", False):
                         grad = -grad
                     state = self.state.setdefault(p, {})
-                    self._update(p.data, grad, group, state)
+                    self._update(p.numpy(), grad, group, state)
         return loss
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict, state: dict) -> None:
@@ -127,7 +129,7 @@ class Optimizer:
                     mine[key] = value
             for p, i in zip(mine["params"], saved["params"]):
                 if i in state_dict["state"]:
-                    self.state[p] = _cast_state(state_dict["state"][i], p.data.dtype)
+                    self.state[p] = _cast_state(state_dict["state"][i], p.dtype)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -141,12 +143,38 @@ def _cast_state(state: dict, dtype) -> dict:
     """Copy a loaded state, giving its arrays the parameter's dtype."""
     out = {}
     for key, value in state.items():
-        arr = np.asarray(getattr(value, "data", value))
+        arr = np.asarray(value)
         out[key] = arr.astype(dtype) if arr.ndim else copy.deepcopy(value)
     return out
 
 
+def check_number(name: str, value, op: str) -> float:
+    """A hyperparameter as a finite float; a str, None or nan/inf is refused naming op and value."""
+    if isinstance(value, ad.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{op}: {name} must be a real number, got {type(value).__name__} {value!r}. "
+            "Pass a float, e.g. lr=0.1."
+        )
+    if not math.isfinite(value):
+        raise ValueError(f"{op}: Invalid {name} value: {value}. It must be a finite number.")
+    return value
+
+
 def check_hyper(name: str, value, op: str) -> None:
-    """Raise a ValueError for a negative hyperparameter."""
-    if value < 0:
+    """Raise a TypeError for a non-number, a ValueError for a non-finite or negative value."""
+    if check_number(name, value, op) < 0:
         raise ValueError(f"{op}: Invalid {name} value: {value}. It must be >= 0.")
+
+
+def check_betas(betas, op: str) -> None:
+    """Each beta in [0, 1), as torch requires."""
+    if not isinstance(betas, tuple | list) or len(betas) != 2:
+        raise ValueError(f"{op}: betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, beta in enumerate(betas):
+        check_number(f"beta parameter at index {i}", beta, op)
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(
+                f"{op}: Invalid beta parameter at index {i}: {beta}. Use 0 <= beta < 1."
+            )

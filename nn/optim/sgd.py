@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, check_hyper, check_number
 
 
 class SGD(Optimizer):
@@ -24,6 +24,7 @@ class SGD(Optimizer):
             ("weight_decay", weight_decay),
         ):
             check_hyper(name, value, "SGD")
+        check_number("dampening", dampening, "SGD")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(

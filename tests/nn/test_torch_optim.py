@@ -1,0 +1,263 @@
+"""The optimizers and schedulers added for PyTorch programs (Adadelta, Adamax, NAdam, RAdam;
+MultiStepLR, LambdaLR, LinearLR, OneCycleLR, ReduceLROnPlateau): trajectories against torch,
+state_dict round trips, and the refusal of non-finite, negative or non-number hyperparameters."""
+
+import math
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+import nn
+
+OPTIMIZERS = [
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, eps=1e-5, weight_decay=1e-2)),
+    ("Adamax", dict()),
+    ("Adamax", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=1e-2)),
+    ("NAdam", dict()),
+    ("NAdam", dict(lr=0.01, momentum_decay=1e-2, weight_decay=1e-2)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("RAdam", dict()),
+    ("RAdam", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=1e-2)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("Adamax", dict(lr=0.01, maximize=True)),
+]
+IDS = [f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZERS)]
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((16, 5)), rng.integers(0, 3, 16)
+
+
+def _pair(torch):
+    ad.manual_seed(0)
+    ours = nn.Sequential(
+        nn.Linear(5, 8, dtype=ad.float64), nn.Tanh(), nn.Linear(8, 3, dtype=ad.float64)
+    )
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)
+    ).double()
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    return ours, theirs
+
+
+def _steps(torch, ours, theirs, opt, opt_t, n):
+    x, y = _data()
+    for _ in range(n):
+        opt.zero_grad()
+        nn.functional.cross_entropy(ours(ad.tensor(x)), ad.tensor(y)).backward()
+        opt.step()
+        opt_t.zero_grad()
+        torch.nn.functional.cross_entropy(theirs(torch.tensor(x)), torch.tensor(y)).backward()
+        opt_t.step()
+
+
+def _assert_same(ours, theirs):
+    for (k, a), b in zip(ours.state_dict().items(), theirs.state_dict().values()):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+@pytest.mark.parametrize("name,kwargs", OPTIMIZERS, ids=IDS)
+def test_thirty_steps_match_torch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch)
+    opt = getattr(nn.optim, name)(ours.parameters(), **kwargs)
+    opt_t = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
+    before = ours[0].weight.numpy().copy()
+    _steps(torch, ours, theirs, opt, opt_t, 30)
+    assert not np.allclose(before, ours[0].weight.numpy())  # the parameters did move
+    _assert_same(ours, theirs)
+    state, state_t = opt.state_dict()["state"][0], opt_t.state_dict()["state"][0]
+    assert sorted(state) == sorted(state_t)
+    for key, value in state_t.items():
+        np.testing.assert_allclose(np.asarray(state[key]), value.numpy(), rtol=1e-6, err_msg=key)
+
+
+@pytest.mark.parametrize("name,kwargs", OPTIMIZERS[::2], ids=IDS[::2])
+def test_state_dict_round_trip_continues_like_torch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch)
+    opt = getattr(nn.optim, name)(ours.parameters(), **kwargs)
+    opt_t = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
+    _steps(torch, ours, theirs, opt, opt_t, 5)
+    resumed = getattr(nn.optim, name)(ours.parameters(), lr=0.123)
+    resumed.load_state_dict(opt.state_dict())
+    assert resumed.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
+    _steps(torch, ours, theirs, resumed, opt_t, 5)
+    _assert_same(ours, theirs)
+
+
+def test_defaults_are_torchs():
+    torch = pytest.importorskip("torch")
+    for name in ("Adadelta", "Adamax", "NAdam", "RAdam"):
+        ours = getattr(nn.optim, name)([nn.Parameter(ad.zeros(1))]).defaults
+        theirs = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)]).defaults
+        for key, value in ours.items():
+            assert theirs[key] == value, (name, key)
+
+
+BAD = [
+    ("lr", float("nan"), ValueError, "finite"),
+    ("lr", float("inf"), ValueError, "finite"),
+    ("lr", -0.1, ValueError, ">= 0"),
+    ("lr", "0.1", TypeError, "real number"),
+    ("lr", None, TypeError, "real number"),
+    ("weight_decay", float("nan"), ValueError, "weight_decay"),
+    ("weight_decay", -1.0, ValueError, "weight_decay"),
+    ("eps", float("inf"), ValueError, "epsilon"),
+    ("eps", -1e-8, ValueError, "epsilon"),
+]
+ALL = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adadelta", "Adamax", "NAdam", "RAdam"]
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("key,value,error,match", BAD, ids=[f"{b[0]}={b[1]!r}" for b in BAD])
+def test_every_optimizer_refuses_bad_hyperparameters(name, key, value, error, match):
+    if key == "eps" and name == "SGD":
+        key = "momentum"
+        match = "momentum"
+    with pytest.raises(error, match=match) as info:
+        getattr(nn.optim, name)(nn.Linear(2, 1).parameters(), **{key: value})
+    assert name in str(info.value) and repr(value)[:4].strip("'") in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"])
+@pytest.mark.parametrize("betas", [(1.0, 0.9), (0.9, -0.1), (0.9, float("nan")), (0.9,), "ab"])
+def test_betas_outside_unit_interval_are_refused(name, betas):
+    with pytest.raises((ValueError, TypeError), match=f"{name}.*beta"):
+        getattr(nn.optim, name)(nn.Linear(2, 1).parameters(), betas=betas)
+
+
+def test_other_hyperparameters_are_checked():
+    params = nn.Linear(2, 1).parameters
+    with pytest.raises(ValueError, match="SGD: Invalid momentum value: nan"):
+        nn.optim.SGD(params(), lr=0.1, momentum=float("nan"))
+    with pytest.raises(ValueError, match="SGD: Invalid dampening"):
+        nn.optim.SGD(params(), lr=0.1, momentum=0.9, dampening=float("inf"))
+    with pytest.raises(ValueError, match="RMSprop: Invalid momentum value: -1"):
+        nn.optim.RMSprop(params(), momentum=-1)
+    with pytest.raises(ValueError, match="Adadelta: Invalid rho"):
+        nn.optim.Adadelta(params(), rho=1.5)
+    with pytest.raises(ValueError, match="NAdam: Invalid momentum_decay"):
+        nn.optim.NAdam(params(), momentum_decay=-1)
+    nn.optim.SGD(params(), lr=ad.tensor(0.1))  # a one-element tensor lr is a number, as torch
+
+
+# --- schedulers ---------------------------------------------------------------------------
+SCHEDULERS = [
+    ("MultiStepLR", dict(milestones=[2, 5, 5, 9], gamma=0.5)),
+    ("LambdaLR", dict(lr_lambda=lambda e: 0.95**e)),
+    ("LinearLR", dict()),
+    ("LinearLR", dict(start_factor=0.5, end_factor=0.1, total_iters=8)),
+    ("OneCycleLR", dict(max_lr=1.0, total_steps=21)),
+    ("OneCycleLR", dict(max_lr=[0.5], epochs=3, steps_per_epoch=7, anneal_strategy="linear")),
+    ("OneCycleLR", dict(max_lr=0.3, total_steps=21, three_phase=True, pct_start=0.25)),
+]
+
+
+@pytest.mark.parametrize("opt_name", ["SGD", "Adam"])
+@pytest.mark.parametrize("name,kwargs", SCHEDULERS)
+def test_schedulers_match_torch(opt_name, name, kwargs):
+    torch = pytest.importorskip("torch")
+    opt = getattr(nn.optim, opt_name)(nn.Linear(2, 2).parameters(), lr=0.1)
+    opt_t = getattr(torch.optim, opt_name)(torch.nn.Linear(2, 2).parameters(), lr=0.1)
+    sched = getattr(nn.optim.lr_scheduler, name)(opt, **kwargs)
+    sched_t = getattr(torch.optim.lr_scheduler, name)(opt_t, **kwargs)
+    key = "betas" if opt_name == "Adam" else "momentum"
+    seen = set()
+    for _ in range(20):
+        assert sched.get_last_lr() == pytest.approx(sched_t.get_last_lr(), rel=1e-12, abs=1e-15)
+        assert opt.param_groups[0][key] == pytest.approx(opt_t.param_groups[0][key], rel=1e-12)
+        seen.add(round(sched.get_last_lr()[0], 12))
+        opt.step(), opt_t.step()
+        sched.step(), sched_t.step()
+    assert len(seen) > 2  # the schedule did change the rate
+
+
+def test_scheduler_closed_form_and_state_dict_match_torch():
+    torch = pytest.importorskip("torch")
+    opt = nn.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+    opt_t = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
+    sched = nn.optim.lr_scheduler.MultiStepLR(opt, [2, 4])
+    sched_t = torch.optim.lr_scheduler.MultiStepLR(opt_t, [2, 4])
+    with pytest.warns(UserWarning):
+        sched_t.step(5)
+    sched.step(5)
+    assert sched.get_last_lr() == pytest.approx(sched_t.get_last_lr(), rel=1e-12)
+    linear = nn.optim.lr_scheduler.LinearLR(opt, total_iters=4)
+    for _ in range(2):
+        linear.step()
+    again = nn.optim.lr_scheduler.LinearLR(nn.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1))
+    again.load_state_dict(linear.state_dict())
+    assert again.last_epoch == 2 and again.total_iters == 4
+
+
+def test_lambda_lr_state_dict_keeps_callable_objects():
+    class Warmup:
+        def __init__(self):
+            self.scale = 2.0
+
+        def __call__(self, epoch):
+            return self.scale * epoch
+
+    opt = nn.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+    fn = Warmup()
+    sched = nn.optim.lr_scheduler.LambdaLR(opt, [fn])
+    fn.scale = 3.0
+    state = sched.state_dict()
+    assert state["lr_lambdas"] == [{"scale": 3.0}]
+    other = Warmup()
+    nn.optim.lr_scheduler.LambdaLR(opt, other).load_state_dict(state)
+    assert other.scale == 3.0
+    assert nn.optim.lr_scheduler.LambdaLR(opt, lambda e: 1).state_dict()["lr_lambdas"] == [None]
+
+
+PLATEAU = [
+    dict(),
+    dict(mode="max", factor=0.5, patience=1, threshold=0.1, threshold_mode="abs", cooldown=2),
+    dict(factor=0.2, patience=0, cooldown=1, min_lr=0.005),
+    dict(patience=2, threshold=0.05),
+]
+
+
+@pytest.mark.parametrize("kwargs", PLATEAU)
+def test_reduce_lr_on_plateau_matches_torch(kwargs):
+    torch = pytest.importorskip("torch")
+    opt = nn.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+    opt_t = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
+    sched = nn.optim.lr_scheduler.ReduceLROnPlateau(opt, **kwargs)
+    sched_t = torch.optim.lr_scheduler.ReduceLROnPlateau(opt_t, **kwargs)
+    metrics = np.random.default_rng(5).standard_normal(40).cumsum() * 0.1
+    metrics[10:25] = metrics[10]  # a plateau
+    for m in metrics:
+        sched.step(m)
+        sched_t.step(m)
+        assert sched.get_last_lr() == pytest.approx(sched_t.get_last_lr(), rel=1e-12)
+        assert (sched.best, sched.num_bad_epochs) == (sched_t.best, sched_t.num_bad_epochs)
+    assert opt.param_groups[0]["lr"] < 0.1  # it did reduce
+    resumed = nn.optim.lr_scheduler.ReduceLROnPlateau(opt, **kwargs)
+    resumed.load_state_dict(sched.state_dict())
+    assert resumed.num_bad_epochs == sched.num_bad_epochs and resumed.best == sched.best
+
+
+def test_scheduler_errors():
+    opt = nn.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+    lr_scheduler = nn.optim.lr_scheduler
+    with pytest.raises(ValueError, match="Factor should be < 1.0"):
+        lr_scheduler.ReduceLROnPlateau(opt, factor=1.0)
+    with pytest.raises(ValueError, match="mode 'low' is unknown"):
+        lr_scheduler.ReduceLROnPlateau(opt, mode="low")
+    with pytest.raises(ValueError, match="total_steps OR"):
+        lr_scheduler.OneCycleLR(opt, max_lr=0.1)
+    with pytest.raises(ValueError, match="Tried to step 4 times"):
+        one = lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=3)
+        for _ in range(4):
+            one.step()
+    with pytest.raises(ValueError, match="support momentum"):
+        lr_scheduler.OneCycleLR(nn.optim.Adagrad(nn.Linear(2, 2).parameters()), 0.1, 10)
+    with pytest.raises(ValueError, match="Starting multiplicative factor"):
+        lr_scheduler.LinearLR(opt, start_factor=0)
+    with pytest.raises(ValueError, match="Expected 1 lr_lambdas"):
+        lr_scheduler.LambdaLR(opt, [math.exp, math.exp])
