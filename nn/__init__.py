@@ -15,6 +15,7 @@ from .conv import Conv2d
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .blocks import ConcatBlock, ResidualBlock
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .loss_more import GaussianNLLLoss, HuberLoss, KLDivLoss, SmoothL1Loss
 from .serialization import load, save
 
 from . import functional
