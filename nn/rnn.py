@@ -175,6 +175,9 @@ class RNN(Module):
     def reset_parameters(self) -> None:
         _uniform_init(self, self.hidden_size)
 
+    def flatten_parameters(self) -> None:
+        """A no-op: torch packs the weights for cuDNN here; there is nothing to pack on NumPy."""
+
     def _weights(self, layer: int, suffix: str) -> tuple:
         get = self._parameters.get
         return tuple(

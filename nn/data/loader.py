@@ -14,7 +14,7 @@ import numpy as np
 
 import autodiff as ad
 
-from .dataset import TensorDataset, default_collate, default_convert
+from .dataset import Subset, TensorDataset, default_collate, default_convert
 from .sampler import BatchSampler, RandomSampler, SequentialSampler, check_generator
 
 
@@ -46,6 +46,15 @@ def _check_workers(
             "DataLoader: worker_init_fn is not supported: batches are loaded in this process, "
             "so it would never run. Do its work in the Dataset, or pass num_workers=0."
         )
+
+
+def _tensor_source(dataset):
+    """(tensors, index maps outermost first) of a TensorDataset or of Subsets of one, else None."""
+    maps = []
+    while type(dataset) is Subset:
+        maps.append(dataset.indices)
+        dataset = dataset.dataset
+    return (dataset.tensors, maps) if type(dataset) is TensorDataset else None
 
 
 def _is_arrays(data) -> bool:
@@ -149,12 +158,16 @@ class DataLoader:
             for index in self.sampler:
                 yield self.collate_fn(self.dataset[index])
             return
-        fast = type(self.dataset) is TensorDataset and self.collate_fn is default_collate
+        source = _tensor_source(self.dataset) if self.collate_fn is default_collate else None
         for indices in self.batch_sampler:
-            if fast:  # one fancy index per tensor gives what stacking the samples would
-                yield [t[np.asarray(indices, dtype=np.int64)] for t in self.dataset.tensors]
-            else:
+            if source is None:
                 yield self.collate_fn([self.dataset[i] for i in indices])
+                continue
+            tensors, maps = source  # one fancy index per tensor gives what stacking would
+            idx = np.asarray(indices, dtype=np.int64)
+            for indices_of_subset in maps:
+                idx = np.asarray(indices_of_subset, dtype=np.int64)[idx]
+            yield [t[idx] for t in tensors]
 
     def state_dict(self) -> dict:
         """The state of the loader's generator (if it has one), so a resumed run repeats."""

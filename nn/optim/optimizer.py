@@ -19,7 +19,7 @@ class Optimizer:
     """Base class: holds param_groups (dicts of 'params' + hyperparameters) and state."""
 
     def __init__(self, params, defaults: dict):
-        self.defaults = defaults
+        self.defaults = {key: _scalar(value) for key, value in defaults.items()}
         self.state = {}
         self.param_groups = []
         if isinstance(params, ad.Tensor):
@@ -58,9 +58,24 @@ class Optimizer:
                 )
             seen.add(id(p))
         group["params"] = params
+        self._check_group(group)
         for key, value in self.defaults.items():
             group.setdefault(key, value)
         self.param_groups.append(group)
+
+    def _check_group(self, group: dict) -> None:
+        """A group's own hyperparameters are checked like the constructor's: finite, lr >= 0."""
+        op = type(self).__name__
+        for key, value in list(group.items()):
+            if key == "params" or key not in self.defaults:
+                continue
+            value = group[key] = _scalar(value)
+            if key == "lr":
+                check_hyper("learning rate", value, op)
+            elif key == "betas":
+                check_betas(value, op)
+            elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+                check_number(key, value, op)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient (to None by default, as PyTorch 2)."""
@@ -148,10 +163,16 @@ def _cast_state(state: dict, dtype) -> dict:
     return out
 
 
+def _scalar(value):
+    """A one-element Tensor hyperparameter (torch accepts lr=torch.tensor(0.1)) as a float."""
+    if isinstance(value, ad.Tensor) and value.numel() == 1:
+        return float(value.item())
+    return value
+
+
 def check_number(name: str, value, op: str) -> float:
     """A hyperparameter as a finite float; a str, None or nan/inf is refused naming op and value."""
-    if isinstance(value, ad.Tensor) and value.numel() == 1:
-        value = value.item()
+    value = _scalar(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
             f"{op}: {name} must be a real number, got {type(value).__name__} {value!r}. "

@@ -153,6 +153,26 @@ def test_tensor_dataset_loader_matches_torch_and_has_dataset():
         data.TensorDataset(ad.zeros(3, 2), ad.zeros(4))
 
 
+def test_loader_over_subsets_of_a_tensor_dataset_gives_the_collated_samples():
+    torch = pytest.importorskip("torch")
+    X, y = np.arange(30.0).reshape(15, 2), np.arange(15) % 4
+    ds = data.Subset(
+        data.Subset(data.TensorDataset(ad.tensor(X), ad.tensor(y)), range(2, 14)),
+        [9, 0, 4, 4, 11, 3, 7],
+    )
+    ds_t = torch.utils.data.Subset(
+        torch.utils.data.Subset(
+            torch.utils.data.TensorDataset(torch.tensor(X), torch.tensor(y)), range(2, 14)
+        ),
+        [9, 0, 4, 4, 11, 3, 7],
+    )
+    fast = list(data.DataLoader(ds, batch_size=3))
+    slow = list(data.DataLoader(ds, batch_size=3, collate_fn=lambda b: data.default_collate(b)))
+    for a, b, c in zip(fast, slow, torch.utils.data.DataLoader(ds_t, batch_size=3)):
+        _assert_same(a, c)
+        _assert_same(b, c)
+
+
 def test_shuffle_is_a_permutation_repeated_by_the_seed_or_generator():
     ds = data.TensorDataset(ad.arange(20))
 

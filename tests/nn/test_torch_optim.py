@@ -142,7 +142,22 @@ def test_other_hyperparameters_are_checked():
         nn.optim.Adadelta(params(), rho=1.5)
     with pytest.raises(ValueError, match="NAdam: Invalid momentum_decay"):
         nn.optim.NAdam(params(), momentum_decay=-1)
-    nn.optim.SGD(params(), lr=ad.tensor(0.1))  # a one-element tensor lr is a number, as torch
+    with pytest.raises(ValueError, match="Adam: Invalid learning rate value: nan"):
+        nn.optim.Adam([{"params": params(), "lr": float("nan")}])
+    with pytest.raises(ValueError, match="SGD: Invalid momentum value: inf"):
+        nn.optim.SGD([{"params": params(), "momentum": float("inf")}], lr=0.1)
+    with pytest.raises(ValueError, match="NAdam: Invalid beta parameter at index 0"):
+        nn.optim.NAdam([{"params": params(), "betas": (1.5, 0.9)}])
+
+
+def test_a_one_element_tensor_lr_steps_like_a_float():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch)
+    opt = nn.optim.SGD(ours.parameters(), lr=ad.tensor(0.1), momentum=0.9)
+    opt_t = torch.optim.SGD(theirs.parameters(), lr=torch.tensor(0.1), momentum=0.9)
+    assert isinstance(opt.param_groups[0]["lr"], float)
+    _steps(torch, ours, theirs, opt, opt_t, 3)
+    _assert_same(ours, theirs)
 
 
 # --- schedulers ---------------------------------------------------------------------------
