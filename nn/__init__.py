@@ -12,7 +12,8 @@ from .activation import Softplus, Tanh
 from .dropout import Dropout
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .embedding import Embedding
-from .rnn import RNN, RNNCell
+from .rnn import GRU, LSTM, RNN
+from .rnn_cell import GRUCell, LSTMCell, RNNCell
 from .conv import Conv2d
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .blocks import ConcatBlock, ResidualBlock

@@ -1,8 +1,9 @@
-"""Elman recurrent layers with torch's parameter names, shapes and initialisation: RNNCell and
-RNN (tanh or relu, num_layers, bias, batch_first, dropout between layers, bidirectional).
+"""Recurrent layers with torch's parameter names, shapes, gate order and initialisation:
+RNN (tanh or relu), LSTM and GRU over sequences (num_layers, bias, batch_first, dropout between
+layers, bidirectional); their one-step cells are in nn/rnn_cell.py.
 
-h_t = act(x_t W_ihᵀ + b_ih + h_{t−1} W_hhᵀ + b_hh). The input projection of every step is one
-matrix product; the recurrence loops over time, so backward is backpropagation through time.
+Every step's input projection x W_ihᵀ + b_ih is one matrix product over the whole sequence;
+the recurrence loops over time, so backward is backpropagation through time.
 """
 
 import math
@@ -20,7 +21,8 @@ from .module import Module, Parameter
 _ACTIVATIONS = {"tanh": ad.tanh, "relu": ad.relu}
 
 
-def _activation(nonlinearity: str, op: str):
+def activation(nonlinearity: str, op: str):
+    """tanh or relu, by name."""
     if nonlinearity not in _ACTIVATIONS:
         raise ValueError(
             f"{op}: Unknown nonlinearity {nonlinearity!r}. Select from 'tanh' or 'relu'."
@@ -28,19 +30,21 @@ def _activation(nonlinearity: str, op: str):
     return _ACTIVATIONS[nonlinearity]
 
 
-def _check_size(name: str, value, op: str) -> None:
+def check_size(name: str, value, op: str) -> None:
+    """A layer size must be a positive int."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError(f"{op}: {name} must be a positive int, got {value!r}")
 
 
-def _uniform_init(module, hidden_size: int) -> None:
+def uniform_init(module, hidden_size: int) -> None:
     """Every weight and bias from U(−1/√hidden, 1/√hidden), in registration order, as torch."""
     bound = 1.0 / math.sqrt(hidden_size)
     for p in module.parameters():
         init.uniform_(p, -bound, bound)
 
 
-def _check_input(input, input_size: int, dims: tuple, op: str) -> None:
+def check_input(input, input_size: int, dims: tuple, op: str) -> None:
+    """input is a Tensor of one of dims' ranks whose last dim is input_size (torch's errors)."""
     if not isinstance(input, ad.Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
     if input.ndim not in dims:
@@ -49,134 +53,116 @@ def _check_input(input, input_size: int, dims: tuple, op: str) -> None:
             f"of shape {tuple(input.shape)}"
         )
     if input.shape[-1] != input_size:
-        raise ValueError(
+        raise RuntimeError(
             f"{op}: input.size(-1) must be equal to input_size. Expected {input_size}, "
             f"got {input.shape[-1]} (input shape {tuple(input.shape)})"
         )
 
 
-def _check_hidden(hx, expected: tuple, op: str) -> None:
+def check_hidden(hx, expected: tuple, op: str) -> None:
+    """A hidden (or cell) state of the expected shape."""
+    if not isinstance(hx, ad.Tensor):
+        raise TypeError(f"{op}: hidden state must be a Tensor, got {type(hx).__name__}")
     if tuple(hx.shape) != expected:
-        raise ValueError(
-            f"{op}: Expected hidden size {expected}, got {tuple(hx.shape)}. The initial hidden "
-            "state is (num_layers * num_directions, batch, hidden_size)."
-        )
+        raise RuntimeError(f"{op}: Expected hidden size {expected}, got {tuple(hx.shape)}.")
 
 
-class RNNCell(Module):
-    """One step h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) on (batch, input_size) or (input_size,)."""
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        bias: bool = True,
-        nonlinearity: str = "tanh",
-        dtype=None,
-    ):
-        super().__init__()
-        _check_size("input_size", input_size, "RNNCell")
-        _check_size("hidden_size", hidden_size, "RNNCell")
-        self._act = _activation(nonlinearity, "RNNCell")
-        self.input_size, self.hidden_size = input_size, hidden_size
-        self.bias, self.nonlinearity = bias, nonlinearity
-        dtype = dtype or ad.get_default_dtype()
-        self.weight_ih = Parameter(np.empty((hidden_size, input_size), dtype=dtype))
-        self.weight_hh = Parameter(np.empty((hidden_size, hidden_size), dtype=dtype))
-        if bias:
-            self.bias_ih = Parameter(np.empty(hidden_size, dtype=dtype))
-            self.bias_hh = Parameter(np.empty(hidden_size, dtype=dtype))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        _uniform_init(self, self.hidden_size)
-
-    def forward(self, input, hx=None):
-        _check_input(input, self.input_size, (1, 2), "RNNCell")
-        batched = input.ndim == 2
-        x = input if batched else input.unsqueeze(0)
-        if hx is None:
-            h = ad.zeros(x.shape[0], self.hidden_size, dtype=x.dtype)
-        else:
-            _check_hidden(
-                hx, (x.shape[0], self.hidden_size) if batched else (self.hidden_size,), "RNNCell"
-            )
-            h = hx if batched else hx.unsqueeze(0)
-        out = self._act(
-            linear(x, self.weight_ih, self.bias_ih) + linear(h, self.weight_hh, self.bias_hh)
-        )
-        return out if batched else out.squeeze(0)
-
-    def extra_repr(self) -> str:
-        text = f"{self.input_size}, {self.hidden_size}"
-        if not self.bias:
-            text += ", bias=False"
-        if self.nonlinearity != "tanh":
-            text += f", nonlinearity={self.nonlinearity}"
-        return text
+# --- one step of each kind: state is (h,) or (h, c); projected = x W_ihᵀ + b_ih ---------------
+def rnn_step(act, projected, state, w_hh, b_hh) -> tuple:
+    """h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)."""
+    return (act(projected + linear(state[0], w_hh, b_hh)),)
 
 
-class RNN(Module):
-    """A stack of num_layers Elman layers over a sequence (L, N, H_in), or (N, L, H_in) when
-    batch_first, or unbatched (L, H_in); returns (output, h_n) as torch does."""
+def lstm_step(act, projected, state, w_hh, b_hh) -> tuple:
+    """Gates i, f, g, o (torch's order); c' = σ(f)·c + σ(i)·tanh(g), h' = σ(o)·tanh(c')."""
+    h, c = state
+    gates = projected + linear(h, w_hh, b_hh)
+    n = h.shape[-1]
+    i, f, g, o = (gates[..., k * n : (k + 1) * n] for k in range(4))
+    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return o.sigmoid() * c.tanh(), c
+
+
+def gru_step(act, projected, state, w_hh, b_hh) -> tuple:
+    """r, z, n (torch's order); n = tanh(x_n + r·(h W_hnᵀ + b_hn)), h' = (1 − z)·n + z·h."""
+    (h,) = state
+    hidden = linear(h, w_hh, b_hh)
+    n = h.shape[-1]
+    x_r, x_z, x_n = (projected[..., k * n : (k + 1) * n] for k in range(3))
+    h_r, h_z, h_n = (hidden[..., k * n : (k + 1) * n] for k in range(3))
+    r = (x_r + h_r).sigmoid()
+    z = (x_z + h_z).sigmoid()
+    new = (x_n + r * h_n).tanh()
+    return ((1 - z) * new + z * h,)
+
+
+class _RNNBase(Module):
+    """The shared sequence loop; subclasses name their step, gate count and state count."""
+
+    _step = staticmethod(rnn_step)
+    _gates = 1
+    _states = 1
 
     def __init__(
         self,
         input_size: int,
         hidden_size: int,
         num_layers: int = 1,
-        nonlinearity: str = "tanh",
         bias: bool = True,
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
         dtype=None,
     ):
         super().__init__()
+        op = type(self).__name__
         for name, value in (
             ("input_size", input_size),
             ("hidden_size", hidden_size),
             ("num_layers", num_layers),
         ):
-            _check_size(name, value, "RNN")
+            check_size(name, value, op)
+        if proj_size != 0:
+            raise ValueError(f"{op}: proj_size is not supported yet; use proj_size=0")
         if isinstance(dropout, bool) or not 0 <= dropout <= 1:
             raise ValueError(
-                f"RNN: dropout should be a number in range [0, 1] representing the probability "
+                f"{op}: dropout should be a number in range [0, 1] representing the probability "
                 f"of an element being zeroed, got {dropout!r}"
             )
         if dropout > 0 and num_layers == 1:
             warnings.warn(
-                "RNN: dropout option adds dropout after all but last recurrent layer, so non-zero "
-                f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
-                f"num_layers={num_layers}",
-                stacklevel=2,
+                f"{op}: dropout option adds dropout after all but last recurrent layer, so "
+                f"non-zero dropout expects num_layers greater than 1, but got dropout={dropout} "
+                f"and num_layers={num_layers}",
+                stacklevel=2 if type(self).__init__ is _RNNBase.__init__ else 3,
             )
-        self._act = _activation(nonlinearity, "RNN")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.nonlinearity, self.bias, self.batch_first = nonlinearity, bias, batch_first
+        self.bias, self.batch_first, self.proj_size = bias, batch_first, proj_size
         self.dropout, self.bidirectional = float(dropout), bidirectional
-        directions = 2 if bidirectional else 1
-        dtype = dtype or ad.get_default_dtype()
-        for layer in range(num_layers):
-            width = input_size if layer == 0 else hidden_size * directions
-            for suffix in ("", "_reverse")[:directions]:
-                names = [f"{kind}_l{layer}{suffix}" for kind in ("weight_ih", "weight_hh")]
-                shapes = [(hidden_size, width), (hidden_size, hidden_size)]
-                if bias:
-                    names += [f"bias_ih_l{layer}{suffix}", f"bias_hh_l{layer}{suffix}"]
-                    shapes += [(hidden_size,), (hidden_size,)]
-                for name, shape in zip(names, shapes):
-                    self.register_parameter(name, Parameter(np.empty(shape, dtype=dtype)))
+        self._register(dtype or ad.get_default_dtype())
         self.reset_parameters()
 
+    def _register(self, dtype) -> None:
+        rows, directions = self._gates * self.hidden_size, 2 if self.bidirectional else 1
+        for layer in range(self.num_layers):
+            width = self.input_size if layer == 0 else self.hidden_size * directions
+            for suffix in ("", "_reverse")[:directions]:
+                shapes = {"weight_ih": (rows, width), "weight_hh": (rows, self.hidden_size)}
+                if self.bias:
+                    shapes.update(bias_ih=(rows,), bias_hh=(rows,))
+                for kind, shape in shapes.items():
+                    param = Parameter(np.empty(shape, dtype=dtype))
+                    self.register_parameter(f"{kind}_l{layer}{suffix}", param)
+
     def reset_parameters(self) -> None:
-        _uniform_init(self, self.hidden_size)
+        uniform_init(self, self.hidden_size)
 
     def flatten_parameters(self) -> None:
         """A no-op: torch packs the weights for cuDNN here; there is nothing to pack on NumPy."""
+
+    def _act(self):
+        return None
 
     def _weights(self, layer: int, suffix: str) -> tuple:
         get = self._parameters.get
@@ -185,48 +171,57 @@ class RNN(Module):
             for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
         )
 
-    def _run(self, x, h, weights, reverse: bool):
-        """One direction of one layer over x (L, N, width) from h (N, H): outputs (L, N, H), h."""
+    def _run(self, x, state, weights, reverse: bool):
+        """One direction of one layer over x (L, N, width) from state: outputs (L, N, H), state."""
         w_ih, w_hh, b_ih, b_hh = weights
         projected = linear(x, w_ih, b_ih)  # every step's input term in one product
-        steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
+        act = self._act()
         outputs = [None] * x.shape[0]
-        for t in steps:
-            h = self._act(projected[t] + linear(h, w_hh, b_hh))
-            outputs[t] = h
-        return ad.stack(outputs, 0), h
+        for t in range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0]):
+            state = self._step(act, projected[t], state, w_hh, b_hh)
+            outputs[t] = state[0]
+        return ad.stack(outputs, 0), state
+
+    def _initial_states(self, hx, batch: int, batched: bool, dtype) -> tuple:
+        op = type(self).__name__
+        states = self.num_layers * (2 if self.bidirectional else 1)
+        if hx is None:
+            zeros = ad.zeros(states, batch, self.hidden_size, dtype=dtype)
+            return (zeros,) * self._states
+        hx = tuple(hx) if self._states > 1 else (hx,)
+        if len(hx) != self._states:
+            raise TypeError(f"{op}: expected hx as a tuple (h_0, c_0), got {len(hx)} tensors")
+        expected = (states, batch, self.hidden_size) if batched else (states, self.hidden_size)
+        for h in hx:
+            check_hidden(h, expected, op)
+        return hx if batched else tuple(h.unsqueeze(1) for h in hx)
 
     def forward(self, input, hx=None):
-        _check_input(input, self.input_size, (2, 3), "RNN")
+        check_input(input, self.input_size, (2, 3), type(self).__name__)
         batched = input.ndim == 3
         x = input if batched else input.unsqueeze(1)
         if batched and self.batch_first:
             x = x.transpose(0, 1)
+        hx = self._initial_states(hx, x.shape[1], batched, x.dtype)
         directions = 2 if self.bidirectional else 1
-        states = self.num_layers * directions
-        batch = x.shape[1]
-        if hx is None:
-            hx = ad.zeros(states, batch, self.hidden_size, dtype=x.dtype)
-        else:
-            expected = (states, batch, self.hidden_size) if batched else (states, self.hidden_size)
-            _check_hidden(hx, expected, "RNN")
-            hx = hx if batched else hx.unsqueeze(1)
         finals = []
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0:
                 x = dropout(x, self.dropout, self.training)
             outs = []
             for d, suffix in enumerate(("", "_reverse")[:directions]):
-                out, h = self._run(
-                    x, hx[layer * directions + d], self._weights(layer, suffix), d == 1
-                )
+                k = layer * directions + d
+                state = tuple(h[k] for h in hx)
+                out, state = self._run(x, state, self._weights(layer, suffix), d == 1)
                 outs.append(out)
-                finals.append(h)
+                finals.append(state)
             x = outs[0] if directions == 1 else ad.cat(outs, 2)
-        h_n = ad.stack(finals, 0)
+        h_n = tuple(ad.stack([s[i] for s in finals], 0) for i in range(self._states))
         if not batched:
-            return x.squeeze(1), h_n.squeeze(1)
-        return (x.transpose(0, 1) if self.batch_first else x), h_n
+            x, h_n = x.squeeze(1), tuple(h.squeeze(1) for h in h_n)
+        elif self.batch_first:
+            x = x.transpose(0, 1)
+        return x, (h_n if self._states > 1 else h_n[0])
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -241,3 +236,44 @@ class RNN(Module):
             if value != default:
                 text += f", {name}={value}"
         return text
+
+
+class RNN(_RNNBase):
+    """Elman layers h_t = act(x_t W_ihᵀ + b_ih + h_{t−1} W_hhᵀ + b_hh) over (L, N, H_in), or
+    (N, L, H_in) when batch_first, or unbatched (L, H_in); returns (output, h_n)."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        dtype=None,
+    ):
+        activation(nonlinearity, "RNN")
+        super().__init__(
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0, dtype
+        )
+        self.nonlinearity = nonlinearity
+
+    def _act(self):
+        return activation(self.nonlinearity, "RNN")
+
+
+class LSTM(_RNNBase):
+    """Long short-term memory layers; hx = (h_0, c_0); returns (output, (h_n, c_n))."""
+
+    _step = staticmethod(lstm_step)
+    _gates = 4
+    _states = 2
+
+
+class GRU(_RNNBase):
+    """Gated recurrent unit layers; returns (output, h_n)."""
+
+    _step = staticmethod(gru_step)
+    _gates = 3
