@@ -163,8 +163,13 @@ class ReduceLROnPlateau(LRScheduler):
         self._last_lr = self._lrs()
         self.best, self.cooldown_counter, self.num_bad_epochs = self.mode_worse, 0, 0
 
-    def step(self, metrics, epoch=None) -> None:
+    def step(self, metrics=None, epoch=None) -> None:
         """Record this epoch's metric; reduce the rates after patience epochs without progress."""
+        if metrics is None:
+            raise TypeError(
+                "ReduceLROnPlateau.step() needs the metric it watches: call "
+                "scheduler.step(val_loss) once per epoch."
+            )
         current = float(metrics)
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self._is_better(current, self.best):

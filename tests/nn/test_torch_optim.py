@@ -260,6 +260,8 @@ def test_reduce_lr_on_plateau_matches_torch(kwargs):
 def test_scheduler_errors():
     opt = nn.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
     lr_scheduler = nn.optim.lr_scheduler
+    with pytest.raises(TypeError, match=r"needs the metric.*step\(val_loss\)"):
+        lr_scheduler.ReduceLROnPlateau(opt).step()
     with pytest.raises(ValueError, match="Factor should be < 1.0"):
         lr_scheduler.ReduceLROnPlateau(opt, factor=1.0)
     with pytest.raises(ValueError, match="mode 'low' is unknown"):
