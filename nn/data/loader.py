@@ -48,6 +48,31 @@ def _check_workers(
         )
 
 
+def _samplers(dataset, batch_size, shuffle, sampler, batch_sampler, drop_last, generator):
+    """(batch_size, drop_last, sampler, batch_sampler) from DataLoader's options, as torch."""
+    if sampler is not None and shuffle:
+        raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+    if batch_sampler is not None:
+        if batch_size != 1 or shuffle or sampler is not None or drop_last:
+            raise ValueError(
+                "DataLoader: batch_sampler option is mutually exclusive with batch_size, "
+                "shuffle, sampler, and drop_last"
+            )
+        batch_size, drop_last = None, False
+    elif batch_size is None and drop_last:
+        raise ValueError(
+            "DataLoader: batch_size=None option disables auto-batching and is mutually "
+            "exclusive with drop_last"
+        )
+    if sampler is None:
+        sampler = (
+            RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        )
+    if batch_size is not None and batch_sampler is None:
+        batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+    return batch_size, drop_last, sampler, batch_sampler
+
+
 def _tensor_source(dataset):
     """(tensors, index maps outermost first) of a TensorDataset or of Subsets of one, else None."""
     maps = []
@@ -115,39 +140,15 @@ class DataLoader:
             persistent_workers,
         )
         self.dataset, self.num_workers, self.pin_memory = dataset, num_workers, pin_memory
-        self.timeout, self.worker_init_fn, self.prefetch_factor = (
-            timeout,
-            worker_init_fn,
-            prefetch_factor,
-        )
-        self.persistent_workers, self.in_order = persistent_workers, in_order
+        self.timeout, self.worker_init_fn = timeout, worker_init_fn
+        self.prefetch_factor, self.persistent_workers = prefetch_factor, persistent_workers
+        self.in_order = in_order
         self.generator = check_generator(generator, "DataLoader")
-        if sampler is not None and shuffle:
-            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
-        if batch_sampler is not None:
-            if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError(
-                    "DataLoader: batch_sampler option is mutually exclusive with batch_size, "
-                    "shuffle, sampler, and drop_last"
-                )
-            batch_size, drop_last = None, False
-        elif batch_size is None and drop_last:
-            raise ValueError(
-                "DataLoader: batch_size=None option disables auto-batching and is mutually "
-                "exclusive with drop_last"
-            )
-        if sampler is None:
-            sampler = (
-                RandomSampler(dataset, generator=self.generator)
-                if shuffle
-                else SequentialSampler(dataset)
-            )
-        if batch_size is not None and batch_sampler is None:
-            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
-        self.batch_size, self.drop_last = batch_size, drop_last
-        self.sampler, self.batch_sampler = sampler, batch_sampler
+        self.batch_size, self.drop_last, self.sampler, self.batch_sampler = _samplers(
+            dataset, batch_size, shuffle, sampler, batch_sampler, drop_last, self.generator
+        )
         if collate_fn is None:
-            collate_fn = default_collate if batch_sampler is not None else default_convert
+            collate_fn = default_collate if self.batch_sampler is not None else default_convert
         self.collate_fn = collate_fn
 
     def __len__(self) -> int:
