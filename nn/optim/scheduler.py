@@ -18,8 +18,16 @@ class LRScheduler:
                     )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """The step of construction (epoch −1 → 0); get_lr sees _is_initial during it."""
         self._step_count = 0
-        self.step()
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def get_lr(self) -> list:
         raise NotImplementedError
@@ -30,6 +38,9 @@ class LRScheduler:
     def step(self, epoch=None) -> None:
         """Advance one epoch (or jump to `epoch`, using the closed form) and set the rates."""
         self._step_count += 1
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch=None) -> None:
         if epoch is None:
             self.last_epoch += 1
             lrs = self.get_lr()
@@ -55,6 +66,7 @@ class LRScheduler:
 
 
 def per_group(name: str, optimizer, value) -> list:
+    """One value per parameter group: a list of that length, or one value for all."""
     groups = len(optimizer.param_groups)
     if isinstance(value, list | tuple):
         if len(value) != groups:

@@ -169,6 +169,11 @@ SCHEDULERS = [
     ("OneCycleLR", dict(max_lr=1.0, total_steps=21)),
     ("OneCycleLR", dict(max_lr=[0.5], epochs=3, steps_per_epoch=7, anneal_strategy="linear")),
     ("OneCycleLR", dict(max_lr=0.3, total_steps=21, three_phase=True, pct_start=0.25)),
+    ("ConstantLR", dict()),
+    ("ConstantLR", dict(factor=0.5, total_iters=3)),
+    ("MultiplicativeLR", dict(lr_lambda=lambda e: 0.9 if e % 2 else 1.05)),
+    ("PolynomialLR", dict(total_iters=12, power=2.0)),
+    ("PolynomialLR", dict()),
 ]
 
 
@@ -188,7 +193,37 @@ def test_schedulers_match_torch(opt_name, name, kwargs):
         seen.add(round(sched.get_last_lr()[0], 12))
         opt.step(), opt_t.step()
         sched.step(), sched_t.step()
-    assert len(seen) > 2  # the schedule did change the rate
+    assert len(seen) >= 2  # the schedule did change the rate
+
+
+def _sequential(lib, opt, nested: bool):
+    sched = lib.optim.lr_scheduler
+    warmup = sched.LinearLR(opt, start_factor=0.1, total_iters=4)
+    if nested:  # a nested SequentialLR can only come first: torch cannot restart one
+        warmup = sched.SequentialLR(opt, [warmup, sched.ConstantLR(opt, 0.5, 2)], [4])
+    cosine = sched.CosineAnnealingLR(opt, T_max=6)
+    return sched.SequentialLR(opt, [warmup, cosine], milestones=[7 if nested else 4])
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step()`")  # torch's, nested
+@pytest.mark.parametrize("nested", [False, True])
+def test_sequential_lr_matches_torch(nested):
+    torch = pytest.importorskip("torch")
+    opt = nn.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+    opt_t = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
+    sched, sched_t = _sequential(nn, opt, nested), _sequential(torch, opt_t, nested)
+    rates = []
+    for _ in range(20):
+        assert sched.get_last_lr() == pytest.approx(sched_t.get_last_lr(), rel=1e-12, abs=1e-15)
+        assert opt.param_groups[0]["lr"] == pytest.approx(opt_t.param_groups[0]["lr"], abs=1e-15)
+        rates.append(sched.get_last_lr()[0])
+        opt.step(), opt_t.step()
+        sched.step(), sched_t.step()
+    assert rates[0] == pytest.approx(0.01) and max(rates) == pytest.approx(0.1)
+    state = sched.state_dict()
+    assert len(state["_schedulers"]) == 2
+    with pytest.raises(ValueError, match="one more than the number of milestone"):
+        nn.optim.lr_scheduler.SequentialLR(opt, [nn.optim.lr_scheduler.StepLR(opt, 2)], [1])
 
 
 def test_scheduler_closed_form_and_state_dict_match_torch():
