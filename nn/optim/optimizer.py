@@ -155,11 +155,18 @@ class Optimizer:
 
 
 def _cast_state(state: dict, dtype) -> dict:
-    """Copy a loaded state, giving its arrays the parameter's dtype."""
+    """Copy a loaded state, giving its arrays the parameter's dtype. A step count saved as a
+    0-d array (torch keeps it as a float32 tensor) becomes a Python int, so the bias
+    corrections stay in float64 as torch computes them (from step.item())."""
     out = {}
     for key, value in state.items():
         arr = np.asarray(value)
-        out[key] = arr.astype(dtype) if arr.ndim else copy.deepcopy(value)
+        if arr.ndim:
+            out[key] = arr.astype(dtype)
+        elif key == "step" and arr.dtype.kind in "iuf" and float(arr) == int(arr):
+            out[key] = int(arr)
+        else:
+            out[key] = copy.deepcopy(arr[()] if isinstance(value, np.ndarray) else value)
     return out
 
 

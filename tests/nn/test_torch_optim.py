@@ -89,6 +89,36 @@ def test_state_dict_round_trip_continues_like_torch(name, kwargs):
     _assert_same(ours, theirs)
 
 
+def _numpy_state(state_dict):
+    """torch's optimizer state_dict with NumPy values (tensors become arrays)."""
+    return {
+        "state": {
+            i: {k: v.numpy() if hasattr(v, "numpy") else v for k, v in s.items()}
+            for i, s in state_dict["state"].items()
+        },
+        "param_groups": state_dict["param_groups"],
+    }
+
+
+ALL_NAMES = [("SGD", dict(lr=0.1, momentum=0.9)), ("Adagrad", {}), ("RMSprop", {})] + [
+    (n, {}) for n in ("Adam", "AdamW", "Adadelta", "Adamax", "NAdam", "RAdam")
+]
+
+
+@pytest.mark.parametrize("name,kwargs", ALL_NAMES)
+def test_a_torch_optimizer_state_dict_loads_and_continues_like_torch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch)
+    opt_t = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
+    scratch = getattr(nn.optim, name)(ours.parameters(), **kwargs)
+    _steps(torch, ours, theirs, scratch, opt_t, 4)  # both models move, torch's state grows
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    opt = getattr(nn.optim, name)(ours.parameters(), **kwargs)
+    opt.load_state_dict(_numpy_state(opt_t.state_dict()))
+    _steps(torch, ours, theirs, opt, opt_t, 4)
+    _assert_same(ours, theirs)
+
+
 def test_defaults_are_torchs():
     torch = pytest.importorskip("torch")
     for name in ("Adadelta", "Adamax", "NAdam", "RAdam"):
