@@ -8,6 +8,7 @@ checks) and otherwise ignored. worker_init_fn with num_workers > 0 would run cod
 which cannot happen here: it is refused.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -277,9 +278,9 @@ class ArrayLoader(DataLoader):
         self._rng = np.random.default_rng(seed) if seed is not None else self.generator
         self.collate_fn = default_collate
 
-    @property
+    @functools.cached_property
     def dataset(self) -> TensorDataset:
-        """The arrays as a TensorDataset (X, y), as torch's loader.dataset."""
+        """The arrays as a TensorDataset (X, y), as torch's loader.dataset (sharing memory)."""
         arrays = (self.X,) if self.y is None else (self.X, self.y)
         return TensorDataset(*(ad.from_numpy(a) for a in arrays))
 

@@ -281,7 +281,7 @@ def test_array_shortcut_keeps_working_with_torch_options():
     X, y = np.arange(20, dtype=np.float32).reshape(10, 2), np.arange(10)
     loader = data.DataLoader(X, y, batch_size=4, num_workers=3, pin_memory=True)
     assert isinstance(loader, data.DataLoader) and len(loader) == 3
-    assert len(loader.dataset) == 10
+    assert len(loader.dataset) == 10 and loader.dataset is loader.dataset
     np.testing.assert_array_equal(loader.dataset[2][0].numpy(), X[2])
     a = data.DataLoader(X, y, 4, shuffle=True, generator=np.random.default_rng(2))
     b = data.DataLoader(X, y, 4, shuffle=True, generator=np.random.default_rng(2))
