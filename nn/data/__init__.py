@@ -28,21 +28,24 @@ from .idx import (
 )
 from . import augment
 from .dataset import (
+    ChainDataset,
     ConcatDataset,
     Dataset,
+    IterableDataset,
     Subset,
     TensorDataset,
     default_collate,
     default_convert,
-    random_split,
 )
-from .loader import ArrayLoader, DataLoader, train_val_split
+from .loader import ArrayLoader, DataLoader
+from .split import random_split, train_val_split
 from .sampler import (
     BatchSampler,
     RandomSampler,
     Sampler,
     SequentialSampler,
     SubsetRandomSampler,
+    WeightedRandomSampler,
 )
 from .transforms import METHODS as NORMALIZE_METHODS
 from .transforms import Normalizer, normalize
@@ -50,14 +53,17 @@ from .transforms import Normalizer, normalize
 __all__ = [
     "ArrayLoader",
     "BatchSampler",
+    "ChainDataset",
     "ConcatDataset",
     "Dataset",
+    "IterableDataset",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",
+    "WeightedRandomSampler",
     "default_collate",
     "default_convert",
     "random_split",

@@ -1,17 +1,13 @@
-"""torch.utils.data's map-style datasets and collation: Dataset, TensorDataset, Subset,
-ConcatDataset, random_split, default_collate and default_convert."""
+"""torch.utils.data's datasets and collation: Dataset, IterableDataset, TensorDataset, Subset,
+ConcatDataset, ChainDataset, default_collate and default_convert."""
 
 import bisect
 import collections.abc
-import math
 import numbers
-import warnings
 
 import numpy as np
 
 import autodiff as ad
-
-from .sampler import permutation
 
 
 class Dataset:
@@ -22,6 +18,30 @@ class Dataset:
 
     def __add__(self, other) -> "ConcatDataset":
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: subclass it and define __iter__() (and __len__ if it is known)."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__}: define __iter__(self)")
+
+    def __add__(self, other) -> "ChainDataset":
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Iterable datasets one after another."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+
+    def __iter__(self):
+        for dataset in self.datasets:
+            yield from dataset
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)
 
 
 def _as_tensor(value, what: str) -> ad.Tensor:
@@ -88,40 +108,6 @@ class ConcatDataset(Dataset):
         which = bisect.bisect_right(self.cumulative_sizes, idx)
         start = self.cumulative_sizes[which - 1] if which else 0
         return self.datasets[which][idx - start]
-
-
-def _lengths(lengths, n: int) -> list:
-    """Integer lengths, or fractions summing to 1 turned into lengths as torch does."""
-    lengths = list(lengths)
-    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
-        for i, frac in enumerate(lengths):
-            if not 0 <= frac <= 1:
-                raise ValueError(f"random_split: Fraction at index {i} is not between 0 and 1")
-        sizes = [int(math.floor(n * frac)) for frac in lengths]
-        for i in range(n - sum(sizes)):  # the remainder goes round-robin from the first
-            sizes[i % len(sizes)] += 1
-        for i, size in enumerate(sizes):
-            if size == 0:
-                warnings.warn(
-                    f"random_split: Length of split at index {i} is 0. This might result in an "
-                    "empty dataset.",
-                    stacklevel=3,
-                )
-        return sizes
-    if sum(lengths) != n:
-        raise ValueError(
-            f"random_split: Sum of input lengths ({sum(lengths)}) does not equal the length of "
-            f"the input dataset ({n}). Give lengths summing to {n} or fractions summing to 1."
-        )
-    return lengths
-
-
-def random_split(dataset, lengths, generator=None) -> list:
-    """Split into non-overlapping random Subsets of the given lengths (or fractions)."""
-    sizes = _lengths(lengths, len(dataset))
-    order = permutation(sum(sizes), generator).tolist()
-    bounds = np.cumsum([0] + sizes).tolist()
-    return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 # --- collation ---------------------------------------------------------------------------------

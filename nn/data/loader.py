@@ -15,7 +15,7 @@ import numpy as np
 
 import autodiff as ad
 
-from .dataset import Subset, TensorDataset, default_collate, default_convert
+from .dataset import IterableDataset, Subset, TensorDataset, default_collate, default_convert
 from .sampler import BatchSampler, RandomSampler, SequentialSampler, check_generator
 
 
@@ -46,6 +46,26 @@ def _check_workers(
         raise ValueError(
             "DataLoader: worker_init_fn is not supported: batches are loaded in this process, "
             "so it would never run. Do its work in the Dataset, or pass num_workers=0."
+        )
+
+
+def _check_iterable(shuffle, sampler, batch_sampler, num_workers) -> None:
+    """torch's rules for an IterableDataset, and no worker replicas (they would repeat it)."""
+    for name, value in (
+        ("shuffle", shuffle),
+        ("sampler", sampler),
+        ("batch_sampler", batch_sampler),
+    ):
+        if value not in (None, False):
+            raise ValueError(
+                f"DataLoader with IterableDataset: expected unspecified {name} option, but got "
+                f"{name}={value!r}. The dataset's own iteration gives the order."
+            )
+    if num_workers > 0:
+        raise ValueError(
+            "DataLoader with IterableDataset: num_workers > 0 is not supported: torch would give "
+            "each worker a copy of the stream (repeating its samples unless the dataset splits "
+            "itself with get_worker_info()). Pass num_workers=0."
         )
 
 
@@ -122,10 +142,13 @@ class DataLoader:
         in_order: bool = True,
         transform=None,
     ):
-        if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
+        iterable = isinstance(dataset, IterableDataset)
+        if iterable:
+            _check_iterable(shuffle, sampler, batch_sampler, num_workers)
+        elif not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
             raise TypeError(
                 f"DataLoader: dataset must be map-style (define __getitem__ and __len__), got "
-                f"{type(dataset).__name__}; iterable-style datasets are not supported yet."
+                f"{type(dataset).__name__}; for a stream, subclass nn.data.IterableDataset."
             )
         if transform is not None:
             raise TypeError(
@@ -145,17 +168,30 @@ class DataLoader:
         self.prefetch_factor, self.persistent_workers = prefetch_factor, persistent_workers
         self.in_order = in_order
         self.generator = check_generator(generator, "DataLoader")
-        self.batch_size, self.drop_last, self.sampler, self.batch_sampler = _samplers(
-            dataset, batch_size, shuffle, sampler, batch_sampler, drop_last, self.generator
-        )
+        if iterable:  # the dataset gives the order itself: no samplers
+            self.batch_size, self.drop_last = batch_size, drop_last
+            self.sampler = self.batch_sampler = None
+        else:
+            self.batch_size, self.drop_last, self.sampler, self.batch_sampler = _samplers(
+                dataset, batch_size, shuffle, sampler, batch_sampler, drop_last, self.generator
+            )
         if collate_fn is None:
-            collate_fn = default_collate if self.batch_sampler is not None else default_convert
+            batched = self.batch_sampler is not None or (iterable and batch_size is not None)
+            collate_fn = default_collate if batched else default_convert
         self.collate_fn = collate_fn
 
     def __len__(self) -> int:
+        if isinstance(self.dataset, IterableDataset):
+            n = len(self.dataset)  # a TypeError when the stream has no length, as in torch
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def __iter__(self):
+        if isinstance(self.dataset, IterableDataset):
+            yield from self._stream()
+            return
         if self.batch_sampler is None:
             for index in self.sampler:
                 yield self.collate_fn(self.dataset[index])
@@ -170,6 +206,21 @@ class DataLoader:
             for indices_of_subset in maps:
                 idx = np.asarray(indices_of_subset, dtype=np.int64)[idx]
             yield [t[idx] for t in tensors]
+
+    def _stream(self):
+        """Batches of an IterableDataset in its own order."""
+        if self.batch_size is None:
+            for sample in self.dataset:
+                yield self.collate_fn(sample)
+            return
+        batch = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self.collate_fn(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield self.collate_fn(batch)
 
     def state_dict(self) -> dict:
         """The state of the loader's generator (if it has one), so a resumed run repeats."""
@@ -328,30 +379,3 @@ class ArrayLoader(DataLoader):
             f"DataLoader(n={len(self.X)}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})"
         )
-
-
-def train_val_split(X, y, val_fraction: float = 0.1, seed=0, stratify=None) -> tuple:
-    """Split into (X_train, y_train, X_val, y_val) with a seeded shuffle.
-
-    stratify (default: when y holds integer labels) keeps each class's share in both parts.
-    """
-    if not 0 < val_fraction < 1:
-        raise ValueError(f"train_val_split: val_fraction must be in (0, 1), got {val_fraction}.")
-    y_arr = np.asarray(y)
-    stratify = y_arr.dtype.kind in "iub" if stratify is None else stratify
-    rng = np.random.default_rng(seed)
-    groups = (
-        [np.flatnonzero(y_arr == c) for c in np.unique(y_arr)] if stratify else [np.arange(len(X))]
-    )
-    val = []
-    for group in groups:
-        group = rng.permutation(group)
-        val.append(group[: round(len(group) * val_fraction)])
-    val = rng.permutation(np.concatenate(val))
-    if len(val) == 0:
-        raise ValueError(
-            f"train_val_split: {len(X)} samples at val_fraction {val_fraction} leave "
-            "no validation sample. Raise val_fraction or use more data."
-        )
-    train = rng.permutation(np.setdiff1d(np.arange(len(X)), val))
-    return X[train], y[train], X[val], y[val]

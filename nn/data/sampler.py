@@ -88,6 +88,44 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
+class WeightedRandomSampler(Sampler):
+    """num_samples indices drawn with probabilities proportional to weights, a new draw each epoch."""
+
+    def __init__(self, weights, num_samples: int, replacement: bool = True, generator=None):
+        w = np.asarray(weights, dtype=np.float64)
+        if w.ndim != 1 or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+            raise ValueError(
+                f"WeightedRandomSampler: weights must be a 1-D sequence of finite non-negative "
+                f"numbers with a positive sum, got shape {w.shape}"
+            )
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples <= 0:
+            raise ValueError(
+                f"WeightedRandomSampler: num_samples should be a positive integer value, "
+                f"but got num_samples={num_samples!r}"
+            )
+        if not isinstance(replacement, bool):
+            raise ValueError(
+                f"WeightedRandomSampler: replacement should be a boolean value, "
+                f"but got replacement={replacement!r}"
+            )
+        if not replacement and num_samples > np.count_nonzero(w):
+            raise ValueError(
+                f"WeightedRandomSampler: cannot draw {num_samples} samples without replacement "
+                f"from {np.count_nonzero(w)} with non-zero weight"
+            )
+        self.weights, self.num_samples, self.replacement = w, num_samples, replacement
+        self.generator = check_generator(generator, "WeightedRandomSampler")
+
+    def __iter__(self):
+        rng = self.generator if self.generator is not None else ad.random.generator()
+        p = self.weights / self.weights.sum()
+        drawn = rng.choice(len(p), self.num_samples, replace=self.replacement, p=p)
+        return iter(drawn.tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
 class BatchSampler(Sampler):
     """Groups the indices of sampler into lists of batch_size (the last may be short)."""
 

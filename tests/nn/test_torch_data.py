@@ -251,6 +251,71 @@ def test_subset_and_concat_dataset():
     assert both.cumulative_sizes == both_t.cumulative_sizes
 
 
+def _stream(lib, n, sized=True):
+    class Stream(lib.IterableDataset):
+        def __iter__(self):
+            for i in range(n):
+                yield np.array([i, -i]), i % 2
+
+    class Sized(Stream):
+        def __len__(self):
+            return n
+
+    return Sized() if sized else Stream()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(), dict(batch_size=4), dict(batch_size=4, drop_last=True), dict(batch_size=None)],
+)
+def test_iterable_datasets_batch_like_torch(kwargs):
+    torch = pytest.importorskip("torch")
+    ours = data.DataLoader(_stream(data, 10), **kwargs)
+    theirs = torch.utils.data.DataLoader(_stream(torch.utils.data, 10), **kwargs)
+    assert len(ours) == len(theirs)
+    batches, batches_t = list(ours), list(theirs)
+    assert len(batches) == len(batches_t)
+    for a, b in zip(batches, batches_t):
+        _assert_same(a, b)
+    chained = list(data.DataLoader(_stream(data, 3) + _stream(data, 2), batch_size=2))
+    chained_t = list(
+        torch.utils.data.DataLoader(
+            _stream(torch.utils.data, 3) + _stream(torch.utils.data, 2), batch_size=2
+        )
+    )
+    for a, b in zip(chained, chained_t):
+        _assert_same(a, b)
+
+
+def test_iterable_dataset_errors():
+    with pytest.raises(TypeError, match="has no len"):
+        len(data.DataLoader(_stream(data, 3, sized=False), batch_size=2))
+    with pytest.raises(ValueError, match="expected unspecified shuffle option"):
+        data.DataLoader(_stream(data, 3), shuffle=True)
+    with pytest.raises(ValueError, match="expected unspecified sampler option"):
+        data.DataLoader(_stream(data, 3), sampler=[0, 1])
+    with pytest.raises(ValueError, match="num_workers > 0 is not supported"):
+        data.DataLoader(_stream(data, 3), num_workers=2)
+
+
+def test_weighted_random_sampler_draws_by_weight():
+    weights = [0.0, 1.0, 3.0]
+    sampler = data.WeightedRandomSampler(weights, 4000, generator=np.random.default_rng(0))
+    counts = np.bincount(list(sampler), minlength=3)
+    assert len(sampler) == 4000 and counts[0] == 0
+    assert abs(counts[2] / counts[1] - 3) < 0.3
+    unique = list(data.WeightedRandomSampler([1, 1, 1, 1], 4, replacement=False))
+    assert sorted(unique) == [0, 1, 2, 3]
+    loader = data.DataLoader(Squares(3), batch_size=2, sampler=sampler)
+    assert len(loader) == 2000
+    with pytest.raises(ValueError, match="positive sum"):
+        data.WeightedRandomSampler([0, 0], 2)
+    with pytest.raises(ValueError, match="num_samples should be a positive integer"):
+        data.WeightedRandomSampler([1, 2], 0)
+    with pytest.raises(ValueError, match="without replacement"):
+        data.WeightedRandomSampler([1, 0], 2, replacement=False)
+
+
 def test_dataloader_refuses_what_it_cannot_do():
     ds = Squares(4)
     with pytest.raises(ValueError, match="mutually exclusive with shuffle"):
