@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, check_hyper, torch_flags
 
 
 class Adadelta(Optimizer):
@@ -16,6 +16,10 @@ class Adadelta(Optimizer):
         eps: float = 1e-6,
         weight_decay: float = 0,
         maximize: bool = False,
+        *,
+        foreach=None,
+        capturable: bool = False,
+        differentiable: bool = False,
     ):
         for name, value in (
             ("learning rate", lr),
@@ -27,6 +31,11 @@ class Adadelta(Optimizer):
         if rho > 1.0:
             raise ValueError(f"Adadelta: Invalid rho value: {rho}. Use 0 <= rho <= 1.")
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        defaults.update(
+            torch_flags(
+                "Adadelta", foreach=foreach, capturable=capturable, differentiable=differentiable
+            )
+        )
         super().__init__(params, defaults)
 
     def _update(self, param, grad, group, state) -> None:

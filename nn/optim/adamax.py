@@ -3,7 +3,7 @@
 import numpy as np
 
 from .adam import check_adam
-from .optimizer import Optimizer
+from .optimizer import Optimizer, torch_flags
 
 
 class Adamax(Optimizer):
@@ -17,10 +17,19 @@ class Adamax(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0,
         maximize: bool = False,
+        *,
+        foreach=None,
+        capturable: bool = False,
+        differentiable: bool = False,
     ):
         check_adam(lr, betas, eps, weight_decay, "Adamax")
         defaults = dict(
             lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, maximize=maximize
+        )
+        defaults.update(
+            torch_flags(
+                "Adamax", foreach=foreach, capturable=capturable, differentiable=differentiable
+            )
         )
         super().__init__(params, defaults)
 

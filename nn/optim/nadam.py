@@ -5,7 +5,7 @@ import numpy as np
 import autodiff as ad
 
 from .adam import check_adam
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, check_hyper, torch_flags
 
 
 def scalar_dtype():
@@ -26,6 +26,10 @@ class NAdam(Optimizer):
         momentum_decay: float = 4e-3,
         decoupled_weight_decay: bool = False,
         maximize: bool = False,
+        *,
+        foreach=None,
+        capturable: bool = False,
+        differentiable: bool = False,
     ):
         check_adam(lr, betas, eps, weight_decay, "NAdam")
         check_hyper("momentum_decay", momentum_decay, "NAdam")
@@ -37,6 +41,11 @@ class NAdam(Optimizer):
             momentum_decay=momentum_decay,
             decoupled_weight_decay=decoupled_weight_decay,
             maximize=maximize,
+        )
+        defaults.update(
+            torch_flags(
+                "NAdam", foreach=foreach, capturable=capturable, differentiable=differentiable
+            )
         )
         super().__init__(params, defaults)
 

@@ -170,6 +170,18 @@ def _cast_state(state: dict, dtype) -> dict:
     return out
 
 
+def torch_flags(op: str, **flags) -> dict:
+    """torch's implementation switches (foreach, capturable, fused): one NumPy path computes the
+    same update, so they are kept in the defaults (as torch's state_dict has them) and change
+    nothing. differentiable=True would put the update in the graph: refused."""
+    if flags.get("differentiable"):
+        raise ValueError(
+            f"{op}: differentiable=True is not supported: the update runs outside the graph. "
+            "Use differentiable=False."
+        )
+    return flags
+
+
 def _scalar(value):
     """A one-element Tensor hyperparameter (torch accepts lr=torch.tensor(0.1)) as a float."""
     if isinstance(value, ad.Tensor) and value.numel() == 1:

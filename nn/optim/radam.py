@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .adam import check_adam
-from .optimizer import Optimizer
+from .optimizer import Optimizer, torch_flags
 
 
 class RAdam(Optimizer):
@@ -20,6 +20,10 @@ class RAdam(Optimizer):
         weight_decay: float = 0,
         decoupled_weight_decay: bool = False,
         maximize: bool = False,
+        *,
+        foreach=None,
+        capturable: bool = False,
+        differentiable: bool = False,
     ):
         check_adam(lr, betas, eps, weight_decay, "RAdam")
         defaults = dict(
@@ -29,6 +33,11 @@ class RAdam(Optimizer):
             weight_decay=weight_decay,
             decoupled_weight_decay=decoupled_weight_decay,
             maximize=maximize,
+        )
+        defaults.update(
+            torch_flags(
+                "RAdam", foreach=foreach, capturable=capturable, differentiable=differentiable
+            )
         )
         super().__init__(params, defaults)
 

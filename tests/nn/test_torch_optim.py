@@ -22,6 +22,7 @@ OPTIMIZERS = [
     ("RAdam", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=1e-2)),
     ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
     ("Adamax", dict(lr=0.01, maximize=True)),
+    ("Adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
 ]
 IDS = [f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZERS)]
 
@@ -119,13 +120,25 @@ def test_a_torch_optimizer_state_dict_loads_and_continues_like_torch(name, kwarg
     _assert_same(ours, theirs)
 
 
-def test_defaults_are_torchs():
+@pytest.mark.parametrize("name", [n for n, _ in ALL_NAMES])
+def test_defaults_are_torchs(name):
     torch = pytest.importorskip("torch")
-    for name in ("Adadelta", "Adamax", "NAdam", "RAdam"):
-        ours = getattr(nn.optim, name)([nn.Parameter(ad.zeros(1))]).defaults
-        theirs = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)]).defaults
-        for key, value in ours.items():
-            assert theirs[key] == value, (name, key)
+    ours = getattr(nn.optim, name)([nn.Parameter(ad.zeros(1))]).defaults
+    theirs = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)]).defaults
+    assert ours == theirs
+
+
+def test_torchs_implementation_switches_are_accepted_and_change_nothing():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch)
+    opt = nn.optim.AdamW(ours.parameters(), lr=0.01, foreach=True, fused=False, capturable=True)
+    opt_t = torch.optim.AdamW(theirs.parameters(), lr=0.01, foreach=False)
+    _steps(torch, ours, theirs, opt, opt_t, 5)
+    _assert_same(ours, theirs)
+    with pytest.raises(ValueError, match="SGD: differentiable=True is not supported"):
+        nn.optim.SGD(ours.parameters(), differentiable=True)
+    decoupled = nn.optim.Adam(ours.parameters(), decoupled_weight_decay=True, weight_decay=0.1)
+    assert decoupled.defaults["decoupled_weight_decay"] is True
 
 
 BAD = [
