@@ -56,9 +56,11 @@ def _renorm_(weight, idx: np.ndarray, max_norm: float, norm_type: float) -> None
     table = weight.numpy()
     rows = np.unique(idx)
     norms = np.linalg.norm(table[rows], ord=norm_type, axis=1)
-    big = norms > max_norm
-    scale = (max_norm / (norms[big] + 1e-7)).astype(table.dtype)
-    table[rows[big]] *= scale[:, None]
+    big = rows[norms > max_norm]
+    if big.size:
+        scale = (max_norm / (norms[norms > max_norm] + 1e-7)).astype(table.dtype)
+        with ad.no_grad():  # an in-place write the engine sees (version counters)
+            weight[big] = ad.from_numpy(table[big] * scale[:, None])
 
 
 def embedding(
@@ -137,7 +139,7 @@ class Embedding(Module):
         init.normal_(self.weight)
         if self.padding_idx is not None:
             with ad.no_grad():
-                self.weight.numpy()[self.padding_idx] = 0
+                self.weight[self.padding_idx] = 0
 
     def forward(self, input):
         return embedding(

@@ -8,7 +8,23 @@ import numpy as np
 
 import autodiff as ad
 
-from .loss import _check_reduction, _Loss, _pair
+from .loss import _check_reduction, _Loss
+
+
+def _pair(input, target, op: str):
+    """Both as Tensors of the input's dtype; shapes that do not broadcast are an error."""
+    if not isinstance(input, ad.Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if not isinstance(target, ad.Tensor):
+        target = ad.tensor(np.asarray(target, dtype=input.dtype))
+    try:
+        np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    except ValueError:
+        raise ValueError(
+            f"{op}: input {tuple(input.shape)} and target {tuple(target.shape)} do not "
+            "broadcast. Give the target the input's shape."
+        ) from None
+    return input, target
 
 
 def _legacy_reduction(size_average, reduce, reduction: str) -> str:

@@ -1,6 +1,6 @@
 """Optimizer: parameter groups, per-parameter state, zero_grad, state_dict, and the step loop.
 
-Each algorithm implements `_update(p, grad, group, state)` on NumPy arrays, in place on the parameter's array:
+Each algorithm implements `_update(p, grad, group, state)` on NumPy arrays, in place on p.data:
 vectorised per parameter, never per element.
 """
 
@@ -93,11 +93,11 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    grad = p.grad.numpy()
+                    grad = p.grad.data
                     if group.get("maximize", False):
                         grad = -grad
                     state = self.state.setdefault(p, {})
-                    self._update(p.numpy(), grad, group, state)
+                    self._update(p.data, grad, group, state)
         return loss
 
     def _update(self, param: np.ndarray, grad: np.ndarray, group: dict, state: dict) -> None:
