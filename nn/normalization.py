@@ -207,6 +207,12 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
             f"layer_norm: Given normalized_shape={list(shape)}, expected input with shape "
             f"[*, {', '.join(map(str, shape))}], but got input of size {tuple(input.shape)}"
         )
+    for name, param in (("weight", weight), ("bias", bias)):
+        if param is not None and param.dtype != input.dtype:
+            raise TypeError(
+                f"layer_norm: input dtype {input.dtype} differs from the {name}'s dtype "
+                f"{param.dtype}. Convert the input (e.g. x.float()) or the layer."
+            )
     dims = tuple(range(input.ndim - len(shape), input.ndim))
     centered = input - input.mean(dim=dims, keepdim=True)
     var = (centered * centered).mean(dim=dims, keepdim=True)  # biased, as torch

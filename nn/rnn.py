@@ -43,10 +43,16 @@ def uniform_init(module, hidden_size: int) -> None:
         init.uniform_(p, -bound, bound)
 
 
-def check_input(input, input_size: int, dims: tuple, op: str) -> None:
-    """input is a Tensor of one of dims' ranks whose last dim is input_size (torch's errors)."""
+def check_input(input, input_size: int, dims: tuple, op: str, dtype) -> None:
+    """input is a Tensor of the layer's dtype and one of dims' ranks whose last dim is
+    input_size (torch's errors)."""
     if not isinstance(input, ad.Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype != dtype:
+        raise TypeError(
+            f"{op}: input dtype {input.dtype} differs from the parameters' dtype {dtype}. "
+            "Convert the input (e.g. x.float()) or the layer."
+        )
     if input.ndim not in dims:
         raise ValueError(
             f"{op}: Expected input to be {dims[0]}D or {dims[1]}D, got {input.ndim}D tensor "
@@ -197,7 +203,8 @@ class _RNNBase(Module):
         return hx if batched else tuple(h.unsqueeze(1) for h in hx)
 
     def forward(self, input, hx=None):
-        check_input(input, self.input_size, (2, 3), type(self).__name__)
+        dtype = self.weight_ih_l0.dtype
+        check_input(input, self.input_size, (2, 3), type(self).__name__, dtype)
         batched = input.ndim == 3
         x = input if batched else input.unsqueeze(1)
         if batched and self.batch_first:

@@ -50,7 +50,7 @@ class _CellBase(Module):
 
     def forward(self, input, hx=None):
         op = type(self).__name__
-        check_input(input, self.input_size, (1, 2), op)
+        check_input(input, self.input_size, (1, 2), op, self.weight_ih.dtype)
         batched = input.ndim == 2
         x = input if batched else input.unsqueeze(0)
         if hx is None:

@@ -79,6 +79,8 @@ def test_layer_norm_init_and_errors():
         ln(ad.zeros(4, 3))
     with pytest.raises(ValueError, match="positive int"):
         nn.LayerNorm(0)
+    with pytest.raises(TypeError, match="layer_norm: input dtype float64 differs from the weight"):
+        nn.LayerNorm(3)(ad.zeros(2, 3, dtype=ad.float64))
 
 
 def test_layer_norm_gradients_match_finite_differences():
