@@ -1,4 +1,5 @@
-"""OneCycleLR (per-batch 1cycle policy, with momentum) and ReduceLROnPlateau (metric-driven)."""
+"""OneCycleLR (per-batch 1cycle policy, with momentum), CosineAnnealingWarmRestarts (SGDR) and
+ReduceLROnPlateau (metric-driven)."""
 
 import math
 
@@ -127,6 +128,65 @@ def _phases(pct_start: float, total: int, three_phase: bool) -> list:
         ),
         (total - 1, ("initial_lr", "min_lr"), ("max_momentum", "max_momentum")),
     ]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """Cosine annealing from base_lr to eta_min over T_i epochs, restarting with T_i ← T_i·T_mult.
+
+    step(epoch) also takes a fractional epoch (e.g. epoch + batch / batches), as torch's.
+    """
+
+    def __init__(self, optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch=-1):
+        if isinstance(T_0, bool) or not isinstance(T_0, int) or T_0 <= 0:
+            raise ValueError(
+                f"CosineAnnealingWarmRestarts: Expected positive integer T_0, got {T_0}"
+            )
+        if isinstance(T_mult, bool) or not isinstance(T_mult, int) or T_mult < 1:
+            raise ValueError(
+                f"CosineAnnealingWarmRestarts: Expected integer T_mult >= 1, got {T_mult}"
+            )
+        if isinstance(eta_min, bool) or not isinstance(eta_min, float | int):
+            raise ValueError(
+                f"CosineAnnealingWarmRestarts: Expected float or int eta_min, got {eta_min!r}"
+            )
+        self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list:
+        cos = math.cos(math.pi * self.T_cur / self.T_i)
+        return [self.eta_min + (base - self.eta_min) * (1 + cos) / 2 for base in self.base_lrs]
+
+    def step(self, epoch=None) -> None:
+        """Advance one epoch, or go to `epoch` (possibly fractional) within its cycle."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur %= self.T_i
+                self.T_i *= self.T_mult
+        else:
+            self._jump(epoch)
+        self.last_epoch = math.floor(epoch)
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
+        self._last_lr = self._lrs()
+
+    def _jump(self, epoch) -> None:
+        if epoch < 0:
+            raise ValueError(
+                f"CosineAnnealingWarmRestarts: Expected non-negative epoch, got {epoch}"
+            )
+        if epoch < self.T_0:
+            self.T_i, self.T_cur = self.T_0, epoch
+        elif self.T_mult == 1:
+            self.T_cur = epoch % self.T_0
+        else:
+            n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+            self.T_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
+            self.T_i = self.T_0 * self.T_mult**n
 
 
 class ReduceLROnPlateau(LRScheduler):

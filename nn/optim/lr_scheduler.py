@@ -1,6 +1,6 @@
 """Learning-rate schedules with torch's recursive forms: StepLR, MultiStepLR, ConstantLR,
-LinearLR, ExponentialLR, PolynomialLR, CosineAnnealingLR, LambdaLR, MultiplicativeLR,
-SequentialLR, OneCycleLR, and ReduceLROnPlateau (driven by a metric).
+LinearLR, ExponentialLR, PolynomialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, LambdaLR,
+MultiplicativeLR, SequentialLR, OneCycleLR, and ReduceLROnPlateau (driven by a metric).
 
 Call `scheduler.step()` once per epoch after `optimizer.step()` (OneCycleLR: once per batch;
 ReduceLROnPlateau: `step(val_loss)`); `get_last_lr()` gives the rates.
@@ -11,7 +11,7 @@ import math
 import types
 from collections import Counter
 
-from .lr_cycle import OneCycleLR, ReduceLROnPlateau
+from .lr_cycle import CosineAnnealingWarmRestarts, OneCycleLR, ReduceLROnPlateau
 from .scheduler import LRScheduler, per_group
 
 
@@ -301,6 +301,7 @@ class LinearLR(LRScheduler):
 __all__ = [
     "ConstantLR",
     "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",

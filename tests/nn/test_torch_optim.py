@@ -217,6 +217,8 @@ SCHEDULERS = [
     ("MultiplicativeLR", dict(lr_lambda=lambda e: 0.9 if e % 2 else 1.05)),
     ("PolynomialLR", dict(total_iters=12, power=2.0)),
     ("PolynomialLR", dict()),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=2, T_mult=2, eta_min=0.001)),
 ]
 
 
@@ -285,6 +287,25 @@ def test_scheduler_closed_form_and_state_dict_match_torch():
     again = nn.optim.lr_scheduler.LinearLR(nn.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1))
     again.load_state_dict(linear.state_dict())
     assert again.last_epoch == 2 and again.total_iters == 4
+
+
+@pytest.mark.parametrize("T_mult", [1, 2, 3])
+def test_warm_restarts_at_fractional_epochs_match_torch(T_mult):
+    torch = pytest.importorskip("torch")
+    opt = nn.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+    opt_t = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
+    sched = nn.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=T_mult)
+    sched_t = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt_t, T_0=2, T_mult=T_mult)
+    for epoch in np.arange(0, 12, 0.25):
+        opt.step(), opt_t.step()
+        sched.step(float(epoch))
+        sched_t.step(float(epoch))
+        assert sched.get_last_lr() == pytest.approx(sched_t.get_last_lr(), rel=1e-12, abs=1e-15)
+        assert (sched.T_i, sched.last_epoch) == (sched_t.T_i, sched_t.last_epoch)
+    with pytest.raises(ValueError, match="Expected integer T_mult >= 1"):
+        nn.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=0)
+    with pytest.raises(ValueError, match="non-negative epoch"):
+        sched.step(-1)
 
 
 def test_lambda_lr_state_dict_keeps_callable_objects():
