@@ -58,8 +58,11 @@ def smooth_l1_loss(
     """½(x − t)²/beta where |x − t| < beta, else |x − t| − ½beta (L1 when beta = 0)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "smooth_l1_loss")
-    if beta < 0:
-        raise ValueError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
+    if not beta >= 0 or not math.isfinite(beta):
+        raise ValueError(
+            f"smooth_l1_loss does not support negative values for beta, got {beta}. Give a "
+            "finite beta >= 0."
+        )
     input, target = _pair(input, target, "smooth_l1_loss")
     _warn_sizes(input, target, "smooth_l1_loss")
     diff = input - target
@@ -73,8 +76,11 @@ def smooth_l1_loss(
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None):
     """½(x − t)² where |x − t| < delta, else delta·(|x − t| − ½delta); optional weights."""
     _check_reduction(reduction, "huber_loss")
-    if not delta > 0:
-        raise ValueError(f"huber_loss does not support non-positive values for delta, got {delta}")
+    if not delta > 0 or not math.isfinite(delta):
+        raise ValueError(
+            f"huber_loss does not support non-positive values for delta, got {delta}. Give a "
+            "finite delta > 0."
+        )
     input, target = _pair(input, target, "huber_loss")
     _warn_sizes(input, target, "huber_loss")
     diff = input - target
@@ -154,6 +160,8 @@ def gaussian_nll_loss(
 ):
     """½(log σ² + (x − t)²/σ²) (+ ½log 2π if full): the Gaussian negative log-likelihood."""
     _check_reduction(reduction, "gaussian_nll_loss")
+    if not eps > 0 or not math.isfinite(eps):
+        raise ValueError(f"gaussian_nll_loss: eps must be a finite number > 0, got {eps}")
     input, target = _pair(input, target, "gaussian_nll_loss")
     var = _var_like(var, input)
     # torch clamps a copy in place under no_grad: the value is clamped, the gradient passes as is

@@ -163,6 +163,13 @@ def test_errors_and_size_warnings():
         F.smooth_l1_loss(x, ad.zeros(4, 1), beta=-1)
     with pytest.raises(ValueError, match="non-positive values for delta"):
         F.huber_loss(x, ad.zeros(4, 1), delta=0)
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="finite beta"):
+            F.smooth_l1_loss(x, ad.zeros(4, 1), beta=bad)
+        with pytest.raises(ValueError, match="finite delta"):
+            F.huber_loss(x, ad.zeros(4, 1), delta=bad)
+        with pytest.raises(ValueError, match="eps must be a finite number"):
+            F.gaussian_nll_loss(x, ad.zeros(4, 1), ad.ones(4, 1), eps=bad)
     with pytest.raises(ValueError, match="Weights and input must have the same size"):
         F.huber_loss(x, ad.zeros(4, 1), weight=ad.ones(4))
     with pytest.raises(ValueError, match="batchmean"):
