@@ -84,6 +84,8 @@ def embedding(
     idx = _indices(input, n)
     padding_idx = _padding_idx(padding_idx, n)
     if max_norm is not None:
+        if not max_norm > 0 or not np.isfinite(max_norm):
+            raise ValueError(f"embedding: max_norm must be a finite number > 0, got {max_norm}")
         with ad.no_grad():
             _renorm_(weight, idx, max_norm, norm_type)
     rows = weight[idx]

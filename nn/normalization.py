@@ -236,6 +236,8 @@ class LayerNorm(Module):
         dtype=None,
     ):
         super().__init__()
+        if not eps >= 0 or not np.isfinite(eps):
+            raise ValueError(f"LayerNorm: eps must be a finite number >= 0, got {eps}")
         self.normalized_shape = _normalized_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine

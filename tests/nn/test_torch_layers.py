@@ -79,6 +79,8 @@ def test_layer_norm_init_and_errors():
         ln(ad.zeros(4, 3))
     with pytest.raises(ValueError, match="positive int"):
         nn.LayerNorm(0)
+    with pytest.raises(ValueError, match="eps must be a finite number"):
+        nn.LayerNorm(3, eps=float("nan"))
     with pytest.raises(TypeError, match="layer_norm: input dtype float64 differs from the weight"):
         nn.LayerNorm(3)(ad.zeros(2, 3, dtype=ad.float64))
 
@@ -141,6 +143,8 @@ def test_embedding_init_from_pretrained_and_errors():
         nn.Embedding(7, 2, padding_idx=7)
     with pytest.raises(ValueError, match="sparse=True is not supported"):
         nn.Embedding(7, 2, sparse=True)(ad.tensor([1]))
+    with pytest.raises(ValueError, match="max_norm must be a finite number > 0"):
+        nn.Embedding(7, 2, max_norm=float("nan"))(ad.tensor([1]))
     with pytest.raises(ValueError, match="2-dimensional"):
         nn.Embedding.from_pretrained(ad.zeros(3))
 
