@@ -1,5 +1,7 @@
 """LRScheduler, the base of every learning-rate schedule: torch's initial_lr, step and state."""
 
+import math
+
 
 class LRScheduler:
     """Base: remembers each group's initial lr and rewrites group['lr'] on every step()."""
@@ -47,6 +49,17 @@ class LRScheduler:
         else:
             self.last_epoch = epoch
             lrs = self._closed_form()
+        self._set_lrs(lrs)
+
+    def _set_lrs(self, lrs) -> None:
+        """Write the new rates; a non-finite or negative one is an error, never a silent nan."""
+        for i, lr in enumerate(lrs):
+            if not (isinstance(lr, int | float) and math.isfinite(lr) and lr >= 0):
+                raise ValueError(
+                    f"{type(self).__name__}: the schedule gave param_groups[{i}] the learning "
+                    f"rate {lr!r} at epoch {self.last_epoch}. Check its factors (gamma, "
+                    "lr_lambda, ...): rates must be finite and >= 0."
+                )
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]

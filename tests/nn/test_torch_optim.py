@@ -375,5 +375,11 @@ def test_scheduler_errors():
         lr_scheduler.OneCycleLR(nn.optim.Adagrad(nn.Linear(2, 2).parameters()), 0.1, 10)
     with pytest.raises(ValueError, match="Starting multiplicative factor"):
         lr_scheduler.LinearLR(opt, start_factor=0)
+    with pytest.raises(ValueError, match=r"LambdaLR: the schedule gave param_groups\[0\] .* nan"):
+        lr_scheduler.LambdaLR(opt, lambda e: float("nan"))
+    with pytest.raises(ValueError, match="StepLR: the schedule gave .* inf at epoch 2"):
+        step = lr_scheduler.StepLR(opt, 2, gamma=float("inf"))
+        for _ in range(2):
+            step.step()
     with pytest.raises(ValueError, match="Expected 1 lr_lambdas"):
         lr_scheduler.LambdaLR(opt, [math.exp, math.exp])
