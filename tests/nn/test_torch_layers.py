@@ -9,7 +9,7 @@ import pytest
 import autodiff as ad
 import nn
 import nn.functional as F
-from autodiff.testing import assert_gradients_match
+from autodiff.testing import assert_gradients_match, numeric_gradient
 
 
 def _load_from_torch(ours, theirs):
@@ -147,6 +147,27 @@ def test_embedding_init_from_pretrained_and_errors():
         nn.Embedding(7, 2, max_norm=float("nan"))(ad.tensor([1]))
     with pytest.raises(ValueError, match="2-dimensional"):
         nn.Embedding.from_pretrained(ad.zeros(3))
+
+
+def test_embedding_and_unflatten_gradients_match_finite_differences():
+    rng = np.random.default_rng(11)
+    w = ad.tensor(rng.standard_normal((5, 3)), requires_grad=True)
+    idx = ad.tensor([[0, 1, 1], [4, 1, 2]])
+    assert_gradients_match(lambda t: F.embedding(idx, t), w)
+    # torch's two departures from the derivative, by definition: the padding row gets no
+    # gradient; with scale_grad_by_freq each row's gradient is divided by its count in idx
+    g = rng.standard_normal((2, 3, 3))
+    numeric = numeric_gradient(lambda t: F.embedding(idx, t), [w], g, 0)
+    counts = np.bincount(idx.numpy().ravel(), minlength=5)[:, None]
+    for kwargs, expected in (
+        (dict(padding_idx=1), numeric * (np.arange(5) != 1)[:, None]),
+        (dict(scale_grad_by_freq=True), numeric / np.maximum(counts, 1)),
+    ):
+        w.grad = None
+        F.embedding(idx, w, **kwargs).backward(ad.tensor(g))
+        np.testing.assert_allclose(w.grad.numpy(), expected, rtol=1e-6, atol=1e-8)
+    x = ad.tensor(rng.standard_normal((2, 6)), requires_grad=True)
+    assert_gradients_match(nn.Unflatten(1, (3, -1)), x)
 
 
 def test_embedding_trains_in_a_model_like_torch():
