@@ -98,7 +98,7 @@ def _tensor_source(dataset):
     """(tensors, index maps outermost first) of a TensorDataset or of Subsets of one, else None."""
     maps = []
     while type(dataset) is Subset:
-        maps.append(dataset.indices)
+        maps.append(np.asarray(dataset.indices, dtype=np.int64))  # once per epoch
         dataset = dataset.dataset
     return (dataset.tensors, maps) if type(dataset) is TensorDataset else None
 
@@ -204,7 +204,7 @@ class DataLoader:
             tensors, maps = source  # one fancy index per tensor gives what stacking would
             idx = np.asarray(indices, dtype=np.int64)
             for indices_of_subset in maps:
-                idx = np.asarray(indices_of_subset, dtype=np.int64)[idx]
+                idx = indices_of_subset[idx]
             yield [t[idx] for t in tensors]
 
     def _stream(self):
