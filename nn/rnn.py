@@ -2,8 +2,8 @@
 RNN (tanh or relu), LSTM and GRU over sequences (num_layers, bias, batch_first, dropout between
 layers, bidirectional); their one-step cells are in nn/rnn_cell.py.
 
-Every step's input projection x W_ihᵀ + b_ih is one matrix product over the whole sequence;
-the recurrence loops over time, so backward is backpropagation through time.
+The layers loop over time on per-step tensors, so backward is backpropagation through time
+and costs O(L) in the sequence length L.
 """
 
 import math
@@ -71,6 +71,16 @@ def check_hidden(hx, expected: tuple, op: str) -> None:
         raise TypeError(f"{op}: hidden state must be a Tensor, got {type(hx).__name__}")
     if tuple(hx.shape) != expected:
         raise RuntimeError(f"{op}: Expected hidden size {expected}, got {tuple(hx.shape)}.")
+
+
+def unstack(x) -> list:
+    """x (L, ...) as L tensors x[t]. The layers work on such lists, not on slices of one
+    tensor: each slice's gradient is a full-size array, so L slices of x would cost O(L²) in
+    backward. Halving recursively costs O(|x| log L) instead (each level adds up to 2|x|)."""
+    if x.shape[0] == 1:
+        return [x[0]]
+    half = x.shape[0] // 2
+    return unstack(x[:half]) + unstack(x[half:])
 
 
 # --- one step of each kind: state is (h,) or (h, c); projected = x W_ihᵀ + b_ih ---------------
@@ -177,16 +187,16 @@ class _RNNBase(Module):
             for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
         )
 
-    def _run(self, x, state, weights, reverse: bool):
-        """One direction of one layer over x (L, N, width) from state: outputs (L, N, H), state."""
+    def _run(self, steps: list, state, weights, reverse: bool):
+        """One direction of one layer over the step inputs (each (N, width)) from state:
+        the step outputs (each (N, H)) and the final state."""
         w_ih, w_hh, b_ih, b_hh = weights
-        projected = linear(x, w_ih, b_ih)  # every step's input term in one product
         act = self._act()
-        outputs = [None] * x.shape[0]
-        for t in range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0]):
-            state = self._step(act, projected[t], state, w_hh, b_hh)
+        outputs = [None] * len(steps)
+        for t in range(len(steps) - 1, -1, -1) if reverse else range(len(steps)):
+            state = self._step(act, linear(steps[t], w_ih, b_ih), state, w_hh, b_hh)
             outputs[t] = state[0]
-        return ad.stack(outputs, 0), state
+        return outputs, state
 
     def _initial_states(self, hx, batch: int, batched: bool, dtype) -> tuple:
         op = type(self).__name__
@@ -210,19 +220,20 @@ class _RNNBase(Module):
         if batched and self.batch_first:
             x = x.transpose(0, 1)
         hx = self._initial_states(hx, x.shape[1], batched, x.dtype)
+        steps = unstack(x)
         directions = 2 if self.bidirectional else 1
         finals = []
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0:
-                x = dropout(x, self.dropout, self.training)
+                steps = [dropout(s, self.dropout, self.training) for s in steps]
             outs = []
             for d, suffix in enumerate(("", "_reverse")[:directions]):
-                k = layer * directions + d
-                state = tuple(h[k] for h in hx)
-                out, state = self._run(x, state, self._weights(layer, suffix), d == 1)
+                state = tuple(h[layer * directions + d] for h in hx)
+                out, state = self._run(steps, state, self._weights(layer, suffix), d == 1)
                 outs.append(out)
                 finals.append(state)
-            x = outs[0] if directions == 1 else ad.cat(outs, 2)
+            steps = outs[0] if directions == 1 else [ad.cat(pair, 1) for pair in zip(*outs)]
+        x = ad.stack(steps, 0)
         h_n = tuple(ad.stack([s[i] for s in finals], 0) for i in range(self._states))
         if not batched:
             x, h_n = x.squeeze(1), tuple(h.squeeze(1) for h in h_n)
