@@ -95,7 +95,7 @@ class ModuleList(Module):
 
 def _pairs(items, what: str):
     """(key, value) pairs of a mapping or of an iterable of pairs, as torch's update() takes."""
-    if isinstance(items, Mapping):
+    if isinstance(items, Mapping | ModuleDict | ParameterDict):
         return list(items.items())
     pairs = []
     for i, pair in enumerate(items):

@@ -247,6 +247,12 @@ def test_containers_name_parameters_as_torch_and_give_its_outputs():
     assert len(ours.scales) == 3 and len(ours.extra) == 1
     ours.heads.pop("b")
     assert [k for k, _ in ours.heads.items()] == ["a", "c"]
+    merged = nn.ModuleDict({"z": nn.ReLU()})
+    merged.update(ours.heads)  # another ModuleDict, as torch's update takes
+    assert list(merged) == ["z", "a", "c"] and merged["a"] is ours.heads["a"]
+    extra = nn.ParameterDict()
+    extra.update(ours.extra)
+    assert list(extra) == ["shift"]
 
 
 def test_container_errors():
