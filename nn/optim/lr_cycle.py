@@ -6,6 +6,24 @@ import math
 from .scheduler import LRScheduler, per_group
 
 
+def uses_beta1(optimizer, op: str) -> bool:
+    """Whether momentum is cycled through betas[0] (Adam-like) or momentum (SGD-like)."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(
+            f"{op}: optimizer {type(optimizer).__name__} must support momentum or beta1 with "
+            "`cycle_momentum` option enabled; pass cycle_momentum=False"
+        )
+    return "betas" in optimizer.defaults
+
+
+def set_momentum(group: dict, value: float, use_beta1: bool) -> None:
+    """Set a group's momentum, or its beta1."""
+    if use_beta1:
+        group["betas"] = (value, *group["betas"][1:])
+    else:
+        group["momentum"] = value
+
+
 class OneCycleLR(LRScheduler):
     """The 1cycle policy: lr rises to max_lr then anneals far below, momentum moves inversely.
 
@@ -48,25 +66,14 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    f"OneCycleLR: optimizer {type(optimizer).__name__} must support momentum or "
-                    "beta1 with `cycle_momentum` option enabled; pass cycle_momentum=False"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = uses_beta1(optimizer, "OneCycleLR")
             tops = per_group("max_momentum", optimizer, max_momentum)
             bases = per_group("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
                 for top, base, group in zip(tops, bases, optimizer.param_groups):
-                    self._set_momentum(group, top)
+                    set_momentum(group, top, self.use_beta1)
                     group["max_momentum"], group["base_momentum"] = top, base
         super().__init__(optimizer, last_epoch)
-
-    def _set_momentum(self, group: dict, value: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self.anneal_strategy == "cos":
@@ -91,7 +98,7 @@ class OneCycleLR(LRScheduler):
                         momentum = self._anneal(
                             group[momentum_keys[0]], group[momentum_keys[1]], pct
                         )
-                        self._set_momentum(group, momentum)
+                        set_momentum(group, momentum, self.use_beta1)
                     break
                 start = end
         return lrs

@@ -1,6 +1,6 @@
 """Learning-rate schedules with torch's recursive forms: StepLR, MultiStepLR, ConstantLR,
 LinearLR, ExponentialLR, PolynomialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, LambdaLR,
-MultiplicativeLR, SequentialLR, OneCycleLR, and ReduceLROnPlateau (driven by a metric).
+MultiplicativeLR, SequentialLR, OneCycleLR, CyclicLR, and ReduceLROnPlateau (driven by a metric).
 
 Call `scheduler.step()` once per epoch after `optimizer.step()` (OneCycleLR: once per batch;
 ReduceLROnPlateau: `step(val_loss)`); `get_last_lr()` gives the rates.
@@ -12,6 +12,7 @@ import types
 from collections import Counter
 
 from .lr_cycle import CosineAnnealingWarmRestarts, OneCycleLR, ReduceLROnPlateau
+from .lr_cyclic import CyclicLR
 from .scheduler import LRScheduler, per_group
 
 
@@ -302,6 +303,7 @@ __all__ = [
     "ConstantLR",
     "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts",
+    "CyclicLR",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",

@@ -219,6 +219,23 @@ SCHEDULERS = [
     ("PolynomialLR", dict()),
     ("CosineAnnealingWarmRestarts", dict(T_0=3)),
     ("CosineAnnealingWarmRestarts", dict(T_0=2, T_mult=2, eta_min=0.001)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3)),
+    (
+        "CyclicLR",
+        dict(base_lr=0.01, max_lr=0.1, step_size_up=2, step_size_down=4, mode="triangular2"),
+    ),
+    ("CyclicLR", dict(base_lr=[0.01], max_lr=0.2, step_size_up=3, mode="exp_range", gamma=0.9)),
+    (
+        "CyclicLR",
+        dict(
+            base_lr=0.01,
+            max_lr=0.1,
+            step_size_up=2,
+            scale_fn=lambda x: 0.5**x,
+            scale_mode="iterations",
+            cycle_momentum=False,
+        ),
+    ),
 ]
 
 
@@ -373,6 +390,10 @@ def test_scheduler_errors():
             one.step()
     with pytest.raises(ValueError, match="support momentum"):
         lr_scheduler.OneCycleLR(nn.optim.Adagrad(nn.Linear(2, 2).parameters()), 0.1, 10)
+    with pytest.raises(ValueError, match="CyclicLR: mode 'saw' is invalid"):
+        lr_scheduler.CyclicLR(opt, 0.01, 0.1, mode="saw")
+    with pytest.raises(ValueError, match="CyclicLR: optimizer Adagrad must support momentum"):
+        lr_scheduler.CyclicLR(nn.optim.Adagrad(nn.Linear(2, 2).parameters()), 0.01, 0.1)
     with pytest.raises(ValueError, match="Starting multiplicative factor"):
         lr_scheduler.LinearLR(opt, start_factor=0)
     with pytest.raises(ValueError, match=r"LambdaLR: the schedule gave param_groups\[0\] .* nan"):
