@@ -137,6 +137,7 @@ class Optimizer:
                     f"doesn't match the size of optimizer's group ({len(saved['params'])} vs "
                     f"{len(mine['params'])})"
                 )
+            self._check_group(dict(saved))  # a saved nan lr is refused before anything changes
         self.state = {}
         for mine, saved in zip(self.param_groups, groups):
             for key, value in saved.items():

@@ -192,6 +192,15 @@ def test_other_hyperparameters_are_checked():
         nn.optim.NAdam([{"params": params(), "betas": (1.5, 0.9)}])
 
 
+def test_loading_a_state_dict_with_a_bad_hyperparameter_changes_nothing():
+    opt = nn.optim.Adam(nn.Linear(2, 1).parameters(), lr=0.01)
+    state = opt.state_dict()
+    state["param_groups"][0]["lr"] = float("nan")
+    with pytest.raises(ValueError, match="Adam: Invalid learning rate value: nan"):
+        opt.load_state_dict(state)
+    assert opt.param_groups[0]["lr"] == 0.01
+
+
 def test_a_one_element_tensor_lr_steps_like_a_float():
     torch = pytest.importorskip("torch")
     ours, theirs = _pair(torch)
