@@ -379,3 +379,20 @@ def test_a_good_transform_may_change_other_dims():
     loader = data.DataLoader(X, batch_size=4, transform=lambda b, rng: b[:, :, 1:, 1:] * 2)
     batch = next(iter(loader))
     assert batch.shape == (4, 1, 3, 3) and float(batch.numpy().max()) == 2.0
+
+
+def test_the_librarys_generator_object_drives_shuffles_and_splits():
+    if not hasattr(ad, "Generator"):
+        pytest.skip("ad.Generator (torch.Generator's twin) is not in this engine yet")
+    ds = data.TensorDataset(ad.arange(12))
+
+    def order(seed):
+        loader = data.DataLoader(
+            ds, batch_size=5, shuffle=True, generator=ad.Generator().manual_seed(seed)
+        )
+        return np.concatenate([b[0].numpy() for b in loader]).tolist()
+
+    assert order(3) == order(3) and sorted(order(3)) == list(range(12))
+    a = data.random_split(ds, [0.5, 0.5], generator=ad.Generator().manual_seed(1))
+    b = data.random_split(ds, [0.5, 0.5], generator=ad.Generator().manual_seed(1))
+    assert a[0].indices == b[0].indices
