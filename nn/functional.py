@@ -6,6 +6,8 @@ from .dropout import dropout
 from .linear import linear
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss
 from .loss import mse_loss, nll_loss, one_hot
-from .normalization import batch_norm
+from .loss_more import gaussian_nll_loss, huber_loss, kl_div, smooth_l1_loss
+from .normalization import batch_norm, layer_norm
+from .embedding import embedding
 from .conv import conv2d, pad
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d

@@ -1,4 +1,5 @@
-"""Linear layers: the fused affine kernel (AddmmBackward0), F.linear, Linear, Identity, Flatten."""
+"""Linear layers: the fused affine kernel (AddmmBackward0), F.linear, Linear, Identity, Flatten,
+Unflatten."""
 
 import numpy as np
 
@@ -147,3 +148,37 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Expands dim into unflattened_size (one entry may be -1), the inverse of Flatten."""
+
+    def __init__(self, dim: int, unflattened_size):
+        super().__init__()
+        sizes = tuple(unflattened_size)
+        if not sizes or not all(isinstance(s, int) for s in sizes) or sizes.count(-1) > 1:
+            raise TypeError(
+                f"Unflatten: unflattened_size must be a non-empty tuple of ints with at most one "
+                f"-1, got {unflattened_size!r}"
+            )
+        self.dim = dim
+        self.unflattened_size = sizes
+
+    def forward(self, input):
+        dim = self.dim + input.ndim if self.dim < 0 else self.dim
+        if not 0 <= dim < input.ndim:
+            raise IndexError(
+                f"Unflatten: dim {self.dim} is out of range for input of shape {tuple(input.shape)}"
+            )
+        size, sizes = input.shape[dim], self.unflattened_size
+        try:  # resolves the -1 as reshape will
+            sizes = np.empty(size, dtype=np.bool_).reshape(sizes).shape
+        except ValueError:
+            raise ValueError(
+                f"Unflatten: unflattened_size {sizes} does not fit dim {self.dim} of size {size} "
+                f"(input shape {tuple(input.shape)}). Its product must be {size}."
+            ) from None
+        return input.reshape(*input.shape[:dim], *sizes, *input.shape[dim + 1 :])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -1,4 +1,5 @@
-"""Batch normalisation (1d over (N, C) or (N, C, L), 2d over (N, C, H, W)): one Function."""
+"""Batch normalisation (1d over (N, C) or (N, C, L), 2d over (N, C, H, W)): one Function;
+layer normalisation over the trailing dims, composed of differentiable ops."""
 
 import numpy as np
 
@@ -195,3 +196,75 @@ class BatchNorm2d(_BatchNorm):
     """Batch norm over (N, C, H, W): statistics per channel, over N, H and W."""
 
     _ndims = (4,)
+
+
+def _normalized_shape(normalized_shape) -> tuple:
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not shape or not all(isinstance(n, int) and n > 0 for n in shape):
+        raise ValueError(
+            f"LayerNorm: normalized_shape must be a positive int or a non-empty tuple of them, "
+            f"got {normalized_shape!r}"
+        )
+    return shape
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
+    """(x − mean)/sqrt(var + eps)·w + b with statistics over the trailing normalized_shape dims."""
+    shape = _normalized_shape(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape) :]) != shape or input.ndim < len(shape):
+        raise ValueError(
+            f"layer_norm: Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, shape))}], but got input of size {tuple(input.shape)}"
+        )
+    for name, param in (("weight", weight), ("bias", bias)):
+        if param is not None and param.dtype != input.dtype:
+            raise TypeError(
+                f"layer_norm: input dtype {input.dtype} differs from the {name}'s dtype "
+                f"{param.dtype}. Convert the input (e.g. x.float()) or the layer."
+            )
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    centered = input - input.mean(dim=dims, keepdim=True)
+    var = (centered * centered).mean(dim=dims, keepdim=True)  # biased, as torch
+    out = centered * (var + eps) ** -0.5
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+class LayerNorm(Module):
+    """Normalises each sample over its last len(normalized_shape) dims, then scales and shifts."""
+
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        dtype=None,
+    ):
+        super().__init__()
+        if not eps >= 0 or not np.isfinite(eps):
+            raise ValueError(f"LayerNorm: eps must be a finite number >= 0, got {eps}")
+        self.normalized_shape = _normalized_shape(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        dtype = dtype or ad.get_default_dtype()
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+        if elementwise_affine and bias:
+            self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, input):
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine="
+            f"{self.elementwise_affine}, bias={self.bias is not None}"
+        )

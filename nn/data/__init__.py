@@ -1,4 +1,5 @@
-"""Datasets, normalisation and the DataLoader (pure NumPy in, autodiff tensors out)."""
+"""Datasets, normalisation and the DataLoader (pure NumPy in, autodiff tensors out), with
+torch.utils.data's Dataset, TensorDataset, Subset, random_split, samplers and collation."""
 
 from .datasets import (
     ADVERTISING_COLUMNS,
@@ -26,11 +27,46 @@ from .idx import (
     write_idx,
 )
 from . import augment
-from .loader import DataLoader, train_val_split
+from .dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    default_collate,
+    default_convert,
+)
+from .loader import ArrayLoader, DataLoader
+from .split import random_split, train_val_split
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from .transforms import METHODS as NORMALIZE_METHODS
 from .transforms import Normalizer, normalize
 
 __all__ = [
+    "ArrayLoader",
+    "BatchSampler",
+    "ChainDataset",
+    "ConcatDataset",
+    "Dataset",
+    "IterableDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "Subset",
+    "SubsetRandomSampler",
+    "TensorDataset",
+    "WeightedRandomSampler",
+    "default_collate",
+    "default_convert",
+    "random_split",
     "ADVERTISING_COLUMNS",
     "CIFAR10_CLASSES",
     "FASHION_MNIST_CLASSES",

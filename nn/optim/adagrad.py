@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, check_hyper, torch_flags
 
 
 class Adagrad(Optimizer):
@@ -17,6 +17,10 @@ class Adagrad(Optimizer):
         initial_accumulator_value: float = 0,
         eps: float = 1e-10,
         maximize: bool = False,
+        *,
+        foreach=None,
+        differentiable: bool = False,
+        fused=None,
     ):
         for name, value in (
             ("learning rate", lr),
@@ -33,6 +37,9 @@ class Adagrad(Optimizer):
             eps=eps,
             initial_accumulator_value=initial_accumulator_value,
             maximize=maximize,
+        )
+        defaults.update(
+            torch_flags("Adagrad", foreach=foreach, differentiable=differentiable, fused=fused)
         )
         super().__init__(params, defaults)
 

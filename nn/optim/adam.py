@@ -4,18 +4,15 @@ import math
 
 import numpy as np
 
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, check_betas, check_hyper, torch_flags
 
 
 def check_adam(lr, betas, eps, weight_decay, op: str) -> None:
+    """The checks every Adam-like optimizer shares."""
     check_hyper("learning rate", lr, op)
     check_hyper("epsilon", eps, op)
     check_hyper("weight_decay", weight_decay, op)
-    for i, beta in enumerate(betas):
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(
-                f"{op}: Invalid beta parameter at index {i}: {beta}. Use 0 <= beta < 1."
-            )
+    check_betas(betas, op)
 
 
 class Adam(Optimizer):
@@ -30,6 +27,12 @@ class Adam(Optimizer):
         weight_decay: float = 0,
         amsgrad: bool = False,
         maximize: bool = False,
+        *,
+        foreach=None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused=None,
+        decoupled_weight_decay: bool = False,
     ):
         check_adam(lr, betas, eps, weight_decay, type(self).__name__)
         defaults = dict(
@@ -39,13 +42,28 @@ class Adam(Optimizer):
             weight_decay=weight_decay,
             amsgrad=amsgrad,
             maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
+        defaults.update(
+            torch_flags(
+                type(self).__name__,
+                foreach=foreach,
+                capturable=capturable,
+                differentiable=differentiable,
+                fused=fused,
+            )
         )
         super().__init__(params, defaults)
 
     def _decay(self, param, grad, group):
-        """Adam's L2 penalty goes into the gradient (AdamW overrides this)."""
+        """Adam's L2 penalty goes into the gradient; decoupled (AdamW's rule) it shrinks p."""
         wd = group["weight_decay"]
-        return grad + wd * param if wd != 0 else grad
+        if wd == 0:
+            return grad
+        if group.get("decoupled_weight_decay", False):
+            param *= 1 - group["lr"] * wd
+            return grad
+        return grad + wd * param
 
     def _update(self, param, grad, group, state) -> None:
         if not state:

@@ -4,7 +4,7 @@ from .adam import Adam
 
 
 class AdamW(Adam):
-    """Adam whose weight decay shrinks the parameters directly instead of entering the gradient."""
+    """Adam whose weight decay shrinks the parameters directly (torch: decoupled_weight_decay)."""
 
     def __init__(
         self,
@@ -15,10 +15,23 @@ class AdamW(Adam):
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
         maximize: bool = False,
+        *,
+        foreach=None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused=None,
     ):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
-
-    def _decay(self, param, grad, group):
-        if group["weight_decay"] != 0:
-            param *= 1 - group["lr"] * group["weight_decay"]
-        return grad
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=True,
+        )

@@ -5,6 +5,8 @@ vectorised per parameter, never per element.
 """
 
 import copy
+import math
+import numbers
 
 import numpy as np
 
@@ -18,7 +20,7 @@ class Optimizer:
     """Base class: holds param_groups (dicts of 'params' + hyperparameters) and state."""
 
     def __init__(self, params, defaults: dict):
-        self.defaults = defaults
+        self.defaults = {key: _scalar(value) for key, value in defaults.items()}
         self.state = {}
         self.param_groups = []
         if isinstance(params, ad.Tensor):
@@ -57,9 +59,24 @@ class Optimizer:
                 )
             seen.add(id(p))
         group["params"] = params
+        self._check_group(group)
         for key, value in self.defaults.items():
             group.setdefault(key, value)
         self.param_groups.append(group)
+
+    def _check_group(self, group: dict) -> None:
+        """A group's own hyperparameters are checked like the constructor's: finite, lr >= 0."""
+        op = type(self).__name__
+        for key, value in list(group.items()):
+            if key == "params" or key not in self.defaults:
+                continue
+            value = group[key] = _scalar(value)
+            if key == "lr":
+                check_hyper("learning rate", value, op)
+            elif key == "betas":
+                check_betas(value, op)
+            elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+                check_number(key, value, op)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient (to None by default, as PyTorch 2)."""
@@ -122,6 +139,7 @@ class Optimizer:
                     f"doesn't match the size of optimizer's group ({len(saved['params'])} vs "
                     f"{len(mine['params'])})"
                 )
+            self._check_group(dict(saved))  # a saved nan lr is refused before anything changes
         self.state = {}
         for mine, saved in zip(self.param_groups, groups):
             for key, value in saved.items():
@@ -140,15 +158,66 @@ class Optimizer:
 
 
 def _cast_state(state: dict, dtype) -> dict:
-    """Copy a loaded state, giving its arrays the parameter's dtype."""
+    """Copy a loaded state, giving its arrays the parameter's dtype. A step count saved as a
+    0-d array (torch keeps it as a float32 tensor) becomes a Python int, so the bias
+    corrections stay in float64 as torch computes them (from step.item())."""
     out = {}
     for key, value in state.items():
-        arr = np.asarray(getattr(value, "data", value))
-        out[key] = arr.astype(dtype) if arr.ndim else copy.deepcopy(value)
+        arr = np.asarray(value)
+        if arr.ndim:
+            out[key] = arr.astype(dtype)
+        elif key == "step" and arr.dtype.kind in "iuf" and float(arr) == int(arr):
+            out[key] = int(arr)
+        else:
+            out[key] = copy.deepcopy(arr[()] if isinstance(value, np.ndarray) else value)
     return out
 
 
+def torch_flags(op: str, **flags) -> dict:
+    """torch's implementation switches (foreach, capturable, fused): one NumPy path computes the
+    same update, so they are kept in the defaults (as torch's state_dict has them) and change
+    nothing. differentiable=True would put the update in the graph: refused."""
+    if flags.get("differentiable"):
+        raise ValueError(
+            f"{op}: differentiable=True is not supported: the update runs outside the graph. "
+            "Use differentiable=False."
+        )
+    return flags
+
+
+def _scalar(value):
+    """A one-element Tensor hyperparameter (torch accepts lr=torch.tensor(0.1)) as a float."""
+    if isinstance(value, ad.Tensor) and value.numel() == 1:
+        return float(value.item())
+    return value
+
+
+def check_number(name: str, value, op: str) -> float:
+    """A hyperparameter as a finite float; a str, None or nan/inf is refused naming op and value."""
+    value = _scalar(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{op}: {name} must be a real number, got {type(value).__name__} {value!r}. "
+            "Pass a float, e.g. lr=0.1."
+        )
+    if not math.isfinite(value):
+        raise ValueError(f"{op}: Invalid {name} value: {value}. It must be a finite number.")
+    return value
+
+
 def check_hyper(name: str, value, op: str) -> None:
-    """Raise a ValueError for a negative hyperparameter."""
-    if value < 0:
+    """Raise a TypeError for a non-number, a ValueError for a non-finite or negative value."""
+    if check_number(name, value, op) < 0:
         raise ValueError(f"{op}: Invalid {name} value: {value}. It must be >= 0.")
+
+
+def check_betas(betas, op: str) -> None:
+    """Each beta in [0, 1), as torch requires."""
+    if not isinstance(betas, tuple | list) or len(betas) != 2:
+        raise ValueError(f"{op}: betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, beta in enumerate(betas):
+        check_number(f"beta parameter at index {i}", beta, op)
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(
+                f"{op}: Invalid beta parameter at index {i}: {beta}. Use 0 <= beta < 1."
+            )

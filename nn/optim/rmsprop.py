@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, check_hyper, torch_flags
 
 
 class RMSprop(Optimizer):
@@ -18,6 +18,10 @@ class RMSprop(Optimizer):
         momentum: float = 0,
         centered: bool = False,
         maximize: bool = False,
+        *,
+        foreach=None,
+        capturable: bool = False,
+        differentiable: bool = False,
     ):
         for name, value in (
             ("learning rate", lr),
@@ -35,6 +39,11 @@ class RMSprop(Optimizer):
             momentum=momentum,
             centered=centered,
             maximize=maximize,
+        )
+        defaults.update(
+            torch_flags(
+                "RMSprop", foreach=foreach, capturable=capturable, differentiable=differentiable
+            )
         )
         super().__init__(params, defaults)
 

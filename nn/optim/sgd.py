@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, check_hyper, check_number, torch_flags
 
 
 class SGD(Optimizer):
@@ -17,6 +17,10 @@ class SGD(Optimizer):
         weight_decay: float = 0,
         nesterov: bool = False,
         maximize: bool = False,
+        *,
+        foreach=None,
+        differentiable: bool = False,
+        fused=None,
     ):
         for name, value in (
             ("learning rate", lr),
@@ -24,6 +28,7 @@ class SGD(Optimizer):
             ("weight_decay", weight_decay),
         ):
             check_hyper(name, value, "SGD")
+        check_number("dampening", dampening, "SGD")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(
@@ -33,6 +38,9 @@ class SGD(Optimizer):
             weight_decay=weight_decay,
             nesterov=nesterov,
             maximize=maximize,
+        )
+        defaults.update(
+            torch_flags("SGD", foreach=foreach, differentiable=differentiable, fused=fused)
         )
         super().__init__(params, defaults)
 

@@ -1,0 +1,199 @@
+"""Embedding: rows of a weight table looked up by integer indices (padding_idx, max_norm,
+scale_grad_by_freq, from_pretrained), as torch.nn.Embedding and F.embedding."""
+
+import numpy as np
+
+import autodiff as ad
+
+from . import init
+from .module import Module, Parameter
+
+
+class ScaleGrad(ad.Function):
+    """The identity forward; the gradient multiplied by a constant array (torch's embedding
+    backward skips padding_idx and divides by index frequency: this says so in one place)."""
+
+    node_name = "EmbeddingBackward0"
+    symbol = "scale grad"
+
+    @staticmethod
+    def forward(ctx, input, scale):
+        return input.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.options["scale"]
+
+
+def _indices(input, num_embeddings: int) -> np.ndarray:
+    idx = input.numpy() if isinstance(input, ad.Tensor) else np.asarray(input)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(
+            f"embedding: indices must be integers (int64 or int32), got dtype {idx.dtype}. "
+            "Use .long() on the index tensor."
+        )
+    if idx.size and (idx.min() < 0 or idx.max() >= num_embeddings):
+        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+        raise IndexError(
+            f"embedding: index {bad} out of range for a table of {num_embeddings} rows "
+            f"(valid: 0..{num_embeddings - 1})"
+        )
+    return idx.astype(np.int64, copy=False)
+
+
+def _padding_idx(padding_idx, num_embeddings: int):
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(
+            f"Embedding: padding_idx {padding_idx} must be within num_embeddings ({num_embeddings})"
+        )
+    return padding_idx % num_embeddings
+
+
+def _renorm_(weight, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """Rescale, in place and outside the graph, the looked-up rows whose norm exceeds max_norm."""
+    table = weight.numpy()
+    rows = np.unique(idx)
+    norms = np.linalg.norm(table[rows], ord=norm_type, axis=1)
+    big = rows[norms > max_norm]
+    if big.size:
+        scale = (max_norm / (norms[norms > max_norm] + 1e-7)).astype(table.dtype)
+        with ad.no_grad():  # an in-place write the engine sees (version counters)
+            weight[big] = ad.from_numpy(table[big] * scale[:, None])
+
+
+def embedding(
+    input,
+    weight,
+    padding_idx=None,
+    max_norm=None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+):
+    """weight[input]: one row of weight (num_embeddings, embedding_dim) per index."""
+    if sparse:
+        raise ValueError(
+            "embedding: sparse=True is not supported (gradients are dense arrays here); "
+            "use sparse=False, which gives the same values."
+        )
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be 2-D, got shape {tuple(weight.shape)}")
+    n = weight.shape[0]
+    idx = _indices(input, n)
+    padding_idx = _padding_idx(padding_idx, n)
+    if max_norm is not None:
+        if not max_norm > 0 or not np.isfinite(max_norm):
+            raise ValueError(f"embedding: max_norm must be a finite number > 0, got {max_norm}")
+        with ad.no_grad():
+            _renorm_(weight, idx, max_norm, norm_type)
+    rows = weight[idx]
+    if (padding_idx is None and not scale_grad_by_freq) or not rows.requires_grad:
+        return rows
+    scale = np.ones(idx.shape, weight.dtype)
+    if scale_grad_by_freq:
+        counts = np.bincount(idx.ravel(), minlength=n)
+        scale /= counts[idx]
+    if padding_idx is not None:
+        scale[idx == padding_idx] = 0
+    return ScaleGrad.apply(rows, scale=scale[..., None])
+
+
+class Embedding(Module):
+    """A lookup table of num_embeddings vectors of size embedding_dim, initialised N(0, 1)."""
+
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx=None,
+        max_norm=None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        _weight=None,
+        _freeze: bool = False,
+        dtype=None,
+    ):
+        super().__init__()
+        for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"Embedding: {name} must be a non-negative int, got {value!r}")
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.padding_idx = _padding_idx(padding_idx, num_embeddings)
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        if _weight is None:
+            dtype = dtype or ad.get_default_dtype()
+            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype))
+            self.reset_parameters()
+        else:
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(
+                    f"Embedding: Shape of weight {tuple(_weight.shape)} does not match "
+                    f"num_embeddings and embedding_dim ({num_embeddings}, {embedding_dim})"
+                )
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+
+    def reset_parameters(self) -> None:
+        """N(0, 1), with the padding row zeroed, as torch."""
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with ad.no_grad():
+                self.weight[self.padding_idx] = 0
+
+    def forward(self, input):
+        return embedding(
+            input,
+            self.weight,
+            self.padding_idx,
+            self.max_norm,
+            self.norm_type,
+            self.scale_grad_by_freq,
+            self.sparse,
+        )
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        embeddings,
+        freeze: bool = True,
+        padding_idx=None,
+        max_norm=None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+    ) -> "Embedding":
+        """An Embedding whose table is embeddings (2-D), frozen unless freeze=False."""
+        if embeddings.ndim != 2:
+            raise ValueError(
+                f"Embedding.from_pretrained: Embeddings parameter is expected to be 2-dimensional, "
+                f"got shape {tuple(embeddings.shape)}"
+            )
+        rows, cols = embeddings.shape
+        return cls(
+            rows,
+            cols,
+            padding_idx,
+            max_norm,
+            norm_type,
+            scale_grad_by_freq,
+            sparse,
+            _weight=embeddings,
+            _freeze=freeze,
+        )
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            text += ", scale_grad_by_freq=True"
+        if self.sparse:
+            text += ", sparse=True"
+        return text

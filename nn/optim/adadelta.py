@@ -1,0 +1,59 @@
+"""Adadelta (Zeiler 2012): steps scaled by the ratio of running RMS of updates and gradients."""
+
+import numpy as np
+
+from .optimizer import Optimizer, check_hyper, torch_flags
+
+
+class Adadelta(Optimizer):
+    """v ← ρv + (1 − ρ)g², Δ = √(u + eps)/√(v + eps)·g, u ← ρu + (1 − ρ)Δ², p ← p − lr·Δ."""
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0,
+        maximize: bool = False,
+        *,
+        foreach=None,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ):
+        for name, value in (
+            ("learning rate", lr),
+            ("rho", rho),
+            ("epsilon", eps),
+            ("weight_decay", weight_decay),
+        ):
+            check_hyper(name, value, "Adadelta")
+        if rho > 1.0:
+            raise ValueError(f"Adadelta: Invalid rho value: {rho}. Use 0 <= rho <= 1.")
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        defaults.update(
+            torch_flags(
+                "Adadelta", foreach=foreach, capturable=capturable, differentiable=differentiable
+            )
+        )
+        super().__init__(params, defaults)
+
+    def _update(self, param, grad, group, state) -> None:
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = np.zeros_like(param)
+            state["acc_delta"] = np.zeros_like(param)
+        state["step"] += 1
+        rho, eps = group["rho"], group["eps"]
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * param
+        square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+        square_avg *= rho
+        square_avg += (1 - rho) * (grad * grad)
+        std = np.sqrt(square_avg + eps)
+        delta = np.sqrt(acc_delta + eps)
+        delta /= std
+        delta *= grad
+        acc_delta *= rho
+        acc_delta += (1 - rho) * (delta * delta)
+        param -= group["lr"] * delta

@@ -1,0 +1,50 @@
+"""Adamax: Adam with the infinity norm in place of the second moment."""
+
+import numpy as np
+
+from .adam import check_adam
+from .optimizer import Optimizer, torch_flags
+
+
+class Adamax(Optimizer):
+    """m ← β₁m + (1 − β₁)g, u ← max(β₂u, |g| + eps), p ← p − lr/(1 − β₁ᵗ)·m/u."""
+
+    def __init__(
+        self,
+        params,
+        lr: float = 2e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        maximize: bool = False,
+        *,
+        foreach=None,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ):
+        check_adam(lr, betas, eps, weight_decay, "Adamax")
+        defaults = dict(
+            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, maximize=maximize
+        )
+        defaults.update(
+            torch_flags(
+                "Adamax", foreach=foreach, capturable=capturable, differentiable=differentiable
+            )
+        )
+        super().__init__(params, defaults)
+
+    def _update(self, param, grad, group, state) -> None:
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(param)
+            state["exp_inf"] = np.zeros_like(param)
+        state["step"] += 1
+        beta1, beta2 = group["betas"]
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * param
+        exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
+        exp_avg += (1 - beta1) * (grad - exp_avg)  # lerp, torch's form
+        exp_inf *= beta2
+        np.maximum(exp_inf, np.abs(grad) + group["eps"], out=exp_inf)
+        clr = group["lr"] / (1 - beta1 ** state["step"])
+        param -= clr * (exp_avg / exp_inf)

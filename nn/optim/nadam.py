@@ -1,0 +1,78 @@
+"""NAdam (Dozat 2016): Adam with Nesterov momentum and torch's momentum-decay schedule."""
+
+import numpy as np
+
+import autodiff as ad
+
+from .adam import check_adam
+from .optimizer import Optimizer, check_hyper, torch_flags
+
+
+def scalar_dtype():
+    """torch keeps scalar state such as mu_product in float32 unless the default is float64."""
+    return np.float64 if ad.get_default_dtype() == np.float64 else np.float32
+
+
+class NAdam(Optimizer):
+    """μₜ = β₁(1 − ½·0.96^(t·ψ)); p ← p − lr[(1 − μₜ)g/(1 − Πμ) + μₜ₊₁m/(1 − Πμ·μₜ₊₁)]/(√v̂ + eps)."""
+
+    def __init__(
+        self,
+        params,
+        lr: float = 2e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+        maximize: bool = False,
+        *,
+        foreach=None,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ):
+        check_adam(lr, betas, eps, weight_decay, "NAdam")
+        check_hyper("momentum_decay", momentum_decay, "NAdam")
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum_decay=momentum_decay,
+            decoupled_weight_decay=decoupled_weight_decay,
+            maximize=maximize,
+        )
+        defaults.update(
+            torch_flags(
+                "NAdam", foreach=foreach, capturable=capturable, differentiable=differentiable
+            )
+        )
+        super().__init__(params, defaults)
+
+    def _update(self, param, grad, group, state) -> None:
+        if not state:
+            state["step"] = 0
+            state["mu_product"] = scalar_dtype()(1.0)
+            state["exp_avg"] = np.zeros_like(param)
+            state["exp_avg_sq"] = np.zeros_like(param)
+        state["step"] += 1
+        step, lr, wd = state["step"], group["lr"], group["weight_decay"]
+        beta1, beta2 = group["betas"]
+        if wd != 0:
+            if group["decoupled_weight_decay"]:
+                param *= 1 - lr * wd
+            else:
+                grad = grad + wd * param
+        psi = group["momentum_decay"]
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
+        state["mu_product"] = mu_product = state["mu_product"] * mu
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        exp_avg += (1 - beta1) * (grad - exp_avg)
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * (grad * grad)
+        denom = np.sqrt(exp_avg_sq / (1 - beta2**step))
+        denom += group["eps"]
+        mu_product_next = float(mu_product) * mu_next
+        param -= (lr * (1.0 - mu) / (1.0 - float(mu_product))) * (grad / denom)
+        param -= (lr * mu_next / (1.0 - mu_product_next)) * (exp_avg / denom)

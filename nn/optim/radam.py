@@ -1,0 +1,72 @@
+"""RAdam (Liu et al. 2019): Adam whose adaptive step is rectified while its variance is large."""
+
+import math
+
+import numpy as np
+
+from .adam import check_adam
+from .optimizer import Optimizer, torch_flags
+
+
+class RAdam(Optimizer):
+    """Adam with the rectifier r(ρₜ) once ρₜ > 5, plain momentum SGD before (torch's rule)."""
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        decoupled_weight_decay: bool = False,
+        maximize: bool = False,
+        *,
+        foreach=None,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ):
+        check_adam(lr, betas, eps, weight_decay, "RAdam")
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            decoupled_weight_decay=decoupled_weight_decay,
+            maximize=maximize,
+        )
+        defaults.update(
+            torch_flags(
+                "RAdam", foreach=foreach, capturable=capturable, differentiable=differentiable
+            )
+        )
+        super().__init__(params, defaults)
+
+    def _update(self, param, grad, group, state) -> None:
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(param)
+            state["exp_avg_sq"] = np.zeros_like(param)
+        state["step"] += 1
+        step, lr, wd = state["step"], group["lr"], group["weight_decay"]
+        beta1, beta2 = group["betas"]
+        if wd != 0:
+            if group["decoupled_weight_decay"]:
+                param *= 1 - lr * wd
+            else:
+                grad = grad + wd * param
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        exp_avg += (1 - beta1) * (grad - exp_avg)
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * (grad * grad)
+        bias_correction2 = 1 - beta2**step
+        corrected = exp_avg / (1 - beta1**step)
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+        if rho_t <= 5.0:
+            param -= corrected * lr
+            return
+        rect = math.sqrt(
+            (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+        )
+        adaptive = math.sqrt(bias_correction2) / (np.sqrt(exp_avg_sq) + group["eps"])
+        param -= corrected * lr * adaptive * rect

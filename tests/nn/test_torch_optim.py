@@ -1,0 +1,211 @@
+"""The optimizers added for PyTorch programs (Adadelta, Adamax, NAdam, RAdam) and torch's
+options of all of them: trajectories against torch, state_dict round trips (ours and torch's),
+defaults, and the refusal of non-finite, negative or non-number hyperparameters.
+(Schedulers: test_torch_schedulers.py.)"""
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+import nn
+
+OPTIMIZERS = [
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, eps=1e-5, weight_decay=1e-2)),
+    ("Adamax", dict()),
+    ("Adamax", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=1e-2)),
+    ("NAdam", dict()),
+    ("NAdam", dict(lr=0.01, momentum_decay=1e-2, weight_decay=1e-2)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("RAdam", dict()),
+    ("RAdam", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=1e-2)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("Adamax", dict(lr=0.01, maximize=True)),
+    ("Adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+]
+IDS = [f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZERS)]
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((16, 5)), rng.integers(0, 3, 16)
+
+
+def _pair(torch):
+    ad.manual_seed(0)
+    ours = nn.Sequential(
+        nn.Linear(5, 8, dtype=ad.float64), nn.Tanh(), nn.Linear(8, 3, dtype=ad.float64)
+    )
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)
+    ).double()
+    theirs.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in ours.state_dict().items()})
+    return ours, theirs
+
+
+def _steps(torch, ours, theirs, opt, opt_t, n):
+    x, y = _data()
+    for _ in range(n):
+        opt.zero_grad()
+        nn.functional.cross_entropy(ours(ad.tensor(x)), ad.tensor(y)).backward()
+        opt.step()
+        opt_t.zero_grad()
+        torch.nn.functional.cross_entropy(theirs(torch.tensor(x)), torch.tensor(y)).backward()
+        opt_t.step()
+
+
+def _assert_same(ours, theirs):
+    for (k, a), b in zip(ours.state_dict().items(), theirs.state_dict().values()):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+@pytest.mark.parametrize("name,kwargs", OPTIMIZERS, ids=IDS)
+def test_thirty_steps_match_torch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch)
+    opt = getattr(nn.optim, name)(ours.parameters(), **kwargs)
+    opt_t = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
+    before = ours[0].weight.numpy().copy()
+    _steps(torch, ours, theirs, opt, opt_t, 30)
+    assert not np.allclose(before, ours[0].weight.numpy())  # the parameters did move
+    _assert_same(ours, theirs)
+    state, state_t = opt.state_dict()["state"][0], opt_t.state_dict()["state"][0]
+    assert sorted(state) == sorted(state_t)
+    for key, value in state_t.items():
+        np.testing.assert_allclose(np.asarray(state[key]), value.numpy(), rtol=1e-6, err_msg=key)
+
+
+@pytest.mark.parametrize("name,kwargs", OPTIMIZERS[::2], ids=IDS[::2])
+def test_state_dict_round_trip_continues_like_torch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch)
+    opt = getattr(nn.optim, name)(ours.parameters(), **kwargs)
+    opt_t = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
+    _steps(torch, ours, theirs, opt, opt_t, 5)
+    resumed = getattr(nn.optim, name)(ours.parameters(), lr=0.123)
+    resumed.load_state_dict(opt.state_dict())
+    assert resumed.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
+    _steps(torch, ours, theirs, resumed, opt_t, 5)
+    _assert_same(ours, theirs)
+
+
+def _numpy_state(state_dict):
+    """torch's optimizer state_dict with NumPy values (tensors become arrays)."""
+    return {
+        "state": {
+            i: {k: v.numpy() if hasattr(v, "numpy") else v for k, v in s.items()}
+            for i, s in state_dict["state"].items()
+        },
+        "param_groups": state_dict["param_groups"],
+    }
+
+
+ALL_NAMES = [("SGD", dict(lr=0.1, momentum=0.9)), ("Adagrad", {}), ("RMSprop", {})] + [
+    (n, {}) for n in ("Adam", "AdamW", "Adadelta", "Adamax", "NAdam", "RAdam")
+]
+
+
+@pytest.mark.parametrize("name,kwargs", ALL_NAMES)
+def test_a_torch_optimizer_state_dict_loads_and_continues_like_torch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch)
+    opt_t = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
+    scratch = getattr(nn.optim, name)(ours.parameters(), **kwargs)
+    _steps(torch, ours, theirs, scratch, opt_t, 4)  # both models move, torch's state grows
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    opt = getattr(nn.optim, name)(ours.parameters(), **kwargs)
+    opt.load_state_dict(_numpy_state(opt_t.state_dict()))
+    _steps(torch, ours, theirs, opt, opt_t, 4)
+    _assert_same(ours, theirs)
+
+
+@pytest.mark.parametrize("name", [n for n, _ in ALL_NAMES])
+def test_defaults_are_torchs(name):
+    torch = pytest.importorskip("torch")
+    ours = getattr(nn.optim, name)([nn.Parameter(ad.zeros(1))]).defaults
+    theirs = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)]).defaults
+    assert ours == theirs
+
+
+def test_torchs_implementation_switches_are_accepted_and_change_nothing():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch)
+    opt = nn.optim.AdamW(ours.parameters(), lr=0.01, foreach=True, fused=False, capturable=True)
+    opt_t = torch.optim.AdamW(theirs.parameters(), lr=0.01, foreach=False)
+    _steps(torch, ours, theirs, opt, opt_t, 5)
+    _assert_same(ours, theirs)
+    with pytest.raises(ValueError, match="SGD: differentiable=True is not supported"):
+        nn.optim.SGD(ours.parameters(), differentiable=True)
+    decoupled = nn.optim.Adam(ours.parameters(), decoupled_weight_decay=True, weight_decay=0.1)
+    assert decoupled.defaults["decoupled_weight_decay"] is True
+
+
+BAD = [
+    ("lr", float("nan"), ValueError, "finite"),
+    ("lr", float("inf"), ValueError, "finite"),
+    ("lr", -0.1, ValueError, ">= 0"),
+    ("lr", "0.1", TypeError, "real number"),
+    ("lr", None, TypeError, "real number"),
+    ("weight_decay", float("nan"), ValueError, "weight_decay"),
+    ("weight_decay", -1.0, ValueError, "weight_decay"),
+    ("eps", float("inf"), ValueError, "epsilon"),
+    ("eps", -1e-8, ValueError, "epsilon"),
+]
+ALL = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adadelta", "Adamax", "NAdam", "RAdam"]
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("key,value,error,match", BAD, ids=[f"{b[0]}={b[1]!r}" for b in BAD])
+def test_every_optimizer_refuses_bad_hyperparameters(name, key, value, error, match):
+    if key == "eps" and name == "SGD":
+        key = "momentum"
+        match = "momentum"
+    with pytest.raises(error, match=match) as info:
+        getattr(nn.optim, name)(nn.Linear(2, 1).parameters(), **{key: value})
+    assert name in str(info.value) and repr(value)[:4].strip("'") in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"])
+@pytest.mark.parametrize("betas", [(1.0, 0.9), (0.9, -0.1), (0.9, float("nan")), (0.9,), "ab"])
+def test_betas_outside_unit_interval_are_refused(name, betas):
+    with pytest.raises((ValueError, TypeError), match=f"{name}.*beta"):
+        getattr(nn.optim, name)(nn.Linear(2, 1).parameters(), betas=betas)
+
+
+def test_other_hyperparameters_are_checked():
+    params = nn.Linear(2, 1).parameters
+    with pytest.raises(ValueError, match="SGD: Invalid momentum value: nan"):
+        nn.optim.SGD(params(), lr=0.1, momentum=float("nan"))
+    with pytest.raises(ValueError, match="SGD: Invalid dampening"):
+        nn.optim.SGD(params(), lr=0.1, momentum=0.9, dampening=float("inf"))
+    with pytest.raises(ValueError, match="RMSprop: Invalid momentum value: -1"):
+        nn.optim.RMSprop(params(), momentum=-1)
+    with pytest.raises(ValueError, match="Adadelta: Invalid rho"):
+        nn.optim.Adadelta(params(), rho=1.5)
+    with pytest.raises(ValueError, match="NAdam: Invalid momentum_decay"):
+        nn.optim.NAdam(params(), momentum_decay=-1)
+    with pytest.raises(ValueError, match="Adam: Invalid learning rate value: nan"):
+        nn.optim.Adam([{"params": params(), "lr": float("nan")}])
+    with pytest.raises(ValueError, match="SGD: Invalid momentum value: inf"):
+        nn.optim.SGD([{"params": params(), "momentum": float("inf")}], lr=0.1)
+    with pytest.raises(ValueError, match="NAdam: Invalid beta parameter at index 0"):
+        nn.optim.NAdam([{"params": params(), "betas": (1.5, 0.9)}])
+
+
+def test_loading_a_state_dict_with_a_bad_hyperparameter_changes_nothing():
+    opt = nn.optim.Adam(nn.Linear(2, 1).parameters(), lr=0.01)
+    state = opt.state_dict()
+    state["param_groups"][0]["lr"] = float("nan")
+    with pytest.raises(ValueError, match="Adam: Invalid learning rate value: nan"):
+        opt.load_state_dict(state)
+    assert opt.param_groups[0]["lr"] == 0.01
+
+
+def test_a_one_element_tensor_lr_steps_like_a_float():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch)
+    opt = nn.optim.SGD(ours.parameters(), lr=ad.tensor(0.1), momentum=0.9)
+    opt_t = torch.optim.SGD(theirs.parameters(), lr=torch.tensor(0.1), momentum=0.9)
+    assert isinstance(opt.param_groups[0]["lr"], float)
+    _steps(torch, ours, theirs, opt, opt_t, 3)
+    _assert_same(ours, theirs)
