@@ -108,13 +108,15 @@ def _check_ndim(op: str, tensors, ndim: int) -> None:
 
 
 class Norm(Function):
-    """The p-norm (Σ|x|^p)^(1/p); at 0 the gradient is 0 (torch's subgradient)."""
+    """The p-norm (Σ|x|^p)^(1/p) with dims kept; at 0 the gradient is 0 (torch's subgradient).
+    norm() drops the dims with a reshape, so the saved output is this node's own (second
+    order differentiates through it)."""
 
     node_name = "NormBackward1"
     symbol = "‖x‖"
 
     @staticmethod
-    def forward(ctx, input, p, dim, keepdim):
+    def forward(ctx, input, p, dim):
         if dim is None:
             ctx.node_name = "NormBackward0"
         a = np.abs(input)
@@ -124,14 +126,12 @@ class Norm(Function):
             out = np.sum(a**p, axis=dim, keepdims=True) ** (1.0 / p)
         out = np.asarray(out, dtype=input.dtype)
         ctx.save_for_backward(input, out)
-        return out if keepdim else np.squeeze(out, axis=dim)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         input, out = ctx.saved_tensors
-        p, dim, keepdim = ctx.options["p"], ctx.options["dim"], ctx.options["keepdim"]
-        if not keepdim:
-            grad = grad.reshape(*out.shape)
+        p, dim = ctx.options["p"], ctx.options["dim"]
         safe = np.asarray(out.numpy() != 0)
         denom = where(Tensor._make(safe), out, 1.0)  # differentiable: second order needs it
         if p == np.inf:
@@ -147,11 +147,11 @@ def norm(input, p=2, dim=None, keepdim=False):
     p = {"fro": 2}.get(p, p)
     if not isinstance(p, (int, float)) or p <= 0:
         raise ValueError(f"norm: p must be a positive number, 'fro' or inf, got {p!r}")
-    dims = (
-        None
-        if dim is None
-        else tuple(
-            sorted(d % max(input.ndim, 1) for d in ((dim,) if isinstance(dim, int) else dim))
-        )
-    )
-    return Norm.apply(input, p=float(p), dim=dims, keepdim=keepdim)
+    ndim = max(input.ndim, 1)
+    dims = None if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = None if dims is None else tuple(sorted(d % ndim for d in dims))
+    out = Norm.apply(input, p=float(p), dim=dims)
+    if keepdim:
+        return out
+    kept = [] if dims is None else [n for d, n in enumerate(input.shape) if d not in dims]
+    return out.reshape(*kept)
