@@ -51,7 +51,7 @@ def gradient_norms(model) -> dict:
     """{parameter name: L2 norm of its .grad} for a Module or a {name: tensor} dict."""
     params = model.named_parameters() if hasattr(model, "named_parameters") else model.items()
     return {
-        name: float(np.linalg.norm(np.ravel(p.grad.data)))
+        name: float(np.linalg.norm(np.ravel(p.grad.numpy())))
         for name, p in params
         if p.grad is not None
     }
@@ -76,7 +76,7 @@ def activation_stats(model, x, modules=None, saturation: float = 0.01) -> dict:
     for name, module in chosen:
 
         def hook(mod, inputs, out, name=name):
-            outputs[name] = np.array(out.data if hasattr(out, "data") else out, copy=True)
+            outputs[name] = np.array(out.numpy() if hasattr(out, "numpy") else out, copy=True)
 
         handles.append(module.register_forward_hook(hook))
     try:

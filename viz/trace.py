@@ -173,9 +173,17 @@ def _param_names(params) -> dict:
 
 def _leaf_data(did, leaf, node, names, module_depth) -> Data:
     param = names.get(id(leaf))
-    grad = None if leaf.grad is None else np.asarray(leaf.grad.data)
+    grad = None if leaf.grad is None else leaf.grad.numpy()
     data = Data(
-        did, node, param or leaf.name, tuple(leaf.shape), leaf.dtype, leaf.data, grad, True, param
+        did,
+        node,
+        param or leaf.name,
+        tuple(leaf.shape),
+        leaf.dtype,
+        leaf.numpy(),
+        grad,
+        True,
+        param,
     )
     data.module = _module_of(param, module_depth)
     return data
@@ -190,8 +198,8 @@ def _module_of(param, depth):
 
 def _op_data(did, node, output) -> Data:
     value = node.value
-    if value is None and output is not None and output.data.size <= 16:
-        value = output.data
+    if value is None and output is not None and output.numel() <= 16:
+        value = output.numpy()
     data = Data(
         did,
         node,
