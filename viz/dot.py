@@ -2,7 +2,8 @@
 
 from html import escape
 
-from .labels import EXPLODE, STATES, VANISH, fmt_number, legend_text
+from . import layout
+from .labels import STATES, fmt_number, legend_text
 from .picture import PEdge, PNode, Style, build, more_node
 from .trace import trace
 
@@ -10,25 +11,15 @@ DEFAULT_MAX_NODES = 200
 _STATE_ORDER = list(STATES)
 
 
-def to_dot(
-    output,
-    params=None,
-    show: str = "both",
-    rankdir: str = "LR",
-    max_nodes: int | None = DEFAULT_MAX_NODES,
-    legend: bool = True,
-    show_saved: bool = False,
-    module_depth: int | None = None,
-    digits: int = 4,
-    vanish: float = VANISH,
-    explode: float = EXPLODE,
-    title: str | None = None,
-) -> str:
-    """The DOT text of the graph behind `output` (deterministic; needs no Graphviz)."""
-    style = Style(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
-    return graph_dot(
-        trace(output, params, show_saved, module_depth, trace_limit(style, params)), style
-    )
+def to_dot(output, params=None, show_saved: bool = False, module_depth=None, **options) -> str:
+    """The DOT text of the graph behind `output` (deterministic; needs no Graphviz).
+
+    `params` names parameters ({name: tensor}, or a Module); the options are Style's fields
+    (show, rankdir (None: chosen to fit the page), max_nodes, legend, digits, ...).
+    """
+    style = Style(**options)
+    graph = trace(output, params, show_saved, module_depth, trace_limit(style, params))
+    return graph_dot(graph, style)
 
 
 def trace_limit(style: Style, params) -> int | None:
@@ -127,20 +118,34 @@ def _remap(edges, mapping):
 
 # --- emitting DOT ---------------------------------------------------------------------------
 def _emit(nodes, edges, style: Style) -> list:
+    big = len(nodes) > layout.BIG  # never fits a page: skip the estimates, stack top-down
+    rankdir = style.rankdir or ("TB" if big else layout.choose_rankdir(nodes, edges))
+    chain = set() if big else layout.spine(nodes, edges)
     graph = {
-        "rankdir": style.rankdir,
+        "rankdir": rankdir,
         "fontname": "Helvetica",
         "nodesep": "0.35",
         "ranksep": "0.45",
         "bgcolor": "white",
     }
-    if style.title:
-        graph.update(label=style.title, labelloc="t", fontsize="14")
+    key = _legend(nodes, style) if style.legend else ""
+    if style.title or key:
+        graph.update(labelloc="t", labeljust="l")
     lines = [
         f"\tgraph [{_attrs(graph)}]\n",
+        *([f"\tgraph [label=<{_header(style.title, key)}>]\n"] if style.title or key else []),
         '\tnode [fontname=Helvetica fontsize=11 margin="0.12,0.06"]\n',
         '\tedge [fontname=Helvetica fontsize=10 color="#546e7a" arrowsize=0.7]\n',
     ]
+    for n in nodes:
+        if n.id in chain:
+            n.attrs["group"] = "main"  # dot keeps one group's edges straight: no drift
+    group_of = {n.id: n.group for n in nodes}
+    same = {}  # a rank=same pair goes inside its cluster, or dot pulls it out of the cluster
+    for a, b in [] if big else layout.beside(nodes, edges, chain):
+        if group_of[a] == group_of[b]:
+            same.setdefault(group_of[a], []).append(f"{{rank=same {a} {b}}}\n")
+    lines.extend("\t" + line for line in same.pop(None, []))
     clusters = {}
     for n in nodes:
         if n.group is None:
@@ -154,13 +159,23 @@ def _emit(nodes, edges, style: Style) -> list:
             'fontcolor="#3949ab"]\n'
         )
         lines.extend(_node_line(n, "\t\t") for n in members)
+        lines.extend("\t\t" + line for line in same.get(group, []))
         lines.append("\t}\n")
     lines.extend(
         f"\t{e.src} -> {e.dst}" + (f" [{_attrs(e.attrs)}]" if e.attrs else "") + "\n" for e in edges
     )
-    if style.legend:
-        lines.extend(_legend(nodes, style))
     return lines
+
+
+def _header(title, key) -> str:
+    """The title and the colour key in one block above the picture (never beside it)."""
+    rows = (
+        f'<tr><td align="left"><font point-size="14">{escape(title)}</font></td></tr>'
+        if title
+        else ""
+    )
+    rows += f'<tr><td align="left"><font point-size="9">{key}</font></td></tr>' if key else ""
+    return f'<table border="0" cellspacing="0" cellpadding="2">{rows}</table>'
 
 
 def _node_line(n: PNode, indent: str) -> str:
@@ -175,11 +190,11 @@ def _q(value) -> str:
     return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def _legend(nodes, style: Style) -> list:
+def _legend(nodes, style: Style) -> str:
     """A key for the gradient states that occur (and the chain rule on edges)."""
     present = {n.state for n in nodes if n.state is not None}
     if not style.grads or not present:
-        return []
+        return ""
     rows = []
     for state in _STATE_ORDER:
         if state in present:
@@ -194,13 +209,8 @@ def _legend(nodes, style: Style) -> list:
             '<tr><td><font color="#c62828">a × b = c</font></td><td align="left">'
             "edge: local derivative × upstream grad = contribution</td></tr>"
         )
-    table = (
+    return (
         '<table border="0" cellborder="1" cellspacing="2" cellpadding="3" '
-        'color="#bdbdbd">' + "".join(rows) + "</table>"
+        'color="#bdbdbd"><tr><td colspan="2" border="0" align="left">'
+        '<font point-size="10">gradient</font></td></tr>' + "".join(rows) + "</table>"
     )
-    return [
-        "\tsubgraph cluster_legend {\n",
-        '\t\tgraph [label="gradient" style="rounded" color="#bdbdbd" fontsize="10"]\n',
-        f'\t\tlegend [label=<{table}> shape="plaintext" fontsize="9"]\n',
-        "\t}\n",
-    ]

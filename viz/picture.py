@@ -27,7 +27,7 @@ class Style:
     """What to draw and how: the options of draw_graph/to_dot in one place."""
 
     show: str = "both"
-    rankdir: str = "LR"
+    rankdir: str | None = None  # None: LR if it fits the page, else TB
     max_nodes: int | None = 200
     legend: bool = True
     digits: int = 4
@@ -40,8 +40,11 @@ class Style:
     def __post_init__(self):
         if self.show not in SHOWS:
             raise ValueError(f"draw_graph: show must be one of {SHOWS}, got {self.show!r}.")
-        if self.rankdir not in ("LR", "RL", "TB", "BT"):
-            raise ValueError(f"draw_graph: rankdir must be LR, RL, TB or BT, got {self.rankdir!r}.")
+        if self.rankdir not in (None, "LR", "RL", "TB", "BT"):
+            raise ValueError(
+                f"draw_graph: rankdir must be LR, RL, TB, BT or None (fit the page), "
+                f"got {self.rankdir!r}."
+            )
         if self.max_nodes is not None and self.max_nodes < 2:
             raise ValueError(f"draw_graph: max_nodes must be >= 2 or None, got {self.max_nodes}.")
 

@@ -7,8 +7,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .dot import DEFAULT_MAX_NODES, body_lines, graph_dot, trace_limit
-from .labels import EXPLODE, VANISH
+from .dot import body_lines, graph_dot, trace_limit
 from .picture import Style
 from .trace import trace
 
@@ -88,22 +87,12 @@ def source_of(graph, **options) -> str:
     return to_dot(graph, **options)
 
 
-def draw_graph(
-    output,
-    params=None,
-    show: str = "both",
-    rankdir: str = "LR",
-    max_nodes: int | None = DEFAULT_MAX_NODES,
-    legend: bool = True,
-    show_saved: bool = False,
-    module_depth: int | None = None,
-    digits: int = 4,
-    vanish: float = VANISH,
-    explode: float = EXPLODE,
-    title: str | None = None,
-):
-    """A graphviz.Digraph of the graph behind `output`; displays inline in Jupyter."""
-    style = Style(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
+def draw_graph(output, params=None, show_saved: bool = False, module_depth=None, **options):
+    """A graphviz.Digraph of the graph behind `output`; displays inline in Jupyter.
+
+    Takes to_dot's arguments: `params` ({name: tensor} or a Module) and Style's options.
+    """
+    style = Style(**options)
     graph = trace(output, params, show_saved, module_depth, trace_limit(style, params))
     digraph = _digraph_class()()
     digraph.body = body_lines(graph, style)

@@ -24,7 +24,7 @@ def parse(dot: str):
             edges.append((m.group(1), m.group(2), dict(ATTR.findall(m.group(3) or ""))))
             continue
         m = NODE.match(line)
-        if m:
+        if m and m.group(1) not in ("graph", "node", "edge"):  # defaults, the title and key
             nodes[m.group(1)] = {
                 "lines": text_of(m.group(2)),
                 **dict(ATTR.findall(m.group(3) or "")),
