@@ -15,7 +15,7 @@ from .dot import to_dot
 from .render import draw_graph, has_dot, save
 from .steps import Frame, backward_steps, save_gif, save_steps, steps_html
 from .text import to_text
-from .trace import backward_order, trace
+from .trace import backward_order, name, trace
 
 __all__ = [
     "Frame",
@@ -25,6 +25,7 @@ __all__ = [
     "draw_graph",
     "gradient_norms",
     "has_dot",
+    "name",
     "plot_activation_stats",
     "plot_gradient_flow",
     "plot_training_curves",

@@ -3,7 +3,7 @@
 from html import escape
 
 from . import layout
-from .labels import STATES, fmt_number, legend_text
+from .labels import EXPLODE, STATES, VANISH, fmt_number, legend_text
 from .picture import PEdge, PNode, Style, build, more_node
 from .trace import trace
 
@@ -11,15 +11,35 @@ DEFAULT_MAX_NODES = 200
 _STATE_ORDER = list(STATES)
 
 
-def to_dot(output, params=None, show_saved: bool = False, module_depth=None, **options) -> str:
+def to_dot(
+    output,
+    params=None,
+    show: str = "both",
+    rankdir: str | None = None,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    legend: bool = True,
+    show_saved: bool = False,
+    module_depth: int | None = None,
+    digits: int = 4,
+    vanish: float = VANISH,
+    explode: float = EXPLODE,
+    title: str | None = None,
+    names: dict | None = None,
+    heatmaps: bool = True,
+) -> str:
     """The DOT text of the graph behind `output` (deterministic; needs no Graphviz).
 
-    `params` names parameters ({name: tensor}, or a Module); the options are Style's fields
-    (show, rankdir (None: chosen to fit the page), max_nodes, legend, digits, ...).
+    `params`: {name: parameter} or a Module; `names`: {name: tensor} names any tensor;
+    rankdir=None chooses LR or TB to fit the page; heatmaps draws small tensors' cells.
     """
-    style = Style(**options)
-    graph = trace(output, params, show_saved, module_depth, trace_limit(style, params))
-    return graph_dot(graph, style)
+    style = Style(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
+    style.heatmaps = heatmaps
+    return graph_dot(prepare(output, params, show_saved, module_depth, names, style), style)
+
+
+def prepare(output, params, show_saved, module_depth, names, style):
+    """The traced Graph for one picture (cut at max_nodes when no modules can summarise it)."""
+    return trace(output, params, show_saved, module_depth, trace_limit(style, params), names)
 
 
 def trace_limit(style: Style, params) -> int | None:
@@ -35,18 +55,18 @@ def graph_dot(graph, style: Style) -> str:
 def body_lines(graph, style: Style) -> list:
     """The lines between `digraph {` and `}` (also a graphviz.Digraph's body)."""
     nodes, edges = build(graph, style)
-    nodes, edges = collapse(nodes, edges, style)
-    return _emit(nodes, edges, style)
+    nodes, edges = collapse(nodes, edges, style, graph.titles)
+    return _emit(nodes, edges, style, graph.titles)
 
 
 # --- collapsing big graphs ------------------------------------------------------------------
-def collapse(nodes, edges, style: Style):
+def collapse(nodes, edges, style: Style, titles=None):
     """Over max_nodes: one summary node per module, then one for everything past the limit."""
     limit = style.max_nodes
     if limit is None or len(nodes) <= limit:
         return nodes, edges
     if any(n.group is not None for n in nodes):
-        nodes, mapping = _by_module(nodes, style)
+        nodes, mapping = _by_module(nodes, style, titles or {})
         edges = _remap(edges, mapping)
     if len(nodes) > limit:
         hidden = sum(n.hidden for n in nodes if n.id == "more")
@@ -57,7 +77,7 @@ def collapse(nodes, edges, style: Style):
     return nodes, edges
 
 
-def _by_module(nodes, style: Style):
+def _by_module(nodes, style: Style, titles):
     stats, order, kept, mapping = {}, [], [], {}
     for n in nodes:
         if n.group is None:
@@ -80,7 +100,7 @@ def _by_module(nodes, style: Style):
             s["sq"] += n.grad_norm**2
             s["states"].add(n.state)
         mapping[n.id] = s["id"]
-    summaries = {g: _module_node(g, stats[g], style) for g in order}
+    summaries = {g: _module_node(titles.get(g, g), stats[g], style) for g in order}
     return [summaries[n] if isinstance(n, str) else n for n in kept], mapping
 
 
@@ -117,7 +137,7 @@ def _remap(edges, mapping):
 
 
 # --- emitting DOT ---------------------------------------------------------------------------
-def _emit(nodes, edges, style: Style) -> list:
+def _emit(nodes, edges, style: Style, titles=None) -> list:
     big = len(nodes) > layout.BIG  # never fits a page: skip the estimates, stack top-down
     rankdir = style.rankdir or ("TB" if big else layout.choose_rankdir(nodes, edges))
     chain = set() if big else layout.spine(nodes, edges)
@@ -155,7 +175,8 @@ def _emit(nodes, edges, style: Style) -> list:
     for i, (group, members) in enumerate(clusters.items()):
         lines.append(f"\tsubgraph cluster_{i} {{\n")
         lines.append(
-            f'\t\tgraph [label="{_q(group)}" style="rounded,dashed" color="#7986cb" '
+            f'\t\tgraph [label="{_q((titles or {}).get(group, group))}" '
+            'style="rounded,dashed" color="#7986cb" '
             'fontcolor="#3949ab"]\n'
         )
         lines.extend(_node_line(n, "\t\t") for n in members)

@@ -36,6 +36,7 @@ class Style:
     known: set | None = None  # step frames: engine nodes whose gradient has arrived
     current: object = None  # step frames: the node being processed
     title: str | None = None
+    heatmaps: bool = True  # small tensors as coloured cells, larger ones as statistics
 
     def __post_init__(self):
         if self.show not in SHOWS:
@@ -137,6 +138,8 @@ def _data_node(data, style: Style) -> PNode:
     lines = []
     if data.name:
         lines.append(f"<b>{escape(data.name)}</b>")
+    elif data.auto:  # a default name, set apart from the names the program gave
+        lines.append(f"<i>{escape(data.auto)}</i>")
     meta = fmt_shape(data.shape) + " · " + fmt_dtype(data.dtype)
     lines.append(f'<font point-size="9" color="#757575">{escape(meta)}</font>')
     if style.values:
@@ -178,7 +181,7 @@ def _grad_text(grad, data, style) -> str:
 
 def _tooltip(data, style) -> str:
     """Full precision on hover (SVG): the label rounds to significant digits."""
-    parts = [data.name or data.id]
+    parts = [data.shown_name or data.id]
     if style.values and data.value is not None and np.size(data.value) <= 16:
         parts.append(f"value={np.asarray(data.value).tolist()!r}")
     if (
@@ -220,8 +223,9 @@ def _const_node(const, module, style) -> PNode:
         text = f"{fmt_shape(const.shape)} · {fmt_dtype(const.dtype)}"
     else:
         text = "constant"
+    head = f"<b>{escape(const.name)}</b> " if const.name else ""
     label = (
-        f'<font point-size="8" color="#757575">const</font><br/>'
+        f'{head}<font point-size="8" color="#757575">const</font><br/>'
         f'<font color="#424242">{escape(text)}</font>'
     )
     attrs = {"shape": "box", "style": "dashed,rounded", "color": "#9e9e9e"}

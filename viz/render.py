@@ -7,9 +7,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .dot import body_lines, graph_dot, trace_limit
+from .dot import DEFAULT_MAX_NODES, body_lines, graph_dot, prepare
+from .labels import EXPLODE, VANISH
 from .picture import Style
-from .trace import trace
 
 FORMATS = ("svg", "png", "pdf")
 INSTALL = (
@@ -87,13 +87,26 @@ def source_of(graph, **options) -> str:
     return to_dot(graph, **options)
 
 
-def draw_graph(output, params=None, show_saved: bool = False, module_depth=None, **options):
-    """A graphviz.Digraph of the graph behind `output`; displays inline in Jupyter.
-
-    Takes to_dot's arguments: `params` ({name: tensor} or a Module) and Style's options.
-    """
-    style = Style(**options)
-    graph = trace(output, params, show_saved, module_depth, trace_limit(style, params))
+def draw_graph(
+    output,
+    params=None,
+    show: str = "both",
+    rankdir: str | None = None,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    legend: bool = True,
+    show_saved: bool = False,
+    module_depth: int | None = None,
+    digits: int = 4,
+    vanish: float = VANISH,
+    explode: float = EXPLODE,
+    title: str | None = None,
+    names: dict | None = None,
+    heatmaps: bool = True,
+):
+    """A graphviz.Digraph of the graph behind `output` (to_dot's options); shows in Jupyter."""
+    style = Style(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
+    style.heatmaps = heatmaps
+    graph = prepare(output, params, show_saved, module_depth, names, style)
     digraph = _digraph_class()()
     digraph.body = body_lines(graph, style)
     digraph._viz_text = _text_fallback(graph, style)
