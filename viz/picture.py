@@ -5,6 +5,7 @@ from html import escape
 
 import numpy as np
 
+from . import cells
 from .labels import (
     EXPLODE,
     GRAD_COLOR,
@@ -167,8 +168,45 @@ def _data_node(data, style: Style) -> PNode:
     _mark_current(attrs, data.node, style)
     norm = float(np.linalg.norm(np.ravel(grad))) if grad is not None else 0.0
     return PNode(
-        data.id, "<br/>".join(lines), attrs, data.module, state, int(data.param is not None), norm
+        data.id,
+        _label(lines, data, grad, style),
+        attrs,
+        data.module,
+        state,
+        int(data.param is not None),
+        norm,
     )
+
+
+def _label(lines, data, grad, style) -> str:
+    """Text lines, then (with heatmaps) the value and gradient as cells or as statistics."""
+    pictures = []
+    if style.heatmaps and style.values and data.value is not None:
+        pictures.append(_tensor_picture(data.value, "value", style))
+    if style.heatmaps and style.grads and grad is not None:
+        pictures.append(_tensor_picture(grad, "grad", style))
+    pictures = [p for p in pictures if p]
+    if not pictures:
+        return "<br/>".join(lines)
+    span = f' colspan="{len(pictures)}"' if len(pictures) > 1 else ""
+    rows = "".join(f"<tr><td{span}>{line}</td></tr>" for line in lines)
+    cells = "".join(f'<td valign="top">{p}</td>' for p in pictures)
+    return (
+        '<table border="0" cellborder="0" cellspacing="2" cellpadding="0">'
+        f"{rows}<tr>{cells}</tr></table>"
+    )
+
+
+def _tensor_picture(array, what, style) -> str | None:
+    """A heatmap table for a small tensor, statistics for a larger one, None for a number."""
+    if np.size(array) < 2:
+        return None
+    grid = cells.as_grid(array)
+    if grid is not None:
+        return cells.heat_table(grid, what, style.digits)
+    color = VALUE_COLOR if what == "value" else GRAD_COLOR
+    text = "<br/>".join(escape(line) for line in cells.stats_lines(array, 3))
+    return f'<font point-size="8" color="{color}">{what}: {text}</font>'
 
 
 def _grad_text(grad, data, style) -> str:
