@@ -13,7 +13,7 @@ from .diagnostics import (
 )
 from .dot import to_dot
 from .render import draw_graph, has_dot, save
-from .steps import Frame, backward_steps, save_gif, save_steps, steps_html
+from .steps import Frame, Stepper, backward_steps, save_gif, save_steps, steps, steps_html
 from .text import to_text
 from .trace import backward_order, name, trace
 
@@ -35,6 +35,8 @@ __all__ = [
     "save_figure",
     "save_gif",
     "save_steps",
+    "steps",
+    "Stepper",
     "steps_html",
     "to_dot",
     "to_text",

@@ -4,7 +4,7 @@ from html import escape
 
 from . import layout
 from .labels import EXPLODE, STATES, VANISH, fmt_number, legend_text
-from .picture import PEdge, PNode, Style, build, more_node
+from .picture import CURRENT, STEP_STATES, PEdge, PNode, Style, build, more_node
 from .trace import trace
 
 DEFAULT_MAX_NODES = 200
@@ -47,16 +47,16 @@ def trace_limit(style: Style, params) -> int | None:
     return style.max_nodes if params is None else None
 
 
-def graph_dot(graph, style: Style) -> str:
-    """A traced graph as DOT text for one style."""
-    return "digraph {\n" + "".join(body_lines(graph, style)) + "}\n"
+def graph_dot(graph, style: Style, pins=None) -> str:
+    """A traced graph as DOT text for one style (with pins: at fixed positions, for neato -n2)."""
+    return "digraph {\n" + "".join(body_lines(graph, style, pins)) + "}\n"
 
 
-def body_lines(graph, style: Style) -> list:
+def body_lines(graph, style: Style, pins=None) -> list:
     """The lines between `digraph {` and `}` (also a graphviz.Digraph's body)."""
     nodes, edges = build(graph, style)
     nodes, edges = collapse(nodes, edges, style, graph.titles)
-    return _emit(nodes, edges, style, graph.titles)
+    return _emit(nodes, edges, style, graph.titles, pins)
 
 
 # --- collapsing big graphs ------------------------------------------------------------------
@@ -137,7 +137,7 @@ def _remap(edges, mapping):
 
 
 # --- emitting DOT ---------------------------------------------------------------------------
-def _emit(nodes, edges, style: Style, titles=None) -> list:
+def _emit(nodes, edges, style: Style, titles=None, pins=None) -> list:
     big = len(nodes) > layout.BIG  # never fits a page: skip the estimates, stack top-down
     rankdir = style.rankdir or ("TB" if big else layout.choose_rankdir(nodes, edges))
     chain = set() if big else layout.spine(nodes, edges)
@@ -148,12 +148,22 @@ def _emit(nodes, edges, style: Style, titles=None) -> list:
         "ranksep": "0.45",
         "bgcolor": "white",
     }
-    key = _legend(nodes, style) if style.legend else ""
+    key = _legend(nodes, style) if style.legend else []
     if style.title or key:
         graph.update(labelloc="t", labeljust="l")
+    if pins is not None:
+        graph.update(pins.graph)
+        for n in nodes:
+            n.attrs.update(pins.node(n.id))
+        for i, e in enumerate(edges):
+            e.attrs.update(pins.edge(i, e.src, e.dst))
     lines = [
         f"\tgraph [{_attrs(graph)}]\n",
-        *([f"\tgraph [label=<{_header(style.title, key)}>]\n"] if style.title or key else []),
+        *(
+            [f"\tgraph [label=<{_header(style.title, key, style.header_width)}>]\n"]
+            if style.title or key
+            else []
+        ),
         '\tnode [fontname=Helvetica fontsize=11 margin="0.12,0.06"]\n',
         '\tedge [fontname=Helvetica fontsize=10 color="#546e7a" arrowsize=0.7]\n',
     ]
@@ -174,10 +184,11 @@ def _emit(nodes, edges, style: Style, titles=None) -> list:
             clusters.setdefault(n.group, []).append(n)
     for i, (group, members) in enumerate(clusters.items()):
         lines.append(f"\tsubgraph cluster_{i} {{\n")
+        fixed = "" if pins is None else " " + _attrs(pins.clusters.get(f"cluster_{i}", {}))
         lines.append(
             f'\t\tgraph [label="{_q((titles or {}).get(group, group))}" '
             'style="rounded,dashed" color="#7986cb" '
-            'fontcolor="#3949ab"]\n'
+            f'fontcolor="#3949ab"{fixed}]\n'
         )
         lines.extend(_node_line(n, "\t\t") for n in members)
         lines.extend("\t\t" + line for line in same.get(group, []))
@@ -188,15 +199,39 @@ def _emit(nodes, edges, style: Style, titles=None) -> list:
     return lines
 
 
-def _header(title, key) -> str:
-    """The title and the colour key in one block above the picture (never beside it)."""
-    rows = (
-        f'<tr><td align="left"><font point-size="14">{escape(title)}</font></td></tr>'
-        if title
-        else ""
+def _header(title, key, width=None) -> str:
+    """The title and the colour key in one table above the picture (never beside it).
+
+    Flat, not nested: a nested key table would be stretched to the title's width.
+    """
+    rows = []
+    width = width or (int(layout.label_size(escape(title), 14)[0]) if title else 0)
+    if title:
+        rows.append(
+            f'<tr><td colspan="2" align="left" width="{width}">'
+            f'<font point-size="14">{escape(title)}</font></td></tr>'
+        )
+    text_width = 0
+    if title and key:  # the text column takes the width the title adds, not the swatches
+        text_width = max(0, width - 90)
+    for swatch, text in key:
+        width = f' width="{text_width}"' if text_width else ""
+        rows.append(
+            f'<tr>{swatch}<td border="1" align="left"{width}>'
+            f'<font point-size="9">{text}</font></td></tr>'
+        )
+    return (
+        '<table border="0" cellborder="0" cellspacing="2" cellpadding="2" color="#bdbdbd">'
+        + "".join(rows)
+        + "</table>"
     )
-    rows += f'<tr><td align="left"><font point-size="9">{key}</font></td></tr>' if key else ""
-    return f'<table border="0" cellspacing="0" cellpadding="2">{rows}</table>'
+
+
+def _swatch(fill, border) -> str:
+    return (
+        f'<td border="1" bgcolor="{fill}" color="{border}" width="22" height="12" '
+        'fixedsize="true"></td>'
+    )
 
 
 def _node_line(n: PNode, indent: str) -> str:
@@ -211,27 +246,37 @@ def _q(value) -> str:
     return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def _legend(nodes, style: Style) -> str:
-    """A key for the gradient states that occur (and the chain rule on edges)."""
+def _step_legend() -> list:
+    """The same key in every frame of a stepper (so the frames never change size)."""
+    looks = {
+        "running": ("#e8f5e9", CURRENT),
+        "done": ("#e8f5e9", "#2e7d32"),
+        "partial": ("#fafafa", "#9e9e9e"),
+        "pending": ("#fafafa", "#9e9e9e"),
+    }
+    return [(_swatch(*looks[k]), escape(STEP_STATES[k])) for k in looks]
+
+
+def _legend(nodes, style: Style) -> list:
+    """A key for the gradient states that occur (and the chain rule on edges): (swatch, text)."""
+    if style.known is not None:
+        return _step_legend()
     present = {n.state for n in nodes if n.state is not None}
     if not style.grads or not present:
-        return ""
+        return []
     rows = []
     for state in _STATE_ORDER:
         if state in present:
             fill, border, _ = STATES[state]
             text = escape(legend_text(state, style.vanish, style.explode))
             rows.append(
-                f'<tr><td bgcolor="{fill}" color="{border}" width="18"> </td>'
-                f'<td align="left">{text}</td></tr>'
+                (_swatch(fill, border), text if text.startswith("gradient") else f"gradient {text}")
             )
     if style.show == "both":
         rows.append(
-            '<tr><td><font color="#c62828">a × b = c</font></td><td align="left">'
-            "edge: local derivative × upstream grad = contribution</td></tr>"
+            (
+                '<td><font point-size="9" color="#c62828">a × b = c</font></td>',
+                "edge: local derivative × upstream grad = contribution",
+            )
         )
-    return (
-        '<table border="0" cellborder="1" cellspacing="2" cellpadding="3" '
-        'color="#bdbdbd"><tr><td colspan="2" border="0" align="left">'
-        '<font point-size="10">gradient</font></td></tr>' + "".join(rows) + "</table>"
-    )
+    return rows
