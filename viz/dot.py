@@ -217,7 +217,7 @@ def _header(title, key, width=None) -> str:
     for swatch, text in key:
         width = f' width="{text_width}"' if text_width else ""
         rows.append(
-            f'<tr>{swatch}<td border="1" align="left"{width}>'
+            f'<tr>{swatch}<td align="left"{width}>'
             f'<font point-size="9">{text}</font></td></tr>'
         )
     return (

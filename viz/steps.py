@@ -266,11 +266,11 @@ button{{font-size:1em;margin-right:.3em}} #slider{{width:40%;vertical-align:midd
 .keys{{color:#757575;font-size:.85em}}
 </style></head>
 <body><h2>Backpropagation, step by step ({n} steps)</h2>
-<div><button id="first" onclick="go(0)" title="first (Home)">⏮</button>
+<div><button id="first" onclick="go(0)" title="first (Home)">|◀</button>
 <button id="prev" onclick="go(cur-1)" title="back (←)">◀</button>
 <button id="play" onclick="toggle()" title="play / pause (space)">▶ play</button>
 <button id="next" onclick="go(cur+1)" title="next (→)">▶</button>
-<button id="last" onclick="go({last})" title="last (End)">⏭</button>
+<button id="last" onclick="go({last})" title="last (End)">▶|</button>
 <input type="range" id="slider" min="0" max="{last}" value="0" oninput="go(+this.value)"
  aria-label="step">
 <span class="keys">← → step · space play/pause · Home/End</span></div>

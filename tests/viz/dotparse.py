@@ -10,7 +10,7 @@ ATTR = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 def text_of(label: str) -> list:
     """An HTML-like label as its visible lines."""
-    label = label.replace("<br/>", "\n").replace("</tr>", "\n")
+    label = re.sub(r"<br/>|</tr>|</td>", "\n", label)
     label = re.sub(r"<[^>]+>", "", label)
     return [html.unescape(line).strip() for line in label.split("\n") if line.strip()]
 
