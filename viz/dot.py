@@ -217,8 +217,7 @@ def _header(title, key, width=None) -> str:
     for swatch, text in key:
         width = f' width="{text_width}"' if text_width else ""
         rows.append(
-            f'<tr>{swatch}<td align="left"{width}>'
-            f'<font point-size="9">{text}</font></td></tr>'
+            f'<tr>{swatch}<td align="left"{width}><font point-size="9">{text}</font></td></tr>'
         )
     return (
         '<table border="0" cellborder="0" cellspacing="2" cellpadding="2" color="#bdbdbd">'

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 import seeds
-from dotparse import by_name, field, parse
+from dotparse import by_name, parse
 
 import autodiff as ad
 import viz
