@@ -12,7 +12,7 @@ import numpy as np
 from autodiff.engine import order
 from autodiff.graph import AccumulateGrad, SavedOutput
 
-from .labels import op_symbol
+from .labels import layer_titles, op_symbol
 
 
 @dataclass
@@ -271,20 +271,7 @@ def _module_titles(params, depth):
     """A Module as (its named parameters, {module path: "0: Linear(6->8)"}); a dict as is."""
     if not hasattr(params, "named_parameters"):
         return params, {}
-    titles = {}
-    for path, module in params.named_modules():
-        if path:
-            titles[path] = f"{path}: {module_title(module)}"
-    return dict(params.named_parameters()), titles
-
-
-def module_title(module) -> str:
-    """A layer's short title: Linear(784->256), Conv2d(1->8), else its class name."""
-    kind = type(module).__name__
-    for a, b in (("in_features", "out_features"), ("in_channels", "out_channels")):
-        if hasattr(module, a) and hasattr(module, b):
-            return f"{kind}({getattr(module, a)}->{getattr(module, b)})"
-    return kind
+    return dict(params.named_parameters()), layer_titles(params)
 
 
 def _param_names(params) -> dict:
