@@ -141,6 +141,17 @@ def _emit(nodes, edges, style: Style, titles=None, pins=None) -> list:
     big = len(nodes) > layout.BIG  # never fits a page: skip the estimates, stack top-down
     rankdir = style.rankdir or ("TB" if big else layout.choose_rankdir(nodes, edges))
     chain = set() if big else layout.spine(nodes, edges)
+    cuts, groups = set(), dict.fromkeys(chain, "main")
+    if style.rankdir is None and rankdir == "TB" and not big and pins is None:
+        columns = layout.columns_for(layout.estimate(nodes, edges))
+        if columns > 1:  # a long chain folds into columns, each read top to bottom
+            cuts, groups = layout.folds(nodes, edges, chain, columns)
+    for i in cuts:
+        edges[i].attrs["constraint"] = "false"
+    order = []  # folded columns left to right: an invisible chain across their first nodes
+    if cuts:
+        tops = layout.column_tops(chain, groups, nodes, edges)
+        order = [f"\t{{rank=same {' -> '.join(tops)} [style=invis]}}\n"]
     graph = {
         "rankdir": rankdir,
         "fontname": "Helvetica",
@@ -168,14 +179,15 @@ def _emit(nodes, edges, style: Style, titles=None, pins=None) -> list:
         '\tedge [fontname=Helvetica fontsize=10 color="#546e7a" arrowsize=0.7]\n',
     ]
     for n in nodes:
-        if n.id in chain:
-            n.attrs["group"] = "main"  # dot keeps one group's edges straight: no drift
+        if n.id in groups:
+            n.attrs["group"] = groups[n.id]  # dot keeps one group's edges straight: no drift
     group_of = {n.id: n.group for n in nodes}
     same = {}  # a rank=same pair goes inside its cluster, or dot pulls it out of the cluster
     for a, b in [] if big else layout.beside(nodes, edges, chain):
         if group_of[a] == group_of[b]:
             same.setdefault(group_of[a], []).append(f"{{rank=same {a} {b}}}\n")
     lines.extend("\t" + line for line in same.pop(None, []))
+    lines.extend(order)
     clusters = {}
     for n in nodes:
         if n.group is None:

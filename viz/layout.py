@@ -53,25 +53,31 @@ def depths(nodes, edges) -> dict:
 
 
 def estimate(nodes, edges) -> dict:
-    """Estimated picture width for each rank direction: {"LR": pt, "TB": pt}."""
+    """Estimated picture size: {"LR": width, "TB": width, "TB_height": height} in points."""
     sizes = {n.id: label_size(n.label, ellipse=n.attrs.get("shape") == "ellipse") for n in nodes}
     depth = depths(nodes, edges)
     rank_w, rank_sum, rank_n = defaultdict(float), defaultdict(float), defaultdict(int)
+    rank_h = defaultdict(float)
     for n in nodes:
-        w = sizes[n.id][0]
+        w, h = sizes[n.id]
         r = depth[n.id]
         rank_w[r], rank_sum[r], rank_n[r] = max(rank_w[r], w), rank_sum[r] + w, rank_n[r] + 1
+        rank_h[r] = max(rank_h[r], h)
     gap_w, gap_sum = defaultdict(float), defaultdict(float)  # edge labels sit between ranks
+    gap_h = defaultdict(float)
     for e in edges:
         if "label" in e.attrs:
-            w = label_size(e.attrs["label"], 10.0)[0]
+            w, h = label_size(e.attrs["label"], 10.0)
             r = depth.get(e.dst, 0)
             gap_w[r], gap_sum[r] = max(gap_w[r], w), gap_sum[r] + w + NODESEP
+            gap_h[r] = max(gap_h[r], h)
     ranks = sorted(rank_w)
     lr = sum(rank_w[r] for r in ranks) + sum(max(gap_w[r], RANKSEP) for r in ranks[1:])
     tb_rows = [rank_sum[r] + NODESEP * (rank_n[r] - 1) for r in ranks]
     tb = max(tb_rows + [gap_sum[r] for r in ranks])
-    return {"LR": lr + 16, "TB": tb + 16}
+    height = sum(rank_h[r] for r in ranks) + sum(max(gap_h[r], RANKSEP) for r in ranks[1:])
+    label = max(gap_w.values(), default=0.0)  # beside a top-down edge: adds to the width
+    return {"LR": lr + 16, "TB": tb + 16, "TB_height": height + 16, "TB_label": label}
 
 
 def choose_rankdir(nodes, edges) -> str:
@@ -113,3 +119,51 @@ def beside(nodes, edges, chain) -> list:
         if n.params and n.id not in has_inputs and len(users) == 1 and users[0] in chain:
             pairs.append((n.id, users[0]))
     return pairs
+
+
+def folds(nodes, edges, chain, columns: int) -> tuple:
+    """Fold a tall top-down picture into `columns` side by side: the main chain is cut at
+    even depths (those edges get constraint=false, so the part above starts at the top
+    again). Returns (indices of the cut edges, {chain node id: its column's group})."""
+    depth = depths(nodes, edges)
+    deepest = max((depth[n] for n in chain), default=0)
+    cuts, groups = [], {}
+    for j in range(1, columns):
+        target = deepest * j / columns
+        best = min(
+            (
+                (abs(depth[e.dst] - target), i)
+                for i, e in enumerate(edges)
+                if e.src in chain
+                and e.dst in chain
+                and e.src.startswith("d")
+                and depth[e.src] == depth[e.dst] + 1
+            ),
+            default=None,
+        )
+        if best is not None and best[1] not in cuts:
+            cuts.append(best[1])
+    bounds = sorted(depth[edges[i].dst] for i in cuts)
+    for nid in chain:
+        groups[nid] = f"main{sum(depth[nid] > b for b in bounds)}"
+    return set(cuts), groups
+
+
+def column_tops(chain, groups, nodes, edges) -> list:
+    """The first chain node of each folded column, the inputs' column first (left)."""
+    depth = depths(nodes, edges)
+    tops = {}
+    for nid in chain:
+        g = groups[nid]
+        if g not in tops or depth[nid] > depth[tops[g]]:
+            tops[g] = nid
+    return [tops[g] for g in sorted(tops, key=lambda g: -int(g[4:]))]
+
+
+def columns_for(widths: dict) -> int:
+    """How many columns a tall top-down picture folds into (1: no fold) to stay on the page."""
+    tall = widths["TB_height"] / PAGE
+    if tall <= 1.3:
+        return 1
+    fit = int(PAGE // (widths["TB"] + widths["TB_label"] + 40))
+    return max(1, min(fit, int(tall + 0.99)))

@@ -99,3 +99,18 @@ def test_large_tensors_show_statistics_and_a_sparkline():
     assert "mean 1" in grad_stats  # the relu passes half: grad 2 on half of the entries
     assert "zeros 50%" in text
     assert any(set(line) <= set(cells.BARS) and len(line) == 16 for line in lines)
+
+
+@needs_dot
+def test_a_long_chain_folds_into_columns_that_fit_the_page():
+    x = ad.tensor(0.5, dtype=ad.float64, requires_grad=True, name="x")
+    y = x
+    for _ in range(12):
+        y = ad.tanh(y * 1.5)
+    y.backward()
+    folded = viz.to_dot(y)
+    assert 'constraint="false"' in folded and "[style=invis]" in folded
+    width, height = _size(render.dot_to(folded, "svg").decode())
+    _, straight = _size(render.dot_to(viz.to_dot(y, rankdir="TB"), "svg").decode())
+    assert width <= layout.PAGE and height < 0.7 * straight
+    assert 'constraint="false"' not in viz.to_dot(y, rankdir="TB")  # an option overrides
