@@ -32,8 +32,9 @@ def to_dot(
     `params`: {name: parameter} or a Module; `names`: {name: tensor} names any tensor;
     rankdir=None chooses LR or TB to fit the page; heatmaps draws small tensors' cells.
     """
-    style = Style(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
-    style.heatmaps = heatmaps
+    style = Style(
+        show, rankdir, max_nodes, legend, digits, vanish, explode, title=title, heatmaps=heatmaps
+    )
     return graph_dot(prepare(output, params, show_saved, module_depth, names, style), style)
 
 

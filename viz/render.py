@@ -104,8 +104,9 @@ def draw_graph(
     heatmaps: bool = True,
 ):
     """A graphviz.Digraph of the graph behind `output` (to_dot's options); shows in Jupyter."""
-    style = Style(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
-    style.heatmaps = heatmaps
+    style = Style(
+        show, rankdir, max_nodes, legend, digits, vanish, explode, title=title, heatmaps=heatmaps
+    )
     graph = prepare(output, params, show_saved, module_depth, names, style)
     digraph = _digraph_class()()
     digraph.body = body_lines(graph, style)

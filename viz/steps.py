@@ -83,16 +83,25 @@ def backward_steps(
     width = int(1.15 * layout.label_size(escape(widest), 14)[0])  # room for any frame's title
 
     def style(known, current, title):
-        s = Style(show, rankdir, max_nodes, True, digits, known=known, current=current, title=title)
-        s.heatmaps, s.header_width = heatmaps, width
-        return s
+        return Style(
+            show,
+            rankdir,
+            max_nodes,
+            True,
+            digits,
+            known=known,
+            current=current,
+            title=title,
+            heatmaps=heatmaps,
+            header_width=width,
+        )
 
     pins = None
     if shutil.which("dot") and shutil.which("neato"):  # one layout: the last frame, widest title
         pins = pin.layout(graph_dot(graph, style(set(order), None, widest)))
-    users = _senders(graph)
+    users, known = _senders(graph), set()
     for i, node in enumerate(order):
-        known = set(order[: i + 1])
+        known.add(node)  # each frame's text is made right here, so one growing set serves all
         frame_style = style(known, node, titles[i])
         yield Frame(
             i,
