@@ -114,3 +114,13 @@ def test_a_long_chain_folds_into_columns_that_fit_the_page():
     _, straight = _size(render.dot_to(viz.to_dot(y, rankdir="TB"), "svg").decode())
     assert width <= layout.PAGE and height < 0.7 * straight
     assert 'constraint="false"' not in viz.to_dot(y, rankdir="TB")  # an option overrides
+
+
+@needs_dot
+def test_mlp_collapsed_into_modules_fits_and_names_its_layers():
+    svg = _svg("mlp5", max_nodes=20)  # one summary node per module
+    assert _size(svg)[0] <= layout.PAGE
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    titles = [t.replace("&#45;&gt;", "->").replace("-&gt;", "->") for t in texts]
+    for title in ("0: Linear(6->8)", "2: Linear(8->8)", "8: Linear(8->3)"):
+        assert title in titles, title
