@@ -49,16 +49,20 @@ def _state(page) -> dict:
     )
 
 
-def _page(browser, tmp_path):
+def _page(browser, tmp_path, requests):
     f, _ = exercises.add_mul()
     viz.save_steps(f, tmp_path)
     page = browser.new_page(viewport={"width": 1200, "height": 800})
+    # offline: every request that is not a local file is recorded (and refused)
+    page.on("request", lambda r: None if r.url.startswith("file:") else requests.append(r.url))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
     page.goto((tmp_path / "steps.html").as_uri())
     return page
 
 
 def test_keys_slider_and_play_step_through_the_frames(browser, tmp_path):
-    page = _page(browser, tmp_path)
+    requests = []
+    page = _page(browser, tmp_path, requests)
     start = _state(page)
     assert start["frame"] == 0 and start["shown"] == ["f0"] and start["slider"] == 0
     assert start["cap"].startswith("1/5: MulBackward0 (f)")
@@ -95,6 +99,7 @@ def test_keys_slider_and_play_step_through_the_frames(browser, tmp_path):
     shot = tmp_path / "step5.png"
     page.screenshot(path=str(shot))
     _check_screenshot(shot)
+    assert requests == []  # no CDN, no fonts from the web: the page works offline
     page.close()
 
 
