@@ -53,7 +53,8 @@ def depths(nodes, edges) -> dict:
 
 
 def estimate(nodes, edges) -> dict:
-    """Estimated picture size: {"LR": width, "TB": width, "TB_height": height} in points."""
+    """Estimated picture size in points: LR and TB widths, TB_height, and TB_label (the widest
+    edge label, which sits beside a top-down edge)."""
     sizes = {n.id: label_size(n.label, ellipse=n.attrs.get("shape") == "ellipse") for n in nodes}
     depth = depths(nodes, edges)
     rank_w, rank_sum, rank_n = defaultdict(float), defaultdict(float), defaultdict(int)

@@ -152,7 +152,7 @@ class _Names:
     """names={name: tensor} looked up by the graph's nodes (ids stay inside this lookup)."""
 
     def __init__(self, names):
-        self.by_leaf, self.by_node, self.by_array = {}, {}, {}
+        self.by_leaf, self.by_node, self.arrays = {}, {}, []
         for name, t in (names or {}).items():
             if not hasattr(t, "grad_fn"):
                 raise TypeError(
@@ -163,7 +163,7 @@ class _Names:
                 self.by_node[t.grad_fn] = name
             else:
                 self.by_leaf[id(t)] = name
-                self.by_array[id(t.numpy())] = name  # a constant input keeps the array
+                self.arrays.append((t.numpy(), name))  # a constant input keeps its array
 
     def leaf(self, tensor):
         return self.by_leaf.get(id(tensor))
@@ -172,7 +172,13 @@ class _Names:
         return self.by_node.get(node)
 
     def array(self, value):
-        return self.by_array.get(id(value)) if isinstance(value, np.ndarray) else None
+        """The name of the tensor whose storage a constant slot holds (the same memory)."""
+        if not isinstance(value, np.ndarray):
+            return None
+        for array, name in self.arrays:
+            if value is array or (value.shape == array.shape and np.shares_memory(value, array)):
+                return name
+        return None
 
 
 def name(tensor, text: str):
