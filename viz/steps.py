@@ -140,11 +140,9 @@ def _formula(node, graph, users) -> str:
     grad = "—" if data.grad is None else fmt_array(data.grad, 4)
     if isinstance(node, AccumulateGrad):
         return f"{me}.grad = ∂{out}/∂{me} = {grad}"
-    parts = [
-        f"∂{out}/∂{me} = {grad}" + (" (the start: ∂out/∂out = 1)" if data is graph.root else "")
-    ]
+    parts = [f"∂{out}/∂{me} = {grad}" + (" (the start)" if data is graph.root else "")]
     datas = {d.id: d for d in graph.datas}
-    op = next(o for o in graph.ops if o.node is node)
+    op = next(o for o in graph.ops if o.out is data)
     for e in op.edges:
         if e.const or e.contribution is None:
             continue
@@ -153,8 +151,9 @@ def _formula(node, graph, users) -> str:
         sent = fmt_array(e.contribution, 4)
         acc = "+=" if users.get(e.src, 0) > 1 else "="
         g = data.grad
-        if g is not None and np.size(g) == 1 and np.size(e.contribution) == 1 and float(g) != 0:
-            local = fmt_number(float(np.ravel(e.contribution)[0]) / float(np.ravel(g)[0]), 4)
+        up = float(np.ravel(g)[0]) if g is not None and np.size(g) == 1 else 0.0
+        if up != 0 and np.size(e.contribution) == 1:
+            local = fmt_number(float(np.ravel(e.contribution)[0]) / up, 4)
             rule = "" if me == out else f" ∂{me}/∂{name} · ∂{out}/∂{me} ="
             parts.append(f"∂{out}/∂{name} {acc}{rule} {local} × {grad} = {sent}")
         else:
