@@ -135,30 +135,52 @@ def _senders(graph) -> dict:
 def _formula(node, graph, users) -> str:
     """The chain rule of this step: what arrives here and what is sent to each input."""
     data = graph.by_node[node]
-    out = graph.root.shown_name or "L"
-    me = data.shown_name or data.id
+    ops = {o.out.id: o for o in graph.ops}
+    out = _symbol(graph.root, graph, ops)
+    me = _symbol(data, graph, ops)
     grad = "—" if data.grad is None else fmt_array(data.grad, 4)
     if isinstance(node, AccumulateGrad):
         return f"{me}.grad = ∂{out}/∂{me} = {grad}"
     parts = [f"∂{out}/∂{me} = {grad}" + (" (the start)" if data is graph.root else "")]
     datas = {d.id: d for d in graph.datas}
-    op = next(o for o in graph.ops if o.out is data)
-    for e in op.edges:
+    g = data.grad
+    up = float(np.ravel(g)[0]) if g is not None and np.size(g) == 1 else 0.0
+    for e in ops[data.id].edges:
         if e.const or e.contribution is None:
             continue
-        src = datas.get(e.src)
-        name = (src.shown_name if src else None) or e.src
+        name = _symbol(datas[e.src], graph, ops) if e.src in datas else e.src
         sent = fmt_array(e.contribution, 4)
-        acc = "+=" if users.get(e.src, 0) > 1 else "="
-        g = data.grad
-        up = float(np.ravel(g)[0]) if g is not None and np.size(g) == 1 else 0.0
+        acc = "+=" if users.get(e.src, 0) > 1 else "="  # a sum of parts when it feeds 2+ slots
+        rule = "" if me == out else f" ∂{me}/∂{name} · ∂{out}/∂{me} ="
         if up != 0 and np.size(e.contribution) == 1:
             local = fmt_number(float(np.ravel(e.contribution)[0]) / up, 4)
-            rule = "" if me == out else f" ∂{me}/∂{name} · ∂{out}/∂{me} ="
             parts.append(f"∂{out}/∂{name} {acc}{rule} {local} × {grad} = {sent}")
         else:
-            parts.append(f"∂{out}/∂{name} {acc} (∂{me}/∂{name})ᵀ · ∂{out}/∂{me} = {sent}")
+            # tensors: the vector-Jacobian product, upstream first (what backward computes)
+            rule = f" ∂{out}/∂{me} · ∂{me}/∂{name} =" if me != out else ""
+            parts.append(f"∂{out}/∂{name} {acc}{rule} {sent}")
     return ";  ".join(parts)
+
+
+def _spaced(name: str) -> bool:
+    """Whether a name has a space outside parentheses (x @ M does, ReLU(x @ M) does not)."""
+    depth = 0
+    for ch in name:
+        depth += (ch == "(") - (ch == ")")
+        if ch == " " and depth == 0:
+            return True
+    return False
+
+
+def _symbol(data, graph, ops) -> str:
+    """How a formula writes a tensor: its name, (a + b) for a spaced one, else its op: NLL(·)."""
+    name = data.shown_name
+    if name:
+        return f"({name})" if _spaced(name) else name
+    if data is graph.root:
+        return "L"
+    op = ops.get(data.id)
+    return f"{op.symbol}(·)" if op is not None else "leaf"
 
 
 def save_steps(output, out_dir, html_page: bool = True, gif: bool = False, **options) -> list:
