@@ -146,3 +146,15 @@ def test_gif_when_pillow_is_there(tmp_path):
     path = viz.save_gif(frames, tmp_path / "steps.gif")
     with image.open(path) as gif:
         assert gif.n_frames == len(frames)
+
+
+def test_formulas_name_tensors_as_the_picture_does():
+    import seeds
+
+    loss, params, names = seeds.dying_relu()
+    frames = list(viz.backward_steps(loss, params=params, names=names))
+    formulas = [f.formula for f in frames]
+    assert formulas[0] == "∂L/∂L = 1 (the start);  ∂L/∂log_softmax(·) = [[−1, 0, 0]]"
+    expected = "∂L/∂M = ∂L/∂(x @ M) · ∂(x @ M)/∂M = [[−0.196, 0], [−0.294, 0], [−0.03919, 0]]"
+    assert any(expected in f for f in formulas)  # M's dead column, as backward computes it
+    assert formulas[-1].startswith("M.grad = ∂L/∂M = ")
