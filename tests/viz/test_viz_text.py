@@ -27,7 +27,7 @@ def test_to_text_is_linear_in_graph_size():
     lines = viz.to_text(small).splitlines()
     assert len(lines) == 10_001 and lines[0].startswith("x ") and lines[-1].startswith("t9999 = ")
     # 10x the nodes: linear is ~10x the time, the old quadratic naming was ~100x
-    assert t_big < 40 * t_small + 0.5, (t_small, t_big)
+    assert t_big < 50 * t_small + 1.0, (t_small, t_big)
     assert t_big < 60, t_big
 
 
