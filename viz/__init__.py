@@ -19,6 +19,7 @@ from .trace import backward_order, name, trace
 
 __all__ = [
     "Frame",
+    "Stepper",
     "activation_stats",
     "backward_order",
     "backward_steps",
@@ -36,7 +37,6 @@ __all__ = [
     "save_gif",
     "save_steps",
     "steps",
-    "Stepper",
     "steps_html",
     "to_dot",
     "to_text",

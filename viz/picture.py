@@ -84,7 +84,7 @@ def build(graph, style: Style):
     nodes, edges = [], []
     ops = {op.out.id: op for op in graph.ops}
     consts = {c.id: c for c in graph.consts}
-    users = _users(graph) if style.known is not None else {}
+    users = users_of(graph) if style.known is not None else {}
     for data in graph.datas:
         nodes.append(_data_node(data, style, step_status(data, users, style)))
         op = ops.get(data.id)
@@ -129,7 +129,7 @@ def _dedupe_more(edges) -> list:
     return out
 
 
-def _users(graph) -> dict:
+def users_of(graph) -> dict:
     """Data id -> the engine nodes of the ops that use it (one per input slot)."""
     users = {}
     for op in graph.ops:

@@ -15,7 +15,7 @@ from autodiff.graph import AccumulateGrad, recording
 from . import layout, pin
 from .dot import graph_dot
 from .labels import fmt_array, fmt_number
-from .picture import Style
+from .picture import Style, users_of
 from .render import dot_to, write_atomic
 from .trace import backward_order, trace
 
@@ -99,7 +99,7 @@ def backward_steps(
     pins = None
     if shutil.which("dot") and shutil.which("neato"):  # one layout: the last frame, widest title
         pins = pin.layout(graph_dot(graph, style(set(order), None, widest)))
-    users, known = _senders(graph), set()
+    users, known = users_of(graph), set()
     for i, node in enumerate(order):
         known.add(node)  # each frame's text is made right here, so one growing set serves all
         frame_style = style(known, node, titles[i])
@@ -122,16 +122,6 @@ def _caption(node, graph) -> str:
     return f"{node.name()}{who}: gradient arrives, sent on to its inputs"
 
 
-def _senders(graph) -> dict:
-    """Data id -> how many input slots it feeds (more than one: its gradient is a sum)."""
-    count = {}
-    for op in graph.ops:
-        for e in op.edges:
-            if not e.const:
-                count[e.src] = count.get(e.src, 0) + 1
-    return count
-
-
 def _formula(node, graph, users) -> str:
     """The chain rule of this step: what arrives here and what is sent to each input."""
     data = graph.by_node[node]
@@ -150,7 +140,9 @@ def _formula(node, graph, users) -> str:
             continue
         name = _symbol(datas[e.src], graph, ops) if e.src in datas else e.src
         sent = fmt_array(e.contribution, 4)
-        acc = "+=" if users.get(e.src, 0) > 1 else "="  # a sum of parts when it feeds 2+ slots
+        acc = (
+            "+=" if len(users.get(e.src, ())) > 1 else "="
+        )  # a sum of parts when it feeds 2+ slots
         rule = "" if me == out else f" ∂{me}/∂{name} · ∂{out}/∂{me} ="
         if up != 0 and np.size(e.contribution) == 1:
             local = fmt_number(float(np.ravel(e.contribution)[0]) / up, 4)
