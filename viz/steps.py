@@ -206,7 +206,9 @@ class Stepper:
         """The standalone page (what save_steps writes as steps.html)."""
         return steps_html(self.frames, self.svgs())
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
+        if not (shutil.which("dot") and shutil.which("neato")):
+            return None  # Jupyter then shows __repr__: the steps as text
         # an iframe keeps the player's script and ids apart from the notebook's
         page = escape(self.html(), quote=True)
         height = 160 + max(_svg_height(s) for s in self.svgs())
@@ -217,6 +219,11 @@ class Stepper:
 
     def __len__(self):
         return len(self.frames)
+
+    def __repr__(self) -> str:
+        return "\n".join(
+            f"{f.index + 1}/{f.total}: {f.caption}\n    {f.formula}" for f in self.frames
+        )
 
 
 def steps(output, **options) -> Stepper:

@@ -158,3 +158,16 @@ def test_formulas_name_tensors_as_the_picture_does():
     expected = "∂L/∂M = ∂L/∂(x @ M) · ∂(x @ M)/∂M = [[−0.196, 0], [−0.294, 0], [−0.03919, 0]]"
     assert any(expected in f for f in formulas)  # M's dead column, as backward computes it
     assert formulas[-1].startswith("M.grad = ∂L/∂M = ")
+
+
+def test_stepper_without_graphviz_shows_its_steps_as_text(tmp_path, monkeypatch):
+    f, _ = exercises.add_mul()
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot, no neato
+    stepper = viz.steps(f)
+    assert len(stepper) == 5 and stepper._repr_html_() is None
+    assert repr(stepper).splitlines()[:2] == [
+        "1/5: MulBackward0 (f): gradient arrives, sent on to its inputs",
+        "    ∂f/∂f = 1 (the start);  ∂f/∂q = −4 × 1 = −4;  ∂f/∂z = 3 × 1 = 3",
+    ]
+    with pytest.raises(RuntimeError, match="Graphviz"):
+        stepper.html()
