@@ -8,14 +8,16 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP) system
 
-# Graphviz's `dot` and the real Fashion-MNIST files from Debian, when we may install them.
+# Graphviz's `dot`, the real Fashion-MNIST files and chromium (the stepper's browser test,
+# driven by playwright) from Debian, when we may install them.
 system:
-	@if command -v dot >/dev/null && [ -d /usr/share/datasets/fashion-mnist ]; then :; \
+	@if command -v dot >/dev/null && [ -d /usr/share/datasets/fashion-mnist ] && command -v chromium >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz dataset-fashion-mnist >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz dataset-fashion-mnist chromium >/dev/null; \
 	else \
 	  echo "note: install Graphviz (apt-get install graphviz | brew install graphviz) for rendered graphs,"; \
-	  echo "      and Fashion-MNIST (apt-get install dataset-fashion-mnist, or set AUTODIFF_DATA)."; \
+	  echo "      Fashion-MNIST (apt-get install dataset-fashion-mnist, or set AUTODIFF_DATA),"; \
+	  echo "      and chromium (apt-get install chromium) for the stepper's browser test."; \
 	fi
 
 $(STAMP): pyproject.toml

@@ -13,18 +13,20 @@ from .diagnostics import (
 )
 from .dot import to_dot
 from .render import draw_graph, has_dot, save
-from .steps import Frame, backward_steps, save_gif, save_steps, steps_html
+from .steps import Frame, Stepper, backward_steps, save_gif, save_steps, steps, steps_html
 from .text import to_text
-from .trace import backward_order, trace
+from .trace import backward_order, name, trace
 
 __all__ = [
     "Frame",
+    "Stepper",
     "activation_stats",
     "backward_order",
     "backward_steps",
     "draw_graph",
     "gradient_norms",
     "has_dot",
+    "name",
     "plot_activation_stats",
     "plot_gradient_flow",
     "plot_training_curves",
@@ -34,6 +36,7 @@ __all__ = [
     "save_figure",
     "save_gif",
     "save_steps",
+    "steps",
     "steps_html",
     "to_dot",
     "to_text",

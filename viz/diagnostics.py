@@ -11,6 +11,7 @@ import numpy as np
 
 from autodiff import no_grad
 
+from .labels import layer_titles
 from .render import write_atomic
 
 ACTIVATIONS = {
@@ -153,29 +154,36 @@ def plot_training_curves(history: dict, path=None, title: str | None = None):
         ax.legend()
     if has_acc and history.get("val_acc"):
         best = int(np.argmax(history["val_acc"]))
-        axes[0][1].annotate(
-            f"best {history['val_acc'][best]:.3f}",
-            (best + 1, history["val_acc"][best]),
-            textcoords="offset points",
-            xytext=(0, -14),
-            ha="center",
+        ax = axes[0][1]  # a star on the point, its number in the legend: never on an axis
+        ax.plot(
+            [best + 1],
+            [history["val_acc"][best]],
+            "*",
+            markersize=11,
+            color="#c62828",
+            label=f"best {history['val_acc'][best]:.3f} (epoch {best + 1})",
         )
+        ax.legend()
     if title:
         fig.suptitle(title)
     return _done(fig, path)
 
 
-def plot_gradient_flow(flow: dict, path=None, title: str | None = None, xlabel: str = "step"):
+def plot_gradient_flow(
+    flow: dict, path=None, title: str | None = None, xlabel: str = "step", model=None
+):
     """Per-layer gradient norms over training on a log scale.
 
     flow is {layer: [norm per step]}, or {run title: {layer: [norms]}} for panels side by side
     (e.g. five sigmoid layers vs ReLU + He init). One value per layer draws bars instead.
-    xlabel names what one value stands for ("epoch" for nn.fit's history).
+    xlabel names what one value stands for ("epoch" for nn.fit's history). With `model`,
+    layers keyed by module path ("1", "1.weight") are named "1: Linear(784->256)".
     """
     runs = flow if flow and all(isinstance(v, dict) for v in flow.values()) else {title: flow}
+    titles = layer_titles(model) if model is not None else {}
     fig, axes = _figure(1, len(runs))
     for ax, (run, layers) in zip(axes[0], runs.items()):
-        _flow_panel(ax, layers, xlabel)
+        _flow_panel(ax, {_layer_name(k, titles): v for k, v in layers.items()}, xlabel)
         if run:
             ax.set_title(run)
     if len(runs) > 1:
@@ -186,6 +194,14 @@ def plot_gradient_flow(flow: dict, path=None, title: str | None = None, xlabel: 
         if title:
             fig.suptitle(title)
     return _done(fig, path)
+
+
+def _layer_name(key: str, titles: dict) -> str:
+    """ "1" -> "1: Linear(784->256)"; "1.weight" -> "1: Linear(784->256) weight"."""
+    if key in titles:
+        return titles[key]
+    path, _, leaf = key.rpartition(".")
+    return f"{titles[path]} {leaf}" if path in titles else key
 
 
 def _flow_panel(ax, layers: dict, xlabel: str) -> None:
@@ -213,12 +229,13 @@ def _flow_panel(ax, layers: dict, xlabel: str) -> None:
 def plot_activation_stats(model, x, path=None, bins: int = 50, title: str | None = None):
     """A histogram of each activation layer's outputs, titled with dead/saturated fractions."""
     stats = activation_stats(model, x)
+    titles = layer_titles(model)
     cols = min(len(stats), 4) or 1
     rows = (len(stats) + cols - 1) // cols or 1
     fig, axes = _figure(rows, cols, size=(3.6, 2.8))
     for ax, (name, s) in zip(axes.ravel(), stats.items()):
         ax.hist(s["values"], bins=bins, color="#3949ab", alpha=0.85)
-        ax.set_title(f"{name} ({s['kind']})\n{_summary(s)}", fontsize=9)
+        ax.set_title(f"{titles.get(name, name)}\n{_summary(s)}", fontsize=9)
         ax.set_yscale("log")
     for ax in axes.ravel()[len(stats) :]:
         ax.set_visible(False)

@@ -2,8 +2,9 @@
 
 from html import escape
 
+from . import layout
 from .labels import EXPLODE, STATES, VANISH, fmt_number, legend_text
-from .picture import PEdge, PNode, Style, build, more_node
+from .picture import CURRENT, STEP_STATES, PEdge, PNode, Style, build, more_node
 from .trace import trace
 
 DEFAULT_MAX_NODES = 200
@@ -14,7 +15,7 @@ def to_dot(
     output,
     params=None,
     show: str = "both",
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     legend: bool = True,
     show_saved: bool = False,
@@ -23,12 +24,23 @@ def to_dot(
     vanish: float = VANISH,
     explode: float = EXPLODE,
     title: str | None = None,
+    names: dict | None = None,
+    heatmaps: bool = True,
 ) -> str:
-    """The DOT text of the graph behind `output` (deterministic; needs no Graphviz)."""
-    style = Style(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
-    return graph_dot(
-        trace(output, params, show_saved, module_depth, trace_limit(style, params)), style
+    """The DOT text of the graph behind `output` (deterministic; needs no Graphviz).
+
+    `params`: {name: parameter} or a Module; `names`: {name: tensor} names any tensor;
+    rankdir=None chooses LR or TB to fit the page; heatmaps draws small tensors' cells.
+    """
+    style = Style(
+        show, rankdir, max_nodes, legend, digits, vanish, explode, title=title, heatmaps=heatmaps
     )
+    return graph_dot(prepare(output, params, show_saved, module_depth, names, style), style)
+
+
+def prepare(output, params, show_saved, module_depth, names, style):
+    """The traced Graph for one picture (cut at max_nodes when no modules can summarise it)."""
+    return trace(output, params, show_saved, module_depth, trace_limit(style, params), names)
 
 
 def trace_limit(style: Style, params) -> int | None:
@@ -36,26 +48,26 @@ def trace_limit(style: Style, params) -> int | None:
     return style.max_nodes if params is None else None
 
 
-def graph_dot(graph, style: Style) -> str:
-    """A traced graph as DOT text for one style."""
-    return "digraph {\n" + "".join(body_lines(graph, style)) + "}\n"
+def graph_dot(graph, style: Style, pins=None) -> str:
+    """A traced graph as DOT text for one style (with pins: at fixed positions, for neato -n2)."""
+    return "digraph {\n" + "".join(body_lines(graph, style, pins)) + "}\n"
 
 
-def body_lines(graph, style: Style) -> list:
+def body_lines(graph, style: Style, pins=None) -> list:
     """The lines between `digraph {` and `}` (also a graphviz.Digraph's body)."""
     nodes, edges = build(graph, style)
-    nodes, edges = collapse(nodes, edges, style)
-    return _emit(nodes, edges, style)
+    nodes, edges = collapse(nodes, edges, style, graph.titles)
+    return _emit(nodes, edges, style, graph.titles, pins)
 
 
 # --- collapsing big graphs ------------------------------------------------------------------
-def collapse(nodes, edges, style: Style):
+def collapse(nodes, edges, style: Style, titles=None):
     """Over max_nodes: one summary node per module, then one for everything past the limit."""
     limit = style.max_nodes
     if limit is None or len(nodes) <= limit:
         return nodes, edges
     if any(n.group is not None for n in nodes):
-        nodes, mapping = _by_module(nodes, style)
+        nodes, mapping = _by_module(nodes, style, titles or {})
         edges = _remap(edges, mapping)
     if len(nodes) > limit:
         hidden = sum(n.hidden for n in nodes if n.id == "more")
@@ -66,7 +78,7 @@ def collapse(nodes, edges, style: Style):
     return nodes, edges
 
 
-def _by_module(nodes, style: Style):
+def _by_module(nodes, style: Style, titles):
     stats, order, kept, mapping = {}, [], [], {}
     for n in nodes:
         if n.group is None:
@@ -89,7 +101,7 @@ def _by_module(nodes, style: Style):
             s["sq"] += n.grad_norm**2
             s["states"].add(n.state)
         mapping[n.id] = s["id"]
-    summaries = {g: _module_node(g, stats[g], style) for g in order}
+    summaries = {g: _module_node(titles.get(g, g), stats[g], style) for g in order}
     return [summaries[n] if isinstance(n, str) else n for n in kept], mapping
 
 
@@ -126,21 +138,57 @@ def _remap(edges, mapping):
 
 
 # --- emitting DOT ---------------------------------------------------------------------------
-def _emit(nodes, edges, style: Style) -> list:
+def _emit(nodes, edges, style: Style, titles=None, pins=None) -> list:
+    big = len(nodes) > layout.BIG  # never fits a page: skip the estimates, stack top-down
+    rankdir = style.rankdir or ("TB" if big else layout.choose_rankdir(nodes, edges))
+    chain = set() if big else layout.spine(nodes, edges)
+    cuts, groups = set(), dict.fromkeys(chain, "main")
+    if style.rankdir is None and rankdir == "TB" and not big and pins is None:
+        columns = layout.columns_for(layout.estimate(nodes, edges))
+        if columns > 1:  # a long chain folds into columns, each read top to bottom
+            cuts, groups = layout.folds(nodes, edges, chain, columns)
+    for i in cuts:
+        edges[i].attrs["constraint"] = "false"
+    order = []  # folded columns left to right: an invisible chain across their first nodes
+    if cuts:
+        tops = layout.column_tops(chain, groups, nodes, edges)
+        order = [f"\t{{rank=same {' -> '.join(tops)} [style=invis]}}\n"]
     graph = {
-        "rankdir": style.rankdir,
+        "rankdir": rankdir,
         "fontname": "Helvetica",
         "nodesep": "0.35",
         "ranksep": "0.45",
         "bgcolor": "white",
     }
-    if style.title:
-        graph.update(label=style.title, labelloc="t", fontsize="14")
+    key = _legend(nodes, style) if style.legend else []
+    if style.title or key:
+        graph.update(labelloc="t", labeljust="l")
+    if pins is not None:
+        graph.update(pins.graph)
+        for n in nodes:
+            n.attrs.update(pins.node(n.id))
+        for i, e in enumerate(edges):
+            e.attrs.update(pins.edge(i, e.src, e.dst))
     lines = [
         f"\tgraph [{_attrs(graph)}]\n",
+        *(
+            [f"\tgraph [label=<{_header(style.title, key, style.header_width)}>]\n"]
+            if style.title or key
+            else []
+        ),
         '\tnode [fontname=Helvetica fontsize=11 margin="0.12,0.06"]\n',
         '\tedge [fontname=Helvetica fontsize=10 color="#546e7a" arrowsize=0.7]\n',
     ]
+    for n in nodes:
+        if n.id in groups:
+            n.attrs["group"] = groups[n.id]  # dot keeps one group's edges straight: no drift
+    group_of = {n.id: n.group for n in nodes}
+    same = {}  # a rank=same pair goes inside its cluster, or dot pulls it out of the cluster
+    for a, b in [] if big else layout.beside(nodes, edges, chain):
+        if group_of[a] == group_of[b]:
+            same.setdefault(group_of[a], []).append(f"{{rank=same {a} {b}}}\n")
+    lines.extend("\t" + line for line in same.pop(None, []))
+    lines.extend(order)
     clusters = {}
     for n in nodes:
         if n.group is None:
@@ -149,18 +197,53 @@ def _emit(nodes, edges, style: Style) -> list:
             clusters.setdefault(n.group, []).append(n)
     for i, (group, members) in enumerate(clusters.items()):
         lines.append(f"\tsubgraph cluster_{i} {{\n")
+        fixed = "" if pins is None else " " + _attrs(pins.clusters.get(f"cluster_{i}", {}))
         lines.append(
-            f'\t\tgraph [label="{_q(group)}" style="rounded,dashed" color="#7986cb" '
-            'fontcolor="#3949ab"]\n'
+            f'\t\tgraph [label="{_q((titles or {}).get(group, group))}" '
+            'style="rounded,dashed" color="#7986cb" '
+            f'fontcolor="#3949ab"{fixed}]\n'
         )
         lines.extend(_node_line(n, "\t\t") for n in members)
+        lines.extend("\t\t" + line for line in same.get(group, []))
         lines.append("\t}\n")
     lines.extend(
         f"\t{e.src} -> {e.dst}" + (f" [{_attrs(e.attrs)}]" if e.attrs else "") + "\n" for e in edges
     )
-    if style.legend:
-        lines.extend(_legend(nodes, style))
     return lines
+
+
+def _header(title, key, width=None) -> str:
+    """The title and the colour key in one table above the picture (never beside it).
+
+    Flat, not nested: a nested key table would be stretched to the title's width.
+    """
+    rows = []
+    width = width or (int(layout.label_size(escape(title), 14)[0]) if title else 0)
+    if title:
+        rows.append(
+            f'<tr><td colspan="2" align="left" width="{width}">'
+            f'<font point-size="14">{escape(title)}</font></td></tr>'
+        )
+    text_width = 0
+    if title and key:  # the text column takes the width the title adds, not the swatches
+        text_width = max(0, width - 90)
+    for swatch, text in key:
+        width = f' width="{text_width}"' if text_width else ""
+        rows.append(
+            f'<tr>{swatch}<td align="left"{width}><font point-size="9">{text}</font></td></tr>'
+        )
+    return (
+        '<table border="0" cellborder="0" cellspacing="2" cellpadding="2" color="#bdbdbd">'
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def _swatch(fill, border) -> str:
+    return (
+        f'<td border="1" bgcolor="{fill}" color="{border}" width="22" height="12" '
+        'fixedsize="true"></td>'
+    )
 
 
 def _node_line(n: PNode, indent: str) -> str:
@@ -175,8 +258,21 @@ def _q(value) -> str:
     return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+def _step_legend() -> list:
+    """The same key in every frame of a stepper (so the frames never change size)."""
+    looks = {
+        "running": ("#e8f5e9", CURRENT),
+        "done": ("#e8f5e9", "#2e7d32"),
+        "partial": ("#fafafa", "#9e9e9e"),
+        "pending": ("#fafafa", "#9e9e9e"),
+    }
+    return [(_swatch(*looks[k]), escape(STEP_STATES[k])) for k in looks]
+
+
 def _legend(nodes, style: Style) -> list:
-    """A key for the gradient states that occur (and the chain rule on edges)."""
+    """A key for the gradient states that occur (and the chain rule on edges): (swatch, text)."""
+    if style.known is not None:
+        return _step_legend()
     present = {n.state for n in nodes if n.state is not None}
     if not style.grads or not present:
         return []
@@ -186,21 +282,13 @@ def _legend(nodes, style: Style) -> list:
             fill, border, _ = STATES[state]
             text = escape(legend_text(state, style.vanish, style.explode))
             rows.append(
-                f'<tr><td bgcolor="{fill}" color="{border}" width="18"> </td>'
-                f'<td align="left">{text}</td></tr>'
+                (_swatch(fill, border), text if text.startswith("gradient") else f"gradient {text}")
             )
     if style.show == "both":
         rows.append(
-            '<tr><td><font color="#c62828">a × b = c</font></td><td align="left">'
-            "edge: local derivative × upstream grad = contribution</td></tr>"
+            (
+                '<td><font point-size="9" color="#c62828">a × b = c</font></td>',
+                "edge: local derivative × upstream grad = contribution",
+            )
         )
-    table = (
-        '<table border="0" cellborder="1" cellspacing="2" cellpadding="3" '
-        'color="#bdbdbd">' + "".join(rows) + "</table>"
-    )
-    return [
-        "\tsubgraph cluster_legend {\n",
-        '\t\tgraph [label="gradient" style="rounded" color="#bdbdbd" fontsize="10"]\n',
-        f'\t\tlegend [label=<{table}> shape="plaintext" fontsize="9"]\n',
-        "\t}\n",
-    ]
+    return rows

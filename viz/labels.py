@@ -94,3 +94,17 @@ def op_symbol(function) -> str:
     if function is None:
         return "?"
     return getattr(function, "symbol", None) or function.__name__
+
+
+def module_title(module) -> str:
+    """A layer's short title: Linear(784->256), Conv2d(1->8), else its class name."""
+    kind = type(module).__name__
+    for a, b in (("in_features", "out_features"), ("in_channels", "out_channels")):
+        if hasattr(module, a) and hasattr(module, b):
+            return f"{kind}({getattr(module, a)}->{getattr(module, b)})"
+    return kind
+
+
+def layer_titles(model) -> dict:
+    """{module path: "0: Linear(784->256)"} for every submodule of a Module."""
+    return {path: f"{path}: {module_title(m)}" for path, m in model.named_modules() if path}

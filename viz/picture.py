@@ -5,6 +5,7 @@ from html import escape
 
 import numpy as np
 
+from . import cells
 from .labels import (
     EXPLODE,
     GRAD_COLOR,
@@ -27,21 +28,26 @@ class Style:
     """What to draw and how: the options of draw_graph/to_dot in one place."""
 
     show: str = "both"
-    rankdir: str = "LR"
+    rankdir: str | None = None  # None: LR if it fits the page, else TB
     max_nodes: int | None = 200
     legend: bool = True
     digits: int = 4
     vanish: float = VANISH
     explode: float = EXPLODE
-    known: set | None = None  # step frames: engine nodes whose gradient has arrived
+    known: set | None = None  # step frames: engine nodes backward has run (current included)
     current: object = None  # step frames: the node being processed
     title: str | None = None
+    heatmaps: bool = True  # small tensors as coloured cells, larger ones as statistics
+    header_width: int | None = None  # step frames: one title width for all (points)
 
     def __post_init__(self):
         if self.show not in SHOWS:
             raise ValueError(f"draw_graph: show must be one of {SHOWS}, got {self.show!r}.")
-        if self.rankdir not in ("LR", "RL", "TB", "BT"):
-            raise ValueError(f"draw_graph: rankdir must be LR, RL, TB or BT, got {self.rankdir!r}.")
+        if self.rankdir not in (None, "LR", "RL", "TB", "BT"):
+            raise ValueError(
+                f"draw_graph: rankdir must be LR, RL, TB, BT or None (fit the page), "
+                f"got {self.rankdir!r}."
+            )
         if self.max_nodes is not None and self.max_nodes < 2:
             raise ValueError(f"draw_graph: max_nodes must be >= 2 or None, got {self.max_nodes}.")
 
@@ -78,8 +84,9 @@ def build(graph, style: Style):
     nodes, edges = [], []
     ops = {op.out.id: op for op in graph.ops}
     consts = {c.id: c for c in graph.consts}
+    users = users_of(graph) if style.known is not None else {}
     for data in graph.datas:
-        nodes.append(_data_node(data, style))
+        nodes.append(_data_node(data, style, step_status(data, users, style)))
         op = ops.get(data.id)
         if op is None:
             continue
@@ -122,25 +129,61 @@ def _dedupe_more(edges) -> list:
     return out
 
 
-def _grad_known(data, style) -> bool:
-    return style.known is None or data.node in style.known
+def users_of(graph) -> dict:
+    """Data id -> the engine nodes of the ops that use it (one per input slot)."""
+    users = {}
+    for op in graph.ops:
+        for e in op.edges:
+            if not e.const:
+                users.setdefault(e.src, []).append(op.node)
+    return users
 
 
-def _data_node(data, style: Style) -> PNode:
-    grad = data.grad if _grad_known(data, style) else None
+# Step frames: where a tensor's gradient is, the same words and colours in every frame.
+STEP_STATES = {
+    "running": "running now: its gradient is complete and goes on to its inputs",
+    "done": "gradient complete (fill colour: its state)",
+    "partial": "some of its gradient has arrived (k of n parts)",
+    "pending": "no gradient has arrived yet",
+}
+
+
+def step_status(data, users, style):
+    """running, done (complete: ran, or every user has sent its part), partial k/n, pending."""
+    if style.known is None:
+        return None
+    if data.node is style.current:
+        return "running"
+    senders = users.get(data.id, ())
+    arrived = sum(1 for u in senders if u in style.known)
+    if data.node in style.known or (senders and arrived == len(senders)):
+        return "done"
+    return f"partial {arrived}/{len(senders)}" if arrived else "pending"
+
+
+def _grad_known(status) -> bool:
+    return status in (None, "running", "done")
+
+
+def _data_node(data, style: Style, status=None) -> PNode:
+    grad = data.grad if _grad_known(status) else None
     state = grad_state(grad, style.vanish, style.explode) if style.grads else None
     if state == "none" and data.passed and style.known is None:
         state = "unkept"
+    if state == "none" and not _grad_known(status):
+        state = None  # waiting, not "not computed": drawn grey below
     lines = []
     if data.name:
         lines.append(f"<b>{escape(data.name)}</b>")
+    elif data.auto:  # a default name, set apart from the names the program gave
+        lines.append(f"<i>{escape(data.auto)}</i>")
     meta = fmt_shape(data.shape) + " · " + fmt_dtype(data.dtype)
     lines.append(f'<font point-size="9" color="#757575">{escape(meta)}</font>')
     if style.values:
         value = "—" if data.value is None else fmt_array(data.value, style.digits)
         lines.append(f'<font color="{VALUE_COLOR}">value {escape(value)}</font>')
     if style.grads:
-        shown = _grad_text(grad, data, style)
+        shown = _grad_text(grad, data, style, status)
         lines.append(f'<font color="{GRAD_COLOR}">grad {escape(shown)}</font>')
         if data.leaf and style.show == "backward":
             lines.append('<font point-size="8" color="#616161">AccumulateGrad</font>')
@@ -154,36 +197,72 @@ def _data_node(data, style: Style) -> PNode:
         "style": "rounded,filled",
         "fillcolor": fill,
         "color": border,
-        "tooltip": _tooltip(data, style),
+        "tooltip": _tooltip(data, style, status),
     }
     if state == "none":
         attrs["style"] = "rounded,filled,dashed"
+    if not _grad_known(status):
+        attrs.update(style="rounded,filled,dotted", fillcolor="#fafafa", color="#9e9e9e")
     _mark_current(attrs, data.node, style)
     norm = float(np.linalg.norm(np.ravel(grad))) if grad is not None else 0.0
     return PNode(
-        data.id, "<br/>".join(lines), attrs, data.module, state, int(data.param is not None), norm
+        data.id,
+        _label(lines, data, grad, style),
+        attrs,
+        data.module,
+        state,
+        int(data.param is not None),
+        norm,
     )
 
 
-def _grad_text(grad, data, style) -> str:
+def _label(lines, data, grad, style) -> str:
+    """Text lines, then (with heatmaps) the value and gradient as cells or as statistics."""
+    pictures = []
+    if style.heatmaps and style.values and data.value is not None:
+        pictures.append(_tensor_picture(data.value, "value", style))
+    if style.heatmaps and style.grads and grad is not None:
+        pictures.append(_tensor_picture(grad, "grad", style))
+    pictures = [p for p in pictures if p]
+    if not pictures:
+        return "<br/>".join(lines)
+    span = f' colspan="{len(pictures)}"' if len(pictures) > 1 else ""
+    rows = "".join(f"<tr><td{span}>{line}</td></tr>" for line in lines)
+    cells = "".join(f'<td valign="top">{p}</td>' for p in pictures)
+    return (
+        '<table border="0" cellborder="0" cellspacing="2" cellpadding="0">'
+        f"{rows}<tr>{cells}</tr></table>"
+    )
+
+
+def _tensor_picture(array, what, style) -> str | None:
+    """A heatmap table for a small tensor, statistics for a larger one, None for a number."""
+    if np.size(array) < 2:
+        return None
+    grid = cells.as_grid(array)
+    if grid is not None:
+        return cells.heat_table(grid, what, style.digits)
+    color = VALUE_COLOR if what == "value" else GRAD_COLOR
+    text = "<br/>".join(escape(line) for line in cells.stats_lines(array, 3))
+    return f'<font point-size="8" color="{color}">{what}: {text}</font>'
+
+
+def _grad_text(grad, data, style, status=None) -> str:
     if grad is not None:
         return fmt_array(grad, style.digits)
-    if style.known is not None and data.grad is not None:
-        return "?"
+    if status == "pending":
+        return "…"  # short: the box was sized for the final number
+    if status and status.startswith("partial"):
+        return f"{status.split()[1]} …"  # k/n parts have arrived
     return "(not kept)" if data.passed and style.known is None else "—"
 
 
-def _tooltip(data, style) -> str:
+def _tooltip(data, style, status=None) -> str:
     """Full precision on hover (SVG): the label rounds to significant digits."""
-    parts = [data.name or data.id]
+    parts = [data.shown_name or data.id]
     if style.values and data.value is not None and np.size(data.value) <= 16:
         parts.append(f"value={np.asarray(data.value).tolist()!r}")
-    if (
-        style.grads
-        and _grad_known(data, style)
-        and data.grad is not None
-        and np.size(data.grad) <= 16
-    ):
+    if style.grads and _grad_known(status) and data.grad is not None and np.size(data.grad) <= 16:
         parts.append(f"grad={np.asarray(data.grad).tolist()!r}")
     return ", ".join(parts)
 
@@ -217,8 +296,9 @@ def _const_node(const, module, style) -> PNode:
         text = f"{fmt_shape(const.shape)} · {fmt_dtype(const.dtype)}"
     else:
         text = "constant"
+    head = f"<b>{escape(const.name)}</b> " if const.name else ""
     label = (
-        f'<font point-size="8" color="#757575">const</font><br/>'
+        f'{head}<font point-size="8" color="#757575">const</font><br/>'
         f'<font color="#424242">{escape(text)}</font>'
     )
     attrs = {"shape": "box", "style": "dashed,rounded", "color": "#9e9e9e"}

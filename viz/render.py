@@ -7,10 +7,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .dot import DEFAULT_MAX_NODES, body_lines, graph_dot, trace_limit
+from .dot import DEFAULT_MAX_NODES, body_lines, graph_dot, prepare
 from .labels import EXPLODE, VANISH
 from .picture import Style
-from .trace import trace
 
 FORMATS = ("svg", "png", "pdf")
 INSTALL = (
@@ -92,7 +91,7 @@ def draw_graph(
     output,
     params=None,
     show: str = "both",
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     legend: bool = True,
     show_saved: bool = False,
@@ -101,10 +100,14 @@ def draw_graph(
     vanish: float = VANISH,
     explode: float = EXPLODE,
     title: str | None = None,
+    names: dict | None = None,
+    heatmaps: bool = True,
 ):
-    """A graphviz.Digraph of the graph behind `output`; displays inline in Jupyter."""
-    style = Style(show, rankdir, max_nodes, legend, digits, vanish, explode, title=title)
-    graph = trace(output, params, show_saved, module_depth, trace_limit(style, params))
+    """A graphviz.Digraph of the graph behind `output` (to_dot's options); shows in Jupyter."""
+    style = Style(
+        show, rankdir, max_nodes, legend, digits, vanish, explode, title=title, heatmaps=heatmaps
+    )
+    graph = prepare(output, params, show_saved, module_depth, names, style)
     digraph = _digraph_class()()
     digraph.body = body_lines(graph, style)
     digraph._viz_text = _text_fallback(graph, style)

@@ -2,13 +2,20 @@
 
 import io
 import json
+import re
+import shutil
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
+
+import numpy as np
 
 from autodiff.graph import AccumulateGrad, recording
 
+from . import layout, pin
 from .dot import graph_dot
-from .picture import Style
+from .labels import fmt_array, fmt_number
+from .picture import Style, users_of
 from .render import dot_to, write_atomic
 from .trace import backward_order, trace
 
@@ -21,29 +28,42 @@ class Frame:
     total: int
     node: object  # the engine node (a grad_fn or AccumulateGrad)
     caption: str
-    dot: str
+    dot: str  # this frame alone (dot lays it out on its own)
+    formula: str = ""  # the chain rule this step applies, in text
+    pinned: str | None = None  # the same picture at the positions shared by every frame
 
     def svg(self) -> str:
+        if self.pinned is not None:
+            return pin.render(self.pinned, "svg").decode("utf-8")
         return dot_to(self.dot, "svg").decode("utf-8")
+
+    def png(self) -> bytes:
+        return pin.render(self.pinned, "png") if self.pinned else dot_to(self.dot, "png")
 
     def save(self, path) -> Path:
         from .render import save
 
-        return save(self.dot, path)
+        path = Path(path)
+        if self.pinned is None or path.suffix.lower() in (".dot", ".gv"):
+            return save(self.dot, path)
+        return write_atomic(path, pin.render(self.pinned, path.suffix.lower().lstrip(".")))
 
 
 def backward_steps(
     output,
     params=None,
     show: str = "both",
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     max_nodes: int | None = None,
     digits: int = 4,
+    names: dict | None = None,
+    heatmaps: bool = True,
 ):
     """Yield one Frame per node in the order the engine's backward runs them.
 
-    If backward has not run yet on `output`, it runs once here (recording every value and
-    gradient, and accumulating into the leaves' .grad like a normal backward).
+    Every frame has the same layout (computed once with `dot`, drawn with `neato -n2`)
+    when Graphviz is installed. If backward has not run yet on `output`, it runs once
+    here (recording every value and gradient, accumulating into the leaves' .grad).
     """
     root = output.grad_fn
     if root is None:
@@ -54,29 +74,109 @@ def backward_steps(
     if root.grad_value is None:
         with recording():
             output.backward()
-    graph = trace(output, params)
+    graph = trace(output, params, names=names)
     order = backward_order(root)
-    known = set()
-    for i, node in enumerate(order):
-        known.add(node)
-        caption = _caption(node, graph)
-        title = f"backward step {i + 1}/{len(order)}: {caption}"
-        style = Style(
-            show, rankdir, max_nodes, True, digits, known=set(known), current=node, title=title
+    captions = [_caption(node, graph) for node in order]
+    titles = [f"backward step {i + 1}/{len(order)}: {c}" for i, c in enumerate(captions)]
+
+    widest = max(titles, key=len)
+    width = int(1.15 * layout.label_size(escape(widest), 14)[0])  # room for any frame's title
+
+    def style(known, current, title):
+        return Style(
+            show,
+            rankdir,
+            max_nodes,
+            True,
+            digits,
+            known=known,
+            current=current,
+            title=title,
+            heatmaps=heatmaps,
+            header_width=width,
         )
-        yield Frame(i, len(order), node, caption, graph_dot(graph, style))
+
+    pins = None
+    if shutil.which("dot") and shutil.which("neato"):  # one layout: the last frame, widest title
+        pins = pin.layout(graph_dot(graph, style(set(order), None, widest)))
+    users, known = users_of(graph), set()
+    for i, node in enumerate(order):
+        known.add(node)  # each frame's text is made right here, so one growing set serves all
+        frame_style = style(known, node, titles[i])
+        yield Frame(
+            i,
+            len(order),
+            node,
+            captions[i],
+            graph_dot(graph, frame_style),
+            _formula(node, graph, users),
+            None if pins is None else graph_dot(graph, style(known, node, titles[i]), pins),
+        )
 
 
 def _caption(node, graph) -> str:
     data = graph.by_node[node]
-    who = f" ({data.name})" if data.name else ""
+    who = f" ({data.shown_name})" if data.shown_name else ""
     if isinstance(node, AccumulateGrad):
         return f"AccumulateGrad{who}: gradient stored in .grad"
     return f"{node.name()}{who}: gradient arrives, sent on to its inputs"
 
 
+def _formula(node, graph, users) -> str:
+    """The chain rule of this step: what arrives here and what is sent to each input."""
+    data = graph.by_node[node]
+    ops = {o.out.id: o for o in graph.ops}
+    out = _symbol(graph.root, graph, ops)
+    me = _symbol(data, graph, ops)
+    grad = "—" if data.grad is None else fmt_array(data.grad, 4)
+    if isinstance(node, AccumulateGrad):
+        return f"{me}.grad = ∂{out}/∂{me} = {grad}"
+    parts = [f"∂{out}/∂{me} = {grad}" + (" (the start)" if data is graph.root else "")]
+    datas = {d.id: d for d in graph.datas}
+    g = data.grad
+    up = float(np.ravel(g)[0]) if g is not None and np.size(g) == 1 else 0.0
+    for e in ops[data.id].edges:
+        if e.const or e.contribution is None:
+            continue
+        name = _symbol(datas[e.src], graph, ops) if e.src in datas else e.src
+        sent = fmt_array(e.contribution, 4)
+        acc = (
+            "+=" if len(users.get(e.src, ())) > 1 else "="
+        )  # a sum of parts when it feeds 2+ slots
+        rule = "" if me == out else f" ∂{me}/∂{name} · ∂{out}/∂{me} ="
+        if up != 0 and np.size(e.contribution) == 1:
+            local = fmt_number(float(np.ravel(e.contribution)[0]) / up, 4)
+            parts.append(f"∂{out}/∂{name} {acc}{rule} {local} × {grad} = {sent}")
+        else:
+            # tensors: the vector-Jacobian product, upstream first (what backward computes)
+            rule = f" ∂{out}/∂{me} · ∂{me}/∂{name} =" if me != out else ""
+            parts.append(f"∂{out}/∂{name} {acc}{rule} {sent}")
+    return ";  ".join(parts)
+
+
+def _spaced(name: str) -> bool:
+    """Whether a name has a space outside parentheses (x @ M does, ReLU(x @ M) does not)."""
+    depth = 0
+    for ch in name:
+        depth += (ch == "(") - (ch == ")")
+        if ch == " " and depth == 0:
+            return True
+    return False
+
+
+def _symbol(data, graph, ops) -> str:
+    """How a formula writes a tensor: its name, (a + b) for a spaced one, else its op: NLL(·)."""
+    name = data.shown_name
+    if name:
+        return f"({name})" if _spaced(name) else name
+    if data is graph.root:
+        return "L"
+    op = ops.get(data.id)
+    return f"{op.symbol}(·)" if op is not None else "leaf"
+
+
 def save_steps(output, out_dir, html_page: bool = True, gif: bool = False, **options) -> list:
-    """Numbered SVG frames (step_001.svg, ...), an animated HTML page, and a GIF if asked."""
+    """Numbered SVG frames (step_001.svg, ...), a player page (steps.html), a GIF if asked."""
     out_dir = Path(out_dir)
     frames = list(backward_steps(output, **options))
     svgs = [f.svg() for f in frames]
@@ -90,17 +190,70 @@ def save_steps(output, out_dir, html_page: bool = True, gif: bool = False, **opt
     return paths
 
 
+class Stepper:
+    """The frames of one backward with a player; shows inline in Jupyter (_repr_html_)."""
+
+    def __init__(self, frames):
+        self.frames = frames
+        self._svgs = None
+
+    def svgs(self) -> list:
+        if self._svgs is None:
+            self._svgs = [f.svg() for f in self.frames]
+        return self._svgs
+
+    def html(self) -> str:
+        """The standalone page (what save_steps writes as steps.html)."""
+        return steps_html(self.frames, self.svgs())
+
+    def _repr_html_(self) -> str | None:
+        if not (shutil.which("dot") and shutil.which("neato")):
+            return None  # Jupyter then shows __repr__: the steps as text
+        # an iframe keeps the player's script and ids apart from the notebook's
+        page = escape(self.html(), quote=True)
+        height = 160 + max(_svg_height(s) for s in self.svgs())
+        return (
+            f'<iframe srcdoc="{page}" style="width:100%;height:{min(height, 1400)}px;'
+            'border:1px solid #ddd" sandbox="allow-scripts"></iframe>'
+        )
+
+    def __len__(self):
+        return len(self.frames)
+
+    def __repr__(self) -> str:
+        return "\n".join(
+            f"{f.index + 1}/{f.total}: {f.caption}\n    {f.formula}" for f in self.frames
+        )
+
+
+def steps(output, **options) -> Stepper:
+    """The step-by-step backward of `output` as a player (inline in Jupyter); backward_steps'
+    options."""
+    return Stepper(list(backward_steps(output, **options)))
+
+
+def _svg_height(svg: str) -> int:
+    m = re.search(r'<svg[^>]*height="([\d.]+)pt"', svg)
+    return int(float(m.group(1)) * 4 / 3) if m else 600
+
+
 def steps_html(frames, svgs=None) -> str:
-    """A self-contained page that plays the frames (buttons, slider, keyboard arrows)."""
+    """A self-contained page that plays the frames: buttons, slider, arrows, space, no CDN."""
     svgs = svgs if svgs is not None else [f.svg() for f in frames]
     slides = "\n".join(
         f'<div class="frame" id="f{i}" style="display:{"block" if i == 0 else "none"}">'
         f"{_strip_xml_header(svg)}</div>"
         for i, svg in enumerate(svgs)
     )
-    captions = json.dumps([f"{f.index + 1}/{f.total}: {f.caption}" for f in frames])
-    captions = captions.replace("</", "<\\/")  # a name cannot close the <script> early
-    return _PAGE.format(n=len(frames), slides=slides, captions=captions, last=len(frames) - 1)
+    captions = _script_json([f"{f.index + 1}/{f.total}: {f.caption}" for f in frames])
+    formulas = _script_json([f.formula for f in frames])
+    return _PAGE.format(
+        n=len(frames), slides=slides, captions=captions, formulas=formulas, last=len(frames) - 1
+    )
+
+
+def _script_json(values) -> str:
+    return json.dumps(values).replace("</", "<\\/")  # a name cannot close the <script> early
 
 
 def _strip_xml_header(svg: str) -> str:
@@ -117,7 +270,7 @@ def save_gif(frames, path, duration_ms: int = 1200) -> Path:
             "save_gif: needs Pillow: pip install pillow. "
             "The SVG frames and the HTML page need no extra package."
         ) from e
-    images = [Image.open(io.BytesIO(dot_to(f.dot, "png"))).convert("RGB") for f in frames]
+    images = [Image.open(io.BytesIO(f.png())).convert("RGB") for f in frames]
     width, height = max(i.width for i in images), max(i.height for i in images)
     padded = []
     for image in images:  # same canvas for every frame so the picture does not jump
@@ -132,18 +285,30 @@ def save_gif(frames, path, duration_ms: int = 1200) -> Path:
 
 
 _PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>Backpropagation, step by step</title>
-<style>body{{font-family:Helvetica,Arial,sans-serif;margin:1.5em}} .frame svg{{max-width:100%;height:auto}}
-button{{font-size:1em;margin-right:.4em}} #cap{{margin:.6em 0;font-weight:bold}}</style></head>
+<html lang="en"><head><meta charset="utf-8"><title>Backpropagation, step by step</title>
+<style>
+body{{font-family:Helvetica,Arial,sans-serif;margin:1em}}
+.frame svg{{max-width:100%;height:auto}}
+button{{font-size:1em;margin-right:.3em}} #slider{{width:40%;vertical-align:middle}}
+#cap{{margin:.5em 0 .2em;font-weight:bold}}
+#formula{{margin:0 0 .6em;font-family:"DejaVu Sans Mono",Menlo,monospace;color:#b71c1c}}
+.keys{{color:#757575;font-size:.85em}}
+</style></head>
 <body><h2>Backpropagation, step by step ({n} steps)</h2>
-<div><button onclick="go(0)">⏮</button><button onclick="go(cur-1)">◀</button>
-<button id="play" onclick="toggle()">▶ play</button><button onclick="go(cur+1)">▶</button>
-<button onclick="go({last})">⏭</button>
-<input type="range" id="slider" min="0" max="{last}" value="0" oninput="go(+this.value)"></div>
-<div id="cap"></div>
+<div><button id="first" onclick="go(0)" title="first (Home)">|◀</button>
+<button id="prev" onclick="go(cur-1)" title="back (←)">◀</button>
+<button id="play" onclick="toggle()" title="play / pause (space)">▶ play</button>
+<button id="next" onclick="go(cur+1)" title="next (→)">▶</button>
+<button id="last" onclick="go({last})" title="last (End)">▶|</button>
+<input type="range" id="slider" min="0" max="{last}" value="0" oninput="go(+this.value)"
+ aria-label="step">
+<span class="keys">← → step · space play/pause · Home/End</span></div>
+<div id="cap" aria-live="polite"></div>
+<div id="formula"></div>
 {slides}
 <script>
 const captions = {captions};
+const formulas = {formulas};
 let cur = 0, timer = null;
 function go(i) {{
   i = Math.max(0, Math.min({last}, i));
@@ -151,14 +316,28 @@ function go(i) {{
   document.getElementById('f' + i).style.display = 'block';
   cur = i; document.getElementById('slider').value = i;
   document.getElementById('cap').textContent = captions[i];
+  document.getElementById('formula').textContent = formulas[i];
+  document.body.dataset.frame = i;
+}}
+function stop() {{
+  if (timer) clearInterval(timer);
+  timer = null; document.getElementById('play').textContent = '▶ play';
 }}
 function toggle() {{
-  if (timer) {{ clearInterval(timer); timer = null; return; }}
-  timer = setInterval(() => {{ if (cur >= {last}) {{ clearInterval(timer); timer = null; }}
-                              else go(cur + 1); }}, 1200);
+  if (timer) {{ stop(); return; }}
+  if (cur >= {last}) go(0);
+  document.getElementById('play').textContent = '⏸ pause';
+  timer = setInterval(() => {{ if (cur >= {last}) stop(); else go(cur + 1); }}, 1200);
 }}
-document.addEventListener('keydown', e => {{ if (e.key === 'ArrowRight') go(cur + 1);
-                                             if (e.key === 'ArrowLeft') go(cur - 1); }});
+document.addEventListener('keydown', e => {{
+  if (e.target && e.target.id === 'slider' && e.key.startsWith('Arrow')) return;
+  if (e.key === 'ArrowRight') {{ stop(); go(cur + 1); }}
+  else if (e.key === 'ArrowLeft') {{ stop(); go(cur - 1); }}
+  else if (e.key === 'Home') {{ stop(); go(0); }}
+  else if (e.key === 'End') {{ stop(); go({last}); }}
+  else if (e.key === ' ') {{ e.preventDefault(); toggle(); }}
+  else return;
+}});
 go(0);
 </script></body></html>
 """

@@ -1,5 +1,7 @@
 """A plain-text rendering of a graph for terminals and logs: one line per tensor, inputs first."""
 
+import itertools
+
 from .labels import MINUS, fmt_array, fmt_shape, grad_state
 from .trace import backward_order, trace
 
@@ -29,13 +31,16 @@ def to_text(output, params=None, digits: int = 4) -> str:
 def graph_text(graph, digits: int = 4) -> str:
     """A traced graph as text lines in forward (topological) order."""
     if not graph.ops:
-        return _line(_name(graph.root, {}), graph.root, "", digits)
-    order = [graph.by_node[n] for n in reversed(backward_order(graph.ops[0].node))]
+        return _line(_name(graph.root, {}, itertools.count()), graph.root, "", digits)
+    # a trace cut at max_nodes has no records past the limit: those lines are left out
+    traced = [graph.by_node.get(n) for n in reversed(backward_order(graph.ops[0].node))]
     ops = {op.out.id: op for op in graph.ops}
     consts = {c.id: c for c in graph.consts}
-    names, rows = {}, []
-    for data in order:
-        name = _name(data, names)
+    names, rows, unnamed = {}, [], itertools.count()
+    for data in traced:
+        if data is None:
+            continue
+        name = _name(data, names, unnamed)
         op = ops.get(data.id)
         if op is None:
             rows.append((name, data, "leaf" if data.param is None else "parameter"))
@@ -43,12 +48,16 @@ def graph_text(graph, digits: int = 4) -> str:
         args = [_operand(e, names, consts, digits) for e in op.edges]
         rows.append((f"{name} = {_expression(op, args)}", data, op.caption))
     width = max(len(r[0]) for r in rows)
-    return "\n".join(_line(lhs.ljust(width), data, caption, digits) for lhs, data, caption in rows)
+    lines = [_line(lhs.ljust(width), data, caption, digits) for lhs, data, caption in rows]
+    if graph.hidden:
+        lines.insert(0, f"… {graph.hidden} more nodes (earlier in the graph) not shown")
+    return "\n".join(lines)
 
 
-def _name(data, names) -> str:
+def _name(data, names, unnamed) -> str:
+    """The tensor's name, else t0, t1, ... in order of first use (a counter: linear time)."""
     if data.id not in names:
-        names[data.id] = data.name or f"t{sum(1 for v in names.values() if v.startswith('t'))}"
+        names[data.id] = data.name or f"t{next(unnamed)}"
     return names[data.id]
 
 

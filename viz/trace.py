@@ -12,7 +12,7 @@ import numpy as np
 from autodiff.engine import order
 from autodiff.graph import AccumulateGrad, SavedOutput
 
-from .labels import op_symbol
+from .labels import layer_titles, op_symbol
 
 
 @dataclass
@@ -30,6 +30,12 @@ class Data:
     param: str | None = None  # module path of a parameter, e.g. "fc1.weight"
     module: str | None = None
     passed: bool = False  # backward has run through this node
+    auto: str | None = None  # a default name from the op and its inputs, e.g. "ReLU(h)"
+
+    @property
+    def shown_name(self) -> str | None:
+        """The name a picture shows: the tensor's own, else the default from its op."""
+        return self.name or self.auto
 
 
 @dataclass
@@ -40,6 +46,7 @@ class Const:
     value: object  # number or array, None when too big to keep
     shape: tuple | None
     dtype: object
+    name: str | None = None  # a tensor that needs no grad, named through names=
 
 
 @dataclass
@@ -88,20 +95,31 @@ class Graph:
     saved: list
     by_node: dict  # engine node -> Data
     hidden: int = 0  # picture nodes past the trace limit
+    titles: dict = field(default_factory=dict)  # module path -> "0: Linear(6->8)"
 
 
 def trace(
-    output, params=None, show_saved: bool = False, module_depth=None, limit: int | None = None
+    output,
+    params=None,
+    show_saved: bool = False,
+    module_depth=None,
+    limit: int | None = None,
+    names=None,
 ) -> Graph:
     """Walk the graph behind `output` (iteratively) into a Graph of plain records.
 
+    `params`: {name: parameter} or a Module (its named_parameters, clusters titled by the
+    module, e.g. "0: Linear(6->8)"). `names`: {name: tensor} for any tensor of the graph.
     With `limit`, only the first `limit` nodes from the output get records; edges into the
     rest lead to the id "more" and graph.hidden counts them.
     """
-    names = _param_names(params)
+    lookup = _Names(names)
+    params, titles = _module_titles(params, module_depth)
+    pnames = _param_names(params)
     root_node = output.grad_fn
     if root_node is None:
-        data = _leaf_data("d0", output, None, names, module_depth)
+        data = _leaf_data("d0", output, None, pnames, module_depth)
+        data.name = lookup.leaf(output) or data.name
         return Graph(data, [data], [], [], [], [], {})
     order = _bfs(root_node)
     hidden = 0
@@ -111,20 +129,112 @@ def trace(
     datas, ops = [], []
     for i, node in enumerate(order):
         if isinstance(node, AccumulateGrad):
-            data = _leaf_data(f"d{i}", node.variable, node, names, module_depth)
+            data = _leaf_data(f"d{i}", node.variable, node, pnames, module_depth)
+            data.name = data.param or lookup.leaf(node.variable) or data.name
         else:
             data = _op_data(f"d{i}", node, output if node is root_node else None)
+            data.name = lookup.node(node) or data.name
             ops.append(Op(f"op{i}", node, op_symbol(node.function), node.name(), data))
         by_node[node] = data
         datas.append(data)
-    graph = Graph(datas[0], datas, ops, [], [], [], by_node, hidden)
+    graph = Graph(datas[0], datas, ops, [], [], [], by_node, hidden, titles)
     for op in ops:
-        _connect(graph, op)
+        _connect(graph, op, lookup)
         if show_saved:
             graph.saved.extend(_saved(op, by_node))
-    if names and not hidden:
+    if pnames and not hidden:
         _assign_modules(graph)
+    _default_names(graph)
     return graph
+
+
+class _Names:
+    """names={name: tensor} looked up by the graph's nodes (ids stay inside this lookup)."""
+
+    def __init__(self, names):
+        self.by_leaf, self.by_node, self.arrays = {}, {}, []
+        for name, t in (names or {}).items():
+            if not hasattr(t, "grad_fn"):
+                raise TypeError(
+                    f"draw_graph: names={{{name!r}: ...}} must map a name to a Tensor, "
+                    f"got {type(t).__name__}."
+                )
+            if t.grad_fn is not None:
+                self.by_node[t.grad_fn] = name
+            else:
+                self.by_leaf[id(t)] = name
+                self.arrays.append((t.numpy(), name))  # a constant input keeps its array
+
+    def leaf(self, tensor):
+        return self.by_leaf.get(id(tensor))
+
+    def node(self, node):
+        return self.by_node.get(node)
+
+    def array(self, value):
+        """The name of the tensor whose storage a constant slot holds (the same memory)."""
+        if not isinstance(value, np.ndarray):
+            return None
+        for array, name in self.arrays:
+            if value is array or (value.shape == array.shape and np.shares_memory(value, array)):
+                return name
+        return None
+
+
+def name(tensor, text: str):
+    """Name a tensor after the fact (pictures and text show it); returns the tensor."""
+    tensor.name = text
+    return tensor
+
+
+_INFIX = {"+", "−", "×", "÷", "@", "^"}
+SHORT = 16  # a default name longer than this is left out: the shape says more
+
+
+def _default_names(graph) -> None:
+    """Unnamed op outputs get a short name from their op and inputs: "ReLU(h)", "x × M"."""
+    data = {d.id: d for d in graph.datas}
+    consts = {c.id: c for c in graph.consts}
+    for op in _inputs_first(graph, graph.ops):
+        if op.out.name:
+            continue
+        args = [_operand_name(e, data, consts) for e in op.edges]
+        if any(a is None for a in args):
+            continue
+        if op.symbol in _INFIX and len(args) == 2:
+            text = f"{_wrap(args[0])} {op.symbol} {_wrap(args[1])}"
+        elif op.symbol == "−" and len(args) == 1:
+            text = f"−{_wrap(args[0])}"
+        else:
+            text = f"{op.symbol}({', '.join(args)})"
+        op.out.auto = text if len(text) <= SHORT else None
+
+
+def _inputs_first(graph, ops) -> list:
+    """Ops ordered so every op comes after the ops that made its inputs."""
+    if not graph.ops:
+        return []
+    rank = {n: i for i, n in enumerate(reversed(backward_order(graph.ops[0].node)))}
+    return sorted(ops, key=lambda op: rank.get(op.node, 0))
+
+
+def _operand_name(edge, data, consts):
+    if not edge.const:
+        d = data.get(edge.src)
+        return None if d is None else d.shown_name
+    const = consts[edge.src]
+    if const.name:
+        return const.name
+    value = const.value
+    if value is not None and np.size(value) == 1:
+        from .labels import fmt_number
+
+        return fmt_number(np.ravel(value)[0], 3)
+    return None
+
+
+def _wrap(text: str) -> str:
+    return f"({text})" if " " in text else text
 
 
 def _data_const(op, graph) -> bool:
@@ -163,6 +273,13 @@ def _bfs(root) -> list:
     return order
 
 
+def _module_titles(params, depth):
+    """A Module as (its named parameters, {module path: "0: Linear(6->8)"}); a dict as is."""
+    if not hasattr(params, "named_parameters"):
+        return params, {}
+    return dict(params.named_parameters()), layer_titles(params)
+
+
 def _param_names(params) -> dict:
     """id(tensor) -> parameter name; ids stay inside this lookup, never in the output."""
     if params is None:
@@ -173,7 +290,7 @@ def _param_names(params) -> dict:
 
 def _leaf_data(did, leaf, node, names, module_depth) -> Data:
     param = names.get(id(leaf))
-    grad = None if leaf.grad is None else np.asarray(leaf.grad.numpy())
+    grad = None if leaf.grad is None else leaf.grad.numpy()
     data = Data(
         did,
         node,
@@ -198,7 +315,7 @@ def _module_of(param, depth):
 
 def _op_data(did, node, output) -> Data:
     value = node.value
-    if value is None and output is not None and output.numpy().size <= 16:
+    if value is None and output is not None and output.numel() <= 16:
         value = output.numpy()
     data = Data(
         did,
@@ -214,7 +331,7 @@ def _op_data(did, node, output) -> Data:
     return data
 
 
-def _connect(graph, op) -> None:
+def _connect(graph, op, lookup) -> None:
     node = op.node
     grads = node.input_grads or ()
     for slot, child in enumerate(children(node)):
@@ -230,6 +347,7 @@ def _connect(graph, op) -> None:
                 value,
                 None if meta is None else meta[0],
                 None if meta is None else meta[1],
+                lookup.array(value),
             )
             graph.consts.append(const)
             edge = Edge(const.id, op.id, slot, None, const=True)

@@ -10,7 +10,7 @@ ATTR = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 def text_of(label: str) -> list:
     """An HTML-like label as its visible lines."""
-    label = label.replace("<br/>", "\n")
+    label = re.sub(r"<br/>|</tr>|</td>", "\n", label)
     label = re.sub(r"<[^>]+>", "", label)
     return [html.unescape(line).strip() for line in label.split("\n") if line.strip()]
 
@@ -24,7 +24,7 @@ def parse(dot: str):
             edges.append((m.group(1), m.group(2), dict(ATTR.findall(m.group(3) or ""))))
             continue
         m = NODE.match(line)
-        if m:
+        if m and m.group(1) not in ("graph", "node", "edge"):  # defaults, the title and key
             nodes[m.group(1)] = {
                 "lines": text_of(m.group(2)),
                 **dict(ATTR.findall(m.group(3) or "")),

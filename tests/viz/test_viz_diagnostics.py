@@ -153,11 +153,44 @@ def test_plot_training_curves(tmp_path):
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     loss_ax = fig.axes[0]
     assert [list(line.get_ydata()) for line in loss_ax.lines] == [[2.0, 1.2, 0.8], [2.1, 1.4, 1.1]]
-    assert any("0.550" in t.get_text() for t in fig.axes[1].texts)  # best validation accuracy
+    legend = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert "best 0.550 (epoch 2)" in legend  # in the legend, never over an axis
+    _labels_inside_axes(fig)
+    rising = {"train_loss": [1.0, 0.6, 0.4], "train_acc": [0.6, 0.8, 0.9],
+              "val_loss": [1.1, 0.7, 0.5], "val_acc": [0.5, 0.7, 0.862]}  # fmt: skip
+    _labels_inside_axes(viz.plot_training_curves(rising))  # best at the last epoch, the top
     assert len(viz.plot_training_curves({"train_loss": [1.0, 0.5]}).axes) == 1
     out = tmp_path / "curves.png"
     assert isinstance(viz.plot_training_curves(history, path=out), Figure)
     _png(out)
+
+
+def _labels_inside_axes(fig):
+    """Every legend and annotation lies inside its axes' box (off the axis lines)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for ax in fig.axes:
+        box = ax.get_window_extent(renderer)
+        for item in [ax.get_legend(), *ax.texts]:
+            if item is not None:
+                b = item.get_window_extent(renderer)
+                assert box.x0 < b.x0 and b.x1 < box.x1 and box.y0 < b.y0 and b.y1 < box.y1
+
+
+def test_gradient_flow_names_layers_by_module():
+    from nn.models import MLP
+
+    model = MLP((784, 256, 128, 10))
+    flow = {"1": [1e-2, 2e-2], "3": [3e-2, 1e-2], "5": [0.1, 0.2]}  # nn.fit's grad_norms keys
+    fig = viz.plot_gradient_flow(flow, xlabel="epoch", model=model)
+    names = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert names == ["1: Linear(784->256)", "3: Linear(256->128)", "5: Linear(128->10)"]
+    fig = viz.plot_gradient_flow({"1.weight": [0.1]}, model=model)  # bars, by parameter
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["1: Linear(784->256) weight"]
+    assert viz.plot_gradient_flow(flow).axes[0].get_legend().get_texts()[0].get_text() == "1"
 
 
 def test_plot_gradient_flow(tmp_path):

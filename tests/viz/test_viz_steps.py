@@ -1,7 +1,10 @@
 """backward_steps follows the engine's real backward order; frames save as SVG/HTML/GIF."""
 
+import re
+
 import numpy as np
 import pytest
+from dotparse import by_name, field, parse
 
 import autodiff as ad
 import viz
@@ -72,10 +75,44 @@ def test_frames_follow_the_order_and_reveal_gradients():
     assert [fr.node for fr in frames] == expected
     assert x.grad.item() == -4 and z.grad.item() == 3
     assert frames[0].caption.startswith("MulBackward0 (f)")
-    first, last = frames[0].dot, frames[-1].dot
-    assert "grad ?" in first and "grad ?" not in last  # gradients arrive step by step
-    assert first.count("grad ?") == 4  # q, z, x, y still waiting after the first step
-    assert 'penwidth="3"' in first
+    first, last = parse(frames[0].dot)[0], parse(frames[-1].dot)[0]
+    named = by_name(first)
+    # step 1 runs f's node: q and z receive their parts, x and y wait
+    assert [field(named[n], "grad") for n in "fqzxy"] == ["1", "−4", "3", "…", "…"]
+    assert all(field(n, "grad") != "…" for n in by_name(last).values())
+    assert named["f"]["penwidth"] == "3" and named["q"].get("penwidth") is None
+    assert "?" not in "".join(fr.dot for fr in frames)
+
+
+def test_no_edge_carries_a_number_into_a_node_still_waiting():
+    a = ad.tensor(2.0, dtype=ad.float64, requires_grad=True, name="a")
+    b = a * 3.0
+    b.name = "b"
+    c = b * b + ad.exp(b)  # b feeds three slots: its gradient comes in parts
+    c.name = "c"
+    partial_seen = False
+    for frame in viz.backward_steps(c):
+        nodes, edges = parse(frame.dot)
+        for src, _, attrs in edges:
+            if "label" in attrs and src in nodes and src.startswith("d"):
+                assert field(nodes[src], "grad") != "…", (frame.caption, src)
+        b_grad = field(by_name(nodes)["b"], "grad")
+        partial_seen |= bool(re.fullmatch(r"[12]/3 …", b_grad))
+    assert partial_seen  # b showed "k/3 …" while its three parts were arriving
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_every_frame_has_the_same_size_and_positions():
+    s, _ = exercises.sigmoid_neuron(fused=False)
+    frames = list(viz.backward_steps(s))
+    sizes = {re.search(r'<svg width="(\w+)" height="(\w+)"', f.svg()).groups() for f in frames}
+    assert len(sizes) == 1, sizes
+    node = re.compile(r"^\t+(\w+) \[label=<.* pos=\"([^\"]+)\"", re.M)
+    pos = [sorted(node.findall(f.pinned)) for f in frames]
+    assert pos[0] and all(p == pos[0] for p in pos)
+    assert frames[0].formula.startswith("∂s/∂s = 1")
+    leaf = next(f for f in frames if f.caption.startswith("AccumulateGrad (w0)"))
+    assert leaf.formula == "w0.grad = ∂s/∂w0 = −0.1966"
 
 
 def test_steps_of_a_leaf_raise():
@@ -109,3 +146,28 @@ def test_gif_when_pillow_is_there(tmp_path):
     path = viz.save_gif(frames, tmp_path / "steps.gif")
     with image.open(path) as gif:
         assert gif.n_frames == len(frames)
+
+
+def test_formulas_name_tensors_as_the_picture_does():
+    import seeds
+
+    loss, params, names = seeds.dying_relu()
+    frames = list(viz.backward_steps(loss, params=params, names=names))
+    formulas = [f.formula for f in frames]
+    assert formulas[0] == "∂L/∂L = 1 (the start);  ∂L/∂log_softmax(·) = [[−1, 0, 0]]"
+    expected = "∂L/∂M = ∂L/∂(x @ M) · ∂(x @ M)/∂M = [[−0.196, 0], [−0.294, 0], [−0.03919, 0]]"
+    assert any(expected in f for f in formulas)  # M's dead column, as backward computes it
+    assert formulas[-1].startswith("M.grad = ∂L/∂M = ")
+
+
+def test_stepper_without_graphviz_shows_its_steps_as_text(tmp_path, monkeypatch):
+    f, _ = exercises.add_mul()
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot, no neato
+    stepper = viz.steps(f)
+    assert len(stepper) == 5 and stepper._repr_html_() is None
+    assert repr(stepper).splitlines()[:2] == [
+        "1/5: MulBackward0 (f): gradient arrives, sent on to its inputs",
+        "    ∂f/∂f = 1 (the start);  ∂f/∂q = −4 × 1 = −4;  ∂f/∂z = 3 × 1 = 3",
+    ]
+    with pytest.raises(RuntimeError, match="Graphviz"):
+        stepper.html()

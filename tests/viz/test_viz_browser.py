@@ -1,0 +1,129 @@
+"""The stepper page as a person uses it: Debian's chromium, driven by playwright, presses the
+keys and the buttons, and the frame, caption and formula change; the picture never moves."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import viz
+from cli import exercises
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api",
+    reason="playwright is not installed (pip install playwright; the browser is Debian's "
+    "chromium: apt-get install chromium)",
+)
+BROWSER = next(
+    (p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and os.path.exists(p)), None
+)
+pytestmark = [
+    pytest.mark.skipif(BROWSER is None, reason="no chromium browser: apt-get install chromium"),
+    pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        # playwright's own browser download is not reachable here: Debian's chromium instead
+        b = p.chromium.launch(executable_path=BROWSER, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def _state(page) -> dict:
+    return page.evaluate(
+        """() => {
+        const shown = [...document.querySelectorAll('.frame')]
+            .filter(f => getComputedStyle(f).display !== 'none');
+        const box = shown.length ? shown[0].querySelector('svg').getBoundingClientRect() : null;
+        return {frame: +document.body.dataset.frame, shown: shown.map(f => f.id),
+                cap: document.getElementById('cap').textContent,
+                formula: document.getElementById('formula').textContent,
+                slider: +document.getElementById('slider').value,
+                play: document.getElementById('play').textContent,
+                box: box && [box.x, box.y, box.width, box.height]};
+    }"""
+    )
+
+
+def _page(browser, tmp_path, requests):
+    f, _ = exercises.add_mul()
+    viz.save_steps(f, tmp_path)
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    # offline: every request that is not a local file is recorded (and refused)
+    page.on("request", lambda r: None if r.url.startswith("file:") else requests.append(r.url))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto((tmp_path / "steps.html").as_uri())
+    return page
+
+
+def test_keys_slider_and_play_step_through_the_frames(browser, tmp_path):
+    requests = []
+    page = _page(browser, tmp_path, requests)
+    start = _state(page)
+    assert start["frame"] == 0 and start["shown"] == ["f0"] and start["slider"] == 0
+    assert start["cap"].startswith("1/5: MulBackward0 (f)")
+    assert start["formula"].startswith("∂f/∂f = 1")
+    page.screenshot(path=str(tmp_path / "step1.png"))
+    page.keyboard.press("ArrowRight")
+    second = _state(page)
+    assert second["frame"] == 1 and second["shown"] == ["f1"] and second["slider"] == 1
+    assert second["cap"].startswith("2/5: AccumulateGrad (z)") and second["cap"] != start["cap"]
+    assert second["formula"] == "z.grad = ∂f/∂z = 3"
+    assert second["box"] == start["box"]  # the same place and size: the picture holds still
+    page.keyboard.press("End")
+    assert _state(page)["frame"] == 4
+    page.keyboard.press("ArrowRight")  # past the end: stays on the last frame
+    assert _state(page)["frame"] == 4
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowLeft")  # before the start: stays on the first
+    assert _state(page)["frame"] == 0
+    page.eval_on_selector("#slider", "s => { s.value = 2; s.dispatchEvent(new Event('input')); }")
+    third = _state(page)
+    assert third["frame"] == 2 and third["cap"].startswith("3/5: AddBackward0 (q)")
+    assert "∂f/∂x = ∂q/∂x · ∂f/∂q = 1 × −4 = −4" in third["formula"]
+    page.screenshot(path=str(tmp_path / "step3.png"))
+    page.keyboard.press(" ")  # space: play
+    assert _state(page)["play"] == "⏸ pause"
+    page.wait_for_function("document.body.dataset.frame === '3'", timeout=5000)
+    page.keyboard.press(" ")  # space: pause
+    paused = _state(page)
+    assert paused["play"] == "▶ play"
+    page.wait_for_timeout(1500)  # longer than one tick of play
+    assert _state(page)["frame"] == paused["frame"]
+    page.click("#next")
+    assert _state(page)["frame"] == paused["frame"] + 1
+    shot = tmp_path / "step5.png"
+    page.screenshot(path=str(shot))
+    _check_screenshot(shot)
+    assert requests == []  # no CDN, no fonts from the web: the page works offline
+    page.close()
+
+
+def _check_screenshot(path: Path) -> None:
+    """A real picture: the viewport's size and more than one colour in it."""
+    data = path.read_bytes()
+    assert data.startswith(b"\x89PNG")
+    image = pytest.importorskip("PIL.Image")
+    with image.open(path) as im:
+        assert im.size == (1200, 800)
+        colours = im.convert("RGB").getcolors(maxcolors=1 << 16)
+        assert colours is None or len(colours) > 10  # None: more colours than counted
+
+
+def test_the_jupyter_player_runs_inside_its_iframe(browser):
+    f, _ = exercises.add_mul()
+    stepper = viz.steps(f)
+    page = browser.new_page()
+    page.set_content(stepper._repr_html_())
+    frame = page.frame_locator("iframe")
+    cap = frame.locator("#cap")
+    sync_api.expect(cap).to_have_text(
+        "1/5: MulBackward0 (f): gradient arrives, sent on to its inputs"
+    )
+    frame.locator("#next").click()
+    sync_api.expect(cap).to_contain_text("2/5: AccumulateGrad (z)")
+    page.close()
