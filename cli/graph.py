@@ -32,8 +32,8 @@ def register(subparsers) -> None:
     p.add_argument(
         "--rankdir",
         choices=("LR", "TB", "RL", "BT"),
-        default="LR",
-        help="layout direction (default LR: inputs on the left)",
+        default=None,
+        help="layout direction (default: left to right when that fits a page, else top down)",
     )
     p.add_argument("--text", action="store_true", help="also print the graph as text")
     p.add_argument("--no-legend", action="store_true", help="leave out the colour key")

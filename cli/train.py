@@ -442,7 +442,7 @@ def run_training(config: dict, out, progress: bool = True, resume: bool = False)
     test_loss, test_acc = evaluate(model, test, loss_for(config["model"]))
     result = {"test_loss": test_loss, "test_acc": test_acc, "train_seconds": seconds}
     write_atomic(out / "history.json", json.dumps({**history, **result}, indent=1))
-    save_plots(history, out)
+    save_plots(history, out, model)
     return {"history": history, "model": model, **result}
 
 
@@ -549,7 +549,7 @@ def evaluate_command(args) -> int:
 # --- plots and the demo ----------------------------------------------------------------------
 
 
-def save_plots(history: dict, out) -> list:
+def save_plots(history: dict, out, model=None) -> list:
     """curves.png and gradient_flow.png in out, drawn by viz (needs matplotlib)."""
     try:
         import matplotlib
@@ -564,7 +564,8 @@ def save_plots(history: dict, out) -> list:
     out = Path(out)
     written = [out / "curves.png", out / "gradient_flow.png"]
     diagnostics.plot_training_curves(history, path=written[0])
-    diagnostics.plot_gradient_flow(history["grad_norms"], path=written[1], xlabel="epoch")
+    flow = history["grad_norms"]
+    diagnostics.plot_gradient_flow(flow, path=written[1], xlabel="epoch", model=model)
     plt.close("all")
     return written
 
