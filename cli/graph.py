@@ -103,6 +103,7 @@ def run_graph(args) -> int:
 def demo(out_dir, quick: bool = False) -> list:
     """Render the lecture's exercise graphs into out_dir/graphs and say where."""
     folder = Path(out_dir) / "graphs"
+    folder.mkdir(parents=True, exist_ok=True)
     pictures = [
         ("add_mul", exercises.add_mul()[0], "f = (x + y)·z at x=−2, y=5, z=−4"),
         (

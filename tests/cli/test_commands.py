@@ -129,3 +129,12 @@ def test_demo_falls_back_without_fashion_mnist(capsys, tmp_path, monkeypatch):
     result = commands.demo(tmp_path, quick=True)
     assert "donut" in capsys.readouterr().out
     assert result["test_acc"] > 0.9
+
+
+def test_demo_writes_the_exercise_graphs(tmp_path, capsys):
+    """The whole `autodiff demo --quick`: exercises, graph files and the trained model."""
+    assert cli.main(["demo", "--quick", "--out", str(tmp_path / "out")]) == 0
+    graphs = tmp_path / "out" / "graphs"
+    names = {p.name for p in graphs.iterdir()}
+    assert {"add_mul.txt", "sigmoid_neuron_fused.txt", "sigmoid_neuron_gates.txt"} <= names
+    assert "df/dx = -4" in capsys.readouterr().out
