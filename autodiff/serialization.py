@@ -4,19 +4,18 @@ A file is a zip archive: structure.json describes the object (dicts with any key
 tuples, numbers, strings, None) and each tensor or array is one .npy entry written with
 allow_pickle=False. Loading reads JSON and raw arrays only, so a crafted file can give
 wrong numbers at worst, never run a command. Writes go to a temporary file first and are
-renamed over the target, so an interrupted save leaves the old file intact.
+renamed over the target (autodiff.files), so an interrupted save leaves the old file intact.
 """
 
 import io
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from .device import check as _device
+from .files import write_atomic
 from .tensor import Tensor
 
 FORMAT = "autodiff-save-1"
@@ -89,24 +88,7 @@ def save(obj, f) -> None:
     if hasattr(f, "write"):
         f.write(buffer.getvalue())
         return
-    _write_atomic(Path(f), buffer.getvalue())
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(Path(f), buffer.getvalue())
 
 
 def load(f, map_location=None, weights_only=None):

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from nn.serialization import write_atomic
+from autodiff.files import write_atomic
 from viz.dot import to_dot
 from viz.render import INSTALL, has_dot, save
 from viz.steps import save_steps

@@ -11,9 +11,9 @@ import numpy as np
 
 import autodiff as ad
 import nn
+from autodiff.files import write_atomic
 from nn import data, models
 from nn.checkpoint import checkpoint_exists, load_checkpoint, read_checkpoint
-from nn.serialization import write_atomic
 from nn.train import evaluate, fit
 
 MODELS = ("softmax", "mlp", "cnn", "vgg", "resnet", "logistic", "linear")

@@ -1,11 +1,11 @@
 """DOT to files (svg/png/pdf by extension, written atomically) and to Jupyter; a clear error
 when Graphviz's `dot` is missing."""
 
-import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
+
+from autodiff.files import write_atomic as _write_atomic
 
 from .dot import DEFAULT_MAX_NODES, body_lines, graph_dot, prepare
 from .labels import EXPLODE, VANISH
@@ -45,20 +45,8 @@ def dot_to(source: str, fmt: str) -> bytes:
 
 
 def write_atomic(path, data) -> Path:
-    """Write bytes or text to path via a temp file in the same folder and os.replace."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    """The engine's atomic writer, making missing folders (pictures go into new folders)."""
+    return _write_atomic(path, data, parents=True)
 
 
 def save(graph, path, **options) -> Path:

@@ -15,8 +15,9 @@ import pytest
 
 import autodiff as ad
 import nn
+import viz
+from autodiff.files import remove_stale_temps, write_atomic
 from nn.checkpoint import save_checkpoint
-from nn.serialization import remove_stale_temps, write_atomic
 
 ROOT = Path(__file__).resolve().parents[2]
 posix_only = pytest.mark.skipif(os.name != "posix", reason="SIGKILL and umask are POSIX")
@@ -66,10 +67,13 @@ def test_files_follow_the_umask(tmp_path, umask, mode):
         write_atomic(tmp_path / "picture.svg", "<svg/>")
         model = nn.Linear(2, 1)
         save_checkpoint(tmp_path / "run", model, nn.optim.SGD(model.parameters(), lr=0.1))
+        ad.save({"w": ad.ones(2)}, tmp_path / "state.pt")
+        viz.save(model(ad.ones(1, 2)).sum(), tmp_path / "graphs" / "graph.dot")
     finally:
         os.umask(old)
     written = [tmp_path / "m.npz", tmp_path / "picture.svg", *(tmp_path / "run").iterdir()]
-    assert len(written) == 5
+    written += [tmp_path / "state.pt", tmp_path / "graphs" / "graph.dot"]
+    assert len(written) == 7
     for path in written:
         assert path.stat().st_mode & 0o777 == mode, path
 

@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 import autodiff as ad
+import autodiff.files
 import viz
 from cli import exercises
 from viz import render
@@ -98,7 +99,7 @@ def test_failed_write_leaves_no_temp_file_and_the_old_file(tmp_path, monkeypatch
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(render.os, "replace", broken_replace)
+    monkeypatch.setattr(autodiff.files.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         render.write_atomic(out, "new text")
     monkeypatch.undo()
