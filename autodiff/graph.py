@@ -4,6 +4,7 @@ import weakref
 
 SMALL = 16  # a tensor this small keeps its value and gradient on its node for pictures
 _recording = [0]  # >0 inside viz.record(): every node keeps its value and gradient
+_trace = [None]  # the tracer of ad.compile while it traces a function (autodiff/compile.py)
 
 
 _NO_OPTIONS = {}
