@@ -24,6 +24,7 @@ from .dtypes import (
     set_default_dtype,
 )
 from .engine import backward, grad
+from .compile import compile
 from .function import Function
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -43,6 +44,7 @@ __all__ = [
     "Tensor",
     "arange",
     "backward",
+    "compile",
     "bool_",
     "detect_anomaly",
     "enable_grad",

@@ -205,8 +205,9 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> di
         if type(node) is AccumulateGrad:
             if targets is None:
                 if tracer is not None:
-                    tracer.accumulate(node.variable, grad)
-                _accumulate(node, grad, create_graph)
+                    tracer.accumulate(node, grad, create_graph)
+                else:
+                    _accumulate(node, grad, create_graph)
             continue
         if node._pre_hooks or node._retain is not None or anomaly or tracer is not None:
             grads = _run_node(node, grad, create_graph)
@@ -233,7 +234,9 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> di
                     g = _as_grad(g, meta, node, anomaly)
             old = buffers.get(child)
             buffers[child] = g if old is None else old + g
-        grads = g = grad = data = old = None  # drop references: AccumulateGrad may take a buffer it owns
+        grads = g = grad = data = old = (
+            None  # drop references: AccumulateGrad may take a buffer it owns
+        )
     return captured
 
 
@@ -281,6 +284,8 @@ def _root_grads(outputs, grad_outputs, what: str):
                     f"shape {out._data.shape}. Pass gradient= (a tensor of that shape)."
                 )
             g = _make(np.ones_like(out._data))
+            if _trace[0] is not None:
+                _trace[0].root_grad(out, g)
         elif not isinstance(g, Tensor):
             g = _make(np.asarray(g, dtype=out._data.dtype))
         if g._data.shape != out._data.shape:

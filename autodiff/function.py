@@ -33,6 +33,8 @@ class Function:
     @classmethod
     def apply(cls, *args, **options):
         """Run forward on arrays; when some input requires grad, record a node."""
+        if _trace[0] is not None:  # inside ad.compile's first call
+            return _trace[0].apply(cls, args, options)
         if _mode.enabled:
             for a in args:
                 if isinstance(a, Tensor):
@@ -48,13 +50,13 @@ class Function:
             y = y._data if isinstance(y, Tensor) else y
             out = cls.forward(ctx, x, y, **options)
         else:
-            out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **options)
+            out = cls.forward(
+                ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **options
+            )
         if type(out) is not np.ndarray:
             out = out._data if isinstance(out, Tensor) else np.asarray(out)
         if _anomaly[0]:
             _check_finite(out, f"{cls.__name__.lower()} (forward)")
-        if _trace[0] is not None:
-            _trace[0].forward(cls, args, options, ctx, out)
         result = _make(out)
         if cls.view:
             _mark_view(result, args[0], cls, options)
@@ -62,6 +64,15 @@ class Function:
 
 
 _NO_NEEDS = ((), (False,), (False, False), (False, False, False))
+
+
+def apply_eagerly(cls, args, options):
+    """Function.apply without the tracer's dispatch (ad.compile runs ops through it)."""
+    tracer, _trace[0] = _trace[0], None
+    try:
+        return cls.apply(*args, **options)
+    finally:
+        _trace[0] = tracer
 
 
 class _Unrecorded:
@@ -188,8 +199,6 @@ def _finish(cls, args, options, ctx, arrays, out, returned, children, meta, cons
     if _anomaly[0]:
         _check_finite(out, f"{cls.__name__.lower()} (forward)")
     if out.dtype.kind not in "fc":
-        if _trace[0] is not None:
-            _trace[0].forward(cls, args, options, ctx, out)
         result = _make(out)
         if cls.view:
             _mark_view(result, args[0], cls, options)
@@ -214,8 +223,6 @@ def _finish(cls, args, options, ctx, arrays, out, returned, children, meta, cons
             if v is not None and type(v) is not float and type(v) is not int:
                 ctx._versions = _versions(saved, args, result)
                 break
-    if _trace[0] is not None:
-        _trace[0].forward(cls, args, options, ctx, out)
     return result
 
 

@@ -19,6 +19,8 @@ def increment_version(tensor) -> None:
     """Tell the version check that tensor's storage was written outside its in-place ops
     (as torch.autograd.graph.increment_version): optimizers that update arrays call it."""
     tensor._counter().value += 1
+    if _trace[0] is not None:  # ad.compile replays the bump too
+        _trace[0].bump(tensor)
 
 
 class recording:
