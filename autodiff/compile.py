@@ -97,6 +97,33 @@ def _state_of(obj, captured=False):
     return ("O", id(obj))
 
 
+def _captured(fn) -> list:
+    """The objects fn captures: closure cells and a bound method's object."""
+    found = []
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            found.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            pass
+    owner = getattr(fn, "__self__", None)
+    return found + ([owner] if owner is not None else [])
+
+
+def _leaves_of(obj, depth=0) -> list:
+    """Leaf tensors in an argument or captured object (lists, models, optimizers)."""
+    if isinstance(obj, Tensor):
+        return [obj] if obj._requires_grad and obj.grad_fn is None else []
+    if depth > 4:
+        return []
+    if isinstance(obj, (tuple, list)):
+        return [t for o in obj for t in _leaves_of(o, depth + 1)]
+    if hasattr(obj, "param_groups"):
+        return [p for g in obj.param_groups for p in g["params"]]
+    if hasattr(obj, "parameters") and hasattr(obj, "modules"):
+        return list(obj.parameters())
+    return []
+
+
 def _guard_key(args) -> tuple:
     return tuple(_state_of(a) for a in args)
 
@@ -275,6 +302,7 @@ class _Tracer:
         self.suspended = 0
         self.opaque_frame = None  # the frame of the opaque call in progress
         self.zeroed = False
+        self.zeroed_ids = set()
         self.born = {}  # id -> weakref of tensors made during the trace outside the ops
         self.accumulated = {}  # id(leaf) -> (leaf, the .grad tensor the trace left on it)
 
@@ -309,9 +337,6 @@ class _Tracer:
                     )
                 slot = self.new_slot(a._data)
                 self.program.externals.append((slot, a, a._data.shape, a._data.dtype))
-                if a._requires_grad and a.grad_fn is None and not self.zeroed:
-                    # its .grad now is its .grad on entry (no zero_grad() has run yet)
-                    self.program.grad_states.append((self.leaf_ref(a), a.grad is not None))
             return ("s", slot)
         if type(a) is np.ndarray:
             slot = self.slot_of(a)
@@ -437,6 +462,7 @@ class _Tracer:
             )
         g_slot = self.input_spec(grad)[1]
         had = leaf.grad
+        self.guard_grad(leaf, had is not None)
         _accumulate(node, grad, create_graph)
         target = self.leaf_ref(leaf)
         out_slot = self.output_slot(leaf.grad._data)
@@ -465,6 +491,18 @@ class _Tracer:
         self.accumulated[id(leaf)] = (leaf, leaf.grad)
         verb = "=" if had is None else "+="
         self.add(step, f"{self.leaf_name(leaf)}.grad {verb} t{g_slot}  # t{out_slot}")
+
+    def guard_grad(self, leaf, has_grad: bool) -> None:
+        """Whether a replay writes or adds this gradient follows from the leaf's .grad on entry,
+        unless fn reset it first (zero_grad(), or `p.grad = None` seen against the entry)."""
+        if id(leaf) in self.zeroed_ids:  # a recorded zero_grad() set it to None
+            return
+        entry = self.entry.get(id(leaf))
+        if entry is not None and entry[0] is leaf:
+            if entry[1] == has_grad:  # nothing reset it: the entry state decides
+                self.program.grad_states.append((self.leaf_ref(leaf), has_grad))
+        elif not self.zeroed:  # a leaf the trace did not know on entry: its state now
+            self.program.grad_states.append((self.leaf_ref(leaf), has_grad))
 
     def leaf_ref(self, leaf):
         """How a replay finds this leaf: the call's argument, or the captured tensor."""
@@ -503,7 +541,10 @@ class _Tracer:
 
     def opaque(self, obj, name, kwargs) -> None:
         method = getattr(obj, name)
-        self.zeroed = self.zeroed or name == "zero_grad"
+        if name == "zero_grad":
+            self.zeroed = True
+            if kwargs.get("set_to_none", True):
+                self.zeroed_ids.update(id(t) for t in _leaves_of(obj))
 
         def step(env, args):
             previous = grad_mode._state.enabled
@@ -671,8 +712,7 @@ def _trace_call(fn, args):
         array = a._data if isinstance(a, Tensor) else a if type(a) is np.ndarray else None
         if array is not None and tracer.slot_of(array) is None:
             tracer.program.inputs.append((tracer.new_slot(array), i))
-            if isinstance(a, Tensor) and a._requires_grad and a.grad_fn is None:
-                tracer.program.grad_states.append((lambda args, i=i: args[i], a.grad is not None))
+    tracer.entry = {id(t): (t, t.grad is not None) for t in _leaves_of((args, _captured(fn)))}
     tracer.opaque_call_done = lambda: tracer.opaque(*tracer.opaque_call)
     patches, originals = _patched_inplace()
     for name, value in VALUE_READS.items():
