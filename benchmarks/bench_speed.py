@@ -7,7 +7,9 @@ torch and our BLAS both run on one thread (run under OPENBLAS_NUM_THREADS=1).
     python benchmarks/bench_speed.py [repeats]
 """
 
+import argparse
 import math
+import platform
 import statistics
 import sys
 import time
@@ -22,13 +24,13 @@ try:
     from bench_cnn import numpy_step as cnn_numpy
     from bench_cnn import ours_step as cnn_ours
     from bench_cnn import torch_step as cnn_torch
-    from common import optional
+    from common import optional, write_into_readme
 except ImportError:  # imported as benchmarks.bench_speed
     from .bench_cnn import _setup as cnn_setup
     from .bench_cnn import numpy_step as cnn_numpy
     from .bench_cnn import ours_step as cnn_ours
     from .bench_cnn import torch_step as cnn_torch
-    from .common import optional
+    from .common import optional, write_into_readme
 
 torch = optional("torch")
 if torch:  # one thread each, as our BLAS in a shared machine: spinning OpenMP threads collapse
@@ -409,7 +411,28 @@ def run(repeats=None) -> list:
     return [measure(w, repeats) for w in WORKLOADS]
 
 
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("only", nargs="*", help="workloads to run (default: all)")
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    args = parser.parse_args(argv)
+    chosen = [w for w in WORKLOADS if not args.only or w.__name__ in args.only]
+    text = table([measure(w) for w in chosen]) + "\n\n" + environment()
+    print(text)
+    if args.readme:
+        write_into_readme("speed", text)
+    return 0
+
+
+def environment() -> str:
+    peers = [f"NumPy {np.__version__}"]
+    peers += [f"PyTorch {torch.__version__} (1 thread)"] if torch else []
+    peers += ["micrograd 0.1.0"] if micrograd else []
+    return (
+        f"Python {platform.python_version()}, {', '.join(peers)}; medians in one process, "
+        "OPENBLAS_NUM_THREADS=1, on a machine other jobs share (compare ratios, not times)."
+    )
+
+
 if __name__ == "__main__":
-    only = sys.argv[1:]
-    chosen = [w for w in WORKLOADS if not only or w.__name__ in only]
-    print(table([measure(w) for w in chosen]))
+    sys.exit(main())
