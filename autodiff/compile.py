@@ -8,8 +8,22 @@ The program is a list of steps, each one of:
   inner tensor ops run unrecorded, as under no_grad);
 - the first gradient of the output (ones), a leaf's gradient written or added into `.grad`;
 - an in-place update outside the graph (`p -= lr * p.grad` under no_grad), a version bump;
-- an opaque call: `optimizer.step()`, `optimizer.zero_grad()`, `model.zero_grad()` run as
-  themselves (their NumPy updates are not Functions), so hyper-parameters are read live.
+- an opaque call: `optimizer.step()`, `optimizer.zero_grad()`, `model.zero_grad()` and an lr
+  scheduler's `step()` run as themselves (their NumPy updates are not Functions), so the
+  optimizer reads its hyper-parameters (lr, Adam's step count) live on every replay.
+
+Guards (a failed one traces again): the shapes, dtypes and requires_grad of tensor
+arguments, the values of number arguments, the identity, shapes and dtypes of captured
+tensors, a captured model's parameters and train/eval modes, an optimizer's parameters, and
+whether a leaf had a .grad on entry (write or add).
+Refused with a CompileError: reading a traced value into Python (item(), float(t), bool(t),
+int(t), tolist(), .numpy() in user code), tensors made inside fn outside the ops (ad.tensor,
+ad.randn, argmax, ...) used by a later op, in-place ops on tensors in the graph, hooks,
+create_graph, step(closure), assigning .grad to anything but None.
+Not seen (as in any tracer): Python values fn reads besides those above (a global number, an
+attribute of a module) are frozen at their traced value; call `compiled.reset()` after
+changing them. Tracing patches Tensor and the in-place ops for its one call: trace in one
+thread at a time.
 """
 
 import os
@@ -58,6 +72,8 @@ class Compiled:
             self._last = program
             return program.replay(args)
         result, program = _trace_call(self.fn, args)
+        if len(self._programs) >= 16:  # many shapes: keep the memory bounded
+            self._programs.clear()
         self._programs[key] = self._last = program
         self.traces += 1
         return result
