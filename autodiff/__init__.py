@@ -41,6 +41,7 @@ from .dtypes import (
     uint8,
 )
 from .engine import backward, grad
+from .compile import compile
 from .function import Function
 from .grad_mode import (
     detect_anomaly,
@@ -84,6 +85,7 @@ __all__ = [
     "backends",
     "backward",
     "bool",
+    "compile",
     "bool_",
     "cdouble",
     "cfloat",

@@ -1,10 +1,13 @@
 """Backward: one iterative scheduler (Kahn's algorithm) for backward(), ad.grad and hooks."""
 
+import gc
+from sys import getrefcount
+
 import numpy as np
 
 from . import grad_mode
 from .function import check_versions
-from .graph import SMALL, AccumulateGrad, _recording, accumulator, keeps
+from .graph import SMALL, AccumulateGrad, _recording, _trace, accumulator
 from .tensor import Tensor
 
 _make = Tensor._make
@@ -82,17 +85,36 @@ def _accumulate(node: AccumulateGrad, grad: Tensor, create_graph: bool) -> None:
     leaf = node.variable
     if leaf._hooks:
         grad = _call_hooks(leaf._hooks, grad)
-    if keeps(grad._data):
-        node.grad_value = grad._data
-    if not create_graph:
-        grad = _make(grad._data)
+    data = grad._data
+    if data.size <= SMALL or _recording[0]:
+        node.grad_value = data
+    elif (
+        leaf.grad is None
+        and not create_graph
+        and data.base is None
+        and grad.grad_fn is None
+        and getrefcount(grad) <= _OWNED_TENSOR
+        and getrefcount(data) <= _OWNED_ARRAY
+        and data.flags.writeable
+    ):
+        # nothing else holds this fresh buffer (torch's AccumulateGrad steals it likewise)
+        grad._version = grad._base = None
+        leaf.grad = grad
+        return
     if leaf.grad is None:
         # a fresh array: the gradient must not alias the upstream one or another leaf's
-        leaf.grad = grad if create_graph else _make(np.array(grad._data, copy=True))
+        leaf.grad = grad if create_graph else _make(np.array(data, copy=True))
     elif create_graph or leaf.grad.grad_fn is not None:
-        leaf.grad = leaf.grad + grad
+        leaf.grad = leaf.grad + (grad if create_graph else _make(data))
     else:
-        np.add(leaf.grad._data, grad._data, out=leaf.grad._data)
+        np.add(leaf.grad._data, data, out=leaf.grad._data)
+
+
+# references to a gradient that only the backward pass holds, as getrefcount counts them in
+# _accumulate (its argument, _drain's local and getrefcount's own; the array: grad._data,
+# the local `data` and getrefcount's): one more means someone else shares the buffer
+_OWNED_TENSOR = 3
+_OWNED_ARRAY = 3
 
 
 def _run_node(node, grad: Tensor, create_graph: bool):
@@ -105,6 +127,9 @@ def _run_node(node, grad: Tensor, create_graph: bool):
             tensor.grad = grad if create_graph else _make(np.array(grad._data, copy=True))
     if grad._data.size <= SMALL or _recording[0]:
         node.grad_value = grad._data
+    tracer = _trace[0]
+    if tracer is not None:
+        return tracer.backward(node, grad)
     if grad_mode._anomaly[0]:  # blame the backward node, not the ops its formula runs
         grad_mode._anomaly[0] = False
         try:
@@ -116,10 +141,7 @@ def _run_node(node, grad: Tensor, create_graph: bool):
     if type(grads) is not tuple:
         grads = (grads,)
     if len(grads) != len(node.children):
-        raise RuntimeError(
-            f"{node.name()}: backward returned {len(grads)} gradients, expected "
-            f"{len(node.children)} (one per forward input; use None for non-tensors)."
-        )
+        _wrong_count(node, grads)
     return grads
 
 
@@ -153,17 +175,27 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     for node in schedule:  # every saved tensor checked before any gradient is written
         if node._versions:
             check_versions(node)
-    # backward formulas record a graph only for create_graph (second order)
-    with grad_mode.set_grad_enabled(create_graph):
-        return _drain(schedule, buffers, needed, targets, retain_graph, create_graph)
+    # backward formulas record a graph only for create_graph (second order). The drain frees
+    # the graph by reference counting and makes no cycles: the cyclic collector would only
+    # rescan the whole graph again and again (half the time of a long scalar chain)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with grad_mode.set_grad_enabled(create_graph):
+            return _drain(schedule, buffers, needed, targets, retain_graph, create_graph)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> dict:
     """Run each scheduled node that received a gradient; a node no gradient reached is skipped."""
     captured = {}
     anomaly = grad_mode._anomaly[0]
+    tracer = _trace[0]
+    pop = buffers.pop
     for node in schedule:
-        grad = buffers.pop(node, None)
+        grad = pop(node, None)
         if grad is None:
             continue
         if targets is not None and node in targets:
@@ -172,9 +204,21 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> di
             captured[node] = grad
         if type(node) is AccumulateGrad:
             if targets is None:
-                _accumulate(node, grad, create_graph)
+                if tracer is not None:
+                    tracer.accumulate(node, grad, create_graph)
+                else:
+                    _accumulate(node, grad, create_graph)
             continue
-        grads = _run_node(node, grad, create_graph)
+        if node._pre_hooks or node._retain is not None or anomaly or tracer is not None:
+            grads = _run_node(node, grad, create_graph)
+        else:  # the common case, inline
+            if grad._data.size <= SMALL or _recording[0]:
+                node.grad_value = grad._data
+            grads = node.function.backward(node, grad)
+            if type(grads) is not tuple:
+                grads = (grads,)
+            if len(grads) != len(node.children):
+                _wrong_count(node, grads)
         if not retain_graph:
             node.release()
         if node.grad_value is not None:
@@ -182,18 +226,25 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> di
         for child, g, meta in zip(node.children, grads, node.input_meta):
             if child is None or g is None or (needed is not None and child not in needed):
                 continue
-            if (
-                anomaly
-                or type(g) is not Tensor
-                or g._data.shape != meta[0]
-                or g._data.dtype != meta[1]
-            ):
+            if anomaly or type(g) is not Tensor:
                 g = _as_grad(g, meta, node, anomaly)
-            if child in buffers:
-                buffers[child] = buffers[child] + g
             else:
-                buffers[child] = g
+                data = g._data
+                if data.shape != meta[0] or (data.dtype is not meta[1] and data.dtype != meta[1]):
+                    g = _as_grad(g, meta, node, anomaly)
+            old = buffers.get(child)
+            buffers[child] = g if old is None else old + g
+        grads = g = grad = data = old = (
+            None  # drop references: AccumulateGrad may take a buffer it owns
+        )
     return captured
+
+
+def _wrong_count(node, grads):
+    raise RuntimeError(
+        f"{node.name()}: backward returned {len(grads)} gradients, expected "
+        f"{len(node.children)} (one per forward input; use None for non-tensors)."
+    )
 
 
 def _data(g):
@@ -233,6 +284,8 @@ def _root_grads(outputs, grad_outputs, what: str):
                     f"shape {out._data.shape}. Pass gradient= (a tensor of that shape)."
                 )
             g = _make(np.ones_like(out._data))
+            if _trace[0] is not None:
+                _trace[0].root_grad(out, g)
         elif not isinstance(g, Tensor):
             g = _make(np.asarray(g, dtype=out._data.dtype))
         if g._data.shape != out._data.shape:

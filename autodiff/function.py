@@ -9,7 +9,7 @@ import numpy as np
 
 from .grad_mode import _anomaly
 from .grad_mode import _state as _mode
-from .graph import SMALL, Node, SavedOutput, _recording, accumulator
+from .graph import SMALL, Node, SavedOutput, _recording, _trace, accumulator
 from .tensor import Tensor
 
 _make = Tensor._make
@@ -33,6 +33,8 @@ class Function:
     @classmethod
     def apply(cls, *args, **options):
         """Run forward on arrays; when some input requires grad, record a node."""
+        if _trace[0] is not None:  # inside ad.compile's first call
+            return _trace[0].apply(cls, args, options)
         if _mode.enabled:
             for a in args:
                 if isinstance(a, Tensor):
@@ -40,8 +42,17 @@ class Function:
                         refresh_view(a)
                     if a._requires_grad:
                         return _record(cls, args, options)
-        ctx = _Unrecorded((False,) * len(args))
-        out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **options)
+        n = len(args)
+        ctx = _Unrecorded(_NO_NEEDS[n] if n < 4 else (False,) * n)
+        if n == 2:  # the common binary case without a list
+            x, y = args
+            x = x._data if isinstance(x, Tensor) else x
+            y = y._data if isinstance(y, Tensor) else y
+            out = cls.forward(ctx, x, y, **options)
+        else:
+            out = cls.forward(
+                ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **options
+            )
         if type(out) is not np.ndarray:
             out = out._data if isinstance(out, Tensor) else np.asarray(out)
         if _anomaly[0]:
@@ -50,6 +61,18 @@ class Function:
         if cls.view:
             _mark_view(result, args[0], cls, options)
         return result
+
+
+_NO_NEEDS = ((), (False,), (False, False), (False, False, False))
+
+
+def apply_eagerly(cls, args, options):
+    """Function.apply without the tracer's dispatch (ad.compile runs ops through it)."""
+    tracer, _trace[0] = _trace[0], None
+    try:
+        return cls.apply(*args, **options)
+    finally:
+        _trace[0] = tracer
 
 
 class _Unrecorded:
@@ -87,12 +110,56 @@ class Context(Node):
         return unpack_saved(self)
 
 
+def _edges2(x, y):
+    """_record's input pass for two inputs, without lists: (x, y) as arrays or numbers."""
+    constants = None
+    if isinstance(x, Tensor):
+        if x._base is not None and x._view_version != x._base._version.value:
+            refresh_view(x)
+        ax = x._data
+        mx = (ax.shape, ax.dtype)
+        if x._requires_grad:
+            cx = x.grad_fn or accumulator(x)
+        else:
+            cx = None
+            constants = (ax if ax.size <= SMALL else None, None)
+    else:
+        ax, mx, cx = x, None, None
+        constants = (x, None)
+    if isinstance(y, Tensor):
+        if y._base is not None and y._view_version != y._base._version.value:
+            refresh_view(y)
+        ay = y._data
+        my = (ay.shape, ay.dtype)
+        if y._requires_grad:
+            cy = y.grad_fn or accumulator(y)
+        else:
+            cy = None
+            value = ay if ay.size <= SMALL else None
+            constants = (None, value) if constants is None else (constants[0], value)
+    else:
+        ay, my, cy = y, None, None
+        constants = (None, y) if constants is None else (constants[0], y)
+    needs = _NEEDS2[cx is not None, cy is not None]
+    meta = (mx, my)
+    return ax, ay, (cx, cy), needs, _INTERNED.get(meta) or _interned(meta), constants
+
+
+_NEEDS2 = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
+
+
 def _record(cls, args, options):
     """Forward with a new node: edges, input metadata and constants first, then picture data."""
     ctx = Context(cls)
+    if len(args) == 2:
+        x, y, children, ctx.needs_input_grad, meta, constants = _edges2(*args)
+        arrays = (x, y)
+        out = returned = cls.forward(ctx, x, y, **options)
+        return _finish(cls, args, options, ctx, arrays, out, returned, children, meta, constants)
     arrays, children, meta, needs = [], [], [], []
     constants = None
-    for i, a in enumerate(args):
+    i = 0
+    for a in args:
         if isinstance(a, Tensor):
             if a._base is not None and a._view_version != a._base._version.value:
                 refresh_view(a)
@@ -100,8 +167,10 @@ def _record(cls, args, options):
             arrays.append(data)
             meta.append((data.shape, data.dtype))
             if a._requires_grad:
-                children.append(a.grad_fn or accumulator(a))
+                node = a.grad_fn
+                children.append(node if node is not None else accumulator(a))
                 needs.append(True)
+                i += 1
                 continue
             value = data if data.size <= SMALL else None
         else:
@@ -110,10 +179,21 @@ def _record(cls, args, options):
             value = a
         children.append(None)
         needs.append(False)
-        constants = constants or [None] * len(args)
+        if constants is None:
+            constants = [None] * len(args)
         constants[i] = value
-    ctx.needs_input_grad = _interned(tuple(needs))
+        i += 1
+    needs = tuple(needs)
+    ctx.needs_input_grad = _INTERNED.get(needs) or _interned(needs)
     out = returned = cls.forward(ctx, *arrays, **options)
+    meta = tuple(meta)
+    meta = _INTERNED.get(meta) or _interned(meta)
+    constants = None if constants is None else tuple(constants)
+    return _finish(cls, args, options, ctx, arrays, out, returned, children, meta, constants)
+
+
+def _finish(cls, args, options, ctx, arrays, out, returned, children, meta, constants):
+    """_record after forward: the output, the node's fields, saved values and versions."""
     if type(out) is not np.ndarray:  # e.g. np.exp of a 0-d array gives a NumPy scalar
         out = out._data if isinstance(out, Tensor) else np.asarray(out)
     if _anomaly[0]:
@@ -124,9 +204,9 @@ def _record(cls, args, options):
             _mark_view(result, args[0], cls, options)
         return result
     ctx.children = tuple(children)
-    ctx.input_meta = _interned(tuple(meta))
+    ctx.input_meta = meta
     if constants is not None:
-        ctx.constants = tuple(constants)
+        ctx.constants = constants
     if options:
         ctx.options = options
     ctx.out_shape = out.shape
@@ -136,9 +216,13 @@ def _record(cls, args, options):
     result = _make(out, True, ctx)
     if cls.view:
         _mark_view(result, args[0], cls, options)
-    if ctx._saved:
-        ctx._saved = tuple([_tag(v, args, arrays, out, returned) for v in ctx._saved])
-        ctx._versions = _versions(ctx._saved, args, result)
+    saved = ctx._saved
+    if saved:
+        ctx._saved = saved = tuple([_tag(v, args, arrays, out, returned) for v in saved])
+        for v in saved:  # only tensors, outputs and arrays need a version entry
+            if v is not None and type(v) is not float and type(v) is not int:
+                ctx._versions = _versions(saved, args, result)
+                break
     return result
 
 
@@ -232,6 +316,8 @@ def _interned(value: tuple) -> tuple:
 
 def _tag(value, args, arrays, out, returned):
     """Replace a saved input array by its Tensor and the output by a marker."""
+    if value is None or type(value) is float:
+        return value
     if value is out or value is returned:
         return SavedOutput(out)
     if isinstance(value, np.ndarray):

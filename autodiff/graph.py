@@ -4,6 +4,7 @@ import weakref
 
 SMALL = 16  # a tensor this small keeps its value and gradient on its node for pictures
 _recording = [0]  # >0 inside viz.record(): every node keeps its value and gradient
+_trace = [None]  # the tracer of ad.compile while it traces a function (autodiff/compile.py)
 
 
 _NO_OPTIONS = {}
@@ -18,6 +19,8 @@ def increment_version(tensor) -> None:
     """Tell the version check that tensor's storage was written outside its in-place ops
     (as torch.autograd.graph.increment_version): optimizers that update arrays call it."""
     tensor._counter().value += 1
+    if _trace[0] is not None:  # ad.compile replays the bump too
+        _trace[0].bump(tensor)
 
 
 class recording:

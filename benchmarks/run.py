@@ -59,10 +59,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per benchmark")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
-    parser.add_argument("--only", nargs="*", default=FAMILIES, help="benchmark modules to run")
+    parser.add_argument(
+        "--only", nargs="*", default=FAMILIES + ("bench_speed",), help="benchmark modules to run"
+    )
     args = parser.parse_args(argv)
     rows = []
     for name in args.only:
+        if name == "bench_speed":
+            continue
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as e:
@@ -74,6 +78,10 @@ def main(argv=None) -> int:
     print(text)
     if args.readme:
         write_into_readme("bench", text)
+    if "bench_speed" in args.only:  # issue 14's side-by-side table (its own columns)
+        import bench_speed
+
+        bench_speed.main(["--readme"] if args.readme else [])
     return 0
 
 

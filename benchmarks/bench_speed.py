@@ -1,0 +1,438 @@
+"""Issue 14's table: each workload as users write it, side by side in one process.
+
+Columns: NumPy by hand, PyTorch CPU, micrograd, ours eager, ours compiled (`ad.compile`).
+Times are medians over repeats; the machine may be shared, so compare the ratios of one run.
+torch and our BLAS both run on one thread (run under OPENBLAS_NUM_THREADS=1).
+
+    python benchmarks/bench_speed.py [repeats]
+"""
+
+import argparse
+import math
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+
+import autodiff as ad
+import nn
+
+try:
+    from bench_cnn import _setup as cnn_setup
+    from bench_cnn import numpy_step as cnn_numpy
+    from bench_cnn import ours_step as cnn_ours
+    from bench_cnn import torch_step as cnn_torch
+    from common import optional, write_into_readme
+except ImportError:  # imported as benchmarks.bench_speed
+    from .bench_cnn import _setup as cnn_setup
+    from .bench_cnn import numpy_step as cnn_numpy
+    from .bench_cnn import ours_step as cnn_ours
+    from .bench_cnn import torch_step as cnn_torch
+    from .common import optional, write_into_readme
+
+torch = optional("torch")
+if torch:  # one thread each, as our BLAS in a shared machine: spinning OpenMP threads collapse
+    torch.set_num_threads(1)
+micrograd = optional("micrograd.engine")
+COLUMNS = ("numpy", "torch", "micrograd", "eager", "compiled")
+
+
+def median_ms(fn, repeats: int, warmup: int = 1) -> float:
+    """The median of `repeats` timed runs in milliseconds, after warm-up runs."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
+
+
+def _compiled(step):
+    """ad.compile(step) where this branch has it, else None (the column shows –)."""
+    return ad.compile(step) if hasattr(ad, "compile") else None
+
+
+# --- micrograd's demo: weights are tensors, inputs and constants Python floats -------------
+
+
+def _moons(n=50):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((n, 2))
+    y = np.where(X[:, 0] * X[:, 1] > 0, 1.0, -1.0)
+    return X.tolist(), y.tolist()
+
+
+def _micrograd_tanh(v):
+    """tanh as one micrograd node (PyPI's micrograd 0.1.0 has relu only), as in its lecture."""
+    t = math.tanh(v.data)
+    out = micrograd.Value(t, (v,), "tanh")
+
+    def _backward():
+        v.grad += (1 - t * t) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def scalar_mlp():
+    """2-16-16-1 tanh MLP over 50 samples, summed squared error, forward + backward."""
+    X, Y = _moons()
+    rng = np.random.default_rng(2)
+    sizes = [2, 16, 16, 1]
+    init = [rng.uniform(-1, 1, (o, i + 1)).tolist() for i, o in zip(sizes, sizes[1:])]
+
+    def build(make):
+        return [[[make(w) for w in neuron] for neuron in W] for W in init]
+
+    def loss_of(params, tanh):
+        loss = 0.0
+        for xi, yi in zip(X, Y):
+            h = xi
+            for layer, W in enumerate(params):
+                h = [sum((w * v for w, v in zip(neuron[:-1], h)), neuron[-1]) for neuron in W]
+                if layer < len(params) - 1:
+                    h = [tanh(v) for v in h]
+            err = h[0] - yi
+            loss = loss + err * err
+        return loss
+
+    ours_params = build(lambda w: ad.tensor(w, dtype=ad.float64, requires_grad=True))
+    flat = [p for W in ours_params for n in W for p in n]
+
+    def eager():
+        for p in flat:
+            p.grad = None
+        loss = loss_of(ours_params, ad.tanh)
+        loss.backward()
+        return loss
+
+    steps = {"eager": eager, "compiled": _compiled(eager)}
+    if torch:
+        t_params = build(lambda w: torch.tensor(w, dtype=torch.float64, requires_grad=True))
+        t_flat = [p for W in t_params for n in W for p in n]
+
+        def pytorch():
+            for p in t_flat:
+                p.grad = None
+            loss_of(t_params, torch.tanh).backward()
+
+        steps["torch"] = pytorch
+    if micrograd:
+        m_params = build(micrograd.Value)
+        m_flat = [p for W in m_params for n in W for p in n]
+
+        def micro():
+            for p in m_flat:
+                p.grad = 0.0
+            loss_of(m_params, _micrograd_tanh).backward()
+
+        steps["micrograd"] = micro
+    return "micrograd's demo MLP 2-16-16-1 tanh, 50 samples, float inputs, fwd+bwd", steps
+
+
+# --- the 100k chain with Python-float operands --------------------------------------------
+
+
+def chain(n=100_000):
+    """y = y*1.0001 + 0.0001, n times from one float64 scalar leaf, then backward."""
+    x = ad.tensor(1.0, dtype=ad.float64, requires_grad=True)
+
+    def eager():
+        x.grad = None
+        y = x
+        for _ in range(n):
+            y = y * 1.0001 + 0.0001
+        y.backward()
+        return y
+
+    def numpy():
+        y, trace = 1.0, []
+        for _ in range(n):
+            trace.append(y)
+            y = y * 1.0001 + 0.0001
+        g = 1.0
+        for _ in trace:
+            g = g * 1.0001
+
+    steps = {"eager": eager, "numpy": numpy, "compiled": _compiled(eager)}
+    if torch:
+        tx = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+
+        def pytorch():
+            tx.grad = None
+            y = tx
+            for _ in range(n):
+                y = y * 1.0001 + 0.0001
+            y.backward()
+
+        steps["torch"] = pytorch
+    if micrograd:
+
+        def micro():  # micrograd's topological sort recurses: deep graphs fail
+            y = micrograd.Value(1.0)
+            for _ in range(n):
+                y = y * 1.0001 + 0.0001
+            y.backward()
+
+        steps["micrograd"] = micro
+    return f"chain y = y*1.0001 + 0.0001, {n:,} times, fwd+bwd (float operands)", steps
+
+
+# --- small ops ----------------------------------------------------------------------------
+
+
+def small_ops():
+    """1000 × (a*b + a).sum().backward() on (10,) float32: per-op overhead."""
+    rng = np.random.default_rng(0)
+    a0, b0 = rng.standard_normal(10).astype(np.float32), rng.standard_normal(10).astype(np.float32)
+    a, b = ad.tensor(a0, requires_grad=True), ad.tensor(b0, requires_grad=True)
+
+    def once():
+        (a * b + a).sum().backward()
+
+    compiled = _compiled(once)
+
+    def eager():
+        a.grad = b.grad = None
+        for _ in range(1000):
+            once()
+
+    def replayed():
+        a.grad = b.grad = None
+        for _ in range(1000):
+            compiled()
+
+    def numpy():
+        ga, gb = np.zeros(10, np.float32), np.zeros(10, np.float32)
+        for _ in range(1000):
+            _ = np.sum(a0 * b0 + a0)
+            g = np.ones(10, np.float32)
+            ga += g * b0 + g
+            gb += g * a0
+
+    steps = {"eager": eager, "numpy": numpy, "compiled": replayed if compiled else None}
+    if torch:
+        ta, tb = torch.tensor(a0, requires_grad=True), torch.tensor(b0, requires_grad=True)
+
+        def pytorch():
+            ta.grad = tb.grad = None
+            for _ in range(1000):
+                (ta * tb + ta).sum().backward()
+
+        steps["torch"] = pytorch
+    if micrograd:
+        ma = [micrograd.Value(float(v)) for v in a0]
+        mb = [micrograd.Value(float(v)) for v in b0]
+
+        def micro():
+            for _ in range(1000):
+                sum(x * y + x for x, y in zip(ma, mb)).backward()
+
+        steps["micrograd"] = micro
+    return "1000 × (a*b + a).sum().backward(), shape (10,) f32", steps
+
+
+# --- MLP and CNN training steps with nn modules and nn.optim.SGD --------------------------
+
+
+def mlp_step():
+    """One SGD step of 784-256-128-10 ReLU, softmax cross-entropy, batch 128, float32."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((128, 784)).astype(np.float32)
+    labels = rng.integers(0, 10, 128)
+    onehot = np.eye(10, dtype=np.float32)[labels]
+    sizes = [784, 256, 128, 10]
+    init = [
+        (
+            rng.uniform(-1, 1, (o, i)).astype(np.float32) / np.float32(np.sqrt(i)),
+            np.zeros(o, np.float32),
+        )
+        for i, o in zip(sizes, sizes[1:])
+    ]
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU())
+    model.append(nn.Linear(128, 10))
+    with ad.no_grad():
+        for p, v in zip(model.parameters(), [a for pair in init for a in pair]):
+            p.copy_(v)
+    loss_fn, opt = nn.CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.01)
+    x, target = ad.from_numpy(X), ad.from_numpy(labels)
+
+    def eager():
+        opt.zero_grad()
+        loss = loss_fn(model(x), target)
+        loss.backward()
+        opt.step()
+        return loss
+
+    params = [(W.copy(), b.copy()) for W, b in init]
+
+    def numpy():
+        acts, h = [X], X
+        for i, (W, b) in enumerate(params):
+            h = h @ W.T + b
+            if i < 2:
+                h = np.maximum(h, 0)
+            acts.append(h)
+        z = h - h.max(1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(1, keepdims=True)
+        g = (p - onehot) / 128
+        for i in range(2, -1, -1):
+            W, b = params[i]
+            gW, gb = g.T @ acts[i], g.sum(0)
+            if i:
+                g = (g @ W) * (acts[i] > 0)
+            W -= 0.01 * gW
+            b -= 0.01 * gb
+
+    steps = {"eager": eager, "numpy": numpy, "compiled": _compiled(eager)}
+    if torch:
+        tnn = torch.nn
+        tmodel = tnn.Sequential(
+            tnn.Linear(784, 256), tnn.ReLU(), tnn.Linear(256, 128), tnn.ReLU(), tnn.Linear(128, 10)
+        )
+        with torch.no_grad():
+            for p, v in zip(tmodel.parameters(), [a for pair in init for a in pair]):
+                p.copy_(torch.from_numpy(v))
+        tloss, topt = tnn.CrossEntropyLoss(), torch.optim.SGD(tmodel.parameters(), lr=0.01)
+        tx, tt = torch.from_numpy(X), torch.from_numpy(labels)
+
+        def pytorch():
+            topt.zero_grad()
+            tloss(tmodel(tx), tt).backward()
+            topt.step()
+
+        steps["torch"] = pytorch
+    return "MLP 784-256-128-10 SGD step, batch 128, f32 (nn modules)", steps
+
+
+def cnn_step():
+    """conv8-pool-conv16-pool-linear SGD step, batch 64 (benchmarks/bench_cnn.py's net)."""
+    x, labels, params = cnn_setup()
+    step, model = cnn_ours(x, labels, params)
+    opt = nn.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+    inputs, target = ad.from_numpy(x), ad.from_numpy(labels)
+
+    def eager():
+        opt.zero_grad()
+        loss = loss_fn(model(inputs), target)
+        loss.backward()
+        opt.step()
+        return loss
+
+    steps = {"eager": eager, "numpy": cnn_numpy(x, labels, params)[0]}
+    steps["compiled"] = _compiled(eager)
+    if torch:
+        steps["torch"] = cnn_torch(x, labels, params)[0]
+    return "CNN conv8-pool-conv16-pool-linear SGD step, batch 64, f32", steps
+
+
+def matmul():
+    """(A @ B).sum() forward + backward, 1024×1024 float32."""
+    rng = np.random.default_rng(4)
+    A0 = rng.standard_normal((1024, 1024)).astype(np.float32)
+    B0 = rng.standard_normal((1024, 1024)).astype(np.float32)
+    A, B = ad.tensor(A0, requires_grad=True), ad.tensor(B0, requires_grad=True)
+
+    def eager():
+        A.grad = B.grad = None
+        (A @ B).sum().backward()
+
+    def numpy():
+        _ = (A0 @ B0).sum()
+        g = np.ones((1024, 1024), np.float32)
+        _ = g @ B0.T
+        _ = A0.T @ g
+
+    steps = {"eager": eager, "numpy": numpy, "compiled": _compiled(eager)}
+    if torch:
+        tA, tB = torch.tensor(A0, requires_grad=True), torch.tensor(B0, requires_grad=True)
+
+        def pytorch():
+            tA.grad = tB.grad = None
+            (tA @ tB).sum().backward()
+
+        steps["torch"] = pytorch
+    return "(A @ B).sum() fwd+bwd, 1024×1024 f32", steps
+
+
+WORKLOADS = (mlp_step, cnn_step, scalar_mlp, chain, small_ops, matmul)
+REPEATS = {"chain": 3, "scalar_mlp": 7, "cnn_step": 15, "mlp_step": 25, "small_ops": 7}
+
+
+def measure(workload, repeats=None) -> dict:
+    """Median ms of every column for one workload (None where a peer is missing or fails)."""
+    name, steps = workload()
+    n = repeats or REPEATS.get(workload.__name__, 7)
+    result = {"benchmark": name}
+    for column in COLUMNS:
+        step = steps.get(column)
+        try:
+            result[column] = None if step is None else median_ms(step, n)
+        except RecursionError:
+            result[column] = "fails"
+    return result
+
+
+def _cell(v) -> str:
+    if v is None or isinstance(v, str):
+        return v or "–"
+    return f"{v / 1e3:.2f} s" if v >= 1000 else f"{v:.1f} ms" if v >= 10 else f"{v:.2f} ms"
+
+
+def _ratio(ours, peers) -> str:
+    best = min((v for v in peers if isinstance(v, float)), default=None)
+    return "–" if best is None or not isinstance(ours, float) else f"{ours / best:.2f}x"
+
+
+def table(rows) -> str:
+    """Markdown: the five columns, then eager and compiled over the best peer."""
+    lines = [
+        "| workload | NumPy by hand | torch CPU | micrograd | ours eager | ours compiled "
+        "| eager / best peer | compiled / best peer |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        peers = [r["numpy"], r["torch"], r["micrograd"]]
+        cells = " | ".join(_cell(r[c]) for c in COLUMNS)
+        lines.append(
+            f"| {r['benchmark']} | {cells} | {_ratio(r['eager'], peers)} | "
+            f"{_ratio(r['compiled'], peers)} |"
+        )
+    return "\n".join(lines)
+
+
+def run(repeats=None) -> list:
+    return [measure(w, repeats) for w in WORKLOADS]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("only", nargs="*", help="workloads to run (default: all)")
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    args = parser.parse_args(argv)
+    chosen = [w for w in WORKLOADS if not args.only or w.__name__ in args.only]
+    text = table([measure(w) for w in chosen]) + "\n\n" + environment()
+    print(text)
+    if args.readme:
+        write_into_readme("speed", text)
+    return 0
+
+
+def environment() -> str:
+    peers = [f"NumPy {np.__version__}"]
+    peers += [f"PyTorch {torch.__version__} (1 thread)"] if torch else []
+    peers += ["micrograd 0.1.0"] if micrograd else []
+    return (
+        f"Python {platform.python_version()}, {', '.join(peers)}; medians in one process, "
+        "OPENBLAS_NUM_THREADS=1, on a machine other jobs share (compare ratios, not times)."
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
