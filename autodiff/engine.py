@@ -86,7 +86,7 @@ def _accumulate(node: AccumulateGrad, grad: Tensor, create_graph: bool) -> None:
     if leaf._hooks:
         grad = _call_hooks(leaf._hooks, grad)
     data = grad._data
-    if data.size <= SMALL or _recording[0]:
+    if data.size <= SMALL or _recording.depth:
         node.grad_value = data
     elif (
         leaf.grad is None
@@ -125,17 +125,18 @@ def _run_node(node, grad: Tensor, create_graph: bool):
         tensor = node._retain()
         if tensor is not None:
             tensor.grad = grad if create_graph else _make(np.array(grad._data, copy=True))
-    if grad._data.size <= SMALL or _recording[0]:
+    if grad._data.size <= SMALL or _recording.depth:
         node.grad_value = grad._data
     tracer = _trace[0]
     if tracer is not None:
         return tracer.backward(node, grad)
-    if grad_mode._anomaly[0]:  # blame the backward node, not the ops its formula runs
-        grad_mode._anomaly[0] = False
+    state = grad_mode._state
+    if state.anomaly and not state.in_formula:  # blame the node, not the ops its formula runs
+        state.in_formula = True
         try:
             grads = node.function.backward(node, grad)
         finally:
-            grad_mode._anomaly[0] = True
+            state.in_formula = False
     else:
         grads = node.function.backward(node, grad)
     if type(grads) is not tuple:
@@ -191,7 +192,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
 def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> dict:
     """Run each scheduled node that received a gradient; a node no gradient reached is skipped."""
     captured = {}
-    anomaly = grad_mode._anomaly[0]
+    anomaly = grad_mode._state.anomaly
     tracer = _trace[0]
     pop = buffers.pop
     for node in schedule:
@@ -212,7 +213,7 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> di
         if node._pre_hooks or node._retain is not None or anomaly or tracer is not None:
             grads = _run_node(node, grad, create_graph)
         else:  # the common case, inline
-            if grad._data.size <= SMALL or _recording[0]:
+            if grad._data.size <= SMALL or _recording.depth:
                 node.grad_value = grad._data
             grads = node.function.backward(node, grad)
             if type(grads) is not tuple:

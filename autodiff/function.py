@@ -7,7 +7,6 @@ give second derivatives when run with create_graph=True.
 
 import numpy as np
 
-from .grad_mode import _anomaly
 from .grad_mode import _state as _mode
 from .graph import SMALL, Node, SavedOutput, _recording, _trace, accumulator
 from .tensor import Tensor
@@ -55,7 +54,7 @@ class Function:
             )
         if type(out) is not np.ndarray:
             out = out._data if isinstance(out, Tensor) else np.asarray(out)
-        if _anomaly[0]:
+        if _mode.anomaly and not _mode.in_formula:
             _check_finite(out, f"{cls.__name__.lower()} (forward)")
         result = _make(out)
         if cls.view:
@@ -196,7 +195,7 @@ def _finish(cls, args, options, ctx, arrays, out, returned, children, meta, cons
     """_record after forward: the output, the node's fields, saved values and versions."""
     if type(out) is not np.ndarray:  # e.g. np.exp of a 0-d array gives a NumPy scalar
         out = out._data if isinstance(out, Tensor) else np.asarray(out)
-    if _anomaly[0]:
+    if _mode.anomaly and not _mode.in_formula:
         _check_finite(out, f"{cls.__name__.lower()} (forward)")
     if out.dtype.kind not in "fc":
         result = _make(out)
@@ -207,11 +206,18 @@ def _finish(cls, args, options, ctx, arrays, out, returned, children, meta, cons
     ctx.input_meta = meta
     if constants is not None:
         ctx.constants = constants
+        for a in args:  # a named tensor that needs no grad keeps its name for pictures
+            if type(a) is Tensor and a._name is not None and not a._requires_grad:
+                ctx.constant_names = tuple(
+                    t._name if isinstance(t, Tensor) and not t._requires_grad else None
+                    for t in args
+                )
+                break
     if options:
         ctx.options = options
     ctx.out_shape = out.shape
     ctx.out_dtype = out.dtype
-    if out.size <= SMALL or _recording[0]:
+    if out.size <= SMALL or _recording.depth:
         ctx.value = out
     result = _make(out, True, ctx)
     if cls.view:

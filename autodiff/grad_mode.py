@@ -6,6 +6,8 @@ import threading
 
 class _State(threading.local):
     enabled = True  # every thread starts with grad mode on
+    anomaly = False  # inside detect_anomaly (per thread, like grad mode)
+    in_formula = False  # the engine runs a backward formula: blame its node, not its ops
 
 
 _state = _State()
@@ -98,11 +100,8 @@ class inference_mode(set_grad_enabled):
         super().__init__(not mode if mode else is_grad_enabled())
 
 
-_anomaly = [False]
-
-
 def is_anomaly_enabled() -> bool:
-    return _anomaly[0]
+    return _state.anomaly
 
 
 class detect_anomaly:
@@ -112,10 +111,10 @@ class detect_anomaly:
         self.check_nan = check_nan
 
     def __enter__(self):
-        self.prev = _anomaly[0]
-        _anomaly[0] = self.check_nan
+        self.prev = _state.anomaly
+        _state.anomaly = self.check_nan
         return self
 
     def __exit__(self, *exc):
-        _anomaly[0] = self.prev
+        _state.anomaly = self.prev
         return False

@@ -1,9 +1,16 @@
 """Graph nodes (grad_fn): data only, no math, no imports. The engine walks them; viz draws them."""
 
+import threading
 import weakref
 
 SMALL = 16  # a tensor this small keeps its value and gradient on its node for pictures
-_recording = [0]  # >0 inside viz.record(): every node keeps its value and gradient
+
+
+class _Recording(threading.local):
+    depth = 0  # >0 inside viz.record() in this thread: every node keeps value and gradient
+
+
+_recording = _Recording()
 _trace = [None]  # the tracer of ad.compile while it traces a function (autodiff/compile.py)
 
 
@@ -12,7 +19,7 @@ _NO_OPTIONS = {}
 
 def keeps(array) -> bool:
     """Whether a value or gradient of this size is kept on the graph for pictures."""
-    return array.size <= SMALL or _recording[0] > 0
+    return array.size <= SMALL or _recording.depth > 0
 
 
 def increment_version(tensor) -> None:
@@ -27,11 +34,11 @@ class recording:
     """Keep values and gradients of every intermediate, however large (for pictures)."""
 
     def __enter__(self):
-        _recording[0] += 1
+        _recording.depth += 1
         return self
 
     def __exit__(self, *exc):
-        _recording[0] -= 1
+        _recording.depth -= 1
         return False
 
 
@@ -71,6 +78,7 @@ class Node:
     )
     node_name = None  # set by forward when the name depends on the arguments
     out_name = None  # the output tensor's .name
+    constant_names = ()  # per slot: the .name of a constant tensor input, if it has one
     input_grads = None  # per slot: what backward sent along that edge (likewise)
     _released = False
     _pre_hooks = None

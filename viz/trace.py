@@ -46,7 +46,7 @@ class Const:
     value: object  # number or array, None when too big to keep
     shape: tuple | None
     dtype: object
-    name: str | None = None  # a tensor that needs no grad, named through names=
+    name: str | None = None  # a tensor that needs no grad: its .name, or one given by names=
 
 
 @dataclass
@@ -342,12 +342,13 @@ def _connect(graph, op, lookup) -> None:
         else:
             meta = node.input_meta[slot] if slot < len(node.input_meta) else None
             value = node.constants[slot] if slot < len(node.constants) else None
+            own = node.constant_names[slot] if slot < len(node.constant_names) else None
             const = Const(
                 f"c{op.id[2:]}_{slot}",
                 value,
                 None if meta is None else meta[0],
                 None if meta is None else meta[1],
-                lookup.array(value),
+                lookup.array(value) or own,
             )
             graph.consts.append(const)
             edge = Edge(const.id, op.id, slot, None, const=True)
