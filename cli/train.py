@@ -14,7 +14,7 @@ import nn
 from autodiff.files import write_atomic
 from nn import data, models
 from nn.checkpoint import checkpoint_exists, load_checkpoint, read_checkpoint
-from nn.train import evaluate, fit
+from nn.train import evaluate, fit, set_threads
 
 MODELS = ("softmax", "mlp", "cnn", "vgg", "resnet", "logistic", "linear")
 DATASETS = (
@@ -44,8 +44,9 @@ RULES = {
     "weight_decay": (float, "a finite number >= 0", lambda v: 0 <= v < math.inf),
     "dropout": (float, "a number in [0, 1)", lambda v: 0 <= v < 1),
     "val_fraction": (float, "a number in [0, 1)", lambda v: 0 <= v < 1),
+    "threads": (int, "an int >= 1", lambda v: v >= 1),
 }
-OPTIONAL = ("subset", "early_stopping", "clip_grad_norm")
+OPTIONAL = ("subset", "early_stopping", "clip_grad_norm", "threads")
 
 
 def _is(kind, value) -> bool:
@@ -169,6 +170,11 @@ def _add_train(sub) -> None:
     a("--out", default="runs/run", help="output folder (default: runs/run)")
     a("--resume", action="store_true", help="continue from the checkpoint in --out")
     a("--quiet", action="store_true", help="no progress bars or per-epoch lines")
+    a(
+        "--threads",
+        type=_option("threads"),
+        help="BLAS threads (default: $AUTODIFF_THREADS, else the cores the load leaves free)",
+    )
     p.set_defaults(run=train_command)
 
 
@@ -449,6 +455,9 @@ def run_training(config: dict, out, progress: bool = True, resume: bool = False)
 def train_command(args) -> int:
     """autodiff train: train, then print the test metrics and where the files are."""
     config = {key: getattr(args, key) for key in CONFIG_KEYS}
+    threads = set_threads(args.threads)
+    if threads is not None and not args.quiet:
+        print(f"BLAS threads: {threads}")
     try:
         result = run_training(config, args.out, progress=not args.quiet, resume=args.resume)
     except KeyboardInterrupt:

@@ -138,3 +138,14 @@ def test_demo_writes_the_exercise_graphs(tmp_path, capsys):
     names = {p.name for p in graphs.iterdir()}
     assert {"add_mul.txt", "sigmoid_neuron_fused.txt", "sigmoid_neuron_gates.txt"} <= names
     assert "df/dx = -4" in capsys.readouterr().out
+
+
+def test_threads_option_sets_the_blas_threads(monkeypatch, tmp_path, capsys):
+    chosen = []
+    monkeypatch.setattr(commands, "set_threads", lambda n: chosen.append(n) or n or 1)
+    argv = ["train", "--dataset", "xor", "--model", "mlp", "--hidden", "4", "--epochs", "1"]
+    assert cli.main([*argv, "--threads", "1", "--out", str(tmp_path / "r")]) == 0
+    assert chosen == [1] and "BLAS threads: 1" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as refused:
+        cli.main([*argv, "--threads", "0", "--out", str(tmp_path / "r2")])
+    assert refused.value.code == 2
