@@ -49,6 +49,10 @@ class CompileError(RuntimeError):
     """What ad.compile cannot replay faithfully."""
 
 
+class _Unflat(Exception):
+    """A backward formula used an array the program does not have: replay it as one call."""
+
+
 def compile(fn):
     """Trace fn on its first call and replay the recorded NumPy program on later calls."""
     if not callable(fn):
@@ -193,6 +197,7 @@ class Program:
         self.externals = []  # (slot, tensor, shape, dtype): tensors fn reads but did not make
         self.nslots = 0
         self.output = None
+        self.comments = {}  # step index -> a comment line shown above it
         self.grad_states = []  # (find leaf from args, whether it had a .grad on entry)
 
     def valid(self, args) -> bool:
@@ -229,7 +234,10 @@ class Program:
         for slot, t, shape, dtype in self.externals:
             name = f" {t._name}" if getattr(t, "_name", None) else ""
             lines.append(f"    t{slot} = <captured tensor{name} {shape} {dtype}>")
-        lines += ["    " + line for line in self.lines]
+        for i, line in enumerate(self.lines):
+            if i in self.comments:
+                lines.append("    " + self.comments[i])
+            lines.append("    " + line)
         lines.append(f"    return {_describe(self.output)}")
         return "\n".join(lines)
 
@@ -265,6 +273,8 @@ def _value_read(what):
     def refuse(self, *args, **kwargs):
         tracer = _trace[0]
         if tracer is not None and not tracer.suspended and tracer.is_traced(self):
+            if tracer.strict:  # a backward formula reading a value: replay it as one call
+                raise _Unflat
             raise CompileError(
                 f"compile: {what} reads a traced tensor's value into Python inside the compiled "
                 f"function (shape {self._data.shape}); a replay would not read it again. Return "
@@ -316,6 +326,7 @@ class _Tracer:
         self.ctxs = {}  # id(Context) -> (slot, ctx)
         self.made = set()  # slots the program computes (not inputs or captured tensors)
         self.suspended = 0
+        self.strict = False  # tracing a backward formula flat: unknown arrays abort it
         self.opaque_frame = None  # the frame of the opaque call in progress
         self.zeroed = False
         self.zeroed_ids = set()
@@ -343,6 +354,8 @@ class _Tracer:
         if isinstance(a, Tensor):
             slot = self.slot_of(a._data)
             if slot is None:
+                if self.strict:  # inside a backward formula: an array the program lacks
+                    raise _Unflat
                 born = self.born.get(id(a))
                 if born is not None and born() is a:
                     raise CompileError(
@@ -358,6 +371,8 @@ class _Tracer:
             slot = self.slot_of(a)
             if slot is not None:
                 return ("s", slot)
+            if self.strict:
+                raise _Unflat
         return ("c", a)
 
     def output_slot(self, array) -> int:
@@ -380,6 +395,8 @@ class _Tracer:
         return result
 
     def forward(self, cls, args, options, ctx, out) -> None:
+        if self.strict and any(type(v) is np.ndarray for v in options.values()):
+            raise _Unflat  # an array computed by the formula itself, outside the ops
         specs = [self.input_spec(a) for a in args]
         out_slot = self.output_slot(out)
         forward = cls.forward
@@ -439,6 +456,9 @@ class _Tracer:
             )
         ctx_slot = entry[0]
         g_slot = self.input_spec(grad)[1]
+        grads = self.flat_backward(node, grad, g_slot, ctx_slot - 1)
+        if grads is not None:
+            return grads
         self.suspended += 1
         try:
             grads = node.function.backward(node, grad)
@@ -464,6 +484,32 @@ class _Tracer:
 
         names = ", ".join("_" if s is None else f"t{s}" for s in out_slots)
         self.add(step, f"{names} = {node.name()}(ctx of t{ctx_slot - 1}, t{g_slot})")
+        return grads
+
+    def flat_backward(self, node, grad, g_slot, out_slot):
+        """Trace the op's backward formula as steps of its own (plain array kernels) when every
+        array it uses is one the program has; else None, and the formula replays as one call."""
+        from .engine import _wrong_count
+
+        program, mark = self.program, len(self.program.steps)
+        self.strict = True
+        try:
+            grads = node.function.backward(node, grad)
+            if type(grads) is not tuple:
+                grads = (grads,)
+            if len(grads) != len(node.children):
+                _wrong_count(node, grads)
+            for g in grads:
+                if g is not None and (not isinstance(g, Tensor) or self.slot_of(g._data) is None):
+                    raise _Unflat
+        except _Unflat:
+            del program.steps[mark:]
+            del program.lines[mark:]
+            return None
+        finally:
+            self.strict = False
+        names = ", ".join("_" if g is None else f"t{self.slot_of(g._data)}" for g in grads)
+        program.comments[mark] = f"# {node.name()}: t{g_slot} = d/d t{out_slot} -> {names}"
         return grads
 
     def accumulate(self, node, grad, create_graph) -> None:
@@ -606,8 +652,23 @@ def _spec_text(spec) -> str:
     return repr(value)
 
 
+_INFIX = {"Add": "{0} + {1}", "Sub": "{0} - {1}", "Rsub": "{1} - {0}", "Mul": "{0} * {1}"}
+_INFIX.update({"Div": "{0} / {1}", "Matmul": "{0} @ {1}", "Neg": "-{0}", "Pow": "{0} ** {1}"})
+_UFUNC = {"Exp": "np.exp", "Log": "np.log", "Tanh": "np.tanh", "Sqrt": "np.sqrt", "Abs": "np.abs"}
+
+
 def _call_text(cls, specs, options) -> str:
+    """One step as NumPy reads it where there is a plain form (a * b, a @ b, np.tanh(a))."""
     parts = [_spec_text(s) for s in specs]
+    name = cls.__name__
+    if name in _INFIX and len(parts) + len(options) <= 2:
+        return _INFIX[name].format(*parts, *[repr(v) for v in options.values()])
+    if name in _UFUNC and len(parts) == 1 and not options:
+        return f"{_UFUNC[name]}({parts[0]})"
+    if name == "Transpose" and len(parts) == 1:
+        return f"{parts[0]}.swapaxes({options.get('dim0')}, {options.get('dim1')})"
+    if name == "Sum" and len(parts) == 1:
+        return f"{parts[0]}.sum(axis={options.get('dim')!r}, keepdims={options.get('keepdim')})"
     for k, v in options.items():
         shown = f"<array {v.shape}>" if isinstance(v, np.ndarray) else repr(v)
         parts.append(f"{k}={shown}")
