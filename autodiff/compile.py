@@ -324,6 +324,7 @@ class _Tracer:
         self.program = Program()
         self.slots = {}  # id(array) -> (slot, array): arrays made by the program or read by it
         self.ctxs = {}  # id(Context) -> (slot, ctx)
+        self.ctx_at = {}  # slot -> Context
         self.made = set()  # slots the program computes (not inputs or captured tensors)
         self.suspended = 0
         self.strict = False  # tracing a backward formula flat: unknown arrays abort it
@@ -407,8 +408,21 @@ class _Tracer:
             needs, meta = ctx.needs_input_grad, ctx.input_meta
             ctx_slot = self.new_slot()
             self.ctxs[id(ctx)] = (ctx_slot, ctx)
+            self.ctx_at[ctx_slot] = ctx
         shared = _Unrecorded(needs)
         fetch = _fetcher(specs)
+        # an option holding an array of the program (cross_entropy's target=) is read per call
+        dynamic = [(k, self.slot_of(v)) for k, v in options.items() if type(v) is np.ndarray]
+        dynamic = [(k, slot) for k, slot in dynamic if slot is not None]
+        if dynamic:
+            fixed = dict(options)
+
+            def fetch_options(env):
+                for k, slot in dynamic:
+                    fixed[k] = env[slot]
+                return fixed
+
+            return self.forward_step(cls, specs, options, fetch, fetch_options, out_slot, ctx_slot)
 
         if ctx_slot is None:
 
@@ -424,7 +438,24 @@ class _Tracer:
                 env[out_slot] = out if type(out) is np.ndarray else _as_array(out)
                 env[ctx_slot] = c
 
-        self.add(step, f"t{out_slot} = {_call_text(cls, specs, options)}")
+        self.add(step, f"t{out_slot} = {_call_text(cls, specs, options, self)}")
+
+    def forward_step(self, cls, specs, options, fetch, fetch_options, out_slot, ctx_slot):
+        """A forward step whose options are read from the slots on each replay."""
+        forward = cls.forward
+        ctx = None if ctx_slot is None else self.ctx_at[ctx_slot]
+        needs = (False,) * len(specs) if ctx is None else ctx.needs_input_grad
+        meta = None if ctx is None else ctx.input_meta
+
+        def step(env, args):
+            opts = fetch_options(env)
+            c = _ReplayCtx(needs, dict(opts), meta) if ctx_slot is not None else _Unrecorded(needs)
+            out = forward(c, *fetch(env), **opts)
+            env[out_slot] = out if type(out) is np.ndarray else _as_array(out)
+            if ctx_slot is not None:
+                env[ctx_slot] = c
+
+        self.add(step, f"t{out_slot} = {_call_text(cls, specs, options, self)}")
 
     # hooks: the engine
     def root_grad(self, out, g) -> None:
@@ -657,7 +688,7 @@ _INFIX.update({"Div": "{0} / {1}", "Matmul": "{0} @ {1}", "Neg": "-{0}", "Pow": 
 _UFUNC = {"Exp": "np.exp", "Log": "np.log", "Tanh": "np.tanh", "Sqrt": "np.sqrt", "Abs": "np.abs"}
 
 
-def _call_text(cls, specs, options) -> str:
+def _call_text(cls, specs, options, tracer=None) -> str:
     """One step as NumPy reads it where there is a plain form (a * b, a @ b, np.tanh(a))."""
     parts = [_spec_text(s) for s in specs]
     name = cls.__name__
@@ -670,7 +701,14 @@ def _call_text(cls, specs, options) -> str:
     if name == "Sum" and len(parts) == 1:
         return f"{parts[0]}.sum(axis={options.get('dim')!r}, keepdims={options.get('keepdim')})"
     for k, v in options.items():
-        shown = f"<array {v.shape}>" if isinstance(v, np.ndarray) else repr(v)
+        slot = tracer.slot_of(v) if tracer is not None and type(v) is np.ndarray else None
+        shown = (
+            f"t{slot}"
+            if slot is not None
+            else f"<array {v.shape}>"
+            if type(v) is np.ndarray
+            else repr(v)
+        )
         parts.append(f"{k}={shown}")
     return f"{cls.__name__}({', '.join(parts)})"
 
