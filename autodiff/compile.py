@@ -197,6 +197,9 @@ class Program:
         self.externals = []  # (slot, tensor, shape, dtype): tensors fn reads but did not make
         self.nslots = 0
         self.output = None
+        self.reads = []  # per step: the slots it reads
+        self.ctx_made = {}  # ctx slot -> index of the forward step that makes it
+        self.frees = []  # per step: the slots no later step reads (freed after it)
         self.comments = {}  # step index -> a comment line shown above it
         self.grad_states = []  # (find leaf from args, whether it had a .grad on entry)
 
@@ -222,8 +225,10 @@ class Program:
         previous = grad_mode._state.enabled
         grad_mode._state.enabled = False
         try:
-            for step in self.steps:
+            for step, frees in zip(self.steps, self.frees):
                 step(env, args)
+                for slot in frees:  # as eager frees intermediates once backward used them
+                    env[slot] = None
         finally:
             grad_mode._state.enabled = previous
         return _unflatten(self.output, env)
@@ -381,9 +386,11 @@ class _Tracer:
         self.made.add(slot)
         return slot
 
-    def add(self, step, line) -> None:
+    def add(self, step, line, reads=()) -> None:
+        """Append a step, its source line and the slots it reads (to free them after)."""
         self.program.steps.append(step)
         self.program.lines.append(line)
+        self.program.reads.append(tuple(reads))
 
     # hooks: Function.apply / _record
     def apply(self, cls, args, options):
@@ -409,6 +416,7 @@ class _Tracer:
             ctx_slot = self.new_slot()
             self.ctxs[id(ctx)] = (ctx_slot, ctx)
             self.ctx_at[ctx_slot] = ctx
+            self.program.ctx_made[ctx_slot] = len(self.program.steps)  # the step making it
         shared = _Unrecorded(needs)
         fetch = _fetcher(specs)
         # an option holding an array of the program (cross_entropy's target=) is read per call
@@ -422,7 +430,9 @@ class _Tracer:
                     fixed[k] = env[slot]
                 return fixed
 
-            return self.forward_step(cls, specs, options, fetch, fetch_options, out_slot, ctx_slot)
+            return self.forward_step(
+                cls, specs, options, fetch, fetch_options, out_slot, ctx_slot, dynamic
+            )
 
         if ctx_slot is None:
 
@@ -438,9 +448,9 @@ class _Tracer:
                 env[out_slot] = out if type(out) is np.ndarray else _as_array(out)
                 env[ctx_slot] = c
 
-        self.add(step, f"t{out_slot} = {_call_text(cls, specs, options, self)}")
+        self.add(step, f"t{out_slot} = {_call_text(cls, specs, options, self)}", _reads(specs))
 
-    def forward_step(self, cls, specs, options, fetch, fetch_options, out_slot, ctx_slot):
+    def forward_step(self, cls, specs, options, fetch, fetch_options, out_slot, ctx_slot, dynamic):
         """A forward step whose options are read from the slots on each replay."""
         forward = cls.forward
         ctx = None if ctx_slot is None else self.ctx_at[ctx_slot]
@@ -455,7 +465,8 @@ class _Tracer:
             if ctx_slot is not None:
                 env[ctx_slot] = c
 
-        self.add(step, f"t{out_slot} = {_call_text(cls, specs, options, self)}")
+        reads = _reads(specs) + [slot for _, slot in dynamic]
+        self.add(step, f"t{out_slot} = {_call_text(cls, specs, options, self)}", reads)
 
     # hooks: the engine
     def root_grad(self, out, g) -> None:
@@ -468,7 +479,7 @@ class _Tracer:
         def step(env, args):
             env[slot] = np.ones_like(env[src])
 
-        self.add(step, f"t{slot} = np.ones_like(t{src})  # d output / d output")
+        self.add(step, f"t{slot} = np.ones_like(t{src})  # d output / d output", [src])
 
     def backward(self, node, grad) -> tuple:
         from .engine import _wrong_count
@@ -514,7 +525,8 @@ class _Tracer:
                     env[slot] = g._data if isinstance(g, Tensor) else np.asarray(g)
 
         names = ", ".join("_" if s is None else f"t{s}" for s in out_slots)
-        self.add(step, f"{names} = {node.name()}(ctx of t{ctx_slot - 1}, t{g_slot})")
+        line = f"{names} = {node.name()}(ctx of t{ctx_slot - 1}, t{g_slot})"
+        self.add(step, line, [ctx_slot, g_slot])
         return grads
 
     def flat_backward(self, node, grad, g_slot, out_slot):
@@ -536,6 +548,7 @@ class _Tracer:
         except _Unflat:
             del program.steps[mark:]
             del program.lines[mark:]
+            del program.reads[mark:]
             return None
         finally:
             self.strict = False
@@ -583,7 +596,7 @@ class _Tracer:
 
         self.accumulated[id(leaf)] = (leaf, leaf.grad)
         verb = "=" if had is None else "+="
-        self.add(step, f"{self.leaf_name(leaf)}.grad {verb} t{g_slot}  # t{out_slot}")
+        self.add(step, f"{self.leaf_name(leaf)}.grad {verb} t{g_slot}  # t{out_slot}", [g_slot])
 
     def guard_grad(self, leaf, has_grad: bool) -> None:
         """Whether a replay writes or adds this gradient follows from the leaf's .grad on entry,
@@ -630,7 +643,8 @@ class _Tracer:
             if target is not None:
                 target._counter().value += 1
 
-        self.add(step, f"t{slot}.{name}({_spec_text((kind, value))})  # in place")
+        reads = [slot] + ([value] if kind == "s" else [])
+        self.add(step, f"t{slot}.{name}({_spec_text((kind, value))})  # in place", reads)
 
     def opaque(self, obj, name, kwargs) -> None:
         method = getattr(obj, name)
@@ -860,6 +874,7 @@ def _trace_call(fn, args):
         _ops.compare = _compare
     tracer.program.output = _layout(tracer, result)
     _final_grads(tracer)
+    _plan_frees(tracer.program)
     return result, tracer.program
 
 
@@ -883,6 +898,37 @@ def _layout(tracer, value):
         f"compile: the compiled function returned a {type(value).__name__}; return tensors, "
         "numbers, or tuples/lists/dicts of them."
     )
+
+
+def _reads(specs) -> list:
+    return [value for kind, value in specs if kind == "s"]
+
+
+def _plan_frees(program) -> None:
+    """After its last reader, a slot is dropped (outputs and captured tensors are kept)."""
+    keep = {slot for slot, *_ in program.externals} | set(_slots_of(program.output))
+    last = {}
+    for i, reads in enumerate(program.reads):
+        for slot in reads:
+            last[slot] = i
+    program.frees = [[] for _ in program.steps]
+    for slot, i in program.ctx_made.items():
+        last.setdefault(slot, i)  # a context no opaque backward reads: dropped at once
+    for slot, i in last.items():
+        if slot not in keep:
+            program.frees[i].append(slot)
+
+
+def _slots_of(layout):
+    kind = layout[0]
+    if kind in ("slot", "ext"):
+        yield layout[1]
+    elif kind == "seq":
+        for x in layout[2]:
+            yield from _slots_of(x)
+    elif kind == "dict":
+        for _, v in layout[1]:
+            yield from _slots_of(v)
 
 
 def _final_grads(tracer) -> None:
@@ -941,5 +987,5 @@ def _traced_compare(ufunc, input, other):
             env[slot] = np.asarray(ufunc(*fetch(env)))
 
         texts = ", ".join(_spec_text(x) for x in specs)
-        tracer.add(step, f"t{slot} = np.{ufunc.__name__}({texts})")
+        tracer.add(step, f"t{slot} = np.{ufunc.__name__}({texts})", _reads(specs))
     return result
