@@ -8,6 +8,7 @@ torch and our BLAS both run on one thread (run under OPENBLAS_NUM_THREADS=1).
 """
 
 import argparse
+import gc
 import math
 import platform
 import statistics
@@ -376,6 +377,7 @@ def measure(workload, repeats=None) -> dict:
     result = {"benchmark": name, "peer": TARGET_PEER[workload.__name__]}
     for column in COLUMNS:
         step = steps.get(column)
+        gc.collect()  # each column starts from a collected heap: no one pays for another's garbage
         try:
             result[column] = None if step is None else median_ms(step, n)
         except RecursionError:
