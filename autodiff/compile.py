@@ -49,6 +49,10 @@ class CompileError(RuntimeError):
     """What ad.compile cannot replay faithfully."""
 
 
+class _Unflat(Exception):
+    """A backward formula used an array the program does not have: replay it as one call."""
+
+
 def compile(fn):
     """Trace fn on its first call and replay the recorded NumPy program on later calls."""
     if not callable(fn):
@@ -193,6 +197,10 @@ class Program:
         self.externals = []  # (slot, tensor, shape, dtype): tensors fn reads but did not make
         self.nslots = 0
         self.output = None
+        self.reads = []  # per step: the slots it reads
+        self.ctx_made = {}  # ctx slot -> index of the forward step that makes it
+        self.frees = []  # per step: the slots no later step reads (freed after it)
+        self.comments = {}  # step index -> a comment line shown above it
         self.grad_states = []  # (find leaf from args, whether it had a .grad on entry)
 
     def valid(self, args) -> bool:
@@ -217,8 +225,10 @@ class Program:
         previous = grad_mode._state.enabled
         grad_mode._state.enabled = False
         try:
-            for step in self.steps:
+            for step, frees in zip(self.steps, self.frees):
                 step(env, args)
+                for slot in frees:  # as eager frees intermediates once backward used them
+                    env[slot] = None
         finally:
             grad_mode._state.enabled = previous
         return _unflatten(self.output, env)
@@ -229,7 +239,10 @@ class Program:
         for slot, t, shape, dtype in self.externals:
             name = f" {t._name}" if getattr(t, "_name", None) else ""
             lines.append(f"    t{slot} = <captured tensor{name} {shape} {dtype}>")
-        lines += ["    " + line for line in self.lines]
+        for i, line in enumerate(self.lines):
+            if i in self.comments:
+                lines.append("    " + self.comments[i])
+            lines.append("    " + line)
         lines.append(f"    return {_describe(self.output)}")
         return "\n".join(lines)
 
@@ -265,6 +278,8 @@ def _value_read(what):
     def refuse(self, *args, **kwargs):
         tracer = _trace[0]
         if tracer is not None and not tracer.suspended and tracer.is_traced(self):
+            if tracer.strict:  # a backward formula reading a value: replay it as one call
+                raise _Unflat
             raise CompileError(
                 f"compile: {what} reads a traced tensor's value into Python inside the compiled "
                 f"function (shape {self._data.shape}); a replay would not read it again. Return "
@@ -314,8 +329,10 @@ class _Tracer:
         self.program = Program()
         self.slots = {}  # id(array) -> (slot, array): arrays made by the program or read by it
         self.ctxs = {}  # id(Context) -> (slot, ctx)
+        self.ctx_at = {}  # slot -> Context
         self.made = set()  # slots the program computes (not inputs or captured tensors)
         self.suspended = 0
+        self.strict = False  # tracing a backward formula flat: unknown arrays abort it
         self.opaque_frame = None  # the frame of the opaque call in progress
         self.zeroed = False
         self.zeroed_ids = set()
@@ -343,6 +360,8 @@ class _Tracer:
         if isinstance(a, Tensor):
             slot = self.slot_of(a._data)
             if slot is None:
+                if self.strict:  # inside a backward formula: an array the program lacks
+                    raise _Unflat
                 born = self.born.get(id(a))
                 if born is not None and born() is a:
                     raise CompileError(
@@ -358,6 +377,8 @@ class _Tracer:
             slot = self.slot_of(a)
             if slot is not None:
                 return ("s", slot)
+            if self.strict:
+                raise _Unflat
         return ("c", a)
 
     def output_slot(self, array) -> int:
@@ -365,9 +386,11 @@ class _Tracer:
         self.made.add(slot)
         return slot
 
-    def add(self, step, line) -> None:
+    def add(self, step, line, reads=()) -> None:
+        """Append a step, its source line and the slots it reads (to free them after)."""
         self.program.steps.append(step)
         self.program.lines.append(line)
+        self.program.reads.append(tuple(reads))
 
     # hooks: Function.apply / _record
     def apply(self, cls, args, options):
@@ -380,6 +403,8 @@ class _Tracer:
         return result
 
     def forward(self, cls, args, options, ctx, out) -> None:
+        if self.strict and any(type(v) is np.ndarray for v in options.values()):
+            raise _Unflat  # an array computed by the formula itself, outside the ops
         specs = [self.input_spec(a) for a in args]
         out_slot = self.output_slot(out)
         forward = cls.forward
@@ -390,8 +415,24 @@ class _Tracer:
             needs, meta = ctx.needs_input_grad, ctx.input_meta
             ctx_slot = self.new_slot()
             self.ctxs[id(ctx)] = (ctx_slot, ctx)
+            self.ctx_at[ctx_slot] = ctx
+            self.program.ctx_made[ctx_slot] = len(self.program.steps)  # the step making it
         shared = _Unrecorded(needs)
         fetch = _fetcher(specs)
+        # an option holding an array of the program (cross_entropy's target=) is read per call
+        dynamic = [(k, self.slot_of(v)) for k, v in options.items() if type(v) is np.ndarray]
+        dynamic = [(k, slot) for k, slot in dynamic if slot is not None]
+        if dynamic:
+            fixed = dict(options)
+
+            def fetch_options(env):
+                for k, slot in dynamic:
+                    fixed[k] = env[slot]
+                return fixed
+
+            return self.forward_step(
+                cls, specs, options, fetch, fetch_options, out_slot, ctx_slot, dynamic
+            )
 
         if ctx_slot is None:
 
@@ -407,7 +448,25 @@ class _Tracer:
                 env[out_slot] = out if type(out) is np.ndarray else _as_array(out)
                 env[ctx_slot] = c
 
-        self.add(step, f"t{out_slot} = {_call_text(cls, specs, options)}")
+        self.add(step, f"t{out_slot} = {_call_text(cls, specs, options, self)}", _reads(specs))
+
+    def forward_step(self, cls, specs, options, fetch, fetch_options, out_slot, ctx_slot, dynamic):
+        """A forward step whose options are read from the slots on each replay."""
+        forward = cls.forward
+        ctx = None if ctx_slot is None else self.ctx_at[ctx_slot]
+        needs = (False,) * len(specs) if ctx is None else ctx.needs_input_grad
+        meta = None if ctx is None else ctx.input_meta
+
+        def step(env, args):
+            opts = fetch_options(env)
+            c = _ReplayCtx(needs, dict(opts), meta) if ctx_slot is not None else _Unrecorded(needs)
+            out = forward(c, *fetch(env), **opts)
+            env[out_slot] = out if type(out) is np.ndarray else _as_array(out)
+            if ctx_slot is not None:
+                env[ctx_slot] = c
+
+        reads = _reads(specs) + [slot for _, slot in dynamic]
+        self.add(step, f"t{out_slot} = {_call_text(cls, specs, options, self)}", reads)
 
     # hooks: the engine
     def root_grad(self, out, g) -> None:
@@ -420,7 +479,7 @@ class _Tracer:
         def step(env, args):
             env[slot] = np.ones_like(env[src])
 
-        self.add(step, f"t{slot} = np.ones_like(t{src})  # d output / d output")
+        self.add(step, f"t{slot} = np.ones_like(t{src})  # d output / d output", [src])
 
     def backward(self, node, grad) -> tuple:
         from .engine import _wrong_count
@@ -439,6 +498,9 @@ class _Tracer:
             )
         ctx_slot = entry[0]
         g_slot = self.input_spec(grad)[1]
+        grads = self.flat_backward(node, grad, g_slot, ctx_slot - 1)
+        if grads is not None:
+            return grads
         self.suspended += 1
         try:
             grads = node.function.backward(node, grad)
@@ -463,7 +525,35 @@ class _Tracer:
                     env[slot] = g._data if isinstance(g, Tensor) else np.asarray(g)
 
         names = ", ".join("_" if s is None else f"t{s}" for s in out_slots)
-        self.add(step, f"{names} = {node.name()}(ctx of t{ctx_slot - 1}, t{g_slot})")
+        line = f"{names} = {node.name()}(ctx of t{ctx_slot - 1}, t{g_slot})"
+        self.add(step, line, [ctx_slot, g_slot])
+        return grads
+
+    def flat_backward(self, node, grad, g_slot, out_slot):
+        """Trace the op's backward formula as steps of its own (plain array kernels) when every
+        array it uses is one the program has; else None, and the formula replays as one call."""
+        from .engine import _wrong_count
+
+        program, mark = self.program, len(self.program.steps)
+        self.strict = True
+        try:
+            grads = node.function.backward(node, grad)
+            if type(grads) is not tuple:
+                grads = (grads,)
+            if len(grads) != len(node.children):
+                _wrong_count(node, grads)
+            for g in grads:
+                if g is not None and (not isinstance(g, Tensor) or self.slot_of(g._data) is None):
+                    raise _Unflat
+        except _Unflat:
+            del program.steps[mark:]
+            del program.lines[mark:]
+            del program.reads[mark:]
+            return None
+        finally:
+            self.strict = False
+        names = ", ".join("_" if g is None else f"t{self.slot_of(g._data)}" for g in grads)
+        program.comments[mark] = f"# {node.name()}: t{g_slot} = d/d t{out_slot} -> {names}"
         return grads
 
     def accumulate(self, node, grad, create_graph) -> None:
@@ -506,7 +596,7 @@ class _Tracer:
 
         self.accumulated[id(leaf)] = (leaf, leaf.grad)
         verb = "=" if had is None else "+="
-        self.add(step, f"{self.leaf_name(leaf)}.grad {verb} t{g_slot}  # t{out_slot}")
+        self.add(step, f"{self.leaf_name(leaf)}.grad {verb} t{g_slot}  # t{out_slot}", [g_slot])
 
     def guard_grad(self, leaf, has_grad: bool) -> None:
         """Whether a replay writes or adds this gradient follows from the leaf's .grad on entry,
@@ -553,7 +643,8 @@ class _Tracer:
             if target is not None:
                 target._counter().value += 1
 
-        self.add(step, f"t{slot}.{name}({_spec_text((kind, value))})  # in place")
+        reads = [slot] + ([value] if kind == "s" else [])
+        self.add(step, f"t{slot}.{name}({_spec_text((kind, value))})  # in place", reads)
 
     def opaque(self, obj, name, kwargs) -> None:
         method = getattr(obj, name)
@@ -606,10 +697,32 @@ def _spec_text(spec) -> str:
     return repr(value)
 
 
-def _call_text(cls, specs, options) -> str:
+_INFIX = {"Add": "{0} + {1}", "Sub": "{0} - {1}", "Rsub": "{1} - {0}", "Mul": "{0} * {1}"}
+_INFIX.update({"Div": "{0} / {1}", "Matmul": "{0} @ {1}", "Neg": "-{0}", "Pow": "{0} ** {1}"})
+_UFUNC = {"Exp": "np.exp", "Log": "np.log", "Tanh": "np.tanh", "Sqrt": "np.sqrt", "Abs": "np.abs"}
+
+
+def _call_text(cls, specs, options, tracer=None) -> str:
+    """One step as NumPy reads it where there is a plain form (a * b, a @ b, np.tanh(a))."""
     parts = [_spec_text(s) for s in specs]
+    name = cls.__name__
+    if name in _INFIX and len(parts) + len(options) <= 2:
+        return _INFIX[name].format(*parts, *[repr(v) for v in options.values()])
+    if name in _UFUNC and len(parts) == 1 and not options:
+        return f"{_UFUNC[name]}({parts[0]})"
+    if name == "Transpose" and len(parts) == 1:
+        return f"{parts[0]}.swapaxes({options.get('dim0')}, {options.get('dim1')})"
+    if name == "Sum" and len(parts) == 1:
+        return f"{parts[0]}.sum(axis={options.get('dim')!r}, keepdims={options.get('keepdim')})"
     for k, v in options.items():
-        shown = f"<array {v.shape}>" if isinstance(v, np.ndarray) else repr(v)
+        slot = tracer.slot_of(v) if tracer is not None and type(v) is np.ndarray else None
+        shown = (
+            f"t{slot}"
+            if slot is not None
+            else f"<array {v.shape}>"
+            if type(v) is np.ndarray
+            else repr(v)
+        )
         parts.append(f"{k}={shown}")
     return f"{cls.__name__}({', '.join(parts)})"
 
@@ -761,6 +874,7 @@ def _trace_call(fn, args):
         _ops.compare = _compare
     tracer.program.output = _layout(tracer, result)
     _final_grads(tracer)
+    _plan_frees(tracer.program)
     return result, tracer.program
 
 
@@ -784,6 +898,37 @@ def _layout(tracer, value):
         f"compile: the compiled function returned a {type(value).__name__}; return tensors, "
         "numbers, or tuples/lists/dicts of them."
     )
+
+
+def _reads(specs) -> list:
+    return [value for kind, value in specs if kind == "s"]
+
+
+def _plan_frees(program) -> None:
+    """After its last reader, a slot is dropped (outputs and captured tensors are kept)."""
+    keep = {slot for slot, *_ in program.externals} | set(_slots_of(program.output))
+    last = {}
+    for i, reads in enumerate(program.reads):
+        for slot in reads:
+            last[slot] = i
+    program.frees = [[] for _ in program.steps]
+    for slot, i in program.ctx_made.items():
+        last.setdefault(slot, i)  # a context no opaque backward reads: dropped at once
+    for slot, i in last.items():
+        if slot not in keep:
+            program.frees[i].append(slot)
+
+
+def _slots_of(layout):
+    kind = layout[0]
+    if kind in ("slot", "ext"):
+        yield layout[1]
+    elif kind == "seq":
+        for x in layout[2]:
+            yield from _slots_of(x)
+    elif kind == "dict":
+        for _, v in layout[1]:
+            yield from _slots_of(v)
 
 
 def _final_grads(tracer) -> None:
@@ -842,5 +987,5 @@ def _traced_compare(ufunc, input, other):
             env[slot] = np.asarray(ufunc(*fetch(env)))
 
         texts = ", ".join(_spec_text(x) for x in specs)
-        tracer.add(step, f"t{slot} = np.{ufunc.__name__}({texts})")
+        tracer.add(step, f"t{slot} = np.{ufunc.__name__}({texts})", _reads(specs))
     return result

@@ -106,3 +106,35 @@ def test_small_cnn_equals_eager():
     assert compiled[0] == eager[0]
     for a, b in zip(compiled[1], eager[1]):
         np.testing.assert_array_equal(a, b)
+
+
+def test_new_batches_as_arguments_equal_eager():
+    """Inputs and targets passed per call are read per call (also cross_entropy's target=)."""
+    rng = np.random.default_rng(9)
+    batches = [
+        (
+            ad.tensor(rng.standard_normal((12, 6)), dtype=ad.float32),
+            ad.tensor(rng.integers(0, 3, 12)),
+        )
+        for _ in range(5)
+    ]
+    results = [_batches_losses(batches, compiled) for compiled in (False, True)]
+    assert results[1] == results[0]
+
+
+def _batches_losses(batches, compiled):
+    model = _mlp()
+    opt, loss_fn = nn.optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss()
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    run = ad.compile(step) if compiled else step
+    losses = [run(x, y).item() for x, y in batches * 3]
+    if compiled:
+        assert run.traces == 1
+    return losses
