@@ -274,13 +274,13 @@ def refresh_view(view) -> None:
 
 
 def _versions(saved, args, result) -> tuple:
-    """(counter, version now, array) for every saved tensor or array on a tensor's storage;
-    never the output tensor itself (a node must not hold its output)."""
+    """(owner, version now, array) for every saved tensor or array on a tensor's storage. The
+    owner is the saved tensor itself (whose counter, made on its first change, starts at 0:
+    no counter is made here) or, for the output, its counter: a node never holds its output."""
     versions = []
     for value in saved:
         if isinstance(value, Tensor):
-            counter = value._counter()
-            versions.append((counter, counter.value, value._data))
+            versions.append((value, _version_now(value), value._data))
         elif isinstance(value, SavedOutput):
             counter = result._counter()
             versions.append((counter, counter.value, value.array))
@@ -288,19 +288,27 @@ def _versions(saved, args, result) -> tuple:
             root = _root(value)
             for a in args:
                 if isinstance(a, Tensor) and _root(a._data) is root:
-                    counter = a._counter()
-                    versions.append((counter, counter.value, value))
+                    versions.append((a, _version_now(a), value))
     return tuple(versions)
+
+
+def _version_now(owner) -> int:
+    """The current version of a tensor (0 before its first in-place change) or a counter."""
+    if isinstance(owner, Tensor):
+        counter = owner._version
+        return 0 if counter is None else counter.value
+    return owner.value
 
 
 def check_versions(node) -> None:
     """Refuse a saved tensor that an in-place op changed after it was saved (torch's error)."""
-    for counter, expected, array in node._versions:
-        if counter.value != expected:
+    for owner, expected, array in node._versions:
+        now = _version_now(owner)
+        if now != expected:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: [{array.dtype} tensor of shape {array.shape}], "
-                f"saved by {node.name()}, is at version {counter.value}; expected version "
+                f"saved by {node.name()}, is at version {now}; expected version "
                 f"{expected} instead. Hint: an in-place op (add_, mul_, x += 1, t[i] = v, ...) "
                 "changed it after it was used; use the out-of-place form (x = x + 1) or "
                 "change a .clone() instead."

@@ -135,10 +135,7 @@ def _keep_old_self(node, self) -> None:
         return
     old = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
     node._saved = tuple(old if v is self else v for v in node._saved)
-    counter = self._version
-    node._versions = tuple(
-        v for v in node._versions if v[0] is not counter or v[2] is not self._data
-    )
+    node._versions = tuple(v for v in node._versions if v[0] is not self or v[2] is not self._data)
 
 
 def _saved_output_is_storage(node, self) -> None:
