@@ -280,7 +280,8 @@ def _versions(saved, args, result) -> tuple:
     versions = []
     for value in saved:
         if isinstance(value, Tensor):
-            versions.append((value, _version_now(value), value._data))
+            counter = value._version  # inline _version_now: this runs for every saving op
+            versions.append((value, 0 if counter is None else counter.value, value._data))
         elif isinstance(value, SavedOutput):
             counter = result._counter()
             versions.append((counter, counter.value, value.array))
