@@ -100,7 +100,7 @@ def _moons(n=50):
 
 def _micrograd_tanh(v):
     """tanh as one micrograd node, written as in micrograd's lecture version (PyPI 0.1.0 lacks it)."""
-    t = float(np.tanh(v.numpy()))
+    t = float(np.tanh(v.data))
     out = micrograd.Value(t, (v,), "tanh")
 
     def _backward():
