@@ -39,16 +39,18 @@ def _dependencies(roots) -> dict:
     """How many edges lead into each node reachable from the roots (explicit stack)."""
     deps = {}
     stack = list(roots)
-    seen = set(stack)
+    roots = set(stack)  # walked already: a root reached again only counts its edge
     while stack:
         node = stack.pop()
         for child in node.children:
             if child is None:
                 continue
-            deps[child] = deps.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
+            if child in deps:
+                deps[child] += 1
+            else:
+                deps[child] = 1
+                if child not in roots:
+                    stack.append(child)
     return deps
 
 
