@@ -309,6 +309,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False) 
     tensors = (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
     if grad_tensors is None or isinstance(grad_tensors, (Tensor, np.ndarray)):
         grad_tensors = (grad_tensors,) * len(tensors) if grad_tensors is None else (grad_tensors,)
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(
+            f"backward: got {len(tensors)} tensors and {len(grad_tensors)} gradients. Give one "
+            "gradient per tensor (for one tensor: t.backward(gradient=...))."
+        )
     grads = _root_grads(tensors, grad_tensors, "backward")
     retain = create_graph if retain_graph is None else retain_graph
     run_backward([_node_of(t) for t in tensors], grads, retain, create_graph)

@@ -253,6 +253,8 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False) -> None:
         """Accumulate the gradient of this tensor into the leaves' .grad."""
+        if gradient is not None and not isinstance(gradient, Tensor):
+            gradient = np.asarray(gradient, dtype=self._data.dtype)  # a list, a number
         _engine.backward(self, gradient, retain_graph, create_graph)
 
     # --- in-place ops (ops/inplace.py: torch's rules, version counter) ---------------

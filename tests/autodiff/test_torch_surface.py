@@ -180,3 +180,17 @@ def test_autograd_names_inference_mode_and_variable():
         return t * 2
 
     assert not predict(x).requires_grad
+
+
+def test_backward_takes_a_list_gradient_and_checks_its_shape():
+    x = ad.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).backward(gradient=[1.0, 0.5])
+    assert x.grad.tolist() == [3.0, 1.5]
+    with pytest.raises(RuntimeError, match=r"gradient has shape \(3,\) but the output has shape"):
+        (x * 3).backward(gradient=[1.0, 2.0, 3.0])
+
+
+def test_backward_of_several_tensors_needs_one_gradient_each():
+    x = ad.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="got 1 tensors and 2 gradients"):
+        ad.backward([(x * 2).sum()], [ad.tensor(1.0), ad.tensor(1.0)])
