@@ -1,5 +1,7 @@
 """Devices as in PyTorch: everything runs on the CPU (NumPy); asking for another is an error."""
 
+from .dtypes import ALIASES
+
 AVAILABLE = ("cpu",)
 
 
@@ -43,6 +45,25 @@ _default = CPU
 def check(value, op: str = "device") -> device:
     """The device a device= argument names (None: the default)."""
     return _default if value is None else device(value)
+
+
+def to_dtype_arg(args, kwargs, tensor_type, op: str = "to"):
+    """The dtype that Tensor.to / Module.to's arguments ask for (None: keep it): a dtype, a
+    dtype name, a tensor (its dtype), dtype=; devices (positional or device=) are checked."""
+    dtype = kwargs.pop("dtype", None)
+    check(kwargs.pop("device", None), op)
+    for ignored in ("non_blocking", "copy", "memory_format"):  # nothing to do on one CPU
+        kwargs.pop(ignored, None)
+    if kwargs:
+        raise TypeError(f"{op}: unexpected arguments {sorted(kwargs)}")
+    for arg in args:
+        if isinstance(arg, tensor_type):  # a tensor: take its dtype
+            dtype = arg.dtype
+        elif isinstance(arg, device) or (isinstance(arg, str) and arg.split(":")[0] not in ALIASES):
+            check(arg, op)
+        else:
+            dtype = arg
+    return dtype
 
 
 def set_default_device(value) -> None:

@@ -450,21 +450,7 @@ class Tensor:
 
     def to(self, *args, **kwargs) -> "Tensor":
         """to(dtype), to(device), to(device, dtype), to(other): a dtype change copies."""
-        dtype = kwargs.pop("dtype", None)
-        _device.check(kwargs.pop("device", None))
-        kwargs.pop("non_blocking", None), kwargs.pop("copy", None)
-        if kwargs:
-            raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif (
-                isinstance(arg, (str, _device.device))
-                and str(arg).split(":")[0] not in dtypes.ALIASES
-            ):
-                _device.check(arg)
-            else:
-                dtype = arg
+        dtype = _device.to_dtype_arg(args, kwargs, Tensor)
         if dtype is None or dtypes.as_dtype(dtype, "to") == self._data.dtype:
             return self
         return _ops.to_dtype(self, dtypes.as_dtype(dtype, "to"))

@@ -243,7 +243,7 @@ def _as_arrays(input, target, op: str):
 
 
 def _array(value, dtype):
-    return None if value is None else np.asarray(getattr(value, "data", value), dtype=dtype)
+    return None if value is None else np.asarray(value, dtype=dtype)
 
 
 def l1_loss(input, target, reduction: str = "mean"):

@@ -5,6 +5,7 @@ from collections import OrderedDict
 import numpy as np
 
 import autodiff as ad
+from autodiff.device import to_dtype_arg
 
 
 class Parameter(ad.Tensor):
@@ -221,18 +222,7 @@ class Module:
     def to(self, *args, **kwargs) -> "Module":
         """to(dtype), to(device), to(device, dtype), to(tensor): floating parameters and buffers
         change dtype in place (the same Parameter objects), as torch's Module.to."""
-        dtype = kwargs.pop("dtype", None)
-        ad.device(kwargs.pop("device", None) or "cpu")
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, ad.Tensor):
-                dtype = arg.dtype
-            elif isinstance(arg, ad.device) or (isinstance(arg, str) and _is_device(arg)):
-                ad.device(arg)
-            else:
-                dtype = arg
+        dtype = to_dtype_arg(args, kwargs, ad.Tensor)
         if dtype is not None:
             self._cast(ad.zeros(0, dtype=dtype).dtype)
         return self
@@ -393,10 +383,6 @@ def _expect(value, cls, what: str, name: str) -> None:
             f"cannot assign '{type(value).__name__}' as {what} '{name}' "
             f"({cls.__name__} or None expected). Delete the attribute first to rebind it."
         )
-
-
-def _is_device(name: str) -> bool:
-    return name.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta", "hip")
 
 
 def _as_tensor(value) -> ad.Tensor:

@@ -74,10 +74,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         outputs, single_out = _as_tuple(func(*xs), "output", "jvp")
         dummies = tuple(zeros_like(o).requires_grad_(True) for o in outputs)
         g = _grads(outputs, xs, dummies, create_graph=True)  # linear in the dummies
-        terms = [(gi * vi).sum() for gi, vi in zip(g, vs) if gi.requires_grad]
-        total = terms[0] if terms else None
-        for term in terms[1:]:
-            total = total + term
+        total = _dot(g, vs)
         if total is None:
             result = tuple(zeros_like(o) for o in outputs)
         else:
@@ -136,10 +133,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         xs = _fresh(inputs)
         out = func(*xs)
         g = _grads((out,), xs, (None,), create_graph=True)
-        terms = [(gi * vi).sum() for gi, vi in zip(g, vs) if gi.requires_grad]
-        total = terms[0] if terms else None
-        for term in terms[1:]:
-            total = total + term
+        total = _dot(g, vs)
         result = (
             tuple(zeros_like(x) for x in xs)
             if total is None
@@ -151,6 +145,15 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), H·v); H is symmetric, so the same as vhp."""
     return vhp(func, inputs, v, create_graph, strict)
+
+
+def _dot(grads, vs):
+    """Σ_i <grads_i, v_i> over the gradients that depend on the inputs (None if none does)."""
+    terms = [(g * v).sum() for g, v in zip(grads, vs) if g.requires_grad]
+    total = terms[0] if terms else None
+    for term in terms[1:]:
+        total = total + term
+    return total
 
 
 def _detach(x, keep):

@@ -5,6 +5,7 @@ import numpy as np
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import where
+from .reduction import normalize_dims
 
 __all__ = ["matmul", "mm", "bmm", "dot", "outer", "norm"]  # the public ops: autodiff exports these
 
@@ -147,9 +148,8 @@ def norm(input, p=2, dim=None, keepdim=False):
     p = {"fro": 2}.get(p, p)
     if not isinstance(p, (int, float)) or p <= 0:
         raise ValueError(f"norm: p must be a positive number, 'fro' or inf, got {p!r}")
-    ndim = max(input.ndim, 1)
-    dims = None if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
-    dims = None if dims is None else tuple(sorted(d % ndim for d in dims))
+    dims = normalize_dims(dim, input.ndim, "norm")
+    dims = (0,) if dims == () else dims  # a 0-d input's only dim, as torch takes dim 0 / -1
     out = Norm.apply(input, p=float(p), dim=dims)
     if keepdim:
         return out

@@ -9,6 +9,7 @@ import numpy as np
 from ..function import Function
 from ..tensor import Tensor
 from .reduction import ValuesIndices, normalize_dims
+from .shape import cat
 
 __all__ = [
     "gather",
@@ -129,8 +130,6 @@ class Scatter(Function):
 
 
 def _pad(t, pad):
-    from .shape import cat
-
     for axis, (_, extra) in enumerate(pad):
         if extra:
             shape = list(t.shape)
@@ -287,8 +286,6 @@ def cumsum(input, dim):
 def cumprod(input, dim):
     """Running products along dim (a chain of multiplications, so zeros are handled)."""
     dim = _dim(dim, input.ndim, "cumprod")
-    from .shape import cat
-
     parts = chunk(input, input.shape[dim], dim) if input.shape[dim] else [input]
     out, running = [], None
     for part in parts:
@@ -322,8 +319,6 @@ class Prod(Function):
 
 
 def _exclusive(x, axis, reverse):
-    from .shape import cat
-
     x = flip(x, axis) if reverse else x
     ones = list(x.shape)
     ones[axis] = 1
