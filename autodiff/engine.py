@@ -13,26 +13,29 @@ from .tensor import Tensor
 _make = Tensor._make
 
 
-def sum_to(grad: Tensor, shape: tuple) -> Tensor:
-    """Reduce a broadcast gradient back to an input's shape (the one un-broadcast)."""
-    if grad._data.shape == shape:
+def sum_to(grad, shape: tuple):
+    """Reduce a broadcast gradient (a Tensor or, in first-order backward, an array) back to an
+    input's shape (the one un-broadcast)."""
+    have = grad.shape
+    if have == shape:
         return grad
-    lead = grad.ndim - len(shape)
+    lead = len(have) - len(shape)
     dims = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad._data.shape[lead + i] != 1
+        lead + i for i, n in enumerate(shape) if n == 1 and have[lead + i] != 1
     )
     if lead < 0 or any(
-        grad._data.shape[lead + i] not in (n, 1)
-        for i, n in enumerate(shape)
-        if lead + i not in dims
+        have[lead + i] not in (n, 1) for i, n in enumerate(shape) if lead + i not in dims
     ):
         raise RuntimeError(
-            f"backward: gradient of shape {grad._data.shape} cannot be reduced to its input's "
+            f"backward: gradient of shape {have} cannot be reduced to its input's "
             f"shape {shape}. An op's backward returned a wrongly shaped gradient."
         )
     if dims:
-        grad = grad.sum(dims, keepdim=True)
-    return grad.reshape(shape) if grad._data.shape != shape else grad
+        if type(grad) is Tensor:
+            grad = grad.sum(dims, keepdim=True)
+        else:
+            grad = grad.sum(axis=dims, keepdims=True)
+    return grad.reshape(shape) if grad.shape != shape else grad
 
 
 def _dependencies(roots) -> dict:
@@ -75,7 +78,7 @@ def _needed(roots, targets) -> set:
     return needed
 
 
-def _call_hooks(hooks, grad):
+def _call_hooks(hooks, grad: Tensor) -> Tensor:
     for hook in hooks:
         result = hook(grad)
         if result is not None:
@@ -83,25 +86,30 @@ def _call_hooks(hooks, grad):
     return grad
 
 
-def _accumulate(node: AccumulateGrad, grad: Tensor, create_graph: bool) -> None:
+def _hooked(hooks, grad, arrays: bool):
+    """Tensor hooks on a gradient of either kind; the result is of the same kind."""
+    grad = _call_hooks(hooks, _make(grad) if arrays else grad)
+    return grad._data if arrays else grad
+
+
+def _accumulate(node: AccumulateGrad, grad, create_graph: bool) -> None:
+    """Add a gradient into the leaf's .grad: an array (first order) or a Tensor (create_graph)."""
     leaf = node.variable
+    arrays = type(grad) is not Tensor
     if leaf._hooks:
-        grad = _call_hooks(leaf._hooks, grad)
-    data = grad._data
+        grad = _hooked(leaf._hooks, grad, arrays)
+    data = grad if arrays else grad._data
     if data.size <= SMALL or _recording.depth:
         node.grad_value = data
     elif (
         leaf.grad is None
-        and not create_graph
+        and arrays
         and data.base is None
-        and grad.grad_fn is None
-        and getrefcount(grad) <= _OWNED_TENSOR
-        and getrefcount(data) <= _OWNED_ARRAY
+        and getrefcount(data) <= _OWNED
         and data.flags.writeable
     ):
         # nothing else holds this fresh buffer (torch's AccumulateGrad steals it likewise)
-        grad._version = grad._base = None
-        leaf.grad = grad
+        leaf.grad = _make(data)
         return
     if leaf.grad is None:
         # a fresh array: the gradient must not alias the upstream one or another leaf's
@@ -112,35 +120,37 @@ def _accumulate(node: AccumulateGrad, grad: Tensor, create_graph: bool) -> None:
         np.add(leaf.grad._data, data, out=leaf.grad._data)
 
 
-# references to a gradient that only the backward pass holds, as getrefcount counts them in
-# _accumulate (its argument, _drain's local and getrefcount's own; the array: grad._data,
-# the local `data` and getrefcount's): one more means someone else shares the buffer
-_OWNED_TENSOR = 3
-_OWNED_ARRAY = 3
+# references to a gradient array that only the backward pass holds, as getrefcount counts
+# them in _accumulate (its argument, the local `data`, _drain's local, getrefcount's own):
+# one more means someone else shares the buffer
+_OWNED = 4
 
 
-def _run_node(node, grad: Tensor, create_graph: bool):
-    """Hooks, then the op's backward; returns one gradient (or None) per input slot."""
+def _run_node(node, grad, arrays: bool):
+    """Hooks, then the op's backward; returns one gradient (or None) per input slot. With
+    arrays (first order), grad and the results are arrays; a formula that needs Tensors
+    (its Function lacks array_backward) gets and returns Tensors, converted here."""
     if node._pre_hooks:
-        grad = _call_hooks(node._pre_hooks, grad)
+        grad = _hooked(node._pre_hooks, grad, arrays)
     if node._retain is not None:
         tensor = node._retain()
         if tensor is not None:
-            tensor.grad = grad if create_graph else _make(np.array(grad._data, copy=True))
-    if grad._data.size <= SMALL or _recording.depth:
-        node.grad_value = grad._data
+            data = grad if arrays else grad._data
+            tensor.grad = _make(np.array(data, copy=True)) if arrays else grad
     tracer = _trace[0]
     if tracer is not None:
         return tracer.backward(node, grad)
+    function = node.function
+    wrap = arrays and not function.array_backward
     state = grad_mode._state
     if state.anomaly and not state.in_formula:  # blame the node, not the ops its formula runs
         state.in_formula = True
         try:
-            grads = node.function.backward(node, grad)
+            grads = function.backward(node, _make(grad) if wrap else grad)
         finally:
             state.in_formula = False
     else:
-        grads = node.function.backward(node, grad)
+        grads = function.backward(node, _make(grad) if wrap else grad)
     if type(grads) is not tuple:
         grads = (grads,)
     if len(grads) != len(node.children):
@@ -169,10 +179,15 @@ def order(roots) -> list:
 
 
 def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
-    """Push gradients from roots to leaves. With targets (ad.grad), capture them instead."""
+    """Push gradients from roots to leaves. With targets (ad.grad), capture them instead.
+
+    First-order gradients flow as NumPy arrays (a Tensor per gradient would double the cost
+    of small ops); create_graph, and ad.compile's tracing, need Tensors, recorded."""
     needed = _needed(roots, targets) if targets is not None else None
+    arrays = not create_graph and _trace[0] is None
     buffers = {}
     for node, g in zip(roots, root_grads):
+        g = g._data if arrays else g
         buffers[node] = buffers[node] + g if node in buffers else g
     schedule = order(roots)
     for node in schedule:  # every saved tensor checked before any gradient is written
@@ -185,43 +200,54 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     gc.disable()
     try:
         with grad_mode.set_grad_enabled(create_graph):
-            return _drain(schedule, buffers, needed, targets, retain_graph, create_graph)
+            captured = _drain(schedule, buffers, needed, targets, retain_graph, create_graph)
     finally:
         if collecting:
             gc.enable()
+    if arrays:
+        captured = {node: _make(g) for node, g in captured.items()}
+    return captured
 
 
 def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> dict:
     """Run each scheduled node that received a gradient; a node no gradient reached is skipped."""
     captured = {}
     anomaly = grad_mode._state.anomaly
-    tracer = _trace[0]
+    arrays = not create_graph and _trace[0] is None
+    plain = not (anomaly or _trace[0] is not None)
+    keep_all = _recording.depth
     pop = buffers.pop
     for node in schedule:
         grad = pop(node, None)
         if grad is None:
             continue
         if targets is not None and node in targets:
-            if isinstance(node, AccumulateGrad) and node.variable._hooks:
-                grad = _call_hooks(node.variable._hooks, grad)
+            if type(node) is AccumulateGrad and node.variable._hooks:
+                grad = _hooked(node.variable._hooks, grad, arrays)
             captured[node] = grad
         if type(node) is AccumulateGrad:
             if targets is None:
-                if tracer is not None:
-                    tracer.accumulate(node, grad, create_graph)
+                if _trace[0] is not None:
+                    _trace[0].accumulate(node, grad, create_graph)
                 else:
                     _accumulate(node, grad, create_graph)
             continue
-        if node._pre_hooks or node._retain is not None or anomaly or tracer is not None:
-            grads = _run_node(node, grad, create_graph)
-        else:  # the common case, inline
-            if grad._data.size <= SMALL or _recording.depth:
-                node.grad_value = grad._data
-            grads = node.function.backward(node, grad)
+        data = grad if arrays else grad._data
+        if data.size <= SMALL or keep_all:
+            node.grad_value = data
+        if (
+            plain
+            and node._pre_hooks is None
+            and node._retain is None
+            and (node.function.array_backward or not arrays)
+        ):
+            grads = node.function.backward(node, grad)  # the common case, inline
             if type(grads) is not tuple:
                 grads = (grads,)
             if len(grads) != len(node.children):
                 _wrong_count(node, grads)
+        else:
+            grads = _run_node(node, grad, arrays)
         if not retain_graph:
             node.release()
         if node.grad_value is not None:
@@ -229,17 +255,19 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> di
         for child, g, meta in zip(node.children, grads, node.input_meta):
             if child is None or g is None or (needed is not None and child not in needed):
                 continue
-            if anomaly or type(g) is not Tensor:
+            kind = type(g)
+            if arrays:
+                if kind is not np.ndarray:  # a Tensor from a formula, or a NumPy scalar
+                    g = g._data if kind is Tensor else np.asarray(g)
+            elif kind is not Tensor:
+                g = _make(np.asarray(g))
+            shape = g.shape if arrays else g._data.shape
+            dtype = g.dtype if arrays else g._data.dtype
+            if shape != meta[0] or (dtype is not meta[1] and dtype != meta[1]) or anomaly:
                 g = _as_grad(g, meta, node, anomaly)
-            else:
-                data = g._data
-                if data.shape != meta[0] or (data.dtype is not meta[1] and data.dtype != meta[1]):
-                    g = _as_grad(g, meta, node, anomaly)
             old = buffers.get(child)
             buffers[child] = g if old is None else old + g
-        grads = g = grad = data = old = (
-            None  # drop references: AccumulateGrad may take a buffer it owns
-        )
+        grads = g = grad = data = old = None  # drop references: AccumulateGrad may take a buffer
     return captured
 
 
@@ -254,17 +282,14 @@ def _data(g):
     return g._data if isinstance(g, Tensor) else g
 
 
-def _as_grad(g, meta, node, anomaly) -> Tensor:
-    """A backward's output as a Tensor of its input's shape and dtype."""
-    if not isinstance(g, Tensor):
-        g = _make(np.asarray(g))
+def _as_grad(g, meta, node, anomaly):
+    """A backward's output (array or Tensor) reduced to its input's shape, cast to its dtype."""
     shape, dtype = meta
-    data = g._data
-    if data.shape != shape:
+    if g.shape != shape:
         g = sum_to(g, shape)
-    if data.dtype != dtype:
-        g = g.to(dtype)
-    if anomaly and not np.isfinite(g._data).all():
+    if g.dtype != dtype:
+        g = g.to(dtype) if type(g) is Tensor else g.astype(dtype)
+    if anomaly and not np.isfinite(_data(g)).all():
         raise RuntimeError(
             f"detect_anomaly: Function '{node.name()}' returned nan or inf values in its "
             f"gradient (shape {shape}). The forward op that made it: {node.function.__name__}."

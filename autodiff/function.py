@@ -20,6 +20,10 @@ class Function:
     node_name = None  # PyTorch's grad_fn name; default f"{cls.__name__}Backward"
     symbol = None  # short label for pictures; default: the class name
     view = False  # forward may return a view of its first input (reshape, transpose, t[1:])
+    # backward's formula also runs on NumPy arrays (operators and methods arrays share with
+    # Tensors: + * @ .sum(axis) .reshape .mT): first-order backward then skips the Tensor
+    # wrappers; create_graph still runs it on Tensors, recorded
+    array_backward = False
 
     @staticmethod
     def forward(ctx, *args, **options):
@@ -347,6 +351,8 @@ def unpack_saved(node) -> tuple:
     if node._versions:
         check_versions(node)
     graph = _mode.enabled
+    if not graph and node.function.array_backward and _trace[0] is None:
+        return tuple([_array(v) for v in node._saved])  # first order: arrays, as the grad
     result = []
     for v in node._saved:
         if isinstance(v, Tensor):
@@ -358,6 +364,13 @@ def unpack_saved(node) -> tuple:
         else:
             result.append(v)
     return tuple(result)
+
+
+def _array(saved):
+    """A saved value as its formula sees it in first-order backward (arrays, numbers, None)."""
+    if isinstance(saved, Tensor):
+        return saved._data
+    return saved.array if isinstance(saved, SavedOutput) else saved
 
 
 def _check_finite(array, what: str) -> None:

@@ -580,11 +580,13 @@ class Tensor:
     def neg(self):
         return _ops.neg(self)
 
-    def sum(self, dim=None, keepdim=False, *, axis=None):
-        return _ops.sum(self, _dim(dim, axis), keepdim)
+    # axis= and keepdims= are torch's NumPy-style aliases (backward formulas use them, so
+    # one formula runs on Tensors and on arrays)
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _ops.sum(self, _dim(dim, axis), keepdim if keepdims is None else keepdims)
 
-    def mean(self, dim=None, keepdim=False, *, axis=None):
-        return _ops.mean(self, _dim(dim, axis), keepdim)
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return _ops.mean(self, _dim(dim, axis), keepdim if keepdims is None else keepdims)
 
     def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None):
         return _ops.var(self, _dim(dim, axis), unbiased, keepdim, correction)
@@ -712,6 +714,11 @@ class Tensor:
 
     def transpose(self, dim0, dim1):
         return _ops.transpose(self, dim0, dim1)
+
+    def swapaxes(self, axis0, axis1):
+        return _ops.transpose(self, axis0, axis1)
+
+    swapdims = swapaxes
 
     def permute(self, *dims):
         return _ops.permute(self, *dims)

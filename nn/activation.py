@@ -24,6 +24,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 class LeakyRectify(ad.Function):
     node_name = "LeakyReluBackward0"
     symbol = "LeakyReLU"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, negative_slope):

@@ -33,6 +33,7 @@ def _grouped(a: np.ndarray, groups: int, win: Windows) -> np.ndarray:
 class Convolution(ad.Function):
     node_name = "ConvolutionBackward0"
     symbol = "conv2d"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, weight, bias, stride, padding, dilation, groups):
@@ -58,12 +59,12 @@ class Convolution(ad.Function):
         if need[0]:
             grad_input = ConvInputGrad.apply(grad, weight, size=input.shape[2:], **opts)
         if need[1]:
-            cols = None if cols is None else cols.numpy()  # reuse the forward's columns
+            cols = None if cols is None else np.asarray(cols)  # reuse the forward's columns
             grad_weight = ConvWeightGrad.apply(
                 input, grad, kernel=weight.shape[2:], cols=cols, **opts
             )
         if need[2]:
-            grad_bias = grad.sum(dim=(0, 2, 3))
+            grad_bias = grad.sum(axis=(0, 2, 3))
         return grad_input, grad_weight, grad_bias
 
 
@@ -88,6 +89,7 @@ class ConvInputGrad(ad.Function):
 
     node_name = "ConvolutionBackwardBackward0"
     symbol = "conv2dᵀ"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, grad, weight, size, stride, padding, dilation, groups):
@@ -117,6 +119,7 @@ class ConvWeightGrad(ad.Function):
 
     node_name = "ConvolutionBackwardBackward0"
     symbol = "conv2d_w"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, grad, kernel, cols, stride, padding, dilation, groups):
@@ -142,6 +145,7 @@ class ConvWeightGrad(ad.Function):
 class ConstantPadNd(ad.Function):
     node_name = "ConstantPadNdBackward0"
     symbol = "pad"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, pad, value):

@@ -11,6 +11,7 @@ from .module import Module
 class NativeDropout(ad.Function):
     node_name = "NativeDropoutBackward0"
     symbol = "dropout"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, p):

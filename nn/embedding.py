@@ -15,6 +15,7 @@ class ScaleGrad(ad.Function):
 
     node_name = "EmbeddingBackward0"
     symbol = "scale grad"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, scale):

@@ -14,6 +14,7 @@ class Addmm(ad.Function):
 
     node_name = "AddmmBackward0"
     symbol = "linear"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, bias, input, weight):
@@ -27,8 +28,8 @@ class Addmm(ad.Function):
         input, weight = ctx.saved_tensors
         need = ctx.needs_input_grad
         grad_bias = grad.sum(0) if need[0] else None
-        grad_input = grad.matmul(weight) if need[1] else None
-        grad_weight = grad.mT.matmul(input) if need[2] else None  # dL/dW = gᵀ x, (out, in)
+        grad_input = grad @ weight if need[1] else None
+        grad_weight = grad.mT @ input if need[2] else None  # dL/dW = gᵀ x, (out, in)
         return grad_bias, grad_input, grad_weight
 
 
@@ -37,6 +38,7 @@ class Mm(ad.Function):
 
     node_name = "MmBackward0"
     symbol = "linear"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, weight):
@@ -47,8 +49,8 @@ class Mm(ad.Function):
     def backward(ctx, grad):
         input, weight = ctx.saved_tensors
         need = ctx.needs_input_grad
-        grad_input = grad.matmul(weight) if need[0] else None
-        grad_weight = grad.mT.matmul(input) if need[1] else None
+        grad_input = grad @ weight if need[0] else None
+        grad_weight = grad.mT @ input if need[1] else None
         return grad_input, grad_weight
 
 

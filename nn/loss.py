@@ -38,6 +38,7 @@ def _scale(grad, ctx, shape):
 class SquaredError(ad.Function):
     node_name = "MseLossBackward0"
     symbol = "MSE"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, target, reduction):
@@ -181,6 +182,7 @@ class NegativeLogLikelihood(ad.Function):
 
     node_name = "NllLossBackward0"
     symbol = "NLL"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, target, weight, reduction, ignore_index):
@@ -205,8 +207,8 @@ class NegativeLogLikelihood(ad.Function):
     @staticmethod
     def backward(ctx, grad):
         (coef,) = ctx.saved_tensors
-        if ctx.options["reduction"] == "none":
-            grad = grad.unsqueeze(1)
+        if ctx.options["reduction"] == "none":  # (N, ...) -> (N, 1, ...), Tensor or array
+            grad = grad.reshape(grad.shape[:1] + (1,) + grad.shape[1:])
         return grad * coef  # NLL is linear in x: the gradient is the upstream times −w·one-hot
 
 

@@ -22,6 +22,7 @@ class NativeBatchNorm(ad.Function):
 
     node_name = "NativeBatchNormBackward0"
     symbol = "BN"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, weight, bias, running_mean, running_var, training, momentum, eps):
@@ -55,22 +56,22 @@ class NativeBatchNorm(ad.Function):
         shape = (1, -1) + (1,) * (input.ndim - 2)
         if opts["training"] and ad.is_grad_enabled():
             # create_graph: rebuild the statistics from x so second derivatives see them
-            centered = input - input.mean(dim=dims, keepdim=True)
-            invstd = ((centered * centered).mean(dim=dims, keepdim=True) + opts["eps"]) ** -0.5
+            centered = input - input.mean(axis=dims, keepdims=True)
+            invstd = ((centered * centered).mean(axis=dims, keepdims=True) + opts["eps"]) ** -0.5
             xhat = centered * invstd
         else:
             invstd = invstd.reshape(shape)
         need = ctx.needs_input_grad
-        grad_weight = (grad * xhat).sum(dim=dims) if need[1] else None
-        grad_bias = grad.sum(dim=dims) if need[2] else None
+        grad_weight = (grad * xhat).sum(axis=dims) if need[1] else None
+        grad_bias = grad.sum(axis=dims) if need[2] else None
         if not need[0]:
             return None, grad_weight, grad_bias
         scale = invstd if weight is None else invstd * weight.reshape(shape)
         if not opts["training"]:
             return grad * scale, grad_weight, grad_bias
         # dL/dx = w·invstd·(g − mean(g) − x̂·mean(g·x̂)) over the reduced dims
-        g_mean = grad.mean(dim=dims, keepdim=True)
-        gx_mean = (grad * xhat).mean(dim=dims, keepdim=True)
+        g_mean = grad.mean(axis=dims, keepdims=True)
+        gx_mean = (grad * xhat).mean(axis=dims, keepdims=True)
         return scale * (grad - g_mean - xhat * gx_mean), grad_weight, grad_bias
 
 

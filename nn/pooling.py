@@ -31,6 +31,7 @@ def _pool_options(ctx) -> dict:
 class MaxPoolingWithIndices(ad.Function):
     node_name = "MaxPool2DWithIndicesBackward0"
     symbol = "maxpool"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, kernel_size, stride, padding, dilation, ceil_mode):
@@ -55,7 +56,7 @@ class MaxPoolingWithIndices(ad.Function):
     def backward(ctx, grad):
         (indices,) = ctx.saved_tensors
         return MaxPoolScatter.apply(
-            grad, indices=indices.numpy(), size=ctx.input_meta[0][0][2:], **_pool_options(ctx)
+            grad, indices=np.asarray(indices), size=ctx.input_meta[0][0][2:], **_pool_options(ctx)
         )
 
 
@@ -79,6 +80,7 @@ class MaxPoolScatter(ad.Function):
 
     node_name = "MaxPool2DWithIndicesBackwardBackward0"
     symbol = "maxpoolᵀ"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, grad, indices, size, kernel_size, stride, padding, dilation, ceil_mode):
@@ -108,6 +110,7 @@ class MaxPoolGather(ad.Function):
     """The input's values at given arg-max positions (the adjoint of MaxPoolScatter)."""
 
     symbol = "gather"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, indices, kernel_size, stride, padding, dilation, ceil_mode):
@@ -145,6 +148,7 @@ def _divisor(win: Windows, padding, count_include_pad, divisor_override, dtype):
 class AveragePooling(ad.Function):
     node_name = "AvgPool2DBackward0"
     symbol = "avgpool"
+    array_backward = True
 
     @staticmethod
     def forward(
@@ -194,6 +198,7 @@ class AvgPoolSpread(ad.Function):
 
     node_name = "AvgPool2DBackwardBackward0"
     symbol = "avgpoolᵀ"
+    array_backward = True
 
     @staticmethod
     def forward(
@@ -234,6 +239,7 @@ def _averaging(size: int, out: int, dtype) -> np.ndarray:
 class AdaptiveAveragePooling(ad.Function):
     node_name = "AdaptiveAvgPool2DBackward0"
     symbol = "adaptive_avgpool"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, output_size):
@@ -245,7 +251,7 @@ class AdaptiveAveragePooling(ad.Function):
     @staticmethod
     def backward(ctx, grad):
         rows, cols = ctx.saved_tensors
-        return rows.mT.matmul(grad).matmul(cols)
+        return rows.mT @ grad @ cols
 
 
 def adaptive_avg_pool2d(input, output_size):

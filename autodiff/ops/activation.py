@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..function import Function
+from ..tensor import Tensor
 
 __all__ = [
     "sigmoid",
@@ -22,6 +23,7 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
 class Sigmoid(Function):
     node_name = "SigmoidBackward0"
     symbol = "σ"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -43,6 +45,7 @@ def sigmoid(input):
 class Tanh(Function):
     node_name = "TanhBackward0"
     symbol = "tanh"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -64,6 +67,7 @@ def tanh(input):
 class Relu(Function):
     node_name = "ReluBackward0"
     symbol = "ReLU"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -85,6 +89,7 @@ def relu(input):
 class Softmax(Function):
     node_name = "SoftmaxBackward0"
     symbol = "softmax"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, dim):
@@ -98,7 +103,7 @@ class Softmax(Function):
         (out,) = ctx.saved_tensors
         dim = ctx.options["dim"]
         # Jacobian-vector product: s ⊙ (g − Σ g·s)
-        return out * (grad - (grad * out).sum(dim=dim, keepdim=True))
+        return out * (grad - (grad * out).sum(axis=dim, keepdims=True))
 
 
 def softmax(input, dim):
@@ -109,6 +114,7 @@ def softmax(input, dim):
 class LogSoftmax(Function):
     node_name = "LogSoftmaxBackward0"
     symbol = "log_softmax"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, dim):
@@ -122,7 +128,8 @@ class LogSoftmax(Function):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         dim = ctx.options["dim"]
-        return grad - out.exp() * grad.sum(dim=dim, keepdim=True)
+        probs = out.exp() if isinstance(out, Tensor) else np.exp(out)  # Tensor or array
+        return grad - probs * grad.sum(axis=dim, keepdims=True)
 
 
 def log_softmax(input, dim):

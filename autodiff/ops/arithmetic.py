@@ -13,6 +13,7 @@ __all__ = ["add", "sub", "mul", "div", "neg", "pow"]  # the public ops: autodiff
 class Add(Function):
     node_name = "AddBackward0"
     symbol = "+"
+    array_backward = True
 
     @staticmethod
     @broadcasting("add")
@@ -33,6 +34,7 @@ def add(input, other):
 class Sub(Function):
     node_name = "SubBackward0"
     symbol = "−"
+    array_backward = True
 
     @staticmethod
     @broadcasting("sub")
@@ -55,6 +57,7 @@ class Rsub(Function):
 
     node_name = "RsubBackward1"
     symbol = "−"
+    array_backward = True
 
     @staticmethod
     @broadcasting("sub")
@@ -75,6 +78,7 @@ def rsub(input, other):
 class Mul(Function):
     node_name = "MulBackward0"
     symbol = "×"
+    array_backward = True
 
     @staticmethod
     @broadcasting("mul")
@@ -99,6 +103,7 @@ def mul(input, other):
 class Div(Function):
     node_name = "DivBackward0"
     symbol = "÷"
+    array_backward = True
 
     @staticmethod
     @broadcasting("div")
@@ -124,6 +129,7 @@ def div(input, other):
 class Neg(Function):
     node_name = "NegBackward0"
     symbol = "−"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -144,6 +150,7 @@ class Pow(Function):
 
     node_name = "PowBackward0"
     symbol = "^"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, exponent):

@@ -23,6 +23,7 @@ __all__ = [
 class Exp(Function):
     node_name = "ExpBackward0"
     symbol = "exp"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -44,6 +45,7 @@ def exp(input):
 class Log(Function):
     node_name = "LogBackward0"
     symbol = "log"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -65,6 +67,7 @@ def log(input):
 class Sqrt(Function):
     node_name = "SqrtBackward0"
     symbol = "√"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -87,6 +90,7 @@ def sqrt(input):
 class Abs(Function):
     node_name = "AbsBackward0"
     symbol = "|x|"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -107,6 +111,7 @@ def abs(input):
 class Sign(Function):
     node_name = "SignBackward0"
     symbol = "sign"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -125,6 +130,7 @@ def sign(input):
 class Clamp(Function):
     node_name = "ClampBackward1"
     symbol = "clamp"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, min=None, max=None):
@@ -153,6 +159,7 @@ def clamp(input, min=None, max=None):
 class Maximum(Function):
     node_name = "MaximumBackward0"
     symbol = "max"
+    array_backward = True
 
     @staticmethod
     @broadcasting("maximum")
@@ -176,6 +183,7 @@ def maximum(input, other):
 class Minimum(Function):
     node_name = "MinimumBackward0"
     symbol = "min"
+    array_backward = True
 
     @staticmethod
     @broadcasting("minimum")

@@ -44,6 +44,7 @@ class Index(Function):
     node_name = "IndexBackward0"
     view = True
     symbol = "[ ]"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, index):
@@ -69,6 +70,7 @@ class IndexAdd(Function):
 
     node_name = "IndexPutBackward0"
     symbol = "index_add"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, grad, index, shape):

@@ -211,6 +211,7 @@ class Copy(Function):
 
     node_name = "CopyBackwards"
     symbol = "copy"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, src):
@@ -237,6 +238,7 @@ class Fill(Function):
 
     node_name = "FillBackward0"
     symbol = "fill"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, value):

@@ -15,6 +15,7 @@ _NAMES = {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}
 class Matmul(Function):
     node_name = "BmmBackward0"
     symbol = "@"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, other):
@@ -28,18 +29,18 @@ class Matmul(Function):
         input, other = ctx.saved_tensors  # each saved only if the other's gradient is needed
         a_1d = _ndim(ctx, 0, input) == 1
         b_1d = _ndim(ctx, 1, other) == 1
-        if a_1d:
-            grad = grad.unsqueeze(-2 if grad.ndim else 0)  # 1-D @ 1-D: grad is 0-d
+        if a_1d:  # a as (1, n): grad (..., m) as (..., 1, m); 1-D @ 1-D: grad is 0-d
+            grad = grad.reshape(grad.shape[:-1] + (1,) + grad.shape[-1:])
         if b_1d:
-            grad = grad.unsqueeze(-1)
+            grad = grad.reshape(grad.shape + (1,))
         grad_a = grad_b = None
         if other is not None:
-            b = other.unsqueeze(-1) if b_1d else other
-            grad_a = grad.matmul(b.mT)  # the engine sums broadcast batch dims away
+            b = other.reshape(other.shape + (1,)) if b_1d else other
+            grad_a = grad @ b.mT  # the engine sums broadcast batch dims away
             grad_a = grad_a.squeeze(-2) if a_1d else grad_a
         if input is not None:
-            a = input.unsqueeze(0) if a_1d else input
-            grad_b = a.mT.matmul(grad)
+            a = input.reshape((1,) + input.shape) if a_1d else input
+            grad_b = a.mT @ grad
             grad_b = grad_b.squeeze(-1) if b_1d else grad_b
         return grad_a, grad_b
 
@@ -70,7 +71,7 @@ def matmul(input, other):
 
 def _ndim(ctx, slot: int, saved) -> int:
     meta = ctx.input_meta[slot]
-    return len(meta[0]) if meta is not None else np.ndim(saved._data)
+    return len(meta[0]) if meta is not None else saved.ndim
 
 
 def mm(input, mat2):

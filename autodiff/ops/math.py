@@ -77,6 +77,7 @@ def cos(input):
 class Tan(Function):
     node_name = "TanBackward0"
     symbol = "tan"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -140,6 +141,7 @@ def acos(input):
 class Atan(Function):
     node_name = "AtanBackward0"
     symbol = "atan"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -220,6 +222,7 @@ def asinh(input):
 class Log2(Function):
     node_name = "Log2Backward0"
     symbol = "log₂"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -241,6 +244,7 @@ def log2(input):
 class Log10(Function):
     node_name = "Log10Backward0"
     symbol = "log₁₀"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -262,6 +266,7 @@ def log10(input):
 class Log1p(Function):
     node_name = "Log1PBackward0"
     symbol = "log1p"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -283,6 +288,7 @@ def log1p(input):
 class Expm1(Function):
     node_name = "Expm1Backward0"
     symbol = "expm1"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -309,6 +315,7 @@ def square(input):
 class Reciprocal(Function):
     node_name = "ReciprocalBackward0"
     symbol = "1/x"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -331,6 +338,7 @@ def reciprocal(input):
 class Rsqrt(Function):
     node_name = "RsqrtBackward0"
     symbol = "1/√"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
@@ -412,6 +420,7 @@ class Rounding(Function):
 
     node_name = "FloorBackward0"
     symbol = "⌊x⌋"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, how):
@@ -456,6 +465,7 @@ def frac(input):
 class Atan2(Function):
     node_name = "Atan2Backward0"
     symbol = "atan2"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, other):

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
-from .shape import Expand, View
+from .shape import Expand
 
 __all__ = [
     "sum",
@@ -48,8 +48,10 @@ def _expand_back(grad, ctx):
         kept = list(shape)
         for d in range(len(shape)) if dims is None else dims:
             kept[d] = 1
-        grad = View.apply(grad, shape=tuple(kept))
-    return Expand.apply(grad, shape=shape)
+        grad = grad.reshape(tuple(kept))
+    if isinstance(grad, Tensor):
+        return Expand.apply(grad, shape=shape)
+    return np.broadcast_to(grad, shape)  # first-order backward: an array
 
 
 def _count(ctx) -> int:
@@ -61,6 +63,7 @@ def _count(ctx) -> int:
 class Sum(Function):
     node_name = "SumBackward1"
     symbol = "Σ"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, dim=None, keepdim=False):
@@ -81,6 +84,7 @@ def sum(input, dim=None, keepdim=False):
 class Mean(Function):
     node_name = "MeanBackward1"
     symbol = "mean"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, dim=None, keepdim=False):
@@ -90,7 +94,7 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return _expand_back(grad, ctx) / _count(ctx)
+        return _expand_back(grad / _count(ctx), ctx)
 
 
 def mean(input, dim=None, keepdim=False):
@@ -136,6 +140,7 @@ class MaxAll(Function):
 
     node_name = "MaxBackward1"
     symbol = "max"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, largest=True):

@@ -31,6 +31,7 @@ class View(Function):
     node_name = "ViewBackward0"
     view = True
     symbol = "view"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, shape):
@@ -63,6 +64,7 @@ class Transpose(Function):
     node_name = "TransposeBackward0"
     view = True
     symbol = "transpose"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, dim0, dim1):
@@ -70,7 +72,7 @@ class Transpose(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.transpose(ctx.options["dim0"], ctx.options["dim1"])
+        return grad.swapaxes(ctx.options["dim0"], ctx.options["dim1"])  # Tensor or array
 
 
 def transpose(input, dim0, dim1):
@@ -110,6 +112,7 @@ class Unsqueeze(Function):
     node_name = "UnsqueezeBackward0"
     view = True
     symbol = "unsqueeze"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, dim):
@@ -129,6 +132,7 @@ class Squeeze(Function):
     node_name = "SqueezeBackward1"
     view = True
     symbol = "squeeze"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, dim=None):
@@ -153,6 +157,7 @@ class Expand(Function):
     node_name = "ExpandBackward0"
     view = True
     symbol = "expand"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input, shape):
@@ -186,6 +191,7 @@ def expand(input, *sizes):
 class Cat(Function):
     node_name = "CatBackward0"
     symbol = "cat"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, *inputs, dim=0):
@@ -222,6 +228,7 @@ def cat(tensors, dim=0):
 class Stack(Function):
     node_name = "StackBackward0"
     symbol = "stack"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, *inputs, dim=0):
@@ -272,6 +279,7 @@ def to_dtype(input, dtype):
 class Clone(Function):
     node_name = "CloneBackward0"
     symbol = "clone"
+    array_backward = True
 
     @staticmethod
     def forward(ctx, input):
