@@ -198,10 +198,12 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     # rescan the whole graph again and again (half the time of a long scalar chain)
     collecting = gc.isenabled()
     gc.disable()
+    state = grad_mode._state
+    enabled, state.enabled = state.enabled, create_graph
     try:
-        with grad_mode.set_grad_enabled(create_graph):
-            captured = _drain(schedule, buffers, needed, targets, retain_graph, create_graph)
+        captured = _drain(schedule, buffers, needed, targets, retain_graph, create_graph)
     finally:
+        state.enabled = enabled
         if collecting:
             gc.enable()
     if arrays:
@@ -249,9 +251,10 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> di
         else:
             grads = _run_node(node, grad, arrays)
         if not retain_graph:
-            node.release()
+            node._saved = None  # node.release(), inline
+            node._versions = ()
         if node.grad_value is not None:
-            node.input_grads = tuple([None if g is None else _data(g) for g in grads])
+            node._sent = grads
         for child, g, meta in zip(node.children, grads, node.input_meta):
             if child is None or g is None or (needed is not None and child not in needed):
                 continue
@@ -311,7 +314,8 @@ def _root_grads(outputs, grad_outputs, what: str):
                     f"{what}: grad can be implicitly created only for scalar outputs, got "
                     f"shape {out._data.shape}. Pass gradient= (a tensor of that shape)."
                 )
-            g = _make(np.ones_like(out._data))
+            data = out._data
+            g = _make(np.array(1, data.dtype) if data.ndim == 0 else np.ones_like(data))
             if _trace[0] is not None:
                 _trace[0].root_grad(out, g)
         elif not isinstance(g, Tensor):

@@ -103,7 +103,7 @@ class Context(Node):
     @property
     def saved_tensors(self) -> tuple:
         """The saved values as tensors; inputs and output stay connected to the graph."""
-        if self._released:
+        if self._saved is None:
             raise RuntimeError(
                 f"{self.name()}: trying to backward through the graph a second time (or to "
                 "access saved tensors after they have already been freed). Saved values are "

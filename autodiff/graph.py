@@ -79,8 +79,7 @@ class Node:
     node_name = None  # set by forward when the name depends on the arguments
     out_name = None  # the output tensor's .name
     constant_names = ()  # per slot: the .name of a constant tensor input, if it has one
-    input_grads = None  # per slot: what backward sent along that edge (likewise)
-    _released = False
+    _sent = None  # per slot: what backward returned for that edge (small or recording)
     _pre_hooks = None
     _retain = None
 
@@ -112,13 +111,20 @@ class Node:
     @property
     def released(self) -> bool:
         """True once backward has run through this node and freed its saved values."""
-        return self._released
+        return self._saved is None
 
     def release(self) -> None:
         """Drop saved values (after backward, unless retain_graph)."""
-        self._saved = ()
+        self._saved = None
         self._versions = ()
-        self._released = True
+
+    @property
+    def input_grads(self):
+        """Per input slot, the gradient backward sent along that edge as an array (or None);
+        kept for small tensors and inside viz.record(), else None."""
+        if self._sent is None:
+            return None
+        return tuple([getattr(g, "_data", g) for g in self._sent])
 
     def register_prehook(self, hook) -> None:
         """hook(grad) runs on the gradient arriving at this node; may return a replacement."""

@@ -51,7 +51,9 @@ def _expand_back(grad, ctx):
         grad = grad.reshape(tuple(kept))
     if isinstance(grad, Tensor):
         return Expand.apply(grad, shape=shape)
-    return np.broadcast_to(grad, shape)  # first-order backward: an array
+    out = np.empty(shape, grad.dtype)  # first-order backward, an array: a fresh one is
+    out[...] = grad  # faster to make than a broadcast view, and AccumulateGrad can keep it
+    return out
 
 
 def _count(ctx) -> int:
