@@ -1,7 +1,6 @@
 """Dtypes, the conversion of user data to arrays, and the checks binary ops make on their
 operands (PyTorch's promotion rules, NumPy's broadcasting with the op named in errors)."""
 
-import functools
 import itertools
 
 import numpy as np
@@ -93,26 +92,6 @@ def _ragged(data, depth: int = 0):
         if found:
             return found
     return None
-
-
-def broadcasting(op: str):
-    """Decorator for the forward of a broadcasting op: NumPy's bare "operands could not be
-    broadcast" becomes check_broadcast's error naming op and the shapes. Costs nothing until
-    NumPy fails (a check before every op would cost about a microsecond)."""
-
-    def decorate(forward):
-        @functools.wraps(forward)
-        def checked(ctx, *operands, **options):
-            try:
-                return forward(ctx, *operands, **options)
-            except ValueError:
-                arrays = [v for v in options.values() if isinstance(v, np.ndarray)]
-                check_broadcast(op, *operands, *arrays)
-                raise  # not a broadcasting error: NumPy's own
-
-        return checked
-
-    return decorate
 
 
 def check_broadcast(op: str, *operands) -> None:

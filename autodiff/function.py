@@ -7,6 +7,7 @@ give second derivatives when run with create_graph=True.
 
 import numpy as np
 
+from .dtypes import check_broadcast
 from .grad_mode import _state as _mode
 from .graph import SMALL, Node, SavedOutput, _recording, _trace, accumulator
 from .tensor import Tensor
@@ -24,6 +25,9 @@ class Function:
     # Tensors: + * @ .sum(axis) .reshape .mT): first-order backward then skips the Tensor
     # wrappers; create_graph still runs it on Tensors, recorded
     array_backward = False
+    # the op's name when its operands broadcast: NumPy's bare "operands could not be
+    # broadcast" becomes check_broadcast's error naming the op and the shapes
+    broadcasts = None
 
     @staticmethod
     def forward(ctx, *args, **options):
@@ -36,34 +40,43 @@ class Function:
     @classmethod
     def apply(cls, *args, **options):
         """Run forward on arrays; when some input requires grad, record a node."""
-        if _trace[0] is not None:  # inside ad.compile's first call
-            return _trace[0].apply(cls, args, options)
-        if _mode.enabled:
-            for a in args:
-                if isinstance(a, Tensor):
-                    if a._base is not None and a._view_version != a._base._version.value:
-                        refresh_view(a)
-                    if a._requires_grad:
-                        return _record(cls, args, options)
-        n = len(args)
-        ctx = _Unrecorded(_NO_NEEDS[n] if n < 4 else (False,) * n)
-        if n == 2:  # the common binary case without a list
-            x, y = args
-            x = x._data if isinstance(x, Tensor) else x
-            y = y._data if isinstance(y, Tensor) else y
-            out = cls.forward(ctx, x, y, **options)
-        else:
-            out = cls.forward(
-                ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **options
-            )
-        if type(out) is not np.ndarray:
-            out = out._data if isinstance(out, Tensor) else np.asarray(out)
-        if _mode.anomaly and not _mode.in_formula:
-            _check_finite(out, f"{cls.__name__.lower()} (forward)")
-        result = _make(out)
-        if cls.view:
-            _mark_view(result, args[0], cls, options)
-        return result
+        try:
+            if _trace[0] is not None:  # inside ad.compile's first call
+                return _trace[0].apply(cls, args, options)
+            if _mode.enabled:
+                for a in args:
+                    if isinstance(a, Tensor):
+                        if a._base is not None and a._view_version != a._base._version.value:
+                            refresh_view(a)
+                        if a._requires_grad:
+                            return _record(cls, args, options)
+            return _unrecorded(cls, args, options)
+        except ValueError:  # costs nothing until NumPy fails (a check first would cost ~1 us)
+            if cls.broadcasts is not None:
+                arrays = [v for v in options.values() if isinstance(v, np.ndarray)]
+                check_broadcast(cls.broadcasts, *args, *arrays)
+            raise  # not a broadcasting error: NumPy's own
+
+
+def _unrecorded(cls, args, options):
+    """Function.apply when no node is recorded (grad disabled, or no input requires grad)."""
+    n = len(args)
+    ctx = _Unrecorded(_NO_NEEDS[n] if n < 4 else (False,) * n)
+    if n == 2:  # the common binary case without a list
+        x, y = args
+        x = x._data if isinstance(x, Tensor) else x
+        y = y._data if isinstance(y, Tensor) else y
+        out = cls.forward(ctx, x, y, **options)
+    else:
+        out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **options)
+    if type(out) is not np.ndarray:
+        out = out._data if isinstance(out, Tensor) else np.asarray(out)
+    if _mode.anomaly and not _mode.in_formula:
+        _check_finite(out, f"{cls.__name__.lower()} (forward)")
+    result = _make(out)
+    if cls.view:
+        _mark_view(result, args[0], cls, options)
+    return result
 
 
 _NO_NEEDS = ((), (False,), (False, False), (False, False, False))
@@ -192,6 +205,7 @@ def _record(cls, args, options):
     meta = tuple(meta)
     meta = _INTERNED.get(meta) or _interned(meta)
     constants = None if constants is None else tuple(constants)
+    children = tuple(children)
     return _finish(cls, args, options, ctx, arrays, out, returned, children, meta, constants)
 
 
@@ -201,12 +215,13 @@ def _finish(cls, args, options, ctx, arrays, out, returned, children, meta, cons
         out = out._data if isinstance(out, Tensor) else np.asarray(out)
     if _mode.anomaly and not _mode.in_formula:
         _check_finite(out, f"{cls.__name__.lower()} (forward)")
-    if out.dtype.kind not in "fc":
+    dtype = out.dtype
+    if dtype.kind not in "fc":
         result = _make(out)
         if cls.view:
             _mark_view(result, args[0], cls, options)
         return result
-    ctx.children = tuple(children)
+    ctx.children = children
     ctx.input_meta = meta
     if constants is not None:
         ctx.constants = constants
@@ -220,20 +235,50 @@ def _finish(cls, args, options, ctx, arrays, out, returned, children, meta, cons
     if options:
         ctx.options = options
     ctx.out_shape = out.shape
-    ctx.out_dtype = out.dtype
+    ctx.out_dtype = dtype
     if out.size <= SMALL or _recording.depth:
         ctx.value = out
     result = _make(out, True, ctx)
     if cls.view:
         _mark_view(result, args[0], cls, options)
-    saved = ctx._saved
-    if saved:
-        ctx._saved = saved = tuple([_tag(v, args, arrays, out, returned) for v in saved])
-        for v in saved:  # only tensors, outputs and arrays need a version entry
-            if v is not None and type(v) is not float and type(v) is not int:
-                ctx._versions = _versions(saved, args, result)
-                break
+    if ctx._saved:
+        _keep(ctx, args, arrays, out, returned, result)
     return result
+
+
+def _keep(ctx, args, arrays, out, returned, result) -> None:
+    """Store what forward saved: an input array as its Tensor, the output as a marker (a node
+    never holds its output), and a version entry (owner, version now, array) for each value
+    on a tensor's storage. The owner is the saved tensor itself (whose counter, made on its
+    first change, starts at 0) or, for the output, its counter."""
+    kept, versions = [], []
+    for value in ctx._saved:
+        if value is None or type(value) is float or type(value) is int:
+            kept.append(value)
+        elif value is out or value is returned:
+            counter = result._counter()
+            kept.append(SavedOutput(out))
+            versions.append((counter, counter.value, out))
+        elif type(value) is np.ndarray:
+            for a, array in zip(args, arrays):
+                if value is array and isinstance(a, Tensor):
+                    counter = a._version
+                    kept.append(a)
+                    versions.append((a, 0 if counter is None else counter.value, array))
+                    break
+            else:  # an array made in forward: a view of an input is that input's storage
+                kept.append(value)
+                root = _root(value)
+                for a in args:
+                    if isinstance(a, Tensor) and _root(a._data) is root:
+                        versions.append((a, _version_now(a), value))
+        else:
+            kept.append(value)
+            if isinstance(value, Tensor):
+                versions.append((value, _version_now(value), value._data))
+    ctx._saved = tuple(kept)
+    if versions:
+        ctx._versions = tuple(versions)
 
 
 def _root(array):
@@ -277,26 +322,6 @@ def refresh_view(view) -> None:
     view._view_version = version
 
 
-def _versions(saved, args, result) -> tuple:
-    """(owner, version now, array) for every saved tensor or array on a tensor's storage. The
-    owner is the saved tensor itself (whose counter, made on its first change, starts at 0:
-    no counter is made here) or, for the output, its counter: a node never holds its output."""
-    versions = []
-    for value in saved:
-        if isinstance(value, Tensor):
-            counter = value._version  # inline _version_now: this runs for every saving op
-            versions.append((value, 0 if counter is None else counter.value, value._data))
-        elif isinstance(value, SavedOutput):
-            counter = result._counter()
-            versions.append((counter, counter.value, value.array))
-        elif type(value) is np.ndarray:
-            root = _root(value)
-            for a in args:
-                if isinstance(a, Tensor) and _root(a._data) is root:
-                    versions.append((a, _version_now(a), value))
-    return tuple(versions)
-
-
 def _version_now(owner) -> int:
     """The current version of a tensor (0 before its first in-place change) or a counter."""
     if isinstance(owner, Tensor):
@@ -331,19 +356,6 @@ def _interned(value: tuple) -> tuple:
             _INTERNED.clear()
         shared = _INTERNED[value] = value
     return shared
-
-
-def _tag(value, args, arrays, out, returned):
-    """Replace a saved input array by its Tensor and the output by a marker."""
-    if value is None or type(value) is float:
-        return value
-    if value is out or value is returned:
-        return SavedOutput(out)
-    if isinstance(value, np.ndarray):
-        for a, arr in zip(args, arrays):
-            if value is arr:
-                return a
-    return value
 
 
 def unpack_saved(node) -> tuple:

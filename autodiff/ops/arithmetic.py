@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..dtypes import broadcasting, promote
+from ..dtypes import promote
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import where
@@ -14,9 +14,9 @@ class Add(Function):
     node_name = "AddBackward0"
     symbol = "+"
     array_backward = True
+    broadcasts = "add"
 
     @staticmethod
-    @broadcasting("add")
     def forward(ctx, input, other):
         input, other = promote(input, other)
         return input + other
@@ -35,9 +35,9 @@ class Sub(Function):
     node_name = "SubBackward0"
     symbol = "−"
     array_backward = True
+    broadcasts = "sub"
 
     @staticmethod
-    @broadcasting("sub")
     def forward(ctx, input, other):
         input, other = promote(input, other)
         return input - other
@@ -58,9 +58,9 @@ class Rsub(Function):
     node_name = "RsubBackward1"
     symbol = "−"
     array_backward = True
+    broadcasts = "sub"
 
     @staticmethod
-    @broadcasting("sub")
     def forward(ctx, input, other):
         input, other = promote(input, other)
         return other - input
@@ -79,9 +79,9 @@ class Mul(Function):
     node_name = "MulBackward0"
     symbol = "×"
     array_backward = True
+    broadcasts = "mul"
 
     @staticmethod
-    @broadcasting("mul")
     def forward(ctx, input, other):
         input, other = promote(input, other)
         need = ctx.needs_input_grad  # keep only what the needed gradients use
@@ -104,9 +104,9 @@ class Div(Function):
     node_name = "DivBackward0"
     symbol = "÷"
     array_backward = True
+    broadcasts = "div"
 
     @staticmethod
-    @broadcasting("div")
     def forward(ctx, input, other):
         input, other = promote(input, other, divide=True)
         ctx.save_for_backward(input if ctx.needs_input_grad[1] else None, other)
@@ -178,9 +178,9 @@ class PowTensor(Function):
 
     node_name = "PowBackward1"
     symbol = "^"
+    broadcasts = "pow"
 
     @staticmethod
-    @broadcasting("pow")
     def forward(ctx, input, exponent):
         if not isinstance(input, np.ndarray):
             ctx.node_name = "PowBackward2"  # number ** tensor

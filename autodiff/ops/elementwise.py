@@ -2,7 +2,6 @@
 
 import numpy as np
 
-from ..dtypes import broadcasting
 from ..function import Function
 from ..tensor import Tensor
 
@@ -160,9 +159,9 @@ class Maximum(Function):
     node_name = "MaximumBackward0"
     symbol = "max"
     array_backward = True
+    broadcasts = "maximum"
 
     @staticmethod
-    @broadcasting("maximum")
     def forward(ctx, input, other):
         # ties split the gradient in half between the two inputs, as torch does
         share = np.where(input > other, 1.0, np.where(input == other, 0.5, 0.0))
@@ -184,9 +183,9 @@ class Minimum(Function):
     node_name = "MinimumBackward0"
     symbol = "min"
     array_backward = True
+    broadcasts = "minimum"
 
     @staticmethod
-    @broadcasting("minimum")
     def forward(ctx, input, other):
         share = np.where(input < other, 1.0, np.where(input == other, 0.5, 0.0))
         ctx.save_for_backward(share.astype(np.result_type(input, other)))
@@ -206,9 +205,9 @@ def minimum(input, other):
 class Where(Function):
     node_name = "WhereBackward0"
     symbol = "where"
+    broadcasts = "where"
 
     @staticmethod
-    @broadcasting("where")
     def forward(ctx, input, other, condition):
         ctx.save_for_backward(condition)
         return np.where(condition, input, other)

@@ -113,13 +113,14 @@ def test_the_clash_is_found_at_any_dim():
 
 
 def test_other_value_errors_of_a_forward_pass_through_unchanged():
-    from autodiff.dtypes import broadcasting
+    class Fake(ad.Function):
+        broadcasts = "fake"
 
-    @broadcasting("fake")
-    def forward(ctx, input, other):
-        raise ValueError("something else")
+        @staticmethod
+        def forward(ctx, input, other):
+            raise ValueError("something else")
 
     with pytest.raises(ValueError, match="^something else$"):
-        forward(None, np.ones((2, 1)), np.ones(3))
+        Fake.apply(ad.ones(2, 1), ad.ones(3, requires_grad=True))
     with pytest.raises(ValueError, match=r"^fake: shapes \(2,\) and \(3,\)"):
-        forward(None, np.ones(2), np.ones(3))
+        Fake.apply(ad.ones(2), ad.ones(3))
