@@ -43,19 +43,6 @@ COLUMNS = ("numpy", "torch", "micrograd", "eager", "compiled")
 TIMER = {"clock": time.perf_counter}  # --cpu: time.process_time, steadier on a shared machine
 
 
-def median_ms(fn, repeats: int, warmup: int = 1) -> float:
-    """The median of `repeats` timed runs in milliseconds, after warm-up runs."""
-    clock = TIMER["clock"]
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = clock()
-        fn()
-        times.append(clock() - start)
-    return statistics.median(times) * 1e3
-
-
 def _compiled(step):
     """ad.compile(step) where this branch has it, else None (the column shows –)."""
     return ad.compile(step) if hasattr(ad, "compile") else None
@@ -371,17 +358,31 @@ REPEATS = {"chain": 3, "scalar_mlp": 7, "cnn_step": 15, "mlp_step": 25, "small_o
 
 
 def measure(workload, repeats=None) -> dict:
-    """Median ms of every column for one workload (None where a peer is missing or fails)."""
+    """Median ms of every column for one workload (None where a peer is missing or fails).
+    The columns take turns, one timed run each per round, so a slow spell of a shared
+    machine falls on all of them alike and their ratios stay comparable."""
     name, steps = workload()
     n = repeats or REPEATS.get(workload.__name__, 7)
     result = {"benchmark": name, "peer": TARGET_PEER[workload.__name__]}
+    times = {}
     for column in COLUMNS:
         step = steps.get(column)
-        gc.collect()  # each column starts from a collected heap: no one pays for another's garbage
-        try:
-            result[column] = None if step is None else median_ms(step, n)
-        except RecursionError:
-            result[column] = "fails"
+        result[column] = None
+        if step is not None:
+            try:
+                step()  # warm-up
+                times[column] = []
+            except RecursionError:
+                result[column] = "fails"
+    clock = TIMER["clock"]
+    for _ in range(n):
+        for column, runs in times.items():
+            gc.collect()  # each run starts from a collected heap: none pays for another's garbage
+            start = clock()
+            steps[column]()
+            runs.append(clock() - start)
+    for column, runs in times.items():
+        result[column] = statistics.median(runs) * 1e3
     return result
 
 

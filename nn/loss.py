@@ -187,18 +187,20 @@ class NegativeLogLikelihood(ad.Function):
     @staticmethod
     def forward(ctx, input, target, weight, reduction, ignore_index):
         keep = target != ignore_index
-        safe = np.where(keep, target, 0)[:, None]
-        w = np.ones(target.shape, input.dtype) if weight is None else weight[safe[:, 0]]
-        w = np.where(keep, w, 0).astype(input.dtype)
-        picked = np.take_along_axis(input, safe, axis=1)[:, 0]
-        losses = -w * picked
+        safe = np.where(keep, target, 0)
+        w = keep.astype(input.dtype)
+        if weight is not None:
+            w *= weight[safe]
+        at = _at_targets(input, safe)
+        losses = -w * input[at]
         coef = np.zeros_like(input)
-        np.put_along_axis(coef, safe, (-w)[:, None], axis=1)  # d loss_n / d x[n, t[n]] = −w
+        coef[at] = -w  # d loss_n / d x[n, t[n]] = −w
         if reduction == "mean":
             total = w.sum(dtype=input.dtype)
-            with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: nan, as torch
-                coef /= total
-                out = losses.sum(dtype=input.dtype) / total
+            if total == 0:  # every target ignored: nan, as torch
+                total = np.nan
+            coef /= total
+            out = np.asarray(losses.sum(dtype=input.dtype) / total)
         else:
             out = _reduce(losses, reduction)
         ctx.save_for_backward(coef)
@@ -210,6 +212,12 @@ class NegativeLogLikelihood(ad.Function):
         if ctx.options["reduction"] == "none":  # (N, ...) -> (N, 1, ...), Tensor or array
             grad = grad.reshape(grad.shape[:1] + (1,) + grad.shape[1:])
         return grad * coef  # NLL is linear in x: the gradient is the upstream times −w·one-hot
+
+
+def _at_targets(input: np.ndarray, safe: np.ndarray) -> tuple:
+    """The index of x[n, t[n], ...] (class dim 1) for every sample and position."""
+    grid = np.indices(safe.shape, sparse=True) if safe.ndim > 1 else (np.arange(safe.shape[0]),)
+    return (grid[0], safe, *grid[1:])
 
 
 def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"):
@@ -258,7 +266,7 @@ def l1_loss(input, target, reduction: str = "mean"):
 
 
 def _check_target(input, target, op: str) -> np.ndarray:
-    t = np.asarray(getattr(target, "data", target))
+    t = _indices(target)
     if t.dtype.kind not in "iu":
         raise TypeError(
             f"{op}: class-index targets must be integers, got dtype {t.dtype}. "
@@ -273,7 +281,13 @@ def _check_target(input, target, op: str) -> np.ndarray:
     return t.astype(np.int64, copy=False)
 
 
+def _indices(target) -> np.ndarray:
+    return target.numpy() if isinstance(target, ad.Tensor) else np.asarray(target)
+
+
 def _check_range(t: np.ndarray, classes: int, ignore_index: int, op: str) -> None:
+    if not t.size or 0 <= t.min() and t.max() < classes:  # the common case, decided cheaply
+        return
     bad = (t != ignore_index) & ((t < 0) | (t >= classes))
     if bad.any():
         label = int(t[bad].flat[0])
@@ -297,7 +311,7 @@ def cross_entropy(
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     class_dim = 1 if input.ndim >= 2 else 0
     logp = ad.log_softmax(input, class_dim)
-    t = np.asarray(getattr(target, "data", target))
+    t = _indices(target)
     if t.dtype.kind == "f":
         return _soft_cross_entropy(logp, t, weight, reduction, label_smoothing, class_dim)
     loss = nll_loss(logp, target, weight, ignore_index, reduction)
@@ -346,7 +360,7 @@ def _smooth_term(logp, t, weight, ignore_index, reduction, class_dim):
 
 def one_hot(tensor, num_classes: int = -1):
     """Integer labels (...) -> int64 (..., num_classes) with a 1 at each label."""
-    t = np.asarray(getattr(tensor, "data", tensor))
+    t = _indices(tensor)
     if t.dtype.kind not in "iu":
         raise TypeError(f"one_hot: labels must be integers, got dtype {t.dtype}")
     if t.size and t.min() < 0:
