@@ -128,10 +128,9 @@ class ConvWeightGrad(ad.Function):
         shape = (grad.shape[1], input.shape[1] // groups) + tuple(kernel)
         if input.shape[0] == 0:
             return np.zeros(shape, dtype=np.result_type(input, grad))
-        cols = im2col(input, win) if cols is None else cols
+        cols = _grouped(im2col(input, win) if cols is None else cols, groups, win)  # (N,G,CK,P)
         g = _grouped(win.to_grid(grad), groups, win)  # (N, G, O/G, P)
-        dw = np.matmul(g, _grouped(cols, groups, win).transpose(0, 1, 3, 2)).sum(axis=0)
-        return dw.reshape(shape)
+        return _sum_of_products(g, cols).reshape(shape)
 
     @staticmethod
     def backward(ctx, gg):
@@ -140,6 +139,21 @@ class ConvWeightGrad(ad.Function):
         d_input = ConvInputGrad.apply(grad, gg, size=input.shape[2:], **opts) if need[0] else None
         d_grad = Convolution.apply(input, gg, None, **opts) if need[1] else None
         return d_input, d_grad
+
+
+def _sum_of_products(g: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Σ over samples n and positions p of g[n, :, :, p] ⊗ cols[n, :, :, p], per group: (G, O, CK).
+
+    One product per sample then a sum writes N·O·CK numbers; one product over (n, p) first
+    copies both operands (N·(O + CK)·P numbers). Where positions are few (a 3x3 map reduced to
+    1x1: P = 1) the second is 100x faster; for large maps the first is."""
+    _, groups, out, positions = g.shape
+    width = cols.shape[2]
+    if out * width <= (out + width) * positions:
+        return np.matmul(g, cols.transpose(0, 1, 3, 2)).sum(axis=0)
+    return np.stack(
+        [np.tensordot(g[:, j], cols[:, j], axes=([0, 2], [0, 2])) for j in range(groups)]
+    )
 
 
 class ConstantPadNd(ad.Function):

@@ -72,13 +72,13 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, input):
         out = np.maximum(input, 0)
-        ctx.save_for_backward((input > 0).astype(input.dtype))  # relu'(0) = 0, as torch
+        ctx.save_for_backward(out)  # as torch: the output tells where the input was > 0
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (mask,) = ctx.saved_tensors
-        return grad * mask
+        (out,) = ctx.saved_tensors
+        return grad * (out > 0)  # relu'(0) = 0, as torch
 
 
 def relu(input):
