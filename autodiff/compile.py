@@ -111,7 +111,10 @@ def _state_of(obj, captured=False):
         return ("L", tuple(_state_of(o, captured) for o in obj))
     if hasattr(obj, "param_groups"):  # an optimizer: its parameters (lr is read by step())
         return ("P", id(obj), tuple(id(p) for g in obj.param_groups for p in g["params"]))
-    if hasattr(obj, "parameters") and hasattr(obj, "modules"):  # a model: params, train/eval
+    key = getattr(obj, "compile_key", None)  # a model: its parameters and train/eval modes
+    if key is not None:
+        return ("M", id(obj), key())
+    if hasattr(obj, "parameters") and hasattr(obj, "modules"):  # a model of another kind
         modes = tuple(m.training for m in obj.modules())
         return ("M", id(obj), tuple(id(p) for p in obj.parameters()), modes)
     return ("O", id(obj))

@@ -10,7 +10,7 @@ import numpy as np
 from .dtypes import check_broadcast
 from .grad_mode import _state as _mode
 from .graph import SMALL, Node, SavedOutput, _recording, _trace, accumulator
-from .tensor import Tensor
+from .tensor import Tensor, Version
 
 _make = Tensor._make
 
@@ -333,7 +333,8 @@ def _version_now(owner) -> int:
 def check_versions(node) -> None:
     """Refuse a saved tensor that an in-place op changed after it was saved (torch's error)."""
     for owner, expected, array in node._versions:
-        now = _version_now(owner)
+        counter = owner if type(owner) is Version else owner._version  # _version_now, inline
+        now = 0 if counter is None else counter.value
         if now != expected:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
@@ -364,7 +365,13 @@ def unpack_saved(node) -> tuple:
         check_versions(node)
     graph = _mode.enabled
     if not graph and node.function.array_backward and _trace[0] is None:
-        return tuple([_array(v) for v in node._saved])  # first order: arrays, as the grad
+        # first order: arrays, as the grad
+        return tuple(
+            [
+                v._data if isinstance(v, Tensor) else v.array if type(v) is SavedOutput else v
+                for v in node._saved
+            ]
+        )
     result = []
     for v in node._saved:
         if isinstance(v, Tensor):
@@ -376,13 +383,6 @@ def unpack_saved(node) -> tuple:
         else:
             result.append(v)
     return tuple(result)
-
-
-def _array(saved):
-    """A saved value as its formula sees it in first-order backward (arrays, numbers, None)."""
-    if isinstance(saved, Tensor):
-        return saved._data
-    return saved.array if isinstance(saved, SavedOutput) else saved
 
 
 def _check_finite(array, what: str) -> None:

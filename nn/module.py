@@ -197,6 +197,20 @@ class Module:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
+    def compile_key(self) -> tuple:
+        """What a compiled step that captured this model depends on (ad.compile's guard, run
+        on every call): every parameter's identity and every module's train/eval mode."""
+        ids, modes, seen, stack = [], [], set(), [self]
+        while stack:
+            module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            modes.append(module.training)
+            ids += [id(p) for p in module._parameters.values() if p is not None]
+            stack += [m for m in module._modules.values() if m is not None]
+        return tuple(ids), tuple(modes)
+
     # --- modes and gradients ----------------------------------------------------------
     def train(self, mode: bool = True) -> "Module":
         """Set training mode (dropout active, batch statistics) on this module and descendants."""

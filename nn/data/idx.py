@@ -82,7 +82,13 @@ def _body(raw: bytes, path: Path, dims: tuple, offset: int) -> np.ndarray:
             f"read_idx: {path} has {len(raw) - offset - expected} bytes after the {expected} "
             f"bytes of data {dims} its header promises. Re-download the file."
         )
-    return np.frombuffer(raw, dtype=np.uint8, count=expected, offset=offset).reshape(dims)
+    try:
+        return np.frombuffer(raw, dtype=np.uint8, count=expected, offset=offset).reshape(dims)
+    except ValueError as error:  # e.g. dims (0, 3e9, 3e9): no data, yet too big a shape
+        raise ValueError(
+            f"read_idx: {path} has header dims {dims}, which make no array ({error}). "
+            "Re-download the file."
+        ) from None
 
 
 def read_images(path) -> np.ndarray:

@@ -94,6 +94,13 @@ def test_dims_whose_product_overflows_int64_name_the_file(tmp_path):
         data.read_images(path)
 
 
+def test_an_empty_array_of_too_big_a_shape_names_the_file(tmp_path):
+    path = tmp_path / "empty"  # 0 images of 3e9 x 3e9 pixels: no data, yet no array either
+    path.write_bytes(struct.pack(">IIII", 2051, 0, 3036988439, 3037012561))
+    with pytest.raises(ValueError, match=r"empty has header dims \(0, 3036988439, 3037012561\)"):
+        data.read_images(path)
+
+
 def _check_read(raw: bytes, reader, suffix: str = "") -> None:
     """Either a correct array or a ValueError naming the file: nothing else may happen."""
     with tempfile.TemporaryDirectory() as folder:
