@@ -202,9 +202,11 @@ class Program:
         self.output = None
         self.reads = []  # per step: the slots it reads
         self.ctx_made = {}  # ctx slot -> index of the forward step that makes it
+        self.without_ctx = {}  # ctx slot -> that step without making the context
         self.frees = []  # per step: the slots no later step reads (freed after it)
         self.comments = {}  # step index -> a comment line shown above it
         self.grad_states = []  # (find leaf from args, whether it had a .grad on entry)
+        self.run = None  # the steps and frees as one function, made on the first replay
 
     def valid(self, args) -> bool:
         """The captured tensors have the shapes and dtypes the trace saw, and each leaf's .grad
@@ -225,13 +227,12 @@ class Program:
         externals = self.externals
         for slot, t, _, _ in externals:
             env[slot] = t._data
+        if self.run is None:
+            self.run = _runner(self.steps, self.frees)
         previous = grad_mode._state.enabled
         grad_mode._state.enabled = False
         try:
-            for step, frees in zip(self.steps, self.frees):
-                step(env, args)
-                for slot in frees:  # as eager frees intermediates once backward used them
-                    env[slot] = None
+            self.run(env, args)
         finally:
             grad_mode._state.enabled = previous
         return _unflatten(self.output, env)
@@ -248,6 +249,31 @@ class Program:
             lines.append("    " + line)
         lines.append(f"    return {_describe(self.output)}")
         return "\n".join(lines)
+
+
+_STRAIGHT = 4096  # programs up to this many steps run as one generated function
+
+
+def _runner(steps, frees):
+    """run(env, args): every step, and after each the slots no later step reads dropped (as
+    eager frees intermediates once backward used them). A short program becomes one
+    straight-line function (no loop to interpret); a long one loops over its steps."""
+    if len(steps) > _STRAIGHT:
+
+        def run(env, args):
+            for step, dropped in zip(steps, frees):
+                step(env, args)
+                for slot in dropped:
+                    env[slot] = None
+
+        return run
+    lines = ["def run(env, args):"]
+    for i, dropped in enumerate(frees):
+        lines.append(f"    s{i}(env, args)")
+        lines += [f"    env[{slot}] = None" for slot in dropped]
+    namespace = {f"s{i}": step for i, step in enumerate(steps)}
+    exec("\n".join(lines + ["    return None"]), namespace)  # our own generated code
+    return namespace["run"]
 
 
 def _describe(layout) -> str:
@@ -437,19 +463,20 @@ class _Tracer:
                 cls, specs, options, fetch, fetch_options, out_slot, ctx_slot, dynamic
             )
 
-        if ctx_slot is None:
+        def lean(env, args):
+            out = forward(shared, *fetch(env), **options)
+            env[out_slot] = out if type(out) is np.ndarray else _as_array(out)
 
-            def step(env, args):
-                out = forward(shared, *fetch(env), **options)
-                env[out_slot] = out if type(out) is np.ndarray else _as_array(out)
-
-        else:
+        step = lean
+        if ctx_slot is not None:
 
             def step(env, args):
                 c = _ReplayCtx(needs, options, meta)
                 out = forward(c, *fetch(env), **options)
                 env[out_slot] = out if type(out) is np.ndarray else _as_array(out)
                 env[ctx_slot] = c
+
+            self.program.without_ctx[ctx_slot] = lean
 
         self.add(step, f"t{out_slot} = {_call_text(cls, specs, options, self)}", _reads(specs))
 
@@ -480,7 +507,8 @@ class _Tracer:
         slot = self.output_slot(g._data)
 
         def step(env, args):
-            env[slot] = np.ones_like(env[src])
+            out = env[src]
+            env[slot] = np.array(1, out.dtype) if out.ndim == 0 else np.ones_like(out)
 
         self.add(step, f"t{slot} = np.ones_like(t{src})  # d output / d output", [src])
 
@@ -916,6 +944,8 @@ def _plan_frees(program) -> None:
             last[slot] = i
     program.frees = [[] for _ in program.steps]
     for slot, i in program.ctx_made.items():
+        if slot not in last and slot in program.without_ctx:  # no backward reads the context:
+            program.steps[i] = program.without_ctx[slot]  # the step need not make it
         last.setdefault(slot, i)  # a context no opaque backward reads: dropped at once
     for slot, i in last.items():
         if slot not in keep:
