@@ -354,13 +354,20 @@ def matmul():
 
 
 WORKLOADS = (mlp_step, cnn_step, scalar_mlp, chain, small_ops, matmul)
-REPEATS = {"chain": 3, "scalar_mlp": 7, "cnn_step": 15, "mlp_step": 25, "small_ops": 7}
+BURST = 3  # consecutive timed runs of one column within a round
+REPEATS = {"chain": 6, "scalar_mlp": 9, "cnn_step": 15, "mlp_step": 30, "small_ops": 9}
 
 
 def measure(workload, repeats=None) -> dict:
-    """Median ms of every column for one workload (None where a peer is missing or fails).
-    The columns take turns, one timed run each per round, so a slow spell of a shared
-    machine falls on all of them alike and their ratios stay comparable."""
+    """ms per run of every column for one workload (None where a peer is missing or fails):
+    the median over rounds of a burst of BURST consecutive runs, timed as a whole.
+
+    The columns take turns, one burst each per round, so a slow spell of a shared machine
+    falls on all of them alike and their ratios stay comparable. Within a burst nothing is
+    collected by hand and the burst is timed whole: the cyclic collector's passes, which
+    come every few runs of a scalar graph (micrograd's closures make cycles; any large live
+    graph is traversed), are paid by the column that caused them, as in a training loop. A
+    median of single runs would leave them out."""
     name, steps = workload()
     n = repeats or REPEATS.get(workload.__name__, 7)
     result = {"benchmark": name, "peer": TARGET_PEER[workload.__name__]}
@@ -375,12 +382,13 @@ def measure(workload, repeats=None) -> dict:
             except RecursionError:
                 result[column] = "fails"
     clock = TIMER["clock"]
-    for _ in range(n):
+    for _ in range(-(-n // BURST)):
         for column, runs in times.items():
-            gc.collect()  # each run starts from a collected heap: none pays for another's garbage
+            gc.collect()  # each burst starts from a collected heap: none pays for another's garbage
             start = clock()
-            steps[column]()
-            runs.append(clock() - start)
+            for _ in range(BURST):
+                steps[column]()
+            runs.append((clock() - start) / BURST)
     for column, runs in times.items():
         result[column] = statistics.median(runs) * 1e3
     return result

@@ -60,12 +60,15 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per benchmark")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
     parser.add_argument(
-        "--only", nargs="*", default=FAMILIES + ("bench_speed",), help="benchmark modules to run"
+        "--only",
+        nargs="*",
+        default=FAMILIES + ("bench_speed", "bench_threads"),
+        help="benchmark modules to run",
     )
     args = parser.parse_args(argv)
     rows = []
     for name in args.only:
-        if name == "bench_speed":
+        if name in ("bench_speed", "bench_threads"):
             continue
         try:
             module = importlib.import_module(name)
@@ -82,6 +85,10 @@ def main(argv=None) -> int:
         import bench_speed
 
         bench_speed.main(["--readme"] if args.readme else [])
+    if "bench_threads" in args.only:  # BLAS threads alone and next to a competing process
+        import bench_threads
+
+        bench_threads.main([])
     return 0
 
 
