@@ -251,31 +251,31 @@ def _keep(ctx, args, arrays, out, returned, result) -> None:
     never holds its output), and a version entry (owner, version now, array) for each value
     on a tensor's storage. The owner is the saved tensor itself (whose counter, made on its
     first change, starts at 0) or, for the output, its counter."""
-    kept, versions = [], []
+    kept, versions = [], []  # versions flat: (owner, version, array) triples in one tuple
     for value in ctx._saved:
         if value is None or type(value) is float or type(value) is int:
             kept.append(value)
         elif value is out or value is returned:
             counter = result._counter()
             kept.append(SavedOutput(out))
-            versions.append((counter, counter.value, out))
+            versions += (counter, counter.value, out)
         elif type(value) is np.ndarray:
             for a, array in zip(args, arrays):
                 if value is array and isinstance(a, Tensor):
                     counter = a._version
                     kept.append(a)
-                    versions.append((a, 0 if counter is None else counter.value, array))
+                    versions += (a, 0 if counter is None else counter.value, array)
                     break
             else:  # an array made in forward: a view of an input is that input's storage
                 kept.append(value)
                 root = _root(value)
                 for a in args:
                     if isinstance(a, Tensor) and _root(a._data) is root:
-                        versions.append((a, _version_now(a), value))
+                        versions += (a, _version_now(a), value)
         else:
             kept.append(value)
             if isinstance(value, Tensor):
-                versions.append((value, _version_now(value), value._data))
+                versions += (value, _version_now(value), value._data)
     ctx._saved = tuple(kept)
     if versions:
         ctx._versions = tuple(versions)
@@ -330,9 +330,21 @@ def _version_now(owner) -> int:
     return owner.value
 
 
+def version_entries(versions: tuple):
+    """(owner, version at save, array) per saved value on a tensor's storage. A node keeps
+    them flat in one tuple: one object instead of one per entry for the collector to scan."""
+    it = iter(versions)
+    return zip(it, it, it)
+
+
+def flat_versions(entries) -> tuple:
+    """The flat form of (owner, version, array) entries, as a node keeps them."""
+    return tuple([x for entry in entries for x in entry])
+
+
 def check_versions(node) -> None:
     """Refuse a saved tensor that an in-place op changed after it was saved (torch's error)."""
-    for owner, expected, array in node._versions:
+    for owner, expected, array in version_entries(node._versions):
         counter = owner if type(owner) is Version else owner._version  # _version_now, inline
         now = 0 if counter is None else counter.value
         if now != expected:

@@ -91,7 +91,7 @@ class Node:
         self.value = None
         self.grad_value = None  # the gradient that reached this node (small or recording)
         self._saved = ()
-        self._versions = ()  # (counter, version, tensor) of each saved tensor, for the check
+        self._versions = ()  # (owner, version, array) of each saved tensor, flat, for the check
 
     @property
     def next_functions(self) -> tuple:

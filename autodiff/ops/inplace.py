@@ -12,7 +12,7 @@
 import numpy as np
 
 from .. import grad_mode
-from ..function import Function, refresh_view, view_of
+from ..function import Function, flat_versions, refresh_view, version_entries, view_of
 from ..graph import SavedOutput
 from ..tensor import Tensor
 from .indexing import Index, normalize_index
@@ -135,7 +135,8 @@ def _keep_old_self(node, self) -> None:
         return
     old = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
     node._saved = tuple(old if v is self else v for v in node._saved)
-    node._versions = tuple(v for v in node._versions if v[0] is not self or v[2] is not self._data)
+    entries = version_entries(node._versions)
+    node._versions = flat_versions(v for v in entries if v[0] is not self or v[2] is not self._data)
 
 
 def _saved_output_is_storage(node, self) -> None:
@@ -144,9 +145,9 @@ def _saved_output_is_storage(node, self) -> None:
     for i, v in enumerate(saved):
         if isinstance(v, SavedOutput):
             node._saved = saved[:i] + (SavedOutput(self._data),) + saved[i + 1 :]
-            others = tuple(x for x in node._versions if x[2] is not v.array)
+            others = [x for x in version_entries(node._versions) if x[2] is not v.array]
             counter = self._counter()
-            node._versions = others + ((counter, counter.value, self._data),)
+            node._versions = flat_versions(others + [(counter, counter.value, self._data)])
             return
 
 
