@@ -161,6 +161,7 @@ def _edges2(x, y):
     return ax, ay, (cx, cy), needs, _INTERNED.get(meta) or _interned(meta), constants
 
 
+_NEEDS1 = (True,)
 _NEEDS2 = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
 
 
@@ -172,6 +173,16 @@ def _record(cls, args, options):
         arrays = (x, y)
         out = returned = cls.forward(ctx, x, y, **options)
         return _finish(cls, args, options, ctx, arrays, out, returned, children, meta, constants)
+    if len(args) == 1:  # a unary op: its one input is the tensor that requires grad
+        (x,) = args
+        data = x._data
+        node = x.grad_fn
+        children = (node if node is not None else accumulator(x),)
+        ctx.needs_input_grad = _NEEDS1
+        meta = ((data.shape, data.dtype),)
+        meta = _INTERNED.get(meta) or _interned(meta)
+        out = returned = cls.forward(ctx, data, **options)
+        return _finish(cls, args, options, ctx, (data,), out, returned, children, meta, None)
     arrays, children, meta, needs = [], [], [], []
     constants = None
     i = 0
