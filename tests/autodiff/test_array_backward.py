@@ -1,0 +1,111 @@
+"""First-order backward on NumPy arrays (Function.array_backward) and on Tensors otherwise."""
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+from autodiff.function import Function
+
+SEEN = []
+
+
+def _scaled(array_backward: bool):
+    class Scale(Function):
+        """3x, recording what its backward was handed."""
+
+        @staticmethod
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            return input * 3.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            (input,) = ctx.saved_tensors
+            SEEN.append((type(grad), type(input)))
+            return grad * 3.0
+
+    Scale.array_backward = array_backward
+    return Scale
+
+
+@pytest.mark.parametrize("array_backward", [False, True])
+def test_first_order_hands_arrays_only_to_functions_that_ask(array_backward):
+    SEEN.clear()
+    x = ad.tensor([1.0, 2.0], requires_grad=True)
+    _scaled(array_backward).apply(x).sum().backward()
+    kind = np.ndarray if array_backward else ad.Tensor
+    assert SEEN == [(kind, kind)]
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+    assert type(x.grad) is ad.Tensor and x.grad.grad_fn is None
+
+
+def test_create_graph_runs_an_array_formula_on_tensors_and_differentiates_it():
+    SEEN.clear()
+    Cube = _cube()
+    x = ad.tensor([2.0], dtype=ad.float64, requires_grad=True)
+    (g,) = ad.grad(Cube.apply(x).sum(), x, create_graph=True)
+    assert SEEN == [(ad.Tensor, ad.Tensor)]
+    (gg,) = ad.grad(g.sum(), x)
+    np.testing.assert_allclose(g.detach().numpy(), [12.0])  # 3x²
+    np.testing.assert_allclose(gg.numpy(), [12.0])  # 6x
+
+
+def _cube():
+    class Cube(Function):
+        array_backward = True
+
+        @staticmethod
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            return input**3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (input,) = ctx.saved_tensors
+            SEEN.append((type(grad), type(input)))
+            return grad * 3.0 * input * input
+
+    return Cube
+
+
+def test_ad_grad_and_hooks_see_tensors_while_the_formulas_see_arrays():
+    seen = []
+    x = ad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    y.register_hook(lambda g: seen.append(type(g)) or g * 2.0)
+    (g,) = ad.grad(y.sum(), x)
+    assert seen == [ad.Tensor] and type(g) is ad.Tensor
+    np.testing.assert_array_equal(g.numpy(), [4.0, 8.0])  # 2 · 2x
+
+
+def test_a_broadcast_gradient_reduced_in_array_form_keeps_dtype_and_shape():
+    b = ad.tensor([[1.0], [2.0]], requires_grad=True)  # (2, 1) against (2, 3)
+    (ad.ones(2, 3) * b).sum().backward()
+    assert b.grad.shape == (2, 1) and b.grad.dtype == np.float32
+    np.testing.assert_array_equal(b.grad.numpy(), [[3.0], [3.0]])
+
+
+def test_gradients_of_two_leaves_never_share_memory():
+    a = ad.tensor([1.0, 2.0], requires_grad=True)
+    b = ad.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()  # Add hands the same gradient array to both edges
+    a.grad.add_(1.0)
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+
+
+def test_tensor_sum_and_mean_take_numpys_keepdims_and_swapaxes_swaps():
+    t = ad.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert t.sum(axis=1, keepdims=True).shape == (2, 1)
+    assert t.mean(1, keepdims=True).shape == (2, 1)
+    assert t.swapaxes(0, 1).shape == (3, 2) and t.swapdims(0, 1).shape == (3, 2)
+
+
+def test_numpy_names_match_torch():
+    torch = pytest.importorskip("torch")
+    data = np.arange(6.0).reshape(2, 3)
+    ours, theirs = ad.tensor(data), torch.tensor(data)
+    np.testing.assert_array_equal(
+        ours.sum(axis=1, keepdims=True).numpy(), theirs.sum(axis=1, keepdims=True).numpy()
+    )
+    np.testing.assert_array_equal(ours.swapaxes(0, 1).numpy(), theirs.swapaxes(0, 1).numpy())
+    np.testing.assert_array_equal(ours.swapdims(1, 0).numpy(), theirs.swapdims(1, 0).numpy())
