@@ -44,9 +44,9 @@ def _expand_back(grad, ctx):
     """Broadcast a reduced gradient back over the reduced dims of the input."""
     shape, _ = ctx.input_meta[0]
     dims, keepdim = ctx.options["dim"], ctx.options["keepdim"]
-    if not keepdim:
+    if not keepdim and dims is not None:  # a 0-d gradient (all dims reduced) broadcasts as is
         kept = list(shape)
-        for d in range(len(shape)) if dims is None else dims:
+        for d in dims:
             kept[d] = 1
         grad = grad.reshape(tuple(kept))
     if isinstance(grad, Tensor):
