@@ -268,10 +268,26 @@ def _runner(steps, frees):
 
         return run
     lines = ["def run(env, args):"]
-    for i, dropped in enumerate(frees):
-        lines.append(f"    s{i}(env, args)")
+    namespace = {"ndarray": np.ndarray, "as_array": _as_array}
+    for i, (step, dropped) in enumerate(zip(steps, frees)):
+        inline = getattr(step, "inline", None)
+        if inline is None:  # a step of its own kind: called as it is
+            namespace[f"s{i}"] = step
+            lines.append(f"    s{i}(env, args)")
+        else:  # a forward without a context, written out: no closure, no fetching
+            forward, ctx, specs, options, out = inline
+            namespace.update({f"f{i}": forward, f"c{i}": ctx, f"o{i}": options})
+            operands = []
+            for j, (kind, value) in enumerate(specs):
+                if kind == "s":
+                    operands.append(f"env[{value}]")
+                else:
+                    namespace[f"k{i}_{j}"] = value
+                    operands.append(f"k{i}_{j}")
+            call = ", ".join([f"c{i}", *operands] + ([f"**o{i}"] if options else []))
+            lines.append(f"    o = f{i}({call})")
+            lines.append(f"    env[{out}] = o if type(o) is ndarray else as_array(o)")
         lines += [f"    env[{slot}] = None" for slot in dropped]
-    namespace = {f"s{i}": step for i, step in enumerate(steps)}
     exec("\n".join(lines + ["    return None"]), namespace)  # our own generated code
     return namespace["run"]
 
@@ -467,6 +483,7 @@ class _Tracer:
             out = forward(shared, *fetch(env), **options)
             env[out_slot] = out if type(out) is np.ndarray else _as_array(out)
 
+        lean.inline = (forward, shared, specs, options, out_slot)  # for _runner's code
         step = lean
         if ctx_slot is not None:
 
