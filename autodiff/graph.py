@@ -57,7 +57,7 @@ class Node:
     Holds the op class, the saved values, one (node, 0) edge per input slot, each
     input's shape/dtype (for the engine's sum_to), constants and, for small tensors,
     the forward value and gradient (for pictures). It never holds its output tensor.
-    Rarely set attributes are class-level defaults, so a node costs few objects.
+    Rarely set attributes are class-level defaults (a __dict__ only where one is set).
     """
 
     __slots__ = (
@@ -73,13 +73,13 @@ class Node:
         "grad_value",
         "_saved",
         "_versions",
+        "node_name",
+        "_sent",
         "__dict__",
         "__weakref__",
     )
-    node_name = None  # set by forward when the name depends on the arguments
     out_name = None  # the output tensor's .name
     constant_names = ()  # per slot: the .name of a constant tensor input, if it has one
-    _sent = None  # per slot: what backward returned for that edge (small or recording)
     _pre_hooks = None
     _retain = None
 
@@ -92,6 +92,9 @@ class Node:
         self.grad_value = None  # the gradient that reached this node (small or recording)
         self._saved = ()
         self._versions = ()  # (owner, version, array) of each saved tensor, flat, for the check
+        # slots rather than class defaults, as they are often set: a per-node __dict__ costs more
+        self.node_name = None  # set by forward when the name depends on the arguments
+        self._sent = None  # per slot: what backward returned for that edge (small or recording)
 
     @property
     def next_functions(self) -> tuple:
