@@ -3,7 +3,7 @@ with 1 thread, one per core, and nn.train.default_threads()'s choice, each alone
 competing process keeps one core busy. Wall-clock medians; each cell runs in a fresh process
 (a thread pool cannot be resized cleanly in place).
 
-    python benchmarks/bench_threads.py [--steps 40]
+    python benchmarks/bench_threads.py [--steps 150]
 """
 
 import argparse
@@ -52,7 +52,7 @@ def cell(threads: str, steps: int) -> tuple:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--steps", type=int, default=150)  # 40 can miss the collapse
     args = parser.parse_args(argv)
     cores = len(os.sched_getaffinity(0))
     settings = ["1", str(cores), "auto"]
