@@ -136,7 +136,8 @@ def _run_node(node, grad, arrays: bool):
         tensor = node._retain()
         if tensor is not None:
             data = grad if arrays else grad._data
-            tensor.grad = _make(np.array(data, copy=True)) if arrays else grad
+            create_graph = grad_mode._state.enabled  # the drain runs with it as grad mode
+            tensor.grad = grad if create_graph else _make(np.array(data, copy=True))
     tracer = _trace[0]
     if tracer is not None:
         return tracer.backward(node, grad)

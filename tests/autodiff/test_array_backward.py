@@ -109,3 +109,16 @@ def test_numpy_names_match_torch():
     )
     np.testing.assert_array_equal(ours.swapaxes(0, 1).numpy(), theirs.swapaxes(0, 1).numpy())
     np.testing.assert_array_equal(ours.swapdims(1, 0).numpy(), theirs.swapdims(1, 0).numpy())
+
+
+def test_retained_gradients_are_copies_even_where_a_formula_passes_its_gradient_on():
+    x = ad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    z = y.clone()  # CloneBackward hands its gradient on as it is
+    y.retain_grad()
+    z.retain_grad()
+    z.sum().backward()
+    assert not np.shares_memory(y.grad.numpy(), z.grad.numpy())
+    z.grad.add_(5.0)
+    np.testing.assert_array_equal(y.grad.numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
