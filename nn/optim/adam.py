@@ -15,6 +15,39 @@ def check_adam(lr, betas, eps, weight_decay, op: str) -> None:
     check_betas(betas, op)
 
 
+def start_moments(state: dict, param: np.ndarray) -> None:
+    """The state every Adam-like optimizer starts from: step 0 and zero first/second moments."""
+    state["step"] = 0
+    state["exp_avg"] = np.zeros_like(param)
+    state["exp_avg_sq"] = np.zeros_like(param)
+
+
+def decayed(param: np.ndarray, grad: np.ndarray, group: dict) -> np.ndarray:
+    """Adam's L2 penalty goes into the gradient; decoupled (AdamW's rule) it shrinks p."""
+    wd = group["weight_decay"]
+    if wd == 0:
+        return grad
+    if group.get("decoupled_weight_decay", False):
+        param *= 1 - group["lr"] * wd
+        return grad
+    return grad + wd * param
+
+
+def step_moments(state: dict, grad: np.ndarray, betas) -> np.ndarray:
+    """m ← lerp(m, g, 1 − β₁) (torch's form), v ← β₂v + (1 − β₂)g², in place; returns the
+    scratch array it used, free for the caller's next pass."""
+    beta1, beta2 = betas
+    m, v = state["exp_avg"], state["exp_avg_sq"]
+    scratch = np.subtract(grad, m)
+    scratch *= 1 - beta1
+    m += scratch
+    np.multiply(grad, grad, out=scratch)
+    scratch *= 1 - beta2
+    v *= beta2
+    v += scratch
+    return scratch
+
+
 class Adam(Optimizer):
     """m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², p ← p − lr·m̂ / (√v̂ + eps)."""
 
@@ -55,35 +88,17 @@ class Adam(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def _decay(self, param, grad, group):
-        """Adam's L2 penalty goes into the gradient; decoupled (AdamW's rule) it shrinks p."""
-        wd = group["weight_decay"]
-        if wd == 0:
-            return grad
-        if group.get("decoupled_weight_decay", False):
-            param *= 1 - group["lr"] * wd
-            return grad
-        return grad + wd * param
-
     def _update(self, param, grad, group, state) -> None:
         if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param)
-            state["exp_avg_sq"] = np.zeros_like(param)
+            start_moments(state, param)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = np.zeros_like(param)
-        grad = self._decay(param, grad, group)
+        grad = decayed(param, grad, group)
         beta1, beta2 = group["betas"]
         state["step"] += 1
         step = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        scratch = np.subtract(grad, m)
-        scratch *= 1 - beta1
-        m += scratch  # lerp(m, g, 1 − β₁), torch's form
-        np.multiply(grad, grad, out=scratch)
-        scratch *= 1 - beta2
-        v *= beta2
-        v += scratch
+        scratch = step_moments(state, grad, group["betas"])
         if group["amsgrad"]:
             np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]

@@ -4,7 +4,7 @@ import numpy as np
 
 import autodiff as ad
 
-from .adam import check_adam
+from .adam import check_adam, decayed, start_moments, step_moments
 from .optimizer import Optimizer, check_hyper, torch_flags
 
 
@@ -51,26 +51,18 @@ class NAdam(Optimizer):
 
     def _update(self, param, grad, group, state) -> None:
         if not state:
-            state["step"] = 0
+            start_moments(state, param)
             state["mu_product"] = scalar_dtype()(1.0)
-            state["exp_avg"] = np.zeros_like(param)
-            state["exp_avg_sq"] = np.zeros_like(param)
         state["step"] += 1
-        step, lr, wd = state["step"], group["lr"], group["weight_decay"]
+        step, lr = state["step"], group["lr"]
         beta1, beta2 = group["betas"]
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * wd
-            else:
-                grad = grad + wd * param
+        grad = decayed(param, grad, group)
         psi = group["momentum_decay"]
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
         state["mu_product"] = mu_product = state["mu_product"] * mu
+        step_moments(state, grad, group["betas"])
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg += (1 - beta1) * (grad - exp_avg)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * (grad * grad)
         denom = np.sqrt(exp_avg_sq / (1 - beta2**step))
         denom += group["eps"]
         mu_product_next = float(mu_product) * mu_next

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from .adam import check_adam
+from .adam import check_adam, decayed, start_moments, step_moments
 from .optimizer import Optimizer, torch_flags
 
 
@@ -43,21 +43,13 @@ class RAdam(Optimizer):
 
     def _update(self, param, grad, group, state) -> None:
         if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param)
-            state["exp_avg_sq"] = np.zeros_like(param)
+            start_moments(state, param)
         state["step"] += 1
-        step, lr, wd = state["step"], group["lr"], group["weight_decay"]
+        step, lr = state["step"], group["lr"]
         beta1, beta2 = group["betas"]
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * wd
-            else:
-                grad = grad + wd * param
+        grad = decayed(param, grad, group)
+        step_moments(state, grad, group["betas"])
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg += (1 - beta1) * (grad - exp_avg)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * (grad * grad)
         bias_correction2 = 1 - beta2**step
         corrected = exp_avg / (1 - beta1**step)
         rho_inf = 2 / (1 - beta2) - 1
