@@ -202,7 +202,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     state = grad_mode._state
     enabled, state.enabled = state.enabled, create_graph
     try:
-        captured = _drain(schedule, buffers, needed, targets, retain_graph, create_graph)
+        captured = _drain(schedule, buffers, needed, targets, retain_graph, create_graph, arrays)
     finally:
         state.enabled = enabled
         if collecting:
@@ -212,11 +212,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     return captured
 
 
-def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> dict:
-    """Run each scheduled node that received a gradient; a node no gradient reached is skipped."""
+def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, arrays) -> dict:
+    """Run each scheduled node that received a gradient; a node no gradient reached is skipped.
+    With arrays (run_backward's choice), gradients are NumPy arrays, else Tensors."""
     captured = {}
     anomaly = grad_mode._state.anomaly
-    arrays = not create_graph and _trace[0] is None
     plain = not (anomaly or _trace[0] is not None)
     keep_all = _recording.depth
     pop = buffers.pop
@@ -252,7 +252,7 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph) -> di
         else:
             grads = _run_node(node, grad, arrays)
         if not retain_graph:
-            node._saved = None  # node.release(), inline
+            node._saved = None  # released: saved values dropped (node.released reads this)
             node._versions = ()
         if node.grad_value is not None:
             node._sent = grads

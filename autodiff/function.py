@@ -127,7 +127,8 @@ class Context(Node):
 
 
 def _edges2(x, y):
-    """_record's input pass for two inputs, without lists: (x, y) as arrays or numbers."""
+    """_record's input pass for two inputs, without lists: (x, y) as arrays or numbers. The
+    two operands' branches are written out, not a helper called twice: this runs per op."""
     constants = None
     if isinstance(x, Tensor):
         if x._base is not None and x._view_version != x._base._version.value:

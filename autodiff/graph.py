@@ -116,11 +116,6 @@ class Node:
         """True once backward has run through this node and freed its saved values."""
         return self._saved is None
 
-    def release(self) -> None:
-        """Drop saved values (after backward, unless retain_graph)."""
-        self._saved = None
-        self._versions = ()
-
     @property
     def input_grads(self):
         """Per input slot, the gradient backward sent along that edge as an array (or None);
