@@ -81,4 +81,8 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # the competing process is already stopped (main's finally)
+        print("bench_threads: interrupted", file=sys.stderr)
+        sys.exit(130)
