@@ -10,7 +10,12 @@ from . import random as _random
 
 
 def _check_grad_dtype(dtype, what: str) -> None:
-    if np.dtype(dtype).kind not in "fc":
+    if np.dtype(dtype).kind == "c":  # torch's conjugate (Wirtinger) gradients are not written
+        raise TypeError(
+            f"{what}: complex tensors cannot require gradients here yet (got dtype {dtype}); "
+            "complex autograd is not supported. Use real and imaginary parts as float tensors."
+        )
+    if np.dtype(dtype).kind != "f":
         raise TypeError(
             f"{what}: only floating point tensors can require gradients (got dtype {dtype}). "
             "Convert first, e.g. t.float() or dtype=ad.float32."

@@ -2,10 +2,10 @@
 fail is a defect): switch each one, ask the fixture's check, switch it back."""
 
 import pytest
+from conftest import _leaked_modes, _reset_modes
 
 import autodiff as ad
 from autodiff import grad_mode
-from conftest import _leaked_modes, _reset_modes
 
 
 def _grad_off():

@@ -173,11 +173,9 @@ def test_a_save_killed_mid_write_keeps_the_old_file_and_the_next_save_cleans_up(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
 
 
-def test_a_corrupt_compressed_archive_names_the_file(tmp_path):
+def test_a_compressed_archive_is_refused_naming_the_file(tmp_path):
+    # a deflated entry's size is not bounded by the file's (a bomb), so none is read
     path = tmp_path / "squeezed.npz"
     np.savez_compressed(path, w=np.zeros(10_000))
-    raw = bytearray(path.read_bytes())
-    raw[50:80] = b"\xff" * 30  # inside the deflated member: zlib.error, not BadZipFile
-    path.write_bytes(bytes(raw))
-    with pytest.raises(ValueError, match=r"load: '.*squeezed.npz' is not a readable"):
+    with pytest.raises(ValueError, match=r"load: '.*squeezed.npz' has compressed entries"):
         nn.load(path)
