@@ -1,10 +1,12 @@
 """`autodiff train`, `autodiff evaluate` and the training part of `autodiff demo`."""
 
 import argparse
+import contextlib
 import json
 import math
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +15,7 @@ import autodiff as ad
 import nn
 from autodiff.files import write_atomic
 from nn import data, models
-from nn.checkpoint import checkpoint_exists, load_checkpoint, read_checkpoint
+from nn.checkpoint import CheckpointWarning, checkpoint_exists, load_checkpoint, read_checkpoint
 from nn.train import evaluate, fit, set_threads
 
 MODELS = ("softmax", "mlp", "cnn", "vgg", "resnet", "logistic", "linear")
@@ -459,7 +461,8 @@ def train_command(args) -> int:
     if threads is not None and not args.quiet:
         print(f"BLAS threads: {threads}")
     try:
-        result = run_training(config, args.out, progress=not args.quiet, resume=args.resume)
+        with notes("train"):
+            result = run_training(config, args.out, progress=not args.quiet, resume=args.resume)
     except KeyboardInterrupt:
         print(_interrupted(Path(args.out)), file=sys.stderr)
         return 130
@@ -488,7 +491,8 @@ def _metrics_line(split: str, loss: float, acc: float) -> str:
 
 
 def load_run(folder):
-    """(model, record) for a run folder: the model rebuilt and its checkpoint loaded."""
+    """(model, record) for a run folder: the model rebuilt and its checkpoint loaded (the
+    checkpoint's own record under record["checkpoint"])."""
     folder = Path(folder)
     folder = folder.parent if folder.name == "checkpoint.json" else folder
     config_path = folder / "config.json"
@@ -503,7 +507,7 @@ def load_run(folder):
         raise ValueError(f"evaluate: {config_path} is not valid JSON ({e}).") from None
     _check_record(record, config_path)
     model = build_model(record["model"])
-    load_checkpoint(folder, model)
+    record["checkpoint"] = load_checkpoint(folder, model)
     return model, record
 
 
@@ -531,9 +535,26 @@ def _check_record(record, path) -> None:
         raise wrong(f"names an unknown model class {spec.get('class')!r}")
 
 
+@contextlib.contextmanager
+def notes(command: str):
+    """Inside, a CheckpointWarning (the previous checkpoint used) is one line on stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", CheckpointWarning)
+        show = warnings.showwarning
+
+        def note(message, category, *args, **kwargs):
+            if not issubclass(category, CheckpointWarning):
+                return show(message, category, *args, **kwargs)
+            print(f"autodiff {command}: note: {message}", file=sys.stderr, flush=True)
+
+        warnings.showwarning = note  # catch_warnings puts the original back
+        yield
+
+
 def evaluate_command(args) -> int:
     """autodiff evaluate: loss and accuracy of a saved run on its test split."""
-    model, record = load_run(args.checkpoint)
+    with notes("evaluate"):
+        model, record = load_run(args.checkpoint)
     config = dict(record["config"])
     if args.data_root:
         config["data_root"] = args.data_root
@@ -546,7 +567,7 @@ def evaluate_command(args) -> int:
     norm = data.Normalizer().load_state_dict(record["normalizer"])
     loader = data.DataLoader(norm.transform(X), y, batch_size=args.batch_size)
     loss, acc = evaluate(model, loader, loss_for(config["model"]))
-    epoch = read_checkpoint(args.checkpoint)["epoch"]
+    epoch = record["checkpoint"]["epoch"]
     print(
         f"{record['model']['class']} after {epoch} epochs on {config['dataset']} "
         f"({args.split}, {len(y)} samples)"

@@ -208,6 +208,20 @@ def test_evaluate_on_a_damaged_checkpoint(trained, tmp_path):
     one_line_error(run("evaluate", copy), 2, "config.json is not valid JSON")
 
 
+def test_evaluate_and_resume_fall_back_to_the_previous_checkpoint_and_say_so(tmp_path):
+    out = tmp_path / "run"
+    assert run(*DONUT, "--epochs", "2", "--out", out).returncode == 0
+    (out / "model-0002.npz").write_bytes(b"damaged")
+    result = run("evaluate", out)
+    assert result.returncode == 0 and "after 1 epochs" in result.stdout, result.stderr
+    note = one_line_error(result, 0, "autodiff evaluate: note: the latest checkpoint cannot")
+    assert "model-0002.npz" in note and "using the previous one, of epoch 1" in note
+    result = run(*DONUT, "--epochs", "3", "--out", out, "--resume")
+    note = one_line_error(result, 0, "autodiff train: note: the latest checkpoint cannot")
+    assert "of epoch 1" in note and "test accuracy" in result.stdout
+    assert json.loads((out / "checkpoint.json").read_text())["epoch"] == 3
+
+
 def test_evaluate_works_on_the_undamaged_run(trained):
     result = run("evaluate", trained)
     assert result.returncode == 0 and "test accuracy" in result.stdout, result.stderr
