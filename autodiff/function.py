@@ -72,7 +72,7 @@ def _unrecorded(cls, args, options):
     if type(out) is not np.ndarray:
         out = out._data if isinstance(out, Tensor) else np.asarray(out)
     if _mode.anomaly and not _mode.in_formula:
-        _check_finite(out, f"{cls.__name__.lower()} (forward)")
+        _check_finite(out, cls, args)
     result = _make(out)
     if cls.view:
         _mark_view(result, args[0], cls, options)
@@ -226,7 +226,7 @@ def _finish(cls, args, options, ctx, arrays, out, returned, children, meta, cons
     if type(out) is not np.ndarray:  # e.g. np.exp of a 0-d array gives a NumPy scalar
         out = out._data if isinstance(out, Tensor) else np.asarray(out)
     if _mode.anomaly and not _mode.in_formula:
-        _check_finite(out, f"{cls.__name__.lower()} (forward)")
+        _check_finite(out, cls, args)
     dtype = out.dtype
     if dtype.kind not in "fc":
         result = _make(out)
@@ -409,10 +409,23 @@ def unpack_saved(node) -> tuple:
     return tuple(result)
 
 
-def _check_finite(array, what: str) -> None:
-    if array.dtype.kind in "fc" and not np.isfinite(array).all():
-        kind = "nan" if np.isnan(array).any() else "inf"
-        raise RuntimeError(
-            f"detect_anomaly: {what} produced {kind} values (shape {array.shape}). "
-            "Check the inputs of this op (e.g. log or sqrt of values <= 0)."
-        )
+def _check_finite(array, cls, args) -> None:
+    """Under detect_anomaly: a NaN or Inf output is blamed on the op that made it. When an
+    input already held it (made where no check ran: data, a leaf, a write under no_grad or
+    through .data), that input's producer is named instead of this op (a reshape makes none)."""
+    if array.dtype.kind not in "fc" or np.isfinite(array).all():
+        return
+    kind = "nan" if np.isnan(array).any() else "inf"
+    op = f"{cls.__name__.lower()} (forward)"
+    for a in args:
+        if isinstance(a, Tensor) and a._data.dtype.kind in "fc" and not np.isfinite(a._data).all():
+            made = f"made by {a.grad_fn.name()}" if a.grad_fn else "given as data (a leaf)"
+            raise RuntimeError(
+                f"detect_anomaly: nan or inf values reach {op} from an input (shape {a.shape}) "
+                f"{made}, where detect_anomaly did not check them (outside it, or a write under "
+                "no_grad or through .data); this op did not make them."
+            )
+    raise RuntimeError(
+        f"detect_anomaly: {op} produced {kind} values (shape {array.shape}). "
+        "Check the inputs of this op (e.g. log or sqrt of values <= 0)."
+    )

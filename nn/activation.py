@@ -99,7 +99,8 @@ class ExponentialLinear(ad.Function):
     def backward(ctx, grad):
         input, out = ctx.saved_tensors
         alpha, scale = ctx.options["alpha"], ctx.options["scale"]
-        return ad.where(input.numpy() > 0, grad * scale, grad * (out + scale * alpha))
+        # torch's branch test is x <= 0, so at a NaN input the gradient is scale
+        return ad.where(input.numpy() <= 0, grad * (out + scale * alpha), grad * scale)
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):
