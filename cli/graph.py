@@ -8,7 +8,7 @@ from viz.render import INSTALL, has_dot, save
 from viz.steps import save_steps
 from viz.text import to_text
 
-from . import exercises, expr
+from . import exercises, expr, options
 
 
 def register(subparsers) -> None:
@@ -22,7 +22,9 @@ def register(subparsers) -> None:
     )
     p.add_argument("expression", help='e.g. "(x+y)*z" or "q = x + y; f = q * z"')
     p.add_argument("values", nargs="*", metavar="NAME=VALUE", help="e.g. x=-2 y=5 z=-4")
-    p.add_argument("-o", "--output", help="picture file: .svg, .png, .pdf or .dot")
+    p.add_argument(
+        "-o", "--output", type=options.path, help="picture file: .svg, .png, .pdf or .dot"
+    )
     p.add_argument(
         "--show",
         choices=("forward", "backward", "both"),

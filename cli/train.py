@@ -18,6 +18,8 @@ from nn import data, models
 from nn.checkpoint import CheckpointWarning, checkpoint_exists, load_checkpoint, read_checkpoint
 from nn.train import evaluate, fit, set_threads
 
+from . import options
+
 MODELS = ("softmax", "mlp", "cnn", "vgg", "resnet", "logistic", "linear")
 DATASETS = (
     "fashion-mnist",
@@ -39,7 +41,7 @@ RULES = {
     "batch_size": (int, "an int >= 1", lambda v: v >= 1),
     "subset": (int, "an int >= 1", lambda v: v >= 1),
     "early_stopping": (int, "an int >= 1", lambda v: v >= 1),
-    "seed": (int, "an int", lambda v: True),
+    "seed": (int, "an int from 0 to 2**64 - 1", lambda v: 0 <= v < 2**64),
     "lr": (float, "a finite number > 0", lambda v: 0 < v < math.inf),
     "clip_grad_norm": (float, "a finite number > 0", lambda v: 0 < v < math.inf),
     "momentum": (float, "a finite number >= 0", lambda v: 0 <= v < math.inf),
@@ -91,7 +93,7 @@ def _option(key):
 
 def _sizes(text):
     try:
-        sizes = [int(s) for s in text.split(",") if s]
+        sizes = [int(s) for s in text.split(",")]  # an empty entry (1,,2) is refused too
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated ints, got {text!r}") from None
     if not sizes or min(sizes) < 1:
@@ -169,7 +171,7 @@ def _add_train(sub) -> None:
         help="stop after PATIENCE epochs without a better validation loss",
     )
     a("--seed", type=_option("seed"), default=0, help="random seed (default: 0)")
-    a("--out", default="runs/run", help="output folder (default: runs/run)")
+    a("--out", type=options.path, default="runs/run", help="output folder (default: runs/run)")
     a("--resume", action="store_true", help="continue from the checkpoint in --out")
     a("--quiet", action="store_true", help="no progress bars or per-epoch lines")
     a(
@@ -187,7 +189,7 @@ def _add_evaluate(sub) -> None:
         description="Rebuild the model of a run folder written by `autodiff "
         "train`, load its checkpoint and report loss and accuracy.",
     )
-    p.add_argument("checkpoint", help="run folder (or its checkpoint.json)")
+    p.add_argument("checkpoint", type=options.path, help="run folder (or its checkpoint.json)")
     p.add_argument("--data-root", help="folder with the dataset files, if not the training one")
     p.add_argument(
         "--split",

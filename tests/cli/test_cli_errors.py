@@ -22,6 +22,7 @@ from nn.data import idx
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
 ENV.pop("AUTODIFF_DEBUG", None)
+posix_only = pytest.mark.skipif(os.name != "posix", reason="resource limits and signals are POSIX")
 DONUT = ["train", "--dataset", "donut", "--model", "mlp", "--hidden", "8", "--quiet"]
 
 
@@ -339,3 +340,59 @@ def test_train_on_a_crafted_cifar_batch_runs_nothing(tmp_path):
     argv = ["train", "--dataset", "cifar10", "--data-root", tmp_path, "--out", tmp_path / "r"]
     one_line_error(run(*argv), 2, "data_batch_1 asks to load", "system", "refused")
     assert not marker.exists()
+
+
+# --- the command line's own options and `autodiff run` ----------------------------------------
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        ([*DONUT, "--out", ""], "argument --out: expected a file or folder name, got ''"),
+        ([*DONUT, "--hidden", "1,,2"], "argument --hidden: expected comma-separated ints"),
+        ([*DONUT, "--seed", "-1"], "argument --seed: must be an int from 0 to 2**64 - 1"),
+        (["evaluate", " "], "argument checkpoint: expected a file or folder name"),
+        (["graph", "x", "x=1", "-o", ""], "argument -o/--output: expected a file or folder"),
+        (["demo", "--out", ""], "argument --out: expected a file or folder name"),
+    ],
+)
+def test_options_that_would_be_silently_wrong_are_refused_by_name(argv, fragment, tmp_path):
+    one_line_error(run(*argv, cwd=tmp_path), 2, fragment)
+    assert list(tmp_path.iterdir()) == []  # nothing trained into the current folder
+
+
+@posix_only
+def test_a_file_that_cannot_grow_names_its_path(tmp_path):
+    import resource
+
+    def small_files():  # as a full disk: writes fail (EFBIG) without naming the file
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (300, 300))
+
+    out = tmp_path / "run"
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", *DONUT, "--epochs", "1", "--out", str(out)],
+        capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=120, preexec_fn=small_files,
+    )  # fmt: skip
+    line = one_line_error(result, 2, "File too large")
+    assert str(out) in line, line
+    assert not [p for p in out.iterdir() if ".tmp-" in p.name]
+
+
+def test_run_prints_the_message_of_sys_exit(tmp_path):
+    script = tmp_path / "quit.py"
+    script.write_text('import sys, torch\nsys.exit("no data: give --data")\n')
+    result = run("run", script)
+    assert result.returncode == 1 and result.stderr.strip() == "no data: give --data"
+    script.write_text("import sys\nsys.exit(3)\n")
+    assert run("run", script).returncode == 3
+
+
+def test_run_a_folder_with_main_as_python_does(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "helper.py").write_text("VALUE = 41\n")
+    (tmp_path / "app" / "__main__.py").write_text(
+        "import sys, torch, helper\nprint(helper.VALUE + int(torch.ones(1).item()), sys.argv[1:])\n"
+    )
+    result = run("run", tmp_path / "app", "x")
+    assert result.returncode == 0 and result.stdout.strip() == "42 ['x']", result.stderr
+    one_line_error(run("run", tmp_path), 2, "A folder without __main__.py")
+    one_line_error(run("run", tmp_path / "missing.py"), 2, "missing.py: No such file")
