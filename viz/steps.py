@@ -4,7 +4,8 @@ import io
 import json
 import re
 import shutil
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
 
@@ -15,38 +16,97 @@ from autodiff.graph import AccumulateGrad, recording
 from . import layout, pin
 from .dot import graph_dot
 from .labels import fmt_array, fmt_number
+from .layers import Layers
 from .picture import Style, users_of
-from .render import dot_to, write_atomic
+from .render import INSTALL, dot_to, write_atomic
 from .trace import backward_order, trace
+
+MAX_STEPS = 500  # save_steps and steps refuse longer backwards unless max_steps says more
+SVG_FILES = 60  # numbered SVG files written by default up to this many steps
 
 
 @dataclass
 class Frame:
-    """The moment a node's whole gradient has arrived and it sends gradients to its inputs."""
+    """The moment a node's whole gradient has arrived and it sends gradients to its inputs.
+    Its DOT text is made when asked for (a long backward's frames cost nothing until drawn)."""
 
     index: int
     total: int
     node: object  # the engine node (a grad_fn or AccumulateGrad)
     caption: str
-    dot: str  # this frame alone (dot lays it out on its own)
     formula: str = ""  # the chain rule this step applies, in text
-    pinned: str | None = None  # the same picture at the positions shared by every frame
+    plan: object = field(default=None, repr=False)  # what all frames of the backward share
+
+    def _dot(self, pins) -> str:
+        plan = self.plan
+        known = set(plan.order[: self.index + 1])
+        style = replace(plan.style, known=known, current=self.node, title=plan.titles[self.index])
+        return graph_dot(plan.graph, style, pins)
+
+    @property
+    def dot(self) -> str:
+        """This frame alone (dot lays it out on its own)."""
+        return self._dot(None)
+
+    @property
+    def pinned(self) -> str | None:
+        """The same picture at the positions shared by every frame (None without Graphviz)."""
+        return None if self.plan.pins is None else self._dot(self.plan.pins)
 
     def svg(self) -> str:
-        if self.pinned is not None:
+        if self.plan.pins is not None:
             return pin.render(self.pinned, "svg").decode("utf-8")
         return dot_to(self.dot, "svg").decode("utf-8")
 
     def png(self) -> bytes:
-        return pin.render(self.pinned, "png") if self.pinned else dot_to(self.dot, "png")
+        return pin.render(self.pinned, "png") if self.plan.pins else dot_to(self.dot, "png")
 
     def save(self, path) -> Path:
         from .render import save
 
         path = Path(path)
-        if self.pinned is None or path.suffix.lower() in (".dot", ".gv"):
+        if self.plan.pins is None or path.suffix.lower() in (".dot", ".gv"):
             return save(self.dot, path)
         return write_atomic(path, pin.render(self.pinned, path.suffix.lower().lstrip(".")))
+
+
+@dataclass
+class _Plan:
+    """What every frame of one backward shares: the traced graph, the engine's order, texts,
+    the common style and (with Graphviz) the one layout."""
+
+    graph: object
+    order: list
+    users: dict
+    style: Style
+    titles: list
+    pins: object
+
+
+def _plan(output, params, show, rankdir, max_nodes, digits, names, heatmaps) -> _Plan:
+    root = output.grad_fn
+    if root is None:
+        raise ValueError(
+            "backward_steps: the output has no graph (it is a leaf). "
+            "Compute it from tensors with requires_grad=True."
+        )
+    if root.grad_value is None:
+        with recording():
+            output.backward()
+    graph = trace(output, params, names=names)
+    order = backward_order(root)
+    titles = [
+        f"backward step {i + 1}/{len(order)}: {_caption(node, graph)}"
+        for i, node in enumerate(order)
+    ]
+    widest = max(titles, key=len)
+    width = int(1.15 * layout.label_size(escape(widest), 14)[0])  # room for any frame's title
+    style = Style(show, rankdir, max_nodes, True, digits, known=set(), heatmaps=heatmaps)
+    style.header_width = width
+    pins = None
+    if shutil.which("dot") and shutil.which("neato"):  # one layout: the last frame, widest title
+        pins = pin.layout(graph_dot(graph, replace(style, known=set(order), title=widest)))
+    return _Plan(graph, order, users_of(graph), style, titles, pins)
 
 
 def backward_steps(
@@ -65,53 +125,16 @@ def backward_steps(
     when Graphviz is installed. If backward has not run yet on `output`, it runs once
     here (recording every value and gradient, accumulating into the leaves' .grad).
     """
-    root = output.grad_fn
-    if root is None:
-        raise ValueError(
-            "backward_steps: the output has no graph (it is a leaf). "
-            "Compute it from tensors with requires_grad=True."
-        )
-    if root.grad_value is None:
-        with recording():
-            output.backward()
-    graph = trace(output, params, names=names)
-    order = backward_order(root)
-    captions = [_caption(node, graph) for node in order]
-    titles = [f"backward step {i + 1}/{len(order)}: {c}" for i, c in enumerate(captions)]
+    plan = _plan(output, params, show, rankdir, max_nodes, digits, names, heatmaps)
+    yield from _frames(plan)
 
-    widest = max(titles, key=len)
-    width = int(1.15 * layout.label_size(escape(widest), 14)[0])  # room for any frame's title
 
-    def style(known, current, title):
-        return Style(
-            show,
-            rankdir,
-            max_nodes,
-            True,
-            digits,
-            known=known,
-            current=current,
-            title=title,
-            heatmaps=heatmaps,
-            header_width=width,
-        )
-
-    pins = None
-    if shutil.which("dot") and shutil.which("neato"):  # one layout: the last frame, widest title
-        pins = pin.layout(graph_dot(graph, style(set(order), None, widest)))
-    users, known = users_of(graph), set()
-    for i, node in enumerate(order):
-        known.add(node)  # each frame's text is made right here, so one growing set serves all
-        frame_style = style(known, node, titles[i])
-        yield Frame(
-            i,
-            len(order),
-            node,
-            captions[i],
-            graph_dot(graph, frame_style),
-            _formula(node, graph, users),
-            None if pins is None else graph_dot(graph, style(known, node, titles[i]), pins),
-        )
+def _frames(plan: _Plan) -> list:
+    graph, order, users = plan.graph, plan.order, plan.users
+    return [
+        Frame(i, len(order), node, _caption(node, graph), _formula(node, graph, users), plan)
+        for i, node in enumerate(order)
+    ]
 
 
 def _caption(node, graph) -> str:
@@ -175,19 +198,60 @@ def _symbol(data, graph, ops) -> str:
     return f"{op.symbol}(·)" if op is not None else "leaf"
 
 
-def save_steps(output, out_dir, html_page: bool = True, gif: bool = False, **options) -> list:
-    """Numbered SVG frames (step_001.svg, ...), a player page (steps.html), a GIF if asked."""
+def save_steps(
+    output,
+    out_dir,
+    html_page: bool = True,
+    gif: bool = False,
+    svgs: bool | None = None,
+    max_steps: int = MAX_STEPS,
+    **options,
+) -> list:
+    """A player page (steps.html), numbered SVG frames (step_001.svg, ...; by default up to
+    SVG_FILES steps, svgs=True for all) and a GIF if asked; backward_steps' options. The
+    graph is laid out and drawn once (viz/layers.py); a backward of more than max_steps steps
+    is refused, saying so."""
     out_dir = Path(out_dir)
     frames = list(backward_steps(output, **options))
-    svgs = [f.svg() for f in frames]
-    paths = [
-        write_atomic(out_dir / f"step_{f.index + 1:03d}.svg", svg) for f, svg in zip(frames, svgs)
-    ]
+    _check_size(len(frames), max_steps, "save_steps")
+    layers = _layers(frames)
+    if svgs is None:
+        svgs = len(frames) <= SVG_FILES
+        if not svgs:
+            warnings.warn(
+                f"save_steps: {len(frames)} steps: the numbered SVG files are written for up "
+                f"to {SVG_FILES} steps; steps.html has them all (svgs=True writes the files).",
+                stacklevel=2,
+            )
+    paths = []
+    if svgs:
+        paths = [
+            write_atomic(out_dir / f"step_{i + 1:03d}.svg", layers.frame_svg(i))
+            for i in range(len(frames))
+        ]
     if html_page:
-        paths.append(write_atomic(out_dir / "steps.html", steps_html(frames, svgs)))
+        paths.append(write_atomic(out_dir / "steps.html", _page(frames, layers)))
     if gif:
         paths.append(save_gif(frames, out_dir / "steps.gif"))
     return paths
+
+
+def _check_size(steps: int, max_steps: int, op: str) -> None:
+    if steps > max_steps:
+        raise ValueError(
+            f"{op}: this backward has {steps} steps, more than max_steps={max_steps}; a page "
+            f"that long is slow to draw and to step through. Pass max_steps={steps} to draw it "
+            "anyway, or step through a smaller part of the model."
+        )
+
+
+def _layers(frames) -> Layers:
+    plan = frames[0].plan
+    if plan.pins is None:
+        raise RuntimeError(
+            f"steps: Graphviz's `dot` and `neato` were not found on PATH. {INSTALL}."
+        )
+    return Layers(plan.graph, plan.order, plan.users, plan.style, plan.pins, plan.titles)
 
 
 class Stepper:
@@ -195,26 +259,24 @@ class Stepper:
 
     def __init__(self, frames):
         self.frames = frames
-        self._svgs = None
-
-    def svgs(self) -> list:
-        if self._svgs is None:
-            self._svgs = [f.svg() for f in self.frames]
-        return self._svgs
+        self._page = None
 
     def html(self) -> str:
         """The standalone page (what save_steps writes as steps.html)."""
-        return steps_html(self.frames, self.svgs())
+        if self._page is None:
+            self._page = steps_html(self.frames)
+        return self._page
 
     def _repr_html_(self) -> str | None:
         if not (shutil.which("dot") and shutil.which("neato")):
             return None  # Jupyter then shows __repr__: the steps as text
         # an iframe keeps the player's script and ids apart from the notebook's
-        page = escape(self.html(), quote=True)
-        height = 160 + max(_svg_height(s) for s in self.svgs())
+        page = self.html()
+        height = 160 + _svg_height(page)
         return (
-            f'<iframe srcdoc="{page}" style="width:100%;height:{min(height, 1400)}px;'
-            'border:1px solid #ddd" sandbox="allow-scripts"></iframe>'
+            f'<iframe srcdoc="{escape(page, quote=True)}" style="width:100%;'
+            f'height:{min(height, 1400)}px;border:1px solid #ddd" sandbox="allow-scripts">'
+            "</iframe>"
         )
 
     def __len__(self):
@@ -226,10 +288,12 @@ class Stepper:
         )
 
 
-def steps(output, **options) -> Stepper:
+def steps(output, max_steps: int = MAX_STEPS, **options) -> Stepper:
     """The step-by-step backward of `output` as a player (inline in Jupyter); backward_steps'
-    options."""
-    return Stepper(list(backward_steps(output, **options)))
+    options. A backward of more than max_steps steps is refused, saying so."""
+    frames = list(backward_steps(output, **options))
+    _check_size(len(frames), max_steps, "steps")
+    return Stepper(frames)
 
 
 def _svg_height(svg: str) -> int:
@@ -237,28 +301,27 @@ def _svg_height(svg: str) -> int:
     return int(float(m.group(1)) * 4 / 3) if m else 600
 
 
-def steps_html(frames, svgs=None) -> str:
-    """A self-contained page that plays the frames: buttons, slider, arrows, space, no CDN."""
-    svgs = svgs if svgs is not None else [f.svg() for f in frames]
-    slides = "\n".join(
-        f'<div class="frame" id="f{i}" style="display:{"block" if i == 0 else "none"}">'
-        f"{_strip_xml_header(svg)}</div>"
-        for i, svg in enumerate(svgs)
-    )
+def steps_html(frames) -> str:
+    """A self-contained page that plays the frames of one backward: the picture once, each
+    frame the elements it changes; buttons, slider, arrows, space, no CDN."""
+    return _page(frames, _layers(frames))
+
+
+def _page(frames, layers: Layers) -> str:
     captions = _script_json([f"{f.index + 1}/{f.total}: {f.caption}" for f in frames])
     formulas = _script_json([f.formula for f in frames])
     return _PAGE.format(
-        n=len(frames), slides=slides, captions=captions, formulas=formulas, last=len(frames) - 1
+        n=len(frames),
+        picture=layers.page_svg(),
+        frames=layers.script_data(),
+        captions=captions,
+        formulas=formulas,
+        last=len(frames) - 1,
     )
 
 
 def _script_json(values) -> str:
     return json.dumps(values).replace("</", "<\\/")  # a name cannot close the <script> early
-
-
-def _strip_xml_header(svg: str) -> str:
-    start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
 
 
 def save_gif(frames, path, duration_ms: int = 1200) -> Path:
@@ -305,16 +368,25 @@ button{{font-size:1em;margin-right:.3em}} #slider{{width:40%;vertical-align:midd
 <span class="keys">← → step · space play/pause · Home/End</span></div>
 <div id="cap" aria-live="polite"></div>
 <div id="formula"></div>
-{slides}
+<div class="frame" id="picture">{picture}</div>
 <script>
+const frames = {frames};
 const captions = {captions};
 const formulas = {formulas};
+const shown = frames.first.slice();
 let cur = 0, timer = null;
+function show(element, layer) {{
+  if (shown[element] === layer) return;
+  document.getElementById('s' + element + '-' + shown[element]).style.display = 'none';
+  document.getElementById('s' + element + '-' + layer).style.display = '';
+  shown[element] = layer;
+}}
 function go(i) {{
   i = Math.max(0, Math.min({last}, i));
-  document.getElementById('f' + cur).style.display = 'none';
-  document.getElementById('f' + i).style.display = 'block';
+  if (i < cur) {{ frames.first.forEach((layer, e) => show(e, layer)); cur = 0; }}
+  for (let k = cur + 1; k <= i; k++) frames.changes[k].forEach(([e, layer]) => show(e, layer));
   cur = i; document.getElementById('slider').value = i;
+  document.getElementById('steptitle').textContent = frames.titles[i];
   document.getElementById('cap').textContent = captions[i];
   document.getElementById('formula').textContent = formulas[i];
   document.body.dataset.frame = i;

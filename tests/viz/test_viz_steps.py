@@ -10,6 +10,7 @@ import autodiff as ad
 import viz
 from autodiff.graph import AccumulateGrad
 from cli import exercises
+from viz.layers import Layers
 from viz.trace import children
 
 
@@ -134,8 +135,47 @@ def test_save_steps_writes_numbered_svgs_and_a_page(tmp_path):
         "steps.html",
     ]
     page = (tmp_path / "steps.html").read_text()
-    assert page.count("<svg") == 5 and "AccumulateGrad (x)" in page
-    assert (tmp_path / "step_001.svg").read_text().lstrip().startswith("<?xml")
+    assert page.count("<svg") == 1 and "AccumulateGrad (x)" in page  # one picture
+    frames = list(viz.backward_steps(f))
+    for i, frame in enumerate(frames):  # put together from layers, as Graphviz draws each frame
+        assert (tmp_path / f"step_{i + 1:03d}.svg").read_text() == frame.svg()
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_frames_put_together_from_layers_equal_graphviz_frames_with_partial_states():
+    a = ad.tensor(2.0, dtype=ad.float64, requires_grad=True, name="a")
+    b = a * 3.0
+    b.name = "b"
+    c = b * b + ad.exp(b)  # b's gradient comes in three parts: "1/3 …", "2/3 …"
+    c.name = "c"
+    frames = list(viz.backward_steps(c))
+    plan = frames[0].plan
+    layers = Layers(plan.graph, plan.order, plan.users, plan.style, plan.pins, plan.titles)
+    assert any(isinstance(key, int) for step in layers.changes for _, key in step)  # k of n
+    for i, frame in enumerate(frames):
+        assert layers.frame_svg(i) == frame.svg(), frame.caption
+    # a frame costs what changes: a step touches a handful of elements, not the whole graph
+    assert max(len(step) for step in layers.changes) <= 7 < len(layers.first)
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_a_long_backward_is_bounded_and_says_so(tmp_path):
+    def chain():  # 40 mul-tanh pairs, a sum and the leaf: 82 backward steps
+        y = ad.randn(3, requires_grad=True)
+        for _ in range(40):
+            y = (y * 1.01).tanh()
+        return y.sum()
+
+    with pytest.raises(ValueError, match=r"this backward has 82 steps, more than max_steps=50"):
+        viz.save_steps(chain(), tmp_path, max_steps=50)
+    with pytest.raises(ValueError, match="max_steps=82 to draw it anyway"):
+        viz.steps(chain(), max_steps=50)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.warns(UserWarning, match="82 steps: the numbered SVG files are written for up"):
+        paths = viz.save_steps(chain(), tmp_path)
+    assert [p.name for p in paths] == ["steps.html"]
+    page = paths[0].read_text()
+    assert page.count("<svg") == 1 and len(page) < 1_000_000  # one picture, not 82
 
 
 @pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
