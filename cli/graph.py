@@ -1,5 +1,7 @@
 """`autodiff graph ...` and the demo's graphs."""
 
+import sys
+import warnings
 from pathlib import Path
 
 from autodiff.files import write_atomic
@@ -97,8 +99,13 @@ def run_graph(args) -> int:
         path = save(output, args.output, **options)
         print(f"graph written to {path}")
     if args.steps:
-        paths = save_steps(output, args.steps, rankdir=args.rankdir)
-        print(f"{len(paths) - 1} backward steps written to {Path(args.steps) / 'steps.html'}")
+        with warnings.catch_warnings(record=True) as notes:
+            warnings.simplefilter("always")
+            paths = save_steps(output, args.steps, rankdir=args.rankdir)
+        for note in notes:
+            print(f"autodiff graph: note: {note.message}", file=sys.stderr)
+        frames = f" and {len(paths) - 1} SVG frames" if len(paths) > 1 else ""
+        print(f"backward steps written to {Path(args.steps) / 'steps.html'}{frames}")
     return 0
 
 
