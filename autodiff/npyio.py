@@ -10,10 +10,11 @@ import numpy as np
 ALLOWED_KINDS = "biufc"  # bool, signed and unsigned ints, floats, complex: what a tensor holds
 
 
-def check_dtype(dtype: np.dtype, where: str, kinds: str = ALLOWED_KINDS) -> None:
-    """A plain dtype of one of these kinds, else a TypeError that names where it was met."""
+def check_dtype(dtype: np.dtype, where: str, kinds: str = ALLOWED_KINDS, error=TypeError):
+    """A plain dtype of one of these kinds, else an error (a TypeError for what a caller
+    gives, a ValueError for what a file holds) that names where it was met."""
     if dtype.kind not in kinds or dtype.fields is not None or dtype.subdtype is not None:
-        raise TypeError(
+        raise error(
             f"{where} has dtype {dtype.str} ({dtype}); only bool, integer, float and complex "
             "arrays are stored. Convert it, e.g. np.asarray(v, dtype=float)."
         )
@@ -42,8 +43,8 @@ def write_npy(f, array: np.ndarray) -> None:
 
 
 def read_npy(entry, size: int, where: str, kinds: str = ALLOWED_KINDS) -> np.ndarray:
-    """The array of an open .npy entry of `size` bytes; where names it in errors (ValueError
-    for a garbled entry, TypeError for a dtype not among kinds)."""
+    """The array of an open .npy entry of `size` bytes; where names it in errors (a
+    ValueError for a garbled entry or a dtype not among kinds)."""
     try:
         version = np.lib.format.read_magic(entry)
         if version == (1, 0):
@@ -54,7 +55,7 @@ def read_npy(entry, size: int, where: str, kinds: str = ALLOWED_KINDS) -> np.nda
             raise ValueError(f"npy format version {version} is not read")
     except (ValueError, SyntaxError, EOFError) as e:
         raise ValueError(f"{where} has no readable .npy header ({e})") from None
-    check_dtype(dtype, where, kinds)
+    check_dtype(dtype, where, kinds, ValueError)
     if not all(isinstance(n, int) and n >= 0 for n in shape):
         raise ValueError(f"{where} has an invalid shape {shape}")
     count = math.prod(shape) * dtype.itemsize

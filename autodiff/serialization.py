@@ -310,7 +310,7 @@ class _Decoder:
                 try:
                     t.requires_grad_(True)
                 except (RuntimeError, TypeError) as e:
-                    raise TypeError(f"load: {self.source}: tensor {i}: {e}") from None
+                    raise ValueError(f"load: {self.source}: tensor {i}: {e}") from None
             self.tensors[i] = t
         return self.tensors[i]
 
