@@ -12,6 +12,7 @@ from .diagnostics import (
     save_figure,
 )
 from .dot import to_dot
+from .network import plot_network
 from .render import draw_graph, has_dot, save
 from .steps import Frame, Stepper, backward_steps, save_gif, save_steps, steps, steps_html
 from .text import to_text
@@ -31,6 +32,7 @@ __all__ = [
     "name",
     "plot_activation_stats",
     "plot_gradient_flow",
+    "plot_network",
     "plot_training_curves",
     "record",
     "record_gradient_norms",

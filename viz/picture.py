@@ -149,8 +149,8 @@ def users_of(graph) -> dict:
 STEP_LOOKS = {
     "running": ("#e8f5e9", CURRENT, "solid"),
     "done": ("#e8f5e9", "#2e7d32", "solid"),
-    "partial": ("#fff3e0", "#ef6c00", "dashed"),
-    "pending": ("#fafafa", "#9e9e9e", "dotted"),
+    "partial": ("#f3e5f5", "#8e24aa", "dashed"),
+    "pending": ("#fafafa", "#757575", "dotted"),
 }
 
 

@@ -307,7 +307,8 @@ _PAGE_WORDS = (
 
 
 def _script_json(values) -> str:
-    return json.dumps(values).replace("</", "<\\/")  # a name cannot close the <script> early
+    # a name cannot close the <script> early; readable UTF-8 (the page declares it)
+    return json.dumps(values, ensure_ascii=False).replace("</", "<\\/")
 
 
 def _strip_xml_header(svg: str) -> str:

@@ -102,7 +102,7 @@ WORDS = {
         "not kept": "(không lưu)",
         "more nodes": "… thêm {count} nút",
         "more hint": "max_nodes={limit}; truyền max_nodes=None để vẽ tất cả",
-        "module": "module",
+        "module": "tầng",
         "module size": "{ops} phép toán · {params} tham số",
         "param grad norm": "‖gradient tham số‖",
         "saved freed": "giá trị đã lưu được giải phóng",
