@@ -42,14 +42,17 @@ def plot_network(
     size = _Measure()
     radius = max(0.3, max(np.hypot(*size(t)) / 2 + 0.05 for col in labels for t in col))
     step = 2 * radius + 0.45
-    xy = [_column(i * GAP, len(col), step) for i, col in enumerate(labels)]
+    xs = _column_xs(labels, weights)
+    xy = [_column(x, len(col), step) for x, col in zip(xs, labels, strict=True)]
     heads = (
         list(titles) if titles else [_layer_title(i, len(units), lang) for i in range(len(units))]
     )
     box = size(after) if after else (0.0, 0.0)
     margins = [max(radius, size(head)[0] / 2) + 0.25 for head in (heads[0], heads[-1])]
-    left, right = -margins[0], GAP * (len(units) - 1) + margins[1]
-    right += box[0] + 1.3 if after else 0.0
+    left, right = -margins[0], xs[-1] + margins[1] + (box[0] + 1.3 if after else 0.0)
+    if title:  # a long title widens the picture rather than leave it
+        extra = max(0.0, size(title, 10)[0] + 0.4 - (right - left)) / 2
+        left, right = left - extra, right + extra
     top, bottom = 0.75 + (0.45 if title else 0.0), -max(len(col) for col in labels) * step - 0.2
     fig = Figure(figsize=((right - left) * INCH, (top - bottom) * INCH))
     ax = fig.add_axes((0, 0, 1, 1))  # one unit is INCH inches: measured sizes hold
@@ -64,9 +67,7 @@ def plot_network(
     for i, col in enumerate(labels):
         for j, text in enumerate(col):
             _unit(ax, xy[i][j], text, radius, j < bias[i], (i, j) in dead)
-        ax.text(
-            i * GAP, xy[i][0][1] + radius + 0.35, heads[i], ha="center", va="bottom", fontsize=9
-        )
+        ax.text(xs[i], xy[i][0][1] + radius + 0.35, heads[i], ha="center", va="bottom", fontsize=9)
     lines = [ends for gap in links for ends in gap]
     for src_l, src_u, dst_l, dst_u, text in back:
         _back(ax, xy[src_l][src_u], xy[dst_l][dst_u], radius, text, placed, lines, size)
@@ -120,6 +121,17 @@ def _layer_title(index, count, lang) -> str:
     if index == count - 1:
         return word("output layer", lang)
     return word("hidden layer", lang, index=index)
+
+
+def _column_xs(labels, weights) -> list:
+    """Where the columns stand: a gap whose links carry weights widens with their number, so
+    that every weight finds a place of its own along its link."""
+    xs = [0.0]
+    for gap in range(len(labels) - 1):
+        links = len(labels[gap]) * len(labels[gap + 1])
+        weighted = weights is not None and weights[gap] is not None
+        xs.append(xs[-1] + GAP + (0.28 * max(0, links - 6) if weighted else 0.0))
+    return xs
 
 
 def _column(x, n, step) -> list:
@@ -200,10 +212,10 @@ def _arrow(ax, src, dst, radius, color, style, rad=0.0) -> None:
 
 
 def _label(ax, along, text, placed, lines, size, color="#37474f", prefer=0.5) -> None:
-    """A label on its link (`along(t)`: the point t of the way): at the spot nearest `prefer`
-    that meets no placed box and the fewest other links (on a crossing it reads as the other
-    link's)."""
-    w, h = size(text, FONT)
+    """A label on its link, turned along it (`along(t)`: the point t of the way): at the spot
+    nearest `prefer` that meets no placed box and the fewest other links (on a crossing it
+    would read as the other link's)."""
+    w0, h0 = size(text, FONT)
 
     def cost(box, t):
         covered = sum(_overlap(box, other) for other in placed)
@@ -211,22 +223,33 @@ def _label(ax, along, text, placed, lines, size, color="#37474f", prefer=0.5) ->
 
     spots = []
     for t in SPOTS:
-        x, y = along(t)
+        (x, y), angle = along(t), _angle(along, t)
+        c, s = abs(np.cos(angle)), abs(np.sin(angle))  # the box of the label turned to its link
+        w, h = w0 * c + h0 * s, w0 * s + h0 * c
         box = (x - w / 2 - 0.05, y - h / 2 - 0.03, x + w / 2 + 0.05, y + h / 2 + 0.03)
-        spots.append((cost(box, t), box))
-    box = min(spots)[1]
+        spots.append((cost(box, t), t, box, x, y, angle))
+    _, _, box, x, y, angle = min(spots)
     placed.append(box)
     ax.text(
-        (box[0] + box[2]) / 2,
-        (box[1] + box[3]) / 2,
+        x,
+        y,
         text,
         ha="center",
         va="center",
+        rotation=np.degrees(angle),
+        rotation_mode="anchor",
         fontsize=FONT,
         color=color,
         bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.9},
         zorder=3,
     )
+
+
+def _angle(along, t) -> float:
+    """The direction of the link at t (radians), turned to read left to right."""
+    (x0, y0), (x1, y1) = along(t - 0.01), along(t + 0.01)
+    angle = np.arctan2(y1 - y0, x1 - x0)
+    return angle - np.pi if angle > np.pi / 2 else angle + np.pi if angle < -np.pi / 2 else angle
 
 
 def _crosses(box, line, samples: int = 24) -> bool:
