@@ -117,7 +117,6 @@ def more_node(count: int, style: Style) -> PNode:
     more = escape(word("more nodes", style.lang, count=count))
     hint = escape(word("more hint", style.lang, limit=style.max_nodes))
     label = f'<b>{more}</b><br/><font point-size="9">{hint}</font>'
-
     attrs = {"shape": "box", "style": "dashed,rounded", "color": "#757575"}
     return PNode("more", label, attrs, hidden=count)
 
