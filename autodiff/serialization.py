@@ -15,7 +15,7 @@ Loading reads JSON and raw numbers only and bounds what it allocates by the file
   that rebuilds itself from data (`__from_saved_state__`) and is allowed: listed with
   add_safe_globals / safe_globals, or any such class under weights_only=False.
 
-Every refusal is a ValueError or TypeError naming the file. Writes stream into a temporary
+Every refusal of a file is a ValueError naming it. Writes stream into a temporary
 file that is renamed over the target (autodiff.files), so an interrupted save leaves the old
 file intact and a large state is never held twice in memory.
 """

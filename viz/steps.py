@@ -3,8 +3,6 @@ The page and the SVG files are put together from a few whole layers (viz/layers.
 frame costs what its step changes; a backward longer than max_steps is refused, saying so."""
 
 import io
-import json
-import re
 import shutil
 import warnings
 from dataclasses import dataclass, field, replace
@@ -20,6 +18,7 @@ from .dot import graph_dot
 from .labels import fmt_array, spaced
 from .layers import Layers
 from .picture import Style, operand_names, product_text, users_of
+from .player import header_px, page, shown_height
 from .render import INSTALL, dot_to, write_atomic
 from .trace import backward_order, trace
 from .words import resolve, word
@@ -216,7 +215,7 @@ def save_steps(
             for i in range(len(frames))
         ]
     if html_page:
-        paths.append(write_atomic(out_dir / "steps.html", _page(frames, layers)))
+        paths.append(write_atomic(out_dir / "steps.html", page(frames, layers)))
     if gif:
         paths.append(save_gif(frames, out_dir / "steps.gif"))
     return paths
@@ -257,10 +256,10 @@ class Stepper:
         if not (shutil.which("dot") and shutil.which("neato")):
             return None  # Jupyter then shows __repr__: the steps as text
         # an iframe keeps the player's script and ids apart from the notebook's
-        page = self.html()
-        height = _header_px(self.frames) + _shown_height(page)
+        html = self.html()
+        height = header_px(self.frames) + shown_height(html)
         return (
-            f'<iframe srcdoc="{escape(page, quote=True)}" style="width:100%;'
+            f'<iframe srcdoc="{escape(html, quote=True)}" style="width:100%;'
             f'height:{min(height, 1400)}px;border:1px solid #ddd" sandbox="allow-scripts">'
             "</iframe>"
         )
@@ -283,34 +282,6 @@ def steps(output, max_steps: int = MAX_STEPS, **options) -> Stepper:
     return Stepper(frames)
 
 
-NOTEBOOK_WIDTH = 1000  # px: a notebook's output column, which the page's picture is fitted to
-
-
-def _svg_size(svg: str) -> tuple:
-    """The picture's natural (width, height) in CSS pixels (Graphviz writes points)."""
-    m = re.search(r'<svg[^>]*width="([\d.]+)pt" height="([\d.]+)pt"', svg)
-    return (float(m.group(1)) * 4 / 3, float(m.group(2)) * 4 / 3) if m else (800.0, 600.0)
-
-
-def _shown_height(svg: str) -> int:
-    """How tall the picture shows in a notebook's column (scaled down when it is wider)."""
-    width, height = _svg_size(svg)
-    return int(height * min(1.0, NOTEBOOK_WIDTH / width))
-
-
-def _formula_lines(frames) -> int:
-    return max((f.formula.count("\n") + 1 for f in frames), default=1)
-
-
-def _header_em(frames) -> float:
-    """The page's height above the picture: heading, buttons and the formula's lines (em)."""
-    return 6.2 + 1.35 * _formula_lines(frames)
-
-
-def _header_px(frames) -> int:
-    return int(16 * _header_em(frames)) + 24
-
-
 def steps_html(frames) -> str:
     """A self-contained page that plays the frames of one backward: the picture once, each
     frame the elements it changes; buttons, slider, arrows, space, no CDN.
@@ -318,49 +289,7 @@ def steps_html(frames) -> str:
     The caption is in the picture (and, for screen readers, in a hidden live region); the
     picture is fitted to the window, at most 1.5 times its own size, the same in every frame.
     """
-    return _page(frames, _layers(frames))
-
-
-def _page(frames, layers: Layers) -> str:
-    lang = frames[0].lang if frames else "en"
-    picture = layers.page_svg()
-    captions = _script_json([f"{f.index + 1}/{f.total}: {f.caption}" for f in frames])
-    formulas = _script_json([f.formula for f in frames])
-    return _PAGE.format(
-        n=len(frames),
-        picture=picture,
-        frames=layers.script_data(),
-        captions=captions,
-        formulas=formulas,
-        last=len(frames) - 1,
-        lang=lang,
-        lines=1.35 * _formula_lines(frames),
-        header=_header_em(frames),
-        widest=int(1.5 * _svg_size(picture)[0]),
-        **{key.replace(" ", "_"): escape(word(key, lang)) for key in _PAGE_WORDS},
-        heading=escape(word("page heading", lang, count=len(frames))),
-        play_js=_script_json(word("play", lang)),
-        pause_js=_script_json(word("pause", lang)),
-    )
-
-
-_PAGE_WORDS = (
-    "page title",
-    "button first",
-    "button back",
-    "button play title",
-    "button next",
-    "button last",
-    "play",
-    "pause",
-    "keys",
-    "slider",
-)
-
-
-def _script_json(values) -> str:
-    # a name cannot close the <script> early; readable UTF-8 (the page declares it)
-    return json.dumps(values, ensure_ascii=False).replace("</", "<\\/")
+    return page(frames, _layers(frames))
 
 
 def save_gif(frames, path, duration_ms: int = 1200) -> Path:
@@ -384,74 +313,3 @@ def save_gif(frames, path, duration_ms: int = 1200) -> Path:
         buffer, format="GIF", save_all=True, append_images=padded[1:], duration=duration_ms, loop=0
     )
     return write_atomic(path, buffer.getvalue())
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>{page_title}</title>
-<style>
-body{{font-family:Helvetica,Arial,sans-serif;margin:.6em 1em}}
-h2{{font-size:1.25em;margin:.2em 0 .5em}}
-.frame svg{{width:100%;height:auto;max-width:{widest}px;max-height:calc(100vh - {header}em)}}
-button{{font-size:1em;margin-right:.3em}} #slider{{width:40%;vertical-align:middle}}
-#cap{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}}
-#formula{{margin:.5em 0;min-height:{lines}em;line-height:1.35em;white-space:pre-line;
-font-family:"DejaVu Sans Mono",Menlo,monospace;color:#b71c1c}}
-.keys{{color:#757575;font-size:.85em}}
-</style></head>
-<body><h2>{heading}</h2>
-<div><button id="first" onclick="go(0)" title="{button_first}">|◀</button>
-<button id="prev" onclick="go(cur-1)" title="{button_back}">◀</button>
-<button id="play" onclick="toggle()" title="{button_play_title}">{play}</button>
-<button id="next" onclick="go(cur+1)" title="{button_next}">▶</button>
-<button id="last" onclick="go({last})" title="{button_last}">▶|</button>
-<input type="range" id="slider" min="0" max="{last}" value="0" oninput="go(+this.value)"
- aria-label="{slider}">
-<span class="keys">{keys}</span></div>
-<div id="cap" aria-live="polite"></div>
-<div id="formula"></div>
-<div class="frame" id="picture">{picture}</div>
-<script>
-const frames = {frames};
-const captions = {captions};
-const formulas = {formulas};
-const PLAY = {play_js}, PAUSE = {pause_js};
-const shown = frames.first.slice();
-let cur = 0, timer = null;
-function show(element, layer) {{
-  if (shown[element] === layer) return;
-  document.getElementById('s' + element + '-' + shown[element]).style.display = 'none';
-  document.getElementById('s' + element + '-' + layer).style.display = '';
-  shown[element] = layer;
-}}
-function go(i) {{
-  i = Math.max(0, Math.min({last}, i));
-  if (i < cur) {{ frames.first.forEach((layer, e) => show(e, layer)); cur = 0; }}
-  for (let k = cur + 1; k <= i; k++) frames.changes[k].forEach(([e, layer]) => show(e, layer));
-  cur = i; document.getElementById('slider').value = i;
-  document.getElementById('steptitle').textContent = frames.titles[i];
-  document.getElementById('cap').textContent = captions[i];
-  document.getElementById('formula').textContent = formulas[i];
-  document.body.dataset.frame = i;
-}}
-function stop() {{
-  if (timer) clearInterval(timer);
-  timer = null; document.getElementById('play').textContent = PLAY;
-}}
-function toggle() {{
-  if (timer) {{ stop(); return; }}
-  if (cur >= {last}) go(0);
-  document.getElementById('play').textContent = PAUSE;
-  timer = setInterval(() => {{ if (cur >= {last}) stop(); else go(cur + 1); }}, 1200);
-}}
-document.addEventListener('keydown', e => {{
-  if (e.target && e.target.id === 'slider' && e.key.startsWith('Arrow')) return;
-  if (e.key === 'ArrowRight') {{ stop(); go(cur + 1); }}
-  else if (e.key === 'ArrowLeft') {{ stop(); go(cur - 1); }}
-  else if (e.key === 'Home') {{ stop(); go(0); }}
-  else if (e.key === 'End') {{ stop(); go({last}); }}
-  else if (e.key === ' ') {{ e.preventDefault(); toggle(); }}
-  else return;
-}});
-go(0);
-</script></body></html>
-"""
