@@ -105,7 +105,9 @@ def save_checkpoint(
 
 def _save_verified(files: dict, folder: Path) -> None:
     """Write each {name: state} with nn.save and read it back; on any difference remove the
-    new files and raise, so the checkpoint in force stays the previous one."""
+    new files and raise, so the checkpoint in force stays the previous one (a file of the
+    same name, the same epoch saved again, is left to the fallback)."""
+    new = [name for name in files if not (folder / name).exists()]
     try:
         for name, state in files.items():
             save(state, folder / name)
@@ -125,7 +127,7 @@ def _save_verified(files: dict, folder: Path) -> None:
                         "the disk."
                     )
     except BaseException:
-        for name in files:
+        for name in new:
             (folder / name).unlink(missing_ok=True)
         raise
 

@@ -94,3 +94,18 @@ def test_saving_the_same_epoch_again_keeps_an_older_previous(tmp_path):
         save_checkpoint(tmp_path, model, epoch=epoch)
     previous = json.loads((tmp_path / "checkpoint-previous.json").read_text())
     assert previous["epoch"] == 1 and (tmp_path / "model-0001.npz").exists()
+
+
+def test_a_failed_save_of_the_same_epoch_keeps_the_files_in_force(tmp_path, monkeypatch):
+    model = nn.Linear(2, 2)
+    save_checkpoint(tmp_path, model, epoch=1)
+
+    def full(state, path):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(checkpoint, "save", full)
+    with pytest.raises(OSError, match="No space left"):
+        save_checkpoint(tmp_path, model, epoch=1)
+    monkeypatch.undo()
+    assert (tmp_path / "model-0001.npz").exists()  # still the checkpoint in force
+    load_checkpoint(tmp_path, nn.Linear(2, 2))
