@@ -27,11 +27,8 @@ def write_npy(f, array: np.ndarray) -> None:
     """array (0-d and non-contiguous ones included, shape kept) as .npy bytes on f, streamed
     (np.save would copy up to 16 MiB at a time into a buffer for a file object like a zip
     entry)."""
-    header = np.lib.format.header_data_from_array_1_0(array)
-    try:
-        np.lib.format.write_array_header_1_0(f, header)
-    except ValueError:  # a header over 64 KiB (a shape with very many dimensions)
-        np.lib.format.write_array_header_2_0(f, header)
+    # version 1.0: a plain dtype and at most 64 dimensions never need 2.0's longer header
+    np.lib.format.write_array_header_1_0(f, np.lib.format.header_data_from_array_1_0(array))
     if array.flags.c_contiguous or array.flags.f_contiguous:
         data = array.ravel(order="K").view(np.uint8)  # no copy: the bytes in memory order
         for start in range(0, data.size, CHUNK):

@@ -372,3 +372,46 @@ def test_save_streams_instead_of_building_the_archive_in_memory(tmp_path):
         tracemalloc.stop()
     assert peak < 4_000_000, peak  # the old save held the whole 20 MB archive, then copied it
     np.testing.assert_array_equal(ad.load(tmp_path / "big.pt")["w"].numpy(), state["w"].numpy())
+
+
+# --- what mutation testing found untested ---------------------------------------------------
+def test_a_string_tensor_is_refused_on_save():
+    with pytest.raises(TypeError, match=r"save: the object\['s'\] has dtype <U1"):
+        ad.save({"s": ad.tensor(np.array(["x"]))}, io.BytesIO())
+
+
+def test_an_archive_without_structure_or_object_is_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("0.npy", _npy(np.zeros(2)))
+    with pytest.raises(ValueError, match="has no structure.json; it was not written by ad.save"):
+        ad.load(buffer)
+    with pytest.raises(ValueError, match="has a structure.json without an object"):
+        ad.load(_archive({"format": serialization.FORMAT}))
+    with pytest.raises(ValueError, match="is not in the autodiff-save-2 format"):
+        ad.load(_archive({"format": "other", "object": 1}))
+
+
+def test_garbled_and_version_2_npy_headers():
+    garbled = b"\x93NUMPY\x01\x00\x10\x00{'descr': <f8'}   \n" + b"\0" * 16
+    with pytest.raises(ValueError, match=r"entry 0.npy, has no readable .npy header"):
+        ad.load(_archive(_doc({"ndarray": 0}), [("0.npy", garbled)]))
+    with pytest.raises(ValueError, match="has no readable .npy header"):
+        ad.load(_archive(_doc({"ndarray": 0}), [("0.npy", b"not npy at all")]))
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.arange(3.0), version=(2, 0))
+    back = ad.load(_archive(_doc({"ndarray": 0}), [("0.npy", buffer.getvalue())]))
+    np.testing.assert_array_equal(back, np.arange(3.0))
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.arange(3.0), version=(3, 0))
+    with pytest.raises(ValueError, match=r"version \(3, 0\) is not read"):
+        ad.load(_archive(_doc({"ndarray": 0}), [("0.npy", buffer.getvalue())]))
+
+
+def test_a_strided_tensor_with_rows_over_a_chunk_is_written_a_row_at_a_time():
+    from autodiff import npyio
+
+    wide = np.arange(3 * (npyio.CHUNK // 4 + 16), dtype=np.float64).reshape(3, -1)
+    view = ad.tensor(wide)[:, ::2]  # not contiguous; each row is over CHUNK bytes
+    assert not view.numpy().flags.c_contiguous and view.numpy()[0].nbytes > npyio.CHUNK
+    np.testing.assert_array_equal(_round_trip(view).numpy(), view.numpy())

@@ -158,3 +158,9 @@ def test_nn_load_reads_safetensors_whatever_the_name(tmp_path):
     (tmp_path / "weights.bin").write_bytes(data)
     assert nn.load(tmp_path / "weights.bin")["w"].tolist() == [[1.0, 1.0], [1.0, 1.0]]
     assert io.BytesIO(data).read(8) == struct.pack("<Q", len(data) - 8 - 4 * 4)
+
+
+def test_metadata_must_map_strings_to_strings(tmp_path):
+    with pytest.raises(TypeError, match="metadata must map strings to strings"):
+        safetensors.save_file({"w": ad.zeros(1)}, tmp_path / "a.safetensors", {"epoch": 3})
+    assert list(tmp_path.iterdir()) == []
