@@ -164,3 +164,16 @@ def test_metadata_must_map_strings_to_strings(tmp_path):
     with pytest.raises(TypeError, match="metadata must map strings to strings"):
         safetensors.save_file({"w": ad.zeros(1)}, tmp_path / "a.safetensors", {"epoch": 3})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_header_limit_is_the_reference_implementations_and_holds_at_its_edge(
+    tmp_path, monkeypatch
+):
+    assert safetensors.MAX_HEADER == 100_000_000  # safetensors' own limit on a header
+    data = safetensors.save({"w": ad.zeros(2)})
+    size = int.from_bytes(data[:8], "little")
+    monkeypatch.setattr(safetensors, "MAX_HEADER", size)
+    assert safetensors.load(data)["w"].tolist() == [0.0, 0.0]
+    monkeypatch.setattr(safetensors, "MAX_HEADER", size - 1)
+    with pytest.raises(ValueError, match=f"claims a header of {size} bytes"):
+        safetensors.load(data)
