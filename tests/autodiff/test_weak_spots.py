@@ -243,3 +243,75 @@ def test_one_element_of_a_tensor_is_a_view_as_in_torch():
     x = ad.zeros(3)
     element = x[1]
     assert element._base is x and element._version is x._version
+
+
+def test_the_bytes_are_flushed_to_the_file_before_fsync(tmp_path, monkeypatch):
+    sizes, real_fsync = [], os.fsync
+
+    def fsync(fd):
+        sizes.append(os.fstat(fd).st_size)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    files.write_atomic(tmp_path / "out.txt", "twelve bytes")
+    assert sizes[0] == 12  # in the file, not in Python's buffer, when it is synced
+
+
+def test_the_error_message_is_the_systems_and_no_descriptor_leaks(tmp_path, monkeypatch):
+    if not os.path.isdir("/proc/self/fd"):
+        pytest.skip("no /proc/self/fd to count open files")
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(5):
+        files.write_atomic(tmp_path / "out.bin", b"x")
+    assert len(os.listdir("/proc/self/fd")) == before
+
+    def broken(*args):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(OSError) as info:
+        files.write_atomic(tmp_path / "out.bin", b"y")
+    assert str(info.value) == f"[Errno 5] Input/output error: '{tmp_path / 'out.bin'}'"
+
+
+def test_an_error_naming_the_temp_file_names_the_target_and_others_keep_theirs(
+    tmp_path, monkeypatch
+):
+    real_open = os.open
+
+    def refused(path, *args, **kwargs):
+        if ".tmp-" in str(path):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refused)
+    with pytest.raises(PermissionError) as info:  # not FileNotFoundError from the cleanup
+        files.write_atomic(tmp_path / "out.bin", b"x")
+    assert info.value.filename == str(tmp_path / "out.bin")
+    monkeypatch.undo()
+
+    def elsewhere(f):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", "/data/train.csv")
+
+    with pytest.raises(FileNotFoundError) as info:
+        files.write_atomic(tmp_path / "out.bin", elsewhere)
+    assert info.value.filename == "/data/train.csv"
+    assert os.listdir(tmp_path) == []
+
+
+def test_stale_temps_are_found_for_a_target_whose_name_has_tmp_in_it(tmp_path, monkeypatch):
+    target = tmp_path / "run.tmp-7"
+    dead, other_user = (
+        tmp_path / ".run.tmp-7.tmp-999999999-ab12",
+        tmp_path / ".run.tmp-7.tmp-1-cd34",
+    )
+    dead.write_bytes(b""), other_user.write_bytes(b"")
+
+    def kill(pid, signal):
+        if pid == 999999999:
+            raise ProcessLookupError
+        raise PermissionError(errno.EPERM, "Operation not permitted")  # alive, not ours
+
+    monkeypatch.setattr(os, "kill", kill)
+    assert files.remove_stale_temps(target) == [dead]
+    assert other_user.exists() and not dead.exists()
