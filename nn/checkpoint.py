@@ -194,7 +194,7 @@ def _candidates(folder) -> list:
 def read_checkpoint(folder) -> dict:
     """The checkpoint's JSON record (epoch, history, file names, extra): the latest, or the
     previous one (with a CheckpointWarning) when the latest cannot be read."""
-    return _first(folder, lambda record: record)[0]
+    return _first(folder, lambda record: None)[0]
 
 
 def load_checkpoint(folder, model, optimizer=None, scheduler=None, loaders=()) -> dict:

@@ -36,7 +36,7 @@ class Layers:
                 raise RuntimeError(f"steps: the {key!r} layer drew other elements than the first")
         where = {}
         for i, (name, _) in enumerate(groups):
-            where.setdefault(name.split("#")[0], []).append(i)
+            where.setdefault(name, []).append(i)
         self.first = ["pending"] * len(groups)
         for name, key in initial.items():
             for i in where.get(name, ()):
@@ -127,16 +127,14 @@ def _layer(status: str):
 
 
 def _split(svg: str):
-    """(the text between the node and edge groups, [(name, group)] in order); an edge's name
-    is "src->dst", numbered #2, #3, ... when two edges join the same nodes (x * x)."""
-    pieces, groups, seen, at = [], [], {}, 0
+    """(the text between the node and edge groups, [(name, group)] in order); a node's name
+    is its id, an edge's "src->dst" (two edges of x * x share one, and always a layer)."""
+    pieces, groups, at = [], [], 0
     for match in _GROUP.finditer(svg):
         start = match.start()
         end = _group_end(svg, start)
         pieces.append(svg[at:start])
-        name = unescape(match.group(2))
-        seen[name] = seen.get(name, 0) + 1
-        groups.append((name if seen[name] == 1 else f"{name}#{seen[name]}", svg[start:end]))
+        groups.append((unescape(match.group(2)), svg[start:end]))
         at = end
     pieces.append(svg[at:])
     return pieces, groups

@@ -415,3 +415,22 @@ def test_a_strided_tensor_with_rows_over_a_chunk_is_written_a_row_at_a_time():
     view = ad.tensor(wide)[:, ::2]  # not contiguous; each row is over CHUNK bytes
     assert not view.numpy().flags.c_contiguous and view.numpy()[0].nbytes > npyio.CHUNK
     np.testing.assert_array_equal(_round_trip(view).numpy(), view.numpy())
+
+
+@pytest.mark.parametrize(
+    "state, problem",
+    [
+        ([], "needs exactly"),
+        ({"training": True}, "needs exactly"),
+        ("parameters", "parameters must map names to Tensor or None"),
+        ("buffers", "buffers must map names to Tensor or None"),
+        ("modules", "modules must map names to Module or None"),
+        ("attributes", "attributes of a Linear must be a dict of names"),
+    ],
+)
+def test_a_module_state_of_the_wrong_shape_is_refused(state, problem):
+    good = nn.Linear(2, 2).__saved_state__()
+    if isinstance(state, str):  # one field of a good state made wrong
+        state = {**good, state: {"w": "not a tensor"} if state != "attributes" else [1]}
+    with pytest.raises(ValueError, match=problem):
+        nn.Linear.__from_saved_state__(state)

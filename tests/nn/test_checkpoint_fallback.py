@@ -109,3 +109,20 @@ def test_a_failed_save_of_the_same_epoch_keeps_the_files_in_force(tmp_path, monk
     monkeypatch.undo()
     assert (tmp_path / "model-0001.npz").exists()  # still the checkpoint in force
     load_checkpoint(tmp_path, nn.Linear(2, 2))
+
+
+def test_the_scheduler_and_a_lone_previous_checkpoint_are_restored(tmp_path):
+    model = nn.Linear(2, 2)
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    sched = nn.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    for epoch in (1, 2):
+        opt.step(), sched.step()
+        save_checkpoint(tmp_path, model, opt, sched, epoch=epoch)
+    fresh_opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    fresh = nn.optim.lr_scheduler.StepLR(fresh_opt, step_size=1, gamma=0.5)
+    load_checkpoint(tmp_path, model, fresh_opt, fresh)
+    assert fresh.last_epoch == 2 and fresh.get_last_lr() == pytest.approx([0.025])
+    (tmp_path / "checkpoint.json").unlink()  # only the previous one is left
+    assert checkpoint.checkpoint_exists(tmp_path)
+    with pytest.warns(CheckpointWarning, match="of epoch 1"):
+        assert read_checkpoint(tmp_path)["epoch"] == 1

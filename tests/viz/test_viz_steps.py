@@ -222,3 +222,21 @@ def test_stepper_without_graphviz_shows_its_steps_as_text(tmp_path, monkeypatch)
     ]
     with pytest.raises(RuntimeError, match="Graphviz"):
         stepper.html()
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_the_page_keeps_every_piece_between_groups_and_each_group_is_whole():
+    import nn
+
+    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
+    loss = model(ad.ones(1, 2)).sum()
+    frames = list(viz.backward_steps(loss, params=model))
+    plan = frames[0].plan
+    layers = Layers(plan.graph, plan.order, plan.users, plan.style, plan.pins, plan.titles)
+    page = viz.steps_html(frames)
+    assert 'class="cluster"' in page  # the modules' boxes live between the groups
+    for piece in layers.skeleton[1:]:
+        assert piece.strip() in page
+    for drawn in layers.groups.values():
+        for _, group in drawn:  # a node's tooltip nests a group: the whole of it is taken
+            assert group.count("<g") == group.count("</g>") and group.endswith("</g>")
