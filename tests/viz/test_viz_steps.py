@@ -240,3 +240,22 @@ def test_the_page_keeps_every_piece_between_groups_and_each_group_is_whole():
     for drawn in layers.groups.values():
         for _, group in drawn:  # a node's tooltip nests a group: the whole of it is taken
             assert group.count("<g") == group.count("</g>") and group.endswith("</g>")
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_partial_layers_stop_at_max_partial_and_past_it_a_node_shows_pending():
+    from viz import layers as layers_module
+
+    x = ad.tensor(1.5, dtype=ad.float64, requires_grad=True, name="x")
+    y = x * 1.0
+    for k in range(2, 11):  # x's gradient arrives in 10 parts
+        y = y + x * float(k)
+    frames = list(viz.backward_steps(y))
+    plan = frames[0].plan
+    layers = Layers(plan.graph, plan.order, plan.users, plan.style, plan.pins, plan.titles)
+    partial = {key for key in layers.groups if isinstance(key, int)}
+    assert layers_module.MAX_PARTIAL == 8 and partial == set(range(1, 9))
+    eighth = next(i for i, f in enumerate(frames) if "8/10 …" in f.dot)
+    assert layers.frame_svg(eighth) == frames[eighth].svg()  # k = 8: drawn as it is
+    ninth = next(i for i, f in enumerate(frames) if "9/10 …" in f.dot)
+    assert layers.frame_svg(ninth) != frames[ninth].svg()  # k = 9: drawn as pending
