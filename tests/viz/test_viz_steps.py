@@ -1,5 +1,6 @@
 """backward_steps follows the engine's real backward order; frames save as SVG/HTML/GIF."""
 
+import importlib
 import re
 
 import numpy as np
@@ -259,3 +260,46 @@ def test_partial_layers_stop_at_max_partial_and_past_it_a_node_shows_pending():
     assert layers.frame_svg(eighth) == frames[eighth].svg()  # k = 8: drawn as it is
     ninth = next(i for i, f in enumerate(frames) if "9/10 …" in f.dot)
     assert layers.frame_svg(ninth) != frames[ninth].svg()  # k = 9: drawn as pending
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_the_stated_bounds_and_their_edges(tmp_path, monkeypatch):
+    steps_module = importlib.import_module("viz.steps")
+    assert steps_module.MAX_STEPS == 500 and steps_module.SVG_FILES == 60  # as README says
+    f, _ = exercises.add_mul()  # 5 steps
+    monkeypatch.setattr(steps_module, "SVG_FILES", 5)
+    assert len(viz.save_steps(f, tmp_path / "five", max_steps=5)) == 6  # 5 SVGs and the page
+    monkeypatch.setattr(steps_module, "SVG_FILES", 4)
+    with pytest.warns(UserWarning, match="5 steps") as caught:
+        f, _ = exercises.add_mul()
+        assert len(viz.save_steps(f, tmp_path / "four")) == 1
+    assert caught[0].filename == __file__  # the note points at the caller's line
+    with pytest.raises(ValueError, match="more than max_steps=4"):
+        viz.save_steps(exercises.add_mul()[0], tmp_path / "none", max_steps=4)
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_frames_without_a_shared_layout_and_saved_by_suffix(tmp_path, monkeypatch):
+    steps_module = importlib.import_module("viz.steps")
+    f, _ = exercises.add_mul()
+    with monkeypatch.context() as m:
+        m.setattr(steps_module.shutil, "which", lambda name: None)
+        frames = list(viz.backward_steps(f))
+    assert frames[0].pinned is None and frames[0].svg().lstrip().startswith("<?xml")
+    frames[0].save(tmp_path / "alone.dot")
+    assert (tmp_path / "alone.dot").read_text().startswith("digraph")
+    pinned = list(viz.backward_steps(exercises.add_mul()[0]))[1]
+    pinned.save(tmp_path / "frame.svg")
+    pinned.save(tmp_path / "frame.dot")
+    assert (tmp_path / "frame.svg").read_text() == pinned.svg()
+    assert (tmp_path / "frame.dot").read_text() == pinned.dot
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_the_jupyter_frame_is_as_tall_as_the_header_and_the_picture():
+    from viz import player
+
+    stepper = viz.steps(exercises.add_mul()[0])
+    html = stepper.html()
+    expected = min(player.header_px(stepper.frames) + player.shown_height(html), 1400)
+    assert f"height:{expected}px" in stepper._repr_html_()
