@@ -55,9 +55,10 @@ TARGETS = {
     ),
     "viz/layers.py": (["tests/viz/test_viz_steps.py"], None),
     "viz/steps.py": (["tests/viz/test_viz_steps.py"], []),
+    "viz/player.py": (["tests/viz/test_viz_steps.py"], []),
     "nn/loss_more.py": (["tests/nn/test_numeric_edges.py", "tests/nn/test_torch_losses.py"], []),
     "nn/normalization.py": (
-        ["tests/nn/test_numeric_edges.py", "tests/nn/test_torch_layers.py"],
+        ["tests/nn/test_numeric_edges.py", "tests/nn/test_layers.py"],
         [],
     ),
     "nn/rnn.py": (["tests/nn/test_numeric_edges.py", "tests/nn/test_torch_rnn.py"], ["unstack"]),

@@ -110,6 +110,21 @@ def test_an_empty_batch_and_zero_channels_in_batch_norm_match_torch():
         nn.BatchNorm1d(3)(ad.zeros(1, 3))
 
 
+def test_an_empty_batch_warns_of_nothing_and_sends_each_gradient_where_it_is_needed():
+    layer = nn.BatchNorm1d(3)
+    layer.weight.requires_grad_(False)  # needs: input and bias, not weight
+    x = ad.zeros(0, 3, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no mean of an empty slice, forward or backward
+        layer(x).sum().backward()
+        assert x.grad.shape == (0, 3) and layer.weight.grad is None
+        assert layer.bias.grad.tolist() == [0.0, 0.0, 0.0]
+        layer.eval()  # running statistics, not the empty batch's zeros and ones
+        layer.running_mean.fill_(2.0)
+        out = layer(ad.full((2, 3), 4.0))
+    np.testing.assert_allclose(out.numpy(), np.full((2, 3), 2.0 / np.sqrt(1 + 1e-5)), rtol=1e-6)
+
+
 def test_flatten_and_softmax_of_zero_size_inputs_are_empty_as_in_torch():
     assert nn.Flatten()(ad.zeros(0, 2, 3)).shape == (0, 6)
     assert ad.zeros(0, 2, 3).flatten().shape == (0,)
