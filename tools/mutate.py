@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "tools" / "mutation-results.json"
 
 CLI = "tests/cli/test_cli_errors.py::"
+OPS = "tests/autodiff/test_ops_torch.py::test_matches_torch"  # the op table's rows against torch
 # file -> (the tests that should catch a bug there, the functions to mutate beyond the
 # branch's own changes: the areas issue 24 names; [] for the changed lines only, None for all)
 TARGETS = {
@@ -63,11 +64,31 @@ TARGETS = {
     ),
     "nn/rnn.py": (["tests/nn/test_numeric_edges.py", "tests/nn/test_torch_rnn.py"], ["unstack"]),
     "nn/activation.py": (["tests/nn/test_numeric_edges.py"], []),
-    "autodiff/ops/activation.py": (["tests/nn/test_numeric_edges.py"], []),
-    "autodiff/ops/elementwise.py": (["tests/nn/test_numeric_edges.py"], []),
-    "autodiff/ops/reduction.py": (["tests/nn/test_numeric_edges.py"], []),
-    "autodiff/ops/shape.py": (["tests/nn/test_numeric_edges.py"], []),
-    "autodiff/ops/indexing.py": (["tests/autodiff/test_weak_spots.py"], []),
+    "autodiff/ops/activation.py": (
+        [
+            "tests/nn/test_numeric_edges.py",
+            OPS + "[relu]",
+            OPS + "[softmax]",
+            OPS + "[log_softmax]",
+        ],
+        [],
+    ),
+    "autodiff/ops/elementwise.py": (["tests/nn/test_numeric_edges.py", OPS + "[abs]"], []),
+    "autodiff/ops/reduction.py": (
+        ["tests/nn/test_numeric_edges.py", OPS + "[logsumexp]", OPS + "[max_all]"],
+        [],
+    ),
+    "autodiff/ops/shape.py": (["tests/nn/test_numeric_edges.py", OPS + "[flatten]"], []),
+    "autodiff/ops/indexing.py": (
+        [
+            "tests/autodiff/test_weak_spots.py",
+            OPS + "[getitem_basic]",
+            OPS + "[getitem_advanced]",
+            OPS + "[getitem_mask]",
+            "tests/autodiff/test_inplace.py",
+        ],
+        [],
+    ),
     "autodiff/function.py": (
         ["tests/nn/test_numeric_edges.py", "tests/autodiff/test_weak_spots.py"],
         ["check_versions", "_check_finite", "_mark_view"],

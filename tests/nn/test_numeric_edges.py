@@ -164,3 +164,16 @@ def test_anomaly_blames_the_op_that_made_a_nan_not_a_later_reshape():
             data = ad.tensor([NAN, 1.0], requires_grad=True)
             with pytest.raises(RuntimeError, match="reach view .* given as data"):
                 data.reshape(2, 1)
+
+
+def test_anomaly_checks_ops_that_record_no_graph_too():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with ad.detect_anomaly(), pytest.raises(RuntimeError, match=r"log \(forward\) produced"):
+            ad.tensor([-1.0]).log()  # requires no grad: no node, still checked
+
+
+def test_flatten_of_middle_dims_including_empty_ones():
+    assert ad.zeros(2, 3, 4, 5).flatten(1, 2).shape == (2, 12, 5)
+    assert ad.zeros(0, 3, 4, 5).flatten(1, 2).shape == (0, 12, 5)
+    assert ad.zeros(2, 0, 4).flatten(0, 1).shape == torch.zeros(2, 0, 4).flatten(0, 1).shape
