@@ -59,8 +59,7 @@ class no_grad(set_grad_enabled):
         return super().__new__(cls)
 
     def __init__(self, orig_func=None):
-        self.mode = False
-        self.prev = None
+        self.prev = None  # set on entry (no_grad does not switch on construction)
 
     def __enter__(self):
         self.prev = is_grad_enabled()

@@ -102,10 +102,14 @@ TARGETS = {
             "tests/autodiff/test_grad_mode_restore.py",
             "tests/autodiff/test_thread_modes.py",
             "tests/test_hygiene.py",
+            "tests/autodiff/test_weak_spots.py",
         ],
         None,
     ),  # fmt: skip
-    "autodiff/tensor.py": (["tests/autodiff/test_serialization.py"], ["_check_grad_dtype"]),
+    "autodiff/tensor.py": (
+        ["tests/autodiff/test_serialization.py", "tests/autodiff/test_weak_spots.py"],
+        ["_check_grad_dtype"],
+    ),
     "nn/optim/lr_scheduler.py": (
         ["tests/nn/test_scheduler_boundaries.py", "tests/nn/test_torch_schedulers.py"],
         None,

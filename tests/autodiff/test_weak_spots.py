@@ -315,3 +315,64 @@ def test_stale_temps_are_found_for_a_target_whose_name_has_tmp_in_it(tmp_path, m
     monkeypatch.setattr(os, "kill", kill)
     assert files.remove_stale_temps(target) == [dead]
     assert other_user.exists() and not dead.exists()
+
+
+# --- what mutation testing found untested in the engine and the modes -----------------------
+def test_anomaly_mode_lets_finite_work_run():
+    x = ad.randn(3, requires_grad=True)
+    with ad.detect_anomaly():
+        (x * 2.0).exp().sum().backward()
+        ad.tensor([1.0, 2.0]).log()
+    assert np.isfinite(x.grad.numpy()).all()
+
+
+def test_pictures_keep_small_gradients_and_large_ones_only_while_recording():
+    from autodiff.graph import recording
+
+    def leaf_node(size, record=False):
+        x = ad.randn(size, requires_grad=True)
+        y = (x * 2.0).sum()
+        if record:
+            with recording():
+                y.backward()
+        else:
+            y.backward()
+        return y.grad_fn.next_functions[0][0].next_functions[0][0]  # x's AccumulateGrad
+
+    assert leaf_node(SMALL).grad_value is not None
+    assert leaf_node(SMALL + 1).grad_value is None
+    assert leaf_node(SMALL + 1, record=True).grad_value is not None
+
+
+def test_backward_leaves_the_collector_as_it_found_it():
+    import gc
+
+    x = ad.randn(3, requires_grad=True)
+    (x * 2.0).sum().backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        (x * 2.0).sum().backward()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_one_root_given_twice_adds_its_gradients():
+    x = ad.randn(3, requires_grad=True)
+    y = x * 2.0
+    ad.autograd.backward([y, y], [ad.ones(3), ad.full((3,), 2.0)])
+    np.testing.assert_allclose(x.grad.numpy(), np.full(3, 6.0))
+
+
+def test_inference_mode_switches_grad_off_unless_told_not_to():
+    with ad.inference_mode():
+        assert not ad.is_grad_enabled()
+    with ad.inference_mode(False):
+        assert ad.is_grad_enabled()
+    assert ad.is_grad_enabled()
+
+
+def test_a_complex_tensor_cannot_require_grad_and_says_why():
+    with pytest.raises(TypeError, match="complex tensors cannot require gradients"):
+        ad.tensor(np.ones(2, np.complex64), requires_grad=True)

@@ -74,3 +74,16 @@ def test_resuming_with_last_epoch_continues_as_torch(name, kwargs, boundaries):
         for k in range(1, 4):
             ours.step(), theirs.step()
             _same(ours, theirs, f"resumed at {start}, then {k} steps")
+
+
+@pytest.mark.parametrize("name, kwargs, boundaries", CLOSED_FORMS, ids=[c[0] for c in CLOSED_FORMS])
+def test_built_with_torchs_defaults_they_run_as_torch(name, kwargs, boundaries):
+    opt = nn.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+    opt_t = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
+    ours = getattr(nn.optim.lr_scheduler, name)(opt, **kwargs)  # last_epoch left out
+    theirs = getattr(torch.optim.lr_scheduler, name)(opt_t, **kwargs)
+    assert ours.last_epoch == theirs.last_epoch == 0
+    for k in range(boundaries[-1] + 2):
+        _same(ours, theirs, f"step {k}")
+        opt.step(), opt_t.step()
+        ours.step(), theirs.step()
