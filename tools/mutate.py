@@ -122,7 +122,7 @@ TARGETS = {
         ["tests/nn/test_torch_losses.py", "tests/nn/test_losses.py"],
         ["NegativeLogLikelihood"],
     ),  # fmt: skip
-    "nn/data/datasets.py": (
+    "nn/data/datasets.py": (  # the CIFAR unpickler
         ["tests/nn/test_cifar_unpickler.py"],
         ["_plain_dtype", "_latin1", "_CifarUnpickler", "_unpickle"],
     ),
@@ -130,8 +130,9 @@ TARGETS = {
         [
             CLI + "test_run_prints_the_message_of_sys_exit",
             CLI + "test_run_a_folder_with_main_as_python_does",
+            CLI + "test_run_passes_exit_codes_and_shows_a_scripts_own_error",
         ],
-        None,
+        [],
     ),  # fmt: skip
     "cli/options.py": (
         [CLI + "test_options_that_would_be_silently_wrong_are_refused_by_name"],

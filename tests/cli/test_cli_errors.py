@@ -396,3 +396,14 @@ def test_run_a_folder_with_main_as_python_does(tmp_path):
     assert result.returncode == 0 and result.stdout.strip() == "42 ['x']", result.stderr
     one_line_error(run("run", tmp_path), 2, "A folder without __main__.py")
     one_line_error(run("run", tmp_path / "missing.py"), 2, "missing.py: No such file")
+
+
+def test_run_passes_exit_codes_and_shows_a_scripts_own_error(tmp_path):
+    script = tmp_path / "codes.py"
+    for body, code in (("sys.exit(0)", 0), ("sys.exit()", 0), ("sys.exit(None)", 0)):
+        script.write_text(f"import sys\n{body}\n")
+        assert run("run", script).returncode == code, body
+    script.write_text("import torch\nraise KeyError('mine')\n")
+    result = run("run", script)
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and "KeyError: 'mine'" in result.stderr

@@ -158,3 +158,10 @@ def test_the_dtype_and_codec_helpers_refuse_what_a_batch_never_holds():
             datasets._plain_dtype(bad, False, True)
     with pytest.raises(datasets._Refused):
         datasets._latin1("abc", "utf-16")
+
+
+def test_a_pickle_that_is_not_a_dict_is_not_a_batch(tmp_path):
+    path = tmp_path / "data_batch_1"
+    path.write_bytes(pickle.dumps([1, 2, 3]))
+    with pytest.raises(TypeError, match=r"data_batch_1 is not a CIFAR-10 batch \(no dict inside\)"):
+        data.load_cifar10_batch(path)

@@ -177,3 +177,27 @@ def test_flatten_of_middle_dims_including_empty_ones():
     assert ad.zeros(2, 3, 4, 5).flatten(1, 2).shape == (2, 12, 5)
     assert ad.zeros(0, 3, 4, 5).flatten(1, 2).shape == (0, 12, 5)
     assert ad.zeros(2, 0, 4).flatten(0, 1).shape == torch.zeros(2, 0, 4).flatten(0, 1).shape
+
+
+@pytest.mark.parametrize("loss", ["nll_loss", "cross_entropy"])
+def test_a_batch_with_every_target_ignored_gives_nan_and_zero_gradients_as_torch(loss):
+    values = np.random.default_rng(0).standard_normal((2, 3))
+    x, tx = ad.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division by zero on the way
+        out = getattr(F, loss)(x, ad.tensor([-100, -100]))
+        out.backward()
+    expected = getattr(TF, loss)(tx, torch.tensor([-100, -100]))
+    expected.backward()
+    assert np.isnan(out.item()) and np.isnan(expected.item())
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())  # zeros, not nan
+
+
+def test_nll_with_one_class_and_an_ignored_target_matches_torch():
+    values = np.array([[0.5], [-1.0], [2.0]])
+    x, tx = ad.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    out = F.nll_loss(x, ad.tensor([0, -100, 0]), weight=ad.tensor([2.0], dtype=ad.float64))
+    expected = TF.nll_loss(tx, torch.tensor([0, -100, 0]), weight=torch.tensor([2.0]).double())
+    out.backward(), expected.backward()
+    assert out.item() == pytest.approx(expected.item())
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
