@@ -5,6 +5,7 @@ survives and needs a test, unless it is equivalent (the program's behaviour is t
     .venv/bin/python tools/mutate.py              # run what is not cached yet, print the table
     .venv/bin/python tools/mutate.py --list       # the mutants, without running them
     .venv/bin/python tools/mutate.py --only nn/checkpoint.py --fresh
+    .venv/bin/python tools/mutate.py --survivors  # rerun the survivors after adding tests
     .venv/bin/python tools/mutate.py --equivalent ID "why"   # mark a survivor equivalent
 
 The bugs: a comparison, arithmetic or boolean operator swapped, a number off by one, True
@@ -302,6 +303,9 @@ def main(argv=None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--fresh", action="store_true", help="rerun cached mutants too")
     parser.add_argument(
+        "--survivors", action="store_true", help="rerun cached survivors (after adding tests)"
+    )
+    parser.add_argument(
         "--per-file",
         type=int,
         default=20,
@@ -326,7 +330,14 @@ def main(argv=None) -> int:
             print(f"{m['id']}  {m['file']}:{m['line']}  {m['kind']}: {m['change']}")
         print(f"{len(planned)} mutants")
         return 0
-    todo = [(m, t) for m, t in planned if args.fresh or m["id"] not in results]
+
+    def due(m, tests) -> bool:
+        old = results.get(m["id"])
+        if old is None or args.fresh or old["tests"] != tests:  # new, or other tests now
+            return True
+        return args.survivors and old["outcome"] == "survived" and "equivalent" not in old
+
+    todo = [(m, t) for m, t in planned if due(m, t)]
     with ThreadPoolExecutor(args.workers) as pool:
         copies = [_copy_tree() for _ in range(args.workers)]
         try:

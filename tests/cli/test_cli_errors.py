@@ -3,6 +3,7 @@ is one clear line on stderr and a non-zero exit, never a traceback; Ctrl-C keeps
 checkpoint and exits 130; hyper-parameters are refused unless finite; a named data root is
 used or refused, never silently replaced."""
 
+import argparse
 import gzip
 import json
 import os
@@ -407,3 +408,32 @@ def test_run_passes_exit_codes_and_shows_a_scripts_own_error(tmp_path):
     result = run("run", script)
     assert result.returncode == 1
     assert "Traceback" in result.stderr and "KeyError: 'mine'" in result.stderr
+
+
+def test_path_and_seed_options_accept_what_they_should():
+    from cli import options
+
+    assert options.path("runs/x") == "runs/x" and options.path(" a ") == " a "
+    seed = commands._option("seed")
+    assert seed("0") == 0 and seed(str(2**64 - 1)) == 2**64 - 1
+    for bad in ("-1", str(2**64), "1.5"):
+        with pytest.raises(argparse.ArgumentTypeError, match="an int from 0 to 2\\*\\*64 - 1"):
+            seed(bad)
+
+
+def test_notes_print_checkpoint_warnings_every_time_and_leave_others_alone(capsys):
+    import warnings
+
+    from nn.checkpoint import CheckpointWarning
+
+    with warnings.catch_warnings(record=True) as others:
+        warnings.simplefilter("default")  # once per line, unless notes says always
+        with commands.notes("evaluate"):
+            for _ in range(2):
+                warnings.warn(
+                    "the latest checkpoint cannot be read", CheckpointWarning, stacklevel=1
+                )
+            warnings.warn("something else", UserWarning, stacklevel=1)
+    err = capsys.readouterr().err
+    assert err.count("autodiff evaluate: note: the latest checkpoint cannot be read") == 2
+    assert "something else" not in err and [str(w.message) for w in others] == ["something else"]
