@@ -95,7 +95,11 @@ TARGETS = {
         ["check_versions", "_check_finite", "_mark_view"],
     ),
     "autodiff/engine.py": (
-        ["tests/autodiff/test_weak_spots.py", "tests/autodiff/test_semantics.py"],
+        [
+            "tests/autodiff/test_weak_spots.py",
+            "tests/autodiff/test_semantics.py",
+            "tests/autodiff/test_compile.py",
+        ],
         ["_accumulate", "run_backward"],
     ),
     "autodiff/grad_mode.py": (

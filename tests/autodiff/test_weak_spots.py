@@ -376,3 +376,11 @@ def test_inference_mode_switches_grad_off_unless_told_not_to():
 def test_a_complex_tensor_cannot_require_grad_and_says_why():
     with pytest.raises(TypeError, match="complex tensors cannot require gradients"):
         ad.tensor(np.ones(2, np.complex64), requires_grad=True)
+
+
+def test_an_index_with_an_ellipsis_still_selects_as_torch():
+    values = np.arange(24.0).reshape(2, 3, 4)
+    for index in ((..., 0), (0, ...), (1, ..., 2), (..., slice(1, 3))):
+        np.testing.assert_array_equal(
+            ad.tensor(values)[index].numpy(), torch.tensor(values)[index].numpy()
+        )

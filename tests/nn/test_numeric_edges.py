@@ -201,3 +201,13 @@ def test_nll_with_one_class_and_an_ignored_target_matches_torch():
     out.backward(), expected.backward()
     assert out.item() == pytest.approx(expected.item())
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_batch_norm_in_eval_on_one_sample_sends_torchs_gradients():
+    values = np.array([[0.5, -1.0, 2.0]])
+    ours, theirs = nn.BatchNorm1d(3).double().eval(), torch.nn.BatchNorm1d(3).double().eval()
+    x, tx = ad.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    (ours(x) * ad.tensor([[1.0, 2.0, 3.0]])).sum().backward()
+    (theirs(tx) * torch.tensor([[1.0, 2.0, 3.0]])).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-6)
