@@ -434,3 +434,25 @@ def test_a_module_state_of_the_wrong_shape_is_refused(state, problem):
         state = {**good, state: {"w": "not a tensor"} if state != "attributes" else [1]}
     with pytest.raises(ValueError, match=problem):
         nn.Linear.__from_saved_state__(state)
+
+
+def test_the_stated_limits():
+    assert serialization.MAX_STRUCTURE == 16 * 2**20 and serialization.MAX_DEPTH == 100
+
+
+def test_numpy_numbers_are_saved_as_python_numbers():
+    back = _round_trip({"i": np.int64(3), "f": np.float32(1.5), "b": np.bool_(True)})
+    assert back == {"i": 3, "f": 1.5, "b": True}
+    assert type(back["i"]) is int and type(back["b"]) is bool
+
+
+def test_a_pickle_module_is_refused():
+    with pytest.raises(ValueError, match="pickle_module is not used: ad.load never unpickles"):
+        ad.load(io.BytesIO(), pickle_module=object())
+
+
+def test_a_header_with_negative_dimensions_is_refused_naming_the_file():
+    header = _npy(np.zeros((2, 3)))
+    crafted = header.replace(b"(2, 3)", b"(-2, -3)")  # six elements, as many bytes as it holds
+    with pytest.raises(ValueError, match=r"entry 0.npy, has an invalid shape \(-2, -3\)"):
+        ad.load(_archive(_doc({"ndarray": 0}), [("0.npy", crafted)]))
