@@ -33,6 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "tools" / "mutation-results.json"
+EQUIVALENT = ROOT / "tools" / "mutation-equivalent.json"  # id -> why it cannot be told apart
 
 CLI = "tests/cli/test_cli_errors.py::"
 OPS = "tests/autodiff/test_ops_torch.py::test_matches_torch"  # the op table's rows against torch
@@ -319,10 +320,11 @@ def main(argv=None) -> int:
     parser.add_argument("--equivalent", nargs=2, metavar=("ID", "WHY"), help="mark a survivor")
     args = parser.parse_args(argv)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    equivalent = json.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
     if args.equivalent:
         key, why = args.equivalent
-        results[key]["equivalent"] = why
-        RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+        equivalent[key] = why
+        EQUIVALENT.write_text(json.dumps(equivalent, indent=1, sort_keys=True) + "\n")
         return 0
     chosen = {f: t for f, t in TARGETS.items() if not args.only or f in args.only}
     planned = []
@@ -339,7 +341,7 @@ def main(argv=None) -> int:
         old = results.get(m["id"])
         if old is None or args.fresh or old["tests"] != tests:  # new, or other tests now
             return True
-        return args.survivors and old["outcome"] == "survived" and "equivalent" not in old
+        return args.survivors and old["outcome"] == "survived" and m["id"] not in equivalent
 
     todo = [(m, t) for m, t in planned if due(m, t)]
     with ThreadPoolExecutor(args.workers) as pool:
@@ -360,10 +362,8 @@ def main(argv=None) -> int:
 
             for future in as_completed([pool.submit(job, m, t) for m, t in todo]):
                 m, tests, outcome = future.result()
-                old = results.get(m["id"], {})
                 results[m["id"]] = {k: v for k, v in m.items() if k != "source"} | {
                     "outcome": outcome, "tests": tests,
-                    **({"equivalent": old["equivalent"]} if "equivalent" in old else {}),
                 }  # fmt: skip
                 print(
                     f"{outcome:17} {m['file']}:{m['line']} {m['kind']}: {m['change']}", flush=True
@@ -372,7 +372,7 @@ def main(argv=None) -> int:
         finally:
             for copy in copies:
                 shutil.rmtree(copy, ignore_errors=True)
-    _report(results, {m["id"] for m, _ in planned})
+    _report(results, equivalent, {m["id"] for m, _ in planned})
     return 0
 
 
@@ -397,14 +397,14 @@ def _mutant(copy: Path, m: dict, tests: list, timeout: float) -> str:
         target.write_text(original)
 
 
-def _report(results: dict, current: set) -> None:
+def _report(results: dict, equivalent: dict, current: set) -> None:
     rows = [r for k, r in results.items() if k in current]
     killed = sum(r["outcome"].startswith("killed") for r in rows)
-    equivalent = [r for r in rows if r["outcome"] == "survived" and "equivalent" in r]
-    survivors = [r for r in rows if r["outcome"] == "survived" and "equivalent" not in r]
-    counted = len(rows) - len(equivalent)
+    same = [r for r in rows if r["outcome"] == "survived" and r["id"] in equivalent]
+    survivors = [r for r in rows if r["outcome"] == "survived" and r["id"] not in equivalent]
+    counted = len(rows) - len(same)
     rate = killed / counted if counted else 1.0
-    print(f"\n{len(rows)} mutants run: {killed} killed, {len(equivalent)} equivalent, "
+    print(f"\n{len(rows)} mutants run: {killed} killed, {len(same)} equivalent, "
           f"{len(survivors)} surviving; {rate:.1%} of the non-equivalent killed")  # fmt: skip
     for r in survivors:
         print(f"  survived  {r['id']}  {r['file']}:{r['line']}  {r['kind']}: {r['change']}")
