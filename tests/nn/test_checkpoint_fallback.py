@@ -126,3 +126,12 @@ def test_the_scheduler_and_a_lone_previous_checkpoint_are_restored(tmp_path):
     assert checkpoint.checkpoint_exists(tmp_path)
     with pytest.warns(CheckpointWarning, match="of epoch 1"):
         assert read_checkpoint(tmp_path)["epoch"] == 1
+
+
+def test_save_returns_the_record_and_keeps_nan_metrics(tmp_path):
+    history = {"val_loss": [float("nan")], "train_loss": [0.5]}  # no validation: nan
+    path = save_checkpoint(tmp_path, nn.Linear(2, 2), epoch=1, history=history)
+    assert path == tmp_path / "checkpoint.json"
+    assert np.isnan(read_checkpoint(tmp_path)["history"]["val_loss"][0])
+    with pytest.raises(FileNotFoundError, match=r"checkpoint: .*checkpoint.json not found\. Give"):
+        read_checkpoint(tmp_path / "elsewhere")

@@ -303,3 +303,26 @@ def test_the_jupyter_frame_is_as_tall_as_the_header_and_the_picture():
     html = stepper.html()
     expected = min(player.header_px(stepper.frames) + player.shown_height(html), 1400)
     assert f"height:{expected}px" in stepper._repr_html_()
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_the_page_holds_each_elements_versions_and_layers_must_agree(monkeypatch):
+    frames = list(viz.backward_steps(exercises.add_mul()[0]))
+    plan = frames[0].plan
+    layers = Layers(plan.graph, plan.order, plan.users, plan.style, plan.pins, plan.titles)
+    page = layers.page_svg()
+    for element, key in enumerate(layers.first):
+        assert f'<g id="s{element}-{key}">' in page  # shown in the first frame
+    for step in layers.changes:
+        for element, key in step:
+            assert f'<g id="s{element}-{key}"' in page
+    layers_module = importlib.import_module("viz.layers")
+    real = layers_module._draw
+
+    def one_layer_short(graph, style, pins, key, order):
+        svg = real(graph, style, pins, key, order)
+        return svg.replace('class="node">', 'class="ignored">', 1) if key == "done" else svg
+
+    monkeypatch.setattr(layers_module, "_draw", one_layer_short)
+    with pytest.raises(RuntimeError, match="the 'done' layer drew other elements"):
+        Layers(plan.graph, plan.order, plan.users, plan.style, plan.pins, plan.titles)
