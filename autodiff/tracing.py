@@ -43,16 +43,19 @@ class suspended:
         return False
 
 
-def replayed(method):
+def replayed(method=None, *, resets=None):
     """A method whose effect is on arrays, outside the ops (optimizer.step, zero_grad, a
-    scheduler's step, manual_seed): a trace records the call, and a replay calls it again."""
+    scheduler's step, manual_seed): a trace records the call, and a replay calls it again.
+    resets(self) names the leaves whose .grad the call may set to None (zero_grad's)."""
+    if method is None:
+        return lambda m: replayed(m, resets=resets)
 
     @functools.wraps(method)
     def call(*args, **kwargs):
         active = _state.tracer
         if active is None:
             return method(*args, **kwargs)
-        return active.call(method, args, kwargs)
+        return active.call(method, args, kwargs, resets)
 
     call.replayed = True
     return call

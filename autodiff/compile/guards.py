@@ -15,6 +15,7 @@ it changed.
 import os
 import sys
 import sysconfig
+import threading
 import types
 
 import numpy as np
@@ -49,6 +50,13 @@ _IDENTITY = (
     property,
     staticmethod,
     classmethod,
+    # synchronisation, not data: what fn computes does not depend on their state
+    type(threading.Lock()),
+    type(threading.RLock()),
+    threading.Event,
+    threading.Condition,
+    threading.Semaphore,
+    threading.Thread,
 )
 
 
@@ -73,10 +81,7 @@ def user_code(code) -> bool:
     and closures are walked, since what it reads decides what the program computes."""
     known = _USER_CODE.get(code)
     if known is None:
-        name = code.co_filename
-        known = _USER_CODE[code] = not (name.startswith(_LIBRARY) or not os.path.isabs(name)) or (
-            name.startswith("<ipython") or name.startswith("<stdin")
-        )
+        known = _USER_CODE[code] = not code.co_filename.startswith(_LIBRARY)
     return known
 
 

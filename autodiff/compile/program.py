@@ -15,8 +15,9 @@ from .runtime import NoCtx, as_array
 
 class Step:
     """outs = fn(*args, **kwargs); `text` is how the source shows the call ({f} for fn, {0},
-    {1}... for the arguments, {args} for all of them, {kw} for the keywords), `wrap` passes the
-    result through as_array, `many` unpacks a sequence into the outs."""
+    {1}... for the arguments, {all} for all of them and the keywords, {rest} for all but the
+    first; "" is "{f}({all})"), `wrap` passes the result through as_array, `many` unpacks a
+    sequence into the outs."""
 
     __slots__ = ("fn", "args", "kwargs", "outs", "text", "wrap", "comment", "owner", "many")
 

@@ -147,13 +147,12 @@ def render(program: Program) -> tuple:
 
 def _line(step, arg, names, slot_names) -> str:
     args = [arg(a) for a in step.args]
-    kw = "".join(f", {k}={arg(v)}" for k, v in step.kwargs.items())
-    f = ""
-    if "{f}" in (step.text or "{f}"):
-        f = _function_name(step, names)
-    text = (step.text or "{f}({args}{kw})").format(
-        *args, f=f, args=", ".join(args), kw=kw if args else kw.lstrip(", ")
-    )
+    keywords = [f"{k}={arg(v)}" for k, v in step.kwargs.items()]
+    template = step.text or "{f}({all})"
+    f = _function_name(step, names) if "{f}" in template else ""
+    every = ", ".join(args + keywords)
+    rest = ", ".join(args[1:] + keywords)
+    text = template.format(*args, f=f, all=every, rest=rest)
     if step.wrap:
         text = f"as_array({text})"
         names.imports.setdefault(_RUNTIME, []).append("as_array")

@@ -47,14 +47,17 @@ class Tracer:
         self.explained = set()  # ids of leaves whose .grad a replayed call changed
         self.accumulated = {}  # id(leaf) -> (leaf, the .grad the program left, leaf slot)
         self.grad_states = {}  # leaf slot -> whether the program assumes a .grad on entry
+        self.holders = {}  # id(array) -> the argument or captured tensor whose array it is
         for i, x in enumerate(leaves):
             if isinstance(x, Tensor):
                 self.objects[id(x)] = i
                 self.entry[id(x)] = (x, x.grad)
+                self.holders.setdefault(id(x._data), x)
             elif type(x) is np.ndarray:
                 self.slots[id(x)] = (i, x)
         for _, t in walk.tensors.values():
             self.entry.setdefault(id(t), (t, t.grad))
+            self.holders.setdefault(id(t._data), t)
 
     # --- slots ----------------------------------------------------------------------------
     def output(self, array, name="t") -> int:
@@ -102,9 +105,12 @@ class Tracer:
             return slot
         if self.strict:
             raise _Unflat
-        holder = self.objects.get(id(t))
-        if holder is None and id(t) in self.known and self.known[id(t)][1] is t:
-            holder = self.capture(t, self.known[id(t)][0])
+        owner = self.holders.get(id(t._data))  # t itself, or a tensor sharing its array
+        if owner is not None and owner._data is not t._data:
+            owner = None
+        holder = None if owner is None else self.objects.get(id(owner))
+        if holder is None and owner is not None:
+            holder = self.capture(owner, self.known[id(owner)][0])
         if holder is not None:
             slot = self.output(t._data)
             self.made.discard(slot)
@@ -163,7 +169,7 @@ class Tracer:
             [ctx, *specs],
             kwargs,
             [slot],
-            "{f}({args}{kw})",
+            "",
             owner=cls,
             wrap=out.ndim == 0,
         )
@@ -274,14 +280,12 @@ class Tracer:
 
     def bumped(self, tensor) -> None:
         """The version counter a replay moves: an argument's (this call's) or a captured one."""
-        counter = tensor._version
+        counter = tensor._counter()  # the write bumps this one (made on a first write)
         for i, arg in enumerate(self.leaves):
-            if isinstance(arg, Tensor) and (
-                arg is tensor or (counter is not None and arg._version is counter)
-            ):
+            if isinstance(arg, Tensor) and (arg is tensor or arg._version is counter):
                 self.add(runtime.bump_tensor, [("s", i)])
                 return
-        if counter is None or self.slot_of(tensor._data) in self.made:
+        if self.slot_of(tensor._data) in self.made:
             return  # a tensor the program makes anew on each call
         self.add(runtime.bump, [("s", self.capture(counter, "version"))])
 
@@ -312,7 +316,7 @@ class Tracer:
             "computation in tensor ops, or return the tensor and read it after the call."
         )
 
-    def call(self, method, args, kwargs):
+    def call(self, method, args, kwargs, resets=None):
         """A @replayed method: run it untraced now; the replay calls it again."""
         if any(callable(a) and not isinstance(a, type) for a in (*args[1:], *kwargs.values())):
             raise CompileError(
@@ -324,16 +328,12 @@ class Tracer:
         before = {k: t.grad for k, (t, _) in self.entry.items()}
         with tracing.suspended():
             result = method(*args, **kwargs)
-        reset = method.__name__ == "zero_grad"  # its contract: these .grad are None after it
-        self.explained.update(
-            k
-            for k, (t, _) in self.entry.items()
-            if t.grad is not before[k] or (reset and t.grad is None)
-        )
+        self.explained.update(k for k, (t, _) in self.entry.items() if t.grad is not before[k])
+        if resets is not None:  # a None .grad it covers is its doing, whatever came before
+            self.explained.update(id(t) for t in resets(args[0]) if t.grad is None)
         bound = "." in method.__qualname__ and args
-        rest = ", ".join([f"{{{i}}}" for i in range(1, len(specs))] + ["{kw}"] if kw else [])
-        text = f"{{0}}.{method.__name__}({rest})" if bound else "{f}({args}{kw})"
-        self.add(method, specs, kw, text=text.replace(", {kw}", "{kw}"))
+        text = f"{{0}}.{method.__name__}({{rest}})" if bound else ""
+        self.add(method, specs, kw, text=text)
         return result
 
     def call_arg(self, a, owner=False):
