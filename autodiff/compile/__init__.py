@@ -14,14 +14,12 @@ program as runnable Python: `compiled.code`), runtime.py (what that source calls
 """
 
 import threading
-from collections import OrderedDict
 
 from .. import tracing
 from ..grad_mode import _state as _mode
-from ..graph import Node
-from ..tensor import Tensor
-from .guards import Unguardable, Walk, flatten, modes
-from .program import rebuild
+from ..tracing import _state as _tracing
+from . import guards
+from .guards import flatten
 from .source import render, runner
 from .tracer import CompileError, identifier, trace
 
@@ -46,37 +44,32 @@ class Compiled:
     def __init__(self, fn):
         self.fn = fn
         self.traces = 0
-        self._cache = OrderedDict()  # guard key -> [programs], most recently used last
+        self._programs = ()  # the most recently traced first; replaced whole, read unlocked
         self._lock = threading.Lock()
         self._last = None
 
     def __call__(self, *args, **kwargs):
-        if tracing.tracer() is not None or _mode.anomaly:
+        if _tracing.tracer is not None or _mode.anomaly:
             # inside another trace its ops are that trace's steps; under detect_anomaly every
             # op is checked as it runs: both are eager calls
             return self.fn(*args, **kwargs)
         structure, leaves = flatten(args, kwargs)
-        key, walk = _key(self.fn, structure, leaves, collect=False)
-        with self._lock:
-            programs = self._cache.get(key)
-            if programs is not None:
-                self._cache.move_to_end(key)
-        for program in programs or ():
-            if program.valid(leaves):
+        for program in self._programs:
+            if program.guard(structure, leaves):
                 self._last = program
-                return _replay(program, leaves)
-        _, walk = _key(self.fn, structure, leaves, collect=True)
+                return program.result((program.run or runner(program))(*leaves), leaves)
+        return self._trace(args, kwargs, structure, leaves)
+
+    def _trace(self, args, kwargs, structure, leaves):
+        try:
+            guard = guards.build(self.fn, structure, leaves)
+        except guards.Unguardable as e:
+            raise CompileError(f"compile: {e}.") from None
         names = [identifier(path) for path in _leaf_paths(self.fn, structure)]
-        result, program = trace(self.fn, args, kwargs, leaves, names, walk)
+        result, program = trace(self.fn, args, kwargs, leaves, names, guard)
         with self._lock:
             self.traces += 1
-            self._cache.setdefault(key, []).insert(0, program)
-            while sum(len(p) for p in self._cache.values()) > MAX_PROGRAMS:
-                oldest = next(iter(self._cache))
-                if len(self._cache[oldest]) > 1:
-                    self._cache[oldest].pop()
-                else:
-                    del self._cache[oldest]
+            self._programs = ((program,) + self._programs)[:MAX_PROGRAMS]
             self._last = program
         return result
 
@@ -97,57 +90,14 @@ class Compiled:
 
     @property
     def programs(self) -> list:
-        """The programs kept (at most MAX_PROGRAMS), most recently used last."""
-        with self._lock:
-            return [p for group in self._cache.values() for p in group]
+        """The programs kept (at most MAX_PROGRAMS), the most recently traced first."""
+        return list(self._programs)
 
     def reset(self) -> None:
         """Forget every program (the next call traces again)."""
         with self._lock:
-            self._cache.clear()
+            self._programs = ()
             self._last = None
-
-
-def _key(fn, structure, leaves, collect: bool):
-    walk = Walk(collect)
-    try:
-        arguments = tuple([walk.argument(x, f"arg{i}") for i, x in enumerate(leaves)])
-        reached = walk.value(fn, "fn", 0)
-    except Unguardable as e:
-        raise CompileError(f"compile: {e}.") from None
-    return (modes(), structure, arguments, reached), walk
-
-
-def _replay(program, leaves):
-    values = (program.run or runner(program))(*leaves)
-    return rebuild(program.output, values, leaves, _wrap)
-
-
-def _wrap(layout, array):
-    name = layout[2]
-    if name is None:
-        return Tensor._make(array)
-    node = Node(_ReplayedOutput)
-    node.node_name = name
-    node._saved = None
-    node.children = ()
-    node.input_meta = ()
-    return Tensor._make(array, True, node)
-
-
-class _ReplayedOutput:
-    """The grad_fn of a replay's output that eager would have given a graph: backward through
-    it is refused (a replay builds no graph)."""
-
-    node_name = None
-    array_backward = False
-
-    @staticmethod
-    def backward(ctx, grad):
-        raise CompileError(
-            f"compile: backward through {ctx.name()}, an output of a compiled replay: a replay "
-            "builds no graph. Call backward inside the compiled function."
-        )
 
 
 def _leaf_paths(fn, structure) -> list:

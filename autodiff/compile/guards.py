@@ -1,15 +1,17 @@
-"""What a replay depends on, read on every call; a program is replayed only where it is equal.
+"""What a replay depends on: a program is replayed only where its guard finds all of it as
+it was when the program was traced.
 
-The key of a call: the modes (grad, default dtype), the arguments' structure (lists, tuples,
-dicts, namedtuples, keywords) with each tensor's shape, dtype, requires_grad and leafness and
-how the arguments alias each other, the values of the other arguments, and everything fn can
-reach: its closure cells, defaults, the globals its code names, a bound `self`, and through
-them modules, their training flags, parameters and buffers (identity, array, shape, dtype,
-requires_grad) and every plain attribute, the user functions and classes they call (their
-own closures and globals), containers and their items. Objects whose state their own replayed
-methods read live (optimizers, schedulers, generators: `tracing.live`) count by identity.
-Whatever the walk cannot see into (an iterator, a file) is refused: a replay could not know
-it changed.
+The guard of a program is a function, written as Python when fn is traced, that checks: the
+modes (grad, default dtype), the arguments' structure (lists, tuples, dicts, namedtuples,
+keywords) with each tensor's class, shape, dtype, requires_grad and leafness and how the
+arguments share storage with each other and with captured tensors, the values of the other
+arguments, and everything fn can reach: its closure cells, defaults, the globals its code
+names, a bound `self`, and through them modules, their training flags, parameters and buffers
+(identity, array, requires_grad) and every plain attribute, the user functions and classes they
+call (their closures, globals and class attributes), containers and their items, NumPy arrays
+by value. Objects whose state their own replayed methods read live (optimizers, schedulers,
+generators: `tracing.live`) are checked by identity. What the walk cannot see into (an
+iterator, a file) is refused: a replay could not know it changed.
 """
 
 import os
@@ -24,7 +26,7 @@ from ..dtypes import get_default_dtype
 from ..grad_mode import _state as _mode
 from ..tensor import Tensor
 
-MAX_OBJECTS = 20000  # a walk beyond this many objects is refused (pass what fn needs instead)
+MAX_CHECKS = 50000  # a guard beyond this many checks is refused (pass what fn needs instead)
 MAX_ARRAY = 1 << 16  # NumPy arrays reached by fn are compared by value up to this many elements
 
 
@@ -32,8 +34,7 @@ class Unguardable(Exception):
     """fn reaches state the guard cannot compare between calls (message: what and where)."""
 
 
-_NAN = ("nan",)  # NaN never equals itself: a key holding it would never match again
-_SIMPLE = (int, float, bool, str, bytes, complex, type(None), type(Ellipsis))
+_SIMPLE = frozenset([int, float, bool, str, bytes, complex, type(None), type(Ellipsis)])
 _IDENTITY = (
     types.ModuleType,
     type,
@@ -85,25 +86,27 @@ def user_code(code) -> bool:
     return known
 
 
-_NAMES = {}
-
-
 def global_names(code) -> tuple:
     """The names a code object (and the lambdas and comprehensions inside it) may read as
     globals."""
-    names = _NAMES.get(code)
-    if names is None:
-        found = set(code.co_names)
-        for const in code.co_consts:
-            if isinstance(const, types.CodeType):
-                found.update(global_names(const))
-        names = _NAMES[code] = tuple(sorted(found))
-    return names
+    found = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            found.update(global_names(const))
+    return tuple(sorted(found))
+
+
+_FLAT = {}  # n -> the structure of n positional arguments that are all leaves
 
 
 def flatten(args: tuple, kwargs: dict) -> tuple:
     """(structure, leaves): the call's arguments with lists, tuples, dicts and namedtuples
     opened, so a tensor inside a list is an input like a positional one."""
+    if not kwargs and not any(isinstance(a, (tuple, list, dict)) for a in args):
+        flat = _FLAT.get(len(args))
+        if flat is None:
+            flat = _FLAT[len(args)] = ((tuple, (None,) * len(args)), (), ())
+        return flat, list(args)
     leaves = []
 
     def walk(x):
@@ -121,185 +124,236 @@ def flatten(args: tuple, kwargs: dict) -> tuple:
     return structure, leaves
 
 
-def unflatten(structure, leaves):
-    """(args, kwargs) rebuilt from flatten's structure and (possibly other) leaves."""
-    it = iter(leaves)
+class Guard:
+    """Writes, from the state at a trace's start, the function `check(S, L)` that says whether
+    a later call (its structure S, its flattened arguments L) finds everything the same. On
+    the way it names every tensor and object fn reaches, for the program's source."""
 
-    def build(shape):
-        if shape is None:
-            return next(it)
-        kind = shape[0]
-        if kind is dict:
-            return dict(zip(shape[1], [build(s) for s in shape[2]]))
-        items = [build(s) for s in shape[1]]
-        return kind(*items) if hasattr(kind, "_fields") else kind(items)
+    def __init__(self):
+        self.lines = []  # the body of check(S, L), one check per line
+        self.constants = {}  # name -> object the checks compare against
+        self.seen = {}  # id(object) -> the name of a constant it was checked to be
+        self.tensors = {}  # id(tensor) -> (path, tensor): the tensors fn reaches
+        self.grads = {}  # id(a leaf's .grad) -> leaf
+        self.paths = {}  # id(object) -> where fn reaches it (model.0.weight)
+        self.classes = set()  # user classes whose attributes are checked
+        self.locals = 0
 
-    args_shape, keys, values = structure
-    args = build(args_shape)
-    return args, dict(zip(keys, [build(s) for s in values]))
+    # --- writing ------------------------------------------------------------------------------
+    def constant(self, obj, hint: str = "o") -> str:
+        name = f"{hint}{len(self.constants)}"
+        self.constants[name] = obj
+        return name
 
+    def require(self, condition: str) -> None:
+        self.lines.append(f"if not ({condition}): return False")
+        if len(self.lines) > MAX_CHECKS:
+            raise Unguardable(
+                f"fn reaches more than {MAX_CHECKS} values; pass what it needs as arguments or "
+                "capture a smaller object"
+            )
 
-class Walk:
-    """One call's fingerprint of everything fn reaches; with collect=True (the trace) it also
-    names every tensor it meets, so the program can refer to captured tensors."""
+    def local(self, expr: str) -> str:
+        """expr evaluated once, into a local of check()."""
+        if expr.isidentifier():
+            return expr
+        self.locals += 1
+        name = f"v{self.locals}"
+        self.lines.append(f"{name} = {expr}")
+        return name
 
-    def __init__(self, collect: bool = False):
-        self.seen = {}  # id -> position: aliasing and cycles
-        self.collect = collect
-        self.tensors = {}  # id(tensor) -> (path, tensor), when collecting
-        self.grads = {}  # id(a leaf's .grad) -> leaf, when collecting
-        self.arrays = {}  # id(array) -> alias position: arguments and tensors share storage
-        self.paths = {}  # id(object) -> where fn reaches it (model.0.weight), when collecting
+    def add_state(self, obj, has_grad: bool) -> None:
+        """After the trace: the program assumes this leaf's .grad is (not) None on entry."""
+        self.require(f"({obj}.grad is None) is {not has_grad}")
 
-    def argument(self, x, path: str):
-        """A flattened argument: tensors and arrays by metadata (each call brings new ones)."""
-        if isinstance(x, Tensor):
-            data = x._data
-            self._name(x, path)
-            return ("T", self._alias(data), data.shape, data.dtype, x._requires_grad, x.grad_fn)
-        if type(x) is np.ndarray:
-            return ("A", self._alias(x), x.shape, x.dtype)
-        return self.value(x, path, 0)
+    def function(self):
+        """check(S, L) as Python, executed: the program's guard."""
+        body = ["def check(S, L):", "    try:"]
+        body += ["        " + line for line in self.lines]
+        body += ["    except (LookupError, AttributeError, TypeError):", "        return False"]
+        body += ["    return True"]
+        namespace = {"mode": _mode, "default_dtype": get_default_dtype, "np": np}
+        namespace.update(types=types, _filled=_filled, **self.constants)
+        exec(compile("\n".join(body), "<ad.compile guard>", "exec"), namespace)  # our own text
+        return namespace["check"]
 
-    def _alias(self, array) -> int:
-        position = self.arrays.get(id(array))
-        if position is None:
-            position = self.arrays[id(array)] = len(self.arrays)
-        return position
+    # --- the call: modes, structure, arguments ------------------------------------------------
+    def call(self, structure, leaves) -> None:
+        self.require(f"mode.enabled is {_mode.enabled}")
+        self.require(f"default_dtype() == {self.constant(get_default_dtype(), 'dtype')}")
+        self.require(f"S == {self.constant(structure, 'structure')}")
+        self.arguments = []  # (expression of its array, the array) per tensor or array argument
+        for i, x in enumerate(leaves):
+            expr = f"L[{i}]"
+            if isinstance(x, Tensor):
+                data = x._data
+                self.require(f"type({expr}) is {self.constant(type(x), 'cls')}")
+                self.require(f"{expr}._data.shape == {data.shape!r}")
+                self.require(f"{expr}._data.dtype == {self.constant(data.dtype, 'dtype')}")
+                self.require(f"{expr}._requires_grad is {x._requires_grad}")
+                self.require(f"({expr}.grad_fn is None) is {x.grad_fn is None}")
+                self._name(x, f"arg{i}")
+                self.arguments.append((f"{expr}._data", data))
+            elif type(x) is np.ndarray:
+                self.require(f"type({expr}) is np.ndarray and {expr}.shape == {x.shape!r}")
+                self.require(f"{expr}.dtype == {self.constant(x.dtype, 'dtype')}")
+                self.arguments.append((expr, x))
+            else:
+                self.value(expr, x, f"arg{i}")
 
-    def _name(self, t, path) -> None:
-        if self.collect and id(t) not in self.tensors:
-            self.tensors[id(t)] = (path, t)
-            if t.grad is not None:
-                self.grads[id(t.grad)] = t
+    def sharing(self, captured) -> None:
+        """Which arguments share storage, with each other and with captured tensors, as when
+        traced."""
+        first = {}
+        for expr, array in self.arguments:
+            earlier = first.setdefault(id(array), expr)
+            if earlier is not expr:
+                self.require(f"{expr} is {earlier}")
+        if len(self.arguments) > 1:
+            ids = ", ".join(f"id({expr})" for expr, _ in self.arguments)
+            self.require(f"len({{{ids}}}) == {len(first)}")
+        owned = {id(t._data) for t in captured}
+        for expr, array in self.arguments:
+            if id(array) in owned:
+                self.require(f"{expr} is {self.constant(array, 'array')}")
+        others = frozenset(owned - set(first))
+        if others and self.arguments:
+            ids = ", ".join(f"id({expr})" for expr, _ in self.arguments)
+            self.require(f"{self.constant(others, 'captured')}.isdisjoint(({ids},))")
 
-    def value(self, x, path: str, depth: int):
-        """A hashable fingerprint of x and everything it holds."""
+    # --- everything fn reaches ------------------------------------------------------------
+    def value(self, expr: str, x, path: str) -> None:
+        """Checks that expr evaluates to x again: by value, identity or content."""
         t = type(x)
         if t in _SIMPLE:
-            return x if x == x else _NAN
+            v = self.local(expr)
+            if x is None or x is Ellipsis or t is bool:
+                self.require(f"{v} is {x!r}")
+            elif x != x:  # NaN
+                self.require(f"type({v}) is float and {v} != {v}")
+            else:
+                self.require(f"type({v}) is {t.__name__} and {v} == {_literal(x, self)}")
+            return
+        v = self.local(expr)
+        known = self.seen.get(id(x))
+        if known is not None:
+            self.require(f"{v} is {known}")
+            return
+        if isinstance(x, types.MethodType):  # a new object on every attribute access
+            self.require(f"type({v}) is types.MethodType")
+            self.value(f"{v}.__self__", x.__self__, path)
+            self.value(f"{v}.__func__", x.__func__, path)
+            return
+        name = self.seen[id(x)] = self.constant(x, "o")
+        self.paths[id(x)] = path
+        self.require(f"{v} is {name}")
         if isinstance(x, Tensor):
             self._name(x, path)
-            data = x._data
-            return (
-                "T",
-                id(x),
-                id(data),
-                self._alias(data),
-                data.shape,
-                data.dtype,
-                x._requires_grad,
-                x.grad_fn is None,
-            )
-        key = id(x)
-        position = self.seen.get(key)
-        if position is not None:
-            return ("seen", position)
-        self.seen[key] = len(self.seen)
-        if self.collect:
-            self.paths[key] = path
-        if len(self.seen) > MAX_OBJECTS:
-            raise Unguardable(
-                f"fn reaches more than {MAX_OBJECTS} objects (at {path}); pass what it needs as "
-                "arguments or capture a smaller object"
-            )
-        if depth > 40:
-            raise Unguardable(f"fn reaches objects nested more than 40 deep (at {path})")
-        depth += 1
-        if t is list or t is tuple:
-            return (t, tuple([self.value(v, f"{path}[{i}]", depth) for i, v in enumerate(x)]))
-        if isinstance(x, dict):
-            items = [
-                (self.value(k, path, depth), self.value(v, _join(path, k), depth))
-                for k, v in x.items()
-            ]
-            return ("dict", tuple(items))
-        if t is set or t is frozenset:
-            return (t, frozenset([self.value(v, path, depth) for v in x]))
-        if isinstance(x, np.generic):
-            return ("np", x.dtype, x.item() if x == x else _NAN)
-        if t is np.ndarray:
-            return self._array(x, path)
-        if isinstance(x, _IDENTITY):
-            return ("id", key)
-        if isinstance(x, types.FunctionType):
-            return self._function(x, path, depth)
-        if isinstance(x, types.MethodType):
-            return ("m", self.value(x.__self__, path, depth), self.value(x.__func__, path, depth))
-        if getattr(t, "_compile_live", False):
-            return ("live", key)  # its replayed methods read its state on every call
-        return self._object(x, path, depth)
+            self.require(f"{name}._data is {self.constant(x._data, 'array')}")
+            self.require(f"{name}._requires_grad is {x._requires_grad}")
+            self.require(f"({name}.grad_fn is None) is {x.grad_fn is None}")
+        elif t is list or t is tuple:
+            self.require(f"len({name}) == {len(x)}")
+            for i, item in enumerate(x):
+                self.value(f"{name}[{i}]", item, f"{path}[{i}]")
+        elif isinstance(x, dict):
+            self.mapping(name, x, path)
+        elif t is set or t is frozenset:
+            if not all(type(v) in _SIMPLE for v in x):
+                raise Unguardable(f"fn reads {path}, a set of objects other than numbers/text")
+            self.require(f"{name} == {self.constant(frozenset(x), 'set')}")
+        elif isinstance(x, np.generic) or t is np.ndarray:
+            self._array(name, np.asarray(x), path)
+        elif isinstance(x, _IDENTITY) or getattr(t, "_compile_live", False):
+            pass  # identity is all: its own replayed methods read its state live
+        elif isinstance(x, types.FunctionType):
+            self._function(name, x, path)
+        else:
+            self._object(name, x, path)
 
-    def _array(self, x, path):
+    def mapping(self, expr, x, path) -> None:
+        name = self.local(expr)
+        self.require(f"len({name}) == {len(x)}")
+        for k, item in x.items():
+            key = _literal(k, self) if type(k) in _SIMPLE else self.constant(k, "key")
+            self.value(f"{name}[{key}]", item, _join(path, k))
+
+    def _array(self, name, x, path) -> None:
         if x.size > MAX_ARRAY:
             raise Unguardable(
                 f"fn reads a NumPy array of {x.size} elements ({path}); a replay would need to "
                 "compare it by value on every call. Pass it as a tensor argument, or wrap it "
                 "once outside (ad.from_numpy) and capture the tensor."
             )
-        return ("A", id(x), x.shape, x.dtype, x.tobytes())
+        self.require(f"{name}.shape == {x.shape!r}")
+        self.require(f"{name}.tobytes() == {self.constant(x.tobytes(), 'bytes')}")
 
-    def _function(self, f, path, depth):
-        """A function: by identity, and a user's by what it reads (closure, defaults, globals)."""
+    def _function(self, name, f, path) -> None:
+        """A user's function by what it reads: closure cells, defaults, globals (a library's
+        function by identity)."""
         code = f.__code__
         if not user_code(code):
-            return ("f", id(f))
-        cells = []
-        for name, cell in zip(code.co_freevars, f.__closure__ or ()):
+            return
+        for cell_name, cell in zip(code.co_freevars, f.__closure__ or ()):
             try:
-                cells.append(self.value(cell.cell_contents, name, depth))
+                content = cell.cell_contents
             except ValueError:  # an empty cell (a name assigned later)
-                cells.append(None)
-        return (
-            "f",
-            id(f),
-            tuple(cells),
-            self.value(f.__defaults__, path, depth),
-            self.value(f.__kwdefaults__, path, depth),
-            self.globals(f.__globals__, code, depth),
-        )
+                self.require(f"not _filled({self.constant(cell, 'cell')})")
+                continue
+            self.value(f"{self.constant(cell, 'cell')}.cell_contents", content, cell_name)
+        self.value(f"{name}.__defaults__", f.__defaults__, path)
+        self.value(f"{name}.__kwdefaults__", f.__kwdefaults__, path)
+        namespace = self.constant(f.__globals__, "globals")
+        for global_name in global_names(code):
+            if global_name in f.__globals__:
+                self.value(f"{namespace}[{global_name!r}]", f.__globals__[global_name], global_name)
+            else:  # a builtin or not yet defined: it must stay absent
+                self.require(f"{global_name!r} not in {namespace}")
 
-    def globals(self, namespace: dict, code, depth: int) -> tuple:
-        """The globals a code may read, by value (a missing name is a builtin, or unset)."""
-        return tuple(
-            [
-                self.value(namespace[name], name, depth) if name in namespace else None
-                for name in global_names(code)
-            ]
-        )
-
-    def _object(self, x, path, depth):
+    def _object(self, name, x, path) -> None:
         """Any other object: its attributes, and for a user's class what its methods read."""
         state = getattr(x, "__dict__", None)
-        slots = _slot_values(x)
-        if state is None and slots is None:
+        slots = _slot_names(x)
+        if state is None and not slots:
             raise Unguardable(
                 f"fn reads {path}, a {type(x).__name__} whose state ad.compile cannot compare "
                 "between calls (an iterator, a file, ...). Do that outside and pass the "
                 "result as an argument"
             )
-        attrs = state if state is not None else {}
-        return (
-            "o",
-            id(x),
-            type(x),
-            tuple([(k, self.value(v, _join(path, k), depth)) for k, v in attrs.items()]),
-            tuple([self.value(v, path, depth) for v in slots or ()]),
-            self._class(type(x), depth),
-        )
+        self.require(f"type({name}) is {self.constant(type(x), 'cls')}")
+        if state is not None:
+            self.mapping(f"{name}.__dict__", state, path)
+        for slot in slots:
+            if hasattr(x, slot):
+                self.value(f"{name}.{slot}", getattr(x, slot), _join(path, slot))
+        self._class(type(x), path)
 
-    def _class(self, cls, depth):
+    def _class(self, cls, path) -> None:
         """A user's class: its plain class attributes and the globals its methods read."""
-        parts = []
+        if cls in self.classes:
+            return
+        self.classes.add(cls)
         for klass in cls.__mro__:
             if klass is object or not _user_class(klass):
                 continue
-            for name, member in vars(klass).items():
+            attrs = self.constant(vars(klass), "attrs")
+            for attr, member in vars(klass).items():
                 if isinstance(member, types.FunctionType):
-                    parts.append(self._function(member, f"{klass.__name__}.{name}", depth))
-                elif isinstance(member, _SIMPLE):
-                    parts.append((name, self.value(member, name, depth)))
-        return tuple(parts)
+                    self.value(f"{attrs}[{attr!r}]", member, _join(path, attr))
+                elif type(member) in _SIMPLE and not attr.startswith("__"):
+                    self.value(f"{attrs}[{attr!r}]", member, _join(path, attr))
+
+    def _name(self, t, path) -> None:
+        if id(t) not in self.tensors:
+            self.tensors[id(t)] = (path, t)
+            if t.grad is not None:
+                self.grads[id(t.grad)] = t
+
+
+def _literal(value, guard) -> str:
+    if type(value) is float and value in (float("inf"), float("-inf")):
+        return guard.constant(value, "number")
+    return repr(value) if type(value) is not bytes else guard.constant(value, "bytes")
 
 
 def _user_class(cls) -> bool:
@@ -311,18 +365,30 @@ def _user_class(cls) -> bool:
     return file is None or not os.path.abspath(file).startswith(_LIBRARY)
 
 
-def _slot_values(x):
+def _slot_names(x) -> list:
     names = [n for k in type(x).__mro__ for n in getattr(k, "__slots__", ())]
-    if not names:
-        return None
-    return [getattr(x, n, None) for n in names if n not in ("__weakref__", "__dict__")]
+    return [n for n in names if n not in ("__weakref__", "__dict__")]
 
 
-def _join(path: str, key) -> str:
+def _join(path, key) -> str:
     if key in ("_parameters", "_buffers", "_modules"):
         return path
     return f"{path}.{key}" if isinstance(key, str) else f"{path}[{key!r}]"
 
 
-def modes() -> tuple:
-    return (_mode.enabled, get_default_dtype())
+def _filled(cell) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
+def build(fn, structure, leaves) -> Guard:
+    """The guard of a call about to be traced (its checks written; see Guard.function)."""
+    guard = Guard()
+    guard.call(structure, leaves)
+    guard.value(guard.constant(fn, "fn"), fn, "fn")
+    arguments = {id(x) for x in leaves}
+    guard.sharing([t for _, t in guard.tensors.values() if id(t) not in arguments])
+    return guard

@@ -10,7 +10,10 @@ counters, constants that are not literals) are slots fixed for the program's lif
 
 import numpy as np
 
+from ..tensor import Tensor
 from .runtime import NoCtx, as_array
+
+_make = Tensor._make
 
 
 class Step:
@@ -58,9 +61,11 @@ class Program:
         self.captured = {}  # slot -> the object it holds for the program's life
         self.steps = []
         self.sections = {}  # step index -> a comment line shown above it
-        self.output = None  # how fn's result is rebuilt from the slots (see layout())
+        self.output = None  # how fn's result is rebuilt from the slots (see below)
+        self.result = None  # result(output slots' values, inputs) -> fn's result
         self.frees = []  # per step: slots no later step reads (dropped after it)
         self.grad_states = ()  # ((leaf slot, has_grad), ...) the program assumes on entry
+        self.guard = None  # guard(structure, leaves): is this call's state the traced one?
         self.run = None  # run(*inputs) -> the output slots' values (source.runner makes it)
 
     def slot(self, name: str, captured=None) -> int:
@@ -74,14 +79,16 @@ class Program:
         self.steps.append(step)
         return step
 
-    def valid(self, inputs) -> bool:
-        """The .grad state of each leaf the program writes or adds into is as traced."""
-        captured = self.captured
-        for slot, had in self.grad_states:
-            leaf = inputs[slot] if slot < self.ninputs else captured[slot]
-            if (leaf.grad is not None) != had:
-                return False
-        return True
+    def set_output(self, layout) -> None:
+        self.output = layout
+        if layout[0] == "slot":  # the common case, without the general walk
+            node = layout[2]
+            if node is None:
+                self.result = lambda values, inputs: _make(values[0])
+            else:
+                self.result = lambda values, inputs: _make(values[0], True, node)
+        else:
+            self.result = lambda values, inputs: _rebuild(layout, iter(values), inputs)
 
     def output_slots(self) -> list:
         return list(_slots_of(self.output))
@@ -182,7 +189,7 @@ def _closure(step: Step):
 
 
 # --- the output's layout ---------------------------------------------------------------------
-# ("slot", n, node name or None): a new tensor on slot n's array; ("obj", x): x itself (a
+# ("slot", n, grad_fn or None): a new tensor on slot n's array; ("obj", x): x itself (a
 # captured tensor, a number); ("arg", i): the call's i-th flattened argument; ("grad", layout):
 # the .grad of that leaf; ("seq", type, items); ("dict", items)
 
@@ -199,25 +206,21 @@ def _slots_of(layout):
             yield from _slots_of(v)
 
 
-def rebuild(layout, values, inputs, wrap):
-    """fn's result from the output slots' values (in _slots_of order), via wrap(slot, array)."""
-    it = iter(values)
-    return _rebuild(layout, it, inputs, wrap)
-
-
-def _rebuild(layout, it, inputs, wrap):
+def _rebuild(layout, it, inputs):
+    """fn's result from the output slots' values (an iterator, in _slots_of order)."""
     kind = layout[0]
     if kind == "slot":
-        return wrap(layout, next(it))
+        node = layout[2]
+        return _make(next(it)) if node is None else _make(next(it), True, node)
     if kind == "arg":
         return inputs[layout[1]]
     if kind == "grad":
-        return _rebuild(layout[1], it, inputs, wrap).grad
+        return _rebuild(layout[1], it, inputs).grad
     if kind == "seq":
-        items = [_rebuild(x, it, inputs, wrap) for x in layout[2]]
+        items = [_rebuild(x, it, inputs) for x in layout[2]]
         return layout[1](*items) if hasattr(layout[1], "_fields") else layout[1](items)
     if kind == "dict":
-        return {k: _rebuild(v, it, inputs, wrap) for k, v in layout[1]}
+        return {k: _rebuild(v, it, inputs) for k, v in layout[1]}
     return layout[1]
 
 
@@ -234,6 +237,8 @@ def describe(layout, names) -> str:
         return "(" + "".join(describe(x, names) + ", " for x in layout[2]) + ")"
     if kind == "dict":
         return "{" + ", ".join(f"{k!r}: {describe(v, names)}" for k, v in layout[1]) + "}"
+    if kind == "obj" and isinstance(layout[1], Tensor):
+        return "<a captured tensor>"
     return repr(layout[1]) if _literal(layout[1]) else "<object>"
 
 

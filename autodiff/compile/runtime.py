@@ -4,9 +4,14 @@ imports. Each does on arrays what the eager engine does at the same point of the
 import numpy as np
 
 from .. import grad_mode
+from ..graph import Node
 from ..tensor import Tensor
 
 _make = Tensor._make
+
+
+class CompileError(RuntimeError):
+    """What ad.compile cannot replay faithfully: the message says what and what to do."""
 
 
 class Ctx:
@@ -82,11 +87,6 @@ def ones_like(out: np.ndarray) -> np.ndarray:
     return np.array(1, out.dtype) if out.ndim == 0 else np.ones_like(out)
 
 
-# steps of these functions have no effect but their result: dropped when nothing reads it
-for _pure in (array_of, grad_of, constant, ones_like, Ctx):
-    _pure.pure = True
-
-
 def set_grad(leaf: Tensor, grad: np.ndarray) -> np.ndarray:
     """leaf.grad = grad (a fresh array: the gradient never aliases another one)."""
     leaf.grad = _make(grad.copy())
@@ -98,8 +98,6 @@ def add_grad(leaf: Tensor, grad: np.ndarray) -> np.ndarray:
     that is itself in a graph)."""
     have = leaf.grad
     if have is None:
-        from . import CompileError
-
         raise CompileError(
             "compile: a leaf's .grad was None where the trace had one; something outside the "
             "program's calls set it. Zero gradients with zero_grad(), or call compiled.reset()."
@@ -126,6 +124,45 @@ def bump_tensor(t: Tensor) -> None:
     t._counter().value += 1
 
 
+class ReplayedOutput:
+    """The grad_fn of a replay's output that eager gives a graph: it shows the node's name,
+    and backward through it is refused (a replay builds no graph)."""
+
+    node_name = None
+    array_backward = False
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise CompileError(
+            f"compile: backward through {ctx.name()}, an output of a compiled replay: a replay "
+            "builds no graph. Call backward inside the compiled function."
+        )
+
+
+def output_node(name: str) -> Node:
+    """The (shared, released) grad_fn of a replayed output whose eager node had this name."""
+    node = Node(ReplayedOutput)
+    node.node_name = name
+    node._saved = None
+    node.children = ()
+    node.input_meta = ()
+    return node
+
+
+def pack(*items) -> tuple:
+    """A tuple option that holds arrays of the program (an index like (t5, slice(None)))."""
+    return items
+
+
+def pack_list(*items) -> list:
+    return list(items)
+
+
 def tensor(array: np.ndarray) -> Tensor:
     """An array handed to a replayed call (an optimizer step, a scheduler) as a Tensor."""
     return _make(array)
+
+
+# steps of these functions have no effect but their result: dropped when nothing reads it
+for _pure in (array_of, grad_of, constant, ones_like, pack, pack_list, Ctx):
+    _pure.pure = True

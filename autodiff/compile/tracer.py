@@ -18,10 +18,7 @@ from ..graph import AccumulateGrad
 from ..tensor import Tensor
 from . import runtime
 from .program import Program, Step
-
-
-class CompileError(RuntimeError):
-    """What ad.compile cannot replay faithfully: the message says what and what to do."""
+from .runtime import CompileError
 
 
 class _Unflat(Exception):
@@ -31,14 +28,14 @@ class _Unflat(Exception):
 class Tracer:
     """Builds a Program while fn runs eagerly; the engine and the announcements call it."""
 
-    def __init__(self, leaves, names, walk):
+    def __init__(self, leaves, names, guard):
         self.program = Program(names)
         self.leaves = leaves
         self.slots = {}  # id(array) -> (slot, array): arrays the program has
         self.objects = {}  # id(object) -> slot: tensors and other objects it refers to
-        self.known = walk.tensors  # id -> (path, tensor): tensors fn can reach (captured)
-        self.known_grads = walk.grads  # id(.grad) -> its leaf
-        self.paths = walk.paths  # id(object) -> where fn reaches it, for the source's names
+        self.known = guard.tensors  # id -> (path, tensor): tensors fn can reach (captured)
+        self.known_grads = guard.grads  # id(.grad) -> its leaf
+        self.paths = guard.paths  # id(object) -> where fn reaches it, for the source's names
         self.made = set()  # slots the program computes (not arguments or captured tensors)
         self.constants = set()  # slots of tensors fn made from Python data
         self.ctxs = {}  # id(node) -> (ctx slot, node): forwards traced with a ctx
@@ -55,7 +52,7 @@ class Tracer:
                 self.holders.setdefault(id(x._data), x)
             elif type(x) is np.ndarray:
                 self.slots[id(x)] = (i, x)
-        for _, t in walk.tensors.values():
+        for _, t in guard.tensors.values():
             self.entry.setdefault(id(t), (t, t.grad))
             self.holders.setdefault(id(t._data), t)
 
@@ -86,15 +83,27 @@ class Tracer:
         return self.program.add(Step(fn, args, kwargs, outs, text, **extra))
 
     def spec(self, a):
-        """("s", slot) for a value the program has, else ("k", a) for a constant."""
+        """("s", slot) for a value the program has (a tensor, its array, a tuple or list that
+        holds some: packed by a step of its own), else ("k", a) for a constant."""
         if isinstance(a, Tensor):
             return ("s", self.tensor_slot(a))
         if type(a) is np.ndarray:
             slot = self.slot_of(a)
             if slot is not None:
                 return ("s", slot)
+            owner = self.holders.get(id(a))
+            if owner is not None and owner._data is a:  # an argument's or captured array
+                return ("s", self.tensor_slot(owner))
             if self.strict:
                 raise _Unflat
+        elif type(a) in (tuple, list):
+            items = [self.spec(x) for x in a]
+            if any(kind == "s" for kind, _ in items):
+                slot = self.program.slot(f"i{len(self.program.names)}")
+                text = "({all},)" if type(a) is tuple else "[{all}]"
+                pack = runtime.pack if type(a) is tuple else runtime.pack_list
+                self.add(pack, items, outs=[slot], text=text)
+                return ("s", slot)
         return ("k", a)
 
     def tensor_slot(self, t) -> int:
@@ -350,7 +359,7 @@ class Tracer:
     def finish(self, result, leaves) -> Program:
         program = self.program
         self._final_grads()
-        program.output = self.layout(result, leaves)
+        program.set_output(self.layout(result, leaves))
         program.grad_states = tuple(self.grad_states.items())
         program.plan()
         return program
@@ -387,7 +396,7 @@ class Tracer:
             slot = self.slot_of(value._data)
             if slot is not None and slot in self.made:
                 node = value.grad_fn
-                return ("slot", slot, node.name() if node is not None else None)
+                return ("slot", slot, None if node is None else runtime.output_node(node.name()))
             if id(value) in self.known:
                 return ("obj", value)
             raise CompileError(
@@ -433,9 +442,10 @@ def identifier(name: str) -> str:
     return cleaned if not cleaned[0].isdigit() else "_" + cleaned
 
 
-def trace(fn, args, kwargs, leaves, names, walk):
-    """Run fn(*args, **kwargs) eagerly with a tracer; returns (its result, the program)."""
-    tracer = Tracer(leaves, names, walk)
+def trace(fn, args, kwargs, leaves, names, guard):
+    """Run fn(*args, **kwargs) eagerly with a tracer; returns (its result, the program with
+    its guard: what the trace read, checked on each later call)."""
+    tracer = Tracer(leaves, names, guard)
     numpy_state, python_state = np.random.get_state(), random.getstate()
     previous, tracing._state.tracer = tracing._state.tracer, tracer
     try:
@@ -448,7 +458,12 @@ def trace(fn, args, kwargs, leaves, names, walk):
             "generator; a replay would reuse the first draws. Use ad.rand/ad.randn (or an "
             "ad.Generator), whose draws a replay repeats."
         )
-    return result, tracer.finish(result, leaves)
+    program = tracer.finish(result, leaves)
+    for slot, had in program.grad_states:
+        leaf = f"L[{slot}]" if slot < program.ninputs else guard.constant(program.captured[slot])
+        guard.add_state(leaf, had)
+    program.guard = guard.function()
+    return result, program
 
 
 def _same_numpy_state(state) -> bool:

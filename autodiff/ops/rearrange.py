@@ -149,8 +149,9 @@ def scatter(input, dim, index, src=None, value=None):
     return Scatter.apply(input, source, dim=dim, index=idx)
 
 
-def _index(index, op) -> np.ndarray:
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+def _index(index, op):
+    """An index as the op's option (a tensor stays one: ad.compile reads it on each call)."""
+    idx = index if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must be an integer (int64) tensor, got dtype {idx.dtype}")
     return idx
@@ -447,7 +448,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     """The distinct values, sorted (no gradient), optionally with inverse indices and counts."""
     if dim is not None:
         raise NotImplementedError("unique: dim= is not supported yet; flatten first")
-    values, inverse, counts = np.unique(input._data, return_inverse=True, return_counts=True)
+    # the result's shape depends on the values: a read (ad.compile refuses it inside fn)
+    values, inverse, counts = np.unique(input.numpy(), return_inverse=True, return_counts=True)
     out = [Tensor._make(values)]
     if return_inverse:
         out.append(Tensor._make(inverse.reshape(input.shape).astype(np.int64)))

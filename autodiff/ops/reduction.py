@@ -210,7 +210,7 @@ def logsumexp(input, dim, keepdim=False):
 
 
 def _extreme(input, dim, keepdim, largest: bool, op: str):
-    if input._data.size == 0 and dim is None:
+    if input.numel() == 0 and dim is None:
         raise RuntimeError(f"{op}: expected a non-empty tensor (shape {input.shape})")
     if dim is None:
         return MaxAll.apply(input, largest=largest)
@@ -253,23 +253,23 @@ def argmin(input, dim=None, keepdim=False):
 
 
 def _arg(fn, input, dim, keepdim, op: str):
-    data = input._data
+    shape = tuple(input.shape)
     if dim is None:
-        if data.size == 0:  # torch's phrase, so a search finds the fix
+        if input.numel() == 0:  # torch's phrase, so a search finds the fix
             raise IndexError(
                 f"{op}: Expected reduction dim to be specified for input.numel() == 0 "
-                f"(shape {data.shape}). Pass dim= for an empty tensor, or check it is not empty."
+                f"(shape {shape}). Pass dim= for an empty tensor, or check it is not empty."
             )
         return discrete(_indices, input, fn_=fn, axis=None, keepdims=False)
     if not isinstance(dim, int | np.integer):
         raise TypeError(f"{op}: dim must be one int, got {dim!r}.")
-    if not data.ndim:  # torch: dim 0 or -1 of a 0-d tensor is its only element
+    if not shape:  # torch: dim 0 or -1 of a 0-d tensor is its only element
         normalize_dims(dim, 0, op)
         return discrete(np.zeros_like, input, dtype=np.int64)
-    (axis,) = normalize_dims(dim, data.ndim, op)
-    if data.shape[axis] == 0:
+    (axis,) = normalize_dims(dim, len(shape), op)
+    if shape[axis] == 0:
         raise IndexError(
-            f"{op}: Expected reduction dim {axis} to have non-zero size (shape {data.shape}). "
+            f"{op}: Expected reduction dim {axis} to have non-zero size (shape {shape}). "
             "Reduce over a dim that holds values."
         )
     return discrete(_indices, input, fn_=fn, axis=axis, keepdims=keepdim)
