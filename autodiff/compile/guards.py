@@ -378,7 +378,7 @@ def _join(path, key) -> str:
 
 def _filled(cell) -> bool:
     try:
-        cell.cell_contents
+        cell.cell_contents  # noqa: B018 (an empty cell raises on reading)
     except ValueError:
         return False
     return True

@@ -72,7 +72,7 @@ def build(p):
             layers += [nn.BatchNorm1d(6)] if p["batchnorm"] else []
             layers += [eval(p["act"]), nn.Dropout(p["dropout"]), nn.Linear(6, 3)]
         model = nn.Sequential(*layers)
-        params = model.parameters()
+        params = model.parameters()  # noqa: F841 (the optimizer's source names it)
         opt = eval(p["opt"])
         sched = eval(p["sched"]) if p["sched"] else None
         x, y = batch(p, p["seed"])
