@@ -394,3 +394,34 @@ def test_an_iterator_read_by_fn_is_refused():
     compiled = ad.compile(lambda: next(batches) * 2.0)
     with pytest.raises(CompileError, match="iterator"):
         compiled()
+
+
+@pytest.mark.parametrize(
+    "inside",
+    [
+        lambda h: h.register_hook(lambda g: g * 2),
+        lambda h: h.retain_grad(),
+    ],
+    ids=["hook", "retain_grad"],
+)
+def test_hooks_and_retain_grad_inside_are_refused(inside):
+    w = ad.tensor([1.0, 2.0], requires_grad=True)
+
+    def step():
+        h = w * 3.0
+        inside(h)
+        h.sum().backward()
+
+    with pytest.raises(CompileError, match="hook or retain_grad"):
+        ad.compile(step)()
+
+
+def test_second_order_inside_is_refused():
+    w = ad.tensor([1.0, 2.0], requires_grad=True)
+
+    def step():
+        (g,) = ad.grad((w**3).sum(), w, create_graph=True)
+        g.sum().backward()
+
+    with pytest.raises(CompileError, match="create_graph"):
+        ad.compile(step)()
