@@ -9,6 +9,7 @@ counters, constants that are not literals) are slots fixed for the program's lif
 """
 
 import numpy as np
+from numpy import ndarray
 
 from ..tensor import Tensor
 from .runtime import NoCtx, as_array
@@ -173,6 +174,8 @@ def _closure(step: Step):
     fn, outs, wrap, many = step.fn, step.outs, step.wrap, step.many
     args = step.args
     kwargs = tuple(step.kwargs.items())
+    if not kwargs and not many and len(outs) == 1 and len(args) == 3:
+        return _op_closure(fn, args, outs[0], wrap)
 
     def run(env):
         values = [env[v] if k == "s" else v for k, v in args]
@@ -184,6 +187,31 @@ def _closure(step: Step):
             for slot, value in zip(outs, result):
                 if slot is not None:
                     env[slot] = value
+
+    return run
+
+
+def _op_closure(fn, args, out, wrap):
+    """The common step of a long program, written out: an op's forward on (ctx, a, b)."""
+    (kc, c), (ka, a), (kb, b) = args
+    if kc == "k" and ka == "s" and kb == "s":
+        if wrap:
+
+            def run(env):
+                r = fn(c, env[a], env[b])
+                env[out] = r if type(r) is ndarray else as_array(r)
+
+        else:
+
+            def run(env):
+                env[out] = fn(c, env[a], env[b])
+
+        return run
+    values = args
+
+    def run(env):
+        r = fn(*[env[v] if k == "s" else v for k, v in values])
+        env[out] = as_array(r) if wrap else r
 
     return run
 

@@ -1,6 +1,8 @@
 """What a replayed program calls besides the ops' own forward: the helpers `compiled.code`
 imports. Each does on arrays what the eager engine does at the same point of the call."""
 
+from sys import getrefcount
+
 import numpy as np
 
 from .. import grad_mode
@@ -24,12 +26,15 @@ class Ctx:
         self.input_meta = input_meta
         self.options = options
         self._saved = ()
+        self.arrays = False  # the formula runs on arrays (its Function's array_backward)
 
     def save_for_backward(self, *values) -> None:
         self._saved = values
 
     @property
     def saved_tensors(self) -> tuple:
+        if self.arrays:
+            return self._saved
         return tuple([_make(v) if type(v) is np.ndarray else v for v in self._saved])
 
 
@@ -55,11 +60,16 @@ def as_array(out) -> np.ndarray:
 
 def backward(function, ctx, grad: np.ndarray) -> tuple:
     """An op's backward formula run on the replayed ctx: array gradients per input (or None),
-    computed as eager first-order backward computes them (grad mode off, Tensors inside)."""
+    computed as eager first-order backward computes them (grad mode off; on arrays where the
+    Function says its formula runs on arrays, else on Tensors)."""
     state = grad_mode._state
     enabled, state.enabled = state.enabled, False
     try:
-        grads = function.backward(ctx, _make(grad))
+        if function.array_backward:
+            ctx.arrays = True
+            grads = function.backward(ctx, grad)
+        else:
+            grads = function.backward(ctx, _make(grad))
     finally:
         state.enabled = enabled
     if type(grads) is not tuple:
@@ -88,9 +98,16 @@ def ones_like(out: np.ndarray) -> np.ndarray:
 
 
 def set_grad(leaf: Tensor, grad: np.ndarray) -> np.ndarray:
-    """leaf.grad = grad (a fresh array: the gradient never aliases another one)."""
-    leaf.grad = _make(grad.copy())
+    """leaf.grad = grad, a fresh array: the gradient never aliases another one. A buffer that
+    only the program's last use holds becomes the gradient (as eager AccumulateGrad takes it)."""
+    owned = getrefcount(grad) <= _OWNED and grad.base is None and grad.flags.writeable
+    leaf.grad = _make(grad if owned else grad.copy())
     return leaf.grad._data
+
+
+# references to a gradient array that only its last reader holds, as getrefcount counts them
+# in set_grad: the program's local, the argument, getrefcount's own
+_OWNED = 3
 
 
 def add_grad(leaf: Tensor, grad: np.ndarray) -> np.ndarray:

@@ -10,7 +10,9 @@ global or closure value, reseeding, another thread running eagerly. `make fuzz` 
 profile; the suite runs a bounded one.
 """
 
+import contextlib
 import os
+import sys
 import threading
 from collections import Counter
 
@@ -21,6 +23,8 @@ from twins import Twins
 
 import autodiff as ad
 import nn
+
+source_module = sys.modules["autodiff.compile.source"]
 
 OUTCOMES = Counter()  # traced / replayed / refused over the session, for the report
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0")) or max(6, settings.default.max_examples // 2)
@@ -56,6 +60,9 @@ def programs(draw):
         "passing": draw(st.sampled_from(PASSING)),
         "changes": draw(st.lists(st.sampled_from(CHANGES), min_size=3, max_size=7)),
         "seed": draw(st.integers(0, 2**16)),
+        # a long program runs through the loop instead of its generated source: the two
+        # runners of the same steps, told apart by their threshold
+        "interpreted": draw(st.booleans()),
     }
 
 
@@ -211,6 +218,21 @@ class Busy:
 )
 @given(p=programs())
 def test_compiled_equals_eager_or_refuses(p):
+    with _runner(p["interpreted"]):
+        _run(p)
+
+
+@contextlib.contextmanager
+def _runner(interpreted: bool):
+    saved = source_module.LONG
+    source_module.LONG = 0 if interpreted else saved
+    try:
+        yield
+    finally:
+        source_module.LONG = saved
+
+
+def _run(p):
     twins = Twins(build(p), source(p))
     calls = ["batch"] + p["changes"]
     for k, what in enumerate(calls):
