@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system demo test bench lint clean
+.PHONY: setup system demo test bench fuzz lint clean
 
 setup: $(STAMP) system
 
@@ -37,6 +37,10 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+
+# ad.compile's differential fuzzer, long (the suite runs a bounded profile of it)
+fuzz: setup
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest tests/compile/test_fuzz.py -q -p no:cacheprovider
 
 lint: setup
 	$(BIN)/ruff check autodiff nn viz cli tests benchmarks notebooks/execute.py

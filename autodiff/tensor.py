@@ -5,7 +5,7 @@ import weakref
 import numpy as np
 
 from . import device as _device
-from . import dtypes
+from . import dtypes, tracing
 from . import random as _random
 
 
@@ -63,6 +63,7 @@ class Tensor:
             self.requires_grad_(True)
         if name is not None:
             self.name = name
+        tracing.created(self)  # ad.compile: a constant of the program
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None):
@@ -159,9 +160,11 @@ class Tensor:
 
     # --- conversion -----------------------------------------------------------------
     def numpy(self) -> np.ndarray:
+        tracing.read(self, ".numpy()")
         return self._data
 
     def item(self):
+        tracing.read(self, "item()")
         if self._data.size != 1:
             raise ValueError(
                 f"item: only one element tensors can be converted to Python scalars "
@@ -170,9 +173,11 @@ class Tensor:
         return self._data.item()
 
     def tolist(self):
+        tracing.read(self, "tolist()")
         return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
+        tracing.read(self, "np.asarray(t)")
         if dtype is not None and dtype != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
@@ -184,6 +189,7 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        tracing.read(self, "bool(t) (an `if` or `while` on a tensor)")
         if self._data.size != 1:
             raise RuntimeError(
                 f"bool: a tensor with {self._data.size} elements is ambiguous. Use .any() or .all()."
@@ -415,11 +421,11 @@ class Tensor:
 
     def uniform_(self, a=0.0, b=1.0) -> "Tensor":
         """Fill with draws from U(a, b) (the library's generator, ad.manual_seed)."""
-        return self.copy_(_random.generator().uniform(a, b, self.shape).astype(self.dtype))
+        return self.copy_(_random.sample("uniform", self.dtype, None, a, b, self.shape))
 
     def normal_(self, mean=0.0, std=1.0) -> "Tensor":
         """Fill with draws from N(mean, std²) (the library's generator, ad.manual_seed)."""
-        return self.copy_(_random.generator().normal(mean, std, self.shape).astype(self.dtype))
+        return self.copy_(_random.sample("normal", self.dtype, None, mean, std, self.shape))
 
     def __setitem__(self, index, value) -> None:
         _ops.inplace.setitem(self, index, value)
@@ -663,6 +669,15 @@ class Tensor:
 
     def equal(self, other) -> bool:
         return _ops.equal(self, other)
+
+    def isfinite(self):
+        return _ops.isfinite(self)
+
+    def isnan(self):
+        return _ops.isnan(self)
+
+    def isinf(self):
+        return _ops.isinf(self)
 
     def exp(self):
         return _ops.exp(self)

@@ -4,7 +4,7 @@ layer normalisation over the trailing dims, composed of differentiable ops."""
 import numpy as np
 
 import autodiff as ad
-from autodiff.graph import increment_version
+from autodiff.autograd.graph import increment_version
 
 from .module import Module, Parameter
 
@@ -86,13 +86,12 @@ def batch_norm(
         )
     if not training and running_mean is None:
         training = True  # no running statistics: always use the batch's, as torch does
-    rm, rv = _array(running_mean), _array(running_var)
     out = NativeBatchNorm.apply(
         input,
         weight,
         bias,
-        running_mean=rm,
-        running_var=rv,
+        running_mean=running_mean,
+        running_var=running_var,
         training=training,
         momentum=momentum,
         eps=eps,
@@ -102,10 +101,6 @@ def batch_norm(
             if isinstance(stats, ad.Tensor):
                 increment_version(stats)  # updated in place by forward
     return out
-
-
-def _array(value):
-    return value.numpy() if isinstance(value, ad.Tensor) else value
 
 
 class _BatchNorm(Module):

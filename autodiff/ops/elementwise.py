@@ -226,7 +226,7 @@ class Where(Function):
 
 def where(condition, input, other):
     """input where condition is true, else other (broadcasting)."""
-    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     return Where.apply(input, other, condition=cond)
@@ -234,7 +234,7 @@ def where(condition, input, other):
 
 def masked_fill(input, mask, value):
     """input with value where mask is true (mask broadcasts), as torch's masked_fill."""
-    cond = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    cond = mask if isinstance(mask, Tensor) else np.asarray(mask)
     if cond.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {cond.dtype}")
     return Where.apply(value, input, condition=cond)

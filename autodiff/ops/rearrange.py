@@ -8,6 +8,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from .comparison import discrete
 from .reduction import ValuesIndices, normalize_dims
 from .shape import cat
 
@@ -148,8 +149,9 @@ def scatter(input, dim, index, src=None, value=None):
     return Scatter.apply(input, source, dim=dim, index=idx)
 
 
-def _index(index, op) -> np.ndarray:
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+def _index(index, op):
+    """An index as the op's option (a tensor stays one: ad.compile reads it on each call)."""
+    idx = index if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must be an integer (int64) tensor, got dtype {idx.dtype}")
     return idx
@@ -246,12 +248,14 @@ def sort(input, dim=-1, descending=False, stable=False):
 
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort input along dim (int64, no gradient); ties keep their order."""
-    data = input._data
-    if data.ndim == 0:
-        return Tensor._make(np.asarray(0, dtype=np.int64))
-    axis = _dim(dim, data.ndim, "argsort")
+    if input.ndim == 0:
+        return discrete(np.zeros_like, input, dtype=np.int64)
+    return discrete(_order, input, axis=_dim(dim, input.ndim, "argsort"), descending=descending)
+
+
+def _order(data, axis, descending):
     order = np.argsort(-data if descending else data, axis=axis, kind="stable")
-    return Tensor._make(order.astype(np.int64))
+    return order.astype(np.int64)
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
@@ -259,8 +263,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     axis = _dim(dim, input.ndim, "topk")
     if not 0 <= k <= input.shape[axis]:
         raise ValueError(f"topk: k={k} is out of range for dim {axis} of size {input.shape[axis]}")
-    order = argsort(input, axis, descending=largest)._data
-    picked = Tensor._make(np.take(order, np.arange(k), axis=axis))
+    order = argsort(input, axis, descending=largest)
+    picked = discrete(np.take, order, np.arange(k), axis=axis)
     return ValuesIndices(gather(input, axis, picked), picked)
 
 
@@ -444,7 +448,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     """The distinct values, sorted (no gradient), optionally with inverse indices and counts."""
     if dim is not None:
         raise NotImplementedError("unique: dim= is not supported yet; flatten first")
-    values, inverse, counts = np.unique(input._data, return_inverse=True, return_counts=True)
+    # the result's shape depends on the values: a read (ad.compile refuses it inside fn)
+    values, inverse, counts = np.unique(input.numpy(), return_inverse=True, return_counts=True)
     out = [Tensor._make(values)]
     if return_inverse:
         out.append(Tensor._make(inverse.reshape(input.shape).astype(np.int64)))

@@ -4,6 +4,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from .comparison import discrete
 
 __all__ = [
     "reshape",
@@ -50,13 +51,13 @@ class View(Function):
 
 def reshape(input, *shape):
     """The same elements in a new shape (one dim may be -1)."""
-    shape = _resolve(_shape_arg(shape), input._data.size, "reshape", input.shape)
+    shape = _resolve(_shape_arg(shape), input.numel(), "reshape", input.shape)
     return View.apply(input, shape=shape)
 
 
 def view(input, *shape):
     """Same as reshape (NumPy copies if it must; values are the same)."""
-    shape = _resolve(_shape_arg(shape), input._data.size, "view", input.shape)
+    shape = _resolve(_shape_arg(shape), input.numel(), "view", input.shape)
     return View.apply(input, shape=shape)
 
 
@@ -288,7 +289,7 @@ def to_dtype(input, dtype):
     if input.dtype == dtype:
         return input
     if input.requires_grad and dtype.kind not in "fc":
-        return Tensor._make(input._data.astype(dtype))
+        return discrete(np.ndarray.astype, input, dtype=dtype)
     return ToCopy.apply(input, dtype=dtype)
 
 

@@ -11,13 +11,16 @@ import numbers
 import numpy as np
 
 import autodiff as ad
-from autodiff.graph import increment_version
+from autodiff import tracing
+from autodiff.autograd.graph import increment_version
 
 from ..module import zero_grads
 
 
+@tracing.live
 class Optimizer:
-    """Base class: holds param_groups (dicts of 'params' + hyperparameters) and state."""
+    """Base class: holds param_groups (dicts of 'params' + hyperparameters) and state. step()
+    and zero_grad() work on arrays: ad.compile replays them as calls (tracing.replayed)."""
 
     def __init__(self, params, defaults: dict):
         self.defaults = {key: _scalar(value) for key, value in defaults.items()}
@@ -78,11 +81,13 @@ class Optimizer:
             elif isinstance(value, numbers.Real) and not isinstance(value, bool):
                 check_number(key, value, op)
 
+    @tracing.replayed(resets=lambda self: [p for g in self.param_groups for p in g["params"]])
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient (to None by default, as PyTorch 2)."""
         for group in self.param_groups:
             zero_grads(group["params"], set_to_none)
 
+    @tracing.replayed
     def step(self, closure=None):
         """Update every parameter that has a gradient; closure re-evaluates the loss if given."""
         loss = None
