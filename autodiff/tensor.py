@@ -7,11 +7,12 @@ import numpy as np
 from . import device as _device
 from . import dtypes
 from . import random as _random
+from .errors import DtypeError, ShapeError
 
 
 def _check_grad_dtype(dtype, what: str) -> None:
     if np.dtype(dtype).kind not in "fc":
-        raise TypeError(
+        raise DtypeError(
             f"{what}: only floating point tensors can require gradients (got dtype {dtype}). "
             "Convert first, e.g. t.float() or dtype=ad.float32."
         )
@@ -163,7 +164,7 @@ class Tensor:
 
     def item(self):
         if self._data.size != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"item: only one element tensors can be converted to Python scalars "
                 f"(shape {self._data.shape}). Index or reduce first."
             )

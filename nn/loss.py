@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ArgumentError, DtypeError, ShapeError
 
 from .module import Module
 
@@ -115,13 +116,16 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     input, target = _as_arrays(input, target, "binary_cross_entropy")
     x = input.numpy()
     if x.size and not (np.all(x >= 0) and np.all(x <= 1)):
-        raise ValueError(
+        raise ArgumentError(
             f"binary_cross_entropy: all elements of input should be between 0 and 1 (got min "
             f"{x.min():.6g}, max {x.max():.6g}, shape {x.shape}). Apply a sigmoid first, or "
             "use BCEWithLogitsLoss on the logits."
         )
     return BinaryCrossEntropy.apply(
-        input, target, weight=_array(weight, x.dtype), reduction=reduction
+        input,
+        target,
+        weight=_elementwise_weight(weight, input, "weight", "binary_cross_entropy"),
+        reduction=reduction,
     )
 
 
@@ -165,14 +169,14 @@ def binary_cross_entropy_with_logits(
     input, target, weight=None, reduction: str = "mean", pos_weight=None
 ):
     """BCE on logits, computed as (1 − t)x + log(1 + e^{−x}) without overflow."""
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    input, target = _as_arrays(input, target, "binary_cross_entropy_with_logits")
-    dtype = input.dtype
+    op = "binary_cross_entropy_with_logits"
+    _check_reduction(reduction, op)
+    input, target = _as_arrays(input, target, op)
     return BinaryCrossEntropyWithLogits.apply(
         input,
         target,
-        weight=_array(weight, dtype),
-        pos_weight=_array(pos_weight, dtype),
+        weight=_elementwise_weight(weight, input, "weight", op),
+        pos_weight=_elementwise_weight(pos_weight, input, "pos_weight", op),
         reduction=reduction,
     )
 
@@ -245,7 +249,7 @@ def _as_arrays(input, target, op: str):
     try:
         np.broadcast_shapes(input.shape, target.shape)
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: input {tuple(input.shape)} and target {tuple(target.shape)} "
             "do not broadcast. Give the target the input's shape."
         ) from None
@@ -254,6 +258,23 @@ def _as_arrays(input, target, op: str):
 
 def _array(value, dtype):
     return None if value is None else np.asarray(value, dtype=dtype)
+
+
+def _elementwise_weight(value, input, name: str, op: str):
+    """A BCE's weight or pos_weight as an array; one that does not broadcast with the input is
+    refused here, where its name is known (NumPy would say only 'operands could not be
+    broadcast')."""
+    array = _array(value, input.dtype)
+    if array is not None:
+        try:
+            np.broadcast_shapes(input.shape, array.shape)
+        except ValueError:
+            raise ShapeError(
+                f"{op}: {name} of shape {array.shape} does not broadcast with the input "
+                f"{tuple(input.shape)}. Give it the input's shape, or one value per class "
+                "(the input's last dim)."
+            ) from None
+    return array
 
 
 def l1_loss(input, target, reduction: str = "mean"):
@@ -268,13 +289,13 @@ def l1_loss(input, target, reduction: str = "mean"):
 def _check_target(input, target, op: str) -> np.ndarray:
     t = _indices(target)
     if t.dtype.kind not in "iu":
-        raise TypeError(
+        raise DtypeError(
             f"{op}: class-index targets must be integers, got dtype {t.dtype}. "
             "Use .long(), or pass class probabilities of the input's shape."
         )
     expected = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
     if t.shape != expected:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: target shape {t.shape} does not match input {tuple(input.shape)} "
             f"(expected {expected}: one class index per sample)"
         )
@@ -308,7 +329,9 @@ def cross_entropy(
     """log_softmax over dim 1 then NLL; target = class indices or class probabilities."""
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+        raise ArgumentError(
+            f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}"
+        )
     class_dim = 1 if input.ndim >= 2 else 0
     logp = ad.log_softmax(input, class_dim)
     t = _indices(target)
@@ -329,7 +352,7 @@ def _class_view(weight, logp, class_dim: int):
 
 def _soft_cross_entropy(logp, t, weight, reduction, label_smoothing, class_dim):
     if t.shape != logp.shape:
-        raise ValueError(
+        raise ShapeError(
             f"cross_entropy: probability target {t.shape} must have the input's "
             f"shape {tuple(logp.shape)}"
         )
@@ -362,12 +385,12 @@ def one_hot(tensor, num_classes: int = -1):
     """Integer labels (...) -> int64 (..., num_classes) with a 1 at each label."""
     t = _indices(tensor)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: labels must be integers, got dtype {t.dtype}")
+        raise DtypeError(f"one_hot: labels must be integers, got dtype {t.dtype}")
     if t.size and t.min() < 0:
-        raise ValueError(f"one_hot: labels must be non-negative, got {int(t.min())}")
+        raise ArgumentError(f"one_hot: labels must be non-negative, got {int(t.min())}")
     classes = int(t.max()) + 1 if num_classes == -1 and t.size else max(num_classes, 0)
     if t.size and t.max() >= classes:
-        raise ValueError(
+        raise ArgumentError(
             f"one_hot: label {int(t.max())} is out of range for num_classes="
             f"{classes}. Use num_classes > {int(t.max())}."
         )
