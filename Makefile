@@ -39,8 +39,8 @@ bench: setup
 	$(BIN)/python benchmarks/run.py
 
 lint: setup
-	$(BIN)/ruff check autodiff nn viz cli tests benchmarks notebooks/execute.py
-	$(BIN)/ruff format --check autodiff nn viz cli tests benchmarks notebooks/execute.py
+	$(BIN)/ruff check autodiff nn viz autodiff_cli tests benchmarks notebooks/execute.py
+	$(BIN)/ruff format --check autodiff nn viz autodiff_cli tests benchmarks notebooks/execute.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

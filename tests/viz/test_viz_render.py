@@ -8,7 +8,7 @@ import pytest
 import autodiff as ad
 import autodiff.files
 import viz
-from cli import exercises
+from autodiff_cli import exercises
 from viz import render
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import cli
-from cli import expr
+import autodiff_cli as cli
+from autodiff_cli import expr
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,7 +186,7 @@ def test_graph_command_without_dot_says_how_to_install(tmp_path, monkeypatch, ca
 
 
 def test_graph_command_in_a_subprocess(tmp_path):
-    code = "import sys; from cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from autodiff_cli import main; sys.exit(main(sys.argv[1:]))"
     bad = subprocess.run([sys.executable, "-c", code, "graph", "().__class__", "-o",
                           str(tmp_path / "g.dot")], capture_output=True, text=True, cwd=ROOT,
                          timeout=120)  # fmt: skip
