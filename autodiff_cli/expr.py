@@ -10,16 +10,32 @@ import inspect
 import sys
 
 import autodiff as ad
+from nn import activation
 
 
-def _unary_math() -> dict:
-    """The elementwise math the engine exports that takes one tensor (exp, sigmoid, ...)."""
-    public = vars(ad)
-    names = (*ad.ops.elementwise.__all__, *ad.ops.activation.__all__)
-    return {n: public[n] for n in names if len(inspect.signature(public[n]).parameters) == 1}
+def _one_tensor_functions() -> dict:
+    """The functions of one tensor in the elementwise families (the engine's elementwise, math
+    and activation ops, nn's activations): sin, log1p, sigmoid, gelu, ... In-place forms are
+    left out, and so is a function with a second argument that has no usable default (clamp
+    needs a bound, softmax a dim, atan2 a second tensor)."""
+    found = {n: f for n, f in vars(activation).items() if _defined_in(f, activation)}
+    for family in (ad.ops.elementwise, ad.ops.math, ad.ops.activation):
+        found |= {name: vars(family)[name] for name in family.__all__}  # the engine's op wins
+    return {n: f for n, f in sorted(found.items()) if not n.endswith("_") and _of_one_tensor(f)}
 
 
-FUNCTIONS = _unary_math()
+def _defined_in(fn, module) -> bool:
+    return inspect.isfunction(fn) and fn.__module__ == module.__name__ and fn.__name__[0] != "_"
+
+
+def _of_one_tensor(fn) -> bool:
+    first, *options = inspect.signature(fn).parameters.values()
+    return first.default is inspect.Parameter.empty and all(
+        p.default not in (inspect.Parameter.empty, None) for p in options
+    )
+
+
+FUNCTIONS = _one_tensor_functions()
 _BINARY = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
