@@ -46,7 +46,10 @@ _BINARY = {
 _UNARY = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
 MAX_LENGTH = 10_000
 MAX_DEPTH = 200
-_HELP = f"Use numbers, the names you give values to, + - * / ** and {', '.join(sorted(FUNCTIONS))}."
+_HELP = (
+    "Use numbers, the names you give values to, + - * / ** and functions of one value such as "
+    f"exp, log, sin, sigmoid, relu ({len(FUNCTIONS)} in all: autodiff graph --help lists them)."
+)
 
 
 def shown(text: str, limit: int = 60) -> str:
@@ -191,7 +194,10 @@ def _call(node, env, depth):
         raise _refuse(f"calling {_describe(node.func)}")
     name = node.func.id
     if name not in FUNCTIONS:
-        raise _refuse(f"the function {name!r}")
+        raise ValueError(
+            f"expression: the function {name!r} is not allowed. The functions are "
+            f"{', '.join(FUNCTIONS)}."
+        )
     if len(node.args) != 1 or node.keywords:
         raise ValueError(f"expression: {name}() takes exactly one argument.")
     arg = _eval(node.args[0], env, depth + 1)
