@@ -132,7 +132,7 @@ def demo(out_dir, quick: bool = False) -> list:
         written.extend(save_steps(exercises.add_mul()[0], folder / "add_mul_steps"))
     print(f"graphs written to {folder.resolve()} ({len(written)} files)")
     if not has_dot():
-        print(f"(SVG/PNG need Graphviz: {INSTALL}; the .dot and .txt files were written)")
+        print(f"(the .dot and .txt files were written; SVG/PNG need Graphviz. {INSTALL}.)")
     return written
 
 
