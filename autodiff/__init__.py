@@ -71,9 +71,8 @@ cfloat = complex64
 cdouble = complex128
 
 __version__ = "0.1.0"
-torch_api_version = (
-    "2.13"  # the PyTorch release whose names and behaviour we follow (tests compare)
-)
+# the PyTorch release whose names and behaviour we follow (the tests compare with it)
+torch_api_version = "2.13"
 
 siblings.check()  # warns if a module of the user's hides nn or viz
 
