@@ -66,5 +66,5 @@ def elsewhere(name: str) -> str | None:
     return (
         f"module 'autodiff' has no attribute {name!r}: {ELSEWHERE[name]}. `autodiff run "
         "script.py` runs a PyTorch script unchanged, with torch.nn, torch.optim and "
-        "torch.utils.data mapped."
-    )
+        "torch.utils.data mapped"
+    )  # no final period: Python may append ". Did you mean: ...?"
