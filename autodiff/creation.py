@@ -6,6 +6,7 @@ import numpy as np
 
 from . import dtypes, tracing
 from .device import check as _device
+from .errors import ArgumentError
 from .random import sample
 from .tensor import Tensor
 
@@ -15,8 +16,10 @@ def _shape(shape, op: str = "shape") -> tuple:
         shape = tuple(shape[0])
     shape = tuple(shape)
     for n in shape:
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
-            raise ValueError(f"{op}: sizes must be non-negative integers, got {shape}")
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+            raise TypeError(f"{op}: sizes must be integers, got {shape}")
+        if n < 0:
+            raise ArgumentError(f"{op}: sizes must be non-negative, got {shape}")
     return tuple(int(n) for n in shape)
 
 
@@ -87,7 +90,12 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     if step == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise ArgumentError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise ArgumentError(
+            f"arange: upper bound and lower bound inconsistent with step sign (start {start}, "
+            f"end {end}, step {step}). Use a negative step to count down."
+        )
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if ints else dtypes.get_default_dtype()
@@ -98,7 +106,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     """steps evenly spaced values from start to end, both included."""
     if not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"linspace: steps must be a non-negative integer, got {steps!r}")
+        raise ArgumentError(f"linspace: steps must be a non-negative integer, got {steps!r}")
     array = np.linspace(start, end, steps, dtype=np.float64).astype(_dtype(dtype))
     return _finish(array, requires_grad, device=device)
 
@@ -158,12 +166,14 @@ def randn_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None) -> Tensor:
     """Integers in [low, high) (torch.randint(high, size) or randint(low, high, size))."""
-    if size is None:  # randint(high, size)
+    if size is None and not isinstance(high, int | np.integer):  # randint(high, size)
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=size)
+        low, high = 0, low
     if size is None:
-        raise TypeError("randint: give the size, e.g. ad.randint(0, 10, (3,))")
+        raise TypeError("randint: give the size as a tuple, e.g. ad.randint(0, 10, (3,))")
     if high <= low:
-        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+        raise ArgumentError(f"randint: high ({high}) must be greater than low ({low})")
     dtype = dtypes.as_dtype(dtype or np.int64)
     draws = sample("integers", dtype, generator, low, high, _shape((size,), "randint"))
     return _finish(draws, False, device=device)

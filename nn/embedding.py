@@ -5,6 +5,7 @@ import numpy as np
 
 import autodiff as ad
 from autodiff.ops.comparison import discrete
+from autodiff.errors import ArgumentError, DtypeError, ShapeError
 
 from . import init
 from .module import Module, Parameter
@@ -31,7 +32,7 @@ def _indices(input, num_embeddings: int):
     """The indices as an int64 tensor, checked against the table on every call (an op)."""
     idx = input if isinstance(input, ad.Tensor) else ad.as_tensor(np.asarray(input))
     if idx.dtype.kind not in "iu":
-        raise TypeError(
+        raise DtypeError(
             f"embedding: indices must be integers (int64 or int32), got dtype {idx.dtype}. "
             "Use .long() on the index tensor."
         )
@@ -87,7 +88,7 @@ def embedding(
             "use sparse=False, which gives the same values."
         )
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D, got shape {tuple(weight.shape)}")
+        raise ShapeError(f"embedding: weight must be 2-D, got shape {tuple(weight.shape)}")
     n = weight.shape[0]
     idx = _indices(input, n)
     padding_idx = _padding_idx(padding_idx, n)
@@ -128,7 +129,7 @@ class Embedding(Module):
         super().__init__()
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"Embedding: {name} must be a non-negative int, got {value!r}")
+                raise ArgumentError(f"Embedding: {name} must be a non-negative int, got {value!r}")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = _padding_idx(padding_idx, num_embeddings)
         self.max_norm, self.norm_type = max_norm, norm_type

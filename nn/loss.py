@@ -10,6 +10,7 @@ import numpy as np
 
 import autodiff as ad
 from autodiff.ops.comparison import discrete
+from autodiff.errors import ArgumentError, DtypeError, ShapeError
 
 from .module import Module
 
@@ -86,7 +87,7 @@ class BinaryCrossEntropy(ad.Function):
     @staticmethod
     def forward(ctx, input, target, weight, reduction):
         if input.size and not (np.all(input >= 0) and np.all(input <= 1)):
-            raise ValueError(
+            raise ArgumentError(
                 f"binary_cross_entropy: all elements of input should be between 0 and 1 (got "
                 f"min {input.min():.6g}, max {input.max():.6g}, shape {input.shape}). Apply a "
                 "sigmoid first, or use BCEWithLogitsLoss on the logits."
@@ -121,7 +122,10 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     _check_reduction(reduction, "binary_cross_entropy")
     input, target = _as_arrays(input, target, "binary_cross_entropy")
     return BinaryCrossEntropy.apply(
-        input, target, weight=_array(weight, input.dtype), reduction=reduction
+        input,
+        target,
+        weight=_elementwise_weight(weight, input, "weight", "binary_cross_entropy"),
+        reduction=reduction,
     )
 
 
@@ -165,14 +169,14 @@ def binary_cross_entropy_with_logits(
     input, target, weight=None, reduction: str = "mean", pos_weight=None
 ):
     """BCE on logits, computed as (1 − t)x + log(1 + e^{−x}) without overflow."""
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    input, target = _as_arrays(input, target, "binary_cross_entropy_with_logits")
-    dtype = input.dtype
+    op = "binary_cross_entropy_with_logits"
+    _check_reduction(reduction, op)
+    input, target = _as_arrays(input, target, op)
     return BinaryCrossEntropyWithLogits.apply(
         input,
         target,
-        weight=_array(weight, dtype),
-        pos_weight=_array(pos_weight, dtype),
+        weight=_elementwise_weight(weight, input, "weight", op),
+        pos_weight=_elementwise_weight(pos_weight, input, "pos_weight", op),
         reduction=reduction,
     )
 
@@ -245,7 +249,7 @@ def _as_arrays(input, target, op: str):
     try:
         np.broadcast_shapes(input.shape, target.shape)
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: input {tuple(input.shape)} and target {tuple(target.shape)} "
             "do not broadcast. Give the target the input's shape."
         ) from None
@@ -257,6 +261,23 @@ def _array(value, dtype):
     if isinstance(value, ad.Tensor):
         return value.to(dtype)
     return None if value is None else np.asarray(value, dtype=dtype)
+
+
+def _elementwise_weight(value, input, name: str, op: str):
+    """A BCE's weight or pos_weight as an array; one that does not broadcast with the input is
+    refused here, where its name is known (NumPy would say only 'operands could not be
+    broadcast')."""
+    array = _array(value, input.dtype)
+    if array is not None:
+        try:
+            np.broadcast_shapes(input.shape, array.shape)
+        except ValueError:
+            raise ShapeError(
+                f"{op}: {name} of shape {array.shape} does not broadcast with the input "
+                f"{tuple(input.shape)}. Give it the input's shape, or one value per class "
+                "(the input's last dim)."
+            ) from None
+    return array
 
 
 def l1_loss(input, target, reduction: str = "mean"):
@@ -272,13 +293,13 @@ def _check_target(input, target, op: str):
     """Class indices as a tensor, their dtype and shape checked (their values in the op)."""
     t = _indices(target)
     if t.dtype.kind not in "iu":
-        raise TypeError(
+        raise DtypeError(
             f"{op}: class-index targets must be integers, got dtype {t.dtype}. "
             "Use .long(), or pass class probabilities of the input's shape."
         )
     expected = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
     if tuple(t.shape) != expected:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: target shape {tuple(t.shape)} does not match input {tuple(input.shape)} "
             f"(expected {expected}: one class index per sample)"
         )
@@ -313,7 +334,9 @@ def cross_entropy(
     """log_softmax over dim 1 then NLL; target = class indices or class probabilities."""
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+        raise ArgumentError(
+            f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}"
+        )
     class_dim = 1 if input.ndim >= 2 else 0
     logp = ad.log_softmax(input, class_dim)
     t = _indices(target)
@@ -334,7 +357,7 @@ def _class_view(weight, logp, class_dim: int):
 
 def _soft_cross_entropy(logp, t, weight, reduction, label_smoothing, class_dim):
     if tuple(t.shape) != tuple(logp.shape):
-        raise ValueError(
+        raise ShapeError(
             f"cross_entropy: probability target {tuple(t.shape)} must have the input's "
             f"shape {tuple(logp.shape)}"
         )
@@ -368,7 +391,7 @@ def one_hot(tensor, num_classes: int = -1):
     """Integer labels (...) -> int64 (..., num_classes) with a 1 at each label."""
     t = _indices(tensor)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: labels must be integers, got dtype {t.dtype}")
+        raise DtypeError(f"one_hot: labels must be integers, got dtype {t.dtype}")
     if num_classes == -1:  # the labels decide the shape: a value read (ad.compile refuses it)
         num_classes = int(t.max()) + 1 if t.numel() else 0
     return discrete(_one_hot, t, classes=max(num_classes, 0))
@@ -376,9 +399,9 @@ def one_hot(tensor, num_classes: int = -1):
 
 def _one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
     if labels.size and labels.min() < 0:
-        raise ValueError(f"one_hot: labels must be non-negative, got {int(labels.min())}")
+        raise ArgumentError(f"one_hot: labels must be non-negative, got {int(labels.min())}")
     if labels.size and labels.max() >= classes:
-        raise ValueError(
+        raise ArgumentError(
             f"one_hot: label {int(labels.max())} is out of range for num_classes="
             f"{classes}. Use num_classes > {int(labels.max())}."
         )

@@ -14,6 +14,7 @@ import operator
 import numpy as np
 
 from .. import grad_mode, tracing
+from ..errors import DtypeError, ShapeError
 from ..function import Function, flat_versions, refresh_view, version_entries, view_of
 from ..graph import SavedOutput
 from ..tensor import Tensor
@@ -72,12 +73,12 @@ def _write(self, op: str, fn, value, index=None) -> Tensor:
         else:
             fn(storage, values, out=storage, casting="same_kind")
     except TypeError as e:
-        raise TypeError(
+        raise DtypeError(
             f"{op}: the result can't be cast to the tensor's dtype {storage.dtype} ({e}). "
             "Use the out-of-place op, or convert first (e.g. t = t.float())."
         ) from None
     except ValueError as e:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: the result's shape doesn't fit the tensor's shape {storage.shape} in "
             f"place ({e}). Use the out-of-place op (x = x + y) to broadcast."
         ) from None
@@ -220,7 +221,7 @@ class Copy(Function):
         try:
             return np.array(np.broadcast_to(src, input.shape), dtype=input.dtype)
         except ValueError:
-            raise ValueError(
+            raise ShapeError(
                 f"copy_: source of shape {np.shape(src)} can't be broadcast to the tensor's "
                 f"shape {input.shape}."
             ) from None

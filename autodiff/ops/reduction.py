@@ -5,6 +5,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..errors import DtypeError, IndexOutOfRangeError
 from ..function import Function
 from ..tensor import Tensor
 from .comparison import discrete
@@ -103,7 +104,7 @@ class Mean(Function):
 def mean(input, dim=None, keepdim=False):
     """Mean over all elements or over dim."""
     if input.dtype.kind not in "fc":
-        raise TypeError(f"mean: input dtype should be floating point, got {input.dtype}")
+        raise DtypeError(f"mean: input dtype should be floating point, got {input.dtype}")
     return Mean.apply(input, dim=normalize_dims(dim, input.ndim, "mean"), keepdim=keepdim)
 
 
@@ -128,6 +129,11 @@ class Var(Function):
 def var(input, dim=None, unbiased=True, keepdim=False, correction=None):
     """Variance; unbiased (n − 1) by default, unbiased=False (or correction=0) for the
     population variance."""
+    if input.dtype.kind not in "fc":
+        raise DtypeError(
+            f"var: std and var only support floating point dtypes, got {input.dtype}. "
+            "Convert first, e.g. t.float()."
+        )
     correction = int(unbiased) if correction is None else int(correction)
     dims = normalize_dims(dim, input.ndim, "var")
     return Var.apply(input, dim=dims, correction=correction, keepdim=keepdim)
@@ -216,7 +222,7 @@ def _extreme(input, dim, keepdim, largest: bool, op: str):
         return MaxAll.apply(input, largest=largest)
     (axis,) = normalize_dims(dim, input.ndim, op) or (None,)
     if axis is not None and input.shape[axis] == 0:  # other empty dims are fine, as torch
-        raise RuntimeError(
+        raise IndexOutOfRangeError(
             f"{op}: expected reduction dim {axis} to have non-zero size (shape {input.shape})"
         )
     values = MaxDim.apply(input, dim=axis, keepdim=keepdim, largest=largest)
