@@ -13,8 +13,9 @@ import random
 import numpy as np
 
 from .. import grad_mode, tracing
+from ..engine import checked_grads
 from ..function import Context
-from ..graph import AccumulateGrad
+from ..graph import AccumulateGrad, NoContext
 from ..tensor import Tensor
 from . import runtime
 from .program import Program, Step
@@ -162,7 +163,7 @@ class Tracer:
         node = result.grad_fn
         out = result._data
         slot = self.output(out)
-        ctx = ("k", runtime.NoCtx(tuple([False] * len(args))))
+        ctx = ("k", NoContext(tuple([False] * len(args))))
         if isinstance(node, Context) and node.function is cls and id(node) not in self.ctxs:
             c = self.program.slot(f"c{slot}")
             self.ctxs[id(node)] = (c, node)
@@ -210,7 +211,7 @@ class Tracer:
         mark = len(self.program.steps)
         self.strict = True
         try:
-            grads = _grads(node, node.function.backward(node, grad))
+            grads = checked_grads(node, node.function.backward(node, grad))
             names = [None if x is None else self.slot_of(x._data) for x in grads]
             if any(x is not None and n is None for x, n in zip(grads, names)):
                 raise _Unflat
@@ -224,7 +225,7 @@ class Tracer:
             self.program.sections[mark] = f"{node.name()}: {self.program.names[g[1]]} -> {shown}"
             return grads
         with tracing.suspended():
-            grads = _grads(node, node.function.backward(node, grad))
+            grads = checked_grads(node, node.function.backward(node, grad))
         grads = tuple([x if x is None or isinstance(x, Tensor) else _tensor(x) for x in grads])
         outs = [self.output(x._data) if x is not None else self.program.slot("_") for x in grads]
         self.add(
@@ -426,16 +427,6 @@ def _plain(value) -> bool:
     if value is None or isinstance(value, (bool, int, float, str, np.generic)):
         return True
     return isinstance(value, (tuple, list)) and all(_plain(v) for v in value)
-
-
-def _grads(node, grads) -> tuple:
-    from ..engine import _wrong_count
-
-    if type(grads) is not tuple:
-        grads = (grads,)
-    if len(grads) != len(node.children):
-        _wrong_count(node, grads)
-    return grads
 
 
 def _tensor(x):
