@@ -6,7 +6,7 @@ import numpy as np
 
 from . import dtypes
 from .device import check as _device
-from .random import generator
+from . import random
 from .tensor import Tensor
 
 
@@ -133,15 +133,17 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False) -
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Uniform [0, 1) from the library's generator (ad.manual_seed)."""
-    draws = _rng(generator).random(_shape(size, "rand"))
-    return _finish(draws.astype(_dtype(dtype)), requires_grad, device=device)
+    """Uniform [0, 1): torch's numbers from the generator (default: ad.manual_seed's)."""
+    dtype = _float_dtype(dtype, "rand")
+    draws = random.uniform(_shape(size, "rand"), dtype, generator=generator)
+    return _finish(draws, requires_grad, device=device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Standard normal from the library's generator (ad.manual_seed)."""
-    draws = _rng(generator).standard_normal(_shape(size, "randn"))
-    return _finish(draws.astype(_dtype(dtype)), requires_grad, device=device)
+    """Standard normal: torch's numbers from the generator (default: ad.manual_seed's)."""
+    dtype = _float_dtype(dtype, "randn")
+    draws = random.normal(_shape(size, "randn"), dtype, generator=generator)
+    return _finish(draws, requires_grad, device=device)
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -161,27 +163,39 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None) 
         raise TypeError("randint: give the size, e.g. ad.randint(0, 10, (3,))")
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
-    draws = _rng(generator).integers(low, high, _shape((size,), "randint"))
-    return _finish(draws.astype(dtypes.as_dtype(dtype or np.int64)), False, device=device)
+    dtype = dtypes.as_dtype(dtype or np.int64)
+    draws = random.integers(_shape((size,), "randint"), int(low), int(high), dtype, generator)
+    return _finish(draws, False, device=device)
 
 
 def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
-    """A random permutation of 0..n-1."""
-    draws = _rng(generator).permutation(n)
+    """A random permutation of 0..n-1, torch's for the same generator state."""
+    draws = random.permutation(int(n), generator)
     return _finish(draws.astype(dtypes.as_dtype(dtype or np.int64)), False, device=device)
 
 
 def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None) -> Tensor:
-    """Draws from N(mean, std²): numbers with size=, or tensors of means/stds (broadcast)."""
+    """Draws from N(mean, std²): numbers with size=, or tensors of means/stds (broadcast), in
+    torch's steps (standard draws times std, plus mean)."""
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
     if np.any(np.asarray(s) < 0):
         raise ValueError("normal: std must be non-negative")
-    shape = _shape((size,), "normal") if size is not None else np.broadcast(m, s).shape
-    draws = _rng(generator).normal(m, s, shape)
     like = next((t.dtype for t in (mean, std) if isinstance(t, Tensor)), None)
-    return _finish(draws.astype(_dtype(dtype or like)), False, device=device)
+    dtype = _float_dtype(dtype or like, "normal")
+    if size is not None:
+        draws = random.normal(_shape((size,), "normal"), dtype, m, s, generator)
+    elif isinstance(std, Tensor):  # torch: normal_(0, 1), then mul_(std), add_(mean)
+        draws = random.normal(np.broadcast(m, s).shape, dtype, generator=generator) * s + m
+    else:  # torch: normal_(0, std), then add_(mean)
+        draws = random.normal(np.shape(m), dtype, 0.0, s, generator) + m
+    return _finish(np.asarray(draws, dtype), False, device=device)
 
 
-def _rng(gen):
-    return generator() if gen is None else gen
+def _float_dtype(dtype, op: str):
+    dtype = _dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(
+            f"{op}: draws are floating point; got dtype {dtype}. Use ad.randint for integers."
+        )
+    return dtype
