@@ -8,6 +8,7 @@ function here gives exactly those roundings on whole arrays.
 """
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -25,10 +26,28 @@ def fma32(a, b, c) -> np.ndarray:
 def fma64(a, b, c) -> np.ndarray:
     """float64 a·b + c with one rounding (Boldo and Melquiond's emulation: the product split
     exactly into two doubles, an exact sum, one round-to-odd addition, one rounding)."""
-    a, b, c = (np.asarray(x, np.float64) for x in (a, b, c))
-    high, low = _two_product(a, b)
-    sum_high, sum_low = _two_sum(c, high)
-    return sum_high + _round_to_odd_sum(sum_low, low)
+    a, b, c = np.broadcast_arrays(*(np.asarray(x, np.float64) for x in (a, b, c)))
+    with np.errstate(all="ignore"):
+        high, low = _two_product(a, b)
+        sum_high, sum_low = _two_sum(c, high)
+        result = np.array(sum_high + _round_to_odd_sum(sum_low, low))
+    # the exact splits need room below and above: very small, huge or non-finite numbers
+    # (never a weight's) go through exact rationals instead
+    magnitudes = np.abs(np.stack([a, b, c]))
+    odd = ((magnitudes != 0) & ((magnitudes < 2.0**-900) | (magnitudes > 2.0**900))).any(0)
+    for i in np.flatnonzero(odd | ~np.isfinite(result)):
+        result.flat[i] = _exact_fma(a.flat[i], b.flat[i], c.flat[i])
+    return result
+
+
+def _exact_fma(a, b, c) -> float:
+    if not np.isfinite([a, b, c]).all():
+        return a * b + c
+    exact = Fraction(a) * Fraction(b) + Fraction(c)
+    try:
+        return float(exact)
+    except OverflowError:
+        return math.inf if exact > 0 else -math.inf
 
 
 def _two_sum(a, b):

@@ -4,9 +4,8 @@ generator, ad.manual_seed). Each takes dtype=, device= ('cpu') and requires_grad
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, random
 from .device import check as _device
-from . import random
 from .tensor import Tensor
 
 

@@ -276,7 +276,9 @@ def _box_muller16(u: np.ndarray, work, mean, std) -> np.ndarray:
         return cpu_math.fma32(pair, np.float32(std), np.float32(mean)).reshape(-1)
     radius = np.sqrt(-2 * cpu_math.libm(math.log, u1))
     theta = cpu_math.TWO_PI * u2
-    pair = np.stack([radius * cpu_math.libm(math.cos, theta), radius * cpu_math.libm(math.sin, theta)], 1)
+    pair = np.stack(
+        [radius * cpu_math.libm(math.cos, theta), radius * cpu_math.libm(math.sin, theta)], 1
+    )
     return cpu_math.fma64(pair, std, mean).reshape(-1)
 
 
@@ -293,7 +295,9 @@ def _normal_pairs(gen, n: int, mean, std) -> np.ndarray:
     u = _unit(gen, 2 * pairs, np.float64).reshape(pairs, 2)
     radius = np.sqrt(-2.0 * cpu_math.libm(math.log1p, -u[:, 1]))
     theta = cpu_math.TWO_PI * u[:, 0]
-    drawn = np.stack([radius * cpu_math.libm(math.cos, theta), radius * cpu_math.libm(math.sin, theta)], 1)
+    drawn = np.stack(
+        [radius * cpu_math.libm(math.cos, theta), radius * cpu_math.libm(math.sin, theta)], 1
+    )
     values = np.concatenate([values, drawn.reshape(-1)])
     if len(values) > n:
         if isinstance(gen, Generator):
@@ -307,7 +311,9 @@ def integers(shape, low: int, high: int, dtype=np.int64, generator=None) -> np.n
     from a range of 2**28 on."""
     span = high - low
     if span <= 0:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
     n = math.prod(shape)
     if span >= _LARGE_RANGE:
         draws = (_words64(generator, n) % np.uint64(span)).astype(np.int64)
@@ -355,7 +361,9 @@ def bernoulli(p, shape=None, generator=None) -> np.ndarray:
         return (_unit(generator, math.prod(shape), np.float64) < p).reshape(shape)
     p = np.asarray(p)
     if p.size and not ((p >= 0) & (p <= 1)).all():
-        raise RuntimeError(f"bernoulli: probabilities must be in [0, 1], got values from {p.min()} to {p.max()}")
+        raise RuntimeError(
+            f"bernoulli: probabilities must be in [0, 1], got values from {p.min()} to {p.max()}"
+        )
     work = np.float64 if p.dtype == np.float64 else np.float32
     return _unit(generator, p.size, work).reshape(p.shape) < p.astype(work)
 
@@ -387,6 +395,9 @@ def multinomial(probs: np.ndarray, num_samples: int, replacement=False, generato
         u = _unit(generator, rows.shape[0] * num_samples, np.float64)
         u = u.reshape(rows.shape[0], num_samples)
         chosen = np.stack(
-            [np.searchsorted(c.astype(np.float64), draw, side="left") for c, draw in zip(cumulative, u)]
+            [
+                np.searchsorted(c.astype(np.float64), draw, side="left")
+                for c, draw in zip(cumulative, u)
+            ]
         )
     return chosen.astype(np.int64).reshape(probs.shape[:-1] + (num_samples,))

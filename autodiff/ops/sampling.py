@@ -109,7 +109,9 @@ def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
 
 def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
     """random_() (the dtype's whole range), random_(to) or random_(from, to)."""
-    low, high = (None, None) if to is None and from_ == 0 else (0, from_) if to is None else (from_, to)
+    low, high = (
+        (None, None) if to is None and from_ == 0 else (0, from_) if to is None else (from_, to)
+    )
     return apply_(self, "random_", Random.apply, low=low, high=high, generator=generator)
 
 
@@ -153,7 +155,11 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
         raise RuntimeError(f"{op}: prob_dist must be 1 or 2 dim, got shape {probs.shape}.")
     if probs.dtype.kind != "f":
         raise RuntimeError(f"{op}: probabilities must be floating point, got {probs.dtype}.")
-    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples <= 0:
+    if (
+        isinstance(num_samples, bool)
+        or not isinstance(num_samples, (int, np.integer))
+        or num_samples <= 0
+    ):
         raise RuntimeError(f"{op}: cannot sample n_sample <= 0 samples (got {num_samples}).")
     categories = probs.shape[-1]
     if not replacement and num_samples > categories:
