@@ -113,11 +113,18 @@ class Generator(np.random.Generator):
         self._next_float_normal = float(record["float_normal"]) if valid else None
         return self
 
+    def __reduce__(self):  # copies and pickles keep the class and the whole state
+        return _restored, (self.get_state().numpy().tobytes(),)
+
     def _set_words(self, key: np.ndarray, pos: int) -> None:
         self.bit_generator.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
 
     def __repr__(self) -> str:
         return f"<autodiff.Generator (torch.Generator, cpu) seed={self._seed}>"
+
+
+def _restored(state: bytes) -> Generator:
+    return Generator().set_state(np.frombuffer(state, np.uint8))
 
 
 def _check_seed(seed) -> int:

@@ -2,6 +2,9 @@
 draw against torch 2.13 on the CPU for many seeds, both float types and sizes on both sides of
 torch's thresholds (16 elements for normal_, 2**28 for randint's 64-bit words)."""
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -106,6 +109,18 @@ def test_state_round_trips_with_the_cached_normal():
     assert ad.randn(5).tolist() + ad.rand(4).tolist() == expected
 
 
+def test_copies_and_pickles_keep_the_generator():
+    g = ad.Generator().manual_seed(8)
+    ad.randn(3, generator=g)  # a cached normal travels too
+    for twin in (copy.deepcopy(g), pickle.loads(pickle.dumps(g))):
+        assert type(twin) is ad.Generator and twin.initial_seed() == 8
+        assert (
+            ad.randn(5, generator=twin).tolist() == ad.randn(5, generator=copy.deepcopy(g)).tolist()
+        )
+    twin.set_state(g.get_state())
+    assert ad.randn(5, generator=g).tolist() == ad.randn(5, generator=twin).tolist()
+
+
 def test_bad_seeds_states_and_parameters_are_refused_clearly():
     with pytest.raises(ValueError, match=r"manual_seed: seed .* out of range"):
         ad.manual_seed(2**64)
@@ -194,6 +209,20 @@ def test_normal_matches_torch_for_any_seed_size_and_parameters(seed, n, dtype, m
     low, high = sorted((mean, mean + std))
     theirs = torch.empty(n, dtype=getattr(torch, dtype)).uniform_(low, high, generator=tg)
     _same(ad.empty(n, dtype=dtype).uniform_(low, high, generator=g), theirs)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_normal_with_tensor_parameters_matches_torch(dtype):
+    torch = _torch()
+    mean = np.linspace(-1, 1, 20).astype(dtype)
+    std = np.linspace(0.1, 2, 20).astype(dtype)
+    g, tg = _pair(4)
+    m, s, tm, ts = ad.tensor(mean), ad.tensor(std), torch.from_numpy(mean), torch.from_numpy(std)
+    _same(ad.normal(m, s, generator=g), torch.normal(tm, ts, generator=tg))
+    _same(ad.normal(m, 0.5, generator=g), torch.normal(tm, 0.5, generator=tg))
+    _same(ad.normal(0.3, s, generator=g), torch.normal(0.3, ts, generator=tg))
+    _same(ad.normal(m[:5], s[:5], generator=g), torch.normal(tm[:5], ts[:5], generator=tg))
+    _same(ad.normal(0.3, 2.0, (5, 7), generator=g), torch.normal(0.3, 2.0, (5, 7), generator=tg))
 
 
 def test_large_normal_and_uniform_match_torch():
