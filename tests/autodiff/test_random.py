@@ -354,7 +354,7 @@ def test_dropout_masks_match_torch(dtype):
     torch = _torch()
     x = np.random.default_rng(0).standard_normal((8, 33)).astype(dtype)
     for seed in SEEDS[:4]:
-        for p in (0.1, 0.2, 0.5, 0.9, 1.0):
+        for p in (0.1, 0.04, 0.5, 0.9, 1.0):  # 1/(1 - 0.04) rounds differently in float32
             torch.manual_seed(seed)
             theirs = torch.nn.functional.dropout(torch.from_numpy(x), p)
             theirs_module = torch.nn.Dropout(p)(torch.from_numpy(x))
@@ -362,6 +362,66 @@ def test_dropout_masks_match_torch(dtype):
             _same(F.dropout(ad.tensor(x), p), theirs)
             _same(nn.Dropout(p)(ad.tensor(x)), theirs_module)
             _same(ad.rand(3), torch.rand(3))
+
+
+def _untemper(word: int) -> int:
+    """The mt19937 state word whose output is word (the tempering undone)."""
+    word ^= word >> 18
+    word ^= (word << 15) & 0xEFC60000
+    t = word
+    for _ in range(5):
+        t = word ^ ((t << 7) & 0x9D2C5680)
+    word, t = t & 0xFFFFFFFF, t & 0xFFFFFFFF
+    for _ in range(3):
+        t = word ^ (t >> 11)
+    return t
+
+
+def _emitting(words) -> ad.Generator:
+    """A generator whose next 32-bit words are the given ones: draws that land exactly on a
+    boundary, where < against <= or a rounding decides."""
+    g = ad.Generator()
+    key = g.bit_generator.state["state"]["key"].copy()
+    key[624 - len(words) :] = [_untemper(w) for w in words]
+    g._set_words(key, 624 - len(words))
+    assert g.bit_generator.random_raw(len(words)).tolist() == list(words)
+    g._set_words(key, 624 - len(words))
+    return g
+
+
+HALF = [2**20, 0]  # random64() = 2**52: the float64 unit draw 0.5 exactly
+JUST_ABOVE_HALF = [2**20, 1]  # 0.5 + 2**-53
+
+
+def test_exact_ties_are_broken_as_torch_breaks_them():
+    """u == p is not a success; u == the cumulative value picks that category; a uniform draw
+    that rounds up to its upper bound becomes the lower bound; two exponentials equal in float32
+    tie, and the first category wins."""
+    assert ad.empty(2, dtype=ad.float64).bernoulli_(
+        0.5, generator=_emitting(HALF + HALF)
+    ).tolist() == [0, 0]
+    assert ad.multinomial(
+        ad.tensor([0.5, 0.5]), 2, True, generator=_emitting(HALF + HALF)
+    ).tolist() == [0, 0]
+    assert ad.empty(1).uniform_(1.0, 1.0000001, generator=_emitting([0xFFFFFF])).item() == 1.0
+    race = _emitting(JUST_ABOVE_HALF + HALF)
+    assert ad.multinomial(ad.tensor([1.0, 1.0]), 1, generator=race).item() == 0
+    torch = pytest.importorskip("torch")
+
+    def torchs(words):
+        tg = torch.Generator()
+        tg.set_state(torch.from_numpy(_emitting(words).get_state().numpy()))
+        return tg
+
+    theirs = torch.empty(2, dtype=torch.float64).bernoulli_(0.5, generator=torchs(HALF + HALF))
+    assert theirs.tolist() == [0, 0]
+    theirs = torch.multinomial(torch.tensor([0.5, 0.5]), 2, True, generator=torchs(HALF + HALF))
+    assert theirs.tolist() == [0, 0]
+    assert torch.empty(1).uniform_(1.0, 1.0000001, generator=torchs([0xFFFFFF])).item() == 1.0
+    theirs = torch.multinomial(
+        torch.tensor([1.0, 1.0]), 1, generator=torchs(JUST_ABOVE_HALF + HALF)
+    )
+    assert theirs.item() == 0
 
 
 def _state(module) -> dict:
@@ -550,6 +610,17 @@ def _round32(values):
         )
         out.append(best)
     return np.array(out, np.float32)
+
+
+def test_round_to_odd_keeps_an_odd_sum_and_nudges_an_even_one():
+    from autodiff import cpu_math
+
+    odd, even = 1 + 2.0**-52, 1.0
+    tiny = np.array([2.0**-60])
+    assert cpu_math._round_to_odd_sum(np.array([odd]), tiny)[0] == odd
+    assert cpu_math._round_to_odd_sum(np.array([even]), tiny)[0] == odd
+    assert cpu_math._round_to_odd_sum(np.array([even]), -tiny)[0] == np.nextafter(1.0, 0.0)
+    assert cpu_math._round_to_odd_sum(np.array([even]), np.array([0.0]))[0] == even
 
 
 def test_cephes_log_and_sincos_are_accurate_float32():
