@@ -44,7 +44,7 @@ xs, ys = torch.tensor(xs), torch.tensor(ys)
 g = torch.Generator().manual_seed(2147483647)
 W = torch.randn((n, n), generator=g, requires_grad=True)
 print([f"{v:.4f}" for v in W[0, :5].tolist()])
-for k in range(10):
+for _ in range(10):
     logits = F.one_hot(xs, num_classes=n).float() @ W
     probs = logits.exp() / logits.exp().sum(1, keepdim=True)
     loss = -probs[torch.arange(len(xs)), ys].log().mean()
