@@ -227,6 +227,14 @@ def _compute_dtype(dtype) -> np.dtype:
     return np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
 
 
+def _from_double(values: np.ndarray, dtype) -> np.ndarray:
+    """A double result in the tensor's type as C++ casts it: a half goes through float."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f" and dtype.itemsize < 4:
+        values = values.astype(np.float32)
+    return values.astype(dtype)
+
+
 # --- distributions ---------------------------------------------------------------------
 
 
@@ -256,18 +264,21 @@ def normal(shape, dtype=np.float32, mean=0.0, std=1.0, generator=None, contiguou
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     n = math.prod(shape)
     if n >= _VECTOR_NORMAL and contiguous:
-        values = _normal_blocks(generator, n, _compute_dtype(dtype), mean, std)
+        work = _compute_dtype(dtype)
+        values = _normal_blocks(generator, n, work, mean, std, np.dtype(dtype) == work)
     else:
-        values = _normal_pairs(generator, n, mean, std)
-        if np.dtype(dtype) != np.float64:  # torch casts double to the type (half via float)
-            values = values.astype(np.float32)
+        values = _from_double(_normal_pairs(generator, n, mean, std), dtype)
     return values.astype(dtype).reshape(shape)
 
 
-def _normal_blocks(gen, n: int, work, mean, std) -> np.ndarray:
-    values = _unit(gen, n, work)
+def _normal_blocks(gen, n: int, work, mean, std, in_place: bool) -> np.ndarray:
+    """float32/float64 (in_place): torch draws n units into the tensor, transforms the whole
+    blocks, then redraws the last 16; a half tensor goes through a 16-value buffer, so only
+    the whole blocks' units are drawn before the last 16."""
     whole = n - n % 16
+    values = _unit(gen, n if in_place else whole, work)
     values[:whole] = _box_muller16(values[:whole], work, mean, std)
+    values = np.resize(values, n)
     if n % 16:  # torch redraws the last 16 elements
         values[n - 16 :] = _box_muller16(_unit(gen, 16, work), work, mean, std)
     return values
@@ -380,7 +391,7 @@ def exponential(shape, dtype=np.float32, lambd=1.0, generator=None) -> np.ndarra
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     u = _unit(generator, math.prod(shape), np.float64)
-    return ((-1.0 / lambd) * cpu_math.libm(math.log1p, -u)).astype(dtype).reshape(shape)
+    return _from_double((-1.0 / lambd) * cpu_math.libm(math.log1p, -u), dtype).reshape(shape)
 
 
 def multinomial(probs: np.ndarray, num_samples: int, replacement=False, generator=None):

@@ -172,7 +172,7 @@ def _pair(seed):
     return ad.Generator().manual_seed(seed), torch.Generator().manual_seed(seed)
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", DTYPES + ("float16",))
 def test_rand_randn_and_fills_match_torch(dtype):
     torch = _torch()
     tdt = getattr(torch, dtype)
