@@ -11,12 +11,14 @@ forms (ad.rand, Tensor.normal_, ...) are built on them.
 """
 
 import contextlib
+import functools
+import inspect
 import math
 import os
 
 import numpy as np
 
-from . import cpu_math
+from . import cpu_math, tracing
 from .device import CPU, check
 from .tensor import Tensor
 
@@ -48,6 +50,7 @@ _STATE_LAYOUT = np.dtype(
 )
 
 
+@tracing.live
 class Generator(np.random.Generator):
     """torch.Generator on the CPU: mt19937 seeded as torch seeds it, so every draw of the
     library that takes it (generator=) gives torch's numbers. It is also a NumPy Generator over
@@ -59,6 +62,7 @@ class Generator(np.random.Generator):
         self.device = CPU
         self.manual_seed(DEFAULT_SEED)
 
+    @tracing.replayed
     def manual_seed(self, seed) -> "Generator":
         """Reseed in place (also forgetting a cached normal); returns the generator, as torch."""
         seed = _check_seed(seed)
@@ -94,6 +98,7 @@ class Generator(np.random.Generator):
             record["float_normal"], record["float_normal_valid"] = self._next_float_normal, 1
         return Tensor._make(np.frombuffer(record.tobytes(), np.uint8).copy())
 
+    @tracing.replayed
     def set_state(self, new_state) -> "Generator":
         """Restore what get_state() returned (here or in torch: the bytes are torch's)."""
         data = new_state.numpy() if isinstance(new_state, Tensor) else np.asarray(new_state)
@@ -238,6 +243,25 @@ def _from_double(values: np.ndarray, dtype) -> np.ndarray:
 # --- distributions ---------------------------------------------------------------------
 
 
+def _announced(draw):
+    """A draw made outside the ops (ad.rand, a sampler's randperm, ...): announced to
+    ad.compile, whose replays draw again from the same generator (or the default one then).
+    Inside an op's forward (the fills, dropout) the op itself is the replayed step."""
+    signature = inspect.signature(draw)
+
+    @functools.wraps(draw)
+    def announced(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        array = draw(*bound.args)
+        tracing.computed(array, draw, bound.args, f"{draw.__name__}(...)")
+        return array
+
+    return announced
+
+
+
+@_announced
 def uniform(shape, dtype=np.float32, low=0.0, high=1.0, generator=None) -> np.ndarray:
     """torch's uniform_(low, high): x·(high − low) + low with one rounding (GCC fuses it),
     where x is the unit draw; a result that rounds up to high becomes low, as torch."""
@@ -254,6 +278,7 @@ def uniform(shape, dtype=np.float32, low=0.0, high=1.0, generator=None) -> np.nd
     return values.reshape(shape)
 
 
+@_announced
 def normal(shape, dtype=np.float32, mean=0.0, std=1.0, generator=None, contiguous=True):
     """torch's normal_(mean, std). From 16 contiguous elements on: all the unit draws first,
     then Box-Muller on blocks of 16 (the first 8 of a block as u1, the next 8 as u2), the last
@@ -324,6 +349,7 @@ def _normal_pairs(gen, n: int, mean, std) -> np.ndarray:
     return cpu_math.fma64(values, std, mean)
 
 
+@_announced
 def integers(shape, low: int, high: int, dtype=np.int64, generator=None) -> np.ndarray:
     """torch's random_(low, high) (randint): word % (high − low) + low, with 64-bit words
     from a range of 2**28 on."""
@@ -340,6 +366,7 @@ def integers(shape, low: int, high: int, dtype=np.int64, generator=None) -> np.n
     return (draws + low).astype(dtype).reshape(shape)
 
 
+@_announced
 def random_bits(shape, dtype=np.int64, generator=None) -> np.ndarray:
     """torch's random_() without bounds: [0, 2**63) for int64, [0, 2**mantissa] for floats,
     [0, max] for other integers."""
@@ -356,7 +383,8 @@ def random_bits(shape, dtype=np.int64, generator=None) -> np.ndarray:
     return (_words(generator, n).astype(np.uint64) % np.uint64(span)).astype(dtype).reshape(shape)
 
 
-def permutation(n: int, generator=None) -> np.ndarray:
+@_announced
+def permutation(n: int, generator=None, dtype=np.int64) -> np.ndarray:
     """torch's randperm(n): a Fisher-Yates pass that swaps position i with i + word % (n − i)
     (the swaps depend on each other, so only the words are drawn in one go)."""
     if n < 0:
@@ -366,9 +394,10 @@ def permutation(n: int, generator=None) -> np.ndarray:
         offsets = _words(generator, n - 1).astype(np.int64) % np.arange(n, 1, -1)
         for i, j in enumerate((offsets + np.arange(n - 1)).tolist()):
             order[i], order[j] = order[j], order[i]
-    return np.array(order, np.int64)
+    return np.array(order, dtype)
 
 
+@_announced
 def bernoulli(p, shape=None, generator=None) -> np.ndarray:
     """torch's bernoulli: True where a unit draw is below p. A number p (bernoulli_(p),
     dropout) compares with float64 draws; an array of probabilities with draws of its own
@@ -386,6 +415,7 @@ def bernoulli(p, shape=None, generator=None) -> np.ndarray:
     return _unit(generator, p.size, work).reshape(p.shape) < p.astype(work)
 
 
+@_announced
 def exponential(shape, dtype=np.float32, lambd=1.0, generator=None) -> np.ndarray:
     """torch's exponential_(λ): -1/λ · log1p(-u) in double from a 53-bit u, then the type."""
     if not lambd > 0:
@@ -394,6 +424,7 @@ def exponential(shape, dtype=np.float32, lambd=1.0, generator=None) -> np.ndarra
     return _from_double((-1.0 / lambd) * cpu_math.libm(math.log1p, -u), dtype).reshape(shape)
 
 
+@_announced
 def multinomial(probs: np.ndarray, num_samples: int, replacement=False, generator=None):
     """torch.multinomial on rows of (unnormalised) probabilities. Without replacement, or for
     one sample: argmax / top-k of p / q with q ~ Exp(1) (the exponential race). With
@@ -401,7 +432,7 @@ def multinomial(probs: np.ndarray, num_samples: int, replacement=False, generato
     unit draw and the first category whose cumulative value reaches it."""
     rows = probs.reshape(-1, probs.shape[-1])
     if not replacement or num_samples == 1:
-        race = rows / exponential(rows.shape, rows.dtype, 1.0, generator)
+        race = rows / exponential.__wrapped__(rows.shape, rows.dtype, 1.0, generator)
         if num_samples == 1:
             chosen = np.argmax(race, axis=-1)[:, None]
         else:
