@@ -260,7 +260,6 @@ def _announced(draw):
     return announced
 
 
-
 @_announced
 def uniform(shape, dtype=np.float32, low=0.0, high=1.0, generator=None) -> np.ndarray:
     """torch's uniform_(low, high): x·(high − low) + low with one rounding (GCC fuses it),

@@ -4,8 +4,8 @@ scale_grad_by_freq, from_pretrained), as torch.nn.Embedding and F.embedding."""
 import numpy as np
 
 import autodiff as ad
-from autodiff.ops.comparison import discrete
 from autodiff.errors import ArgumentError, DtypeError, ShapeError
+from autodiff.ops.comparison import discrete
 
 from . import init
 from .module import Module, Parameter

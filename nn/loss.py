@@ -9,8 +9,8 @@ import warnings
 import numpy as np
 
 import autodiff as ad
-from autodiff.ops.comparison import discrete
 from autodiff.errors import ArgumentError, DtypeError, ShapeError
+from autodiff.ops.comparison import discrete
 
 from .module import Module
 
