@@ -254,7 +254,7 @@ def _announced(draw):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         array = draw(*bound.args)
-        tracing.computed(array, draw, bound.args, f"{draw.__name__}(...)")
+        tracing.computed(array, announced, bound.args)  # a replay calls it again
         return array
 
     return announced

@@ -636,3 +636,23 @@ def test_cephes_log_and_sincos_are_accurate_float32():
     sin, cos = cpu_math.cephes_sincos(theta)
     assert ulps(sin, np.sin(theta.astype(np.float64))) < 2
     assert ulps(cos, np.cos(theta.astype(np.float64))) < 2
+
+
+def test_a_compiled_function_draws_as_eager_calls_do():
+    """Every draw is a step of the compiled program: replays draw afresh, in eager's order."""
+
+    def step(x):
+        noise = ad.randn(3, 4)
+        y = F.dropout(x, 0.3) + noise + ad.zeros(3, 4).normal_(0, 2)
+        return y.sum(), ad.randint(0, 4, (3,)), ad.randperm(5), ad.normal(x, 0.5)
+
+    x = ad.ones(3, 4)
+    ad.manual_seed(0)
+    eager = [[t.numpy().copy() for t in step(x)] for _ in range(3)]
+    compiled = ad.compile(step)
+    ad.manual_seed(0)
+    replays = [[t.numpy().copy() for t in compiled(x)] for _ in range(3)]
+    for ours, theirs in zip(replays, eager, strict=True):
+        for a, b in zip(ours, theirs, strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(replays[1][0], replays[2][0])  # a fresh draw per call
