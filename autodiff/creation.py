@@ -6,7 +6,7 @@ import numpy as np
 
 from . import dtypes, random, tracing
 from .device import check as _device
-from .errors import ArgumentError
+from .errors import ArgumentError, DtypeError
 from .tensor import Tensor
 
 
@@ -193,7 +193,7 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None
     like = next((t.dtype for t in (mean, std) if isinstance(t, Tensor)), None)
     dtype = _float_dtype(dtype or like, "normal")
     if np.any(np.asarray(std) < 0):
-        raise ValueError("normal: std must be non-negative")
+        raise ArgumentError("normal: std must be non-negative")
     if isinstance(std, Tensor):
         shape = np.broadcast_shapes(np.shape(mean), np.shape(std))
         return randn(*shape, generator=generator, dtype=dtype, device=device) * std + mean
@@ -207,7 +207,7 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None
 def _float_dtype(dtype, op: str):
     dtype = _dtype(dtype)
     if dtype.kind != "f":
-        raise TypeError(
+        raise DtypeError(
             f"{op}: draws are floating point; got dtype {dtype}. Use ad.randint for integers."
         )
     return dtype

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import cpu_math, tracing
 from .device import CPU, check
+from .errors import ArgumentError, DtypeError
 from .tensor import Tensor
 
 DEFAULT_SEED = 67280421310721  # torch.Generator()'s seed before manual_seed
@@ -103,14 +104,14 @@ class Generator(np.random.Generator):
         """Restore what get_state() returned (here or in torch: the bytes are torch's)."""
         data = new_state.numpy() if isinstance(new_state, Tensor) else np.asarray(new_state)
         if data.dtype != np.uint8 or data.shape != (_STATE_LAYOUT.itemsize,):
-            raise RuntimeError(
+            raise ArgumentError(
                 f"set_state: expected a uint8 tensor of {_STATE_LAYOUT.itemsize} bytes (what "
                 f"get_state() returns), got dtype {data.dtype} and shape {tuple(data.shape)}."
             )
         record = np.frombuffer(data.tobytes(), _STATE_LAYOUT)[0]
         left = int(record["left"])
         if not record["seeded"] or not 0 < left <= _STATE_WORDS:
-            raise RuntimeError("set_state: Invalid mt19937 state (not a generator's state).")
+            raise ArgumentError("set_state: Invalid mt19937 state (not a generator's state).")
         self._set_words(record["state"].astype(np.uint32), _STATE_WORDS + 1 - left)
         self._seed = int(record["seed"])
         self._next_normal = float(record["normal_y"]) if record["normal_valid"] else None
@@ -228,7 +229,7 @@ def _compute_dtype(dtype) -> np.dtype:
     """The precision torch computes a floating draw in: float64 for double, else float32."""
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
-        raise TypeError(f"expected a floating point dtype, got {dtype}.")
+        raise DtypeError(f"expected a floating point dtype, got {dtype}.")
     return np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
 
 
@@ -265,7 +266,7 @@ def uniform(shape, dtype=np.float32, low=0.0, high=1.0, generator=None) -> np.nd
     """torch's uniform_(low, high): x·(high − low) + low with one rounding (GCC fuses it),
     where x is the unit draw; a result that rounds up to high becomes low, as torch."""
     if not low <= high:
-        raise RuntimeError(
+        raise ArgumentError(
             f"uniform_ expects to return a [from, to) range, but found from={low} > to={high}"
         )
     work = _compute_dtype(dtype)
@@ -285,7 +286,7 @@ def normal(shape, dtype=np.float32, mean=0.0, std=1.0, generator=None, contiguou
     log/sincos of torch's AVX2/AVX-512 kernels. Below 16 (or on a non-contiguous tensor) one
     double Box-Muller pair at a time, its second value cached in the generator for the next."""
     if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        raise ArgumentError(f"normal expects std >= 0.0, but found std {std}")
     n = math.prod(shape)
     if n >= _VECTOR_NORMAL and contiguous:
         work = _compute_dtype(dtype)
@@ -354,7 +355,7 @@ def integers(shape, low: int, high: int, dtype=np.int64, generator=None) -> np.n
     from a range of 2**28 on."""
     span = high - low
     if span <= 0:
-        raise RuntimeError(
+        raise ArgumentError(
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
         )
     n = math.prod(shape)
@@ -387,7 +388,7 @@ def permutation(n: int, generator=None, dtype=np.int64) -> np.ndarray:
     """torch's randperm(n): a Fisher-Yates pass that swaps position i with i + word % (n − i)
     (the swaps depend on each other, so only the words are drawn in one go)."""
     if n < 0:
-        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
+        raise ArgumentError(f"randperm: n must be non-negative, got {n}")
     order = list(range(n))
     if n > 1:
         offsets = _words(generator, n - 1).astype(np.int64) % np.arange(n, 1, -1)
@@ -403,11 +404,11 @@ def bernoulli(p, shape=None, generator=None) -> np.ndarray:
     precision (float32 probabilities: 24-bit draws)."""
     if np.ndim(p) == 0 and shape is not None:
         if not 0 <= p <= 1:
-            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+            raise ArgumentError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
         return (_unit(generator, math.prod(shape), np.float64) < p).reshape(shape)
     p = np.asarray(p)
     if p.size and not ((p >= 0) & (p <= 1)).all():
-        raise RuntimeError(
+        raise ArgumentError(
             f"bernoulli: probabilities must be in [0, 1], got values from {p.min()} to {p.max()}"
         )
     work = np.float64 if p.dtype == np.float64 else np.float32
@@ -418,7 +419,7 @@ def bernoulli(p, shape=None, generator=None) -> np.ndarray:
 def exponential(shape, dtype=np.float32, lambd=1.0, generator=None) -> np.ndarray:
     """torch's exponential_(λ): -1/λ · log1p(-u) in double from a 53-bit u, then the type."""
     if not lambd > 0:
-        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+        raise ArgumentError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     u = _unit(generator, math.prod(shape), np.float64)
     return _from_double((-1.0 / lambd) * cpu_math.libm(math.log1p, -u), dtype).reshape(shape)
 

@@ -5,6 +5,7 @@ replays a fresh draw on every call; the numbers are torch's (autodiff.random).""
 import numpy as np
 
 from .. import random
+from ..errors import ArgumentError, DtypeError
 from ..function import Function
 from ..tensor import Tensor
 from .inplace import apply_
@@ -152,24 +153,24 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
     probs = input.numpy() if isinstance(input, Tensor) else np.asarray(input)
     op = "multinomial"
     if probs.ndim not in (1, 2):
-        raise RuntimeError(f"{op}: prob_dist must be 1 or 2 dim, got shape {probs.shape}.")
+        raise ArgumentError(f"{op}: prob_dist must be 1 or 2 dim, got shape {probs.shape}.")
     if probs.dtype.kind != "f":
-        raise RuntimeError(f"{op}: probabilities must be floating point, got {probs.dtype}.")
+        raise DtypeError(f"{op}: probabilities must be floating point, got {probs.dtype}.")
     if (
         isinstance(num_samples, bool)
         or not isinstance(num_samples, (int, np.integer))
         or num_samples <= 0
     ):
-        raise RuntimeError(f"{op}: cannot sample n_sample <= 0 samples (got {num_samples}).")
+        raise ArgumentError(f"{op}: cannot sample n_sample <= 0 samples (got {num_samples}).")
     categories = probs.shape[-1]
     if not replacement and num_samples > categories:
-        raise RuntimeError(
+        raise ArgumentError(
             f"{op}: cannot sample n_sample > prob_dist.size(-1) samples without replacement "
             f"({num_samples} > {categories}); pass replacement=True."
         )
     if not np.isfinite(probs).all() or (probs < 0).any():
-        raise RuntimeError(f"{op}: probability tensor contains either `inf`, `nan` or element < 0")
+        raise ArgumentError(f"{op}: probability tensor contains either `inf`, `nan` or element < 0")
     if (probs.reshape(-1, categories).sum(-1) <= 0).any():
-        raise RuntimeError(f"{op}: invalid multinomial distribution (sum of probabilities <= 0)")
+        raise ArgumentError(f"{op}: invalid multinomial distribution (sum of probabilities <= 0)")
     drawn = random.multinomial(probs, int(num_samples), bool(replacement), generator)
     return Tensor._make(drawn)
