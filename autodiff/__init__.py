@@ -55,7 +55,15 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
 from . import autograd, ops, random, siblings
 from .ops import *
-from .random import Generator, manual_seed, seed
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from .serialization import load, save
 from .tensor import Tensor
 
@@ -102,6 +110,7 @@ __all__ = [
     "complex128",
     "complex64",
     "cuda",
+    "default_generator",
     "detect_anomaly",
     "device",
     "double",
@@ -121,8 +130,10 @@ __all__ = [
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "get_rng_state",
     "half",
     "inference_mode",
+    "initial_seed",
     "int",
     "int16",
     "int32",
@@ -151,6 +162,7 @@ __all__ = [
     "set_default_device",
     "set_default_dtype",
     "set_grad_enabled",
+    "set_rng_state",
     "short",
     "tensor",
     "uint8",

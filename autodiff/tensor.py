@@ -7,7 +7,6 @@ import numpy as np
 
 from . import device as _device
 from . import dtypes, tracing
-from . import random as _random
 from .errors import DtypeError, ShapeError
 
 
@@ -442,13 +441,27 @@ class Tensor:
     def copy_(self, src) -> "Tensor":
         return _ops.inplace.apply_(self, "copy_", _ops.inplace.copy, src)
 
-    def uniform_(self, a=0.0, b=1.0) -> "Tensor":
-        """Fill with draws from U(a, b) (the library's generator, ad.manual_seed)."""
-        return self.copy_(_random.sample("uniform", self.dtype, None, a, b, self.shape))
+    # random fills: torch's numbers from the generator (default: ad.manual_seed's)
+    def uniform_(self, a=0.0, b=1.0, *, generator=None) -> "Tensor":
+        return _ops.sampling.uniform_(self, a, b, generator=generator)
 
-    def normal_(self, mean=0.0, std=1.0) -> "Tensor":
-        """Fill with draws from N(mean, std²) (the library's generator, ad.manual_seed)."""
-        return self.copy_(_random.sample("normal", self.dtype, None, mean, std, self.shape))
+    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> "Tensor":
+        return _ops.sampling.normal_(self, mean, std, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> "Tensor":
+        return _ops.sampling.bernoulli_(self, p, generator=generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None) -> "Tensor":
+        return _ops.sampling.exponential_(self, lambd, generator=generator)
+
+    def random_(self, from_=0, to=None, *, generator=None) -> "Tensor":
+        return _ops.sampling.random_(self, from_, to, generator=generator)
+
+    def bernoulli(self, p=None, *, generator=None) -> "Tensor":
+        return _ops.bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None) -> "Tensor":
+        return _ops.multinomial(self, num_samples, replacement, generator=generator)
 
     def __setitem__(self, index, value) -> None:
         _ops.inplace.setitem(self, index, value)

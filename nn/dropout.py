@@ -1,4 +1,8 @@
-"""Inverted dropout: zero each element with probability p and scale the rest by 1/(1 − p)."""
+"""Inverted dropout: zero each element with probability p and scale the rest by 1/(1 − p).
+
+The mask is torch's on the CPU for the same seed: noise = bernoulli_(1 − p) on a tensor like
+the input (one float64 unit draw per element, in order), noise /= (1 − p) in the input's
+dtype, output = input · noise (so torch names the node MulBackward0)."""
 
 import numpy as np
 
@@ -9,17 +13,18 @@ from .module import Module
 
 
 class NativeDropout(ad.Function):
-    node_name = "NativeDropoutBackward0"
+    node_name = "MulBackward0"
     symbol = "dropout"
     array_backward = True
 
     @staticmethod
     def forward(ctx, input, p):
-        dtype = input.dtype if input.dtype in (np.float32, np.float64) else np.float64
-        keep = ad.random.generator().random(input.shape, dtype=dtype) >= p
-        # the kept units are scaled in training so that eval needs no rescaling
-        mask = keep.astype(input.dtype) * (1.0 / (1.0 - p)) if p < 1 else np.zeros_like(input)
-        ctx.save_for_backward(mask.astype(input.dtype, copy=False))
+        if p == 1:
+            mask = np.zeros_like(input)
+        else:  # the kept units are scaled in training so that eval needs no rescaling
+            keep = ad.random.bernoulli(1 - p, input.shape)
+            mask = keep.astype(input.dtype) / np.asarray(1 - p, input.dtype)
+        ctx.save_for_backward(mask)
         return input * mask
 
     @staticmethod

@@ -11,6 +11,7 @@ from . import (
     math,
     rearrange,
     reduction,
+    sampling,
     shape,
 )
 from .activation import *
@@ -21,6 +22,7 @@ from .linalg import *
 from .math import *
 from .rearrange import *
 from .reduction import *
+from .sampling import *
 from .shape import *
 
 # used by Tensor's methods and operators, not exported at the top level
@@ -38,5 +40,6 @@ __all__ = [
     *math.__all__,
     *rearrange.__all__,
     *reduction.__all__,
+    *sampling.__all__,
     *shape.__all__,
 ]

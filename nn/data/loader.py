@@ -16,7 +16,14 @@ import numpy as np
 import autodiff as ad
 
 from .dataset import IterableDataset, Subset, TensorDataset, default_collate, default_convert
-from .sampler import BatchSampler, RandomSampler, SequentialSampler, check_generator
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    SequentialSampler,
+    check_generator,
+    generator_state,
+    restore_generator,
+)
 
 
 def _check_workers(
@@ -189,6 +196,10 @@ class DataLoader:
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def __iter__(self):
+        _draw_base_seed(self.generator)
+        return self._batches()
+
+    def _batches(self):
         if isinstance(self.dataset, IterableDataset):
             yield from self._stream()
             return
@@ -224,18 +235,25 @@ class DataLoader:
 
     def state_dict(self) -> dict:
         """The state of the loader's generator (if it has one), so a resumed run repeats."""
-        return {"rng": None if self.generator is None else self.generator.bit_generator.state}
+        return {"rng": generator_state(self.generator)}
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what state_dict returned."""
         if state.get("rng") is not None and self.generator is not None:
-            self.generator.bit_generator.state = state["rng"]
+            restore_generator(self.generator, state["rng"])
 
     def __repr__(self) -> str:
         return (
             f"DataLoader(dataset={type(self.dataset).__name__} of {len(self.dataset)}, "
             f"batch_size={self.batch_size}, drop_last={self.drop_last})"
         )
+
+
+def _draw_base_seed(generator) -> None:
+    """torch draws a seed for worker processes each time a loader is iterated (from its
+    generator, else the default one), shuffled or not: drawn here too, unused, so the
+    generator's later numbers stay torch's."""
+    ad.random.random_bits((), np.int64, generator)
 
 
 def _as_array(a, name: str, dtype):
@@ -274,10 +292,11 @@ def _transformed(transform, batch: np.ndarray, rng) -> np.ndarray:
 class ArrayLoader(DataLoader):
     """Batches of (X, y) as tensors: float X (float32 by default) and int64 class labels.
 
-    Shuffling draws a permutation per epoch from the loader's own generator when seed (or a
-    NumPy generator=) is given, else from the library's generator (ad.manual_seed), so runs
-    repeat exactly. transform (e.g. nn.data.augment.random_flip()) maps each batch's X with that
-    same generator. torch's multi-process options are accepted as in DataLoader.
+    Its batches are torch's DataLoader(TensorDataset(X, y), batch_size, shuffle, drop_last,
+    generator=...) batches, in torch's order: seed=s means generator=ad.Generator().manual_seed(s);
+    without either, shuffling draws from the library's generator (ad.manual_seed) as torch's
+    does. transform (e.g. nn.data.augment.random_flip()) maps each batch's X with that same
+    generator. torch's multi-process options are accepted as in DataLoader.
     """
 
     def __init__(
@@ -326,7 +345,8 @@ class ArrayLoader(DataLoader):
         self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
         self.seed, self.transform, self.num_workers = seed, transform, num_workers
         self.generator = check_generator(generator, "DataLoader")
-        self._rng = np.random.default_rng(seed) if seed is not None else self.generator
+        if seed is not None:
+            self.generator = ad.Generator().manual_seed(seed)
         self.collate_fn = default_collate
 
     @functools.cached_property
@@ -344,35 +364,32 @@ class ArrayLoader(DataLoader):
         """Number of samples."""
         return len(self.X)
 
-    def _generator(self) -> np.random.Generator:
-        return self._rng if self._rng is not None else ad.random.generator()
-
-    def _order(self) -> np.ndarray:
-        if not self.shuffle:
-            return np.arange(len(self.X))
-        return self._generator().permutation(len(self.X))
-
     def __iter__(self):
-        order = self._order()
-        stop = len(self) * self.batch_size
-        for start in range(0, min(stop, len(order)), self.batch_size):
-            idx = order[start : start + self.batch_size]
+        _draw_base_seed(self.generator)
+        return self._batches()
+
+    def _batches(self):
+        n = len(self.X)
+        indices = RandomSampler(range(n), generator=self.generator) if self.shuffle else range(n)
+        for batch_indices in BatchSampler(indices, self.batch_size, self.drop_last):
+            idx = np.asarray(batch_indices, dtype=np.int64)
             batch = self.X[idx]
             if self.transform is not None:
-                batch = _transformed(self.transform, batch, self._generator())
+                rng = self.generator if self.generator is not None else ad.random.generator()
+                batch = _transformed(self.transform, batch, rng)
             xb = ad.from_numpy(batch)
             yield xb if self.y is None else (xb, ad.from_numpy(self.y[idx]))
 
     def state_dict(self) -> dict:
         """The shuffling generator's state, so a resumed run draws the same batches."""
-        return {"rng": None if self._rng is None else self._rng.bit_generator.state}
+        return {"rng": generator_state(self.generator)}
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what state_dict returned."""
         if state.get("rng") is not None:
-            if self._rng is None:
-                self._rng = np.random.default_rng()
-            self._rng.bit_generator.state = state["rng"]
+            if self.generator is None:
+                self.generator = ad.Generator()
+            restore_generator(self.generator, state["rng"])
 
     def __repr__(self) -> str:
         return (

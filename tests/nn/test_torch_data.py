@@ -334,7 +334,7 @@ def test_dataloader_refuses_what_it_cannot_do():
         data.DataLoader(ds, persistent_workers=True)
     with pytest.raises(ValueError, match="prefetch_factor"):
         data.DataLoader(ds, prefetch_factor=2)
-    with pytest.raises(TypeError, match="generator must be a NumPy Generator"):
+    with pytest.raises(TypeError, match="generator must be an ad.Generator"):
         data.DataLoader(ds, shuffle=True, generator=42)
     with pytest.raises(TypeError, match="map-style"):
         data.DataLoader(iter(range(3)))
