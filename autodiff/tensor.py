@@ -5,8 +5,9 @@ import weakref
 import numpy as np
 
 from . import device as _device
-from . import dtypes
+from . import dtypes, printing
 from . import random as _random
+from .size import Size
 
 
 def _check_grad_dtype(dtype, what: str) -> None:
@@ -121,12 +122,12 @@ class Tensor:
         return version
 
     @property
-    def shape(self) -> tuple:
-        return self._data.shape
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
+    def dtype(self) -> dtypes.DType:
+        return dtypes.BY_NUMPY[self._data.dtype]
 
     @property
     def ndim(self) -> int:
@@ -141,7 +142,7 @@ class Tensor:
         return _ops.transpose(self, -2, -1)
 
     def size(self, dim=None):
-        return self._data.shape if dim is None else self._data.shape[dim]
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     def dim(self) -> int:
         return self._data.ndim
@@ -196,15 +197,8 @@ class Tensor:
         return (self[i] for i in range(len(self._data)))
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
-        extra = ""
-        if self._data.dtype not in (dtypes.get_default_dtype(), np.int64, np.bool_):
-            extra += f", dtype={self._data.dtype}"
-        if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.name()}>"
-        elif self._requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        name = self.grad_fn.name() if self.grad_fn is not None else None
+        return printing.tensor_repr(self._data, name, self._requires_grad)
 
     # --- autograd -------------------------------------------------------------------
     def requires_grad_(self, flag: bool = True) -> "Tensor":
@@ -874,9 +868,15 @@ class Tensor:
         return _ops.unique(self, sorted, return_inverse, return_counts, dim)
 
     def __format__(self, spec: str) -> str:
-        if self._data.size == 1 and spec:
+        """A 0-d tensor formats as its number (f"{loss:.4f}"); others only without a spec."""
+        if self._data.ndim == 0:
             return format(self._data.item(), spec)
-        return format(repr(self), spec)
+        if spec:
+            raise TypeError(
+                f"unsupported format string passed to Tensor.__format__ ({spec!r} for a tensor "
+                f"of shape {tuple(self._data.shape)}). Format a number: t.item() or t[i]."
+            )
+        return repr(self)
 
 
 _TYPE_NAMES = {

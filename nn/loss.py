@@ -117,7 +117,7 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     if x.size and not (np.all(x >= 0) and np.all(x <= 1)):
         raise ValueError(
             f"binary_cross_entropy: all elements of input should be between 0 and 1 (got min "
-            f"{x.min():.6g}, max {x.max():.6g}, shape {x.shape}). Apply a sigmoid first, or "
+            f"{x.min():.6g}, max {x.max():.6g}, shape {tuple(x.shape)}). Apply a sigmoid first, or "
             "use BCEWithLogitsLoss on the logits."
         )
     return BinaryCrossEntropy.apply(
@@ -275,7 +275,7 @@ def _check_target(input, target, op: str) -> np.ndarray:
     expected = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
     if t.shape != expected:
         raise ValueError(
-            f"{op}: target shape {t.shape} does not match input {tuple(input.shape)} "
+            f"{op}: target shape {tuple(t.shape)} does not match input {tuple(input.shape)} "
             f"(expected {expected}: one class index per sample)"
         )
     return t.astype(np.int64, copy=False)
@@ -330,7 +330,7 @@ def _class_view(weight, logp, class_dim: int):
 def _soft_cross_entropy(logp, t, weight, reduction, label_smoothing, class_dim):
     if t.shape != logp.shape:
         raise ValueError(
-            f"cross_entropy: probability target {t.shape} must have the input's "
+            f"cross_entropy: probability target {tuple(t.shape)} must have the input's "
             f"shape {tuple(logp.shape)}"
         )
     classes = logp.shape[class_dim]

@@ -52,7 +52,7 @@ class Index(Function):
         try:
             return input[index]
         except IndexError as e:
-            raise IndexError(f"index: {e} (tensor shape {input.shape})") from None
+            raise IndexError(f"index: {e} (tensor shape {tuple(input.shape)})") from None
 
     @staticmethod
     def backward(ctx, grad):

@@ -52,19 +52,19 @@ def matmul(input, other):
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(
             f"matmul: both arguments need at least 1 dimension, got shapes "
-            f"{a.shape} @ {b.shape}. Use * for scalars."
+            f"{tuple(a.shape)} @ {tuple(b.shape)}. Use * for scalars."
         )
     inner_a = a.shape[-1]
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if inner_a != inner_b:
         raise ValueError(
-            f"matmul: inner dimensions differ, {a.shape} @ {b.shape} ({inner_a} != {inner_b})"
+            f"matmul: inner dimensions differ, {tuple(a.shape)} @ {tuple(b.shape)} ({inner_a} != {inner_b})"
         )
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
         raise ValueError(
-            f"matmul: batch dimensions do not broadcast, {a.shape} @ {b.shape}"
+            f"matmul: batch dimensions do not broadcast, {tuple(a.shape)} @ {tuple(b.shape)}"
         ) from None
     return Matmul.apply(input, other)
 
@@ -84,7 +84,7 @@ def bmm(input, mat2):
     """Batched matrix product of two 3-D tensors of the same batch size (torch.bmm)."""
     _check_ndim("bmm", (input, mat2), 3)
     if input.shape[0] != mat2.shape[0]:
-        raise ValueError(f"bmm: batch sizes differ, {input.shape} @ {mat2.shape}")
+        raise ValueError(f"bmm: batch sizes differ, {tuple(input.shape)} @ {tuple(mat2.shape)}")
     return matmul(input, mat2)
 
 

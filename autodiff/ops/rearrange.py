@@ -65,7 +65,7 @@ def gather(input, dim, index):
     dim = _dim(dim, input.ndim, "gather")
     if idx.ndim != input.ndim:
         raise ValueError(
-            f"gather: index must have as many dims as input, got {idx.shape} for {input.shape}"
+            f"gather: index must have as many dims as input, got {tuple(idx.shape)} for {tuple(input.shape)}"
         )
     return Gather.apply(input, dim=dim, index=idx)
 
@@ -159,7 +159,7 @@ def index_select(input, dim, index):
     """The entries of index along dim (a copy), like input[:, index] for dim=1."""
     idx = _index(index, "index_select")
     if idx.ndim != 1:
-        raise ValueError(f"index_select: index must be 1-D, got shape {idx.shape}")
+        raise ValueError(f"index_select: index must be 1-D, got shape {tuple(idx.shape)}")
     dim = _dim(dim, input.ndim, "index_select")
     return input[(slice(None),) * dim + (idx,)]
 
@@ -338,7 +338,9 @@ def prod(input, dim=None, keepdim=False):
 def t(input):
     """Transpose of a matrix (0-d and 1-D tensors come back as they are), as torch.t."""
     if input.ndim > 2:
-        raise ValueError(f"t: expects a tensor with <= 2 dims, got shape {input.shape}. Use .mT")
+        raise ValueError(
+            f"t: expects a tensor with <= 2 dims, got shape {tuple(input.shape)}. Use .mT"
+        )
     return input.transpose(0, 1) if input.ndim == 2 else input
 
 
@@ -412,7 +414,7 @@ def triu(input, diagonal=0):
 
 def _matrix(input, op):
     if input.ndim < 2:
-        raise ValueError(f"{op}: input must have at least 2 dims, got shape {input.shape}")
+        raise ValueError(f"{op}: input must have at least 2 dims, got shape {tuple(input.shape)}")
 
 
 def meshgrid(*tensors, indexing="ij"):

@@ -211,13 +211,13 @@ def logsumexp(input, dim, keepdim=False):
 
 def _extreme(input, dim, keepdim, largest: bool, op: str):
     if input._data.size == 0 and dim is None:
-        raise RuntimeError(f"{op}: expected a non-empty tensor (shape {input.shape})")
+        raise RuntimeError(f"{op}: expected a non-empty tensor (shape {tuple(input.shape)})")
     if dim is None:
         return MaxAll.apply(input, largest=largest)
     (axis,) = normalize_dims(dim, input.ndim, op) or (None,)
     if axis is not None and input.shape[axis] == 0:  # other empty dims are fine, as torch
         raise RuntimeError(
-            f"{op}: expected reduction dim {axis} to have non-zero size (shape {input.shape})"
+            f"{op}: expected reduction dim {axis} to have non-zero size (shape {tuple(input.shape)})"
         )
     values = MaxDim.apply(input, dim=axis, keepdim=keepdim, largest=largest)
     index = np.argmax if largest else np.argmin
@@ -251,7 +251,7 @@ def _arg(fn, input, dim, keepdim, op: str):
         if data.size == 0:  # torch's phrase, so a search finds the fix
             raise IndexError(
                 f"{op}: Expected reduction dim to be specified for input.numel() == 0 "
-                f"(shape {data.shape}). Pass dim= for an empty tensor, or check it is not empty."
+                f"(shape {tuple(data.shape)}). Pass dim= for an empty tensor, or check it is not empty."
             )
         return Tensor._make(np.asarray(fn(data), dtype=np.int64))
     if not isinstance(dim, int | np.integer):
@@ -262,7 +262,7 @@ def _arg(fn, input, dim, keepdim, op: str):
     (axis,) = normalize_dims(dim, data.ndim, op)
     if data.shape[axis] == 0:
         raise IndexError(
-            f"{op}: Expected reduction dim {axis} to have non-zero size (shape {data.shape}). "
+            f"{op}: Expected reduction dim {axis} to have non-zero size (shape {tuple(data.shape)}). "
             "Reduce over a dim that holds values."
         )
     return Tensor._make(fn(data, axis=axis, keepdims=keepdim).astype(np.int64))

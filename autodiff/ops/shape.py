@@ -40,7 +40,7 @@ class View(Function):
         except ValueError:
             raise ValueError(
                 f"view: shape {shape} is invalid for input of size {input.size} "
-                f"(shape {input.shape}). The element counts must match."
+                f"(shape {tuple(input.shape)}). The element counts must match."
             ) from None
 
     @staticmethod
@@ -103,7 +103,7 @@ def permute(input, *dims):
     if sorted(d % max(input.ndim, 1) for d in dims) != list(range(input.ndim)):
         raise ValueError(
             f"permute: dims {dims} are not a permutation of the {input.ndim} dims "
-            f"of a tensor of shape {input.shape}"
+            f"of a tensor of shape {tuple(input.shape)}"
         )
     return Permute.apply(input, dims=tuple(d % input.ndim for d in dims))
 
@@ -191,14 +191,14 @@ def expand(input, *sizes):
     if lead < 0:
         raise ValueError(
             f"expand: the number of sizes {sizes} must be at least the number of "
-            f"dims of the tensor, shape {input.shape}"
+            f"dims of the tensor, shape {tuple(input.shape)}"
         )
     shape = tuple(input.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
     for i, n in enumerate(input.shape):
         if n != 1 and n != shape[lead + i]:
             raise ValueError(
                 f"expand: the expanded size {shape[lead + i]} must match the "
-                f"existing size {n} at dim {lead + i} (shape {input.shape} "
+                f"existing size {n} at dim {lead + i} (shape {tuple(input.shape)} "
                 f"to {sizes})"
             )
     return Expand.apply(input, shape=shape)
@@ -236,7 +236,7 @@ def cat(tensors, dim=0):
         ):
             raise ValueError(
                 f"cat: sizes of tensors must match except in dim {dim}; "
-                f"got shapes {[x.shape for x in tensors]}"
+                f"got shapes {[tuple(x.shape) for x in tensors]}"
             )
     return Cat.apply(*tensors, dim=dim)
 
@@ -264,7 +264,7 @@ def stack(tensors, dim=0):
     tensors = _tensors_for("stack", tensors)
     if len({t.shape for t in tensors}) != 1:
         raise ValueError(
-            f"stack: expects each tensor to be equal size, got shapes {[t.shape for t in tensors]}"
+            f"stack: expects each tensor to be equal size, got shapes {[tuple(t.shape) for t in tensors]}"
         )
     return Stack.apply(*tensors, dim=_check_dim(dim, tensors[0].ndim + 1, "stack"))
 
