@@ -26,13 +26,17 @@ from .creation import (
 )
 from .device import backends, cuda, device, get_default_device, set_default_device
 from .dtypes import (
+    DType as dtype,
+    bfloat16,
     bool_,
     complex64,
     complex128,
     float16,
     float32,
     float64,
+    finfo,
     get_default_dtype,
+    iinfo,
     int8,
     int16,
     int32,
@@ -55,9 +59,12 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
 from . import autograd, ops, random
 from .ops import *
+from . import linalg
+from .printing import get_printoptions, printoptions, set_printoptions
 from .random import Generator, manual_seed, seed
 from .serialization import load, save
-from .tensor import Tensor
+from .size import Size
+from .tensor import Tensor, is_floating_point, is_tensor, numel
 
 # PyTorch's dtype aliases (torch.float is float32, torch.long is int64, ...)
 float = float32
@@ -78,12 +85,14 @@ __all__ = [
     "Generator",
     "GradcheckError",
     "Node",
+    "Size",
     "Tensor",
     "arange",
     "as_tensor",
     "autograd",
     "backends",
     "backward",
+    "bfloat16",
     "bool",
     "compile",
     "bool_",
@@ -95,10 +104,12 @@ __all__ = [
     "detect_anomaly",
     "device",
     "double",
+    "dtype",
     "empty",
     "empty_like",
     "enable_grad",
     "eye",
+    "finfo",
     "float",
     "float16",
     "float32",
@@ -108,17 +119,22 @@ __all__ = [
     "full_like",
     "get_default_device",
     "get_default_dtype",
+    "get_printoptions",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "half",
+    "iinfo",
     "inference_mode",
     "int",
     "int16",
     "int32",
     "int64",
     "int8",
+    "is_floating_point",
     "is_grad_enabled",
+    "is_tensor",
+    "linalg",
     "linspace",
     "load",
     "logspace",
@@ -126,9 +142,11 @@ __all__ = [
     "manual_seed",
     "no_grad",
     "normal",
+    "numel",
     "ones",
     "ones_like",
     "ops",
+    "printoptions",
     "rand",
     "rand_like",
     "randint",
@@ -141,6 +159,7 @@ __all__ = [
     "set_default_device",
     "set_default_dtype",
     "set_grad_enabled",
+    "set_printoptions",
     "short",
     "tensor",
     "uint8",

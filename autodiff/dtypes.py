@@ -261,3 +261,38 @@ def as_dtype(dtype, op: str = "dtype") -> np.dtype:
         raise TypeError(
             f"{op}: {dtype!r} is not a dtype. Use ad.float32, ad.float64, ad.int64, ad.bool, ..."
         ) from None
+
+
+class finfo:
+    """torch.finfo: the limits of a floating dtype, as Python floats."""
+
+    def __init__(self, type=None):
+        info = np.finfo(_default if type is None else as_dtype(type, "finfo"))
+        self.bits = info.bits
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = float(info.resolution)
+        self.dtype = info.dtype.name
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+            f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, "
+            f"dtype={self.dtype})"
+        )
+
+
+class iinfo:
+    """torch.iinfo: the limits of an integer dtype."""
+
+    def __init__(self, type):
+        info = np.iinfo(as_dtype(type, "iinfo"))
+        self.bits, self.min, self.max, self.dtype = (
+            info.bits,
+            int(info.min),
+            int(info.max),
+            info.dtype.name,
+        )
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

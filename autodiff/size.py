@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 
 class Size(tuple):
     """A tuple of dims (equal to the plain tuple, hashing as it) that prints as
@@ -30,3 +32,13 @@ class Size(tuple):
     def numel(self) -> int:
         """The number of elements a tensor of this shape holds."""
         return math.prod(self)
+
+
+def as_size(dims: tuple, op: str) -> Size:
+    """The shape a creation call names: f(2, 3), f((2, 3)), f([2, 3]) or f(t.shape)."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    for n in dims:
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+            raise ValueError(f"{op}: sizes must be non-negative integers, got {dims}")
+    return Size(int(n) for n in dims)

@@ -7,7 +7,7 @@ import numpy as np
 from . import device as _device
 from . import dtypes, printing
 from . import random as _random
-from .size import Size
+from .size import Size, as_size
 
 
 def _check_grad_dtype(dtype, what: str) -> None:
@@ -150,6 +150,16 @@ class Tensor:
     def numel(self) -> int:
         return self._data.size
 
+    nelement = numel
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return self._data.flags.c_contiguous
+
+    def contiguous(self, memory_format=None) -> "Tensor":
+        """This tensor if its elements are laid out in row-major order, else a copy that is
+        (CloneBackward0, as torch)."""
+        return self if self._data.flags.c_contiguous else _ops.clone(self)
+
     def __len__(self) -> int:
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -183,6 +193,16 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self.item())
+
+    def __index__(self) -> int:
+        """A one-element integer tensor as a Python index: data[i : i + n] with i from
+        randint, range(t), list[t]."""
+        if self._data.size != 1 or self._data.dtype.kind not in "iub":
+            raise TypeError(
+                "only integer tensors of a single element can be converted to an index (got "
+                f"{self.dtype} of shape {tuple(self._data.shape)})"
+            )
+        return int(self._data.item())
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
@@ -493,6 +513,33 @@ class Tensor:
 
     def clone(self) -> "Tensor":
         return _ops.clone(self)
+
+    # --- new tensors with this one's dtype (torch's new_* methods) ----------------------
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        """A copy of data as a tensor with this tensor's dtype unless dtype is given."""
+        data = data._data if isinstance(data, Tensor) else data
+        dtype = self._data.dtype if dtype is None else dtype
+        return self._new(np.array(data, dtype=dtypes.as_dtype(dtype)), device, requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return self.new_full(as_size(size, "new_zeros"), 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return self.new_full(as_size(size, "new_ones"), 1, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        """Zeros (uninitialised in torch; here no run depends on leftover memory)."""
+        return self.new_full(as_size(size, "new_empty"), 0, dtype, device, requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        dtype = self._data.dtype if dtype is None else dtypes.as_dtype(dtype, "new_full")
+        array = np.full(as_size((size,), "new_full"), fill_value, dtype)
+        return self._new(array, device, requires_grad)
+
+    def _new(self, array, device, requires_grad) -> "Tensor":
+        _device.check(device)
+        t = Tensor._make(array)
+        return t.requires_grad_(True) if requires_grad else t
 
     # --- operators ------------------------------------------------------------------
     def __add__(self, other):
@@ -867,6 +914,63 @@ class Tensor:
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return _ops.unique(self, sorted, return_inverse, return_counts, dim)
 
+    def clip(self, min=None, max=None):
+        return _ops.clamp(self, min, max)
+
+    def clip_(self, min=None, max=None) -> "Tensor":
+        return _ops.inplace.apply_(self, "clip_", _ops.clamp, min, max)
+
+    def nonzero(self, *, as_tuple=False):
+        return _ops.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return _ops.argwhere(self)
+
+    def masked_select(self, mask):
+        return _ops.masked_select(self, mask)
+
+    def select(self, dim, index):
+        return _ops.select(self, dim, index)
+
+    def unbind(self, dim=0):
+        return _ops.unbind(self, dim)
+
+    def diag(self, diagonal=0):
+        return _ops.diag(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return _ops.diagonal(self, offset, dim1, dim2)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return _ops.diag_embed(self, offset, dim1, dim2)
+
+    def trace(self):
+        return _ops.trace(self)
+
+    def outer(self, vec2):
+        return _ops.outer(self, vec2)
+
+    def kron(self, other):
+        return _ops.kron(self, other)
+
+    def cross(self, other, dim=None):
+        return _ops.cross(self, other, dim)
+
+    def inverse(self):
+        return _ops.inverse(self)
+
+    def det(self):
+        return _ops.det(self)
+
+    def logdet(self):
+        return _ops.logdet(self)
+
+    def slogdet(self):
+        return _ops.slogdet(self)
+
+    def histc(self, bins=100, min=0, max=0):
+        return _ops.histc(self, bins, min, max)
+
     def __format__(self, spec: str) -> str:
         """A 0-d tensor formats as its number (f"{loss:.4f}"); others only without a spec."""
         if self._data.ndim == 0:
@@ -890,6 +994,20 @@ _TYPE_NAMES = {
     np.dtype(np.uint8): "ByteTensor",
     np.dtype(np.bool_): "BoolTensor",
 }
+
+
+def is_tensor(obj) -> bool:
+    """True for a Tensor (torch.is_tensor)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input) -> int:
+    """The number of elements of a tensor (torch.numel)."""
+    return input.numel()
+
+
+def is_floating_point(input) -> bool:
+    return input.is_floating_point()
 
 
 def _dim(dim, axis):

@@ -4,6 +4,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from .indexing import nonzero
 
 __all__ = [
     "exp",
@@ -12,6 +13,7 @@ __all__ = [
     "abs",
     "sign",
     "clamp",
+    "clip",
     "maximum",
     "minimum",
     "where",
@@ -155,6 +157,9 @@ def clamp(input, min=None, max=None):
     return Clamp.apply(input, min=min, max=max)
 
 
+clip = clamp  # torch's alias
+
+
 class Maximum(Function):
     node_name = "MaximumBackward0"
     symbol = "max"
@@ -224,8 +229,13 @@ class Where(Function):
         )
 
 
-def where(condition, input, other):
-    """input where condition is true, else other (broadcasting)."""
+def where(condition, input=None, other=None):
+    """input where condition is true, else other (broadcasting); where(condition) alone is
+    nonzero(condition, as_tuple=True), as torch."""
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where: give both input and other, or neither (the indices)")
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")

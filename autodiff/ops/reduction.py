@@ -19,6 +19,7 @@ __all__ = [
     "min",
     "argmax",
     "argmin",
+    "histc",
 ]  # the public ops: autodiff exports these
 
 
@@ -266,3 +267,24 @@ def _arg(fn, input, dim, keepdim, op: str):
             "Reduce over a dim that holds values."
         )
     return Tensor._make(fn(data, axis=axis, keepdims=keepdim).astype(np.int64))
+
+
+def histc(input, bins=100, min=0, max=0):
+    """Counts of the elements in `bins` equal-width bins over [min, max] (min = max: the
+    data's range); elements outside are not counted. No gradient, as in torch."""
+    data = input._data
+    if data.dtype.kind != "f":
+        raise TypeError(f"histc: expects a floating tensor, got dtype {input.dtype}")
+    if bins <= 0:
+        raise ValueError(f"histc: bins must be positive, got {bins}")
+    low, high = (data.min(), data.max()) if min == max and data.size else (min, max)
+    if low == high:  # one value (or none): torch widens the range by 1 on each side
+        low, high = low - 1, high + 1
+    if not np.isfinite(low) or not np.isfinite(high) or low > high:
+        raise ValueError(f"histc: the range [{low}, {high}] must be finite and ordered")
+    low, high = data.dtype.type(low), data.dtype.type(high)
+    inside = data[(data >= low) & (data <= high)]
+    # torch's bin: (x - min) * bins / (max - min) in the input's dtype, max in the last bin
+    position = ((inside - low) * data.dtype.type(bins) / (high - low)).astype(np.int64)
+    counts = np.bincount(np.minimum(position, bins - 1), minlength=bins)
+    return Tensor._make(counts.astype(data.dtype))

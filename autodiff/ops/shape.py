@@ -1,4 +1,5 @@
-"""Shape ops: reshape/view, flatten, transpose, permute, unsqueeze, squeeze, expand, cat, stack."""
+"""Shape ops: reshape/view, flatten, transpose, permute, unsqueeze, squeeze, expand, cat, stack,
+select, unbind."""
 
 import numpy as np
 
@@ -17,6 +18,8 @@ __all__ = [
     "stack",
     "clone",
     "flatten",
+    "select",
+    "unbind",
 ]  # the public ops: autodiff exports these
 
 
@@ -346,6 +349,21 @@ def flatten(input, start_dim=0, end_dim=-1):
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = input.shape
     return reshape(input, shape[:start] + (-1,) + shape[end + 1 :])
+
+
+def select(input, dim, index):
+    """The slice at index along dim, that dim removed (input[:, index] for dim 1)."""
+    axis = _check_dim(dim, input.ndim, "select")
+    n = input.shape[axis]
+    if not -n <= index < n:
+        raise IndexError(f"select: index {index} is out of range for dim {dim} of size {n}")
+    return input[(slice(None),) * axis + (int(index),)]
+
+
+def unbind(input, dim=0):
+    """The slices along dim, as a tuple (torch.unbind)."""
+    axis = _check_dim(dim, input.ndim, "unbind")
+    return tuple(select(input, axis, i) for i in range(input.shape[axis]))
 
 
 def _tensors_for(op: str, tensors):
