@@ -59,7 +59,8 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
 from . import autograd, ops, random
 from .ops import *
-from . import linalg
+from . import amp, distributed, distributions, linalg, onnx
+from .amp import autocast
 from .printing import get_printoptions, printoptions, set_printoptions
 from .random import Generator, manual_seed, seed
 from .serialization import load, save
@@ -81,6 +82,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccumulateGrad",
+    "amp",
+    "autocast",
     "Function",
     "Generator",
     "GradcheckError",
@@ -103,6 +106,8 @@ __all__ = [
     "cuda",
     "detect_anomaly",
     "device",
+    "distributed",
+    "distributions",
     "double",
     "dtype",
     "empty",
@@ -145,6 +150,7 @@ __all__ = [
     "numel",
     "ones",
     "ones_like",
+    "onnx",
     "ops",
     "printoptions",
     "rand",

@@ -7,10 +7,13 @@ the factorisation from its input: their gradients add up to the gradient of the 
 formulas are linear in the results' gradients), and backward recomputes the factors through
 the differentiable functions, so second order differentiates through them too."""
 
+from collections import namedtuple
+
 import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from .reduction import return_type_repr
 
 __all__ = ["inverse", "det", "logdet", "slogdet", "cholesky", "qr", "svd"]
 
@@ -124,16 +127,9 @@ def slogdet(A):
     return _SignLogAbsDet(Tensor._make(np.asarray(sign)), LogAbsDet.apply(A))
 
 
-class _SignLogAbsDet(tuple):
-    """torch.return_types.slogdet: (sign, logabsdet)."""
-
-    __slots__ = ()
-
-    def __new__(cls, sign, logabsdet):
-        return super().__new__(cls, (sign, logabsdet))
-
-    sign = property(lambda self: self[0])
-    logabsdet = property(lambda self: self[1])
+class _SignLogAbsDet(namedtuple("SignLogAbsDet", ["sign", "logabsdet"])):
+    def __repr__(self) -> str:
+        return return_type_repr(self, "linalg_slogdet")
 
 
 def logdet(A):
@@ -258,16 +254,9 @@ def qr(A, mode="reduced"):
     return _QR(QrFactor.apply(A, part=0, mode=mode), QrFactor.apply(A, part=1, mode=mode))
 
 
-class _QR(tuple):
-    """torch.return_types.linalg_qr: (Q, R)."""
-
-    __slots__ = ()
-
-    def __new__(cls, Q, R):
-        return super().__new__(cls, (Q, R))
-
-    Q = property(lambda self: self[0])
-    R = property(lambda self: self[1])
+class _QR(namedtuple("QR", ["Q", "R"])):
+    def __repr__(self) -> str:
+        return return_type_repr(self, "linalg_qr")
 
 
 class SvdFactor(Function):
@@ -332,17 +321,9 @@ def svd_factors(A, full_matrices=True):
     return _SVD(*parts)
 
 
-class _SVD(tuple):
-    """torch.return_types.linalg_svd: (U, S, Vh)."""
-
-    __slots__ = ()
-
-    def __new__(cls, U, S, Vh):
-        return super().__new__(cls, (U, S, Vh))
-
-    U = property(lambda self: self[0])
-    S = property(lambda self: self[1])
-    Vh = property(lambda self: self[2])
+class _SVD(namedtuple("SVD", ["U", "S", "Vh"])):
+    def __repr__(self) -> str:
+        return return_type_repr(self, "linalg_svd")
 
 
 def svdvals(A):

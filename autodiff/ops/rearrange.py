@@ -240,8 +240,8 @@ def sort(input, dim=-1, descending=False, stable=False):
     dim = _dim(dim, input.ndim, "sort") if input.ndim else 0
     indices = argsort(input, dim, descending)
     if input.ndim == 0:
-        return ValuesIndices(input * 1, indices)
-    return ValuesIndices(gather(input, dim, indices), indices)
+        return ValuesIndices(input * 1, indices, "sort")
+    return ValuesIndices(gather(input, dim, indices), indices, "sort")
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -261,7 +261,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise ValueError(f"topk: k={k} is out of range for dim {axis} of size {input.shape[axis]}")
     order = argsort(input, axis, descending=largest)._data
     picked = Tensor._make(np.take(order, np.arange(k), axis=axis))
-    return ValuesIndices(gather(input, axis, picked), picked)
+    return ValuesIndices(gather(input, axis, picked), picked, "topk")
 
 
 class Cumsum(Function):

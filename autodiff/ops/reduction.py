@@ -23,7 +23,22 @@ __all__ = [
 ]  # the public ops: autodiff exports these
 
 
-ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # torch.return_types.max
+def return_type_repr(result: tuple, op: str) -> str:
+    """How torch prints a named result: torch.return_types.max(\nvalues=...,\nindices=...)."""
+    fields = ",\n".join(f"{name}={value!r}" for name, value in zip(result._fields, result))
+    return f"torch.return_types.{op}(\n{fields})"
+
+
+class ValuesIndices(namedtuple("ValuesIndices", ["values", "indices"])):
+    """torch.return_types.max (min, sort, topk): (values, indices)."""
+
+    def __new__(cls, values, indices, op: str = "max"):
+        result = super().__new__(cls, values, indices)
+        result.op = op
+        return result
+
+    def __repr__(self) -> str:
+        return return_type_repr(self, self.op)
 
 
 def normalize_dims(dim, ndim: int, op: str):
@@ -223,7 +238,7 @@ def _extreme(input, dim, keepdim, largest: bool, op: str):
     values = MaxDim.apply(input, dim=axis, keepdim=keepdim, largest=largest)
     index = np.argmax if largest else np.argmin
     indices = index(input._data, axis=axis, keepdims=keepdim) if input.ndim else np.asarray(0)
-    return ValuesIndices(values, Tensor._make(indices.astype(np.int64)))
+    return ValuesIndices(values, Tensor._make(indices.astype(np.int64)), op)
 
 
 def max(input, dim=None, keepdim=False):

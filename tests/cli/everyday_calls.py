@@ -91,7 +91,7 @@ check("stack_slices", lambda: torch.stack([torch.arange(10)[i:i + 3] for i in to
 check("from_numpy_int64", lambda: torch.from_numpy(np.arange(5).astype(np.int64))[1:3])
 check("arange_long", lambda: torch.arange(0, 4, dtype=torch.long, device="cpu"))
 check("allow_tf32", lambda: run("torch.backends.cuda.matmul.allow_tf32 = True", "torch.backends.cudnn.allow_tf32"))
-check("autocast_nullcontext", lambda: run("ctx = contextlib.nullcontext() if True else None", "type(torch.amp.autocast(device_type='cpu', dtype=torch.bfloat16)).__name__"))
+check("autocast_nullcontext", lambda: run("ctx = contextlib.nullcontext() if True else None", "type(torch.amp.autocast(device_type='cuda', dtype=torch.bfloat16)).__name__"))
 check("grad_scaler", lambda: torch.cuda.amp.GradScaler(enabled=False).is_enabled())
 check("bfloat16", lambda: str(torch.bfloat16))
 check("cuda_available", lambda: torch.cuda.is_available())
