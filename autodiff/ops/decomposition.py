@@ -171,6 +171,11 @@ def solve(A, B, *, left=True):
     _floating("solve", A)
     if not left:
         return solve(A.mT, B.mT).mT
+    if np.dtype(A.dtype) != np.dtype(B.dtype):
+        raise TypeError(
+            f"linalg.solve: A and B must have one dtype, got {A.dtype} and {B.dtype}. Convert "
+            "one, e.g. B.to(A.dtype)."
+        )
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
     rhs = B.unsqueeze(-1) if vector else B
     if rhs.shape[-2] != A.shape[-1]:

@@ -274,49 +274,35 @@ class Einsum(Function):
 
 def _einsum_grad(k: int, terms: list, output: str, grad, operands):
     """d/d operand k: einsum of grad and the other operands to operand k's subscripts. A
-    subscript found nowhere else comes from a vector of ones, a repeated one (a diagonal)
-    from an identity matrix, and batch dims ("...") come first, then are summed and moved
-    back to where operand k has them."""
+    repeated subscript (a diagonal) takes an identity matrix; ones of operand k's shape
+    supply what the others lack (a dim summed inside x only, or broadcast from size 1);
+    the engine sums dims where x had size 1 and the others more."""
     term, x = terms[k], operands[k]
     names = [output] + [t for j, t in enumerate(terms) if j != k]
     tensors = [grad] + [o for j, o in enumerate(operands) if j != k]
-    letters = term.replace("...", "")
-    batch = x.ndim - len(letters)
-    start = term.find("...") if "..." in term else len(letters)  # letters before the batch
-    sizes = x.shape[:start] + x.shape[start + batch :]
+    sizes = {c: n for name, t in zip(names, tensors) for c, n in zip(name, t.shape) if n != 1}
+    sizes.update({c: 1 for name in names for c in name if c not in sizes})
     free = iter(c for c in string.ascii_letters if c not in "".join(terms) + output)
-    target, seen = "", set()
-    for c, n in zip(letters, sizes):
-        if c in seen:  # x[i, i]: the gradient lives on the diagonal
+    target, lacking = "", False
+    for c, n in zip(term, x.shape):
+        if c in target:  # x[i, i]: the gradient lives on the diagonal
             fresh = next(free)
             names.append(c + fresh)
             tensors.append(np.eye(n, dtype=x.dtype))
             c = fresh
-        elif all(c not in t for t in names):  # summed inside x only: broadcast back
-            names.append(c)
-            tensors.append(np.ones(n, dtype=x.dtype))
-        seen.add(c)
+        else:
+            lacking = lacking or c not in sizes or (sizes[c] != n and n != 1)
         target += c
-    if "..." in term:  # ones of x's batch shape: the result covers at least its batch dims
-        names.append("...")
-        tensors.append(np.ones(x.shape[start : start + batch], dtype=x.dtype))
-        target = "..." + target
-    out = einsum(",".join(names) + "->" + target, *tensors)
-    if "..." not in term:
-        return out
-    extra = out.ndim - x.ndim  # broadcast batch dims x does not have: summed away
-    if extra:
-        out = out.sum(tuple(range(extra)))
-    kept = tuple(d for d in range(batch) if x.shape[start + d] == 1 and out.shape[d] != 1)
-    if kept:
-        out = out.sum(kept, keepdim=True)
-    order = [*range(batch, batch + start), *range(batch), *range(batch + start, x.ndim)]
-    return out.permute(*order) if order != list(range(x.ndim)) else out
+    if lacking:
+        names.append(target)
+        tensors.append(np.ones(x.shape, dtype=x.dtype))
+    return einsum(",".join(names) + "->" + target, *tensors)
 
 
 def einsum(equation: str, *operands):
     """Sums of products over named subscripts, e.g. einsum("bij,bjk->bik", a, b); with
-    "..." for batch dims and the output inferred when "->" is left out (as torch)."""
+    "..." for batch dims (summed when the output leaves them out) and the output inferred
+    when "->" is left out (as torch)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     terms, output = _einsum_terms(equation, operands)
@@ -330,8 +316,9 @@ def einsum(equation: str, *operands):
 
 
 def _einsum_terms(equation: str, operands) -> tuple:
-    """The input terms and the output term (torch's rule when no "->" is given: the
-    subscripts seen once, in alphabetical order, after "..." if any term has it)."""
+    """The input terms and the output term with "..." written out as letters (batch dims
+    aligned from the right, as NumPy broadcasts them), and torch's output when no "->" is
+    given: the batch dims, then the subscripts seen once in alphabetical order."""
     lhs, arrow, output = equation.replace(" ", "").partition("->")
     terms = lhs.split(",")
     if len(terms) != len(operands):
@@ -339,21 +326,27 @@ def _einsum_terms(equation: str, operands) -> tuple:
             f"einsum: {equation!r} has {len(terms)} operand terms but {len(operands)} "
             "operands were given"
         )
+    batch = 0
     for term, x in zip(terms, operands):
-        named = len(term.replace("...", ""))
-        bad = [c for c in term.replace("...", "") if c not in string.ascii_letters]
+        named = term.replace("...", "")
         if (
-            bad
+            any(c not in string.ascii_letters for c in named)
             or term.count("...") > 1
-            or term.replace("...", "").count(".")
-            or (named != x.ndim if "..." not in term else named > x.ndim)
+            or (len(named) != x.ndim if "..." not in term else len(named) > x.ndim)
         ):
             raise ValueError(
                 f"einsum: the term {term!r} does not fit an operand of shape {tuple(x.shape)} "
                 "(one letter per dim, letters a-z A-Z, at most one '...')"
             )
+        batch = max(batch, x.ndim - len(named))
+    letters = "".join(c for c in string.ascii_letters if c not in equation)[:batch]
     if not arrow:
-        joined = "".join(terms).replace("...", "")
-        once = sorted(c for c in set(joined) if joined.count(c) == 1)
-        output = ("..." if "..." in lhs else "") + "".join(once)
-    return terms, output
+        joined = lhs.replace("...", "").replace(",", "")
+        output = "..." * ("..." in lhs) + "".join(
+            sorted(c for c in set(joined) if joined.count(c) == 1)
+        )
+    spelled = [
+        t.replace("...", letters[batch - (x.ndim - len(t.replace("...", ""))) :])
+        for t, x in zip(terms, operands)
+    ]
+    return spelled, output.replace("...", letters)

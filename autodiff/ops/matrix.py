@@ -154,10 +154,12 @@ def cross(input, other, dim=None):
     if not -len(shape) <= dim < len(shape) or shape[dim] != 3:
         raise ValueError(f"cross: dim {dim} of shape {shape} must exist and have size 3")
     dim %= len(shape)
-    lead = len(shape) - input.ndim, len(shape) - other.ndim  # NumPy's cross reads dims as
-    a = input.reshape(*(1,) * lead[0], *input.shape)  # counted in the broadcast shape
-    b = other.reshape(*(1,) * lead[1], *other.shape)
-    return Cross.apply(a, b, dim=dim)
+    return Cross.apply(_lead(input, len(shape)), _lead(other, len(shape)), dim=dim)
+
+
+def _lead(t, ndim: int):
+    """t with leading 1s up to ndim dims: NumPy's cross counts dims in the broadcast shape."""
+    return t if t.ndim == ndim else t.reshape(*(1,) * (ndim - t.ndim), *t.shape)
 
 
 class Cdist(Function):
