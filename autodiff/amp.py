@@ -13,6 +13,8 @@ import numpy as np
 
 from .graph import increment_version
 
+__all__ = ["autocast", "GradScaler", "is_autocast_available"]
+
 
 class autocast:
     """torch.autocast: a context manager and decorator; off for 'cuda' (no GPU here)."""

@@ -18,6 +18,15 @@ from .device import check as _device
 from .files import write_atomic
 from .tensor import Tensor
 
+__all__ = [
+    "save",
+    "load",
+    "add_safe_globals",
+    "get_safe_globals",
+    "clear_safe_globals",
+    "safe_globals",
+]
+
 FORMAT = "autodiff-save-1"
 
 

@@ -4,6 +4,8 @@ single CPU process never has, so making one is torch's clear error."""
 
 from .module import Module
 
+__all__ = ["DataParallel", "DistributedDataParallel"]
+
 
 class DataParallel(Module):
     """Wraps module (state dict keys gain 'module.'); with no GPU, forward is the module's."""

@@ -465,7 +465,6 @@ def _prod_name(shapes, kwargs) -> str:
     return "ProdBackward0" if kwargs["dim"] is None else "ProdBackward1"
 
 
-
 def _not_reshaped(shapes, kwargs) -> bool:
     return not (kwargs["dim"] is None and kwargs["keepdim"])
 

@@ -12,22 +12,29 @@ from dataclasses import dataclass
 
 import numpy as np
 from hypothesis import strategies as st
-from opcases import (
+from opcases import (  # issue 22
     _flattens,
     _index_name,
     _matmul_name,
     _named,
     _no,
     _not_reshaped,
+    _np_cdist,
+    _np_cholesky_of_gram,
+    _np_einsum,
     _np_logsumexp,
     _np_max_dim,
     _np_norm,
     _np_prod,
+    _np_qr_parts,
     _np_reduce,
     _np_scatter,
     _np_softmax,
+    _np_solve,
+    _np_svd_parts,
     _np_topk,
     _np_var,
+    _np_vector_norm,
     _one_proper_slice_or_int,
     _prod_name,
     _squeeze_name,
@@ -38,12 +45,20 @@ from opcases import (
     _torch_where,
     _whole_or_dims,
     advanced_index_case,
+    any_matrix_case,
+    apart,
     away,
     basic_index_case,
     cat_case,
+    cdist_case,
     clamp_case,
     clamp_prepare,
+    cross_case,
+    diag_case,
+    diagonal_case,
     dim_case,
+    distinct_sums,
+    einsum_case,
     elementwise,
     expand_case,
     flatten_case,
@@ -52,8 +67,10 @@ from opcases import (
     gather_case,
     index_select_case,
     interleave,
+    kron_case,
     mask_case,
     masked_fill_case,
+    masked_select_case,
     matmul_shapes,
     matrices_case,
     narrow_case,
@@ -64,41 +81,22 @@ from opcases import (
     reshape_case,
     roll_case,
     scatter_case,
+    select_case,
     softmax_case,
     sort_case,
     spread,
+    spread_singular_values,
+    square_case,
     squeeze_case,  # fmt: skip
+    tall_case,
     topk_case,
     transpose_case,
     unary,
     unsqueeze_case,
-    vectors_case,
-    where_case,
-)
-from opcases import (  # issue 22
-    _np_cdist,
-    _np_einsum,
-    _np_cholesky_of_gram,
-    _np_qr_parts,
-    _np_solve,
-    _np_svd_parts,
-    _np_vector_norm,
-    any_matrix_case,
-    apart,
-    cdist_case,
-    cross_case,
-    diag_case,
-    diagonal_case,
-    distinct_sums,
-    einsum_case,
-    kron_case,
-    masked_select_case,
-    select_case,
-    spread_singular_values,
-    square_case,
-    tall_case,
     vector_norm_case,
+    vectors_case,
     well_conditioned,
+    where_case,
 )
 
 import autodiff as ad
@@ -193,7 +191,13 @@ def _matrix_norm_name(shapes, kwargs) -> str:
         return "LinalgVectorNormBackward0"
     if ord == "nuc":
         return "SumBackward1"
-    return "SqueezeBackward1" if ord in (1, -1, np.inf, -np.inf) else "MaxBackward0" if ord == 2 else "MinBackward0"
+    return (
+        "SqueezeBackward1"
+        if ord in (1, -1, np.inf, -np.inf)
+        else "MaxBackward0"
+        if ord == 2
+        else "MinBackward0"
+    )
 
 
 def _fro(shapes, kwargs) -> bool:
@@ -203,7 +207,9 @@ def _fro(shapes, kwargs) -> bool:
 def _gram(a):
     """a aᵀ + n I: symmetric positive-definite for any a (both libraries)."""
     n = a.shape[-1]
-    eye = ad.eye(n, dtype=ad.float64) if isinstance(a, ad.Tensor) else _torch().eye(n, dtype=a.dtype)
+    eye = (
+        ad.eye(n, dtype=ad.float64) if isinstance(a, ad.Tensor) else _torch().eye(n, dtype=a.dtype)
+    )
     return a @ a.mT + n * eye
 
 

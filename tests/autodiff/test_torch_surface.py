@@ -314,7 +314,9 @@ def test_linalg_results_and_errors_as_torch():
     U, S, V = ad.svd(a)
     np.testing.assert_allclose((U * S) @ V.T.numpy(), m)
     for ord in (None, "fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf):
-        np.testing.assert_allclose(ad.linalg.norm(a, ord).numpy(), torch.linalg.norm(t, ord).numpy())
+        np.testing.assert_allclose(
+            ad.linalg.norm(a, ord).numpy(), torch.linalg.norm(t, ord).numpy()
+        )
     for ord in (2, 1, 0, np.inf, -np.inf, 3):
         v = ad.tensor([0.0, -2.0, 1.0])
         expected = torch.linalg.vector_norm(torch.tensor([0.0, -2.0, 1.0]), ord)
@@ -366,10 +368,14 @@ def test_distributions_match_torch():
     torch = _torch()
     D, TD = ad.distributions, torch.distributions
     value = np.array([0.3, -1.2])
-    normal, t_normal = D.Normal(ad.tensor([0.5, 0.0]), 2.0), TD.Normal(torch.tensor([0.5, 0.0]), 2.0)
+    normal, t_normal = (
+        D.Normal(ad.tensor([0.5, 0.0]), 2.0),
+        TD.Normal(torch.tensor([0.5, 0.0]), 2.0),
+    )
     for name in ("log_prob", "cdf"):
-        np.testing.assert_allclose(getattr(normal, name)(ad.tensor(value)).numpy(),
-                                   getattr(t_normal, name)(torch.tensor(value)).numpy(), rtol=1e-6)  # fmt: skip
+        ours = getattr(normal, name)(ad.tensor(value))
+        theirs = getattr(t_normal, name)(torch.tensor(value))
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
     np.testing.assert_allclose(normal.entropy().numpy(), t_normal.entropy().numpy(), rtol=1e-6)
     assert repr(D.Normal(0.0, 1.0)) == repr(TD.Normal(0.0, 1.0))
     assert repr(normal) == repr(t_normal)

@@ -59,7 +59,7 @@ check("print_bool", lambda: X > 5)
 check("print_large", lambda: torch.arange(2000))
 check("print_sci", lambda: torch.tensor([1e-5, 1.0, 1e5]))
 check("print_nan", lambda: torch.tensor([float("nan"), float("inf"), 1.0]))
-check("format_spec", lambda: "{:+.2f}".format(torch.tensor(1.2345)))
+check("format_spec", lambda: "{:+.2f}".format(torch.tensor(1.2345)))  # noqa: UP032 (as examples write it)
 check("fstring", lambda: f"{torch.tensor(2.5)}")
 check("mean_std_keepdim", lambda: (W.mean(0, keepdim=True), W.std(0, keepdim=True)))
 check("var_tuple_dims", lambda: W.view(3, 2, 2).var((0, 1), keepdim=True).shape)
@@ -71,8 +71,14 @@ check("nelement", lambda: W.nelement())
 check("numel", lambda: sum(p.numel() for p in [W, X]))
 check("torch_numel", lambda: torch.numel(W))
 check("zeros_like_dtype", lambda: torch.zeros_like(W, dtype=torch.long))
-check("no_grad_decorator", lambda: run("@torch.no_grad()\ndef f(x):\n    return x * 2", "f(W).requires_grad"))
-check("inference_mode", lambda: run("@torch.inference_mode()\ndef f(x):\n    return x * 2", "f(W).sum()"))
+check(
+    "no_grad_decorator",
+    lambda: run("@torch.no_grad()\ndef f(x):\n    return x * 2", "f(W).requires_grad"),
+)
+check(
+    "inference_mode",
+    lambda: run("@torch.inference_mode()\ndef f(x):\n    return x * 2", "f(W).sum()"),
+)
 check("float_alias", lambda: torch.arange(3).float().dtype == torch.float)
 check("long_alias", lambda: torch.tensor([1.7]).long())
 
@@ -81,49 +87,102 @@ check("cat_dim1", lambda: torch.cat((X, X[:, :1]), dim=1).shape)
 check("topk", lambda: torch.topk(W[0], 2))
 check("masked_assign", lambda: run("L = W.clone()", "L[L < 0.5] = -float('Inf')", "L"))
 check("tril_view", lambda: torch.tril(torch.ones(3, 3)).view(1, 1, 3, 3).shape)
-check("masked_fill_inf", lambda: W[:, :3].masked_fill(torch.tril(torch.ones(3, 3)) == 0, float("-inf")))
+check(
+    "masked_fill_inf",
+    lambda: W[:, :3].masked_fill(torch.tril(torch.ones(3, 3)) == 0, float("-inf")),
+)
 check("transpose_contiguous", lambda: W.transpose(0, 1).contiguous().view(2, 6))
 check("is_contiguous", lambda: (W.is_contiguous(), W.t().is_contiguous()))
 check("full_long", lambda: torch.full((3,), 0, dtype=torch.long))
 check("ellipsis_none", lambda: torch.tensor([1, 2], dtype=torch.long)[None, ...])
 check("index_0d", lambda: run("i = torch.tensor(2)", "np.arange(10)[i:i + 3]"))
-check("stack_slices", lambda: torch.stack([torch.arange(10)[i:i + 3] for i in torch.tensor([1, 4])]))
+check(
+    "stack_slices", lambda: torch.stack([torch.arange(10)[i : i + 3] for i in torch.tensor([1, 4])])
+)
 check("from_numpy_int64", lambda: torch.from_numpy(np.arange(5).astype(np.int64))[1:3])
 check("arange_long", lambda: torch.arange(0, 4, dtype=torch.long, device="cpu"))
-check("allow_tf32", lambda: run("torch.backends.cuda.matmul.allow_tf32 = True", "torch.backends.cudnn.allow_tf32"))
-check("autocast_nullcontext", lambda: run("ctx = contextlib.nullcontext() if True else None", "type(torch.amp.autocast(device_type='cuda', dtype=torch.bfloat16)).__name__"))
+check(
+    "allow_tf32",
+    lambda: run("torch.backends.cuda.matmul.allow_tf32 = True", "torch.backends.cudnn.allow_tf32"),
+)
+check(
+    "autocast_nullcontext",
+    lambda: run(
+        "ctx = contextlib.nullcontext() if True else None",
+        "type(torch.amp.autocast(device_type='cuda', dtype=torch.bfloat16)).__name__",
+    ),
+)
 check("grad_scaler", lambda: torch.cuda.amp.GradScaler(enabled=False).is_enabled())
 check("bfloat16", lambda: str(torch.bfloat16))
 check("cuda_available", lambda: torch.cuda.is_available())
-check("zeros_eval_iters", lambda: run("losses = torch.zeros(3)", "losses[1] = 0.5", "losses.mean()"))
+check(
+    "zeros_eval_iters", lambda: run("losses = torch.zeros(3)", "losses[1] = 0.5", "losses.mean()")
+)
 check("multinomial", lambda: torch.multinomial(torch.tensor([0.0, 1.0]), num_samples=1))
 check("randint_shape", lambda: torch.randint(10, (4,)).shape)
 check("generator", lambda: torch.randn((2, 2), generator=torch.Generator().manual_seed(1)).shape)
-check("nn_modules_path", lambda: run("import torch.nn.modules.loss as L", "L.CrossEntropyLoss.__name__"))
-check("dataloader_path", lambda: run("from torch.utils.data.dataloader import DataLoader", "DataLoader.__name__"))
-check("ddp_import", lambda: run("from torch.nn.parallel import DistributedDataParallel as DDP", "'ok'"))
-check("distributed_import", lambda: run("from torch.distributed import init_process_group, destroy_process_group", "'ok'"))
+check(
+    "nn_modules_path",
+    lambda: run("import torch.nn.modules.loss as L", "L.CrossEntropyLoss.__name__"),
+)
+check(
+    "dataloader_path",
+    lambda: run("from torch.utils.data.dataloader import DataLoader", "DataLoader.__name__"),
+)
+check(
+    "ddp_import",
+    lambda: run("from torch.nn.parallel import DistributedDataParallel as DDP", "'ok'"),
+)
+check(
+    "distributed_import",
+    lambda: run("from torch.distributed import init_process_group, destroy_process_group", "'ok'"),
+)
 
 # "What is torch.nn really?"
-check("map_tensor", lambda: [t.dtype for t in map(torch.tensor, (np.zeros(2, np.float32), np.arange(2)))])
+check(
+    "map_tensor",
+    lambda: [t.dtype for t in map(torch.tensor, (np.zeros(2, np.float32), np.arange(2)))],
+)
 check("min_max", lambda: (X.min(), X.max()))
 check("requires_grad_", lambda: (torch.ones(2) / math.sqrt(4)).requires_grad_())
 check("log_softmax_manual", lambda: (W - W.exp().sum(-1).log().unsqueeze(-1))[0])
 check("argmax_eq_mean", lambda: (torch.argmax(W, dim=1) == torch.tensor([3, 3, 3])).float().mean())
 check("print_select", lambda: torch.ones(2, 3, requires_grad=True)[0])
-check("device_pick", lambda: torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu"))
+check(
+    "device_pick",
+    lambda: torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu"),
+)
 check("view_size", lambda: W.view(-1, W.size(1)).shape)
 
 # pytorch/examples
 check("flatten_1", lambda: torch.flatten(W.view(3, 2, 2), 1).shape)
-check("eq_view_as", lambda: torch.tensor([1, 2]).eq(torch.tensor([[1], [3]]).view_as(torch.tensor([1, 2]))).sum().item())
+check(
+    "eq_view_as",
+    lambda: (
+        torch.tensor([1, 2]).eq(torch.tensor([[1], [3]]).view_as(torch.tensor([1, 2]))).sum().item()
+    ),
+)
 check("new_zeros", lambda: W.new_zeros((2, 2)))
 check("narrow_t", lambda: X.narrow(0, 0, 2).t().contiguous())
 check("triu_inf", lambda: torch.triu(torch.ones(3, 3) * float("-inf"), diagonal=1))
-check("sin_cos_position", lambda: torch.exp(torch.arange(0, 4, 2).float() * (-math.log(10000.0) / 4)))
-check("split_stack", lambda: torch.stack(torch.randn(2, 3, dtype=torch.double).split(1, dim=1), 1).squeeze(2).shape)
-check("distributions", lambda: torch.distributions.Categorical(torch.tensor([0.25, 0.75])).log_prob(torch.tensor(1)))
-check("returns_norm", lambda: run("r = torch.tensor([1.0, 2.0, 4.0])", "(r - r.mean()) / (r.std() + np.finfo(np.float32).eps.item())"))
+check(
+    "sin_cos_position", lambda: torch.exp(torch.arange(0, 4, 2).float() * (-math.log(10000.0) / 4))
+)
+check(
+    "split_stack",
+    lambda: torch.stack(torch.randn(2, 3, dtype=torch.double).split(1, dim=1), 1).squeeze(2).shape,
+)
+check(
+    "distributions",
+    lambda: torch.distributions.Categorical(torch.tensor([0.25, 0.75])).log_prob(torch.tensor(1)),
+)
+check(
+    "returns_norm",
+    lambda: run(
+        "r = torch.tensor([1.0, 2.0, 4.0])",
+        "(r - r.mean()) / (r.std() + np.finfo(np.float32).eps.item())",
+    ),
+)
 check("finfo", lambda: torch.finfo(torch.float32).eps)
 check("is_tensor", lambda: torch.is_tensor(W))
 check("clip", lambda: W[0].clip(-1, 1))
@@ -131,6 +190,14 @@ check("einsum", lambda: torch.einsum("ij,kj->ik", W, W))
 check("linalg_norm", lambda: torch.linalg.norm(W))
 check("where_1arg", lambda: torch.where(X > 9))
 check("nonzero", lambda: (X > 9).nonzero())
-check("set_printoptions", lambda: run("torch.set_printoptions(precision=2)", "s = str(W[0])", "torch.set_printoptions(profile='default')", "s"))
+check(
+    "set_printoptions",
+    lambda: run(
+        "torch.set_printoptions(precision=2)",
+        "s = str(W[0])",
+        "torch.set_printoptions(profile='default')",
+        "s",
+    ),
+)
 check("manual_seed_returns", lambda: type(torch.manual_seed(0)).__name__)
 print("done", file=sys.stderr)
