@@ -476,9 +476,10 @@ class Tensor:
         _device.check("cuda")
 
     def type(self, dtype=None):
-        """The type name ('autodiff.FloatTensor') or, given a dtype, a converted tensor."""
+        """The type name as torch prints it ('torch.FloatTensor') or, given a dtype, a
+        converted tensor."""
         if dtype is None:
-            return f"autodiff.{_TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))}"
+            return f"torch.{_TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))}"
         if isinstance(dtype, str) and dtype.endswith("Tensor"):
             names = {v: k for k, v in _TYPE_NAMES.items()}
             dtype = names[dtype.split(".")[-1]]

@@ -21,7 +21,7 @@ def test_dtype_aliases_and_promotion_as_torch():
     x = ad.ones(2)
     assert x.pow(ad.tensor([2, 3])).dtype == ad.float32  # an int exponent keeps float32
     assert (x ** ad.tensor([2, 3])).dtype == ad.float32
-    assert x.type() == "autodiff.FloatTensor" and x.long().type() == "autodiff.LongTensor"
+    assert x.type() == "torch.FloatTensor" and x.long().type() == "torch.LongTensor"
     assert (
         x.type(ad.float64).dtype == ad.float64 and x.type("torch.DoubleTensor").dtype == ad.float64
     )
