@@ -155,13 +155,9 @@ class Solve(Function):
     @staticmethod
     def backward(ctx, grad):
         A, X = ctx.saved_tensors
-        grad_B = _solve_matrices(A.mT, grad)  # A X = B: dB = Aᵀ⁻¹ g, dA = -dB Xᵀ
+        grad_B = Solve.apply(A.mT, grad)  # A X = B: dB = Aᵀ⁻¹ g, dA = -dB Xᵀ
         need = ctx.needs_input_grad
         return (-(grad_B @ X.mT) if need[0] else None), (grad_B if need[1] else None)
-
-
-def _solve_matrices(A, B):
-    return Solve.apply(A, B)
 
 
 def solve(A, B, *, left=True):
@@ -206,7 +202,7 @@ class Cholesky(Function):
         # torch's symmetric gradient: L⁻ᵀ sym(Φ(Lᵀ g)) L⁻¹, Φ the lower triangle, half diagonal
         P = (L.mT @ grad).tril()
         S = 0.5 * (P + P.tril(-1).mT)
-        return _solve_matrices(L.mT, _solve_matrices(L.mT, S).mT).mT
+        return Solve.apply(L.mT, Solve.apply(L.mT, S).mT).mT
 
 
 def cholesky(A, *, upper=False):
@@ -239,13 +235,19 @@ class QrFactor(Function):
                 f"linalg.qr: the gradient of a wide matrix ({m} x {n}) is not supported yet. "
                 "Differentiate the QR of its transpose instead."
             )
+        if mode == "complete" and m > n:
+            raise RuntimeError(
+                f"linalg.qr: the QR decomposition is not differentiable when mode='complete' "
+                f"and nrows > ncols ({m} x {n}), as in torch. Use mode='reduced'."
+            )
         gQ, gR = (grad, None) if part == 0 else (None, grad)
-        # torch's formula for m >= n: gA = (gQ + Q copyltu(M)) R⁻ᵀ, M = gR Rᵀ - Qᵀ gQ
+        # torch's formula for m >= n: gA = (gQ + Q S) R⁻ᵀ, with S the upper triangle of
+        # M = gR Rᵀ - Qᵀ gQ mirrored into the lower one
         M = (gR @ R.mT if gR is not None else 0) - (Q.mT @ gQ if gQ is not None else 0)
         upper = M.triu()
         S = upper + upper.triu(1).mT
         gA = Q @ S + (gQ if gQ is not None else 0)
-        return _solve_matrices(R, gA.mT).mT
+        return Solve.apply(R, gA.mT).mT
 
 
 def qr(A, mode="reduced"):

@@ -581,6 +581,16 @@ def vector_norm_case(draw):
     return ((shape,), {**kwargs, "ord": draw(st.sampled_from([2, 1, 3, 1.5, np.inf, -np.inf]))})
 
 
+def distinct_magnitudes(arrays, kwargs):
+    """Values with distinct |x| (0.1, 0.15, 0.2, ... in the order of the drawn |x|), each
+    sign kept: away from the kink at 0 and from ties of the largest or smallest |x|."""
+    (a,) = arrays
+    flat = a.ravel()
+    ranks = np.empty(flat.size)
+    ranks[np.argsort(np.abs(flat), kind="stable")] = np.arange(flat.size)
+    return [(np.where(flat < 0, -1.0, 1.0) * (0.1 + 0.05 * ranks)).reshape(a.shape)]
+
+
 def well_conditioned(arrays, kwargs):
     """Square matrices made diagonally dominant (positive diagonal): far from singular and
     with a positive determinant, so inverses and their finite differences are accurate."""
@@ -610,11 +620,11 @@ def apart(arrays, kwargs):
     """x2's coordinates at least 0.05 from every x1 coordinate of the same column, so no
     difference sits at the kink |d| = 0 of p = 1 and p = inf."""
     x1, x2 = arrays
-    x2 = x2.copy()
-    for k, index in enumerate(np.ndindex(x2.shape)):
+    x2 = x2 + 0.0173 * (1 + np.arange(x2.shape[-1])) ** 1.5  # uneven per column: no two
+    for k, index in enumerate(np.ndindex(x2.shape)):  # |differences| of a pair tie (p = inf)
         column = x1[..., index[-1]]
         while np.min(np.abs(column - x2[index])) < 0.05:
-            x2[index] += 0.1 + 0.0137 * k  # uneven steps: no two |differences| tie (p = inf)
+            x2[index] += 0.1 + 0.0137 * k
     return [x1, x2]
 
 
