@@ -91,6 +91,29 @@ def test_set_printoptions_prints_as_torch(options):
     assert ad.get_printoptions() == torch._tensor_str.get_printoptions()
 
 
+def test_summarising_starts_past_twice_the_edge_items():
+    try:
+        for options in ({"threshold": 5}, {"threshold": 5, "edgeitems": 2}):
+            ad.set_printoptions(**options)
+            torch.set_printoptions(**options)
+            for shape in ((6,), (7,), (4,), (5,), (6, 6), (7, 2), (2, 7)):
+                ours, theirs = _pair(np.arange(np.prod(shape)).reshape(shape))
+                assert repr(ours) == repr(theirs)
+    finally:
+        ad.set_printoptions(profile="default")
+        torch.set_printoptions(profile="default")
+
+
+def test_suffixes_wrap_where_torch_wraps_them():
+    for n in range(1, 40):
+        for dtype in (np.float32, np.float64):
+            values = np.linspace(-1, 1, n).astype(dtype)
+            ours = ad.tensor(values, requires_grad=True)
+            theirs = torch.tensor(values, requires_grad=True)
+            assert repr(ours) == repr(theirs)
+            assert repr(ours * 2) == repr(theirs * 2)
+
+
 def test_printoptions_context_restores():
     before = ad.get_printoptions()
     with ad.printoptions(precision=1):

@@ -274,7 +274,6 @@ def test_clip_diag_trace_kron_cross_histc_as_torch():
         (a.trace(), t.trace()),
         (ad.kron(a, ad.eye(2, dtype=ad.float64)), torch.kron(t, torch.eye(2, dtype=t.dtype))),
         (ad.cross(a, a.flip(1), dim=1), torch.cross(t, t.flip(1), dim=1)),
-        (ad.histc(a, bins=4), torch.histc(t, bins=4)),
         (a.histc(3, -1, 1), t.histc(3, -1, 1)),
         (ad.outer(a[0], a[1]), torch.outer(t[0], t[1])),
     ]
@@ -286,6 +285,22 @@ def test_clip_diag_trace_kron_cross_histc_as_torch():
     np.testing.assert_array_equal(b.numpy(), t.clip(-1, 1).numpy())
     with pytest.raises(ValueError, match="cross: no dim of size 3"):
         ad.cross(ad.ones(2, 2), ad.ones(2, 2))
+
+
+def test_histc_counts_as_torch():
+    torch = _torch()
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        x = (rng.standard_normal(rng.integers(1, 50)) * rng.choice([1, 10, 1e-3])).astype(
+            np.float32
+        )
+        bins = int(rng.integers(1, 20))
+        low, high = (0, 0) if rng.random() < 0.3 else sorted(rng.standard_normal(2))
+        ours = ad.histc(ad.tensor(x), bins, low, high).numpy()
+        np.testing.assert_array_equal(ours, torch.histc(torch.tensor(x), bins, low, high).numpy())
+    for data in ([2.0, 2.0], [1.0, 1.0, 3.0]):
+        np.testing.assert_array_equal(ad.histc(ad.tensor(data), 4).numpy(),
+                                      torch.histc(torch.tensor(data), 4).numpy())  # fmt: skip
 
 
 def test_unbind_and_select_as_torch():
@@ -399,6 +414,9 @@ def test_distributions_match_torch():
         v = np.array([1.0, 0.0], np.float32)
         np.testing.assert_allclose(b.log_prob(ad.tensor(v)).numpy(),
                                    t_b.log_prob(torch.tensor(v)).numpy(), rtol=1e-5)  # fmt: skip
+    logits = [0.0, float("-inf"), 1.0]  # a category that never happens: 0 · -inf is 0 here
+    ours = D.Categorical(logits=ad.tensor(logits)).entropy()
+    np.testing.assert_allclose(ours.numpy(), TD.Categorical(logits=torch.tensor(logits)).entropy())
     with pytest.raises(ValueError, match="scale"):
         D.Normal(0.0, -1.0)
     with pytest.raises(ValueError, match="either `probs` or `logits`"):
