@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from .graph import increment_version
+from . import tracing
 
 __all__ = ["autocast", "GradScaler", "is_autocast_available"]
 
@@ -58,6 +58,7 @@ def is_autocast_available(device_type: str) -> bool:
     return False
 
 
+@tracing.live
 class GradScaler:
     """torch.amp.GradScaler: multiplies the loss by a scale before backward, divides the
     gradients by it before the step, and skips a step whose gradients hold inf or nan
@@ -93,10 +94,13 @@ class GradScaler:
             return type(outputs)(self.scale(o) for o in outputs)
         return outputs * self._scale
 
+    @tracing.replayed
     def unscale_(self, optimizer) -> None:
         """Divide the optimizer's gradients by the scale (once per step), noting inf/nan."""
         if not self._enabled or id(optimizer) in self._found_inf:
             return
+        from .autograd.graph import increment_version  # the engine sits above this module
+
         found = False
         inverse = 1.0 / self._scale
         for group in optimizer.param_groups:
@@ -109,6 +113,7 @@ class GradScaler:
                 found = found or not np.all(np.isfinite(grad))
         self._found_inf[id(optimizer)] = found
 
+    @tracing.replayed
     def step(self, optimizer, *args, **kwargs):
         """optimizer.step() unless the (unscaled) gradients hold inf or nan."""
         if not self._enabled:
@@ -118,6 +123,7 @@ class GradScaler:
             return optimizer.step(*args, **kwargs)
         return None
 
+    @tracing.replayed
     def update(self, new_scale=None) -> None:
         """Shrink the scale after a skipped step; grow it after growth_interval good ones."""
         if not self._enabled:

@@ -158,11 +158,10 @@ class Categorical(Distribution):
         """Indices (int64) of shape sample_shape + batch_shape, by the inverse of the CDF."""
         shape = as_size((sample_shape,), "sample")
         with no_grad():
-            cdf = self.probs.reshape(-1, self._num_events).cumsum(-1).numpy()
-            u = creation.rand(*shape, cdf.shape[0], dtype=dtypes.float64).numpy()
-            index = (u[..., None] * cdf[:, -1:] >= cdf).sum(-1)  # first i with u·total < cdf_i
-            index = np.minimum(index, self._num_events - 1).astype(np.int64)
-        return Tensor._make(index.reshape(shape + self.batch_shape))
+            cdf = self.probs.reshape(-1, self._num_events).cumsum(-1)
+            u = creation.rand(*shape, cdf.shape[0], dtype=self.probs.dtype) * cdf[:, -1]
+            index = (u.unsqueeze(-1) >= cdf).sum(-1).clamp(max=self._num_events - 1)
+        return index.reshape(*shape, *self.batch_shape)
 
     def log_prob(self, value):
         value = _as_tensor(value)

@@ -3,6 +3,7 @@ ops live in ops/decomposition.py, ops/linalg.py and ops/matrix.py)."""
 
 import numpy as np
 
+from .errors import ArgumentError, ShapeError
 from .ops.decomposition import cholesky, det, inv, qr, slogdet, solve, svdvals
 from .ops.decomposition import svd_factors as svd
 from .ops.linalg import linalg_norm as norm
@@ -50,7 +51,7 @@ def vecdot(x, y, *, dim=-1):
 def multi_dot(tensors):
     """The product of a chain of matrices (the first and last may be vectors)."""
     if len(tensors) < 2:
-        raise ValueError(f"linalg.multi_dot: expects at least 2 tensors, got {len(tensors)}")
+        raise ArgumentError(f"linalg.multi_dot: expects at least 2 tensors, got {len(tensors)}")
     out = tensors[0]
     for t in tensors[1:]:
         out = out @ t
@@ -60,7 +61,7 @@ def multi_dot(tensors):
 def matrix_power(A, n: int):
     """A multiplied by itself n times (n = 0: the identity; n < 0: powers of the inverse)."""
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
-        raise ValueError(f"linalg.matrix_power: expects square matrices, got {tuple(A.shape)}")
+        raise ShapeError(f"linalg.matrix_power: expects square matrices, got {tuple(A.shape)}")
     if n == 0:
         return A * 0.0 + Tensor._make(np.eye(A.shape[-1], dtype=A.numpy().dtype))
     base = inv(A) if n < 0 else A

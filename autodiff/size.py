@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+from .errors import ArgumentError
+
 
 class Size(tuple):
     """A tuple of dims (equal to the plain tuple, hashing as it) that prints as
@@ -39,6 +41,8 @@ def as_size(dims: tuple, op: str) -> Size:
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = tuple(dims[0])
     for n in dims:
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
-            raise ValueError(f"{op}: sizes must be non-negative integers, got {dims}")
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+            raise TypeError(f"{op}: sizes must be integers, got {dims}")
+        if n < 0:
+            raise ArgumentError(f"{op}: sizes must be non-negative, got {dims}")
     return Size(int(n) for n in dims)

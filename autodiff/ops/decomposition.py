@@ -11,8 +11,10 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..errors import ArgumentError, DtypeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
+from .comparison import discrete
 from .reduction import return_type_repr
 
 __all__ = ["inverse", "det", "logdet", "slogdet", "cholesky", "qr", "svd"]
@@ -32,14 +34,14 @@ def _run(op: str, compute, *arrays):
 
 def _square(op: str, A) -> None:
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
-        raise ValueError(
+        raise ShapeError(
             f"linalg.{op}: expects square matrices (..., n, n), got shape {tuple(A.shape)}"
         )
 
 
 def _floating(op: str, A) -> None:
     if np.dtype(A.dtype).kind not in "fc":
-        raise TypeError(f"linalg.{op}: expects a floating tensor, got dtype {A.dtype}")
+        raise DtypeError(f"linalg.{op}: expects a floating tensor, got dtype {A.dtype}")
 
 
 class Inv(Function):
@@ -123,8 +125,12 @@ def slogdet(A):
     """(sign, log|det|) of each square matrix; the sign has no gradient."""
     _square("slogdet", A)
     _floating("slogdet", A)
-    sign = np.linalg.slogdet(A.numpy())[0].astype(A.numpy().dtype)
-    return _SignLogAbsDet(Tensor._make(np.asarray(sign)), LogAbsDet.apply(A))
+    sign = discrete(_det_sign, A).to(A.dtype)
+    return _SignLogAbsDet(sign, LogAbsDet.apply(A))
+
+
+def _det_sign(A):
+    return np.linalg.slogdet(A)[0].astype(np.int64)
 
 
 class _SignLogAbsDet(namedtuple("SignLogAbsDet", ["sign", "logabsdet"])):
@@ -135,8 +141,7 @@ class _SignLogAbsDet(namedtuple("SignLogAbsDet", ["sign", "logabsdet"])):
 def logdet(A):
     """log det(A): nan where the determinant is negative, -inf where it is 0."""
     sign, logabs = slogdet(A)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return logabs + Tensor._make(np.log(sign.numpy()))
+    return logabs + sign.log()  # log 1 = 0, log -1 = nan, log 0 = -inf
 
 
 class Solve(Function):
@@ -168,14 +173,14 @@ def solve(A, B, *, left=True):
     if not left:
         return solve(A.mT, B.mT).mT
     if np.dtype(A.dtype) != np.dtype(B.dtype):
-        raise TypeError(
+        raise DtypeError(
             f"linalg.solve: A and B must have one dtype, got {A.dtype} and {B.dtype}. Convert "
             "one, e.g. B.to(A.dtype)."
         )
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
     rhs = B.unsqueeze(-1) if vector else B
     if rhs.shape[-2] != A.shape[-1]:
-        raise ValueError(
+        raise ShapeError(
             f"linalg.solve: A {tuple(A.shape)} and B {tuple(B.shape)} do not fit: B needs "
             f"{A.shape[-1]} rows"
         )
@@ -254,9 +259,9 @@ def qr(A, mode="reduced"):
     """(Q, R) with A = QR, Q with orthonormal columns, R upper triangular; mode 'reduced'
     (k = min(m, n) columns) or 'complete'."""
     if A.ndim < 2:
-        raise ValueError(f"linalg.qr: expects matrices (..., m, n), got shape {tuple(A.shape)}")
+        raise ShapeError(f"linalg.qr: expects matrices (..., m, n), got shape {tuple(A.shape)}")
     if mode not in ("reduced", "complete"):
-        raise ValueError(f"linalg.qr: mode must be 'reduced' or 'complete', got {mode!r}")
+        raise ArgumentError(f"linalg.qr: mode must be 'reduced' or 'complete', got {mode!r}")
     _floating("qr", A)
     return _QR(QrFactor.apply(A, part=0, mode=mode), QrFactor.apply(A, part=1, mode=mode))
 
@@ -322,7 +327,7 @@ def _svd_backward(U, S, Vh, gU, gS, gVh):
 def svd_factors(A, full_matrices=True):
     """(U, S, Vh) with A = U diag(S) Vh (torch.linalg.svd)."""
     if A.ndim < 2:
-        raise ValueError(f"linalg.svd: expects matrices (..., m, n), got shape {tuple(A.shape)}")
+        raise ShapeError(f"linalg.svd: expects matrices (..., m, n), got shape {tuple(A.shape)}")
     _floating("svd", A)
     parts = (SvdFactor.apply(A, part=p, full_matrices=full_matrices) for p in range(3))
     return _SVD(*parts)
@@ -336,7 +341,7 @@ class _SVD(namedtuple("SVD", ["U", "S", "Vh"])):
 def svdvals(A):
     """The singular values of each matrix, in descending order."""
     if A.ndim < 2:
-        raise ValueError(f"linalg.svdvals: expects matrices, got shape {tuple(A.shape)}")
+        raise ShapeError(f"linalg.svdvals: expects matrices, got shape {tuple(A.shape)}")
     _floating("svdvals", A)
     return SvdFactor.apply(A, part=1, full_matrices=False)
 

@@ -3,8 +3,10 @@ ops that find or pick elements by a mask: nonzero, argwhere, masked_select."""
 
 import numpy as np
 
+from ..errors import DtypeError
 from ..function import Function
 from ..tensor import Tensor
+from .comparison import discrete
 
 __all__ = ["nonzero", "argwhere", "masked_select"]  # the public ops: autodiff exports these
 
@@ -90,10 +92,15 @@ class IndexAdd(Function):
 def nonzero(input, *, as_tuple=False):
     """The indices of the nonzero elements: an (n, ndim) int64 tensor, or with as_tuple=True
     one 1-D tensor per dim (what torch.where(condition) returns)."""
-    data = input._data if isinstance(input, Tensor) else np.asarray(input)
-    if as_tuple:
-        return tuple(Tensor._make(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(data)))
-    return Tensor._make(np.argwhere(data).astype(np.int64))
+    input = input if isinstance(input, Tensor) else Tensor._make(np.asarray(input))
+    if not as_tuple:
+        return discrete(_argwhere, input)
+    found = discrete(_argwhere, input.reshape(1) if input.ndim == 0 else input)
+    return tuple(found[:, d] for d in range(found.shape[1]))
+
+
+def _argwhere(data):
+    return np.argwhere(data).astype(np.int64)
 
 
 def argwhere(input):
@@ -124,7 +131,7 @@ class MaskedSelect(Function):
 
 def masked_select(input, mask):
     """input's elements where mask (a bool tensor, broadcast with input) is true, in order."""
-    cond = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    cond = mask if isinstance(mask, Tensor) else np.asarray(mask)
     if cond.dtype != np.bool_:
-        raise TypeError(f"masked_select: mask must be a bool tensor, got dtype {cond.dtype}")
+        raise DtypeError(f"masked_select: mask must be a bool tensor, got dtype {cond.dtype}")
     return MaskedSelect.apply(input, mask=cond)

@@ -4,6 +4,7 @@ import string
 
 import numpy as np
 
+from ..errors import ArgumentError, DtypeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from .decomposition import svdvals
@@ -61,20 +62,20 @@ def matmul(input, other):
     a = input if isinstance(input, Tensor) else Tensor._make(np.asarray(input))
     b = other if isinstance(other, Tensor) else Tensor._make(np.asarray(other))
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(
+        raise ShapeError(
             f"matmul: both arguments need at least 1 dimension, got shapes "
             f"{tuple(a.shape)} @ {tuple(b.shape)}. Use * for scalars."
         )
     inner_a = a.shape[-1]
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if inner_a != inner_b:
-        raise ValueError(
+        raise ShapeError(
             f"matmul: inner dimensions differ, {tuple(a.shape)} @ {tuple(b.shape)} ({inner_a} != {inner_b})"
         )
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"matmul: batch dimensions do not broadcast, {tuple(a.shape)} @ {tuple(b.shape)}"
         ) from None
     return Matmul.apply(input, other)
@@ -95,7 +96,7 @@ def bmm(input, mat2):
     """Batched matrix product of two 3-D tensors of the same batch size (torch.bmm)."""
     _check_ndim("bmm", (input, mat2), 3)
     if input.shape[0] != mat2.shape[0]:
-        raise ValueError(f"bmm: batch sizes differ, {tuple(input.shape)} @ {tuple(mat2.shape)}")
+        raise ShapeError(f"bmm: batch sizes differ, {tuple(input.shape)} @ {tuple(mat2.shape)}")
     return matmul(input, mat2)
 
 
@@ -115,7 +116,7 @@ def _check_ndim(op: str, tensors, ndim: int) -> None:
     for t in tensors:
         if t.ndim != ndim:
             shapes = " and ".join(str(tuple(x.shape)) for x in tensors)
-            raise ValueError(
+            raise ShapeError(
                 f"{op}: expects {ndim}-D tensors, got {shapes}. Use matmul for others."
             )
 
@@ -174,7 +175,7 @@ def _without(shape, dims) -> tuple:
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """The ord-norm of the elements (along dim): torch.linalg.vector_norm."""
     if isinstance(ord, str) or not isinstance(ord, (int, float)):
-        raise ValueError(f"vector_norm: ord must be a number or ±inf, got {ord!r}")
+        raise ArgumentError(f"vector_norm: ord must be a number or ±inf, got {ord!r}")
     if dtype is not None:
         x = x.to(dtype)
     dims = normalize_dims(dim, x.ndim, "vector_norm")
@@ -191,7 +192,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         dim[1], A.ndim, "matrix_norm"
     )
     if rows == cols:
-        raise ValueError(f"matrix_norm: dim must name two different dims, got {dim}")
+        raise ArgumentError(f"matrix_norm: dim must name two different dims, got {dim}")
     if dtype is not None:
         A = A.to(dtype)
     if ord == "fro":
@@ -212,7 +213,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         out = sums.max(over, keepdim=True)[0] if ord > 0 else sums.min(over, keepdim=True)[0]
         out = out.squeeze(max(rows, cols)).squeeze(min(rows, cols))
     else:
-        raise ValueError(f"matrix_norm: ord must be 'fro', 'nuc', ±1, ±2 or ±inf, got {ord!r}")
+        raise ArgumentError(f"matrix_norm: ord must be 'fro', 'nuc', ±1, ±2 or ±inf, got {ord!r}")
     if keepdim:
         out = out.unsqueeze(min(rows, cols)).unsqueeze(max(rows, cols))
     return out
@@ -225,7 +226,7 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
         if ord is None:
             return vector_norm(A, 2, None, keepdim, dtype=dtype)
         if A.ndim not in (1, 2):
-            raise ValueError(
+            raise ArgumentError(
                 f"linalg.norm: with ord={ord!r} and dim=None the input must be 1-D or 2-D, got "
                 f"shape {tuple(A.shape)}. Pass dim."
             )
@@ -235,7 +236,7 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
         return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
     if len(dims) == 2:
         return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
-    raise ValueError(f"linalg.norm: dim must have 1 or 2 dims, got {dim!r}")
+    raise ArgumentError(f"linalg.norm: dim must have 1 or 2 dims, got {dim!r}")
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
@@ -245,7 +246,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
     p = 2 if p == "fro" else p
     if not isinstance(p, (int, float)) or p <= 0:
-        raise ValueError(f"norm: p must be a positive number, 'fro', 'nuc' or inf, got {p!r}")
+        raise ArgumentError(f"norm: p must be a positive number, 'fro', 'nuc' or inf, got {p!r}")
     return vector_norm(input, p, dim, keepdim, dtype=dtype)
 
 
@@ -308,7 +309,7 @@ def einsum(equation: str, *operands):
     terms, output = _einsum_terms(equation, operands)
     dtypes = {np.dtype(o.dtype) for o in operands}
     if len(dtypes) > 1:
-        raise TypeError(
+        raise DtypeError(
             f"einsum: operands must have one dtype, got {sorted(map(str, dtypes))}. Convert "
             "them first, e.g. x.float()."
         )
@@ -322,7 +323,7 @@ def _einsum_terms(equation: str, operands) -> tuple:
     lhs, arrow, output = equation.replace(" ", "").partition("->")
     terms = lhs.split(",")
     if len(terms) != len(operands):
-        raise ValueError(
+        raise ArgumentError(
             f"einsum: {equation!r} has {len(terms)} operand terms but {len(operands)} "
             "operands were given"
         )
@@ -334,7 +335,7 @@ def _einsum_terms(equation: str, operands) -> tuple:
             or term.count("...") > 1
             or (len(named) != x.ndim if "..." not in term else len(named) > x.ndim)
         ):
-            raise ValueError(
+            raise ArgumentError(
                 f"einsum: the term {term!r} does not fit an operand of shape {tuple(x.shape)} "
                 "(one letter per dim, letters a-z A-Z, at most one '...')"
             )

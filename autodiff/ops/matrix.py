@@ -4,6 +4,7 @@ import builtins
 
 import numpy as np
 
+from ..errors import ArgumentError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import where
@@ -59,7 +60,7 @@ def _dims(ndim: int, dims, op: str) -> tuple:
             raise IndexError(f"{op}: dim {d} is out of range for {ndim} dims")
         out.append(d % ndim)
     if out[0] == out[1]:
-        raise ValueError(f"{op}: dim1 and dim2 must differ, got {dims}")
+        raise ArgumentError(f"{op}: dim1 and dim2 must differ, got {dims}")
     return tuple(out)
 
 
@@ -87,7 +88,7 @@ def diag(input, diagonal=0):
         return diag_embed(input, diagonal, 0, 1)
     if input.ndim == 2:
         return Diagonal.apply(input, offset=int(diagonal), dim1=0, dim2=1)
-    raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {tuple(input.shape)}")
+    raise ShapeError(f"diag: expects a 1-D or 2-D tensor, got shape {tuple(input.shape)}")
 
 
 class Trace(Function):
@@ -108,7 +109,7 @@ class Trace(Function):
 def trace(input):
     """The sum of the diagonal of a 2-D tensor."""
     if input.ndim != 2:
-        raise ValueError(f"trace: expects a 2-D tensor, got shape {tuple(input.shape)}")
+        raise ShapeError(f"trace: expects a 2-D tensor, got shape {tuple(input.shape)}")
     return Trace.apply(input)
 
 
@@ -150,9 +151,9 @@ def cross(input, other, dim=None):
     if dim is None:
         dim = next((d for d, n in enumerate(shape) if n == 3), None)
         if dim is None:
-            raise ValueError(f"cross: no dim of size 3 in shape {shape}. Pass dim=.")
+            raise ShapeError(f"cross: no dim of size 3 in shape {shape}. Pass dim=.")
     if not -len(shape) <= dim < len(shape) or shape[dim] != 3:
-        raise ValueError(f"cross: dim {dim} of shape {shape} must exist and have size 3")
+        raise ShapeError(f"cross: dim {dim} of shape {shape} must exist and have size 3")
     dim %= len(shape)
     return Cross.apply(_lead(input, len(shape)), _lead(other, len(shape)), dim=dim)
 
@@ -205,10 +206,10 @@ class Cdist(Function):
 def cdist(x1, x2, p=2.0, compute_mode=None):
     """Distances between each row of x1 (..., P, M) and each row of x2 (..., R, M)."""
     if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
-        raise ValueError(
+        raise ShapeError(
             f"cdist: expects x1 (..., P, M) and x2 (..., R, M) with the same M, got "
             f"{tuple(x1.shape)} and {tuple(x2.shape)}"
         )
     if p < 0:
-        raise ValueError(f"cdist: p must be non-negative, got {p}")
+        raise ArgumentError(f"cdist: p must be non-negative, got {p}")
     return Cdist.apply(x1, x2, p=float(p))
