@@ -185,9 +185,9 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None
     if isinstance(mean, Tensor) or isinstance(std, Tensor):  # N(0, 1) moved and scaled: ops
         shape = np.broadcast_shapes(np.shape(mean), np.shape(std))
         if np.any(np.asarray(std) < 0):
-            raise ValueError("normal: std must be non-negative")
+            raise ArgumentError("normal: std must be non-negative")
         return randn(*shape, generator=generator, dtype=dtype, device=device) * std + mean
     if std < 0:
-        raise ValueError("normal: std must be non-negative")
+        raise ArgumentError("normal: std must be non-negative")
     draws = sample("normal", dtype, generator, mean, std, _shape((size,), "normal"))
     return _finish(draws, False, device=device)
