@@ -26,13 +26,17 @@ from .creation import (
 )
 from .device import backends, cuda, device, get_default_device, set_default_device
 from .dtypes import (
+    DType as dtype,
+    bfloat16,
     bool_,
     complex64,
     complex128,
     float16,
     float32,
     float64,
+    finfo,
     get_default_dtype,
+    iinfo,
     int8,
     int16,
     int32,
@@ -55,6 +59,9 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
 from . import autograd, ops, random, siblings
 from .ops import *
+from . import amp, distributed, distributions, linalg, onnx
+from .amp import autocast
+from .printing import get_printoptions, printoptions, set_printoptions
 from .random import (
     Generator,
     default_generator,
@@ -65,7 +72,8 @@ from .random import (
     set_rng_state,
 )
 from .serialization import load, save
-from .tensor import Tensor
+from .size import Size
+from .tensor import Tensor, is_floating_point, is_tensor, numel
 
 # PyTorch's dtype aliases (torch.float is float32, torch.long is int64, ...)
 float = float32
@@ -92,16 +100,20 @@ def __getattr__(name: str):
 
 __all__ = [
     "AccumulateGrad",
+    "amp",
+    "autocast",
     "Function",
     "Generator",
     "GradcheckError",
     "Node",
+    "Size",
     "Tensor",
     "arange",
     "as_tensor",
     "autograd",
     "backends",
     "backward",
+    "bfloat16",
     "bool",
     "compile",
     "bool_",
@@ -113,11 +125,15 @@ __all__ = [
     "default_generator",
     "detect_anomaly",
     "device",
+    "distributed",
+    "distributions",
     "double",
+    "dtype",
     "empty",
     "empty_like",
     "enable_grad",
     "eye",
+    "finfo",
     "float",
     "float16",
     "float32",
@@ -127,11 +143,13 @@ __all__ = [
     "full_like",
     "get_default_device",
     "get_default_dtype",
+    "get_printoptions",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "get_rng_state",
     "half",
+    "iinfo",
     "inference_mode",
     "initial_seed",
     "int",
@@ -139,7 +157,10 @@ __all__ = [
     "int32",
     "int64",
     "int8",
+    "is_floating_point",
     "is_grad_enabled",
+    "is_tensor",
+    "linalg",
     "linspace",
     "load",
     "logspace",
@@ -147,9 +168,12 @@ __all__ = [
     "manual_seed",
     "no_grad",
     "normal",
+    "numel",
     "ones",
     "ones_like",
+    "onnx",
     "ops",
+    "printoptions",
     "rand",
     "rand_like",
     "randint",
@@ -163,6 +187,7 @@ __all__ = [
     "set_default_dtype",
     "set_grad_enabled",
     "set_rng_state",
+    "set_printoptions",
     "short",
     "tensor",
     "uint8",

@@ -7,19 +7,12 @@ import numpy as np
 from . import dtypes, random, tracing
 from .device import check as _device
 from .errors import ArgumentError, DtypeError
+from .size import as_size
 from .tensor import Tensor
 
 
 def _shape(shape, op: str = "shape") -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    shape = tuple(shape)
-    for n in shape:
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
-            raise TypeError(f"{op}: sizes must be integers, got {shape}")
-        if n < 0:
-            raise ArgumentError(f"{op}: sizes must be non-negative, got {shape}")
-    return tuple(int(n) for n in shape)
+    return as_size(shape, op)
 
 
 def _finish(array, requires_grad: bool, name=None, device=None) -> Tensor:

@@ -12,9 +12,10 @@ from autodiff_cli.run import MODULES
 
 # names a tutorial or course may reach for that the project does not have (yet)
 LEFT_OUT = {
-    "torch": ["jit", "compile", "fft", "linalg", "sparse", "einsum", "cdist", "bucketize", "histc",
-              "kron", "autocast", "vmap",
+    "torch": ["jit", "fft", "sparse", "bucketize", "vmap", "multinomial", "bernoulli",
               "cuda (only is_available()/device_count() answer False/0)"],
+    "torch.linalg": ["eig", "eigh", "eigvalsh", "pinv", "lstsq", "matrix_rank", "matrix_exp"],
+    "torch.distributions": ["Uniform", "Beta", "Gamma", "MultivariateNormal", "kl_divergence"],
     "torch.nn": ["Conv1d", "Conv3d", "ConvTranspose2d", "LSTM", "GRU", "Transformer",
                  "MultiheadAttention", "Upsample", "GroupNorm", "InstanceNorm2d", "MaxPool1d",
                  "Bilinear", "PixelShuffle", "CosineSimilarity", "TripletMarginLoss"],
@@ -38,6 +39,14 @@ def public_names(module) -> list:
     return sorted(set(keep), key=lambda n: (n.lower(), n))  # ties (Tensor, tensor) in one order
 
 
+def _name(target) -> str:
+    """A project module's name, or module.Class for torch modules the project answers with a
+    class (torch.cuda is autodiff.device.cuda)."""
+    if isinstance(target, types.ModuleType):
+        return target.__name__
+    return f"{target.__module__}.{target.__qualname__}"
+
+
 def kind(value) -> str:
     if inspect.isclass(value):
         return "class"
@@ -56,12 +65,16 @@ def page() -> str:
         "| torch module | project module | supported names |",
         "|---|---|---|",
     ]
-    total = 0
+    total, shown = 0, {}
     for torch_name, module in MODULES.items():
+        if id(module) in shown:  # one of the files torch splits a package into
+            lines.append(f"| `{torch_name}` | `{_name(module)}` | as `{shown[id(module)]}` |")
+            continue
+        shown[id(module)] = torch_name
         names = public_names(module)
         total += len(names)
         listed = ", ".join(f"`{n}`" for n in names)
-        lines.append(f"| `{torch_name}` | `{module.__name__}` | {len(names)}: {listed} |")
+        lines.append(f"| `{torch_name}` | `{_name(module)}` | {len(names)}: {listed} |")
     lines += ["", f"{total} names in all.", "", "## Knowingly left out", ""]
     for torch_name, names in LEFT_OUT.items():
         module = MODULES[torch_name]

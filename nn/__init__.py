@@ -20,6 +20,7 @@ from .blocks import ConcatBlock, ResidualBlock
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .loss_more import GaussianNLLLoss, HuberLoss, KLDivLoss, SmoothL1Loss
 from .serialization import load, save
+from .parallel import DataParallel
 
 from . import functional
 from . import init
@@ -27,4 +28,5 @@ from . import optim
 from . import utils
 from . import data
 from . import models
+from . import parallel
 from .train import evaluate, fit

@@ -4,11 +4,13 @@ from . import (
     activation,
     arithmetic,
     comparison,
+    decomposition,
     elementwise,
     indexing,
     inplace,
     linalg,
     math,
+    matrix,
     rearrange,
     reduction,
     sampling,
@@ -17,9 +19,12 @@ from . import (
 from .activation import *
 from .arithmetic import *
 from .comparison import *
+from .decomposition import *
 from .elementwise import *
+from .indexing import *
 from .linalg import *
 from .math import *
+from .matrix import *
 from .rearrange import *
 from .reduction import *
 from .sampling import *
@@ -35,9 +40,12 @@ __all__ = [
     *activation.__all__,
     *arithmetic.__all__,
     *comparison.__all__,
+    *decomposition.__all__,
     *elementwise.__all__,
+    *indexing.__all__,
     *linalg.__all__,
     *math.__all__,
+    *matrix.__all__,
     *rearrange.__all__,
     *reduction.__all__,
     *sampling.__all__,

@@ -278,8 +278,8 @@ def _transformed(transform, batch: np.ndarray, rng) -> np.ndarray:
         )
     if out.ndim == 0 or len(out) != len(batch):
         raise ValueError(
-            f"DataLoader: transform {name} returned a batch of shape {out.shape} for an input "
-            f"of shape {batch.shape}; it must keep the batch's length {len(batch)}."
+            f"DataLoader: transform {name} returned a batch of shape {tuple(out.shape)} for an input "
+            f"of shape {tuple(batch.shape)}; it must keep the batch's length {len(batch)}."
         )
     if out.dtype != batch.dtype:
         raise TypeError(

@@ -131,7 +131,7 @@ class WeightedRandomSampler(Sampler):
         if w.ndim != 1 or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
             raise ValueError(
                 f"WeightedRandomSampler: weights must be a 1-D sequence of finite non-negative "
-                f"numbers with a positive sum, got shape {w.shape}"
+                f"numbers with a positive sum, got shape {tuple(w.shape)}"
             )
         if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples <= 0:
             raise ValueError(
