@@ -2,12 +2,18 @@
 
 from .activation import elu, gelu, leaky_relu, log_softmax, prelu, relu, relu_, selu, sigmoid, silu
 from .activation import softmax, softplus, tanh
-from .dropout import dropout
+from .activation_more import celu, glu, gumbel_softmax, hardshrink, hardsigmoid, hardswish
+from .activation_more import hardtanh, logsigmoid, mish, relu6, softmin, softshrink, softsign
+from .activation_more import tanhshrink, threshold
+from .dropout import dropout, dropout1d, dropout2d, dropout3d
 from .linear import linear
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss
 from .loss import mse_loss, nll_loss, one_hot
 from .loss_more import gaussian_nll_loss, huber_loss, kl_div, smooth_l1_loss
 from .normalization import batch_norm, layer_norm
 from .embedding import embedding
-from .conv import conv2d, pad
+from .conv import conv1d, conv2d
+from .conv_transpose import conv_transpose1d, conv_transpose2d
+from .distance import cosine_similarity, normalize, pairwise_distance
+from .padding import pad
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
