@@ -12,7 +12,7 @@ from .activation import Softplus, Tanh
 from .activation_more import CELU, GLU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid
 from .activation_more import Mish, ReLU6, Softmin, Softshrink, Softsign, Tanhshrink, Threshold
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .embedding import Embedding
 from .rnn import GRU, LSTM, RNN
 from .rnn_cell import GRUCell, LSTMCell, RNNCell
@@ -20,6 +20,8 @@ from .conv import Conv1d, Conv2d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .distance import CosineSimilarity, PairwiseDistance
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .pooling1d import AdaptiveAvgPool1d, AvgPool1d, MaxPool1d
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .blocks import ConcatBlock, ResidualBlock
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .loss_more import GaussianNLLLoss, HuberLoss, KLDivLoss, SmoothL1Loss

@@ -10,10 +10,12 @@ from .linear import linear
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss
 from .loss import mse_loss, nll_loss, one_hot
 from .loss_more import gaussian_nll_loss, huber_loss, kl_div, smooth_l1_loss
-from .normalization import batch_norm, layer_norm
+from .normalization import batch_norm, group_norm, layer_norm
 from .embedding import embedding
 from .conv import conv1d, conv2d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .padding import pad
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .pooling1d import adaptive_avg_pool1d, avg_pool1d, max_pool1d
+from .upsampling import interpolate
