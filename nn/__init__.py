@@ -6,7 +6,7 @@ so that adding a family is adding lines.
 
 from .module import Module, Parameter
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .linear import Flatten, Identity, Linear, Unflatten
+from .linear import Flatten, Identity, Linear, NonDynamicallyQuantizableLinear, Unflatten
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, PReLU, ReLU, SELU, Sigmoid, SiLU, Softmax
 from .activation import Softplus, Tanh
 from .activation_more import CELU, GLU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid
@@ -18,6 +18,9 @@ from .rnn import GRU, LSTM, RNN
 from .rnn_cell import GRUCell, LSTMCell, RNNCell
 from .conv import Conv1d, Conv2d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+from .attention import MultiheadAttention
+from .transformer import Transformer, TransformerDecoder, TransformerDecoderLayer
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .distance import CosineSimilarity, PairwiseDistance
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .pooling1d import AdaptiveAvgPool1d, AvgPool1d, MaxPool1d

@@ -14,6 +14,7 @@ from .normalization import batch_norm, group_norm, layer_norm
 from .embedding import embedding
 from .conv import conv1d, conv2d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
+from .attention import multi_head_attention_forward, scaled_dot_product_attention
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .padding import pad
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
