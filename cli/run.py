@@ -27,6 +27,7 @@ MODULES = {
     "torch.nn.functional": nn.functional,
     "torch.nn.init": nn.init,
     "torch.nn.utils": nn.utils,
+    "torch.nn.utils.rnn": nn.utils.rnn,
     "torch.optim": nn.optim,
     "torch.optim.lr_scheduler": nn.optim.lr_scheduler,
     "torch.utils.data": nn.data,

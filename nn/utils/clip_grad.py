@@ -1,17 +1,21 @@
-"""Training utilities: clip_grad_norm_."""
+"""Gradient clipping: clip_grad_norm_ and clip_grad_value_."""
 
 import numpy as np
 
 import autodiff as ad
 
 
+def _with_grads(parameters) -> list:
+    if isinstance(parameters, ad.Tensor):
+        parameters = [parameters]
+    return [p for p in parameters if p.grad is not None]
+
+
 def clip_grad_norm_(
     parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
 ):
     """Scale all gradients together so their joint norm is at most max_norm; return that norm."""
-    if isinstance(parameters, ad.Tensor):
-        parameters = [parameters]
-    grads = [p.grad.numpy() for p in parameters if p.grad is not None]
+    grads = [p.grad.numpy() for p in _with_grads(parameters)]
     if not grads:
         return ad.tensor(0.0)
     norm_type = float(norm_type)
@@ -30,3 +34,11 @@ def clip_grad_norm_(
         for g in grads:
             g *= g.dtype.type(coef)
     return ad.tensor(np.asarray(total, dtype=grads[0].dtype))
+
+
+def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
+    """Clamp every gradient element into [−clip_value, clip_value], in place."""
+    clip_value = float(clip_value)
+    with ad.no_grad():
+        for p in _with_grads(parameters):
+            p.grad.clamp_(-clip_value, clip_value)
