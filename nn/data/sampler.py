@@ -63,11 +63,16 @@ class RandomSampler(Sampler):
     def __iter__(self):
         n = len(self.data_source)
         rng = self.generator if self.generator is not None else ad.random.generator()
+        # drawn lazily, in torch's chunks (32 indices, or one permutation, at a time), so that
+        # num_samples=10**10 (an endless loader) costs nothing up front
         if self.replacement:
-            return iter(rng.integers(0, n, self.num_samples).tolist())
-        full, rest = divmod(self.num_samples, n)
-        order = [rng.permutation(n) for _ in range(full)] + [rng.permutation(n)[:rest]]
-        return iter(np.concatenate(order).tolist())
+            for _ in range(self.num_samples // 32):
+                yield from ad.randint(0, n, (32,), generator=rng).tolist()
+            yield from ad.randint(0, n, (self.num_samples % 32,), generator=rng).tolist()
+            return
+        for _ in range(self.num_samples // n):
+            yield from ad.randperm(n, generator=rng).tolist()
+        yield from ad.randperm(n, generator=rng).tolist()[: self.num_samples % n]
 
     def __len__(self) -> int:
         return self.num_samples
