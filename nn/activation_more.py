@@ -59,7 +59,8 @@ class LinearSigmoid(_PiecewiseLinear):
 
     @staticmethod
     def forward(ctx, input):
-        _slope(ctx, (input > -3) & (input < 3), input, 1.0 / 6.0)
+        # torch's backward multiplies by 1.0f/6.0f, the float32 sixth, also for float64
+        _slope(ctx, (input > -3) & (input < 3), input, float(np.float32(1) / np.float32(6)))
         return np.clip(input / 6.0 + 0.5, 0.0, 1.0).astype(input.dtype, copy=False)
 
 
@@ -83,9 +84,9 @@ class ClippedSwish(ad.Function):
     def backward(ctx, grad):
         (input,) = ctx.saved_tensors
         x = input.numpy()
-        # x/3 + 1/2 on [−3, 3] (torch's convention at both ends), 0 below, 1 above
+        # x/3 + 1/2 inside (−3, 3), 0 at and below −3, 1 at and above 3 (torch's kinks)
         middle = grad * (input * (1.0 / 3.0) + 0.5)
-        return ad.where(x < -3, 0.0, ad.where(x <= 3, middle, grad))
+        return ad.where(x <= -3, 0.0, ad.where(x < 3, middle, grad))
 
 
 def hardswish(input, inplace: bool = False):
