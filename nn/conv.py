@@ -331,7 +331,7 @@ class _ConvNd(Module):
             f"stride={self.stride}"
         )
         if self.padding not in ((0,) * self._dims, "valid"):
-            text += f", padding={self.padding!r}"
+            text += f", padding={self.padding}"
         if self.dilation != (1,) * self._dims:
             text += f", dilation={self.dilation}"
         if self.output_padding != (0,) * self._dims:
