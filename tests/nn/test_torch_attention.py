@@ -129,15 +129,16 @@ def test_multihead_attention_matches_torch(config, call):
     out_t.backward(torch.tensor(g))
     for a, t in zip(xa, xt):
         _close(a.grad, t.grad)
-    for (name, p), pt in zip(ours.named_parameters(), theirs.parameters()):
+    for p, pt in zip(ours.parameters(), theirs.parameters()):
         _close(p.grad, pt.grad)
 
 
 def test_multihead_attention_init_repr_and_errors():
     torch = pytest.importorskip("torch")
     ad.manual_seed(0)
-    ours, theirs = nn.MultiheadAttention(16, 4, add_bias_kv=True), torch.nn.MultiheadAttention(
-        16, 4, add_bias_kv=True
+    ours, theirs = (
+        nn.MultiheadAttention(16, 4, add_bias_kv=True),
+        torch.nn.MultiheadAttention(16, 4, add_bias_kv=True),
     )
     assert repr(ours) == repr(theirs)
     assert type(ours.out_proj).__name__ == "NonDynamicallyQuantizableLinear"
@@ -206,7 +207,7 @@ def _run_layer(torch, cls, config, with_masks):
     for a, t in zip(xa, xt):
         if t.grad is not None:
             _close(a.grad, t.grad)
-    for (name, p), pt in zip(ours.named_parameters(), theirs.parameters()):
+    for p, pt in zip(ours.parameters(), theirs.parameters()):
         _close(p.grad, pt.grad)
     return ours, theirs
 
