@@ -12,7 +12,7 @@ import pytest
 
 import autodiff as ad
 from nn import data
-from nn.data import loader
+from nn.data import loader as loader_module
 
 
 def _np(value):
@@ -428,7 +428,7 @@ def test_random_sampler_with_replacement_draws_lazily():
 
 
 def test_num_workers_loads_in_the_main_process_with_one_note(monkeypatch):
-    monkeypatch.setattr(loader, "_noted", False)
+    monkeypatch.setattr(loader_module, "_noted", False)
     ds = data.TensorDataset(ad.arange(10))
     with pytest.warns(UserWarning, match="num_workers=3: batches are loaded in the main process"):
         first = data.DataLoader(ds, batch_size=4, num_workers=3)
