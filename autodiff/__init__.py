@@ -24,7 +24,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .device import backends, cuda, device, get_default_device, set_default_device
+from .device import accelerator, backends, cuda, device, get_default_device, set_default_device
 from .dtypes import (
     bool_,
     complex64,
@@ -79,6 +79,7 @@ __all__ = [
     "GradcheckError",
     "Node",
     "Tensor",
+    "accelerator",
     "arange",
     "as_tensor",
     "autograd",
