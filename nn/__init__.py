@@ -9,8 +9,9 @@ from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Seq
 from .linear import Flatten, Identity, Linear, NonDynamicallyQuantizableLinear, Unflatten
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, PReLU, ReLU, SELU, Sigmoid, SiLU, Softmax
 from .activation import Softplus, Tanh
-from .activation_more import CELU, GLU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid
-from .activation_more import Mish, ReLU6, Softmin, Softshrink, Softsign, Tanhshrink, Threshold
+from .activation_hard import Hardshrink, Hardsigmoid, Hardswish, Hardtanh, ReLU6, Softshrink
+from .activation_hard import Threshold
+from .activation_more import CELU, GLU, LogSigmoid, Mish, Softmin, Softsign, Tanhshrink
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .embedding import Embedding

@@ -1,8 +1,5 @@
-"""More activations: the hard (piecewise) family, Mish, LogSigmoid, GLU, CELU and the shrinks;
-fused kernels, F forms and modules, as torch.
-
-A piecewise-linear kernel saves its slope: backward is grad·slope, and its second derivative is
-zero, which is right away from the kinks. Kink conventions (the slope at a kink) are torch's.
+"""More activations: Mish, LogSigmoid, Softsign, Tanhshrink, GLU, CELU, Softmin and
+F.gumbel_softmax; fused kernels where torch has a node, compositions where torch composes.
 """
 
 import numpy as np
@@ -12,88 +9,6 @@ from autodiff.ops.inplace import apply_
 
 from .activation import ExponentialLinear, softmax, softplus
 from .module import Module
-
-
-class _PiecewiseLinear(ad.Function):
-    """Backward multiplies by the slope that forward saved."""
-
-    array_backward = True
-
-    @staticmethod
-    def backward(ctx, grad):
-        (slope,) = ctx.saved_tensors
-        return grad * slope
-
-
-def _slope(ctx, mask: np.ndarray, input: np.ndarray, value=1.0):
-    ctx.save_for_backward(np.where(mask, value, 0.0).astype(input.dtype))
-
-
-class ClampBetween(_PiecewiseLinear):
-    node_name = "HardtanhBackward0"
-    symbol = "hardtanh"
-
-    @staticmethod
-    def forward(ctx, input, min_val, max_val):
-        _slope(ctx, (input > min_val) & (input < max_val), input)  # 0 at the bounds, as torch
-        return np.clip(input, min_val, max_val).astype(input.dtype, copy=False)
-
-
-def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
-    """x clipped to [min_val, max_val]."""
-    if min_val > max_val:
-        raise ValueError(f"hardtanh: min_val {min_val} must not be above max_val {max_val}")
-    if inplace:
-        return apply_(input, "hardtanh_", hardtanh, min_val, max_val)
-    return ClampBetween.apply(input, min_val=min_val, max_val=max_val)
-
-
-def relu6(input, inplace: bool = False):
-    """min(max(x, 0), 6): hardtanh between 0 and 6, as torch records it."""
-    return hardtanh(input, 0.0, 6.0, inplace)
-
-
-class LinearSigmoid(_PiecewiseLinear):
-    node_name = "HardsigmoidBackward0"
-    symbol = "hardsigmoid"
-
-    @staticmethod
-    def forward(ctx, input):
-        # torch's backward multiplies by 1.0f/6.0f, the float32 sixth, also for float64
-        _slope(ctx, (input > -3) & (input < 3), input, float(np.float32(1) / np.float32(6)))
-        return np.clip(input / 6.0 + 0.5, 0.0, 1.0).astype(input.dtype, copy=False)
-
-
-def hardsigmoid(input, inplace: bool = False):
-    """0 below −3, 1 above 3, x/6 + 1/2 between."""
-    if inplace:
-        return apply_(input, "hardsigmoid_", hardsigmoid)
-    return LinearSigmoid.apply(input)
-
-
-class ClippedSwish(ad.Function):
-    node_name = "HardswishBackward0"
-    symbol = "hardswish"
-
-    @staticmethod
-    def forward(ctx, input):
-        ctx.save_for_backward(input)
-        return (input * np.clip(input + 3.0, 0.0, 6.0) / 6.0).astype(input.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (input,) = ctx.saved_tensors
-        x = input.numpy()
-        # x/3 + 1/2 inside (−3, 3), 0 at and below −3, 1 at and above 3 (torch's kinks)
-        middle = grad * (input * (1.0 / 3.0) + 0.5)
-        return ad.where(x <= -3, 0.0, ad.where(x < 3, middle, grad))
-
-
-def hardswish(input, inplace: bool = False):
-    """x·hardsigmoid(x) (MobileNetV3)."""
-    if inplace:
-        return apply_(input, "hardswish_", hardswish)
-    return ClippedSwish.apply(input)
 
 
 class SoftplusTanhGate(ad.Function):
@@ -151,67 +66,6 @@ def tanhshrink(input):
     return input - input.tanh()
 
 
-class SoftThreshold(_PiecewiseLinear):
-    node_name = "SoftshrinkBackward0"
-    symbol = "softshrink"
-
-    @staticmethod
-    def forward(ctx, input, lambd):
-        outside = (input < -lambd) | (input > lambd)
-        _slope(ctx, outside, input)
-        return np.where(outside, input - np.sign(input) * lambd, 0.0).astype(input.dtype)
-
-
-def softshrink(input, lambd: float = 0.5):
-    """x − λ above λ, x + λ below −λ, 0 between."""
-    _check_lambda("softshrink", lambd)
-    return SoftThreshold.apply(input, lambd=lambd)
-
-
-class HardThreshold(_PiecewiseLinear):
-    node_name = "HardshrinkBackward0"
-    symbol = "hardshrink"
-
-    @staticmethod
-    def forward(ctx, input, lambd):
-        outside = (input < -lambd) | (input > lambd)
-        _slope(ctx, outside, input)
-        return np.where(outside, input, 0.0).astype(input.dtype)
-
-
-def hardshrink(input, lambd: float = 0.5):
-    """x where |x| > λ, else 0."""
-    _check_lambda("hardshrink", lambd)
-    return HardThreshold.apply(input, lambd=lambd)
-
-
-def _check_lambda(op: str, lambd) -> None:
-    if not lambd >= 0:
-        raise ValueError(f"{op}: lambda must be greater or equal to 0, but found to be {lambd}.")
-
-
-class ThresholdReplace(_PiecewiseLinear):
-    node_name = "ThresholdBackward0"
-    symbol = "threshold"
-
-    @staticmethod
-    def forward(ctx, input, threshold, value):
-        above = input > threshold
-        _slope(ctx, above, input)
-        return np.where(above, input, value).astype(input.dtype)
-
-
-def _threshold(input, threshold, value):
-    return ThresholdReplace.apply(input, threshold=threshold, value=value)
-
-
-def threshold(input, threshold: float, value: float, inplace: bool = False):
-    """x where x > threshold, else value."""
-    if inplace:
-        return apply_(input, "threshold_", _threshold, threshold, value)
-    return _threshold(input, threshold, value)
-
-
 class GatedLinear(ad.Function):
     node_name = "GluBackward0"
     symbol = "GLU"
@@ -267,66 +121,28 @@ def softmin(input, dim=None):
     return softmax(-input, dim)
 
 
+def gumbel_softmax(logits, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim=-1):
+    """softmax((logits + g)/τ) with Gumbel noise g = −log(E), E ~ Exp(1); hard=True gives the
+    one-hot of its arg-max forward and the soft sample's gradient (straight-through)."""
+    exponential = -(1 - ad.rand_like(logits)).log()  # inverse CDF of Exp(1)
+    y_soft = ((logits - exponential.log()) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.argmax(dim, keepdim=True)
+    y_hard = ad.zeros_like(logits).scatter(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
+
+
 # --- modules -------------------------------------------------------------------------------
-def _inplace(flag: bool) -> str:
-    return ", inplace=True" if flag else ""
-
-
-class Hardtanh(Module):
-    """x clipped to [min_val, max_val]."""
-
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
-        super().__init__()
-        if min_val > max_val:
-            raise ValueError(f"Hardtanh: min_val {min_val} must not be above max_val {max_val}")
-        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
-
-    def forward(self, input):
-        return hardtanh(input, self.min_val, self.max_val, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}{_inplace(self.inplace)}"
-
-
-class ReLU6(Hardtanh):
-    """min(max(x, 0), 6)."""
-
-    def __init__(self, inplace: bool = False):
-        super().__init__(0.0, 6.0, inplace)
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
-
-
-class _Inplace(Module):
-    """An activation whose only option is inplace."""
-
-    _fn = None
+class Mish(Module):
+    """x·tanh(softplus(x))."""
 
     def __init__(self, inplace: bool = False):
         super().__init__()
         self.inplace = inplace
 
     def forward(self, input):
-        return type(self)._fn(input, self.inplace)
-
-
-class Hardsigmoid(_Inplace):
-    """0 below −3, 1 above 3, x/6 + 1/2 between."""
-
-    _fn = staticmethod(hardsigmoid)
-
-
-class Hardswish(_Inplace):
-    """x·hardsigmoid(x)."""
-
-    _fn = staticmethod(hardswish)
-
-
-class Mish(_Inplace):
-    """x·tanh(softplus(x))."""
-
-    _fn = staticmethod(mish)
+        return mish(input, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -351,41 +167,6 @@ class Tanhshrink(Module):
 
     def forward(self, input):
         return tanhshrink(input)
-
-
-class Softshrink(Module):
-    """x − λ above λ, x + λ below −λ, 0 between."""
-
-    def __init__(self, lambd: float = 0.5):
-        super().__init__()
-        self.lambd = lambd
-
-    def forward(self, input):
-        return softshrink(input, self.lambd)
-
-    def extra_repr(self) -> str:
-        return str(self.lambd)
-
-
-class Hardshrink(Softshrink):
-    """x where |x| > λ, else 0."""
-
-    def forward(self, input):
-        return hardshrink(input, self.lambd)
-
-
-class Threshold(Module):
-    """x where x > threshold, else value."""
-
-    def __init__(self, threshold: float, value: float, inplace: bool = False):
-        super().__init__()
-        self.threshold, self.value, self.inplace = threshold, value, inplace
-
-    def forward(self, input):
-        return threshold(input, self.threshold, self.value, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"threshold={self.threshold}, value={self.value}{_inplace(self.inplace)}"
 
 
 class GLU(Module):
@@ -413,7 +194,7 @@ class CELU(Module):
         return celu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}{_inplace(self.inplace)}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class Softmin(Module):
@@ -428,15 +209,3 @@ class Softmin(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
-
-
-def gumbel_softmax(logits, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim=-1):
-    """softmax((logits + g)/τ) with Gumbel noise g = −log(E), E ~ Exp(1); hard=True gives the
-    one-hot of its arg-max forward and the soft sample's gradient (straight-through)."""
-    exponential = -(1 - ad.rand_like(logits)).log()  # inverse CDF of Exp(1)
-    y_soft = ((logits - exponential.log()) / tau).softmax(dim)
-    if not hard:
-        return y_soft
-    index = y_soft.argmax(dim, keepdim=True)
-    y_hard = ad.zeros_like(logits).scatter(dim, index, 1.0)
-    return y_hard - y_soft.detach() + y_soft

@@ -2,9 +2,10 @@
 
 from .activation import elu, gelu, leaky_relu, log_softmax, prelu, relu, relu_, selu, sigmoid, silu
 from .activation import softmax, softplus, tanh
-from .activation_more import celu, glu, gumbel_softmax, hardshrink, hardsigmoid, hardswish
-from .activation_more import hardtanh, logsigmoid, mish, relu6, softmin, softshrink, softsign
-from .activation_more import tanhshrink, threshold
+from .activation_hard import hardshrink, hardsigmoid, hardswish, hardtanh, relu6, softshrink
+from .activation_hard import threshold
+from .activation_more import celu, glu, gumbel_softmax, logsigmoid, mish, softmin, softsign
+from .activation_more import tanhshrink
 from .dropout import dropout, dropout1d, dropout2d, dropout3d
 from .linear import linear
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss
