@@ -157,55 +157,67 @@ def multi_head_attention_forward(
     else:
         is_causal = False
     tgt_len, bsz, embed_dim = query.shape
-    head_dim = embed_dim // num_heads
     separate = (q_proj_weight, k_proj_weight, v_proj_weight) if use_separate_proj_weight else None
     q, k, v = _projections(query, key, value, in_proj_weight, in_proj_bias, separate)
-    attn_mask = _blocked(attn_mask, q.dtype, blocked_value=True)
-    key_padding_mask = _blocked(key_padding_mask, q.dtype, blocked_value=True)
-    if attn_mask is not None and attn_mask.ndim == 2:
-        attn_mask = attn_mask.unsqueeze(0)
-    if bias_k is not None:
-        k = ad.cat([k, bias_k.expand(1, bsz, embed_dim)])
-        v = ad.cat([v, bias_v.expand(1, bsz, embed_dim)])
-        attn_mask, key_padding_mask = _one_more_key(attn_mask), _one_more_key(key_padding_mask)
-    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
-    k = k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
-    v = v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
-    if add_zero_attn:
-        zeros = ad.zeros((bsz * num_heads, 1, head_dim), dtype=q.dtype)
-        k, v = ad.cat([k, zeros], dim=1), ad.cat([v, zeros], dim=1)
-        attn_mask, key_padding_mask = _one_more_key(attn_mask), _one_more_key(key_padding_mask)
-    src_len = k.shape[1]
-    if key_padding_mask is not None:
-        per_head = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(bsz, num_heads, 1, src_len)
-        per_head = per_head.reshape(bsz * num_heads, 1, src_len)
-        attn_mask = per_head if attn_mask is None else attn_mask + per_head
+    masks = [_blocked(m, q.dtype, blocked_value=True) for m in (attn_mask, key_padding_mask)]
+    k, v, masks = _with_extra_keys(k, v, masks, bias_k, bias_v, add_zero_attn)
+    heads = [_split_heads(t, num_heads) for t in (q, k, v)]  # each (N, H, length, E/H)
+    mask = _one_mask(*masks, bsz, num_heads)
     dropout_p = dropout_p if training else 0.0
-    if need_weights:
-        scores = ad.bmm(q * math.sqrt(1.0 / head_dim), k.transpose(-2, -1))
-        if attn_mask is not None:
-            scores = scores + attn_mask
-        weights = scores.softmax(-1)
-        if dropout_p > 0.0:
-            weights = dropout(weights, dropout_p)
-        out = ad.bmm(weights, v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
-        weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
-        if average_attn_weights:
-            weights = weights.mean(dim=1)
-    else:
-        if attn_mask is not None and attn_mask.shape[0] == 1:
-            attn_mask = attn_mask.unsqueeze(0)
-        elif attn_mask is not None:
-            attn_mask = attn_mask.reshape(bsz, num_heads, -1, src_len)
-        heads = [t.reshape(bsz, num_heads, -1, head_dim) for t in (q, k, v)]
-        out = scaled_dot_product_attention(*heads, attn_mask, dropout_p, is_causal)
-        out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
-        weights = None
+    out, weights = _attend(*heads, mask, dropout_p, need_weights, is_causal)
+    out = out.permute(2, 0, 1, 3).reshape(tgt_len * bsz, embed_dim)
     out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
+    if weights is not None and average_attn_weights:
+        weights = weights.mean(dim=1)
     if not batched:
         out = out.squeeze(1)
         weights = weights.squeeze(0) if weights is not None else None
     return out, weights
+
+
+def _with_extra_keys(k, v, masks, bias_k, bias_v, add_zero_attn) -> tuple:
+    """k and v (S, N, E) with torch's optional extra keys, bias_k/bias_v then a zero key, and
+    the masks widened to match."""
+    extra = [] if bias_k is None else [(bias_k, bias_v)]
+    if add_zero_attn:
+        zero = ad.zeros((1, 1, k.shape[-1]), dtype=k.dtype)
+        extra.append((zero, ad.zeros((1, 1, v.shape[-1]), dtype=v.dtype)))
+    for key, value in extra:
+        k = ad.cat([k, key.expand(1, k.shape[1], k.shape[2])])
+        v = ad.cat([v, value.expand(1, v.shape[1], v.shape[2])])
+        masks = [_one_more_key(m) for m in masks]
+    return k, v, masks
+
+
+def _split_heads(x, num_heads: int):
+    """(length, N, E) as (N, heads, length, E/heads)."""
+    length, batch, width = x.shape
+    return x.reshape(length, batch, num_heads, width // num_heads).permute(1, 2, 0, 3)
+
+
+def _one_mask(attn_mask, key_padding_mask, batch: int, num_heads: int):
+    """The float masks as one, broadcasting over (N, heads, L, S), or None."""
+    if attn_mask is not None:  # (L, S), (1, L, S) or (N·heads, L, S)
+        length, source = attn_mask.shape[-2:]
+        if attn_mask.ndim == 2 or attn_mask.shape[0] == 1:
+            attn_mask = attn_mask.reshape(1, 1, length, source)
+        else:
+            attn_mask = attn_mask.reshape(batch, num_heads, length, source)
+    if key_padding_mask is None:
+        return attn_mask
+    per_key = key_padding_mask.reshape(batch, 1, 1, key_padding_mask.shape[-1])
+    return per_key if attn_mask is None else attn_mask + per_key
+
+
+def _attend(q, k, v, mask, dropout_p: float, need_weights: bool, is_causal: bool) -> tuple:
+    """Attention over (N, heads, length, E/heads): (output, the weights if need_weights)."""
+    if not need_weights:
+        return scaled_dot_product_attention(q, k, v, mask, dropout_p, is_causal), None
+    scores = (q * math.sqrt(1.0 / q.shape[-1])) @ k.transpose(-2, -1)
+    weights = (scores if mask is None else scores + mask).softmax(-1)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    return weights @ v, weights
 
 
 def _one_more_key(mask):

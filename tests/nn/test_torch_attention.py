@@ -86,6 +86,8 @@ CALLS = [
     dict(key_padding_mask="padding"),
     dict(attn_mask="bool", need_weights=False),
     dict(attn_mask="causal", is_causal=True, need_weights=False),
+    dict(attn_mask="per_head", key_padding_mask="padding"),
+    dict(attn_mask="per_head", need_weights=False),
 ]
 
 
@@ -94,9 +96,10 @@ def _masks(rng, length, source, batch):
     blocked = rng.random((length, source)) < 0.3
     padding[:, 0] = blocked[:, 0] = False  # every query keeps a key
     return {"causal": np.triu(np.full((length, source), -np.inf), 1), "padding": padding,
-            "bool": blocked}  # fmt: skip
+            "bool": blocked, "per_head": rng.standard_normal((batch * 2, length, source))}  # fmt: skip
 
 
+@pytest.mark.filterwarnings("ignore:Support for mismatched key_padding_mask")  # torch's note
 @pytest.mark.parametrize("config", MHA, ids=lambda k: "-".join(k) or "plain")
 @pytest.mark.parametrize("call", CALLS, ids=lambda k: "-".join(k) or "default")
 def test_multihead_attention_matches_torch(config, call):
