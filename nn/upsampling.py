@@ -98,16 +98,7 @@ def _output_size(input, size, scale_factor, dims: int, op: str) -> tuple:
     return out, scales
 
 
-def interpolate(
-    input,
-    size=None,
-    scale_factor=None,
-    mode: str = "nearest",
-    align_corners=None,
-    recompute_scale_factor=None,
-    antialias: bool = False,
-):
-    """Resize the spatial dims of (N, C, L) or (N, C, H, W) by size= or scale_factor=."""
+def _check_mode(input, mode: str, align_corners) -> None:
     op = "interpolate"
     if mode not in _MODES:
         raise ValueError(
@@ -119,37 +110,52 @@ def interpolate(
             f"{op}: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape "
             f"{tuple(input.shape)}. Add the batch and channel dims (x[None, None])."
         )
-    dims = input.ndim - 2
-    linear = mode in ("linear", "bilinear")
-    if linear and mode != ("linear", "bilinear")[dims - 1]:
+    if mode in ("linear", "bilinear") and mode != ("linear", "bilinear")[input.ndim - 3]:
         raise ValueError(
             f"{op}: mode {mode!r} expects a {'3' if mode == 'linear' else '4'}-D input, got "
             f"shape {tuple(input.shape)}"
         )
-    if align_corners is not None and not linear:
+    if align_corners is not None and mode not in ("linear", "bilinear"):
         raise ValueError(
             f"{op}: align_corners option can only be set with the interpolating modes: "
             "linear | bilinear | bicubic | trilinear"
         )
+
+
+def _weights(input, out, scales, mode: str, align_corners) -> tuple:
+    """(one resampling matrix per spatial dim, torch's node name)."""
+    dims, sizes = input.ndim - 2, input.shape[2:]
+    if mode in ("linear", "bilinear"):
+        mats = [
+            _linear(n, o, s, bool(align_corners), input.dtype)
+            for n, o, s in zip(sizes, out, scales)
+        ]
+        return mats, f"Upsample{'Bilinear2D' if dims == 2 else 'Linear1D'}Backward0"
+    exact = mode == "nearest-exact"
+    mats = [_nearest(n, o, s, exact, input.dtype) for n, o, s in zip(sizes, out, scales)]
+    return mats, f"Upsample{_NODE[mode]}{dims}DBackward0"
+
+
+def interpolate(
+    input,
+    size=None,
+    scale_factor=None,
+    mode: str = "nearest",
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias: bool = False,
+):
+    """Resize the spatial dims of (N, C, L) or (N, C, H, W) by size= or scale_factor=."""
+    _check_mode(input, mode, align_corners)
     if antialias:
-        raise ValueError(f"{op}: antialias=True is not supported")
-    out, scales = _output_size(input, size, scale_factor, dims, op)
+        raise ValueError("interpolate: antialias=True is not supported")
+    dims = input.ndim - 2
+    out, scales = _output_size(input, size, scale_factor, dims, "interpolate")
     if mode == "area":
         return (adaptive_avg_pool1d if dims == 1 else adaptive_avg_pool2d)(input, out)
     if recompute_scale_factor:
         scales = (None,) * dims
-    if linear:
-        mats = [
-            _linear(n, o, s, bool(align_corners), input.dtype)
-            for n, o, s in zip(input.shape[2:], out, scales)
-        ]
-        name = f"Upsample{'Bilinear2D' if dims == 2 else 'Linear1D'}Backward0"
-    else:
-        exact = mode == "nearest-exact"
-        mats = [
-            _nearest(n, o, s, exact, input.dtype) for n, o, s in zip(input.shape[2:], out, scales)
-        ]
-        name = f"Upsample{_NODE[mode]}{dims}DBackward0"
+    mats, name = _weights(input, out, scales, mode, align_corners)
     rows = mats[0] if dims == 2 else None
     return Resample.apply(input, rows=rows, cols=mats[-1], node_name=name)
 
