@@ -185,25 +185,30 @@ class LBFGS(Optimizer):
             gtd = flat_grad @ d
             if gtd > -group["tolerance_change"]:  # not a descent direction: stop here
                 break
-            if group["line_search_fn"] is not None:
-                saved = [p.numpy().copy() for p in self._params]
-                evaluate = self._evaluator(closure, saved, d)
-                loss, flat_grad, t, ls_evals = _strong_wolfe(
-                    evaluate, t, d, loss, flat_grad, gtd, max_ls=group["max_eval"] - evals
-                )
-                self._add(t, d)
-            else:
-                self._add(t, d)
-                ls_evals = 0
-                if n_iter != group["max_iter"]:
-                    loss, ls_evals = float(closure()), 1
-                    flat_grad = self._flat_grad()
+            last = n_iter == group["max_iter"]
+            loss, flat_grad, t, ls_evals = self._move(
+                closure, group, d, t, loss, flat_grad, gtd, group["max_eval"] - evals, last
+            )
             evals += ls_evals
             state["func_evals"] += ls_evals
             if self._stops(group, n_iter, evals, flat_grad, d, t, loss, state["prev_loss"]):
                 break
         state["d"], state["t"] = d, t  # the next step's first (y, s) pair uses them
         return orig_loss
+
+    def _move(self, closure, group, d, t, loss, flat_grad, gtd, evals_left, last) -> tuple:
+        """Step along d, by the line search or by t: (loss, flat grad, t, evaluations)."""
+        if group["line_search_fn"] is not None:
+            evaluate = self._evaluator(closure, [p.numpy().copy() for p in self._params], d)
+            loss, flat_grad, t, evals = _strong_wolfe(
+                evaluate, t, d, loss, flat_grad, gtd, max_ls=evals_left
+            )
+            self._add(t, d)
+            return loss, flat_grad, t, evals
+        self._add(t, d)
+        if last:  # torch does not re-evaluate after the last iteration's fixed step
+            return loss, flat_grad, t, 0
+        return float(closure()), self._flat_grad(), t, 1
 
     @staticmethod
     def _stops(group, n_iter, evals, flat_grad, d, t, loss, prev_loss) -> bool:
