@@ -11,6 +11,16 @@ from typing import NamedTuple
 
 import autodiff as ad
 
+__all__ = [
+    "PackedSequence",
+    "pack_padded_sequence",
+    "pack_sequence",
+    "pad_packed_sequence",
+    "pad_sequence",
+    "unpack_sequence",
+    "unpad_sequence",
+]
+
 
 class PackedSequence(NamedTuple):
     """(data, batch_sizes, sorted_indices, unsorted_indices), as torch's."""
