@@ -58,8 +58,7 @@ def scaled_dot_product_attention(
         raise ValueError(f"{op}: give attn_mask or is_causal=True, not both")
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
         repeats = query.shape[-3] // key.shape[-3]
-        key = key.repeat_interleave(repeats, -3)
-        value = value.repeat_interleave(repeats, -3)
+        key, value = _repeat_heads(key, repeats), _repeat_heads(value, repeats)
     length, source = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = query @ key.transpose(-2, -1) * scale
@@ -71,6 +70,13 @@ def scaled_dot_product_attention(
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p)
     return weights @ value
+
+
+def _repeat_heads(x, repeats: int):
+    """Each head (dim −3) repeated `repeats` times in place: grouped-query attention's keys."""
+    *lead, heads, length, width = x.shape
+    wide = x.unsqueeze(-3).expand(*lead, heads, repeats, length, width)
+    return wide.reshape(*lead, heads * repeats, length, width)
 
 
 def _projections(query, key, value, weight, bias, separate):

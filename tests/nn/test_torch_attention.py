@@ -55,6 +55,21 @@ def test_scaled_dot_product_attention_matches_torch(kwargs):
     assert_gradients_match(lambda *t: F.scaled_dot_product_attention(*t, **ka), *small)
 
 
+def test_grouped_query_attention_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    q, k, v = (rng.standard_normal(s) for s in [(2, 4, 3, 2), (2, 2, 5, 2), (2, 2, 5, 3)])
+    ours = [ad.tensor(a, requires_grad=True) for a in (q, k, v)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (q, k, v)]
+    out = F.scaled_dot_product_attention(*ours, enable_gqa=True)
+    out_t = torch.nn.functional.scaled_dot_product_attention(*theirs, enable_gqa=True)
+    _close(out, out_t)
+    out.sum().backward()
+    out_t.sum().backward()
+    for a, t in zip(ours, theirs):
+        _close(a.grad, t.grad)
+
+
 def test_scaled_dot_product_attention_dropout_and_errors():
     ad.manual_seed(0)
     q = ad.randn(1, 1, 64, 8)
