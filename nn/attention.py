@@ -64,9 +64,12 @@ def scaled_dot_product_attention(
     scores = query @ key.transpose(-2, -1) * scale
     if is_causal:
         scores = scores + causal_mask(source, query.dtype, target=length)
-    elif attn_mask is not None:
+    if attn_mask is None:
+        weights = scores.softmax(-1)
+    else:  # torch's safe softmax: a query that may attend to nothing gets zero weights, not NaN
         scores = scores + _blocked(attn_mask, query.dtype, blocked_value=False)
-    weights = scores.softmax(-1)
+        nothing = (scores == float("-inf")).all(-1, keepdim=True)
+        weights = scores.masked_fill(nothing, 0.0).softmax(-1).masked_fill(nothing, 0.0)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p)
     return weights @ value

@@ -55,6 +55,37 @@ def test_scaled_dot_product_attention_matches_torch(kwargs):
     assert_gradients_match(lambda *t: F.scaled_dot_product_attention(*t, **ka), *small)
 
 
+# the engine's softmax of a row of only −inf warns (NumPy's inf − inf) where torch is silent
+@pytest.mark.filterwarnings("ignore:invalid value encountered in subtract")
+def test_a_query_that_may_attend_to_nothing_is_torchs():
+    """SDPA gives such a query zero output and zero gradients (torch's safe softmax); the
+    need_weights path of MultiheadAttention gives NaN, as torch's does."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    q = rng.standard_normal((1, 2, 3, 4))
+    allowed = np.array([[True, True, False], [False, False, False], [True, False, True]])
+    qa, qt = ad.tensor(q, requires_grad=True), torch.tensor(q, requires_grad=True)
+    out = F.scaled_dot_product_attention(qa, qa, qa, attn_mask=ad.tensor(allowed))
+    out_t = torch.nn.functional.scaled_dot_product_attention(qt, qt, qt,
+                                                             attn_mask=torch.tensor(allowed))  # fmt: skip
+    _close(out, out_t)
+    assert (out.numpy()[:, :, 1] == 0).all()
+    out.sum().backward()
+    out_t.sum().backward()
+    _close(qa.grad, qt.grad)
+    theirs = torch.nn.MultiheadAttention(4, 2).double()
+    ours = nn.MultiheadAttention(4, 2, dtype=ad.float64)
+    _load(ours, theirs)
+    x, padding = rng.standard_normal((3, 2, 4)), np.array([[True] * 3, [False, True, False]])
+    for need_weights in (True, False):
+        a = ours(
+            *[ad.tensor(x)] * 3, key_padding_mask=ad.tensor(padding), need_weights=need_weights
+        )
+        t = theirs(*[torch.tensor(x)] * 3, key_padding_mask=torch.tensor(padding),
+                   need_weights=need_weights)  # fmt: skip
+        np.testing.assert_allclose(a[0].numpy(), t[0].detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
 def test_grouped_query_attention_matches_torch():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(4)
