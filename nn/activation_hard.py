@@ -8,6 +8,7 @@ zero, which is right away from the kinks. Kink conventions (the slope at a kink)
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ArgumentError
 from autodiff.ops.inplace import apply_
 
 from .module import Module
@@ -131,7 +132,7 @@ def hardshrink(input, lambd: float = 0.5):
 
 def _check_lambda(op: str, lambd) -> None:
     if not lambd >= 0:
-        raise ValueError(f"{op}: lambda must be greater or equal to 0, but found to be {lambd}.")
+        raise ArgumentError(f"{op}: lambda must be greater or equal to 0, but found to be {lambd}.")
 
 
 class ThresholdReplace(_PiecewiseLinear):

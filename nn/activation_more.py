@@ -5,6 +5,7 @@ F.gumbel_softmax; fused kernels where torch has a node, compositions where torch
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ShapeError
 from autodiff.ops.inplace import apply_
 
 from .activation import ExponentialLinear, softmax, softplus
@@ -90,10 +91,10 @@ class GatedLinear(ad.Function):
 def glu(input, dim: int = -1):
     """a·σ(b) where a and b are the two halves of input along dim."""
     if input.ndim == 0:
-        raise ValueError("glu: glu does not support scalars because halving size must be even")
+        raise ShapeError("glu: glu does not support scalars because halving size must be even")
     dim = dim % input.ndim
     if input.shape[dim] % 2:
-        raise ValueError(
+        raise ShapeError(
             f"glu: Halving dimension must be even, but dimension {dim} is size "
             f"{input.shape[dim]} (input {tuple(input.shape)})"
         )

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ShapeError
 
 from . import init
 from .dropout import dropout
@@ -48,9 +49,9 @@ def scaled_dot_product_attention(
     """softmax(q·kᵀ·scale + mask)·v over the last two dims; scale defaults to 1/√E."""
     op = "scaled_dot_product_attention"
     if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
-        raise ValueError(f"{op}: query, key and value need at least 2 dims (..., L, E)")
+        raise ShapeError(f"{op}: query, key and value need at least 2 dims (..., L, E)")
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: query {tuple(query.shape)}, key {tuple(key.shape)} and value "
             f"{tuple(value.shape)} do not fit: need (..., L, E), (..., S, E) and (..., S, Ev)."
         )

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ArgumentError, DtypeError, ShapeError
 
 from . import init
 from .linear import check_size
@@ -181,15 +182,15 @@ def _conv_padding(padding, kernel, dilation, stride, dims: int, op: str) -> tupl
         if padding == "valid":
             return (0, 0, 0, 0)
         if padding != "same":
-            raise ValueError(f"{op}: padding {padding!r} must be 'valid', 'same' or ints")
+            raise ArgumentError(f"{op}: padding {padding!r} must be 'valid', 'same' or ints")
         if stride != (1, 1):
-            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions")
+            raise ArgumentError(f"{op}: padding='same' is not supported for strided convolutions")
         total = [d * (k - 1) for k, d in zip(kernel, dilation)]
         return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
     if dims == 2 and not isinstance(padding, (int, np.integer)) and len(padding) == 4:
         left, right, top, bottom = (int(p) for p in padding)
         if min(padding) < 0:
-            raise ValueError(f"{op}: padding must be >= 0, got {padding!r}")
+            raise ArgumentError(f"{op}: padding must be >= 0, got {padding!r}")
         return (top, bottom, left, right)
     ph, pw = spatial(padding, dims, "padding", op, minimum=0)
     return (ph, ph, pw, pw)
@@ -201,22 +202,22 @@ def check_conv(op: str, input, weight, bias, groups, weight_layout: str) -> None
     dims = int(op[-2])
     if input.ndim != dims + 2:
         layout = "(C, L)" if dims == 1 else "(C, H, W)"
-        raise ValueError(
+        raise ShapeError(
             f"{op}: expected a {dims + 1}-D {layout} or {dims + 2}-D (N, {layout[1:]} input, "
             f"got shape {tuple(input.shape)}. Reshape it to one of these layouts."
         )
     if weight.ndim != dims + 2:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: weight must be {dims + 2}-D {weight_layout}, got shape {tuple(weight.shape)}"
         )
     if not isinstance(groups, (int, np.integer)) or groups < 1 or weight.shape[0] % groups:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: groups={groups!r} must be a positive int dividing the "
             f"{weight.shape[0]} channels of dim 0 of the weight"
         )
     dtypes = {t.dtype for t in (input, weight, bias) if t is not None}
     if len(dtypes) > 1:
-        raise TypeError(
+        raise DtypeError(
             f"{op}: input, weight and bias dtypes differ ({', '.join(map(str, dtypes))}). "
             "Convert the input, e.g. x.float() for float32 parameters."
         )
@@ -231,13 +232,13 @@ def _convolution(op, input, weight, bias, stride, padding, dilation, groups):
         return out.squeeze(0)
     check_conv(op, input, weight, bias, groups, "(out, in/groups, *kernel)")
     if input.shape[1] != weight.shape[1] * groups:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: expected input with {weight.shape[1] * groups} channels, got "
             f"{input.shape[1]} channels (input {tuple(input.shape)}, weight "
             f"{tuple(weight.shape)}, groups {groups}). Check in_channels or the previous layer."
         )
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise ValueError(
+        raise ShapeError(
             f"{op}: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}"
         )
     stride = spatial(stride, dims, "stride", op)

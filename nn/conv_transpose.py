@@ -6,6 +6,7 @@ weight gradient is a convolution's weight gradient with the roles of input and o
 """
 
 import autodiff as ad
+from autodiff.errors import ShapeError
 
 from .conv import (
     _OPTIONS,
@@ -54,18 +55,18 @@ def _transposed(op, input, weight, bias, stride, padding, output_padding, groups
         return _transposed(op, input.unsqueeze(0), *args).squeeze(0)
     check_conv(op, input, weight, bias, groups, "(in, out/groups, *kernel)")
     if input.shape[1] != weight.shape[0]:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: expected input with {weight.shape[0]} channels (dim 0 of the weight), got "
             f"{input.shape[1]} (input {tuple(input.shape)}, weight {tuple(weight.shape)})."
         )
     out_channels = weight.shape[1] * groups
     if bias is not None and tuple(bias.shape) != (out_channels,):
-        raise ValueError(f"{op}: bias must have shape ({out_channels},), got {tuple(bias.shape)}")
+        raise ShapeError(f"{op}: bias must have shape ({out_channels},), got {tuple(bias.shape)}")
     stride, dilation = spatial(stride, dims, "stride", op), spatial(dilation, dims, "dilation", op)
     padding = spatial(padding, dims, "padding", op, minimum=0)
     extra = spatial(output_padding, dims, "output_padding", op, minimum=0)
     if any(e >= s for e, s in zip(extra, stride)):
-        raise ValueError(
+        raise ShapeError(
             f"{op}: output_padding {tuple(extra[2 - dims :])} must be smaller than the stride "
             f"{tuple(stride[2 - dims :])}."
         )
@@ -75,7 +76,7 @@ def _transposed(op, input, weight, bias, stride, padding, output_padding, groups
         for n, s, p, d, k, e in zip(size, stride, padding, dilation, kernel, extra)
     )
     if min(out) < 1:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: the output would have size {out[2 - dims :]} (input {tuple(input.shape)}, "
             f"kernel {tuple(weight.shape[2:])}, stride {stride[2 - dims :]}, padding "
             f"{padding[2 - dims :]}). Use less padding."

@@ -4,6 +4,7 @@ and their modules; each composed of tensor ops exactly as torch composes it."""
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ShapeError
 
 from .module import Module
 
@@ -21,7 +22,7 @@ def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
     try:
         shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"cosine_similarity: x1 {tuple(x1.shape)} and x2 {tuple(x2.shape)} do not "
             "broadcast. Give tensors of the same shape, or shapes that broadcast."
         ) from None

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ShapeError
 from autodiff.ops.inplace import apply_
 
 from .module import Module
@@ -62,7 +63,7 @@ def _channel_dropout(op: str, spatial: int, input, p, training, inplace):
     _check_p(op, p)
     if input.ndim not in (spatial + 1, spatial + 2):
         if spatial == 1:
-            raise ValueError(
+            raise ShapeError(
                 f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input "
                 f"(shape {tuple(input.shape)}). dropout1d drops channels of (N, C, L) or (C, L)."
             )

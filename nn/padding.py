@@ -3,6 +3,7 @@
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ArgumentError, ShapeError
 
 
 class ConstantPadNd(ad.Function):
@@ -32,17 +33,17 @@ class ConstantPadNd(ad.Function):
 def pad(input, pad, mode: str = "constant", value: float = 0.0):
     """Pad the last len(pad)//2 dims: pad = (left, right, top, bottom, ...); negative crops."""
     if mode != "constant":
-        raise ValueError(f"pad: mode {mode!r} is not supported; only mode='constant' is.")
+        raise ArgumentError(f"pad: mode {mode!r} is not supported; only mode='constant' is.")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(
+        raise ShapeError(
             f"pad: pad must have an even length of at most 2·ndim, got {len(pad)} values for "
             f"an input of shape {tuple(input.shape)}. Give (left, right, top, bottom, ...)."
         )
     for k in range(len(pad) // 2):
         d = input.ndim - 1 - k
         if input.shape[d] + pad[2 * k] + pad[2 * k + 1] < 0:
-            raise ValueError(
+            raise ShapeError(
                 f"pad: dim {d} of size {input.shape[d]} padded by {pad[2 * k : 2 * k + 2]} "
                 f"would have a negative size (input {tuple(input.shape)}). Crop less."
             )

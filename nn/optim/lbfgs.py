@@ -10,7 +10,8 @@ trajectories round as torch's do.
 import numpy as np
 
 import autodiff as ad
-from autodiff.graph import increment_version
+from autodiff import tracing
+from autodiff.autograd.graph import increment_version
 
 from .optimizer import Optimizer, check_hyper
 
@@ -95,6 +96,15 @@ def _zoom(evaluate, d, bracket, done, ls_iter, evals, f, gtd, c1, c2, tolerance,
     return t, f_new, g_new, evals
 
 
+def _as_arrays(value):
+    """Tensors (and lists of them) of a loaded state as the arrays the step computes with."""
+    if isinstance(value, ad.Tensor):
+        return value.numpy()
+    if isinstance(value, list):
+        return [_as_arrays(v) for v in value]
+    return value
+
+
 class LBFGS(Optimizer):
     """Limited-memory BFGS, as torch.optim.LBFGS: step(closure) runs up to max_iter iterations
     (max_eval closure calls); line_search_fn=None or "strong_wolfe"; one parameter group."""
@@ -149,6 +159,7 @@ class LBFGS(Optimizer):
             p.numpy()[...] = values
             increment_version(p)
 
+    @tracing.replayed  # ad.compile replays the whole step, closure calls included
     def step(self, closure):
         """One L-BFGS step; closure() must zero the gradients, compute the loss, call
         backward and return the loss."""
@@ -209,6 +220,13 @@ class LBFGS(Optimizer):
         if last:  # torch does not re-evaluate after the last iteration's fixed step
             return loss, flat_grad, t, 0
         return float(closure()), self._flat_grad(), t, 1
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore state_dict()'s (or torch's) state; the history is kept as arrays here."""
+        super().load_state_dict(state_dict)
+        for state in self.state.values():
+            for key, value in state.items():
+                state[key] = _as_arrays(value)
 
     @staticmethod
     def _stops(group, n_iter, evals, flat_grad, d, t, loss, prev_loss) -> bool:

@@ -1,6 +1,7 @@
 """All parameters as one flat vector and back, as torch.nn.utils."""
 
 import autodiff as ad
+from autodiff.errors import ShapeError
 
 
 def _tensors(parameters, op: str) -> list:
@@ -25,7 +26,7 @@ def vector_to_parameters(vec, parameters) -> None:
     params = _tensors(parameters, "vector_to_parameters")
     total = sum(p.numel() for p in params)
     if vec.ndim != 1 or vec.shape[0] != total:
-        raise ValueError(
+        raise ShapeError(
             f"vector_to_parameters: vec has shape {tuple(vec.shape)} but the parameters hold "
             f"{total} values. Give a 1-D vector of that length (see parameters_to_vector)."
         )

@@ -10,6 +10,7 @@ gradients flow through packing and padding; lengths and batch sizes are int64 te
 from typing import NamedTuple
 
 import autodiff as ad
+from autodiff.errors import ArgumentError, ShapeError
 
 __all__ = [
     "PackedSequence",
@@ -52,7 +53,7 @@ def _lengths(lengths, op: str) -> list:
     values = lengths.tolist() if isinstance(lengths, ad.Tensor) else list(lengths)
     values = [int(n) for n in values]
     if any(n <= 0 for n in values):
-        raise ValueError(
+        raise ArgumentError(
             f"{op}: Length of all samples has to be greater than 0, but found {values}"
         )
     return values
@@ -98,12 +99,12 @@ def pack_padded_sequence(input, lengths, batch_first: bool = False, enforce_sort
     values = _lengths(lengths, op)
     x = _time_first(input, batch_first)
     if len(values) != x.shape[1]:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: Expected `len(lengths)` to be equal to batch_size, but got {len(values)} "
             f"(batch_size={x.shape[1]})"
         )
     if max(values) > x.shape[0]:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: a length {max(values)} is longer than the padded input's {x.shape[0]} steps"
         )
     sorted_indices = None

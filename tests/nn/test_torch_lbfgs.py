@@ -7,6 +7,7 @@ import pytest
 
 import autodiff as ad
 import nn
+from autodiff.compile import CompileError
 
 CONFIGS = [
     dict(lr=0.8),
@@ -75,3 +76,63 @@ def test_stops_at_once_when_the_gradient_is_zero_and_refuses_bad_use():
         nn.optim.LBFGS([w], line_search_fn="backtracking")
     with pytest.raises(ValueError, match="doesn't support per-parameter options"):
         nn.optim.LBFGS([{"params": [w]}, {"params": [ad.zeros(1, requires_grad=True)]}])
+
+
+def test_state_dict_round_trip_continues_the_same_and_has_torchs_keys():
+    torch = pytest.importorskip("torch")
+    kwargs = dict(line_search_fn="strong_wolfe", history_size=3, max_iter=4)
+    rng = np.random.default_rng(0)
+    x = ad.tensor(rng.standard_normal((20, 3)))
+    y = ad.tensor(np.sin(x.numpy()).sum(1, keepdims=True))
+
+    def fitted(steps, restart_after=None):
+        w = ad.tensor(np.linspace(-1, 1, 3).reshape(3, 1), requires_grad=True)
+        optimizer = nn.optim.LBFGS([w], **kwargs)
+
+        def closure():
+            optimizer.zero_grad()
+            loss = ((x @ w - y) ** 2).mean()
+            loss.backward()
+            return loss
+
+        for k in range(steps):
+            if k == restart_after:
+                saved = optimizer.state_dict()
+                optimizer = nn.optim.LBFGS([w], **kwargs)
+                optimizer.load_state_dict(saved)
+            optimizer.step(closure)
+        return w.numpy(), optimizer.state_dict()
+
+    straight, state = fitted(3)
+    resumed, _ = fitted(3, restart_after=2)
+    np.testing.assert_array_equal(straight, resumed)
+    w_t = torch.zeros(3, 1, dtype=torch.float64, requires_grad=True)
+    opt_t = torch.optim.LBFGS([w_t], **kwargs)
+    xt, yt = torch.tensor(x.numpy()), torch.tensor(y.numpy())
+
+    def closure_t():
+        opt_t.zero_grad()
+        loss = ((xt @ w_t - yt) ** 2).mean()
+        loss.backward()
+        return loss
+
+    opt_t.step(closure_t)
+    assert set(state["state"][0]) == set(opt_t.state_dict()["state"][0])
+    assert state["state"][0]["func_evals"] == int(state["state"][0]["func_evals"])
+
+
+def test_ad_compile_refuses_a_step_with_a_closure_naming_it():
+    w = ad.tensor(np.linspace(-1, 1, 3), requires_grad=True)
+    optimizer = nn.optim.LBFGS([w])
+
+    def step():
+        def closure():
+            optimizer.zero_grad()
+            loss = (w**4).sum()
+            loss.backward()
+            return loss
+
+        return optimizer.step(closure)
+
+    with pytest.raises(CompileError, match=r"LBFGS.step\(closure\) is not supported"):
+        ad.compile(step)()
