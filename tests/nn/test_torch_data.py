@@ -127,6 +127,7 @@ LOADER_ARGS = [
 ]
 
 
+@pytest.mark.filterwarnings("ignore:DataLoader. num_workers")  # the one-time note
 @pytest.mark.parametrize("kwargs", LOADER_ARGS)
 def test_dataloader_over_a_dataset_gives_torchs_batches(kwargs):
     torch = pytest.importorskip("torch")
