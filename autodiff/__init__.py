@@ -24,7 +24,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .device import backends, cuda, device, get_default_device, set_default_device
+from .device import accelerator, backends, cuda, device, get_default_device, set_default_device
 from .dtypes import (
     DType as dtype,
     bfloat16,
@@ -108,6 +108,7 @@ __all__ = [
     "Node",
     "Size",
     "Tensor",
+    "accelerator",
     "arange",
     "as_tensor",
     "autograd",

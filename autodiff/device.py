@@ -101,6 +101,23 @@ class cuda:
     manual_seed_all = manual_seed
 
 
+class accelerator:
+    """torch.accelerator's questions (pytorch/examples ask them to pick a device): none here."""
+
+    @staticmethod
+    def is_available() -> bool:
+        return False
+
+    @staticmethod
+    def device_count() -> int:
+        return 0
+
+    @staticmethod
+    def current_accelerator(check_available: bool = False):
+        """None: there is no accelerator, as torch answers on a CPU-only machine."""
+        return None
+
+
 class _Unavailable:
     @staticmethod
     def is_available() -> bool:

@@ -41,6 +41,7 @@ MODULES = {
     "torch.nn.utils": nn.utils,
     "torch.nn.parallel": nn.parallel,
     "torch.nn.modules": nn,
+    "torch.nn.utils.rnn": nn.utils.rnn,
     "torch.optim": nn.optim,
     "torch.optim.lr_scheduler": nn.optim.lr_scheduler,
     "torch.utils.data": nn.data,

@@ -16,13 +16,12 @@ LEFT_OUT = {
               "cuda (only is_available()/device_count() answer False/0)"],
     "torch.linalg": ["eig", "eigh", "eigvalsh", "pinv", "lstsq", "matrix_rank", "matrix_exp"],
     "torch.distributions": ["Uniform", "Beta", "Gamma", "MultivariateNormal", "kl_divergence"],
-    "torch.nn": ["Conv1d", "Conv3d", "ConvTranspose2d", "LSTM", "GRU", "Transformer",
-                 "MultiheadAttention", "Upsample", "GroupNorm", "InstanceNorm2d", "MaxPool1d",
-                 "Bilinear", "PixelShuffle", "CosineSimilarity", "TripletMarginLoss"],
-    "torch.nn.functional": ["interpolate", "grid_sample", "conv1d", "conv_transpose2d",
-                            "scaled_dot_product_attention", "cosine_similarity", "normalize",
-                            "unfold"],
-    "torch.optim": ["LBFGS", "SparseAdam", "ASGD", "Rprop"],
+    "torch.nn": ["Conv3d", "ConvTranspose3d", "InstanceNorm2d", "AdaptiveMaxPool2d",
+                 "MaxUnpool2d", "Bilinear", "PixelShuffle", "EmbeddingBag", "TripletMarginLoss",
+                 "Fold", "Unfold"],
+    "torch.nn.functional": ["grid_sample", "unfold", "interpolate(mode='bicubic'|'trilinear')",
+                            "max_pool1d/2d(return_indices=True)"],
+    "torch.optim": ["SparseAdam", "ASGD", "Rprop"],
     "torch.utils.data": ["IterableDataset", "ConcatDataset", "WeightedRandomSampler",
                          "DistributedSampler"],
 }  # fmt: skip
@@ -82,8 +81,8 @@ def page() -> str:
         lines.append(f"- `{torch_name}`: " + ", ".join(f"`{n}`" for n in absent))
     lines += [
         "- devices other than the CPU (`device='cuda'` is a clear error), half-precision "
-        "kernels, multiprocessing data loading (`num_workers` > 0), `torch.save` of whole "
-        "modules (pickle).",
+        "kernels, data-loading worker processes (`num_workers` > 0 loads in the main process, "
+        "with a one-time note), `torch.save` of whole modules (pickle).",
         "",
     ]
     return "\n".join(lines)

@@ -1,15 +1,20 @@
 """DataLoader as torch.utils.data has it, over a map-style Dataset (samplers, collate_fn,
 generator), and the array shortcut DataLoader(X, y, batch_size=32) with vectorised batches.
 
-Everything runs in this one process: num_workers, pin_memory, pin_memory_device,
-persistent_workers, prefetch_factor, timeout, multiprocessing_context and in_order change
-nothing in the batches torch would give, so they are accepted (with torch's own consistency
-checks) and otherwise ignored. worker_init_fn with num_workers > 0 would run code per worker,
-which cannot happen here: it is refused.
+Batches are loaded in this one process. torch's worker processes overlap loading with GPU
+work; they change neither which batches come nor their order for a dataset that draws no random
+numbers, and here the NumPy compute, not loading, is the cost, while forking a process that
+holds BLAS threads and the engine's state adds failure modes. So num_workers > 0 is accepted
+with a one-time note that says so, and pin_memory, pin_memory_device, persistent_workers,
+prefetch_factor, timeout, multiprocessing_context and in_order are accepted (with torch's own
+consistency checks) and otherwise ignored. worker_init_fn with num_workers > 0 would run code
+per worker, which cannot happen here: it is refused. get_worker_info() is None, as in torch's
+main process.
 """
 
 import functools
 import math
+import warnings
 
 import numpy as np
 
@@ -54,6 +59,29 @@ def _check_workers(
             "DataLoader: worker_init_fn is not supported: batches are loaded in this process, "
             "so it would never run. Do its work in the Dataset, or pass num_workers=0."
         )
+    if num_workers > 0:
+        _note_main_process(num_workers)
+
+
+_noted = False
+
+
+def _note_main_process(num_workers: int) -> None:
+    """Say once per process that worker processes are not started."""
+    global _noted
+    if not _noted:
+        _noted = True
+        warnings.warn(
+            f"DataLoader: num_workers={num_workers}: batches are loaded in the main process "
+            "(the same batches in the same order as torch's workers give, for a dataset that "
+            "draws no random numbers); autodiff starts no worker processes.",
+            stacklevel=4,
+        )
+
+
+def get_worker_info():
+    """None: code runs in the main process, where torch's get_worker_info() is None too."""
+    return None
 
 
 def _check_iterable(shuffle, sampler, batch_sampler, num_workers) -> None:

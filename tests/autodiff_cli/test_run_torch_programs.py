@@ -1,6 +1,7 @@
 """`autodiff run`: PyTorch programs, unmodified, on this engine; their printed numbers equal
 real torch's where torch is installed."""
 
+import os
 import re
 import subprocess
 import sys
@@ -13,9 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 NUMBER = re.compile(r"-?\d+\.?\d*(?:[eE][-+]?\d+)?")
 
 
+# one thread each: torch's thread pool spinning over tiny ops costs several times the work
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
 def _run(*argv) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, *argv], capture_output=True, text=True, cwd=ROOT, timeout=300
+        [sys.executable, *argv], capture_output=True, text=True, cwd=ROOT, timeout=300, env=ENV
     )
 
 
