@@ -4,23 +4,15 @@ generator, ad.manual_seed). Each takes dtype=, device= ('cpu') and requires_grad
 
 import numpy as np
 
-from . import dtypes, tracing
+from . import dtypes, random, tracing
 from .device import check as _device
-from .errors import ArgumentError
-from .random import sample
+from .errors import ArgumentError, DtypeError
+from .size import as_size
 from .tensor import Tensor
 
 
 def _shape(shape, op: str = "shape") -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    shape = tuple(shape)
-    for n in shape:
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
-            raise TypeError(f"{op}: sizes must be integers, got {shape}")
-        if n < 0:
-            raise ArgumentError(f"{op}: sizes must be non-negative, got {shape}")
-    return tuple(int(n) for n in shape)
+    return as_size(shape, op)
 
 
 def _finish(array, requires_grad: bool, name=None, device=None) -> Tensor:
@@ -144,14 +136,16 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False) -
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Uniform [0, 1) from the library's generator (ad.manual_seed)."""
-    draws = sample("random", _dtype(dtype), generator, _shape(size, "rand"))
+    """Uniform [0, 1): torch's numbers from the generator (default: ad.manual_seed's)."""
+    dtype = _float_dtype(dtype, "rand")
+    draws = random.uniform(_shape(size, "rand"), dtype, generator=generator)
     return _finish(draws, requires_grad, device=device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Standard normal from the library's generator (ad.manual_seed)."""
-    draws = sample("standard_normal", _dtype(dtype), generator, _shape(size, "randn"))
+    """Standard normal: torch's numbers from the generator (default: ad.manual_seed's)."""
+    dtype = _float_dtype(dtype, "randn")
+    draws = random.normal(_shape(size, "randn"), dtype, generator=generator)
     return _finish(draws, requires_grad, device=device)
 
 
@@ -175,26 +169,38 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None) 
     if high <= low:
         raise ArgumentError(f"randint: high ({high}) must be greater than low ({low})")
     dtype = dtypes.as_dtype(dtype or np.int64)
-    draws = sample("integers", dtype, generator, low, high, _shape((size,), "randint"))
+    draws = random.integers(_shape((size,), "randint"), int(low), int(high), dtype, generator)
     return _finish(draws, False, device=device)
 
 
 def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
-    """A random permutation of 0..n-1."""
-    draws = sample("permutation", dtypes.as_dtype(dtype or np.int64), generator, n)
+    """A random permutation of 0..n-1, torch's for the same generator state."""
+    draws = random.permutation(int(n), generator, dtypes.as_dtype(dtype or np.int64))
     return _finish(draws, False, device=device)
 
 
 def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None) -> Tensor:
-    """Draws from N(mean, std²): numbers with size=, or tensors of means/stds (broadcast)."""
+    """Draws from N(mean, std²): numbers with size=, or tensors of means/stds (broadcast), in
+    torch's steps: normal_(0, std) then + mean for a number std, else standard draws · std +
+    mean (tensor ops, so ad.compile replays them)."""
     like = next((t.dtype for t in (mean, std) if isinstance(t, Tensor)), None)
-    dtype = _dtype(dtype or like)
-    if isinstance(mean, Tensor) or isinstance(std, Tensor):  # N(0, 1) moved and scaled: ops
-        shape = np.broadcast_shapes(np.shape(mean), np.shape(std))
-        if np.any(np.asarray(std) < 0):
-            raise ArgumentError("normal: std must be non-negative")
-        return randn(*shape, generator=generator, dtype=dtype, device=device) * std + mean
-    if std < 0:
+    dtype = _float_dtype(dtype or like, "normal")
+    if np.any(np.asarray(std) < 0):
         raise ArgumentError("normal: std must be non-negative")
-    draws = sample("normal", dtype, generator, mean, std, _shape((size,), "normal"))
+    if isinstance(std, Tensor):
+        shape = np.broadcast_shapes(np.shape(mean), np.shape(std))
+        return randn(*shape, generator=generator, dtype=dtype, device=device) * std + mean
+    if isinstance(mean, Tensor):
+        draws = random.normal(mean.shape, dtype, 0.0, std, generator)
+        return _finish(draws, False, device=device) + mean
+    draws = random.normal(_shape((size,), "normal"), dtype, mean, std, generator)
     return _finish(draws, False, device=device)
+
+
+def _float_dtype(dtype, op: str):
+    dtype = _dtype(dtype)
+    if dtype.kind != "f":
+        raise DtypeError(
+            f"{op}: draws are floating point; got dtype {dtype}. Use ad.randint for integers."
+        )
+    return dtype

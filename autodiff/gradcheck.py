@@ -22,7 +22,7 @@ def _differentiable(inputs, what: str) -> list:
     for t in found:
         if t.dtype != np.float64:
             raise TypeError(
-                f"{what}: input of shape {t.shape} is {t.dtype}; finite differences need "
+                f"{what}: input of shape {tuple(t.shape)} is {t.dtype}; finite differences need "
                 "float64 inputs (use .double() or dtype=ad.float64)"
             )
     return found

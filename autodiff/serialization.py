@@ -18,6 +18,15 @@ from .device import check as _device
 from .files import write_atomic
 from .tensor import Tensor
 
+__all__ = [
+    "save",
+    "load",
+    "add_safe_globals",
+    "get_safe_globals",
+    "clear_safe_globals",
+    "safe_globals",
+]
+
 FORMAT = "autodiff-save-1"
 
 
@@ -128,3 +137,37 @@ def load(f, map_location=None, weights_only=None):
                 raise ValueError(f"load: {source!r} lacks or garbles array {i} ({e})") from None
 
         return _decode(structure["object"], array, repr(source))
+
+
+# torch.serialization's allowlist for torch.load(weights_only=True): the classes a loaded
+# file may name (a whole module's class), besides the library's own.
+_SAFE_GLOBALS: list = []
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    """Allow these classes (or (class, "module.Name") pairs) to be rebuilt by load."""
+    _SAFE_GLOBALS.extend(safe_globals)
+
+
+def get_safe_globals() -> list:
+    return list(_SAFE_GLOBALS)
+
+
+def clear_safe_globals() -> None:
+    _SAFE_GLOBALS.clear()
+
+
+class safe_globals:
+    """add_safe_globals for the length of a with block."""
+
+    def __init__(self, safe_globals: list):
+        self.added = list(safe_globals)
+
+    def __enter__(self):
+        self.before = len(_SAFE_GLOBALS)
+        _SAFE_GLOBALS.extend(self.added)
+        return self
+
+    def __exit__(self, *exc):
+        del _SAFE_GLOBALS[self.before :]
+        return False

@@ -6,9 +6,9 @@ import weakref
 import numpy as np
 
 from . import device as _device
-from . import dtypes, tracing
-from . import random as _random
+from . import dtypes, printing, tracing
 from .errors import DtypeError, ShapeError
+from .size import Size, as_size
 
 
 def _check_grad_dtype(dtype, what: str) -> None:
@@ -145,12 +145,12 @@ class Tensor:
         return version
 
     @property
-    def shape(self) -> tuple:
-        return self._data.shape
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
+    def dtype(self) -> dtypes.DType:
+        return dtypes.BY_NUMPY[self._data.dtype]
 
     @property
     def ndim(self) -> int:
@@ -165,13 +165,23 @@ class Tensor:
         return _ops.transpose(self, -2, -1)
 
     def size(self, dim=None):
-        return self._data.shape if dim is None else self._data.shape[dim]
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     def dim(self) -> int:
         return self._data.ndim
 
     def numel(self) -> int:
         return self._data.size
+
+    nelement = numel
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return self._data.flags.c_contiguous
+
+    def contiguous(self, memory_format=None) -> "Tensor":
+        """This tensor if its elements are laid out in row-major order, else a copy that is
+        (CloneBackward0, as torch)."""
+        return self if self._data.flags.c_contiguous else _ops.clone(self)
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -211,6 +221,17 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """A one-element integer tensor as a Python index: data[i : i + n] with i from
+        randint, range(t), list[t]."""
+        tracing.read(self, "an index (t.__index__)")
+        if self._data.size != 1 or self._data.dtype.kind not in "iub":
+            raise TypeError(
+                "only integer tensors of a single element can be converted to an index (got "
+                f"{self.dtype} of shape {tuple(self._data.shape)})"
+            )
+        return int(self._data.item())
+
     def __bool__(self) -> bool:
         tracing.read(self, "bool(t) (an `if` or `while` on a tensor)")
         if self._data.size != 1:
@@ -225,15 +246,8 @@ class Tensor:
         return (self[i] for i in range(len(self._data)))
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
-        extra = ""
-        if self._data.dtype not in (dtypes.get_default_dtype(), np.int64, np.bool_):
-            extra += f", dtype={self._data.dtype}"
-        if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.name()}>"
-        elif self._requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        name = self.grad_fn.name() if self.grad_fn is not None else None
+        return printing.tensor_repr(self._data, name, self._requires_grad)
 
     # --- autograd -------------------------------------------------------------------
     def requires_grad_(self, flag: bool = True) -> "Tensor":
@@ -442,13 +456,27 @@ class Tensor:
     def copy_(self, src) -> "Tensor":
         return _ops.inplace.apply_(self, "copy_", _ops.inplace.copy, src)
 
-    def uniform_(self, a=0.0, b=1.0) -> "Tensor":
-        """Fill with draws from U(a, b) (the library's generator, ad.manual_seed)."""
-        return self.copy_(_random.sample("uniform", self.dtype, None, a, b, self.shape))
+    # random fills: torch's numbers from the generator (default: ad.manual_seed's)
+    def uniform_(self, a=0.0, b=1.0, *, generator=None) -> "Tensor":
+        return _ops.sampling.uniform_(self, a, b, generator=generator)
 
-    def normal_(self, mean=0.0, std=1.0) -> "Tensor":
-        """Fill with draws from N(mean, std²) (the library's generator, ad.manual_seed)."""
-        return self.copy_(_random.sample("normal", self.dtype, None, mean, std, self.shape))
+    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> "Tensor":
+        return _ops.sampling.normal_(self, mean, std, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> "Tensor":
+        return _ops.sampling.bernoulli_(self, p, generator=generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None) -> "Tensor":
+        return _ops.sampling.exponential_(self, lambd, generator=generator)
+
+    def random_(self, from_=0, to=None, *, generator=None) -> "Tensor":
+        return _ops.sampling.random_(self, from_, to, generator=generator)
+
+    def bernoulli(self, p=None, *, generator=None) -> "Tensor":
+        return _ops.bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None) -> "Tensor":
+        return _ops.multinomial(self, num_samples, replacement, generator=generator)
 
     def __setitem__(self, index, value) -> None:
         _ops.inplace.setitem(self, index, value)
@@ -491,9 +519,10 @@ class Tensor:
         _device.check("cuda")
 
     def type(self, dtype=None):
-        """The type name ('autodiff.FloatTensor') or, given a dtype, a converted tensor."""
+        """The type name as torch prints it ('torch.FloatTensor') or, given a dtype, a
+        converted tensor."""
         if dtype is None:
-            return f"autodiff.{_TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))}"
+            return f"torch.{_TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))}"
         if isinstance(dtype, str) and dtype.endswith("Tensor"):
             names = {v: k for k, v in _TYPE_NAMES.items()}
             dtype = names[dtype.split(".")[-1]]
@@ -528,6 +557,34 @@ class Tensor:
 
     def clone(self) -> "Tensor":
         return _ops.clone(self)
+
+    # --- new tensors with this one's dtype (torch's new_* methods) ----------------------
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        """A copy of data as a tensor with this tensor's dtype unless dtype is given."""
+        data = data._data if isinstance(data, Tensor) else data
+        dtype = self._data.dtype if dtype is None else dtype
+        return self._new(np.array(data, dtype=dtypes.as_dtype(dtype)), device, requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return self.new_full(as_size(size, "new_zeros"), 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return self.new_full(as_size(size, "new_ones"), 1, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        """Zeros (uninitialised in torch; here no run depends on leftover memory)."""
+        return self.new_full(as_size(size, "new_empty"), 0, dtype, device, requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        dtype = self._data.dtype if dtype is None else dtypes.as_dtype(dtype, "new_full")
+        array = np.full(as_size((size,), "new_full"), fill_value, dtype)
+        return self._new(array, device, requires_grad)
+
+    def _new(self, array, device, requires_grad) -> "Tensor":
+        _device.check(device)
+        t = Tensor._make(array)
+        tracing.created(t)  # ad.compile: a constant of the program
+        return t.requires_grad_(True) if requires_grad else t
 
     # --- operators ------------------------------------------------------------------
     def __add__(self, other):
@@ -911,10 +968,73 @@ class Tensor:
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return _ops.unique(self, sorted, return_inverse, return_counts, dim)
 
+    def clip(self, min=None, max=None):
+        return _ops.clamp(self, min, max)
+
+    def clip_(self, min=None, max=None) -> "Tensor":
+        return _ops.inplace.apply_(self, "clip_", _ops.clamp, min, max)
+
+    def nonzero(self, *, as_tuple=False):
+        return _ops.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return _ops.argwhere(self)
+
+    def masked_select(self, mask):
+        return _ops.masked_select(self, mask)
+
+    def select(self, dim, index):
+        return _ops.select(self, dim, index)
+
+    def unbind(self, dim=0):
+        return _ops.unbind(self, dim)
+
+    def diag(self, diagonal=0):
+        return _ops.diag(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return _ops.diagonal(self, offset, dim1, dim2)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return _ops.diag_embed(self, offset, dim1, dim2)
+
+    def trace(self):
+        return _ops.trace(self)
+
+    def outer(self, vec2):
+        return _ops.outer(self, vec2)
+
+    def kron(self, other):
+        return _ops.kron(self, other)
+
+    def cross(self, other, dim=None):
+        return _ops.cross(self, other, dim)
+
+    def inverse(self):
+        return _ops.inverse(self)
+
+    def det(self):
+        return _ops.det(self)
+
+    def logdet(self):
+        return _ops.logdet(self)
+
+    def slogdet(self):
+        return _ops.slogdet(self)
+
+    def histc(self, bins=100, min=0, max=0):
+        return _ops.histc(self, bins, min, max)
+
     def __format__(self, spec: str) -> str:
-        if self._data.size == 1 and spec:
+        """A 0-d tensor formats as its number (f"{loss:.4f}"); others only without a spec."""
+        if self._data.ndim == 0:
             return format(self._data.item(), spec)
-        return format(repr(self), spec)
+        if spec:
+            raise TypeError(
+                f"unsupported format string passed to Tensor.__format__ ({spec!r} for a tensor "
+                f"of shape {tuple(self._data.shape)}). Format a number: t.item() or t[i]."
+            )
+        return repr(self)
 
 
 _TYPE_NAMES = {
@@ -928,6 +1048,20 @@ _TYPE_NAMES = {
     np.dtype(np.uint8): "ByteTensor",
     np.dtype(np.bool_): "BoolTensor",
 }
+
+
+def is_tensor(obj) -> bool:
+    """True for a Tensor (torch.is_tensor)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input) -> int:
+    """The number of elements of a tensor (torch.numel)."""
+    return input.numel()
+
+
+def is_floating_point(input) -> bool:
+    return input.is_floating_point()
 
 
 def _dim(dim, axis):

@@ -23,22 +23,57 @@ MODULES = {
     "torch.autograd": autodiff.autograd,
     "torch.autograd.functional": autodiff.autograd.functional,
     "torch.autograd.graph": autodiff.autograd.graph,
+    "torch.linalg": autodiff.linalg,
+    "torch.distributions": autodiff.distributions,
+    "torch.amp": autodiff.amp,
+    "torch.cuda": autodiff.cuda,
+    "torch.cuda.amp": autodiff.amp,
+    "torch.backends": autodiff.backends,
+    "torch.backends.cuda": autodiff.backends.cuda,
+    "torch.backends.cudnn": autodiff.backends.cudnn,
+    "torch.backends.mps": autodiff.backends.mps,
+    "torch.distributed": autodiff.distributed,
+    "torch.onnx": autodiff.onnx,
+    "torch.serialization": autodiff.serialization,
     "torch.nn": nn,
     "torch.nn.functional": nn.functional,
     "torch.nn.init": nn.init,
     "torch.nn.utils": nn.utils,
+    "torch.nn.parallel": nn.parallel,
+    "torch.nn.modules": nn,
+    "torch.nn.utils.rnn": nn.utils.rnn,
     "torch.optim": nn.optim,
     "torch.optim.lr_scheduler": nn.optim.lr_scheduler,
     "torch.utils.data": nn.data,
     "torch.random": autodiff.random,
 }
-UNSUPPORTED = ("torchvision", "torchaudio", "torchtext", "torch.cuda.amp", "torch.distributed")
+# the files torch splits these packages into: programs import classes from them
+for _file in (
+    "activation",
+    "batchnorm",
+    "container",
+    "conv",
+    "dropout",
+    "flatten",
+    "linear",
+    "loss",
+    "module",
+    "normalization",
+    "pooling",
+    "rnn",
+    "sparse",
+    "transformer",
+):
+    MODULES[f"torch.nn.modules.{_file}"] = nn
+for _file in ("dataloader", "dataset", "sampler"):
+    MODULES[f"torch.utils.data.{_file}"] = nn.data
+UNSUPPORTED = ("torchvision", "torchaudio", "torchtext")
 
 
 def unsupported(name: str) -> str:
     return (
         f"{name} is not supported by autodiff yet (`autodiff run` maps torch to this project; "
-        "README's 'Running PyTorch code' lists what exists)."
+        "docs/torch-names.md lists every torch name it has)."
     )
 
 

@@ -84,14 +84,15 @@ def prelu(input, weight):
 
 
 class ExponentialLinear(ad.Function):
-    """scale·(x if x > 0 else alpha·(e^{x} − 1)); SELU is the fixed (alpha, scale) case."""
+    """scale·(x if x > 0 else alpha·(e^{input_scale·x} − 1)); SELU is the fixed (alpha, scale)
+    case, CELU the input_scale = 1/alpha case."""
 
     node_name = "EluBackward0"
     symbol = "ELU"
 
     @staticmethod
-    def forward(ctx, input, alpha, scale):
-        negative = scale * alpha * np.expm1(np.minimum(input, 0))
+    def forward(ctx, input, alpha, scale, input_scale=1.0):
+        negative = scale * alpha * np.expm1(np.minimum(input, 0) * input_scale)
         out = np.where(input > 0, scale * input, negative).astype(input.dtype, copy=False)
         ctx.save_for_backward(input, out)
         return out
@@ -100,7 +101,9 @@ class ExponentialLinear(ad.Function):
     def backward(ctx, grad):
         input, out = ctx.saved_tensors
         alpha, scale = ctx.options["alpha"], ctx.options["scale"]
-        return ad.where(input.numpy() > 0, grad * scale, grad * (out + scale * alpha))
+        input_scale = ctx.options.get("input_scale", 1.0)
+        negative = grad * ((out + scale * alpha) * input_scale)
+        return ad.where(input.numpy() > 0, grad * scale, negative)
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):

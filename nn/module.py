@@ -302,7 +302,7 @@ class Module:
             value = np.asarray(state_dict[key])
             if value.shape != tuple(target.shape):
                 errors.append(
-                    f"size mismatch for {key}: copying a param with shape {value.shape} "
+                    f"size mismatch for {key}: copying a param with shape {tuple(value.shape)} "
                     f"from checkpoint, the shape in current model is {tuple(target.shape)}."
                 )
             elif value.dtype.kind not in "biuf":

@@ -293,6 +293,33 @@ ROWS = [
     ("clip_grad_norm_ non-finite", lambda t, nn, F, o: _nonfinite_clip(t, nn), RuntimeError),
     ("calculate_gain", lambda t, nn, F, o: nn.init.calculate_gain("foo"), ValueError),
     ("xavier of 1-D", lambda t, nn, F, o: nn.init.xavier_uniform_(t.ones(3)), ValueError),
+    # the layers learners' programs reach for (issue 22)
+    ("conv1d channels", lambda t, nn, F, o: F.conv1d(t.ones(1, 3, 5), t.ones(2, 4, 3)),
+     ValueError),
+    ("conv_transpose1d channels",
+     lambda t, nn, F, o: F.conv_transpose1d(t.ones(1, 3, 5), t.ones(2, 1, 3)), ValueError),
+    ("conv_transpose output_padding", lambda t, nn, F, o: F.conv_transpose1d(
+        t.ones(1, 2, 5), t.ones(2, 1, 3), stride=2, output_padding=2), ValueError),
+    ("glu odd dim", lambda t, nn, F, o: F.glu(t.ones(3)), ValueError),
+    ("softshrink negative lambda", lambda t, nn, F, o: F.softshrink(t.ones(2), -1.0), ValueError),
+    ("hardtanh min above max", lambda t, nn, F, o: F.hardtanh(t.ones(2), 2.0, 1.0), ValueError),
+    ("group_norm groups", lambda t, nn, F, o: F.group_norm(t.ones(2, 5), 2), ValueError),
+    ("GroupNorm groups", lambda t, nn, F, o: nn.GroupNorm(2, 5), ValueError),
+    ("dropout1d of 4-D", lambda t, nn, F, o: F.dropout1d(t.ones(2, 3, 4, 5)), ValueError),
+    ("sdpa shapes", lambda t, nn, F, o: F.scaled_dot_product_attention(
+        t.ones(1, 2, 3), t.ones(1, 2, 4), t.ones(1, 2, 4)), ValueError),
+    ("interpolate without size", lambda t, nn, F, o: F.interpolate(t.ones(1, 1, 4, 4)),
+     ValueError),
+    ("cosine_similarity shapes",
+     lambda t, nn, F, o: F.cosine_similarity(t.ones(4, 5), t.ones(3, 5)), ValueError),
+    ("vector_to_parameters length", lambda t, nn, F, o: nn.utils.vector_to_parameters(
+        t.ones(3), nn.Linear(2, 2).parameters()), ValueError),
+    ("pack_padded_sequence zero length", lambda t, nn, F, o: nn.utils.rnn.pack_padded_sequence(
+        t.ones(5, 3, 2), [5, 0, 3], enforce_sorted=False), ValueError),
+    ("pack_padded_sequence unsorted", lambda t, nn, F, o: nn.utils.rnn.pack_padded_sequence(
+        t.ones(5, 3, 2), [2, 5, 3]), RuntimeError),
+    ("LBFGS parameter groups", lambda t, nn, F, o: o.LBFGS(
+        [{"params": [_param(t, nn)]}, {"params": [_param(t, nn)]}]), ValueError),
 ]
 
 # torch raises a class ours is not an instance of; kept, each for its reason

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..dtypes import get_default_dtype
 from ..grad_mode import _state as _mode
+from ..size import Size
 from ..tensor import Tensor
 
 MAX_CHECKS = 50000  # a guard beyond this many checks is refused (pass what fn needs instead)
@@ -252,7 +253,7 @@ class Guard:
             self.require(f"{name}._data is {self.constant(x._data, 'array')}")
             self.require(f"{name}._requires_grad is {x._requires_grad}")
             self.require(f"({name}.grad_fn is None) is {x.grad_fn is None}")
-        elif t is list or t is tuple:
+        elif t is list or t is tuple or t is Size:  # Size: a tensor's shape (torch.Size)
             self.require(f"len({name}) == {len(x)}")
             for i, item in enumerate(x):
                 self.value(f"{name}[{i}]", item, f"{path}[{i}]")

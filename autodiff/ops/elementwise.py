@@ -5,6 +5,7 @@ import numpy as np
 from ..errors import ArgumentError, DtypeError
 from ..function import Function
 from ..tensor import Tensor
+from .indexing import nonzero
 
 __all__ = [
     "exp",
@@ -13,6 +14,7 @@ __all__ = [
     "abs",
     "sign",
     "clamp",
+    "clip",
     "maximum",
     "minimum",
     "where",
@@ -156,6 +158,9 @@ def clamp(input, min=None, max=None):
     return Clamp.apply(input, min=min, max=max)
 
 
+clip = clamp  # torch's alias
+
+
 class Maximum(Function):
     node_name = "MaximumBackward0"
     symbol = "max"
@@ -225,8 +230,13 @@ class Where(Function):
         )
 
 
-def where(condition, input, other):
-    """input where condition is true, else other (broadcasting)."""
+def where(condition, input=None, other=None):
+    """input where condition is true, else other (broadcasting); where(condition) alone is
+    nonzero(condition, as_tuple=True), as torch."""
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where: give both input and other, or neither (the indices)")
     cond = condition if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise DtypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")

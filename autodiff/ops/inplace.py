@@ -81,7 +81,7 @@ def _write(self, op: str, fn, value, index=None) -> Tensor:
         ) from None
     except ValueError as e:
         raise ShapeError(
-            f"{op}: the result's shape doesn't fit the tensor's shape {storage.shape} in "
+            f"{op}: the result's shape doesn't fit the tensor's shape {tuple(storage.shape)} in "
             f"place ({e}). Use the out-of-place op (x = x + y) to broadcast."
         ) from None
     self._counter().value += 1
@@ -189,7 +189,7 @@ class IndexPut(Function):
             out[index] = values
         except (IndexError, ValueError) as e:
             raise type(e)(
-                f"setitem: {e} (tensor shape {input.shape}, values shape "
+                f"setitem: {e} (tensor shape {tuple(input.shape)}, values shape "
                 f"{np.shape(values)}). The values must broadcast to the indexed shape."
             ) from None
         return out
@@ -225,7 +225,7 @@ class Copy(Function):
         except ValueError:
             raise ShapeError(
                 f"copy_: source of shape {np.shape(src)} can't be broadcast to the tensor's "
-                f"shape {input.shape}."
+                f"shape {tuple(input.shape)}."
             ) from None
 
     @staticmethod

@@ -67,7 +67,7 @@ def gather(input, dim, index):
     idx = _index(index, "gather", input, dim)
     if idx.ndim != input.ndim:
         raise ShapeError(
-            f"gather: index must have as many dims as input, got {idx.shape} for {input.shape}"
+            f"gather: index must have as many dims as input, got {tuple(idx.shape)} for {tuple(input.shape)}"
         )
     return Gather.apply(input, dim=dim, index=idx)
 
@@ -256,8 +256,8 @@ def sort(input, dim=-1, descending=False, stable=False):
     dim = _dim(dim, input.ndim, "sort") if input.ndim else 0
     indices = argsort(input, dim, descending)
     if input.ndim == 0:
-        return ValuesIndices(input * 1, indices)
-    return ValuesIndices(gather(input, dim, indices), indices)
+        return ValuesIndices(input * 1, indices, "sort")
+    return ValuesIndices(gather(input, dim, indices), indices, "sort")
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -281,7 +281,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         )
     order = argsort(input, axis, descending=largest)
     picked = discrete(np.take, order, np.arange(k), axis=axis)
-    return ValuesIndices(gather(input, axis, picked), picked)
+    return ValuesIndices(gather(input, axis, picked), picked, "topk")
 
 
 class Cumsum(Function):
@@ -358,7 +358,9 @@ def prod(input, dim=None, keepdim=False):
 def t(input):
     """Transpose of a matrix (0-d and 1-D tensors come back as they are), as torch.t."""
     if input.ndim > 2:
-        raise ShapeError(f"t: expects a tensor with <= 2 dims, got shape {input.shape}. Use .mT")
+        raise ShapeError(
+            f"t: expects a tensor with <= 2 dims, got shape {tuple(input.shape)}. Use .mT"
+        )
     return input.transpose(0, 1) if input.ndim == 2 else input
 
 
@@ -432,7 +434,7 @@ def triu(input, diagonal=0):
 
 def _matrix(input, op):
     if input.ndim < 2:
-        raise ShapeError(f"{op}: input must have at least 2 dims, got shape {input.shape}")
+        raise ShapeError(f"{op}: input must have at least 2 dims, got shape {tuple(input.shape)}")
 
 
 def meshgrid(*tensors, indexing="ij"):

@@ -5,7 +5,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..errors import DtypeError, IndexOutOfRangeError
+from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError
 from ..function import Function
 from ..tensor import Tensor
 from .comparison import discrete
@@ -21,10 +21,26 @@ __all__ = [
     "min",
     "argmax",
     "argmin",
+    "histc",
 ]  # the public ops: autodiff exports these
 
 
-ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # torch.return_types.max
+def return_type_repr(result: tuple, op: str) -> str:
+    """How torch prints a named result: torch.return_types.max(\nvalues=...,\nindices=...)."""
+    fields = ",\n".join(f"{name}={value!r}" for name, value in zip(result._fields, result))
+    return f"torch.return_types.{op}(\n{fields})"
+
+
+class ValuesIndices(namedtuple("ValuesIndices", ["values", "indices"])):
+    """torch.return_types.max (min, sort, topk): (values, indices)."""
+
+    def __new__(cls, values, indices, op: str = "max"):
+        result = super().__new__(cls, values, indices)
+        result.op = op
+        return result
+
+    def __repr__(self) -> str:
+        return return_type_repr(self, self.op)
 
 
 def normalize_dims(dim, ndim: int, op: str):
@@ -217,19 +233,20 @@ def logsumexp(input, dim, keepdim=False):
 
 def _extreme(input, dim, keepdim, largest: bool, op: str):
     if input.numel() == 0 and dim is None:
-        raise RuntimeError(f"{op}: expected a non-empty tensor (shape {input.shape})")
+        raise RuntimeError(f"{op}: expected a non-empty tensor (shape {tuple(input.shape)})")
     if dim is None:
         return MaxAll.apply(input, largest=largest)
     (axis,) = normalize_dims(dim, input.ndim, op) or (None,)
     if axis is not None and input.shape[axis] == 0:  # other empty dims are fine, as torch
         raise IndexOutOfRangeError(
-            f"{op}: expected reduction dim {axis} to have non-zero size (shape {input.shape})"
+            f"{op}: expected reduction dim {axis} to have non-zero size (shape {tuple(input.shape)})"
         )
     values = MaxDim.apply(input, dim=axis, keepdim=keepdim, largest=largest)
     if not input.ndim:
-        return ValuesIndices(values, discrete(np.zeros_like, input, dtype=np.int64))
+        return ValuesIndices(values, discrete(np.zeros_like, input, dtype=np.int64), op)
     index = np.argmax if largest else np.argmin
-    return ValuesIndices(values, discrete(_indices, input, fn_=index, axis=axis, keepdims=keepdim))
+    indices = discrete(_indices, input, fn_=index, axis=axis, keepdims=keepdim)
+    return ValuesIndices(values, indices, op)
 
 
 def _indices(data, fn_, axis, keepdims):
@@ -279,3 +296,29 @@ def _arg(fn, input, dim, keepdim, op: str):
             "Reduce over a dim that holds values."
         )
     return discrete(_indices, input, fn_=fn, axis=axis, keepdims=keepdim)
+
+
+def histc(input, bins=100, min=0, max=0):
+    """Counts of the elements in `bins` equal-width bins over [min, max] (min = max: the
+    data's range); elements outside are not counted. No gradient, as in torch."""
+    if input.dtype.kind != "f":
+        raise DtypeError(f"histc: expects a floating tensor, got dtype {input.dtype}")
+    if bins <= 0:
+        raise ArgumentError(f"histc: bins must be positive, got {bins}")
+    if min == max and input.numel():  # the data's range: read once, as torch does
+        min, max = input.min().item(), input.max().item()
+    if min == max:  # one value (or none): torch widens the range by 1 on each side
+        min, max = min - 1, max + 1
+    if not np.isfinite(min) or not np.isfinite(max) or min > max:
+        raise ArgumentError(f"histc: the range [{min}, {max}] must be finite and ordered")
+    counts = discrete(_bin_counts, input, bins=int(bins), low=min, high=max)
+    return counts.to(input.dtype)
+
+
+def _bin_counts(data, bins, low, high):
+    """torch's binning: (x - min) * bins / (max - min) in the input's dtype, max in the last
+    bin, values outside [min, max] left out."""
+    low, high = data.dtype.type(low), data.dtype.type(high)
+    inside = data[(data >= low) & (data <= high)]
+    position = ((inside - low) * data.dtype.type(bins) / (high - low)).astype(np.int64)
+    return np.bincount(np.minimum(position, bins - 1), minlength=bins).astype(np.int64)

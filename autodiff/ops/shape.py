@@ -1,4 +1,5 @@
-"""Shape ops: reshape/view, flatten, transpose, permute, unsqueeze, squeeze, expand, cat, stack."""
+"""Shape ops: reshape/view, flatten, transpose, permute, unsqueeze, squeeze, expand, cat, stack,
+select, unbind."""
 
 import numpy as np
 
@@ -19,6 +20,8 @@ __all__ = [
     "stack",
     "clone",
     "flatten",
+    "select",
+    "unbind",
 ]  # the public ops: autodiff exports these
 
 
@@ -42,7 +45,7 @@ class View(Function):
         except ValueError:
             raise ShapeError(
                 f"view: shape {shape} is invalid for input of size {input.size} "
-                f"(shape {input.shape}). The element counts must match."
+                f"(shape {tuple(input.shape)}). The element counts must match."
             ) from None
 
     @staticmethod
@@ -105,7 +108,7 @@ def permute(input, *dims):
     if sorted(d % max(input.ndim, 1) for d in dims) != list(range(input.ndim)):
         raise ShapeError(
             f"permute: dims {dims} are not a permutation of the {input.ndim} dims "
-            f"of a tensor of shape {input.shape}"
+            f"of a tensor of shape {tuple(input.shape)}"
         )
     return Permute.apply(input, dims=tuple(d % input.ndim for d in dims))
 
@@ -193,14 +196,14 @@ def expand(input, *sizes):
     if lead < 0:
         raise ShapeError(
             f"expand: the number of sizes {sizes} must be at least the number of "
-            f"dims of the tensor, shape {input.shape}"
+            f"dims of the tensor, shape {tuple(input.shape)}"
         )
     shape = tuple(input.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
     for i, n in enumerate(input.shape):
         if n != 1 and n != shape[lead + i]:
             raise ShapeError(
                 f"expand: the expanded size {shape[lead + i]} must match the "
-                f"existing size {n} at dim {lead + i} (shape {input.shape} "
+                f"existing size {n} at dim {lead + i} (shape {tuple(input.shape)} "
                 f"to {sizes})"
             )
     return Expand.apply(input, shape=shape)
@@ -238,7 +241,7 @@ def cat(tensors, dim=0):
         ):
             raise ShapeError(
                 f"cat: sizes of tensors must match except in dim {dim}; "
-                f"got shapes {[x.shape for x in tensors]}"
+                f"got shapes {[tuple(x.shape) for x in tensors]}"
             )
     return Cat.apply(*tensors, dim=dim)
 
@@ -266,7 +269,7 @@ def stack(tensors, dim=0):
     tensors = _tensors_for("stack", tensors)
     if len({t.shape for t in tensors}) != 1:
         raise ShapeError(
-            f"stack: expects each tensor to be equal size, got shapes {[t.shape for t in tensors]}"
+            f"stack: expects each tensor to be equal size, got shapes {[tuple(t.shape) for t in tensors]}"
         )
     return Stack.apply(*tensors, dim=_check_dim(dim, tensors[0].ndim + 1, "stack"))
 
@@ -348,6 +351,21 @@ def flatten(input, start_dim=0, end_dim=-1):
         raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = input.shape
     return reshape(input, shape[:start] + (-1,) + shape[end + 1 :])
+
+
+def select(input, dim, index):
+    """The slice at index along dim, that dim removed (input[:, index] for dim 1)."""
+    axis = _check_dim(dim, input.ndim, "select")
+    n = input.shape[axis]
+    if not -n <= index < n:
+        raise IndexError(f"select: index {index} is out of range for dim {dim} of size {n}")
+    return input[(slice(None),) * axis + (int(index),)]
+
+
+def unbind(input, dim=0):
+    """The slices along dim, as a tuple (torch.unbind)."""
+    axis = _check_dim(dim, input.ndim, "unbind")
+    return tuple(select(input, axis, i) for i in range(input.shape[axis]))
 
 
 def _tensors_for(op: str, tensors):

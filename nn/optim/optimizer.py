@@ -129,9 +129,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
-                    state[index[id(p)]] = {
-                        k: v if v is None else v.clone() for k, v in self.state[p].items()
-                    }
+                    state[index[id(p)]] = {k: _copied(v) for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
@@ -167,13 +165,32 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
+def _copied(value):
+    """A state entry copied for state_dict: tensors (and arrays) as new tensors, lists of them
+    element by element (LBFGS's history), numbers and None as they are."""
+    if isinstance(value, ad.Tensor):
+        return value.clone()
+    if isinstance(value, np.ndarray):
+        return ad.tensor(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_copied(v) for v in value)
+    return value
+
+
 def _cast_state(state: dict, dtype) -> dict:
     """A loaded state as Tensors of our own: arrays in the parameter's dtype; scalars (a step
-    count saved as an int, a float or a tensor of either) as 0-d tensors of the scalar dtype."""
+    count saved as an int, a float or a tensor of either) as 0-d tensors of the scalar dtype;
+    lists element by element; other plain numbers (LBFGS's counters) as they are."""
     out = {}
     for key, value in state.items():
         if value is None:  # torch's SGD once kept momentum_buffer=None
             out[key] = None
+            continue
+        if isinstance(value, list | tuple):
+            out[key] = [_cast_state({key: v}, dtype)[key] for v in value]
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool) and key != "step":
+            out[key] = value
             continue
         arr = np.asarray(value)
         if arr.dtype.kind not in "iuf":

@@ -133,7 +133,7 @@ def test_the_state_holds_what_torchs_holds(name, kwargs):
     for key, value in state_t.items():
         assert isinstance(state[key], ad.Tensor), key
         assert state[key].shape == tuple(value.shape), key
-        assert str(state[key].dtype) == str(value.dtype).removeprefix("torch."), key
+        assert str(state[key].dtype) == str(value.dtype), key
     if "step" in state_t:
         assert state["step"].item() == state_t["step"].item() == 3.0
     saved = opt.state_dict()["state"][0]

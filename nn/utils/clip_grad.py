@@ -1,6 +1,12 @@
-"""Training utilities: clip_grad_norm_."""
+"""Gradient clipping: clip_grad_norm_ and clip_grad_value_."""
 
 import autodiff as ad
+
+
+def _with_grads(parameters) -> list:
+    if isinstance(parameters, ad.Tensor):
+        parameters = [parameters]
+    return [p for p in parameters if p.grad is not None]
 
 
 def clip_grad_norm_(
@@ -9,9 +15,7 @@ def clip_grad_norm_(
     """Scale all gradients together so their joint norm is at most max_norm; return that norm
     (torch's computation: the norm of the per-tensor norms, then every gradient times
     min(1, max_norm / (norm + 1e-6)), in ops, so ad.compile replays it)."""
-    if isinstance(parameters, ad.Tensor):
-        parameters = [parameters]
-    grads = [p.grad for p in parameters if p.grad is not None]
+    grads = [p.grad for p in _with_grads(parameters)]
     if not grads:
         return ad.tensor(0.0)
     norm_type = float(norm_type)
@@ -31,3 +35,11 @@ def clip_grad_norm_(
         for g in grads:
             g.mul_(coef.to(g.dtype))
     return total
+
+
+def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
+    """Clamp every gradient element into [−clip_value, clip_value], in place."""
+    clip_value = float(clip_value)
+    with ad.no_grad():
+        for p in _with_grads(parameters):
+            p.grad.clamp_(-clip_value, clip_value)
