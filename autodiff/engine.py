@@ -5,7 +5,7 @@ from sys import getrefcount
 
 import numpy as np
 
-from . import grad_mode, tracing
+from . import grad_mode, hooks, tracing
 from .graph import SMALL, AccumulateGrad, _recording, remember_backward
 from .saved import check_versions
 from .tensor import Tensor
@@ -78,20 +78,6 @@ def _needed(roots, targets) -> set:
     return needed
 
 
-def _call_hooks(hooks, grad: Tensor) -> Tensor:
-    for hook in hooks:
-        result = hook(grad)
-        if result is not None:
-            grad = result if isinstance(result, Tensor) else _make(np.asarray(result))
-    return grad
-
-
-def _hooked(hooks, grad, arrays: bool):
-    """Tensor hooks on a gradient of either kind; the result is of the same kind."""
-    grad = _call_hooks(hooks, _make(grad) if arrays else grad)
-    return grad._data if arrays else grad
-
-
 def _accumulate(node: AccumulateGrad, grad, create_graph: bool, tracer=None) -> None:
     """Add a gradient into the leaf's .grad: an array (first order) or a Tensor (create_graph
     or ad.compile's trace, whose tracer does it and records it)."""
@@ -101,7 +87,7 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool, tracer=None) -> 
     leaf = node.variable
     arrays = type(grad) is not Tensor
     if leaf._hooks:
-        grad = _hooked(leaf._hooks, grad, arrays)
+        grad = hooks.hooked(leaf._hooks, grad, arrays)
     data = grad if arrays else grad._data
     if data.size <= SMALL or _recording.depth:
         node.grad_value = data
@@ -197,7 +183,7 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, trace
         if grad is None:
             continue  # no gradient reached it
         if targets is not None and node in targets:
-            captured[node] = _captured(node, grad, arrays)
+            captured[node] = hooks.captured(node, grad, arrays)
         if type(node) is AccumulateGrad:
             if targets is None:
                 _accumulate(node, grad, create_graph, tracer)
@@ -220,13 +206,6 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, trace
     return captured
 
 
-def _captured(node, grad, arrays: bool):
-    """ad.grad's result for a target: after the leaf's own hooks, as backward would run them."""
-    if type(node) is AccumulateGrad and node.variable._hooks:
-        return _hooked(node.variable._hooks, grad, arrays)
-    return grad
-
-
 def evaluate(node, grad, arrays: bool, tracer) -> tuple:
     """One node's backward (torch's evaluate_function): its pre-hooks and retain_grad, then
     its formula, on arrays when it is written for arrays (first order) and on Tensors
@@ -235,7 +214,7 @@ def evaluate(node, grad, arrays: bool, tracer) -> tuple:
     if tracer is not None:
         return tracer.backward(node, grad)
     if node._pre_hooks is not None or node._retain is not None:
-        grad = _pre_hooks(node, grad, arrays)
+        grad = hooks.pre_hooks(node, grad, arrays)
     function = node.function
     if arrays and not function.array_backward:
         grad = _make(grad)
@@ -261,18 +240,6 @@ def checked_grads(node, grads) -> tuple:
             f"{len(node.children)} (one per forward input; use None for non-tensors)."
         )
     return grads
-
-
-def _pre_hooks(node, grad, arrays: bool):
-    """A node's gradient after its tensor's hooks; retain_grad() keeps a copy on the tensor."""
-    if node._pre_hooks:
-        grad = _hooked(node._pre_hooks, grad, arrays)
-    tensor = node._retain() if node._retain is not None else None
-    if tensor is not None:
-        data = grad if arrays else grad._data
-        create_graph = grad_mode._state.enabled  # the drain runs with it as grad mode
-        tensor.grad = grad if create_graph else _make(np.array(data, copy=True))
-    return grad
 
 
 def as_input_grad(g, meta, node, arrays: bool):

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # the engine's core and the compiler itself: they implement the ops and the seam
 CORE = {"autodiff/tensor.py", "autodiff/function.py", "autodiff/engine.py", "autodiff/graph.py"}
 CORE |= {"autodiff/tracing.py", "autodiff/saved.py", "autodiff/views.py", "autodiff/gradients.py"}
+CORE |= {"autodiff/hooks.py"}
 
 # every other function that reads `t._data` outside an op's forward/backward, and why a
 # compiled replay stays right (the rest of the library uses ops, or .numpy(), which is
