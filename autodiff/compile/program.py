@@ -66,7 +66,6 @@ class Program:
         self.output = None  # how fn's result is rebuilt from the slots (see below)
         self.result = None  # result(output slots' values, inputs) -> fn's result
         self.frees = []  # per step: slots no later step reads (dropped after it)
-        self.grad_states = ()  # ((leaf slot, has_grad), ...) the program assumes on entry
         self.guard = None  # guard(structure, leaves): is this call's state the traced one?
         self.run = None  # run(*inputs) -> the output slots' values (source.runner makes it)
 
