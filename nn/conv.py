@@ -1,11 +1,13 @@
-"""2-D convolution (im2col + one batched matmul per pass), constant padding, and nn.Conv2d.
+"""2-D convolution (channels-last im2col + one matrix product per pass over the whole batch),
+constant padding, and nn.Conv2d.
 
-Conv2d's backward is made of two Functions, the input gradient (a transposed convolution,
-col2im) and the weight gradient; their own backwards are convolutions again, so second
-derivatives through a convolution work.
+Each pass is one large, well-shaped product (per group): with the columns X (N·OH·OW rows, one
+per output position, KH·KW·C/G columns) and the gradient G laid out channels last (N·OH·OW,
+O/G), the forward pass is X·W, the weight gradient Gᵀ·X and the input gradient G·Wᵀ, added back
+onto the input positions tap by tap (col2im). Conv2d's backward is made of two Functions, the
+input gradient (a transposed convolution) and the weight gradient; their own backwards are
+convolutions again, so second derivatives through a convolution work.
 """
-
-import math
 
 import numpy as np
 
@@ -14,20 +16,68 @@ import autodiff as ad
 from . import init
 from .linear import check_size
 from .module import Module, Parameter
-from .sliding import Windows, as_pair, col2im, im2col, output_size
+from .sliding import (
+    Windows,
+    as_pair,
+    channels_last,
+    col2im,
+    im2col,
+    im2col_per_sample,
+    output_size,
+)
 
 _OPTIONS = ("stride", "padding", "dilation", "groups")
+
+# Products with fewer terms per output value than this (a first layer: 3x3 over 1-3 channels)
+# are bound by memory, not arithmetic: there one product per sample, which reads and writes
+# NCHW as it is, beats one product over the batch plus a transposing pass (4x for 3x3 over 1
+# channel, 28x28 maps); with more terms the large product wins (measured on AVX2, OpenBLAS).
+_FEW_TERMS = 64
 
 
 def _window_geometry(input_shape, kernel, stride, padding, dilation) -> Windows:
     size, kernel = tuple(input_shape[2:]), tuple(kernel)
     out = output_size("conv2d", size, kernel, stride, padding, dilation)
-    return Windows(size, kernel, stride, padding, dilation, out, wide=True)
+    return Windows(size, kernel, stride, padding, dilation, out)
 
 
-def _grouped(a: np.ndarray, groups: int, win: Windows) -> np.ndarray:
-    """(N, C, ..., grid) → (N, G, C/G·..., P): one matrix per sample and group, no copy."""
-    return a.reshape(a.shape[0], groups, -1, math.prod(win.grid))
+def _weight_matrix(weight: np.ndarray, groups: int) -> np.ndarray:
+    """weight (O, C/G, KH, KW) as (G, KH·KW·C/G, O/G), its rows in the columns' order."""
+    o, cg, kh, kw = weight.shape
+    w = weight.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 4, 2, 1)
+    return w.reshape(groups, kh * kw * cg, o // groups)
+
+
+def _tap_weights(weight: np.ndarray, groups: int) -> np.ndarray:
+    """weight (O, C/G, KH, KW) as one (O/G, C/G) matrix per tap and group: (KH·KW, G, O/G, C/G)."""
+    o, cg, kh, kw = weight.shape
+    w = weight.reshape(groups, o // groups, cg, kh, kw).transpose(3, 4, 0, 1, 2)
+    return w.reshape(kh * kw, groups, o // groups, cg)
+
+
+def _grad_matrix(grad: np.ndarray, groups: int) -> np.ndarray:
+    """grad (N, O, OH, OW) as (G, N·OH·OW, O/G): one row per output position (channels last)."""
+    return channels_last(grad).reshape(-1, groups, grad.shape[1] // groups).transpose(1, 0, 2)
+
+
+def _per_sample(weight_shape) -> bool:
+    """Whether a convolution with this weight (O, C/G, KH, KW) multiplies sample by sample."""
+    return weight_shape[1] * weight_shape[2] * weight_shape[3] < _FEW_TERMS
+
+
+def _channels_first(y: np.ndarray, shape: tuple, bias) -> np.ndarray:
+    """The products y (G, N·OH·OW, O/G) as the output (N, O, OH, OW), contiguous, with the bias
+    added in the same pass."""
+    n, o, oh, ow = shape
+    groups = y.shape[0]
+    out = np.empty(shape, dtype=y.dtype)
+    src = y.reshape(groups, n, oh, ow, o // groups).transpose(1, 0, 4, 2, 3)
+    dst = out.reshape(n, groups, o // groups, oh, ow)
+    if bias is None:
+        np.copyto(dst, src)
+    else:
+        np.add(src, bias.reshape(groups, -1, 1, 1), out=dst)
+    return out
 
 
 class Convolution(ad.Function):
@@ -38,15 +88,20 @@ class Convolution(ad.Function):
     @staticmethod
     def forward(ctx, input, weight, bias, stride, padding, dilation, groups):
         win = _window_geometry(input.shape, weight.shape[2:], stride, padding, dilation)
+        shape = (input.shape[0], weight.shape[0], *win.out)
         if input.shape[0] == 0:  # an empty batch, as torch: an empty output, zero gradients
             ctx.save_for_backward(input, weight, None)
-            return np.zeros((0, weight.shape[0], *win.out), dtype=np.result_type(input, weight))
-        cols = im2col(input, win)  # (N, C, KH·KW, *grid)
-        w = weight.reshape(groups, weight.shape[0] // groups, -1)
-        grid = np.matmul(w, _grouped(cols, groups, win))  # (N, G, O/G, P): BLAS per sample
-        out = win.from_grid(grid.reshape(input.shape[0], weight.shape[0], -1))
-        # adding the bias is also the copy that makes the output contiguous
-        out = out + bias[:, None, None] if bias is not None else np.ascontiguousarray(out)
+            return np.zeros(shape, dtype=np.result_type(input, weight))
+        if _per_sample(weight.shape):  # (N, G, K, P): each sample's product is NCHW already
+            cols = im2col_per_sample(input, win, groups)
+            out = np.matmul(weight.reshape(groups, weight.shape[0] // groups, -1), cols)
+            out = out.reshape(shape)
+            if bias is not None:
+                out += bias[:, None, None]
+        else:  # rows (N·P, G, K): one product over the batch, then one transposing pass
+            cols = im2col(input, win, groups)
+            y = np.matmul(cols.transpose(1, 0, 2), _weight_matrix(weight, groups))
+            out = _channels_first(y, shape, bias)
         keep_cols = bool(ctx.needs_input_grad) and ctx.needs_input_grad[1]
         ctx.save_for_backward(input, weight, cols if keep_cols else None)
         return out
@@ -55,6 +110,8 @@ class Convolution(ad.Function):
     def backward(ctx, grad):
         input, weight, cols = ctx.saved_tensors
         opts, need = {k: ctx.options[k] for k in _OPTIONS}, ctx.needs_input_grad
+        if need[0] and isinstance(grad, np.ndarray):  # one channels-last copy serves both
+            grad = channels_last(grad).transpose(0, 3, 1, 2)  # products (an NCHW view of it)
         grad_input = grad_weight = grad_bias = None
         if need[0]:
             grad_input = ConvInputGrad.apply(grad, weight, size=input.shape[2:], **opts)
@@ -98,9 +155,7 @@ class ConvInputGrad(ad.Function):
         ctx.save_for_backward(grad, weight)
         if shape[0] == 0:
             return np.zeros(shape, dtype=np.result_type(grad, weight))
-        w = weight.reshape(groups, weight.shape[0] // groups, -1)
-        cols = np.matmul(w.transpose(0, 2, 1), _grouped(win.to_grid(grad), groups, win))
-        return np.ascontiguousarray(col2im(cols.reshape(shape[:2] + (-1,) + win.grid), win))
+        return col2im(_grad_matrix(grad, groups), _tap_weights(weight, groups), win, shape)
 
     @staticmethod
     def backward(ctx, gg):
@@ -115,7 +170,7 @@ class ConvInputGrad(ad.Function):
 
 
 class ConvWeightGrad(ad.Function):
-    """dL/dW of a convolution: Σ over samples and positions of grad ⊗ columns."""
+    """dL/dW of a convolution: Σ over samples and positions of grad ⊗ columns, one product."""
 
     node_name = "ConvolutionBackwardBackward0"
     symbol = "conv2d_w"
@@ -125,12 +180,20 @@ class ConvWeightGrad(ad.Function):
     def forward(ctx, input, grad, kernel, cols, stride, padding, dilation, groups):
         win = _window_geometry(input.shape, kernel, stride, padding, dilation)
         ctx.save_for_backward(input, grad)
-        shape = (grad.shape[1], input.shape[1] // groups) + tuple(kernel)
+        (kh, kw), o, cg = kernel, grad.shape[1], input.shape[1] // groups
+        shape = (o, cg, kh, kw)
         if input.shape[0] == 0:
             return np.zeros(shape, dtype=np.result_type(input, grad))
-        cols = _grouped(im2col(input, win) if cols is None else cols, groups, win)  # (N,G,CK,P)
-        g = _grouped(win.to_grid(grad), groups, win)  # (N, G, O/G, P)
-        return _sum_of_products(g, cols).reshape(shape)
+        if _per_sample(shape):
+            if cols is None:
+                cols = im2col_per_sample(input, win, groups)  # (N, G, K, P)
+            g = grad.reshape(grad.shape[0], groups, o // groups, -1)  # (N, G, O/G, P)
+            return np.matmul(g, cols.swapaxes(2, 3)).sum(axis=0).reshape(shape)
+        cols = im2col(input, win, groups) if cols is None else cols  # (N·P, G, K)
+        g = _grad_matrix(grad, groups).transpose(0, 2, 1)  # (G, O/G, N·P)
+        dw = np.matmul(g, cols.transpose(1, 0, 2))  # (G, O/G, K), K in (tap, channel) order
+        dw = dw.reshape(groups, o // groups, kh, kw, cg).transpose(0, 1, 4, 2, 3)
+        return dw.reshape(shape)
 
     @staticmethod
     def backward(ctx, gg):
@@ -139,21 +202,6 @@ class ConvWeightGrad(ad.Function):
         d_input = ConvInputGrad.apply(grad, gg, size=input.shape[2:], **opts) if need[0] else None
         d_grad = Convolution.apply(input, gg, None, **opts) if need[1] else None
         return d_input, d_grad
-
-
-def _sum_of_products(g: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Σ over samples n and positions p of g[n, :, :, p] ⊗ cols[n, :, :, p], per group: (G, O, CK).
-
-    One product per sample then a sum writes N·O·CK numbers; one product over (n, p) first
-    copies both operands (N·(O + CK)·P numbers). Where positions are few (a 3x3 map reduced to
-    1x1: P = 1) the second is 100x faster; for large maps the first is."""
-    _, groups, out, positions = g.shape
-    width = cols.shape[2]
-    if out * width <= (out + width) * positions:
-        return np.matmul(g, cols.transpose(0, 1, 3, 2)).sum(axis=0)
-    return np.stack(
-        [np.tensordot(g[:, j], cols[:, j], axes=([0, 2], [0, 2])) for j in range(groups)]
-    )
 
 
 class ConstantPadNd(ad.Function):
