@@ -25,6 +25,7 @@ from .sliding import (
     im2col_per_sample,
     output_size,
 )
+from .threads import over_batch
 
 _OPTIONS = ("stride", "padding", "dilation", "groups")
 
@@ -73,10 +74,8 @@ def _channels_first(y: np.ndarray, shape: tuple, bias) -> np.ndarray:
     out = np.empty(shape, dtype=y.dtype)
     src = y.reshape(groups, n, oh, ow, o // groups).transpose(1, 0, 4, 2, 3)
     dst = out.reshape(n, groups, o // groups, oh, ow)
-    if bias is None:
-        np.copyto(dst, src)
-    else:
-        np.add(src, bias.reshape(groups, -1, 1, 1), out=dst)
+    bias = 0 if bias is None else bias.reshape(groups, -1, 1, 1)
+    over_batch(lambda a, b: np.add(src[a:b], bias, out=dst[a:b]), n, out.size)
     return out
 
 

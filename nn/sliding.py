@@ -14,6 +14,8 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .threads import batch_chunks, over_batch
+
 
 def as_pair(value, name: str, op: str, minimum: int = 1) -> tuple:
     """An int or a pair of ints as (h, w), each at least `minimum`."""
@@ -113,13 +115,28 @@ class Windows:
 
 def channels_last(x: np.ndarray) -> np.ndarray:
     """(N, C, H, W) → (N, H, W, C), contiguous; no copy where x's memory already is that."""
-    return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+    moved = x.transpose(0, 2, 3, 1)
+    if moved.flags.c_contiguous:
+        return moved
+    out = np.empty(moved.shape, dtype=x.dtype)
+    copy_over_batch(out, moved)
+    return out
+
+
+def copy_over_batch(out: np.ndarray, values: np.ndarray) -> None:
+    """out[...] = values, split over the batch (the first axis) between threads."""
+    over_batch(lambda a, b: np.copyto(out[a:b], values[a:b]), len(out), out.size)
+
+
+def add_over_batch(out: np.ndarray, values: np.ndarray) -> None:
+    """out += values, split over the batch (the first axis) between threads."""
+    over_batch(lambda a, b: np.add(out[a:b], values[a:b], out=out[a:b]), len(out), out.size)
 
 
 def _padded_last(x: np.ndarray, win: Windows) -> np.ndarray:
     """x (N, C, H, W) as a channels-last padded plane (N, Hp, Wp, C)."""
     if win.padding == (0, 0, 0, 0):
-        return channels_last(x)
+        return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
     pt, _, pl, _ = win.padding
     (h, w), (n, c) = win.size, x.shape[:2]
     xp = np.zeros((n, *win.padded, c), dtype=x.dtype)
@@ -136,43 +153,61 @@ def _window_strides(win: Windows, row: int, column: int) -> tuple:
 
 def im2col(x: np.ndarray, win: Windows, groups: int) -> np.ndarray:
     """The columns of x (N, C, H, W) as rows (N·OH·OW, G, KH·KW·C/G): row (n, oh, ow) holds,
-    per group, the receptive field of that output position, tap by tap, channels last. One copy
-    of a strided view that moves runs of KW·C/G contiguous values."""
-    xp = _padded_last(x, win)
-    xp = xp.reshape(xp.shape[:3] + (groups, -1))  # (N, Hp, Wp, G, C/G)
-    sn, row, column, sg, sc = xp.strides
-    positions, taps = _window_strides(win, row, column)
-    shape = (x.shape[0], *win.out, groups, *win.kernel, xp.shape[4])
-    view = as_strided(xp, shape, (sn, *positions, sg, *taps, sc), writeable=False)
-    return view.reshape(-1, groups, math.prod(shape[4:]))
+    per group, the receptive field of that output position, tap by tap, channels last. Per
+    chunk of samples, one padded copy and one copy of a strided view of it that moves runs of
+    KW·C/G contiguous values."""
+    n, c = x.shape[:2]
+    cols = np.empty((n, *win.out, groups, *win.kernel, c // groups), dtype=x.dtype)
+
+    def chunk(a, b):
+        xp = _padded_last(x[a:b], win)
+        xp = xp.reshape(xp.shape[:3] + (groups, -1))  # (n, Hp, Wp, G, C/G)
+        sn, row, column, sg, sc = xp.strides
+        positions, taps = _window_strides(win, row, column)
+        strides = (sn, *positions, sg, *taps, sc)
+        cols[a:b] = as_strided(xp, (b - a, *cols.shape[1:]), strides, writeable=False)
+
+    over_batch(chunk, n, cols.size)
+    return cols.reshape(-1, groups, math.prod(cols.shape[4:]))
 
 
 def im2col_per_sample(x: np.ndarray, win: Windows, groups: int) -> np.ndarray:
     """The columns of x (N, C, H, W) as one matrix per sample and group (N, G, C/G·KH·KW,
-    OH·OW), rows in the weight's own (channel, tap) order. One copy of a strided view that moves
-    runs of OW values: the layout for few channels and large maps."""
-    xp = win.pad(x)
-    sn, sc, row, column = xp.strides
-    positions, taps = _window_strides(win, row, column)
-    shape = (x.shape[0], x.shape[1], *win.kernel, *win.out)
-    view = as_strided(xp, shape, (sn, sc, *taps, *positions), writeable=False)
-    return view.reshape(x.shape[0], groups, -1, math.prod(win.out))
+    OH·OW), rows in the weight's own (channel, tap) order. Per chunk of samples, one copy of a
+    strided view that moves runs of OW values: the layout for few channels and large maps."""
+    n, c = x.shape[:2]
+    cols = np.empty((n, c, *win.kernel, *win.out), dtype=x.dtype)
+
+    def chunk(a, b):
+        xp = win.pad(x[a:b])
+        sn, sc, row, column = xp.strides
+        positions, taps = _window_strides(win, row, column)
+        strides = (sn, sc, *taps, *positions)
+        cols[a:b] = as_strided(xp, (b - a, *cols.shape[1:]), strides, writeable=False)
+
+    over_batch(chunk, n, cols.size)
+    return cols.reshape(n, groups, -1, math.prod(win.out))
 
 
 def col2im(grad: np.ndarray, taps: np.ndarray, win: Windows, shape: tuple) -> np.ndarray:
     """The input gradient (N, C, H, W) of a convolution, contiguous, from its output gradient
     as rows grad (G, N·OH·OW, O/G) and its weight as one matrix per tap taps (KH·KW, G, O/G,
     C/G): what tap k sends back from every output position is one product, added onto the
-    input positions that tap met (runs of OW·C values when G = 1). One tap's block at a time
-    (not all columns at once): KH·KW times less memory, and the block stays in cache."""
+    input positions that tap met (runs of OW·C values when G = 1). One tap's block for a chunk
+    of samples at a time (never all columns at once): little memory, and it stays in cache."""
     (n, c, h, w), groups = shape, grad.shape[0]
+    positions = grad.shape[1] // n
     dxp = np.zeros((n, *win.padded, groups, c // groups), dtype=grad.dtype)
+    values = grad.shape[1] * c + dxp.size  # a pass moves the tap's block and adds it in dxp
     block = np.empty((groups, grad.shape[1], c // groups), dtype=grad.dtype)
-    sent = block.transpose(1, 0, 2).reshape(n, *win.out, groups, -1)  # a view of block
-    for k, i, j in win.taps():
-        np.matmul(grad, taps[k], out=block)
-        tap = dxp[(slice(None),) + win.rows_cols(i, j)]
-        tap += sent
+    for a, b in batch_chunks(n, values):  # a chunk's block and planes stay in cache
+        rows, part = grad[:, a * positions : b * positions], block[:, : (b - a) * positions]
+        sent = part.transpose(1, 0, 2).reshape(b - a, *win.out, groups, -1)  # a view of part
+        for k, i, j in win.taps():
+            np.matmul(rows, taps[k], out=part)  # BLAS, threaded by itself
+            add_over_batch(dxp[(slice(a, b),) + win.rows_cols(i, j)], sent)
     pt, _, pl, _ = win.padding
-    dx = dxp[:, pt : pt + h, pl : pl + w].reshape(n, h, w, c)
-    return np.ascontiguousarray(dx.transpose(0, 3, 1, 2))
+    dx = dxp[:, pt : pt + h, pl : pl + w].reshape(n, h, w, c).transpose(0, 3, 1, 2)
+    out = np.empty(shape, dtype=grad.dtype)
+    copy_over_batch(out, dx)
+    return out

@@ -1,7 +1,9 @@
-"""BLAS thread count for training: AUTODIFF_THREADS, the free cores, set_threads()."""
+"""Threads for training: AUTODIFF_THREADS, the free cores, set_threads(), and work split over a
+batch (the kernels' chunks give bitwise the results of one thread)."""
 
 import pytest
 
+from nn import threads as settings
 from nn import train
 
 threadpoolctl = pytest.importorskip("threadpoolctl")
@@ -21,12 +23,12 @@ def test_bad_environment_value_is_refused(monkeypatch, value):
 
 def test_default_leaves_loaded_cores_alone(monkeypatch):
     monkeypatch.delenv("AUTODIFF_THREADS", raising=False)
-    monkeypatch.setattr(train.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
-    monkeypatch.setattr(train.os, "getloadavg", lambda: (2.6, 0.0, 0.0))
+    monkeypatch.setattr(settings.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(settings.os, "getloadavg", lambda: (2.6, 0.0, 0.0))
     assert train.default_threads() == 1
-    monkeypatch.setattr(train.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
+    monkeypatch.setattr(settings.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
     assert train.default_threads() == 4
-    monkeypatch.setattr(train.os, "getloadavg", lambda: (9.0, 0.0, 0.0))
+    monkeypatch.setattr(settings.os, "getloadavg", lambda: (9.0, 0.0, 0.0))
     assert train.default_threads() == 1
 
 
@@ -38,7 +40,7 @@ def test_set_threads_limits_the_blas_pool():
         assert blas and all(p["num_threads"] == 1 for p in blas)
     finally:
         threadpoolctl.threadpool_limits(limits={p["prefix"]: p["num_threads"] for p in before})
-        train._threads["chosen"] = None
+        settings._threads["chosen"] = None
 
 
 def test_set_threads_refuses_nonsense():
