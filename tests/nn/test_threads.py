@@ -1,8 +1,11 @@
 """Threads for training: AUTODIFF_THREADS, the free cores, set_threads(), and work split over a
 batch (the kernels' chunks give bitwise the results of one thread)."""
 
+import numpy as np
 import pytest
 
+import autodiff as ad
+import nn
 from nn import threads as settings
 from nn import train
 
@@ -46,3 +49,48 @@ def test_set_threads_limits_the_blas_pool():
 def test_set_threads_refuses_nonsense():
     with pytest.raises(ValueError, match="set_threads: expected a positive int"):
         train.set_threads(0)
+
+
+def _one_step(seed=0):
+    """Outputs and gradients of a conv-pool network on odd sizes: every chunked pass (im2col in
+    both layouts, col2im, layout changes, max pooling forward and backward) takes part."""
+    rng = np.random.default_rng(seed)
+    x = ad.tensor(rng.standard_normal((7, 3, 13, 11)), requires_grad=True)
+    ad.manual_seed(seed)
+    model = nn.Sequential(
+        nn.Conv2d(3, 6, 3, padding=1, dtype=ad.float64),  # 27 terms: per sample
+        nn.MaxPool2d(2, ceil_mode=True),
+        nn.Conv2d(
+            6, 8, (3, 2), stride=(1, 2), padding=(2, 1), dilation=(2, 1), groups=2, dtype=ad.float64
+        ),  # fmt: skip
+        nn.MaxPool2d(3, stride=2, padding=1),  # overlapping windows: the gradients add up
+        nn.Conv2d(8, 16, 3, padding=1, dtype=ad.float64),  # 72 terms: rows over the batch
+    )
+    out = model(x)
+    (out * out).sum().backward()
+    return [out.numpy(), x.grad.numpy()] + [p.grad.numpy() for p in model.parameters()]
+
+
+def test_chunks_and_threads_give_bitwise_the_result_of_one_pass(monkeypatch):
+    whole = _one_step()
+    monkeypatch.setitem(settings._threads, "chosen", 3)  # the kernels' chunks only, not BLAS
+    monkeypatch.setattr(settings, "WORTH_SPLITTING", 0)
+    monkeypatch.setattr(settings, "CHUNK", 50)  # about one sample per chunk
+    split = _one_step()
+    assert len(whole) == len(split) == 8
+    for a, b in zip(whole, split):
+        assert np.array_equal(a, b)
+
+
+def test_over_batch_covers_the_batch_once_and_raises_a_chunks_error(monkeypatch):
+    monkeypatch.setitem(settings._threads, "chosen", 3)
+    seen = []
+    settings.over_batch(lambda a, b: seen.extend(range(a, b)), 10, 10**6)
+    assert sorted(seen) == list(range(10))
+
+    def failing(a, b):
+        if a > 0:
+            raise ValueError(f"chunk {a}")
+
+    with pytest.raises(ValueError, match="chunk"):
+        settings.over_batch(failing, 10, 10**6)
