@@ -98,7 +98,11 @@ class MaxPoolScatter(ad.Function):
         )
         overlap = any(s < d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel_size))
         # where windows tile the plane, every cell is written once: no zeros needed
-        tiled = not overlap and win.padded == tuple(o * s for o, s in zip(win.out, stride))
+        tiled = (
+            stride == kernel_size
+            and dilation == (1, 1)
+            and win.padded == tuple(o * s for o, s in zip(win.out, stride))
+        )
         out = (np.empty if tiled else np.zeros)(grad.shape[:2] + win.padded, dtype=grad.dtype)
 
         def chunk(a, b):
