@@ -1,12 +1,13 @@
-"""2-D convolution (channels-last im2col + one matrix product per pass over the whole batch),
-constant padding, and nn.Conv2d.
+"""2-D convolution as matrix products over the whole batch, constant padding, and nn.Conv2d.
 
 Each pass is one large, well-shaped product (per group): with the columns X (N·OH·OW rows, one
-per output position, KH·KW·C/G columns) and the gradient G laid out channels last (N·OH·OW,
-O/G), the forward pass is X·W, the weight gradient Gᵀ·X and the input gradient G·Wᵀ, added back
-onto the input positions tap by tap (col2im). Conv2d's backward is made of two Functions, the
-input gradient (a transposed convolution) and the weight gradient; their own backwards are
-convolutions again, so second derivatives through a convolution work.
+per output position, KH·KW·C/G columns, channels last) and the gradient G laid out the same way
+(N·OH·OW, O/G), the forward pass is X·W, the weight gradient Gᵀ·X and the input gradient G·Wᵀ,
+added back onto the input positions tap by tap (col2im). A product with few terms per output
+value (a first layer) is bound by memory instead: there each sample's product reads and writes
+NCHW directly (see _FEW_TERMS). Conv2d's backward is made of two Functions, the input gradient
+(a transposed convolution) and the weight gradient; their own backwards are convolutions
+again, so second derivatives through a convolution work.
 """
 
 import numpy as np
@@ -18,6 +19,7 @@ from .linear import check_size
 from .module import Module, Parameter
 from .sliding import (
     Windows,
+    add_over_batch,
     as_pair,
     channels_last,
     col2im,
@@ -96,7 +98,7 @@ class Convolution(ad.Function):
             out = np.matmul(weight.reshape(groups, weight.shape[0] // groups, -1), cols)
             out = out.reshape(shape)
             if bias is not None:
-                out += bias[:, None, None]
+                add_over_batch(out, np.broadcast_to(bias[:, None, None], shape))
         else:  # rows (N·P, G, K): one product over the batch, then one transposing pass
             cols = im2col(input, win, groups)
             y = np.matmul(cols.transpose(1, 0, 2), _weight_matrix(weight, groups))
