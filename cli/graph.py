@@ -7,6 +7,7 @@ from viz.dot import to_dot
 from viz.render import INSTALL, has_dot, save
 from viz.steps import save_steps
 from viz.text import to_text
+from viz.words import LANGUAGES
 
 from . import exercises, expr
 
@@ -37,6 +38,13 @@ def register(subparsers) -> None:
     )
     p.add_argument("--text", action="store_true", help="also print the graph as text")
     p.add_argument("--no-legend", action="store_true", help="leave out the colour key")
+    p.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="en",
+        help="the words of the picture, the text and the steps: en (English) or vi "
+        "(Vietnamese, the seeds' terms)",
+    )
     p.add_argument(
         "--steps",
         metavar="DIR",
@@ -89,13 +97,14 @@ def run_graph(args) -> int:
         raise ValueError("graph: the expression does not depend on any NAME=VALUE you gave.")
     output.backward()
     options = {"show": args.show, "rankdir": args.rankdir, "legend": not args.no_legend}
+    options["lang"] = args.lang
     if args.text or not args.output:
-        print(to_text(output))
+        print(to_text(output, lang=args.lang))
     if args.output:
         path = save(output, args.output, **options)
         print(f"graph written to {path}")
     if args.steps:
-        paths = save_steps(output, args.steps, rankdir=args.rankdir)
+        paths = save_steps(output, args.steps, rankdir=args.rankdir, lang=args.lang)
         print(f"{len(paths) - 1} backward steps written to {Path(args.steps) / 'steps.html'}")
     return 0
 

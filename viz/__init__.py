@@ -12,10 +12,12 @@ from .diagnostics import (
     save_figure,
 )
 from .dot import to_dot
+from .network import plot_network
 from .render import draw_graph, has_dot, save
 from .steps import Frame, Stepper, backward_steps, save_gif, save_steps, steps, steps_html
 from .text import to_text
 from .trace import backward_order, name, trace
+from .words import get_language, set_language
 
 __all__ = [
     "Frame",
@@ -24,11 +26,13 @@ __all__ = [
     "backward_order",
     "backward_steps",
     "draw_graph",
+    "get_language",
     "gradient_norms",
     "has_dot",
     "name",
     "plot_activation_stats",
     "plot_gradient_flow",
+    "plot_network",
     "plot_training_curves",
     "record",
     "record_gradient_norms",
@@ -36,6 +40,7 @@ __all__ = [
     "save_figure",
     "save_gif",
     "save_steps",
+    "set_language",
     "steps",
     "steps_html",
     "to_dot",

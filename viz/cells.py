@@ -4,6 +4,7 @@ NaN/Inf marked), larger ones as summary statistics with a histogram sparkline.""
 import numpy as np
 
 from .labels import fmt_number
+from .words import word
 
 HEAT = 16  # a tensor whose (rows, columns) both fit this is drawn cell by cell
 POSITIVE, NEGATIVE = (178, 24, 43), (33, 102, 172)  # diverging red / blue (ColorBrewer RdBu)
@@ -67,18 +68,19 @@ def _cell(i, j, v, scale, side, digits) -> str:
     return f'<td {size} {tip} bgcolor="{colour(v, scale)}"></td>'
 
 
-def stats_lines(array, digits: int = 3) -> list:
+def stats_lines(array, digits: int = 3, lang: str | None = None) -> list:
     """Mean, std, min/max, the fraction of exact zeros and NaN/Inf, and a histogram."""
     a = np.asarray(array, dtype=np.float64).ravel()
     finite = a[np.isfinite(a)]
     bad = a.size - finite.size
     if not finite.size:
-        return [f"all {a.size} entries NaN/Inf"]
+        return [word("stats all bad", lang, count=a.size)]
     f = lambda x: fmt_number(x, digits)
+    zeros = word("stats zeros", lang, percent=f"{100 * np.mean(a == 0):.0f}")
     lines = [
-        f"mean {f(finite.mean())}  std {f(finite.std())}",
-        f"min {f(finite.min())}  max {f(finite.max())}",
-        f"zeros {100 * np.mean(a == 0):.0f}%" + (f"  NaN/Inf {bad}" if bad else ""),
+        word("stats mean", lang, mean=f(finite.mean()), std=f(finite.std())),
+        word("stats range", lang, min=f(finite.min()), max=f(finite.max())),
+        zeros + ("  " + word("stats bad", lang, count=bad) if bad else ""),
     ]
     return lines + [sparkline(finite)]
 

@@ -13,6 +13,7 @@ from autodiff import no_grad
 
 from .labels import layer_titles
 from .render import write_atomic
+from .words import word
 
 ACTIVATIONS = {
     "relu": "relu",
@@ -129,7 +130,9 @@ def _stats(out, kind, saturation) -> dict:
 
 
 # --- the plots ------------------------------------------------------------------------------
-def plot_training_curves(history: dict, path=None, title: str | None = None):
+def plot_training_curves(
+    history: dict, path=None, title: str | None = None, lang: str | None = None
+):
     """Loss (and accuracy, when present) per epoch, train and validation."""
     has_acc = any(k in history for k in ("train_acc", "val_acc"))
     fig, axes = _figure(1, 2 if has_acc else 1)
@@ -145,11 +148,11 @@ def plot_training_curves(history: dict, path=None, title: str | None = None):
                     style,
                     marker="o",
                     markersize=3,
-                    label="train" if split == "train" else "validation",
+                    label=word("train" if split == "train" else "validation", lang),
                 )
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(word("epoch", lang))
         ax.xaxis.get_major_locator().set_params(integer=True)  # epochs are whole numbers
-        ax.set_ylabel("loss" if metric == "loss" else "accuracy")
+        ax.set_ylabel(word("loss" if metric == "loss" else "accuracy", lang))
         ax.grid(alpha=0.3)
         ax.legend()
     if has_acc and history.get("val_acc"):
@@ -161,7 +164,7 @@ def plot_training_curves(history: dict, path=None, title: str | None = None):
             "*",
             markersize=11,
             color="#c62828",
-            label=f"best {history['val_acc'][best]:.3f} (epoch {best + 1})",
+            label=word("best", lang, value=history["val_acc"][best], epoch=best + 1),
         )
         ax.legend()
     if title:
@@ -170,20 +173,27 @@ def plot_training_curves(history: dict, path=None, title: str | None = None):
 
 
 def plot_gradient_flow(
-    flow: dict, path=None, title: str | None = None, xlabel: str = "step", model=None
+    flow: dict,
+    path=None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    model=None,
+    lang: str | None = None,
 ):
     """Per-layer gradient norms over training on a log scale.
 
     flow is {layer: [norm per step]}, or {run title: {layer: [norms]}} for panels side by side
     (e.g. five sigmoid layers vs ReLU + He init). One value per layer draws bars instead.
-    xlabel names what one value stands for ("epoch" for nn.fit's history). With `model`,
+    xlabel names what one value stands for (default: step; "epoch" for nn.fit's history). With
+    `model`,
     layers keyed by module path ("1", "1.weight") are named "1: Linear(784->256)".
     """
     runs = flow if flow and all(isinstance(v, dict) for v in flow.values()) else {title: flow}
     titles = layer_titles(model) if model is not None else {}
     fig, axes = _figure(1, len(runs))
     for ax, (run, layers) in zip(axes[0], runs.items()):
-        _flow_panel(ax, {_layer_name(k, titles): v for k, v in layers.items()}, xlabel)
+        named = {_layer_name(k, titles): v for k, v in layers.items()}
+        _flow_panel(ax, named, xlabel or word("step", lang), word("gradient norm", lang))
         if run:
             ax.set_title(run)
     if len(runs) > 1:
@@ -204,7 +214,7 @@ def _layer_name(key: str, titles: dict) -> str:
     return f"{titles[path]} {leaf}" if path in titles else key
 
 
-def _flow_panel(ax, layers: dict, xlabel: str) -> None:
+def _flow_panel(ax, layers: dict, xlabel: str, ylabel: str) -> None:
     import matplotlib
 
     colors = matplotlib.colormaps["viridis"](np.linspace(0, 0.9, max(len(layers), 1)))
@@ -212,7 +222,7 @@ def _flow_panel(ax, layers: dict, xlabel: str) -> None:
         names = list(layers)
         ax.bar(range(len(names)), [max(v[0], 1e-300) for v in layers.values()], color=colors)
         ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
-        ax.set_ylabel("gradient norm")
+        ax.set_ylabel(ylabel)
     else:
         for color, (name, norms) in zip(colors, layers.items()):
             ax.plot(
@@ -220,13 +230,15 @@ def _flow_panel(ax, layers: dict, xlabel: str) -> None:
             )
         ax.set_xlabel(xlabel)
         ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.set_ylabel("gradient norm")
+        ax.set_ylabel(ylabel)
         ax.legend(fontsize=8)
     ax.set_yscale("log")
     ax.grid(alpha=0.3, which="both")
 
 
-def plot_activation_stats(model, x, path=None, bins: int = 50, title: str | None = None):
+def plot_activation_stats(
+    model, x, path=None, bins: int = 50, title: str | None = None, lang: str | None = None
+):
     """A histogram of each activation layer's outputs, titled with dead/saturated fractions."""
     stats = activation_stats(model, x)
     titles = layer_titles(model)
@@ -235,7 +247,7 @@ def plot_activation_stats(model, x, path=None, bins: int = 50, title: str | None
     fig, axes = _figure(rows, cols, size=(3.6, 2.8))
     for ax, (name, s) in zip(axes.ravel(), stats.items()):
         ax.hist(s["values"], bins=bins, color="#3949ab", alpha=0.85)
-        ax.set_title(f"{titles.get(name, name)}\n{_summary(s)}", fontsize=9)
+        ax.set_title(f"{titles.get(name, name)}\n{_summary(s, lang)}", fontsize=9)
         ax.set_yscale("log")
     for ax in axes.ravel()[len(stats) :]:
         ax.set_visible(False)
@@ -244,9 +256,9 @@ def plot_activation_stats(model, x, path=None, bins: int = 50, title: str | None
     return _done(fig, path)
 
 
-def _summary(s) -> str:
+def _summary(s, lang) -> str:
     if "dead_fraction" in s:
-        return f"dead units {s['dead_fraction']:.0%}, zeros {s['zero_fraction']:.0%}"
+        return word("dead summary", lang, dead=s["dead_fraction"], zeros=s["zero_fraction"])
     if "saturated_fraction" in s:
-        return f"saturated {s['saturated_fraction']:.0%}"
-    return f"mean {s['mean']:.3g}, std {s['std']:.3g}"
+        return word("saturated summary", lang, saturated=s["saturated_fraction"])
+    return word("mean summary", lang, mean=s["mean"], std=s["std"])

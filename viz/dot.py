@@ -4,8 +4,9 @@ from html import escape
 
 from . import layout
 from .labels import EXPLODE, STATES, VANISH, fmt_number, legend_text
-from .picture import CURRENT, STEP_STATES, PEdge, PNode, Style, build, more_node
+from .picture import STEP_LOOKS, PEdge, PNode, Style, build, more_node
 from .trace import trace
+from .words import word
 
 DEFAULT_MAX_NODES = 200
 _STATE_ORDER = list(STATES)
@@ -26,14 +27,25 @@ def to_dot(
     title: str | None = None,
     names: dict | None = None,
     heatmaps: bool = True,
+    lang: str | None = None,
 ) -> str:
     """The DOT text of the graph behind `output` (deterministic; needs no Graphviz).
 
     `params`: {name: parameter} or a Module; `names`: {name: tensor} names any tensor;
-    rankdir=None chooses LR or TB to fit the page; heatmaps draws small tensors' cells.
+    rankdir=None chooses LR or TB to fit the page; heatmaps draws small tensors' cells;
+    lang "en" or "vi" (default: viz.set_language's choice) for every word of the picture.
     """
     style = Style(
-        show, rankdir, max_nodes, legend, digits, vanish, explode, title=title, heatmaps=heatmaps
+        show,
+        rankdir,
+        max_nodes,
+        legend,
+        digits,
+        vanish,
+        explode,
+        title=title,
+        heatmaps=heatmaps,
+        lang=lang,
     )
     return graph_dot(prepare(output, params, show_saved, module_depth, names, style), style)
 
@@ -107,15 +119,16 @@ def _by_module(nodes, style: Style, titles):
 
 def _module_node(group, s, style: Style) -> PNode:
     lines = [
-        '<font point-size="8" color="#5c6bc0">module</font>',
+        f'<font point-size="8" color="#5c6bc0">{escape(word("module", style.lang))}</font>',
         f"<b>{escape(group)}</b>",
-        f"{s['ops']} ops · {s['params']} params",
+        escape(word("module size", style.lang, ops=s["ops"], params=s["params"])),
     ]
     states = [st for st in _STATE_ORDER if st in s["states"]]
     worst = next((st for st in reversed(_STATE_ORDER) if st in s["states"]), None)
     if style.grads and s["params"]:
-        lines.append(f"‖param grad‖ {fmt_number(s['sq'] ** 0.5, style.digits)}")
-    fill, border, _ = STATES[worst] if style.grads and states else ("#e8eaf6", "#3949ab", "")
+        norm = fmt_number(s["sq"] ** 0.5, style.digits)
+        lines.append(f"{escape(word('param grad norm', style.lang))} {norm}")
+    fill, border = STATES[worst] if style.grads and states else ("#e8eaf6", "#3949ab")
     attrs = {"shape": "box3d", "style": "filled", "fillcolor": fill, "color": border}
     return PNode(s["id"], "<br/>".join(lines), attrs, None, worst if style.grads else None)
 
@@ -132,7 +145,7 @@ def _remap(edges, mapping):
             continue
         moved = src != e.src or dst != e.dst
         attrs = {k: v for k, v in e.attrs.items() if not (moved and k == "label")}
-        seen[key] = PEdge(src, dst, attrs)
+        seen[key] = PEdge(src, dst, attrs, e.tensor and "label" in attrs)
         out.append(seen[key])
     return out
 
@@ -160,7 +173,7 @@ def _emit(nodes, edges, style: Style, titles=None, pins=None) -> list:
         "ranksep": "0.45",
         "bgcolor": "white",
     }
-    key = _legend(nodes, style) if style.legend else []
+    key = _legend(nodes, edges, style) if style.legend else []
     if style.title or key:
         graph.update(labelloc="t", labeljust="l")
     if pins is not None:
@@ -239,9 +252,10 @@ def _header(title, key, width=None) -> str:
     )
 
 
-def _swatch(fill, border) -> str:
+def _swatch(fill, border, line="solid") -> str:
+    look = "" if line == "solid" else f' style="{line}"'
     return (
-        f'<td border="1" bgcolor="{fill}" color="{border}" width="22" height="12" '
+        f'<td border="1"{look} bgcolor="{fill}" color="{border}" width="22" height="12" '
         'fixedsize="true"></td>'
     )
 
@@ -258,37 +272,36 @@ def _q(value) -> str:
     return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def _step_legend() -> list:
-    """The same key in every frame of a stepper (so the frames never change size)."""
-    looks = {
-        "running": ("#e8f5e9", CURRENT),
-        "done": ("#e8f5e9", "#2e7d32"),
-        "partial": ("#fafafa", "#9e9e9e"),
-        "pending": ("#fafafa", "#9e9e9e"),
-    }
-    return [(_swatch(*looks[k]), escape(STEP_STATES[k])) for k in looks]
+def _step_legend(style: Style) -> list:
+    """The same key in every frame of a stepper (so the frames never change size); each
+    swatch is drawn in its nodes' colours and border style."""
+    return [
+        (_swatch(*look), escape(word(f"step {state}", style.lang)))
+        for state, look in STEP_LOOKS.items()
+    ]
 
 
-def _legend(nodes, style: Style) -> list:
+def _legend(nodes, edges, style: Style) -> list:
     """A key for the gradient states that occur (and the chain rule on edges): (swatch, text)."""
     if style.known is not None:
-        return _step_legend()
+        return _step_legend(style)
     present = {n.state for n in nodes if n.state is not None}
     if not style.grads or not present:
         return []
-    rows = []
-    for state in _STATE_ORDER:
-        if state in present:
-            fill, border, _ = STATES[state]
-            text = escape(legend_text(state, style.vanish, style.explode))
-            rows.append(
-                (_swatch(fill, border), text if text.startswith("gradient") else f"gradient {text}")
-            )
-    if style.show == "both":
-        rows.append(
-            (
-                '<td><font point-size="9" color="#c62828">a × b = c</font></td>',
-                "edge: local derivative × upstream grad = contribution",
-            )
+    rows = [
+        (
+            _swatch(*STATES[state]),
+            escape(legend_text(state, style.vanish, style.explode, style.lang)),
         )
+        for state in _STATE_ORDER
+        if state in present
+    ]
+    if style.show == "both":
+        rows.append((_product_key("a × b = c"), escape(word("edge key", style.lang))))
+        if any(e.tensor and "label" in e.attrs for e in edges):
+            rows.append((_product_key("g @ Wᵀ"), escape(word("tensor edge key", style.lang))))
     return rows
+
+
+def _product_key(text) -> str:
+    return f'<td><font point-size="9" color="#c62828">{escape(text)}</font></td>'

@@ -1,21 +1,25 @@
-"""Number formatting, gradient states and their colours: the words and colours of every picture."""
+"""Number formatting, gradient states and their colours (their words are in words.py)."""
 
 import math
+import numbers
 from functools import lru_cache
 
 import numpy as np
 
+from .words import word
+
 MINUS = "\u2212"  # a typographic minus: "−12" reads like the lecture slide, "-12" like code
 
-# Gradient states, in legend order: (fill colour, border colour, legend text).
+# Gradient states, in legend order: (fill colour, border colour); their legend text is
+# words.py's "state <name>".
 STATES = {
-    "ok": ("#e8f5e9", "#2e7d32", "gradient computed"),
-    "none": ("#f5f5f5", "#9e9e9e", "not computed"),
-    "unkept": ("#ffffff", "#90a4ae", "computed, not kept (draw inside viz.record())"),
-    "zero": ("#e3f2fd", "#1565c0", "exactly zero (dead)"),
-    "vanishing": ("#fff8e1", "#f9a825", "vanishing (|g| < {vanish:g})"),
-    "exploding": ("#fce4ec", "#ad1457", "exploding (|g| > {explode:g})"),
-    "nonfinite": ("#ffebee", "#c62828", "NaN / Inf"),
+    "ok": ("#e8f5e9", "#2e7d32"),
+    "none": ("#f5f5f5", "#9e9e9e"),
+    "unkept": ("#ffffff", "#90a4ae"),
+    "zero": ("#e3f2fd", "#1565c0"),
+    "vanishing": ("#fff8e1", "#f9a825"),
+    "exploding": ("#fce4ec", "#ad1457"),
+    "nonfinite": ("#ffebee", "#c62828"),
 }
 VALUE_COLOR = "#1b5e20"  # forward values: green, as on the lecture slides
 GRAD_COLOR = "#c62828"  # gradients: red
@@ -55,10 +59,21 @@ def fmt_array(a, digits: int = 4, limit: int = INLINE) -> str:
     return "[" + ", ".join(fmt_array(row, digits, limit) for row in a) + "]"
 
 
-def fmt_shape(shape) -> str:
-    """(3, 4) as 3×4; a scalar as 'scalar'."""
+def spaced(name: str) -> bool:
+    """Whether a name has a space outside parentheses (x @ M does, ReLU(x @ M) does not): such a
+    name is written in parentheses inside a formula."""
+    depth = 0
+    for ch in name:
+        depth += (ch == "(") - (ch == ")")
+        if ch == " " and depth == 0:
+            return True
+    return False
+
+
+def fmt_shape(shape, lang: str | None = None) -> str:
+    """(3, 4) as 3×4; a scalar as 'scalar' (in the pictures' language)."""
     shape = tuple(shape)
-    return "×".join(str(n) for n in shape) if shape else "scalar"
+    return "×".join(str(n) for n in shape) if shape else word("scalar", lang)
 
 
 @lru_cache(maxsize=64)
@@ -85,15 +100,41 @@ def grad_state(grad, vanish: float = VANISH, explode: float = EXPLODE) -> str:
     return "ok"
 
 
-def legend_text(state: str, vanish: float = VANISH, explode: float = EXPLODE) -> str:
-    return STATES[state][2].format(vanish=vanish, explode=explode)
+def legend_text(
+    state: str, vanish: float = VANISH, explode: float = EXPLODE, lang: str | None = None
+) -> str:
+    """The key's text for a gradient state, e.g. "gradient vanishing (|g| < 1e-06)"."""
+    return word(f"state {state}", lang, vanish=vanish, explode=explode)
 
 
-def op_symbol(function) -> str:
-    """The op's short picture label (its `symbol`), else its class name."""
+def op_symbol(node) -> str:
+    """The op's short picture label (its `symbol`, else its class name); a power by a number
+    shows its exponent, as Python writes it: **2."""
+    function = node.function
     if function is None:
         return "?"
+    exponent = power_exponent(node)
+    if exponent is not None:
+        return f"**{fmt_number(exponent)}"
     return getattr(function, "symbol", None) or function.__name__
+
+
+def power_exponent(node):
+    """The number exponent of a tensor ** number node (PowBackward0), else None."""
+    exponent = node.options.get("exponent") if node.options else None
+    if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
+        return exponent
+    return None
+
+
+_SUPERSCRIPT = str.maketrans("0123456789" + MINUS, "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def power_name(base: str, exponent) -> str:
+    """x², x⁻¹ for a whole exponent of up to two digits, else x ** 0.5."""
+    if float(exponent).is_integer() and abs(exponent) < 100:
+        return base + fmt_number(exponent).translate(_SUPERSCRIPT)
+    return f"{base} ** {fmt_number(exponent)}"
 
 
 def module_title(module) -> str:

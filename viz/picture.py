@@ -14,10 +14,11 @@ from .labels import (
     VANISH,
     fmt_array,
     fmt_dtype,
-    fmt_number,
     fmt_shape,
     grad_state,
+    spaced,
 )
+from .words import resolve, word
 
 SHOWS = ("forward", "backward", "both")
 CURRENT = "#ff6f00"  # the node a backward step is at
@@ -39,8 +40,10 @@ class Style:
     title: str | None = None
     heatmaps: bool = True  # small tensors as coloured cells, larger ones as statistics
     header_width: int | None = None  # step frames: one title width for all (points)
+    lang: str | None = None  # "en" or "vi"; None: viz.set_language's choice, fixed here
 
     def __post_init__(self):
+        self.lang = resolve(self.lang)
         if self.show not in SHOWS:
             raise ValueError(f"draw_graph: show must be one of {SHOWS}, got {self.show!r}.")
         if self.rankdir not in (None, "LR", "RL", "TB", "BT"):
@@ -77,6 +80,7 @@ class PEdge:
     src: str
     dst: str
     attrs: dict = field(default_factory=dict)
+    tensor: bool = False  # its label is a tensor product (g @ Wᵀ, g · J): the key says so
 
 
 def build(graph, style: Style):
@@ -84,6 +88,7 @@ def build(graph, style: Style):
     nodes, edges = [], []
     ops = {op.out.id: op for op in graph.ops}
     consts = {c.id: c for c in graph.consts}
+    names = operand_names(graph)
     users = users_of(graph) if style.known is not None else {}
     for data in graph.datas:
         nodes.append(_data_node(data, style, step_status(data, users, style)))
@@ -95,7 +100,7 @@ def build(graph, style: Style):
         for e in op.edges:
             if e.const:
                 nodes.append(_const_node(consts[e.src], op.module, style))
-            edges.append(_edge(e.src, op.id, style, _edge_label(e, op, style)))
+            edges.append(_input_edge(e, op, style, names))
     if graph.hidden:
         nodes.append(more_node(graph.hidden, style))
         edges = _dedupe_more(edges)
@@ -109,10 +114,9 @@ def build(graph, style: Style):
 
 def more_node(count: int, style: Style) -> PNode:
     """The one node that stands for everything past max_nodes."""
-    label = (
-        f"<b>… {count} more nodes</b><br/>"
-        f'<font point-size="9">max_nodes={style.max_nodes}; pass max_nodes=None for all</font>'
-    )
+    more = escape(word("more nodes", style.lang, count=count))
+    hint = escape(word("more hint", style.lang, limit=style.max_nodes))
+    label = f'<b>{more}</b><br/><font point-size="9">{hint}</font>'
     attrs = {"shape": "box", "style": "dashed,rounded", "color": "#757575"}
     return PNode("more", label, attrs, hidden=count)
 
@@ -139,12 +143,13 @@ def users_of(graph) -> dict:
     return users
 
 
-# Step frames: where a tensor's gradient is, the same words and colours in every frame.
-STEP_STATES = {
-    "running": "running now: its gradient is complete and goes on to its inputs",
-    "done": "gradient complete (fill colour: its state)",
-    "partial": "some of its gradient has arrived (k of n parts)",
-    "pending": "no gradient has arrived yet",
+# Step frames: where a tensor's gradient is, the same colours in every frame (fill, border,
+# border style); the key's swatches are drawn from this table too, so they match the nodes.
+STEP_LOOKS = {
+    "running": ("#e8f5e9", CURRENT, "solid"),
+    "done": ("#e8f5e9", "#2e7d32", "solid"),
+    "partial": ("#f3e5f5", "#8e24aa", "dashed"),
+    "pending": ("#fafafa", "#757575", "dotted"),
 }
 
 
@@ -177,19 +182,17 @@ def _data_node(data, style: Style, status=None) -> PNode:
         lines.append(f"<b>{escape(data.name)}</b>")
     elif data.auto:  # a default name, set apart from the names the program gave
         lines.append(f"<i>{escape(data.auto)}</i>")
-    meta = fmt_shape(data.shape) + " · " + fmt_dtype(data.dtype)
+    meta = fmt_shape(data.shape, style.lang) + " · " + fmt_dtype(data.dtype)
     lines.append(f'<font point-size="9" color="#757575">{escape(meta)}</font>')
     if style.values:
         value = "—" if data.value is None else fmt_array(data.value, style.digits)
-        lines.append(f'<font color="{VALUE_COLOR}">value {escape(value)}</font>')
+        lines.append(f'<font color="{VALUE_COLOR}">{_word("value", style)} {escape(value)}</font>')
     if style.grads:
         shown = _grad_text(grad, data, style, status)
-        lines.append(f'<font color="{GRAD_COLOR}">grad {escape(shown)}</font>')
+        lines.append(f'<font color="{GRAD_COLOR}">{_word("grad", style)} {escape(shown)}</font>')
         if data.leaf and style.show == "backward":
             lines.append('<font point-size="8" color="#616161">AccumulateGrad</font>')
-    fill, border, _ = (
-        STATES[state] if state else ("#eceff1" if data.leaf else "#ffffff", "#455a64", "")
-    )
+    fill, border = STATES[state] if state else ("#eceff1" if data.leaf else "#ffffff", "#455a64")
     if data.param is not None and not style.grads:
         fill = "#fff9c4"
     attrs = {
@@ -202,7 +205,8 @@ def _data_node(data, style: Style, status=None) -> PNode:
     if state == "none":
         attrs["style"] = "rounded,filled,dashed"
     if not _grad_known(status):
-        attrs.update(style="rounded,filled,dotted", fillcolor="#fafafa", color="#9e9e9e")
+        fill, border, line = STEP_LOOKS[status.split()[0]]
+        attrs.update(style=f"rounded,filled,{line}", fillcolor=fill, color=border)
     _mark_current(attrs, data.node, style)
     norm = float(np.linalg.norm(np.ravel(grad))) if grad is not None else 0.0
     return PNode(
@@ -220,9 +224,9 @@ def _label(lines, data, grad, style) -> str:
     """Text lines, then (with heatmaps) the value and gradient as cells or as statistics."""
     pictures = []
     if style.heatmaps and style.values and data.value is not None:
-        pictures.append(_tensor_picture(data.value, "value", style))
+        pictures.append(_tensor_picture(data.value, VALUE_COLOR, "value", style))
     if style.heatmaps and style.grads and grad is not None:
-        pictures.append(_tensor_picture(grad, "grad", style))
+        pictures.append(_tensor_picture(grad, GRAD_COLOR, "grad", style))
     pictures = [p for p in pictures if p]
     if not pictures:
         return "<br/>".join(lines)
@@ -235,16 +239,21 @@ def _label(lines, data, grad, style) -> str:
     )
 
 
-def _tensor_picture(array, what, style) -> str | None:
+def _tensor_picture(array, color, what, style) -> str | None:
     """A heatmap table for a small tensor, statistics for a larger one, None for a number."""
     if np.size(array) < 2:
         return None
+    caption = _word(what, style)
     grid = cells.as_grid(array)
     if grid is not None:
-        return cells.heat_table(grid, what, style.digits)
-    color = VALUE_COLOR if what == "value" else GRAD_COLOR
-    text = "<br/>".join(escape(line) for line in cells.stats_lines(array, 3))
-    return f'<font point-size="8" color="{color}">{what}: {text}</font>'
+        return cells.heat_table(grid, caption, style.digits)
+    text = "<br/>".join(escape(line) for line in cells.stats_lines(array, 3, style.lang))
+    return f'<font point-size="8" color="{color}">{caption}: {text}</font>'
+
+
+def _word(key, style, **fields) -> str:
+    """A catalogue word in the style's language, escaped for an HTML-like label."""
+    return escape(word(key, style.lang, **fields))
 
 
 def _grad_text(grad, data, style, status=None) -> str:
@@ -254,7 +263,7 @@ def _grad_text(grad, data, style, status=None) -> str:
         return "…"  # short: the box was sized for the final number
     if status and status.startswith("partial"):
         return f"{status.split()[1]} …"  # k/n parts have arrived
-    return "(not kept)" if data.passed and style.known is None else "—"
+    return word("not kept", style.lang) if data.passed and style.known is None else "—"
 
 
 def _tooltip(data, style, status=None) -> str:
@@ -293,12 +302,12 @@ def _const_node(const, module, style) -> PNode:
     if const.value is not None:
         text = fmt_array(const.value, style.digits)
     elif const.shape is not None:
-        text = f"{fmt_shape(const.shape)} · {fmt_dtype(const.dtype)}"
+        text = f"{fmt_shape(const.shape, style.lang)} · {fmt_dtype(const.dtype)}"
     else:
-        text = "constant"
+        text = word("constant", style.lang)
     head = f"<b>{escape(const.name)}</b> " if const.name else ""
     label = (
-        f'{head}<font point-size="8" color="#757575">const</font><br/>'
+        f'{head}<font point-size="8" color="#757575">{_word("const", style)}</font><br/>'
         f'<font color="#424242">{escape(text)}</font>'
     )
     attrs = {"shape": "box", "style": "dashed,rounded", "color": "#9e9e9e"}
@@ -307,7 +316,10 @@ def _const_node(const, module, style) -> PNode:
 
 def _saved_node(saved, ops, style) -> PNode:
     color = "#9e9e9e" if saved.freed else "#ef6c00"
-    text = escape(saved.label)
+    fields = dict(saved.fields)
+    if "shape" in fields:
+        fields["shape"] = fmt_shape(fields["shape"], style.lang)
+    text = _word(saved.key, style, **fields)
     label = f'<font point-size="9" color="{color}">{"<s>" + text + "</s>" if saved.freed else text}</font>'
     owner = next((op for op in ops.values() if op.id == saved.op), None)
     attrs = {"shape": "note", "style": "dashed", "color": color}
@@ -322,19 +334,43 @@ def _edge(src, dst, style, label) -> PEdge:
     return PEdge(src, dst, attrs)
 
 
-def _edge_label(edge, op, style) -> str | None:
-    """'local × upstream = contribution' in both views; the contribution in backward."""
-    if edge.const or not style.grads:
+def _input_edge(edge, op, style, names) -> PEdge:
+    """An input's edge into its op, labelled with the gradient it carries back (once known):
+    the whole chain rule 'a × b = c' in the both view, the contribution in the backward view."""
+    known = style.known is None or op.node in style.known
+    if edge.const or not style.grads or not known or edge.contribution is None:
+        return _edge(edge.src, op.id, style, None)
+    product = product_text(edge, op, names, style.digits) if style.show == "both" else None
+    label = product or fmt_array(edge.contribution, style.digits)
+    picture = _edge(edge.src, op.id, style, label)
+    picture.tensor = product is not None and np.size(op.out.grad) > 1
+    return picture
+
+
+def operand_names(graph) -> dict:
+    """Data and constant ids -> the names pictures and formulas write for them."""
+    names = {c.id: c.name for c in graph.consts if c.name}
+    names.update((d.id, d.shown_name) for d in graph.datas if d.shown_name)
+    return names
+
+
+def product_text(edge, op, names, digits: int = 4) -> str | None:
+    """The chain rule on one edge, 'a × b = c': what the op sends to this input.
+
+    A scalar upstream gradient u gives the local derivative as numbers (c / u: 6 × 1 = 6); a
+    matrix product writes the other matrix, as the seeds do (g @ W_outᵀ, xᵀ @ g); any other op
+    the vector-Jacobian product g · J that backward computes.
+    """
+    sent, up = edge.contribution, op.out.grad
+    if sent is None or up is None:
         return None
-    if style.known is not None and op.node not in style.known:
-        return None
-    g = edge.contribution
-    if g is None:
-        return None
-    text = fmt_array(g, style.digits)
-    up = op.out.grad
-    if style.show == "both" and up is not None and np.size(up) == 1 and np.size(g) == 1:
+    c, g = fmt_array(sent, digits), fmt_array(up, digits)
+    if np.size(up) == 1:
         u = float(np.ravel(up)[0])
-        local = fmt_number(float(np.ravel(g)[0]) / u, style.digits) if u != 0 else "∂"
-        text = f"{local} × {fmt_number(u, style.digits)} = {text}"
-    return text
+        local = fmt_array(np.asarray(sent, dtype=np.float64) / u, digits) if u != 0 else "∂"
+        return f"{local} × {g} = {c}"
+    if op.symbol == "@" and len(op.edges) == 2:
+        other = names.get(op.edges[1 - edge.slot].src) or ("W" if edge.slot == 0 else "x")
+        other = f"({other})" if spaced(other) else other
+        return f"{g} @ {other}ᵀ = {c}" if edge.slot == 0 else f"{other}ᵀ @ {g} = {c}"
+    return f"{g} · J = {c}"

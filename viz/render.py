@@ -90,10 +90,20 @@ def draw_graph(
     title: str | None = None,
     names: dict | None = None,
     heatmaps: bool = True,
+    lang: str | None = None,
 ):
     """A graphviz.Digraph of the graph behind `output` (to_dot's options); shows in Jupyter."""
     style = Style(
-        show, rankdir, max_nodes, legend, digits, vanish, explode, title=title, heatmaps=heatmaps
+        show,
+        rankdir,
+        max_nodes,
+        legend,
+        digits,
+        vanish,
+        explode,
+        title=title,
+        heatmaps=heatmaps,
+        lang=lang,
     )
     graph = prepare(output, params, show_saved, module_depth, names, style)
     digraph = _digraph_class()()
@@ -105,7 +115,7 @@ def draw_graph(
 def _text_fallback(graph, style) -> str:
     from .text import graph_text
 
-    return graph_text(graph, digits=style.digits)
+    return graph_text(graph, digits=style.digits, lang=style.lang)
 
 
 _CLASS = []

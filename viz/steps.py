@@ -14,10 +14,11 @@ from autodiff.graph import AccumulateGrad, recording
 
 from . import layout, pin
 from .dot import graph_dot
-from .labels import fmt_array, fmt_number
-from .picture import Style, users_of
+from .labels import fmt_array, spaced
+from .picture import Style, operand_names, product_text, users_of
 from .render import dot_to, write_atomic
 from .trace import backward_order, trace
+from .words import resolve, word
 
 
 @dataclass
@@ -29,8 +30,9 @@ class Frame:
     node: object  # the engine node (a grad_fn or AccumulateGrad)
     caption: str
     dot: str  # this frame alone (dot lays it out on its own)
-    formula: str = ""  # the chain rule this step applies, in text
+    formula: str = ""  # the chain rule this step applies, in text (a line per input)
     pinned: str | None = None  # the same picture at the positions shared by every frame
+    lang: str = "en"  # the language of its words (and of the player page around it)
 
     def svg(self) -> str:
         if self.pinned is not None:
@@ -58,6 +60,7 @@ def backward_steps(
     digits: int = 4,
     names: dict | None = None,
     heatmaps: bool = True,
+    lang: str | None = None,
 ):
     """Yield one Frame per node in the order the engine's backward runs them.
 
@@ -74,10 +77,14 @@ def backward_steps(
     if root.grad_value is None:
         with recording():
             output.backward()
+    lang = resolve(lang)
     graph = trace(output, params, names=names)
     order = backward_order(root)
-    captions = [_caption(node, graph) for node in order]
-    titles = [f"backward step {i + 1}/{len(order)}: {c}" for i, c in enumerate(captions)]
+    captions = [_caption(node, graph, lang) for node in order]
+    titles = [
+        word("step title", lang, index=i + 1, total=len(order), caption=c)
+        for i, c in enumerate(captions)
+    ]
 
     widest = max(titles, key=len)
     width = int(1.15 * layout.label_size(escape(widest), 14)[0])  # room for any frame's title
@@ -94,6 +101,7 @@ def backward_steps(
             title=title,
             heatmaps=heatmaps,
             header_width=width,
+            lang=lang,
         )
 
     pins = None
@@ -109,21 +117,22 @@ def backward_steps(
             node,
             captions[i],
             graph_dot(graph, frame_style),
-            _formula(node, graph, users),
+            _formula(node, graph, users, lang),
             None if pins is None else graph_dot(graph, style(known, node, titles[i]), pins),
+            lang,
         )
 
 
-def _caption(node, graph) -> str:
+def _caption(node, graph, lang) -> str:
     data = graph.by_node[node]
     who = f" ({data.shown_name})" if data.shown_name else ""
     if isinstance(node, AccumulateGrad):
-        return f"AccumulateGrad{who}: gradient stored in .grad"
-    return f"{node.name()}{who}: gradient arrives, sent on to its inputs"
+        return word("caption stored", lang, node="AccumulateGrad", who=who)
+    return word("caption sent", lang, node=node.name(), who=who)
 
 
-def _formula(node, graph, users) -> str:
-    """The chain rule of this step: what arrives here and what is sent to each input."""
+def _formula(node, graph, users, lang) -> str:
+    """The chain rule of this step, one line per input: what arrives and what each gets."""
     data = graph.by_node[node]
     ops = {o.out.id: o for o in graph.ops}
     out = _symbol(graph.root, graph, ops)
@@ -131,44 +140,33 @@ def _formula(node, graph, users) -> str:
     grad = "—" if data.grad is None else fmt_array(data.grad, 4)
     if isinstance(node, AccumulateGrad):
         return f"{me}.grad = ∂{out}/∂{me} = {grad}"
-    parts = [f"∂{out}/∂{me} = {grad}" + (" (the start)" if data is graph.root else "")]
+    start = f" {word('the start', lang)}" if data is graph.root else ""
+    lines = [f"∂{out}/∂{me} = {grad}{start}"]
     datas = {d.id: d for d in graph.datas}
-    g = data.grad
-    up = float(np.ravel(g)[0]) if g is not None and np.size(g) == 1 else 0.0
+    names = operand_names(graph)
     for e in ops[data.id].edges:
         if e.const or e.contribution is None:
             continue
         name = _symbol(datas[e.src], graph, ops) if e.src in datas else e.src
-        sent = fmt_array(e.contribution, 4)
-        acc = (
-            "+=" if len(users.get(e.src, ())) > 1 else "="
-        )  # a sum of parts when it feeds 2+ slots
-        rule = "" if me == out else f" ∂{me}/∂{name} · ∂{out}/∂{me} ="
-        if up != 0 and np.size(e.contribution) == 1:
-            local = fmt_number(float(np.ravel(e.contribution)[0]) / up, 4)
-            parts.append(f"∂{out}/∂{name} {acc}{rule} {local} × {grad} = {sent}")
-        else:
-            # tensors: the vector-Jacobian product, upstream first (what backward computes)
-            rule = f" ∂{out}/∂{me} · ∂{me}/∂{name} =" if me != out else ""
-            parts.append(f"∂{out}/∂{name} {acc}{rule} {sent}")
-    return ";  ".join(parts)
-
-
-def _spaced(name: str) -> bool:
-    """Whether a name has a space outside parentheses (x @ M does, ReLU(x @ M) does not)."""
-    depth = 0
-    for ch in name:
-        depth += (ch == "(") - (ch == ")")
-        if ch == " " and depth == 0:
-            return True
-    return False
+        acc = "+=" if len(users.get(e.src, ())) > 1 else "="  # a sum of parts: 2+ slots
+        scalar = np.size(data.grad) == 1
+        rule = (
+            ""
+            if me == out
+            else f" ∂{me}/∂{name} · ∂{out}/∂{me} ="
+            if scalar
+            else f" ∂{out}/∂{me} · ∂{me}/∂{name} ="  # tensors: upstream first, as backward
+        )
+        product = product_text(e, ops[data.id], names, 4) or fmt_array(e.contribution, 4)
+        lines.append(f"∂{out}/∂{name} {acc}{rule} {product}")
+    return "\n".join(lines)
 
 
 def _symbol(data, graph, ops) -> str:
     """How a formula writes a tensor: its name, (a + b) for a spaced one, else its op: NLL(·)."""
     name = data.shown_name
     if name:
-        return f"({name})" if _spaced(name) else name
+        return f"({name})" if spaced(name) else name
     if data is graph.root:
         return "L"
     op = ops.get(data.id)
@@ -211,7 +209,7 @@ class Stepper:
             return None  # Jupyter then shows __repr__: the steps as text
         # an iframe keeps the player's script and ids apart from the notebook's
         page = escape(self.html(), quote=True)
-        height = 160 + max(_svg_height(s) for s in self.svgs())
+        height = _header_px(self.frames) + max(_shown_height(s) for s in self.svgs())
         return (
             f'<iframe srcdoc="{page}" style="width:100%;height:{min(height, 1400)}px;'
             'border:1px solid #ddd" sandbox="allow-scripts"></iframe>'
@@ -222,7 +220,8 @@ class Stepper:
 
     def __repr__(self) -> str:
         return "\n".join(
-            f"{f.index + 1}/{f.total}: {f.caption}\n    {f.formula}" for f in self.frames
+            f"{f.index + 1}/{f.total}: {f.caption}\n    " + f.formula.replace("\n", "\n    ")
+            for f in self.frames
         )
 
 
@@ -232,14 +231,43 @@ def steps(output, **options) -> Stepper:
     return Stepper(list(backward_steps(output, **options)))
 
 
-def _svg_height(svg: str) -> int:
-    m = re.search(r'<svg[^>]*height="([\d.]+)pt"', svg)
-    return int(float(m.group(1)) * 4 / 3) if m else 600
+NOTEBOOK_WIDTH = 1000  # px: a notebook's output column, which the page's picture is fitted to
+
+
+def _svg_size(svg: str) -> tuple:
+    """The picture's natural (width, height) in CSS pixels (Graphviz writes points)."""
+    m = re.search(r'<svg[^>]*width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    return (float(m.group(1)) * 4 / 3, float(m.group(2)) * 4 / 3) if m else (800.0, 600.0)
+
+
+def _shown_height(svg: str) -> int:
+    """How tall the picture shows in a notebook's column (scaled down when it is wider)."""
+    width, height = _svg_size(svg)
+    return int(height * min(1.0, NOTEBOOK_WIDTH / width))
+
+
+def _formula_lines(frames) -> int:
+    return max((f.formula.count("\n") + 1 for f in frames), default=1)
+
+
+def _header_em(frames) -> float:
+    """The page's height above the picture: heading, buttons and the formula's lines (em)."""
+    return 6.2 + 1.35 * _formula_lines(frames)
+
+
+def _header_px(frames) -> int:
+    return int(16 * _header_em(frames)) + 24
 
 
 def steps_html(frames, svgs=None) -> str:
-    """A self-contained page that plays the frames: buttons, slider, arrows, space, no CDN."""
+    """A self-contained page that plays the frames: buttons, slider, arrows, space, no CDN.
+
+    The caption is in each picture (and, for screen readers, in a hidden live region); the
+    picture is fitted to the window, at most 1.5 times its own size, the same in every frame.
+    """
     svgs = svgs if svgs is not None else [f.svg() for f in frames]
+    lang = frames[0].lang if frames else "en"
+    widest = max((_svg_size(svg)[0] for svg in svgs), default=800.0)
     slides = "\n".join(
         f'<div class="frame" id="f{i}" style="display:{"block" if i == 0 else "none"}">'
         f"{_strip_xml_header(svg)}</div>"
@@ -248,12 +276,39 @@ def steps_html(frames, svgs=None) -> str:
     captions = _script_json([f"{f.index + 1}/{f.total}: {f.caption}" for f in frames])
     formulas = _script_json([f.formula for f in frames])
     return _PAGE.format(
-        n=len(frames), slides=slides, captions=captions, formulas=formulas, last=len(frames) - 1
+        n=len(frames),
+        slides=slides,
+        captions=captions,
+        formulas=formulas,
+        last=len(frames) - 1,
+        lang=lang,
+        lines=1.35 * _formula_lines(frames),
+        header=_header_em(frames),
+        widest=int(1.5 * widest),
+        **{key.replace(" ", "_"): escape(word(key, lang)) for key in _PAGE_WORDS},
+        heading=escape(word("page heading", lang, count=len(frames))),
+        play_js=_script_json(word("play", lang)),
+        pause_js=_script_json(word("pause", lang)),
     )
 
 
+_PAGE_WORDS = (
+    "page title",
+    "button first",
+    "button back",
+    "button play title",
+    "button next",
+    "button last",
+    "play",
+    "pause",
+    "keys",
+    "slider",
+)
+
+
 def _script_json(values) -> str:
-    return json.dumps(values).replace("</", "<\\/")  # a name cannot close the <script> early
+    # a name cannot close the <script> early; readable UTF-8 (the page declares it)
+    return json.dumps(values, ensure_ascii=False).replace("</", "<\\/")
 
 
 def _strip_xml_header(svg: str) -> str:
@@ -285,30 +340,33 @@ def save_gif(frames, path, duration_ms: int = 1200) -> Path:
 
 
 _PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Backpropagation, step by step</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{page_title}</title>
 <style>
-body{{font-family:Helvetica,Arial,sans-serif;margin:1em}}
-.frame svg{{max-width:100%;height:auto}}
+body{{font-family:Helvetica,Arial,sans-serif;margin:.6em 1em}}
+h2{{font-size:1.25em;margin:.2em 0 .5em}}
+.frame svg{{width:100%;height:auto;max-width:{widest}px;max-height:calc(100vh - {header}em)}}
 button{{font-size:1em;margin-right:.3em}} #slider{{width:40%;vertical-align:middle}}
-#cap{{margin:.5em 0 .2em;font-weight:bold}}
-#formula{{margin:0 0 .6em;font-family:"DejaVu Sans Mono",Menlo,monospace;color:#b71c1c}}
+#cap{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}}
+#formula{{margin:.5em 0;min-height:{lines}em;line-height:1.35em;white-space:pre-line;
+font-family:"DejaVu Sans Mono",Menlo,monospace;color:#b71c1c}}
 .keys{{color:#757575;font-size:.85em}}
 </style></head>
-<body><h2>Backpropagation, step by step ({n} steps)</h2>
-<div><button id="first" onclick="go(0)" title="first (Home)">|◀</button>
-<button id="prev" onclick="go(cur-1)" title="back (←)">◀</button>
-<button id="play" onclick="toggle()" title="play / pause (space)">▶ play</button>
-<button id="next" onclick="go(cur+1)" title="next (→)">▶</button>
-<button id="last" onclick="go({last})" title="last (End)">▶|</button>
+<body><h2>{heading}</h2>
+<div><button id="first" onclick="go(0)" title="{button_first}">|◀</button>
+<button id="prev" onclick="go(cur-1)" title="{button_back}">◀</button>
+<button id="play" onclick="toggle()" title="{button_play_title}">{play}</button>
+<button id="next" onclick="go(cur+1)" title="{button_next}">▶</button>
+<button id="last" onclick="go({last})" title="{button_last}">▶|</button>
 <input type="range" id="slider" min="0" max="{last}" value="0" oninput="go(+this.value)"
- aria-label="step">
-<span class="keys">← → step · space play/pause · Home/End</span></div>
+ aria-label="{slider}">
+<span class="keys">{keys}</span></div>
 <div id="cap" aria-live="polite"></div>
 <div id="formula"></div>
 {slides}
 <script>
 const captions = {captions};
 const formulas = {formulas};
+const PLAY = {play_js}, PAUSE = {pause_js};
 let cur = 0, timer = null;
 function go(i) {{
   i = Math.max(0, Math.min({last}, i));
@@ -321,12 +379,12 @@ function go(i) {{
 }}
 function stop() {{
   if (timer) clearInterval(timer);
-  timer = null; document.getElementById('play').textContent = '▶ play';
+  timer = null; document.getElementById('play').textContent = PLAY;
 }}
 function toggle() {{
   if (timer) {{ stop(); return; }}
   if (cur >= {last}) go(0);
-  document.getElementById('play').textContent = '⏸ pause';
+  document.getElementById('play').textContent = PAUSE;
   timer = setInterval(() => {{ if (cur >= {last}) stop(); else go(cur + 1); }}, 1200);
 }}
 document.addEventListener('keydown', e => {{

@@ -2,36 +2,31 @@
 
 import itertools
 
-from .labels import MINUS, fmt_array, fmt_shape, grad_state
+from .labels import MINUS, fmt_array, fmt_number, fmt_shape, grad_state, power_exponent
 from .trace import backward_order, trace
+from .words import resolve, word
 
 _INFIX = {
     "Add": "+",
     "Sub": MINUS,
     "Mul": "×",
     "Div": "÷",
-    "Pow": "^",
-    "PowTensor": "^",
+    "PowTensor": "**",
     "Matmul": "@",
 }
-_NOTES = {
-    "none": "not computed",
-    "zero": "zero",
-    "vanishing": "vanishing",
-    "exploding": "exploding",
-    "nonfinite": "NaN/Inf",
-}
+_NOTES = ("none", "zero", "vanishing", "exploding", "nonfinite")  # words.py's "note <state>"
 
 
-def to_text(output, params=None, digits: int = 4) -> str:
+def to_text(output, params=None, digits: int = 4, lang: str | None = None) -> str:
     """The graph behind `output` as text: `q = x + y  value 3  grad −4  AddBackward0`."""
-    return graph_text(trace(output, params), digits)
+    return graph_text(trace(output, params), digits, lang)
 
 
-def graph_text(graph, digits: int = 4) -> str:
+def graph_text(graph, digits: int = 4, lang: str | None = None) -> str:
     """A traced graph as text lines in forward (topological) order."""
+    lang = resolve(lang)
     if not graph.ops:
-        return _line(_name(graph.root, {}, itertools.count()), graph.root, "", digits)
+        return _line(_name(graph.root, {}, itertools.count()), graph.root, "", digits, lang)
     # a trace cut at max_nodes has no records past the limit: those lines are left out
     traced = [graph.by_node.get(n) for n in reversed(backward_order(graph.ops[0].node))]
     ops = {op.out.id: op for op in graph.ops}
@@ -43,14 +38,14 @@ def graph_text(graph, digits: int = 4) -> str:
         name = _name(data, names, unnamed)
         op = ops.get(data.id)
         if op is None:
-            rows.append((name, data, "leaf" if data.param is None else "parameter"))
+            rows.append((name, data, word("leaf" if data.param is None else "parameter", lang)))
             continue
-        args = [_operand(e, names, consts, digits) for e in op.edges]
+        args = [_operand(e, names, consts, digits, lang) for e in op.edges]
         rows.append((f"{name} = {_expression(op, args)}", data, op.caption))
     width = max(len(r[0]) for r in rows)
-    lines = [_line(lhs.ljust(width), data, caption, digits) for lhs, data, caption in rows]
+    lines = [_line(lhs.ljust(width), data, caption, digits, lang) for lhs, data, caption in rows]
     if graph.hidden:
-        lines.insert(0, f"… {graph.hidden} more nodes (earlier in the graph) not shown")
+        lines.insert(0, word("hidden lines", lang, count=graph.hidden))
     return "\n".join(lines)
 
 
@@ -61,13 +56,13 @@ def _name(data, names, unnamed) -> str:
     return names[data.id]
 
 
-def _operand(edge, names, consts, digits) -> str:
+def _operand(edge, names, consts, digits, lang) -> str:
     if not edge.const:
         return names.get(edge.src, edge.src)
     const = consts[edge.src]
     if const.value is not None:
         return fmt_array(const.value, digits)
-    return f"<const {fmt_shape(const.shape or ())}>"
+    return f"<{word('const', lang)} {fmt_shape(const.shape or (), lang)}>"
 
 
 def _expression(op, args) -> str:
@@ -76,6 +71,9 @@ def _expression(op, args) -> str:
         return f"{args[1]} {MINUS} {args[0]}"
     if kind == "Neg":
         return f"{MINUS}{args[0]}"
+    exponent = power_exponent(op.node)
+    if exponent is not None and len(args) == 1:
+        return f"{args[0]} ** {fmt_number(exponent)}"
     if kind in _INFIX and len(args) == 2:
         return f"{args[0]} {_INFIX[kind]} {args[1]}"
     options = ", ".join(
@@ -86,13 +84,14 @@ def _expression(op, args) -> str:
     return f"{op.symbol}({', '.join(args + ([options] if options else []))})"
 
 
-def _line(lhs, data, caption, digits) -> str:
+def _line(lhs, data, caption, digits, lang) -> str:
     value = "—" if data.value is None else fmt_array(data.value, digits)
     state = grad_state(data.grad)
     grad = "—" if data.grad is None else fmt_array(data.grad, digits)
-    note = f" ({_NOTES[state]})" if state in _NOTES and state != "none" else ""
-    shape = "" if not data.shape else f"  [{fmt_shape(data.shape)}]"
-    return f"{lhs}  value {value:<10} grad {grad + note:<12} {caption}{shape}".rstrip()
+    note = f" ({word('note ' + state, lang)})" if state in _NOTES and state != "none" else ""
+    shape = "" if not data.shape else f"  [{fmt_shape(data.shape, lang)}]"
+    v, g = word("value", lang), word("grad", lang)
+    return f"{lhs}  {v} {value:<10} {g} {grad + note:<12} {caption}{shape}".rstrip()
 
 
 __all__ = ["graph_text", "to_text"]

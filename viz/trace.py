@@ -12,7 +12,7 @@ import numpy as np
 from autodiff.engine import order
 from autodiff.graph import AccumulateGrad, SavedOutput
 
-from .labels import layer_titles, op_symbol
+from .labels import fmt_number, layer_titles, op_symbol, power_exponent, power_name
 
 
 @dataclass
@@ -62,11 +62,13 @@ class Edge:
 
 @dataclass
 class Saved:
-    """One value an op saved for backward (or the note that they were freed)."""
+    """One value an op saved for backward (or the note that they were freed): its words.py key
+    ("saved input", ...) and the fields that fill it in."""
 
     id: str
     op: str
-    label: str
+    key: str
+    fields: dict = field(default_factory=dict)
     freed: bool = False
 
 
@@ -134,7 +136,7 @@ def trace(
         else:
             data = _op_data(f"d{i}", node, output if node is root_node else None)
             data.name = lookup.node(node) or data.name
-            ops.append(Op(f"op{i}", node, op_symbol(node.function), node.name(), data))
+            ops.append(Op(f"op{i}", node, op_symbol(node), node.name(), data))
         by_node[node] = data
         datas.append(data)
     graph = Graph(datas[0], datas, ops, [], [], [], by_node, hidden, titles)
@@ -201,7 +203,10 @@ def _default_names(graph) -> None:
         args = [_operand_name(e, data, consts) for e in op.edges]
         if any(a is None for a in args):
             continue
-        if op.symbol in _INFIX and len(args) == 2:
+        exponent = power_exponent(op.node)
+        if exponent is not None and len(args) == 1:
+            text = power_name(_wrap(args[0]), exponent)
+        elif op.symbol in _INFIX and len(args) == 2:
             text = f"{_wrap(args[0])} {op.symbol} {_wrap(args[1])}"
         elif op.symbol == "−" and len(args) == 1:
             text = f"−{_wrap(args[0])}"
@@ -227,8 +232,6 @@ def _operand_name(edge, data, consts):
         return const.name
     value = const.value
     if value is not None and np.size(value) == 1:
-        from .labels import fmt_number
-
         return fmt_number(np.ravel(value)[0], 3)
     return None
 
@@ -361,18 +364,17 @@ def _saved(op, by_node) -> list:
     node = op.node
     base = f"s{op.id[2:]}"
     if node.released:
-        return [Saved(f"{base}_0", op.id, "saved values freed", freed=True)]
-    records = []
-    for j, value in enumerate(node.saved_values):
-        records.append(Saved(f"{base}_{j}", op.id, _saved_label(node, value, by_node)))
-    return records
+        return [Saved(f"{base}_0", op.id, "saved freed", freed=True)]
+    return [
+        Saved(f"{base}_{j}", op.id, *_saved_label(node, value, by_node))
+        for j, value in enumerate(node.saved_values)
+    ]
 
 
-def _saved_label(node, value, by_node) -> str:
-    from .labels import fmt_shape
-
+def _saved_label(node, value, by_node) -> tuple:
+    """(words.py key, its fields) for one saved value; shapes are filled in when drawn."""
     if isinstance(value, SavedOutput):
-        return f"saved output {fmt_shape(value.array.shape)}"
+        return "saved output", {"shape": value.array.shape}
     if hasattr(value, "grad_fn"):  # an input tensor: name the slot it came in through
         for slot, child in enumerate(children(node)):
             data = by_node.get(child)
@@ -380,11 +382,11 @@ def _saved_label(node, value, by_node) -> str:
                 value.grad_fn is child or getattr(child, "variable", None) is value
             ):
                 who = f" ({data.name})" if data.name else ""
-                return f"saved input {slot}{who} {fmt_shape(value.shape)}"
-        return f"saved tensor {fmt_shape(value.shape)}"
+                return "saved input", {"slot": slot, "who": who, "shape": tuple(value.shape)}
+        return "saved tensor", {"shape": tuple(value.shape)}
     if isinstance(value, np.ndarray):
-        return f"saved array {fmt_shape(value.shape)}"
-    return f"saved {type(value).__name__}"
+        return "saved array", {"shape": value.shape}
+    return "saved other", {"kind": type(value).__name__}
 
 
 def backward_order(root) -> list:

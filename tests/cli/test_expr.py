@@ -154,6 +154,14 @@ def test_graph_command_writes_svg(tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
 
 
+def test_graph_command_speaks_vietnamese(tmp_path, capsys):
+    out = tmp_path / "g.dot"
+    argv = ["graph", "(x+y)*z", "x=-2", "y=5", "z=-4", "-o", str(out), "--lang", "vi", "--text"]
+    assert cli.main(argv) == 0
+    assert "giá trị −12" in out.read_text(encoding="utf-8")
+    assert "giá trị" in capsys.readouterr().out
+
+
 def test_graph_command_prints_text_without_output(capsys):
     assert cli.main(["graph", "q = x + y; f = q * z", "x=-2", "y=5", "z=-4"]) == 0
     out = capsys.readouterr().out

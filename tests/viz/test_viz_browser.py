@@ -127,3 +127,34 @@ def test_the_jupyter_player_runs_inside_its_iframe(browser):
     frame.locator("#next").click()
     sync_api.expect(cap).to_contain_text("2/5: AccumulateGrad (z)")
     page.close()
+
+
+def test_the_vietnamese_page_shows_its_caption_once_and_fills_the_window(browser, tmp_path):
+    f, _ = exercises.add_mul()
+    viz.save_steps(f, tmp_path, lang="vi")
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page.goto((tmp_path / "steps.html").as_uri())
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    state = _state(page)
+    assert state["cap"].startswith("3/5: AddBackward0 (q): gradient về đủ")
+    visible = page.evaluate("() => document.body.innerText")
+    # the caption is read out from a 1-pixel live region and seen once, in the picture
+    cap = page.evaluate("() => document.getElementById('cap').getBoundingClientRect().width")
+    assert cap <= 1 and visible.count("gradient về đủ, truyền tiếp về các đầu vào") == 2
+    shown = page.evaluate(
+        "() => [...document.querySelectorAll('.frame')].find(f => f.style.display !== 'none')"
+        ".querySelector('svg').textContent"
+    )
+    assert shown.count("lan truyền ngược, bước 3/5") == 1
+    assert "Lan truyền ngược từng bước (5 bước)" in visible and "▶ chạy" in visible
+    assert state["formula"].splitlines() == [
+        "∂f/∂q = −4",
+        "∂f/∂x = ∂q/∂x · ∂f/∂q = 1 × −4 = −4",
+        "∂f/∂y = ∂q/∂y · ∂f/∂q = 1 × −4 = −4",
+    ]
+    x, y, width, height = state["box"]
+    assert width > 0.9 * 1200 - 40  # the picture takes the window's width
+    page.keyboard.press(" ")
+    assert _state(page)["play"] == "⏸ dừng"
+    page.close()

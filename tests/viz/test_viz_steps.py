@@ -154,9 +154,19 @@ def test_formulas_name_tensors_as_the_picture_does():
     loss, params, names = seeds.dying_relu()
     frames = list(viz.backward_steps(loss, params=params, names=names))
     formulas = [f.formula for f in frames]
-    assert formulas[0] == "∂L/∂L = 1 (the start);  ∂L/∂log_softmax(·) = [[−1, 0, 0]]"
-    expected = "∂L/∂M = ∂L/∂(x @ M) · ∂(x @ M)/∂M = [[−0.196, 0], [−0.294, 0], [−0.03919, 0]]"
-    assert any(expected in f for f in formulas)  # M's dead column, as backward computes it
+    assert (
+        formulas[0] == "∂L/∂L = 1 (the start)\n∂L/∂log_softmax(·) = [[−1, 0, 0]] × 1 = [[−1, 0, 0]]"
+    )
+    # M's dead column, as backward computes it (and as the seed writes it: xᵀ × ∇_h L)
+    expected = (
+        "∂L/∂M = ∂L/∂(x @ M) · ∂(x @ M)/∂M = xᵀ @ [[−0.196, 0]] = "
+        "[[−0.196, 0], [−0.294, 0], [−0.03919, 0]]"
+    )
+    assert expected in "\n".join(formulas).splitlines()
+    # the upstream 0.3024 of the dead unit goes in, 0 comes out: ReLU's Jacobian
+    assert "= [[−0.196, 0.3024]] · J = [[−0.196, 0]]" in "\n".join(formulas)
+    # a matrix product names the other matrix, as the seed's ∇_ReLU L = W_outᵀ ∇_z L
+    assert "[[−0.5333, 0.3547, 0.1786]] @ W_outᵀ = [[−0.196, 0.3024]]" in "\n".join(formulas)
     assert formulas[-1].startswith("M.grad = ∂L/∂M = ")
 
 
@@ -165,9 +175,10 @@ def test_stepper_without_graphviz_shows_its_steps_as_text(tmp_path, monkeypatch)
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot, no neato
     stepper = viz.steps(f)
     assert len(stepper) == 5 and stepper._repr_html_() is None
-    assert repr(stepper).splitlines()[:2] == [
+    assert repr(stepper).splitlines()[:3] == [
         "1/5: MulBackward0 (f): gradient arrives, sent on to its inputs",
-        "    ∂f/∂f = 1 (the start);  ∂f/∂q = −4 × 1 = −4;  ∂f/∂z = 3 × 1 = 3",
+        "    ∂f/∂f = 1 (the start)",
+        "    ∂f/∂q = −4 × 1 = −4",
     ]
     with pytest.raises(RuntimeError, match="Graphviz"):
         stepper.html()
