@@ -101,7 +101,8 @@ def instrument(profile: Profile) -> None:
     gemm = profile.timed("GEMM", np.matmul)
     conv.np = sliding.np = _NumPy(gemm)
     for name in ("im2col", "im2col_per_sample", "col2im", "_channels_first", "channels_last"):
-        setattr(conv, name, profile.timed(CATEGORIES[name], getattr(conv, name)))
+        if hasattr(conv, name):  # an older tree (a before/after comparison) may lack some
+            setattr(conv, name, profile.timed(CATEGORIES[name], getattr(conv, name)))
     for cls in _functions(ad.Function):
         for method in ("forward", "backward"):
             fn = cls.__dict__.get(method)
