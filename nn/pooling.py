@@ -103,7 +103,8 @@ class MaxPoolScatter(ad.Function):
             and dilation == (1, 1)
             and win.padded == tuple(o * s for o, s in zip(win.out, stride))
         )
-        out = (np.empty if tiled else np.zeros)(grad.shape[:2] + win.padded, dtype=grad.dtype)
+        lead = grad.shape[:2]
+        out = np.empty(lead + win.padded, grad.dtype) if tiled else win.zeros(lead, grad.dtype)
 
         def chunk(a, b):
             plane, g, index = out[a:b], grad[a:b], indices[a:b]

@@ -199,8 +199,10 @@ def col2im(grad: np.ndarray, taps: np.ndarray, win: Windows, shape: tuple) -> np
     positions = grad.shape[1] // n
     dxp = np.zeros((n, *win.padded, groups, c // groups), dtype=grad.dtype)
     values = grad.shape[1] * c + dxp.size  # a pass moves the tap's block and adds it in dxp
-    block = np.empty((groups, grad.shape[1], c // groups), dtype=grad.dtype)
-    for a, b in batch_chunks(n, values):  # a chunk's block and planes stay in cache
+    chunks = batch_chunks(n, values)  # a chunk's block and planes stay in cache
+    most = max(b - a for a, b in chunks) * positions
+    block = np.empty((groups, most, c // groups), dtype=grad.dtype)
+    for a, b in chunks:
         rows, part = grad[:, a * positions : b * positions], block[:, : (b - a) * positions]
         sent = part.transpose(1, 0, 2).reshape(b - a, *win.out, groups, -1)  # a view of part
         for k, i, j in win.taps():

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 _threads = {"chosen": None, "limits": None}
 _pool = {"size": 0, "executor": None}
 _pool_lock = threading.Lock()
+_PREFIX = "autodiff-batch"  # the pool's thread names
 
 # Below this many values a pass is not worth splitting between threads (handing a chunk to a
 # thread costs tens of microseconds); a chunk of about CHUNK values stays in a core's cache.
@@ -74,6 +75,8 @@ def over_batch(work, n: int, values: int) -> None:
     fewer than WORTH_SPLITTING values). work must write only its own chunk's slice."""
     step = max(1, n * CHUNK // max(values, 1))
     count = min(threads() or 1, n) if values >= WORTH_SPLITTING else 1
+    if threading.current_thread().name.startswith(_PREFIX):
+        count = 1  # already a chunk: waiting on the pool from inside it could deadlock
     bounds = [n * k // count for k in range(count + 1)]
 
     def part(start, stop):
@@ -107,6 +110,6 @@ def _executor(size: int) -> ThreadPoolExecutor:
         if _pool["size"] != size:
             if _pool["executor"] is not None:
                 _pool["executor"].shutdown(wait=False)
-            _pool["executor"] = ThreadPoolExecutor(size, thread_name_prefix="autodiff-batch")
+            _pool["executor"] = ThreadPoolExecutor(size, thread_name_prefix=_PREFIX)
             _pool["size"] = size
         return _pool["executor"]

@@ -1,6 +1,8 @@
 """Threads for training: AUTODIFF_THREADS, the free cores, set_threads(), and work split over a
 batch (the kernels' chunks give bitwise the results of one thread)."""
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -94,3 +96,26 @@ def test_over_batch_covers_the_batch_once_and_raises_a_chunks_error(monkeypatch)
 
     with pytest.raises(ValueError, match="chunk"):
         settings.over_batch(failing, 10, 10**6)
+
+
+def test_over_batch_inside_a_chunk_runs_in_place(monkeypatch):
+    """A pass started from a chunk (a worker of the pool) runs in that chunk's thread, never
+    waiting on the pool it belongs to."""
+    monkeypatch.setitem(settings._threads, "chosen", 2)
+    seen = []
+
+    def outer(a, b):
+        here = threading.current_thread()
+        inner = []
+        settings.over_batch(lambda c, d: inner.append((c, d, threading.current_thread())), 4,
+                            10**6)  # fmt: skip
+        seen.append(a)
+        assert sorted(i for c, d, _ in inner for i in range(c, d)) == [0, 1, 2, 3]
+        if here.name.startswith("autodiff-batch"):  # a worker of the pool
+            assert all(thread is here for *_, thread in inner)
+
+    runner = threading.Thread(target=settings.over_batch, args=(outer, 2, 10**6), daemon=True)
+    runner.start()
+    runner.join(timeout=30)
+    assert not runner.is_alive(), "over_batch deadlocked: a chunk waited on its own pool"
+    assert sorted(seen) == [0, 1]
