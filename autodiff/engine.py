@@ -254,10 +254,15 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, array
         if not retain_graph:
             node._saved = None  # released: saved values dropped (node.released reads this)
             node._versions = ()
-        if node.grad_value is not None and (keep_all or _all_small(grads)):
-            node._sent = grads  # a small gradient in may go out large (sum's): kept only if small
+        sent = node.grad_value is not None and not keep_all  # kept below only if all small
+        if node.grad_value is not None:
+            node._sent = grads
         for child, g, meta in zip(node.children, grads, node.input_meta):
-            if child is None or g is None or (needed is not None and child not in needed):
+            if g is None:
+                continue
+            if sent and (g._data.size if isinstance(g, Tensor) else getattr(g, "size", 1)) > SMALL:
+                node._sent = sent = None  # a small gradient in went out large (sum's)
+            if child is None or (needed is not None and child not in needed):
                 continue
             kind = type(g)
             if arrays:
@@ -273,14 +278,6 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, array
             buffers[child] = g if old is None else old + g
         grads = g = grad = data = old = None  # drop references: AccumulateGrad may take a buffer
     return captured
-
-
-def _all_small(grads) -> bool:
-    """True if every gradient sent (array, Tensor, number or None) is small enough to keep."""
-    for g in grads:
-        if g is not None and getattr(getattr(g, "_data", g), "size", 1) > SMALL:
-            return False
-    return True
 
 
 def _wrong_count(node, grads):
