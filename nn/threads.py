@@ -104,6 +104,17 @@ def batch_chunks(n: int, values: int) -> list:
     return [(a, min(a + step, n)) for a in range(0, n, step)]
 
 
+def _forget_pool() -> None:
+    """In a forked child: the parent's pool threads do not exist there, so start afresh."""
+    global _pool_lock
+    _pool_lock = threading.Lock()
+    _pool.update(size=0, executor=None)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _executor(size: int) -> ThreadPoolExecutor:
     """The pool's executor with `size` workers (this thread takes the first chunk itself)."""
     with _pool_lock:

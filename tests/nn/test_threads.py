@@ -1,7 +1,9 @@
 """Threads for training: AUTODIFF_THREADS, the free cores, set_threads(), and work split over a
 batch (the kernels' chunks give bitwise the results of one thread)."""
 
+import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -119,3 +121,25 @@ def test_over_batch_inside_a_chunk_runs_in_place(monkeypatch):
     runner.join(timeout=30)
     assert not runner.is_alive(), "over_batch deadlocked: a chunk waited on its own pool"
     assert sorted(seen) == [0, 1]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_a_forked_child_splits_with_its_own_pool(monkeypatch):
+    """The parent's pool threads do not exist in a forked child: it starts its own."""
+    monkeypatch.setitem(settings._threads, "chosen", 2)
+    settings.over_batch(lambda a, b: None, 4, 10**6)  # the parent's pool exists now
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 if a split pass completes
+        seen = []
+        settings.over_batch(lambda a, b: seen.extend(range(a, b)), 4, 10**6)
+        os._exit(0 if sorted(seen) == [0, 1, 2, 3] else 1)
+    for _ in range(300):  # at most 30 s: a hang is a failure, not a stuck test run
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("over_batch hung in a forked child")
+    assert os.waitstatus_to_exitcode(status) == 0
