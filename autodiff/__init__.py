@@ -53,7 +53,7 @@ from .grad_mode import (
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
-from . import autograd, ops, random
+from . import autograd, ops, random, siblings
 from .ops import *
 from .random import Generator, manual_seed, seed
 from .serialization import load, save
@@ -71,6 +71,16 @@ cfloat = complex64
 cdouble = complex128
 
 __version__ = "0.1.0"
+# the PyTorch release whose names and behaviour we follow (the tests compare with it)
+torch_api_version = "2.13"
+
+siblings.check()  # warns if a module of the user's hides nn or viz
+
+
+def __getattr__(name: str):
+    """`import autodiff as torch` then torch.nn: say where nn, optim and utils.data live."""
+    raise AttributeError(siblings.elsewhere(name) or f"module 'autodiff' has no attribute {name!r}")
+
 
 __all__ = [
     "AccumulateGrad",

@@ -5,6 +5,8 @@ import itertools
 
 import numpy as np
 
+from .errors import ShapeError
+
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -115,7 +117,7 @@ def _raise_broadcast(op: str, shapes: list, dim: int):
     padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
     sizes = " vs ".join(str(p[dim]) for p in padded)
     shown = " and ".join(str(tuple(s)) for s in shapes)
-    raise ValueError(
+    raise ShapeError(
         f"{op}: shapes {shown} do not broadcast (sizes {sizes} at dim {dim}; aligned from the "
         "last dim, sizes must be equal or 1). Reshape or unsqueeze an operand, e.g. "
         "x.unsqueeze(-1), so the sizes match."

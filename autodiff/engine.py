@@ -5,9 +5,9 @@ from sys import getrefcount
 
 import numpy as np
 
-from . import grad_mode
+from . import grad_mode, tracing
 from .function import check_versions
-from .graph import SMALL, AccumulateGrad, _recording, _trace, accumulator
+from .graph import SMALL, AccumulateGrad, _recording, accumulator
 from .tensor import Tensor
 
 _make = Tensor._make
@@ -126,10 +126,13 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool) -> None:
 _OWNED = 4
 
 
-def _run_node(node, grad, arrays: bool):
+def _run_node(node, grad, arrays: bool, tracer):
     """Hooks, then the op's backward; returns one gradient (or None) per input slot. With
     arrays (first order), grad and the results are arrays; a formula that needs Tensors
-    (its Function lacks array_backward) gets and returns Tensors, converted here."""
+    (its Function lacks array_backward) gets and returns Tensors, converted here. While
+    ad.compile traces, the tracer runs the formula (and records it)."""
+    if tracer is not None:
+        return tracer.backward(node, grad)
     if node._pre_hooks:
         grad = _hooked(node._pre_hooks, grad, arrays)
     if node._retain is not None:
@@ -138,9 +141,6 @@ def _run_node(node, grad, arrays: bool):
             data = grad if arrays else grad._data
             create_graph = grad_mode._state.enabled  # the drain runs with it as grad mode
             tensor.grad = grad if create_graph else _make(np.array(data, copy=True))
-    tracer = _trace[0]
-    if tracer is not None:
-        return tracer.backward(node, grad)
     function = node.function
     wrap = arrays and not function.array_backward
     state = grad_mode._state
@@ -185,7 +185,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     First-order gradients flow as NumPy arrays (a Tensor per gradient would double the cost
     of small ops); create_graph, and ad.compile's tracing, need Tensors, recorded."""
     needed = _needed(roots, targets) if targets is not None else None
-    arrays = not create_graph and _trace[0] is None
+    tracer = tracing.tracer()
+    arrays = not create_graph and tracer is None
     buffers = {}
     for node, g in zip(roots, root_grads):
         g = g._data if arrays else g
@@ -202,7 +203,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     state = grad_mode._state
     enabled, state.enabled = state.enabled, create_graph
     try:
-        captured = _drain(schedule, buffers, needed, targets, retain_graph, create_graph, arrays)
+        captured = _drain(
+            schedule, buffers, needed, targets, retain_graph, create_graph, arrays, tracer
+        )
     finally:
         state.enabled = enabled
         if collecting:
@@ -212,12 +215,12 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     return captured
 
 
-def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, arrays) -> dict:
+def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, arrays, tracer) -> dict:
     """Run each scheduled node that received a gradient; a node no gradient reached is skipped.
     With arrays (run_backward's choice), gradients are NumPy arrays, else Tensors."""
     captured = {}
     anomaly = grad_mode._state.anomaly
-    plain = not (anomaly or _trace[0] is not None)
+    plain = not (anomaly or tracer is not None)
     keep_all = _recording.depth
     pop = buffers.pop
     for node in schedule:
@@ -230,8 +233,8 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, array
             captured[node] = grad
         if type(node) is AccumulateGrad:
             if targets is None:
-                if _trace[0] is not None:
-                    _trace[0].accumulate(node, grad, create_graph)
+                if tracer is not None:
+                    tracer.accumulate(node, grad)
                 else:
                     _accumulate(node, grad, create_graph)
             continue
@@ -250,7 +253,7 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, array
             if len(grads) != len(node.children):
                 _wrong_count(node, grads)
         else:
-            grads = _run_node(node, grad, arrays)
+            grads = _run_node(node, grad, arrays, tracer)
         if not retain_graph:
             node._saved = None  # released: saved values dropped (node.released reads this)
             node._versions = ()
@@ -306,6 +309,14 @@ def _as_grad(g, meta, node, anomaly):
     return g
 
 
+def first_gradient(out: np.ndarray) -> np.ndarray:
+    """d out / d out: the gradient backward() starts from for a single-element output."""
+    return np.array(1, out.dtype) if out.ndim == 0 else np.ones_like(out)
+
+
+first_gradient.pure = True  # ad.compile may drop it where nothing reads it
+
+
 def _root_grads(outputs, grad_outputs, what: str):
     grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
@@ -320,12 +331,11 @@ def _root_grads(outputs, grad_outputs, what: str):
                     f"{what}: grad can be implicitly created only for scalar outputs, got "
                     f"shape {out._data.shape}. Pass gradient= (a tensor of that shape)."
                 )
-            data = out._data
-            g = _make(np.array(1, data.dtype) if data.ndim == 0 else np.ones_like(data))
-            if _trace[0] is not None:
-                _trace[0].root_grad(out, g)
+            g = _make(first_gradient(out._data))
+            tracing.computed(g._data, first_gradient, (out,))  # ad.compile: made again
         elif not isinstance(g, Tensor):
             g = _make(np.asarray(g, dtype=out._data.dtype))
+            tracing.created(g)
         if g._data.shape != out._data.shape:
             raise RuntimeError(
                 f"{what}: gradient has shape {g._data.shape} but the output has shape "

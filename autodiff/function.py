@@ -7,9 +7,10 @@ give second derivatives when run with create_graph=True.
 
 import numpy as np
 
+from . import tracing
 from .dtypes import check_broadcast
 from .grad_mode import _state as _mode
-from .graph import SMALL, Node, SavedOutput, _recording, _trace, accumulator
+from .graph import SMALL, Node, SavedOutput, _recording, accumulator
 from .tensor import Tensor, Version
 
 _make = Tensor._make
@@ -39,10 +40,16 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **options):
-        """Run forward on arrays; when some input requires grad, record a node."""
+        """Run forward on arrays; when some input requires grad, record a node. An option may
+        be a tensor that needs no gradient (a target, indices): forward gets its array."""
         try:
-            if _trace[0] is not None:  # inside ad.compile's first call
-                return _trace[0].apply(cls, args, options)
+            tracer = tracing._state.tracer
+            if tracer is not None:  # ad.compile's trace: the op becomes a step of its program
+                return tracer.apply(cls, args, options)
+            for value in options.values():
+                if isinstance(value, Tensor):
+                    options = {k: _array_of(v) for k, v in options.items()}
+                    break
             if _mode.enabled:
                 for a in args:
                     if isinstance(a, Tensor):
@@ -56,6 +63,10 @@ class Function:
                 arrays = [v for v in options.values() if isinstance(v, np.ndarray)]
                 check_broadcast(cls.broadcasts, *args, *arrays)
             raise  # not a broadcasting error: NumPy's own
+
+
+def _array_of(value):
+    return value._data if isinstance(value, Tensor) else value
 
 
 def _unrecorded(cls, args, options):
@@ -80,15 +91,6 @@ def _unrecorded(cls, args, options):
 
 
 _NO_NEEDS = ((), (False,), (False, False), (False, False, False))
-
-
-def apply_eagerly(cls, args, options):
-    """Function.apply without the tracer's dispatch (ad.compile runs ops through it)."""
-    tracer, _trace[0] = _trace[0], None
-    try:
-        return cls.apply(*args, **options)
-    finally:
-        _trace[0] = tracer
 
 
 class _Unrecorded:
@@ -388,7 +390,7 @@ def unpack_saved(node) -> tuple:
     if node._versions:
         check_versions(node)
     graph = _mode.enabled
-    if not graph and node.function.array_backward and _trace[0] is None:
+    if not graph and node.function.array_backward and tracing._state.tracer is None:
         # first order: arrays, as the grad
         return tuple(
             [

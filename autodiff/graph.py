@@ -11,7 +11,6 @@ class _Recording(threading.local):
 
 
 _recording = _Recording()
-_trace = [None]  # the tracer of ad.compile while it traces a function (autodiff/compile.py)
 
 
 _NO_OPTIONS = {}
@@ -20,14 +19,6 @@ _NO_OPTIONS = {}
 def keeps(array) -> bool:
     """Whether a value or gradient of this size is kept on the graph for pictures."""
     return array.size <= SMALL or _recording.depth > 0
-
-
-def increment_version(tensor) -> None:
-    """Tell the version check that tensor's storage was written outside its in-place ops
-    (as torch.autograd.graph.increment_version): optimizers that update arrays call it."""
-    tensor._counter().value += 1
-    if _trace[0] is not None:  # ad.compile replays the bump too
-        _trace[0].bump(tensor)
 
 
 class recording:

@@ -2,7 +2,10 @@
 
 import numpy as np
 
+from . import tracing
 
+
+@tracing.live
 class Generator(np.random.Generator):
     """torch.Generator's twin, and a NumPy Generator: `ad.Generator().manual_seed(0)` can be
     given to random_split, DataLoader and the ad.rand* functions as generator=."""
@@ -30,6 +33,7 @@ class Generator(np.random.Generator):
 _generator = Generator()
 
 
+@tracing.replayed
 def manual_seed(seed: int) -> Generator:
     """Seed every random draw of the library."""
     global _generator
@@ -47,3 +51,13 @@ def seed() -> int:
     value = int(np.random.SeedSequence().entropy % (2**63))
     manual_seed(value)
     return value
+
+
+def sample(method: str, dtype, generator, *args) -> np.ndarray:
+    """generator.method(*args) as an array of dtype, from the library's generator when
+    generator is None: every draw of the library goes through here, so ad.compile repeats it
+    on each replay (the same generator object, or the library's one at that moment)."""
+    source = _generator if generator is None else generator
+    array = np.asarray(getattr(source, method)(*args)).astype(dtype, copy=False)
+    tracing.computed(array, sample, (method, np.dtype(dtype), generator, *args))
+    return array

@@ -84,7 +84,9 @@ def save(obj, f) -> None:
         archive.writestr("structure.json", json.dumps(structure))
         for i, array in enumerate(arrays):
             with archive.open(f"{i}.npy", "w", force_zip64=True) as entry:
-                np.lib.format.write_array(entry, np.ascontiguousarray(array), allow_pickle=False)
+                # ascontiguousarray makes a 0-d array 1-d: the shape is put back
+                contiguous = np.ascontiguousarray(array).reshape(np.shape(array))
+                np.lib.format.write_array(entry, contiguous, allow_pickle=False)
     if hasattr(f, "write"):
         f.write(buffer.getvalue())
         return

@@ -1,20 +1,30 @@
 """Tensor: a NumPy array plus the autograd state. Methods are one-line bindings to ops."""
 
+import warnings
 import weakref
 
 import numpy as np
 
 from . import device as _device
-from . import dtypes
+from . import dtypes, tracing
 from . import random as _random
+from .errors import DtypeError, ShapeError
 
 
 def _check_grad_dtype(dtype, what: str) -> None:
     if np.dtype(dtype).kind not in "fc":
-        raise TypeError(
+        raise DtypeError(
             f"{what}: only floating point tensors can require gradients (got dtype {dtype}). "
             "Convert first, e.g. t.float() or dtype=ad.float32."
         )
+
+
+NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead."
+)  # torch's words, so that a search finds its answers
 
 
 class Version:
@@ -37,7 +47,7 @@ class Tensor:
         "_view_chain",
         "_view_version",
         "_requires_grad",
-        "grad",
+        "_grad",
         "grad_fn",
         "_name",
         "_hooks",
@@ -54,7 +64,7 @@ class Tensor:
         self._version = None
         self._base = None
         self._requires_grad = False
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._name = None
         self._hooks = None
@@ -63,6 +73,7 @@ class Tensor:
             self.requires_grad_(True)
         if name is not None:
             self.name = name
+        tracing.created(self)  # ad.compile: a constant of the program
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None):
@@ -72,7 +83,7 @@ class Tensor:
         t._version = None
         t._base = None
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t._name = None
         t._hooks = None
@@ -91,6 +102,19 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
+
+    @property
+    def grad(self):
+        """The gradient backward accumulated here: on leaves, and on a non-leaf that called
+        retain_grad(). Reading it on another non-leaf warns, as torch does."""
+        grad = self._grad
+        if grad is None and self.grad_fn is not None and not self.retains_grad:
+            warnings.warn(NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        self._grad = value
 
     @property
     def name(self):
@@ -159,20 +183,24 @@ class Tensor:
 
     # --- conversion -----------------------------------------------------------------
     def numpy(self) -> np.ndarray:
+        tracing.read(self, ".numpy()")
         return self._data
 
     def item(self):
+        tracing.read(self, "item()")
         if self._data.size != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"item: only one element tensors can be converted to Python scalars "
                 f"(shape {self._data.shape}). Index or reduce first."
             )
         return self._data.item()
 
     def tolist(self):
+        tracing.read(self, "tolist()")
         return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
+        tracing.read(self, "np.asarray(t)")
         if dtype is not None and dtype != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
@@ -184,6 +212,7 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        tracing.read(self, "bool(t) (an `if` or `while` on a tensor)")
         if self._data.size != 1:
             raise RuntimeError(
                 f"bool: a tensor with {self._data.size} elements is ambiguous. Use .any() or .all()."
@@ -415,11 +444,11 @@ class Tensor:
 
     def uniform_(self, a=0.0, b=1.0) -> "Tensor":
         """Fill with draws from U(a, b) (the library's generator, ad.manual_seed)."""
-        return self.copy_(_random.generator().uniform(a, b, self.shape).astype(self.dtype))
+        return self.copy_(_random.sample("uniform", self.dtype, None, a, b, self.shape))
 
     def normal_(self, mean=0.0, std=1.0) -> "Tensor":
         """Fill with draws from N(mean, std²) (the library's generator, ad.manual_seed)."""
-        return self.copy_(_random.generator().normal(mean, std, self.shape).astype(self.dtype))
+        return self.copy_(_random.sample("normal", self.dtype, None, mean, std, self.shape))
 
     def __setitem__(self, index, value) -> None:
         _ops.inplace.setitem(self, index, value)
@@ -663,6 +692,15 @@ class Tensor:
 
     def equal(self, other) -> bool:
         return _ops.equal(self, other)
+
+    def isfinite(self):
+        return _ops.isfinite(self)
+
+    def isnan(self):
+        return _ops.isnan(self)
+
+    def isinf(self):
+        return _ops.isinf(self)
 
     def exp(self):
         return _ops.exp(self)

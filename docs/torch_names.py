@@ -8,7 +8,7 @@ import inspect
 import types
 from pathlib import Path
 
-from cli.run import MODULES
+from autodiff_cli.run import MODULES
 
 # names a tutorial or course may reach for that the project does not have (yet)
 LEFT_OUT = {
@@ -35,7 +35,7 @@ def public_names(module) -> list:
         if isinstance(value, types.ModuleType) and f"{module.__name__}.{name}" not in str(value):
             continue  # a module imported for internal use
         keep.append(name)
-    return sorted(set(keep), key=str.lower)
+    return sorted(set(keep), key=lambda n: (n.lower(), n))  # ties (Tensor, tensor) in one order
 
 
 def kind(value) -> str:

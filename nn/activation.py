@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ArgumentError, ShapeError
 from autodiff.ops.inplace import apply_
 from autodiff.ops.math import Erf, erf_array
 
@@ -75,7 +76,7 @@ def prelu(input, weight):
     """leaky ReLU with a learnable slope per channel (dim 1) or one shared slope."""
     channels = weight.shape[0]
     if channels != 1 and (input.ndim < 2 or input.shape[1] != channels):
-        raise ValueError(
+        raise ShapeError(
             f"prelu: {channels} slopes do not match the {input.shape[1] if input.ndim > 1 else 0} "
             f"channels (dim 1) of the input {tuple(input.shape)}. Use num_parameters=1 or C."
         )
@@ -192,7 +193,7 @@ class GaussianErrorLinear(ad.Function):
 def gelu(input, approximate: str = "none"):
     """x·Φ(x) with the exact erf, or the tanh approximation with approximate='tanh'."""
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return GaussianErrorLinear.apply(input, approximate=approximate)
 
 

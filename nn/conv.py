@@ -13,6 +13,7 @@ again, so second derivatives through a convolution work.
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ArgumentError, DtypeError, ShapeError
 
 from . import init
 from .linear import check_size
@@ -25,6 +26,7 @@ from .sliding import (
     col2im,
     im2col,
     im2col_per_sample,
+    layer_error,
     output_size,
 )
 from .threads import over_batch
@@ -232,17 +234,17 @@ class ConstantPadNd(ad.Function):
 def pad(input, pad, mode: str = "constant", value: float = 0.0):
     """Pad the last len(pad)//2 dims: pad = (left, right, top, bottom, ...); negative crops."""
     if mode != "constant":
-        raise ValueError(f"pad: mode {mode!r} is not supported; only mode='constant' is.")
+        raise ArgumentError(f"pad: mode {mode!r} is not supported; only mode='constant' is.")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(
+        raise ShapeError(
             f"pad: pad must have an even length of at most 2·ndim, got {len(pad)} values for "
             f"an input of shape {tuple(input.shape)}. Give (left, right, top, bottom, ...)."
         )
     for k in range(len(pad) // 2):
         d = input.ndim - 1 - k
         if input.shape[d] + pad[2 * k] + pad[2 * k + 1] < 0:
-            raise ValueError(
+            raise ShapeError(
                 f"pad: dim {d} of size {input.shape[d]} padded by {pad[2 * k : 2 * k + 2]} "
                 f"would have a negative size (input {tuple(input.shape)}). Crop less."
             )
@@ -255,15 +257,15 @@ def _conv_padding(padding, kernel, dilation, stride) -> tuple:
         if padding == "valid":
             return (0, 0, 0, 0)
         if padding != "same":
-            raise ValueError(f"conv2d: padding {padding!r} must be 'valid', 'same' or ints")
+            raise ArgumentError(f"conv2d: padding {padding!r} must be 'valid', 'same' or ints")
         if stride != (1, 1):
-            raise ValueError("conv2d: padding='same' is not supported for strided convolutions")
+            raise ArgumentError("conv2d: padding='same' is not supported for strided convolutions")
         total = [d * (k - 1) for k, d in zip(kernel, dilation)]
         return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
     if not isinstance(padding, (int, np.integer)) and len(padding) == 4:
         left, right, top, bottom = (int(p) for p in padding)
         if min(padding) < 0:
-            raise ValueError(f"conv2d: padding must be >= 0, got {padding!r}")
+            raise ArgumentError(f"conv2d: padding must be >= 0, got {padding!r}")
         return (top, bottom, left, right)
     ph, pw = as_pair(padding, "padding", "conv2d", minimum=0)
     return (ph, ph, pw, pw)
@@ -271,32 +273,32 @@ def _conv_padding(padding, kernel, dilation, stride) -> tuple:
 
 def _check_conv(input, weight, bias, groups) -> None:
     if input.ndim != 4:
-        raise ValueError(
+        raise ShapeError(
             f"conv2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape "
             f"{tuple(input.shape)}. Reshape it to one of these layouts."
         )
     if weight.ndim != 4:
-        raise ValueError(
+        raise ShapeError(
             f"conv2d: weight must be 4-D (out, in/groups, kh, kw), got shape {tuple(weight.shape)}"
         )
     if not isinstance(groups, (int, np.integer)) or groups < 1 or weight.shape[0] % groups:
-        raise ValueError(
+        raise ShapeError(
             f"conv2d: groups={groups!r} must be a positive int dividing the "
             f"{weight.shape[0]} output channels"
         )
     if input.shape[1] != weight.shape[1] * groups:
-        raise ValueError(
+        raise ShapeError(
             f"conv2d: expected input with {weight.shape[1] * groups} channels, got "
             f"{input.shape[1]} channels (input {tuple(input.shape)}, weight "
             f"{tuple(weight.shape)}, groups {groups}). Check in_channels or the previous layer."
         )
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise ValueError(
+        raise ShapeError(
             f"conv2d: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}"
         )
     dtypes = {t.dtype for t in (input, weight, bias) if t is not None}
     if len(dtypes) > 1:
-        raise TypeError(
+        raise DtypeError(
             f"conv2d: input, weight and bias dtypes differ ({', '.join(map(str, dtypes))}). "
             "Convert the input, e.g. x.float() for float32 parameters."
         )
@@ -363,7 +365,7 @@ class Conv2d(Module):
                 input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
             )
         except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+            raise layer_error(self, error) from None
 
     def extra_repr(self) -> str:
         text = (

@@ -76,12 +76,12 @@ def _fill(tensor, values: np.ndarray):
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0):
     """Fill with draws from U(a, b)."""
-    return _fill(tensor, ad.random.generator().uniform(a, b, tensor.shape))
+    return _fill(tensor, ad.random.sample("uniform", tensor.dtype, None, a, b, tensor.shape))
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0):
     """Fill with draws from N(mean, std²)."""
-    return _fill(tensor, ad.random.generator().normal(mean, std, tensor.shape))
+    return _fill(tensor, ad.random.sample("normal", tensor.dtype, None, mean, std, tensor.shape))
 
 
 def constant_(tensor, val: float):

@@ -5,6 +5,7 @@ from collections import OrderedDict
 import numpy as np
 
 import autodiff as ad
+from autodiff import tracing
 from autodiff.device import to_dtype_arg
 
 
@@ -229,6 +230,7 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    @tracing.replayed(resets=lambda self: self.parameters())
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters (to None, as PyTorch 2 does)."""
         zero_grads(self.parameters(), set_to_none)

@@ -4,7 +4,8 @@ layer normalisation over the trailing dims, composed of differentiable ops."""
 import numpy as np
 
 import autodiff as ad
-from autodiff.graph import increment_version
+from autodiff.autograd.graph import increment_version
+from autodiff.errors import DtypeError, ShapeError
 
 from .module import Module, Parameter
 
@@ -86,13 +87,12 @@ def batch_norm(
         )
     if not training and running_mean is None:
         training = True  # no running statistics: always use the batch's, as torch does
-    rm, rv = _array(running_mean), _array(running_var)
     out = NativeBatchNorm.apply(
         input,
         weight,
         bias,
-        running_mean=rm,
-        running_var=rv,
+        running_mean=running_mean,
+        running_var=running_var,
         training=training,
         momentum=momentum,
         eps=eps,
@@ -102,10 +102,6 @@ def batch_norm(
             if isinstance(stats, ad.Tensor):
                 increment_version(stats)  # updated in place by forward
     return out
-
-
-def _array(value):
-    return value.numpy() if isinstance(value, ad.Tensor) else value
 
 
 class _BatchNorm(Module):
@@ -154,7 +150,7 @@ class _BatchNorm(Module):
                 f"(got {input.ndim}D input of shape {tuple(input.shape)})"
             )
         if input.shape[1] != self.num_features:
-            raise ValueError(
+            raise ShapeError(
                 f"{name}: input has {input.shape[1]} channels in dim 1 but num_features="
                 f"{self.num_features} (input shape {tuple(input.shape)})"
             )
@@ -213,13 +209,13 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     """(x − mean)/sqrt(var + eps)·w + b with statistics over the trailing normalized_shape dims."""
     shape = _normalized_shape(normalized_shape)
     if tuple(input.shape[input.ndim - len(shape) :]) != shape or input.ndim < len(shape):
-        raise ValueError(
+        raise ShapeError(
             f"layer_norm: Given normalized_shape={list(shape)}, expected input with shape "
             f"[*, {', '.join(map(str, shape))}], but got input of size {tuple(input.shape)}"
         )
     for name, param in (("weight", weight), ("bias", bias)):
         if param is not None and param.dtype != input.dtype:
-            raise TypeError(
+            raise DtypeError(
                 f"layer_norm: input dtype {input.dtype} differs from the {name}'s dtype "
                 f"{param.dtype}. Convert the input (e.g. x.float()) or the layer."
             )

@@ -9,6 +9,7 @@ work.
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ArgumentError, ShapeError
 
 from .module import Module
 from .sliding import Windows, as_pair, check_4d, layer_error, output_size
@@ -204,7 +205,7 @@ def avg_pool2d(
     """Mean over each window; zero padding counts in the divisor unless count_include_pad=False."""
     kernel, stride, padding, _ = _pool_args("avg_pool2d", input, kernel_size, stride, padding)
     if divisor_override is not None and divisor_override <= 0:
-        raise ValueError(f"avg_pool2d: divisor_override must be > 0, got {divisor_override}")
+        raise ArgumentError(f"avg_pool2d: divisor_override must be > 0, got {divisor_override}")
     return AveragePooling.apply(
         input,
         kernel_size=kernel,
@@ -301,7 +302,7 @@ def _pool_args(op, input, kernel_size, stride, padding, dilation=1) -> tuple:
         as_pair(dilation, "dilation", op),
     )
     if any(p > k // 2 for p, k in zip(padding, kernel)):  # torch's rule, dilation or not
-        raise ValueError(
+        raise ShapeError(
             f"{op}: padding {padding} must be at most half of the kernel {kernel}, "
             "as in torch: a window could otherwise hold only padding. Use less padding."
         )

@@ -14,6 +14,8 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from autodiff.errors import ArgumentError, ShapeError
+
 from .threads import batch_chunks, over_batch
 
 
@@ -23,14 +25,14 @@ def as_pair(value, name: str, op: str, minimum: int = 1) -> tuple:
     if len(pair_) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair_):
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if any(v < minimum for v in pair_):
-        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+        raise ArgumentError(f"{op}: {name} must be >= {minimum}, got {value!r}")
     return int(pair_[0]), int(pair_[1])
 
 
 def check_4d(input, op: str) -> None:
     """Raise unless input is a 4-D (N, C, H, W) batch."""
     if input.ndim != 4:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: expected a 4-D input (N, C, H, W), got shape {tuple(input.shape)}. "
             "For a single image use x.unsqueeze(0); flatten or reshape other layouts first."
         )
@@ -51,7 +53,7 @@ def output_size(op, size, kernel, stride, padding, dilation, ceil_mode=False) ->
         if ceil_mode and (out[k] - 1) * stride[k] >= size[k] + lead:
             out[k] -= 1
     if min(out) <= 0:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: output size would be {out[0]}x{out[1]}: the {span[0]}x{span[1]} kernel "
             f"(kernel {kernel[0]}x{kernel[1]}, dilation {dilation}) is larger than the padded "
             f"input {padded[0]}x{padded[1]} (input {size[0]}x{size[1]}, padding {padding}, "

@@ -1,32 +1,33 @@
 """Training utilities: clip_grad_norm_."""
 
-import numpy as np
-
 import autodiff as ad
 
 
 def clip_grad_norm_(
     parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
 ):
-    """Scale all gradients together so their joint norm is at most max_norm; return that norm."""
+    """Scale all gradients together so their joint norm is at most max_norm; return that norm
+    (torch's computation: the norm of the per-tensor norms, then every gradient times
+    min(1, max_norm / (norm + 1e-6)), in ops, so ad.compile replays it)."""
     if isinstance(parameters, ad.Tensor):
         parameters = [parameters]
-    grads = [p.grad.numpy() for p in parameters if p.grad is not None]
+    grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
         return ad.tensor(0.0)
     norm_type = float(norm_type)
-    if norm_type == float("inf"):
-        total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
-    else:
-        norms = [np.linalg.norm(g.ravel(), norm_type) for g in grads]
-        total = float(np.linalg.norm(np.asarray(norms, dtype=np.float64), norm_type))
-    if error_if_nonfinite and not np.isfinite(total):
-        raise RuntimeError(
-            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
-            f"non-finite ({total}). Set error_if_nonfinite=False to clip anyway."
-        )
-    coef = max_norm / (total + 1e-6)  # torch's epsilon keeps the division finite
-    if coef < 1:
+    with ad.no_grad():
+        if norm_type == float("inf"):
+            norms = [g.abs().max() if g.numel() else ad.zeros((), dtype=g.dtype) for g in grads]
+            total = norms[0] if len(norms) == 1 else ad.stack(norms).max()
+        else:
+            norms = [g.norm(norm_type) for g in grads]
+            total = ad.stack(norms).norm(norm_type)
+        if error_if_nonfinite and not ad.isfinite(total).item():
+            raise RuntimeError(
+                f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
+                f"non-finite ({total.item()}). Set error_if_nonfinite=False to clip anyway."
+            )
+        coef = (max_norm / (total + 1e-6)).clamp(max=1.0)
         for g in grads:
-            g *= g.dtype.type(coef)
-    return ad.tensor(np.asarray(total, dtype=grads[0].dtype))
+            g.mul_(coef.to(g.dtype))
+    return total

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..errors import ArgumentError, DtypeError
 from ..function import Function
 from ..tensor import Tensor
 
@@ -151,7 +152,7 @@ class Clamp(Function):
 def clamp(input, min=None, max=None):
     """Limit values to [min, max]; either bound may be None."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise ArgumentError("clamp: at least one of min and max must be given")
     return Clamp.apply(input, min=min, max=max)
 
 
@@ -226,15 +227,15 @@ class Where(Function):
 
 def where(condition, input, other):
     """input where condition is true, else other (broadcasting)."""
-    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
-        raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
+        raise DtypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     return Where.apply(input, other, condition=cond)
 
 
 def masked_fill(input, mask, value):
     """input with value where mask is true (mask broadcasts), as torch's masked_fill."""
-    cond = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    cond = mask if isinstance(mask, Tensor) else np.asarray(mask)
     if cond.dtype != np.bool_:
-        raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {cond.dtype}")
+        raise DtypeError(f"masked_fill: mask must be a bool tensor, got dtype {cond.dtype}")
     return Where.apply(value, input, condition=cond)

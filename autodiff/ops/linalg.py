@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..errors import ArgumentError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import where
@@ -50,20 +51,20 @@ def matmul(input, other):
     a = input if isinstance(input, Tensor) else Tensor._make(np.asarray(input))
     b = other if isinstance(other, Tensor) else Tensor._make(np.asarray(other))
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(
+        raise ShapeError(
             f"matmul: both arguments need at least 1 dimension, got shapes "
             f"{a.shape} @ {b.shape}. Use * for scalars."
         )
     inner_a = a.shape[-1]
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if inner_a != inner_b:
-        raise ValueError(
+        raise ShapeError(
             f"matmul: inner dimensions differ, {a.shape} @ {b.shape} ({inner_a} != {inner_b})"
         )
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"matmul: batch dimensions do not broadcast, {a.shape} @ {b.shape}"
         ) from None
     return Matmul.apply(input, other)
@@ -84,7 +85,7 @@ def bmm(input, mat2):
     """Batched matrix product of two 3-D tensors of the same batch size (torch.bmm)."""
     _check_ndim("bmm", (input, mat2), 3)
     if input.shape[0] != mat2.shape[0]:
-        raise ValueError(f"bmm: batch sizes differ, {input.shape} @ {mat2.shape}")
+        raise ShapeError(f"bmm: batch sizes differ, {input.shape} @ {mat2.shape}")
     return matmul(input, mat2)
 
 
@@ -104,7 +105,7 @@ def _check_ndim(op: str, tensors, ndim: int) -> None:
     for t in tensors:
         if t.ndim != ndim:
             shapes = " and ".join(str(tuple(x.shape)) for x in tensors)
-            raise ValueError(
+            raise ShapeError(
                 f"{op}: expects {ndim}-D tensors, got {shapes}. Use matmul for others."
             )
 
@@ -148,7 +149,7 @@ def norm(input, p=2, dim=None, keepdim=False):
     """The p-norm of all elements (the Frobenius norm for p=2), or along dim."""
     p = {"fro": 2}.get(p, p)
     if not isinstance(p, (int, float)) or p <= 0:
-        raise ValueError(f"norm: p must be a positive number, 'fro' or inf, got {p!r}")
+        raise ArgumentError(f"norm: p must be a positive number, 'fro' or inf, got {p!r}")
     dims = normalize_dims(dim, input.ndim, "norm")
     dims = (0,) if dims == () else dims  # a 0-d input's only dim, as torch takes dim 0 / -1
     out = Norm.apply(input, p=float(p), dim=dims)

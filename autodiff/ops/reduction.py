@@ -5,8 +5,10 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..errors import DtypeError, IndexOutOfRangeError
 from ..function import Function
 from ..tensor import Tensor
+from .comparison import discrete
 from .shape import Expand
 
 __all__ = [
@@ -102,7 +104,7 @@ class Mean(Function):
 def mean(input, dim=None, keepdim=False):
     """Mean over all elements or over dim."""
     if input.dtype.kind not in "fc":
-        raise TypeError(f"mean: input dtype should be floating point, got {input.dtype}")
+        raise DtypeError(f"mean: input dtype should be floating point, got {input.dtype}")
     return Mean.apply(input, dim=normalize_dims(dim, input.ndim, "mean"), keepdim=keepdim)
 
 
@@ -127,6 +129,11 @@ class Var(Function):
 def var(input, dim=None, unbiased=True, keepdim=False, correction=None):
     """Variance; unbiased (n − 1) by default, unbiased=False (or correction=0) for the
     population variance."""
+    if input.dtype.kind not in "fc":
+        raise DtypeError(
+            f"var: std and var only support floating point dtypes, got {input.dtype}. "
+            "Convert first, e.g. t.float()."
+        )
     correction = int(unbiased) if correction is None else int(correction)
     dims = normalize_dims(dim, input.ndim, "var")
     return Var.apply(input, dim=dims, correction=correction, keepdim=keepdim)
@@ -173,7 +180,6 @@ class MaxDim(Function):
         onehot = np.zeros_like(input)
         np.put_along_axis(onehot, index, 1, axis=dim)
         ctx.save_for_backward(onehot)
-        ctx.indices = index if keepdim else np.squeeze(index, axis=dim)
         values = np.take_along_axis(input, index, axis=dim)
         return values if keepdim else np.squeeze(values, axis=dim)
 
@@ -210,19 +216,26 @@ def logsumexp(input, dim, keepdim=False):
 
 
 def _extreme(input, dim, keepdim, largest: bool, op: str):
-    if input._data.size == 0 and dim is None:
+    if input.numel() == 0 and dim is None:
         raise RuntimeError(f"{op}: expected a non-empty tensor (shape {input.shape})")
     if dim is None:
         return MaxAll.apply(input, largest=largest)
     (axis,) = normalize_dims(dim, input.ndim, op) or (None,)
     if axis is not None and input.shape[axis] == 0:  # other empty dims are fine, as torch
-        raise RuntimeError(
+        raise IndexOutOfRangeError(
             f"{op}: expected reduction dim {axis} to have non-zero size (shape {input.shape})"
         )
     values = MaxDim.apply(input, dim=axis, keepdim=keepdim, largest=largest)
+    if not input.ndim:
+        return ValuesIndices(values, discrete(np.zeros_like, input, dtype=np.int64))
     index = np.argmax if largest else np.argmin
-    indices = index(input._data, axis=axis, keepdims=keepdim) if input.ndim else np.asarray(0)
-    return ValuesIndices(values, Tensor._make(indices.astype(np.int64)))
+    return ValuesIndices(values, discrete(_indices, input, fn_=index, axis=axis, keepdims=keepdim))
+
+
+def _indices(data, fn_, axis, keepdims):
+    """argmax/argmin as int64 (NumPy gives intp)."""
+    found = fn_(data, axis=axis, keepdims=keepdims) if axis is not None else fn_(data)
+    return np.asarray(found, dtype=np.int64)
 
 
 def max(input, dim=None, keepdim=False):
@@ -246,23 +259,23 @@ def argmin(input, dim=None, keepdim=False):
 
 
 def _arg(fn, input, dim, keepdim, op: str):
-    data = np.asarray(input)
+    shape = tuple(input.shape)
     if dim is None:
-        if data.size == 0:  # torch's phrase, so a search finds the fix
+        if input.numel() == 0:  # torch's phrase, so a search finds the fix
             raise IndexError(
                 f"{op}: Expected reduction dim to be specified for input.numel() == 0 "
-                f"(shape {data.shape}). Pass dim= for an empty tensor, or check it is not empty."
+                f"(shape {shape}). Pass dim= for an empty tensor, or check it is not empty."
             )
-        return Tensor._make(np.asarray(fn(data), dtype=np.int64))
+        return discrete(_indices, input, fn_=fn, axis=None, keepdims=False)
     if not isinstance(dim, int | np.integer):
         raise TypeError(f"{op}: dim must be one int, got {dim!r}.")
-    if not data.ndim:  # torch: dim 0 or -1 of a 0-d tensor is its only element
+    if not shape:  # torch: dim 0 or -1 of a 0-d tensor is its only element
         normalize_dims(dim, 0, op)
-        return Tensor._make(np.zeros((), dtype=np.int64))
-    (axis,) = normalize_dims(dim, data.ndim, op)
-    if data.shape[axis] == 0:
+        return discrete(np.zeros_like, input, dtype=np.int64)
+    (axis,) = normalize_dims(dim, len(shape), op)
+    if shape[axis] == 0:
         raise IndexError(
-            f"{op}: Expected reduction dim {axis} to have non-zero size (shape {data.shape}). "
+            f"{op}: Expected reduction dim {axis} to have non-zero size (shape {shape}). "
             "Reduce over a dim that holds values."
         )
-    return Tensor._make(fn(data, axis=axis, keepdims=keepdim).astype(np.int64))
+    return discrete(_indices, input, fn_=fn, axis=axis, keepdims=keepdim)

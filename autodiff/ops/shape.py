@@ -2,8 +2,10 @@
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor
+from .comparison import discrete
 
 __all__ = [
     "reshape",
@@ -38,7 +40,7 @@ class View(Function):
         try:
             return input.reshape(shape)
         except ValueError:
-            raise ValueError(
+            raise ShapeError(
                 f"view: shape {shape} is invalid for input of size {input.size} "
                 f"(shape {input.shape}). The element counts must match."
             ) from None
@@ -50,13 +52,13 @@ class View(Function):
 
 def reshape(input, *shape):
     """The same elements in a new shape (one dim may be -1)."""
-    shape = _resolve(_shape_arg(shape), input._data.size, "reshape", input.shape)
+    shape = _resolve(_shape_arg(shape), input.numel(), "reshape", input.shape)
     return View.apply(input, shape=shape)
 
 
 def view(input, *shape):
     """Same as reshape (NumPy copies if it must; values are the same)."""
-    shape = _resolve(_shape_arg(shape), input._data.size, "view", input.shape)
+    shape = _resolve(_shape_arg(shape), input.numel(), "view", input.shape)
     return View.apply(input, shape=shape)
 
 
@@ -101,7 +103,7 @@ def permute(input, *dims):
     """Reorder all dims."""
     dims = _shape_arg(dims)
     if sorted(d % max(input.ndim, 1) for d in dims) != list(range(input.ndim)):
-        raise ValueError(
+        raise ShapeError(
             f"permute: dims {dims} are not a permutation of the {input.ndim} dims "
             f"of a tensor of shape {input.shape}"
         )
@@ -189,14 +191,14 @@ def expand(input, *sizes):
     sizes = _shape_arg(sizes)
     lead = len(sizes) - input.ndim
     if lead < 0:
-        raise ValueError(
+        raise ShapeError(
             f"expand: the number of sizes {sizes} must be at least the number of "
             f"dims of the tensor, shape {input.shape}"
         )
     shape = tuple(input.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
     for i, n in enumerate(input.shape):
         if n != 1 and n != shape[lead + i]:
-            raise ValueError(
+            raise ShapeError(
                 f"expand: the expanded size {shape[lead + i]} must match the "
                 f"existing size {n} at dim {lead + i} (shape {input.shape} "
                 f"to {sizes})"
@@ -234,7 +236,7 @@ def cat(tensors, dim=0):
         if t.ndim != len(ref) or any(
             a != b for i, (a, b) in enumerate(zip(t.shape, ref)) if i != dim
         ):
-            raise ValueError(
+            raise ShapeError(
                 f"cat: sizes of tensors must match except in dim {dim}; "
                 f"got shapes {[x.shape for x in tensors]}"
             )
@@ -263,7 +265,7 @@ def stack(tensors, dim=0):
     """Join same-shaped tensors along a new dim."""
     tensors = _tensors_for("stack", tensors)
     if len({t.shape for t in tensors}) != 1:
-        raise ValueError(
+        raise ShapeError(
             f"stack: expects each tensor to be equal size, got shapes {[t.shape for t in tensors]}"
         )
     return Stack.apply(*tensors, dim=_check_dim(dim, tensors[0].ndim + 1, "stack"))
@@ -288,7 +290,7 @@ def to_dtype(input, dtype):
     if input.dtype == dtype:
         return input
     if input.requires_grad and dtype.kind not in "fc":
-        return Tensor._make(input._data.astype(dtype))
+        return discrete(np.ndarray.astype, input, dtype=dtype)
     return ToCopy.apply(input, dtype=dtype)
 
 
@@ -320,16 +322,16 @@ def _check_dim(dim: int, ndim: int, op: str) -> int:
 def _resolve(shape: tuple, size: int, op: str, input_shape) -> tuple:
     """Fill in one -1 and check the element count."""
     if shape.count(-1) > 1:
-        raise ValueError(f"{op}: only one dimension can be -1, got {shape}")
+        raise ShapeError(f"{op}: only one dimension can be -1, got {shape}")
     known = int(np.prod([n for n in shape if n != -1]))
     if -1 in shape:
         if known == 0 or size % known:
-            raise ValueError(
+            raise ShapeError(
                 f"{op}: shape {shape} is invalid for input of size {size} (shape {input_shape})"
             )
         shape = tuple(size // known if n == -1 else n for n in shape)
     if int(np.prod(shape)) != size:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: shape {shape} is invalid for input of size {size} (shape {input_shape}). "
             "The element counts must match."
         )
@@ -343,7 +345,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     start = _check_dim(start_dim, input.ndim, "flatten")
     end = _check_dim(end_dim, input.ndim, "flatten")
     if start > end:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = input.shape
     return reshape(input, shape[:start] + (-1,) + shape[end + 1 :])
 
@@ -351,5 +353,5 @@ def flatten(input, start_dim=0, end_dim=-1):
 def _tensors_for(op: str, tensors):
     tensors = list(tensors)
     if not tensors:
-        raise ValueError(f"{op}: expected a non-empty list of tensors")
+        raise ShapeError(f"{op}: expected a non-empty list of tensors")
     return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]

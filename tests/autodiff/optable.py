@@ -236,7 +236,9 @@ ROWS = [
     Op("permute", lambda a, dims: a.permute(*dims), lambda a, dims: np.transpose(a, dims),
        lambda a, dims: a.permute(dims), 1, permute_case(), "PermuteBackward0", saves=False,
        empty=(((0, 3),), {"dims": (1, 0)})),
-    Op("T", lambda a: a.T, lambda a: a.T, lambda a: a.T, 1, unary(max_dims=2),
+    # torch deprecates .T on other than 2 dims; it means the reversed permute, which is asked
+    Op("T", lambda a: a.T, lambda a: a.T, lambda a: a.permute(tuple(range(a.ndim))[::-1]), 1,
+       unary(max_dims=2),
        "PermuteBackward0", saves=False, empty=_EMPTY1),
     Op("unsqueeze", lambda a, dim: a.unsqueeze(dim), lambda a, dim: np.expand_dims(a, dim),
        lambda a, dim: a.unsqueeze(dim), 1, unsqueeze_case(), "UnsqueezeBackward0", saves=False,

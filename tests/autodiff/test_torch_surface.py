@@ -124,6 +124,29 @@ def test_save_and_load_round_trip_nested_state_without_pickle(tmp_path):
     assert loaded.requires_grad and loaded.tolist() == [1.0, 2.0]
 
 
+@pytest.mark.parametrize("dtype", [ad.float32, ad.float64, ad.int64, ad.bool])
+def test_save_and_load_keep_a_0d_tensor_0d(tmp_path, dtype):
+    value = ad.tensor(1, dtype=dtype)
+    ad.save({"t": value, "a": np.asarray(value)}, tmp_path / "x.pt")
+    back = ad.load(tmp_path / "x.pt")
+    assert back["t"].shape == back["a"].shape == () and back["t"].dtype == dtype
+    assert back["t"].item() == value.item()
+
+
+def test_a_loaded_adam_state_continues_the_step_count(tmp_path):
+    model = nn.Linear(1, 1)
+    opt = nn.optim.Adam(model.parameters())
+    for _ in range(2):
+        model(ad.ones(2, 1)).sum().backward()
+        opt.step()
+    ad.save(opt.state_dict(), tmp_path / "opt.pt")
+    resumed = nn.optim.Adam(model.parameters())
+    resumed.load_state_dict(ad.load(tmp_path / "opt.pt"))
+    resumed.step()
+    assert resumed.state[model.weight]["step"].shape == ()
+    assert resumed.state[model.weight]["step"].item() == 3.0
+
+
 def test_save_refuses_what_it_cannot_store_and_load_refuses_pickles(tmp_path):
     with pytest.raises(TypeError, match="state_dict"):
         ad.save(nn.Linear(2, 2), tmp_path / "model.pt")

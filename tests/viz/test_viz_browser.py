@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import viz
-from cli import exercises
+from autodiff_cli import exercises
 
 sync_api = pytest.importorskip(
     "playwright.sync_api",

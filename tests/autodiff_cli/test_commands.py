@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-import cli
-from cli import train as commands
+import autodiff_cli as cli
+from autodiff_cli import train as commands
 from nn import data
 
 REAL = data.find_fashion_mnist() is not None

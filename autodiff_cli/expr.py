@@ -10,16 +10,32 @@ import inspect
 import sys
 
 import autodiff as ad
+from nn import activation
 
 
-def _unary_math() -> dict:
-    """The elementwise math the engine exports that takes one tensor (exp, sigmoid, ...)."""
-    public = vars(ad)
-    names = (*ad.ops.elementwise.__all__, *ad.ops.activation.__all__)
-    return {n: public[n] for n in names if len(inspect.signature(public[n]).parameters) == 1}
+def _one_tensor_functions() -> dict:
+    """The functions of one tensor in the elementwise families (the engine's elementwise, math
+    and activation ops, nn's activations): sin, log1p, sigmoid, gelu, ... In-place forms are
+    left out, and so is a function with a second argument that has no usable default (clamp
+    needs a bound, softmax a dim, atan2 a second tensor)."""
+    found = {n: f for n, f in vars(activation).items() if _defined_in(f, activation)}
+    for family in (ad.ops.elementwise, ad.ops.math, ad.ops.activation):
+        found |= {name: vars(family)[name] for name in family.__all__}  # the engine's op wins
+    return {n: f for n, f in sorted(found.items()) if not n.endswith("_") and _of_one_tensor(f)}
 
 
-FUNCTIONS = _unary_math()
+def _defined_in(fn, module) -> bool:
+    return inspect.isfunction(fn) and fn.__module__ == module.__name__ and fn.__name__[0] != "_"
+
+
+def _of_one_tensor(fn) -> bool:
+    first, *options = inspect.signature(fn).parameters.values()
+    return first.default is inspect.Parameter.empty and all(
+        p.default not in (inspect.Parameter.empty, None) for p in options
+    )
+
+
+FUNCTIONS = _one_tensor_functions()
 _BINARY = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
@@ -30,7 +46,10 @@ _BINARY = {
 _UNARY = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
 MAX_LENGTH = 10_000
 MAX_DEPTH = 200
-_HELP = f"Use numbers, the names you give values to, + - * / ** and {', '.join(sorted(FUNCTIONS))}."
+_HELP = (
+    "Use numbers, the names you give values to, + - * / ** and functions of one value such as "
+    f"exp, log, sin, sigmoid, relu ({len(FUNCTIONS)} in all: autodiff graph --help lists them)."
+)
 
 
 def shown(text: str, limit: int = 60) -> str:
@@ -175,7 +194,10 @@ def _call(node, env, depth):
         raise _refuse(f"calling {_describe(node.func)}")
     name = node.func.id
     if name not in FUNCTIONS:
-        raise _refuse(f"the function {name!r}")
+        raise ValueError(
+            f"expression: the function {name!r} is not allowed. The functions are "
+            f"{', '.join(FUNCTIONS)}."
+        )
     if len(node.args) != 1 or node.keywords:
         raise ValueError(f"expression: {name}() takes exactly one argument.")
     arg = _eval(node.args[0], env, depth + 1)

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import numpy as np
+
 from autodiff.files import write_atomic
 from viz.dot import to_dot
 from viz.render import INSTALL, has_dot, save
@@ -92,10 +94,13 @@ def parse_values(pairs) -> dict:
 
 
 def run_graph(args) -> int:
-    output, _ = expr.evaluate(args.expression, parse_values(args.values))
-    if not hasattr(output, "grad_fn") or not output.requires_grad:
-        raise ValueError("graph: the expression does not depend on any NAME=VALUE you gave.")
-    output.backward()
+    # x/0 is ∞ and 0/0 NaN, as in torch, which is silent: the table and picture mark them
+    # (NaN/Inf), so NumPy's RuntimeWarnings with file paths would only repeat that
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        output, _ = expr.evaluate(args.expression, parse_values(args.values))
+        if not hasattr(output, "grad_fn") or not output.requires_grad:
+            raise ValueError("graph: the expression does not depend on any NAME=VALUE you gave.")
+        output.backward()
     options = {"show": args.show, "rankdir": args.rankdir, "legend": not args.no_legend}
     options["lang"] = args.lang
     if args.text or not args.output:
@@ -136,7 +141,7 @@ def demo(out_dir, quick: bool = False) -> list:
         written.extend(save_steps(exercises.add_mul()[0], folder / "add_mul_steps"))
     print(f"graphs written to {folder.resolve()} ({len(written)} files)")
     if not has_dot():
-        print(f"(SVG/PNG need Graphviz: {INSTALL}; the .dot and .txt files were written)")
+        print(f"(the .dot and .txt files were written; SVG/PNG need Graphviz. {INSTALL}.)")
     return written
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import cli
-from cli import expr
+import autodiff_cli as cli
+from autodiff_cli import expr
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +57,54 @@ def test_functions_and_operators():
     assert f.item() == pytest.approx(value, rel=1e-12)
     dx = math.exp(x) / 2 - 2 * x - (1 - math.tanh(x) ** 2) + 1
     assert leaves["x"].grad.item() == pytest.approx(dx, rel=1e-12)
+
+
+def _families():
+    """Every public function of the elementwise families, whatever its arguments."""
+    import autodiff as ad
+    import nn.functional as F
+
+    layers = [f for f in vars(F).values() if getattr(f, "__module__", "") == "nn.activation"]
+    engine = (ad.ops.elementwise, ad.ops.math, ad.ops.activation)
+    names = {n: getattr(family, n) for family in engine for n in family.__all__}
+    return {f.__name__: f for f in layers} | names  # the engine's op where both have the name
+
+
+def test_every_function_of_one_tensor_in_the_families_is_offered():
+    import autodiff as ad
+
+    callable_with_one = set()
+    for name, fn in _families().items():
+        try:
+            fn(ad.tensor(0.5, dtype=ad.float64))
+        except (TypeError, ValueError, RuntimeError):  # clamp needs a bound, softmax a dim, ...
+            continue
+        callable_with_one.add(name)
+    offered = set(expr.FUNCTIONS)
+    assert {"sin", "cos", "log1p", "expm1", "erf", "gelu", "silu", "softplus"} <= offered
+    assert offered == {n for n in callable_with_one if not n.endswith("_")}
+
+
+@pytest.mark.parametrize("name", sorted(expr.FUNCTIONS))
+def test_each_offered_function_builds_a_graph_with_its_gradient(name):
+    f, leaves = _run(f"{name}(x) * 2", x=0.3)
+    assert f.grad_fn is not None and leaves["x"].grad is not None
+
+
+def test_sin_and_cos_values_and_gradients():
+    f, leaves = _run("sin(x) * cos(y)", x=0.5, y=2.0)
+    assert f.item() == pytest.approx(math.sin(0.5) * math.cos(2.0), rel=1e-12)
+    assert leaves["x"].grad.item() == pytest.approx(math.cos(0.5) * math.cos(2.0), rel=1e-12)
+    assert leaves["y"].grad.item() == pytest.approx(-math.sin(0.5) * math.sin(2.0), rel=1e-12)
+
+
+def test_division_by_zero_is_marked_in_the_table_and_warns_nothing(tmp_path):
+    result = subprocess.run([sys.executable, "-W", "default", "-m", "autodiff_cli", "graph", "x/y",
+                             "x=1", "y=0", "--text"], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "value ∞" in result.stdout and "NaN/Inf" in result.stdout
 
 
 # each refused input and a word the error must contain to name the problem
@@ -194,7 +242,7 @@ def test_graph_command_without_dot_says_how_to_install(tmp_path, monkeypatch, ca
 
 
 def test_graph_command_in_a_subprocess(tmp_path):
-    code = "import sys; from cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from autodiff_cli import main; sys.exit(main(sys.argv[1:]))"
     bad = subprocess.run([sys.executable, "-c", code, "graph", "().__class__", "-o",
                           str(tmp_path / "g.dot")], capture_output=True, text=True, cwd=ROOT,
                          timeout=120)  # fmt: skip

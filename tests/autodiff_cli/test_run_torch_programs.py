@@ -25,7 +25,7 @@ def _numbers(text: str) -> list:
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.stem)
 def test_program_runs_and_matches_torch(program, tmp_path):
-    ours = _run("-m", "cli", "run", str(program), str(tmp_path / "ours"))
+    ours = _run("-m", "autodiff_cli", "run", str(program), str(tmp_path / "ours"))
     assert ours.returncode == 0, ours.stderr
     assert ours.stdout.strip()
     pytest.importorskip("torch")
@@ -40,7 +40,7 @@ def test_program_runs_and_matches_torch(program, tmp_path):
 def test_unknown_torch_names_say_they_are_not_supported(tmp_path):
     script = tmp_path / "uses_jit.py"
     script.write_text("import torch\ntorch.jit.script(lambda x: x)\n")
-    result = _run("-m", "cli", "run", str(script))
+    result = _run("-m", "autodiff_cli", "run", str(script))
     assert result.returncode == 1
     assert "torch.jit is not supported by autodiff yet" in result.stderr
 
@@ -48,7 +48,7 @@ def test_unknown_torch_names_say_they_are_not_supported(tmp_path):
 def test_torchvision_is_refused_clearly(tmp_path):
     script = tmp_path / "vision.py"
     script.write_text("import torchvision\n")
-    result = _run("-m", "cli", "run", str(script))
+    result = _run("-m", "autodiff_cli", "run", str(script))
     assert "torchvision is not supported by autodiff yet" in result.stderr
 
 
@@ -57,12 +57,12 @@ def test_script_arguments_and_exit_code_pass_through(tmp_path):
     script.write_text(
         "import sys, torch\nprint(sys.argv[1:], torch.ones(2).sum().item())\nsys.exit(3)\n"
     )
-    result = _run("-m", "cli", "run", str(script), "--lr", "0.1")
+    result = _run("-m", "autodiff_cli", "run", str(script), "--lr", "0.1")
     assert result.returncode == 3
     assert result.stdout.strip() == "['--lr', '0.1'] 2.0"
 
 
 def test_a_missing_script_is_one_line():
-    result = _run("-m", "cli", "run", "no/such/script.py")
+    result = _run("-m", "autodiff_cli", "run", "no/such/script.py")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "no/such/script.py" in result.stderr

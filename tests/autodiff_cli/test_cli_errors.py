@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli import train as commands
+from autodiff_cli import train as commands
 from nn import data
 from nn.data import idx
 
@@ -27,7 +27,7 @@ DONUT = ["train", "--dataset", "donut", "--model", "mlp", "--hidden", "8", "--qu
 
 def run(*argv, cwd=None, timeout=120) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "cli", *map(str, argv)],
+        [sys.executable, "-m", "autodiff_cli", *map(str, argv)],
         capture_output=True,
         text=True,
         env=ENV,
@@ -161,7 +161,7 @@ def test_the_class_count_comes_from_the_dataset_not_the_subset(tmp_path, capsys)
 
 
 def _args(argv):
-    import cli
+    import autodiff_cli as cli
 
     return cli.build_parser().parse_args(argv)
 
@@ -218,7 +218,7 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_exits_130(tmp_path):
     out = tmp_path / "run"
     argv = [*DONUT, "--epochs", "100000", "--val-fraction", "0", "--out", out]
     child = subprocess.Popen(
-        [sys.executable, "-m", "cli", *map(str, argv)],
+        [sys.executable, "-m", "autodiff_cli", *map(str, argv)],
         env=ENV,
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -275,7 +275,7 @@ def test_usage_errors_are_one_line(tmp_path):
 
 
 def test_a_bug_is_one_line_with_exit_1_and_a_traceback_on_request(monkeypatch, capsys):
-    import cli
+    import autodiff_cli as cli
 
     def broken(args):
         raise AttributeError("'NoneType' object has no attribute 'shape'")
@@ -294,7 +294,7 @@ def test_a_bug_is_one_line_with_exit_1_and_a_traceback_on_request(monkeypatch, c
 
 
 def test_a_multi_line_message_is_printed_as_one_line(monkeypatch, capsys):
-    import cli
+    import autodiff_cli as cli
 
     def failing(args):
         raise RuntimeError("Error(s) in loading state_dict for MLP:\n\tsize mismatch for w")

@@ -1,4 +1,4 @@
-"""`python -m cli` runs the `autodiff` command."""
+"""`python -m autodiff_cli` runs the `autodiff` command."""
 
 import sys
 
