@@ -257,10 +257,15 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, array
         if not retain_graph:
             node._saved = None  # released: saved values dropped (node.released reads this)
             node._versions = ()
+        sent = node.grad_value is not None and not keep_all  # kept below only if all small
         if node.grad_value is not None:
             node._sent = grads
         for child, g, meta in zip(node.children, grads, node.input_meta):
-            if child is None or g is None or (needed is not None and child not in needed):
+            if g is None:
+                continue
+            if sent and (g._data.size if isinstance(g, Tensor) else getattr(g, "size", 1)) > SMALL:
+                node._sent = sent = None  # a small gradient in went out large (sum's)
+            if child is None or (needed is not None and child not in needed):
                 continue
             kind = type(g)
             if arrays:
