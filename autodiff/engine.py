@@ -194,7 +194,7 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, trace
             node._versions = ()
         data = grad if arrays else grad._data
         if data.size <= SMALL or pictures:
-            remember_backward(node, data, grads)
+            remember_backward(node, data, grads, pictures)
         for child, g, meta in zip(node.children, grads, node.input_meta):
             if child is None or g is None or (needed is not None and child not in needed):
                 continue

@@ -65,11 +65,17 @@ def remember_forward(node, out, args) -> None:
                 break
 
 
-def remember_backward(node, data, grads) -> None:
+def remember_backward(node, data, grads, recording: int) -> None:
     """The picture data of a node backward ran (small, or inside viz.record()): the gradient
-    that reached it and what it sent along each edge."""
+    that reached it and what it sent along each edge, these only if small too (sum sends a
+    small gradient out large: keeping it would hold the whole array after backward)."""
     node.grad_value = data
-    node._sent = grads
+    if recording or all(_size(g) <= SMALL for g in grads):
+        node._sent = grads
+
+
+def _size(g) -> int:
+    return 0 if g is None else getattr(getattr(g, "_data", g), "size", 1)
 
 
 class SavedOutput:

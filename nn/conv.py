@@ -1,11 +1,17 @@
-"""1-D and 2-D convolution (im2col + one batched matmul per pass), nn.Conv1d and nn.Conv2d.
+"""1-D and 2-D convolution as matrix products over the whole batch, nn.Conv1d and nn.Conv2d.
 
-A 1-d convolution is a 2-d one over a single row: the kernels lift (N, C, L) to
-(N, C, 1, L) views, so one set of kernels serves both and the node is ConvolutionBackward0.
+Each pass is one large, well-shaped product (per group): with the columns X (N·OH·OW rows, one
+per output position, KH·KW·C/G columns, channels last) and the gradient G laid out the same way
+(N·OH·OW, O/G), the forward pass is X·W, the weight gradient Gᵀ·X and the input gradient G·Wᵀ,
+added back onto the input positions tap by tap (col2im). A product with few terms per output
+value (a first layer) is bound by memory instead: there each sample's product reads and writes
+NCHW directly (see _FEW_TERMS). Conv2d's backward is made of two Functions, the input gradient
+(a transposed convolution) and the weight gradient; their own backwards are convolutions
+again, so second derivatives through a convolution work.
 
-Conv2d's backward is made of two Functions, the input gradient (a transposed convolution,
-col2im) and the weight gradient; their own backwards are convolutions again, so second
-derivatives through a convolution work.
+A 1-d convolution is a 2-d one over a single row: each Function lifts (N, C, L) to an
+(N, C, 1, L) view on entry and drops the row on exit, so one set of kernels serves both and
+the node is ConvolutionBackward0.
 """
 
 import math
@@ -18,20 +24,37 @@ from autodiff.errors import ArgumentError, DtypeError, ShapeError
 from . import init
 from .linear import check_size
 from .module import Module, Parameter
-from .sliding import Windows, as_pair, col2im, im2col, layer_error, output_size
+from .sliding import (
+    Windows,
+    add_over_batch,
+    as_pair,
+    channels_last,
+    col2im,
+    im2col,
+    im2col_per_sample,
+    layer_error,
+    output_size,
+)
+from .threads import over_batch
 
 _OPTIONS = ("stride", "padding", "dilation", "groups")
+
+# Products with fewer terms per output value than this (a first layer: 3x3 over 1-3 channels)
+# are bound by memory, not arithmetic: there one product per sample, which reads and writes
+# NCHW as it is, beats one product over the batch plus a transposing pass (4x for 3x3 over 1
+# channel, 28x28 maps); with more terms the large product wins (measured on AVX2, OpenBLAS).
+_FEW_TERMS = 64
 
 
 def _window_geometry(input_shape, kernel, stride, padding, dilation) -> Windows:
     size, kernel = tuple(input_shape[2:]), tuple(kernel)
     out = output_size("conv2d", size, kernel, stride, padding, dilation)
-    return Windows(size, kernel, stride, padding, dilation, out, wide=True)
+    return Windows(size, kernel, stride, padding, dilation, out)
 
 
 def _rows(a: np.ndarray) -> np.ndarray:
     """(N, C, L) as (N, C, 1, L), a view: a 1-d convolution is a 2-d one over a single row."""
-    return a[:, :, None] if a is not None and a.ndim == 3 else a
+    return a[:, :, None] if a.ndim == 3 else a
 
 
 def _plane(size) -> tuple:
@@ -40,12 +63,45 @@ def _plane(size) -> tuple:
 
 
 def _unrows(out: np.ndarray, ndim: int) -> np.ndarray:
+    """The kernels' (N, C, 1, L) result as (N, C, L) where the caller's arrays are 3-d."""
     return out[:, :, 0] if ndim == 3 else out
 
 
-def _grouped(a: np.ndarray, groups: int, win: Windows) -> np.ndarray:
-    """(N, C, ..., grid) → (N, G, C/G·..., P): one matrix per sample and group, no copy."""
-    return a.reshape(a.shape[0], groups, -1, math.prod(win.grid))
+def _weight_matrix(weight: np.ndarray, groups: int) -> np.ndarray:
+    """weight (O, C/G, KH, KW) as (G, KH·KW·C/G, O/G), its rows in the columns' order."""
+    o, cg, kh, kw = weight.shape
+    w = weight.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 4, 2, 1)
+    return w.reshape(groups, kh * kw * cg, o // groups)
+
+
+def _tap_weights(weight: np.ndarray, groups: int) -> np.ndarray:
+    """weight (O, C/G, KH, KW) as one (O/G, C/G) matrix per tap and group: (KH·KW, G, O/G, C/G)."""
+    o, cg, kh, kw = weight.shape
+    w = weight.reshape(groups, o // groups, cg, kh, kw).transpose(3, 4, 0, 1, 2)
+    return w.reshape(kh * kw, groups, o // groups, cg)
+
+
+def _grad_matrix(grad: np.ndarray, groups: int) -> np.ndarray:
+    """grad (N, O, OH, OW) as (G, N·OH·OW, O/G): one row per output position (channels last)."""
+    return channels_last(grad).reshape(-1, groups, grad.shape[1] // groups).transpose(1, 0, 2)
+
+
+def _per_sample(weight_shape) -> bool:
+    """Whether a convolution with this weight (O, C/G, *kernel) multiplies sample by sample."""
+    return math.prod(weight_shape[1:]) < _FEW_TERMS
+
+
+def _channels_first(y: np.ndarray, shape: tuple, bias) -> np.ndarray:
+    """The products y (G, N·OH·OW, O/G) as the output (N, O, OH, OW), contiguous, with the bias
+    added in the same pass."""
+    n, o, oh, ow = shape
+    groups = y.shape[0]
+    out = np.empty(shape, dtype=y.dtype)
+    src = y.reshape(groups, n, oh, ow, o // groups).transpose(1, 0, 4, 2, 3)
+    dst = out.reshape(n, groups, o // groups, oh, ow)
+    bias = 0 if bias is None else bias.reshape(groups, -1, 1, 1)
+    over_batch(lambda a, b: np.add(src[a:b], bias, out=dst[a:b]), n, out.size)
+    return out
 
 
 class Convolution(ad.Function):
@@ -57,16 +113,20 @@ class Convolution(ad.Function):
     def forward(ctx, input, weight, bias, stride, padding, dilation, groups):
         x, w = _rows(input), _rows(weight)
         win = _window_geometry(x.shape, w.shape[2:], stride, padding, dilation)
+        shape = (x.shape[0], w.shape[0], *win.out)
         if x.shape[0] == 0:  # an empty batch, as torch: an empty output, zero gradients
             ctx.save_for_backward(input, weight, None)
-            out = np.zeros((0, w.shape[0], *win.out), dtype=np.result_type(x, w))
-            return _unrows(out, input.ndim)
-        cols = im2col(x, win)  # (N, C, KH·KW, *grid)
-        w = w.reshape(groups, w.shape[0] // groups, -1)
-        grid = np.matmul(w, _grouped(cols, groups, win))  # (N, G, O/G, P): BLAS per sample
-        out = win.from_grid(grid.reshape(x.shape[0], weight.shape[0], -1))
-        # adding the bias is also the copy that makes the output contiguous
-        out = out + bias[:, None, None] if bias is not None else np.ascontiguousarray(out)
+            return _unrows(np.zeros(shape, dtype=np.result_type(x, w)), input.ndim)
+        if _per_sample(w.shape):  # (N, G, K, P): each sample's product is NCHW already
+            cols = im2col_per_sample(x, win, groups)
+            out = np.matmul(w.reshape(groups, w.shape[0] // groups, -1), cols)
+            out = out.reshape(shape)
+            if bias is not None:
+                add_over_batch(out, np.broadcast_to(bias[:, None, None], shape))
+        else:  # rows (N·P, G, K): one product over the batch, then one transposing pass
+            cols = im2col(x, win, groups)
+            y = np.matmul(cols.transpose(1, 0, 2), _weight_matrix(w, groups))
+            out = _channels_first(y, shape, bias)
         keep_cols = bool(ctx.needs_input_grad) and ctx.needs_input_grad[1]
         ctx.save_for_backward(input, weight, cols if keep_cols else None)
         return _unrows(out, input.ndim)
@@ -75,6 +135,8 @@ class Convolution(ad.Function):
     def backward(ctx, grad):
         input, weight, cols = ctx.saved_tensors
         opts, need = {k: ctx.options[k] for k in _OPTIONS}, ctx.needs_input_grad
+        if need[0] and isinstance(grad, np.ndarray):  # one channels-last copy serves both
+            grad = np.moveaxis(channels_last(grad), -1, 1)  # products (an NCHW view of it)
         grad_input = grad_weight = grad_bias = None
         if need[0]:
             grad_input = ConvInputGrad.apply(grad, weight, size=input.shape[2:], **opts)
@@ -103,10 +165,8 @@ class ConvInputGrad(ad.Function):
         win = _window_geometry(shape, w.shape[2:], stride, padding, dilation)
         if shape[0] == 0:
             return _unrows(np.zeros(shape, dtype=np.result_type(g, w)), grad.ndim)
-        w = w.reshape(groups, w.shape[0] // groups, -1)
-        cols = np.matmul(w.transpose(0, 2, 1), _grouped(win.to_grid(g), groups, win))
-        out = col2im(cols.reshape(shape[:2] + (-1,) + win.grid), win)
-        return np.ascontiguousarray(_unrows(out, grad.ndim))
+        out = col2im(_grad_matrix(g, groups), _tap_weights(w, groups), win, shape)
+        return _unrows(out, grad.ndim)
 
     @staticmethod
     def backward(ctx, gg):
@@ -121,7 +181,7 @@ class ConvInputGrad(ad.Function):
 
 
 class ConvWeightGrad(ad.Function):
-    """dL/dW of a convolution: Σ over samples and positions of grad ⊗ columns."""
+    """dL/dW of a convolution: Σ over samples and positions of grad ⊗ columns, one product."""
 
     node_name = "ConvolutionBackwardBackward0"
     symbol = "conv2d_w"
@@ -130,14 +190,22 @@ class ConvWeightGrad(ad.Function):
     @staticmethod
     def forward(ctx, input, grad, kernel, cols, stride, padding, dilation, groups):
         ctx.save_for_backward(input, grad)
-        shape = (grad.shape[1], input.shape[1] // groups) + tuple(kernel)
-        x, g = _rows(input), _rows(grad)
-        win = _window_geometry(x.shape, _plane(kernel), stride, padding, dilation)
-        if x.shape[0] == 0:
-            return np.zeros(shape, dtype=np.result_type(x, g))
-        cols = _grouped(im2col(x, win) if cols is None else cols, groups, win)  # (N,G,CK,P)
-        g = _grouped(win.to_grid(g), groups, win)  # (N, G, O/G, P)
-        return _sum_of_products(g, cols).reshape(shape)
+        o, cg = grad.shape[1], input.shape[1] // groups
+        shape = (o, cg) + tuple(kernel)  # the weight's own shape (a 1-d kernel stays 1-d)
+        if input.shape[0] == 0:
+            return np.zeros(shape, dtype=np.result_type(input, grad))
+        x, g, (kh, kw) = _rows(input), _rows(grad), _plane(kernel)
+        win = _window_geometry(x.shape, (kh, kw), stride, padding, dilation)
+        if _per_sample(shape):
+            if cols is None:
+                cols = im2col_per_sample(x, win, groups)  # (N, G, K, P)
+            g = g.reshape(g.shape[0], groups, o // groups, -1)  # (N, G, O/G, P)
+            return np.matmul(g, cols.swapaxes(2, 3)).sum(axis=0).reshape(shape)
+        cols = im2col(x, win, groups) if cols is None else cols  # (N·P, G, K)
+        g = _grad_matrix(g, groups).transpose(0, 2, 1)  # (G, O/G, N·P)
+        dw = np.matmul(g, cols.transpose(1, 0, 2))  # (G, O/G, K), K in (tap, channel) order
+        dw = dw.reshape(groups, o // groups, kh, kw, cg).transpose(0, 1, 4, 2, 3)
+        return dw.reshape(shape)
 
     @staticmethod
     def backward(ctx, gg):
@@ -146,21 +214,6 @@ class ConvWeightGrad(ad.Function):
         d_input = ConvInputGrad.apply(grad, gg, size=input.shape[2:], **opts) if need[0] else None
         d_grad = Convolution.apply(input, gg, None, **opts) if need[1] else None
         return d_input, d_grad
-
-
-def _sum_of_products(g: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Σ over samples n and positions p of g[n, :, :, p] ⊗ cols[n, :, :, p], per group: (G, O, CK).
-
-    One product per sample then a sum writes N·O·CK numbers; one product over (n, p) first
-    copies both operands (N·(O + CK)·P numbers). Where positions are few (a 3x3 map reduced to
-    1x1: P = 1) the second is 100x faster; for large maps the first is."""
-    _, groups, out, positions = g.shape
-    width = cols.shape[2]
-    if out * width <= (out + width) * positions:
-        return np.matmul(g, cols.transpose(0, 1, 3, 2)).sum(axis=0)
-    return np.stack(
-        [np.tensordot(g[:, j], cols[:, j], axes=([0, 2], [0, 2])) for j in range(groups)]
-    )
 
 
 def spatial(value, dims: int, name: str, op: str, minimum: int = 1) -> tuple:

@@ -21,15 +21,13 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, input):
         out = np.maximum(input, 0)
-        # a float mask: float x float is 1.4x faster in backward than float x bool (NumPy
-        # casts the bools one by one)
-        ctx.save_for_backward((input > 0).astype(input.dtype))  # relu'(0) = 0, as torch
+        ctx.save_for_backward(out)  # as torch: no mask made (one pass and one array fewer)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (mask,) = ctx.saved_tensors
-        return grad * mask
+        (out,) = ctx.saved_tensors
+        return grad * (out > 0)  # relu'(0) = 0, as torch
 
 
 def relu(input):

@@ -224,6 +224,9 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_exits_130(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # a run started in the background inherits SIGINT ignored: the child gets Ctrl-C as
+        # a terminal would deliver it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while not (out / "checkpoint.json").exists() and time.monotonic() < deadline:

@@ -1,9 +1,11 @@
 """conv1d, conv_transpose1d/2d and their layers: torch as oracle over hypothesis-drawn
 configurations (values, every gradient, node names), finite differences, second order against
-torch, initialisation, state dicts, reprs and errors."""
+torch, each in both column layouts of the kernels; initialisation, state dicts, reprs and
+errors."""
 
 import numpy as np
 import pytest
+from conv_layouts import LAYOUTS, layout
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -45,17 +47,16 @@ def cases(draw, transposed: bool, dims: int):
     return x, rng.standard_normal(shape_w), b, opts
 
 
-def _both(torch, name, x, w, b, opts):
+def _both(torch, name, columns, x, w, b, opts):
     """Our and torch's op on the same data, backward of one random upstream gradient."""
     ours = [ad.tensor(a, requires_grad=True) if a is not None else None for a in (x, w, b)]
     theirs = [torch.tensor(a, requires_grad=True) if a is not None else None for a in (x, w, b)]
-    out, out_t = (
-        getattr(F, name)(*ours, **opts),
-        getattr(torch.nn.functional, name)(*theirs, **opts),
-    )
+    out_t = getattr(torch.nn.functional, name)(*theirs, **opts)
+    g = np.random.default_rng(1).standard_normal(out_t.shape)
+    with layout(columns):
+        out = getattr(F, name)(*ours, **opts)
+        out.backward(ad.tensor(g))
     np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
-    g = np.random.default_rng(1).standard_normal(out.shape)
-    out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
     for a, t in zip(ours, theirs):
         if a is not None:
@@ -63,19 +64,22 @@ def _both(torch, name, x, w, b, opts):
     assert out.grad_fn.name() == type(out_t.grad_fn).__name__ == "ConvolutionBackward0"
 
 
-@given(cases(transposed=False, dims=1))
-def test_conv1d_matches_torch(case):
-    _both(pytest.importorskip("torch"), "conv1d", *case)
+@pytest.mark.parametrize("columns", sorted(LAYOUTS))
+@given(case=cases(transposed=False, dims=1))
+def test_conv1d_matches_torch(columns, case):
+    _both(pytest.importorskip("torch"), "conv1d", columns, *case)
 
 
-@given(cases(transposed=True, dims=1))
-def test_conv_transpose1d_matches_torch(case):
-    _both(pytest.importorskip("torch"), "conv_transpose1d", *case)
+@pytest.mark.parametrize("columns", sorted(LAYOUTS))
+@given(case=cases(transposed=True, dims=1))
+def test_conv_transpose1d_matches_torch(columns, case):
+    _both(pytest.importorskip("torch"), "conv_transpose1d", columns, *case)
 
 
-@given(cases(transposed=True, dims=2))
-def test_conv_transpose2d_matches_torch(case):
-    _both(pytest.importorskip("torch"), "conv_transpose2d", *case)
+@pytest.mark.parametrize("columns", sorted(LAYOUTS))
+@given(case=cases(transposed=True, dims=2))
+def test_conv_transpose2d_matches_torch(columns, case):
+    _both(pytest.importorskip("torch"), "conv_transpose2d", columns, *case)
 
 
 OPS = [
@@ -85,29 +89,33 @@ OPS = [
 ]
 
 
+@pytest.mark.parametrize("columns", sorted(LAYOUTS))
 @pytest.mark.parametrize("name,xs,ws,opts", OPS, ids=[o[0] for o in OPS])
-def test_finite_differences_and_second_order(name, xs, ws, opts):
+def test_finite_differences_and_second_order(name, xs, ws, opts, columns):
     rng = np.random.default_rng(0)
     x = ad.tensor(rng.standard_normal(xs), requires_grad=True)
     w = ad.tensor(rng.standard_normal(ws), requires_grad=True)
     cout = ws[0] if name == "conv1d" else ws[1] * opts.get("groups", 1)
     b = ad.tensor(rng.standard_normal(cout), requires_grad=True)
     fn = getattr(F, name)
-    assert_gradients_match(lambda x, w, b: fn(x, w, b, **opts), x, w, b)
-    assert ad.gradgradcheck(lambda x, w, b: fn(x, w, b, **opts), (x, w, b))
+    with layout(columns):
+        assert_gradients_match(lambda x, w, b: fn(x, w, b, **opts), x, w, b)
+        assert ad.gradgradcheck(lambda x, w, b: fn(x, w, b, **opts), (x, w, b))
 
 
+@pytest.mark.parametrize("columns", sorted(LAYOUTS))
 @pytest.mark.parametrize("name,xs,ws,opts", OPS, ids=[o[0] for o in OPS])
-def test_double_backward_matches_torch(name, xs, ws, opts):
+def test_double_backward_matches_torch(name, xs, ws, opts, columns):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(3)
     x, w = rng.standard_normal(xs), rng.standard_normal(ws)
     xa, wa = ad.tensor(x, requires_grad=True), ad.tensor(w, requires_grad=True)
     xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
-    (gx,) = ad.grad((getattr(F, name)(xa, wa, **opts) ** 2).sum(), xa, create_graph=True)
+    with layout(columns):
+        (gx,) = ad.grad((getattr(F, name)(xa, wa, **opts) ** 2).sum(), xa, create_graph=True)
+        (gx * gx).sum().backward()
     out_t = getattr(torch.nn.functional, name)(xt, wt, **opts)
     (gxt,) = torch.autograd.grad((out_t**2).sum(), xt, create_graph=True)
-    (gx * gx).sum().backward()
     (gxt * gxt).sum().backward()
     np.testing.assert_allclose(wa.grad.numpy(), wt.grad.numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
