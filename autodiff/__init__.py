@@ -44,7 +44,7 @@ from .dtypes import (
     set_default_dtype,
     uint8,
 )
-from .engine import backward, grad
+from .gradients import backward, grad
 from .compile import compile
 from .function import Function
 from .grad_mode import (

@@ -33,6 +33,51 @@ class recording:
         return False
 
 
+class NoContext:
+    """The ctx of an op that records no node (grad disabled, no input requiring grad, a view
+    remade on arrays): forward may read needs_input_grad and name itself; it saves nothing."""
+
+    __slots__ = ("needs_input_grad", "__dict__")
+    node_name = None
+
+    def __init__(self, needs_input_grad: tuple = ()):
+        self.needs_input_grad = needs_input_grad
+
+    def save_for_backward(self, *values) -> None:
+        pass
+
+    def __repr__(self):
+        return f"NoContext({self.needs_input_grad!r})"
+
+
+def remember_forward(node, out, args) -> None:
+    """The picture data of a new node: its value when small (or inside viz.record()), and the
+    names of its constant inputs that have one."""
+    if out.size <= SMALL or _recording.depth:
+        node.value = out
+    if node.constants:
+        for a in args:
+            if getattr(a, "_name", None) is not None and not a._requires_grad:
+                node.constant_names = tuple(
+                    getattr(t, "_name", None) if not getattr(t, "_requires_grad", True) else None
+                    for t in args
+                )
+                break
+
+
+def remember_backward(node, data, grads, recording: int) -> None:
+    """The picture data of a node backward ran (small, or inside viz.record()): the gradient
+    that reached it and what it sent along each edge, these only if small too (sum sends a
+    small gradient out large: keeping it would hold the whole array after backward)."""
+    node.grad_value = data
+    if recording or all(_size(g) <= SMALL for g in grads):
+        node._sent = grads
+
+
+def _size(g) -> int:
+    return 0 if g is None else getattr(getattr(g, "_data", g), "size", 1)
+
+
 class SavedOutput:
     """Marks the op's own output among saved values; unpacked as a tensor of this node."""
 
@@ -74,11 +119,13 @@ class Node:
     _pre_hooks = None
     _retain = None
 
-    def __init__(self, function):
+    def __init__(self, function, children=(), input_meta=(), needs_input_grad=(), constants=()):
         self.function = function
-        self.needs_input_grad = ()
+        self.children = children  # per input slot: the node its gradient goes to, or None
+        self.input_meta = input_meta  # per input slot: (shape, dtype), None for a number
+        self.needs_input_grad = needs_input_grad
         self.options = _NO_OPTIONS
-        self.constants = ()  # per slot: the value of an input without an edge (numbers, small)
+        self.constants = constants  # per slot: the value of an input without an edge
         self.value = None
         self.grad_value = None  # the gradient that reached this node (small or recording)
         self._saved = ()

@@ -298,7 +298,7 @@ class Tensor:
         """Accumulate the gradient of this tensor into the leaves' .grad."""
         if gradient is not None and not isinstance(gradient, Tensor):
             gradient = np.asarray(gradient, dtype=self._data.dtype)  # a list, a number
-        _engine.backward(self, gradient, retain_graph, create_graph)
+        _gradients.backward(self, gradient, retain_graph, create_graph)
 
     # --- in-place ops (ops/inplace.py: torch's rules, version counter) ---------------
     def add_(self, other, alpha=1) -> "Tensor":
@@ -1071,5 +1071,5 @@ def _dim(dim, axis):
 
 # The one late import of the engine: the backward scheduler and the ops build on Tensor, and
 # Tensor's methods call them; everything else imports in one direction.
-from . import engine as _engine  # noqa: E402
+from . import gradients as _gradients  # noqa: E402
 from . import ops as _ops  # noqa: E402

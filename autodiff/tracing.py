@@ -43,19 +43,16 @@ class suspended:
         return False
 
 
-def replayed(method=None, *, resets=None):
+def replayed(method):
     """A method whose effect is on arrays, outside the ops (optimizer.step, zero_grad, a
-    scheduler's step, manual_seed): a trace records the call, and a replay calls it again.
-    resets(self) names the leaves whose .grad the call may set to None (zero_grad's)."""
-    if method is None:
-        return lambda m: replayed(m, resets=resets)
+    scheduler's step, manual_seed): a trace records the call, and a replay calls it again."""
 
     @functools.wraps(method)
     def call(*args, **kwargs):
         active = _state.tracer
         if active is None:
             return method(*args, **kwargs)
-        return active.call(method, args, kwargs, resets)
+        return active.call(method, args, kwargs)
 
     call.replayed = True
     return call

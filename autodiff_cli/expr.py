@@ -14,12 +14,12 @@ from nn import activation
 
 
 def _one_tensor_functions() -> dict:
-    """The functions of one tensor in the elementwise families (the engine's elementwise, math
-    and activation ops, nn's activations): sin, log1p, sigmoid, gelu, ... In-place forms are
-    left out, and so is a function with a second argument that has no usable default (clamp
+    """The functions of one tensor in the elementwise families (the engine's pointwise table,
+    elementwise, math and activation ops, nn's activations): sin, log1p, sigmoid, gelu, ...
+    In-place forms are left out, and so is a function with a second argument that has no usable default (clamp
     needs a bound, softmax a dim, atan2 a second tensor)."""
     found = {n: f for n, f in vars(activation).items() if _defined_in(f, activation)}
-    for family in (ad.ops.elementwise, ad.ops.math, ad.ops.activation):
+    for family in (ad.ops.pointwise, ad.ops.elementwise, ad.ops.math, ad.ops.activation):
         found |= {name: vars(family)[name] for name in family.__all__}  # the engine's op wins
     return {n: f for n, f in sorted(found.items()) if not n.endswith("_") and _of_one_tensor(f)}
 

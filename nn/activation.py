@@ -12,7 +12,7 @@ import numpy as np
 import autodiff as ad
 from autodiff.errors import ArgumentError, ShapeError
 from autodiff.ops.inplace import apply_
-from autodiff.ops.math import Erf, erf_array
+from autodiff.ops.pointwise import Erf, erf_array
 
 from .module import Module, Parameter
 

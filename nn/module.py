@@ -230,7 +230,7 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
-    @tracing.replayed(resets=lambda self: self.parameters())
+    @tracing.replayed
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters (to None, as PyTorch 2 does)."""
         zero_grads(self.parameters(), set_to_none)

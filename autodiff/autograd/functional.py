@@ -7,8 +7,8 @@ same way (a Jacobian block per (output, input) pair). Rows are computed one back
 import numpy as np
 
 from ..creation import ones_like, zeros_like
-from ..engine import grad
 from ..grad_mode import enable_grad
+from ..gradients import grad
 from ..ops.shape import stack
 from ..tensor import Tensor
 

@@ -163,10 +163,6 @@ class Guard:
         self.lines.append(f"{name} = {expr}")
         return name
 
-    def add_state(self, obj, has_grad: bool) -> None:
-        """After the trace: the program assumes this leaf's .grad is (not) None on entry."""
-        self.require(f"({obj}.grad is None) is {not has_grad}")
-
     def function(self):
         """check(S, L) as Python, executed: the program's guard."""
         body = ["def check(S, L):", "    try:"]
@@ -193,6 +189,7 @@ class Guard:
                 self.require(f"{expr}._data.dtype == {self.constant(data.dtype, 'dtype')}")
                 self.require(f"{expr}._requires_grad is {x._requires_grad}")
                 self.require(f"({expr}.grad_fn is None) is {x.grad_fn is None}")
+                self.require(f"({expr}.grad is None) is {x.grad is None}")
                 self._name(x, f"arg{i}")
                 self.arguments.append((f"{expr}._data", data))
             elif type(x) is np.ndarray:
@@ -253,6 +250,8 @@ class Guard:
             self.require(f"{name}._data is {self.constant(x._data, 'array')}")
             self.require(f"{name}._requires_grad is {x._requires_grad}")
             self.require(f"({name}.grad_fn is None) is {x.grad_fn is None}")
+            # fn may test .grad (clip_grad_norm_ skips a None one; backward adds or writes)
+            self.require(f"({name}.grad is None) is {x.grad is None}")
         elif t is list or t is tuple or t is Size:  # Size: a tensor's shape (torch.Size)
             self.require(f"len({name}) == {len(x)}")
             for i, item in enumerate(x):

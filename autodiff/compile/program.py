@@ -11,8 +11,9 @@ counters, constants that are not literals) are slots fixed for the program's lif
 import numpy as np
 from numpy import ndarray
 
+from ..graph import NoContext
 from ..tensor import Tensor
-from .runtime import NoCtx, as_array
+from .runtime import as_array
 
 _make = Tensor._make
 
@@ -65,7 +66,6 @@ class Program:
         self.output = None  # how fn's result is rebuilt from the slots (see below)
         self.result = None  # result(output slots' values, inputs) -> fn's result
         self.frees = []  # per step: slots no later step reads (dropped after it)
-        self.grad_states = ()  # ((leaf slot, has_grad), ...) the program assumes on entry
         self.guard = None  # guard(structure, leaves): is this call's state the traced one?
         self.run = None  # run(*inputs) -> the output slots' values (source.runner makes it)
 
@@ -107,7 +107,7 @@ class Program:
             first = step.args[0] if step.owner is not None and step.args else None
             if first is not None and first[0] == "s" and readers.get(first[1]) == 1:
                 readers[first[1]] = 0
-                step.args = (("k", NoCtx(self.steps_needs(first[1]))),) + step.args[1:]
+                step.args = (("k", NoContext(self.steps_needs(first[1]))),) + step.args[1:]
         live, kept = set(keep), []
         for step in reversed(self.steps):
             if step.outs and _pure(step) and not any(o in live for o in step.outs):

@@ -6,7 +6,7 @@ from sys import getrefcount
 import numpy as np
 
 from .. import grad_mode
-from ..graph import Node
+from ..graph import NoContext, Node  # noqa: F401 (NoContext: what .code imports)
 from ..tensor import Tensor
 
 _make = Tensor._make
@@ -36,19 +36,6 @@ class Ctx:
         if self.arrays:
             return self._saved
         return tuple([_make(v) if type(v) is np.ndarray else v for v in self._saved])
-
-
-class NoCtx:
-    """The ctx of a forward whose backward is never replayed: it saves nothing. One is shared
-    by a program's calls (a forward may set ctx.node_name on it: the same name each time)."""
-
-    __slots__ = ("needs_input_grad", "__dict__")
-
-    def __init__(self, needs_input_grad: tuple = ()):
-        self.needs_input_grad = needs_input_grad
-
-    def save_for_backward(self, *values) -> None:
-        pass
 
 
 def as_array(out) -> np.ndarray:

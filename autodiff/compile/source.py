@@ -14,6 +14,7 @@ import sys
 
 import numpy as np
 
+from ..graph import NoContext
 from . import runtime
 from .program import Program, describe, interpreter
 
@@ -91,8 +92,8 @@ def literal(value):
         return repr(value) if math.isfinite(value) else f"float({str(value)!r})"
     if isinstance(value, np.dtype):
         return f"np.dtype({value.name!r})" if value.names is None else None
-    if isinstance(value, runtime.NoCtx):
-        return f"NoCtx({literal(value.needs_input_grad)})"
+    if isinstance(value, NoContext):
+        return f"NoContext({literal(value.needs_input_grad)})"
     if isinstance(value, slice):
         parts = [literal(v) for v in (value.start, value.stop, value.step)]
         return None if None in parts else f"slice({', '.join(parts)})"
@@ -113,9 +114,9 @@ def literal(value):
 def render(program: Program) -> tuple:
     """(source text, the objects it imports, its keyword parameters) for a program."""
     names = _Names(program.names)
-    for helper in ("Ctx", "NoCtx"):
-        names.imports.setdefault(_RUNTIME, []).append(helper)
-        names.values[helper] = getattr(runtime, helper)
+    names.imports.setdefault(_RUNTIME, []).append("Ctx")
+    names.imports.setdefault("autodiff.graph", []).append("NoContext")
+    names.values.update(Ctx=runtime.Ctx, NoContext=NoContext)
     slot_names = program.names
 
     def arg(spec) -> str:

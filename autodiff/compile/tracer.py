@@ -13,8 +13,9 @@ import random
 import numpy as np
 
 from .. import grad_mode, tracing
+from ..engine import checked_grads
 from ..function import Context
-from ..graph import AccumulateGrad
+from ..graph import AccumulateGrad, NoContext
 from ..tensor import Tensor
 from . import runtime
 from .program import Program, Step
@@ -43,7 +44,6 @@ class Tracer:
         self.entry = {}  # id(leaf) -> (leaf, its .grad on entry)
         self.explained = set()  # ids of leaves whose .grad a replayed call changed
         self.accumulated = {}  # id(leaf) -> (leaf, the .grad the program left, leaf slot)
-        self.grad_states = {}  # leaf slot -> whether the program assumes a .grad on entry
         self.holders = {}  # id(array) -> the argument or captured tensor whose array it is
         for i, x in enumerate(leaves):
             if isinstance(x, Tensor):
@@ -162,7 +162,7 @@ class Tracer:
         node = result.grad_fn
         out = result._data
         slot = self.output(out)
-        ctx = ("k", runtime.NoCtx(tuple([False] * len(args))))
+        ctx = ("k", NoContext(tuple([False] * len(args))))
         if isinstance(node, Context) and node.function is cls and id(node) not in self.ctxs:
             c = self.program.slot(f"c{slot}")
             self.ctxs[id(node)] = (c, node)
@@ -210,7 +210,7 @@ class Tracer:
         mark = len(self.program.steps)
         self.strict = True
         try:
-            grads = _grads(node, node.function.backward(node, grad))
+            grads = checked_grads(node, node.function.backward(node, grad))
             names = [None if x is None else self.slot_of(x._data) for x in grads]
             if any(x is not None and n is None for x, n in zip(grads, names)):
                 raise _Unflat
@@ -224,7 +224,7 @@ class Tracer:
             self.program.sections[mark] = f"{node.name()}: {self.program.names[g[1]]} -> {shown}"
             return grads
         with tracing.suspended():
-            grads = _grads(node, node.function.backward(node, grad))
+            grads = checked_grads(node, node.function.backward(node, grad))
         grads = tuple([x if x is None or isinstance(x, Tensor) else _tensor(x) for x in grads])
         outs = [self.output(x._data) if x is not None else self.program.slot("_") for x in grads]
         self.add(
@@ -249,30 +249,26 @@ class Tracer:
         ref = self.leaf_slot(leaf)
         g = self.spec(grad)
         had = leaf.grad
-        self.guard_grad(leaf, ref, had)
+        self.check_grad(leaf, had)
         _accumulate(node, grad, False)
         out = self.output(leaf.grad._data)
         helper = runtime.add_grad if had is not None else runtime.set_grad
         self.add(helper, [("s", ref), g], outs=[out])
         self.accumulated[id(leaf)] = (leaf, leaf.grad, ref)
 
-    def guard_grad(self, leaf, ref, had) -> None:
-        """Whether the replay writes or adds follows from the leaf's .grad on entry, unless the
-        program reset or wrote it first; a .grad set some other way is refused."""
+    def check_grad(self, leaf, had) -> None:
+        """The .grad backward adds into is the one the leaf had on entry (its None-ness is
+        guarded) or the program's own; a .grad fn assigned is refused (a replay would not)."""
         entry = self.entry.get(id(leaf))
         done = self.accumulated.get(id(leaf))
-        if had is not None and done is not None and had is done[1]:
-            return  # the program's own earlier gradient
-        if had is not None and (entry is None or had is not entry[1]):
+        if had is None or (done is not None and had is done[1]):
+            return
+        if entry is None or had is not entry[1]:
             raise CompileError(
                 "compile: the compiled function assigned a leaf's .grad before backward; a "
                 "replay would not. Use optimizer.zero_grad() / model.zero_grad(), or set it "
                 "outside."
             )
-        if id(leaf) in self.explained or done is not None:
-            return  # a replayed zero_grad() reset it: a replay resets it too
-        if entry is not None and (entry[1] is None) == (had is None):
-            self.grad_states[ref] = had is not None
 
     # --- announcements -------------------------------------------------------------------------
     def wrote(self, tensor, op, fn, value, index) -> None:
@@ -331,7 +327,7 @@ class Tracer:
             "computation in tensor ops, or return the tensor and read it after the call."
         )
 
-    def call(self, method, args, kwargs, resets=None):
+    def call(self, method, args, kwargs):
         """A @replayed method: run it untraced now; the replay calls it again."""
         if any(callable(a) and not isinstance(a, type) for a in (*args[1:], *kwargs.values())):
             raise CompileError(
@@ -344,8 +340,6 @@ class Tracer:
         with tracing.suspended():
             result = method(*args, **kwargs)
         self.explained.update(k for k, (t, _) in self.entry.items() if t.grad is not before[k])
-        if resets is not None:  # a None .grad it covers is its doing, whatever came before
-            self.explained.update(id(t) for t in resets(args[0]) if t.grad is None)
         bound = "." in method.__qualname__ and args
         text = f"{{0}}.{method.__name__}({{rest}})" if bound else ""
         self.add(method, specs, kw, text=text)
@@ -366,7 +360,6 @@ class Tracer:
         program = self.program
         self._final_grads()
         program.set_output(self.layout(result, leaves))
-        program.grad_states = tuple(self.grad_states.items())
         program.plan()
         return program
 
@@ -428,16 +421,6 @@ def _plain(value) -> bool:
     return isinstance(value, (tuple, list)) and all(_plain(v) for v in value)
 
 
-def _grads(node, grads) -> tuple:
-    from ..engine import _wrong_count
-
-    if type(grads) is not tuple:
-        grads = (grads,)
-    if len(grads) != len(node.children):
-        _wrong_count(node, grads)
-    return grads
-
-
 def _tensor(x):
     return Tensor._make(np.asarray(x))
 
@@ -465,9 +448,6 @@ def trace(fn, args, kwargs, leaves, names, guard):
             "ad.Generator), whose draws a replay repeats."
         )
     program = tracer.finish(result, leaves)
-    for slot, had in program.grad_states:
-        leaf = f"L[{slot}]" if slot < program.ninputs else guard.constant(program.captured[slot])
-        guard.add_state(leaf, had)
     program.guard = guard.function()
     return result, program
 

@@ -11,6 +11,7 @@ from . import (
     linalg,
     math,
     matrix,
+    pointwise,
     rearrange,
     reduction,
     sampling,
@@ -25,6 +26,7 @@ from .indexing import *
 from .linalg import *
 from .math import *
 from .matrix import *
+from .pointwise import *
 from .rearrange import *
 from .reduction import *
 from .sampling import *
@@ -46,6 +48,7 @@ __all__ = [
     *linalg.__all__,
     *math.__all__,
     *matrix.__all__,
+    *pointwise.__all__,
     *rearrange.__all__,
     *reduction.__all__,
     *sampling.__all__,

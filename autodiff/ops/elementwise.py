@@ -1,4 +1,4 @@
-"""Elementwise math: exp, log, sqrt, abs, sign, clamp, maximum, minimum, where, comparisons."""
+"""Elementwise ops beyond the pointwise table: abs, clamp, maximum, minimum, where, masked_fill."""
 
 import numpy as np
 
@@ -8,11 +8,7 @@ from ..tensor import Tensor
 from .indexing import nonzero
 
 __all__ = [
-    "exp",
-    "log",
-    "sqrt",
     "abs",
-    "sign",
     "clamp",
     "clip",
     "maximum",
@@ -20,73 +16,6 @@ __all__ = [
     "where",
     "masked_fill",
 ]  # the public ops: autodiff exports these
-
-
-class Exp(Function):
-    node_name = "ExpBackward0"
-    symbol = "exp"
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, input):
-        out = np.exp(input)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * out
-
-
-def exp(input):
-    """e ** input."""
-    return Exp.apply(input)
-
-
-class Log(Function):
-    node_name = "LogBackward0"
-    symbol = "log"
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, input):
-        ctx.save_for_backward(input)
-        with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, as torch
-            return np.log(input)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (input,) = ctx.saved_tensors
-        return grad / input
-
-
-def log(input):
-    """Natural logarithm."""
-    return Log.apply(input)
-
-
-class Sqrt(Function):
-    node_name = "SqrtBackward0"
-    symbol = "√"
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, input):
-        with np.errstate(invalid="ignore"):
-            out = np.sqrt(input)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad / (2 * out)
-
-
-def sqrt(input):
-    """Square root."""
-    return Sqrt.apply(input)
 
 
 class Abs(Function):
@@ -108,25 +37,6 @@ class Abs(Function):
 def abs(input):
     """|input| (gradient 0 at 0, as torch)."""
     return Abs.apply(input)
-
-
-class Sign(Function):
-    node_name = "SignBackward0"
-    symbol = "sign"
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, input):
-        return np.sign(input)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad * 0.0
-
-
-def sign(input):
-    """-1, 0 or 1 (gradient 0)."""
-    return Sign.apply(input)
 
 
 class Clamp(Function):

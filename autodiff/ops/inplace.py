@@ -6,7 +6,7 @@
 - In the graph it runs the out-of-place op, writes the result into the storage and rebases
   the tensor onto the new node (torch's model); a view also rebases its base (CopySlices).
 - Every in-place op bumps the storage's version counter, shared with views and detach();
-  backward refuses a saved tensor whose version moved (function.check_versions).
+  backward refuses a saved tensor whose version moved (saved.check_versions).
 """
 
 import operator
@@ -15,9 +15,11 @@ import numpy as np
 
 from .. import grad_mode, tracing
 from ..errors import DtypeError, ShapeError
-from ..function import Function, flat_versions, refresh_view, version_entries, view_of
+from ..function import Function
 from ..graph import SavedOutput
+from ..saved import flat_versions, version_entries
 from ..tensor import Tensor
+from ..views import refresh, view_of
 from .indexing import Index, normalize_index
 
 __all__ = []  # reached through Tensor methods (add_, ...) and F.relu_
@@ -45,7 +47,7 @@ def _records(self, op: str, args) -> bool:
         return False
     _refuse_leaf(self, op)
     if self._base is not None and self._view_version != self._base._version.value:
-        refresh_view(self)
+        refresh(self)
     if self._requires_grad:
         return True
     return any(isinstance(a, Tensor) and a._requires_grad for a in args)

@@ -82,7 +82,7 @@ class Optimizer:
             elif isinstance(value, numbers.Real) and not isinstance(value, bool):
                 check_number(key, value, op)
 
-    @tracing.replayed(resets=lambda self: [p for g in self.param_groups for p in g["params"]])
+    @tracing.replayed
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient (to None by default, as PyTorch 2)."""
         for group in self.param_groups:

@@ -45,7 +45,8 @@ def step():
 
 def test_a_training_step_replays_equal():
     twins = Twins(world(dropout=0.3, batchnorm=True, optimizer="adam"), STEP)
-    assert [twins.call() for _ in range(5)] == ["traced"] + ["replayed"] * 4
+    # the first call finds no .grad, the later ones do: a program for each
+    assert [twins.call() for _ in range(5)] == ["traced"] * 2 + ["replayed"] * 3
 
 
 # --- library code that computed on arrays outside the ops --------------------------------------
@@ -62,7 +63,7 @@ def step():
     return loss, norm
 """,
     )
-    assert [twins.call() for _ in range(6)][1:] == ["replayed"] * 5
+    assert [twins.call() for _ in range(6)][2:] == ["replayed"] * 4
 
 
 @pytest.mark.parametrize("labels", [np.int32, np.uint8, np.int64])
@@ -72,7 +73,7 @@ def test_class_labels_of_any_integer_dtype_are_read_each_call(labels):
     for _ in range(4):
         target = rng.integers(0, 3, 6).astype(labels)
         twins.call(lambda w, t=target: ad.tensor(t))
-    assert twins.outcomes[1:] == ["replayed"] * 3
+    assert twins.outcomes[2:] == ["replayed"] * 2
 
 
 def test_probability_targets_are_read_each_call():
@@ -81,7 +82,7 @@ def test_probability_targets_are_read_each_call():
     for _ in range(3):
         p = rng.dirichlet(np.ones(3), 6).astype(np.float32)
         twins.call(lambda w, p=p: ad.tensor(p))
-    assert twins.outcomes[1:] == ["replayed"] * 2
+    assert twins.outcomes[2:] == ["replayed"]
 
 
 def test_a_label_out_of_range_raises_on_replay_as_eager():

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # the engine's core and the compiler itself: they implement the ops and the seam
 CORE = {"autodiff/tensor.py", "autodiff/function.py", "autodiff/engine.py", "autodiff/graph.py"}
-CORE |= {"autodiff/tracing.py"}
+CORE |= {"autodiff/tracing.py", "autodiff/saved.py", "autodiff/views.py", "autodiff/gradients.py"}
+CORE |= {"autodiff/hooks.py"}
 
 # every other function that reads `t._data` outside an op's forward/backward, and why a
 # compiled replay stays right (the rest of the library uses ops, or .numpy(), which is
@@ -39,10 +40,11 @@ ARRAY_READS = {
 # the engine's places that ask whether a trace runs (the rest only announce)
 ASKS = {
     ("autodiff/function.py", "Function.apply"): "the seam: an op becomes a step",
-    ("autodiff/function.py", "unpack_saved"): "saved values as Tensors for traced formulas",
+    ("autodiff/function.py", "Context.saved_tensors"): "saved values as Tensors when traced",
     ("autodiff/engine.py", "run_backward"): "gradients as Tensors while tracing",
-    ("autodiff/engine.py", "_run_node"): "the tracer runs (and records) a node's formula",
-    ("autodiff/engine.py", "_drain"): "AccumulateGrad: the tracer writes .grad (a step)",
+    ("autodiff/engine.py", "_drain"): "passes the tracer on (and flows Tensors for it)",
+    ("autodiff/engine.py", "evaluate"): "the tracer runs (and records) a node's formula",
+    ("autodiff/engine.py", "_accumulate"): "AccumulateGrad: the tracer writes .grad (a step)",
 }
 
 

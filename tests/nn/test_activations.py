@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import autodiff as ad
 import nn
 import nn.functional as F
-from autodiff.ops.math import erf_array as erf
+from autodiff.ops.pointwise import erf_array as erf
 from autodiff.testing import arrays, assert_gradients_match
 
 # name: (ours, torch twin (as a function of torch), kinks, node name)
