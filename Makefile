@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system demo test bench lint clean
+.PHONY: setup system demo test bench fuzz lint clean
 
 setup: $(STAMP) system
 
@@ -23,7 +23,8 @@ system:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	# setuptools explains editable installs of several top-level packages in a warning box
+	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install -q -e '.[dev]'
 	# PyTorch is the test oracle only; this exact pin is a CPU build (oracle tests skip without it)
 	$(BIN)/python -m pip install -q torch==2.13.0 || echo "note: torch not installed; oracle tests will skip"
 	touch $(STAMP)
@@ -38,9 +39,13 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
+# ad.compile's differential fuzzer, long (the suite runs a bounded profile of it)
+fuzz: setup
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest tests/compile/test_fuzz.py -q -p no:cacheprovider
+
 lint: setup
-	$(BIN)/ruff check autodiff nn viz cli tests benchmarks notebooks/execute.py
-	$(BIN)/ruff format --check autodiff nn viz cli tests benchmarks notebooks/execute.py
+	$(BIN)/ruff check autodiff nn viz autodiff_cli tests benchmarks notebooks/execute.py
+	$(BIN)/ruff format --check autodiff nn viz autodiff_cli tests benchmarks notebooks/execute.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

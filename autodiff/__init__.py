@@ -24,15 +24,19 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .device import backends, cuda, device, get_default_device, set_default_device
+from .device import accelerator, backends, cuda, device, get_default_device, set_default_device
 from .dtypes import (
+    DType as dtype,
+    bfloat16,
     bool_,
     complex64,
     complex128,
     float16,
     float32,
     float64,
+    finfo,
     get_default_dtype,
+    iinfo,
     int8,
     int16,
     int32,
@@ -40,7 +44,7 @@ from .dtypes import (
     set_default_dtype,
     uint8,
 )
-from .engine import backward, grad
+from .gradients import backward, grad
 from .compile import compile
 from .function import Function
 from .grad_mode import (
@@ -53,11 +57,23 @@ from .grad_mode import (
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
-from . import autograd, ops, random
+from . import autograd, ops, random, siblings
 from .ops import *
-from .random import Generator, manual_seed, seed
+from . import amp, distributed, distributions, linalg, onnx
+from .amp import autocast
+from .printing import get_printoptions, printoptions, set_printoptions
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from .serialization import load, save
-from .tensor import Tensor
+from .size import Size
+from .tensor import Tensor, is_floating_point, is_tensor, numel
 
 # PyTorch's dtype aliases (torch.float is float32, torch.long is int64, ...)
 float = float32
@@ -71,19 +87,34 @@ cfloat = complex64
 cdouble = complex128
 
 __version__ = "0.1.0"
+# the PyTorch release whose names and behaviour we follow (the tests compare with it)
+torch_api_version = "2.13"
+
+siblings.check()  # warns if a module of the user's hides nn or viz
+
+
+def __getattr__(name: str):
+    """`import autodiff as torch` then torch.nn: say where nn, optim and utils.data live."""
+    raise AttributeError(siblings.elsewhere(name) or f"module 'autodiff' has no attribute {name!r}")
+
 
 __all__ = [
     "AccumulateGrad",
+    "amp",
+    "autocast",
     "Function",
     "Generator",
     "GradcheckError",
     "Node",
+    "Size",
     "Tensor",
+    "accelerator",
     "arange",
     "as_tensor",
     "autograd",
     "backends",
     "backward",
+    "bfloat16",
     "bool",
     "compile",
     "bool_",
@@ -92,13 +123,18 @@ __all__ = [
     "complex128",
     "complex64",
     "cuda",
+    "default_generator",
     "detect_anomaly",
     "device",
+    "distributed",
+    "distributions",
     "double",
+    "dtype",
     "empty",
     "empty_like",
     "enable_grad",
     "eye",
+    "finfo",
     "float",
     "float16",
     "float32",
@@ -108,17 +144,24 @@ __all__ = [
     "full_like",
     "get_default_device",
     "get_default_dtype",
+    "get_printoptions",
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "get_rng_state",
     "half",
+    "iinfo",
     "inference_mode",
+    "initial_seed",
     "int",
     "int16",
     "int32",
     "int64",
     "int8",
+    "is_floating_point",
     "is_grad_enabled",
+    "is_tensor",
+    "linalg",
     "linspace",
     "load",
     "logspace",
@@ -126,9 +169,12 @@ __all__ = [
     "manual_seed",
     "no_grad",
     "normal",
+    "numel",
     "ones",
     "ones_like",
+    "onnx",
     "ops",
+    "printoptions",
     "rand",
     "rand_like",
     "randint",
@@ -141,6 +187,8 @@ __all__ = [
     "set_default_device",
     "set_default_dtype",
     "set_grad_enabled",
+    "set_rng_state",
+    "set_printoptions",
     "short",
     "tensor",
     "uint8",

@@ -4,25 +4,21 @@ generator, ad.manual_seed). Each takes dtype=, device= ('cpu') and requires_grad
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, random, tracing
 from .device import check as _device
-from .random import generator
+from .errors import ArgumentError, DtypeError
+from .size import as_size
 from .tensor import Tensor
 
 
 def _shape(shape, op: str = "shape") -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    shape = tuple(shape)
-    for n in shape:
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
-            raise ValueError(f"{op}: sizes must be non-negative integers, got {shape}")
-    return tuple(int(n) for n in shape)
+    return as_size(shape, op)
 
 
 def _finish(array, requires_grad: bool, name=None, device=None) -> Tensor:
     _device(device)
     t = Tensor._make(array)
+    tracing.created(t)  # ad.compile: a constant of the program (a draw is one of its steps)
     if requires_grad:
         t.requires_grad_(True)
     if name is not None:
@@ -36,9 +32,11 @@ def _dtype(dtype):
 
 def tensor(data, dtype=None, device=None, requires_grad=False, name=None) -> Tensor:
     """A new tensor (a copy). Floats -> the default dtype, ints -> int64, arrays keep theirs."""
-    if isinstance(data, Tensor):
-        data = data._data
     dtype = None if dtype is None else dtypes.as_dtype(dtype, "tensor")
+    if isinstance(data, Tensor):  # a copy outside the graph, as torch.tensor(t) (an op)
+        copy = data.detach().to(dtype or data.dtype)
+        copy = copy.clone() if copy._data is data._data else copy
+        return _finish(copy._data, requires_grad, name, device)
     return _finish(dtypes.as_array(data, dtype), requires_grad, name, device)
 
 
@@ -57,7 +55,7 @@ def from_numpy(array: np.ndarray, requires_grad=False) -> Tensor:
     """A tensor that shares memory with the array (no copy): the public way to wrap one."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray, got {type(array).__name__}")
-    return Tensor._make(array) if not requires_grad else _finish(array, True)
+    return _finish(array, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -84,7 +82,12 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     if step == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise ArgumentError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise ArgumentError(
+            f"arange: upper bound and lower bound inconsistent with step sign (start {start}, "
+            f"end {end}, step {step}). Use a negative step to count down."
+        )
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if ints else dtypes.get_default_dtype()
@@ -95,7 +98,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     """steps evenly spaced values from start to end, both included."""
     if not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"linspace: steps must be a non-negative integer, got {steps!r}")
+        raise ArgumentError(f"linspace: steps must be a non-negative integer, got {steps!r}")
     array = np.linspace(start, end, steps, dtype=np.float64).astype(_dtype(dtype))
     return _finish(array, requires_grad, device=device)
 
@@ -133,15 +136,17 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False) -
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Uniform [0, 1) from the library's generator (ad.manual_seed)."""
-    draws = _rng(generator).random(_shape(size, "rand"))
-    return _finish(draws.astype(_dtype(dtype)), requires_grad, device=device)
+    """Uniform [0, 1): torch's numbers from the generator (default: ad.manual_seed's)."""
+    dtype = _float_dtype(dtype, "rand")
+    draws = random.uniform(_shape(size, "rand"), dtype, generator=generator)
+    return _finish(draws, requires_grad, device=device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Standard normal from the library's generator (ad.manual_seed)."""
-    draws = _rng(generator).standard_normal(_shape(size, "randn"))
-    return _finish(draws.astype(_dtype(dtype)), requires_grad, device=device)
+    """Standard normal: torch's numbers from the generator (default: ad.manual_seed's)."""
+    dtype = _float_dtype(dtype, "randn")
+    draws = random.normal(_shape(size, "randn"), dtype, generator=generator)
+    return _finish(draws, requires_grad, device=device)
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -155,33 +160,47 @@ def randn_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None) -> Tensor:
     """Integers in [low, high) (torch.randint(high, size) or randint(low, high, size))."""
-    if size is None:  # randint(high, size)
+    if size is None and not isinstance(high, int | np.integer):  # randint(high, size)
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=size)
+        low, high = 0, low
     if size is None:
-        raise TypeError("randint: give the size, e.g. ad.randint(0, 10, (3,))")
+        raise TypeError("randint: give the size as a tuple, e.g. ad.randint(0, 10, (3,))")
     if high <= low:
-        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
-    draws = _rng(generator).integers(low, high, _shape((size,), "randint"))
-    return _finish(draws.astype(dtypes.as_dtype(dtype or np.int64)), False, device=device)
+        raise ArgumentError(f"randint: high ({high}) must be greater than low ({low})")
+    dtype = dtypes.as_dtype(dtype or np.int64)
+    draws = random.integers(_shape((size,), "randint"), int(low), int(high), dtype, generator)
+    return _finish(draws, False, device=device)
 
 
 def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
-    """A random permutation of 0..n-1."""
-    draws = _rng(generator).permutation(n)
-    return _finish(draws.astype(dtypes.as_dtype(dtype or np.int64)), False, device=device)
+    """A random permutation of 0..n-1, torch's for the same generator state."""
+    draws = random.permutation(int(n), generator, dtypes.as_dtype(dtype or np.int64))
+    return _finish(draws, False, device=device)
 
 
 def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None) -> Tensor:
-    """Draws from N(mean, std²): numbers with size=, or tensors of means/stds (broadcast)."""
-    m = mean._data if isinstance(mean, Tensor) else mean
-    s = std._data if isinstance(std, Tensor) else std
-    if np.any(np.asarray(s) < 0):
-        raise ValueError("normal: std must be non-negative")
-    shape = _shape((size,), "normal") if size is not None else np.broadcast(m, s).shape
-    draws = _rng(generator).normal(m, s, shape)
+    """Draws from N(mean, std²): numbers with size=, or tensors of means/stds (broadcast), in
+    torch's steps: normal_(0, std) then + mean for a number std, else standard draws · std +
+    mean (tensor ops, so ad.compile replays them)."""
     like = next((t.dtype for t in (mean, std) if isinstance(t, Tensor)), None)
-    return _finish(draws.astype(_dtype(dtype or like)), False, device=device)
+    dtype = _float_dtype(dtype or like, "normal")
+    if np.any(np.asarray(std) < 0):
+        raise ArgumentError("normal: std must be non-negative")
+    if isinstance(std, Tensor):
+        shape = np.broadcast_shapes(np.shape(mean), np.shape(std))
+        return randn(*shape, generator=generator, dtype=dtype, device=device) * std + mean
+    if isinstance(mean, Tensor):
+        draws = random.normal(mean.shape, dtype, 0.0, std, generator)
+        return _finish(draws, False, device=device) + mean
+    draws = random.normal(_shape((size,), "normal"), dtype, mean, std, generator)
+    return _finish(draws, False, device=device)
 
 
-def _rng(gen):
-    return generator() if gen is None else gen
+def _float_dtype(dtype, op: str):
+    dtype = _dtype(dtype)
+    if dtype.kind != "f":
+        raise DtypeError(
+            f"{op}: draws are floating point; got dtype {dtype}. Use ad.randint for integers."
+        )
+    return dtype

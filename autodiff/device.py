@@ -1,5 +1,6 @@
 """Devices as in PyTorch: everything runs on the CPU (NumPy); asking for another is an error."""
 
+from . import amp as _amp
 from .dtypes import ALIASES
 
 AVAILABLE = ("cpu",)
@@ -79,6 +80,8 @@ def get_default_device() -> device:
 class cuda:
     """torch.cuda's questions, answered for a CPU-only library."""
 
+    amp = _amp  # torch.cuda.amp: GradScaler and autocast, disabled for lack of a GPU
+
     @staticmethod
     def is_available() -> bool:
         return False
@@ -88,10 +91,31 @@ class cuda:
         return 0
 
     @staticmethod
+    def is_bf16_supported(including_emulation: bool = True) -> bool:
+        return False
+
+    @staticmethod
     def manual_seed(seed) -> None:
         """Nothing to seed: there is no GPU (ad.manual_seed seeds the CPU)."""
 
     manual_seed_all = manual_seed
+
+
+class accelerator:
+    """torch.accelerator's questions (pytorch/examples ask them to pick a device): none here."""
+
+    @staticmethod
+    def is_available() -> bool:
+        return False
+
+    @staticmethod
+    def device_count() -> int:
+        return 0
+
+    @staticmethod
+    def current_accelerator(check_available: bool = False):
+        """None: there is no accelerator, as torch answers on a CPU-only machine."""
+        return None
 
 
 class _Unavailable:
@@ -105,11 +129,19 @@ class _Unavailable:
 
 
 class backends:
-    """torch.backends' flags that scripts set or ask: accepted, nothing to configure."""
+    """torch.backends' flags that scripts set or ask (nanoGPT's allow_tf32, cudnn's
+    benchmark): accepted and kept, nothing to configure on the CPU."""
 
     mps = _Unavailable
 
-    class cudnn:
-        deterministic = True
+    class cudnn(_Unavailable):
+        deterministic = False
         benchmark = False
-        enabled = False
+        enabled = True
+        allow_tf32 = True
+
+    class cuda(_Unavailable):
+        class matmul:
+            allow_tf32 = False
+            allow_fp16_reduced_precision_reduction = True
+            allow_bf16_reduced_precision_reduction = True

@@ -5,17 +5,118 @@ import itertools
 
 import numpy as np
 
-float16 = np.dtype(np.float16)
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
-int32 = np.dtype(np.int32)
-int64 = np.dtype(np.int64)
-bool_ = np.dtype(np.bool_)
-uint8 = np.dtype(np.uint8)
-int8 = np.dtype(np.int8)
-int16 = np.dtype(np.int16)
-complex64 = np.dtype(np.complex64)
-complex128 = np.dtype(np.complex128)
+from .errors import ShapeError
+
+
+class DType:
+    """torch.dtype's twin. It prints as PyTorch's (`torch.float32`) and is its NumPy dtype to
+    NumPy: `np.dtype(d)`, `dtype=d`, `d == np.float32`, hashing and NumPy's attributes
+    (`d.kind`, `d.itemsize`) all go to `d.dtype`, the attribute NumPy reads."""
+
+    __slots__ = ("dtype", "_name")
+
+    def __init__(self, numpy_dtype, name: str):
+        self.dtype = np.dtype(numpy_dtype)
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self._name}"
+
+    def __eq__(self, other):
+        if isinstance(other, DType):
+            return self is other
+        if other is None:  # np.dtype(None) is float64
+            return False
+        try:
+            return self.dtype == np.dtype(other)
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.dtype)
+
+    def __reduce__(self):  # copies and pickles are the one instance
+        return (of, (self.dtype,))
+
+    def __getattr__(self, name: str):
+        return getattr(self.dtype, name)
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    @property
+    def is_complex(self) -> bool:
+        return self.dtype.kind == "c"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.dtype.kind in "ifc"
+
+
+class _NoNumpyDType(DType):
+    """A torch dtype NumPy has no type for (bfloat16): it exists as a name, for code that
+    only names it (nanoGPT's dtype table); using it is a clear error."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self) -> int:
+        return hash(self._name)
+
+    def __reduce__(self):
+        return self._name
+
+    @property
+    def dtype(self):
+        raise TypeError(
+            f"{self!r}: NumPy, which holds this library's tensors, has no {self._name}, so no "
+            "tensor can have it. Use torch.float32 (or torch.float16 for half precision)."
+        )
+
+    @property
+    def is_floating_point(self) -> bool:
+        return True
+
+
+float16 = DType(np.float16, "float16")
+float32 = DType(np.float32, "float32")
+float64 = DType(np.float64, "float64")
+int32 = DType(np.int32, "int32")
+int64 = DType(np.int64, "int64")
+bool_ = DType(np.bool_, "bool")
+uint8 = DType(np.uint8, "uint8")
+int8 = DType(np.int8, "int8")
+int16 = DType(np.int16, "int16")
+complex64 = DType(np.complex64, "complex64")
+complex128 = DType(np.complex128, "complex128")
+bfloat16 = _NoNumpyDType("bfloat16")
+
+
+class _ByNumpy(dict):
+    """NumPy dtype -> its DType; a NumPy dtype torch has no name for gets NumPy's name."""
+
+    def __missing__(self, key):
+        value = self[key] = DType(key, key.name)
+        return value
+
+
+BY_NUMPY = _ByNumpy(
+    (t.dtype, t)
+    for t in (float16, float32, float64, int32, int64, bool_, uint8, int8, int16)
+    + (complex64, complex128)
+)
+
+
+def of(numpy_dtype) -> DType:
+    """The torch dtype of a NumPy dtype (what Tensor.dtype returns)."""
+    return BY_NUMPY[np.dtype(numpy_dtype)]
+
 
 # PyTorch's aliases: torch.float is float32, torch.long is int64, ...
 ALIASES = {
@@ -30,21 +131,21 @@ ALIASES = {
     "cdouble": complex128,
 }
 
-_default = float32
+_default = float32.dtype  # a NumPy dtype: arrays are made with it
 
 
 def set_default_dtype(dtype) -> None:
     """Set the dtype that Python floats and lists of floats become (float32 or float64)."""
     global _default
-    dtype = np.dtype(dtype)
+    dtype = as_dtype(dtype, "set_default_dtype")
     if dtype.kind != "f":
         raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dtype}")
     _default = dtype
 
 
-def get_default_dtype() -> np.dtype:
+def get_default_dtype() -> DType:
     """The dtype Python floats become."""
-    return _default
+    return BY_NUMPY[_default]
 
 
 def is_floating(dtype) -> bool:
@@ -115,7 +216,7 @@ def _raise_broadcast(op: str, shapes: list, dim: int):
     padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
     sizes = " vs ".join(str(p[dim]) for p in padded)
     shown = " and ".join(str(tuple(s)) for s in shapes)
-    raise ValueError(
+    raise ShapeError(
         f"{op}: shapes {shown} do not broadcast (sizes {sizes} at dim {dim}; aligned from the "
         "last dim, sizes must be equal or 1). Reshape or unsqueeze an operand, e.g. "
         "x.unsqueeze(-1), so the sizes match."
@@ -153,12 +254,47 @@ def as_dtype(dtype, op: str = "dtype") -> np.dtype:
     """A NumPy dtype from a dtype, a NumPy type, a Python type or a name ('float32', 'long')."""
     if isinstance(dtype, str):
         name = dtype.removeprefix("torch.").removeprefix("autodiff.")
-        if name in ALIASES:
-            return ALIASES[name]
-        dtype = name
+        dtype = ALIASES.get(name) or (bfloat16 if name == "bfloat16" else name)
+    if isinstance(dtype, DType):
+        return dtype.dtype  # bfloat16 raises its clear error here
     try:
         return np.dtype(dtype)
     except TypeError:
         raise TypeError(
             f"{op}: {dtype!r} is not a dtype. Use ad.float32, ad.float64, ad.int64, ad.bool, ..."
         ) from None
+
+
+class finfo:
+    """torch.finfo: the limits of a floating dtype, as Python floats."""
+
+    def __init__(self, type=None):
+        info = np.finfo(_default if type is None else as_dtype(type, "finfo"))
+        self.bits = info.bits
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = 10.0**-info.precision
+        self.dtype = info.dtype.name
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+            f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, "
+            f"dtype={self.dtype})"
+        )
+
+
+class iinfo:
+    """torch.iinfo: the limits of an integer dtype."""
+
+    def __init__(self, type):
+        info = np.iinfo(as_dtype(type, "iinfo"))
+        self.bits, self.min, self.max, self.dtype = (
+            info.bits,
+            int(info.min),
+            int(info.max),
+            info.dtype.name,
+        )
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

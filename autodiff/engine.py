@@ -5,9 +5,9 @@ from sys import getrefcount
 
 import numpy as np
 
-from . import grad_mode
-from .function import check_versions
-from .graph import SMALL, AccumulateGrad, _recording, _trace, accumulator
+from . import grad_mode, hooks, tracing
+from .graph import SMALL, AccumulateGrad, _recording, remember_backward
+from .saved import check_versions
 from .tensor import Tensor
 
 _make = Tensor._make
@@ -78,26 +78,16 @@ def _needed(roots, targets) -> set:
     return needed
 
 
-def _call_hooks(hooks, grad: Tensor) -> Tensor:
-    for hook in hooks:
-        result = hook(grad)
-        if result is not None:
-            grad = result if isinstance(result, Tensor) else _make(np.asarray(result))
-    return grad
-
-
-def _hooked(hooks, grad, arrays: bool):
-    """Tensor hooks on a gradient of either kind; the result is of the same kind."""
-    grad = _call_hooks(hooks, _make(grad) if arrays else grad)
-    return grad._data if arrays else grad
-
-
-def _accumulate(node: AccumulateGrad, grad, create_graph: bool) -> None:
-    """Add a gradient into the leaf's .grad: an array (first order) or a Tensor (create_graph)."""
+def _accumulate(node: AccumulateGrad, grad, create_graph: bool, tracer=None) -> None:
+    """Add a gradient into the leaf's .grad: an array (first order) or a Tensor (create_graph
+    or ad.compile's trace, whose tracer does it and records it)."""
+    if tracer is not None:
+        tracer.accumulate(node, grad)
+        return
     leaf = node.variable
     arrays = type(grad) is not Tensor
     if leaf._hooks:
-        grad = _hooked(leaf._hooks, grad, arrays)
+        grad = hooks.hooked(leaf._hooks, grad, arrays)
     data = grad if arrays else grad._data
     if data.size <= SMALL or _recording.depth:
         node.grad_value = data
@@ -126,39 +116,6 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool) -> None:
 _OWNED = 4
 
 
-def _run_node(node, grad, arrays: bool):
-    """Hooks, then the op's backward; returns one gradient (or None) per input slot. With
-    arrays (first order), grad and the results are arrays; a formula that needs Tensors
-    (its Function lacks array_backward) gets and returns Tensors, converted here."""
-    if node._pre_hooks:
-        grad = _hooked(node._pre_hooks, grad, arrays)
-    if node._retain is not None:
-        tensor = node._retain()
-        if tensor is not None:
-            data = grad if arrays else grad._data
-            create_graph = grad_mode._state.enabled  # the drain runs with it as grad mode
-            tensor.grad = grad if create_graph else _make(np.array(data, copy=True))
-    tracer = _trace[0]
-    if tracer is not None:
-        return tracer.backward(node, grad)
-    function = node.function
-    wrap = arrays and not function.array_backward
-    state = grad_mode._state
-    if state.anomaly and not state.in_formula:  # blame the node, not the ops its formula runs
-        state.in_formula = True
-        try:
-            grads = function.backward(node, _make(grad) if wrap else grad)
-        finally:
-            state.in_formula = False
-    else:
-        grads = function.backward(node, _make(grad) if wrap else grad)
-    if type(grads) is not tuple:
-        grads = (grads,)
-    if len(grads) != len(node.children):
-        _wrong_count(node, grads)
-    return grads
-
-
 def order(roots) -> list:
     """The nodes reachable from roots in the order backward runs them: each one after every
     node that sends it a gradient (Kahn's algorithm, iterative, deterministic). The one
@@ -179,13 +136,13 @@ def order(roots) -> list:
     return result
 
 
-def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
+def run_backward(roots, root_grads, retain_graph, create_graph, targets=None) -> dict:
     """Push gradients from roots to leaves. With targets (ad.grad), capture them instead.
 
     First-order gradients flow as NumPy arrays (a Tensor per gradient would double the cost
     of small ops); create_graph, and ad.compile's tracing, need Tensors, recorded."""
-    needed = _needed(roots, targets) if targets is not None else None
-    arrays = not create_graph and _trace[0] is None
+    tracer = tracing.tracer()
+    arrays = not create_graph and tracer is None
     buffers = {}
     for node, g in zip(roots, root_grads):
         g = g._data if arrays else g
@@ -194,6 +151,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     for node in schedule:  # every saved tensor checked before any gradient is written
         if node._versions:
             check_versions(node)
+    needed = _needed(roots, targets) if targets is not None else None
     # backward formulas record a graph only for create_graph (second order). The drain frees
     # the graph by reference counting and makes no cycles: the cyclic collector would only
     # rescan the whole graph again and again (half the time of a long scalar chain)
@@ -202,178 +160,112 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     state = grad_mode._state
     enabled, state.enabled = state.enabled, create_graph
     try:
-        captured = _drain(schedule, buffers, needed, targets, retain_graph, create_graph, arrays)
+        captured = _drain(schedule, buffers, needed, targets, retain_graph, create_graph, tracer)
     finally:
         state.enabled = enabled
         if collecting:
             gc.enable()
     if arrays:
-        captured = {node: _make(g) for node, g in captured.items()}
+        return {node: _make(g) for node, g in captured.items()}
     return captured
 
 
-def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, arrays) -> dict:
-    """Run each scheduled node that received a gradient; a node no gradient reached is skipped.
-    With arrays (run_backward's choice), gradients are NumPy arrays, else Tensors."""
+def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, tracer) -> dict:
+    """Run each scheduled node that received a gradient, once, and send its input gradients
+    on (arrays in first order, else Tensors); ad.grad's targets are captured."""
+    arrays = not create_graph and tracer is None
+    kind = np.ndarray if arrays else Tensor  # what flows: one test per edge, fixed if not
+    anomaly, pictures = grad_mode._state.anomaly, _recording.depth
     captured = {}
-    anomaly = grad_mode._state.anomaly
-    plain = not (anomaly or _trace[0] is not None)
-    keep_all = _recording.depth
     pop = buffers.pop
     for node in schedule:
         grad = pop(node, None)
         if grad is None:
-            continue
+            continue  # no gradient reached it
         if targets is not None and node in targets:
-            if type(node) is AccumulateGrad and node.variable._hooks:
-                grad = _hooked(node.variable._hooks, grad, arrays)
-            captured[node] = grad
+            captured[node] = hooks.captured(node, grad, arrays)
         if type(node) is AccumulateGrad:
             if targets is None:
-                if _trace[0] is not None:
-                    _trace[0].accumulate(node, grad, create_graph)
-                else:
-                    _accumulate(node, grad, create_graph)
+                _accumulate(node, grad, create_graph, tracer)
             continue
-        data = grad if arrays else grad._data
-        if data.size <= SMALL or keep_all:
-            node.grad_value = data
-        if (
-            plain
-            and node._pre_hooks is None
-            and node._retain is None
-            and (node.function.array_backward or not arrays)
-        ):
-            grads = node.function.backward(node, grad)  # the common case, inline
-            if type(grads) is not tuple:
-                grads = (grads,)
-            if len(grads) != len(node.children):
-                _wrong_count(node, grads)
-        else:
-            grads = _run_node(node, grad, arrays)
+        grads = evaluate(node, grad, arrays, tracer)
         if not retain_graph:
             node._saved = None  # released: saved values dropped (node.released reads this)
             node._versions = ()
-        if node.grad_value is not None:
-            node._sent = grads
+        data = grad if arrays else grad._data
+        if data.size <= SMALL or pictures:
+            remember_backward(node, data, grads, pictures)
         for child, g, meta in zip(node.children, grads, node.input_meta):
             if child is None or g is None or (needed is not None and child not in needed):
                 continue
-            kind = type(g)
-            if arrays:
-                if kind is not np.ndarray:  # a Tensor from a formula, or a NumPy scalar
-                    g = g._data if kind is Tensor else np.asarray(g)
-            elif kind is not Tensor:
-                g = _make(np.asarray(g))
-            shape = g.shape if arrays else g._data.shape
-            dtype = g.dtype if arrays else g._data.dtype
-            if shape != meta[0] or (dtype is not meta[1] and dtype != meta[1]) or anomaly:
-                g = _as_grad(g, meta, node, anomaly)
+            if type(g) is not kind or g.shape != meta[0] or g.dtype != meta[1] or anomaly:
+                g = as_input_grad(g, meta, node, arrays)
             old = buffers.get(child)
             buffers[child] = g if old is None else old + g
-        grads = g = grad = data = old = None  # drop references: AccumulateGrad may take a buffer
+        grads = g = grad = data = old = None  # drop references: AccumulateGrad may take it
     return captured
 
 
-def _wrong_count(node, grads):
-    raise RuntimeError(
-        f"{node.name()}: backward returned {len(grads)} gradients, expected "
-        f"{len(node.children)} (one per forward input; use None for non-tensors)."
-    )
+def evaluate(node, grad, arrays: bool, tracer) -> tuple:
+    """One node's backward (torch's evaluate_function): its pre-hooks and retain_grad, then
+    its formula, on arrays when it is written for arrays (first order) and on Tensors
+    otherwise; one gradient (or None) per input slot. While ad.compile traces, the tracer
+    runs the formula and records it."""
+    if tracer is not None:
+        return tracer.backward(node, grad)
+    if node._pre_hooks is not None or node._retain is not None:
+        grad = hooks.pre_hooks(node, grad, arrays)
+    function = node.function
+    if arrays and not function.array_backward:
+        grad = _make(grad)
+    state = grad_mode._state
+    if state.anomaly and not state.in_formula:  # blame the node, not the ops its formula runs
+        state.in_formula = True
+        try:
+            grads = function.backward(node, grad)
+        finally:
+            state.in_formula = False
+    else:
+        grads = function.backward(node, grad)
+    return checked_grads(node, grads)
 
 
-def _data(g):
-    return g._data if isinstance(g, Tensor) else g
-
-
-def _as_grad(g, meta, node, anomaly):
-    """A backward's output (array or Tensor) reduced to its input's shape, cast to its dtype."""
-    shape, dtype = meta
-    if g.shape != shape:
-        g = sum_to(g, shape)
-    if g.dtype != dtype:
-        g = g.to(dtype) if type(g) is Tensor else g.astype(dtype)
-    if anomaly and not np.isfinite(_data(g)).all():
+def checked_grads(node, grads) -> tuple:
+    """A formula's result as one gradient (or None) per input slot."""
+    if type(grads) is not tuple:
+        grads = (grads,)
+    if len(grads) != len(node.children):
         raise RuntimeError(
-            f"detect_anomaly: Function '{node.name()}' returned nan or inf values in its "
-            f"gradient (shape {shape}). The forward op that made it: {node.function.__name__}."
+            f"{node.name()}: backward returned {len(grads)} gradients, expected "
+            f"{len(node.children)} (one per forward input; use None for non-tensors)."
         )
-    return g
-
-
-def _root_grads(outputs, grad_outputs, what: str):
-    grads = []
-    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
-        if not out._requires_grad:
-            raise RuntimeError(
-                f"{what}: element {i} of tensors does not require grad and does not have a "
-                "grad_fn. Set requires_grad=True on the leaves you differentiate by."
-            )
-        if g is None:
-            if out._data.size != 1:
-                raise RuntimeError(
-                    f"{what}: grad can be implicitly created only for scalar outputs, got "
-                    f"shape {out._data.shape}. Pass gradient= (a tensor of that shape)."
-                )
-            data = out._data
-            g = _make(np.array(1, data.dtype) if data.ndim == 0 else np.ones_like(data))
-            if _trace[0] is not None:
-                _trace[0].root_grad(out, g)
-        elif not isinstance(g, Tensor):
-            g = _make(np.asarray(g, dtype=out._data.dtype))
-        if g._data.shape != out._data.shape:
-            raise RuntimeError(
-                f"{what}: gradient has shape {g._data.shape} but the output has shape "
-                f"{out._data.shape}. Pass a gradient of the output's shape."
-            )
-        grads.append(g)
     return grads
 
 
-def _node_of(t: Tensor):
-    return t.grad_fn if t.grad_fn is not None else accumulator(t)
-
-
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False) -> None:
-    """Accumulate d(tensors)/d(leaf) into every leaf's .grad."""
-    tensors = (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
-    if grad_tensors is None or isinstance(grad_tensors, (Tensor, np.ndarray)):
-        grad_tensors = (grad_tensors,) * len(tensors) if grad_tensors is None else (grad_tensors,)
-    if len(grad_tensors) != len(tensors):
+def as_input_grad(g, meta, node, arrays: bool):
+    """A formula's gradient for one input as the drain passes it on: an array (first order)
+    or a Tensor, reduced to the input's shape, cast to its dtype, checked under anomaly mode
+    (the one fix-up after every formula)."""
+    kind = type(g)
+    if arrays:
+        if kind is not np.ndarray:  # a Tensor from a formula, or a NumPy scalar
+            g = g._data if kind is Tensor else np.asarray(g)
+        shape, dtype = g.shape, g.dtype
+    else:
+        if kind is not Tensor:
+            g = _make(np.asarray(g))
+        shape, dtype = g._data.shape, g._data.dtype
+    anomaly = grad_mode._state.anomaly
+    if shape == meta[0] and (dtype is meta[1] or dtype == meta[1]) and not anomaly:
+        return g
+    if shape != meta[0]:
+        g = sum_to(g, meta[0])
+    if dtype != meta[1]:
+        g = g.to(meta[1]) if type(g) is Tensor else g.astype(meta[1])
+    if anomaly and not np.isfinite(g._data if type(g) is Tensor else g).all():
         raise RuntimeError(
-            f"backward: got {len(tensors)} tensors and {len(grad_tensors)} gradients. Give one "
-            "gradient per tensor (for one tensor: t.backward(gradient=...))."
+            f"detect_anomaly: Function '{node.name()}' returned nan or inf values in its "
+            f"gradient (shape {meta[0]}). The forward op that made it: "
+            f"{node.function.__name__}."
         )
-    grads = _root_grads(tensors, grad_tensors, "backward")
-    retain = create_graph if retain_graph is None else retain_graph
-    run_backward([_node_of(t) for t in tensors], grads, retain, create_graph)
-
-
-def grad(
-    outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False
-) -> tuple:
-    """The gradients of outputs with respect to inputs, returned (not accumulated)."""
-    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
-    single = isinstance(inputs, Tensor)
-    inputs = (inputs,) if single else tuple(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
-        grad_outputs = (grad_outputs,) * len(outputs) if grad_outputs is None else (grad_outputs,)
-    for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor) or not t._requires_grad:
-            raise RuntimeError(
-                f"grad: input {i} does not require grad. Set requires_grad=True on it."
-            )
-    grads = _root_grads(outputs, grad_outputs, "grad")
-    targets = {_node_of(t): t for t in inputs}
-    retain = create_graph if retain_graph is None else retain_graph
-    captured = run_backward([_node_of(t) for t in outputs], grads, retain, create_graph, targets)
-    result = []
-    for t in inputs:
-        g = captured.get(_node_of(t))
-        if g is None and not allow_unused:
-            raise RuntimeError(
-                "grad: one of the differentiated Tensors appears to not have been used in the "
-                "graph. Set allow_unused=True if this is the desired behavior."
-            )
-        result.append(g if g is None or create_graph else _make(g._data))
-    return tuple(result)
+    return g

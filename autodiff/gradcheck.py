@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import engine
+from . import gradients
 from .tensor import Tensor
 
 
@@ -22,7 +22,7 @@ def _differentiable(inputs, what: str) -> list:
     for t in found:
         if t.dtype != np.float64:
             raise TypeError(
-                f"{what}: input of shape {t.shape} is {t.dtype}; finite differences need "
+                f"{what}: input of shape {tuple(t.shape)} is {t.dtype}; finite differences need "
                 "float64 inputs (use .double() or dtype=ad.float64)"
             )
     return found
@@ -38,7 +38,7 @@ def _analytic(fn, inputs, wrt) -> list:
             for j in range(out._data.size):
                 seed = np.zeros(out._data.size, out.dtype)
                 seed[j] = 1
-                grads = engine.grad(
+                grads = gradients.grad(
                     out,
                     wrt,
                     Tensor._make(seed.reshape(out.shape)),
@@ -109,7 +109,7 @@ def gradgradcheck(
     def first_derivative(*args):
         outs = [o for o in _outputs(fn, args[:n]) if o.requires_grad]
         tensors = [t for t in args[:n] if isinstance(t, Tensor) and t.requires_grad]
-        grads = engine.grad(outs, tensors, args[n:], create_graph=True, allow_unused=True)
+        grads = gradients.grad(outs, tensors, args[n:], create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_derivative, inputs + grad_outputs, eps, atol, rtol, raise_exception)

@@ -11,7 +11,6 @@ class _Recording(threading.local):
 
 
 _recording = _Recording()
-_trace = [None]  # the tracer of ad.compile while it traces a function (autodiff/compile.py)
 
 
 _NO_OPTIONS = {}
@@ -20,14 +19,6 @@ _NO_OPTIONS = {}
 def keeps(array) -> bool:
     """Whether a value or gradient of this size is kept on the graph for pictures."""
     return array.size <= SMALL or _recording.depth > 0
-
-
-def increment_version(tensor) -> None:
-    """Tell the version check that tensor's storage was written outside its in-place ops
-    (as torch.autograd.graph.increment_version): optimizers that update arrays call it."""
-    tensor._counter().value += 1
-    if _trace[0] is not None:  # ad.compile replays the bump too
-        _trace[0].bump(tensor)
 
 
 class recording:
@@ -40,6 +31,51 @@ class recording:
     def __exit__(self, *exc):
         _recording.depth -= 1
         return False
+
+
+class NoContext:
+    """The ctx of an op that records no node (grad disabled, no input requiring grad, a view
+    remade on arrays): forward may read needs_input_grad and name itself; it saves nothing."""
+
+    __slots__ = ("needs_input_grad", "__dict__")
+    node_name = None
+
+    def __init__(self, needs_input_grad: tuple = ()):
+        self.needs_input_grad = needs_input_grad
+
+    def save_for_backward(self, *values) -> None:
+        pass
+
+    def __repr__(self):
+        return f"NoContext({self.needs_input_grad!r})"
+
+
+def remember_forward(node, out, args) -> None:
+    """The picture data of a new node: its value when small (or inside viz.record()), and the
+    names of its constant inputs that have one."""
+    if out.size <= SMALL or _recording.depth:
+        node.value = out
+    if node.constants:
+        for a in args:
+            if getattr(a, "_name", None) is not None and not a._requires_grad:
+                node.constant_names = tuple(
+                    getattr(t, "_name", None) if not getattr(t, "_requires_grad", True) else None
+                    for t in args
+                )
+                break
+
+
+def remember_backward(node, data, grads, recording: int) -> None:
+    """The picture data of a node backward ran (small, or inside viz.record()): the gradient
+    that reached it and what it sent along each edge, these only if small too (sum sends a
+    small gradient out large: keeping it would hold the whole array after backward)."""
+    node.grad_value = data
+    if recording or all(_size(g) <= SMALL for g in grads):
+        node._sent = grads
+
+
+def _size(g) -> int:
+    return 0 if g is None else getattr(getattr(g, "_data", g), "size", 1)
 
 
 class SavedOutput:
@@ -83,11 +119,13 @@ class Node:
     _pre_hooks = None
     _retain = None
 
-    def __init__(self, function):
+    def __init__(self, function, children=(), input_meta=(), needs_input_grad=(), constants=()):
         self.function = function
-        self.needs_input_grad = ()
+        self.children = children  # per input slot: the node its gradient goes to, or None
+        self.input_meta = input_meta  # per input slot: (shape, dtype), None for a number
+        self.needs_input_grad = needs_input_grad
         self.options = _NO_OPTIONS
-        self.constants = ()  # per slot: the value of an input without an edge (numbers, small)
+        self.constants = constants  # per slot: the value of an input without an edge
         self.value = None
         self.grad_value = None  # the gradient that reached this node (small or recording)
         self._saved = ()

@@ -32,6 +32,15 @@ from .files import write_atomic
 from .npyio import check_dtype, read_npy, write_npy
 from .tensor import Tensor
 
+__all__ = [
+    "save",
+    "load",
+    "add_safe_globals",
+    "get_safe_globals",
+    "clear_safe_globals",
+    "safe_globals",
+]
+
 FORMAT = "autodiff-save-2"
 READABLE = (FORMAT, "autodiff-save-1")  # version 1 files (before whole objects) read the same
 MAX_DEPTH = 100  # containers inside containers; a state dict needs fewer than 10

@@ -1,25 +1,35 @@
 """Tensor: a NumPy array plus the autograd state. Methods are one-line bindings to ops."""
 
+import warnings
 import weakref
 
 import numpy as np
 
 from . import device as _device
-from . import dtypes
-from . import random as _random
+from . import dtypes, printing, tracing
+from .errors import DtypeError, ShapeError
+from .size import Size, as_size
 
 
 def _check_grad_dtype(dtype, what: str) -> None:
     if np.dtype(dtype).kind == "c":  # torch's conjugate (Wirtinger) gradients are not written
-        raise TypeError(
+        raise DtypeError(
             f"{what}: complex tensors cannot require gradients here yet (got dtype {dtype}); "
             "complex autograd is not supported. Use real and imaginary parts as float tensors."
         )
     if np.dtype(dtype).kind != "f":
-        raise TypeError(
+        raise DtypeError(
             f"{what}: only floating point tensors can require gradients (got dtype {dtype}). "
             "Convert first, e.g. t.float() or dtype=ad.float32."
         )
+
+
+NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead."
+)  # torch's words, so that a search finds its answers
 
 
 class Version:
@@ -42,7 +52,7 @@ class Tensor:
         "_view_chain",
         "_view_version",
         "_requires_grad",
-        "grad",
+        "_grad",
         "grad_fn",
         "_name",
         "_hooks",
@@ -59,7 +69,7 @@ class Tensor:
         self._version = None
         self._base = None
         self._requires_grad = False
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._name = None
         self._hooks = None
@@ -68,6 +78,7 @@ class Tensor:
             self.requires_grad_(True)
         if name is not None:
             self.name = name
+        tracing.created(self)  # ad.compile: a constant of the program
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None):
@@ -77,7 +88,7 @@ class Tensor:
         t._version = None
         t._base = None
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t._name = None
         t._hooks = None
@@ -96,6 +107,19 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
+
+    @property
+    def grad(self):
+        """The gradient backward accumulated here: on leaves, and on a non-leaf that called
+        retain_grad(). Reading it on another non-leaf warns, as torch does."""
+        grad = self._grad
+        if grad is None and self.grad_fn is not None and not self.retains_grad:
+            warnings.warn(NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        self._grad = value
 
     @property
     def name(self):
@@ -126,12 +150,12 @@ class Tensor:
         return version
 
     @property
-    def shape(self) -> tuple:
-        return self._data.shape
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
+    def dtype(self) -> dtypes.DType:
+        return dtypes.BY_NUMPY[self._data.dtype]
 
     @property
     def ndim(self) -> int:
@@ -146,13 +170,23 @@ class Tensor:
         return _ops.transpose(self, -2, -1)
 
     def size(self, dim=None):
-        return self._data.shape if dim is None else self._data.shape[dim]
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     def dim(self) -> int:
         return self._data.ndim
 
     def numel(self) -> int:
         return self._data.size
+
+    nelement = numel
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return self._data.flags.c_contiguous
+
+    def contiguous(self, memory_format=None) -> "Tensor":
+        """This tensor if its elements are laid out in row-major order, else a copy that is
+        (CloneBackward0, as torch)."""
+        return self if self._data.flags.c_contiguous else _ops.clone(self)
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -164,20 +198,24 @@ class Tensor:
 
     # --- conversion -----------------------------------------------------------------
     def numpy(self) -> np.ndarray:
+        tracing.read(self, ".numpy()")
         return self._data
 
     def item(self):
+        tracing.read(self, "item()")
         if self._data.size != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"item: only one element tensors can be converted to Python scalars "
                 f"(shape {self._data.shape}). Index or reduce first."
             )
         return self._data.item()
 
     def tolist(self):
+        tracing.read(self, "tolist()")
         return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
+        tracing.read(self, "np.asarray(t)")
         if dtype is not None and dtype != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
@@ -188,7 +226,19 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """A one-element integer tensor as a Python index: data[i : i + n] with i from
+        randint, range(t), list[t]."""
+        tracing.read(self, "an index (t.__index__)")
+        if self._data.size != 1 or self._data.dtype.kind not in "iub":
+            raise TypeError(
+                "only integer tensors of a single element can be converted to an index (got "
+                f"{self.dtype} of shape {tuple(self._data.shape)})"
+            )
+        return int(self._data.item())
+
     def __bool__(self) -> bool:
+        tracing.read(self, "bool(t) (an `if` or `while` on a tensor)")
         if self._data.size != 1:
             raise RuntimeError(
                 f"bool: a tensor with {self._data.size} elements is ambiguous. Use .any() or .all()."
@@ -201,15 +251,8 @@ class Tensor:
         return (self[i] for i in range(len(self._data)))
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
-        extra = ""
-        if self._data.dtype not in (dtypes.get_default_dtype(), np.int64, np.bool_):
-            extra += f", dtype={self._data.dtype}"
-        if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.name()}>"
-        elif self._requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        name = self.grad_fn.name() if self.grad_fn is not None else None
+        return printing.tensor_repr(self._data, name, self._requires_grad)
 
     # --- autograd -------------------------------------------------------------------
     def requires_grad_(self, flag: bool = True) -> "Tensor":
@@ -260,7 +303,7 @@ class Tensor:
         """Accumulate the gradient of this tensor into the leaves' .grad."""
         if gradient is not None and not isinstance(gradient, Tensor):
             gradient = np.asarray(gradient, dtype=self._data.dtype)  # a list, a number
-        _engine.backward(self, gradient, retain_graph, create_graph)
+        _gradients.backward(self, gradient, retain_graph, create_graph)
 
     # --- in-place ops (ops/inplace.py: torch's rules, version counter) ---------------
     def add_(self, other, alpha=1) -> "Tensor":
@@ -418,13 +461,27 @@ class Tensor:
     def copy_(self, src) -> "Tensor":
         return _ops.inplace.apply_(self, "copy_", _ops.inplace.copy, src)
 
-    def uniform_(self, a=0.0, b=1.0) -> "Tensor":
-        """Fill with draws from U(a, b) (the library's generator, ad.manual_seed)."""
-        return self.copy_(_random.generator().uniform(a, b, self.shape).astype(self.dtype))
+    # random fills: torch's numbers from the generator (default: ad.manual_seed's)
+    def uniform_(self, a=0.0, b=1.0, *, generator=None) -> "Tensor":
+        return _ops.sampling.uniform_(self, a, b, generator=generator)
 
-    def normal_(self, mean=0.0, std=1.0) -> "Tensor":
-        """Fill with draws from N(mean, std²) (the library's generator, ad.manual_seed)."""
-        return self.copy_(_random.generator().normal(mean, std, self.shape).astype(self.dtype))
+    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> "Tensor":
+        return _ops.sampling.normal_(self, mean, std, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> "Tensor":
+        return _ops.sampling.bernoulli_(self, p, generator=generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None) -> "Tensor":
+        return _ops.sampling.exponential_(self, lambd, generator=generator)
+
+    def random_(self, from_=0, to=None, *, generator=None) -> "Tensor":
+        return _ops.sampling.random_(self, from_, to, generator=generator)
+
+    def bernoulli(self, p=None, *, generator=None) -> "Tensor":
+        return _ops.bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None) -> "Tensor":
+        return _ops.multinomial(self, num_samples, replacement, generator=generator)
 
     def __setitem__(self, index, value) -> None:
         _ops.inplace.setitem(self, index, value)
@@ -467,9 +524,10 @@ class Tensor:
         _device.check("cuda")
 
     def type(self, dtype=None):
-        """The type name ('autodiff.FloatTensor') or, given a dtype, a converted tensor."""
+        """The type name as torch prints it ('torch.FloatTensor') or, given a dtype, a
+        converted tensor."""
         if dtype is None:
-            return f"autodiff.{_TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))}"
+            return f"torch.{_TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))}"
         if isinstance(dtype, str) and dtype.endswith("Tensor"):
             names = {v: k for k, v in _TYPE_NAMES.items()}
             dtype = names[dtype.split(".")[-1]]
@@ -504,6 +562,34 @@ class Tensor:
 
     def clone(self) -> "Tensor":
         return _ops.clone(self)
+
+    # --- new tensors with this one's dtype (torch's new_* methods) ----------------------
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        """A copy of data as a tensor with this tensor's dtype unless dtype is given."""
+        data = data._data if isinstance(data, Tensor) else data
+        dtype = self._data.dtype if dtype is None else dtype
+        return self._new(np.array(data, dtype=dtypes.as_dtype(dtype)), device, requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return self.new_full(as_size(size, "new_zeros"), 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return self.new_full(as_size(size, "new_ones"), 1, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        """Zeros (uninitialised in torch; here no run depends on leftover memory)."""
+        return self.new_full(as_size(size, "new_empty"), 0, dtype, device, requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        dtype = self._data.dtype if dtype is None else dtypes.as_dtype(dtype, "new_full")
+        array = np.full(as_size((size,), "new_full"), fill_value, dtype)
+        return self._new(array, device, requires_grad)
+
+    def _new(self, array, device, requires_grad) -> "Tensor":
+        _device.check(device)
+        t = Tensor._make(array)
+        tracing.created(t)  # ad.compile: a constant of the program
+        return t.requires_grad_(True) if requires_grad else t
 
     # --- operators ------------------------------------------------------------------
     def __add__(self, other):
@@ -668,6 +754,15 @@ class Tensor:
 
     def equal(self, other) -> bool:
         return _ops.equal(self, other)
+
+    def isfinite(self):
+        return _ops.isfinite(self)
+
+    def isnan(self):
+        return _ops.isnan(self)
+
+    def isinf(self):
+        return _ops.isinf(self)
 
     def exp(self):
         return _ops.exp(self)
@@ -878,10 +973,73 @@ class Tensor:
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return _ops.unique(self, sorted, return_inverse, return_counts, dim)
 
+    def clip(self, min=None, max=None):
+        return _ops.clamp(self, min, max)
+
+    def clip_(self, min=None, max=None) -> "Tensor":
+        return _ops.inplace.apply_(self, "clip_", _ops.clamp, min, max)
+
+    def nonzero(self, *, as_tuple=False):
+        return _ops.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return _ops.argwhere(self)
+
+    def masked_select(self, mask):
+        return _ops.masked_select(self, mask)
+
+    def select(self, dim, index):
+        return _ops.select(self, dim, index)
+
+    def unbind(self, dim=0):
+        return _ops.unbind(self, dim)
+
+    def diag(self, diagonal=0):
+        return _ops.diag(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return _ops.diagonal(self, offset, dim1, dim2)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return _ops.diag_embed(self, offset, dim1, dim2)
+
+    def trace(self):
+        return _ops.trace(self)
+
+    def outer(self, vec2):
+        return _ops.outer(self, vec2)
+
+    def kron(self, other):
+        return _ops.kron(self, other)
+
+    def cross(self, other, dim=None):
+        return _ops.cross(self, other, dim)
+
+    def inverse(self):
+        return _ops.inverse(self)
+
+    def det(self):
+        return _ops.det(self)
+
+    def logdet(self):
+        return _ops.logdet(self)
+
+    def slogdet(self):
+        return _ops.slogdet(self)
+
+    def histc(self, bins=100, min=0, max=0):
+        return _ops.histc(self, bins, min, max)
+
     def __format__(self, spec: str) -> str:
-        if self._data.size == 1 and spec:
+        """A 0-d tensor formats as its number (f"{loss:.4f}"); others only without a spec."""
+        if self._data.ndim == 0:
             return format(self._data.item(), spec)
-        return format(repr(self), spec)
+        if spec:
+            raise TypeError(
+                f"unsupported format string passed to Tensor.__format__ ({spec!r} for a tensor "
+                f"of shape {tuple(self._data.shape)}). Format a number: t.item() or t[i]."
+            )
+        return repr(self)
 
 
 _TYPE_NAMES = {
@@ -897,6 +1055,20 @@ _TYPE_NAMES = {
 }
 
 
+def is_tensor(obj) -> bool:
+    """True for a Tensor (torch.is_tensor)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input) -> int:
+    """The number of elements of a tensor (torch.numel)."""
+    return input.numel()
+
+
+def is_floating_point(input) -> bool:
+    return input.is_floating_point()
+
+
 def _dim(dim, axis):
     """torch accepts NumPy's axis= as an alias of dim=."""
     return dim if axis is None else axis
@@ -904,5 +1076,5 @@ def _dim(dim, axis):
 
 # The one late import of the engine: the backward scheduler and the ops build on Tensor, and
 # Tensor's methods call them; everything else imports in one direction.
-from . import engine as _engine  # noqa: E402
+from . import gradients as _gradients  # noqa: E402
 from . import ops as _ops  # noqa: E402

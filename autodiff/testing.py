@@ -117,13 +117,15 @@ def assert_gradients_match(fn, *inputs, grad_output=None, rtol=1e-5, atol=1e-7, 
         numeric = numeric_gradient(fn, inputs, g, i)
         analytic = np.zeros_like(numeric) if t.grad is None else t.grad._data
         if analytic.shape != t.shape:
-            raise AssertionError(f"input {i}: gradient shape {analytic.shape} != input {t.shape}")
+            raise AssertionError(
+                f"input {i}: gradient shape {tuple(analytic.shape)} != input {tuple(t.shape)}"
+            )
         error = np.abs(analytic - numeric)
         bound = rtol * np.abs(numeric) + atol * scale
         if (error > bound).any():
             k = np.unravel_index(np.argmax(error - bound), error.shape)
             raise AssertionError(
-                f"input {i} (shape {t.shape}): gradient mismatch at index {k}: analytic "
+                f"input {i} (shape {tuple(t.shape)}): gradient mismatch at index {k}: analytic "
                 f"{analytic[k]:.12g}, numeric {numeric[k]:.12g}, |diff| {error[k]:.3g} > "
                 f"allowed {bound[k]:.3g}"
             )

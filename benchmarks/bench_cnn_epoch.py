@@ -1,11 +1,18 @@
 """The seeds' CNN (FashionCNN 32-64-128) on real Fashion-MNIST batches, side by side with the
-same model in PyTorch: seconds per batch of 128 with Adam, eager and compiled, and the epoch
-(469 batches) that implies.
+same model in PyTorch: milliseconds per training step (batch 128, Adam), eager and compiled,
+with 1 thread each and with every core each, and the epoch (469 batches) that implies.
 
-python benchmarks/bench_cnn_epoch.py [--batches 30]
+The columns take turns: each round times every column on the same batches, one after the
+other, so a slow spell of a shared machine falls on all of them. A ratio is taken per round
+(medians of its steps) and reported as the median over rounds with its range (the spread).
+
+python benchmarks/bench_cnn_epoch.py [--batches 8] [--rounds 3] [--threads 1 2] [--no-compiled]
+                                     [--cpu]
 """
 
 import argparse
+import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -15,34 +22,27 @@ import numpy as np
 import autodiff as ad
 import nn
 from nn import data, models
+from nn.train import set_threads as set_our_threads
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import optional  # noqa: E402
+from common import optional, row  # noqa: E402
 
 torch = optional("torch")
+TIMER = {"clock": time.perf_counter}  # --cpu: this process's CPU time (steadier when shared)
 BATCH = 128
 EPOCH_BATCHES = 60000 // BATCH + 1
 
 
-def _batches(count):
+def batches(count: int) -> list:
+    """The first `count` training batches, normalised as the seeds do, as float32 NCHW."""
     X, y = data.load_fashion_mnist("train")
+    X, y = X[: count * BATCH], y[: count * BATCH]
     X = ((X.astype(np.float32) / 255.0 - 0.286) / 0.353)[:, None]
     return [(X[i * BATCH : (i + 1) * BATCH], y[i * BATCH : (i + 1) * BATCH]) for i in range(count)]
 
 
-def _time(step, batches) -> float:
-    """Median seconds per batch after two warm-up batches."""
-    for xb, yb in batches[:2]:
-        step(xb, yb)
-    times = []
-    for xb, yb in batches[2:]:
-        began = time.perf_counter()
-        step(xb, yb)
-        times.append(time.perf_counter() - began)
-    return float(np.median(times))
-
-
-def ours(batches, compiled: bool) -> float:
+def ours(compiled: bool = False):
+    """One training step of our FashionCNN with Adam, taking NumPy batches."""
     ad.manual_seed(0)
     model = models.FashionCNN()
     opt = nn.optim.Adam(model.parameters(), lr=1e-3)
@@ -55,13 +55,12 @@ def ours(batches, compiled: bool) -> float:
         opt.step()
         return loss
 
-    if compiled:
-        run = ad.compile(step)
-        return _time(lambda xb, yb: run(ad.from_numpy(xb), ad.from_numpy(yb)), batches)
-    return _time(lambda xb, yb: step(ad.from_numpy(xb), ad.from_numpy(yb)), batches)
+    run = ad.compile(step) if compiled else step
+    return lambda xb, yb: run(ad.from_numpy(xb), ad.from_numpy(yb))
 
 
-def theirs(batches) -> float:
+def theirs():
+    """The same model and step in PyTorch."""
     torch.manual_seed(0)
     tnn = torch.nn
 
@@ -81,28 +80,107 @@ def theirs(batches) -> float:
         loss.backward()
         opt.step()
 
-    return _time(step, batches)
+    return step
+
+
+def set_threads(n: int) -> None:
+    """n threads each: our BLAS and kernel chunks (nn.train.set_threads), torch's intra-op pool."""
+    set_our_threads(n)
+    if torch is not None:
+        torch.set_num_threads(n)
+
+
+def measure(steps: dict, data_, rounds: int) -> dict:
+    """Per column, the median ms per step of every round: {column: [round medians]}."""
+    for step in steps.values():
+        for xb, yb in data_[:2]:  # warm-up (and ad.compile's trace)
+            step(xb, yb)
+    result = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, step in steps.items():
+            times = []
+            clock = TIMER["clock"]
+            for xb, yb in data_[2:]:
+                began = clock()
+                step(xb, yb)
+                times.append(clock() - began)
+            result[name].append(statistics.median(times) * 1e3)
+    return result
+
+
+def ratios(result: dict, name: str, peer: str = "torch") -> list:
+    """The ratio of name to peer in every round."""
+    return [a / b for a, b in zip(result[name], result[peer])]
+
+
+def _spread(values: list) -> str:
+    return f"{statistics.median(values):.2f}x ({min(values):.2f}-{max(values):.2f}x)"
+
+
+def run_all(thread_counts, n_batches: int, rounds: int, compiled: bool) -> list:
+    """[(threads, {column: [ms per step, one median per round]})] for every thread count."""
+    data_ = batches(n_batches + 2)
+    results = []
+    for n in thread_counts:
+        set_threads(n)
+        steps = {"ours eager": ours()}
+        if compiled:
+            steps["ours compiled"] = ours(compiled=True)
+        if torch is not None:
+            steps["torch"] = theirs()
+        results.append((n, measure(steps, data_, rounds)))
+    return results
+
+
+def run(repeats: int = 3) -> list:
+    """make bench's rows: the eager step with 1 thread each and with every core each."""
+    if data.find_fashion_mnist() is None:
+        print("bench_cnn_epoch: Fashion-MNIST not found, skipped", file=sys.stderr)
+        return []
+    rows = []
+    for n, result in run_all(sorted({1, _cores()}), 6, repeats, compiled=False):
+        name = f"seeds' CNN 32-64-128 Adam step, batch 128, eager, {n} thread(s) each"
+        torch_ms = statistics.median(result["torch"]) if "torch" in result else None
+        spread = _spread(ratios(result, "ours eager")) if torch_ms else None
+        rows.append(row(name, statistics.median(result["ours eager"]), None, torch_ms,
+                        ratio_over_rounds=spread))  # fmt: skip
+    return rows
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batches", type=int, default=30, help="batches timed (default 30)")
+    parser.add_argument("--batches", type=int, default=8, help="batches timed per round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (the spread is over them)")
+    parser.add_argument(
+        "--threads", type=int, nargs="+", default=[1, _cores()], help="thread counts to run"
+    )
+    parser.add_argument("--no-compiled", action="store_true", help="skip ad.compile's column")
+    parser.add_argument(
+        "--cpu", action="store_true", help="time CPU time (sums the threads: for 1 thread only)"
+    )
     args = parser.parse_args(argv)
+    if args.cpu:
+        TIMER["clock"] = time.process_time
     if data.find_fashion_mnist() is None:
         print("Fashion-MNIST not found (apt-get install dataset-fashion-mnist or AUTODIFF_DATA)")
         return 0
-    if torch is not None:
-        torch.set_num_threads(1)
-    batches = _batches(args.batches + 2)
-    rows = [("ours eager", ours(batches, False)), ("ours compiled", ours(batches, True))]
-    if torch is not None:
-        rows.append(("torch CPU (1 thread)", theirs(batches)))
-    best = rows[-1][1]
-    print("| FashionCNN 32-64-128, Adam, batch 128 | s / batch | epoch (469 batches) | / torch |")
-    print("|---|---:|---:|---:|")
-    for name, seconds in rows:
-        ratio = f"{seconds / best:.2f}x" if torch is not None else "–"
-        print(f"| {name} | {seconds:.3f} | {seconds * EPOCH_BATCHES:.0f} s | {ratio} |")
+    results = run_all(args.threads, args.batches, args.rounds, not args.no_compiled)
+    print(
+        "| FashionCNN 32-64-128, Adam, batch 128 | threads each | ms / step | epoch "
+        f"({EPOCH_BATCHES} batches) | / torch, median of {args.rounds} rounds (range) |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for n, result in results:
+        for name, times in result.items():
+            ms = statistics.median(times)
+            ratio = _spread(ratios(result, name)) if "torch" in result else "–"
+            print(f"| {name} | {n} | {ms:.1f} | {ms * EPOCH_BATCHES / 1e3:.0f} s | {ratio} |")
+    clock = "CPU-time" if args.cpu else "wall-clock"
+    print(f"\n{args.batches} batches per round after 2 warm-up batches; {clock} medians.")
     return 0
 
 

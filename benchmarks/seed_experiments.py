@@ -8,6 +8,9 @@ Results (configuration, per-epoch curves, final numbers) go to benchmarks/seed_r
 rewritten after every run, so an interrupted session resumes where it stopped; each epoch
 also leaves a checkpoint in benchmarks/checkpoints/ (git-ignored) that a rerun resumes from.
 Notebooks 03, 07 and 13-15 only read it. Every draw is seeded: a rerun repeats the numbers.
+The cached runs other than norm_* were made before the library drew torch's numbers (issue 22:
+init, dropout and shuffling changed), so rerunning them with --force now gives other numbers
+of the same runs; the norm_* runs (zero init, NumPy-seeded batches) are unaffected.
 """
 
 import argparse

@@ -8,20 +8,20 @@ import inspect
 import types
 from pathlib import Path
 
-from cli.run import MODULES
+from autodiff_cli.run import MODULES
 
 # names a tutorial or course may reach for that the project does not have (yet)
 LEFT_OUT = {
-    "torch": ["jit", "compile", "fft", "linalg", "sparse", "einsum", "cdist", "bucketize", "histc",
-              "kron", "autocast", "vmap",
+    "torch": ["jit", "fft", "sparse", "bucketize", "vmap", "multinomial", "bernoulli",
               "cuda (only is_available()/device_count() answer False/0)"],
-    "torch.nn": ["Conv1d", "Conv3d", "ConvTranspose2d", "LSTM", "GRU", "Transformer",
-                 "MultiheadAttention", "Upsample", "GroupNorm", "InstanceNorm2d", "MaxPool1d",
-                 "Bilinear", "PixelShuffle", "CosineSimilarity", "TripletMarginLoss"],
-    "torch.nn.functional": ["interpolate", "grid_sample", "conv1d", "conv_transpose2d",
-                            "scaled_dot_product_attention", "cosine_similarity", "normalize",
-                            "unfold"],
-    "torch.optim": ["LBFGS", "SparseAdam", "ASGD", "Rprop"],
+    "torch.linalg": ["eig", "eigh", "eigvalsh", "pinv", "lstsq", "matrix_rank", "matrix_exp"],
+    "torch.distributions": ["Uniform", "Beta", "Gamma", "MultivariateNormal", "kl_divergence"],
+    "torch.nn": ["Conv3d", "ConvTranspose3d", "InstanceNorm2d", "AdaptiveMaxPool2d",
+                 "MaxUnpool2d", "Bilinear", "PixelShuffle", "EmbeddingBag", "TripletMarginLoss",
+                 "Fold", "Unfold"],
+    "torch.nn.functional": ["grid_sample", "unfold", "interpolate(mode='bicubic'|'trilinear')",
+                            "max_pool1d/2d(return_indices=True)"],
+    "torch.optim": ["SparseAdam", "ASGD", "Rprop"],
     "torch.utils.data": ["IterableDataset", "ConcatDataset", "WeightedRandomSampler",
                          "DistributedSampler"],
 }  # fmt: skip
@@ -35,7 +35,15 @@ def public_names(module) -> list:
         if isinstance(value, types.ModuleType) and f"{module.__name__}.{name}" not in str(value):
             continue  # a module imported for internal use
         keep.append(name)
-    return sorted(set(keep), key=str.lower)
+    return sorted(set(keep), key=lambda n: (n.lower(), n))  # ties (Tensor, tensor) in one order
+
+
+def _name(target) -> str:
+    """A project module's name, or module.Class for torch modules the project answers with a
+    class (torch.cuda is autodiff.device.cuda)."""
+    if isinstance(target, types.ModuleType):
+        return target.__name__
+    return f"{target.__module__}.{target.__qualname__}"
 
 
 def kind(value) -> str:
@@ -56,12 +64,16 @@ def page() -> str:
         "| torch module | project module | supported names |",
         "|---|---|---|",
     ]
-    total = 0
+    total, shown = 0, {}
     for torch_name, module in MODULES.items():
+        if id(module) in shown:  # one of the files torch splits a package into
+            lines.append(f"| `{torch_name}` | `{_name(module)}` | as `{shown[id(module)]}` |")
+            continue
+        shown[id(module)] = torch_name
         names = public_names(module)
         total += len(names)
         listed = ", ".join(f"`{n}`" for n in names)
-        lines.append(f"| `{torch_name}` | `{module.__name__}` | {len(names)}: {listed} |")
+        lines.append(f"| `{torch_name}` | `{_name(module)}` | {len(names)}: {listed} |")
     lines += ["", f"{total} names in all.", "", "## Knowingly left out", ""]
     for torch_name, names in LEFT_OUT.items():
         module = MODULES[torch_name]
@@ -69,8 +81,8 @@ def page() -> str:
         lines.append(f"- `{torch_name}`: " + ", ".join(f"`{n}`" for n in absent))
     lines += [
         "- devices other than the CPU (`device='cuda'` is a clear error), half-precision "
-        "kernels, multiprocessing data loading (`num_workers` > 0), `torch.save` of whole "
-        "modules (pickle).",
+        "kernels, data-loading worker processes (`num_workers` > 0 loads in the main process, "
+        "with a one-time note), `torch.save` of whole modules (pickle).",
         "",
     ]
     return "\n".join(lines)

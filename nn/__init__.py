@@ -6,20 +6,31 @@ so that adding a family is adding lines.
 
 from .module import Module, Parameter
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .linear import Flatten, Identity, Linear, Unflatten
+from .linear import Flatten, Identity, Linear, NonDynamicallyQuantizableLinear, Unflatten
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, PReLU, ReLU, SELU, Sigmoid, SiLU, Softmax
 from .activation import Softplus, Tanh
-from .dropout import Dropout
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .activation_hard import Hardshrink, Hardsigmoid, Hardswish, Hardtanh, ReLU6, Softshrink
+from .activation_hard import Threshold
+from .activation_more import CELU, GLU, LogSigmoid, Mish, Softmin, Softsign, Tanhshrink
+from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .embedding import Embedding
 from .rnn import GRU, LSTM, RNN
 from .rnn_cell import GRUCell, LSTMCell, RNNCell
-from .conv import Conv2d
+from .conv import Conv1d, Conv2d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+from .attention import MultiheadAttention
+from .transformer import Transformer, TransformerDecoder, TransformerDecoderLayer
+from .transformer import TransformerEncoder, TransformerEncoderLayer
+from .distance import CosineSimilarity, PairwiseDistance
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .pooling1d import AdaptiveAvgPool1d, AvgPool1d, MaxPool1d
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .blocks import ConcatBlock, ResidualBlock
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .loss_more import GaussianNLLLoss, HuberLoss, KLDivLoss, SmoothL1Loss
 from .serialization import load, save
+from .parallel import DataParallel
 
 from . import functional
 from . import init
@@ -27,4 +38,5 @@ from . import optim
 from . import utils
 from . import data
 from . import models
+from . import parallel
 from .train import evaluate, fit

@@ -10,8 +10,9 @@ import math
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ArgumentError, ShapeError
 from autodiff.ops.inplace import apply_
-from autodiff.ops.math import Erf, erf_array
+from autodiff.ops.pointwise import Erf, erf_array
 
 from .module import Module, Parameter
 
@@ -75,7 +76,7 @@ def prelu(input, weight):
     """leaky ReLU with a learnable slope per channel (dim 1) or one shared slope."""
     channels = weight.shape[0]
     if channels != 1 and (input.ndim < 2 or input.shape[1] != channels):
-        raise ValueError(
+        raise ShapeError(
             f"prelu: {channels} slopes do not match the {input.shape[1] if input.ndim > 1 else 0} "
             f"channels (dim 1) of the input {tuple(input.shape)}. Use num_parameters=1 or C."
         )
@@ -83,14 +84,15 @@ def prelu(input, weight):
 
 
 class ExponentialLinear(ad.Function):
-    """scale·(x if x > 0 else alpha·(e^{x} − 1)); SELU is the fixed (alpha, scale) case."""
+    """scale·(x if x > 0 else alpha·(e^{input_scale·x} − 1)); SELU is the fixed (alpha, scale)
+    case, CELU the input_scale = 1/alpha case."""
 
     node_name = "EluBackward0"
     symbol = "ELU"
 
     @staticmethod
-    def forward(ctx, input, alpha, scale):
-        negative = scale * alpha * np.expm1(np.minimum(input, 0))
+    def forward(ctx, input, alpha, scale, input_scale=1.0):
+        negative = scale * alpha * np.expm1(np.minimum(input, 0) * input_scale)
         out = np.where(input > 0, scale * input, negative).astype(input.dtype, copy=False)
         ctx.save_for_backward(input, out)
         return out
@@ -99,8 +101,10 @@ class ExponentialLinear(ad.Function):
     def backward(ctx, grad):
         input, out = ctx.saved_tensors
         alpha, scale = ctx.options["alpha"], ctx.options["scale"]
+        input_scale = ctx.options.get("input_scale", 1.0)
+        negative = grad * ((out + scale * alpha) * input_scale)
         # torch's branch test is x <= 0, so at a NaN input the gradient is scale
-        return ad.where(input.numpy() <= 0, grad * (out + scale * alpha), grad * scale)
+        return ad.where(input.numpy() <= 0, negative, grad * scale)
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):
@@ -193,7 +197,7 @@ class GaussianErrorLinear(ad.Function):
 def gelu(input, approximate: str = "none"):
     """x·Φ(x) with the exact erf, or the tanh approximation with approximate='tanh'."""
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return GaussianErrorLinear.apply(input, approximate=approximate)
 
 

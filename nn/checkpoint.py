@@ -13,6 +13,7 @@ import numpy as np
 
 import autodiff as ad
 
+from .data.sampler import generator_state, restore_generator
 from .serialization import load, save, write_atomic
 
 CHECKPOINT = "checkpoint.json"
@@ -87,7 +88,7 @@ def save_checkpoint(
         epoch=epoch,
         model_file=model_file,
         optimizer_file=optim_file,
-        rng=ad.random.generator().bit_generator.state,
+        rng=generator_state(ad.random.generator()),
         loaders=[_state(loader) for loader in loaders],
         history=history,
         early_stopping=_state(early_stopping),
@@ -210,7 +211,7 @@ def load_checkpoint(folder, model, optimizer=None, scheduler=None, loaders=()) -
     for loader, state in zip(loaders, record["loaders"], strict=False):
         if loader is not None and state is not None and hasattr(loader, "load_state_dict"):
             loader.load_state_dict(state)
-    ad.manual_seed(0).bit_generator.state = record["rng"]
+    restore_generator(ad.random.generator(), record["rng"])
     return record
 
 

@@ -204,7 +204,7 @@ class ParameterList(Module):
 
     def extra_repr(self) -> str:
         return "\n".join(
-            f"({i}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
+            f"({i}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
             for i, p in enumerate(self)
         )
 
@@ -263,6 +263,6 @@ class ParameterDict(Module):
 
     def extra_repr(self) -> str:
         return "\n".join(
-            f"({k}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
+            f"({k}): Parameter containing: [{p.type()} of size {'x'.join(map(str, p.shape))}]"
             for k, p in self.items()
         )

@@ -4,6 +4,8 @@ scale_grad_by_freq, from_pretrained), as torch.nn.Embedding and F.embedding."""
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ArgumentError, DtypeError, ShapeError
+from autodiff.ops.comparison import discrete
 
 from . import init
 from .module import Module, Parameter
@@ -26,13 +28,18 @@ class ScaleGrad(ad.Function):
         return grad * ctx.options["scale"]
 
 
-def _indices(input, num_embeddings: int) -> np.ndarray:
-    idx = input.numpy() if isinstance(input, ad.Tensor) else np.asarray(input)
+def _indices(input, num_embeddings: int):
+    """The indices as an int64 tensor, checked against the table on every call (an op)."""
+    idx = input if isinstance(input, ad.Tensor) else ad.as_tensor(np.asarray(input))
     if idx.dtype.kind not in "iu":
-        raise TypeError(
+        raise DtypeError(
             f"embedding: indices must be integers (int64 or int32), got dtype {idx.dtype}. "
             "Use .long() on the index tensor."
         )
+    return discrete(_checked, idx, num_embeddings=num_embeddings)
+
+
+def _checked(idx: np.ndarray, num_embeddings: int) -> np.ndarray:
     if idx.size and (idx.min() < 0 or idx.max() >= num_embeddings):
         bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
         raise IndexError(
@@ -53,7 +60,8 @@ def _padding_idx(padding_idx, num_embeddings: int):
 
 
 def _renorm_(weight, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
-    """Rescale, in place and outside the graph, the looked-up rows whose norm exceeds max_norm."""
+    """Rescale, in place and outside the graph, the looked-up rows whose norm exceeds max_norm
+    (NumPy on the values: inside ad.compile a read it refuses)."""
     table = weight.numpy()
     rows = np.unique(idx)
     norms = np.linalg.norm(table[rows], ord=norm_type, axis=1)
@@ -80,7 +88,7 @@ def embedding(
             "use sparse=False, which gives the same values."
         )
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D, got shape {tuple(weight.shape)}")
+        raise ShapeError(f"embedding: weight must be 2-D, got shape {tuple(weight.shape)}")
     n = weight.shape[0]
     idx = _indices(input, n)
     padding_idx = _padding_idx(padding_idx, n)
@@ -88,10 +96,11 @@ def embedding(
         if not max_norm > 0 or not np.isfinite(max_norm):
             raise ValueError(f"embedding: max_norm must be a finite number > 0, got {max_norm}")
         with ad.no_grad():
-            _renorm_(weight, idx, max_norm, norm_type)
+            _renorm_(weight, idx.numpy(), max_norm, norm_type)
     rows = weight[idx]
     if (padding_idx is None and not scale_grad_by_freq) or not rows.requires_grad:
         return rows
+    idx = idx.numpy()  # the gradient's scale from the values: a read inside ad.compile
     scale = np.ones(idx.shape, weight.dtype)
     if scale_grad_by_freq:
         counts = np.bincount(idx.ravel(), minlength=n)
@@ -120,7 +129,7 @@ class Embedding(Module):
         super().__init__()
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"Embedding: {name} must be a non-negative int, got {value!r}")
+                raise ArgumentError(f"Embedding: {name} must be a non-negative int, got {value!r}")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = _padding_idx(padding_idx, num_embeddings)
         self.max_norm, self.norm_type = max_norm, norm_type

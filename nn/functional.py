@@ -2,12 +2,22 @@
 
 from .activation import elu, gelu, leaky_relu, log_softmax, prelu, relu, relu_, selu, sigmoid, silu
 from .activation import softmax, softplus, tanh
-from .dropout import dropout
+from .activation_hard import hardshrink, hardsigmoid, hardswish, hardtanh, relu6, softshrink
+from .activation_hard import threshold
+from .activation_more import celu, glu, gumbel_softmax, logsigmoid, mish, softmin, softsign
+from .activation_more import tanhshrink
+from .dropout import dropout, dropout1d, dropout2d, dropout3d
 from .linear import linear
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss
 from .loss import mse_loss, nll_loss, one_hot
 from .loss_more import gaussian_nll_loss, huber_loss, kl_div, smooth_l1_loss
-from .normalization import batch_norm, layer_norm
+from .normalization import batch_norm, group_norm, layer_norm
 from .embedding import embedding
-from .conv import conv2d, pad
+from .conv import conv1d, conv2d
+from .conv_transpose import conv_transpose1d, conv_transpose2d
+from .attention import multi_head_attention_forward, scaled_dot_product_attention
+from .distance import cosine_similarity, normalize, pairwise_distance
+from .padding import pad
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .pooling1d import adaptive_avg_pool1d, avg_pool1d, max_pool1d
+from .upsampling import interpolate

@@ -1,4 +1,5 @@
-"""Weight initialisation, in place, as torch.nn.init; every draw comes from ad.random.generator().
+"""Weight initialisation, in place, as torch.nn.init: the same draws in the same order, so after
+the same seed the weights are torch's, bit for bit (generator= as in torch, else the library's).
 
 The variance arguments of the seeds, for a layer with n inputs (fan_in = n):
 - tanh, Var(w) = 1/n (LeCun/Xavier for fan_in = fan_out):
@@ -74,14 +75,16 @@ def _fill(tensor, values: np.ndarray):
     return tensor
 
 
-def uniform_(tensor, a: float = 0.0, b: float = 1.0):
+def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
     """Fill with draws from U(a, b)."""
-    return _fill(tensor, ad.random.generator().uniform(a, b, tensor.shape))
+    with ad.no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
-def normal_(tensor, mean: float = 0.0, std: float = 1.0):
+def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
     """Fill with draws from N(mean, std²)."""
-    return _fill(tensor, ad.random.generator().normal(mean, std, tensor.shape))
+    with ad.no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def constant_(tensor, val: float):
@@ -99,29 +102,40 @@ def ones_(tensor):
     return _fill(tensor, 1)
 
 
-def xavier_uniform_(tensor, gain: float = 1.0):
+# the bounds are computed in torch's order of operations: a last-bit difference in a bound
+# would change the float32 weights
+
+
+def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
     """U(-b, b), b = gain·sqrt(6 / (fan_in + fan_out)): Var = gain²·2 / (fan_in + fan_out)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor, gain: float = 1.0):
+def xavier_normal_(tensor, gain: float = 1.0, generator=None):
     """N(0, std²), std = gain·sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return normal_(tensor, 0.0, std, generator)
 
 
-def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"):
+def kaiming_uniform_(
+    tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None
+):
     """U(-b, b), b = sqrt(3)·gain / sqrt(fan): Var = gain² / fan (He: 2/n for relu)."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
-    return uniform_(tensor, -math.sqrt(3.0) * std, math.sqrt(3.0) * std)
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"):
+def kaiming_normal_(
+    tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None
+):
     """N(0, gain² / fan): with nonlinearity='relu' Var = 2/n, with 'linear' Var = 1/n."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
 def default_layer_init_(weight, bias=None) -> None:

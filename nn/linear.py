@@ -4,6 +4,7 @@ Unflatten."""
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ArgumentError, DtypeError, ShapeError
 
 from . import init
 from .module import Module, Parameter
@@ -62,20 +63,20 @@ def check_size(value, name: str, op: str) -> int:
             f"Pass a whole number of features/channels, e.g. {name}=4."
         )
     if value < 1:
-        raise ValueError(f"{op}: {name} must be at least 1, got {value}.")
+        raise ArgumentError(f"{op}: {name} must be at least 1, got {value}.")
     return int(value)
 
 
 def _check_linear(input, weight, bias, op: str) -> None:
     in_features = weight.shape[-1]
     if input.ndim == 0 or input.shape[-1] != in_features:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: input has {input.shape[-1] if input.ndim else 0} features in its last "
             f"dimension but the layer expects {in_features} (input {tuple(input.shape)}, weight "
             f"{tuple(weight.shape)}). Reshape the input or change in_features."
         )
     if input.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
-        raise TypeError(
+        raise DtypeError(
             f"{op}: input dtype {input.dtype} differs from the parameters' dtype {weight.dtype}. "
             "Convert the input, e.g. x.float() for float32 parameters."
         )
@@ -113,7 +114,7 @@ class Linear(Module):
 
     def forward(self, input):
         if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: input has {input.shape[-1] if input.ndim else 0} features in its last "
                 f"dimension, expected in_features={self.in_features} (input shape "
                 f"{tuple(input.shape)}). Check the previous layer's output size."
@@ -125,6 +126,11 @@ class Linear(Module):
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
         )
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """Linear under the name torch gives MultiheadAttention.out_proj (it shows in reprs and in
+    the class lists programs give to torch.serialization.safe_globals)."""
 
 
 class Identity(Module):
@@ -176,7 +182,7 @@ class Unflatten(Module):
         try:  # resolves the -1 as reshape will
             sizes = np.empty(size, dtype=np.bool_).reshape(sizes).shape
         except ValueError:
-            raise ValueError(
+            raise ShapeError(
                 f"Unflatten: unflattened_size {sizes} does not fit dim {self.dim} of size {size} "
                 f"(input shape {tuple(input.shape)}). Its product must be {size}."
             ) from None

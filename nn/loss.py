@@ -9,6 +9,8 @@ import warnings
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ArgumentError, DtypeError, ShapeError
+from autodiff.ops.comparison import discrete
 
 from .module import Module
 
@@ -84,6 +86,12 @@ class BinaryCrossEntropy(ad.Function):
 
     @staticmethod
     def forward(ctx, input, target, weight, reduction):
+        if input.size and not (np.all(input >= 0) and np.all(input <= 1)):
+            raise ArgumentError(
+                f"binary_cross_entropy: all elements of input should be between 0 and 1 (got "
+                f"min {input.min():.6g}, max {input.max():.6g}, shape {input.shape}). Apply a "
+                "sigmoid first, or use BCEWithLogitsLoss on the logits."
+            )
         ctx.save_for_backward(input, target)
         with np.errstate(divide="ignore"):
             log_x = np.maximum(np.log(input), -100)  # torch clamps logs at -100: finite at 0 and 1
@@ -113,15 +121,11 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     """−[t·log x + (1 − t)·log(1 − x)] on probabilities x, logs clamped at −100 as torch."""
     _check_reduction(reduction, "binary_cross_entropy")
     input, target = _as_arrays(input, target, "binary_cross_entropy")
-    x = input.numpy()
-    if x.size and not (np.all(x >= 0) and np.all(x <= 1)):
-        raise ValueError(
-            f"binary_cross_entropy: all elements of input should be between 0 and 1 (got min "
-            f"{x.min():.6g}, max {x.max():.6g}, shape {x.shape}). Apply a sigmoid first, or "
-            "use BCEWithLogitsLoss on the logits."
-        )
     return BinaryCrossEntropy.apply(
-        input, target, weight=_array(weight, x.dtype), reduction=reduction
+        input,
+        target,
+        weight=_elementwise_weight(weight, input, "weight", "binary_cross_entropy"),
+        reduction=reduction,
     )
 
 
@@ -165,14 +169,14 @@ def binary_cross_entropy_with_logits(
     input, target, weight=None, reduction: str = "mean", pos_weight=None
 ):
     """BCE on logits, computed as (1 − t)x + log(1 + e^{−x}) without overflow."""
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    input, target = _as_arrays(input, target, "binary_cross_entropy_with_logits")
-    dtype = input.dtype
+    op = "binary_cross_entropy_with_logits"
+    _check_reduction(reduction, op)
+    input, target = _as_arrays(input, target, op)
     return BinaryCrossEntropyWithLogits.apply(
         input,
         target,
-        weight=_array(weight, dtype),
-        pos_weight=_array(pos_weight, dtype),
+        weight=_elementwise_weight(weight, input, "weight", op),
+        pos_weight=_elementwise_weight(pos_weight, input, "pos_weight", op),
         reduction=reduction,
     )
 
@@ -186,6 +190,8 @@ class NegativeLogLikelihood(ad.Function):
 
     @staticmethod
     def forward(ctx, input, target, weight, reduction, ignore_index):
+        target = target.astype(np.int64, copy=False)
+        _check_range(target, input.shape[1], ignore_index, "nll_loss")
         keep = target != ignore_index
         safe = np.where(keep, target, 0)
         w = keep.astype(input.dtype)
@@ -224,15 +230,13 @@ def _at_targets(input: np.ndarray, safe: np.ndarray) -> tuple:
 def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"):
     """−x[n, t[n]] (weighted) on log-probabilities x of shape (N, C, ...) or (C,)."""
     _check_reduction(reduction, "nll_loss")
-    t = _check_target(input, target, "nll_loss")
-    classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
-    _check_range(t, classes, ignore_index, "nll_loss")
+    target = _check_target(input, target, "nll_loss")
     if input.ndim == 1:  # unbatched: one sample
-        out = nll_loss(input.unsqueeze(0), t[None], weight, ignore_index, reduction)
+        out = nll_loss(input.unsqueeze(0), target.unsqueeze(0), weight, ignore_index, reduction)
         return out.squeeze(0) if reduction == "none" else out
     return NegativeLogLikelihood.apply(
         input,
-        target=t,
+        target=target,
         weight=_array(weight, input.dtype),
         reduction=reduction,
         ignore_index=ignore_index,
@@ -246,7 +250,7 @@ def _as_arrays(input, target, op: str):
     try:
         np.broadcast_shapes(input.shape, target.shape)
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: input {tuple(input.shape)} and target {tuple(target.shape)} "
             "do not broadcast. Give the target the input's shape."
         ) from None
@@ -254,7 +258,27 @@ def _as_arrays(input, target, op: str):
 
 
 def _array(value, dtype):
+    """A weight as the op's option: a tensor stays one (ad.compile reads it on each call)."""
+    if isinstance(value, ad.Tensor):
+        return value.to(dtype)
     return None if value is None else np.asarray(value, dtype=dtype)
+
+
+def _elementwise_weight(value, input, name: str, op: str):
+    """A BCE's weight or pos_weight as an array; one that does not broadcast with the input is
+    refused here, where its name is known (NumPy would say only 'operands could not be
+    broadcast')."""
+    array = _array(value, input.dtype)
+    if array is not None:
+        try:
+            np.broadcast_shapes(input.shape, array.shape)
+        except ValueError:
+            raise ShapeError(
+                f"{op}: {name} of shape {array.shape} does not broadcast with the input "
+                f"{tuple(input.shape)}. Give it the input's shape, or one value per class "
+                "(the input's last dim)."
+            ) from None
+    return array
 
 
 def l1_loss(input, target, reduction: str = "mean"):
@@ -266,24 +290,26 @@ def l1_loss(input, target, reduction: str = "mean"):
     return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
 
 
-def _check_target(input, target, op: str) -> np.ndarray:
+def _check_target(input, target, op: str):
+    """Class indices as a tensor, their dtype and shape checked (their values in the op)."""
     t = _indices(target)
     if t.dtype.kind not in "iu":
-        raise TypeError(
+        raise DtypeError(
             f"{op}: class-index targets must be integers, got dtype {t.dtype}. "
             "Use .long(), or pass class probabilities of the input's shape."
         )
     expected = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
-    if t.shape != expected:
-        raise ValueError(
-            f"{op}: target shape {t.shape} does not match input {tuple(input.shape)} "
+    if tuple(t.shape) != expected:
+        raise ShapeError(
+            f"{op}: target shape {tuple(t.shape)} does not match input {tuple(input.shape)} "
             f"(expected {expected}: one class index per sample)"
         )
-    return t.astype(np.int64, copy=False)
+    return t
 
 
-def _indices(target) -> np.ndarray:
-    return target.numpy() if isinstance(target, ad.Tensor) else np.asarray(target)
+def _indices(target):
+    """A target as a tensor (a list or an array becomes a constant one)."""
+    return target if isinstance(target, ad.Tensor) else ad.as_tensor(np.asarray(target))
 
 
 def _check_range(t: np.ndarray, classes: int, ignore_index: int, op: str) -> None:
@@ -309,13 +335,15 @@ def cross_entropy(
     """log_softmax over dim 1 then NLL; target = class indices or class probabilities."""
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+        raise ArgumentError(
+            f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}"
+        )
     class_dim = 1 if input.ndim >= 2 else 0
     logp = ad.log_softmax(input, class_dim)
     t = _indices(target)
     if t.dtype.kind == "f":
         return _soft_cross_entropy(logp, t, weight, reduction, label_smoothing, class_dim)
-    loss = nll_loss(logp, target, weight, ignore_index, reduction)
+    loss = nll_loss(logp, t, weight, ignore_index, reduction)
     if label_smoothing == 0:
         return loss
     smooth = _smooth_term(logp, t, weight, ignore_index, reduction, class_dim)
@@ -325,54 +353,60 @@ def cross_entropy(
 def _class_view(weight, logp, class_dim: int):
     shape = [1] * logp.ndim
     shape[class_dim] = -1
-    return _array(weight, logp.dtype).reshape(shape)
+    return ad.as_tensor(_array(weight, logp.dtype)).reshape(shape)
 
 
 def _soft_cross_entropy(logp, t, weight, reduction, label_smoothing, class_dim):
-    if t.shape != logp.shape:
-        raise ValueError(
-            f"cross_entropy: probability target {t.shape} must have the input's "
+    if tuple(t.shape) != tuple(logp.shape):
+        raise ShapeError(
+            f"cross_entropy: probability target {tuple(t.shape)} must have the input's "
             f"shape {tuple(logp.shape)}"
         )
     classes = logp.shape[class_dim]
-    t = t.astype(logp.dtype) * (1 - label_smoothing) + label_smoothing / classes
+    t = t.detach().to(logp.dtype) * (1 - label_smoothing) + label_smoothing / classes
     if weight is not None:
         t = t * _class_view(weight, logp, class_dim)
     losses = -(logp * t)
     if reduction == "none":
         return losses.sum(dim=class_dim)
     total = losses.sum()
-    return total / (logp.numpy().size // classes) if reduction == "mean" else total
+    return total / (logp.numel() // classes) if reduction == "mean" else total
 
 
 def _smooth_term(logp, t, weight, ignore_index, reduction, class_dim):
     """The label-smoothing part, as torch: −Σ_c w_c log p_c per sample, ignored samples 0."""
     weighted = logp if weight is None else logp * _class_view(weight, logp, class_dim)
-    keep = t != ignore_index
-    smooth = -weighted.sum(dim=class_dim) * keep.astype(logp.dtype)
+    keep = (t != ignore_index).to(logp.dtype)
+    smooth = -weighted.sum(dim=class_dim) * keep
     if reduction == "none":
         return smooth
     if reduction == "sum":
         return smooth.sum()
-    w = _array(weight, logp.dtype)
-    denom = keep.sum() if w is None else w[t[keep]].sum()
-    return smooth.sum() / float(denom)
+    if weight is None:
+        return smooth.sum() / keep.sum()
+    w = ad.as_tensor(_array(weight, logp.dtype))
+    return smooth.sum() / (w[t.clamp(min=0)] * keep).sum()
 
 
 def one_hot(tensor, num_classes: int = -1):
     """Integer labels (...) -> int64 (..., num_classes) with a 1 at each label."""
     t = _indices(tensor)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: labels must be integers, got dtype {t.dtype}")
-    if t.size and t.min() < 0:
-        raise ValueError(f"one_hot: labels must be non-negative, got {int(t.min())}")
-    classes = int(t.max()) + 1 if num_classes == -1 and t.size else max(num_classes, 0)
-    if t.size and t.max() >= classes:
-        raise ValueError(
-            f"one_hot: label {int(t.max())} is out of range for num_classes="
-            f"{classes}. Use num_classes > {int(t.max())}."
+        raise DtypeError(f"one_hot: labels must be integers, got dtype {t.dtype}")
+    if num_classes == -1:  # the labels decide the shape: a value read (ad.compile refuses it)
+        num_classes = int(t.max()) + 1 if t.numel() else 0
+    return discrete(_one_hot, t, classes=max(num_classes, 0))
+
+
+def _one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
+    if labels.size and labels.min() < 0:
+        raise ArgumentError(f"one_hot: labels must be non-negative, got {int(labels.min())}")
+    if labels.size and labels.max() >= classes:
+        raise ArgumentError(
+            f"one_hot: label {int(labels.max())} is out of range for num_classes="
+            f"{classes}. Use num_classes > {int(labels.max())}."
         )
-    return ad.from_numpy((t[..., None] == np.arange(classes)).astype(np.int64))
+    return (labels[..., None] == np.arange(classes)).astype(np.int64)
 
 
 # --- modules ---------------------------------------------------------------------------------

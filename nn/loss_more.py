@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ArgumentError, ShapeError
 
 from .loss import _check_reduction, _Loss
 
@@ -20,7 +21,7 @@ def _pair(input, target, op: str):
     try:
         np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: input {tuple(input.shape)} and target {tuple(target.shape)} do not "
             "broadcast. Give the target the input's shape."
         ) from None
@@ -67,7 +68,7 @@ def smooth_l1_loss(
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "smooth_l1_loss")
     if not beta >= 0 or not math.isfinite(beta):
-        raise ValueError(
+        raise ArgumentError(
             f"smooth_l1_loss does not support negative values for beta, got {beta}. Give a "
             "finite beta >= 0."
         )
@@ -83,7 +84,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weigh
     """½(x − t)² where |x − t| < delta, else delta·(|x − t| − ½delta); optional weights."""
     _check_reduction(reduction, "huber_loss")
     if not delta > 0 or not math.isfinite(delta):
-        raise ValueError(
+        raise ArgumentError(
             f"huber_loss does not support non-positive values for delta, got {delta}. Give a "
             "finite delta > 0."
         )

@@ -5,6 +5,7 @@ from collections import OrderedDict
 import numpy as np
 
 import autodiff as ad
+from autodiff import tracing
 from autodiff.device import to_dtype_arg
 
 from .module_state import rebuild, saved_state
@@ -231,6 +232,7 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    @tracing.replayed
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters (to None, as PyTorch 2 does)."""
         zero_grads(self.parameters(), set_to_none)
@@ -302,7 +304,7 @@ class Module:
             value = np.asarray(state_dict[key])
             if value.shape != tuple(target.shape):
                 errors.append(
-                    f"size mismatch for {key}: copying a param with shape {value.shape} "
+                    f"size mismatch for {key}: copying a param with shape {tuple(value.shape)} "
                     f"from checkpoint, the shape in current model is {tuple(target.shape)}."
                 )
             elif value.dtype.kind not in "biuf":

@@ -6,7 +6,8 @@ import math
 import numpy as np
 
 import autodiff as ad
-from autodiff.graph import increment_version
+from autodiff.autograd.graph import increment_version
+from autodiff.errors import DtypeError, ShapeError
 
 from .module import Module, Parameter
 
@@ -101,13 +102,12 @@ def batch_norm(
         )
     if not training and running_mean is None:
         training = True  # no running statistics: always use the batch's, as torch does
-    rm, rv = _array(running_mean), _array(running_var)
     out = NativeBatchNorm.apply(
         input,
         weight,
         bias,
-        running_mean=rm,
-        running_var=rv,
+        running_mean=running_mean,
+        running_var=running_var,
         training=training,
         momentum=momentum,
         eps=eps,
@@ -117,10 +117,6 @@ def batch_norm(
             if isinstance(stats, ad.Tensor):
                 increment_version(stats)  # updated in place by forward
     return out
-
-
-def _array(value):
-    return value.numpy() if isinstance(value, ad.Tensor) else value
 
 
 class _BatchNorm(Module):
@@ -169,7 +165,7 @@ class _BatchNorm(Module):
                 f"(got {input.ndim}D input of shape {tuple(input.shape)})"
             )
         if input.shape[1] != self.num_features:
-            raise ValueError(
+            raise ShapeError(
                 f"{name}: input has {input.shape[1]} channels in dim 1 but num_features="
                 f"{self.num_features} (input shape {tuple(input.shape)})"
             )
@@ -228,13 +224,13 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     """(x − mean)/sqrt(var + eps)·w + b with statistics over the trailing normalized_shape dims."""
     shape = _normalized_shape(normalized_shape)
     if tuple(input.shape[input.ndim - len(shape) :]) != shape or input.ndim < len(shape):
-        raise ValueError(
+        raise ShapeError(
             f"layer_norm: Given normalized_shape={list(shape)}, expected input with shape "
             f"[*, {', '.join(map(str, shape))}], but got input of size {tuple(input.shape)}"
         )
     for name, param in (("weight", weight), ("bias", bias)):
         if param is not None and param.dtype != input.dtype:
-            raise TypeError(
+            raise DtypeError(
                 f"layer_norm: input dtype {input.dtype} differs from the {name}'s dtype "
                 f"{param.dtype}. Convert the input (e.g. x.float()) or the layer."
             )
@@ -283,4 +279,117 @@ class LayerNorm(Module):
         return (
             f"{self.normalized_shape}, eps={self.eps}, elementwise_affine="
             f"{self.elementwise_affine}, bias={self.bias is not None}"
+        )
+
+
+class NativeGroupNorm(ad.Function):
+    """(x − mean)/sqrt(var + eps) over each group of channels (and all positions) per sample,
+    then w·x̂ + b per channel."""
+
+    node_name = "NativeGroupNormBackward0"
+    symbol = "GN"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, weight, bias, num_groups, eps):
+        ctx.save_for_backward(input, weight)
+        n, c = input.shape[:2]
+        xhat = _group_standardized(input, num_groups, eps).reshape(n, c, -1)
+        if weight is not None:
+            xhat = xhat * weight[:, None]
+        if bias is not None:
+            xhat = xhat + bias[:, None]
+        return xhat.reshape(input.shape).astype(input.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, weight = ctx.saved_tensors
+        groups, eps, need = ctx.options["num_groups"], ctx.options["eps"], ctx.needs_input_grad
+        n, c = input.shape[:2]
+        # recomputed from the input (not saved), so create_graph sees the statistics depend on x
+        xhat = _group_standardized(input, groups, eps)
+        per_channel = (n, c, -1)
+        g = grad.reshape(per_channel)
+        grad_weight = (g * xhat.reshape(per_channel)).sum(axis=(0, 2)) if need[1] else None
+        grad_bias = g.sum(axis=(0, 2)) if need[2] else None
+        if not need[0]:
+            return None, grad_weight, grad_bias
+        if weight is not None:
+            g = g * weight.reshape((1, c, 1))
+        g = g.reshape((n, groups, -1))
+        centered = input.reshape((n, groups, -1))
+        centered = centered - centered.mean(axis=2, keepdims=True)
+        invstd = ((centered * centered).mean(axis=2, keepdims=True) + eps) ** -0.5
+        # dL/dx = invstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) within each group
+        g_mean = g.mean(axis=2, keepdims=True)
+        gx_mean = (g * xhat).mean(axis=2, keepdims=True)
+        grad_input = invstd * (g - g_mean - xhat * gx_mean)
+        return grad_input.reshape(input.shape), grad_weight, grad_bias
+
+
+def _group_standardized(input, groups: int, eps: float):
+    """x̂ as (N, G, C/G·positions): each group of each sample to mean 0, variance 1."""
+    x = input.reshape((input.shape[0], groups, -1))
+    centered = x - x.mean(axis=2, keepdims=True)
+    return centered * ((centered * centered).mean(axis=2, keepdims=True) + eps) ** -0.5
+
+
+def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
+    """Normalise each group of num_groups channel groups per sample, then scale and shift."""
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise ShapeError(
+            f"group_norm: Expected number of channels in input to be divisible by num_groups, "
+            f"but got input of shape {tuple(input.shape)} and num_groups={num_groups}"
+        )
+    for name, param in (("weight", weight), ("bias", bias)):
+        if param is not None and tuple(param.shape) != (input.shape[1],):
+            raise ShapeError(
+                f"group_norm: {name} must have shape ({input.shape[1]},) (one per channel), "
+                f"got {tuple(param.shape)}"
+            )
+    return NativeGroupNorm.apply(input, weight, bias, num_groups=int(num_groups), eps=eps)
+
+
+class GroupNorm(Module):
+    """Group normalisation: channels split into num_groups groups, each normalised per sample."""
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ):
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError(
+                f"GroupNorm: num_channels={num_channels} must be divisible by "
+                f"num_groups={num_groups}"
+            )
+        self.num_groups, self.num_channels, self.eps, self.affine = (
+            num_groups,
+            num_channels,
+            eps,
+            affine,
+        )
+        dtype = dtype or ad.get_default_dtype()
+        if affine:
+            self.weight = Parameter(np.ones(num_channels, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(np.zeros(num_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, input):
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
         )

@@ -1,16 +1,19 @@
 """Pooling: max (one arg-max per window), average, adaptive average; Functions, F forms, Modules.
 
 Every kernel runs a loop over the KH·KW kernel taps on strided views (see sliding.py), never
-over pixels. Backwards are Functions whose own backwards are the forward ops again, so second
-derivatives work.
+over pixels; max pooling's passes are split over the batch between threads (nn.threads).
+Backwards are Functions whose own backwards are the forward ops again, so second derivatives
+work.
 """
 
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ArgumentError, ShapeError
 
 from .module import Module
 from .sliding import Windows, as_pair, check_4d, layer_error, output_size
+from .threads import over_batch
 
 _POOL = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
 
@@ -38,17 +41,23 @@ class MaxPoolingWithIndices(ad.Function):
         win = _window_geometry(
             "max_pool2d", input.shape, kernel_size, stride, padding, dilation, ceil_mode
         )
-        xp = win.pad(input, fill=-np.inf)
-        out = win.tap(xp, 0, 0).copy()
-        taps = win.taps()
-        indices = np.zeros(out.shape, dtype=np.min_scalar_type(len(taps) - 1))
-        better = np.empty(out.shape, dtype=bool)
-        for k, i, j in taps[1:]:
-            tap = win.tap(xp, i, j)
-            np.greater(tap, out, out=better)  # strict: the first maximum in window order wins
-            # k grows tap by tap, so max(indices, k·better) is "k where better" (≈40× copyto)
-            np.maximum(indices, better * indices.dtype.type(k), out=indices)
-            np.maximum(out, tap, out=out)  # propagates NaN, as torch does
+        taps, (n, c) = win.taps(), input.shape[:2]
+        out = np.empty((n, c, *win.out), dtype=input.dtype)
+        indices = np.empty(out.shape, dtype=np.min_scalar_type(len(taps) - 1))
+
+        def chunk(a, b):
+            xp, top, index = win.pad(input[a:b], fill=-np.inf), out[a:b], indices[a:b]
+            np.copyto(top, win.tap(xp, 0, 0))
+            index[...] = 0
+            better, code = np.empty(top.shape, dtype=bool), np.empty_like(index)
+            for k, i, j in taps[1:]:
+                tap = win.tap(xp, i, j)
+                np.greater(tap, top, out=better)  # strict: the first maximum in window order wins
+                # k grows tap by tap, so max(index, k·better) is "k where better" (≈40× copyto)
+                np.maximum(index, np.multiply(better, code.dtype.type(k), out=code), out=index)
+                np.maximum(top, tap, out=top)  # propagates NaN, as torch does
+
+        over_batch(chunk, n, input.size)
         ctx.save_for_backward(indices)
         return out
 
@@ -88,16 +97,31 @@ class MaxPoolScatter(ad.Function):
         win = _window_geometry(
             "max_pool2d", shape, kernel_size, stride, padding, dilation, ceil_mode
         )
-        out = win.zeros(grad.shape[:2], grad.dtype)
         overlap = any(s < d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel_size))
-        for k, i, j in win.taps():
-            # g·[chosen] rather than copyto(where=), which is ~5× slower; a NaN or inf gradient
-            # then also reaches its window's other cells (0·inf), but it spoils the step anyway
-            tap, chosen = win.tap(out, i, j), indices == k
-            if overlap:  # a value may be the arg-max of several windows: add
-                tap += grad * chosen
-            else:
-                np.multiply(grad, chosen, out=tap)
+        # where windows tile the plane, every cell is written once: no zeros needed
+        tiled = (
+            stride == kernel_size
+            and dilation == (1, 1)
+            and win.padded == tuple(o * s for o, s in zip(win.out, stride))
+        )
+        lead = grad.shape[:2]
+        out = np.empty(lead + win.padded, grad.dtype) if tiled else win.zeros(lead, grad.dtype)
+
+        def chunk(a, b):
+            plane, g, index = out[a:b], grad[a:b], indices[a:b]
+            chosen = np.empty(g.shape, dtype=bool)
+            for k, i, j in win.taps():
+                # g·[chosen] rather than copyto(where=), which is ~5× slower; a NaN or inf
+                # gradient then also reaches its window's other cells (0·inf), but it spoils
+                # the step anyway
+                tap = win.tap(plane, i, j)
+                np.equal(index, k, out=chosen)
+                if overlap:  # a value may be the arg-max of several windows: add
+                    tap += g * chosen
+                else:
+                    np.multiply(g, chosen, out=tap)
+
+        over_batch(chunk, len(out), out.size)
         return np.ascontiguousarray(win.unpad(out))
 
     @staticmethod
@@ -181,7 +205,7 @@ def avg_pool2d(
     """Mean over each window; zero padding counts in the divisor unless count_include_pad=False."""
     kernel, stride, padding, _ = _pool_args("avg_pool2d", input, kernel_size, stride, padding)
     if divisor_override is not None and divisor_override <= 0:
-        raise ValueError(f"avg_pool2d: divisor_override must be > 0, got {divisor_override}")
+        raise ArgumentError(f"avg_pool2d: divisor_override must be > 0, got {divisor_override}")
     return AveragePooling.apply(
         input,
         kernel_size=kernel,
@@ -278,7 +302,7 @@ def _pool_args(op, input, kernel_size, stride, padding, dilation=1) -> tuple:
         as_pair(dilation, "dilation", op),
     )
     if any(p > k // 2 for p, k in zip(padding, kernel)):  # torch's rule, dilation or not
-        raise ValueError(
+        raise ShapeError(
             f"{op}: padding {padding} must be at most half of the kernel {kernel}, "
             "as in torch: a window could otherwise hold only padding. Use less padding."
         )

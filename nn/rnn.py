@@ -17,6 +17,7 @@ from . import init
 from .dropout import dropout
 from .linear import linear
 from .module import Module, Parameter
+from .utils.rnn import PackedSequence, pad_packed_sequence
 
 _ACTIVATIONS = {"tanh": ad.tanh, "relu": ad.relu}
 
@@ -71,6 +72,10 @@ def check_hidden(hx, expected: tuple, op: str) -> None:
         raise TypeError(f"{op}: hidden state must be a Tensor, got {type(hx).__name__}")
     if tuple(hx.shape) != expected:
         raise RuntimeError(f"{op}: Expected hidden size {expected}, got {tuple(hx.shape)}.")
+
+
+def _as_tuple(hx) -> tuple:
+    return tuple(hx) if isinstance(hx, (tuple, list)) else (hx,)
 
 
 def unstack(x) -> list:
@@ -187,14 +192,18 @@ class _RNNBase(Module):
             for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
         )
 
-    def _run(self, steps: list, state, weights, reverse: bool):
+    def _run(self, steps: list, state, weights, reverse: bool, active=None):
         """One direction of one layer over the step inputs (each (N, width)) from state:
-        the step outputs (each (N, H)) and the final state."""
+        the step outputs (each (N, H)) and the final state. With active (one (N, 1) mask per
+        step: packed input), a row past its sequence's end keeps its state."""
         w_ih, w_hh, b_ih, b_hh = weights
         act = self._act()
         outputs = [None] * len(steps)
         for t in range(len(steps) - 1, -1, -1) if reverse else range(len(steps)):
-            state = self._step(act, linear(steps[t], w_ih, b_ih), state, w_hh, b_hh)
+            new = self._step(act, linear(steps[t], w_ih, b_ih), state, w_hh, b_hh)
+            if active is not None:
+                new = tuple(ad.where(active[t], n, old) for n, old in zip(new, state))
+            state = new
             outputs[t] = state[0]
         return outputs, state
 
@@ -213,6 +222,8 @@ class _RNNBase(Module):
         return hx if batched else tuple(h.unsqueeze(1) for h in hx)
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         dtype = self.weight_ih_l0.dtype
         check_input(input, self.input_size, (2, 3), type(self).__name__, dtype)
         batched = input.ndim == 3
@@ -225,7 +236,17 @@ class _RNNBase(Module):
                 f"(input shape {tuple(input.shape)}). Give at least one time step."
             )
         hx = self._initial_states(hx, x.shape[1], batched, x.dtype)
-        steps = unstack(x)
+        steps, h_n = self._layers(unstack(x), hx)
+        x = ad.stack(steps, 0)
+        if not batched:
+            x, h_n = x.squeeze(1), tuple(h.squeeze(1) for h in h_n)
+        elif self.batch_first:
+            x = x.transpose(0, 1)
+        return x, (h_n if self._states > 1 else h_n[0])
+
+    def _layers(self, steps: list, hx: tuple, active=None) -> tuple:
+        """Every layer and direction over the step inputs: the last layer's step outputs and
+        the final states (each (layers·directions, N, H))."""
         directions = 2 if self.bidirectional else 1
         finals = []
         for layer in range(self.num_layers):
@@ -234,17 +255,31 @@ class _RNNBase(Module):
             outs = []
             for d, suffix in enumerate(("", "_reverse")[:directions]):
                 state = tuple(h[layer * directions + d] for h in hx)
-                out, state = self._run(steps, state, self._weights(layer, suffix), d == 1)
+                weights = self._weights(layer, suffix)
+                out, state = self._run(steps, state, weights, d == 1, active)
                 outs.append(out)
                 finals.append(state)
             steps = outs[0] if directions == 1 else [ad.cat(pair, 1) for pair in zip(*outs)]
-        x = ad.stack(steps, 0)
-        h_n = tuple(ad.stack([s[i] for s in finals], 0) for i in range(self._states))
-        if not batched:
-            x, h_n = x.squeeze(1), tuple(h.squeeze(1) for h in h_n)
-        elif self.batch_first:
-            x = x.transpose(0, 1)
-        return x, (h_n if self._states > 1 else h_n[0])
+        return steps, tuple(ad.stack([s[i] for s in finals], 0) for i in range(self._states))
+
+    def _forward_packed(self, packed, hx):
+        """A PackedSequence in, a PackedSequence out (as torch); h_n is each sequence's state
+        after its own last step, in the batch's original order."""
+        op = type(self).__name__
+        check_input(packed.data, self.input_size, (2, 3), op, self.weight_ih_l0.dtype)
+        padded, _ = pad_packed_sequence(packed._replace(unsorted_indices=None))
+        sizes = [int(n) for n in packed.batch_sizes.tolist()]
+        rows = ad.arange(sizes[0]).reshape(-1, 1)
+        active = [rows < n for n in sizes]  # (N, 1) per step: which sequences are still going
+        if hx is not None and packed.sorted_indices is not None:
+            hx = tuple(h.index_select(1, packed.sorted_indices) for h in _as_tuple(hx))
+            hx = hx if self._states > 1 else hx[0]
+        hx = self._initial_states(hx, sizes[0], True, padded.dtype)
+        steps, h_n = self._layers(unstack(padded), hx, active)
+        data = ad.cat([out[:n] for out, n in zip(steps, sizes)])
+        if packed.unsorted_indices is not None:
+            h_n = tuple(h.index_select(1, packed.unsorted_indices) for h in h_n)
+        return packed._replace(data=data), (h_n if self._states > 1 else h_n[0])
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"

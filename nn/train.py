@@ -7,7 +7,6 @@ resume) and evaluate.
 """
 
 import math
-import os
 import time
 
 import numpy as np
@@ -16,6 +15,7 @@ import autodiff as ad
 import nn
 
 from .checkpoint import checkpoint_exists, load_checkpoint, save_checkpoint
+from .threads import default_threads, set_threads, threads  # noqa: F401 (nn.train's names)
 
 HISTORY_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_time")
 
@@ -195,53 +195,6 @@ def _summary(epoch: int, epochs: int, history: dict) -> str:
     return "  ".join(parts)
 
 
-_threads = {"chosen": None, "limits": None}
-
-
-def default_threads() -> int:
-    """BLAS threads for training: AUTODIFF_THREADS if set, else the cores the load leaves free
-    (at least 1): spinning BLAS threads on cores other processes use make a step several times
-    slower, while one thread per free core never collapses."""
-    value = os.environ.get("AUTODIFF_THREADS")
-    if value:
-        try:
-            n = int(value)
-        except ValueError:
-            raise ValueError(
-                f"AUTODIFF_THREADS: expected a positive integer, got {value!r}."
-            ) from None
-        if n < 1:
-            raise ValueError(f"AUTODIFF_THREADS: expected a positive integer, got {n}.")
-        return n
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    cores = cores or 1
-    try:
-        busy = os.getloadavg()[0]
-    except OSError:  # no load average on this system
-        busy = 0.0
-    return max(1, min(cores, int(cores - busy + 0.5)))
-
-
-def set_threads(n=None):
-    """Limit the BLAS (and OpenMP) thread pools to n threads (None: default_threads()) for the
-    rest of the process, with threadpoolctl; returns the count, or None without threadpoolctl."""
-    if n is not None and (not isinstance(n, int) or n < 1):
-        raise ValueError(f"set_threads: expected a positive int, got {n!r}.")
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return None
-    n = default_threads() if n is None else n
-    _threads["limits"] = threadpool_limits(limits=n)  # kept: the limit holds until changed
-    _threads["chosen"] = n
-    return n
-
-
-def threads():
-    """The BLAS thread count set by set_threads() (or fit), None if never set."""
-    return _threads["chosen"]
-
-
 def fit(
     model,
     train_loader,
@@ -269,7 +222,7 @@ def fit(
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}.")
     if seed is not None:
         ad.manual_seed(seed)
-    if _threads["chosen"] is None:  # the caller (e.g. `autodiff train --threads`) may have set it
+    if threads() is None:  # the caller (e.g. `autodiff train --threads`) may have set it
         set_threads()
     optimizer = optimizer or nn.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = loss_fn or nn.CrossEntropyLoss()

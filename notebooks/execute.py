@@ -31,12 +31,22 @@ def execute(path: Path, save: bool = False, timeout: int = 600):
     """Run every cell in the notebook's folder; a failing cell raises with its traceback."""
     import nbformat
     from nbclient import NotebookClient
+    from traitlets.config import Config
 
     nb = nbformat.read(path, as_version=4)
     # one BLAS thread per kernel: threads fighting over shared cores run 10-40x slower
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     resources = {"metadata": {"path": str(path.parent)}}
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources=resources).execute()
+    # the kernel talks to us over local sockets (IPC) in a private folder, not TCP: nothing
+    # is exposed, and ipykernel has no reason to warn that plain TCP could be overheard
+    with tempfile.TemporaryDirectory(prefix="nb-") as sockets:
+        config = Config()
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = os.path.join(sockets, "kernel")  # absolute: two cwds
+        client = NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", resources=resources, config=config
+        )
+        client.execute()
     if save:  # temp file + rename: an interrupted run never leaves a half-written notebook
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".ipynb.tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -24,15 +24,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 def _active_trace():
     """The ad.compile tracer running in this thread, or None. With _clear_trace, the one place
     the suite touches it: when the tracer moves (e.g. to a thread-local), change only these."""
-    from autodiff import graph
+    from autodiff import tracing
 
-    return graph._trace[0]
+    return tracing.tracer()
 
 
 def _clear_trace() -> None:
-    from autodiff import graph
+    from autodiff import tracing
 
-    graph._trace[0] = None
+    tracing._state.tracer = None
 
 
 def _leaked_modes() -> list:
@@ -64,9 +64,9 @@ def _modes_restored():
 
 
 def _reset_modes() -> None:
-    from autodiff import grad_mode, graph
+    from autodiff import grad_mode
 
     grad_mode._state.enabled = True
     grad_mode._state.anomaly = False
     grad_mode._state.in_formula = False
-    graph._trace[0] = None
+    _clear_trace()

@@ -21,9 +21,9 @@ def _formula_on():
 
 
 def _trace_on():
-    from autodiff import graph
+    from autodiff import tracing
 
-    graph._trace[0] = object()
+    tracing._state.tracer = object()
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@ prints what its saved copy shows: the text outputs of a rerun equal the committe
 and object addresses masked (the rule is in notebooks/execute.py)."""
 
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,3 +33,20 @@ def test_masking_rule():
     assert masked.splitlines() == ["<timing>", "<timing>", "w = 0.5"]
     assert ex._mask("<Tensor at 0x7f3a12bc40d0>") == "<Tensor at 0x?>"
     assert ex._mask("10 samples, 3 steps, lr 0.01") == "10 samples, 3 steps, lr 0.01"
+
+
+def test_execution_prints_nothing_of_its_own(tmp_path):
+    """No kernel warnings (ipykernel warns about TCP without encryption; we use IPC)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, path)
+    run = subprocess.run(
+        [sys.executable, str(NOTEBOOKS / "execute.py"), str(path)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+    assert nbformat.read(path, as_version=4).cells[0].outputs[0]["text"] == "42\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.ipynb"]  # no socket files left

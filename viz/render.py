@@ -13,7 +13,7 @@ from .picture import Style
 
 FORMATS = ("svg", "png", "pdf")
 INSTALL = (
-    "Install Graphviz's `dot` program: apt-get install graphviz (Debian/Ubuntu), "
+    "Install Graphviz: apt-get install graphviz (Debian/Ubuntu), "
     "brew install graphviz (macOS), conda install graphviz, or see "
     "https://graphviz.org/download/"
 )
@@ -129,9 +129,9 @@ def _digraph_class():
         import graphviz
     except ImportError as e:
         raise ImportError(
-            "draw_graph: needs the graphviz Python package: pip install graphviz "
-            f"(and the `dot` program: {INSTALL}). viz.to_dot() needs "
-            "neither."
+            "draw_graph: needs the graphviz Python package: pip install graphviz (autodiff's "
+            "`all` extra brings it: pip install -e '.[all]' in the clone). Rendering also needs "
+            f"Graphviz's `dot` program. {INSTALL}. viz.to_dot() and viz.to_text() need neither."
         ) from e
 
     class BackpropGraph(graphviz.Digraph):

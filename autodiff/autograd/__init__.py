@@ -1,7 +1,7 @@
 """torch.autograd's names: grad, backward, Function, gradcheck, functional, graph, grad modes."""
 
 from ..creation import tensor
-from ..engine import backward, grad
+from ..gradients import backward, grad
 from ..function import Function
 from ..grad_mode import (
     detect_anomaly,

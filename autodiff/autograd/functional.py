@@ -6,9 +6,9 @@ same way (a Jacobian block per (output, input) pair). Rows are computed one back
 
 import numpy as np
 
-from ..creation import zeros_like
-from ..engine import grad
+from ..creation import ones_like, zeros_like
 from ..grad_mode import enable_grad
+from ..gradients import grad
 from ..ops.shape import stack
 from ..tensor import Tensor
 
@@ -54,7 +54,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         if v is None:
             if any(o.numel() != 1 for o in outputs):
                 raise RuntimeError("vjp: v can be omitted only for scalar outputs; pass v=")
-            v = tuple(Tensor._make(np.ones_like(o._data)) for o in outputs)
+            v = tuple(ones_like(o) for o in outputs)
         vs, _ = _as_tuple(v, "v", "vjp")
         result = _grads(outputs, xs, vs, create_graph)
     out = outputs[0] if single_out else outputs
@@ -64,11 +64,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), J·v): the Jacobian-vector product, by the double-vjp trick."""
     inputs, single_in = _as_tuple(inputs, "input", "jvp")
-    vs = (
-        _as_tuple(v, "v", "jvp")[0]
-        if v is not None
-        else tuple(Tensor._make(np.ones_like(t._data)) for t in inputs)
-    )
+    vs = _as_tuple(v, "v", "jvp")[0] if v is not None else tuple(ones_like(t) for t in inputs)
     with enable_grad():
         xs = _fresh(inputs)
         outputs, single_out = _as_tuple(func(*xs), "output", "jvp")

@@ -4,23 +4,32 @@ from . import (
     activation,
     arithmetic,
     comparison,
+    decomposition,
     elementwise,
     indexing,
     inplace,
     linalg,
     math,
+    matrix,
+    pointwise,
     rearrange,
     reduction,
+    sampling,
     shape,
 )
 from .activation import *
 from .arithmetic import *
 from .comparison import *
+from .decomposition import *
 from .elementwise import *
+from .indexing import *
 from .linalg import *
 from .math import *
+from .matrix import *
+from .pointwise import *
 from .rearrange import *
 from .reduction import *
+from .sampling import *
 from .shape import *
 
 # used by Tensor's methods and operators, not exported at the top level
@@ -33,10 +42,15 @@ __all__ = [
     *activation.__all__,
     *arithmetic.__all__,
     *comparison.__all__,
+    *decomposition.__all__,
     *elementwise.__all__,
+    *indexing.__all__,
     *linalg.__all__,
     *math.__all__,
+    *matrix.__all__,
+    *pointwise.__all__,
     *rearrange.__all__,
     *reduction.__all__,
+    *sampling.__all__,
     *shape.__all__,
 ]

@@ -1,27 +1,46 @@
 """Comparisons and logic: eq, ne, lt, le, gt, ge, isclose, allclose, equal, any, all.
-Their results are bool tensors that do not require grad."""
+Their results are bool tensors that do not require grad.
+
+Discrete is the op of every result without a gradient (masks, indices): a NumPy function of
+the inputs' arrays, so ad.compile computes it again on each replay like any other op."""
 
 import numpy as np
 
 from ..dtypes import check_broadcast
+from ..function import Function
 from ..tensor import Tensor
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "isclose", "allclose", "equal", "any", "all"]
+__all__ += ["isfinite", "isnan", "isinf"]
 
 
 def _array(x):
     return x._data if isinstance(x, Tensor) else x
 
 
+class Discrete(Function):
+    """fn(*arrays, **kwargs) for a result without a gradient (bool or integer)."""
+
+    @staticmethod
+    def forward(ctx, *arrays, fn, **kwargs):
+        out = np.asarray(fn(*arrays, **kwargs))
+        if out.dtype.kind in "fc":
+            raise TypeError(f"{fn.__name__}: Discrete is for bool and integer results")
+        return out
+
+
+def discrete(fn, *inputs, **kwargs) -> Tensor:
+    """fn of the inputs' arrays as a tensor without a gradient (an op: replayed by ad.compile)."""
+    return Discrete.apply(*inputs, fn=fn, **kwargs)
+
+
 def compare(ufunc, input, other):
     """A comparison: a bool tensor that does not require grad."""
-    a, b = _array(input), _array(other)
     try:
-        result = ufunc(a, b)
+        return discrete(ufunc, input, other)
     except ValueError:
-        check_broadcast(_NAMES.get(ufunc, ufunc.__name__), a, b)
+        check_broadcast(_NAMES.get(ufunc, ufunc.__name__), _array(input), _array(other))
         raise
-    return Tensor._make(np.asarray(result))
 
 
 _NAMES = {
@@ -66,8 +85,7 @@ def ge(input, other):
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|input − other| <= atol + rtol·|other|, elementwise (torch's defaults)."""
-    close = np.isclose(_array(input), _array(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
-    return Tensor._make(np.asarray(close))
+    return discrete(np.isclose, input, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
@@ -85,9 +103,24 @@ def equal(input, other) -> bool:
 
 def any(input, dim=None, keepdim=False):
     """True where some element (along dim) is nonzero."""
-    return Tensor._make(np.asarray(np.any(_array(input), axis=dim, keepdims=keepdim)))
+    return discrete(np.any, input, axis=dim, keepdims=keepdim)
 
 
 def all(input, dim=None, keepdim=False):
     """True where every element (along dim) is nonzero."""
-    return Tensor._make(np.asarray(np.all(_array(input), axis=dim, keepdims=keepdim)))
+    return discrete(np.all, input, axis=dim, keepdims=keepdim)
+
+
+def isfinite(input):
+    """True where the element is neither inf nor nan."""
+    return discrete(np.isfinite, input)
+
+
+def isnan(input):
+    """True where the element is nan."""
+    return discrete(np.isnan, input)
+
+
+def isinf(input):
+    """True where the element is +inf or -inf."""
+    return discrete(np.isinf, input)

@@ -1,89 +1,21 @@
-"""Elementwise math: exp, log, sqrt, abs, sign, clamp, maximum, minimum, where, comparisons."""
+"""Elementwise ops beyond the pointwise table: abs, clamp, maximum, minimum, where, masked_fill."""
 
 import numpy as np
 
+from ..errors import ArgumentError, DtypeError
 from ..function import Function
 from ..tensor import Tensor
+from .indexing import nonzero
 
 __all__ = [
-    "exp",
-    "log",
-    "sqrt",
     "abs",
-    "sign",
     "clamp",
+    "clip",
     "maximum",
     "minimum",
     "where",
     "masked_fill",
 ]  # the public ops: autodiff exports these
-
-
-class Exp(Function):
-    node_name = "ExpBackward0"
-    symbol = "exp"
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, input):
-        out = np.exp(input)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * out
-
-
-def exp(input):
-    """e ** input."""
-    return Exp.apply(input)
-
-
-class Log(Function):
-    node_name = "LogBackward0"
-    symbol = "log"
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, input):
-        ctx.save_for_backward(input)
-        with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, as torch
-            return np.log(input)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (input,) = ctx.saved_tensors
-        return grad / input
-
-
-def log(input):
-    """Natural logarithm."""
-    return Log.apply(input)
-
-
-class Sqrt(Function):
-    node_name = "SqrtBackward0"
-    symbol = "√"
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, input):
-        with np.errstate(invalid="ignore"):
-            out = np.sqrt(input)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad / (2 * out)
-
-
-def sqrt(input):
-    """Square root."""
-    return Sqrt.apply(input)
 
 
 class Abs(Function):
@@ -106,25 +38,6 @@ class Abs(Function):
 def abs(input):
     """|input| (gradient 0 at 0, as torch)."""
     return Abs.apply(input)
-
-
-class Sign(Function):
-    node_name = "SignBackward0"
-    symbol = "sign"
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, input):
-        return np.sign(input)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad * 0.0
-
-
-def sign(input):
-    """-1, 0 or 1 (gradient 0)."""
-    return Sign.apply(input)
 
 
 class Clamp(Function):
@@ -152,8 +65,11 @@ class Clamp(Function):
 def clamp(input, min=None, max=None):
     """Limit values to [min, max]; either bound may be None."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise ArgumentError("clamp: at least one of min and max must be given")
     return Clamp.apply(input, min=min, max=max)
+
+
+clip = clamp  # torch's alias
 
 
 class Maximum(Function):
@@ -225,17 +141,22 @@ class Where(Function):
         )
 
 
-def where(condition, input, other):
-    """input where condition is true, else other (broadcasting)."""
-    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+def where(condition, input=None, other=None):
+    """input where condition is true, else other (broadcasting); where(condition) alone is
+    nonzero(condition, as_tuple=True), as torch."""
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where: give both input and other, or neither (the indices)")
+    cond = condition if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
-        raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
+        raise DtypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     return Where.apply(input, other, condition=cond)
 
 
 def masked_fill(input, mask, value):
     """input with value where mask is true (mask broadcasts), as torch's masked_fill."""
-    cond = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    cond = mask if isinstance(mask, Tensor) else np.asarray(mask)
     if cond.dtype != np.bool_:
-        raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {cond.dtype}")
+        raise DtypeError(f"masked_fill: mask must be a bool tensor, got dtype {cond.dtype}")
     return Where.apply(value, input, condition=cond)

@@ -1,11 +1,14 @@
-"""t[index]: basic and advanced indexing; repeated indices accumulate their gradients."""
+"""t[index]: basic and advanced indexing (repeated indices accumulate their gradients), and the
+ops that find or pick elements by a mask: nonzero, argwhere, masked_select."""
 
 import numpy as np
 
+from ..errors import DtypeError
 from ..function import Function
 from ..tensor import Tensor
+from .comparison import discrete
 
-__all__ = []  # the public ops: autodiff exports these
+__all__ = ["nonzero", "argwhere", "masked_select"]  # the public ops: autodiff exports these
 
 
 def normalize_index(index):
@@ -54,7 +57,7 @@ class Index(Function):
         try:
             return input[index]
         except IndexError as e:
-            raise IndexError(f"index: {e} (tensor shape {input.shape})") from None
+            raise IndexError(f"index: {e} (tensor shape {tuple(input.shape)})") from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -86,3 +89,51 @@ class IndexAdd(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad[ctx.options["index"]]
+
+
+def nonzero(input, *, as_tuple=False):
+    """The indices of the nonzero elements: an (n, ndim) int64 tensor, or with as_tuple=True
+    one 1-D tensor per dim (what torch.where(condition) returns)."""
+    input = input if isinstance(input, Tensor) else Tensor._make(np.asarray(input))
+    if not as_tuple:
+        return discrete(_argwhere, input)
+    found = discrete(_argwhere, input.reshape(1) if input.ndim == 0 else input)
+    return tuple(found[:, d] for d in range(found.shape[1]))
+
+
+def _argwhere(data):
+    return np.argwhere(data).astype(np.int64)
+
+
+def argwhere(input):
+    """nonzero(input): the (n, ndim) indices of the nonzero elements."""
+    return nonzero(input)
+
+
+class MaskedSelect(Function):
+    """The elements where the mask is true, as a 1-D tensor (input and mask broadcast)."""
+
+    node_name = "MaskedSelectBackward0"
+    symbol = "[mask]"
+    broadcasts = "masked_select"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, mask):
+        shape = np.broadcast_shapes(input.shape, mask.shape)
+        return np.broadcast_to(input, shape)[np.broadcast_to(mask, shape)]
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, _ = ctx.input_meta[0]
+        mask = ctx.options["mask"]
+        full = np.broadcast_shapes(shape, mask.shape)  # the engine sums it back to shape
+        return IndexAdd.apply(grad, index=np.broadcast_to(mask, full), shape=full)
+
+
+def masked_select(input, mask):
+    """input's elements where mask (a bool tensor, broadcast with input) is true, in order."""
+    cond = mask if isinstance(mask, Tensor) else np.asarray(mask)
+    if cond.dtype != np.bool_:
+        raise DtypeError(f"masked_select: mask must be a bool tensor, got dtype {cond.dtype}")
+    return MaskedSelect.apply(input, mask=cond)

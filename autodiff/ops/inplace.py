@@ -6,15 +6,20 @@
 - In the graph it runs the out-of-place op, writes the result into the storage and rebases
   the tensor onto the new node (torch's model); a view also rebases its base (CopySlices).
 - Every in-place op bumps the storage's version counter, shared with views and detach();
-  backward refuses a saved tensor whose version moved (function.check_versions).
+  backward refuses a saved tensor whose version moved (saved.check_versions).
 """
+
+import operator
 
 import numpy as np
 
-from .. import grad_mode
-from ..function import Function, flat_versions, refresh_view, version_entries, view_of
+from .. import grad_mode, tracing
+from ..errors import DtypeError, ShapeError
+from ..function import Function
 from ..graph import SavedOutput
+from ..saved import flat_versions, version_entries
 from ..tensor import Tensor
+from ..views import refresh, view_of
 from .indexing import Index, normalize_index
 
 __all__ = []  # reached through Tensor methods (add_, ...) and F.relu_
@@ -42,14 +47,17 @@ def _records(self, op: str, args) -> bool:
         return False
     _refuse_leaf(self, op)
     if self._base is not None and self._view_version != self._base._version.value:
-        refresh_view(self)
+        refresh(self)
     if self._requires_grad:
         return True
     return any(isinstance(a, Tensor) and a._requires_grad for a in args)
 
 
-def _write(self, op: str, write) -> Tensor:
-    """Run write(storage); then bump the version. NumPy's errors in torch's words."""
+def _write(self, op: str, fn, value, index=None) -> Tensor:
+    """Write value into self's storage, then bump the version: fn is a ufunc (self op= value),
+    np.copyto (self = value) or operator.setitem (self[index] = value). The one place a
+    storage is written in place (announced, so ad.compile replays it). NumPy's errors in
+    torch's words."""
     storage = self._data
     if not storage.flags.writeable:
         raise RuntimeError(
@@ -57,33 +65,34 @@ def _write(self, op: str, write) -> Tensor:
             "refers to a single memory location (an expand()ed tensor?). Please clone() the "
             "tensor before performing the operation."
         )
+    tracing.wrote(self, op, fn, value, index)
+    values = value._data if isinstance(value, Tensor) else value
     try:
-        write(storage)
+        if fn is operator.setitem:
+            storage[index] = values
+        elif fn is np.copyto:
+            np.copyto(storage, values, casting="same_kind")
+        else:
+            fn(storage, values, out=storage, casting="same_kind")
     except TypeError as e:
-        raise TypeError(
+        raise DtypeError(
             f"{op}: the result can't be cast to the tensor's dtype {storage.dtype} ({e}). "
             "Use the out-of-place op, or convert first (e.g. t = t.float())."
         ) from None
     except ValueError as e:
-        raise ValueError(
-            f"{op}: the result's shape doesn't fit the tensor's shape {storage.shape} in "
+        raise ShapeError(
+            f"{op}: the result's shape doesn't fit the tensor's shape {tuple(storage.shape)} in "
             f"place ({e}). Use the out-of-place op (x = x + y) to broadcast."
         ) from None
     self._counter().value += 1
     return self
 
 
-def _assign(result):
-    """write() for a computed result array: cast as torch does (same kind only)."""
-    return lambda storage: np.copyto(storage, result, casting="same_kind")
-
-
 def ufunc_(self, op: str, ufunc, fn, other) -> Tensor:
     """self op= other with a NumPy ufunc; fn is the out-of-place op, for the graph."""
     if _records(self, op, (other,)):
         return _rebase(self, op, fn, other)
-    values = other._data if isinstance(other, Tensor) else other
-    return _write(self, op, lambda out: ufunc(out, values, out=out, casting="same_kind"))
+    return _write(self, op, ufunc, other)
 
 
 def apply_(self, op: str, fn, *args, **kwargs) -> Tensor:
@@ -91,7 +100,7 @@ def apply_(self, op: str, fn, *args, **kwargs) -> Tensor:
     if _records(self, op, args):
         return _rebase(self, op, fn, *args, **kwargs)
     result = fn(self, *args, **kwargs)
-    return _write(self, op, _assign(result._data))
+    return _write(self, op, np.copyto, result)
 
 
 def setitem(self, index, value) -> None:
@@ -100,12 +109,7 @@ def setitem(self, index, value) -> None:
     if _records(self, "setitem", (value,)):
         _rebase(self, "setitem", _index_put, value, index=index)
         return
-    values = value._data if isinstance(value, Tensor) else value
-
-    def write(storage):
-        storage[index] = values
-
-    _write(self, "setitem", write)
+    _write(self, "setitem", operator.setitem, value, index)
 
 
 def _rebase(self, op: str, fn, *args, **kwargs) -> Tensor:
@@ -113,9 +117,9 @@ def _rebase(self, op: str, fn, *args, **kwargs) -> Tensor:
     result = fn(self, *args, **kwargs)
     node = result.grad_fn
     if node is None:  # e.g. an integer result: nothing to differentiate
-        return _write(self, op, _assign(result._data))
+        return _write(self, op, np.copyto, result)
     _keep_old_self(node, self)
-    _write(self, op, _assign(result._data))
+    _write(self, op, np.copyto, result)
     _saved_output_is_storage(node, self)
     if self._base is not None:
         base = self._base
@@ -185,7 +189,7 @@ class IndexPut(Function):
             out[index] = values
         except (IndexError, ValueError) as e:
             raise type(e)(
-                f"setitem: {e} (tensor shape {input.shape}, values shape "
+                f"setitem: {e} (tensor shape {tuple(input.shape)}, values shape "
                 f"{np.shape(values)}). The values must broadcast to the indexed shape."
             ) from None
         return out
@@ -219,9 +223,9 @@ class Copy(Function):
         try:
             return np.array(np.broadcast_to(src, input.shape), dtype=input.dtype)
         except ValueError:
-            raise ValueError(
+            raise ShapeError(
                 f"copy_: source of shape {np.shape(src)} can't be broadcast to the tensor's "
-                f"shape {input.shape}."
+                f"shape {tuple(input.shape)}."
             ) from None
 
     @staticmethod

@@ -1,13 +1,25 @@
-"""Matrix products: matmul with NumPy's broadcasting and 1-D rules."""
+"""Matrix products: matmul with NumPy's broadcasting and 1-D rules, einsum, norms."""
+
+import string
 
 import numpy as np
 
+from ..errors import ArgumentError, DtypeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
+from .decomposition import svdvals
 from .elementwise import where
 from .reduction import normalize_dims
 
-__all__ = ["matmul", "mm", "bmm", "dot", "outer", "norm"]  # the public ops: autodiff exports these
+__all__ = [
+    "matmul",
+    "mm",
+    "bmm",
+    "dot",
+    "outer",
+    "norm",
+    "einsum",
+]  # the public ops: autodiff exports these
 
 _NAMES = {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}
 
@@ -50,21 +62,21 @@ def matmul(input, other):
     a = input if isinstance(input, Tensor) else Tensor._make(np.asarray(input))
     b = other if isinstance(other, Tensor) else Tensor._make(np.asarray(other))
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(
+        raise ShapeError(
             f"matmul: both arguments need at least 1 dimension, got shapes "
-            f"{a.shape} @ {b.shape}. Use * for scalars."
+            f"{tuple(a.shape)} @ {tuple(b.shape)}. Use * for scalars."
         )
     inner_a = a.shape[-1]
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if inner_a != inner_b:
-        raise ValueError(
-            f"matmul: inner dimensions differ, {a.shape} @ {b.shape} ({inner_a} != {inner_b})"
+        raise ShapeError(
+            f"matmul: inner dimensions differ, {tuple(a.shape)} @ {tuple(b.shape)} ({inner_a} != {inner_b})"
         )
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
-        raise ValueError(
-            f"matmul: batch dimensions do not broadcast, {a.shape} @ {b.shape}"
+        raise ShapeError(
+            f"matmul: batch dimensions do not broadcast, {tuple(a.shape)} @ {tuple(b.shape)}"
         ) from None
     return Matmul.apply(input, other)
 
@@ -84,7 +96,7 @@ def bmm(input, mat2):
     """Batched matrix product of two 3-D tensors of the same batch size (torch.bmm)."""
     _check_ndim("bmm", (input, mat2), 3)
     if input.shape[0] != mat2.shape[0]:
-        raise ValueError(f"bmm: batch sizes differ, {input.shape} @ {mat2.shape}")
+        raise ShapeError(f"bmm: batch sizes differ, {tuple(input.shape)} @ {tuple(mat2.shape)}")
     return matmul(input, mat2)
 
 
@@ -104,55 +116,238 @@ def _check_ndim(op: str, tensors, ndim: int) -> None:
     for t in tensors:
         if t.ndim != ndim:
             shapes = " and ".join(str(tuple(x.shape)) for x in tensors)
-            raise ValueError(
+            raise ShapeError(
                 f"{op}: expects {ndim}-D tensors, got {shapes}. Use matmul for others."
             )
 
 
-class Norm(Function):
-    """The p-norm (Σ|x|^p)^(1/p) with dims kept; at 0 the gradient is 0 (torch's subgradient).
-    norm() drops the dims with a reshape, so the saved output is this node's own (second
-    order differentiates through it)."""
+class VectorNorm(Function):
+    """(Σ|x|^p)^(1/p) over dim (all dims when None); inf/-inf: the largest/smallest |x|, 0: the
+    count of nonzeros. Where the norm is 0 the gradient is 0 (torch's subgradient); the
+    largest |x| shares the gradient evenly between ties, as torch."""
 
-    node_name = "NormBackward1"
+    node_name = "LinalgVectorNormBackward0"
     symbol = "‖x‖"
 
     @staticmethod
-    def forward(ctx, input, p, dim):
-        if dim is None:
-            ctx.node_name = "NormBackward0"
+    def forward(ctx, input, ord, dim, keepdim):
         a = np.abs(input)
-        if p == np.inf:
+        if ord == np.inf:
             out = np.max(a, axis=dim, keepdims=True)
+        elif ord == -np.inf:
+            out = np.min(a, axis=dim, keepdims=True)
+        elif ord == 0:
+            out = np.count_nonzero(a, axis=dim, keepdims=True)
         else:
-            out = np.sum(a**p, axis=dim, keepdims=True) ** (1.0 / p)
+            out = np.sum(a**ord, axis=dim, keepdims=True) ** (1.0 / ord)
         out = np.asarray(out, dtype=input.dtype)
+        out = out if keepdim else out.reshape(_without(input.shape, dim))
         ctx.save_for_backward(input, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         input, out = ctx.saved_tensors
-        p, dim = ctx.options["p"], ctx.options["dim"]
-        safe = np.asarray(out.numpy() != 0)
-        denom = where(Tensor._make(safe), out, 1.0)  # differentiable: second order needs it
-        if p == np.inf:
+        ord, dim = ctx.options["ord"], ctx.options["dim"]
+        kept = _kept(input.shape, dim)
+        grad, out = grad.reshape(kept), out.reshape(kept)
+        if ord == 0:
+            return grad * input * 0.0
+        if ord in (np.inf, -np.inf):
             ties = Tensor._make((np.abs(input.numpy()) == out.numpy()).astype(input.dtype))
-            share = ties / ties.sum(dim, keepdim=True) if dim is not None else ties / ties.sum()
-            return grad * input.sign() * share
-        scale = input if p == 2 else input.sign() if p == 1 else input * input.abs() ** (p - 2)
-        return grad * scale / denom ** (p - 1) * Tensor._make(safe.astype(input.dtype))
+            return grad * input.sign() * ties / ties.sum(dim, keepdim=True)
+        if ord == 1:
+            return grad * input.sign()
+        safe = out.numpy() != 0
+        denom = where(Tensor._make(safe), out, 1.0)  # differentiable: second order needs it
+        scale = input if ord == 2 else input * input.abs() ** (ord - 2)
+        return grad * scale / denom ** (ord - 1) * Tensor._make(safe.astype(input.dtype))
 
 
-def norm(input, p=2, dim=None, keepdim=False):
-    """The p-norm of all elements (the Frobenius norm for p=2), or along dim."""
-    p = {"fro": 2}.get(p, p)
-    if not isinstance(p, (int, float)) or p <= 0:
-        raise ValueError(f"norm: p must be a positive number, 'fro' or inf, got {p!r}")
-    dims = normalize_dims(dim, input.ndim, "norm")
+def _kept(shape, dims) -> tuple:
+    return tuple(1 if dims is None or d in dims else n for d, n in enumerate(shape))
+
+
+def _without(shape, dims) -> tuple:
+    return () if dims is None else tuple(n for d, n in enumerate(shape) if d not in dims)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """The ord-norm of the elements (along dim): torch.linalg.vector_norm."""
+    if isinstance(ord, str) or not isinstance(ord, (int, float)):
+        raise ArgumentError(f"vector_norm: ord must be a number or ±inf, got {ord!r}")
+    if dtype is not None:
+        x = x.to(dtype)
+    dims = normalize_dims(dim, x.ndim, "vector_norm")
     dims = (0,) if dims == () else dims  # a 0-d input's only dim, as torch takes dim 0 / -1
-    out = Norm.apply(input, p=float(p), dim=dims)
+    if x.ndim == 0:
+        return VectorNorm.apply(x.reshape(1), ord=float(ord), dim=None, keepdim=False)
+    return VectorNorm.apply(x, ord=float(ord), dim=dims, keepdim=keepdim)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """A matrix norm of the (dim[0], dim[1]) matrices: 'fro', 'nuc', ±1 (column sums),
+    ±inf (row sums), ±2 (singular values): torch.linalg.matrix_norm."""
+    rows, cols = normalize_dims(dim[0], A.ndim, "matrix_norm") + normalize_dims(
+        dim[1], A.ndim, "matrix_norm"
+    )
+    if rows == cols:
+        raise ArgumentError(f"matrix_norm: dim must name two different dims, got {dim}")
+    if dtype is not None:
+        A = A.to(dtype)
+    if ord == "fro":
+        return vector_norm(A, 2, (rows, cols), keepdim)
+    if ord in ("nuc", 2, -2):
+        rest = [d for d in range(A.ndim) if d not in (rows, cols)]
+        singular = svdvals(A.permute(*rest, rows, cols))
+        out = (
+            singular.sum(-1)
+            if ord == "nuc"
+            else singular.max(-1)[0]
+            if ord == 2
+            else (singular.min(-1)[0])
+        )
+    elif ord in (1, -1, np.inf, -np.inf):
+        summed, over = (rows, cols) if ord in (1, -1) else (cols, rows)
+        sums = A.abs().sum(summed, keepdim=True)
+        out = sums.max(over, keepdim=True)[0] if ord > 0 else sums.min(over, keepdim=True)[0]
+        out = out.squeeze(max(rows, cols)).squeeze(min(rows, cols))
+    else:
+        raise ArgumentError(f"matrix_norm: ord must be 'fro', 'nuc', ±1, ±2 or ±inf, got {ord!r}")
     if keepdim:
-        return out
-    kept = [] if dims is None else [n for d, n in enumerate(input.shape) if d not in dims]
-    return out.reshape(*kept)
+        out = out.unsqueeze(min(rows, cols)).unsqueeze(max(rows, cols))
+    return out
+
+
+def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """torch.linalg.norm: a vector norm for one dim (or a 1-D input), a matrix norm for two
+    dims (or a 2-D input with ord given); ord=None is the 2-norm of every element."""
+    if dim is None:
+        if ord is None:
+            return vector_norm(A, 2, None, keepdim, dtype=dtype)
+        if A.ndim not in (1, 2):
+            raise ArgumentError(
+                f"linalg.norm: with ord={ord!r} and dim=None the input must be 1-D or 2-D, got "
+                f"shape {tuple(A.shape)}. Pass dim."
+            )
+        dim = tuple(range(A.ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if len(dims) == 1:
+        return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
+    if len(dims) == 2:
+        return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
+    raise ArgumentError(f"linalg.norm: dim must have 1 or 2 dims, got {dim!r}")
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """torch.norm: the p-norm of all elements (p='fro': 2), or along dim; 'nuc' for the
+    nuclear norm of matrices."""
+    if p == "nuc":
+        return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+    p = 2 if p == "fro" else p
+    if not isinstance(p, (int, float)) or p <= 0:
+        raise ArgumentError(f"norm: p must be a positive number, 'fro', 'nuc' or inf, got {p!r}")
+    return vector_norm(input, p, dim, keepdim, dtype=dtype)
+
+
+class Einsum(Function):
+    """A sum of products over named subscripts. The gradient of each operand is an einsum of
+    the output's gradient and the other operands, back to that operand's subscripts."""
+
+    node_name = "EinsumBackward0"
+    symbol = "einsum"
+
+    @staticmethod
+    def forward(ctx, *operands, equation):
+        ctx.save_for_backward(*operands)
+        return np.asarray(np.einsum(equation, *operands, optimize=True))
+
+    @staticmethod
+    def backward(ctx, grad):
+        operands = ctx.saved_tensors
+        inputs, output = ctx.options["equation"].split("->")
+        terms = inputs.split(",")
+        return tuple(
+            _einsum_grad(k, terms, output, grad, operands) if need else None
+            for k, need in enumerate(ctx.needs_input_grad)
+        )
+
+
+def _einsum_grad(k: int, terms: list, output: str, grad, operands):
+    """d/d operand k: einsum of grad and the other operands to operand k's subscripts. A
+    repeated subscript (a diagonal) takes an identity matrix; ones of operand k's shape
+    supply what the others lack (a dim summed inside x only, or broadcast from size 1);
+    the engine sums dims where x had size 1 and the others more."""
+    term, x = terms[k], operands[k]
+    names = [output] + [t for j, t in enumerate(terms) if j != k]
+    tensors = [grad] + [o for j, o in enumerate(operands) if j != k]
+    sizes = {c: n for name, t in zip(names, tensors) for c, n in zip(name, t.shape) if n != 1}
+    sizes.update({c: 1 for name in names for c in name if c not in sizes})
+    free = iter(c for c in string.ascii_letters if c not in "".join(terms) + output)
+    target, lacking = "", False
+    for c, n in zip(term, x.shape):
+        if c in target:  # x[i, i]: the gradient lives on the diagonal
+            fresh = next(free)
+            names.append(c + fresh)
+            tensors.append(np.eye(n, dtype=x.dtype))
+            c = fresh
+        else:
+            lacking = lacking or c not in sizes or (sizes[c] != n and n != 1)
+        target += c
+    if lacking:
+        names.append(target)
+        tensors.append(np.ones(x.shape, dtype=x.dtype))
+    return einsum(",".join(names) + "->" + target, *tensors)
+
+
+def einsum(equation: str, *operands):
+    """Sums of products over named subscripts, e.g. einsum("bij,bjk->bik", a, b); with
+    "..." for batch dims (summed when the output leaves them out) and the output inferred
+    when "->" is left out (as torch)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    terms, output = _einsum_terms(equation, operands)
+    dtypes = {np.dtype(o.dtype) for o in operands}
+    if len(dtypes) > 1:
+        raise DtypeError(
+            f"einsum: operands must have one dtype, got {sorted(map(str, dtypes))}. Convert "
+            "them first, e.g. x.float()."
+        )
+    return Einsum.apply(*operands, equation=",".join(terms) + "->" + output)
+
+
+def _einsum_terms(equation: str, operands) -> tuple:
+    """The input terms and the output term with "..." written out as letters (batch dims
+    aligned from the right, as NumPy broadcasts them), and torch's output when no "->" is
+    given: the batch dims, then the subscripts seen once in alphabetical order."""
+    lhs, arrow, output = equation.replace(" ", "").partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(operands):
+        raise ArgumentError(
+            f"einsum: {equation!r} has {len(terms)} operand terms but {len(operands)} "
+            "operands were given"
+        )
+    batch = 0
+    for term, x in zip(terms, operands):
+        named = term.replace("...", "")
+        if (
+            any(c not in string.ascii_letters for c in named)
+            or term.count("...") > 1
+            or (len(named) != x.ndim if "..." not in term else len(named) > x.ndim)
+        ):
+            raise ArgumentError(
+                f"einsum: the term {term!r} does not fit an operand of shape {tuple(x.shape)} "
+                "(one letter per dim, letters a-z A-Z, at most one '...')"
+            )
+        batch = max(batch, x.ndim - len(named))
+    letters = "".join(c for c in string.ascii_letters if c not in equation)[:batch]
+    if not arrow:
+        joined = lhs.replace("...", "").replace(",", "")
+        output = "..." * ("..." in lhs) + "".join(
+            sorted(c for c in set(joined) if joined.count(c) == 1)
+        )
+    spelled = [
+        t.replace("...", letters[batch - (x.ndim - len(t.replace("...", ""))) :])
+        for t, x in zip(terms, operands)
+    ]
+    return spelled, output.replace("...", letters)

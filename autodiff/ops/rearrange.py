@@ -6,8 +6,10 @@ import builtins
 
 import numpy as np
 
+from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
+from .comparison import discrete
 from .reduction import ValuesIndices, normalize_dims
 from .shape import cat
 
@@ -61,11 +63,11 @@ class Gather(Function):
 
 def gather(input, dim, index):
     """out[i][j] = input[index[i][j]][j] for dim=0 (torch.gather); index is an int64 tensor."""
-    idx = _index(index, "gather")
     dim = _dim(dim, input.ndim, "gather")
+    idx = _index(index, "gather", input, dim)
     if idx.ndim != input.ndim:
-        raise ValueError(
-            f"gather: index must have as many dims as input, got {idx.shape} for {input.shape}"
+        raise ShapeError(
+            f"gather: index must have as many dims as input, got {tuple(idx.shape)} for {tuple(input.shape)}"
         )
     return Gather.apply(input, dim=dim, index=idx)
 
@@ -140,27 +142,41 @@ def _pad(t, pad):
 
 def scatter(input, dim, index, src=None, value=None):
     """A copy of input with src (or value) written at index along dim (torch.scatter)."""
-    idx = _index(index, "scatter")
     dim = _dim(dim, input.ndim, "scatter")
+    idx = _index(index, "scatter", input, dim)
     source = value if src is None else src
     if source is None:
         raise TypeError("scatter: give src= (a tensor) or value= (a number)")
     return Scatter.apply(input, source, dim=dim, index=idx)
 
 
-def _index(index, op) -> np.ndarray:
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+def _index(index, op, input, dim: int):
+    """The index as an integer tensor, each entry checked to be in 0..size-1 of input's dim on
+    every call, an op (NumPy would wrap a negative one around silently; torch refuses it)."""
+    idx = index if isinstance(index, Tensor) else Tensor(np.asarray(index))
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"{op}: index must be an integer (int64) tensor, got dtype {idx.dtype}")
+        raise DtypeError(f"{op}: index must be an integer (int64) tensor, got dtype {idx.dtype}")
+    size = input.shape[dim] if input.ndim else 1
+    return discrete(_in_range, idx, op=op, dim=dim, size=size, shape=tuple(input.shape))
+
+
+def _in_range(idx: np.ndarray, op: str, dim: int, size: int, shape: tuple) -> np.ndarray:
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise IndexOutOfRangeError(
+            f"{op}: index {bad} is out of bounds for dimension {dim} with size {size} "
+            f"(input shape {shape}). Indices run from 0 to {size - 1}."
+        )
     return idx
 
 
 def index_select(input, dim, index):
     """The entries of index along dim (a copy), like input[:, index] for dim=1."""
-    idx = _index(index, "index_select")
-    if idx.ndim != 1:
-        raise ValueError(f"index_select: index must be 1-D, got shape {idx.shape}")
     dim = _dim(dim, input.ndim, "index_select")
+    idx = _index(index, "index_select", input, dim)
+    if idx.ndim > 1:
+        raise ValueError(f"index_select: index must be 1-D, got shape {idx.shape}")
+    idx = idx.reshape(-1)  # a 0-d index selects one entry, as in torch
     return input[(slice(None),) * dim + (idx,)]
 
 
@@ -231,7 +247,7 @@ def repeat(input, *repeats):
         else repeats
     )
     if len(repeats) < input.ndim:
-        raise ValueError(f"repeat: give at least one count per dim ({input.ndim}), got {repeats}")
+        raise ShapeError(f"repeat: give at least one count per dim ({input.ndim}), got {repeats}")
     return Repeat.apply(input, repeats=tuple(int(r) for r in repeats))
 
 
@@ -240,28 +256,32 @@ def sort(input, dim=-1, descending=False, stable=False):
     dim = _dim(dim, input.ndim, "sort") if input.ndim else 0
     indices = argsort(input, dim, descending)
     if input.ndim == 0:
-        return ValuesIndices(input * 1, indices)
-    return ValuesIndices(gather(input, dim, indices), indices)
+        return ValuesIndices(input * 1, indices, "sort")
+    return ValuesIndices(gather(input, dim, indices), indices, "sort")
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort input along dim (int64, no gradient); ties keep their order."""
-    data = input._data
-    if data.ndim == 0:
-        return Tensor._make(np.asarray(0, dtype=np.int64))
-    axis = _dim(dim, data.ndim, "argsort")
+    if input.ndim == 0:
+        return discrete(np.zeros_like, input, dtype=np.int64)
+    return discrete(_order, input, axis=_dim(dim, input.ndim, "argsort"), descending=descending)
+
+
+def _order(data, axis, descending):
     order = np.argsort(-data if descending else data, axis=axis, kind="stable")
-    return Tensor._make(order.astype(np.int64))
+    return order.astype(np.int64)
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """(values, indices) of the k largest (or smallest) along dim."""
     axis = _dim(dim, input.ndim, "topk")
     if not 0 <= k <= input.shape[axis]:
-        raise ValueError(f"topk: k={k} is out of range for dim {axis} of size {input.shape[axis]}")
-    order = argsort(input, axis, descending=largest)._data
-    picked = Tensor._make(np.take(order, np.arange(k), axis=axis))
-    return ValuesIndices(gather(input, axis, picked), picked)
+        raise ArgumentError(
+            f"topk: k={k} is out of range for dim {axis} of size {input.shape[axis]}"
+        )
+    order = argsort(input, axis, descending=largest)
+    picked = discrete(np.take, order, np.arange(k), axis=axis)
+    return ValuesIndices(gather(input, axis, picked), picked, "topk")
 
 
 class Cumsum(Function):
@@ -338,14 +358,16 @@ def prod(input, dim=None, keepdim=False):
 def t(input):
     """Transpose of a matrix (0-d and 1-D tensors come back as they are), as torch.t."""
     if input.ndim > 2:
-        raise ValueError(f"t: expects a tensor with <= 2 dims, got shape {input.shape}. Use .mT")
+        raise ShapeError(
+            f"t: expects a tensor with <= 2 dims, got shape {tuple(input.shape)}. Use .mT"
+        )
     return input.transpose(0, 1) if input.ndim == 2 else input
 
 
 def chunk(input, chunks, dim=0):
     """Split into `chunks` views of equal size along dim (the last may be smaller)."""
     if not isinstance(chunks, int) or chunks < 1:
-        raise ValueError(f"chunk: chunks must be a positive integer, got {chunks!r}")
+        raise ArgumentError(f"chunk: chunks must be a positive integer, got {chunks!r}")
     size = -(-input.shape[_dim(dim, input.ndim, "chunk")] // chunks)
     return split(input, builtins.max(size, 1), dim)
 
@@ -360,7 +382,7 @@ def split(input, split_size_or_sections, dim=0):
     else:
         sizes = list(split_size_or_sections)
         if builtins.sum(sizes) != n:
-            raise ValueError(f"split: sizes {sizes} do not add up to dim {axis}'s size {n}")
+            raise ShapeError(f"split: sizes {sizes} do not add up to dim {axis}'s size {n}")
     parts, start = [], 0
     for size in sizes:
         parts.append(narrow(input, axis, start, size))
@@ -374,7 +396,7 @@ def narrow(input, dim, start, length):
     if start < 0:
         start += input.shape[axis]
     if not 0 <= start <= start + length <= input.shape[axis]:
-        raise ValueError(
+        raise ShapeError(
             f"narrow: start {start} + length {length} exceeds dim {axis} of size "
             f"{input.shape[axis]}"
         )
@@ -412,14 +434,14 @@ def triu(input, diagonal=0):
 
 def _matrix(input, op):
     if input.ndim < 2:
-        raise ValueError(f"{op}: input must have at least 2 dims, got shape {input.shape}")
+        raise ShapeError(f"{op}: input must have at least 2 dims, got shape {tuple(input.shape)}")
 
 
 def meshgrid(*tensors, indexing="ij"):
     """Coordinate grids of 1-D tensors ('ij' as torch's default, or 'xy'), as expanded views."""
     tensors = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
     if indexing not in ("ij", "xy"):
-        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+        raise ArgumentError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
     order = list(tensors)
     if indexing == "xy" and len(order) >= 2:
         order[0], order[1] = order[1], order[0]
@@ -444,7 +466,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     """The distinct values, sorted (no gradient), optionally with inverse indices and counts."""
     if dim is not None:
         raise NotImplementedError("unique: dim= is not supported yet; flatten first")
-    values, inverse, counts = np.unique(input._data, return_inverse=True, return_counts=True)
+    # the result's shape depends on the values: a read (ad.compile refuses it inside fn)
+    values, inverse, counts = np.unique(input.numpy(), return_inverse=True, return_counts=True)
     out = [Tensor._make(values)]
     if return_inverse:
         out.append(Tensor._make(inverse.reshape(input.shape).astype(np.int64)))

@@ -5,8 +5,10 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError
 from ..function import Function
 from ..tensor import Tensor
+from .comparison import discrete
 from .shape import Expand
 
 __all__ = [
@@ -19,10 +21,26 @@ __all__ = [
     "min",
     "argmax",
     "argmin",
+    "histc",
 ]  # the public ops: autodiff exports these
 
 
-ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # torch.return_types.max
+def return_type_repr(result: tuple, op: str) -> str:
+    """How torch prints a named result: torch.return_types.max(\nvalues=...,\nindices=...)."""
+    fields = ",\n".join(f"{name}={value!r}" for name, value in zip(result._fields, result))
+    return f"torch.return_types.{op}(\n{fields})"
+
+
+class ValuesIndices(namedtuple("ValuesIndices", ["values", "indices"])):
+    """torch.return_types.max (min, sort, topk): (values, indices)."""
+
+    def __new__(cls, values, indices, op: str = "max"):
+        result = super().__new__(cls, values, indices)
+        result.op = op
+        return result
+
+    def __repr__(self) -> str:
+        return return_type_repr(self, self.op)
 
 
 def normalize_dims(dim, ndim: int, op: str):
@@ -102,7 +120,7 @@ class Mean(Function):
 def mean(input, dim=None, keepdim=False):
     """Mean over all elements or over dim."""
     if input.dtype.kind not in "fc":
-        raise TypeError(f"mean: input dtype should be floating point, got {input.dtype}")
+        raise DtypeError(f"mean: input dtype should be floating point, got {input.dtype}")
     return Mean.apply(input, dim=normalize_dims(dim, input.ndim, "mean"), keepdim=keepdim)
 
 
@@ -127,6 +145,11 @@ class Var(Function):
 def var(input, dim=None, unbiased=True, keepdim=False, correction=None):
     """Variance; unbiased (n − 1) by default, unbiased=False (or correction=0) for the
     population variance."""
+    if input.dtype.kind not in "fc":
+        raise DtypeError(
+            f"var: std and var only support floating point dtypes, got {input.dtype}. "
+            "Convert first, e.g. t.float()."
+        )
     correction = int(unbiased) if correction is None else int(correction)
     dims = normalize_dims(dim, input.ndim, "var")
     return Var.apply(input, dim=dims, correction=correction, keepdim=keepdim)
@@ -175,7 +198,6 @@ class MaxDim(Function):
         onehot = np.zeros_like(input)
         np.put_along_axis(onehot, index, 1, axis=dim)
         ctx.save_for_backward(onehot)
-        ctx.indices = index if keepdim else np.squeeze(index, axis=dim)
         values = np.take_along_axis(input, index, axis=dim)
         return values if keepdim else np.squeeze(values, axis=dim)
 
@@ -215,19 +237,27 @@ def logsumexp(input, dim, keepdim=False):
 
 
 def _extreme(input, dim, keepdim, largest: bool, op: str):
-    if input._data.size == 0 and dim is None:
-        raise RuntimeError(f"{op}: expected a non-empty tensor (shape {input.shape})")
+    if input.numel() == 0 and dim is None:
+        raise RuntimeError(f"{op}: expected a non-empty tensor (shape {tuple(input.shape)})")
     if dim is None:
         return MaxAll.apply(input, largest=largest)
     (axis,) = normalize_dims(dim, input.ndim, op) or (None,)
     if axis is not None and input.shape[axis] == 0:  # other empty dims are fine, as torch
-        raise RuntimeError(
-            f"{op}: expected reduction dim {axis} to have non-zero size (shape {input.shape})"
+        raise IndexOutOfRangeError(
+            f"{op}: expected reduction dim {axis} to have non-zero size (shape {tuple(input.shape)})"
         )
     values = MaxDim.apply(input, dim=axis, keepdim=keepdim, largest=largest)
+    if not input.ndim:
+        return ValuesIndices(values, discrete(np.zeros_like, input, dtype=np.int64), op)
     index = np.argmax if largest else np.argmin
-    indices = index(input._data, axis=axis, keepdims=keepdim) if input.ndim else np.asarray(0)
-    return ValuesIndices(values, Tensor._make(indices.astype(np.int64)))
+    indices = discrete(_indices, input, fn_=index, axis=axis, keepdims=keepdim)
+    return ValuesIndices(values, indices, op)
+
+
+def _indices(data, fn_, axis, keepdims):
+    """argmax/argmin as int64 (NumPy gives intp)."""
+    found = fn_(data, axis=axis, keepdims=keepdims) if axis is not None else fn_(data)
+    return np.asarray(found, dtype=np.int64)
 
 
 def max(input, dim=None, keepdim=False):
@@ -251,23 +281,49 @@ def argmin(input, dim=None, keepdim=False):
 
 
 def _arg(fn, input, dim, keepdim, op: str):
-    data = np.asarray(input)
+    shape = tuple(input.shape)
     if dim is None:
-        if data.size == 0:  # torch's phrase, so a search finds the fix
+        if input.numel() == 0:  # torch's phrase, so a search finds the fix
             raise IndexError(
                 f"{op}: Expected reduction dim to be specified for input.numel() == 0 "
-                f"(shape {data.shape}). Pass dim= for an empty tensor, or check it is not empty."
+                f"(shape {shape}). Pass dim= for an empty tensor, or check it is not empty."
             )
-        return Tensor._make(np.asarray(fn(data), dtype=np.int64))
+        return discrete(_indices, input, fn_=fn, axis=None, keepdims=False)
     if not isinstance(dim, int | np.integer):
         raise TypeError(f"{op}: dim must be one int, got {dim!r}.")
-    if not data.ndim:  # torch: dim 0 or -1 of a 0-d tensor is its only element
+    if not shape:  # torch: dim 0 or -1 of a 0-d tensor is its only element
         normalize_dims(dim, 0, op)
-        return Tensor._make(np.zeros((), dtype=np.int64))
-    (axis,) = normalize_dims(dim, data.ndim, op)
-    if data.shape[axis] == 0:
+        return discrete(np.zeros_like, input, dtype=np.int64)
+    (axis,) = normalize_dims(dim, len(shape), op)
+    if shape[axis] == 0:
         raise IndexError(
-            f"{op}: Expected reduction dim {axis} to have non-zero size (shape {data.shape}). "
+            f"{op}: Expected reduction dim {axis} to have non-zero size (shape {shape}). "
             "Reduce over a dim that holds values."
         )
-    return Tensor._make(fn(data, axis=axis, keepdims=keepdim).astype(np.int64))
+    return discrete(_indices, input, fn_=fn, axis=axis, keepdims=keepdim)
+
+
+def histc(input, bins=100, min=0, max=0):
+    """Counts of the elements in `bins` equal-width bins over [min, max] (min = max: the
+    data's range); elements outside are not counted. No gradient, as in torch."""
+    if input.dtype.kind != "f":
+        raise DtypeError(f"histc: expects a floating tensor, got dtype {input.dtype}")
+    if bins <= 0:
+        raise ArgumentError(f"histc: bins must be positive, got {bins}")
+    if min == max and input.numel():  # the data's range: read once, as torch does
+        min, max = input.min().item(), input.max().item()
+    if min == max:  # one value (or none): torch widens the range by 1 on each side
+        min, max = min - 1, max + 1
+    if not np.isfinite(min) or not np.isfinite(max) or min > max:
+        raise ArgumentError(f"histc: the range [{min}, {max}] must be finite and ordered")
+    counts = discrete(_bin_counts, input, bins=int(bins), low=min, high=max)
+    return counts.to(input.dtype)
+
+
+def _bin_counts(data, bins, low, high):
+    """torch's binning: (x - min) * bins / (max - min) in the input's dtype, max in the last
+    bin, values outside [min, max] left out."""
+    low, high = data.dtype.type(low), data.dtype.type(high)
+    inside = data[(data >= low) & (data <= high)]
+    position = ((inside - low) * data.dtype.type(bins) / (high - low)).astype(np.int64)
+    return np.bincount(np.minimum(position, bins - 1), minlength=bins).astype(np.int64)

@@ -1,9 +1,12 @@
-"""Shape ops: reshape/view, flatten, transpose, permute, unsqueeze, squeeze, expand, cat, stack."""
+"""Shape ops: reshape/view, flatten, transpose, permute, unsqueeze, squeeze, expand, cat, stack,
+select, unbind."""
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor
+from .comparison import discrete
 
 __all__ = [
     "reshape",
@@ -17,6 +20,8 @@ __all__ = [
     "stack",
     "clone",
     "flatten",
+    "select",
+    "unbind",
 ]  # the public ops: autodiff exports these
 
 
@@ -38,9 +43,9 @@ class View(Function):
         try:
             return input.reshape(shape)
         except ValueError:
-            raise ValueError(
+            raise ShapeError(
                 f"view: shape {shape} is invalid for input of size {input.size} "
-                f"(shape {input.shape}). The element counts must match."
+                f"(shape {tuple(input.shape)}). The element counts must match."
             ) from None
 
     @staticmethod
@@ -50,13 +55,13 @@ class View(Function):
 
 def reshape(input, *shape):
     """The same elements in a new shape (one dim may be -1)."""
-    shape = _resolve(_shape_arg(shape), input._data.size, "reshape", input.shape)
+    shape = _resolve(_shape_arg(shape), input.numel(), "reshape", input.shape)
     return View.apply(input, shape=shape)
 
 
 def view(input, *shape):
     """Same as reshape (NumPy copies if it must; values are the same)."""
-    shape = _resolve(_shape_arg(shape), input._data.size, "view", input.shape)
+    shape = _resolve(_shape_arg(shape), input.numel(), "view", input.shape)
     return View.apply(input, shape=shape)
 
 
@@ -101,9 +106,9 @@ def permute(input, *dims):
     """Reorder all dims."""
     dims = _shape_arg(dims)
     if sorted(d % max(input.ndim, 1) for d in dims) != list(range(input.ndim)):
-        raise ValueError(
+        raise ShapeError(
             f"permute: dims {dims} are not a permutation of the {input.ndim} dims "
-            f"of a tensor of shape {input.shape}"
+            f"of a tensor of shape {tuple(input.shape)}"
         )
     return Permute.apply(input, dims=tuple(d % input.ndim for d in dims))
 
@@ -189,16 +194,16 @@ def expand(input, *sizes):
     sizes = _shape_arg(sizes)
     lead = len(sizes) - input.ndim
     if lead < 0:
-        raise ValueError(
+        raise ShapeError(
             f"expand: the number of sizes {sizes} must be at least the number of "
-            f"dims of the tensor, shape {input.shape}"
+            f"dims of the tensor, shape {tuple(input.shape)}"
         )
     shape = tuple(input.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
     for i, n in enumerate(input.shape):
         if n != 1 and n != shape[lead + i]:
-            raise ValueError(
+            raise ShapeError(
                 f"expand: the expanded size {shape[lead + i]} must match the "
-                f"existing size {n} at dim {lead + i} (shape {input.shape} "
+                f"existing size {n} at dim {lead + i} (shape {tuple(input.shape)} "
                 f"to {sizes})"
             )
     return Expand.apply(input, shape=shape)
@@ -234,9 +239,9 @@ def cat(tensors, dim=0):
         if t.ndim != len(ref) or any(
             a != b for i, (a, b) in enumerate(zip(t.shape, ref)) if i != dim
         ):
-            raise ValueError(
+            raise ShapeError(
                 f"cat: sizes of tensors must match except in dim {dim}; "
-                f"got shapes {[x.shape for x in tensors]}"
+                f"got shapes {[tuple(x.shape) for x in tensors]}"
             )
     return Cat.apply(*tensors, dim=dim)
 
@@ -263,8 +268,8 @@ def stack(tensors, dim=0):
     """Join same-shaped tensors along a new dim."""
     tensors = _tensors_for("stack", tensors)
     if len({t.shape for t in tensors}) != 1:
-        raise ValueError(
-            f"stack: expects each tensor to be equal size, got shapes {[t.shape for t in tensors]}"
+        raise ShapeError(
+            f"stack: expects each tensor to be equal size, got shapes {[tuple(t.shape) for t in tensors]}"
         )
     return Stack.apply(*tensors, dim=_check_dim(dim, tensors[0].ndim + 1, "stack"))
 
@@ -288,7 +293,7 @@ def to_dtype(input, dtype):
     if input.dtype == dtype:
         return input
     if input.requires_grad and dtype.kind not in "fc":
-        return Tensor._make(input._data.astype(dtype))
+        return discrete(np.ndarray.astype, input, dtype=dtype)
     return ToCopy.apply(input, dtype=dtype)
 
 
@@ -320,16 +325,16 @@ def _check_dim(dim: int, ndim: int, op: str) -> int:
 def _resolve(shape: tuple, size: int, op: str, input_shape) -> tuple:
     """Fill in one -1 and check the element count."""
     if shape.count(-1) > 1:
-        raise ValueError(f"{op}: only one dimension can be -1, got {shape}")
+        raise ShapeError(f"{op}: only one dimension can be -1, got {shape}")
     known = int(np.prod([n for n in shape if n != -1]))
     if -1 in shape:
         if known == 0 or size % known:
-            raise ValueError(
+            raise ShapeError(
                 f"{op}: shape {shape} is invalid for input of size {size} (shape {input_shape})"
             )
         shape = tuple(size // known if n == -1 else n for n in shape)
     if int(np.prod(shape)) != size:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: shape {shape} is invalid for input of size {size} (shape {input_shape}). "
             "The element counts must match."
         )
@@ -343,15 +348,30 @@ def flatten(input, start_dim=0, end_dim=-1):
     start = _check_dim(start_dim, input.ndim, "flatten")
     end = _check_dim(end_dim, input.ndim, "flatten")
     if start > end:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = input.shape
     # the merged size written out, not -1, which a zero-size input leaves ambiguous
     merged = int(np.prod(shape[start : end + 1]))
     return reshape(input, shape[:start] + (merged,) + shape[end + 1 :])
 
 
+def select(input, dim, index):
+    """The slice at index along dim, that dim removed (input[:, index] for dim 1)."""
+    axis = _check_dim(dim, input.ndim, "select")
+    n = input.shape[axis]
+    if not -n <= index < n:
+        raise IndexError(f"select: index {index} is out of range for dim {dim} of size {n}")
+    return input[(slice(None),) * axis + (int(index),)]
+
+
+def unbind(input, dim=0):
+    """The slices along dim, as a tuple (torch.unbind)."""
+    axis = _check_dim(dim, input.ndim, "unbind")
+    return tuple(select(input, axis, i) for i in range(input.shape[axis]))
+
+
 def _tensors_for(op: str, tensors):
     tensors = list(tensors)
     if not tensors:
-        raise ValueError(f"{op}: expected a non-empty list of tensors")
+        raise ShapeError(f"{op}: expected a non-empty list of tensors")
     return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]

@@ -37,7 +37,7 @@ from .dataset import (
     default_collate,
     default_convert,
 )
-from .loader import ArrayLoader, DataLoader
+from .loader import ArrayLoader, DataLoader, get_worker_info
 from .split import random_split, train_val_split
 from .sampler import (
     BatchSampler,
@@ -57,6 +57,7 @@ __all__ = [
     "ConcatDataset",
     "Dataset",
     "IterableDataset",
+    "get_worker_info",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",

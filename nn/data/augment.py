@@ -11,7 +11,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 def _check_images(X, op: str) -> None:
     if X.ndim != 4:
         raise ValueError(
-            f"{op}: expected image batches (N, C, H, W), got shape {X.shape}. "
+            f"{op}: expected image batches (N, C, H, W), got shape {tuple(X.shape)}. "
             "Reshape flat images to (N, 1, 28, 28) first."
         )
 

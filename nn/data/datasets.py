@@ -189,7 +189,7 @@ def load_cifar10_batch(path) -> tuple:
     labels = np.asarray(batch["labels"], dtype=np.int64)
     if data.ndim != 2 or data.shape[1] != 3072 or len(data) != len(labels):
         raise ValueError(
-            f"load_cifar10_batch: {path} has data {data.shape} and "
+            f"load_cifar10_batch: {path} has data {tuple(data.shape)} and "
             f"{len(labels)} labels; expected (N, 3072) and N."
         )
     return data.reshape(-1, 3, 32, 32), labels

@@ -113,7 +113,7 @@ def write_idx(path, array: np.ndarray) -> Path:
     if array.ndim not in (1, 3):
         raise ValueError(
             f"write_idx: expected a 1-d (labels) or 3-d (images) array, got shape "
-            f"{array.shape}. Reshape it first."
+            f"{tuple(array.shape)}. Reshape it first."
         )
     magic = LABELS_MAGIC if array.ndim == 1 else IMAGES_MAGIC
     raw = struct.pack(f">I{array.ndim}I", magic, *array.shape) + array.tobytes()

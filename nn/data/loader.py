@@ -1,22 +1,34 @@
 """DataLoader as torch.utils.data has it, over a map-style Dataset (samplers, collate_fn,
 generator), and the array shortcut DataLoader(X, y, batch_size=32) with vectorised batches.
 
-Everything runs in this one process: num_workers, pin_memory, pin_memory_device,
-persistent_workers, prefetch_factor, timeout, multiprocessing_context and in_order change
-nothing in the batches torch would give, so they are accepted (with torch's own consistency
-checks) and otherwise ignored. worker_init_fn with num_workers > 0 would run code per worker,
-which cannot happen here: it is refused.
+Batches are loaded in this one process. torch's worker processes overlap loading with GPU
+work; they change neither which batches come nor their order for a dataset that draws no random
+numbers, and here the NumPy compute, not loading, is the cost, while forking a process that
+holds BLAS threads and the engine's state adds failure modes. So num_workers > 0 is accepted
+with a one-time note that says so, and pin_memory, pin_memory_device, persistent_workers,
+prefetch_factor, timeout, multiprocessing_context and in_order are accepted (with torch's own
+consistency checks) and otherwise ignored. worker_init_fn with num_workers > 0 would run code
+per worker, which cannot happen here: it is refused. get_worker_info() is None, as in torch's
+main process.
 """
 
 import functools
 import math
+import warnings
 
 import numpy as np
 
 import autodiff as ad
 
 from .dataset import IterableDataset, Subset, TensorDataset, default_collate, default_convert
-from .sampler import BatchSampler, RandomSampler, SequentialSampler, check_generator
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    SequentialSampler,
+    check_generator,
+    generator_state,
+    restore_generator,
+)
 
 
 def _check_workers(
@@ -47,6 +59,29 @@ def _check_workers(
             "DataLoader: worker_init_fn is not supported: batches are loaded in this process, "
             "so it would never run. Do its work in the Dataset, or pass num_workers=0."
         )
+    if num_workers > 0:
+        _note_main_process(num_workers)
+
+
+_noted = False
+
+
+def _note_main_process(num_workers: int) -> None:
+    """Say once per process that worker processes are not started."""
+    global _noted
+    if not _noted:
+        _noted = True
+        warnings.warn(
+            f"DataLoader: num_workers={num_workers}: batches are loaded in the main process "
+            "(the same batches in the same order as torch's workers give, for a dataset that "
+            "draws no random numbers); autodiff starts no worker processes.",
+            stacklevel=4,
+        )
+
+
+def get_worker_info():
+    """None: code runs in the main process, where torch's get_worker_info() is None too."""
+    return None
 
 
 def _check_iterable(shuffle, sampler, batch_sampler, num_workers) -> None:
@@ -189,6 +224,10 @@ class DataLoader:
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def __iter__(self):
+        _draw_base_seed(self.generator)
+        return self._batches()
+
+    def _batches(self):
         if isinstance(self.dataset, IterableDataset):
             yield from self._stream()
             return
@@ -224,18 +263,25 @@ class DataLoader:
 
     def state_dict(self) -> dict:
         """The state of the loader's generator (if it has one), so a resumed run repeats."""
-        return {"rng": None if self.generator is None else self.generator.bit_generator.state}
+        return {"rng": generator_state(self.generator)}
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what state_dict returned."""
         if state.get("rng") is not None and self.generator is not None:
-            self.generator.bit_generator.state = state["rng"]
+            restore_generator(self.generator, state["rng"])
 
     def __repr__(self) -> str:
         return (
             f"DataLoader(dataset={type(self.dataset).__name__} of {len(self.dataset)}, "
             f"batch_size={self.batch_size}, drop_last={self.drop_last})"
         )
+
+
+def _draw_base_seed(generator) -> None:
+    """torch draws a seed for worker processes each time a loader is iterated (from its
+    generator, else the default one), shuffled or not: drawn here too, unused, so the
+    generator's later numbers stay torch's."""
+    ad.random.random_bits((), np.int64, generator)
 
 
 def _as_array(a, name: str, dtype):
@@ -260,8 +306,8 @@ def _transformed(transform, batch: np.ndarray, rng) -> np.ndarray:
         )
     if out.ndim == 0 or len(out) != len(batch):
         raise ValueError(
-            f"DataLoader: transform {name} returned a batch of shape {out.shape} for an input "
-            f"of shape {batch.shape}; it must keep the batch's length {len(batch)}."
+            f"DataLoader: transform {name} returned a batch of shape {tuple(out.shape)} for an input "
+            f"of shape {tuple(batch.shape)}; it must keep the batch's length {len(batch)}."
         )
     if out.dtype != batch.dtype:
         raise TypeError(
@@ -274,10 +320,11 @@ def _transformed(transform, batch: np.ndarray, rng) -> np.ndarray:
 class ArrayLoader(DataLoader):
     """Batches of (X, y) as tensors: float X (float32 by default) and int64 class labels.
 
-    Shuffling draws a permutation per epoch from the loader's own generator when seed (or a
-    NumPy generator=) is given, else from the library's generator (ad.manual_seed), so runs
-    repeat exactly. transform (e.g. nn.data.augment.random_flip()) maps each batch's X with that
-    same generator. torch's multi-process options are accepted as in DataLoader.
+    Its batches are torch's DataLoader(TensorDataset(X, y), batch_size, shuffle, drop_last,
+    generator=...) batches, in torch's order: seed=s means generator=ad.Generator().manual_seed(s);
+    without either, shuffling draws from the library's generator (ad.manual_seed) as torch's
+    does. transform (e.g. nn.data.augment.random_flip()) maps each batch's X with that same
+    generator. torch's multi-process options are accepted as in DataLoader.
     """
 
     def __init__(
@@ -326,7 +373,8 @@ class ArrayLoader(DataLoader):
         self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
         self.seed, self.transform, self.num_workers = seed, transform, num_workers
         self.generator = check_generator(generator, "DataLoader")
-        self._rng = np.random.default_rng(seed) if seed is not None else self.generator
+        if seed is not None:
+            self.generator = ad.Generator().manual_seed(seed)
         self.collate_fn = default_collate
 
     @functools.cached_property
@@ -344,35 +392,32 @@ class ArrayLoader(DataLoader):
         """Number of samples."""
         return len(self.X)
 
-    def _generator(self) -> np.random.Generator:
-        return self._rng if self._rng is not None else ad.random.generator()
-
-    def _order(self) -> np.ndarray:
-        if not self.shuffle:
-            return np.arange(len(self.X))
-        return self._generator().permutation(len(self.X))
-
     def __iter__(self):
-        order = self._order()
-        stop = len(self) * self.batch_size
-        for start in range(0, min(stop, len(order)), self.batch_size):
-            idx = order[start : start + self.batch_size]
+        _draw_base_seed(self.generator)
+        return self._batches()
+
+    def _batches(self):
+        n = len(self.X)
+        indices = RandomSampler(range(n), generator=self.generator) if self.shuffle else range(n)
+        for batch_indices in BatchSampler(indices, self.batch_size, self.drop_last):
+            idx = np.asarray(batch_indices, dtype=np.int64)
             batch = self.X[idx]
             if self.transform is not None:
-                batch = _transformed(self.transform, batch, self._generator())
+                rng = self.generator if self.generator is not None else ad.random.generator()
+                batch = _transformed(self.transform, batch, rng)
             xb = ad.from_numpy(batch)
             yield xb if self.y is None else (xb, ad.from_numpy(self.y[idx]))
 
     def state_dict(self) -> dict:
         """The shuffling generator's state, so a resumed run draws the same batches."""
-        return {"rng": None if self._rng is None else self._rng.bit_generator.state}
+        return {"rng": generator_state(self.generator)}
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what state_dict returned."""
         if state.get("rng") is not None:
-            if self._rng is None:
-                self._rng = np.random.default_rng()
-            self._rng.bit_generator.state = state["rng"]
+            if self.generator is None:
+                self.generator = ad.Generator()
+            restore_generator(self.generator, state["rng"])
 
     def __repr__(self) -> str:
         return (

@@ -1,5 +1,6 @@
-"""Samplers (orders of dataset indices) as torch.utils.data has them; shuffles draw from the
-given NumPy generator, else from the library's (ad.manual_seed) at the start of each epoch."""
+"""Samplers (orders of dataset indices) as torch.utils.data has them, drawing as torch does
+(randperm, randint, multinomial on the given generator or the library's), so a seeded run
+visits the data in torch's order."""
 
 import numpy as np
 
@@ -7,19 +8,44 @@ import autodiff as ad
 
 
 def check_generator(generator, what: str):
-    """None or a NumPy Generator; anything else is refused naming what took it."""
+    """None, an ad.Generator (torch.Generator) or a NumPy Generator (its own stream, with
+    torch's algorithms); anything else is refused naming what took it."""
     if generator is not None and not isinstance(generator, np.random.Generator):
         raise TypeError(
-            f"{what}: generator must be a NumPy Generator (np.random.default_rng(seed)) or None, "
-            f"got {type(generator).__name__}"
+            f"{what}: generator must be an ad.Generator (torch.Generator().manual_seed(seed)), "
+            f"a NumPy Generator or None, got {type(generator).__name__}"
         )
     return generator
 
 
+def generator_state(generator):
+    """A JSON-ready state: torch's state bytes in hex for an ad.Generator, NumPy's state dict
+    for another NumPy generator, None for None."""
+    if generator is None:
+        return None
+    if isinstance(generator, ad.Generator):
+        return generator.get_state().numpy().tobytes().hex()
+    return generator.bit_generator.state
+
+
+def restore_generator(generator, state) -> None:
+    """Put back what generator_state returned."""
+    if isinstance(generator, ad.Generator):
+        if not isinstance(state, str):
+            raise ValueError(
+                "generator state: expected the hex string of an ad.Generator's state (saved by "
+                "this version); this one came from another kind of generator or an older "
+                "version. Start the run again."
+            )
+        generator.set_state(np.frombuffer(bytes.fromhex(state), np.uint8))
+    else:
+        generator.bit_generator.state = state
+
+
 def permutation(n: int, generator=None) -> np.ndarray:
-    """A random order of range(n) from generator, or from the library's generator."""
+    """torch.randperm(n, generator=generator) (None: the library's generator)."""
     check_generator(generator, "permutation")
-    return (generator if generator is not None else ad.random.generator()).permutation(n)
+    return ad.random.permutation(n, generator)
 
 
 class Sampler:
@@ -61,13 +87,22 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
+        """torch's order, drawn lazily: without a generator, a fresh one per epoch seeded from
+        the library's; with replacement, randint in chunks of 32; else a randperm per pass
+        over the data, and one more cut to the remainder (drawn even when it is empty)."""
         n = len(self.data_source)
-        rng = self.generator if self.generator is not None else ad.random.generator()
+        generator = self.generator
+        if generator is None:
+            seed = int(ad.random.random_bits((), np.int64))
+            generator = ad.Generator().manual_seed(seed)
         if self.replacement:
-            return iter(rng.integers(0, n, self.num_samples).tolist())
-        full, rest = divmod(self.num_samples, n)
-        order = [rng.permutation(n) for _ in range(full)] + [rng.permutation(n)[:rest]]
-        return iter(np.concatenate(order).tolist())
+            for start in range(0, self.num_samples, 32):
+                count = min(32, self.num_samples - start)
+                yield from ad.random.integers((count,), 0, n, generator=generator).tolist()
+            return
+        for _ in range(self.num_samples // n):
+            yield from permutation(n, generator).tolist()
+        yield from permutation(n, generator)[: self.num_samples % n].tolist()
 
     def __len__(self) -> int:
         return self.num_samples
@@ -96,7 +131,7 @@ class WeightedRandomSampler(Sampler):
         if w.ndim != 1 or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
             raise ValueError(
                 f"WeightedRandomSampler: weights must be a 1-D sequence of finite non-negative "
-                f"numbers with a positive sum, got shape {w.shape}"
+                f"numbers with a positive sum, got shape {tuple(w.shape)}"
             )
         if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples <= 0:
             raise ValueError(
@@ -117,9 +152,10 @@ class WeightedRandomSampler(Sampler):
         self.generator = check_generator(generator, "WeightedRandomSampler")
 
     def __iter__(self):
-        rng = self.generator if self.generator is not None else ad.random.generator()
-        p = self.weights / self.weights.sum()
-        drawn = rng.choice(len(p), self.num_samples, replace=self.replacement, p=p)
+        """torch.multinomial(weights as float64, num_samples, replacement, generator)."""
+        drawn = ad.random.multinomial(
+            self.weights, self.num_samples, self.replacement, self.generator
+        )
         return iter(drawn.tolist())
 
     def __len__(self) -> int:

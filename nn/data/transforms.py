@@ -28,7 +28,7 @@ class Normalizer:
             if X.ndim < 2:
                 raise ValueError(
                     f"Normalizer: channel-zscore needs (N, C, ...) data, got shape "
-                    f"{X.shape}. Use 'zscore' for 1-d data."
+                    f"{tuple(X.shape)}. Use 'zscore' for 1-d data."
                 )
             axes = (0,) + tuple(range(2, X.ndim))
             shape = (1, X.shape[1]) + (1,) * (X.ndim - 2)

@@ -100,7 +100,7 @@ class VGG(nn.Module):
         if x.ndim != 4 or x.shape[-1] != self.input_size or x.shape[-2] != self.input_size:
             raise ValueError(
                 f"VGG: expected input (N, C, {self.input_size}, {self.input_size}) "
-                f"for {len(self.features)} blocks, got {x.shape}. Resize or pad "
+                f"for {len(self.features)} blocks, got {tuple(x.shape)}. Resize or pad "
                 "the images (Fashion-MNIST: pad 28 to 32)."
             )
         return self.classifier(self.features(x))

@@ -6,6 +6,7 @@ from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
+from .lbfgs import LBFGS
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
@@ -18,6 +19,7 @@ __all__ = [
     "Adam",
     "Adamax",
     "AdamW",
+    "LBFGS",
     "NAdam",
     "Optimizer",
     "RAdam",

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, check_hyper, torch_flags
+from .optimizer import Optimizer, check_hyper, count_step, start_step, torch_flags
 
 
 class Adadelta(Optimizer):
@@ -40,10 +40,10 @@ class Adadelta(Optimizer):
 
     def _update(self, param, grad, group, state) -> None:
         if not state:
-            state["step"] = 0
+            start_step(state)
             state["square_avg"] = np.zeros_like(param)
             state["acc_delta"] = np.zeros_like(param)
-        state["step"] += 1
+        count_step(state)
         rho, eps = group["rho"], group["eps"]
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param

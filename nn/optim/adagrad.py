@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, check_hyper, torch_flags
+from .optimizer import Optimizer, check_hyper, count_step, start_step, torch_flags
 
 
 class Adagrad(Optimizer):
@@ -45,12 +45,12 @@ class Adagrad(Optimizer):
 
     def _update(self, param, grad, group, state) -> None:
         if not state:
-            state["step"] = 0
+            start_step(state)
             state["sum"] = np.full_like(param, group["initial_accumulator_value"])
-        state["step"] += 1
+        step = count_step(state)
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param
-        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         state["sum"] += grad * grad
         std = np.sqrt(state["sum"])
         std += group["eps"]

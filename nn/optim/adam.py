@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from .optimizer import Optimizer, check_betas, check_hyper, torch_flags
+from .optimizer import Optimizer, check_betas, check_hyper, count_step, start_step, torch_flags
 
 
 def check_adam(lr, betas, eps, weight_decay, op: str) -> None:
@@ -17,7 +17,7 @@ def check_adam(lr, betas, eps, weight_decay, op: str) -> None:
 
 def start_moments(state: dict, param: np.ndarray) -> None:
     """The state every Adam-like optimizer starts from: step 0 and zero first/second moments."""
-    state["step"] = 0
+    start_step(state)
     state["exp_avg"] = np.zeros_like(param)
     state["exp_avg_sq"] = np.zeros_like(param)
 
@@ -95,8 +95,7 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = np.zeros_like(param)
         grad = decayed(param, grad, group)
         beta1, beta2 = group["betas"]
-        state["step"] += 1
-        step = state["step"]
+        step = count_step(state)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         scratch = step_moments(state, grad, group["betas"])
         if group["amsgrad"]:

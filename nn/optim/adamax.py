@@ -3,7 +3,7 @@
 import numpy as np
 
 from .adam import check_adam
-from .optimizer import Optimizer, torch_flags
+from .optimizer import Optimizer, count_step, start_step, torch_flags
 
 
 class Adamax(Optimizer):
@@ -35,10 +35,10 @@ class Adamax(Optimizer):
 
     def _update(self, param, grad, group, state) -> None:
         if not state:
-            state["step"] = 0
+            start_step(state)
             state["exp_avg"] = np.zeros_like(param)
             state["exp_inf"] = np.zeros_like(param)
-        state["step"] += 1
+        step = count_step(state)
         beta1, beta2 = group["betas"]
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param
@@ -46,5 +46,5 @@ class Adamax(Optimizer):
         exp_avg += (1 - beta1) * (grad - exp_avg)  # lerp, torch's form
         exp_inf *= beta2
         np.maximum(exp_inf, np.abs(grad) + group["eps"], out=exp_inf)
-        clr = group["lr"] / (1 - beta1 ** state["step"])
+        clr = group["lr"] / (1 - beta1**step)
         param -= clr * (exp_avg / exp_inf)

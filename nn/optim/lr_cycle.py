@@ -3,6 +3,8 @@ ReduceLROnPlateau (metric-driven)."""
 
 import math
 
+from autodiff import tracing
+
 from .scheduler import LRScheduler, per_group
 
 
@@ -164,6 +166,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         cos = math.cos(math.pi * self.T_cur / self.T_i)
         return [self.eta_min + (base - self.eta_min) * (1 + cos) / 2 for base in self.base_lrs]
 
+    @tracing.replayed
     def step(self, epoch=None) -> None:
         """Advance one epoch, or go to `epoch` (possibly fractional) within its cycle."""
         if epoch is None and self.last_epoch < 0:
@@ -228,6 +231,7 @@ class ReduceLROnPlateau(LRScheduler):
         self._last_lr = self._lrs()
         self.best, self.cooldown_counter, self.num_bad_epochs = self.mode_worse, 0, 0
 
+    @tracing.replayed
     def step(self, metrics=None, epoch=None) -> None:
         """Record this epoch's metric; reduce the rates after patience epochs without progress."""
         if metrics is None:

@@ -11,6 +11,8 @@ import math
 import types
 from collections import Counter
 
+from autodiff import tracing
+
 from .lr_cycle import CosineAnnealingWarmRestarts, OneCycleLR, ReduceLROnPlateau
 from .lr_cyclic import CyclicLR
 from .scheduler import LRScheduler, per_group
@@ -236,6 +238,7 @@ class SequentialLR(LRScheduler):
         first._initial_step()
         self._last_lr = first.get_last_lr()
 
+    @tracing.replayed
     def step(self) -> None:
         """Advance the scheduler in charge; at a milestone the next one starts from epoch 0."""
         self.last_epoch += 1

@@ -2,15 +2,8 @@
 
 import numpy as np
 
-import autodiff as ad
-
 from .adam import check_adam, decayed, start_moments, step_moments
-from .optimizer import Optimizer, check_hyper, torch_flags
-
-
-def scalar_dtype():
-    """torch keeps scalar state such as mu_product in float32 unless the default is float64."""
-    return np.float64 if ad.get_default_dtype() == np.float64 else np.float32
+from .optimizer import Optimizer, check_hyper, count_step, scalar_dtype, torch_flags
 
 
 class NAdam(Optimizer):
@@ -53,8 +46,7 @@ class NAdam(Optimizer):
         if not state:
             start_moments(state, param)
             state["mu_product"] = scalar_dtype()(1.0)
-        state["step"] += 1
-        step, lr = state["step"], group["lr"]
+        step, lr = count_step(state), group["lr"]
         beta1, beta2 = group["betas"]
         grad = decayed(param, grad, group)
         psi = group["momentum_decay"]

@@ -1,23 +1,27 @@
 """Optimizer: parameter groups, per-parameter state, zero_grad, state_dict, and the step loop.
 
 Each algorithm implements `_update(p, grad, group, state)` on NumPy arrays, in place on p.numpy():
-vectorised per parameter, never per element.
+vectorised per parameter, never per element. `optimizer.state[p]` holds Tensors, as torch's
+does (a step count is a 0-d float tensor); `_update` sees their arrays, shared, so an in-place
+update shows in the Tensors, and a value it rebinds or adds is wrapped after the call.
 """
 
-import copy
 import math
 import numbers
 
 import numpy as np
 
 import autodiff as ad
-from autodiff.graph import increment_version
+from autodiff import tracing
+from autodiff.autograd.graph import increment_version
 
 from ..module import zero_grads
 
 
+@tracing.live
 class Optimizer:
-    """Base class: holds param_groups (dicts of 'params' + hyperparameters) and state."""
+    """Base class: holds param_groups (dicts of 'params' + hyperparameters) and state. step()
+    and zero_grad() work on arrays: ad.compile replays them as calls (tracing.replayed)."""
 
     def __init__(self, params, defaults: dict):
         self.defaults = {key: _scalar(value) for key, value in defaults.items()}
@@ -78,11 +82,13 @@ class Optimizer:
             elif isinstance(value, numbers.Real) and not isinstance(value, bool):
                 check_number(key, value, op)
 
+    @tracing.replayed
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient (to None by default, as PyTorch 2)."""
         for group in self.param_groups:
             zero_grads(group["params"], set_to_none)
 
+    @tracing.replayed
     def step(self, closure=None):
         """Update every parameter that has a gradient; closure re-evaluates the loss if given."""
         loss = None
@@ -98,7 +104,9 @@ class Optimizer:
                     if group.get("maximize", False):
                         grad = -grad
                     state = self.state.setdefault(p, {})
-                    self._update(p.numpy(), grad, group, state)
+                    arrays = {k: v if v is None else v.numpy() for k, v in state.items()}
+                    self._update(p.numpy(), grad, group, arrays)
+                    _keep_as_tensors(arrays, state)
                     increment_version(p)  # a graph that saved p before the step must refuse
         return loss
 
@@ -107,7 +115,7 @@ class Optimizer:
 
     # --- state_dict ---------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        """{'state': {index: {name: array or number}}, 'param_groups': [...]} as torch lays it out."""
+        """{'state': {index: {name: Tensor}}, 'param_groups': [...]} as torch lays it out (copies)."""
         index = {}
         groups = []
         for group in self.param_groups:
@@ -121,7 +129,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
-                    state[index[id(p)]] = copy.deepcopy(self.state[p])
+                    state[index[id(p)]] = {k: _copied(v) for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
@@ -157,19 +165,42 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
+def _copied(value):
+    """A state entry copied for state_dict: tensors (and arrays) as new tensors, lists of them
+    element by element (LBFGS's history), numbers and None as they are."""
+    if isinstance(value, ad.Tensor):
+        return value.clone()
+    if isinstance(value, np.ndarray):
+        return ad.tensor(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_copied(v) for v in value)
+    return value
+
+
 def _cast_state(state: dict, dtype) -> dict:
-    """Copy a loaded state, giving its arrays the parameter's dtype. A step count saved as a
-    0-d array (torch keeps it as a float32 tensor) becomes a Python int, so the bias
-    corrections stay in float64 as torch computes them (from step.item())."""
+    """A loaded state as Tensors of our own: arrays in the parameter's dtype; scalars (a step
+    count saved as an int, a float or a tensor of either) as 0-d tensors of the scalar dtype;
+    lists element by element; other plain numbers (LBFGS's counters) as they are."""
     out = {}
     for key, value in state.items():
+        if value is None:  # torch's SGD once kept momentum_buffer=None
+            out[key] = None
+            continue
+        if isinstance(value, list | tuple):
+            out[key] = [_cast_state({key: v}, dtype)[key] for v in value]
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool) and key != "step":
+            out[key] = value
+            continue
         arr = np.asarray(value)
-        if arr.ndim:
-            out[key] = arr.astype(dtype)
-        elif key == "step" and arr.dtype.kind in "iuf" and float(arr) == int(arr):
-            out[key] = int(arr)
-        else:
-            out[key] = copy.deepcopy(arr[()] if isinstance(value, np.ndarray) else value)
+        if arr.dtype.kind not in "iuf":
+            raise TypeError(
+                f"load_state_dict: state entry {key!r} is not numeric (dtype {arr.dtype})."
+            )
+        if key == "step" and arr.size == 1:
+            arr = arr.reshape(())  # files saved before the count was 0-d held shape (1,)
+        kind = dtype if arr.ndim else scalar_dtype()
+        out[key] = ad.from_numpy(np.array(arr, dtype=kind))
     return out
 
 
@@ -221,3 +252,27 @@ def check_betas(betas, op: str) -> None:
             raise ValueError(
                 f"{op}: Invalid beta parameter at index {i}: {beta}. Use 0 <= beta < 1."
             )
+
+
+def _keep_as_tensors(arrays: dict, state: dict) -> None:
+    """Wrap each array _update added or rebound (an in-place update is already seen)."""
+    for key, array in arrays.items():
+        if array is not None and (state.get(key) is None or state[key].numpy() is not array):
+            state[key] = ad.from_numpy(np.asarray(array))
+
+
+def scalar_dtype():
+    """torch keeps scalar state (the step count, NAdam's mu_product) in float32, float64 when
+    that is the default dtype."""
+    return np.float64 if ad.get_default_dtype() == np.float64 else np.float32
+
+
+def start_step(state: dict) -> None:
+    """A step count of 0 as torch stores it: a 0-d float array (a float tensor in state)."""
+    state["step"] = np.zeros((), scalar_dtype())
+
+
+def count_step(state: dict) -> float:
+    """Add one to the step count, in place; the count as a float (torch's step.item())."""
+    state["step"] += 1
+    return float(state["step"])

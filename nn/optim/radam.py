@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .adam import check_adam, decayed, start_moments, step_moments
-from .optimizer import Optimizer, torch_flags
+from .optimizer import Optimizer, count_step, torch_flags
 
 
 class RAdam(Optimizer):
@@ -44,8 +44,7 @@ class RAdam(Optimizer):
     def _update(self, param, grad, group, state) -> None:
         if not state:
             start_moments(state, param)
-        state["step"] += 1
-        step, lr = state["step"], group["lr"]
+        step, lr = count_step(state), group["lr"]
         beta1, beta2 = group["betas"]
         grad = decayed(param, grad, group)
         step_moments(state, grad, group["betas"])

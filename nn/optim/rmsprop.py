@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, check_hyper, torch_flags
+from .optimizer import Optimizer, check_hyper, count_step, start_step, torch_flags
 
 
 class RMSprop(Optimizer):
@@ -50,13 +50,13 @@ class RMSprop(Optimizer):
     def _update(self, param, grad, group, state) -> None:
         alpha, momentum = group["alpha"], group["momentum"]
         if not state:
-            state["step"] = 0
+            start_step(state)
             state["square_avg"] = np.zeros_like(param)
             if momentum > 0:
                 state["momentum_buffer"] = np.zeros_like(param)
             if group["centered"]:
                 state["grad_avg"] = np.zeros_like(param)
-        state["step"] += 1
+        count_step(state)
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param
         square_avg = state["square_avg"]

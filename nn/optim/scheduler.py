@@ -2,9 +2,13 @@
 
 import math
 
+from autodiff import tracing
 
+
+@tracing.live
 class LRScheduler:
-    """Base: remembers each group's initial lr and rewrites group['lr'] on every step()."""
+    """Base: remembers each group's initial lr and rewrites group['lr'] on every step()
+    (ad.compile replays step() as a call)."""
 
     def __init__(self, optimizer, last_epoch: int = -1):
         self.optimizer = optimizer
@@ -37,6 +41,7 @@ class LRScheduler:
     def _closed_form(self) -> list:
         return self.get_lr()
 
+    @tracing.replayed
     def step(self, epoch=None) -> None:
         """Advance one epoch (or jump to `epoch`, using the closed form) and set the rates."""
         self._step_count += 1

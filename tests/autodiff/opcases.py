@@ -465,12 +465,6 @@ def _prod_name(shapes, kwargs) -> str:
     return "ProdBackward0" if kwargs["dim"] is None else "ProdBackward1"
 
 
-def _norm_name(shapes, kwargs) -> str:
-    if not kwargs["keepdim"]:
-        return "ViewBackward0"  # norm() drops the kept dims with a reshape
-    return "NormBackward0" if kwargs["dim"] is None else "NormBackward1"
-
-
 def _not_reshaped(shapes, kwargs) -> bool:
     return not (kwargs["dim"] is None and kwargs["keepdim"])
 
@@ -481,3 +475,202 @@ def _torch_norm(a, dim, keepdim, p):
 
 def _no(shapes, kwargs) -> bool:
     return False
+
+
+# --- issue 22: einsum, matrix functions, linalg, masked_select, select ---------------------
+EINSUMS = [  # (equation, shapes from sizes a, b, c)
+    ("ij,jk->ik", lambda a, b, c: ((a, b), (b, c))),
+    ("bij,bjk->bik", lambda a, b, c: ((2, a, b), (2, b, c))),
+    ("...ij,...jk->...ik", lambda a, b, c: ((2, 1, a, b), (3, b, c))),
+    ("ii->", lambda a, b, c: ((a, a),)),
+    ("ii->i", lambda a, b, c: ((a, a),)),
+    ("ij->j", lambda a, b, c: ((a, b),)),
+    ("i,j->ij", lambda a, b, c: ((a,), (b,))),
+    ("bi,bi->b", lambda a, b, c: ((a, b), (a, b))),
+    ("ij,jk", lambda a, b, c: ((a, b), (b, c))),
+    ("iij->j", lambda a, b, c: ((a, a, b),)),
+    ("i...,i...->i", lambda a, b, c: ((a, b), (a, 1))),  # torch sums the "..." dims away
+    ("ij,jk,kl->il", lambda a, b, c: ((a, b), (b, c), (c, a))),
+]
+
+
+@st.composite
+def einsum_case(draw):
+    equation, shapes = draw(st.sampled_from(EINSUMS))
+    sizes = [draw(st.integers(1, MAX_SIDE)) for _ in range(3)]
+    return (shapes(*sizes), {"equation": equation})
+
+
+@st.composite
+def diag_case(draw):
+    n = draw(st.integers(1, MAX_SIDE))
+    return (((n,),), {"diagonal": draw(st.integers(-2, 2))})
+
+
+@st.composite
+def diagonal_case(draw):
+    shape = draw(one_shape(min_dims=2))
+    dim1, dim2 = draw(st.permutations(range(-len(shape), len(shape))).map(lambda p: p[:2]))
+    if dim1 % len(shape) == dim2 % len(shape):
+        dim2 = (dim1 + 1) % len(shape)
+    offset = draw(st.integers(-1, 1))
+    return ((shape,), {"offset": offset, "dim1": dim1, "dim2": dim2})
+
+
+@st.composite
+def kron_case(draw):
+    return ((draw(one_shape(0, 2)), draw(one_shape(0, 2))), {})
+
+
+@st.composite
+def cross_case(draw):
+    n = draw(st.integers(1, MAX_SIDE))
+    shapes = draw(st.sampled_from([((n, 3), (n, 3)), ((n, 3), (3,)), ((3,), (2, n, 3))]))
+    return (shapes, {"dim": -1})
+
+
+@st.composite
+def cdist_case(draw):
+    p, r, m = (draw(st.integers(1, MAX_SIDE)) for _ in range(3))
+    lead = draw(st.sampled_from([(), (2,)]))
+    return ((lead + (p, m), lead + (r, m)), {"p": draw(st.sampled_from([2.0, 1.0, 3.0, np.inf]))})
+
+
+@st.composite
+def masked_select_case(draw):
+    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=MAX_SIDE))
+    shape, mask_shape = shapes.input_shapes
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+    return ((shape,), {"mask": rng.random(mask_shape) < 0.5})
+
+
+@st.composite
+def select_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    return ((shape,), {"dim": dim, "index": draw(st.integers(-shape[dim], shape[dim] - 1))})
+
+
+@st.composite
+def square_case(draw, batch=True, rhs=False):
+    n = draw(st.integers(1, MAX_SIDE))
+    lead = draw(st.sampled_from([(), (2,)])) if batch else ()
+    shapes = (lead + (n, n),)
+    if rhs:
+        shapes += (draw(st.sampled_from([lead + (n, 2), lead + (n,), (n, 1)])),)
+    return (shapes, {})
+
+
+@st.composite
+def tall_case(draw):
+    n = draw(st.integers(1, MAX_SIDE))
+    m = draw(st.integers(n, MAX_SIDE))
+    return (((m, n),), {})
+
+
+@st.composite
+def any_matrix_case(draw, ords=(None,)):
+    m, n = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, MAX_SIDE))
+    lead = draw(st.sampled_from([(), (2,)]))
+    return ((lead + (m, n),), {"ord": draw(st.sampled_from(ords))})
+
+
+@st.composite
+def vector_norm_case(draw):
+    ((shape,), kwargs) = draw(reduction())
+    return ((shape,), {**kwargs, "ord": draw(st.sampled_from([2, 1, 3, 1.5, np.inf, -np.inf]))})
+
+
+def distinct_magnitudes(arrays, kwargs):
+    """Values with distinct |x| (0.1, 0.15, 0.2, ... in the order of the drawn |x|), each
+    sign kept: away from the kink at 0 and from ties of the largest or smallest |x|."""
+    (a,) = arrays
+    flat = a.ravel()
+    ranks = np.empty(flat.size)
+    ranks[np.argsort(np.abs(flat), kind="stable")] = np.arange(flat.size)
+    return [(np.where(flat < 0, -1.0, 1.0) * (0.1 + 0.05 * ranks)).reshape(a.shape)]
+
+
+def well_conditioned(arrays, kwargs):
+    """Square matrices made diagonally dominant (positive diagonal): far from singular and
+    with a positive determinant, so inverses and their finite differences are accurate."""
+    a = arrays[0]
+    dominant = np.abs(a).sum(-1, keepdims=True) + 1.0  # each diagonal beats its row
+    return [a + np.eye(a.shape[-1]) * dominant, *arrays[1:]]
+
+
+def spread_singular_values(arrays, kwargs):
+    """The matrix with its singular values replaced by well separated ones (1, 2.5, 4, ...):
+    the gradients of U, V and the ±2/nuclear norms divide by their differences."""
+    a = arrays[0]
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    k = s.shape[-1]
+    return [(u * (1.0 + 1.5 * np.arange(k))[::-1]) @ vh]
+
+
+def distinct_sums(arrays, kwargs):
+    """spread_singular_values, then a small uneven tilt: no two |entries| (nor row or column
+    sums of them) tie, as the ±1 and ±inf norms' max would at x = -y."""
+    (a,) = spread_singular_values(arrays, kwargs)
+    tilt = 0.02 * (1.0 + np.arange(a.size).reshape(a.shape) ** 1.5)
+    return [a + np.where(a >= 0, tilt, -tilt)]
+
+
+def apart(arrays, kwargs):
+    """x2's coordinates at least 0.05 from every x1 coordinate of the same column, so no
+    difference sits at the kink |d| = 0 of p = 1 and p = inf."""
+    x1, x2 = arrays
+    x2 = x2 + 0.0173 * (1 + np.arange(x2.shape[-1])) ** 1.5  # uneven per column: no two
+    for k, index in enumerate(np.ndindex(x2.shape)):  # |differences| of a pair tie (p = inf)
+        column = x1[..., index[-1]]
+        while np.min(np.abs(column - x2[index])) < 0.05:
+            x2[index] += 0.1 + 0.0137 * k
+    return [x1, x2]
+
+
+def _np_einsum(equation, *arrays):
+    """np.einsum, also where torch sums "..." dims the output leaves out (NumPy refuses)."""
+    inputs, _, output = equation.partition("->")
+    if "..." in inputs and "->" in equation and "..." not in output:
+        batch = max(x.ndim - len(t.replace("...", "")) for t, x in zip(inputs.split(","), arrays))
+        letters = "".join(c for c in "ABCDEFGH" if c not in equation)[:batch]
+        terms = [
+            t.replace("...", letters[batch - (x.ndim - len(t.replace("...", ""))) :])
+            for t, x in zip(inputs.split(","), arrays)
+        ]
+        equation = ",".join(terms) + "->" + output
+    return np.einsum(equation, *arrays)
+
+
+def _np_cdist(a, b, p):
+    diff = np.abs(a[..., :, None, :] - b[..., None, :, :])
+    return diff.max(-1) if p == np.inf else (diff**p).sum(-1) ** (1 / p)
+
+
+def _np_vector_norm(a, dim, keepdim, ord):
+    a = np.abs(a)
+    if ord == np.inf:
+        return a.max(axis=dim, keepdims=keepdim) if a.ndim else a
+    if ord == -np.inf:
+        return a.min(axis=dim, keepdims=keepdim) if a.ndim else a
+    return ((a**ord).sum(axis=dim, keepdims=keepdim)) ** (1 / ord)
+
+
+def _np_solve(a, b):
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    return np.linalg.solve(a, b[..., None])[..., 0] if vector else np.linalg.solve(a, b)
+
+
+def _np_cholesky_of_gram(a):
+    n = a.shape[-1]
+    return np.linalg.cholesky(a @ np.swapaxes(a, -1, -2) + n * np.eye(n))
+
+
+def _np_qr_parts(a):
+    q, r = np.linalg.qr(a)
+    return np.concatenate([q.reshape(-1), r.reshape(-1)])
+
+
+def _np_svd_parts(a):
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return np.concatenate([(u * u).reshape(-1), s.reshape(-1), (vh * vh).reshape(-1)])

@@ -12,23 +12,29 @@ from dataclasses import dataclass
 
 import numpy as np
 from hypothesis import strategies as st
-from opcases import (
+from opcases import (  # issue 22
     _flattens,
     _index_name,
     _matmul_name,
     _named,
     _no,
-    _norm_name,
     _not_reshaped,
+    _np_cdist,
+    _np_cholesky_of_gram,
+    _np_einsum,
     _np_logsumexp,
     _np_max_dim,
     _np_norm,
     _np_prod,
+    _np_qr_parts,
     _np_reduce,
     _np_scatter,
     _np_softmax,
+    _np_solve,
+    _np_svd_parts,
     _np_topk,
     _np_var,
+    _np_vector_norm,
     _one_proper_slice_or_int,
     _prod_name,
     _squeeze_name,
@@ -39,12 +45,21 @@ from opcases import (
     _torch_where,
     _whole_or_dims,
     advanced_index_case,
+    any_matrix_case,
+    apart,
     away,
     basic_index_case,
     cat_case,
+    cdist_case,
     clamp_case,
     clamp_prepare,
+    cross_case,
+    diag_case,
+    diagonal_case,
     dim_case,
+    distinct_magnitudes,
+    distinct_sums,
+    einsum_case,
     elementwise,
     expand_case,
     flatten_case,
@@ -53,8 +68,10 @@ from opcases import (
     gather_case,
     index_select_case,
     interleave,
+    kron_case,
     mask_case,
     masked_fill_case,
+    masked_select_case,
     matmul_shapes,
     matrices_case,
     narrow_case,
@@ -65,15 +82,21 @@ from opcases import (
     reshape_case,
     roll_case,
     scatter_case,
+    select_case,
     softmax_case,
     sort_case,
     spread,
+    spread_singular_values,
+    square_case,
     squeeze_case,  # fmt: skip
+    tall_case,
     topk_case,
     transpose_case,
     unary,
     unsqueeze_case,
+    vector_norm_case,
     vectors_case,
+    well_conditioned,
     where_case,
 )
 
@@ -143,6 +166,62 @@ def _torch():
     import torch
 
     return torch
+
+
+def _np_diag_embed(a, offset):
+    n = a.shape[-1] + abs(offset)
+    out = np.zeros(a.shape[:-1] + (n, n))
+    for i in range(a.shape[-1]):
+        out[..., i + max(-offset, 0), i + max(offset, 0)] = a[..., i]
+    return out
+
+
+def _select_name(shapes, kwargs) -> str:
+    return "SelectBackward0" if kwargs["dim"] % len(shapes[0]) == 0 else "SliceBackward0"
+
+
+def _solve_name(shapes, kwargs) -> str:
+    a, b = shapes
+    vector = len(b) == 1 or (len(b) == len(a) - 1 and tuple(b) == tuple(a[:-1]))
+    return "SqueezeBackward1" if vector else "LinalgSolveExBackward0"
+
+
+def _matrix_norm_name(shapes, kwargs) -> str:
+    ord = kwargs["ord"]
+    if ord == "fro":
+        return "LinalgVectorNormBackward0"
+    if ord == "nuc":
+        return "SumBackward1"
+    return (
+        "SqueezeBackward1"
+        if ord in (1, -1, np.inf, -np.inf)
+        else "MaxBackward0"
+        if ord == 2
+        else "MinBackward0"
+    )
+
+
+def _fro(shapes, kwargs) -> bool:
+    return kwargs["ord"] == "fro"
+
+
+def _gram(a):
+    """a aᵀ + n I: symmetric positive-definite for any a (both libraries)."""
+    n = a.shape[-1]
+    eye = (
+        ad.eye(n, dtype=ad.float64) if isinstance(a, ad.Tensor) else _torch().eye(n, dtype=a.dtype)
+    )
+    return a @ a.mT + n * eye
+
+
+def _flat_parts(parts):
+    cat = ad.cat if isinstance(parts[0], ad.Tensor) else _torch().cat
+    return cat([p.reshape(-1) for p in parts])
+
+
+def _svd_parts(usv):
+    U, S, Vh = usv
+    return _flat_parts([U * U, S, Vh * Vh])
 
 
 ROWS = [
@@ -236,7 +315,9 @@ ROWS = [
     Op("permute", lambda a, dims: a.permute(*dims), lambda a, dims: np.transpose(a, dims),
        lambda a, dims: a.permute(dims), 1, permute_case(), "PermuteBackward0", saves=False,
        empty=(((0, 3),), {"dims": (1, 0)})),
-    Op("T", lambda a: a.T, lambda a: a.T, lambda a: a.T, 1, unary(max_dims=2),
+    # torch deprecates .T on other than 2 dims; it means the reversed permute, which is asked
+    Op("T", lambda a: a.T, lambda a: a.T, lambda a: a.permute(tuple(range(a.ndim))[::-1]), 1,
+       unary(max_dims=2),
        "PermuteBackward0", saves=False, empty=_EMPTY1),
     Op("unsqueeze", lambda a, dim: a.unsqueeze(dim), lambda a, dim: np.expand_dims(a, dim),
        lambda a, dim: a.unsqueeze(dim), 1, unsqueeze_case(), "UnsqueezeBackward0", saves=False,
@@ -336,7 +417,7 @@ ROWS = [
        reduction(allow_tuple=False), _prod_name, torch_named=_not_reshaped, kinks=(0.0,), gap=0.1,
        empty=(((0, 3),), {"dim": 1, "keepdim": False})),
     Op("norm", lambda a, dim, keepdim, p: a.norm(p, dim, keepdim), _np_norm, _torch_norm, 1,
-       norm_case(), _norm_name, torch_named=_no,
+       norm_case(), "LinalgVectorNormBackward0", torch_named=lambda shapes, kw: len(shapes[0]) > 0,
        kinks=(0.0,), gap=0.05),
     Op("cumsum", lambda a, dim: a.cumsum(dim), lambda a, dim: np.cumsum(a, axis=dim),
        lambda a, dim: a.cumsum(dim), 1, dim_case(min_dims=1), "CumsumBackward0", saves=False,
@@ -397,6 +478,99 @@ ROWS = [
        lambda a, mask: np.where(mask, 2.0, a),
        lambda a, mask: a.masked_fill(_torch().from_numpy(mask), 2.0), 1, masked_fill_case(),
        "WhereBackward0", saves=False, torch_named=_no),
+    # --- issue 22: einsum, matrix functions, torch.linalg, masked_select, select ---
+    Op("einsum", lambda *ts, equation: ad.einsum(equation, *ts),
+       lambda *xs, equation: _np_einsum(equation, *xs),
+       lambda *ts, equation: _torch().einsum(equation, *ts), VARIADIC, einsum_case(),
+       "EinsumBackward0", torch_named=_no, gradgrad=True),
+    Op("diag", lambda a, diagonal: ad.diag(a, diagonal), lambda a, diagonal: np.diag(a, diagonal),
+       lambda a, diagonal: _torch().diag(a, diagonal), 1, diag_case(), "DiagEmbedBackward0",
+       saves=False),
+    Op("diagonal", lambda a, offset, dim1, dim2: a.diagonal(offset, dim1, dim2),
+       lambda a, offset, dim1, dim2: np.diagonal(a, offset, dim1, dim2),
+       lambda a, offset, dim1, dim2: a.diagonal(offset, dim1, dim2), 1, diagonal_case(),
+       "DiagonalBackward0", saves=False),
+    Op("diag_embed", lambda a: ad.diag_embed(a, 1), lambda a: _np_diag_embed(a, 1),
+       lambda a: _torch().diag_embed(a, 1), 1, unary(min_dims=1, max_dims=2),
+       "DiagEmbedBackward0", saves=False),
+    Op("trace", lambda a: a.trace(), np.trace, lambda a: a.trace(), 1,
+       unary(min_dims=2, max_dims=2), "TraceBackward0", saves=False),
+    Op("kron", ad.kron, np.kron, lambda a, b: _torch().kron(a, b), 2, kron_case(),
+       "ViewBackward0", torch_named=_no),
+    Op("cross", lambda a, b, dim: ad.cross(a, b, dim), lambda a, b, dim: np.cross(a, b, axis=dim),
+       lambda a, b, dim: _torch().linalg.cross(*_torch().broadcast_tensors(a, b), dim=dim), 2,
+       cross_case(),
+       "LinalgCrossBackward0", torch_named=lambda shapes, kw: len(set(map(len, shapes))) == 1,
+       gradgrad=True),
+    Op("cdist", lambda a, b, p: ad.cdist(a, b, p), _np_cdist,
+       lambda a, b, p: _torch().cdist(a, b, p, compute_mode="donot_use_mm_for_euclid_dist"), 2,
+       cdist_case(), "CdistBackward0", tie_free=True, prepare=apart, second_order=False),
+    # second order: torch has no derivative of _cdist_backward to compare with
+    Op("masked_select", lambda a, mask: a.masked_select(ad.tensor(mask)),
+       lambda a, mask: np.broadcast_to(a, np.broadcast_shapes(a.shape, mask.shape))[
+           np.broadcast_to(mask, np.broadcast_shapes(a.shape, mask.shape))],
+       lambda a, mask: a.masked_select(_torch().from_numpy(np.asarray(mask))), 1,
+       masked_select_case(),
+       "MaskedSelectBackward0", saves=False),
+    Op("select", lambda a, dim, index: a.select(dim, index),
+       lambda a, dim, index: np.take(a, index, axis=dim),
+       lambda a, dim, index: a.select(dim, index), 1, select_case(), _select_name, saves=False,
+       torch_named=lambda shapes, kw: kw["dim"] % len(shapes[0]) == 0),
+    Op("clip", lambda a: a.clip(-0.5, 0.5), lambda a: np.clip(a, -0.5, 0.5),
+       lambda a: a.clip(-0.5, 0.5), 1, unary(), "ClampBackward1", kinks=(-0.5, 0.5),
+       empty=_EMPTY1),
+    Op("contiguous", lambda a: a.transpose(0, 1).contiguous(), lambda a: np.swapaxes(a, 0, 1),
+       lambda a: a.transpose(0, 1).contiguous(), 1, square_case(batch=False).filter(
+           lambda c: c[0][0][0] > 1), "CloneBackward0", saves=False),
+    Op("inv", ad.linalg.inv, np.linalg.inv, lambda a: _torch().linalg.inv(a), 1, square_case(),
+       "LinalgInvExBackward0", prepare=well_conditioned, rtol=1e-4,
+       tol_reason="finite differences through a matrix inverse"),
+    Op("det", ad.linalg.det, np.linalg.det, lambda a: _torch().linalg.det(a), 1, square_case(),
+       "LinalgDetBackward0", prepare=well_conditioned, rtol=1e-4,
+       tol_reason="finite differences through an LU factorisation"),
+    Op("slogdet", lambda a: ad.linalg.slogdet(a)[1], lambda a: np.linalg.slogdet(a)[1],
+       lambda a: _torch().linalg.slogdet(a)[1], 1, square_case(), "LinalgSlogdetBackward0",
+       prepare=well_conditioned, rtol=1e-4, tol_reason="see det"),
+    Op("logdet", ad.logdet, lambda a: np.log(np.linalg.det(a)), lambda a: _torch().logdet(a), 1,
+       square_case(), "AddBackward0", prepare=well_conditioned, torch_named=_no, rtol=1e-4,
+       tol_reason="see det"),
+    Op("solve", ad.linalg.solve, _np_solve, lambda a, b: _torch().linalg.solve(a, b), 2,
+       square_case(rhs=True), _solve_name, prepare=well_conditioned, rtol=1e-4,
+       tol_reason="see inv",
+       torch_named=lambda shapes, kw: _solve_name(shapes, kw) == "LinalgSolveExBackward0"),
+    Op("cholesky", lambda a: ad.linalg.cholesky(_gram(a)), _np_cholesky_of_gram,
+       lambda a: _torch().linalg.cholesky(_gram(a)), 1, square_case(),
+       "LinalgCholeskyExBackward0", rtol=1e-4, tol_reason="see inv"),
+    Op("qr", lambda a: _flat_parts(ad.linalg.qr(a)), _np_qr_parts,
+       lambda a: _flat_parts(_torch().linalg.qr(a)), 1, tall_case(), "CatBackward0",
+       prepare=spread_singular_values, torch_named=_no, rtol=1e-4, kinks=(0.0,), gap=0.05,
+       tol_reason="finite differences through a factorisation (LAPACK's signs flip where an "
+       "entry below the diagonal is exactly 0: kept away from 0)"),
+    Op("svd", lambda a, ord: _svd_parts(ad.linalg.svd(a, full_matrices=False)),
+       lambda a, ord: _np_svd_parts(a),
+       lambda a, ord: _svd_parts(_torch().linalg.svd(a, full_matrices=False)), 1,
+       any_matrix_case(), "CatBackward0", prepare=spread_singular_values, torch_named=_no,
+       rtol=1e-4, tol_reason="see qr"),
+    Op("svdvals", lambda a, ord: ad.linalg.svdvals(a),
+       lambda a, ord: np.linalg.svd(a, compute_uv=False),
+       lambda a, ord: _torch().linalg.svdvals(a), 1, any_matrix_case(), "LinalgSvdBackward0",
+       prepare=spread_singular_values, rtol=1e-4, tol_reason="see qr"),
+    Op("vector_norm", lambda a, dim, keepdim, ord: ad.linalg.vector_norm(a, ord, dim, keepdim),
+       lambda a, dim, keepdim, ord: _np_vector_norm(a, dim, keepdim, ord),
+       lambda a, dim, keepdim, ord: _torch().linalg.vector_norm(a, ord, dim, keepdim), 1,
+       vector_norm_case(), "LinalgVectorNormBackward0", prepare=distinct_magnitudes,
+       torch_named=lambda shapes, kw: len(shapes[0]) > 0),
+    Op("matrix_norm", lambda a, ord: ad.linalg.matrix_norm(a, ord),
+       lambda a, ord: np.linalg.norm(a, ord, axis=(-2, -1)),
+       lambda a, ord: _torch().linalg.matrix_norm(a, ord), 1,
+       any_matrix_case(("fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf)), _matrix_norm_name,
+       prepare=distinct_sums, torch_named=_fro,
+       rtol=1e-4,
+       tol_reason="see qr"),
+    Op("linalg_norm", lambda a, ord: ad.linalg.norm(a, ord, dim=-1),
+       lambda a, ord: np.linalg.norm(a, ord, axis=-1),
+       lambda a, ord: _torch().linalg.norm(a, ord, dim=-1), 1, any_matrix_case((None, 1, 3)),
+       "LinalgVectorNormBackward0", kinks=(0.0,), gap=0.05),
 ]  # fmt: skip
 BY_NAME = {op.name: op for op in ROWS}
 SECOND_ORDER = [op for op in ROWS if op.second_order]

@@ -38,6 +38,8 @@ FORMS = [
     ("relu_", lambda x, y: x.relu_(), lambda x, y: x.relu(), lambda x, y: x.relu_(), None),
     ("clamp_", lambda x, y: x.clamp_(-0.5, 0.5), lambda x, y: x.clamp(-0.5, 0.5),
      lambda x, y: x.clamp_(-0.5, 0.5), None),
+    ("clip_", lambda x, y: x.clip_(-0.5, 0.5), lambda x, y: x.clip(-0.5, 0.5),
+     lambda x, y: x.clip_(-0.5, 0.5), None),
     ("clamp_min_", lambda x, y: x.clamp_min_(0.1), lambda x, y: x.clamp(min=0.1),
      lambda x, y: x.clamp_min_(0.1), None),
     ("clamp_max_", lambda x, y: x.clamp_max_(0.1), lambda x, y: x.clamp(max=0.1),

@@ -109,7 +109,19 @@ KINKS = {
     "logsumexp at -inf": (lambda x: x.logsumexp(0), [[-np.inf, 0.0]]),
     "softmax at +-1000": (lambda x: x.softmax(0), [[1000.0, -1000.0, 0.0]]),
     "log_softmax at +-1000": (lambda x: x.log_softmax(0), [[1000.0, -1000.0, 0.0]]),
+    "inf-norm ties": (lambda x: x.norm(float("inf")), [[3.0, -3.0, 1.0]]),
+    "inf-norm ties (dim)": (lambda x: x.norm(float("inf"), dim=1), [[[2.0, -2.0], [1.0, 0.5]]]),
+    "2-norm at 0": (lambda x: x.norm(), [[0.0, 0.0]]),
+    "cdist inf ties": (
+        lambda a, b: _lib(a).cdist(a, b, float("inf")),
+        [[[0.0, 0.0]], [[1.0, -1.0]]],
+    ),
+    "cdist at distance 0": (lambda a, b: _lib(a).cdist(a, b), [[[1.0, 2.0]], [[1.0, 2.0]]]),
 }
+
+
+def _lib(t):
+    return torch if isinstance(t, torch.Tensor) else ad
 
 
 def _max_min(a, b, name):

@@ -3,6 +3,7 @@ NumPy interop, ad.grad, custom Functions, anomaly detection, the picture attribu
 
 import sys
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -102,7 +103,8 @@ def test_non_leaf_hook_replacement_flows_upstream():
     h.register_hook(lambda g: g * 0.5)
     (h * h).sum().backward()  # d/dh = 2h, halved, times 3
     np.testing.assert_allclose(x.grad.numpy(), 3 * 0.5 * 2 * h.numpy())
-    assert h.grad is None  # not retained
+    with pytest.warns(UserWarning, match="not a leaf"):
+        assert h.grad is None  # not retained
 
 
 def test_hook_on_tensor_without_grad_is_refused():
@@ -118,6 +120,32 @@ def test_retain_grad_keeps_non_leaf_gradient():
     (h * 2.0).sum().backward()
     np.testing.assert_array_equal(h.grad.numpy(), [2.0, 2.0])
     assert h.grad.grad_fn is None
+
+
+def _grad_warnings(lib, case: str) -> list:
+    """The UserWarnings that reading .grad gives in one situation, for ad or torch."""
+    x = lib.ones(2, requires_grad=True)
+    tensors = {
+        "leaf": x,
+        "non-leaf": x * 2,
+        "after backward": x * 3,
+        "retained": x * 4,
+        "no grad": lib.ones(2) * 2,
+    }
+    tensors["retained"].retain_grad()
+    tensors["after backward"].sum().backward()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert tensors[case].grad is None or case in ("leaf", "retained")
+    return [str(w.message)[:60] for w in caught if issubclass(w.category, UserWarning)]
+
+
+@pytest.mark.parametrize("case", ["leaf", "non-leaf", "after backward", "retained", "no grad"])
+def test_reading_grad_of_a_non_leaf_warns_as_torch(case):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _grad_warnings(ad, case), _grad_warnings(torch, case)
+    assert ours == theirs
+    assert bool(ours) == (case in ("non-leaf", "after backward"))
 
 
 def test_detach_shares_memory_and_stops_gradients():

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 import autodiff as ad
-from cli import exercises
+from autodiff_cli import exercises
 
 
 def test_add_mul_exercise():

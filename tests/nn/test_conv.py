@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from conv_layouts import LAYOUTS, layout
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +14,7 @@ import autodiff as ad
 import nn
 import nn.functional as F
 from autodiff.testing import assert_gradients_match
+from nn import conv as conv_module
 
 
 @st.composite
@@ -50,17 +52,19 @@ def _torch_conv(torch, x, w, b, opts):
     return torch.nn.functional.conv2d(x, w, b, **opts)
 
 
-@given(conv_cases())
-def test_conv2d_forward_and_gradients_match_torch(case):
+@pytest.mark.parametrize("columns", sorted(LAYOUTS))
+@given(case=conv_cases())
+def test_conv2d_forward_and_gradients_match_torch(columns, case):
     torch = pytest.importorskip("torch")
     x, w, b, opts = case
     ours = [ad.tensor(a, requires_grad=True) if a is not None else None for a in (x, w, b)]
     theirs = [torch.tensor(a, requires_grad=True) if a is not None else None for a in (x, w, b)]
-    out = F.conv2d(*ours, **opts)
     out_t = _torch_conv(torch, *theirs, opts)
+    g = np.random.default_rng(1).standard_normal(out_t.shape)
+    with layout(columns):
+        out = F.conv2d(*ours, **opts)
+        out.backward(ad.tensor(g))
     np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
-    g = np.random.default_rng(1).standard_normal(out.shape)
-    out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
     for a, t in zip(ours, theirs):
         if a is not None:
@@ -68,25 +72,46 @@ def test_conv2d_forward_and_gradients_match_torch(case):
     assert out.grad_fn.name() == type(out_t.grad_fn).__name__ == "ConvolutionBackward0"
 
 
+@pytest.mark.parametrize("columns", sorted(LAYOUTS))
 @pytest.mark.parametrize("opts", [
     dict(), dict(padding=1), dict(stride=2, padding=(1, 0)), dict(dilation=2, padding=1),
     dict(groups=2, stride=(1, 2)), dict(padding=(0, 1, 2, 0)),
 ])  # fmt: skip
-def test_conv2d_finite_differences(opts):
+def test_conv2d_finite_differences(opts, columns):
     rng = np.random.default_rng(0)
     x = ad.tensor(rng.standard_normal((2, 2, 4, 5)), requires_grad=True)
     w = ad.tensor(rng.standard_normal((2, 2 // opts.get("groups", 1), 3, 2)), requires_grad=True)
     b = ad.tensor(rng.standard_normal(2), requires_grad=True)
-    assert_gradients_match(lambda x, w, b: F.conv2d(x, w, b, **opts), x, w, b)
+    with layout(columns):
+        assert_gradients_match(lambda x, w, b: F.conv2d(x, w, b, **opts), x, w, b)
 
 
+@pytest.mark.parametrize("columns", sorted(LAYOUTS))
 @pytest.mark.parametrize("opts", [dict(padding=1), dict(stride=2, dilation=(1, 2), groups=2)])
-def test_conv2d_second_order(opts):
+def test_conv2d_second_order(opts, columns):
     rng = np.random.default_rng(2)
     x = ad.tensor(rng.standard_normal((1, 2, 5, 5)), requires_grad=True)
     w = ad.tensor(rng.standard_normal((2, 2 // opts.get("groups", 1), 2, 2)), requires_grad=True)
     b = ad.tensor(rng.standard_normal(2), requires_grad=True)
-    assert ad.gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, **opts), (x, w, b))
+    with layout(columns):
+        assert ad.gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, **opts), (x, w, b))
+
+
+def test_the_layout_follows_the_terms_per_output_value():
+    """A first layer (3x3 over 1 channel: 9 terms) multiplies per sample, a deeper one (3x3 over
+    32 channels: 288 terms) over the batch; both agree with each other to rounding."""
+    rng = np.random.default_rng(10)
+    assert conv_module._per_sample((32, 1, 3, 3)) and not conv_module._per_sample((64, 32, 3, 3))
+    x, w = rng.standard_normal((3, 8, 6, 5)), rng.standard_normal((4, 8, 3, 3))
+    results = []
+    for columns in sorted(LAYOUTS):
+        xa, wa = ad.tensor(x, requires_grad=True), ad.tensor(w, requires_grad=True)
+        with layout(columns):
+            out = F.conv2d(xa, wa, padding=1)
+            (out * out).sum().backward()
+        results.append((out.numpy(), xa.grad.numpy(), wa.grad.numpy()))
+    for ours, other in zip(*results):
+        np.testing.assert_allclose(ours, other, rtol=1e-12, atol=1e-12)
 
 
 def test_conv2d_double_backward_matches_torch():

@@ -1,7 +1,16 @@
-"""BLAS thread count for training: AUTODIFF_THREADS, the free cores, set_threads()."""
+"""Threads for training: AUTODIFF_THREADS, the free cores, set_threads(), and work split over a
+batch (the kernels' chunks give bitwise the results of one thread)."""
 
+import os
+import threading
+import time
+
+import numpy as np
 import pytest
 
+import autodiff as ad
+import nn
+from nn import threads as settings
 from nn import train
 
 threadpoolctl = pytest.importorskip("threadpoolctl")
@@ -21,12 +30,12 @@ def test_bad_environment_value_is_refused(monkeypatch, value):
 
 def test_default_leaves_loaded_cores_alone(monkeypatch):
     monkeypatch.delenv("AUTODIFF_THREADS", raising=False)
-    monkeypatch.setattr(train.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
-    monkeypatch.setattr(train.os, "getloadavg", lambda: (2.6, 0.0, 0.0))
+    monkeypatch.setattr(settings.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(settings.os, "getloadavg", lambda: (2.6, 0.0, 0.0))
     assert train.default_threads() == 1
-    monkeypatch.setattr(train.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
+    monkeypatch.setattr(settings.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
     assert train.default_threads() == 4
-    monkeypatch.setattr(train.os, "getloadavg", lambda: (9.0, 0.0, 0.0))
+    monkeypatch.setattr(settings.os, "getloadavg", lambda: (9.0, 0.0, 0.0))
     assert train.default_threads() == 1
 
 
@@ -38,9 +47,99 @@ def test_set_threads_limits_the_blas_pool():
         assert blas and all(p["num_threads"] == 1 for p in blas)
     finally:
         threadpoolctl.threadpool_limits(limits={p["prefix"]: p["num_threads"] for p in before})
-        train._threads["chosen"] = None
+        settings._threads["chosen"] = None
 
 
 def test_set_threads_refuses_nonsense():
     with pytest.raises(ValueError, match="set_threads: expected a positive int"):
         train.set_threads(0)
+
+
+def _one_step(seed=0):
+    """Outputs and gradients of a conv-pool network on odd sizes: every chunked pass (im2col in
+    both layouts, col2im, layout changes, max pooling forward and backward) takes part."""
+    rng = np.random.default_rng(seed)
+    x = ad.tensor(rng.standard_normal((7, 3, 13, 11)), requires_grad=True)
+    ad.manual_seed(seed)
+    model = nn.Sequential(
+        nn.Conv2d(3, 6, 3, padding=1, dtype=ad.float64),  # 27 terms: per sample
+        nn.MaxPool2d(2, ceil_mode=True),
+        nn.Conv2d(
+            6, 8, (3, 2), stride=(1, 2), padding=(2, 1), dilation=(2, 1), groups=2, dtype=ad.float64
+        ),  # fmt: skip
+        nn.MaxPool2d(3, stride=2, padding=1),  # overlapping windows: the gradients add up
+        nn.Conv2d(8, 16, 3, padding=1, dtype=ad.float64),  # 72 terms: rows over the batch
+    )
+    out = model(x)
+    (out * out).sum().backward()
+    return [out.numpy(), x.grad.numpy()] + [p.grad.numpy() for p in model.parameters()]
+
+
+def test_chunks_and_threads_give_bitwise_the_result_of_one_pass(monkeypatch):
+    whole = _one_step()
+    monkeypatch.setitem(settings._threads, "chosen", 3)  # the kernels' chunks only, not BLAS
+    monkeypatch.setattr(settings, "WORTH_SPLITTING", 0)
+    monkeypatch.setattr(settings, "CHUNK", 50)  # about one sample per chunk
+    split = _one_step()
+    assert len(whole) == len(split) == 8
+    for a, b in zip(whole, split):
+        assert np.array_equal(a, b)
+
+
+def test_over_batch_covers_the_batch_once_and_raises_a_chunks_error(monkeypatch):
+    monkeypatch.setitem(settings._threads, "chosen", 3)
+    seen = []
+    settings.over_batch(lambda a, b: seen.extend(range(a, b)), 10, 10**6)
+    assert sorted(seen) == list(range(10))
+
+    def failing(a, b):
+        if a > 0:
+            raise ValueError(f"chunk {a}")
+
+    with pytest.raises(ValueError, match="chunk"):
+        settings.over_batch(failing, 10, 10**6)
+
+
+def test_over_batch_inside_a_chunk_runs_in_place(monkeypatch):
+    """A pass started from a chunk (a worker of the pool) runs in that chunk's thread, never
+    waiting on the pool it belongs to."""
+    monkeypatch.setitem(settings._threads, "chosen", 2)
+    seen = []
+
+    def outer(a, b):
+        here = threading.current_thread()
+        inner = []
+        settings.over_batch(lambda c, d: inner.append((c, d, threading.current_thread())), 4,
+                            10**6)  # fmt: skip
+        seen.append(a)
+        assert sorted(i for c, d, _ in inner for i in range(c, d)) == [0, 1, 2, 3]
+        if here.name.startswith("autodiff-batch"):  # a worker of the pool
+            assert all(thread is here for *_, thread in inner)
+
+    runner = threading.Thread(target=settings.over_batch, args=(outer, 2, 10**6), daemon=True)
+    runner.start()
+    runner.join(timeout=30)
+    assert not runner.is_alive(), "over_batch deadlocked: a chunk waited on its own pool"
+    assert sorted(seen) == [0, 1]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_a_forked_child_splits_with_its_own_pool(monkeypatch):
+    """The parent's pool threads do not exist in a forked child: it starts its own."""
+    monkeypatch.setitem(settings._threads, "chosen", 2)
+    settings.over_batch(lambda a, b: None, 4, 10**6)  # the parent's pool exists now
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 if a split pass completes
+        seen = []
+        settings.over_batch(lambda a, b: seen.extend(range(a, b)), 4, 10**6)
+        os._exit(0 if sorted(seen) == [0, 1, 2, 3] else 1)
+    for _ in range(300):  # at most 30 s: a hang is a failure, not a stuck test run
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("over_batch hung in a forked child")
+    assert os.waitstatus_to_exitcode(status) == 0

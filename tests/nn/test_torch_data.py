@@ -3,12 +3,16 @@ samplers, default_collate and DataLoader(dataset, ...) against torch; the array 
 torch options and its checks of what a transform returns."""
 
 import collections
+import itertools
+import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
 
 import autodiff as ad
 from nn import data
+from nn.data import loader as loader_module
 
 
 def _np(value):
@@ -123,6 +127,7 @@ LOADER_ARGS = [
 ]
 
 
+@pytest.mark.filterwarnings("ignore:DataLoader. num_workers")  # the one-time note
 @pytest.mark.parametrize("kwargs", LOADER_ARGS)
 def test_dataloader_over_a_dataset_gives_torchs_batches(kwargs):
     torch = pytest.importorskip("torch")
@@ -334,7 +339,7 @@ def test_dataloader_refuses_what_it_cannot_do():
         data.DataLoader(ds, persistent_workers=True)
     with pytest.raises(ValueError, match="prefetch_factor"):
         data.DataLoader(ds, prefetch_factor=2)
-    with pytest.raises(TypeError, match="generator must be a NumPy Generator"):
+    with pytest.raises(TypeError, match="generator must be an ad.Generator"):
         data.DataLoader(ds, shuffle=True, generator=42)
     with pytest.raises(TypeError, match="map-style"):
         data.DataLoader(iter(range(3)))
@@ -396,3 +401,40 @@ def test_the_librarys_generator_object_drives_shuffles_and_splits():
     a = data.random_split(ds, [0.5, 0.5], generator=ad.Generator().manual_seed(1))
     b = data.random_split(ds, [0.5, 0.5], generator=ad.Generator().manual_seed(1))
     assert a[0].indices == b[0].indices
+
+
+def test_random_sampler_with_replacement_draws_lazily():
+    """makemore's endless loader: RandomSampler(replacement=True, num_samples=10**10) starts at
+    once and draws in torch's chunks of 32 (it used to allocate all 10**10 indices)."""
+    ds = data.TensorDataset(ad.arange(7))
+    sampler = data.RandomSampler(ds, replacement=True, num_samples=10**10)
+    loader = data.DataLoader(ds, batch_size=5, sampler=sampler)
+    assert len(sampler) == 10**10 and len(loader) == 2 * 10**9
+    tracemalloc.start()
+    ad.manual_seed(0)
+    batches = list(itertools.islice(iter(loader), 20))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 2**20
+    drawn = np.concatenate([b[0].numpy() for b in batches])
+    assert drawn.shape == (100,) and set(drawn.tolist()) == set(range(7))
+    ad.manual_seed(0)
+    again = np.concatenate([b[0].numpy() for b in itertools.islice(iter(loader), 20)])
+    np.testing.assert_array_equal(drawn, again)
+    for n in (31, 32, 33, 70):  # whole chunks and the remainder
+        counted = list(data.RandomSampler(ds, replacement=True, num_samples=n))
+        assert len(counted) == n and max(counted) < 7
+    without = list(data.RandomSampler(ds, num_samples=17))
+    assert len(without) == 17 and sorted(without[:7]) == list(range(7))
+
+
+def test_num_workers_loads_in_the_main_process_with_one_note(monkeypatch):
+    monkeypatch.setattr(loader_module, "_noted", False)
+    ds = data.TensorDataset(ad.arange(10))
+    with pytest.warns(UserWarning, match="num_workers=3: batches are loaded in the main process"):
+        first = data.DataLoader(ds, batch_size=4, num_workers=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per process
+        second = data.DataLoader(ds, batch_size=4, num_workers=2)
+    assert [b[0].tolist() for b in first] == [b[0].tolist() for b in second]
+    assert data.get_worker_info() is None

@@ -81,7 +81,9 @@ def test_layer_norm_init_and_errors():
         nn.LayerNorm(0)
     with pytest.raises(ValueError, match="eps must be a finite number"):
         nn.LayerNorm(3, eps=float("nan"))
-    with pytest.raises(TypeError, match="layer_norm: input dtype float64 differs from the weight"):
+    with pytest.raises(
+        TypeError, match="layer_norm: input dtype torch.float64 differs from the weight"
+    ):
         nn.LayerNorm(3)(ad.zeros(2, 3, dtype=ad.float64))
 
 

@@ -119,6 +119,29 @@ def test_a_torch_optimizer_state_dict_loads_and_continues_like_torch(name, kwarg
     _assert_same(ours, theirs)
 
 
+@pytest.mark.parametrize("name,kwargs", ALL_NAMES)
+def test_the_state_holds_what_torchs_holds(name, kwargs):
+    """optimizer.state[p]: the same keys, each a Tensor of torch's shape and dtype (the step
+    count a 0-d float32 tensor), that state_dict copies rather than shares."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch)
+    opt = getattr(nn.optim, name)(ours.parameters(), **kwargs)
+    opt_t = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
+    _steps(torch, ours, theirs, opt, opt_t, 3)
+    state, state_t = opt.state[ours[0].weight], opt_t.state[theirs[0].weight]
+    assert sorted(state) == sorted(state_t)
+    for key, value in state_t.items():
+        assert isinstance(state[key], ad.Tensor), key
+        assert state[key].shape == tuple(value.shape), key
+        assert str(state[key].dtype) == str(value.dtype), key
+    if "step" in state_t:
+        assert state["step"].item() == state_t["step"].item() == 3.0
+    saved = opt.state_dict()["state"][0]
+    key = sorted(k for k in state if k != "step")[0]
+    saved[key].numpy()[...] = 7.0
+    assert not np.any(state[key].numpy() == 7.0)
+
+
 @pytest.mark.parametrize("name", [n for n, _ in ALL_NAMES])
 def test_defaults_are_torchs(name):
     torch = pytest.importorskip("torch")

@@ -200,10 +200,10 @@ def test_recurrent_errors():
     with pytest.raises(TypeError, match=r"expected hx as a tuple \(h_0, c_0\)"):
         nn.LSTM(3, 4)(ad.zeros(5, 2, 3), (ad.zeros(1, 2, 4),))
     with pytest.raises(
-        TypeError, match="RNN: input dtype float64 differs from the parameters' dtype"
+        TypeError, match="RNN: input dtype torch.float64 differs from the parameters' dtype"
     ):
         rnn(ad.zeros(5, 2, 3, dtype=ad.float64))
-    with pytest.raises(TypeError, match="LSTMCell: input dtype float64"):
+    with pytest.raises(TypeError, match="LSTMCell: input dtype torch.float64"):
         nn.LSTMCell(3, 4)(ad.zeros(2, 3, dtype=ad.float64))
     with pytest.raises(ValueError, match="Unknown nonlinearity 'sigmoid'"):
         nn.RNN(3, 4, nonlinearity="sigmoid")

@@ -5,7 +5,7 @@ import numpy as np
 import autodiff as ad
 import nn
 import nn.functional as F
-from cli import exercises
+from autodiff_cli import exercises
 
 
 def add_mul():

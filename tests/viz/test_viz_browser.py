@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import viz
-from cli import exercises
+from autodiff_cli import exercises
 from viz.layers import Layers
 
 sync_api = pytest.importorskip(

@@ -8,7 +8,7 @@ from dotparse import by_name, field, number, parse
 
 import autodiff as ad
 import viz
-from cli import exercises
+from autodiff_cli import exercises
 
 
 def _leaf(v, name=None):

@@ -10,7 +10,7 @@ from dotparse import by_name, field, parse
 
 import autodiff as ad
 import viz
-from cli import exercises
+from autodiff_cli import exercises
 from viz import words
 
 # English words a Vietnamese picture must not show (numbers, op names and node names stay)

@@ -2,13 +2,14 @@
 
 import os
 import shutil
+import sys
 
 import pytest
 
 import autodiff as ad
 import autodiff.files
 import viz
-from cli import exercises
+from autodiff_cli import exercises
 from viz import render
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
@@ -153,6 +154,16 @@ def test_jupyter_display_is_svg_with_dot():
     assert "<svg" in bundle["image/svg+xml"] and "MulBackward0" in bundle["image/svg+xml"]
     assert "f = q × z" in bundle["text/plain"]
     assert "<svg" in g._repr_svg_()
+
+
+def test_draw_graph_without_the_graphviz_package_says_how_to_get_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # the import fails
+    monkeypatch.setattr(render, "_CLASS", [])
+    with pytest.raises(ImportError) as caught:
+        viz.draw_graph(_graph())
+    text = str(caught.value)
+    assert "pip install graphviz" in text and "'.[all]'" in text and "viz.to_text()" in text
+    assert text.count("Install Graphviz") == 1 and "apt-get install graphviz" in text
 
 
 def test_draw_graph_source_is_to_dot():

@@ -10,7 +10,7 @@ from dotparse import by_name, field, parse
 import autodiff as ad
 import viz
 from autodiff.graph import AccumulateGrad
-from cli import exercises
+from autodiff_cli import exercises
 from viz.layers import Layers
 from viz.trace import children
 

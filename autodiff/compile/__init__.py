@@ -1,0 +1,126 @@
+"""ad.compile: trace a function once (forward, backward, optimizer step), then replay what it
+did as a flat NumPy program: no graph, no Tensor per op, no dependency counting.
+
+The promise: every call gives what calling fn eagerly would give (values, .grad, parameters,
+buffers, optimizer state), or raises CompileError naming the reason. A program is replayed
+only where everything it read is as it was when traced (guards.py: the arguments' structure,
+shapes, dtypes and aliasing, the modes, and everything fn reaches); otherwise fn is traced
+again, and a function keeps one program per set of guards. Python side effects inside fn
+(print, appending to a list, a counter) happen on the tracing call only, as in JAX.
+
+guards.py (what a replay depends on), tracer.py (fn run eagerly, the engine's seam and
+announcements turned into steps), program.py (the steps and their replay), source.py (the
+program as runnable Python: `compiled.code`), runtime.py (what that source calls).
+"""
+
+import threading
+
+from .. import tracing
+from ..grad_mode import _state as _mode
+from ..tracing import _state as _tracing
+from . import guards
+from .guards import flatten
+from .source import render, runner
+from .tracer import CompileError, identifier, trace
+
+__all__ = ["compile", "Compiled", "CompileError"]
+
+MAX_PROGRAMS = 16  # programs kept per compiled function (the least recently used go first)
+
+
+def compile(fn):
+    """Trace fn on its first call and replay the recorded NumPy program on later calls."""
+    if not callable(fn):
+        raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
+    return Compiled(fn)
+
+
+@tracing.live
+class Compiled:
+    """A compiled function: call it like fn. `.code` is the latest program as Python source,
+    `.captured` what that source takes besides the arguments, `.traces` how many times fn
+    was traced, `.programs` the programs kept."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.traces = 0
+        self._programs = ()  # the most recently traced first; replaced whole, read unlocked
+        self._lock = threading.Lock()
+        self._last = None
+
+    def __call__(self, *args, **kwargs):
+        if _tracing.tracer is not None or _mode.anomaly:
+            # inside another trace its ops are that trace's steps; under detect_anomaly every
+            # op is checked as it runs: both are eager calls
+            return self.fn(*args, **kwargs)
+        structure, leaves = flatten(args, kwargs)
+        for program in self._programs:
+            if program.guard(structure, leaves):
+                self._last = program
+                return program.result((program.run or runner(program))(*leaves), leaves)
+        return self._trace(args, kwargs, structure, leaves)
+
+    def _trace(self, args, kwargs, structure, leaves):
+        try:
+            guard = guards.build(self.fn, structure, leaves)
+        except guards.Unguardable as e:
+            raise CompileError(f"compile: {e}.") from None
+        names = [identifier(path) for path in _leaf_paths(self.fn, structure)]
+        result, program = trace(self.fn, args, kwargs, leaves, names, guard)
+        with self._lock:
+            self.traces += 1
+            self._programs = ((program,) + self._programs)[:MAX_PROGRAMS]
+            self._last = program
+        return result
+
+    @property
+    def code(self) -> str:
+        """The latest program as Python source (runnable: see `.captured`)."""
+        if self._last is None:
+            return "# not traced yet: call the compiled function once"
+        return render(self._last)[0]
+
+    @property
+    def captured(self) -> dict:
+        """What the latest program's source takes besides the arguments, by name:
+        `program(*arguments, **compiled.captured)` runs it."""
+        if self._last is None:
+            return {}
+        return render(self._last)[2]
+
+    @property
+    def programs(self) -> list:
+        """The programs kept (at most MAX_PROGRAMS), the most recently traced first."""
+        return list(self._programs)
+
+    def reset(self) -> None:
+        """Forget every program (the next call traces again)."""
+        with self._lock:
+            self._programs = ()
+            self._last = None
+
+
+def _leaf_paths(fn, structure) -> list:
+    """A name per flattened argument: fn's parameter names where it has them."""
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    params = list(code.co_varnames[: code.co_argcount]) if code is not None else []
+    if params and params[0] == "self" and hasattr(fn, "__self__"):
+        params = params[1:]
+    paths = []
+
+    def walk(shape, path):
+        if shape is None:
+            paths.append(path)
+        elif shape[0] is dict:
+            for k, s in zip(shape[1], shape[2]):
+                walk(s, f"{path}_{k}")
+        else:
+            for i, s in enumerate(shape[1]):
+                walk(s, f"{path}_{i}")
+
+    args_shape, keys, values = structure
+    for i, s in enumerate(args_shape[1]):
+        walk(s, params[i] if i < len(params) else f"arg{i}")
+    for k, s in zip(keys, values):
+        walk(s, k)
+    return paths

@@ -1,0 +1,278 @@
+"""A traced program: steps over named slots, run as generated Python (source.py) or, when
+long, by a loop over the same steps.
+
+Every step is one call `outs = fn(*args, **kwargs)`: an op's forward, a backward formula, a
+gradient written into `.grad`, an optimizer's step, an in-place write. An argument is a slot
+(`("s", n)`: an array, a ctx, a tensor object) or a constant (`("k", value)`). Slots 0..k-1
+hold the call's flattened tensor arguments; captured objects (parameters, optimizers, version
+counters, constants that are not literals) are slots fixed for the program's life.
+"""
+
+import numpy as np
+from numpy import ndarray
+
+from ..graph import NoContext
+from ..tensor import Tensor
+from .runtime import as_array
+
+_make = Tensor._make
+
+
+class Step:
+    """outs = fn(*args, **kwargs); `text` is how the source shows the call ({f} for fn, {0},
+    {1}... for the arguments, {all} for all of them and the keywords, {rest} for all but the
+    first; "" is "{f}({all})"), `wrap` passes the result through as_array, `many` unpacks a
+    sequence into the outs."""
+
+    __slots__ = ("fn", "args", "kwargs", "outs", "text", "wrap", "comment", "owner", "many")
+
+    def __init__(
+        self,
+        fn,
+        args=(),
+        kwargs=None,
+        outs=(),
+        text="",
+        wrap=False,
+        comment="",
+        owner=None,
+        many=False,
+    ):
+        self.fn = fn
+        self.many = many  # the result is a sequence, one value per out (None: not kept)
+        self.owner = owner  # the class whose method fn is, named in the source (Mul.forward)
+        self.args = tuple(args)
+        self.kwargs = kwargs or {}
+        self.outs = tuple(outs)
+        self.text = text
+        self.wrap = wrap
+        self.comment = comment
+
+    def reads(self):
+        for kind, value in (*self.args, *self.kwargs.values()):
+            if kind == "s":
+                yield value
+
+
+class Program:
+    """Slots, steps, what the call's arguments fill, what is captured, and the output layout."""
+
+    def __init__(self, names: list):
+        self.names = list(names)  # per slot: its name in the source
+        self.ninputs = len(names)  # slots 0..ninputs-1: the call's tensor arguments
+        self.captured = {}  # slot -> the object it holds for the program's life
+        self.steps = []
+        self.sections = {}  # step index -> a comment line shown above it
+        self.output = None  # how fn's result is rebuilt from the slots (see below)
+        self.result = None  # result(output slots' values, inputs) -> fn's result
+        self.frees = []  # per step: slots no later step reads (dropped after it)
+        self.guard = None  # guard(structure, leaves): is this call's state the traced one?
+        self.run = None  # run(*inputs) -> the output slots' values (source.runner makes it)
+
+    def slot(self, name: str, captured=None) -> int:
+        self.names.append(name)
+        n = len(self.names) - 1
+        if captured is not None:
+            self.captured[n] = captured[0]
+        return n
+
+    def add(self, step: Step) -> Step:
+        self.steps.append(step)
+        return step
+
+    def set_output(self, layout) -> None:
+        self.output = layout
+        if layout[0] == "slot":  # the common case, without the general walk
+            node = layout[2]
+            if node is None:
+                self.result = lambda values, inputs: _make(values[0])
+            else:
+                self.result = lambda values, inputs: _make(values[0], True, node)
+        else:
+            self.result = lambda values, inputs: _rebuild(layout, iter(values), inputs)
+
+    def output_slots(self) -> list:
+        return list(_slots_of(self.output))
+
+    def plan(self) -> None:
+        """Tidy the traced steps: a forward whose ctx no replayed formula reads makes none,
+        a step with no effect but its unread result goes, an unread result is not kept, and
+        each slot is freed after the step that reads it last."""
+        keep = set(self.output_slots()) | set(self.captured) | set(range(self.ninputs))
+        readers = {}
+        for step in self.steps:
+            for slot in step.reads():
+                readers[slot] = readers.get(slot, 0) + 1
+        for step in self.steps:  # a forward reads its own ctx once: any other reader replays
+            first = step.args[0] if step.owner is not None and step.args else None
+            if first is not None and first[0] == "s" and readers.get(first[1]) == 1:
+                readers[first[1]] = 0
+                step.args = (("k", NoContext(self.steps_needs(first[1]))),) + step.args[1:]
+        live, kept = set(keep), []
+        for step in reversed(self.steps):
+            if step.outs and _pure(step) and not any(o in live for o in step.outs):
+                continue
+            step.outs = tuple(o if o in live else None for o in step.outs)
+            if not any(o is not None for o in step.outs):
+                step.outs, step.many = (), False
+            kept.append(step)
+            live.update(step.reads())
+        kept.reverse()
+        position = {id(s): i for i, s in enumerate(self.steps)}
+        self.sections = {
+            i: self.sections[position[id(s)]]
+            for i, s in enumerate(kept)
+            if position[id(s)] in self.sections
+        }
+        self.steps = kept
+        last = {}
+        for i, step in enumerate(kept):
+            for slot in (*step.reads(), *step.outs):
+                if slot is not None:
+                    last[slot] = i
+        self.frees = [[] for _ in kept]
+        for slot, i in sorted(last.items()):
+            if slot not in keep:
+                self.frees[i].append(slot)
+
+    def steps_needs(self, ctx_slot) -> tuple:
+        """needs_input_grad of the ctx a step makes in ctx_slot."""
+        for step in self.steps:
+            if step.outs == (ctx_slot,):
+                return step.args[0][1]
+        return ()
+
+
+def _pure(step: Step) -> bool:
+    """A step whose only effect is its result (droppable when nothing reads it)."""
+    return getattr(step.fn, "pure", False)
+
+
+def interpreter(program: Program):
+    """run(*inputs) over a slot list: each step a small closure, then its dead slots dropped."""
+    closures = [(_closure(step), tuple(free)) for step, free in zip(program.steps, program.frees)]
+    template = [None] * len(program.names)
+    for slot, obj in program.captured.items():
+        template[slot] = obj
+    outputs = program.output_slots()
+    n = program.ninputs
+
+    def run(*inputs):
+        env = list(template)
+        env[:n] = inputs
+        for step, dropped in closures:
+            step(env)
+            for slot in dropped:
+                env[slot] = None
+        return [env[s] for s in outputs]
+
+    return run
+
+
+def _closure(step: Step):
+    """One step as env -> None, the arguments fetched from the slots."""
+    fn, outs, wrap, many = step.fn, step.outs, step.wrap, step.many
+    args = step.args
+    kwargs = tuple(step.kwargs.items())
+    if not kwargs and not many and len(outs) == 1 and len(args) == 3:
+        return _op_closure(fn, args, outs[0], wrap)
+
+    def run(env):
+        values = [env[v] if k == "s" else v for k, v in args]
+        options = {name: env[v] if k == "s" else v for name, (k, v) in kwargs}
+        result = fn(*values, **options)
+        if outs and not many:
+            env[outs[0]] = as_array(result) if wrap else result
+        elif outs:
+            for slot, value in zip(outs, result):
+                if slot is not None:
+                    env[slot] = value
+
+    return run
+
+
+def _op_closure(fn, args, out, wrap):
+    """The common step of a long program, written out: an op's forward on (ctx, a, b)."""
+    (kc, c), (ka, a), (kb, b) = args
+    if kc == "k" and ka == "s" and kb == "s":
+        if wrap:
+
+            def run(env):
+                r = fn(c, env[a], env[b])
+                env[out] = r if type(r) is ndarray else as_array(r)
+
+        else:
+
+            def run(env):
+                env[out] = fn(c, env[a], env[b])
+
+        return run
+    values = args
+
+    def run(env):
+        r = fn(*[env[v] if k == "s" else v for k, v in values])
+        env[out] = as_array(r) if wrap else r
+
+    return run
+
+
+# --- the output's layout ---------------------------------------------------------------------
+# ("slot", n, grad_fn or None): a new tensor on slot n's array; ("obj", x): x itself (a
+# captured tensor, a number); ("arg", i): the call's i-th flattened argument; ("grad", layout):
+# the .grad of that leaf; ("seq", type, items); ("dict", items)
+
+
+def _slots_of(layout):
+    kind = layout[0]
+    if kind == "slot":
+        yield layout[1]
+    elif kind == "seq":
+        for x in layout[2]:
+            yield from _slots_of(x)
+    elif kind == "dict":
+        for _, v in layout[1]:
+            yield from _slots_of(v)
+
+
+def _rebuild(layout, it, inputs):
+    """fn's result from the output slots' values (an iterator, in _slots_of order)."""
+    kind = layout[0]
+    if kind == "slot":
+        node = layout[2]
+        return _make(next(it)) if node is None else _make(next(it), True, node)
+    if kind == "arg":
+        return inputs[layout[1]]
+    if kind == "grad":
+        return _rebuild(layout[1], it, inputs).grad
+    if kind == "seq":
+        items = [_rebuild(x, it, inputs) for x in layout[2]]
+        return layout[1](*items) if hasattr(layout[1], "_fields") else layout[1](items)
+    if kind == "dict":
+        return {k: _rebuild(v, it, inputs) for k, v in layout[1]}
+    return layout[1]
+
+
+def describe(layout, names) -> str:
+    """The output layout as the source's return expression."""
+    kind = layout[0]
+    if kind == "slot":
+        return names[layout[1]]
+    if kind == "arg":
+        return names[layout[1]]
+    if kind == "grad":
+        return describe(layout[1], names) + ".grad"
+    if kind == "seq":
+        return "(" + "".join(describe(x, names) + ", " for x in layout[2]) + ")"
+    if kind == "dict":
+        return "{" + ", ".join(f"{k!r}: {describe(v, names)}" for k, v in layout[1]) + "}"
+    if kind == "obj" and isinstance(layout[1], Tensor):
+        return "<a captured tensor>"
+    return repr(layout[1]) if _literal(layout[1]) else "<object>"
+
+
+def _literal(value) -> bool:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (tuple, list)):
+        return all(_literal(v) for v in value)
+    return isinstance(value, np.dtype)

@@ -1,0 +1,23 @@
+"""The exceptions bad input raises where PyTorch raises RuntimeError.
+
+PyTorch reports most bad arguments (shapes that do not fit, a dtype an op cannot take, a size
+out of range) as RuntimeError; Python's own habit, and this project's before it followed
+torch, is ValueError or TypeError. Each class below is both, so `except RuntimeError` written
+for torch and `except ValueError` / `except TypeError` written for us catch the same error.
+"""
+
+
+class ArgumentError(ValueError, RuntimeError):
+    """A value an op refuses (a negative size, a step of 0, an unknown option)."""
+
+
+class ShapeError(ArgumentError):
+    """Shapes that do not fit together (matmul, broadcasting, reshape, a layer's input)."""
+
+
+class DtypeError(TypeError, RuntimeError):
+    """A dtype an op cannot take (an integer tensor that asks for gradients, a float index)."""
+
+
+class IndexOutOfRangeError(IndexError, RuntimeError):
+    """An index or dim past the end where torch says RuntimeError (gather) or IndexError."""

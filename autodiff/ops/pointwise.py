@@ -1,0 +1,412 @@
+"""Functions applied to each element, as a table: each op names its NumPy function, what its
+gradient reads (the input x, the output out = f(x), or nothing) and the gradient itself, as
+HIPS autograd's numpy_vjps and PyTorch's derivatives.yaml write them.
+
+A gradient is written once. Where it uses only what NumPy arrays and Tensors share, namely
+`+ - * / **`, `abs()`, comparisons and numbers, it runs on arrays in first-order backward
+(array_backward = True); where it calls a Tensor method (`x.cos()`), on Tensors. Under
+create_graph it always runs on Tensors, recorded, so second derivatives come free. In-place
+forms (`t.sin_()`) run the op and write its result into the tensor (ops/inplace.py).
+"""
+
+import math
+
+import numpy as np
+
+from ..function import Function
+
+__all__ = [
+    "exp",
+    "log",
+    "sqrt",
+    "sign",
+    "sigmoid",
+    "tanh",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "asinh",
+    "log2",
+    "log10",
+    "log1p",
+    "expm1",
+    "reciprocal",
+    "rsqrt",
+    "erf",
+]  # the public ops: autodiff exports these
+
+
+class Pointwise(Function):
+    """out = ufunc(x) elementwise; backward is gradient(grad, x, out) with what `saves` kept
+    ("input", "output" or None). quiet: NaN/Inf values (log 0, sqrt −1, their gradients)
+    without NumPy's warnings, as torch gives them."""
+
+    ufunc = None
+    saves = "input"
+    quiet = False
+
+    @classmethod
+    def forward(cls, ctx, input):
+        if cls.quiet:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = cls.ufunc(input)
+        else:
+            out = cls.ufunc(input)
+        if cls.saves is not None:
+            ctx.save_for_backward(input if cls.saves == "input" else out)
+        return out
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        saved = ctx.saved_tensors[0] if cls.saves is not None else None
+        x, out = (saved, None) if cls.saves == "input" else (None, saved)
+        if cls.quiet:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return cls.gradient(grad, x, out)
+        return cls.gradient(grad, x, out)
+
+    @staticmethod
+    def gradient(grad, x, out):
+        raise NotImplementedError("Pointwise ops define gradient(grad, x, out)")
+
+
+class Exp(Pointwise):
+    node_name, symbol, array_backward = "ExpBackward0", "exp", True
+    ufunc, saves = np.exp, "output"
+
+    def gradient(grad, x, out):  # (eˣ)' = eˣ
+        return grad * out
+
+
+def exp(input):
+    """e ** input."""
+    return Exp.apply(input)
+
+
+class Log(Pointwise):
+    node_name, symbol, array_backward = "LogBackward0", "log", True
+    ufunc, saves, quiet = np.log, "input", True  # log(0) = -inf, as torch
+
+    def gradient(grad, x, out):  # (ln x)' = 1/x
+        return grad / x
+
+
+def log(input):
+    """Natural logarithm."""
+    return Log.apply(input)
+
+
+class Sqrt(Pointwise):
+    node_name, symbol, array_backward = "SqrtBackward0", "√", True
+    ufunc, saves, quiet = np.sqrt, "output", True
+
+    def gradient(grad, x, out):  # (√x)' = 1/(2√x)
+        return grad / (2 * out)
+
+
+def sqrt(input):
+    """Square root."""
+    return Sqrt.apply(input)
+
+
+class Sign(Pointwise):
+    node_name, symbol, array_backward = "SignBackward0", "sign", True
+    ufunc, saves = np.sign, None
+
+    def gradient(grad, x, out):  # piecewise constant
+        return grad * 0.0
+
+
+def sign(input):
+    """-1, 0 or 1 (gradient 0)."""
+    return Sign.apply(input)
+
+
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x) without overflow: e^x / (1 + e^x) for negative x."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+class Sigmoid(Pointwise):
+    node_name, symbol, array_backward = "SigmoidBackward0", "σ", True
+    ufunc, saves = stable_sigmoid, "output"
+
+    def gradient(grad, x, out):  # σ' = σ(1 − σ)
+        return grad * out * (1 - out)
+
+
+def sigmoid(input):
+    """Logistic sigmoid 1 / (1 + e^-x), stable for large |x|."""
+    return Sigmoid.apply(input)
+
+
+class Tanh(Pointwise):
+    node_name, symbol, array_backward = "TanhBackward0", "tanh", True
+    ufunc, saves = np.tanh, "output"
+
+    def gradient(grad, x, out):  # tanh' = 1 − tanh²
+        return grad * (1 - out * out)
+
+
+def tanh(input):
+    """Hyperbolic tangent."""
+    return Tanh.apply(input)
+
+
+class Sin(Pointwise):
+    node_name, symbol = "SinBackward0", "sin"
+    ufunc, saves = np.sin, "input"
+
+    def gradient(grad, x, out):  # sin' = cos
+        return grad * x.cos()
+
+
+def sin(input):
+    """Elementwise sine."""
+    return Sin.apply(input)
+
+
+class Cos(Pointwise):
+    node_name, symbol = "CosBackward0", "cos"
+    ufunc, saves = np.cos, "input"
+
+    def gradient(grad, x, out):  # cos' = −sin
+        return -grad * x.sin()
+
+
+def cos(input):
+    """Elementwise cosine."""
+    return Cos.apply(input)
+
+
+class Tan(Pointwise):
+    node_name, symbol, array_backward = "TanBackward0", "tan", True
+    ufunc, saves = np.tan, "output"
+
+    def gradient(grad, x, out):  # tan' = 1 + tan²
+        return grad * (1 + out * out)
+
+
+def tan(input):
+    """Elementwise tangent."""
+    return Tan.apply(input)
+
+
+class Asin(Pointwise):
+    node_name, symbol, array_backward = "AsinBackward0", "asin", True
+    ufunc, saves, quiet = np.arcsin, "input", True  # nan outside [-1, 1], as torch
+
+    def gradient(grad, x, out):  # asin' = 1/√(1 − x²)
+        return grad / (1 - x * x) ** 0.5
+
+
+def asin(input):
+    """Elementwise arcsine (nan outside [-1, 1])."""
+    return Asin.apply(input)
+
+
+class Acos(Pointwise):
+    node_name, symbol, array_backward = "AcosBackward0", "acos", True
+    ufunc, saves, quiet = np.arccos, "input", True
+
+    def gradient(grad, x, out):  # acos' = −1/√(1 − x²)
+        return -grad / (1 - x * x) ** 0.5
+
+
+def acos(input):
+    """Elementwise arccosine (nan outside [-1, 1])."""
+    return Acos.apply(input)
+
+
+class Atan(Pointwise):
+    node_name, symbol, array_backward = "AtanBackward0", "atan", True
+    ufunc, saves = np.arctan, "input"
+
+    def gradient(grad, x, out):  # atan' = 1/(1 + x²)
+        return grad / (1 + x * x)
+
+
+def atan(input):
+    """Elementwise arctangent."""
+    return Atan.apply(input)
+
+
+class Sinh(Pointwise):
+    node_name, symbol = "SinhBackward0", "sinh"
+    ufunc, saves = np.sinh, "input"
+
+    def gradient(grad, x, out):  # sinh' = cosh
+        return grad * x.cosh()
+
+
+def sinh(input):
+    """Elementwise hyperbolic sine."""
+    return Sinh.apply(input)
+
+
+class Cosh(Pointwise):
+    node_name, symbol = "CoshBackward0", "cosh"
+    ufunc, saves = np.cosh, "input"
+
+    def gradient(grad, x, out):  # cosh' = sinh
+        return grad * x.sinh()
+
+
+def cosh(input):
+    """Elementwise hyperbolic cosine."""
+    return Cosh.apply(input)
+
+
+class Asinh(Pointwise):
+    node_name, symbol, array_backward = "AsinhBackward0", "asinh", True
+    ufunc, saves = np.arcsinh, "input"
+
+    def gradient(grad, x, out):  # asinh' = 1/√(x² + 1)
+        return grad / (x * x + 1) ** 0.5
+
+
+def asinh(input):
+    """Elementwise inverse hyperbolic sine."""
+    return Asinh.apply(input)
+
+
+class Log2(Pointwise):
+    node_name, symbol, array_backward = "Log2Backward0", "log₂", True
+    ufunc, saves, quiet = np.log2, "input", True
+
+    def gradient(grad, x, out):  # (log₂ x)' = 1/(x ln 2)
+        return grad / (x * math.log(2.0))
+
+
+def log2(input):
+    """Elementwise base-2 logarithm."""
+    return Log2.apply(input)
+
+
+class Log10(Pointwise):
+    node_name, symbol, array_backward = "Log10Backward0", "log₁₀", True
+    ufunc, saves, quiet = np.log10, "input", True
+
+    def gradient(grad, x, out):  # (log₁₀ x)' = 1/(x ln 10)
+        return grad / (x * math.log(10.0))
+
+
+def log10(input):
+    """Elementwise base-10 logarithm."""
+    return Log10.apply(input)
+
+
+class Log1p(Pointwise):
+    node_name, symbol, array_backward = "Log1PBackward0", "log1p", True
+    ufunc, saves, quiet = np.log1p, "input", True
+
+    def gradient(grad, x, out):  # (ln(1 + x))' = 1/(1 + x)
+        return grad / (x + 1)
+
+
+def log1p(input):
+    """log(1 + x), accurate for small x."""
+    return Log1p.apply(input)
+
+
+class Expm1(Pointwise):
+    node_name, symbol, array_backward = "Expm1Backward0", "expm1", True
+    ufunc, saves = np.expm1, "output"
+
+    def gradient(grad, x, out):  # (eˣ − 1)' = eˣ = out + 1
+        return grad * (out + 1)
+
+
+def expm1(input):
+    """exp(x) − 1, accurate for small x."""
+    return Expm1.apply(input)
+
+
+def _reciprocal(x: np.ndarray) -> np.ndarray:
+    return np.reciprocal(x.astype(np.result_type(x, np.float32)))  # integers: a float result
+
+
+class Reciprocal(Pointwise):
+    node_name, symbol, array_backward = "ReciprocalBackward0", "1/x", True
+    ufunc, saves, quiet = _reciprocal, "output", True
+
+    def gradient(grad, x, out):  # (1/x)' = −1/x²
+        return -grad * out * out
+
+
+def reciprocal(input):
+    """1 / x."""
+    return Reciprocal.apply(input)
+
+
+def _rsqrt(x: np.ndarray) -> np.ndarray:
+    return 1 / np.sqrt(x)
+
+
+class Rsqrt(Pointwise):
+    node_name, symbol, array_backward = "RsqrtBackward0", "1/√", True
+    ufunc, saves, quiet = _rsqrt, "output", True
+
+    def gradient(grad, x, out):  # (x^−½)' = −½ x^−3/2
+        return -0.5 * grad * out * out * out
+
+
+def rsqrt(input):
+    """1 / sqrt(x)."""
+    return Rsqrt.apply(input)
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _erf_series(x: np.ndarray) -> np.ndarray:
+    """Maclaurin series 2/√π Σ (-1)ⁿ x^{2n+1} / (n! (2n+1)); little cancellation for |x| < 1.5."""
+    x2 = x * x
+    term = x.copy()
+    total = x.copy()
+    for n in range(1, 80):
+        term *= -x2 / n
+        step = term / (2 * n + 1)
+        total += step
+        if np.all(np.abs(step) <= 1e-17 * np.abs(total)):
+            break
+    return _TWO_OVER_SQRT_PI * total
+
+
+def _erfc_fraction(x: np.ndarray) -> np.ndarray:
+    """erfc(x) for x ≥ 1.5 by the continued fraction e^{-x²}/√π · 1/(x + ½/(x + 1/(x + 3/2/…)))."""
+    f = x.copy()
+    for k in range(80, 0, -1):
+        f = x + (k / 2) / f
+    return np.exp(-x * x) / (math.sqrt(math.pi) * f)
+
+
+def erf_array(x: np.ndarray) -> np.ndarray:
+    """The error function, elementwise, in float64 (cast back to x's dtype)."""
+    a = np.asarray(x, dtype=np.float64)
+    out = np.empty_like(a)
+    small = np.abs(a) < 1.5
+    out[small] = _erf_series(a[small])
+    big = ~small
+    out[big] = np.sign(a[big]) * (1.0 - _erfc_fraction(np.abs(a[big])))
+    dtype = np.asarray(x).dtype
+    return out.astype(dtype if dtype.kind == "f" else np.float64, copy=False)
+
+
+class Erf(Pointwise):
+    node_name, symbol = "ErfBackward0", "erf"
+    ufunc, saves = erf_array, "input"
+
+    def gradient(grad, x, out):  # erf' = 2/√π e^{−x²}
+        return grad * (_TWO_OVER_SQRT_PI * (-(x * x)).exp())
+
+
+def erf(input):
+    """The error function, 2/√π ∫₀ˣ e^(−t²) dt."""
+    return Erf.apply(input)

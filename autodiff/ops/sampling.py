@@ -1,0 +1,176 @@
+"""Random draws as ops: the in-place fills (uniform_, normal_, bernoulli_, exponential_,
+random_) and bernoulli / multinomial. The draw runs inside the op's forward, so ad.compile
+replays a fresh draw on every call; the numbers are torch's (autodiff.random)."""
+
+import numpy as np
+
+from .. import random
+from ..errors import ArgumentError, DtypeError
+from ..function import Function
+from ..tensor import Tensor
+from .inplace import apply_
+
+__all__ = ["bernoulli", "multinomial"]
+
+
+def _in_memory_order(array: np.ndarray, draw) -> np.ndarray:
+    """draw(shape) laid out as torch fills a tensor one element at a time: in the order of
+    its storage (a transposed tensor gets its draws down the columns)."""
+    if array.flags.c_contiguous:
+        return draw(array.shape)
+    axes = sorted(range(array.ndim), key=lambda d: -abs(array.strides[d]))
+    values = draw(tuple(array.shape[d] for d in axes))
+    return values.transpose(np.argsort(axes))
+
+
+class _Draw(Function):
+    """A fresh draw of input's shape and dtype (the graph form of the fills): the old values
+    get a zero gradient, as in torch."""
+
+    array_backward = True
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0.0
+
+
+class Uniform(_Draw):
+    node_name, symbol = "UniformBackward0", "uniform_"
+
+    @staticmethod
+    def forward(ctx, input, low, high, generator):
+        def draw(shape):
+            return random.uniform(shape, input.dtype, low, high, generator)
+
+        return _in_memory_order(input, draw)
+
+
+class Normal(_Draw):
+    node_name, symbol = "NormalBackward0", "normal_"
+
+    @staticmethod
+    def forward(ctx, input, mean, std, generator):
+        # torch's block algorithm needs a contiguous tensor; else one element at a time
+        contiguous = input.flags.c_contiguous
+
+        def draw(shape):
+            return random.normal(shape, input.dtype, mean, std, generator, contiguous)
+
+        return _in_memory_order(input, draw)
+
+
+class Exponential(_Draw):
+    node_name, symbol = "ExponentialBackward0", "exponential_"
+
+    @staticmethod
+    def forward(ctx, input, lambd, generator):
+        def draw(shape):
+            return random.exponential(shape, input.dtype, lambd, generator)
+
+        return _in_memory_order(input, draw)
+
+
+class Random(_Draw):
+    """random_(): the dtype's whole range (low is None), else [low, high)."""
+
+    node_name, symbol = "RandomBackward2", "random_"
+
+    @staticmethod
+    def forward(ctx, input, low, high, generator):
+        def draw(shape):
+            if low is None:
+                return random.random_bits(shape, input.dtype, generator)
+            return random.integers(shape, low, high, input.dtype, generator)
+
+        return _in_memory_order(input, draw)
+
+
+class BernoulliFill(_Draw):
+    node_name, symbol = "BernoulliBackward2", "bernoulli_"
+
+    @staticmethod
+    def forward(ctx, input, p, generator):
+        def draw(shape):
+            return random.bernoulli(p, shape, generator).astype(input.dtype)
+
+        return _in_memory_order(input, draw)
+
+
+def uniform_(self, a=0.0, b=1.0, *, generator=None) -> Tensor:
+    return apply_(self, "uniform_", Uniform.apply, low=a, high=b, generator=generator)
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
+    return apply_(self, "normal_", Normal.apply, mean=mean, std=std, generator=generator)
+
+
+def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
+    return apply_(self, "exponential_", Exponential.apply, lambd=lambd, generator=generator)
+
+
+def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
+    """random_() (the dtype's whole range), random_(to) or random_(from, to)."""
+    low, high = (
+        (None, None) if to is None and from_ == 0 else (0, from_) if to is None else (from_, to)
+    )
+    return apply_(self, "random_", Random.apply, low=low, high=high, generator=generator)
+
+
+def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+    """Each element 1 with probability p (a number, or a tensor broadcast to self)."""
+    if isinstance(p, Tensor):
+        probs = Tensor._make(np.ascontiguousarray(np.broadcast_to(p.numpy(), self.shape)))
+        return self.copy_(Bernoulli.apply(probs, generator=generator))
+    return apply_(self, "bernoulli_", BernoulliFill.apply, p=p, generator=generator)
+
+
+class Bernoulli(Function):
+    """0/1 draws with the input's probabilities; the gradient is zero, as torch's."""
+
+    node_name, symbol = "BernoulliBackward0", "bernoulli"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, generator):
+        return random.bernoulli(input, generator=generator).astype(input.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0.0
+
+
+def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
+    """torch.bernoulli(input): 1 with probability input[i]; bernoulli(input, p): with p."""
+    if out is not None:
+        raise TypeError("bernoulli: out= is not supported; assign the result instead.")
+    if p is not None:
+        return bernoulli_(Tensor._make(np.empty(input.shape, input.dtype)), p, generator=generator)
+    return Bernoulli.apply(input, generator=generator)
+
+
+def multinomial(input, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
+    """Category indices drawn from each row of (unnormalised) probabilities, as torch."""
+    probs = input.numpy() if isinstance(input, Tensor) else np.asarray(input)
+    op = "multinomial"
+    if probs.ndim not in (1, 2):
+        raise ArgumentError(f"{op}: prob_dist must be 1 or 2 dim, got shape {probs.shape}.")
+    if probs.dtype.kind != "f":
+        raise DtypeError(f"{op}: probabilities must be floating point, got {probs.dtype}.")
+    if (
+        isinstance(num_samples, bool)
+        or not isinstance(num_samples, (int, np.integer))
+        or num_samples <= 0
+    ):
+        raise ArgumentError(f"{op}: cannot sample n_sample <= 0 samples (got {num_samples}).")
+    categories = probs.shape[-1]
+    if not replacement and num_samples > categories:
+        raise ArgumentError(
+            f"{op}: cannot sample n_sample > prob_dist.size(-1) samples without replacement "
+            f"({num_samples} > {categories}); pass replacement=True."
+        )
+    if not np.isfinite(probs).all() or (probs < 0).any():
+        raise ArgumentError(f"{op}: probability tensor contains either `inf`, `nan` or element < 0")
+    if (probs.reshape(-1, categories).sum(-1) <= 0).any():
+        raise ArgumentError(f"{op}: invalid multinomial distribution (sum of probabilities <= 0)")
+    drawn = random.multinomial(probs, int(num_samples), bool(replacement), generator)
+    return Tensor._make(drawn)

@@ -1,0 +1,118 @@
+"""What a node keeps for backward: its saved values, and the version of each tensor storage
+they live on, so a backward after an in-place change refuses instead of computing with the
+new values (PyTorch's saved-variable check).
+
+A node keeps its saved values as given to save_for_backward, with an input's array replaced
+by the input Tensor and the output's by a SavedOutput marker (a node never holds its output
+Tensor: no tensor -> node -> tensor cycle), and its version entries (owner, version at save,
+array) flat in one tuple: one object for the cyclic collector instead of one per entry.
+"""
+
+import numpy as np
+
+from .graph import SavedOutput
+from .tensor import Tensor, Version
+
+_make = Tensor._make
+
+
+def keep(ctx, args, arrays, out, returned, result) -> None:
+    """Store what forward saved, with a version entry for each value on a tensor's storage.
+    The owner is the saved tensor (whose counter, made on its first change, starts at 0) or,
+    for the output, its counter."""
+    kept, versions = [], []
+    for value in ctx._saved:
+        if value is None or type(value) is float or type(value) is int:
+            kept.append(value)
+        elif value is out or value is returned:
+            counter = result._counter()
+            kept.append(SavedOutput(out))
+            versions += (counter, counter.value, out)
+        elif type(value) is np.ndarray:
+            owner = _owner(value, args, arrays)
+            if owner is not None:  # an input: kept as its Tensor
+                kept.append(owner)
+                versions += (owner, version_now(owner), value)
+            else:  # an array made in forward: a view of an input is that input's storage
+                kept.append(value)
+                for a in args:
+                    if isinstance(a, Tensor) and _root(a._data) is _root(value):
+                        versions += (a, version_now(a), value)
+        else:
+            kept.append(value)
+            if isinstance(value, Tensor):
+                versions += (value, version_now(value), value._data)
+    ctx._saved = tuple(kept)
+    if versions:
+        ctx._versions = tuple(versions)
+
+
+def _owner(value, args, arrays):
+    """The input Tensor whose array value is (saved as that Tensor), if any."""
+    for a, array in zip(args, arrays):
+        if value is array and isinstance(a, Tensor):
+            return a
+    return None
+
+
+def _root(array):
+    """The array that owns the memory (NumPy points every view's base at it)."""
+    base = array.base
+    return array if base is None else base
+
+
+def version_now(owner) -> int:
+    """The current version of a tensor (0 before its first in-place change) or a counter."""
+    if isinstance(owner, Tensor):
+        counter = owner._version
+        return 0 if counter is None else counter.value
+    return owner.value
+
+
+def version_entries(versions: tuple):
+    """(owner, version at save, array) per saved value on a tensor's storage."""
+    it = iter(versions)
+    return zip(it, it, it)
+
+
+def flat_versions(entries) -> tuple:
+    """The flat form of (owner, version, array) entries, as a node keeps them."""
+    return tuple([x for entry in entries for x in entry])
+
+
+def check_versions(node) -> None:
+    """Refuse a saved tensor that an in-place op changed after it was saved (torch's error)."""
+    for owner, expected, array in version_entries(node._versions):
+        counter = owner if type(owner) is Version else owner._version
+        now = 0 if counter is None else counter.value
+        if now != expected:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{array.dtype} tensor of shape {array.shape}], "
+                f"saved by {node.name()}, is at version {now}; expected version "
+                f"{expected} instead. Hint: an in-place op (add_, mul_, x += 1, t[i] = v, ...) "
+                "changed it after it was used; use the out-of-place form (x = x + 1) or "
+                "change a .clone() instead."
+            )
+
+
+def unpack(node, arrays: bool, graph: bool) -> tuple:
+    """The saved values, checked: as arrays (first-order backward of a formula written for
+    arrays) or as Tensors, the output re-attached to its node when graph (create_graph)."""
+    if node._versions:
+        check_versions(node)
+    if arrays:
+        return tuple(
+            [
+                v._data if isinstance(v, Tensor) else v.array if type(v) is SavedOutput else v
+                for v in node._saved
+            ]
+        )
+    result = []
+    for v in node._saved:
+        if isinstance(v, SavedOutput):
+            v = _make(v.array, graph, node if graph else None)
+        elif type(v) is np.ndarray:
+            v = _make(v)
+        result.append(v)
+    return tuple(result)

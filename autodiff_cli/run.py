@@ -1,0 +1,157 @@
+"""`autodiff run SCRIPT [ARGS...]`: an unmodified PyTorch script on this engine.
+
+Inside that process only, `import torch` (and torch.nn, torch.nn.functional, torch.optim,
+torch.autograd, torch.utils.data, ...) resolves to the project: torch to autodiff, torch.nn to
+nn, torch.utils.data to nn.data. A name the project does not have fails with a message that
+says so, never with a silent stand-in.
+"""
+
+import argparse
+import importlib.abc
+import runpy
+import sys
+import traceback
+import types
+from pathlib import Path
+
+import autodiff
+import nn
+
+# torch's module -> the project's
+MODULES = {
+    "torch": autodiff,
+    "torch.autograd": autodiff.autograd,
+    "torch.autograd.functional": autodiff.autograd.functional,
+    "torch.autograd.graph": autodiff.autograd.graph,
+    "torch.linalg": autodiff.linalg,
+    "torch.distributions": autodiff.distributions,
+    "torch.amp": autodiff.amp,
+    "torch.cuda": autodiff.cuda,
+    "torch.cuda.amp": autodiff.amp,
+    "torch.backends": autodiff.backends,
+    "torch.backends.cuda": autodiff.backends.cuda,
+    "torch.backends.cudnn": autodiff.backends.cudnn,
+    "torch.backends.mps": autodiff.backends.mps,
+    "torch.distributed": autodiff.distributed,
+    "torch.onnx": autodiff.onnx,
+    "torch.serialization": autodiff.serialization,
+    "torch.nn": nn,
+    "torch.nn.functional": nn.functional,
+    "torch.nn.init": nn.init,
+    "torch.nn.utils": nn.utils,
+    "torch.nn.parallel": nn.parallel,
+    "torch.nn.modules": nn,
+    "torch.nn.utils.rnn": nn.utils.rnn,
+    "torch.optim": nn.optim,
+    "torch.optim.lr_scheduler": nn.optim.lr_scheduler,
+    "torch.utils.data": nn.data,
+    "torch.random": autodiff.random,
+}
+# the files torch splits these packages into: programs import classes from them
+for _file in (
+    "activation",
+    "batchnorm",
+    "container",
+    "conv",
+    "dropout",
+    "flatten",
+    "linear",
+    "loss",
+    "module",
+    "normalization",
+    "pooling",
+    "rnn",
+    "sparse",
+    "transformer",
+):
+    MODULES[f"torch.nn.modules.{_file}"] = nn
+for _file in ("dataloader", "dataset", "sampler"):
+    MODULES[f"torch.utils.data.{_file}"] = nn.data
+UNSUPPORTED = ("torchvision", "torchaudio", "torchtext")
+
+
+def unsupported(name: str) -> str:
+    return (
+        f"{name} is not supported by autodiff yet (`autodiff run` maps torch to this project; "
+        "docs/torch-names.md lists every torch name it has)."
+    )
+
+
+class TorchModule(types.ModuleType):
+    """torch.X for a project module: its names, then submodules; anything else is refused."""
+
+    def __init__(self, name: str, target):
+        super().__init__(name, getattr(target, "__doc__", None))
+        self._target = target
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__") and attr.endswith("__"):
+            raise AttributeError(attr)
+        child = sys.modules.get(f"{self.__name__}.{attr}")
+        if isinstance(child, TorchModule):
+            return child
+        try:
+            return getattr(self._target, attr)
+        except AttributeError:
+            raise AttributeError(unsupported(f"{self.__name__}.{attr}")) from None
+
+    def __dir__(self):
+        return sorted(set(dir(self._target)))
+
+
+class _Refuse(importlib.abc.MetaPathFinder):
+    """torch.* modules the project lacks, torchvision, ...: a clear ImportError."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name in MODULES:
+            return None
+        if name.split(".")[0] == "torch" or name.startswith(UNSUPPORTED):
+            raise ModuleNotFoundError(unsupported(name), name=name)
+        return None
+
+
+def install() -> None:
+    """Make `import torch...` resolve to the project in this process."""
+    for name, target in MODULES.items():
+        sys.modules[name] = TorchModule(name, target)
+    sys.modules["torch"].utils = types.SimpleNamespace(data=sys.modules["torch.utils.data"])
+    sys.modules["torch"].__version__ = f"{autodiff.__version__}+autodiff"
+    sys.modules["torch.utils"] = sys.modules["torch"].utils  # `import torch.utils.data`
+    if not any(isinstance(f, _Refuse) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Refuse())
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "run",
+        help="run an unmodified PyTorch script on this engine",
+        description="Run SCRIPT with `import torch` resolving to autodiff (torch.nn to nn, "
+        "torch.utils.data to nn.data, ...), only inside this process. CPU only.",
+    )
+    p.add_argument("script", help="a Python file that uses torch (or a folder with __main__.py)")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments given to the script")
+    p.set_defaults(run=run_command)
+    return p
+
+
+def run_command(args) -> int:
+    script = Path(args.script)
+    if script.is_dir() and not (script / "__main__.py").is_file():
+        raise FileNotFoundError(2, "A folder without __main__.py", str(script))
+    if not script.exists():
+        raise FileNotFoundError(2, "No such file", str(script))
+    install()
+    sys.argv = [str(script), *args.args]
+    # as python does: a folder's own path comes first on sys.path, a file's folder's
+    sys.path.insert(0, str(script.resolve() if script.is_dir() else script.resolve().parent))
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    except SystemExit as e:
+        if e.code is None or isinstance(e.code, int):
+            return e.code or 0
+        print(e.code, file=sys.stderr)  # sys.exit("message"): python prints it, exit status 1
+        return 1
+    except Exception:  # the script's own error: shown as Python shows it
+        traceback.print_exc()
+        return 1
+    return 0

@@ -1,0 +1,139 @@
+"""1-d pooling over (N, C, L) or (C, L): the 2-d kernels over a single row, as torch records it
+(UnsqueezeBackward0, the 2-d pooling node, SqueezeBackward1)."""
+
+import numpy as np
+
+from .module import Module
+from .pooling import _Pool, adaptive_avg_pool2d, avg_pool2d, max_pool2d
+
+
+def _single(value, name: str, op: str, minimum: int = 1) -> int:
+    """An int or a 1-tuple of one int."""
+    if not isinstance(value, (int, np.integer)):
+        values = tuple(value)
+        if len(values) != 1:
+            raise TypeError(f"{op}: {name} must be an int or a 1-tuple of ints, got {value!r}")
+        value = values[0]
+    if not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{op}: {name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _over_a_row(op: str, pool, input, **options):
+    """pool (a 2-d pooling) applied to input as a (N, C, 1, L) batch."""
+    if input.ndim not in (2, 3):
+        raise ValueError(
+            f"{op}: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape "
+            f"{tuple(input.shape)}. Reshape it to one of these layouts."
+        )
+    if input.ndim == 2:  # unbatched
+        return _over_a_row(op, pool, input.unsqueeze(0), **options).squeeze(0)
+    return pool(input.unsqueeze(-2), **options).squeeze(-2)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Max over each window of length kernel_size along the last dim."""
+    op = "max_pool1d"
+    kernel = _single(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None or stride == () else _single(stride, "stride", op)
+    return _over_a_row(
+        op,
+        max_pool2d,
+        input,
+        kernel_size=(1, kernel),
+        stride=(1, stride),
+        padding=(0, _single(padding, "padding", op, minimum=0)),
+        dilation=(1, _single(dilation, "dilation", op)),
+        ceil_mode=ceil_mode,
+    )
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over each window of length kernel_size along the last dim."""
+    op = "avg_pool1d"
+    kernel = _single(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None or stride == () else _single(stride, "stride", op)
+    return _over_a_row(
+        op,
+        avg_pool2d,
+        input,
+        kernel_size=(1, kernel),
+        stride=(1, stride),
+        padding=(0, _single(padding, "padding", op, minimum=0)),
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+    )
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average over torch's adaptive bins of the last dim to output_size values."""
+    size = _single(output_size, "output_size", "adaptive_avg_pool1d")
+    return _over_a_row("adaptive_avg_pool1d", adaptive_avg_pool2d, input, output_size=(1, size))
+
+
+class MaxPool1d(_Pool):
+    """Max pooling over the last dim; stride defaults to kernel_size."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
+        self.padding, self.dilation, self.ceil_mode = padding, dilation, ceil_mode
+
+    def forward(self, input):
+        return self._call(
+            max_pool1d,
+            input,
+            kernel_size=self.kernel_size,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            ceil_mode=self.ceil_mode,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class AvgPool1d(_Pool):
+    """Average pooling over the last dim; count_include_pad=True as torch."""
+
+    def __init__(
+        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
+    ):
+        super().__init__()
+        op = "AvgPool1d"
+        self.kernel_size = (_single(kernel_size, "kernel_size", op),)
+        self.stride = self.kernel_size if stride is None else (_single(stride, "stride", op),)
+        self.padding = (_single(padding, "padding", op, minimum=0),)
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def forward(self, input):
+        return self._call(
+            avg_pool1d,
+            input,
+            kernel_size=self.kernel_size,
+            stride=self.stride,
+            padding=self.padding,
+            ceil_mode=self.ceil_mode,
+            count_include_pad=self.count_include_pad,
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool1d(Module):
+    """Adaptive average pooling of the last dim to output_size values."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        return adaptive_avg_pool1d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

@@ -1,0 +1,130 @@
+"""`autodiff run`: PyTorch programs, unmodified, on this engine; their printed numbers equal
+real torch's where torch is installed."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROGRAMS = sorted((Path(__file__).parent / "torch_programs").glob("*.py"))
+ROOT = Path(__file__).resolve().parents[2]
+NUMBER = re.compile(r"-?\d+\.?\d*(?:[eE][-+]?\d+)?")
+
+
+# one thread each: torch's thread pool spinning over tiny ops costs several times the work
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
+def _run(*argv) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *argv], capture_output=True, text=True, cwd=ROOT, timeout=300, env=ENV
+    )
+
+
+def _numbers(text: str) -> list:
+    return [float(n) for n in NUMBER.findall(text)]
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.stem)
+def test_program_runs_and_matches_torch(program, tmp_path):
+    ours = _run("-m", "autodiff_cli", "run", str(program), str(tmp_path / "ours"))
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout.strip()
+    pytest.importorskip("torch")
+    theirs = _run(str(program), str(tmp_path / "theirs"))
+    assert theirs.returncode == 0, theirs.stderr
+    a, b = _numbers(ours.stdout), _numbers(theirs.stdout)
+    assert len(a) == len(b), (ours.stdout, theirs.stdout)
+    for x, y in zip(a, b):
+        assert x == pytest.approx(y, rel=2e-3, abs=2e-4), (ours.stdout, theirs.stdout)
+
+
+EVERYDAY = Path(__file__).parent / "everyday_calls.py"
+# names another part of issue 22 adds (the random draws): not supported yet is allowed
+PENDING = {"multinomial": "torch.multinomial is not supported by autodiff yet"}
+
+
+def _results(stdout: str) -> dict:
+    """label -> printed result (a result may span lines) of everyday_calls.py."""
+    results, label = {}, None
+    for line in stdout.splitlines():
+        head, sep, rest = line.partition(": ")
+        if sep and head.isidentifier() and not line.startswith(" "):
+            label = head
+            results[label] = rest
+        elif label is not None:
+            results[label] += "\n" + line
+    return results
+
+
+def test_everyday_calls_print_what_torch_prints():
+    ours = _run("-m", "autodiff_cli", "run", str(EVERYDAY))
+    assert ours.returncode == 0, ours.stderr
+    mine = _results(ours.stdout)
+    assert len(mine) >= 90
+    pytest.importorskip("torch")
+    theirs = _run(str(EVERYDAY))
+    assert theirs.returncode == 0, theirs.stderr
+    expected = _results(theirs.stdout)
+    assert mine.keys() == expected.keys()
+    for label, text in expected.items():
+        if label in PENDING and PENDING[label] in mine[label]:
+            continue
+        assert mine[label] == text, f"{label}:\nours:  {mine[label]}\ntorch: {text}"
+
+
+def test_unknown_torch_names_say_they_are_not_supported(tmp_path):
+    script = tmp_path / "uses_jit.py"
+    script.write_text("import torch\ntorch.jit.script(lambda x: x)\n")
+    result = _run("-m", "autodiff_cli", "run", str(script))
+    assert result.returncode == 1
+    assert "torch.jit is not supported by autodiff yet" in result.stderr
+    assert "docs/torch-names.md" in result.stderr
+
+
+def test_module_paths_programs_import(tmp_path):
+    script = tmp_path / "imports.py"
+    script.write_text(
+        "import torch, torch.nn as nn\n"
+        "from torch.nn.modules.loss import CrossEntropyLoss\n"
+        "from torch.nn.modules.module import Module\n"
+        "from torch.utils.data.dataloader import DataLoader\n"
+        "from torch.nn.parallel import DistributedDataParallel as DDP\n"
+        "from torch.distributed import init_process_group, destroy_process_group\n"
+        "import torch.onnx, torch.linalg, torch.distributions, torch.cuda.amp\n"
+        "from torch.serialization import add_safe_globals, safe_globals\n"
+        "from torch.amp import GradScaler, autocast\n"
+        "torch.backends.cuda.matmul.allow_tf32 = True\n"
+        "torch.backends.cudnn.allow_tf32 = True\n"
+        "print(torch.bfloat16, torch.cuda.is_available(), nn.modules.Linear.__name__)\n"
+        "try:\n    init_process_group('nccl')\nexcept RuntimeError as e:\n    print('refused')\n"
+    )
+    result = _run("-m", "autodiff_cli", "run", str(script))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["torch.bfloat16", "False", "Linear", "refused"]
+
+
+def test_torchvision_is_refused_clearly(tmp_path):
+    script = tmp_path / "vision.py"
+    script.write_text("import torchvision\n")
+    result = _run("-m", "autodiff_cli", "run", str(script))
+    assert "torchvision is not supported by autodiff yet" in result.stderr
+
+
+def test_script_arguments_and_exit_code_pass_through(tmp_path):
+    script = tmp_path / "args.py"
+    script.write_text(
+        "import sys, torch\nprint(sys.argv[1:], torch.ones(2).sum().item())\nsys.exit(3)\n"
+    )
+    result = _run("-m", "autodiff_cli", "run", str(script), "--lr", "0.1")
+    assert result.returncode == 3
+    assert result.stdout.strip() == "['--lr', '0.1'] 2.0"
+
+
+def test_a_missing_script_is_one_line():
+    result = _run("-m", "autodiff_cli", "run", "no/such/script.py")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "no/such/script.py" in result.stderr

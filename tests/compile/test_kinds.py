@@ -1,0 +1,428 @@
+"""Each way a compiled replay once differed from eager, as its own test: the compiled call
+equals the eager one (replayed or traced again), or it is refused with a CompileError."""
+
+import threading
+
+import numpy as np
+import pytest
+from twins import Twins
+
+import autodiff as ad
+import nn
+from autodiff.compile import CompileError
+
+
+def world(dropout=0.0, batchnorm=False, labels=np.int64, optimizer="sgd"):
+    def build():
+        ad.manual_seed(0)
+        layers = [nn.Linear(4, 8)]
+        layers += [nn.BatchNorm1d(8)] if batchnorm else []
+        layers += [nn.Tanh(), nn.Dropout(dropout), nn.Linear(8, 3)]
+        model = nn.Sequential(*layers)
+        params = model.parameters()
+        opt = (
+            nn.optim.SGD(params, lr=0.1, momentum=0.9)
+            if optimizer == "sgd"
+            else nn.optim.Adam(params, lr=0.01)
+        )
+        rng = np.random.default_rng(1)
+        x = ad.tensor(rng.standard_normal((6, 4)), dtype=ad.float32)
+        y = ad.tensor(rng.integers(0, 3, 6).astype(labels))
+        return {"model": model, "opt": opt, "x": x, "y": y}
+
+    return build
+
+
+STEP = """
+def step():
+    opt.zero_grad()
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+    return loss
+"""
+
+
+def test_a_training_step_replays_equal():
+    twins = Twins(world(dropout=0.3, batchnorm=True, optimizer="adam"), STEP)
+    # the first call finds no .grad, the later ones do: a program for each
+    assert [twins.call() for _ in range(5)] == ["traced"] * 2 + ["replayed"] * 3
+
+
+# --- library code that computed on arrays outside the ops --------------------------------------
+def test_clip_grad_norm_inside_the_step_is_replayed():
+    twins = Twins(
+        world(),
+        """
+def step():
+    opt.zero_grad()
+    loss = F.cross_entropy(model(x) * 50.0, y)
+    loss.backward()
+    norm = nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+    opt.step()
+    return loss, norm
+""",
+    )
+    assert [twins.call() for _ in range(6)][2:] == ["replayed"] * 4
+
+
+@pytest.mark.parametrize("labels", [np.int32, np.uint8, np.int64])
+def test_class_labels_of_any_integer_dtype_are_read_each_call(labels):
+    twins = Twins(world(labels=labels), STEP.replace("def step():", "def step(y):"))
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        target = rng.integers(0, 3, 6).astype(labels)
+        twins.call(lambda w, t=target: ad.tensor(t))
+    assert twins.outcomes[2:] == ["replayed"] * 2
+
+
+def test_probability_targets_are_read_each_call():
+    twins = Twins(world(), STEP.replace("def step():", "def step(y):"))
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        p = rng.dirichlet(np.ones(3), 6).astype(np.float32)
+        twins.call(lambda w, p=p: ad.tensor(p))
+    assert twins.outcomes[2:] == ["replayed"]
+
+
+def test_a_label_out_of_range_raises_on_replay_as_eager():
+    twins = Twins(world(), STEP.replace("def step():", "def step(y):"))
+    twins.call(lambda w: ad.tensor([0, 1, 2, 0, 1, 2]))
+    twins.call(lambda w: ad.tensor([0, 1, 2, 0, 1, -1]))  # both raise the same IndexError
+    twins.call(lambda w: ad.tensor([0, 1, 2, 0, 1, 3]))
+
+
+# --- state the trace read ----------------------------------------------------------------------
+def test_eval_through_a_global_model_traces_again():
+    twins = Twins(world(dropout=0.5, batchnorm=True), STEP)
+    twins.call()
+    twins.call()
+    twins.change(lambda w: w["model"].eval())
+    assert twins.call() == "traced"
+    assert twins.call() == "replayed"
+    twins.change(lambda w: w["model"].train())
+    assert twins.call() == "replayed"  # the training program is still kept
+
+
+def test_a_frozen_parameter_stops_training():
+    twins = Twins(world(), STEP)
+    twins.call()
+    twins.call()
+    twins.change(lambda w: w["model"][0].weight.requires_grad_(False))
+    assert twins.call() == "traced"
+    twins.call()
+
+
+def test_a_replaced_parameter_and_buffer_are_used():
+    twins = Twins(world(batchnorm=True), STEP)
+    twins.call()
+    twins.call()
+
+    def replace(w):
+        w["model"][0].weight = nn.Parameter(ad.ones(8, 4) * 0.1)
+        w["model"][1].running_mean = ad.ones(8)
+
+    twins.change(replace)
+    assert twins.call() == "traced"
+    # the new weight is not the optimizer's: zero_grad leaves its .grad, which now accumulates
+    assert twins.call() == "traced"
+    assert twins.call() == "replayed"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda w: setattr(w["model"][3], "p", 0.5),  # Dropout.p
+        lambda w: setattr(w["model"][1], "momentum", 0.5),  # BatchNorm's momentum
+        lambda w: setattr(w["model"][1], "eps", 1e-2),
+    ],
+    ids=["dropout_p", "momentum", "eps"],
+)
+def test_changed_module_attributes_trace_again(change):
+    twins = Twins(world(dropout=0.2, batchnorm=True), STEP.replace("Tanh", "Tanh"))
+    twins.worlds[0]["model"] = twins.worlds[0]["model"]
+    twins.call()
+    twins.call()
+    twins.change(change)
+    assert twins.call() == "traced"
+
+
+def test_a_custom_module_flag():
+    def build():
+        ad.manual_seed(0)
+
+        class Scaled(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lin = nn.Linear(3, 2)
+                self.double = False
+
+            def forward(self, x):
+                out = self.lin(x)
+                return out * 2.0 if self.double else out
+
+        return {"model": Scaled(), "x": ad.ones(4, 3)}
+
+    twins = Twins(build, "def step():\n    return model(x).sum()\n")
+    twins.call()
+    twins.change(lambda w: setattr(w["model"], "double", True))
+    assert twins.call() == "traced"
+
+
+def test_closure_dict_item_and_rebound_closure_function():
+    source = """
+def make():
+    config = {"scale": 1.0}
+    act = ad.tanh
+    def step(t):
+        return (act(t) * config["scale"]).sum()
+    def set_scale(s):
+        config["scale"] = s
+    def set_act(f):
+        nonlocal act
+        act = f
+    return step, set_scale, set_act
+step, set_scale, set_act = make()
+"""
+    twins = Twins(dict, source)
+    t = lambda w: ad.ones(3)  # noqa: E731
+    twins.call(t)
+    twins.change(lambda w: w["set_scale"](3.0))
+    assert twins.call(t) == "traced"
+    twins.change(lambda w: w["set_act"](ad.sigmoid))
+    assert twins.call(t) == "traced"
+    assert twins.call(t) == "replayed"
+
+
+def test_global_numbers_and_functions():
+    source = """
+SCALE = 2.0
+def act(t):
+    return t.tanh() * SCALE
+def step(t):
+    return act(t).sum() + OFFSET
+OFFSET = 1.0
+"""
+    twins = Twins(dict, source)
+    t = lambda w: ad.ones(3)  # noqa: E731
+    twins.call(t)
+    twins.change(lambda w: w.update(SCALE=5.0))  # read by a function step calls
+    assert twins.call(t) == "traced"
+    twins.change(lambda w: w.update(OFFSET=-1.0))
+    assert twins.call(t) == "traced"
+    twins.change(lambda w: w.update(act=lambda t: t.sigmoid()))
+    assert twins.call(t) == "traced"
+
+
+# --- arguments ----------------------------------------------------------------------------------
+def test_tensors_in_lists_tuples_dicts_and_keywords_are_inputs():
+    source = """
+def step(batch, pair, named, *, scale):
+    a, b = pair
+    return (batch[0] * a + batch[1] * b).sum() * named["w"] * scale
+"""
+    twins = Twins(dict, source)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        v = [ad.tensor(rng.standard_normal(3)) for _ in range(5)]
+        twins.call([v[0], v[1]], (v[2], v[3]), {"w": v[4]}, scale=2.0)
+    assert twins.outcomes == ["traced", "replayed", "replayed"]
+    twins.call([v[0], v[1]], (v[2], v[3]), {"w": v[4]}, scale=3.0)  # a number: by value
+    assert twins.outcomes[-1] == "traced"
+
+
+def test_aliased_arguments_are_part_of_the_key():
+    twins = Twins(dict, "def step(a, b):\n    return (a * b).sum()\n")
+    t, u = ad.tensor([1.0, 2.0]), ad.tensor([3.0, 4.0])
+    twins.call(t, t)
+    assert twins.call(t, u) == "traced"
+    assert twins.compiled(t, u).item() == 11.0
+
+
+def test_an_output_that_is_an_input_is_this_calls_object():
+    compiled = ad.compile(lambda t: (t, t.float(), t[0]))
+    compiled(ad.tensor([1.0, 2.0]))
+    u = ad.tensor([5.0, 6.0])
+    same, cast, first = compiled(u)
+    assert same is u and cast is u and first.item() == 5.0
+
+
+# --- reads the tracer sees ---------------------------------------------------------------------
+def test_a_value_in_an_if_is_refused():
+    twins = Twins(
+        world(),
+        "def step():\n    loss = F.cross_entropy(model(x), y)\n"
+        "    return loss if np.asarray(loss) > 0 else -loss\n",
+    )
+    twins.refused(match="np.asarray(t)")
+
+
+def test_reseeding_inside_the_step_is_replayed():
+    source = """
+def step():
+    ad.manual_seed(5)
+    return (model(x) + ad.randn(6, 3)).sum(), F.dropout(x, 0.5).sum()
+"""
+    twins = Twins(world(), source)
+    assert [twins.call() for _ in range(3)] == ["traced", "replayed", "replayed"]
+
+
+def test_anomaly_mode_around_a_call_runs_eagerly():
+    w = ad.tensor([1.0, -1.0], requires_grad=True)
+
+    def step():
+        loss = w.sqrt().sum()
+        loss.backward()
+        return loss
+
+    compiled = ad.compile(step)
+    compiled()  # traced, nan in the result
+    w.grad = None
+    with ad.detect_anomaly(), pytest.raises(RuntimeError, match="sqrt"):
+        compiled()
+    assert w.grad is None  # nothing written, as eager
+
+
+# --- threads ----------------------------------------------------------------------------------
+def test_replays_in_four_threads_use_their_own_labels():
+    model = nn.Linear(4, 3)
+    x = ad.ones(5, 4)
+    compiled = ad.compile(lambda y: nn.functional.cross_entropy(model(x), y))
+    compiled(ad.tensor([0, 1, 2, 0, 1]))
+    labels = [ad.tensor(np.random.default_rng(i).integers(0, 3, 5)) for i in range(4)]
+    expected = [nn.functional.cross_entropy(model(x), y).item() for y in labels]
+    got = [[] for _ in labels]
+
+    def work(i):
+        for _ in range(200):
+            got[i].append(compiled(labels[i]).item())
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(g == [e] * 200 for g, e in zip(got, expected))
+
+
+def test_eager_ops_in_another_thread_during_a_trace_are_not_recorded():
+    started, finish = threading.Event(), threading.Event()
+    other = []
+
+    def busy():
+        started.wait()
+        a = ad.tensor([1.0, 2.0], requires_grad=True)
+        for _ in range(200):
+            (a * 3.0).sum().backward()
+        other.append(a.grad.numpy().copy())
+        finish.set()
+
+    thread = threading.Thread(target=busy)
+    thread.start()
+
+    def step(t):
+        started.set()
+        out = t * 2.0
+        finish.wait(5)
+        return out.sum()
+
+    compiled = ad.compile(step)
+    assert compiled(ad.tensor([1.0, 1.0])).item() == 4.0
+    thread.join()
+    assert np.array_equal(other[0], [600.0, 600.0])
+    assert "Mul" in compiled.code and compiled.code.count(".forward(") == 2
+
+
+# --- re-tracing ----------------------------------------------------------------------------------
+def test_gradient_accumulation_over_two_calls_replays():
+    source = """
+def step():
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    return loss
+"""
+    twins = Twins(world(), source)
+    for i in range(8):
+        if i % 2 == 0:
+            twins.change(lambda w: w["model"].zero_grad())
+        twins.call()
+    assert twins.compiled.traces == 2 and twins.outcomes[2:] == ["replayed"] * 6
+
+
+def test_alternating_none_and_zeroed_grads_replay():
+    source = STEP.replace("opt.zero_grad()", "opt.zero_grad(set_to_none=NONE)")
+    twins = Twins(lambda: {**world()(), "NONE": True}, source)
+    for i in range(8):
+        twins.change(lambda w, i=i: w.update(NONE=i % 2 == 0))
+        twins.call()
+    assert twins.compiled.traces <= 3
+    assert twins.outcomes[-4:] == ["replayed"] * 4
+
+
+# --- what fn does that a replay would not ------------------------------------------------------
+def test_python_side_effects_happen_on_the_tracing_call_only(capsys):
+    def step(t):
+        print("tracing")
+        return t * 2.0
+
+    compiled = ad.compile(step)
+    for _ in range(3):
+        compiled(ad.ones(2))
+    assert capsys.readouterr().out == "tracing\n"
+
+
+def test_a_list_fn_appends_to_is_state_it_reads_so_each_call_traces():
+    seen = []
+
+    def step(t):
+        seen.append(t.shape)
+        return t * 2.0
+
+    compiled = ad.compile(step)
+    for _ in range(3):
+        compiled(ad.ones(2))
+    assert seen == [(2,)] * 3 and compiled.traces == 3  # as eager, if slowly
+
+
+def test_numpy_random_inside_fn_is_refused():
+    compiled = ad.compile(lambda t: t * float(np.random.rand()))
+    with pytest.raises(CompileError, match="NumPy's or Python's own random"):
+        compiled(ad.ones(2))
+
+
+def test_an_iterator_read_by_fn_is_refused():
+    batches = iter([ad.ones(2), ad.ones(2) * 2])
+    compiled = ad.compile(lambda: next(batches) * 2.0)
+    with pytest.raises(CompileError, match="iterator"):
+        compiled()
+
+
+@pytest.mark.parametrize(
+    "inside",
+    [
+        lambda h: h.register_hook(lambda g: g * 2),
+        lambda h: h.retain_grad(),
+    ],
+    ids=["hook", "retain_grad"],
+)
+def test_hooks_and_retain_grad_inside_are_refused(inside):
+    w = ad.tensor([1.0, 2.0], requires_grad=True)
+
+    def step():
+        h = w * 3.0
+        inside(h)
+        h.sum().backward()
+
+    with pytest.raises(CompileError, match="hook or retain_grad"):
+        ad.compile(step)()
+
+
+def test_second_order_inside_is_refused():
+    w = ad.tensor([1.0, 2.0], requires_grad=True)
+
+    def step():
+        (g,) = ad.grad((w**3).sum(), w, create_graph=True)
+        g.sum().backward()
+
+    with pytest.raises(CompileError, match="create_graph"):
+        ad.compile(step)()
