@@ -57,8 +57,8 @@ TARGETS = {
         None,
     ),
     "viz/layers.py": (["tests/viz/test_viz_steps.py"], None),
-    "viz/steps.py": (["tests/viz/test_viz_steps.py"], []),
-    "viz/player.py": (["tests/viz/test_viz_steps.py"], []),
+    "viz/steps.py": (["tests/viz/test_viz_steps.py", "tests/viz/test_viz_player.py"], []),
+    "viz/player.py": (["tests/viz/test_viz_steps.py", "tests/viz/test_viz_player.py"], []),
     "nn/loss_more.py": (["tests/nn/test_numeric_edges.py", "tests/nn/test_torch_losses.py"], []),
     "nn/normalization.py": (
         ["tests/nn/test_numeric_edges.py", "tests/nn/test_layers.py"],
