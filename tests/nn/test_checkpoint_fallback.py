@@ -111,6 +111,22 @@ def test_a_failed_save_of_the_same_epoch_keeps_the_files_in_force(tmp_path, monk
     load_checkpoint(tmp_path, nn.Linear(2, 2))
 
 
+def test_a_save_that_fails_before_its_files_exist_raises_its_own_error(tmp_path, monkeypatch):
+    model = nn.Linear(2, 2)
+    save_checkpoint(tmp_path, model, epoch=1)
+
+    def full(state, path):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(checkpoint, "save", full)  # nothing of epoch 2 is written
+    with pytest.raises(OSError, match="No space left") as caught:
+        save_checkpoint(tmp_path, model, epoch=2)
+    assert not isinstance(caught.value, FileNotFoundError)  # not the clean-up's
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "checkpoint.json", "model-0001.npz", "optimizer-0001.npz"]  # fmt: skip
+
+
 def test_the_scheduler_and_a_lone_previous_checkpoint_are_restored(tmp_path):
     model = nn.Linear(2, 2)
     opt = nn.optim.SGD(model.parameters(), lr=0.1)
