@@ -123,6 +123,10 @@ def test_an_empty_batch_warns_of_nothing_and_sends_each_gradient_where_it_is_nee
         layer.running_mean.fill_(2.0)
         out = layer(ad.full((2, 3), 4.0))
     np.testing.assert_allclose(out.numpy(), np.full((2, 3), 2.0 / np.sqrt(1 + 1e-5)), rtol=1e-6)
+    only_weight = nn.BatchNorm1d(3)  # needs: the weight alone (a constant batch, no bias)
+    only_weight.bias.requires_grad_(False)
+    only_weight(ad.zeros(0, 3)).sum().backward()
+    assert only_weight.weight.grad.tolist() == [0.0, 0.0, 0.0] and only_weight.bias.grad is None
 
 
 def test_flatten_and_softmax_of_zero_size_inputs_are_empty_as_in_torch():
