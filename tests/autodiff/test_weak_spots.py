@@ -133,6 +133,29 @@ def test_a_stolen_buffer_then_accumulates_like_a_fresh_one():
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-12)
 
 
+def test_the_fresh_gradient_a_hook_saw_becomes_grad_without_a_copy_as_in_torch():
+    for lib in (ad, torch):  # torch's AccumulateGrad steals a buffer no one else holds
+        for f in (lambda x: (x * 2.0).sum(), lambda x: x.tanh().sum()):
+            x = lib.randn(N, requires_grad=True)
+            seen = []  # the address only: holding the tensor would make the buffer shared
+            x.register_hook(lambda g, seen=seen: seen.append(g.numpy().ctypes.data) or None)
+            f(x).backward()
+            assert seen == [x.grad.numpy().ctypes.data], lib.__name__
+
+
+def test_a_reshape_that_copies_is_no_view_when_its_source_changes_later():
+    grads = []
+    for lib in (ad, torch):
+        a = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        b = a * 1
+        c = b.t().reshape(6)  # not contiguous: reshape copies, so c is not a view of b
+        b.mul_(2)
+        assert c.tolist() == [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]
+        c.sum().backward()
+        grads.append(a.grad.tolist())
+    assert grads[0] == grads[1] == [[1.0] * 3] * 2
+
+
 # --- overlapping views whose base changes between in-place ops ------------------------------
 def _twin(fn, values):
     """Ours and torch's gradients agree, or both refuse with torch's in-place phrase."""
