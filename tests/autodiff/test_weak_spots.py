@@ -349,6 +349,18 @@ def test_anomaly_mode_lets_finite_work_run():
     assert np.isfinite(x.grad.numpy()).all()
 
 
+def test_an_error_inside_detect_anomaly_propagates_and_the_mode_is_restored():
+    for outer in (False, True):
+        ad.autograd.set_detect_anomaly(outer)
+        try:
+            with pytest.raises(ValueError, match="inside"), ad.detect_anomaly(not outer):
+                assert ad.autograd.is_anomaly_enabled() is not outer
+                raise ValueError("inside")
+            assert ad.autograd.is_anomaly_enabled() is outer
+        finally:
+            ad.autograd.set_detect_anomaly(False)
+
+
 def test_pictures_keep_small_gradients_and_large_ones_only_while_recording():
     from autodiff.graph import recording
 
