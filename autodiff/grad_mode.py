@@ -25,7 +25,7 @@ def _set(flag: bool) -> None:
 class set_grad_enabled:
     """Context manager and decorator that turns graph recording on or off."""
 
-    def __init__(self, mode: bool = True):
+    def __init__(self, mode: bool):  # required, as torch
         self.mode = bool(mode)
         self.prev = is_grad_enabled()
         _set(self.mode)  # like torch: takes effect on construction, too

@@ -406,6 +406,9 @@ def test_inference_mode_switches_grad_off_unless_told_not_to():
     with ad.inference_mode(False):
         assert ad.is_grad_enabled()
     assert ad.is_grad_enabled()
+    for lib in (ad, torch):  # set_grad_enabled's mode has no default
+        with pytest.raises(TypeError, match="mode"):
+            lib.set_grad_enabled()
 
 
 def test_a_complex_tensor_cannot_require_grad_and_says_why():
