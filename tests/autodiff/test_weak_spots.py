@@ -143,6 +143,23 @@ def test_the_fresh_gradient_a_hook_saw_becomes_grad_without_a_copy_as_in_torch()
             assert seen == [x.grad.numpy().ctypes.data], lib.__name__
 
 
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")  # torch's
+def test_accumulating_into_grad_is_in_place_and_counted_as_torch():
+    for lib in (ad, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (x**2).sum().backward(create_graph=True)  # .grad now has a graph of its own
+        made = x.grad
+        (x * 3.0).sum().backward()  # no graph: added into that same tensor
+        assert x.grad is made and made.tolist() == [5.0, 7.0], lib.__name__
+        x.grad = None
+        w = lib.tensor([1.0, 1.0], requires_grad=True)
+        (x * 2.0).sum().backward()
+        y = (x.grad * w).sum()  # saves .grad for w's gradient
+        (x * 3.0).sum().backward()  # which changes it in place
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.backward()
+
+
 def test_a_reshape_that_copies_is_no_view_when_its_source_changes_later():
     grads = []
     for lib in (ad, torch):
