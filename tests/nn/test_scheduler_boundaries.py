@@ -87,3 +87,48 @@ def test_built_with_torchs_defaults_they_run_as_torch(name, kwargs, boundaries):
         _same(ours, theirs, f"step {k}")
         opt.step(), opt_t.step()
         ours.step(), theirs.step()
+
+
+class _Decay:
+    """A callable object: its attributes travel in the state dict (a lambda's cannot)."""
+
+    def __init__(self, rate):
+        self.rate = rate
+
+    def __call__(self, epoch):
+        return self.rate**epoch
+
+
+def _build(lib, kind, rate):
+    model = nn.Linear(2, 2) if lib is nn else torch.nn.Linear(2, 2)
+    opt = lib.optim.SGD(model.parameters(), lr=0.1)
+    schedulers = lib.optim.lr_scheduler
+    if kind == "SequentialLR":
+        first = schedulers.ConstantLR(opt, factor=0.5, total_iters=2)
+        then = schedulers.ExponentialLR(opt, gamma=rate)
+        return schedulers.SequentialLR(opt, [first, then], milestones=[2])
+    return schedulers.LambdaLR(opt, [lambda e: 0.9**e, _Decay(rate)][kind == "object"])
+
+
+@pytest.mark.parametrize("kind", ["lambda", "object", "SequentialLR"])
+def test_a_state_dict_resumes_the_schedule_as_torch(kind):
+    runs = {}
+    for lib in (nn, torch):
+        first = _build(lib, kind, 0.8)
+        for _ in range(3):
+            first.optimizer.step(), first.step()
+        resumed = _build(lib, kind, 0.5)  # another rate: the state dict must bring 0.8 back
+        resumed.load_state_dict(first.state_dict())
+        rates = []
+        for _ in range(3):
+            resumed.optimizer.step(), resumed.step()
+            rates.append(resumed.get_last_lr()[0])
+        runs[lib.__name__] = rates
+    assert runs["nn"] == pytest.approx(runs["torch"], rel=1e-12)
+
+
+def test_sequential_lr_without_schedulers_is_refused_as_torch():
+    for lib, params in ((nn, nn.Linear(2, 2).parameters()), (torch, [torch.zeros(1)])):
+        opt = lib.optim.SGD(params, lr=0.1)
+        with pytest.raises(ValueError, match="at least one scheduler"):
+            lib.optim.lr_scheduler.SequentialLR(opt, [], milestones=[])
