@@ -142,7 +142,11 @@ TARGETS = {
         ["start_moments", "decayed", "step_moments"],
     ),  # fmt: skip
     "nn/loss.py": (
-        ["tests/nn/test_torch_losses.py", "tests/nn/test_losses.py"],
+        [
+            "tests/nn/test_torch_losses.py",
+            "tests/nn/test_losses.py",
+            "tests/nn/test_numeric_edges.py",
+        ],
         ["NegativeLogLikelihood"],
     ),  # fmt: skip
     "nn/data/datasets.py": (  # the CIFAR unpickler
@@ -154,17 +158,23 @@ TARGETS = {
             CLI + "test_run_prints_the_message_of_sys_exit",
             CLI + "test_run_a_folder_with_main_as_python_does",
             CLI + "test_run_passes_exit_codes_and_shows_a_scripts_own_error",
+            CLI + "test_run_returns_1_for_a_message_and_puts_the_scripts_folder_first",
         ],
         [],
     ),  # fmt: skip
     "autodiff_cli/options.py": (
-        [CLI + "test_options_that_would_be_silently_wrong_are_refused_by_name"],
+        [
+            CLI + "test_options_that_would_be_silently_wrong_are_refused_by_name",
+            CLI + "test_path_and_seed_options_accept_what_they_should",
+        ],
         None,
     ),  # fmt: skip
     "autodiff_cli/train.py": (
         [
             CLI + "test_options_that_would_be_silently_wrong_are_refused_by_name",
             CLI + "test_evaluate_and_resume_fall_back_to_the_previous_checkpoint_and_say_so",
+            CLI + "test_path_and_seed_options_accept_what_they_should",
+            CLI + "test_notes_print_checkpoint_warnings_every_time_and_leave_others_alone",
         ],
         [],
     ),  # fmt: skip

@@ -402,6 +402,22 @@ def test_run_a_folder_with_main_as_python_does(tmp_path):
     one_line_error(run("run", tmp_path / "missing.py"), 2, "missing.py: No such file")
 
 
+def test_run_returns_1_for_a_message_and_puts_the_scripts_folder_first(
+    tmp_path, monkeypatch, capsys
+):
+    from autodiff_cli import run as run_cli
+
+    monkeypatch.setattr(run_cli, "install", lambda: None)  # no torch stand-in in this process
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    script = tmp_path / "where.py"
+    script.write_text("import sys\nprint(sys.path[0])\nsys.exit('stopped: ' + sys.argv[1])\n")
+    code = run_cli.run_command(argparse.Namespace(script=str(script), args=["now"]))
+    out, err = capsys.readouterr()
+    assert code == 1 and err.strip() == "stopped: now"
+    assert out.strip() == str(tmp_path.resolve())  # as python: the script's folder first
+
+
 def test_run_passes_exit_codes_and_shows_a_scripts_own_error(tmp_path):
     script = tmp_path / "codes.py"
     for body, code in (("sys.exit(0)", 0), ("sys.exit()", 0), ("sys.exit(None)", 0)):
