@@ -311,18 +311,31 @@ def plot_activation_stats(
 ):
     """A histogram of each activation layer's outputs, titled with dead/saturated fractions.
     model and x, or a {name: tensor} dict of outputs (or their gradients) and their kind, as
-    activation_stats takes them."""
-    stats = activation_stats(model, x, saturation=saturation, kind=kind)
-    titles = {} if isinstance(model, dict) else layer_titles(model)
-    cols = min(len(stats), 4) or 1
-    rows = (len(stats) + cols - 1) // cols or 1
-    fig, axes = _figure(rows, cols, size=(3.6, 2.8))
-    for ax, (name, s) in zip(axes.ravel(), stats.items()):
-        ax.hist(s["values"], bins=bins, color="#3949ab", alpha=0.85)
-        ax.set_title(f"{titles.get(name, name)}\n{_summary(s, lang)}", fontsize=9)
-        ax.set_yscale("log")
-    for ax in axes.ravel()[len(stats) :]:
-        ax.set_visible(False)
+    activation_stats takes them; or {run title: {name: tensor}}: one row per run, to compare
+    the same layers under different settings (an init's gain, BatchNorm or not)."""
+    if isinstance(model, dict) and model and all(isinstance(v, dict) for v in model.values()):
+        runs = {
+            run: activation_stats(outputs, saturation=saturation, kind=kind)
+            for run, outputs in model.items()
+        }
+        grid = [(run, list(stats.items())) for run, stats in runs.items()]
+        titles = {}
+    else:
+        stats = list(activation_stats(model, x, saturation=saturation, kind=kind).items())
+        titles = {} if isinstance(model, dict) else layer_titles(model)
+        width = min(len(stats), 5) or 1
+        grid = [(None, stats[i : i + width]) for i in range(0, len(stats), width)] or [(None, [])]
+    cols = max(len(row) for _, row in grid) or 1
+    fig, axes = _figure(len(grid), cols, size=(3.4, 2.7))
+    for (run, row), row_axes in zip(grid, axes):
+        for ax, (name, s) in zip(row_axes, row):
+            ax.hist(s["values"], bins=bins, color="#3949ab", alpha=0.85)
+            ax.set_title(f"{titles.get(name, name)}\n{_summary(s, lang)}", fontsize=9)
+            ax.set_yscale("log")
+        for ax in row_axes[len(row) :]:
+            ax.set_visible(False)
+        if run is not None:
+            row_axes[0].set_ylabel(run, fontsize=10, fontweight="bold")
     if title:
         fig.suptitle(title)
     return _done(fig, path)

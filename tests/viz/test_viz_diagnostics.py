@@ -278,3 +278,20 @@ def test_plot_update_ratios(tmp_path):
     assert both.axes[0].get_ylim() == both.axes[1].get_ylim()
     bars = viz.plot_update_ratios({"W1": [0.02], "W2": [0.05]})  # one step: a bar each
     assert len(bars.axes[0].patches) == 2
+
+
+def test_plot_activation_stats_puts_runs_in_rows():
+    rng = np.random.default_rng(11)
+    runs = {
+        f"gain {gain}": {
+            f"layer {i}": ad.tensor(np.tanh(gain * rng.normal(size=(32, 8)))) for i in range(3)
+        }
+        for gain in (1, 5)
+    }
+    fig = viz.plot_activation_stats(runs, kind="tanh")
+    rows = [fig.axes[0:3], fig.axes[3:6]]
+    assert [row[0].get_ylabel() for row in rows] == ["gain 1", "gain 5"]
+    assert rows[1][2].get_title().startswith("layer 2\nsaturated")
+    few = viz.activation_stats(runs["gain 1"], kind="tanh")["layer 0"]["saturated_fraction"]
+    many = viz.activation_stats(runs["gain 5"], kind="tanh")["layer 0"]["saturated_fraction"]
+    assert few < many
