@@ -4,9 +4,9 @@ A notebook that runs a lecture's torch code through `autodiff run`'s mapping (no
 makemore part 3) tags those cells "torch" in their metadata. Some of them call
 `record(name, value)` with a number, a list of numbers or text the lecture's code computed.
 This script runs exactly the tagged cells again, in order, in a fresh interpreter where
-`import torch` is PyTorch, and saves what they record beside the notebook
-(`<notebook>_torch.json`, see `saved_path`); in the notebook, `record` is a `Beside`, which
-prints ours next to PyTorch's saved value and asserts that they agree.
+`import torch` is PyTorch, and saves what they record beside the notebook (`17_torch.json`
+for notebook 17); in the notebook, `record` is a `Beside`, which prints ours next to
+PyTorch's saved value and asserts that they agree.
 
 python notebooks/lecture_oracle.py notebooks/17_*.ipynb          # run with PyTorch, save
 python notebooks/lecture_oracle.py --check notebooks/17_*.ipynb  # PyTorch still says that?
@@ -23,6 +23,7 @@ REL, ABS = 1e-4, 1e-6  # ours beside PyTorch: float32 kernels summing in another
 
 
 def saved_path(notebook) -> Path:
+    """NN_torch.json beside notebook NN_*.ipynb."""
     notebook = Path(notebook)
     return notebook.with_name(notebook.stem.split("_")[0] + "_torch.json")
 
@@ -33,9 +34,7 @@ class Beside:
 
     def __init__(self, notebook):
         self.path = saved_path(notebook)
-        saved = json.loads(self.path.read_text())
-        self.version, self.theirs = saved["torch"], saved["values"]
-        self.ours = {}
+        self.theirs = json.loads(self.path.read_text())["values"]
 
     def __call__(self, name: str, value, rel: float = REL, abs: float = ABS):
         if name not in self.theirs:
@@ -43,7 +42,6 @@ class Beside:
         theirs = self.theirs[name]
         print(f"{name}\n    ours    {_show(value)}\n    PyTorch {_show(theirs)}")
         assert _agree(value, theirs, rel, abs), f"{name}: ours {value!r}, PyTorch {theirs!r}"
-        self.ours[name] = value
 
 
 def _show(value) -> str:
@@ -101,7 +99,10 @@ def run_with_torch(notebook) -> dict:
 
 
 def differences(saved: dict, fresh: dict) -> list[str]:
-    found = [] if saved["torch"] == fresh["torch"] else [f"torch {saved['torch']} -> {fresh['torch']}"]
+    """What PyTorch computes now that the saved file does not say (1e-5: another CPU's kernels)."""
+    found = []
+    if saved["torch"] != fresh["torch"]:
+        found.append(f"torch {saved['torch']} -> {fresh['torch']}")
     for name in sorted(saved["values"].keys() | fresh["values"].keys()):
         a, b = saved["values"].get(name), fresh["values"].get(name)
         if a is None or b is None or not _agree(a, b, 1e-5, 1e-7):

@@ -17,6 +17,7 @@ from .labels import layer_titles
 from .render import write_atomic
 from .words import word
 
+BOUNDS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}  # where the bounded activations saturate
 ACTIVATIONS = {
     "relu": "relu",
     "relu6": "relu",
@@ -164,8 +165,8 @@ def _stats(out, kind, saturation) -> dict:
     if kind == "relu":
         stats["dead_fraction"] = _dead(out <= 0)
         stats["zero_fraction"] = float(np.mean(out <= 0))
-    if kind in ("sigmoid", "tanh"):
-        low, high = (0.0, 1.0) if kind == "sigmoid" else (-1.0, 1.0)
+    if kind in BOUNDS:
+        low, high = BOUNDS[kind]
         saturated = (out < low + saturation) | (out > high - saturation)
         stats["saturated_fraction"] = float(np.mean(saturated))
         stats["dead_fraction"] = _dead(saturated)
@@ -332,6 +333,9 @@ def plot_activation_stats(
             ax.hist(s["values"], bins=bins, color="#3949ab", alpha=0.85)
             ax.set_title(f"{titles.get(name, name)}\n{_summary(s, lang)}", fontsize=9)
             ax.set_yscale("log")
+            if s["kind"] in BOUNDS:  # the whole range, so layers and runs compare by eye
+                low, high = BOUNDS[s["kind"]]
+                ax.set_xlim(low - 0.05, high + 0.05)
         for ax in row_axes[len(row) :]:
             ax.set_visible(False)
         if run is not None:
@@ -359,7 +363,8 @@ def plot_update_ratios(
         _flow_panel(ax, series, word("step", lang), word("update ratio", lang))
         ax.axhline(guide, color="k", linestyle="--", linewidth=1,
                    label=word("update guide", lang, guide=guide))  # fmt: skip
-        ax.legend(fontsize=8)
+        # below the panel: the lines fill the axes from the first step to the last
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
         if run and len(runs) > 1:
             ax.set_title(run)
     _one_scale(axes[0])

@@ -85,7 +85,7 @@ WORDS = {
         "gradient norm": "gradient norm",
         "dead summary": "dead units {dead:.0%}, zeros {zeros:.0%}",
         "saturated summary": "saturated {saturated:.1%}, dead units {dead:.0%}",
-        "update ratio": "update / data: std(lr·grad) ÷ std(weight)",
+        "update ratio": "update / data (std(lr·grad) ÷ std(W))",
         "update guide": "{guide:g}: the rule of thumb (makemore lecture)",
         "mean summary": "mean {mean:.3g}, std {std:.3g}",
         # network diagrams
@@ -165,7 +165,7 @@ WORDS = {
         "gradient norm": "độ lớn gradient (chuẩn L2)",
         "dead summary": "node chết {dead:.0%}, số 0 {zeros:.0%}",
         "saturated summary": "bão hòa {saturated:.1%}, node chết {dead:.0%}",
-        "update ratio": "cập nhật / trọng số: độ lệch chuẩn của lr·gradient ÷ của trọng số",
+        "update ratio": "cập nhật / trọng số (độ lệch chuẩn)",
         "update guide": "{guide:g}: mức gợi ý (bài giảng makemore)",
         "mean summary": "trung bình {mean:.3g}, độ lệch chuẩn {std:.3g}",
         "input layer": "lớp đầu vào",
