@@ -81,7 +81,7 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.1)
     data = torch.randint(s["vocab"], (4096,))
     times = []
-    for step in range(args.steps + 3):  # 3 warm-up steps
+    for _ in range(args.steps + 3):  # 3 warm-up steps
         ix = torch.randint(len(data) - s["block"] - 1, (s["batch"],))
         x = torch.stack([data[i : i + s["block"]] for i in ix])
         y = torch.stack([data[i + 1 : i + 1 + s["block"]] for i in ix])
