@@ -652,7 +652,8 @@ ROWS = [
        prepare=spread_singular_values, torch_named=_no, rtol=1e-4, tol_reason="see qr"),
     Op("linalg_cross", lambda a, b, dim: ad.linalg.cross(a, b, dim=dim),
        lambda a, b, dim: np.cross(a, b, axis=dim),
-       lambda a, b, dim: _torch().linalg.cross(*_torch().broadcast_tensors(a, b), dim=dim), 2, cross_case(), "LinalgCrossBackward0",
+       lambda a, b, dim: _torch().linalg.cross(*_torch().broadcast_tensors(a, b), dim=dim), 2,
+       cross_case(), "LinalgCrossBackward0",
        torch_named=lambda shapes, kw: len(set(map(len, shapes))) == 1, covers=("linalg.cross",)),
     Op("linalg_diagonal", lambda a, offset, dim1, dim2: ad.linalg.diagonal(
            a, offset=offset, dim1=dim1, dim2=dim2),
