@@ -701,6 +701,18 @@ ROWS = [
        saves=False, covers=("swapdims",)),
     Op("mT", lambda a: a.mT, lambda a: np.swapaxes(a, -1, -2), lambda a: a.mT, 1,
        unary(min_dims=2), "TransposeBackward0", saves=False),
+    Op("clamp_min", lambda a: a.clamp_min(0.2), lambda a: np.maximum(a, 0.2),
+       lambda a: a.clamp_min(0.2), 1, unary(), "ClampBackward1", kinks=(0.2,),
+       torch_named=_no, empty=_EMPTY1),
+    Op("clamp_max", lambda a: a.clamp_max(0.2), lambda a: np.minimum(a, 0.2),
+       lambda a: a.clamp_max(0.2), 1, unary(), "ClampBackward1", kinks=(0.2,),
+       torch_named=_no, empty=_EMPTY1),
+    Op("addcmul", lambda a, b, c: a.addcmul(b, c, value=0.5), lambda a, b, c: a + 0.5 * b * c,
+       lambda a, b, c: a.addcmul(b, c, value=0.5), 3, elementwise(3), "AddBackward0",
+       torch_named=_no),
+    Op("addcdiv", lambda a, b, c: a.addcdiv(b, c, value=2), lambda a, b, c: a + 2 * b / c,
+       lambda a, b, c: a.addcdiv(b, c, value=2), 3, elementwise(3), "AddBackward0",
+       domains=((-3.0, 3.0), (-3.0, 3.0), POS), torch_named=_no),
 ]  # fmt: skip
 BY_NAME = {op.name: op for op in ROWS}
 SECOND_ORDER = [op for op in ROWS if op.second_order]
