@@ -1037,6 +1037,9 @@ class Tensor:
     def histc(self, bins=100, min=0, max=0):
         return _ops.histc(self, bins, min, max)
 
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):
+        return _ops.histogram(self, bins, range=range, weight=weight, density=density)
+
     def __format__(self, spec: str) -> str:
         """A 0-d tensor formats as its number (f"{loss:.4f}"); others only without a spec."""
         if self._data.ndim == 0:
