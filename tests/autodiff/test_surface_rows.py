@@ -35,6 +35,7 @@ DISCRETE = {
     "nonzero": lambda lib, x: x.nonzero(),
     "unique": lambda lib, x: lib.unique(x, return_counts=True),
     "histc": lambda lib, x: x.histc(bins=4, min=-1, max=2),
+    "histogram": lambda lib, x: lib.histogram(x, bins=4, range=(-1.0, 2.0)),
     "bool": lambda lib, x: x.bool(),
     "int": lambda lib, x: (x * 3).int(),
     "long": lambda lib, x: (x * 3).long(),
