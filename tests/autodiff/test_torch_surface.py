@@ -237,6 +237,20 @@ def test_new_tensors_take_this_tensors_dtype_as_torch():
         ad.ones(2).new_zeros(-1)
 
 
+def test_a_tensors_facts_and_values_read_out_as_torchs():
+    torch = _torch()
+    values = [[1.5, -2.0, 0.25], [3.0, 0.0, -1.0]]
+    for dtype in ("float32", "float64", "int64", "bool"):
+        x, t = ad.tensor(values, dtype=dtype), torch.tensor(values, dtype=getattr(torch, dtype))
+        assert (x.dim(), x.ndim, x.numel(), x.nelement()) == (t.dim(), t.ndim, t.numel(), 6)
+        assert x.element_size() == t.element_size() and x.type() == t.type()
+        assert x.is_floating_point() == t.is_floating_point() and x.is_cuda is t.is_cuda is False
+        assert tuple(x.shape) == tuple(t.shape) and x.size(1) == t.size(1) == 3
+        assert str(x.dtype) == str(t.dtype) and str(x.device) == str(t.device)
+        assert x.tolist() == t.tolist() and x[1, 0].item() == t[1, 0].item()
+        np.testing.assert_array_equal(x.numpy(), t.numpy())
+
+
 def test_contiguity_as_torch():
     torch = _torch()
     x, t = ad.arange(6.0).reshape(2, 3), torch.arange(6.0).reshape(2, 3)
