@@ -44,8 +44,8 @@ fuzz: setup
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest tests/compile/test_fuzz.py -q -p no:cacheprovider
 
 lint: setup
-	$(BIN)/ruff check autodiff nn viz autodiff_cli tests benchmarks notebooks/execute.py
-	$(BIN)/ruff format --check autodiff nn viz autodiff_cli tests benchmarks notebooks/execute.py
+	$(BIN)/ruff check autodiff nn viz autodiff_cli tests benchmarks notebooks/execute.py notebooks/lecture_oracle.py
+	$(BIN)/ruff format --check autodiff nn viz autodiff_cli tests benchmarks notebooks/execute.py notebooks/lecture_oracle.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

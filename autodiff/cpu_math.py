@@ -40,6 +40,22 @@ def fma64(a, b, c) -> np.ndarray:
     return result
 
 
+def linspace(start, end, steps: int, dtype) -> np.ndarray:
+    """torch's CPU linspace: start and end rounded to the dtype, step = (end - start) / (steps
+    - 1) in it, the first half start + i·step and the rest end - (steps - 1 - i)·step, each a
+    fused multiply-add (torch's x86 kernel is compiled with FMA). Other dtypes: NumPy's."""
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64) or steps < 2:  # 1 step: [start], as torch
+        return np.linspace(start, end, steps, dtype=np.float64).astype(dtype)
+    start, end = dtype.type(start), dtype.type(end)
+    step = (end - start) / dtype.type(steps - 1)
+    index = np.arange(steps)
+    first_half = index < steps // 2
+    multiple = np.where(first_half, index, index - (steps - 1)).astype(dtype)
+    fused = fma32 if dtype == np.float32 else fma64
+    return fused(step, multiple, np.where(first_half, start, end).astype(dtype))
+
+
 def _exact_fma(a, b, c) -> float:
     if not np.isfinite([a, b, c]).all():
         return a * b + c

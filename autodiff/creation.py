@@ -4,7 +4,7 @@ generator, ad.manual_seed). Each takes dtype=, device= ('cpu') and requires_grad
 
 import numpy as np
 
-from . import dtypes, random, tracing
+from . import cpu_math, dtypes, random, tracing
 from .device import check as _device
 from .errors import ArgumentError, DtypeError
 from .size import as_size
@@ -96,10 +96,11 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """steps evenly spaced values from start to end, both included."""
+    """steps evenly spaced values from start to end, both included (float32 and float64 as
+    torch computes them, bit for bit)."""
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ArgumentError(f"linspace: steps must be a non-negative integer, got {steps!r}")
-    array = np.linspace(start, end, steps, dtype=np.float64).astype(_dtype(dtype))
+    array = cpu_math.linspace(start, end, steps, _dtype(dtype))
     return _finish(array, requires_grad, device=device)
 
 

@@ -148,10 +148,6 @@ def get_default_dtype() -> DType:
     return BY_NUMPY[_default]
 
 
-def is_floating(dtype) -> bool:
-    return np.dtype(dtype).kind == "f"
-
-
 def as_array(data, dtype=None) -> np.ndarray:
     """Python numbers/lists -> default float or int64; arrays keep their dtype; always a copy."""
     if isinstance(data, (np.ndarray, np.generic)):

@@ -16,11 +16,6 @@ _recording = _Recording()
 _NO_OPTIONS = {}
 
 
-def keeps(array) -> bool:
-    """Whether a value or gradient of this size is kept on the graph for pictures."""
-    return array.size <= SMALL or _recording.depth > 0
-
-
 class recording:
     """Keep values and gradients of every intermediate, however large (for pictures)."""
 

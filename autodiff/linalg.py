@@ -1,8 +1,7 @@
 """torch.linalg: norms, inverses, determinants, solves and factorisations of matrices (the
 ops live in ops/decomposition.py, ops/linalg.py and ops/matrix.py)."""
 
-import numpy as np
-
+from .creation import eye
 from .errors import ArgumentError, ShapeError
 from .ops.decomposition import cholesky, det, inv, qr, slogdet, solve, svdvals
 from .ops.decomposition import svd_factors as svd
@@ -10,7 +9,6 @@ from .ops.linalg import linalg_norm as norm
 from .ops.linalg import matmul, matrix_norm, vector_norm
 from .ops.matrix import cross as _cross
 from .ops.matrix import diagonal as _diagonal
-from .tensor import Tensor
 
 __all__ = [
     "cholesky",
@@ -63,9 +61,9 @@ def matrix_power(A, n: int):
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         raise ShapeError(f"linalg.matrix_power: expects square matrices, got {tuple(A.shape)}")
     if n == 0:
-        return A * 0.0 + Tensor._make(np.eye(A.shape[-1], dtype=A.numpy().dtype))
+        return A * 0.0 + eye(A.shape[-1], dtype=A.dtype)
     base = inv(A) if n < 0 else A
-    out = base
+    out = A.clone() if n == 1 else base  # a new tensor, as torch's, never A itself
     for _ in range(abs(n) - 1):
         out = out @ base
     return out

@@ -441,10 +441,10 @@ class Tensor:
         return _ops.inplace.apply_(self, "atan2_", _ops.atan2, other)
 
     def addcmul_(self, tensor1, tensor2, value=1) -> "Tensor":
-        return self.add_(tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2)
+        return self.add_(_times(tensor1 * tensor2, value))
 
     def addcdiv_(self, tensor1, tensor2, value=1) -> "Tensor":
-        return self.add_(tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2)
+        return self.add_(_times(tensor1 / tensor2, value))
 
     def scatter_(self, dim, index, src=None, value=None) -> "Tensor":
         return _ops.inplace.apply_(self, "scatter_", _ops.scatter, dim, index, src, value)
@@ -782,6 +782,18 @@ class Tensor:
     def clamp(self, min=None, max=None):
         return _ops.clamp(self, min, max)
 
+    def clamp_min(self, min):
+        return _ops.clamp(self, min, None)
+
+    def clamp_max(self, max):
+        return _ops.clamp(self, None, max)
+
+    def addcmul(self, tensor1, tensor2, value=1):
+        return self + _times(tensor1 * tensor2, value)
+
+    def addcdiv(self, tensor1, tensor2, value=1):
+        return self + _times(tensor1 / tensor2, value)
+
     def pow(self, exponent):
         return _ops.pow(self, exponent)
 
@@ -1030,6 +1042,9 @@ class Tensor:
     def histc(self, bins=100, min=0, max=0):
         return _ops.histc(self, bins, min, max)
 
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):
+        return _ops.histogram(self, bins, range=range, weight=weight, density=density)
+
     def __format__(self, spec: str) -> str:
         """A 0-d tensor formats as its number (f"{loss:.4f}"); others only without a spec."""
         if self._data.ndim == 0:
@@ -1067,6 +1082,11 @@ def numel(input) -> int:
 
 def is_floating_point(input) -> bool:
     return input.is_floating_point()
+
+
+def _times(tensor, value):
+    """tensor * value, without a multiplication when value is 1 (addcmul, addcdiv)."""
+    return tensor if value == 1 else tensor * value
 
 
 def _dim(dim, axis):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import autodiff
 import nn
+from nn.heap import keep_freed_memory
 
 # torch's module -> the project's
 MODULES = {
@@ -141,6 +142,7 @@ def run_command(args) -> int:
     if not script.exists():
         raise FileNotFoundError(2, "No such file", str(script))
     install()
+    keep_freed_memory()  # a training script's steps reuse their pages (README: autodiff run)
     sys.argv = [str(script), *args.args]
     # as python does: a folder's own path comes first on sys.path, a file's folder's
     sys.path.insert(0, str(script.resolve() if script.is_dir() else script.resolve().parent))

@@ -31,7 +31,15 @@ DATASETS = (
     "advertising",
     "cifar10",
 )
-OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+# every optimizer of nn.optim, by its lower-cased name, but LBFGS, whose step(closure) evaluates
+# the loss itself, which an epoch of mini-batches does not do
+OPTIMIZERS = {
+    name.lower(): getattr(nn.optim, name)
+    for name in nn.optim.__all__
+    if isinstance(getattr(nn.optim, name), type)
+    and issubclass(getattr(nn.optim, name), nn.optim.Optimizer)
+    and name not in ("Optimizer", "LBFGS")
+}
 SCHEDULERS = ("none", "step", "exp", "cosine")
 
 
@@ -120,7 +128,7 @@ def _add_train(sub) -> None:
     a("--data-root", help="folder with the dataset files (Fashion-MNIST IDX, cifar-10-batches-py)")
     a("--csv", help="the Advertising.csv file for --dataset advertising")
     a("--epochs", type=_option("epochs"), default=10, help="training epochs (default: 10)")
-    a("--optimizer", choices=OPTIMIZERS, default="adam", help="optimizer (default: adam)")
+    a("--optimizer", choices=list(OPTIMIZERS), default="adam", help="optimizer (default: adam)")
     a("--lr", type=_option("lr"), default=1e-3, help="learning rate (default: 1e-3)")
     a("--momentum", type=_option("momentum"), default=0.0, help="SGD momentum (default: 0)")
     a(
@@ -371,8 +379,7 @@ def make_optimizer(config: dict, params):
     lr, wd = config["lr"], config["weight_decay"]
     if opt == "sgd":
         return nn.optim.SGD(params, lr=lr, momentum=config["momentum"], weight_decay=wd)
-    cls = {"adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad"}[opt]
-    return getattr(nn.optim, cls)(params, lr=lr, weight_decay=wd)
+    return OPTIMIZERS[opt](params, lr=lr, weight_decay=wd)
 
 
 def make_scheduler(config: dict, optimizer):

@@ -18,6 +18,7 @@ from .module import Module, Parameter
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_HALF = math.sqrt(0.5)  # torch's M_SQRT1_2
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
@@ -176,20 +177,23 @@ class GaussianErrorLinear(ad.Function):
 
     @staticmethod
     def forward(ctx, input, approximate):
-        ctx.save_for_backward(input)
         if approximate == "tanh":
+            ctx.save_for_backward(input)
             inner = _SQRT_2_OVER_PI * (input + 0.044715 * input**3)
             return 0.5 * input * (1 + np.tanh(inner))
-        return 0.5 * input * (1 + erf_array(input / math.sqrt(2.0)))
+        cdf = 0.5 * (1 + erf_array(input * _SQRT_HALF))
+        ctx.save_for_backward(input, cdf)  # Φ(x) kept: erf is most of GELU's cost
+        return input * cdf
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+        x, *kept = ctx.saved_tensors
         if ctx.options["approximate"] == "tanh":
             t = (_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)).tanh()
             dinner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
             return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner)
-        cdf = 0.5 * (1 + Erf.apply(x * (1 / math.sqrt(2.0))))
+        # create_graph: Φ(x) again as an op, so that second derivatives see its dependence on x
+        cdf = 0.5 * (1 + Erf.apply(x * _SQRT_HALF)) if ad.is_grad_enabled() else kept[0]
         pdf = _INV_SQRT_2PI * (-0.5 * x * x).exp()
         return grad * (cdf + x * pdf)  # d/dx xΦ(x) = Φ(x) + xφ(x)
 

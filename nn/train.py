@@ -15,6 +15,7 @@ import autodiff as ad
 import nn
 
 from .checkpoint import checkpoint_exists, load_checkpoint, save_checkpoint
+from .heap import keep_freed_memory
 from .threads import default_threads, set_threads, threads  # noqa: F401 (nn.train's names)
 
 HISTORY_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_time")
@@ -217,6 +218,7 @@ def fit(
     With checkpoint_dir a checkpoint is written atomically after every epoch; resume=True
     continues from it (model, optimizer, scheduler, random state, history) exactly.
     BLAS threads: set_threads() (AUTODIFF_THREADS, else the free cores) unless already set.
+    The process's heap then keeps freed memory for the next step (nn.heap.keep_freed_memory).
     """
     if not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}.")
@@ -224,6 +226,7 @@ def fit(
         ad.manual_seed(seed)
     if threads() is None:  # the caller (e.g. `autodiff train --threads`) may have set it
         set_threads()
+    keep_freed_memory()
     optimizer = optimizer or nn.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     if isinstance(early_stopping, int):

@@ -1,8 +1,9 @@
 """Hypothesis profiles (TESTING.md): dev by default, ci when CI is set, thorough on request;
 and the hygiene fixture: no test may leave grad mode, anomaly mode, the formula flag or an
-ad.compile trace switched."""
+ad.compile trace switched; the lines_run fixture (operation counts instead of timers)."""
 
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -70,3 +71,27 @@ def _reset_modes() -> None:
     grad_mode._state.anomaly = False
     grad_mode._state.in_formula = False
     _clear_trace()
+
+
+@pytest.fixture
+def lines_run():
+    """Count the Python lines a call runs: an operation count for "linear, not quadratic" and
+    "refused before any work" checks, which, unlike a timer, the machine's load cannot change.
+    Returns count(fn, *args) -> (lines, result)."""
+
+    def count(fn, *args):
+        lines = 0
+
+        def tracer(frame, event, arg):
+            nonlocal lines
+            lines += event == "line"
+            return tracer
+
+        sys.settrace(tracer)
+        try:
+            result = fn(*args)
+        finally:
+            sys.settrace(None)
+        return lines, result
+
+    return count

@@ -83,3 +83,63 @@ def test_engine_has_no_import_cycle():
 
 def test_graph_module_imports_nothing_of_the_engine():
     assert _engine_graph()["autodiff.graph"] == set()
+
+
+def _engine_table() -> list:
+    """docs/architecture.md's engine table: (the row's modules, the names in its import column
+    before any ';' remark) per row. `ops/` is the package and every family without a row of its
+    own; a row of several modules lists what any of them imports from outside the row (a
+    package's __init__ gathering its own files is not an import of the row)."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    table = text.split("## The engine", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split(" | ") for line in table.splitlines() if line.startswith("| `")]
+    graph = _engine_graph()
+    parsed = []
+    for first, _, imports in rows:
+        modules = set()
+        for name in re.findall(r"`([\w/.]+)`", first):
+            if name.endswith("/"):  # a package: itself and its files
+                package = "autodiff." + name.rstrip("/").replace("/", ".")
+                modules |= {m for m in graph if m == package or m.startswith(package + ".")}
+            else:
+                modules.add("autodiff." + name.removesuffix(".py").replace("/", "."))
+        named = imports.strip(" |").split(";")[0]
+        listed = set() if named == "nothing" else set(re.findall(r"`([\w.]+)`", named))
+        parsed.append((modules, listed))
+    # a file with a row of its own leaves its package's row
+    singles = {next(iter(m)) for m, _ in parsed if len(m) == 1}
+    return [(m if len(m) == 1 else m - singles, listed) for m, listed in parsed]
+
+
+def _shown_as(module: str, rows) -> str:
+    """How the table names an import: a package's file by the package (`ops`), unless the file
+    has a row of its own."""
+    for modules, _ in rows:
+        if module in modules:
+            packages = {m for m in modules if any(o.startswith(m + ".") for o in modules)}
+            outer = min(packages, key=len) if packages else None
+            name = outer if outer and module.startswith(outer + ".") else module
+            return name.removeprefix("autodiff.")
+    return module.removeprefix("autodiff.")
+
+
+def test_every_engine_module_has_a_row_in_the_architecture_table():
+    rows = _engine_table()
+    documented = set().union(*(m for m, _ in rows))
+    missing = set(_engine_graph()) - documented - {"autodiff"}
+    assert not missing, f"docs/architecture.md's engine table has no row for {sorted(missing)}"
+    stale = documented - set(_engine_graph())
+    assert not stale, f"docs/architecture.md's engine table names missing modules {sorted(stale)}"
+
+
+def test_architecture_import_column_matches_the_import_graph():
+    graph, rows = _engine_graph(), _engine_table()
+    for modules, listed in rows:
+        imported = set().union(*(graph[m] for m in modules)) - modules
+        imported = {t for t in imported if not any(t.startswith(m + ".") for m in modules)}
+        actual = {_shown_as(m, rows) for m in imported}
+        row = sorted(m.removeprefix("autodiff.") for m in modules)
+        assert listed == actual, (
+            f"docs/architecture.md, the row of {row}: its import column says {sorted(listed)}, "
+            f"the code imports {sorted(actual)}"
+        )

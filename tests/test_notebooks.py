@@ -3,6 +3,8 @@ prints what its saved copy shows: the text outputs of a rerun equal the committe
 and object addresses masked (the rule is in notebooks/execute.py)."""
 
 import importlib.util
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +52,42 @@ def test_execution_prints_nothing_of_its_own(tmp_path):
     assert run.stderr == ""
     assert nbformat.read(path, as_version=4).cells[0].outputs[0]["text"] == "42\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.ipynb"]  # no socket files left
+
+
+def _oracle():
+    spec = importlib.util.spec_from_file_location("lecture_oracle", NOTEBOOKS / "lecture_oracle.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("saved", sorted(NOTEBOOKS.glob("*_torch.json")), ids=lambda p: p.stem)
+def test_the_numbers_shown_beside_ours_are_pytorchs(saved):
+    """A notebook's cells tagged "torch" (a lecture's code), run again with PyTorch in a fresh
+    process, still compute the numbers the notebook prints beside ours."""
+    pytest.importorskip("torch")
+    (notebook,) = NOTEBOOKS.glob(saved.stem.split("_")[0] + "_*.ipynb")
+    run = subprocess.run(
+        [sys.executable, str(NOTEBOOKS / "lecture_oracle.py"), "--check", str(notebook)],
+        capture_output=True, text=True, timeout=600, cwd=NOTEBOOKS,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},  # torch's thread pool on tiny ops: slow
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_beside_prints_both_and_refuses_a_disagreement(tmp_path, capsys):
+    oracle = _oracle()
+    saved = {"torch": "2.13.0", "values": {"loss": 3.2958, "names": ["emma."], "dead": [0, 25]}}
+    (tmp_path / "99_torch.json").write_text(json.dumps(saved))
+    record = oracle.Beside(tmp_path / "99_lecture.ipynb")
+    record("loss", 3.29581)
+    record("names", ["emma."])
+    record("dead", [0, 26], abs=2)  # a tolerance the cell states
+    assert capsys.readouterr().out.splitlines()[:3] == ["loss", "    ours    3.29581",
+                                                        "    PyTorch 3.2958"]  # fmt: skip
+    with pytest.raises(AssertionError, match="loss: ours 3.4"):
+        record("loss", 3.4)
+    with pytest.raises(AssertionError, match="names"):
+        record("names", ["ava."])
+    with pytest.raises(KeyError, match="run lecture_oracle.py again"):
+        record("accuracy", 0.5)

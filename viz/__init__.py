@@ -8,8 +8,10 @@ from .diagnostics import (
     plot_activation_stats,
     plot_gradient_flow,
     plot_training_curves,
+    plot_update_ratios,
     record_gradient_norms,
     save_figure,
+    update_ratios,
 )
 from .dot import to_dot
 from .network import plot_network
@@ -34,6 +36,7 @@ __all__ = [
     "plot_gradient_flow",
     "plot_network",
     "plot_training_curves",
+    "plot_update_ratios",
     "record",
     "record_gradient_norms",
     "save",
@@ -46,4 +49,5 @@ __all__ = [
     "to_dot",
     "to_text",
     "trace",
+    "update_ratios",
 ]

@@ -1,7 +1,9 @@
-"""Training diagnostics: curves, gradient flow, activation statistics (matplotlib, lazily).
+"""Training diagnostics: curves, gradient flow, update ratios, activation statistics
+(matplotlib, lazily).
 
 Each plot returns a matplotlib Figure (no pyplot state) and saves it when given a path;
-the numbers behind the plots come from gradient_norms() and activation_stats().
+the numbers behind the plots come from gradient_norms(), update_ratios() and
+activation_stats().
 """
 
 import io
@@ -15,6 +17,7 @@ from .labels import layer_titles
 from .render import write_atomic
 from .words import word
 
+BOUNDS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}  # where the bounded activations saturate
 ACTIVATIONS = {
     "relu": "relu",
     "relu6": "relu",
@@ -66,19 +69,31 @@ def record_gradient_norms(flow: dict, model) -> dict:
     return flow
 
 
-def activation_stats(model, x, modules=None, saturation: float = 0.01) -> dict:
-    """Per activation layer: kind, mean, std, dead and saturated fractions (one forward pass).
+def activation_stats(
+    model, x=None, modules=None, saturation: float = 0.01, kind: str | None = None
+) -> dict:
+    """Per activation layer: kind, mean, std, dead and saturated fractions.
 
-    A ReLU unit (a feature along dim 1) is dead when it outputs exactly 0 for every example
-    in the batch, so its gradient is exactly zero; sigmoid/tanh outputs count as saturated
-    within `saturation` of their bounds (where the derivative is ~0).
+    model is a Module (its activation layers' outputs on one forward pass of x, collected with
+    forward hooks) or a {name: tensor} dict of outputs you kept (the makemore lecture's
+    `layer.out`), all of one `kind` ("relu", "tanh", "sigmoid"; default "other": mean and std
+    only). A unit (a feature along dim 1) is dead when no example of the batch lets a gradient
+    through it: a ReLU unit that outputs exactly 0 for all of them, a sigmoid or tanh unit
+    saturated (within `saturation` of its bounds, where the derivative is ~0) for all of them.
     """
+    if isinstance(model, dict):
+        if x is not None or modules is not None:
+            raise TypeError("activation_stats: give a {name: tensor} dict alone (no x, modules)")
+        kind = _checked_kind(kind)
+        return {name: _stats(_array(t), kind, saturation) for name, t in model.items()}
+    if x is None:
+        raise TypeError("activation_stats: a model needs its input x (one batch)")
     chosen = _activation_modules(model, modules)
     outputs, handles = {}, []
     for name, module in chosen:
 
         def hook(mod, inputs, out, name=name):
-            outputs[name] = np.array(out.numpy() if hasattr(out, "numpy") else out, copy=True)
+            outputs[name] = _array(out)
 
         handles.append(module.register_forward_hook(hook))
     try:
@@ -93,6 +108,35 @@ def activation_stats(model, x, modules=None, saturation: float = 0.01) -> dict:
         for name, _ in chosen
         if name in outputs
     }
+
+
+def _array(t) -> np.ndarray:
+    return np.array(t.detach().numpy() if hasattr(t, "detach") else t, copy=True)
+
+
+def _checked_kind(kind) -> str:
+    kinds = sorted(set(ACTIVATIONS.values()) | {"other"})
+    if kind is None:
+        return "other"
+    if kind not in kinds:
+        raise ValueError(f"activation_stats: unknown kind {kind!r}. Use one of {kinds}.")
+    return kind
+
+
+def update_ratios(params, lr: float = 1.0) -> dict:
+    """{parameter name: std(lr · grad) / std(parameter)} for a Module or a {name: tensor} dict:
+    how large one SGD step is beside the values it changes (lr=1: the gradient-to-data ratio).
+    The makemore lecture's rule of thumb: about 1e-3 per step. Left out: parameters without a
+    gradient, and those whose values are all equal (a bias at its zero init: no spread to
+    compare with)."""
+    params = params.named_parameters() if hasattr(params, "named_parameters") else params.items()
+    ratios = {}
+    for name, p in params:
+        data = np.asarray(p.detach().numpy(), np.float64)
+        if p.grad is not None and data.size > 1 and np.ptp(data) > 0:
+            grad = np.asarray(p.grad.numpy(), np.float64)
+            ratios[name] = float(np.std(lr * grad, ddof=1) / np.std(data, ddof=1))
+    return ratios
 
 
 def _kind(module) -> str:
@@ -119,14 +163,22 @@ def _stats(out, kind, saturation) -> dict:
         "values": out.ravel(),
     }
     if kind == "relu":
-        units = np.moveaxis(out, 1, 0).reshape(out.shape[1], -1) if out.ndim > 1 else out[:, None]
-        stats["dead_fraction"] = float(np.mean(np.all(units <= 0, axis=1)))
+        stats["dead_fraction"] = _dead(out <= 0)
         stats["zero_fraction"] = float(np.mean(out <= 0))
-    if kind == "sigmoid":
-        stats["saturated_fraction"] = float(np.mean((out < saturation) | (out > 1 - saturation)))
-    if kind == "tanh":
-        stats["saturated_fraction"] = float(np.mean(np.abs(out) > 1 - saturation))
+    if kind in BOUNDS:
+        low, high = BOUNDS[kind]
+        saturated = (out < low + saturation) | (out > high - saturation)
+        stats["saturated_fraction"] = float(np.mean(saturated))
+        stats["dead_fraction"] = _dead(saturated)
     return stats
+
+
+def _dead(blocked: np.ndarray) -> float:
+    """The fraction of units (dim 1; a channel of an image batch) blocked for every example."""
+    if blocked.ndim == 1:
+        blocked = blocked[:, None]
+    units = np.moveaxis(blocked, 1, 0).reshape(blocked.shape[1], -1)
+    return float(np.mean(np.all(units, axis=1)))
 
 
 # --- the plots ------------------------------------------------------------------------------
@@ -188,7 +240,7 @@ def plot_gradient_flow(
     `model`,
     layers keyed by module path ("1", "1.weight") are named "1: Linear(784->256)".
     """
-    runs = flow if flow and all(isinstance(v, dict) for v in flow.values()) else {title: flow}
+    runs = _runs(flow, title)
     titles = layer_titles(model) if model is not None else {}
     fig, axes = _figure(1, len(runs))
     for ax, (run, layers) in zip(axes[0], runs.items()):
@@ -196,14 +248,26 @@ def plot_gradient_flow(
         _flow_panel(ax, named, xlabel or word("step", lang), word("gradient norm", lang))
         if run:
             ax.set_title(run)
-    if len(runs) > 1:
-        lows = [ax.get_ylim()[0] for ax in axes[0]]
-        highs = [ax.get_ylim()[1] for ax in axes[0]]
-        for ax in axes[0]:  # one scale, so the panels compare at a glance
-            ax.set_ylim(min(lows), max(highs))
-        if title:
-            fig.suptitle(title)
+    _one_scale(axes[0])
+    if len(runs) > 1 and title:
+        fig.suptitle(title)
     return _done(fig, path)
+
+
+def _runs(series: dict, title) -> dict:
+    """{run title: {name: values}}, from that or from one run's {name: values}."""
+    if series and all(isinstance(v, dict) for v in series.values()):
+        return series
+    return {title: series}
+
+
+def _one_scale(axes) -> None:
+    """Panels side by side share the y range, so they compare at a glance."""
+    if len(axes) > 1:
+        low = min(ax.get_ylim()[0] for ax in axes)
+        high = max(ax.get_ylim()[1] for ax in axes)
+        for ax in axes:
+            ax.set_ylim(low, high)
 
 
 def _layer_name(key: str, titles: dict) -> str:
@@ -237,28 +301,83 @@ def _flow_panel(ax, layers: dict, xlabel: str, ylabel: str) -> None:
 
 
 def plot_activation_stats(
-    model, x, path=None, bins: int = 50, title: str | None = None, lang: str | None = None
+    model,
+    x=None,
+    path=None,
+    bins: int = 50,
+    title: str | None = None,
+    lang: str | None = None,
+    saturation: float = 0.01,
+    kind: str | None = None,
 ):
-    """A histogram of each activation layer's outputs, titled with dead/saturated fractions."""
-    stats = activation_stats(model, x)
-    titles = layer_titles(model)
-    cols = min(len(stats), 4) or 1
-    rows = (len(stats) + cols - 1) // cols or 1
-    fig, axes = _figure(rows, cols, size=(3.6, 2.8))
-    for ax, (name, s) in zip(axes.ravel(), stats.items()):
-        ax.hist(s["values"], bins=bins, color="#3949ab", alpha=0.85)
-        ax.set_title(f"{titles.get(name, name)}\n{_summary(s, lang)}", fontsize=9)
-        ax.set_yscale("log")
-    for ax in axes.ravel()[len(stats) :]:
-        ax.set_visible(False)
+    """A histogram of each activation layer's outputs, titled with dead/saturated fractions.
+    model and x, or a {name: tensor} dict of outputs (or their gradients) and their kind, as
+    activation_stats takes them; or {run title: {name: tensor}}: one row per run, to compare
+    the same layers under different settings (an init's gain, BatchNorm or not)."""
+    if isinstance(model, dict) and model and all(isinstance(v, dict) for v in model.values()):
+        runs = {
+            run: activation_stats(outputs, saturation=saturation, kind=kind)
+            for run, outputs in model.items()
+        }
+        grid = [(run, list(stats.items())) for run, stats in runs.items()]
+        titles = {}
+    else:
+        stats = list(activation_stats(model, x, saturation=saturation, kind=kind).items())
+        titles = {} if isinstance(model, dict) else layer_titles(model)
+        width = min(len(stats), 5) or 1
+        grid = [(None, stats[i : i + width]) for i in range(0, len(stats), width)] or [(None, [])]
+    cols = max(len(row) for _, row in grid) or 1
+    fig, axes = _figure(len(grid), cols, size=(3.4, 2.7))
+    for (run, row), row_axes in zip(grid, axes):
+        for ax, (name, s) in zip(row_axes, row):
+            ax.hist(s["values"], bins=bins, color="#3949ab", alpha=0.85)
+            ax.set_title(f"{titles.get(name, name)}\n{_summary(s, lang)}", fontsize=9)
+            ax.set_yscale("log")
+            if s["kind"] in BOUNDS:  # the whole range, so layers and runs compare by eye
+                low, high = BOUNDS[s["kind"]]
+                ax.set_xlim(low - 0.05, high + 0.05)
+        for ax in row_axes[len(row) :]:
+            ax.set_visible(False)
+        if run is not None:
+            row_axes[0].set_ylabel(run, fontsize=10, fontweight="bold")
+    if title:
+        fig.suptitle(title)
+    return _done(fig, path)
+
+
+def plot_update_ratios(
+    ratios: dict,
+    path=None,
+    title: str | None = None,
+    guide: float = 1e-3,
+    lang: str | None = None,
+):
+    """Each parameter's update-to-data ratio, std(lr · grad) / std(parameter), on a log scale
+    with a dashed guide line at `guide` (the makemore lecture's rule of thumb, 1e-3: far below,
+    the layer barely learns; far above, the step is too large). ratios is {name: [ratio per
+    step]} or {run title: {name: [...]}} for panels side by side; one value per name (one
+    step's update_ratios) draws bars."""
+    runs = _runs(ratios, title)
+    fig, axes = _figure(1, len(runs))
+    for ax, (run, series) in zip(axes[0], runs.items()):
+        _flow_panel(ax, series, word("step", lang), word("update ratio", lang))
+        ax.axhline(guide, color="k", linestyle="--", linewidth=1,
+                   label=word("update guide", lang, guide=guide))  # fmt: skip
+        # below the panel: the lines fill the axes from the first step to the last
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
+        if run and len(runs) > 1:
+            ax.set_title(run)
+    _one_scale(axes[0])
     if title:
         fig.suptitle(title)
     return _done(fig, path)
 
 
 def _summary(s, lang) -> str:
-    if "dead_fraction" in s:
+    if "zero_fraction" in s:
         return word("dead summary", lang, dead=s["dead_fraction"], zeros=s["zero_fraction"])
     if "saturated_fraction" in s:
-        return word("saturated summary", lang, saturated=s["saturated_fraction"])
+        return word(
+            "saturated summary", lang, saturated=s["saturated_fraction"], dead=s["dead_fraction"]
+        )
     return word("mean summary", lang, mean=s["mean"], std=s["std"])

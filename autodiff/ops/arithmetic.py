@@ -110,14 +110,16 @@ class Div(Function):
     def forward(ctx, input, other):
         input, other = promote(input, other, divide=True)
         ctx.save_for_backward(input if ctx.needs_input_grad[1] else None, other)
-        return input / other
+        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is ±inf or nan, silently,
+            return input / other  # as in torch
 
     @staticmethod
     def backward(ctx, grad):
         input, other = ctx.saved_tensors
         need = ctx.needs_input_grad
-        grad_input = grad / other if need[0] else None
-        grad_other = -grad * input / (other * other) if need[1] else None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad_input = grad / other if need[0] else None
+            grad_other = -grad * input / (other * other) if need[1] else None
         return grad_input, grad_other
 
 

@@ -5,7 +5,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError
+from .. import cpu_math
+from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from .comparison import discrete
@@ -22,6 +23,7 @@ __all__ = [
     "argmax",
     "argmin",
     "histc",
+    "histogram",
 ]  # the public ops: autodiff exports these
 
 
@@ -327,3 +329,108 @@ def _bin_counts(data, bins, low, high):
     inside = data[(data >= low) & (data <= high)]
     position = ((inside - low) * data.dtype.type(bins) / (high - low)).astype(np.int64)
     return np.bincount(np.minimum(position, bins - 1), minlength=bins).astype(np.int64)
+
+
+class HistogramResult(namedtuple("HistogramResult", ["hist", "bin_edges"])):
+    """torch.return_types.histogram: (hist, bin_edges)."""
+
+    def __repr__(self) -> str:
+        return return_type_repr(self, "histogram")
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
+    """(hist, bin_edges) of input's values, as torch.histogram. bins: a number of equal-width
+    bins over `range` (default: the data's min to max; [0, 1] when empty; a single value v
+    gets [v - 0.5, v + 0.5]) or a 1-d tensor of increasing edges. Every bin holds its left
+    edge, the last one its right edge too; values outside and NaN are left out. weight: a
+    tensor of input's shape whose entries are summed instead of counting 1; density=True
+    divides by the total and by each bin's width. No gradient."""
+    if input.dtype.kind != "f":
+        raise DtypeError(
+            f"histogram: expects a floating tensor, got dtype {input.dtype}. "
+            "Convert it first, e.g. t.float()."
+        )
+    if weight is not None:
+        _check_like(weight, input, "weight")
+    if isinstance(bins, Tensor):
+        if range is not None:
+            raise ArgumentError("histogram: range= applies to a number of bins, not to edges.")
+        _check_edges(bins, input)
+        edges = bins.detach().clone()
+    else:
+        edges = _equal_width_edges(input, bins, range)
+    arrays = (input, edges) if weight is None else (input, edges, weight)
+    hist = HistogramCounts.apply(*(t.detach() for t in arrays), density=bool(density))
+    return HistogramResult(hist, edges)
+
+
+def _check_like(weight, input, what: str) -> None:
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ShapeError(
+            f"histogram: {what} must have input's shape {tuple(input.shape)}, got "
+            f"{tuple(weight.shape)}."
+        )
+    if weight.dtype != input.dtype:
+        raise DtypeError(
+            f"histogram: {what} must have input's dtype {input.dtype}, got {weight.dtype}."
+        )
+
+
+def _check_edges(edges, input) -> None:
+    if edges.ndim != 1 or edges.numel() < 2:
+        raise ShapeError(
+            f"histogram: bin edges must be a 1-d tensor of at least two edges, got shape "
+            f"{tuple(edges.shape)}."
+        )
+    if edges.dtype != input.dtype:
+        raise DtypeError(
+            f"histogram: bin edges must have input's dtype {input.dtype}, got {edges.dtype}."
+        )
+
+
+def _equal_width_edges(input, bins, range) -> Tensor:
+    """torch's outer edges (range, else the data's min and max read once), then linspace."""
+    if not isinstance(bins, int | np.integer) or isinstance(bins, bool) or bins <= 0:
+        raise ArgumentError(f"histogram: bins must be a positive int or a tensor, got {bins!r}.")
+    if range is not None:
+        low, high = (float(v) for v in range)
+    elif input.numel():
+        low, high = input.min().item(), input.max().item()
+    else:
+        low, high = 0.0, 1.0
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ArgumentError(
+            f"histogram: the range [{low}, {high}] is not finite. Pass range=(min, max), or "
+            "remove NaN and Inf from the input."
+        )
+    if low > high:
+        raise ArgumentError(f"histogram: min should not exceed max, got range [{low}, {high}].")
+    if low == high:  # as NumPy: a range of width 1 around the single value
+        low, high = low - 0.5, high + 0.5
+    return EqualWidthEdges.apply(input.detach(), low=low, high=high, steps=int(bins) + 1)
+
+
+class EqualWidthEdges(Function):
+    """steps edges from low to high in the input's dtype, as torch's linspace."""
+
+    @staticmethod
+    def forward(ctx, data, *, low, high, steps):
+        return cpu_math.linspace(low, high, steps, data.dtype)
+
+
+class HistogramCounts(Function):
+    """Each value's bin by binary search over the edges (torch's upper_bound), the right edge
+    in the last bin; sums in the input's dtype. Applied to detached inputs: torch's histogram
+    has no derivative either."""
+
+    @staticmethod
+    def forward(ctx, data, edges, weight=None, *, density):
+        data, bins = data.ravel(), edges.size - 1
+        inside = (data >= edges[0]) & (data <= edges[-1])  # False for NaN
+        position = np.minimum(np.searchsorted(edges, data[inside], side="right") - 1, bins - 1)
+        weights = None if weight is None else weight.ravel()[inside]
+        hist = np.bincount(position, weights=weights, minlength=bins).astype(data.dtype)
+        if density:  # torch's order: by the total, then by each width (0/0 is NaN, as there)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                hist = hist / data.dtype.type(hist.sum()) / np.diff(edges)
+        return hist

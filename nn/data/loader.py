@@ -387,11 +387,6 @@ class ArrayLoader(DataLoader):
         n = len(self.X) / self.batch_size
         return math.floor(n) if self.drop_last else math.ceil(n)
 
-    @property
-    def dataset_size(self) -> int:
-        """Number of samples."""
-        return len(self.X)
-
     def __iter__(self):
         _draw_base_seed(self.generator)
         return self._batches()

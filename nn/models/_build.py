@@ -36,10 +36,6 @@ def activation(name: str):
     return table[name]()
 
 
-def _gain_name(act: str) -> str:
-    return {"swish": "relu", "silu": "relu", "gelu": "relu", "elu": "relu"}.get(act, act)
-
-
 def initialize(model, init: str = "default", act: str = "relu"):
     """Re-initialise every Linear/Conv2d weight: He (fan-in, for ReLU), Xavier, zeros or default.
 

@@ -128,6 +128,7 @@ class Op:
     tol_reason: str = ""
     empty: tuple | None = None  # (shapes, kwargs) of a zero-size case; None: torch refuses
     torch_named: Callable | None = None  # (shapes, kwargs) -> whether torch's top node is ours
+    covers: tuple = ()  # public names this row checks besides its own: ad.X / Tensor.X, linalg.X
 
     def node_name(self, shapes, kwargs) -> str:
         return self.node(shapes, kwargs) if callable(self.node) else self.node
@@ -224,6 +225,62 @@ def _svd_parts(usv):
     return _flat_parts([U * U, S, Vh * Vh])
 
 
+def _like(shape):
+    """A target tensor of this shape in either library (expand_as, reshape_as, view_as)."""
+    return lambda a: (ad if isinstance(a, ad.Tensor) else _torch()).zeros(shape, dtype=a.dtype)
+
+
+def _np_reshaped(a, shape):
+    return np.empty(a.shape).reshape(shape).shape
+
+
+def _split_case(draw_chunks):
+    return dim_case(min_dims=1).flatmap(lambda c: st.integers(1, 3).map(
+        lambda n: (c[0], {**c[1], draw_chunks: n})))  # fmt: skip
+
+
+def _np_pieces(a, size, dim):
+    """torch.split's pieces of `size` along dim (the last may be shorter), flattened."""
+    n = a.shape[dim]
+    return [np.take(a, range(i, min(i + size, n)), axis=dim) for i in range(0, n, size)]
+
+
+def _np_chunks(a, chunks, dim):
+    return _np_pieces(a, -(-a.shape[dim] // chunks), dim)
+
+
+def _np_flat(parts):
+    return np.concatenate([np.reshape(p, -1) for p in parts])
+
+
+def _matrix_power_name(shapes, kwargs) -> str:
+    n = kwargs["n"]
+    if n in (0, 1, -1):
+        return {0: "AddBackward0", 1: "CloneBackward0", -1: "LinalgInvExBackward0"}[n]
+    return "MmBackward0" if len(shapes[0]) == 2 else "BmmBackward0"
+
+
+def _np_svd_v_parts(a):
+    """torch.svd's (U, S, V), V = Vh's transpose, as _svd_parts flattens them."""
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    v = np.swapaxes(vh, -1, -2)
+    return np.concatenate([(u * u).reshape(-1), s.reshape(-1), (v * v).reshape(-1)])
+
+
+@st.composite
+def _chain_case(draw):
+    """Three matrices whose product is defined (multi_dot)."""
+    a, b, c, d = (draw(st.integers(1, 3)) for _ in range(4))
+    return (((a, b), (b, c), (c, d)), {})
+
+
+def _vecdot_case():
+    """Shapes of at least one dim; two vectors of one length (torch's vdot does not broadcast
+    them, ours does)."""
+    return elementwise(2).filter(lambda c: min(map(len, c[0])) >= 1 and (
+        max(map(len, c[0])) > 1 or c[0][0] == c[0][1]))  # fmt: skip
+
+
 ROWS = [
     Op("add", lambda a, b: a + b, np.add, lambda a, b: a + b, 2, elementwise(2), "AddBackward0",
        saves=False, empty=_EMPTY2),
@@ -239,7 +296,7 @@ ROWS = [
        lambda a, exponent: np.power(a, exponent), lambda a, exponent: a**exponent,
        1, unary().flatmap(lambda c: st.sampled_from([2, 3, -1, 0.5, 1.5, 0, 1]).map(
            lambda e: (c[0], {"exponent": e}))), "PowBackward0", domains=(POS,), empty=(
-           ((0, 3),), {"exponent": 2})),
+           ((0, 3),), {"exponent": 2}), covers=("pow",)),
     Op("pow_int_negative_base", lambda a: a**3, lambda a: a**3, lambda a: a**3, 1, unary(),
        "PowBackward0", empty=_EMPTY1),
     Op("pow_tensor", lambda a, b: a**b, np.power, lambda a, b: a**b, 2, elementwise(2),
@@ -285,9 +342,9 @@ ROWS = [
        lambda a, dim, keepdim: a.var(dim=dim, keepdim=keepdim), 1,
        reduction(min_side=2), "VarBackward0", empty=(((0, 3),), {"dim": 1, "keepdim": False}), gradgrad=True),
     Op("max_all", lambda a: a.max(), np.max, lambda a: a.max(), 1, unary(), "MaxBackward1",
-       tie_free=True),
+       tie_free=True, covers=("max",)),
     Op("min_all", lambda a: ad.min(a), np.min, lambda a: a.min(), 1, unary(), "MinBackward1",
-       tie_free=True),
+       tie_free=True, covers=("min",)),
     Op("max_dim", lambda a, dim, keepdim: a.max(dim, keepdim)[0], _np_max_dim,
        lambda a, dim, keepdim: a.max(dim, keepdim)[0], 1,
        reduction(allow_none=False, allow_tuple=False), "MaxBackward0", tie_free=True,
@@ -359,14 +416,14 @@ ROWS = [
        lambda a: a.to(_torch_dtype(F32)), 1, unary(), "ToCopyBackward0", saves=False,
        rtol=0.1, atol=1e-4, second_order=False,
        tol_reason="a float32 forward quantizes the central difference: the step 2e-6 is "
-       "only ~17 float32 ulps at |x| ~ 1", empty=_EMPTY1),
+       "only ~17 float32 ulps at |x| ~ 1", empty=_EMPTY1, covers=("to",)),
     Op("float", lambda a: a.float(), lambda a: a.astype(F32).astype(np.float64),
        lambda a: a.float(), 1, unary(), "ToCopyBackward0", saves=False, rtol=0.1, atol=1e-4,
        second_order=False, tol_reason="float32 forward (see to_float32)", empty=_EMPTY1),
     Op("double_of_float32", lambda a: a.float().double(), lambda a: a.astype(F32),
        lambda a: a.float().double(), 1, unary(), "ToCopyBackward0", saves=False, rtol=0.1,
        atol=1e-4, second_order=False, torch_edges=True, tol_reason="float32 in the middle",
-       empty=_EMPTY1),
+       empty=_EMPTY1, covers=("double",)),
     Op("clone", lambda a: a.clone(), np.copy, lambda a: a.clone(), 1, unary(),
        "CloneBackward0", saves=False, empty=_EMPTY1),
     # --- the torch surface a tutorial reaches for (issue 13) ---
@@ -524,7 +581,7 @@ ROWS = [
            lambda c: c[0][0][0] > 1), "CloneBackward0", saves=False),
     Op("inv", ad.linalg.inv, np.linalg.inv, lambda a: _torch().linalg.inv(a), 1, square_case(),
        "LinalgInvExBackward0", prepare=well_conditioned, rtol=1e-4,
-       tol_reason="finite differences through a matrix inverse"),
+       tol_reason="finite differences through a matrix inverse", covers=("linalg.inv",)),
     Op("det", ad.linalg.det, np.linalg.det, lambda a: _torch().linalg.det(a), 1, square_case(),
        "LinalgDetBackward0", prepare=well_conditioned, rtol=1e-4,
        tol_reason="finite differences through an LU factorisation"),
@@ -537,7 +594,8 @@ ROWS = [
     Op("solve", ad.linalg.solve, _np_solve, lambda a, b: _torch().linalg.solve(a, b), 2,
        square_case(rhs=True), _solve_name, prepare=well_conditioned, rtol=1e-4,
        tol_reason="see inv",
-       torch_named=lambda shapes, kw: _solve_name(shapes, kw) == "LinalgSolveExBackward0"),
+       torch_named=lambda shapes, kw: _solve_name(shapes, kw) == "LinalgSolveExBackward0",
+       covers=("linalg.solve",)),
     Op("cholesky", lambda a: ad.linalg.cholesky(_gram(a)), _np_cholesky_of_gram,
        lambda a: _torch().linalg.cholesky(_gram(a)), 1, square_case(),
        "LinalgCholeskyExBackward0", rtol=1e-4, tol_reason="see inv"),
@@ -546,31 +604,118 @@ ROWS = [
        prepare=spread_singular_values, torch_named=_no, rtol=1e-4, kinks=(0.0,), gap=0.05,
        tol_reason="finite differences through a factorisation (LAPACK's signs flip where an "
        "entry below the diagonal is exactly 0: kept away from 0)"),
-    Op("svd", lambda a, ord: _svd_parts(ad.linalg.svd(a, full_matrices=False)),
+    Op("linalg_svd", lambda a, ord: _svd_parts(ad.linalg.svd(a, full_matrices=False)),
        lambda a, ord: _np_svd_parts(a),
        lambda a, ord: _svd_parts(_torch().linalg.svd(a, full_matrices=False)), 1,
        any_matrix_case(), "CatBackward0", prepare=spread_singular_values, torch_named=_no,
-       rtol=1e-4, tol_reason="see qr"),
+       rtol=1e-4, tol_reason="see qr", covers=("linalg.svd",)),
     Op("svdvals", lambda a, ord: ad.linalg.svdvals(a),
        lambda a, ord: np.linalg.svd(a, compute_uv=False),
        lambda a, ord: _torch().linalg.svdvals(a), 1, any_matrix_case(), "LinalgSvdBackward0",
-       prepare=spread_singular_values, rtol=1e-4, tol_reason="see qr"),
+       prepare=spread_singular_values, rtol=1e-4, tol_reason="see qr", covers=("linalg.svdvals",)),
     Op("vector_norm", lambda a, dim, keepdim, ord: ad.linalg.vector_norm(a, ord, dim, keepdim),
        lambda a, dim, keepdim, ord: _np_vector_norm(a, dim, keepdim, ord),
        lambda a, dim, keepdim, ord: _torch().linalg.vector_norm(a, ord, dim, keepdim), 1,
        vector_norm_case(), "LinalgVectorNormBackward0", prepare=distinct_magnitudes,
-       torch_named=lambda shapes, kw: len(shapes[0]) > 0),
+       torch_named=lambda shapes, kw: len(shapes[0]) > 0, covers=("linalg.vector_norm",)),
     Op("matrix_norm", lambda a, ord: ad.linalg.matrix_norm(a, ord),
        lambda a, ord: np.linalg.norm(a, ord, axis=(-2, -1)),
        lambda a, ord: _torch().linalg.matrix_norm(a, ord), 1,
        any_matrix_case(("fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf)), _matrix_norm_name,
        prepare=distinct_sums, torch_named=_fro,
        rtol=1e-4,
-       tol_reason="see qr"),
+       tol_reason="see qr", covers=("linalg.matrix_norm",)),
     Op("linalg_norm", lambda a, ord: ad.linalg.norm(a, ord, dim=-1),
        lambda a, ord: np.linalg.norm(a, ord, axis=-1),
        lambda a, ord: _torch().linalg.norm(a, ord, dim=-1), 1, any_matrix_case((None, 1, 3)),
-       "LinalgVectorNormBackward0", kinks=(0.0,), gap=0.05),
+       "LinalgVectorNormBackward0", kinks=(0.0,), gap=0.05, covers=("linalg.norm",)),
+    # --- every public op has a row (test_op_table_covers_the_public_surface) ---
+    Op("sign", ad.sign, np.sign, lambda a: a.sign(), 1, unary(), "SignBackward0", kinks=(0.0,),
+       saves=False, empty=_EMPTY1),
+    Op("inverse", ad.inverse, np.linalg.inv, lambda a: _torch().inverse(a), 1, square_case(),
+       "LinalgInvExBackward0", prepare=well_conditioned, rtol=1e-4, tol_reason="see inv"),
+    Op("chunk", lambda a, dim, chunks: _flat_parts(a.chunk(chunks, dim)),
+       lambda a, dim, chunks: _np_flat(_np_chunks(a, chunks, dim)),
+       lambda a, dim, chunks: _flat_parts(a.chunk(chunks, dim)), 1, _split_case("chunks"),
+       "CatBackward0", saves=False, torch_named=_no),
+    Op("split", lambda a, dim, size: _flat_parts(ad.split(a, size, dim)),
+       lambda a, dim, size: _np_flat(_np_pieces(a, size, dim)),
+       lambda a, dim, size: _flat_parts(a.split(size, dim)), 1, _split_case("size"),
+       "CatBackward0", saves=False, torch_named=_no),
+    Op("unbind", lambda a, dim: _flat_parts(a.unbind(dim)),
+       lambda a, dim: _np_flat(np.moveaxis(a, dim, 0)),
+       lambda a, dim: _flat_parts(a.unbind(dim)), 1, dim_case(min_dims=1), "CatBackward0",
+       saves=False, torch_named=_no),
+    Op("meshgrid", lambda a, b: _flat_parts(ad.meshgrid(a, b, indexing="ij")),
+       lambda a, b: _np_flat(np.meshgrid(a, b, indexing="ij")),
+       lambda a, b: _flat_parts(_torch().meshgrid(a, b, indexing="ij")), 2,
+       vectors_case(same=False), "CatBackward0", saves=False, torch_named=_no),
+    Op("svd", lambda a, ord: _svd_parts(ad.svd(a)), lambda a, ord: _np_svd_v_parts(a),
+       lambda a, ord: _svd_parts(_torch().svd(a)), 1, any_matrix_case(), "CatBackward0",
+       prepare=spread_singular_values, torch_named=_no, rtol=1e-4, tol_reason="see qr"),
+    Op("linalg_cross", lambda a, b, dim: ad.linalg.cross(a, b, dim=dim),
+       lambda a, b, dim: np.cross(a, b, axis=dim),
+       lambda a, b, dim: _torch().linalg.cross(*_torch().broadcast_tensors(a, b), dim=dim), 2,
+       cross_case(), "LinalgCrossBackward0",
+       torch_named=lambda shapes, kw: len(set(map(len, shapes))) == 1, covers=("linalg.cross",)),
+    Op("linalg_diagonal", lambda a, offset, dim1, dim2: ad.linalg.diagonal(
+           a, offset=offset, dim1=dim1, dim2=dim2),
+       lambda a, offset, dim1, dim2: np.diagonal(a, offset, dim1, dim2),
+       lambda a, offset, dim1, dim2: _torch().linalg.diagonal(
+           a, offset=offset, dim1=dim1, dim2=dim2), 1, diagonal_case(), "DiagonalBackward0",
+       saves=False, covers=("linalg.diagonal",)),
+    Op("matrix_power", lambda a, n: ad.linalg.matrix_power(a, n), np.linalg.matrix_power,
+       lambda a, n: _torch().linalg.matrix_power(a, n), 1, square_case().flatmap(
+           lambda c: st.sampled_from([2, 3, -1, -2]).map(lambda n: (c[0], {"n": n}))),
+       _matrix_power_name, prepare=well_conditioned, rtol=1e-4, tol_reason="see inv",
+       torch_named=lambda shapes, kw: len(shapes[0]) == 2 or kw["n"] == -1,
+       covers=("linalg.matrix_power",)),
+    Op("matrix_power_0_1", lambda a, n: ad.linalg.matrix_power(a, n), np.linalg.matrix_power,
+       lambda a, n: _torch().linalg.matrix_power(a, n), 1, square_case().flatmap(
+           lambda c: st.sampled_from([0, 1]).map(lambda n: (c[0], {"n": n}))),
+       _matrix_power_name, saves=False, torch_named=lambda shapes, kw: kw["n"] == 1),
+    Op("multi_dot", lambda a, b, c: ad.linalg.multi_dot([a, b, c]),
+       lambda a, b, c: np.linalg.multi_dot([a, b, c]),
+       lambda a, b, c: _torch().linalg.multi_dot([a, b, c]), 3, _chain_case(), "MmBackward0",
+       torch_named=_no, covers=("linalg.multi_dot",)),
+    Op("vecdot", lambda a, b: ad.linalg.vecdot(a, b), lambda a, b: (a * b).sum(-1),
+       lambda a, b: _torch().linalg.vecdot(a, b), 2, _vecdot_case(), "SumBackward1",
+       torch_named=lambda shapes, kw: max(map(len, shapes)) > 1, covers=("linalg.vecdot",)),
+    Op("expand_as", lambda a, sizes: a.expand_as(_like(_np_expand(a.shape, sizes))(a)),
+       lambda a, sizes: np.broadcast_to(a, _np_expand(a.shape, sizes)),
+       lambda a, sizes: a.expand_as(_like(_np_expand(a.shape, sizes))(a)), 1, expand_case(),
+       "ExpandBackward0", saves=False),
+    Op("reshape_as", lambda a, shape: a.reshape_as(_like(_np_reshaped(a, shape))(a)),
+       lambda a, shape: a.reshape(shape),
+       lambda a, shape: a.reshape_as(_like(_np_reshaped(a, shape))(a)), 1, reshape_case(),
+       "ViewBackward0", saves=False),
+    Op("view_as", lambda a, shape: a.view_as(_like(_np_reshaped(a, shape))(a)),
+       lambda a, shape: a.reshape(shape),
+       lambda a, shape: a.view_as(_like(_np_reshaped(a, shape))(a)), 1, reshape_case(),
+       "ViewBackward0", saves=False),
+    Op("type_as", lambda a: a.type_as(ad.zeros(1, dtype=ad.float32)),
+       lambda a: a.astype(F32).astype(np.float64),
+       lambda a: a.type_as(_torch().zeros(1, dtype=_torch().float32)), 1, unary(),
+       "ToCopyBackward0", saves=False, rtol=0.1, atol=1e-4, second_order=False,
+       tol_reason="float32 forward (see to_float32)", empty=_EMPTY1),
+    Op("swapaxes", lambda a, dim0, dim1: a.swapaxes(dim0, dim1),
+       lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1),
+       lambda a, dim0, dim1: a.swapaxes(dim0, dim1), 1, transpose_case(), "TransposeBackward0",
+       saves=False, covers=("swapdims",)),
+    Op("mT", lambda a: a.mT, lambda a: np.swapaxes(a, -1, -2), lambda a: a.mT, 1,
+       unary(min_dims=2), "TransposeBackward0", saves=False),
+    Op("clamp_min", lambda a: a.clamp_min(0.2), lambda a: np.maximum(a, 0.2),
+       lambda a: a.clamp_min(0.2), 1, unary(), "ClampBackward1", kinks=(0.2,),
+       torch_named=_no, empty=_EMPTY1),
+    Op("clamp_max", lambda a: a.clamp_max(0.2), lambda a: np.minimum(a, 0.2),
+       lambda a: a.clamp_max(0.2), 1, unary(), "ClampBackward1", kinks=(0.2,),
+       torch_named=_no, empty=_EMPTY1),
+    Op("addcmul", lambda a, b, c: a.addcmul(b, c, value=0.5), lambda a, b, c: a + 0.5 * b * c,
+       lambda a, b, c: a.addcmul(b, c, value=0.5), 3, elementwise(3), "AddBackward0",
+       torch_named=_no),
+    Op("addcdiv", lambda a, b, c: a.addcdiv(b, c, value=2), lambda a, b, c: a + 2 * b / c,
+       lambda a, b, c: a.addcdiv(b, c, value=2), 3, elementwise(3), "AddBackward0",
+       domains=((-3.0, 3.0), (-3.0, 3.0), POS), torch_named=_no),
 ]  # fmt: skip
 BY_NAME = {op.name: op for op in ROWS}
 SECOND_ORDER = [op for op in ROWS if op.second_order]

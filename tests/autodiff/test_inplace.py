@@ -1,5 +1,8 @@
 """In-place ops and the version counter: torch's rules, never a silently wrong gradient."""
 
+import inspect
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,7 +15,28 @@ import nn.functional as F
 
 MODIFIED = "modified by an inplace operation"
 
-# (name, in-place call, out-of-place reference, torch's in-place call, domain of x)
+# every in-place method of Tensor (torch's trailing underscore), read from the class
+INPLACE = sorted(n for n in dir(ad.Tensor) if n.endswith("_") and not n.startswith("_"))
+# in-place methods without an out-of-place Tensor method of the same name, as in torch
+NO_OUT_OF_PLACE = {
+    "zero_": "ad.zeros_like is its out-of-place form",
+    "fill_": "ad.full_like is its out-of-place form",
+    "copy_": "the source itself (clone) is its out-of-place form",
+    "requires_grad_": "sets a flag, not an op (test_semantics.py)",
+    "uniform_": "a random fill (ad.rand is its out-of-place form)",
+    "normal_": "a random fill (ad.randn)",
+    "exponential_": "a random fill",
+    "random_": "a random fill (ad.randint)",
+}
+# in-place methods compared with torch elsewhere, and where
+TESTED_ELSEWHERE = {
+    "requires_grad_": "test_semantics.py",
+    **{n: "test_random.py: torch's numbers bit for bit" for n in (
+        "bernoulli_", "exponential_", "normal_", "random_", "uniform_")},
+}  # fmt: skip
+
+# (name, in-place call, out-of-place reference, torch's in-place call, domain of x): the forms
+# that take arguments; those whose out-of-place op needs none are derived below
 FORMS = [
     ("add_", lambda x, y: x.add_(y), lambda x, y: x + y, lambda x, y: x.add_(y), None),
     ("add_alpha", lambda x, y: x.add_(y, alpha=0.5), lambda x, y: x + 0.5 * y,
@@ -27,25 +51,16 @@ FORMS = [
      lambda x, y: x.__itruediv__(y), "pos"),
     ("pow_", lambda x, y: x.pow_(2), lambda x, y: x**2, lambda x, y: x.pow_(2), None),
     ("ipow", lambda x, y: x.__ipow__(3), lambda x, y: x**3, lambda x, y: x.__ipow__(3), None),
-    ("neg_", lambda x, y: x.neg_(), lambda x, y: -x, lambda x, y: x.neg_(), None),
-    ("exp_", lambda x, y: x.exp_(), lambda x, y: x.exp(), lambda x, y: x.exp_(), None),
-    ("log_", lambda x, y: x.log_(), lambda x, y: x.log(), lambda x, y: x.log_(), "pos"),
-    ("sqrt_", lambda x, y: x.sqrt_(), lambda x, y: x.sqrt(), lambda x, y: x.sqrt_(), "pos"),
-    ("abs_", lambda x, y: x.abs_(), lambda x, y: x.abs(), lambda x, y: x.abs_(), None),
-    ("sigmoid_", lambda x, y: x.sigmoid_(), lambda x, y: x.sigmoid(),
-     lambda x, y: x.sigmoid_(), None),
-    ("tanh_", lambda x, y: x.tanh_(), lambda x, y: x.tanh(), lambda x, y: x.tanh_(), None),
-    ("relu_", lambda x, y: x.relu_(), lambda x, y: x.relu(), lambda x, y: x.relu_(), None),
     ("clamp_", lambda x, y: x.clamp_(-0.5, 0.5), lambda x, y: x.clamp(-0.5, 0.5),
      lambda x, y: x.clamp_(-0.5, 0.5), None),
     ("clip_", lambda x, y: x.clip_(-0.5, 0.5), lambda x, y: x.clip(-0.5, 0.5),
      lambda x, y: x.clip_(-0.5, 0.5), None),
-    ("clamp_min_", lambda x, y: x.clamp_min_(0.1), lambda x, y: x.clamp(min=0.1),
+    ("clamp_min_", lambda x, y: x.clamp_min_(0.1), lambda x, y: x.clamp_min(0.1),
      lambda x, y: x.clamp_min_(0.1), None),
-    ("clamp_max_", lambda x, y: x.clamp_max_(0.1), lambda x, y: x.clamp(max=0.1),
+    ("clamp_max_", lambda x, y: x.clamp_max_(0.1), lambda x, y: x.clamp_max(0.1),
      lambda x, y: x.clamp_max_(0.1), None),
     ("masked_fill_", lambda x, y: x.masked_fill_(x > 0, 2.0),
-     lambda x, y: ad.where(x > 0, 2.0, x), lambda x, y: x.masked_fill_(x > 0, 2.0), None),
+     lambda x, y: x.masked_fill(x > 0, 2.0), lambda x, y: x.masked_fill_(x > 0, 2.0), None),
     ("zero_", lambda x, y: x.zero_(), lambda x, y: x * 0, lambda x, y: x.zero_(), None),
     ("fill_", lambda x, y: x.fill_(1.5), lambda x, y: x * 0 + 1.5, lambda x, y: x.fill_(1.5), None),
     ("copy_", lambda x, y: x.copy_(y), lambda x, y: y + 0 * x, lambda x, y: x.copy_(y), None),
@@ -53,25 +68,70 @@ FORMS = [
      None, lambda x, y: x.__setitem__(slice(0, 2), y[:2]) or x, None),
     ("setitem_advanced", lambda x, y: x.__setitem__(ad.tensor([3, 0]), y[1:3]) or x,
      None, lambda x, y: x.__setitem__(_torch().tensor([3, 0]), y[1:3]) or x, None),
-]  # fmt: skip
-# the one-line unary forms: the same op written into the tensor
-UNARY = ["sin", "cos", "tan", "atan", "sinh", "cosh", "asinh", "expm1", "square", "erf",
-         "floor", "ceil", "round", "trunc", "frac"]  # fmt: skip
-POSITIVE = ["log2", "log10", "log1p", "reciprocal", "rsqrt"]
-FORMS += [
-    (f"{n}_", lambda x, y, n=n: getattr(x, n + "_")(), lambda x, y, n=n: getattr(x, n)(),
-     lambda x, y, n=n: getattr(x, n + "_")(), "pos" if n in POSITIVE else None)
-    for n in UNARY + POSITIVE
-]  # fmt: skip
-FORMS += [
-    ("lerp_", lambda x, y: x.lerp_(y, 0.25), lambda x, y: x + 0.25 * (y - x),
+    ("round_", lambda x, y: x.round_(decimals=1), lambda x, y: x.round(decimals=1),
+     lambda x, y: x.round_(decimals=1), None),
+    ("tril_", lambda x, y: _on_view(x, (1, 5), lambda v: v.tril_(1)),
+     lambda x, y: x.view(1, 5).tril(1).view(5),
+     lambda x, y: _on_view(x, (1, 5), lambda v: v.tril_(1)), None),
+    ("triu_", lambda x, y: _on_view(x, (5, 1), lambda v: v.triu_(-2)),
+     lambda x, y: x.view(5, 1).triu(-2).view(5),
+     lambda x, y: _on_view(x, (5, 1), lambda v: v.triu_(-2)), None),
+    ("scatter_", lambda x, y: x.scatter_(0, _index(ad), y[:2]),
+     lambda x, y: x.scatter(0, _index(ad), y[:2]), lambda x, y: x.scatter_(0, _index(_torch()), y[:2]),
+     None),
+    ("lerp_", lambda x, y: x.lerp_(y, 0.25), lambda x, y: x.lerp(y, 0.25),
      lambda x, y: x.lerp_(y, 0.25), None),
-    ("atan2_", lambda x, y: x.atan2_(y), lambda x, y: ad.atan2(x, y), lambda x, y: x.atan2_(y), None),
-    ("addcmul_", lambda x, y: x.addcmul_(y, y, value=0.5), lambda x, y: x + 0.5 * y * y,
+    ("atan2_", lambda x, y: x.atan2_(y), lambda x, y: x.atan2(y), lambda x, y: x.atan2_(y), None),
+    ("addcmul_", lambda x, y: x.addcmul_(y, y, value=0.5), lambda x, y: x.addcmul(y, y, value=0.5),
      lambda x, y: x.addcmul_(y, y, value=0.5), None),
-    ("addcdiv_", lambda x, y: x.addcdiv_(y, y + 1, value=2), lambda x, y: x + 2 * y / (y + 1),
-     lambda x, y: x.addcdiv_(y, y + 1, value=2), None),
+    ("addcdiv_", lambda x, y: x.addcdiv_(y, y + 1, value=2),
+     lambda x, y: x.addcdiv(y, y + 1, value=2), lambda x, y: x.addcdiv_(y, y + 1, value=2), None),
 ]  # fmt: skip
+# the domain of x where the op is not defined on (-2, 2)
+DOMAIN = {"log": "pos", "sqrt": "pos", "log2": "pos", "log10": "pos", "log1p": "pos",
+          "reciprocal": "pos", "rsqrt": "pos", "asin": "unit", "acos": "unit"}  # fmt: skip
+
+
+def _needs_no_argument(method) -> bool:
+    params = list(inspect.signature(method).parameters.values())[1:]
+    return all(p.default is not inspect.Parameter.empty for p in params)
+
+
+# the rest: the out-of-place op of no argument, written into the tensor (exp_, sin_, sign_, ...)
+FORMS += [
+    (n, lambda x, y, n=n: getattr(x, n)(), lambda x, y, n=n: getattr(x, n[:-1])(),
+     lambda x, y, n=n: getattr(x, n)(), DOMAIN.get(n[:-1]))
+    for n in INPLACE
+    if n not in {f[0] for f in FORMS} | set(TESTED_ELSEWHERE)
+    and _needs_no_argument(getattr(ad.Tensor, n))
+]  # fmt: skip
+
+
+def _on_view(x, shape, inplace):
+    """The in-place op on a matrix view of the vector x (tril_ and triu_ need two dims): x."""
+    inplace(x.view(*shape))
+    return x
+
+
+def _index(lib):
+    return lib.tensor([4, 1])
+
+
+def test_every_inplace_method_has_its_out_of_place_op():
+    for name in INPLACE:
+        assert hasattr(ad.Tensor, name[:-1]) or name in NO_OUT_OF_PLACE, (
+            f"Tensor.{name} has no Tensor.{name[:-1]}: add the out-of-place op (with its "
+            "optable.py row), or say why not in NO_OUT_OF_PLACE"
+        )
+    assert set(NO_OUT_OF_PLACE) <= set(INPLACE)
+
+
+def test_every_inplace_method_is_compared_here_or_names_where():
+    compared = {f[0] for f in FORMS}
+    missing = sorted(set(INPLACE) - compared - set(TESTED_ELSEWHERE))
+    assert not missing, f"no in-place form for {missing}: add it to FORMS (test_inplace.py)"
+    for name, where in TESTED_ELSEWHERE.items():
+        assert name in (Path(__file__).parent / where.split(":")[0]).read_text(), (name, where)
 
 
 def _torch():
@@ -85,6 +145,8 @@ def _values(domain, seed):
     x[np.abs(np.abs(x) - 0.5) < 0.05] = 0.7
     if domain == "pos":
         x = np.abs(x) + 0.5
+    if domain == "unit":
+        x = x * 0.45
     return x, rng.uniform(0.5, 2.0, 5)
 
 

@@ -364,6 +364,20 @@ def test_dropout_masks_match_torch(dtype):
             _same(ad.rand(3), torch.rand(3))
 
 
+@pytest.mark.parametrize("name,shape", [("dropout1d", (4, 40, 3)), ("dropout2d", (2, 70, 5, 5)),
+                                        ("dropout3d", (2, 33, 2, 2, 2))])  # fmt: skip
+def test_channel_dropout_masks_match_torch(name, shape):
+    """Whole channels dropped as torch drops them: one draw per (sample, channel)."""
+    torch = _torch()
+    x = np.random.default_rng(1).uniform(1, 2, shape).astype(np.float32)
+    for seed in SEEDS[:3]:
+        torch.manual_seed(seed)
+        theirs = getattr(torch.nn.functional, name)(torch.from_numpy(x), 0.3)
+        ad.manual_seed(seed)
+        _same(getattr(F, name)(ad.tensor(x), 0.3), theirs)
+        _same(ad.rand(3), torch.rand(3))  # the stream goes on where torch's does
+
+
 def _untemper(word: int) -> int:
     """The mt19937 state word whose output is word (the tempering undone)."""
     word ^= word >> 18

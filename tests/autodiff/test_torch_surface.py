@@ -237,6 +237,20 @@ def test_new_tensors_take_this_tensors_dtype_as_torch():
         ad.ones(2).new_zeros(-1)
 
 
+def test_a_tensors_facts_and_values_read_out_as_torchs():
+    torch = _torch()
+    values = [[1.5, -2.0, 0.25], [3.0, 0.0, -1.0]]
+    for dtype in ("float32", "float64", "int64", "bool"):
+        x, t = ad.tensor(values, dtype=dtype), torch.tensor(values, dtype=getattr(torch, dtype))
+        assert (x.dim(), x.ndim, x.numel(), x.nelement()) == (t.dim(), t.ndim, t.numel(), 6)
+        assert x.element_size() == t.element_size() and x.type() == t.type()
+        assert x.is_floating_point() == t.is_floating_point() and x.is_cuda is t.is_cuda is False
+        assert tuple(x.shape) == tuple(t.shape) and x.size(1) == t.size(1) == 3
+        assert str(x.dtype) == str(t.dtype) and str(x.device) == str(t.device)
+        assert x.tolist() == t.tolist() and x[1, 0].item() == t[1, 0].item()
+        np.testing.assert_array_equal(x.numpy(), t.numpy())
+
+
 def test_contiguity_as_torch():
     torch = _torch()
     x, t = ad.arange(6.0).reshape(2, 3), torch.arange(6.0).reshape(2, 3)
@@ -324,6 +338,73 @@ def test_histc_counts_as_torch():
     for data in ([2.0, 2.0], [1.0, 1.0, 3.0]):
         np.testing.assert_array_equal(ad.histc(ad.tensor(data), 4).numpy(),
                                       torch.histc(torch.tensor(data), 4).numpy())  # fmt: skip
+
+
+def test_linspace_is_torchs_bit_for_bit():
+    torch = _torch()
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        start, end = rng.standard_normal(2) * rng.choice([1, 10, 1e-3, 1e5])
+        steps = int(rng.integers(0, 300))
+        for ours, theirs in ((ad.float32, torch.float32), (ad.float64, torch.float64)):
+            np.testing.assert_array_equal(
+                ad.linspace(start, end, steps, dtype=ours).numpy(),
+                torch.linspace(start, end, steps, dtype=theirs).numpy(),
+            )
+    assert ad.linspace(3.0, 5.0, 1).tolist() == [3.0]
+    assert ad.linspace(0, 10, 6, dtype=ad.int64).tolist() == [0, 2, 4, 6, 8, 10]
+
+
+def test_histogram_as_torch():
+    torch = _torch()
+    rng = np.random.default_rng(2)
+    for _ in range(100):
+        dtype = rng.choice([np.float32, np.float64])
+        x = (rng.standard_normal(rng.integers(1, 300)) * rng.choice([1, 10, 1e-3])).astype(dtype)
+        bins, density = int(rng.integers(1, 40)), bool(rng.random() < 0.5)
+        given = None if rng.random() < 0.5 else tuple(sorted(rng.standard_normal(2)))
+        w = rng.random(x.shape).astype(dtype) if rng.random() < 0.3 else None
+        ours = ad.histogram(
+            ad.tensor(x), bins, range=given, weight=None if w is None else ad.tensor(w),
+            density=density,
+        )  # fmt: skip
+        theirs = torch.histogram(
+            torch.tensor(x), bins, range=given, weight=None if w is None else torch.tensor(w),
+            density=density,
+        )  # fmt: skip
+        np.testing.assert_array_equal(ours.bin_edges.numpy(), theirs.bin_edges.numpy())
+        if w is None:  # counts are exact; weighted sums differ in the order of addition
+            np.testing.assert_array_equal(ours.hist.numpy(), theirs.hist.numpy())
+        else:
+            np.testing.assert_allclose(ours.hist.numpy(), theirs.hist.numpy(), rtol=1e-5)
+        assert ours.hist.dtype == ours.bin_edges.dtype == x.dtype
+    edges = ad.tensor([-1.0, 0.0, 0.5, 2.0])
+    x = ad.tensor([-1.0, -0.5, 0.0, 0.5, 2.0, 3.0, float("nan")])  # edges, outside, NaN
+    ours = x.histogram(edges)
+    theirs = torch.histogram(torch.tensor(x.numpy()), torch.tensor(edges.numpy()))
+    np.testing.assert_array_equal(ours.hist.numpy(), theirs.hist.numpy())  # [2, 1, 2]
+    assert ours.bin_edges.tolist() == edges.tolist() and ours.bin_edges is not edges
+    for data in ([2.0, 2.0, 2.0], []):  # one value: [v - 0.5, v + 0.5]; empty: [0, 1]
+        ours, theirs = ad.histogram(ad.tensor(data), 4), torch.histogram(torch.tensor(data), 4)
+        np.testing.assert_array_equal(ours.bin_edges.numpy(), theirs.bin_edges.numpy())
+        np.testing.assert_array_equal(ours.hist.numpy(), theirs.hist.numpy())
+    assert repr(ad.histogram(ad.tensor([1.0, 2.0]), 2)) == repr(
+        torch.histogram(torch.tensor([1.0, 2.0]), 2)
+    )
+
+
+def test_histogram_has_no_gradient_and_says_what_is_wrong():
+    x = ad.randn(50, requires_grad=True)
+    hist, edges = ad.histogram(x.tanh(), density=True)  # the lecture's call, then .detach()
+    assert not hist.requires_grad and not edges.requires_grad and hist.shape == (100,)
+    with pytest.raises(ValueError, match="histogram: bin edges must be a 1-d tensor"):
+        ad.histogram(x, ad.tensor([1.0]))
+    with pytest.raises(TypeError, match="histogram: bin edges must have input's dtype"):
+        ad.histogram(x, ad.tensor([0.0, 1.0], dtype=ad.float64))
+    with pytest.raises(ValueError, match="range= applies to a number of bins"):
+        ad.histogram(x, ad.tensor([0.0, 1.0]), range=(0.0, 1.0))
+    with pytest.raises(ValueError, match=r"histogram: the range \[.*\] is not finite"):
+        ad.histogram(ad.tensor([1.0, float("inf")]))
 
 
 def test_unbind_and_select_as_torch():

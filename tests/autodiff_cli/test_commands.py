@@ -2,9 +2,12 @@
 
 import json
 
+import numpy as np
 import pytest
 
+import autodiff as ad
 import autodiff_cli as cli
+import nn
 from autodiff_cli import train as commands
 from nn import data
 
@@ -28,6 +31,23 @@ def test_train_help_documents_every_option(capsys):
             assert action.option_strings[-1] in text
     for word in ("--model", "--dataset", "--optimizer", "--init", "--normalize", "--subset"):
         assert word in text
+
+
+def test_every_optimizer_of_nn_optim_is_offered_and_takes_a_step():
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices["train"]
+    offered = next(a for a in sub._actions if a.dest == "optimizer").choices
+    exported = {n.lower() for n in nn.optim.__all__ if n[0].isupper()}
+    assert set(offered) == exported - {"optimizer", "lbfgs"}  # LBFGS needs a closure
+    for name in offered:
+        model = nn.Linear(2, 1)
+        config = {"optimizer": name, "lr": 0.01, "weight_decay": 0.0, "momentum": 0.9}
+        optimizer = commands.make_optimizer(config, model.parameters())
+        assert type(optimizer).__name__.lower() == name
+        before = model.weight.numpy().copy()
+        model(ad.ones(3, 2)).sum().backward()
+        optimizer.step()
+        assert not np.array_equal(before, model.weight.numpy()), name
 
 
 def test_evaluate_help(capsys):

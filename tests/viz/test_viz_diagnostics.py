@@ -224,3 +224,74 @@ def test_plot_activation_stats(tmp_path):
     stats = viz.activation_stats(model, x)
     assert f"dead units {stats['2']['dead_fraction']:.0%}" in visible[0].get_title()
     _png(out)
+
+
+def test_activation_stats_of_kept_outputs_count_saturated_and_dead_units():
+    """The makemore lecture keeps each layer's output (layer.out): a dict of them works, and a
+    tanh unit saturated for every example is dead (its column of h.abs() > 0.99 all white)."""
+    h = np.full((4, 5), 0.5, np.float32)
+    h[:, 0] = 0.995  # saturated on every example: dead
+    h[:2, 1] = -0.999  # saturated on half of them: alive
+    out = ad.tensor(h, requires_grad=True) * 1.0  # a graph's output: read without its graph
+    stats = viz.activation_stats({"layer 2 (Tanh)": out}, kind="tanh")["layer 2 (Tanh)"]
+    assert stats["saturated_fraction"] == 6 / 20 and stats["dead_fraction"] == 1 / 5
+    loose = viz.activation_stats({"h": out}, kind="tanh", saturation=0.6)["h"]
+    assert loose["saturated_fraction"] == 1.0 and loose["dead_fraction"] == 1.0
+    relu = viz.activation_stats({"r": ad.tensor([[0.0, 1.0], [0.0, 0.0]])}, kind="relu")["r"]
+    assert relu["dead_fraction"] == 0.5 and relu["zero_fraction"] == 0.75
+    other = viz.activation_stats({"g": ad.tensor([1.0, 3.0])})["g"]
+    assert other["kind"] == "other" and other["mean"] == 2.0 and "dead_fraction" not in other
+    with pytest.raises(ValueError, match="unknown kind 'gelu'"):
+        viz.activation_stats({"g": out}, kind="gelu")
+    with pytest.raises(TypeError, match="a model needs its input x"):
+        viz.activation_stats(_deep("relu", 0))
+    fig = viz.plot_activation_stats({"layer 2 (Tanh)": out}, kind="tanh", lang="vi")
+    assert fig.axes[0].get_title() == "layer 2 (Tanh)\nbão hòa 30.0%, node chết 20%"
+
+
+def test_update_ratios_are_std_of_the_step_over_std_of_the_values():
+    model = _deep("relu", 10)
+    x, t = _data(10)
+    F.cross_entropy(model(x), t).backward()
+    ratios = viz.update_ratios(model, lr=0.1)
+    assert list(ratios) == [name for name, _ in model.named_parameters() if "bias" not in name]
+    w = model[1].weight  # the biases start at 0 (std 0): no ratio for them
+    expected = np.std(0.1 * w.grad.numpy(), ddof=1) / np.std(w.numpy(), ddof=1)
+    assert ratios["1.weight"] == pytest.approx(expected, rel=1e-6)
+    assert viz.update_ratios({"w": w})["w"] == pytest.approx(10 * expected, rel=1e-6)
+
+
+def test_plot_update_ratios(tmp_path):
+    series = {"W1": [1e-2, 3e-3, 1e-3], "W2": [1e-4, 2e-4, 3e-4]}
+    out = tmp_path / "ud.png"
+    fig = viz.plot_update_ratios(series, path=out, lang="vi")
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and np.allclose(ax.lines[0].get_ydata(), series["W1"])
+    guide = ax.lines[-1]
+    assert list(guide.get_ydata()) == [1e-3, 1e-3]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["W1", "W2", "0.001: mức gợi ý (bài giảng makemore)"]
+    assert ax.get_ylabel().startswith("cập nhật / trọng số")
+    _png(out)
+    both = viz.plot_update_ratios({"BatchNorm": series, "no BatchNorm": {"W1": [1e-1, 1e-1]}})
+    assert [a.get_title() for a in both.axes] == ["BatchNorm", "no BatchNorm"]
+    assert both.axes[0].get_ylim() == both.axes[1].get_ylim()
+    bars = viz.plot_update_ratios({"W1": [0.02], "W2": [0.05]})  # one step: a bar each
+    assert len(bars.axes[0].patches) == 2
+
+
+def test_plot_activation_stats_puts_runs_in_rows():
+    rng = np.random.default_rng(11)
+    runs = {
+        f"gain {gain}": {
+            f"layer {i}": ad.tensor(np.tanh(gain * rng.normal(size=(32, 8)))) for i in range(3)
+        }
+        for gain in (1, 5)
+    }
+    fig = viz.plot_activation_stats(runs, kind="tanh")
+    rows = [fig.axes[0:3], fig.axes[3:6]]
+    assert [row[0].get_ylabel() for row in rows] == ["gain 1", "gain 5"]
+    assert rows[1][2].get_title().startswith("layer 2\nsaturated")
+    few = viz.activation_stats(runs["gain 1"], kind="tanh")["layer 0"]["saturated_fraction"]
+    many = viz.activation_stats(runs["gain 5"], kind="tanh")["layer 0"]["saturated_fraction"]
+    assert few < many

@@ -1,0 +1,169 @@
+"""Where a new op goes (docs/architecture.md), checked: every public op of autodiff, every
+function of autodiff.linalg and every public Tensor method has a row in optable.py (float64
+finite differences and torch), is an in-place form (test_inplace.py derives those from the
+Tensor class), is a discrete op compared with torch below, or is listed here with its reason."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from optable import ROWS
+
+import autodiff as ad
+
+# ops whose results carry no gradient (comparisons, tests of values, indices, counts): each is
+# compared with torch here, on values with ties, zeros, infinities and NaNs where they matter
+DISCRETE = {
+    "all": lambda lib, x: (x > 0).all(dim=1),
+    "any": lambda lib, x: lib.any(x > 1),
+    "allclose": lambda lib, x: lib.allclose(x, x + 1e-9),
+    "argmax": lambda lib, x: x.argmax(dim=0),
+    "argmin": lambda lib, x: lib.argmin(x),
+    "argsort": lambda lib, x: x.argsort(dim=1, descending=True),
+    "argwhere": lambda lib, x: lib.argwhere(x > 0),
+    "eq": lambda lib, x: x.eq(0.5),
+    "equal": lambda lib, x: lib.equal(x, x.clone()),
+    "ge": lambda lib, x: x.ge(0.0),
+    "gt": lambda lib, x: lib.gt(x, x.flip(1)),
+    "le": lambda lib, x: x.le(0.5),
+    "lt": lambda lib, x: lib.lt(x, 0.0),
+    "ne": lambda lib, x: x.ne(x.flip(0)),
+    "isclose": lambda lib, x: lib.isclose(x, x.flip(1), atol=0.6),
+    "isfinite": lambda lib, x: (x / x.sum(0)).isfinite(),
+    "isinf": lambda lib, x: lib.isinf(1 / x),
+    "isnan": lambda lib, x: (x / 0).isnan(),
+    "nonzero": lambda lib, x: x.nonzero(),
+    "unique": lambda lib, x: lib.unique(x, return_counts=True),
+    "histc": lambda lib, x: x.histc(bins=4, min=-1, max=2),
+    "histogram": lambda lib, x: lib.histogram(x, bins=4, range=(-1.0, 2.0)),
+    "bool": lambda lib, x: x.bool(),
+    "int": lambda lib, x: (x * 3).int(),
+    "long": lambda lib, x: (x * 3).long(),
+}
+# names with no row, by reason; a reason that names a test file is checked to mention the name
+NO_ROW = {
+    "draws: bit for bit with torch's generator in tests/autodiff/test_random.py": [
+        "bernoulli",
+        "multinomial",
+    ],
+    "float16 conversion: the to_float32 row checks the same ToCopy op (central differences "
+    "cannot resolve float16); dtype in tests/autodiff/test_torch_surface.py": ["half"],
+    "the graph itself, not an op: tests/autodiff/test_semantics.py": [
+        "backward",
+        "detach",
+        "grad",
+        "grad_fn",
+        "is_leaf",
+        "register_hook",
+        "requires_grad",
+        "retain_grad",
+        "retains_grad",
+    ],
+    "storage shared with the tensor (no graph): tests/autodiff/test_inplace.py": ["data"],
+    "a tensor's facts, read out to Python: tests/autodiff/test_torch_surface.py": [
+        "device",
+        "dim",
+        "dtype",
+        "element_size",
+        "is_contiguous",
+        "is_cuda",
+        "is_floating_point",
+        "nelement",
+        "numel",
+        "type",
+    ],
+    "the tensor's values and shape, out to Python: tests/autodiff/test_torch_surface.py": [
+        "item",
+        "ndim",
+        "numpy",
+        "shape",
+        "size",
+        "tolist",
+    ],
+    "devices: the CPU only, tests/autodiff/test_torch_surface.py": ["cpu", "cuda"],
+    "creation from a tensor's dtype: tests/autodiff/test_torch_surface.py": [
+        "new_empty",
+        "new_full",
+        "new_ones",
+        "new_tensor",
+        "new_zeros",
+    ],
+    "a label for pictures: tests/viz": ["name"],
+}
+NO_ROW_NAMES = {n for names in NO_ROW.values() for n in names}
+
+
+def _public_names() -> set:
+    """ad.X for every op, linalg.X for autodiff.linalg, and every public Tensor attribute but
+    the in-place forms (test_inplace.py)."""
+    names = set(ad.ops.__all__) | {f"linalg.{n}" for n in ad.linalg.__all__}
+    names |= {n for n in dir(ad.Tensor) if not n.startswith("_") and not n.endswith("_")}
+    return names
+
+
+def _covered() -> set:
+    """The names rows check: each row's name and covers, and linalg.X where it is ad.X."""
+    names = {op.name for op in ROWS} | {n for op in ROWS for n in op.covers}
+    names |= {
+        f"linalg.{n}"
+        for n in ad.linalg.__all__
+        if n in names and getattr(ad.linalg, n) is getattr(ad.ops, n, None)
+    }
+    return names | set(DISCRETE)
+
+
+def test_every_public_op_and_tensor_method_has_a_row_or_a_reason():
+    missing = sorted(_public_names() - _covered() - NO_ROW_NAMES)
+    assert not missing, (
+        f"no op-table row for {missing}: add a row to tests/autodiff/optable.py (a new name of "
+        "an op that has a row: that row's covers=), a discrete op to DISCRETE, or a reason to "
+        "NO_ROW in tests/autodiff/test_surface_rows.py"
+    )
+
+
+def test_no_row_reasons_are_current():
+    public = _public_names()
+    stale = sorted(NO_ROW_NAMES - public)
+    assert not stale, f"NO_ROW lists names that are no longer public: {stale}"
+    doubled = sorted(NO_ROW_NAMES & _covered())
+    assert not doubled, f"NO_ROW lists names that have a row: {doubled}"
+    rows = {op.name for op in ROWS}
+    assert not set(DISCRETE) - public, "DISCRETE names an op that is not public"
+    assert not set(DISCRETE) & rows, "DISCRETE names an op that has a row"
+    for op in ROWS:
+        unknown = [n for n in op.covers if n not in public or n in rows]
+        assert not unknown, f"row {op.name}: covers={unknown} names no other public name"
+
+
+@pytest.mark.parametrize("reason", [r for r in NO_ROW if "tests/" in r])
+def test_a_reason_names_a_test_that_uses_each_name(reason):
+    where = Path(__file__).parents[2] / reason[reason.index("tests/") :]
+    files = [where] if where.suffix == ".py" else sorted(where.rglob("*.py"))
+    text = "".join(f.read_text() for f in files)
+    for name in NO_ROW[reason]:
+        used = any(form in text for form in (f".{name}", f"{name}(", f'"{name}"'))
+        assert used, f"{where} does not use {name}"
+
+
+def _same(ours, theirs, name):
+    if isinstance(theirs, tuple):
+        assert isinstance(ours, tuple) and len(ours) == len(theirs), name
+        for a, b in zip(ours, theirs):
+            _same(a, b, name)
+        return
+    if isinstance(theirs, bool):
+        assert ours is theirs, name
+        return
+    assert not ours.requires_grad and ours.grad_fn is None, name  # torch's unique records a
+    assert str(ours.dtype) == str(theirs.dtype), (name, ours.dtype, theirs.dtype)  # node
+    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy(), err_msg=name)
+
+
+@pytest.mark.parametrize("name", sorted(DISCRETE))
+def test_discrete_ops_match_torch_and_carry_no_gradient(name):
+    torch = pytest.importorskip("torch")
+    values = np.array([[0.5, -1.0, 0.0, 2.0], [0.5, 0.0, -0.25, 1.5], [-1.0, 2.0, 0.5, 0.5]])
+    call = DISCRETE[name]
+    ours = call(ad, ad.tensor(values, requires_grad=True))
+    theirs = call(torch, torch.tensor(values, requires_grad=True))
+    _same(ours, theirs, name)
