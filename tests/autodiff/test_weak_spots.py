@@ -158,6 +158,23 @@ def test_accumulating_into_grad_is_in_place_and_counted_as_torch():
         (x * 3.0).sum().backward()  # which changes it in place
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             y.backward()
+        y = (x.grad * w).sum()
+        x.grad.mul_(1.0)  # an in-place op, then an accumulation: two changes, not none
+        (x * 3.0).sum().backward()
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.backward()
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")  # torch's
+def test_gradients_accumulated_with_create_graph_keep_both_graphs_as_torch():
+    second = []
+    for lib in (ad, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (x**2).sum().backward(create_graph=True)
+        (x**3).sum().backward(create_graph=True)  # .grad = 2x + 3x², a graph through both
+        (g,) = lib.autograd.grad(x.grad.sum(), x)
+        second.append(g.tolist())
+    assert second[0] == second[1] == [8.0, 14.0]  # 2 + 6x
 
 
 def test_a_reshape_that_copies_is_no_view_when_its_source_changes_later():
