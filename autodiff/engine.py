@@ -104,10 +104,13 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool, tracer=None) -> 
     if leaf.grad is None:
         # a fresh array: the gradient must not alias the upstream one or another leaf's
         leaf.grad = grad if create_graph else _make(np.array(data, copy=True))
-    elif create_graph or leaf.grad.grad_fn is not None:
-        leaf.grad = leaf.grad + (grad if create_graph else _make(data))
+    elif create_graph:
+        leaf.grad = leaf.grad + grad
     else:
+        # in place, as torch (a .grad made under create_graph too), and counted as a change
+        # of .grad: a graph that saved it refuses to run backward instead of being wrong
         np.add(leaf.grad._data, data, out=leaf.grad._data)
+        leaf.grad._counter().value += 1
 
 
 # references to a gradient array that only the backward pass holds, as getrefcount counts

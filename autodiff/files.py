@@ -68,6 +68,11 @@ def write_atomic(path, data, parents: bool = False) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)  # atomic on POSIX and Windows
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        if e.filename is None or e.filename == str(tmp):  # e.g. a full disk names no path
+            raise OSError(e.errno, e.strerror or str(e), str(path)) from e
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -85,7 +85,7 @@ def _unrecorded(cls, args, options):
     n = len(args)
     ctx = NoContext(_NO_NEEDS[n] if n < 4 else (False,) * n)
     out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **options)
-    result = _make(_output(out, cls))
+    result = _make(_output(out, cls, args))
     if cls.view:
         mark_view(result, args[0], cls, options)
     return result
@@ -99,7 +99,7 @@ def _record(cls, args, options):
     arrays, children, meta, needs, constants = _edges(args)
     ctx = Context(cls, children, meta, needs, constants)
     out = returned = cls.forward(ctx, *arrays, **options)
-    out = _output(out, cls)
+    out = _output(out, cls, args)
     if out.dtype.kind not in "fc":  # an integer or bool result has no gradient: no node
         result = _make(out)
     else:
@@ -175,13 +175,13 @@ def _edges2(x, y) -> tuple:
 _NEEDS2 = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
 
 
-def _output(out, cls) -> np.ndarray:
+def _output(out, cls, args) -> np.ndarray:
     """forward's result as an array (np.exp of a 0-d array gives a NumPy scalar), checked for
     NaN/Inf under detect_anomaly."""
     if type(out) is not np.ndarray:
         out = out._data if isinstance(out, Tensor) else np.asarray(out)
     if _mode.anomaly and not _mode.in_formula:
-        check_finite(out, f"{cls.__name__.lower()} (forward)")
+        check_finite(out, cls, args)
     return out
 
 
@@ -223,11 +223,24 @@ def _interned(value: tuple) -> tuple:
     return shared
 
 
-def check_finite(array, what: str) -> None:
-    """detect_anomaly's check of one op's result."""
-    if array.dtype.kind in "fc" and not np.isfinite(array).all():
-        kind = "nan" if np.isnan(array).any() else "inf"
-        raise RuntimeError(
-            f"detect_anomaly: {what} produced {kind} values (shape {array.shape}). "
-            "Check the inputs of this op (e.g. log or sqrt of values <= 0)."
-        )
+def check_finite(array, cls, args) -> None:
+    """detect_anomaly's check of one op's result: a NaN or Inf output is blamed on the op that
+    made it. When an input already held it (made where no check ran: data, a leaf, a write
+    under no_grad or through .data), that input's producer is named instead of this op (a
+    reshape makes none)."""
+    if array.dtype.kind not in "fc" or np.isfinite(array).all():
+        return
+    kind = "nan" if np.isnan(array).any() else "inf"
+    op = f"{cls.__name__.lower()} (forward)"
+    for a in args:
+        if isinstance(a, Tensor) and a._data.dtype.kind in "fc" and not np.isfinite(a._data).all():
+            made = f"made by {a.grad_fn.name()}" if a.grad_fn else "given as data (a leaf)"
+            raise RuntimeError(
+                f"detect_anomaly: nan or inf values reach {op} from an input (shape {a.shape}) "
+                f"{made}, where detect_anomaly did not check them (outside it, or a write under "
+                "no_grad or through .data); this op did not make them."
+            )
+    raise RuntimeError(
+        f"detect_anomaly: {op} produced {kind} values (shape {array.shape}). "
+        "Check the inputs of this op (e.g. log or sqrt of values <= 0)."
+    )

@@ -25,7 +25,7 @@ def _set(flag: bool) -> None:
 class set_grad_enabled:
     """Context manager and decorator that turns graph recording on or off."""
 
-    def __init__(self, mode: bool = True):
+    def __init__(self, mode: bool):  # required, as torch
         self.mode = bool(mode)
         self.prev = is_grad_enabled()
         _set(self.mode)  # like torch: takes effect on construction, too
@@ -59,8 +59,7 @@ class no_grad(set_grad_enabled):
         return super().__new__(cls)
 
     def __init__(self, orig_func=None):
-        self.mode = False
-        self.prev = None
+        self.prev = None  # set on entry (no_grad does not switch on construction)
 
     def __enter__(self):
         self.prev = is_grad_enabled()

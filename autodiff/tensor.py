@@ -12,7 +12,12 @@ from .size import Size, as_size
 
 
 def _check_grad_dtype(dtype, what: str) -> None:
-    if np.dtype(dtype).kind not in "fc":
+    if np.dtype(dtype).kind == "c":  # torch's conjugate (Wirtinger) gradients are not written
+        raise DtypeError(
+            f"{what}: complex tensors cannot require gradients here yet (got dtype {dtype}); "
+            "complex autograd is not supported. Use real and imaginary parts as float tensors."
+        )
+    if np.dtype(dtype).kind != "f":
         raise DtypeError(
             f"{what}: only floating point tensors can require gradients (got dtype {dtype}). "
             "Convert first, e.g. t.float() or dtype=ad.float32."

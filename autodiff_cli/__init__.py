@@ -9,7 +9,7 @@ import sys
 import zlib
 from pathlib import Path
 
-from . import exercises, graph, run, train
+from . import exercises, graph, options, run, train
 
 
 def _print_exercises() -> None:
@@ -47,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="run the main job: exercises, graphs, a trained model")
-    p.add_argument("--out", default="demo-output", help="output folder (default: demo-output)")
+    p.add_argument(
+        "--out",
+        type=options.path,
+        default="demo-output",
+        help="output folder (default: demo-output)",
+    )
     p.add_argument("--quick", action="store_true", help="a shorter training run")
     p.set_defaults(run=demo)
     train.register(sub)

@@ -1,5 +1,7 @@
 """`autodiff graph ...` and the demo's graphs."""
 
+import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,7 @@ from viz.steps import save_steps
 from viz.text import to_text
 from viz.words import LANGUAGES
 
-from . import exercises, expr
+from . import exercises, expr, options
 
 
 def register(subparsers) -> None:
@@ -25,7 +27,9 @@ def register(subparsers) -> None:
     )
     p.add_argument("expression", help='e.g. "(x+y)*z" or "q = x + y; f = q * z"')
     p.add_argument("values", nargs="*", metavar="NAME=VALUE", help="e.g. x=-2 y=5 z=-4")
-    p.add_argument("-o", "--output", help="picture file: .svg, .png, .pdf or .dot")
+    p.add_argument(
+        "-o", "--output", type=options.path, help="picture file: .svg, .png, .pdf or .dot"
+    )
     p.add_argument(
         "--show",
         choices=("forward", "backward", "both"),
@@ -109,8 +113,13 @@ def run_graph(args) -> int:
         path = save(output, args.output, **options)
         print(f"graph written to {path}")
     if args.steps:
-        paths = save_steps(output, args.steps, rankdir=args.rankdir, lang=args.lang)
-        print(f"{len(paths) - 1} backward steps written to {Path(args.steps) / 'steps.html'}")
+        with warnings.catch_warnings(record=True) as notes:
+            warnings.simplefilter("always")
+            paths = save_steps(output, args.steps, rankdir=args.rankdir, lang=args.lang)
+        for note in notes:
+            print(f"autodiff graph: note: {note.message}", file=sys.stderr)
+        frames = f" and {len(paths) - 1} SVG frames" if len(paths) > 1 else ""
+        print(f"backward steps written to {Path(args.steps) / 'steps.html'}{frames}")
     return 0
 
 

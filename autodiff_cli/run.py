@@ -129,7 +129,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         description="Run SCRIPT with `import torch` resolving to autodiff (torch.nn to nn, "
         "torch.utils.data to nn.data, ...), only inside this process. CPU only.",
     )
-    p.add_argument("script", help="a Python file that uses torch")
+    p.add_argument("script", help="a Python file that uses torch (or a folder with __main__.py)")
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments given to the script")
     p.set_defaults(run=run_command)
     return p
@@ -137,16 +137,22 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 def run_command(args) -> int:
     script = Path(args.script)
-    if not script.is_file():
+    if script.is_dir() and not (script / "__main__.py").is_file():
+        raise FileNotFoundError(2, "A folder without __main__.py", str(script))
+    if not script.exists():
         raise FileNotFoundError(2, "No such file", str(script))
     install()
     keep_freed_memory()  # a training script's steps reuse their pages (README: autodiff run)
     sys.argv = [str(script), *args.args]
-    sys.path.insert(0, str(script.resolve().parent))
+    # as python does: a folder's own path comes first on sys.path, a file's folder's
+    sys.path.insert(0, str(script.resolve() if script.is_dir() else script.resolve().parent))
     try:
         runpy.run_path(str(script), run_name="__main__")
     except SystemExit as e:
-        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        if e.code is None or isinstance(e.code, int):
+            return e.code or 0
+        print(e.code, file=sys.stderr)  # sys.exit("message"): python prints it, exit status 1
+        return 1
     except Exception:  # the script's own error: shown as Python shows it
         traceback.print_exc()
         return 1

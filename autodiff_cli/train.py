@@ -1,10 +1,12 @@
 """`autodiff train`, `autodiff evaluate` and the training part of `autodiff demo`."""
 
 import argparse
+import contextlib
 import json
 import math
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +15,10 @@ import autodiff as ad
 import nn
 from autodiff.files import write_atomic
 from nn import data, models
-from nn.checkpoint import checkpoint_exists, load_checkpoint, read_checkpoint
+from nn.checkpoint import CheckpointWarning, checkpoint_exists, load_checkpoint, read_checkpoint
 from nn.train import evaluate, fit, set_threads
+
+from . import options
 
 MODELS = ("softmax", "mlp", "cnn", "vgg", "resnet", "logistic", "linear")
 DATASETS = (
@@ -45,7 +49,7 @@ RULES = {
     "batch_size": (int, "an int >= 1", lambda v: v >= 1),
     "subset": (int, "an int >= 1", lambda v: v >= 1),
     "early_stopping": (int, "an int >= 1", lambda v: v >= 1),
-    "seed": (int, "an int", lambda v: True),
+    "seed": (int, "an int from 0 to 2**64 - 1", lambda v: 0 <= v < 2**64),
     "lr": (float, "a finite number > 0", lambda v: 0 < v < math.inf),
     "clip_grad_norm": (float, "a finite number > 0", lambda v: 0 < v < math.inf),
     "momentum": (float, "a finite number >= 0", lambda v: 0 <= v < math.inf),
@@ -97,7 +101,7 @@ def _option(key):
 
 def _sizes(text):
     try:
-        sizes = [int(s) for s in text.split(",") if s]
+        sizes = [int(s) for s in text.split(",")]  # an empty entry (1,,2) is refused too
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated ints, got {text!r}") from None
     if not sizes or min(sizes) < 1:
@@ -175,7 +179,7 @@ def _add_train(sub) -> None:
         help="stop after PATIENCE epochs without a better validation loss",
     )
     a("--seed", type=_option("seed"), default=0, help="random seed (default: 0)")
-    a("--out", default="runs/run", help="output folder (default: runs/run)")
+    a("--out", type=options.path, default="runs/run", help="output folder (default: runs/run)")
     a("--resume", action="store_true", help="continue from the checkpoint in --out")
     a("--quiet", action="store_true", help="no progress bars or per-epoch lines")
     a(
@@ -193,7 +197,7 @@ def _add_evaluate(sub) -> None:
         description="Rebuild the model of a run folder written by `autodiff "
         "train`, load its checkpoint and report loss and accuracy.",
     )
-    p.add_argument("checkpoint", help="run folder (or its checkpoint.json)")
+    p.add_argument("checkpoint", type=options.path, help="run folder (or its checkpoint.json)")
     p.add_argument("--data-root", help="folder with the dataset files, if not the training one")
     p.add_argument(
         "--split",
@@ -466,7 +470,8 @@ def train_command(args) -> int:
     if threads is not None and not args.quiet:
         print(f"BLAS threads: {threads}")
     try:
-        result = run_training(config, args.out, progress=not args.quiet, resume=args.resume)
+        with notes("train"):
+            result = run_training(config, args.out, progress=not args.quiet, resume=args.resume)
     except KeyboardInterrupt:
         print(_interrupted(Path(args.out)), file=sys.stderr)
         return 130
@@ -495,7 +500,8 @@ def _metrics_line(split: str, loss: float, acc: float) -> str:
 
 
 def load_run(folder):
-    """(model, record) for a run folder: the model rebuilt and its checkpoint loaded."""
+    """(model, record) for a run folder: the model rebuilt and its checkpoint loaded (the
+    checkpoint's own record under record["checkpoint"])."""
     folder = Path(folder)
     folder = folder.parent if folder.name == "checkpoint.json" else folder
     config_path = folder / "config.json"
@@ -510,7 +516,7 @@ def load_run(folder):
         raise ValueError(f"evaluate: {config_path} is not valid JSON ({e}).") from None
     _check_record(record, config_path)
     model = build_model(record["model"])
-    load_checkpoint(folder, model)
+    record["checkpoint"] = load_checkpoint(folder, model)
     return model, record
 
 
@@ -538,9 +544,26 @@ def _check_record(record, path) -> None:
         raise wrong(f"names an unknown model class {spec.get('class')!r}")
 
 
+@contextlib.contextmanager
+def notes(command: str):
+    """Inside, a CheckpointWarning (the previous checkpoint used) is one line on stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", CheckpointWarning)
+        show = warnings.showwarning
+
+        def note(message, category, *args, **kwargs):
+            if not issubclass(category, CheckpointWarning):
+                return show(message, category, *args, **kwargs)
+            print(f"autodiff {command}: note: {message}", file=sys.stderr, flush=True)
+
+        warnings.showwarning = note  # catch_warnings puts the original back
+        yield
+
+
 def evaluate_command(args) -> int:
     """autodiff evaluate: loss and accuracy of a saved run on its test split."""
-    model, record = load_run(args.checkpoint)
+    with notes("evaluate"):
+        model, record = load_run(args.checkpoint)
     config = dict(record["config"])
     if args.data_root:
         config["data_root"] = args.data_root
@@ -553,7 +576,7 @@ def evaluate_command(args) -> int:
     norm = data.Normalizer().load_state_dict(record["normalizer"])
     loader = data.DataLoader(norm.transform(X), y, batch_size=args.batch_size)
     loss, acc = evaluate(model, loader, loss_for(config["model"]))
-    epoch = read_checkpoint(args.checkpoint)["epoch"]
+    epoch = record["checkpoint"]["epoch"]
     print(
         f"{record['model']['class']} after {epoch} epochs on {config['dataset']} "
         f"({args.split}, {len(y)} samples)"

@@ -104,7 +104,8 @@ class ExponentialLinear(ad.Function):
         alpha, scale = ctx.options["alpha"], ctx.options["scale"]
         input_scale = ctx.options.get("input_scale", 1.0)
         negative = grad * ((out + scale * alpha) * input_scale)
-        return ad.where(input.numpy() > 0, grad * scale, negative)
+        # torch's branch test is x <= 0, so at a NaN input the gradient is scale
+        return ad.where(input.numpy() <= 0, negative, grad * scale)
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):

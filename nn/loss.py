@@ -203,10 +203,11 @@ class NegativeLogLikelihood(ad.Function):
         coef[at] = -w  # d loss_n / d x[n, t[n]] = −w
         if reduction == "mean":
             total = w.sum(dtype=input.dtype)
-            if total == 0:  # every target ignored: nan, as torch
-                total = np.nan
-            coef /= total
-            out = np.asarray(losses.sum(dtype=input.dtype) / total)
+            if total == 0:  # every target ignored: a nan loss and zero gradients, as torch
+                out = np.asarray(np.nan, dtype=input.dtype)
+            else:
+                coef /= total
+                out = np.asarray(losses.sum(dtype=input.dtype) / total)
         else:
             out = _reduce(losses, reduction)
         ctx.save_for_backward(coef)

@@ -53,6 +53,14 @@ def _warn_sizes(input, target, op: str) -> None:
         )
 
 
+def _huber(diff, delta: float):
+    """½d² where |d| ≤ delta, else delta·(|d| − ½delta), as ½c² + delta·(|d| − |c|) with c the
+    clamped d: one expression without a where, so an infinite d gets torch's bounded gradient
+    delta·sign(d) rather than 0·inf = nan from the unused branch."""
+    c = diff.clamp(-delta, delta)
+    return c * c * 0.5 + (diff.abs() - c.abs()) * delta
+
+
 def smooth_l1_loss(
     input, target, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0
 ):
@@ -67,11 +75,9 @@ def smooth_l1_loss(
     input, target = _pair(input, target, "smooth_l1_loss")
     _warn_sizes(input, target, "smooth_l1_loss")
     diff = input - target
-    z = diff.abs()
     if beta == 0:
-        return _reduce(z, reduction)
-    losses = ad.where(z < beta, diff * diff * (0.5 / beta), z - 0.5 * beta)
-    return _reduce(losses, reduction)
+        return _reduce(diff.abs(), reduction)
+    return _reduce(_huber(diff, beta) / beta, reduction)
 
 
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None):
@@ -84,9 +90,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weigh
         )
     input, target = _pair(input, target, "huber_loss")
     _warn_sizes(input, target, "huber_loss")
-    diff = input - target
-    z = diff.abs()
-    losses = ad.where(z < delta, diff * diff * 0.5, (z - 0.5 * delta) * delta)
+    losses = _huber(input - target, delta)
     if weight is not None:
         if tuple(np.shape(weight)) != tuple(input.shape):
             raise ValueError(

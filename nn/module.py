@@ -8,6 +8,8 @@ import autodiff as ad
 from autodiff import tracing
 from autodiff.device import to_dtype_arg
 
+from .module_state import rebuild, saved_state
+
 
 class Parameter(ad.Tensor):
     """A Tensor that a Module registers as a learnable parameter (requires grad by default)."""
@@ -325,6 +327,15 @@ class Module:
             for target, value in ready:
                 target.copy_(value)
         return _IncompatibleKeys(missing, unexpected)
+
+    def __saved_state__(self) -> dict:
+        """What torch.save(model) (ad.save) stores: data only, no pickle (nn/module_state.py)."""
+        return saved_state(self)
+
+    @classmethod
+    def __from_saved_state__(cls, state) -> "Module":
+        """The module ad.load rebuilds from __saved_state__'s data (when the class is allowed)."""
+        return rebuild(cls, state, Module, Parameter)
 
     # --- repr ---------------------------------------------------------------------------
     def extra_repr(self) -> str:

@@ -1,6 +1,8 @@
 """Batch normalisation (1d over (N, C) or (N, C, L), 2d over (N, C, H, W)) and layer
 normalisation over the trailing dims: one Function each, as torch's native kernels."""
 
+import math
+
 import numpy as np
 
 import autodiff as ad
@@ -12,6 +14,10 @@ from .module import Module, Parameter
 
 def _reduce_dims(ndim: int) -> tuple:
     return (0,) + tuple(range(2, ndim))  # every dim but the channel dim 1
+
+
+def _values_per_channel(shape: tuple) -> int:
+    return math.prod(shape[:1] + shape[2:])
 
 
 def _per_channel(array: np.ndarray, ndim: int) -> np.ndarray:
@@ -28,11 +34,13 @@ class NativeBatchNorm(ad.Function):
     @staticmethod
     def forward(ctx, input, weight, bias, running_mean, running_var, training, momentum, eps):
         dims = _reduce_dims(input.ndim)
-        if training:
+        n = _values_per_channel(input.shape)
+        if training and n == 0:  # an empty batch: an empty result, running statistics kept
+            mean, var = np.zeros(input.shape[1], input.dtype), np.ones(input.shape[1], input.dtype)
+        elif training:
             mean = input.mean(axis=dims)
             var = input.var(axis=dims)  # biased: normalisation uses the population variance
             if running_mean is not None:
-                n = input.size // input.shape[1]
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean
                 running_var *= 1 - momentum
@@ -54,6 +62,13 @@ class NativeBatchNorm(ad.Function):
         input, weight, xhat, invstd = ctx.saved_tensors
         opts = ctx.options
         dims = _reduce_dims(input.ndim)
+        if _values_per_channel(input.shape) == 0:  # an empty batch: zeros, and no mean of nothing
+            zeros, need = grad.sum(axis=dims), ctx.needs_input_grad
+            return (
+                grad * 0 if need[0] else None,
+                zeros if need[1] else None,
+                zeros if need[2] else None,
+            )
         shape = (1, -1) + (1,) * (input.ndim - 2)
         if opts["training"] and ad.is_grad_enabled():
             # create_graph: rebuild the statistics from x so second derivatives see them
@@ -80,7 +95,7 @@ def batch_norm(
     input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
 ):
     """Normalise per channel (dim 1); in training also update the running statistics in place."""
-    if training and input.numel() // input.shape[1] <= 1:
+    if training and _values_per_channel(input.shape) == 1:  # an empty batch is fine, as torch
         raise ValueError(
             f"batch_norm: Expected more than 1 value per channel when training, got input size "
             f"{tuple(input.shape)}. Use a batch of at least 2 or call .eval()."

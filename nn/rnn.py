@@ -82,8 +82,8 @@ def unstack(x) -> list:
     """x (L, ...) as L tensors x[t]. The layers work on such lists, not on slices of one
     tensor: each slice's gradient is a full-size array, so L slices of x would cost O(L²) in
     backward. Halving recursively costs O(|x| log L) instead (each level adds up to 2|x|)."""
-    if x.shape[0] == 1:
-        return [x[0]]
+    if x.shape[0] <= 1:
+        return [x[0]] if x.shape[0] else []
     half = x.shape[0] // 2
     return unstack(x[:half]) + unstack(x[half:])
 
@@ -230,6 +230,11 @@ class _RNNBase(Module):
         x = input if batched else input.unsqueeze(1)
         if batched and self.batch_first:
             x = x.transpose(0, 1)
+        if x.shape[0] == 0:
+            raise RuntimeError(
+                f"{type(self).__name__}: Expected sequence length to be larger than 0 in RNN "
+                f"(input shape {tuple(input.shape)}). Give at least one time step."
+            )
         hx = self._initial_states(hx, x.shape[1], batched, x.dtype)
         steps, h_n = self._layers(unstack(x), hx)
         x = ad.stack(steps, 0)

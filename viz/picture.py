@@ -40,6 +40,7 @@ class Style:
     title: str | None = None
     heatmaps: bool = True  # small tensors as coloured cells, larger ones as statistics
     header_width: int | None = None  # step frames: one title width for all (points)
+    layer: object = None  # a stepper layer: every tensor in one state (viz/layers.py)
     lang: str | None = None  # "en" or "vi"; None: viz.set_language's choice, fixed here
 
     def __post_init__(self):
@@ -157,6 +158,8 @@ def step_status(data, users, style):
     """running, done (complete: ran, or every user has sent its part), partial k/n, pending."""
     if style.known is None:
         return None
+    if style.layer is not None:
+        return _layer_status(data, users, style.layer)
     if data.node is style.current:
         return "running"
     senders = users.get(data.id, ())
@@ -164,6 +167,15 @@ def step_status(data, users, style):
     if data.node in style.known or (senders and arrived == len(senders)):
         return "done"
     return f"partial {arrived}/{len(senders)}" if arrived else "pending"
+
+
+def _layer_status(data, users, layer) -> str:
+    """A layer's status for every tensor: its name, or for layer k "partial k/n" where a
+    tensor has more than k parts (else pending)."""
+    if not isinstance(layer, int):
+        return layer
+    n = len(users.get(data.id, ()))
+    return f"partial {layer}/{n}" if layer < n else "pending"
 
 
 def _grad_known(status) -> bool:
@@ -277,7 +289,7 @@ def _tooltip(data, style, status=None) -> str:
 
 
 def _mark_current(attrs, node, style) -> None:
-    if style.current is not None and node is style.current:
+    if style.layer == "running" or (style.current is not None and node is style.current):
         attrs["penwidth"] = "3"
         attrs["color"] = CURRENT
 

@@ -1,10 +1,11 @@
-"""Step-by-step backward: one frame per node, in the engine's own order, as SVGs, HTML or GIF."""
+"""Step-by-step backward: one frame per node, in the engine's own order, as SVGs, HTML or GIF.
+The page and the SVG files are put together from a few whole layers (viz/layers.py), so a
+frame costs what its step changes; a backward longer than max_steps is refused, saying so."""
 
 import io
-import json
-import re
 import shutil
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
 
@@ -15,40 +16,74 @@ from autodiff.graph import AccumulateGrad, recording
 from . import layout, pin
 from .dot import graph_dot
 from .labels import fmt_array, spaced
+from .layers import Layers
 from .picture import Style, operand_names, product_text, users_of
-from .render import dot_to, write_atomic
+from .player import header_px, page, shown_height
+from .render import INSTALL, dot_to, write_atomic
 from .trace import backward_order, trace
 from .words import resolve, word
+
+MAX_STEPS = 500  # save_steps and steps refuse longer backwards unless max_steps says more
+SVG_FILES = 60  # numbered SVG files written by default up to this many steps
 
 
 @dataclass
 class Frame:
-    """The moment a node's whole gradient has arrived and it sends gradients to its inputs."""
+    """The moment a node's whole gradient has arrived and it sends gradients to its inputs.
+    Its DOT text is made when asked for (a long backward's frames cost nothing until drawn)."""
 
     index: int
     total: int
     node: object  # the engine node (a grad_fn or AccumulateGrad)
     caption: str
-    dot: str  # this frame alone (dot lays it out on its own)
     formula: str = ""  # the chain rule this step applies, in text (a line per input)
-    pinned: str | None = None  # the same picture at the positions shared by every frame
     lang: str = "en"  # the language of its words (and of the player page around it)
+    plan: object = field(default=None, repr=False)  # what all frames of the backward share
+
+    def _dot(self, pins) -> str:
+        plan = self.plan
+        known = set(plan.order[: self.index + 1])
+        style = replace(plan.style, known=known, current=self.node, title=plan.titles[self.index])
+        return graph_dot(plan.graph, style, pins)
+
+    @property
+    def dot(self) -> str:
+        """This frame alone (dot lays it out on its own)."""
+        return self._dot(None)
+
+    @property
+    def pinned(self) -> str | None:
+        """The same picture at the positions shared by every frame (None without Graphviz)."""
+        return None if self.plan.pins is None else self._dot(self.plan.pins)
 
     def svg(self) -> str:
-        if self.pinned is not None:
+        if self.plan.pins is not None:
             return pin.render(self.pinned, "svg").decode("utf-8")
         return dot_to(self.dot, "svg").decode("utf-8")
 
     def png(self) -> bytes:
-        return pin.render(self.pinned, "png") if self.pinned else dot_to(self.dot, "png")
+        return pin.render(self.pinned, "png") if self.plan.pins else dot_to(self.dot, "png")
 
     def save(self, path) -> Path:
         from .render import save
 
         path = Path(path)
-        if self.pinned is None or path.suffix.lower() in (".dot", ".gv"):
+        if self.plan.pins is None or path.suffix.lower() in (".dot", ".gv"):
             return save(self.dot, path)
         return write_atomic(path, pin.render(self.pinned, path.suffix.lower().lstrip(".")))
+
+
+@dataclass
+class _Plan:
+    """What every frame of one backward shares: the traced graph, the engine's order, the
+    titles, the common style and (with Graphviz) the one layout."""
+
+    graph: object
+    order: list
+    users: dict
+    style: Style
+    titles: list
+    pins: object
 
 
 def backward_steps(
@@ -85,42 +120,17 @@ def backward_steps(
         word("step title", lang, index=i + 1, total=len(order), caption=c)
         for i, c in enumerate(captions)
     ]
-
     widest = max(titles, key=len)
     width = int(1.15 * layout.label_size(escape(widest), 14)[0])  # room for any frame's title
-
-    def style(known, current, title):
-        return Style(
-            show,
-            rankdir,
-            max_nodes,
-            True,
-            digits,
-            known=known,
-            current=current,
-            title=title,
-            heatmaps=heatmaps,
-            header_width=width,
-            lang=lang,
-        )
-
+    style = Style(show, rankdir, max_nodes, True, digits, known=set(), heatmaps=heatmaps,
+                  header_width=width, lang=lang)  # fmt: skip
     pins = None
     if shutil.which("dot") and shutil.which("neato"):  # one layout: the last frame, widest title
-        pins = pin.layout(graph_dot(graph, style(set(order), None, widest)))
-    users, known = users_of(graph), set()
+        pins = pin.layout(graph_dot(graph, replace(style, known=set(order), title=widest)))
+    plan = _Plan(graph, order, users_of(graph), style, titles, pins)
     for i, node in enumerate(order):
-        known.add(node)  # each frame's text is made right here, so one growing set serves all
-        frame_style = style(known, node, titles[i])
-        yield Frame(
-            i,
-            len(order),
-            node,
-            captions[i],
-            graph_dot(graph, frame_style),
-            _formula(node, graph, users, lang),
-            None if pins is None else graph_dot(graph, style(known, node, titles[i]), pins),
-            lang,
-        )
+        formula = _formula(node, graph, plan.users, lang)
+        yield Frame(i, len(order), node, captions[i], formula, lang, plan)
 
 
 def _caption(node, graph, lang) -> str:
@@ -173,19 +183,60 @@ def _symbol(data, graph, ops) -> str:
     return f"{op.symbol}(·)" if op is not None else "leaf"
 
 
-def save_steps(output, out_dir, html_page: bool = True, gif: bool = False, **options) -> list:
-    """Numbered SVG frames (step_001.svg, ...), a player page (steps.html), a GIF if asked."""
+def save_steps(
+    output,
+    out_dir,
+    html_page: bool = True,
+    gif: bool = False,
+    svgs: bool | None = None,
+    max_steps: int = MAX_STEPS,
+    **options,
+) -> list:
+    """A player page (steps.html), numbered SVG frames (step_001.svg, ...; by default up to
+    SVG_FILES steps, svgs=True for all) and a GIF if asked; backward_steps' options. The
+    graph is laid out and drawn once (viz/layers.py); a backward of more than max_steps steps
+    is refused, saying so."""
     out_dir = Path(out_dir)
     frames = list(backward_steps(output, **options))
-    svgs = [f.svg() for f in frames]
-    paths = [
-        write_atomic(out_dir / f"step_{f.index + 1:03d}.svg", svg) for f, svg in zip(frames, svgs)
-    ]
+    _check_size(len(frames), max_steps, "save_steps")
+    layers = _layers(frames)
+    if svgs is None:
+        svgs = len(frames) <= SVG_FILES
+        if not svgs:
+            warnings.warn(
+                f"save_steps: {len(frames)} steps: the numbered SVG files are written for up "
+                f"to {SVG_FILES} steps; steps.html has them all (svgs=True writes the files).",
+                stacklevel=2,
+            )
+    paths = []
+    if svgs:
+        paths = [
+            write_atomic(out_dir / f"step_{i + 1:03d}.svg", layers.frame_svg(i))
+            for i in range(len(frames))
+        ]
     if html_page:
-        paths.append(write_atomic(out_dir / "steps.html", steps_html(frames, svgs)))
+        paths.append(write_atomic(out_dir / "steps.html", page(frames, layers)))
     if gif:
         paths.append(save_gif(frames, out_dir / "steps.gif"))
     return paths
+
+
+def _check_size(steps: int, max_steps: int, op: str) -> None:
+    if steps > max_steps:
+        raise ValueError(
+            f"{op}: this backward has {steps} steps, more than max_steps={max_steps}; a page "
+            f"that long is slow to draw and to step through. Pass max_steps={steps} to draw it "
+            "anyway, or step through a smaller part of the model."
+        )
+
+
+def _layers(frames) -> Layers:
+    plan = frames[0].plan
+    if plan.pins is None:
+        raise RuntimeError(
+            f"steps: Graphviz's `dot` and `neato` were not found on PATH. {INSTALL}."
+        )
+    return Layers(plan.graph, plan.order, plan.users, plan.style, plan.pins, plan.titles)
 
 
 class Stepper:
@@ -193,26 +244,24 @@ class Stepper:
 
     def __init__(self, frames):
         self.frames = frames
-        self._svgs = None
-
-    def svgs(self) -> list:
-        if self._svgs is None:
-            self._svgs = [f.svg() for f in self.frames]
-        return self._svgs
+        self._page = None
 
     def html(self) -> str:
         """The standalone page (what save_steps writes as steps.html)."""
-        return steps_html(self.frames, self.svgs())
+        if self._page is None:
+            self._page = steps_html(self.frames)
+        return self._page
 
     def _repr_html_(self) -> str | None:
         if not (shutil.which("dot") and shutil.which("neato")):
             return None  # Jupyter then shows __repr__: the steps as text
         # an iframe keeps the player's script and ids apart from the notebook's
-        page = escape(self.html(), quote=True)
-        height = _header_px(self.frames) + max(_shown_height(s) for s in self.svgs())
+        html = self.html()
+        height = header_px(self.frames) + shown_height(html)
         return (
-            f'<iframe srcdoc="{page}" style="width:100%;height:{min(height, 1400)}px;'
-            'border:1px solid #ddd" sandbox="allow-scripts"></iframe>'
+            f'<iframe srcdoc="{escape(html, quote=True)}" style="width:100%;'
+            f'height:{min(height, 1400)}px;border:1px solid #ddd" sandbox="allow-scripts">'
+            "</iframe>"
         )
 
     def __len__(self):
@@ -225,95 +274,22 @@ class Stepper:
         )
 
 
-def steps(output, **options) -> Stepper:
+def steps(output, max_steps: int = MAX_STEPS, **options) -> Stepper:
     """The step-by-step backward of `output` as a player (inline in Jupyter); backward_steps'
-    options."""
-    return Stepper(list(backward_steps(output, **options)))
+    options. A backward of more than max_steps steps is refused, saying so."""
+    frames = list(backward_steps(output, **options))
+    _check_size(len(frames), max_steps, "steps")
+    return Stepper(frames)
 
 
-NOTEBOOK_WIDTH = 1000  # px: a notebook's output column, which the page's picture is fitted to
+def steps_html(frames) -> str:
+    """A self-contained page that plays the frames of one backward: the picture once, each
+    frame the elements it changes; buttons, slider, arrows, space, no CDN.
 
-
-def _svg_size(svg: str) -> tuple:
-    """The picture's natural (width, height) in CSS pixels (Graphviz writes points)."""
-    m = re.search(r'<svg[^>]*width="([\d.]+)pt" height="([\d.]+)pt"', svg)
-    return (float(m.group(1)) * 4 / 3, float(m.group(2)) * 4 / 3) if m else (800.0, 600.0)
-
-
-def _shown_height(svg: str) -> int:
-    """How tall the picture shows in a notebook's column (scaled down when it is wider)."""
-    width, height = _svg_size(svg)
-    return int(height * min(1.0, NOTEBOOK_WIDTH / width))
-
-
-def _formula_lines(frames) -> int:
-    return max((f.formula.count("\n") + 1 for f in frames), default=1)
-
-
-def _header_em(frames) -> float:
-    """The page's height above the picture: heading, buttons and the formula's lines (em)."""
-    return 6.2 + 1.35 * _formula_lines(frames)
-
-
-def _header_px(frames) -> int:
-    return int(16 * _header_em(frames)) + 24
-
-
-def steps_html(frames, svgs=None) -> str:
-    """A self-contained page that plays the frames: buttons, slider, arrows, space, no CDN.
-
-    The caption is in each picture (and, for screen readers, in a hidden live region); the
+    The caption is in the picture (and, for screen readers, in a hidden live region); the
     picture is fitted to the window, at most 1.5 times its own size, the same in every frame.
     """
-    svgs = svgs if svgs is not None else [f.svg() for f in frames]
-    lang = frames[0].lang if frames else "en"
-    widest = max((_svg_size(svg)[0] for svg in svgs), default=800.0)
-    slides = "\n".join(
-        f'<div class="frame" id="f{i}" style="display:{"block" if i == 0 else "none"}">'
-        f"{_strip_xml_header(svg)}</div>"
-        for i, svg in enumerate(svgs)
-    )
-    captions = _script_json([f"{f.index + 1}/{f.total}: {f.caption}" for f in frames])
-    formulas = _script_json([f.formula for f in frames])
-    return _PAGE.format(
-        n=len(frames),
-        slides=slides,
-        captions=captions,
-        formulas=formulas,
-        last=len(frames) - 1,
-        lang=lang,
-        lines=1.35 * _formula_lines(frames),
-        header=_header_em(frames),
-        widest=int(1.5 * widest),
-        **{key.replace(" ", "_"): escape(word(key, lang)) for key in _PAGE_WORDS},
-        heading=escape(word("page heading", lang, count=len(frames))),
-        play_js=_script_json(word("play", lang)),
-        pause_js=_script_json(word("pause", lang)),
-    )
-
-
-_PAGE_WORDS = (
-    "page title",
-    "button first",
-    "button back",
-    "button play title",
-    "button next",
-    "button last",
-    "play",
-    "pause",
-    "keys",
-    "slider",
-)
-
-
-def _script_json(values) -> str:
-    # a name cannot close the <script> early; readable UTF-8 (the page declares it)
-    return json.dumps(values, ensure_ascii=False).replace("</", "<\\/")
-
-
-def _strip_xml_header(svg: str) -> str:
-    start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
+    return page(frames, _layers(frames))
 
 
 def save_gif(frames, path, duration_ms: int = 1200) -> Path:
@@ -337,65 +313,3 @@ def save_gif(frames, path, duration_ms: int = 1200) -> Path:
         buffer, format="GIF", save_all=True, append_images=padded[1:], duration=duration_ms, loop=0
     )
     return write_atomic(path, buffer.getvalue())
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>{page_title}</title>
-<style>
-body{{font-family:Helvetica,Arial,sans-serif;margin:.6em 1em}}
-h2{{font-size:1.25em;margin:.2em 0 .5em}}
-.frame svg{{width:100%;height:auto;max-width:{widest}px;max-height:calc(100vh - {header}em)}}
-button{{font-size:1em;margin-right:.3em}} #slider{{width:40%;vertical-align:middle}}
-#cap{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}}
-#formula{{margin:.5em 0;min-height:{lines}em;line-height:1.35em;white-space:pre-line;
-font-family:"DejaVu Sans Mono",Menlo,monospace;color:#b71c1c}}
-.keys{{color:#757575;font-size:.85em}}
-</style></head>
-<body><h2>{heading}</h2>
-<div><button id="first" onclick="go(0)" title="{button_first}">|◀</button>
-<button id="prev" onclick="go(cur-1)" title="{button_back}">◀</button>
-<button id="play" onclick="toggle()" title="{button_play_title}">{play}</button>
-<button id="next" onclick="go(cur+1)" title="{button_next}">▶</button>
-<button id="last" onclick="go({last})" title="{button_last}">▶|</button>
-<input type="range" id="slider" min="0" max="{last}" value="0" oninput="go(+this.value)"
- aria-label="{slider}">
-<span class="keys">{keys}</span></div>
-<div id="cap" aria-live="polite"></div>
-<div id="formula"></div>
-{slides}
-<script>
-const captions = {captions};
-const formulas = {formulas};
-const PLAY = {play_js}, PAUSE = {pause_js};
-let cur = 0, timer = null;
-function go(i) {{
-  i = Math.max(0, Math.min({last}, i));
-  document.getElementById('f' + cur).style.display = 'none';
-  document.getElementById('f' + i).style.display = 'block';
-  cur = i; document.getElementById('slider').value = i;
-  document.getElementById('cap').textContent = captions[i];
-  document.getElementById('formula').textContent = formulas[i];
-  document.body.dataset.frame = i;
-}}
-function stop() {{
-  if (timer) clearInterval(timer);
-  timer = null; document.getElementById('play').textContent = PLAY;
-}}
-function toggle() {{
-  if (timer) {{ stop(); return; }}
-  if (cur >= {last}) go(0);
-  document.getElementById('play').textContent = PAUSE;
-  timer = setInterval(() => {{ if (cur >= {last}) stop(); else go(cur + 1); }}, 1200);
-}}
-document.addEventListener('keydown', e => {{
-  if (e.target && e.target.id === 'slider' && e.key.startsWith('Arrow')) return;
-  if (e.key === 'ArrowRight') {{ stop(); go(cur + 1); }}
-  else if (e.key === 'ArrowLeft') {{ stop(); go(cur - 1); }}
-  else if (e.key === 'Home') {{ stop(); go(0); }}
-  else if (e.key === 'End') {{ stop(); go({last}); }}
-  else if (e.key === ' ') {{ e.preventDefault(); toggle(); }}
-  else return;
-}});
-go(0);
-</script></body></html>
-"""

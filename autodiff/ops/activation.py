@@ -27,7 +27,9 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad * (out > 0)  # relu'(0) = 0, as torch
+        # relu'(0) = 0 and relu'(nan) = 1, as torch (it passes the gradient unless x <= 0;
+        # out = max(x, 0) is never negative, so x <= 0 is out == 0)
+        return grad * (out != 0)
 
 
 def relu(input):
@@ -42,7 +44,8 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, input, dim):
-        shifted = np.exp(input - input.max(axis=dim, keepdims=True))
+        # initial=-inf: an empty dim (shape (2, 0)) has no max; its result is empty, as torch
+        shifted = np.exp(input - input.max(axis=dim, keepdims=True, initial=-np.inf))
         out = np.asarray(shifted / shifted.sum(axis=dim, keepdims=True))  # 0-d stays an array
         ctx.save_for_backward(out)
         return out
@@ -67,9 +70,12 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, input, dim):
-        shifted = input - input.max(axis=dim, keepdims=True)
-        # asarray: on a 0-d input NumPy returns a scalar, which save_for_backward can't tag
-        out = np.asarray(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)))
+        if input.size == 0:  # nothing to normalise (shape (2, 0)): empty, as torch
+            out = input.copy()
+        else:
+            shifted = input - input.max(axis=dim, keepdims=True)
+            # asarray: on a 0-d input NumPy returns a scalar, which save_for_backward can't tag
+            out = np.asarray(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)))
         ctx.save_for_backward(out)
         return out
 

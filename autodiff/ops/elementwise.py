@@ -25,7 +25,8 @@ class Abs(Function):
 
     @staticmethod
     def forward(ctx, input):
-        ctx.save_for_backward(np.sign(input))  # abs'(0) = 0, as torch
+        # abs'(0) = 0 and abs'(nan) = 0, as torch's sgn
+        ctx.save_for_backward(np.nan_to_num(np.asarray(np.sign(input)), copy=False))
         return np.abs(input)
 
     @staticmethod

@@ -52,6 +52,8 @@ class Index(Function):
     @staticmethod
     def forward(ctx, input, index):
         ctx.node_name = _kind(index)
+        if ctx.node_name == "SelectBackward0":  # t[0] of a vector: NumPy would copy the number
+            index = (*index, ...) if isinstance(index, tuple) else (index, ...)  # a 0-d view
         try:
             return input[index]
         except IndexError as e:

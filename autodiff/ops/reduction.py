@@ -175,6 +175,8 @@ class MaxAll(Function):
             ctx.node_name = "MinBackward1"
         out = input.max() if largest else input.min()
         ties = input == out
+        if not ties.any():  # out is NaN: the gradient goes to the NaNs, as torch
+            ties = np.isnan(input)
         ctx.save_for_backward((ties / ties.sum()).astype(input.dtype))
         return out
 
@@ -215,9 +217,12 @@ class Logsumexp(Function):
 
     @staticmethod
     def forward(ctx, input, dim, keepdim=False):
-        top = np.max(input, axis=dim, keepdims=True)
-        top = np.where(np.isfinite(top), top, 0)
-        out = np.asarray(np.log(np.sum(np.exp(input - top), axis=dim, keepdims=True)) + top)
+        top = np.max(input, axis=dim, keepdims=True, initial=-np.inf)
+        if input.size == 0:  # the log of a sum over nothing: -inf, as torch
+            out = top
+        else:
+            top = np.where(np.isfinite(top), top, 0)
+            out = np.asarray(np.log(np.sum(np.exp(input - top), axis=dim, keepdims=True)) + top)
         out = out if keepdim else np.squeeze(out, axis=dim)
         ctx.save_for_backward(input, out)
         return out

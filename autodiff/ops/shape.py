@@ -350,7 +350,9 @@ def flatten(input, start_dim=0, end_dim=-1):
     if start > end:
         raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = input.shape
-    return reshape(input, shape[:start] + (-1,) + shape[end + 1 :])
+    # the merged size written out, not -1, which a zero-size input leaves ambiguous
+    merged = int(np.prod(shape[start : end + 1]))
+    return reshape(input, shape[:start] + (merged,) + shape[end + 1 :])
 
 
 def select(input, dim, index):

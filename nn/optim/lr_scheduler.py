@@ -43,7 +43,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
-        if self.last_epoch == 0:
+        if self._is_initial:  # resuming (last_epoch given): the rate in force stays, as torch
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
 
@@ -61,7 +61,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def get_lr(self) -> list:
         epoch, t_max, eta_min = self.last_epoch, self.T_max, self.eta_min
-        if epoch == 0:
+        if self._is_initial:  # resuming (last_epoch given): the rate in force stays, as torch
             return self._lrs()
         if self._step_count == 1 and epoch > 0:
             return self._closed_form()
@@ -290,7 +290,7 @@ class LinearLR(LRScheduler):
     def get_lr(self) -> list:
         if self.last_epoch == 0:
             return [lr * self.start_factor for lr in self._lrs()]
-        if self.last_epoch > self.total_iters:
+        if self._is_initial or self.last_epoch > self.total_iters:  # resuming, as torch
             return self._lrs()
         span = self.end_factor - self.start_factor
         ratio = 1.0 + span / (self.total_iters * self.start_factor + (self.last_epoch - 1) * span)

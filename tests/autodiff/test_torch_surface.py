@@ -148,8 +148,8 @@ def test_a_loaded_adam_state_continues_the_step_count(tmp_path):
 
 
 def test_save_refuses_what_it_cannot_store_and_load_refuses_pickles(tmp_path):
-    with pytest.raises(TypeError, match="state_dict"):
-        ad.save(nn.Linear(2, 2), tmp_path / "model.pt")
+    with pytest.raises(TypeError, match=r"is a SGD, .*Save model.state_dict\(\) instead"):
+        ad.save(nn.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1), tmp_path / "opt.pt")
     assert not list(tmp_path.iterdir())  # nothing written
     marker = tmp_path / "ran"
     evil = tmp_path / "evil.pt"

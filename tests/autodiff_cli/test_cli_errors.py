@@ -3,6 +3,7 @@ is one clear line on stderr and a non-zero exit, never a traceback; Ctrl-C keeps
 checkpoint and exits 130; hyper-parameters are refused unless finite; a named data root is
 used or refused, never silently replaced."""
 
+import argparse
 import gzip
 import json
 import os
@@ -22,6 +23,7 @@ from nn.data import idx
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
 ENV.pop("AUTODIFF_DEBUG", None)
+posix_only = pytest.mark.skipif(os.name != "posix", reason="resource limits and signals are POSIX")
 DONUT = ["train", "--dataset", "donut", "--model", "mlp", "--hidden", "8", "--quiet"]
 
 
@@ -208,6 +210,20 @@ def test_evaluate_on_a_damaged_checkpoint(trained, tmp_path):
     one_line_error(run("evaluate", copy), 2, "config.json is not valid JSON")
 
 
+def test_evaluate_and_resume_fall_back_to_the_previous_checkpoint_and_say_so(tmp_path):
+    out = tmp_path / "run"
+    assert run(*DONUT, "--epochs", "2", "--out", out).returncode == 0
+    (out / "model-0002.npz").write_bytes(b"damaged")
+    result = run("evaluate", out)
+    assert result.returncode == 0 and "after 1 epochs" in result.stdout, result.stderr
+    note = one_line_error(result, 0, "autodiff evaluate: note: the latest checkpoint cannot")
+    assert "model-0002.npz" in note and "using the previous one, of epoch 1" in note
+    result = run(*DONUT, "--epochs", "3", "--out", out, "--resume")
+    note = one_line_error(result, 0, "autodiff train: note: the latest checkpoint cannot")
+    assert "of epoch 1" in note and "test accuracy" in result.stdout
+    assert json.loads((out / "checkpoint.json").read_text())["epoch"] == 3
+
+
 def test_evaluate_works_on_the_undamaged_run(trained):
     result = run("evaluate", trained)
     assert result.returncode == 0 and "test accuracy" in result.stdout, result.stderr
@@ -328,3 +344,115 @@ def test_train_on_a_crafted_cifar_batch_runs_nothing(tmp_path):
     argv = ["train", "--dataset", "cifar10", "--data-root", tmp_path, "--out", tmp_path / "r"]
     one_line_error(run(*argv), 2, "data_batch_1 asks to load", "system", "refused")
     assert not marker.exists()
+
+
+# --- the command line's own options and `autodiff run` ----------------------------------------
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        ([*DONUT, "--out", ""], "argument --out: expected a file or folder name, got ''"),
+        ([*DONUT, "--hidden", "1,,2"], "argument --hidden: expected comma-separated ints"),
+        ([*DONUT, "--seed", "-1"], "argument --seed: must be an int from 0 to 2**64 - 1"),
+        (["evaluate", " "], "argument checkpoint: expected a file or folder name"),
+        (["graph", "x", "x=1", "-o", ""], "argument -o/--output: expected a file or folder"),
+        (["demo", "--out", ""], "argument --out: expected a file or folder name"),
+    ],
+)
+def test_options_that_would_be_silently_wrong_are_refused_by_name(argv, fragment, tmp_path):
+    one_line_error(run(*argv, cwd=tmp_path), 2, fragment)
+    assert list(tmp_path.iterdir()) == []  # nothing trained into the current folder
+
+
+@posix_only
+def test_a_file_that_cannot_grow_names_its_path(tmp_path):
+    import resource
+
+    def small_files():  # as a full disk: writes fail (EFBIG) without naming the file
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (300, 300))
+
+    out = tmp_path / "run"
+    result = subprocess.run(
+        [sys.executable, "-m", "autodiff_cli", *DONUT, "--epochs", "1", "--out", str(out)],
+        capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=120, preexec_fn=small_files,
+    )  # fmt: skip
+    line = one_line_error(result, 2, "File too large")
+    assert str(out) in line, line
+    assert not [p for p in out.iterdir() if ".tmp-" in p.name]
+
+
+def test_run_prints_the_message_of_sys_exit(tmp_path):
+    script = tmp_path / "quit.py"
+    script.write_text('import sys, torch\nsys.exit("no data: give --data")\n')
+    result = run("run", script)
+    assert result.returncode == 1 and result.stderr.strip() == "no data: give --data"
+    script.write_text("import sys\nsys.exit(3)\n")
+    assert run("run", script).returncode == 3
+
+
+def test_run_a_folder_with_main_as_python_does(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "helper.py").write_text("VALUE = 41\n")
+    (tmp_path / "app" / "__main__.py").write_text(
+        "import sys, torch, helper\nprint(helper.VALUE + int(torch.ones(1).item()), sys.argv[1:])\n"
+    )
+    result = run("run", tmp_path / "app", "x")
+    assert result.returncode == 0 and result.stdout.strip() == "42 ['x']", result.stderr
+    one_line_error(run("run", tmp_path), 2, "A folder without __main__.py")
+    one_line_error(run("run", tmp_path / "missing.py"), 2, "missing.py: No such file")
+
+
+def test_run_returns_1_for_a_message_and_puts_the_scripts_folder_first(
+    tmp_path, monkeypatch, capsys
+):
+    from autodiff_cli import run as run_cli
+
+    monkeypatch.setattr(run_cli, "install", lambda: None)  # no torch stand-in in this process
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    script = tmp_path / "where.py"
+    script.write_text("import sys\nprint(sys.path[0])\nsys.exit('stopped: ' + sys.argv[1])\n")
+    code = run_cli.run_command(argparse.Namespace(script=str(script), args=["now"]))
+    out, err = capsys.readouterr()
+    assert code == 1 and err.strip() == "stopped: now"
+    assert out.strip() == str(tmp_path.resolve())  # as python: the script's folder first
+
+
+def test_run_passes_exit_codes_and_shows_a_scripts_own_error(tmp_path):
+    script = tmp_path / "codes.py"
+    for body, code in (("sys.exit(0)", 0), ("sys.exit()", 0), ("sys.exit(None)", 0)):
+        script.write_text(f"import sys\n{body}\n")
+        assert run("run", script).returncode == code, body
+    script.write_text("import torch\nraise KeyError('mine')\n")
+    result = run("run", script)
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and "KeyError: 'mine'" in result.stderr
+
+
+def test_path_and_seed_options_accept_what_they_should():
+    from autodiff_cli import options
+
+    assert options.path("runs/x") == "runs/x" and options.path(" a ") == " a "
+    seed = commands._option("seed")
+    assert seed("0") == 0 and seed(str(2**64 - 1)) == 2**64 - 1
+    for bad in ("-1", str(2**64), "1.5"):
+        with pytest.raises(argparse.ArgumentTypeError, match="an int from 0 to 2\\*\\*64 - 1"):
+            seed(bad)
+
+
+def test_notes_print_checkpoint_warnings_every_time_and_leave_others_alone(capsys):
+    import warnings
+
+    from nn.checkpoint import CheckpointWarning
+
+    with warnings.catch_warnings(record=True) as others:
+        warnings.simplefilter("default")  # once per line, unless notes says always
+        with commands.notes("evaluate"):
+            for _ in range(2):
+                warnings.warn(
+                    "the latest checkpoint cannot be read", CheckpointWarning, stacklevel=1
+                )
+            warnings.warn("something else", UserWarning, stacklevel=1)
+    err = capsys.readouterr().err
+    assert err.count("autodiff evaluate: note: the latest checkpoint cannot be read") == 2
+    assert "something else" not in err and [str(w.message) for w in others] == ["something else"]

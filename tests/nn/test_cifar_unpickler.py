@@ -113,7 +113,7 @@ def test_nn_load_never_unpickles(tmp_path):
     marker = tmp_path / "pwned"
     path = tmp_path / "m.npz"
     np.savez(path, w=np.array([_Exploit(marker)], dtype=object))
-    with pytest.raises(ValueError, match=r"not a readable .npz checkpoint"):
+    with pytest.raises(ValueError, match=r"entry 'w.npy', has dtype \|O \(object\)"):
         nn.load(path)
     assert not marker.exists()
     path = Path(tmp_path / "plain.pickle")
@@ -121,3 +121,47 @@ def test_nn_load_never_unpickles(tmp_path):
     with pytest.raises(ValueError, match=r"not a readable"):
         nn.load(path)
     assert not marker.exists()
+
+
+def test_the_allow_list_is_exactly_what_numpy_pickles_of_plain_arrays_need():
+    from nn.data import datasets
+
+    names = {(m, n) for m, n in datasets._ALLOWED}
+    assert names == {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("_codecs", "encode"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.numeric", "_frombuffer"),
+        ("numpy._core.numeric", "_frombuffer"),
+    }
+    reconstruct, frombuffer = np.zeros(1).__reduce__()[0], np.zeros(1).__reduce_ex__(5)[0]
+    assert datasets._ALLOWED["numpy", "ndarray"] is np.ndarray
+    for core in ("core", "_core"):  # each name maps to NumPy's own function, nothing wider
+        assert datasets._ALLOWED[f"numpy.{core}.multiarray", "_reconstruct"] is reconstruct
+        assert datasets._ALLOWED[f"numpy.{core}.numeric", "_frombuffer"] is frombuffer
+    unpickler = datasets._CifarUnpickler(__import__("io").BytesIO(b""))
+    for module, name in [("builtins", "eval"), ("numpy", "load"), ("os", "system"),
+                         ("numpy.core.multiarray", "scalar"), ("_codecs", "decode")]:  # fmt: skip
+        with pytest.raises(datasets._Refused):
+            unpickler.find_class(module, name)
+
+
+def test_the_dtype_and_codec_helpers_refuse_what_a_batch_never_holds():
+    from nn.data import datasets
+
+    assert datasets._plain_dtype("u1", False, True) == np.dtype("u1")
+    assert datasets._latin1("abc", "latin1") == b"abc"
+    for bad in ("O", [("a", "O")]):
+        with pytest.raises(datasets._Refused):
+            datasets._plain_dtype(bad, False, True)
+    with pytest.raises(datasets._Refused):
+        datasets._latin1("abc", "utf-16")
+
+
+def test_a_pickle_that_is_not_a_dict_is_not_a_batch(tmp_path):
+    path = tmp_path / "data_batch_1"
+    path.write_bytes(pickle.dumps([1, 2, 3]))
+    with pytest.raises(TypeError, match=r"data_batch_1 is not a CIFAR-10 batch \(no dict inside\)"):
+        data.load_cifar10_batch(path)

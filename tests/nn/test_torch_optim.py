@@ -41,6 +41,7 @@ VARIANTS = [
     ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
     ("Adamax", dict(lr=0.01, maximize=True)),
     ("Adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("Adam", dict(lr=0.01, weight_decay=1.0)),  # a decay of exactly 1 still decays
 ]
 OPTIMIZERS = [(n, DEFAULTS.get(n, {})) for n in STEPPED] + VARIANTS
 IDS = [f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZERS)]

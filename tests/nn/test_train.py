@@ -81,7 +81,8 @@ def test_checkpoint_files_and_reload(tmp_path):
     record = read_checkpoint(tmp_path)
     assert record["epoch"] == 3 and record["history"]["train_loss"] == history["train_loss"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "checkpoint.json", "model-0003.npz", "optimizer-0003.npz"]  # fmt: skip
+        "checkpoint-previous.json", "checkpoint.json", "model-0002.npz", "model-0003.npz",
+        "optimizer-0002.npz", "optimizer-0003.npz"]  # fmt: skip
     fresh = models.MLP((2, 16, 16, 3), dropout=0.1)
     load_checkpoint(tmp_path, fresh)
     x = ad.randn(5, 2)

@@ -9,6 +9,7 @@ import pytest
 
 import viz
 from autodiff_cli import exercises
+from viz.layers import Layers
 
 sync_api = pytest.importorskip(
     "playwright.sync_api",
@@ -34,12 +35,15 @@ def browser():
 
 
 def _state(page) -> dict:
+    """The frame, what the picture shows (its title and which version of each element), the
+    texts and where the one picture is."""
     return page.evaluate(
         """() => {
-        const shown = [...document.querySelectorAll('.frame')]
-            .filter(f => getComputedStyle(f).display !== 'none');
-        const box = shown.length ? shown[0].querySelector('svg').getBoundingClientRect() : null;
-        return {frame: +document.body.dataset.frame, shown: shown.map(f => f.id),
+        const shown = [...document.querySelectorAll('g[id^="s"]')]
+            .filter(g => /^s\\d+-/.test(g.id) && g.style.display !== 'none').map(g => g.id);
+        const box = document.querySelector('#picture svg').getBoundingClientRect();
+        return {frame: +document.body.dataset.frame, shown: shown,
+                title: document.getElementById('steptitle').textContent,
                 cap: document.getElementById('cap').textContent,
                 formula: document.getElementById('formula').textContent,
                 slider: +document.getElementById('slider').value,
@@ -47,6 +51,18 @@ def _state(page) -> dict:
                 box: box && [box.x, box.y, box.width, box.height]};
     }"""
     )
+
+
+def _expected(frames) -> list:
+    """Per frame, the version of each element the page must show (from the Python side)."""
+    plan = frames[0].plan
+    layers = Layers(plan.graph, plan.order, plan.users, plan.style, plan.pins, plan.titles)
+    state, out = list(layers.first), []
+    for step in layers.changes:
+        for element, key in step:
+            state[element] = key
+        out.append(sorted(f"s{e}-{key}" for e, key in enumerate(state)))
+    return out
 
 
 def _page(browser, tmp_path, requests):
@@ -63,19 +79,28 @@ def _page(browser, tmp_path, requests):
 def test_keys_slider_and_play_step_through_the_frames(browser, tmp_path):
     requests = []
     page = _page(browser, tmp_path, requests)
+    expected = _expected(list(viz.backward_steps(exercises.add_mul()[0])))
     start = _state(page)
-    assert start["frame"] == 0 and start["shown"] == ["f0"] and start["slider"] == 0
+    assert start["frame"] == 0 and sorted(start["shown"]) == expected[0] and start["slider"] == 0
+    assert (
+        start["title"]
+        == "backward step 1/5: MulBackward0 (f): gradient arrives, sent on to its inputs"
+    )
     assert start["cap"].startswith("1/5: MulBackward0 (f)")
     assert start["formula"].startswith("∂f/∂f = 1")
     page.screenshot(path=str(tmp_path / "step1.png"))
     page.keyboard.press("ArrowRight")
     second = _state(page)
-    assert second["frame"] == 1 and second["shown"] == ["f1"] and second["slider"] == 1
+    assert second["frame"] == 1 and sorted(second["shown"]) == expected[1]
+    assert second["slider"] == 1 and second["title"].startswith("backward step 2/5")
     assert second["cap"].startswith("2/5: AccumulateGrad (z)") and second["cap"] != start["cap"]
     assert second["formula"] == "z.grad = ∂f/∂z = 3"
     assert second["box"] == start["box"]  # the same place and size: the picture holds still
     page.keyboard.press("End")
-    assert _state(page)["frame"] == 4
+    assert _state(page)["frame"] == 4 and sorted(_state(page)["shown"]) == expected[4]
+    page.keyboard.press("ArrowLeft")  # a step back: every element back in frame 3's state
+    assert _state(page)["frame"] == 3 and sorted(_state(page)["shown"]) == expected[3]
+    page.keyboard.press("End")
     page.keyboard.press("ArrowRight")  # past the end: stays on the last frame
     assert _state(page)["frame"] == 4
     page.keyboard.press("Home")
@@ -84,6 +109,7 @@ def test_keys_slider_and_play_step_through_the_frames(browser, tmp_path):
     page.eval_on_selector("#slider", "s => { s.value = 2; s.dispatchEvent(new Event('input')); }")
     third = _state(page)
     assert third["frame"] == 2 and third["cap"].startswith("3/5: AddBackward0 (q)")
+    assert sorted(third["shown"]) == expected[2]
     assert "∂f/∂x = ∂q/∂x · ∂f/∂q = 1 × −4 = −4" in third["formula"]
     page.screenshot(path=str(tmp_path / "step3.png"))
     page.keyboard.press(" ")  # space: play
@@ -142,10 +168,7 @@ def test_the_vietnamese_page_shows_its_caption_once_and_fills_the_window(browser
     # the caption is read out from a 1-pixel live region and seen once, in the picture
     cap = page.evaluate("() => document.getElementById('cap').getBoundingClientRect().width")
     assert cap <= 1 and visible.count("gradient về đủ, truyền tiếp về các đầu vào") == 2
-    shown = page.evaluate(
-        "() => [...document.querySelectorAll('.frame')].find(f => f.style.display !== 'none')"
-        ".querySelector('svg').textContent"
-    )
+    shown = page.evaluate("() => document.querySelector('#picture svg').textContent")
     assert shown.count("lan truyền ngược, bước 3/5") == 1
     assert "Lan truyền ngược từng bước (5 bước)" in visible and "▶ chạy" in visible
     assert state["formula"].splitlines() == [

@@ -1,5 +1,6 @@
 """backward_steps follows the engine's real backward order; frames save as SVG/HTML/GIF."""
 
+import importlib
 import re
 
 import numpy as np
@@ -10,6 +11,7 @@ import autodiff as ad
 import viz
 from autodiff.graph import AccumulateGrad
 from autodiff_cli import exercises
+from viz.layers import Layers
 from viz.trace import children
 
 
@@ -134,8 +136,47 @@ def test_save_steps_writes_numbered_svgs_and_a_page(tmp_path):
         "steps.html",
     ]
     page = (tmp_path / "steps.html").read_text()
-    assert page.count("<svg") == 5 and "AccumulateGrad (x)" in page
-    assert (tmp_path / "step_001.svg").read_text().lstrip().startswith("<?xml")
+    assert page.count("<svg") == 1 and "AccumulateGrad (x)" in page  # one picture
+    frames = list(viz.backward_steps(f))
+    for i, frame in enumerate(frames):  # put together from layers, as Graphviz draws each frame
+        assert (tmp_path / f"step_{i + 1:03d}.svg").read_text() == frame.svg()
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_frames_put_together_from_layers_equal_graphviz_frames_with_partial_states():
+    a = ad.tensor(2.0, dtype=ad.float64, requires_grad=True, name="a")
+    b = a * 3.0
+    b.name = "b"
+    c = b * b + ad.exp(b)  # b's gradient comes in three parts: "1/3 …", "2/3 …"
+    c.name = "c"
+    frames = list(viz.backward_steps(c))
+    plan = frames[0].plan
+    layers = Layers(plan.graph, plan.order, plan.users, plan.style, plan.pins, plan.titles)
+    assert any(isinstance(key, int) for step in layers.changes for _, key in step)  # k of n
+    for i, frame in enumerate(frames):
+        assert layers.frame_svg(i) == frame.svg(), frame.caption
+    # a frame costs what changes: a step touches a handful of elements, not the whole graph
+    assert max(len(step) for step in layers.changes) <= 7 < len(layers.first)
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_a_long_backward_is_bounded_and_says_so(tmp_path):
+    def chain():  # 40 mul-tanh pairs, a sum and the leaf: 82 backward steps
+        y = ad.randn(3, requires_grad=True)
+        for _ in range(40):
+            y = (y * 1.01).tanh()
+        return y.sum()
+
+    with pytest.raises(ValueError, match=r"this backward has 82 steps, more than max_steps=50"):
+        viz.save_steps(chain(), tmp_path, max_steps=50)
+    with pytest.raises(ValueError, match="max_steps=82 to draw it anyway"):
+        viz.steps(chain(), max_steps=50)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.warns(UserWarning, match="82 steps: the numbered SVG files are written for up"):
+        paths = viz.save_steps(chain(), tmp_path)
+    assert [p.name for p in paths] == ["steps.html"]
+    page = paths[0].read_text()
+    assert page.count("<svg") == 1 and len(page) < 1_000_000  # one picture, not 82
 
 
 @pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
@@ -182,3 +223,106 @@ def test_stepper_without_graphviz_shows_its_steps_as_text(tmp_path, monkeypatch)
     ]
     with pytest.raises(RuntimeError, match="Graphviz"):
         stepper.html()
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_the_page_keeps_every_piece_between_groups_and_each_group_is_whole():
+    import nn
+
+    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
+    loss = model(ad.ones(1, 2)).sum()
+    frames = list(viz.backward_steps(loss, params=model))
+    plan = frames[0].plan
+    layers = Layers(plan.graph, plan.order, plan.users, plan.style, plan.pins, plan.titles)
+    page = viz.steps_html(frames)
+    assert 'class="cluster"' in page  # the modules' boxes live between the groups
+    for piece in layers.skeleton[1:]:
+        assert piece.strip() in page
+    for drawn in layers.groups.values():
+        for _, group in drawn:  # a node's tooltip nests a group: the whole of it is taken
+            assert group.count("<g") == group.count("</g>") and group.endswith("</g>")
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_partial_layers_stop_at_max_partial_and_past_it_a_node_shows_pending():
+    from viz import layers as layers_module
+
+    x = ad.tensor(1.5, dtype=ad.float64, requires_grad=True, name="x")
+    y = x * 1.0
+    for k in range(2, 11):  # x's gradient arrives in 10 parts
+        y = y + x * float(k)
+    frames = list(viz.backward_steps(y))
+    plan = frames[0].plan
+    layers = Layers(plan.graph, plan.order, plan.users, plan.style, plan.pins, plan.titles)
+    partial = {key for key in layers.groups if isinstance(key, int)}
+    assert layers_module.MAX_PARTIAL == 8 and partial == set(range(1, 9))
+    eighth = next(i for i, f in enumerate(frames) if "8/10 …" in f.dot)
+    assert layers.frame_svg(eighth) == frames[eighth].svg()  # k = 8: drawn as it is
+    ninth = next(i for i, f in enumerate(frames) if "9/10 …" in f.dot)
+    assert layers.frame_svg(ninth) != frames[ninth].svg()  # k = 9: drawn as pending
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_the_stated_bounds_and_their_edges(tmp_path, monkeypatch):
+    steps_module = importlib.import_module("viz.steps")
+    assert steps_module.MAX_STEPS == 500 and steps_module.SVG_FILES == 60  # as README says
+    f, _ = exercises.add_mul()  # 5 steps
+    monkeypatch.setattr(steps_module, "SVG_FILES", 5)
+    assert len(viz.save_steps(f, tmp_path / "five", max_steps=5)) == 6  # 5 SVGs and the page
+    monkeypatch.setattr(steps_module, "SVG_FILES", 4)
+    with pytest.warns(UserWarning, match="5 steps") as caught:
+        f, _ = exercises.add_mul()
+        assert len(viz.save_steps(f, tmp_path / "four")) == 1
+    assert caught[0].filename == __file__  # the note points at the caller's line
+    with pytest.raises(ValueError, match="more than max_steps=4"):
+        viz.save_steps(exercises.add_mul()[0], tmp_path / "none", max_steps=4)
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_frames_without_a_shared_layout_and_saved_by_suffix(tmp_path, monkeypatch):
+    steps_module = importlib.import_module("viz.steps")
+    f, _ = exercises.add_mul()
+    with monkeypatch.context() as m:
+        m.setattr(steps_module.shutil, "which", lambda name: None)
+        frames = list(viz.backward_steps(f))
+    assert frames[0].pinned is None and frames[0].svg().lstrip().startswith("<?xml")
+    frames[0].save(tmp_path / "alone.dot")
+    assert (tmp_path / "alone.dot").read_text().startswith("digraph")
+    pinned = list(viz.backward_steps(exercises.add_mul()[0]))[1]
+    pinned.save(tmp_path / "frame.svg")
+    pinned.save(tmp_path / "frame.dot")
+    assert (tmp_path / "frame.svg").read_text() == pinned.svg()
+    assert (tmp_path / "frame.dot").read_text() == pinned.dot
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_the_jupyter_frame_is_as_tall_as_the_header_and_the_picture():
+    from viz import player
+
+    stepper = viz.steps(exercises.add_mul()[0])
+    html = stepper.html()
+    expected = min(player.header_px(stepper.frames) + player.shown_height(html), 1400)
+    assert f"height:{expected}px" in stepper._repr_html_()
+
+
+@pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` not installed")
+def test_the_page_holds_each_elements_versions_and_layers_must_agree(monkeypatch):
+    frames = list(viz.backward_steps(exercises.add_mul()[0]))
+    plan = frames[0].plan
+    layers = Layers(plan.graph, plan.order, plan.users, plan.style, plan.pins, plan.titles)
+    page = layers.page_svg()
+    for element, key in enumerate(layers.first):
+        assert f'<g id="s{element}-{key}">' in page  # shown in the first frame
+    for step in layers.changes:
+        for element, key in step:
+            assert f'<g id="s{element}-{key}"' in page
+    layers_module = importlib.import_module("viz.layers")
+    real = layers_module._draw
+
+    def one_layer_short(graph, style, pins, key, order):
+        svg = real(graph, style, pins, key, order)
+        return svg.replace('class="node">', 'class="ignored">', 1) if key == "done" else svg
+
+    monkeypatch.setattr(layers_module, "_draw", one_layer_short)
+    with pytest.raises(RuntimeError, match="the 'done' layer drew other elements"):
+        Layers(plan.graph, plan.order, plan.users, plan.style, plan.pins, plan.titles)
