@@ -13,9 +13,9 @@ from collections import Counter
 
 from autodiff import tracing
 
-from .lr_cycle import CosineAnnealingWarmRestarts, OneCycleLR, ReduceLROnPlateau
-from .lr_cyclic import CyclicLR
-from .scheduler import LRScheduler, per_group
+from .base import LRScheduler, per_group
+from .cyclic import CosineAnnealingWarmRestarts, OneCycleLR, ReduceLROnPlateau
+from .cyclic_lr import CyclicLR
 
 
 class StepLR(LRScheduler):

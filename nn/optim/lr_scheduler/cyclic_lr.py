@@ -4,8 +4,8 @@
 import math
 import types
 
-from .lr_cycle import set_momentum, uses_beta1
-from .scheduler import LRScheduler, per_group
+from .base import LRScheduler, per_group
+from .cyclic import set_momentum, uses_beta1
 
 
 class CyclicLR(LRScheduler):

@@ -5,7 +5,7 @@ import math
 
 from autodiff import tracing
 
-from .scheduler import LRScheduler, per_group
+from .base import LRScheduler, per_group
 
 
 def uses_beta1(optimizer, op: str) -> bool:
