@@ -1,7 +1,16 @@
-"""Shared benchmark helpers: timing by the minimum over repeats, optional peers."""
+"""Shared benchmark helpers: timing by the minimum over repeats, optional peers.
+
+Importing it makes the process's heap keep freed memory for the next step, as nn.train.fit,
+`autodiff run` and `autodiff train` do (nn.heap), so ours is measured as it trains there;
+torch, in the same process, is measured under the same setting.
+"""
 
 import importlib
 import time
+
+from nn.heap import keep_freed_memory
+
+keep_freed_memory()
 
 
 def best_ms(fn, repeats: int, warmup: int = 1) -> float:

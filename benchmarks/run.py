@@ -14,7 +14,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from common import optional, write_into_readme  # noqa: E402
 
-FAMILIES = ("bench_engine", "bench_nn", "bench_cnn", "bench_cnn_epoch")
+FAMILIES = ("bench_engine", "bench_nn", "bench_cnn", "bench_cnn_epoch", "bench_transformer")
 
 
 def _ms(value) -> str:

@@ -1,5 +1,5 @@
-"""Batch normalisation (1d over (N, C) or (N, C, L), 2d over (N, C, H, W)): one Function;
-layer normalisation over the trailing dims, composed of differentiable ops."""
+"""Batch normalisation (1d over (N, C) or (N, C, L), 2d over (N, C, H, W)) and layer
+normalisation over the trailing dims: one Function each, as torch's native kernels."""
 
 import numpy as np
 
@@ -205,6 +205,44 @@ def _normalized_shape(normalized_shape) -> tuple:
     return shape
 
 
+class NativeLayerNorm(ad.Function):
+    """(x − mean)/sqrt(var + eps)·w + b with the statistics of each sample over `dims`."""
+
+    node_name = "NativeLayerNormBackward0"
+    symbol = "LN"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, weight, bias, dims, eps):
+        centered = input - input.mean(axis=dims, keepdims=True)
+        invstd = ((centered * centered).mean(axis=dims, keepdims=True) + eps) ** -0.5  # biased
+        xhat = centered * invstd
+        ctx.save_for_backward(input, weight, xhat, invstd)
+        out = xhat if weight is None else xhat * weight
+        return out if bias is None else out + bias
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, weight, xhat, invstd = ctx.saved_tensors
+        dims, eps = ctx.options["dims"], ctx.options["eps"]
+        if ad.is_grad_enabled():
+            # create_graph: rebuild the statistics from x so second derivatives see them
+            centered = input - input.mean(axis=dims, keepdims=True)
+            invstd = ((centered * centered).mean(axis=dims, keepdims=True) + eps) ** -0.5
+            xhat = centered * invstd
+        need = ctx.needs_input_grad
+        samples = tuple(range(input.ndim - len(dims)))  # the dims weight and bias repeat over
+        grad_weight = (grad * xhat).sum(axis=samples) if need[1] else None
+        grad_bias = grad.sum(axis=samples) if need[2] else None
+        if not need[0]:
+            return None, grad_weight, grad_bias
+        g = grad if weight is None else grad * weight
+        # dL/dx = invstd·(g − mean(g) − x̂·mean(g·x̂)) over the normalised dims
+        g_mean = g.mean(axis=dims, keepdims=True)
+        gx_mean = (g * xhat).mean(axis=dims, keepdims=True)
+        return invstd * (g - g_mean - xhat * gx_mean), grad_weight, grad_bias
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     """(x − mean)/sqrt(var + eps)·w + b with statistics over the trailing normalized_shape dims."""
     shape = _normalized_shape(normalized_shape)
@@ -220,14 +258,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
                 f"{param.dtype}. Convert the input (e.g. x.float()) or the layer."
             )
     dims = tuple(range(input.ndim - len(shape), input.ndim))
-    centered = input - input.mean(dim=dims, keepdim=True)
-    var = (centered * centered).mean(dim=dims, keepdim=True)  # biased, as torch
-    out = centered * (var + eps) ** -0.5
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
+    return NativeLayerNorm.apply(input, weight, bias, dims=dims, eps=eps)
 
 
 class LayerNorm(Module):

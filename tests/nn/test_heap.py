@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +46,13 @@ def test_freed_memory_is_reused_by_the_next_step():
 def test_a_bad_limit_is_refused_naming_the_function(limit):
     with pytest.raises(ArgumentError, match=r"keep_freed_memory: limit must be a number of bytes"):
         keep_freed_memory(limit)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_autodiff_run_keeps_freed_memory_for_the_script(tmp_path):
+    script = tmp_path / "steps.py"
+    script.write_text(STEPS.replace('sys.argv[1] == "keep"', "False"))  # the command sets it
+    autodiff = Path(sys.executable).parent / "autodiff"
+    run = subprocess.run([str(autodiff), "run", str(script)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert int(run.stdout) < _page_faults("default") / 20

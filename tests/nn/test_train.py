@@ -53,6 +53,13 @@ def test_history_has_the_documented_keys():
     assert acc == history["val_acc"][-1]
 
 
+def test_fit_keeps_freed_memory_for_the_next_step(monkeypatch):
+    calls = []
+    monkeypatch.setattr(nn.train, "keep_freed_memory", lambda: calls.append(True))
+    _donut_run(epochs=1)
+    assert calls == [True]  # a setting of the process, made once per fit (nn.heap)
+
+
 def test_same_seed_same_history_bitwise():
     first, _, _ = _donut_run(epochs=3)
     second, _, _ = _donut_run(epochs=3)
