@@ -36,7 +36,6 @@ def test_imports_point_one_way(package):
         assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
 
 
-
 def test_nn_imports_its_own_modules_relatively():
     """Inside nn, `from .linear import Linear`, never `import nn`: the package's __init__ is
     half-built while its files load, and a relative import says which file a name comes from."""
@@ -47,6 +46,7 @@ def test_nn_imports_its_own_modules_relatively():
                 names = [node.module]
             wrong = [n for n in names if n.split(".")[0] == "nn"]
             assert not wrong, f"{path.relative_to(ROOT)}:{node.lineno} imports {wrong[0]}"
+
 
 def _engine_graph() -> dict:
     """module -> engine modules it imports (relative imports), skipping tensor.py's late one."""
