@@ -27,8 +27,8 @@ from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .pooling1d import AdaptiveAvgPool1d, AvgPool1d, MaxPool1d
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .blocks import ConcatBlock, ResidualBlock
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
-from .loss_more import GaussianNLLLoss, HuberLoss, KLDivLoss, SmoothL1Loss
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, NLLLoss
+from .loss_regression import GaussianNLLLoss, HuberLoss, L1Loss, MSELoss, SmoothL1Loss
 from .serialization import load, save
 from .parallel import DataParallel
 

@@ -23,6 +23,30 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+def relu(input, inplace: bool = False):
+    """max(x, 0); inplace=True writes into input (torch's rules: not on a leaf that needs grad)."""
+    return input.relu_() if inplace else ad.relu(input)
+
+
+def relu_(input):
+    """relu written into input."""
+    return input.relu_()
+
+
+class ReLU(Module):
+    """max(x, 0)."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return relu(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
 class LeakyRectify(ad.Function):
     node_name = "LeakyReluBackward0"
     symbol = "LeakyReLU"
@@ -45,6 +69,32 @@ def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
     if inplace:
         return apply_(input, "leaky_relu_", leaky_relu, negative_slope)
     return LeakyRectify.apply(input, negative_slope=negative_slope)
+
+
+class LeakyReLU(Module):
+    """x if x > 0 else negative_slope·x."""
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
+        super().__init__()
+        self.negative_slope = negative_slope
+        self.inplace = inplace
+
+    def forward(self, input):
+        return leaky_relu(input, self.negative_slope, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+def _channel_shape(channels: int, ndim: int) -> tuple:
+    """(1, C, 1, ...) so a per-channel vector broadcasts over dim 1."""
+    if channels == 1 or ndim < 2:
+        return (channels,) if ndim >= 1 else ()
+    return (1, channels) + (1,) * (ndim - 2)
+
+
+def _channel_view(weight: np.ndarray, ndim: int) -> np.ndarray:
+    return weight.reshape(_channel_shape(weight.shape[0], ndim))
 
 
 class ParametricRectify(ad.Function):
@@ -84,6 +134,22 @@ def prelu(input, weight):
     return ParametricRectify.apply(input, weight)
 
 
+class PReLU(Module):
+    """Leaky ReLU whose slope is learned: one shared, or one per channel (num_parameters=C)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None):
+        super().__init__()
+        self.num_parameters = num_parameters
+        dtype = dtype or ad.get_default_dtype()
+        self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
+
+    def forward(self, input):
+        return prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
 class ExponentialLinear(ad.Function):
     """scale·(x if x > 0 else alpha·(e^{input_scale·x} − 1)); SELU is the fixed (alpha, scale)
     case, CELU the input_scale = 1/alpha case."""
@@ -115,11 +181,60 @@ def elu(input, alpha: float = 1.0, inplace: bool = False):
     return ExponentialLinear.apply(input, alpha=alpha, scale=1.0)
 
 
+class ELU(Module):
+    """x if x > 0 else alpha·(e^x − 1)."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input):
+        return elu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
 def selu(input, inplace: bool = False):
     """scale·elu(x, alpha) with the self-normalising constants of Klambauer et al."""
     if inplace:
         return apply_(input, "selu_", selu)
     return ExponentialLinear.apply(input, alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+
+
+class SELU(Module):
+    """Scaled ELU with the self-normalising constants."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return selu(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+sigmoid = ad.sigmoid
+
+
+class Sigmoid(Module):
+    """1 / (1 + e^-x)."""
+
+    def forward(self, input):
+        return ad.sigmoid(input)
+
+
+tanh = ad.tanh
+
+
+class Tanh(Module):
+    """Hyperbolic tangent."""
+
+    def forward(self, input):
+        return ad.tanh(input)
 
 
 class Log1pExp(ad.Function):
@@ -146,6 +261,21 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0):
     return Log1pExp.apply(input, beta=beta, threshold=threshold)
 
 
+class Softplus(Module):
+    """log(1 + e^{βx}) / β, linear above threshold."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input):
+        return softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
 class Swish(ad.Function):
     node_name = "SiluBackward0"
     symbol = "SiLU"
@@ -169,6 +299,20 @@ def silu(input, inplace: bool = False):
     if inplace:
         return apply_(input, "silu_", silu)
     return Swish.apply(input)
+
+
+class SiLU(Module):
+    """x·σ(x), also called Swish."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return silu(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class GaussianErrorLinear(ad.Function):
@@ -205,165 +349,6 @@ def gelu(input, approximate: str = "none"):
     return GaussianErrorLinear.apply(input, approximate=approximate)
 
 
-def _channel_shape(channels: int, ndim: int) -> tuple:
-    """(1, C, 1, ...) so a per-channel vector broadcasts over dim 1."""
-    if channels == 1 or ndim < 2:
-        return (channels,) if ndim >= 1 else ()
-    return (1, channels) + (1,) * (ndim - 2)
-
-
-def _channel_view(weight: np.ndarray, ndim: int) -> np.ndarray:
-    return weight.reshape(_channel_shape(weight.shape[0], ndim))
-
-
-# --- functional forms ------------------------------------------------------------------------
-def relu(input, inplace: bool = False):
-    """max(x, 0); inplace=True writes into input (torch's rules: not on a leaf that needs grad)."""
-    return input.relu_() if inplace else ad.relu(input)
-
-
-def relu_(input):
-    """relu written into input."""
-    return input.relu_()
-
-
-sigmoid = ad.sigmoid
-
-tanh = ad.tanh
-
-
-def _softmax_dim(ndim: int) -> int:
-    return 0 if ndim in (0, 1, 3) else 1  # torch's legacy choice when dim is not given
-
-
-def softmax(input, dim=None):
-    """exp(x) / Σ exp(x) along dim, stable at ±1000."""
-    return ad.softmax(input, _softmax_dim(input.ndim) if dim is None else dim)
-
-
-def log_softmax(input, dim=None):
-    """x − logsumexp(x) along dim, stable."""
-    return ad.log_softmax(input, _softmax_dim(input.ndim) if dim is None else dim)
-
-
-# --- modules -------------------------------------------------------------------------------
-class ReLU(Module):
-    """max(x, 0)."""
-
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return relu(input, self.inplace)
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
-
-
-class LeakyReLU(Module):
-    """x if x > 0 else negative_slope·x."""
-
-    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
-        super().__init__()
-        self.negative_slope = negative_slope
-        self.inplace = inplace
-
-    def forward(self, input):
-        return leaky_relu(input, self.negative_slope, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
-
-
-class PReLU(Module):
-    """Leaky ReLU whose slope is learned: one shared, or one per channel (num_parameters=C)."""
-
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None):
-        super().__init__()
-        self.num_parameters = num_parameters
-        dtype = dtype or ad.get_default_dtype()
-        self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
-
-    def forward(self, input):
-        return prelu(input, self.weight)
-
-    def extra_repr(self) -> str:
-        return f"num_parameters={self.num_parameters}"
-
-
-class ELU(Module):
-    """x if x > 0 else alpha·(e^x − 1)."""
-
-    def __init__(self, alpha: float = 1.0, inplace: bool = False):
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
-    def forward(self, input):
-        return elu(input, self.alpha, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
-
-
-class SELU(Module):
-    """Scaled ELU with the self-normalising constants."""
-
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return selu(input, self.inplace)
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
-
-
-class Sigmoid(Module):
-    """1 / (1 + e^-x)."""
-
-    def forward(self, input):
-        return ad.sigmoid(input)
-
-
-class Tanh(Module):
-    """Hyperbolic tangent."""
-
-    def forward(self, input):
-        return ad.tanh(input)
-
-
-class Softplus(Module):
-    """log(1 + e^{βx}) / β, linear above threshold."""
-
-    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
-        super().__init__()
-        self.beta = beta
-        self.threshold = threshold
-
-    def forward(self, input):
-        return softplus(input, self.beta, self.threshold)
-
-    def extra_repr(self) -> str:
-        return f"beta={self.beta}, threshold={self.threshold}"
-
-
-class SiLU(Module):
-    """x·σ(x), also called Swish."""
-
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return silu(input, self.inplace)
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
-
-
 class GELU(Module):
     """x·Φ(x) (approximate='none') or its tanh approximation."""
 
@@ -378,6 +363,15 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
+def _softmax_dim(ndim: int) -> int:
+    return 0 if ndim in (0, 1, 3) else 1  # torch's legacy choice when dim is not given
+
+
+def softmax(input, dim=None):
+    """exp(x) / Σ exp(x) along dim, stable at ±1000."""
+    return ad.softmax(input, _softmax_dim(input.ndim) if dim is None else dim)
+
+
 class Softmax(Module):
     """Softmax along dim."""
 
@@ -390,6 +384,11 @@ class Softmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+def log_softmax(input, dim=None):
+    """x − logsumexp(x) along dim, stable."""
+    return ad.log_softmax(input, _softmax_dim(input.ndim) if dim is None else dim)
 
 
 class LogSoftmax(Module):

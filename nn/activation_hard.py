@@ -29,6 +29,23 @@ def _slope(ctx, mask: np.ndarray, input: np.ndarray, value=1.0):
     ctx.save_for_backward(np.where(mask, value, 0.0).astype(input.dtype))
 
 
+def _inplace(flag: bool) -> str:
+    return ", inplace=True" if flag else ""
+
+
+class _Inplace(Module):
+    """An activation whose only option is inplace."""
+
+    _fn = None
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return type(self)._fn(input, self.inplace)
+
+
 class ClampBetween(_PiecewiseLinear):
     node_name = "HardtanhBackward0"
     symbol = "hardtanh"
@@ -51,115 +68,6 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
 def relu6(input, inplace: bool = False):
     """min(max(x, 0), 6): hardtanh between 0 and 6, as torch records it."""
     return hardtanh(input, 0.0, 6.0, inplace)
-
-
-class LinearSigmoid(_PiecewiseLinear):
-    node_name = "HardsigmoidBackward0"
-    symbol = "hardsigmoid"
-
-    @staticmethod
-    def forward(ctx, input):
-        # torch's backward multiplies by 1.0f/6.0f, the float32 sixth, also for float64
-        _slope(ctx, (input > -3) & (input < 3), input, float(np.float32(1) / np.float32(6)))
-        return np.clip(input / 6.0 + 0.5, 0.0, 1.0).astype(input.dtype, copy=False)
-
-
-def hardsigmoid(input, inplace: bool = False):
-    """0 below −3, 1 above 3, x/6 + 1/2 between."""
-    if inplace:
-        return apply_(input, "hardsigmoid_", hardsigmoid)
-    return LinearSigmoid.apply(input)
-
-
-class ClippedSwish(ad.Function):
-    node_name = "HardswishBackward0"
-    symbol = "hardswish"
-
-    @staticmethod
-    def forward(ctx, input):
-        ctx.save_for_backward(input)
-        return (input * np.clip(input + 3.0, 0.0, 6.0) / 6.0).astype(input.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (input,) = ctx.saved_tensors
-        x = input.numpy()
-        # x/3 + 1/2 inside (−3, 3), 0 at and below −3, 1 at and above 3 (torch's kinks)
-        middle = grad * (input * (1.0 / 3.0) + 0.5)
-        return ad.where(x <= -3, 0.0, ad.where(x < 3, middle, grad))
-
-
-def hardswish(input, inplace: bool = False):
-    """x·hardsigmoid(x) (MobileNetV3)."""
-    if inplace:
-        return apply_(input, "hardswish_", hardswish)
-    return ClippedSwish.apply(input)
-
-
-class SoftThreshold(_PiecewiseLinear):
-    node_name = "SoftshrinkBackward0"
-    symbol = "softshrink"
-
-    @staticmethod
-    def forward(ctx, input, lambd):
-        outside = (input < -lambd) | (input > lambd)
-        _slope(ctx, outside, input)
-        return np.where(outside, input - np.sign(input) * lambd, 0.0).astype(input.dtype)
-
-
-def softshrink(input, lambd: float = 0.5):
-    """x − λ above λ, x + λ below −λ, 0 between."""
-    _check_lambda("softshrink", lambd)
-    return SoftThreshold.apply(input, lambd=lambd)
-
-
-class HardThreshold(_PiecewiseLinear):
-    node_name = "HardshrinkBackward0"
-    symbol = "hardshrink"
-
-    @staticmethod
-    def forward(ctx, input, lambd):
-        outside = (input < -lambd) | (input > lambd)
-        _slope(ctx, outside, input)
-        return np.where(outside, input, 0.0).astype(input.dtype)
-
-
-def hardshrink(input, lambd: float = 0.5):
-    """x where |x| > λ, else 0."""
-    _check_lambda("hardshrink", lambd)
-    return HardThreshold.apply(input, lambd=lambd)
-
-
-def _check_lambda(op: str, lambd) -> None:
-    if not lambd >= 0:
-        raise ArgumentError(f"{op}: lambda must be greater or equal to 0, but found to be {lambd}.")
-
-
-class ThresholdReplace(_PiecewiseLinear):
-    node_name = "ThresholdBackward0"
-    symbol = "threshold"
-
-    @staticmethod
-    def forward(ctx, input, threshold, value):
-        above = input > threshold
-        _slope(ctx, above, input)
-        return np.where(above, input, value).astype(input.dtype)
-
-
-def _threshold(input, threshold, value):
-    return ThresholdReplace.apply(input, threshold=threshold, value=value)
-
-
-def threshold(input, threshold: float, value: float, inplace: bool = False):
-    """x where x > threshold, else value."""
-    if inplace:
-        return apply_(input, "threshold_", _threshold, threshold, value)
-    return _threshold(input, threshold, value)
-
-
-# --- modules -------------------------------------------------------------------------------
-def _inplace(flag: bool) -> str:
-    return ", inplace=True" if flag else ""
 
 
 class Hardtanh(Module):
@@ -188,17 +96,22 @@ class ReLU6(Hardtanh):
         return "inplace=True" if self.inplace else ""
 
 
-class _Inplace(Module):
-    """An activation whose only option is inplace."""
+class LinearSigmoid(_PiecewiseLinear):
+    node_name = "HardsigmoidBackward0"
+    symbol = "hardsigmoid"
 
-    _fn = None
+    @staticmethod
+    def forward(ctx, input):
+        # torch's backward multiplies by 1.0f/6.0f, the float32 sixth, also for float64
+        _slope(ctx, (input > -3) & (input < 3), input, float(np.float32(1) / np.float32(6)))
+        return np.clip(input / 6.0 + 0.5, 0.0, 1.0).astype(input.dtype, copy=False)
 
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        self.inplace = inplace
 
-    def forward(self, input):
-        return type(self)._fn(input, self.inplace)
+def hardsigmoid(input, inplace: bool = False):
+    """0 below −3, 1 above 3, x/6 + 1/2 between."""
+    if inplace:
+        return apply_(input, "hardsigmoid_", hardsigmoid)
+    return LinearSigmoid.apply(input)
 
 
 class Hardsigmoid(_Inplace):
@@ -207,10 +120,57 @@ class Hardsigmoid(_Inplace):
     _fn = staticmethod(hardsigmoid)
 
 
+class ClippedSwish(ad.Function):
+    node_name = "HardswishBackward0"
+    symbol = "hardswish"
+
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return (input * np.clip(input + 3.0, 0.0, 6.0) / 6.0).astype(input.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (input,) = ctx.saved_tensors
+        x = input.numpy()
+        # x/3 + 1/2 inside (−3, 3), 0 at and below −3, 1 at and above 3 (torch's kinks)
+        middle = grad * (input * (1.0 / 3.0) + 0.5)
+        return ad.where(x <= -3, 0.0, ad.where(x < 3, middle, grad))
+
+
+def hardswish(input, inplace: bool = False):
+    """x·hardsigmoid(x) (MobileNetV3)."""
+    if inplace:
+        return apply_(input, "hardswish_", hardswish)
+    return ClippedSwish.apply(input)
+
+
 class Hardswish(_Inplace):
     """x·hardsigmoid(x)."""
 
     _fn = staticmethod(hardswish)
+
+
+def _check_lambda(op: str, lambd) -> None:
+    if not lambd >= 0:
+        raise ArgumentError(f"{op}: lambda must be greater or equal to 0, but found to be {lambd}.")
+
+
+class SoftThreshold(_PiecewiseLinear):
+    node_name = "SoftshrinkBackward0"
+    symbol = "softshrink"
+
+    @staticmethod
+    def forward(ctx, input, lambd):
+        outside = (input < -lambd) | (input > lambd)
+        _slope(ctx, outside, input)
+        return np.where(outside, input - np.sign(input) * lambd, 0.0).astype(input.dtype)
+
+
+def softshrink(input, lambd: float = 0.5):
+    """x − λ above λ, x + λ below −λ, 0 between."""
+    _check_lambda("softshrink", lambd)
+    return SoftThreshold.apply(input, lambd=lambd)
 
 
 class Softshrink(Module):
@@ -227,11 +187,50 @@ class Softshrink(Module):
         return str(self.lambd)
 
 
+class HardThreshold(_PiecewiseLinear):
+    node_name = "HardshrinkBackward0"
+    symbol = "hardshrink"
+
+    @staticmethod
+    def forward(ctx, input, lambd):
+        outside = (input < -lambd) | (input > lambd)
+        _slope(ctx, outside, input)
+        return np.where(outside, input, 0.0).astype(input.dtype)
+
+
+def hardshrink(input, lambd: float = 0.5):
+    """x where |x| > λ, else 0."""
+    _check_lambda("hardshrink", lambd)
+    return HardThreshold.apply(input, lambd=lambd)
+
+
 class Hardshrink(Softshrink):
     """x where |x| > λ, else 0."""
 
     def forward(self, input):
         return hardshrink(input, self.lambd)
+
+
+class ThresholdReplace(_PiecewiseLinear):
+    node_name = "ThresholdBackward0"
+    symbol = "threshold"
+
+    @staticmethod
+    def forward(ctx, input, threshold, value):
+        above = input > threshold
+        _slope(ctx, above, input)
+        return np.where(above, input, value).astype(input.dtype)
+
+
+def _threshold(input, threshold, value):
+    return ThresholdReplace.apply(input, threshold=threshold, value=value)
+
+
+def threshold(input, threshold: float, value: float, inplace: bool = False):
+    """x where x > threshold, else value."""
+    if inplace:
+        return apply_(input, "threshold_", _threshold, threshold, value)
+    return _threshold(input, threshold, value)
 
 
 class Threshold(Module):

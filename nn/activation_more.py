@@ -36,6 +36,20 @@ def mish(input, inplace: bool = False):
     return SoftplusTanhGate.apply(input)
 
 
+class Mish(Module):
+    """x·tanh(softplus(x))."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return mish(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
 class LogLogistic(ad.Function):
     node_name = "LogSigmoidBackward0"
     symbol = "logsigmoid"
@@ -57,14 +71,35 @@ def logsigmoid(input):
     return LogLogistic.apply(input)
 
 
+class LogSigmoid(Module):
+    """log σ(x)."""
+
+    def forward(self, input):
+        return logsigmoid(input)
+
+
 def softsign(input):
     """x / (1 + |x|); composed, as torch composes it."""
     return input / (input.abs() + 1)
 
 
+class Softsign(Module):
+    """x / (1 + |x|)."""
+
+    def forward(self, input):
+        return softsign(input)
+
+
 def tanhshrink(input):
     """x − tanh(x); composed, as torch composes it."""
     return input - input.tanh()
+
+
+class Tanhshrink(Module):
+    """x − tanh(x)."""
+
+    def forward(self, input):
+        return tanhshrink(input)
 
 
 class GatedLinear(ad.Function):
@@ -101,6 +136,20 @@ def glu(input, dim: int = -1):
     return GatedLinear.apply(input, dim=dim)
 
 
+class GLU(Module):
+    """Gated linear unit: a·σ(b) over the halves of dim."""
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
 class ContinuousExponentialLinear(ExponentialLinear):
     """ELU of x/α scaled by α: continuously differentiable at 0 for every α."""
 
@@ -117,73 +166,6 @@ def celu(input, alpha: float = 1.0, inplace: bool = False):
     return ContinuousExponentialLinear.apply(input, alpha=alpha, scale=1.0, input_scale=1 / alpha)
 
 
-def softmin(input, dim=None):
-    """softmax(−x) along dim."""
-    return softmax(-input, dim)
-
-
-def gumbel_softmax(logits, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim=-1):
-    """softmax((logits + g)/τ) with Gumbel noise g = −log(E), E ~ Exp(1); hard=True gives the
-    one-hot of its arg-max forward and the soft sample's gradient (straight-through)."""
-    exponential = -(1 - ad.rand_like(logits)).log()  # inverse CDF of Exp(1)
-    y_soft = ((logits - exponential.log()) / tau).softmax(dim)
-    if not hard:
-        return y_soft
-    index = y_soft.argmax(dim, keepdim=True)
-    y_hard = ad.zeros_like(logits).scatter(dim, index, 1.0)
-    return y_hard - y_soft.detach() + y_soft
-
-
-# --- modules -------------------------------------------------------------------------------
-class Mish(Module):
-    """x·tanh(softplus(x))."""
-
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return mish(input, self.inplace)
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
-
-
-class LogSigmoid(Module):
-    """log σ(x)."""
-
-    def forward(self, input):
-        return logsigmoid(input)
-
-
-class Softsign(Module):
-    """x / (1 + |x|)."""
-
-    def forward(self, input):
-        return softsign(input)
-
-
-class Tanhshrink(Module):
-    """x − tanh(x)."""
-
-    def forward(self, input):
-        return tanhshrink(input)
-
-
-class GLU(Module):
-    """Gated linear unit: a·σ(b) over the halves of dim."""
-
-    def __init__(self, dim: int = -1):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return glu(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
 class CELU(Module):
     """max(0, x) + min(0, α·(e^{x/α} − 1))."""
 
@@ -198,6 +180,11 @@ class CELU(Module):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
+def softmin(input, dim=None):
+    """softmax(−x) along dim."""
+    return softmax(-input, dim)
+
+
 class Softmin(Module):
     """softmax(−x) along dim."""
 
@@ -210,3 +197,15 @@ class Softmin(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+def gumbel_softmax(logits, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim=-1):
+    """softmax((logits + g)/τ) with Gumbel noise g = −log(E), E ~ Exp(1); hard=True gives the
+    one-hot of its arg-max forward and the soft sample's gradient (straight-through)."""
+    exponential = -(1 - ad.rand_like(logits)).log()  # inverse CDF of Exp(1)
+    y_soft = ((logits - exponential.log()) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.argmax(dim, keepdim=True)
+    y_hard = ad.zeros_like(logits).scatter(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft

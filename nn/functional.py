@@ -8,9 +8,9 @@ from .activation_more import celu, glu, gumbel_softmax, logsigmoid, mish, softmi
 from .activation_more import tanhshrink
 from .dropout import dropout, dropout1d, dropout2d, dropout3d
 from .linear import linear
-from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss
-from .loss import mse_loss, nll_loss, one_hot
-from .loss_more import gaussian_nll_loss, huber_loss, kl_div, smooth_l1_loss
+from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, kl_div
+from .loss import nll_loss, one_hot
+from .loss_regression import gaussian_nll_loss, huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .normalization import batch_norm, group_norm, layer_norm
 from .embedding import embedding
 from .conv import conv1d, conv2d

@@ -1,7 +1,10 @@
-"""Losses with reduction='mean'|'sum'|'none': kernels (MSE, BCE, BCE-with-logits, NLL), F forms.
+"""The losses' shared parts (reduction='mean'|'sum'|'none', torch's legacy size_average/reduce,
+the _Loss module) and the losses of classes and distributions: BCE, BCE-with-logits, NLL,
+cross-entropy, KL divergence, each as its Function, F form and Module; one_hot.
 
 Cross-entropy is log_softmax followed by NLL, PyTorch's graph: the log-softmax shifts by the
 max so logits of ±1000 stay finite, and the two backwards compose to softmax − one-hot.
+Regression losses (MSE, L1, smooth L1, Huber, Gaussian NLL) are in loss_regression.py.
 """
 
 import warnings
@@ -37,44 +40,82 @@ def _scale(grad, ctx, shape):
     return grad
 
 
-class SquaredError(ad.Function):
-    node_name = "MseLossBackward0"
-    symbol = "MSE"
-    array_backward = True
-
-    @staticmethod
-    def forward(ctx, input, target, reduction):
-        ctx.save_for_backward(input, target)
-        diff = input - target
-        return _reduce(diff * diff, reduction)
-
-    @staticmethod
-    def backward(ctx, grad):
-        input, target = ctx.saved_tensors
-        diff = input - target
-        g = _scale(grad, ctx, diff.shape) * diff * 2.0  # d(x − t)²/dx = 2(x − t)
-        need = ctx.needs_input_grad
-        return (g if need[0] else None), (-g if need[1] else None)
+def _legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """torch's deprecated size_average/reduce flags, mapped to reduction as torch maps them."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return "mean" if size_average and reduce else "sum" if reduce else "none"
 
 
-def warn_if_sizes_differ(input, target) -> None:
-    """torch's UserWarning when an elementwise loss would broadcast target against input."""
-    if tuple(target.shape) != tuple(input.shape):
-        warnings.warn(
-            f"Using a target size ({tuple(target.shape)}) that is different to the input size "
-            f"({tuple(input.shape)}). This will likely lead to incorrect results due to "
-            "broadcasting. Please ensure they have the same size.",
-            UserWarning,
-            stacklevel=3,
-        )
+def _reduce_tensor(losses, reduction: str):
+    if reduction == "mean":
+        return losses.mean()
+    return losses.sum() if reduction == "sum" else losses
 
 
-def mse_loss(input, target, reduction: str = "mean"):
-    """Mean squared error (x − t)²."""
-    _check_reduction(reduction, "mse_loss")
-    input, target = _as_arrays(input, target, "mse_loss")
-    warn_if_sizes_differ(input, target)
-    return SquaredError.apply(input, target, reduction=reduction)
+def _pair(input, target, op: str):
+    """Both as Tensors of the input's dtype; shapes that do not broadcast are an error."""
+    if not isinstance(input, ad.Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if not isinstance(target, ad.Tensor):
+        target = ad.tensor(np.asarray(target, dtype=input.dtype))
+    try:
+        np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    except ValueError:
+        raise ShapeError(
+            f"{op}: input {tuple(input.shape)} and target {tuple(target.shape)} do not "
+            "broadcast. Give the target the input's shape."
+        ) from None
+    return input, target
+
+
+def _as_arrays(input, target, op: str):
+    """Both as Tensors; a shape mismatch that does not broadcast is an error."""
+    target = target if isinstance(target, ad.Tensor) else ad.tensor(np.asarray(target, input.dtype))
+    try:
+        np.broadcast_shapes(input.shape, target.shape)
+    except ValueError:
+        raise ShapeError(
+            f"{op}: input {tuple(input.shape)} and target {tuple(target.shape)} "
+            "do not broadcast. Give the target the input's shape."
+        ) from None
+    return input, target
+
+
+def _array(value, dtype):
+    """A weight as the op's option: a tensor stays one (ad.compile reads it on each call)."""
+    if isinstance(value, ad.Tensor):
+        return value.to(dtype)
+    return None if value is None else np.asarray(value, dtype=dtype)
+
+
+def _elementwise_weight(value, input, name: str, op: str):
+    """A BCE's weight or pos_weight as an array; one that does not broadcast with the input is
+    refused here, where its name is known (NumPy would say only 'operands could not be
+    broadcast')."""
+    array = _array(value, input.dtype)
+    if array is not None:
+        try:
+            np.broadcast_shapes(input.shape, array.shape)
+        except ValueError:
+            raise ShapeError(
+                f"{op}: {name} of shape {array.shape} does not broadcast with the input "
+                f"{tuple(input.shape)}. Give it the input's shape, or one value per class "
+                "(the input's last dim)."
+            ) from None
+    return array
+
+
+class _Loss(Module):
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        _check_reduction(reduction, type(self).__name__)
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
 
 
 _EPSILON = 1e-12  # torch clamps the denominator x(1 − x) of BCE's gradient here
@@ -129,6 +170,17 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     )
 
 
+class BCELoss(_Loss):
+    """Binary cross-entropy on probabilities in [0, 1]."""
+
+    def __init__(self, weight=None, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.weight = weight
+
+    def forward(self, input, target):
+        return binary_cross_entropy(input, target, self.weight, self.reduction)
+
+
 class BinaryCrossEntropyWithLogits(ad.Function):
     node_name = "BinaryCrossEntropyWithLogitsBackward0"
     symbol = "BCEWithLogits"
@@ -179,6 +231,20 @@ def binary_cross_entropy_with_logits(
         pos_weight=_elementwise_weight(pos_weight, input, "pos_weight", op),
         reduction=reduction,
     )
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Sigmoid + binary cross-entropy in one stable step; pos_weight scales the positives."""
+
+    def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
+        super().__init__(reduction)
+        self.weight = weight
+        self.pos_weight = pos_weight
+
+    def forward(self, input, target):
+        return binary_cross_entropy_with_logits(
+            input, target, self.weight, self.reduction, self.pos_weight
+        )
 
 
 class NegativeLogLikelihood(ad.Function):
@@ -243,51 +309,16 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     )
 
 
-# --- functional forms ------------------------------------------------------------------------
-def _as_arrays(input, target, op: str):
-    """Both as Tensors; a shape mismatch that does not broadcast is an error."""
-    target = target if isinstance(target, ad.Tensor) else ad.tensor(np.asarray(target, input.dtype))
-    try:
-        np.broadcast_shapes(input.shape, target.shape)
-    except ValueError:
-        raise ShapeError(
-            f"{op}: input {tuple(input.shape)} and target {tuple(target.shape)} "
-            "do not broadcast. Give the target the input's shape."
-        ) from None
-    return input, target
+class NLLLoss(_Loss):
+    """Negative log-likelihood of class indices, on log-probabilities."""
 
+    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.weight = weight
+        self.ignore_index = ignore_index
 
-def _array(value, dtype):
-    """A weight as the op's option: a tensor stays one (ad.compile reads it on each call)."""
-    if isinstance(value, ad.Tensor):
-        return value.to(dtype)
-    return None if value is None else np.asarray(value, dtype=dtype)
-
-
-def _elementwise_weight(value, input, name: str, op: str):
-    """A BCE's weight or pos_weight as an array; one that does not broadcast with the input is
-    refused here, where its name is known (NumPy would say only 'operands could not be
-    broadcast')."""
-    array = _array(value, input.dtype)
-    if array is not None:
-        try:
-            np.broadcast_shapes(input.shape, array.shape)
-        except ValueError:
-            raise ShapeError(
-                f"{op}: {name} of shape {array.shape} does not broadcast with the input "
-                f"{tuple(input.shape)}. Give it the input's shape, or one value per class "
-                "(the input's last dim)."
-            ) from None
-    return array
-
-
-def l1_loss(input, target, reduction: str = "mean"):
-    """Mean absolute error |x − t| (composed of sub, abs and a reduction, as torch)."""
-    _check_reduction(reduction, "l1_loss")
-    input, target = _as_arrays(input, target, "l1_loss")
-    warn_if_sizes_differ(input, target)
-    losses = (input - target).abs()
-    return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
+    def forward(self, input, target):
+        return nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
 
 
 def _check_target(input, target, op: str):
@@ -388,89 +419,6 @@ def _smooth_term(logp, t, weight, ignore_index, reduction, class_dim):
     return smooth.sum() / (w[t.clamp(min=0)] * keep).sum()
 
 
-def one_hot(tensor, num_classes: int = -1):
-    """Integer labels (...) -> int64 (..., num_classes) with a 1 at each label."""
-    t = _indices(tensor)
-    if t.dtype.kind not in "iu":
-        raise DtypeError(f"one_hot: labels must be integers, got dtype {t.dtype}")
-    if num_classes == -1:  # the labels decide the shape: a value read (ad.compile refuses it)
-        num_classes = int(t.max()) + 1 if t.numel() else 0
-    return discrete(_one_hot, t, classes=max(num_classes, 0))
-
-
-def _one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
-    if labels.size and labels.min() < 0:
-        raise ArgumentError(f"one_hot: labels must be non-negative, got {int(labels.min())}")
-    if labels.size and labels.max() >= classes:
-        raise ArgumentError(
-            f"one_hot: label {int(labels.max())} is out of range for num_classes="
-            f"{classes}. Use num_classes > {int(labels.max())}."
-        )
-    return (labels[..., None] == np.arange(classes)).astype(np.int64)
-
-
-# --- modules ---------------------------------------------------------------------------------
-class _Loss(Module):
-    def __init__(self, reduction: str = "mean"):
-        super().__init__()
-        _check_reduction(reduction, type(self).__name__)
-        self.reduction = reduction
-
-    def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
-
-
-class MSELoss(_Loss):
-    """Mean squared error."""
-
-    def forward(self, input, target):
-        return mse_loss(input, target, self.reduction)
-
-
-class L1Loss(_Loss):
-    """Mean absolute error."""
-
-    def forward(self, input, target):
-        return l1_loss(input, target, self.reduction)
-
-
-class BCELoss(_Loss):
-    """Binary cross-entropy on probabilities in [0, 1]."""
-
-    def __init__(self, weight=None, reduction: str = "mean"):
-        super().__init__(reduction)
-        self.weight = weight
-
-    def forward(self, input, target):
-        return binary_cross_entropy(input, target, self.weight, self.reduction)
-
-
-class BCEWithLogitsLoss(_Loss):
-    """Sigmoid + binary cross-entropy in one stable step; pos_weight scales the positives."""
-
-    def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
-        super().__init__(reduction)
-        self.weight = weight
-        self.pos_weight = pos_weight
-
-    def forward(self, input, target):
-        return binary_cross_entropy_with_logits(
-            input, target, self.weight, self.reduction, self.pos_weight
-        )
-
-
-class NLLLoss(_Loss):
-    """Negative log-likelihood of class indices, on log-probabilities."""
-
-    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
-        super().__init__(reduction)
-        self.weight = weight
-        self.ignore_index = ignore_index
-
-    def forward(self, input, target):
-        return nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
-
-
 class CrossEntropyLoss(_Loss):
     """log_softmax + NLL on raw logits; targets are class indices or class probabilities."""
 
@@ -490,3 +438,74 @@ class CrossEntropyLoss(_Loss):
         return cross_entropy(
             input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing
         )
+
+
+def kl_div(
+    input,
+    target,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    log_target: bool = False,
+):
+    """Pointwise KL divergence t·(log t − x) of log-probabilities x from target t (or log t)."""
+    legacy = size_average is not None or reduce is not None
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in ("mean", "sum", "none", "batchmean"):
+        raise ValueError(
+            f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}"
+        )
+    if reduction == "mean" and not legacy:
+        warnings.warn(
+            "kl_div: reduction: 'mean' divides the total loss by both the batch size and the "
+            "support size. 'batchmean' divides only by the batch size, and aligns with the KL div "
+            "math definition.",
+            stacklevel=2,
+        )
+    input, target = _pair(input, target, "kl_div")
+    if log_target:
+        losses = target.exp() * (target - input)
+    else:  # xlogy(t, t) − t·x: 0·log 0 counts as 0
+        positive = target > 0
+        safe = ad.where(positive, target, ad.ones_like(target))
+        losses = target * safe.log() - target * input
+    if reduction == "batchmean":
+        total = losses.sum()
+        return total / input.shape[0] if input.ndim else total
+    return _reduce_tensor(losses, reduction)
+
+
+class KLDivLoss(_Loss):
+    """KL divergence of the target distribution from log-probabilities input."""
+
+    def __init__(
+        self, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False
+    ):
+        reduction = _legacy_reduction(size_average, reduce, reduction)
+        super().__init__("mean" if reduction == "batchmean" else reduction)
+        self.reduction = reduction
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+def one_hot(tensor, num_classes: int = -1):
+    """Integer labels (...) -> int64 (..., num_classes) with a 1 at each label."""
+    t = _indices(tensor)
+    if t.dtype.kind not in "iu":
+        raise DtypeError(f"one_hot: labels must be integers, got dtype {t.dtype}")
+    if num_classes == -1:  # the labels decide the shape: a value read (ad.compile refuses it)
+        num_classes = int(t.max()) + 1 if t.numel() else 0
+    return discrete(_one_hot, t, classes=max(num_classes, 0))
+
+
+def _one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
+    if labels.size and labels.min() < 0:
+        raise ArgumentError(f"one_hot: labels must be non-negative, got {int(labels.min())}")
+    if labels.size and labels.max() >= classes:
+        raise ArgumentError(
+            f"one_hot: label {int(labels.max())} is out of range for num_classes="
+            f"{classes}. Use num_classes > {int(labels.max())}."
+        )
+    return (labels[..., None] == np.arange(classes)).astype(np.int64)

@@ -2,7 +2,7 @@
 resume) and evaluate.
 
     history = nn.fit(model, train_loader, val_loader, epochs=10,
-                     optimizer=nn.optim.Adam(model.parameters(), lr=1e-3),
+                     optimizer=nn.Adam(model.parameters(), lr=1e-3),
                      loss_fn=nn.CrossEntropyLoss(), checkpoint_dir="runs/mlp")
 """
 
@@ -12,11 +12,13 @@ import time
 import numpy as np
 
 import autodiff as ad
-import nn
 
 from .checkpoint import checkpoint_exists, load_checkpoint, save_checkpoint
 from .heap import keep_freed_memory
+from .loss import CrossEntropyLoss
+from .optim.adam import Adam
 from .threads import default_threads, set_threads, threads  # noqa: F401 (nn.train's names)
+from .utils.clip_grad import clip_grad_norm_
 
 HISTORY_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_time")
 
@@ -89,7 +91,7 @@ class _Meter:
 
 def evaluate(model, loader, loss_fn=None) -> tuple:
     """(mean loss, accuracy) of model over loader, in eval mode and without a graph."""
-    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    loss_fn = loss_fn or CrossEntropyLoss()
     was_training, meter = model.training, _Meter()
     model.eval()
     try:
@@ -123,16 +125,7 @@ def _grad_norms(layers) -> list:
 
 def _clip_gradients(parameters, max_norm: float) -> float:
     """Scale all gradients so their joint L2 norm is at most max_norm; returns the norm before."""
-    utils = getattr(nn, "utils", None)
-    if utils is not None and hasattr(utils, "clip_grad_norm_"):
-        return float(utils.clip_grad_norm_(parameters, max_norm))
-    grads = [p.grad.numpy() for p in parameters if p.grad is not None]
-    total = float(np.sqrt(sum(np.sum(np.square(g, dtype=np.float64)) for g in grads)))
-    scale = max_norm / (total + 1e-6)
-    if scale < 1:
-        for g in grads:
-            g *= scale  # the gradient arrays are the optimizer's inputs: scale them in place
-    return total
+    return float(clip_grad_norm_(parameters, max_norm))
 
 
 def _lr(optimizer) -> float:
@@ -227,8 +220,8 @@ def fit(
     if threads() is None:  # the caller (e.g. `autodiff train --threads`) may have set it
         set_threads()
     keep_freed_memory()
-    optimizer = optimizer or nn.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    optimizer = optimizer or Adam(model.parameters(), lr=1e-3)
+    loss_fn = loss_fn or CrossEntropyLoss()
     if isinstance(early_stopping, int):
         early_stopping = EarlyStopping(patience=early_stopping)
     layers = _layer_weights(model) if record_grad_norms else []

@@ -36,6 +36,18 @@ def test_imports_point_one_way(package):
         assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
 
 
+def test_nn_imports_its_own_modules_relatively():
+    """Inside nn, `from .linear import Linear`, never `import nn`: the package's __init__ is
+    half-built while its files load, and a relative import says which file a name comes from."""
+    for path in sorted((ROOT / "nn").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            wrong = [n for n in names if n.split(".")[0] == "nn"]
+            assert not wrong, f"{path.relative_to(ROOT)}:{node.lineno} imports {wrong[0]}"
+
+
 def _engine_graph() -> dict:
     """module -> engine modules it imports (relative imports), skipping tensor.py's late one."""
     engine = ROOT / "autodiff"

@@ -60,7 +60,7 @@ TARGETS = {
     "viz/layers.py": (["tests/viz/test_viz_steps.py"], None),
     "viz/steps.py": (["tests/viz/test_viz_steps.py", "tests/viz/test_viz_player.py"], []),
     "viz/player.py": (["tests/viz/test_viz_steps.py", "tests/viz/test_viz_player.py"], []),
-    "nn/loss_more.py": (["tests/nn/test_numeric_edges.py", "tests/nn/test_torch_losses.py"], []),
+    "nn/loss_regression.py": (["tests/nn/test_numeric_edges.py", "tests/nn/test_torch_losses.py"], []),
     "nn/normalization.py": (
         ["tests/nn/test_numeric_edges.py", "tests/nn/test_layers.py"],
         [],
@@ -133,7 +133,15 @@ TARGETS = {
         ["tests/autodiff/test_serialization.py", "tests/autodiff/test_weak_spots.py"],
         ["_check_grad_dtype"],
     ),
-    "nn/optim/lr_scheduler.py": (
+    "nn/optim/lr_scheduler/decay.py": (
+        ["tests/nn/test_scheduler_boundaries.py", "tests/nn/test_torch_schedulers.py"],
+        None,
+    ),
+    "nn/optim/lr_scheduler/lambdas.py": (
+        ["tests/nn/test_scheduler_boundaries.py", "tests/nn/test_torch_schedulers.py"],
+        None,
+    ),
+    "nn/optim/lr_scheduler/sequential.py": (
         ["tests/nn/test_scheduler_boundaries.py", "tests/nn/test_torch_schedulers.py"],
         None,
     ),

@@ -1,6 +1,9 @@
 """Helpers the models share: activation and initialisation by name."""
 
-import nn
+from ..activation import ELU, GELU, SELU, LeakyReLU, ReLU, Sigmoid, SiLU, Softplus, Tanh
+from ..conv import Conv2d
+from ..init import calculate_gain, kaiming_normal_, xavier_uniform_, zeros_
+from ..linear import Linear
 
 ACTIVATIONS = (
     "relu",
@@ -20,16 +23,16 @@ INITS = ("default", "he", "xavier", "zeros")
 def activation(name: str):
     """A new activation module from its name ('relu', 'tanh', 'silu', ...)."""
     table = {
-        "relu": nn.ReLU,
-        "leaky_relu": nn.LeakyReLU,
-        "elu": nn.ELU,
-        "selu": nn.SELU,
-        "gelu": nn.GELU,
-        "silu": nn.SiLU,
-        "swish": nn.SiLU,
-        "sigmoid": nn.Sigmoid,
-        "tanh": nn.Tanh,
-        "softplus": nn.Softplus,
+        "relu": ReLU,
+        "leaky_relu": LeakyReLU,
+        "elu": ELU,
+        "selu": SELU,
+        "gelu": GELU,
+        "silu": SiLU,
+        "swish": SiLU,
+        "sigmoid": Sigmoid,
+        "tanh": Tanh,
+        "softplus": Softplus,
     }
     if name not in table:
         raise ValueError(f"activation: unknown name {name!r}. Use one of {ACTIVATIONS}.")
@@ -45,18 +48,17 @@ def initialize(model, init: str = "default", act: str = "relu"):
         raise ValueError(f"initialize: unknown init {init!r}. Use one of {INITS}.")
     if init == "default":
         return model
-    layers = tuple(getattr(nn, n) for n in ("Linear", "Conv2d") if hasattr(nn, n))
     for module in model.modules():
-        if not isinstance(module, layers):
+        if not isinstance(module, Linear | Conv2d):
             continue
         if init == "he":
             nonlinearity = "leaky_relu" if act == "leaky_relu" else "relu"
-            nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity=nonlinearity)
+            kaiming_normal_(module.weight, mode="fan_in", nonlinearity=nonlinearity)
         elif init == "xavier":
-            gain = nn.init.calculate_gain(act) if act in ("tanh", "sigmoid") else 1.0
-            nn.init.xavier_uniform_(module.weight, gain=gain)
+            gain = calculate_gain(act) if act in ("tanh", "sigmoid") else 1.0
+            xavier_uniform_(module.weight, gain=gain)
         else:
-            nn.init.zeros_(module.weight)
+            zeros_(module.weight)
         if module.bias is not None:
-            nn.init.zeros_(module.bias)
+            zeros_(module.bias)
     return model

@@ -1,7 +1,13 @@
 """Convolutional models: the seeds' Fashion-MNIST CNN, a VGG-style net, a small residual net."""
 
-import nn
-
+from ..activation import ReLU
+from ..container import Sequential
+from ..conv import Conv2d
+from ..dropout import Dropout
+from ..linear import Flatten, Linear
+from ..module import Module
+from ..normalization import BatchNorm2d
+from ..pooling import MaxPool2d
 from ._build import activation as make_activation
 from ._build import initialize
 
@@ -12,18 +18,18 @@ def conv_block(
     act: str = "relu",
     batchnorm: bool = False,
     pool: bool = True,
-) -> nn.Sequential:
+) -> Sequential:
     """3x3 'same' convolution [BatchNorm], activation, then 2x2 max pooling."""
-    layers = [nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=not batchnorm)]
+    layers = [Conv2d(in_channels, out_channels, 3, padding=1, bias=not batchnorm)]
     if batchnorm:
-        layers.append(nn.BatchNorm2d(out_channels))
+        layers.append(BatchNorm2d(out_channels))
     layers.append(make_activation(act))
     if pool:
-        layers.append(nn.MaxPool2d(2))
-    return nn.Sequential(*layers)
+        layers.append(MaxPool2d(2))
+    return Sequential(*layers)
 
 
-class FashionCNN(nn.Module):
+class FashionCNN(Module):
     """The seeds' all-convolutional Fashion-MNIST model: no fully connected layer.
 
     Three padded 3x3 conv + 2x2 max-pool blocks take 28x28 to 14, 7 and 3; a 3x3 convolution
@@ -43,17 +49,17 @@ class FashionCNN(nn.Module):
     ):
         super().__init__()
         c1, c2, c3 = channels
-        self.features = nn.Sequential(
+        self.features = Sequential(
             conv_block(in_channels, c1, activation, batchnorm),
             conv_block(c1, c2, activation, batchnorm),
             conv_block(c2, c3, activation, batchnorm),
         )
-        self.head = nn.Sequential(
-            nn.Conv2d(c3, c3, 3),  # 3x3 -> 1x1: each output sees the whole feature map
+        self.head = Sequential(
+            Conv2d(c3, c3, 3),  # 3x3 -> 1x1: each output sees the whole feature map
             make_activation(activation),
-            *([nn.Dropout(dropout)] if dropout else []),
-            nn.Conv2d(c3, num_classes, 1),  # the 1x1 convolution acts as the classifier
-            nn.Flatten(),
+            *([Dropout(dropout)] if dropout else []),
+            Conv2d(c3, num_classes, 1),  # the 1x1 convolution acts as the classifier
+            Flatten(),
         )
         initialize(self, init, activation)
 
@@ -63,7 +69,7 @@ class FashionCNN(nn.Module):
         return self.head(self.features(x))
 
 
-class VGG(nn.Module):
+class VGG(Module):
     """A VGG-style network of blocks for 32x32 input: five blocks halve 32 to 1, then a classifier.
 
     arch lists (number of convolutions, channels) per block; the seeds' VGG16-like net for
@@ -85,13 +91,13 @@ class VGG(nn.Module):
         for num_convs, c_out in arch:
             blocks.append(vgg_block(num_convs, c_in, c_out, batchnorm))
             c_in = c_out
-        self.features = nn.Sequential(*blocks)
-        self.classifier = nn.Sequential(
-            nn.Flatten(),
-            nn.Linear(c_in, hidden),
-            nn.ReLU(),
-            nn.Dropout(dropout),
-            nn.Linear(hidden, num_classes),
+        self.features = Sequential(*blocks)
+        self.classifier = Sequential(
+            Flatten(),
+            Linear(c_in, hidden),
+            ReLU(),
+            Dropout(dropout),
+            Linear(hidden, num_classes),
         )
         self.input_size = 2 ** len(arch)
         initialize(self, init)
@@ -111,7 +117,7 @@ def vgg_block(num_convs: int, in_channels: int, out_channels: int, batchnorm: bo
     layers = []
     for i in range(num_convs):
         layers.append(
-            nn.Conv2d(
+            Conv2d(
                 in_channels if i == 0 else out_channels,
                 out_channels,
                 3,
@@ -120,7 +126,7 @@ def vgg_block(num_convs: int, in_channels: int, out_channels: int, batchnorm: bo
             )
         )
         if batchnorm:
-            layers.append(nn.BatchNorm2d(out_channels))
-        layers.append(nn.ReLU())
-    layers.append(nn.MaxPool2d(2))
-    return nn.Sequential(*layers)
+            layers.append(BatchNorm2d(out_channels))
+        layers.append(ReLU())
+    layers.append(MaxPool2d(2))
+    return Sequential(*layers)

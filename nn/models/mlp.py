@@ -2,12 +2,14 @@
 
 import itertools
 
-import nn
-
+from ..container import Sequential
+from ..dropout import Dropout
+from ..linear import Flatten, Linear
+from ..normalization import BatchNorm1d
 from ._build import activation, initialize
 
 
-class MLP(nn.Sequential):
+class MLP(Sequential):
     """MLP((784, 256, 128, 10), activation='relu', init='he'): logits from the last Linear."""
 
     def __init__(
@@ -32,14 +34,14 @@ class MLP(nn.Sequential):
 
 
 def _layers(sizes, act: str, batchnorm: bool, dropout: float) -> list:
-    layers = [nn.Flatten()]
+    layers = [Flatten()]
     for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
-        layers.append(nn.Linear(fan_in, fan_out))
+        layers.append(Linear(fan_in, fan_out))
         if i == len(sizes) - 2:
             break
         if batchnorm:
-            layers.append(nn.BatchNorm1d(fan_out))
+            layers.append(BatchNorm1d(fan_out))
         layers.append(activation(act))
         if dropout:
-            layers.append(nn.Dropout(dropout))
+            layers.append(Dropout(dropout))
     return layers

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, check_hyper, count_step, start_step, torch_flags
+from .optimizer import Optimizer, count_step, start_step
 
 
 class Adadelta(Optimizer):
@@ -21,22 +21,13 @@ class Adadelta(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ):
-        for name, value in (
-            ("learning rate", lr),
-            ("rho", rho),
-            ("epsilon", eps),
-            ("weight_decay", weight_decay),
-        ):
-            check_hyper(name, value, "Adadelta")
-        if rho > 1.0:
-            raise ValueError(f"Adadelta: Invalid rho value: {rho}. Use 0 <= rho <= 1.")
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
-        defaults.update(
-            torch_flags(
-                "Adadelta", foreach=foreach, capturable=capturable, differentiable=differentiable
-            )
-        )
-        super().__init__(params, defaults)
+        flags = dict(foreach=foreach, capturable=capturable, differentiable=differentiable)
+        super().__init__(params, defaults, ("lr", "rho", "eps", "weight_decay"), flags)
+
+    def _check_options(self, defaults: dict) -> None:
+        if defaults["rho"] > 1.0:
+            raise ValueError(f"Adadelta: Invalid rho value: {defaults['rho']}. Use 0 <= rho <= 1.")
 
     def _update(self, param, grad, group, state) -> None:
         if not state:

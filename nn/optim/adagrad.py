@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, check_hyper, count_step, start_step, torch_flags
+from .optimizer import Optimizer, count_step, start_step
 
 
 class Adagrad(Optimizer):
@@ -22,14 +22,6 @@ class Adagrad(Optimizer):
         differentiable: bool = False,
         fused=None,
     ):
-        for name, value in (
-            ("learning rate", lr),
-            ("lr_decay", lr_decay),
-            ("weight_decay", weight_decay),
-            ("epsilon", eps),
-            ("initial_accumulator_value", initial_accumulator_value),
-        ):
-            check_hyper(name, value, "Adagrad")
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,
@@ -38,10 +30,9 @@ class Adagrad(Optimizer):
             initial_accumulator_value=initial_accumulator_value,
             maximize=maximize,
         )
-        defaults.update(
-            torch_flags("Adagrad", foreach=foreach, differentiable=differentiable, fused=fused)
-        )
-        super().__init__(params, defaults)
+        checked = ("lr", "lr_decay", "weight_decay", "eps", "initial_accumulator_value")
+        flags = dict(foreach=foreach, differentiable=differentiable, fused=fused)
+        super().__init__(params, defaults, checked, flags)
 
     def _update(self, param, grad, group, state) -> None:
         if not state:

@@ -4,15 +4,9 @@ import math
 
 import numpy as np
 
-from .optimizer import Optimizer, check_betas, check_hyper, count_step, start_step, torch_flags
+from .optimizer import Optimizer, count_step, start_step
 
-
-def check_adam(lr, betas, eps, weight_decay, op: str) -> None:
-    """The checks every Adam-like optimizer shares."""
-    check_hyper("learning rate", lr, op)
-    check_hyper("epsilon", eps, op)
-    check_hyper("weight_decay", weight_decay, op)
-    check_betas(betas, op)
+ADAM_CHECKS = ("lr", "eps", "weight_decay", "betas")  # what every Adam-like optimizer checks
 
 
 def start_moments(state: dict, param: np.ndarray) -> None:
@@ -67,26 +61,19 @@ class Adam(Optimizer):
         fused=None,
         decoupled_weight_decay: bool = False,
     ):
-        check_adam(lr, betas, eps, weight_decay, type(self).__name__)
         defaults = dict(
             lr=lr,
-            betas=tuple(betas),
+            betas=betas,
             eps=eps,
             weight_decay=weight_decay,
             amsgrad=amsgrad,
             maximize=maximize,
             decoupled_weight_decay=decoupled_weight_decay,
         )
-        defaults.update(
-            torch_flags(
-                type(self).__name__,
-                foreach=foreach,
-                capturable=capturable,
-                differentiable=differentiable,
-                fused=fused,
-            )
+        flags = dict(
+            foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused
         )
-        super().__init__(params, defaults)
+        super().__init__(params, defaults, ADAM_CHECKS, flags)
 
     def _update(self, param, grad, group, state) -> None:
         if not state:

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from .adam import check_adam
-from .optimizer import Optimizer, count_step, start_step, torch_flags
+from .adam import ADAM_CHECKS
+from .optimizer import Optimizer, count_step, start_step
 
 
 class Adamax(Optimizer):
@@ -22,16 +22,9 @@ class Adamax(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ):
-        check_adam(lr, betas, eps, weight_decay, "Adamax")
-        defaults = dict(
-            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, maximize=maximize
-        )
-        defaults.update(
-            torch_flags(
-                "Adamax", foreach=foreach, capturable=capturable, differentiable=differentiable
-            )
-        )
-        super().__init__(params, defaults)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        flags = dict(foreach=foreach, capturable=capturable, differentiable=differentiable)
+        super().__init__(params, defaults, ADAM_CHECKS, flags)
 
     def _update(self, param, grad, group, state) -> None:
         if not state:

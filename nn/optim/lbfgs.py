@@ -13,7 +13,7 @@ import autodiff as ad
 from autodiff import tracing
 from autodiff.autograd.graph import increment_version
 
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer
 
 
 def _cubic_minimum(x1, f1, g1, x2, f2, g2, bounds=None):
@@ -120,9 +120,6 @@ class LBFGS(Optimizer):
         history_size: int = 100,
         line_search_fn=None,
     ):
-        check_hyper("learning rate", lr, "LBFGS")
-        if line_search_fn not in (None, "strong_wolfe"):
-            raise ValueError(f"LBFGS: only 'strong_wolfe' is supported, got {line_search_fn!r}")
         defaults = dict(
             lr=lr,
             max_iter=max_iter,
@@ -132,10 +129,16 @@ class LBFGS(Optimizer):
             history_size=history_size,
             line_search_fn=line_search_fn,
         )
-        super().__init__(params, defaults)
+        super().__init__(params, defaults, ("lr",))
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         self._params = self.param_groups[0]["params"]
+
+    def _check_options(self, defaults: dict) -> None:
+        if defaults["line_search_fn"] not in (None, "strong_wolfe"):
+            raise ValueError(
+                f"LBFGS: only 'strong_wolfe' is supported, got {defaults['line_search_fn']!r}"
+            )
 
     def _flat_grad(self) -> np.ndarray:
         return np.concatenate(

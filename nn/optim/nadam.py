@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from .adam import check_adam, decayed, start_moments, step_moments
-from .optimizer import Optimizer, check_hyper, count_step, scalar_dtype, torch_flags
+from .adam import ADAM_CHECKS, decayed, start_moments, step_moments
+from .optimizer import Optimizer, count_step, scalar_dtype
 
 
 class NAdam(Optimizer):
@@ -24,23 +24,17 @@ class NAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ):
-        check_adam(lr, betas, eps, weight_decay, "NAdam")
-        check_hyper("momentum_decay", momentum_decay, "NAdam")
         defaults = dict(
             lr=lr,
-            betas=tuple(betas),
+            betas=betas,
             eps=eps,
             weight_decay=weight_decay,
             momentum_decay=momentum_decay,
             decoupled_weight_decay=decoupled_weight_decay,
             maximize=maximize,
         )
-        defaults.update(
-            torch_flags(
-                "NAdam", foreach=foreach, capturable=capturable, differentiable=differentiable
-            )
-        )
-        super().__init__(params, defaults)
+        flags = dict(foreach=foreach, capturable=capturable, differentiable=differentiable)
+        super().__init__(params, defaults, (*ADAM_CHECKS, "momentum_decay"), flags)
 
     def _update(self, param, grad, group, state) -> None:
         if not state:

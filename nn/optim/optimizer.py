@@ -17,13 +17,29 @@ from autodiff.autograd.graph import increment_version
 
 from ..module import zero_grads
 
+_LABELS = {"lr": "learning rate", "eps": "epsilon"}  # torch's words in its messages
+
 
 @tracing.live
 class Optimizer:
     """Base class: holds param_groups (dicts of 'params' + hyperparameters) and state. step()
     and zero_grad() work on arrays: ad.compile replays them as calls (tracing.replayed)."""
 
-    def __init__(self, params, defaults: dict):
+    def __init__(self, params, defaults: dict, checked: tuple = (), flags: dict | None = None):
+        """defaults: the hyperparameters (a group's own values override them); checked: those
+        that must be numbers >= 0 (betas: a pair in [0, 1)), in torch's order of checking, before
+        the optimizer's own `_check_options`; flags: torch's implementation switches
+        (`torch_flags`), kept in the defaults."""
+        op = type(self).__name__
+        defaults = dict(defaults)
+        for key in checked:
+            if key == "betas":
+                defaults["betas"] = check_betas(defaults["betas"], op)
+            else:
+                check_hyper(_LABELS.get(key, key), defaults[key], op)
+        self._check_options(defaults)
+        if flags is not None:
+            defaults.update(torch_flags(op, **flags))
         self.defaults = {key: _scalar(value) for key, value in defaults.items()}
         self.state = {}
         self.param_groups = []
@@ -42,6 +58,9 @@ class Optimizer:
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(group)
+
+    def _check_options(self, defaults: dict) -> None:
+        """An optimizer's checks beyond `checked` (SGD's nesterov, Adadelta's rho <= 1)."""
 
     def add_param_group(self, param_group: dict) -> None:
         """Add a group of parameters with its own hyperparameters (defaults fill the rest)."""
@@ -242,8 +261,8 @@ def check_hyper(name: str, value, op: str) -> None:
         raise ValueError(f"{op}: Invalid {name} value: {value}. It must be >= 0.")
 
 
-def check_betas(betas, op: str) -> None:
-    """Each beta in [0, 1), as torch requires."""
+def check_betas(betas, op: str) -> tuple:
+    """Each beta in [0, 1), as torch requires; the pair as a tuple."""
     if not isinstance(betas, tuple | list) or len(betas) != 2:
         raise ValueError(f"{op}: betas must be a pair (beta1, beta2), got {betas!r}")
     for i, beta in enumerate(betas):
@@ -252,6 +271,7 @@ def check_betas(betas, op: str) -> None:
             raise ValueError(
                 f"{op}: Invalid beta parameter at index {i}: {beta}. Use 0 <= beta < 1."
             )
+    return tuple(betas)
 
 
 def _keep_as_tensors(arrays: dict, state: dict) -> None:

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from .adam import check_adam, decayed, start_moments, step_moments
-from .optimizer import Optimizer, count_step, torch_flags
+from .adam import ADAM_CHECKS, decayed, start_moments, step_moments
+from .optimizer import Optimizer, count_step
 
 
 class RAdam(Optimizer):
@@ -25,21 +25,16 @@ class RAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ):
-        check_adam(lr, betas, eps, weight_decay, "RAdam")
         defaults = dict(
             lr=lr,
-            betas=tuple(betas),
+            betas=betas,
             eps=eps,
             weight_decay=weight_decay,
             decoupled_weight_decay=decoupled_weight_decay,
             maximize=maximize,
         )
-        defaults.update(
-            torch_flags(
-                "RAdam", foreach=foreach, capturable=capturable, differentiable=differentiable
-            )
-        )
-        super().__init__(params, defaults)
+        flags = dict(foreach=foreach, capturable=capturable, differentiable=differentiable)
+        super().__init__(params, defaults, ADAM_CHECKS, flags)
 
     def _update(self, param, grad, group, state) -> None:
         if not state:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, check_hyper, count_step, start_step, torch_flags
+from .optimizer import Optimizer, count_step, start_step
 
 
 class RMSprop(Optimizer):
@@ -23,14 +23,6 @@ class RMSprop(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ):
-        for name, value in (
-            ("learning rate", lr),
-            ("alpha", alpha),
-            ("epsilon", eps),
-            ("weight_decay", weight_decay),
-            ("momentum", momentum),
-        ):
-            check_hyper(name, value, "RMSprop")
         defaults = dict(
             lr=lr,
             alpha=alpha,
@@ -40,12 +32,9 @@ class RMSprop(Optimizer):
             centered=centered,
             maximize=maximize,
         )
-        defaults.update(
-            torch_flags(
-                "RMSprop", foreach=foreach, capturable=capturable, differentiable=differentiable
-            )
-        )
-        super().__init__(params, defaults)
+        checked = ("lr", "alpha", "eps", "weight_decay", "momentum")
+        flags = dict(foreach=foreach, capturable=capturable, differentiable=differentiable)
+        super().__init__(params, defaults, checked, flags)
 
     def _update(self, param, grad, group, state) -> None:
         alpha, momentum = group["alpha"], group["momentum"]

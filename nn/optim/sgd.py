@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, check_hyper, check_number, torch_flags
+from .optimizer import Optimizer, check_number
 
 
 class SGD(Optimizer):
@@ -22,15 +22,6 @@ class SGD(Optimizer):
         differentiable: bool = False,
         fused=None,
     ):
-        for name, value in (
-            ("learning rate", lr),
-            ("momentum", momentum),
-            ("weight_decay", weight_decay),
-        ):
-            check_hyper(name, value, "SGD")
-        check_number("dampening", dampening, "SGD")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(
             lr=lr,
             momentum=momentum,
@@ -39,10 +30,13 @@ class SGD(Optimizer):
             nesterov=nesterov,
             maximize=maximize,
         )
-        defaults.update(
-            torch_flags("SGD", foreach=foreach, differentiable=differentiable, fused=fused)
-        )
-        super().__init__(params, defaults)
+        flags = dict(foreach=foreach, differentiable=differentiable, fused=fused)
+        super().__init__(params, defaults, ("lr", "momentum", "weight_decay"), flags)
+
+    def _check_options(self, defaults: dict) -> None:
+        check_number("dampening", defaults["dampening"], "SGD")
+        if defaults["nesterov"] and (defaults["momentum"] <= 0 or defaults["dampening"] != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
 
     def _update(self, param, grad, group, state) -> None:
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]

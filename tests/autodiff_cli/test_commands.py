@@ -8,6 +8,7 @@ import pytest
 import autodiff as ad
 import autodiff_cli as cli
 import nn
+from autodiff_cli import recipes
 from autodiff_cli import train as commands
 from nn import data
 
@@ -42,7 +43,7 @@ def test_every_optimizer_of_nn_optim_is_offered_and_takes_a_step():
     for name in offered:
         model = nn.Linear(2, 1)
         config = {"optimizer": name, "lr": 0.01, "weight_decay": 0.0, "momentum": 0.9}
-        optimizer = commands.make_optimizer(config, model.parameters())
+        optimizer = recipes.make_optimizer(config, model.parameters())
         assert type(optimizer).__name__.lower() == name
         before = model.weight.numpy().copy()
         model(ad.ones(3, 2)).sum().backward()

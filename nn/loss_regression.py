@@ -1,5 +1,6 @@
-"""More of torch.nn's losses, composed of differentiable ops (so their gradients, and second
-derivatives, come from the ops): SmoothL1Loss, HuberLoss, KLDivLoss, GaussianNLLLoss."""
+"""Regression losses, each as its F form and Module: MSE (a fused Function) and L1, smooth L1,
+Huber and Gaussian NLL, composed of differentiable ops (so their gradients, and second
+derivatives, come from the ops)."""
 
 import math
 import warnings
@@ -7,40 +8,81 @@ import warnings
 import numpy as np
 
 import autodiff as ad
-from autodiff.errors import ArgumentError, ShapeError
+from autodiff.errors import ArgumentError
 
-from .loss import _check_reduction, _Loss
-
-
-def _pair(input, target, op: str):
-    """Both as Tensors of the input's dtype; shapes that do not broadcast are an error."""
-    if not isinstance(input, ad.Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-    if not isinstance(target, ad.Tensor):
-        target = ad.tensor(np.asarray(target, dtype=input.dtype))
-    try:
-        np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
-    except ValueError:
-        raise ShapeError(
-            f"{op}: input {tuple(input.shape)} and target {tuple(target.shape)} do not "
-            "broadcast. Give the target the input's shape."
-        ) from None
-    return input, target
+from .loss import (
+    _as_arrays,
+    _check_reduction,
+    _legacy_reduction,
+    _Loss,
+    _pair,
+    _reduce,
+    _reduce_tensor,
+    _scale,
+)
 
 
-def _legacy_reduction(size_average, reduce, reduction: str) -> str:
-    """torch's deprecated size_average/reduce flags, mapped to reduction as torch maps them."""
-    if size_average is None and reduce is None:
-        return reduction
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    return "mean" if size_average and reduce else "sum" if reduce else "none"
+class SquaredError(ad.Function):
+    node_name = "MseLossBackward0"
+    symbol = "MSE"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, target, reduction):
+        ctx.save_for_backward(input, target)
+        diff = input - target
+        return _reduce(diff * diff, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target = ctx.saved_tensors
+        diff = input - target
+        g = _scale(grad, ctx, diff.shape) * diff * 2.0  # d(x − t)²/dx = 2(x − t)
+        need = ctx.needs_input_grad
+        return (g if need[0] else None), (-g if need[1] else None)
 
 
-def _reduce(losses, reduction: str):
-    if reduction == "mean":
-        return losses.mean()
-    return losses.sum() if reduction == "sum" else losses
+def warn_if_sizes_differ(input, target) -> None:
+    """torch's UserWarning when an elementwise loss would broadcast target against input."""
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(
+            f"Using a target size ({tuple(target.shape)}) that is different to the input size "
+            f"({tuple(input.shape)}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def mse_loss(input, target, reduction: str = "mean"):
+    """Mean squared error (x − t)²."""
+    _check_reduction(reduction, "mse_loss")
+    input, target = _as_arrays(input, target, "mse_loss")
+    warn_if_sizes_differ(input, target)
+    return SquaredError.apply(input, target, reduction=reduction)
+
+
+class MSELoss(_Loss):
+    """Mean squared error."""
+
+    def forward(self, input, target):
+        return mse_loss(input, target, self.reduction)
+
+
+def l1_loss(input, target, reduction: str = "mean"):
+    """Mean absolute error |x − t| (composed of sub, abs and a reduction, as torch)."""
+    _check_reduction(reduction, "l1_loss")
+    input, target = _as_arrays(input, target, "l1_loss")
+    warn_if_sizes_differ(input, target)
+    losses = (input - target).abs()
+    return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
+
+
+class L1Loss(_Loss):
+    """Mean absolute error."""
+
+    def forward(self, input, target):
+        return l1_loss(input, target, self.reduction)
 
 
 def _warn_sizes(input, target, op: str) -> None:
@@ -76,8 +118,19 @@ def smooth_l1_loss(
     _warn_sizes(input, target, "smooth_l1_loss")
     diff = input - target
     if beta == 0:
-        return _reduce(diff.abs(), reduction)
-    return _reduce(_huber(diff, beta) / beta, reduction)
+        return _reduce_tensor(diff.abs(), reduction)
+    return _reduce_tensor(_huber(diff, beta) / beta, reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """Quadratic for errors below beta, linear above (smooth L1)."""
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
+        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+        self.beta = beta
+
+    def forward(self, input, target):
+        return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None):
@@ -98,42 +151,18 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weigh
                 f"{tuple(np.shape(weight))} and input {tuple(input.shape)}"
             )
         losses = losses * (weight if isinstance(weight, ad.Tensor) else ad.tensor(weight))
-    return _reduce(losses, reduction)
+    return _reduce_tensor(losses, reduction)
 
 
-def kl_div(
-    input,
-    target,
-    size_average=None,
-    reduce=None,
-    reduction: str = "mean",
-    log_target: bool = False,
-):
-    """Pointwise KL divergence t·(log t − x) of log-probabilities x from target t (or log t)."""
-    legacy = size_average is not None or reduce is not None
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    if reduction not in ("mean", "sum", "none", "batchmean"):
-        raise ValueError(
-            f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}"
-        )
-    if reduction == "mean" and not legacy:
-        warnings.warn(
-            "kl_div: reduction: 'mean' divides the total loss by both the batch size and the "
-            "support size. 'batchmean' divides only by the batch size, and aligns with the KL div "
-            "math definition.",
-            stacklevel=2,
-        )
-    input, target = _pair(input, target, "kl_div")
-    if log_target:
-        losses = target.exp() * (target - input)
-    else:  # xlogy(t, t) − t·x: 0·log 0 counts as 0
-        positive = target > 0
-        safe = ad.where(positive, target, ad.ones_like(target))
-        losses = target * safe.log() - target * input
-    if reduction == "batchmean":
-        total = losses.sum()
-        return total / input.shape[0] if input.ndim else total
-    return _reduce(losses, reduction)
+class HuberLoss(_Loss):
+    """Quadratic for errors below delta, delta-scaled linear above."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input, target, weight=None):
+        return huber_loss(input, target, self.reduction, self.delta, weight)
 
 
 def _var_like(var, input) -> ad.Tensor:
@@ -176,44 +205,7 @@ def gaussian_nll_loss(
     losses = (var.log() + diff * diff / var) * 0.5
     if full:
         losses = losses + 0.5 * math.log(2 * math.pi)
-    return _reduce(losses, reduction)
-
-
-class SmoothL1Loss(_Loss):
-    """Quadratic for errors below beta, linear above (smooth L1)."""
-
-    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
-        super().__init__(_legacy_reduction(size_average, reduce, reduction))
-        self.beta = beta
-
-    def forward(self, input, target):
-        return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
-
-
-class HuberLoss(_Loss):
-    """Quadratic for errors below delta, delta-scaled linear above."""
-
-    def __init__(self, reduction: str = "mean", delta: float = 1.0):
-        super().__init__(reduction)
-        self.delta = delta
-
-    def forward(self, input, target, weight=None):
-        return huber_loss(input, target, self.reduction, self.delta, weight)
-
-
-class KLDivLoss(_Loss):
-    """KL divergence of the target distribution from log-probabilities input."""
-
-    def __init__(
-        self, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False
-    ):
-        reduction = _legacy_reduction(size_average, reduce, reduction)
-        super().__init__("mean" if reduction == "batchmean" else reduction)
-        self.reduction = reduction
-        self.log_target = log_target
-
-    def forward(self, input, target):
-        return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+    return _reduce_tensor(losses, reduction)
 
 
 class GaussianNLLLoss(_Loss):

@@ -1,11 +1,13 @@
-"""OneCycleLR (per-batch 1cycle policy, with momentum), CosineAnnealingWarmRestarts (SGDR) and
-ReduceLROnPlateau (metric-driven)."""
+"""Cyclic schedules, stepped once per batch: OneCycleLR (the 1cycle policy, with momentum),
+CyclicLR (Smith 2017: triangular, triangular2 or exp_range between base_lr and max_lr, momentum
+moving inversely) and CosineAnnealingWarmRestarts (SGDR)."""
 
 import math
+import types
 
 from autodiff import tracing
 
-from .scheduler import LRScheduler, per_group
+from .base import LRScheduler, per_group
 
 
 def uses_beta1(optimizer, op: str) -> bool:
@@ -197,82 +199,101 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             self.T_i = self.T_0 * self.T_mult**n
 
 
-class ReduceLROnPlateau(LRScheduler):
-    """Multiply lr by factor when the metric given to step(metric) stops improving for patience."""
+_MODE_SCALE = {"triangular": "cycle", "triangular2": "cycle", "exp_range": "iterations"}
+
+
+class CyclicLR(LRScheduler):
+    """Step it once per batch; a cycle is step_size_up + step_size_down batches."""
 
     def __init__(
         self,
         optimizer,
-        mode: str = "min",
-        factor: float = 0.1,
-        patience: int = 10,
-        threshold: float = 1e-4,
-        threshold_mode: str = "rel",
-        cooldown: int = 0,
-        min_lr=0,
-        eps: float = 1e-8,
+        base_lr,
+        max_lr,
+        step_size_up: int = 2000,
+        step_size_down=None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn=None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum=0.8,
+        max_momentum=0.9,
+        last_epoch: int = -1,
     ):
-        if factor >= 1.0:
-            raise ValueError(f"ReduceLROnPlateau: Factor should be < 1.0, got {factor}.")
-        if mode not in ("min", "max"):
-            raise ValueError(f"ReduceLROnPlateau: mode {mode!r} is unknown! Use 'min' or 'max'.")
-        if threshold_mode not in ("rel", "abs"):
+        base_lrs = per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = per_group("max_lr", optimizer, max_lr)
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        if not up > 0 or not down >= 0:
             raise ValueError(
-                f"ReduceLROnPlateau: threshold mode {threshold_mode!r} is unknown! "
-                "Use 'rel' or 'abs'."
+                f"CyclicLR: step sizes must be positive, got step_size_up={step_size_up}, "
+                f"step_size_down={step_size_down}"
             )
-        self.optimizer = optimizer
-        self.factor, self.patience, self.cooldown, self.eps = factor, patience, cooldown, eps
-        self.mode, self.threshold, self.threshold_mode = mode, threshold, threshold_mode
-        self.default_min_lr = None if isinstance(min_lr, list | tuple) else min_lr
-        self.min_lrs = per_group("min_lr", optimizer, min_lr)
-        self.mode_worse = math.inf if mode == "min" else -math.inf
-        self.last_epoch = 0
-        self._last_lr = self._lrs()
-        self.best, self.cooldown_counter, self.num_bad_epochs = self.mode_worse, 0, 0
+        self.total_size, self.step_ratio = up + down, up / (up + down)
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(f"CyclicLR: mode {mode!r} is invalid and scale_fn is None")
+        self.mode, self.gamma = mode, gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode if scale_fn is not None else _MODE_SCALE.get(mode)
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1 = uses_beta1(optimizer, "CyclicLR")
+            self.base_momentums = per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = per_group("max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for top, base, group in zip(
+                    self.max_momentums, self.base_momentums, optimizer.param_groups
+                ):
+                    set_momentum(group, top, self.use_beta1)
+                    group["max_momentum"], group["base_momentum"] = top, base
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
 
-    @tracing.replayed
-    def step(self, metrics=None, epoch=None) -> None:
-        """Record this epoch's metric; reduce the rates after patience epochs without progress."""
-        if metrics is None:
-            raise TypeError(
-                "ReduceLROnPlateau.step() needs the metric it watches: call "
-                "scheduler.step(val_loss) once per epoch."
-            )
-        current = float(metrics)
-        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
-        if self._is_better(current, self.best):
-            self.best, self.num_bad_epochs = current, 0
+    def scale_fn(self, x) -> float:
+        """The amplitude's scale at cycle (or iteration) x."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        if self.mode == "exp_range":
+            return self.gamma**x
+        return 1.0
+
+    def get_lr(self) -> list:
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            fraction = x / self.step_ratio
         else:
-            self.num_bad_epochs += 1
-        if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0  # bad epochs in cooldown do not count
-        if self.num_bad_epochs > self.patience:
-            self._reduce_lr()
-            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
-        self._last_lr = self._lrs()
+            fraction = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [
+            base + (top - base) * fraction * scale for base, top in zip(self.base_lrs, self.max_lrs)
+        ]
+        if self.cycle_momentum:
+            for base, top, group in zip(
+                self.base_momentums, self.max_momentums, self.optimizer.param_groups
+            ):
+                set_momentum(group, top - (top - base) * fraction * scale, self.use_beta1)
+        return lrs
 
-    @property
-    def in_cooldown(self) -> bool:
-        return self.cooldown_counter > 0
+    def state_dict(self) -> dict:
+        """As torch: a plain-function scale_fn is not saved, a callable object saves its __dict__."""
+        state = {
+            k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_scale_fn_custom")
+        }
+        fn = self._scale_fn_custom
+        custom = fn is not None and not isinstance(fn, types.FunctionType)
+        state["_scale_fn_custom"] = fn.__dict__.copy() if custom else None
+        return state
 
-    def _reduce_lr(self) -> None:
-        if len(self.optimizer.param_groups) != len(self.min_lrs):
-            if self.default_min_lr is None:
-                raise RuntimeError(
-                    "ReduceLROnPlateau: the optimizer has a different number of param groups "
-                    f"({len(self.optimizer.param_groups)}) than min_lrs ({len(self.min_lrs)})"
-                )
-            self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)
-        for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
-            old = float(group["lr"])
-            new = max(old * self.factor, min_lr)
-            if old - new > self.eps:
-                group["lr"] = new
-
-    def _is_better(self, a: float, best: float) -> bool:
-        if self.threshold_mode == "rel":
-            scale = 1.0 - self.threshold if self.mode == "min" else 1.0 + self.threshold
-            return a < best * scale if self.mode == "min" else a > best * scale
-        return a < best - self.threshold if self.mode == "min" else a > best + self.threshold
+    def load_state_dict(self, state_dict: dict) -> None:
+        state = dict(state_dict)
+        saved = state.pop("_scale_fn_custom", None)
+        self.__dict__.update(state)
+        if saved is not None and self._scale_fn_custom is not None:
+            self._scale_fn_custom.__dict__.update(saved)
