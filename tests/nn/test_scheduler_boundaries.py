@@ -67,6 +67,7 @@ RESUMABLE = CLOSED_FORMS + [
 
 
 @pytest.mark.parametrize("name, kwargs, boundaries", RESUMABLE, ids=[c[0] for c in RESUMABLE])
+@pytest.mark.filterwarnings("ignore:Detected call of:UserWarning")  # torch: no optimizer step here
 def test_resuming_with_last_epoch_continues_as_torch(name, kwargs, boundaries):
     for start in _around(boundaries):
         ours, theirs = _pair(name, kwargs, last_epoch=start)
