@@ -1,6 +1,8 @@
 """What `autodiff train` trains, by name: the datasets (loaded, split and normalised), the
 models, the optimizers and the learning-rate schedules."""
 
+import inspect
+
 import numpy as np
 
 import nn
@@ -188,12 +190,19 @@ def loss_for(model_name: str):
 
 
 def make_optimizer(config: dict, params):
-    """The optimizer a config names, with its learning rate and weight decay."""
-    params, opt = list(params), config["optimizer"]
-    lr, wd = config["lr"], config["weight_decay"]
-    if opt == "sgd":
-        return nn.optim.SGD(params, lr=lr, momentum=config["momentum"], weight_decay=wd)
-    return OPTIMIZERS[opt](params, lr=lr, weight_decay=wd)
+    """The optimizer a config names, with its learning rate, SGD's momentum, and the weight
+    decay where the optimizer has one."""
+    cls, options = OPTIMIZERS[config["optimizer"]], {"lr": config["lr"]}
+    if cls is nn.optim.SGD:
+        options["momentum"] = config["momentum"]
+    if "weight_decay" in inspect.signature(cls).parameters:
+        options["weight_decay"] = config["weight_decay"]
+    elif config["weight_decay"]:
+        raise ValueError(
+            f"--weight-decay: the {config['optimizer']} optimizer has no weight decay; leave "
+            "--weight-decay at 0 or choose another optimizer."
+        )
+    return cls(list(params), **options)
 
 
 def make_scheduler(config: dict, optimizer):

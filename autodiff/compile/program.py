@@ -103,11 +103,12 @@ class Program:
         for step in self.steps:
             for slot in step.reads():
                 readers[slot] = readers.get(slot, 0) + 1
+        needs = {s.outs[0]: s.args[0][1] for s in self.steps if len(s.outs) == 1 and s.args}
         for step in self.steps:  # a forward reads its own ctx once: any other reader replays
             first = step.args[0] if step.owner is not None and step.args else None
             if first is not None and first[0] == "s" and readers.get(first[1]) == 1:
-                readers[first[1]] = 0
-                step.args = (("k", NoContext(self.steps_needs(first[1]))),) + step.args[1:]
+                readers[first[1]] = 0  # no step makes it now: a constant with its needs
+                step.args = (("k", NoContext(needs.get(first[1], ()))),) + step.args[1:]
         live, kept = set(keep), []
         for step in reversed(self.steps):
             if step.outs and _pure(step) and not any(o in live for o in step.outs):
@@ -134,13 +135,6 @@ class Program:
         for slot, i in sorted(last.items()):
             if slot not in keep:
                 self.frees[i].append(slot)
-
-    def steps_needs(self, ctx_slot) -> tuple:
-        """needs_input_grad of the ctx a step makes in ctx_slot."""
-        for step in self.steps:
-            if step.outs == (ctx_slot,):
-                return step.args[0][1]
-        return ()
 
 
 def _pure(step: Step) -> bool:

@@ -49,6 +49,20 @@ def test_every_optimizer_of_nn_optim_is_offered_and_takes_a_step():
         model(ad.ones(3, 2)).sum().backward()
         optimizer.step()
         assert not np.array_equal(before, model.weight.numpy()), name
+        config["weight_decay"] = 0.1
+        assert recipes.make_optimizer(config, model.parameters()).defaults["weight_decay"] == 0.1
+
+
+def test_a_weight_decay_the_optimizer_does_not_have_is_refused(monkeypatch):
+    class Plain(nn.optim.SGD):  # an optimizer without weight decay, as torch's Rprop
+        def __init__(self, params, lr=0.01, momentum=0.0):
+            super().__init__(params, lr=lr, momentum=momentum)
+
+    monkeypatch.setitem(recipes.OPTIMIZERS, "plain", Plain)
+    config = {"optimizer": "plain", "lr": 0.01, "weight_decay": 0.0, "momentum": 0.9}
+    assert isinstance(recipes.make_optimizer(config, nn.Linear(2, 1).parameters()), Plain)
+    with pytest.raises(ValueError, match="--weight-decay: the plain optimizer has no weight"):
+        recipes.make_optimizer({**config, "weight_decay": 0.1}, nn.Linear(2, 1).parameters())
 
 
 def test_evaluate_help(capsys):

@@ -206,9 +206,8 @@ BAD = [
 @pytest.mark.parametrize("name", STEPPED)
 @pytest.mark.parametrize("key,value,error,match", BAD, ids=[f"{b[0]}={b[1]!r}" for b in BAD])
 def test_every_optimizer_refuses_bad_hyperparameters(name, key, value, error, match):
-    if key == "eps" and name == "SGD":
-        key = "momentum"
-        match = "momentum"
+    if key not in _options(name):  # an option it does not have (SGD's eps): its own test
+        pytest.skip(f"{name} has no {key}")
     with pytest.raises(error, match=match) as info:
         getattr(nn.optim, name)(nn.Linear(2, 1).parameters(), **{key: value})
     assert name in str(info.value) and repr(value)[:4].strip("'") in str(info.value)
