@@ -65,12 +65,11 @@ def remember_backward(node, data, grads, recording: int) -> None:
     that reached it and what it sent along each edge, these only if small too (sum sends a
     small gradient out large: keeping it would hold the whole array after backward)."""
     node.grad_value = data
-    if recording or all(_size(g) <= SMALL for g in grads):
-        node._sent = grads
-
-
-def _size(g) -> int:
-    return 0 if g is None else getattr(getattr(g, "_data", g), "size", 1)
+    if not recording:
+        for g in grads:
+            if g is not None and getattr(getattr(g, "_data", g), "size", 1) > SMALL:
+                return
+    node._sent = grads
 
 
 class SavedOutput:
