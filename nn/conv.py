@@ -320,7 +320,8 @@ def as_tuple(value, dims: int, name: str, op: str, minimum: int = 1) -> tuple:
 
 
 class _ConvNd(Module):
-    """The shared construction, initialisation and repr of the convolution layers."""
+    """The shared construction, initialisation, forward (through `_fn`) and repr of the
+    convolution layers."""
 
     _dims = 2
     _transposed = False
@@ -379,6 +380,14 @@ class _ConvNd(Module):
         """torch's default initialisation (see nn.init.default_layer_init_)."""
         init.default_layer_init_(self.weight, self.bias)
 
+    def forward(self, input):
+        try:
+            return type(self)._fn(
+                input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+            )
+        except ValueError as error:
+            raise layer_error(self, error) from None
+
     def extra_repr(self) -> str:
         text = (
             f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -399,6 +408,7 @@ class Conv1d(_ConvNd):
     """1-D convolution layer over (N, C, L): weight (out, in/groups, k), torch's default init."""
 
     _dims = 1
+    _fn = staticmethod(conv1d)
 
     def __init__(
         self,
@@ -417,19 +427,13 @@ class Conv1d(_ConvNd):
             in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
             padding_mode, dtype,
         )  # fmt: skip
-
-    def forward(self, input):
-        try:
-            return conv1d(
-                input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-            )
-        except ValueError as error:
-            raise layer_error(self, error) from None
 
 
 class Conv2d(_ConvNd):
     """2-D convolution layer: weight (out, in/groups, kh, kw), torch's default init."""
 
+    _fn = staticmethod(conv2d)
+
     def __init__(
         self,
         in_channels: int,
@@ -447,11 +451,3 @@ class Conv2d(_ConvNd):
             in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
             padding_mode, dtype,
         )  # fmt: skip
-
-    def forward(self, input):
-        try:
-            return conv2d(
-                input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-            )
-        except ValueError as error:
-            raise layer_error(self, error) from None

@@ -319,8 +319,10 @@ class _Pool(Module):
             raise layer_error(self, error) from None
 
 
-class MaxPool2d(_Pool):
-    """Max pooling layer; stride defaults to kernel_size."""
+class _MaxPool(_Pool):
+    """Max pooling layer over `_function`'s dims; stride defaults to kernel_size."""
+
+    _function = None
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
         super().__init__()
@@ -329,7 +331,7 @@ class MaxPool2d(_Pool):
 
     def forward(self, input):
         return self._call(
-            max_pool2d,
+            type(self)._function,
             input,
             kernel_size=self.kernel_size,
             stride=self.stride,
@@ -343,6 +345,12 @@ class MaxPool2d(_Pool):
             f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
             f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
         )
+
+
+class MaxPool2d(_MaxPool):
+    """Max pooling layer over (H, W); stride defaults to kernel_size."""
+
+    _function = staticmethod(max_pool2d)
 
 
 class AvgPool2d(_Pool):

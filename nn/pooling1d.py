@@ -4,7 +4,7 @@
 import numpy as np
 
 from .module import Module
-from .pooling import _Pool, adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .pooling import _MaxPool, _Pool, adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 
 def _single(value, name: str, op: str, minimum: int = 1) -> int:
@@ -71,30 +71,10 @@ def adaptive_avg_pool1d(input, output_size):
     return _over_a_row("adaptive_avg_pool1d", adaptive_avg_pool2d, input, output_size=(1, size))
 
 
-class MaxPool1d(_Pool):
+class MaxPool1d(_MaxPool):
     """Max pooling over the last dim; stride defaults to kernel_size."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-        super().__init__()
-        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
-        self.padding, self.dilation, self.ceil_mode = padding, dilation, ceil_mode
-
-    def forward(self, input):
-        return self._call(
-            max_pool1d,
-            input,
-            kernel_size=self.kernel_size,
-            stride=self.stride,
-            padding=self.padding,
-            dilation=self.dilation,
-            ceil_mode=self.ceil_mode,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
+    _function = staticmethod(max_pool1d)
 
 
 class AvgPool1d(_Pool):
