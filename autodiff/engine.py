@@ -230,6 +230,8 @@ def evaluate(node, grad, arrays: bool, tracer) -> tuple:
             state.in_formula = False
     else:
         grads = function.backward(node, grad)
+    if type(grads) is tuple and len(grads) == len(node.children):
+        return grads
     return checked_grads(node, grads)
 
 

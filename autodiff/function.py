@@ -51,9 +51,10 @@ class Function:
         if options:
             options = _arrays_of(options)
         try:
-            if _mode.enabled and _records(args):
-                return _record(cls, args, options)
-            return _unrecorded(cls, args, options)
+            edges = _edges(args) if _mode.enabled else None
+            if edges is None:  # grad disabled, or no input requires grad
+                return _unrecorded(cls, args, options)
+            return _record(cls, args, options, edges)
         except ValueError:  # costs nothing until NumPy fails (a check first would cost ~1 us)
             if cls.broadcasts is not None:
                 arrays = [v for v in options.values() if isinstance(v, np.ndarray)]
@@ -66,18 +67,6 @@ def _arrays_of(options: dict) -> dict:
         if isinstance(value, Tensor):
             return {k: v._data if isinstance(v, Tensor) else v for k, v in options.items()}
     return options
-
-
-def _records(args) -> bool:
-    """Whether some input requires grad (a view whose base changed in place first takes the
-    base's new history)."""
-    found = False
-    for a in args:
-        if isinstance(a, Tensor):
-            if a._base is not None and stale(a):
-                refresh(a)
-            found = found or a._requires_grad
-    return found
 
 
 def _unrecorded(cls, args, options):
@@ -94,9 +83,9 @@ def _unrecorded(cls, args, options):
 _NO_NEEDS = ((), (False,), (False, False), (False, False, False))
 
 
-def _record(cls, args, options):
+def _record(cls, args, options, edges):
     """Forward with a new node: its edges and input metadata, then what forward saved."""
-    arrays, children, meta, needs, constants = _edges(args)
+    arrays, children, meta, needs, constants = edges
     ctx = Context(cls, children, meta, needs, constants)
     out = returned = cls.forward(ctx, *arrays, **options)
     out = _output(out, cls, args)
@@ -115,21 +104,26 @@ def _record(cls, args, options):
     return result
 
 
-def _edges(args) -> tuple:
+def _edges(args):
     """Per input: its array, its edge (its grad_fn, its leaf's AccumulateGrad, or None for a
     constant), its (shape, dtype) and whether it needs a gradient; and the value of each input
-    without an edge (Python numbers, small tensors: for pictures), or () if all have one."""
+    without an edge (Python numbers, small tensors: for pictures), or () if all have one.
+    None when no input requires grad: nothing to record. A view whose base changed in place
+    first takes the base's new history."""
     if len(args) == 2:  # most ops: written out, since this runs once per op (make bench)
         return _edges2(*args)
-    arrays, children, meta = [], [], []
+    arrays, children, meta, needs = [], [], [], []
     constants = None
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
+            if a._base is not None and stale(a):
+                refresh(a)
             data = a._data
             arrays.append(data)
             meta.append((data.shape, data.dtype))
             if a._requires_grad:
                 children.append(a.grad_fn or accumulator(a))
+                needs.append(True)
                 continue
             value = data if data.size <= SMALL else None
         else:
@@ -137,20 +131,22 @@ def _edges(args) -> tuple:
             meta.append(None)
             value = a
         children.append(None)
+        needs.append(False)
         if constants is None:
             constants = [None] * len(args)
         constants[i] = value
-    children, meta = tuple(children), tuple(meta)
-    needs = tuple([c is not None for c in children])
+    if True not in needs:
+        return None
     constants = () if constants is None else tuple(constants)
-    needs = _INTERNED.get(needs) or _interned(needs)
-    return arrays, children, _INTERNED.get(meta) or _interned(meta), needs, constants
+    return arrays, tuple(children), _interned(tuple(meta)), _interned(tuple(needs)), constants
 
 
-def _edges2(x, y) -> tuple:
+def _edges2(x, y):
     """_edges for two inputs, without lists."""
     constants = ()
     if isinstance(x, Tensor):
+        if x._base is not None and stale(x):
+            refresh(x)
         ax = x._data
         mx = (ax.shape, ax.dtype)
         cx = (x.grad_fn or accumulator(x)) if x._requires_grad else None
@@ -159,6 +155,8 @@ def _edges2(x, y) -> tuple:
     else:
         ax, mx, cx, constants = x, None, None, (x, None)
     if isinstance(y, Tensor):
+        if y._base is not None and stale(y):
+            refresh(y)
         ay = y._data
         my = (ay.shape, ay.dtype)
         cy = (y.grad_fn or accumulator(y)) if y._requires_grad else None
@@ -167,6 +165,8 @@ def _edges2(x, y) -> tuple:
     else:
         ay, my, cy = y, None, None
         constants = (constants[0] if constants else None, y)
+    if cx is None and cy is None:
+        return None
     meta = (mx, my)
     needs = _NEEDS2[cx is not None, cy is not None]
     return (ax, ay), (cx, cy), _INTERNED.get(meta) or _interned(meta), needs, constants

@@ -1,7 +1,8 @@
-"""Graph nodes (grad_fn): data only, no math, no imports. The engine walks them; viz draws them."""
+"""Graph nodes (grad_fn): data only, no math. The engine walks them; viz draws them."""
 
 import threading
 import weakref
+from math import prod
 
 SMALL = 16  # a tensor this small keeps its value and gradient on its node for pictures
 
@@ -62,12 +63,13 @@ def remember_forward(node, out, args) -> None:
 
 def remember_backward(node, data, grads, recording: int) -> None:
     """The picture data of a node backward ran (small, or inside viz.record()): the gradient
-    that reached it and what it sent along each edge, these only if small too (sum sends a
-    small gradient out large: keeping it would hold the whole array after backward)."""
+    that reached it and what it sent along each edge, these only if every input is small too
+    (sum sends a small gradient out large: keeping it would hold the whole array after
+    backward). A sent gradient has its input's shape or the small output's."""
     node.grad_value = data
     if not recording:
-        for g in grads:
-            if g is not None and getattr(getattr(g, "_data", g), "size", 1) > SMALL:
+        for meta in node.input_meta:
+            if meta is not None and meta[0] and prod(meta[0]) > SMALL:
                 return
     node._sent = grads
 
