@@ -110,7 +110,7 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool, tracer=None) -> 
         # in place, as torch (a .grad made under create_graph too), and counted as a change
         # of .grad: a graph that saved it refuses to run backward instead of being wrong
         np.add(leaf.grad._data, data, out=leaf.grad._data)
-        leaf.grad._counter().value += 1
+        leaf.grad._counter()[0] += 1
 
 
 # references to a gradient array that only the backward pass holds, as getrefcount counts

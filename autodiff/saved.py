@@ -4,22 +4,23 @@ new values (PyTorch's saved-variable check).
 
 A node keeps its saved values as given to save_for_backward, with an input's array replaced
 by the input Tensor and the output's by a SavedOutput marker (a node never holds its output
-Tensor: no tensor -> node -> tensor cycle), and its version entries (owner, version at save,
-array) flat in one tuple: one object for the cyclic collector instead of one per entry.
+Tensor: no tensor -> node -> tensor cycle), and its version entries (counter, version at save,
+array) flat in one tuple. Counters and arrays are not tracked by the cyclic collector, so
+neither is that tuple (after the collector's first look at it).
 """
 
 import numpy as np
 
 from .graph import SavedOutput
-from .tensor import Tensor, Version
+from .tensor import Tensor
 
 _make = Tensor._make
 
 
 def keep(ctx, args, arrays, out, returned, result) -> None:
-    """Store what forward saved, with a version entry for each value on a tensor's storage.
-    The owner is the saved tensor (whose counter, made on its first change, starts at 0) or,
-    for the output, its counter."""
+    """Store what forward saved, with a version entry (counter, version at save, array) for
+    each value on a tensor's storage: the saved tensor's counter (made now if it has none
+    yet) or, for the output, its own."""
     kept, versions = [], []
     for value in ctx._saved:
         if value is None or type(value) is float or type(value) is int:
@@ -27,21 +28,24 @@ def keep(ctx, args, arrays, out, returned, result) -> None:
         elif value is out or value is returned:
             counter = result._counter()
             kept.append(SavedOutput(out))
-            versions += (counter, counter.value, out)
+            versions += (counter, counter[0], out)
         elif type(value) is np.ndarray:
             owner = _owner(value, args, arrays)
             if owner is not None:  # an input: kept as its Tensor
                 kept.append(owner)
-                versions += (owner, version_now(owner), value)
+                counter = owner._counter()
+                versions += (counter, counter[0], value)
             else:  # an array made in forward: a view of an input is that input's storage
                 kept.append(value)
                 for a in args:
                     if isinstance(a, Tensor) and _root(a._data) is _root(value):
-                        versions += (a, version_now(a), value)
+                        counter = a._counter()
+                        versions += (counter, counter[0], value)
         else:
             kept.append(value)
             if isinstance(value, Tensor):
-                versions += (value, version_now(value), value._data)
+                counter = value._counter()
+                versions += (counter, counter[0], value._data)
     ctx._saved = tuple(kept)
     if versions:
         ctx._versions = tuple(versions)
@@ -61,30 +65,21 @@ def _root(array):
     return array if base is None else base
 
 
-def version_now(owner) -> int:
-    """The current version of a tensor (0 before its first in-place change) or a counter."""
-    if isinstance(owner, Tensor):
-        counter = owner._version
-        return 0 if counter is None else counter.value
-    return owner.value
-
-
 def version_entries(versions: tuple):
-    """(owner, version at save, array) per saved value on a tensor's storage."""
+    """(counter, version at save, array) per saved value on a tensor's storage."""
     it = iter(versions)
     return zip(it, it, it)
 
 
 def flat_versions(entries) -> tuple:
-    """The flat form of (owner, version, array) entries, as a node keeps them."""
+    """The flat form of (counter, version, array) entries, as a node keeps them."""
     return tuple([x for entry in entries for x in entry])
 
 
 def check_versions(node) -> None:
     """Refuse a saved tensor that an in-place op changed after it was saved (torch's error)."""
-    for owner, expected, array in version_entries(node._versions):
-        counter = owner if type(owner) is Version else owner._version
-        now = 0 if counter is None else counter.value
+    for counter, expected, array in version_entries(node._versions):
+        now = counter[0]
         if now != expected:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "

@@ -32,14 +32,14 @@ NON_LEAF_GRAD = (
 )  # torch's words, so that a search finds its answers
 
 
-class Version:
+def version_counter() -> np.ndarray:
     """The version counter of one storage, shared by its views and detach(): every in-place
-    op bumps it, and backward compares it with the value each saved tensor had."""
-
-    __slots__ = ("value",)
-
-    def __init__(self):
-        self.value = 0
+    op bumps it (counter[0] += 1), and backward compares it with the value each saved tensor
+    had. One int64 in a NumPy array rather than an object with a field: the cyclic collector
+    tracks neither NumPy arrays nor the tuples of version entries that hold only them and
+    numbers (a scalar graph keeps thousands; the collector rescanned them at every full
+    collection)."""
+    return np.zeros(1, np.int64)
 
 
 class Tensor:
@@ -142,11 +142,11 @@ class Tensor:
     def data(self, value) -> None:
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
 
-    def _counter(self) -> Version:
+    def _counter(self) -> np.ndarray:
         """The storage's version counter, made on first use."""
         version = self._version
         if version is None:
-            version = self._version = Version()
+            version = self._version = version_counter()
         return version
 
     @property

@@ -26,7 +26,7 @@ def mark_view(result, source, cls, options) -> None:
     result._base = base
     result._view_chain = chain
     result._version = base._counter()
-    result._view_version = result._version.value
+    result._view_version = result._version[0]
 
 
 def view_of(value, chain, tensors: bool = True):
@@ -42,7 +42,7 @@ def view_of(value, chain, tensors: bool = True):
 def refresh(view) -> None:
     """The base changed in place since this view's history was made: remake it from the base."""
     base = view._base
-    version = base._version.value
+    version = base._version[0]
     fresh = view_of(base, view._view_chain) if _mode.enabled else None
     view.grad_fn = fresh.grad_fn if fresh is not None else None
     view._requires_grad = fresh is not None and fresh._requires_grad
@@ -51,4 +51,4 @@ def refresh(view) -> None:
 
 def stale(t) -> bool:
     """t is a view whose base changed in place after t's history was made."""
-    return t._base is not None and t._view_version != t._base._version.value
+    return t._base is not None and t._view_version != t._base._version[0]

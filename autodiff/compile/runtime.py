@@ -120,12 +120,12 @@ def clear_grad(leaf: Tensor) -> None:
 
 def bump(version) -> None:
     """A tensor's version counter moves, as the eager in-place write or update moved it."""
-    version.value += 1
+    version[0] += 1
 
 
 def bump_tensor(t: Tensor) -> None:
     """The version counter of an argument written in place (this call's tensor)."""
-    t._counter().value += 1
+    t._counter()[0] += 1
 
 
 class ReplayedOutput:

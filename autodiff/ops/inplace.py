@@ -46,7 +46,7 @@ def _records(self, op: str, args) -> bool:
     if not grad_mode._state.enabled:
         return False
     _refuse_leaf(self, op)
-    if self._base is not None and self._view_version != self._base._version.value:
+    if self._base is not None and self._view_version != self._base._version[0]:
         refresh(self)
     if self._requires_grad:
         return True
@@ -84,7 +84,7 @@ def _write(self, op: str, fn, value, index=None) -> Tensor:
             f"{op}: the result's shape doesn't fit the tensor's shape {tuple(storage.shape)} in "
             f"place ({e}). Use the out-of-place op (x = x + y) to broadcast."
         ) from None
-    self._counter().value += 1
+    self._counter()[0] += 1
     return self
 
 
@@ -125,7 +125,7 @@ def _rebase(self, op: str, fn, *args, **kwargs) -> Tensor:
         base = self._base
         rebased = CopySlices.apply(base, result, chain=self._view_chain)
         base.grad_fn, base._requires_grad = rebased.grad_fn, True
-        self._view_version = self._version.value
+        self._view_version = self._version[0]
     self.grad_fn, self._requires_grad = node, True
     if self._name is not None:
         node.out_name = self._name
@@ -140,7 +140,10 @@ def _keep_old_self(node, self) -> None:
     old = Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
     node._saved = tuple(old if v is self else v for v in node._saved)
     entries = version_entries(node._versions)
-    node._versions = flat_versions(v for v in entries if v[0] is not self or v[2] is not self._data)
+    counter = self._version
+    node._versions = flat_versions(
+        v for v in entries if v[0] is not counter or v[2] is not self._data
+    )
 
 
 def _saved_output_is_storage(node, self) -> None:
@@ -151,7 +154,7 @@ def _saved_output_is_storage(node, self) -> None:
             node._saved = saved[:i] + (SavedOutput(self._data),) + saved[i + 1 :]
             others = [x for x in version_entries(node._versions) if x[2] is not v.array]
             counter = self._counter()
-            node._versions = flat_versions(others + [(counter, counter.value, self._data)])
+            node._versions = flat_versions(others + [(counter, counter[0], self._data)])
             return
 
 
