@@ -1,17 +1,24 @@
-"""Issue 14's table: each workload as users write it, side by side in one process.
+"""Issue 14's table: each workload as users write it, side by side.
 
 Columns: NumPy by hand, PyTorch CPU, micrograd, ours eager, ours compiled (`ad.compile`).
-Times are medians over repeats; the machine may be shared, so compare the ratios of one run.
-torch and our BLAS both run on one thread (run under OPENBLAS_NUM_THREADS=1).
+Each column runs in a process of its own that holds only its own library: importing torch
+adds about 145,000 objects that every full collection of the cyclic collector rescans (84 ms
+each here), so in one shared process the scalar rows' collections paid for a library they do
+not use (ours and micrograd's alike), and by chance (20-30 % between runs). The columns still
+take turns, one burst each per round. Times are medians over rounds; the machine may be
+shared, so compare the ratios of one run. torch and our BLAS both run on one thread (run
+under OPENBLAS_NUM_THREADS=1).
 
-    python benchmarks/bench_speed.py [repeats]
+    python benchmarks/bench_speed.py [--cpu] [workload ...]
 """
 
 import argparse
 import gc
 import math
+import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 
@@ -359,8 +366,9 @@ REPEATS = {"chain": 6, "scalar_mlp": 9, "cnn_step": 15, "mlp_step": 30, "small_o
 
 
 def measure(workload, repeats=None) -> dict:
-    """ms per run of every column for one workload (None where a peer is missing or fails):
-    the median over rounds of a burst of BURST consecutive runs, timed as a whole.
+    """ms per run of every column for one workload (None where a peer is missing, "fails"
+    where it cannot run it): the median over rounds of a burst of BURST consecutive runs,
+    timed as a whole, each column in its own process (see the module's docstring).
 
     The columns take turns, one burst each per round, so a slow spell of a shared machine
     falls on all of them alike and their ratios stay comparable. Within a burst nothing is
@@ -368,30 +376,71 @@ def measure(workload, repeats=None) -> dict:
     come every few runs of a scalar graph (micrograd's closures make cycles; any large live
     graph is traversed), are paid by the column that caused them, as in a training loop. A
     median of single runs would leave them out."""
-    name, steps = workload()
     n = repeats or REPEATS.get(workload.__name__, 7)
-    result = {"benchmark": name, "peer": TARGET_PEER[workload.__name__]}
-    times = {}
-    for column in COLUMNS:
-        step = steps.get(column)
-        result[column] = None
-        if step is not None:
-            try:
-                step()  # warm-up
-                times[column] = []
-            except RecursionError:
-                result[column] = "fails"
-    clock = TIMER["clock"]
+    result = {"peer": TARGET_PEER[workload.__name__]}
+    columns = {c: _Column(workload.__name__, c) for c in COLUMNS}
+    running = {}
+    for column, process in columns.items():
+        result["benchmark"], state = process.start()
+        result[column] = "fails" if state == "fails" else None
+        if state == "ready":
+            running[column] = process
+    times = {c: [] for c in running}
     for _ in range(-(-n // BURST)):
-        for column, runs in times.items():
-            gc.collect()  # each burst starts from a collected heap: none pays for another's garbage
-            start = clock()
-            for _ in range(BURST):
-                steps[column]()
-            runs.append((clock() - start) / BURST)
+        for column, process in running.items():
+            times[column].append(process.burst())
+    for process in columns.values():
+        process.close()
     for column, runs in times.items():
         result[column] = statistics.median(runs) * 1e3
     return result
+
+
+class _Column:
+    """One column of one workload, timed in a process of its own (`--serve`)."""
+
+    def __init__(self, workload: str, column: str):
+        command = [sys.executable, __file__, "--serve", workload, column]
+        command += ["--cpu"] if TIMER["clock"] is time.process_time else []
+        env = dict(os.environ, BENCH_COLUMN=column)
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+        )
+
+    def start(self) -> tuple:
+        """(the workload's title, "ready", "missing" or "fails") once it is built and warm."""
+        title, state = self.process.stdout.readline().rstrip("\n").split("\t")
+        return title, state
+
+    def burst(self) -> float:
+        self.process.stdin.write("burst\n")
+        self.process.stdin.flush()
+        return float(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def serve(workload_name: str, column: str) -> None:
+    """The column's process: build the workload, warm up, then time one burst per line read."""
+    workload = next(w for w in WORKLOADS if w.__name__ == workload_name)
+    title, steps = workload()
+    step = steps.get(column)
+    state = "ready" if step is not None else "missing"
+    if step is not None:
+        try:
+            step()  # warm-up
+        except RecursionError:
+            state = "fails"
+    print(f"{title}\t{state}", flush=True)
+    clock = TIMER["clock"]
+    for _ in sys.stdin:
+        gc.collect()  # each burst starts from a collected heap
+        start = clock()
+        for _ in range(BURST):
+            step()
+        print((clock() - start) / BURST, flush=True)
 
 
 def _cell(v) -> str:
@@ -446,9 +495,13 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--cpu", action="store_true", help="time CPU time of this process, not wall-clock time"
     )
+    parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)  # one column's process
     args = parser.parse_args(argv)
     if args.cpu:
         TIMER["clock"] = time.process_time
+    if args.serve:
+        serve(*args.serve)
+        return 0
     chosen = [w for w in WORKLOADS if not args.only or w.__name__ in args.only]
     text = table([measure(w) for w in chosen]) + "\n\n" + environment(args.cpu)
     print(text)
@@ -463,7 +516,7 @@ def environment(cpu: bool = False) -> str:
     peers += ["micrograd 0.1.0"] if micrograd else []
     return (
         f"Python {platform.python_version()}, {', '.join(peers)}; medians of "
-        f"{'CPU' if cpu else 'wall-clock'} time in one process, "
+        f"{'CPU' if cpu else 'wall-clock'} time, each column in a process of its own, "
         "OPENBLAS_NUM_THREADS=1, on a machine other jobs share (compare ratios, not times)."
     )
 

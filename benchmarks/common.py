@@ -5,7 +5,9 @@ Importing it makes the process's heap keep freed memory for the next step, as nn
 torch, in the same process, is measured under the same setting.
 """
 
+import gc
 import importlib
+import os
 import time
 
 from nn.heap import keep_freed_memory
@@ -45,7 +47,16 @@ def best_each_ms(steps, repeats: int) -> list:
 
 
 def optional(name: str):
-    """A peer library if installed (torch, micrograd), else None."""
+    """A peer library if installed (torch, micrograd), else None. In a process that times one
+    column (bench_speed sets BENCH_COLUMN), only that column's library loads, and what was
+    loaded before it (ours, which the harness imports) is frozen out of the cyclic collector's
+    sight: the peer runs as in a process of its own."""
+    column = os.environ.get("BENCH_COLUMN")
+    if column is not None:
+        if column != name.split(".")[0]:
+            return None
+        gc.collect()
+        gc.freeze()
     try:
         return importlib.import_module(name)
     except ImportError:
