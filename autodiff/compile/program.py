@@ -108,7 +108,7 @@ class Program:
             first = step.args[0] if step.owner is not None and step.args else None
             if first is not None and first[0] == "s" and readers.get(first[1]) == 1:
                 readers[first[1]] = 0  # no step makes it now: a constant with its needs
-                step.args = (("k", NoContext(needs.get(first[1], ()))),) + step.args[1:]
+                step.args = (no_context(needs.get(first[1], ())),) + step.args[1:]
         live, kept = set(keep), []
         for step in reversed(self.steps):
             if step.outs and _pure(step) and not any(o in live for o in step.outs):
@@ -131,10 +131,24 @@ class Program:
             for slot in (*step.reads(), *step.outs):
                 if slot is not None:
                     last[slot] = i
-        self.frees = [[] for _ in kept]
+        frees = {}
         for slot, i in sorted(last.items()):
             if slot not in keep:
-                self.frees[i].append(slot)
+                frees.setdefault(i, []).append(slot)
+        # tuples of ints, not lists: the cyclic collector does not track them
+        self.frees = [tuple(frees.get(i, ())) for i in range(len(kept))]
+
+
+_NO_CONTEXTS = {}
+
+
+def no_context(needs: tuple) -> tuple:
+    """The constant argument ("k", NoContext(needs)), one per needs tuple: the steps of a long
+    program share it (two objects per step for the cyclic collector otherwise)."""
+    arg = _NO_CONTEXTS.get(needs)
+    if arg is None:
+        arg = _NO_CONTEXTS[needs] = ("k", NoContext(needs))
+    return arg
 
 
 def _pure(step: Step) -> bool:
@@ -143,8 +157,10 @@ def _pure(step: Step) -> bool:
 
 
 def interpreter(program: Program):
-    """run(*inputs) over a slot list: each step a small closure, then its dead slots dropped."""
-    closures = [(_closure(step), tuple(free)) for step, free in zip(program.steps, program.frees)]
+    """run(*inputs) over a slot list: one loop over the steps, each a plain tuple, then its
+    dead slots dropped (a closure per step left a function and its cells per step for the
+    cyclic collector to rescan: a 200,000-step program held a million objects)."""
+    plan = [_instruction(step, free) for step, free in zip(program.steps, program.frees)]
     template = [None] * len(program.names)
     for slot, obj in program.captured.items():
         template[slot] = obj
@@ -154,8 +170,12 @@ def interpreter(program: Program):
     def run(*inputs):
         env = list(template)
         env[:n] = inputs
-        for step, dropped in closures:
-            step(env)
+        for fn, c, a, b, out, wrap, step, dropped in plan:
+            if step is None:  # an op's forward on (constant ctx, slot, slot): most steps
+                r = fn(c, env[a], env[b])
+                env[out] = as_array(r) if wrap and type(r) is not ndarray else r
+            else:
+                _run_step(step, env)
             for slot in dropped:
                 env[slot] = None
         return [env[s] for s in outputs]
@@ -163,51 +183,29 @@ def interpreter(program: Program):
     return run
 
 
-def _closure(step: Step):
-    """One step as env -> None, the arguments fetched from the slots."""
-    fn, outs, wrap, many = step.fn, step.outs, step.wrap, step.many
-    args = step.args
-    kwargs = tuple(step.kwargs.items())
-    if not kwargs and not many and len(outs) == 1 and len(args) == 3:
-        return _op_closure(fn, args, outs[0], wrap)
-
-    def run(env):
-        values = [env[v] if k == "s" else v for k, v in args]
-        options = {name: env[v] if k == "s" else v for name, (k, v) in kwargs}
-        result = fn(*values, **options)
-        if outs and not many:
-            env[outs[0]] = as_array(result) if wrap else result
-        elif outs:
-            for slot, value in zip(outs, result):
-                if slot is not None:
-                    env[slot] = value
-
-    return run
+def _instruction(step: Step, dropped: tuple) -> tuple:
+    """(fn, ctx, a, b, out, wrap, None, dropped) for an op's forward on (constant ctx, slot,
+    slot), the common step written out; else (..., step, dropped), run by _run_step."""
+    args, outs = step.args, step.outs
+    if not step.kwargs and not step.many and len(outs) == 1 and len(args) == 3:
+        (kc, c), (ka, a), (kb, b) = args
+        if kc == "k" and ka == "s" and kb == "s":
+            return step.fn, c, a, b, outs[0], step.wrap, None, dropped
+    return None, None, None, None, None, None, step, dropped
 
 
-def _op_closure(fn, args, out, wrap):
-    """The common step of a long program, written out: an op's forward on (ctx, a, b)."""
-    (kc, c), (ka, a), (kb, b) = args
-    if kc == "k" and ka == "s" and kb == "s":
-        if wrap:
-
-            def run(env):
-                r = fn(c, env[a], env[b])
-                env[out] = r if type(r) is ndarray else as_array(r)
-
-        else:
-
-            def run(env):
-                env[out] = fn(c, env[a], env[b])
-
-        return run
-    values = args
-
-    def run(env):
-        r = fn(*[env[v] if k == "s" else v for k, v in values])
-        env[out] = as_array(r) if wrap else r
-
-    return run
+def _run_step(step: Step, env: list) -> None:
+    """outs = fn(*args, **kwargs) with the arguments fetched from the slots."""
+    values = [env[v] if k == "s" else v for k, v in step.args]
+    options = {name: env[v] if k == "s" else v for name, (k, v) in step.kwargs.items()}
+    result = step.fn(*values, **options)
+    outs = step.outs
+    if outs and not step.many:
+        env[outs[0]] = as_array(result) if step.wrap else result
+    elif outs:
+        for slot, value in zip(outs, result):
+            if slot is not None:
+                env[slot] = value
 
 
 # --- the output's layout ---------------------------------------------------------------------

@@ -15,10 +15,10 @@ import numpy as np
 from .. import grad_mode, tracing
 from ..engine import checked_grads
 from ..function import Context
-from ..graph import AccumulateGrad, NoContext
+from ..graph import AccumulateGrad
 from ..tensor import Tensor
 from . import runtime
-from .program import Program, Step
+from .program import Program, Step, no_context
 from .runtime import CompileError
 
 
@@ -162,7 +162,7 @@ class Tracer:
         node = result.grad_fn
         out = result._data
         slot = self.output(out)
-        ctx = ("k", NoContext(tuple([False] * len(args))))
+        ctx = no_context((False,) * len(args))
         if isinstance(node, Context) and node.function is cls and id(node) not in self.ctxs:
             c = self.program.slot(f"c{slot}")
             self.ctxs[id(node)] = (c, node)
