@@ -89,28 +89,31 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool, tracer=None) -> 
     if leaf._hooks:
         grad = hooks.hooked(leaf._hooks, grad, arrays)
     data = grad if arrays else grad._data
+    held = leaf._grad  # a leaf's .grad (the property adds a warning for non-leaves)
     if data.size <= SMALL or _recording.depth:
         node.grad_value = data
     elif (
-        leaf.grad is None
+        held is None
         and arrays
         and data.base is None
         and getrefcount(data) <= _OWNED
         and data.flags.writeable
     ):
         # nothing else holds this fresh buffer (torch's AccumulateGrad steals it likewise)
-        leaf.grad = _make(data)
+        leaf._grad = _make(data)
         return
-    if leaf.grad is None:
+    if held is None:
         # a fresh array: the gradient must not alias the upstream one or another leaf's
-        leaf.grad = grad if create_graph else _make(np.array(data, copy=True))
+        leaf._grad = grad if create_graph else _make(np.array(data, copy=True))
     elif create_graph:
-        leaf.grad = leaf.grad + grad
+        leaf._grad = held + grad
     else:
         # in place, as torch (a .grad made under create_graph too), and counted as a change
-        # of .grad: a graph that saved it refuses to run backward instead of being wrong
-        np.add(leaf.grad._data, data, out=leaf.grad._data)
-        leaf.grad._counter()[0] += 1
+        # of .grad: a graph that saved it refuses to run backward instead of being wrong (a
+        # .grad without a counter yet was never saved nor viewed: nothing to tell)
+        np.add(held._data, data, out=held._data)
+        if held._version is not None:
+            held._version[0] += 1
 
 
 # references to a gradient array that only the backward pass holds, as getrefcount counts

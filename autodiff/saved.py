@@ -78,17 +78,21 @@ def flat_versions(entries) -> tuple:
 
 def check_versions(node) -> None:
     """Refuse a saved tensor that an in-place op changed after it was saved (torch's error)."""
-    for counter, expected, array in version_entries(node._versions):
-        now = counter[0]
-        if now != expected:
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{array.dtype} tensor of shape {array.shape}], "
-                f"saved by {node.name()}, is at version {now}; expected version "
-                f"{expected} instead. Hint: an in-place op (add_, mul_, x += 1, t[i] = v, ...) "
-                "changed it after it was used; use the out-of-place form (x = x + 1) or "
-                "change a .clone() instead."
-            )
+    versions = node._versions  # flat (counter, version at save, array) triples
+    for i in range(0, len(versions), 3):
+        if versions[i][0] != versions[i + 1]:
+            _refuse(node, *versions[i : i + 3])
+
+
+def _refuse(node, counter, expected, array) -> None:
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [{array.dtype} tensor of shape {array.shape}], "
+        f"saved by {node.name()}, is at version {counter[0]}; expected version "
+        f"{expected} instead. Hint: an in-place op (add_, mul_, x += 1, t[i] = v, ...) "
+        "changed it after it was used; use the out-of-place form (x = x + 1) or "
+        "change a .clone() instead."
+    )
 
 
 def unpack(node, arrays: bool, graph: bool) -> tuple:
@@ -96,18 +100,13 @@ def unpack(node, arrays: bool, graph: bool) -> tuple:
     arrays) or as Tensors, the output re-attached to its node when graph (create_graph)."""
     if node._versions:
         check_versions(node)
-    if arrays:
-        return tuple(
-            [
-                v._data if isinstance(v, Tensor) else v.array if type(v) is SavedOutput else v
-                for v in node._saved
-            ]
-        )
     result = []
     for v in node._saved:
-        if isinstance(v, SavedOutput):
-            v = _make(v.array, graph, node if graph else None)
-        elif type(v) is np.ndarray:
+        if isinstance(v, Tensor):
+            v = v._data if arrays else v
+        elif type(v) is SavedOutput:
+            v = v.array if arrays else _make(v.array, graph, node if graph else None)
+        elif type(v) is np.ndarray and not arrays:
             v = _make(v)
         result.append(v)
     return tuple(result)
