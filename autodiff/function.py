@@ -110,8 +110,8 @@ def _edges(args):
     without an edge (Python numbers, small tensors: for pictures), or () if all have one.
     None when no input requires grad: nothing to record. A view whose base changed in place
     first takes the base's new history."""
-    if len(args) == 2:  # most ops: written out, since this runs once per op (make bench)
-        return _edges2(*args)
+    if 0 < len(args) <= 2:  # most ops: written out, since this runs once per op (make bench)
+        return _edges_few(*args)
     arrays, children, meta, needs = [], [], [], []
     constants = None
     for i, a in enumerate(args):
@@ -141,8 +141,13 @@ def _edges(args):
     return arrays, tuple(children), _interned(tuple(meta)), _interned(tuple(needs)), constants
 
 
-def _edges2(x, y):
-    """_edges for two inputs, without lists."""
+_UNARY = object()  # _edges_few's y when the op has one input
+_NEEDS1 = (True,)
+_NEEDS2 = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
+
+
+def _edges_few(x, y=_UNARY):
+    """_edges for one or two inputs, without lists."""
     constants = ()
     if isinstance(x, Tensor):
         if x._base is not None and stale(x):
@@ -154,6 +159,11 @@ def _edges2(x, y):
             constants = (ax if ax.size <= SMALL else None, None)
     else:
         ax, mx, cx, constants = x, None, None, (x, None)
+    if y is _UNARY:  # recorded only if its input requires grad: no constants then
+        if cx is None:
+            return None
+        meta = (mx,)
+        return (ax,), (cx,), _INTERNED.get(meta) or _interned(meta), _NEEDS1, ()
     if isinstance(y, Tensor):
         if y._base is not None and stale(y):
             refresh(y)
@@ -170,9 +180,6 @@ def _edges2(x, y):
     meta = (mx, my)
     needs = _NEEDS2[cx is not None, cy is not None]
     return (ax, ay), (cx, cy), _INTERNED.get(meta) or _interned(meta), needs, constants
-
-
-_NEEDS2 = {(a, b): (a, b) for a in (False, True) for b in (False, True)}
 
 
 def _output(out, cls, args) -> np.ndarray:
