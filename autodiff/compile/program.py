@@ -126,17 +126,22 @@ class Program:
             if position[id(s)] in self.sections
         }
         self.steps = kept
-        last = {}
-        for i, step in enumerate(kept):
-            for slot in (*step.reads(), *step.outs):
-                if slot is not None:
-                    last[slot] = i
-        frees = {}
-        for slot, i in sorted(last.items()):
-            if slot not in keep:
-                frees.setdefault(i, []).append(slot)
-        # tuples of ints, not lists: the cyclic collector does not track them
-        self.frees = [tuple(frees.get(i, ())) for i in range(len(kept))]
+        self.frees = _frees(kept, keep)
+
+
+def _frees(steps: list, keep: set) -> list:
+    """Per step, the slots (outside keep) that no later step reads or writes: dropped after it.
+    Tuples of ints, not lists: the cyclic collector does not track them."""
+    last = {}
+    for i, step in enumerate(steps):
+        for slot in (*step.reads(), *step.outs):
+            if slot is not None:
+                last[slot] = i
+    frees = {}
+    for slot, i in sorted(last.items()):
+        if slot not in keep:
+            frees.setdefault(i, []).append(slot)
+    return [tuple(frees.get(i, ())) for i in range(len(steps))]
 
 
 _NO_CONTEXTS = {}
