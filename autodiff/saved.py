@@ -30,11 +30,12 @@ def keep(ctx, args, arrays, out, returned, result) -> None:
             kept.append(SavedOutput(out))
             versions += (counter, counter[0], out)
         elif type(value) is np.ndarray:
-            owner = _owner(value, args, arrays)
-            if owner is not None:  # an input: kept as its Tensor
-                kept.append(owner)
-                counter = owner._counter()
-                versions += (counter, counter[0], value)
+            for a, array in zip(args, arrays):
+                if value is array and isinstance(a, Tensor):  # an input: kept as its Tensor
+                    kept.append(a)
+                    counter = a._counter()
+                    versions += (counter, counter[0], value)
+                    break
             else:  # an array made in forward: a view of an input is that input's storage
                 kept.append(value)
                 for a in args:
@@ -49,14 +50,6 @@ def keep(ctx, args, arrays, out, returned, result) -> None:
     ctx._saved = tuple(kept)
     if versions:
         ctx._versions = tuple(versions)
-
-
-def _owner(value, args, arrays):
-    """The input Tensor whose array value is (saved as that Tensor), if any."""
-    for a, array in zip(args, arrays):
-        if value is array and isinstance(a, Tensor):
-            return a
-    return None
 
 
 def _root(array):
