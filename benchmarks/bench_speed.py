@@ -384,7 +384,8 @@ def measure(workload, repeats=None) -> dict:
     columns = {c: _Column(workload.__name__, c) for c in COLUMNS}
     running = {}
     for column, process in columns.items():
-        result["benchmark"], state = process.start()
+        title, state = process.start()
+        result["benchmark"] = title or result.get("benchmark", workload.__name__)
         result[column] = "fails" if state == "fails" else None
         if state == "ready":
             running[column] = process
@@ -411,8 +412,12 @@ class _Column:
         )
 
     def start(self) -> tuple:
-        """(the workload's title, "ready", "missing" or "fails") once it is built and warm."""
-        title, state = self.process.stdout.readline().rstrip("\n").split("\t")
+        """(the workload's title, "ready", "missing" or "fails") once it is built and warm; a
+        process that died first (its traceback is on stderr) is "fails", without a title."""
+        line = self.process.stdout.readline()
+        if not line:
+            return None, "fails"
+        title, state = line.rstrip("\n").split("\t")
         return title, state
 
     def burst(self) -> float:
