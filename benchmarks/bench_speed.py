@@ -6,8 +6,8 @@ adds about 145,000 objects that every full collection of the cyclic collector re
 each here), so in one shared process the scalar rows' collections paid for a library they do
 not use (ours and micrograd's alike), and by chance (20-30 % between runs). The columns still
 take turns, one burst each per round. Times are medians over rounds; the machine may be
-shared, so compare the ratios of one run. torch and our BLAS both run on one thread (run
-under OPENBLAS_NUM_THREADS=1).
+shared, so compare the ratios of one run. torch and our BLAS both run on one thread (each
+column's process gets OPENBLAS_NUM_THREADS=1).
 
     python benchmarks/bench_speed.py [--cpu] [workload ...]
 """
@@ -406,7 +406,9 @@ class _Column:
     def __init__(self, workload: str, column: str):
         command = [sys.executable, __file__, "--serve", workload, column]
         command += ["--cpu"] if TIMER["clock"] is time.process_time else []
-        env = dict(os.environ, BENCH_COLUMN=column)
+        # one BLAS thread each, as the table says: an idle column's OpenBLAS threads spin on
+        # after its burst and would slow the next column's process
+        env = dict(os.environ, BENCH_COLUMN=column, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
         )
