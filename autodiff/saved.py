@@ -26,27 +26,23 @@ def keep(ctx, args, arrays, out, returned, result) -> None:
         if value is None or type(value) is float or type(value) is int:
             kept.append(value)
         elif value is out or value is returned:
-            counter = result._counter()
             kept.append(SavedOutput(out))
-            versions += (counter, counter[0], out)
+            versions += version_entry(result._counter(), out)
         elif type(value) is np.ndarray:
             for a, array in zip(args, arrays):
                 if value is array and isinstance(a, Tensor):  # an input: kept as its Tensor
                     kept.append(a)
-                    counter = a._counter()
-                    versions += (counter, counter[0], value)
+                    versions += version_entry(a._counter(), value)
                     break
             else:  # an array made in forward: a view of an input is that input's storage
                 kept.append(value)
                 for a in args:
                     if isinstance(a, Tensor) and _root(a._data) is _root(value):
-                        counter = a._counter()
-                        versions += (counter, counter[0], value)
+                        versions += version_entry(a._counter(), value)
         else:
             kept.append(value)
             if isinstance(value, Tensor):
-                counter = value._counter()
-                versions += (counter, counter[0], value._data)
+                versions += version_entry(value._counter(), value._data)
     ctx._saved = tuple(kept)
     if versions:
         ctx._versions = tuple(versions)
@@ -56,6 +52,11 @@ def _root(array):
     """The array that owns the memory (NumPy points every view's base at it)."""
     base = array.base
     return array if base is None else base
+
+
+def version_entry(counter, array) -> tuple:
+    """(counter, its value now, array): what a saved value on that storage is checked by."""
+    return counter, counter[0], array
 
 
 def version_entries(versions: tuple):

@@ -17,9 +17,9 @@ from .. import grad_mode, tracing
 from ..errors import DtypeError, ShapeError
 from ..function import Function
 from ..graph import SavedOutput
-from ..saved import flat_versions, version_entries
+from ..saved import flat_versions, version_entries, version_entry
 from ..tensor import Tensor
-from ..views import refresh, view_of
+from ..views import refresh, stale, view_of
 from .indexing import Index, normalize_index
 
 __all__ = []  # reached through Tensor methods (add_, ...) and F.relu_
@@ -46,7 +46,7 @@ def _records(self, op: str, args) -> bool:
     if not grad_mode._state.enabled:
         return False
     _refuse_leaf(self, op)
-    if self._base is not None and self._view_version != self._base._version[0]:
+    if stale(self):
         refresh(self)
     if self._requires_grad:
         return True
@@ -153,8 +153,7 @@ def _saved_output_is_storage(node, self) -> None:
         if isinstance(v, SavedOutput):
             node._saved = saved[:i] + (SavedOutput(self._data),) + saved[i + 1 :]
             others = [x for x in version_entries(node._versions) if x[2] is not v.array]
-            counter = self._counter()
-            node._versions = flat_versions(others + [(counter, counter[0], self._data)])
+            node._versions = flat_versions(others + [version_entry(self._counter(), self._data)])
             return
 
 
