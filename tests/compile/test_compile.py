@@ -267,3 +267,24 @@ def test_a_long_program_leaves_few_objects_for_the_cyclic_collector():
     steps = sum(len(p.steps) for p in compiled.programs)
     assert min(len(p.steps) for p in compiled.programs) > LONG
     assert held / steps < 3  # was 8.5
+
+
+def test_a_long_program_returns_arrays_where_numpy_gives_scalars():
+    # an op on 0-d arrays returns a NumPy scalar: replayed by the long-program interpreter it
+    # must still come back as an array, as eager (a Tensor holds an ndarray)
+    from autodiff.compile.source import LONG
+
+    w = ad.tensor(0.999, dtype=ad.float64)
+
+    def chain(x):
+        y = x
+        for _ in range(LONG + 10):
+            y = y * w
+        return y
+
+    x = ad.tensor(1.0, dtype=ad.float64)
+    compiled = ad.compile(chain)
+    for _ in range(2):
+        out = compiled(x)
+        assert type(out._data) is np.ndarray
+        assert out.item() == chain(x).item()
