@@ -22,9 +22,21 @@ class Step:
     """outs = fn(*args, **kwargs); `text` is how the source shows the call ({f} for fn, {0},
     {1}... for the arguments, {all} for all of them and the keywords, {rest} for all but the
     first; "" is "{f}({all})"), `wrap` passes the result through as_array, `many` unpacks a
-    sequence into the outs."""
+    sequence into the outs, `plain` is what an op's forward computes as a NumPy function of its
+    arguments (Function.plain), called instead where the forward's ctx saves nothing."""
 
-    __slots__ = ("fn", "args", "kwargs", "outs", "text", "wrap", "comment", "owner", "many")
+    __slots__ = (
+        "fn",
+        "args",
+        "kwargs",
+        "outs",
+        "text",
+        "wrap",
+        "comment",
+        "owner",
+        "many",
+        "plain",
+    )
 
     def __init__(
         self,
@@ -37,8 +49,10 @@ class Step:
         comment="",
         owner=None,
         many=False,
+        plain=None,
     ):
         self.fn = fn
+        self.plain = plain  # an op's forward as NumPy alone, when its ctx saves nothing
         self.many = many  # the result is a sequence, one value per out (None: not kept)
         self.owner = owner  # the class whose method fn is, named in the source (Mul.forward)
         self.args = tuple(args)
@@ -109,6 +123,8 @@ class Program:
             if first is not None and first[0] == "s" and readers.get(first[1]) == 1:
                 readers[first[1]] = 0  # no step makes it now: a constant with its needs
                 step.args = (no_context(needs.get(first[1], ())),) + step.args[1:]
+            if step.plain is not None and step.args[0][0] == "k":  # forward saves nothing
+                step.fn, step.args, step.owner = step.plain, step.args[1:], None
         live, kept = set(keep), []
         for step in reversed(self.steps):
             if step.outs and _pure(step) and not any(o in live for o in step.outs):
@@ -164,23 +180,40 @@ def _pure(step: Step) -> bool:
 def interpreter(program: Program):
     """run(*inputs) over a slot list: one loop over the steps, each a plain tuple, then its
     dead slots dropped (a closure per step left a function and its cells per step for the
-    cyclic collector to rescan: a 200,000-step program held a million objects)."""
-    plan = [_instruction(step, free) for step, free in zip(program.steps, program.frees)]
+    cyclic collector to rescan: a 200,000-step program held a million objects). Constant
+    arguments sit in slots of their own, so most steps are a call on one to three slots."""
     template = [None] * len(program.names)
     for slot, obj in program.captured.items():
         template[slot] = obj
+    constants = {}  # id of a constant argument -> its slot
+
+    def slot_of(kind, value) -> int:
+        if kind == "s":
+            return value
+        slot = constants.get(id(value))
+        if slot is None:  # the steps hold the constant, so its id stays its own
+            slot = constants[id(value)] = len(template)
+            template.append(value)
+        return slot
+
+    plan = [_instruction(s, free, slot_of) for s, free in zip(program.steps, program.frees)]
     outputs = program.output_slots()
     n = program.ninputs
 
     def run(*inputs):
         env = list(template)
         env[:n] = inputs
-        for fn, c, a, b, out, wrap, step, dropped in plan:
-            if step is None:  # an op's forward on (constant ctx, slot, slot): most steps
-                r = fn(c, env[a], env[b])
-                env[out] = as_array(r) if wrap and type(r) is not ndarray else r
-            else:
+        for fn, a, b, c, out, wrap, step, dropped in plan:
+            if step is not None:
                 _run_step(step, env)
+            else:
+                if c is not None:
+                    r = fn(env[a], env[b], env[c])
+                elif b is not None:
+                    r = fn(env[a], env[b])
+                else:
+                    r = fn(env[a])
+                env[out] = as_array(r) if wrap and type(r) is not ndarray else r
             for slot in dropped:
                 env[slot] = None
         return [env[s] for s in outputs]
@@ -188,14 +221,14 @@ def interpreter(program: Program):
     return run
 
 
-def _instruction(step: Step, dropped: tuple) -> tuple:
-    """(fn, ctx, a, b, out, wrap, None, dropped) for an op's forward on (constant ctx, slot,
-    slot), the common step written out; else (..., step, dropped), run by _run_step."""
+def _instruction(step: Step, dropped: tuple, slot_of) -> tuple:
+    """(fn, a, b, c, out, wrap, None, dropped) for a step with one result from one to three
+    positional arguments (slots a, b, c; None where there are fewer), the common step written
+    out; else (..., step, dropped), run by _run_step."""
     args, outs = step.args, step.outs
-    if not step.kwargs and not step.many and len(outs) == 1 and len(args) == 3:
-        (kc, c), (ka, a), (kb, b) = args
-        if kc == "k" and ka == "s" and kb == "s":
-            return step.fn, c, a, b, outs[0], step.wrap, None, dropped
+    if not step.kwargs and not step.many and len(outs) == 1 and 1 <= len(args) <= 3:
+        a, b, c = [slot_of(*arg) for arg in args] + [None] * (3 - len(args))
+        return step.fn, a, b, c, outs[0], step.wrap, None, dropped
     return None, None, None, None, None, None, step, dropped
 
 

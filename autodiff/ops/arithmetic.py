@@ -10,11 +10,21 @@ from .elementwise import where
 __all__ = ["add", "sub", "mul", "div", "neg", "pow"]  # the public ops: autodiff exports these
 
 
+def _as_is(input, other) -> bool:
+    """promote leaves both operands as they are (floats, or a float and a Python number)."""
+    x, y = promote(input, other)
+    return x is input and y is other
+
+
 class Add(Function):
     node_name = "AddBackward0"
     symbol = "+"
     array_backward = True
     broadcasts = "add"
+
+    @staticmethod
+    def plain(input, other):
+        return np.add if _as_is(input, other) else None
 
     @staticmethod
     def forward(ctx, input, other):
@@ -36,6 +46,10 @@ class Sub(Function):
     symbol = "−"
     array_backward = True
     broadcasts = "sub"
+
+    @staticmethod
+    def plain(input, other):
+        return np.subtract if _as_is(input, other) else None
 
     @staticmethod
     def forward(ctx, input, other):
@@ -80,6 +94,10 @@ class Mul(Function):
     symbol = "×"
     array_backward = True
     broadcasts = "mul"
+
+    @staticmethod
+    def plain(input, other):
+        return np.multiply if _as_is(input, other) else None
 
     @staticmethod
     def forward(ctx, input, other):

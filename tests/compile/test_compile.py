@@ -1,12 +1,14 @@
 """ad.compile: replays equal eager runs, side effects as eager, guards re-trace, clear refusals."""
 
 import gc
+import warnings
 
 import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff.compile import CompileError
+from autodiff.compile import CompileError, source
+from autodiff.ops.arithmetic import Add, Mul
 
 
 def _leaves(seed=0, shape=(5,)):
@@ -215,7 +217,7 @@ def test_code_reads_as_a_program():
     loss = compiled(x)
     code = compiled.code.splitlines()
     assert "def program(x, *, w):" in code
-    assert any("Tanh.forward(" in line for line in code)
+    assert any("np.tanh(" in line for line in code)  # a forward that saves nothing: NumPy
     assert any(line.strip().startswith("# TanhBackward0") for line in code)
     assert not any("backward(" in line for line in code)  # every formula here is traced flat
     namespace = {}
@@ -223,6 +225,72 @@ def test_code_reads_as_a_program():
     w_grad = w.grad.numpy().copy()
     (out,) = namespace["program"](x, **compiled.captured)
     assert out == loss.item() and np.array_equal(w.grad.numpy(), w_grad)  # written, not added
+
+
+@pytest.mark.parametrize("long", [False, True])
+def test_forwards_that_save_nothing_replay_as_numpy_functions(long, monkeypatch):
+    """A forward whose ctx no replayed formula reads runs as its NumPy function (Mul: np.multiply)
+    where promote leaves its operands as they are; an integer operand keeps the op's forward
+    (promote casts it). Both runners, each equal to eager bitwise."""
+    monkeypatch.setattr(source, "LONG", 0 if long else source.LONG)
+    w = ad.tensor(np.array([0.5, -1.5, 2.0], np.float32), requires_grad=True)
+    counts = ad.tensor(np.array([1, 2, 3]))  # int64: promote makes it float32, NumPy float64
+
+    def f(x):
+        w.grad = None
+        loss = ((w * x + 0.25).exp() - x * counts).sum()
+        loss.backward()
+        return loss, w.grad
+
+    compiled = ad.compile(f)
+    for value in (1.0, 2.0, -0.5):
+        x = ad.tensor(np.full(3, value, np.float32))
+        loss, grad = compiled(x)
+        eager_loss, eager_grad = f(x)
+        assert loss.dtype == eager_loss.dtype == ad.float32
+        assert loss.numpy().tobytes() == eager_loss.numpy().tobytes()
+        assert grad.numpy().tobytes() == eager_grad.numpy().tobytes()
+    steps = compiled.programs[0].steps
+    plain = [s.fn for s in steps if s.owner is None and isinstance(s.fn, np.ufunc)]
+    assert {np.multiply, np.add, np.exp, np.subtract} <= set(plain)
+    assert any(s.owner is Mul for s in steps)  # x * counts: the int64 operand is cast first
+
+
+def test_quiet_ops_replay_without_numpy_warnings():
+    """log(0) = -inf and sqrt(-1) = nan silently, as eager and torch: a replay must not call
+    the bare NumPy function, which warns."""
+
+    def f(x):
+        return x.log() + x.sqrt()
+
+    compiled = ad.compile(f)
+    x = ad.tensor(np.array([0.0, -1.0, 4.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        outs = [compiled(x) for _ in range(3)]
+    assert all(out.numpy().tobytes() == f(x).numpy().tobytes() for out in outs)
+
+
+def test_a_subclass_that_overrides_forward_keeps_its_forward():
+    """Add.plain is np.add; a subclass with a forward of its own must replay that forward."""
+
+    class AddTwice(Add):
+        @staticmethod
+        def forward(ctx, input, other):
+            return input + 2 * other
+
+    w = ad.tensor(np.array([1.0, 2.0]), requires_grad=True)
+
+    def f(x):
+        w.grad = None
+        loss = AddTwice.apply(w, x).sum()
+        loss.backward()
+        return loss
+
+    compiled = ad.compile(f)
+    for value in (1.0, 3.0):
+        assert compiled(ad.tensor(np.full(2, value))).item() == 3.0 + 4 * value
+    assert "AddTwice.forward(" in compiled.code and "np.add(" not in compiled.code
 
 
 def test_tracing_a_long_chain_is_linear_work(lines_run):
