@@ -104,18 +104,6 @@ def _channels_first(y: np.ndarray, shape: tuple, bias) -> np.ndarray:
     return out
 
 
-def _bias_grad(grad):
-    """grad (N, O, *spatial) summed over all dims but the channels; an array as a product with
-    ones: BLAS sums a channels-last or NCHW gradient 3-5x faster than NumPy's reduction."""
-    if not isinstance(grad, np.ndarray):  # a Tensor (second order): a differentiable sum
-        return grad.sum(axis=(0, *range(2, grad.ndim)))
-    rows = np.moveaxis(grad, 1, -1)
-    if rows.flags.c_contiguous:  # channels last in memory: one (N·P, O) matrix
-        return np.ones(rows.size // rows.shape[-1], grad.dtype) @ rows.reshape(-1, grad.shape[1])
-    planes = grad.reshape(grad.shape[0], grad.shape[1], -1)  # (N, O, P)
-    return (planes @ np.ones(planes.shape[-1], grad.dtype)).sum(axis=0)
-
-
 class Convolution(ad.Function):
     node_name = "ConvolutionBackward0"
     symbol = "conv2d"
@@ -158,7 +146,7 @@ class Convolution(ad.Function):
                 input, grad, kernel=weight.shape[2:], cols=cols, **opts
             )
         if need[2]:
-            grad_bias = _bias_grad(grad)
+            grad_bias = grad.sum(axis=(0, *range(2, grad.ndim)))
         return grad_input, grad_weight, grad_bias
 
 
