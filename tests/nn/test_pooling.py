@@ -107,7 +107,8 @@ def _compare_arg_max(torch, x, opts):
     g = np.random.default_rng(0).standard_normal(out.shape).astype(x.dtype)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
-    np.testing.assert_array_equal(xa.grad.numpy(), xt.grad.numpy())
+    # overlapping windows add in another order than torch's: equal to rounding
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-14)
 
 
 @given(two_by_two_cases())
