@@ -27,22 +27,22 @@ def keep(ctx, args, arrays, out, returned, result) -> None:
             kept.append(value)
         elif value is out or value is returned:
             kept.append(SavedOutput(out))
-            versions += version_entry(result._counter(), out)
+            versions += version_entry(result, out)
         elif type(value) is np.ndarray:
             for a, array in zip(args, arrays):
                 if value is array and isinstance(a, Tensor):  # an input: kept as its Tensor
                     kept.append(a)
-                    versions += version_entry(a._counter(), value)
+                    versions += version_entry(a, value)
                     break
             else:  # an array made in forward: a view of an input is that input's storage
                 kept.append(value)
                 for a in args:
                     if isinstance(a, Tensor) and _root(a._data) is _root(value):
-                        versions += version_entry(a._counter(), value)
+                        versions += version_entry(a, value)
         else:
             kept.append(value)
             if isinstance(value, Tensor):
-                versions += version_entry(value._counter(), value._data)
+                versions += version_entry(value, value._data)
     ctx._saved = tuple(kept)
     if versions:
         ctx._versions = tuple(versions)
@@ -54,8 +54,12 @@ def _root(array):
     return array if base is None else base
 
 
-def version_entry(counter, array) -> tuple:
-    """(counter, its value now, array): what a saved value on that storage is checked by."""
+def version_entry(tensor, array) -> tuple:
+    """(the tensor's storage counter, its value now, array): what a saved value on that
+    storage is checked by. The counter is made here if the tensor has none yet."""
+    counter = tensor._version
+    if counter is None:
+        counter = tensor._counter()
     return counter, counter[0], array
 
 

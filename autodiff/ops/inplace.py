@@ -153,7 +153,7 @@ def _saved_output_is_storage(node, self) -> None:
         if isinstance(v, SavedOutput):
             node._saved = saved[:i] + (SavedOutput(self._data),) + saved[i + 1 :]
             others = [x for x in version_entries(node._versions) if x[2] is not v.array]
-            node._versions = flat_versions(others + [version_entry(self._counter(), self._data)])
+            node._versions = flat_versions(others + [version_entry(self, self._data)])
             return
 
 

@@ -67,8 +67,8 @@ class Pointwise(Function):
         x, out = (saved, None) if cls.saves == "input" else (None, saved)
         if cls.quiet:
             with np.errstate(divide="ignore", invalid="ignore"):
-                return cls.gradient(grad, x, out)
-        return cls.gradient(grad, x, out)
+                return (cls.gradient(grad, x, out),)
+        return (cls.gradient(grad, x, out),)  # one per input, as the engine passes them on
 
     @staticmethod
     def gradient(grad, x, out):
