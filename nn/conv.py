@@ -26,7 +26,6 @@ from .linear import check_size
 from .module import Module, Parameter
 from .sliding import (
     Windows,
-    add_over_batch,
     as_pair,
     channels_last,
     col2im,
@@ -35,7 +34,7 @@ from .sliding import (
     layer_error,
     output_size,
 )
-from .threads import over_batch
+from .threads import batch_chunks, over_batch
 
 _OPTIONS = ("stride", "padding", "dilation", "groups")
 
@@ -104,6 +103,20 @@ def _channels_first(y: np.ndarray, shape: tuple, bias) -> np.ndarray:
     return out
 
 
+def _products_per_sample(weight: np.ndarray, cols: np.ndarray, bias) -> np.ndarray:
+    """W·cols per sample and group, (N, G, O/G, P), plus the bias: chunk by chunk, so that
+    the bias is added while the chunk's products are still in cache (a separate pass over the
+    whole output cost about as much as the products themselves)."""
+    n, groups = cols.shape[:2]
+    weights = weight.reshape(groups, weight.shape[0] // groups, -1)
+    out = np.empty((n, groups, weights.shape[1], cols.shape[-1]), dtype=cols.dtype)
+    for a, b in batch_chunks(n, out.size):
+        np.matmul(weights, cols[a:b], out=out[a:b])  # BLAS, threaded by itself
+        if bias is not None:
+            out[a:b] += bias.reshape(groups, -1, 1)
+    return out
+
+
 class Convolution(ad.Function):
     node_name = "ConvolutionBackward0"
     symbol = "conv2d"
@@ -119,10 +132,7 @@ class Convolution(ad.Function):
             return _unrows(np.zeros(shape, dtype=np.result_type(x, w)), input.ndim)
         if _per_sample(w.shape):  # (N, G, K, P): each sample's product is NCHW already
             cols = im2col_per_sample(x, win, groups)
-            out = np.matmul(w.reshape(groups, w.shape[0] // groups, -1), cols)
-            out = out.reshape(shape)
-            if bias is not None:
-                add_over_batch(out, np.broadcast_to(bias[:, None, None], shape))
+            out = _products_per_sample(w, cols, bias).reshape(shape)
         else:  # rows (N·P, G, K): one product over the batch, then one transposing pass
             cols = im2col(x, win, groups)
             y = np.matmul(cols.transpose(1, 0, 2), _weight_matrix(w, groups))

@@ -1,7 +1,8 @@
 """Pooling: max (one arg-max per window), average, adaptive average; Functions, F forms, Modules.
 
 Every kernel runs a loop over the KH·KW kernel taps on strided views (see sliding.py), never
-over pixels; max pooling's passes are split over the batch between threads (nn.threads).
+over pixels; the common 2x2 max pooling with stride 2 takes its maximum in pairs on contiguous
+copies instead. Max pooling's passes are split over the batch between threads (nn.threads).
 Backwards are Functions whose own backwards are the forward ops again, so second derivatives
 work.
 """
@@ -31,6 +32,58 @@ def _pool_options(ctx) -> dict:
     return {k: ctx.options[k] for k in _POOL}
 
 
+def _two_by_two(win: Windows) -> bool:
+    """Whether the windows are the common 2x2 ones with stride 2, unpadded and undilated."""
+    return (
+        win.kernel == win.stride == (2, 2)
+        and win.dilation == (1, 1)
+        and win.padding == (0, 0, 0, 0)
+    )
+
+
+def _max_tap_by_tap(x, win: Windows, top, index) -> None:
+    """top, index = the max of each window of x and its tap, any geometry: one pass per tap
+    over strided views; padding (-inf) never wins."""
+    xp = win.pad(x, fill=-np.inf)
+    np.copyto(top, win.tap(xp, 0, 0))
+    index[...] = 0
+    better, code = np.empty(top.shape, dtype=bool), np.empty_like(index)
+    for k, i, j in win.taps()[1:]:
+        tap = win.tap(xp, i, j)
+        np.greater(tap, top, out=better)  # strict: the first maximum in window order wins
+        # k grows tap by tap, so max(index, k·better) is "k where better" (≈40× copyto)
+        np.maximum(index, np.multiply(better, code.dtype.type(k), out=code), out=index)
+        np.maximum(top, tap, out=top)  # propagates NaN, as torch does
+    _point_at_last_nan(xp, win, top, index)
+
+
+def _max_of_pairs(x, win: Windows, top, index) -> None:
+    """_max_tap_by_tap for 2x2 windows with stride 2: one strided copy puts the four values of
+    every window in four contiguous planes, and the maximum is taken in pairs, (x00, x01) and
+    (x10, x11), then the two winners; every ufunc then runs on contiguous memory, several times
+    faster than on the stride-2 views. Pairing neighbours in window order keeps torch's choice
+    among equal values (the first), since each comparison is strict."""
+    (n, c), (oh, ow) = x.shape[:2], top.shape[2:]
+    windows = x[:, :, : 2 * oh, : 2 * ow].reshape(n, c, oh, 2, ow, 2)
+    (x00, x01), (x10, x11) = np.ascontiguousarray(windows.transpose(3, 5, 0, 1, 2, 4))
+    right_above, right_below = np.greater(x01, x00), np.greater(x11, x10)
+    above, below = np.maximum(x00, x01), np.maximum(x10, x11)
+    lower = np.greater(below, above)
+    np.maximum(above, below, out=top)  # propagates NaN, as torch does
+    right = (lower & right_below) | (~lower & right_above)  # the winning row's column
+    np.add(lower.view(np.uint8), lower.view(np.uint8), out=index)  # index = 2·row + column
+    np.bitwise_or(index, right, out=index)
+    _point_at_last_nan(x, win, top, index)
+
+
+def _point_at_last_nan(xp, win: Windows, top, index) -> None:
+    """torch's arg-max of a window holding NaN is its last NaN in window order (a NaN always
+    replaces the running maximum); the comparisons above never pick a NaN, so fix those."""
+    if top.dtype.kind == "f" and np.isnan(top).any():
+        for k, i, j in win.taps():
+            np.copyto(index, k, where=np.isnan(win.tap(xp, i, j)))
+
+
 class MaxPoolingWithIndices(ad.Function):
     node_name = "MaxPool2DWithIndicesBackward0"
     symbol = "maxpool"
@@ -41,23 +94,10 @@ class MaxPoolingWithIndices(ad.Function):
         win = _window_geometry(
             "max_pool2d", input.shape, kernel_size, stride, padding, dilation, ceil_mode
         )
-        taps, (n, c) = win.taps(), input.shape[:2]
-        out = np.empty((n, c, *win.out), dtype=input.dtype)
-        indices = np.empty(out.shape, dtype=np.min_scalar_type(len(taps) - 1))
-
-        def chunk(a, b):
-            xp, top, index = win.pad(input[a:b], fill=-np.inf), out[a:b], indices[a:b]
-            np.copyto(top, win.tap(xp, 0, 0))
-            index[...] = 0
-            better, code = np.empty(top.shape, dtype=bool), np.empty_like(index)
-            for k, i, j in taps[1:]:
-                tap = win.tap(xp, i, j)
-                np.greater(tap, top, out=better)  # strict: the first maximum in window order wins
-                # k grows tap by tap, so max(index, k·better) is "k where better" (≈40× copyto)
-                np.maximum(index, np.multiply(better, code.dtype.type(k), out=code), out=index)
-                np.maximum(top, tap, out=top)  # propagates NaN, as torch does
-
-        over_batch(chunk, n, input.size)
+        out = np.empty(input.shape[:2] + win.out, dtype=input.dtype)
+        indices = np.empty(out.shape, dtype=np.min_scalar_type(len(win.taps()) - 1))
+        pool = _max_of_pairs if _two_by_two(win) else _max_tap_by_tap
+        over_batch(lambda a, b: pool(input[a:b], win, out[a:b], indices[a:b]), len(out), input.size)
         ctx.save_for_backward(indices)
         return out
 

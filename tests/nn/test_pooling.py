@@ -63,6 +63,68 @@ def test_max_pool2d_matches_torch_including_ties(case):
              "MaxPool2DWithIndicesBackward0")  # fmt: skip
 
 
+def _with_nans(draw, x):
+    """x with NaN in some cells (a window may hold several), or unchanged."""
+    if draw(st.booleans()):
+        rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+        x = np.where(rng.random(x.shape) < 0.2, np.nan, x)
+    return x
+
+
+@st.composite
+def two_by_two_cases(draw):
+    """Input to the common 2x2, stride-2 window (its own fast path): even and odd sizes, float32
+    or float64, ReLU-like zeros or rounded values (ties), NaN in some cells."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)),
+             draw(st.integers(2, 9)), draw(st.integers(2, 9)))  # fmt: skip
+    x = rng.standard_normal(shape)
+    x = draw(st.sampled_from([x, np.maximum(x, 0), np.round(x)]))
+    return _with_nans(draw, x).astype(draw(st.sampled_from([np.float32, np.float64])))
+
+
+def _torch_indices(indices, shape, opts) -> np.ndarray:
+    """Our arg-max (the tap k of each window, row-major) as torch's return_indices: the flat
+    position in the unpadded (H, W) plane."""
+    k, s = opts["kernel_size"], opts["stride"]
+    p, d = opts.get("padding", (0, 0)), opts.get("dilation", (1, 1))
+    oh, ow = np.indices(indices.shape[2:])
+    i, j = np.divmod(indices.astype(np.int64), k[1])
+    rows = oh * s[0] - p[0] + i * d[0]
+    return rows * shape[3] + ow * s[1] - p[1] + j * d[1]
+
+
+def _compare_arg_max(torch, x, opts):
+    """Values (NaN where torch has NaN), the chosen cells (torch's return_indices) and the
+    gradient of max_pool2d against torch's."""
+    xa, xt = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out = F.max_pool2d(xa, **opts)
+    out_t, indices_t = torch.nn.functional.max_pool2d(xt, **opts, return_indices=True)
+    np.testing.assert_array_equal(out.numpy(), out_t.detach().numpy())  # NaN equals NaN here
+    (indices,) = out.grad_fn.saved_tensors
+    np.testing.assert_array_equal(_torch_indices(np.asarray(indices), x.shape, opts),
+                                  indices_t.numpy())  # fmt: skip
+    g = np.random.default_rng(0).standard_normal(out.shape).astype(x.dtype)
+    out.backward(ad.tensor(g))
+    out_t.backward(torch.tensor(g))
+    # overlapping windows add in another order than torch's: equal to rounding
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+@given(two_by_two_cases())
+def test_max_pool2d_2x2_picks_torchs_cells_with_ties_and_nan(x):
+    torch = pytest.importorskip("torch")
+    _compare_arg_max(torch, x, dict(kernel_size=(2, 2), stride=(2, 2)))
+
+
+@given(st.data())
+def test_max_pool2d_any_window_picks_torchs_cells_with_ties_and_nan(data):
+    torch = pytest.importorskip("torch")
+    x, opts = data.draw(pool_cases())
+    assume(_every_window_meets_the_input(x.shape, opts))
+    _compare_arg_max(torch, _with_nans(data.draw, x), opts)
+
+
 @given(pool_cases(dilation=False), st.booleans())
 def test_avg_pool2d_matches_torch(case, count_include_pad):
     torch = pytest.importorskip("torch")
