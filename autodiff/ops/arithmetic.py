@@ -152,6 +152,10 @@ class Neg(Function):
     array_backward = True
 
     @staticmethod
+    def plain(input):
+        return np.negative
+
+    @staticmethod
     def forward(ctx, input):
         return -input
 
