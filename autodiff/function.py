@@ -33,7 +33,7 @@ class Function:
     broadcasts = None
 
     @staticmethod
-    def plain(*arrays):
+    def numpy_forward(*arrays):
         """The NumPy function that computes forward(ctx, *arrays) alone when ctx saves nothing
         (Add: np.add, for operands promote leaves as they are), or None where forward does
         more. ad.compile's replays call it in place of forward."""

@@ -22,8 +22,9 @@ class Step:
     """outs = fn(*args, **kwargs); `text` is how the source shows the call ({f} for fn, {0},
     {1}... for the arguments, {all} for all of them and the keywords, {rest} for all but the
     first; "" is "{f}({all})"), `wrap` passes the result through as_array, `many` unpacks a
-    sequence into the outs, `plain` is what an op's forward computes as a NumPy function of its
-    arguments (Function.plain), called instead where the forward's ctx saves nothing."""
+    sequence into the outs, `numpy_forward` is what an op's forward computes as a NumPy function
+    of its arguments (Function.numpy_forward), called instead where the forward's ctx saves
+    nothing."""
 
     __slots__ = (
         "fn",
@@ -35,7 +36,7 @@ class Step:
         "comment",
         "owner",
         "many",
-        "plain",
+        "numpy_forward",
     )
 
     def __init__(
@@ -49,10 +50,10 @@ class Step:
         comment="",
         owner=None,
         many=False,
-        plain=None,
+        numpy_forward=None,
     ):
         self.fn = fn
-        self.plain = plain  # an op's forward as NumPy alone, when its ctx saves nothing
+        self.numpy_forward = numpy_forward  # the op's forward alone, when its ctx saves nothing
         self.many = many  # the result is a sequence, one value per out (None: not kept)
         self.owner = owner  # the class whose method fn is, named in the source (Mul.forward)
         self.args = tuple(args)
@@ -123,8 +124,8 @@ class Program:
             if first is not None and first[0] == "s" and readers.get(first[1]) == 1:
                 readers[first[1]] = 0  # no step makes it now: a constant with its needs
                 step.args = (no_context(needs.get(first[1], ())),) + step.args[1:]
-            if step.plain is not None and step.args[0][0] == "k":  # forward saves nothing
-                step.fn, step.args, step.owner = step.plain, step.args[1:], None
+            if step.numpy_forward is not None and step.args[0][0] == "k":  # saves nothing
+                step.fn, step.args, step.owner = step.numpy_forward, step.args[1:], None
         live, kept = set(keep), []
         for step in reversed(self.steps):
             if step.outs and _pure(step) and not any(o in live for o in step.outs):

@@ -181,7 +181,7 @@ class Tracer:
             "",
             owner=cls,
             wrap=out.ndim == 0,
-            plain=_plain_form(cls, args, options),
+            numpy_forward=_numpy_forward(cls, args, options),
         )
         return result
 
@@ -458,12 +458,12 @@ def _same_numpy_state(state) -> bool:
     return state[0] == now[0] and np.array_equal(state[1], now[1]) and state[2:] == now[2:]
 
 
-def _plain_form(cls, args, options):
-    """cls.plain for these arguments, where forward is the one plain was written beside (a
+def _numpy_forward(cls, args, options):
+    """cls.numpy_forward for these arguments, where forward is the one it was written beside (a
     subclass that overrides forward alone gets none: its forward computes something else)."""
-    if options or _defining(cls, "plain") is not _defining(cls, "forward"):
+    if options or _defining(cls, "numpy_forward") is not _defining(cls, "forward"):
         return None
-    return cls.plain(*[a._data if isinstance(a, Tensor) else a for a in args])
+    return cls.numpy_forward(*[a._data if isinstance(a, Tensor) else a for a in args])
 
 
 def _defining(cls, name: str) -> type:

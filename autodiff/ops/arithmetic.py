@@ -23,7 +23,7 @@ class Add(Function):
     broadcasts = "add"
 
     @staticmethod
-    def plain(input, other):
+    def numpy_forward(input, other):
         return np.add if _as_is(input, other) else None
 
     @staticmethod
@@ -48,7 +48,7 @@ class Sub(Function):
     broadcasts = "sub"
 
     @staticmethod
-    def plain(input, other):
+    def numpy_forward(input, other):
         return np.subtract if _as_is(input, other) else None
 
     @staticmethod
@@ -96,7 +96,7 @@ class Mul(Function):
     broadcasts = "mul"
 
     @staticmethod
-    def plain(input, other):
+    def numpy_forward(input, other):
         return np.multiply if _as_is(input, other) else None
 
     @staticmethod
@@ -152,7 +152,7 @@ class Neg(Function):
     array_backward = True
 
     @staticmethod
-    def plain(input):
+    def numpy_forward(input):
         return np.negative
 
     @staticmethod

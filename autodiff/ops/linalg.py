@@ -30,7 +30,7 @@ class Matmul(Function):
     array_backward = True
 
     @staticmethod
-    def plain(input, other):
+    def numpy_forward(input, other):
         return np.matmul
 
     @staticmethod

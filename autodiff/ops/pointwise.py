@@ -51,7 +51,7 @@ class Pointwise(Function):
     quiet = False
 
     @classmethod
-    def plain(cls, input):
+    def numpy_forward(cls, input):
         return None if cls.quiet else cls.ufunc
 
     @classmethod

@@ -272,7 +272,7 @@ def test_quiet_ops_replay_without_numpy_warnings():
 
 
 def test_a_subclass_that_overrides_forward_keeps_its_forward():
-    """Add.plain is np.add; a subclass with a forward of its own must replay that forward."""
+    """Add.numpy_forward is np.add; a subclass with a forward of its own must replay that forward."""
 
     class AddTwice(Add):
         @staticmethod
