@@ -61,14 +61,16 @@ class Pointwise(Function):
                 out = cls.ufunc(input)
         else:
             out = cls.ufunc(input)
-        if cls.saves is not None:
-            ctx.save_for_backward(input if cls.saves == "input" else out)
+        saves = cls.saves
+        if saves is not None:
+            ctx.save_for_backward(input if saves == "input" else out)
         return out
 
     @classmethod
     def backward(cls, ctx, grad):
-        saved = ctx.saved_tensors[0] if cls.saves is not None else None
-        x, out = (saved, None) if cls.saves == "input" else (None, saved)
+        saves = cls.saves
+        saved = ctx.saved_tensors[0] if saves is not None else None
+        x, out = (saved, None) if saves == "input" else (None, saved)
         if cls.quiet:
             with np.errstate(divide="ignore", invalid="ignore"):
                 return (cls.gradient(grad, x, out),)
