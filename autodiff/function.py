@@ -170,7 +170,7 @@ def _edges_few(x, y=_UNARY):
         if cx is None:
             return None
         meta = (mx,)
-        return (ax,), (cx,), _INTERNED.get(meta) or _interned(meta), _NEEDS1, ()
+        return (ax,), (cx,), _interned(meta), _NEEDS1, ()
     if isinstance(y, Tensor):
         if y._base is not None and stale(y):
             refresh(y)
@@ -186,7 +186,7 @@ def _edges_few(x, y=_UNARY):
         return None
     meta = (mx, my)
     needs = _NEEDS2[cx is not None, cy is not None]
-    return (ax, ay), (cx, cy), _INTERNED.get(meta) or _interned(meta), needs, constants
+    return (ax, ay), (cx, cy), _interned(meta), needs, constants
 
 
 def _output(out, cls, args) -> np.ndarray:

@@ -56,10 +56,8 @@ def _root(array):
 
 def version_entry(tensor, array) -> tuple:
     """(the tensor's storage counter, its value now, array): what a saved value on that
-    storage is checked by. The counter is made here if the tensor has none yet."""
-    counter = tensor._version
-    if counter is None:
-        counter = tensor._counter()
+    storage is checked by."""
+    counter = tensor._counter()
     return counter, counter[0], array
 
 
