@@ -5,12 +5,17 @@ with 1 thread each and with every core each, and the epoch (469 batches) that im
 The columns take turns: each round times every column on the same batches, one after the
 other, so a slow spell of a shared machine falls on all of them. A ratio is taken per round
 (medians of its steps) and reported as the median over rounds with its range (the spread).
+Each column runs in a process of its own holding only its own library, and a column starts
+its turn a second after the last one ended: idle OpenMP and OpenBLAS threads spin on for a
+while and took a core from the next column (with 2 threads each, ours measured 96-110 ms a
+step and torch 55-62 ms when they took turns in one process; 81 and 48 ms this way).
 
 python benchmarks/bench_cnn_epoch.py [--batches 8] [--rounds 3] [--threads 1 2] [--no-compiled]
                                      [--cpu]
 """
 
 import argparse
+import importlib.util
 import os
 import statistics
 import sys
@@ -25,7 +30,7 @@ from nn import data, models
 from nn.train import set_threads as set_our_threads
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import optional, row  # noqa: E402
+from common import ColumnProcess, optional, row  # noqa: E402
 
 torch = optional("torch")
 TIMER = {"clock": time.perf_counter}  # --cpu: this process's CPU time (steadier when shared)
@@ -90,22 +95,12 @@ def set_threads(n: int) -> None:
         torch.set_num_threads(n)
 
 
-def measure(steps: dict, data_, rounds: int) -> dict:
-    """Per column, the median ms per step of every round: {column: [round medians]}."""
-    for step in steps.values():
-        for xb, yb in data_[:2]:  # warm-up (and ad.compile's trace)
-            step(xb, yb)
-    result = {name: [] for name in steps}
-    for _ in range(rounds):
-        for name, step in steps.items():
-            times = []
-            clock = TIMER["clock"]
-            for xb, yb in data_[2:]:
-                began = clock()
-                step(xb, yb)
-                times.append(clock() - began)
-            result[name].append(statistics.median(times) * 1e3)
-    return result
+COLUMNS = {  # column -> (its library, how its step is built)
+    "ours eager": ("ours", ours),
+    "ours compiled": ("ours", lambda: ours(compiled=True)),
+    "torch": ("torch", theirs),
+}
+SETTLE_S = 1.0  # between turns, so that the last column's idle threads have gone to sleep
 
 
 def ratios(result: dict, name: str, peer: str = "torch") -> list:
@@ -119,17 +114,51 @@ def _spread(values: list) -> str:
 
 def run_all(thread_counts, n_batches: int, rounds: int, compiled: bool) -> list:
     """[(threads, {column: [ms per step, one median per round]})] for every thread count."""
-    data_ = batches(n_batches + 2)
+    names = [c for c in COLUMNS if compiled or c != "ours compiled"]
+    if importlib.util.find_spec("torch") is None:
+        names.remove("torch")
     results = []
     for n in thread_counts:
-        set_threads(n)
-        steps = {"ours eager": ours()}
-        if compiled:
-            steps["ours compiled"] = ours(compiled=True)
-        if torch is not None:
-            steps["torch"] = theirs()
-        results.append((n, measure(steps, data_, rounds)))
+        processes = {name: _column(name, n, n_batches) for name in names}
+        ready = {name: p for name, p in processes.items() if p.first_line() == "ready"}
+        result = {name: [] for name in ready}
+        for _ in range(rounds):
+            for name, process in ready.items():
+                time.sleep(SETTLE_S)
+                result[name].append(float(process.ask("round")))
+        for process in processes.values():
+            process.close()
+        results.append((n, result))
     return results
+
+
+def _column(name: str, threads: int, n_batches: int) -> ColumnProcess:
+    command = [sys.executable, __file__, "--serve", name, str(threads), str(n_batches)]
+    command += ["--cpu"] if TIMER["clock"] is time.process_time else []
+    return ColumnProcess(command, COLUMNS[name][0])
+
+
+def serve(name: str, threads: int, n_batches: int) -> None:
+    """A column's process: build the step, warm it up on 2 batches (ad.compile's trace), print
+    "ready", then time the other batches once per line read and print the median ms."""
+    library, build = COLUMNS[name]
+    if library == "torch" and torch is None:
+        print("missing", flush=True)
+        return
+    set_threads(threads)
+    data_ = batches(n_batches + 2)
+    step = build()
+    for xb, yb in data_[:2]:
+        step(xb, yb)
+    print("ready", flush=True)
+    clock = TIMER["clock"]
+    for _ in sys.stdin:
+        times = []
+        for xb, yb in data_[2:]:
+            began = clock()
+            step(xb, yb)
+            times.append(clock() - began)
+        print(statistics.median(times) * 1e3, flush=True)
 
 
 def run(repeats: int = 3) -> list:
@@ -162,9 +191,13 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--cpu", action="store_true", help="time CPU time (sums the threads: for 1 thread only)"
     )
+    parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)  # one column's process
     args = parser.parse_args(argv)
     if args.cpu:
         TIMER["clock"] = time.process_time
+    if args.serve:
+        serve(args.serve[0], int(args.serve[1]), int(args.serve[2]))
+        return 0
     if data.find_fashion_mnist() is None:
         print("Fashion-MNIST not found (apt-get install dataset-fashion-mnist or AUTODIFF_DATA)")
         return 0

@@ -15,10 +15,8 @@ column's process gets OPENBLAS_NUM_THREADS=1).
 import argparse
 import gc
 import math
-import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 
@@ -32,13 +30,13 @@ try:
     from bench_cnn import numpy_step as cnn_numpy
     from bench_cnn import ours_step as cnn_ours
     from bench_cnn import torch_step as cnn_torch
-    from common import optional, write_into_readme
+    from common import ColumnProcess, optional, write_into_readme
 except ImportError:  # imported as benchmarks.bench_speed
     from .bench_cnn import _setup as cnn_setup
     from .bench_cnn import numpy_step as cnn_numpy
     from .bench_cnn import ours_step as cnn_ours
     from .bench_cnn import torch_step as cnn_torch
-    from .common import optional, write_into_readme
+    from .common import ColumnProcess, optional, write_into_readme
 
 torch = optional("torch")
 if torch:  # one thread each, as our BLAS in a shared machine: spinning OpenMP threads collapse
@@ -400,7 +398,7 @@ def measure(workload, repeats=None) -> dict:
     return result
 
 
-class _Column:
+class _Column(ColumnProcess):
     """One column of one workload, timed in a process of its own (`--serve`)."""
 
     def __init__(self, workload: str, column: str):
@@ -408,28 +406,16 @@ class _Column:
         command += ["--cpu"] if TIMER["clock"] is time.process_time else []
         # one BLAS thread each, as the table says: an idle column's OpenBLAS threads spin on
         # after its burst and would slow the next column's process
-        env = dict(os.environ, BENCH_COLUMN=column, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
-        )
+        super().__init__(command, column, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
 
     def start(self) -> tuple:
         """(the workload's title, "ready", "missing" or "fails") once it is built and warm; a
-        process that died first (its traceback is on stderr) is "fails", without a title."""
-        line = self.process.stdout.readline()
-        if not line:
-            return None, "fails"
-        title, state = line.rstrip("\n").split("\t")
-        return title, state
+        process that died first is "fails", without a title."""
+        line = self.first_line()
+        return (None, "fails") if line is None else tuple(line.split("\t"))
 
     def burst(self) -> float:
-        self.process.stdin.write("burst\n")
-        self.process.stdin.flush()
-        return float(self.process.stdout.readline())
-
-    def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait()
+        return float(self.ask("burst"))
 
 
 def serve(workload_name: str, column: str) -> None:

@@ -8,6 +8,7 @@ torch, in the same process, is measured under the same setting.
 import gc
 import importlib
 import os
+import subprocess
 import time
 
 from nn.heap import keep_freed_memory
@@ -61,6 +62,34 @@ def optional(name: str):
         return importlib.import_module(name)
     except ImportError:
         return None
+
+
+class ColumnProcess:
+    """One column of a benchmark, timed in a process of its own that loads only its own library
+    (BENCH_COLUMN, see optional): another library's threads (torch's OpenMP pool, OpenBLAS's)
+    spin on for a while after their own work, and in a shared process they took a core from
+    the next column. The process answers one line per line it is sent."""
+
+    def __init__(self, command: list, column: str, **env):
+        env = dict(os.environ, BENCH_COLUMN=column, **env)
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+        )
+
+    def first_line(self):
+        """The first line it prints (once it is built and warm), None if it died first (its
+        traceback is on stderr)."""
+        line = self.process.stdout.readline()
+        return line.rstrip("\n") if line else None
+
+    def ask(self, request: str) -> str:
+        self.process.stdin.write(request + "\n")
+        self.process.stdin.flush()
+        return self.process.stdout.readline()
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
 
 
 def row(benchmark: str, ours_ms, numpy_ms=None, torch_ms=None, **extra) -> dict:

@@ -6,8 +6,12 @@ layout changes, pooling) are NumPy calls that release the GIL, so the convolutio
 kernels split them over the batch in a pool of threads() threads. A chunk never calls BLAS
 (OpenBLAS serialises concurrent threaded calls, and some versions corrupt them) and writes only
 its own slice of the result, so results are bitwise the same whatever the thread count.
+
+Between products those chunks need the cores BLAS's threads just used, so set_threads also has
+OpenBLAS's idle threads sleep soon (_short_blas_spin).
 """
 
+import ctypes
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -60,7 +64,36 @@ def set_threads(n=None):
     n = default_threads() if n is None else n
     _threads["limits"] = threadpool_limits(limits=n)  # kept: the limit holds until changed
     _threads["chosen"] = n
+    _short_blas_spin()
     return n
+
+
+# OpenBLAS's idle threads spin for 2**28 cycles (about 0.1 s) waiting for the next product
+# before they sleep; the kernels' chunks between two products then share a core with a
+# spinning thread (the seeds' CNN on 2 threads: 88 ms a step, 75 ms with 2**16 cycles, which
+# is about 25 us; 2**13 and 2**20 cycles measured 77 and 78 ms).
+BLAS_SPIN = "16"
+
+
+def _short_blas_spin() -> None:
+    """OPENBLAS_THREAD_TIMEOUT=BLAS_SPIN unless the user set it. OpenBLAS reads it when it
+    starts its threads, so it is read again and the threads restarted (as OpenBLAS's own fork
+    handler restarts them; the next product starts them anew). Nothing where the OpenBLAS
+    build lacks those entry points or another BLAS is loaded."""
+    if "OPENBLAS_THREAD_TIMEOUT" in os.environ:
+        return  # the user's, or already done
+    from threadpoolctl import ThreadpoolController
+
+    libraries = [
+        ctypes.CDLL(c.filepath)
+        for c in ThreadpoolController().lib_controllers
+        if c.internal_api == "openblas"
+    ]
+    os.environ["OPENBLAS_THREAD_TIMEOUT"] = BLAS_SPIN
+    for lib in libraries:
+        if hasattr(lib, "openblas_read_env") and hasattr(lib, "blas_thread_shutdown_"):
+            lib.openblas_read_env()
+            lib.blas_thread_shutdown_()
 
 
 def threads():

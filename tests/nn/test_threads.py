@@ -2,6 +2,8 @@
 batch (the kernels' chunks give bitwise the results of one thread)."""
 
 import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -48,6 +50,36 @@ def test_set_threads_limits_the_blas_pool():
     finally:
         threadpoolctl.threadpool_limits(limits={p["prefix"]: p["num_threads"] for p in before})
         settings._threads["chosen"] = None
+
+
+SPIN = """
+import os, time, numpy as np
+from nn import threads
+threads.set_threads(2)
+a = np.ones((512, 512), np.float32)
+for _ in range(3):
+    a @ a
+began = time.process_time()
+time.sleep(0.05)  # BLAS idle: does its second thread still burn a core?
+print(os.environ["OPENBLAS_THREAD_TIMEOUT"], time.process_time() - began)
+"""
+
+
+@pytest.mark.parametrize("preset", [None, "28"])
+def test_idle_blas_threads_sleep_soon_unless_the_user_says(preset):
+    """OpenBLAS's idle threads spin about 0.1 s after a product (2**28 cycles): set_threads has
+    them sleep after 2**16 cycles, so the kernels' chunks between products get the cores; a
+    user's OPENBLAS_THREAD_TIMEOUT stays as set."""
+    if not any(p["internal_api"] == "openblas" for p in threadpoolctl.threadpool_info()):
+        pytest.skip("NumPy's BLAS is not OpenBLAS")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    env.update({"OPENBLAS_THREAD_TIMEOUT": preset} if preset else {})
+    run = subprocess.run([sys.executable, "-c", SPIN], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    setting, idle_cpu = run.stdout.split()
+    assert setting == (preset or settings.BLAS_SPIN)
+    if preset is None:  # spinning, the second thread would spend about the whole 0.05 s
+        assert float(idle_cpu) < 0.02
 
 
 def test_set_threads_refuses_nonsense():
