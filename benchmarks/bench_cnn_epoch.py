@@ -15,7 +15,6 @@ python benchmarks/bench_cnn_epoch.py [--batches 8] [--rounds 3] [--threads 1 2] 
 """
 
 import argparse
-import importlib.util
 import os
 import statistics
 import sys
@@ -114,9 +113,9 @@ def _spread(values: list) -> str:
 
 def run_all(thread_counts, n_batches: int, rounds: int, compiled: bool) -> list:
     """[(threads, {column: [ms per step, one median per round]})] for every thread count."""
-    names = [c for c in COLUMNS if compiled or c != "ours compiled"]
-    if importlib.util.find_spec("torch") is None:
-        names.remove("torch")
+    left_out = {"ours compiled"} if not compiled else set()
+    left_out |= {"torch"} if torch is None else set()
+    names = [c for c in COLUMNS if c not in left_out]
     results = []
     for n in thread_counts:
         processes = {name: _column(name, n, n_batches) for name in names}
@@ -141,13 +140,9 @@ def _column(name: str, threads: int, n_batches: int) -> ColumnProcess:
 def serve(name: str, threads: int, n_batches: int) -> None:
     """A column's process: build the step, warm it up on 2 batches (ad.compile's trace), print
     "ready", then time the other batches once per line read and print the median ms."""
-    library, build = COLUMNS[name]
-    if library == "torch" and torch is None:
-        print("missing", flush=True)
-        return
     set_threads(threads)
     data_ = batches(n_batches + 2)
-    step = build()
+    step = COLUMNS[name][1]()
     for xb, yb in data_[:2]:
         step(xb, yb)
     print("ready", flush=True)

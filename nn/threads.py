@@ -54,7 +54,8 @@ def default_threads() -> int:
 def set_threads(n=None):
     """Limit the BLAS (and OpenMP) thread pools to n threads (None: default_threads()) for the
     rest of the process, with threadpoolctl, and split the kernels' passes over as many; returns
-    the count, or None without threadpoolctl."""
+    the count, or None without threadpoolctl. Call it before training, while no other thread
+    runs a BLAS product: it restarts OpenBLAS's threads (_short_blas_spin)."""
     if n is not None and (not isinstance(n, int) or n < 1):
         raise ValueError(f"set_threads: expected a positive int, got {n!r}.")
     try:
@@ -71,7 +72,9 @@ def set_threads(n=None):
 # OpenBLAS's idle threads spin for 2**28 cycles (about 0.1 s) waiting for the next product
 # before they sleep; the kernels' chunks between two products then share a core with a
 # spinning thread (the seeds' CNN on 2 threads: 88 ms a step, 75 ms with 2**16 cycles, which
-# is about 25 us; 2**13 and 2**20 cycles measured 77 and 78 ms).
+# is about 25 us; 2**13 and 2**20 cycles measured 77 and 78 ms). The price: back-to-back
+# products with little work between them (an MLP step on 2 threads) wait for the thread to
+# wake, 5-10 % slower.
 BLAS_SPIN = "16"
 
 
