@@ -74,6 +74,7 @@ from .random import (
 from .serialization import load, save
 from .size import Size
 from .tensor import Tensor, is_floating_point, is_tensor, numel
+from .threads import get_num_threads, set_num_threads
 
 # PyTorch's dtype aliases (torch.float is float32, torch.long is int64, ...)
 float = float32
@@ -145,6 +146,7 @@ __all__ = [
     "get_default_device",
     "get_default_dtype",
     "get_printoptions",
+    "get_num_threads",
     "grad",
     "gradcheck",
     "gradgradcheck",
@@ -187,6 +189,7 @@ __all__ = [
     "set_default_device",
     "set_default_dtype",
     "set_grad_enabled",
+    "set_num_threads",
     "set_rng_state",
     "set_printoptions",
     "short",

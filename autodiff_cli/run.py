@@ -16,6 +16,7 @@ from pathlib import Path
 
 import autodiff
 import nn
+from autodiff.threads import short_blas_spin
 from nn.heap import keep_freed_memory
 
 # torch's module -> the project's
@@ -143,6 +144,7 @@ def run_command(args) -> int:
         raise FileNotFoundError(2, "No such file", str(script))
     install()
     keep_freed_memory()  # a training script's steps reuse their pages (README: autodiff run)
+    short_blas_spin()  # what runs between its products gets the cores (autodiff.threads)
     sys.argv = [str(script), *args.args]
     # as python does: a folder's own path comes first on sys.path, a file's folder's
     sys.path.insert(0, str(script.resolve() if script.is_dir() else script.resolve().parent))

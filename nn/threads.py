@@ -1,22 +1,19 @@
-"""Threads for training: how many (set_threads, for BLAS and for the kernels' batch chunks) and
-work split over a batch, one chunk per thread (over_batch).
+"""Threads for training: how many (set_threads: training's policy on top of
+autodiff.set_num_threads) and work split over a batch, one chunk per thread (over_batch).
 
 BLAS threads its large products itself. The memory-bound passes around them (im2col, col2im,
 layout changes, pooling) are NumPy calls that release the GIL, so the convolution and pooling
 kernels split them over the batch in a pool of threads() threads. A chunk never calls BLAS
 (OpenBLAS serialises concurrent threaded calls, and some versions corrupt them) and writes only
 its own slice of the result, so results are bitwise the same whatever the thread count.
-
-Between products those chunks need the cores BLAS's threads just used, so set_threads also has
-OpenBLAS's idle threads sleep soon (_short_blas_spin).
 """
 
-import ctypes
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
-_threads = {"chosen": None, "limits": None}
+from autodiff.threads import chosen, set_num_threads
+
 _pool = {"size": 0, "executor": None}
 _pool_lock = threading.Lock()
 _PREFIX = "autodiff-batch"  # the pool's thread names
@@ -51,57 +48,20 @@ def default_threads() -> int:
     return max(1, min(cores, int(cores - busy + 0.5)))
 
 
-def set_threads(n=None):
-    """Limit the BLAS (and OpenMP) thread pools to n threads (None: default_threads()) for the
-    rest of the process, with threadpoolctl, and split the kernels' passes over as many; returns
-    the count, or None without threadpoolctl. Call it before training, while no other thread
-    runs a BLAS product: it restarts OpenBLAS's threads (_short_blas_spin)."""
-    if n is not None and (not isinstance(n, int) or n < 1):
+def set_threads(n=None) -> int:
+    """Use n threads (None: default_threads()) for BLAS and the kernels' chunks for the rest of
+    the process (autodiff.set_num_threads, which says when to call it); returns the count."""
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
         raise ValueError(f"set_threads: expected a positive int, got {n!r}.")
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return None
     n = default_threads() if n is None else n
-    _threads["limits"] = threadpool_limits(limits=n)  # kept: the limit holds until changed
-    _threads["chosen"] = n
-    _short_blas_spin()
+    set_num_threads(n)
     return n
 
 
-# OpenBLAS's idle threads spin for 2**28 cycles (about 0.1 s) waiting for the next product
-# before they sleep; the kernels' chunks between two products then share a core with a
-# spinning thread (the seeds' CNN on 2 threads: 88 ms a step, 75 ms with 2**16 cycles, which
-# is about 25 us; 2**13 and 2**20 cycles measured 77 and 78 ms). The price: back-to-back
-# products with little work between them (an MLP step on 2 threads) wait for the thread to
-# wake, 5-10 % slower.
-BLAS_SPIN = "16"
-
-
-def _short_blas_spin() -> None:
-    """OPENBLAS_THREAD_TIMEOUT=BLAS_SPIN unless the user set it. OpenBLAS reads it when it
-    starts its threads, so it is read again and the threads restarted (as OpenBLAS's own fork
-    handler restarts them; the next product starts them anew). Nothing where the OpenBLAS
-    build lacks those entry points or another BLAS is loaded."""
-    if "OPENBLAS_THREAD_TIMEOUT" in os.environ:
-        return  # the user's, or already done
-    from threadpoolctl import ThreadpoolController
-
-    libraries = [
-        ctypes.CDLL(c.filepath)
-        for c in ThreadpoolController().lib_controllers
-        if c.internal_api == "openblas"
-    ]
-    os.environ["OPENBLAS_THREAD_TIMEOUT"] = BLAS_SPIN
-    for lib in libraries:
-        if hasattr(lib, "openblas_read_env") and hasattr(lib, "blas_thread_shutdown_"):
-            lib.openblas_read_env()
-            lib.blas_thread_shutdown_()
-
-
 def threads():
-    """The thread count set by set_threads() (or fit), None if never set."""
-    return _threads["chosen"]
+    """The thread count set by set_threads() (or fit, or autodiff.set_num_threads), None if
+    never set."""
+    return chosen()
 
 
 def over_batch(work, n: int, values: int) -> None:

@@ -200,4 +200,5 @@ check(
     ),
 )
 check("manual_seed_returns", lambda: type(torch.manual_seed(0)).__name__)
+check("num_threads", lambda: run("torch.set_num_threads(1)", "torch.get_num_threads()"))
 print("done", file=sys.stderr)

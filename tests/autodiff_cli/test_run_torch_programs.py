@@ -107,6 +107,22 @@ def test_module_paths_programs_import(tmp_path):
     assert result.stdout.split() == ["torch.bfloat16", "False", "Linear", "refused"]
 
 
+def test_idle_blas_threads_sleep_soon_under_autodiff_run(tmp_path):
+    """A script under `autodiff run` has OpenBLAS's idle threads sleep soon (as a training run:
+    autodiff.threads), unless the user set OPENBLAS_THREAD_TIMEOUT."""
+    script = tmp_path / "spin.py"
+    script.write_text("import os, torch\nprint(os.environ.get('OPENBLAS_THREAD_TIMEOUT'))\n")
+    for preset, expected in ((None, "16"), ("24", "24")):
+        env = {k: v for k, v in ENV.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+        env.update({"OPENBLAS_THREAD_TIMEOUT": preset} if preset else {})
+        result = subprocess.run(
+            [sys.executable, "-m", "autodiff_cli", "run", str(script)],
+            capture_output=True, text=True, cwd=ROOT, timeout=300, env=env,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == expected
+
+
 def test_torchvision_is_refused_clearly(tmp_path):
     script = tmp_path / "vision.py"
     script.write_text("import torchvision\n")

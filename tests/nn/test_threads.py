@@ -12,6 +12,7 @@ import pytest
 
 import autodiff as ad
 import nn
+from autodiff import threads as engine_threads
 from nn import threads as settings
 from nn import train
 
@@ -49,7 +50,7 @@ def test_set_threads_limits_the_blas_pool():
         assert blas and all(p["num_threads"] == 1 for p in blas)
     finally:
         threadpoolctl.threadpool_limits(limits={p["prefix"]: p["num_threads"] for p in before})
-        settings._threads["chosen"] = None
+        engine_threads._state["chosen"] = None
 
 
 SPIN = """
@@ -77,9 +78,36 @@ def test_idle_blas_threads_sleep_soon_unless_the_user_says(preset):
     run = subprocess.run([sys.executable, "-c", SPIN], env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     setting, idle_cpu = run.stdout.split()
-    assert setting == (preset or settings.BLAS_SPIN)
+    assert setting == (preset or engine_threads.BLAS_SPIN)
     if preset is None:  # spinning, the second thread would spend about the whole 0.05 s
         assert float(idle_cpu) < 0.02
+
+
+def test_torch_names_set_and_get_the_thread_count():
+    """torch.set_num_threads / get_num_threads (learners' scripts call them under `autodiff
+    run`): the BLAS pool follows, and the kernels' chunks use the same count."""
+    before = threadpoolctl.threadpool_info()
+    try:
+        ad.set_num_threads(1)
+        assert ad.get_num_threads() == 1 and train.threads() == 1
+        blas = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+        assert blas and all(p["num_threads"] == 1 for p in blas)
+    finally:
+        threadpoolctl.threadpool_limits(limits={p["prefix"]: p["num_threads"] for p in before})
+        engine_threads._state["chosen"] = None
+    blas = [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+    assert ad.get_num_threads() == max(blas)  # never set: BLAS's own count, as torch's default
+
+
+@pytest.mark.parametrize(
+    "value, words",
+    [(0, "a positive integer, got 0"), (-2, "a positive integer, got -2"), (2.5, "an int, but got float"),
+     ("2", "an int, but got str"), (True, "an int, but got bool")],
+)  # fmt: skip
+def test_set_num_threads_refuses_what_torch_refuses(value, words):
+    with pytest.raises(RuntimeError, match=f"set_num_threads expects {words}"):
+        ad.set_num_threads(value)
+    assert engine_threads.chosen() is None
 
 
 def test_set_threads_refuses_nonsense():
@@ -109,7 +137,7 @@ def _one_step(seed=0):
 
 def test_chunks_and_threads_give_bitwise_the_result_of_one_pass(monkeypatch):
     whole = _one_step()
-    monkeypatch.setitem(settings._threads, "chosen", 3)  # the kernels' chunks only, not BLAS
+    monkeypatch.setitem(engine_threads._state, "chosen", 3)  # the kernels' chunks only, not BLAS
     monkeypatch.setattr(settings, "WORTH_SPLITTING", 0)
     monkeypatch.setattr(settings, "CHUNK", 50)  # about one sample per chunk
     split = _one_step()
@@ -119,7 +147,7 @@ def test_chunks_and_threads_give_bitwise_the_result_of_one_pass(monkeypatch):
 
 
 def test_over_batch_covers_the_batch_once_and_raises_a_chunks_error(monkeypatch):
-    monkeypatch.setitem(settings._threads, "chosen", 3)
+    monkeypatch.setitem(engine_threads._state, "chosen", 3)
     seen = []
     settings.over_batch(lambda a, b: seen.extend(range(a, b)), 10, 10**6)
     assert sorted(seen) == list(range(10))
@@ -135,7 +163,7 @@ def test_over_batch_covers_the_batch_once_and_raises_a_chunks_error(monkeypatch)
 def test_over_batch_inside_a_chunk_runs_in_place(monkeypatch):
     """A pass started from a chunk (a worker of the pool) runs in that chunk's thread, never
     waiting on the pool it belongs to."""
-    monkeypatch.setitem(settings._threads, "chosen", 2)
+    monkeypatch.setitem(engine_threads._state, "chosen", 2)
     seen = []
 
     def outer(a, b):
@@ -158,7 +186,7 @@ def test_over_batch_inside_a_chunk_runs_in_place(monkeypatch):
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
 def test_a_forked_child_splits_with_its_own_pool(monkeypatch):
     """The parent's pool threads do not exist in a forked child: it starts its own."""
-    monkeypatch.setitem(settings._threads, "chosen", 2)
+    monkeypatch.setitem(engine_threads._state, "chosen", 2)
     settings.over_batch(lambda a, b: None, 4, 10**6)  # the parent's pool exists now
     pid = os.fork()
     if pid == 0:  # the child: exit 0 if a split pass completes
