@@ -37,6 +37,9 @@ def test_masking_rule():
     assert ex._mask("10 samples, 3 steps, lr 0.01") == "10 samples, 3 steps, lr 0.01"
 
 
+ZMQ_CLOSING = "Assertion failed: pfd.revents & POLLIN (src/signaler.cpp:"
+
+
 def test_execution_prints_nothing_of_its_own(tmp_path):
     """No kernel warnings (ipykernel warns about TCP without encryption; we use IPC)."""
     import nbformat
@@ -49,7 +52,10 @@ def test_execution_prints_nothing_of_its_own(tmp_path):
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    assert run.stderr == ""
+    # libzmq itself may abort the finished kernel while its context closes, under load (seen
+    # in 1 of 9 full test runs one day here; zeromq/libzmq#1307): that line alone is not ours
+    ours = [line for line in run.stderr.splitlines() if not line.startswith(ZMQ_CLOSING)]
+    assert ours == []
     assert nbformat.read(path, as_version=4).cells[0].outputs[0]["text"] == "42\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.ipynb"]  # no socket files left
 
