@@ -24,7 +24,16 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .device import accelerator, backends, cuda, device, get_default_device, set_default_device
+from .device import (
+    accelerator,
+    backends,
+    cuda,
+    device,
+    get_default_device,
+    get_float32_matmul_precision,
+    set_default_device,
+    set_float32_matmul_precision,
+)
 from .dtypes import (
     DType as dtype,
     bfloat16,
@@ -145,6 +154,7 @@ __all__ = [
     "full_like",
     "get_default_device",
     "get_default_dtype",
+    "get_float32_matmul_precision",
     "get_printoptions",
     "get_num_threads",
     "grad",
@@ -188,6 +198,7 @@ __all__ = [
     "seed",
     "set_default_device",
     "set_default_dtype",
+    "set_float32_matmul_precision",
     "set_grad_enabled",
     "set_num_threads",
     "set_rng_state",

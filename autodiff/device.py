@@ -1,5 +1,7 @@
 """Devices as in PyTorch: everything runs on the CPU (NumPy); asking for another is an error."""
 
+import warnings
+
 from . import amp as _amp
 from .dtypes import ALIASES
 
@@ -145,3 +147,32 @@ class backends:
             allow_tf32 = False
             allow_fp16_reduced_precision_reduction = True
             allow_bf16_reduced_precision_reduction = True
+
+
+_PRECISIONS = ("highest", "high", "medium")
+_float32_matmul = {"precision": "highest"}
+
+
+def set_float32_matmul_precision(precision) -> None:
+    """torch.set_float32_matmul_precision ("highest", "high" or "medium"; build-nanogpt sets
+    "high"): kept and reported back, with backends.cuda.matmul.allow_tf32 following it as in
+    torch. Float32 products here are always computed in float32, which every setting allows
+    ("high" and "medium" permit less precise products, never require them)."""
+    if not isinstance(precision, str):
+        raise RuntimeError(
+            f"set_float32_matmul_precision expects a str, but got {type(precision).__name__}"
+        )
+    if precision not in _PRECISIONS:
+        warnings.warn(
+            f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
+            "set_float32_matmul_precision call has no effect.",
+            stacklevel=2,
+        )
+        return
+    _float32_matmul["precision"] = precision
+    backends.cuda.matmul.allow_tf32 = precision != "highest"
+
+
+def get_float32_matmul_precision() -> str:
+    """torch.get_float32_matmul_precision: the last precision set ("highest" at start)."""
+    return _float32_matmul["precision"]

@@ -201,4 +201,11 @@ check(
 )
 check("manual_seed_returns", lambda: type(torch.manual_seed(0)).__name__)
 check("num_threads", lambda: run("torch.set_num_threads(1)", "torch.get_num_threads()"))
+check(
+    "matmul_precision",
+    lambda: run(
+        "torch.set_float32_matmul_precision('high')",
+        "(torch.get_float32_matmul_precision(), torch.backends.cuda.matmul.allow_tf32)",
+    ),
+)
 print("done", file=sys.stderr)
