@@ -835,6 +835,14 @@ class Tensor:
     def permute(self, *dims):
         return _ops.permute(self, *dims)
 
+    def movedim(self, source, destination):
+        return _ops.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def broadcast_to(self, size):
+        return _ops.broadcast_to(self, size)
+
     def unsqueeze(self, dim):
         return _ops.unsqueeze(self, dim)
 

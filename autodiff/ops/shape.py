@@ -22,6 +22,13 @@ __all__ = [
     "flatten",
     "select",
     "unbind",
+    "broadcast_to",
+    "swapaxes",
+    "swapdims",
+    "movedim",
+    "moveaxis",
+    "hstack",
+    "vstack",
 ]  # the public ops: autodiff exports these
 
 
@@ -375,3 +382,59 @@ def _tensors_for(op: str, tensors):
     if not tensors:
         raise ShapeError(f"{op}: expected a non-empty list of tensors")
     return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+
+
+# --- torch's other names for the ops above (each records the op torch records) -------------
+def broadcast_to(input, size):
+    """torch.broadcast_to: expand to `size` (ExpandBackward0, as torch)."""
+    return expand(input, *_shape_arg((size,)))
+
+
+def swapaxes(input, axis0, axis1):
+    """torch.swapaxes: transpose (TransposeBackward0, as torch)."""
+    return transpose(input, axis0, axis1)
+
+
+def swapdims(input, dim0, dim1):
+    """torch.swapdims: transpose (TransposeBackward0, as torch)."""
+    return transpose(input, dim0, dim1)
+
+
+def movedim(input, source, destination):
+    """torch.movedim: the dims in `source` moved to `destination`, the others in their order
+    (PermuteBackward0, as torch)."""
+    source = (source,) if isinstance(source, int) else tuple(source)
+    destination = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(source) != len(destination):
+        raise ShapeError(
+            f"movedim: source {source} and destination {destination} must have the same number "
+            "of dims"
+        )
+    ndim = input.ndim
+    source = tuple(_check_dim(d, ndim, "movedim") for d in source)
+    destination = tuple(_check_dim(d, ndim, "movedim") for d in destination)
+    if len(set(source)) != len(source) or len(set(destination)) != len(destination):
+        raise ShapeError(f"movedim: repeated dim in source {source} or destination {destination}")
+    order = [d for d in range(ndim) if d not in source]
+    for dst, src in sorted(zip(destination, source)):
+        order.insert(dst, src)
+    return permute(input, *order)
+
+
+moveaxis = movedim
+
+
+def hstack(tensors):
+    """torch.hstack: cat along dim 1, or dim 0 for 1-d tensors (CatBackward0, as torch)."""
+    tensors = [t if t.ndim else t.reshape(1) for t in _tensors_for("hstack", tensors)]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """torch.vstack: cat along dim 0, 0-d and 1-d tensors first made rows as torch makes them
+    (a view, an unsqueeze), then CatBackward0."""
+    tensors = _tensors_for("vstack", tensors)
+    rows = [
+        t.reshape(1, 1) if t.ndim == 0 else t.unsqueeze(0) if t.ndim == 1 else t for t in tensors
+    ]
+    return cat(rows, 0)

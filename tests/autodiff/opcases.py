@@ -113,6 +113,33 @@ def cat_case(draw, stack=False):
 
 
 @st.composite
+def movedim_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    nd = len(shape)
+    k = draw(st.integers(1, nd))
+    source = draw(st.permutations(range(nd)))[:k]
+    destination = draw(st.permutations(range(nd)))[:k]
+    negative = draw(st.booleans())  # torch's negative dims too
+    source = tuple(d - nd if negative else d for d in source)
+    one = k == 1 and draw(st.booleans())  # an int, not a tuple
+    return ((shape,), {"source": source[0] if one else source,
+                       "destination": destination[0] if one else destination})  # fmt: skip
+
+
+@st.composite
+def stack_along_case(draw, rows: bool):
+    """Shapes for hstack (rows=False: along dim 1, dim 0 for 1-d) or vstack (rows=True:
+    along dim 0, 0-d and 1-d tensors made rows), their tensors of any rank up to 3."""
+    shape = draw(one_shape(min_dims=0 if rows else 1))
+    n = draw(st.integers(1, 3))
+    if rows and len(shape) < 2:
+        return ((shape,) * n, {})
+    dim = 0 if rows or len(shape) == 1 else 1
+    sizes = draw(st.lists(st.integers(1, MAX_SIDE), min_size=n, max_size=n))
+    return (tuple(shape[:dim] + (k,) + shape[dim + 1 :] for k in sizes), {})
+
+
+@st.composite
 def where_case(draw):
     r = draw(hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3, max_side=MAX_SIDE))
     cond_shape, *shapes = r.input_shapes
