@@ -879,6 +879,12 @@ class Tensor:
     def atan2(self, other):
         return _ops.atan2(self, other)
 
+    def hypot(self, other):
+        return _ops.hypot(self, other)
+
+    def logaddexp(self, other):
+        return _ops.logaddexp(self, other)
+
     def sinh(self):
         return _ops.sinh(self)
 

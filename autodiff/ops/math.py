@@ -1,4 +1,5 @@
-"""Elementwise math beyond the pointwise table: square, rounding (zero gradient), atan2."""
+"""Elementwise math beyond the pointwise table: square, rounding (zero gradient), atan2,
+hypot, logaddexp."""
 
 import numpy as np
 
@@ -13,6 +14,8 @@ __all__ = [
     "trunc",
     "frac",
     "atan2",
+    "hypot",
+    "logaddexp",
 ]  # the public ops: autodiff exports these
 
 
@@ -89,6 +92,54 @@ class Atan2(Function):
 def atan2(input, other):
     """The angle of (other, input): arctan(input / other) in the right quadrant."""
     return Atan2.apply(input, _tensor(other))
+
+
+class Hypot(Function):
+    node_name = "HypotBackward0"
+    symbol = "hypot"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, other):
+        out = np.hypot(input, other)
+        ctx.save_for_backward(input, other, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, other, out = ctx.saved_tensors
+        scale = grad / out  # torch's formula: grad · x / hypot(x, y)
+        need = ctx.needs_input_grad
+        return scale * input if need[0] else None, scale * other if need[1] else None
+
+
+def hypot(input, other):
+    """sqrt(input² + other²) without overflow."""
+    return Hypot.apply(input, _tensor(other))
+
+
+class Logaddexp(Function):
+    node_name = "LogaddexpBackward0"
+    symbol = "logaddexp"
+    array_backward = False  # its gradient calls exp(): a Tensor method
+
+    @staticmethod
+    def forward(ctx, input, other):
+        ctx.save_for_backward(input, other)
+        return np.logaddexp(input, other)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, other = ctx.saved_tensors
+        need = ctx.needs_input_grad  # torch's formula: grad / (1 + exp(y - x)), and swapped
+        grad_input = grad / ((other - input).exp() + 1) if need[0] else None
+        grad_other = grad / ((input - other).exp() + 1) if need[1] else None
+        return grad_input, grad_other
+
+
+def logaddexp(input, other):
+    """log(exp(input) + exp(other)), stable."""
+    return Logaddexp.apply(input, _tensor(other))
 
 
 def _tensor(x):
