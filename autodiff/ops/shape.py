@@ -387,7 +387,7 @@ def _tensors_for(op: str, tensors):
 # --- torch's other names for the ops above (each records the op torch records) -------------
 def broadcast_to(input, size):
     """torch.broadcast_to: expand to `size` (ExpandBackward0, as torch)."""
-    return expand(input, *_shape_arg((size,)))
+    return expand(input, size)  # expand takes a size tuple as one argument too
 
 
 def swapaxes(input, axis0, axis1):
