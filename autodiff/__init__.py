@@ -82,7 +82,17 @@ from .random import (
 )
 from .serialization import load, save
 from .size import Size
-from .tensor import Tensor, is_floating_point, is_tensor, numel
+from .tensor import (
+    Tensor,
+    get_device,
+    is_complex,
+    is_floating_point,
+    is_nonzero,
+    is_same_size,
+    is_signed,
+    is_tensor,
+    numel,
+)
 from .threads import get_num_threads, set_num_threads
 
 # PyTorch's dtype aliases (torch.float is float32, torch.long is int64, ...)
@@ -170,7 +180,12 @@ __all__ = [
     "int32",
     "int64",
     "int8",
+    "is_complex",
     "is_floating_point",
+    "is_nonzero",
+    "is_same_size",
+    "is_signed",
+    "get_device",
     "is_grad_enabled",
     "is_tensor",
     "linalg",

@@ -180,6 +180,30 @@ class Tensor:
 
     nelement = numel
 
+    ndimension = dim
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    def get_device(self) -> int:
+        """-1: the CPU, as torch numbers it (CUDA devices count from 0)."""
+        return -1
+
+    def is_nonzero(self) -> bool:
+        return is_nonzero(self)
+
+    def is_same_size(self, other) -> bool:
+        return self._data.shape == other._data.shape
+
     def is_contiguous(self, memory_format=None) -> bool:
         return self._data.flags.c_contiguous
 
@@ -271,6 +295,15 @@ class Tensor:
         t = Tensor._make(self._data)
         t._version = self._counter()
         return t
+
+    def detach_(self) -> "Tensor":
+        """This tensor taken out of the graph in place (a view is refused, as torch)."""
+        if self._base is not None:
+            raise RuntimeError(
+                "detach_: can't detach views in-place. Use detach() instead."
+            )
+        self.grad_fn, self._requires_grad = None, False
+        return self
 
     def retain_grad(self) -> None:
         """Keep .grad on this non-leaf tensor after backward (and its value for pictures)."""
@@ -446,6 +479,155 @@ class Tensor:
     def addcdiv_(self, tensor1, tensor2, value=1) -> "Tensor":
         return self.add_(_times(tensor1 / tensor2, value))
 
+    def divide_(self, other) -> "Tensor":
+        return self.div_(other)
+
+    def multiply_(self, other) -> "Tensor":
+        return self.mul_(other)
+
+    def subtract_(self, other, *, alpha=1) -> "Tensor":
+        return self.sub_(other, alpha)
+
+    def negative_(self) -> "Tensor":
+        return self.neg_()
+
+    def absolute_(self) -> "Tensor":
+        return self.abs_()
+
+    def arccos_(self) -> "Tensor":
+        return self.acos_()
+
+    def arcsin_(self) -> "Tensor":
+        return self.asin_()
+
+    def arctan_(self) -> "Tensor":
+        return self.atan_()
+
+    def arctan2_(self, other) -> "Tensor":
+        return self.atan2_(other)
+
+    def acosh_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "acosh_", _ops.acosh)
+
+    def arccosh_(self) -> "Tensor":
+        return self.acosh_()
+
+    def arcsinh_(self) -> "Tensor":
+        return self.asinh_()
+
+    def atanh_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "atanh_", _ops.atanh)
+
+    def arctanh_(self) -> "Tensor":
+        return self.atanh_()
+
+    def exp2_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "exp2_", _ops.exp2)
+
+    def erfc_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "erfc_", _ops.erfc)
+
+    def lgamma_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "lgamma_", _ops.lgamma)
+
+    def digamma_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "digamma_", _ops.digamma)
+
+    def sgn_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "sgn_", _ops.sgn)
+
+    def cumsum_(self, dim) -> "Tensor":
+        return _ops.inplace.apply_(self, "cumsum_", _ops.cumsum, dim)
+
+    def cumprod_(self, dim) -> "Tensor":
+        return _ops.inplace.apply_(self, "cumprod_", _ops.cumprod, dim)
+
+    # comparisons in place: 1 or 0 in this tensor's dtype, a zero gradient (EqBackward0/1)
+    def eq_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "eq_", _ops.compare_as_self, np.equal, other)
+
+    def ne_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "ne_", _ops.compare_as_self, np.not_equal, other)
+
+    def lt_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "lt_", _ops.compare_as_self, np.less, other)
+
+    def le_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "le_", _ops.compare_as_self, np.less_equal, other)
+
+    def gt_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "gt_", _ops.compare_as_self, np.greater, other)
+
+    def ge_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "ge_", _ops.compare_as_self, np.greater_equal, other)
+
+    def greater_(self, other) -> "Tensor":
+        return self.gt_(other)
+
+    def greater_equal_(self, other) -> "Tensor":
+        return self.ge_(other)
+
+    def less_(self, other) -> "Tensor":
+        return self.lt_(other)
+
+    def less_equal_(self, other) -> "Tensor":
+        return self.le_(other)
+
+    def not_equal_(self, other) -> "Tensor":
+        return self.ne_(other)
+
+    # logic and bits in place: the result cast to this tensor's dtype, as torch
+    def logical_and_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "logical_and_", _ops.logical_and, other)
+
+    def logical_or_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "logical_or_", _ops.logical_or, other)
+
+    def logical_xor_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "logical_xor_", _ops.logical_xor, other)
+
+    def logical_not_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "logical_not_", _ops.logical_not)
+
+    def bitwise_and_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "bitwise_and_", _ops.bitwise_and, other)
+
+    def bitwise_or_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "bitwise_or_", _ops.bitwise_or, other)
+
+    def bitwise_xor_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "bitwise_xor_", _ops.bitwise_xor, other)
+
+    def bitwise_not_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "bitwise_not_", _ops.bitwise_not)
+
+    def bitwise_left_shift_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "bitwise_left_shift_", _ops.bitwise_left_shift, other)
+
+    def bitwise_right_shift_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "bitwise_right_shift_", _ops.bitwise_right_shift, other)
+
+    # in-place changes of shape: this tensor becomes the view (torch's in-place nodes)
+    def squeeze_(self, dim=None) -> "Tensor":
+        name = "SqueezeBackward3" if dim is None else "SqueezeBackward4"
+        return _ops.inplace.reshape_(self, "squeeze_", name, _ops.squeeze, dim)
+
+    def unsqueeze_(self, dim) -> "Tensor":
+        return _ops.inplace.reshape_(self, "unsqueeze_", "UnsqueezeBackward1", _ops.unsqueeze, dim)
+
+    def t_(self) -> "Tensor":
+        return _ops.inplace.reshape_(self, "t_", "TBackward1", _ops.t)
+
+    def transpose_(self, dim0, dim1) -> "Tensor":
+        name = "TransposeBackward1"
+        return _ops.inplace.reshape_(self, "transpose_", name, _ops.transpose, dim0, dim1)
+
+    def swapaxes_(self, axis0, axis1) -> "Tensor":
+        return self.transpose_(axis0, axis1)
+
+    def swapdims_(self, dim0, dim1) -> "Tensor":
+        return self.transpose_(dim0, dim1)
+
     def scatter_(self, dim, index, src=None, value=None) -> "Tensor":
         return _ops.inplace.apply_(self, "scatter_", _ops.scatter, dim, index, src, value)
 
@@ -501,6 +683,21 @@ class Tensor:
     def __ipow__(self, exponent):
         return self.pow_(exponent)
 
+    def __iand__(self, other):
+        return self.bitwise_and_(other)
+
+    def __ior__(self, other):
+        return self.bitwise_or_(other)
+
+    def __ixor__(self, other):
+        return self.bitwise_xor_(other)
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
+
     # --- dtype and device ------------------------------------------------------------
     @property
     def device(self):
@@ -553,6 +750,21 @@ class Tensor:
 
     def bool(self) -> "Tensor":
         return self.to(np.bool_)
+
+    def byte(self) -> "Tensor":
+        return self.to(np.uint8)
+
+    def char(self) -> "Tensor":
+        return self.to(np.int8)
+
+    def short(self) -> "Tensor":
+        return self.to(np.int16)
+
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    def is_signed(self) -> bool:
+        return self._data.dtype.kind in "ifc"
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
@@ -633,6 +845,39 @@ class Tensor:
 
     def __pos__(self):
         return self
+
+    def __and__(self, other):
+        return _ops.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return _ops.bitwise_and(other, self)
+
+    def __or__(self, other):
+        return _ops.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return _ops.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return _ops.bitwise_xor(other, self)
+
+    def __invert__(self):
+        return _ops.bitwise_not(self)
+
+    def __lshift__(self, other):
+        return _ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other):
+        return _ops.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other):
+        return _ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return _ops.bitwise_right_shift(other, self)
 
     def __getitem__(self, index):
         return _ops.getitem(self, index)
@@ -1059,6 +1304,138 @@ class Tensor:
     def histogram(self, bins=100, *, range=None, weight=None, density=False):
         return _ops.histogram(self, bins, range=range, weight=weight, density=density)
 
+    # --- torch's other names for the methods above (each records the op torch records) --
+    def where(self, condition, other):
+        return _ops.where(condition, self, other)
+
+    def divide(self, other, *, rounding_mode=None):
+        return _ops.divide(self, other, rounding_mode=rounding_mode)
+
+    def multiply(self, other):
+        return _ops.mul(self, other)
+
+    def subtract(self, other, *, alpha=1):
+        return _ops.subtract(self, other, alpha=alpha)
+
+    def negative(self):
+        return _ops.neg(self)
+
+    def positive(self):
+        return _ops.positive(self)
+
+    def absolute(self):
+        return _ops.abs(self)
+
+    def greater(self, other):
+        return _ops.gt(self, other)
+
+    def greater_equal(self, other):
+        return _ops.ge(self, other)
+
+    def less(self, other):
+        return _ops.lt(self, other)
+
+    def less_equal(self, other):
+        return _ops.le(self, other)
+
+    def not_equal(self, other):
+        return _ops.ne(self, other)
+
+    def arccos(self):
+        return _ops.acos(self)
+
+    def arcsin(self):
+        return _ops.asin(self)
+
+    def arctan(self):
+        return _ops.atan(self)
+
+    def arctan2(self, other):
+        return _ops.atan2(self, other)
+
+    def arccosh(self):
+        return _ops.acosh(self)
+
+    def arcsinh(self):
+        return _ops.asinh(self)
+
+    def arctanh(self):
+        return _ops.atanh(self)
+
+    def ravel(self):
+        return _ops.ravel(self)
+
+    # --- more math (ops/pointwise.py, ops/math.py) -----------------------------------
+    def acosh(self):
+        return _ops.acosh(self)
+
+    def atanh(self):
+        return _ops.atanh(self)
+
+    def exp2(self):
+        return _ops.exp2(self)
+
+    def erfc(self):
+        return _ops.erfc(self)
+
+    def lgamma(self):
+        return _ops.lgamma(self)
+
+    def digamma(self):
+        return _ops.digamma(self)
+
+    def sgn(self):
+        return _ops.sgn(self)
+
+    def logaddexp2(self, other):
+        return _ops.logaddexp2(self, other)
+
+    def fmax(self, other):
+        return _ops.fmax(self, other)
+
+    def fmin(self, other):
+        return _ops.fmin(self, other)
+
+    def hardshrink(self, lambd=0.5):
+        return _ops.hardshrink(self, lambd)
+
+    # --- tests of values, logic and bits (no gradient; ops/comparison.py) ----------------
+    def isposinf(self):
+        return _ops.isposinf(self)
+
+    def isneginf(self):
+        return _ops.isneginf(self)
+
+    def logical_and(self, other):
+        return _ops.logical_and(self, other)
+
+    def logical_or(self, other):
+        return _ops.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return _ops.logical_xor(self, other)
+
+    def logical_not(self):
+        return _ops.logical_not(self)
+
+    def bitwise_and(self, other):
+        return _ops.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return _ops.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return _ops.bitwise_not(self)
+
+    def bitwise_left_shift(self, other):
+        return _ops.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other):
+        return _ops.bitwise_right_shift(self, other)
+
     def __format__(self, spec: str) -> str:
         """A 0-d tensor formats as its number (f"{loss:.4f}"); others only without a spec."""
         if self._data.ndim == 0:
@@ -1096,6 +1473,34 @@ def numel(input) -> int:
 
 def is_floating_point(input) -> bool:
     return input.is_floating_point()
+
+
+def is_complex(input) -> bool:
+    return input.is_complex()
+
+
+def is_signed(input) -> bool:
+    return input.is_signed()
+
+
+def get_device(input) -> int:
+    return input.get_device()
+
+
+def is_same_size(input, other) -> bool:
+    return input.is_same_size(other)
+
+
+def is_nonzero(input) -> bool:
+    """Whether a one-element tensor is nonzero (bool(t) with torch's errors)."""
+    size = input._data.size
+    if size != 1:
+        what = "no values" if size == 0 else "more than one value"
+        raise RuntimeError(
+            f"is_nonzero: Boolean value of Tensor with {what} is ambiguous (shape "
+            f"{tuple(input._data.shape)}). Give a one-element tensor, or use .any() or .all()."
+        )
+    return bool(input)
 
 
 def _times(tensor, value):

@@ -187,21 +187,9 @@ class Softshrink(Module):
         return str(self.lambd)
 
 
-class HardThreshold(_PiecewiseLinear):
-    node_name = "HardshrinkBackward0"
-    symbol = "hardshrink"
-
-    @staticmethod
-    def forward(ctx, input, lambd):
-        outside = (input < -lambd) | (input > lambd)
-        _slope(ctx, outside, input)
-        return np.where(outside, input, 0.0).astype(input.dtype)
-
-
 def hardshrink(input, lambd: float = 0.5):
-    """x where |x| > λ, else 0."""
-    _check_lambda("hardshrink", lambd)
-    return HardThreshold.apply(input, lambd=lambd)
+    """x where |x| > λ, else 0 (the engine's op: torch has it as a Tensor method too)."""
+    return ad.hardshrink(input, lambd)
 
 
 class Hardshrink(Softshrink):

@@ -16,6 +16,7 @@ from . import (
     reduction,
     sampling,
     shape,
+    special,
 )
 from .activation import *
 from .arithmetic import *
@@ -31,10 +32,11 @@ from .rearrange import *
 from .reduction import *
 from .sampling import *
 from .shape import *
+from .special import *
 
 # used by Tensor's methods and operators, not exported at the top level
 from .arithmetic import rsub
-from .comparison import compare
+from .comparison import compare, compare_as_self
 from .indexing import getitem
 from .shape import to_dtype
 
@@ -53,4 +55,5 @@ __all__ = [
     *reduction.__all__,
     *sampling.__all__,
     *shape.__all__,
+    *special.__all__,
 ]

@@ -1,8 +1,10 @@
-"""Activations on the engine: relu, softmax, log_softmax (stable at ±1000); sigmoid and tanh are
-in the pointwise table."""
+"""Activations on the engine: relu, softmax, log_softmax (stable at ±1000), hardshrink (torch
+has it as a Tensor method; nn's F.hardshrink and Hardshrink call it); sigmoid and tanh are in
+the pointwise table."""
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..function import Function
 from ..tensor import Tensor
 
@@ -10,6 +12,7 @@ __all__ = [
     "relu",
     "softmax",
     "log_softmax",
+    "hardshrink",
 ]  # the public ops: autodiff exports these
 
 
@@ -100,3 +103,29 @@ def _dim(input, dim, op: str) -> int:
             f"(expected -{ndim} <= dim < {ndim})"
         )
     return dim % ndim if input.ndim else None
+
+
+class Hardshrink(Function):
+    node_name = "HardshrinkBackward0"
+    symbol = "hardshrink"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, lambd):
+        outside = (input < -lambd) | (input > lambd)  # the kinks ±λ themselves: 0, as torch
+        ctx.save_for_backward(outside.astype(input.dtype))
+        return np.where(outside, input, 0).astype(input.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (slope,) = ctx.saved_tensors
+        return grad * slope
+
+
+def hardshrink(input, lambd: float = 0.5):
+    """x where |x| > λ, else 0."""
+    if not lambd >= 0:
+        raise ArgumentError(
+            f"hardshrink: lambda must be greater or equal to 0, but found to be {lambd}."
+        )
+    return Hardshrink.apply(input, lambd=lambd)

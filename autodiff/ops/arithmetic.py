@@ -3,11 +3,13 @@
 import numpy as np
 
 from ..dtypes import promote
+from ..errors import ArgumentError, DtypeError
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import where
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow"]  # the public ops: autodiff exports these
+__all__ += ["divide", "multiply", "subtract", "negative", "positive"]
 
 
 def _as_is(input, other) -> bool:
@@ -238,3 +240,51 @@ def _as_tensor(x) -> Tensor:
 
 def _number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+# --- torch's other names for the ops above (each records the op torch records) -------------
+def divide(input, other, *, rounding_mode=None):
+    """torch.divide: div (DivBackward0, as torch)."""
+    if rounding_mode is not None:
+        raise ArgumentError(
+            f"divide: rounding_mode={rounding_mode!r} is not supported here. Use "
+            "ad.floor(a / b) or ad.trunc(a / b)."
+        )
+    return div(input, other)
+
+
+def multiply(input, other):
+    """torch.multiply: mul (MulBackward0, as torch)."""
+    return mul(input, other)
+
+
+def subtract(input, other, *, alpha=1):
+    """torch.subtract: input - alpha * other (SubBackward0, as torch)."""
+    return sub(input, other if alpha == 1 else _scaled(other, alpha, "subtract"))
+
+
+def negative(input):
+    """torch.negative: neg (NegBackward0, as torch)."""
+    return neg(input)
+
+
+def positive(input):
+    """torch.positive: the input itself (torch returns it, no node); refused for bool."""
+    if isinstance(input, Tensor) and input.dtype == np.bool_:
+        raise DtypeError(
+            "positive: the `+` operator, on a bool tensor is not supported. Convert first, "
+            "e.g. t.int()."
+        )
+    return input
+
+
+def _scaled(other, alpha, op: str):
+    """alpha * other for add/sub's alpha=: a float alpha is refused for integer tensors, as
+    torch refuses it."""
+    is_int = isinstance(other, Tensor) and other.dtype.kind in "iub"
+    if is_int and not float(alpha).is_integer():
+        raise DtypeError(
+            f"{op}: for integral input tensors, argument alpha must not be a floating point "
+            f"number (got alpha={alpha}). Give an integer alpha or convert first (t.float())."
+        )
+    return other * alpha

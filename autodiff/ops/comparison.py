@@ -1,5 +1,7 @@
-"""Comparisons and logic: eq, ne, lt, le, gt, ge, isclose, allclose, equal, any, all.
-Their results are bool tensors that do not require grad.
+"""Comparisons, logic and bits: eq, ne, lt, le, gt, ge (and torch's longer names), isclose,
+allclose, equal, any, all, the tests of values (isnan, isposinf, ...), logical_* and bitwise_*
+(the operators & | ^ ~ << >>). Their results do not require grad: bool tensors, or integers
+for the bitwise ops.
 
 Discrete is the op of every result without a gradient (masks, indices): a NumPy function of
 the inputs' arrays, so ad.compile computes it again on each replay like any other op."""
@@ -7,11 +9,16 @@ the inputs' arrays, so ad.compile computes it again on each replay like any othe
 import numpy as np
 
 from ..dtypes import check_broadcast
+from ..errors import DtypeError
 from ..function import Function
 from ..tensor import Tensor
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "isclose", "allclose", "equal", "any", "all"]
-__all__ += ["isfinite", "isnan", "isinf"]
+__all__ += ["isfinite", "isnan", "isinf", "isposinf", "isneginf"]
+__all__ += ["greater", "greater_equal", "less", "less_equal", "not_equal"]
+__all__ += ["logical_and", "logical_or", "logical_xor", "logical_not"]
+__all__ += ["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"]
+__all__ += ["bitwise_left_shift", "bitwise_right_shift"]
 
 
 def _array(x):
@@ -124,3 +131,180 @@ def isnan(input):
 def isinf(input):
     """True where the element is +inf or -inf."""
     return discrete(np.isinf, input)
+
+
+def isposinf(input):
+    """True where the element is +inf."""
+    _real("isposinf", input)
+    return discrete(np.isposinf, input)
+
+
+def isneginf(input):
+    """True where the element is -inf."""
+    _real("isneginf", input)
+    return discrete(np.isneginf, input)
+
+
+def _real(op: str, input) -> None:
+    if input.dtype.kind == "c":
+        raise DtypeError(f"{op}: does not support complex inputs (got {input.dtype}).")
+
+
+# --- torch's longer names for the comparisons (the same bool results) ----------------------
+def greater(input, other):
+    """torch.greater: gt."""
+    return gt(input, other)
+
+
+def greater_equal(input, other):
+    """torch.greater_equal: ge."""
+    return ge(input, other)
+
+
+def less(input, other):
+    """torch.less: lt."""
+    return lt(input, other)
+
+
+def less_equal(input, other):
+    """torch.less_equal: le."""
+    return le(input, other)
+
+
+def not_equal(input, other):
+    """torch.not_equal: ne."""
+    return ne(input, other)
+
+
+class CompareAsSelf(Function):
+    """A comparison written as 1 and 0 in the input's dtype (the graph form of eq_, lt_, ...):
+    a zero gradient, as torch's EqBackward0 (a number) and EqBackward1 (a tensor)."""
+
+    node_name = "EqBackward0"
+    symbol = "=="
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, other, ufunc, node_name):
+        ctx.node_name = node_name
+        return ufunc(input, other).astype(input.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        need = ctx.needs_input_grad
+        return grad * 0.0 if need[0] else None, grad * 0.0 if need[1] else None
+
+
+def compare_as_self(input, ufunc, other):
+    """ufunc(input, other) as 1 and 0 in input's dtype, the node named as torch names it."""
+    name = f"{_NAMES[ufunc].capitalize()}Backward{int(isinstance(other, Tensor))}"
+    return CompareAsSelf.apply(input, other, ufunc=ufunc, node_name=name)
+
+
+# --- logic: any dtype in, bool out ------------------------------------------------------
+def logical_and(input, other):
+    """True where both are nonzero."""
+    return discrete(np.logical_and, input, other)
+
+
+def logical_or(input, other):
+    """True where either is nonzero."""
+    return discrete(np.logical_or, input, other)
+
+
+def logical_xor(input, other):
+    """True where exactly one is nonzero."""
+    return discrete(np.logical_xor, input, other)
+
+
+def logical_not(input):
+    """True where the element is zero."""
+    return discrete(np.logical_not, input)
+
+
+# --- bits: integer and bool tensors only, as torch -------------------------------------------
+def _integral(op: str, *operands) -> None:
+    for x in operands:
+        kind = np.asarray(_array(x)).dtype.kind
+        if kind not in "iub":
+            dtype = x.dtype if isinstance(x, Tensor) else type(x).__name__
+            raise DtypeError(
+                f"{op}: only integer and bool tensors have bits to operate on (got {dtype}). "
+                "Convert first, e.g. t.long(), or use logical_* on masks."
+            )
+
+
+def _same_kind(x, y):
+    """A Python number takes the tensor's dtype, wrapping as torch casts it (uint8 & 300)."""
+    if isinstance(x, np.ndarray) and not isinstance(y, np.ndarray):
+        return x, np.asarray(y).astype(np.result_type(x, type(y)(0)))
+    if isinstance(y, np.ndarray) and not isinstance(x, np.ndarray):
+        return np.asarray(x).astype(np.result_type(y, type(x)(0))), y
+    return x, y
+
+
+def _bitwise(op: str, fn, input, other):
+    _integral(op, input, other)
+    try:
+        return discrete(fn, input, other)
+    except ValueError:
+        check_broadcast(op, _array(input), _array(other))
+        raise
+
+
+def _and(x, y):
+    return np.bitwise_and(*_same_kind(x, y))
+
+
+def _or(x, y):
+    return np.bitwise_or(*_same_kind(x, y))
+
+
+def _xor(x, y):
+    return np.bitwise_xor(*_same_kind(x, y))
+
+
+def bitwise_and(input, other):
+    """input & other, bit by bit (integers and bools)."""
+    return _bitwise("bitwise_and", _and, input, other)
+
+
+def bitwise_or(input, other):
+    """input | other, bit by bit (integers and bools)."""
+    return _bitwise("bitwise_or", _or, input, other)
+
+
+def bitwise_xor(input, other):
+    """input ^ other, bit by bit (integers and bools)."""
+    return _bitwise("bitwise_xor", _xor, input, other)
+
+
+def bitwise_not(input):
+    """~input: each bit flipped (integers), or logical not (bools)."""
+    _integral("bitwise_not", input)
+    return discrete(np.invert, input)
+
+
+def _left_shift(x, s):
+    x, s = _same_kind(x, s)
+    out = np.left_shift(x, np.zeros_like(s))  # the result's dtype
+    bits = out.dtype.itemsize * 8
+    inside = (s >= 0) & (s < bits)  # torch: 0 for a shift < 0 or past the width
+    return np.where(inside, np.left_shift(x, np.where(inside, s, 0)), 0).astype(out.dtype)
+
+
+def _right_shift(x, s):
+    x, s = _same_kind(x, s)
+    bits = np.right_shift(x, np.zeros_like(s)).dtype.itemsize * 8
+    # torch: a shift < 0 or past the width leaves the sign bit everywhere (0 or -1)
+    return np.right_shift(x, np.where((s < 0) | (s >= bits), bits - 1, s))
+
+
+def bitwise_left_shift(input, other):
+    """input << other: input · 2^other, wrapping (integers)."""
+    return _bitwise("bitwise_left_shift", _left_shift, input, other)
+
+
+def bitwise_right_shift(input, other):
+    """input >> other: input // 2^other (integers)."""
+    return _bitwise("bitwise_right_shift", _right_shift, input, other)

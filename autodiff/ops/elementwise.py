@@ -1,4 +1,5 @@
-"""Elementwise ops beyond the pointwise table: abs, clamp, maximum, minimum, where, masked_fill."""
+"""Elementwise ops beyond the pointwise table: abs, clamp, maximum, minimum, fmax, fmin, where,
+masked_fill."""
 
 import numpy as np
 
@@ -15,6 +16,9 @@ __all__ = [
     "minimum",
     "where",
     "masked_fill",
+    "fmax",
+    "fmin",
+    "absolute",
 ]  # the public ops: autodiff exports these
 
 
@@ -38,6 +42,11 @@ class Abs(Function):
 def abs(input):
     """|input| (gradient 0 at 0, as torch)."""
     return Abs.apply(input)
+
+
+def absolute(input):
+    """torch.absolute: abs (AbsBackward0)."""
+    return abs(input)
 
 
 class Clamp(Function):
@@ -117,6 +126,69 @@ class Minimum(Function):
 def minimum(input, other):
     """Elementwise minimum, broadcasting (ties share the gradient)."""
     return Minimum.apply(input, other)
+
+
+class Fmax(Function):
+    """The larger of two values, a NaN losing to a number (np.fmax); the gradient goes to
+    input where input >= other or other is NaN, else to other (torch's formula: ties to
+    input, unlike maximum)."""
+
+    node_name = "FmaxBackward0"
+    symbol = "fmax"
+    array_backward = True
+    broadcasts = "fmax"
+
+    @staticmethod
+    def forward(ctx, input, other):
+        with np.errstate(invalid="ignore"):
+            to_input = (input >= other) | np.isnan(other)
+        return _saving(ctx, to_input, np.fmax(input, other))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _split(grad, ctx)
+
+
+class Fmin(Function):
+    """The smaller of two values, a NaN losing to a number (np.fmin); ties to input."""
+
+    node_name = "FminBackward0"
+    symbol = "fmin"
+    array_backward = True
+    broadcasts = "fmin"
+
+    @staticmethod
+    def forward(ctx, input, other):
+        with np.errstate(invalid="ignore"):
+            to_input = (input <= other) | np.isnan(other)
+        return _saving(ctx, to_input, np.fmin(input, other))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _split(grad, ctx)
+
+
+def _saving(ctx, to_input, out):
+    """Save where the gradient goes to input, as a float mask (1 - mask is other's share)."""
+    ctx.save_for_backward(to_input.astype(out.dtype if out.dtype.kind == "f" else np.float32))
+    return out
+
+
+def _split(grad, ctx):
+    """grad to input where the saved mask holds, to other elsewhere."""
+    (to_input,) = ctx.saved_tensors
+    need = ctx.needs_input_grad
+    return grad * to_input if need[0] else None, grad * (1 - to_input) if need[1] else None
+
+
+def fmax(input, other):
+    """Elementwise maximum that ignores NaN (NaN only where both are NaN)."""
+    return Fmax.apply(input, other)
+
+
+def fmin(input, other):
+    """Elementwise minimum that ignores NaN (NaN only where both are NaN)."""
+    return Fmin.apply(input, other)
 
 
 class Where(Function):

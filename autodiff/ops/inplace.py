@@ -103,6 +103,27 @@ def apply_(self, op: str, fn, *args, **kwargs) -> Tensor:
     return _write(self, op, np.copyto, result)
 
 
+def reshape_(self, op: str, node_name: str, fn, *args) -> Tensor:
+    """An in-place change of shape (squeeze_, unsqueeze_, t_, transpose_): self becomes the
+    view fn(self, *args) of its storage, recorded under torch's in-place node name
+    (SqueezeBackward3, ...). No value changes, but the version moves, as in torch. A trace
+    refuses it: the tensor's array itself is replaced."""
+    tracing.read(self, f"{op}() (an in-place change of shape; use the out-of-place {op[:-1]})")
+    if grad_mode._state.enabled:
+        _refuse_leaf(self, op)
+        if stale(self):
+            refresh(self)
+    view = fn(self, *args)
+    if view.grad_fn is not None:
+        view.grad_fn.node_name = node_name
+    if view._base is not None and view._base is not self:  # self was a view: view is too
+        self._base, self._view_chain = view._base, view._view_chain
+        self._view_version = view._view_version
+    self._data, self.grad_fn = view._data, view.grad_fn
+    self._counter()[0] += 1
+    return self
+
+
 def setitem(self, index, value) -> None:
     """t[index] = value: differentiable for the value and the rest of t (CopySlices)."""
     index = normalize_index(index)

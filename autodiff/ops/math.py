@@ -16,6 +16,8 @@ __all__ = [
     "atan2",
     "hypot",
     "logaddexp",
+    "logaddexp2",
+    "arctan2",
 ]  # the public ops: autodiff exports these
 
 
@@ -140,6 +142,35 @@ class Logaddexp(Function):
 def logaddexp(input, other):
     """log(exp(input) + exp(other)), stable."""
     return Logaddexp.apply(input, _tensor(other))
+
+
+class Logaddexp2(Function):
+    node_name = "Logaddexp2Backward0"
+    symbol = "logaddexp2"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, other):
+        ctx.save_for_backward(input, other)
+        return np.logaddexp2(input, other)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, other = ctx.saved_tensors
+        need = ctx.needs_input_grad  # torch's formula: grad / (1 + 2^(y - x)), and swapped
+        grad_input = grad / (2.0 ** (other - input) + 1) if need[0] else None
+        grad_other = grad / (2.0 ** (input - other) + 1) if need[1] else None
+        return grad_input, grad_other
+
+
+def logaddexp2(input, other):
+    """log2(2^input + 2^other), stable."""
+    return Logaddexp2.apply(input, _tensor(other))
+
+
+def arctan2(input, other):
+    """torch.arctan2: atan2 (Atan2Backward0)."""
+    return atan2(input, other)
 
 
 def _tensor(x):

@@ -31,6 +31,9 @@ __all__ = [
     "sinh",
     "cosh",
     "asinh",
+    "acosh",
+    "atanh",
+    "sgn",
     "log2",
     "log10",
     "log1p",
@@ -39,6 +42,7 @@ __all__ = [
     "rsqrt",
     "erf",
 ]  # the public ops: autodiff exports these
+__all__ += ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh"]  # torch's aliases
 
 
 class Pointwise(Function):
@@ -131,6 +135,15 @@ class Sign(Pointwise):
 def sign(input):
     """-1, 0 or 1 (gradient 0)."""
     return Sign.apply(input)
+
+
+class Sgn(Sign):
+    node_name = "SgnBackward0"  # torch's sign for complex numbers too; for reals it is sign
+
+
+def sgn(input):
+    """-1, 0 or 1 for real tensors, as sign (gradient 0; its own node, as torch)."""
+    return Sgn.apply(input)
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -282,6 +295,32 @@ def asinh(input):
     return Asinh.apply(input)
 
 
+class Acosh(Pointwise):
+    node_name, symbol, array_backward = "AcoshBackward0", "acosh", True
+    ufunc, saves, quiet = np.arccosh, "input", True  # nan below 1, as torch
+
+    def gradient(grad, x, out):  # acosh' = 1/√(x² − 1)
+        return grad / (x * x - 1) ** 0.5
+
+
+def acosh(input):
+    """Elementwise inverse hyperbolic cosine (nan below 1)."""
+    return Acosh.apply(input)
+
+
+class Atanh(Pointwise):
+    node_name, symbol, array_backward = "AtanhBackward0", "atanh", True
+    ufunc, saves, quiet = np.arctanh, "input", True  # ±inf at ±1, nan beyond, as torch
+
+    def gradient(grad, x, out):  # atanh' = 1/(1 − x²)
+        return grad / (1 - x * x)
+
+
+def atanh(input):
+    """Elementwise inverse hyperbolic tangent (nan outside [-1, 1])."""
+    return Atanh.apply(input)
+
+
 class Log2(Pointwise):
     node_name, symbol, array_backward = "Log2Backward0", "log₂", True
     ufunc, saves, quiet = np.log2, "input", True
@@ -426,3 +465,34 @@ class Erf(Pointwise):
 def erf(input):
     """The error function, 2/√π ∫₀ˣ e^(−t²) dt."""
     return Erf.apply(input)
+
+
+# --- torch's NumPy-style names for the ops above (each records the op torch records) -------
+def arccos(input):
+    """torch.arccos: acos (AcosBackward0)."""
+    return acos(input)
+
+
+def arcsin(input):
+    """torch.arcsin: asin (AsinBackward0)."""
+    return asin(input)
+
+
+def arctan(input):
+    """torch.arctan: atan (AtanBackward0)."""
+    return atan(input)
+
+
+def arccosh(input):
+    """torch.arccosh: acosh (AcoshBackward0)."""
+    return acosh(input)
+
+
+def arcsinh(input):
+    """torch.arcsinh: asinh (AsinhBackward0)."""
+    return asinh(input)
+
+
+def arctanh(input):
+    """torch.arctanh: atanh (AtanhBackward0)."""
+    return atanh(input)

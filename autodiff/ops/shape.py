@@ -29,6 +29,7 @@ __all__ = [
     "moveaxis",
     "hstack",
     "vstack",
+    "ravel",
 ]  # the public ops: autodiff exports these
 
 
@@ -388,6 +389,12 @@ def _tensors_for(op: str, tensors):
 def broadcast_to(input, size):
     """torch.broadcast_to: expand to `size` (ExpandBackward0, as torch)."""
     return expand(input, size)  # expand takes a size tuple as one argument too
+
+
+def ravel(input):
+    """torch.ravel: the elements as one dim (ViewBackward0; a copy first where the layout
+    needs one, as reshape)."""
+    return reshape(input, -1)
 
 
 def swapaxes(input, axis0, axis1):
