@@ -486,7 +486,7 @@ class Tensor:
         return self.mul_(other)
 
     def subtract_(self, other, *, alpha=1) -> "Tensor":
-        return self.sub_(other, alpha)
+        return _ops.inplace.apply_(self, "subtract_", _ops.subtract, other, alpha=alpha)
 
     def negative_(self) -> "Tensor":
         return self.neg_()
@@ -540,7 +540,7 @@ class Tensor:
         return _ops.inplace.apply_(self, "cumsum_", _ops.cumsum, dim)
 
     def cumprod_(self, dim) -> "Tensor":
-        return _ops.inplace.apply_(self, "cumprod_", _ops.cumprod, dim)
+        return _ops.inplace.apply_(self, "cumprod_", _ops.rearrange.cumprod_of_copy, dim)
 
     # comparisons in place: 1 or 0 in this tensor's dtype, a zero gradient (EqBackward0/1)
     def eq_(self, other) -> "Tensor":

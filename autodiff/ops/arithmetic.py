@@ -54,13 +54,16 @@ class Sub(Function):
         return np.subtract if _as_is(input, other) else None
 
     @staticmethod
-    def forward(ctx, input, other):
+    def forward(ctx, input, other, alpha=1):
         input, other = promote(input, other)
-        return input - other
+        return input - other if alpha == 1 else input - alpha * other
 
     @staticmethod
     def backward(ctx, grad):
-        return grad, -grad if ctx.needs_input_grad[1] else None
+        if not ctx.needs_input_grad[1]:
+            return grad, None
+        alpha = ctx.options.get("alpha", 1)  # torch.sub's alpha: input − alpha·other
+        return grad, -grad if alpha == 1 else -alpha * grad
 
 
 def sub(input, other):
@@ -260,7 +263,10 @@ def multiply(input, other):
 
 def subtract(input, other, *, alpha=1):
     """torch.subtract: input - alpha * other (SubBackward0, as torch)."""
-    return sub(input, other if alpha == 1 else _scaled(other, alpha, "subtract"))
+    if alpha == 1:
+        return sub(input, other)
+    _check_alpha(other, alpha, "subtract")
+    return Sub.apply(input, other, alpha=alpha)
 
 
 def negative(input):
@@ -278,13 +284,11 @@ def positive(input):
     return input
 
 
-def _scaled(other, alpha, op: str):
-    """alpha * other for add/sub's alpha=: a float alpha is refused for integer tensors, as
-    torch refuses it."""
+def _check_alpha(other, alpha, op: str) -> None:
+    """A float alpha is refused for integer tensors, as torch refuses it."""
     is_int = isinstance(other, Tensor) and other.dtype.kind in "iub"
     if is_int and not float(alpha).is_integer():
         raise DtypeError(
             f"{op}: for integral input tensors, argument alpha must not be a floating point "
             f"number (got alpha={alpha}). Give an integer alpha or convert first (t.float())."
         )
-    return other * alpha

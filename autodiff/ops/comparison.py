@@ -178,27 +178,28 @@ def not_equal(input, other):
 
 class CompareAsSelf(Function):
     """A comparison written as 1 and 0 in the input's dtype (the graph form of eq_, lt_, ...):
-    a zero gradient, as torch's EqBackward0 (a number) and EqBackward1 (a tensor)."""
+    a zero gradient, as torch's EqBackward0 (with a number: one edge) and EqBackward1 (with a
+    tensor: two edges)."""
 
-    node_name = "EqBackward0"
+    node_name = "EqBackward1"
     symbol = "=="
     array_backward = True
 
     @staticmethod
-    def forward(ctx, input, other, ufunc, node_name):
-        ctx.node_name = node_name
-        return ufunc(input, other).astype(input.dtype)
+    def forward(ctx, input, other=None, *, ufunc, value=None):
+        ctx.node_name = f"{_NAMES[ufunc].capitalize()}Backward{int(value is None)}"
+        return ufunc(input, other if value is None else value).astype(input.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        need = ctx.needs_input_grad
-        return grad * 0.0 if need[0] else None, grad * 0.0 if need[1] else None
+        return tuple(grad * 0.0 if need else None for need in ctx.needs_input_grad)
 
 
 def compare_as_self(input, ufunc, other):
-    """ufunc(input, other) as 1 and 0 in input's dtype, the node named as torch names it."""
-    name = f"{_NAMES[ufunc].capitalize()}Backward{int(isinstance(other, Tensor))}"
-    return CompareAsSelf.apply(input, other, ufunc=ufunc, node_name=name)
+    """ufunc(input, other) as 1 and 0 in input's dtype."""
+    if isinstance(other, Tensor):
+        return CompareAsSelf.apply(input, other, ufunc=ufunc)
+    return CompareAsSelf.apply(input, ufunc=ufunc, value=other)
 
 
 # --- logic: any dtype in, bool out ------------------------------------------------------

@@ -11,7 +11,7 @@ from ..function import Function
 from ..tensor import Tensor
 from .comparison import discrete
 from .reduction import ValuesIndices, normalize_dims
-from .shape import cat
+from .shape import cat, clone
 
 __all__ = [
     "gather",
@@ -312,6 +312,12 @@ def cumprod(input, dim):
         running = part if running is None else running * part
         out.append(running)
     return cat(out, dim=dim)
+
+
+def cumprod_of_copy(input, dim):
+    """cumprod for cumprod_: of a copy, since the products save slices of their input, which
+    the in-place write would change under them."""
+    return cumprod(clone(input), dim)
 
 
 class Prod(Function):

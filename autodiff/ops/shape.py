@@ -392,9 +392,9 @@ def broadcast_to(input, size):
 
 
 def ravel(input):
-    """torch.ravel: the elements as one dim (ViewBackward0; a copy first where the layout
-    needs one, as reshape)."""
-    return reshape(input, -1)
+    """torch.ravel: the elements as one dim (ViewBackward0, after a CloneBackward0 where the
+    layout needs a copy, as torch)."""
+    return reshape(input.contiguous(), -1)
 
 
 def swapaxes(input, axis0, axis1):

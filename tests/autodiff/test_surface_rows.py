@@ -39,6 +39,26 @@ DISCRETE = {
     "bool": lambda lib, x: x.bool(),
     "int": lambda lib, x: (x * 3).int(),
     "long": lambda lib, x: (x * 3).long(),
+    "byte": lambda lib, x: (x * 3).byte(),
+    "char": lambda lib, x: (x * -3).char(),
+    "short": lambda lib, x: (x * 3).short(),
+    "greater": lambda lib, x: lib.greater(x, 0.5),
+    "greater_equal": lambda lib, x: x.greater_equal(x.flip(0)),
+    "less": lambda lib, x: x.less(0.0),
+    "less_equal": lambda lib, x: lib.less_equal(x, x.flip(1)),
+    "not_equal": lambda lib, x: x.not_equal(0.5),
+    "isposinf": lambda lib, x: (1 / x).isposinf(),
+    "isneginf": lambda lib, x: lib.isneginf(-1 / x),
+    "logical_and": lambda lib, x: lib.logical_and(x, x.flip(0)),
+    "logical_or": lambda lib, x: x.logical_or(x.flip(1)),
+    "logical_xor": lambda lib, x: lib.logical_xor(x, x > 0.5),
+    "logical_not": lambda lib, x: x.logical_not(),
+    "bitwise_and": lambda lib, x: lib.bitwise_and((x * 4).long(), (x * 2).long().flip(0)),
+    "bitwise_or": lambda lib, x: (x * 4).long().bitwise_or(3),
+    "bitwise_xor": lambda lib, x: lib.bitwise_xor((x * 4).long(), (x * 4).long().flip(1)),
+    "bitwise_not": lambda lib, x: (x * 4).long().bitwise_not(),
+    "bitwise_left_shift": lambda lib, x: lib.bitwise_left_shift((x * 4).long(), 2),
+    "bitwise_right_shift": lambda lib, x: (x * -4).long().bitwise_right_shift(1),
 }
 # names with no row, by reason; a reason that names a test file is checked to mention the name
 NO_ROW = {
@@ -89,6 +109,18 @@ NO_ROW = {
         "new_zeros",
     ],
     "a label for pictures: tests/viz": ["name"],
+    "a tensor's facts and torch's aliases without a node: tests/autodiff/test_aliases.py": [
+        "get_device",
+        "is_complex",
+        "is_cpu",
+        "is_nonzero",
+        "is_same_size",
+        "is_signed",
+        "itemsize",
+        "nbytes",
+        "ndimension",
+        "positive",
+    ],
 }
 NO_ROW_NAMES = {n for names in NO_ROW.values() for n in names}
 
