@@ -128,6 +128,7 @@ class Op:
     rtol: float = 1e-5
     atol: float = 1e-7
     tol_reason: str = ""
+    torch_rtol: float = 1e-10  # gradients against torch's (second order: 10x, at least 1e-9)
     empty: tuple | None = None  # (shapes, kwargs) of a zero-size case; None: torch refuses
     torch_named: Callable | None = None  # (shapes, kwargs) -> whether torch's top node is ours
     covers: tuple = ()  # public names this row checks besides its own: ad.X / Tensor.X, linalg.X
@@ -512,10 +513,12 @@ ROWS = [
        lambda a: a.erfc(), 1, unary(), "ErfcBackward0", empty=_EMPTY1),
     Op("lgamma", ad.lgamma, lambda a: np.vectorize(math.lgamma, otypes=[float])(a),
        lambda a: a.lgamma(), 1, unary(), "LgammaBackward0", domains=((-3.0, 4.0),),
-       kinks=(-3.0, -2.0, -1.0, 0.0), gap=0.1, empty=_EMPTY1),
+       kinks=(-3.0, -2.0, -1.0, 0.0), gap=0.1, empty=_EMPTY1, torch_rtol=1e-9,
+       tol_reason="second order: torch's polygamma(1, x) (see digamma)"),
     Op("digamma", ad.digamma, _np_digamma, lambda a: a.digamma(), 1, unary(),
        "DigammaBackward0", domains=((-3.0, 4.0),), kinks=(-3.0, -2.0, -1.0, 0.0), gap=0.1,
-       second_order=False, empty=_EMPTY1),
+       second_order=False, empty=_EMPTY1, torch_rtol=1e-8,
+       tol_reason="torch's polygamma(1, x) is good to ~1e-9 (ours: 1e-15 against mpmath)"),
     # second order: polygamma(2, x) is not implemented (digamma's gradient says so)
     Op("sgn", ad.sgn, np.sign, lambda a: a.sgn(), 1, unary(), "SgnBackward0", kinks=(0.0,),
        saves=False, empty=_EMPTY1),

@@ -35,6 +35,8 @@ ARRAY_READS = {
     ("autodiff/ops/inplace.py", "_keep_old_self"): "graph bookkeeping of an in-place op on a "
     "graph tensor, which a trace refuses",
     ("autodiff/ops/inplace.py", "_saved_output_is_storage"): "the same",
+    ("autodiff/ops/inplace.py", "reshape_"): "an in-place change of shape (squeeze_, t_): the "
+    "tensor takes its view's array; a trace refuses it (tracing.read)",
 }
 
 # the engine's places that ask whether a trace runs (the rest only announce)
