@@ -169,6 +169,34 @@ class Tensor:
     def mT(self) -> "Tensor":
         return _ops.transpose(self, -2, -1)
 
+    @property
+    def H(self) -> "Tensor":
+        """The conjugate transpose of a matrix (its transpose, for real tensors)."""
+        if self._data.ndim != 2:
+            raise ShapeError(
+                "tensor.H is only supported on matrices (2-D tensors). Got "
+                f"{self._data.ndim}-D tensor. For batches of matrices, use tensor.mH."
+            )
+        return _ops.transpose(self, 0, 1)
+
+    @property
+    def mH(self) -> "Tensor":
+        """The conjugate transpose of the last two dims (mT, for real tensors)."""
+        return _ops.adjoint(self)
+
+    def stride(self, dim=None):
+        """Steps in elements between neighbours along each dim (torch's strides)."""
+        steps = tuple(s // self._data.itemsize for s in self._data.strides)
+        return steps if dim is None else steps[dim]
+
+    def storage_offset(self) -> int:
+        """Where this tensor's first element sits in its storage, in elements."""
+        array, root = self._data, self._data
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        start = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        return start // array.itemsize
+
     def size(self, dim=None):
         return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
@@ -299,9 +327,7 @@ class Tensor:
     def detach_(self) -> "Tensor":
         """This tensor taken out of the graph in place (a view is refused, as torch)."""
         if self._base is not None:
-            raise RuntimeError(
-                "detach_: can't detach views in-place. Use detach() instead."
-            )
+            raise RuntimeError("detach_: can't detach views in-place. Use detach() instead.")
         self.grad_fn, self._requires_grad = None, False
         return self
 
@@ -1297,6 +1323,43 @@ class Tensor:
 
     def slogdet(self):
         return _ops.slogdet(self)
+
+    # --- splitting, windows and views (ops/splitting.py) ---------------------------------
+    def unfold(self, dimension, size, step):
+        return _ops.unfold(self, dimension, size, step)
+
+    def unflatten(self, dim, sizes):
+        return _ops.unflatten(self, dim, sizes)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        return _ops.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, indices_or_sections):
+        return _ops.hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections):
+        return _ops.vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections):
+        return _ops.dsplit(self, indices_or_sections)
+
+    def split_with_sizes(self, split_sizes, dim=0):
+        return _ops.split_with_sizes(self, split_sizes, dim)
+
+    def take(self, index):
+        return _ops.take(self, index)
+
+    def narrow_copy(self, dim, start, length):
+        return _ops.narrow_copy(self, dim, start, length)
+
+    def diagflat(self, offset=0):
+        return _ops.diagflat(self, offset)
+
+    def sum_to_size(self, *size):
+        return _ops.sum_to_size(self, *size)
+
+    def adjoint(self):
+        return _ops.adjoint(self)
 
     def histc(self, bins=100, min=0, max=0):
         return _ops.histc(self, bins, min, max)

@@ -17,6 +17,7 @@ from . import (
     sampling,
     shape,
     special,
+    splitting,
 )
 from .activation import *
 from .arithmetic import *
@@ -33,12 +34,14 @@ from .reduction import *
 from .sampling import *
 from .shape import *
 from .special import *
+from .splitting import *
 
 # used by Tensor's methods and operators, not exported at the top level
 from .arithmetic import rsub
 from .comparison import compare, compare_as_self
 from .indexing import getitem
 from .shape import to_dtype
+from .splitting import sum_to_size, unfold
 
 __all__ = [
     *activation.__all__,
@@ -56,4 +59,5 @@ __all__ = [
     *sampling.__all__,
     *shape.__all__,
     *special.__all__,
+    *splitting.__all__,
 ]

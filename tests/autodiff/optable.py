@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from opcases import (  # issue 22
     _flattens,
     _index_name,
@@ -77,6 +78,7 @@ from opcases import (  # issue 22
     movedim_case,
     narrow_case,
     norm_case,
+    one_shape,
     permute_case,
     reduction,
     repeat_case,
@@ -284,6 +286,84 @@ def _vecdot_case():
         max(map(len, c[0])) > 1 or c[0][0] == c[0][1]))  # fmt: skip
 
 
+@st.composite
+def _unfold_case(draw):
+    """(shape, {dimension, size, step}): windows that fit, overlapping or not."""
+    ((shape,), kw) = draw(dim_case(min_dims=1))
+    n = shape[kw["dim"]]
+    size, step = draw(st.integers(0, n)), draw(st.integers(1, 3))
+    return ((shape,), {"dimension": kw["dim"], "size": size, "step": step})
+
+
+@st.composite
+def _tensor_split_case(draw):
+    """(shape, {dim, split}): a number of sections (more than the size too) or indices."""
+    ((shape,), kw) = draw(dim_case(min_dims=1))
+    n = shape[kw["dim"]]
+    split = draw(st.integers(1, n + 2) | st.lists(st.integers(0, n + 1), max_size=3))
+    return ((shape,), {"dim": kw["dim"], "split": split})
+
+
+def _np_tensor_split(a, dim, split):
+    return _np_flat(np.array_split(a, split, axis=dim))
+
+
+@st.composite
+def _sizes_case(draw):
+    """(shape, {dim, sizes}): sizes that add up to the dim's size (zeros too)."""
+    ((shape,), kw) = draw(dim_case(min_dims=1))
+    n = shape[kw["dim"]]
+    cuts = sorted(draw(st.lists(st.integers(0, n), max_size=3)))
+    return ((shape,), {"dim": kw["dim"], "sizes": np.diff([0, *cuts, n]).tolist()})
+
+
+@st.composite
+def _unflatten_case(draw):
+    """(shape, {dim, sizes}): dim's size written as a product (one factor may be -1)."""
+    ((shape,), kw) = draw(dim_case(min_dims=1))
+    n = shape[kw["dim"]]
+    sizes = draw(st.sampled_from([(n,), (1, n), (n, 1), (-1, 1), (1, -1, 1)]))
+    return ((shape,), {"dim": kw["dim"], "sizes": sizes})
+
+
+@st.composite
+def _take_case(draw):
+    shape = draw(one_shape(min_dims=0))
+    n = int(np.prod(shape))
+    index = draw(hnp.arrays(np.int64, draw(one_shape(min_dims=0)), elements=st.integers(-n, n - 1)))
+    return ((shape,), {"index": index})
+
+
+@st.composite
+def _narrow_copy_case(draw):
+    ((shape,), kw) = draw(dim_case(min_dims=1))
+    n = shape[kw["dim"]]
+    start = draw(st.integers(0, n))  # a negative start: test_aliases.py (torch's gradient is 0)
+    length = draw(st.integers(0, n - start))
+    return ((shape,), {**kw, "start": start, "length": length})
+
+
+@st.composite
+def _sum_to_size_case(draw):
+    """(shape, {size}): a size the shape broadcasts from (leading dims dropped, dims 1)."""
+    shape = draw(one_shape(min_dims=0))
+    keep = shape[draw(st.integers(0, len(shape))) :]
+    size = tuple(draw(st.sampled_from([n, 1])) for n in keep)
+    return ((shape,), {"size": size})
+
+
+def _np_sum_to_size(a, size):
+    lead = a.ndim - len(size)
+    out = a.sum(axis=tuple(range(lead))) if lead else a
+    dims = tuple(i for i, s in enumerate(size) if s == 1 and out.shape[i] != 1)
+    return out.sum(axis=dims, keepdims=True) if dims else out
+
+
+def _np_unfold(a, dimension, size, step):
+    windows = np.lib.stride_tricks.sliding_window_view(a, size, axis=dimension)
+    return windows[(slice(None),) * (dimension % a.ndim) + (slice(None, None, step),)]
+
+
 def _np_digamma(a):
     """ψ by another route than ours: the recurrence up to 30, then six terms of the series."""
 
@@ -468,10 +548,12 @@ ROWS = [
        domains=((-0.9, 0.9),), empty=_EMPTY1, covers=("arcsin",)),
     Op("acos", ad.acos, np.arccos, lambda a: a.acos(), 1, unary(), "AcosBackward0",
        domains=((-0.9, 0.9),), empty=_EMPTY1, covers=("arccos",)),
-    Op("atan", ad.atan, np.arctan, lambda a: a.atan(), 1, unary(), "AtanBackward0", empty=_EMPTY1, covers=("arctan",)),
+    Op("atan", ad.atan, np.arctan, lambda a: a.atan(), 1, unary(), "AtanBackward0", empty=_EMPTY1,
+       covers=("arctan",)),
     Op("sinh", ad.sinh, np.sinh, lambda a: a.sinh(), 1, unary(), "SinhBackward0", empty=_EMPTY1),
     Op("cosh", ad.cosh, np.cosh, lambda a: a.cosh(), 1, unary(), "CoshBackward0", empty=_EMPTY1),
-    Op("asinh", ad.asinh, np.arcsinh, lambda a: a.asinh(), 1, unary(), "AsinhBackward0", empty=_EMPTY1, covers=("arcsinh",)),
+    Op("asinh", ad.asinh, np.arcsinh, lambda a: a.asinh(), 1, unary(), "AsinhBackward0",
+       empty=_EMPTY1, covers=("arcsinh",)),
     Op("log2", ad.log2, np.log2, lambda a: a.log2(), 1, unary(), "Log2Backward0", domains=(POS,),
        empty=_EMPTY1),
     Op("log10", ad.log10, np.log10, lambda a: a.log10(), 1, unary(), "Log10Backward0",
@@ -531,6 +613,53 @@ ROWS = [
     Op("hardshrink", lambda a: a.hardshrink(0.4), lambda a: np.where(np.abs(a) > 0.4, a, 0.0),
        lambda a: _torch().hardshrink(a, 0.4), 1, unary(), "HardshrinkBackward0",
        kinks=(-0.4, 0.4), empty=_EMPTY1),
+    Op("unfold", lambda a, dimension, size, step: a.unfold(dimension, size, step), _np_unfold,
+       lambda a, dimension, size, step: a.unfold(dimension, size, step), 1, _unfold_case(),
+       "UnfoldBackward0", saves=False, empty=(((0, 3),), {"dimension": 1, "size": 2, "step": 1})),
+    Op("unflatten", lambda a, dim, sizes: a.unflatten(dim, sizes),
+       lambda a, dim, sizes: a.reshape(a.shape[:dim % a.ndim] + tuple(
+           a.shape[dim] if s == -1 else s for s in sizes) + a.shape[dim % a.ndim + 1:]),
+       lambda a, dim, sizes: a.unflatten(dim, sizes), 1, _unflatten_case(), "ViewBackward0",
+       saves=False, empty=(((0, 3),), {"dim": 1, "sizes": (3, 1)})),
+    Op("tensor_split", lambda a, dim, split: _flat_parts(ad.tensor_split(a, split, dim)),
+       _np_tensor_split, lambda a, dim, split: _flat_parts(a.tensor_split(split, dim)), 1,
+       _tensor_split_case(), "CatBackward0", saves=False, torch_named=_no),
+    Op("hsplit", lambda a: _flat_parts(ad.hsplit(a, [1])),
+       lambda a: _np_flat(np.array_split(a, [1], axis=min(1, a.ndim - 1))),
+       lambda a: _flat_parts(a.hsplit([1])), 1, unary(min_dims=1), "CatBackward0",
+       saves=False, torch_named=_no),
+    Op("vsplit", lambda a: _flat_parts(a.vsplit([2])), lambda a: _np_flat(np.split(a, [2])),
+       lambda a: _flat_parts(a.vsplit([2])), 1, unary(min_dims=2), "CatBackward0", saves=False,
+       torch_named=_no),
+    Op("dsplit", lambda a: _flat_parts(a.dsplit(1)), lambda a: a.reshape(-1),
+       lambda a: _flat_parts(a.dsplit(1)), 1, unary(min_dims=3), "CatBackward0", saves=False,
+       torch_named=_no),
+    Op("split_with_sizes", lambda a, dim, sizes: _flat_parts(a.split_with_sizes(sizes, dim)),
+       lambda a, dim, sizes: _np_flat(np.split(a, np.cumsum(sizes)[:-1], axis=dim)),
+       lambda a, dim, sizes: _flat_parts(a.split_with_sizes(sizes, dim)), 1, _sizes_case(),
+       "CatBackward0", saves=False, torch_named=_no),
+    Op("take", lambda a, index: a.take(ad.tensor(index)),
+       lambda a, index: a.reshape(-1)[index] if a.size else np.zeros(index.shape),
+       lambda a, index: a.take(_torch().from_numpy(index)), 1,
+       _take_case().filter(lambda c: np.prod(c[0][0]) > 0), "TakeBackward0", saves=False,
+       torch_edges=False),
+    Op("narrow_copy", lambda a, dim, start, length: a.narrow_copy(dim, start, length),
+       lambda a, dim, start, length: np.take(a, range(start, start + length), axis=dim),
+       lambda a, dim, start, length: a.narrow_copy(dim, start, length), 1, _narrow_copy_case(),
+       "NarrowCopyBackward0", saves=False, torch_edges=False),
+    Op("diagflat", lambda a: a.diagflat(-1), lambda a: np.diagflat(a, -1),
+       lambda a: _torch().diagflat(a, -1), 1, unary(), "DiagEmbedBackward0", saves=False),
+    Op("sum_to_size", lambda a, size: a.sum_to_size(size), _np_sum_to_size,
+       lambda a, size: a.sum_to_size(size), 1,
+       _sum_to_size_case().filter(lambda c: c[1]["size"] != c[0][0]),
+       lambda shapes, kw: "SumBackward0" if not kw["size"] else "ViewBackward0"
+       if len(kw["size"]) < len(shapes[0]) else "SumBackward1",
+       saves=False),
+    Op("adjoint", lambda a: ad.adjoint(a), lambda a: np.swapaxes(a, -1, -2),
+       lambda a: a.adjoint(), 1, unary(min_dims=2), "TransposeBackward0", saves=False,
+       covers=("mH",)),
+    Op("H", lambda a: a.H, lambda a: a.T, lambda a: a.H, 1, unary(min_dims=2, max_dims=2),
+       "TransposeBackward0", saves=False),
     Op("std", lambda a, dim, keepdim: a.std(dim, keepdim=keepdim),
        lambda a, dim, keepdim: np.sqrt(_np_var(a, dim, keepdim)),
        lambda a, dim, keepdim: a.std(dim=dim, keepdim=keepdim), 1, reduction(min_side=2),

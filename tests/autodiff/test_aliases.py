@@ -124,7 +124,10 @@ def test_integer_subtract_with_alpha_stays_integer():
 # --- a tensor's facts ----------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int8", "uint8", "bool"])
 def test_facts_match_torch(dtype):
-    ours, theirs = ad.zeros(2, 3, dtype=getattr(ad, dtype)), torch.zeros(2, 3, dtype=getattr(torch, dtype))
+    ours, theirs = (
+        ad.zeros(2, 3, dtype=getattr(ad, dtype)),
+        torch.zeros(2, 3, dtype=getattr(torch, dtype)),
+    )
     for fact in ("ndimension", "is_complex", "is_signed", "get_device"):
         assert getattr(ours, fact)() == getattr(theirs, fact)(), fact
     for fact in ("nbytes", "itemsize", "is_cpu"):
@@ -133,6 +136,27 @@ def test_facts_match_torch(dtype):
     assert ad.is_complex(ours) is False and ad.get_device(ours) == -1
     assert ad.is_same_size(ours, ad.ones(2, 3)) and not ours.is_same_size(ad.ones(3, 2))
     assert ad.zeros(0).nbytes == 0 and ad.tensor(1.0).ndimension() == 0
+
+
+VIEWS = [
+    lambda t: t,
+    lambda t: t.t(),
+    lambda t: t[1:],
+    lambda t: t[:, 2:],
+    lambda t: t[1, 1:],
+    lambda t: t.unsqueeze(0).expand(2, 4, 6),
+    lambda t: t.unfold(1, 2, 2),
+    lambda t: t.reshape(2, 12)[:, ::3],
+]
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_stride_and_storage_offset_match_torch(view):
+    ours = view(ad.tensor(np.arange(24.0).reshape(4, 6)))
+    theirs = view(torch.arange(24.0, dtype=torch.float64).reshape(4, 6))
+    assert ours.stride() == theirs.stride()
+    assert ours.stride(-1) == theirs.stride(-1)
+    assert ours.storage_offset() == theirs.storage_offset()
 
 
 @pytest.mark.parametrize("values", [[1.0], 0.0, [[0]], [float("nan")], [[-2]]])
@@ -327,14 +351,20 @@ def test_special_values_match_torch(fn):
 
 @pytest.mark.parametrize("fn", ["lgamma", "digamma", "erfc", "exp2"])
 def test_integer_inputs_give_the_default_float_as_torch(fn):
-    ours, theirs = getattr(ad, fn)(ad.tensor([1, 2, 3])), getattr(torch, fn)(torch.tensor([1, 2, 3]))
+    ours, theirs = (
+        getattr(ad, fn)(ad.tensor([1, 2, 3])),
+        getattr(torch, fn)(torch.tensor([1, 2, 3])),
+    )
     assert str(ours.dtype) == str(theirs.dtype) == "torch.float32"
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
 
 
 def test_digamma_gradient_near_the_poles_matches_torch():
     values = [-2.5, -0.9, 0.05, 0.3, 7.0, 12.0]
-    x, tx = ad.tensor(values, dtype=ad.float64, requires_grad=True), torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    x, tx = (
+        ad.tensor(values, dtype=ad.float64, requires_grad=True),
+        torch.tensor(values, dtype=torch.float64, requires_grad=True),
+    )
     x.digamma().sum().backward()
     tx.digamma().sum().backward()
     # torch's polygamma(1, x) is good to ~1e-10; ours to 1e-15 (checked against mpmath)

@@ -104,14 +104,19 @@ FORMS = [
     ("cumprod_", lambda x, y: x.cumprod_(-1), lambda x, y: x.cumprod(-1),
      lambda x, y: x.cumprod_(-1), None),
 ]  # fmt: skip
-# the comparisons in place: 1 and 0 in x's dtype, a zero gradient
+
+
+# the comparisons in place: 1 and 0 in x's dtype, a zero gradient; with a tensor and a number
+def _compared(name, other):
+    return lambda x, y: getattr(x, name)(y if other == "tensor" else 0.5)
+
+
 FORMS += [
-    (name if kind == "tensor" else f"{name}number", lambda x, y, n=name, k=kind: getattr(x, n)(y if k == "tensor" else 0.5),
-     lambda x, y, n=name, k=kind: getattr(x, n[:-1])(y if k == "tensor" else 0.5).double(),
-     lambda x, y, n=name, k=kind: getattr(x, n)(y if k == "tensor" else 0.5), None)
+    (name if other == "tensor" else f"{name}number", _compared(name, other),
+     lambda x, y, f=_compared(name[:-1], other): f(x, y).double(), _compared(name, other), None)
     for name in ("eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "greater_equal_",
                  "less_", "less_equal_", "not_equal_")
-    for kind in ("tensor", "number")
+    for other in ("tensor", "number")
 ]  # fmt: skip
 # the domain of x where the op is not defined on (-2, 2)
 DOMAIN = {"log": "pos", "sqrt": "pos", "log2": "pos", "log10": "pos", "log1p": "pos",

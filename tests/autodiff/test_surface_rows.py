@@ -120,6 +120,8 @@ NO_ROW = {
         "nbytes",
         "ndimension",
         "positive",
+        "storage_offset",
+        "stride",
     ],
 }
 NO_ROW_NAMES = {n for names in NO_ROW.values() for n in names}
