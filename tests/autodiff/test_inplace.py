@@ -107,13 +107,17 @@ FORMS = [
 
 
 # the comparisons in place: 1 and 0 in x's dtype, a zero gradient; with a tensor and a number
-def _compared(name, other):
-    return lambda x, y: getattr(x, name)(y if other == "tensor" else 0.5)
+def _compared(name, other, as_double=False):
+    def call(x, y):
+        out = getattr(x, name)(y if other == "tensor" else 0.5)
+        return out.double() if as_double else out
+
+    return call
 
 
 FORMS += [
     (name if other == "tensor" else f"{name}number", _compared(name, other),
-     lambda x, y, f=_compared(name[:-1], other): f(x, y).double(), _compared(name, other), None)
+     _compared(name[:-1], other, as_double=True), _compared(name, other), None)
     for name in ("eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "greater_equal_",
                  "less_", "less_equal_", "not_equal_")
     for other in ("tensor", "number")
