@@ -654,6 +654,27 @@ class Tensor:
     def swapdims_(self, dim0, dim1) -> "Tensor":
         return self.transpose_(dim0, dim1)
 
+    def index_copy_(self, dim, index, source) -> "Tensor":
+        return _ops.inplace.apply_(self, "index_copy_", _ops.index_copy, dim, index, source)
+
+    def index_fill_(self, dim, index, value) -> "Tensor":
+        return _ops.inplace.apply_(self, "index_fill_", _ops.index_fill, dim, index, value)
+
+    def index_put_(self, indices, values, accumulate=False) -> "Tensor":
+        return _ops.inplace.apply_(self, "index_put_", _ops.index_put, indices, values, accumulate)
+
+    def masked_scatter_(self, mask, source) -> "Tensor":
+        return _ops.inplace.apply_(self, "masked_scatter_", _ops.masked_scatter, mask, source)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True) -> "Tensor":
+        return _ops.inplace.apply_(
+            self, "scatter_reduce_", _ops.scatter_reduce, dim, index, src, reduce,
+            include_self=include_self,
+        )  # fmt: skip
+
+    def fill_diagonal_(self, fill_value, wrap=False) -> "Tensor":
+        return _ops.inplace.apply_(self, "fill_diagonal_", _ops.fill_diagonal, fill_value, wrap)
+
     def scatter_(self, dim, index, src=None, value=None) -> "Tensor":
         return _ops.inplace.apply_(self, "scatter_", _ops.scatter, dim, index, src, value)
 
@@ -1360,6 +1381,31 @@ class Tensor:
 
     def adjoint(self):
         return _ops.adjoint(self)
+
+    # --- updates of a region (ops/updates.py) --------------------------------------------
+    def index_copy(self, dim, index, source):
+        return _ops.index_copy(self, dim, index, source)
+
+    def index_fill(self, dim, index, value):
+        return _ops.index_fill(self, dim, index, value)
+
+    def index_put(self, indices, values, accumulate=False):
+        return _ops.index_put(self, indices, values, accumulate)
+
+    def masked_scatter(self, mask, source):
+        return _ops.masked_scatter(self, mask, source)
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return _ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+        return _ops.diagonal_scatter(self, src, offset, dim1, dim2)
+
+    def select_scatter(self, src, dim, index):
+        return _ops.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        return _ops.slice_scatter(self, src, dim, start, end, step)
 
     def histc(self, bins=100, min=0, max=0):
         return _ops.histc(self, bins, min, max)

@@ -18,6 +18,7 @@ from . import (
     shape,
     special,
     splitting,
+    updates,
 )
 from .activation import *
 from .arithmetic import *
@@ -35,6 +36,7 @@ from .sampling import *
 from .shape import *
 from .special import *
 from .splitting import *
+from .updates import *
 
 # used by Tensor's methods and operators, not exported at the top level
 from .arithmetic import rsub
@@ -42,6 +44,7 @@ from .comparison import compare, compare_as_self
 from .indexing import getitem
 from .shape import to_dtype
 from .splitting import sum_to_size, unfold
+from .updates import fill_diagonal
 
 __all__ = [
     *activation.__all__,
@@ -60,4 +63,5 @@ __all__ = [
     *shape.__all__,
     *special.__all__,
     *splitting.__all__,
+    *updates.__all__,
 ]

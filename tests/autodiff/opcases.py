@@ -701,3 +701,114 @@ def _np_qr_parts(a):
 def _np_svd_parts(a):
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     return np.concatenate([(u * u).reshape(-1), s.reshape(-1), (vh * vh).reshape(-1)])
+
+
+# --- updates of a region (names4: index_copy, index_put, scatter_reduce, ...) --------------
+def _long(draw, values) -> np.ndarray:
+    return np.asarray(values, dtype=np.int64).reshape(-1)
+
+
+@st.composite
+def index_copy_case(draw):
+    """(input, source) shapes and {dim, index}: distinct positions along dim (torch leaves
+    repeated ones undefined)."""
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    n = shape[dim]
+    index = draw(st.permutations(range(n)))[: draw(st.integers(0, n))]
+    source = shape[: dim % len(shape)] + (len(index),) + shape[dim % len(shape) + 1 :]
+    return ((shape, source), {"dim": dim, "index": _long(draw, index)})
+
+
+@st.composite
+def index_fill_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    index = draw(st.lists(st.integers(-shape[dim], shape[dim] - 1), max_size=3))
+    return ((shape,), {"dim": dim, "index": _long(draw, index)})
+
+
+@st.composite
+def index_put_case(draw, accumulate: bool):
+    """(input, values) shapes and {indices}: one or two index arrays (repeats only when
+    accumulating); values broadcast to the indexed shape."""
+    shape = draw(one_shape(min_dims=2))
+    k = draw(st.integers(0, 4))
+    count = draw(st.integers(1, 2))
+    if accumulate:
+        indices = tuple(
+            _long(draw, draw(st.lists(st.integers(0, shape[d] - 1), min_size=k, max_size=k)))
+            for d in range(count)
+        )
+    else:
+        flat = draw(st.permutations(range(shape[0] * shape[1])))[: min(k, shape[0] * shape[1])]
+        rows, cols = np.divmod(np.asarray(flat, dtype=np.int64), shape[1])
+        indices = (rows,) if count == 1 else (rows, cols)
+        indices = (np.unique(rows),) if count == 1 else indices
+    picked = np.empty(shape)[indices].shape
+    values = picked[draw(st.integers(0, len(picked))) :]
+    return ((shape, values), {"indices": indices})
+
+
+@st.composite
+def masked_scatter_case(draw):
+    shape = draw(one_shape(min_dims=0))
+    mask = draw(hnp.arrays(np.bool_, shape))
+    extra = draw(st.integers(0, 2))
+    return ((shape, (int(mask.sum()) + extra,)), {"mask": mask})
+
+
+@st.composite
+def scatter_reduce_case(draw, reduces):
+    """(input, src) shapes and {dim, index, reduce, include_self}."""
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(0, len(shape) - 1))
+    index_shape = tuple(draw(st.integers(1 if d == dim else 1, n)) for d, n in enumerate(shape))
+    index_shape = index_shape[:dim] + (draw(st.integers(0, 4)),) + index_shape[dim + 1 :]
+    index = draw(hnp.arrays(np.int64, index_shape, elements=st.integers(0, shape[dim] - 1)))
+    src = index_shape  # torch's backward refuses a larger src (its gradient's shape): ours pads
+    kwargs = {"dim": dim, "index": index, "reduce": draw(st.sampled_from(reduces))}
+    return ((shape, src), {**kwargs, "include_self": draw(st.booleans())})
+
+
+@st.composite
+def diagonal_scatter_case(draw):
+    shape = draw(one_shape(min_dims=2))
+    dims = draw(st.permutations(range(len(shape))))[:2]
+    offset = draw(st.integers(-2, 2))
+    length = np.diagonal(np.empty(shape), offset, *dims).shape
+    return ((shape, length), {"offset": offset, "dim1": dims[0], "dim2": dims[1]})
+
+
+@st.composite
+def select_scatter_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    index = draw(st.integers(-shape[dim], shape[dim] - 1))
+    src = shape[: dim % len(shape)] + shape[dim % len(shape) + 1 :]
+    return ((shape, src), {"dim": dim, "index": index})
+
+
+@st.composite
+def slice_scatter_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    start = draw(st.none() | st.integers(-shape[dim], shape[dim]))
+    end = draw(st.none() | st.integers(-shape[dim], shape[dim]))
+    step = draw(st.integers(1, 2))
+    src = np.empty(shape)[(slice(None),) * (dim % len(shape)) + (slice(start, end, step),)]
+    return ((shape, src.shape), {"dim": dim, "start": start, "end": end, "step": step})
+
+
+def np_scatter_reduce(a, src, dim, index, reduce, include_self):
+    """A loop over index's positions: the reference for scatter_reduce."""
+    out = a.copy()
+    hits = {}
+    for pos in np.ndindex(index.shape):
+        target = pos[:dim] + (index[pos],) + pos[dim + 1 :]
+        hits.setdefault(target, []).append(src[pos])
+    for target, values in hits.items():
+        values = ([a[target]] if include_self else []) + values
+        fn = {"sum": np.sum, "prod": np.prod, "mean": np.mean, "amax": np.max, "amin": np.min}
+        out[target] = fn[reduce](values)
+    return out

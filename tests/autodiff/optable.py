@@ -76,6 +76,15 @@ from opcases import (  # issue 22
     matmul_shapes,
     matrices_case,
     movedim_case,
+    diagonal_scatter_case,
+    index_copy_case,
+    index_fill_case,
+    index_put_case,
+    masked_scatter_case,
+    np_scatter_reduce,
+    scatter_reduce_case,
+    select_scatter_case,
+    slice_scatter_case,
     narrow_case,
     norm_case,
     one_shape,
@@ -362,6 +371,44 @@ def _np_sum_to_size(a, size):
 def _np_unfold(a, dimension, size, step):
     windows = np.lib.stride_tricks.sliding_window_view(a, size, axis=dimension)
     return windows[(slice(None),) * (dimension % a.ndim) + (slice(None, None, step),)]
+
+
+def _np_put(a, b, region):
+    out = a.copy()
+    out[region] = b
+    return out
+
+
+def _np_index_copy(a, b, dim, index):
+    return _np_put(a, b, (slice(None),) * (dim % a.ndim) + (index,))
+
+
+def _np_index_fill(a, dim, index, value):
+    return _np_put(a, value, (slice(None),) * (dim % a.ndim) + (index,))
+
+
+def _np_index_put(a, b, indices, accumulate):
+    out = a.copy()
+    if accumulate:
+        np.add.at(out, indices, np.broadcast_to(b, out[indices].shape))
+    else:
+        out[indices] = b
+    return out
+
+
+def _np_masked_scatter(a, b, mask):
+    out = a.copy()
+    out[mask] = b[: int(mask.sum())]
+    return out
+
+
+def _np_diagonal_scatter(a, b, offset, dim1, dim2):
+    out = a.copy()
+    moved = np.moveaxis(out, (dim1, dim2), (-2, -1))
+    n = b.shape[-1]
+    rows, cols = np.arange(n) + max(-offset, 0), np.arange(n) + max(offset, 0)
+    moved[..., rows, cols] = b
+    return out
 
 
 def _np_digamma(a):
@@ -660,6 +707,54 @@ ROWS = [
        covers=("mH",)),
     Op("H", lambda a: a.H, lambda a: a.T, lambda a: a.H, 1, unary(min_dims=2, max_dims=2),
        "TransposeBackward0", saves=False),
+    Op("index_copy", lambda a, b, dim, index: a.index_copy(dim, ad.tensor(index), b),
+       lambda a, b, dim, index: _np_index_copy(a, b, dim, index),
+       lambda a, b, dim, index: a.index_copy(dim, _torch().from_numpy(index), b), 2,
+       index_copy_case(), "IndexCopyBackward0", saves=False, torch_edges=False),
+    Op("index_fill", lambda a, dim, index: a.index_fill(dim, ad.tensor(index), -1.5),
+       lambda a, dim, index: _np_index_fill(a, dim, index, -1.5),
+       lambda a, dim, index: a.index_fill(dim, _torch().from_numpy(index), -1.5), 1,
+       index_fill_case(), "IndexFillBackward0", saves=False),
+    Op("index_put", lambda a, b, indices: a.index_put(tuple(map(ad.tensor, indices)), b),
+       lambda a, b, indices: _np_index_put(a, b, indices, False),
+       lambda a, b, indices: a.index_put(tuple(map(_torch().from_numpy, indices)), b), 2,
+       index_put_case(accumulate=False), "IndexPutBackward0", saves=False, torch_edges=False),
+    Op("index_put_accumulate",
+       lambda a, b, indices: a.index_put(tuple(map(ad.tensor, indices)), b, accumulate=True),
+       lambda a, b, indices: _np_index_put(a, b, indices, True),
+       lambda a, b, indices: a.index_put(tuple(map(_torch().from_numpy, indices)), b, True), 2,
+       index_put_case(accumulate=True), "IndexPutBackward0", saves=False, torch_edges=False),
+    Op("masked_scatter", lambda a, b, mask: a.masked_scatter(ad.tensor(mask), b),
+       lambda a, b, mask: _np_masked_scatter(a, b, mask),
+       lambda a, b, mask: a.masked_scatter(_torch().from_numpy(mask), b), 2,
+       masked_scatter_case(), "MaskedScatterBackward0", saves=False, torch_edges=False),
+    Op("scatter_reduce", lambda a, b, dim, index, reduce, include_self: a.scatter_reduce(
+           dim, ad.tensor(index), b, reduce, include_self=include_self), np_scatter_reduce,
+       lambda a, b, dim, index, reduce, include_self: a.scatter_reduce(
+           dim, _torch().from_numpy(index), b, reduce, include_self=include_self), 2,
+       scatter_reduce_case(("sum", "mean", "amax", "amin")), "ScatterReduceBackward0",
+       tie_free=True, torch_edges=False),
+    Op("scatter_reduce_prod", lambda a, b, dim, index, reduce, include_self: a.scatter_reduce(
+           dim, ad.tensor(index), b, reduce, include_self=include_self), np_scatter_reduce,
+       lambda a, b, dim, index, reduce, include_self: a.scatter_reduce(
+           dim, _torch().from_numpy(index), b, reduce, include_self=include_self), 2,
+       scatter_reduce_case(("prod",)), "ScatterReduceBackward0", torch_edges=False,
+       second_order=False, kinks=(0.0,), gap=0.05),
+    # second order of prod: refused (its gradient's factors are computed as constants)
+    Op("diagonal_scatter", lambda a, b, offset, dim1, dim2: ad.diagonal_scatter(
+           a, b, offset, dim1, dim2), _np_diagonal_scatter,
+       lambda a, b, offset, dim1, dim2: _torch().diagonal_scatter(a, b, offset, dim1, dim2), 2,
+       diagonal_scatter_case(), "DiagonalScatterBackward0", saves=False),
+    Op("select_scatter", lambda a, b, dim, index: a.select_scatter(b, dim, index),
+       lambda a, b, dim, index: _np_put(a, b, (slice(None),) * (dim % a.ndim) + (index,)),
+       lambda a, b, dim, index: _torch().select_scatter(a, b, dim, index), 2,
+       select_scatter_case(), "SelectScatterBackward0", saves=False),
+    Op("slice_scatter", lambda a, b, dim, start, end, step: ad.slice_scatter(
+           a, b, dim, start, end, step),
+       lambda a, b, dim, start, end, step: _np_put(
+           a, b, (slice(None),) * (dim % a.ndim) + (slice(start, end, step),)),
+       lambda a, b, dim, start, end, step: a.slice_scatter(b, dim, start, end, step), 2,
+       slice_scatter_case(), "SliceScatterBackward0", saves=False),
     Op("std", lambda a, dim, keepdim: a.std(dim, keepdim=keepdim),
        lambda a, dim, keepdim: np.sqrt(_np_var(a, dim, keepdim)),
        lambda a, dim, keepdim: a.std(dim=dim, keepdim=keepdim), 1, reduction(min_side=2),
