@@ -85,6 +85,14 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool, tracer=None) -> 
         tracer.accumulate(node, grad)
         return
     leaf = node.variable
+    _add_into(node, leaf, grad, create_graph)
+    if leaf._post_hooks:  # register_post_accumulate_grad_hook: after .grad holds it, as torch
+        for hook in tuple(leaf._post_hooks):
+            hook(leaf)
+
+
+def _add_into(node: AccumulateGrad, leaf, grad, create_graph: bool) -> None:
+    """The accumulation itself: .grad made, stolen or added into."""
     arrays = type(grad) is not Tensor
     if leaf._hooks:
         grad = hooks.hooked(leaf._hooks, grad, arrays)

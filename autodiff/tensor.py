@@ -56,6 +56,7 @@ class Tensor:
         "grad_fn",
         "_name",
         "_hooks",
+        "_post_hooks",
         "_accumulator",
         "__weakref__",
     )
@@ -73,6 +74,7 @@ class Tensor:
         self.grad_fn = None
         self._name = None
         self._hooks = None
+        self._post_hooks = None
         self._accumulator = None
         if requires_grad:
             self.requires_grad_(True)
@@ -92,6 +94,7 @@ class Tensor:
         t.grad_fn = grad_fn
         t._name = None
         t._hooks = None
+        t._post_hooks = None
         t._accumulator = None
         return t
 
@@ -357,6 +360,22 @@ class Tensor:
         else:
             self._hooks = (self._hooks or []) + [hook]
         return hook
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) runs after backward has accumulated this leaf's gradient into .grad
+        (torch 2.1+: e.g. an optimizer step per parameter); returns a handle with remove()."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: cannot register a hook on a tensor that "
+                "doesn't require gradient"
+            )
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: post accumulate grad hooks cannot be "
+                "registered on non-leaf tensors. Register it on the leaf (a parameter)."
+            )
+        self._post_hooks = (self._post_hooks or []) + [hook]
+        return _PostHookHandle(self, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False) -> None:
         """Accumulate the gradient of this tensor into the leaves' .grad."""
@@ -1407,6 +1426,25 @@ class Tensor:
     def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
         return _ops.slice_scatter(self, src, dim, start, end, step)
 
+    # --- statistics (ops/statistics.py) ----------------------------------------------
+    def cov(self, *, correction=1, fweights=None, aweights=None):
+        return _ops.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self):
+        return _ops.corrcoef(self)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return _ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return _ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return _ops.nanmedian(self, dim, keepdim)
+
+    def msort(self):
+        return _ops.msort(self)
+
     def histc(self, bins=100, min=0, max=0):
         return _ops.histc(self, bins, min, max)
 
@@ -1555,6 +1593,20 @@ class Tensor:
                 f"of shape {tuple(self._data.shape)}). Format a number: t.item() or t[i]."
             )
         return repr(self)
+
+
+class _PostHookHandle:
+    """What register_post_accumulate_grad_hook returns: remove() unregisters the hook."""
+
+    __slots__ = ("_tensor", "_hook")
+
+    def __init__(self, tensor, hook):
+        self._tensor, self._hook = weakref.ref(tensor), hook
+
+    def remove(self) -> None:
+        tensor = self._tensor()
+        if tensor is not None and tensor._post_hooks:
+            tensor._post_hooks = [h for h in tensor._post_hooks if h is not self._hook] or None
 
 
 _TYPE_NAMES = {

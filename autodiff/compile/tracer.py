@@ -247,6 +247,11 @@ class Tracer:
                 "compile: gradient hooks (register_hook) are not supported inside a compiled "
                 "function."
             )
+        if leaf._post_hooks:
+            raise CompileError(
+                "compile: register_post_accumulate_grad_hook's hooks are not supported inside "
+                "a compiled function (a replay would not call them). Run the step eagerly."
+            )
         ref = self.leaf_slot(leaf)
         g = self.spec(grad)
         had = leaf.grad

@@ -18,6 +18,7 @@ from . import (
     shape,
     special,
     splitting,
+    statistics,
     updates,
 )
 from .activation import *
@@ -36,6 +37,7 @@ from .sampling import *
 from .shape import *
 from .special import *
 from .splitting import *
+from .statistics import *
 from .updates import *
 
 # used by Tensor's methods and operators, not exported at the top level
@@ -63,5 +65,6 @@ __all__ = [
     *shape.__all__,
     *special.__all__,
     *splitting.__all__,
+    *statistics.__all__,
     *updates.__all__,
 ]

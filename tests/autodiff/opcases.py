@@ -812,3 +812,35 @@ def np_scatter_reduce(a, src, dim, index, reduce, include_self):
         fn = {"sum": np.sum, "prod": np.prod, "mean": np.mean, "amax": np.max, "amin": np.min}
         out[target] = fn[reduce](values)
     return out
+
+
+# --- statistics (names4: cov, corrcoef, quantile, nanmedian) ----------------------------------
+@st.composite
+def cov_case(draw, weights: bool = True):
+    """A (variables, observations) or (observations,) shape, a correction below the count,
+    and sometimes frequency weights."""
+    n = draw(st.integers(2, MAX_SIDE))
+    shape = draw(st.sampled_from([(n,), (draw(st.integers(1, MAX_SIDE)), n)]))
+    fweights = draw(st.none() | hnp.arrays(np.int64, (n,), elements=st.integers(1, 3)))
+    kwargs = {"correction": draw(st.integers(0, 1))}
+    return ((shape,), {**kwargs, "fweights": fweights if weights else None})
+
+
+@st.composite
+def quantile_case(draw):
+    shape = draw(one_shape(min_dims=0))
+    ndim = len(shape)
+    dim = draw(st.none() | st.integers(-max(ndim, 1), max(ndim, 1) - 1))
+    q = draw(
+        st.sampled_from([0.0, 0.3, 0.5, 1.0])
+        | st.lists(st.sampled_from([0.0, 0.25, 0.4, 0.5, 0.75, 1.0]), min_size=1, max_size=3)
+    )
+    interpolation = draw(st.sampled_from(["linear", "lower", "higher", "midpoint", "nearest"]))
+    return ((shape,), {"q": q, "dim": dim, "keepdim": draw(st.booleans()),
+                       "interpolation": interpolation})  # fmt: skip
+
+
+def np_quantile(a, q, dim, keepdim, interpolation):
+    dim = None if a.ndim == 0 else dim
+    out = np.quantile(a, q, axis=dim, keepdims=keepdim, method=interpolation)
+    return np.asarray(out)

@@ -54,6 +54,7 @@ from opcases import (  # issue 22
     cdist_case,
     clamp_case,
     clamp_prepare,
+    cov_case,
     cross_case,
     diag_case,
     diagonal_case,
@@ -83,9 +84,11 @@ from opcases import (  # issue 22
     movedim_case,
     narrow_case,
     norm_case,
+    np_quantile,
     np_scatter_reduce,
     one_shape,
     permute_case,
+    quantile_case,
     reduction,
     repeat_case,
     reshape_case,
@@ -371,6 +374,30 @@ def _np_sum_to_size(a, size):
 def _np_unfold(a, dimension, size, step):
     windows = np.lib.stride_tricks.sliding_window_view(a, size, axis=dimension)
     return windows[(slice(None),) * (dimension % a.ndim) + (slice(None, None, step),)]
+
+
+def _q(lib, q):
+    """A quantile case's q as the library takes it: a number, or a float64 tensor."""
+    return q if isinstance(q, float) else lib.tensor(q, dtype=lib.float64)
+
+
+def _quantile_name(shapes, kwargs) -> str:
+    """The last op of our composition: the layout of _arrange."""
+    if kwargs["keepdim"]:
+        return "ViewBackward0" if kwargs["dim"] is None or not shapes[0] else "UnsqueezeBackward0"
+    return "SqueezeBackward1" if isinstance(kwargs["q"], float) else "PermuteBackward0"
+
+
+def _values(result):
+    return result.values if isinstance(result, tuple) else result
+
+
+def _np_lower_median(a, dim, keepdim):
+    if dim is None:
+        return np.sort(a.reshape(-1))[(a.size - 1) // 2]
+    n = a.shape[dim]
+    picked = np.take(np.sort(a, axis=dim), [(n - 1) // 2], axis=dim)
+    return picked if keepdim else picked.squeeze(dim)
 
 
 def _np_put(a, b, region):
@@ -755,6 +782,35 @@ ROWS = [
            a, b, (slice(None),) * (dim % a.ndim) + (slice(start, end, step),)),
        lambda a, b, dim, start, end, step: a.slice_scatter(b, dim, start, end, step), 2,
        slice_scatter_case(), "SliceScatterBackward0", saves=False),
+    Op("cov", lambda a, correction, fweights: ad.cov(a, correction=correction,
+           fweights=None if fweights is None else ad.tensor(fweights)),
+       lambda a, correction, fweights: np.cov(a, ddof=correction, fweights=fweights),
+       lambda a, correction, fweights: _torch().cov(a, correction=correction,
+           fweights=None if fweights is None else _torch().from_numpy(fweights)), 1,
+       cov_case(), "SqueezeBackward0", gradgrad=True),
+    Op("corrcoef", ad.corrcoef, np.corrcoef, lambda a: _torch().corrcoef(a), 1,
+       cov_case(weights=False).map(lambda c: (c[0], {})), lambda shapes, kw: "DivBackward0"
+       if len(shapes[0]) == 1 or shapes[0][0] == 1 else "ClampBackward1", tie_free=True,
+       prepare=lambda arrays, kw: [a * (1 + np.arange(a.shape[-1])) for a in arrays]),
+    # prepare: values grow along each row, so no variable is constant (corrcoef divides by it)
+    Op("quantile", lambda a, q, dim, keepdim, interpolation: a.quantile(
+           _q(ad, q), dim, keepdim, interpolation=interpolation), np_quantile,
+       lambda a, q, dim, keepdim, interpolation: a.quantile(
+           _q(_torch(), q), dim, keepdim, interpolation=interpolation), 1, quantile_case(),
+       _quantile_name, tie_free=True, torch_named=_no, saves=False),
+    Op("nanquantile", lambda a, q, dim, keepdim, interpolation: ad.nanquantile(
+           a, _q(ad, q), dim, keepdim, interpolation=interpolation), np_quantile,
+       lambda a, q, dim, keepdim, interpolation: _torch().nanquantile(
+           a, _q(_torch(), q), dim, keepdim, interpolation=interpolation), 1, quantile_case(),
+       _quantile_name, tie_free=True, torch_named=_no, saves=False),
+    Op("nanmedian", lambda a, dim, keepdim: _values(a.nanmedian(dim, keepdim)),
+       lambda a, dim, keepdim: _np_lower_median(a, dim, keepdim),
+       lambda a, dim, keepdim: _values(a.nanmedian() if dim is None else a.nanmedian(
+           dim, keepdim)), 1, reduction(allow_tuple=False).filter(lambda c: c[1]["dim"] is not None
+           or not c[1]["keepdim"]), _named("NanmedianBackward0", "NanmedianBackward1"),
+       tie_free=True, torch_edges=False),
+    Op("msort", lambda a: a.msort(), lambda a: np.sort(a, axis=0), lambda a: _torch().msort(a),
+       1, unary(min_dims=1), "GatherBackward0", tie_free=True, saves=False, torch_named=_no),
     Op("std", lambda a, dim, keepdim: a.std(dim, keepdim=keepdim),
        lambda a, dim, keepdim: np.sqrt(_np_var(a, dim, keepdim)),
        lambda a, dim, keepdim: a.std(dim=dim, keepdim=keepdim), 1, reduction(min_side=2),
