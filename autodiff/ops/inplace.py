@@ -114,6 +114,9 @@ def reshape_(self, op: str, node_name: str, fn, *args) -> Tensor:
         if stale(self):
             refresh(self)
     view = fn(self, *args)
+    if view is self:  # t_() of a vector: nothing changes but the version
+        self._counter()[0] += 1
+        return self
     if view.grad_fn is not None:
         view.grad_fn.node_name = node_name
     if view._base is not None and view._base is not self:  # self was a view: view is too

@@ -223,6 +223,12 @@ def test_inplace_shape_change_of_a_view_keeps_sharing_storage():
         base.unsqueeze_(3)
 
 
+def test_t_of_a_vector_in_place_keeps_its_node():
+    # our t() of a vector is the vector itself (torch records TBackward1 on a view of it)
+    h = ad.tensor([1.0, 2.0], requires_grad=True) * 2
+    assert h.t_() is h and h.grad_fn.name() == "MulBackward0"
+
+
 def test_t_on_a_three_dim_tensor_is_refused():
     with pytest.raises(ValueError, match="t: expects a tensor with <= 2 dims"):
         ad.zeros(1, 2, 3).t_()
