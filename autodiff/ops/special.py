@@ -43,7 +43,8 @@ def _lgamma(x: float) -> float:
 
 def _exp2(x):
     x = np.asarray(x)
-    return np.exp2(x) if x.dtype.kind == "f" else _float_result(x, np.exp2(x))
+    with np.errstate(over="ignore"):  # inf past the float's range, silently, as torch
+        return np.exp2(x) if x.dtype.kind == "f" else _float_result(x, np.exp2(x))
 
 
 class Exp2(Pointwise):
