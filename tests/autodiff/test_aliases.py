@@ -98,6 +98,19 @@ def test_alias_matches_torch_in_values_gradients_and_nodes(name, call):
         np.testing.assert_allclose(_grad(a), _grad(b), rtol=1e-9, atol=1e-12, err_msg=name)
 
 
+@pytest.mark.parametrize(
+    "name", ["greater", "greater_equal", "less", "less_equal", "not_equal", "isposinf"]
+)
+def test_comparison_aliases_match_torch_as_functions_and_methods(name):
+    values = np.array([[0.5, -1.0, np.inf], [0.5, 2.0, -np.inf]])
+    ours, theirs = ad.tensor(values), torch.tensor(values)
+    args = () if name == "isposinf" else (ours.flip(0),)
+    t_args = () if name == "isposinf" else (theirs.flip(0),)
+    expected = getattr(torch, name)(theirs, *t_args).tolist()
+    assert getattr(ad, name)(ours, *args).tolist() == expected
+    assert getattr(ours, name)(*args).tolist() == expected
+
+
 def test_aliases_refuse_what_torch_refuses():
     with pytest.raises(TypeError, match="positive: the `\\+` operator, on a bool tensor"):
         ad.positive(ad.tensor([True]))
