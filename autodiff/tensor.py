@@ -320,6 +320,18 @@ class Tensor:
     def div_(self, other) -> "Tensor":
         return _ops.inplace.ufunc_(self, "div_", np.divide, _ops.div, other)
 
+    def true_divide_(self, other) -> "Tensor":
+        return _ops.inplace.ufunc_(self, "true_divide_", np.divide, _ops.div, other)
+
+    def remainder_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "remainder_", _ops.remainder, other)
+
+    def fmod_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "fmod_", _ops.fmod, other)
+
+    def floor_divide_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "floor_divide_", _ops.floor_divide, other)
+
     def pow_(self, exponent) -> "Tensor":
         return _ops.inplace.apply_(self, "pow_", _ops.pow, exponent)
 
@@ -501,6 +513,12 @@ class Tensor:
     def __ipow__(self, exponent):
         return self.pow_(exponent)
 
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
     # --- dtype and device ------------------------------------------------------------
     @property
     def device(self):
@@ -616,6 +634,18 @@ class Tensor:
     def __rtruediv__(self, other):
         return _ops.div(other, self)
 
+    def __mod__(self, other):
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.remainder(other, self)
+
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
     def __pow__(self, exponent):
         return _ops.pow(self, exponent)
 
@@ -667,6 +697,18 @@ class Tensor:
 
     def div(self, other):
         return _ops.div(self, other)
+
+    def true_divide(self, other):
+        return _ops.div(self, other)
+
+    def remainder(self, other):
+        return _ops.remainder(self, other)
+
+    def fmod(self, other):
+        return _ops.fmod(self, other)
+
+    def floor_divide(self, other):
+        return _ops.floor_divide(self, other)
 
     def neg(self):
         return _ops.neg(self)

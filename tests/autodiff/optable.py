@@ -276,6 +276,16 @@ def _chain_case(draw):
     return (((a, b), (b, c), (c, d)), {})
 
 
+INTEGERS = tuple(range(-4, 5))
+
+
+def _unit_divisors(arrays, kwargs):
+    """Divisors of ±1 and ±2 only: with the dividend away from integers (kinks=INTEGERS),
+    input / other stays away from the jumps of % and fmod."""
+    a, b = arrays
+    return [a, np.where(b < 0, -1.0, 1.0) * np.where(np.abs(b) > 1.5, 2.0, 1.0)]
+
+
 def _vecdot_case():
     """Shapes of at least one dim; two vectors of one length (torch's vdot does not broadcast
     them, ours does)."""
@@ -737,6 +747,20 @@ ROWS = [
     Op("addcdiv", lambda a, b, c: a.addcdiv(b, c, value=2), lambda a, b, c: a + 2 * b / c,
        lambda a, b, c: a.addcdiv(b, c, value=2), 3, elementwise(3), "AddBackward0",
        domains=((-3.0, 3.0), (-3.0, 3.0), POS), torch_named=_no),
+    Op("remainder", ad.remainder, np.remainder, lambda a, b: a % b, 2, elementwise(2),
+       "RemainderBackward1", kinks=INTEGERS, gap=0.05, prepare=_unit_divisors, empty=_EMPTY2),
+    Op("remainder_number", lambda a: a % -1.5, lambda a: np.remainder(a, -1.5),
+       lambda a: a % -1.5, 1, unary(), "RemainderBackward0", kinks=ROUNDING, gap=0.05,
+       torch_edges=False,
+       saves=False, empty=_EMPTY1),
+    Op("fmod", lambda a, b: a.fmod(b), np.fmod, lambda a, b: a.fmod(b), 2, elementwise(2),
+       "FmodBackward1", kinks=INTEGERS, gap=0.05, prepare=_unit_divisors, empty=_EMPTY2),
+    Op("fmod_number", lambda a: ad.fmod(a, 1.5), lambda a: np.fmod(a, 1.5),
+       lambda a: a.fmod(1.5), 1, unary(), "FmodBackward0", kinks=ROUNDING, gap=0.05,
+       torch_edges=False,
+       saves=False, empty=_EMPTY1),
+    Op("true_divide", ad.true_divide, np.divide, lambda a, b: a.true_divide(b), 2,
+       elementwise(2), "DivBackward0", kinks=(0.0,), gap=0.5, empty=_EMPTY2),
 ]  # fmt: skip
 BY_NAME = {op.name: op for op in ROWS}
 SECOND_ORDER = [op for op in ROWS if op.second_order]

@@ -1,0 +1,180 @@
+"""torch's %, //, fmod, the nan- and order-statistics reductions and the small math functions,
+compared with torch where the op table cannot reach: integer and bool dtypes, ties, NaN and
+infinities, empty and 0-d tensors, results without a derivative, and the error messages."""
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+
+torch = pytest.importorskip("torch")
+
+INF, NAN = float("inf"), float("nan")
+
+
+def _lib(t):
+    return torch if isinstance(t, torch.Tensor) else ad
+
+
+def _same(ours, theirs):
+    """Equal values (NaN where torch has NaN, and the sign of zeros), dtype and shape."""
+    if isinstance(theirs, tuple):
+        assert isinstance(ours, tuple) and len(ours) == len(theirs)
+        assert getattr(ours, "_fields", None) == getattr(theirs, "_fields", None)
+        for a, b in zip(ours, theirs):
+            _same(a, b)
+        return
+    assert str(ours.dtype) == str(theirs.dtype), (ours.dtype, theirs.dtype)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    mine, yours = ours.detach().numpy(), theirs.detach().numpy()
+    np.testing.assert_array_equal(mine, yours)
+    if mine.dtype.kind == "f":  # signed zeros: -0.0 where torch gives it
+        same = np.isnan(yours) | (np.signbit(mine) == np.signbit(yours))
+        assert same.all(), (mine, yours)
+
+
+def _both(fn, *arrays, dtype=None):
+    """fn on our tensors and on torch's, made from the same arrays."""
+    ours = fn(*(ad.tensor(np.array(a), dtype=dtype) for a in arrays))
+    theirs = fn(*(torch.tensor(np.array(a), dtype=_torch_dtype(dtype)) for a in arrays))
+    return ours, theirs
+
+
+def _torch_dtype(dtype):
+    return None if dtype is None else getattr(torch, str(dtype).split(".")[-1])
+
+
+def _raises_like_torch(fn, *arrays, match: str, dtype=None):
+    """torch refuses (any exception), and so do we, with our message."""
+    with pytest.raises(Exception):  # noqa: B017 - torch's type varies; ours is checked below
+        fn(*(torch.tensor(np.array(a), dtype=_torch_dtype(dtype)) for a in arrays))
+    with pytest.raises((RuntimeError, ValueError, TypeError, IndexError), match=match):
+        fn(*(ad.tensor(np.array(a), dtype=dtype) for a in arrays))
+
+
+# --- %, //, fmod: values and dtypes ------------------------------------------------------
+DIVIDENDS = [5.0, -5.0, 7.5, -7.5, 0.0, -0.0, 3.0, -3.0, INF, NAN, 1e-30]
+DIVISORS = [3.0, -3.0, 2.5, -2.5, 0.0, 1.5, -1.5, INF, -INF, 1e30]
+MODULO = {
+    "remainder": lambda a, b: _lib(a).remainder(a, b),
+    "mod": lambda a, b: a % b,
+    "rmod": lambda a, b: 7 % b,
+    "fmod": lambda a, b: a.fmod(b),
+    "floor_divide": lambda a, b: _lib(a).floor_divide(a, b),
+    "floordiv": lambda a, b: a // b,
+    "rfloordiv": lambda a, b: 7.5 // b,
+    "true_divide": lambda a, b: _lib(a).true_divide(a, b),
+    "mod_number": lambda a, b: a % -2.5,
+    "floordiv_number": lambda a, b: a // 2,
+    "fmod_number": lambda a, b: a.fmod(-2),
+}
+
+
+@pytest.mark.parametrize("name", MODULO)
+@pytest.mark.parametrize("dtype", [ad.float32, ad.float64])
+def test_modulo_ops_match_torch_on_floats_signed_zeros_infinities_and_nan(name, dtype):
+    a = np.repeat(DIVIDENDS, len(DIVISORS))
+    b = np.tile(DIVISORS, len(DIVIDENDS))
+    with np.errstate(all="ignore"):
+        _same(*_both(MODULO[name], a, b, dtype=dtype))
+
+
+@pytest.mark.parametrize("name", [n for n in MODULO if n != "true_divide"])
+def test_modulo_ops_on_integers_give_integers_as_torch(name):
+    a = np.array([7, -7, 0, 5, -5, 9])
+    b = np.array([3, 3, 4, -2, -2, -3])
+    ours, theirs = _both(MODULO[name], a, b)
+    _same(ours, theirs)
+    assert not ours.requires_grad
+
+
+@pytest.mark.parametrize("name", ["remainder", "fmod", "floor_divide", "rmod"])
+def test_modulo_ops_broadcast_and_take_empty_and_0d_tensors(name):
+    fn = MODULO[name]
+    _same(*_both(fn, [[5.5], [-4.0]], [2.0, -3.0, 1.5]))
+    _same(*_both(fn, np.zeros((0, 3)), [2.0, -3.0, 1.5]))
+    _same(*_both(fn, np.array(-5.5), np.array(2.0)))
+
+
+def test_integer_and_float_operands_promote_as_torch():
+    _same(*_both(lambda a: a % 2.5, [5, -7]))
+    _same(*_both(lambda a: a // 2.5, [5, -7]))
+    _same(*_both(lambda a, b: a // b, [5, -7], np.array([2.0, 2.0], np.float32)))
+    _same(*_both(lambda a, b: a % b, np.array([5.0], np.float64), np.array([3.0], np.float32)))
+
+
+def test_integer_division_by_zero_and_bool_operands_are_refused():
+    for fn in (MODULO["remainder"], MODULO["floor_divide"], MODULO["fmod"], MODULO["rmod"]):
+        _raises_like_torch(fn, [1, 2], [0, 1], match="integer division by zero")
+    for fn in (MODULO["remainder"], MODULO["floor_divide"]):
+        _raises_like_torch(fn, [True], [True], match="not implemented for bool")
+
+
+def test_modulo_shapes_that_do_not_broadcast_name_the_op():
+    for name in ("remainder", "fmod", "floor_divide"):
+        with pytest.raises(ValueError, match=rf"^{name}: shapes \(2,\) and \(3,\) do not"):
+            MODULO[name](ad.ones(2, requires_grad=True), ad.ones(3))
+
+
+# --- gradients where the op table has no row -------------------------------------------------
+def _grads(fn, *arrays):
+    """fn's result and the gradients of its sum, in both libraries (float64 leaves)."""
+    out = []
+    for lib in (ad, torch):
+        leaves = [lib.tensor(np.array(a, dtype=np.float64), requires_grad=True) for a in arrays]
+        result = fn(*leaves)
+        result.sum().backward()
+        out.append((result, [leaf.grad for leaf in leaves]))
+    return out
+
+
+def test_floor_divide_and_number_mod_tensor_record_a_node_whose_backward_raises_as_torch():
+    for name, op in (("floordiv", "floor_divide"), ("rfloordiv", "floor_divide"),
+                     ("rmod", "remainder")):  # fmt: skip
+        x = torch.tensor([1.5, -2.5], requires_grad=True)
+        y = MODULO[name](x, x)
+        assert y.requires_grad and y.grad_fn.name() == "torch::autograd::NotImplemented"
+        with pytest.raises(RuntimeError, match=f"aten::{op} is not implemented"):
+            y.sum().backward()
+        ours = MODULO[name](*[ad.tensor([1.5, -2.5], requires_grad=True)] * 2)
+        assert ours.requires_grad and ours.grad_fn.name() == "NotImplemented"
+        with pytest.raises(RuntimeError, match=rf"^{op}: derivative for aten::{op} is not"):
+            ours.sum().backward()
+
+
+def test_floor_divide_without_grad_records_nothing():
+    x = ad.tensor([1.5, -2.5], requires_grad=True)
+    with ad.no_grad():
+        assert (x // 2).grad_fn is None
+    assert (x.detach() // ad.tensor([2.0])).grad_fn is None
+
+
+# --- in-place forms and operators ---------------------------------------------------------------
+INPLACE = {
+    "imod": lambda t: t.__imod__(2.5),
+    "ifloordiv": lambda t: t.__ifloordiv__(2),
+    "floor_divide_": lambda t: t.floor_divide_(-2.0),
+    "remainder_": lambda t: t.remainder_(-2.0),
+    "fmod_": lambda t: t.fmod_(2.0),
+}
+
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_inplace_forms_write_into_the_tensor_as_torch(name):
+    values = [5.5, -4.25, 0.0, 7.0]
+    ours, theirs = ad.tensor(values), torch.tensor(values)
+    assert INPLACE[name](ours) is ours
+    INPLACE[name](theirs)
+    _same(ours, theirs)
+
+
+def test_inplace_floor_divide_in_the_graph_records_not_implemented():
+    h = ad.tensor([5.5, -4.25], requires_grad=True) * 1.0
+    h.floor_divide_(2.0)
+    assert h.grad_fn.name() == "NotImplemented"
+    np.testing.assert_array_equal(h.detach().numpy(), [2.0, -3.0])
+
+
+def test_inplace_modulo_of_an_integer_tensor_by_a_float_is_refused_as_torch():
+    for op in (lambda t: t.__imod__(2.5), lambda t: t.__ifloordiv__(2.5)):
+        _raises_like_torch(op, [5, 7], match="can't be cast to the tensor's dtype int64")
