@@ -749,6 +749,15 @@ class Tensor:
             return _ops.minimum(self, dim)
         return _ops.min(self, _dim(dim, axis), keepdim)
 
+    def amax(self, dim=(), keepdim=False):
+        return _ops.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return _ops.amin(self, dim, keepdim)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return _ops.aminmax(self, dim=dim, keepdim=keepdim)
+
     def argmax(self, dim=None, keepdim=False, *, axis=None):
         return _ops.argmax(self, _dim(dim, axis), keepdim)
 

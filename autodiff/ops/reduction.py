@@ -25,6 +25,7 @@ __all__ = [
     "histc",
     "histogram",
 ]  # the public ops: autodiff exports these
+__all__ += ["amax", "amin", "aminmax"]
 
 
 def return_type_repr(result: tuple, op: str) -> str:
@@ -270,6 +271,93 @@ def max(input, dim=None, keepdim=False):
 def min(input, dim=None, keepdim=False):
     """min() -> 0-d tensor; min(dim) -> (values, indices) as in PyTorch."""
     return _extreme(input, dim, keepdim, False, "min")
+
+
+class Amax(Function):
+    """amax/amin: the largest (smallest) value over dims; ties share the gradient equally
+    (torch's scale_grad_by_count), unlike max(dim)'s one index. A NaN is the extreme value
+    and makes its slice's gradient NaN, as torch."""
+
+    node_name = "AmaxBackward0"
+    symbol = "max"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, dim, keepdim, largest, node_name=None):
+        ctx.node_name = node_name or ("AmaxBackward0" if largest else "AminBackward0")
+        out = (np.max if largest else np.min)(input, axis=dim, keepdims=True)
+        if ctx.needs_input_grad[0]:
+            ties = input == out
+            with np.errstate(divide="ignore", invalid="ignore"):  # a NaN slice: 0/0
+                share = ties / ties.sum(axis=dim, keepdims=True)
+            ctx.save_for_backward(share.astype(input.dtype, copy=False))
+        return out if keepdim else np.squeeze(out, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (share,) = ctx.saved_tensors
+        return _expand_back(grad, ctx) * share
+
+
+def amax(input, dim=(), keepdim=False):
+    """The largest value over dim (an int, a tuple; () or None: all dims); no indices, and
+    ties share the gradient equally."""
+    return _amax(input, dim, keepdim, True, "amax")
+
+
+def amin(input, dim=(), keepdim=False):
+    """The smallest value over dim (an int, a tuple; () or None: all dims); ties share the
+    gradient equally."""
+    return _amax(input, dim, keepdim, False, "amin")
+
+
+def _amax(input, dim, keepdim, largest, op, node_name=None):
+    dims = _extreme_dims(input, dim, op)
+    return Amax.apply(input, dim=dims, keepdim=keepdim, largest=largest, node_name=node_name)
+
+
+def _extreme_dims(input, dim, op):
+    """dim as a sorted tuple (None: all), refused where torch refuses: twice, or over nothing."""
+    shape = tuple(input.shape)
+    listed = () if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = normalize_dims(listed, len(shape), op) if listed else None
+    if dims and len(dims) < len(listed):
+        raise ArgumentError(f"{op}: dim {listed} names a dim twice. List each dim once.")
+    if dims is None and input.numel() == 0:
+        raise IndexOutOfRangeError(
+            f"{op}: Expected reduction dim to be specified for input.numel() == 0 (shape "
+            f"{shape}). Pass dim= for an empty tensor, or check it is not empty."
+        )
+    for d in dims or ():
+        if shape and shape[d] == 0:
+            raise IndexOutOfRangeError(
+                f"{op}: Expected reduction dim {d} to have non-zero size (shape {shape}). "
+                "Reduce over a dim that holds values."
+            )
+    return dims
+
+
+class MinMax(namedtuple("MinMax", ["min", "max"])):
+    """torch.return_types.aminmax: (min, max)."""
+
+    def __repr__(self) -> str:
+        return return_type_repr(self, "aminmax")
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) over one dim (None: all), as amin and amax; each result's node is named
+    AminmaxBackward0 as torch's one node for both."""
+    if dim is not None and not isinstance(dim, int | np.integer):
+        raise TypeError(f"aminmax: dim must be one int or None, got {dim!r}.")
+    if input.numel() == 0 and (dim is None or input.shape[dim] == 0):
+        raise IndexOutOfRangeError(
+            f"aminmax: cannot compute aminmax over an empty dimension (shape "
+            f"{tuple(input.shape)}): the operation has no identity. Reduce over a dim that "
+            "holds values."
+        )
+    both = (_amax(input, dim, keepdim, largest, "aminmax", "AminmaxBackward0")
+            for largest in (False, True))  # fmt: skip
+    return MinMax(*both)
 
 
 def argmax(input, dim=None, keepdim=False):

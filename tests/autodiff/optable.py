@@ -286,6 +286,21 @@ def _unit_divisors(arrays, kwargs):
     return [a, np.where(b < 0, -1.0, 1.0) * np.where(np.abs(b) > 1.5, 2.0, 1.0)]
 
 
+def _all_dims(dim):
+    """torch's amax/amin take () for all dims (None too, since 2.x)."""
+    return () if dim is None else dim
+
+
+def _aminmax_case():
+    return reduction(allow_tuple=False).flatmap(lambda c: st.sampled_from(["min", "max"]).map(
+        lambda field: (c[0], {**c[1], "field": field})))  # fmt: skip
+
+
+def _aminmax(a, dim, keepdim, field):
+    lib = ad if isinstance(a, ad.Tensor) else _torch()
+    return getattr(lib.aminmax(a, dim=dim, keepdim=keepdim), field)
+
+
 def _vecdot_case():
     """Shapes of at least one dim; two vectors of one length (torch's vdot does not broadcast
     them, ours does)."""
@@ -761,6 +776,15 @@ ROWS = [
        saves=False, empty=_EMPTY1),
     Op("true_divide", ad.true_divide, np.divide, lambda a, b: a.true_divide(b), 2,
        elementwise(2), "DivBackward0", kinks=(0.0,), gap=0.5, empty=_EMPTY2),
+    Op("amax", lambda a, dim, keepdim: a.amax(_all_dims(dim), keepdim), _np_reduce(np.max),
+       lambda a, dim, keepdim: a.amax(_all_dims(dim), keepdim), 1, reduction(), "AmaxBackward0",
+       tie_free=True, empty=(((0, 3),), {"dim": 1, "keepdim": False})),
+    Op("amin", lambda a, dim, keepdim: ad.amin(a, dim, keepdim), _np_reduce(np.min),
+       lambda a, dim, keepdim: a.amin(_all_dims(dim), keepdim), 1, reduction(), "AminBackward0",
+       tie_free=True, empty=(((0, 3),), {"dim": -1, "keepdim": True})),
+    Op("aminmax", _aminmax, lambda a, dim, keepdim, field: getattr(np, field)(
+           a, axis=dim, keepdims=keepdim), _aminmax, 1, _aminmax_case(), "AminmaxBackward0",
+       tie_free=True, empty=(((0, 3),), {"dim": 1, "keepdim": False, "field": "max"})),
 ]  # fmt: skip
 BY_NAME = {op.name: op for op in ROWS}
 SECOND_ORDER = [op for op in ROWS if op.second_order]

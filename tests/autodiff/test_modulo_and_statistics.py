@@ -20,7 +20,8 @@ def _same(ours, theirs):
     """Equal values (NaN where torch has NaN, and the sign of zeros), dtype and shape."""
     if isinstance(theirs, tuple):
         assert isinstance(ours, tuple) and len(ours) == len(theirs)
-        assert getattr(ours, "_fields", None) == getattr(theirs, "_fields", None)
+        for field in getattr(ours, "_fields", ()):  # a named result: torch's field names
+            _same(getattr(ours, field), getattr(theirs, field))
         for a, b in zip(ours, theirs):
             _same(a, b)
         return
@@ -178,3 +179,45 @@ def test_inplace_floor_divide_in_the_graph_records_not_implemented():
 def test_inplace_modulo_of_an_integer_tensor_by_a_float_is_refused_as_torch():
     for op in (lambda t: t.__imod__(2.5), lambda t: t.__ifloordiv__(2.5)):
         _raises_like_torch(op, [5, 7], match="can't be cast to the tensor's dtype int64")
+
+
+# --- amax, amin, aminmax ------------------------------------------------------------------------
+EXTREMES = {
+    "amax_dims": lambda t: t.amax((0, -1)),
+    "amin_keepdim": lambda t: t.amin(1, keepdim=True),
+    "amax_all": lambda t: _lib(t).amax(t),
+    "aminmax": lambda t: _lib(t).aminmax(t),
+    "aminmax_dim": lambda t: t.aminmax(dim=-1, keepdim=True),
+}
+# no -0.0 beside 0.0: which of the two a tie returns differs (NumPy's min gives -0.0)
+TIES_AND_NAN = [[[1.0, NAN, 3.0], [2.0, 2.0, -INF]], [[0.0, 0.0, 5.0], [5.0, 1.0, 5.0]]]
+
+
+@pytest.mark.parametrize("name", EXTREMES)
+@pytest.mark.parametrize("dtype", [ad.float32, ad.int64, ad.bool])
+def test_amax_amin_aminmax_match_torch_on_ties_nan_integers_and_bool(name, dtype):
+    values = np.array(TIES_AND_NAN)
+    values = np.where(np.isfinite(values), values, 0) if dtype != ad.float32 else values
+    ours, theirs = _both(EXTREMES[name], values, dtype=dtype)
+    _same(ours, theirs)
+    assert repr(ours).splitlines()[0] == repr(theirs).splitlines()[0]
+
+
+def test_amax_gradient_shares_ties_and_nan_poisons_its_slice_as_torch():
+    for fn in (lambda x: x.amax(1), lambda x: x.amin(), lambda x: _lib(x).aminmax(x, dim=0).min):
+        (out, grads), (t_out, t_grads) = _grads(fn, TIES_AND_NAN[0])
+        _same(out, t_out)
+        _same(grads[0], t_grads[0])
+
+
+def test_amax_on_empty_and_0d_tensors_as_torch():
+    _same(*_both(lambda t: t.amax(1), np.zeros((0, 3))))
+    _same(*_both(lambda t: t.amin(-1, True), np.array(2.5)))
+    _same(*_both(lambda t: t.aminmax(dim=0), np.array(2.5)))
+    for fn, match in ((lambda t: t.amax(), "Expected reduction dim to be specified"),
+                      (lambda t: t.amin(0), "Expected reduction dim 0 to have non-zero size"),
+                      (lambda t: _lib(t).aminmax(t), "empty dimension"),
+                      (lambda t: t.amax((1, 1)), "names a dim twice"),
+                      (lambda t: t.amax(2), "dim 2 is out of range")):  # fmt: skip
+        _raises_like_torch(fn, np.zeros((0, 3)), match=match)
+    _raises_like_torch(lambda t: t.aminmax(dim=(0, 1)), np.ones((2, 2)), match="one int or None")
