@@ -749,6 +749,21 @@ class Tensor:
             return _ops.minimum(self, dim)
         return _ops.min(self, _dim(dim, axis), keepdim)
 
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return _ops.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return _ops.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def count_nonzero(self, dim=None):
+        return _ops.count_nonzero(self, dim)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return _ops.nan_to_num(self, nan, posinf, neginf)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None) -> "Tensor":
+        return _ops.inplace.apply_(self, "nan_to_num_", _ops.nan_to_num, nan, posinf, neginf)
+
     def amax(self, dim=(), keepdim=False):
         return _ops.amax(self, dim, keepdim)
 

@@ -16,6 +16,7 @@ __all__ = [
     "atan2",
     "hypot",
     "logaddexp",
+    "nan_to_num",
 ]  # the public ops: autodiff exports these
 
 
@@ -140,6 +141,34 @@ class Logaddexp(Function):
 def logaddexp(input, other):
     """log(exp(input) + exp(other)), stable."""
     return Logaddexp.apply(input, _tensor(other))
+
+
+class NanToNum(Function):
+    """NaN, +inf and -inf replaced by numbers (default 0 and the dtype's largest and smallest
+    finite values); only the finite elements pass the gradient on (torch's formula)."""
+
+    node_name = "NanToNumBackward0"
+    symbol = "nan→0"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, nan, posinf, neginf):
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(np.isfinite(input))
+        if input.dtype.kind not in "fc":  # integers and bool hold no NaN: a copy, as torch
+            return input.copy()
+        return np.nan_to_num(input, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (finite,) = ctx.saved_tensors
+        return grad * finite
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """input with NaN, +inf and -inf replaced: nan by `nan`, the infinities by posinf and
+    neginf (default: the dtype's largest and smallest finite values)."""
+    return NanToNum.apply(input, nan=nan, posinf=posinf, neginf=neginf)
 
 
 def _tensor(x):

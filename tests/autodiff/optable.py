@@ -785,6 +785,24 @@ ROWS = [
     Op("aminmax", _aminmax, lambda a, dim, keepdim, field: getattr(np, field)(
            a, axis=dim, keepdims=keepdim), _aminmax, 1, _aminmax_case(), "AminmaxBackward0",
        tie_free=True, empty=(((0, 3),), {"dim": 1, "keepdim": False, "field": "max"})),
+    Op("nan_to_num", lambda a: a.nan_to_num(), np.nan_to_num, lambda a: a.nan_to_num(), 1,
+       unary(), "NanToNumBackward0", empty=_EMPTY1),
+    Op("nansum", lambda a, dim, keepdim: a.nansum(dim, keepdim), _np_reduce(np.nansum),
+       lambda a, dim, keepdim: a.nansum(_all_dims(dim), keepdim), 1, reduction(),
+       "NansumBackward0", empty=(((0, 3),), {"dim": 1, "keepdim": False})),
+    Op("nanmean", lambda a, dim, keepdim: ad.nanmean(a, dim, keepdim), _np_reduce(np.nanmean),
+       lambda a, dim, keepdim: a.nanmean(dim, keepdim), 1, reduction(), "DivBackward0",
+       empty=(((0, 3),), {"dim": 1, "keepdim": True})),
+    Op("var_mean", lambda a, dim, keepdim: _flat_parts(ad.var_mean(a, dim, keepdim=keepdim)),
+       lambda a, dim, keepdim: _np_flat([_np_var(a, dim, keepdim),
+                                         np.mean(a, axis=dim, keepdims=keepdim)]),
+       lambda a, dim, keepdim: _flat_parts(_torch().var_mean(a, dim, keepdim=keepdim)), 1,
+       reduction(min_side=2), "CatBackward0", torch_named=_no),
+    Op("std_mean", lambda a, dim, keepdim: _flat_parts(ad.std_mean(a, dim, keepdim=keepdim)),
+       lambda a, dim, keepdim: _np_flat([np.sqrt(_np_var(a, dim, keepdim)),
+                                         np.mean(a, axis=dim, keepdims=keepdim)]),
+       lambda a, dim, keepdim: _flat_parts(_torch().std_mean(a, dim, keepdim=keepdim)), 1,
+       reduction(min_side=2), "CatBackward0", torch_named=_no, tie_free=True),
 ]  # fmt: skip
 BY_NAME = {op.name: op for op in ROWS}
 SECOND_ORDER = [op for op in ROWS if op.second_order]

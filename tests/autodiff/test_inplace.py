@@ -90,6 +90,8 @@ FORMS = [
     ("fmod_", lambda x, y: x.fmod_(y), lambda x, y: x.fmod(y), lambda x, y: x.fmod_(y), None),
     ("true_divide_", lambda x, y: x.true_divide_(y), lambda x, y: x / y,
      lambda x, y: x.true_divide_(y), None),
+    ("nan_to_num_", lambda x, y: x.nan_to_num_(1.0, 2.0), lambda x, y: x.nan_to_num(1.0, 2.0),
+     lambda x, y: x.nan_to_num_(1.0, 2.0), None),
     ("addcmul_", lambda x, y: x.addcmul_(y, y, value=0.5), lambda x, y: x.addcmul(y, y, value=0.5),
      lambda x, y: x.addcmul_(y, y, value=0.5), None),
     ("addcdiv_", lambda x, y: x.addcdiv_(y, y + 1, value=2),

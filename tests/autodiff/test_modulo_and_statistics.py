@@ -124,7 +124,7 @@ def _grads(fn, *arrays):
     for lib in (ad, torch):
         leaves = [lib.tensor(np.array(a, dtype=np.float64), requires_grad=True) for a in arrays]
         result = fn(*leaves)
-        result.sum().backward()
+        result.backward(lib.ones_like(result))
         out.append((result, [leaf.grad for leaf in leaves]))
     return out
 
@@ -221,3 +221,75 @@ def test_amax_on_empty_and_0d_tensors_as_torch():
                       (lambda t: t.amax(2), "dim 2 is out of range")):  # fmt: skip
         _raises_like_torch(fn, np.zeros((0, 3)), match=match)
     _raises_like_torch(lambda t: t.aminmax(dim=(0, 1)), np.ones((2, 2)), match="one int or None")
+
+
+# --- nan_to_num, nansum, nanmean, count_nonzero, var_mean, std_mean ----------------------------
+WITH_NAN = [[1.5, NAN, INF], [-INF, 2.0, 0.0], [NAN, NAN, NAN]]
+NAN_OPS = {
+    "nan_to_num": lambda t: t.nan_to_num(),
+    "nan_to_num_given": lambda t: _lib(t).nan_to_num(t, nan=1.0, posinf=2.0, neginf=-3.0),
+    "nansum": lambda t: t.nansum(),
+    "nansum_dim": lambda t: t.nansum(1),
+    "nansum_dims_keepdim": lambda t: _lib(t).nansum(t, (0, -1), keepdim=True),
+    "nanmean_dim": lambda t: t.nanmean(-1, keepdim=True),
+    "nanmean": lambda t: _lib(t).nanmean(t),
+    "count_nonzero": lambda t: t.count_nonzero(),
+    "count_nonzero_dim": lambda t: _lib(t).count_nonzero(t, -1),
+}
+
+
+@pytest.mark.parametrize("name", NAN_OPS)
+@pytest.mark.parametrize("dtype", [ad.float16, ad.float32, ad.float64, ad.int32, ad.bool])
+def test_nan_ops_match_torch_across_dtypes(name, dtype):
+    if name.startswith("nanmean") and dtype.is_floating_point is False:
+        _raises_like_torch(NAN_OPS[name], [[1, 2]], dtype=dtype, match="floating point")
+        return
+    values = np.array(WITH_NAN)
+    values = np.where(np.isfinite(values), values, 0) if not dtype.is_floating_point else values
+    _same(*_both(NAN_OPS[name], values, dtype=dtype))
+
+
+@pytest.mark.parametrize("name", [n for n in NAN_OPS if not n.startswith("count")])
+def test_nan_ops_gradients_skip_nan_and_infinities_as_torch(name):
+    (out, grads), (t_out, t_grads) = _grads(NAN_OPS[name], WITH_NAN)
+    _same(out, t_out)
+    _same(grads[0], t_grads[0])
+
+
+@pytest.mark.parametrize("name", NAN_OPS)
+def test_nan_ops_on_empty_and_0d_tensors_as_torch(name):
+    _same(*_both(NAN_OPS[name], np.zeros((2, 0)) if "dim" in name else np.array(NAN)))
+
+
+def test_nan_op_dims_named_twice_or_out_of_range_are_refused():
+    for fn in (lambda t: t.nansum((0, -2)), lambda t: t.count_nonzero((1, 1))):
+        _raises_like_torch(fn, np.ones((2, 2)), match="names a dim twice")
+    _raises_like_torch(lambda t: t.nanmean(2), np.ones((2, 2)), match="out of range")
+
+
+MOMENTS = {
+    "var_mean": lambda t: _lib(t).var_mean(t),
+    "var_mean_dim": lambda t: _lib(t).var_mean(t, 1, keepdim=True),
+    "var_mean_correction": lambda t: _lib(t).var_mean(t, (0, 1), correction=0),
+    "std_mean": lambda t: _lib(t).std_mean(t, -1),
+    "std_mean_unbiased": lambda t: _lib(t).std_mean(t, 0, False),
+}
+
+
+@pytest.mark.parametrize("name", MOMENTS)
+def test_var_mean_and_std_mean_are_tuples_of_values_and_gradients_as_torch(name):
+    values = [[1.5, -2.0, 0.25], [3.0, 1.0, -1.0]]
+    (out, grads), (t_out, t_grads) = _grads(lambda t: _pair_sum(MOMENTS[name](t)), values)
+    assert type(MOMENTS[name](ad.ones(2, 2))) is tuple
+    np.testing.assert_allclose(out.detach().numpy(), t_out.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(grads[0].numpy(), t_grads[0].numpy(), rtol=1e-12)
+    ours, theirs = _both(MOMENTS[name], values)
+    for mine, yours in zip(ours, theirs):
+        np.testing.assert_allclose(mine.numpy(), yours.numpy(), rtol=1e-6)
+        assert str(mine.dtype) == str(yours.dtype)
+    _raises_like_torch(MOMENTS[name], [[1, 2], [3, 4]], match="floating point")
+
+
+def _pair_sum(pair):
+    """The two results weighted apart, so a swapped pair shows."""
+    return pair[0].sum() * 3 + pair[1].sum()

@@ -19,6 +19,7 @@ DISCRETE = {
     "allclose": lambda lib, x: lib.allclose(x, x + 1e-9),
     "argmax": lambda lib, x: x.argmax(dim=0),
     "argmin": lambda lib, x: lib.argmin(x),
+    "count_nonzero": lambda lib, x: lib.count_nonzero(x, dim=(0, -1)),
     "argsort": lambda lib, x: x.argsort(dim=1, descending=True),
     "argwhere": lambda lib, x: lib.argwhere(x > 0),
     "eq": lambda lib, x: x.eq(0.5),
