@@ -739,6 +739,9 @@ class Tensor:
     def cumprod(self, dim):
         return _ops.cumprod(self, dim)
 
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return _ops.diff(self, n, dim, prepend, append)
+
     def max(self, dim=None, keepdim=False, *, axis=None):
         if isinstance(dim, Tensor):  # torch's max(other): the elementwise maximum
             return _ops.maximum(self, dim)

@@ -301,6 +301,29 @@ def _aminmax(a, dim, keepdim, field):
     return getattr(lib.aminmax(a, dim=dim, keepdim=keepdim), field)
 
 
+def _diff_name(shapes, kwargs) -> str:
+    return "CopyBackwards" if kwargs["n"] == 0 else "SubBackward0"
+
+
+def _diff_case():
+    return dim_case(min_dims=1).flatmap(lambda c: st.integers(0, 3).map(
+        lambda n: (c[0], {**c[1], "n": n})))  # fmt: skip
+
+
+@st.composite
+def _diff_ends_case(draw):
+    """input, prepend and append: one shape but along dim, where each has its own size."""
+    (shape,), kwargs = draw(dim_case(min_dims=1))
+    axis = kwargs["dim"] % len(shape)
+    sizes = [draw(st.integers(1, 2)) for _ in range(2)]
+    ends = [shape[:axis] + (k,) + shape[axis + 1 :] for k in sizes]
+    return ((shape, *ends), kwargs)
+
+
+def _np_diff_ends(a, before, after, dim):
+    return np.diff(a, 1, axis=dim, prepend=before, append=after)
+
+
 def _vecdot_case():
     """Shapes of at least one dim; two vectors of one length (torch's vdot does not broadcast
     them, ours does)."""
@@ -803,6 +826,13 @@ ROWS = [
                                          np.mean(a, axis=dim, keepdims=keepdim)]),
        lambda a, dim, keepdim: _flat_parts(_torch().std_mean(a, dim, keepdim=keepdim)), 1,
        reduction(min_side=2), "CatBackward0", torch_named=_no, tie_free=True),
+    Op("diff", lambda a, dim, n: a.diff(n, dim), lambda a, dim, n: np.diff(a, n, axis=dim),
+       lambda a, dim, n: a.diff(n, dim), 1, _diff_case(), _diff_name, saves=False,
+       torch_named=lambda shapes, kw: kw["n"] > 0,  # torch's prefixed torch::autograd::
+       empty=(((0, 3),), {"dim": 1, "n": 1})),
+    Op("diff_prepend_append", lambda a, b, c, dim: ad.diff(a, 1, dim, b, c), _np_diff_ends,
+       lambda a, b, c, dim: a.diff(1, dim, b, c), 3, _diff_ends_case(), "SubBackward0",
+       saves=False),
 ]  # fmt: skip
 BY_NAME = {op.name: op for op in ROWS}
 SECOND_ORDER = [op for op in ROWS if op.second_order]

@@ -293,3 +293,47 @@ def test_var_mean_and_std_mean_are_tuples_of_values_and_gradients_as_torch(name)
 def _pair_sum(pair):
     """The two results weighted apart, so a swapped pair shows."""
     return pair[0].sum() * 3 + pair[1].sum()
+
+
+# --- diff -----------------------------------------------------------------------------------------
+DIFFS = {
+    "default": lambda t: t.diff(),
+    "n2_dim0": lambda t: _lib(t).diff(t, n=2, dim=0),
+    "n_past_the_size": lambda t: t.diff(5, -1),
+    "prepend": lambda t: t.diff(prepend=t[:, :1] * 2),
+    "append_dim0": lambda t: t.diff(dim=-2, append=t[:1]),
+}
+
+
+@pytest.mark.parametrize("name", DIFFS)
+@pytest.mark.parametrize("dtype", [ad.float32, ad.int64, ad.bool])
+def test_diff_matches_torch_on_floats_integers_and_bool(name, dtype):
+    _same(*_both(DIFFS[name], [[1, 4, 9, 0], [2, 2, 7, 1], [0, 5, 5, 5]], dtype=dtype))
+
+
+def test_diff_ends_of_another_dtype_promote_as_torch():
+    for end in (lambda lib: lib.ones(2, 1, dtype=lib.int64),
+                lambda lib: lib.ones(2, 1, dtype=lib.float64)):  # fmt: skip
+        _same(*_both(lambda t: t.diff(append=end(_lib(t))), np.ones((2, 3), np.float32)))
+    _same(*_both(lambda t: t.diff(prepend=_lib(t).ones(2, 1)), np.ones((2, 3), np.int64)))
+
+
+def test_diff_records_torchs_nodes():
+    x = ad.tensor([[1.0, 4.0, 9.0]], requires_grad=True)
+    y = x.diff(prepend=ad.zeros(1, 1))
+    assert [n.name() for n, _ in y.grad_fn.next_functions] == ["SliceBackward0"] * 2
+    assert y.grad_fn.next_functions[0][0].next_functions[0][0].name() == "CatBackward0"
+    copied = x.diff(0)
+    assert copied.grad_fn.name() == "CopyBackwards" and copied is not x
+
+
+def test_diff_refuses_what_torch_refuses():
+    for fn, values, match in (
+        (lambda t: t.diff(), np.array(1.0), "at least one-dimensional"),
+        (lambda t: t.diff(n=-1), [1.0, 2.0], "non-negative"),
+        (lambda t: t.diff(dim=2), np.ones((2, 2)), "out of range"),
+        (lambda t: t.diff(prepend=_lib(t).ones(2)), np.ones((2, 2)), "prepend must have"),
+        (lambda t: t.diff(dim=0, append=_lib(t).ones(1, 3)), np.ones((2, 2)), "append must"),
+    ):
+        _raises_like_torch(fn, values, match=match)
+    _same(*_both(lambda t: t.diff(dim=0), np.zeros((0, 3))))
