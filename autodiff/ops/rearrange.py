@@ -324,7 +324,9 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     if not isinstance(n, int) or n < 0:
         raise ArgumentError(f"diff: order n must be a non-negative int, got {n!r}.")
     axis = _dim(dim, input.ndim, "diff")
-    ends = [_diff_end(t, input, axis, what) for t, what in ((prepend, "prepend"), (append, "append"))]
+    ends = [
+        _diff_end(t, input, axis, what) for t, what in ((prepend, "prepend"), (append, "append"))
+    ]
     if any(end is not None for end in ends):
         input = cat(_torch_promoted([ends[0], input, ends[1]]), axis)
     if n == 0:  # a copy written into a new tensor, as torch's (CopyBackwards)
@@ -353,7 +355,9 @@ def _diff_end(end, input, axis, what):
         return None
     end = end if isinstance(end, Tensor) else Tensor._make(np.asarray(end))
     shape, given = tuple(input.shape), tuple(end.shape)
-    if len(given) != len(shape) or any(a != b for i, (a, b) in enumerate(zip(shape, given)) if i != axis):
+    if len(given) != len(shape) or any(
+        a != b for i, (a, b) in enumerate(zip(shape, given)) if i != axis
+    ):
         raise ShapeError(
             f"diff: {what} must have input's shape {shape} except along dim {axis}, got "
             f"{given}. Reshape it, e.g. {what}=t.unsqueeze({axis}) for a slice."

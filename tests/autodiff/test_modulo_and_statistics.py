@@ -312,9 +312,9 @@ def test_diff_matches_torch_on_floats_integers_and_bool(name, dtype):
 
 
 def test_diff_ends_of_another_dtype_promote_as_torch():
-    for end in (lambda lib: lib.ones(2, 1, dtype=lib.int64),
-                lambda lib: lib.ones(2, 1, dtype=lib.float64)):  # fmt: skip
-        _same(*_both(lambda t: t.diff(append=end(_lib(t))), np.ones((2, 3), np.float32)))
+    for dtype in ("int64", "float64"):
+        append = lambda t, d=dtype: t.diff(append=_lib(t).ones(2, 1, dtype=getattr(_lib(t), d)))  # noqa: E731
+        _same(*_both(append, np.ones((2, 3), np.float32)))
     _same(*_both(lambda t: t.diff(prepend=_lib(t).ones(2, 1)), np.ones((2, 3), np.int64)))
 
 
