@@ -739,6 +739,24 @@ class Tensor:
     def cumprod(self, dim):
         return _ops.cumprod(self, dim)
 
+    def median(self, dim=None, keepdim=False):
+        return _ops.median(self, dim, keepdim)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return _ops.kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return _ops.mode(self, dim, keepdim)
+
+    def cummax(self, dim):
+        return _ops.cummax(self, dim)
+
+    def cummin(self, dim):
+        return _ops.cummin(self, dim)
+
+    def logcumsumexp(self, dim):
+        return _ops.logcumsumexp(self, dim)
+
     def diff(self, n=1, dim=-1, prepend=None, append=None):
         return _ops.diff(self, n, dim, prepend, append)
 

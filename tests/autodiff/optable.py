@@ -123,6 +123,7 @@ class Op:
     prepare: Callable | None = None  # (arrays, kwargs) -> arrays: kinks that depend on both
     second_order: bool = True
     gradgrad: bool = False  # also run the (slower) gradgradcheck
+    torch_second_order: bool = True  # False where torch's own double backward is NaN
     saves: bool = True  # saves values: a second backward without retain_graph must raise
     torch_edges: bool = True  # next_functions match torch's edge for edge
     rtol: float = 1e-5
@@ -322,6 +323,28 @@ def _diff_ends_case(draw):
 
 def _np_diff_ends(a, before, after, dim):
     return np.diff(a, 1, axis=dim, prepend=before, append=after)
+
+
+def _np_sorted_at(a, dim, keepdim, position):
+    """The element at `position` of a sorted along dim (None: position of the dim's size)."""
+    ranked = np.sort(a, axis=dim)
+    at = position(ranked.shape[dim]) if callable(position) else position
+    out = np.take(ranked, [at], axis=dim)
+    return out if keepdim else np.squeeze(out, axis=dim)
+
+
+def _lower_middle(n):
+    return (n - 1) // 2
+
+
+def _kth_case():
+    return reduction(allow_none=False, allow_tuple=False).flatmap(
+        lambda c: st.integers(1, 3).map(lambda k: (c[0], {**c[1], "k": k})).filter(
+            lambda c: c[1]["k"] <= c[0][0][c[1]["dim"]]))  # fmt: skip
+
+
+def _running(name):
+    return lambda a, dim: getattr(a, name)(dim).values
 
 
 def _vecdot_case():
@@ -833,6 +856,34 @@ ROWS = [
     Op("diff_prepend_append", lambda a, b, c, dim: ad.diff(a, 1, dim, b, c), _np_diff_ends,
        lambda a, b, c, dim: a.diff(1, dim, b, c), 3, _diff_ends_case(), "SubBackward0",
        saves=False),
+    Op("median", lambda a: a.median(), lambda a: np.sort(a, axis=None)[(a.size - 1) // 2],
+       lambda a: a.median(), 1, unary(), "MedianBackward0", tie_free=True),
+    Op("median_dim", lambda a, dim, keepdim: ad.median(a, dim, keepdim).values,
+       lambda a, dim, keepdim: _np_sorted_at(a, dim, keepdim, _lower_middle),
+       lambda a, dim, keepdim: a.median(dim, keepdim).values, 1,
+       reduction(allow_none=False, allow_tuple=False), "MedianBackward1", tie_free=True,
+       saves=False, empty=(((0, 3),), {"dim": 1, "keepdim": False})),
+    Op("kthvalue", lambda a, dim, keepdim, k: a.kthvalue(k, dim, keepdim).values,
+       lambda a, dim, keepdim, k: _np_sorted_at(a, dim, keepdim, k - 1),
+       lambda a, dim, keepdim, k: a.kthvalue(k, dim, keepdim).values, 1, _kth_case(),
+       "KthvalueBackward0", tie_free=True, saves=False),
+    Op("mode", lambda a, dim, keepdim: ad.mode(a, dim, keepdim).values,
+       lambda a, dim, keepdim: np.min(a, axis=dim, keepdims=keepdim),
+       lambda a, dim, keepdim: a.mode(dim, keepdim).values, 1,
+       reduction(allow_none=False, allow_tuple=False), "ModeBackward0", tie_free=True,
+       saves=False, empty=(((0, 3),), {"dim": 1, "keepdim": True})),
+    Op("cummax", _running("cummax"), lambda a, dim: np.maximum.accumulate(a, axis=dim),
+       _running("cummax"), 1, dim_case(min_dims=1), "CummaxBackward0", tie_free=True,
+       saves=False, empty=(((0, 3),), {"dim": 0})),
+    Op("cummin", _running("cummin"), lambda a, dim: np.minimum.accumulate(a, axis=dim),
+       _running("cummin"), 1, dim_case(min_dims=1), "CumminBackward0", tie_free=True,
+       saves=False, empty=(((0, 3),), {"dim": 1})),
+    Op("logcumsumexp", lambda a, dim: a.logcumsumexp(dim),
+       lambda a, dim: np.logaddexp.accumulate(a, axis=dim),
+       lambda a, dim: a.logcumsumexp(dim), 1, dim_case(min_dims=1), "LogcumsumexpBackward0",
+       empty=(((0, 3),), {"dim": 0}), torch_second_order=False,
+       tol_reason="torch 2.13's double backward of logcumsumexp is NaN everywhere (its log-space "
+       "formula); ours is checked against finite differences of the first derivative"),
 ]  # fmt: skip
 BY_NAME = {op.name: op for op in ROWS}
 SECOND_ORDER = [op for op in ROWS if op.second_order]

@@ -337,3 +337,80 @@ def test_diff_refuses_what_torch_refuses():
     ):
         _raises_like_torch(fn, values, match=match)
     _same(*_both(lambda t: t.diff(dim=0), np.zeros((0, 3))))
+
+
+# --- median, kthvalue, mode, cummax, cummin, logcumsumexp ----------------------------------------
+# ties where torch's index is fixed (median's middle of a stable order, mode's last position,
+# cummax's later equal value); kthvalue's quickselect may name any of equal values: no ties
+TIED = [[1.0, 3.0, 1.0, 3.0, 2.0, 3.0, 1.0], [2.0, 2.0, 5.0, 5.0, 0.0, 0.0, 9.0],
+        [1.0, NAN, 0.0, NAN, 4.0, 4.0, 4.0]]  # fmt: skip
+DISTINCT = [[0.5, -1.0, 3.0, 2.0], [NAN, 1.0, -2.0, 0.0]]
+ORDER_OPS = {
+    "median": (lambda t: t.median(), TIED[:2]),
+    "median_nan": (lambda t: _lib(t).median(t), TIED),
+    "median_dim": (lambda t: t.median(1), TIED),
+    "median_dim0_keepdim": (lambda t: _lib(t).median(t, 0, keepdim=True), TIED),
+    "kthvalue": (lambda t: t.kthvalue(2), DISTINCT),
+    "kthvalue_dim0": (lambda t: _lib(t).kthvalue(t, 2, 0, True), DISTINCT),
+    "mode": (lambda t: t.mode(), TIED),
+    "mode_dim0": (lambda t: _lib(t).mode(t, 0, keepdim=True), TIED),
+    "cummax": (lambda t: t.cummax(1), TIED),
+    "cummin": (lambda t: _lib(t).cummin(t, -1), TIED),
+    "cummax_dim0": (lambda t: t.cummax(0), TIED),
+    "logcumsumexp": (
+        lambda t: t.logcumsumexp(-1),
+        [[1.0, 500.0, -3.0, -INF], [2.0, -1e3, 800.0, NAN]],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ORDER_OPS)
+def test_order_statistics_values_indices_and_gradients_match_torch(name):
+    fn, values = ORDER_OPS[name]
+    ours, theirs = _both(fn, values, dtype=ad.float64)
+    _same(ours, theirs)
+    assert repr(ours).splitlines()[0] == repr(theirs).splitlines()[0]
+    pick = (lambda r: r.values) if isinstance(theirs, tuple) else (lambda r: r)
+    (out, grads), (t_out, t_grads) = _grads(lambda t: pick(fn(t)), values)
+    assert out.grad_fn.name() == t_out.grad_fn.name()
+    np.testing.assert_array_equal(grads[0].numpy(), t_grads[0].numpy())
+
+
+@pytest.mark.parametrize("name", [n for n in ORDER_OPS if n != "logcumsumexp"])
+def test_order_statistics_on_integers_give_integers_without_gradient(name):
+    fn, values = ORDER_OPS[name]
+    values = np.where(np.isnan(values), 7, values)
+    ours, theirs = _both(fn, values, dtype=ad.int64)
+    _same(ours, theirs)
+
+
+@pytest.mark.parametrize("name", ORDER_OPS)
+def test_order_statistics_of_0d_and_empty_tensors_as_torch(name):
+    fn, _ = ORDER_OPS[name]
+    _same_or_both_refuse(fn, np.array(2.5))  # dim 1 of a 0-d tensor: out of range
+    _same_or_both_refuse(fn, np.zeros((0, 3)))  # a reduction over the empty dim: refused
+
+
+def _same_or_both_refuse(fn, values):
+    try:
+        theirs = fn(torch.tensor(values))
+    except (IndexError, RuntimeError):
+        with pytest.raises((IndexError, RuntimeError), match="out of range|non-zero size"):
+            fn(ad.tensor(values))
+    else:
+        _same(fn(ad.tensor(values)), theirs)
+
+
+def test_order_statistics_refuse_what_torch_refuses():
+    for fn, match in (
+        (lambda t: t.median(0), "Expected reduction dim 0 to have non-zero size"),
+        (lambda t: t.mode(0), "Expected reduction dim 0 to have non-zero size"),
+        (lambda t: t.kthvalue(1, 0), "Expected reduction dim 0 to have non-zero size"),
+    ):
+        _raises_like_torch(fn, np.zeros((0, 3)), match=match)
+    _raises_like_torch(lambda t: t.cummax(2), np.ones((2, 3)), match="out of range")
+    _raises_like_torch(lambda t: t.kthvalue(4, 1), np.ones((2, 3)), match="k = 4 is out of range")
+    _raises_like_torch(lambda t: t.kthvalue(0), np.ones(3), match="k = 0 is out of range")
+    _raises_like_torch(lambda t: t.logcumsumexp(0), [1, 2], match="expects a floating tensor")
+    _raises_like_torch(lambda t: t.median(), [True], match="bool")
+    _same(*_both(lambda t: t.median(), np.zeros((0, 3))))  # NaN, as torch
