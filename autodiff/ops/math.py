@@ -1,6 +1,6 @@
 """Elementwise math beyond the pointwise table: square, rounding (zero gradient), atan2,
 hypot, logaddexp, nan_to_num, xlogy, copysign, logit, sinc, ldexp, degrees and radians,
-float_power, signbit and heaviside (no gradient)."""
+float_power and heaviside (no gradient)."""
 
 import math
 
@@ -11,7 +11,6 @@ from ..errors import DtypeError
 from ..function import Function
 from ..tensor import Tensor
 from .arithmetic import NoDerivative
-from .comparison import discrete
 from .elementwise import where
 
 __all__ = [
@@ -34,7 +33,6 @@ __all__ = [
     "deg2rad",
     "rad2deg",
     "float_power",
-    "signbit",
     "heaviside",
 ]  # the public ops: autodiff exports these
 
@@ -387,11 +385,6 @@ def float_power(input, exponent):
     base = input.double() if isinstance(input, Tensor) else float(input)
     power = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
     return base**power
-
-
-def signbit(input):
-    """True where the sign bit is set (negative numbers, -0.0, a negative NaN)."""
-    return discrete(np.signbit, input)
 
 
 def heaviside(input, values):
