@@ -1,4 +1,5 @@
-"""Reductions with PyTorch's dim/keepdim: sum, mean, var, max, min, logsumexp, argmax."""
+"""Reductions with PyTorch's dim/keepdim: sum, mean, var, std, max, min, amax, amin, aminmax,
+nansum, nanmean, count_nonzero, var_mean, std_mean, logsumexp, argmax, histograms."""
 
 import builtins
 from collections import namedtuple
