@@ -18,6 +18,7 @@ from . import (
     shape,
     special,
     splitting,
+    quantiles,
     statistics,
     updates,
 )
@@ -37,6 +38,7 @@ from .sampling import *
 from .shape import *
 from .special import *
 from .splitting import *
+from .quantiles import *
 from .statistics import *
 from .updates import *
 
@@ -65,6 +67,7 @@ __all__ = [
     *shape.__all__,
     *special.__all__,
     *splitting.__all__,
+    *quantiles.__all__,
     *statistics.__all__,
     *updates.__all__,
 ]

@@ -14,7 +14,7 @@ from ..function import Function
 from ..tensor import Tensor
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "isclose", "allclose", "equal", "any", "all"]
-__all__ += ["isfinite", "isnan", "isinf", "isposinf", "isneginf"]
+__all__ += ["isfinite", "isnan", "isinf", "isposinf", "isneginf", "signbit"]
 __all__ += ["greater", "greater_equal", "less", "less_equal", "not_equal"]
 __all__ += ["logical_and", "logical_or", "logical_xor", "logical_not"]
 __all__ += ["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"]
@@ -121,6 +121,11 @@ def all(input, dim=None, keepdim=False):
 def isfinite(input):
     """True where the element is neither inf nor nan."""
     return discrete(np.isfinite, input)
+
+
+def signbit(input):
+    """True where the sign bit is set (negative numbers, -0.0, a negative NaN)."""
+    return discrete(np.signbit, input)
 
 
 def isnan(input):

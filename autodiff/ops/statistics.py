@@ -1,240 +1,246 @@
-"""Statistics built from the other ops as torch builds them: cov, corrcoef, quantile and
-nanquantile (sort, then the order statistics around each rank), nanmedian (its own node, as
-torch), msort."""
-
-import builtins
-import warnings
+"""Order statistics and running extremes: median, kthvalue, mode, cummax, cummin, and
+logcumsumexp. Along a dim each returns torch's (values, indices); the gradient goes to the
+element each value was picked from. NaN sorts above every number, as in torch: a slice
+holding one has NaN as its median."""
 
 import numpy as np
 
-from ..dtypes import get_default_dtype
-from ..errors import ArgumentError, DtypeError, ShapeError
+from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError
 from ..function import Function
-from ..tensor import Tensor
 from .comparison import discrete
-from .elementwise import clamp, where
-from .rearrange import ScatterAdd, gather, sort
-from .reduction import ValuesIndices
-from .shape import _check_dim
+from .elementwise import where
+from .rearrange import ScatterAdd, flip
+from .reduction import ValuesIndices, normalize_dims
 
-__all__ = ["cov", "corrcoef", "quantile", "nanquantile", "nanmedian", "msort"]
-
-
-def _as_float(input):
-    return input if input.dtype.kind == "f" else input.to(get_default_dtype())
+__all__ = ["median", "kthvalue", "mode", "cummax", "cummin", "logcumsumexp"]
 
 
-def _weights(op: str, weights, n: int, integral: bool):
-    if weights is None:
-        return None
-    if weights.ndim > 1 or weights.numel() != n:
-        raise ShapeError(
-            f"{op}: expected weights to be a 1-d tensor with {n} elements (the observations), "
-            f"got shape {tuple(weights.shape)}."
-        )
-    if integral and weights.dtype.kind not in "iu":
-        raise DtypeError(
-            f"{op}: expected fweights to have an integral dtype (got {weights.dtype})."
-        )
-    if not integral and weights.dtype.kind != "f":
-        raise DtypeError(f"{op}: expected aweights to have a float dtype (got {weights.dtype}).")
-    return weights
+class Picked(Function):
+    """input's values at index (an int64 array with keepdim's shape) along dim; the gradient
+    goes to those elements only (torch's value_selecting_reduction_backward). node_name:
+    the op's own (MedianBackward1, KthvalueBackward0, ModeBackward0, CummaxBackward0, ...)."""
 
-
-def cov(input, *, correction=1, fweights=None, aweights=None):
-    """The covariance matrix of the variables in the rows of input, the observations in its
-    columns (a 1-d input: one variable); weights per observation, torch's formulas."""
-    if input.ndim > 2:
-        raise ShapeError(
-            f"cov: expected input to have two or fewer dimensions but got an input with "
-            f"{input.ndim} dimensions."
-        )
-    x = _as_float(input.reshape(1, -1) if input.ndim < 2 else input)
-    n = x.shape[1]
-    fweights = _weights("cov", fweights, n, integral=True)
-    aweights = _weights("cov", aweights, n, integral=False)
-    w = fweights if aweights is None else aweights if fweights is None else fweights * aweights
-    if w is None:
-        avg, norm = x.mean(1), n - correction
-    else:
-        w = w.to(x.dtype)
-        w_sum = w.sum()
-        avg = (x * w).sum(1) / w_sum
-        if correction == 0 or aweights is None:
-            norm = w_sum - correction
-        else:
-            norm = w_sum - correction * (w * aweights).sum() / w_sum
-    if not isinstance(norm, Tensor) and norm <= 0:
-        warnings.warn("cov: degrees of freedom is <= 0. Correction should be strictly less than "
-                      "the number of observations.", RuntimeWarning, stacklevel=2)  # fmt: skip
-        norm = 0
-    elif isinstance(norm, Tensor):
-        norm = clamp(norm, min=0)
-    centred = x - avg.unsqueeze(1)
-    product = centred @ (centred if w is None else centred * w).t()
-    return (product / norm).squeeze()
-
-
-def corrcoef(input):
-    """Pearson's correlation coefficients of the rows of input, clipped to [-1, 1]."""
-    c = cov(input)
-    if c.ndim == 0:
-        return c / c
-    stddev = c.diagonal().sqrt()
-    c = c / stddev.reshape(-1, 1)
-    c = c / stddev.reshape(1, -1)
-    return clamp(c, -1, 1)
-
-
-_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
-
-
-def _q_values(op: str, q, input) -> tuple:
-    """(the quantiles as an array, whether q was a scalar), checked as torch checks them."""
-    if isinstance(q, Tensor):
-        if q.ndim > 1:
-            raise ShapeError(f"{op}: q must be a scalar or 1D tensor (got shape {tuple(q.shape)})")
-        if q.dtype != input.dtype:
-            raise DtypeError(
-                f"{op}: q tensor must be same dtype as the input tensor (got {q.dtype} and "
-                f"{input.dtype})."
-            )
-        values, scalar = np.asarray(q.tolist(), dtype=np.float64).reshape(-1), q.ndim == 0
-    else:
-        values, scalar = np.asarray([q], dtype=np.float64), True
-    if ((values < 0) | (values > 1)).any():
-        raise ArgumentError(f"{op}: q values must be in the range [0, 1] (got {values.tolist()})")
-    return values, scalar
-
-
-def _valid_count(sorted_values, ignore_nan: bool):
-    """Per slice: how many values to rank among (the non-NaN ones for nanquantile; for
-    quantile all of them, or a rank that lands on the NaN sorted last)."""
-    nan = np.isnan(sorted_values)
-    if ignore_nan:
-        return (~nan).sum(-1, keepdims=True).astype(np.int64)
-    n = sorted_values.shape[-1]
-    return np.where(nan.any(-1, keepdims=True), -1, n).astype(np.int64)
-
-
-def _quantile(op: str, input, q, dim, keepdim, interpolation, ignore_nan):
-    if input.dtype.kind != "f":
-        raise DtypeError(
-            f"{op}: input tensor must be either float or double dtype (got {input.dtype})"
-        )
-    if interpolation not in _INTERPOLATIONS:
-        raise ArgumentError(
-            f"{op}: interpolation must be one of linear, lower, higher, midpoint or nearest. "
-            f"Got {interpolation!r}."
-        )
-    qs, scalar = _q_values(op, q, input)
-    if input.numel() == 0 and dim is None:
-        raise ShapeError(f"{op}: input tensor must be non-empty (shape {tuple(input.shape)})")
-    axis = None if dim is None else _check_dim(dim, builtins.max(input.ndim, 1), op)
-    x = input.reshape(-1) if axis is None or input.ndim == 0 else input.movedim(axis, -1)
-    values = sort(x, -1).values
-    n = x.shape[-1]
-    count = discrete(_valid_count, values, ignore_nan=ignore_nan).to(np.float64)
-    # quantile with a NaN in the slice: rank n - 1, the NaN sorted last (torch's way)
-    last = Tensor._make(np.float64(n - 1))
-    ranks = where(count < 0, last, (count - 1) * Tensor._make(qs))
-    top = builtins.max(n - 1, 0)  # an all-NaN slice of nanquantile: rank -q, any NaN will do
-    below, above = clamp(ranks.floor(), 0, top), clamp(ranks.ceil(), 0, top)
-    if interpolation in ("lower", "higher", "nearest"):
-        nearest = clamp(ranks.round(), 0, top)  # half to even, as torch
-        picked = {"lower": below, "higher": above, "nearest": nearest}[interpolation]
-        out = gather(values, -1, picked.long())
-    else:
-        lo, hi = gather(values, -1, below.long()), gather(values, -1, above.long())
-        weight = (ranks - below) if interpolation == "linear" else (above - below) * 0.5
-        out = lo + weight.to(values.dtype) * (hi - lo)
-    return _arrange(out, input, axis, keepdim, scalar)
-
-
-def _arrange(out, input, axis, keepdim, scalar):
-    """(..., Q) -> torch's layout: the quantiles first (none for a scalar q), then the other
-    dims, the reduced one kept as 1 with keepdim."""
-    out = out.squeeze(-1) if scalar else out.movedim(-1, 0)
-    if not keepdim:
-        return out
-    lead = 0 if scalar else 1
-    if axis is None or input.ndim == 0:
-        return out.reshape(out.shape[:lead] + (1,) * input.ndim)
-    return out.unsqueeze(lead + axis)
-
-
-def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
-    """The q-th quantiles of input (along dim, or of all its elements); NaN where a slice
-    holds a NaN."""
-    return _quantile("quantile", input, q, dim, keepdim, interpolation, ignore_nan=False)
-
-
-def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
-    """quantile ignoring NaN values (NaN only where a slice holds nothing else)."""
-    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, ignore_nan=True)
-
-
-def _nanmedian_index(data, axis):
-    """The position of the lower median among the non-NaN values along axis (kept as 1)."""
-    order = np.argsort(data, axis=axis, kind="stable")  # NaN sorts last
-    count = (~np.isnan(data)).sum(axis=axis, keepdims=True)
-    count = np.where(count == 0, data.shape[axis], count)  # all NaN: torch's middle NaN
-    rank = np.maximum((count - 1) // 2, 0)
-    return np.take_along_axis(order, rank, axis=axis).astype(np.int64)
-
-
-class Nanmedian(Function):
-    """The lower median of the non-NaN values (of all, or along dim with its index)."""
-
-    node_name = "NanmedianBackward0"
-    symbol = "nanmedian"
+    node_name = "KthvalueBackward0"
+    symbol = "pick"
 
     @staticmethod
-    def forward(ctx, input, dim, keepdim, index):
-        if dim is None:  # torch shares the gradient among the elements equal to the median
-            out = input.reshape(-1)[index.reshape(())]
-            ties = (input == out) | (np.isnan(input) & np.isnan(out))
-            ctx.save_for_backward((ties / builtins.max(ties.sum(), 1)).astype(input.dtype))
-            return out
-        ctx.node_name = "NanmedianBackward1"
-        ctx.save_for_backward(index)  # freed after backward, as torch frees its indices
-        out = np.take_along_axis(input, index, axis=dim)
-        return out if keepdim else out.squeeze(dim)
+    def forward(ctx, input, index, dim, keepdim, node_name):
+        ctx.node_name = node_name
+        values = np.take_along_axis(input, index, axis=dim) if input.ndim else input.copy()
+        return values if keepdim or not input.ndim else np.squeeze(values, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
         options = ctx.options
-        shape, _ = ctx.input_meta[0]
-        dim = options["dim"]
-        if dim is None:
-            (share,) = ctx.saved_tensors
-            return grad * share
-        (index,) = ctx.saved_tensors
-        grad = grad if options["keepdim"] else grad.unsqueeze(dim)
-        return ScatterAdd.apply(grad, dim=dim, index=np.asarray(index), shape=shape)
+        shape, index = ctx.input_meta[0][0], options["index"]
+        if not shape:
+            return grad
+        return ScatterAdd.apply(grad.reshape(index.shape), dim=options["dim"], index=index,
+                                shape=shape)  # fmt: skip
 
 
-def nanmedian(input, dim=None, keepdim=False):
-    """The lower median ignoring NaN: of all elements (a 0-d tensor), or along dim as
-    (values, indices)."""
-    if dim is None:
-        if input.numel() == 0:
-            raise ShapeError("nanmedian: expected a non-empty tensor (shape ())")
-        index = discrete(_nanmedian_index, input.reshape(-1), axis=0)
-        return Nanmedian.apply(input, dim=None, keepdim=False, index=index)
-    if input.ndim == 0:
-        return ValuesIndices(input * 1, discrete(np.zeros_like, input, dtype=np.int64), "nanmedian")
-    axis = _check_dim(dim, input.ndim, "nanmedian")
-    if input.shape[axis] == 0:
-        raise ShapeError(
-            f"nanmedian: expected reduction dim {axis} to have non-zero size (shape "
-            f"{tuple(input.shape)})"
+def _picked(input, index, axis, keepdim, op: str, node_name: str) -> ValuesIndices:
+    """(values, indices) of torch's return type `op`, from the int64 index tensor of
+    keepdim's shape that `find(data, axis)` gives (0 for a 0-d input)."""
+    values = Picked.apply(input, index=index, dim=axis, keepdim=keepdim, node_name=node_name)
+    indices = index if keepdim or not input.ndim else index.squeeze(axis)
+    return ValuesIndices(values, indices, op)
+
+
+def _pick(input, find, axis, keepdim, op: str, node_name: str, **options) -> ValuesIndices:
+    """_picked with the index `find(data, axis, **options)` finds (0 for a 0-d input)."""
+    if input.ndim:
+        index = discrete(find, input, axis=axis, **options)
+    else:
+        index = discrete(np.zeros_like, input, dtype=np.int64)
+    return _picked(input, index, axis, keepdim, op, node_name)
+
+
+def _axis(input, dim, op: str, nonempty: bool = True) -> int:
+    """dim as an axis (0 for a 0-d tensor), refused where it holds nothing to pick."""
+    if not isinstance(dim, int | np.integer):
+        raise TypeError(f"{op}: dim must be one int, got {dim!r}.")
+    (axis,) = normalize_dims(dim, input.ndim, op) or (0,)
+    if nonempty and input.ndim and input.shape[axis] == 0:
+        raise IndexOutOfRangeError(
+            f"{op}: Expected reduction dim {axis} to have non-zero size (shape "
+            f"{tuple(input.shape)}). Reduce over a dim that holds values."
         )
-    index = discrete(_nanmedian_index, input, axis=axis)
-    values = Nanmedian.apply(input, dim=axis, keepdim=keepdim, index=index)
-    return ValuesIndices(values, index if keepdim else index.squeeze(axis), "nanmedian")
+    return axis
 
 
-def msort(input):
-    """input sorted along its first dim (sort(dim=0).values)."""
-    return sort(input, 0).values
+def _sorted_position(data, axis, position):
+    """The index along axis of the element at `position` (an int or an array) in a stable
+    ascending sort with NaN last."""
+    order = np.argsort(data, axis=axis, kind="stable")
+    position = np.expand_dims(position, axis) if np.ndim(position) else position
+    position = np.broadcast_to(position, _one_along(data.shape, axis))
+    return np.take_along_axis(order, position, axis=axis).astype(np.int64)
+
+
+def _one_along(shape, axis):
+    return shape[:axis] + (1,) + shape[axis + 1 :]
+
+
+# --- median ---------------------------------------------------------------------------------
+class MedianAll(Function):
+    """The lower median of all elements (NaN if any); ties share the gradient evenly, as
+    torch's evenly_distribute_backward."""
+
+    node_name = "MedianBackward0"
+    symbol = "median"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input):
+        flat = np.sort(input, axis=None)
+        out = flat[(flat.size - 1) // 2] if flat.size else np.asarray(np.nan, input.dtype)
+        if input.dtype.kind == "f" and flat.size and np.isnan(flat[-1]):
+            out = flat[-1]  # NaN sorts last: a NaN anywhere is the median
+        if ctx.needs_input_grad[0]:
+            ties = np.isnan(input) if np.isnan(out) else input == out
+            ctx.save_for_backward((ties / ties.sum()).astype(input.dtype))
+        return np.asarray(out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (share,) = ctx.saved_tensors
+        return grad * share
+
+
+def _median_index(data, axis):
+    n = data.shape[axis]
+    nans = np.isnan(data).sum(axis=axis) if data.dtype.kind == "f" else 0
+    position = np.where(nans > 0, n - nans, (n - 1) // 2)  # the first NaN, or the lower middle
+    return _sorted_position(data, axis, position)
+
+
+def median(input, dim=None, keepdim=False):
+    """median() -> the lower of the two middle values of all elements (NaN if any is NaN);
+    median(dim) -> (values, indices) along dim. Ties: torch documents its index as any of
+    the equal elements; here the one a stable sort puts in the middle."""
+    if dim is None:
+        if input.dtype == np.bool_:
+            raise DtypeError("median: not implemented for bool. Convert first, e.g. t.long().")
+        return MedianAll.apply(input)
+    axis = _axis(input, dim, "median")
+    return _pick(input, _median_index, axis, keepdim, "median", "MedianBackward1")
+
+
+# --- kthvalue ---------------------------------------------------------------------------------
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """(values, indices) of the k-th smallest element along dim (k counts from 1; NaN sorts
+    last)."""
+    axis = _axis(input, dim, "kthvalue")
+    size = input.shape[axis] if input.ndim else 1
+    if not isinstance(k, int | np.integer) or not 1 <= k <= size:
+        raise ArgumentError(
+            f"kthvalue: k = {k!r} is out of range for dim {axis} of size {size} (shape "
+            f"{tuple(input.shape)}). Pick k from 1 to {size}."
+        )
+    position = int(k) - 1
+    return _pick(input, _sorted_position, axis, keepdim, "kthvalue", "KthvalueBackward0",
+                 position=position)  # fmt: skip
+
+
+# --- mode -------------------------------------------------------------------------------------
+def _mode_index(data, axis):
+    """Per slice: the most frequent value (the smallest of equally frequent ones; NaN never
+    equals NaN) and, as torch, the last position holding it."""
+    rows = np.moveaxis(data, axis, -1)
+    lead, n = rows.shape[:-1], rows.shape[-1]
+    rows = rows.reshape(-1, n)
+    order = np.argsort(rows, axis=-1, kind="stable")
+    ranked = np.take_along_axis(rows, order, axis=-1)
+    starts = np.ones(rows.shape, bool)
+    starts[:, 1:] = ranked[:, 1:] != ranked[:, :-1]
+    run = np.cumsum(starts, axis=-1) - 1  # the run of equal values each ranked element is in
+    counts = np.zeros(rows.shape, np.int64)
+    np.add.at(counts, (np.arange(len(rows))[:, None], run), 1)
+    best = np.argmax(counts, axis=-1)  # the first longest run: the smallest value
+    index = np.where(run == best[:, None], order, -1).max(axis=-1)
+    return np.expand_dims(index.reshape(lead), axis).astype(np.int64)
+
+
+def mode(input, dim=-1, keepdim=False):
+    """(values, indices) of the most frequent value along dim: the smallest among equally
+    frequent ones, at the last position holding it, as torch."""
+    axis = _axis(input, dim, "mode")
+    return _pick(input, _mode_index, axis, keepdim, "mode", "ModeBackward0")
+
+
+# --- cummax, cummin ---------------------------------------------------------------------------
+def _running_index(data, axis, largest):
+    """The index of the running extreme along axis: a later equal value takes over (torch's
+    >=), and so does a NaN, which then stays."""
+    moved = np.moveaxis(data, axis, 0)
+    index = np.zeros(moved.shape, np.int64)
+    if not moved.shape[0]:
+        return np.moveaxis(index, 0, axis)
+    best, at = moved[0].copy(), np.zeros(moved.shape[1:], np.int64)
+    floating = data.dtype.kind == "f"
+    for i in range(moved.shape[0]):
+        x = moved[i]
+        takes = (x >= best) if largest else (x <= best)
+        if floating:
+            takes = np.isnan(x) | (~np.isnan(best) & takes)
+        best, at = np.where(takes, x, best), np.where(takes, i, at)
+        index[i] = at
+    return np.moveaxis(index, 0, axis)
+
+
+def cummax(input, dim):
+    """(values, indices): the running maximum along dim and where it was found."""
+    return _running(input, dim, True, "cummax")
+
+
+def cummin(input, dim):
+    """(values, indices): the running minimum along dim and where it was found."""
+    return _running(input, dim, False, "cummin")
+
+
+def _running(input, dim, largest, op):
+    axis = _axis(input, dim, op, nonempty=False)
+    name = "CummaxBackward0" if largest else "CumminBackward0"
+    return _pick(input, _running_index, axis, True, op, name, largest=largest)
+
+
+# --- logcumsumexp -----------------------------------------------------------------------------
+class Logcumsumexp(Function):
+    """log Σ_{i ≤ j} exp(x_i) along dim, without overflow."""
+
+    node_name = "LogcumsumexpBackward0"
+    symbol = "logcumsumexp"
+
+    @staticmethod
+    def forward(ctx, input, dim):
+        with np.errstate(invalid="ignore"):  # NaN in, NaN out, as torch
+            out = np.logaddexp.accumulate(input, axis=dim) if input.ndim else input.copy()
+        ctx.save_for_backward(input, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        """grad_j = Σ_{i ≥ j} grad_i exp(x_j − out_i), summed in log space for the positive
+        and the negative parts of grad apart (torch's formula), so nothing overflows."""
+        input, out = ctx.saved_tensors
+        dim = ctx.options["dim"]
+        lowest = np.finfo(out.dtype).min / 2  # log 0 kept finite, so that adding x can't overflow
+        log_size = grad.abs().log()
+        parts = [where(keep, log_size, lowest) - out for keep in (grad > 0, grad < 0)]
+        positive, negative = ((_reverse_logcumsumexp(p, dim) + input).exp() for p in parts)
+        return positive - negative
+
+
+def _reverse_logcumsumexp(x, dim):
+    return flip(logcumsumexp(flip(x, dim), dim), dim)
+
+
+def logcumsumexp(input, dim):
+    """log(cumsum(exp(input))) along dim, computed without overflow."""
+    if input.dtype.kind not in "fc":
+        raise DtypeError(
+            f"logcumsumexp: expects a floating tensor, got dtype {input.dtype}. Convert first, "
+            "e.g. t.float()."
+        )
+    return Logcumsumexp.apply(input, dim=_axis(input, dim, "logcumsumexp", nonempty=False))

@@ -102,7 +102,7 @@ ERRORS = [
     ("nanquantile: interpolation must be one of linear, lower, higher, midpoint or nearest",
      lambda lib: lib.nanquantile(lib.zeros(3), 0.5, interpolation="cubic")),
     ("quantile: dim 2 is out of range", lambda lib: lib.quantile(lib.zeros(3, 2), 0.5, dim=2)),
-    ("nanmedian: expected reduction dim 1 to have non-zero size",
+    ("nanmedian: Expected reduction dim 1 to have non-zero size",
      lambda lib: lib.nanmedian(lib.zeros(2, 0), 1)),
 ]  # fmt: skip
 
