@@ -85,14 +85,6 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool, tracer=None) -> 
         tracer.accumulate(node, grad)
         return
     leaf = node.variable
-    _add_into(node, leaf, grad, create_graph)
-    if leaf._post_hooks:  # register_post_accumulate_grad_hook: after .grad holds it, as torch
-        for hook in tuple(leaf._post_hooks):
-            hook(leaf)
-
-
-def _add_into(node: AccumulateGrad, leaf, grad, create_graph: bool) -> None:
-    """The accumulation itself: .grad made, stolen or added into."""
     arrays = type(grad) is not Tensor
     if leaf._hooks:
         grad = hooks.hooked(leaf._hooks, grad, arrays)
@@ -109,6 +101,7 @@ def _add_into(node: AccumulateGrad, leaf, grad, create_graph: bool) -> None:
     ):
         # nothing else holds this fresh buffer (torch's AccumulateGrad steals it likewise)
         leaf._grad = _make(data)
+        _accumulated(leaf)
         return
     if held is None:
         # a fresh array: the gradient must not alias the upstream one or another leaf's
@@ -122,6 +115,14 @@ def _add_into(node: AccumulateGrad, leaf, grad, create_graph: bool) -> None:
         np.add(held._data, data, out=held._data)
         if held._version is not None:
             held._version[0] += 1
+    _accumulated(leaf)
+
+
+def _accumulated(leaf) -> None:
+    """register_post_accumulate_grad_hook's hooks: after .grad holds the sum, as torch."""
+    if leaf._post_hooks:
+        for hook in tuple(leaf._post_hooks):
+            hook(leaf)
 
 
 # references to a gradient array that only the backward pass holds, as getrefcount counts

@@ -816,10 +816,10 @@ def np_scatter_reduce(a, src, dim, index, reduce, include_self):
 
 # --- statistics (names4: cov, corrcoef, quantile, nanmedian) ----------------------------------
 @st.composite
-def cov_case(draw, weights: bool = True):
+def cov_case(draw, weights: bool = True, min_n: int = 2):
     """A (variables, observations) or (observations,) shape, a correction below the count,
     and sometimes frequency weights."""
-    n = draw(st.integers(2, MAX_SIDE))
+    n = draw(st.integers(min_n, MAX_SIDE))
     shape = draw(st.sampled_from([(n,), (draw(st.integers(1, MAX_SIDE)), n)]))
     fweights = draw(st.none() | hnp.arrays(np.int64, (n,), elements=st.integers(1, 3)))
     kwargs = {"correction": draw(st.integers(0, 1))}
@@ -844,3 +844,13 @@ def np_quantile(a, q, dim, keepdim, interpolation):
     dim = None if a.ndim == 0 else dim
     out = np.quantile(a, q, axis=dim, keepdims=keepdim, method=interpolation)
     return np.asarray(out)
+
+
+_PATTERNS = np.array([[0.0, 1.0, 0.2], [0.0, 0.3, 1.0], [0.5, 0.0, 1.0]])
+
+
+def uncorrelated(arrays, kwargs):
+    """Each variable plus its own bent pattern: never constant, never an exact line of another
+    (a correlation of ±1 sits on corrcoef's clamp)."""
+    a = arrays[0]
+    return [a + _PATTERNS[: a.shape[0] if a.ndim == 2 else 1, : a.shape[-1]].reshape(a.shape)]

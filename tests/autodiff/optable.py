@@ -109,6 +109,7 @@ from opcases import (  # issue 22
     topk_case,
     transpose_case,
     unary,
+    uncorrelated,
     unsqueeze_case,
     vector_norm_case,
     vectors_case,
@@ -454,6 +455,13 @@ def _np_sum_to_size(a, size):
 def _np_unfold(a, dimension, size, step):
     windows = np.lib.stride_tricks.sliding_window_view(a, size, axis=dimension)
     return windows[(slice(None),) * (dimension % a.ndim) + (slice(None, None, step),)]
+
+
+def _spread_jointly(arrays, kwargs):
+    """Every value of every input distinct (amax/amin compare input's values with src's)."""
+    flat = spread(np.concatenate([a.reshape(-1) for a in arrays]))
+    cuts = np.cumsum([a.size for a in arrays])[:-1]
+    return [part.reshape(a.shape) for part, a in zip(np.split(flat, cuts), arrays)]
 
 
 def _q(lib, q):
@@ -840,7 +848,7 @@ ROWS = [
        lambda a, b, dim, index, reduce, include_self: a.scatter_reduce(
            dim, _torch().from_numpy(index), b, reduce, include_self=include_self), 2,
        scatter_reduce_case(("sum", "mean", "amax", "amin")), "ScatterReduceBackward0",
-       tie_free=True, torch_edges=False),
+       prepare=_spread_jointly, torch_edges=False),
     Op("scatter_reduce_prod", lambda a, b, dim, index, reduce, include_self: a.scatter_reduce(
            dim, ad.tensor(index), b, reduce, include_self=include_self), np_scatter_reduce,
        lambda a, b, dim, index, reduce, include_self: a.scatter_reduce(
@@ -869,10 +877,8 @@ ROWS = [
            fweights=None if fweights is None else _torch().from_numpy(fweights)), 1,
        cov_case(), "SqueezeBackward0", gradgrad=True),
     Op("corrcoef", ad.corrcoef, np.corrcoef, lambda a: _torch().corrcoef(a), 1,
-       cov_case(weights=False).map(lambda c: (c[0], {})), lambda shapes, kw: "DivBackward0"
-       if len(shapes[0]) == 1 or shapes[0][0] == 1 else "ClampBackward1", tie_free=True,
-       prepare=lambda arrays, kw: [a * (1 + np.arange(a.shape[-1])) for a in arrays]),
-    # prepare: values grow along each row, so no variable is constant (corrcoef divides by it)
+       cov_case(weights=False, min_n=3).map(lambda c: (c[0], {})), lambda shapes, kw: "DivBackward0"
+       if len(shapes[0]) == 1 or shapes[0][0] == 1 else "ClampBackward1", prepare=uncorrelated),
     Op("quantile", lambda a, q, dim, keepdim, interpolation: a.quantile(
            _q(ad, q), dim, keepdim, interpolation=interpolation), np_quantile,
        lambda a, q, dim, keepdim, interpolation: a.quantile(
@@ -888,7 +894,7 @@ ROWS = [
        lambda a, dim, keepdim: _values(a.nanmedian() if dim is None else a.nanmedian(
            dim, keepdim)), 1, reduction(allow_tuple=False).filter(lambda c: c[1]["dim"] is not None
            or not c[1]["keepdim"]), _named("NanmedianBackward0", "NanmedianBackward1"),
-       tie_free=True, torch_edges=False),
+       tie_free=True, torch_edges=False, saves=False),
     Op("msort", lambda a: a.msort(), lambda a: np.sort(a, axis=0), lambda a: _torch().msort(a),
        1, unary(min_dims=1), "GatherBackward0", tie_free=True, saves=False, torch_named=_no),
     Op("std", lambda a, dim, keepdim: a.std(dim, keepdim=keepdim),
