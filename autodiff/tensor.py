@@ -449,6 +449,14 @@ class Tensor:
     def scatter_(self, dim, index, src=None, value=None) -> "Tensor":
         return _ops.inplace.apply_(self, "scatter_", _ops.scatter, dim, index, src, value)
 
+    def scatter_add_(self, dim, index, src) -> "Tensor":
+        return _ops.inplace.apply_(self, "scatter_add_", _ops.scatter_add, dim, index, src)
+
+    def index_add_(self, dim, index, source, *, alpha=1) -> "Tensor":
+        return _ops.inplace.apply_(
+            self, "index_add_", _ops.index_add, dim, index, source, alpha=alpha
+        )
+
     def zero_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "zero_", _ops.inplace.fill, 0)
 
@@ -963,6 +971,12 @@ class Tensor:
     def repeat(self, *repeats):
         return _ops.repeat(self, *repeats)
 
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        return _ops.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def tile(self, *dims):
+        return _ops.tile(self, *dims)
+
     def chunk(self, chunks, dim=0):
         return _ops.chunk(self, chunks, dim)
 
@@ -977,6 +991,15 @@ class Tensor:
 
     def scatter(self, dim, index, src=None, value=None):
         return _ops.scatter(self, dim, index, src, value)
+
+    def scatter_add(self, dim, index, src):
+        return _ops.scatter_add(self, dim, index, src)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return _ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def take_along_dim(self, indices, dim=None):
+        return _ops.take_along_dim(self, indices, dim)
 
     def index_select(self, dim, index):
         return _ops.index_select(self, dim, index)

@@ -701,3 +701,92 @@ def _np_qr_parts(a):
 def _np_svd_parts(a):
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     return np.concatenate([(u * u).reshape(-1), s.reshape(-1), (vh * vh).reshape(-1)])
+
+
+# --- names2: repeat_interleave, tile, scatter_add, index_add, take_along_dim ----------------
+@st.composite
+def repeat_interleave_case(draw, counts=False):
+    """(shape, {repeats, dim}): repeats an int, or one count per element along dim (a 1-D
+    int64 array); dim None flattens first."""
+    shape = draw(one_shape())
+    dim = draw(st.sampled_from([None] + list(range(-len(shape), len(shape)))))
+    if not counts:
+        return ((shape,), {"repeats": draw(st.integers(0, 3)), "dim": dim})
+    n = int(np.prod(shape)) if dim is None else shape[dim]
+    repeats = np.array(draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)), dtype=np.int64)
+    return ((shape,), {"repeats": repeats, "dim": dim})
+
+
+@st.composite
+def tile_case(draw):
+    shape = draw(one_shape())
+    count = draw(st.integers(0, len(shape) + 1))
+    return ((shape,), {"dims": tuple(draw(st.integers(1, 2)) for _ in range(count))})
+
+
+@st.composite
+def scatter_add_case(draw):
+    """(input shape, src shape = index shape), index entries that may repeat (they add up)."""
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    index_shape = tuple(
+        draw(st.integers(1, MAX_SIDE)) if d == dim % len(shape) else draw(st.integers(1, n))
+        for d, n in enumerate(shape)
+    )
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+    index = rng.integers(0, shape[dim], index_shape)
+    return ((shape, index_shape), {"dim": dim, "index": index})
+
+
+@st.composite
+def index_add_case(draw):
+    """(input shape, source shape), a 1-D index that may repeat, and alpha."""
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    count = draw(st.integers(0, 4))
+    index = np.array([draw(st.integers(0, shape[dim] - 1)) for _ in range(count)], dtype=np.int64)
+    source = list(shape)
+    source[dim] = count
+    alpha = draw(st.sampled_from([1, 2, -0.5]))
+    return ((shape, tuple(source)), {"dim": dim, "index": index, "alpha": alpha})
+
+
+@st.composite
+def take_along_dim_case(draw):
+    """(shape, {indices, dim}): indices of input's dims, each 1 (broadcast) or input's size but
+    along dim, where any count; dim None takes flat indices."""
+    shape = draw(one_shape(min_dims=1))
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+    dim = draw(st.sampled_from([None] + list(range(-len(shape), len(shape)))))
+    if dim is None:
+        size = int(np.prod(shape))
+        return ((shape,), {"indices": rng.integers(0, size, draw(st.integers(0, 4))), "dim": None})
+    index_shape = tuple(
+        draw(st.integers(1, MAX_SIDE)) if d == dim % len(shape) else draw(st.sampled_from([1, n]))
+        for d, n in enumerate(shape)
+    )
+    return ((shape,), {"indices": rng.integers(0, shape[dim], index_shape), "dim": dim})
+
+
+def _np_scatter_add(a, src, dim, index):
+    out = a.copy()
+    grid = list(np.indices(index.shape, sparse=True))
+    grid[dim % a.ndim] = index
+    np.add.at(out, tuple(grid), src)
+    return out
+
+
+def _np_index_add(a, source, dim, index, alpha):
+    out = a.copy()
+    np.add.at(out, (slice(None),) * (dim % a.ndim) + (index,), alpha * source)
+    return out
+
+
+def _np_take_along_dim(a, indices, dim):
+    """NumPy's take_along_axis, indices first broadcast to input's sizes but along dim (the
+    cases' inputs never need broadcasting)."""
+    if dim is None:
+        return a.reshape(-1)[indices]
+    shape = list(a.shape)
+    shape[dim] = indices.shape[dim]
+    return np.take_along_axis(a, np.broadcast_to(indices, shape), dim)

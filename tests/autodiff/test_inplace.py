@@ -79,6 +79,12 @@ FORMS = [
     ("scatter_", lambda x, y: x.scatter_(0, _index(ad), y[:2]),
      lambda x, y: x.scatter(0, _index(ad), y[:2]), lambda x, y: x.scatter_(0, _index(_torch()), y[:2]),
      None),
+    ("scatter_add_", lambda x, y: x.scatter_add_(0, _index(ad), y[:2]),
+     lambda x, y: x.scatter_add(0, _index(ad), y[:2]),
+     lambda x, y: x.scatter_add_(0, _index(_torch()), y[:2]), None),
+    ("index_add_", lambda x, y: x.index_add_(0, _repeated(ad), y[:3], alpha=0.5),
+     lambda x, y: x.index_add(0, _repeated(ad), y[:3], alpha=0.5),
+     lambda x, y: x.index_add_(0, _repeated(_torch()), y[:3], alpha=0.5), None),
     ("lerp_", lambda x, y: x.lerp_(y, 0.25), lambda x, y: x.lerp(y, 0.25),
      lambda x, y: x.lerp_(y, 0.25), None),
     ("atan2_", lambda x, y: x.atan2_(y), lambda x, y: x.atan2(y), lambda x, y: x.atan2_(y), None),
@@ -115,6 +121,11 @@ def _on_view(x, shape, inplace):
 
 def _index(lib):
     return lib.tensor([4, 1])
+
+
+def _repeated(lib):
+    """Indices with a repeat: index_add_ adds both."""
+    return lib.tensor([4, 1, 4])
 
 
 def test_every_inplace_method_has_its_out_of_place_op():
