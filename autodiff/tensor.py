@@ -452,6 +452,22 @@ class Tensor:
     def scatter_add_(self, dim, index, src) -> "Tensor":
         return _ops.inplace.apply_(self, "scatter_add_", _ops.scatter_add, dim, index, src)
 
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1) -> "Tensor":
+        return _ops.inplace.apply_(self, "addmm_", _ops.addmm, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1) -> "Tensor":
+        return _ops.inplace.apply_(self, "addmv_", _ops.addmv, mat, vec, beta=beta, alpha=alpha)
+
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1) -> "Tensor":
+        return _ops.inplace.apply_(
+            self, "addbmm_", _ops.addbmm, batch1, batch2, beta=beta, alpha=alpha
+        )
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1) -> "Tensor":
+        return _ops.inplace.apply_(
+            self, "baddbmm_", _ops.baddbmm, batch1, batch2, beta=beta, alpha=alpha
+        )
+
     def index_add_(self, dim, index, source, *, alpha=1) -> "Tensor":
         return _ops.inplace.apply_(
             self, "index_add_", _ops.index_add, dim, index, source, alpha=alpha
@@ -958,6 +974,27 @@ class Tensor:
 
     def dot(self, other):
         return _ops.dot(self, other)
+
+    def mv(self, vec):
+        return _ops.mv(self, vec)
+
+    def inner(self, other):
+        return _ops.inner(self, other)
+
+    def matrix_power(self, n):
+        return _ops.matrix_power(self, n)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return _ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return _ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
     def view_as(self, other):
         return _ops.view(self, other.shape)

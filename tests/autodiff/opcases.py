@@ -790,3 +790,71 @@ def _np_take_along_dim(a, indices, dim):
     shape = list(a.shape)
     shape[dim] = indices.shape[dim]
     return np.take_along_axis(a, np.broadcast_to(indices, shape), dim)
+
+
+# --- names2: addmm, addmv, baddbmm, addbmm, inner, tensordot, chain_matmul ------------------
+@st.composite
+def add_product_case(draw, op):
+    """(input shape, mat1 shape, mat2 shape) with input broadcasting to the product, and
+    beta (0 too: input unread) and alpha."""
+    b, n, m, p = (draw(st.integers(1, MAX_SIDE)) for _ in range(4))
+    mat1, mat2, out = {
+        "addmm": ((n, m), (m, p), (n, p)),
+        "addmv": ((n, m), (m,), (n,)),
+        "baddbmm": ((b, n, m), (b, m, p), (b, n, p)),
+        "addbmm": ((b, n, m), (b, m, p), (n, p)),
+    }[op]
+    lead = draw(st.integers(0, len(out)))
+    tail = tuple(draw(st.sampled_from([1, k])) for k in out[lead:])
+    kwargs = {
+        "beta": draw(st.sampled_from([1, 0.5, 0])),
+        "alpha": draw(st.sampled_from([1, 2, -0.5])),
+    }
+    return ((tail, mat1, mat2), kwargs)
+
+
+@st.composite
+def tensordot_case(draw):
+    """Two shapes sharing k contracted sizes, dims an int or two lists (negatives too)."""
+    k = draw(st.integers(0, 2))
+    shared = tuple(draw(st.integers(1, MAX_SIDE)) for _ in range(k))
+    free_a = draw(one_shape(max_dims=2 if k else 1))
+    free_b = draw(one_shape(max_dims=2 if k else 1))
+    if draw(st.booleans()):
+        return ((free_a + shared, shared + free_b), {"dims": k})
+    a = list(free_a + shared)
+    order = draw(st.permutations(range(len(free_b) + k)))
+    b_dims = list(shared + free_b)
+    b = [b_dims[i] for i in order]
+    dims_a = [len(free_a) + i for i in range(k)]
+    dims_b = [order.index(i) for i in range(k)]
+    dims_a = [d - len(a) if draw(st.booleans()) else d for d in dims_a]
+    return ((tuple(a), tuple(b)), {"dims": (dims_a, dims_b)})
+
+
+@st.composite
+def inner_case(draw):
+    n = draw(st.integers(1, MAX_SIDE))
+    a = draw(one_shape(max_dims=2)) + (n,)
+    b = draw(one_shape(max_dims=2)) + (n,)
+    scalar = draw(st.sampled_from([None, 0, 1]))
+    if scalar is not None:
+        return (((), b) if scalar == 0 else (a, ()), {})
+    return ((a, b), {})
+
+
+def _np_add_product(op):
+    def ref(x, a, b, beta, alpha):
+        product = np.matmul(a, b)
+        product = product.sum(0) if op == "addbmm" else product
+        return alpha * product + (0 if beta == 0 else beta * x)
+
+    return ref
+
+
+def _np_tensordot(a, b, dims):
+    return np.tensordot(a, b, dims)
+
+
+def _np_inner(a, b):
+    return a * b if a.ndim == 0 or b.ndim == 0 else np.inner(a, b)

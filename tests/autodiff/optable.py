@@ -7,6 +7,7 @@ any tolerance override with its reason. Adding an op adds a row.
 """
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,10 +20,12 @@ from opcases import (  # issue 22
     _named,
     _no,
     _not_reshaped,
+    _np_add_product,
     _np_cdist,
     _np_cholesky_of_gram,
     _np_einsum,
     _np_index_add,
+    _np_inner,
     _np_logsumexp,
     _np_max_dim,
     _np_norm,
@@ -35,6 +38,7 @@ from opcases import (  # issue 22
     _np_solve,
     _np_svd_parts,
     _np_take_along_dim,
+    _np_tensordot,
     _np_topk,
     _np_var,
     _np_vector_norm,
@@ -47,6 +51,7 @@ from opcases import (  # issue 22
     _torch_prod,
     _torch_where,
     _whole_or_dims,
+    add_product_case,
     advanced_index_case,
     any_matrix_case,
     apart,
@@ -71,6 +76,7 @@ from opcases import (  # issue 22
     gather_case,
     index_add_case,
     index_select_case,
+    inner_case,
     interleave,
     kron_case,
     mask_case,
@@ -99,6 +105,7 @@ from opcases import (  # issue 22
     stack_along_case,
     take_along_dim_case,
     tall_case,
+    tensordot_case,
     tile_case,
     topk_case,
     transpose_case,
@@ -275,6 +282,13 @@ def _np_svd_v_parts(a):
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     v = np.swapaxes(vh, -1, -2)
     return np.concatenate([(u * u).reshape(-1), s.reshape(-1), (v * v).reshape(-1)])
+
+
+def _chain_matmul(lib, *matrices):
+    """lib.chain_matmul without its deprecation warning (test_names2.py checks it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return lib.chain_matmul(*matrices)
 
 
 @st.composite
@@ -776,6 +790,24 @@ ROWS = [
        lambda a, indices, dim: _torch().take_along_dim(a, _torch().from_numpy(indices), dim), 1,
        take_along_dim_case(), "GatherBackward0", saves=False,
        empty=(((0, 3),), {"indices": np.zeros((0, 1), dtype=np.int64), "dim": 1})),
+    # --- names2: addmm, addmv, baddbmm, addbmm, mv, inner, tensordot, chain_matmul ---
+    *[Op(op, lambda x, a, b, beta, alpha, op=op: getattr(ad, op)(x, a, b, beta=beta, alpha=alpha),
+         _np_add_product(op),
+         lambda x, a, b, beta, alpha, op=op: getattr(_torch(), op)(x, a, b, beta=beta,
+                                                                   alpha=alpha),
+         3, add_product_case(op), node, gradgrad=op == "addmm")
+      for op, node in (("addmm", "AddmmBackward0"), ("addmv", "AddmvBackward0"),
+                       ("baddbmm", "BaddbmmBackward0"), ("addbmm", "AddbmmBackward0"))],
+    Op("mv", ad.mv, np.matmul, lambda a, b: _torch().mv(a, b), 2,
+       matrices_case().map(lambda c: ((c[0][0], c[0][1][:1]), {})), "MvBackward0"),
+    Op("inner", ad.inner, _np_inner, lambda a, b: _torch().inner(a, b), 2, inner_case(),
+       lambda shapes, kw: "MulBackward0" if min(map(len, shapes)) == 0 else "ViewBackward0"),
+    Op("tensordot", lambda a, b, dims: ad.tensordot(a, b, dims), _np_tensordot,
+       lambda a, b, dims: _torch().tensordot(a, b, dims), 2, tensordot_case(), "ViewBackward0"),
+    Op("chain_matmul", lambda a, b, c: _chain_matmul(ad, a, b, c),
+       lambda a, b, c: np.linalg.multi_dot([a, b, c]),
+       lambda a, b, c: _chain_matmul(_torch(), a, b, c), 3, _chain_case(), "MmBackward0",
+       torch_named=_no),  # torch multiplies in the cheapest order under a view
 ]  # fmt: skip
 BY_NAME = {op.name: op for op in ROWS}
 SECOND_ORDER = [op for op in ROWS if op.second_order]

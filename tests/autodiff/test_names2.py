@@ -215,3 +215,82 @@ def test_scatter_add_src_beyond_index_gets_a_zero_gradient():
     expected = np.zeros((3, 4), dtype=np.float32)
     expected[0, :2] = 1
     np.testing.assert_array_equal(src.grad.numpy(), expected)
+
+
+# --- addmm, addmv, baddbmm, addbmm, mv, inner, tensordot, chain_matmul, matrix_power ----------
+def _ints(lib, *shape):
+    return lib.arange(int(np.prod(shape))).reshape(*shape)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.addmm(_ints(lib, 2, 2), _ints(lib, 2, 3), _ints(lib, 3, 2), alpha=0.5,
+                              beta=2.7),
+        lambda lib: lib.addmm(_ints(lib, 2), _ints(lib, 2, 3), _ints(lib, 3, 2), alpha=3, beta=0),
+        lambda lib: lib.addmv(_ints(lib, 2), _ints(lib, 2, 3), _ints(lib, 3), alpha=2),
+        lambda lib: lib.baddbmm(_ints(lib, 1, 2), _ints(lib, 2, 1, 3), _ints(lib, 2, 3, 2)),
+        lambda lib: lib.addbmm(_ints(lib, 2), _ints(lib, 2, 1, 3), _ints(lib, 2, 3, 2)),
+        lambda lib: _ints(lib, 2, 3).mv(_ints(lib, 3)),
+        lambda lib: lib.inner(_ints(lib, 2, 3), _ints(lib, 4, 3)),
+        lambda lib: lib.tensordot(_ints(lib, 2, 3), _ints(lib, 3, 2), dims=lib.tensor(1)),
+        lambda lib: lib.tensordot(_ints(lib, 2, 3), _ints(lib, 3, 2), dims=([1], [0])),
+        lambda lib: lib.matrix_power(_ints(lib, 2, 2), 3),
+        lambda lib: _ints(lib, 2, 2).matrix_power(0),
+        lambda lib: lib.addmm(lib.tensor([np.nan, 1.0]), lib.ones(2, 3), lib.ones(3, 2), beta=0),
+        lambda lib: lib.ones(0, 2).addmm(lib.ones(0, 3), lib.ones(3, 2)),
+        lambda lib: lib.addmm(lib.zeros(2, 2), lib.ones(2, 0), lib.ones(0, 2)),
+    ],
+)  # fmt: skip
+def test_matrix_products_as_torch(call):
+    _both(call)
+
+
+def test_chain_matmul_warns_as_torch_and_clones_one_matrix():
+    a = ad.ones(2, 3, requires_grad=True)
+    with pytest.warns(UserWarning, match="chain_matmul is deprecated"):
+        out = ad.chain_matmul(a)
+    assert out is not a and out.grad_fn.name() == "CloneBackward0"
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda lib: lib.addmm(lib.ones(2, 2), lib.ones(2, 3, 1), lib.ones(3, 2)),
+         RuntimeError, "expects 2-D"),
+        (lambda lib: lib.addmm(lib.ones(2, 2), lib.ones(2, 3), lib.ones(4, 2)),
+         RuntimeError, r"\(2, 3\) and \(4, 2\) cannot be multiplied"),
+        (lambda lib: lib.addmm(lib.ones(3, 2), lib.ones(2, 3), lib.ones(3, 2)),
+         RuntimeError, "does not broadcast to the product's shape"),
+        (lambda lib: lib.addmm(lib.ones(2, 2, dtype=lib.float64), lib.ones(2, 3),
+                               lib.ones(3, 2)), RuntimeError, "expects one dtype"),
+        (lambda lib: lib.addmv(lib.ones(2), lib.ones(2, 3), lib.ones(3, 1)),
+         RuntimeError, "expects 1-D"),
+        (lambda lib: lib.baddbmm(lib.ones(2, 2), lib.ones(3, 2, 3), lib.ones(4, 3, 2)),
+         RuntimeError, "batch sizes differ"),
+        (lambda lib: lib.addbmm(lib.ones(2, 2), lib.ones(2, 3), lib.ones(3, 2)),
+         RuntimeError, "expects 3-D"),
+        (lambda lib: lib.mv(lib.ones(3), lib.ones(3)), RuntimeError, "expects 2-D"),
+        (lambda lib: lib.inner(lib.ones(2, 3), lib.ones(2, 4)), RuntimeError, "last dims"),
+        (lambda lib: lib.tensordot(lib.ones(2, 3), lib.ones(4, 2), dims=1),
+         RuntimeError, "contracted dims differ in size"),
+        (lambda lib: lib.tensordot(lib.ones(2, 3), lib.ones(3, 2), dims=-1),
+         RuntimeError, "dims >= 0"),
+        (lambda lib: lib.tensordot(lib.ones(2, 3), lib.ones(3), dims=2),
+         RuntimeError, "more than the dims"),
+        (lambda lib: lib.tensordot(lib.ones(2, 3), lib.ones(3, 2), dims=([1], [0, 1])),
+         RuntimeError, "same length"),
+        (lambda lib: lib.chain_matmul(lib.ones(3), lib.ones(3, 2)), RuntimeError, "expects 2-D"),
+        (lambda lib: lib.chain_matmul(), RuntimeError, "at least one matrix"),
+        (lambda lib: lib.matrix_power(lib.ones(2, 3), 2), RuntimeError, "square"),
+        (lambda lib: lib.ones(3).matrix_power(2), RuntimeError, "square"),
+        (lambda lib: lib.matrix_power(lib.ones(2, 2, dtype=lib.int64), -1), RuntimeError,
+         "float"),
+    ],
+)  # fmt: skip
+@pytest.mark.filterwarnings("ignore:.*chain_matmul is deprecated")
+def test_matrix_products_refuse_what_torch_refuses(call, error, words):
+    with pytest.raises((RuntimeError, IndexError)):
+        call(torch)
+    with pytest.raises(error, match=words):
+        call(ad)
