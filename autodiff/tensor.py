@@ -1041,6 +1041,15 @@ class Tensor:
     def index_select(self, dim, index):
         return _ops.index_select(self, dim, index)
 
+    def fliplr(self):
+        return _ops.fliplr(self)
+
+    def flipud(self):
+        return _ops.flipud(self)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return _ops.rot90(self, k, dims)
+
     def flip(self, *dims):
         return _ops.flip(self, dims[0] if len(dims) == 1 else dims)
 

@@ -10,8 +10,9 @@ from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from .comparison import discrete
+from .indexing import masked_select
 from .reduction import ValuesIndices, normalize_dims
-from .shape import cat
+from .shape import cat, stack
 
 __all__ = [
     "gather",
@@ -21,6 +22,9 @@ __all__ = [
     "index_add",
     "take_along_dim",
     "flip",
+    "fliplr",
+    "flipud",
+    "rot90",
     "roll",
     "repeat",
     "repeat_interleave",
@@ -38,6 +42,8 @@ __all__ = [
     "tril",
     "triu",
     "meshgrid",
+    "cartesian_prod",
+    "combinations",
     "lerp",
     "unique",
 ]  # the public ops: autodiff exports these
@@ -359,6 +365,46 @@ class Flip(Function):
 def flip(input, dims):
     """Reverse the order of elements along dims."""
     return Flip.apply(input, dims=normalize_dims(dims, input.ndim, "flip"))
+
+
+def fliplr(input):
+    """Reverse the columns (dim 1) of a tensor of at least 2 dims (FlipBackward0, as torch)."""
+    if input.ndim < 2:
+        raise ShapeError(f"fliplr: input must be at least 2-d, got shape {tuple(input.shape)}")
+    return flip(input, 1)
+
+
+def flipud(input):
+    """Reverse the rows (dim 0) of a tensor of at least 1 dim (FlipBackward0, as torch)."""
+    if input.ndim < 1:
+        raise ShapeError("flipud: input must be at least 1-d, got a 0-d tensor")
+    return flip(input, 0)
+
+
+class Rot90(Function):
+    node_name = "Rot90Backward0"
+    symbol = "rot90"
+
+    @staticmethod
+    def forward(ctx, input, k, dims):
+        return np.rot90(input, k, axes=dims).copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Rot90.apply(grad, k=-ctx.options["k"], dims=ctx.options["dims"])
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90° k times in the plane of dims, from the first dim toward the second."""
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise ArgumentError(f"rot90: expects two rotation dims, got {dims}")
+    if input.ndim < 2:
+        raise ShapeError(f"rot90: input must be at least 2-d, got shape {tuple(input.shape)}")
+    first, second = (_dim(d, input.ndim, "rot90") for d in dims)
+    if first == second:
+        raise ArgumentError(f"rot90: the rotation dims must differ, got {dims}")
+    return Rot90.apply(input, k=int(k) % 4, dims=(first, second))
 
 
 class Roll(Function):
@@ -688,6 +734,33 @@ def meshgrid(*tensors, indexing="ij"):
         grids = [g.transpose(0, 1) for g in grids]
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
+
+
+def cartesian_prod(*tensors):
+    """Every combination of one element from each 1-D tensor, one per row (torch's
+    cartesian_prod: meshgrid, flattened, stacked); one tensor comes back as it is."""
+    for t in tensors:
+        if t.ndim != 1:
+            raise ShapeError(f"cartesian_prod: expects 1-D tensors, got shape {tuple(t.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([grid.reshape(-1) for grid in meshgrid(*tensors, indexing="ij")], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """The r-element combinations of a 1-D tensor's elements, one per row, in order (as
+    torch: meshgrid of r copies, masked_select of increasing index tuples, stacked)."""
+    if input.ndim != 1:
+        raise ShapeError(f"combinations: expects a 1-D tensor, got shape {tuple(input.shape)}")
+    if r < 0:
+        raise ArgumentError(f"combinations: r must be non-negative, got {r}")
+    if r == 0:
+        return Tensor._make(np.zeros(0, input.dtype))
+    n = input.shape[0]
+    order = np.indices((n,) * r)  # keep index tuples that never decrease (or increase)
+    steps = np.diff(order, axis=0)
+    mask = Tensor._make(np.all(steps >= 0 if with_replacement else steps > 0, axis=0))
+    return stack([masked_select(grid, mask) for grid in meshgrid(*[input] * r)], 1)
 
 
 def lerp(input, end, weight):

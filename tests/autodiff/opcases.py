@@ -858,3 +858,70 @@ def _np_tensordot(a, b, dims):
 
 def _np_inner(a, b):
     return a * b if a.ndim == 0 or b.ndim == 0 else np.inner(a, b)
+
+
+# --- names2: shape helpers ---------------------------------------------------------------------
+@st.composite
+def columns_case(draw, depth=False):
+    """Tensors of 0-2 dims (0-3 for dstack) that column_stack (dstack) joins: the same leading
+    size (and second size for dstack's 2-d and 3-d ones)."""
+    n = draw(st.integers(1, MAX_SIDE))
+    m = draw(st.integers(1, MAX_SIDE))
+    shapes = []
+    for _ in range(draw(st.integers(1, 3))):
+        if depth:
+            shapes.append(draw(st.sampled_from([(m,), (n, m), (n, m, draw(st.integers(1, 2)))])))
+        else:
+            shapes.append(draw(st.sampled_from([(n,), (n, draw(st.integers(1, 2)))])))
+    if depth and any(len(s) > 1 for s in shapes):  # a 1-d one becomes (1, m, 1): n must be 1
+        shapes = [s if len(s) > 1 else (n, m) for s in shapes]
+    if not depth and n == 1 and draw(st.booleans()):
+        shapes[0] = ()
+    return (tuple(shapes), {})
+
+
+@st.composite
+def rot90_case(draw):
+    shape = draw(one_shape(min_dims=2))
+    dims = draw(st.permutations(range(-len(shape), 0)).map(lambda p: tuple(p[:2])))
+    return ((shape,), {"k": draw(st.integers(-5, 5)), "dims": dims})
+
+
+@st.composite
+def blocks_case(draw):
+    return (tuple(draw(one_shape(max_dims=2)) for _ in range(draw(st.integers(1, 3)))), {})
+
+
+@st.composite
+def combinations_case(draw):
+    n = draw(st.integers(1, 4))
+    return (((n,),), {"r": draw(st.integers(1, 3)), "with_replacement": draw(st.booleans())})
+
+
+def _np_column_stack(*arrays):
+    return np.column_stack(arrays)
+
+
+def _np_block_diag(*arrays):
+    blocks = [np.atleast_2d(a) for a in arrays]
+    out = np.zeros((sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)))
+    r = c = 0
+    for b in blocks:
+        out[r : r + b.shape[0], c : c + b.shape[1]] = b
+        r, c = r + b.shape[0], c + b.shape[1]
+    return out
+
+
+def _np_combinations(a, r, with_replacement):
+    import itertools
+
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = list(pick(a.tolist(), r))
+    return np.array(rows).reshape(len(rows), r)
+
+
+def _np_cartesian(*arrays):
+    import itertools
+
+    rows = list(itertools.product(*[a.tolist() for a in arrays]))
+    return np.array(rows).reshape(len(rows), len(arrays))

@@ -21,8 +21,12 @@ from opcases import (  # issue 22
     _no,
     _not_reshaped,
     _np_add_product,
+    _np_block_diag,
+    _np_cartesian,
     _np_cdist,
     _np_cholesky_of_gram,
+    _np_column_stack,
+    _np_combinations,
     _np_einsum,
     _np_index_add,
     _np_inner,
@@ -57,10 +61,13 @@ from opcases import (  # issue 22
     apart,
     away,
     basic_index_case,
+    blocks_case,
     cat_case,
     cdist_case,
     clamp_case,
     clamp_prepare,
+    columns_case,
+    combinations_case,
     cross_case,
     diag_case,
     diagonal_case,
@@ -93,6 +100,7 @@ from opcases import (  # issue 22
     repeat_interleave_case,
     reshape_case,
     roll_case,
+    rot90_case,
     scatter_add_case,
     scatter_case,
     select_case,
@@ -284,6 +292,26 @@ def _np_svd_v_parts(a):
     return np.concatenate([(u * u).reshape(-1), s.reshape(-1), (v * v).reshape(-1)])
 
 
+def _atleast_name(name: str, shapes) -> str:
+    """atleast_Nd's node: a view of a 0-d tensor, else unsqueezes."""
+    return "ViewBackward0" if len(shapes[0]) == 0 else "UnsqueezeBackward0"
+
+
+def _tensordot_as_torch(shapes, kwargs) -> bool:
+    """Where torch's tensordot records mm under its view as ours: a matrix results, and no
+    contracted size is 1 (torch sums such dims first; and where one number results it
+    multiplies and sums, or calls dot)."""
+    a, b = shapes
+    dims = kwargs["dims"]
+    dims_a = range(len(a) - dims, len(a)) if isinstance(dims, int) else dims[0]
+    contracted = [a[d] for d in dims_a]
+    return (
+        len(contracted) < max(len(a), len(b))
+        and 1 not in contracted
+        and (np.prod(a) > np.prod(contracted) or np.prod(b) > np.prod(contracted))
+    )
+
+
 def _chain_matmul(lib, *matrices):
     """lib.chain_matmul without its deprecation warning (test_names2.py checks it)."""
     with warnings.catch_warnings():
@@ -431,7 +459,7 @@ ROWS = [
        saves=False, empty=(((0,), (2,)), {})),
     Op("vstack", lambda *ts: ad.vstack(ts), lambda *xs: np.vstack(xs),
        lambda *ts: _torch().vstack(ts), VARIADIC, stack_along_case(rows=True), "CatBackward0",
-       saves=False, empty=(((0, 3), (2, 3)), {})),
+       saves=False, covers=("row_stack",), empty=(((0, 3), (2, 3)), {})),
     Op("broadcast_to", lambda a, sizes: ad.broadcast_to(a, sizes),
        lambda a, sizes: np.broadcast_to(a, _np_expand(a.shape, sizes)),
        lambda a, sizes: _torch().broadcast_to(a, sizes), 1, expand_case(), "ExpandBackward0",
@@ -803,11 +831,44 @@ ROWS = [
     Op("inner", ad.inner, _np_inner, lambda a, b: _torch().inner(a, b), 2, inner_case(),
        lambda shapes, kw: "MulBackward0" if min(map(len, shapes)) == 0 else "ViewBackward0"),
     Op("tensordot", lambda a, b, dims: ad.tensordot(a, b, dims), _np_tensordot,
-       lambda a, b, dims: _torch().tensordot(a, b, dims), 2, tensordot_case(), "ViewBackward0"),
+       lambda a, b, dims: _torch().tensordot(a, b, dims), 2, tensordot_case(), "ViewBackward0",
+       torch_named=_tensordot_as_torch),
     Op("chain_matmul", lambda a, b, c: _chain_matmul(ad, a, b, c),
        lambda a, b, c: np.linalg.multi_dot([a, b, c]),
        lambda a, b, c: _chain_matmul(_torch(), a, b, c), 3, _chain_case(), "MmBackward0",
        torch_named=_no),  # torch multiplies in the cheapest order under a view
+    # --- names2: shape helpers ---
+    Op("broadcast_tensors", lambda a, b: _flat_parts(ad.broadcast_tensors(a, b)),
+       lambda a, b: _np_flat(np.broadcast_arrays(a, b)),
+       lambda a, b: _flat_parts(_torch().broadcast_tensors(a, b)), 2, elementwise(2),
+       "CatBackward0", saves=False, torch_named=_no),
+    *[Op(name, getattr(ad, name), lambda a, name=name: getattr(np, name)(a),
+         lambda a, name=name: getattr(_torch(), name)(a), 1,
+         unary(max_dims=int(name[-2]) - 1), lambda shapes, kw, name=name: _atleast_name(
+             name, shapes), saves=False) for name in ("atleast_1d", "atleast_2d", "atleast_3d")],
+    Op("column_stack", lambda *ts: ad.column_stack(ts), _np_column_stack,
+       lambda *ts: _torch().column_stack(ts), VARIADIC, columns_case(), "CatBackward0",
+       saves=False),
+    Op("dstack", lambda *ts: ad.dstack(ts), lambda *xs: np.dstack(xs),
+       lambda *ts: _torch().dstack(ts), VARIADIC, columns_case(depth=True), "CatBackward0",
+       saves=False),
+    Op("rot90", lambda a, k, dims: a.rot90(k, dims), lambda a, k, dims: np.rot90(a, k, dims),
+       lambda a, k, dims: a.rot90(k, dims), 1, rot90_case(), "Rot90Backward0", saves=False),
+    Op("fliplr", ad.fliplr, np.fliplr, lambda a: a.fliplr(), 1, unary(min_dims=2),
+       "FlipBackward0", saves=False),
+    Op("flipud", lambda a: a.flipud(), np.flipud, lambda a: _torch().flipud(a), 1,
+       unary(min_dims=1), "FlipBackward0", saves=False),
+    Op("block_diag", ad.block_diag, _np_block_diag, lambda *ts: _torch().block_diag(*ts),
+       VARIADIC, blocks_case(), "BlockDiagBackward0", saves=False),
+    Op("cartesian_prod", ad.cartesian_prod, _np_cartesian,
+       lambda *ts: _torch().cartesian_prod(*ts), VARIADIC,
+       st.integers(2, 3).flatmap(lambda n: st.tuples(*[st.integers(1, 3)] * n)).map(
+           lambda sizes: (tuple((s,) for s in sizes), {})), "StackBackward0", saves=False,
+       torch_named=_no),  # torch flattens the grids with a copy (UnsafeViewBackward0)
+    Op("combinations", lambda a, r, with_replacement: ad.combinations(a, r, with_replacement),
+       _np_combinations,
+       lambda a, r, with_replacement: _torch().combinations(a, r, with_replacement), 1,
+       combinations_case(), "StackBackward0", saves=False),
 ]  # fmt: skip
 BY_NAME = {op.name: op for op in ROWS}
 SECOND_ORDER = [op for op in ROWS if op.second_order]

@@ -2,6 +2,8 @@
 take_along_dim, ...): their integer results, edge cases and errors, against torch. Values and
 gradients of the float ops are the op table's (optable.py)."""
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -294,3 +296,171 @@ def test_matrix_products_refuse_what_torch_refuses(call, error, words):
         call(torch)
     with pytest.raises(error, match=words):
         call(ad)
+
+
+# --- shape helpers --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.tril_indices(3, 4, 1),
+        lambda lib: lib.triu_indices(3, 3, -1, dtype=lib.int32),
+        lambda lib: lib.tril_indices(0, 3),
+        lambda lib: lib.triu_indices(3, 2, 5),
+        lambda lib: lib.tril_indices(2, 2, -5),
+        lambda lib: lib.block_diag(),
+        lambda lib: lib.block_diag(_ints(lib, 2, 2), lib.tensor(7), _ints(lib, 3)),
+        lambda lib: lib.block_diag(_ints(lib, 2), lib.ones(1)),
+        lambda lib: lib.column_stack([_ints(lib, 3), _ints(lib, 3, 2)]),
+        lambda lib: lib.dstack([_ints(lib, 3), _ints(lib, 3)]),
+        lambda lib: lib.row_stack([_ints(lib, 3), _ints(lib, 2, 3)]),
+        lambda lib: lib.rot90(_ints(lib, 2, 3, 4), 3, [2, 0]),
+        lambda lib: lib.combinations(_ints(lib, 4), 0),
+        lambda lib: lib.combinations(_ints(lib, 2), 3),
+        lambda lib: lib.combinations(_ints(lib, 3), 2, with_replacement=True),
+        lambda lib: lib.cartesian_prod(_ints(lib, 2), lib.ones(0, dtype=lib.int64)),
+        lambda lib: lib.cartesian_prod(_ints(lib, 2), _ints(lib, 3)),
+        lambda lib: lib.broadcast_tensors(_ints(lib, 2, 1), _ints(lib, 3))[0],
+        lambda lib: lib.atleast_3d(_ints(lib, 3)),
+    ],
+)
+def test_shape_helpers_as_torch(call):
+    _both(call)
+
+
+def test_broadcast_shapes_as_torch():
+    for shapes in [((2, 1), (3,)), (2, (3, 1)), (), ((0, 1), (1, 4))]:
+        ours, theirs = ad.broadcast_shapes(*shapes), torch.broadcast_shapes(*shapes)
+        assert ours == theirs and repr(ours) == repr(theirs)
+    with pytest.raises(RuntimeError):
+        torch.broadcast_shapes((2,), (3,))
+    with pytest.raises(RuntimeError, match=r"broadcast_shapes: shapes \(2,\), \(3,\) do not"):
+        ad.broadcast_shapes((2,), (3,))
+
+
+def test_what_needs_no_change_comes_back_as_it_is():
+    """torch returns the tensor itself where nothing changes (broadcast_tensors, atleast_*,
+    cartesian_prod of one); one tensor gives a tensor, several or a list a tuple."""
+    x = ad.ones(2, 3, requires_grad=True)
+    assert ad.broadcast_tensors(x, ad.ones(3))[0] is x
+    assert ad.atleast_1d(x) is x and ad.atleast_2d(x) is x
+    assert ad.atleast_3d(x).shape == (2, 3, 1)
+    v = ad.ones(2, requires_grad=True)
+    assert ad.cartesian_prod(v) is v
+    pair = ad.atleast_2d(ad.tensor(1.0), v)
+    assert isinstance(pair, tuple) and [p.shape for p in pair] == [(1, 1), (1, 2)]
+    listed = ad.atleast_1d([ad.tensor(1.0)])
+    assert isinstance(listed, tuple) and listed[0].shape == (1,)
+    theirs = torch.atleast_1d([torch.tensor(1.0)])
+    assert isinstance(theirs, tuple) and theirs[0].shape == (1,)
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda lib: lib.broadcast_tensors(lib.ones(2), lib.ones(3)), RuntimeError,
+         r"shapes \(2,\), \(3,\) do not broadcast"),
+        (lambda lib: lib.rot90(lib.ones(3), 1), RuntimeError, "at least 2-d"),
+        (lambda lib: lib.rot90(lib.ones(3, 3), 1, [0, 0]), RuntimeError, "must differ"),
+        (lambda lib: lib.rot90(lib.ones(3, 3), 1, [0]), RuntimeError, "two rotation dims"),
+        (lambda lib: lib.rot90(lib.ones(3, 3), 1, [0, 2]), IndexError, "out of range"),
+        (lambda lib: lib.fliplr(lib.ones(3)), RuntimeError, "at least 2-d"),
+        (lambda lib: lib.flipud(lib.tensor(1.0)), RuntimeError, "at least 1-d"),
+        (lambda lib: lib.combinations(lib.ones(2, 2)), RuntimeError, "1-D"),
+        (lambda lib: lib.combinations(lib.ones(2), -1), RuntimeError, "non-negative"),
+        (lambda lib: lib.cartesian_prod(lib.ones(2, 2)), RuntimeError, "1-D"),
+        (lambda lib: lib.block_diag(lib.ones(2, 2, 2)), RuntimeError, "2 or fewer dims"),
+        (lambda lib: lib.tril_indices(-1, 2), RuntimeError, "row must be non-negative"),
+        (lambda lib: lib.triu_indices(2, -1), RuntimeError, "col must be non-negative"),
+        (lambda lib: lib.column_stack([lib.ones(2), lib.ones(3)]), RuntimeError, "cat"),
+    ],
+)  # fmt: skip
+def test_shape_helpers_refuse_what_torch_refuses(call, error, words):
+    with pytest.raises((RuntimeError, IndexError)):
+        call(torch)
+    with pytest.raises(error, match=words):
+        call(ad)
+
+
+# --- result_type, promote_types, can_cast ----------------------------------------------------
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64",
+          "complex64", "complex128"]  # fmt: skip
+
+
+def _dtype(lib, name):
+    return getattr(lib, "bool_" if lib is ad and name == "bool" else name)
+
+
+@pytest.mark.parametrize("a", DTYPES)
+def test_promote_types_and_can_cast_as_torch(a):
+    for b in DTYPES:
+        ours = ad.promote_types(_dtype(ad, a), _dtype(ad, b))
+        assert repr(ours) == repr(torch.promote_types(_dtype(torch, a), _dtype(torch, b))), b
+        assert ad.can_cast(_dtype(ad, a), _dtype(ad, b)) is torch.can_cast(
+            _dtype(torch, a), _dtype(torch, b)
+        ), b
+
+
+def _operands(lib):
+    """Tensors with dims, 0-d tensors and Python numbers of each category."""
+    return [lib.ones(2, dtype=lib.int32), lib.ones(2, dtype=lib.float16),
+            lib.tensor(1.0, dtype=lib.float64), lib.tensor(1, dtype=lib.int64), lib.tensor(True),
+            lib.ones(2, dtype=lib.uint8), lib.ones(2, dtype=lib.bool), lib.tensor(1, dtype=lib.int8),
+            lib.ones(2, dtype=lib.complex64), lib.ones((), dtype=lib.complex128), lib.ones(3),
+            2, 2.5, True, 1j]  # fmt: skip
+
+
+def test_result_type_as_torch():
+    ours, theirs = _operands(ad), _operands(torch)
+    checked = 0
+    for i, j in np.ndindex(len(ours), len(ours)):
+        if not any(isinstance(x, ad.Tensor) for x in (ours[i], ours[j])):
+            continue  # torch.result_type wants a tensor
+        if 1 in (i, j) and any(
+            isinstance(x, complex) or getattr(x, "dtype", None) in (ad.complex64, ad.complex128)
+            for x in (ours[i], ours[j])
+        ):
+            continue  # float16 and complex: torch's complex32, which NumPy has not
+        expected = torch.result_type(theirs[i], theirs[j])
+        assert repr(ad.result_type(ours[i], ours[j])) == repr(expected), (i, j)
+        checked += 1
+    assert checked > 150
+
+
+def test_dtype_functions_say_what_is_wrong():
+    with pytest.raises(TypeError, match="promote_types: 'nope' is not a dtype"):
+        ad.promote_types("nope", ad.float32)
+    with pytest.raises(TypeError, match="result_type: expects tensors or numbers, got str"):
+        ad.result_type(ad.ones(2), "x")
+
+
+# --- interop threads, deterministic algorithms: kept and reported -----------------------------
+def test_interop_threads_are_kept_and_checked_as_torch(monkeypatch):
+    from autodiff import threads
+
+    monkeypatch.setitem(threads._state, "interop", None)
+    assert ad.get_num_interop_threads() >= 1
+    ad.set_num_interop_threads(3)
+    assert ad.get_num_interop_threads() == 3
+    for bad, words in [(0, "a positive integer"), (-1, "a positive integer"),
+                       (2.5, "an int"), ("2", "an int"), (True, "an int")]:  # fmt: skip
+        with pytest.raises(RuntimeError, match=f"set_num_interop_threads expects {words}"):
+            ad.set_num_interop_threads(bad)
+        with pytest.raises(RuntimeError, match=words):
+            torch.set_num_interop_threads(bad)
+    assert ad.get_num_interop_threads() == 3
+
+
+def test_deterministic_algorithms_flag_is_kept(monkeypatch):
+    settings = importlib.import_module("autodiff.device")  # ad.device is torch.device's twin
+    monkeypatch.setattr(settings, "_deterministic", {"mode": False, "warn_only": False})
+    assert ad.are_deterministic_algorithms_enabled() is torch.are_deterministic_algorithms_enabled()
+    ad.use_deterministic_algorithms(True, warn_only=True)
+    assert ad.are_deterministic_algorithms_enabled() is True
+    assert ad.is_deterministic_algorithms_warn_only_enabled() is True
+    ad.use_deterministic_algorithms(False)
+    assert ad.are_deterministic_algorithms_enabled() is False
+    assert ad.is_deterministic_algorithms_warn_only_enabled() is False
+    with pytest.raises(TypeError, match="use_deterministic_algorithms: mode must be a bool"):
+        ad.use_deterministic_algorithms(1)
+    with pytest.raises(TypeError):
+        torch.use_deterministic_algorithms(1)
