@@ -468,6 +468,9 @@ class Tensor:
             self, "baddbmm_", _ops.baddbmm, batch1, batch2, beta=beta, alpha=alpha
         )
 
+    def renorm_(self, p, dim, maxnorm) -> "Tensor":
+        return _ops.inplace.apply_(self, "renorm_", _ops.renorm, p, dim, maxnorm)
+
     def index_add_(self, dim, index, source, *, alpha=1) -> "Tensor":
         return _ops.inplace.apply_(
             self, "index_add_", _ops.index_add, dim, index, source, alpha=alpha
@@ -1067,6 +1070,18 @@ class Tensor:
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return _ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return _ops.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return _ops.bincount(self, weights, minlength)
+
+    def dist(self, other, p=2):
+        return _ops.dist(self, other, p)
+
+    def renorm(self, p, dim, maxnorm):
+        return _ops.renorm(self, p, dim, maxnorm)
 
     def clip(self, min=None, max=None):
         return _ops.clamp(self, min, max)

@@ -12,7 +12,7 @@ from autodiff_cli.run import MODULES
 
 # names a tutorial or course may reach for that the project does not have (yet)
 LEFT_OUT = {
-    "torch": ["jit", "fft", "sparse", "bucketize", "vmap", "multinomial", "bernoulli",
+    "torch": ["jit", "fft", "sparse", "vmap", "multinomial", "bernoulli",
               "cuda (only is_available()/device_count() answer False/0)"],
     "torch.linalg": ["eig", "eigh", "eigvalsh", "pinv", "lstsq", "matrix_rank", "matrix_exp"],
     "torch.distributions": ["Uniform", "Beta", "Gamma", "MultivariateNormal", "kl_divergence"],

@@ -15,6 +15,7 @@ from . import (
     rearrange,
     reduction,
     sampling,
+    search,
     shape,
 )
 from .activation import *
@@ -30,6 +31,7 @@ from .pointwise import *
 from .rearrange import *
 from .reduction import *
 from .sampling import *
+from .search import *
 from .shape import *
 
 # used by Tensor's methods and operators, not exported at the top level
@@ -52,5 +54,6 @@ __all__ = [
     *rearrange.__all__,
     *reduction.__all__,
     *sampling.__all__,
+    *search.__all__,
     *shape.__all__,
 ]

@@ -27,6 +27,8 @@ __all__ = [
     "tensordot",
     "chain_matmul",
     "matrix_power",
+    "dist",
+    "renorm",
     "norm",
     "einsum",
 ]  # the public ops: autodiff exports these
@@ -353,37 +355,119 @@ class VectorNorm(Function):
 
     @staticmethod
     def forward(ctx, input, ord, dim, keepdim):
-        a = np.abs(input)
-        if ord == np.inf:
-            out = np.max(a, axis=dim, keepdims=True)
-        elif ord == -np.inf:
-            out = np.min(a, axis=dim, keepdims=True)
-        elif ord == 0:
-            out = np.count_nonzero(a, axis=dim, keepdims=True)
-        else:
-            out = np.sum(a**ord, axis=dim, keepdims=True) ** (1.0 / ord)
-        out = np.asarray(out, dtype=input.dtype)
-        out = out if keepdim else out.reshape(_without(input.shape, dim))
+        out = _norm(input, ord, dim, keepdim)
         ctx.save_for_backward(input, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         input, out = ctx.saved_tensors
-        ord, dim = ctx.options["ord"], ctx.options["dim"]
-        kept = _kept(input.shape, dim)
-        grad, out = grad.reshape(kept), out.reshape(kept)
-        if ord == 0:
-            return grad * input * 0.0
-        if ord in (np.inf, -np.inf):
-            ties = Tensor._make((np.abs(input.numpy()) == out.numpy()).astype(input.dtype))
-            return grad * input.sign() * ties / ties.sum(dim, keepdim=True)
-        if ord == 1:
-            return grad * input.sign()
-        safe = out.numpy() != 0
-        denom = where(Tensor._make(safe), out, 1.0)  # differentiable: second order needs it
-        scale = input if ord == 2 else input * input.abs() ** (ord - 2)
-        return grad * scale / denom ** (ord - 1) * Tensor._make(safe.astype(input.dtype))
+        return _norm_grad(grad, input, out, ctx.options["ord"], ctx.options["dim"])
+
+
+def _norm(input, ord, dim, keepdim):
+    a = np.abs(input)
+    if ord == np.inf:
+        out = np.max(a, axis=dim, keepdims=True)
+    elif ord == -np.inf:
+        out = np.min(a, axis=dim, keepdims=True)
+    elif ord == 0:
+        out = np.count_nonzero(a, axis=dim, keepdims=True)
+    else:
+        out = np.sum(a**ord, axis=dim, keepdims=True) ** (1.0 / ord)
+    out = np.asarray(out, dtype=input.dtype)
+    return out if keepdim else out.reshape(_without(input.shape, dim))
+
+
+def _norm_grad(grad, input, out, ord, dim):
+    """The gradient of the ord-norm `out` of input (over dim) for grad (torch's norm_backward)."""
+    kept = _kept(input.shape, dim)
+    grad, out = grad.reshape(kept), out.reshape(kept)
+    if ord == 0:
+        return grad * input * 0.0
+    if ord in (np.inf, -np.inf):
+        ties = Tensor._make((np.abs(input.numpy()) == out.numpy()).astype(input.dtype))
+        return grad * input.sign() * ties / ties.sum(dim, keepdim=True)
+    if ord == 1:
+        return grad * input.sign()
+    safe = np.asarray(out.numpy() != 0)  # an array also for 0-d (dist of 0-d tensors)
+    denom = where(Tensor._make(safe), out, 1.0)  # differentiable: second order needs it
+    scale = input if ord == 2 else input * input.abs() ** (ord - 2)
+    return grad * scale / denom ** (ord - 1) * Tensor._make(safe.astype(input.dtype))
+
+
+class Dist(Function):
+    """The p-norm of input - other (broadcast): torch.dist."""
+
+    node_name = "DistBackward0"
+    symbol = "dist"
+    broadcasts = "dist"
+
+    @staticmethod
+    def forward(ctx, input, other, p):
+        out = _norm(input - other, p, None, False)
+        ctx.save_for_backward(input, other, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, other, out = ctx.saved_tensors
+        g = _norm_grad(grad, input - other, out, ctx.options["p"], None)
+        need = ctx.needs_input_grad
+        return g if need[0] else None, -g if need[1] else None
+
+
+def dist(input, other, p=2):
+    """The p-norm of input - other, broadcast (p = 0: the count of differences; ±inf: the
+    largest / smallest |difference|)."""
+    if isinstance(p, str) or not isinstance(p, (int, float)):
+        raise ArgumentError(f"dist: p must be a number or ±inf, got {p!r}")
+    return Dist.apply(input, other, p=float(p))
+
+
+class Renorm(Function):
+    """Each slice along dim whose p-norm exceeds maxnorm, scaled to norm maxnorm (torch's
+    factor maxnorm / (norm + 1e-7)); the others unchanged."""
+
+    node_name = "RenormBackward0"
+    symbol = "renorm"
+
+    @staticmethod
+    def forward(ctx, input, p, dim, maxnorm):
+        ctx.save_for_backward(input)
+        norm = _norm(input, p, _other_dims(input.ndim, dim), True)
+        return input * np.where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0).astype(norm.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (input,) = ctx.saved_tensors
+        p, dim, maxnorm = ctx.options["p"], ctx.options["dim"], ctx.options["maxnorm"]
+        others = _other_dims(input.ndim, dim)
+        # the norms again, as an op: a second derivative then follows them
+        norm = VectorNorm.apply(input, ord=p, dim=others, keepdim=True)
+        over = Tensor._make((norm.numpy() > maxnorm).astype(input.dtype))
+        factor = over * maxnorm / (norm + 1e-7) + (1 - over)
+        # y = x·f(‖x‖): dy = f·g + x-direction term -maxnorm/(‖x‖+eps)² · ∂‖x‖/∂x · Σ g·x
+        along = (grad * input).sum(others, keepdim=True)
+        slope = over * -maxnorm / (norm + 1e-7) ** 2
+        return factor * grad + _norm_grad(along * slope, input, norm, p, others)
+
+
+def _other_dims(ndim: int, dim: int) -> tuple:
+    return tuple(d for d in range(ndim) if d != dim)
+
+
+def renorm(input, p, dim, maxnorm):
+    """input with each slice along dim scaled down to p-norm maxnorm where it exceeds it
+    (torch.renorm; nn's max_norm constraint)."""
+    if input.ndim < 2:
+        raise ShapeError(f"renorm: input needs at least 2 dims, got shape {tuple(input.shape)}")
+    if not p > 0:
+        raise ArgumentError(f"renorm: p must be positive, got {p}")
+    if maxnorm < 0:
+        raise ArgumentError(f"renorm: maxnorm must be >= 0, got {maxnorm}")
+    (axis,) = normalize_dims(dim, input.ndim, "renorm")
+    return Renorm.apply(input, p=float(p), dim=axis, maxnorm=float(maxnorm))
 
 
 def _kept(shape, dims) -> tuple:

@@ -925,3 +925,63 @@ def _np_cartesian(*arrays):
 
     rows = list(itertools.product(*[a.tolist() for a in arrays]))
     return np.array(rows).reshape(len(rows), len(arrays))
+
+
+# --- names2: dist, renorm, trapezoid -----------------------------------------------------------
+@st.composite
+def dist_case(draw):
+    """(a shape, b shape) with b broadcasting to a's shape, and p."""
+    a = draw(one_shape())
+    b = tuple(draw(st.sampled_from([1, n])) for n in a)[draw(st.integers(0, len(a))) :]
+    return ((a, b), {"p": draw(st.sampled_from([2, 1, 3.5, np.inf, -np.inf]))})
+
+
+def dist_prepare(arrays, kwargs):
+    """a = b + differences of distinct magnitudes: away from |a - b| = 0 (p = 1) and from ties
+    of the largest or smallest |a - b| (p = ±inf)."""
+    a, b = arrays
+    (spaced,) = distinct_magnitudes([a], kwargs)
+    return [np.broadcast_to(b, a.shape) + spaced, b]
+
+
+@st.composite
+def renorm_case(draw):
+    shape = draw(one_shape(min_dims=2))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    return ((shape,), {"p": draw(st.sampled_from([1, 2, 3.5, np.inf])), "dim": dim,
+                       "maxnorm": draw(st.sampled_from([0.3, 1.0, 2.5]))})  # fmt: skip
+
+
+def renorm_prepare(arrays, kwargs):
+    """Distinct magnitudes (p = 1's kink at 0, p = inf's ties), then each slice's norm kept
+    at least 10% from maxnorm, where the scaling starts (a kink)."""
+    (a,) = distinct_magnitudes(arrays, kwargs)
+    a = np.moveaxis(a * 3, kwargs["dim"], 0).copy()
+    for i in range(a.shape[0]):
+        while abs(np.linalg.norm(a[i].ravel(), kwargs["p"]) / kwargs["maxnorm"] - 1) < 0.1:
+            a[i] *= 1.3
+    return [np.moveaxis(a, 0, kwargs["dim"])]
+
+
+def _np_renorm(a, p, dim, maxnorm):
+    moved = np.moveaxis(a, dim, 0)
+    norms = np.array([np.linalg.norm(s.ravel(), p) for s in moved])
+    factor = np.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    return np.moveaxis(moved * factor.reshape((-1,) + (1,) * (a.ndim - 1)), 0, dim)
+
+
+@st.composite
+def trapezoid_case(draw, points=False):
+    """(y shape[, x shape], {dim[, dx]}): x 1-d along dim or of y's shape."""
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    if not points:
+        return ((shape,), {"dim": dim, "dx": draw(st.sampled_from([None, 0.5, 2]))})
+    x = draw(st.sampled_from([shape, (shape[dim],)]))
+    return ((shape, x), {"dim": dim})
+
+
+def _np_trapezoid(y, x=None, dx=None, dim=-1):
+    if x is not None and x.ndim == 1:
+        x = x.reshape([-1 if d == dim % y.ndim else 1 for d in range(y.ndim)])
+    return np.trapezoid(y, x, dx=1.0 if dx is None else dx, axis=dim)

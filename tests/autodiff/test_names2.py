@@ -464,3 +464,102 @@ def test_deterministic_algorithms_flag_is_kept(monkeypatch):
         ad.use_deterministic_algorithms(1)
     with pytest.raises(TypeError):
         torch.use_deterministic_algorithms(1)
+
+
+# --- searchsorted, bucketize, bincount, unique_consecutive, dist, renorm, trapezoid -----------
+SEQ = [1.0, 3.0, 5.0, 7.0]
+VALUES = [[0.0, 3.0], [6.0, 9.0]]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.searchsorted(lib.tensor(SEQ), lib.tensor(VALUES)),
+        lambda lib: lib.searchsorted(lib.tensor(SEQ), lib.tensor(VALUES), right=True),
+        lambda lib: lib.searchsorted(lib.tensor(SEQ), lib.tensor(VALUES), side="right"),
+        lambda lib: lib.searchsorted(lib.tensor(SEQ), lib.tensor(VALUES), out_int32=True),
+        lambda lib: lib.searchsorted(lib.tensor(SEQ), lib.tensor(4.0)),
+        lambda lib: lib.searchsorted(lib.tensor([5.0, 1.0, 7.0, 3.0]), lib.tensor(VALUES),
+                                     sorter=lib.tensor([1, 3, 0, 2])),
+        lambda lib: lib.searchsorted(lib.tensor([[1.0, 3.0], [2.0, 4.0]]),
+                                     lib.tensor([[2.0], [3.0]])),
+        lambda lib: lib.searchsorted(lib.tensor([1, 3]), lib.tensor([2.0, float("nan")])),
+        lambda lib: lib.bucketize(lib.tensor(VALUES), lib.tensor(SEQ)),
+        lambda lib: lib.bucketize(lib.tensor(VALUES), lib.tensor(SEQ), right=True,
+                                  out_int32=True),
+        lambda lib: lib.bincount(lib.tensor([0, 2, 2, 5])),
+        lambda lib: lib.bincount(lib.tensor([0, 2, 2, 5]), weights=lib.tensor([0.5, 1, 2, 3.0])),
+        lambda lib: lib.bincount(lib.tensor([0, 2, 2, 5]), weights=lib.tensor([1, 1, 2, 3])),
+        lambda lib: lib.bincount(lib.tensor([0, 2]), minlength=5),
+        lambda lib: lib.bincount(lib.tensor([], dtype=lib.int64)),
+        lambda lib: lib.bincount(lib.tensor([0, 1], dtype=lib.uint8)),
+        lambda lib: lib.unique_consecutive(lib.tensor([1, 1, 2, 2, 3, 1, 1, 2])),
+        lambda lib: lib.unique_consecutive(lib.tensor([[1, 1], [2, 2]]), return_inverse=True)[1],
+        lambda lib: lib.unique_consecutive(lib.tensor([[1, 1], [1, 1], [2, 3]]), dim=0),
+        lambda lib: lib.unique_consecutive(lib.tensor([[1, 1, 2], [1, 1, 3]]), dim=-1,
+                                           return_counts=True)[1],
+        lambda lib: lib.unique_consecutive(lib.tensor([1.0, 1.0, float("nan"), float("nan")])),
+        lambda lib: lib.unique_consecutive(lib.tensor([]), return_counts=True)[1],
+        lambda lib: lib.unique_consecutive(lib.tensor(3), return_inverse=True)[1],
+        lambda lib: lib.dist(_ints(lib, 2, 3).float(), lib.zeros(3), 0),
+        lambda lib: lib.trapezoid(lib.ones(3, 0)),
+        lambda lib: lib.trapezoid(lib.ones(2, 3), lib.tensor([0.0, 1.0, 3.0])),
+    ],
+)  # fmt: skip
+def test_search_and_count_as_torch(call):
+    _both(call)
+
+
+def test_bincount_of_weights_follows_their_gradient():
+    """torch records no derivative for bincount; ours is an index_add: each weight's
+    gradient is the upstream gradient at its bin."""
+    weights = ad.tensor([0.5, 1.0, 2.0, 3.0], requires_grad=True)
+    counts = ad.bincount(ad.tensor([0, 2, 2, 5]), weights)
+    counts.backward(ad.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]))
+    np.testing.assert_array_equal(weights.grad.numpy(), [1.0, 3.0, 3.0, 6.0])
+
+
+def test_unique_consecutive_and_dist_p0_carry_no_gradient():
+    x = ad.tensor([1.0, 1.0, 2.0], requires_grad=True)
+    assert not ad.unique_consecutive(x).requires_grad
+    a = ad.tensor([1.0, 2.0], requires_grad=True)
+    ad.dist(a, ad.zeros(2), 0).backward()  # torch's backward of p = 0 fails; ours is 0
+    np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda lib: lib.searchsorted(lib.tensor(SEQ), lib.tensor(VALUES), right=True,
+                                      side="left"), RuntimeError, "contradict"),
+        (lambda lib: lib.searchsorted(lib.tensor(SEQ), lib.tensor(VALUES), side="middle"),
+         RuntimeError, "'left' or 'right'"),
+        (lambda lib: lib.searchsorted(lib.tensor([[1.0, 3.0], [2.0, 4.0]]),
+                                      lib.tensor([[2.0], [3.0], [4.0]])), RuntimeError,
+         "leading dims"),
+        (lambda lib: lib.searchsorted(lib.tensor(1.0), lib.tensor([2.0])), RuntimeError,
+         "at least 1 dim"),
+        (lambda lib: lib.searchsorted(lib.tensor(SEQ), lib.tensor(VALUES),
+                                      sorter=lib.tensor([0, 1])), RuntimeError, "sorter"),
+        (lambda lib: lib.searchsorted(lib.tensor(SEQ), lib.tensor(VALUES),
+                                      sorter=lib.tensor([0, 1, 2, 4])), IndexError, "sorter"),
+        (lambda lib: lib.bucketize(lib.tensor(VALUES), lib.tensor(VALUES)), RuntimeError,
+         "1-d"),
+        (lambda lib: lib.bincount(lib.tensor([0, -1])), RuntimeError, "non-negative"),
+        (lambda lib: lib.bincount(lib.tensor([[0, 1]])), RuntimeError, "1-d"),
+        (lambda lib: lib.bincount(lib.tensor([0.0, 1.0])), TypeError, "integers"),
+        (lambda lib: lib.bincount(lib.tensor([0, 1]), weights=lib.ones(3)), RuntimeError,
+         "as long as input"),
+        (lambda lib: lib.bincount(lib.tensor([0, 1]), minlength=-1), RuntimeError, ">= 0"),
+        (lambda lib: lib.renorm(lib.ones(3), 1, 0, 1.0), RuntimeError, "at least 2 dims"),
+        (lambda lib: lib.renorm(lib.ones(2, 3), 0, 0, 1.0), RuntimeError, "positive"),
+        (lambda lib: lib.renorm(lib.ones(2, 3), 1, 0, -1.0), RuntimeError, ">= 0"),
+        (lambda lib: lib.trapezoid(lib.ones(2, 3), lib.ones(4)), RuntimeError, "4 points"),
+        (lambda lib: lib.dist(lib.ones(2), lib.ones(3)), RuntimeError, "broadcast"),
+    ],
+)  # fmt: skip
+def test_search_and_count_refuse_what_torch_refuses(call, error, words):
+    with pytest.raises((RuntimeError, IndexError, NotImplementedError)):
+        call(torch)
+    with pytest.raises(error, match=words):
+        call(ad)

@@ -39,6 +39,12 @@ DISCRETE = {
     "bool": lambda lib, x: x.bool(),
     "int": lambda lib, x: (x * 3).int(),
     "long": lambda lib, x: (x * 3).long(),
+    "searchsorted": lambda lib, x: lib.searchsorted(x.sort(dim=1).values, x, right=True),
+    "bucketize": lambda lib, x: lib.bucketize(x, lib.tensor([-0.5, 0.0, 0.5, 1.0])),
+    "bincount": lambda lib, x: (x * 2 + 2).long().flatten().bincount(minlength=9),
+    "unique_consecutive": lambda lib, x: lib.unique_consecutive(
+        x, return_inverse=True, return_counts=True
+    ),
 }
 # names with no row, by reason; a reason that names a test file is checked to mention the name
 NO_ROW = {
