@@ -8,18 +8,24 @@ from .ops.linalg import linalg_norm as norm
 from .ops.linalg import matmul, matrix_norm, matrix_power, vector_norm
 from .ops.matrix import cross as _cross
 from .ops.matrix import diagonal as _diagonal
+from .ops.spectral import eigh, eigvalsh, lstsq, matrix_exp, pinv
 
 __all__ = [
     "cholesky",
     "cross",
     "det",
     "diagonal",
+    "eigh",
+    "eigvalsh",
     "inv",
+    "lstsq",
     "matmul",
+    "matrix_exp",
     "matrix_norm",
     "matrix_power",
     "multi_dot",
     "norm",
+    "pinv",
     "qr",
     "slogdet",
     "solve",

@@ -987,6 +987,9 @@ class Tensor:
     def matrix_power(self, n):
         return _ops.matrix_power(self, n)
 
+    def matrix_exp(self):
+        return _ops.matrix_exp(self)
+
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         return _ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 

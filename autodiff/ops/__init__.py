@@ -17,6 +17,7 @@ from . import (
     sampling,
     search,
     shape,
+    spectral,
 )
 from .activation import *
 from .arithmetic import *
@@ -33,6 +34,7 @@ from .reduction import *
 from .sampling import *
 from .search import *
 from .shape import *
+from .spectral import *
 
 # used by Tensor's methods and operators, not exported at the top level
 from .arithmetic import rsub
@@ -56,4 +58,5 @@ __all__ = [
     *sampling.__all__,
     *search.__all__,
     *shape.__all__,
+    *spectral.__all__,
 ]

@@ -985,3 +985,47 @@ def _np_trapezoid(y, x=None, dx=None, dim=-1):
     if x is not None and x.ndim == 1:
         x = x.reshape([-1 if d == dim % y.ndim else 1 for d in range(y.ndim)])
     return np.trapezoid(y, x, dx=1.0 if dx is None else dx, axis=dim)
+
+
+# --- names2: eigh, pinv, lstsq, matrix_exp -----------------------------------------------------
+def symmetric_spread(arrays, kwargs):
+    """A symmetric matrix with well separated eigenvalues (-2, 0.5, 3, ...): the eigenvector
+    gradients divide by their differences."""
+    a = arrays[0]
+    _, q = np.linalg.eigh(a + np.swapaxes(a, -1, -2))
+    values = -2.0 + 2.5 * np.arange(a.shape[-1])
+    return [(q * values) @ np.swapaxes(q, -1, -2), *arrays[1:]]
+
+
+def spread_first(arrays, kwargs):
+    """spread_singular_values on the first input (A of lstsq), the others as drawn."""
+    return spread_singular_values(arrays[:1], kwargs) + list(arrays[1:])
+
+
+@st.composite
+def lstsq_case(draw):
+    n = draw(st.integers(1, MAX_SIDE))
+    m = draw(st.integers(n, MAX_SIDE))
+    lead = draw(st.sampled_from([(), (2,)]))
+    rhs = draw(st.sampled_from([lead + (m, draw(st.integers(1, 2))), lead + (m,)]))
+    return ((lead + (m, n), rhs), {})
+
+
+def _np_eigh_parts(a):
+    values, vectors = np.linalg.eigh(a + np.swapaxes(a, -1, -2))
+    return np.concatenate([values.reshape(-1), (vectors * vectors).reshape(-1)])
+
+
+def _np_lstsq(a, b):
+    vector = b.ndim == a.ndim - 1
+    x = np.linalg.pinv(a) @ (b[..., None] if vector else b)
+    return x[..., 0] if vector else x
+
+
+def _np_expm(a):
+    """exp(A) by its Taylor series (small matrices: 60 terms reach float64's precision)."""
+    out = term = np.broadcast_to(np.eye(a.shape[-1]), a.shape).copy()
+    for k in range(1, 60):
+        term = term @ a / k
+        out = out + term
+    return out

@@ -27,10 +27,13 @@ from opcases import (  # issue 22
     _np_cholesky_of_gram,
     _np_column_stack,
     _np_combinations,
+    _np_eigh_parts,
     _np_einsum,
+    _np_expm,
     _np_index_add,
     _np_inner,
     _np_logsumexp,
+    _np_lstsq,
     _np_max_dim,
     _np_norm,
     _np_prod,
@@ -90,6 +93,7 @@ from opcases import (  # issue 22
     inner_case,
     interleave,
     kron_case,
+    lstsq_case,
     mask_case,
     masked_fill_case,
     masked_select_case,
@@ -113,10 +117,12 @@ from opcases import (  # issue 22
     softmax_case,
     sort_case,
     spread,
+    spread_first,
     spread_singular_values,
     square_case,
     squeeze_case,  # fmt: skip
     stack_along_case,
+    symmetric_spread,
     take_along_dim_case,
     tall_case,
     tensordot_case,
@@ -297,6 +303,13 @@ def _np_svd_v_parts(a):
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     v = np.swapaxes(vh, -1, -2)
     return np.concatenate([(u * u).reshape(-1), s.reshape(-1), (v * v).reshape(-1)])
+
+
+def _eigh_parts(lib, a):
+    """eigh of the symmetric a + aᵀ: eigenvalues and the squared eigenvectors (their signs
+    are LAPACK's choice), flattened."""
+    values, vectors = lib.linalg.eigh(a + a.mT)
+    return _flat_parts([values, vectors * vectors])
 
 
 def _atleast_name(name: str, shapes) -> str:
@@ -894,6 +907,25 @@ ROWS = [
        lambda y, x, dim: _np_trapezoid(y, x, dim=dim),
        lambda y, x, dim: _torch().trapezoid(y, x, dim=dim), 2, trapezoid_case(points=True),
        "DivBackward0", torch_named=_no),  # torch: DivBackward1
+    # --- names2: torch.linalg's eigh, eigvalsh, pinv, lstsq, matrix_exp ---
+    Op("eigh", lambda a: _eigh_parts(ad, a), _np_eigh_parts, lambda a: _eigh_parts(_torch(), a),
+       1, square_case(), "CatBackward0", prepare=symmetric_spread, torch_named=_no, rtol=1e-4,
+       tol_reason="see qr", covers=("linalg.eigh",)),
+    Op("eigvalsh", lambda a: ad.linalg.eigvalsh(a + a.mT),
+       lambda a: np.linalg.eigvalsh(a + np.swapaxes(a, -1, -2)),
+       lambda a: _torch().linalg.eigvalsh(a + a.mT), 1, square_case(), "LinalgEighBackward0",
+       prepare=symmetric_spread, rtol=1e-4, tol_reason="see qr", covers=("linalg.eigvalsh",)),
+    Op("pinv", lambda a, ord: ad.linalg.pinv(a), lambda a, ord: np.linalg.pinv(a),
+       lambda a, ord: _torch().linalg.pinv(a), 1, any_matrix_case(), "LinalgPinvBackward0",
+       prepare=spread_singular_values, rtol=1e-4, tol_reason="see qr", covers=("linalg.pinv",)),
+    Op("lstsq", lambda a, b: ad.linalg.lstsq(a, b).solution, _np_lstsq,
+       lambda a, b: _torch().linalg.lstsq(a, b).solution, 2, lstsq_case(),
+       "LinalgLstsqBackward0", prepare=spread_first, rtol=1e-4, tol_reason="see qr",
+       covers=("linalg.lstsq",)),
+    Op("matrix_exp", ad.matrix_exp, _np_expm, lambda a: _torch().linalg.matrix_exp(a), 1,
+       square_case(), "LinalgMatrixExpBackward0", rtol=1e-4,
+       tol_reason="finite differences through exp of entries up to 3 (values up to ~e^9)",
+       covers=("linalg.matrix_exp",)),
 ]  # fmt: skip
 BY_NAME = {op.name: op for op in ROWS}
 SECOND_ORDER = [op for op in ROWS if op.second_order]

@@ -103,6 +103,9 @@ FORMS = [
                                       beta=2).view(5),
      lambda x, y: _on_view(x, (5, 1), lambda v: v.addbmm_(
          _mat(y).view(1, 5, 2), y[3:].view(1, 2, 1), beta=2)), None),
+    ("renorm_", lambda x, y: _on_view(x, (1, 5), lambda v: v.renorm_(2, 0, 1.0)),
+     lambda x, y: x.view(1, 5).renorm(2, 0, 1.0).view(5),
+     lambda x, y: _on_view(x, (1, 5), lambda v: v.renorm_(2, 0, 1.0)), None),
     ("lerp_", lambda x, y: x.lerp_(y, 0.25), lambda x, y: x.lerp(y, 0.25),
      lambda x, y: x.lerp_(y, 0.25), None),
     ("atan2_", lambda x, y: x.atan2_(y), lambda x, y: x.atan2(y), lambda x, y: x.atan2_(y), None),

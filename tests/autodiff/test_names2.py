@@ -563,3 +563,83 @@ def test_search_and_count_refuse_what_torch_refuses(call, error, words):
         call(torch)
     with pytest.raises(error, match=words):
         call(ad)
+
+
+# --- torch.linalg: eigh, pinv, lstsq, matrix_exp ----------------------------------------------
+def _close(ours, theirs):
+    if isinstance(theirs, tuple):
+        assert len(ours) == len(theirs)
+        for a, b in zip(ours, theirs):
+            _close(a, b)
+        return
+    assert str(ours.dtype) == str(theirs.dtype) and ours.shape == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-6, atol=1e-9)
+
+
+RNG = np.random.default_rng(3)
+TALL, RHS = RNG.standard_normal((2, 4, 3)), RNG.standard_normal((2, 4, 2))
+DEFICIENT = np.array([[1.0, 2.0, 2.0], [0.0, 1.0, 1.0], [3.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("driver", [None, "gels", "gelsy", "gelsd", "gelss"])
+@pytest.mark.parametrize("a, b", [(TALL, RHS), (TALL[0], RHS[0, :, 0]), (TALL[0].T, RHS[0, :3]),
+                                  (DEFICIENT, RHS[0])])  # fmt: skip
+def test_lstsq_results_as_torch(driver, a, b):
+    if driver == "gels" and a is DEFICIENT:
+        return  # gels assumes full rank: torch's answer is LAPACK's garbage there
+    ours = ad.linalg.lstsq(ad.tensor(a), ad.tensor(b), driver=driver)
+    theirs = torch.linalg.lstsq(torch.tensor(a), torch.tensor(b), driver=driver)
+    _close(tuple(ours), tuple(theirs))
+    assert "linalg_lstsq(" in repr(ours)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.linalg.pinv(lib.tensor(DEFICIENT)),
+        lambda lib: lib.linalg.pinv(lib.tensor(DEFICIENT), atol=0.5),
+        lambda lib: lib.linalg.pinv(lib.tensor(DEFICIENT), rtol=0.3),
+        lambda lib: lib.linalg.pinv(lib.tensor(DEFICIENT.T @ DEFICIENT), hermitian=True),
+        lambda lib: lib.linalg.pinv(lib.zeros(2, 3)),
+        lambda lib: lib.linalg.eigh(lib.tensor(TALL[0].T @ TALL[0]), UPLO="U").eigenvalues,
+        lambda lib: lib.linalg.eigvalsh(lib.tensor(TALL[:, :3])),
+        lambda lib: lib.linalg.matrix_exp(lib.zeros(2, 0, 0)),
+        lambda lib: lib.linalg.matrix_exp(
+            lib.tensor([[0.0, 40.0], [-40.0, 0.0]], dtype=lib.float64)
+        ),  # many squarings
+        lambda lib: lib.matrix_exp(lib.tensor(TALL[:, :3], dtype=lib.float32)),
+    ],
+)
+def test_linalg_values_as_torch(call):
+    _close(call(ad), call(torch))
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda lib: lib.linalg.eigh(lib.ones(2, 3)), RuntimeError, "square"),
+        (lambda lib: lib.linalg.eigh(lib.ones(2, 2), UPLO="X"), RuntimeError, "UPLO"),
+        (lambda lib: lib.linalg.eigvalsh(lib.ones(2, 2, dtype=lib.int64)), RuntimeError,
+         "floating"),
+        (lambda lib: lib.linalg.pinv(lib.ones(3)), RuntimeError, "matrices"),
+        (lambda lib: lib.linalg.lstsq(lib.ones(4, 3), lib.ones(3, 2)), RuntimeError, "rows"),
+        (lambda lib: lib.linalg.lstsq(lib.ones(4, 3), lib.ones(4, 2), driver="foo"),
+         RuntimeError, "driver"),
+        (lambda lib: lib.linalg.matrix_exp(lib.ones(2, 3)), RuntimeError, "square"),
+    ],
+)  # fmt: skip
+def test_linalg_refuses_what_torch_refuses(call, error, words):
+    with pytest.raises((RuntimeError, IndexError)):
+        call(torch)
+    with pytest.raises(error, match=words):
+        call(ad)
+
+
+def test_eigh_names_its_results_and_gradients_follow_torch():
+    a = np.array([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0]])
+    ours = ad.linalg.eigh(ad.tensor(a))
+    assert "linalg_eigh(" in repr(ours) and ours.eigenvalues is ours[0]
+    x, t = ad.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    (ad.linalg.eigh(x).eigenvectors[:, 1] ** 4).sum().backward()  # even: sign-free
+    (torch.linalg.eigh(t).eigenvectors[:, 1] ** 4).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-14)
