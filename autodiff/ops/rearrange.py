@@ -730,8 +730,7 @@ def meshgrid(*tensors, indexing="ij"):
         view = [1] * len(order)
         view[i] = -1
         grids.append(t.reshape(*view).expand(*shape))
-    if indexing == "xy" and len(grids) >= 2:
-        grids = [g.transpose(0, 1) for g in grids]
+    if indexing == "xy" and len(grids) >= 2:  # the first two swapped back: x varies along dim 1
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
 

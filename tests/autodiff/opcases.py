@@ -753,19 +753,27 @@ def index_add_case(draw):
 
 @st.composite
 def take_along_dim_case(draw):
-    """(shape, {indices, dim}): indices of input's dims, each 1 (broadcast) or input's size but
-    along dim, where any count; dim None takes flat indices."""
-    shape = draw(one_shape(min_dims=1))
+    """(shape, {indices, dim}): indices of input's dims; in each other dim the two sizes
+    match, or one of them is 1 (broadcast); along dim any count. dim None: flat indices."""
+    shape = list(draw(one_shape(min_dims=1)))
     rng = np.random.default_rng(draw(st.integers(0, 99)))
     dim = draw(st.sampled_from([None] + list(range(-len(shape), len(shape)))))
     if dim is None:
         size = int(np.prod(shape))
-        return ((shape,), {"indices": rng.integers(0, size, draw(st.integers(0, 4))), "dim": None})
-    index_shape = tuple(
-        draw(st.integers(1, MAX_SIDE)) if d == dim % len(shape) else draw(st.sampled_from([1, n]))
-        for d, n in enumerate(shape)
-    )
-    return ((shape,), {"indices": rng.integers(0, shape[dim], index_shape), "dim": dim})
+        return ((tuple(shape),), {"indices": rng.integers(0, size, draw(st.integers(0, 4))),
+                                  "dim": None})  # fmt: skip
+    index_shape = []
+    for d, n in enumerate(shape):
+        if d == dim % len(shape):
+            index_shape.append(draw(st.integers(1, MAX_SIDE)))
+            continue
+        kind = draw(st.sampled_from(["same", "index 1", "input 1"]))
+        if kind == "input 1":
+            shape[d] = 1
+        index_shape.append(1 if kind == "index 1" else draw(st.integers(1, MAX_SIDE)) if
+                           kind == "input 1" else n)  # fmt: skip
+    indices = rng.integers(0, shape[dim], tuple(index_shape))
+    return ((tuple(shape),), {"indices": indices, "dim": dim})
 
 
 def _np_scatter_add(a, src, dim, index):
@@ -783,13 +791,14 @@ def _np_index_add(a, source, dim, index, alpha):
 
 
 def _np_take_along_dim(a, indices, dim):
-    """NumPy's take_along_axis, indices first broadcast to input's sizes but along dim (the
-    cases' inputs never need broadcasting)."""
+    """NumPy's take_along_axis, each broadcast to the other's sizes but along dim."""
     if dim is None:
         return a.reshape(-1)[indices]
-    shape = list(a.shape)
-    shape[dim] = indices.shape[dim]
-    return np.take_along_axis(a, np.broadcast_to(indices, shape), dim)
+    d = dim % a.ndim
+    sizes = [max(m, n) for m, n in zip(a.shape, indices.shape)]
+    a_shape, index_shape = list(sizes), list(sizes)
+    a_shape[d], index_shape[d] = a.shape[d], indices.shape[d]
+    return np.take_along_axis(np.broadcast_to(a, a_shape), np.broadcast_to(indices, index_shape), d)
 
 
 # --- names2: addmm, addmv, baddbmm, addbmm, inner, tensordot, chain_matmul ------------------

@@ -327,6 +327,16 @@ def test_shape_helpers_as_torch(call):
     _both(call)
 
 
+@pytest.mark.parametrize("indexing", ["ij", "xy"])
+def test_meshgrid_of_two_and_three_as_torch(indexing):
+    """'xy' swaps the roles of the first two inputs only (a bug here once transposed too)."""
+    for lib_sizes in [(2, 3), (2, 3, 4)]:
+        grids = [lib.meshgrid(*[_ints(lib, n) for n in lib_sizes], indexing=indexing)
+                 for lib in (ad, torch)]  # fmt: skip
+        for ours, theirs in zip(*grids):
+            _same(ours, theirs)
+
+
 def test_broadcast_shapes_as_torch():
     for shapes in [((2, 1), (3,)), (2, (3, 1)), (), ((0, 1), (1, 4))]:
         ours, theirs = ad.broadcast_shapes(*shapes), torch.broadcast_shapes(*shapes)
