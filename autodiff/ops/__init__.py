@@ -18,6 +18,7 @@ from . import (
     search,
     shape,
     spectral,
+    statistics,
 )
 from .activation import *
 from .arithmetic import *
@@ -35,6 +36,7 @@ from .sampling import *
 from .search import *
 from .shape import *
 from .spectral import *
+from .statistics import *
 
 # used by Tensor's methods and operators, not exported at the top level
 from .arithmetic import rsub
@@ -59,4 +61,5 @@ __all__ = [
     *search.__all__,
     *shape.__all__,
     *spectral.__all__,
+    *statistics.__all__,
 ]
