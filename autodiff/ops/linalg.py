@@ -218,8 +218,8 @@ def _add_product(op: str, input, mat1, mat2, beta, alpha):
         )
     if op in ("baddbmm", "addbmm") and mat1.shape[0] != mat2.shape[0]:
         raise ShapeError(f"{op}: batch sizes differ, {shapes}")
-    out = np.matmul(np.empty(mat1.shape, np.bool_), np.empty(mat2.shape, np.bool_)).shape
-    out = out[1:] if op == "addbmm" else out
+    out = tuple(mat1.shape[:-1]) + tuple(mat2.shape[-1:] if mat2.ndim > 1 else ())
+    out = out[1:] if op == "addbmm" else out  # the batch summed away
     if _broadcast(input.shape, out) != out:
         raise ShapeError(
             f"{op}: input of shape {tuple(input.shape)} does not broadcast to the product's "
