@@ -969,7 +969,8 @@ def renorm_prepare(arrays, kwargs):
     for i in range(a.shape[0]):
         while abs(np.linalg.norm(a[i].ravel(), kwargs["p"]) / kwargs["maxnorm"] - 1) < 0.1:
             a[i] *= 1.3
-    return [np.moveaxis(a, 0, kwargs["dim"])]
+    # C order: gradcheck perturbs an input in place through a flat view of it
+    return [np.ascontiguousarray(np.moveaxis(a, 0, kwargs["dim"]))]
 
 
 def _np_renorm(a, p, dim, maxnorm):
