@@ -199,6 +199,18 @@ class Softmin(Module):
         return f"dim={self.dim}"
 
 
+class Softmax2d(Module):
+    """Softmax over the channels (dim -3) of each position of (C, H, W) or (N, C, H, W)."""
+
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise ShapeError(
+                f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D instead (shape "
+                f"{tuple(input.shape)})"
+            )
+        return softmax(input, -3)
+
+
 def gumbel_softmax(logits, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim=-1):
     """softmax((logits + g)/τ) with Gumbel noise g = −log(E), E ~ Exp(1); hard=True gives the
     one-hot of its arg-max forward and the soft sample's gradient (straight-through)."""

@@ -12,6 +12,7 @@ from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_
 from .loss import nll_loss, one_hot
 from .loss_regression import gaussian_nll_loss, huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .normalization import batch_norm, group_norm, layer_norm
+from .normalization_more import rms_norm
 from .embedding import embedding
 from .conv import conv1d, conv2d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
@@ -20,4 +21,4 @@ from .distance import cosine_similarity, normalize, pairwise_distance
 from .padding import pad
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .pooling1d import adaptive_avg_pool1d, avg_pool1d, max_pool1d
-from .upsampling import interpolate
+from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle
