@@ -15,7 +15,7 @@ from .activation_more import CELU, GLU, LogSigmoid, Mish, Softmax2d, Softmin, So
 from .activation_more import Tanhshrink
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
-from .normalization_more import RMSNorm
+from .normalization_more import InstanceNorm1d, InstanceNorm2d, LocalResponseNorm, RMSNorm
 from .embedding import Embedding
 from .rnn import GRU, LSTM, RNN
 from .rnn_cell import GRUCell, LSTMCell, RNNCell

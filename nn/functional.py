@@ -12,7 +12,7 @@ from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_
 from .loss import nll_loss, one_hot
 from .loss_regression import gaussian_nll_loss, huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .normalization import batch_norm, group_norm, layer_norm
-from .normalization_more import rms_norm
+from .normalization_more import instance_norm, local_response_norm, rms_norm
 from .embedding import embedding
 from .conv import conv1d, conv2d
 from .conv_transpose import conv_transpose1d, conv_transpose2d

@@ -1,4 +1,4 @@
-"""F.pad's modes and the padding Modules, pixel (un)shuffle, Softmax2d, RMSNorm and nn.Buffer
+"""F.pad's modes and the padding Modules, pixel (un)shuffle, Softmax2d and nn.Buffer
 against torch: values, gradients, recorded graphs, finite differences, second order, reprs,
 state dicts and errors."""
 
@@ -138,53 +138,6 @@ def test_softmax2d_matches_torch(shape):
     assert repr(nn.Softmax2d()) == repr(torch.nn.Softmax2d())
     with pytest.raises(ValueError, match="Softmax2d: expected input to be 3D or 4D, got 2D"):
         nn.Softmax2d()(ad.zeros(2, 3))
-
-
-RMS = [((2, 3, 5), (5,), True, None), ((2, 3, 4), (3, 4), True, 1e-3), ((4, 6), (6,), False, None)]
-
-
-@pytest.mark.parametrize("shape,normalized,weighted,eps", RMS)
-def test_rms_norm_matches_torch(shape, normalized, weighted, eps):
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(6)
-    x = rng.standard_normal(shape)
-    w = [rng.standard_normal(normalized)] if weighted else []
-    compare(
-        torch,
-        lambda a, *w: F.rms_norm(a, normalized, *w, eps=eps),
-        lambda a, *w: torch.nn.functional.rms_norm(a, normalized, *w, eps=eps),
-        x,
-        *w,
-    )
-
-
-def test_rms_norm_refuses_an_int_shape_as_torch():
-    torch = pytest.importorskip("torch")
-    with pytest.raises(TypeError, match="normalized_shape' must be a tuple of ints, not int"):
-        F.rms_norm(ad.zeros(2, 3), 3)
-    with pytest.raises(TypeError):
-        torch.nn.functional.rms_norm(torch.zeros(2, 3), 3)
-
-
-def test_rms_norm_module_matches_torch():
-    torch = pytest.importorskip("torch")
-    for args, kwargs in [((4,), {}), (([3, 4],), dict(eps=1e-6, elementwise_affine=False))]:
-        ours, theirs = nn.RMSNorm(*args, **kwargs), torch.nn.RMSNorm(*args, **kwargs)
-        assert repr(ours) == repr(theirs)
-        assert list(ours.state_dict()) == list(theirs.state_dict())
-    ours, theirs = nn.RMSNorm(4), torch.nn.RMSNorm(4, dtype=torch.float64)
-    ours.load_state_dict({"weight": ad.tensor([1.0, 2.0, 3.0, 4.0])})
-    theirs.load_state_dict({"weight": torch.tensor([1.0, 2.0, 3.0, 4.0])})
-    x = np.random.default_rng(7).standard_normal((3, 4)).astype(np.float32)
-    out = ours(ad.tensor(x))
-    assert out.dtype == ad.float32
-    np.testing.assert_allclose(
-        out.numpy(), theirs(torch.tensor(x, dtype=torch.float64)).detach(), rtol=1e-6
-    )
-    with pytest.raises(
-        ValueError, match=r"expected input with shape \[\*, 4\], but got input of size \(2, 3\)"
-    ):
-        ours(ad.zeros(2, 3))
 
 
 def test_buffer_registers_on_assignment_as_torch():
