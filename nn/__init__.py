@@ -27,6 +27,7 @@ from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .distance import CosineSimilarity, PairwiseDistance
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .pooling1d import AdaptiveAvgPool1d, AvgPool1d, MaxPool1d
+from .pooling_indices import AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool2d
 from .upsampling import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d
 from .upsampling import UpsamplingNearest2d
 from .padding import CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d

@@ -19,6 +19,7 @@ from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .attention import multi_head_attention_forward, scaled_dot_product_attention
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .padding import pad
-from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_pool2d_with_indices
+from .pooling_indices import adaptive_max_pool1d, adaptive_max_pool2d, max_unpool2d
 from .pooling1d import adaptive_avg_pool1d, avg_pool1d, max_pool1d
 from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle
