@@ -16,6 +16,7 @@ from .normalization_more import instance_norm, local_response_norm, rms_norm
 from .embedding import embedding
 from .conv import conv1d, conv2d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
+from .fold import fold, unfold
 from .attention import multi_head_attention_forward, scaled_dot_product_attention
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .padding import pad
