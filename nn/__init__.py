@@ -6,14 +6,15 @@ so that adding a family is adding lines.
 
 from .module import Buffer, Module, Parameter
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .linear import Flatten, Identity, Linear, NonDynamicallyQuantizableLinear, Unflatten
+from .linear import Bilinear, Flatten, Identity, LazyLinear, Linear
+from .linear import NonDynamicallyQuantizableLinear, Unflatten
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, PReLU, ReLU, SELU, Sigmoid, SiLU, Softmax
 from .activation import Softplus, Tanh
 from .activation_hard import Hardshrink, Hardsigmoid, Hardswish, Hardtanh, ReLU6, Softshrink
-from .activation_hard import Threshold
+from .activation_hard import RReLU, Threshold
 from .activation_more import CELU, GLU, LogSigmoid, Mish, Softmax2d, Softmin, Softsign
 from .activation_more import Tanhshrink
-from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
+from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .normalization_more import InstanceNorm1d, InstanceNorm2d, LocalResponseNorm, RMSNorm
 from .embedding import Embedding

@@ -1,13 +1,13 @@
 """The functional forms of nn (import as F): re-exports only; each op lives with its family."""
 
-from .activation import elu, gelu, leaky_relu, log_softmax, prelu, relu, relu_, selu, sigmoid, silu
-from .activation import softmax, softplus, tanh
-from .activation_hard import hardshrink, hardsigmoid, hardswish, hardtanh, relu6, softshrink
-from .activation_hard import threshold
-from .activation_more import celu, glu, gumbel_softmax, logsigmoid, mish, softmin, softsign
-from .activation_more import tanhshrink
-from .dropout import dropout, dropout1d, dropout2d, dropout3d
-from .linear import linear
+from .activation import elu, elu_, gelu, leaky_relu, leaky_relu_, log_softmax, prelu, relu, relu_
+from .activation import selu, selu_, sigmoid, silu, softmax, softplus, tanh
+from .activation_hard import hardshrink, hardsigmoid, hardswish, hardtanh, hardtanh_, relu6
+from .activation_hard import rrelu, rrelu_, softshrink, threshold, threshold_
+from .activation_more import celu, celu_, glu, gumbel_softmax, logsigmoid, mish, softmin
+from .activation_more import softsign, tanhshrink
+from .dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d
+from .linear import bilinear, linear
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, kl_div
 from .loss import nll_loss, one_hot
 from .loss_regression import gaussian_nll_loss, huber_loss, l1_loss, mse_loss, smooth_l1_loss
