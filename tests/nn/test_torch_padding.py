@@ -167,8 +167,21 @@ def test_buffer_registers_on_assignment_as_torch():
         nn.Buffer([1.0])
 
 
-def test_node_tree_tells_graphs_apart():
+def test_node_tree_tells_graphs_apart_and_reads_torchs_scalar_overloads():
+    torch = pytest.importorskip("torch")
     a = ad.tensor([1.0, 2.0], requires_grad=True)
     mul = ("MulBackward0", ("AccumulateGrad",), (None,))
     assert node_tree((a * 2).exp().grad_fn) == ("ExpBackward0", mul)
     assert node_tree((a * 2).exp().grad_fn) != node_tree((a + 2).exp().grad_fn)
+    t = torch.tensor([1.0, 2.0], requires_grad=True)
+    theirs = torch.nn.functional.rms_norm(t, (2,)).grad_fn  # its C++ composite adds eps: x + ε
+    add = theirs.next_functions[1][0].next_functions[0][0]
+    assert node_tree(add) == (
+        "AddBackward1",
+        ("MeanBackward1", ("PowBackward0", ("AccumulateGrad",))),
+    )
+    ours = F.rms_norm(a, (2,)).grad_fn
+    assert node_tree(theirs, from_torch=True) == node_tree(ours)
+    assert node_tree(theirs, from_torch=True) != node_tree(
+        (a * (a.pow(2).mean() - 1).rsqrt()).grad_fn
+    )
