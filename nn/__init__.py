@@ -38,6 +38,10 @@ from .padding import ZeroPad1d, ZeroPad2d
 from .blocks import ConcatBlock, ResidualBlock
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, NLLLoss
 from .loss_regression import GaussianNLLLoss, HuberLoss, L1Loss, MSELoss, SmoothL1Loss
+from .loss_regression import PoissonNLLLoss
+from .loss_margin import CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRankingLoss
+from .loss_margin import MultiLabelSoftMarginLoss, MultiMarginLoss, SoftMarginLoss
+from .loss_margin import TripletMarginLoss
 from .serialization import load, save
 from .parallel import DataParallel
 

@@ -11,6 +11,10 @@ from .linear import bilinear, linear
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, kl_div
 from .loss import nll_loss, one_hot
 from .loss_regression import gaussian_nll_loss, huber_loss, l1_loss, mse_loss, smooth_l1_loss
+from .loss_regression import poisson_nll_loss
+from .loss_margin import cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss
+from .loss_margin import multi_margin_loss, multilabel_soft_margin_loss, soft_margin_loss
+from .loss_margin import triplet_margin_loss
 from .normalization import batch_norm, group_norm, layer_norm
 from .normalization_more import instance_norm, local_response_norm, rms_norm
 from .embedding import embedding
@@ -18,7 +22,7 @@ from .conv import conv1d, conv2d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .fold import fold, unfold
 from .attention import multi_head_attention_forward, scaled_dot_product_attention
-from .distance import cosine_similarity, normalize, pairwise_distance
+from .distance import cosine_similarity, normalize, pairwise_distance, pdist
 from .padding import pad
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_pool2d_with_indices
 from .pooling_indices import adaptive_max_pool1d, adaptive_max_pool2d, max_unpool2d

@@ -167,6 +167,28 @@ CASES = {
     "Upsample": (lambda L: L.Upsample(scale_factor=2, mode="bilinear"), (_x(1, 2, 3, 3),)),
     "UpsamplingBilinear2d": (lambda L: L.UpsamplingBilinear2d(scale_factor=2), (_x(1, 2, 3, 3),)),
     "UpsamplingNearest2d": (lambda L: L.UpsamplingNearest2d(size=(5, 4)), (_x(1, 2, 3, 3),)),
+    "CosineEmbeddingLoss": (
+        lambda L: L.CosineEmbeddingLoss(margin=0.1),
+        (_x(4, 3), _x(4, 3, seed=3), np.array([1.0, -1.0, -1.0, 1.0])),
+    ),
+    "HingeEmbeddingLoss": (
+        lambda L: L.HingeEmbeddingLoss(margin=0.5),
+        (_x(4, 3), np.sign(_x(4, 3, seed=3))),
+    ),
+    "MarginRankingLoss": (
+        lambda L: L.MarginRankingLoss(margin=0.2, reduction="sum"),
+        (_x(5), _x(5, seed=3), np.sign(_x(5, seed=4))),
+    ),
+    "MultiLabelSoftMarginLoss": (
+        lambda L: L.MultiLabelSoftMarginLoss(),
+        (_x(4, 3), (_probs(4, 3) > 0.5).astype(float)),
+    ),
+    "MultiMarginLoss": (lambda L: L.MultiMarginLoss(p=2, margin=0.8), (_x(4, 5), _labels(4, 5))),
+    "PoissonNLLLoss": (lambda L: L.PoissonNLLLoss(full=True), (_x(4, 3), _probs(4, 3) * 4)),
+    "TripletMarginLoss": (
+        lambda L: L.TripletMarginLoss(margin=0.5, swap=True),
+        (_x(4, 3), _x(4, 3, seed=3), _x(4, 3, seed=4)),
+    ),
     "AdaptiveMaxPool1d": (lambda L: L.AdaptiveMaxPool1d(3), (_x(2, 3, 7),)),
     "AdaptiveMaxPool2d": (lambda L: L.AdaptiveMaxPool2d((2, 3), True), (_x(2, 3, 5, 7),)),
     "AlphaDropout": (lambda L: L.AlphaDropout(0.3), ACTIVATION),  # torch's generator
@@ -205,6 +227,8 @@ OWN_TESTS = {
     "ParameterList": "a container with no forward: tests/nn/test_torch_layers.py",
     "ConcatBlock": "our own block, no torch class: tests/nn/test_blocks.py",
     "ResidualBlock": "our own block, no torch class: tests/nn/test_blocks.py",
+    "SoftMarginLoss": "its target takes no gradient (torch refuses a target that requires "
+    "grad): tests/nn/test_torch_losses_margin.py",
     "LazyLinear": "its parameters have no shape before the first call: "
     "tests/nn/test_torch_layers_extra.py",
 }

@@ -7,7 +7,6 @@ import numpy as np
 import autodiff as ad
 from autodiff.testing import assert_gradients_match
 
-
 # torch's scalar overloads record one edge (AddBackward1 for x + 2); the engine records the
 # tensor op with an empty edge for the number (AddBackward0 with None), as torch's Python
 # operators do for x - 2 or x * 2
