@@ -182,3 +182,15 @@ def test_pooling_with_indices_errors():
         F.adaptive_max_pool2d(ad.ones(4, 4), 2)
     with pytest.raises(ValueError, match="expected a 2-D"):
         F.adaptive_max_pool1d(ad.ones(4), 2)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=(2, 3), padding=(1, 0))]
+)
+def test_max_unpool2d_default_output_size_as_torch(kwargs):
+    torch = pytest.importorskip("torch")
+    values = np.arange(1.0, 7.0).reshape(1, 1, 2, 3)
+    indices = np.array([[[[0, 2, 4], [7, 9, 11]]]])
+    ours = F.max_unpool2d(ad.tensor(values), ad.tensor(indices), **kwargs)
+    theirs = torch.nn.functional.max_unpool2d(torch.tensor(values), torch.tensor(indices), **kwargs)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
