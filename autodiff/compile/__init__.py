@@ -14,6 +14,7 @@ program as runnable Python: `compiled.code`), runtime.py (what that source calls
 """
 
 import threading
+import warnings
 
 from .. import tracing
 from ..grad_mode import _state as _mode
@@ -39,7 +40,8 @@ def compile(fn):
 class Compiled:
     """A compiled function: call it like fn. `.code` is the latest program as Python source,
     `.captured` what that source takes besides the arguments, `.traces` how many times fn
-    was traced, `.programs` the programs kept."""
+    was traced, `.programs` the programs kept, `.eager_calls` how many calls ran fn eagerly
+    because their result carries a graph (backward after the call)."""
 
     def __init__(self, fn):
         self.fn = fn
@@ -47,6 +49,7 @@ class Compiled:
         self._programs = ()  # the most recently traced first; replaced whole, read unlocked
         self._lock = threading.Lock()
         self._last = None
+        self.eager_calls = 0  # calls run eagerly since their result carries a graph
 
     def __call__(self, *args, **kwargs):
         if _tracing.tracer is not None or _mode.anomaly:
@@ -57,8 +60,32 @@ class Compiled:
         for program in self._programs:
             if program.guard(structure, leaves):
                 self._last = program
+                if program.returns_graph:
+                    return self._eager(args, kwargs)
                 return program.result((program.run or runner(program))(*leaves), leaves)
         return self._trace(args, kwargs, structure, leaves)
+
+    def _eager(self, args, kwargs):
+        """fn's own call, where its result carries a graph for a backward after the call (the
+        way torch.compile(model) is used): a replay builds none."""
+        if not self.eager_calls:
+            warnings.warn(
+                "compile: the compiled function returns tensors whose graph backward has not "
+                "run through (backward comes after the call), and a replay builds no graph: "
+                "such calls run the function eagerly, unchanged but not faster. Put backward "
+                "and the optimizer step inside the compiled function to replay the whole step.",
+                stacklevel=3,
+            )
+        self.eager_calls += 1
+        return self.fn(*args, **kwargs)
+
+    def __getattr__(self, name):
+        """The compiled function's (a module's) own attributes: compile(model).train(),
+        .parameters(), .state_dict() reach the model, as torch.compile's wrapper does."""
+        fn = self.__dict__.get("fn")
+        if fn is None:  # before __init__ set it (copying, unpickling)
+            raise AttributeError(name)
+        return getattr(fn, name)
 
     def _trace(self, args, kwargs, structure, leaves):
         try:

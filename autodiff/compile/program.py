@@ -83,6 +83,9 @@ class Program:
         self.frees = []  # per step: slots no later step reads (dropped after it)
         self.guard = None  # guard(structure, leaves): is this call's state the traced one?
         self.run = None  # run(*inputs) -> the output slots' values (source.runner makes it)
+        # whether fn's result carries a graph backward has not run through (torch.compile(model)
+        # with backward after the call): such calls run fn eagerly, as a replay builds no graph
+        self.returns_graph = False
 
     def slot(self, name: str, captured=None) -> int:
         self.names.append(name)

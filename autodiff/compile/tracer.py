@@ -396,6 +396,9 @@ class Tracer:
             slot = self.slot_of(value._data)
             if slot is not None and slot in self.made:
                 node = value.grad_fn
+                if node is not None and not node.released:
+                    # backward may still run through it, after the call: a replay has no graph
+                    self.program.returns_graph = True
                 return ("slot", slot, None if node is None else runtime.output_node(node.name()))
             if id(value) in self.known:
                 return ("obj", value)

@@ -59,11 +59,12 @@ def test_python_float_chain_and_captured_leaf():
 def test_new_shapes_retrace_same_shapes_replay():
     w = ad.tensor(np.ones(3), requires_grad=True)
     compiled = ad.compile(lambda x: (x @ w).sum())
-    compiled(ad.tensor(np.ones((2, 3))))
-    compiled(ad.tensor(np.ones((2, 3)) * 2))
-    assert compiled.traces == 1
-    out = compiled(ad.tensor(np.ones((4, 3))))
-    assert compiled.traces == 2 and out.item() == 12.0
+    with ad.no_grad():  # a result without a graph: replayed (one with a graph runs eagerly)
+        compiled(ad.tensor(np.ones((2, 3))))
+        compiled(ad.tensor(np.ones((2, 3)) * 2))
+        assert compiled.traces == 1
+        out = compiled(ad.tensor(np.ones((4, 3))))
+    assert compiled.traces == 2 and out.item() == 12.0 and compiled.eager_calls == 0
 
 
 def test_inputs_are_read_each_call():
@@ -110,10 +111,11 @@ def test_draws_and_constants_made_inside_are_made_again_each_call():
     compiled = ad.compile(f)
     for seed in range(3):
         ad.manual_seed(seed)
-        got = compiled().item()
+        with ad.no_grad():  # a result without a graph: replayed
+            got = compiled().item()
         ad.manual_seed(seed)
         assert got == f().item()
-    assert compiled.traces == 1
+    assert compiled.traces == 1 and compiled.eager_calls == 0
 
 
 def test_a_tensor_from_nowhere_is_refused():
@@ -197,8 +199,10 @@ def test_returned_structures_are_rebuilt():
         return y.sum(), {"y": y, "n": 3, "w": w}
 
     compiled = ad.compile(f)
-    compiled(ad.tensor(np.ones(3)))
-    total, extra = compiled(ad.tensor(np.full(3, 2.0)))
+    with ad.no_grad():  # results without a graph: replayed
+        compiled(ad.tensor(np.ones(3)))
+        total, extra = compiled(ad.tensor(np.full(3, 2.0)))
+    assert compiled.traces == 1 and compiled.eager_calls == 0
     assert total.item() == 6.0 and extra["n"] == 3 and extra["w"] is w
     np.testing.assert_array_equal(extra["y"].numpy(), [0.0, 2.0, 4.0])
 

@@ -9,6 +9,7 @@ from twins import Twins
 
 import autodiff as ad
 import nn
+import nn.functional as F
 from autodiff.compile import CompileError
 
 
@@ -264,7 +265,8 @@ def step():
     return (model(x) + ad.randn(6, 3)).sum(), F.dropout(x, 0.5).sum()
 """
     twins = Twins(world(), source)
-    assert [twins.call() for _ in range(3)] == ["traced", "replayed", "replayed"]
+    with ad.no_grad():  # results without a graph: replayed
+        assert [twins.call() for _ in range(3)] == ["traced", "replayed", "replayed"]
 
 
 def test_anomaly_mode_around_a_call_runs_eagerly():
@@ -283,19 +285,73 @@ def test_anomaly_mode_around_a_call_runs_eagerly():
     assert w.grad is None  # nothing written, as eager
 
 
+# --- a result that carries a graph (backward after the call) ------------------------------------
+def test_a_result_backward_runs_through_later_runs_eagerly():
+    """A replay builds no graph, so a call whose result still has one for a backward after
+    the call runs fn itself (and says so once); under no_grad the same fn replays."""
+    source = """
+def step():
+    return F.cross_entropy(model(x), y)
+"""
+    twins = Twins(world(dropout=0.3, batchnorm=True), source)
+    with pytest.warns(UserWarning, match="run the function eagerly"):
+        outcomes = [twins.call() for _ in range(4)]
+    assert outcomes == ["traced"] + ["eager"] * 3
+    with ad.no_grad():
+        assert [twins.call() for _ in range(3)] == ["traced", "replayed", "replayed"]
+
+
+def _train(model, opt, compiled, twin_opt, x, y):
+    for step in range(4):
+        for m, o in ((model, opt), (compiled, twin_opt)):
+            ad.manual_seed(step)
+            o.zero_grad()
+            F.cross_entropy(m(x), y).backward()
+            o.step()
+        for p, q in zip(model.parameters(), compiled.parameters()):
+            assert np.array_equal(p.numpy(), q.numpy())
+
+
+def test_a_compiled_model_trains_as_the_model_does():
+    """torch.compile(model)'s way: forward compiled, loss, backward and step outside; the
+    wrapper reaches the model's own methods."""
+
+    def build():
+        ad.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Dropout(0.2), nn.Linear(8, 3))
+        return model, nn.optim.AdamW(model.parameters(), lr=0.01)
+
+    (model, opt), (twin, twin_opt) = build(), build()
+    compiled = ad.compile(twin)
+    x, y = ad.randn(6, 4), ad.tensor([0, 1, 2, 0, 1, 2])
+    with pytest.warns(UserWarning, match="run the function eagerly"):
+        _train(model, opt, compiled, twin_opt, x, y)
+    assert (compiled.traces, compiled.eager_calls) == (1, 3)
+    compiled.eval()
+    assert not twin.training
+    with ad.no_grad():
+        for _ in range(3):
+            assert np.array_equal(compiled(x).numpy(), model.eval()(x).numpy())
+    assert compiled.traces == 2
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        compiled.no_such_thing  # noqa: B018 (the lookup itself is the test)
+
+
 # --- threads ----------------------------------------------------------------------------------
 def test_replays_in_four_threads_use_their_own_labels():
     model = nn.Linear(4, 3)
     x = ad.ones(5, 4)
     compiled = ad.compile(lambda y: nn.functional.cross_entropy(model(x), y))
-    compiled(ad.tensor([0, 1, 2, 0, 1]))
+    with ad.no_grad():  # results without a graph: replayed (grad mode is per thread)
+        compiled(ad.tensor([0, 1, 2, 0, 1]))
     labels = [ad.tensor(np.random.default_rng(i).integers(0, 3, 5)) for i in range(4)]
     expected = [nn.functional.cross_entropy(model(x), y).item() for y in labels]
     got = [[] for _ in labels]
 
     def work(i):
-        for _ in range(200):
-            got[i].append(compiled(labels[i]).item())
+        with ad.no_grad():
+            for _ in range(200):
+                got[i].append(compiled(labels[i]).item())
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
     for t in threads:
@@ -303,6 +359,7 @@ def test_replays_in_four_threads_use_their_own_labels():
     for t in threads:
         t.join()
     assert all(g == [e] * 200 for g, e in zip(got, expected))
+    assert compiled.traces == 1 and compiled.eager_calls == 0
 
 
 def test_eager_ops_in_another_thread_during_a_trace_are_not_recorded():

@@ -37,10 +37,11 @@ class Twins:
 
     def call(self, *args, **kwargs) -> str:
         """One call each way with args built per world (callables of the world); returns
-        'traced', 'replayed' or 'refused' and asserts everything equal."""
+        'traced', 'replayed' or 'eager' (fn's own call: its result carries a graph) and asserts
+        everything equal."""
         self.seed += 1
         results, errors = [], []
-        before = self.compiled.traces
+        before, eager_before = self.compiled.traces, self.compiled.eager_calls
         for world, fn in zip(self.worlds, (self.eager, self.compiled)):
             a = [x(world) if callable(x) else x for x in args]
             k = {key: v(world) if callable(v) else v for key, v in kwargs.items()}
@@ -59,6 +60,8 @@ class Twins:
         assert_same(results[0], results[1], "result")
         assert_worlds_equal(*self.worlds)
         outcome = "traced" if self.compiled.traces > before else "replayed"
+        if self.compiled.eager_calls > eager_before:
+            outcome = "eager"
         self.outcomes.append(outcome)
         return outcome
 
