@@ -46,8 +46,9 @@ class Buffer(ad.Tensor):
                 f"Buffer: expected a Tensor, got {type(data).__name__}. Wrap the values first: "
                 "nn.Buffer(torch.tensor(values))."
             )
-        super().__init__(data._data, dtype=data.dtype)
-        self.data = data._data
+        array = data.numpy()  # shares memory with data, as torch's detach()
+        super().__init__(array, dtype=array.dtype)
+        self.data = array
         self.requires_grad_(data.requires_grad)
         self.persistent = persistent
 
