@@ -18,6 +18,7 @@ from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .normalization_more import InstanceNorm1d, InstanceNorm2d, LocalResponseNorm, RMSNorm
 from .embedding import Embedding
+from .embedding_bag import EmbeddingBag
 from .rnn import GRU, LSTM, RNN
 from .rnn_cell import GRUCell, LSTMCell, RNNCell
 from .conv import Conv1d, Conv2d

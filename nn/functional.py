@@ -18,6 +18,7 @@ from .loss_margin import triplet_margin_loss
 from .normalization import batch_norm, group_norm, layer_norm
 from .normalization_more import instance_norm, local_response_norm, rms_norm
 from .embedding import embedding
+from .embedding_bag import embedding_bag
 from .conv import conv1d, conv2d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .fold import fold, unfold

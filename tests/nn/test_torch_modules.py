@@ -189,6 +189,7 @@ CASES = {
         lambda L: L.TripletMarginLoss(margin=0.5, swap=True),
         (_x(4, 3), _x(4, 3, seed=3), _x(4, 3, seed=4)),
     ),
+    "EmbeddingBag": (lambda L: L.EmbeddingBag(10, 4, mode="max"), (_labels(6, 10).reshape(2, 3),)),
     "AdaptiveMaxPool1d": (lambda L: L.AdaptiveMaxPool1d(3), (_x(2, 3, 7),)),
     "AdaptiveMaxPool2d": (lambda L: L.AdaptiveMaxPool2d((2, 3), True), (_x(2, 3, 5, 7),)),
     "AlphaDropout": (lambda L: L.AlphaDropout(0.3), ACTIVATION),  # torch's generator
