@@ -43,6 +43,7 @@ from .loss_regression import PoissonNLLLoss
 from .loss_margin import CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRankingLoss
 from .loss_margin import MultiLabelSoftMarginLoss, MultiMarginLoss, SoftMarginLoss
 from .loss_margin import TripletMarginLoss
+from .loss_ctc import CTCLoss
 from .serialization import load, save
 from .parallel import DataParallel
 

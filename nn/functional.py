@@ -15,6 +15,7 @@ from .loss_regression import poisson_nll_loss
 from .loss_margin import cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss
 from .loss_margin import multi_margin_loss, multilabel_soft_margin_loss, soft_margin_loss
 from .loss_margin import triplet_margin_loss
+from .loss_ctc import ctc_loss
 from .normalization import batch_norm, group_norm, layer_norm
 from .normalization_more import instance_norm, local_response_norm, rms_norm
 from .embedding import embedding

@@ -189,6 +189,15 @@ CASES = {
         lambda L: L.TripletMarginLoss(margin=0.5, swap=True),
         (_x(4, 3), _x(4, 3, seed=3), _x(4, 3, seed=4)),
     ),
+    "CTCLoss": (
+        lambda L: L.CTCLoss(),
+        (
+            _log_probs(7, 3, 5),
+            np.array([[1, 2, 2], [3, 1, 0], [4, 4, 0]]),
+            np.array([7, 5, 6]),
+            np.array([3, 2, 2]),
+        ),
+    ),
     "EmbeddingBag": (lambda L: L.EmbeddingBag(10, 4, mode="max"), (_labels(6, 10).reshape(2, 3),)),
     "AdaptiveMaxPool1d": (lambda L: L.AdaptiveMaxPool1d(3), (_x(2, 3, 7),)),
     "AdaptiveMaxPool2d": (lambda L: L.AdaptiveMaxPool2d((2, 3), True), (_x(2, 3, 5, 7),)),
