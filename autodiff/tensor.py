@@ -320,6 +320,18 @@ class Tensor:
     def div_(self, other) -> "Tensor":
         return _ops.inplace.ufunc_(self, "div_", np.divide, _ops.div, other)
 
+    def true_divide_(self, other) -> "Tensor":
+        return _ops.inplace.ufunc_(self, "true_divide_", np.divide, _ops.div, other)
+
+    def remainder_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "remainder_", _ops.remainder, other)
+
+    def fmod_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "fmod_", _ops.fmod, other)
+
+    def floor_divide_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "floor_divide_", _ops.floor_divide, other)
+
     def pow_(self, exponent) -> "Tensor":
         return _ops.inplace.apply_(self, "pow_", _ops.pow, exponent)
 
@@ -501,6 +513,12 @@ class Tensor:
     def __ipow__(self, exponent):
         return self.pow_(exponent)
 
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
     # --- dtype and device ------------------------------------------------------------
     @property
     def device(self):
@@ -616,6 +634,18 @@ class Tensor:
     def __rtruediv__(self, other):
         return _ops.div(other, self)
 
+    def __mod__(self, other):
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.remainder(other, self)
+
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
     def __pow__(self, exponent):
         return _ops.pow(self, exponent)
 
@@ -668,6 +698,18 @@ class Tensor:
     def div(self, other):
         return _ops.div(self, other)
 
+    def true_divide(self, other):
+        return _ops.div(self, other)
+
+    def remainder(self, other):
+        return _ops.remainder(self, other)
+
+    def fmod(self, other):
+        return _ops.fmod(self, other)
+
+    def floor_divide(self, other):
+        return _ops.floor_divide(self, other)
+
     def neg(self):
         return _ops.neg(self)
 
@@ -697,6 +739,69 @@ class Tensor:
     def cumprod(self, dim):
         return _ops.cumprod(self, dim)
 
+    def median(self, dim=None, keepdim=False):
+        return _ops.median(self, dim, keepdim)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return _ops.kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return _ops.mode(self, dim, keepdim)
+
+    def cummax(self, dim):
+        return _ops.cummax(self, dim)
+
+    def cummin(self, dim):
+        return _ops.cummin(self, dim)
+
+    def logcumsumexp(self, dim):
+        return _ops.logcumsumexp(self, dim)
+
+    def fix(self):
+        return _ops.trunc(self)
+
+    def fix_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "fix_", _ops.trunc)
+
+    def xlogy(self, other):
+        return _ops.xlogy(self, other)
+
+    def xlogy_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "xlogy_", _ops.xlogy, other)
+
+    def copysign(self, other):
+        return _ops.copysign(self, other)
+
+    def copysign_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "copysign_", _ops.copysign, other)
+
+    def logit(self, eps=None):
+        return _ops.logit(self, eps)
+
+    def sinc(self):
+        return _ops.sinc(self)
+
+    def ldexp(self, other):
+        return _ops.ldexp(self, other)
+
+    def deg2rad(self):
+        return _ops.deg2rad(self)
+
+    def rad2deg(self):
+        return _ops.rad2deg(self)
+
+    def float_power(self, exponent):
+        return _ops.float_power(self, exponent)
+
+    def signbit(self):
+        return _ops.signbit(self)
+
+    def heaviside(self, values):
+        return _ops.heaviside(self, values)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return _ops.diff(self, n, dim, prepend, append)
+
     def max(self, dim=None, keepdim=False, *, axis=None):
         if isinstance(dim, Tensor):  # torch's max(other): the elementwise maximum
             return _ops.maximum(self, dim)
@@ -706,6 +811,30 @@ class Tensor:
         if isinstance(dim, Tensor):
             return _ops.minimum(self, dim)
         return _ops.min(self, _dim(dim, axis), keepdim)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return _ops.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return _ops.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def count_nonzero(self, dim=None):
+        return _ops.count_nonzero(self, dim)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return _ops.nan_to_num(self, nan, posinf, neginf)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None) -> "Tensor":
+        return _ops.inplace.apply_(self, "nan_to_num_", _ops.nan_to_num, nan, posinf, neginf)
+
+    def amax(self, dim=(), keepdim=False):
+        return _ops.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return _ops.amin(self, dim, keepdim)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return _ops.aminmax(self, dim=dim, keepdim=keepdim)
 
     def argmax(self, dim=None, keepdim=False, *, axis=None):
         return _ops.argmax(self, _dim(dim, axis), keepdim)

@@ -17,7 +17,7 @@ def _one_tensor_functions() -> dict:
     """The functions of one tensor in the elementwise families (the engine's pointwise table,
     elementwise, math and activation ops, nn's activations): sin, log1p, sigmoid, gelu, ...
     In-place forms are left out, and so is a function with a second argument that has no usable default (clamp
-    needs a bound, softmax a dim, atan2 a second tensor)."""
+    needs a bound, softmax a dim, atan2 a second tensor; a None default is tried)."""
     found = {n: f for n, f in vars(activation).items() if _defined_in(f, activation)}
     for family in (ad.ops.pointwise, ad.ops.elementwise, ad.ops.math, ad.ops.activation):
         found |= {name: vars(family)[name] for name in family.__all__}  # the engine's op wins
@@ -30,9 +30,16 @@ def _defined_in(fn, module) -> bool:
 
 def _of_one_tensor(fn) -> bool:
     first, *options = inspect.signature(fn).parameters.values()
-    return first.default is inspect.Parameter.empty and all(
-        p.default not in (inspect.Parameter.empty, None) for p in options
-    )
+    empty = inspect.Parameter.empty
+    if first.default is not empty or any(p.default is empty for p in options):
+        return False
+    if all(p.default is not None for p in options):
+        return True
+    try:  # a None default may stand for "off" (logit's eps) or need a value (clamp's bounds)
+        out = fn(ad.tensor(0.5, dtype=ad.float64))
+    except (TypeError, ValueError, RuntimeError):
+        return False
+    return isinstance(out, ad.Tensor)  # where(condition) alone gives indices
 
 
 FUNCTIONS = _one_tensor_functions()

@@ -16,6 +16,7 @@ from . import (
     reduction,
     sampling,
     shape,
+    statistics,
 )
 from .activation import *
 from .arithmetic import *
@@ -31,6 +32,7 @@ from .rearrange import *
 from .reduction import *
 from .sampling import *
 from .shape import *
+from .statistics import *
 
 # used by Tensor's methods and operators, not exported at the top level
 from .arithmetic import rsub
@@ -53,4 +55,5 @@ __all__ = [
     *reduction.__all__,
     *sampling.__all__,
     *shape.__all__,
+    *statistics.__all__,
 ]

@@ -1,13 +1,21 @@
-"""+ - * / ** and negation. Python numbers and arrays are constants: a (None, 0) edge."""
+"""+ - * / ** and negation, % and //. Python numbers and arrays are constants: a (None, 0)
+edge."""
 
 import numpy as np
 
-from ..dtypes import promote
+from ..dtypes import check_broadcast, promote
+from ..errors import ArgumentError, DtypeError
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import where
 
-__all__ = ["add", "sub", "mul", "div", "neg", "pow"]  # the public ops: autodiff exports these
+__all__ = ["add", "sub", "mul", "div", "neg", "pow"]
+__all__ += [
+    "remainder",
+    "fmod",
+    "floor_divide",
+    "true_divide",
+]  # the public ops: autodiff exports these
 
 
 def _as_is(input, other) -> bool:
@@ -238,3 +246,126 @@ def _as_tensor(x) -> Tensor:
 
 def _number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def true_divide(input, other):
+    """input / other: torch's other name of div (the same DivBackward0 node)."""
+    return div(input, other)
+
+
+class Remainder(Function):
+    """input − other·q with q the quotient rounded down, the sign of other as Python's %
+    (Fmod: rounded toward zero, the sign of input as C's fmod). The gradient is grad for
+    input and −grad·q for other (torch's formula); q is piecewise constant, so it is saved
+    as a constant."""
+
+    node_name = "RemainderBackward1"
+    symbol = "%"
+    array_backward = True
+    broadcasts = "remainder"
+
+    @classmethod
+    def forward(cls, ctx, input, other):
+        if not isinstance(other, np.ndarray):  # a Python number: torch's Backward0
+            ctx.node_name = cls.node_name[:-1] + "0"
+        input, other = _integer_checked(cls.broadcasts, input, other)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x % 0 is nan, as torch
+            out = _remainder(input, other) if cls is Remainder else np.fmod(input, other)
+            if ctx.needs_input_grad[1]:
+                quotient = (input - out) / other  # input − out is a multiple of other
+                ctx.save_for_backward(np.round(quotient).astype(out.dtype, copy=False))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not ctx.needs_input_grad[1]:
+            return grad, None
+        (quotient,) = ctx.saved_tensors
+        return grad if ctx.needs_input_grad[0] else None, -grad * quotient
+
+
+class Fmod(Remainder):
+    node_name = "FmodBackward1"
+    symbol = "fmod"
+    broadcasts = "fmod"
+
+
+def _remainder(input, other):
+    """torch's kernel: fmod, then other added where the remainder and other differ in sign
+    (NumPy's np.remainder gives 0 the sign of other where torch keeps fmod's)."""
+    with np.errstate(divide="ignore", invalid="ignore"):  # x % 0 is nan, as torch
+        mod = np.fmod(input, other)
+    wrong_side = (mod != 0) & ((mod < 0) != (np.asarray(other) < 0))
+    return np.where(wrong_side, mod + other, mod)
+
+
+def _integer_checked(op: str, input, other):
+    """Operands promoted as torch's; bool refused and integer division by zero raised, as
+    torch (NumPy would give 0 with a warning)."""
+    input, other = promote(input, other)
+    kinds = (np.asarray(input).dtype.kind, np.asarray(other).dtype.kind)
+    if "b" in kinds and kinds[0] in "bi" and kinds[1] in "bi":
+        raise DtypeError(
+            f"{op}: not implemented for bool tensors ({np.asarray(input).dtype}, "
+            f"{np.asarray(other).dtype}). Convert first, e.g. t.long() or t.float()."
+        )
+    if "f" not in kinds and np.any(np.asarray(other) == 0):
+        raise ArgumentError(
+            f"{op}: integer division by zero ({np.asarray(input).dtype} by "
+            f"{np.asarray(other).dtype}). Divide by nonzero values, or convert to float first "
+            "(t.float()), where x / 0 gives inf or nan."
+        )
+    return input, other
+
+
+def remainder(input, other):
+    """input modulo other with the sign of other, as Python's % (input − other·⌊input/other⌋);
+    a number divided by a tensor has no derivative, as in torch."""
+    if not isinstance(input, Tensor):
+        return NoDerivative.apply(input, other, fn=_remainder_of, op="remainder")
+    return Remainder.apply(input, other)
+
+
+def _remainder_of(input, other):
+    return _remainder(*_integer_checked("remainder", input, other))
+
+
+def fmod(input, other):
+    """input modulo other with the sign of input, as C's fmod (input − other·trunc(input/other))."""
+    return Fmod.apply(input, other)
+
+
+class NoDerivative(Function):
+    """An op torch records without a derivative (floor_divide, a number % a tensor,
+    heaviside): its node is named NotImplemented, as torch's, and backward through it
+    raises."""
+
+    node_name = "NotImplemented"
+    symbol = "?"
+
+    @staticmethod
+    def forward(ctx, *inputs, fn, op):
+        try:
+            return fn(*inputs)
+        except ValueError:
+            check_broadcast(op, *inputs)
+            raise
+
+    @staticmethod
+    def backward(ctx, grad):
+        op = ctx.options["op"]
+        raise RuntimeError(
+            f"{op}: derivative for aten::{op} is not implemented (as in torch). Detach its "
+            f"inputs (x.detach()) where no gradient should flow through {op}."
+        )
+
+
+def floor_divide(input, other):
+    """input / other rounded down (Python's //); torch gives it no derivative."""
+    return NoDerivative.apply(input, other, fn=_floor_divide, op="floor_divide")
+
+
+def _floor_divide(input, other):
+    input, other = _integer_checked("floor_divide", input, other)
+    with np.errstate(divide="ignore", invalid="ignore"):  # x // 0 is ±inf or nan, as torch
+        return np.floor_divide(input, other)

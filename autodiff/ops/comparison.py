@@ -11,7 +11,7 @@ from ..function import Function
 from ..tensor import Tensor
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "isclose", "allclose", "equal", "any", "all"]
-__all__ += ["isfinite", "isnan", "isinf"]
+__all__ += ["isfinite", "isnan", "isinf", "signbit"]
 
 
 def _array(x):
@@ -114,6 +114,11 @@ def all(input, dim=None, keepdim=False):
 def isfinite(input):
     """True where the element is neither inf nor nan."""
     return discrete(np.isfinite, input)
+
+
+def signbit(input):
+    """True where the sign bit is set (negative numbers, -0.0, a negative NaN)."""
+    return discrete(np.signbit, input)
 
 
 def isnan(input):

@@ -1,5 +1,5 @@
 """Ops that move or pick elements: gather, scatter, index_select, flip, roll, repeat, sort,
-argsort, topk, cumsum, cumprod, prod, and the view helpers built from the shape ops
+argsort, topk, cumsum, cumprod, diff, prod, and the view helpers built from the shape ops
 (t, view_as, reshape_as, expand_as, chunk, split, narrow)."""
 
 import builtins
@@ -25,6 +25,7 @@ __all__ = [
     "topk",
     "cumsum",
     "cumprod",
+    "diff",
     "prod",
     "t",
     "chunk",
@@ -312,6 +313,56 @@ def cumprod(input, dim):
         running = part if running is None else running * part
         out.append(running)
     return cat(out, dim=dim)
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The n-th forward difference along dim, out[i] = x[i + 1] − x[i] repeated n times, after
+    prepend and append are joined on (torch's composition: slices and a subtraction, so
+    SubBackward0 over two SliceBackward0; bool gives where neighbours differ)."""
+    if input.ndim == 0:
+        raise ShapeError("diff: expects input to be at least one-dimensional (shape ()).")
+    if not isinstance(n, int) or n < 0:
+        raise ArgumentError(f"diff: order n must be a non-negative int, got {n!r}.")
+    axis = _dim(dim, input.ndim, "diff")
+    ends = [
+        _diff_end(t, input, axis, what) for t, what in ((prepend, "prepend"), (append, "append"))
+    ]
+    if any(end is not None for end in ends):
+        input = cat(_torch_promoted([ends[0], input, ends[1]]), axis)
+    if n == 0:  # a copy written into a new tensor, as torch's (CopyBackwards)
+        return input.new_empty(input.shape).copy_(input)
+    for _ in range(builtins.min(n, input.shape[axis])):
+        length = input.shape[axis] - 1
+        later, earlier = narrow(input, axis, 1, length), narrow(input, axis, 0, length)
+        input = later != earlier if input.dtype == np.bool_ else later - earlier
+    return input
+
+
+def _torch_promoted(tensors) -> list:
+    """The tensors given, integers and bools cast to the widest float among them where there is
+    one (torch's rule: float32 with int64 stays float32; NumPy's would give float64)."""
+    tensors = [t for t in tensors if t is not None]
+    floats = [t.dtype for t in tensors if t.is_floating_point()]
+    if not floats or len(floats) == len(tensors):
+        return tensors
+    wide = np.result_type(*(np.dtype(d) for d in floats))
+    return [t if t.is_floating_point() else t.to(wide) for t in tensors]
+
+
+def _diff_end(end, input, axis, what):
+    """prepend or append as a tensor that joins input along axis, or None."""
+    if end is None:
+        return None
+    end = end if isinstance(end, Tensor) else Tensor._make(np.asarray(end))
+    shape, given = tuple(input.shape), tuple(end.shape)
+    if len(given) != len(shape) or any(
+        a != b for i, (a, b) in enumerate(zip(shape, given)) if i != axis
+    ):
+        raise ShapeError(
+            f"diff: {what} must have input's shape {shape} except along dim {axis}, got "
+            f"{given}. Reshape it, e.g. {what}=t.unsqueeze({axis}) for a slice."
+        )
+    return end
 
 
 class Prod(Function):

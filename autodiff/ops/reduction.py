@@ -1,4 +1,5 @@
-"""Reductions with PyTorch's dim/keepdim: sum, mean, var, max, min, logsumexp, argmax."""
+"""Reductions with PyTorch's dim/keepdim: sum, mean, var, std, max, min, amax, amin, aminmax,
+nansum, nanmean, count_nonzero, var_mean, std_mean, logsumexp, argmax, histograms."""
 
 import builtins
 from collections import namedtuple
@@ -6,6 +7,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import cpu_math
+from ..dtypes import as_dtype
 from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
@@ -25,6 +27,7 @@ __all__ = [
     "histc",
     "histogram",
 ]  # the public ops: autodiff exports these
+__all__ += ["amax", "amin", "aminmax", "nansum", "nanmean", "count_nonzero", "var_mean", "std_mean"]
 
 
 def return_type_repr(result: tuple, op: str) -> str:
@@ -126,6 +129,75 @@ def mean(input, dim=None, keepdim=False):
     return Mean.apply(input, dim=normalize_dims(dim, input.ndim, "mean"), keepdim=keepdim)
 
 
+class Nansum(Function):
+    """The sum of the values that are not NaN; NaNs get no gradient (torch's formula)."""
+
+    node_name = "NansumBackward0"
+    symbol = "Σ"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, dim=None, keepdim=False, dtype=None):
+        values = input if dtype is None else input.astype(dtype)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(~np.isnan(input))
+        with np.errstate(invalid="ignore"):  # inf + -inf is NaN, as torch
+            return np.asarray(np.nansum(values, axis=dim, keepdims=keepdim))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (kept,) = ctx.saved_tensors
+        with np.errstate(invalid="ignore"):  # nanmean's inf (a slice of NaNs only) times 0
+            return _expand_back(grad, ctx) * kept
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum over all elements or over dim (int or tuple), NaN counted as 0."""
+    dims = _listed_dims(input, dim, "nansum")
+    dtype = None if dtype is None else as_dtype(dtype, "nansum")
+    if dtype is None and input.dtype.kind in "bi":  # torch sums integers in int64
+        dtype = np.dtype(np.int64)
+    return Nansum.apply(input, dim=dims, keepdim=keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """The mean of the values that are not NaN (torch's composition: nansum over the count of
+    non-NaN values, so NaN where a slice holds none)."""
+    if input.dtype.kind not in "fc":
+        raise DtypeError(
+            f"nanmean: expected input to have floating point dtype but got {input.dtype}. "
+            "Convert first, e.g. t.float()."
+        )
+    dims = _listed_dims(input, dim, "nanmean")
+    count = discrete(_count_not_nan, input, axis=dims, keepdims=keepdim)
+    return nansum(input, dims, keepdim, dtype=dtype) / count
+
+
+def _count_not_nan(data, axis, keepdims):
+    return np.asarray(np.sum(~np.isnan(data), axis=axis, keepdims=keepdims), dtype=np.int64)
+
+
+def count_nonzero(input, dim=None):
+    """How many elements are not zero, over all of input or over dim (int or tuple); int64."""
+    dims = _listed_dims(input, dim, "count_nonzero")
+    return discrete(_count_nonzero, input, axis=dims)
+
+
+def _count_nonzero(data, axis):
+    return np.asarray(np.count_nonzero(data, axis=axis), dtype=np.int64)
+
+
+def _listed_dims(input, dim, op):
+    """dim (None, an int or a tuple; None or (): all dims) as sorted axes or None, a dim
+    named twice refused as torch."""
+    listed = () if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    dim = listed or None
+    dims = normalize_dims(dim, input.ndim, op)
+    if dims and len(dims) < len(listed):
+        raise ArgumentError(f"{op}: dim {listed} names a dim twice. List each dim once.")
+    return dims
+
+
 class Var(Function):
     node_name = "VarBackward0"
     symbol = "var"
@@ -160,6 +232,21 @@ def var(input, dim=None, unbiased=True, keepdim=False, correction=None):
 def std(input, dim=None, unbiased=True, keepdim=False, correction=None):
     """Standard deviation: the square root of var (same arguments)."""
     return var(input, dim, unbiased, keepdim, correction).sqrt()
+
+
+def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    """(var, mean) over the same dims, as a tuple (torch records one VarMeanBackward0 node
+    for both; here var's and mean's own nodes)."""
+    return var(input, dim, unbiased, keepdim, correction), _mean_of(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    """(std, mean) over the same dims, as a tuple (torch: one StdMeanBackward0 node)."""
+    return std(input, dim, unbiased, keepdim, correction), _mean_of(input, dim, keepdim)
+
+
+def _mean_of(input, dim, keepdim):
+    return mean(input, normalize_dims(dim, input.ndim, "var_mean"), keepdim)
 
 
 class MaxAll(Function):
@@ -270,6 +357,90 @@ def max(input, dim=None, keepdim=False):
 def min(input, dim=None, keepdim=False):
     """min() -> 0-d tensor; min(dim) -> (values, indices) as in PyTorch."""
     return _extreme(input, dim, keepdim, False, "min")
+
+
+class Amax(Function):
+    """amax/amin: the largest (smallest) value over dims; ties share the gradient equally
+    (torch's scale_grad_by_count), unlike max(dim)'s one index. A NaN is the extreme value
+    and makes its slice's gradient NaN, as torch."""
+
+    node_name = "AmaxBackward0"
+    symbol = "max"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, dim, keepdim, largest, node_name=None):
+        ctx.node_name = node_name or ("AmaxBackward0" if largest else "AminBackward0")
+        out = (np.max if largest else np.min)(input, axis=dim, keepdims=True)
+        if ctx.needs_input_grad[0]:
+            ties = input == out
+            with np.errstate(divide="ignore", invalid="ignore"):  # a NaN slice: 0/0
+                share = ties / ties.sum(axis=dim, keepdims=True)
+            ctx.save_for_backward(share.astype(input.dtype, copy=False))
+        return out if keepdim else np.squeeze(out, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (share,) = ctx.saved_tensors
+        return _expand_back(grad, ctx) * share
+
+
+def amax(input, dim=(), keepdim=False):
+    """The largest value over dim (an int, a tuple; () or None: all dims); no indices, and
+    ties share the gradient equally."""
+    return _amax(input, dim, keepdim, True, "amax")
+
+
+def amin(input, dim=(), keepdim=False):
+    """The smallest value over dim (an int, a tuple; () or None: all dims); ties share the
+    gradient equally."""
+    return _amax(input, dim, keepdim, False, "amin")
+
+
+def _amax(input, dim, keepdim, largest, op, node_name=None):
+    dims = _extreme_dims(input, dim, op)
+    return Amax.apply(input, dim=dims, keepdim=keepdim, largest=largest, node_name=node_name)
+
+
+def _extreme_dims(input, dim, op):
+    """dim as a sorted tuple (None: all), refused where torch refuses: twice, or over nothing."""
+    shape = tuple(input.shape)
+    dims = _listed_dims(input, dim, op)
+    if dims is None and input.numel() == 0:
+        raise IndexOutOfRangeError(
+            f"{op}: Expected reduction dim to be specified for input.numel() == 0 (shape "
+            f"{shape}). Pass dim= for an empty tensor, or check it is not empty."
+        )
+    for d in dims or ():
+        if shape and shape[d] == 0:
+            raise IndexOutOfRangeError(
+                f"{op}: Expected reduction dim {d} to have non-zero size (shape {shape}). "
+                "Reduce over a dim that holds values."
+            )
+    return dims
+
+
+class MinMax(namedtuple("MinMax", ["min", "max"])):
+    """torch.return_types.aminmax: (min, max)."""
+
+    def __repr__(self) -> str:
+        return return_type_repr(self, "aminmax")
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) over one dim (None: all), as amin and amax; each result's node is named
+    AminmaxBackward0 as torch's one node for both."""
+    if dim is not None and not isinstance(dim, int | np.integer):
+        raise TypeError(f"aminmax: dim must be one int or None, got {dim!r}.")
+    if input.numel() == 0 and (dim is None or input.shape[dim] == 0):
+        raise IndexOutOfRangeError(
+            f"aminmax: cannot compute aminmax over an empty dimension (shape "
+            f"{tuple(input.shape)}): the operation has no identity. Reduce over a dim that "
+            "holds values."
+        )
+    both = (_amax(input, dim, keepdim, largest, "aminmax", "AminmaxBackward0")
+            for largest in (False, True))  # fmt: skip
+    return MinMax(*both)
 
 
 def argmax(input, dim=None, keepdim=False):

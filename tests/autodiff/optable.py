@@ -123,6 +123,7 @@ class Op:
     prepare: Callable | None = None  # (arrays, kwargs) -> arrays: kinks that depend on both
     second_order: bool = True
     gradgrad: bool = False  # also run the (slower) gradgradcheck
+    torch_second_order: bool = True  # False where torch's own double backward is NaN
     saves: bool = True  # saves values: a second backward without retain_graph must raise
     torch_edges: bool = True  # next_functions match torch's edge for edge
     rtol: float = 1e-5
@@ -274,6 +275,85 @@ def _chain_case(draw):
     """Three matrices whose product is defined (multi_dot)."""
     a, b, c, d = (draw(st.integers(1, 3)) for _ in range(4))
     return (((a, b), (b, c), (c, d)), {})
+
+
+INTEGERS = tuple(range(-4, 5))
+
+
+def _unit_divisors(arrays, kwargs):
+    """Divisors of ±1 and ±2 only: with the dividend away from integers (kinks=INTEGERS),
+    input / other stays away from the jumps of % and fmod."""
+    a, b = arrays
+    return [a, np.where(b < 0, -1.0, 1.0) * np.where(np.abs(b) > 1.5, 2.0, 1.0)]
+
+
+def _all_dims(dim):
+    """torch's amax/amin take () for all dims (None too, since 2.x)."""
+    return () if dim is None else dim
+
+
+def _aminmax_case():
+    return reduction(allow_tuple=False).flatmap(lambda c: st.sampled_from(["min", "max"]).map(
+        lambda field: (c[0], {**c[1], "field": field})))  # fmt: skip
+
+
+def _aminmax(a, dim, keepdim, field):
+    lib = ad if isinstance(a, ad.Tensor) else _torch()
+    return getattr(lib.aminmax(a, dim=dim, keepdim=keepdim), field)
+
+
+def _diff_name(shapes, kwargs) -> str:
+    return "CopyBackwards" if kwargs["n"] == 0 else "SubBackward0"
+
+
+def _diff_case():
+    return dim_case(min_dims=1).flatmap(lambda c: st.integers(0, 3).map(
+        lambda n: (c[0], {**c[1], "n": n})))  # fmt: skip
+
+
+@st.composite
+def _diff_ends_case(draw):
+    """input, prepend and append: one shape but along dim, where each has its own size."""
+    (shape,), kwargs = draw(dim_case(min_dims=1))
+    axis = kwargs["dim"] % len(shape)
+    sizes = [draw(st.integers(1, 2)) for _ in range(2)]
+    ends = [shape[:axis] + (k,) + shape[axis + 1 :] for k in sizes]
+    return ((shape, *ends), kwargs)
+
+
+def _np_diff_ends(a, before, after, dim):
+    return np.diff(a, 1, axis=dim, prepend=before, append=after)
+
+
+def _np_sorted_at(a, dim, keepdim, position):
+    """The element at `position` of a sorted along dim (None: position of the dim's size)."""
+    ranked = np.sort(a, axis=dim)
+    at = position(ranked.shape[dim]) if callable(position) else position
+    out = np.take(ranked, [at], axis=dim)
+    return out if keepdim else np.squeeze(out, axis=dim)
+
+
+def _lower_middle(n):
+    return (n - 1) // 2
+
+
+def _kth_case():
+    return reduction(allow_none=False, allow_tuple=False).flatmap(
+        lambda c: st.integers(1, 3).map(lambda k: (c[0], {**c[1], "k": k})).filter(
+            lambda c: c[1]["k"] <= c[0][0][c[1]["dim"]]))  # fmt: skip
+
+
+def _running(name):
+    return lambda a, dim: getattr(a, name)(dim).values
+
+
+def _np_xlogy(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a == 0, 0.0, a * np.log(b))
+
+
+def _np_logit(p):
+    return np.log(p / (1 - p))
 
 
 def _vecdot_case():
@@ -737,6 +817,113 @@ ROWS = [
     Op("addcdiv", lambda a, b, c: a.addcdiv(b, c, value=2), lambda a, b, c: a + 2 * b / c,
        lambda a, b, c: a.addcdiv(b, c, value=2), 3, elementwise(3), "AddBackward0",
        domains=((-3.0, 3.0), (-3.0, 3.0), POS), torch_named=_no),
+    Op("remainder", ad.remainder, np.remainder, lambda a, b: a % b, 2, elementwise(2),
+       "RemainderBackward1", kinks=INTEGERS, gap=0.05, prepare=_unit_divisors, empty=_EMPTY2),
+    Op("remainder_number", lambda a: a % -1.5, lambda a: np.remainder(a, -1.5),
+       lambda a: a % -1.5, 1, unary(), "RemainderBackward0", kinks=ROUNDING, gap=0.05,
+       torch_edges=False,
+       saves=False, empty=_EMPTY1),
+    Op("fmod", lambda a, b: a.fmod(b), np.fmod, lambda a, b: a.fmod(b), 2, elementwise(2),
+       "FmodBackward1", kinks=INTEGERS, gap=0.05, prepare=_unit_divisors, empty=_EMPTY2),
+    Op("fmod_number", lambda a: ad.fmod(a, 1.5), lambda a: np.fmod(a, 1.5),
+       lambda a: a.fmod(1.5), 1, unary(), "FmodBackward0", kinks=ROUNDING, gap=0.05,
+       torch_edges=False,
+       saves=False, empty=_EMPTY1),
+    Op("true_divide", ad.true_divide, np.divide, lambda a, b: a.true_divide(b), 2,
+       elementwise(2), "DivBackward0", kinks=(0.0,), gap=0.5, empty=_EMPTY2),
+    Op("amax", lambda a, dim, keepdim: a.amax(_all_dims(dim), keepdim), _np_reduce(np.max),
+       lambda a, dim, keepdim: a.amax(_all_dims(dim), keepdim), 1, reduction(), "AmaxBackward0",
+       tie_free=True, empty=(((0, 3),), {"dim": 1, "keepdim": False})),
+    Op("amin", lambda a, dim, keepdim: ad.amin(a, dim, keepdim), _np_reduce(np.min),
+       lambda a, dim, keepdim: a.amin(_all_dims(dim), keepdim), 1, reduction(), "AminBackward0",
+       tie_free=True, empty=(((0, 3),), {"dim": -1, "keepdim": True})),
+    Op("aminmax", _aminmax, lambda a, dim, keepdim, field: getattr(np, field)(
+           a, axis=dim, keepdims=keepdim), _aminmax, 1, _aminmax_case(), "AminmaxBackward0",
+       tie_free=True, empty=(((0, 3),), {"dim": 1, "keepdim": False, "field": "max"})),
+    Op("nan_to_num", lambda a: a.nan_to_num(), np.nan_to_num, lambda a: a.nan_to_num(), 1,
+       unary(), "NanToNumBackward0", empty=_EMPTY1),
+    Op("nansum", lambda a, dim, keepdim: a.nansum(dim, keepdim), _np_reduce(np.nansum),
+       lambda a, dim, keepdim: a.nansum(_all_dims(dim), keepdim), 1, reduction(),
+       "NansumBackward0", empty=(((0, 3),), {"dim": 1, "keepdim": False})),
+    Op("nanmean", lambda a, dim, keepdim: ad.nanmean(a, dim, keepdim), _np_reduce(np.nanmean),
+       lambda a, dim, keepdim: a.nanmean(dim, keepdim), 1, reduction(), "DivBackward0",
+       empty=(((0, 3),), {"dim": 1, "keepdim": True})),
+    Op("var_mean", lambda a, dim, keepdim: _flat_parts(ad.var_mean(a, dim, keepdim=keepdim)),
+       lambda a, dim, keepdim: _np_flat([_np_var(a, dim, keepdim),
+                                         np.mean(a, axis=dim, keepdims=keepdim)]),
+       lambda a, dim, keepdim: _flat_parts(_torch().var_mean(a, dim, keepdim=keepdim)), 1,
+       reduction(min_side=2), "CatBackward0", torch_named=_no),
+    Op("std_mean", lambda a, dim, keepdim: _flat_parts(ad.std_mean(a, dim, keepdim=keepdim)),
+       lambda a, dim, keepdim: _np_flat([np.sqrt(_np_var(a, dim, keepdim)),
+                                         np.mean(a, axis=dim, keepdims=keepdim)]),
+       lambda a, dim, keepdim: _flat_parts(_torch().std_mean(a, dim, keepdim=keepdim)), 1,
+       reduction(min_side=2), "CatBackward0", torch_named=_no, tie_free=True),
+    Op("diff", lambda a, dim, n: a.diff(n, dim), lambda a, dim, n: np.diff(a, n, axis=dim),
+       lambda a, dim, n: a.diff(n, dim), 1, _diff_case(), _diff_name, saves=False,
+       torch_named=lambda shapes, kw: kw["n"] > 0,  # torch's prefixed torch::autograd::
+       empty=(((0, 3),), {"dim": 1, "n": 1})),
+    Op("diff_prepend_append", lambda a, b, c, dim: ad.diff(a, 1, dim, b, c), _np_diff_ends,
+       lambda a, b, c, dim: a.diff(1, dim, b, c), 3, _diff_ends_case(), "SubBackward0",
+       saves=False),
+    Op("median", lambda a: a.median(), lambda a: np.sort(a, axis=None)[(a.size - 1) // 2],
+       lambda a: a.median(), 1, unary(), "MedianBackward0", tie_free=True),
+    Op("median_dim", lambda a, dim, keepdim: ad.median(a, dim, keepdim).values,
+       lambda a, dim, keepdim: _np_sorted_at(a, dim, keepdim, _lower_middle),
+       lambda a, dim, keepdim: a.median(dim, keepdim).values, 1,
+       reduction(allow_none=False, allow_tuple=False), "MedianBackward1", tie_free=True,
+       saves=False, empty=(((0, 3),), {"dim": 1, "keepdim": False})),
+    Op("kthvalue", lambda a, dim, keepdim, k: a.kthvalue(k, dim, keepdim).values,
+       lambda a, dim, keepdim, k: _np_sorted_at(a, dim, keepdim, k - 1),
+       lambda a, dim, keepdim, k: a.kthvalue(k, dim, keepdim).values, 1, _kth_case(),
+       "KthvalueBackward0", tie_free=True, saves=False),
+    Op("mode", lambda a, dim, keepdim: ad.mode(a, dim, keepdim).values,
+       lambda a, dim, keepdim: np.min(a, axis=dim, keepdims=keepdim),
+       lambda a, dim, keepdim: a.mode(dim, keepdim).values, 1,
+       reduction(allow_none=False, allow_tuple=False), "ModeBackward0", tie_free=True,
+       saves=False, empty=(((0, 3),), {"dim": 1, "keepdim": True})),
+    Op("cummax", _running("cummax"), lambda a, dim: np.maximum.accumulate(a, axis=dim),
+       _running("cummax"), 1, dim_case(min_dims=1), "CummaxBackward0", tie_free=True,
+       saves=False, empty=(((0, 3),), {"dim": 0})),
+    Op("cummin", _running("cummin"), lambda a, dim: np.minimum.accumulate(a, axis=dim),
+       _running("cummin"), 1, dim_case(min_dims=1), "CumminBackward0", tie_free=True,
+       saves=False, empty=(((0, 3),), {"dim": 1})),
+    Op("logcumsumexp", lambda a, dim: a.logcumsumexp(dim),
+       lambda a, dim: np.logaddexp.accumulate(a, axis=dim),
+       lambda a, dim: a.logcumsumexp(dim), 1, dim_case(min_dims=1), "LogcumsumexpBackward0",
+       empty=(((0, 3),), {"dim": 0}), torch_second_order=False,
+       tol_reason="torch 2.13's double backward of logcumsumexp is NaN everywhere (its log-space "
+       "formula); ours is checked against finite differences of the first derivative"),
+    Op("xlogy", ad.xlogy, _np_xlogy, lambda a, b: a.xlogy(b), 2,
+       elementwise(2), "XlogyBackward0", domains=((-3.0, 3.0), POS), empty=_EMPTY2,
+       gradgrad=True),
+    Op("xlogy_number", lambda a: ad.xlogy(a, 2.5), lambda a: a * np.log(2.5),
+       lambda a: _torch().xlogy(a, 2.5), 1, unary(), "XlogyBackward2", torch_edges=False,
+       empty=_EMPTY1),
+    Op("copysign", ad.copysign, np.copysign, lambda a, b: a.copysign(b), 2, elementwise(2),
+       "CopysignBackward0", kinks=(0.0,), gap=0.05, empty=_EMPTY2),
+    Op("copysign_number", lambda a: a.copysign(-1.0), lambda a: np.copysign(a, -1.0),
+       lambda a: a.copysign(-1.0), 1, unary(), "CopysignBackward1", kinks=(0.0,), gap=0.05,
+       torch_edges=False, empty=_EMPTY1),
+    Op("logit", lambda a: a.logit(), lambda a: np.log(a / (1 - a)), lambda a: a.logit(), 1,
+       unary(), "LogitBackward0", domains=((0.05, 0.95),), empty=_EMPTY1),
+    Op("logit_eps", lambda a: ad.logit(a, eps=0.2), lambda a: _np_logit(np.clip(a, 0.2, 0.8)),
+       lambda a: a.logit(eps=0.2), 1, unary(), "LogitBackward0", domains=((0.01, 0.99),),
+       kinks=(0.2, 0.8), gap=0.02, empty=_EMPTY1),
+    Op("sinc", ad.sinc, np.sinc, lambda a: a.sinc(), 1, unary(), "SincBackward0", kinks=(0.0,),
+       gap=0.05, empty=_EMPTY1),
+    Op("ldexp", ad.ldexp, lambda a, b: a * 2.0**b, lambda a, b: _torch().ldexp(a, b), 2,
+       elementwise(2), "LdexpBackward0", empty=_EMPTY2),
+    Op("deg2rad", lambda a: a.deg2rad(), np.deg2rad, lambda a: a.deg2rad(), 1, unary(),
+       "Deg2RadBackward0", saves=False, empty=_EMPTY1),
+    Op("rad2deg", ad.rad2deg, np.rad2deg, lambda a: a.rad2deg(), 1, unary(),
+       "Rad2DegBackward0", saves=False, empty=_EMPTY1),
+    Op("float_power", lambda a: a.float_power(3), lambda a: a**3, lambda a: a.float_power(3), 1,
+       unary(), "PowBackward0", empty=_EMPTY1),
+    Op("float_power_tensor", ad.float_power, np.power, lambda a, b: a.float_power(b), 2,
+       elementwise(2), "PowBackward1", domains=(POS, (-2.0, 2.0)), empty=_EMPTY2,
+       kinks=(0.0,)),  # see pow_tensor
+    Op("fix", ad.fix, np.trunc, lambda a: a.fix(), 1, unary(), "TruncBackward0",
+       kinks=ROUNDING, gap=0.05, saves=False, empty=_EMPTY1),
 ]  # fmt: skip
 BY_NAME = {op.name: op for op in ROWS}
 SECOND_ORDER = [op for op in ROWS if op.second_order]

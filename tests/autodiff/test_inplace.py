@@ -31,6 +31,7 @@ NO_OUT_OF_PLACE = {
 # in-place methods compared with torch elsewhere, and where
 TESTED_ELSEWHERE = {
     "requires_grad_": "test_semantics.py",
+    "floor_divide_": "test_modulo_and_statistics.py: no derivative in torch",
     **{n: "test_random.py: torch's numbers bit for bit" for n in (
         "bernoulli_", "exponential_", "normal_", "random_", "uniform_")},
 }  # fmt: skip
@@ -82,6 +83,18 @@ FORMS = [
     ("lerp_", lambda x, y: x.lerp_(y, 0.25), lambda x, y: x.lerp(y, 0.25),
      lambda x, y: x.lerp_(y, 0.25), None),
     ("atan2_", lambda x, y: x.atan2_(y), lambda x, y: x.atan2(y), lambda x, y: x.atan2_(y), None),
+    ("remainder_", lambda x, y: x.remainder_(y), lambda x, y: x % y, lambda x, y: x.remainder_(y),
+     None),
+    ("imod", lambda x, y: x.__imod__(0.75), lambda x, y: x % 0.75, lambda x, y: x.__imod__(0.75),
+     None),
+    ("fmod_", lambda x, y: x.fmod_(y), lambda x, y: x.fmod(y), lambda x, y: x.fmod_(y), None),
+    ("true_divide_", lambda x, y: x.true_divide_(y), lambda x, y: x / y,
+     lambda x, y: x.true_divide_(y), None),
+    ("nan_to_num_", lambda x, y: x.nan_to_num_(1.0, 2.0), lambda x, y: x.nan_to_num(1.0, 2.0),
+     lambda x, y: x.nan_to_num_(1.0, 2.0), None),
+    ("xlogy_", lambda x, y: x.xlogy_(y), lambda x, y: x.xlogy(y), lambda x, y: x.xlogy_(y), None),
+    ("copysign_", lambda x, y: x.copysign_(-y), lambda x, y: x.copysign(-y),
+     lambda x, y: x.copysign_(-y), None),
     ("addcmul_", lambda x, y: x.addcmul_(y, y, value=0.5), lambda x, y: x.addcmul(y, y, value=0.5),
      lambda x, y: x.addcmul_(y, y, value=0.5), None),
     ("addcdiv_", lambda x, y: x.addcdiv_(y, y + 1, value=2),

@@ -57,7 +57,7 @@ def test_matches_torch(op, data):
 @given(data=st.data())
 def test_second_order_matches_torch(op, data):
     """d/dx <v, grad(<g, f(x)>)>: the second derivative along v, compared with torch."""
-    if not op.second_order:
+    if not op.second_order or not op.torch_second_order:
         return
     arrays, kwargs = data.draw(case(op), label="inputs")
     ours, theirs = leaves(arrays), torch_leaves(arrays)
@@ -102,6 +102,12 @@ KINKS = {
     "min ties (all)": (lambda x: x.min(), [[1.0, -2.0, -2.0]]),
     "max ties (dim)": (lambda x: x.max(1)[0], [[[2.0, 2.0, 1.0], [0.0, 5.0, 5.0]]]),
     "min ties (dim, keepdim)": (lambda x: x.min(0, True)[0], [[[2.0, 1.0], [2.0, 1.0]]]),
+    "amax ties (all)": (lambda x: x.amax(), [[[1.0, 3.0, 3.0], [3.0, 0.0, 2.0]]]),
+    "amin ties (dims, keepdim)": (lambda x: x.amin((0, -1), True), [[[[2.0, 1.0], [1.0, 1.0]]]]),
+    "aminmax ties": (
+        lambda x: _lib(x).aminmax(x, dim=1).max * 2 + _lib(x).aminmax(x).min,
+        [[[2.0, 2.0, 1.0], [1.0, 5.0, 5.0]]],
+    ),
     "maximum ties": (lambda a, b: _max_min(a, b, "maximum"), [[1.0, 2.0, 3.0], [1.0, 0.0, 3.0]]),
     "minimum ties": (lambda a, b: _max_min(a, b, "minimum"), [[1.0, 2.0, 3.0], [1.0, 0.0, 3.0]]),
     "maximum ties broadcast": (lambda a, b: _max_min(a, b, "maximum"), [[[1.0], [2.0]], [1.0]]),
