@@ -67,7 +67,7 @@ class EmbeddingBagReduce(ad.Function):
 
     @staticmethod
     def backward(ctx, grad):
-        opts = {k: v for k, v in ctx.options.items()}
+        opts = dict(ctx.options)
         indices, offsets = opts.pop("indices"), opts.pop("offsets")
         bags, _, value, grad_factor = _layout(indices, offsets, dtype=grad.dtype, **opts)
         where = dict(indices=indices, bags=bags, rows=ctx.input_meta[0][0][0])
