@@ -21,23 +21,29 @@ from .creation import (
     randn_like,
     randperm,
     tensor,
+    tril_indices,
+    triu_indices,
     zeros,
     zeros_like,
 )
 from .device import (
     accelerator,
+    are_deterministic_algorithms_enabled,
     backends,
     cuda,
     device,
     get_default_device,
     get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
     set_default_device,
     set_float32_matmul_precision,
+    use_deterministic_algorithms,
 )
 from .dtypes import (
     DType as dtype,
     bfloat16,
     bool_,
+    can_cast,
     complex64,
     complex128,
     float16,
@@ -50,6 +56,8 @@ from .dtypes import (
     int16,
     int32,
     int64,
+    promote_types,
+    result_type,
     set_default_dtype,
     uint8,
 )
@@ -81,7 +89,7 @@ from .random import (
     set_rng_state,
 )
 from .serialization import load, save
-from .size import Size
+from .size import Size, broadcast_shapes
 from .tensor import (
     Tensor,
     get_device,
@@ -93,7 +101,12 @@ from .tensor import (
     is_tensor,
     numel,
 )
-from .threads import get_num_threads, set_num_threads
+from .threads import (
+    get_num_interop_threads,
+    get_num_threads,
+    set_num_interop_threads,
+    set_num_threads,
+)
 
 # PyTorch's dtype aliases (torch.float is float32, torch.long is int64, ...)
 float = float32
@@ -130,6 +143,7 @@ __all__ = [
     "Tensor",
     "accelerator",
     "arange",
+    "are_deterministic_algorithms_enabled",
     "as_tensor",
     "autograd",
     "backends",
@@ -138,6 +152,8 @@ __all__ = [
     "bool",
     "compile",
     "bool_",
+    "broadcast_shapes",
+    "can_cast",
     "cdouble",
     "cfloat",
     "complex128",
@@ -166,6 +182,7 @@ __all__ = [
     "get_default_dtype",
     "get_float32_matmul_precision",
     "get_printoptions",
+    "get_num_interop_threads",
     "get_num_threads",
     "grad",
     "gradcheck",
@@ -181,6 +198,7 @@ __all__ = [
     "int64",
     "int8",
     "is_complex",
+    "is_deterministic_algorithms_warn_only_enabled",
     "is_floating_point",
     "is_nonzero",
     "is_same_size",
@@ -202,6 +220,7 @@ __all__ = [
     "onnx",
     "ops",
     "printoptions",
+    "promote_types",
     "rand",
     "rand_like",
     "randint",
@@ -209,18 +228,23 @@ __all__ = [
     "randn_like",
     "random",
     "randperm",
+    "result_type",
     "save",
     "seed",
     "set_default_device",
     "set_default_dtype",
     "set_float32_matmul_precision",
     "set_grad_enabled",
+    "set_num_interop_threads",
     "set_num_threads",
     "set_rng_state",
     "set_printoptions",
     "short",
     "tensor",
+    "tril_indices",
+    "triu_indices",
     "uint8",
+    "use_deterministic_algorithms",
     "zeros",
     "zeros_like",
     *ops.__all__,

@@ -136,6 +136,28 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False) -
     return _finish(array, requires_grad, device=device)
 
 
+def tril_indices(row, col, offset=0, *, dtype=None, device=None) -> Tensor:
+    """The (2, n) row and column indices of the lower triangle of a row x col matrix, on and
+    below the offset-th diagonal, row by row (int64 unless dtype says)."""
+    return _triangle_indices("tril_indices", row, col, offset, dtype, device, np.tril_indices)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None) -> Tensor:
+    """The (2, n) indices of the upper triangle, on and above the offset-th diagonal."""
+    return _triangle_indices("triu_indices", row, col, offset, dtype, device, np.triu_indices)
+
+
+def _triangle_indices(op: str, row, col, offset, dtype, device, indices) -> Tensor:
+    for name, n in (("row", row), ("col", col)):
+        if n < 0:
+            raise ArgumentError(f"{op}: {name} must be non-negative, got {n}")
+    dtype = dtypes.as_dtype(dtype, op) if dtype is not None else dtypes.int64
+    if np.dtype(dtype).kind not in "iu":
+        raise DtypeError(f"{op}: dtype must be an integer type, got {dtype}")
+    pairs = np.stack(indices(row, offset, col)) if row and col else np.zeros((2, 0))
+    return _finish(pairs.astype(dtype), False, device=device)
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform [0, 1): torch's numbers from the generator (default: ad.manual_seed's)."""
     dtype = _float_dtype(dtype, "rand")

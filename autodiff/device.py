@@ -176,3 +176,28 @@ def set_float32_matmul_precision(precision) -> None:
 def get_float32_matmul_precision() -> str:
     """torch.get_float32_matmul_precision: the last precision set ("highest" at start)."""
     return _float32_matmul["precision"]
+
+
+_deterministic = {"mode": False, "warn_only": False}
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False) -> None:
+    """torch.use_deterministic_algorithms: kept and reported back. Every op here already is
+    deterministic: the CPU kernels (NumPy's) give the same bits for the same inputs on every
+    run, and no op has a nondeterministic variant to refuse or warn about."""
+    for name, value in (("mode", mode), ("warn_only", warn_only)):
+        if not isinstance(value, bool):
+            raise TypeError(
+                f"use_deterministic_algorithms: {name} must be a bool, got {type(value).__name__}"
+            )
+    _deterministic.update(mode=mode, warn_only=warn_only)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    """torch.are_deterministic_algorithms_enabled: the mode last set (False at start)."""
+    return _deterministic["mode"]
+
+
+def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    """torch.is_deterministic_algorithms_warn_only_enabled: warn_only, as last set."""
+    return _deterministic["warn_only"]

@@ -294,3 +294,78 @@ class iinfo:
 
     def __repr__(self) -> str:
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+# --- torch's promotion rules, as functions (torch.promote_types, result_type, can_cast) -----
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < floating < complex
+
+
+def promote_types(type1, type2) -> DType:
+    """The smallest dtype both cast to safely, by torch's rule: within a category NumPy's
+    (int8 and uint8 give int16), across categories the higher category's dtype (int64 and
+    float32 give float32, unlike NumPy's float64); complex keeps a float64's precision."""
+    a, b = as_dtype(type1, "promote_types"), as_dtype(type2, "promote_types")
+    return of(_promote(a, b))
+
+
+def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    if _CATEGORY[a.kind] == _CATEGORY[b.kind]:
+        return np.promote_types(a, b)
+    high, low = (a, b) if _CATEGORY[a.kind] > _CATEGORY[b.kind] else (b, a)
+    if high.kind == "c" and low.kind == "f":
+        return np.promote_types(high, low)  # complex64 and float64: complex128
+    return high
+
+
+def result_type(tensor1, tensor2) -> DType:
+    """The dtype an arithmetic op on these operands gives (torch.result_type): tensors with
+    dims decide first, then 0-d tensors, then Python numbers, each only where it brings a
+    higher category (a float tensor and a float64 0-d tensor: the tensor's float)."""
+    groups = [None, None, None]  # dtype of tensors with dims, of 0-d tensors, of numbers
+    for x in (tensor1, tensor2):
+        rank, dtype = _operand(x)
+        groups[rank] = dtype if groups[rank] is None else _promote(groups[rank], dtype)
+    dims, zero_d, numbers = groups
+    return of(_combine(dims, _combine(zero_d, numbers)))
+
+
+def _operand(x) -> tuple:
+    """(group, dtype): 0 a tensor with dims, 1 a 0-d tensor, 2 a Python number."""
+    if isinstance(x, (bool, np.bool_)):
+        return 2, np.dtype(np.bool_)
+    if isinstance(x, (int, np.integer)):
+        return 2, np.dtype(np.int64)
+    if isinstance(x, (float, np.floating)):
+        return 2, _default
+    if isinstance(x, complex):
+        return 2, np.dtype(np.complex128 if _default == np.float64 else np.complex64)
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        raise TypeError(f"result_type: expects tensors or numbers, got {type(x).__name__}")
+    return (0 if np.ndim(x) else 1), as_dtype(dtype, "result_type")
+
+
+def _combine(higher, lower):
+    """torch's combine_categories: a lower group changes the dtype only by a higher category."""
+    if higher is None:
+        return lower
+    if lower is None or higher.kind == "c":
+        return higher
+    if lower.kind == "c":  # the complex type of higher's precision (NumPy has no complex32)
+        return np.result_type(higher, np.complex64) if higher.kind == "f" else lower
+    if higher.kind == "f":
+        return higher
+    if higher.kind == "b" or lower.kind == "f":
+        return _promote(higher, lower)
+    return higher
+
+
+def can_cast(from_, to) -> bool:
+    """Whether torch's casting rule allows from_ -> to: not complex to real, not floating to
+    integer, not anything but bool to bool (torch.can_cast)."""
+    a, b = as_dtype(from_, "can_cast"), as_dtype(to, "can_cast")
+    if a.kind == "c" and b.kind != "c":
+        return False
+    if a.kind == "f" and b.kind in "iub":
+        return False
+    return not (a.kind != "b" and b.kind == "b")

@@ -57,14 +57,17 @@ def _numeric(fn, inputs, wrt, eps) -> list:
     blocks = [[np.zeros((o._data.size, t._data.size)) for t in wrt] for o in outs]
     # not under no_grad: fn may itself differentiate (gradgradcheck's first derivative)
     for i, t in enumerate(wrt):
-        flat = t._data.reshape(-1)  # a view: perturbs the input in place
-        for k in range(flat.size):
-            orig = flat[k]
-            flat[k] = orig + eps
+        array = t._data  # perturbed in place, element by element in C order (the rows')
+        for k in range(array.size):
+            # an index, not a flat view: reshape(-1) of a non-contiguous array is a copy, whose
+            # perturbation the input would never see
+            at = np.unravel_index(k, array.shape)
+            orig = array[at]
+            array[at] = orig + eps
             plus = [o._data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
-            flat[k] = orig - eps
+            array[at] = orig - eps
             minus = [o._data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
-            flat[k] = orig
+            array[at] = orig
             for o_index, (p, m) in enumerate(zip(plus, minus)):
                 blocks[o_index][i][:, k] = (p - m) / (2 * eps)
     return blocks

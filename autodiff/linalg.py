@@ -1,26 +1,31 @@
 """torch.linalg: norms, inverses, determinants, solves and factorisations of matrices (the
 ops live in ops/decomposition.py, ops/linalg.py and ops/matrix.py)."""
 
-from .creation import eye
-from .errors import ArgumentError, ShapeError
+from .errors import ArgumentError
 from .ops.decomposition import cholesky, det, inv, qr, slogdet, solve, svdvals
 from .ops.decomposition import svd_factors as svd
 from .ops.linalg import linalg_norm as norm
-from .ops.linalg import matmul, matrix_norm, vector_norm
+from .ops.linalg import matmul, matrix_norm, matrix_power, vector_norm
 from .ops.matrix import cross as _cross
 from .ops.matrix import diagonal as _diagonal
+from .ops.spectral import eigh, eigvalsh, lstsq, matrix_exp, pinv
 
 __all__ = [
     "cholesky",
     "cross",
     "det",
     "diagonal",
+    "eigh",
+    "eigvalsh",
     "inv",
+    "lstsq",
     "matmul",
+    "matrix_exp",
     "matrix_norm",
     "matrix_power",
     "multi_dot",
     "norm",
+    "pinv",
     "qr",
     "slogdet",
     "solve",
@@ -53,17 +58,4 @@ def multi_dot(tensors):
     out = tensors[0]
     for t in tensors[1:]:
         out = out @ t
-    return out
-
-
-def matrix_power(A, n: int):
-    """A multiplied by itself n times (n = 0: the identity; n < 0: powers of the inverse)."""
-    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
-        raise ShapeError(f"linalg.matrix_power: expects square matrices, got {tuple(A.shape)}")
-    if n == 0:
-        return A * 0.0 + eye(A.shape[-1], dtype=A.dtype)
-    base = inv(A) if n < 0 else A
-    out = A.clone() if n == 1 else base  # a new tensor, as torch's, never A itself
-    for _ in range(abs(n) - 1):
-        out = out @ base
     return out

@@ -46,3 +46,16 @@ def as_size(dims: tuple, op: str) -> Size:
         if n < 0:
             raise ArgumentError(f"{op}: sizes must be non-negative, got {dims}")
     return Size(int(n) for n in dims)
+
+
+def broadcast_shapes(*shapes) -> Size:
+    """The shape tensors of these shapes broadcast to (torch.broadcast_shapes); an int is a
+    1-d shape."""
+    shapes = [(n,) if isinstance(n, (int, np.integer)) else tuple(n) for n in shapes]
+    try:
+        return Size(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ArgumentError(
+            f"broadcast_shapes: shapes {', '.join(map(str, shapes))} do not broadcast (each dim "
+            "must match or be 1)"
+        ) from None

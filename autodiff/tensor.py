@@ -709,6 +709,33 @@ class Tensor:
     def scatter_(self, dim, index, src=None, value=None) -> "Tensor":
         return _ops.inplace.apply_(self, "scatter_", _ops.scatter, dim, index, src, value)
 
+    def scatter_add_(self, dim, index, src) -> "Tensor":
+        return _ops.inplace.apply_(self, "scatter_add_", _ops.scatter_add, dim, index, src)
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1) -> "Tensor":
+        return _ops.inplace.apply_(self, "addmm_", _ops.addmm, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1) -> "Tensor":
+        return _ops.inplace.apply_(self, "addmv_", _ops.addmv, mat, vec, beta=beta, alpha=alpha)
+
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1) -> "Tensor":
+        return _ops.inplace.apply_(
+            self, "addbmm_", _ops.addbmm, batch1, batch2, beta=beta, alpha=alpha
+        )
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1) -> "Tensor":
+        return _ops.inplace.apply_(
+            self, "baddbmm_", _ops.baddbmm, batch1, batch2, beta=beta, alpha=alpha
+        )
+
+    def renorm_(self, p, dim, maxnorm) -> "Tensor":
+        return _ops.inplace.apply_(self, "renorm_", _ops.renorm, p, dim, maxnorm)
+
+    def index_add_(self, dim, index, source, *, alpha=1) -> "Tensor":
+        return _ops.inplace.apply_(
+            self, "index_add_", _ops.index_add, dim, index, source, alpha=alpha
+        )
+
     def zero_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "zero_", _ops.inplace.fill, 0)
 
@@ -1391,6 +1418,30 @@ class Tensor:
     def dot(self, other):
         return _ops.dot(self, other)
 
+    def mv(self, vec):
+        return _ops.mv(self, vec)
+
+    def inner(self, other):
+        return _ops.inner(self, other)
+
+    def matrix_power(self, n):
+        return _ops.matrix_power(self, n)
+
+    def matrix_exp(self):
+        return _ops.matrix_exp(self)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return _ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return _ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
     def view_as(self, other):
         return _ops.view(self, other.shape)
 
@@ -1402,6 +1453,12 @@ class Tensor:
 
     def repeat(self, *repeats):
         return _ops.repeat(self, *repeats)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        return _ops.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def tile(self, *dims):
+        return _ops.tile(self, *dims)
 
     def chunk(self, chunks, dim=0):
         return _ops.chunk(self, chunks, dim)
@@ -1418,8 +1475,26 @@ class Tensor:
     def scatter(self, dim, index, src=None, value=None):
         return _ops.scatter(self, dim, index, src, value)
 
+    def scatter_add(self, dim, index, src):
+        return _ops.scatter_add(self, dim, index, src)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return _ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def take_along_dim(self, indices, dim=None):
+        return _ops.take_along_dim(self, indices, dim)
+
     def index_select(self, dim, index):
         return _ops.index_select(self, dim, index)
+
+    def fliplr(self):
+        return _ops.fliplr(self)
+
+    def flipud(self):
+        return _ops.flipud(self)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return _ops.rot90(self, k, dims)
 
     def flip(self, *dims):
         return _ops.flip(self, dims[0] if len(dims) == 1 else dims)
@@ -1438,6 +1513,18 @@ class Tensor:
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return _ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return _ops.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return _ops.bincount(self, weights, minlength)
+
+    def dist(self, other, p=2):
+        return _ops.dist(self, other, p)
+
+    def renorm(self, p, dim, maxnorm):
+        return _ops.renorm(self, p, dim, maxnorm)
 
     def clip(self, min=None, max=None):
         return _ops.clamp(self, min, max)

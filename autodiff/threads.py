@@ -10,7 +10,7 @@ used, so setting the count also has OpenBLAS's idle threads sleep soon (short_bl
 import ctypes
 import os
 
-_state = {"chosen": None, "limits": None}
+_state = {"chosen": None, "limits": None, "interop": None}
 
 # OpenBLAS's idle threads spin for 2**28 cycles (about 0.1 s) waiting for the next product
 # before they sleep; what runs between two products then shares a core with a spinning
@@ -48,6 +48,25 @@ def get_num_threads() -> int:
     from threadpoolctl import threadpool_info
 
     return max((p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"), default=1)
+
+
+def set_num_interop_threads(n) -> None:
+    """torch.set_num_interop_threads: the number of threads torch would run independent ops
+    on side by side, kept and reported back. Ops here run one after another on the calling
+    thread, so the count changes nothing; torch's refusal once parallel work has started
+    (a RuntimeError there) has no cause here."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise RuntimeError(
+            f"set_num_interop_threads expects an int, but got {type(n).__name__} ({n!r})"
+        )
+    if n < 1:
+        raise RuntimeError(f"set_num_interop_threads expects a positive integer, got {n}")
+    _state["interop"] = n
+
+
+def get_num_interop_threads() -> int:
+    """torch.get_num_interop_threads: the count set, else the cores (torch's default)."""
+    return _state["interop"] or os.cpu_count() or 1
 
 
 def chosen():

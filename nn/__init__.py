@@ -4,31 +4,46 @@ Each family lives in its own file; this file only lists the public names, one im
 so that adding a family is adding lines.
 """
 
-from .module import Module, Parameter
+from .module import Buffer, Module, Parameter
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .linear import Flatten, Identity, Linear, NonDynamicallyQuantizableLinear, Unflatten
+from .linear import Bilinear, Flatten, Identity, LazyLinear, Linear
+from .linear import NonDynamicallyQuantizableLinear, Unflatten
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, PReLU, ReLU, SELU, Sigmoid, SiLU, Softmax
 from .activation import Softplus, Tanh
 from .activation_hard import Hardshrink, Hardsigmoid, Hardswish, Hardtanh, ReLU6, Softshrink
-from .activation_hard import Threshold
-from .activation_more import CELU, GLU, LogSigmoid, Mish, Softmin, Softsign, Tanhshrink
-from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
+from .activation_hard import RReLU, Threshold
+from .activation_more import CELU, GLU, LogSigmoid, Mish, Softmax2d, Softmin, Softsign
+from .activation_more import Tanhshrink
+from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .normalization_more import InstanceNorm1d, InstanceNorm2d, LocalResponseNorm, RMSNorm
 from .embedding import Embedding
+from .embedding_bag import EmbeddingBag
 from .rnn import GRU, LSTM, RNN
 from .rnn_cell import GRUCell, LSTMCell, RNNCell
 from .conv import Conv1d, Conv2d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+from .fold import Fold, Unfold
 from .attention import MultiheadAttention
 from .transformer import Transformer, TransformerDecoder, TransformerDecoderLayer
 from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .distance import CosineSimilarity, PairwiseDistance
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .pooling1d import AdaptiveAvgPool1d, AvgPool1d, MaxPool1d
-from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from .pooling_indices import AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool2d
+from .upsampling import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d
+from .upsampling import UpsamplingNearest2d
+from .padding import CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d
+from .padding import ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d
+from .padding import ZeroPad1d, ZeroPad2d
 from .blocks import ConcatBlock, ResidualBlock
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, NLLLoss
 from .loss_regression import GaussianNLLLoss, HuberLoss, L1Loss, MSELoss, SmoothL1Loss
+from .loss_regression import PoissonNLLLoss
+from .loss_margin import CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRankingLoss
+from .loss_margin import MultiLabelSoftMarginLoss, MultiMarginLoss, SoftMarginLoss
+from .loss_margin import TripletMarginLoss
+from .loss_ctc import CTCLoss
 from .serialization import load, save
 from .parallel import DataParallel
 

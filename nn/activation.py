@@ -23,6 +23,18 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+def write_in_place(input, op: str, fn, *args):
+    """fn(input, *args) written into input (torch's rules for in-place ops), its node named as
+    torch names the in-place form: EluBackward1 for elu_, whose formula reads the result
+    rather than the overwritten input."""
+    before = input.grad_fn
+    out = apply_(input, op, fn, *args)
+    node = out.grad_fn
+    if node is not None and node is not before:
+        node.node_name = node.name().replace("Backward0", "Backward1")
+    return out
+
+
 def relu(input, inplace: bool = False):
     """max(x, 0); inplace=True writes into input (torch's rules: not on a leaf that needs grad)."""
     return input.relu_() if inplace else ad.relu(input)
@@ -67,8 +79,13 @@ class LeakyRectify(ad.Function):
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
     """x if x > 0 else negative_slope·x."""
     if inplace:
-        return apply_(input, "leaky_relu_", leaky_relu, negative_slope)
+        return write_in_place(input, "leaky_relu_", leaky_relu, negative_slope)
     return LeakyRectify.apply(input, negative_slope=negative_slope)
+
+
+def leaky_relu_(input, negative_slope: float = 0.01):
+    """leaky_relu written into input."""
+    return leaky_relu(input, negative_slope, inplace=True)
 
 
 class LeakyReLU(Module):
@@ -177,8 +194,13 @@ class ExponentialLinear(ad.Function):
 def elu(input, alpha: float = 1.0, inplace: bool = False):
     """x if x > 0 else alpha·(e^x − 1)."""
     if inplace:
-        return apply_(input, "elu_", elu, alpha)
+        return write_in_place(input, "elu_", elu, alpha)
     return ExponentialLinear.apply(input, alpha=alpha, scale=1.0)
+
+
+def elu_(input, alpha: float = 1.0):
+    """elu written into input."""
+    return elu(input, alpha, inplace=True)
 
 
 class ELU(Module):
@@ -199,8 +221,13 @@ class ELU(Module):
 def selu(input, inplace: bool = False):
     """scale·elu(x, alpha) with the self-normalising constants of Klambauer et al."""
     if inplace:
-        return apply_(input, "selu_", selu)
+        return write_in_place(input, "selu_", selu)
     return ExponentialLinear.apply(input, alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+
+
+def selu_(input):
+    """selu written into input."""
+    return selu(input, inplace=True)
 
 
 class SELU(Module):

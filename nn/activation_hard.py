@@ -11,6 +11,7 @@ import autodiff as ad
 from autodiff.errors import ArgumentError
 from autodiff.ops.inplace import apply_
 
+from .activation import write_in_place
 from .module import Module
 
 
@@ -61,8 +62,13 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} must not be above max_val {max_val}")
     if inplace:
-        return apply_(input, "hardtanh_", hardtanh, min_val, max_val)
+        return apply_(input, "hardtanh_", hardtanh, min_val, max_val)  # torch: Backward0 still
     return ClampBetween.apply(input, min_val=min_val, max_val=max_val)
+
+
+def hardtanh_(input, min_val: float = -1.0, max_val: float = 1.0):
+    """hardtanh written into input."""
+    return hardtanh(input, min_val, max_val, inplace=True)
 
 
 def relu6(input, inplace: bool = False):
@@ -217,8 +223,13 @@ def _threshold(input, threshold, value):
 def threshold(input, threshold: float, value: float, inplace: bool = False):
     """x where x > threshold, else value."""
     if inplace:
-        return apply_(input, "threshold_", _threshold, threshold, value)
+        return write_in_place(input, "threshold_", _threshold, threshold, value)
     return _threshold(input, threshold, value)
+
+
+def threshold_(input, threshold: float, value: float):
+    """threshold written into input."""
+    return write_in_place(input, "threshold_", _threshold, threshold, value)
 
 
 class Threshold(Module):
@@ -233,3 +244,71 @@ class Threshold(Module):
 
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}{_inplace(self.inplace)}"
+
+
+class RandomizedLeakyRectify(ad.Function):
+    """x where x > 0, else slope·x: in training a slope drawn per element from U(lower, upper)
+    (one float64 draw per non-positive element, in order, as torch's CPU kernel), in eval the
+    mean slope (lower + upper)/2."""
+
+    node_name = "RreluWithNoiseBackward0"
+    symbol = "RReLU"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, lower, upper, training):
+        slope = np.ones_like(input)
+        negative = input <= 0
+        if training:
+            # torch: the bounds in the input's dtype, then U(low, high) in float64 with two
+            # roundings (no fma), then the slope in the input's dtype
+            low, high = (float(input.dtype.type(bound)) for bound in (lower, upper))
+            unit = ad.random.uniform((int(negative.sum()),), np.float64)
+            slope[negative] = unit * (high - low) + low
+        else:
+            slope[negative] = (lower + upper) / 2
+        ctx.save_for_backward(slope)
+        return input * slope
+
+    @staticmethod
+    def backward(ctx, grad):
+        (slope,) = ctx.saved_tensors
+        return grad * slope
+
+
+def rrelu(
+    input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, inplace=False
+):
+    """Randomized leaky ReLU: negative inputs scaled by a random slope in [lower, upper) in
+    training, by the mean slope otherwise."""
+    if not lower <= upper:
+        raise ArgumentError(
+            f"rrelu: Lower bound should be less than or equal to the upper bound, got lower="
+            f"{lower}, upper={upper}"
+        )
+    if inplace:
+        return write_in_place(input, "rrelu_", rrelu, lower, upper, training)
+    return RandomizedLeakyRectify.apply(
+        input, lower=float(lower), upper=float(upper), training=bool(training)
+    )
+
+
+def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False):
+    """rrelu written into input."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU (random negative slopes in training, their mean in eval)."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (
+            ", inplace=True" if self.inplace else ""
+        )

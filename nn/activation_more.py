@@ -8,7 +8,7 @@ import autodiff as ad
 from autodiff.errors import ShapeError
 from autodiff.ops.inplace import apply_
 
-from .activation import ExponentialLinear, softmax, softplus
+from .activation import ExponentialLinear, softmax, softplus, write_in_place
 from .module import Module
 
 
@@ -162,8 +162,13 @@ def celu(input, alpha: float = 1.0, inplace: bool = False):
     if alpha == 0:
         raise ValueError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
     if inplace:
-        return apply_(input, "celu_", celu, alpha)
+        return write_in_place(input, "celu_", celu, alpha)
     return ContinuousExponentialLinear.apply(input, alpha=alpha, scale=1.0, input_scale=1 / alpha)
+
+
+def celu_(input, alpha: float = 1.0):
+    """celu written into input."""
+    return celu(input, alpha, inplace=True)
 
 
 class CELU(Module):
@@ -197,6 +202,18 @@ class Softmin(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels (dim -3) of each position of (C, H, W) or (N, C, H, W)."""
+
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise ShapeError(
+                f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D instead (shape "
+                f"{tuple(input.shape)})"
+            )
+        return softmax(input, -3)
 
 
 def gumbel_softmax(logits, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim=-1):

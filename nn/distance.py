@@ -1,10 +1,11 @@
 """Norms and distances between vectors: F.normalize, F.cosine_similarity, F.pairwise_distance
-and their modules; each composed of tensor ops exactly as torch composes it."""
+and their modules, each composed of tensor ops exactly as torch composes it; F.pdist, a
+Function as torch's kernel (PdistBackward0)."""
 
 import numpy as np
 
 import autodiff as ad
-from autodiff.errors import ShapeError
+from autodiff.errors import ArgumentError, ShapeError
 
 from .module import Module
 
@@ -61,3 +62,53 @@ class PairwiseDistance(Module):
 
     def forward(self, x1, x2):
         return pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+class PairDistances(ad.Function):
+    """The p-norm distances between rows i < j of (N, M), in row-major order of the pairs."""
+
+    node_name = "PdistBackward0"
+    symbol = "pdist"
+
+    @staticmethod
+    def forward(ctx, input, p):
+        first, second = np.triu_indices(len(input), 1)
+        pairs = np.zeros((len(first), len(input)), dtype=input.dtype)
+        pairs[np.arange(len(first)), first] = 1
+        pairs[np.arange(len(first)), second] = -1
+        ctx.save_for_backward(input, pairs)
+        diff = np.abs(input[first] - input[second])
+        if p == 0:
+            return (diff != 0).sum(1).astype(input.dtype)
+        if p == np.inf:
+            return diff.max(1, initial=0)
+        return (diff**p).sum(1) ** (1 / p)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, pairs = ctx.saved_tensors
+        p = ctx.options["p"]
+        if p == 0:
+            return input * 0
+        diff = pairs @ input  # row k: x_i − x_j of pair k
+        dist = PairDistances.apply(input, p=p).reshape(-1, 1)
+        if p == np.inf:  # every coordinate where the maximum is reached, as torch
+            slope = diff.sign() * (diff.abs() == dist)
+        else:  # d‖v‖_p/dv = sign(v)·|v|^(p−1) / ‖v‖_p^(p−1); 0 for coinciding rows
+            nonzero = dist > 0
+            slope = diff.sign() * diff.abs() ** (p - 1) / ad.where(nonzero, dist, 1) ** (p - 1)
+            slope = ad.where(nonzero, slope, 0)
+        return pairs.mT @ (slope * grad.reshape(-1, 1))
+
+
+def pdist(input, p: float = 2):
+    """The p-norm distance between every two rows of (N, M): N·(N − 1)/2 values, pairs (0, 1),
+    (0, 2), ..., (N − 2, N − 1)."""
+    if input.ndim != 2:
+        raise ShapeError(
+            f"pdist: pdist only supports 2D tensors, got: {input.ndim}D (shape "
+            f"{tuple(input.shape)})"
+        )
+    if not p >= 0:
+        raise ArgumentError(f"pdist: pdist only supports non-negative p values, got p={p}")
+    return PairDistances.apply(input, p=float(p))

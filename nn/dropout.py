@@ -5,6 +5,7 @@ The mask is torch's on the CPU for the same seed: noise = bernoulli_(1 − p) on
 the input (one float64 unit draw per element, in order), noise /= (1 − p) in the input's
 dtype, output = input · noise (so torch names the node MulBackward0)."""
 
+import math
 import warnings
 
 import numpy as np
@@ -110,6 +111,27 @@ def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
     return _channel_dropout("dropout3d", 3, input, p, training, inplace)
 
 
+_SELU_ALPHA_SCALED = 1.7580993408473766  # SELU's −scale·alpha: where its output saturates
+
+
+def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):
+    """Dropout for SELU networks: dropped units set to SELU's saturation value, then an affine
+    map a·x + b that keeps the mean and variance of unit-normal inputs, as torch (its draws:
+    bernoulli_(1 − p) on a tensor like the input)."""
+    _check_p("alpha_dropout", p)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    if p == 1:
+        zeros = ad.zeros((), dtype=input.dtype)
+        return input.mul_(zeros) if inplace else input * zeros
+    keep = ad.empty(*input.shape, dtype=input.dtype).bernoulli_(1 - p)
+    a = 1.0 / math.sqrt((_SELU_ALPHA_SCALED**2 * p + 1) * (1 - p))
+    shift = (keep - 1) * (_SELU_ALPHA_SCALED * a) + _SELU_ALPHA_SCALED * a * p
+    scale = keep * a
+    out = input.mul_(scale) if inplace else input * scale
+    return out.add_(shift)
+
+
 class Dropout(Module):
     """Zeroes each element with probability p in training (scaling the rest); identity in eval."""
 
@@ -145,3 +167,10 @@ class Dropout3d(Dropout):
 
     def forward(self, input):
         return dropout3d(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(Dropout):
+    """Alpha dropout (for SELU networks): keeps the inputs' mean and variance in training."""
+
+    def forward(self, input):
+        return alpha_dropout(input, self.p, self.training, self.inplace)

@@ -1,5 +1,7 @@
-"""Linear layers: the fused affine kernel (AddmmBackward0), F.linear, Linear, Identity, Flatten,
-Unflatten."""
+"""Linear layers: the fused affine kernel (AddmmBackward0), F.linear, Linear, LazyLinear,
+F.bilinear and Bilinear, Identity, Flatten, Unflatten."""
+
+import math
 
 import numpy as np
 
@@ -125,6 +127,130 @@ class Linear(Module):
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
+        )
+
+
+class LazyLinear(Linear):
+    """Linear whose in_features is read from its first input: until then its parameters are
+    empty placeholders; the first call gives them their shapes (the same Parameter objects)
+    and torch's initialisation, and the layer becomes a Linear."""
+
+    def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None):
+        Module.__init__(self)
+        self.in_features = 0
+        self.out_features = check_size(out_features, "out_features", "LazyLinear")
+        self._dtype = dtype or ad.get_default_dtype()
+        self.weight = Parameter(np.empty(0, dtype=self._dtype))
+        if bias:
+            self.bias = Parameter(np.empty(0, dtype=self._dtype))
+        else:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        if self.in_features:
+            super().reset_parameters()
+
+    def forward(self, input):
+        if input.ndim == 0:
+            raise ShapeError(f"{self!r}: a 0-d input has no features to infer in_features from")
+        self.in_features = check_size(input.shape[-1], "in_features", "LazyLinear")
+        with ad.no_grad():
+            self.weight.data = np.empty((self.out_features, self.in_features), self._dtype)
+            if self.bias is not None:
+                self.bias.data = np.empty(self.out_features, self._dtype)
+        self.reset_parameters()
+        del self._dtype
+        self.__class__ = Linear  # as torch: from now on an ordinary Linear
+        return self.forward(input)
+
+
+class Trilinear(ad.Function):
+    """out[n, o] = Σᵢⱼ x1[n, i]·W[o, i, j]·x2[n, j] (torch's _trilinear as bilinear calls it)."""
+
+    node_name = "TrilinearBackward0"
+    symbol = "bilinear"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input1, weight, input2):
+        ctx.save_for_backward(input1, weight, input2)
+        return np.einsum("ni,oij,nj->no", input1, weight, input2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x1, w, x2 = ctx.saved_tensors
+        (n, i), (o, _, j) = x1.shape, w.shape
+        need = ctx.needs_input_grad
+        mixed = (grad @ w.reshape(o, i * j)).reshape(n, i, j)  # Σₒ g[n, o]·W[o, i, j]
+        grad_weight = None
+        if need[1]:
+            outer = (x1[:, :, None] * x2[:, None, :]).reshape(n, i * j)
+            grad_weight = (grad.T @ outer).reshape(o, i, j)
+        return (
+            (mixed * x2[:, None, :]).sum(-1) if need[0] else None,
+            grad_weight,
+            (mixed * x1[:, :, None]).sum(1) if need[2] else None,
+        )
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y = x1ᵀ A x2 + b over the last dims: weight (out, in1, in2), inputs (*, in1), (*, in2)."""
+    if input1.ndim != input2.ndim or tuple(input1.shape[:-1]) != tuple(input2.shape[:-1]):
+        raise ShapeError(
+            f"bilinear: the inputs must have the same batch dims, got {tuple(input1.shape)} and "
+            f"{tuple(input2.shape)}"
+        )
+    if weight.ndim != 3 or (input1.shape[-1], input2.shape[-1]) != tuple(weight.shape[1:]):
+        raise ShapeError(
+            f"bilinear: weight of shape {tuple(weight.shape)} does not fit inputs with "
+            f"{input1.shape[-1]} and {input2.shape[-1]} features: it must be (out, "
+            f"{input1.shape[-1]}, {input2.shape[-1]})"
+        )
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ShapeError(
+            f"bilinear: bias of shape {tuple(bias.shape)} must be ({weight.shape[0]},), one per "
+            "output feature"
+        )
+    flat1 = input1.reshape(-1, input1.shape[-1])
+    flat2 = input2.reshape(-1, input2.shape[-1])
+    out = Trilinear.apply(flat1, weight, flat2).reshape(*input1.shape[:-1], weight.shape[0])
+    return out if bias is None else out + bias
+
+
+class Bilinear(Module):
+    """y = x1ᵀ A x2 + b: weight (out_features, in1_features, in2_features), initialised as
+    torch: U(±1/√in1_features) for weight and bias."""
+
+    def __init__(
+        self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
+        device=None, dtype=None,
+    ):  # fmt: skip
+        super().__init__()
+        self.in1_features = check_size(in1_features, "in1_features", "Bilinear")
+        self.in2_features = check_size(in2_features, "in2_features", "Bilinear")
+        self.out_features = check_size(out_features, "out_features", "Bilinear")
+        dtype = dtype or ad.get_default_dtype()
+        shape = (out_features, in1_features, in2_features)
+        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
         )
 
 

@@ -218,3 +218,51 @@ class GaussianNLLLoss(_Loss):
 
     def forward(self, input, target, var):
         return gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+def poisson_nll_loss(
+    input,
+    target,
+    log_input: bool = True,
+    full: bool = False,
+    size_average=None,
+    eps: float = 1e-8,
+    reduce=None,
+    reduction: str = "mean",
+):
+    """Negative log-likelihood of counts t under Poisson(λ): e^x − t·x with log_input (x =
+    log λ), else λ − t·log(λ + eps); full adds Stirling's t·log t − t + ½·log(2πt) for t > 1."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"poisson_nll_loss: {reduction} is not a valid value for reduction")
+    input, target = _as_arrays(input, target, "poisson_nll_loss")
+    if log_input:
+        losses = input.exp() - target * input
+    else:
+        losses = input - target * (input + eps).log()
+    if full:
+        counted = ad.where(target > 1, target, ad.ones_like(target))  # no log of 0 below
+        stirling = counted * counted.log() - counted + 0.5 * (2 * math.pi * counted).log()
+        losses = losses + ad.where(target > 1, stirling, ad.zeros_like(stirling))
+    return _reduce_tensor(losses, reduction)
+
+
+class PoissonNLLLoss(_Loss):
+    """Negative log-likelihood of Poisson-distributed counts."""
+
+    def __init__(
+        self,
+        log_input: bool = True,
+        full: bool = False,
+        size_average=None,
+        eps: float = 1e-8,
+        reduce=None,
+        reduction: str = "mean",
+    ):
+        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input, target):
+        return poisson_nll_loss(
+            log_input, target, self.log_input, self.full, eps=self.eps, reduction=self.reduction
+        )

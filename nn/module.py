@@ -31,6 +31,28 @@ class Parameter(ad.Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class Buffer(ad.Tensor):
+    """A Tensor that a Module registers as a buffer when assigned as an attribute (torch 2.5's
+    nn.Buffer): `self.mask = nn.Buffer(t)` is `self.register_buffer("mask", t)`. It shares
+    memory with the wrapped tensor and keeps its requires_grad, as torch's does."""
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, data=None, *, persistent: bool = True):
+        if data is None:
+            data = ad.empty(0)
+        if not isinstance(data, ad.Tensor):
+            raise TypeError(
+                f"Buffer: expected a Tensor, got {type(data).__name__}. Wrap the values first: "
+                "nn.Buffer(torch.tensor(values))."
+            )
+        array = data.numpy()  # shares memory with data, as torch's detach()
+        super().__init__(array, dtype=array.dtype)
+        self.data = array
+        self.requires_grad_(data.requires_grad)
+        self.persistent = persistent
+
+
 class Module:
     """Base class of all layers: assign Parameters and Modules as attributes to register them."""
 
@@ -62,6 +84,10 @@ class Module:
         elif name in self._modules:
             _expect(value, Module, "child module", name)
             self._modules[name] = value
+        elif isinstance(value, Buffer):
+            if name in self.__dict__:
+                raise KeyError(f"attribute '{name}' already exists")
+            self.register_buffer(name, value, value.persistent)
         elif name in self._buffers:
             _expect(value, ad.Tensor, "buffer", name)
             self._buffers[name] = value
@@ -104,7 +130,9 @@ class Module:
         """Register a non-learnable tensor (e.g. running statistics) saved in the state_dict."""
         self.__dict__.pop(name, None)
         self._buffers[name] = None if tensor is None else _as_tensor(tensor)
-        if not persistent:
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module) -> None:

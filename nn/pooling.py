@@ -109,19 +109,56 @@ class MaxPoolingWithIndices(ad.Function):
         )
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """Max over each window (padding never wins); the gradient goes to one arg-max per window."""
+class MaxPoolIndices(ad.Function):
+    """Where each window's maximum sits, as torch's return_indices gives it: the flat index
+    row·W + column into the input's (H, W) plane, int64 (an integer result: no gradient)."""
+
+    @staticmethod
+    def forward(ctx, input, kernel_size, stride, padding, dilation, ceil_mode):
+        win = _window_geometry(
+            "max_pool2d", input.shape, kernel_size, stride, padding, dilation, ceil_mode
+        )
+        top = np.empty(input.shape[:2] + win.out, dtype=input.dtype)
+        taps = np.empty(top.shape, dtype=np.int64)
+        _max_tap_by_tap(input, win, top, taps)
+        (sh, sw), (dh, dw), (ph, pw) = stride, dilation, padding
+        rows = np.arange(win.out[0])[:, None] * sh - ph + (taps // kernel_size[1]) * dh
+        cols = np.arange(win.out[1]) * sw - pw + (taps % kernel_size[1]) * dw
+        return rows * input.shape[3] + cols
+
+
+def max_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
+    """Max over each window (padding never wins); the gradient goes to one arg-max per window.
+    With return_indices, also where each maximum sits (for max_unpool2d)."""
     kernel, stride, padding, dilation = _pool_args(
         "max_pool2d", input, kernel_size, stride, padding, dilation
     )
-    return MaxPoolingWithIndices.apply(
-        input,
+    options = dict(
         kernel_size=kernel,
         stride=stride,
         padding=padding,
         dilation=dilation,
         ceil_mode=bool(ceil_mode),
     )
+    out = MaxPoolingWithIndices.apply(input, **options)
+    if not return_indices:
+        return out
+    return out, MaxPoolIndices.apply(input.detach(), **options)
+
+
+def max_pool2d_with_indices(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """max_pool2d that always returns (values, indices), as torch's."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 class MaxPoolScatter(ad.Function):
@@ -364,10 +401,13 @@ class _MaxPool(_Pool):
 
     _function = None
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    def __init__(
+        self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
+    ):
         super().__init__()
         self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
         self.padding, self.dilation, self.ceil_mode = padding, dilation, ceil_mode
+        self.return_indices = return_indices
 
     def forward(self, input):
         return self._call(
@@ -378,6 +418,7 @@ class _MaxPool(_Pool):
             padding=self.padding,
             dilation=self.dilation,
             ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
         )
 
     def extra_repr(self) -> str:

@@ -20,19 +20,25 @@ def _single(value, name: str, op: str, minimum: int = 1) -> int:
 
 
 def _over_a_row(op: str, pool, input, **options):
-    """pool (a 2-d pooling) applied to input as a (N, C, 1, L) batch."""
+    """pool (a 2-d pooling) applied to input as a (N, C, 1, L) batch; with return_indices, the
+    values and the indices (flat in a (1, L) plane: the positions along L)."""
     if input.ndim not in (2, 3):
         raise ValueError(
             f"{op}: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape "
             f"{tuple(input.shape)}. Reshape it to one of these layouts."
         )
     if input.ndim == 2:  # unbatched
-        return _over_a_row(op, pool, input.unsqueeze(0), **options).squeeze(0)
-    return pool(input.unsqueeze(-2), **options).squeeze(-2)
+        out = _over_a_row(op, pool, input.unsqueeze(0), **options)
+        return tuple(o.squeeze(0) for o in out) if isinstance(out, tuple) else out.squeeze(0)
+    out = pool(input.unsqueeze(-2), **options)
+    return tuple(o.squeeze(-2) for o in out) if isinstance(out, tuple) else out.squeeze(-2)
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """Max over each window of length kernel_size along the last dim."""
+def max_pool1d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """Max over each window of length kernel_size along the last dim (and, with
+    return_indices, where each maximum sits)."""
     op = "max_pool1d"
     kernel = _single(kernel_size, "kernel_size", op)
     stride = kernel if stride is None or stride == () else _single(stride, "stride", op)
@@ -45,6 +51,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         padding=(0, _single(padding, "padding", op, minimum=0)),
         dilation=(1, _single(dilation, "dilation", op)),
         ceil_mode=ceil_mode,
+        return_indices=return_indices,
     )
 
 

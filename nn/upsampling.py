@@ -5,6 +5,9 @@ Each of these resamplings is linear and separable: every output row mixes input 
 weights, so out = A·x·Bᵀ per (N, C) plane with one small matrix per spatial axis (A for H, B for
 W), and the gradient is Aᵀ·g·B. The weights follow torch's index rules (its
 area_pixel_compute_source_index and nearest_idx), so values match torch's.
+
+Pixel shuffle (sub-pixel upsampling) moves channels into space and back: a reshape and a
+transpose each way, one Function per direction whose backward is the other.
 """
 
 import math
@@ -12,6 +15,7 @@ import math
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import ArgumentError, ShapeError
 
 from .module import Module
 from .pooling import adaptive_avg_pool2d
@@ -208,3 +212,119 @@ class UpsamplingBilinear2d(Upsample):
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def _check_factor(op: str, factor, name: str) -> int:
+    if not isinstance(factor, (int, np.integer)) or factor <= 0:
+        raise ArgumentError(f"{op}: expects a positive {name}, but got {factor!r}")
+    return int(factor)
+
+
+def _check_3d(op: str, input) -> None:
+    if input.ndim < 3:
+        raise ShapeError(
+            f"{op}: expects input to have at least 3 dimensions, but got input with "
+            f"{input.ndim} dimension(s) (shape {tuple(input.shape)})"
+        )
+
+
+def _shuffle(x: np.ndarray, r: int) -> np.ndarray:
+    """(*, C·r², H, W) → (*, C, H·r, W·r): channel c·r² + i·r + j goes to row offset i,
+    column offset j."""
+    *lead, c, h, w = x.shape
+    x = x.reshape(*lead, c // (r * r), r, r, h, w)
+    k = len(lead)
+    x = x.transpose(*range(k), k, k + 3, k + 1, k + 4, k + 2)  # (*, C, H, r, W, r)
+    return x.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def _unshuffle(x: np.ndarray, r: int) -> np.ndarray:
+    """The inverse of _shuffle: (*, C, H·r, W·r) → (*, C·r², H, W)."""
+    *lead, c, h, w = x.shape
+    x = x.reshape(*lead, c, h // r, r, w // r, r)
+    k = len(lead)
+    x = x.transpose(*range(k), k, k + 2, k + 4, k + 1, k + 3)  # (*, C, r, r, H, W)
+    return x.reshape(*lead, c * r * r, h // r, w // r)
+
+
+class PixelShuffle2d(ad.Function):
+    node_name = "PixelShuffleBackward0"
+    symbol = "shuffle"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, factor):
+        return np.ascontiguousarray(_shuffle(input, factor))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return PixelUnshuffle2d.apply(grad, factor=ctx.options["factor"])
+
+
+class PixelUnshuffle2d(ad.Function):
+    node_name = "PixelUnshuffleBackward0"
+    symbol = "unshuffle"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, factor):
+        return np.ascontiguousarray(_unshuffle(input, factor))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return PixelShuffle2d.apply(grad, factor=ctx.options["factor"])
+
+
+def pixel_shuffle(input, upscale_factor: int):
+    """Rearranges (*, C·r², H, W) into (*, C, H·r, W·r) (sub-pixel convolution's upsampling)."""
+    r = _check_factor("pixel_shuffle", upscale_factor, "upscale_factor")
+    _check_3d("pixel_shuffle", input)
+    if input.shape[-3] % (r * r):
+        raise ShapeError(
+            f"pixel_shuffle: expects its input's 'channel' dimension to be divisible by the "
+            f"square of upscale_factor, but input.size(-3)={input.shape[-3]} is not divisible "
+            f"by {r * r} (input {tuple(input.shape)})"
+        )
+    return PixelShuffle2d.apply(input, factor=r)
+
+
+def pixel_unshuffle(input, downscale_factor: int):
+    """Rearranges (*, C, H·r, W·r) into (*, C·r², H, W): the inverse of pixel_shuffle."""
+    r = _check_factor("pixel_unshuffle", downscale_factor, "downscale_factor")
+    _check_3d("pixel_unshuffle", input)
+    for name, size in (("height", input.shape[-2]), ("width", input.shape[-1])):
+        if size % r:
+            raise ShapeError(
+                f"pixel_unshuffle: expects {name} to be divisible by downscale_factor, but "
+                f"input.size({-2 if name == 'height' else -1})={size} is not divisible by {r} "
+                f"(input {tuple(input.shape)})"
+            )
+    return PixelUnshuffle2d.apply(input, factor=r)
+
+
+class PixelShuffle(Module):
+    """(*, C·r², H, W) → (*, C, H·r, W·r) with r = upscale_factor."""
+
+    def __init__(self, upscale_factor: int):
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, input):
+        return pixel_shuffle(input, self.upscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    """(*, C, H·r, W·r) → (*, C·r², H, W) with r = downscale_factor."""
+
+    def __init__(self, downscale_factor: int):
+        super().__init__()
+        self.downscale_factor = downscale_factor
+
+    def forward(self, input):
+        return pixel_unshuffle(input, self.downscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"downscale_factor={self.downscale_factor}"

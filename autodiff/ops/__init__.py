@@ -15,10 +15,12 @@ from . import (
     rearrange,
     reduction,
     sampling,
+    search,
     shape,
     special,
     splitting,
     quantiles,
+    spectral,
     statistics,
     updates,
 )
@@ -35,10 +37,12 @@ from .pointwise import *
 from .rearrange import *
 from .reduction import *
 from .sampling import *
+from .search import *
 from .shape import *
 from .special import *
 from .splitting import *
 from .quantiles import *
+from .spectral import *
 from .statistics import *
 from .updates import *
 
@@ -64,10 +68,12 @@ __all__ = [
     *rearrange.__all__,
     *reduction.__all__,
     *sampling.__all__,
+    *search.__all__,
     *shape.__all__,
     *special.__all__,
     *splitting.__all__,
     *quantiles.__all__,
+    *spectral.__all__,
     *statistics.__all__,
     *updates.__all__,
 ]

@@ -1,13 +1,14 @@
 """Matrix products: matmul with NumPy's broadcasting and 1-D rules, einsum, norms."""
 
 import string
+import warnings
 
 import numpy as np
 
 from ..errors import ArgumentError, DtypeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
-from .decomposition import svdvals
+from .decomposition import inv, svdvals
 from .elementwise import where
 from .reduction import normalize_dims
 
@@ -17,6 +18,17 @@ __all__ = [
     "bmm",
     "dot",
     "outer",
+    "mv",
+    "addmm",
+    "addmv",
+    "baddbmm",
+    "addbmm",
+    "inner",
+    "tensordot",
+    "chain_matmul",
+    "matrix_power",
+    "dist",
+    "renorm",
     "norm",
     "einsum",
 ]  # the public ops: autodiff exports these
@@ -116,6 +128,214 @@ def outer(input, vec2):
     return input.unsqueeze(1) * vec2.unsqueeze(0)
 
 
+def mv(input, vec):
+    """Matrix-vector product of a 2-D and a 1-D tensor (torch.mv)."""
+    _check_ndim("mv", (input,), 2)
+    _check_ndim("mv", (vec,), 1)
+    return matmul(input, vec)
+
+
+_PRODUCT_NODES = {
+    "addmm": "AddmmBackward0",
+    "addmv": "AddmvBackward0",
+    "baddbmm": "BaddbmmBackward0",
+    "addbmm": "AddbmmBackward0",
+}
+
+
+class AddProduct(Function):
+    """beta·input + alpha·(mat1 @ mat2): addmm and addmv, baddbmm (batched) and addbmm (the
+    batch's products summed); input broadcasts to the product's shape."""
+
+    node_name = "AddmmBackward0"
+    symbol = "β·x+α·AB"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, mat1, mat2, op, beta, alpha):
+        ctx.node_name = _PRODUCT_NODES[op]
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(mat1 if need[2] else None, mat2 if need[1] else None)
+        product = np.matmul(mat1, mat2)
+        if op == "addbmm":
+            product = product.sum(0)
+        if alpha != 1:
+            product = product * alpha
+        if beta == 0:  # as torch: input is not read (its NaNs do not spread)
+            return product
+        return product + (input if beta == 1 else input * beta)
+
+    @staticmethod
+    def backward(ctx, grad):
+        mat1, mat2 = ctx.saved_tensors  # each saved only if the other's gradient is needed
+        beta, alpha = ctx.options["beta"], ctx.options["alpha"]
+        vector = ctx.options["op"] == "addmv"
+        need = ctx.needs_input_grad
+        grad_input = (grad if beta == 1 else grad * beta) if need[0] else None
+        if alpha != 1:
+            grad = grad * alpha
+        grad_mat1 = grad_mat2 = None
+        if need[1]:  # addbmm's grad (n, p) broadcasts over the batch in these products
+            grad_mat1 = grad.reshape(-1, 1) * mat2.reshape(1, -1) if vector else grad @ mat2.mT
+        if need[2]:
+            grad_mat2 = mat1.mT @ grad
+        return grad_input, grad_mat1, grad_mat2
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta·input + alpha·(mat1 @ mat2) for 2-D mat1, mat2; input broadcasts (torch.addmm)."""
+    return _add_product("addmm", input, mat1, mat2, beta, alpha)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """beta·input + alpha·(mat @ vec) for a 2-D mat and a 1-D vec (torch.addmv)."""
+    return _add_product("addmv", input, mat, vec, beta, alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta·input + alpha·(batch1 @ batch2), one product per batch entry (torch.baddbmm)."""
+    return _add_product("baddbmm", input, batch1, batch2, beta, alpha)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta·input + alpha·Σ_b batch1[b] @ batch2[b] (torch.addbmm)."""
+    return _add_product("addbmm", input, batch1, batch2, beta, alpha)
+
+
+_PRODUCT_DIMS = {"addmm": (2, 2), "addmv": (2, 1), "baddbmm": (3, 3), "addbmm": (3, 3)}
+
+
+def _add_product(op: str, input, mat1, mat2, beta, alpha):
+    """Check the shapes and dtypes as torch does, then the op."""
+    input = input if isinstance(input, Tensor) else Tensor(input, dtype=mat1.dtype)
+    for t, ndim in zip((mat1, mat2), _PRODUCT_DIMS[op]):
+        _check_ndim(op, (t,), ndim)
+    shapes = f"{tuple(mat1.shape)} and {tuple(mat2.shape)}"
+    inner = mat2.shape[0] if mat2.ndim == 1 else mat2.shape[-2]
+    if mat1.shape[-1] != inner:
+        raise ShapeError(
+            f"{op}: the shapes {shapes} cannot be multiplied ({mat1.shape[-1]} != {inner})"
+        )
+    if op in ("baddbmm", "addbmm") and mat1.shape[0] != mat2.shape[0]:
+        raise ShapeError(f"{op}: batch sizes differ, {shapes}")
+    out = tuple(mat1.shape[:-1]) + tuple(mat2.shape[-1:] if mat2.ndim > 1 else ())
+    out = out[1:] if op == "addbmm" else out  # the batch summed away
+    if _broadcast(input.shape, out) != out:
+        raise ShapeError(
+            f"{op}: input of shape {tuple(input.shape)} does not broadcast to the product's "
+            f"shape {out}"
+        )
+    if len({input.dtype, mat1.dtype, mat2.dtype}) > 1:
+        raise DtypeError(
+            f"{op}: expects one dtype, got {input.dtype}, {mat1.dtype} and {mat2.dtype}. "
+            "Convert them, e.g. with .float()."
+        )
+    if input.dtype.kind not in "fc":  # as torch: integer tensors take their integer parts
+        beta, alpha = int(beta), int(alpha)
+    return AddProduct.apply(input, mat1, mat2, op=op, beta=beta, alpha=alpha)
+
+
+def _broadcast(a: tuple, b: tuple):
+    try:
+        return np.broadcast_shapes(tuple(a), tuple(b))
+    except ValueError:
+        return None
+
+
+def inner(input, other):
+    """The sum of products over the last dims (torch.inner): input * other for a 0-d one."""
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise ShapeError(
+            f"inner: the last dims must match, got shapes {tuple(input.shape)} and "
+            f"{tuple(other.shape)}"
+        )
+    return tensordot(input, other, ([-1], [-1]))
+
+
+def tensordot(a, b, dims=2):
+    """Sums of products over dims of a and b (torch.tensordot): dims an int (the last dims
+    of a with the first of b) or two lists; as torch, permutes, reshapes to matrices and mm."""
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise ArgumentError(f"tensordot: expects dims >= 0, got {dims}")
+        if dims > min(a.ndim, b.ndim):
+            raise ShapeError(
+                f"tensordot: dims {dims} is more than the dims of shapes {tuple(a.shape)} and "
+                f"{tuple(b.shape)}"
+            )
+        dims_a, dims_b = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+    if len(dims_a) != len(dims_b):
+        raise ShapeError(
+            f"tensordot: both dim lists need the same length, got {dims_a} and {dims_b}"
+        )
+    dims_a = [_dim_of(d, a.ndim) for d in dims_a]
+    dims_b = [_dim_of(d, b.ndim) for d in dims_b]
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise ShapeError(
+                f"tensordot: contracted dims differ in size, dim {da} of {tuple(a.shape)} and "
+                f"dim {db} of {tuple(b.shape)}"
+            )
+    free_a = [d for d in range(a.ndim) if d not in dims_a]
+    free_b = [d for d in range(b.ndim) if d not in dims_b]
+    size = int(np.prod([a.shape[d] for d in dims_a]))
+    rows = int(np.prod([a.shape[d] for d in free_a]))
+    cols = int(np.prod([b.shape[d] for d in free_b]))
+    left = a.permute(*free_a, *dims_a)
+    right = b.permute(*dims_b, *free_b)
+    if rows == 1 and cols == 1:  # one number: torch's dot
+        product = dot(left.reshape(size), right.reshape(size))
+    else:
+        product = left.reshape(rows, size) @ right.reshape(size, cols)
+    return product.reshape(*[a.shape[d] for d in free_a], *[b.shape[d] for d in free_b])
+
+
+def _dim_of(dim: int, ndim: int) -> int:
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"tensordot: dim {dim} is out of range (expected -{ndim} <= dim < {ndim})")
+    return dim % ndim
+
+
+def chain_matmul(*matrices):
+    """The product of 2-D tensors (torch.chain_matmul; deprecated there for linalg.multi_dot,
+    which it warns about, as torch)."""
+    warnings.warn(
+        "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. "
+        "Use torch.linalg.multi_dot instead, which accepts a list of two or more tensors "
+        "rather than multiple parameters.",
+        UserWarning,
+        stacklevel=2,
+    )
+    if not matrices:
+        raise ArgumentError("chain_matmul: expects at least one matrix")
+    _check_ndim("chain_matmul", matrices, 2)
+    if len(matrices) == 1:
+        return matrices[0].clone()
+    out = matrices[0]
+    for m in matrices[1:]:
+        out = mm(out, m)
+    return out
+
+
+def matrix_power(A, n: int):
+    """A multiplied by itself n times (n = 0: the identity; n < 0: powers of the inverse)."""
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise ShapeError(f"matrix_power: expects square matrices, got {tuple(A.shape)}")
+    if n == 0:
+        return A * 0 + Tensor._make(np.eye(A.shape[-1], dtype=A.dtype))
+    base = inv(A) if n < 0 else A
+    out = A.clone() if n == 1 else base  # a new tensor, as torch's, never A itself
+    for _ in range(abs(n) - 1):
+        out = out @ base
+    return out
+
+
 def _check_ndim(op: str, tensors, ndim: int) -> None:
     for t in tensors:
         if t.ndim != ndim:
@@ -135,37 +355,119 @@ class VectorNorm(Function):
 
     @staticmethod
     def forward(ctx, input, ord, dim, keepdim):
-        a = np.abs(input)
-        if ord == np.inf:
-            out = np.max(a, axis=dim, keepdims=True)
-        elif ord == -np.inf:
-            out = np.min(a, axis=dim, keepdims=True)
-        elif ord == 0:
-            out = np.count_nonzero(a, axis=dim, keepdims=True)
-        else:
-            out = np.sum(a**ord, axis=dim, keepdims=True) ** (1.0 / ord)
-        out = np.asarray(out, dtype=input.dtype)
-        out = out if keepdim else out.reshape(_without(input.shape, dim))
+        out = _norm(input, ord, dim, keepdim)
         ctx.save_for_backward(input, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         input, out = ctx.saved_tensors
-        ord, dim = ctx.options["ord"], ctx.options["dim"]
-        kept = _kept(input.shape, dim)
-        grad, out = grad.reshape(kept), out.reshape(kept)
-        if ord == 0:
-            return grad * input * 0.0
-        if ord in (np.inf, -np.inf):
-            ties = Tensor._make((np.abs(input.numpy()) == out.numpy()).astype(input.dtype))
-            return grad * input.sign() * ties / ties.sum(dim, keepdim=True)
-        if ord == 1:
-            return grad * input.sign()
-        safe = out.numpy() != 0
-        denom = where(Tensor._make(safe), out, 1.0)  # differentiable: second order needs it
-        scale = input if ord == 2 else input * input.abs() ** (ord - 2)
-        return grad * scale / denom ** (ord - 1) * Tensor._make(safe.astype(input.dtype))
+        return _norm_grad(grad, input, out, ctx.options["ord"], ctx.options["dim"])
+
+
+def _norm(input, ord, dim, keepdim):
+    a = np.abs(input)
+    if ord == np.inf:
+        out = np.max(a, axis=dim, keepdims=True)
+    elif ord == -np.inf:
+        out = np.min(a, axis=dim, keepdims=True)
+    elif ord == 0:
+        out = np.count_nonzero(a, axis=dim, keepdims=True)
+    else:
+        out = np.sum(a**ord, axis=dim, keepdims=True) ** (1.0 / ord)
+    out = np.asarray(out, dtype=input.dtype)
+    return out if keepdim else out.reshape(_without(input.shape, dim))
+
+
+def _norm_grad(grad, input, out, ord, dim):
+    """The gradient of the ord-norm `out` of input (over dim) for grad (torch's norm_backward)."""
+    kept = _kept(input.shape, dim)
+    grad, out = grad.reshape(kept), out.reshape(kept)
+    if ord == 0:
+        return grad * input * 0.0
+    if ord in (np.inf, -np.inf):
+        ties = Tensor._make((np.abs(input.numpy()) == out.numpy()).astype(input.dtype))
+        return grad * input.sign() * ties / ties.sum(dim, keepdim=True)
+    if ord == 1:
+        return grad * input.sign()
+    safe = np.asarray(out.numpy() != 0)  # an array also for 0-d (dist of 0-d tensors)
+    denom = where(Tensor._make(safe), out, 1.0)  # differentiable: second order needs it
+    scale = input if ord == 2 else input * input.abs() ** (ord - 2)
+    return grad * scale / denom ** (ord - 1) * Tensor._make(safe.astype(input.dtype))
+
+
+class Dist(Function):
+    """The p-norm of input - other (broadcast): torch.dist."""
+
+    node_name = "DistBackward0"
+    symbol = "dist"
+    broadcasts = "dist"
+
+    @staticmethod
+    def forward(ctx, input, other, p):
+        out = _norm(input - other, p, None, False)
+        ctx.save_for_backward(input, other, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, other, out = ctx.saved_tensors
+        g = _norm_grad(grad, input - other, out, ctx.options["p"], None)
+        need = ctx.needs_input_grad
+        return g if need[0] else None, -g if need[1] else None
+
+
+def dist(input, other, p=2):
+    """The p-norm of input - other, broadcast (p = 0: the count of differences; ±inf: the
+    largest / smallest |difference|)."""
+    if isinstance(p, str) or not isinstance(p, (int, float)):
+        raise ArgumentError(f"dist: p must be a number or ±inf, got {p!r}")
+    return Dist.apply(input, other, p=float(p))
+
+
+class Renorm(Function):
+    """Each slice along dim whose p-norm exceeds maxnorm, scaled to norm maxnorm (torch's
+    factor maxnorm / (norm + 1e-7)); the others unchanged."""
+
+    node_name = "RenormBackward0"
+    symbol = "renorm"
+
+    @staticmethod
+    def forward(ctx, input, p, dim, maxnorm):
+        ctx.save_for_backward(input)
+        norm = _norm(input, p, _other_dims(input.ndim, dim), True)
+        return input * np.where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0).astype(norm.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (input,) = ctx.saved_tensors
+        p, dim, maxnorm = ctx.options["p"], ctx.options["dim"], ctx.options["maxnorm"]
+        others = _other_dims(input.ndim, dim)
+        # the norms again, as an op: a second derivative then follows them
+        norm = VectorNorm.apply(input, ord=p, dim=others, keepdim=True)
+        over = Tensor._make((norm.numpy() > maxnorm).astype(input.dtype))
+        factor = over * maxnorm / (norm + 1e-7) + (1 - over)
+        # y = x·f(‖x‖): dy = f·g + x-direction term -maxnorm/(‖x‖+eps)² · ∂‖x‖/∂x · Σ g·x
+        along = (grad * input).sum(others, keepdim=True)
+        slope = over * -maxnorm / (norm + 1e-7) ** 2
+        return factor * grad + _norm_grad(along * slope, input, norm, p, others)
+
+
+def _other_dims(ndim: int, dim: int) -> tuple:
+    return tuple(d for d in range(ndim) if d != dim)
+
+
+def renorm(input, p, dim, maxnorm):
+    """input with each slice along dim scaled down to p-norm maxnorm where it exceeds it
+    (torch.renorm; nn's max_norm constraint)."""
+    if input.ndim < 2:
+        raise ShapeError(f"renorm: input needs at least 2 dims, got shape {tuple(input.shape)}")
+    if not p > 0:
+        raise ArgumentError(f"renorm: p must be positive, got {p}")
+    if maxnorm < 0:
+        raise ArgumentError(f"renorm: maxnorm must be >= 0, got {maxnorm}")
+    (axis,) = normalize_dims(dim, input.ndim, "renorm")
+    return Renorm.apply(input, p=float(p), dim=axis, maxnorm=float(maxnorm))
 
 
 def _kept(shape, dims) -> tuple:

@@ -1,15 +1,17 @@
 """Functions of matrices and vectors: diag, diagonal, trace, kron, cross, cdist."""
 
 import builtins
+import functools
 
 import numpy as np
 
+from ..dtypes import get_default_dtype, promote_types
 from ..errors import ArgumentError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import where
 
-__all__ = ["diag", "diagonal", "diag_embed", "trace", "kron", "cross", "cdist"]
+__all__ = ["diag", "diagonal", "diag_embed", "trace", "kron", "cross", "cdist", "block_diag"]
 
 
 class Diagonal(Function):
@@ -213,3 +215,51 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
     if p < 0:
         raise ArgumentError(f"cdist: p must be non-negative, got {p}")
     return Cdist.apply(x1, x2, p=float(p))
+
+
+class BlockDiag(Function):
+    """The inputs (each as a matrix: 0-d as 1 x 1, 1-d as a row) on the diagonal of a zero
+    matrix, one after another."""
+
+    node_name = "BlockDiagBackward0"
+    symbol = "block_diag"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, *inputs):
+        blocks = [np.reshape(a, _block_shape(np.shape(a))) for a in inputs]
+        rows = sum(b.shape[0] for b in blocks)
+        dtype = functools.reduce(promote_types, [b.dtype for b in blocks])  # torch's rule
+        out = np.zeros((rows, sum(b.shape[1] for b in blocks)), dtype)
+        top = left = 0
+        for b in blocks:
+            out[top : top + b.shape[0], left : left + b.shape[1]] = b
+            top, left = top + b.shape[0], left + b.shape[1]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grads, top, left = [], 0, 0
+        for (shape, _), need in zip(ctx.input_meta, ctx.needs_input_grad):
+            m, n = _block_shape(shape)
+            grads.append(grad[top : top + m, left : left + n].reshape(shape) if need else None)
+            top, left = top + m, left + n
+        return tuple(grads)
+
+
+def _block_shape(shape) -> tuple:
+    return (1, 1) if len(shape) == 0 else (1, shape[0]) if len(shape) == 1 else tuple(shape)
+
+
+def block_diag(*tensors):
+    """A block-diagonal matrix of the tensors (0-d, 1-d as a row, or 2-d), as torch."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    for i, t in enumerate(tensors):
+        if t.ndim > 2:
+            raise ShapeError(
+                f"block_diag: input tensors must have 2 or fewer dims, input {i} has shape "
+                f"{tuple(t.shape)}"
+            )
+    if not tensors:  # as torch: a 1 x 0 matrix
+        return Tensor._make(np.zeros((1, 0), get_default_dtype()))
+    return BlockDiag.apply(*tensors)

@@ -10,16 +10,25 @@ from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from .comparison import discrete
+from .indexing import masked_select
 from .reduction import ValuesIndices, normalize_dims
-from .shape import cat, clone
+from .shape import cat, clone, stack
 
 __all__ = [
     "gather",
     "scatter",
+    "scatter_add",
     "index_select",
+    "index_add",
+    "take_along_dim",
     "flip",
+    "fliplr",
+    "flipud",
+    "rot90",
     "roll",
     "repeat",
+    "repeat_interleave",
+    "tile",
     "sort",
     "argsort",
     "topk",
@@ -34,6 +43,8 @@ __all__ = [
     "tril",
     "triu",
     "meshgrid",
+    "cartesian_prod",
+    "combinations",
     "lerp",
     "unique",
 ]  # the public ops: autodiff exports these
@@ -50,16 +61,15 @@ class Gather(Function):
 
     @staticmethod
     def forward(ctx, input, dim, index):
+        if input.ndim == 0:  # index is 0 (checked): the one element
+            return input.copy()
         # torch reads only the index's extent in the other dims (NumPy would broadcast)
         window = tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index.shape))
         return np.take_along_axis(input[window], index, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
-        shape = ctx.input_meta[0][0]
-        return ScatterAdd.apply(
-            grad, dim=ctx.options["dim"], index=ctx.options["index"], shape=shape
-        )
+        return scattered(grad, ctx.options["dim"], ctx.options["index"], ctx.input_meta[0][0])
 
 
 def gather(input, dim, index):
@@ -74,23 +84,36 @@ def gather(input, dim, index):
 
 
 class ScatterAdd(Function):
-    """Zeros of `shape` with src added at index along dim (gather's gradient)."""
+    """input with src added at index along dim (torch.scatter_add; gather's gradient)."""
 
     node_name = "ScatterAddBackward0"
     symbol = "scatter_add"
 
     @staticmethod
-    def forward(ctx, src, dim, index, shape):
-        out = np.zeros(shape, dtype=src.dtype)
+    def forward(ctx, input, src, dim, index):
+        out = input.copy()
         _scatter_into(out, dim, index, src, add=True)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return Gather.apply(grad, dim=ctx.options["dim"], index=ctx.options["index"])
+        dim, index = ctx.options["dim"], ctx.options["index"]
+        need = ctx.needs_input_grad
+        grad_src = _gathered_back(grad, dim, index, ctx.input_meta[1][0]) if need[1] else None
+        return grad if need[0] else None, grad_src
+
+
+def scattered(grad, dim, index, shape):
+    """Zeros of `shape` with grad added at index along dim: the gradient of picking values
+    along a dim (gather, median, ...)."""
+    zeros = Tensor._make(np.zeros(shape, grad.dtype))
+    return ScatterAdd.apply(zeros, grad, dim=dim, index=index)
 
 
 def _scatter_into(out, dim, index, src, add: bool) -> None:
+    if out.ndim == 0:  # a 0-d tensor: its one element, a view that writes through
+        out, index = out.reshape(1), np.reshape(index, 1)
+        src = src if np.ndim(src) == 0 else np.reshape(src, 1)
     grid = list(np.indices(index.shape, sparse=True))
     grid[dim] = index
     values = (
@@ -123,13 +146,16 @@ class Scatter(Function):
             keep = np.ones(ctx.input_meta[0][0], dtype=bool)
             _scatter_into(keep, dim, index, False, add=False)
             grad_input = grad * Tensor._make(keep)
-        grad_src = None
-        if need[1]:
-            picked = Gather.apply(grad, dim=dim, index=index)
-            src_shape = ctx.input_meta[1][0]
-            pad = [(0, s - n) for s, n in zip(src_shape, index.shape)]
-            grad_src = picked if not builtins.any(p[1] for p in pad) else _pad(picked, pad)
+        grad_src = _gathered_back(grad, dim, index, ctx.input_meta[1][0]) if need[1] else None
         return grad_input, grad_src
+
+
+def _gathered_back(grad, dim, index, src_shape):
+    """The gradient of a scatter's src: grad at the places index wrote, zeros where src
+    reaches past index (torch reads only index's extent of src)."""
+    picked = Gather.apply(grad, dim=dim, index=index)
+    pad = [(0, s - n) for s, n in zip(src_shape, index.shape)]
+    return picked if not builtins.any(p[1] for p in pad) else _pad(picked, pad)
 
 
 def _pad(t, pad):
@@ -143,12 +169,51 @@ def _pad(t, pad):
 
 def scatter(input, dim, index, src=None, value=None):
     """A copy of input with src (or value) written at index along dim (torch.scatter)."""
-    dim = _dim(dim, input.ndim, "scatter")
-    idx = _index(index, "scatter", input, dim)
     source = value if src is None else src
     if source is None:
         raise TypeError("scatter: give src= (a tensor) or value= (a number)")
+    dim, idx = _scatter_index("scatter", input, dim, index, source)
     return Scatter.apply(input, source, dim=dim, index=idx)
+
+
+def scatter_add(input, dim, index, src):
+    """A copy of input with src added at index along dim; repeated indices add up
+    (torch.scatter_add: out[index[i][j]][j] += src[i][j] for dim=0)."""
+    dim, idx = _scatter_index("scatter_add", input, dim, index, src)
+    return ScatterAdd.apply(input, src, dim=dim, index=idx)
+
+
+def _scatter_index(op: str, input, dim, index, src) -> tuple:
+    """(dim, index) for scatter and scatter_add, checked as torch checks them: index has
+    input's dims, reaches no further than input (but along dim) nor than src, and src has
+    input's dtype."""
+    dim = _dim(dim, input.ndim, op)
+    idx = _index(index, op, input, dim)
+    if idx.ndim != input.ndim:
+        raise ShapeError(
+            f"{op}: index must have as many dims as input, got index shape {tuple(idx.shape)} "
+            f"for input shape {tuple(input.shape)}"
+        )
+    if isinstance(src, Tensor):
+        if src.dtype != input.dtype:
+            raise DtypeError(
+                f"{op}: src dtype {src.dtype} differs from input dtype {input.dtype}. Convert "
+                "one, e.g. src.to(input.dtype)."
+            )
+        too_big = builtins.any(n > m for n, m in zip(idx.shape, src.shape))
+        too_big = too_big or src.ndim != idx.ndim
+    else:
+        too_big = False
+    too_big = too_big or builtins.any(
+        n > m for d, (n, m) in enumerate(zip(idx.shape, input.shape)) if d != dim
+    )
+    if too_big:
+        raise ShapeError(
+            f"{op}: index shape {tuple(idx.shape)} must be no larger than input shape "
+            f"{tuple(input.shape)} apart from dim {dim}, and no larger than src shape "
+            f"{tuple(np.shape(src))}"
+        )
+    return dim, idx
 
 
 def _index(index, op, input, dim: int):
@@ -171,14 +236,124 @@ def _in_range(idx: np.ndarray, op: str, dim: int, size: int, shape: tuple) -> np
     return idx
 
 
+class IndexSelect(Function):
+    node_name = "IndexSelectBackward0"
+    symbol = "index_select"
+
+    @staticmethod
+    def forward(ctx, input, dim, index):
+        return np.take(input, index, axis=dim) if input.ndim else input.copy()  # index is 0
+
+    @staticmethod
+    def backward(ctx, grad):
+        zeros = Tensor._make(np.zeros(ctx.input_meta[0][0], grad.dtype))
+        return IndexAdd.apply(zeros, grad, dim=ctx.options["dim"], index=ctx.options["index"])
+
+
 def index_select(input, dim, index):
     """The entries of index along dim (a copy), like input[:, index] for dim=1."""
     dim = _dim(dim, input.ndim, "index_select")
     idx = _index(index, "index_select", input, dim)
+    if idx.ndim > 1 or (input.ndim == 0 and idx.numel() != 1):
+        raise ShapeError(
+            f"index_select: index must be 1-D (one entry for a 0-d input), got shape "
+            f"{tuple(idx.shape)} for input shape {tuple(input.shape)}"
+        )
+    return IndexSelect.apply(input, dim=dim, index=idx.reshape(-1))
+
+
+class IndexAdd(Function):
+    """input with alpha·source added at index along dim (torch.index_add)."""
+
+    node_name = "IndexAddBackward0"
+    symbol = "index_add"
+
+    @staticmethod
+    def forward(ctx, input, source, dim, index, alpha=1):
+        out = input.copy()
+        scaled = source if alpha == 1 else source * alpha
+        np.add.at(
+            out.reshape(-1) if out.ndim == 0 else out,  # a 0-d input: its one element
+            (slice(None),) * dim + (np.reshape(index, -1),),
+            scaled.reshape(-1) if out.ndim == 0 else scaled,
+        )
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        dim, index, alpha = ctx.options["dim"], ctx.options["index"], ctx.options["alpha"]
+        need = ctx.needs_input_grad
+        grad_source = None
+        if need[1]:  # torch's formula: grad.index_select(dim, index) · alpha
+            picked = IndexSelect.apply(grad, dim=dim, index=index)
+            grad_source = picked.reshape(ctx.input_meta[1][0])
+            grad_source = grad_source if alpha == 1 else grad_source * alpha
+        return grad if need[0] else None, grad_source
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """A copy of input with alpha·source[i] added at index[i] along dim; repeated indices add
+    up (torch.index_add)."""
+    dim = _dim(dim, input.ndim, "index_add")
+    idx = _index(index, "index_add", input, dim)
+    source = source if isinstance(source, Tensor) else Tensor(source, dtype=input.dtype)
     if idx.ndim > 1:
-        raise ValueError(f"index_select: index must be 1-D, got shape {idx.shape}")
-    idx = idx.reshape(-1)  # a 0-d index selects one entry, as in torch
-    return input[(slice(None),) * dim + (idx,)]
+        raise ShapeError(f"index_add: index must be 1-D, got shape {tuple(idx.shape)}")
+    if source.dtype != input.dtype:
+        raise DtypeError(
+            f"index_add: source dtype {source.dtype} differs from input dtype {input.dtype}. "
+            "Convert one, e.g. source.to(input.dtype)."
+        )
+    expected = list(input.shape)
+    if input.ndim:
+        expected[dim] = idx.numel()
+    if tuple(source.shape) != tuple(expected) and not (source.ndim == 0 and idx.numel() == 1):
+        raise ShapeError(
+            f"index_add: source shape {tuple(source.shape)} must be input's shape "
+            f"{tuple(input.shape)} with dim {dim} the number of indices ({idx.numel()}): "
+            f"{tuple(expected)}"
+        )
+    if input.dtype.kind not in "fc":
+        alpha = int(alpha)  # as torch: an integer tensor takes alpha's integer part
+    return IndexAdd.apply(input, source, dim=dim, index=idx, alpha=alpha)
+
+
+def take_along_dim(input, indices, dim=None):
+    """input's values at indices along dim (indices and input broadcast in the other dims),
+    or at the flat indices when dim is None; pairs with argsort/argmax (torch.take_along_dim)."""
+    idx = indices if isinstance(indices, Tensor) else Tensor(np.asarray(indices))
+    if idx.dtype != np.int64:
+        raise DtypeError(
+            f"take_along_dim: indices must be int64 (long), got dtype {idx.dtype}. Use "
+            "indices.long()."
+        )
+    if dim is None:
+        return gather(input.reshape(-1), 0, idx.reshape(-1))
+    if input.ndim != idx.ndim:
+        raise ShapeError(
+            f"take_along_dim: input and indices must have the same number of dims, got shapes "
+            f"{tuple(input.shape)} and {tuple(idx.shape)}"
+        )
+    if input.ndim == 0:
+        raise IndexError(f"take_along_dim: dim {dim} given for a 0-d tensor; use dim=None")
+    dim = _dim(dim, input.ndim, "take_along_dim")
+    # as torch: each broadcast with the other's sizes, but along dim, where each keeps its own
+    index_shape = _broadcast_but(dim, idx.shape, input.shape)
+    input_shape = _broadcast_but(dim, input.shape, idx.shape)
+    return gather(input.expand(input_shape), dim, idx.expand(index_shape))
+
+
+def _broadcast_but(dim: int, shape: tuple, other: tuple) -> tuple:
+    """shape broadcast with other in every dim but dim, which keeps shape's size."""
+    sizes = list(other)
+    sizes[dim] = shape[dim]
+    try:
+        return np.broadcast_shapes(tuple(shape), tuple(sizes))
+    except ValueError:
+        raise ShapeError(
+            f"take_along_dim: input and indices shapes {tuple(other)} and {tuple(shape)} do not "
+            f"broadcast apart from dim {dim}"
+        ) from None
 
 
 class Flip(Function):
@@ -197,6 +372,46 @@ class Flip(Function):
 def flip(input, dims):
     """Reverse the order of elements along dims."""
     return Flip.apply(input, dims=normalize_dims(dims, input.ndim, "flip"))
+
+
+def fliplr(input):
+    """Reverse the columns (dim 1) of a tensor of at least 2 dims (FlipBackward0, as torch)."""
+    if input.ndim < 2:
+        raise ShapeError(f"fliplr: input must be at least 2-d, got shape {tuple(input.shape)}")
+    return flip(input, 1)
+
+
+def flipud(input):
+    """Reverse the rows (dim 0) of a tensor of at least 1 dim (FlipBackward0, as torch)."""
+    if input.ndim < 1:
+        raise ShapeError("flipud: input must be at least 1-d, got a 0-d tensor")
+    return flip(input, 0)
+
+
+class Rot90(Function):
+    node_name = "Rot90Backward0"
+    symbol = "rot90"
+
+    @staticmethod
+    def forward(ctx, input, k, dims):
+        return np.rot90(input, k, axes=dims).copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Rot90.apply(grad, k=-ctx.options["k"], dims=ctx.options["dims"])
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90° k times in the plane of dims, from the first dim toward the second."""
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise ArgumentError(f"rot90: expects two rotation dims, got {dims}")
+    if input.ndim < 2:
+        raise ShapeError(f"rot90: input must be at least 2-d, got shape {tuple(input.shape)}")
+    first, second = (_dim(d, input.ndim, "rot90") for d in dims)
+    if first == second:
+        raise ArgumentError(f"rot90: the rotation dims must differ, got {dims}")
+    return Rot90.apply(input, k=int(k) % 4, dims=(first, second))
 
 
 class Roll(Function):
@@ -249,7 +464,77 @@ def repeat(input, *repeats):
     )
     if len(repeats) < input.ndim:
         raise ShapeError(f"repeat: give at least one count per dim ({input.ndim}), got {repeats}")
+    if builtins.any(r < 0 for r in repeats):
+        raise ArgumentError(f"repeat: counts must be non-negative, got {tuple(repeats)}")
     return Repeat.apply(input, repeats=tuple(int(r) for r in repeats))
+
+
+def tile(input, *dims):
+    """Tile input dims[i] times along dim i; fewer counts than dims repeat the last dims
+    (torch.tile: repeat with leading ones, RepeatBackward0)."""
+    dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+    if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
+        raise TypeError(f"tile: dims must be a tuple of ints, got {dims[0]!r}")
+    return repeat(input, *((1,) * (input.ndim - len(dims)) + tuple(dims)))
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element repeated `repeats` times in place, along dim (flattened when dim is None);
+    repeats is an int or a tensor of one count per element. torch.repeat_interleave(counts)
+    alone gives the indices 0, 1, ... each repeated by its count."""
+    if repeats is None:  # the one-argument form: input holds the counts
+        return discrete(_repeated_indices, _counts_tensor(input), op="repeat_interleave")
+    source = input if dim is not None or input.ndim == 1 else input.reshape(-1)
+    axis = _dim(0 if dim is None else dim, input.ndim, "repeat_interleave")
+    if isinstance(repeats, Tensor):
+        counts = _counts_tensor(repeats)
+        if counts.ndim > 1:
+            raise ShapeError(
+                f"repeat_interleave: repeats must be a 0-d or 1-d tensor, got shape "
+                f"{tuple(counts.shape)}"
+            )
+        n = source.shape[axis] if source.ndim else 1
+        if counts.numel() == 1:
+            counts = counts.reshape(1).expand(n)
+        elif counts.numel() != n:
+            raise ShapeError(
+                f"repeat_interleave: repeats must have one count per element along dim {axis} "
+                f"({n}), got {counts.numel()} counts"
+            )
+        index = discrete(_repeated_indices, counts, op="repeat_interleave")
+        out = index_select(source, axis, index)
+    else:
+        if repeats < 0:
+            raise ArgumentError(f"repeat_interleave: repeats must be non-negative, got {repeats}")
+        # as torch: a new dim after axis, expanded, copied, merged (no gather of indices)
+        spread = source.unsqueeze(axis + 1)
+        shape = list(spread.shape)
+        shape[axis + 1] = int(repeats)
+        out = spread.expand(*shape).clone().flatten(axis, axis + 1)
+    if output_size is not None and out.shape[axis] != output_size:
+        raise ArgumentError(
+            f"repeat_interleave: output_size {output_size} differs from the result's size "
+            f"{out.shape[axis]} along dim {axis}"
+        )
+    return out
+
+
+def _counts_tensor(repeats) -> Tensor:
+    counts = repeats if isinstance(repeats, Tensor) else Tensor(np.asarray(repeats))
+    if counts.dtype.kind not in "iu":
+        raise DtypeError(
+            f"repeat_interleave: repeats must be an integer tensor, got dtype {counts.dtype}"
+        )
+    return counts
+
+
+def _repeated_indices(counts: np.ndarray, op: str) -> np.ndarray:
+    """0, 1, 2, ... each repeated by its count (the counts' dtype, as torch)."""
+    if counts.ndim != 1:
+        raise ShapeError(f"{op}: expects a 1-d tensor of counts, got shape {counts.shape}")
+    if counts.size and counts.min() < 0:
+        raise ArgumentError(f"{op}: repeats must be non-negative, got {counts.min()}")
+    return np.repeat(np.arange(counts.size, dtype=counts.dtype), counts)
 
 
 def sort(input, dim=-1, descending=False, stable=False):
@@ -508,10 +793,36 @@ def meshgrid(*tensors, indexing="ij"):
         view = [1] * len(order)
         view[i] = -1
         grids.append(t.reshape(*view).expand(*shape))
-    if indexing == "xy" and len(grids) >= 2:
-        grids = [g.transpose(0, 1) for g in grids]
+    if indexing == "xy" and len(grids) >= 2:  # the first two swapped back: x varies along dim 1
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
+
+
+def cartesian_prod(*tensors):
+    """Every combination of one element from each 1-D tensor, one per row (torch's
+    cartesian_prod: meshgrid, flattened, stacked); one tensor comes back as it is."""
+    for t in tensors:
+        if t.ndim != 1:
+            raise ShapeError(f"cartesian_prod: expects 1-D tensors, got shape {tuple(t.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([grid.reshape(-1) for grid in meshgrid(*tensors, indexing="ij")], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """The r-element combinations of a 1-D tensor's elements, one per row, in order (as
+    torch: meshgrid of r copies, masked_select of increasing index tuples, stacked)."""
+    if input.ndim != 1:
+        raise ShapeError(f"combinations: expects a 1-D tensor, got shape {tuple(input.shape)}")
+    if r < 0:
+        raise ArgumentError(f"combinations: r must be non-negative, got {r}")
+    if r == 0:
+        return Tensor._make(np.zeros(0, input.dtype))
+    n = input.shape[0]
+    order = np.indices((n,) * r)  # keep index tuples that never decrease (or increase)
+    steps = np.diff(order, axis=0)
+    mask = Tensor._make(np.all(steps >= 0 if with_replacement else steps > 0, axis=0))
+    return stack([masked_select(grid, mask) for grid in meshgrid(*[input] * r)], 1)
 
 
 def lerp(input, end, weight):

@@ -1,5 +1,5 @@
 """Reductions with PyTorch's dim/keepdim: sum, mean, var, std, max, min, amax, amin, aminmax,
-nansum, nanmean, count_nonzero, var_mean, std_mean, logsumexp, argmax, histograms."""
+nansum, nanmean, count_nonzero, var_mean, std_mean, logsumexp, argmax, histograms, trapezoid."""
 
 import builtins
 from collections import namedtuple
@@ -16,6 +16,8 @@ from .shape import Expand
 
 __all__ = [
     "sum",
+    "trapezoid",
+    "trapz",
     "mean",
     "var",
     "std",
@@ -127,6 +129,39 @@ def mean(input, dim=None, keepdim=False):
     if input.dtype.kind not in "fc":
         raise DtypeError(f"mean: input dtype should be floating point, got {input.dtype}")
     return Mean.apply(input, dim=normalize_dims(dim, input.ndim, "mean"), keepdim=keepdim)
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoidal rule along dim: the integral of y at spacing dx (default 1) or at the
+    sample points x (1-d along dim, or y's shape), built from torch's same ops."""
+    if y.ndim == 0:
+        raise IndexError("trapezoid: y is 0-d; it needs a dim to integrate along")
+    (axis,) = normalize_dims(dim, y.ndim, "trapezoid")
+    n = y.shape[axis]
+    if x is None:
+        step = 1 if dx is None else dx
+        if n == 0:
+            return y.sum(axis) * 0
+        ends = y.select(axis, 0) + y.select(axis, -1)
+        return (y.sum(axis) - ends * 0.5) * step
+    if dx is not None:
+        raise ArgumentError("trapezoid: give the sample points x or the spacing dx, not both")
+    if x.ndim == 1:
+        if x.shape[0] != n:
+            raise ShapeError(
+                f"trapezoid: x has {x.shape[0]} points for {n} samples of y along dim {axis}"
+            )
+        x = x.reshape(*[n if d == axis else 1 for d in range(y.ndim)])
+    if n == 0:
+        return y.sum(axis) * 0
+    left, right = y.narrow(axis, 0, n - 1), y.narrow(axis, 1, n - 1)
+    steps = x.narrow(axis, 1, n - 1) - x.narrow(axis, 0, n - 1)
+    return ((right + left) * steps).sum(axis) / 2.0
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """torch.trapz: trapezoid's older name."""
+    return trapezoid(y, x, dx=dx, dim=dim)
 
 
 class Nansum(Function):

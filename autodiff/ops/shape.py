@@ -30,6 +30,13 @@ __all__ = [
     "hstack",
     "vstack",
     "ravel",
+    "row_stack",
+    "column_stack",
+    "dstack",
+    "broadcast_tensors",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
 ]  # the public ops: autodiff exports these
 
 
@@ -445,3 +452,65 @@ def vstack(tensors):
         t.reshape(1, 1) if t.ndim == 0 else t.unsqueeze(0) if t.ndim == 1 else t for t in tensors
     ]
     return cat(rows, 0)
+
+
+row_stack = vstack  # torch.row_stack: vstack's other name
+
+
+def column_stack(tensors):
+    """torch.column_stack: 0-d and 1-d tensors as columns (a view each), then cat along dim 1."""
+    tensors = _tensors_for("column_stack", tensors)
+    columns = [t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in tensors]
+    return cat(columns, 1)
+
+
+def dstack(tensors):
+    """torch.dstack: each made at least 3-d (atleast_3d), then cat along dim 2."""
+    return cat(atleast_3d(_tensors_for("dstack", tensors)), 2)
+
+
+def broadcast_tensors(*tensors):
+    """torch.broadcast_tensors: each expanded to the shape they broadcast to (ExpandBackward0);
+    one already of that shape comes back as it is, as in torch."""
+    tensors = _tensors_for("broadcast_tensors", tensors) if tensors else []
+    try:
+        shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
+    except ValueError:
+        shapes = ", ".join(str(tuple(t.shape)) for t in tensors)
+        raise ShapeError(
+            f"broadcast_tensors: shapes {shapes} do not broadcast (each dim must match or be 1)"
+        ) from None
+    return tuple(t if t.shape == shape else expand(t, shape) for t in tensors)
+
+
+def atleast_1d(*tensors):
+    """torch.atleast_1d: a 0-d tensor as shape (1,) (a view); others as they are. One tensor
+    gives a tensor, several (or a list) a tuple."""
+    return _at_least(tensors, lambda t: t.reshape(1) if t.ndim == 0 else t)
+
+
+def atleast_2d(*tensors):
+    """torch.atleast_2d: 0-d as (1, 1), 1-d as a row (1, n); others as they are."""
+    return _at_least(
+        tensors, lambda t: t.reshape(1, 1) if t.ndim == 0 else t.unsqueeze(0) if t.ndim == 1 else t
+    )
+
+
+def atleast_3d(*tensors):
+    """torch.atleast_3d: 0-d as (1, 1, 1), 1-d (n) as (1, n, 1), 2-d (m, n) as (m, n, 1)."""
+
+    def three(t):
+        if t.ndim == 0:
+            return t.reshape(1, 1, 1)
+        if t.ndim == 1:
+            return t.unsqueeze(0).unsqueeze(-1)
+        return t.unsqueeze(-1) if t.ndim == 2 else t
+
+    return _at_least(tensors, three)
+
+
+def _at_least(tensors, grow):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(grow(t) for t in _tensors_for("atleast", tensors[0]))
+    grown = tuple(grow(t if isinstance(t, Tensor) else Tensor(t)) for t in tensors)
+    return grown[0] if len(grown) == 1 else grown

@@ -9,7 +9,7 @@ from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError
 from ..function import Function
 from .comparison import discrete
 from .elementwise import where
-from .rearrange import ScatterAdd, flip
+from .rearrange import flip, scattered
 from .reduction import ValuesIndices, normalize_dims
 
 __all__ = ["median", "kthvalue", "mode", "cummax", "cummin", "logcumsumexp"]
@@ -35,8 +35,7 @@ class Picked(Function):
         shape, index = ctx.input_meta[0][0], options["index"]
         if not shape:
             return grad
-        return ScatterAdd.apply(grad.reshape(index.shape), dim=options["dim"], index=index,
-                                shape=shape)  # fmt: skip
+        return scattered(grad.reshape(index.shape), options["dim"], index, shape)
 
 
 def _picked(input, index, axis, keepdim, op: str, node_name: str) -> ValuesIndices:

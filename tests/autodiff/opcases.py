@@ -854,3 +854,341 @@ def uncorrelated(arrays, kwargs):
     (a correlation of ±1 sits on corrcoef's clamp)."""
     a = arrays[0]
     return [a + _PATTERNS[: a.shape[0] if a.ndim == 2 else 1, : a.shape[-1]].reshape(a.shape)]
+
+
+# --- names2: repeat_interleave, tile, scatter_add, index_add, take_along_dim ----------------
+@st.composite
+def repeat_interleave_case(draw, counts=False):
+    """(shape, {repeats, dim}): repeats an int, or one count per element along dim (a 1-D
+    int64 array); dim None flattens first."""
+    shape = draw(one_shape())
+    dim = draw(st.sampled_from([None] + list(range(-len(shape), len(shape)))))
+    if not counts:
+        return ((shape,), {"repeats": draw(st.integers(0, 3)), "dim": dim})
+    n = int(np.prod(shape)) if dim is None else shape[dim]
+    repeats = np.array(draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)), dtype=np.int64)
+    return ((shape,), {"repeats": repeats, "dim": dim})
+
+
+@st.composite
+def tile_case(draw):
+    shape = draw(one_shape())
+    count = draw(st.integers(0, len(shape) + 1))
+    return ((shape,), {"dims": tuple(draw(st.integers(1, 2)) for _ in range(count))})
+
+
+@st.composite
+def scatter_add_case(draw):
+    """(input shape, src shape = index shape), index entries that may repeat (they add up)."""
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    index_shape = tuple(
+        draw(st.integers(1, MAX_SIDE)) if d == dim % len(shape) else draw(st.integers(1, n))
+        for d, n in enumerate(shape)
+    )
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+    index = rng.integers(0, shape[dim], index_shape)
+    return ((shape, index_shape), {"dim": dim, "index": index})
+
+
+@st.composite
+def index_add_case(draw):
+    """(input shape, source shape), a 1-D index that may repeat, and alpha."""
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    count = draw(st.integers(0, 4))
+    index = np.array([draw(st.integers(0, shape[dim] - 1)) for _ in range(count)], dtype=np.int64)
+    source = list(shape)
+    source[dim] = count
+    alpha = draw(st.sampled_from([1, 2, -0.5]))
+    return ((shape, tuple(source)), {"dim": dim, "index": index, "alpha": alpha})
+
+
+@st.composite
+def take_along_dim_case(draw):
+    """(shape, {indices, dim}): indices of input's dims; in each other dim the two sizes
+    match, or one of them is 1 (broadcast); along dim any count. dim None: flat indices."""
+    shape = list(draw(one_shape(min_dims=1)))
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+    dim = draw(st.sampled_from([None] + list(range(-len(shape), len(shape)))))
+    if dim is None:
+        size = int(np.prod(shape))
+        return ((tuple(shape),), {"indices": rng.integers(0, size, draw(st.integers(0, 4))),
+                                  "dim": None})  # fmt: skip
+    index_shape = []
+    for d, n in enumerate(shape):
+        if d == dim % len(shape):
+            index_shape.append(draw(st.integers(1, MAX_SIDE)))
+            continue
+        kind = draw(st.sampled_from(["same", "index 1", "input 1"]))
+        if kind == "input 1":
+            shape[d] = 1
+        index_shape.append(1 if kind == "index 1" else draw(st.integers(1, MAX_SIDE)) if
+                           kind == "input 1" else n)  # fmt: skip
+    indices = rng.integers(0, shape[dim], tuple(index_shape))
+    return ((tuple(shape),), {"indices": indices, "dim": dim})
+
+
+def _np_scatter_add(a, src, dim, index):
+    out = a.copy()
+    grid = list(np.indices(index.shape, sparse=True))
+    grid[dim % a.ndim] = index
+    np.add.at(out, tuple(grid), src)
+    return out
+
+
+def _np_index_add(a, source, dim, index, alpha):
+    out = a.copy()
+    np.add.at(out, (slice(None),) * (dim % a.ndim) + (index,), alpha * source)
+    return out
+
+
+def _np_take_along_dim(a, indices, dim):
+    """NumPy's take_along_axis, each broadcast to the other's sizes but along dim."""
+    if dim is None:
+        return a.reshape(-1)[indices]
+    d = dim % a.ndim
+    sizes = [max(m, n) for m, n in zip(a.shape, indices.shape)]
+    a_shape, index_shape = list(sizes), list(sizes)
+    a_shape[d], index_shape[d] = a.shape[d], indices.shape[d]
+    return np.take_along_axis(np.broadcast_to(a, a_shape), np.broadcast_to(indices, index_shape), d)
+
+
+# --- names2: addmm, addmv, baddbmm, addbmm, inner, tensordot, chain_matmul ------------------
+@st.composite
+def add_product_case(draw, op):
+    """(input shape, mat1 shape, mat2 shape) with input broadcasting to the product, and
+    beta (0 too: input unread) and alpha."""
+    b, n, m, p = (draw(st.integers(1, MAX_SIDE)) for _ in range(4))
+    mat1, mat2, out = {
+        "addmm": ((n, m), (m, p), (n, p)),
+        "addmv": ((n, m), (m,), (n,)),
+        "baddbmm": ((b, n, m), (b, m, p), (b, n, p)),
+        "addbmm": ((b, n, m), (b, m, p), (n, p)),
+    }[op]
+    lead = draw(st.integers(0, len(out)))
+    tail = tuple(draw(st.sampled_from([1, k])) for k in out[lead:])
+    kwargs = {
+        "beta": draw(st.sampled_from([1, 0.5, 0])),
+        "alpha": draw(st.sampled_from([1, 2, -0.5])),
+    }
+    return ((tail, mat1, mat2), kwargs)
+
+
+@st.composite
+def tensordot_case(draw):
+    """Two shapes sharing k contracted sizes, dims an int or two lists (negatives too)."""
+    k = draw(st.integers(0, 2))
+    shared = tuple(draw(st.integers(1, MAX_SIDE)) for _ in range(k))
+    free_a = draw(one_shape(max_dims=2 if k else 1))
+    free_b = draw(one_shape(max_dims=2 if k else 1))
+    if draw(st.booleans()):
+        return ((free_a + shared, shared + free_b), {"dims": k})
+    a = list(free_a + shared)
+    order = draw(st.permutations(range(len(free_b) + k)))
+    b_dims = list(shared + free_b)
+    b = [b_dims[i] for i in order]
+    dims_a = [len(free_a) + i for i in range(k)]
+    dims_b = [order.index(i) for i in range(k)]
+    dims_a = [d - len(a) if draw(st.booleans()) else d for d in dims_a]
+    return ((tuple(a), tuple(b)), {"dims": (dims_a, dims_b)})
+
+
+@st.composite
+def inner_case(draw):
+    n = draw(st.integers(1, MAX_SIDE))
+    a = draw(one_shape(max_dims=2)) + (n,)
+    b = draw(one_shape(max_dims=2)) + (n,)
+    scalar = draw(st.sampled_from([None, 0, 1]))
+    if scalar is not None:
+        return (((), b) if scalar == 0 else (a, ()), {})
+    return ((a, b), {})
+
+
+def _np_add_product(op):
+    def ref(x, a, b, beta, alpha):
+        product = np.matmul(a, b)
+        product = product.sum(0) if op == "addbmm" else product
+        return alpha * product + (0 if beta == 0 else beta * x)
+
+    return ref
+
+
+def _np_tensordot(a, b, dims):
+    return np.tensordot(a, b, dims)
+
+
+def _np_inner(a, b):
+    return a * b if a.ndim == 0 or b.ndim == 0 else np.inner(a, b)
+
+
+# --- names2: shape helpers ---------------------------------------------------------------------
+@st.composite
+def columns_case(draw, depth=False):
+    """Tensors of 0-2 dims (0-3 for dstack) that column_stack (dstack) joins: the same leading
+    size (and second size for dstack's 2-d and 3-d ones)."""
+    n = draw(st.integers(1, MAX_SIDE))
+    m = draw(st.integers(1, MAX_SIDE))
+    shapes = []
+    for _ in range(draw(st.integers(1, 3))):
+        if depth:
+            shapes.append(draw(st.sampled_from([(m,), (n, m), (n, m, draw(st.integers(1, 2)))])))
+        else:
+            shapes.append(draw(st.sampled_from([(n,), (n, draw(st.integers(1, 2)))])))
+    if depth and any(len(s) > 1 for s in shapes):  # a 1-d one becomes (1, m, 1): n must be 1
+        shapes = [s if len(s) > 1 else (n, m) for s in shapes]
+    if not depth and n == 1 and draw(st.booleans()):
+        shapes[0] = ()
+    return (tuple(shapes), {})
+
+
+@st.composite
+def rot90_case(draw):
+    shape = draw(one_shape(min_dims=2))
+    dims = draw(st.permutations(range(-len(shape), 0)).map(lambda p: tuple(p[:2])))
+    return ((shape,), {"k": draw(st.integers(-5, 5)), "dims": dims})
+
+
+@st.composite
+def blocks_case(draw):
+    return (tuple(draw(one_shape(max_dims=2)) for _ in range(draw(st.integers(1, 3)))), {})
+
+
+@st.composite
+def combinations_case(draw):
+    n = draw(st.integers(1, 4))
+    return (((n,),), {"r": draw(st.integers(1, 3)), "with_replacement": draw(st.booleans())})
+
+
+def _np_column_stack(*arrays):
+    return np.column_stack(arrays)
+
+
+def _np_block_diag(*arrays):
+    blocks = [np.atleast_2d(a) for a in arrays]
+    out = np.zeros((sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)))
+    r = c = 0
+    for b in blocks:
+        out[r : r + b.shape[0], c : c + b.shape[1]] = b
+        r, c = r + b.shape[0], c + b.shape[1]
+    return out
+
+
+def _np_combinations(a, r, with_replacement):
+    import itertools
+
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = list(pick(a.tolist(), r))
+    return np.array(rows).reshape(len(rows), r)
+
+
+def _np_cartesian(*arrays):
+    import itertools
+
+    rows = list(itertools.product(*[a.tolist() for a in arrays]))
+    return np.array(rows).reshape(len(rows), len(arrays))
+
+
+# --- names2: dist, renorm, trapezoid -----------------------------------------------------------
+@st.composite
+def dist_case(draw):
+    """(a shape, b shape) with b broadcasting to a's shape, and p."""
+    a = draw(one_shape())
+    b = tuple(draw(st.sampled_from([1, n])) for n in a)[draw(st.integers(0, len(a))) :]
+    return ((a, b), {"p": draw(st.sampled_from([2, 1, 3.5, np.inf, -np.inf]))})
+
+
+def dist_prepare(arrays, kwargs):
+    """a = b + differences of distinct magnitudes: away from |a - b| = 0 (p = 1) and from ties
+    of the largest or smallest |a - b| (p = ±inf)."""
+    a, b = arrays
+    (spaced,) = distinct_magnitudes([a], kwargs)
+    return [np.broadcast_to(b, a.shape) + spaced, b]
+
+
+@st.composite
+def renorm_case(draw):
+    shape = draw(one_shape(min_dims=2))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    return ((shape,), {"p": draw(st.sampled_from([1, 2, 3.5, np.inf])), "dim": dim,
+                       "maxnorm": draw(st.sampled_from([0.3, 1.0, 2.5]))})  # fmt: skip
+
+
+def renorm_prepare(arrays, kwargs):
+    """Distinct magnitudes (p = 1's kink at 0, p = inf's ties), then each slice's norm kept
+    at least 10% from maxnorm, where the scaling starts (a kink)."""
+    (a,) = distinct_magnitudes(arrays, kwargs)
+    a = np.moveaxis(a * 3, kwargs["dim"], 0).copy()
+    for i in range(a.shape[0]):
+        while abs(np.linalg.norm(a[i].ravel(), kwargs["p"]) / kwargs["maxnorm"] - 1) < 0.1:
+            a[i] *= 1.3
+    # C order: gradcheck perturbs an input in place through a flat view of it
+    return [np.ascontiguousarray(np.moveaxis(a, 0, kwargs["dim"]))]
+
+
+def _np_renorm(a, p, dim, maxnorm):
+    moved = np.moveaxis(a, dim, 0)
+    norms = np.array([np.linalg.norm(s.ravel(), p) for s in moved])
+    factor = np.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    return np.moveaxis(moved * factor.reshape((-1,) + (1,) * (a.ndim - 1)), 0, dim)
+
+
+@st.composite
+def trapezoid_case(draw, points=False):
+    """(y shape[, x shape], {dim[, dx]}): x 1-d along dim or of y's shape."""
+    shape = draw(one_shape(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    if not points:
+        return ((shape,), {"dim": dim, "dx": draw(st.sampled_from([None, 0.5, 2]))})
+    x = draw(st.sampled_from([shape, (shape[dim],)]))
+    return ((shape, x), {"dim": dim})
+
+
+def _np_trapezoid(y, x=None, dx=None, dim=-1):
+    if x is not None and x.ndim == 1:
+        x = x.reshape([-1 if d == dim % y.ndim else 1 for d in range(y.ndim)])
+    return np.trapezoid(y, x, dx=1.0 if dx is None else dx, axis=dim)
+
+
+# --- names2: eigh, pinv, lstsq, matrix_exp -----------------------------------------------------
+def symmetric_spread(arrays, kwargs):
+    """A symmetric matrix with well separated eigenvalues (-2, 0.5, 3, ...): the eigenvector
+    gradients divide by their differences."""
+    a = arrays[0]
+    _, q = np.linalg.eigh(a + np.swapaxes(a, -1, -2))
+    values = -2.0 + 2.5 * np.arange(a.shape[-1])
+    return [(q * values) @ np.swapaxes(q, -1, -2), *arrays[1:]]
+
+
+def spread_first(arrays, kwargs):
+    """spread_singular_values on the first input (A of lstsq), the others as drawn."""
+    return spread_singular_values(arrays[:1], kwargs) + list(arrays[1:])
+
+
+@st.composite
+def lstsq_case(draw):
+    n = draw(st.integers(1, MAX_SIDE))
+    m = draw(st.integers(n, MAX_SIDE))
+    lead = draw(st.sampled_from([(), (2,)]))
+    rhs = draw(st.sampled_from([lead + (m, draw(st.integers(1, 2))), lead + (m,)]))
+    return ((lead + (m, n), rhs), {})
+
+
+def _np_eigh_parts(a):
+    values, vectors = np.linalg.eigh(a + np.swapaxes(a, -1, -2))
+    return np.concatenate([values.reshape(-1), (vectors * vectors).reshape(-1)])
+
+
+def _np_lstsq(a, b):
+    vector = b.ndim == a.ndim - 1
+    x = np.linalg.pinv(a) @ (b[..., None] if vector else b)
+    return x[..., 0] if vector else x
+
+
+def _np_expm(a):
+    """exp(A) by its Taylor series (small matrices: 60 terms reach float64's precision)."""
+    out = term = np.broadcast_to(np.eye(a.shape[-1]), a.shape).copy()
+    for k in range(1, 60):
+        term = term @ a / k
+        out = out + term
+    return out

@@ -7,6 +7,7 @@ any tolerance override with its reason. Adding an op adds a row.
 """
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,20 +21,35 @@ from opcases import (  # issue 22
     _named,
     _no,
     _not_reshaped,
+    _np_add_product,
+    _np_block_diag,
+    _np_cartesian,
     _np_cdist,
     _np_cholesky_of_gram,
+    _np_column_stack,
+    _np_combinations,
+    _np_eigh_parts,
     _np_einsum,
+    _np_expm,
+    _np_index_add,
+    _np_inner,
     _np_logsumexp,
+    _np_lstsq,
     _np_max_dim,
     _np_norm,
     _np_prod,
     _np_qr_parts,
     _np_reduce,
+    _np_renorm,
     _np_scatter,
+    _np_scatter_add,
     _np_softmax,
     _np_solve,
     _np_svd_parts,
+    _np_take_along_dim,
+    _np_tensordot,
     _np_topk,
+    _np_trapezoid,
     _np_var,
     _np_vector_norm,
     _one_proper_slice_or_int,
@@ -45,21 +61,27 @@ from opcases import (  # issue 22
     _torch_prod,
     _torch_where,
     _whole_or_dims,
+    add_product_case,
     advanced_index_case,
     any_matrix_case,
     apart,
     away,
     basic_index_case,
+    blocks_case,
     cat_case,
     cdist_case,
     clamp_case,
     clamp_prepare,
+    columns_case,
+    combinations_case,
     cov_case,
     cross_case,
     diag_case,
     diagonal_case,
     diagonal_scatter_case,
     dim_case,
+    dist_case,
+    dist_prepare,
     distinct_magnitudes,
     distinct_sums,
     einsum_case,
@@ -69,12 +91,15 @@ from opcases import (  # issue 22
     flip_case,
     float_arrays,
     gather_case,
+    index_add_case,
     index_copy_case,
     index_fill_case,
     index_put_case,
     index_select_case,
+    inner_case,
     interleave,
     kron_case,
+    lstsq_case,
     mask_case,
     masked_fill_case,
     masked_scatter_case,
@@ -90,9 +115,14 @@ from opcases import (  # issue 22
     permute_case,
     quantile_case,
     reduction,
+    renorm_case,
+    renorm_prepare,
     repeat_case,
+    repeat_interleave_case,
     reshape_case,
     roll_case,
+    rot90_case,
+    scatter_add_case,
     scatter_case,
     scatter_reduce_case,
     select_case,
@@ -101,13 +131,19 @@ from opcases import (  # issue 22
     softmax_case,
     sort_case,
     spread,
+    spread_first,
     spread_singular_values,
     square_case,
     squeeze_case,  # fmt: skip
     stack_along_case,
+    symmetric_spread,
+    take_along_dim_case,
     tall_case,
+    tensordot_case,
+    tile_case,
     topk_case,
     transpose_case,
+    trapezoid_case,
     unary,
     uncorrelated,
     unsqueeze_case,
@@ -284,6 +320,40 @@ def _np_svd_v_parts(a):
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     v = np.swapaxes(vh, -1, -2)
     return np.concatenate([(u * u).reshape(-1), s.reshape(-1), (v * v).reshape(-1)])
+
+
+def _eigh_parts(lib, a):
+    """eigh of the symmetric a + aᵀ: eigenvalues and the squared eigenvectors (their signs
+    are LAPACK's choice), flattened."""
+    values, vectors = lib.linalg.eigh(a + a.mT)
+    return _flat_parts([values, vectors * vectors])
+
+
+def _atleast_name(name: str, shapes) -> str:
+    """atleast_Nd's node: a view of a 0-d tensor, else unsqueezes."""
+    return "ViewBackward0" if len(shapes[0]) == 0 else "UnsqueezeBackward0"
+
+
+def _tensordot_as_torch(shapes, kwargs) -> bool:
+    """Where torch's tensordot records mm under its view as ours: a matrix results, and no
+    contracted size is 1 (torch sums such dims first; and where one number results it
+    multiplies and sums, or calls dot)."""
+    a, b = shapes
+    dims = kwargs["dims"]
+    dims_a = range(len(a) - dims, len(a)) if isinstance(dims, int) else dims[0]
+    contracted = [a[d] for d in dims_a]
+    return (
+        len(contracted) < max(len(a), len(b))
+        and 1 not in contracted
+        and (np.prod(a) > np.prod(contracted) or np.prod(b) > np.prod(contracted))
+    )
+
+
+def _chain_matmul(lib, *matrices):
+    """lib.chain_matmul without its deprecation warning (test_names2.py checks it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return lib.chain_matmul(*matrices)
 
 
 @st.composite
@@ -667,7 +737,7 @@ ROWS = [
        saves=False, empty=(((0,), (2,)), {})),
     Op("vstack", lambda *ts: ad.vstack(ts), lambda *xs: np.vstack(xs),
        lambda *ts: _torch().vstack(ts), VARIADIC, stack_along_case(rows=True), "CatBackward0",
-       saves=False, empty=(((0, 3), (2, 3)), {})),
+       saves=False, covers=("row_stack",), empty=(((0, 3), (2, 3)), {})),
     Op("broadcast_to", lambda a, sizes: ad.broadcast_to(a, sizes),
        lambda a, sizes: np.broadcast_to(a, _np_expand(a.shape, sizes)),
        lambda a, sizes: _torch().broadcast_to(a, sizes), 1, expand_case(), "ExpandBackward0",
@@ -946,7 +1016,7 @@ ROWS = [
     Op("index_select", lambda a, dim, index: a.index_select(dim, ad.tensor(index)),
        lambda a, dim, index: np.take(a, index, axis=dim),
        lambda a, dim, index: a.index_select(dim, _torch().from_numpy(index)), 1,
-       index_select_case(), "IndexBackward0", saves=False, torch_named=_no),
+       index_select_case(), "IndexSelectBackward0", saves=False),
     Op("sort", lambda a, dim, descending: a.sort(dim, descending).values,
        lambda a, dim, descending: np.take_along_axis(
            a, np.argsort(-a if descending else a, axis=dim, kind="stable"), dim),
@@ -1147,6 +1217,125 @@ ROWS = [
     Op("addcdiv", lambda a, b, c: a.addcdiv(b, c, value=2), lambda a, b, c: a + 2 * b / c,
        lambda a, b, c: a.addcdiv(b, c, value=2), 3, elementwise(3), "AddBackward0",
        domains=((-3.0, 3.0), (-3.0, 3.0), POS), torch_named=_no),
+    # --- names2: repeat_interleave, tile, scatter_add, index_add, take_along_dim ---
+    Op("repeat_interleave", lambda a, repeats, dim: a.repeat_interleave(repeats, dim),
+       lambda a, repeats, dim: np.repeat(a, repeats, dim),
+       lambda a, repeats, dim: a.repeat_interleave(repeats, dim), 1, repeat_interleave_case(),
+       "ViewBackward0", saves=False, empty=(((0, 3),), {"repeats": 2, "dim": 1})),
+    Op("repeat_interleave_counts",
+       lambda a, repeats, dim: ad.repeat_interleave(a, ad.tensor(repeats), dim),
+       lambda a, repeats, dim: np.repeat(a, repeats, dim),
+       lambda a, repeats, dim: _torch().repeat_interleave(a, _torch().from_numpy(repeats), dim),
+       1, repeat_interleave_case(counts=True), "IndexSelectBackward0", saves=False,
+       empty=(((0, 3),), {"repeats": np.array([2]), "dim": 1})),
+    Op("tile", lambda a, dims: a.tile(dims), lambda a, dims: np.tile(a, dims),
+       lambda a, dims: a.tile(dims), 1, tile_case(), "RepeatBackward0", saves=False,
+       empty=(((0, 3),), {"dims": (2,)})),
+    Op("scatter_add", lambda a, b, dim, index: a.scatter_add(dim, ad.tensor(index), b),
+       _np_scatter_add,
+       lambda a, b, dim, index: a.scatter_add(dim, _torch().from_numpy(index), b), 2,
+       scatter_add_case(), "ScatterAddBackward0", saves=False,
+       empty=(((0, 3), (0, 3)), {"dim": 0, "index": np.zeros((0, 3), dtype=np.int64)})),
+    Op("index_add", lambda a, b, dim, index, alpha: a.index_add(dim, ad.tensor(index), b,
+                                                                alpha=alpha),
+       _np_index_add,
+       lambda a, b, dim, index, alpha: a.index_add(dim, _torch().from_numpy(index), b,
+                                                   alpha=alpha), 2,
+       index_add_case(), "IndexAddBackward0", saves=False,
+       empty=(((2, 3), (0, 3)), {"dim": 0, "index": np.zeros(0, dtype=np.int64), "alpha": 2})),
+    Op("take_along_dim", lambda a, indices, dim: ad.take_along_dim(a, ad.tensor(indices), dim),
+       _np_take_along_dim,
+       lambda a, indices, dim: _torch().take_along_dim(a, _torch().from_numpy(indices), dim), 1,
+       take_along_dim_case(), "GatherBackward0", saves=False,
+       empty=(((0, 3),), {"indices": np.zeros((0, 1), dtype=np.int64), "dim": 1})),
+    # --- names2: addmm, addmv, baddbmm, addbmm, mv, inner, tensordot, chain_matmul ---
+    *[Op(op, lambda x, a, b, beta, alpha, op=op: getattr(ad, op)(x, a, b, beta=beta, alpha=alpha),
+         _np_add_product(op),
+         lambda x, a, b, beta, alpha, op=op: getattr(_torch(), op)(x, a, b, beta=beta,
+                                                                   alpha=alpha),
+         3, add_product_case(op), node, gradgrad=op == "addmm")
+      for op, node in (("addmm", "AddmmBackward0"), ("addmv", "AddmvBackward0"),
+                       ("baddbmm", "BaddbmmBackward0"), ("addbmm", "AddbmmBackward0"))],
+    Op("mv", ad.mv, np.matmul, lambda a, b: _torch().mv(a, b), 2,
+       matrices_case().map(lambda c: ((c[0][0], c[0][1][:1]), {})), "MvBackward0"),
+    Op("inner", ad.inner, _np_inner, lambda a, b: _torch().inner(a, b), 2, inner_case(),
+       lambda shapes, kw: "MulBackward0" if min(map(len, shapes)) == 0 else "ViewBackward0"),
+    Op("tensordot", lambda a, b, dims: ad.tensordot(a, b, dims), _np_tensordot,
+       lambda a, b, dims: _torch().tensordot(a, b, dims), 2, tensordot_case(), "ViewBackward0",
+       torch_named=_tensordot_as_torch),
+    Op("chain_matmul", lambda a, b, c: _chain_matmul(ad, a, b, c),
+       lambda a, b, c: np.linalg.multi_dot([a, b, c]),
+       lambda a, b, c: _chain_matmul(_torch(), a, b, c), 3, _chain_case(), "MmBackward0",
+       torch_named=_no),  # torch multiplies in the cheapest order under a view
+    # --- names2: shape helpers ---
+    Op("broadcast_tensors", lambda a, b: _flat_parts(ad.broadcast_tensors(a, b)),
+       lambda a, b: _np_flat(np.broadcast_arrays(a, b)),
+       lambda a, b: _flat_parts(_torch().broadcast_tensors(a, b)), 2, elementwise(2),
+       "CatBackward0", saves=False, torch_named=_no),
+    *[Op(name, getattr(ad, name), lambda a, name=name: getattr(np, name)(a),
+         lambda a, name=name: getattr(_torch(), name)(a), 1,
+         unary(max_dims=int(name[-2]) - 1), lambda shapes, kw, name=name: _atleast_name(
+             name, shapes), saves=False) for name in ("atleast_1d", "atleast_2d", "atleast_3d")],
+    Op("column_stack", lambda *ts: ad.column_stack(ts), _np_column_stack,
+       lambda *ts: _torch().column_stack(ts), VARIADIC, columns_case(), "CatBackward0",
+       saves=False),
+    Op("dstack", lambda *ts: ad.dstack(ts), lambda *xs: np.dstack(xs),
+       lambda *ts: _torch().dstack(ts), VARIADIC, columns_case(depth=True), "CatBackward0",
+       saves=False),
+    Op("rot90", lambda a, k, dims: a.rot90(k, dims), lambda a, k, dims: np.rot90(a, k, dims),
+       lambda a, k, dims: a.rot90(k, dims), 1, rot90_case(), "Rot90Backward0", saves=False),
+    Op("fliplr", ad.fliplr, np.fliplr, lambda a: a.fliplr(), 1, unary(min_dims=2),
+       "FlipBackward0", saves=False),
+    Op("flipud", lambda a: a.flipud(), np.flipud, lambda a: _torch().flipud(a), 1,
+       unary(min_dims=1), "FlipBackward0", saves=False),
+    Op("block_diag", ad.block_diag, _np_block_diag, lambda *ts: _torch().block_diag(*ts),
+       VARIADIC, blocks_case(), "BlockDiagBackward0", saves=False),
+    Op("cartesian_prod", ad.cartesian_prod, _np_cartesian,
+       lambda *ts: _torch().cartesian_prod(*ts), VARIADIC,
+       st.integers(2, 3).flatmap(lambda n: st.tuples(*[st.integers(1, 3)] * n)).map(
+           lambda sizes: (tuple((s,) for s in sizes), {})), "StackBackward0", saves=False,
+       torch_named=_no),  # torch flattens the grids with a copy (UnsafeViewBackward0)
+    Op("combinations", lambda a, r, with_replacement: ad.combinations(a, r, with_replacement),
+       _np_combinations,
+       lambda a, r, with_replacement: _torch().combinations(a, r, with_replacement), 1,
+       combinations_case(), "StackBackward0", saves=False),
+    # --- names2: dist, renorm, trapezoid ---
+    Op("dist", lambda a, b, p: ad.dist(a, b, p),
+       lambda a, b, p: np.linalg.norm((a - b).ravel(), p),
+       lambda a, b, p: _torch().dist(a, b, p), 2, dist_case(), "DistBackward0",
+       prepare=dist_prepare, gradgrad=True),
+    Op("renorm", lambda a, p, dim, maxnorm: a.renorm(p, dim, maxnorm), _np_renorm,
+       lambda a, p, dim, maxnorm: a.renorm(p, dim, maxnorm), 1, renorm_case(),
+       "RenormBackward0", prepare=renorm_prepare, gradgrad=True),
+    Op("trapezoid", lambda y, dim, dx: ad.trapezoid(y, dx=dx, dim=dim),
+       lambda y, dim, dx: _np_trapezoid(y, dx=dx, dim=dim),
+       lambda y, dim, dx: _torch().trapezoid(y, **({} if dx is None else {"dx": dx}), dim=dim),
+       1, trapezoid_case(),
+       "MulBackward0", saves=False, torch_named=_no, covers=("trapz",),
+       empty=(((3, 0),), {"dim": -1, "dx": None})),  # torch: MulBackward1, a C++ scalar
+    Op("trapezoid_x", lambda y, x, dim: ad.trapezoid(y, x, dim=dim),
+       lambda y, x, dim: _np_trapezoid(y, x, dim=dim),
+       lambda y, x, dim: _torch().trapezoid(y, x, dim=dim), 2, trapezoid_case(points=True),
+       "DivBackward0", torch_named=_no),  # torch: DivBackward1
+    # --- names2: torch.linalg's eigh, eigvalsh, pinv, lstsq, matrix_exp ---
+    Op("eigh", lambda a: _eigh_parts(ad, a), _np_eigh_parts, lambda a: _eigh_parts(_torch(), a),
+       1, square_case(), "CatBackward0", prepare=symmetric_spread, torch_named=_no, rtol=1e-4,
+       tol_reason="see qr", covers=("linalg.eigh",)),
+    Op("eigvalsh", lambda a: ad.linalg.eigvalsh(a + a.mT),
+       lambda a: np.linalg.eigvalsh(a + np.swapaxes(a, -1, -2)),
+       lambda a: _torch().linalg.eigvalsh(a + a.mT), 1, square_case(), "LinalgEighBackward0",
+       prepare=symmetric_spread, rtol=1e-4, tol_reason="see qr", covers=("linalg.eigvalsh",)),
+    Op("pinv", lambda a, ord: ad.linalg.pinv(a), lambda a, ord: np.linalg.pinv(a),
+       lambda a, ord: _torch().linalg.pinv(a), 1, any_matrix_case(), "LinalgPinvBackward0",
+       prepare=spread_singular_values, rtol=1e-4, tol_reason="see qr", covers=("linalg.pinv",)),
+    Op("lstsq", lambda a, b: ad.linalg.lstsq(a, b).solution, _np_lstsq,
+       lambda a, b: _torch().linalg.lstsq(a, b).solution, 2, lstsq_case(),
+       "LinalgLstsqBackward0", prepare=spread_first, rtol=1e-4, tol_reason="see qr",
+       covers=("linalg.lstsq",)),
+    Op("matrix_exp", ad.matrix_exp, _np_expm, lambda a: _torch().linalg.matrix_exp(a), 1,
+       square_case(), "LinalgMatrixExpBackward0", rtol=1e-4,
+       tol_reason="finite differences through exp of entries up to 3 (values up to ~e^9)",
+       covers=("linalg.matrix_exp",)),
     Op("remainder", ad.remainder, np.remainder, lambda a, b: a % b, 2, elementwise(2),
        "RemainderBackward1", kinks=INTEGERS, gap=0.05, prepare=_unit_divisors, empty=_EMPTY2),
     Op("remainder_number", lambda a: a % -1.5, lambda a: np.remainder(a, -1.5),

@@ -91,6 +91,17 @@ def test_gradcheck_needs_float64():
         ad.gradcheck(lambda t: t * 2, (ad.tensor([1.0], requires_grad=True),))
 
 
+def test_gradcheck_perturbs_a_non_contiguous_input():
+    # a transposed input: a flat view of it would be a copy the function never sees
+    base = np.arange(1.0, 7.0).reshape(2, 3)
+    x = ad.tensor(base, requires_grad=True)
+    x = x.detach().T.requires_grad_()  # a leaf over a transposed (non-contiguous) array
+    assert not x.numpy().flags.c_contiguous
+    weights = ad.tensor(np.arange(6.0).reshape(3, 2) + 1.0)
+    assert ad.gradcheck(lambda t: (t * t * weights).sum(), (x,))
+    np.testing.assert_array_equal(x.numpy(), base.T)  # restored after each perturbation
+
+
 def test_custom_function_returning_the_wrong_number_of_gradients():
     class Bad(ad.Function):
         @staticmethod

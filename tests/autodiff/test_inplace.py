@@ -87,6 +87,33 @@ FORMS = [
     ("scatter_", lambda x, y: x.scatter_(0, _index(ad), y[:2]),
      lambda x, y: x.scatter(0, _index(ad), y[:2]), lambda x, y: x.scatter_(0, _index(_torch()), y[:2]),
      None),
+    ("scatter_add_", lambda x, y: x.scatter_add_(0, _index(ad), y[:2]),
+     lambda x, y: x.scatter_add(0, _index(ad), y[:2]),
+     lambda x, y: x.scatter_add_(0, _index(_torch()), y[:2]), None),
+    ("index_add_", lambda x, y: x.index_add_(0, _repeated(ad), y[:3], alpha=0.5),
+     lambda x, y: x.index_add(0, _repeated(ad), y[:3], alpha=0.5),
+     lambda x, y: x.index_add_(0, _repeated(_torch()), y[:3], alpha=0.5), None),
+    ("addmv_", lambda x, y: x.addmv_(_mat(y), y[3:], beta=0.5, alpha=2),
+     lambda x, y: x.addmv(_mat(y), y[3:], beta=0.5, alpha=2),
+     lambda x, y: x.addmv_(_mat(y), y[3:], beta=0.5, alpha=2), None),
+    ("addmm_", lambda x, y: _on_view(x, (5, 1), lambda v: v.addmm_(_mat(y), y[3:].view(2, 1))),
+     lambda x, y: x.view(5, 1).addmm(_mat(y), y[3:].view(2, 1)).view(5),
+     lambda x, y: _on_view(x, (5, 1), lambda v: v.addmm_(_mat(y), y[3:].view(2, 1))), None),
+    ("baddbmm_", lambda x, y: _on_view(x, (1, 5, 1), lambda v: v.baddbmm_(
+         _mat(y).view(1, 5, 2), y[3:].view(1, 2, 1), alpha=-1)),
+     lambda x, y: x.view(1, 5, 1).baddbmm(_mat(y).view(1, 5, 2), y[3:].view(1, 2, 1),
+                                          alpha=-1).view(5),
+     lambda x, y: _on_view(x, (1, 5, 1), lambda v: v.baddbmm_(
+         _mat(y).view(1, 5, 2), y[3:].view(1, 2, 1), alpha=-1)), None),
+    ("addbmm_", lambda x, y: _on_view(x, (5, 1), lambda v: v.addbmm_(
+         _mat(y).view(1, 5, 2), y[3:].view(1, 2, 1), beta=2)),
+     lambda x, y: x.view(5, 1).addbmm(_mat(y).view(1, 5, 2), y[3:].view(1, 2, 1),
+                                      beta=2).view(5),
+     lambda x, y: _on_view(x, (5, 1), lambda v: v.addbmm_(
+         _mat(y).view(1, 5, 2), y[3:].view(1, 2, 1), beta=2)), None),
+    ("renorm_", lambda x, y: _on_view(x, (1, 5), lambda v: v.renorm_(2, 0, 1.0)),
+     lambda x, y: x.view(1, 5).renorm(2, 0, 1.0).view(5),
+     lambda x, y: _on_view(x, (1, 5), lambda v: v.renorm_(2, 0, 1.0)), None),
     ("lerp_", lambda x, y: x.lerp_(y, 0.25), lambda x, y: x.lerp(y, 0.25),
      lambda x, y: x.lerp_(y, 0.25), None),
     ("atan2_", lambda x, y: x.atan2_(y), lambda x, y: x.atan2(y), lambda x, y: x.atan2_(y), None),
@@ -186,6 +213,16 @@ def _on_view(x, shape, inplace):
 
 def _index(lib):
     return lib.tensor([4, 1])
+
+
+def _mat(y):
+    """A 5 x 2 matrix from the vector y (addmv_, addmm_, ...)."""
+    return y.unsqueeze(1) * y[:2]
+
+
+def _repeated(lib):
+    """Indices with a repeat: index_add_ adds both."""
+    return lib.tensor([4, 1, 4])
 
 
 def test_every_inplace_method_has_its_out_of_place_op():

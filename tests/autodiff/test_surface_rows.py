@@ -61,6 +61,12 @@ DISCRETE = {
     "bitwise_not": lambda lib, x: (x * 4).long().bitwise_not(),
     "bitwise_left_shift": lambda lib, x: lib.bitwise_left_shift((x * 4).long(), 2),
     "bitwise_right_shift": lambda lib, x: (x * -4).long().bitwise_right_shift(1),
+    "searchsorted": lambda lib, x: lib.searchsorted(x.sort(dim=1).values, x, right=True),
+    "bucketize": lambda lib, x: lib.bucketize(x, lib.tensor([-0.5, 0.0, 0.5, 1.0])),
+    "bincount": lambda lib, x: (x * 2 + 2).long().flatten().bincount(minlength=9),
+    "unique_consecutive": lambda lib, x: lib.unique_consecutive(
+        x, return_inverse=True, return_counts=True
+    ),
 }
 # names with no row, by reason; a reason that names a test file is checked to mention the name
 NO_ROW = {

@@ -32,6 +32,15 @@ def _log_probs(*shape):
     return x - np.log(np.exp(x).sum(-1, keepdims=True))
 
 
+def _pooled_with_indices():
+    """max_pool2d(2) of a (2, 3, 4, 4) batch, values and flat indices, made with NumPy."""
+    x = _x(2, 3, 4, 4)
+    windows = x.reshape(2, 3, 2, 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(2, 3, 2, 2, 4)
+    tap = windows.argmax(-1)
+    rows, cols = np.arange(2)[:, None] * 2 + tap // 2, np.arange(2) * 2 + tap % 2
+    return windows.max(-1), rows * 4 + cols
+
+
 ACTIVATION = (_x(2, 3, 4),)
 # name -> (make(L): the module from L = nn or torch.nn, inputs: NumPy arrays, float ones get
 # gradients); activations take torch's non-default options where they have them
@@ -158,6 +167,66 @@ CASES = {
     "Upsample": (lambda L: L.Upsample(scale_factor=2, mode="bilinear"), (_x(1, 2, 3, 3),)),
     "UpsamplingBilinear2d": (lambda L: L.UpsamplingBilinear2d(scale_factor=2), (_x(1, 2, 3, 3),)),
     "UpsamplingNearest2d": (lambda L: L.UpsamplingNearest2d(size=(5, 4)), (_x(1, 2, 3, 3),)),
+    "CosineEmbeddingLoss": (
+        lambda L: L.CosineEmbeddingLoss(margin=0.1),
+        (_x(4, 3), _x(4, 3, seed=3), np.array([1.0, -1.0, -1.0, 1.0])),
+    ),
+    "HingeEmbeddingLoss": (
+        lambda L: L.HingeEmbeddingLoss(margin=0.5),
+        (_x(4, 3), np.sign(_x(4, 3, seed=3))),
+    ),
+    "MarginRankingLoss": (
+        lambda L: L.MarginRankingLoss(margin=0.2, reduction="sum"),
+        (_x(5), _x(5, seed=3), np.sign(_x(5, seed=4))),
+    ),
+    "MultiLabelSoftMarginLoss": (
+        lambda L: L.MultiLabelSoftMarginLoss(),
+        (_x(4, 3), (_probs(4, 3) > 0.5).astype(float)),
+    ),
+    "MultiMarginLoss": (lambda L: L.MultiMarginLoss(p=2, margin=0.8), (_x(4, 5), _labels(4, 5))),
+    "PoissonNLLLoss": (lambda L: L.PoissonNLLLoss(full=True), (_x(4, 3), _probs(4, 3) * 4)),
+    "TripletMarginLoss": (
+        lambda L: L.TripletMarginLoss(margin=0.5, swap=True),
+        (_x(4, 3), _x(4, 3, seed=3), _x(4, 3, seed=4)),
+    ),
+    "CTCLoss": (
+        lambda L: L.CTCLoss(),
+        (
+            _log_probs(7, 3, 5),
+            np.array([[1, 2, 2], [3, 1, 0], [4, 4, 0]]),
+            np.array([7, 5, 6]),
+            np.array([3, 2, 2]),
+        ),
+    ),
+    "EmbeddingBag": (lambda L: L.EmbeddingBag(10, 4, mode="max"), (_labels(6, 10).reshape(2, 3),)),
+    "AdaptiveMaxPool1d": (lambda L: L.AdaptiveMaxPool1d(3), (_x(2, 3, 7),)),
+    "AdaptiveMaxPool2d": (lambda L: L.AdaptiveMaxPool2d((2, 3), True), (_x(2, 3, 5, 7),)),
+    "AlphaDropout": (lambda L: L.AlphaDropout(0.3), ACTIVATION),  # torch's generator
+    "Bilinear": (lambda L: L.Bilinear(3, 4, 2), (_x(5, 3), _x(5, 4, seed=3))),
+    "CircularPad1d": (lambda L: L.CircularPad1d((2, 1)), ACTIVATION),
+    "CircularPad2d": (lambda L: L.CircularPad2d(1), (_x(2, 3, 4, 5),)),
+    "ConstantPad1d": (lambda L: L.ConstantPad1d(2, 0.5), ACTIVATION),
+    "ConstantPad2d": (lambda L: L.ConstantPad2d((1, 0, 2, 1), -1.0), (_x(2, 3, 4, 5),)),
+    "Fold": (lambda L: L.Fold((4, 5), 2, padding=1), (_x(2, 12, 30),)),
+    "InstanceNorm1d": (
+        lambda L: L.InstanceNorm1d(3, affine=True, track_running_stats=True),
+        (_x(2, 3, 5),),
+    ),
+    "InstanceNorm2d": (lambda L: L.InstanceNorm2d(3), (_x(2, 3, 4, 4),)),
+    "LocalResponseNorm": (lambda L: L.LocalResponseNorm(3, alpha=0.1), (_x(2, 5, 3, 3),)),
+    "MaxUnpool2d": (lambda L: L.MaxUnpool2d(2), _pooled_with_indices()),
+    "PixelShuffle": (lambda L: L.PixelShuffle(2), (_x(2, 8, 3, 3),)),
+    "PixelUnshuffle": (lambda L: L.PixelUnshuffle(2), (_x(2, 2, 4, 6),)),
+    "RMSNorm": (lambda L: L.RMSNorm(4), (_x(2, 3, 4),)),
+    "RReLU": (lambda L: L.RReLU(0.2, 0.4), ACTIVATION),  # training: torch's draws
+    "ReflectionPad1d": (lambda L: L.ReflectionPad1d((3, 1)), ACTIVATION),
+    "ReflectionPad2d": (lambda L: L.ReflectionPad2d((1, 2, 0, 3)), (_x(2, 3, 4, 5),)),
+    "ReplicationPad1d": (lambda L: L.ReplicationPad1d(2), ACTIVATION),
+    "ReplicationPad2d": (lambda L: L.ReplicationPad2d((2, 0, 1, 1)), (_x(2, 3, 4, 5),)),
+    "Softmax2d": (lambda L: L.Softmax2d(), (_x(2, 3, 4, 5),)),
+    "Unfold": (lambda L: L.Unfold((2, 3), stride=(1, 2)), (_x(2, 3, 4, 5),)),
+    "ZeroPad1d": (lambda L: L.ZeroPad1d((1, 2)), ACTIVATION),
+    "ZeroPad2d": (lambda L: L.ZeroPad2d(1), (_x(2, 3, 4, 5),)),
 }
 # Modules nn exports that this test cannot drive, and the test that compares each with torch
 OWN_TESTS = {
@@ -168,6 +237,10 @@ OWN_TESTS = {
     "ParameterList": "a container with no forward: tests/nn/test_torch_layers.py",
     "ConcatBlock": "our own block, no torch class: tests/nn/test_blocks.py",
     "ResidualBlock": "our own block, no torch class: tests/nn/test_blocks.py",
+    "SoftMarginLoss": "its target takes no gradient (torch refuses a target that requires "
+    "grad): tests/nn/test_torch_losses_margin.py",
+    "LazyLinear": "its parameters have no shape before the first call: "
+    "tests/nn/test_torch_layers_extra.py",
 }
 
 
