@@ -110,7 +110,32 @@ def embedding(
     return ScaleGrad.apply(rows, scale=scale[..., None])
 
 
-class Embedding(Module):
+class _Table(Module):
+    """What Embedding and EmbeddingBag share: the (num_embeddings, embedding_dim) weight, N(0, 1)
+    at first with the padding row zeroed, or a given one."""
+
+    def _set_table(self, op: str, given, dtype, freeze: bool = False) -> None:
+        shape = (self.num_embeddings, self.embedding_dim)
+        if given is None:
+            self.weight = Parameter(np.empty(shape, dtype=dtype or ad.get_default_dtype()))
+            self.reset_parameters()
+            return
+        if tuple(given.shape) != shape:
+            raise ValueError(
+                f"{op}: Shape of weight {tuple(given.shape)} does not match "
+                f"num_embeddings and embedding_dim {shape}"
+            )
+        self.weight = Parameter(given, requires_grad=not freeze)
+
+    def reset_parameters(self) -> None:
+        """N(0, 1), with the padding row zeroed, as torch."""
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with ad.no_grad():
+                self.weight[self.padding_idx] = 0
+
+
+class Embedding(_Table):
     """A lookup table of num_embeddings vectors of size embedding_dim, initialised N(0, 1)."""
 
     def __init__(
@@ -134,24 +159,7 @@ class Embedding(Module):
         self.padding_idx = _padding_idx(padding_idx, num_embeddings)
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
-        if _weight is None:
-            dtype = dtype or ad.get_default_dtype()
-            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype))
-            self.reset_parameters()
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(
-                    f"Embedding: Shape of weight {tuple(_weight.shape)} does not match "
-                    f"num_embeddings and embedding_dim ({num_embeddings}, {embedding_dim})"
-                )
-            self.weight = Parameter(_weight, requires_grad=not _freeze)
-
-    def reset_parameters(self) -> None:
-        """N(0, 1), with the padding row zeroed, as torch."""
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            with ad.no_grad():
-                self.weight[self.padding_idx] = 0
+        self._set_table("Embedding", _weight, dtype, _freeze)
 
     def forward(self, input):
         return embedding(

@@ -12,9 +12,7 @@ import numpy as np
 import autodiff as ad
 from autodiff.errors import ArgumentError, ShapeError
 
-from . import init
-from .embedding import _indices, _padding_idx, _renorm_
-from .module import Module, Parameter
+from .embedding import _indices, _padding_idx, _renorm_, _Table
 
 _MODES = ("sum", "mean", "max")
 
@@ -193,7 +191,7 @@ def embedding_bag(
     )
 
 
-class EmbeddingBag(Module):
+class EmbeddingBag(_Table):
     """A table of num_embeddings vectors (N(0, 1) at first); each call sums, averages or takes
     the maximum of the vectors of each bag of indices."""
 
@@ -218,24 +216,7 @@ class EmbeddingBag(Module):
         self.scale_grad_by_freq, self.mode, self.sparse = scale_grad_by_freq, mode, sparse
         self.include_last_offset = include_last_offset
         self.padding_idx = _padding_idx(padding_idx, num_embeddings)
-        if _weight is None:
-            dtype = dtype or ad.get_default_dtype()
-            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype))
-            self.reset_parameters()
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(
-                    f"EmbeddingBag: Shape of weight {tuple(_weight.shape)} does not match "
-                    f"num_embeddings and embedding_dim ({num_embeddings}, {embedding_dim})"
-                )
-            self.weight = Parameter(_weight)
-
-    def reset_parameters(self) -> None:
-        """N(0, 1), with the padding row zeroed, as torch."""
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            with ad.no_grad():
-                self.weight[self.padding_idx] = 0
+        self._set_table("EmbeddingBag", _weight, dtype)
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         return embedding_bag(
