@@ -444,10 +444,10 @@ class Tensor:
         return _ops.inplace.apply_(self, "clamp_", _ops.clamp, min, max)
 
     def clamp_min_(self, min) -> "Tensor":
-        return _ops.inplace.apply_(self, "clamp_min_", _ops.clamp, min, None)
+        return _ops.inplace.apply_(self, "clamp_min_", _ops.clamp_min, min)
 
     def clamp_max_(self, max) -> "Tensor":
-        return _ops.inplace.apply_(self, "clamp_max_", _ops.clamp, None, max)
+        return _ops.inplace.apply_(self, "clamp_max_", _ops.clamp_max, max)
 
     def masked_fill_(self, mask, value) -> "Tensor":
         return _ops.inplace.apply_(self, "masked_fill_", _ops.masked_fill, mask, value)
@@ -1250,10 +1250,10 @@ class Tensor:
         return _ops.clamp(self, min, max)
 
     def clamp_min(self, min):
-        return _ops.clamp(self, min, None)
+        return _ops.clamp_min(self, min)
 
     def clamp_max(self, max):
-        return _ops.clamp(self, None, max)
+        return _ops.clamp_max(self, max)
 
     def addcmul(self, tensor1, tensor2, value=1):
         return self + _times(tensor1 * tensor2, value)

@@ -12,6 +12,8 @@ __all__ = [
     "abs",
     "clamp",
     "clip",
+    "clamp_min",
+    "clamp_max",
     "maximum",
     "minimum",
     "where",
@@ -79,6 +81,24 @@ def clamp(input, min=None, max=None):
 
 
 clip = clamp  # torch's alias
+
+
+class ClampMin(Clamp):
+    node_name = "ClampMinBackward0"  # torch names clamp_min's node apart from clamp's
+
+
+class ClampMax(Clamp):
+    node_name = "ClampMaxBackward0"
+
+
+def clamp_min(input, min):
+    """max(input, min), elementwise; the gradient passes where input >= min."""
+    return ClampMin.apply(input, min=min)
+
+
+def clamp_max(input, max):
+    """min(input, max), elementwise; the gradient passes where input <= max."""
+    return ClampMax.apply(input, max=max)
 
 
 class Maximum(Function):
