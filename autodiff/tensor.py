@@ -531,10 +531,10 @@ class Tensor:
         return _ops.inplace.apply_(self, "atan2_", _ops.atan2, other)
 
     def addcmul_(self, tensor1, tensor2, value=1) -> "Tensor":
-        return self.add_(_times(tensor1 * tensor2, value))
+        return self.add_(_ops.arithmetic.times(tensor1 * tensor2, value))
 
     def addcdiv_(self, tensor1, tensor2, value=1) -> "Tensor":
-        return self.add_(_times(tensor1 / tensor2, value))
+        return self.add_(_ops.arithmetic.times(tensor1 / tensor2, value))
 
     def divide_(self, other) -> "Tensor":
         return self.div_(other)
@@ -1256,10 +1256,29 @@ class Tensor:
         return _ops.clamp_max(self, max)
 
     def addcmul(self, tensor1, tensor2, value=1):
-        return self + _times(tensor1 * tensor2, value)
+        return _ops.addcmul(self, tensor1, tensor2, value=value)
 
     def addcdiv(self, tensor1, tensor2, value=1):
-        return self + _times(tensor1 / tensor2, value)
+        return _ops.addcdiv(self, tensor1, tensor2, value=value)
+
+    def conj(self) -> "Tensor":
+        """This tensor itself: a real tensor is its own conjugate (torch returns self too)."""
+        return self
+
+    resolve_conj = resolve_neg = conj
+
+    def is_conj(self) -> bool:
+        return False
+
+    is_neg = is_inference = is_pinned = is_shared = is_conj
+    # storage kinds this library does not have (torch's properties)
+    is_sparse = is_quantized = is_meta = is_mkldnn = is_nested = False
+
+    def isin(self, test_elements, *, assume_unique=False, invert=False):
+        return _ops.isin(self, test_elements, assume_unique=assume_unique, invert=invert)
+
+    def isreal(self):
+        return _ops.isreal(self)
 
     def pow(self, exponent):
         return _ops.pow(self, exponent)
@@ -1878,11 +1897,6 @@ def is_nonzero(input) -> bool:
             f"{tuple(input._data.shape)}). Give a one-element tensor, or use .any() or .all()."
         )
     return bool(input)
-
-
-def _times(tensor, value):
-    """tensor * value, without a multiplication when value is 1 (addcmul, addcdiv)."""
-    return tensor if value == 1 else tensor * value
 
 
 def _dim(dim, axis):

@@ -16,6 +16,8 @@ __all__ += [
     "fmod",
     "floor_divide",
     "true_divide",
+    "addcmul",
+    "addcdiv",
 ]  # the public ops: autodiff exports these
 
 
@@ -422,3 +424,19 @@ def _floor_divide(input, other):
     input, other = _integer_checked("floor_divide", input, other)
     with np.errstate(divide="ignore", invalid="ignore"):  # x // 0 is ±inf or nan, as torch
         return np.floor_divide(input, other)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value · tensor1 · tensor2 (hand-written optimizers' update)."""
+    return input + times(tensor1 * tensor2, value)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value · tensor1 / tensor2."""
+    return input + times(tensor1 / tensor2, value)
+
+
+def times(tensor, value):
+    """tensor * value, without a multiplication when value is 1 (addcmul, addcdiv and their
+    in-place forms)."""
+    return tensor if value == 1 else tensor * value

@@ -14,7 +14,7 @@ from ..function import Function
 from ..tensor import Tensor
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "isclose", "allclose", "equal", "any", "all"]
-__all__ += ["isfinite", "isnan", "isinf", "isposinf", "isneginf", "signbit"]
+__all__ += ["isfinite", "isnan", "isinf", "isposinf", "isneginf", "signbit", "isin", "isreal"]
 __all__ += ["greater", "greater_equal", "less", "less_equal", "not_equal"]
 __all__ += ["logical_and", "logical_or", "logical_xor", "logical_not"]
 __all__ += ["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"]
@@ -121,6 +121,17 @@ def all(input, dim=None, keepdim=False):
 def isfinite(input):
     """True where the element is neither inf nor nan."""
     return discrete(np.isfinite, input)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """True where an element of `elements` is among `test_elements` (a tensor or a number)."""
+    return discrete(np.isin, elements, test_elements, assume_unique=assume_unique, invert=invert)
+
+
+def isreal(input):
+    """True where the element has no imaginary part: everywhere, for this library's real
+    dtypes."""
+    return discrete(np.isreal, input)
 
 
 def signbit(input):

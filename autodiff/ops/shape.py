@@ -9,6 +9,8 @@ from ..tensor import Tensor
 from .comparison import discrete
 
 __all__ = [
+    "concat",
+    "concatenate",
     "reshape",
     "view",
     "transpose",
@@ -259,6 +261,9 @@ def cat(tensors, dim=0):
                 f"got shapes {[tuple(x.shape) for x in tensors]}"
             )
     return Cat.apply(*tensors, dim=dim)
+
+
+concat = concatenate = cat  # torch's aliases
 
 
 class Stack(Function):

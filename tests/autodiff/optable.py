@@ -731,7 +731,7 @@ ROWS = [
        torch_named=lambda shapes, kw: _matmul_name(shapes, kw) != "BmmBackward0", gradgrad=True),
     Op("cat", lambda *ts, dim: ad.cat(ts, dim), lambda *xs, dim: np.concatenate(xs, dim),
        lambda *ts, dim: _torch().cat(ts, dim), VARIADIC, cat_case(), "CatBackward0",
-       saves=False, empty=(((0, 3), (2, 3)), {"dim": 0})),
+       saves=False, empty=(((0, 3), (2, 3)), {"dim": 0}), covers=("concat", "concatenate")),
     Op("hstack", lambda *ts: ad.hstack(ts), lambda *xs: np.hstack(xs),
        lambda *ts: _torch().hstack(ts), VARIADIC, stack_along_case(rows=False), "CatBackward0",
        saves=False, empty=(((0,), (2,)), {})),

@@ -151,6 +151,31 @@ def test_facts_match_torch(dtype):
     assert ad.zeros(0).nbytes == 0 and ad.tensor(1.0).ndimension() == 0
 
 
+def test_a_real_tensor_is_its_own_conjugate_as_torch():
+    ours = ad.tensor([1.0, -2.0], requires_grad=True) * 1
+    theirs = torch.tensor([1.0, -2.0], requires_grad=True) * 1
+    for name in ("conj", "resolve_conj", "resolve_neg"):
+        assert getattr(ours, name)() is ours and getattr(theirs, name)() is theirs, name
+    for name in ("is_conj", "is_neg", "is_inference", "is_pinned", "is_shared"):
+        assert getattr(ours, name)() is False and getattr(theirs, name)() is False, name
+    for name in ("is_sparse", "is_quantized", "is_meta", "is_mkldnn", "is_nested"):
+        assert getattr(ours, name) is False and getattr(theirs, name) is False, name
+
+
+def test_addcmul_addcdiv_and_concat_as_functions_match_torch():
+    rng = np.random.default_rng(5)
+    a, b, c = (rng.standard_normal((2, 3)) for _ in range(3))
+    for lib in (ad, torch):
+        x, y, z = (lib.tensor(v, requires_grad=True) for v in (a, b, c))
+        out = lib.addcmul(x, y, z, value=0.5) + lib.addcdiv(x, y, z.abs() + 1, value=2)
+        lib.concatenate([out, lib.concat((x, y), dim=0)], dim=0).sum().backward()
+        got = [t.grad.numpy() for t in (x, y, z)]
+        if lib is ad:
+            ours = got
+    for mine, theirs in zip(ours, got):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+
+
 VIEWS = [
     lambda t: t,
     lambda t: t.t(),

@@ -18,9 +18,8 @@ _SCALAR_OVERLOADS = {
     "RsubBackward1": "RsubBackward1",
 }
 # the engine's op where torch's composite calls an overload the engine does not have
-# (clamp_min records ClampBackward1; torch.norm(p, dim) records linalg.vector_norm's node)
+# (torch.norm(p, dim) records linalg.vector_norm's node)
 _ENGINE_NAMES = {
-    "ClampMinBackward0": "ClampBackward1",
     "NormBackward1": "LinalgVectorNormBackward0",
 }
 
