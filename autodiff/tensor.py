@@ -1274,9 +1274,6 @@ class Tensor:
     # storage kinds this library does not have (torch's properties)
     is_sparse = is_quantized = is_meta = is_mkldnn = is_nested = False
 
-    def isin(self, test_elements, *, assume_unique=False, invert=False):
-        return _ops.isin(self, test_elements, assume_unique=assume_unique, invert=invert)
-
     def isreal(self):
         return _ops.isreal(self)
 

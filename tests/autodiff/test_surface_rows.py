@@ -21,7 +21,7 @@ DISCRETE = {
     "argmin": lambda lib, x: lib.argmin(x),
     "count_nonzero": lambda lib, x: lib.count_nonzero(x, dim=(0, -1)),
     "signbit": lambda lib, x: (x * -1).signbit(),
-    "isin": lambda lib, x: lib.isin(x, x[0]),
+    "isin": lambda lib, x: (lib.isin(x, x[0]), lib.isin(x, x[:, 0], invert=True)),
     "isreal": lambda lib, x: x.isreal(),
     "argsort": lambda lib, x: x.argsort(dim=1, descending=True),
     "argwhere": lambda lib, x: lib.argwhere(x > 0),
