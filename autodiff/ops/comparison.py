@@ -260,40 +260,34 @@ def _same_kind(x, y):
     return x, y
 
 
-def _bitwise(op: str, fn, input, other):
+def _bitwise(op: str, ufunc, input, other):
     _integral(op, input, other)
     try:
-        return discrete(fn, input, other)
+        return discrete(_on_same_kind, input, other, ufunc=ufunc)
     except ValueError:
         check_broadcast(op, _array(input), _array(other))
         raise
 
 
-def _and(x, y):
-    return np.bitwise_and(*_same_kind(x, y))
-
-
-def _or(x, y):
-    return np.bitwise_or(*_same_kind(x, y))
-
-
-def _xor(x, y):
-    return np.bitwise_xor(*_same_kind(x, y))
+def _on_same_kind(x, y, ufunc):
+    # for the shifts NumPy gives torch's answers where C leaves them undefined: 0 for a shift
+    # < 0 or past the width (and the sign bit everywhere for a right shift); test_aliases.py
+    return ufunc(*_same_kind(x, y))
 
 
 def bitwise_and(input, other):
     """input & other, bit by bit (integers and bools)."""
-    return _bitwise("bitwise_and", _and, input, other)
+    return _bitwise("bitwise_and", np.bitwise_and, input, other)
 
 
 def bitwise_or(input, other):
     """input | other, bit by bit (integers and bools)."""
-    return _bitwise("bitwise_or", _or, input, other)
+    return _bitwise("bitwise_or", np.bitwise_or, input, other)
 
 
 def bitwise_xor(input, other):
     """input ^ other, bit by bit (integers and bools)."""
-    return _bitwise("bitwise_xor", _xor, input, other)
+    return _bitwise("bitwise_xor", np.bitwise_xor, input, other)
 
 
 def bitwise_not(input):
@@ -302,21 +296,11 @@ def bitwise_not(input):
     return discrete(np.invert, input)
 
 
-def _left_shift(x, s):
-    # NumPy gives torch's answers where C leaves shifts undefined: 0 for a shift < 0 or past
-    # the width (and the sign bit everywhere for a right shift); tests/autodiff/test_aliases.py
-    return np.left_shift(*_same_kind(x, s))
-
-
-def _right_shift(x, s):
-    return np.right_shift(*_same_kind(x, s))
-
-
 def bitwise_left_shift(input, other):
     """input << other: input · 2^other, wrapping (integers)."""
-    return _bitwise("bitwise_left_shift", _left_shift, input, other)
+    return _bitwise("bitwise_left_shift", np.left_shift, input, other)
 
 
 def bitwise_right_shift(input, other):
     """input >> other: input // 2^other (integers)."""
-    return _bitwise("bitwise_right_shift", _right_shift, input, other)
+    return _bitwise("bitwise_right_shift", np.right_shift, input, other)
