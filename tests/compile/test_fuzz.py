@@ -30,6 +30,7 @@ OUTCOMES = Counter()  # traced / replayed / refused over the session, for the re
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0")) or 100  # ~5 s; make fuzz runs 2000
 
 ACTIVATIONS = ["nn.Tanh()", "nn.ReLU()", "nn.Sigmoid()", "nn.GELU()", "nn.LeakyReLU(0.1)"]
+ACTIVATIONS += ["nn.ReLU(inplace=True)", "nn.ELU(inplace=True)"]  # replayed as two steps
 OPTIMIZERS = [
     "nn.optim.SGD(params, lr=0.05)",
     "nn.optim.SGD(params, lr=0.05, momentum=0.9, nesterov=True)",
