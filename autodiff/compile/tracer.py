@@ -224,8 +224,9 @@ class Tracer:
             shown = ", ".join("_" if n is None else self.program.names[n] for n in names)
             self.program.sections[mark] = f"{node.name()}: {self.program.names[g[1]]} -> {shown}"
             return grads
-        with tracing.suspended():
-            grads = checked_grads(node, node.function.backward(node, grad))
+        with tracing.suspended():  # as eager runs it: on arrays where written for arrays
+            given = grad._data if node.function.array_backward else grad
+            grads = checked_grads(node, node.function.backward(node, given))
         grads = tuple([x if x is None or isinstance(x, Tensor) else _tensor(x) for x in grads])
         outs = [self.output(x._data) if x is not None else self.program.slot("_") for x in grads]
         self.add(

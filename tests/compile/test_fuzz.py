@@ -73,7 +73,8 @@ def build(p):
         if p["cnn"]:
             layers = [nn.Conv2d(1, 3, 3, padding=1)]
             layers += [nn.BatchNorm2d(3)] if p["batchnorm"] else []
-            layers += [eval(p["act"]), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(p["dropout"])]
+            layers += [eval(p["act"]), nn.MaxPool2d(2), nn.Conv2d(3, 3, 3, padding=1)]
+            layers += [nn.Flatten(), nn.Dropout(p["dropout"])]  # two convolutions: one's input grad
             layers += [nn.Linear(3 * 3 * 3, 3)]
         else:
             layers = [nn.Linear(4, 6)]
