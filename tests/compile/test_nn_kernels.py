@@ -4,6 +4,7 @@ every gradient. The trace runs backward formulas on Tensors where it records the
 eager on arrays: the two must add in the same order."""
 
 import itertools
+import sys
 
 import numpy as np
 import pytest
@@ -11,6 +12,8 @@ import pytest
 import autodiff as ad
 import nn
 import nn.functional as F
+
+source = sys.modules["autodiff.compile.source"]
 
 ad.manual_seed(0)
 _LSTM = nn.LSTM(3, 4)  # made once: parameters made inside fn are refused
@@ -69,8 +72,10 @@ def _cases():
                 )
 
 
+@pytest.mark.parametrize("long", [False, True], ids=["steps", "source"])
 @pytest.mark.parametrize(("name", "frozen"), list(_cases()))
-def test_compiled_kernel_equals_eager(name, frozen):
+def test_compiled_kernel_equals_eager(name, frozen, long, monkeypatch):
+    monkeypatch.setattr(source, "LONG", 0 if long else source.LONG)  # both runners
     fn, shapes = KERNELS[name]
     rng = np.random.default_rng(0)
     values = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(2)]
