@@ -155,6 +155,12 @@ class Tracer:
     # --- the seam: Function.apply -------------------------------------------------------
     def apply(self, cls, args, options):
         """Run the op eagerly (what it runs inside is not traced), then record it as a step."""
+        if (
+            self.strict
+            and cls.scalar_operator_differs
+            and all(getattr(a, "ndim", 0) == 0 for a in args)
+        ):
+            raise _Unflat  # eager's formula computes it on NumPy scalars
         with tracing.suspended():
             result = cls.apply(*args, **options)
         specs = [self.spec(a) for a in args]
