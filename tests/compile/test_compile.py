@@ -467,3 +467,20 @@ def test_a_tuple_of_index_tensors_stays_a_tuple_in_the_replay():
         i, j = ad.tensor(np.array(i)), ad.tensor(np.array(j))
         np.testing.assert_array_equal(compiled(i, j).numpy(), f(i, j).numpy())
     assert compiled.traces == 1
+
+
+def test_a_captured_non_leaf_causes_no_grad_warning():
+    """Guards and tracer check .grad's None-ness of every tensor fn reaches, a non-leaf too:
+    never through the property that warns (torch's warning is for the user's own reads)."""
+    w = ad.tensor(np.ones(3), requires_grad=True)
+    y = w * 2.0  # a non-leaf that fn reaches through its closure
+
+    def f(x):
+        with ad.no_grad():
+            return (y * x).sum()
+
+    compiled = ad.compile(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for value in (1.0, 2.0):
+            assert compiled(ad.tensor(np.full(3, value))).item() == 6.0 * value
