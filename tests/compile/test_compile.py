@@ -484,3 +484,13 @@ def test_a_captured_non_leaf_causes_no_grad_warning():
         warnings.simplefilter("error")
         for value in (1.0, 2.0):
             assert compiled(ad.tensor(np.full(3, value))).item() == 6.0 * value
+
+
+def test_returning_an_object_a_replay_cannot_rebuild_is_refused():
+    import types
+
+    def f(x):
+        return types.SimpleNamespace(total=x.sum())
+
+    with pytest.raises(CompileError, match="returned a SimpleNamespace"):
+        ad.compile(f)(ad.ones(2))
