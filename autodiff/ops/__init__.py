@@ -9,6 +9,7 @@ from . import (
     indexing,
     inplace,
     linalg,
+    lu,
     math,
     matrix,
     pointwise,
@@ -31,6 +32,7 @@ from .decomposition import *
 from .elementwise import *
 from .indexing import *
 from .linalg import *
+from .lu import *
 from .math import *
 from .matrix import *
 from .pointwise import *
@@ -62,6 +64,7 @@ __all__ = [
     *elementwise.__all__,
     *indexing.__all__,
     *linalg.__all__,
+    *lu.__all__,
     *math.__all__,
     *matrix.__all__,
     *pointwise.__all__,
