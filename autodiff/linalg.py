@@ -206,11 +206,12 @@ def vander(x, N=None):
     if x.ndim < 1:
         raise ShapeError("linalg.vander: x must have at least one dimension, got a 0-d tensor")
     N = x.shape[-1] if N is None else N
-    if N < 1:
-        raise ArgumentError(f"linalg.vander: N must be greater than 1, got N={N}")
+    if N <= 1:
+        raise ArgumentError(
+            f"linalg.vander: N must be greater than 1, got N={N} (x of shape {tuple(x.shape)}). "
+            "Pass N >= 2 columns."
+        )
     ones = creation.ones(*x.shape, 1, dtype=x.dtype)
-    if N == 1:
-        return ones
     return cat([ones, x.unsqueeze(-1).expand(*x.shape, N - 1).cumprod(-1)], -1)
 
 
@@ -246,4 +247,4 @@ def tensorsolve(A, B, dims=None):
         raise DtypeError(
             f"linalg.tensorsolve: A and B must have one dtype, got {A.dtype} and {B.dtype}."
         )
-    return solve(A.reshape(n, n), B.reshape(n)).view(*cols)
+    return solve(A.reshape(n, n), B.reshape(n, 1)).view(*cols)  # torch's graph: no squeeze
