@@ -9,16 +9,28 @@ import numpy as np
 from . import creation
 from .errors import ArgumentError, DtypeError, LinAlgError, ShapeError
 from .ops.comparison import discrete
-from .ops.decomposition import Cholesky, Inv, _floating, _square, cholesky, det, inv, qr
-from .ops.decomposition import slogdet, solve, solve_checked, svdvals
-from .ops.lu import _info_of, lu, lu_factor, lu_factor_ex, lu_solve, solve_triangular
-from .ops.reduction import return_type_repr
-from .ops.shape import cat
+from .ops.decomposition import (
+    Cholesky,
+    Inv,
+    _floating,
+    _square,
+    cholesky,
+    det,
+    inv,
+    qr,
+    slogdet,
+    solve,
+    solve_checked,
+    svdvals,
+)
 from .ops.decomposition import svd_factors as svd
 from .ops.linalg import linalg_norm as norm
 from .ops.linalg import matmul, matrix_norm, matrix_power, vector_norm
+from .ops.lu import _info_of, lu, lu_factor, lu_factor_ex, lu_solve, solve_triangular
 from .ops.matrix import cross as _cross
 from .ops.matrix import diagonal as _diagonal
+from .ops.reduction import return_type_repr
+from .ops.shape import cat
 from .ops.spectral import _tolerances, eigh, eigvalsh, lstsq, matrix_exp, pinv
 
 __all__ = [
@@ -184,8 +196,7 @@ def cond(A, p=None):
     σ_min/σ_max for -2), else ‖A‖_p·‖A⁻¹‖_p for square A (inf where A is singular)."""
     if p not in _COND_NORMS:
         raise ArgumentError(
-            f"linalg.cond: p must be one of None, 2, -2, 'fro', 'nuc', 1, -1, inf, -inf, got "
-            f"{p!r}"
+            f"linalg.cond: p must be one of None, 2, -2, 'fro', 'nuc', 1, -1, inf, -inf, got {p!r}"
         )
     if A.ndim < 2:
         raise ShapeError(f"linalg.cond: expects matrices (..., m, n), got shape {tuple(A.shape)}")
@@ -195,9 +206,11 @@ def cond(A, p=None):
         ratio = S[..., :1] / S[..., -1:] if p != -2 else S[..., -1:] / S[..., :1]
         return ratio.squeeze(-1)
     _square("cond", A)
+    if p == "nuc":  # ‖A⁻¹‖_nuc = Σ 1/σᵢ: inf for a singular A (torch: nan, from LAPACK's inverse)
+        S = svdvals(A)
+        return S.sum(-1) * S.reciprocal().sum(-1)
     inverse = Inv.apply(A, check_errors=False)
-    product = matrix_norm(A, p) * matrix_norm(inverse, p)
-    return product.nan_to_num(nan=float("inf")) if p != "nuc" else product
+    return (matrix_norm(A, p) * matrix_norm(inverse, p)).nan_to_num(nan=float("inf"))
 
 
 def vander(x, N=None):
@@ -231,16 +244,17 @@ def tensorinv(A, ind: int = 2):
 
 
 def tensorsolve(A, B, dims=None):
-    """X with tensordot(A, X, X.ndim) = B: A's leading dims are B's shape, the rest X's."""
+    """X with tensordot(A, X, X.ndim) = B: A's first B.ndim dims are B's (by element count, as
+    torch), the rest X's shape; dims: dims of A moved to the end first."""
     if dims is not None:
         dims = [d % A.ndim for d in dims]
         order = [d for d in range(A.ndim) if d not in dims] + dims
         A = A.permute(*order)
     rows, cols = A.shape[: B.ndim], A.shape[B.ndim :]
-    if tuple(rows) != tuple(B.shape) or int(np.prod(rows)) != int(np.prod(cols)):
+    if not int(np.prod(rows)) == int(np.prod(cols)) == B.numel():
         raise ShapeError(
             f"linalg.tensorsolve: A {tuple(A.shape)} and B {tuple(B.shape)} do not fit: A's "
-            "leading dims must be B's shape and hold as many elements as the rest."
+            f"first B.ndim={B.ndim} dims, its other dims and B must hold as many elements."
         )
     n = int(np.prod(cols))
     if np.dtype(A.dtype) != np.dtype(B.dtype):

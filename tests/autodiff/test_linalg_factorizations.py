@@ -1,0 +1,243 @@
+"""torch.linalg's LU family, triangular solves, the *_ex forms, LinAlgError, matrix_rank, cond,
+vander, tensorinv and tensorsolve against torch: what the op table's generic rows do not reach
+(integer results, pivots and info, singular and empty inputs, non-square LU, every option) and
+the errors."""
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(7)
+
+
+def _both(array):
+    return ad.tensor(array), torch.tensor(array)
+
+
+def _same(ours, theirs, rtol=1e-12):
+    assert str(ours.dtype) == str(theirs.dtype) and tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=rtol, atol=1e-12)
+
+
+SINGULAR = np.array([[1.0, 2.0], [2.0, 4.0]])
+BATCH = np.stack([np.eye(2) * 2.0, SINGULAR, [[0.0, 1.0], [1.0, 0.0]]])  # the middle one
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib, a: lib.linalg.inv(a),
+        lambda lib, a: lib.linalg.solve(a, a[..., 0]),
+        lambda lib, a: lib.linalg.cholesky(a),
+        lambda lib, a: lib.inverse(a),
+    ],
+)
+def test_singular_input_raises_linalg_error_as_torch(call):
+    with pytest.raises(torch.linalg.LinAlgError):
+        call(torch, torch.tensor(BATCH))
+    with pytest.raises(ad.linalg.LinAlgError, match=r"linalg\.\w+: .*singular") as info:
+        call(ad, ad.tensor(BATCH))
+    assert isinstance(info.value, RuntimeError)  # what it raised before it had a name
+    assert ad.linalg.LinAlgError.__name__ == "LinAlgError"
+
+
+@pytest.mark.parametrize("name", ["inv_ex", "solve_ex", "cholesky_ex"])
+def test_ex_forms_report_info_as_torch_and_raise_when_asked(name):
+    matrices = np.concatenate([BATCH, [-np.eye(2), [[4.0, 2.0], [2.0, 3.0]]]])
+    args = lambda lib, a: (a, a[..., :1]) if name == "solve_ex" else (a,)  # noqa: E731
+    ours, theirs = _both(matrices)
+    result, info = getattr(ad.linalg, name)(*args(ad, ours))
+    result_t, info_t = getattr(torch.linalg, name)(*args(torch, theirs))
+    _same(info, info_t)  # int32, one per matrix, LAPACK's index
+    ok = info_t.numpy() == 0
+    np.testing.assert_allclose(result.numpy()[ok], result_t.numpy()[ok], rtol=1e-12)
+    assert np.isnan(result.numpy()[~ok]).all()  # torch's is LAPACK's partial work
+    with pytest.raises(ad.linalg.LinAlgError, match=f"linalg.{name}"):
+        getattr(ad.linalg, name)(*args(ad, ours), check_errors=True)
+    with pytest.raises(torch.linalg.LinAlgError):
+        getattr(torch.linalg, name)(*args(torch, theirs), check_errors=True)
+
+
+def test_cholesky_ex_upper_and_its_field_names():
+    a = RNG.standard_normal((2, 3, 3))
+    ours, theirs = _both(a @ np.swapaxes(a, -1, -2) + 3 * np.eye(3))
+    out, out_t = (
+        ad.linalg.cholesky_ex(ours, upper=True),
+        torch.linalg.cholesky_ex(theirs, upper=True),
+    )
+    _same(out.L, out_t.L)
+    _same(out.info, out_t.info)
+    assert repr(out).startswith("torch.return_types.linalg_cholesky_ex(")
+    assert ad.linalg.inv_ex(ours).inverse.shape == (2, 3, 3)
+    assert ad.linalg.solve_ex(ours, ours[..., 0]).result.shape == (2, 3)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (4, 2), (2, 5), (3, 1, 1), (0, 3, 3)])
+def test_lu_factor_ex_lu_and_lu_unpack_match_torch(shape):
+    a = RNG.standard_normal(shape)
+    ours, theirs = _both(a)
+    LU, pivots, info = ad.linalg.lu_factor_ex(ours)
+    LU_t, pivots_t, info_t = torch.linalg.lu_factor_ex(theirs)
+    _same(LU, LU_t, rtol=1e-10)
+    _same(pivots, pivots_t)  # int32, 1-based, LAPACK's choices
+    _same(info, info_t)
+    for mine, yours in zip(ad.linalg.lu(ours), torch.linalg.lu(theirs)):
+        _same(mine, yours, rtol=1e-10)
+    for mine, yours in zip(ad.lu_unpack(LU, pivots), torch.lu_unpack(LU_t, pivots_t)):
+        _same(mine, yours, rtol=1e-10)
+    P, L, U = ad.linalg.lu(ours)
+    np.testing.assert_allclose((P @ L @ U).numpy(), a, atol=1e-12)
+
+
+def test_lu_of_singular_matrices_reports_the_first_zero_pivot_as_torch():
+    a = np.array([[[0.0, 0.0], [0.0, 1.0]], [[1.0, 2.0], [2.0, 4.0]], [[0.0, 1.0], [0.0, 2.0]]])
+    ours, theirs = _both(a)
+    for mine, yours in zip(ad.linalg.lu_factor_ex(ours), torch.linalg.lu_factor_ex(theirs)):
+        _same(mine, yours)
+    with pytest.raises(ad.linalg.LinAlgError, match="lu_factor: .*singular"):
+        ad.linalg.lu_factor(ours)
+    with pytest.raises(ad.linalg.LinAlgError, match="lu_factor"):
+        ad.linalg.lu_factor_ex(ours, check_errors=True)
+    with pytest.raises(RuntimeError, match="U\\[1,1\\] is zero"):  # torch's is no LinAlgError
+        torch.linalg.lu_factor(theirs)
+
+
+def test_lu_unpack_leaves_out_what_it_is_told_to():
+    LU, pivots = ad.linalg.lu_factor(ad.tensor(RNG.standard_normal((3, 3))))
+    LU_t, pivots_t = torch.linalg.lu_factor(torch.tensor(LU.numpy()))
+    for flags in [dict(unpack_data=False), dict(unpack_pivots=False)]:
+        for mine, yours in zip(
+            ad.lu_unpack(LU, pivots, **flags), torch.lu_unpack(LU_t, pivots_t, **flags)
+        ):
+            assert tuple(mine.shape) == tuple(yours.shape)
+    with pytest.raises(ValueError, match=r"lu_unpack: LU_pivots \(2,\) must have shape \(3,\)"):
+        ad.lu_unpack(LU, pivots[:2])
+
+
+def test_lu_gradient_of_a_non_square_matrix_is_refused_clearly():
+    a = ad.tensor(RNG.standard_normal((3, 2)), requires_grad=True)
+    P, L, U = ad.linalg.lu(a)
+    assert L.shape == (3, 2) and U.shape == (2, 2)
+    with pytest.raises(NotImplementedError, match=r"linalg.lu: the gradient .* \(3, 2\)"):
+        (L.sum() + U.sum()).backward()
+    with pytest.raises(ValueError, match="pivot=False is not supported"):
+        ad.linalg.lu_factor(a, pivot=False)
+
+
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("adjoint", [True, False])
+def test_lu_solve_matches_torch_with_a_batch(left, adjoint):
+    a, b = RNG.standard_normal((2, 3, 3)), RNG.standard_normal((2, 3, 4) if left else (2, 4, 3))
+    (A, B), (A_t, B_t) = zip(_both(a), _both(b))
+    out = ad.linalg.lu_solve(*ad.linalg.lu_factor(A), B, left=left, adjoint=adjoint)
+    out_t = torch.linalg.lu_solve(*torch.linalg.lu_factor(A_t), B_t, left=left, adjoint=adjoint)
+    _same(out, out_t, rtol=1e-9)
+
+
+def test_lu_solve_and_solve_triangular_refuse_what_does_not_fit():
+    LU, pivots = ad.linalg.lu_factor(ad.tensor(RNG.standard_normal((3, 3))))
+    with pytest.raises(ValueError, match=r"lu_solve: LU \(3, 3\) and B \(2, 1\) do not fit"):
+        ad.linalg.lu_solve(LU, pivots, ad.ones(2, 1, dtype=ad.float64))
+    with pytest.raises(ValueError, match="pivots must be integers of shape"):
+        ad.linalg.lu_solve(LU, pivots.double(), ad.ones(3, 1, dtype=ad.float64))
+    A = ad.tensor(np.triu(RNG.standard_normal((3, 3))))
+    with pytest.raises(ValueError, match=r"solve_triangular: A \(3, 3\) and B \(3,\) do not fit"):
+        ad.linalg.solve_triangular(A, ad.ones(3, dtype=ad.float64), upper=True)
+    with pytest.raises(TypeError, match="one dtype, got torch.float64 and torch.float32"):
+        ad.linalg.solve_triangular(A, ad.ones(3, 1), upper=True)
+    with pytest.raises(ValueError, match=r"expects square matrices .* \(3, 2\)"):
+        ad.linalg.solve_triangular(A[:, :2], ad.ones(3, 1, dtype=ad.float64), upper=True)
+    with pytest.raises(RuntimeError):
+        torch.linalg.solve_triangular(torch.eye(3), torch.ones(3), upper=True)
+
+
+def test_solve_triangular_reads_one_triangle_and_broadcasts_batches_as_torch():
+    a, b = RNG.standard_normal((3, 3)), RNG.standard_normal((2, 3, 2))
+    (A, B), (A_t, B_t) = zip(_both(a), _both(b))
+    for upper in (True, False):
+        for unit in (True, False):
+            out = ad.linalg.solve_triangular(A + 3 * ad.eye(3), B, upper=upper, unitriangular=unit)
+            out_t = torch.linalg.solve_triangular(A_t + 3 * torch.eye(3), B_t, upper=upper,
+                                                  unitriangular=unit)  # fmt: skip
+            _same(out, out_t, rtol=1e-10)
+    zero_diagonal = ad.linalg.solve_triangular(ad.zeros(2, 2), ad.ones(2, 1), upper=True)
+    assert not np.isfinite(zero_diagonal.numpy()).any()  # inf/nan, as LAPACK's trtrs: no error
+
+
+def test_matrix_rank_edge_cases_match_torch():
+    for a in [np.zeros((0, 3)), np.zeros((2, 3)), np.eye(4)[:, :2], RNG.standard_normal((2, 3, 3))]:
+        ours, theirs = _both(a)
+        _same(ad.linalg.matrix_rank(ours), torch.linalg.matrix_rank(theirs))
+    with pytest.raises(ValueError, match=r"matrix_rank: expects matrices .* got shape \(3,\)"):
+        ad.linalg.matrix_rank(ad.ones(3))
+    with pytest.raises(TypeError, match="matrix_rank: expects a floating tensor"):
+        ad.linalg.matrix_rank(ad.ones(2, 2, dtype=ad.int64))
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, -1, np.inf, -np.inf])
+def test_cond_matches_torch_including_singular_and_batched(p):
+    a = np.concatenate([RNG.standard_normal((2, 3, 3)), [np.zeros((3, 3))], [np.eye(3)]])
+    ours, theirs = _both(a)
+    _same(ad.linalg.cond(ours, p), torch.linalg.cond(theirs, p), rtol=1e-10)  # nan, inf too
+
+
+def test_cond_of_a_rectangular_matrix_and_bad_norms():
+    a = RNG.standard_normal((4, 2))
+    ours, theirs = _both(a)
+    _same(ad.linalg.cond(ours), torch.linalg.cond(theirs), rtol=1e-10)
+    with pytest.raises(ValueError, match=r"expects square matrices .* \(4, 2\)"):
+        ad.linalg.cond(ours, "fro")
+    with pytest.raises(ValueError, match="linalg.cond: p must be one of"):
+        ad.linalg.cond(ours, 3)
+    with pytest.raises(RuntimeError):
+        torch.linalg.cond(theirs, "fro")
+
+
+def test_vander_matches_torch_for_integers_floats_and_n_2():
+    for x, N in [([1, 2, 3], None), ([1.5, -2.0], 2), ([[1.0, 2.0, 3.0], [0.5, 0.0, 2.0]], 4)]:
+        ours, theirs = _both(np.array(x))
+        _same(ad.linalg.vander(ours, N=N), torch.linalg.vander(theirs, N=N))
+    x = ad.tensor([1.0, 2.0], requires_grad=True)
+    ad.linalg.vander(x, N=2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+    for bad, message in [(ad.tensor([1.0, 2.0]), "N must be greater than 1, got N=1")]:
+        with pytest.raises(ValueError, match=message):
+            ad.linalg.vander(bad, N=1)
+    with pytest.raises(ValueError, match="x must have at least one dimension"):
+        ad.linalg.vander(ad.tensor(2.0))
+    with pytest.raises(RuntimeError, match="N must be greater than 1"):
+        torch.linalg.vander(torch.tensor([1.0, 2.0]), N=1)
+
+
+def test_tensorinv_and_tensorsolve_match_torch_and_refuse_bad_shapes():
+    a = RNG.standard_normal((2, 3, 6))
+    ours, theirs = _both(a)
+    _same(ad.linalg.tensorinv(ours, ind=2), torch.linalg.tensorinv(theirs, ind=2), rtol=1e-9)
+    b = RNG.standard_normal((2, 3))
+    _same(
+        ad.linalg.tensorsolve(ours, ad.tensor(b)),
+        torch.linalg.tensorsolve(theirs, torch.tensor(b)),
+        rtol=1e-9,
+    )
+    moved = RNG.standard_normal((6, 2, 3))
+    (m, m_t), (c, c_t) = _both(moved), _both(RNG.standard_normal((2, 3)))
+    _same(
+        ad.linalg.tensorsolve(m, c, dims=(0,)),
+        torch.linalg.tensorsolve(m_t, c_t, dims=(0,)),
+        rtol=1e-9,
+    )
+    with pytest.raises(ValueError, match=r"tensorinv: the first ind=2 dims \(2, 3\) and the rest"):
+        ad.linalg.tensorinv(ad.ones(2, 3, 5, dtype=ad.float64))
+    with pytest.raises(ValueError, match="ind must be a positive integer, got 0"):
+        ad.linalg.tensorinv(ours, ind=0)
+    with pytest.raises(ValueError, match=r"tensorsolve: A \(2, 3, 6\) and B \(5,\) do not fit"):
+        ad.linalg.tensorsolve(ours, ad.ones(5, dtype=ad.float64))
+    flat = ad.linalg.tensorsolve(ours, ad.tensor(b.T.copy()))  # B's element count is what counts
+    _same(flat, torch.linalg.tensorsolve(theirs, torch.tensor(b.T.copy())), rtol=1e-9)
+    for call in (lambda: torch.linalg.tensorinv(torch.ones(2, 3, 5), ind=2),
+                 lambda: torch.linalg.tensorsolve(theirs, torch.ones(5, dtype=torch.float64))):  # fmt: skip
+        with pytest.raises(RuntimeError):
+            call()
