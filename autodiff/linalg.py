@@ -6,7 +6,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import creation
+from . import creation, grad_mode
 from .errors import ArgumentError, DtypeError, LinAlgError, ShapeError
 from .ops.comparison import discrete
 from .ops.decomposition import (
@@ -41,7 +41,9 @@ __all__ = [
     "cross",
     "det",
     "diagonal",
+    "eig",
     "eigh",
+    "eigvals",
     "eigvalsh",
     "inv",
     "inv_ex",
@@ -262,3 +264,41 @@ def tensorsolve(A, B, dims=None):
             f"linalg.tensorsolve: A and B must have one dtype, got {A.dtype} and {B.dtype}."
         )
     return solve(A.reshape(n, n), B.reshape(n, 1)).view(*cols)  # torch's graph: no squeeze
+
+
+class _Eig(namedtuple("Eig", ["eigenvalues", "eigenvectors"])):
+    def __repr__(self) -> str:
+        return return_type_repr(self, "linalg_eig")
+
+
+def _complex_values(op: str, A):
+    """A's array for eig/eigvals, whose results are complex: complex tensors here hold values
+    but carry no gradient, so an A that needs one is refused (eigh has real results)."""
+    _square(op, A)
+    _floating(op, A)
+    if A.requires_grad and grad_mode.is_grad_enabled():
+        raise NotImplementedError(
+            f"linalg.{op}: its results are complex, and complex tensors carry no gradient here "
+            f"(A {tuple(A.shape)} requires grad). For a symmetric matrix use linalg.eigh or "
+            f"linalg.eigvalsh (real results, with gradients); for the values alone call "
+            f"linalg.{op}(A.detach())."
+        )
+    return A.numpy()
+
+
+def _complex_dtype(A):
+    return np.complex64 if np.dtype(A.dtype) == np.float32 else np.complex128
+
+
+def eig(A):
+    """(eigenvalues, eigenvectors) of each square matrix, complex (LAPACK's geev, as torch:
+    each eigenvector of unit norm); no gradient (see eigh for symmetric matrices)."""
+    values, vectors = np.linalg.eig(_complex_values("eig", A))
+    kind = _complex_dtype(A)
+    return _Eig(creation.from_numpy(values.astype(kind)), creation.from_numpy(vectors.astype(kind)))
+
+
+def eigvals(A):
+    """The eigenvalues of each square matrix, complex; no gradient (see eigvalsh)."""
+    values = np.linalg.eigvals(_complex_values("eigvals", A))
+    return creation.from_numpy(values.astype(_complex_dtype(A)))

@@ -241,3 +241,32 @@ def test_tensorinv_and_tensorsolve_match_torch_and_refuse_bad_shapes():
                  lambda: torch.linalg.tensorsolve(theirs, torch.ones(5, dtype=torch.float64))):  # fmt: skip
         with pytest.raises(RuntimeError):
             call()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_eig_and_eigvals_give_torchs_complex_values(dtype):
+    a = RNG.standard_normal((2, 3, 3)).astype(dtype)
+    ours, theirs = _both(a)
+    (values, vectors), (values_t, vectors_t) = ad.linalg.eig(ours), torch.linalg.eig(theirs)
+    _same(values, values_t, rtol=1e-5)
+    if dtype == "float32":  # torch runs sgeev: each vector the same up to its sign
+        vectors, vectors_t = vectors.abs(), vectors_t.abs()
+    _same(vectors, vectors_t, rtol=1e-5)
+    _same(ad.linalg.eigvals(ours), torch.linalg.eigvals(theirs), rtol=1e-5)
+    _same(ad.linalg.eigvals(ad.zeros(0, 0)), torch.linalg.eigvals(torch.zeros(0, 0)))
+
+
+def test_eig_refuses_a_gradient_it_cannot_carry_and_names_eigh():
+    a = ad.tensor(RNG.standard_normal((3, 3)), requires_grad=True)
+    for op in (ad.linalg.eig, ad.linalg.eigvals):
+        with pytest.raises(NotImplementedError, match=r"complex .* use linalg.eigh .*detach"):
+            op(a)
+        with ad.no_grad():
+            assert op(a)[0].dtype == ad.complex128
+        assert op(a.detach())[0].dtype == ad.complex128
+    with pytest.raises(ValueError, match=r"linalg.eig: expects square matrices .* \(2, 3\)"):
+        ad.linalg.eig(ad.ones(2, 3))
+    with pytest.raises(TypeError, match="linalg.eigvals: expects a floating tensor"):
+        ad.linalg.eigvals(ad.ones(2, 2, dtype=ad.int64))
+    with pytest.raises(RuntimeError):
+        torch.linalg.eig(torch.ones(2, 3))
