@@ -1,5 +1,5 @@
 """torch.linalg: norms, inverses, determinants, solves and factorisations of matrices (the
-ops live in ops/decomposition.py, ops/lu.py, ops/linalg.py and ops/matrix.py); the functions
+ops live in ops/decomposition.py, ops/triangular.py, ops/linalg.py and ops/matrix.py); the functions
 below are compositions of them."""
 
 from collections import namedtuple
@@ -24,14 +24,17 @@ from .ops.decomposition import (
     svdvals,
 )
 from .ops.decomposition import svd_factors as svd
+from .ops.householder import householder_product
 from .ops.linalg import linalg_norm as norm
 from .ops.linalg import matmul, matrix_norm, matrix_power, vector_norm
-from .ops.lu import _info_of, lu, lu_factor, lu_factor_ex, lu_solve, solve_triangular
 from .ops.matrix import cross as _cross
 from .ops.matrix import diagonal as _diagonal
 from .ops.reduction import return_type_repr
 from .ops.shape import cat
 from .ops.spectral import _tolerances, eigh, eigvalsh, lstsq, matrix_exp, pinv
+from .ops.triangular import _info_of, lu_factor, lu_factor_ex, solve_triangular
+from .ops.triangular import plu as lu
+from .ops.triangular import solve_with_lu as lu_solve
 
 __all__ = [
     "LinAlgError",
@@ -45,6 +48,7 @@ __all__ = [
     "eigh",
     "eigvals",
     "eigvalsh",
+    "householder_product",
     "inv",
     "inv_ex",
     "lstsq",

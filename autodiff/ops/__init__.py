@@ -3,13 +3,15 @@
 from . import (
     activation,
     arithmetic,
+    factored,
     comparison,
     decomposition,
     elementwise,
+    householder,
     indexing,
     inplace,
     linalg,
-    lu,
+    triangular,
     math,
     matrix,
     pointwise,
@@ -27,12 +29,14 @@ from . import (
 )
 from .activation import *
 from .arithmetic import *
+from .factored import *
 from .comparison import *
 from .decomposition import *
 from .elementwise import *
+from .householder import *
 from .indexing import *
 from .linalg import *
-from .lu import *
+from .triangular import *
 from .math import *
 from .matrix import *
 from .pointwise import *
@@ -59,12 +63,14 @@ from .updates import fill_diagonal
 __all__ = [
     *activation.__all__,
     *arithmetic.__all__,
+    *factored.__all__,
     *comparison.__all__,
     *decomposition.__all__,
     *elementwise.__all__,
+    *householder.__all__,
     *indexing.__all__,
     *linalg.__all__,
-    *lu.__all__,
+    *triangular.__all__,
     *math.__all__,
     *matrix.__all__,
     *pointwise.__all__,

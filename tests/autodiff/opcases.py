@@ -1295,3 +1295,39 @@ def _np_vander(x, N):
 
 TENSOR_INVERTIBLE = [((2, 3, 6), 2), ((6, 2, 3), 1), ((2, 2, 2, 2), 2)]
 TENSOR_SYSTEMS = [((2, 3, 6), (2, 3)), ((4, 2, 2), (4,))]
+
+
+@st.composite
+def householder_case(draw):
+    """A (..., m, n) with m >= n and tau (..., k), k <= n (reflector vectors and scales)."""
+    n = draw(st.integers(1, MAX_SIDE))
+    m, k = draw(st.integers(n, MAX_SIDE)), draw(st.integers(1, n))
+    lead = draw(st.sampled_from([(), (2,)]))
+    return ((lead + (m, n), lead + (k,)), {})
+
+
+def _np_householder_product(a, tau):
+    """The first n columns of ∏ (I − τ_i v_i v_iᵀ), one reflector at a time."""
+    m, n = a.shape[-2:]
+    q = np.broadcast_to(np.eye(m), a.shape[:-2] + (m, m)).copy()
+    for i in range(tau.shape[-1]):
+        v = np.where(np.arange(m) > i, a[..., :, i], 0.0) + (np.arange(m) == i)
+        q = q - (q @ v[..., :, None]) * tau[..., i, None, None] * v[..., None, :]
+    return q[..., :, :n]
+
+
+@st.composite
+def legacy_triangular_case(draw):
+    """torch.triangular_solve's (b (..., n, k), A (..., n, n)) and its flags."""
+    n, k = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, 3))
+    lead = draw(st.sampled_from([(), (2,)]))
+    flags = {f: draw(st.booleans()) for f in ("upper", "transpose", "unitriangular")}
+    return ((lead + (n, k), lead + (n, n)), flags)
+
+
+@st.composite
+def cholesky_solve_case(draw):
+    """torch.cholesky_solve's (B (..., n, k), a matrix whose Gram matrix is factored)."""
+    n, k = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, 3))
+    lead = draw(st.sampled_from([(), (2,)]))
+    return ((lead + (n, k), lead + (n, n)), {"upper": draw(st.booleans())})

@@ -33,6 +33,7 @@ from opcases import (  # issue 22
     _np_eigh_parts,
     _np_einsum,
     _np_expm,
+    _np_householder_product,
     _np_index_add,
     _np_inner,
     _np_logsumexp,
@@ -77,6 +78,7 @@ from opcases import (  # issue 22
     blocks_case,
     cat_case,
     cdist_case,
+    cholesky_solve_case,
     clamp_case,
     clamp_prepare,
     columns_case,
@@ -99,6 +101,7 @@ from opcases import (  # issue 22
     flip_case,
     float_arrays,
     gather_case,
+    householder_case,
     index_add_case,
     index_copy_case,
     index_fill_case,
@@ -107,6 +110,7 @@ from opcases import (  # issue 22
     inner_case,
     interleave,
     kron_case,
+    legacy_triangular_case,
     lstsq_case,
     lu_ready,
     lu_solve_case,
@@ -263,6 +267,27 @@ def _torch_cond(a, p):
     if p in (None, 2, -2, "nuc"):
         return linalg.cond(a, p)
     return (linalg.matrix_norm(a, p) * linalg.matrix_norm(linalg.inv(a), p)).nan_to_num(np.inf)
+
+
+def _factor(a, upper):
+    """The Cholesky factor of _gram(a) in either library (upper: its transpose)."""
+    lib = ad if isinstance(a, ad.Tensor) else _torch()
+    L = lib.linalg.cholesky(_gram(a))
+    return L.mT if upper else L
+
+
+def _np_gram(a):
+    return a @ np.swapaxes(a, -1, -2) + a.shape[-1] * np.eye(a.shape[-1])
+
+
+def _np_triangular_solve(b, a, upper, transpose, unitriangular):
+    a = np.swapaxes(a, -1, -2) if transpose else a
+    return _np_solve_triangular(a, b, upper != transpose, True, unitriangular)
+
+
+def _conditioned_second(arrays, kwargs):
+    """well_conditioned for the matrix in second place (torch.triangular_solve's A)."""
+    return [arrays[0], well_conditioned([arrays[1]], kwargs)[0]]
 
 
 def _cond_name(shapes, kwargs) -> str:
@@ -1381,7 +1406,7 @@ ROWS = [
        lambda a: _torch().linalg.lu_factor(a).LU, 1, square_case(), "LinalgLuFactorExBackward0",
        prepare=lu_ready, rtol=1e-4, tol_reason="see inv",
        covers=("linalg.lu_factor", "linalg.lu_factor_ex")),
-    Op("lu", lambda a: _flat_parts(ad.linalg.lu(a)[1:]), _np_lu_parts,
+    Op("linalg_lu", lambda a: _flat_parts(ad.linalg.lu(a)[1:]), _np_lu_parts,
        lambda a: _flat_parts(_torch().linalg.lu(a)[1:]), 1, square_case(), "CatBackward0",
        prepare=lu_ready, torch_named=_no, rtol=1e-4, tol_reason="see inv",
        covers=("linalg.lu",)),
@@ -1389,7 +1414,7 @@ ROWS = [
        _np_lu_parts, lambda a: _flat_parts(_torch().lu_unpack(*_torch().linalg.lu_factor(a))[1:]),
        1, square_case(), "CatBackward0", prepare=lu_ready, torch_named=_no, rtol=1e-4,
        tol_reason="see inv"),
-    Op("lu_solve", lambda a, b, **kw: ad.linalg.lu_solve(*ad.linalg.lu_factor(a), b, **kw),
+    Op("linalg_lu_solve", lambda a, b, **kw: ad.linalg.lu_solve(*ad.linalg.lu_factor(a), b, **kw),
        _np_lu_solve,
        lambda a, b, **kw: _torch().linalg.lu_solve(*_torch().linalg.lu_factor(a), b, **kw), 2,
        lu_solve_case(), "LinalgLuSolveBackward0", prepare=lu_ready, rtol=1e-4,
@@ -1423,6 +1448,33 @@ ROWS = [
        st.sampled_from(TENSOR_SYSTEMS).map(lambda shapes: (shapes, {})), "ViewBackward0",
        prepare=tensor_well_conditioned, rtol=1e-4, tol_reason="see inv",
        covers=("linalg.tensorsolve",)),
+    Op("householder_product", ad.linalg.householder_product, _np_householder_product,
+       lambda a, tau: _torch().linalg.householder_product(a, tau), 2, householder_case(),
+       "LinalgHouseholderProductBackward0", covers=("linalg.householder_product", "orgqr")),
+    # --- names7: torch's older linalg names (the Tensor methods share them) ---
+    Op("lu", lambda a: ad.lu(a)[0], _np_lu_packed, lambda a: _torch().lu(a)[0], 1,
+       square_case(), "LinalgLuFactorExBackward0", prepare=lu_ready, rtol=1e-4,
+       tol_reason="see inv"),
+    Op("lu_solve", lambda a, b: ad.lu_solve(b, *ad.lu(a)), lambda a, b: np.linalg.solve(a, b),
+       lambda a, b: _torch().lu_solve(b, *_torch().lu(a)), 2,
+       lu_solve_case().filter(lambda c: c[1]["left"]).map(lambda c: (c[0], {})),
+       "LinalgLuSolveBackward0", prepare=lu_ready, rtol=1e-4, tol_reason="see inv"),
+    Op("triangular_solve", lambda b, a, **kw: ad.triangular_solve(b, a, **kw)[0],
+       _np_triangular_solve, lambda b, a, **kw: _torch().triangular_solve(b, a, **kw)[0], 2,
+       legacy_triangular_case(), "TriangularSolveBackward0", prepare=_conditioned_second,
+       rtol=1e-4, tol_reason="see inv"),
+    Op("cholesky_solve", lambda b, a, upper: ad.cholesky_solve(b, _factor(a, upper), upper),
+       lambda b, a, upper: np.linalg.solve(_np_gram(a), b),
+       lambda b, a, upper: _torch().cholesky_solve(b, _factor(a, upper), upper), 2,
+       cholesky_solve_case(), "CholeskySolveBackward0", rtol=1e-4, tol_reason="see inv"),
+    Op("cholesky_inverse", lambda a, upper: ad.cholesky_inverse(_factor(a, upper), upper),
+       lambda a, upper: np.linalg.inv(_np_gram(a)),
+       lambda a, upper: _torch().cholesky_inverse(_factor(a, upper), upper), 1,
+       square_case().flatmap(lambda c: st.booleans().map(lambda u: (c[0], {"upper": u}))),
+       "CholeskyInverseBackward0", rtol=1e-4, tol_reason="see inv"),
+    Op("pinverse", ad.pinverse, np.linalg.pinv, lambda a: _torch().pinverse(a), 1,
+       any_matrix_case().map(lambda c: (c[0], {})), "LinalgPinvBackward0",
+       prepare=spread_singular_values, rtol=1e-4, tol_reason="see qr"),
     Op("remainder", ad.remainder, np.remainder, lambda a, b: a % b, 2, elementwise(2),
        "RemainderBackward1", kinks=INTEGERS, gap=0.05, prepare=_unit_divisors, empty=_EMPTY2),
     Op("remainder_number", lambda a: a % -1.5, lambda a: np.remainder(a, -1.5),

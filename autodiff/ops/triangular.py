@@ -14,7 +14,7 @@ from .comparison import discrete
 from .decomposition import _floating, _square
 from .reduction import return_type_repr
 
-__all__ = ["lu_unpack"]
+__all__ = ["lu", "lu_solve", "lu_unpack", "triangular_solve"]
 
 
 def _getrf(A: np.ndarray):
@@ -71,35 +71,52 @@ def _triangle(M, upper: bool, unitriangular: bool):
 
 
 class SolveTriangular(Function):
-    """X with A X = B (left) or X A = B, A read as upper or lower triangular."""
+    """X with M X = B (left) or X M = B, M = A (transpose: Aᵀ) read as upper or lower
+    triangular; recorded as torch.triangular_solve's node when called for it."""
 
     node_name = "LinalgSolveTriangularBackward0"
     symbol = "A⁻¹B"
 
     @staticmethod
-    def forward(ctx, A, B, upper, left, unitriangular):
+    def forward(ctx, A, B, upper, left, unitriangular, transpose=False, legacy=False):
+        if legacy:
+            ctx.node_name = "TriangularSolveBackward0"
+        saved = A
+        if transpose:
+            A, upper = np.swapaxes(A, -1, -2), not upper
         if left:
             out = _trsm(A, B, upper, unitriangular)
         else:  # X A = B is Aᵀ Xᵀ = Bᵀ
             out = np.swapaxes(_trsm(np.swapaxes(A, -1, -2), np.swapaxes(B, -1, -2), not upper,
                                     unitriangular), -1, -2)  # fmt: skip
-        ctx.save_for_backward(A, out)
+        ctx.save_for_backward(saved, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         A, X = ctx.saved_tensors
-        upper, left, unit = (ctx.options[k] for k in ("upper", "left", "unitriangular"))
-        grad_B = SolveTriangular.apply(A.mT, grad, upper=not upper, left=left, unitriangular=unit)
+        options = ctx.options
+        upper, left, unit = options["upper"], options["left"], options["unitriangular"]
+        transpose = options.get("transpose", False)
+        grad_B = SolveTriangular.apply(
+            A, grad, upper=upper, left=left, unitriangular=unit, transpose=not transpose
+        )
         grad_A = None
-        if ctx.needs_input_grad[0]:  # A X = B: dA = -Aᵀ⁻¹ g Xᵀ; X A = B: dA = -Xᵀ g Aᵀ⁻¹
-            grad_A = _triangle(-(grad_B @ X.mT if left else X.mT @ grad_B), upper, unit)
+        if ctx.needs_input_grad[0]:  # M X = B: dM = -Mᵀ⁻¹ g Xᵀ; X M = B: dM = -Xᵀ g Mᵀ⁻¹
+            grad_M = _triangle(-(grad_B @ X.mT if left else X.mT @ grad_B), upper != transpose,
+                               unit)  # fmt: skip
+            grad_A = grad_M.mT if transpose else grad_M
         return grad_A, (grad_B if ctx.needs_input_grad[1] else None)
 
 
 def solve_triangular(A, B, *, upper: bool, left: bool = True, unitriangular: bool = False):
     """X with A X = B (left=False: X A = B) for triangular A (..., n, n); only A's upper or
     lower triangle is read; batch dims broadcast."""
+    _check_triangular(A, B, left)
+    return SolveTriangular.apply(A, B, upper=upper, left=left, unitriangular=unitriangular)
+
+
+def _check_triangular(A, B, left: bool) -> None:
     _square("solve_triangular", A)
     _floating("solve_triangular", A)
     if np.dtype(A.dtype) != np.dtype(B.dtype):
@@ -113,7 +130,6 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True, unitriangular: boo
             f"linalg.solve_triangular: A {tuple(A.shape)} and B {tuple(B.shape)} do not fit: "
             f"B must be a matrix (..., {n}, k)" + ("" if left else f" (left=False: (..., k, {n}))")
         )
-    return SolveTriangular.apply(A, B, upper=upper, left=left, unitriangular=unitriangular)
 
 
 def _lu_gradient(L, U, P, grad_L, grad_U):
@@ -151,7 +167,7 @@ class LuFactor(Function):
     def backward(ctx, grad):
         (A,) = ctx.saved_tensors
         _square_gradient("lu_factor", A)
-        P, L, U = lu(A)  # recomputed through the ops, so second order differentiates them
+        P, L, U = plu(A)  # recomputed through the ops, so second order differentiates them
         return _lu_gradient(L, U, P, grad.tril(-1), grad.triu())
 
 
@@ -237,7 +253,7 @@ class LuPart(Function):
     def backward(ctx, grad):
         (A,) = ctx.saved_tensors
         _square_gradient("lu", A)
-        P, L, U = lu(A)
+        P, L, U = plu(A)
         part = ctx.options["part"]
         return _lu_gradient(L, U, P, grad if part == 0 else None, grad if part == 1 else None)
 
@@ -247,8 +263,8 @@ class _PLU(namedtuple("PLU", ["P", "L", "U"])):
         return return_type_repr(self, "linalg_lu")
 
 
-def lu(A, *, pivot: bool = True):
-    """(P, L, U) with A = P L U: P a permutation matrix (no gradient), L unit lower
+def plu(A, *, pivot: bool = True):
+    """linalg.lu: (P, L, U) with A = P L U: P a permutation matrix (no gradient), L unit lower
     triangular, U upper triangular."""
     LU, pivots, _ = lu_factor_ex(A, pivot=pivot)
     P = _permutation_tensor(pivots, A.shape[-2], A.dtype)
@@ -328,8 +344,8 @@ def _lu_solve_arrays(P, L, U, B, left, adjoint):
     return _trsm(U, _trsm(L, mT(P) @ B, False, True), True, False)
 
 
-def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False):
-    """X with A X = B (adjoint: Aᵀ X = B; left=False: X A = B) from lu_factor(A)."""
+def solve_with_lu(LU, pivots, B, *, left: bool = True, adjoint: bool = False):
+    """linalg.lu_solve: X with A X = B (adjoint: Aᵀ X = B; left=False: X A = B) from lu_factor(A)."""
     _square("lu_solve", LU)
     _floating("lu_solve", LU)
     n = LU.shape[-1]
@@ -344,3 +360,32 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False):
             f"{tuple(pivots.shape)} ({pivots.dtype}). Pass the pivots lu_factor returned."
         )
     return LuSolve.apply(LU, B, pivots=pivots, left=left, adjoint=adjoint)
+
+
+# --- the top-level torch names (torch.lu, torch.lu_solve, torch.triangular_solve) -------------
+def lu(A, pivot: bool = True, get_infos: bool = False):
+    """torch.lu: (LU, pivots), with info too when get_infos (linalg.lu_factor_ex); without it a
+    singular A is an error."""
+    LU, pivots, info = lu_factor_ex(A, pivot=pivot, check_errors=not get_infos)
+    return (LU, pivots, info) if get_infos else (LU, pivots)
+
+
+def lu_solve(b, LU_data, LU_pivots):
+    """torch.lu_solve(b, LU_data, LU_pivots): linalg.lu_solve with its arguments reordered."""
+    return solve_with_lu(LU_data, LU_pivots, b)
+
+
+class _TriangularSolve(namedtuple("TriangularSolve", ["solution", "cloned_coefficient"])):
+    def __repr__(self) -> str:
+        return return_type_repr(self, "triangular_solve")
+
+
+def triangular_solve(b, A, upper: bool = True, transpose: bool = False, unitriangular=False):
+    """torch.triangular_solve: (X, a copy of A) with op(A) X = b, op(A) = Aᵀ if transpose;
+    recorded as torch's TriangularSolveBackward0."""
+    _check_triangular(A, b, True)
+    X = SolveTriangular.apply(
+        A, b, upper=upper, left=True, unitriangular=unitriangular, transpose=transpose,
+        legacy=True,
+    )  # fmt: skip
+    return _TriangularSolve(X, A.clone())
