@@ -55,7 +55,8 @@ class HouseholderProduct(Function):
     def forward(ctx, A, tau):
         ctx.save_for_backward(A, tau)
         m, n = A.shape[-2:]
-        return _householder(A, tau, np.eye(m, dtype=A.dtype), np.eye(m, n, dtype=A.dtype))[1]
+        first_columns = np.broadcast_to(np.eye(m, n, dtype=A.dtype), A.shape)  # k = 0: these
+        return np.array(_householder(A, tau, np.eye(m, dtype=A.dtype), first_columns)[1])
 
     @staticmethod
     def backward(ctx, grad):

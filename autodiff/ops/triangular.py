@@ -364,9 +364,9 @@ def solve_with_lu(LU, pivots, B, *, left: bool = True, adjoint: bool = False):
 
 # --- the top-level torch names (torch.lu, torch.lu_solve, torch.triangular_solve) -------------
 def lu(A, pivot: bool = True, get_infos: bool = False):
-    """torch.lu: (LU, pivots), with info too when get_infos (linalg.lu_factor_ex); without it a
-    singular A is an error."""
-    LU, pivots, info = lu_factor_ex(A, pivot=pivot, check_errors=not get_infos)
+    """torch.lu: (LU, pivots), with info too when get_infos (linalg.lu_factor_ex); a singular
+    A is no error (as torch's: info says so)."""
+    LU, pivots, info = lu_factor_ex(A, pivot=pivot)
     return (LU, pivots, info) if get_infos else (LU, pivots)
 
 

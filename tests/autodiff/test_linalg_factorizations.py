@@ -270,3 +270,77 @@ def test_eig_refuses_a_gradient_it_cannot_carry_and_names_eigh():
         ad.linalg.eigvals(ad.ones(2, 2, dtype=ad.int64))
     with pytest.raises(RuntimeError):
         torch.linalg.eig(torch.ones(2, 3))
+
+
+def test_householder_product_and_orgqr_match_torch_and_refuse_bad_shapes():
+    a, tau = RNG.standard_normal((2, 4, 3)), RNG.standard_normal((2, 2))
+    (A, T), (A_t, T_t) = zip(_both(a), _both(tau))
+    _same(ad.linalg.householder_product(A, T), torch.linalg.householder_product(A_t, T_t))
+    _same(A.orgqr(T), A_t.orgqr(T_t))
+    _same(ad.orgqr(A, T[..., :0]), torch.orgqr(A_t, T_t[..., :0]))  # no reflectors: I's columns
+    for bad_a, bad_tau in [(a[..., :2, :], tau), (a, RNG.standard_normal((2, 4))), (a[0], tau)]:
+        with pytest.raises(ValueError, match="householder_product: A .* and tau .* do not fit"):
+            ad.linalg.householder_product(ad.tensor(bad_a), ad.tensor(bad_tau))
+        with pytest.raises(RuntimeError):
+            torch.linalg.householder_product(torch.tensor(bad_a), torch.tensor(bad_tau))
+    with pytest.raises(TypeError, match="one dtype"):
+        ad.linalg.householder_product(A, T.float())
+
+
+def _spd(n=3, batch=(2,)):
+    a = RNG.standard_normal(batch + (n, n))
+    return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
+
+
+@pytest.mark.filterwarnings("ignore:torch.cholesky is deprecated")
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_solve_and_inverse_and_the_tensor_methods_match_torch(upper):
+    L = np.linalg.cholesky(_spd())
+    L = np.swapaxes(L, -1, -2) if upper else L
+    b = RNG.standard_normal((2, 3, 2))
+    (F, B), (F_t, B_t) = zip(_both(L), _both(b))
+    _same(ad.cholesky_solve(B, F, upper), torch.cholesky_solve(B_t, F_t, upper))
+    _same(B.cholesky_solve(F, upper=upper), B_t.cholesky_solve(F_t, upper=upper))
+    _same(ad.cholesky_inverse(F, upper), torch.cholesky_inverse(F_t, upper), rtol=1e-10)
+    _same(F.cholesky_inverse(upper), F_t.cholesky_inverse(upper), rtol=1e-10)
+    S, S_t = _both(_spd())
+    _same(S.cholesky(upper=upper), S_t.cholesky(upper=upper))
+    with pytest.raises(ValueError, match=r"cholesky_solve: B \(2, 2, 2\) and L \(2, 3, 3\)"):
+        ad.cholesky_solve(B[:, :2], F)
+    with pytest.raises(TypeError, match="cholesky_solve: B and L must have one dtype"):
+        ad.cholesky_solve(B.float(), F)
+    with pytest.raises(RuntimeError):
+        torch.cholesky_solve(B_t[:, :2], F_t)
+
+
+@pytest.mark.filterwarnings("ignore:torch.lu is deprecated", "ignore:torch.lu_solve is deprec")
+@pytest.mark.filterwarnings("ignore:torch.triangular_solve is deprecated")
+def test_torchs_older_lu_and_triangular_solve_and_their_methods():
+    a, b = RNG.standard_normal((2, 3, 3)), RNG.standard_normal((2, 3, 2))
+    (A, B), (A_t, B_t) = zip(_both(a), _both(b))
+    for mine, yours in zip(ad.lu(A, get_infos=True), torch.lu(A_t, get_infos=True)):
+        _same(mine, yours, rtol=1e-10)
+    for mine, yours in zip(A.lu(), A_t.lu()):
+        _same(mine, yours, rtol=1e-10)
+    _same(ad.lu_solve(B, *ad.lu(A)), torch.lu_solve(B_t, *torch.lu(A_t)), rtol=1e-9)
+    _same(B.lu_solve(*A.lu()), B_t.lu_solve(*A_t.lu()), rtol=1e-9)
+    for mine, yours in zip(ad.lu(ad.zeros(2, 2)), torch.lu(torch.zeros(2, 2))):
+        _same(mine, yours)  # a singular A is no error for torch.lu
+    for flags in [{}, dict(upper=False, transpose=True, unitriangular=True)]:
+        out, out_t = ad.triangular_solve(B, A, **flags), torch.triangular_solve(B_t, A_t, **flags)
+        _same(out.solution, out_t.solution, rtol=1e-9)
+        _same(out.cloned_coefficient, out_t.cloned_coefficient)
+        _same(B.triangular_solve(A, **flags)[0], B_t.triangular_solve(A_t, **flags)[0], rtol=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore:torch.qr is deprecated")
+def test_tensor_qr_svd_and_pinverse_take_torchs_arguments():
+    a = RNG.standard_normal((4, 3))
+    A, A_t = _both(a)
+    for some in (True, False):
+        for mine, yours in zip(A.qr(some), A_t.qr(some)):
+            _same(mine.abs(), yours.abs(), rtol=1e-10)  # the signs of Q's columns are LAPACK's
+        for mine, yours in zip(A.svd(some), A_t.svd(some)):
+            _same(mine.abs(), yours.abs(), rtol=1e-10)
+    _same(A.pinverse(), A_t.pinverse(), rtol=1e-10)
+    _same(ad.pinverse(A, rcond=0.5), torch.pinverse(A_t, rcond=0.5), rtol=1e-10)
