@@ -1626,6 +1626,9 @@ class Tensor:
     def orgqr(self, input2):
         return _ops.orgqr(self, input2)
 
+    def geqrf(self):
+        return _ops.geqrf(self)
+
     # --- splitting, windows and views (ops/splitting.py) ---------------------------------
     def unfold(self, dimension, size, step):
         return _ops.unfold(self, dimension, size, step)

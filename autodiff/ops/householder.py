@@ -1,6 +1,8 @@
-"""Products of Householder reflectors (torch.linalg.householder_product, torch.orgqr): the Q of
-a QR factorisation stored as LAPACK stores it, reflector vectors below A's diagonal and their
-scales in tau, with torch's gradient."""
+"""Householder reflectors: the QR factorisation as LAPACK stores it (torch.geqrf: R on and
+above the diagonal, the reflector vectors below it, their scales in tau) and the product of
+the reflectors (torch.linalg.householder_product, torch.orgqr), with torch's gradient."""
+
+from collections import namedtuple
 
 import numpy as np
 
@@ -8,9 +10,10 @@ from ..errors import DtypeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from .decomposition import _floating
+from .reduction import return_type_repr
 from .shape import cat, stack
 
-__all__ = ["orgqr"]
+__all__ = ["geqrf", "orgqr"]
 
 
 def _below(m: int, i: int, dtype) -> np.ndarray:
@@ -108,3 +111,57 @@ def householder_product(A, tau):
 def orgqr(input, tau):
     """torch.orgqr: linalg.householder_product under its LAPACK name."""
     return householder_product(input, tau)
+
+
+def _geqr2(A: np.ndarray):
+    """LAPACK's unblocked QR (geqr2 with larfg's reflectors: β = −sign(α)‖(α, x)‖,
+    τ = (β − α)/β, v = x/(α − β)), a loop over columns vectorised over the batch."""
+    *batch, m, n = A.shape
+    count = int(np.prod(batch, dtype=np.int64))
+    a = np.array(A, dtype=np.result_type(A, np.float32)).reshape(count, m, n)
+    tau = np.zeros((a.shape[0], min(m, n)), a.dtype)
+    for i in range(min(m, n)):
+        alpha, x = a[:, i, i], a[:, i + 1 :, i]
+        xnorm = np.linalg.norm(x, axis=-1)
+        beta = -np.copysign(np.hypot(alpha, xnorm), alpha)
+        reflect = xnorm != 0  # else H = I: tau 0, the column left as it is
+        safe = np.where(reflect, beta, 1.0)
+        tau[:, i] = np.where(reflect, (safe - alpha) / safe, 0.0)
+        x /= np.where(reflect, alpha - safe, 1.0)[:, None]
+        a[:, i, i] = np.where(reflect, beta, alpha)
+        v = np.concatenate([np.ones((a.shape[0], 1), a.dtype), x], axis=-1)[:, :, None]
+        rest = a[:, i:, i + 1 :]
+        rest -= tau[:, i, None, None] * v * (v.transpose(0, 2, 1) @ rest)
+    return a.reshape(A.shape), tau.reshape(*batch, min(m, n))
+
+
+class Geqrf(Function):
+    """a (part 0) or tau (part 1) of LAPACK's QR; torch has no derivative for it."""
+
+    node_name = "GeqrfBackward0"
+    symbol = "qr"
+
+    @staticmethod
+    def forward(ctx, A, part):
+        return _geqr2(A)[part]
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError(
+            "geqrf: the derivative for 'geqrf' is not implemented (nor in torch). "
+            "Differentiate linalg.qr instead."
+        )
+
+
+class _Geqrf(namedtuple("Geqrf", ["a", "tau"])):
+    def __repr__(self) -> str:
+        return return_type_repr(self, "geqrf")
+
+
+def geqrf(input):
+    """(a, tau): the QR factorisation as LAPACK's geqrf stores it; Q is
+    householder_product(a, tau), R the upper triangle of a."""
+    if input.ndim < 2:
+        raise ShapeError(f"geqrf: expects matrices (..., m, n), got shape {tuple(input.shape)}")
+    _floating("geqrf", input)
+    return _Geqrf(Geqrf.apply(input, part=0), Geqrf.apply(input, part=1))

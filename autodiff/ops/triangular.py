@@ -22,7 +22,8 @@ def _getrf(A: np.ndarray):
     the diagonal, U on and above it, 1-based int32 pivots (row i was swapped with pivots[i]),
     info the 1-based index of the first zero pivot (0: none)."""
     *batch, m, n = A.shape
-    LU = np.array(A, dtype=np.result_type(A, np.float32)).reshape(-1, m, n)
+    count = int(np.prod(batch, dtype=np.int64))
+    LU = np.array(A, dtype=np.result_type(A, np.float32)).reshape(count, m, n)
     k, rows = min(m, n), np.arange(LU.shape[0])
     pivots = np.zeros((LU.shape[0], k), np.int32)
     info = np.zeros(LU.shape[0], np.int32)

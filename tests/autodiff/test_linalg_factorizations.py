@@ -344,3 +344,27 @@ def test_tensor_qr_svd_and_pinverse_take_torchs_arguments():
             _same(mine.abs(), yours.abs(), rtol=1e-10)
     _same(A.pinverse(), A_t.pinverse(), rtol=1e-10)
     _same(ad.pinverse(A, rcond=0.5), torch.pinverse(A_t, rcond=0.5), rtol=1e-10)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 4), (2, 3, 3), (3, 0)])
+def test_geqrf_matches_lapacks_through_torch(shape):
+    a = RNG.standard_normal(shape)
+    ours, theirs = _both(a)
+    for mine, yours in zip(ad.geqrf(ours), torch.geqrf(theirs)):
+        _same(mine, yours, rtol=1e-10)
+    _same(ours.geqrf().tau, theirs.geqrf().tau, rtol=1e-10)
+    if shape[-1] and shape[-2] >= shape[-1]:  # Q R gives A back
+        packed, tau = ad.geqrf(ours)
+        Q = ad.linalg.householder_product(packed, tau)
+        np.testing.assert_allclose((Q @ packed[..., : shape[-1], :].triu()).numpy(), a, atol=1e-12)
+
+
+def test_geqrf_has_no_derivative_as_in_torch_and_a_zero_column_is_left_alone():
+    a = ad.tensor(RNG.standard_normal((3, 3)), requires_grad=True)
+    packed, tau = ad.geqrf(a)
+    with pytest.raises(NotImplementedError, match="derivative for 'geqrf' is not implemented"):
+        (packed.sum() + tau.sum()).backward()
+    for mine, yours in zip(ad.geqrf(ad.zeros(3, 2)), torch.geqrf(torch.zeros(3, 2))):
+        _same(mine, yours)
+    with pytest.raises(ValueError, match=r"geqrf: expects matrices .* \(3,\)"):
+        ad.geqrf(ad.ones(3))
