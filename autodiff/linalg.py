@@ -119,31 +119,19 @@ class _CholeskyEx(namedtuple("CholeskyEx", ["L", "info"])):
         return return_type_repr(self, "linalg_cholesky_ex")
 
 
-def _check(op: str, info, check_errors: bool, what: str) -> None:
-    if check_errors and np.any(info.numpy()):
-        raise LinAlgError(
-            f"linalg.{op}: {what} (info {info.numpy().max()}). Check the input, or pass "
-            "check_errors=False and read info."
-        )
-
-
 def inv_ex(A, *, check_errors: bool = False):
     """(inverse, info): info > 0 where A is singular (its inverse is then nan), instead of an
     error."""
     _square("inv_ex", A)
     _floating("inv_ex", A)
-    info = discrete(_info_of, A)
-    _check("inv_ex", info, check_errors, "the input matrix is singular")
-    return _InvEx(Inv.apply(A, check_errors=False), info)
+    return _InvEx(Inv.apply(A, check_errors=check_errors), discrete(_info_of, A))
 
 
 def solve_ex(A, B, *, left: bool = True, check_errors: bool = False):
     """(result, info): X with A X = B, info > 0 where A is singular (X is then nan)."""
     _square("solve_ex", A)
     _floating("solve_ex", A)
-    info = discrete(_info_of, A)
-    _check("solve_ex", info, check_errors, "the input matrix is singular")
-    return _SolveEx(solve_checked(A, B, left, False), info)
+    return _SolveEx(solve_checked(A, B, left, check_errors), discrete(_info_of, A))
 
 
 def _cholesky_info(A):
@@ -165,10 +153,8 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False):
     minor that is not; L is then nan), instead of an error."""
     _square("cholesky_ex", A)
     _floating("cholesky_ex", A)
-    info = discrete(_cholesky_info, A)
-    _check("cholesky_ex", info, check_errors, "the input is not positive-definite")
-    L = Cholesky.apply(A, check_errors=False)
-    return _CholeskyEx(L.mT if upper else L, info)
+    L = Cholesky.apply(A, check_errors=check_errors)
+    return _CholeskyEx(L.mT if upper else L, discrete(_cholesky_info, A))
 
 
 def _rank(A, atol, rtol, hermitian):

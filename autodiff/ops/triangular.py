@@ -13,6 +13,7 @@ from ..tensor import Tensor
 from .comparison import discrete
 from .decomposition import _floating, _square
 from .reduction import return_type_repr
+from .shape import cat
 
 __all__ = ["lu", "lu_solve", "lu_unpack", "triangular_solve"]
 
@@ -160,9 +161,12 @@ class LuFactor(Function):
     symbol = "LU"
 
     @staticmethod
-    def forward(ctx, A):
+    def forward(ctx, A, check_errors=False):
+        LU, _, info = _getrf(A)
+        if check_errors and info.any():  # in forward: ad.compile's replay checks again
+            _singular("lu_factor", info)
         ctx.save_for_backward(A)
-        return _getrf(A)[0]
+        return LU
 
     @staticmethod
     def backward(ctx, grad):
@@ -201,11 +205,8 @@ def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False):
             "linalg.lu_factor: pivot=False is not supported on the CPU (torch says the same). "
             "Use pivot=True."
         )
-    LU = LuFactor.apply(A)
-    pivots, info = discrete(_pivots_of, A), discrete(_info_of, A)
-    if check_errors and np.any(info.numpy()):
-        _singular("lu_factor", info)
-    return _LuFactorEx(LU, pivots, info)
+    LU = LuFactor.apply(A, check_errors=check_errors)
+    return _LuFactorEx(LU, discrete(_pivots_of, A), discrete(_info_of, A))
 
 
 def _pivots_of(A):
@@ -216,8 +217,8 @@ def _info_of(A):
     return _getrf(A)[2]
 
 
-def _singular(op: str, info) -> None:
-    first = int(np.max(info.numpy()))
+def _singular(op: str, info: np.ndarray) -> None:
+    first = int(info[info > 0].flat[0])
     raise LinAlgError(
         f"linalg.{op}: the factorization could not be completed because the input matrix is "
         f"singular (U[{first - 1}, {first - 1}] is zero). Check the matrix, or use "
@@ -228,9 +229,7 @@ def _singular(op: str, info) -> None:
 def lu_factor(A, *, pivot: bool = True):
     """(LU, pivots) of A = P L U (packed as LAPACK's getrf); a singular A is an error
     (lu_factor_ex reports it in info instead)."""
-    LU, pivots, info = lu_factor_ex(A, pivot=pivot)
-    if np.any(info.numpy()):
-        _singular("lu_factor", info)
+    LU, pivots, _ = lu_factor_ex(A, pivot=pivot, check_errors=True)
     return _LuFactor(LU, pivots)
 
 
@@ -291,14 +290,37 @@ def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool 
             f"lu_unpack: LU_pivots {tuple(LU_pivots.shape)} must have shape "
             f"{tuple(LU_data.shape[:-2]) + (k,)} for LU_data {tuple(LU_data.shape)}"
         )
-    empty = Tensor._make(np.zeros((0,), LU_data.dtype))
-    P = empty
-    if unpack_pivots:
-        P = _permutation_tensor(LU_pivots, m, LU_data.dtype)
+    empty = LU_data.new_zeros(0)
+    P = _permutation_tensor(LU_pivots, m, LU_data.dtype) if unpack_pivots else empty
     if not unpack_data:
         return _PLU(P, empty, empty)
-    eye = Tensor._make(np.eye(m, k, dtype=LU_data.dtype))
-    return _PLU(P, LU_data[..., :, :k].tril(-1) + eye, LU_data[..., :k, :].triu())
+    return _PLU(P, LuUnpack.apply(LU_data, part=0), LuUnpack.apply(LU_data, part=1))
+
+
+class LuUnpack(Function):
+    """L (part 0: the multipliers and a unit diagonal, (..., m, k)) or U (part 1: (..., k, n))
+    of a packed LU; the gradient goes back to the entries each was read from."""
+
+    node_name = "LuUnpackBackward0"
+    symbol = "LU"
+
+    @staticmethod
+    def forward(ctx, LU, part):
+        m, n = LU.shape[-2:]
+        k = min(m, n)
+        if part == 0:
+            return np.tril(LU[..., :, :k], -1) + np.eye(m, k, dtype=LU.dtype)
+        return np.triu(LU[..., :k, :])
+
+    @staticmethod
+    def backward(ctx, grad):
+        m, n = ctx.input_meta[0][0][-2:]
+        k = min(m, n)
+        if ctx.options["part"] == 0:  # L (m, k) read LU's first k columns
+            rest = Tensor._make(np.zeros(grad.shape[:-1] + (n - k,), grad.dtype))
+            return cat([grad.tril(-1), rest], -1)
+        rest = Tensor._make(np.zeros(grad.shape[:-2] + (m - k, n), grad.dtype))
+        return cat([grad.triu(), rest], -2)  # U (k, n) read its first k rows
 
 
 class LuSolve(Function):

@@ -55,7 +55,7 @@ def test_ex_forms_report_info_as_torch_and_raise_when_asked(name):
     ok = info_t.numpy() == 0
     np.testing.assert_allclose(result.numpy()[ok], result_t.numpy()[ok], rtol=1e-12)
     assert np.isnan(result.numpy()[~ok]).all()  # torch's is LAPACK's partial work
-    with pytest.raises(ad.linalg.LinAlgError, match=f"linalg.{name}"):
+    with pytest.raises(ad.linalg.LinAlgError, match=f"linalg.{name[:-3]}: "):  # inv, solve...
         getattr(ad.linalg, name)(*args(ad, ours), check_errors=True)
     with pytest.raises(torch.linalg.LinAlgError):
         getattr(torch.linalg, name)(*args(torch, theirs), check_errors=True)
