@@ -1639,6 +1639,9 @@ class Tensor:
     def geqrf(self):
         return _ops.geqrf(self)
 
+    def ormqr(self, input2, input3, left=True, transpose=False):
+        return _ops.ormqr(self, input2, input3, left, transpose)
+
     # --- splitting, windows and views (ops/splitting.py) ---------------------------------
     def unfold(self, dimension, size, step):
         return _ops.unfold(self, dimension, size, step)

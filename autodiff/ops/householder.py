@@ -13,7 +13,7 @@ from .decomposition import _floating
 from .reduction import return_type_repr
 from .shape import cat, stack
 
-__all__ = ["geqrf", "orgqr"]
+__all__ = ["geqrf", "orgqr", "ormqr"]
 
 
 def _below(m: int, i: int, dtype) -> np.ndarray:
@@ -48,6 +48,36 @@ def _householder(A, tau, eye, first_columns):
     return reflectors, Q
 
 
+def _product(A, tau, n: int):
+    """The first n columns of H_0 ⋯ H_(k−1) on arrays (A's batch kept when k = 0)."""
+    m = A.shape[-2]
+    first_columns = np.broadcast_to(np.eye(m, n, dtype=A.dtype), A.shape[:-2] + (m, n))
+    return np.array(_householder(A, tau, np.eye(m, dtype=A.dtype), first_columns)[1])
+
+
+def _product_vjp(A, tau, grad):
+    """The gradients of A and tau from grad, that of the first n columns of H_0 ⋯ H_(k−1).
+    Q = P_i H_i S_i (P_i: the reflectors before i, S_i: those after, then n columns):
+    gH_i = P_iᵀ g S_iᵀ, and H_i = I − τ v vᵀ gives gτ = −vᵀ gH v, gv = −τ (gH + gHᵀ) v."""
+    m, n = A.shape[-2], grad.shape[-1]
+    eye = Tensor._make(np.eye(m, dtype=A.dtype))
+    reflectors, _ = _householder(A, tau, eye, eye[:, :n])
+    suffixes, S = [], eye[:, :n]
+    for H in reversed(reflectors):
+        suffixes.insert(0, S)
+        S = H @ S
+    columns, scales, P = [], [], eye
+    for i, (H, S) in enumerate(zip(reflectors, suffixes)):
+        gH = P.mT @ grad @ S.mT
+        v = _reflector(A, i)[..., :, None]
+        scales.append(-(v.mT @ gH @ v)[..., 0])
+        gv = -tau[..., i : i + 1] * ((gH + gH.mT) @ v)[..., 0]
+        columns.append(gv * Tensor._make(_below(m, i, A.dtype)))
+        P = P @ H
+    columns += [A[..., :, 0] * 0.0] * (A.shape[-1] - len(columns))
+    return stack(columns, -1), (cat(scales, -1) if scales else tau * 0.0)  # k = 0: empty
+
+
 class HouseholderProduct(Function):
     """Q (..., m, n): the first n columns of H_0 H_1 ⋯ H_(k−1)."""
 
@@ -57,32 +87,12 @@ class HouseholderProduct(Function):
     @staticmethod
     def forward(ctx, A, tau):
         ctx.save_for_backward(A, tau)
-        m, n = A.shape[-2:]
-        first_columns = np.broadcast_to(np.eye(m, n, dtype=A.dtype), A.shape)  # k = 0: these
-        return np.array(_householder(A, tau, np.eye(m, dtype=A.dtype), first_columns)[1])
+        return _product(A, tau, A.shape[-1])
 
     @staticmethod
     def backward(ctx, grad):
         A, tau = ctx.saved_tensors
-        m, n = A.shape[-2:]
-        eye = Tensor._make(np.eye(m, dtype=A.dtype))
-        reflectors, _ = _householder(A, tau, eye, eye[:, :n])
-        # Q = P_i H_i S_i (P_i: the reflectors before i, S_i: those after, then n columns):
-        # gH_i = P_iᵀ g S_iᵀ; H_i = I − τ v vᵀ gives gτ = −vᵀ gH v, gv = −τ (gH + gHᵀ) v
-        suffixes, S = [], eye[:, :n]
-        for H in reversed(reflectors):
-            suffixes.insert(0, S)
-            S = H @ S
-        columns, scales, P = [], [], eye
-        for i, (H, S) in enumerate(zip(reflectors, suffixes)):
-            gH = P.mT @ grad @ S.mT
-            v = _reflector(A, i)[..., :, None]
-            scales.append(-(v.mT @ gH @ v)[..., 0])
-            gv = -tau[..., i : i + 1] * ((gH + gH.mT) @ v)[..., 0]
-            columns.append(gv * Tensor._make(_below(m, i, A.dtype)))
-            P = P @ H
-        columns += [A[..., :, 0] * 0.0] * (n - len(columns))
-        return stack(columns, -1), (cat(scales, -1) if scales else tau * 0.0)  # k = 0: empty
+        return _product_vjp(A, tau, grad)
 
 
 def householder_product(A, tau):
@@ -165,3 +175,55 @@ def geqrf(input):
         raise ShapeError(f"geqrf: expects matrices (..., m, n), got shape {tuple(input.shape)}")
     _floating("geqrf", input)
     return _Geqrf(Geqrf.apply(input, part=0), Geqrf.apply(input, part=1))
+
+
+class Ormqr(Function):
+    """op(Q) C (left) or C op(Q), Q (mn, mn) = H_0 ⋯ H_(k−1) from geqrf's (input, tau),
+    op(Q) = Qᵀ when transpose."""
+
+    node_name = "OrmqrBackward0"
+    symbol = "QC"
+
+    @staticmethod
+    def forward(ctx, input, tau, other, left, transpose):
+        ctx.save_for_backward(input, tau, other)
+        Q = _product(input, tau, input.shape[-2])
+        Q = np.swapaxes(Q, -1, -2) if transpose else Q
+        return Q @ other if left else other @ Q
+
+    @staticmethod
+    def backward(ctx, grad):
+        A, tau, C = ctx.saved_tensors
+        left, transpose = ctx.options["left"], ctx.options["transpose"]
+        Q = Ormqr.apply(A, tau, Tensor._make(np.eye(A.shape[-2], dtype=A.dtype)), left=True,
+                        transpose=False)  # fmt: skip
+        opQ = Q.mT if transpose else Q
+        grad_C = opQ.mT @ grad if left else grad @ opQ.mT
+        grad_opQ = grad @ C.mT if left else C.mT @ grad
+        grad_A, grad_tau = _product_vjp(A, tau, grad_opQ.mT if transpose else grad_opQ)
+        return grad_A, grad_tau, grad_C
+
+
+def ormqr(input, tau, other, left: bool = True, transpose: bool = False):
+    """Q·other (left=False: other·Q; transpose: Qᵀ) for Q of geqrf's (input, tau), without
+    forming more than Q itself."""
+    if input.ndim < 2 or other.ndim < 2 or tau.ndim < 1:
+        raise ShapeError(
+            f"ormqr: expects input (..., mn, k), tau (..., k) and other matrices, got "
+            f"{tuple(input.shape)}, {tuple(tau.shape)} and {tuple(other.shape)}"
+        )
+    mn = other.shape[-2] if left else other.shape[-1]
+    if input.shape[-2] != mn or tau.shape[-1] != min(mn, input.shape[-1]):
+        raise ShapeError(
+            f"ormqr: input {tuple(input.shape)}, tau {tuple(tau.shape)} and other "
+            f"{tuple(other.shape)} do not fit: input needs {mn} rows (other's "
+            f"{'rows' if left else 'columns'}) and tau min({mn}, {input.shape[-1]}) entries, "
+            "as geqrf gives them."
+        )
+    _floating("ormqr", input)
+    if len({np.dtype(t.dtype) for t in (input, tau, other)}) > 1:
+        raise DtypeError(
+            f"ormqr: input, tau and other must have one dtype, got {input.dtype}, {tau.dtype} "
+            f"and {other.dtype}. Convert them."
+        )
+    return Ormqr.apply(input, tau, other, left=left, transpose=transpose)

@@ -1331,3 +1331,26 @@ def cholesky_solve_case(draw):
     n, k = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, 3))
     lead = draw(st.sampled_from([(), (2,)]))
     return ((lead + (n, k), lead + (n, n)), {"upper": draw(st.booleans())})
+
+
+@st.composite
+def ormqr_case(draw):
+    """geqrf's (input (..., m, r), tau (..., k)) and other (..., m, p) (left=False: (..., p, m))."""
+    m = draw(st.integers(1, MAX_SIDE))
+    r = k = draw(st.integers(1, m))  # torch: tau has min(m, r) entries, as geqrf gives
+    p = draw(st.integers(1, 3))
+    lead, left = draw(st.sampled_from([(), (2,)])), draw(st.booleans())
+    shapes = (lead + (m, r), lead + (k,), lead + ((m, p) if left else (p, m)))
+    return (shapes, {"left": left, "transpose": draw(st.booleans())})
+
+
+def _np_ormqr(a, tau, other, left, transpose):
+    q = (
+        _np_householder_product(a, tau)
+        if a.shape[-1] == a.shape[-2]
+        else _np_householder_product(
+            np.concatenate([a, np.zeros(a.shape[:-1] + (a.shape[-2] - a.shape[-1],))], -1), tau
+        )
+    )
+    q = np.swapaxes(q, -1, -2) if transpose else q
+    return q @ other if left else other @ q

@@ -43,6 +43,7 @@ from opcases import (  # issue 22
     _np_lu_solve,
     _np_max_dim,
     _np_norm,
+    _np_ormqr,
     _np_prod,
     _np_qr_parts,
     _np_reduce,
@@ -126,6 +127,7 @@ from opcases import (  # issue 22
     np_quantile,
     np_scatter_reduce,
     one_shape,
+    ormqr_case,
     permute_case,
     quantile_case,
     reduction,
@@ -1450,7 +1452,11 @@ ROWS = [
        covers=("linalg.tensorsolve",)),
     Op("householder_product", ad.linalg.householder_product, _np_householder_product,
        lambda a, tau: _torch().linalg.householder_product(a, tau), 2, householder_case(),
-       "LinalgHouseholderProductBackward0", covers=("linalg.householder_product", "orgqr")),
+       "LinalgHouseholderProductBackward0", covers=("linalg.householder_product", "orgqr"),
+       kinks=(1.0,)),  # torch's second order is nan at tau = 1 for a 1 x 1 matrix (Q = 0)
+    Op("ormqr", lambda a, tau, c, **kw: ad.ormqr(a, tau, c, **kw), _np_ormqr,
+       lambda a, tau, c, **kw: _torch().ormqr(a, tau, c, **kw), 3, ormqr_case(),
+       "OrmqrBackward0"),
     # --- names7: torch's older linalg names (the Tensor methods share them) ---
     Op("lu", lambda a: ad.lu(a)[0], _np_lu_packed, lambda a: _torch().lu(a)[0], 1,
        square_case(), "LinalgLuFactorExBackward0", prepare=lu_ready, rtol=1e-4,

@@ -368,3 +368,22 @@ def test_geqrf_has_no_derivative_as_in_torch_and_a_zero_column_is_left_alone():
         _same(mine, yours)
     with pytest.raises(ValueError, match=r"geqrf: expects matrices .* \(3,\)"):
         ad.geqrf(ad.ones(3))
+
+
+def test_ormqr_applies_geqrfs_q_as_torch_and_refuses_what_does_not_fit():
+    a, c = RNG.standard_normal((4, 3)), RNG.standard_normal((4, 2))
+    (A, C), (A_t, C_t) = zip(_both(a), _both(c))
+    packed, tau = ad.geqrf(A)
+    packed_t, tau_t = torch.geqrf(A_t)
+    for transpose in (False, True):
+        _same(ad.ormqr(packed, tau, C, transpose=transpose),
+              torch.ormqr(packed_t, tau_t, C_t, transpose=transpose), rtol=1e-10)  # fmt: skip
+        _same(packed.ormqr(tau, C.mT, left=False, transpose=transpose),
+              packed_t.ormqr(tau_t, C_t.mT, left=False, transpose=transpose), rtol=1e-10)  # fmt: skip
+    Q = ad.ormqr(packed, tau, ad.eye(4, dtype=ad.float64))  # Q itself: orthogonal, Q R = A
+    np.testing.assert_allclose((Q.mT @ Q).numpy(), np.eye(4), atol=1e-12)
+    for bad in [(packed, tau[:2], C), (packed, tau, C[:3]), (packed, tau, C, False)]:
+        with pytest.raises(ValueError, match="ormqr: input .* do not fit"):
+            ad.ormqr(*bad)
+        with pytest.raises(RuntimeError):
+            torch.ormqr(*(torch.tensor(t.numpy()) if isinstance(t, ad.Tensor) else t for t in bad))
