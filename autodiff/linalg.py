@@ -1,6 +1,6 @@
-"""torch.linalg: norms, inverses, determinants, solves and factorisations of matrices (the
-ops live in ops/decomposition.py, ops/triangular.py, ops/linalg.py and ops/matrix.py); the functions
-below are compositions of them."""
+"""torch.linalg: norms, inverses, determinants, solves and factorisations of matrices (the ops
+live in ops/: decomposition, triangular, householder, ldl, spectral, linalg and matrix); the
+functions below are compositions of them."""
 
 from collections import namedtuple
 
@@ -25,6 +25,7 @@ from .ops.decomposition import (
 )
 from .ops.decomposition import svd_factors as svd
 from .ops.householder import householder_product
+from .ops.ldl import ldl_factor, ldl_factor_ex, ldl_solve
 from .ops.linalg import linalg_norm as norm
 from .ops.linalg import matmul, matrix_norm, matrix_power, vector_norm
 from .ops.matrix import cross as _cross
@@ -51,6 +52,9 @@ __all__ = [
     "householder_product",
     "inv",
     "inv_ex",
+    "ldl_factor",
+    "ldl_factor_ex",
+    "ldl_solve",
     "lstsq",
     "lu",
     "lu_factor",

@@ -10,6 +10,7 @@ from . import (
     householder,
     indexing,
     inplace,
+    ldl,
     linalg,
     triangular,
     math,
@@ -35,6 +36,7 @@ from .decomposition import *
 from .elementwise import *
 from .householder import *
 from .indexing import *
+from .ldl import *
 from .linalg import *
 from .triangular import *
 from .math import *
@@ -69,6 +71,7 @@ __all__ = [
     *elementwise.__all__,
     *householder.__all__,
     *indexing.__all__,
+    *ldl.__all__,
     *linalg.__all__,
     *triangular.__all__,
     *math.__all__,

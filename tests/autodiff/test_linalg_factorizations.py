@@ -387,3 +387,50 @@ def test_ormqr_applies_geqrfs_q_as_torch_and_refuses_what_does_not_fit():
             ad.ormqr(*bad)
         with pytest.raises(RuntimeError):
             torch.ormqr(*(torch.tensor(t.numpy()) if isinstance(t, ad.Tensor) else t for t in bad))
+
+
+def _symmetric(batch, n, small_diagonal):
+    a = RNG.standard_normal(batch + (n, n))
+    a = a + np.swapaxes(a, -1, -2)
+    return a - a * np.eye(n) * 0.99 if small_diagonal else a  # small diagonals: 2 x 2 blocks
+
+
+@pytest.mark.parametrize("small_diagonal", [False, True])
+@pytest.mark.parametrize("shape", [((), 1), ((), 4), ((3,), 5)])
+def test_ldl_factor_and_solve_match_lapacks_through_torch(shape, small_diagonal):
+    a = _symmetric(*shape, small_diagonal)
+    ours, theirs = _both(a)
+    for mine, yours in zip(ad.linalg.ldl_factor_ex(ours), torch.linalg.ldl_factor_ex(theirs)):
+        _same(mine, yours, rtol=1e-10)
+    LD, pivots = ad.linalg.ldl_factor(ours, hermitian=True)
+    LD_t, pivots_t = torch.linalg.ldl_factor(theirs, hermitian=True)
+    b = RNG.standard_normal(a.shape[:-1] + (2,))
+    _same(ad.linalg.ldl_solve(LD, pivots, ad.tensor(b)),
+          torch.linalg.ldl_solve(LD_t, pivots_t, torch.tensor(b)), rtol=1e-8)  # fmt: skip
+    np.testing.assert_allclose(ad.linalg.ldl_solve(LD, pivots, ad.tensor(b)).numpy(),
+                               np.linalg.solve(a, b), rtol=1e-8, atol=1e-10)  # fmt: skip
+
+
+def test_ldl_of_singular_matrices_and_its_errors():
+    a = np.stack([np.zeros((3, 3)), [[1.0, 1, 0], [1, 1, 0], [0, 0, 0]], np.eye(3)])
+    ours, theirs = _both(a)
+    for mine, yours in zip(ad.linalg.ldl_factor_ex(ours), torch.linalg.ldl_factor_ex(theirs)):
+        _same(mine, yours)
+    with pytest.raises(ad.linalg.LinAlgError, match="ldl_factor: .*singular"):
+        ad.linalg.ldl_factor(ours)
+    with pytest.raises(RuntimeError):
+        torch.linalg.ldl_factor(theirs)
+    x = ad.tensor(_symmetric((), 3, False), requires_grad=True)
+    LD, pivots = ad.linalg.ldl_factor(x)
+    assert (
+        LD.grad_fn.name()
+        == torch.linalg.ldl_factor(torch.tensor(x.numpy(), requires_grad=True))[0].grad_fn.name()
+    )
+    with pytest.raises(NotImplementedError, match="not implemented"):
+        LD.sum().backward()
+    with pytest.raises(ValueError, match=r"ldl_solve: LD \(3, 3\) and B \(2, 1\) do not fit"):
+        ad.linalg.ldl_solve(LD, pivots, ad.ones(2, 1, dtype=ad.float64))
+    with pytest.raises(ValueError, match="ldl_solve: pivots must be integers"):
+        ad.linalg.ldl_solve(LD, pivots.double(), ad.ones(3, 1, dtype=ad.float64))
+    with pytest.raises(ValueError, match=r"linalg.ldl_factor: expects square matrices"):
+        ad.linalg.ldl_factor(ad.ones(2, 3, dtype=ad.float64))
