@@ -41,7 +41,14 @@ def _pooled_with_indices():
     return windows.max(-1), rows * 4 + cols
 
 
+def _pooled_1d_with_indices():
+    """max_pool1d(2) of a (2, 3, 8) batch, values and positions along L, made with NumPy."""
+    pairs = _x(2, 3, 8).reshape(2, 3, 4, 2)
+    return pairs.max(-1), np.arange(4) * 2 + pairs.argmax(-1)
+
+
 ACTIVATION = (_x(2, 3, 4),)
+VOLUME = (_x(2, 3, 3, 4, 5),)
 # name -> (make(L): the module from L = nn or torch.nn, inputs: NumPy arrays, float ones get
 # gradients); activations take torch's non-default options where they have them
 CASES = {
@@ -213,7 +220,12 @@ CASES = {
         (_x(2, 3, 5),),
     ),
     "InstanceNorm2d": (lambda L: L.InstanceNorm2d(3), (_x(2, 3, 4, 4),)),
+    "InstanceNorm3d": (
+        lambda L: L.InstanceNorm3d(3, affine=True, track_running_stats=True),
+        VOLUME,
+    ),
     "LocalResponseNorm": (lambda L: L.LocalResponseNorm(3, alpha=0.1), (_x(2, 5, 3, 3),)),
+    "MaxUnpool1d": (lambda L: L.MaxUnpool1d(2), _pooled_1d_with_indices()),
     "MaxUnpool2d": (lambda L: L.MaxUnpool2d(2), _pooled_with_indices()),
     "PixelShuffle": (lambda L: L.PixelShuffle(2), (_x(2, 8, 3, 3),)),
     "PixelUnshuffle": (lambda L: L.PixelUnshuffle(2), (_x(2, 2, 4, 6),)),
@@ -227,6 +239,32 @@ CASES = {
     "Unfold": (lambda L: L.Unfold((2, 3), stride=(1, 2)), (_x(2, 3, 4, 5),)),
     "ZeroPad1d": (lambda L: L.ZeroPad1d((1, 2)), ACTIVATION),
     "ZeroPad2d": (lambda L: L.ZeroPad2d(1), (_x(2, 3, 4, 5),)),
+    "LPPool1d": (lambda L: L.LPPool1d(3, 2, stride=1), (np.abs(_x(2, 3, 7)) + 0.1,)),
+    "LPPool2d": (lambda L: L.LPPool2d(1.5, (2, 3), ceil_mode=True), (np.abs(_x(2, 3, 5, 7)),)),
+    "ChannelShuffle": (lambda L: L.ChannelShuffle(3), (_x(2, 6, 2, 3),)),
+    "FeatureAlphaDropout": (lambda L: L.FeatureAlphaDropout(0.4), (_x(4, 5, 3, 2),)),
+    "MultiLabelMarginLoss": (
+        lambda L: L.MultiLabelMarginLoss(reduction="sum"),
+        (
+            _x(4, 5),
+            np.array([[3, 0, -1, 1, 2], [0, 1, 2, 3, 4], [1, 1, -1, 2, 0], [-1, 0, 1, 2, 3]]),
+        ),
+    ),
+    "TripletMarginWithDistanceLoss": (
+        lambda L: L.TripletMarginWithDistanceLoss(
+            distance_function=lambda a, b: 1 - L.functional.cosine_similarity(a, b), swap=True
+        ),
+        (_x(4, 3), _x(4, 3, seed=3), _x(4, 3, seed=4)),
+    ),
+    "NLLLoss2d": (
+        lambda L: L.NLLLoss2d(),
+        (np.ascontiguousarray(_log_probs(2, 3, 4, 5).transpose(0, 3, 1, 2)), _labels(2 * 3 * 4, 5).reshape(2, 3, 4)),
+    ),
+    "ZeroPad3d": (lambda L: L.ZeroPad3d((1, 0, 2, 1, 0, 2)), VOLUME),
+    "ConstantPad3d": (lambda L: L.ConstantPad3d(1, 0.5), VOLUME),
+    "ReflectionPad3d": (lambda L: L.ReflectionPad3d((1, 2, 0, 3, 2, 1)), VOLUME),
+    "ReplicationPad3d": (lambda L: L.ReplicationPad3d((2, 0, 1, 1, 0, 3)), VOLUME),
+    "CircularPad3d": (lambda L: L.CircularPad3d((1, 2, 1, 0, 2, 1)), VOLUME),
 }
 # Modules nn exports that this test cannot drive, and the test that compares each with torch
 OWN_TESTS = {
