@@ -6,7 +6,7 @@ fused Functions, as torch's kernels (SoftMarginLossBackward0, MultiMarginLossBac
 import numpy as np
 
 import autodiff as ad
-from autodiff.errors import ArgumentError, IndexOutOfRangeError, ShapeError
+from autodiff.errors import ArgumentError, DtypeError, IndexOutOfRangeError, ShapeError
 
 from .activation_more import logsigmoid
 from .distance import pairwise_distance
@@ -322,7 +322,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
             f"{tuple(input.shape)} and target {tuple(target.shape)}"
         )
     if target.dtype != ad.int64:
-        raise ArgumentError(f"{op}: target must hold int64 class indices, got {target.dtype}")
+        raise DtypeError(f"{op}: target must hold int64 class indices, got {target.dtype}")
     classes = input.shape[-1] if input.ndim else 1
     if target.numel() and (int(target.min()) < -1 or int(target.max()) >= classes):
         raise IndexOutOfRangeError(

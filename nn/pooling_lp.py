@@ -32,6 +32,8 @@ def lp_pool1d(input, norm_type: float, kernel_size: int, stride=None, ceil_mode:
 def lp_pool2d(input, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
     """(Σ x^p)^(1/p) over each kernel_size window of the last two dims."""
     kh, kw = as_pair(kernel_size, "kernel_size", "lp_pool2d")
+    if input.ndim == 3:  # unbatched (C, H, W): nn's 2-d pooling takes batches only
+        return lp_pool2d(input.unsqueeze(0), norm_type, kernel_size, stride, ceil_mode).squeeze(0)
     return _lp_pool(avg_pool2d, max_pool2d, kh * kw, input, norm_type, kernel_size, stride,
                     ceil_mode)  # fmt: skip
 
