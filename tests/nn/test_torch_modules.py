@@ -258,7 +258,7 @@ CASES = {
     ),
     "NLLLoss2d": (
         lambda L: L.NLLLoss2d(),
-        (np.ascontiguousarray(_log_probs(2, 3, 4, 5).transpose(0, 3, 1, 2)), _labels(2 * 3 * 4, 5).reshape(2, 3, 4)),
+        (_x(2, 5, 3, 4), _labels(2 * 3 * 4, 5).reshape(2, 3, 4)),  # scores of 5 classes per pixel
     ),
     "ZeroPad3d": (lambda L: L.ZeroPad3d((1, 0, 2, 1, 0, 2)), VOLUME),
     "ConstantPad3d": (lambda L: L.ConstantPad3d(1, 0.5), VOLUME),
