@@ -80,12 +80,23 @@ def test_max_pool1d_with_indices_and_max_unpool1d_match_torch(shape, kernel, str
     _against_torch(pool_unpool(F), pool_unpool(TF), _x(*shape), same_graph=len(shape) == 3)
 
 
-@pytest.mark.parametrize("output_size", [None, (9,), [2, 3, 9], (8,)])
-def test_max_unpool1d_output_size_forms(output_size):
-    x = _x(2, 3, 8)
-    v, i = TF.max_pool1d(torch.tensor(x), 2, return_indices=True)
-    ours = F.max_unpool1d(ad.tensor(v.numpy()), ad.tensor(i.numpy()), 2, output_size=output_size)
-    np.testing.assert_array_equal(ours.numpy(), TF.max_unpool1d(v, i, 2, output_size=output_size))
+@pytest.mark.parametrize("change", [None, 1, "full", -1])
+@pytest.mark.parametrize("kernel,stride,padding,length", [(2, None, 0, 8), (3, 2, 1, 7),
+                                                          (4, 3, 2, 6)])  # fmt: skip
+def test_max_unpool1d_output_size_forms(change, kernel, stride, padding, length):
+    """The default size (max pooling's input size), one more or less, and the (N, C, L) form."""
+    v, i = TF.max_pool1d(torch.tensor(_x(2, 3, length)), kernel, stride, padding,
+                         return_indices=True)  # fmt: skip
+    args = (kernel, stride, padding)
+    size = {None: None, 1: (length + 1,), "full": [2, 3, length], -1: (length - 1,)}[change]
+    ours = lambda: F.max_unpool1d(ad.tensor(v.numpy()), ad.tensor(i.numpy()), *args, size)  # noqa: E731
+    try:
+        want = TF.max_unpool1d(v, i, *args, output_size=size)
+    except (ValueError, RuntimeError) as error:  # a size or an index torch refuses: so do we
+        with pytest.raises(type(error), match="max_unpool1d: .*(invalid output_size|invalid max)"):
+            ours()
+        return
+    np.testing.assert_array_equal(ours().numpy(), want.numpy())
 
 
 @pytest.mark.parametrize("fn,shape,size", [
@@ -130,6 +141,7 @@ def test_max_unpool_errors(call, kind, match):
 @pytest.mark.parametrize("name,args", [("ZeroPad3d", ((1, 0, 2, 1, 0, 2),)),
                                        ("ConstantPad3d", (1, -0.5)),
                                        ("ReflectionPad3d", ((1, 2, 0, 3, 2, 1),)),
+                                       ("ReflectionPad3d", (1,)), ("CircularPad3d", (2,)),
                                        ("ReplicationPad3d", (2,)),
                                        ("CircularPad3d", ((1, 2, 1, 0, 2, 1),))])  # fmt: skip
 @pytest.mark.parametrize("shape", [(2, 3, 3, 4, 5), (3, 3, 4, 5)])
