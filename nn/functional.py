@@ -26,6 +26,7 @@ from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .fold import fold, unfold
 from .attention import multi_head_attention_forward, scaled_dot_product_attention
 from .distance import cosine_similarity, normalize, pairwise_distance, pdist
+from .grid_sampling import affine_grid, grid_sample
 from .padding import pad
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_pool2d_with_indices
 from .pooling_indices import adaptive_max_pool1d, adaptive_max_pool1d_with_indices
