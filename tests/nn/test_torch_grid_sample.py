@@ -102,13 +102,16 @@ def test_spatial_transformer_gradient_reaches_theta_as_torchs():
 
 
 def test_grid_sample_nearest_rounds_half_to_even_and_grid_gets_zero_gradient():
-    x = ad.tensor(np.arange(4.0).reshape(1, 1, 1, 4))
-    # align_corners=True: x = -1/3 is pixel 1.0, 0 is pixel 1.5 (rounds to 2), 1/3 pixel 2
-    grid = ad.tensor(np.array([[[[-1 / 3, 0.0], [0.0, 0.0], [1.0, 0.0]]]]), requires_grad=True)
+    x = ad.tensor(np.arange(6.0).reshape(1, 1, 1, 6))
+    # align_corners=True: x = -0.6 is pixel 1, 0 is pixel 2.5 (rounds to even: 2, not 3),
+    # -0.2 is pixel 2, 1 is pixel 5
+    points = [[-0.6, 0.0], [0.0, 0.0], [-0.2, 0.0], [1.0, 0.0]]
+    grid = ad.tensor(np.array([[points]]), requires_grad=True)
     out = F.grid_sample(x, grid, "nearest", align_corners=True)
     want = TF.grid_sample(torch.tensor(x.numpy()), torch.tensor(grid.numpy()), "nearest",
                           align_corners=True)  # fmt: skip
     np.testing.assert_array_equal(out.detach().numpy(), want.numpy())
+    np.testing.assert_array_equal(out.detach().numpy().ravel(), [1, 2, 2, 5])
     out.sum().backward()
     np.testing.assert_array_equal(grid.grad.numpy(), 0)
 
