@@ -15,7 +15,7 @@ from .activation_hard import RReLU, Threshold
 from .activation_more import CELU, GLU, LogSigmoid, Mish, Softmax2d, Softmin, Softsign
 from .activation_more import Tanhshrink
 from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
 from .normalization_more import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LocalResponseNorm
 from .normalization_more import RMSNorm
 from .embedding import Embedding

@@ -161,6 +161,11 @@ def test_3d_padding_errors(call, kind, match):
     _raises_as_torch(call, kind, match)
 
 
+def test_batch_norm_3d_refuses_what_torch_refuses():
+    _raises_as_torch(lambda L, t: (nn if L is F else torch.nn).BatchNorm3d(3)(t.ones(2, 3, 4, 4)),
+                     ValueError, r"BatchNorm3d: expected 5D input \(got 4D")  # fmt: skip
+
+
 def test_instance_norm_3d_unbatched_and_errors():
     x = _x(3, 2, 3, 4)
     theirs = torch.nn.InstanceNorm3d(3, affine=True).double()

@@ -63,6 +63,7 @@ CASES = {
     ),
     "BatchNorm1d": (lambda L: L.BatchNorm1d(3, momentum=0.3), (_x(5, 3),)),
     "BatchNorm2d": (lambda L: L.BatchNorm2d(3), (_x(4, 3, 2, 2),)),
+    "BatchNorm3d": (lambda L: L.BatchNorm3d(3, momentum=None), VOLUME),
     # torch's CELU backward rounds 1/alpha to float32: an alpha whose inverse is exact
     "CELU": (lambda L: L.CELU(alpha=0.5), ACTIVATION),
     "Conv1d": (lambda L: L.Conv1d(3, 4, 3, padding=1, stride=2), (_x(2, 3, 7),)),
