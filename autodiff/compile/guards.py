@@ -252,6 +252,9 @@ class Guard:
             self.require(f"({name}.grad_fn is None) is {x.grad_fn is None}")
             # fn may test .grad (clip_grad_norm_ skips a None one; backward adds or writes)
             self.require(f"({name}.grad is None) is {x.grad is None}")
+        elif t is slice or t is range:  # immutable: the same object has the same bounds
+            for part in ("start", "stop", "step"):
+                self.value(f"{name}.{part}", getattr(x, part), f"{path}.{part}")
         elif t is list or t is tuple or t is Size:  # Size: a tensor's shape (torch.Size)
             self.require(f"len({name}) == {len(x)}")
             for i, item in enumerate(x):

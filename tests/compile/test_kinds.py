@@ -215,6 +215,96 @@ OFFSET = 1.0
     assert twins.call(t) == "traced"
 
 
+def test_global_slice_and_range():
+    source = """
+WINDOW = slice(1, 3)
+PICK = range(0, 4, 2)
+def step(t):
+    return t[WINDOW].sum() + t[list(PICK)].sum()
+"""
+    twins = Twins(dict, source)
+    t = lambda w: ad.arange(5.0)  # noqa: E731
+    assert twins.call(t) == "traced"
+    assert twins.call(t) == "replayed"
+    twins.change(lambda w: w.update(WINDOW=slice(0, 4)))
+    assert twins.call(t) == "traced"
+    twins.change(lambda w: w.update(PICK=range(1, 5, 2)))
+    assert twins.call(t) == "traced"
+    assert twins.call(t) == "replayed"
+
+
+@pytest.mark.parametrize(
+    "activation",
+    ["nn.ReLU(inplace=True)", "nn.LeakyReLU(0.1, inplace=True)", "nn.ELU(inplace=True)",
+     "nn.SELU(inplace=True)", "nn.CELU(0.5, inplace=True)", "nn.Hardtanh(inplace=True)",
+     "nn.Threshold(0.1, -1.0, inplace=True)", "nn.Dropout(0.3, inplace=True)"],
+)  # fmt: skip
+def test_in_place_activations_in_a_model(activation):
+    """The in-place op runs the out-of-place op and writes its result into the storage: both
+    replayed, so torch.compile(model) of a model with inplace=True layers trains as eager."""
+
+    def build():
+        ad.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 8), eval(activation), nn.Linear(8, 2))  # noqa: S307
+        return {"model": model, "opt": nn.optim.SGD(model.parameters(), lr=0.1)}
+
+    source = """
+def step(x):
+    opt.zero_grad()
+    h = model[0](x)
+    h[:, 0] = 0.5  # a write into a tensor in the graph (CopySlices-free: not a view)
+    loss = model[2](model[1](h)).pow(2).mean()
+    loss.backward()
+    opt.step()
+    return loss.detach()
+"""
+    twins = Twins(build, source)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        x = ad.tensor(rng.standard_normal((5, 4)), dtype=ad.float32)
+        twins.call(x)
+    assert twins.outcomes == ["traced", "traced", "replayed", "replayed"]  # .grad None, then set
+
+
+@pytest.mark.parametrize(
+    "write",
+    ["h[:, 0].relu_()", "h.mul_(h)", "F.silu(h, inplace=True)"],
+)
+def test_in_place_ops_a_replay_cannot_repeat_are_refused(write):
+    """A view rebases its base; an op that saved the tensor it overwrites keeps a copy of the
+    old values: both refused, never replayed wrong."""
+    lin = nn.Linear(3, 3)
+
+    def step(x):
+        h = lin(x)
+        eval(write)  # noqa: S307
+        return h.sum().backward()
+
+    with pytest.raises(CompileError, match="view of a tensor in the graph, or on a tensor"):
+        ad.compile(step)(ad.ones(2, 3))
+
+
+@pytest.mark.parametrize(
+    "op",
+    [ad.abs, lambda t: ad.fmax(t, ad.tensor(0.005)), lambda t: t.amax(), F.hardshrink],
+    ids=["abs", "fmax", "amax", "hardshrink"],
+)
+def test_what_a_0d_op_saves_is_recomputed(op):
+    """A 0-d op saves its mask as a NumPy scalar: a backward formula traced flat must not
+    keep the first call's mask as a constant (the sign flips between these calls)."""
+    w = ad.tensor(2.0, requires_grad=True)
+
+    def step(x):
+        w.grad = None
+        op(w * x).backward()
+        return w.grad.clone()
+
+    compiled = ad.compile(step)
+    for x in (1.0, -1.0, 0.25, -3.0):
+        x = ad.tensor(x)
+        np.testing.assert_array_equal(compiled(x).numpy(), step(x).numpy())
+
+
 # --- arguments ----------------------------------------------------------------------------------
 def test_tensors_in_lists_tuples_dicts_and_keywords_are_inputs():
     source = """
