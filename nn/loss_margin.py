@@ -294,8 +294,14 @@ class MultilabelMargin(ad.Function):
 
     @staticmethod
     def forward(ctx, input, target, reduction):
-        rows, target = input.reshape(-1, input.shape[-1]), target.reshape(-1, input.shape[-1])
-        picks, classes = _times_listed(target, input.dtype), rows.shape[1]
+        classes = input.shape[-1]
+        if target.size and (target.min() < -1 or target.max() >= classes):
+            raise IndexOutOfRangeError(
+                f"multilabel_margin_loss: target out of range (entries from {target.min()} to "
+                f"{target.max()} for {classes} classes). List classes 0..C-1, then -1."
+            )
+        rows, target = input.reshape(-1, classes), target.reshape(-1, classes)
+        picks = _times_listed(target, input.dtype)
         z = 1 - rows[:, :, None] + rows[:, None, :]  # [n, j, i]: 1 − (x_j − x_i)
         active = (z > 0) & (picks[:, :, None] > 0) & (picks[:, None, :] == 0)
         weights = active * picks[:, :, None]
@@ -327,12 +333,6 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
         )
     if target.dtype != ad.int64:
         raise DtypeError(f"{op}: target must hold int64 class indices, got {target.dtype}")
-    classes = input.shape[-1] if input.ndim else 1
-    if target.numel() and (int(target.min()) < -1 or int(target.max()) >= classes):
-        raise IndexOutOfRangeError(
-            f"{op}: target out of range (entries from {int(target.min())} to "
-            f"{int(target.max())} for {classes} classes). List classes 0..C-1, then -1."
-        )
     if input.ndim == 0:
         return multilabel_margin_loss(input.reshape(1), target.reshape(1), reduction=reduction)
     return MultilabelMargin.apply(input, target=target, reduction=reduction)

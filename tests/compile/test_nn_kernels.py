@@ -60,6 +60,16 @@ KERNELS = {
         [(4, 3)],
     ),
     "lstm": (_lstm, [(5, 2, 3)]),
+    "grid_sample": (
+        lambda x, g: F.grid_sample(x, g.tanh(), padding_mode="reflection", align_corners=False),
+        [(2, 3, 4, 5), (2, 3, 2, 2)],
+    ),
+    "affine_grid": (lambda t: F.affine_grid(t, (2, 1, 3, 4), align_corners=True), [(2, 2, 3)]),
+    "channel_shuffle": (lambda x: F.channel_shuffle(x, 2), [(2, 4, 3)]),
+    "multilabel_margin_loss": (
+        lambda x: F.multilabel_margin_loss(x, ad.tensor([[2, 0, -1], [1, -1, 0]])),
+        [(2, 3)],
+    ),
 }
 
 
