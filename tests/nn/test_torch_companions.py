@@ -336,3 +336,21 @@ def test_nll_loss_2d_warns_and_is_nll_loss():
     with pytest.warns(FutureWarning, match="`NLLLoss2d` has been deprecated"):
         loss = nn.NLLLoss2d(ignore_index=1)
     assert isinstance(loss, nn.NLLLoss) and loss.ignore_index == 1
+
+
+# 3-d adaptive average pooling
+
+
+@pytest.mark.parametrize("shape,size", [((2, 3, 4, 5, 6), (2, 3, 4)), ((3, 5, 4, 7), (3, 2, None)),
+                                        ((2, 3, 4, 5, 6), 1), ((1, 2, 3, 3, 3), (5, 4, 3))])  # fmt: skip
+def test_adaptive_avg_pool3d_matches_torch(shape, size):
+    _against_torch(lambda t: F.adaptive_avg_pool3d(t, size),
+                   lambda t: TF.adaptive_avg_pool3d(t, size), _x(*shape))  # fmt: skip
+
+
+def test_adaptive_avg_pool3d_finite_differences_both_orders_and_errors():
+    x = ad.tensor(_x(1, 2, 3, 4, 5), requires_grad=True)
+    assert ad.gradcheck(lambda t: F.adaptive_avg_pool3d(t, (2, 3, 2)), x)
+    assert ad.gradgradcheck(lambda t: F.adaptive_avg_pool3d(t, (2, 3, 2)) ** 2, x)
+    _raises_as_torch(lambda L, t: L.adaptive_avg_pool3d(t.ones(2, 3, 4), 2), ValueError,
+                     "adaptive_avg_pool3d: expected a 4-D")  # fmt: skip
