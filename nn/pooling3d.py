@@ -1,6 +1,7 @@
-"""3-d pooling over (N, C, D, H, W) or (C, D, H, W): adaptive average pooling, separable as
-in 2-d (one averaging matrix per spatial dim), recorded as torch records it
-(AdaptiveAvgPool3DBackward0; a global average is a mean, MeanBackward1)."""
+"""3-d pooling over (N, C, D, H, W) or (C, D, H, W), recorded as torch records it: average
+pooling (AvgPool3DBackward0) as a sum of strided views of the padded input, one per kernel
+tap, over torch's divisor; adaptive average pooling, separable as in 2-d (one averaging
+matrix per spatial dim; AdaptiveAvgPool3DBackward0, a global average a mean)."""
 
 import numpy as np
 
@@ -55,6 +56,154 @@ def adaptive_avg_pool3d(input, output_size):
     if size == (1, 1, 1):  # global average pooling: torch records it as a mean
         return input.mean(dim=(-3, -2, -1), keepdim=True)
     return AdaptiveAveragePooling3d.apply(input, output_size=tuple(int(s) for s in size))
+
+
+def _triple(value, name: str, op: str, minimum: int = 1) -> tuple:
+    """An int or three of them (torch's _triple), each at least minimum."""
+    values = (value,) * 3 if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) == 1:
+        values *= 3
+    if len(values) != 3 or any(
+        isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum for v in values
+    ):
+        raise ArgumentError(f"{op}: {name} must be an int >= {minimum} or three, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def _pooled_size(size: int, kernel: int, stride: int, pad: int, ceil_mode: bool) -> int:
+    """torch's pooling output size: a last window that would start in the right padding is
+    dropped in ceil_mode."""
+    span = size + 2 * pad - kernel
+    out = (-(-span // stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def _taps(kernel):
+    return np.ndindex(*kernel)
+
+
+def _window(out_shape, tap, stride) -> tuple:
+    """The slice of the padded input that kernel tap reads for every output position."""
+    return (Ellipsis,) + tuple(
+        slice(t, t + s * (n - 1) + 1, s) for t, s, n in zip(tap, stride, out_shape)
+    )
+
+
+def _avg_divisor(sizes, out_shape, kernel, stride, padding, count_include_pad, override, dtype):
+    """torch's divisor per output position: the window's size within input and padding (or the
+    input alone), or divisor_override."""
+    if override:
+        return np.asarray(override, dtype)
+    per_dim = []
+    for size, n, k, s, p in zip(sizes, out_shape, kernel, stride, padding):
+        start = np.arange(n) * s - p
+        end = np.minimum(start + k, size + p)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, size)
+        per_dim.append((end - start).astype(dtype))
+    return per_dim[0][:, None, None] * per_dim[1][None, :, None] * per_dim[2][None, None, :]
+
+
+class AveragePooling3d(ad.Function):
+    node_name = "AvgPool3DBackward0"
+    symbol = "avgpool"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, kernel, stride, padding, out_shape, divisor):
+        extra = [max(0, (n - 1) * s + k - (size + 2 * p)) for n, s, k, size, p in
+                 zip(out_shape, stride, kernel, input.shape[-3:], padding)]  # fmt: skip
+        widths = [(0, 0)] * (input.ndim - 3) + [(p, p + e) for p, e in zip(padding, extra)]
+        padded = np.pad(input, widths)
+        out = sum(padded[_window(out_shape, t, stride)] for t in _taps(kernel))
+        return (out / divisor).astype(input.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return AvgPool3dSpread.apply(grad, size=ctx.input_meta[0][0], **ctx.options)
+
+
+class AvgPool3dSpread(ad.Function):
+    """AveragePooling3d's input gradient: each output's gradient over its divisor, added onto
+    every cell of its window."""
+
+    node_name = "AvgPool3DBackwardBackward0"
+    symbol = "avgpoolᵀ"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, grad, size, kernel, stride, padding, out_shape, divisor):
+        spatial = size[-3:]
+        padded = np.zeros(
+            tuple(size[:-3]) + tuple(max(n + 2 * p, (o - 1) * s + k) for n, p, o, s, k in
+                                     zip(spatial, padding, out_shape, stride, kernel)),
+            grad.dtype,
+        )  # fmt: skip
+        share = grad / divisor
+        for t in _taps(kernel):
+            padded[_window(out_shape, t, stride)] += share
+        crop = tuple(slice(p, p + n) for p, n in zip(padding, spatial))
+        return padded[(Ellipsis,) + crop].astype(grad.dtype)
+
+    @staticmethod
+    def backward(ctx, gg):
+        opts = {k: v for k, v in ctx.options.items() if k != "size"}
+        return AveragePooling3d.apply(gg, **opts)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None):  # fmt: skip
+    """Mean over each kernel_size window of (D, H, W); stride defaults to kernel_size."""
+    op = "avg_pool3d"
+    if input.ndim not in (4, 5):
+        raise ShapeError(
+            f"{op}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape "
+            f"{tuple(input.shape)}"
+        )
+    kernel = _triple(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None or stride == () else _triple(stride, "stride", op)
+    padding = _triple(padding, "padding", op, minimum=0)
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
+        raise ShapeError(
+            f"{op}: pad should be at most half of effective kernel size, but got padding "
+            f"{padding} for kernel {kernel}. Use less padding."
+        )
+    sizes = tuple(input.shape[-3:])
+    out_shape = tuple(_pooled_size(*a, ceil_mode) for a in zip(sizes, kernel, stride, padding))
+    if min(out_shape) < 1:
+        raise ShapeError(
+            f"{op}: output size would be {'x'.join(map(str, out_shape))} for input "
+            f"{tuple(input.shape)} and kernel {kernel}. Use a smaller kernel or more padding."
+        )
+    if divisor_override is not None and divisor_override == 0:
+        raise ArgumentError(f"{op}: divisor must be not zero")
+    divisor = _avg_divisor(sizes, out_shape, kernel, stride, padding, count_include_pad,
+                           divisor_override, input.dtype)  # fmt: skip
+    return AveragePooling3d.apply(input, kernel=kernel, stride=stride, padding=padding,
+                                  out_shape=out_shape, divisor=divisor)  # fmt: skip
+
+
+class AvgPool3d(_Pool):
+    """Average pooling over (D, H, W); count_include_pad=True as torch."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override=None):  # fmt: skip
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride or kernel_size, padding
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, input):
+        return self._call(
+            avg_pool3d, input, kernel_size=self.kernel_size, stride=self.stride,
+            padding=self.padding, ceil_mode=self.ceil_mode,
+            count_include_pad=self.count_include_pad, divisor_override=self.divisor_override,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AdaptiveAvgPool3d(_Pool):

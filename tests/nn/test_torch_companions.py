@@ -354,3 +354,35 @@ def test_adaptive_avg_pool3d_finite_differences_both_orders_and_errors():
     assert ad.gradgradcheck(lambda t: F.adaptive_avg_pool3d(t, (2, 3, 2)) ** 2, x)
     _raises_as_torch(lambda L, t: L.adaptive_avg_pool3d(t.ones(2, 3, 4), 2), ValueError,
                      "adaptive_avg_pool3d: expected a 4-D")  # fmt: skip
+
+
+# 3-d average pooling
+
+AVG_POOL_3D = [
+    ((2, 3, 4, 5, 6), dict(kernel_size=2)),
+    ((2, 3, 5, 5, 6), dict(kernel_size=3, stride=2, padding=1)),
+    ((3, 5, 6, 7), dict(kernel_size=(3, 2, 3), stride=(2, 1, 2), padding=(1, 0, 1), ceil_mode=True)),
+    ((2, 3, 5, 5, 6), dict(kernel_size=3, stride=2, padding=1, count_include_pad=False,
+                           ceil_mode=True)),
+    ((2, 3, 4, 5, 6), dict(kernel_size=2, divisor_override=3)),
+    ((1, 1, 7, 7, 7), dict(kernel_size=3, stride=3, ceil_mode=True)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("shape,options", AVG_POOL_3D)
+def test_avg_pool3d_matches_torch(shape, options):
+    _against_torch(lambda t: F.avg_pool3d(t, **options), lambda t: TF.avg_pool3d(t, **options),
+                   _x(*shape))  # fmt: skip
+
+
+def test_avg_pool3d_finite_differences_both_orders_and_errors():
+    x = ad.tensor(_x(1, 2, 4, 4, 5), requires_grad=True)
+    pool = lambda t: F.avg_pool3d(t, 3, 2, 1, ceil_mode=True, count_include_pad=False)  # noqa: E731
+    assert ad.gradcheck(pool, x)
+    assert ad.gradgradcheck(lambda t: pool(t) ** 2, x)
+    _raises_as_torch(lambda L, t: L.avg_pool3d(t.ones(2, 3, 4), 2), ValueError,
+                     "avg_pool3d: expected a 4-D")  # fmt: skip
+    _raises_as_torch(lambda L, t: L.avg_pool3d(t.ones(1, 1, 4, 4, 4), 2, padding=2), ValueError,
+                     "at most half")  # fmt: skip
+    _raises_as_torch(lambda L, t: L.avg_pool3d(t.ones(1, 1, 2, 4, 4), 3), ValueError,
+                     "output size")  # fmt: skip
