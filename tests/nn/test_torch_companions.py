@@ -366,6 +366,8 @@ AVG_POOL_3D = [
                            ceil_mode=True)),
     ((2, 3, 4, 5, 6), dict(kernel_size=2, divisor_override=3)),
     ((1, 1, 7, 7, 7), dict(kernel_size=3, stride=3, ceil_mode=True)),
+    # ceil_mode's last window would start in the right padding (3 · 2 = 5 + 1): dropped
+    ((1, 2, 5, 5, 4), dict(kernel_size=2, stride=2, padding=1, ceil_mode=True)),
 ]  # fmt: skip
 
 
