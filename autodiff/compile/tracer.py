@@ -48,12 +48,12 @@ class Tracer:
         for i, x in enumerate(leaves):
             if isinstance(x, Tensor):
                 self.objects[id(x)] = i
-                self.entry[id(x)] = (x, x.grad)
+                self.entry[id(x)] = (x, x._grad)  # ._grad: no non-leaf warning
                 self.holders.setdefault(id(x._data), x)
             elif type(x) is np.ndarray:
                 self.slots[id(x)] = (i, x)
         for _, t in guard.tensors.values():
-            self.entry.setdefault(id(t), (t, t.grad))
+            self.entry.setdefault(id(t), (t, t._grad))
             self.holders.setdefault(id(t._data), t)
 
     # --- slots ----------------------------------------------------------------------------
@@ -155,6 +155,12 @@ class Tracer:
     # --- the seam: Function.apply -------------------------------------------------------
     def apply(self, cls, args, options):
         """Run the op eagerly (what it runs inside is not traced), then record it as a step."""
+        if (
+            self.strict
+            and cls.scalar_operator_differs
+            and all(getattr(a, "ndim", 0) == 0 for a in args)
+        ):
+            raise _Unflat  # eager's formula computes it on NumPy scalars
         with tracing.suspended():
             result = cls.apply(*args, **options)
         specs = [self.spec(a) for a in args]
@@ -354,10 +360,10 @@ class Tracer:
             )
         specs = [self.call_arg(a, i == 0) for i, a in enumerate(args)]
         kw = {k: self.call_arg(v) for k, v in kwargs.items()}
-        before = {k: t.grad for k, (t, _) in self.entry.items()}
+        before = {k: t._grad for k, (t, _) in self.entry.items()}
         with tracing.suspended():
             result = method(*args, **kwargs)
-        self.explained.update(k for k, (t, _) in self.entry.items() if t.grad is not before[k])
+        self.explained.update(k for k, (t, _) in self.entry.items() if t._grad is not before[k])
         bound = "." in method.__qualname__ and args
         text = f"{{0}}.{method.__name__}({{rest}})" if bound else ""
         self.add(method, specs, kw, text=text)
@@ -393,7 +399,7 @@ class Tracer:
                     "do it. Use optimizer.zero_grad() / model.zero_grad(), or set it outside."
                 )
         for key, (leaf, had) in self.entry.items():
-            if key in self.accumulated or key in self.explained or leaf.grad is had:
+            if key in self.accumulated or key in self.explained or leaf._grad is had:
                 continue
             raise CompileError(
                 "compile: the compiled function changed a leaf's .grad without backward or "
