@@ -34,6 +34,6 @@ from .pooling_indices import adaptive_max_pool2d, adaptive_max_pool2d_with_indic
 from .pooling_indices import max_unpool1d, max_unpool2d
 from .pooling1d import adaptive_avg_pool1d, avg_pool1d, max_pool1d, max_pool1d_with_indices
 from .pooling_lp import lp_pool1d, lp_pool2d
-from .pooling3d import adaptive_avg_pool3d, avg_pool3d
+from .pooling3d import adaptive_avg_pool3d, avg_pool3d, max_pool3d
 from .upsampling import channel_shuffle, interpolate, pixel_shuffle, pixel_unshuffle, upsample
 from .upsampling import upsample_bilinear, upsample_nearest

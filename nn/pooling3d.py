@@ -1,6 +1,7 @@
 """3-d pooling over (N, C, D, H, W) or (C, D, H, W), recorded as torch records it: average
 pooling (AvgPool3DBackward0) as a sum of strided views of the padded input, one per kernel
-tap, over torch's divisor; adaptive average pooling, separable as in 2-d (one averaging
+tap, over torch's divisor; max pooling (MaxPool3DWithIndicesBackward0) as a gather at the
+arg-max indices, its scatter the adjoint; adaptive average pooling, separable as in 2-d (one averaging
 matrix per spatial dim; AdaptiveAvgPool3DBackward0, a global average a mean)."""
 
 import numpy as np
@@ -204,6 +205,138 @@ class AvgPool3d(_Pool):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+def _max_pool_geometry(op, input, kernel_size, stride, padding, dilation, ceil_mode) -> dict:
+    if input.ndim not in (4, 5):
+        raise ShapeError(
+            f"{op}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape "
+            f"{tuple(input.shape)}"
+        )
+    kernel = _triple(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None or stride == () else _triple(stride, "stride", op)
+    padding = _triple(padding, "padding", op, minimum=0)
+    dilation = _triple(dilation, "dilation", op)
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
+        raise ShapeError(
+            f"{op}: pad should be at most half of effective kernel size, but got padding "
+            f"{padding} for kernel {kernel}. Use less padding."
+        )
+    reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))  # a dilated window's span
+    out_shape = tuple(_pooled_size(n, r, s, p, ceil_mode)
+                      for n, r, s, p in zip(input.shape[-3:], reach, stride, padding))  # fmt: skip
+    if min(out_shape) < 1:
+        raise ShapeError(
+            f"{op}: output size would be {'x'.join(map(str, out_shape))} for input "
+            f"{tuple(input.shape)} and kernel {kernel}. Use a smaller kernel or more padding."
+        )
+    return dict(kernel=kernel, stride=stride, padding=padding, dilation=dilation,
+                out_shape=out_shape)  # fmt: skip
+
+
+class MaxPoolIndices3d(ad.Function):
+    """The flat (D·H·W) index of each window's maximum: the first, a NaN winning (torch's)."""
+
+    @staticmethod
+    def forward(ctx, input, kernel, stride, padding, dilation, out_shape):
+        spatial = input.shape[-3:]
+        extra = [max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p)) for o, s, d, k, n, p in
+                 zip(out_shape, stride, dilation, kernel, spatial, padding)]  # fmt: skip
+        widths = [(0, 0)] * (input.ndim - 3) + [(p, p + e) for p, e in zip(padding, extra)]
+        padded = np.pad(input, widths, constant_values=-np.inf)
+        best = np.full(input.shape[:-3] + out_shape, -np.inf, input.dtype)
+        index = np.zeros(best.shape, np.int64)
+        for tap in _taps(kernel):
+            offset = tuple(t * d for t, d in zip(tap, dilation))
+            value = padded[_window(out_shape, offset, stride)]
+            better = (value > best) | (np.isnan(value) & ~np.isnan(best))
+            best = np.where(better, value, best)
+            index = np.where(better, _flat_positions(out_shape, stride, offset, padding,
+                                                     spatial), index)  # fmt: skip
+        return index
+
+
+def _flat_positions(out_shape, stride, offset, padding, spatial) -> np.ndarray:
+    """(D', H', W'): the flat input position one kernel tap reads for each output."""
+    d, h, w = (np.arange(o) * s + off - p for o, s, off, p in
+               zip(out_shape, stride, offset, padding))  # fmt: skip
+    return (d[:, None, None] * spatial[1] + h[None, :, None]) * spatial[2] + w[None, None, :]
+
+
+def _volumes(array: np.ndarray) -> np.ndarray:
+    """(..., D, H, W) as (volumes, D·H·W)."""
+    return array.reshape((-1, int(np.prod(array.shape[-3:]))))
+
+
+class MaxPoolGather3d(ad.Function):
+    """out = each input volume read at its (flat) arg-max indices."""
+
+    node_name = "MaxPool3DWithIndicesBackward0"
+    symbol = "maxpool"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, indices):
+        out = np.take_along_axis(_volumes(input), _volumes(indices), axis=1)
+        return out.reshape(indices.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return MaxPoolScatter3d.apply(grad, indices=ctx.options["indices"],
+                                      size=ctx.input_meta[0][0])  # fmt: skip
+
+
+class MaxPoolScatter3d(ad.Function):
+    """Max pooling's input gradient: each output's gradient added onto its arg-max."""
+
+    node_name = "MaxPool3DWithIndicesBackwardBackward0"
+    symbol = "maxpoolᵀ"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, grad, indices, size):
+        values, where = _volumes(grad), _volumes(indices)
+        out = np.zeros((len(values), int(np.prod(size[-3:]))), grad.dtype)
+        np.add.at(out, (np.arange(len(values))[:, None], where), values)
+        return out.reshape(size)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return MaxPoolGather3d.apply(gg, indices=ctx.options["indices"])
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):  # fmt: skip
+    """Max over each kernel_size window of (D, H, W) (and, with return_indices, where each
+    maximum sits, flat in D·H·W); stride defaults to kernel_size."""
+    geometry = _max_pool_geometry("max_pool3d", input, kernel_size, stride, padding, dilation,
+                                  ceil_mode)  # fmt: skip
+    indices = MaxPoolIndices3d.apply(input.detach(), **geometry)
+    out = MaxPoolGather3d.apply(input, indices=indices)
+    return (out, indices) if return_indices else out
+
+
+class MaxPool3d(_Pool):
+    """Max pooling over (D, H, W); stride defaults to kernel_size."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
+                 return_indices: bool = False, ceil_mode: bool = False):  # fmt: skip
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride or kernel_size, padding
+        self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
+
+    def forward(self, input):
+        return self._call(
+            max_pool3d, input, kernel_size=self.kernel_size, stride=self.stride,
+            padding=self.padding, dilation=self.dilation, ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
 
 
 class AdaptiveAvgPool3d(_Pool):

@@ -388,3 +388,39 @@ def test_avg_pool3d_finite_differences_both_orders_and_errors():
                      "at most half")  # fmt: skip
     _raises_as_torch(lambda L, t: L.avg_pool3d(t.ones(1, 1, 2, 4, 4), 3), ValueError,
                      "output size")  # fmt: skip
+
+
+# 3-d max pooling
+
+MAX_POOL_3D = [
+    ((2, 3, 4, 5, 6), dict(kernel_size=2)),
+    ((2, 3, 5, 5, 6), dict(kernel_size=3, stride=2, padding=1)),
+    ((3, 5, 6, 7), dict(kernel_size=(3, 2, 3), stride=(2, 1, 2), padding=(1, 0, 1), ceil_mode=True)),
+    ((2, 3, 7, 6, 7), dict(kernel_size=2, dilation=2, stride=1)),
+    ((2, 3, 7, 6, 7), dict(kernel_size=3, dilation=(1, 2, 2), stride=2, padding=1, ceil_mode=True)),
+    ((1, 2, 5, 5, 4), dict(kernel_size=2, stride=2, padding=1, ceil_mode=True)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("shape,options", MAX_POOL_3D)
+def test_max_pool3d_matches_torch_values_indices_gradients(shape, options):
+    x = _x(*shape)
+    _against_torch(lambda t: F.max_pool3d(t, **options), lambda t: TF.max_pool3d(t, **options), x)
+    (_, indices), (_, want) = (F.max_pool3d(ad.tensor(x), return_indices=True, **options),
+                               TF.max_pool3d(torch.tensor(x), return_indices=True, **options))  # fmt: skip
+    np.testing.assert_array_equal(indices.numpy(), want.numpy())
+    assert indices.dtype == np.int64
+
+
+def test_max_pool3d_nan_wins_finite_differences_both_orders_and_errors():
+    x = np.array([[[[[1.0, np.nan], [3.0, 2.0]]]]])
+    out, indices = F.max_pool3d(ad.tensor(x), (1, 2, 2), return_indices=True)
+    assert np.isnan(out.item()) and indices.item() == 1  # torch's: a NaN is the maximum
+    t = ad.tensor(_x(1, 2, 4, 4, 5), requires_grad=True)
+    pool = lambda a: F.max_pool3d(a, 3, 2, 1, ceil_mode=True)  # noqa: E731
+    assert ad.gradcheck(pool, t)
+    assert ad.gradgradcheck(lambda a: pool(a) ** 2, t)
+    _raises_as_torch(lambda L, t: L.max_pool3d(t.ones(2, 3, 4), 2), ValueError,
+                     "max_pool3d: expected a 4-D")  # fmt: skip
+    _raises_as_torch(lambda L, t: L.max_pool3d(t.ones(1, 1, 4, 4, 4), 2, padding=2), ValueError,
+                     "at most half")  # fmt: skip

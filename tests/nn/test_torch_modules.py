@@ -56,6 +56,7 @@ CASES = {
     "AdaptiveAvgPool2d": (lambda L: L.AdaptiveAvgPool2d((2, 3)), (_x(2, 3, 5, 7),)),
     "AdaptiveAvgPool3d": (lambda L: L.AdaptiveAvgPool3d((2, None, 3)), VOLUME),
     "AvgPool3d": (lambda L: L.AvgPool3d(3, stride=2, padding=1, ceil_mode=True), VOLUME),
+    "MaxPool3d": (lambda L: L.MaxPool3d(2, stride=1, dilation=(1, 2, 2)), VOLUME),
     "AvgPool1d": (lambda L: L.AvgPool1d(3, stride=2, padding=1), (_x(2, 3, 8),)),
     "AvgPool2d": (lambda L: L.AvgPool2d(2, stride=1, padding=1), (_x(2, 3, 4, 5),)),
     "BCELoss": (lambda L: L.BCELoss(), (_probs(4, 3), _probs(4, 3, seed=5))),
