@@ -23,6 +23,7 @@ from .embedding_bag import EmbeddingBag
 from .rnn import GRU, LSTM, RNN
 from .rnn_cell import GRUCell, LSTMCell, RNNCell
 from .conv import Conv1d, Conv2d
+from .conv3d import Conv3d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyConvTranspose1d
 from .lazy import LazyConvTranspose2d, LazyInstanceNorm1d, LazyInstanceNorm2d

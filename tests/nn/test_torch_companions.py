@@ -424,3 +424,37 @@ def test_max_pool3d_nan_wins_finite_differences_both_orders_and_errors():
                      "max_pool3d: expected a 4-D")  # fmt: skip
     _raises_as_torch(lambda L, t: L.max_pool3d(t.ones(1, 1, 4, 4, 4), 2, padding=2), ValueError,
                      "at most half")  # fmt: skip
+
+
+# 3-d convolution
+
+CONV_3D = [
+    ((2, 4, 4, 5, 6), (6, 2, 2, 3, 2), dict(groups=2)),
+    ((2, 3, 5, 5, 6), (4, 3, 3, 3, 3), dict(stride=2, padding=1)),
+    ((3, 5, 6, 7), (2, 3, 2, 2, 3), dict(dilation=(1, 2, 1), padding=(1, 0, 2))),
+    ((1, 2, 5, 4, 5), (3, 2, 3, 2, 2), dict(padding="same", dilation=2)),
+    ((1, 2, 5, 4, 5), (3, 2, 3, 2, 2), dict(padding="valid", stride=(2, 1, 3))),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("x_shape,w_shape,options", CONV_3D)
+def test_conv3d_matches_torch(x_shape, w_shape, options):
+    arrays = _x(*x_shape), _x(*w_shape, seed=1), _x(w_shape[0], seed=2)
+    _against_torch(lambda x, w, b: F.conv3d(x, w, b, **options),
+                   lambda x, w, b: TF.conv3d(x, w, b, **options), *arrays)  # fmt: skip
+
+
+def test_conv3d_finite_differences_both_orders_and_errors():
+    x = ad.tensor(_x(1, 4, 3, 4, 3), requires_grad=True)
+    w = ad.tensor(_x(2, 2, 2, 2, 2, seed=1), requires_grad=True)
+    conv = lambda a, b: F.conv3d(a, b, stride=(1, 2, 1), padding=1, groups=2)  # noqa: E731
+    assert ad.gradcheck(conv, (x, w))
+    assert ad.gradgradcheck(lambda a, b: conv(a, b) ** 2, (x, w))
+    _raises_as_torch(lambda L, t: L.conv3d(t.ones(1, 3, 4, 4, 4), t.ones(2, 2, 2, 2, 2)),
+                     ValueError, "expected input with 2 channels")  # fmt: skip
+    _raises_as_torch(lambda L, t: L.conv3d(t.ones(1, 2, 1, 4, 4), t.ones(2, 2, 2, 2, 2)),
+                     ValueError, "output size")  # fmt: skip
+    _raises_as_torch(lambda L, t: L.conv3d(t.ones(2, 3, 4), t.ones(2, 2, 2, 2, 2)),
+                     ValueError, "conv3d: expected a 4-D")  # fmt: skip
+    _raises_as_torch(lambda L, t: L.conv3d(t.ones(1, 2, 4, 4, 4), t.ones(2, 2, 2, 2, 2),
+                                           stride=2, padding="same"), ValueError, "strided")  # fmt: skip

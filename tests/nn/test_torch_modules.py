@@ -70,6 +70,7 @@ CASES = {
     # torch's CELU backward rounds 1/alpha to float32: an alpha whose inverse is exact
     "CELU": (lambda L: L.CELU(alpha=0.5), ACTIVATION),
     "Conv1d": (lambda L: L.Conv1d(3, 4, 3, padding=1, stride=2), (_x(2, 3, 7),)),
+    "Conv3d": (lambda L: L.Conv3d(3, 4, (2, 3, 2), padding=1, stride=(1, 2, 1)), VOLUME),
     "Conv2d": (lambda L: L.Conv2d(3, 4, 3, padding=1, groups=1, dilation=2), (_x(2, 3, 6, 5),)),
     "ConvTranspose1d": (lambda L: L.ConvTranspose1d(3, 2, 3, stride=2), (_x(2, 3, 5),)),
     "ConvTranspose2d": (
