@@ -4,6 +4,8 @@ three products (output, input gradient, weight gradient) is the adjoint of the o
 argument and second derivatives come from the same three Functions (ConvolutionBackward0 and
 ConvolutionBackwardBackward0, as torch records them)."""
 
+import warnings
+
 import numpy as np
 
 import autodiff as ad
@@ -11,6 +13,7 @@ from autodiff.errors import ArgumentError, DtypeError, ShapeError
 
 from . import init
 from .module import Module, Parameter
+from .padding import pad
 from .pooling3d import _triple
 
 
@@ -192,6 +195,15 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     stride, dilation = _triple(stride, "stride", "conv3d"), _triple(dilation, "dilation", "conv3d")
     kernel = tuple(weight.shape[2:])
     padding = _conv3d_padding(padding, kernel, dilation, stride)
+    extra = [b - a for a, b in padding]
+    if any(extra):  # 'same' with an odd total: the far cell padded first, as torch records it
+        warnings.warn(
+            "Using padding='same' with even kernel lengths and odd dilation may require a "
+            "zero-padded copy of the input be created",
+            stacklevel=2,
+        )
+        input = pad(input, (0, extra[2], 0, extra[1], 0, extra[0]))
+        padding = tuple((a, a) for a, _ in padding)
     out_shape = tuple((n + a + b - d * (k - 1) - 1) // s + 1 for n, (a, b), d, k, s in
                       zip(input.shape[2:], padding, dilation, kernel, stride))  # fmt: skip
     if min(out_shape) < 1:

@@ -433,11 +433,14 @@ CONV_3D = [
     ((2, 3, 5, 5, 6), (4, 3, 3, 3, 3), dict(stride=2, padding=1)),
     ((3, 5, 6, 7), (2, 3, 2, 2, 3), dict(dilation=(1, 2, 1), padding=(1, 0, 2))),
     ((1, 2, 5, 4, 5), (3, 2, 3, 2, 2), dict(padding="same", dilation=2)),
+    # an even kernel: 'same' pads one cell more after than before (torch: F.pad first, warned)
+    ((1, 2, 5, 4, 5), (3, 2, 3, 2, 4), dict(padding="same")),
     ((1, 2, 5, 4, 5), (3, 2, 3, 2, 2), dict(padding="valid", stride=(2, 1, 3))),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize("x_shape,w_shape,options", CONV_3D)
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
 def test_conv3d_matches_torch(x_shape, w_shape, options):
     arrays = _x(*x_shape), _x(*w_shape, seed=1), _x(w_shape[0], seed=2)
     _against_torch(lambda x, w, b: F.conv3d(x, w, b, **options),
