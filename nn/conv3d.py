@@ -14,20 +14,13 @@ from autodiff.errors import ArgumentError, DtypeError, ShapeError
 from . import init
 from .module import Module, Parameter
 from .padding import pad
-from .pooling3d import _triple
+from .pooling3d import _triple, _window
 
 
-def _windows(padded: np.ndarray, out_shape, stride, dilation, kernel):
+def _windows(out_shape, stride, dilation, kernel):
     """For each kernel tap: the tap index and the slice of the padded volume it reads."""
     for tap in np.ndindex(*kernel):
-        yield (
-            tap,
-            (Ellipsis,)
-            + tuple(
-                slice(t * d, t * d + s * (n - 1) + 1, s)
-                for t, d, s, n in zip(tap, dilation, stride, out_shape)
-            ),
-        )
+        yield tap, _window(out_shape, tuple(t * d for t, d in zip(tap, dilation)), stride)
 
 
 def _grouped(array: np.ndarray, groups: int) -> np.ndarray:
@@ -56,7 +49,7 @@ class Convolution3d(ad.Function):
         w = weight.reshape((groups, -1) + weight.shape[1:])  # (g, out/g, in/g, *kernel)
         out = np.zeros((input.shape[0], groups, weight.shape[0] // groups) + out_shape,
                        np.result_type(input, weight))  # fmt: skip
-        for tap, window in _windows(padded, out_shape, stride, dilation, weight.shape[2:]):
+        for tap, window in _windows(out_shape, stride, dilation, weight.shape[2:]):
             out += np.einsum("ngcdhw,goc->ngodhw", padded[window], w[(Ellipsis,) + tap])
         out = out.reshape((input.shape[0], -1) + out_shape)
         if bias is not None:
@@ -93,7 +86,7 @@ class Conv3dInputGrad(ad.Function):
         into = _grouped(padded, groups)
         g = _grouped(grad, groups)
         w = weight.reshape((groups, -1) + weight.shape[1:])  # (g, out/g, in/g, *kernel)
-        for tap, window in _windows(into, grad.shape[2:], stride, dilation, weight.shape[2:]):
+        for tap, window in _windows(grad.shape[2:], stride, dilation, weight.shape[2:]):
             into[window] += np.einsum("ngodhw,goc->ngcdhw", g, w[(Ellipsis,) + tap])
         return np.ascontiguousarray(padded[_crop(padding)])
 
@@ -125,7 +118,7 @@ class Conv3dWeightGrad(ad.Function):
         g = _grouped(grad, groups)
         out = np.zeros((groups, grad.shape[1] // groups, input.shape[1] // groups) + kernel,
                        np.result_type(input, grad))  # fmt: skip
-        for tap, window in _windows(padded, grad.shape[2:], stride, dilation, kernel):
+        for tap, window in _windows(grad.shape[2:], stride, dilation, kernel):
             out[(Ellipsis,) + tap] = np.einsum("ngcdhw,ngodhw->goc", padded[window], g)
         return out.reshape((grad.shape[1], input.shape[1] // groups) + kernel)
 

@@ -1,8 +1,9 @@
 """3-d pooling over (N, C, D, H, W) or (C, D, H, W), recorded as torch records it: average
 pooling (AvgPool3DBackward0) as a sum of strided views of the padded input, one per kernel
 tap, over torch's divisor; max pooling (MaxPool3DWithIndicesBackward0) as a gather at the
-arg-max indices, its scatter the adjoint; adaptive average pooling, separable as in 2-d (one averaging
-matrix per spatial dim; AdaptiveAvgPool3DBackward0, a global average a mean)."""
+arg-max indices, its scatter the adjoint; adaptive average pooling, separable as in 2-d
+(one averaging matrix per spatial dim; AdaptiveAvgPool3DBackward0, a global average a
+mean)."""
 
 import numpy as np
 
@@ -92,7 +93,16 @@ def _window(out_shape, tap, stride) -> tuple:
     )
 
 
-def _avg_divisor(sizes, out_shape, kernel, stride, padding, count_include_pad, override, dtype):
+def _padded(input, out_shape, reach, stride, padding, value=0.0) -> np.ndarray:
+    """input padded by value on each side, and past the far side as far as ceil_mode's last
+    window reaches."""
+    extra = [max(0, (o - 1) * s + r - (n + 2 * p)) for o, s, r, n, p in
+             zip(out_shape, stride, reach, input.shape[-3:], padding)]  # fmt: skip
+    widths = [(0, 0)] * (input.ndim - 3) + [(p, p + e) for p, e in zip(padding, extra)]
+    return np.pad(input, widths, constant_values=value)
+
+
+def _avg_divisor(sizes, count_include_pad, override, dtype, kernel, stride, padding, out_shape):
     """torch's divisor per output position: the window's size within input and padding (or the
     input alone), or divisor_override."""
     if override:
@@ -114,10 +124,7 @@ class AveragePooling3d(ad.Function):
 
     @staticmethod
     def forward(ctx, input, kernel, stride, padding, out_shape, divisor):
-        extra = [max(0, (n - 1) * s + k - (size + 2 * p)) for n, s, k, size, p in
-                 zip(out_shape, stride, kernel, input.shape[-3:], padding)]  # fmt: skip
-        widths = [(0, 0)] * (input.ndim - 3) + [(p, p + e) for p, e in zip(padding, extra)]
-        padded = np.pad(input, widths)
+        padded = _padded(input, out_shape, kernel, stride, padding)
         out = sum(padded[_window(out_shape, t, stride)] for t in _taps(kernel))
         return (out / divisor).astype(input.dtype)
 
@@ -154,60 +161,9 @@ class AvgPool3dSpread(ad.Function):
         return AveragePooling3d.apply(gg, **opts)
 
 
-def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-               count_include_pad: bool = True, divisor_override=None):  # fmt: skip
-    """Mean over each kernel_size window of (D, H, W); stride defaults to kernel_size."""
-    op = "avg_pool3d"
-    if input.ndim not in (4, 5):
-        raise ShapeError(
-            f"{op}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape "
-            f"{tuple(input.shape)}"
-        )
-    kernel = _triple(kernel_size, "kernel_size", op)
-    stride = kernel if stride is None or stride == () else _triple(stride, "stride", op)
-    padding = _triple(padding, "padding", op, minimum=0)
-    if any(p > k // 2 for p, k in zip(padding, kernel)):
-        raise ShapeError(
-            f"{op}: pad should be at most half of effective kernel size, but got padding "
-            f"{padding} for kernel {kernel}. Use less padding."
-        )
-    sizes = tuple(input.shape[-3:])
-    out_shape = tuple(_pooled_size(*a, ceil_mode) for a in zip(sizes, kernel, stride, padding))
-    if min(out_shape) < 1:
-        raise ShapeError(
-            f"{op}: output size would be {'x'.join(map(str, out_shape))} for input "
-            f"{tuple(input.shape)} and kernel {kernel}. Use a smaller kernel or more padding."
-        )
-    if divisor_override is not None and divisor_override == 0:
-        raise ArgumentError(f"{op}: divisor must be not zero")
-    divisor = _avg_divisor(sizes, out_shape, kernel, stride, padding, count_include_pad,
-                           divisor_override, input.dtype)  # fmt: skip
-    return AveragePooling3d.apply(input, kernel=kernel, stride=stride, padding=padding,
-                                  out_shape=out_shape, divisor=divisor)  # fmt: skip
-
-
-class AvgPool3d(_Pool):
-    """Average pooling over (D, H, W); count_include_pad=True as torch."""
-
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-                 count_include_pad: bool = True, divisor_override=None):  # fmt: skip
-        super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride or kernel_size, padding
-        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
-        self.divisor_override = divisor_override
-
-    def forward(self, input):
-        return self._call(
-            avg_pool3d, input, kernel_size=self.kernel_size, stride=self.stride,
-            padding=self.padding, ceil_mode=self.ceil_mode,
-            count_include_pad=self.count_include_pad, divisor_override=self.divisor_override,
-        )  # fmt: skip
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
-def _max_pool_geometry(op, input, kernel_size, stride, padding, dilation, ceil_mode) -> dict:
+def _geometry(op, input, kernel_size, stride, padding, dilation, ceil_mode) -> dict:
+    """A 3-d pooling's windows as torch checks and sizes them: kernel, stride, padding,
+    dilation and the output's (D', H', W')."""
     if input.ndim not in (4, 5):
         raise ShapeError(
             f"{op}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape "
@@ -234,16 +190,47 @@ def _max_pool_geometry(op, input, kernel_size, stride, padding, dilation, ceil_m
                 out_shape=out_shape)  # fmt: skip
 
 
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None):  # fmt: skip
+    """Mean over each kernel_size window of (D, H, W); stride defaults to kernel_size."""
+    geometry = _geometry("avg_pool3d", input, kernel_size, stride, padding, 1, ceil_mode)
+    del geometry["dilation"]
+    if divisor_override is not None and divisor_override == 0:
+        raise ArgumentError("avg_pool3d: divisor must be not zero")
+    divisor = _avg_divisor(tuple(input.shape[-3:]), count_include_pad, divisor_override,
+                           input.dtype, **geometry)  # fmt: skip
+    return AveragePooling3d.apply(input, divisor=divisor, **geometry)
+
+
+class AvgPool3d(_Pool):
+    """Average pooling over (D, H, W); count_include_pad=True as torch."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override=None):  # fmt: skip
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride or kernel_size, padding
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, input):
+        return self._call(
+            avg_pool3d, input, kernel_size=self.kernel_size, stride=self.stride,
+            padding=self.padding, ceil_mode=self.ceil_mode,
+            count_include_pad=self.count_include_pad, divisor_override=self.divisor_override,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
 class MaxPoolIndices3d(ad.Function):
     """The flat (D·H·W) index of each window's maximum: the first, a NaN winning (torch's)."""
 
     @staticmethod
     def forward(ctx, input, kernel, stride, padding, dilation, out_shape):
         spatial = input.shape[-3:]
-        extra = [max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p)) for o, s, d, k, n, p in
-                 zip(out_shape, stride, dilation, kernel, spatial, padding)]  # fmt: skip
-        widths = [(0, 0)] * (input.ndim - 3) + [(p, p + e) for p, e in zip(padding, extra)]
-        padded = np.pad(input, widths, constant_values=-np.inf)
+        reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
+        padded = _padded(input, out_shape, reach, stride, padding, -np.inf)
         best = np.full(input.shape[:-3] + out_shape, -np.inf, input.dtype)
         index = np.zeros(best.shape, np.int64)
         for tap in _taps(kernel):
@@ -309,7 +296,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices: bool = False):  # fmt: skip
     """Max over each kernel_size window of (D, H, W) (and, with return_indices, where each
     maximum sits, flat in D·H·W); stride defaults to kernel_size."""
-    geometry = _max_pool_geometry("max_pool3d", input, kernel_size, stride, padding, dilation,
+    geometry = _geometry("max_pool3d", input, kernel_size, stride, padding, dilation,
                                   ceil_mode)  # fmt: skip
     indices = MaxPoolIndices3d.apply(input.detach(), **geometry)
     out = MaxPoolGather3d.apply(input, indices=indices)
