@@ -3,12 +3,16 @@
 from . import (
     activation,
     arithmetic,
+    factored,
     comparison,
     decomposition,
     elementwise,
+    householder,
     indexing,
     inplace,
+    ldl,
     linalg,
+    triangular,
     math,
     matrix,
     pointwise,
@@ -26,11 +30,15 @@ from . import (
 )
 from .activation import *
 from .arithmetic import *
+from .factored import *
 from .comparison import *
 from .decomposition import *
 from .elementwise import *
+from .householder import *
 from .indexing import *
+from .ldl import *
 from .linalg import *
+from .triangular import *
 from .math import *
 from .matrix import *
 from .pointwise import *
@@ -57,11 +65,15 @@ from .updates import fill_diagonal
 __all__ = [
     *activation.__all__,
     *arithmetic.__all__,
+    *factored.__all__,
     *comparison.__all__,
     *decomposition.__all__,
     *elementwise.__all__,
+    *householder.__all__,
     *indexing.__all__,
+    *ldl.__all__,
     *linalg.__all__,
+    *triangular.__all__,
     *math.__all__,
     *matrix.__all__,
     *pointwise.__all__,
