@@ -14,15 +14,19 @@ from .activation_hard import Hardshrink, Hardsigmoid, Hardswish, Hardtanh, ReLU6
 from .activation_hard import RReLU, Threshold
 from .activation_more import CELU, GLU, LogSigmoid, Mish, Softmax2d, Softmin, Softsign
 from .activation_more import Tanhshrink
-from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
-from .normalization_more import InstanceNorm1d, InstanceNorm2d, LocalResponseNorm, RMSNorm
+from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
+from .normalization_more import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LocalResponseNorm
+from .normalization_more import RMSNorm
 from .embedding import Embedding
 from .embedding_bag import EmbeddingBag
 from .rnn import GRU, LSTM, RNN
 from .rnn_cell import GRUCell, LSTMCell, RNNCell
 from .conv import Conv1d, Conv2d
+from .conv3d import Conv3d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyConvTranspose1d
+from .lazy import LazyConvTranspose2d, LazyInstanceNorm1d, LazyInstanceNorm2d
 from .fold import Fold, Unfold
 from .attention import MultiheadAttention
 from .transformer import Transformer, TransformerDecoder, TransformerDecoderLayer
@@ -30,19 +34,22 @@ from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .distance import CosineSimilarity, PairwiseDistance
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .pooling1d import AdaptiveAvgPool1d, AvgPool1d, MaxPool1d
-from .pooling_indices import AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool2d
+from .pooling_lp import LPPool1d, LPPool2d
+from .pooling3d import AdaptiveAvgPool3d, AvgPool3d, MaxPool3d
+from .pooling_indices import AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d, MaxUnpool2d
 from .upsampling import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d
-from .upsampling import UpsamplingNearest2d
+from .upsampling import ChannelShuffle, UpsamplingNearest2d
 from .padding import CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d
 from .padding import ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d
 from .padding import ZeroPad1d, ZeroPad2d
+from .padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d
 from .blocks import ConcatBlock, ResidualBlock
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, NLLLoss
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, NLLLoss, NLLLoss2d
 from .loss_regression import GaussianNLLLoss, HuberLoss, L1Loss, MSELoss, SmoothL1Loss
 from .loss_regression import PoissonNLLLoss
 from .loss_margin import CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRankingLoss
 from .loss_margin import MultiLabelSoftMarginLoss, MultiMarginLoss, SoftMarginLoss
-from .loss_margin import TripletMarginLoss
+from .loss_margin import MultiLabelMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss
 from .loss_ctc import CTCLoss
 from .serialization import load, save
 from .parallel import DataParallel

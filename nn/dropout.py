@@ -114,22 +114,41 @@ def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
 _SELU_ALPHA_SCALED = 1.7580993408473766  # SELU's −scale·alpha: where its output saturates
 
 
-def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):
-    """Dropout for SELU networks: dropped units set to SELU's saturation value, then an affine
+def _alpha_dropout(op: str, input, p: float, training: bool, inplace: bool, feature: bool):
+    """Dropped units (whole channels if feature) set to SELU's saturation value, then an affine
     map a·x + b that keeps the mean and variance of unit-normal inputs, as torch (its draws:
-    bernoulli_(1 − p) on a tensor like the input)."""
-    _check_p("alpha_dropout", p)
+    bernoulli_(1 − p) on a tensor like the input, or like (N, C, 1, ...))."""
+    _check_p(op, p)
     if not training or p == 0 or input.numel() == 0:
         return input
     if p == 1:
         zeros = ad.zeros((), dtype=input.dtype)
         return input.mul_(zeros) if inplace else input * zeros
-    keep = ad.empty(*input.shape, dtype=input.dtype).bernoulli_(1 - p)
+    shape = tuple(input.shape)
+    if feature:
+        if input.ndim < 2:
+            raise ShapeError(
+                f"{op}: Feature dropout requires at least 2 dimensions in the input (shape "
+                f"{shape}). Give (N, C, ...) input, or use alpha_dropout."
+            )
+        shape = shape[:2] + (1,) * (input.ndim - 2)
+    keep = ad.empty(*shape, dtype=input.dtype).bernoulli_(1 - p)
     a = 1.0 / math.sqrt((_SELU_ALPHA_SCALED**2 * p + 1) * (1 - p))
     shift = (keep - 1) * (_SELU_ALPHA_SCALED * a) + _SELU_ALPHA_SCALED * a * p
     scale = keep * a
     out = input.mul_(scale) if inplace else input * scale
     return out.add_(shift)
+
+
+def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):
+    """Dropout for SELU networks: dropped units set to SELU's saturation value, the rest
+    mapped so that unit-normal inputs keep their mean and variance."""
+    return _alpha_dropout("alpha_dropout", input, p, training, inplace, feature=False)
+
+
+def feature_alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):
+    """Alpha dropout of whole channels (dim 1 of (N, C, ...)), for SELU convolutions."""
+    return _alpha_dropout("feature_alpha_dropout", input, p, training, inplace, feature=True)
 
 
 class Dropout(Module):
@@ -174,3 +193,11 @@ class AlphaDropout(Dropout):
 
     def forward(self, input):
         return alpha_dropout(input, self.p, self.training, self.inplace)
+
+
+class FeatureAlphaDropout(Dropout):
+    """Alpha dropout of whole channels (for SELU networks): keeps mean and variance in
+    training."""
+
+    def forward(self, input):
+        return feature_alpha_dropout(input, self.p, self.training, self.inplace)

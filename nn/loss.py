@@ -321,6 +321,20 @@ class NLLLoss(_Loss):
         return nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
 
 
+class NLLLoss2d(NLLLoss):
+    """Deprecated (torch's FutureWarning): NLLLoss, which takes (N, C, H, W) inputs too."""
+
+    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
+        warnings.warn(
+            "`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in "
+            "replacement and see https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for "
+            "more details.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        super().__init__(weight, ignore_index, reduction)
+
+
 def _check_target(input, target, op: str):
     """Class indices as a tensor, their dtype and shape checked (their values in the op)."""
     t = _indices(target)

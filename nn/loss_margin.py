@@ -6,7 +6,7 @@ fused Functions, as torch's kernels (SoftMarginLossBackward0, MultiMarginLossBac
 import numpy as np
 
 import autodiff as ad
-from autodiff.errors import ArgumentError, IndexOutOfRangeError, ShapeError
+from autodiff.errors import ArgumentError, DtypeError, IndexOutOfRangeError, ShapeError
 
 from .activation_more import logsigmoid
 from .distance import pairwise_distance
@@ -253,6 +253,91 @@ def multi_margin_loss(
     )
 
 
+def triplet_margin_with_distance_loss(
+    anchor, positive, negative, *, distance_function=None, margin: float = 1.0,
+    swap: bool = False, reduction: str = "mean",
+):  # fmt: skip
+    """max(0, margin + d(a, p) − d(a, n)) for any distance d (pairwise_distance by default);
+    swap uses d(p, n) where it is smaller than d(a, n)."""
+    op = "triplet_margin_with_distance_loss"
+    _check_reduction(reduction, op)
+    if margin <= 0:
+        raise ArgumentError(f"{op}: margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise ShapeError(
+            f"{op}: The anchor, positive, and negative tensors are expected to have the same "
+            f"number of dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, "
+            f"and negative {negative.ndim}D inputs"
+        )
+    distance = pairwise_distance if distance_function is None else distance_function
+    to_positive, to_negative = distance(anchor, positive), distance(anchor, negative)
+    if swap:
+        to_negative = ad.minimum(to_negative, distance(positive, negative))
+    return _reduce_tensor((margin + to_positive - to_negative).clamp_min(0), reduction)
+
+
+def _times_listed(target: np.ndarray, dtype) -> np.ndarray:
+    """Per row, how often the target lists each class among its entries before the first -1."""
+    rows, columns = np.nonzero(np.cumsum(target < 0, axis=1) == 0)
+    picks = np.zeros(target.shape, dtype=dtype)
+    np.add.at(picks, (rows, target[rows, columns]), 1)
+    return picks
+
+
+class MultilabelMargin(ad.Function):
+    """Σ_{j listed} Σ_{i not listed} max(0, 1 − (x_j − x_i)) / C per sample (torch's kernel;
+    a listed class counts once per time it is listed)."""
+
+    node_name = "MultilabelMarginLossBackward0"
+    symbol = "multilabel margin"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, target, reduction):
+        classes = input.shape[-1]
+        if target.size and (target.min() < -1 or target.max() >= classes):
+            raise IndexOutOfRangeError(
+                f"multilabel_margin_loss: target out of range (entries from {target.min()} to "
+                f"{target.max()} for {classes} classes). List classes 0..C-1, then -1."
+            )
+        rows, target = input.reshape(-1, classes), target.reshape(-1, classes)
+        picks = _times_listed(target, input.dtype)
+        z = 1 - rows[:, :, None] + rows[:, None, :]  # [n, j, i]: 1 − (x_j − x_i)
+        active = (z > 0) & (picks[:, :, None] > 0) & (picks[:, None, :] == 0)
+        weights = active * picks[:, :, None]
+        per_sample = (np.where(active, z, 0) * picks[:, :, None]).sum((1, 2)) / classes
+        slope = (weights.sum(1) - weights.sum(2)).astype(input.dtype) / classes
+        ctx.save_for_backward(slope.reshape(input.shape))
+        return _reduce(per_sample.astype(input.dtype).reshape(input.shape[:-1]), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (slope,) = ctx.saved_tensors
+        reduction = ctx.options["reduction"]
+        if reduction == "mean":
+            grad = grad / max(int(np.prod(slope.shape[:-1])), 1)
+        if reduction == "none":
+            grad = grad.reshape(tuple(slope.shape[:-1]) + (1,))
+        return slope * grad
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """The multi-label hinge loss: each listed class (target's entries before the first -1)
+    should score at least 1 above each class not listed."""
+    op = "multilabel_margin_loss"
+    reduction = _reduction(op, size_average, reduce, reduction)
+    if input.ndim not in (0, 1, 2) or tuple(target.shape) != tuple(input.shape):
+        raise ShapeError(
+            f"{op}: expected input (N, C) or (C,) and a target of its shape, got input "
+            f"{tuple(input.shape)} and target {tuple(target.shape)}"
+        )
+    if target.dtype != ad.int64:
+        raise DtypeError(f"{op}: target must hold int64 class indices, got {target.dtype}")
+    if input.ndim == 0:
+        return multilabel_margin_loss(input.reshape(1), target.reshape(1), reduction=reduction)
+    return MultilabelMargin.apply(input, target=target, reduction=reduction)
+
+
 class MarginRankingLoss(_Loss):
     """max(0, −y·(x1 − x2) + margin)."""
 
@@ -352,3 +437,31 @@ class MultiMarginLoss(_WeightedLoss):
         return multi_margin_loss(
             input, target, self.p, self.margin, self.weight, reduction=self.reduction
         )
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """max(0, margin + d(a, p) − d(a, n)) for a distance function d of one's own."""
+
+    def __init__(
+        self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
+        reduction: str = "mean",
+    ):  # fmt: skip
+        super().__init__(reduction)
+        if margin <= 0:
+            raise ValueError(
+                f"TripletMarginWithDistanceLoss: margin must be greater than 0, got {margin}"
+            )
+        self.distance_function, self.margin, self.swap = distance_function, margin, swap
+
+    def forward(self, anchor, positive, negative):
+        return triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction,
+        )  # fmt: skip
+
+
+class MultiLabelMarginLoss(_Loss):
+    """The multi-label hinge loss: listed classes at least 1 above the others."""
+
+    def forward(self, input, target):
+        return multilabel_margin_loss(input, target, reduction=self.reduction)

@@ -210,6 +210,12 @@ class BatchNorm2d(_BatchNorm):
     _ndims = (4,)
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over (N, C, D, H, W): statistics per channel, over N, D, H and W."""
+
+    _ndims = (5,)
+
+
 def _normalized_shape(normalized_shape) -> tuple:
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if not shape or not all(isinstance(n, int) and n > 0 for n in shape):

@@ -199,6 +199,13 @@ class InstanceNorm2d(_InstanceNorm):
     _spatial = 2
 
 
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm over (N, C, D, H, W) or (C, D, H, W): each channel of each sample over its
+    volume."""
+
+    _spatial = 3
+
+
 class DepthWindowMean(ad.Function):
     """avg_pool3d with a (size, 1, 1) kernel and stride 1 over (N, 1, D, H, W): the mean of
     every `size` neighbours along D (local_response_norm's sum over channels)."""

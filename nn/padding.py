@@ -242,6 +242,13 @@ class ConstantPad2d(_ConstantPadNd):
     _dims = 2
 
 
+class ConstantPad3d(_ConstantPadNd):
+    """Pads the last three dims with a constant: padding = int or
+    (left, right, top, bottom, front, back)."""
+
+    _dims = 3
+
+
 class ZeroPad1d(ConstantPad1d):
     """Pads the last dim with zeros: padding = int or (left, right)."""
 
@@ -262,6 +269,16 @@ class ZeroPad2d(ConstantPad2d):
         return f"{self.padding}"
 
 
+class ZeroPad3d(ConstantPad3d):
+    """Pads the last three dims with zeros: padding = int or a 6-tuple, the last dim first."""
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
 class ReflectionPad1d(_PadNd):
     """Pads the last dim of (C, W) or (N, C, W) with its mirror image (edges not repeated)."""
 
@@ -274,6 +291,12 @@ class ReflectionPad2d(_PadNd):
     _mode, _dims = "reflect", 2
 
 
+class ReflectionPad3d(_PadNd):
+    """Pads the last three dims of (C, D, H, W) or (N, C, D, H, W) with their mirror image."""
+
+    _mode, _dims = "reflect", 3
+
+
 class ReplicationPad1d(_PadNd):
     """Pads the last dim of (C, W) or (N, C, W) by repeating its edge values."""
 
@@ -284,6 +307,12 @@ class ReplicationPad2d(_PadNd):
     """Pads the last two dims of (C, H, W) or (N, C, H, W) by repeating their edge values."""
 
     _mode, _dims = "replicate", 2
+
+
+class ReplicationPad3d(_PadNd):
+    """Pads the last three dims of (C, D, H, W) or (N, C, D, H, W) by repeating their edges."""
+
+    _mode, _dims = "replicate", 3
 
 
 class _CircularPadNd(_PadNd):
@@ -306,3 +335,9 @@ class CircularPad2d(_CircularPadNd):
     """Pads the last two dims of (C, H, W) or (N, C, H, W) by wrapping around."""
 
     _dims = 2
+
+
+class CircularPad3d(_CircularPadNd):
+    """Pads the last three dims of (C, D, H, W) or (N, C, D, H, W) by wrapping around."""
+
+    _dims = 3

@@ -141,39 +141,64 @@ def adaptive_max_pool1d(input, output_size, return_indices: bool = False):
     return tuple(o.squeeze(-2) for o in out) if return_indices else out.squeeze(-2)
 
 
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """The inverse of max_pool2d: each value put back at the index max_pool2d gave for it,
-    zeros elsewhere."""
-    op = "max_unpool2d"
-    kernel = as_pair(kernel_size, "kernel_size", op)
-    stride = kernel if stride is None else as_pair(stride, "stride", op)
-    padding = as_pair(padding, "padding", op, minimum=0)
-    if input.ndim not in (3, 4) or tuple(indices.shape) != tuple(input.shape):
-        raise ShapeError(
-            f"{op}: expected a 3-D or 4-D input and indices of its shape, got input "
-            f"{tuple(input.shape)} and indices {tuple(indices.shape)}"
-        )
-    if indices.dtype != ad.int64:
-        raise ArgumentError(
-            f"{op}: indices must be int64 (as max_pool2d returns them), got {indices.dtype}"
-        )
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices: bool = False):
+    """adaptive_max_pool2d that always returns (values, indices), as torch's."""
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices: bool = False):
+    """adaptive_max_pool1d that always returns (values, indices), as torch's."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def _unpool_size(op: str, input_shape, kernel, stride, padding, output_size) -> tuple:
+    """The unpooled size of the last len(kernel) dims: max pooling's input size by default, or
+    output_size (its last dims) where it is one max pooling could have come from."""
+    spatial = input_shape[len(input_shape) - len(kernel) :]
     default = tuple(
-        (s - 1) * st - 2 * p + k for s, st, p, k in zip(input.shape[-2:], stride, padding, kernel)
+        (s - 1) * st - 2 * p + k for s, st, p, k in zip(spatial, stride, padding, kernel)
     )
-    size = default if output_size is None else tuple(int(s) for s in tuple(output_size)[-2:])
+    if output_size is None:
+        return default
+    size = tuple(int(s) for s in output_size)
+    if len(size) == len(kernel) + 2:  # (N, C, ...) given: the spatial part counts
+        size = size[2:]
+    if len(size) != len(kernel):
+        raise ArgumentError(
+            f"{op}: output_size should be a sequence containing {len(kernel)} or "
+            f"{len(kernel) + 2} elements, but it has a length of '{len(size)}' ({output_size}). "
+            "Give the unpooled size of the last dims."
+        )
     for d, (s, n, st) in enumerate(zip(size, default, stride)):
         if not n - st < s < n + st:
             raise ArgumentError(
                 f'{op}: invalid output_size "{size}" (dim {d} must be between {n - st} and '
-                f"{n + st}, exclusive, for an input of {tuple(input.shape)})"
+                f"{n + st}, exclusive, for an input of {tuple(input_shape)})"
             )
+    return size
+
+
+def _check_unpool(op: str, input, indices, dims: int) -> None:
+    if input.ndim not in (dims + 1, dims + 2) or tuple(indices.shape) != tuple(input.shape):
+        raise ShapeError(
+            f"{op}: expected a {dims + 1}-D or {dims + 2}-D input and indices of its shape, got "
+            f"input {tuple(input.shape)} and indices {tuple(indices.shape)}"
+        )
+    if indices.dtype != ad.int64:
+        raise ArgumentError(
+            f"{op}: indices must be int64 (as max pooling returns them), got {indices.dtype}"
+        )
+
+
+def _max_unpool(op: str, input, indices, size: tuple):
+    """input's values put at their indices in zero (H, W) planes of the given size."""
     # i < 0 and i < n agree exactly where i is outside [0, n)
     outside = indices[(indices < 0) == (indices < size[0] * size[1])]
     if outside.numel():
         bad = int(outside[0])
         raise IndexOutOfRangeError(
             f"{op}: Found an invalid max index: {bad} (output volumes are of size "
-            f"{size[0]}x{size[1]}). Give the indices max_pool2d returned for this input size."
+            f"{size[0]}x{size[1]}). Give the indices max pooling returned for this input size."
         )
     return IndexScatter.apply(
         input,
@@ -183,6 +208,30 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
         adjoint="MaxUnpool2DBackwardBackward0",
         accumulate=False,
     )
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of max_pool2d: each value put back at the index max_pool2d gave for it,
+    zeros elsewhere."""
+    op = "max_unpool2d"
+    kernel = as_pair(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None else as_pair(stride, "stride", op)
+    padding = as_pair(padding, "padding", op, minimum=0)
+    _check_unpool(op, input, indices, 2)
+    size = _unpool_size(op, tuple(input.shape), kernel, stride, padding, output_size)
+    return _max_unpool(op, input, indices, size)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of max_pool1d: each value put back at the position max_pool1d gave for it,
+    zeros elsewhere (max_unpool2d over a single column, as torch records it)."""
+    op = "max_unpool1d"
+    kernel = _single(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None else _single(stride, "stride", op)
+    padding = _single(padding, "padding", op, minimum=0)
+    _check_unpool(op, input, indices, 1)
+    (length,) = _unpool_size(op, tuple(input.shape), (kernel,), (stride,), (padding,), output_size)
+    return _max_unpool(op, input.unsqueeze(-1), indices.unsqueeze(-1), (length, 1)).squeeze(-1)
 
 
 class AdaptiveMaxPool2d(_Pool):
@@ -229,6 +278,26 @@ class MaxUnpool2d(_Pool):
 
     def forward(self, input, indices, output_size=None):
         return max_unpool2d(
+            input, indices, self.kernel_size, self.stride, self.padding, output_size
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_Pool):
+    """The inverse of MaxPool1d(return_indices=True): values back at their arg-max positions."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = (_single(kernel_size, "kernel_size", "MaxUnpool1d"),)
+        self.stride = (
+            self.kernel_size if stride is None else (_single(stride, "stride", "MaxUnpool1d"),)
+        )
+        self.padding = (_single(padding, "padding", "MaxUnpool1d", minimum=0),)
+
+    def forward(self, input, indices, output_size=None):
+        return max_unpool1d(
             input, indices, self.kernel_size, self.stride, self.padding, output_size
         )
 

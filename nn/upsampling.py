@@ -11,6 +11,7 @@ transpose each way, one Function per direction whose backward is the other.
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -164,6 +165,33 @@ def interpolate(
     return Resample.apply(input, rows=rows, cols=mats[-1], node_name=name)
 
 
+def upsample(input, size=None, scale_factor=None, mode: str = "nearest", align_corners=None):
+    """Deprecated: interpolate (torch's warning)."""
+    warnings.warn(
+        "`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
+    )
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(mode='nearest') (torch's warning)."""
+    warnings.warn(
+        "`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
+    )
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(mode='bilinear', align_corners=True) (torch's warning)."""
+    warnings.warn(
+        "`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
+        stacklevel=2,
+    )
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
 class Upsample(Module):
     """Resize by size= or scale_factor= with F.interpolate's modes."""
 
@@ -300,6 +328,60 @@ def pixel_unshuffle(input, downscale_factor: int):
                 f"(input {tuple(input.shape)})"
             )
     return PixelUnshuffle2d.apply(input, factor=r)
+
+
+class ChannelShuffle2d(ad.Function):
+    """(N, g·k, *) → (N, k·g, *): channel c = i·k + j moves to j·g + i (ShuffleNet's mixing of
+    grouped convolutions' outputs); its adjoint is the shuffle with k groups."""
+
+    node_name = "ChannelShuffleBackward0"
+    symbol = "shuffle"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, groups):
+        n, c = input.shape[:2]
+        grouped = input.reshape((n, groups, c // groups) + input.shape[2:])
+        return np.ascontiguousarray(grouped.swapaxes(1, 2)).reshape(input.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ChannelShuffle2d.apply(grad, groups=grad.shape[1] // ctx.options["groups"])
+
+
+def channel_shuffle(input, groups: int):
+    """Interleave the channels of (N, C, *) from `groups` groups: C = groups·k channels
+    reordered so that each group's first channel comes first, then each one's second, ..."""
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ArgumentError(
+            f"channel_shuffle: Number of groups to divide channels in must be positive. Value "
+            f"of groups:{groups}"
+        )
+    if input.ndim < 3:
+        raise ShapeError(
+            f"channel_shuffle: expects input to be at least 3-D, but got input with sizes "
+            f"{list(input.shape)}. Give (N, C, *) input."
+        )
+    if input.shape[1] % groups:
+        raise ShapeError(
+            f"channel_shuffle: Number of channels must be divisible by groups. Got "
+            f"{input.shape[1]} channels and {groups} groups."
+        )
+    return ChannelShuffle2d.apply(input, groups=int(groups))
+
+
+class ChannelShuffle(Module):
+    """Interleave the channels of (N, C, *) from `groups` groups (ShuffleNet)."""
+
+    def __init__(self, groups: int):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input):
+        return channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
 
 
 class PixelShuffle(Module):

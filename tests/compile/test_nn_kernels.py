@@ -60,6 +60,23 @@ KERNELS = {
         [(4, 3)],
     ),
     "lstm": (_lstm, [(5, 2, 3)]),
+    "grid_sample": (
+        lambda x, g: F.grid_sample(x, g.tanh(), padding_mode="reflection", align_corners=False),
+        [(2, 3, 4, 5), (2, 3, 2, 2)],
+    ),
+    "affine_grid": (lambda t: F.affine_grid(t, (2, 1, 3, 4), align_corners=True), [(2, 2, 3)]),
+    "avg_pool3d": (lambda x: F.avg_pool3d(x, 3, 2, 1, count_include_pad=False), [(2, 2, 4, 5, 5)]),
+    "conv3d": (
+        lambda x, w, b: F.conv3d(x, w, b, padding=1, groups=2),
+        [(2, 4, 3, 4, 3), (4, 2, 2, 2, 2), (4,)],
+    ),
+    "max_pool3d": (lambda x: F.max_pool3d(x, 3, 2, 1, ceil_mode=True), [(2, 2, 4, 5, 5)]),
+    "adaptive_avg_pool3d": (lambda x: F.adaptive_avg_pool3d(x, (2, 3, 2)), [(2, 2, 4, 5, 5)]),
+    "channel_shuffle": (lambda x: F.channel_shuffle(x, 2), [(2, 4, 3)]),
+    "multilabel_margin_loss": (
+        lambda x: F.multilabel_margin_loss(x, ad.tensor([[2, 0, -1], [1, -1, 0]])),
+        [(2, 3)],
+    ),
 }
 
 

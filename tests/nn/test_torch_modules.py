@@ -41,12 +41,22 @@ def _pooled_with_indices():
     return windows.max(-1), rows * 4 + cols
 
 
+def _pooled_1d_with_indices():
+    """max_pool1d(2) of a (2, 3, 8) batch, values and positions along L, made with NumPy."""
+    pairs = _x(2, 3, 8).reshape(2, 3, 4, 2)
+    return pairs.max(-1), np.arange(4) * 2 + pairs.argmax(-1)
+
+
 ACTIVATION = (_x(2, 3, 4),)
+VOLUME = (_x(2, 3, 3, 4, 5),)
 # name -> (make(L): the module from L = nn or torch.nn, inputs: NumPy arrays, float ones get
 # gradients); activations take torch's non-default options where they have them
 CASES = {
     "AdaptiveAvgPool1d": (lambda L: L.AdaptiveAvgPool1d(3), (_x(2, 3, 7),)),
     "AdaptiveAvgPool2d": (lambda L: L.AdaptiveAvgPool2d((2, 3)), (_x(2, 3, 5, 7),)),
+    "AdaptiveAvgPool3d": (lambda L: L.AdaptiveAvgPool3d((2, None, 3)), VOLUME),
+    "AvgPool3d": (lambda L: L.AvgPool3d(3, stride=2, padding=1, ceil_mode=True), VOLUME),
+    "MaxPool3d": (lambda L: L.MaxPool3d(2, stride=1, dilation=(1, 2, 2)), VOLUME),
     "AvgPool1d": (lambda L: L.AvgPool1d(3, stride=2, padding=1), (_x(2, 3, 8),)),
     "AvgPool2d": (lambda L: L.AvgPool2d(2, stride=1, padding=1), (_x(2, 3, 4, 5),)),
     "BCELoss": (lambda L: L.BCELoss(), (_probs(4, 3), _probs(4, 3, seed=5))),
@@ -56,9 +66,11 @@ CASES = {
     ),
     "BatchNorm1d": (lambda L: L.BatchNorm1d(3, momentum=0.3), (_x(5, 3),)),
     "BatchNorm2d": (lambda L: L.BatchNorm2d(3), (_x(4, 3, 2, 2),)),
+    "BatchNorm3d": (lambda L: L.BatchNorm3d(3, momentum=None), VOLUME),
     # torch's CELU backward rounds 1/alpha to float32: an alpha whose inverse is exact
     "CELU": (lambda L: L.CELU(alpha=0.5), ACTIVATION),
     "Conv1d": (lambda L: L.Conv1d(3, 4, 3, padding=1, stride=2), (_x(2, 3, 7),)),
+    "Conv3d": (lambda L: L.Conv3d(3, 4, (2, 3, 2), padding=1, stride=(1, 2, 1)), VOLUME),
     "Conv2d": (lambda L: L.Conv2d(3, 4, 3, padding=1, groups=1, dilation=2), (_x(2, 3, 6, 5),)),
     "ConvTranspose1d": (lambda L: L.ConvTranspose1d(3, 2, 3, stride=2), (_x(2, 3, 5),)),
     "ConvTranspose2d": (
@@ -213,7 +225,12 @@ CASES = {
         (_x(2, 3, 5),),
     ),
     "InstanceNorm2d": (lambda L: L.InstanceNorm2d(3), (_x(2, 3, 4, 4),)),
+    "InstanceNorm3d": (
+        lambda L: L.InstanceNorm3d(3, affine=True, track_running_stats=True),
+        VOLUME,
+    ),
     "LocalResponseNorm": (lambda L: L.LocalResponseNorm(3, alpha=0.1), (_x(2, 5, 3, 3),)),
+    "MaxUnpool1d": (lambda L: L.MaxUnpool1d(2), _pooled_1d_with_indices()),
     "MaxUnpool2d": (lambda L: L.MaxUnpool2d(2), _pooled_with_indices()),
     "PixelShuffle": (lambda L: L.PixelShuffle(2), (_x(2, 8, 3, 3),)),
     "PixelUnshuffle": (lambda L: L.PixelUnshuffle(2), (_x(2, 2, 4, 6),)),
@@ -227,6 +244,32 @@ CASES = {
     "Unfold": (lambda L: L.Unfold((2, 3), stride=(1, 2)), (_x(2, 3, 4, 5),)),
     "ZeroPad1d": (lambda L: L.ZeroPad1d((1, 2)), ACTIVATION),
     "ZeroPad2d": (lambda L: L.ZeroPad2d(1), (_x(2, 3, 4, 5),)),
+    "LPPool1d": (lambda L: L.LPPool1d(3, 2, stride=1), (np.abs(_x(2, 3, 7)) + 0.1,)),
+    "LPPool2d": (lambda L: L.LPPool2d(1.5, (2, 3), ceil_mode=True), (np.abs(_x(2, 3, 5, 7)),)),
+    "ChannelShuffle": (lambda L: L.ChannelShuffle(3), (_x(2, 6, 2, 3),)),
+    "FeatureAlphaDropout": (lambda L: L.FeatureAlphaDropout(0.4), (_x(4, 5, 3, 2),)),
+    "MultiLabelMarginLoss": (
+        lambda L: L.MultiLabelMarginLoss(reduction="sum"),
+        (
+            _x(4, 5),
+            np.array([[3, 0, -1, 1, 2], [0, 1, 2, 3, 4], [1, 1, -1, 2, 0], [-1, 0, 1, 2, 3]]),
+        ),
+    ),
+    "TripletMarginWithDistanceLoss": (
+        lambda L: L.TripletMarginWithDistanceLoss(
+            distance_function=lambda a, b: 1 - L.functional.cosine_similarity(a, b), swap=True
+        ),
+        (_x(4, 3), _x(4, 3, seed=3), _x(4, 3, seed=4)),
+    ),
+    "NLLLoss2d": (
+        lambda L: L.NLLLoss2d(),
+        (_x(2, 5, 3, 4), _labels(2 * 3 * 4, 5).reshape(2, 3, 4)),  # scores of 5 classes per pixel
+    ),
+    "ZeroPad3d": (lambda L: L.ZeroPad3d((1, 0, 2, 1, 0, 2)), VOLUME),
+    "ConstantPad3d": (lambda L: L.ConstantPad3d(1, 0.5), VOLUME),
+    "ReflectionPad3d": (lambda L: L.ReflectionPad3d((1, 2, 0, 3, 2, 1)), VOLUME),
+    "ReplicationPad3d": (lambda L: L.ReplicationPad3d((2, 0, 1, 1, 0, 3)), VOLUME),
+    "CircularPad3d": (lambda L: L.CircularPad3d((1, 2, 1, 0, 2, 1)), VOLUME),
 }
 # Modules nn exports that this test cannot drive, and the test that compares each with torch
 OWN_TESTS = {
@@ -241,6 +284,14 @@ OWN_TESTS = {
     "grad): tests/nn/test_torch_losses_margin.py",
     "LazyLinear": "its parameters have no shape before the first call: "
     "tests/nn/test_torch_layers_extra.py",
+    "LazyConv1d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
+    "LazyConv2d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
+    "LazyConvTranspose1d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
+    "LazyConvTranspose2d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
+    "LazyBatchNorm1d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
+    "LazyBatchNorm2d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
+    "LazyInstanceNorm1d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
+    "LazyInstanceNorm2d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
 }
 
 
