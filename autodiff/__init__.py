@@ -62,6 +62,19 @@ from .dtypes import (
     uint8,
 )
 from .gradients import backward, grad
+from .legacy import (
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    typename,
+)
 from .compile import compile
 from .function import Function
 from .grad_mode import (
@@ -74,7 +87,7 @@ from .grad_mode import (
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
-from . import autograd, ops, random, siblings
+from . import autograd, legacy, ops, random, siblings
 from .ops import *
 from . import amp, distributed, distributions, linalg, onnx
 from .amp import autocast
@@ -247,5 +260,6 @@ __all__ = [
     "use_deterministic_algorithms",
     "zeros",
     "zeros_like",
+    *legacy.__all__,
     *ops.__all__,
 ]

@@ -831,14 +831,15 @@ class Tensor:
     def cuda(self, device=None) -> "Tensor":
         _device.check("cuda")
 
-    def type(self, dtype=None):
-        """The type name as torch prints it ('torch.FloatTensor') or, given a dtype, a
-        converted tensor."""
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """The type name as torch prints it ('torch.FloatTensor') or, given a dtype, a legacy
+        tensor type (torch.FloatTensor) or its name, the tensor converted to it."""
         if dtype is None:
-            return f"torch.{_TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))}"
-        if isinstance(dtype, str) and dtype.endswith("Tensor"):
-            names = {v: k for k, v in _TYPE_NAMES.items()}
-            dtype = names[dtype.split(".")[-1]]
+            return f"torch.{dtypes.TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))}"
+        if isinstance(dtype, str):
+            dtype = dtypes.of_type_name(dtype)
+        elif isinstance(getattr(dtype, "dtype", None), dtypes.DType):  # torch.FloatTensor
+            dtype = dtype.dtype
         return self.to(dtype)
 
     def type_as(self, other) -> "Tensor":
@@ -1839,19 +1840,6 @@ class _PostHookHandle:
         tensor = self._tensor()
         if tensor is not None and tensor._post_hooks:
             tensor._post_hooks = [h for h in tensor._post_hooks if h is not self._hook] or None
-
-
-_TYPE_NAMES = {
-    np.dtype(np.float32): "FloatTensor",
-    np.dtype(np.float64): "DoubleTensor",
-    np.dtype(np.float16): "HalfTensor",
-    np.dtype(np.int64): "LongTensor",
-    np.dtype(np.int32): "IntTensor",
-    np.dtype(np.int16): "ShortTensor",
-    np.dtype(np.int8): "CharTensor",
-    np.dtype(np.uint8): "ByteTensor",
-    np.dtype(np.bool_): "BoolTensor",
-}
 
 
 def is_tensor(obj) -> bool:
