@@ -1268,6 +1268,28 @@ class Tensor:
 
     resolve_conj = resolve_neg = conj
 
+    @property
+    def real(self) -> "Tensor":
+        """A real tensor's real part: the tensor itself, as torch."""
+        if self._data.dtype.kind == "c":
+            self._refuse_complex_part("real")
+        return self
+
+    @property
+    def imag(self) -> "Tensor":
+        if self._data.dtype.kind == "c":
+            self._refuse_complex_part("imag")
+        raise DtypeError(
+            f"imag: imag is not implemented for tensors with non-complex dtypes ({self.dtype}). "
+            "A real tensor has no imaginary part (it would be torch.zeros_like(x))."
+        )
+
+    def _refuse_complex_part(self, op: str):
+        raise DtypeError(
+            f"{op}: the parts of a complex tensor are not supported ({self.dtype}). Keep the "
+            "real and imaginary parts as two real tensors."
+        )
+
     def is_conj(self) -> bool:
         return False
 

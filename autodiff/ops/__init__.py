@@ -11,6 +11,7 @@ from . import (
     linalg,
     math,
     matrix,
+    methods,
     pointwise,
     rearrange,
     reduction,
@@ -33,6 +34,7 @@ from .indexing import *
 from .linalg import *
 from .math import *
 from .matrix import *
+from .methods import *
 from .pointwise import *
 from .rearrange import *
 from .reduction import *
@@ -47,7 +49,6 @@ from .statistics import *
 from .updates import *
 
 # used by Tensor's methods and operators, not exported at the top level
-from .arithmetic import rsub
 from .comparison import compare, compare_as_self
 from .indexing import getitem
 from .shape import to_dtype
@@ -64,6 +65,7 @@ __all__ = [
     *linalg.__all__,
     *math.__all__,
     *matrix.__all__,
+    *methods.__all__,
     *pointwise.__all__,
     *rearrange.__all__,
     *reduction.__all__,

@@ -111,3 +111,116 @@ def test_typename_as_torch():
         assert ad.typename(obj) == torch.typename(obj)
     assert ad.typename(ad.Tensor) == "autodiff.tensor.Tensor"
     assert ad.typename(np.zeros(1)) == torch.typename(np.zeros(1)) == "numpy.ndarray"
+
+
+# --- torch's function spelling of Tensor methods ------------------------------------------------
+X = np.array([[0.5, -0.25, 0.75], [0.125, 0.3, -0.6]], dtype=np.float32)
+# each in-place function of torch's top level: its arguments after the tensor
+IN_PLACE = {
+    "abs_": (), "acos_": (), "acosh_": (), "arccos_": (), "arccosh_": (), "arcsin_": (),
+    "arcsinh_": (), "arctan_": (), "arctanh_": (), "asin_": (), "asinh_": (), "atan_": (),
+    "atanh_": (), "ceil_": (), "clamp_": (-0.3, 0.4), "clamp_max_": (0.2,),
+    "clamp_min_": (0.1,), "clip_": (None, 0.4), "cos_": (), "cosh_": (), "detach_": (),
+    "erf_": (), "erfc_": (), "exp2_": (), "exp_": (), "expm1_": (), "fill_": (2.5,), "fix_": (),
+    "floor_": (), "frac_": (), "log10_": (), "log1p_": (), "log2_": (), "log_": (),
+    "nan_to_num_": (0.5,), "neg_": (), "negative_": (), "reciprocal_": (), "relu_": (),
+    "round_": (), "rsqrt_": (), "sigmoid_": (), "sin_": (), "sinh_": (), "sqrt_": (),
+    "square_": (), "tan_": (), "tanh_": (), "trunc_": (), "xlogy_": (3.0,), "zero_": (),
+}  # fmt: skip
+
+
+def test_every_in_place_function_is_listed():
+    listed = set(IN_PLACE) | {"addmv_", "index_put_"}  # tested on their own below
+    assert listed == {n for n in ad.ops.methods.__all__ if n.endswith("_")}
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE))
+def test_in_place_function_is_the_method_as_torch(name):
+    args = IN_PLACE[name]
+    ours, theirs = ad.tensor(X), torch.tensor(X)
+    with np.errstate(all="ignore"):
+        assert getattr(ad, name)(ours, *args) is ours
+        assert getattr(torch, name)(theirs, *args) is theirs
+    assert str(ours.dtype) == str(theirs.dtype)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, equal_nan=True)
+    by_method = ad.tensor(X)
+    with np.errstate(all="ignore"):
+        getattr(by_method, name)(*args)
+    np.testing.assert_array_equal(ours.numpy(), by_method.numpy())  # the method's op
+
+
+def test_in_place_function_records_the_methods_node_and_bumps_the_version():
+    for lib in (ad, torch):
+        x = lib.tensor(X, requires_grad=True) * 1
+        saved = x.sigmoid()  # saves its output, not x: only x's version moves
+        assert lib.exp_(x) is x and x.grad_fn.name() == "ExpBackward0"
+        y = x * 2
+        lib.exp_(x)  # the first exp_'s node saved x as it left it; this exp_ changes it
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+        saved.sum().backward()
+    _refused_as_by_torch(lambda lib: lib.exp_(lib.tensor(X, requires_grad=True)), RuntimeError,
+                         "leaf Variable that requires grad")  # fmt: skip
+
+
+def test_index_put_and_addmv_functions_as_torch():
+    def index_put(lib):
+        return lib.index_put_(lib.zeros(3), (lib.tensor([0, 2]),), lib.tensor(1.5), True)
+
+    def addmv(lib):
+        return lib.addmv_(lib.ones(2), lib.tensor(X), lib.ones(3), beta=0.5, alpha=2)
+
+    _both(index_put)
+    _both(addmv)
+
+
+def test_detach_conj_real_as_torch():
+    for lib in (ad, torch):
+        x = lib.tensor(X, requires_grad=True)
+        assert lib.conj(x) is x and lib.real(x) is x and x.real is x
+        d = lib.detach(x)
+        assert not d.requires_grad and d.grad_fn is None and d is not x
+        d[0, 0] = 7.0  # shares the storage, as torch
+        assert x[0, 0].item() == 7.0
+        y = x * 1
+        assert lib.detach_(y) is y and not y.requires_grad
+
+
+@pytest.mark.parametrize(
+    "call", [lambda lib: lib.imag(lib.tensor(X)), lambda lib: lib.tensor(X).imag]
+)
+def test_imag_of_a_real_tensor_is_refused_as_by_torch(call):
+    _refused_as_by_torch(call, RuntimeError, r"imag: imag is not implemented for tensors with "
+                         r"non-complex dtypes \(torch.float32\)")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.fill(lib.tensor(X), 2.5),
+        lambda lib: lib.fill(lib.arange(3), 2.5),
+        lambda lib: lib.fill(lib.zeros(0, 2), 1.0),
+        lambda lib: lib.fill(lib.tensor(1.0), lib.tensor(3)),
+        lambda lib: lib.rsub(lib.arange(3), 1),
+        lambda lib: lib.rsub(lib.arange(3), 1.5),
+        lambda lib: lib.rsub(lib.arange(3), lib.arange(6).reshape(2, 3), alpha=2),
+        lambda lib: lib.rsub(lib.tensor(X), lib.tensor(2.0)),
+        lambda lib: lib.rsub(lib.zeros(0), 1),
+    ],
+)
+def test_fill_and_rsub_values_and_dtypes_as_torch(call):
+    _both(call)
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda lib: lib.rsub(lib.ones(2, dtype=lib.bool), lib.ones(2, dtype=lib.bool)),
+         RuntimeError, r"rsub: Subtraction.*two bool tensors.*logical_xor"),
+        (lambda lib: lib.rsub(lib.ones(2), lib.ones(3)), RuntimeError, r"rsub: shapes \(2,\)"),
+        (lambda lib: lib.fill(lib.ones(2), lib.ones(2)), RuntimeError,
+         r"fill: the value must be a number or a 0-d tensor.*\(2,\)"),
+    ],
+)  # fmt: skip
+def test_fill_and_rsub_refuse_what_torch_refuses(call, error, words):
+    _refused_as_by_torch(call, error, words)
