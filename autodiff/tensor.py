@@ -584,6 +584,9 @@ class Tensor:
     def erfc_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "erfc_", _ops.erfc)
 
+    def erfinv_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "erfinv_", _ops.erfinv)
+
     def lgamma_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "lgamma_", _ops.lgamma)
 
@@ -1779,6 +1782,9 @@ class Tensor:
 
     def erfc(self):
         return _ops.erfc(self)
+
+    def erfinv(self):
+        return _ops.erfinv(self)
 
     def lgamma(self):
         return _ops.lgamma(self)

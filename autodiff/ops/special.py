@@ -1,4 +1,4 @@
-"""Special functions, in the pointwise table's form: exp2, erfc, lgamma, digamma.
+"""Special functions, in the pointwise table's form: exp2, erfc, erfinv, lgamma, digamma.
 
 NumPy has no gamma-family functions and SciPy is not a dependency: lgamma and erfc call the C
 library's (Python's math module) per element, and digamma is computed here, by reflection,
@@ -12,7 +12,7 @@ import numpy as np
 from ..dtypes import get_default_dtype
 from .pointwise import Pointwise
 
-__all__ = ["exp2", "erfc", "lgamma", "digamma"]  # the public ops: autodiff exports these
+__all__ = ["exp2", "erfc", "erfinv", "lgamma", "digamma"]  # the public ops: autodiff exports these
 
 
 def _float_result(x: np.ndarray, values) -> np.ndarray:
@@ -71,6 +71,60 @@ class Erfc(Pointwise):
 def erfc(input):
     """1 − erf(x), accurate where erf(x) is near 1."""
     return Erfc.apply(input)
+
+
+# erfinv's first guess: Giles's polynomial approximations of erfinv(x) / x in w = −ln(1 − x²)
+# (M. Giles, "Approximating the erfinv function", 2010), good to about 1e-7 relative
+_GILES_CENTRAL = (
+    2.81022636e-08,
+    3.43273939e-07,
+    -3.5233877e-06,
+    -4.39150654e-06,
+    0.00021858087,
+    -0.00125372503,
+    -0.00417768164,
+    0.246640727,
+    1.50140941,
+)
+_GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+               0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)  # fmt: skip
+
+
+def _erfinv(x: float) -> float:
+    """erf⁻¹(x) in float64: Giles's guess, then Newton steps on erf (on erfc near ±1, where
+    1 − |x| keeps the digits erf would lose); ±inf at ±1, nan outside [−1, 1], as torch."""
+    if not -1.0 < x < 1.0:
+        return math.copysign(math.inf, x) if abs(x) == 1.0 else math.nan
+    w = -math.log((1.0 - x) * (1.0 + x))
+    coefficients, w = (_GILES_CENTRAL, w - 2.5) if w < 5.0 else (_GILES_TAIL, math.sqrt(w) - 3)
+    p = 0.0
+    for c in coefficients:
+        p = p * w + c
+    y, tail = abs(p * x), abs(x) > 0.5
+    for _ in range(6):  # Newton: each step doubles the correct digits (erf' = 2/√π e^{−y²});
+        slope = 2.0 / math.sqrt(math.pi) * math.exp(-y * y)
+        if tail:  # on log erfc, nearly a parabola, so a far guess converges as fast
+            rest = math.erfc(y)
+            step = (math.log(rest) - math.log1p(-abs(x))) * rest / slope
+        else:
+            step = (abs(x) - math.erf(y)) / slope
+        y += step
+        if abs(step) <= 1e-16 * y:
+            break
+    return math.copysign(y, x)
+
+
+class Erfinv(Pointwise):
+    node_name, symbol = "ErfinvBackward0", "erf⁻¹"
+    ufunc, saves, quiet = _per_element(_erfinv), "output", True  # nan outside [−1, 1]
+
+    def gradient(grad, x, out):  # (erf⁻¹)' = √π/2 e^{erf⁻¹(x)²}
+        return grad * (math.sqrt(math.pi) / 2.0 * (out * out).exp())
+
+
+def erfinv(input):
+    """The inverse error function: erf(erfinv(x)) = x on (−1, 1)."""
+    return Erfinv.apply(input)
 
 
 class Lgamma(Pointwise):

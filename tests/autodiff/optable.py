@@ -596,6 +596,19 @@ def _np_diagonal_scatter(a, b, offset, dim1, dim2):
     return out
 
 
+def _np_erfinv(a):
+    """erf⁻¹ by another route than ours: bisection of erf on [−6, 6]."""
+
+    def one(x):
+        lo, hi = -6.0, 6.0
+        for _ in range(80):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if math.erf(mid) < x else (lo, mid)
+        return (lo + hi) / 2
+
+    return np.vectorize(one, otypes=[float])(a)
+
+
 def _np_digamma(a):
     """ψ by another route than ours: the recurrence up to 30, then six terms of the series."""
 
@@ -843,6 +856,8 @@ ROWS = [
        second_order=False, empty=_EMPTY1, torch_rtol=1e-8,
        tol_reason="torch's polygamma(1, x) is good to ~1e-9 (ours: 1e-15 against mpmath)"),
     # second order: polygamma(2, x) is not implemented (digamma's gradient says so)
+    Op("erfinv", ad.erfinv, _np_erfinv, lambda a: a.erfinv(), 1, unary(), "ErfinvBackward0",
+       domains=((-0.95, 0.95),), empty=_EMPTY1, gradgrad=True),
     Op("sgn", ad.sgn, np.sign, lambda a: a.sgn(), 1, unary(), "SgnBackward0", kinks=(0.0,),
        saves=False, empty=_EMPTY1),
     Op("logaddexp2", ad.logaddexp2, np.logaddexp2, lambda a, b: a.logaddexp2(b), 2,

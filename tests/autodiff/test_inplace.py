@@ -185,7 +185,7 @@ DOMAIN = {"log": "pos", "sqrt": "pos", "log2": "pos", "log10": "pos", "log1p": "
           "reciprocal": "pos", "rsqrt": "pos", "asin": "unit", "acos": "unit",
           "arcsin": "unit", "arccos": "unit", "atanh": "unit", "arctanh": "unit",
           "acosh": "above_one", "arccosh": "above_one", "lgamma": "pos",
-          "digamma": "pos"}  # fmt: skip
+          "digamma": "pos", "erfinv": "unit"}  # fmt: skip
 # torch 2.13 has no derivative for these in-place forms (ours: finite differences below)
 NO_TORCH_DERIVATIVE = {"asinh_", "arcsinh_", "acosh_", "arccosh_", "atanh_", "arctanh_"}
 
