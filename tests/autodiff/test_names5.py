@@ -224,3 +224,29 @@ def test_fill_and_rsub_values_and_dtypes_as_torch(call):
 )  # fmt: skip
 def test_fill_and_rsub_refuse_what_torch_refuses(call, error, words):
     _refused_as_by_torch(call, error, words)
+
+
+# --- erfinv: values to the last digits (gradients: the op table) ---------------------------------
+def test_erfinv_matches_torch_to_the_last_digits_tails_included():
+    tails = 1 - np.logspace(-16, -1, 60)
+    x = np.concatenate([np.linspace(-1, 1, 401), tails, -tails, [1 - 2**-52, -1 + 2**-53, 0.5]])
+    np.testing.assert_allclose(ad.erfinv(ad.tensor(x)).numpy(), torch.erfinv(torch.tensor(x)),
+                               rtol=1e-13)  # fmt: skip
+    x32 = np.linspace(-0.999, 0.999, 301, dtype=np.float32)
+    _same(ad.tensor(x32).erfinv(), torch.tensor(x32).erfinv())
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.erfinv(lib.tensor([1.0, -1.0, 1.5, -2.0, float("nan"), 0.0, -0.0])),
+        lambda lib: lib.erfinv(lib.arange(-1, 3)),
+        lambda lib: lib.erfinv(lib.tensor([True, False])),
+        lambda lib: lib.erfinv(lib.zeros(0, 3)),
+        lambda lib: lib.erfinv(lib.tensor(0.25)),
+        lambda lib: lib.tensor([0.5, -0.25]).erfinv_(),
+    ],
+)
+def test_erfinv_edges_and_dtypes_as_torch(call):
+    _both(call)
+    assert np.signbit(ad.erfinv(ad.tensor(-0.0)).item())
