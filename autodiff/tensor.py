@@ -1111,6 +1111,36 @@ class Tensor:
     def xlogy_(self, other) -> "Tensor":
         return _ops.inplace.apply_(self, "xlogy_", _ops.xlogy, other)
 
+    def hypot_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "hypot_", _ops.hypot, other)
+
+    def logit_(self, eps=None) -> "Tensor":
+        return _ops.inplace.apply_(self, "logit_", _ops.logit, eps)
+
+    def sinc_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "sinc_", _ops.sinc)
+
+    def ldexp_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "ldexp_", _ops.ldexp, other)
+
+    def deg2rad_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "deg2rad_", _ops.deg2rad)
+
+    def rad2deg_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "rad2deg_", _ops.rad2deg)
+
+    def heaviside_(self, values) -> "Tensor":
+        return _ops.inplace.apply_(self, "heaviside_", _ops.heaviside, values)
+
+    def float_power_(self, exponent) -> "Tensor":
+        if self._data.dtype != np.float64:  # float_power computes in float64
+            raise DtypeError(
+                f"float_power_: the base given to float_power_ has dtype {self.dtype} but the "
+                "operation's result requires dtype torch.float64. Use x.double() first, or the "
+                "out-of-place float_power."
+            )
+        return _ops.inplace.apply_(self, "float_power_", _ops.float_power, exponent)
+
     def copysign(self, other):
         return _ops.copysign(self, other)
 

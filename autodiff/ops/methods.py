@@ -65,6 +65,7 @@ __all__ += ["exp2_", "exp_", "expm1_", "fill_", "fix_", "floor_", "frac_", "inde
 __all__ += ["log10_", "log1p_", "log2_", "log_", "nan_to_num_", "neg_", "negative_"]
 __all__ += ["reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinh_", "sqrt_"]
 __all__ += ["square_", "tan_", "tanh_", "trunc_", "xlogy_", "zero_"]
+__all__ += ["deg2rad_", "ldexp_", "logit_", "rad2deg_", "sinc_"]
 
 
 def abs_(input):
@@ -277,3 +278,23 @@ def xlogy_(input, other):
 
 def zero_(input):
     return input.zero_()
+
+
+def deg2rad_(input):
+    return input.deg2rad_()
+
+
+def ldexp_(input, other):
+    return input.ldexp_(other)
+
+
+def logit_(input, eps=None):
+    return input.logit_(eps)
+
+
+def rad2deg_(input):
+    return input.rad2deg_()
+
+
+def sinc_(input):
+    return input.sinc_()

@@ -39,6 +39,7 @@ TESTED_ELSEWHERE = {
     **{n: "test_aliases.py: a change of shape, not of values" for n in (
         "squeeze_", "unsqueeze_", "t_", "transpose_", "swapaxes_", "swapdims_", "detach_")},
     "floor_divide_": "test_modulo_and_statistics.py: no derivative in torch",
+    "heaviside_": "test_names5.py: no derivative in torch",
     **{n: "test_random.py: torch's numbers bit for bit" for n in (
         "bernoulli_", "exponential_", "normal_", "random_", "uniform_")},
 }  # fmt: skip
@@ -127,6 +128,12 @@ FORMS = [
     ("nan_to_num_", lambda x, y: x.nan_to_num_(1.0, 2.0), lambda x, y: x.nan_to_num(1.0, 2.0),
      lambda x, y: x.nan_to_num_(1.0, 2.0), None),
     ("xlogy_", lambda x, y: x.xlogy_(y), lambda x, y: x.xlogy(y), lambda x, y: x.xlogy_(y), None),
+    ("hypot_", lambda x, y: x.hypot_(y), lambda x, y: x.hypot(y), lambda x, y: x.hypot_(y), None),
+    ("ldexp_", lambda x, y: x.ldexp_(y), lambda x, y: x.ldexp(y), lambda x, y: x.ldexp_(y), None),
+    ("logit_", lambda x, y: x.logit_(0.1), lambda x, y: x.logit(0.1), lambda x, y: x.logit_(0.1),
+     None),
+    ("float_power_", lambda x, y: x.float_power_(y), lambda x, y: x.float_power(y),
+     lambda x, y: x.float_power_(y), "pos"),
     ("copysign_", lambda x, y: x.copysign_(-y), lambda x, y: x.copysign(-y),
      lambda x, y: x.copysign_(-y), None),
     ("addcmul_", lambda x, y: x.addcmul_(y, y, value=0.5), lambda x, y: x.addcmul(y, y, value=0.5),

@@ -126,11 +126,12 @@ IN_PLACE = {
     "nan_to_num_": (0.5,), "neg_": (), "negative_": (), "reciprocal_": (), "relu_": (),
     "round_": (), "rsqrt_": (), "sigmoid_": (), "sin_": (), "sinh_": (), "sqrt_": (),
     "square_": (), "tan_": (), "tanh_": (), "trunc_": (), "xlogy_": (3.0,), "zero_": (),
+    "deg2rad_": (), "rad2deg_": (), "sinc_": (), "logit_": (0.2,),
 }  # fmt: skip
 
 
 def test_every_in_place_function_is_listed():
-    listed = set(IN_PLACE) | {"addmv_", "index_put_"}  # tested on their own below
+    listed = set(IN_PLACE) | {"addmv_", "index_put_", "ldexp_"}  # tested on their own below
     assert listed == {n for n in ad.ops.methods.__all__ if n.endswith("_")}
 
 
@@ -161,6 +162,20 @@ def test_in_place_function_records_the_methods_node_and_bumps_the_version():
         saved.sum().backward()
     _refused_as_by_torch(lambda lib: lib.exp_(lib.tensor(X, requires_grad=True)), RuntimeError,
                          "leaf Variable that requires grad")  # fmt: skip
+
+
+def test_ldexp_and_heaviside_in_place_as_torch():
+    _both(lambda lib: lib.ldexp_(lib.tensor(X), lib.tensor([[1], [-2]])))
+    _both(lambda lib: lib.tensor([[-1.0, 0.0, 2.0]]).heaviside_(lib.tensor([0.5, 0.25, 0.75])))
+    with pytest.raises(RuntimeError, match="heaviside: derivative for aten::heaviside"):
+        (ad.tensor(X, requires_grad=True) * 1).heaviside_(ad.tensor(0.5)).sum().backward()
+
+
+def test_float_power_in_place_needs_a_float64_tensor_as_torch():
+    _both(lambda lib: lib.tensor([1.5, 2.0], dtype=lib.float64).float_power_(2))
+    _refused_as_by_torch(lambda lib: lib.tensor([1.5, 2.0]).float_power_(2), TypeError,
+                         r"float_power_: .* has dtype torch.float32 .* requires dtype "
+                         r"torch.float64")  # fmt: skip
 
 
 def test_index_put_and_addmv_functions_as_torch():
