@@ -1631,6 +1631,18 @@ class Tensor:
     def trace(self):
         return _ops.trace(self)
 
+    def vdot(self, other):
+        return _ops.vdot(self, other)
+
+    def ger(self, vec2):
+        return _ops.ger(self, vec2)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        return _ops.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1) -> "Tensor":
+        return _ops.inplace.apply_(self, "addr_", _ops.addr, vec1, vec2, beta=beta, alpha=alpha)
+
     def outer(self, vec2):
         return _ops.outer(self, vec2)
 

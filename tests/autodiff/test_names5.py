@@ -265,3 +265,42 @@ def test_erfinv_matches_torch_to_the_last_digits_tails_included():
 def test_erfinv_edges_and_dtypes_as_torch(call):
     _both(call)
     assert np.signbit(ad.erfinv(ad.tensor(-0.0)).item())
+
+
+# --- vdot, ger, addr: integer results and errors (gradients: the op table) ----------------------
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.vdot(lib.arange(3), lib.arange(3)),
+        lambda lib: lib.vdot(lib.zeros(0), lib.zeros(0)),
+        lambda lib: lib.arange(3).ger(lib.arange(2)),
+        lambda lib: lib.addr(
+            lib.zeros(2, 2, dtype=lib.long), lib.arange(2), lib.arange(2), alpha=2
+        ),
+        lambda lib: lib.addr(lib.full((3, 2), float("nan")), lib.ones(3), lib.ones(2), beta=0),
+        lambda lib: lib.addr(lib.ones(2), lib.ones(3), lib.arange(2.0), beta=2, alpha=0.5),
+        lambda lib: lib.ones(3, 2).addr_(lib.ones(3), lib.arange(2.0), alpha=-1),
+    ],
+)
+def test_vdot_ger_addr_as_torch(call):
+    _both(call)
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda lib: lib.vdot(lib.ones(3), lib.ones(2)), RuntimeError, r"vdot: .*same size"),
+        (lambda lib: lib.vdot(lib.ones(2, 2), lib.ones(2, 2)), RuntimeError,
+         "1D tensors expected, but got 2D and 2D"),
+        (lambda lib: lib.vdot(lib.ones(2), lib.ones(2, dtype=lib.float64)), RuntimeError,
+         r"vdot: .*same size and dtype"),
+        (lambda lib: lib.addr(lib.ones(3, 2), lib.ones(3, 1), lib.ones(2)), RuntimeError,
+         "Expected 1-D argument vec1, but got 2-D"),
+        (lambda lib: lib.addr(lib.ones(4), lib.ones(3), lib.ones(2)), RuntimeError,
+         r"addr: input of shape \(4,\) does not broadcast"),
+        (lambda lib: lib.addr(lib.zeros(2, 2, dtype=lib.long), lib.arange(2), lib.arange(2),
+                              alpha=2.5), RuntimeError, "For integral input tensors"),
+    ],
+)  # fmt: skip
+def test_vdot_addr_refuse_what_torch_refuses(call, error, words):
+    _refused_as_by_torch(call, error, words)
