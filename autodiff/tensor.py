@@ -649,6 +649,12 @@ class Tensor:
     def logical_not_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "logical_not_", _ops.logical_not)
 
+    def gcd_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "gcd_", _ops.gcd, other)
+
+    def lcm_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "lcm_", _ops.lcm, other)
+
     def bitwise_and_(self, other) -> "Tensor":
         return _ops.inplace.apply_(self, "bitwise_and_", _ops.bitwise_and, other)
 
@@ -1867,6 +1873,12 @@ class Tensor:
 
     def logical_not(self):
         return _ops.logical_not(self)
+
+    def gcd(self, other):
+        return _ops.gcd(self, other)
+
+    def lcm(self, other):
+        return _ops.lcm(self, other)
 
     def bitwise_and(self, other):
         return _ops.bitwise_and(self, other)

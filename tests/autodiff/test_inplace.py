@@ -40,6 +40,7 @@ TESTED_ELSEWHERE = {
         "squeeze_", "unsqueeze_", "t_", "transpose_", "swapaxes_", "swapdims_", "detach_")},
     "floor_divide_": "test_modulo_and_statistics.py: no derivative in torch",
     "heaviside_": "test_names5.py: no derivative in torch",
+    **{n: "test_names5.py: integer values only, as torch" for n in ("gcd_", "lcm_")},
     **{n: "test_random.py: torch's numbers bit for bit" for n in (
         "bernoulli_", "exponential_", "normal_", "random_", "uniform_")},
 }  # fmt: skip

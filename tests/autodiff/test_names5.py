@@ -131,7 +131,7 @@ IN_PLACE = {
 
 
 def test_every_in_place_function_is_listed():
-    listed = set(IN_PLACE) | {"addmv_", "index_put_", "ldexp_"}  # tested on their own below
+    listed = set(IN_PLACE) | {"addmv_", "index_put_", "ldexp_", "gcd_", "lcm_"}  # below
     assert listed == {n for n in ad.ops.methods.__all__ if n.endswith("_")}
 
 
@@ -304,3 +304,38 @@ def test_vdot_ger_addr_as_torch(call):
 )  # fmt: skip
 def test_vdot_addr_refuse_what_torch_refuses(call, error, words):
     _refused_as_by_torch(call, error, words)
+
+
+# --- gcd, lcm: integer tensors only -------------------------------------------------------------
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.gcd(lib.tensor([12, -8, 0, 7]), lib.tensor([18, 4, 0, -21])),
+        lambda lib: lib.lcm(lib.tensor([4, -6, 0, 5]), lib.tensor([6, 4, 3, -5])),
+        lambda lib: lib.gcd(lib.tensor([[4], [6]]), lib.tensor([6, 9])),
+        lambda lib: lib.gcd(lib.tensor([4], dtype=lib.int32), lib.tensor([6])),
+        lambda lib: lib.lcm(lib.tensor(4, dtype=lib.uint8), lib.tensor(6, dtype=lib.uint8)),
+        lambda lib: lib.gcd(lib.zeros(0, dtype=lib.long), lib.tensor(3)),
+        lambda lib: lib.gcd_(lib.tensor([4, 6]), lib.tensor([6, 4])),
+        lambda lib: lib.lcm_(lib.tensor([4, 6]), lib.tensor([6, 4])),
+        lambda lib: lib.tensor([9, 6]).gcd_(lib.tensor(3)),
+    ],
+)
+def test_gcd_lcm_as_torch(call):
+    _both(call)
+
+
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda lib: lib.gcd(lib.tensor([1.0]), lib.tensor([2.0])), r"gcd: not implemented for "
+         r"torch.float32"),
+        (lambda lib: lib.lcm(lib.tensor([True]), lib.tensor([True])), "lcm: not implemented"),
+        (lambda lib: lib.gcd(lib.tensor([4]), 6), "gcd: not implemented for int"),
+        (lambda lib: lib.gcd(lib.ones(2, dtype=lib.long), lib.ones(3, dtype=lib.long)),
+         r"gcd: shapes \(2,\) and \(3,\)"),
+    ],
+)  # fmt: skip
+def test_gcd_lcm_refuse_what_torch_refuses(call, words):
+    _refused_as_by_torch(call, (TypeError, ValueError), words,
+                         theirs=(RuntimeError, TypeError, NotImplementedError))  # fmt: skip
