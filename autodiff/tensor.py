@@ -587,6 +587,12 @@ class Tensor:
     def erfinv_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "erfinv_", _ops.erfinv)
 
+    def polygamma_(self, n) -> "Tensor":
+        return _ops.inplace.apply_(self, "polygamma_", Tensor.polygamma, n)  # n comes first
+
+    def mvlgamma_(self, p) -> "Tensor":
+        return _ops.inplace.apply_(self, "mvlgamma_", _ops.mvlgamma, p)
+
     def lgamma_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "lgamma_", _ops.lgamma)
 
@@ -1833,6 +1839,12 @@ class Tensor:
 
     def erfinv(self):
         return _ops.erfinv(self)
+
+    def polygamma(self, n):
+        return _ops.polygamma(n, self)
+
+    def mvlgamma(self, p):
+        return _ops.mvlgamma(self, p)
 
     def lgamma(self):
         return _ops.lgamma(self)

@@ -1,18 +1,23 @@
-"""Special functions, in the pointwise table's form: exp2, erfc, erfinv, lgamma, digamma.
+"""Special functions, in the pointwise table's form: exp2, erfc, erfinv, lgamma, digamma; and
+polygamma and mvlgamma, which take an order.
 
 NumPy has no gamma-family functions and SciPy is not a dependency: lgamma and erfc call the C
 library's (Python's math module) per element, and digamma is computed here, by reflection,
 the recurrence ψ(x) = ψ(x + 1) − 1/x and the asymptotic series; its derivative, the trigamma
 function, the same way (torch's polygamma(1, x))."""
 
+import functools
 import math
 
 import numpy as np
 
 from ..dtypes import get_default_dtype
+from ..errors import ArgumentError
+from ..function import Function
 from .pointwise import Pointwise
 
-__all__ = ["exp2", "erfc", "erfinv", "lgamma", "digamma"]  # the public ops: autodiff exports these
+# the public ops: autodiff exports these
+__all__ = ["exp2", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma"]
 
 
 def _float_result(x: np.ndarray, values) -> np.ndarray:
@@ -193,7 +198,7 @@ class Digamma(Pointwise):
     ufunc, saves = _special(_digamma_float64), "input"
 
     def gradient(grad, x, out):  # ψ' = polygamma(1, x)
-        return grad * Trigamma.apply(x)
+        return grad * Polygamma.apply(x, n=1)
 
 
 def digamma(input):
@@ -201,14 +206,84 @@ def digamma(input):
     return Digamma.apply(input)
 
 
-class Trigamma(Pointwise):
-    """polygamma(1, x): digamma's derivative (torch records PolygammaBackward0)."""
+def _polygamma_float64(n: int, x: np.ndarray) -> np.ndarray:
+    """ψ⁽ⁿ⁾(x) = (−1)ⁿ⁺¹ n! ζ(n + 1, x) for n >= 2: the Hurwitz zeta's terms (x + k)⁻ˢ until
+    x + k is large, then its Euler–Maclaurin tail y¹⁻ˢ/(s − 1) + y⁻ˢ/2 + Σ B₂ₖ (s)₂ₖ₋₁ /
+    (2k)! y⁻ˢ⁻²ᵏ⁺¹; (−1)ⁿ⁺¹ inf at the poles 0, −1, −2, ..."""
+    s = n + 1
+    poles = (x <= 0) & (x == np.floor(x))
+    start = np.where(poles, 1.0, x)
+    y, acc = start.copy(), np.zeros_like(start)
+    small = y < _LARGE + n
+    while small.any():
+        acc[small] += y[small] ** -s
+        y[small] += 1.0
+        small = y < _LARGE + n
+    tail = y ** (1 - s) / (s - 1) + 0.5 * y**-s
+    rising = float(s)  # (s)₂ₖ₋₁ = s (s + 1) ... (s + 2k − 2)
+    for k, b in enumerate(_BERNOULLI, start=1):
+        tail += b / math.factorial(2 * k) * rising * y ** (-s - 2 * k + 1)
+        rising *= (s + 2 * k - 1) * (s + 2 * k)
+    sign = -1.0 if n % 2 == 0 else 1.0
+    return np.where(poles, sign * np.inf, sign * math.factorial(n) * (acc + tail))
 
-    node_name, symbol = "PolygammaBackward0", "ψ′"
-    ufunc, saves = _special(_trigamma_float64), "input"
 
-    def gradient(grad, x, out):
-        raise NotImplementedError(
-            "digamma: the third derivative of lgamma (polygamma(2, x)) is not implemented. "
-            "Differentiate digamma at most once."
+_POLYGAMMA = {0: _digamma_float64, 1: _trigamma_float64}
+
+
+class Polygamma(Function):
+    """ψ⁽ⁿ⁾(x), the n-th derivative of digamma (torch records PolygammaBackward0 for every n)."""
+
+    node_name, symbol = "PolygammaBackward0", "ψ⁽ⁿ⁾"
+
+    @staticmethod
+    def forward(ctx, input, n):
+        ctx.save_for_backward(input)
+        values = _POLYGAMMA.get(n, functools.partial(_polygamma_float64, n))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return _special(values)(input)
+
+    @staticmethod
+    def backward(ctx, grad):  # (ψ⁽ⁿ⁾)' = ψ⁽ⁿ⁺¹⁾
+        (input,) = ctx.saved_tensors
+        return grad * Polygamma.apply(input, n=ctx.options["n"] + 1)
+
+
+def polygamma(n: int, input):
+    """ψ⁽ⁿ⁾(input): digamma for n = 0, its derivatives for n >= 1."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ArgumentError(
+            f"polygamma: polygamma(n, x) does not support negative n (got n={n!r}). n is the "
+            "order of the derivative of digamma: 0, 1, 2, ..."
         )
+    return Polygamma.apply(input, n=int(n))
+
+
+class Mvlgamma(Function):
+    """log of the multivariate gamma function: Σᵢ lnΓ(x − i/2) + p(p − 1)/4 ln π, i < p."""
+
+    node_name, symbol = "MvlgammaBackward0", "lnΓₚ"
+
+    @staticmethod
+    def forward(ctx, input, p):
+        if np.any(np.asarray(input) <= (p - 1) / 2):
+            raise ArgumentError(
+                f"mvlgamma: All elements must be greater than (p-1)/2 = {(p - 1) / 2} (p={p}, "
+                f"smallest element {np.min(input)}). Shift the input or lower p."
+            )
+        ctx.save_for_backward(input)
+        x = np.asarray(input, dtype=np.float64)
+        terms = sum(_per_element(_lgamma)(x - i / 2) for i in range(p))
+        return _float_result(np.asarray(input), terms + p * (p - 1) / 4 * math.log(math.pi))
+
+    @staticmethod
+    def backward(ctx, grad):  # d/dx = Σᵢ ψ(x − i/2)
+        (input,) = ctx.saved_tensors
+        return grad * sum(digamma(input - i / 2) for i in range(ctx.options["p"]))
+
+
+def mvlgamma(input, p: int):
+    """The log of the multivariate gamma function of dimension p >= 1."""
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
+        raise ArgumentError(f"mvlgamma: p has to be greater than or equal to 1, got {p!r}")
+    return Mvlgamma.apply(input, p=int(p))

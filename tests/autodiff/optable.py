@@ -610,6 +610,22 @@ def _np_erfinv(a):
     return np.vectorize(one, otypes=[float])(a)
 
 
+def _np_polygamma(a, n):
+    """ψ⁽ⁿ⁾ by another route than ours: (−1)ⁿ⁺¹ n! Σₖ (x + k)⁻ⁿ⁻¹ summed to k = 20000, the rest
+    by its integral and two correction terms; digamma by _np_digamma."""
+    if n == 0:
+        return _np_digamma(a)
+    ks, end = np.arange(20000.0), a + 20000.0
+    far = end**-n / n + end ** -(n + 1) / 2 + (n + 1) * end ** -(n + 2) / 12  # Σ past the end
+    total = ((a[..., None] + ks) ** -(n + 1)).sum(-1) + far
+    return (-1.0) ** (n + 1) * math.factorial(n) * total
+
+
+def _np_mvlgamma(a, p):
+    lgamma = np.vectorize(math.lgamma, otypes=[float])
+    return sum(lgamma(a - i / 2) for i in range(p)) + p * (p - 1) / 4 * math.log(math.pi)
+
+
 def _np_digamma(a):
     """ψ by another route than ours: the recurrence up to 30, then six terms of the series."""
 
@@ -854,8 +870,17 @@ ROWS = [
        tol_reason="second order: torch's polygamma(1, x) (see digamma)"),
     Op("digamma", ad.digamma, _np_digamma, lambda a: a.digamma(), 1, unary(),
        "DigammaBackward0", domains=((-3.0, 4.0),), kinks=(-3.0, -2.0, -1.0, 0.0), gap=0.1,
-       second_order=False, empty=_EMPTY1, torch_rtol=1e-8,
+       empty=_EMPTY1, torch_rtol=1e-8,
        tol_reason="torch's polygamma(1, x) is good to ~1e-9 (ours: 1e-15 against mpmath)"),
+    Op("polygamma", lambda a, n: ad.polygamma(n, a), _np_polygamma, lambda a, n: a.polygamma(n),
+       1, unary().flatmap(lambda c: st.sampled_from([0, 2, 3]).map(lambda n: (c[0], {"n": n}))),
+       "PolygammaBackward0", domains=((-3.0, 4.0),), kinks=(-3.0, -2.0, -1.0, 0.0), gap=0.1,
+       empty=(((0, 3),), {"n": 2}), torch_rtol=1e-8, rtol=1e-4,
+       tol_reason="torch's polygamma(1, x) is good to ~1e-9 (n = 1: digamma's gradient row, "
+       "at torch_rtol); near the poles ψ⁽ⁿ⁾ is steep"),
+    Op("mvlgamma", lambda a, p: ad.mvlgamma(a, p), _np_mvlgamma, lambda a, p: a.mvlgamma(p), 1,
+       unary().flatmap(lambda c: st.integers(1, 3).map(lambda p: (c[0], {"p": p}))),
+       "MvlgammaBackward0", domains=((1.2, 4.0),), empty=(((0, 3),), {"p": 2})),
     # second order: polygamma(2, x) is not implemented (digamma's gradient says so)
     Op("erfinv", ad.erfinv, _np_erfinv, lambda a: a.erfinv(), 1, unary(), "ErfinvBackward0",
        domains=((-0.95, 0.95),), empty=_EMPTY1, gradgrad=True),

@@ -339,3 +339,35 @@ def test_gcd_lcm_as_torch(call):
 def test_gcd_lcm_refuse_what_torch_refuses(call, words):
     _refused_as_by_torch(call, (TypeError, ValueError), words,
                          theirs=(RuntimeError, TypeError, NotImplementedError))  # fmt: skip
+
+
+# --- polygamma, mvlgamma: values where torch has them, dtypes, errors ---------------------------
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.polygamma(2, lib.arange(3)),
+        lambda lib: lib.polygamma(3, lib.tensor([0.5, -1.5, -0.25, 0.0, -2.0, 30.0, 1e-3])),
+        lambda lib: lib.tensor([0.5, 2.0]).polygamma(4),
+        lambda lib: lib.tensor([0.5, 2.0]).polygamma_(0),
+        lambda lib: lib.polygamma(2, lib.zeros(0, 2)),
+        lambda lib: lib.mvlgamma(lib.tensor([2, 3]), 1),
+        lambda lib: lib.mvlgamma(lib.tensor([[2.5], [3.0]]), 3),
+        lambda lib: lib.tensor([2.5, 3.0]).mvlgamma_(2),
+    ],
+)
+def test_polygamma_mvlgamma_as_torch(call):
+    ours, theirs = call(ad), call(torch)
+    assert str(ours.dtype) == str(theirs.dtype) and ours.shape == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda lib: lib.polygamma(-1, lib.ones(2)), "does not support negative n"),
+        (lambda lib: lib.mvlgamma(lib.tensor([0.5, 2.0]), 3), r"greater than \(p-1\)/2"),
+        (lambda lib: lib.mvlgamma(lib.tensor([2.0]), 0), "greater than or equal to 1"),
+    ],
+)
+def test_polygamma_mvlgamma_refuse_what_torch_refuses(call, words):
+    _refused_as_by_torch(call, RuntimeError, words)
