@@ -260,17 +260,13 @@ def polygamma(n: int, input):
 
 
 class Mvlgamma(Function):
-    """log of the multivariate gamma function: Σᵢ lnΓ(x − i/2) + p(p − 1)/4 ln π, i < p."""
+    """log of the multivariate gamma function: Σᵢ ln|Γ(x − i/2)| + p(p − 1)/4 ln π, i < p;
+    torch 2.13 no longer refuses x <= (p − 1)/2 (inf at the poles, log|Γ| between them)."""
 
     node_name, symbol = "MvlgammaBackward0", "lnΓₚ"
 
     @staticmethod
     def forward(ctx, input, p):
-        if np.any(np.asarray(input) <= (p - 1) / 2):
-            raise ArgumentError(
-                f"mvlgamma: All elements must be greater than (p-1)/2 = {(p - 1) / 2} (p={p}, "
-                f"smallest element {np.min(input)}). Shift the input or lower p."
-            )
         ctx.save_for_backward(input)
         x = np.asarray(input, dtype=np.float64)
         terms = sum(_per_element(_lgamma)(x - i / 2) for i in range(p))
