@@ -587,6 +587,18 @@ class Tensor:
     def erfinv_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "erfinv_", _ops.erfinv)
 
+    def i0_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "i0_", _ops.i0)
+
+    def igamma_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "igamma_", _ops.igamma, other)
+
+    def igammac_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "igammac_", _ops.igammac, other)
+
+    def nextafter_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "nextafter_", _ops.nextafter, other)
+
     def polygamma_(self, n) -> "Tensor":
         return _ops.inplace.apply_(self, "polygamma_", Tensor.polygamma, n)  # n comes first
 
@@ -1842,6 +1854,21 @@ class Tensor:
 
     def polygamma(self, n):
         return _ops.polygamma(n, self)
+
+    def i0(self):
+        return _ops.i0(self)
+
+    def igamma(self, other):
+        return _ops.igamma(self, other)
+
+    def igammac(self, other):
+        return _ops.igammac(self, other)
+
+    def frexp(self):
+        return _ops.frexp(self)
+
+    def nextafter(self, other):
+        return _ops.nextafter(self, other)
 
     def mvlgamma(self, p):
         return _ops.mvlgamma(self, p)

@@ -3,9 +3,11 @@
 from . import (
     activation,
     arithmetic,
+    bessel_gamma,
     comparison,
     decomposition,
     elementwise,
+    floats,
     indexing,
     inplace,
     linalg,
@@ -27,9 +29,11 @@ from . import (
 )
 from .activation import *
 from .arithmetic import *
+from .bessel_gamma import *
 from .comparison import *
 from .decomposition import *
 from .elementwise import *
+from .floats import *
 from .indexing import *
 from .linalg import *
 from .math import *
@@ -58,9 +62,11 @@ from .updates import fill_diagonal
 __all__ = [
     *activation.__all__,
     *arithmetic.__all__,
+    *bessel_gamma.__all__,
     *comparison.__all__,
     *decomposition.__all__,
     *elementwise.__all__,
+    *floats.__all__,
     *indexing.__all__,
     *linalg.__all__,
     *math.__all__,

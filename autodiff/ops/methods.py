@@ -65,7 +65,7 @@ __all__ += ["exp2_", "exp_", "expm1_", "fill_", "fix_", "floor_", "frac_", "inde
 __all__ += ["log10_", "log1p_", "log2_", "log_", "nan_to_num_", "neg_", "negative_"]
 __all__ += ["reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinh_", "sqrt_"]
 __all__ += ["square_", "tan_", "tanh_", "trunc_", "xlogy_", "zero_"]
-__all__ += ["deg2rad_", "ldexp_", "logit_", "rad2deg_", "sinc_", "gcd_", "lcm_"]
+__all__ += ["deg2rad_", "ldexp_", "logit_", "rad2deg_", "sinc_", "gcd_", "lcm_", "i0_"]
 
 
 def abs_(input):
@@ -306,3 +306,7 @@ def gcd_(input, other):
 
 def lcm_(input, other):
     return input.lcm_(other)
+
+
+def i0_(input):
+    return input.i0_()

@@ -621,6 +621,17 @@ def _np_polygamma(a, n):
     return (-1.0) ** (n + 1) * math.factorial(n) * total
 
 
+def _np_igamma(a, x):
+    """P(a, x) by another route than ours: Σₙ x^(a+n) e^(−x) / Γ(a + n + 1), 200 terms, each
+    from lgamma (ours: a ratio recursion for x < a + 1, a continued fraction beyond)."""
+
+    def one(x):
+        terms = [math.exp((a + n) * math.log(x) - x - math.lgamma(a + n + 1)) for n in range(200)]
+        return math.fsum(terms)
+
+    return np.vectorize(one, otypes=[float])(x)
+
+
 def _np_mvlgamma(a, p):
     lgamma = np.vectorize(math.lgamma, otypes=[float])
     return sum(lgamma(a - i / 2) for i in range(p)) + p * (p - 1) / 4 * math.log(math.pi)
@@ -878,6 +889,23 @@ ROWS = [
        empty=(((0, 3),), {"n": 2}), torch_rtol=1e-8, rtol=1e-4,
        tol_reason="torch's polygamma(1, x) is good to ~1e-9 (n = 1: digamma's gradient row, "
        "at torch_rtol); near the poles ψ⁽ⁿ⁾ is steep"),
+    Op("i0", ad.i0, np.i0, lambda a: a.i0(), 1, unary(), "I0Backward0", empty=_EMPTY1,
+       gradgrad=True),
+    # igamma's first argument has no gradient in torch: the rows hold it constant
+    Op("igamma", lambda x: ad.igamma(ad.tensor(1.7, dtype=ad.float64), x),
+       lambda x: _np_igamma(1.7, x), lambda x: _torch().igamma(_torch().tensor(1.7, dtype=_torch().float64), x),
+       1, unary(), "IgammaBackward0", domains=(POS,), empty=_EMPTY1, torch_rtol=1e-8,
+       tol_reason="torch's igamma is good to ~1e-9 (ours: 1e-14 against 60-digit sums)"),
+    Op("igammac", lambda x: ad.igammac(ad.tensor(0.5, dtype=ad.float64), x),
+       lambda x: 1 - _np_igamma(0.5, x),
+       lambda x: _torch().igammac(_torch().tensor(0.5, dtype=_torch().float64), x), 1,
+       unary(), "IgammacBackward0", domains=(POS,), empty=_EMPTY1, torch_rtol=1e-8,
+       tol_reason="as igamma"),
+    Op("frexp", lambda a: ad.frexp(a).mantissa, lambda a: np.frexp(a)[0],
+       lambda a: a.frexp().mantissa, 1, unary(), "FrexpBackward0", domains=((0.3, 3.0),),
+       kinks=(0.5, 1.0, 2.0), gap=0.02, saves=False, empty=_EMPTY1),
+    Op("nextafter", ad.nextafter, np.nextafter, lambda a, b: a.nextafter(b), 2, elementwise(2),
+       "NextafterBackward0", saves=False, prepare=interleave, empty=_EMPTY2),
     Op("mvlgamma", lambda a, p: ad.mvlgamma(a, p), _np_mvlgamma, lambda a, p: a.mvlgamma(p), 1,
        unary().flatmap(lambda c: st.integers(1, 3).map(lambda p: (c[0], {"p": p}))),
        "MvlgammaBackward0", domains=((1.2, 4.0),), empty=(((0, 3),), {"p": 2})),

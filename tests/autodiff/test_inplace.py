@@ -41,6 +41,8 @@ TESTED_ELSEWHERE = {
     "floor_divide_": "test_modulo_and_statistics.py: no derivative in torch",
     "heaviside_": "test_names5.py: no derivative in torch",
     **{n: "test_names5.py: integer values only, as torch" for n in ("gcd_", "lcm_")},
+    **{n: "test_names5.py: no derivative for a, the tensor written, as torch" for n in (
+        "igamma_", "igammac_")},
     **{n: "test_random.py: torch's numbers bit for bit" for n in (
         "bernoulli_", "exponential_", "normal_", "random_", "uniform_")},
 }  # fmt: skip
@@ -133,6 +135,8 @@ FORMS = [
      lambda x, y: x.nan_to_num_(1.0, 2.0), None),
     ("xlogy_", lambda x, y: x.xlogy_(y), lambda x, y: x.xlogy(y), lambda x, y: x.xlogy_(y), None),
     ("hypot_", lambda x, y: x.hypot_(y), lambda x, y: x.hypot(y), lambda x, y: x.hypot_(y), None),
+    ("nextafter_", lambda x, y: x.nextafter_(y), lambda x, y: x.nextafter(y),
+     lambda x, y: x.nextafter_(y), None),
     ("polygamma_", lambda x, y: x.polygamma_(2), lambda x, y: x.polygamma(2),
      lambda x, y: x.polygamma_(2), "pos"),
     ("mvlgamma_", lambda x, y: x.mvlgamma_(2), lambda x, y: x.mvlgamma(2),

@@ -126,7 +126,7 @@ IN_PLACE = {
     "nan_to_num_": (0.5,), "neg_": (), "negative_": (), "reciprocal_": (), "relu_": (),
     "round_": (), "rsqrt_": (), "sigmoid_": (), "sin_": (), "sinh_": (), "sqrt_": (),
     "square_": (), "tan_": (), "tanh_": (), "trunc_": (), "xlogy_": (3.0,), "zero_": (),
-    "deg2rad_": (), "rad2deg_": (), "sinc_": (), "logit_": (0.2,),
+    "deg2rad_": (), "rad2deg_": (), "sinc_": (), "logit_": (0.2,), "i0_": (),
 }  # fmt: skip
 
 
@@ -371,3 +371,65 @@ def test_polygamma_mvlgamma_as_torch(call):
 )
 def test_polygamma_mvlgamma_refuse_what_torch_refuses(call, words):
     _refused_as_by_torch(call, RuntimeError, words)
+
+
+# --- i0, igamma, igammac, frexp, nextafter: values, dtypes, edges, errors ----------------------
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.i0(lib.tensor([0.0, 1.0, -2.0, 30.0, -0.5])),
+        lambda lib: lib.i0(lib.arange(3)),
+        lambda lib: lib.i0_(lib.tensor([0.25, -3.0])),
+        lambda lib: lib.igamma(lib.tensor([0.0, 0.5, 1.0, 2.0, -1.0, 3.0, 0.0, 5.0]),
+                               lib.tensor([1.0, 0.0, 2.0, 0.5, 1.0, -1.0, 0.0, 50.0])),
+        lambda lib: lib.igammac(lib.tensor([[0.5], [2.0]]), lib.tensor([0.1, 1.0, float("inf")])),
+        lambda lib: lib.tensor([1.5, 2.5]).igamma_(lib.tensor([1.0, 4.0])),
+        lambda lib: lib.tensor([1.5, 2.5]).igammac_(lib.tensor(1.0)),
+        lambda lib: lib.igamma(lib.zeros(0), lib.ones(1)),
+        lambda lib: lib.nextafter(lib.tensor([1.0, 2.0, 0.0]), lib.tensor([2.0, 1.0, -1.0])),
+        lambda lib: lib.nextafter(lib.tensor([1.0], dtype=lib.float64), lib.tensor([2.0])),
+        lambda lib: lib.tensor([1.0, 3.0]).nextafter_(lib.tensor(0.0)),
+        lambda lib: lib.frexp(lib.tensor([8.0, 0.3, 0.0, -5.0, float("inf")])).exponent,
+        lambda lib: lib.frexp(lib.tensor([3.0], dtype=lib.float16)).mantissa,
+        lambda lib: lib.tensor([[6.0, -0.75]], dtype=lib.float64).frexp()[0],
+    ],
+)  # fmt: skip
+def test_bessel_gamma_and_float_parts_as_torch(call):
+    ours, theirs = call(ad), call(torch)
+    assert str(ours.dtype) == str(theirs.dtype) and ours.shape == tuple(theirs.shape)
+    # float32: torch computes in float32, ours in float64 then rounds
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, equal_nan=True)
+
+
+def test_igamma_to_the_last_digits_where_torch_is_not():
+    # P(100, 95) and P(30, 31) summed with 60 digits; torch's are off by 5e-10
+    ours = ad.igamma(ad.tensor([100.0, 30.0], dtype=ad.float64),
+                     ad.tensor([95.0, 31.0], dtype=ad.float64))  # fmt: skip
+    exact = [0.31735681116979999988, 0.59534782096561087714]
+    np.testing.assert_allclose(ours.numpy(), exact, rtol=1e-13)
+
+
+def test_frexp_prints_and_unpacks_as_torch():
+    ours, theirs = ad.frexp(ad.tensor([8.0, 0.3])), torch.frexp(torch.tensor([8.0, 0.3]))
+    assert repr(ours) == repr(theirs)
+    mantissa, exponent = ours
+    assert mantissa is ours.mantissa and exponent is ours.exponent
+
+
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda lib: lib.frexp(lib.arange(3)), "frexp: only supports floating-point dtypes"),
+        (lambda lib: lib.nextafter(lib.arange(3), lib.arange(3)), "nextafter: only supports"),
+        (lambda lib: lib.igamma(lib.arange(3), lib.arange(3)), "igamma: not implemented"),
+        (lambda lib: lib.igamma(lib.ones(2, requires_grad=True), lib.ones(2)).sum().backward(),
+         r"derivative for 'igamma: input' is not implemented"),
+        (lambda lib: lib.igammac(lib.ones(2, requires_grad=True) * 1, lib.ones(2))
+         .sum().backward(), r"derivative for 'igammac: input' is not implemented"),
+        (lambda lib: lib.ones(2, requires_grad=True).mul(1).igamma_(lib.ones(2)).sum()
+         .backward(), r"derivative for 'igamma: input' is not implemented"),
+    ],
+)  # fmt: skip
+def test_bessel_gamma_and_float_parts_refuse_what_torch_refuses(call, words):
+    _refused_as_by_torch(call, (TypeError, NotImplementedError), words,
+                         theirs=(RuntimeError, TypeError, NotImplementedError))  # fmt: skip
