@@ -318,7 +318,7 @@ def _divisors(op: str, ufunc, input, other):
     try:
         return discrete(ufunc, input, other)
     except ValueError:
-        check_broadcast(op, input._data, other._data)
+        check_broadcast(op, _array(input), _array(other))
         raise
 
 

@@ -893,7 +893,8 @@ ROWS = [
        gradgrad=True),
     # igamma's first argument has no gradient in torch: the rows hold it constant
     Op("igamma", lambda x: ad.igamma(ad.tensor(1.7, dtype=ad.float64), x),
-       lambda x: _np_igamma(1.7, x), lambda x: _torch().igamma(_torch().tensor(1.7, dtype=_torch().float64), x),
+       lambda x: _np_igamma(1.7, x),
+       lambda x: _torch().igamma(_torch().tensor(1.7, dtype=_torch().float64), x),
        1, unary(), "IgammaBackward0", domains=(POS,), empty=_EMPTY1, torch_rtol=1e-8,
        tol_reason="torch's igamma is good to ~1e-9 (ours: 1e-14 against 60-digit sums)"),
     Op("igammac", lambda x: ad.igammac(ad.tensor(0.5, dtype=ad.float64), x),
