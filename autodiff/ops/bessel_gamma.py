@@ -179,4 +179,3 @@ def igamma(input, other):
 def igammac(input, other):
     """The regularized upper incomplete gamma function Q(input, other) = 1 − P."""
     return Igamma.apply(input, other, upper=True)
-
