@@ -19,7 +19,12 @@ from .creation import (
     randint,
     randn,
     randn_like,
+    randint_like,
     randperm,
+    range,
+    scalar_tensor,
+    asarray,
+    empty_strided,
     tensor,
     tril_indices,
     triu_indices,
@@ -62,6 +67,13 @@ from .dtypes import (
     uint8,
 )
 from .gradients import backward, grad
+from .windows import (
+    bartlett_window,
+    blackman_window,
+    hamming_window,
+    hann_window,
+    kaiser_window,
+)
 from .legacy import (
     BFloat16Tensor,
     BoolTensor,
@@ -87,7 +99,7 @@ from .grad_mode import (
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
-from . import autograd, legacy, ops, random, siblings
+from . import autograd, legacy, ops, random, siblings, windows
 from .ops import *
 from . import amp, distributed, distributions, linalg, onnx
 from .amp import autocast
@@ -261,5 +273,11 @@ __all__ = [
     "zeros",
     "zeros_like",
     *legacy.__all__,
+    *windows.__all__,
+    "asarray",
+    "empty_strided",
+    "randint_like",
+    "range",
+    "scalar_tensor",
     *ops.__all__,
 ]

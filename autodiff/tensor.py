@@ -1655,6 +1655,12 @@ class Tensor:
     def trace(self):
         return _ops.trace(self)
 
+    def unsafe_chunk(self, chunks, dim=0):
+        return _ops.unsafe_chunk(self, chunks, dim)
+
+    def unsafe_split(self, split_size, dim=0):
+        return _ops.unsafe_split(self, split_size, dim)
+
     def vdot(self, other):
         return _ops.vdot(self, other)
 

@@ -12,9 +12,10 @@ from ..function import Function
 from ..tensor import Tensor
 from .elementwise import where
 from .linalg import outer
+from .shape import cat
 
 __all__ = ["diag", "diagonal", "diag_embed", "trace", "kron", "cross", "cdist", "block_diag"]
-__all__ += ["vdot", "ger", "addr"]
+__all__ += ["vdot", "ger", "addr", "vander"]
 
 
 class Diagonal(Function):
@@ -366,3 +367,19 @@ def _check_addr(input, product, beta, alpha) -> None:
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
     """beta·input + alpha·(vec1 ⊗ vec2) (torch.addr); beta = 0 ignores input, NaN included."""
     return Addr.apply(input, vec1, vec2, beta=beta, alpha=alpha)
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of a 1-D x: columns x⁰, x¹, ... (x^(N−1) first unless increasing),
+    as torch builds it (powers by a running product); integers and bools become int64."""
+    if x.ndim != 1:
+        raise ShapeError(f"vander: x must be a one-dimensional tensor, got shape {tuple(x.shape)}")
+    n = x.shape[0] if N is None else N
+    if n < 0:
+        raise ArgumentError(f"vander: N must be non-negative, got {n}")
+    if x.dtype.kind in "iub":
+        x = x.long()
+    ones = x.new_ones(x.shape[0], min(n, 1))
+    powers = x.unsqueeze(1).expand(x.shape[0], max(n - 1, 0)).cumprod(1)
+    out = cat([ones, powers], 1)
+    return out if increasing else out.flip(1)

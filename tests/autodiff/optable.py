@@ -621,6 +621,26 @@ def _np_polygamma(a, n):
     return (-1.0) ** (n + 1) * math.factorial(n) * total
 
 
+@st.composite
+def _vander_case(draw):
+    n = draw(st.integers(1, 3))
+    return (
+        ((n,),),
+        {"N": draw(st.sampled_from([None, 1, 2, 4])), "increasing": draw(st.booleans())},
+    )
+
+
+def _vander_name(shapes, kwargs) -> str:
+    return "CatBackward0" if kwargs["increasing"] else "FlipBackward0"
+
+
+def _torch_vander(a, N, increasing):
+    torch = _torch()
+    powers = torch.arange(a.shape[0] if N is None else N, dtype=a.dtype)
+    out = a.unsqueeze(1) ** powers
+    return out if increasing else out.flip(1)
+
+
 def _np_igamma(a, x):
     """P(a, x) by another route than ours: Σₙ x^(a+n) e^(−x) / Γ(a + n + 1), 200 terms, each
     from lgamma (ours: a ratio recursion for x < a + 1, a continued fraction beyond)."""
@@ -1070,6 +1090,13 @@ ROWS = [
     Op("dot", ad.dot, np.dot, lambda a, b: a.dot(b), 2, vectors_case(), "DotBackward0"),
     Op("outer", ad.outer, np.outer, lambda a, b: a.outer(b), 2, vectors_case(same=False),
        "MulBackward0", torch_named=_no, covers=("ger",)),
+    # torch 2.13's own vander cannot backward (its in-place cumprod trips the version check):
+    # the twin is the same matrix from pow (whose second derivative at 0 is NaN)
+    Op("vander", lambda a, N, increasing: ad.vander(a, N, increasing),
+       lambda a, N, increasing: np.vander(a, N, increasing=increasing),
+       lambda a, N, increasing: _torch_vander(a, N, increasing), 1, _vander_case(),
+       _vander_name, torch_named=_no, torch_edges=False, saves=False, torch_second_order=False,
+       empty=(((0,),), {"N": 2, "increasing": False})),
     Op("vdot", ad.vdot, np.vdot, lambda a, b: a.vdot(b), 2, vectors_case(), "VdotBackward0"),
     Op("addr", lambda a, v1, v2, beta, alpha: ad.addr(a, v1, v2, beta=beta, alpha=alpha),
        lambda a, v1, v2, beta, alpha: beta * a + alpha * np.outer(v1, v2),
@@ -1226,6 +1253,14 @@ ROWS = [
     Op("split", lambda a, dim, size: _flat_parts(ad.split(a, size, dim)),
        lambda a, dim, size: _np_flat(_np_pieces(a, size, dim)),
        lambda a, dim, size: _flat_parts(a.split(size, dim)), 1, _split_case("size"),
+       "CatBackward0", saves=False, torch_named=_no),
+    Op("unsafe_chunk", lambda a, dim, chunks: _flat_parts(ad.unsafe_chunk(a, chunks, dim)),
+       lambda a, dim, chunks: _np_flat(_np_chunks(a, chunks, dim)),
+       lambda a, dim, chunks: _flat_parts(_torch().unsafe_chunk(a, chunks, dim)), 1,
+       _split_case("chunks"), "CatBackward0", saves=False, torch_named=_no),
+    Op("unsafe_split", lambda a, dim, size: _flat_parts(a.unsafe_split(size, dim)),
+       lambda a, dim, size: _np_flat(_np_pieces(a, size, dim)),
+       lambda a, dim, size: _flat_parts(a.unsafe_split(size, dim)), 1, _split_case("size"),
        "CatBackward0", saves=False, torch_named=_no),
     Op("unbind", lambda a, dim: _flat_parts(a.unbind(dim)),
        lambda a, dim: _np_flat(np.moveaxis(a, dim, 0)),

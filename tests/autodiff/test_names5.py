@@ -433,3 +433,118 @@ def test_frexp_prints_and_unpacks_as_torch():
 def test_bessel_gamma_and_float_parts_refuse_what_torch_refuses(call, words):
     _refused_as_by_torch(call, (TypeError, NotImplementedError), words,
                          theirs=(RuntimeError, TypeError, NotImplementedError))  # fmt: skip
+
+
+# --- creation and helpers -------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:torch.range is deprecated")
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.range(1, 4),
+        lambda lib: lib.range(0, 1, 0.25),
+        lambda lib: lib.range(1, 4, dtype=lib.long),
+        lambda lib: lib.range(5, 1, -1.5),
+        lambda lib: lib.scalar_tensor(3),
+        lambda lib: lib.scalar_tensor(True, dtype=lib.bool),
+        lambda lib: lib.scalar_tensor(2.5, dtype=lib.float64),
+        lambda lib: lib.asarray([1, 2]),
+        lambda lib: lib.asarray([1.0, 2.0]),
+        lambda lib: lib.asarray(np.arange(3.0), dtype=lib.float32),
+        lambda lib: lib.asarray(lib.arange(3), copy=True),
+        lambda lib: lib.empty_strided((2, 3), (1, 2)).zero_(),
+        lambda lib: lib.vander(lib.tensor([1, 2, 3])),
+        lambda lib: lib.vander(lib.tensor([1.0, 2.0]), N=3, increasing=True),
+        lambda lib: lib.vander(lib.tensor([True, False])),
+        lambda lib: lib.vander(lib.tensor([2.0]), N=0),
+    ],
+)
+def test_creation_helpers_as_torch(call):
+    _both(call)
+
+
+def test_range_warns_as_torch():
+    with pytest.warns(UserWarning, match="torch.range is deprecated"):
+        ad.range(0, 3)
+
+
+def test_asarray_shares_memory_where_torch_does():
+    a = np.zeros(3)
+    t = ad.asarray(a)
+    t[0] = 5.0
+    assert a[0] == 5.0
+    x = ad.arange(3.0)
+    assert ad.asarray(x) is x and ad.asarray(x, copy=True) is not x
+    assert ad.asarray([1.0], requires_grad=True).requires_grad
+
+
+def test_randint_like_draws_torchs_numbers():
+    for low_high in ((10,), (2, 5)):
+        ad.manual_seed(3)
+        torch.manual_seed(3)
+        _same(
+            ad.randint_like(ad.zeros(2, 3), *low_high),
+            torch.randint_like(torch.zeros(2, 3), *low_high),
+        )
+        _same(ad.randint_like(ad.zeros(4, dtype=ad.long), *low_high),
+              torch.randint_like(torch.zeros(4, dtype=torch.long), *low_high))  # fmt: skip
+
+
+WINDOWS = ["hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window"]
+
+
+@pytest.mark.parametrize("name", WINDOWS)
+@pytest.mark.parametrize("length", [0, 1, 2, 5, 8])
+@pytest.mark.parametrize("periodic", [True, False])
+def test_windows_as_torch(name, length, periodic):
+    ours, theirs = getattr(ad, name)(length, periodic), getattr(torch, name)(length, periodic)
+    assert str(ours.dtype) == str(theirs.dtype) and ours.shape == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-6)  # torch: float32 sums
+    wide = getattr(ad, name)(6, periodic, dtype=ad.float64)
+    np.testing.assert_allclose(wide.numpy(), getattr(torch, name)(6, periodic,
+                               dtype=torch.float64).numpy(), rtol=1e-14, atol=1e-15)  # fmt: skip
+
+
+def test_window_options_as_torch():
+    _both(lambda lib: lib.hamming_window(5, False, 0.5, 0.5, dtype=lib.float64))
+    np.testing.assert_allclose(ad.kaiser_window(7, False, 5.0, dtype=ad.float64).numpy(),
+                               torch.kaiser_window(7, False, 5.0, dtype=torch.float64).numpy(),
+                               rtol=1e-13)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda lib: lib.hann_window(-1), RuntimeError, "non-negative window_length"),
+        (lambda lib: lib.hann_window(4, dtype=lib.long), RuntimeError, "floating point"),
+        (lambda lib: lib.vander(lib.ones(2, 2)), RuntimeError, "one-dimensional"),
+        (lambda lib: lib.vander(lib.ones(2), N=-1), RuntimeError, "N must be non-negative"),
+        (lambda lib: lib.empty_strided((2, 3), (1,)), RuntimeError, "mismatch in length"),
+        (lambda lib: lib.unravel_index(lib.tensor([1.0]), (2, 3)), TypeError,
+         "expected 'indices' to be integer dtype"),
+        (lambda lib: lib.unravel_index(lib.tensor([1]), (2, -3)), ValueError,
+         "'shape' cannot have negative values"),
+        (lambda lib: lib.unsafe_split(lib.arange(4), [1, 3]), TypeError, "split_size"),
+    ],
+)  # fmt: skip
+def test_creation_helpers_refuse_what_torch_refuses(call, error, words):
+    _refused_as_by_torch(call, error, words)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.unravel_index(lib.tensor(4), (2, 3)),
+        lambda lib: lib.unravel_index(lib.tensor([[4, 1], [0, 5]]), (2, 3)),
+        lambda lib: lib.unravel_index(lib.tensor([3]), 5),
+        lambda lib: lib.unravel_index(lib.tensor([6, -1, 7]), (2, 3)),
+        lambda lib: lib.unravel_index(lib.tensor([1], dtype=lib.int32), (4, 1, 2)),
+        lambda lib: lib.unsafe_chunk(lib.arange(5), 2),
+        lambda lib: lib.arange(6.0).reshape(2, 3).unsafe_split(2, dim=-1),
+    ],
+)
+def test_unravel_index_and_unsafe_splits_as_torch(call):
+    ours, theirs = call(ad), call(torch)
+    assert isinstance(ours, tuple) and len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        _same(a, b)
+    assert ad.unravel_index(ad.tensor([0]), ()) == torch.unravel_index(torch.tensor([0]), ()) == ()

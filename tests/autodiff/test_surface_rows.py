@@ -66,6 +66,7 @@ DISCRETE = {
     "searchsorted": lambda lib, x: lib.searchsorted(x.sort(dim=1).values, x, right=True),
     "bucketize": lambda lib, x: lib.bucketize(x, lib.tensor([-0.5, 0.0, 0.5, 1.0])),
     "bincount": lambda lib, x: (x * 2 + 2).long().flatten().bincount(minlength=9),
+    "unravel_index": lambda lib, x: lib.unravel_index((x * 4 + 4).long(), (3, 4)),
     "gcd": lambda lib, x: lib.gcd((x * 4).long(), (x * 6).long().flip(0)),
     "lcm": lambda lib, x: (x * 4).long().lcm((x * -2).long().flip(1)),
     "unique_consecutive": lambda lib, x: lib.unique_consecutive(
