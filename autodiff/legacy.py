@@ -5,9 +5,6 @@ and `torch.typename`."""
 import numpy as np
 
 from . import dtypes
-from .creation import tensor, zeros
-from .errors import ArgumentError
-from .size import Size
 from .tensor import Tensor
 
 
@@ -20,46 +17,10 @@ class TensorType(type):
         return isinstance(obj, Tensor) and obj.dtype == cls.dtype
 
     def __call__(cls, *args, device=None) -> Tensor:
-        if not args:
-            return zeros(0, dtype=cls.dtype, device=device)
-        if len(args) == 1 and isinstance(args[0], Tensor):
-            return _same_dtype(cls, args[0])
-        if isinstance(args[0], Size) or all(_is_int(n) for n in args):
-            return zeros(*_sizes(cls, args), dtype=cls.dtype, device=device)
-        if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
-            return tensor(args[0], dtype=cls.dtype, device=device)
-        raise TypeError(
-            f"{cls.__name__}: data must be a sequence or sizes must be integers (got "
-            f"{', '.join(type(a).__name__ for a in args)}). Pass a list such as [1, 2] or sizes "
-            "such as 3, 4."
-        )
+        return Tensor._make(np.zeros(0, cls.dtype)).new(*args, device=device, op=cls.__name__)
 
     def __repr__(cls) -> str:
         return f"<class 'torch.{cls.__name__}'>"
-
-
-def _is_int(n) -> bool:
-    return isinstance(n, (int, np.integer)) and not isinstance(n, bool)
-
-
-def _sizes(cls, args) -> tuple:
-    sizes = tuple(args[0]) if isinstance(args[0], Size) else args
-    if any(n < 0 for n in sizes):
-        raise ArgumentError(
-            f"{cls.__name__}: Trying to create tensor with negative dimension ({sizes}). "
-            "Sizes must be non-negative."
-        )
-    return sizes
-
-
-def _same_dtype(cls, t: Tensor) -> Tensor:
-    """torch.FloatTensor(t) is t itself when t is float32; torch refuses any other dtype."""
-    if t.dtype != cls.dtype:
-        raise TypeError(
-            f"{cls.__name__}: expected a tensor of dtype {cls.dtype}, got {t.dtype}. Convert "
-            f"it with t.type(torch.{cls.__name__}) or t.to({cls.dtype})."
-        )
-    return t
 
 
 def _tensor_type(name: str, dtype) -> TensorType:

@@ -915,6 +915,34 @@ class Tensor:
         return _ops.clone(self)
 
     # --- new tensors with this one's dtype (torch's new_* methods) ----------------------
+    def new(self, *args, device=None, op: str = "new") -> "Tensor":
+        """torch's legacy constructor with this tensor's dtype: new(2, 3) or new(size) (zeros
+        here; uninitialised in torch), new([1, 2]) (a copy of the data), new(t) (t's storage,
+        t of this dtype only), new() (empty)."""
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            if args[0].dtype != self.dtype:
+                raise TypeError(
+                    f"{op}: expected a tensor of dtype {self.dtype}, got {args[0].dtype}. Convert "
+                    f"it with t.type(torch.{dtypes.TYPE_NAMES.get(self._data.dtype)}) or "
+                    f"t.to({self.dtype})."
+                )
+            return args[0].view(args[0].shape)  # torch: an alias (AliasBackward0), ours a view
+        if not args or isinstance(args[0], Size) or all(_is_size(n) for n in args):
+            sizes = tuple(args[0]) if args and isinstance(args[0], Size) else args
+            if any(n < 0 for n in sizes):
+                raise ShapeError(
+                    f"{op}: Trying to create tensor with negative dimension ({sizes}). Sizes "
+                    "must be non-negative."
+                )
+            return self.new_zeros(sizes if args else (0,), device=device)
+        if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
+            return self.new_tensor(args[0], device=device)
+        raise TypeError(
+            f"{op}: data must be a sequence or sizes must be integers (got "
+            f"{', '.join(type(a).__name__ for a in args)}). Pass a list such as [1, 2] or sizes "
+            "such as 3, 4."
+        )
+
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> "Tensor":
         """A copy of data as a tensor with this tensor's dtype unless dtype is given."""
         data = data._data if isinstance(data, Tensor) else data
@@ -1967,6 +1995,10 @@ class _PostHookHandle:
         tensor = self._tensor()
         if tensor is not None and tensor._post_hooks:
             tensor._post_hooks = [h for h in tensor._post_hooks if h is not self._hook] or None
+
+
+def _is_size(n) -> bool:
+    return isinstance(n, (int, np.integer)) and not isinstance(n, bool)
 
 
 def is_tensor(obj) -> bool:

@@ -54,9 +54,14 @@ def test_legacy_type_from_sizes_has_torchs_shape_and_dtype(name, sizes):
     assert getattr(ad, name)(ad.Size(sizes)).shape == getattr(torch, name)(torch.Size(sizes)).shape
 
 
-def test_legacy_type_of_a_tensor_of_its_dtype_is_that_tensor():
-    t = ad.zeros(2)
-    assert ad.FloatTensor(t) is t
+def test_legacy_type_of_a_tensor_of_its_dtype_shares_its_storage():
+    for lib in (ad, torch):
+        t = lib.zeros(2, requires_grad=True)
+        alias = lib.FloatTensor(t)
+        assert alias is not t and alias.requires_grad
+        with lib.no_grad():
+            t[0] = 3.0
+        assert alias[0].item() == 3.0
     _refused_as_by_torch(lambda lib: lib.FloatTensor(lib.zeros(2, dtype=lib.float64)),
                          TypeError, r"FloatTensor: expected a tensor of dtype torch.float32, got "
                          r"torch.float64.*t.type\(torch.FloatTensor\)")  # fmt: skip
@@ -548,3 +553,31 @@ def test_unravel_index_and_unsafe_splits_as_torch(call):
     for a, b in zip(ours, theirs):
         _same(a, b)
     assert ad.unravel_index(ad.tensor([0]), ()) == torch.unravel_index(torch.tensor([0]), ()) == ()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.zeros(2, dtype=lib.float64).new(2, 3).zero_(),
+        lambda lib: lib.arange(3).new([1.5, 2]),
+        lambda lib: lib.zeros(2).new(),
+        lambda lib: lib.zeros(2).new((2, 3)),
+        lambda lib: lib.zeros(2).new(lib.Size([2, 3])).zero_(),
+        lambda lib: lib.zeros(2, dtype=lib.bool).new([0, 1, 2]),
+    ],
+)
+def test_new_as_torch(call):
+    _both(call)
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda lib: lib.zeros(2).new(2.5), TypeError, r"new: data must be a sequence"),
+        (lambda lib: lib.zeros(2).new(lib.arange(3)), TypeError,
+         "new: expected a tensor of dtype torch.float32, got torch.int64"),
+        (lambda lib: lib.zeros(2).new(2, -3), RuntimeError, "negative dimension"),
+    ],
+)  # fmt: skip
+def test_new_refuses_what_torch_refuses(call, error, words):
+    _refused_as_by_torch(call, error, words)

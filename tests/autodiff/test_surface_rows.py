@@ -117,6 +117,7 @@ NO_ROW = {
         "tolist",
     ],
     "devices: the CPU only, tests/autodiff/test_torch_surface.py": ["cpu", "cuda"],
+    "torch's legacy constructor with a tensor's dtype: tests/autodiff/test_names5.py": ["new"],
     "creation from a tensor's dtype: tests/autodiff/test_torch_surface.py": [
         "new_empty",
         "new_full",
