@@ -93,9 +93,14 @@ from .grad_mode import (
     detect_anomaly,
     enable_grad,
     inference_mode,
+    is_anomaly_enabled,
     is_grad_enabled,
+    is_inference_mode_enabled,
+    is_warn_always_enabled,
     no_grad,
+    set_anomaly_enabled,
     set_grad_enabled,
+    set_warn_always,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
@@ -230,6 +235,11 @@ __all__ = [
     "is_signed",
     "get_device",
     "is_grad_enabled",
+    "is_anomaly_enabled",
+    "is_inference_mode_enabled",
+    "is_warn_always_enabled",
+    "set_anomaly_enabled",
+    "set_warn_always",
     "is_tensor",
     "linalg",
     "linspace",

@@ -581,3 +581,41 @@ def test_new_as_torch(call):
 )  # fmt: skip
 def test_new_refuses_what_torch_refuses(call, error, words):
     _refused_as_by_torch(call, error, words)
+
+
+# --- mode switches ----------------------------------------------------------------------------------
+def test_inference_mode_is_reported_as_torch():
+    for lib in (ad, torch):
+        assert not lib.is_inference_mode_enabled()
+        with lib.inference_mode():
+            assert lib.is_inference_mode_enabled() and not lib.is_grad_enabled()
+            with lib.inference_mode(False):
+                assert not lib.is_inference_mode_enabled()
+            assert lib.is_inference_mode_enabled()
+        assert not lib.is_inference_mode_enabled() and lib.is_grad_enabled()
+
+        @lib.inference_mode()
+        def inside():
+            return lib.is_inference_mode_enabled(), lib.is_grad_enabled()
+
+        assert inside() == (True, False)
+        assert not lib.is_inference_mode_enabled()
+
+
+def test_anomaly_and_warn_always_switches_as_torch():
+    for lib in (ad, torch):
+        try:
+            lib.set_anomaly_enabled(True)
+            assert lib.is_anomaly_enabled()
+            lib.set_warn_always(True)
+            assert lib.is_warn_always_enabled()
+        finally:
+            lib.set_anomaly_enabled(False)
+            lib.set_warn_always(False)
+        assert not lib.is_anomaly_enabled() and not lib.is_warn_always_enabled()
+    ad.set_anomaly_enabled(True)
+    try:
+        with pytest.raises(RuntimeError, match="log"):
+            ad.log(ad.tensor([-1.0], requires_grad=True))  # anomaly mode names the op
+    finally:
+        ad.set_anomaly_enabled(False)
