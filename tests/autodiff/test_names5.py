@@ -595,10 +595,10 @@ def test_inference_mode_is_reported_as_torch():
         assert not lib.is_inference_mode_enabled() and lib.is_grad_enabled()
 
         @lib.inference_mode()
-        def inside():
+        def inside(lib):
             return lib.is_inference_mode_enabled(), lib.is_grad_enabled()
 
-        assert inside() == (True, False)
+        assert inside(lib) == (True, False)
         assert not lib.is_inference_mode_enabled()
 
 
