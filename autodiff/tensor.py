@@ -763,6 +763,22 @@ class Tensor:
             self, "index_add_", _ops.index_add, dim, index, source, alpha=alpha
         )
 
+    def apply_(self, callable) -> "Tensor":
+        """callable applied to each element, in place (a Python function: slow, as torch's)."""
+        return _ops.methods.apply_each(self, callable)
+
+    def map_(self, tensor, callable) -> "Tensor":
+        """self[i] = callable(self[i], tensor[i]), tensor broadcast to this shape, in place."""
+        return _ops.methods.map_each(self, tensor, callable)
+
+    def resize_(self, *sizes) -> "Tensor":
+        """This tensor made of sizes' shape: its first elements kept, zeros after them
+        (uninitialised memory in torch)."""
+        return _ops.inplace.resize_(self, as_size(sizes, "resize_"))
+
+    def resize_as_(self, tensor) -> "Tensor":
+        return _ops.inplace.resize_(self, as_size(tuple(tensor.shape), "resize_as_"))
+
     def zero_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "zero_", _ops.inplace.fill, 0)
 

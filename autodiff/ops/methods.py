@@ -4,9 +4,10 @@ is x.real; and torch.fill, the out-of-place form of fill_."""
 
 import numpy as np
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
+from .inplace import apply_ as _in_place
 from .inplace import fill as _fill_with_number
 
 __all__ = ["conj", "detach", "fill", "imag", "real"]
@@ -64,6 +65,53 @@ __all__ += ["clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_", "detach_", "er
 __all__ += ["exp2_", "exp_", "expm1_", "fill_", "fix_", "floor_", "frac_", "index_put_"]
 __all__ += ["log10_", "log1p_", "log2_", "log_", "nan_to_num_", "neg_", "negative_"]
 __all__ += ["reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinh_", "sqrt_"]
+# --- Tensor.apply_ / map_: a Python function per element (CPU tensors, no gradient, as torch) ---
+def apply_each(self, fn):
+    _no_gradient(self, "apply_")
+    return _in_place(self, "apply_", _each_of, fn)
+
+
+def map_each(self, tensor, fn):
+    _no_gradient(self, "map_")
+    _no_gradient(tensor, "map_")
+    fits = all(a in (1, b) for a, b in zip(tensor.shape[::-1], self.shape[::-1]))
+    if not fits or tensor.ndim > self.ndim:
+        raise ShapeError(
+            f"map_: The expanded size of the tensor ({tuple(self.shape)}) must match the existing "
+            f"size {tuple(tensor.shape)}. The other tensor must broadcast to this one's shape."
+        )
+    return _in_place(self, "map_", _pairs_of, tensor, fn)
+
+
+def _no_gradient(self, op: str) -> None:
+    if self.requires_grad:
+        raise RuntimeError(
+            f"{op}: Can't call {op}() on Variable that requires grad. Use var.detach().{op}() "
+            "instead."
+        )
+
+
+class PerElement(Function):
+    """A Python function of each element (apply_) or of each pair of elements (map_), in the
+    tensor's dtype; no gradient (apply_ and map_ refuse tensors that require one)."""
+
+    node_name = "PerElementBackward"  # never recorded: no input requires grad
+
+    @staticmethod
+    def forward(ctx, input, *others, each):
+        others = [np.broadcast_to(o, input.shape) for o in others]
+        values = np.frompyfunc(each, 1 + len(others), 1)(input, *others)
+        return np.asarray(values, dtype=object).astype(input.dtype)
+
+
+def _each_of(t, fn):
+    return PerElement.apply(t, each=fn)
+
+
+def _pairs_of(t, other, fn):
+    return PerElement.apply(t, other, each=fn)
+
+
 __all__ += ["square_", "tan_", "tanh_", "trunc_", "xlogy_", "zero_"]
 __all__ += ["deg2rad_", "ldexp_", "logit_", "rad2deg_", "sinc_", "gcd_", "lcm_", "i0_"]
 

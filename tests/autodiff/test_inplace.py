@@ -28,6 +28,8 @@ NO_OUT_OF_PLACE = {
     "exponential_": "a random fill",
     "random_": "a random fill (ad.randint)",
     "fill_diagonal_": "in place only, as torch",
+    **{n: "in place only, as torch (test_names5.py)" for n in (
+        "apply_", "map_", "resize_", "resize_as_")},
 }
 # in-place methods compared with torch elsewhere, and where
 TESTED_ELSEWHERE = {
@@ -40,6 +42,8 @@ TESTED_ELSEWHERE = {
         "squeeze_", "unsqueeze_", "t_", "transpose_", "swapaxes_", "swapdims_", "detach_")},
     "floor_divide_": "test_modulo_and_statistics.py: no derivative in torch",
     "heaviside_": "test_names5.py: no derivative in torch",
+    **{n: "test_names5.py: no gradient, as torch (refused where one is asked)" for n in (
+        "apply_", "map_", "resize_", "resize_as_")},
     **{n: "test_names5.py: integer values only, as torch" for n in ("gcd_", "lcm_")},
     **{n: "test_names5.py: no derivative for a, the tensor written, as torch" for n in (
         "igamma_", "igammac_")},

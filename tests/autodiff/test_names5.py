@@ -619,3 +619,47 @@ def test_anomaly_and_warn_always_switches_as_torch():
             ad.log(ad.tensor([-1.0], requires_grad=True))  # anomaly mode names the op
     finally:
         ad.set_anomaly_enabled(False)
+
+
+# --- apply_, map_, resize_, resize_as_ ----------------------------------------------------------
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.arange(6.0).apply_(lambda v: v * 2 - 1),
+        lambda lib: lib.arange(3).apply_(lambda v: v + 0.7),
+        lambda lib: lib.arange(6.0).reshape(2, 3).map_(lib.tensor([1.0, 2.0, 3.0]), max),
+        lambda lib: lib.zeros(0).apply_(abs),
+        lambda lib: lib.tensor(2.0).map_(lib.tensor(3.0), lambda a, b: a * b),
+        lambda lib: lib.arange(6.0).resize_(2, 2),
+        lambda lib: lib.arange(6.0).resize_(2, 3),
+        lambda lib: lib.arange(6.0).resize_(lib.Size([3, 2])),
+        lambda lib: lib.arange(6).resize_as_(lib.zeros(3, 2)),
+        lambda lib: lib.arange(6.0).resize_(0),
+    ],
+)
+def test_apply_map_resize_as_torch(call):
+    _both(call)
+
+
+def test_resize_keeps_the_object_and_its_first_elements():
+    t = ad.arange(6.0)
+    assert t.resize_(2, 2) is t and t.shape == (2, 2)
+    grown = t.resize_(3, 3)
+    np.testing.assert_array_equal(grown.numpy().reshape(-1)[:4], [0.0, 1.0, 2.0, 3.0])
+    assert grown.shape == (3, 3)  # the rest is uninitialised in torch, zeros here
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda lib: lib.zeros(2, requires_grad=True).apply_(abs), RuntimeError,
+         r"Can't call apply_\(\) on Variable that requires grad"),
+        (lambda lib: (lib.zeros(2, requires_grad=True) * 1).map_(lib.zeros(2), max),
+         RuntimeError, r"Can't call map_\(\) on Variable that requires grad"),
+        (lambda lib: lib.zeros(2).map_(lib.zeros(3), max), RuntimeError, "expanded size"),
+        (lambda lib: lib.zeros(2, requires_grad=True).resize_(3), RuntimeError,
+         "cannot resize variables that require grad"),
+    ],
+)  # fmt: skip
+def test_apply_map_resize_refuse_what_torch_refuses(call, error, words):
+    _refused_as_by_torch(call, error, words)
