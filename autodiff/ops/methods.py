@@ -65,6 +65,8 @@ __all__ += ["clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_", "detach_", "er
 __all__ += ["exp2_", "exp_", "expm1_", "fill_", "fix_", "floor_", "frac_", "index_put_"]
 __all__ += ["log10_", "log1p_", "log2_", "log_", "nan_to_num_", "neg_", "negative_"]
 __all__ += ["reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinh_", "sqrt_"]
+
+
 # --- Tensor.apply_ / map_: a Python function per element (CPU tensors, no gradient, as torch) ---
 def apply_each(self, fn):
     _no_gradient(self, "apply_")

@@ -28,8 +28,10 @@ NO_OUT_OF_PLACE = {
     "exponential_": "a random fill",
     "random_": "a random fill (ad.randint)",
     "fill_diagonal_": "in place only, as torch",
-    **{n: "in place only, as torch (test_names5.py)" for n in (
-        "apply_", "map_", "resize_", "resize_as_")},
+    **{
+        n: "in place only, as torch (test_names5.py)"
+        for n in ("apply_", "map_", "resize_", "resize_as_")
+    },
 }
 # in-place methods compared with torch elsewhere, and where
 TESTED_ELSEWHERE = {
