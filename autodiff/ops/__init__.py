@@ -5,6 +5,7 @@ from . import (
     arithmetic,
     bessel_gamma,
     comparison,
+    copies,
     decomposition,
     elementwise,
     floats,
@@ -31,6 +32,7 @@ from .activation import *
 from .arithmetic import *
 from .bessel_gamma import *
 from .comparison import *
+from .copies import *
 from .decomposition import *
 from .elementwise import *
 from .floats import *
@@ -64,6 +66,7 @@ __all__ = [
     *arithmetic.__all__,
     *bessel_gamma.__all__,
     *comparison.__all__,
+    *copies.__all__,
     *decomposition.__all__,
     *elementwise.__all__,
     *floats.__all__,

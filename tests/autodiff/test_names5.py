@@ -663,3 +663,47 @@ def test_resize_keeps_the_object_and_its_first_elements():
 )  # fmt: skip
 def test_apply_map_resize_refuse_what_torch_refuses(call, error, words):
     _refused_as_by_torch(call, error, words)
+
+
+# --- the *_copy family: the view, copied ----------------------------------------------------------
+COPIES = {
+    "view_copy": lambda lib, x: lib.view_copy(x, (4, 3)),
+    "permute_copy": lambda lib, x: lib.permute_copy(x, (1, 0)),
+    "transpose_copy": lambda lib, x: lib.transpose_copy(x, 0, -1),
+    "t_copy": lambda lib, x: lib.t_copy(x),
+    "unsqueeze_copy": lambda lib, x: lib.unsqueeze_copy(x, -1),
+    "squeeze_copy": lambda lib, x: lib.squeeze_copy(x.unsqueeze(1), 1),
+    "expand_copy": lambda lib, x: lib.expand_copy(x, (2, 3, 4)),
+    "diagonal_copy": lambda lib, x: lib.diagonal_copy(x, 1),
+    "select_copy": lambda lib, x: lib.select_copy(x, 1, -1),
+    "slice_copy": lambda lib, x: lib.slice_copy(x, 1, 1, 4, 2),
+    "split_copy": lambda lib, x: lib.split_copy(x, 2, 1)[1],
+    "unbind_copy": lambda lib, x: lib.unbind_copy(x, 1)[2],
+    "alias_copy": lambda lib, x: lib.alias_copy(x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COPIES))
+def test_copies_match_torch_and_own_their_memory(name):
+    values = np.arange(12.0).reshape(3, 4) / 7
+    x, tx = ad.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    out, t_out = COPIES[name](ad, x), COPIES[name](torch, tx)
+    np.testing.assert_allclose(out.detach().numpy(), t_out.detach().numpy())
+    g = np.random.default_rng(0).standard_normal(tuple(t_out.shape))
+    out.backward(ad.tensor(g))
+    t_out.backward(torch.tensor(g))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+    with ad.no_grad():
+        out.zero_() if out.numel() else None
+    np.testing.assert_array_equal(x.detach().numpy(), values)  # a copy, not a view
+
+
+def test_detach_copy_slice_copy_edges_as_torch():
+    # torch's detach_copy keeps requires_grad with a NotImplemented node; ours is detached
+    ours = ad.detach_copy(ad.arange(3.0, requires_grad=True))
+    _same(ours, torch.detach_copy(torch.arange(3.0, requires_grad=True)).detach())
+    assert not ours.requires_grad
+    _both(lambda lib: lib.slice_copy(lib.arange(6).reshape(2, 3)))
+    _both(lambda lib: lib.slice_copy(lib.arange(6), 0, -4, 100))
+    _both(lambda lib: lib.slice_copy(lib.arange(6), 0, 4, 2))
+    assert len(ad.split_copy(ad.arange(5), 2)) == len(torch.split_copy(torch.arange(5), 2)) == 3
