@@ -1705,6 +1705,12 @@ class Tensor:
     def unsafe_split(self, split_size, dim=0):
         return _ops.unsafe_split(self, split_size, dim)
 
+    def put(self, index, source, accumulate=False):
+        return _ops.put(self, index, source, accumulate)
+
+    def put_(self, index, source, accumulate=False) -> "Tensor":
+        return _ops.inplace.apply_(self, "put_", _ops.put, index, source, accumulate)
+
     def vdot(self, other):
         return _ops.vdot(self, other)
 

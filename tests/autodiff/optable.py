@@ -641,6 +641,13 @@ def _torch_vander(a, N, increasing):
     return out if increasing else out.flip(1)
 
 
+def _np_put(a, index, source, accumulate):
+    out = a.copy().reshape(-1)
+    for i, v in zip(index, source.reshape(-1)):
+        out[i] = out[i] + v if accumulate else v
+    return out.reshape(a.shape)
+
+
 def _np_igamma(a, x):
     """P(a, x) by another route than ours: Σₙ x^(a+n) e^(−x) / Γ(a + n + 1), 200 terms, each
     from lgamma (ours: a ratio recursion for x < a + 1, a continued fraction beyond)."""
@@ -1097,6 +1104,21 @@ ROWS = [
        lambda a, N, increasing: _torch_vander(a, N, increasing), 1, _vander_case(),
        _vander_name, torch_named=_no, torch_edges=False, saves=False, torch_second_order=False,
        empty=(((0,),), {"N": 2, "increasing": False})),
+    Op("put", lambda a, s: ad.put(a, ad.tensor([0, -1, 2]), s),
+       lambda a, s: _np_put(a, [0, -1, 2], s, False),
+       lambda a, s: a.put(_torch().tensor([0, -1, 2]), s), 2, st.just((((2, 3), (3,)), {})),
+       "PutBackward0", saves=False, empty=None),
+    Op("put_accumulate", lambda a, s: a.put(ad.tensor([[1, 1], [-2, 4]]), s, accumulate=True),
+       lambda a, s: _np_put(a, [1, 1, -2, 4], s, True),
+       lambda a, s: a.put(_torch().tensor([[1, 1], [-2, 4]]), s, accumulate=True), 2,
+       st.just((((3, 2), (2, 2)), {})), "PutBackward0", saves=False, empty=None),
+    Op("cumulative_trapezoid", lambda a, dim: ad.cumulative_trapezoid(a, dx=0.5, dim=dim),
+       lambda a, dim: np.cumsum((np.take(a, range(1, a.shape[dim]), dim) + np.take(
+           a, range(a.shape[dim] - 1), dim)) * 0.25, axis=dim),
+       lambda a, dim: _torch().cumulative_trapezoid(a, dx=0.5, dim=dim), 1,
+       dim_case(min_dims=1), "CumsumBackward0", saves=False, torch_named=_no,
+       empty=(((0, 3),), {"dim": 0})),  # the node below: torch's MulBackward1 (a scalar
+    # overload), the engine's MulBackward0 with a constant edge (architecture: no twins)
     Op("vdot", ad.vdot, np.vdot, lambda a, b: a.vdot(b), 2, vectors_case(), "VdotBackward0"),
     Op("addr", lambda a, v1, v2, beta, alpha: ad.addr(a, v1, v2, beta=beta, alpha=alpha),
        lambda a, v1, v2, beta, alpha: beta * a + alpha * np.outer(v1, v2),

@@ -707,3 +707,37 @@ def test_detach_copy_slice_copy_edges_as_torch():
     _both(lambda lib: lib.slice_copy(lib.arange(6), 0, -4, 100))
     _both(lambda lib: lib.slice_copy(lib.arange(6), 0, 4, 2))
     assert len(ad.split_copy(ad.arange(5), 2)) == len(torch.split_copy(torch.arange(5), 2)) == 3
+
+
+# --- put, cumulative_trapezoid: integers, edges, errors -------------------------------------------
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.put(lib.arange(6).reshape(2, 3), lib.tensor([0, -1]), lib.tensor([9, 8])),
+        lambda lib: lib.arange(4).put_(lib.tensor([1, 1]), lib.tensor([5, 6]), accumulate=True),
+        lambda lib: lib.put(lib.zeros(3), lib.tensor([], dtype=lib.long), lib.zeros(0)),
+        lambda lib: lib.cumulative_trapezoid(lib.arange(4)),
+        lambda lib: lib.cumulative_trapezoid(lib.tensor([1.0, 2.0, 3.0]), lib.tensor([0.0, 1, 3])),
+        lambda lib: lib.cumulative_trapezoid(lib.ones(0)),
+        lambda lib: lib.cumulative_trapezoid(lib.ones(2, 1), dim=-1),
+    ],
+)
+def test_put_cumulative_trapezoid_as_torch(call):
+    _both(call)
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda lib: lib.put(lib.zeros(6), lib.tensor([6]), lib.zeros(1)), IndexError,
+         "out of range: tried to access index 6 on a tensor of 6 elements"),
+        (lambda lib: lib.put(lib.zeros(6), lib.tensor([1, 2]), lib.zeros(1)), IndexError,
+         "Expected source and index to have the same number of elements"),
+        (lambda lib: lib.put(lib.zeros(6), lib.tensor([1.0]), lib.zeros(1)), RuntimeError,
+         "Expected a long tensor for index"),
+        (lambda lib: lib.cumulative_trapezoid(lib.ones(3), lib.ones(2)), RuntimeError,
+         "cumulative_trapezoid"),
+    ],
+)  # fmt: skip
+def test_put_cumulative_trapezoid_refuse_what_torch_refuses(call, error, words):
+    _refused_as_by_torch(call, error, words, theirs=(RuntimeError, IndexError, ValueError))
