@@ -160,7 +160,6 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     return ((right + left) * steps).sum(axis) / 2.0
 
 
-
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     """The running trapezoidal integral of y along dim (one fewer value than y there), at
     spacing dx (default 1) or at the sample points x (1-d along dim, or y's shape)."""
@@ -185,6 +184,7 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
         x = x.reshape(*[n if d == axis else 1 for d in range(y.ndim)])
     steps = x.narrow(axis, 1, n - 1) - x.narrow(axis, 0, n - 1)
     return (pairs * steps).cumsum(axis) / 2.0
+
 
 def trapz(y, x=None, *, dx=None, dim=-1):
     """torch.trapz: trapezoid's older name."""

@@ -16,7 +16,13 @@ from .reduction import sum
 from .shape import _check_dim, reshape, transpose
 
 __all__ = ["tensor_split", "hsplit", "vsplit", "dsplit", "split_with_sizes", "unflatten"]
-__all__ += ["take", "put", "narrow_copy", "diagflat", "adjoint"]  # the public ops: autodiff exports these
+__all__ += [
+    "take",
+    "put",
+    "narrow_copy",
+    "diagflat",
+    "adjoint",
+]  # the public ops: autodiff exports these
 
 
 def _slice(input, axis: int, start: int, stop: int):
