@@ -31,6 +31,11 @@ class Function:
     # the op's name when its operands broadcast: NumPy's bare "operands could not be
     # broadcast" becomes check_broadcast's error naming the op and the shapes
     broadcasts = None
+    # NumPy's operator on 0-d values (NumPy scalars, what a formula written for arrays meets
+    # there) computes this op otherwise than its ufunc on 0-d arrays: ** is libm's pow, np.power
+    # a vectorised one, and they differ in the last bit. ad.compile then replays such a formula
+    # as eager runs it, never op by op
+    scalar_operator_differs = False
 
     @staticmethod
     def numpy_forward(*arrays):

@@ -102,7 +102,7 @@ def unpack(node, arrays: bool, graph: bool) -> tuple:
             v = v._data if arrays else v
         elif type(v) is SavedOutput:
             v = v.array if arrays else _make(v.array, graph, node if graph else None)
-        elif type(v) is np.ndarray and not arrays:
-            v = _make(v)
+        elif isinstance(v, (np.ndarray, np.generic)) and not arrays:
+            v = _make(np.asarray(v))  # a 0-d op's mask comes as a NumPy scalar: values too
         result.append(v)
     return tuple(result)

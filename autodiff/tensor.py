@@ -83,6 +83,16 @@ class Tensor:
         tracing.created(self)  # ad.compile: a constant of the program
 
     @classmethod
+    def _constant(cls, array) -> "Tensor":
+        """A tensor of an array the library makes from shapes and Python values alone (an
+        identity, zeros, a mask of index tuples): ad.compile keeps it as a constant of the
+        program. Never for an array computed from a tensor's values (a replay would not
+        recompute it)."""
+        t = cls._make(array)
+        tracing.created(t)
+        return t
+
+    @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None):
         """Fast internal constructor: wraps an array as is (no copy, no checks)."""
         t = object.__new__(cls)

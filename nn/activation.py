@@ -175,10 +175,10 @@ class ExponentialLinear(ad.Function):
     symbol = "ELU"
 
     @staticmethod
-    def forward(ctx, input, alpha, scale, input_scale=1.0):
+    def forward(ctx, input, alpha, scale, input_scale=1.0, by_result=False):
         negative = scale * alpha * np.expm1(np.minimum(input, 0) * input_scale)
         out = np.where(input > 0, scale * input, negative).astype(input.dtype, copy=False)
-        ctx.save_for_backward(input, out)
+        ctx.save_for_backward(None if by_result else input, out)
         return out
 
     @staticmethod
@@ -187,14 +187,25 @@ class ExponentialLinear(ad.Function):
         alpha, scale = ctx.options["alpha"], ctx.options["scale"]
         input_scale = ctx.options.get("input_scale", 1.0)
         negative = grad * ((out + scale * alpha) * input_scale)
-        # torch's branch test is x <= 0, so at a NaN input the gradient is scale
-        return ad.where(input.numpy() <= 0, negative, grad * scale)
+        # torch's branch test is x <= 0 (result <= 0 for the in-place form), so at a NaN input
+        # the gradient is scale
+        branch = out if ctx.options.get("by_result") else input
+        return ad.where(branch.numpy() <= 0, negative, grad * scale)
+
+
+def exponential_linear_(input, op: str, function, **options):
+    """elu_, selu_, celu_ as torch records them (EluBackward1, CeluBackward1): the formula
+    reads the result, so the overwritten input need not be kept, wherever the result's sign
+    tells the branch (the negative branch never positive: scale·alpha·input_scale >= 0)."""
+    sign = options["scale"] * options["alpha"] * options.get("input_scale", 1.0)
+    options["by_result"] = sign >= 0
+    return write_in_place(input, op, lambda x: function.apply(x, **options))
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):
     """x if x > 0 else alpha·(e^x − 1)."""
     if inplace:
-        return write_in_place(input, "elu_", elu, alpha)
+        return exponential_linear_(input, "elu_", ExponentialLinear, alpha=alpha, scale=1.0)
     return ExponentialLinear.apply(input, alpha=alpha, scale=1.0)
 
 
@@ -221,7 +232,8 @@ class ELU(Module):
 def selu(input, inplace: bool = False):
     """scale·elu(x, alpha) with the self-normalising constants of Klambauer et al."""
     if inplace:
-        return write_in_place(input, "selu_", selu)
+        options = dict(alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+        return exponential_linear_(input, "selu_", ExponentialLinear, **options)
     return ExponentialLinear.apply(input, alpha=_SELU_ALPHA, scale=_SELU_SCALE)
 
 

@@ -8,7 +8,7 @@ import autodiff as ad
 from autodiff.errors import ShapeError
 from autodiff.ops.inplace import apply_
 
-from .activation import ExponentialLinear, softmax, softplus, write_in_place
+from .activation import ExponentialLinear, exponential_linear_, softmax, softplus
 from .module import Module
 
 
@@ -161,9 +161,10 @@ def celu(input, alpha: float = 1.0, inplace: bool = False):
     """max(0, x) + min(0, α·(e^{x/α} − 1))."""
     if alpha == 0:
         raise ValueError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
+    options = dict(alpha=alpha, scale=1.0, input_scale=1 / alpha)
     if inplace:
-        return write_in_place(input, "celu_", celu, alpha)
-    return ContinuousExponentialLinear.apply(input, alpha=alpha, scale=1.0, input_scale=1 / alpha)
+        return exponential_linear_(input, "celu_", ContinuousExponentialLinear, **options)
+    return ContinuousExponentialLinear.apply(input, **options)
 
 
 def celu_(input, alpha: float = 1.0):

@@ -145,9 +145,12 @@ class Convolution(ad.Function):
     def backward(ctx, grad):
         input, weight, cols = ctx.saved_tensors
         opts, need = {k: ctx.options[k] for k in _OPTIONS}, ctx.needs_input_grad
+        # the bias sum first: on grad as it came, the same array on Tensors (ad.compile's
+        # trace) as on arrays, so both add in the same order
+        grad_bias = grad.sum(axis=(0, *range(2, grad.ndim))) if need[2] else None
         if need[0] and isinstance(grad, np.ndarray):  # one channels-last copy serves both
             grad = np.moveaxis(channels_last(grad), -1, 1)  # products (an NCHW view of it)
-        grad_input = grad_weight = grad_bias = None
+        grad_input = grad_weight = None
         if need[0]:
             grad_input = ConvInputGrad.apply(grad, weight, size=input.shape[2:], **opts)
         if need[1]:
@@ -155,8 +158,6 @@ class Convolution(ad.Function):
             grad_weight = ConvWeightGrad.apply(
                 input, grad, kernel=weight.shape[2:], cols=cols, **opts
             )
-        if need[2]:
-            grad_bias = grad.sum(axis=(0, *range(2, grad.ndim)))
         return grad_input, grad_weight, grad_bias
 
 

@@ -174,6 +174,14 @@ def _one_hot_rows(target: np.ndarray, classes: int, dtype) -> np.ndarray:
     return rows
 
 
+def _check_classes(target: np.ndarray, classes: int) -> None:
+    if target.size and (target.min() < 0 or target.max() >= classes):
+        raise IndexOutOfRangeError(
+            f"multi_margin_loss: target out of range (targets from {int(target.min())} to "
+            f"{int(target.max())} for {classes} classes)"
+        )
+
+
 class MultiMargin(ad.Function):
     """Σ_{i ≠ y} w_y·max(0, margin − x_y + x_i)^p / C per sample of (N, C) or (C,), reduced
     (torch's kernel)."""
@@ -185,6 +193,7 @@ class MultiMargin(ad.Function):
     @staticmethod
     def forward(ctx, input, target, weight, p, margin, reduction):
         rows, target = input.reshape(-1, input.shape[-1]), target.reshape(-1)
+        _check_classes(target, rows.shape[1])  # here, on arrays: replays check each batch too
         chosen = _one_hot_rows(target, rows.shape[1], input.dtype)
         z = margin - (rows * chosen).sum(1, keepdims=True) + rows
         active = (z > 0) & (chosen == 0)
@@ -238,11 +247,6 @@ def multi_margin_loss(
         raise ShapeError(
             f"multi_margin_loss: inconsistent weight size, expected {classes} but got "
             f"{list(weight.shape)}"
-        )
-    if target.numel() and (int(target.min()) < 0 or int(target.max()) >= classes):
-        raise IndexOutOfRangeError(
-            f"multi_margin_loss: target out of range (targets from {int(target.min())} to "
-            f"{int(target.max())} for {classes} classes)"
         )
     return MultiMargin.apply(
         input, target=target, weight=weight, p=p, margin=float(margin), reduction=reduction

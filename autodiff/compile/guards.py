@@ -189,7 +189,7 @@ class Guard:
                 self.require(f"{expr}._data.dtype == {self.constant(data.dtype, 'dtype')}")
                 self.require(f"{expr}._requires_grad is {x._requires_grad}")
                 self.require(f"({expr}.grad_fn is None) is {x.grad_fn is None}")
-                self.require(f"({expr}.grad is None) is {x.grad is None}")
+                self.require(f"({expr}._grad is None) is {x._grad is None}")
                 self._name(x, f"arg{i}")
                 self.arguments.append((f"{expr}._data", data))
             elif type(x) is np.ndarray:
@@ -251,7 +251,10 @@ class Guard:
             self.require(f"{name}._requires_grad is {x._requires_grad}")
             self.require(f"({name}.grad_fn is None) is {x.grad_fn is None}")
             # fn may test .grad (clip_grad_norm_ skips a None one; backward adds or writes)
-            self.require(f"({name}.grad is None) is {x.grad is None}")
+            self.require(f"({name}._grad is None) is {x._grad is None}")
+        elif t is slice or t is range:  # immutable: the same object has the same bounds
+            for part in ("start", "stop", "step"):
+                self.value(f"{name}.{part}", getattr(x, part), f"{path}.{part}")
         elif t is list or t is tuple or t is Size:  # Size: a tensor's shape (torch.Size)
             self.require(f"len({name}) == {len(x)}")
             for i, item in enumerate(x):
@@ -346,8 +349,8 @@ class Guard:
     def _name(self, t, path) -> None:
         if id(t) not in self.tensors:
             self.tensors[id(t)] = (path, t)
-            if t.grad is not None:
-                self.grads[id(t.grad)] = t
+            if t._grad is not None:  # ._grad: a non-leaf warns on .grad
+                self.grads[id(t._grad)] = t
 
 
 def _literal(value, guard) -> str:

@@ -48,12 +48,12 @@ class Tracer:
         for i, x in enumerate(leaves):
             if isinstance(x, Tensor):
                 self.objects[id(x)] = i
-                self.entry[id(x)] = (x, x.grad)
+                self.entry[id(x)] = (x, x._grad)  # ._grad: no non-leaf warning
                 self.holders.setdefault(id(x._data), x)
             elif type(x) is np.ndarray:
                 self.slots[id(x)] = (i, x)
         for _, t in guard.tensors.values():
-            self.entry.setdefault(id(t), (t, t.grad))
+            self.entry.setdefault(id(t), (t, t._grad))
             self.holders.setdefault(id(t._data), t)
 
     # --- slots ----------------------------------------------------------------------------
@@ -155,6 +155,12 @@ class Tracer:
     # --- the seam: Function.apply -------------------------------------------------------
     def apply(self, cls, args, options):
         """Run the op eagerly (what it runs inside is not traced), then record it as a step."""
+        if (
+            self.strict
+            and cls.scalar_operator_differs
+            and all(getattr(a, "ndim", 0) == 0 for a in args)
+        ):
+            raise _Unflat  # eager's formula computes it on NumPy scalars
         with tracing.suspended():
             result = cls.apply(*args, **options)
         specs = [self.spec(a) for a in args]
@@ -224,8 +230,9 @@ class Tracer:
             shown = ", ".join("_" if n is None else self.program.names[n] for n in names)
             self.program.sections[mark] = f"{node.name()}: {self.program.names[g[1]]} -> {shown}"
             return grads
-        with tracing.suspended():
-            grads = checked_grads(node, node.function.backward(node, grad))
+        with tracing.suspended():  # as eager runs it: on arrays where written for arrays
+            given = grad._data if node.function.array_backward else grad
+            grads = checked_grads(node, node.function.backward(node, given))
         grads = tuple([x if x is None or isinstance(x, Tensor) else _tensor(x) for x in grads])
         outs = [self.output(x._data) if x is not None else self.program.slot("_") for x in grads]
         self.add(
@@ -279,12 +286,12 @@ class Tracer:
     # --- announcements -------------------------------------------------------------------------
     def wrote(self, tensor, op, fn, value, index) -> None:
         """An in-place write: fn is a ufunc (target op= value), np.copyto or operator.setitem."""
-        if grad_mode._state.enabled and (
-            tensor._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
-        ):
+        in_graph = tensor._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
+        if grad_mode._state.enabled and in_graph and not self.replayable_rebase(tensor, value):
             raise CompileError(
-                f"compile: {op} on a tensor in the graph is not supported inside a compiled "
-                "function; use the out-of-place op (x = x + y), or update under no_grad."
+                f"compile: {op} on a view of a tensor in the graph, or on a tensor the op saves "
+                "for backward, is not supported inside a compiled function; use the out-of-place "
+                "op (x = x + y), or update under no_grad."
             )
         target, v = ("s", self.tensor_slot(tensor)), self.spec(value)
         if fn is operator.setitem:
@@ -294,6 +301,17 @@ class Tracer:
         else:
             self.add(fn, [target, v], {"out": target, "casting": ("k", "same_kind")}, comment=op)
         self.bumped(tensor)
+
+    def replayable_rebase(self, tensor, value) -> bool:
+        """An in-place op in the graph runs the out-of-place op and writes its result (value)
+        into the storage (ops/inplace.py): two steps a replay repeats, unless the tensor is a
+        view (its base is rebased too) or the op saved the tensor itself (eager keeps a copy
+        of its old values, made outside the ops; a replay's op would save the storage, which
+        the write then changes). Arrays forward made and saved, the replay makes again."""
+        node = value.grad_fn if isinstance(value, Tensor) else None
+        if tensor._base is not None or node is None or node.released:
+            return False
+        return all(self.slot_of(v._data) is not None for v in node._saved if isinstance(v, Tensor))
 
     def bumped(self, tensor) -> None:
         """The version counter a replay moves: an argument's (this call's) or a captured one."""
@@ -342,10 +360,10 @@ class Tracer:
             )
         specs = [self.call_arg(a, i == 0) for i, a in enumerate(args)]
         kw = {k: self.call_arg(v) for k, v in kwargs.items()}
-        before = {k: t.grad for k, (t, _) in self.entry.items()}
+        before = {k: t._grad for k, (t, _) in self.entry.items()}
         with tracing.suspended():
             result = method(*args, **kwargs)
-        self.explained.update(k for k, (t, _) in self.entry.items() if t.grad is not before[k])
+        self.explained.update(k for k, (t, _) in self.entry.items() if t._grad is not before[k])
         bound = "." in method.__qualname__ and args
         text = f"{{0}}.{method.__name__}({{rest}})" if bound else ""
         self.add(method, specs, kw, text=text)
@@ -381,7 +399,7 @@ class Tracer:
                     "do it. Use optimizer.zero_grad() / model.zero_grad(), or set it outside."
                 )
         for key, (leaf, had) in self.entry.items():
-            if key in self.accumulated or key in self.explained or leaf.grad is had:
+            if key in self.accumulated or key in self.explained or leaf._grad is had:
                 continue
             raise CompileError(
                 "compile: the compiled function changed a leaf's .grad without backward or "

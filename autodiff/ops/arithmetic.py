@@ -203,6 +203,7 @@ class Pow(Function):
     node_name = "PowBackward0"
     symbol = "^"
     array_backward = True
+    scalar_operator_differs = True
 
     @staticmethod
     def forward(ctx, input, exponent):
@@ -231,6 +232,7 @@ class PowTensor(Function):
     node_name = "PowBackward1"
     symbol = "^"
     broadcasts = "pow"
+    scalar_operator_differs = True
 
     @staticmethod
     def forward(ctx, input, exponent):

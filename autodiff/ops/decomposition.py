@@ -92,7 +92,7 @@ def _cofactors(A):
     det(U) det(Vh) U diag(∏_{j≠i} s_j) Vh."""
     U, S, Vh = svd_factors(A, full_matrices=False)
     n = S.shape[-1]
-    eye = Tensor._make(np.eye(n, dtype=bool))
+    eye = Tensor._constant(np.eye(n, dtype=bool))
     others = S.unsqueeze(-2).expand(*S.shape[:-1], n, n).masked_fill(eye, 1.0).prod(-1)
     signs = np.linalg.det(U.numpy()) * np.linalg.det(Vh.numpy())
     return (U * (others * Tensor._make(signs[..., None])).unsqueeze(-2)) @ Vh

@@ -94,7 +94,7 @@ class IndexAdd(Function):
 def nonzero(input, *, as_tuple=False):
     """The indices of the nonzero elements: an (n, ndim) int64 tensor, or with as_tuple=True
     one 1-D tensor per dim (what torch.where(condition) returns)."""
-    input = input if isinstance(input, Tensor) else Tensor._make(np.asarray(input))
+    input = input if isinstance(input, Tensor) else Tensor._constant(np.asarray(input))
     if not as_tuple:
         return discrete(_argwhere, input)
     found = discrete(_argwhere, input.reshape(1) if input.ndim == 0 else input)

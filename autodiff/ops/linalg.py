@@ -75,8 +75,8 @@ class Matmul(Function):
 
 def matmul(input, other):
     """Matrix product with broadcasting batch dims; 1-D operands as in NumPy/PyTorch."""
-    a = input if isinstance(input, Tensor) else Tensor._make(np.asarray(input))
-    b = other if isinstance(other, Tensor) else Tensor._make(np.asarray(other))
+    a = input if isinstance(input, Tensor) else Tensor._constant(np.asarray(input))
+    b = other if isinstance(other, Tensor) else Tensor._constant(np.asarray(other))
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(
             f"matmul: both arguments need at least 1 dimension, got shapes "
@@ -328,7 +328,7 @@ def matrix_power(A, n: int):
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         raise ShapeError(f"matrix_power: expects square matrices, got {tuple(A.shape)}")
     if n == 0:
-        return A * 0 + Tensor._make(np.eye(A.shape[-1], dtype=A.dtype))
+        return A * 0 + Tensor._constant(np.eye(A.shape[-1], dtype=A.dtype))
     base = inv(A) if n < 0 else A
     out = A.clone() if n == 1 else base  # a new tensor, as torch's, never A itself
     for _ in range(abs(n) - 1):

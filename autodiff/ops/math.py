@@ -452,4 +452,4 @@ def _floating(array):
 
 
 def _tensor(x):
-    return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x, dtype=np.float32))
+    return x if isinstance(x, Tensor) else Tensor._constant(np.asarray(x, dtype=np.float32))

@@ -265,7 +265,7 @@ def block_diag(*tensors):
                 f"{tuple(t.shape)}"
             )
     if not tensors:  # as torch: a 1 x 0 matrix
-        return Tensor._make(np.zeros((1, 0), get_default_dtype()))
+        return Tensor._constant(np.zeros((1, 0), get_default_dtype()))
     return BlockDiag.apply(*tensors)
 
 

@@ -136,8 +136,8 @@ def _quantile(op: str, input, q, dim, keepdim, interpolation, ignore_nan):
     n = x.shape[-1]
     count = discrete(_valid_count, values, ignore_nan=ignore_nan).to(np.float64)
     # quantile with a NaN in the slice: rank n - 1, the NaN sorted last (torch's way)
-    last = Tensor._make(np.float64(n - 1))
-    ranks = where(count < 0, last, (count - 1) * Tensor._make(qs))
+    last = Tensor._constant(np.float64(n - 1))
+    ranks = where(count < 0, last, (count - 1) * Tensor._constant(qs))
     top = builtins.max(n - 1, 0)  # an all-NaN slice of nanquantile: rank -q, any NaN will do
     below, above = clamp(ranks.floor(), 0, top), clamp(ranks.ceil(), 0, top)
     if interpolation in ("lower", "higher", "nearest"):

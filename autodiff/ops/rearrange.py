@@ -165,7 +165,7 @@ def _pad(t, pad):
         if extra:
             shape = list(t.shape)
             shape[axis] = extra
-            t = cat([t, Tensor._make(np.zeros(shape, t.dtype))], dim=axis)
+            t = cat([t, Tensor._constant(np.zeros(shape, t.dtype))], dim=axis)
     return t
 
 
@@ -646,7 +646,7 @@ def _diff_end(end, input, axis, what):
     """prepend or append as a tensor that joins input along axis, or None."""
     if end is None:
         return None
-    end = end if isinstance(end, Tensor) else Tensor._make(np.asarray(end))
+    end = end if isinstance(end, Tensor) else Tensor._constant(np.asarray(end))
     shape, given = tuple(input.shape), tuple(end.shape)
     if len(given) != len(shape) or any(
         a != b for i, (a, b) in enumerate(zip(shape, given)) if i != axis
@@ -834,11 +834,11 @@ def combinations(input, r=2, with_replacement=False):
     if r < 0:
         raise ArgumentError(f"combinations: r must be non-negative, got {r}")
     if r == 0:
-        return Tensor._make(np.zeros(0, input.dtype))
+        return Tensor._constant(np.zeros(0, input.dtype))
     n = input.shape[0]
     order = np.indices((n,) * r)  # keep index tuples that never decrease (or increase)
     steps = np.diff(order, axis=0)
-    mask = Tensor._make(np.all(steps >= 0 if with_replacement else steps > 0, axis=0))
+    mask = Tensor._constant(np.all(steps >= 0 if with_replacement else steps > 0, axis=0))
     return stack([masked_select(grid, mask) for grid in meshgrid(*[input] * r)], 1)
 
 

@@ -144,7 +144,9 @@ def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
     if out is not None:
         raise TypeError("bernoulli: out= is not supported; assign the result instead.")
     if p is not None:
-        return bernoulli_(Tensor._make(np.empty(input.shape, input.dtype)), p, generator=generator)
+        return bernoulli_(
+            Tensor._constant(np.empty(input.shape, input.dtype)), p, generator=generator
+        )
     return Bernoulli.apply(input, generator=generator)
 
 

@@ -97,7 +97,7 @@ def bincount(input, weights=None, minlength=0):
         )
     if weights.dtype.kind not in "f":
         weights = weights.double()
-    zeros = Tensor._make(np.zeros(length, weights.dtype))
+    zeros = Tensor._constant(np.zeros(length, weights.dtype))
     return index_add(zeros, 0, values, weights)  # the sums, differentiable in the weights
 
 

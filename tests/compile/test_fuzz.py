@@ -30,6 +30,7 @@ OUTCOMES = Counter()  # traced / replayed / refused over the session, for the re
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0")) or 100  # ~5 s; make fuzz runs 2000
 
 ACTIVATIONS = ["nn.Tanh()", "nn.ReLU()", "nn.Sigmoid()", "nn.GELU()", "nn.LeakyReLU(0.1)"]
+ACTIVATIONS += ["nn.ReLU(inplace=True)", "nn.ELU(inplace=True)"]  # replayed as two steps
 OPTIMIZERS = [
     "nn.optim.SGD(params, lr=0.05)",
     "nn.optim.SGD(params, lr=0.05, momentum=0.9, nesterov=True)",
@@ -72,7 +73,8 @@ def build(p):
         if p["cnn"]:
             layers = [nn.Conv2d(1, 3, 3, padding=1)]
             layers += [nn.BatchNorm2d(3)] if p["batchnorm"] else []
-            layers += [eval(p["act"]), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(p["dropout"])]
+            layers += [eval(p["act"]), nn.MaxPool2d(2), nn.Conv2d(3, 3, 3, padding=1)]
+            layers += [nn.Flatten(), nn.Dropout(p["dropout"])]  # two convolutions: one's input grad
             layers += [nn.Linear(3 * 3 * 3, 3)]
         else:
             layers = [nn.Linear(4, 6)]

@@ -215,6 +215,118 @@ OFFSET = 1.0
     assert twins.call(t) == "traced"
 
 
+def test_global_slice_and_range():
+    source = """
+WINDOW = slice(1, 3)
+PICK = range(0, 4, 2)
+def step(t):
+    return t[WINDOW].sum() + t[list(PICK)].sum()
+"""
+    twins = Twins(dict, source)
+    t = lambda w: ad.arange(5.0)  # noqa: E731
+    assert twins.call(t) == "traced"
+    assert twins.call(t) == "replayed"
+    twins.change(lambda w: w.update(WINDOW=slice(0, 4)))
+    assert twins.call(t) == "traced"
+    twins.change(lambda w: w.update(PICK=range(1, 5, 2)))
+    assert twins.call(t) == "traced"
+    assert twins.call(t) == "replayed"
+
+
+@pytest.mark.parametrize(
+    "activation",
+    ["nn.ReLU(inplace=True)", "nn.LeakyReLU(0.1, inplace=True)", "nn.ELU(inplace=True)",
+     "nn.SELU(inplace=True)", "nn.CELU(0.5, inplace=True)", "nn.Hardtanh(inplace=True)",
+     "nn.Threshold(0.1, -1.0, inplace=True)", "nn.Dropout(0.3, inplace=True)"],
+)  # fmt: skip
+def test_in_place_activations_in_a_model(activation):
+    """The in-place op runs the out-of-place op and writes its result into the storage: both
+    replayed, so torch.compile(model) of a model with inplace=True layers trains as eager."""
+
+    def build():
+        ad.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 8), eval(activation), nn.Linear(8, 2))  # noqa: S307
+        return {"model": model, "opt": nn.optim.SGD(model.parameters(), lr=0.1)}
+
+    source = """
+def step(x):
+    opt.zero_grad()
+    h = model[0](x)
+    h[:, 0] = 0.5  # a write into a tensor in the graph (CopySlices-free: not a view)
+    loss = model[2](model[1](h)).pow(2).mean()
+    loss.backward()
+    opt.step()
+    return loss.detach()
+"""
+    twins = Twins(build, source)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        x = ad.tensor(rng.standard_normal((5, 4)), dtype=ad.float32)
+        twins.call(x)
+    assert twins.outcomes == ["traced", "traced", "replayed", "replayed"]  # .grad None, then set
+
+
+@pytest.mark.parametrize(
+    "write",
+    ["h[:, 0].relu_()", "h.mul_(h)", "F.silu(h, inplace=True)"],
+)
+def test_in_place_ops_a_replay_cannot_repeat_are_refused(write):
+    """A view rebases its base; an op that saved the tensor it overwrites keeps a copy of the
+    old values: both refused, never replayed wrong."""
+    lin = nn.Linear(3, 3)
+
+    def step(x):
+        h = lin(x)
+        eval(write)  # noqa: S307
+        return h.sum().backward()
+
+    with pytest.raises(CompileError, match="view of a tensor in the graph, or on a tensor"):
+        ad.compile(step)(ad.ones(2, 3))
+
+
+@pytest.mark.parametrize(
+    "op",
+    [ad.abs, lambda t: ad.fmax(t, ad.tensor(0.005)), lambda t: t.amax(), F.hardshrink],
+    ids=["abs", "fmax", "amax", "hardshrink"],
+)
+def test_what_a_0d_op_saves_is_recomputed(op):
+    """A 0-d op saves its mask as a NumPy scalar: a backward formula traced flat must not
+    keep the first call's mask as a constant (the sign flips between these calls)."""
+    w = ad.tensor(2.0, requires_grad=True)
+
+    def step(x):
+        w.grad = None
+        op(w * x).backward()
+        return w.grad.clone()
+
+    compiled = ad.compile(step)
+    for x in (1.0, -1.0, 0.25, -3.0):
+        x = ad.tensor(x)
+        np.testing.assert_array_equal(compiled(x).numpy(), step(x).numpy())
+
+
+@pytest.mark.parametrize(
+    "op",
+    [lambda t: ad.logaddexp2(t, ad.tensor(0.3)), lambda t: ad.ldexp(ad.tensor(0.7), t)],
+    ids=["logaddexp2", "ldexp"],
+)
+def test_a_0d_formula_with_a_power_replays_bit_for_bit(op):
+    """On 0-d values a formula written for arrays computes ** on NumPy scalars (libm's pow),
+    which differs in the last bit from np.power on 0-d arrays for some values: recorded op by
+    op, the replay gave other gradients (logaddexp2 found by the op table's differential test)."""
+    w = ad.tensor(1.0, dtype=ad.float64, requires_grad=True)
+
+    def step(x):
+        w.grad = None
+        op(w * x).backward()
+        return w.grad.clone()
+
+    compiled = ad.compile(step)
+    for x in np.random.default_rng(0).uniform(-2.0, 2.0, 60):
+        x = ad.tensor(x)
+        assert compiled(x).numpy().tobytes() == step(x).numpy().tobytes()
+
+
 # --- arguments ----------------------------------------------------------------------------------
 def test_tensors_in_lists_tuples_dicts_and_keywords_are_inputs():
     source = """
@@ -484,3 +596,87 @@ def test_second_order_inside_is_refused():
 
     with pytest.raises(CompileError, match="create_graph"):
         ad.compile(step)()
+
+
+# --- guards the mutation run of autodiff/compile (tools/mutate.py) found untested -------------
+def test_a_namedtuple_of_tensors_is_an_input():
+    source = """
+import collections
+Batch = collections.namedtuple("Batch", "x y")
+def step(batch):
+    return (batch.x * batch.y).sum()
+"""
+    twins = Twins(dict, source)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        x, y = rng.standard_normal((2, 3))
+        twins.call(lambda w, x=x, y=y: w["Batch"](ad.tensor(x), ad.tensor(y)))
+    assert twins.outcomes == ["traced", "replayed", "replayed"]
+
+
+def test_more_or_fewer_tensors_in_a_list_trace_again():
+    twins = Twins(dict, "def step(xs):\n    return sum(x.sum() for x in xs)\n")
+    two = [ad.ones(2), ad.ones(2)]
+    three = [ad.ones(2), ad.ones(2), ad.full((2,), 5.0)]
+    assert twins.call(two) == "traced"
+    assert twins.call(three) == "traced"
+    assert twins.call(two) == "replayed"
+
+
+def test_arguments_that_become_the_same_tensor_trace_again():
+    twins = Twins(lambda: {"a": ad.ones(3), "b": ad.ones(3)}, SAME_OR_NOT)
+    a, b = (lambda w: w["a"]), (lambda w: w["b"])
+    assert twins.call(a, b) == "traced"
+    assert twins.call(a, a) == "traced"  # a write into a now changes b too
+    assert twins.call(a, b) == "replayed"
+
+
+SAME_OR_NOT = "def step(a, b):\n    a.add_(1.0)\n    return (a * b).sum()\n"
+
+
+def test_numpy_array_arguments_of_another_shape_trace_again():
+    twins = Twins(dict, "def step(t, weights):\n    return (t * ad.from_numpy(weights)).sum()\n")
+    t = ad.ones(3)
+    assert twins.call(t, np.arange(3.0)) == "traced"
+    assert twins.call(t, np.arange(3.0) + 1) == "replayed"
+    assert twins.call(ad.ones(1), np.arange(1.0)) == "traced"
+
+
+def test_one_module_reached_by_two_paths_is_checked_on_both():
+    def build():
+        ad.manual_seed(0)
+        shared = nn.Linear(3, 3)
+        model = nn.Module()
+        model.first, model.second = shared, shared
+        return {"model": model, "x": ad.ones(2, 3)}
+
+    source = (
+        "def step():\n    with ad.no_grad():\n        return model.second(model.first(x)).sum()\n"
+    )
+    twins = Twins(build, source)
+    assert twins.call() == "traced"
+    assert twins.call() == "replayed"
+
+    def replace_second(world):
+        ad.manual_seed(1)
+        world["model"].second = nn.Linear(3, 3)
+
+    twins.change(replace_second)
+    assert twins.call() == "traced"
+
+
+def test_a_global_read_by_a_method_of_a_users_class():
+    source = """
+SCALE = 2.0
+class Scaler:
+    def apply(self, t):
+        return t * SCALE
+scaler = Scaler()
+def step(t):
+    return scaler.apply(t).sum()
+"""
+    twins = Twins(dict, source)
+    t = lambda w: ad.ones(3)  # noqa: E731
+    assert twins.call(t) == "traced"
+    twins.change(lambda w: w.update(SCALE=5.0))
+    assert twins.call(t) == "traced"
