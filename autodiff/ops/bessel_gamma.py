@@ -61,9 +61,9 @@ class I1(Pointwise):
     node_name, symbol = "SpecialI1Backward0", "I₁"
     ufunc, saves = _i1, "input"
 
-    def gradient(grad, x, out):  # I₁' = I₀ − I₁/x, and I₁/x → 1/2 at 0
-        at_zero = x == 0
-        ratio = where(at_zero, 0.5, I1.apply(x) / (x + at_zero))
+    def gradient(grad, x, out):  # I₁' = I₀ − I₁/x, and I₁/x = 1/2 + x²/16 + ... near 0
+        tiny = x.abs() < 1e-100  # where 1/2 is exact, and denormal x would lose I₁/x's digits
+        ratio = where(tiny, 0.5, I1.apply(x) / where(tiny, 1.0, x))
         return grad * (I0.apply(x) - ratio)
 
 

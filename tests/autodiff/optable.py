@@ -641,7 +641,7 @@ def _torch_vander(a, N, increasing):
     return out if increasing else out.flip(1)
 
 
-def _np_put(a, index, source, accumulate):
+def _np_put_flat(a, index, source, accumulate):
     out = a.copy().reshape(-1)
     for i, v in zip(index, source.reshape(-1)):
         out[i] = out[i] + v if accumulate else v
@@ -1105,11 +1105,11 @@ ROWS = [
        _vander_name, torch_named=_no, torch_edges=False, saves=False, torch_second_order=False,
        empty=(((0,),), {"N": 2, "increasing": False})),
     Op("put", lambda a, s: ad.put(a, ad.tensor([0, -1, 2]), s),
-       lambda a, s: _np_put(a, [0, -1, 2], s, False),
+       lambda a, s: _np_put_flat(a, [0, -1, 2], s, False),
        lambda a, s: a.put(_torch().tensor([0, -1, 2]), s), 2, st.just((((2, 3), (3,)), {})),
        "PutBackward0", saves=False, empty=None),
     Op("put_accumulate", lambda a, s: a.put(ad.tensor([[1, 1], [-2, 4]]), s, accumulate=True),
-       lambda a, s: _np_put(a, [1, 1, -2, 4], s, True),
+       lambda a, s: _np_put_flat(a, [1, 1, -2, 4], s, True),
        lambda a, s: a.put(_torch().tensor([[1, 1], [-2, 4]]), s, accumulate=True), 2,
        st.just((((3, 2), (2, 2)), {})), "PutBackward0", saves=False, empty=None),
     Op("cumulative_trapezoid", lambda a, dim: ad.cumulative_trapezoid(a, dx=0.5, dim=dim),

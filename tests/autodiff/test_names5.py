@@ -741,3 +741,13 @@ def test_put_cumulative_trapezoid_as_torch(call):
 )  # fmt: skip
 def test_put_cumulative_trapezoid_refuse_what_torch_refuses(call, error, words):
     _refused_as_by_torch(call, error, words, theirs=(RuntimeError, IndexError, ValueError))
+
+
+def test_i0_second_derivative_at_zero_and_denormals_as_torch():
+    values = [0.0, 5e-324, 1e-200, 1e-90, 0.5, -2.0]  # make test found 5e-324 (I₁(x)/x there)
+    x = ad.tensor(values, dtype=ad.float64, requires_grad=True)
+    tx = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    (g,) = ad.grad(ad.i0(x).sum(), x, create_graph=True)
+    (tg,) = torch.autograd.grad(torch.i0(tx).sum(), tx, create_graph=True)
+    (h,), (th,) = ad.grad(g.sum(), x), torch.autograd.grad(tg.sum(), tx)
+    np.testing.assert_allclose(h.numpy(), th.numpy(), rtol=1e-12)
