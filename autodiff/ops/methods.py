@@ -1,6 +1,7 @@
 """torch's functions that are a Tensor method under its function's spelling: torch.detach(x)
 is x.detach(), torch.abs_(x) is x.abs_() (the same op, node and version bump), torch.real(x)
-is x.real; and torch.fill, the out-of-place form of fill_."""
+is x.real; torch.fill, the out-of-place form of fill_; and the Python-function methods apply_
+and map_."""
 
 import numpy as np
 
@@ -59,61 +60,13 @@ def fill(input, value):
     return _fill_with_number(input, value)
 
 
+# torch's top-level in-place functions: each the Tensor method (its op, node and version bump)
 __all__ += ["abs_", "acos_", "acosh_", "addmv_", "arccos_", "arccosh_", "arcsin_", "arcsinh_"]
 __all__ += ["arctan_", "arctanh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_", "clamp_"]
 __all__ += ["clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_", "detach_", "erf_", "erfc_"]
 __all__ += ["exp2_", "exp_", "expm1_", "fill_", "fix_", "floor_", "frac_", "index_put_"]
 __all__ += ["log10_", "log1p_", "log2_", "log_", "nan_to_num_", "neg_", "negative_"]
 __all__ += ["reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinh_", "sqrt_"]
-
-
-# --- Tensor.apply_ / map_: a Python function per element (CPU tensors, no gradient, as torch) ---
-def apply_each(self, fn):
-    _no_gradient(self, "apply_")
-    return _in_place(self, "apply_", _each_of, fn)
-
-
-def map_each(self, tensor, fn):
-    _no_gradient(self, "map_")
-    _no_gradient(tensor, "map_")
-    fits = all(a in (1, b) for a, b in zip(tensor.shape[::-1], self.shape[::-1]))
-    if not fits or tensor.ndim > self.ndim:
-        raise ShapeError(
-            f"map_: The expanded size of the tensor ({tuple(self.shape)}) must match the existing "
-            f"size {tuple(tensor.shape)}. The other tensor must broadcast to this one's shape."
-        )
-    return _in_place(self, "map_", _pairs_of, tensor, fn)
-
-
-def _no_gradient(self, op: str) -> None:
-    if self.requires_grad:
-        raise RuntimeError(
-            f"{op}: Can't call {op}() on Variable that requires grad. Use var.detach().{op}() "
-            "instead."
-        )
-
-
-class PerElement(Function):
-    """A Python function of each element (apply_) or of each pair of elements (map_), in the
-    tensor's dtype; no gradient (apply_ and map_ refuse tensors that require one)."""
-
-    node_name = "PerElementBackward"  # never recorded: no input requires grad
-
-    @staticmethod
-    def forward(ctx, input, *others, each):
-        others = [np.broadcast_to(o, input.shape) for o in others]
-        values = np.frompyfunc(each, 1 + len(others), 1)(input, *others)
-        return np.asarray(values, dtype=object).astype(input.dtype)
-
-
-def _each_of(t, fn):
-    return PerElement.apply(t, each=fn)
-
-
-def _pairs_of(t, other, fn):
-    return PerElement.apply(t, other, each=fn)
-
-
 __all__ += ["square_", "tan_", "tanh_", "trunc_", "xlogy_", "zero_"]
 __all__ += ["deg2rad_", "ldexp_", "logit_", "rad2deg_", "sinc_", "gcd_", "lcm_", "i0_"]
 
@@ -360,3 +313,50 @@ def lcm_(input, other):
 
 def i0_(input):
     return input.i0_()
+
+
+# --- Tensor.apply_ / map_: a Python function per element (CPU tensors, no gradient, as torch) ---
+def apply_each(self, fn):
+    _no_gradient(self, "apply_")
+    return _in_place(self, "apply_", _each_of, fn)
+
+
+def map_each(self, tensor, fn):
+    _no_gradient(self, "map_")
+    _no_gradient(tensor, "map_")
+    fits = all(a in (1, b) for a, b in zip(tensor.shape[::-1], self.shape[::-1]))
+    if not fits or tensor.ndim > self.ndim:
+        raise ShapeError(
+            f"map_: The expanded size of the tensor ({tuple(self.shape)}) must match the existing "
+            f"size {tuple(tensor.shape)}. The other tensor must broadcast to this one's shape."
+        )
+    return _in_place(self, "map_", _pairs_of, tensor, fn)
+
+
+def _no_gradient(self, op: str) -> None:
+    if self.requires_grad:
+        raise RuntimeError(
+            f"{op}: Can't call {op}() on Variable that requires grad. Use var.detach().{op}() "
+            "instead."
+        )
+
+
+class PerElement(Function):
+    """A Python function of each element (apply_) or of each pair of elements (map_), in the
+    tensor's dtype; no gradient (apply_ and map_ refuse tensors that require one)."""
+
+    node_name = "PerElementBackward"  # never recorded: no input requires grad
+
+    @staticmethod
+    def forward(ctx, input, *others, each):
+        others = [np.broadcast_to(o, input.shape) for o in others]
+        values = np.frompyfunc(each, 1 + len(others), 1)(input, *others)
+        return np.asarray(values, dtype=object).astype(input.dtype)
+
+
+def _each_of(t, fn):
+    return PerElement.apply(t, each=fn)
+
+
+def _pairs_of(t, other, fn):
+    return PerElement.apply(t, other, each=fn)
