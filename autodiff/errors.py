@@ -21,3 +21,8 @@ class DtypeError(TypeError, RuntimeError):
 
 class IndexOutOfRangeError(IndexError, RuntimeError):
     """An index or dim past the end where torch says RuntimeError (gather) or IndexError."""
+
+
+class LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError: a matrix a factorisation or solve cannot take (singular, not
+    positive-definite); a RuntimeError, as torch's is and as ours was before it had a name."""

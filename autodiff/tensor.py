@@ -1754,6 +1754,42 @@ class Tensor:
     def slogdet(self):
         return _ops.slogdet(self)
 
+    def pinverse(self, rcond=1e-15):
+        return _ops.pinverse(self, rcond)
+
+    def cholesky(self, upper=False):
+        return _ops.cholesky(self, upper=upper)
+
+    def cholesky_solve(self, input2, upper=False):
+        return _ops.cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper=False):
+        return _ops.cholesky_inverse(self, upper)
+
+    def qr(self, some=True):
+        return _ops.qr(self, "reduced" if some else "complete")
+
+    def svd(self, some=True, compute_uv=True):
+        return _ops.svd(self, some, compute_uv)
+
+    def lu(self, pivot=True, get_infos=False):
+        return _ops.lu(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data, LU_pivots):
+        return _ops.lu_solve(self, LU_data, LU_pivots)
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
+        return _ops.triangular_solve(self, A, upper, transpose, unitriangular)
+
+    def orgqr(self, input2):
+        return _ops.orgqr(self, input2)
+
+    def geqrf(self):
+        return _ops.geqrf(self)
+
+    def ormqr(self, input2, input3, left=True, transpose=False):
+        return _ops.ormqr(self, input2, input3, left, transpose)
+
     # --- splitting, windows and views (ops/splitting.py) ---------------------------------
     def unfold(self, dimension, size, step):
         return _ops.unfold(self, dimension, size, step)

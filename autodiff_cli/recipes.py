@@ -24,13 +24,14 @@ DATASETS = (
 
 
 # every optimizer of nn.optim, by its lower-cased name, but LBFGS, whose step(closure) evaluates
-# the loss itself, which an epoch of mini-batches does not do
+# the loss itself, which an epoch of mini-batches does not do, and Muon, which takes only 2-D
+# parameters (every model here has biases)
 OPTIMIZERS = {
     name.lower(): getattr(nn.optim, name)
     for name in nn.optim.__all__
     if isinstance(getattr(nn.optim, name), type)
     and issubclass(getattr(nn.optim, name), nn.optim.Optimizer)
-    and name not in ("Optimizer", "LBFGS")
+    and name not in ("Optimizer", "LBFGS", "Muon")
 }
 
 

@@ -4,14 +4,18 @@ from . import (
     activation,
     arithmetic,
     bessel_gamma,
+    factored,
     comparison,
     copies,
     decomposition,
     elementwise,
     floats,
+    householder,
     indexing,
     inplace,
+    ldl,
     linalg,
+    triangular,
     math,
     matrix,
     methods,
@@ -31,13 +35,17 @@ from . import (
 from .activation import *
 from .arithmetic import *
 from .bessel_gamma import *
+from .factored import *
 from .comparison import *
 from .copies import *
 from .decomposition import *
 from .elementwise import *
 from .floats import *
+from .householder import *
 from .indexing import *
+from .ldl import *
 from .linalg import *
+from .triangular import *
 from .math import *
 from .matrix import *
 from .methods import *
@@ -65,13 +73,17 @@ __all__ = [
     *activation.__all__,
     *arithmetic.__all__,
     *bessel_gamma.__all__,
+    *factored.__all__,
     *comparison.__all__,
     *copies.__all__,
     *decomposition.__all__,
     *elementwise.__all__,
     *floats.__all__,
+    *householder.__all__,
     *indexing.__all__,
+    *ldl.__all__,
     *linalg.__all__,
+    *triangular.__all__,
     *math.__all__,
     *matrix.__all__,
     *methods.__all__,

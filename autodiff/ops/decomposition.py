@@ -11,7 +11,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..errors import ArgumentError, DtypeError, ShapeError
+from ..errors import ArgumentError, DtypeError, LinAlgError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from .comparison import discrete
@@ -20,16 +20,34 @@ from .reduction import return_type_repr
 __all__ = ["inverse", "det", "logdet", "slogdet", "cholesky", "qr", "svd"]
 
 
-def _run(op: str, compute, *arrays):
-    """A NumPy factorisation, its LinAlgError as torch's RuntimeError naming the op."""
+def _run(op: str, compute, *arrays, check_errors: bool = True):
+    """A NumPy factorisation, its LinAlgError as torch's (a RuntimeError) naming the op; with
+    check_errors=False (the *_ex forms) a matrix it fails on gets nan instead (torch's result
+    there is LAPACK's partial work; info says which)."""
     try:
         return compute(*arrays)
     except np.linalg.LinAlgError as e:
-        raise RuntimeError(
+        if not check_errors:
+            return _each_or_nan(compute, *arrays)
+        raise LinAlgError(
             f"linalg.{op}: {e} (shapes {[a.shape for a in arrays]}). The matrix is singular "
             "or not what the factorisation needs; check it (e.g. add a small multiple of the "
             "identity)."
         ) from None
+
+
+def _each_or_nan(compute, *arrays):
+    """compute on each matrix of the batch, nan where it fails; the result has the last
+    array's matrix shape (inv and cholesky: A's, solve: B's)."""
+    batch = np.broadcast_shapes(*(a.shape[:-2] for a in arrays))
+    out = np.full(batch + arrays[-1].shape[-2:], np.nan, arrays[-1].dtype)
+    for index in np.ndindex(batch):
+        parts = [np.broadcast_to(a, batch + a.shape[-2:])[index] for a in arrays]
+        try:
+            out[index] = compute(*parts)
+        except np.linalg.LinAlgError:
+            pass
+    return out
 
 
 def _square(op: str, A) -> None:
@@ -50,8 +68,8 @@ class Inv(Function):
     array_backward = True
 
     @staticmethod
-    def forward(ctx, A):
-        out = _run("inv", np.linalg.inv, A)
+    def forward(ctx, A, check_errors=True):
+        out = _run("inv", np.linalg.inv, A, check_errors=check_errors)
         ctx.save_for_backward(out)
         return out
 
@@ -152,8 +170,8 @@ class Solve(Function):
     array_backward = True
 
     @staticmethod
-    def forward(ctx, A, B):
-        out = _run("solve", np.linalg.solve, A, B)
+    def forward(ctx, A, B, check_errors=True):
+        out = _run("solve", np.linalg.solve, A, B, check_errors=check_errors)
         ctx.save_for_backward(A, out)
         return out
 
@@ -168,10 +186,15 @@ class Solve(Function):
 def solve(A, B, *, left=True):
     """X with A X = B (left=False: X A = B). B is a batch of vectors (..., n) when it has one
     dim fewer than A and A's leading shape, as torch decides."""
+    return solve_checked(A, B, left, check_errors=True)
+
+
+def solve_checked(A, B, left: bool, check_errors: bool):
+    """solve, and solve_ex's form of it (check_errors=False: nan for a singular A)."""
     _square("solve", A)
     _floating("solve", A)
     if not left:
-        return solve(A.mT, B.mT).mT
+        return solve_checked(A.mT, B.mT, True, check_errors).mT
     if np.dtype(A.dtype) != np.dtype(B.dtype):
         raise DtypeError(
             f"linalg.solve: A and B must have one dtype, got {A.dtype} and {B.dtype}. Convert "
@@ -184,7 +207,7 @@ def solve(A, B, *, left=True):
             f"linalg.solve: A {tuple(A.shape)} and B {tuple(B.shape)} do not fit: B needs "
             f"{A.shape[-1]} rows"
         )
-    out = Solve.apply(A, rhs)
+    out = Solve.apply(A, rhs, check_errors=check_errors)
     return out.squeeze(-1) if vector else out
 
 
@@ -196,8 +219,8 @@ class Cholesky(Function):
     symbol = "chol"
 
     @staticmethod
-    def forward(ctx, A):
-        out = _run("cholesky", np.linalg.cholesky, A)
+    def forward(ctx, A, check_errors=True):
+        out = _run("cholesky", np.linalg.cholesky, A, check_errors=check_errors)
         ctx.save_for_backward(out)
         return out
 

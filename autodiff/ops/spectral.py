@@ -14,7 +14,7 @@ from .decomposition import _floating, _run, _square
 from .reduction import return_type_repr
 from .shape import cat
 
-__all__ = ["matrix_exp"]  # torch.matrix_exp; the others are torch.linalg's only
+__all__ = ["matrix_exp", "pinverse"]  # torch's; the others are torch.linalg's only
 
 
 class EighFactor(Function):
@@ -129,6 +129,11 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
     rtol = rcond if rtol is None else rtol
     atol, rtol = _tolerances(A, atol, rtol)
     return Pinv.apply(A, atol=atol, rtol=rtol, hermitian=hermitian)
+
+
+def pinverse(input, rcond: float = 1e-15):
+    """torch.pinverse: linalg.pinv with singular values below rcond·σ_max dropped."""
+    return pinv(input, rcond=rcond)
 
 
 def _tolerances(A, atol, rtol) -> tuple:

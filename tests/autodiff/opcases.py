@@ -1204,3 +1204,165 @@ def _np_expm(a):
         term = term @ a / k
         out = out + term
     return out
+
+
+# --- names7: torch.linalg's triangular solves and LU ------------------------------------------
+@st.composite
+def triangular_case(draw):
+    """A (..., n, n) and B (..., n, k) (left=False: (..., k, n)), with solve_triangular's flags."""
+    n, k = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, 3))
+    lead, left = draw(st.sampled_from([(), (2,)])), draw(st.booleans())
+    flags = {"upper": draw(st.booleans()), "left": left, "unitriangular": draw(st.booleans())}
+    return ((lead + (n, n), lead + ((n, k) if left else (k, n))), flags)
+
+
+@st.composite
+def lu_solve_case(draw):
+    """A (..., n, n) to factor and B (..., n, k) (left=False: (..., k, n)), left and adjoint."""
+    n, k = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, 3))
+    lead, left = draw(st.sampled_from([(), (2,)])), draw(st.booleans())
+    kwargs = {"left": left, "adjoint": draw(st.booleans())}
+    return ((lead + (n, n), lead + ((n, k) if left else (k, n))), kwargs)
+
+
+def _np_solve_triangular(a, b, upper, left, unitriangular):
+    t = np.triu(a) if upper else np.tril(a)
+    if unitriangular:
+        t = t - t * np.eye(a.shape[-1]) + np.eye(a.shape[-1])
+    if left:
+        return np.linalg.solve(t, b)
+    return np.swapaxes(np.linalg.solve(np.swapaxes(t, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
+
+
+def _np_lu_one(a):
+    """P, L, U of one square matrix by Doolittle's elimination with partial pivoting (the
+    textbook loop, independent of the library's vectorised one)."""
+    n = a.shape[0]
+    U, L, order = a.astype(np.float64), np.eye(n), np.arange(n)
+    for j in range(n):
+        p = j + int(np.argmax(np.abs(U[j:, j])))
+        U[[j, p]], L[[j, p], :j], order[[j, p]] = U[[p, j]], L[[p, j], :j], order[[p, j]]
+        for i in range(j + 1, n):
+            L[i, j] = U[i, j] / U[j, j]
+            U[i, j:] -= L[i, j] * U[j, j:]
+    return np.eye(n)[order].T, L, np.triu(U)
+
+
+def _np_lu(a):
+    """(P, L, U) of each square matrix of a batch."""
+    parts = [_np_lu_one(m) for m in a.reshape(-1, *a.shape[-2:])]
+    return [np.stack([p[i] for p in parts]).reshape(a.shape) for i in range(3)]
+
+
+def _np_lu_packed(a):
+    _, L, U = _np_lu(a)
+    return np.tril(L, -1) + U
+
+
+def _np_lu_parts(a):
+    _, L, U = _np_lu(a)
+    return np.concatenate([L.reshape(-1), U.reshape(-1)])
+
+
+def _np_lu_solve(a, b, left, adjoint):
+    a = np.swapaxes(a, -1, -2) if adjoint else a
+    if left:
+        return np.linalg.solve(a, b)
+    return np.swapaxes(np.linalg.solve(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
+
+
+def lu_ready(arrays, kwargs):
+    """Columns made diagonally dominant, then the rows reversed: partial pivoting swaps rows
+    on every step, and each pivot wins by a margin (finite differences never change it)."""
+    a = arrays[0]
+    dominant = np.abs(a).sum(-2, keepdims=True) + 1.0
+    return [(a + np.eye(a.shape[-1]) * dominant)[..., ::-1, :].copy(), *arrays[1:]]
+
+
+def tensor_well_conditioned(arrays, kwargs):
+    """well_conditioned for a tensor whose leading dims and the rest hold n elements each."""
+    a = arrays[0]
+    n = int(np.sqrt(a.size))
+    return [well_conditioned([a.reshape(n, n)], kwargs)[0].reshape(a.shape), *arrays[1:]]
+
+
+@st.composite
+def cond_case(draw):
+    """Square matrices of 2 x 2 or more (torch's backward of cond of a 1 x 1 fails)."""
+    ((shape,), _) = draw(square_case().filter(lambda c: c[0][0][-1] > 1))
+    return ((shape,), {"p": draw(st.sampled_from([None, 2, -2, "fro", "nuc", 1, -1, np.inf]))})
+
+
+@st.composite
+def vander_case(draw):
+    """x (..., n) and N >= 3 columns (N = 2 multiplies nothing, so saves nothing: its own test)."""
+    n = draw(st.integers(3, 4))
+    lead = draw(st.sampled_from([(), (2,)]))
+    return ((lead + (n,),), {"N": draw(st.sampled_from([None, 3, 5]))})
+
+
+def _np_vander(x, N):
+    return x[..., None] ** np.arange(x.shape[-1] if N is None else N)
+
+
+TENSOR_INVERTIBLE = [((2, 3, 6), 2), ((6, 2, 3), 1), ((2, 2, 2, 2), 2)]
+TENSOR_SYSTEMS = [((2, 3, 6), (2, 3)), ((4, 2, 2), (4,))]
+
+
+@st.composite
+def householder_case(draw):
+    """A (..., m, n) with m >= n and tau (..., k), k <= n (reflector vectors and scales)."""
+    n = draw(st.integers(1, MAX_SIDE))
+    m, k = draw(st.integers(n, MAX_SIDE)), draw(st.integers(1, n))
+    lead = draw(st.sampled_from([(), (2,)]))
+    return ((lead + (m, n), lead + (k,)), {})
+
+
+def _np_householder_product(a, tau):
+    """The first n columns of ∏ (I − τ_i v_i v_iᵀ), one reflector at a time."""
+    m, n = a.shape[-2:]
+    q = np.broadcast_to(np.eye(m), a.shape[:-2] + (m, m)).copy()
+    for i in range(tau.shape[-1]):
+        v = np.where(np.arange(m) > i, a[..., :, i], 0.0) + (np.arange(m) == i)
+        q = q - (q @ v[..., :, None]) * tau[..., i, None, None] * v[..., None, :]
+    return q[..., :, :n]
+
+
+@st.composite
+def legacy_triangular_case(draw):
+    """torch.triangular_solve's (b (..., n, k), A (..., n, n)) and its flags."""
+    n, k = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, 3))
+    lead = draw(st.sampled_from([(), (2,)]))
+    flags = {f: draw(st.booleans()) for f in ("upper", "transpose", "unitriangular")}
+    return ((lead + (n, k), lead + (n, n)), flags)
+
+
+@st.composite
+def cholesky_solve_case(draw):
+    """torch.cholesky_solve's (B (..., n, k), a matrix whose Gram matrix is factored)."""
+    n, k = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, 3))
+    lead = draw(st.sampled_from([(), (2,)]))
+    return ((lead + (n, k), lead + (n, n)), {"upper": draw(st.booleans())})
+
+
+@st.composite
+def ormqr_case(draw):
+    """geqrf's (input (..., m, r), tau (..., k)) and other (..., m, p) (left=False: (..., p, m))."""
+    m = draw(st.integers(1, MAX_SIDE))
+    r = k = draw(st.integers(1, m))  # torch: tau has min(m, r) entries, as geqrf gives
+    p = draw(st.integers(1, 3))
+    lead, left = draw(st.sampled_from([(), (2,)])), draw(st.booleans())
+    shapes = (lead + (m, r), lead + (k,), lead + ((m, p) if left else (p, m)))
+    return (shapes, {"left": left, "transpose": draw(st.booleans())})
+
+
+def _np_ormqr(a, tau, other, left, transpose):
+    q = (
+        _np_householder_product(a, tau)
+        if a.shape[-1] == a.shape[-2]
+        else _np_householder_product(
+            np.concatenate([a, np.zeros(a.shape[:-1] + (a.shape[-2] - a.shape[-1],))], -1), tau
+        )
+    )
+    q = np.swapaxes(q, -1, -2) if transpose else q
+    return q @ other if left else other @ q

@@ -15,6 +15,8 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from opcases import (  # issue 22
+    TENSOR_INVERTIBLE,
+    TENSOR_SYSTEMS,
     _flattens,
     _index_name,
     _matmul_name,
@@ -31,12 +33,17 @@ from opcases import (  # issue 22
     _np_eigh_parts,
     _np_einsum,
     _np_expm,
+    _np_householder_product,
     _np_index_add,
     _np_inner,
     _np_logsumexp,
     _np_lstsq,
+    _np_lu_packed,
+    _np_lu_parts,
+    _np_lu_solve,
     _np_max_dim,
     _np_norm,
+    _np_ormqr,
     _np_prod,
     _np_qr_parts,
     _np_reduce,
@@ -45,11 +52,13 @@ from opcases import (  # issue 22
     _np_scatter_add,
     _np_softmax,
     _np_solve,
+    _np_solve_triangular,
     _np_svd_parts,
     _np_take_along_dim,
     _np_tensordot,
     _np_topk,
     _np_trapezoid,
+    _np_vander,
     _np_var,
     _np_vector_norm,
     _one_proper_slice_or_int,
@@ -71,10 +80,12 @@ from opcases import (  # issue 22
     blocks_case,
     cat_case,
     cdist_case,
+    cholesky_solve_case,
     clamp_case,
     clamp_prepare,
     columns_case,
     combinations_case,
+    cond_case,
     cov_case,
     cross_case,
     diag_case,
@@ -92,6 +103,7 @@ from opcases import (  # issue 22
     flip_case,
     float_arrays,
     gather_case,
+    householder_case,
     index_add_case,
     index_copy_case,
     index_fill_case,
@@ -100,7 +112,10 @@ from opcases import (  # issue 22
     inner_case,
     interleave,
     kron_case,
+    legacy_triangular_case,
     lstsq_case,
+    lu_ready,
+    lu_solve_case,
     mask_case,
     masked_fill_case,
     masked_scatter_case,
@@ -113,6 +128,7 @@ from opcases import (  # issue 22
     np_quantile,
     np_scatter_reduce,
     one_shape,
+    ormqr_case,
     permute_case,
     quantile_case,
     reduction,
@@ -140,14 +156,17 @@ from opcases import (  # issue 22
     symmetric_spread,
     take_along_dim_case,
     tall_case,
+    tensor_well_conditioned,
     tensordot_case,
     tile_case,
     topk_case,
     transpose_case,
     trapezoid_case,
+    triangular_case,
     unary,
     uncorrelated,
     unsqueeze_case,
+    vander_case,
     vector_norm_case,
     vectors_case,
     well_conditioned,
@@ -241,6 +260,44 @@ def _solve_name(shapes, kwargs) -> str:
     a, b = shapes
     vector = len(b) == 1 or (len(b) == len(a) - 1 and tuple(b) == tuple(a[:-1]))
     return "SqueezeBackward1" if vector else "LinalgSolveExBackward0"
+
+
+def _torch_cond(a, p):
+    """torch.linalg.cond, written out for the norms whose backward fails in torch 2.13 (its
+    nan_to_num_ writes into the inverse that inv's backward saved); the same values
+    (test_linalg_factorizations.py compares them with torch.linalg.cond itself)."""
+    linalg = _torch().linalg
+    if p in (None, 2, -2, "nuc"):
+        return linalg.cond(a, p)
+    return (linalg.matrix_norm(a, p) * linalg.matrix_norm(linalg.inv(a), p)).nan_to_num(np.inf)
+
+
+def _factor(a, upper):
+    """The Cholesky factor of _gram(a) in either library (upper: its transpose)."""
+    lib = ad if isinstance(a, ad.Tensor) else _torch()
+    L = lib.linalg.cholesky(_gram(a))
+    return L.mT if upper else L
+
+
+def _np_gram(a):
+    return a @ np.swapaxes(a, -1, -2) + a.shape[-1] * np.eye(a.shape[-1])
+
+
+def _np_triangular_solve(b, a, upper, transpose, unitriangular):
+    a = np.swapaxes(a, -1, -2) if transpose else a
+    return _np_solve_triangular(a, b, upper != transpose, True, unitriangular)
+
+
+def _conditioned_second(arrays, kwargs):
+    """well_conditioned for the matrix in second place (torch.triangular_solve's A)."""
+    return [arrays[0], well_conditioned([arrays[1]], kwargs)[0]]
+
+
+def _cond_name(shapes, kwargs) -> str:
+    p = kwargs["p"]
+    if p in (None, 2, -2):
+        return "SqueezeBackward1"
+    return "MulBackward0" if p == "nuc" else "NanToNumBackward0"
 
 
 def _matrix_norm_name(shapes, kwargs) -> str:
@@ -1483,6 +1540,88 @@ ROWS = [
        square_case(), "LinalgMatrixExpBackward0", rtol=1e-4,
        tol_reason="finite differences through exp of entries up to 3 (values up to ~e^9)",
        covers=("linalg.matrix_exp",)),
+    # --- names7: torch.linalg's triangular solves, LU, the *_ex forms and compositions ---
+    Op("solve_triangular", lambda a, b, **kw: ad.linalg.solve_triangular(a, b, **kw),
+       _np_solve_triangular, lambda a, b, **kw: _torch().linalg.solve_triangular(a, b, **kw), 2,
+       triangular_case(), "LinalgSolveTriangularBackward0", prepare=well_conditioned, rtol=1e-4,
+       tol_reason="see inv", covers=("linalg.solve_triangular",)),
+    Op("lu_factor", lambda a: ad.linalg.lu_factor(a).LU, _np_lu_packed,
+       lambda a: _torch().linalg.lu_factor(a).LU, 1, square_case(), "LinalgLuFactorExBackward0",
+       prepare=lu_ready, rtol=1e-4, tol_reason="see inv",
+       covers=("linalg.lu_factor", "linalg.lu_factor_ex")),
+    Op("linalg_lu", lambda a: _flat_parts(ad.linalg.lu(a)[1:]), _np_lu_parts,
+       lambda a: _flat_parts(_torch().linalg.lu(a)[1:]), 1, square_case(), "CatBackward0",
+       prepare=lu_ready, torch_named=_no, rtol=1e-4, tol_reason="see inv",
+       covers=("linalg.lu",)),
+    Op("lu_unpack", lambda a: _flat_parts(ad.lu_unpack(*ad.linalg.lu_factor(a))[1:]),
+       _np_lu_parts, lambda a: _flat_parts(_torch().lu_unpack(*_torch().linalg.lu_factor(a))[1:]),
+       1, square_case(), "CatBackward0", prepare=lu_ready, torch_named=_no, rtol=1e-4,
+       tol_reason="see inv"),
+    Op("linalg_lu_solve", lambda a, b, **kw: ad.linalg.lu_solve(*ad.linalg.lu_factor(a), b, **kw),
+       _np_lu_solve,
+       lambda a, b, **kw: _torch().linalg.lu_solve(*_torch().linalg.lu_factor(a), b, **kw), 2,
+       lu_solve_case(), "LinalgLuSolveBackward0", prepare=lu_ready, rtol=1e-4,
+       tol_reason="see inv", covers=("linalg.lu_solve",)),
+    Op("inv_ex", lambda a: ad.linalg.inv_ex(a).inverse, np.linalg.inv,
+       lambda a: _torch().linalg.inv_ex(a).inverse, 1, square_case(), "LinalgInvExBackward0",
+       prepare=well_conditioned, rtol=1e-4, tol_reason="see inv", covers=("linalg.inv_ex",)),
+    Op("solve_ex", lambda a, b: ad.linalg.solve_ex(a, b).result, _np_solve,
+       lambda a, b: _torch().linalg.solve_ex(a, b).result, 2, square_case(rhs=True), _solve_name,
+       prepare=well_conditioned, rtol=1e-4, tol_reason="see inv",
+       torch_named=lambda shapes, kw: _solve_name(shapes, kw) == "LinalgSolveExBackward0",
+       covers=("linalg.solve_ex",)),
+    Op("cholesky_ex", lambda a: ad.linalg.cholesky_ex(_gram(a)).L, _np_cholesky_of_gram,
+       lambda a: _torch().linalg.cholesky_ex(_gram(a)).L, 1, square_case(),
+       "LinalgCholeskyExBackward0", rtol=1e-4, tol_reason="see inv",
+       covers=("linalg.cholesky_ex",)),
+    Op("cond", lambda a, p: ad.linalg.cond(a, p), lambda a, p: np.linalg.cond(a, p),
+       _torch_cond, 1, cond_case(), _cond_name,
+       prepare=distinct_sums, rtol=1e-4, tol_reason="see qr", covers=("linalg.cond",)),
+    Op("linalg_vander", lambda a, N: ad.linalg.vander(a, N=N), _np_vander,
+       lambda a, N: _torch().linalg.vander(a, N=N), 1, vander_case(), "CatBackward0",
+       kinks=(0.0,), torch_named=_no, covers=("linalg.vander",)),  # torch's Cat has a Cumprod
+    # under it, ours the chain of products our cumprod is
+    Op("tensorinv", lambda a, ind: ad.linalg.tensorinv(a, ind), np.linalg.tensorinv,
+       lambda a, ind: _torch().linalg.tensorinv(a, ind), 1,
+       st.sampled_from(TENSOR_INVERTIBLE).map(lambda c: ((c[0],), {"ind": c[1]})),
+       "ViewBackward0", prepare=tensor_well_conditioned, rtol=1e-4, tol_reason="see inv",
+       torch_named=_no, covers=("linalg.tensorinv",)),  # torch: ReshapeAliasBackward0
+    Op("tensorsolve", ad.linalg.tensorsolve, np.linalg.tensorsolve,
+       lambda a, b: _torch().linalg.tensorsolve(a, b), 2,
+       st.sampled_from(TENSOR_SYSTEMS).map(lambda shapes: (shapes, {})), "ViewBackward0",
+       prepare=tensor_well_conditioned, rtol=1e-4, tol_reason="see inv",
+       covers=("linalg.tensorsolve",)),
+    Op("householder_product", ad.linalg.householder_product, _np_householder_product,
+       lambda a, tau: _torch().linalg.householder_product(a, tau), 2, householder_case(),
+       "LinalgHouseholderProductBackward0", covers=("linalg.householder_product", "orgqr"),
+       kinks=(1.0,)),  # torch's second order is nan at tau = 1 for a 1 x 1 matrix (Q = 0)
+    Op("ormqr", lambda a, tau, c, **kw: ad.ormqr(a, tau, c, **kw), _np_ormqr,
+       lambda a, tau, c, **kw: _torch().ormqr(a, tau, c, **kw), 3, ormqr_case(),
+       "OrmqrBackward0"),
+    # --- names7: torch's older linalg names (the Tensor methods share them) ---
+    Op("lu", lambda a: ad.lu(a)[0], _np_lu_packed, lambda a: _torch().lu(a)[0], 1,
+       square_case(), "LinalgLuFactorExBackward0", prepare=lu_ready, rtol=1e-4,
+       tol_reason="see inv"),
+    Op("lu_solve", lambda a, b: ad.lu_solve(b, *ad.lu(a)), lambda a, b: np.linalg.solve(a, b),
+       lambda a, b: _torch().lu_solve(b, *_torch().lu(a)), 2,
+       lu_solve_case().filter(lambda c: c[1]["left"]).map(lambda c: (c[0], {})),
+       "LinalgLuSolveBackward0", prepare=lu_ready, rtol=1e-4, tol_reason="see inv"),
+    Op("triangular_solve", lambda b, a, **kw: ad.triangular_solve(b, a, **kw)[0],
+       _np_triangular_solve, lambda b, a, **kw: _torch().triangular_solve(b, a, **kw)[0], 2,
+       legacy_triangular_case(), "TriangularSolveBackward0", prepare=_conditioned_second,
+       rtol=1e-4, tol_reason="see inv"),
+    Op("cholesky_solve", lambda b, a, upper: ad.cholesky_solve(b, _factor(a, upper), upper),
+       lambda b, a, upper: np.linalg.solve(_np_gram(a), b),
+       lambda b, a, upper: _torch().cholesky_solve(b, _factor(a, upper), upper), 2,
+       cholesky_solve_case(), "CholeskySolveBackward0", rtol=1e-4, tol_reason="see inv"),
+    Op("cholesky_inverse", lambda a, upper: ad.cholesky_inverse(_factor(a, upper), upper),
+       lambda a, upper: np.linalg.inv(_np_gram(a)),
+       lambda a, upper: _torch().cholesky_inverse(_factor(a, upper), upper), 1,
+       square_case().flatmap(lambda c: st.booleans().map(lambda u: (c[0], {"upper": u}))),
+       "CholeskyInverseBackward0", rtol=1e-4, tol_reason="see inv"),
+    Op("pinverse", ad.pinverse, np.linalg.pinv, lambda a: _torch().pinverse(a), 1,
+       any_matrix_case().map(lambda c: (c[0], {})), "LinalgPinvBackward0",
+       prepare=spread_singular_values, rtol=1e-4, tol_reason="see qr"),
     Op("remainder", ad.remainder, np.remainder, lambda a, b: a % b, 2, elementwise(2),
        "RemainderBackward1", kinks=INTEGERS, gap=0.05, prepare=_unit_divisors, empty=_EMPTY2),
     Op("remainder_number", lambda a: a % -1.5, lambda a: np.remainder(a, -1.5),

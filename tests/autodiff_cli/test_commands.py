@@ -39,7 +39,8 @@ def test_every_optimizer_of_nn_optim_is_offered_and_takes_a_step():
     sub = next(a for a in parser._actions if a.dest == "command").choices["train"]
     offered = next(a for a in sub._actions if a.dest == "optimizer").choices
     exported = {n.lower() for n in nn.optim.__all__ if n[0].isupper()}
-    assert set(offered) == exported - {"optimizer", "lbfgs"}  # LBFGS needs a closure
+    # LBFGS needs a closure, Muon takes 2-D parameters only
+    assert set(offered) == exported - {"optimizer", "lbfgs", "muon"}
     for name in offered:
         model = nn.Linear(2, 1)
         config = {"optimizer": name, "lr": 0.01, "weight_decay": 0.0, "momentum": 0.9}
@@ -50,6 +51,8 @@ def test_every_optimizer_of_nn_optim_is_offered_and_takes_a_step():
         optimizer.step()
         assert not np.array_equal(before, model.weight.numpy()), name
         config["weight_decay"] = 0.1
+        if "weight_decay" not in optimizer.defaults:  # Rprop: refused, as its own test shows
+            continue
         assert recipes.make_optimizer(config, model.parameters()).defaults["weight_decay"] == 0.1
 
 

@@ -484,3 +484,50 @@ def test_a_captured_non_leaf_causes_no_grad_warning():
         warnings.simplefilter("error")
         for value in (1.0, 2.0):
             assert compiled(ad.tensor(np.full(3, value))).item() == 6.0 * value
+
+
+def test_returning_an_object_a_replay_cannot_rebuild_is_refused():
+    import types
+
+    def f(x):
+        return types.SimpleNamespace(total=x.sum())
+
+    with pytest.raises(CompileError, match="returned a SimpleNamespace"):
+        ad.compile(f)(ad.ones(2))
+
+
+def test_an_argument_written_in_place_moves_its_own_version_on_replay():
+    def f(a):
+        with ad.no_grad():
+            a.add_(1.0)
+        return a.sum()
+
+    compiled = ad.compile(f)
+    for _ in range(3):
+        a = ad.ones(3)
+        compiled(a)
+        assert a._counter()[0] == 1  # this call's tensor, as eager bumps it
+
+
+def test_a_post_accumulate_grad_hook_inside_is_refused():
+    w = ad.tensor(np.ones(2), requires_grad=True)
+    w.register_post_accumulate_grad_hook(lambda p: None)
+
+    def f():
+        (w * 2.0).sum().backward()
+        return 1.0
+
+    with pytest.raises(CompileError, match="register_post_accumulate_grad_hook"):
+        ad.compile(f)()
+
+
+def test_backward_into_a_graph_made_before_the_call_is_refused():
+    w = ad.tensor(np.ones(2), requires_grad=True)
+    y = w * 2.0  # recorded outside the compiled function
+
+    def f(x):
+        (y * x).sum().backward()
+        return 1.0
+
+    with pytest.raises(CompileError, match="made before the compiled function was called"):
+        ad.compile(f)(ad.ones(2))

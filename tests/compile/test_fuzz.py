@@ -37,6 +37,9 @@ OPTIMIZERS = [
     "nn.optim.Adam(params, lr=0.01)",
     "nn.optim.AdamW(params, lr=0.01, weight_decay=0.1)",
     "nn.optim.RMSprop(params, lr=0.01)",
+    "nn.optim.Rprop(params, lr=0.01)",
+    "nn.optim.ASGD(params, lr=0.01, t0=2)",
+    "nn.optim.Adafactor(params, lr=0.01)",
 ]
 SCHEDULERS = [None, "nn.optim.lr_scheduler.StepLR(opt, 2, gamma=0.5)"]
 SCHEDULERS += ["nn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5)"]

@@ -42,9 +42,25 @@ VARIANTS = [
     ("Adamax", dict(lr=0.01, maximize=True)),
     ("Adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
     ("Adam", dict(lr=0.01, weight_decay=1.0)),  # a decay of exactly 1 still decays
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.02), maximize=True)),
+    ("ASGD", dict(lr=0.05, lambd=1e-2, alpha=0.5, t0=5, weight_decay=1e-2)),  # averages from 6
+    ("Adafactor", dict(lr=0.05, beta2_decay=-0.5, eps=(1e-20, 1e-2), d=1.5, weight_decay=0.1)),
+    ("Adafactor", dict(lr=0.05, maximize=True)),
+    ("Muon", dict(lr=0.02, momentum=0.9, nesterov=False, adjust_lr_fn="match_rms_adamw")),
+    ("Muon", dict(lr=0.02, adjust_lr_fn="original", ns_coefficients=(2.0, -1.5, 0.5), ns_steps=3)),
 ]
 OPTIMIZERS = [(n, DEFAULTS.get(n, {})) for n in STEPPED] + VARIANTS
 IDS = [f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZERS)]
+
+
+# optimizers for some parameters only, as torch's own are (Muon: 2-D matrices, not biases)
+ONLY = {"Muon": lambda p: p.ndim == 2}
+
+
+def _optimizer(lib, name, model, **kwargs):
+    """lib.optim's optimizer `name` over the parameters of model it takes (ONLY), with kwargs."""
+    params = [p for p in model.parameters() if ONLY.get(name, lambda _: True)(p)]
+    return getattr(lib.optim, name)(params, **kwargs)
 
 
 def _data():
@@ -75,21 +91,28 @@ def _steps(torch, ours, theirs, opt, opt_t, n):
         opt_t.step()
 
 
-def _assert_same(ours, theirs):
+# Muon rounds its update to bfloat16 (as torch does), where a last-bit difference in the model's
+# gradients can flip a rounding: within 1e-5 after 30 steps of 1e-3 (one flip moves ~4e-6).
+# Given the same gradients, its steps are torch's bit for bit (test_muon_steps_bit_for_bit).
+TOLERANCE = {"Muon": dict(rtol=0, atol=1e-5)}
+
+
+def _assert_same(ours, theirs, name=None):
+    tolerance = TOLERANCE.get(name, dict(rtol=1e-9, atol=1e-12))
     for (k, a), b in zip(ours.state_dict().items(), theirs.state_dict().values()):
-        np.testing.assert_allclose(a, b.numpy(), rtol=1e-9, atol=1e-12, err_msg=k)
+        np.testing.assert_allclose(a, b.numpy(), **tolerance, err_msg=k)
 
 
 @pytest.mark.parametrize("name,kwargs", OPTIMIZERS, ids=IDS)
 def test_thirty_steps_match_torch(name, kwargs):
     torch = pytest.importorskip("torch")
     ours, theirs = _pair(torch)
-    opt = getattr(nn.optim, name)(ours.parameters(), **kwargs)
-    opt_t = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
+    opt = _optimizer(nn, name, ours, **kwargs)
+    opt_t = _optimizer(torch, name, theirs, **kwargs)
     before = ours[0].weight.numpy().copy()
     _steps(torch, ours, theirs, opt, opt_t, 30)
     assert not np.allclose(before, ours[0].weight.numpy())  # the parameters did move
-    _assert_same(ours, theirs)
+    _assert_same(ours, theirs, name)
     state, state_t = opt.state_dict()["state"][0], opt_t.state_dict()["state"][0]
     assert sorted(state) == sorted(state_t)
     for key, value in state_t.items():
@@ -100,14 +123,14 @@ def test_thirty_steps_match_torch(name, kwargs):
 def test_state_dict_round_trip_continues_like_torch(name, kwargs):
     torch = pytest.importorskip("torch")
     ours, theirs = _pair(torch)
-    opt = getattr(nn.optim, name)(ours.parameters(), **kwargs)
-    opt_t = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
+    opt = _optimizer(nn, name, ours, **kwargs)
+    opt_t = _optimizer(torch, name, theirs, **kwargs)
     _steps(torch, ours, theirs, opt, opt_t, 5)
-    resumed = getattr(nn.optim, name)(ours.parameters(), lr=0.123)
+    resumed = _optimizer(nn, name, ours, lr=0.123)
     resumed.load_state_dict(opt.state_dict())
     assert resumed.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
     _steps(torch, ours, theirs, resumed, opt_t, 5)
-    _assert_same(ours, theirs)
+    _assert_same(ours, theirs, name)
 
 
 def _numpy_state(state_dict):
@@ -136,14 +159,14 @@ def test_every_optimizer_is_stepped_against_torch_or_names_its_own_test():
 def test_a_torch_optimizer_state_dict_loads_and_continues_like_torch(name, kwargs):
     torch = pytest.importorskip("torch")
     ours, theirs = _pair(torch)
-    opt_t = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
-    scratch = getattr(nn.optim, name)(ours.parameters(), **kwargs)
+    opt_t = _optimizer(torch, name, theirs, **kwargs)
+    scratch = _optimizer(nn, name, ours, **kwargs)
     _steps(torch, ours, theirs, scratch, opt_t, 4)  # both models move, torch's state grows
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
-    opt = getattr(nn.optim, name)(ours.parameters(), **kwargs)
+    opt = _optimizer(nn, name, ours, **kwargs)
     opt.load_state_dict(_numpy_state(opt_t.state_dict()))
     _steps(torch, ours, theirs, opt, opt_t, 4)
-    _assert_same(ours, theirs)
+    _assert_same(ours, theirs, name)
 
 
 @pytest.mark.parametrize("name,kwargs", ALL_NAMES)
@@ -152,8 +175,8 @@ def test_the_state_holds_what_torchs_holds(name, kwargs):
     count a 0-d float32 tensor), that state_dict copies rather than shares."""
     torch = pytest.importorskip("torch")
     ours, theirs = _pair(torch)
-    opt = getattr(nn.optim, name)(ours.parameters(), **kwargs)
-    opt_t = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
+    opt = _optimizer(nn, name, ours, **kwargs)
+    opt_t = _optimizer(torch, name, theirs, **kwargs)
     _steps(torch, ours, theirs, opt, opt_t, 3)
     state, state_t = opt.state[ours[0].weight], opt_t.state[theirs[0].weight]
     assert sorted(state) == sorted(state_t)
@@ -172,8 +195,8 @@ def test_the_state_holds_what_torchs_holds(name, kwargs):
 @pytest.mark.parametrize("name", NAMES)
 def test_defaults_are_torchs(name):
     torch = pytest.importorskip("torch")
-    ours = getattr(nn.optim, name)([nn.Parameter(ad.zeros(1))]).defaults
-    theirs = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)]).defaults
+    ours = getattr(nn.optim, name)([nn.Parameter(ad.zeros(1, 1))]).defaults
+    theirs = getattr(torch.optim, name)([torch.zeros(1, 1, requires_grad=True)]).defaults
     assert ours == theirs
 
 
@@ -257,3 +280,81 @@ def test_a_one_element_tensor_lr_steps_like_a_float():
     assert isinstance(opt.param_groups[0]["lr"], float)
     _steps(torch, ours, theirs, opt, opt_t, 3)
     _assert_same(ours, theirs)
+
+
+@pytest.mark.parametrize("nesterov", [True, False])
+@pytest.mark.parametrize("shape", [(8, 5), (3, 8), (6, 6)])
+def test_muon_steps_bit_for_bit_on_the_same_gradients(shape, nesterov):
+    """The same gradients: Muon's bfloat16 Newton-Schulz and its steps are torch's exactly."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal(shape)
+    ours, theirs = nn.Parameter(ad.tensor(start)), torch.tensor(start, requires_grad=True)
+    kwargs = dict(lr=0.02, nesterov=nesterov, weight_decay=0.05)
+    opt, opt_t = nn.optim.Muon([ours], **kwargs), torch.optim.Muon([theirs], **kwargs)
+    for _ in range(6):
+        grad = rng.standard_normal(shape)
+        ours.grad, theirs.grad = ad.tensor(grad), torch.tensor(grad)
+        opt.step()
+        opt_t.step()
+    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+    buf, buf_t = opt.state[ours]["momentum_buffer"], opt_t.state[theirs]["momentum_buffer"]
+    np.testing.assert_array_equal(buf.numpy(), buf_t.numpy())
+    assert not np.array_equal(ours.numpy(), start)
+
+
+def test_muon_refuses_what_torch_refuses():
+    torch = pytest.importorskip("torch")
+    cases = [
+        (dict(), [(5,)], "only 2-D parameters.*\\(5,\\).*AdamW"),
+        (dict(adjust_lr_fn="rms"), [(2, 2)], "Adjust learning rate function 'rms'"),
+        (dict(ns_coefficients=(1.0, 2.0)), [(2, 2)], "ns_coefficients must be 3 numbers"),
+        (dict(ns_steps=100), [(2, 2)], "ns_steps must be an int in \\[0, 100\\)"),
+        (dict(momentum=-0.1), [(2, 2)], "Invalid momentum value: -0.1"),
+    ]
+    for kwargs, shapes, message in cases:
+        with pytest.raises(ValueError, match="Muon: " + message):
+            nn.optim.Muon([nn.Parameter(ad.zeros(*s)) for s in shapes], **kwargs)
+        theirs = [torch.zeros(*s, requires_grad=True) for s in shapes]
+        with pytest.raises(ValueError):  # torch refuses too: at construction or at the step
+            opt = torch.optim.Muon(theirs, **kwargs)
+            for p in theirs:
+                p.grad = torch.ones_like(p)
+            opt.step()
+
+
+def test_adafactor_and_rprop_refuse_what_torch_refuses():
+    torch = pytest.importorskip("torch")
+    cases = [
+        ("Adafactor", dict(beta2_decay=0.5), "beta2_decay should be <= 0 but is: 0.5"),
+        ("Adafactor", dict(d=0.5), "Clipping threshold d should be >= 1 but is: 0.5"),
+        ("Adafactor", dict(eps=(-1.0, 1e-3)), "Invalid epsilon1 value: -1.0"),
+        ("Adafactor", dict(eps=(None, -1.0)), "Invalid epsilon2 value: -1.0"),
+        ("Rprop", dict(etas=(1.5, 1.2)), "Invalid eta values: 1.5, 1.2"),
+        ("Rprop", dict(etas=(0.5, 0.9)), "Invalid eta values: 0.5, 0.9"),
+        ("ASGD", dict(weight_decay=-1.0), "Invalid weight_decay value: -1.0"),
+    ]
+    for name, kwargs, message in cases:
+        with pytest.raises(ValueError, match=f"{name}: {message}"):
+            getattr(nn.optim, name)([nn.Parameter(ad.zeros(2, 2))], **kwargs)
+        with pytest.raises(ValueError):
+            getattr(torch.optim, name)([torch.zeros(2, 2, requires_grad=True)], **kwargs)
+
+
+def test_adafactor_keeps_a_row_and_a_column_factor_of_a_matrix_as_torch():
+    """A (2, 3, 4) parameter: factors over the last two dims, (2, 3, 1) and (2, 1, 4)."""
+    torch = pytest.importorskip("torch")
+    start = np.random.default_rng(1).standard_normal((2, 3, 4))
+    ours, theirs = nn.Parameter(ad.tensor(start)), torch.tensor(start, requires_grad=True)
+    opt, opt_t = nn.optim.Adafactor([ours], lr=0.1), torch.optim.Adafactor([theirs], lr=0.1)
+    for step in range(4):
+        grad = np.random.default_rng(step).standard_normal((2, 3, 4))
+        ours.grad, theirs.grad = ad.tensor(grad), torch.tensor(grad)
+        opt.step()
+        opt_t.step()
+    for key in ("row_var", "col_var"):
+        assert opt.state[ours][key].shape == tuple(opt_t.state[theirs][key].shape)
+        np.testing.assert_allclose(
+            opt.state[ours][key].numpy(), opt_t.state[theirs][key].numpy(), rtol=1e-12
+        )
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12)

@@ -210,3 +210,54 @@ def test_scheduler_errors():
             step.step()
     with pytest.raises(ValueError, match="Expected 1 lr_lambdas"):
         lr_scheduler.LambdaLR(opt, [math.exp, math.exp])
+
+
+def _chained(lib, opt, with_optimizer: bool):
+    sched = lib.optim.lr_scheduler
+    parts = [
+        sched.LinearLR(opt, start_factor=0.2, total_iters=4),
+        sched.ExponentialLR(opt, gamma=0.9),
+        sched.MultiStepLR(opt, milestones=[6, 11], gamma=0.5),
+    ]
+    return sched.ChainedScheduler(parts, opt) if with_optimizer else sched.ChainedScheduler(parts)
+
+
+@pytest.mark.parametrize("with_optimizer", [False, True])
+def test_chained_scheduler_matches_torch(with_optimizer):
+    torch = pytest.importorskip("torch")
+    groups = [dict(lr=0.1), dict(lr=0.03)]
+    opt = nn.optim.SGD([dict(params=nn.Linear(2, 2).parameters(), **g) for g in groups])
+    opt_t = torch.optim.SGD([dict(params=torch.nn.Linear(2, 2).parameters(), **g) for g in groups])
+    sched, sched_t = _chained(nn, opt, with_optimizer), _chained(torch, opt_t, with_optimizer)
+    for _ in range(15):
+        assert sched.get_last_lr() == pytest.approx(sched_t.get_last_lr(), rel=1e-12, abs=1e-15)
+        assert [g["lr"] for g in opt.param_groups] == pytest.approx(
+            [g["lr"] for g in opt_t.param_groups], rel=1e-12
+        )
+        opt.step(), opt_t.step()
+        sched.step(), sched_t.step()
+    assert sched.get_last_lr()[0] < 0.01  # warmed up, then decayed
+    state, opt_state = sched.state_dict(), opt.state_dict()
+    assert len(state["_schedulers"]) == 3 and "optimizer" not in state
+    resumed = _chained(nn, opt, with_optimizer)  # building it rewrites the rates, as torch's
+    resumed.load_state_dict(state)
+    opt.load_state_dict(opt_state)  # a resume restores both
+    assert [s.last_epoch for s in resumed._schedulers] == [15, 15, 15]
+    resumed.step(), sched_t.step()
+    assert resumed.get_last_lr() == pytest.approx(sched_t.get_last_lr(), rel=1e-12)
+
+
+def test_chained_scheduler_refuses_what_torch_refuses():
+    torch = pytest.importorskip("torch")
+    for lib, linear in ((nn, nn.Linear), (torch, torch.nn.Linear)):
+        sched = lib.optim.lr_scheduler
+        opt = lib.optim.SGD(linear(2, 2).parameters(), lr=0.1)
+        other = lib.optim.SGD(linear(2, 2).parameters(), lr=0.1)
+        with pytest.raises(ValueError, match="ChainedScheduler expects at least one scheduler"):
+            sched.ChainedScheduler([])
+        with pytest.raises(ValueError, match="ChainedScheduler does not support .?ReduceLROnPlat"):
+            sched.ChainedScheduler([sched.StepLR(opt, 2), sched.ReduceLROnPlateau(opt)])
+        with pytest.raises(ValueError, match="ChainedScheduler expects all schedulers to belong"):
+            sched.ChainedScheduler([sched.StepLR(opt, 2), sched.StepLR(other, 2)])
+        with pytest.raises(TypeError, match="ChainedScheduler.* at index 1"):
+            sched.ChainedScheduler([sched.StepLR(opt, 2), object()])

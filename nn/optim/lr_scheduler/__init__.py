@@ -11,9 +11,10 @@ from .decay import ConstantLR, CosineAnnealingLR, ExponentialLR, LinearLR, Multi
 from .decay import PolynomialLR, StepLR
 from .lambdas import LambdaLR, MultiplicativeLR
 from .plateau import ReduceLROnPlateau
-from .sequential import SequentialLR
+from .sequential import ChainedScheduler, SequentialLR
 
 __all__ = [
+    "ChainedScheduler",
     "ConstantLR",
     "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts",
