@@ -531,3 +531,15 @@ def test_backward_into_a_graph_made_before_the_call_is_refused():
 
     with pytest.raises(CompileError, match="made before the compiled function was called"):
         ad.compile(f)(ad.ones(2))
+
+
+def test_a_grad_assigned_after_backward_is_refused():
+    w = ad.tensor(np.ones(2), requires_grad=True)
+
+    def f():
+        (w * 2.0).sum().backward()
+        w.grad = w.grad * 0.5  # a replay would not do this
+        return 1.0
+
+    with pytest.raises(CompileError, match="assigned a leaf's .grad"):
+        ad.compile(f)()

@@ -681,3 +681,39 @@ def step(t):
     assert twins.call(t) == "traced"
     twins.change(lambda w: w.update(SCALE=5.0))
     assert twins.call(t) == "traced"
+
+
+def test_an_argument_of_another_dtype_traces_again():
+    twins = Twins(dict, "def step(x):\n    return (x * ad.finfo(x.dtype).eps).sum()\n")
+    assert twins.call(lambda w: ad.ones(3, dtype=ad.float32)) == "traced"
+    assert twins.call(lambda w: ad.ones(3, dtype=ad.float64)) == "traced"
+    assert twins.call(lambda w: ad.ones(3, dtype=ad.float32)) == "replayed"
+
+
+def test_a_new_default_dtype_traces_again():
+    twins = Twins(dict, "def step(x):\n    return (x + ad.tensor([0.1, 0.2, 0.3])).sum()\n")
+    x = lambda w: ad.ones(3, dtype=ad.float64)  # noqa: E731
+    assert twins.call(x) == "traced"
+    ad.set_default_dtype(ad.float64)
+    try:
+        assert twins.call(x) == "traced"  # the constant is float64 now
+    finally:
+        ad.set_default_dtype(ad.float32)
+    assert twins.call(x) == "replayed"
+
+
+def test_the_slots_of_a_users_object_are_read():
+    source = """
+class Config:
+    __slots__ = ("scale",)
+    def __init__(self, scale):
+        self.scale = scale
+config = Config(2.0)
+def step(t):
+    return (t * config.scale).sum()
+"""
+    twins = Twins(dict, source)
+    t = lambda w: ad.ones(3)  # noqa: E731
+    assert twins.call(t) == "traced"
+    twins.change(lambda w: setattr(w["config"], "scale", 3.0))
+    assert twins.call(t) == "traced"
