@@ -19,7 +19,12 @@ from .creation import (
     randint,
     randn,
     randn_like,
+    randint_like,
     randperm,
+    range,
+    scalar_tensor,
+    asarray,
+    empty_strided,
     tensor,
     tril_indices,
     triu_indices,
@@ -62,19 +67,44 @@ from .dtypes import (
     uint8,
 )
 from .gradients import backward, grad
+from .windows import (
+    bartlett_window,
+    blackman_window,
+    hamming_window,
+    hann_window,
+    kaiser_window,
+)
+from .legacy import (
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    typename,
+)
 from .compile import compile
 from .function import Function
 from .grad_mode import (
     detect_anomaly,
     enable_grad,
     inference_mode,
+    is_anomaly_enabled,
     is_grad_enabled,
+    is_inference_mode_enabled,
+    is_warn_always_enabled,
     no_grad,
+    set_anomaly_enabled,
     set_grad_enabled,
+    set_warn_always,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
-from . import autograd, ops, random, siblings
+from . import autograd, legacy, ops, random, siblings, windows
 from .ops import *
 from . import amp, distributed, distributions, linalg, onnx
 from .amp import autocast
@@ -205,6 +235,11 @@ __all__ = [
     "is_signed",
     "get_device",
     "is_grad_enabled",
+    "is_anomaly_enabled",
+    "is_inference_mode_enabled",
+    "is_warn_always_enabled",
+    "set_anomaly_enabled",
+    "set_warn_always",
     "is_tensor",
     "linalg",
     "linspace",
@@ -247,5 +282,12 @@ __all__ = [
     "use_deterministic_algorithms",
     "zeros",
     "zeros_like",
+    *legacy.__all__,
+    *windows.__all__,
+    "asarray",
+    "empty_strided",
+    "randint_like",
+    "range",
+    "scalar_tensor",
     *ops.__all__,
 ]

@@ -2,6 +2,8 @@
 arange, linspace, logspace, eye, the *_like forms and the random draws (the library's
 generator, ad.manual_seed). Each takes dtype=, device= ('cpu') and requires_grad=."""
 
+import warnings
+
 import numpy as np
 
 from . import cpu_math, dtypes, random, tracing
@@ -93,6 +95,59 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         dtype = np.int64 if ints else dtypes.get_default_dtype()
     array = np.arange(start, end, step, dtype=dtypes.as_dtype(dtype))
     return _finish(array, requires_grad, device=device)
+
+
+def range(start, end, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """start, start + step, ... up to end included, in the default float dtype: torch.range,
+    deprecated in torch (with its warning) for arange, whose end is excluded."""
+    warnings.warn(
+        "torch.range is deprecated and will be removed in a future release because its "
+        "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, "
+        "which produces values in [start, end).",
+        UserWarning,
+        stacklevel=2,
+    )
+    if step == 0 or (end - start) * step < 0:
+        raise ArgumentError(
+            f"range: upper bound and larger bound inconsistent with step sign (start {start}, "
+            f"end {end}, step {step}). Use a nonzero step that moves from start towards end."
+        )
+    count = int(np.floor((end - start) / step)) + 1
+    values = start + step * np.arange(count, dtype=np.float64)
+    return _finish(values.astype(_dtype(dtype)), requires_grad, device=device)
+
+
+def scalar_tensor(s, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A 0-d tensor of s in the default float dtype unless dtype says (torch.scalar_tensor)."""
+    return _finish(np.array(s, dtype=_dtype(dtype)), requires_grad, device=device)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
+    """obj as a tensor, sharing memory with a tensor or array when dtype allows and copy is not
+    True (torch.asarray); copy=False refuses what would need a copy."""
+    dtype = None if dtype is None else dtypes.as_dtype(dtype, "asarray")
+    shares = isinstance(obj, (Tensor, np.ndarray)) and dtype in (None, obj.dtype)
+    if copy is False and not shares:
+        raise ArgumentError(
+            f"asarray: can't alias a {type(obj).__name__} as a tensor of dtype {dtype} with "
+            "copy=False. Allow a copy (copy=None or True)."
+        )
+    if shares and not copy:
+        t = obj if isinstance(obj, Tensor) else _finish(obj, False, device=device)
+        return t.requires_grad_(True) if requires_grad else t
+    data = obj.detach() if isinstance(obj, Tensor) else obj
+    return tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_strided(size, stride, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Zeros of that size (uninitialised in torch). Its strides are NumPy's contiguous ones:
+    this library's tensors choose no strides of their own."""
+    if len(tuple(stride)) != len(tuple(size)):
+        raise ArgumentError(
+            f"empty_strided: mismatch in length of strides and shape ({tuple(size)} and "
+            f"{tuple(stride)}). Give one stride per dim."
+        )
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -194,6 +249,15 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None) 
     dtype = dtypes.as_dtype(dtype or np.int64)
     draws = random.integers(_shape((size,), "randint"), int(low), int(high), dtype, generator)
     return _finish(draws, False, device=device)
+
+
+def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False):
+    """randint over input's shape, in input's dtype unless dtype says (torch.randint_like(x,
+    high) or (x, low, high))."""
+    if high is None:
+        low, high = 0, low
+    out = randint(low, high, tuple(input.shape), dtype=_like(input, dtype), device=device)
+    return out.requires_grad_(True) if requires_grad else out
 
 
 def randperm(n, generator=None, dtype=None, device=None) -> Tensor:

@@ -131,6 +131,35 @@ ALIASES = {
     "cdouble": complex128,
 }
 
+# the legacy tensor type of each dtype (torch.FloatTensor, ...), as x.type() names it
+TYPE_NAMES = {
+    float32.dtype: "FloatTensor",
+    float64.dtype: "DoubleTensor",
+    float16.dtype: "HalfTensor",
+    int64.dtype: "LongTensor",
+    int32.dtype: "IntTensor",
+    int16.dtype: "ShortTensor",
+    int8.dtype: "CharTensor",
+    uint8.dtype: "ByteTensor",
+    bool_.dtype: "BoolTensor",
+    complex64.dtype: "ComplexFloatTensor",
+    complex128.dtype: "ComplexDoubleTensor",
+}
+
+
+def of_type_name(name: str) -> DType:
+    """The dtype of a legacy type's name ('torch.FloatTensor' -> float32), as x.type(name)."""
+    for numpy_dtype, type_name in TYPE_NAMES.items():
+        if name in (type_name, f"torch.{type_name}"):
+            return of(numpy_dtype)
+    if name in ("BFloat16Tensor", "torch.BFloat16Tensor"):
+        return bfloat16
+    raise ValueError(
+        f"type: invalid type: {name!r}. Name a CPU tensor type such as 'torch.FloatTensor', "
+        "'torch.LongTensor' or 'torch.BoolTensor', or give a dtype (torch.float32)."
+    )
+
+
 _default = float32.dtype  # a NumPy dtype: arrays are made with it
 
 

@@ -8,6 +8,7 @@ class _State(threading.local):
     enabled = True  # every thread starts with grad mode on
     anomaly = False  # inside detect_anomaly (per thread, like grad mode)
     in_formula = False  # the engine runs a backward formula: blame its node, not its ops
+    inference = False  # inside inference_mode
 
 
 _state = _State()
@@ -93,14 +94,54 @@ class enable_grad(no_grad):
 
 
 class inference_mode(set_grad_enabled):
-    """torch.inference_mode: here the same as no_grad (mode=False leaves recording on)."""
+    """torch.inference_mode: here the same as no_grad (mode=False leaves recording on), and
+    is_inference_mode_enabled() says so inside."""
 
     def __init__(self, mode: bool = True):
+        self.inference, self.prev_inference = bool(mode), _state.inference
         super().__init__(not mode if mode else is_grad_enabled())
+        _state.inference = self.inference
+
+    def __exit__(self, *exc):
+        _state.inference = self.prev_inference
+        return super().__exit__(*exc)
+
+    def __call__(self, fn):
+        inference = self.inference
+        self.__exit__()
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(inference):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+def is_inference_mode_enabled() -> bool:
+    return _state.inference
 
 
 def is_anomaly_enabled() -> bool:
     return _state.anomaly
+
+
+def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
+    """Anomaly detection on or off from here on (torch's switch behind set_detect_anomaly)."""
+    _state.anomaly = bool(enabled) and bool(check_nan)
+
+
+_warn_always = [False]
+
+
+def set_warn_always(b: bool) -> None:
+    """torch's switch for its once-per-process warnings; this library's warnings follow
+    Python's filters, none of them once per process, so it is only kept and reported."""
+    _warn_always[0] = bool(b)
+
+
+def is_warn_always_enabled() -> bool:
+    return _warn_always[0]
 
 
 class detect_anomaly:

@@ -594,6 +594,27 @@ class Tensor:
     def erfc_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "erfc_", _ops.erfc)
 
+    def erfinv_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "erfinv_", _ops.erfinv)
+
+    def i0_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "i0_", _ops.i0)
+
+    def igamma_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "igamma_", _ops.igamma, other)
+
+    def igammac_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "igammac_", _ops.igammac, other)
+
+    def nextafter_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "nextafter_", _ops.nextafter, other)
+
+    def polygamma_(self, n) -> "Tensor":
+        return _ops.inplace.apply_(self, "polygamma_", Tensor.polygamma, n)  # n comes first
+
+    def mvlgamma_(self, p) -> "Tensor":
+        return _ops.inplace.apply_(self, "mvlgamma_", _ops.mvlgamma, p)
+
     def lgamma_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "lgamma_", _ops.lgamma)
 
@@ -655,6 +676,12 @@ class Tensor:
 
     def logical_not_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "logical_not_", _ops.logical_not)
+
+    def gcd_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "gcd_", _ops.gcd, other)
+
+    def lcm_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "lcm_", _ops.lcm, other)
 
     def bitwise_and_(self, other) -> "Tensor":
         return _ops.inplace.apply_(self, "bitwise_and_", _ops.bitwise_and, other)
@@ -745,6 +772,22 @@ class Tensor:
         return _ops.inplace.apply_(
             self, "index_add_", _ops.index_add, dim, index, source, alpha=alpha
         )
+
+    def apply_(self, callable) -> "Tensor":
+        """callable applied to each element, in place (a Python function: slow, as torch's)."""
+        return _ops.methods.apply_each(self, callable)
+
+    def map_(self, tensor, callable) -> "Tensor":
+        """self[i] = callable(self[i], tensor[i]), tensor broadcast to this shape, in place."""
+        return _ops.methods.map_each(self, tensor, callable)
+
+    def resize_(self, *sizes) -> "Tensor":
+        """This tensor made of sizes' shape: its first elements kept, zeros after them
+        (uninitialised memory in torch)."""
+        return _ops.inplace.resize_(self, as_size(sizes, "resize_"))
+
+    def resize_as_(self, tensor) -> "Tensor":
+        return _ops.inplace.resize_(self, as_size(tuple(tensor.shape), "resize_as_"))
 
     def zero_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "zero_", _ops.inplace.fill, 0)
@@ -841,14 +884,15 @@ class Tensor:
     def cuda(self, device=None) -> "Tensor":
         _device.check("cuda")
 
-    def type(self, dtype=None):
-        """The type name as torch prints it ('torch.FloatTensor') or, given a dtype, a
-        converted tensor."""
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """The type name as torch prints it ('torch.FloatTensor') or, given a dtype, a legacy
+        tensor type (torch.FloatTensor) or its name, the tensor converted to it."""
         if dtype is None:
-            return f"torch.{_TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))}"
-        if isinstance(dtype, str) and dtype.endswith("Tensor"):
-            names = {v: k for k, v in _TYPE_NAMES.items()}
-            dtype = names[dtype.split(".")[-1]]
+            return f"torch.{dtypes.TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))}"
+        if isinstance(dtype, str):
+            dtype = dtypes.of_type_name(dtype)
+        elif isinstance(getattr(dtype, "dtype", None), dtypes.DType):  # torch.FloatTensor
+            dtype = dtype.dtype
         return self.to(dtype)
 
     def type_as(self, other) -> "Tensor":
@@ -897,6 +941,34 @@ class Tensor:
         return _ops.clone(self)
 
     # --- new tensors with this one's dtype (torch's new_* methods) ----------------------
+    def new(self, *args, device=None, op: str = "new") -> "Tensor":
+        """torch's legacy constructor with this tensor's dtype: new(2, 3) or new(size) (zeros
+        here; uninitialised in torch), new([1, 2]) (a copy of the data), new(t) (t's storage,
+        t of this dtype only), new() (empty)."""
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            if args[0].dtype != self.dtype:
+                raise TypeError(
+                    f"{op}: expected a tensor of dtype {self.dtype}, got {args[0].dtype}. Convert "
+                    f"it with t.type(torch.{dtypes.TYPE_NAMES.get(self._data.dtype)}) or "
+                    f"t.to({self.dtype})."
+                )
+            return args[0].view(args[0].shape)  # torch: an alias (AliasBackward0), ours a view
+        if not args or isinstance(args[0], Size) or all(_is_size(n) for n in args):
+            sizes = tuple(args[0]) if args and isinstance(args[0], Size) else args
+            if any(n < 0 for n in sizes):
+                raise ShapeError(
+                    f"{op}: Trying to create tensor with negative dimension ({sizes}). Sizes "
+                    "must be non-negative."
+                )
+            return self.new_zeros(sizes if args else (0,), device=device)
+        if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
+            return self.new_tensor(args[0], device=device)
+        raise TypeError(
+            f"{op}: data must be a sequence or sizes must be integers (got "
+            f"{', '.join(type(a).__name__ for a in args)}). Pass a list such as [1, 2] or sizes "
+            "such as 3, 4."
+        )
+
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> "Tensor":
         """A copy of data as a tensor with this tensor's dtype unless dtype is given."""
         data = data._data if isinstance(data, Tensor) else data
@@ -1117,6 +1189,36 @@ class Tensor:
     def xlogy_(self, other) -> "Tensor":
         return _ops.inplace.apply_(self, "xlogy_", _ops.xlogy, other)
 
+    def hypot_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "hypot_", _ops.hypot, other)
+
+    def logit_(self, eps=None) -> "Tensor":
+        return _ops.inplace.apply_(self, "logit_", _ops.logit, eps)
+
+    def sinc_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "sinc_", _ops.sinc)
+
+    def ldexp_(self, other) -> "Tensor":
+        return _ops.inplace.apply_(self, "ldexp_", _ops.ldexp, other)
+
+    def deg2rad_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "deg2rad_", _ops.deg2rad)
+
+    def rad2deg_(self) -> "Tensor":
+        return _ops.inplace.apply_(self, "rad2deg_", _ops.rad2deg)
+
+    def heaviside_(self, values) -> "Tensor":
+        return _ops.inplace.apply_(self, "heaviside_", _ops.heaviside, values)
+
+    def float_power_(self, exponent) -> "Tensor":
+        if self._data.dtype != np.float64:  # float_power computes in float64
+            raise DtypeError(
+                f"float_power_: the base given to float_power_ has dtype {self.dtype} but the "
+                "operation's result requires dtype torch.float64. Use x.double() first, or the "
+                "out-of-place float_power."
+            )
+        return _ops.inplace.apply_(self, "float_power_", _ops.float_power, exponent)
+
     def copysign(self, other):
         return _ops.copysign(self, other)
 
@@ -1276,6 +1378,28 @@ class Tensor:
         return self
 
     resolve_conj = resolve_neg = conj
+
+    @property
+    def real(self) -> "Tensor":
+        """A real tensor's real part: the tensor itself, as torch."""
+        if self._data.dtype.kind == "c":
+            self._refuse_complex_part("real")
+        return self
+
+    @property
+    def imag(self) -> "Tensor":
+        if self._data.dtype.kind == "c":
+            self._refuse_complex_part("imag")
+        raise DtypeError(
+            f"imag: imag is not implemented for tensors with non-complex dtypes ({self.dtype}). "
+            "A real tensor has no imaginary part (it would be torch.zeros_like(x))."
+        )
+
+    def _refuse_complex_part(self, op: str):
+        raise DtypeError(
+            f"{op}: the parts of a complex tensor are not supported ({self.dtype}). Keep the "
+            "real and imaginary parts as two real tensors."
+        )
 
     def is_conj(self) -> bool:
         return False
@@ -1585,6 +1709,30 @@ class Tensor:
     def trace(self):
         return _ops.trace(self)
 
+    def unsafe_chunk(self, chunks, dim=0):
+        return _ops.unsafe_chunk(self, chunks, dim)
+
+    def unsafe_split(self, split_size, dim=0):
+        return _ops.unsafe_split(self, split_size, dim)
+
+    def put(self, index, source, accumulate=False):
+        return _ops.put(self, index, source, accumulate)
+
+    def put_(self, index, source, accumulate=False) -> "Tensor":
+        return _ops.inplace.apply_(self, "put_", _ops.put, index, source, accumulate)
+
+    def vdot(self, other):
+        return _ops.vdot(self, other)
+
+    def ger(self, vec2):
+        return _ops.ger(self, vec2)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        return _ops.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1) -> "Tensor":
+        return _ops.inplace.apply_(self, "addr_", _ops.addr, vec1, vec2, beta=beta, alpha=alpha)
+
     def outer(self, vec2):
         return _ops.outer(self, vec2)
 
@@ -1803,6 +1951,30 @@ class Tensor:
     def erfc(self):
         return _ops.erfc(self)
 
+    def erfinv(self):
+        return _ops.erfinv(self)
+
+    def polygamma(self, n):
+        return _ops.polygamma(n, self)
+
+    def i0(self):
+        return _ops.i0(self)
+
+    def igamma(self, other):
+        return _ops.igamma(self, other)
+
+    def igammac(self, other):
+        return _ops.igammac(self, other)
+
+    def frexp(self):
+        return _ops.frexp(self)
+
+    def nextafter(self, other):
+        return _ops.nextafter(self, other)
+
+    def mvlgamma(self, p):
+        return _ops.mvlgamma(self, p)
+
     def lgamma(self):
         return _ops.lgamma(self)
 
@@ -1842,6 +2014,12 @@ class Tensor:
 
     def logical_not(self):
         return _ops.logical_not(self)
+
+    def gcd(self, other):
+        return _ops.gcd(self, other)
+
+    def lcm(self, other):
+        return _ops.lcm(self, other)
 
     def bitwise_and(self, other):
         return _ops.bitwise_and(self, other)
@@ -1887,17 +2065,8 @@ class _PostHookHandle:
             tensor._post_hooks = [h for h in tensor._post_hooks if h is not self._hook] or None
 
 
-_TYPE_NAMES = {
-    np.dtype(np.float32): "FloatTensor",
-    np.dtype(np.float64): "DoubleTensor",
-    np.dtype(np.float16): "HalfTensor",
-    np.dtype(np.int64): "LongTensor",
-    np.dtype(np.int32): "IntTensor",
-    np.dtype(np.int16): "ShortTensor",
-    np.dtype(np.int8): "CharTensor",
-    np.dtype(np.uint8): "ByteTensor",
-    np.dtype(np.bool_): "BoolTensor",
-}
+def _is_size(n) -> bool:
+    return isinstance(n, (int, np.integer)) and not isinstance(n, bool)
 
 
 def is_tensor(obj) -> bool:

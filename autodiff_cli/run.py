@@ -69,6 +69,9 @@ for _file in (
     MODULES[f"torch.nn.modules.{_file}"] = nn
 for _file in ("dataloader", "dataset", "sampler"):
     MODULES[f"torch.utils.data.{_file}"] = nn.data
+# torch's top-level names that nn provides (torch.conv2d, torch.dropout, ...): the engine
+# cannot import nn, so torch.X looks in these after the project module
+ALSO = {"torch": nn.torch_functions}
 UNSUPPORTED = ("torchvision", "torchaudio", "torchtext")
 
 
@@ -84,7 +87,7 @@ class TorchModule(types.ModuleType):
 
     def __init__(self, name: str, target):
         super().__init__(name, getattr(target, "__doc__", None))
-        self._target = target
+        self._targets = (target, ALSO[name]) if name in ALSO else (target,)
 
     def __getattr__(self, attr: str):
         if attr.startswith("__") and attr.endswith("__"):
@@ -92,13 +95,15 @@ class TorchModule(types.ModuleType):
         child = sys.modules.get(f"{self.__name__}.{attr}")
         if isinstance(child, TorchModule):
             return child
-        try:
-            return getattr(self._target, attr)
-        except AttributeError:
-            raise AttributeError(unsupported(f"{self.__name__}.{attr}")) from None
+        for target in self._targets:
+            try:
+                return getattr(target, attr)
+            except AttributeError:
+                continue
+        raise AttributeError(unsupported(f"{self.__name__}.{attr}"))
 
     def __dir__(self):
-        return sorted(set(dir(self._target)))
+        return sorted(set().union(*map(dir, self._targets)))
 
 
 class _Refuse(importlib.abc.MetaPathFinder):

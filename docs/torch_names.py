@@ -8,7 +8,7 @@ import inspect
 import types
 from pathlib import Path
 
-from autodiff_cli.run import MODULES
+from autodiff_cli.run import ALSO, MODULES
 
 # names a tutorial or course may reach for that the project does not have (yet)
 LEFT_OUT = {
@@ -35,7 +35,11 @@ def public_names(module) -> list:
         if isinstance(value, types.ModuleType) and f"{module.__name__}.{name}" not in str(value):
             continue  # a module imported for internal use
         keep.append(name)
-    return sorted(set(keep), key=lambda n: (n.lower(), n))  # ties (Tensor, tensor) in one order
+    return sorted(set(keep), key=_order)
+
+
+def _order(name: str) -> tuple:
+    return (name.lower(), name)  # ties (Tensor, tensor) in one order
 
 
 def _name(target) -> str:
@@ -71,9 +75,13 @@ def page() -> str:
             continue
         shown[id(module)] = torch_name
         names = public_names(module)
+        project = f"`{_name(module)}`"
+        if torch_name in ALSO:  # torch's top-level names that nn provides
+            names = sorted(set(names) | set(public_names(ALSO[torch_name])), key=_order)
+            project += f" and `{_name(ALSO[torch_name])}`"
         total += len(names)
         listed = ", ".join(f"`{n}`" for n in names)
-        lines.append(f"| `{torch_name}` | `{_name(module)}` | {len(names)}: {listed} |")
+        lines.append(f"| `{torch_name}` | {project} | {len(names)}: {listed} |")
     lines += ["", f"{total} names in all.", "", "## Knowingly left out", ""]
     for torch_name, names in LEFT_OUT.items():
         module = MODULES[torch_name]

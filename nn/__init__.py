@@ -55,6 +55,7 @@ from .serialization import load, save
 from .parallel import DataParallel
 
 from . import functional
+from . import torch_functions
 from . import init
 from . import optim
 from . import utils

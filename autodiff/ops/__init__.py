@@ -3,10 +3,13 @@
 from . import (
     activation,
     arithmetic,
+    bessel_gamma,
     factored,
     comparison,
+    copies,
     decomposition,
     elementwise,
+    floats,
     householder,
     indexing,
     inplace,
@@ -15,6 +18,7 @@ from . import (
     triangular,
     math,
     matrix,
+    methods,
     pointwise,
     rearrange,
     reduction,
@@ -30,10 +34,13 @@ from . import (
 )
 from .activation import *
 from .arithmetic import *
+from .bessel_gamma import *
 from .factored import *
 from .comparison import *
+from .copies import *
 from .decomposition import *
 from .elementwise import *
+from .floats import *
 from .householder import *
 from .indexing import *
 from .ldl import *
@@ -41,6 +48,7 @@ from .linalg import *
 from .triangular import *
 from .math import *
 from .matrix import *
+from .methods import *
 from .pointwise import *
 from .rearrange import *
 from .reduction import *
@@ -55,7 +63,6 @@ from .statistics import *
 from .updates import *
 
 # used by Tensor's methods and operators, not exported at the top level
-from .arithmetic import rsub
 from .comparison import compare, compare_as_self
 from .indexing import getitem
 from .shape import to_dtype
@@ -65,10 +72,13 @@ from .updates import fill_diagonal
 __all__ = [
     *activation.__all__,
     *arithmetic.__all__,
+    *bessel_gamma.__all__,
     *factored.__all__,
     *comparison.__all__,
+    *copies.__all__,
     *decomposition.__all__,
     *elementwise.__all__,
+    *floats.__all__,
     *householder.__all__,
     *indexing.__all__,
     *ldl.__all__,
@@ -76,6 +86,7 @@ __all__ = [
     *triangular.__all__,
     *math.__all__,
     *matrix.__all__,
+    *methods.__all__,
     *pointwise.__all__,
     *rearrange.__all__,
     *reduction.__all__,

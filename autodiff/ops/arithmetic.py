@@ -9,7 +9,7 @@ from ..function import Function
 from ..tensor import Tensor
 from .elementwise import where
 
-__all__ = ["add", "sub", "mul", "div", "neg", "pow"]
+__all__ = ["add", "sub", "rsub", "mul", "div", "neg", "pow"]
 __all__ += ["divide", "multiply", "subtract", "negative", "positive"]
 __all__ += [
     "remainder",
@@ -81,26 +81,40 @@ def sub(input, other):
 
 
 class Rsub(Function):
-    """other - input, for `number - tensor`."""
+    """other - alpha * input: `number - tensor` and torch.rsub. A number other is a constant
+    (RsubBackward1, as torch); a tensor other has its edge (RsubBackward0)."""
 
     node_name = "RsubBackward1"
     symbol = "−"
     array_backward = True
-    broadcasts = "sub"
+    broadcasts = "rsub"
 
     @staticmethod
-    def forward(ctx, input, other):
+    def forward(ctx, input, other, alpha=1):
+        if isinstance(other, np.ndarray):
+            ctx.node_name = "RsubBackward0"
+        _no_bool_subtraction("rsub", input, other)
         input, other = promote(input, other)
-        return other - input
+        return other - input if alpha == 1 else other - alpha * input
 
     @staticmethod
     def backward(ctx, grad):
-        return -grad, None
+        need, alpha = ctx.needs_input_grad, ctx.options.get("alpha", 1)
+        grad_input = (-grad if alpha == 1 else -alpha * grad) if need[0] else None
+        return grad_input, grad if need[1] else None
 
 
-def rsub(input, other):
-    """other - input (for `number - tensor`)."""
-    return Rsub.apply(input, other)
+def rsub(input, other, alpha=1):
+    """other - alpha * input (torch.rsub; `number - tensor`)."""
+    return Rsub.apply(input, other, alpha=alpha) if alpha != 1 else Rsub.apply(input, other)
+
+
+def _no_bool_subtraction(op: str, input, other) -> None:
+    if np.asarray(input).dtype == np.bool_ and np.asarray(other).dtype == np.bool_:
+        raise DtypeError(
+            f"{op}: Subtraction, the `-` operator, with two bool tensors is not supported "
+            "(bool, bool). Use the `^` or `logical_xor()` operator instead."
+        )
 
 
 class Mul(Function):

@@ -18,7 +18,7 @@ __all__ += ["isfinite", "isnan", "isinf", "isposinf", "isneginf", "signbit", "is
 __all__ += ["greater", "greater_equal", "less", "less_equal", "not_equal"]
 __all__ += ["logical_and", "logical_or", "logical_xor", "logical_not"]
 __all__ += ["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"]
-__all__ += ["bitwise_left_shift", "bitwise_right_shift"]
+__all__ += ["bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm"]
 
 
 def _array(x):
@@ -304,3 +304,29 @@ def bitwise_left_shift(input, other):
 def bitwise_right_shift(input, other):
     """input >> other: input // 2^other (integers)."""
     return _bitwise("bitwise_right_shift", np.right_shift, input, other)
+
+
+# --- divisors: integer tensors only, as torch ---------------------------------------------------
+def _divisors(op: str, ufunc, input, other):
+    for x in (input, other):
+        if not isinstance(x, Tensor) or x.dtype.kind not in "iu":
+            what = x.dtype if isinstance(x, Tensor) else type(x).__name__
+            raise DtypeError(
+                f"{op}: not implemented for {what}; it takes two integer tensors. Convert "
+                "first, e.g. t.long()."
+            )
+    try:
+        return discrete(ufunc, input, other)
+    except ValueError:
+        check_broadcast(op, _array(input), _array(other))
+        raise
+
+
+def gcd(input, other):
+    """The greatest common divisor, element by element (non-negative; gcd(0, 0) = 0)."""
+    return _divisors("gcd", np.gcd, input, other)
+
+
+def lcm(input, other):
+    """The least common multiple, element by element (non-negative; 0 where either is 0)."""
+    return _divisors("lcm", np.lcm, input, other)

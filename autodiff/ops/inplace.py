@@ -127,6 +127,27 @@ def reshape_(self, op: str, node_name: str, fn, *args) -> Tensor:
     return self
 
 
+def resize_(self, shape: tuple) -> Tensor:
+    """self's storage replaced by one of shape: the first elements kept, zeros after them. A
+    tensor that requires grad is refused, as torch; a view too (its base keeps the storage),
+    and a trace refuses it (the array itself is replaced)."""
+    if self._requires_grad:
+        raise RuntimeError("resize_: cannot resize variables that require grad. Resize a "
+                           ".detach()ed tensor, or make a new one.")  # fmt: skip
+    if self._base is not None:
+        raise RuntimeError("resize_: a view cannot be resized here (its base owns the storage). "
+                           "Resize a .clone() of it.")  # fmt: skip
+    tracing.read(self, "resize_() (the storage is replaced; make a new tensor instead)")
+    old = self._data
+    if old.shape != shape:
+        new = np.zeros(shape, old.dtype)
+        kept = min(old.size, new.size)
+        new.reshape(-1)[:kept] = old.reshape(-1)[:kept]
+        self._data = new
+    self._counter()[0] += 1
+    return self
+
+
 def setitem(self, index, value) -> None:
     """t[index] = value: differentiable for the value and the rest of t (CopySlices)."""
     index = normalize_index(index)

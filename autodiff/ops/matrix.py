@@ -1,4 +1,5 @@
-"""Functions of matrices and vectors: diag, diagonal, trace, kron, cross, cdist."""
+"""Functions of matrices and vectors: diag, diagonal, trace, kron, cross, cdist, and the
+products of two vectors torch names apart: vdot, ger, addr."""
 
 import builtins
 import functools
@@ -6,12 +7,15 @@ import functools
 import numpy as np
 
 from ..dtypes import get_default_dtype, promote_types
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, DtypeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import where
+from .linalg import outer
+from .shape import cat
 
 __all__ = ["diag", "diagonal", "diag_embed", "trace", "kron", "cross", "cdist", "block_diag"]
+__all__ += ["vdot", "ger", "addr", "vander"]
 
 
 class Diagonal(Function):
@@ -263,3 +267,119 @@ def block_diag(*tensors):
     if not tensors:  # as torch: a 1 x 0 matrix
         return Tensor._constant(np.zeros((1, 0), get_default_dtype()))
     return BlockDiag.apply(*tensors)
+
+
+def _vectors(op: str, a: np.ndarray, b: np.ndarray) -> None:
+    if a.ndim != 1 or b.ndim != 1:
+        raise ShapeError(
+            f"{op}: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors (shapes "
+            f"{a.shape} and {b.shape}). Use matmul or tensordot for others."
+        )
+
+
+class Vdot(Function):
+    """Σ conj(input)·other of two vectors of one dtype: dot for real tensors."""
+
+    node_name = "VdotBackward0"
+    symbol = "·"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, other):
+        _vectors("vdot", input, other)
+        if input.shape != other.shape or input.dtype != other.dtype:
+            raise (ShapeError if input.shape != other.shape else DtypeError)(
+                f"vdot: expected both vectors to have the same size and dtype, got {input.shape} "
+                f"{input.dtype} and {other.shape} {other.dtype}. Convert one with .to(dtype)."
+            )
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(input if need[1] else None, other if need[0] else None)
+        return np.vdot(input, other)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, other = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return grad * other if need[0] else None, grad * input if need[1] else None
+
+
+def vdot(input, other):
+    """The dot product of two 1-D tensors (the first conjugated, for complex ones)."""
+    return Vdot.apply(input, other)
+
+
+def ger(input, vec2):
+    """outer's old name, recorded as outer is."""
+    return outer(input, vec2)
+
+
+class Addr(Function):
+    """beta·input + alpha·(vec1 ⊗ vec2); input broadcasts to (len(vec1), len(vec2))."""
+
+    node_name = "AddrBackward0"
+    symbol = "+⊗"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, vec1, vec2, beta=1, alpha=1):
+        for name, v in (("vec1", vec1), ("vec2", vec2)):
+            if v.ndim != 1:
+                raise ShapeError(f"addr: Expected 1-D argument {name}, but got {v.ndim}-D "
+                                 f"(shape {v.shape}). Flatten it, or use addmm.")  # fmt: skip
+        product = np.outer(vec1, vec2)
+        _check_addr(input, product, beta, alpha)
+        ctx.save_for_backward(vec1, vec2)
+        scaled = product if alpha == 1 else alpha * product
+        if beta == 0:  # input ignored, NaN and inf too, as torch
+            return np.broadcast_to(np.zeros((), product.dtype), product.shape) + scaled
+        return (input if beta == 1 else beta * input) + scaled
+
+    @staticmethod
+    def backward(ctx, grad):
+        vec1, vec2 = ctx.saved_tensors
+        beta, alpha = ctx.options.get("beta", 1), ctx.options.get("alpha", 1)
+        need = ctx.needs_input_grad
+        grad_input = (grad if beta == 1 else grad * beta) if need[0] else None
+        grad = grad if alpha == 1 else grad * alpha
+        grad_vec1 = grad @ vec2 if need[1] else None
+        grad_vec2 = grad.mT @ vec1 if need[2] else None
+        return grad_input, grad_vec1, grad_vec2
+
+
+def _check_addr(input, product, beta, alpha) -> None:
+    fits = len(input.shape) <= 2 and all(
+        a in (1, b) for a, b in zip(input.shape[::-1], product.shape[::-1])
+    )
+    if not fits:
+        raise ShapeError(
+            f"addr: input of shape {input.shape} does not broadcast to the outer product's "
+            f"{product.shape}. Give input that shape (or one that broadcasts to it)."
+        )
+    floats = isinstance(beta, float) or isinstance(alpha, float)
+    if product.dtype.kind in "iub" and floats:
+        raise DtypeError(
+            f"addr: For integral input tensors, argument alpha (and beta) must not be a "
+            f"floating point number (dtype {product.dtype}, beta={beta}, alpha={alpha}). Give "
+            "integers, or float tensors."
+        )
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """beta·input + alpha·(vec1 ⊗ vec2) (torch.addr); beta = 0 ignores input, NaN included."""
+    return Addr.apply(input, vec1, vec2, beta=beta, alpha=alpha)
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of a 1-D x: columns x⁰, x¹, ... (x^(N−1) first unless increasing),
+    as torch builds it (powers by a running product); integers and bools become int64."""
+    if x.ndim != 1:
+        raise ShapeError(f"vander: x must be a one-dimensional tensor, got shape {tuple(x.shape)}")
+    n = x.shape[0] if N is None else N
+    if n < 0:
+        raise ArgumentError(f"vander: N must be non-negative, got {n}")
+    if x.dtype.kind in "iub":
+        x = x.long()
+    ones = x.new_ones(x.shape[0], min(n, 1))
+    powers = x.unsqueeze(1).expand(x.shape[0], max(n - 1, 0)).cumprod(1)
+    out = cat([ones, powers], 1)
+    return out if increasing else out.flip(1)

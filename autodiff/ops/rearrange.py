@@ -38,6 +38,8 @@ __all__ = [
     "prod",
     "t",
     "chunk",
+    "unsafe_chunk",
+    "unsafe_split",
     "split",
     "narrow",
     "tril",
@@ -712,6 +714,21 @@ def chunk(input, chunks, dim=0):
         raise ArgumentError(f"chunk: chunks must be a positive integer, got {chunks!r}")
     size = -(-input.shape[_dim(dim, input.ndim, "chunk")] // chunks)
     return split(input, builtins.max(size, 1), dim)
+
+
+def unsafe_chunk(input, chunks, dim=0):
+    """chunk (torch's unsafe form skips the views' bookkeeping; these are chunk's own views)."""
+    return chunk(input, chunks, dim)
+
+
+def unsafe_split(input, split_size, dim=0):
+    """split by one size (torch's unsafe form skips the views' bookkeeping; split's views)."""
+    if not isinstance(split_size, (int, np.integer)):
+        raise TypeError(
+            f"unsafe_split: argument 'split_size' must be int, not {type(split_size).__name__}. "
+            "Use split (or unsafe_split_with_sizes) for a list of sizes."
+        )
+    return split(input, split_size, dim)
 
 
 def split(input, split_size_or_sections, dim=0):

@@ -7,7 +7,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import cpu_math
-from ..dtypes import as_dtype
+from ..dtypes import as_dtype, get_default_dtype
 from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
@@ -18,6 +18,7 @@ __all__ = [
     "sum",
     "trapezoid",
     "trapz",
+    "cumulative_trapezoid",
     "mean",
     "var",
     "std",
@@ -157,6 +158,32 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
     left, right = y.narrow(axis, 0, n - 1), y.narrow(axis, 1, n - 1)
     steps = x.narrow(axis, 1, n - 1) - x.narrow(axis, 0, n - 1)
     return ((right + left) * steps).sum(axis) / 2.0
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoidal integral of y along dim (one fewer value than y there), at
+    spacing dx (default 1) or at the sample points x (1-d along dim, or y's shape)."""
+    if y.ndim == 0:
+        raise IndexError("cumulative_trapezoid: y is 0-d; it needs a dim to integrate along")
+    (axis,) = normalize_dims(dim, y.ndim, "cumulative_trapezoid")
+    n = y.shape[axis]
+    if x is not None and dx is not None:
+        raise ArgumentError("cumulative_trapezoid: give the sample points x or the spacing dx, "
+                            "not both")  # fmt: skip
+    if y.dtype.kind in "iub":
+        y = y.to(get_default_dtype())
+    if n == 0:  # nothing to integrate: y itself is the empty result
+        return y.clone()
+    pairs = y.narrow(axis, 1, n - 1) + y.narrow(axis, 0, n - 1)
+    if x is None:
+        return (pairs * ((1 if dx is None else dx) / 2)).cumsum(axis)
+    if x.ndim == 1:
+        if x.shape[0] != n:
+            raise ShapeError(f"cumulative_trapezoid: x has {x.shape[0]} points for {n} samples "
+                             f"of y along dim {axis}")  # fmt: skip
+        x = x.reshape(*[n if d == axis else 1 for d in range(y.ndim)])
+    steps = x.narrow(axis, 1, n - 1) - x.narrow(axis, 0, n - 1)
+    return (pairs * steps).cumsum(axis) / 2.0
 
 
 def trapz(y, x=None, *, dx=None, dim=-1):

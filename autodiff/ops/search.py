@@ -9,7 +9,7 @@ from ..tensor import Tensor
 from .comparison import discrete
 from .rearrange import index_add
 
-__all__ = ["searchsorted", "bucketize", "bincount", "unique_consecutive"]
+__all__ = ["searchsorted", "bucketize", "bincount", "unique_consecutive", "unravel_index"]
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
@@ -146,3 +146,27 @@ def _runs(data, dim, part):
 
 def _tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+
+
+def unravel_index(indices, shape):
+    """The coordinates of flat indices in a tensor of shape: one int64 tensor per dim, as
+    torch (indices wrap around modulo the size, as torch's do)."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if not isinstance(indices, Tensor) or indices.dtype.kind not in "iu":
+        what = indices.dtype if isinstance(indices, Tensor) else type(indices).__name__
+        raise DtypeError(
+            f"unravel_index: expected 'indices' to be integer dtype, but got {what}. Convert "
+            "with .long()."
+        )
+    if any(n < 0 for n in shape):
+        raise ArgumentError(f"unravel_index: 'shape' cannot have negative values, but got {shape}")
+    return tuple(discrete(_coordinate, indices, shape=shape, dim=d) for d in range(len(shape)))
+
+
+def _coordinate(flat: np.ndarray, shape: tuple, dim: int) -> np.ndarray:
+    """The dim-th coordinate: (flat // the sizes after dim) mod the size of dim."""
+    after = int(np.prod(shape[dim + 1 :], dtype=np.int64))
+    size = shape[dim]
+    if size == 0 or after == 0:  # an empty shape: no coordinate to give
+        return np.zeros_like(flat, np.int64)
+    return (flat.astype(np.int64) // after) % size

@@ -1,18 +1,23 @@
-"""Special functions, in the pointwise table's form: exp2, erfc, lgamma, digamma.
+"""Special functions, in the pointwise table's form: exp2, erfc, erfinv, lgamma, digamma; and
+polygamma and mvlgamma, which take an order.
 
 NumPy has no gamma-family functions and SciPy is not a dependency: lgamma and erfc call the C
 library's (Python's math module) per element, and digamma is computed here, by reflection,
 the recurrence ψ(x) = ψ(x + 1) − 1/x and the asymptotic series; its derivative, the trigamma
 function, the same way (torch's polygamma(1, x))."""
 
+import functools
 import math
 
 import numpy as np
 
 from ..dtypes import get_default_dtype
+from ..errors import ArgumentError
+from ..function import Function
 from .pointwise import Pointwise
 
-__all__ = ["exp2", "erfc", "lgamma", "digamma"]  # the public ops: autodiff exports these
+# the public ops: autodiff exports these
+__all__ = ["exp2", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma"]
 
 
 def _float_result(x: np.ndarray, values) -> np.ndarray:
@@ -71,6 +76,60 @@ class Erfc(Pointwise):
 def erfc(input):
     """1 − erf(x), accurate where erf(x) is near 1."""
     return Erfc.apply(input)
+
+
+# erfinv's first guess: Giles's polynomial approximations of erfinv(x) / x in w = −ln(1 − x²)
+# (M. Giles, "Approximating the erfinv function", 2010), good to about 1e-7 relative
+_GILES_CENTRAL = (
+    2.81022636e-08,
+    3.43273939e-07,
+    -3.5233877e-06,
+    -4.39150654e-06,
+    0.00021858087,
+    -0.00125372503,
+    -0.00417768164,
+    0.246640727,
+    1.50140941,
+)
+_GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+               0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)  # fmt: skip
+
+
+def _erfinv(x: float) -> float:
+    """erf⁻¹(x) in float64: Giles's guess, then Newton steps on erf (on erfc near ±1, where
+    1 − |x| keeps the digits erf would lose); ±inf at ±1, nan outside [−1, 1], as torch."""
+    if not -1.0 < x < 1.0:
+        return math.copysign(math.inf, x) if abs(x) == 1.0 else math.nan
+    w = -math.log((1.0 - x) * (1.0 + x))
+    coefficients, w = (_GILES_CENTRAL, w - 2.5) if w < 5.0 else (_GILES_TAIL, math.sqrt(w) - 3)
+    p = 0.0
+    for c in coefficients:
+        p = p * w + c
+    y, tail = abs(p * x), abs(x) > 0.5
+    for _ in range(6):  # Newton: each step doubles the correct digits (erf' = 2/√π e^{−y²});
+        slope = 2.0 / math.sqrt(math.pi) * math.exp(-y * y)
+        if tail:  # on log erfc, nearly a parabola, so a far guess converges as fast
+            rest = math.erfc(y)
+            step = (math.log(rest) - math.log1p(-abs(x))) * rest / slope
+        else:
+            step = (abs(x) - math.erf(y)) / slope
+        y += step
+        if abs(step) <= 1e-16 * y:
+            break
+    return math.copysign(y, x)
+
+
+class Erfinv(Pointwise):
+    node_name, symbol = "ErfinvBackward0", "erf⁻¹"
+    ufunc, saves, quiet = _per_element(_erfinv), "output", True  # nan outside [−1, 1]
+
+    def gradient(grad, x, out):  # (erf⁻¹)' = √π/2 e^{erf⁻¹(x)²}
+        return grad * (math.sqrt(math.pi) / 2.0 * (out * out).exp())
+
+
+def erfinv(input):
+    """The inverse error function: erf(erfinv(x)) = x on (−1, 1)."""
+    return Erfinv.apply(input)
 
 
 class Lgamma(Pointwise):
@@ -139,7 +198,7 @@ class Digamma(Pointwise):
     ufunc, saves = _special(_digamma_float64), "input"
 
     def gradient(grad, x, out):  # ψ' = polygamma(1, x)
-        return grad * Trigamma.apply(x)
+        return grad * Polygamma.apply(x, n=1)
 
 
 def digamma(input):
@@ -147,14 +206,80 @@ def digamma(input):
     return Digamma.apply(input)
 
 
-class Trigamma(Pointwise):
-    """polygamma(1, x): digamma's derivative (torch records PolygammaBackward0)."""
+def _polygamma_float64(n: int, x: np.ndarray) -> np.ndarray:
+    """ψ⁽ⁿ⁾(x) = (−1)ⁿ⁺¹ n! ζ(n + 1, x) for n >= 2: the Hurwitz zeta's terms (x + k)⁻ˢ until
+    x + k is large, then its Euler–Maclaurin tail y¹⁻ˢ/(s − 1) + y⁻ˢ/2 + Σ B₂ₖ (s)₂ₖ₋₁ /
+    (2k)! y⁻ˢ⁻²ᵏ⁺¹; (−1)ⁿ⁺¹ inf at the poles 0, −1, −2, ..."""
+    s = n + 1
+    poles = (x <= 0) & (x == np.floor(x))
+    start = np.where(poles, 1.0, x)
+    y, acc = start.copy(), np.zeros_like(start)
+    small = y < _LARGE + n
+    while small.any():
+        acc[small] += y[small] ** -s
+        y[small] += 1.0
+        small = y < _LARGE + n
+    tail = y ** (1 - s) / (s - 1) + 0.5 * y**-s
+    rising = float(s)  # (s)₂ₖ₋₁ = s (s + 1) ... (s + 2k − 2)
+    for k, b in enumerate(_BERNOULLI, start=1):
+        tail += b / math.factorial(2 * k) * rising * y ** (-s - 2 * k + 1)
+        rising *= (s + 2 * k - 1) * (s + 2 * k)
+    sign = -1.0 if n % 2 == 0 else 1.0
+    return np.where(poles, sign * np.inf, sign * math.factorial(n) * (acc + tail))
 
-    node_name, symbol = "PolygammaBackward0", "ψ′"
-    ufunc, saves = _special(_trigamma_float64), "input"
 
-    def gradient(grad, x, out):
-        raise NotImplementedError(
-            "digamma: the third derivative of lgamma (polygamma(2, x)) is not implemented. "
-            "Differentiate digamma at most once."
+_POLYGAMMA = {0: _digamma_float64, 1: _trigamma_float64}
+
+
+class Polygamma(Function):
+    """ψ⁽ⁿ⁾(x), the n-th derivative of digamma (torch records PolygammaBackward0 for every n)."""
+
+    node_name, symbol = "PolygammaBackward0", "ψ⁽ⁿ⁾"
+
+    @staticmethod
+    def forward(ctx, input, n):
+        ctx.save_for_backward(input)
+        values = _POLYGAMMA.get(n, functools.partial(_polygamma_float64, n))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return _special(values)(input)
+
+    @staticmethod
+    def backward(ctx, grad):  # (ψ⁽ⁿ⁾)' = ψ⁽ⁿ⁺¹⁾
+        (input,) = ctx.saved_tensors
+        return grad * Polygamma.apply(input, n=ctx.options["n"] + 1)
+
+
+def polygamma(n: int, input):
+    """ψ⁽ⁿ⁾(input): digamma for n = 0, its derivatives for n >= 1."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ArgumentError(
+            f"polygamma: polygamma(n, x) does not support negative n (got n={n!r}). n is the "
+            "order of the derivative of digamma: 0, 1, 2, ..."
         )
+    return Polygamma.apply(input, n=int(n))
+
+
+class Mvlgamma(Function):
+    """log of the multivariate gamma function: Σᵢ ln|Γ(x − i/2)| + p(p − 1)/4 ln π, i < p;
+    torch 2.13 no longer refuses x <= (p − 1)/2 (inf at the poles, log|Γ| between them)."""
+
+    node_name, symbol = "MvlgammaBackward0", "lnΓₚ"
+
+    @staticmethod
+    def forward(ctx, input, p):
+        ctx.save_for_backward(input)
+        x = np.asarray(input, dtype=np.float64)
+        terms = sum(_per_element(_lgamma)(x - i / 2) for i in range(p))
+        return _float_result(np.asarray(input), terms + p * (p - 1) / 4 * math.log(math.pi))
+
+    @staticmethod
+    def backward(ctx, grad):  # d/dx = Σᵢ ψ(x − i/2)
+        (input,) = ctx.saved_tensors
+        return grad * sum(digamma(input - i / 2) for i in range(ctx.options["p"]))
+
+
+def mvlgamma(input, p: int):
+    """The log of the multivariate gamma function of dimension p >= 1."""
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
+        raise ArgumentError(f"mvlgamma: p has to be greater than or equal to 1, got {p!r}")
+    return Mvlgamma.apply(input, p=int(p))

@@ -16,7 +16,13 @@ from .reduction import sum
 from .shape import _check_dim, reshape, transpose
 
 __all__ = ["tensor_split", "hsplit", "vsplit", "dsplit", "split_with_sizes", "unflatten"]
-__all__ += ["take", "narrow_copy", "diagflat", "adjoint"]  # the public ops: autodiff exports these
+__all__ += [
+    "take",
+    "put",
+    "narrow_copy",
+    "diagflat",
+    "adjoint",
+]  # the public ops: autodiff exports these
 
 
 def _slice(input, axis: int, start: int, stop: int):
@@ -208,6 +214,55 @@ def take(input, index):
         got = index.dtype if isinstance(index, Tensor) else type(index).__name__
         raise DtypeError(f"take: expected a long tensor for index, but got {got}")
     return Take.apply(input, index=index)
+
+
+class Put(Function):
+    """input with source written at the given positions of its flattened form (added there
+    with accumulate, repeated positions adding up)."""
+
+    node_name = "PutBackward0"
+    symbol = "put"
+
+    @staticmethod
+    def forward(ctx, input, source, index, accumulate=False):
+        if index.size != source.size:
+            raise IndexOutOfRangeError(
+                f"put: Expected source and index to have the same number of elements, but got "
+                f"source.numel() = {source.size}, index.numel() = {index.size}."
+            )
+        if source.dtype != input.dtype:
+            raise DtypeError(f"put: self and source expected to have the same dtype, got "
+                             f"{input.dtype} and {source.dtype}. Convert source first.")  # fmt: skip
+        Take.forward(ctx, input, index)  # the same range check
+        out = input.copy()
+        flat = out.reshape(-1)
+        if accumulate:
+            np.add.at(flat, index.reshape(-1), source.reshape(-1))
+        else:
+            flat[index.reshape(-1)] = source.reshape(-1)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        index, accumulate = ctx.options["index"], ctx.options.get("accumulate", False)
+        need = ctx.needs_input_grad
+        grad_input = grad_source = None
+        if need[0]:  # the overwritten positions get nothing (unless added to)
+            kept = np.ones(grad.shape, grad.dtype)
+            kept.reshape(-1)[index.reshape(-1)] = 0
+            grad_input = grad if accumulate else grad * kept
+        if need[1]:
+            source_shape, _ = ctx.input_meta[1]
+            grad_source = Take.apply(grad, index=index).reshape(source_shape)
+        return grad_input, grad_source
+
+
+def put(input, index, source, accumulate=False):
+    """input with source's values at index's positions of input.flatten() (torch.put)."""
+    if not isinstance(index, Tensor) or index.dtype != np.int64:
+        got = index.dtype if isinstance(index, Tensor) else type(index).__name__
+        raise DtypeError(f"put: Expected a long tensor for index, but got {got}")
+    return Put.apply(input, source, index=index, accumulate=bool(accumulate))
 
 
 class NarrowCopy(Function):

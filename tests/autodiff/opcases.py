@@ -375,6 +375,18 @@ def vectors_case(draw, same=True):
 
 
 @st.composite
+def addr_case(draw):
+    """input (a shape that broadcasts to (n, m)), vec1 (n,), vec2 (m,), and beta, alpha."""
+    n, m = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, MAX_SIDE))
+    input_shape = draw(st.sampled_from([(n, m), (m,), (1, m), (n, 1), ()]))
+    scales = {
+        "beta": draw(st.sampled_from([1, 0.5, -2.0])),
+        "alpha": draw(st.sampled_from([1, 3.0])),
+    }
+    return ((input_shape, (n,), (m,)), scales)
+
+
+@st.composite
 def flip_case(draw):
     shape = draw(one_shape(min_dims=1))
     return ((shape,), {"dims": draw(dims_of(len(shape), allow_none=False))})

@@ -28,6 +28,10 @@ NO_OUT_OF_PLACE = {
     "exponential_": "a random fill",
     "random_": "a random fill (ad.randint)",
     "fill_diagonal_": "in place only, as torch",
+    **{
+        n: "in place only, as torch (test_names5.py)"
+        for n in ("apply_", "map_", "resize_", "resize_as_")
+    },
 }
 # in-place methods compared with torch elsewhere, and where
 TESTED_ELSEWHERE = {
@@ -39,6 +43,12 @@ TESTED_ELSEWHERE = {
     **{n: "test_aliases.py: a change of shape, not of values" for n in (
         "squeeze_", "unsqueeze_", "t_", "transpose_", "swapaxes_", "swapdims_", "detach_")},
     "floor_divide_": "test_modulo_and_statistics.py: no derivative in torch",
+    "heaviside_": "test_names5.py: no derivative in torch",
+    **{n: "test_names5.py: no gradient, as torch (refused where one is asked)" for n in (
+        "apply_", "map_", "resize_", "resize_as_")},
+    **{n: "test_names5.py: integer values only, as torch" for n in ("gcd_", "lcm_")},
+    **{n: "test_names5.py: no derivative for a, the tensor written, as torch" for n in (
+        "igamma_", "igammac_")},
     **{n: "test_random.py: torch's numbers bit for bit" for n in (
         "bernoulli_", "exponential_", "normal_", "random_", "uniform_")},
 }  # fmt: skip
@@ -96,6 +106,9 @@ FORMS = [
     ("addmv_", lambda x, y: x.addmv_(_mat(y), y[3:], beta=0.5, alpha=2),
      lambda x, y: x.addmv(_mat(y), y[3:], beta=0.5, alpha=2),
      lambda x, y: x.addmv_(_mat(y), y[3:], beta=0.5, alpha=2), None),
+    ("addr_", lambda x, y: _on_view(x, (5, 1), lambda v: v.addr_(y, y[3:4], beta=0.5, alpha=2)),
+     lambda x, y: x.view(5, 1).addr(y, y[3:4], beta=0.5, alpha=2).view(5),
+     lambda x, y: _on_view(x, (5, 1), lambda v: v.addr_(y, y[3:4], beta=0.5, alpha=2)), None),
     ("addmm_", lambda x, y: _on_view(x, (5, 1), lambda v: v.addmm_(_mat(y), y[3:].view(2, 1))),
      lambda x, y: x.view(5, 1).addmm(_mat(y), y[3:].view(2, 1)).view(5),
      lambda x, y: _on_view(x, (5, 1), lambda v: v.addmm_(_mat(y), y[3:].view(2, 1))), None),
@@ -127,6 +140,21 @@ FORMS = [
     ("nan_to_num_", lambda x, y: x.nan_to_num_(1.0, 2.0), lambda x, y: x.nan_to_num(1.0, 2.0),
      lambda x, y: x.nan_to_num_(1.0, 2.0), None),
     ("xlogy_", lambda x, y: x.xlogy_(y), lambda x, y: x.xlogy(y), lambda x, y: x.xlogy_(y), None),
+    ("hypot_", lambda x, y: x.hypot_(y), lambda x, y: x.hypot(y), lambda x, y: x.hypot_(y), None),
+    ("put_", lambda x, y: x.put_(_index(ad), y[:2], accumulate=True),
+     lambda x, y: x.put(_index(ad), y[:2], accumulate=True),
+     lambda x, y: x.put_(_index(_torch()), y[:2], accumulate=True), None),
+    ("nextafter_", lambda x, y: x.nextafter_(y), lambda x, y: x.nextafter(y),
+     lambda x, y: x.nextafter_(y), None),
+    ("polygamma_", lambda x, y: x.polygamma_(2), lambda x, y: x.polygamma(2),
+     lambda x, y: x.polygamma_(2), "pos"),
+    ("mvlgamma_", lambda x, y: x.mvlgamma_(2), lambda x, y: x.mvlgamma(2),
+     lambda x, y: x.mvlgamma_(2), "above_one"),
+    ("ldexp_", lambda x, y: x.ldexp_(y), lambda x, y: x.ldexp(y), lambda x, y: x.ldexp_(y), None),
+    ("logit_", lambda x, y: x.logit_(0.1), lambda x, y: x.logit(0.1), lambda x, y: x.logit_(0.1),
+     None),
+    ("float_power_", lambda x, y: x.float_power_(y), lambda x, y: x.float_power(y),
+     lambda x, y: x.float_power_(y), "pos"),
     ("copysign_", lambda x, y: x.copysign_(-y), lambda x, y: x.copysign(-y),
      lambda x, y: x.copysign_(-y), None),
     ("addcmul_", lambda x, y: x.addcmul_(y, y, value=0.5), lambda x, y: x.addcmul(y, y, value=0.5),
@@ -185,7 +213,7 @@ DOMAIN = {"log": "pos", "sqrt": "pos", "log2": "pos", "log10": "pos", "log1p": "
           "reciprocal": "pos", "rsqrt": "pos", "asin": "unit", "acos": "unit",
           "arcsin": "unit", "arccos": "unit", "atanh": "unit", "arctanh": "unit",
           "acosh": "above_one", "arccosh": "above_one", "lgamma": "pos",
-          "digamma": "pos"}  # fmt: skip
+          "digamma": "pos", "erfinv": "unit"}  # fmt: skip
 # torch 2.13 has no derivative for these in-place forms (ours: finite differences below)
 NO_TORCH_DERIVATIVE = {"asinh_", "arcsinh_", "acosh_", "arccosh_", "atanh_", "arctanh_"}
 

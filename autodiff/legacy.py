@@ -1,0 +1,64 @@
+"""torch's legacy tensor types, which older tutorials still use: `torch.FloatTensor([1, 2])`,
+`torch.LongTensor(3, 4)`, `isinstance(t, torch.FloatTensor)`, `t.type(torch.FloatTensor)`;
+and `torch.typename`."""
+
+import numpy as np
+
+from . import dtypes
+from .tensor import Tensor
+
+
+class TensorType(type):
+    """torch.tensortype: one class per dtype. Calling it makes a tensor of that dtype (from
+    data, or of a shape given as integers: zeros here, uninitialised memory in torch), and
+    isinstance asks whether a tensor has that dtype; no tensor's class is one of these."""
+
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype
+
+    def __call__(cls, *args, device=None) -> Tensor:
+        return Tensor._make(np.zeros(0, cls.dtype)).new(*args, device=device, op=cls.__name__)
+
+    def __repr__(cls) -> str:
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+def _tensor_type(name: str, dtype) -> TensorType:
+    return TensorType(name, (), {"dtype": dtype, "is_cuda": False, "is_sparse": False})
+
+
+FloatTensor = _tensor_type("FloatTensor", dtypes.float32)
+DoubleTensor = _tensor_type("DoubleTensor", dtypes.float64)
+HalfTensor = _tensor_type("HalfTensor", dtypes.float16)
+BFloat16Tensor = _tensor_type("BFloat16Tensor", dtypes.bfloat16)
+LongTensor = _tensor_type("LongTensor", dtypes.int64)
+IntTensor = _tensor_type("IntTensor", dtypes.int32)
+ShortTensor = _tensor_type("ShortTensor", dtypes.int16)
+CharTensor = _tensor_type("CharTensor", dtypes.int8)
+ByteTensor = _tensor_type("ByteTensor", dtypes.uint8)
+BoolTensor = _tensor_type("BoolTensor", dtypes.bool_)
+
+
+def typename(obj) -> str:
+    """A tensor's type name ('torch.FloatTensor'), else the dotted name of obj (a class or a
+    function) or of obj's class, without 'builtins.'."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    named = obj if hasattr(obj, "__qualname__") else type(obj)
+    module = getattr(named, "__module__", None) or ""
+    return named.__qualname__ if module in ("", "builtins") else f"{module}.{named.__qualname__}"
+
+
+__all__ = [
+    "BFloat16Tensor",
+    "BoolTensor",
+    "ByteTensor",
+    "CharTensor",
+    "DoubleTensor",
+    "FloatTensor",
+    "HalfTensor",
+    "IntTensor",
+    "LongTensor",
+    "ShortTensor",
+    "typename",
+]

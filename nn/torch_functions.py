@@ -1,0 +1,234 @@
+"""torch's top-level forms of nn's functions, with torch's own signatures: torch.dropout(x, p,
+train), torch.batch_norm(input, weight, bias, running_mean, running_var, ...), torch.embedding
+(weight, indices), reductions as torch's enum (0 'none', 1 'mean', 2 'sum'), ... The engine
+cannot import nn, so `autodiff run` shows these as torch.X beside autodiff's names
+(autodiff_cli/run.py). Each is nn.functional's op: the same kernel, node and checks."""
+
+from .activation import prelu, selu, selu_
+from .activation_hard import rrelu as _rrelu
+from .activation_hard import threshold, threshold_
+from .activation_more import celu, celu_
+from .conv import conv1d, conv2d
+from .conv_transpose import conv_transpose1d, conv_transpose2d
+from .distance import cosine_similarity, pairwise_distance, pdist
+from .dropout import _check_p, _feature_dropout
+from .dropout import alpha_dropout as _alpha_dropout
+from .dropout import dropout as _dropout
+from .embedding import embedding as _embedding
+from .linear import bilinear
+from .loss import binary_cross_entropy_with_logits as _bce_with_logits
+from .loss import kl_div as _kl_div
+from .loss_ctc import ctc_loss as _ctc_loss
+from .loss_margin import cosine_embedding_loss as _cosine_embedding_loss
+from .loss_margin import hinge_embedding_loss as _hinge_embedding_loss
+from .loss_margin import margin_ranking_loss as _margin_ranking_loss
+from .loss_margin import triplet_margin_loss as _triplet_margin_loss
+from .loss_regression import poisson_nll_loss as _poisson_nll_loss
+from .normalization import batch_norm as _batch_norm
+from .normalization import group_norm as _group_norm
+from .normalization import layer_norm as _layer_norm
+from .normalization_more import instance_norm as _instance_norm
+from .normalization_more import rms_norm
+from .padding import pad as _pad
+from .pooling import max_pool2d as _max_pool2d
+from .pooling1d import adaptive_avg_pool1d, avg_pool1d
+from .pooling1d import max_pool1d as _max_pool1d
+from .pooling_indices import adaptive_max_pool1d as _adaptive_max_pool1d
+from .upsampling import pixel_shuffle, pixel_unshuffle
+
+_REDUCTIONS = ("none", "mean", "sum")  # torch's at::Reduction enum, in its order
+
+
+def _reduction(value, op: str) -> str:
+    if isinstance(value, bool) or value not in range(3):
+        raise TypeError(
+            f"{op}: argument 'reduction' must be torch's enum int, 0 (none), 1 (mean) or 2 (sum), "
+            f"not {value!r}. torch.nn.functional.{op} takes the names ('mean', ...)."
+        )
+    return _REDUCTIONS[value]
+
+
+# --- dropout: (input, p, train), train required --------------------------------------------------
+def dropout(input, p: float, train: bool):
+    return _dropout(input, p, train)
+
+
+def dropout_(input, p: float, train: bool):
+    return _dropout(input, p, train, inplace=True)
+
+
+def alpha_dropout(input, p: float, train: bool):
+    return _alpha_dropout(input, p, train)
+
+
+def alpha_dropout_(input, p: float, train: bool):
+    return _alpha_dropout(input, p, train, inplace=True)
+
+
+def feature_dropout(input, p: float, train: bool):
+    """Whole channels (dim 1) dropped, one draw per (sample, channel), as torch."""
+    _check_p("feature_dropout", p)
+    return _feature_dropout(input, p, train, inplace=False)
+
+
+def feature_dropout_(input, p: float, train: bool):
+    _check_p("feature_dropout_", p)
+    return _feature_dropout(input, p, train, inplace=True)
+
+
+# --- normalization: torch's argument order ---------------------------------------------------------
+def batch_norm(input, weight, bias, running_mean, running_var, training: bool, momentum: float,
+               eps: float, cudnn_enabled: bool = True):  # fmt: skip
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats: bool,
+                  momentum: float, eps: float, cudnn_enabled: bool = True):  # fmt: skip
+    return _instance_norm(
+        input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps
+    )
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True):
+    return _layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(input, num_groups: int, weight=None, bias=None, eps=1e-5, cudnn_enabled=True):
+    return _group_norm(input, num_groups, weight, bias, eps)
+
+
+# --- layers and activations ------------------------------------------------------------------------
+def embedding(weight, indices, padding_idx: int = -1, scale_grad_by_freq=False, sparse=False):
+    """torch.embedding: the table first, padding_idx -1 for none (F.embedding's None)."""
+    padding_idx = None if padding_idx == -1 else padding_idx
+    return _embedding(indices, weight, padding_idx, scale_grad_by_freq=scale_grad_by_freq)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    _default_generator_only("rrelu", generator)
+    return _rrelu(input, lower, upper, training)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    _default_generator_only("rrelu_", generator)
+    return _rrelu(input, lower, upper, training, inplace=True)
+
+
+def _default_generator_only(op: str, generator) -> None:
+    if generator is not None:
+        raise NotImplementedError(
+            f"{op}: generator= is not supported; its slopes come from the default generator. "
+            "Seed it with torch.manual_seed(...)."
+        )
+
+
+def constant_pad_nd(input, pad, value=0):
+    return _pad(input, pad, "constant", value)
+
+
+# --- pooling: no return_indices (torch's top level has none); adaptive max returns both ------
+def max_pool1d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    return _max_pool1d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+
+
+def max_pool2d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    return _max_pool2d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+
+
+def adaptive_max_pool1d(input, output_size):
+    """(values, indices), as torch's top-level form always returns."""
+    return _adaptive_max_pool1d(input, output_size, return_indices=True)
+
+
+# --- losses: reduction as torch's enum int ---------------------------------------------------------
+def kl_div(input, target, reduction: int = 1, *, log_target: bool = False):
+    return _kl_div(input, target, reduction=_reduction(reduction, "kl_div"), log_target=log_target)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):
+    reduction = _reduction(reduction, "binary_cross_entropy_with_logits")
+    return _bce_with_logits(input, target, weight, reduction, pos_weight)
+
+
+def poisson_nll_loss(input, target, log_input: bool, full: bool, eps: float, reduction: int):
+    reduction = _reduction(reduction, "poisson_nll_loss")
+    return _poisson_nll_loss(input, target, log_input, full, eps=eps, reduction=reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: int = 1):
+    reduction = _reduction(reduction, "margin_ranking_loss")
+    return _margin_ranking_loss(input1, input2, target, margin, reduction=reduction)
+
+
+def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: int = 1):
+    reduction = _reduction(reduction, "hinge_embedding_loss")
+    return _hinge_embedding_loss(input, target, margin, reduction=reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction: int = 1):
+    reduction = _reduction(reduction, "cosine_embedding_loss")
+    return _cosine_embedding_loss(input1, input2, target, margin, reduction=reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        reduction=1):  # fmt: skip
+    reduction = _reduction(reduction, "triplet_margin_loss")
+    return _triplet_margin_loss(
+        anchor, positive, negative, margin, p, eps, swap, reduction=reduction
+    )
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=1,
+             zero_infinity=False):  # fmt: skip
+    reduction = _reduction(reduction, "ctc_loss")
+    return _ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction,
+                     zero_infinity)  # fmt: skip
+
+
+__all__ = [
+    "adaptive_avg_pool1d",
+    "adaptive_max_pool1d",
+    "alpha_dropout",
+    "alpha_dropout_",
+    "avg_pool1d",
+    "batch_norm",
+    "bilinear",
+    "binary_cross_entropy_with_logits",
+    "celu",
+    "celu_",
+    "constant_pad_nd",
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "cosine_embedding_loss",
+    "cosine_similarity",
+    "ctc_loss",
+    "dropout",
+    "dropout_",
+    "embedding",
+    "feature_dropout",
+    "feature_dropout_",
+    "group_norm",
+    "hinge_embedding_loss",
+    "instance_norm",
+    "kl_div",
+    "layer_norm",
+    "margin_ranking_loss",
+    "max_pool1d",
+    "max_pool2d",
+    "pairwise_distance",
+    "pdist",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "poisson_nll_loss",
+    "prelu",
+    "rms_norm",
+    "rrelu",
+    "rrelu_",
+    "selu",
+    "selu_",
+    "threshold",
+    "threshold_",
+    "triplet_margin_loss",
+]
