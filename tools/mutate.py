@@ -133,6 +133,10 @@ TARGETS = {
         ["tests/autodiff/test_serialization.py", "tests/autodiff/test_weak_spots.py"],
         ["_check_grad_dtype"],
     ),
+    # ad.compile: a planted bug must make a replay differ from eager (or refuse) where tested
+    "autodiff/compile/tracer.py": (["tests/compile", "tests/autodiff/test_ops_compiled.py"], None),
+    "autodiff/compile/guards.py": (["tests/compile"], None),
+    "autodiff/compile/program.py": (["tests/compile"], None),
     "nn/optim/lr_scheduler/decay.py": (
         ["tests/nn/test_scheduler_boundaries.py", "tests/nn/test_torch_schedulers.py"],
         None,
