@@ -204,7 +204,8 @@ def cond(A, p=None):
     _square("cond", A)
     if p == "nuc":  # ‖A⁻¹‖_nuc = Σ 1/σᵢ: inf for a singular A (torch: nan, from LAPACK's inverse)
         S = svdvals(A)
-        return S.sum(-1) * S.reciprocal().sum(-1)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0·inf for the zero matrix: nan,
+            return S.sum(-1) * S.reciprocal().sum(-1)  # quietly, as torch
     inverse = Inv.apply(A, check_errors=False)
     return (matrix_norm(A, p) * matrix_norm(inverse, p)).nan_to_num(nan=float("inf"))
 
