@@ -11,21 +11,69 @@ from . import init
 from .module import Module, Parameter
 
 
-class ScaleGrad(ad.Function):
-    """The identity forward; the gradient multiplied by a constant array (torch's embedding
-    backward skips padding_idx and divides by index frequency: this says so in one place)."""
+class Lookup(ad.Function):
+    """weight[indices], one row per index (torch's embedding). Its gradient adds each row's
+    gradient into its table row (TableGrad); scaled=True also scales the rows as TableGrad
+    does (TableGrad's own gradient)."""
 
     node_name = "EmbeddingBackward0"
-    symbol = "scale grad"
-    array_backward = True
+    symbol = "embedding"
 
     @staticmethod
-    def forward(ctx, input, scale):
-        return input.copy()
+    def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq, scaled=False):
+        rows = weight[indices]
+        scale = _row_scale(indices, weight.shape[0], padding_idx, scale_grad_by_freq, rows.dtype)
+        return rows * scale if scaled and scale is not None else rows
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.options["scale"]
+        (rows, _), _ = ctx.input_meta[0]
+        options = {k: v for k, v in ctx.options.items() if k != "scaled"}
+        return TableGrad.apply(grad, rows=rows, **options)
+
+
+class TableGrad(ad.Function):
+    """The table's gradient (torch's embedding_dense_backward): each row's gradient added into
+    its table row, none into padding_idx, divided by the index's count with
+    scale_grad_by_freq. Computed from the indices inside the op, so that ad.compile replays it
+    for each call's indices. Linear in grad: its gradient is the scaled lookup."""
+
+    node_name = "EmbeddingDenseBackwardBackward0"
+    symbol = "embeddingᵀ"
+
+    @staticmethod
+    def forward(ctx, grad, indices, rows, padding_idx, scale_grad_by_freq):
+        dim = grad.shape[-1]
+        scale = _row_scale(indices, rows, padding_idx, scale_grad_by_freq, grad.dtype)
+        out = np.zeros((rows, dim), grad.dtype)
+        np.add.at(
+            out, indices.reshape(-1), (grad if scale is None else grad * scale).reshape(-1, dim)
+        )
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        o = ctx.options
+        return Lookup.apply(
+            gg,
+            indices=o["indices"],
+            padding_idx=o["padding_idx"],
+            scale_grad_by_freq=o["scale_grad_by_freq"],
+            scaled=True,
+        )
+
+
+def _row_scale(indices: np.ndarray, rows: int, padding_idx, by_freq: bool, dtype):
+    """Per looked-up row (shape indices.shape + (1,)): 0 at padding_idx, 1/count of its index
+    with scale_grad_by_freq, else 1; None where every row's is 1."""
+    if padding_idx is None and not by_freq:
+        return None
+    scale = np.ones(indices.shape + (1,), dtype)
+    if by_freq:
+        scale /= np.bincount(indices.ravel(), minlength=rows)[indices][..., None]
+    if padding_idx is not None:
+        scale[indices == padding_idx] = 0
+    return scale
 
 
 def _indices(input, num_embeddings: int):
@@ -97,17 +145,9 @@ def embedding(
             raise ValueError(f"embedding: max_norm must be a finite number > 0, got {max_norm}")
         with ad.no_grad():
             _renorm_(weight, idx.numpy(), max_norm, norm_type)
-    rows = weight[idx]
-    if (padding_idx is None and not scale_grad_by_freq) or not rows.requires_grad:
-        return rows
-    idx = idx.numpy()  # the gradient's scale from the values: a read inside ad.compile
-    scale = np.ones(idx.shape, weight.dtype)
-    if scale_grad_by_freq:
-        counts = np.bincount(idx.ravel(), minlength=n)
-        scale /= counts[idx]
-    if padding_idx is not None:
-        scale[idx == padding_idx] = 0
-    return ScaleGrad.apply(rows, scale=scale[..., None])
+    return Lookup.apply(
+        weight, indices=idx, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq
+    )
 
 
 class _Table(Module):

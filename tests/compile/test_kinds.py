@@ -717,3 +717,26 @@ def step(t):
     assert twins.call(t) == "traced"
     twins.change(lambda w: setattr(w["config"], "scale", 3.0))
     assert twins.call(t) == "traced"
+
+
+def test_an_embedding_with_padding_and_frequency_scaling_replays_for_new_indices():
+    """The gradient's scale (0 at padding_idx, 1/count per index) is computed inside the op
+    from each call's indices (it was read into Python before: refused)."""
+
+    def build():
+        ad.manual_seed(0)
+        emb = nn.Embedding(6, 3, padding_idx=0, scale_grad_by_freq=True)
+        return {"emb": emb, "opt": nn.optim.SGD(emb.parameters(), lr=0.5)}
+
+    source = """
+def step(idx):
+    opt.zero_grad()
+    loss = emb(idx).pow(2).sum()
+    loss.backward()
+    opt.step()
+    return loss.detach()
+"""
+    twins = Twins(build, source)
+    for picked in ([[1, 0, 3], [3, 3, 5]], [[0, 0, 2], [4, 2, 2]], [[5, 1, 1], [1, 0, 1]]):
+        twins.call(ad.tensor(np.array(picked)))
+    assert twins.outcomes == ["traced", "traced", "replayed"]

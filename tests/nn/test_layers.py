@@ -212,3 +212,21 @@ def test_batchnorm_errors():
     m.eval()
     out = m(ad.randn(4, 3) * 5)  # no running statistics: batch statistics even in eval
     np.testing.assert_allclose(out.numpy().mean(0), 0, atol=1e-5)
+
+
+def test_embedding_second_derivative_matches_finite_differences():
+    """The table's gradient is linear in the upstream gradient g (torch's rule: none into
+    padding_idx, 1/count with scale_grad_by_freq): its derivative in g, the scaled lookup,
+    against finite differences; without options, gradgradcheck of the whole op."""
+    idx = ad.tensor(np.array([[1, 2, 2], [0, 4, 1]]))
+    rng = np.random.default_rng(0)
+    w = ad.tensor(rng.standard_normal((5, 3)), requires_grad=True)
+    g = ad.tensor(rng.standard_normal((2, 3, 3)), requires_grad=True)
+    for options in ({}, {"padding_idx": 2}, {"padding_idx": 0, "scale_grad_by_freq": True}):
+
+        def table_grad(upstream, o=options):
+            out = F.embedding(idx, w, **o)
+            return ad.grad(out, w, grad_outputs=upstream, create_graph=True)[0]
+
+        assert ad.gradcheck(table_grad, (g,))
+    assert ad.gradgradcheck(lambda t: F.embedding(idx, t) ** 2, (w,))

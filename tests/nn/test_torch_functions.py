@@ -81,10 +81,6 @@ CASES = [
 ]  # fmt: skip
 
 
-# where nn.functional's op records another top node than torch's (not this file's choice)
-OTHER_TOP = {"embedding no padding": "IndexBackward0"}  # F.embedding without padding_idx: w[i]
-
-
 @pytest.mark.parametrize("name, call, arrays", CASES, ids=[c[0] for c in CASES])
 def test_top_level_form_matches_torch(name, call, arrays):
     """Values, the top node and every input's gradient under a random upstream gradient (the
@@ -94,7 +90,7 @@ def test_top_level_form_matches_torch(name, call, arrays):
     out, out_t = call(OURS, *ours), call(torch, *theirs)
     np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-7, atol=1e-10)
     top = type(out_t.grad_fn).__name__
-    assert out.grad_fn.name() == OTHER_TOP.get(name, _ENGINE_NAMES.get(top, top))
+    assert out.grad_fn.name() == _ENGINE_NAMES.get(top, top)
     g = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
