@@ -6,6 +6,7 @@ import importlib
 
 import numpy as np
 import pytest
+from torch_pairs import both, refused_as_by_torch, same
 
 import autodiff as ad
 
@@ -13,22 +14,11 @@ torch = pytest.importorskip("torch")
 
 
 def _refused_as_by_torch(call, error, words, theirs=(RuntimeError, IndexError)):
-    """call(torch) raises (one of theirs), and call(ad) raises error with words in its message."""
-    with pytest.raises(theirs):
-        call(torch)
-    with pytest.raises(error, match=words):
-        call(ad)
-
-
-def _same(ours, theirs):
-    assert isinstance(ours, ad.Tensor), type(ours)
-    assert str(ours.dtype) == str(theirs.dtype), (ours.dtype, theirs.dtype)
-    assert ours.shape == tuple(theirs.shape)
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    refused_as_by_torch(call, torch, error, words, theirs)
 
 
 def _both(call):
-    _same(call(ad), call(torch))
+    both(call, torch)
 
 
 X = np.arange(6.0, dtype=np.float32).reshape(2, 3)
@@ -333,7 +323,7 @@ def test_meshgrid_of_two_and_three_as_torch(indexing):
         grids = [lib.meshgrid(*[_ints(lib, n) for n in lib_sizes], indexing=indexing)
                  for lib in (ad, torch)]  # fmt: skip
         for ours, theirs in zip(*grids):
-            _same(ours, theirs)
+            same(ours, theirs)
 
 
 def test_broadcast_shapes_as_torch():

@@ -4,28 +4,19 @@ gradients of the float ops are the op table's (optable.py)."""
 
 import numpy as np
 import pytest
+from torch_pairs import both, refused_as_by_torch, same
 
 import autodiff as ad
 
 torch = pytest.importorskip("torch")
 
 
-def _same(ours, theirs):
-    assert isinstance(ours, ad.Tensor), type(ours)
-    assert str(ours.dtype) == str(theirs.dtype), (ours.dtype, theirs.dtype)
-    assert ours.shape == tuple(theirs.shape)
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+def _refused_as_by_torch(call, error, words, theirs=(RuntimeError, TypeError, ValueError)):
+    refused_as_by_torch(call, torch, error, words, theirs)
 
 
 def _both(call):
-    _same(call(ad), call(torch))
-
-
-def _refused_as_by_torch(call, error, words, theirs=(RuntimeError, TypeError, ValueError)):
-    with pytest.raises(theirs):
-        call(torch)
-    with pytest.raises(error, match=words):
-        call(ad)
+    both(call, torch)
 
 
 TYPES = [n for n in dir(torch) if n.endswith("Tensor") and n not in ("Tensor", "BFloat16Tensor")]
@@ -42,7 +33,7 @@ def test_every_legacy_type_of_torch_is_here():
     [([1, 2],), ([[1, 0], [3, 4]],), ((2, 3),), ([],), (), ([True, 2.7],), (np.arange(3.0),)],
 )
 def test_legacy_type_from_data_as_torch(name, args):
-    _same(getattr(ad, name)(*args), getattr(torch, name)(*args))
+    same(getattr(ad, name)(*args), getattr(torch, name)(*args))
 
 
 @pytest.mark.parametrize("name", TYPES)
@@ -98,8 +89,8 @@ def test_type_converts_to_a_legacy_type_or_its_name_as_torch(name, source):
     def call(lib, target):
         return lib.tensor([0, 1, 2], dtype=getattr(lib, source)).type(target)
 
-    _same(call(ad, getattr(ad, name)), call(torch, getattr(torch, name)))
-    _same(call(ad, f"torch.{name}"), call(torch, f"torch.{name}"))
+    same(call(ad, getattr(ad, name)), call(torch, getattr(torch, name)))
+    same(call(ad, f"torch.{name}"), call(torch, f"torch.{name}"))
     assert call(ad, getattr(ad, name)).type() == call(torch, getattr(torch, name)).type()
 
 
@@ -253,7 +244,7 @@ def test_erfinv_matches_torch_to_the_last_digits_tails_included():
     np.testing.assert_allclose(ad.erfinv(ad.tensor(x)).numpy(), torch.erfinv(torch.tensor(x)),
                                rtol=1e-13)  # fmt: skip
     x32 = np.linspace(-0.999, 0.999, 301, dtype=np.float32)
-    _same(ad.tensor(x32).erfinv(), torch.tensor(x32).erfinv())
+    same(ad.tensor(x32).erfinv(), torch.tensor(x32).erfinv())
 
 
 @pytest.mark.parametrize(
@@ -486,11 +477,11 @@ def test_randint_like_draws_torchs_numbers():
     for low_high in ((10,), (2, 5)):
         ad.manual_seed(3)
         torch.manual_seed(3)
-        _same(
+        same(
             ad.randint_like(ad.zeros(2, 3), *low_high),
             torch.randint_like(torch.zeros(2, 3), *low_high),
         )
-        _same(ad.randint_like(ad.zeros(4, dtype=ad.long), *low_high),
+        same(ad.randint_like(ad.zeros(4, dtype=ad.long), *low_high),
               torch.randint_like(torch.zeros(4, dtype=torch.long), *low_high))  # fmt: skip
 
 
@@ -551,7 +542,7 @@ def test_unravel_index_and_unsafe_splits_as_torch(call):
     ours, theirs = call(ad), call(torch)
     assert isinstance(ours, tuple) and len(ours) == len(theirs)
     for a, b in zip(ours, theirs):
-        _same(a, b)
+        same(a, b)
     assert ad.unravel_index(ad.tensor([0]), ()) == torch.unravel_index(torch.tensor([0]), ()) == ()
 
 
@@ -701,7 +692,7 @@ def test_copies_match_torch_and_own_their_memory(name):
 def test_detach_copy_slice_copy_edges_as_torch():
     # torch's detach_copy keeps requires_grad with a NotImplemented node; ours is detached
     ours = ad.detach_copy(ad.arange(3.0, requires_grad=True))
-    _same(ours, torch.detach_copy(torch.arange(3.0, requires_grad=True)).detach())
+    same(ours, torch.detach_copy(torch.arange(3.0, requires_grad=True)).detach())
     assert not ours.requires_grad
     _both(lambda lib: lib.slice_copy(lib.arange(6).reshape(2, 3)))
     _both(lambda lib: lib.slice_copy(lib.arange(6), 0, -4, 100))
