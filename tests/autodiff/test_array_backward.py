@@ -2,8 +2,12 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from optable import ROWS, case, leaves, upstream
 
 import autodiff as ad
+from autodiff.errors import DtypeError
 from autodiff.function import Function
 
 SEEN = []
@@ -122,3 +126,28 @@ def test_retained_gradients_are_copies_even_where_a_formula_passes_its_gradient_
     z.grad.add_(5.0)
     np.testing.assert_array_equal(y.grad.numpy(), [1.0, 1.0])
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+
+
+@pytest.mark.parametrize("op", [row for row in ROWS if row.second_order], ids=str)
+@settings(max_examples=max(3, settings.default.max_examples // 8))
+@given(data=st.data())
+def test_first_order_on_arrays_equals_the_formula_on_tensors(op, data):
+    """The two ways an op's formula runs, on arrays (first order, the fast path) and on Tensors
+    (create_graph=True, recorded, as ad.compile's trace runs it): the same gradients, bitwise."""
+    arrays, kwargs = data.draw(case(op), label="inputs")
+    for dtype in (np.float64, np.float32):
+        runs = []
+        for create_graph in (False, True):
+            ts = leaves(arrays, dtype)
+            try:
+                out = op.fn(*ts, **kwargs)
+            except DtypeError:  # float32: a row whose call adds float64 operands of its own
+                assert dtype == np.float32
+                return
+            grad = ad.tensor(upstream(out.shape, 3, out.dtype))
+            grads = ad.grad(out, ts, grad, create_graph=create_graph, allow_unused=True)
+            runs.append([None if g is None else g.detach().numpy() for g in grads])
+        for on_arrays, on_tensors in zip(*runs):
+            assert (on_arrays is None) == (on_tensors is None)
+            if on_arrays is not None:
+                assert on_arrays.tobytes() == on_tensors.tobytes(), dtype
