@@ -21,9 +21,7 @@ import numpy as np
 import autodiff as ad
 from autodiff.errors import ArgumentError, DtypeError, ShapeError
 
-from . import init
-from .linear import check_size
-from .module import Module, Parameter
+from .linear import Affine, check_size
 from .sliding import (
     Windows,
     as_pair,
@@ -330,7 +328,7 @@ def as_tuple(value, dims: int, name: str, op: str, minimum: int = 1) -> tuple:
     return spatial(value, dims, name, op, minimum)[2 - dims :]
 
 
-class _ConvNd(Module):
+class _ConvNd(Affine):
     """The shared construction, initialisation, forward (through `_fn`) and repr of the
     convolution layers."""
 
@@ -375,21 +373,11 @@ class _ConvNd(Module):
         else:
             self.padding = as_tuple(padding, dims, "padding", name, minimum=0)
         self.padding_mode = padding_mode
-        dtype = dtype or ad.get_default_dtype()
         if self._transposed:  # torch's layouts: (in, out/groups, *k) for a transposed conv
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
             shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(np.empty(shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """torch's default initialisation (see nn.init.default_layer_init_)."""
-        init.default_layer_init_(self.weight, self.bias)
+        self._add_parameters(shape, out_channels if bias else 0, dtype)
 
     def forward(self, input):
         try:

@@ -11,8 +11,7 @@ import numpy as np
 import autodiff as ad
 from autodiff.errors import ArgumentError, DtypeError, ShapeError
 
-from . import init
-from .module import Module, Parameter
+from .linear import Affine
 from .padding import pad
 from .pooling3d import _triple, _window
 
@@ -208,7 +207,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                                dilation=dilation, groups=int(groups), out_shape=out_shape)  # fmt: skip
 
 
-class Conv3d(Module):
+class Conv3d(Affine):
     """3-D convolution layer: weight (out, in/groups, kd, kh, kw), torch's default init."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
@@ -232,18 +231,8 @@ class Conv3d(Module):
             padding if isinstance(padding, str) else _triple(padding, "padding", "Conv3d", 0)
         )
         self.padding_mode, self.output_padding = padding_mode, (0, 0, 0)
-        dtype = dtype or ad.get_default_dtype()
         shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(np.empty(shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """torch's default initialisation (see nn.init.default_layer_init_)."""
-        init.default_layer_init_(self.weight, self.bias)
+        self._add_parameters(shape, out_channels if bias else 0, dtype)
 
     def forward(self, input):
         return conv3d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,

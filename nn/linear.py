@@ -95,17 +95,16 @@ def linear(input, weight, bias=None):
     return out
 
 
-class Linear(Module):
-    """y = x Wᵀ + b with W of shape (out_features, in_features), initialised as PyTorch."""
+class Affine(Module):
+    """A layer with a weight and an optional bias (Linear, the convolutions), initialised as
+    torch initialises them."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
-        super().__init__()
-        self.in_features = check_size(in_features, "in_features", "Linear")
-        self.out_features = check_size(out_features, "out_features", "Linear")
+    def _add_parameters(self, weight_shape: tuple, bias_size: int, dtype) -> None:
+        """weight (uninitialised, then reset_parameters), and a bias of bias_size (0: none)."""
         dtype = dtype or ad.get_default_dtype()
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty(out_features, dtype=dtype))
+        self.weight = Parameter(np.empty(weight_shape, dtype=dtype))
+        if bias_size:
+            self.bias = Parameter(np.empty(bias_size, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -113,6 +112,16 @@ class Linear(Module):
     def reset_parameters(self) -> None:
         """torch's default initialisation (see nn.init.default_layer_init_)."""
         init.default_layer_init_(self.weight, self.bias)
+
+
+class Linear(Affine):
+    """y = x Wᵀ + b with W of shape (out_features, in_features), initialised as PyTorch."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
+        super().__init__()
+        self.in_features = check_size(in_features, "in_features", "Linear")
+        self.out_features = check_size(out_features, "out_features", "Linear")
+        self._add_parameters((out_features, in_features), out_features if bias else 0, dtype)
 
     def forward(self, input):
         if input.ndim == 0 or input.shape[-1] != self.in_features:
