@@ -147,7 +147,14 @@ def test_first_order_on_arrays_equals_the_formula_on_tensors(op, data):
             grad = ad.tensor(upstream(out.shape, 3, out.dtype))
             grads = ad.grad(out, ts, grad, create_graph=create_graph, allow_unused=True)
             runs.append([None if g is None else g.detach().numpy() for g in grads])
+        scalars = all(np.ndim(a) == 0 for a in arrays)
         for on_arrays, on_tensors in zip(*runs):
             assert (on_arrays is None) == (on_tensors is None)
-            if on_arrays is not None:
+            if on_arrays is None:
+                continue
+            if scalars:  # on 0-d values a formula on arrays meets NumPy scalars, whose ** is
+                # libm's pow, the recorded op np.power's vectorised one: 1 ulp apart at times
+                # (logaddexp2; ad.compile replays such formulas as eager runs them)
+                np.testing.assert_array_max_ulp(on_arrays, on_tensors, maxulp=1)
+            else:
                 assert on_arrays.tobytes() == on_tensors.tobytes(), dtype
