@@ -9,6 +9,9 @@ class _State(threading.local):
     anomaly = False  # inside detect_anomaly (per thread, like grad mode)
     in_formula = False  # the engine runs a backward formula: blame its node, not its ops
     inference = False  # inside inference_mode
+    saved_hooks = None  # (pack, unpack) of the innermost saved_tensors_hooks, or None
+    saved_hooks_disabled = None  # the message of an enclosing disable_saved_tensors_hooks
+    packed_later = None  # inside an in-place op's recording: (node, output) to pack after it
 
 
 _state = _State()

@@ -7,11 +7,20 @@ by the input Tensor and the output's by a SavedOutput marker (a node never holds
 Tensor: no tensor -> node -> tensor cycle), and its version entries (counter, version at save,
 array) flat in one tuple. Counters and arrays are not tracked by the cyclic collector, so
 neither is that tuple (after the collector's first look at it).
+
+Inside torch.autograd.graph.saved_tensors_hooks(pack, unpack) each saved tensor is handed to
+pack when it is saved, and the node keeps what pack returned (a Packed); backward gets the
+tensor back from unpack. As in torch, such a value has no version entry (the hooks may keep
+anything: a copy, a file name), but pack may not change its input in place.
 """
+
+import weakref
 
 import numpy as np
 
-from .graph import SavedOutput
+from . import grad_mode
+from .grad_mode import _state as _mode
+from .graph import SavedOutput, accumulator
 from .tensor import Tensor
 
 _make = Tensor._make
@@ -46,6 +55,11 @@ def keep(ctx, args, arrays, out, returned, result) -> None:
     ctx._saved = tuple(kept)
     if versions:
         ctx._versions = tuple(versions)
+    if _mode.saved_hooks is not None:  # the one cost of saved-tensor hooks when none are on
+        if _mode.packed_later is None:
+            pack(ctx, result, _mode.saved_hooks)
+        else:
+            _mode.packed_later.append((ctx, result))
 
 
 def _root(array):
@@ -102,7 +116,111 @@ def unpack(node, arrays: bool, graph: bool) -> tuple:
             v = v._data if arrays else v
         elif type(v) is SavedOutput:
             v = v.array if arrays else _make(v.array, graph, node if graph else None)
-        elif isinstance(v, (np.ndarray, np.generic)) and not arrays:
-            v = _make(np.asarray(v))  # a 0-d op's mask comes as a NumPy scalar: values too
+        elif isinstance(v, (np.ndarray, np.generic)):
+            if not arrays:
+                v = _make(np.asarray(v))  # a 0-d op's mask comes as a NumPy scalar: values too
+        elif type(v) is Packed:
+            v = v.unpacked(node, arrays, graph)
         result.append(v)
     return tuple(result)
+
+
+class Packed:
+    """A saved tensor as a saved_tensors_hooks pack returned it, with its unpack hook and
+    where its gradient went (origin: the node that made it, a leaf's AccumulateGrad, OUTPUT
+    for the op's own output, None for a constant): the tensor unpack returns is attached there
+    again, so create_graph differentiates through it as through the tensor itself."""
+
+    __slots__ = ("value", "unpack_hook", "origin")
+
+    def __init__(self, value, unpack_hook, origin):
+        self.value, self.unpack_hook, self.origin = value, unpack_hook, origin
+
+    def unpacked(self, node, arrays: bool, graph: bool):
+        t = self.unpack_hook(self.value)
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                "Output of saved tensor unpack_hook expected to be a Tensor but got result of "
+                f"type {type(t).__name__}"
+            )
+        if arrays:
+            return t._data
+        origin = self.origin
+        if origin is None:
+            return t
+        if not graph:
+            return _make(t._data)
+        if origin is OUTPUT:
+            return _make(t._data, True, node)
+        if type(origin) is weakref.ref:  # a leaf: its gradient goes to its AccumulateGrad
+            leaf = _make(t._data, True)
+            leaf._accumulator = origin
+            return leaf
+        return _make(t._data, True, origin)
+
+
+OUTPUT = "output"  # a Packed's origin when it is the op's own output
+
+
+def pack(node, output, pair) -> None:
+    """Hand each tensor the node saved to pair's pack hook (under no_grad, as torch) and keep
+    what it returns; output is the op's output tensor (for a SavedOutput)."""
+    pack_hook, unpack_hook = pair
+    kept = []
+    with grad_mode.no_grad():
+        for v in node._saved:
+            if isinstance(v, Tensor):
+                tensor, origin = v, _origin(v)
+            elif type(v) is SavedOutput:
+                tensor, origin = output, OUTPUT
+            elif isinstance(v, (np.ndarray, np.generic)):
+                tensor, origin = _make(np.asarray(v)), None
+            else:  # None, a number, a shape: not a tensor, nothing to pack
+                kept.append(v)
+                continue
+            counter = tensor._counter()
+            version = counter[0]
+            packed = pack_hook(tensor)
+            if counter[0] != version:
+                raise RuntimeError(
+                    "A saved tensor pack hook is modifying its input in place. Tensors provided "
+                    "as input to pack hook cannot be modified by in-place operations as this "
+                    "can lead to unexpected side-effects. Please open an issue if you need to "
+                    "perform in-place operations on the input to a pack hook."
+                )
+            kept.append(Packed(packed, unpack_hook, origin))
+    node._saved = tuple(kept)
+    node._versions = ()  # as torch: values the hooks keep are not version-checked
+
+
+class packed_later:
+    """An in-place op records its out-of-place op in this block; what that op saved is packed
+    afterwards (pack_after), once the op has kept a copy of self's old values and moved its
+    output to self's storage: pack sees those, as in torch."""
+
+    def __enter__(self):
+        self.nodes = None
+        if _mode.saved_hooks is not None:
+            self.outer, _mode.packed_later = _mode.packed_later, []
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        if _mode.saved_hooks is not None:
+            self.nodes, _mode.packed_later = _mode.packed_later, self.outer
+        return False
+
+    def pack_after(self, node, tensor) -> None:
+        """Pack the recorded nodes' saved values; node's output is now tensor (self)."""
+        for ctx, output in self.nodes or ():
+            pack(ctx, tensor if ctx is node else output, _mode.saved_hooks)
+
+
+def _origin(tensor):
+    """Where a saved input's gradient goes: its node, its leaf's AccumulateGrad (weakly, as
+    the leaf keeps it: the graph holds it through its edge), or None (a constant)."""
+    if tensor.grad_fn is not None:
+        return tensor.grad_fn
+    if tensor._requires_grad:
+        accumulator(tensor)
+        return tensor._accumulator
+    return None

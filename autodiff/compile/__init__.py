@@ -22,7 +22,7 @@ from ..tracing import _state as _tracing
 from . import guards
 from .guards import flatten
 from .source import render, runner
-from .tracer import CompileError, identifier, trace
+from .tracer import HOOKS_REFUSED, CompileError, identifier, trace
 
 __all__ = ["compile", "Compiled", "CompileError"]
 
@@ -56,6 +56,8 @@ class Compiled:
             # inside another trace its ops are that trace's steps; under detect_anomaly every
             # op is checked as it runs: both are eager calls
             return self.fn(*args, **kwargs)
+        if _mode.saved_hooks is not None:
+            raise CompileError(HOOKS_REFUSED)
         structure, leaves = flatten(args, kwargs)
         for program in self._programs:
             if program.guard(structure, leaves):

@@ -21,6 +21,12 @@ from . import runtime
 from .program import Program, Step, no_context
 from .runtime import CompileError
 
+HOOKS_REFUSED = (
+    "compile: saved_tensors_hooks (or save_on_cpu) is not supported inside a compiled function: "
+    "a replay keeps its saved values as arrays and would not call the pack and unpack hooks. "
+    "Call the function eagerly inside the hooks, or leave the hooks out."
+)
+
 
 class _Unflat(Exception):
     """A backward formula used a value the program does not have: replay it as one call."""
@@ -161,6 +167,8 @@ class Tracer:
             and all(getattr(a, "ndim", 0) == 0 for a in args)
         ):
             raise _Unflat  # eager's formula computes it on NumPy scalars
+        if grad_mode._state.saved_hooks is not None:
+            raise CompileError(HOOKS_REFUSED)
         with tracing.suspended():
             result = cls.apply(*args, **options)
         specs = [self.spec(a) for a in args]

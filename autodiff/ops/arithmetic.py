@@ -130,13 +130,13 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, input, other):
         input, other = promote(input, other)
-        need = ctx.needs_input_grad  # keep only what the needed gradients use
-        ctx.save_for_backward(input if need[1] else None, other if need[0] else None)
+        need = ctx.needs_input_grad  # keep only what the needed gradients use, in torch's
+        ctx.save_for_backward(other if need[0] else None, input if need[1] else None)  # order
         return input * other
 
     @staticmethod
     def backward(ctx, grad):
-        input, other = ctx.saved_tensors
+        other, input = ctx.saved_tensors
         need = ctx.needs_input_grad
         return grad * other if need[0] else None, grad * input if need[1] else None
 
@@ -155,13 +155,13 @@ class Div(Function):
     @staticmethod
     def forward(ctx, input, other):
         input, other = promote(input, other, divide=True)
-        ctx.save_for_backward(input if ctx.needs_input_grad[1] else None, other)
+        ctx.save_for_backward(other, input if ctx.needs_input_grad[1] else None)  # torch's order
         with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is ±inf or nan, silently,
             return input / other  # as in torch
 
     @staticmethod
     def backward(ctx, grad):
-        input, other = ctx.saved_tensors
+        other, input = ctx.saved_tensors
         need = ctx.needs_input_grad
         with np.errstate(divide="ignore", invalid="ignore"):
             grad_input = grad / other if need[0] else None

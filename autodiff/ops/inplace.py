@@ -17,7 +17,7 @@ from .. import grad_mode, tracing
 from ..errors import DtypeError, ShapeError
 from ..function import Function
 from ..graph import SavedOutput
-from ..saved import flat_versions, version_entries, version_entry
+from ..saved import flat_versions, packed_later, version_entries, version_entry
 from ..tensor import Tensor
 from ..views import refresh, stale, view_of
 from .indexing import Index, normalize_index
@@ -159,13 +159,16 @@ def setitem(self, index, value) -> None:
 
 def _rebase(self, op: str, fn, *args, **kwargs) -> Tensor:
     """The graph form: out-of-place op, result into the storage, self onto the new node."""
-    result = fn(self, *args, **kwargs)
+    with packed_later() as hooked:  # saved_tensors_hooks see what the node keeps at the end
+        result = fn(self, *args, **kwargs)
     node = result.grad_fn
     if node is None:  # e.g. an integer result: nothing to differentiate
+        hooked.pack_after(None, self)
         return _write(self, op, np.copyto, result)
     _keep_old_self(node, self)
     _write(self, op, np.copyto, result)
     _saved_output_is_storage(node, self)
+    hooked.pack_after(node, self)
     if self._base is not None:
         base = self._base
         rebased = CopySlices.apply(base, result, chain=self._view_chain)
