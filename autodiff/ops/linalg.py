@@ -36,6 +36,12 @@ __all__ = [
 _NAMES = {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}
 
 
+def _in_torch_order(ctx, pair: tuple) -> tuple:
+    """(input, other) in the order torch saves them (saved_tensors_hooks see it): mm saves
+    other first. The same swap turns what was saved back into (input, other)."""
+    return pair[::-1] if ctx.node_name == "MmBackward0" else pair
+
+
 class Matmul(Function):
     node_name = "BmmBackward0"
     symbol = "@"
@@ -49,12 +55,14 @@ class Matmul(Function):
     def forward(ctx, input, other):
         ctx.node_name = _NAMES.get((input.ndim, other.ndim), "BmmBackward0")
         need = ctx.needs_input_grad
-        ctx.save_for_backward(input if need[1] else None, other if need[0] else None)
+        kept = (input if need[1] else None, other if need[0] else None)
+        ctx.save_for_backward(*_in_torch_order(ctx, kept))
         return np.matmul(input, other)
 
     @staticmethod
     def backward(ctx, grad):
-        input, other = ctx.saved_tensors  # each saved only if the other's gradient is needed
+        # each saved only if the other's gradient is needed
+        input, other = _in_torch_order(ctx, ctx.saved_tensors)
         a_1d = _ndim(ctx, 0, input) == 1
         b_1d = _ndim(ctx, 1, other) == 1
         if a_1d:  # a as (1, n): grad (..., m) as (..., 1, m); 1-D @ 1-D: grad is 0-d
