@@ -15,6 +15,7 @@ import types
 from pathlib import Path
 
 import autodiff
+import autodiff.checkpointing
 import nn
 from autodiff.threads import short_blas_spin
 from nn.heap import keep_freed_memory
@@ -47,6 +48,7 @@ MODULES = {
     "torch.optim": nn.optim,
     "torch.optim.lr_scheduler": nn.optim.lr_scheduler,
     "torch.utils.data": nn.data,
+    "torch.utils.checkpoint": autodiff.checkpointing,
     "torch.random": autodiff.random,
 }
 # the files torch splits these packages into: programs import classes from them
@@ -121,7 +123,9 @@ def install() -> None:
     """Make `import torch...` resolve to the project in this process."""
     for name, target in MODULES.items():
         sys.modules[name] = TorchModule(name, target)
-    sys.modules["torch"].utils = types.SimpleNamespace(data=sys.modules["torch.utils.data"])
+    sys.modules["torch"].utils = types.SimpleNamespace(
+        data=sys.modules["torch.utils.data"], checkpoint=sys.modules["torch.utils.checkpoint"]
+    )
     sys.modules["torch"].__version__ = f"{autodiff.__version__}+autodiff"
     sys.modules["torch.utils"] = sys.modules["torch"].utils  # `import torch.utils.data`
     if not any(isinstance(f, _Refuse) for f in sys.meta_path):
