@@ -2,8 +2,8 @@
 hooks (saved_tensors_hooks, save_on_cpu, disable_saved_tensors_hooks)."""
 
 from .. import tracing
-from ..graph import AccumulateGrad, Node
 from ..grad_mode import _state as _mode
+from ..graph import AccumulateGrad, Node
 
 __all__ = [
     "AccumulateGrad",

@@ -168,6 +168,10 @@ def test_retained_graph_reruns_on_each_backward():
     assert np.array_equal(x.grad.numpy(), 2 * first)
 
 
+def scaled(x, layer, scale):
+    return layer(x) * scale
+
+
 def test_reentrant_rules_as_torch():
     """use_reentrant missing: a warning and True; keyword arguments refused; no input
     requiring grad: a warning and no gradients (the parameters' included)."""
@@ -184,7 +188,7 @@ def test_reentrant_rules_as_torch():
         assert not y.requires_grad
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            y = fn(lambda x, scale: lin(x) * scale, lib.ones(4, 3), scale=2.0, use_reentrant=False)
+            y = fn(scaled, lib.ones(4, 3), lin, scale=2.0, use_reentrant=False)
         y.sum().backward()
         assert lin.weight.grad is not None  # non-reentrant: the parameters get theirs
 

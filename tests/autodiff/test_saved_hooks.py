@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff.compile import CompileError
 from autodiff.autograd.graph import (
     disable_saved_tensors_hooks,
     save_on_cpu,
     saved_tensors_hooks,
 )
+from autodiff.compile import CompileError
 
 torch = pytest.importorskip("torch")
 
