@@ -50,6 +50,7 @@ MODULES = {
     "torch.utils.data": nn.data,
     "torch.utils.checkpoint": autodiff.checkpointing,
     "torch.random": autodiff.random,
+    "torch.testing": autodiff.testing,
 }
 # the files torch splits these packages into: programs import classes from them
 for _file in (

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from .grad_mode import no_grad
-from .tensor import Tensor
+from ..grad_mode import no_grad
+from ..tensor import Tensor
 
 
 def shapes(min_dims=0, max_dims=3, min_side=1, max_side=3):
