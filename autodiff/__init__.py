@@ -120,6 +120,7 @@ from .random import (
 )
 from .serialization import load, save
 from .size import Size, broadcast_shapes
+from .storage import UntypedStorage
 from .tensor import (
     Tensor,
     get_device,

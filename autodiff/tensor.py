@@ -6,7 +6,7 @@ import weakref
 import numpy as np
 
 from . import device as _device
-from . import dtypes, printing, tracing
+from . import dtypes, printing, storage, tracing
 from .errors import DtypeError, ShapeError
 from .size import Size, as_size
 
@@ -204,11 +204,17 @@ class Tensor:
 
     def storage_offset(self) -> int:
         """Where this tensor's first element sits in its storage, in elements."""
-        array, root = self._data, self._data
-        while isinstance(root.base, np.ndarray):
-            root = root.base
-        start = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-        return start // array.itemsize
+        array = self._data
+        start = array.__array_interface__["data"][0]
+        return (start - storage.root(array).__array_interface__["data"][0]) // array.itemsize
+
+    def data_ptr(self) -> int:
+        """The address of the first element (views of one storage differ by their offset)."""
+        return storage.data_ptr(self._data)
+
+    def untyped_storage(self) -> storage.UntypedStorage:
+        """The memory this tensor reads, as bytes: .data_ptr(), .nbytes(), .size()."""
+        return storage.UntypedStorage(self._data)
 
     def size(self, dim=None):
         return Size(self._data.shape) if dim is None else self._data.shape[dim]
