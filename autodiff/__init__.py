@@ -106,7 +106,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
 from . import autograd, legacy, ops, random, siblings, windows
 from .ops import *
-from . import amp, distributed, distributions, linalg, onnx, testing
+from . import amp, distributed, distributions, linalg, onnx, special, testing
 from .amp import autocast
 from .printing import get_printoptions, printoptions, set_printoptions
 from .random import (

@@ -27,6 +27,7 @@ MODULES = {
     "torch.autograd.functional": autodiff.autograd.functional,
     "torch.autograd.graph": autodiff.autograd.graph,
     "torch.linalg": autodiff.linalg,
+    "torch.special": autodiff.special,
     "torch.distributions": autodiff.distributions,
     "torch.amp": autodiff.amp,
     "torch.cuda": autodiff.cuda,

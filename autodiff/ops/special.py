@@ -14,7 +14,9 @@ import numpy as np
 from ..dtypes import get_default_dtype
 from ..errors import ArgumentError
 from ..function import Function
-from .pointwise import Pointwise
+from .elementwise import where
+from .math import _float_arrays
+from .pointwise import Pointwise, erf
 
 # the public ops: autodiff exports these
 __all__ = ["exp2", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma"]
@@ -283,3 +285,152 @@ def mvlgamma(input, p: int):
     if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
         raise ArgumentError(f"mvlgamma: p has to be greater than or equal to 1, got {p!r}")
     return Mvlgamma.apply(input, p=int(p))
+
+
+# --- torch.special's own: entropy, the normal distribution's functions, xlog1py -----------------
+# (autodiff.special exports them; torch has no top-level names for them)
+
+
+def _entr(x):
+    x = np.asarray(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = np.where(x > 0, -x * np.log(np.where(x > 0, x, 1)), np.where(x == 0, 0.0, -np.inf))
+    return _float_result(x, np.where(np.isnan(x), np.nan, values))
+
+
+class Entr(Pointwise):
+    node_name, symbol = "SpecialEntrBackward0", "−x ln x"
+    ufunc, saves, quiet = _entr, "input", True
+
+    def gradient(grad, x, out):  # (−x ln x)' = −(1 + ln x)
+        return grad * -(1 + x.log())
+
+
+def entr(input):
+    """−x ln x elementwise (0 at 0, −inf below 0): the terms of an entropy."""
+    return Entr.apply(input)
+
+
+_SQRT_PI = math.sqrt(math.pi)
+_SQRT_2PI = math.sqrt(2 * math.pi)
+
+
+def _erfcx(x: float) -> float:
+    """exp(x²) erfc(x) without overflow: directly while erfc keeps its digits (x < 26), then
+    the asymptotic series 1/(x√π) Σ (−1)ᵏ (2k − 1)!! / (2x²)ᵏ (terms below 1e-17 by k = 8)."""
+    if x < 26.0:
+        return math.exp(x * x) * math.erfc(x) if x > -26.7 else math.inf
+    z, term, total = 1.0 / (2.0 * x * x), 1.0, 1.0
+    for k in range(1, 9):
+        term *= -(2 * k - 1) * z
+        total += term
+    return total / (x * _SQRT_PI)
+
+
+class Erfcx(Pointwise):
+    node_name, symbol = "SpecialErfcxBackward0", "erfcx"
+    ufunc, saves = _per_element(_erfcx), "input"
+
+    def gradient(grad, x, out):  # erfcx' = 2x erfcx(x) − 2/√π
+        return grad * (2 * x * Erfcx.apply(x) - 2 / _SQRT_PI)
+
+
+def erfcx(input):
+    """The scaled complementary error function exp(x²) erfc(x)."""
+    return Erfcx.apply(input)
+
+
+def _log_ndtr(x: float) -> float:
+    """log Φ(x): through erfcx below −1 (Φ underflows far out), log1p of erfc above (as torch)."""
+    t = x / math.sqrt(2.0)
+    if x < -1.0:
+        return math.log(_erfcx(-t) / 2.0) - t * t
+    return math.log1p(-math.erfc(t) / 2.0)
+
+
+class LogNdtr(Pointwise):
+    node_name, symbol = "SpecialLogNdtrBackward0", "log Φ"
+    ufunc, saves = _per_element(_log_ndtr), "input"
+
+    def gradient(grad, x, out):  # (log Φ)' = φ(x) / Φ(x) = exp(−x²/2 − log Φ(x)) / √(2π)
+        return grad * ((-0.5 * x * x - LogNdtr.apply(x)).exp() / _SQRT_2PI)
+
+
+def log_ndtr(input):
+    """log of the standard normal distribution function, accurate far in its lower tail."""
+    return LogNdtr.apply(input)
+
+
+def _ndtri(p: float) -> float:
+    """Φ⁻¹(p): the lower half by Newton's method on log Φ (concave, so the steps from the
+    left never overshoot), from √2 erfinv(2p − 1) or, where 2p − 1 rounds to −1, the tail's
+    −√(−2 ln p); the upper half by symmetry. ±inf at 0 and 1, nan outside, as torch."""
+    if not 0.0 < p < 1.0:
+        return -math.inf if p == 0.0 else math.inf if p == 1.0 else math.nan
+    if p > 0.5:
+        return -_ndtri(1.0 - p)
+    x = math.sqrt(2.0) * _erfinv(2.0 * p - 1.0)
+    if not math.isfinite(x):
+        x = -math.sqrt(-2.0 * math.log(p))
+    target = math.log(p)
+    for _ in range(100):
+        value = _log_ndtr(x)
+        step = (target - value) / math.exp(-0.5 * x * x - value) * _SQRT_2PI
+        x += step
+        if abs(step) <= 1e-16 * max(1.0, abs(x)):
+            break
+    return x
+
+
+class Ndtri(Pointwise):
+    node_name, symbol = "SpecialNdtriBackward0", "Φ⁻¹"
+    ufunc, saves, quiet = _per_element(_ndtri), "output", True
+
+    def gradient(grad, x, out):  # (Φ⁻¹)' = 1 / φ(Φ⁻¹(p)) = √(2π) exp(out²/2)
+        return grad * (_SQRT_2PI * (0.5 * out * out).exp())
+
+
+def ndtri(input):
+    """The inverse of the standard normal distribution function (its quantile function)."""
+    return Ndtri.apply(input)
+
+
+def ndtr(input):
+    """Φ(x), the standard normal distribution function: (1 + erf(x/√2)) / 2, as torch
+    composes it."""
+    return (1 + erf(input * (1 / math.sqrt(2.0)))) * 0.5
+
+
+class Xlog1py(Function):
+    """x·log(1 + y), 0 where x is 0 (even where y is −1), NaN where y is NaN (as xlogy)."""
+
+    node_name, symbol = "SpecialXlog1PyBackward0", "x·log(1+y)"
+
+    @staticmethod
+    def forward(ctx, input, other):
+        if not isinstance(input, np.ndarray):  # torch: a number x is 1, a number y is 2
+            ctx.node_name = "SpecialXlog1PyBackward1"
+        elif not isinstance(other, np.ndarray):
+            ctx.node_name = "SpecialXlog1PyBackward2"
+        input, other = _float_arrays(input, other)
+        ctx.save_for_backward(input, other)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.where(input == 0, 0, input * np.log1p(other))
+            return np.where(np.isnan(other), np.nan, out).astype(out.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, other = ctx.saved_tensors
+        need = ctx.needs_input_grad  # torch's: grad·log1p y (0 where x = 0, y <= −1); x / (1 + y)
+        grad_input = grad_other = None
+        if need[0]:
+            flat = (input.detach() == 0) & (other.detach() <= -1)  # a constant mask
+            grad_input = where(flat, 0.0, xlog1py(grad, other))
+        if need[1]:
+            grad_other = grad * input / (other + 1)
+        return grad_input, grad_other
+
+
+def xlog1py(input, other):
+    """input · log(1 + other), taken as 0 where input is 0."""
+    return Xlog1py.apply(input, other)

@@ -654,6 +654,34 @@ def _np_diagonal_scatter(a, b, offset, dim1, dim2):
     return out
 
 
+def _np_erfc(a):
+    return np.vectorize(math.erfc, otypes=[float])(a)
+
+
+def _np_ndtri(a):
+    """Φ⁻¹ by bisection of Φ = erfc(−x/√2)/2 on [−10, 10]."""
+
+    def one(p):
+        lo, hi = -10.0, 10.0
+        for _ in range(100):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if 0.5 * math.erfc(-mid / math.sqrt(2)) < p else (lo, mid)
+        return (lo + hi) / 2
+
+    return np.vectorize(one, otypes=[float])(a)
+
+
+def _np_i1(a):
+    """I₁(x) = (1/π) ∫₀^π e^{x cos θ} cos θ dθ: the trapezoid rule, exact to rounding for this
+    periodic integrand with 64 points."""
+    theta = np.linspace(0, np.pi, 65)
+    weights = np.full(65, np.pi / 64)
+    weights[[0, -1]] /= 2
+    a = np.asarray(a, dtype=np.float64)
+    values = np.exp(a[..., None] * np.cos(theta)) * np.cos(theta)
+    return (values * weights).sum(-1) / np.pi
+
+
 def _np_erfinv(a):
     """erf⁻¹ by another route than ours: bisection of erf on [−6, 6]."""
 
@@ -975,6 +1003,35 @@ ROWS = [
        "at torch_rtol); near the poles ψ⁽ⁿ⁾ is steep"),
     Op("i0", ad.i0, np.i0, lambda a: a.i0(), 1, unary(), "I0Backward0", empty=_EMPTY1,
        gradgrad=True),
+    # torch.special's own ops (autodiff.special); references by other routes where one is short
+    Op("special.entr", ad.special.entr, lambda a: -a * np.log(a),
+       lambda a: _torch().special.entr(a), 1, unary(), "SpecialEntrBackward0", domains=(POS,),
+       empty=_EMPTY1),
+    Op("special.erfcx", ad.special.erfcx, lambda a: np.exp(a * a) * _np_erfc(a),
+       lambda a: _torch().special.erfcx(a), 1, unary(), "SpecialErfcxBackward0", empty=_EMPTY1),
+    Op("special.ndtr", ad.special.ndtr, lambda a: 0.5 * _np_erfc(-a / math.sqrt(2)),
+       lambda a: _torch().special.ndtr(a), 1, unary(), "MulBackward0", empty=_EMPTY1,
+       torch_named=_no,  # torch's composition ends in mul(Scalar), MulBackward1
+       ),
+    Op("special.log_ndtr", ad.special.log_ndtr, lambda a: np.log(0.5 * _np_erfc(-a / math.sqrt(2))),
+       lambda a: _torch().special.log_ndtr(a), 1, unary(), "SpecialLogNdtrBackward0",
+       domains=((-6.0, 3.0),), empty=_EMPTY1),
+    Op("special.ndtri", ad.special.ndtri, _np_ndtri, lambda a: _torch().special.ndtri(a), 1,
+       unary(), "SpecialNdtriBackward0", domains=((0.02, 0.98),), empty=_EMPTY1, rtol=1e-4,
+       tol_reason="Φ⁻¹ is steep near 0 and 1: second order's finite differences lose digits"),
+    Op("special.xlog1py", ad.special.xlog1py, lambda a, b: a * np.log1p(b),
+       lambda a, b: _torch().special.xlog1py(a, b), 2, elementwise(2), "SpecialXlog1PyBackward0",
+       domains=((-3.0, 3.0), (-0.9, 3.0)), empty=_EMPTY2, gradgrad=True),
+    Op("special.i1", ad.special.i1, _np_i1, lambda a: _torch().special.i1(a), 1, unary(),
+       "SpecialI1Backward0", kinks=(0.0,), gap=0.01, empty=_EMPTY1,
+       tol_reason="near 0 the second derivative, I₁ − (I₀ − I₁/x)/x, is a difference of nearly "
+       "equal terms in torch's formula and ours: inputs kept 0.01 away"),
+    Op("special.i0e", ad.special.i0e, lambda a: np.exp(-np.abs(a)) * np.i0(a),
+       lambda a: _torch().special.i0e(a), 1, unary(), "SpecialI0EBackward0", kinks=(0.0,),
+       empty=_EMPTY1),
+    Op("special.i1e", ad.special.i1e, lambda a: np.exp(-np.abs(a)) * _np_i1(a),
+       lambda a: _torch().special.i1e(a), 1, unary(), "SpecialI1EBackward0", kinks=(0.0,),
+       gap=0.01, empty=_EMPTY1, tol_reason="as special.i1"),
     # igamma's first argument has no gradient in torch: the rows hold it constant
     Op("igamma", lambda x: ad.igamma(ad.tensor(1.7, dtype=ad.float64), x),
        lambda x: _np_igamma(1.7, x),

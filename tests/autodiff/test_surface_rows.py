@@ -162,6 +162,8 @@ NO_ROW = {
         "storage_offset",
         "stride",
     ],
+    "where a tensor's memory is, not its values (views relate as torch's): "
+    "tests/autodiff/test_storage.py": ["data_ptr", "untyped_storage"],
     "torch's function spelling of a Tensor method (torch.abs_(x) is x.abs_()), and a real "
     "tensor's real/imag: tests/autodiff/test_names5.py": [
         "real",
@@ -183,6 +185,14 @@ NO_ROW = {
     ],
     "no derivative in torch (its node, NotImplemented, raises in backward): compared with torch "
     "in tests/autodiff/test_modulo_and_statistics.py": ["floor_divide", "heaviside"],
+    "torch.special's spelling of an op with a row, compared with torch.special in "
+    "tests/autodiff/test_special.py": [
+        "special.log_softmax",
+        "special.logsumexp",
+        "special.multigammaln",
+        "special.round",
+        "special.softmax",
+    ],
 }
 NO_ROW_NAMES = {n for names in NO_ROW.values() for n in names}
 
@@ -191,6 +201,7 @@ def _public_names() -> set:
     """ad.X for every op, linalg.X for autodiff.linalg, and every public Tensor attribute but
     the in-place forms (test_inplace.py)."""
     names = set(ad.ops.__all__) | {f"linalg.{n}" for n in ad.linalg.__all__}
+    names |= {f"special.{n}" for n in ad.special.__all__}
     names |= {n for n in dir(ad.Tensor) if not n.startswith("_") and not n.endswith("_")}
     return names
 
@@ -203,6 +214,8 @@ def _covered() -> set:
         for n in ad.linalg.__all__
         if n in names and getattr(ad.linalg, n) is getattr(ad.ops, n, None)
     }
+    rows_of = {getattr(ad.ops, n): n for n in ad.ops.__all__ if n in names}
+    names |= {f"special.{n}" for n in ad.special.__all__ if getattr(ad.special, n) in rows_of}
     return names | set(DISCRETE)
 
 

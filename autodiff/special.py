@@ -1,0 +1,89 @@
+"""torch.special: the special functions under torch's names. Most are ops the library has
+under other names (expit is sigmoid, gammaln lgamma, psi digamma, multigammaln mvlgamma,
+gammainc igamma): the same Functions, so grad_fn names match torch's. The normal
+distribution's functions, entr, erfcx, xlog1py and the scaled Bessel functions are ops of
+their own (ops/special.py, ops/bessel_gamma.py); ndtr is torch's composition."""
+
+from .ops import activation, reduction
+from .ops.bessel_gamma import i0, i0e, i1, i1e
+from .ops.bessel_gamma import igamma as gammainc
+from .ops.bessel_gamma import igammac as gammaincc
+from .ops.math import logit, sinc, xlogy
+from .ops.math import round as _round
+from .ops.pointwise import erf, expm1, log1p
+from .ops.pointwise import sigmoid as expit
+from .ops.special import (
+    digamma,
+    entr,
+    erfc,
+    erfcx,
+    erfinv,
+    exp2,
+    log_ndtr,
+    mvlgamma,
+    ndtr,
+    ndtri,
+    polygamma,
+    xlog1py,
+)
+from .ops.special import digamma as psi
+from .ops.special import lgamma as gammaln
+
+__all__ = [
+    "digamma",
+    "entr",
+    "erf",
+    "erfc",
+    "erfcx",
+    "erfinv",
+    "exp2",
+    "expit",
+    "expm1",
+    "gammainc",
+    "gammaincc",
+    "gammaln",
+    "i0",
+    "i0e",
+    "i1",
+    "i1e",
+    "log1p",
+    "log_ndtr",
+    "log_softmax",
+    "logit",
+    "logsumexp",
+    "multigammaln",
+    "ndtr",
+    "ndtri",
+    "polygamma",
+    "psi",
+    "round",
+    "sinc",
+    "softmax",
+    "xlog1py",
+    "xlogy",
+]
+
+
+def multigammaln(input, p: int):
+    """log of the multivariate gamma function of dimension p (mvlgamma)."""
+    return mvlgamma(input, p)
+
+
+def round(input, *, decimals: int = 0):
+    """Round half to even (a zero gradient), to decimals places."""
+    return _round(input, decimals)
+
+
+def softmax(input, dim: int, *, dtype=None):
+    """exp(x) / Σ exp(x) along dim (input first cast to dtype, if given)."""
+    return activation.softmax(input if dtype is None else input.to(dtype), dim)
+
+
+def log_softmax(input, dim: int, *, dtype=None):
+    """x − logsumexp(x) along dim (input first cast to dtype, if given)."""
+    return activation.log_softmax(input if dtype is None else input.to(dtype), dim)
+
+
+def logsumexp(input, dim, keepdim: bool = False):
+    """log Σ exp(x) along dim, stable."""
+    return reduction.logsumexp(input, dim, keepdim)
