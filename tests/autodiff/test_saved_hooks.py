@@ -106,24 +106,36 @@ def test_tutorial_first_example():
     assert_same(theirs, ours)
 
 
+def tagged(lib, log):
+    """A pack/unpack pair per tag ("outer", "inner"), each logging under its tag."""
+
+    def pair(tag):
+        def pack(t):
+            log.append((f"{tag} pack", t.detach().numpy().tolist(), lib.is_grad_enabled()))
+            return t
+
+        def unpack(t):
+            log.append((f"{tag} unpack", t.detach().numpy().tolist(), lib.is_grad_enabled()))
+            return t
+
+        return pack, unpack
+
+    return pair("outer"), pair("inner")
+
+
 def test_tensors_saved_outside_are_not_packed_and_nesting_innermost_wins():
-    def program(lib, hooks, pack, unpack, a, b):
-        def other(t):  # the outer pair: marks what it kept
-            return ("outer", t)
-
-        def other_unpack(p):
-            return p[1]
-
+    def program(lib, hooks, outer, inner, a, b):
         y = a * b  # outside: kept as is
-        with hooks(other, other_unpack):
+        with hooks(*outer):
             y = y.sin()  # the outer pair
-            with hooks(pack, unpack):
+            with hooks(*inner):
                 y = y.exp()  # the inner pair only
             y = y * a  # the outer pair again
         y.sum().backward()
 
-    theirs, ours = both(program, A, B)
-    assert [e[0] for e in ours[0]] == ["pack", "unpack"]  # exp's output alone
+    theirs, ours = both(program, A, B, hooks=tagged)
+    packs = [e[0] for e in ours[0] if e[0].endswith(" pack")]
+    assert packs == ["outer pack", "inner pack", "outer pack", "outer pack"]
     assert_same(theirs, ours)
 
 

@@ -86,6 +86,8 @@ def more(lib):
         "float inf": (float("inf"), float("inf"), {}),
         "np float": (np.float32(1.0), np.float32(1.5), {}),
         "tuple": ((1.0, 2.0), (1.0, 2.0), {}),
+        # the close element differs more than the mismatched one: only mismatches are reported
+        "close element differs more": (t([1000.0, 1.0]), t([1000.0012, 1.0005]), {}),
         "int vs float tensor unchecked": (
             t([1, 2]),
             t([1.0, 2.0000001], dtype=lib.float64),
