@@ -22,9 +22,9 @@ from .program import Program, Step, no_context
 from .runtime import CompileError
 
 HOOKS_REFUSED = (
-    "compile: saved_tensors_hooks (or save_on_cpu) is not supported inside a compiled function: "
-    "a replay keeps its saved values as arrays and would not call the pack and unpack hooks. "
-    "Call the function eagerly inside the hooks, or leave the hooks out."
+    "compile: saved_tensors_hooks (save_on_cpu and torch.utils.checkpoint use them) is not "
+    "supported inside a compiled function: a replay keeps its saved values as arrays and would "
+    "not call the pack and unpack hooks. Call the function eagerly, or leave the hooks out."
 )
 
 

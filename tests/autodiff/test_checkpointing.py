@@ -204,3 +204,18 @@ def test_a_rerun_that_saves_other_tensors_is_refused():
     state["n"] = 2
     with pytest.raises(CheckpointError, match="different metadata"):
         y.backward()
+
+
+def test_compile_refuses_a_checkpoint():
+    from autodiff.compile import CompileError
+
+    x = ad.tensor([0.5, 1.5], requires_grad=True)
+
+    @ad.compile
+    def step(x):
+        y = checkpoint(lambda t: t.exp() * t, x, use_reentrant=False).sum()
+        y.backward()
+        return y
+
+    with pytest.raises(CompileError, match="torch.utils.checkpoint"):
+        step(x)
