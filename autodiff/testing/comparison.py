@@ -61,7 +61,14 @@ def assert_close(
             "Both 'rtol' and 'atol' must be either specified or omitted, but got no "
             f"{'atol' if atol is None else 'rtol'}."
         )
-    options = {"rtol": rtol, "atol": atol, "equal_nan": equal_nan, "check_dtype": check_dtype}
+    # every tensor here is a strided CPU one: check_device and check_layout always agree
+    options = {
+        "rtol": rtol,
+        "atol": atol,
+        "equal_nan": equal_nan,
+        "check_dtype": check_dtype,
+        "check_stride": check_stride,
+    }
     try:
         _compare(actual, expected, (), options)
     except _Mismatch as failure:
@@ -224,6 +231,11 @@ def _compare_tensors(actual, expected, options) -> None:
             f"The values for attribute 'dtype' do not match: {_dtype(actual)} != "
             f"{_dtype(expected)}.",
         )
+    if options["check_stride"] and _strides(a) != _strides(e):
+        raise _Mismatch(
+            AssertionError,
+            f"The values for attribute 'stride()' do not match: {_strides(a)} != {_strides(e)}.",
+        )
     rtol, atol = _tolerances(a.dtype, e.dtype, options)
     common = np.promote_types(a.dtype, e.dtype)
     a, e = a.astype(common, copy=False), e.astype(common, copy=False)
@@ -233,6 +245,11 @@ def _compare_tensors(actual, expected, options) -> None:
     if a.ndim == 0:
         raise _Mismatch(AssertionError, _scalar_message(a.item(), e.item(), rtol, atol))
     raise _Mismatch(AssertionError, _tensor_message(a, e, matches, rtol, atol))
+
+
+def _strides(a: np.ndarray) -> tuple:
+    """torch's strides, in elements."""
+    return tuple(s // a.itemsize for s in a.strides)
 
 
 def _array(x) -> np.ndarray:

@@ -87,6 +87,16 @@ def more(lib):
         "np float": (np.float32(1.0), np.float32(1.5), {}),
         "tuple": ((1.0, 2.0), (1.0, 2.0), {}),
         # the close element differs more than the mismatched one: only mismatches are reported
+        "stride": (
+            t(np.arange(6.0).reshape(2, 3)).t(),
+            t(np.arange(6.0).reshape(2, 3).T.copy()),
+            {"check_stride": True},
+        ),
+        "stride unchecked": (
+            t(np.arange(6.0).reshape(2, 3)).t(),
+            t(np.arange(6.0).reshape(2, 3).T.copy()),
+            {},
+        ),
         "close element differs more": (t([1000.0, 1.0]), t([1000.0012, 1.0005]), {}),
         "int vs float tensor unchecked": (
             t([1, 2]),
