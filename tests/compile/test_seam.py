@@ -25,9 +25,9 @@ ARRAY_READS = {
     ("autodiff/creation.py", "tensor"): "identity checks (is the copy the same array?)",
     ("autodiff/gradcheck.py", "_analytic"): "a finite-difference checker, never compiled",
     ("autodiff/gradcheck.py", "_numeric"): "a finite-difference checker, never compiled",
-    ("autodiff/testing.py", "_pairing"): "a test helper, never compiled",
-    ("autodiff/testing.py", "numeric_gradient"): "a test helper, never compiled",
-    ("autodiff/testing.py", "assert_gradients_match"): "a test helper, never compiled",
+    ("autodiff/testing/properties.py", "_pairing"): "a test helper, never compiled",
+    ("autodiff/testing/properties.py", "numeric_gradient"): "a test helper, never compiled",
+    ("autodiff/testing/properties.py", "assert_gradients_match"): "a test helper, never compiled",
     ("autodiff/ops/comparison.py", "_array"): "the shapes in a broadcasting error message",
     ("autodiff/ops/indexing.py", "normalize_index"): "index tensors become the op's arrays; "
     "the tracer maps each array back to its tensor",
