@@ -36,7 +36,9 @@ def checkpoint(
     backward computes them again. preserve_rng_state=True (a keyword) gives the rerun the
     random numbers forward drew (dropout masks alike). use_reentrant not given warns and means
     True, as in torch 2.13; then keyword arguments are refused, and when no input requires
-    grad the function runs without a graph (its parameters get no gradient), as torch's."""
+    grad the function runs without a graph (its parameters get no gradient), as torch's.
+    early_stop changes nothing: the rerun always runs the whole function (torch may stop it
+    once every saved tensor is back; the values are the same)."""
     if use_reentrant is None:
         warnings.warn(
             "torch.utils.checkpoint: pass use_reentrant explicitly (torch warns the same; "
@@ -63,10 +65,10 @@ def checkpoint(
             )
             with grad_mode.no_grad():
                 return function(*args)
-    if context_fn is not None:
+    if context_fn is not None or debug:
         raise NotImplementedError(
-            "checkpoint: context_fn is not supported here; leave it out (the rerun then runs "
-            "in the context backward gives it)."
+            "checkpoint: context_fn and debug=True are not supported here; leave them out (the "
+            "rerun then runs in the context backward gives it)."
         )
     frame = _Frame(function, args, kwargs, preserve, determinism_check == "default")
     with saved_tensors_hooks(frame.pack, frame.unpack):

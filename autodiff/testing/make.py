@@ -66,6 +66,8 @@ def make_tensor(
         )
     if noncontiguous:
         result = result[..., 1::2]
+    elif memory_format is not None:  # a copy, as torch's clone(memory_format=...); row-major
+        result = result.clone()
     if exclude_zero:
         result[result == 0] = 1 if exact else dtypes.finfo(dtype).tiny
     if not exact:
