@@ -2,6 +2,8 @@
 (prepend=), against torch's on the same weights: what each hook sees, when it runs, what its
 replacement changes, the recorded nodes, and the refusals."""
 
+# ruff: noqa: B023 (each loop's hooks run inside that iteration, before its variables change)
+
 import numpy as np
 import pytest
 
@@ -218,7 +220,7 @@ def test_forward_hooks_with_kwargs_and_always_call_as_torch():
 def test_dotted_paths_as_torch():
     torch = pytest.importorskip("torch")
     results = {}
-    for key, lib, space in _both(torch):
+    for key, _lib, space in _both(torch):
         model = space.Sequential(space.Linear(2, 3), space.BatchNorm1d(3))
         model.add_module("tied", model[0])
         messages = []
