@@ -389,11 +389,12 @@ class Tensor:
         self._post_hooks = (self._post_hooks or []) + [hook]
         return _PostHookHandle(self, hook)
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False) -> None:
-        """Accumulate the gradient of this tensor into the leaves' .grad."""
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor into the leaves' .grad (only into inputs'
+        .grad, when given)."""
         if gradient is not None and not isinstance(gradient, Tensor):
             gradient = np.asarray(gradient, dtype=self._data.dtype)  # a list, a number
-        _gradients.backward(self, gradient, retain_graph, create_graph)
+        _gradients.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # --- in-place ops (ops/inplace.py: torch's rules, version counter) ---------------
     def add_(self, other, alpha=1) -> "Tensor":
