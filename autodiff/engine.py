@@ -249,9 +249,19 @@ def evaluate(node, grad, arrays: bool, tracer) -> tuple:
             state.in_formula = False
     else:
         grads = function.backward(node, grad)
-    if type(grads) is tuple and len(grads) == len(node.children):
-        return grads
-    return checked_grads(node, grads)
+    if type(grads) is not tuple or len(grads) != len(node.children):
+        grads = checked_grads(node, grads)
+    if node._post_hooks is not None:
+        grads = hooks.post_hooks(node, _as_input_grads(node, grads, arrays), grad, arrays)
+    return grads
+
+
+def _as_input_grads(node, grads, arrays: bool) -> tuple:
+    """grads as the inputs get them: fixed up, None for an input without an edge."""
+    return tuple(
+        None if g is None or child is None else as_input_grad(g, meta, node, arrays)
+        for g, child, meta in zip(grads, node.children, node.input_meta)
+    )
 
 
 def checked_grads(node, grads) -> tuple:
