@@ -68,6 +68,7 @@ def assert_close(
         "equal_nan": equal_nan,
         "check_dtype": check_dtype,
         "check_stride": check_stride,
+        "allow_subclasses": allow_subclasses,
     }
     try:
         _compare(actual, expected, (), options)
@@ -102,7 +103,7 @@ def _compare_pair(actual, expected, path, options) -> None:
             raise _Mismatch(AssertionError, f"Booleans mismatch: {actual} is not {expected}")
     elif _is_number(actual) and _is_number(expected):
         _compare_numbers(actual, expected, options)
-    elif _tensor_like(actual) and type(actual) is type(expected):
+    elif _tensor_like(actual) and _same_kind(actual, expected, options["allow_subclasses"]):
         _compare_tensors(actual, expected, options)
     elif _is_sequence(actual) and _is_sequence(expected):
         if len(actual) != len(expected):
@@ -159,6 +160,16 @@ def _is_sequence(x) -> bool:
 
 def _tensor_like(x) -> bool:
     return isinstance(x, (Tensor, np.ndarray))
+
+
+def _same_kind(actual, expected, allow_subclasses: bool) -> bool:
+    """The same type, or (allow_subclasses) one a subclass of the other: an nn.Parameter and a
+    Tensor compare, a Tensor and a NumPy array do not (as torch)."""
+    if type(actual) is type(expected):
+        return True
+    return allow_subclasses and (
+        isinstance(actual, type(expected)) or isinstance(expected, type(actual))
+    )
 
 
 def _tolerances(dtype_a, dtype_e, options) -> tuple:

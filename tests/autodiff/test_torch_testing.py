@@ -134,6 +134,17 @@ def test_cases_pass_and_fail():
 TOLERANCES = {"float16": (1e-3, 1e-5), "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
 
 
+def test_a_parameter_compares_with_a_tensor_as_torch():
+    import nn
+
+    for lib, parameter in ((torch, torch.nn.Parameter), (ad, nn.Parameter)):
+        p, t = parameter(lib.ones(2)), lib.ones(2)
+        lib.testing.assert_close(p, t)
+        lib.testing.assert_close(t, p)
+        with pytest.raises(TypeError, match="No comparison pair was able to handle"):
+            lib.testing.assert_close(p, t, allow_subclasses=False)
+
+
 @pytest.mark.parametrize("dtype", sorted(TOLERANCES))
 def test_default_tolerances_at_their_edge(dtype):
     """Half and twice rtol·|expected| + atol away, for each float dtype: inside passes,
