@@ -407,3 +407,27 @@ def test_step_hooks_run_in_compiled_replays():
     for _ in range(4):
         step()
     assert len(calls) == 4 and calls[-1] == pytest.approx([1.0 * 0.8**4, -2.0 * 0.8**4])
+
+
+def _clipped(lib, space, norm_type):
+    """torch.nn.utils' clipping functions on the same gradients: their results and the grads."""
+    grads = [np.array([3.0, -4.0]), np.array([[1.0, 2.0], [0.5, -0.5]])]
+    params = [space.Parameter(lib.tensor(np.zeros_like(g))) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = lib.tensor(g)
+    utils = space.utils
+    total = utils.get_total_norm([p.grad for p in params], norm_type, foreach=False)
+    utils.clip_grads_with_norm_(params, 2.0, total)
+    again = utils.clip_grad_norm_(iter(params), 1.0, norm_type, foreach=None)  # an iterator
+    with pytest.warns(FutureWarning, match="`torch.nn.utils.clip_grad_norm` is now deprecated"):
+        utils.clip_grad_norm(params, 0.5, norm_type)
+    return [total.item(), again.item()] + [p.grad.tolist() for p in params]
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+def test_clipping_functions_as_torch(norm_type):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _clipped(ad, nn, norm_type), _clipped(torch, torch.nn, norm_type)
+    np.testing.assert_allclose(ours[:2], theirs[:2], rtol=1e-12)
+    for a, b in zip(ours[2:], theirs[2:]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
