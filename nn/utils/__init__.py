@@ -1,14 +1,15 @@
-"""torch.nn.utils: gradient clipping, parameters as one vector, and the rnn helpers (nn.utils.rnn:
-padding and packing of variable-length sequences)."""
+"""torch.nn.utils: gradient clipping, parameters as one vector, the rnn helpers (nn.utils.rnn:
+padding and packing of variable-length sequences) and functional_call (nn.utils.stateless)."""
 
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .convert_parameters import parameters_to_vector, vector_to_parameters
-from . import rnn
+from . import rnn, stateless
 
 __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
     "parameters_to_vector",
     "rnn",
+    "stateless",
     "vector_to_parameters",
 ]
