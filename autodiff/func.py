@@ -86,6 +86,19 @@ def _describe(spec) -> str:
     return f"TreeSpec({kind.__name__}, {context}, [{', '.join(map(_describe, children))}])"
 
 
+def _pprint(spec) -> str:
+    """A spec as torch's treespec_pprint writes it: (*, [*, *], {'a': *})."""
+    if spec is _LEAF:
+        return "*"
+    kind, keys, children = spec
+    inner = [_pprint(c) for c in children]
+    if keys is not None:
+        return "{" + ", ".join(f"{k!r}: {v}" for k, v in zip(keys, inner)) + "}"
+    if kind is list:
+        return "[" + ", ".join(inner) + "]"
+    return "(" + ", ".join(inner) + ("," if len(inner) == 1 else "") + ")"
+
+
 def _broadcast(prefix, tree) -> list | None:
     """prefix's value for each leaf of tree (an int or None covers a whole subtree), or None
     where prefix is not a prefix of tree's structure."""
@@ -294,8 +307,8 @@ def vjp(func, *primals, has_aux=False):
         if ct_spec != out_spec:
             raise RuntimeError(
                 "Expected pytree structure of cotangents to be the same as pytree structure of "
-                f"outputs to the function. cotangents: {_describe(ct_spec)}, primal output: "
-                f"{_describe(out_spec)}"
+                f"outputs to the function. cotangents: {_pprint(ct_spec)}, primal output: "
+                f"{_pprint(out_spec)}"
             )
         with enable_grad():
             found = _pull_back(out_leaves, in_leaves, ct_leaves)
@@ -490,7 +503,7 @@ class _Mapping:
                 "or you are trying to vmap over a function with no inputs. The latter is "
                 "unsupported."
             )
-        if not (self.in_dims is None or isinstance(self.in_dims, (int, tuple))):
+        if not isinstance(self.in_dims, (int, tuple)):
             self._fail(
                 "expected `in_dims` to be int or a (potentially nested) tuple matching the "
                 f"structure of inputs, got: {type(self.in_dims)}."
