@@ -15,7 +15,6 @@ import autodiff.func
 import nn
 
 torch = pytest.importorskip("torch")
-import torch.func  # noqa: E402
 
 
 def _side(T, nn_, func_ns):
