@@ -2,11 +2,12 @@
 # sample with functional_call + vmap(grad(...)), checked against a loop of backward calls;
 # then its companions: Jacobians, a Hessian, an hvp and model ensembling.
 import copy
+from functools import partial
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.func import functional_call, grad, hessian, jacfwd, jacrev, jvp, vmap
+from torch.func import functional_call, grad, hessian, jacfwd, jacrev, jvp, vjp, vmap
 
 torch.manual_seed(0)
 
@@ -78,6 +79,22 @@ def hvp(f, primals, tangents):
 
 
 print(hvp(lambda x: x.sin().sum(), (x,), (torch.ones(4),)))
+
+
+def hvp_revrev(f, primals, tangents):
+    _, vjp_fn = vjp(grad(f), *primals)
+    return vjp_fn(*tangents)
+
+
+print(hvp_revrev(lambda x: x.sin().sum(), (x,), (torch.ones(4),)))
+(ft_jacobian,) = vmap(vjp(partial(predict, weight, bias), x)[1])(torch.eye(3))
+print(torch.allclose(ft_jacobian, jacrev(predict, argnums=2)(weight, bias, x)))
+batch = torch.randn(5, 4)
+batch_jacobian = vmap(jacrev(predict, argnums=2), in_dims=(None, None, 0))(weight, bias, batch)
+summed = jacrev(lambda w, b, x: predict(w, b, x).sum(0), argnums=2)(weight, bias, batch)
+print(batch_jacobian.shape, torch.allclose(batch_jacobian, summed.movedim(1, 0)))
+batch_hessian = vmap(hessian(predict, argnums=2), in_dims=(None, None, 0))(weight, bias, batch)
+print(batch_hessian.shape, batch_hessian[2, 1])
 
 # model ensembling: stack_module_state + vmap over functional_call
 models = [nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 2)) for _ in range(3)]
