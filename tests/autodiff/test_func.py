@@ -378,6 +378,24 @@ def test_functional_call_updates_the_dict_with_buffers_the_module_changed():
     _both(case, M23.repeat(2, axis=0)[:, :3], rtol=1e-5, atol=1e-7)
 
 
+def test_functional_call_hands_back_a_buffer_the_module_reassigned():
+    def case(s, x):
+        class Counter(s.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.register_buffer("count", s.T.zeros(()))
+
+            def forward(self, x):
+                self.count = self.count + 1  # a new tensor, not an in-place change
+                return x * self.count
+
+        model, given = Counter(), {"count": s.T.tensor(5.0)}
+        out = s.func.functional_call(model, given, x.float())
+        return out, given, model.count
+
+    _both(case, X3, rtol=1e-6)
+
+
 def test_functional_call_ties_weights_unless_told_not_to():
     def case(s, x):
         s.T.manual_seed(0)
