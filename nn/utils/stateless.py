@@ -5,6 +5,8 @@ from collections.abc import Sequence
 
 from autodiff import Tensor
 
+from ..module import Module
+
 __all__ = ["functional_call"]
 
 _MISSING = object()  # a name the module did not have before the call
@@ -128,10 +130,16 @@ def _swap(module, tensors: dict) -> dict:
 def _swap_one(module, name: str, value):
     path, _, attr = name.rpartition(".")
     owner = module
-    for part in path.split(".") if path else ():
+    parts = path.split(".") if path else []
+    for i, part in enumerate(parts):
         if not hasattr(owner, part):
             raise AttributeError(f"{type(owner).__name__} has no attribute `{part}`")
         owner = getattr(owner, part)
+        if not isinstance(owner, Module):
+            raise TypeError(
+                f"submodule `{'.'.join(parts[: i + 1])}`: {owner} is not an instance of "
+                "torch.nn.Module"
+            )
     if value is not _MISSING and value is not None and not isinstance(value, Tensor):
         raise TypeError(f"{value} is not an instance of torch.Tensor")
     for store in (owner._parameters, owner._buffers):

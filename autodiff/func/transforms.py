@@ -1,0 +1,332 @@
+"""grad, grad_and_value, vjp, jvp, jacrev, jacfwd and hessian on the engine's reverse mode
+(the package's docstring says how they nest)."""
+
+import functools
+
+from ..creation import zeros, zeros_like
+from ..grad_mode import enable_grad
+from ..gradients import grad as _autograd_grad
+from ..graph import AccumulateGrad
+from ..ops.shape import stack
+from ..random import refused
+from ..tensor import Tensor
+from .pytree import describe, pprint, tree_flatten, tree_map, tree_unflatten
+from .vmap import RANDOM_IN_ERROR_MODE, check_randomness
+
+__all__ = ["grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "vjp"]
+
+# --- one transform call: its own inputs, and which results leave it with a graph --------
+
+
+class _Call:
+    """The leaves one transform call made; its results keep their graph only where it
+    reaches another leaf (torch's results require grad only through enclosing levels)."""
+
+    def __init__(self):
+        self.own = set()
+        self.reaches = {}  # node -> whether it reaches a leaf not in self.own
+
+    def input(self, x):
+        if not isinstance(x, Tensor):
+            raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
+        if not x.is_floating_point():
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if x.requires_grad:
+            return x.view_as(x)  # a new node: d/d(this) only, the path to x kept
+        return self.leaf(x.detach())
+
+    def leaf(self, x):
+        x.requires_grad_(True)
+        self.own.add(id(x))
+        return x
+
+    def result(self, t):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            return t
+        if t.grad_fn is None:
+            return t.detach() if id(t) in self.own else t
+        return t if self._reaches_outside(t.grad_fn) else t.detach()
+
+    def _reaches_outside(self, root) -> bool:
+        stack_ = [root]
+        while stack_:
+            node = stack_[-1]
+            if node in self.reaches:
+                stack_.pop()
+                continue
+            children = [c for c, _ in node.next_functions if c is not None]
+            pending = [c for c in children if c not in self.reaches]
+            if pending:
+                stack_ += pending
+                continue
+            stack_.pop()
+            if isinstance(node, AccumulateGrad):
+                self.reaches[node] = id(node.variable) not in self.own
+            else:
+                self.reaches[node] = any(self.reaches[c] for c in children)
+        return self.reaches[root]
+
+
+def _pull_back(outputs, inputs, cotangents) -> tuple:
+    """Σ cotangent·∂output/∂input for each input, zeros where an input is unused, with a
+    graph (create_graph) so that an enclosing transform can differentiate it again."""
+    pairs = [(o, c) for o, c in zip(outputs, cotangents) if o.requires_grad]
+    if not pairs or not inputs:
+        return tuple(zeros_like(x) for x in inputs)
+    found = _autograd_grad(
+        [o for o, _ in pairs],
+        list(inputs),
+        [c for _, c in pairs],
+        retain_graph=True,
+        create_graph=True,
+        allow_unused=True,
+    )
+    return tuple(zeros_like(x) if g is None else g for x, g in zip(inputs, found))
+
+
+def _argnums(argnums, nargs: int) -> tuple:
+    if isinstance(argnums, int):
+        nums = (argnums,)
+    elif isinstance(argnums, tuple):
+        nums = argnums
+        for n in nums:
+            if not isinstance(n, int):
+                raise RuntimeError(f"argnum must be int, got: {type(n)}")
+        if not nums:
+            raise RuntimeError("argnums must be non-empty")
+        if len(set(nums)) != len(nums):
+            raise RuntimeError(f"argnums elements must be unique, got {argnums}")
+    else:
+        raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
+    for n in nums:
+        if not -nargs <= n < nargs:
+            raise RuntimeError(f"Got argnum={n}, but only {nargs} positional inputs")
+    return tuple(n % nargs for n in nums)
+
+
+def _with_own_inputs(call: _Call, args: tuple, nums: tuple) -> tuple:
+    """args with this call's copies at the positions in nums, and those copies as a tuple."""
+    args = list(args)
+    for n in nums:
+        args[n] = tree_map(call.input, args[n])
+    return tuple(args), tuple(args[n] for n in nums)
+
+
+def _split_aux(output, has_aux: bool, what: str):
+    if not has_aux:
+        return output, None
+    if not isinstance(output, tuple) or len(output) != 2:
+        raise RuntimeError(
+            f"{what}: output of function f should be a tuple: (output, aux) if has_aux is True"
+        )
+    for leaf in tree_flatten(output[1])[0]:
+        if not isinstance(leaf, Tensor):
+            raise RuntimeError(f"Expected tensors, got unsupported type {type(leaf)}")
+    return output
+
+
+def _only_tensors(output, what: str) -> list:
+    leaves = tree_flatten(output)[0]
+    for leaf in leaves:
+        if not isinstance(leaf, Tensor):
+            raise RuntimeError(
+                f"{what}: expected f(*primals) to return only tensors, got unsupported type "
+                f"{type(leaf)}"
+            )
+    return leaves
+
+
+def _picked(results, argnums):
+    """One argument's result for an int argnums, a tuple of them for a tuple."""
+    return results[0] if isinstance(argnums, int) else results
+
+
+# --- grad and vjp -------------------------------------------------------------------------
+
+
+def grad_and_value(func, argnums=0, has_aux=False):
+    """A function returning (gradient of func's scalar output, that output); with has_aux,
+    (gradient, (output, aux)). The gradient of an input the output does not use is zeros."""
+    what = "grad_and_value(f)(*args)"
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        nums = _argnums(argnums, len(args))
+        call = _Call()
+        with enable_grad():
+            args, mine = _with_own_inputs(call, args, nums)
+            output, aux = _split_aux(func(*args, **kwargs), has_aux, what)
+            if not isinstance(output, Tensor):
+                raise RuntimeError(
+                    f"{what}: Expected f(*args) to return a Tensor, got {type(output)}"
+                )
+            if output.ndim != 0:
+                raise RuntimeError(
+                    f"{what}: Expected f(*args) to return a scalar Tensor, got tensor with "
+                    f"{output.ndim} dims. Maybe you wanted to use the vjp or jacrev APIs instead?"
+                )
+            leaves, spec = tree_flatten(mine)
+            found = _pull_back((output,), leaves, (None,))
+        grads = _picked(tree_unflatten([call.result(g) for g in found], spec), argnums)
+        value = call.result(output)
+        return (grads, (value, tree_map(call.result, aux))) if has_aux else (grads, value)
+
+    return wrapper
+
+
+def grad(func, argnums=0, has_aux=False):
+    """A function returning the gradient of func's scalar output with respect to the
+    arguments in argnums (an int or a tuple; each argument a tensor or a pytree of them)."""
+    with_value = grad_and_value(func, argnums, has_aux)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        grads, value = with_value(*args, **kwargs)
+        return (grads, value[1]) if has_aux else grads
+
+    return wrapper
+
+
+def vjp(func, *primals, has_aux=False):
+    """(func(*primals), vjp_fn[, aux]): vjp_fn(cotangents) gives the vector-Jacobian product
+    with respect to each primal, as a tuple; cotangents are shaped like func's output."""
+    what = "vjp(f, *primals)"
+    call = _Call()
+    with enable_grad():
+        _, mine = _with_own_inputs(call, primals, tuple(range(len(primals))))
+        output, aux = _split_aux(func(*mine), has_aux, what)
+        out_leaves = _only_tensors(output, what)
+    out_spec = tree_flatten(output)[1]
+    in_leaves, in_spec = tree_flatten(mine)
+
+    def vjp_fn(cotangents):
+        ct_leaves, ct_spec = tree_flatten(cotangents)
+        if ct_spec != out_spec:
+            raise RuntimeError(
+                "Expected pytree structure of cotangents to be the same as pytree structure of "
+                f"outputs to the function. cotangents: {pprint(ct_spec)}, primal output: "
+                f"{pprint(out_spec)}"
+            )
+        with enable_grad():
+            found = _pull_back(out_leaves, in_leaves, ct_leaves)
+        return tree_unflatten([call.result(g) for g in found], in_spec)
+
+    value = tree_map(call.result, output)
+    return (value, vjp_fn, tree_map(call.result, aux)) if has_aux else (value, vjp_fn)
+
+
+def jvp(func, primals, tangents, *, strict=False, has_aux=False):
+    """(func(*primals), J·tangents[, aux]): the Jacobian-vector product. Computed in reverse
+    mode by the double-vjp trick: u ↦ Jᵀu is linear in u, and its vjp with the tangents is
+    J·tangents (two backward passes instead of torch's one forward-mode pass)."""
+    what = "jvp(f, primals, tangents)"
+    if not isinstance(primals, tuple):
+        raise RuntimeError(
+            f"{what}: Expected primals to be a tuple. E.g. it should be valid to call f(*primals)."
+        )
+    p_leaves, p_spec = tree_flatten(primals)
+    t_leaves, t_spec = tree_flatten(tangents)
+    if p_spec != t_spec:
+        raise RuntimeError(
+            f"{what}: Expected primals and tangents to have the same python structure. For "
+            "example, if primals is a tuple of 3 tensors, tangents also must be. Got primals "
+            f"with structure {describe(p_spec)} and tangents with structure {describe(t_spec)}"
+        )
+    if not p_leaves:
+        raise RuntimeError(f"{what}: Expected primals to contain at least one Tensor.")
+    for p, t in zip(p_leaves, t_leaves):
+        if isinstance(p, Tensor) and isinstance(t, Tensor) and p.shape != t.shape:
+            raise RuntimeError(
+                "Trying to set a forward gradient that has a different size than that of the "
+                f"original Tensor, this is not supported. Tensor is of size {list(p.shape)} "
+                f"while the given forward gradient is of size {list(t.shape)}."
+            )
+    call = _Call()
+    with enable_grad():
+        xs = [call.input(p) for p in p_leaves]
+        output, aux = _split_aux(func(*tree_unflatten(xs, p_spec)), has_aux, what)
+        out_leaves = _only_tensors(output, what)
+        dummies = [call.leaf(zeros_like(o)) for o in out_leaves]
+        transposed = _pull_back(out_leaves, xs, dummies)  # Jᵀu, linear in u
+        terms = [(g * t).sum() for g, t in zip(transposed, t_leaves) if g.requires_grad]
+        total = functools.reduce(lambda a, b: a + b, terms) if terms else None
+        found = _pull_back((total,), dummies, (None,)) if total is not None else None
+    if found is None:
+        found = [zeros_like(o) for o in out_leaves]
+    out_spec = tree_flatten(output)[1]
+    value = tree_map(call.result, output)
+    tangent = tree_unflatten([call.result(g) for g in found], out_spec)
+    if has_aux:
+        return value, tangent, tree_map(call.result, aux)
+    return value, tangent
+
+
+# --- Jacobians ----------------------------------------------------------------------------
+
+
+def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):
+    """A function returning the Jacobian of func with respect to the arguments in argnums:
+    per output, a tensor of shape output.shape + input.shape (nested as the output's and the
+    inputs' pytrees). One backward pass per output element."""
+    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size <= 0):
+        raise ValueError("jacrev: `chunk_size` should be greater than 0.")
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return _jacobian(func, argnums, has_aux, args, kwargs, "vjp(f, *primals)")
+
+    return wrapper
+
+
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
+    """jacrev's Jacobian, same values and layout. Computed in reverse mode (one backward per
+    output element), where torch pushes one forward-mode tangent per input element; as in
+    torch, a random op inside func is refused under randomness='error'."""
+    check_randomness(randomness)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with refused(RANDOM_IN_ERROR_MODE if randomness == "error" else None):
+            return _jacobian(func, argnums, has_aux, args, kwargs, "jvp(f, primals, tangents)")
+
+    return wrapper
+
+
+def _jacobian(func, argnums, has_aux, args, kwargs, what: str):
+    """The Jacobian blocks; torch's messages name the transform jacrev/jacfwd builds on."""
+    nums = _argnums(argnums, len(args))
+    call = _Call()
+    with enable_grad():
+        args, mine = _with_own_inputs(call, args, nums)
+        output, aux = _split_aux(func(*args, **kwargs), has_aux, what)
+        out_leaves = _only_tensors(output, what)
+        in_leaves, in_spec = tree_flatten(mine)
+        blocks = [_jacobian_of(out, out_leaves, in_leaves) for out in out_leaves]
+    per_output = [
+        _picked(tree_unflatten([call.result(b) for b in block], in_spec), argnums)
+        for block in blocks
+    ]
+    jac = tree_unflatten(per_output, tree_flatten(output)[1])
+    return (jac, tree_map(call.result, aux)) if has_aux else jac
+
+
+def _jacobian_of(out, out_leaves, in_leaves) -> list:
+    """∂out/∂x for each input x, of shape out.shape + x.shape: one backward per element."""
+    rows = [[] for _ in in_leaves]
+    for k in range(out.numel()):
+        onehot = zeros(out.numel(), dtype=out.dtype)
+        onehot[k] = 1
+        cotangents = [onehot.reshape(out.shape) if o is out else zeros_like(o) for o in out_leaves]
+        for row, g in zip(rows, _pull_back(out_leaves, in_leaves, cotangents)):
+            row.append(g)
+    return [
+        stack(row).reshape(*out.shape, *x.shape)
+        if row
+        else zeros(*out.shape, *x.shape, dtype=x.dtype)
+        for row, x in zip(rows, in_leaves)
+    ]
+
+
+def hessian(func, argnums=0):
+    """A function returning the Hessian of func: jacfwd(jacrev(func)), as torch composes it."""
+    return jacfwd(jacrev(func, argnums), argnums)
