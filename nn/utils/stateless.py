@@ -1,160 +1,19 @@
-"""torch.nn.utils.stateless (and torch.func's) functional_call: a module called with other
-tensors in place of its parameters and buffers, which are put back afterwards."""
+"""torch.nn.utils.stateless: functional_call under its deprecated name (nn.func has it)."""
 
-from collections.abc import Sequence
+import warnings
 
-from autodiff import Tensor
-
-from ..module import Module
+from ..func import functional_call as _functional_call
 
 __all__ = ["functional_call"]
 
-_MISSING = object()  # a name the module did not have before the call
 
-
-def functional_call(
-    module,
-    parameter_and_buffer_dicts,
-    args=None,
-    kwargs=None,
-    *,
-    tie_weights: bool = True,
-    strict: bool = False,
-):
-    """module(*args, **kwargs) with the tensors of the dict (or tuple of dicts), by dotted
-    name, in place of its parameters and buffers; the module's own are put back afterwards,
-    also when the call raises. With tie_weights, a tensor given for one of several tied names
-    (one Parameter under two names) is used for all of them; with strict, every parameter and
-    buffer must be given and no other name."""
-    tensors = _merged(parameter_and_buffer_dicts)
-    given = _untied(module, tensors) if tie_weights else tensors
-    if strict:
-        _check_keys(module, given)
-    args = () if args is None else args if isinstance(args, tuple) else (args,)
-    originals = _swap(module, given)
-    try:
-        return module(*args, **({} if kwargs is None else kwargs))
-    finally:
-        after = _swap(module, originals)
-        # as torch: a tensor the module replaced during the call (a buffer it reassigned)
-        # comes back in the caller's dict
-        tensors.update({name: after[name] for name in tensors if name in after})
-
-
-def _merged(dicts) -> dict:
-    if isinstance(dicts, dict):
-        return dicts
-    if not isinstance(dicts, Sequence) or isinstance(dicts, str):
-        raise ValueError(
-            "Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, but "
-            f"got {type(dicts)}"
-        )
-    if not all(isinstance(d, dict) for d in dicts):
-        raise ValueError("Expected all elements of parameter_and_buffer_dicts to be dictionaries")
-    counts = {}
-    for d in dicts:
-        for name in d:
-            counts[name] = counts.get(name, 0) + 1
-    repeated = [name for name, n in counts.items() if n > 1]
-    if repeated:
-        raise ValueError(
-            f"{repeated} appeared in multiple dictionaries; behavior of functional call is "
-            "ambiguous"
-        )
-    return {name: t for d in dicts for name, t in d.items()}
-
-
-def _all_named_tensors(module, prefix: str = "", seen=None):
-    """(dotted name, tensor) for every parameter and buffer under every name it has: a
-    module or tensor shared by two names appears under both (torch's remove_duplicate=False)."""
-    seen = set() if seen is None else seen
-    if id(module) in seen:  # a module that contains itself
-        return
-    seen = seen | {id(module)}
-    for store in (module._parameters, module._buffers):
-        for name, t in store.items():
-            if t is not None:
-                yield prefix + name, t
-    for name, child in module._modules.items():
-        if child is not None:
-            yield from _all_named_tensors(child, f"{prefix}{name}.", seen)
-
-
-def _untied(module, tensors: dict) -> dict:
-    """tensors with each given tensor also under the other names of the tensor it replaces."""
-    names_of = {}
-    for name, t in _all_named_tensors(module):
-        names_of.setdefault(id(t), set()).add(name)
-    tied = {name: names for names in names_of.values() if len(names) > 1 for name in names}
-    untied = dict(tensors)
-    for name in [n for n in tensors if n in tied]:
-        values = {id(tensors[other]) for other in tied[name] if other in tensors}
-        if len(values) > 1:
-            raise ValueError(
-                f"functional_call got multiple values for keys {sorted(tied[name])}, which are "
-                "tied. Consider using tie_weights=False"
-            )
-        for other in tied[name]:
-            untied[other] = tensors[name]
-    return untied
-
-
-def _check_keys(module, tensors: dict) -> None:
-    valid = {name for name, _ in _all_named_tensors(module)}
-    problems = []
-    unexpected, missing = sorted(set(tensors) - valid), sorted(valid - set(tensors))
-    if unexpected:
-        problems.append(f"Unexpected key(s): {', '.join(map(repr, unexpected))}.")
-    if missing:
-        problems.append(f"Missing key(s): {', '.join(map(repr, missing))}.")
-    if problems:
-        raise RuntimeError(
-            f"Error(s) in reparametrizing for {type(module).__name__}:\n\t" + "\n\t".join(problems)
-        )
-
-
-def _swap(module, tensors: dict) -> dict:
-    """Put each tensor at its dotted name; returns what was there (_MISSING where nothing
-    was). On an error, what was already swapped is put back before it propagates."""
-    before = {}
-    try:
-        for name, t in tensors.items():
-            before[name] = _swap_one(module, name, t)
-    except Exception:
-        for name, t in before.items():
-            _swap_one(module, name, t)
-        raise
-    return before
-
-
-def _swap_one(module, name: str, value):
-    path, _, attr = name.rpartition(".")
-    owner = module
-    parts = path.split(".") if path else []
-    for i, part in enumerate(parts):
-        if not hasattr(owner, part):
-            raise AttributeError(f"{type(owner).__name__} has no attribute `{part}`")
-        owner = getattr(owner, part)
-        if not isinstance(owner, Module):
-            raise TypeError(
-                f"submodule `{'.'.join(parts[: i + 1])}`: {owner} is not an instance of "
-                "torch.nn.Module"
-            )
-    if value is not _MISSING and value is not None and not isinstance(value, Tensor):
-        raise TypeError(f"{value} is not an instance of torch.Tensor")
-    for store in (owner._parameters, owner._buffers):
-        if attr in store:
-            old = store[attr]
-            if value is _MISSING:
-                del store[attr]
-            else:
-                store[attr] = value  # as torch: a plain tensor may stand in for a Parameter
-            return old
-    old = getattr(owner, attr, _MISSING)
-    if old is not _MISSING and old is not None and not isinstance(old, Tensor):
-        raise TypeError(f"attribute `{attr}`: {old} is not an instance of torch.Tensor")
-    if value is not _MISSING:
-        setattr(owner, attr, value)
-    elif old is not _MISSING:
-        delattr(owner, attr)
-    return old
+def functional_call(module, parameters_and_buffers, args=None, kwargs=None, **options):
+    """nn.func.functional_call, with torch's deprecation warning for this name."""
+    warnings.warn(
+        "`torch.nn.utils.stateless.functional_call` is deprecated as of PyTorch 2.0 and will be "
+        "removed in a future version of PyTorch. Please use `torch.func.functional_call` "
+        "instead which is a drop-in replacement.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return _functional_call(module, parameters_and_buffers, args, kwargs, **options)

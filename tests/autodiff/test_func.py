@@ -360,6 +360,15 @@ def test_functional_call_uses_the_given_tensors_and_puts_the_modules_back():
     _both(case, M23.repeat(2, axis=1)[:, :3], RNG.normal(size=12), rtol=1e-5, atol=1e-6)
 
 
+def test_stateless_functional_call_is_the_same_call_with_torchs_warning():
+    def case(s, x):
+        model = _Net.make(s).eval()
+        with pytest.warns(FutureWarning, match="torch.func.functional_call"):
+            return s.nn.utils.stateless.functional_call(model, {"3.bias": s.T.ones(2)}, x.float())
+
+    _both(case, M23.repeat(2, axis=1)[:, :3], rtol=1e-5, atol=1e-6)
+
+
 def test_functional_call_puts_the_modules_back_after_an_error():
     for s in SIDES:
         model = _Net.make(s)
