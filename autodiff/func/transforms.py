@@ -4,7 +4,7 @@
 import functools
 
 from ..creation import zeros, zeros_like
-from ..grad_mode import enable_grad
+from ..grad_mode import enable_grad, is_grad_enabled
 from ..gradients import grad as _autograd_grad
 from ..graph import AccumulateGrad
 from ..ops.shape import stack
@@ -23,6 +23,7 @@ class _Call:
     reaches another leaf (torch's results require grad only through enclosing levels)."""
 
     def __init__(self):
+        self.outer_grad = is_grad_enabled()  # under no_grad, nothing outside sees a graph
         self.own = set()
         self.reaches = {}  # node -> whether it reaches a leaf not in self.own
 
@@ -43,6 +44,8 @@ class _Call:
     def result(self, t):
         if not isinstance(t, Tensor) or not t.requires_grad:
             return t
+        if not self.outer_grad:
+            return t.detach()
         if t.grad_fn is None:
             return t.detach() if id(t) in self.own else t
         return t if self._reaches_outside(t.grad_fn) else t.detach()

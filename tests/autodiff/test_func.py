@@ -131,6 +131,20 @@ def test_grad_results_require_grad_only_through_outer_graphs():
     _both(case, X3, Y3)
 
 
+def test_transforms_under_no_grad_differentiate_but_return_no_graph():
+    def case(s, x, w):
+        w.requires_grad_(True)
+        with s.T.no_grad():
+            return (
+                s.func.grad(lambda x: (x.sin() * w).sum())(x),
+                s.func.grad(lambda x: x.sin().sum())(w),
+                s.func.jacrev(lambda x: x.sin() * w)(x),
+                s.func.vjp(lambda x: x * w, x)[1](x),
+            )
+
+    _both(case, X3, Y3)
+
+
 def test_nested_grad_is_a_higher_derivative():
     def case(s, x):
         d1 = s.func.grad(lambda x: x.sin() * x.exp())
