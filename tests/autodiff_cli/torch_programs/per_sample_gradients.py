@@ -111,3 +111,7 @@ predictions = vmap(fmodel, in_dims=(0, 0, None))(ensemble_params, ensemble_buffe
 print(predictions.shape)
 print(torch.allclose(predictions, torch.stack([m(minibatch) for m in models]), atol=1e-6))
 print(predictions[1])
+
+# torch.vmap is torch.func.vmap; it maps any function, a built-in one too
+print(torch.vmap(torch.dot)(batch, batch.flip(0)))
+print(torch.vmap(torch.outer, in_dims=(0, None), out_dims=1)(batch[:2], x).shape)
