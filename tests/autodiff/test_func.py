@@ -1,6 +1,7 @@
 """torch.func on the engine (autodiff.func, nn.func): every transform against real torch.func on
 the same inputs (values, the structure of the outputs, requires_grad), nested, in the tutorials'
-patterns (per-sample gradients, Jacobians and Hessians, hvp, ensembling), and torch's errors."""
+patterns (per-sample gradients, Jacobians and Hessians, hvp, ensembling), and torch's errors;
+without torch, against finite differences, autograd.functional and a loop."""
 
 import types
 
@@ -13,8 +14,6 @@ from hypothesis.extra import numpy as hnp
 import autodiff as ad
 import autodiff.func
 import nn
-
-torch = pytest.importorskip("torch")
 
 
 def _side(T, nn_, func_ns):
@@ -30,13 +29,19 @@ OURS = _side(
         stack_module_state=nn.func.stack_module_state,
     ),
 )
-TORCH = _side(torch, torch.nn, torch.func)
-SIDES = (OURS, TORCH)
+
+
+def _sides() -> tuple:
+    """Ours and torch's (the test skips where torch is not installed)."""
+    torch = pytest.importorskip("torch")
+    return OURS, _side(torch, torch.nn, torch.func)
 
 
 def _compare(ours, theirs, rtol=1e-9, atol=1e-12, path="out"):
     """Same structure (types, lengths, keys in order), same shapes, dtypes and requires_grad,
     values equal to rounding."""
+    import torch
+
     if isinstance(theirs, torch.Tensor):
         assert isinstance(ours, ad.Tensor), f"{path}: {type(ours)}"
         assert tuple(ours.shape) == tuple(theirs.shape), f"{path}: {ours.shape} {theirs.shape}"
@@ -59,7 +64,7 @@ def _compare(ours, theirs, rtol=1e-9, atol=1e-12, path="out"):
 
 def _both(case, *arrays, rtol=1e-9, atol=1e-12):
     """case(side, *tensors) on each side, from the same float64 arrays; results compared."""
-    results = [case(side, *(side.T.tensor(np.array(a)) for a in arrays)) for side in SIDES]
+    results = [case(side, *(side.T.tensor(np.array(a)) for a in arrays)) for side in _sides()]
     _compare(*results, rtol=rtol, atol=atol)
     return results[0]
 
@@ -67,7 +72,7 @@ def _both(case, *arrays, rtol=1e-9, atol=1e-12):
 def _errors_match(case):
     """case(side) raises on both sides: the same exception type and torch's message."""
     caught = []
-    for side in SIDES:
+    for side in _sides():
         with pytest.raises(Exception) as info:
             case(side)
         caught.append(info)
@@ -384,7 +389,7 @@ def test_stateless_functional_call_is_the_same_call_with_torchs_warning():
 
 
 def test_functional_call_puts_the_modules_back_after_an_error():
-    for s in SIDES:
+    for s in (OURS, *_sides()[1:]):
         model = _Net.make(s)
         weight = model[0].weight
         with pytest.raises(RuntimeError):
@@ -587,3 +592,45 @@ def test_a_random_op_is_refused_only_inside_vmap():
     with pytest.raises(RuntimeError, match="randomness error mode"):
         autodiff.func.vmap(lambda a: a + ad.rand(3))(ad.ones(2, 3))
     assert ad.rand(3).shape == (3,)  # allowed again afterwards
+
+
+# --- without torch: finite differences, autograd.functional, a loop ----------------------
+
+
+def _central_differences(f, x: np.ndarray, h=1e-6) -> np.ndarray:
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[i] = h
+        up, down = f(ad.tensor(x + step)).item(), f(ad.tensor(x - step)).item()
+        grad[i] = (up - down) / (2 * h)
+    return grad
+
+
+def test_grad_and_its_grad_match_finite_differences():
+    f = lambda x: (x.sin() * x.exp()).sum() + x.prod()  # noqa: E731
+    np.testing.assert_allclose(
+        autodiff.func.grad(f)(ad.tensor(X3)).numpy(), _central_differences(f, X3), rtol=1e-6
+    )
+    second = autodiff.func.grad(lambda x: autodiff.func.grad(f)(x)[0])
+    along = _central_differences(lambda x: autodiff.func.grad(f)(x)[0], X3)
+    np.testing.assert_allclose(second(ad.tensor(X3)).numpy(), along, rtol=1e-5)
+
+
+def test_jacobians_and_hessian_equal_autograd_functional():
+    x = ad.tensor(X3)
+    f = lambda x: x.sin() * x.sum()  # noqa: E731
+    g = lambda x: (x.sin() * x.roll(1)).sum()  # noqa: E731
+    expected = ad.autograd.functional.jacobian(f, x).numpy()
+    for jac in (autodiff.func.jacrev, autodiff.func.jacfwd):
+        np.testing.assert_allclose(jac(f)(x).numpy(), expected, rtol=1e-12)
+    hessian = ad.autograd.functional.hessian(g, x).numpy()
+    np.testing.assert_allclose(autodiff.func.hessian(g)(x).numpy(), hessian, rtol=1e-12)
+
+
+def test_vmap_equals_a_loop_and_stack():
+    x, y = ad.tensor(M23), ad.tensor(M32)
+    f = lambda a, b: (a * b.sum()).tanh()  # noqa: E731
+    loop = ad.stack([f(x[:, j], y[j]) for j in range(3)], dim=1)
+    mapped = autodiff.func.vmap(f, in_dims=(1, 0), out_dims=1)(x, y)
+    np.testing.assert_array_equal(mapped.numpy(), loop.numpy())
