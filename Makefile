@@ -33,8 +33,10 @@ demo: setup
 	$(BIN)/autodiff demo
 
 test: setup
-	# one BLAS thread per test worker: oversubscribed threads on 2 cores run many times slower
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 -q
+	# one BLAS thread per test worker: oversubscribed threads on 2 cores run many times slower;
+	# bytecode cached even where the environment says not to (PYTHONDONTWRITEBYTECODE): each
+	# command-line test's process would otherwise compile the package from source (~0.3 s)
+	OPENBLAS_NUM_THREADS=1 PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 -q
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

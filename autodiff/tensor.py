@@ -1423,11 +1423,11 @@ class Tensor:
     def relu(self):
         return _ops.relu(self)
 
-    def softmax(self, dim):
-        return _ops.softmax(self, dim)
+    def softmax(self, dim, dtype=None):
+        return _ops.softmax(self, dim, dtype)
 
-    def log_softmax(self, dim):
-        return _ops.log_softmax(self, dim)
+    def log_softmax(self, dim, dtype=None):
+        return _ops.log_softmax(self, dim, dtype)
 
     def logsumexp(self, dim, keepdim=False):
         return _ops.logsumexp(self, dim, keepdim)

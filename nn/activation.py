@@ -6,6 +6,7 @@ derivatives work with create_graph=True.
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from autodiff.errors import ArgumentError, ShapeError
 from autodiff.ops.inplace import apply_
 from autodiff.ops.pointwise import Erf, erf_array
 
-from .module import Module, Parameter
+from .module import Module, Parameter, factory_dtype
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -154,10 +155,10 @@ def prelu(input, weight):
 class PReLU(Module):
     """Leaky ReLU whose slope is learned: one shared, or one per channel (num_parameters=C)."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None):
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
         super().__init__()
         self.num_parameters = num_parameters
-        dtype = dtype or ad.get_default_dtype()
+        dtype = factory_dtype(device, dtype, "PReLU")
         self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
 
     def forward(self, input):
@@ -402,13 +403,22 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-def _softmax_dim(ndim: int) -> int:
-    return 0 if ndim in (0, 1, 3) else 1  # torch's legacy choice when dim is not given
+def softmax_dim(name: str, dim, ndim: int, stacklevel: int) -> int:
+    """dim, or torch's legacy choice when it is not given (with torch's warning, at the caller's
+    caller's stacklevel as torch's F functions take it)."""
+    if dim is not None:
+        return dim
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        stacklevel=stacklevel + 1,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input, dim=None):
-    """exp(x) / Σ exp(x) along dim, stable at ±1000."""
-    return ad.softmax(input, _softmax_dim(input.ndim) if dim is None else dim)
+def softmax(input, dim=None, _stacklevel: int = 3, dtype=None):
+    """exp(x) / Σ exp(x) along dim, stable at ±1000; dtype casts the input first."""
+    return ad.softmax(input, softmax_dim("softmax", dim, input.ndim, _stacklevel), dtype)
 
 
 class Softmax(Module):
@@ -425,9 +435,9 @@ class Softmax(Module):
         return f"dim={self.dim}"
 
 
-def log_softmax(input, dim=None):
-    """x − logsumexp(x) along dim, stable."""
-    return ad.log_softmax(input, _softmax_dim(input.ndim) if dim is None else dim)
+def log_softmax(input, dim=None, _stacklevel: int = 3, dtype=None):
+    """x − logsumexp(x) along dim, stable; dtype casts the input first."""
+    return ad.log_softmax(input, softmax_dim("log_softmax", dim, input.ndim, _stacklevel), dtype)
 
 
 class LogSoftmax(Module):

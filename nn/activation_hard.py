@@ -5,6 +5,8 @@ A piecewise-linear kernel saves its slope: backward is grad·slope, and its seco
 zero, which is right away from the kinks. Kink conventions (the slope at a kink) are torch's.
 """
 
+import warnings
+
 import numpy as np
 
 import autodiff as ad
@@ -76,13 +78,36 @@ def relu6(input, inplace: bool = False):
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
+def _renamed(old: str, new: str) -> None:
+    warnings.warn(
+        f"keyword argument `{old}` is deprecated and renamed to `{new}`",
+        FutureWarning,
+        stacklevel=3,
+    )
+
+
 class Hardtanh(Module):
     """x clipped to [min_val, max_val]."""
 
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    def __init__(
+        self,
+        min_val: float = -1.0,
+        max_val: float = 1.0,
+        inplace: bool = False,
+        min_value=None,
+        max_value=None,
+    ):
         super().__init__()
-        if min_val > max_val:
-            raise ValueError(f"Hardtanh: min_val {min_val} must not be above max_val {max_val}")
+        if min_value is not None:  # torch's deprecated spellings
+            _renamed("min_value", "min_val")
+            min_val = min_value
+        if max_value is not None:
+            _renamed("max_value", "max_val")
+            max_val = max_value
+        if max_val <= min_val:
+            raise ValueError(
+                f"Hardtanh: max_val ({max_val}) must be greater than min_val ({min_val})"
+            )
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, input):

@@ -8,7 +8,7 @@ import autodiff as ad
 from autodiff.errors import ShapeError
 from autodiff.ops.inplace import apply_
 
-from .activation import ExponentialLinear, exponential_linear_, softmax, softplus
+from .activation import ExponentialLinear, exponential_linear_, softmax, softmax_dim, softplus
 from .module import Module
 
 
@@ -186,9 +186,9 @@ class CELU(Module):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
-def softmin(input, dim=None):
-    """softmax(−x) along dim."""
-    return softmax(-input, dim)
+def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):
+    """softmax(−x) along dim; dtype casts −x first, as torch."""
+    return ad.softmax(-input, softmax_dim("softmin", dim, input.ndim, _stacklevel), dtype)
 
 
 class Softmin(Module):

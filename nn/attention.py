@@ -17,7 +17,7 @@ from autodiff.errors import ShapeError
 from . import init
 from .dropout import dropout
 from .linear import NonDynamicallyQuantizableLinear, linear
-from .module import Module, Parameter
+from .module import Module, Parameter, factory_dtype
 
 
 def _blocked(mask, dtype, blocked_value: bool):
@@ -255,6 +255,7 @@ class MultiheadAttention(Module):
         kdim=None,
         vdim=None,
         batch_first: bool = False,
+        device=None,
         dtype=None,
     ):
         super().__init__()
@@ -263,7 +264,7 @@ class MultiheadAttention(Module):
                 f"MultiheadAttention: embed_dim ({embed_dim}) must be a positive multiple of "
                 f"num_heads ({num_heads})"
             )
-        dtype = dtype or ad.get_default_dtype()
+        dtype = factory_dtype(device, dtype, "MultiheadAttention")
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
         self.kdim = kdim if kdim is not None else embed_dim
         self.vdim = vdim if vdim is not None else embed_dim

@@ -346,6 +346,7 @@ class _ConvNd(Affine):
         groups,
         bias,
         padding_mode,
+        device,
         dtype,
         output_padding=0,
     ):
@@ -377,7 +378,7 @@ class _ConvNd(Affine):
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
             shape = (out_channels, in_channels // groups) + self.kernel_size
-        self._add_parameters(shape, out_channels if bias else 0, dtype)
+        self._add_parameters(shape, out_channels if bias else 0, device, dtype)
 
     def forward(self, input):
         try:
@@ -420,11 +421,12 @@ class Conv1d(_ConvNd):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
+        device=None,
         dtype=None,
     ):
         super().__init__(
             in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-            padding_mode, dtype,
+            padding_mode, device, dtype,
         )  # fmt: skip
 
 
@@ -444,9 +446,10 @@ class Conv2d(_ConvNd):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
+        device=None,
         dtype=None,
     ):
         super().__init__(
             in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-            padding_mode, dtype,
+            padding_mode, device, dtype,
         )  # fmt: skip

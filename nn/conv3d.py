@@ -232,7 +232,7 @@ class Conv3d(Affine):
         )
         self.padding_mode, self.output_padding = padding_mode, (0, 0, 0)
         shape = (out_channels, in_channels // groups) + self.kernel_size
-        self._add_parameters(shape, out_channels if bias else 0, dtype)
+        self._add_parameters(shape, out_channels if bias else 0, device, dtype)
 
     def forward(self, input):
         return conv3d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,

@@ -125,13 +125,14 @@ class _ConvTransposeNd(_ConvNd):
         bias: bool = True,
         dilation=1,
         padding_mode: str = "zeros",
+        device=None,
         dtype=None,
     ):
         if isinstance(padding, str):
             raise ValueError(f"{type(self).__name__}: padding must be ints, got {padding!r}")
         super().__init__(
             in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-            padding_mode, dtype, output_padding,
+            padding_mode, device, dtype, output_padding,
         )  # fmt: skip
 
     def forward(self, input, output_size=None):

@@ -8,7 +8,7 @@ from autodiff.errors import ArgumentError, DtypeError, ShapeError
 from autodiff.ops.comparison import discrete
 
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, factory_dtype
 
 
 class Lookup(ad.Function):
@@ -154,10 +154,10 @@ class _Table(Module):
     """What Embedding and EmbeddingBag share: the (num_embeddings, embedding_dim) weight, N(0, 1)
     at first with the padding row zeroed, or a given one."""
 
-    def _set_table(self, op: str, given, dtype, freeze: bool = False) -> None:
-        shape = (self.num_embeddings, self.embedding_dim)
+    def _set_table(self, op: str, given, device, dtype, freeze: bool = False) -> None:
+        shape, dtype = (self.num_embeddings, self.embedding_dim), factory_dtype(device, dtype, op)
         if given is None:
-            self.weight = Parameter(np.empty(shape, dtype=dtype or ad.get_default_dtype()))
+            self.weight = Parameter(np.empty(shape, dtype=dtype))
             self.reset_parameters()
             return
         if tuple(given.shape) != shape:
@@ -189,6 +189,7 @@ class Embedding(_Table):
         sparse: bool = False,
         _weight=None,
         _freeze: bool = False,
+        device=None,
         dtype=None,
     ):
         super().__init__()
@@ -199,7 +200,7 @@ class Embedding(_Table):
         self.padding_idx = _padding_idx(padding_idx, num_embeddings)
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
-        self._set_table("Embedding", _weight, dtype, _freeze)
+        self._set_table("Embedding", _weight, device, dtype, _freeze)
 
     def forward(self, input):
         return embedding(

@@ -216,7 +216,7 @@ class EmbeddingBag(_Table):
         self.scale_grad_by_freq, self.mode, self.sparse = scale_grad_by_freq, mode, sparse
         self.include_last_offset = include_last_offset
         self.padding_idx = _padding_idx(padding_idx, num_embeddings)
-        self._set_table("EmbeddingBag", _weight, dtype)
+        self._set_table("EmbeddingBag", _weight, device, dtype)
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         return embedding_bag(

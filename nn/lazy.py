@@ -49,12 +49,12 @@ def _empty(module, names) -> None:
 
 class _LazyConv(_Lazy):
     def _lazy_init(self, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                   padding_mode, dtype, **transposed) -> None:  # fmt: skip
+                   padding_mode, device, dtype, **transposed) -> None:  # fmt: skip
         # built as the real layer with one input channel per group, then emptied: no draws
         self.cls_to_become.__init__(
             self, groups, out_channels, kernel_size, stride=stride, padding=padding,
-            dilation=dilation, groups=groups, bias=bias, padding_mode=padding_mode, dtype=dtype,
-            **transposed,
+            dilation=dilation, groups=groups, bias=bias, padding_mode=padding_mode,
+            device=device, dtype=dtype, **transposed,
         )  # fmt: skip
         self.in_channels = 0
         _empty(self, ("weight", "bias"))
@@ -86,7 +86,7 @@ class LazyConv1d(_LazyConv, Conv1d):
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
                  dtype=None):  # fmt: skip
         self._lazy_init(out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                        padding_mode, dtype)  # fmt: skip
+                        padding_mode, device, dtype)  # fmt: skip
 
 
 class LazyConv2d(_LazyConv, Conv2d):
@@ -98,7 +98,7 @@ class LazyConv2d(_LazyConv, Conv2d):
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
                  dtype=None):  # fmt: skip
         self._lazy_init(out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                        padding_mode, dtype)  # fmt: skip
+                        padding_mode, device, dtype)  # fmt: skip
 
 
 class LazyConvTranspose1d(_LazyConv, ConvTranspose1d):
@@ -110,7 +110,7 @@ class LazyConvTranspose1d(_LazyConv, ConvTranspose1d):
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros",
                  device=None, dtype=None):  # fmt: skip
         self._lazy_init(out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                        padding_mode, dtype, output_padding=output_padding)  # fmt: skip
+                        padding_mode, device, dtype, output_padding=output_padding)  # fmt: skip
 
 
 class LazyConvTranspose2d(_LazyConv, ConvTranspose2d):
@@ -122,7 +122,7 @@ class LazyConvTranspose2d(_LazyConv, ConvTranspose2d):
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros",
                  device=None, dtype=None):  # fmt: skip
         self._lazy_init(out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                        padding_mode, dtype, output_padding=output_padding)  # fmt: skip
+                        padding_mode, device, dtype, output_padding=output_padding)  # fmt: skip
 
 
 _STATE = (("weight", np.ones), ("bias", np.zeros), ("running_mean", np.zeros),
@@ -131,9 +131,9 @@ _STATE = (("weight", np.ones), ("bias", np.zeros), ("running_mean", np.zeros),
 
 class _LazyNorm(_Lazy):
     def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 device=None, dtype=None):  # fmt: skip
+                 device=None, dtype=None, *, bias=True):  # fmt: skip
         self.cls_to_become.__init__(
-            self, 0, eps, momentum, affine, track_running_stats, dtype=dtype
+            self, 0, eps, momentum, affine, track_running_stats, device, dtype, bias=bias
         )
 
     def _materialize(self, input) -> None:

@@ -9,7 +9,7 @@ import autodiff as ad
 from autodiff.errors import ArgumentError, DtypeError, ShapeError
 
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, factory_dtype
 
 
 class Addmm(ad.Function):
@@ -99,9 +99,9 @@ class Affine(Module):
     """A layer with a weight and an optional bias (Linear, the convolutions), initialised as
     torch initialises them."""
 
-    def _add_parameters(self, weight_shape: tuple, bias_size: int, dtype) -> None:
+    def _add_parameters(self, weight_shape: tuple, bias_size: int, device, dtype) -> None:
         """weight (uninitialised, then reset_parameters), and a bias of bias_size (0: none)."""
-        dtype = dtype or ad.get_default_dtype()
+        dtype = factory_dtype(device, dtype, type(self).__name__)
         self.weight = Parameter(np.empty(weight_shape, dtype=dtype))
         if bias_size:
             self.bias = Parameter(np.empty(bias_size, dtype=dtype))
@@ -117,11 +117,14 @@ class Affine(Module):
 class Linear(Affine):
     """y = x Wᵀ + b with W of shape (out_features, in_features), initialised as PyTorch."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None
+    ):
         super().__init__()
         self.in_features = check_size(in_features, "in_features", "Linear")
         self.out_features = check_size(out_features, "out_features", "Linear")
-        self._add_parameters((out_features, in_features), out_features if bias else 0, dtype)
+        shape, bias_size = (out_features, in_features), out_features if bias else 0
+        self._add_parameters(shape, bias_size, device, dtype)
 
     def forward(self, input):
         if input.ndim == 0 or input.shape[-1] != self.in_features:
@@ -148,7 +151,7 @@ class LazyLinear(Linear):
         Module.__init__(self)
         self.in_features = 0
         self.out_features = check_size(out_features, "out_features", "LazyLinear")
-        self._dtype = dtype or ad.get_default_dtype()
+        self._dtype = factory_dtype(device, dtype, "LazyLinear")
         self.weight = Parameter(np.empty(0, dtype=self._dtype))
         if bias:
             self.bias = Parameter(np.empty(0, dtype=self._dtype))
@@ -238,7 +241,7 @@ class Bilinear(Module):
         self.in1_features = check_size(in1_features, "in1_features", "Bilinear")
         self.in2_features = check_size(in2_features, "in2_features", "Bilinear")
         self.out_features = check_size(out_features, "out_features", "Bilinear")
-        dtype = dtype or ad.get_default_dtype()
+        dtype = factory_dtype(device, dtype, "Bilinear")
         shape = (out_features, in1_features, in2_features)
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         if bias:

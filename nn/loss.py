@@ -41,12 +41,19 @@ def _scale(grad, ctx, shape):
 
 
 def _legacy_reduction(size_average, reduce, reduction: str) -> str:
-    """torch's deprecated size_average/reduce flags, mapped to reduction as torch maps them."""
+    """torch's deprecated size_average/reduce flags, mapped to reduction as torch maps them
+    (and with its warning); reduction itself when neither is given."""
     if size_average is None and reduce is None:
         return reduction
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
-    return "mean" if size_average and reduce else "sum" if reduce else "none"
+    reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(
+        "size_average and reduce args will be deprecated, please use "
+        f"reduction='{reduction}' instead.",
+        stacklevel=3,
+    )
+    return reduction
 
 
 def _reduce_tensor(losses, reduction: str):
@@ -109,8 +116,9 @@ def _elementwise_weight(value, input, name: str, op: str):
 
 
 class _Loss(Module):
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
+        reduction = _legacy_reduction(size_average, reduce, reduction)
         _check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
@@ -158,8 +166,11 @@ class BinaryCrossEntropy(ad.Function):
         return grad_input, grad_target
 
 
-def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
+def binary_cross_entropy(
+    input, target, weight=None, size_average=None, reduce=None, reduction: str = "mean"
+):
     """−[t·log x + (1 − t)·log(1 − x)] on probabilities x, logs clamped at −100 as torch."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy")
     input, target = _as_arrays(input, target, "binary_cross_entropy")
     return BinaryCrossEntropy.apply(
@@ -173,12 +184,12 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
 class BCELoss(_Loss):
     """Binary cross-entropy on probabilities in [0, 1]."""
 
-    def __init__(self, weight=None, reduction: str = "mean"):
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
         self.weight = weight
 
     def forward(self, input, target):
-        return binary_cross_entropy(input, target, self.weight, self.reduction)
+        return binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
 
 class BinaryCrossEntropyWithLogits(ad.Function):
@@ -218,10 +229,17 @@ class BinaryCrossEntropyWithLogits(ad.Function):
 
 
 def binary_cross_entropy_with_logits(
-    input, target, weight=None, reduction: str = "mean", pos_weight=None
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    pos_weight=None,
 ):
     """BCE on logits, computed as (1 − t)x + log(1 + e^{−x}) without overflow."""
     op = "binary_cross_entropy_with_logits"
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, op)
     input, target = _as_arrays(input, target, op)
     return BinaryCrossEntropyWithLogits.apply(
@@ -236,14 +254,16 @@ def binary_cross_entropy_with_logits(
 class BCEWithLogitsLoss(_Loss):
     """Sigmoid + binary cross-entropy in one stable step; pos_weight scales the positives."""
 
-    def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
-        super().__init__(reduction)
+    def __init__(
+        self, weight=None, size_average=None, reduce=None, reduction: str = "mean", pos_weight=None
+    ):
+        super().__init__(size_average, reduce, reduction)
         self.weight = weight
         self.pos_weight = pos_weight
 
     def forward(self, input, target):
         return binary_cross_entropy_with_logits(
-            input, target, self.weight, self.reduction, self.pos_weight
+            input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
         )
 
 
@@ -293,12 +313,27 @@ def _at_targets(input: np.ndarray, safe: np.ndarray) -> tuple:
     return (grid[0], safe, *grid[1:])
 
 
-def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"):
+def nll_loss(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+):
     """−x[n, t[n]] (weighted) on log-probabilities x of shape (N, C, ...) or (C,)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
     target = _check_target(input, target, "nll_loss")
     if input.ndim == 1:  # unbatched: one sample
-        out = nll_loss(input.unsqueeze(0), target.unsqueeze(0), weight, ignore_index, reduction)
+        out = nll_loss(
+            input.unsqueeze(0),
+            target.unsqueeze(0),
+            weight,
+            ignore_index=ignore_index,
+            reduction=reduction,
+        )
         return out.squeeze(0) if reduction == "none" else out
     return NegativeLogLikelihood.apply(
         input,
@@ -312,19 +347,35 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
 class NLLLoss(_Loss):
     """Negative log-likelihood of class indices, on log-probabilities."""
 
-    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
-        super().__init__(reduction)
+    def __init__(
+        self,
+        weight=None,
+        size_average=None,
+        ignore_index: int = -100,
+        reduce=None,
+        reduction: str = "mean",
+    ):
+        super().__init__(size_average, reduce, reduction)
         self.weight = weight
         self.ignore_index = ignore_index
 
     def forward(self, input, target):
-        return nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+        return nll_loss(
+            input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction
+        )
 
 
 class NLLLoss2d(NLLLoss):
     """Deprecated (torch's FutureWarning): NLLLoss, which takes (N, C, H, W) inputs too."""
 
-    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
+    def __init__(
+        self,
+        weight=None,
+        size_average=None,
+        ignore_index: int = -100,
+        reduce=None,
+        reduction: str = "mean",
+    ):
         warnings.warn(
             "`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in "
             "replacement and see https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for "
@@ -332,7 +383,7 @@ class NLLLoss2d(NLLLoss):
             FutureWarning,
             stacklevel=2,
         )
-        super().__init__(weight, ignore_index, reduction)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 
 def _check_target(input, target, op: str):
@@ -373,11 +424,14 @@ def cross_entropy(
     input,
     target,
     weight=None,
+    size_average=None,
     ignore_index: int = -100,
+    reduce=None,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ):
     """log_softmax over dim 1 then NLL; target = class indices or class probabilities."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ArgumentError(
@@ -388,7 +442,7 @@ def cross_entropy(
     t = _indices(target)
     if t.dtype.kind == "f":
         return _soft_cross_entropy(logp, t, weight, reduction, label_smoothing, class_dim)
-    loss = nll_loss(logp, t, weight, ignore_index, reduction)
+    loss = nll_loss(logp, t, weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing == 0:
         return loss
     smooth = _smooth_term(logp, t, weight, ignore_index, reduction, class_dim)
@@ -439,18 +493,25 @@ class CrossEntropyLoss(_Loss):
     def __init__(
         self,
         weight=None,
+        size_average=None,
         ignore_index: int = -100,
+        reduce=None,
         reduction: str = "mean",
         label_smoothing: float = 0.0,
     ):
-        super().__init__(reduction)
+        super().__init__(size_average, reduce, reduction)
         self.weight = weight
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
     def forward(self, input, target):
         return cross_entropy(
-            input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing
+            input,
+            target,
+            self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
         )
 
 
@@ -496,7 +557,7 @@ class KLDivLoss(_Loss):
         self, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False
     ):
         reduction = _legacy_reduction(size_average, reduce, reduction)
-        super().__init__("mean" if reduction == "batchmean" else reduction)
+        super().__init__(reduction="mean" if reduction == "batchmean" else reduction)
         self.reduction = reduction
         self.log_target = log_target
 

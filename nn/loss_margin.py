@@ -342,7 +342,7 @@ class MarginRankingLoss(_Loss):
     """max(0, −y·(x1 − x2) + margin)."""
 
     def __init__(self, margin: float = 0.0, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+        super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
     def forward(self, input1, input2, target):
@@ -353,7 +353,7 @@ class HingeEmbeddingLoss(_Loss):
     """x where y = 1, max(0, margin − x) where y = −1."""
 
     def __init__(self, margin: float = 1.0, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+        super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
     def forward(self, input, target):
@@ -364,7 +364,7 @@ class SoftMarginLoss(_Loss):
     """log(1 + e^(−y·x))."""
 
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+        super().__init__(size_average, reduce, reduction)
 
     def forward(self, input, target):
         return soft_margin_loss(input, target, reduction=self.reduction)
@@ -374,7 +374,7 @@ class CosineEmbeddingLoss(_Loss):
     """1 − cos(x1, x2) where y = 1, max(0, cos(x1, x2) − margin) where y = −1."""
 
     def __init__(self, margin: float = 0.0, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+        super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
     def forward(self, input1, input2, target):
@@ -394,7 +394,7 @@ class TripletMarginLoss(_Loss):
         reduce=None,
         reduction="mean",
     ):
-        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+        super().__init__(size_average, reduce, reduction)
         if margin <= 0:
             raise ValueError(f"TripletMarginLoss: margin must be greater than 0, got {margin}")
         self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
@@ -410,7 +410,7 @@ class _WeightedLoss(_Loss):
     """A loss with a per-class weight, kept as a buffer (in the state_dict), as torch."""
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
 
 
@@ -446,7 +446,7 @@ class TripletMarginWithDistanceLoss(_Loss):
         self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
         reduction: str = "mean",
     ):  # fmt: skip
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         if margin <= 0:
             raise ValueError(
                 f"TripletMarginWithDistanceLoss: margin must be greater than 0, got {margin}"

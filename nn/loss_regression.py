@@ -54,27 +54,47 @@ def warn_if_sizes_differ(input, target) -> None:
         )
 
 
-def mse_loss(input, target, reduction: str = "mean"):
-    """Mean squared error (x − t)²."""
+def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None):
+    """Mean squared error (x − t)², or its weighted form (see _weighted)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "mse_loss")
     input, target = _as_arrays(input, target, "mse_loss")
     warn_if_sizes_differ(input, target)
+    if weight is not None:
+        return _weighted((input - target).pow(2), input, weight, reduction)
     return SquaredError.apply(input, target, reduction=reduction)
+
+
+def _weighted(losses, input, weight, reduction: str):
+    """torch's weighted MSE and L1: each loss times its weight; 'mean' divides by the weights'
+    sum, not by the count."""
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Weights and input must have the same size (weight {tuple(weight.shape)}, input "
+            f"{tuple(input.shape)})."
+        )
+    losses = losses * weight
+    if reduction == "none":
+        return losses
+    return losses.sum() / weight.sum() if reduction == "mean" else losses.sum()
 
 
 class MSELoss(_Loss):
     """Mean squared error."""
 
     def forward(self, input, target):
-        return mse_loss(input, target, self.reduction)
+        return mse_loss(input, target, reduction=self.reduction)
 
 
-def l1_loss(input, target, reduction: str = "mean"):
+def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None):
     """Mean absolute error |x − t| (composed of sub, abs and a reduction, as torch)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "l1_loss")
     input, target = _as_arrays(input, target, "l1_loss")
     warn_if_sizes_differ(input, target)
     losses = (input - target).abs()
+    if weight is not None:
+        return _weighted(losses, input, weight, reduction)
     return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
 
 
@@ -82,7 +102,7 @@ class L1Loss(_Loss):
     """Mean absolute error."""
 
     def forward(self, input, target):
-        return l1_loss(input, target, self.reduction)
+        return l1_loss(input, target, reduction=self.reduction)
 
 
 def _warn_sizes(input, target, op: str) -> None:
@@ -126,7 +146,7 @@ class SmoothL1Loss(_Loss):
     """Quadratic for errors below beta, linear above (smooth L1)."""
 
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
-        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+        super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
     def forward(self, input, target):
@@ -158,7 +178,7 @@ class HuberLoss(_Loss):
     """Quadratic for errors below delta, delta-scaled linear above."""
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input, target, weight=None):
@@ -212,7 +232,7 @@ class GaussianNLLLoss(_Loss):
     """Gaussian negative log-likelihood of target under mean input and variance var."""
 
     def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.full = full
         self.eps = eps
 
@@ -259,7 +279,7 @@ class PoissonNLLLoss(_Loss):
         reduce=None,
         reduction: str = "mean",
     ):
-        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+        super().__init__(size_average, reduce, reduction)
         self.log_input, self.full, self.eps = log_input, full, eps
 
     def forward(self, log_input, target):

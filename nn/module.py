@@ -6,9 +6,21 @@ import numpy as np
 
 import autodiff as ad
 from autodiff import tracing
+from autodiff.device import check as check_device
 from autodiff.device import to_dtype_arg
 
 from .module_state import rebuild, saved_state
+
+
+def factory_dtype(device, dtype, op: str):
+    """The dtype a layer makes its parameters and buffers in, from torch's factory arguments
+    (device=, dtype=): the device must be one autodiff has (the CPU: 'cuda' is refused, never
+    ignored), and dtype None is the default dtype."""
+    try:
+        check_device(device)
+    except RuntimeError as error:
+        raise RuntimeError(f"{op}: {error}") from None
+    return dtype or ad.get_default_dtype()
 
 
 class Parameter(ad.Tensor):

@@ -9,7 +9,7 @@ import autodiff as ad
 from autodiff.autograd.graph import increment_version
 from autodiff.errors import DtypeError, ShapeError
 
-from .module import Module, Parameter
+from .module import Module, Parameter, factory_dtype
 
 
 def _reduce_dims(ndim: int) -> tuple:
@@ -129,6 +129,7 @@ class _BatchNorm(Module):
         momentum=0.1,
         affine: bool = True,
         track_running_stats: bool = True,
+        device=None,
         dtype=None,
         *,
         bias: bool = True,
@@ -139,7 +140,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        dtype = dtype or ad.get_default_dtype()
+        dtype = factory_dtype(device, dtype, type(self).__name__)
         if affine:
             self.weight = Parameter(np.ones(num_features, dtype=dtype))
         else:
@@ -291,6 +292,7 @@ class LayerNorm(Module):
         eps: float = 1e-5,
         elementwise_affine: bool = True,
         bias: bool = True,
+        device=None,
         dtype=None,
     ):
         super().__init__()
@@ -299,7 +301,7 @@ class LayerNorm(Module):
         self.normalized_shape = _normalized_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dtype = dtype or ad.get_default_dtype()
+        dtype = factory_dtype(device, dtype, "LayerNorm")
         if elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
         else:
@@ -396,6 +398,7 @@ class GroupNorm(Module):
         num_channels: int,
         eps: float = 1e-5,
         affine: bool = True,
+        device=None,
         dtype=None,
         *,
         bias: bool = True,
@@ -412,7 +415,7 @@ class GroupNorm(Module):
             eps,
             affine,
         )
-        dtype = dtype or ad.get_default_dtype()
+        dtype = factory_dtype(device, dtype, "GroupNorm")
         if affine:
             self.weight = Parameter(np.ones(num_channels, dtype=dtype))
         else:

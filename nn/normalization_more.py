@@ -10,7 +10,7 @@ import numpy as np
 import autodiff as ad
 from autodiff.errors import ShapeError
 
-from .module import Module, Parameter
+from .module import Module, Parameter, factory_dtype
 from .normalization import _normalized_shape, batch_norm
 from .padding import pad
 from .pooling import avg_pool2d
@@ -53,8 +53,8 @@ class RMSNorm(Module):
         self.normalized_shape = _normalized_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
+        dtype = factory_dtype(device, dtype, "RMSNorm")
         if elementwise_affine:
-            dtype = dtype or ad.get_default_dtype()
             self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
         else:
             self.register_parameter("weight", None)
@@ -126,16 +126,20 @@ class _InstanceNorm(Module):
         track_running_stats: bool = False,
         device=None,
         dtype=None,
+        *,
+        bias: bool = True,
     ):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        dtype = dtype or ad.get_default_dtype()
+        dtype = factory_dtype(device, dtype, type(self).__name__)
         if affine:
             self.weight = Parameter(np.ones(num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
         else:
             self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
+        else:
             self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))

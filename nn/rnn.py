@@ -16,7 +16,7 @@ import autodiff as ad
 from . import init
 from .dropout import dropout
 from .linear import linear
-from .module import Module, Parameter
+from .module import Module, Parameter, factory_dtype
 from .utils.rnn import PackedSequence, pad_packed_sequence
 
 _ACTIVATIONS = {"tanh": ad.tanh, "relu": ad.relu}
@@ -134,6 +134,7 @@ class _RNNBase(Module):
         dropout: float = 0.0,
         bidirectional: bool = False,
         proj_size: int = 0,
+        device=None,
         dtype=None,
     ):
         super().__init__()
@@ -161,7 +162,7 @@ class _RNNBase(Module):
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.proj_size = bias, batch_first, proj_size
         self.dropout, self.bidirectional = float(dropout), bidirectional
-        self._register(dtype or ad.get_default_dtype())
+        self._register(factory_dtype(device, dtype, op))
         self.reset_parameters()
 
     def _register(self, dtype) -> None:
@@ -310,12 +311,14 @@ class RNN(_RNNBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        device=None,
         dtype=None,
     ):
         activation(nonlinearity, "RNN")
         super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0, dtype
-        )
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0,
+            device, dtype,
+        )  # fmt: skip
         self.nonlinearity = nonlinearity
 
     def _act(self):

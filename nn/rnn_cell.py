@@ -6,7 +6,7 @@ import numpy as np
 import autodiff as ad
 
 from .linear import linear
-from .module import Module, Parameter
+from .module import Module, Parameter, factory_dtype
 from .rnn import (
     activation,
     check_hidden,
@@ -24,13 +24,15 @@ class _CellBase(Module):
     _gates = 1
     _states = 1
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype=None):
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None
+    ):
         super().__init__()
         op = type(self).__name__
         check_size("input_size", input_size, op)
         check_size("hidden_size", hidden_size, op)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        dtype = dtype or ad.get_default_dtype()
+        dtype = factory_dtype(device, dtype, op)
         rows = self._gates * hidden_size
         self.weight_ih = Parameter(np.empty((rows, input_size), dtype=dtype))
         self.weight_hh = Parameter(np.empty((rows, hidden_size), dtype=dtype))
@@ -80,10 +82,11 @@ class RNNCell(_CellBase):
         hidden_size: int,
         bias: bool = True,
         nonlinearity: str = "tanh",
+        device=None,
         dtype=None,
     ):
         activation(nonlinearity, "RNNCell")
-        super().__init__(input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, device, dtype)
         self.nonlinearity = nonlinearity
 
     def _act(self):

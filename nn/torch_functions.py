@@ -147,7 +147,7 @@ def kl_div(input, target, reduction: int = 1, *, log_target: bool = False):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):
     reduction = _reduction(reduction, "binary_cross_entropy_with_logits")
-    return _bce_with_logits(input, target, weight, reduction, pos_weight)
+    return _bce_with_logits(input, target, weight, reduction=reduction, pos_weight=pos_weight)
 
 
 def poisson_nll_loss(input, target, log_input: bool, full: bool, eps: float, reduction: int):

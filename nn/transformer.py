@@ -11,7 +11,7 @@ from .attention import MultiheadAttention, causal_mask
 from .container import ModuleList
 from .dropout import Dropout
 from .linear import Linear
-from .module import Module
+from .module import Module, factory_dtype
 from .normalization import LayerNorm
 
 _ACTIVATIONS = {"relu": relu, "gelu": gelu}
@@ -33,10 +33,10 @@ def _clones(layer, n: int) -> ModuleList:
 class _FeedForwardLayer(Module):
     """What the encoder and decoder layers share: the feed-forward block."""
 
-    def _feed_forward(self, d_model, dim_feedforward, dropout, bias, dtype) -> None:
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
+    def _feed_forward(self, d_model, dim_feedforward, dropout, bias, factory) -> None:
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
         self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
 
     def _ff_block(self, x, dropout):
         return dropout(self.linear2(self.dropout(self.activation(self.linear1(x)))))
@@ -57,15 +57,17 @@ class TransformerEncoderLayer(_FeedForwardLayer):
         batch_first: bool = False,
         norm_first: bool = False,
         bias: bool = True,
+        device=None,
         dtype=None,
     ):
         super().__init__()
+        factory = dict(dtype=factory_dtype(device, dtype, type(self).__name__))
         self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype
+            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **factory
         )
-        self._feed_forward(d_model, dim_feedforward, dropout, bias, dtype)
+        self._feed_forward(d_model, dim_feedforward, dropout, bias, factory)
         self.norm_first = norm_first
-        norm = dict(eps=layer_norm_eps, bias=bias, dtype=dtype)
+        norm = dict(eps=layer_norm_eps, bias=bias, **factory)
         self.norm1, self.norm2 = LayerNorm(d_model, **norm), LayerNorm(d_model, **norm)
         self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
         self.activation = _activation(activation)
@@ -106,15 +108,17 @@ class TransformerDecoderLayer(_FeedForwardLayer):
         batch_first: bool = False,
         norm_first: bool = False,
         bias: bool = True,
+        device=None,
         dtype=None,
     ):
         super().__init__()
-        options = dict(dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype)
+        factory = dict(dtype=factory_dtype(device, dtype, type(self).__name__))
+        options = dict(dropout=dropout, bias=bias, batch_first=batch_first, **factory)
         self.self_attn = MultiheadAttention(d_model, nhead, **options)
         self.multihead_attn = MultiheadAttention(d_model, nhead, **options)
-        self._feed_forward(d_model, dim_feedforward, dropout, bias, dtype)
+        self._feed_forward(d_model, dim_feedforward, dropout, bias, factory)
         self.norm_first = norm_first
-        norm = dict(eps=layer_norm_eps, bias=bias, dtype=dtype)
+        norm = dict(eps=layer_norm_eps, bias=bias, **factory)
         self.norm1, self.norm2 = LayerNorm(d_model, **norm), LayerNorm(d_model, **norm)
         self.norm3 = LayerNorm(d_model, **norm)
         self.dropout1, self.dropout2, self.dropout3 = (
@@ -250,12 +254,14 @@ class Transformer(Module):
         batch_first: bool = False,
         norm_first: bool = False,
         bias: bool = True,
+        device=None,
         dtype=None,
     ):
         super().__init__()
         layer = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps)
-        options = dict(batch_first=batch_first, norm_first=norm_first, bias=bias, dtype=dtype)
-        norm = dict(eps=layer_norm_eps, bias=bias, dtype=dtype)
+        factory = dict(dtype=factory_dtype(device, dtype, type(self).__name__))
+        options = dict(batch_first=batch_first, norm_first=norm_first, bias=bias, **factory)
+        norm = dict(eps=layer_norm_eps, bias=bias, **factory)
         if custom_encoder is not None:
             self.encoder = custom_encoder
         else:

@@ -61,8 +61,10 @@ class Softmax(Function):
         return out * (grad - (grad * out).sum(axis=dim, keepdims=True))
 
 
-def softmax(input, dim):
-    """exp(x) / Σ exp(x) along dim, shifted by the max so ±1000 stays finite."""
+def softmax(input, dim, dtype=None):
+    """exp(x) / Σ exp(x) along dim, shifted by the max so ±1000 stays finite; with dtype, of
+    the input cast to it first (as torch: against overflow in float16 inputs)."""
+    input = input if dtype is None else input.to(dtype)
     return Softmax.apply(input, dim=_dim(input, dim, "softmax"))
 
 
@@ -90,8 +92,9 @@ class LogSoftmax(Function):
         return grad - probs * grad.sum(axis=dim, keepdims=True)
 
 
-def log_softmax(input, dim):
-    """x − logsumexp(x) along dim, stable."""
+def log_softmax(input, dim, dtype=None):
+    """x − logsumexp(x) along dim, stable; with dtype, of the input cast to it first."""
+    input = input if dtype is None else input.to(dtype)
     return LogSoftmax.apply(input, dim=_dim(input, dim, "log_softmax"))
 
 

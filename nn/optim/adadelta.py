@@ -15,10 +15,10 @@ class Adadelta(Optimizer):
         rho: float = 0.9,
         eps: float = 1e-6,
         weight_decay: float = 0,
-        maximize: bool = False,
-        *,
         foreach=None,
+        *,
         capturable: bool = False,
+        maximize: bool = False,
         differentiable: bool = False,
     ):
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)

@@ -16,9 +16,9 @@ class Adagrad(Optimizer):
         weight_decay: float = 0,
         initial_accumulator_value: float = 0,
         eps: float = 1e-10,
-        maximize: bool = False,
-        *,
         foreach=None,
+        *,
+        maximize: bool = False,
         differentiable: bool = False,
         fused=None,
     ):

@@ -16,11 +16,11 @@ class Adamax(Optimizer):
         betas=(0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0,
-        maximize: bool = False,
-        *,
         foreach=None,
-        capturable: bool = False,
+        *,
+        maximize: bool = False,
         differentiable: bool = False,
+        capturable: bool = False,
     ):
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
         flags = dict(foreach=foreach, capturable=capturable, differentiable=differentiable)

@@ -17,10 +17,9 @@ class RMSprop(Optimizer):
         weight_decay: float = 0,
         momentum: float = 0,
         centered: bool = False,
-        maximize: bool = False,
-        *,
-        foreach=None,
         capturable: bool = False,
+        foreach=None,
+        maximize: bool = False,
         differentiable: bool = False,
     ):
         defaults = dict(

@@ -40,7 +40,7 @@ def test_regression_and_binary_losses_match_torch(reduction):
     tt, yt = torch.tensor(t), torch.tensor(y)
     _compare(
         torch,
-        lambda a, _, r: F.mse_loss(a, ad.tensor(t), r),
+        lambda a, _, r: F.mse_loss(a, ad.tensor(t), reduction=r),
         lambda a, _, r: tf.mse_loss(a, tt, reduction=r),
         x,
         None,
@@ -49,7 +49,7 @@ def test_regression_and_binary_losses_match_torch(reduction):
     )
     _compare(
         torch,
-        lambda a, _, r: F.l1_loss(a, ad.tensor(t), r),
+        lambda a, _, r: F.l1_loss(a, ad.tensor(t), reduction=r),
         lambda a, _, r: tf.l1_loss(a, tt, reduction=r),
         x,
         None,
@@ -246,7 +246,7 @@ def test_loss_modules_match_functional():
     x, t = ad.tensor(rng.standard_normal((3, 4))), ad.tensor(rng.standard_normal((3, 4)))
     p, y = ad.tensor(rng.uniform(0.1, 0.9, (3, 4))), ad.tensor(rng.uniform(0, 1, (3, 4)))
     labels = ad.tensor([0, 3, 1])
-    pairs = [(nn.MSELoss(reduction="sum")(x, t), F.mse_loss(x, t, "sum")),
+    pairs = [(nn.MSELoss(reduction="sum")(x, t), F.mse_loss(x, t, reduction="sum")),
              (nn.L1Loss()(x, t), F.l1_loss(x, t)), (nn.BCELoss()(p, y), F.binary_cross_entropy(p, y)),
              (nn.BCEWithLogitsLoss()(x, y), F.binary_cross_entropy_with_logits(x, y)),
              (nn.CrossEntropyLoss(label_smoothing=0.1)(x, labels),
