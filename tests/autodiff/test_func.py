@@ -3,6 +3,7 @@ the same inputs (values, the structure of the outputs, requires_grad), nested, i
 patterns (per-sample gradients, Jacobians and Hessians, hvp, ensembling), and torch's errors;
 without torch, against finite differences, autograd.functional and a loop."""
 
+import inspect
 import types
 
 import numpy as np
@@ -634,3 +635,23 @@ def test_vmap_equals_a_loop_and_stack():
     loop = ad.stack([f(x[:, j], y[j]) for j in range(3)], dim=1)
     mapped = autodiff.func.vmap(f, in_dims=(1, 0), out_dims=1)(x, y)
     np.testing.assert_array_equal(mapped.numpy(), loop.numpy())
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap"]
+    + ["functional_call", "stack_module_state", "stateless.functional_call"],
+)
+def test_torch_signatures(name):
+    """Each parameter torch has, with its kind and default, in torch's order."""
+    torch = pytest.importorskip("torch")
+    if name.startswith("stateless."):
+        ours, theirs = nn.utils.stateless.functional_call, torch.nn.utils.stateless.functional_call
+    else:
+        ours, theirs = getattr(OURS.func, name), getattr(torch.func, name)
+
+    def described(fn):
+        params = inspect.signature(fn).parameters.values()
+        return [(p.name, p.kind, p.default) for p in params]
+
+    assert described(ours) == described(theirs)
