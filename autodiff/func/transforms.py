@@ -44,11 +44,32 @@ class _Call:
     def result(self, t):
         if not isinstance(t, Tensor) or not t.requires_grad:
             return t
-        if not self.outer_grad:
-            return t.detach()
+        return t if self.outer_grad and self._reaches(t) else t.detach()
+
+    def pull_back(self, outputs, inputs, cotangents, graph=None) -> tuple:
+        """Σ cotangent·∂output/∂input for each input, zeros where an input is unused. With
+        a graph (create_graph) only where an enclosing transform or autograd will see it:
+        where an output reaches a leaf outside the call; elsewhere backward runs on arrays."""
+        pairs = [(o, c) for o, c in zip(outputs, cotangents) if o.requires_grad]
+        if not pairs or not inputs:
+            return tuple(zeros_like(x) for x in inputs)
+        if graph is None:
+            graph = self.outer_grad and any(self._reaches(o) for o, _ in pairs)
+        found = _autograd_grad(
+            [o for o, _ in pairs],
+            list(inputs),
+            [c for _, c in pairs],
+            retain_graph=True,
+            create_graph=graph,
+            allow_unused=True,
+        )
+        return tuple(zeros_like(x) if g is None else g for x, g in zip(inputs, found))
+
+    def _reaches(self, t) -> bool:
+        """Whether t's graph reaches a leaf that requires grad and is not this call's."""
         if t.grad_fn is None:
-            return t.detach() if id(t) in self.own else t
-        return t if self._reaches_outside(t.grad_fn) else t.detach()
+            return t.requires_grad and id(t) not in self.own
+        return self._reaches_outside(t.grad_fn)
 
     def _reaches_outside(self, root) -> bool:
         stack_ = [root]
@@ -68,23 +89,6 @@ class _Call:
             else:
                 self.reaches[node] = any(self.reaches[c] for c in children)
         return self.reaches[root]
-
-
-def _pull_back(outputs, inputs, cotangents) -> tuple:
-    """Σ cotangent·∂output/∂input for each input, zeros where an input is unused, with a
-    graph (create_graph) so that an enclosing transform can differentiate it again."""
-    pairs = [(o, c) for o, c in zip(outputs, cotangents) if o.requires_grad]
-    if not pairs or not inputs:
-        return tuple(zeros_like(x) for x in inputs)
-    found = _autograd_grad(
-        [o for o, _ in pairs],
-        list(inputs),
-        [c for _, c in pairs],
-        retain_graph=True,
-        create_graph=True,
-        allow_unused=True,
-    )
-    return tuple(zeros_like(x) if g is None else g for x, g in zip(inputs, found))
 
 
 def _argnums(argnums, nargs: int) -> tuple:
@@ -169,7 +173,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
                     f"{output.ndim} dims. Maybe you wanted to use the vjp or jacrev APIs instead?"
                 )
             leaves, spec = tree_flatten(mine)
-            found = _pull_back((output,), leaves, (None,))
+            found = call.pull_back((output,), leaves, (None,))
         grads = _picked(tree_unflatten([call.result(g) for g in found], spec), argnums)
         value = call.result(output)
         return (grads, (value, tree_map(call.result, aux))) if has_aux else (grads, value)
@@ -211,7 +215,7 @@ def vjp(func, *primals, has_aux=False):
                 f"{pprint(out_spec)}"
             )
         with enable_grad():
-            found = _pull_back(out_leaves, in_leaves, ct_leaves)
+            found = call.pull_back(out_leaves, in_leaves, ct_leaves)
         return tree_unflatten([call.result(g) for g in found], in_spec)
 
     value = tree_map(call.result, output)
@@ -250,10 +254,10 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         output, aux = _split_aux(func(*tree_unflatten(xs, p_spec)), has_aux, what)
         out_leaves = _only_tensors(output, what)
         dummies = [call.leaf(zeros_like(o)) for o in out_leaves]
-        transposed = _pull_back(out_leaves, xs, dummies)  # Jᵀu, linear in u
+        transposed = call.pull_back(out_leaves, xs, dummies, graph=True)  # Jᵀu, linear in u
         terms = [(g * t).sum() for g, t in zip(transposed, t_leaves) if g.requires_grad]
         total = functools.reduce(lambda a, b: a + b, terms) if terms else None
-        found = _pull_back((total,), dummies, (None,)) if total is not None else None
+        found = call.pull_back((total,), dummies, (None,)) if total is not None else None
     if found is None:
         found = [zeros_like(o) for o in out_leaves]
     out_spec = tree_flatten(output)[1]
@@ -304,7 +308,7 @@ def _jacobian(func, argnums, has_aux, args, kwargs, what: str):
         output, aux = _split_aux(func(*args, **kwargs), has_aux, what)
         out_leaves = _only_tensors(output, what)
         in_leaves, in_spec = tree_flatten(mine)
-        blocks = [_jacobian_of(out, out_leaves, in_leaves) for out in out_leaves]
+        blocks = [_jacobian_of(call, out, in_leaves) for out in out_leaves]
     per_output = [
         _picked(tree_unflatten([call.result(b) for b in block], in_spec), argnums)
         for block in blocks
@@ -313,14 +317,13 @@ def _jacobian(func, argnums, has_aux, args, kwargs, what: str):
     return (jac, tree_map(call.result, aux)) if has_aux else jac
 
 
-def _jacobian_of(out, out_leaves, in_leaves) -> list:
+def _jacobian_of(call: _Call, out, in_leaves) -> list:
     """∂out/∂x for each input x, of shape out.shape + x.shape: one backward per element."""
     rows = [[] for _ in in_leaves]
     for k in range(out.numel()):
         onehot = zeros(out.numel(), dtype=out.dtype)
         onehot[k] = 1
-        cotangents = [onehot.reshape(out.shape) if o is out else zeros_like(o) for o in out_leaves]
-        for row, g in zip(rows, _pull_back(out_leaves, in_leaves, cotangents)):
+        for row, g in zip(rows, call.pull_back((out,), in_leaves, (onehot.reshape(out.shape),))):
             row.append(g)
     return [
         stack(row).reshape(*out.shape, *x.shape)
