@@ -146,6 +146,9 @@ def test_transforms_under_no_grad_differentiate_but_return_no_graph():
                 s.func.grad(lambda x: x.sin().sum())(w),
                 s.func.jacrev(lambda x: x.sin() * w)(x),
                 s.func.vjp(lambda x: x * w, x)[1](x),
+                s.func.vjp(lambda x: x * w, x)[0],
+                s.func.grad_and_value(lambda x: (x.sin() * w).sum())(x),
+                s.func.jvp(lambda x: x * w, (x,), (x,)),
             )
 
     _both(case, X3, Y3)
