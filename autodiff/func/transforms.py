@@ -46,24 +46,28 @@ class _Call:
             return t
         return t if self.outer_grad and self._reaches(t) else t.detach()
 
-    def pull_back(self, outputs, inputs, cotangents, graph=None) -> tuple:
-        """Σ cotangent·∂output/∂input for each input, zeros where an input is unused. With
+    def pull_back(self, outputs, inputs, cotangents, graph=None, retain=True) -> tuple:
+        """Σ cotangent·∂output/∂input for each input, None where an input is unused. With
         a graph (create_graph) only where an enclosing transform or autograd will see it:
         where an output reaches a leaf outside the call; elsewhere backward runs on arrays."""
         pairs = [(o, c) for o, c in zip(outputs, cotangents) if o.requires_grad]
         if not pairs or not inputs:
-            return tuple(zeros_like(x) for x in inputs)
+            return (None,) * len(inputs)
         if graph is None:
             graph = self.outer_grad and any(self._reaches(o) for o, _ in pairs)
-        found = _autograd_grad(
+        return _autograd_grad(
             [o for o, _ in pairs],
             list(inputs),
             [c for _, c in pairs],
-            retain_graph=True,
+            retain_graph=retain,
             create_graph=graph,
             allow_unused=True,
         )
-        return tuple(zeros_like(x) if g is None else g for x, g in zip(inputs, found))
+
+    def results(self, found, inputs) -> list:
+        """Each gradient as the call returns it; zeros for an unused input (torch.func's
+        answer, where autograd.grad gives None)."""
+        return [zeros_like(x) if g is None else self.result(g) for g, x in zip(found, inputs)]
 
     def _reaches(self, t) -> bool:
         """Whether t's graph reaches a leaf that requires grad and is not this call's."""
@@ -174,7 +178,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
                 )
             leaves, spec = tree_flatten(mine)
             found = call.pull_back((output,), leaves, (None,))
-        grads = _picked(tree_unflatten([call.result(g) for g in found], spec), argnums)
+        grads = _picked(tree_unflatten(call.results(found, leaves), spec), argnums)
         value = call.result(output)
         return (grads, (value, tree_map(call.result, aux))) if has_aux else (grads, value)
 
@@ -206,7 +210,7 @@ def vjp(func, *primals, has_aux=False):
     out_spec = tree_flatten(output)[1]
     in_leaves, in_spec = tree_flatten(mine)
 
-    def vjp_fn(cotangents):
+    def vjp_fn(cotangents, retain_graph=True, create_graph=None):
         ct_leaves, ct_spec = tree_flatten(cotangents)
         if ct_spec != out_spec:
             raise RuntimeError(
@@ -215,8 +219,8 @@ def vjp(func, *primals, has_aux=False):
                 f"{pprint(out_spec)}"
             )
         with enable_grad():
-            found = call.pull_back(out_leaves, in_leaves, ct_leaves)
-        return tree_unflatten([call.result(g) for g in found], in_spec)
+            found = call.pull_back(out_leaves, in_leaves, ct_leaves, create_graph, retain_graph)
+        return tree_unflatten(call.results(found, in_leaves), in_spec)
 
     value = tree_map(call.result, output)
     return (value, vjp_fn, tree_map(call.result, aux)) if has_aux else (value, vjp_fn)
@@ -255,14 +259,17 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         out_leaves = _only_tensors(output, what)
         dummies = [call.leaf(zeros_like(o)) for o in out_leaves]
         transposed = call.pull_back(out_leaves, xs, dummies, graph=True)  # Jᵀu, linear in u
-        terms = [(g * t).sum() for g, t in zip(transposed, t_leaves) if g.requires_grad]
+        terms = [(g * t).sum() for g, t in zip(transposed, t_leaves) if g is not None]
         total = functools.reduce(lambda a, b: a + b, terms) if terms else None
-        found = call.pull_back((total,), dummies, (None,)) if total is not None else None
-    if found is None:
-        found = [zeros_like(o) for o in out_leaves]
+        found = call.pull_back((total,), dummies, (None,)) if terms else (None,) * len(dummies)
+    if strict and any(g is None for g in found):
+        raise RuntimeError(
+            f"{what[:-1]}, strict=True): The output of f is independent of the inputs. This is "
+            "not allowed with strict=True."
+        )
     out_spec = tree_flatten(output)[1]
     value = tree_map(call.result, output)
-    tangent = tree_unflatten([call.result(g) for g in found], out_spec)
+    tangent = tree_unflatten(call.results(found, out_leaves), out_spec)
     if has_aux:
         return value, tangent, tree_map(call.result, aux)
     return value, tangent
@@ -323,8 +330,9 @@ def _jacobian_of(call: _Call, out, in_leaves) -> list:
     for k in range(out.numel()):
         onehot = zeros(out.numel(), dtype=out.dtype)
         onehot[k] = 1
-        for row, g in zip(rows, call.pull_back((out,), in_leaves, (onehot.reshape(out.shape),))):
-            row.append(g)
+        found = call.pull_back((out,), in_leaves, (onehot.reshape(out.shape),))
+        for row, g, x in zip(rows, found, in_leaves):
+            row.append(zeros_like(x) if g is None else g)
     return [
         stack(row).reshape(*out.shape, *x.shape)
         if row

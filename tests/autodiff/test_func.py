@@ -185,6 +185,20 @@ def test_vjp_single_and_several_outputs():
     _both(case, X3, Y3, X3 * 2)
 
 
+def test_vjp_fn_retain_graph_and_create_graph():
+    def case(s, x, v):
+        w = v.clone().requires_grad_(True)
+        _, vjp_fn = s.func.vjp(lambda x: x.sin() * w, x)
+        with_graph = vjp_fn(v, create_graph=True)
+        without = vjp_fn(v, create_graph=False)
+        last = vjp_fn(v, retain_graph=False)
+        with pytest.raises(RuntimeError):
+            vjp_fn(v)  # the graph was freed
+        return with_graph, without, last
+
+    _both(case, X3, Y3)
+
+
 def test_vjp_has_aux_and_unused_primal():
     def case(s, x, y, v):
         out, vjp_fn, aux = s.func.vjp(lambda x, y: (x.tanh(), x.sum()), x, y, has_aux=True)
@@ -510,6 +524,7 @@ ERRORS = {
     "vjp cotangents": lambda s: s.func.vjp(lambda x: (x, x), _x(s))[1](_x(s)),
     "jvp primals not a tuple": lambda s: s.func.jvp(lambda x: x, _x(s), _x(s)),
     "jvp tangent shape": lambda s: s.func.jvp(lambda x: x, (_x(s),), (s.T.ones(3),)),
+    "jvp strict": lambda s: s.func.jvp(lambda x: (x, s.T.ones(3)), (_x(s),), (_x(s),), strict=True),
     "jvp no primals": lambda s: s.func.jvp(lambda: 1, (), ()),
     "jacrev chunk_size": lambda s: s.func.jacrev(lambda x: x, chunk_size=0),
     "jacfwd random op": lambda s: s.func.jacfwd(lambda x: s.F.dropout(x, 0.5))(_x(s)),
