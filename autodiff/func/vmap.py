@@ -151,7 +151,15 @@ class _Mapping:
                 f"structure {describe(spec)}.",
                 show="out_dims",
             )
-        columns = zip(*(tree_flatten(r)[0] for r in results))
+        flat = [tree_flatten(r) for r in results]
+        if any(other != spec for _, other in flat):
+            raise ValueError(
+                f"vmap({self.name}, ...): `{self.name}` returned outputs of different structures "
+                f"for different indices ({describe(spec)} and "
+                f"{describe(next(o for _, o in flat if o != spec))}). vmap runs func once per "
+                "index here; return the same structure for every index."
+            )
+        columns = zip(*(leaves for leaves, _ in flat))
         stacked = [self._column(list(c), d, size) for c, d in zip(columns, dims)]
         return tree_unflatten(stacked, spec)
 

@@ -607,6 +607,12 @@ def test_out_dims_that_do_not_match_the_outputs():
     assert " ".join(ours.split()) == " ".join(theirs.split())
 
 
+def test_vmap_refuses_outputs_whose_structure_depends_on_the_index():
+    # torch cannot get here (its func runs once on the whole batch); a loop can
+    with pytest.raises(ValueError, match="different structures for different indices"):
+        autodiff.func.vmap(lambda a: (a,) if a[0] > 0 else (a, a))(ad.tensor([[1.0], [-1.0]]))
+
+
 def test_a_random_op_is_refused_only_inside_vmap():
     with pytest.raises(RuntimeError, match="randomness error mode"):
         autodiff.func.vmap(lambda a: a + ad.rand(3))(ad.ones(2, 3))
