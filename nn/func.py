@@ -1,5 +1,6 @@
 """torch.func's names that need modules: functional_call (a module called with other tensors
-in place of its parameters and buffers, which are put back afterwards) and stack_module_state.
+in place of its parameters and buffers, which are put back afterwards), stack_module_state and
+replace_all_batch_norm_modules_.
 The transforms themselves are the engine's (autodiff.func)."""
 
 from collections.abc import Sequence
@@ -7,8 +8,9 @@ from collections.abc import Sequence
 from autodiff import Tensor, stack
 
 from .module import Module
+from .normalization import _BatchNorm
 
-__all__ = ["functional_call", "stack_module_state"]
+__all__ = ["functional_call", "replace_all_batch_norm_modules_", "stack_module_state"]
 
 _MISSING = object()  # a name the module did not have before the call
 
@@ -187,3 +189,16 @@ def _stacked_leaf(tensors: list, name: str):
         raise RuntimeError(f"Expected {name} from each model to have the same .requires_grad")
     result = stack(tensors)
     return result.detach().requires_grad_() if flags == {True} else result
+
+
+def replace_all_batch_norm_modules_(root):
+    """Every BatchNorm in root stops tracking running statistics (its running_mean,
+    running_var and num_batches_tracked become None), so that vmap over it normalises each
+    sample's batch by its own statistics, as torch's; returns root."""
+    for module in root.modules():
+        if isinstance(module, _BatchNorm) and module.track_running_stats:
+            module.running_mean = None
+            module.running_var = None
+            module.num_batches_tracked = None
+            module.track_running_stats = False
+    return root

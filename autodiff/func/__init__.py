@@ -1,4 +1,5 @@
-"""torch.func's transforms: grad, grad_and_value, vjp, jvp, jacrev, jacfwd, hessian, vmap.
+"""torch.func's transforms: grad, grad_and_value, vjp, jvp, linearize, jacrev, jacfwd, hessian,
+vmap.
 
 torch builds these from wrapped tensors with levels; here they are built from the engine's
 reverse mode (ad.grad), and compose through create_graph: grad of grad, jacrev of jacrev,
@@ -12,7 +13,17 @@ passes (the double-vjp trick) and jacfwd is jacrev. vmap runs func once per inde
 mapped dims and stacks the results: a Python loop, not a batching rule per op.
 """
 
-from .transforms import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, vjp
+from .transforms import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, linearize, vjp
 from .vmap import vmap
 
-__all__ = ["grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "vjp", "vmap"]
+__all__ = [
+    "grad",
+    "grad_and_value",
+    "hessian",
+    "jacfwd",
+    "jacrev",
+    "jvp",
+    "linearize",
+    "vjp",
+    "vmap",
+]

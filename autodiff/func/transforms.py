@@ -13,7 +13,7 @@ from ..tensor import Tensor
 from .pytree import describe, pprint, tree_flatten, tree_map, tree_unflatten
 from .vmap import RANDOM_IN_ERROR_MODE, check_randomness
 
-__all__ = ["grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "vjp"]
+__all__ = ["grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "linearize", "vjp"]
 
 # --- one transform call: its own inputs, and which results leave it with a graph --------
 
@@ -257,11 +257,8 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         xs = [call.input(p) for p in p_leaves]
         output, aux = _split_aux(func(*tree_unflatten(xs, p_spec)), has_aux, what)
         out_leaves = _only_tensors(output, what)
-        dummies = [call.leaf(zeros_like(o)) for o in out_leaves]
-        transposed = call.pull_back(out_leaves, xs, dummies, graph=True)  # Jᵀu, linear in u
-        terms = [(g * t).sum() for g, t in zip(transposed, t_leaves) if g is not None]
-        total = functools.reduce(lambda a, b: a + b, terms) if terms else None
-        found = call.pull_back((total,), dummies, (None,)) if terms else (None,) * len(dummies)
+        transposed, dummies = _transposed(call, out_leaves, xs)
+        found = _pushed_forward(call, transposed, dummies, t_leaves)
     if strict and any(g is None for g in found):
         raise RuntimeError(
             f"{what[:-1]}, strict=True): The output of f is independent of the inputs. This is "
@@ -273,6 +270,55 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     if has_aux:
         return value, tangent, tree_map(call.result, aux)
     return value, tangent
+
+
+def _transposed(call: _Call, out_leaves, xs) -> tuple:
+    """(Jᵀu per input, u per output): u are new leaves, and Jᵀu is linear in them."""
+    dummies = [call.leaf(zeros_like(o)) for o in out_leaves]
+    return call.pull_back(out_leaves, xs, dummies, graph=True), dummies
+
+
+def _pushed_forward(call: _Call, transposed, dummies, tangents) -> tuple:
+    """J·tangents per output, as the vjp of u ↦ Σ<Jᵀu, tangent>; None for an output that does
+    not depend on the inputs. The graph of Jᵀu is kept, for another call."""
+    terms = [(g * t).sum() for g, t in zip(transposed, tangents) if g is not None]
+    if not terms:
+        return (None,) * len(dummies)
+    return call.pull_back((functools.reduce(lambda a, b: a + b, terms),), dummies, (None,))
+
+
+def linearize(func, *primals):
+    """(func(*primals), jvp_fn): jvp_fn(*tangents) is J·tangents at these primals, from the one
+    run of func (torch traces the run; here its graph is kept and each call is a backward pass
+    through Jᵀu, the double-vjp trick)."""
+    p_leaves, p_spec = tree_flatten(primals)
+    call = _Call()
+    with enable_grad():
+        xs = [call.input(p) for p in p_leaves]
+        output = func(*tree_unflatten(xs, p_spec))
+        out_leaves = _only_tensors(output, "jvp(f, primals, tangents)")
+        transposed, dummies = _transposed(call, out_leaves, xs)
+    out_spec = tree_flatten(output)[1]
+
+    def jvp_fn(*tangents):
+        t_leaves, t_spec = tree_flatten(tangents)
+        if t_spec != p_spec:
+            raise RuntimeError(
+                f"Expected the tangents {describe(t_spec)} to have the same argspec as the "
+                f"primals {describe(p_spec)}"
+            )
+        for i, (t, p) in enumerate(zip(t_leaves, p_leaves)):
+            for what, mine, theirs in (("shape", t.shape, p.shape), ("dtype", t.dtype, p.dtype)):
+                if mine != theirs:
+                    raise RuntimeError(
+                        f"tangent:{i} with {what} {mine} in flattened pytree doesn't match the "
+                        f"{what} {theirs} of the corresponding primal."
+                    )
+        with enable_grad():
+            found = _pushed_forward(call, transposed, dummies, t_leaves)
+        return tree_unflatten(call.results(found, out_leaves), out_spec)
+
+    return tree_map(call.result, output), jvp_fn
 
 
 # --- Jacobians ----------------------------------------------------------------------------

@@ -28,6 +28,7 @@ OURS = _side(
         **{name: getattr(autodiff.func, name) for name in autodiff.func.__all__},
         functional_call=nn.func.functional_call,
         stack_module_state=nn.func.stack_module_state,
+        replace_all_batch_norm_modules_=nn.func.replace_all_batch_norm_modules_,
     ),
 )
 
@@ -219,6 +220,14 @@ def test_jvp_and_hvp_by_jvp_of_grad():
         return value, tangent, hvp, with_aux, pair
 
     _both(case, X3, Y3)
+
+
+def test_linearize_gives_jvp_at_the_primals_for_any_tangent():
+    def case(s, x, v, w):
+        output, jvp_fn = s.func.linearize(lambda x, p: (x.sin() * p["w"], x.sum()), x, {"w": w})
+        return output, jvp_fn(v, {"w": w}), jvp_fn(w, {"w": v})
+
+    _both(case, X3, Y3, Z2[:1].repeat(3))
 
 
 def test_hvp_equals_autograd_functional():
@@ -479,6 +488,22 @@ def test_per_sample_gradients_of_a_small_cnn():
     assert grads["0.weight"].shape == (4, 2, 1, 3, 3)
 
 
+def test_per_sample_gradients_through_batch_norm_without_running_stats():
+    def case(s, data):
+        s.T.manual_seed(0)
+        model = s.nn.Sequential(s.nn.Linear(3, 4), s.nn.BatchNorm1d(4), s.nn.Tanh())
+        s.func.replace_all_batch_norm_modules_(model)
+        params = {k: v.detach() for k, v in model.named_parameters()}
+
+        def loss(params, x):
+            return s.func.functional_call(model, params, (x,)).pow(2).sum()
+
+        grads = s.func.vmap(s.func.grad(loss), in_dims=(None, 0))(params, data.float())
+        return grads, dict(model.named_buffers()), model[1].track_running_stats
+
+    _both(case, RNG.normal(size=(2, 5, 3)), rtol=1e-4, atol=1e-6)
+
+
 def test_model_ensembling_with_stack_module_state():
     def case(s, x):
         s.T.manual_seed(0)
@@ -525,6 +550,8 @@ ERRORS = {
     "jvp primals not a tuple": lambda s: s.func.jvp(lambda x: x, _x(s), _x(s)),
     "jvp tangent shape": lambda s: s.func.jvp(lambda x: x, (_x(s),), (s.T.ones(3),)),
     "jvp strict": lambda s: s.func.jvp(lambda x: (x, s.T.ones(3)), (_x(s),), (_x(s),), strict=True),
+    "linearize tangent shape": lambda s: s.func.linearize(lambda x: x, _x(s))[1](s.T.ones(3)),
+    "linearize tangent structure": lambda s: s.func.linearize(lambda x: x, _x(s))[1](_x(s), _x(s)),
     "jvp no primals": lambda s: s.func.jvp(lambda: 1, (), ()),
     "jacrev chunk_size": lambda s: s.func.jacrev(lambda x: x, chunk_size=0),
     "jacfwd random op": lambda s: s.func.jacfwd(lambda x: s.F.dropout(x, 0.5))(_x(s)),
@@ -663,8 +690,9 @@ def test_vmap_equals_a_loop_and_stack():
 
 @pytest.mark.parametrize(
     "name",
-    ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap"]
-    + ["functional_call", "stack_module_state", "stateless.functional_call"],
+    ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian", "vmap"]
+    + ["functional_call", "stack_module_state", "replace_all_batch_norm_modules_"]
+    + ["stateless.functional_call"],
 )
 def test_torch_signatures(name):
     """Each parameter torch has, with its kind and default, in torch's order."""
