@@ -111,6 +111,9 @@ predictions = vmap(fmodel, in_dims=(0, 0, None))(ensemble_params, ensemble_buffe
 print(predictions.shape)
 print(torch.allclose(predictions, torch.stack([m(minibatch) for m in models]), atol=1e-6))
 print(predictions[1])
+minibatches = torch.randn(3, 5, 4)  # a different minibatch for each model
+loop = torch.stack([m(mb) for m, mb in zip(models, minibatches)])
+print(torch.allclose(vmap(fmodel)(ensemble_params, ensemble_buffers, minibatches), loop))
 
 # torch.vmap is torch.func.vmap; it maps any function, a built-in one too
 print(torch.vmap(torch.dot)(batch, batch.flip(0)))
