@@ -516,7 +516,9 @@ def test_model_ensembling_with_stack_module_state():
             return s.func.functional_call(models[0], (params, buffers), (x,))
 
         out = s.func.vmap(fmodel, in_dims=(0, 0, None))(params, buffers, x.float())
-        return params, buffers, out, s.T.stack([m(x.float()) for m in models])
+        (out * s.T.arange(4.0).reshape(1, 2, 2)).sum().backward()
+        grads = {k: p.grad for k, p in params.items()}  # training the ensemble as one
+        return params, buffers, out, s.T.stack([m(x.float()) for m in models]), grads
 
     ours = _both(case, M23, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ours[2].detach().numpy(), ours[3].detach().numpy(), atol=1e-6)
