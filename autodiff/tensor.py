@@ -262,7 +262,9 @@ class Tensor:
         return id(self)
 
     # --- conversion -----------------------------------------------------------------
-    def numpy(self) -> np.ndarray:
+    def numpy(self, *, force=False) -> np.ndarray:
+        """The array itself (shared, as torch's; force= changes nothing on the CPU: there is
+        no device copy or conjugate view to resolve)."""
         tracing.read(self, ".numpy()")
         return self._data
 
@@ -405,7 +407,9 @@ class Tensor:
     def mul_(self, other) -> "Tensor":
         return _ops.inplace.ufunc_(self, "mul_", np.multiply, _ops.mul, other)
 
-    def div_(self, other) -> "Tensor":
+    def div_(self, other, *, rounding_mode=None) -> "Tensor":
+        if rounding_mode is not None:
+            return _ops.inplace.apply_(self, "div_", _ops.div, other, rounding_mode=rounding_mode)
         return _ops.inplace.ufunc_(self, "div_", np.divide, _ops.div, other)
 
     def true_divide_(self, other) -> "Tensor":
@@ -546,8 +550,8 @@ class Tensor:
     def addcdiv_(self, tensor1, tensor2, value=1) -> "Tensor":
         return self.add_(_ops.arithmetic.times(tensor1 / tensor2, value))
 
-    def divide_(self, other) -> "Tensor":
-        return self.div_(other)
+    def divide_(self, other, *, rounding_mode=None) -> "Tensor":
+        return self.div_(other, rounding_mode=rounding_mode)
 
     def multiply_(self, other) -> "Tensor":
         return self.mul_(other)
@@ -624,11 +628,13 @@ class Tensor:
     def sgn_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "sgn_", _ops.sgn)
 
-    def cumsum_(self, dim) -> "Tensor":
-        return _ops.inplace.apply_(self, "cumsum_", _ops.cumsum, dim)
+    def cumsum_(self, dim, *, dtype=None) -> "Tensor":
+        return _ops.inplace.apply_(self, "cumsum_", _ops.cumsum, dim, dtype=dtype)
 
-    def cumprod_(self, dim) -> "Tensor":
-        return _ops.inplace.apply_(self, "cumprod_", _ops.rearrange.cumprod_of_copy, dim)
+    def cumprod_(self, dim, *, dtype=None) -> "Tensor":
+        return _ops.inplace.apply_(
+            self, "cumprod_", _ops.rearrange.cumprod_of_copy, dim, dtype=dtype
+        )
 
     # comparisons in place: 1 or 0 in this tensor's dtype, a zero gradient (EqBackward0/1)
     def eq_(self, other) -> "Tensor":
@@ -798,7 +804,8 @@ class Tensor:
         value = value.item() if isinstance(value, Tensor) else value
         return _ops.inplace.apply_(self, "fill_", _ops.inplace.fill, value)
 
-    def copy_(self, src) -> "Tensor":
+    def copy_(self, src, non_blocking=False) -> "Tensor":
+        # non_blocking: a copy between the CPU and a device; here every copy is synchronous
         return _ops.inplace.apply_(self, "copy_", _ops.inplace.copy, src)
 
     # random fills: torch's numbers from the generator (default: ad.manual_seed's)
@@ -881,7 +888,7 @@ class Tensor:
     def cpu(self) -> "Tensor":
         return self
 
-    def cuda(self, device=None) -> "Tensor":
+    def cuda(self, device=None, non_blocking=False, memory_format=None) -> "Tensor":
         _device.check("cuda")
 
     def type(self, dtype=None, non_blocking=False, **kwargs):
@@ -1106,17 +1113,17 @@ class Tensor:
         return _ops.compare(np.not_equal, self, other)
 
     # --- methods (API.md's order) ------------------------------------------------------
-    def add(self, other):
-        return _ops.add(self, other)
+    def add(self, other, *, alpha=1):
+        return _ops.add(self, other, alpha=alpha)
 
-    def sub(self, other):
-        return _ops.sub(self, other)
+    def sub(self, other, *, alpha=1):
+        return _ops.sub(self, other, alpha=alpha)
 
     def mul(self, other):
         return _ops.mul(self, other)
 
-    def div(self, other):
-        return _ops.div(self, other)
+    def div(self, other, *, rounding_mode=None):
+        return _ops.div(self, other, rounding_mode=rounding_mode)
 
     def true_divide(self, other):
         return _ops.div(self, other)
@@ -1135,11 +1142,13 @@ class Tensor:
 
     # axis= and keepdims= are torch's NumPy-style aliases (backward formulas use them, so
     # one formula runs on Tensors and on arrays)
-    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        return _ops.sum(self, _dim(dim, axis), keepdim if keepdims is None else keepdims)
+    def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        keepdim = keepdim if keepdims is None else keepdims
+        return _ops.sum(self, _dim(dim, axis), keepdim, dtype=dtype)
 
-    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        return _ops.mean(self, _dim(dim, axis), keepdim if keepdims is None else keepdims)
+    def mean(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        keepdim = keepdim if keepdims is None else keepdims
+        return _ops.mean(self, _dim(dim, axis), keepdim, dtype=dtype)
 
     def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None):
         return _ops.var(self, _dim(dim, axis), unbiased, keepdim, correction)
@@ -1147,17 +1156,17 @@ class Tensor:
     def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None):
         return _ops.std(self, _dim(dim, axis), unbiased, keepdim, correction)
 
-    def prod(self, dim=None, keepdim=False):
-        return _ops.prod(self, dim, keepdim)
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return _ops.prod(self, dim, keepdim, dtype=dtype)
 
     def norm(self, p=2, dim=None, keepdim=False):
         return _ops.norm(self, p, dim, keepdim)
 
-    def cumsum(self, dim):
-        return _ops.cumsum(self, dim)
+    def cumsum(self, dim, *, dtype=None):
+        return _ops.cumsum(self, dim, dtype=dtype)
 
-    def cumprod(self, dim):
-        return _ops.cumprod(self, dim)
+    def cumprod(self, dim, *, dtype=None):
+        return _ops.cumprod(self, dim, dtype=dtype)
 
     def median(self, dim=None, keepdim=False):
         return _ops.median(self, dim, keepdim)
@@ -1619,8 +1628,8 @@ class Tensor:
     def narrow(self, dim, start, length):
         return _ops.narrow(self, dim, start, length)
 
-    def gather(self, dim, index):
-        return _ops.gather(self, dim, index)
+    def gather(self, dim, index, *, sparse_grad=False):
+        return _ops.gather(self, dim, index, sparse_grad=sparse_grad)
 
     def scatter(self, dim, index, src=None, value=None):
         return _ops.scatter(self, dim, index, src, value)

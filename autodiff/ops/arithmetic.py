@@ -38,18 +38,24 @@ class Add(Function):
         return np.add if _as_is(input, other) else None
 
     @staticmethod
-    def forward(ctx, input, other):
+    def forward(ctx, input, other, alpha=1):
         input, other = promote(input, other)
-        return input + other
+        return input + other if alpha == 1 else input + alpha * other
 
     @staticmethod
     def backward(ctx, grad):
-        return grad, grad
+        if not ctx.needs_input_grad[1]:
+            return grad, None
+        alpha = ctx.options.get("alpha", 1)  # torch.add's alpha: input + alpha·other
+        return grad, grad if alpha == 1 else alpha * grad
 
 
-def add(input, other):
-    """input + other, broadcasting."""
-    return Add.apply(input, other)
+def add(input, other, *, alpha=1):
+    """input + alpha·other, broadcasting."""
+    if alpha == 1:
+        return Add.apply(input, other)
+    _check_alpha(other, alpha, "add")
+    return Add.apply(input, other, alpha=alpha)
 
 
 class Sub(Function):
@@ -75,9 +81,12 @@ class Sub(Function):
         return grad, -grad if alpha == 1 else -alpha * grad
 
 
-def sub(input, other):
-    """input - other, broadcasting."""
-    return Sub.apply(input, other)
+def sub(input, other, *, alpha=1):
+    """input − alpha·other, broadcasting."""
+    if alpha == 1:
+        return Sub.apply(input, other)
+    _check_alpha(other, alpha, "sub")
+    return Sub.apply(input, other, alpha=alpha)
 
 
 class Rsub(Function):
@@ -169,9 +178,55 @@ class Div(Function):
         return grad_input, grad_other
 
 
-def div(input, other):
-    """input / other, broadcasting."""
-    return Div.apply(input, other)
+def div(input, other, *, rounding_mode=None):
+    """input / other, broadcasting; rounding_mode 'trunc' or 'floor' rounds the quotient (and
+    integers then stay integers), as torch."""
+    if rounding_mode is None:
+        return Div.apply(input, other)
+    if rounding_mode not in _ROUNDED:
+        raise ArgumentError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+            f"{rounding_mode!r}"
+        )
+    return RoundedDiv.apply(input, other, rounding_mode=rounding_mode)
+
+
+class RoundedDiv(Function):
+    """input / other rounded ('trunc' or 'floor'): piecewise constant, so its gradient is zero
+    (DivBackward2, as torch records div with a rounding mode)."""
+
+    node_name = "DivBackward2"
+    symbol = "÷"
+    array_backward = True
+    broadcasts = "div"
+
+    @staticmethod
+    def forward(ctx, input, other, rounding_mode):
+        return _ROUNDED[rounding_mode](input, other)
+
+    @staticmethod
+    def backward(ctx, grad):
+        zeros = np.zeros_like(grad) if isinstance(grad, np.ndarray) else grad.new_zeros(grad.shape)
+        return zeros, zeros
+
+
+def _trunc_divide(input, other):
+    """The quotient rounded toward zero: integers exactly (C's division), floats as trunc(a / b)."""
+    input, other = _integer_checked("div", input, other)
+    if np.result_type(input, other).kind in "iub":
+        quotient = np.floor_divide(input, other)
+        inexact = (np.remainder(input, other) != 0) & ((input < 0) != (other < 0))
+        return quotient + inexact.astype(quotient.dtype)
+    input, other = promote(input, other, divide=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.trunc(input / other)
+
+
+def _floor_quotient(input, other):
+    return _floor_divide(input, other, "div")
+
+
+_ROUNDED = {"trunc": _trunc_divide, "floor": _floor_quotient}
 
 
 class Neg(Function):
@@ -272,13 +327,8 @@ def _number(x) -> bool:
 
 # --- torch's other names for the ops above (each records the op torch records) -------------
 def divide(input, other, *, rounding_mode=None):
-    """torch.divide: div (DivBackward0, as torch)."""
-    if rounding_mode is not None:
-        raise ArgumentError(
-            f"divide: rounding_mode={rounding_mode!r} is not supported here. Use "
-            "ad.floor(a / b) or ad.trunc(a / b)."
-        )
-    return div(input, other)
+    """torch.divide: div."""
+    return div(input, other, rounding_mode=rounding_mode)
 
 
 def multiply(input, other):
@@ -288,10 +338,7 @@ def multiply(input, other):
 
 def subtract(input, other, *, alpha=1):
     """torch.subtract: input - alpha * other (SubBackward0, as torch)."""
-    if alpha == 1:
-        return sub(input, other)
-    _check_alpha(other, alpha, "subtract")
-    return Sub.apply(input, other, alpha=alpha)
+    return sub(input, other, alpha=alpha)
 
 
 def negative(input):
@@ -436,8 +483,8 @@ def floor_divide(input, other):
     return NoDerivative.apply(input, other, fn=_floor_divide, op="floor_divide")
 
 
-def _floor_divide(input, other):
-    input, other = _integer_checked("floor_divide", input, other)
+def _floor_divide(input, other, op: str = "floor_divide"):
+    input, other = _integer_checked(op, input, other)
     with np.errstate(divide="ignore", invalid="ignore"):  # x // 0 is ±inf or nan, as torch
         return np.floor_divide(input, other)
 

@@ -6,6 +6,7 @@ import builtins
 
 import numpy as np
 
+from ..dtypes import as_dtype
 from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
@@ -74,8 +75,13 @@ class Gather(Function):
         return scattered(grad, ctx.options["dim"], ctx.options["index"], ctx.input_meta[0][0])
 
 
-def gather(input, dim, index):
+def gather(input, dim, index, *, sparse_grad=False):
     """out[i][j] = input[index[i][j]][j] for dim=0 (torch.gather); index is an int64 tensor."""
+    if sparse_grad:
+        raise ArgumentError(
+            "gather: sparse_grad=True is not supported (autodiff has no sparse tensors); "
+            "leave it False: the gradient has the same values, dense."
+        )
     dim = _dim(dim, input.ndim, "gather")
     idx = _index(index, "gather", input, dim)
     if idx.ndim != input.ndim:
@@ -577,8 +583,8 @@ class Cumsum(Function):
     symbol = "cumsum"
 
     @staticmethod
-    def forward(ctx, input, dim):
-        return np.cumsum(input, axis=dim)
+    def forward(ctx, input, dim, dtype=None):
+        return np.cumsum(input, axis=dim, dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -586,13 +592,18 @@ class Cumsum(Function):
         return flip(Cumsum.apply(flip(grad, dim), dim=dim), dim)  # reversed cumulative sum
 
 
-def cumsum(input, dim):
-    """Running sums along dim."""
-    return Cumsum.apply(input, dim=_dim(dim, input.ndim, "cumsum"))
+def cumsum(input, dim, *, dtype=None):
+    """Running sums along dim; with dtype, of the input in that dtype."""
+    dim = _dim(dim, input.ndim, "cumsum")
+    if dtype is None:
+        return Cumsum.apply(input, dim=dim)
+    return Cumsum.apply(input, dim=dim, dtype=as_dtype(dtype, "cumsum"))
 
 
-def cumprod(input, dim):
-    """Running products along dim (a chain of multiplications, so zeros are handled)."""
+def cumprod(input, dim, *, dtype=None):
+    """Running products along dim (a chain of multiplications, so zeros are handled); with
+    dtype, of the input cast to it first (a ToCopyBackward0 node before the chain)."""
+    input = input if dtype is None else input.to(dtype)
     dim = _dim(dim, input.ndim, "cumprod")
     parts = chunk(input, input.shape[dim], dim) if input.shape[dim] else [input]
     out, running = [], None
@@ -602,10 +613,10 @@ def cumprod(input, dim):
     return cat(out, dim=dim)
 
 
-def cumprod_of_copy(input, dim):
+def cumprod_of_copy(input, dim, dtype=None):
     """cumprod for cumprod_: of a copy, since the products save slices of their input, which
     the in-place write would change under them."""
-    return cumprod(clone(input), dim)
+    return cumprod(clone(input), dim, dtype=dtype)
 
 
 def diff(input, n=1, dim=-1, prepend=None, append=None):
@@ -663,16 +674,20 @@ class Prod(Function):
     symbol = "Π"
 
     @staticmethod
-    def forward(ctx, input, dim, keepdim):
+    def forward(ctx, input, dim, keepdim, dtype=None):
         if dim is None:
             ctx.node_name = "ProdBackward0"
         ctx.save_for_backward(input)
+        if dtype is not None:  # of the values in that dtype (backward casts its saved input too)
+            input = input.astype(dtype)
         return np.asarray(np.prod(input, axis=dim, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, grad):
         (input,) = ctx.saved_tensors
         dim, keepdim = ctx.options["dim"], ctx.options["keepdim"]
+        if ctx.options.get("dtype") is not None:  # a cast that second order differentiates
+            input = input.to(ctx.options["dtype"])
         flat = input.reshape(-1) if dim is None else input
         axis = 0 if dim is None else dim
         # ∂Π/∂x_i = Π_{j≠i} x_j: products to the left times products to the right (no division)
@@ -693,10 +708,12 @@ def _exclusive(x, axis, reverse):
     return flip(out, axis) if reverse else out
 
 
-def prod(input, dim=None, keepdim=False):
-    """The product of all elements, or along one dim."""
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """The product of all elements, or along one dim; with dtype, of the input in that dtype."""
     axis = None if dim is None else _dim(dim, input.ndim, "prod")
-    return Prod.apply(input, dim=axis, keepdim=keepdim)
+    if dtype is None:
+        return Prod.apply(input, dim=axis, keepdim=keepdim)
+    return Prod.apply(input, dim=axis, keepdim=keepdim, dtype=as_dtype(dtype, "prod"))
 
 
 def t(input):

@@ -94,19 +94,23 @@ class Sum(Function):
     array_backward = True
 
     @staticmethod
-    def forward(ctx, input, dim=None, keepdim=False):
+    def forward(ctx, input, dim=None, keepdim=False, dtype=None):
         if dim is None and not keepdim:  # torch: sum() is 0, sum(dim=None, keepdim) is 1
             ctx.node_name = "SumBackward0"
-        return input.sum(axis=dim, keepdims=keepdim)
+        return input.sum(axis=dim, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad):
         return _expand_back(grad, ctx)
 
 
-def sum(input, dim=None, keepdim=False):
-    """Sum over all elements or over dim (int or tuple)."""
-    return Sum.apply(input, dim=normalize_dims(dim, input.ndim, "sum"), keepdim=keepdim)
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum over all elements or over dim (int or tuple); with dtype, of the input in that dtype
+    (the gradient comes back in the input's)."""
+    dims = normalize_dims(dim, input.ndim, "sum")
+    if dtype is None:
+        return Sum.apply(input, dim=dims, keepdim=keepdim)
+    return Sum.apply(input, dim=dims, keepdim=keepdim, dtype=as_dtype(dtype, "sum"))
 
 
 class Mean(Function):
@@ -115,21 +119,30 @@ class Mean(Function):
     array_backward = True
 
     @staticmethod
-    def forward(ctx, input, dim=None, keepdim=False):
+    def forward(ctx, input, dim=None, keepdim=False, dtype=None):
         if dim is None and not keepdim:  # torch: sum() is 0, sum(dim=None, keepdim) is 1
             ctx.node_name = "MeanBackward0"
-        return np.mean(input, axis=dim, keepdims=keepdim)
+        return np.mean(input, axis=dim, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad):
         return _expand_back(grad / _count(ctx), ctx)
 
 
-def mean(input, dim=None, keepdim=False):
-    """Mean over all elements or over dim."""
-    if input.dtype.kind not in "fc":
-        raise DtypeError(f"mean: input dtype should be floating point, got {input.dtype}")
-    return Mean.apply(input, dim=normalize_dims(dim, input.ndim, "mean"), keepdim=keepdim)
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean over all elements or over dim; with dtype, of the input in that dtype."""
+    dims = normalize_dims(dim, input.ndim, "mean")
+    if dtype is None:
+        if input.dtype.kind not in "fc":
+            raise DtypeError(
+                f"mean: input dtype should be floating point, got {input.dtype}. Give a "
+                "floating dtype, e.g. t.mean(dtype=torch.float32), or convert with t.float()."
+            )
+        return Mean.apply(input, dim=dims, keepdim=keepdim)
+    dtype = as_dtype(dtype, "mean")
+    if dtype.kind not in "fc":
+        raise DtypeError(f"mean: dtype should be floating point, got {dtype}")
+    return Mean.apply(input, dim=dims, keepdim=keepdim, dtype=dtype)
 
 
 def trapezoid(y, x=None, *, dx=None, dim=-1):

@@ -341,6 +341,14 @@ def _one_proper_slice_or_int(shapes, kwargs) -> bool:
     return isinstance(item, int)
 
 
+def _torch_sum_float64(a, dim, keepdim):
+    """torch's sum(dtype=float64): sum() when nothing is asked, else the dim overload."""
+    float64 = type(a).double(a).dtype
+    if dim is None and not keepdim:
+        return a.sum(dtype=float64)
+    return a.sum(dim=tuple(range(a.ndim)) if dim is None else dim, keepdim=keepdim, dtype=float64)
+
+
 def _whole_or_dims(method: str):
     """torch's x.sum() (SumBackward0) when nothing is asked, else the dim overload."""
 
