@@ -67,20 +67,10 @@ def _merged(dicts) -> dict:
     return {name: t for d in dicts for name, t in d.items()}
 
 
-def _all_named_tensors(module, prefix: str = "", seen=None):
-    """(dotted name, tensor) for every parameter and buffer under every name it has: a
-    module or tensor shared by two names appears under both (torch's remove_duplicate=False)."""
-    seen = set() if seen is None else seen
-    if id(module) in seen:  # a module that contains itself
-        return
-    seen = seen | {id(module)}
-    for store in (module._parameters, module._buffers):
-        for name, t in store.items():
-            if t is not None:
-                yield prefix + name, t
-    for name, child in module._modules.items():
-        if child is not None:
-            yield from _all_named_tensors(child, f"{prefix}{name}.", seen)
+def _all_named_tensors(module):
+    """(dotted name, tensor) for every parameter and buffer under every name it has."""
+    yield from module.named_parameters(remove_duplicate=False)
+    yield from module.named_buffers(remove_duplicate=False)
 
 
 def _untied(module, tensors: dict) -> dict:

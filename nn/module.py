@@ -1,5 +1,6 @@
 """Parameter, Module (registration by assignment, dotted names, state_dict), Sequential, ModuleList."""
 
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -9,7 +10,8 @@ from autodiff import tracing
 from autodiff.device import check as check_device
 from autodiff.device import to_dtype_arg
 
-from .module_state import rebuild, saved_state
+from . import backward_hooks
+from .module_state import HOOKS, rebuild, saved_state
 
 
 def factory_dtype(device, dtype, op: str):
@@ -74,8 +76,8 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
-        object.__setattr__(self, "_forward_hooks", OrderedDict())
-        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        for registry in HOOKS:
+            object.__setattr__(self, registry, OrderedDict())
 
     # --- registration -----------------------------------------------------------------
     def __setattr__(self, name: str, value) -> None:
@@ -164,32 +166,66 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         for hook in self._forward_pre_hooks.values():
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
-        out = self.forward(*args, **kwargs)
-        for hook in self._forward_hooks.values():
-            result = hook(self, args, out)
-            if result is not None:
-                out = result
-        return out
+            args, kwargs = _pre_hooked(hook, self, args, kwargs)
+        backward = self._backward_hooks or self._backward_pre_hooks
+        if backward:
+            args, call = backward_hooks.hooked_inputs(self, args)
+        out, ran = None, set()
+        try:
+            out = self.forward(*args, **kwargs)
+            for key, hook in self._forward_hooks.items():
+                ran.add(key)
+                out = _hooked(hook, self, args, kwargs, out)
+        except Exception:  # the hooks registered with always_call=True run anyway, as torch's
+            for key, hook in self._forward_hooks.items():
+                if key not in ran and getattr(hook, "always_call", False):
+                    try:
+                        out = _hooked(hook, self, args, kwargs, out)
+                    except Exception as error:
+                        warnings.warn(
+                            "module forward hook with ``always_call=True`` raised an exception "
+                            f"that was silenced as another error was raised in forward: {error}",
+                            stacklevel=2,
+                        )
+            raise
+        return backward_hooks.hooked_output(self, out, call) if backward else out
 
-    def register_forward_hook(self, hook):
-        """hook(module, inputs, output) runs after forward; may return a replacement output."""
-        return _HookHandle(self._forward_hooks, hook)
+    def register_forward_hook(
+        self, hook, *, prepend: bool = False, with_kwargs: bool = False, always_call=False
+    ):
+        """hook(module, inputs, output), or hook(module, inputs, kwargs, output) with_kwargs,
+        runs after forward (always_call: also when forward raised); may return a replacement
+        output."""
+        if with_kwargs or always_call:
+            hook = _FlaggedHook(hook, with_kwargs, always_call)
+        return _HookHandle(self._forward_hooks, hook, prepend)
 
-    def register_forward_pre_hook(self, hook):
-        """hook(module, inputs) runs before forward; may return replacement inputs."""
-        return _HookHandle(self._forward_pre_hooks, hook)
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs=False):
+        """hook(module, inputs) runs before forward; may return replacement inputs (with_kwargs:
+        hook(module, inputs, kwargs) may return (inputs, kwargs))."""
+        if with_kwargs:
+            hook = _FlaggedHook(hook, with_kwargs, False)
+        return _HookHandle(self._forward_pre_hooks, hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend: bool = False):
+        """hook(module, grad_input, grad_output) runs once the gradients with respect to this
+        call's positional inputs are known; may return replacements (nn/backward_hooks.py)."""
+        return _HookHandle(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False):
+        """hook(module, grad_output) runs when the gradient with respect to the output
+        arrives; may return a replacement."""
+        return _HookHandle(self._backward_pre_hooks, hook, prepend)
 
     # --- traversal --------------------------------------------------------------------
-    def named_modules(self, memo=None, prefix: str = ""):
-        """(dotted name, module) for this module and every descendant, each once."""
+    def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
+        """(dotted name, module) for this module and every descendant, each once (or under
+        every name it has, remove_duplicate=False)."""
         memo = set() if memo is None else memo
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in memo:
+            if id(module) in memo and remove_duplicate:
                 continue
             memo.add(id(module))
             yield name, module
@@ -200,9 +236,56 @@ class Module:
             ]
             stack.extend(reversed(children))
 
-    def modules(self):
-        for _, module in self.named_modules():
+    def modules(self, remove_duplicate: bool = True):
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
+
+    def get_submodule(self, target: str) -> "Module":
+        """The submodule at a dotted path ('' is this module), as torch's."""
+        module = self
+        for item in target.split(".") if target else ():
+            if not hasattr(module, item):
+                raise AttributeError(f"{type(module).__name__} has no attribute `{item}`")
+            module = getattr(module, item)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
+        return module
+
+    def set_submodule(self, target: str, module: "Module", strict: bool = False) -> None:
+        """Put module at a dotted path (its parent must exist; strict: the name too)."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{type(parent).__name__} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
+    def get_parameter(self, target: str) -> "Parameter":
+        """The parameter at a dotted path ('0.weight'), as torch's."""
+        module, name = self._owner(target)
+        if not isinstance(getattr(module, name), Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return getattr(module, name)
+
+    def get_buffer(self, target: str):
+        """The buffer at a dotted path ('bn.running_mean'), as torch's."""
+        module, name = self._owner(target)
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return getattr(module, name)
+
+    def _owner(self, target: str) -> tuple:
+        """(the module, the attribute name) a dotted path to a member names."""
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        return module, name
 
     def named_children(self):
         seen = set()
@@ -215,26 +298,30 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def _named_members(self, store: str, prefix: str, recurse: bool):
+    def _named_members(self, store: str, prefix: str, recurse: bool, remove_duplicate=True):
         seen = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        if recurse:
+            modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+        else:
+            modules = [(prefix, self)]
         for mod_name, module in modules:
             for name, value in getattr(module, store).items():
-                if value is None or id(value) in seen:
+                if value is None or (id(value) in seen and remove_duplicate):
                     continue
                 seen.add(id(value))
                 yield (f"{mod_name}.{name}" if mod_name else name), value
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True):
-        """(dotted name, Parameter) pairs as PyTorch names them, e.g. '0.weight'."""
-        return self._named_members("_parameters", prefix, recurse)
+    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate=True):
+        """(dotted name, Parameter) pairs as PyTorch names them, e.g. '0.weight'; a shared
+        parameter under each of its names with remove_duplicate=False."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True):
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True):
-        return self._named_members("_buffers", prefix, recurse)
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate=True):
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True):
         for _, b in self.named_buffers(recurse=recurse):
@@ -331,9 +418,11 @@ class Module:
                 module.state_dict(out, prefix + name + ".", keep_vars)
         return out
 
-    def load_state_dict(self, state_dict, strict: bool = True):
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy arrays into parameters and buffers, all or nothing: every entry is checked
-        (keys, shapes, dtypes) before the first is copied, so a failed load changes nothing."""
+        (keys, shapes, dtypes) before the first is copied, so a failed load changes nothing.
+        assign=True takes the checkpoint's arrays themselves (their dtype; a parameter keeps
+        its requires_grad), as torch's."""
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -353,7 +442,7 @@ class Module:
                     f"{target.dtype}; only numbers can be loaded."
                 )
             else:
-                ready.append((target, value.astype(target.dtype, copy=False)))
+                ready.append((key, target, value if assign else value.astype(target.dtype)))
         if strict and unexpected:
             errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(map(repr, unexpected)))
         if strict and missing:
@@ -364,8 +453,15 @@ class Module:
                 + "\n\t".join(errors)
             )
         with ad.no_grad():
-            for target, value in ready:
-                target.copy_(value)
+            for key, target, value in ready:
+                if assign:
+                    module, name = self._owner(key)
+                    if isinstance(target, Parameter):
+                        setattr(module, name, Parameter(value, target.requires_grad))
+                    else:
+                        module._buffers[name] = ad.from_numpy(value)
+                else:
+                    target.copy_(value)
         return _IncompatibleKeys(missing, unexpected)
 
     def __saved_state__(self) -> dict:
@@ -412,16 +508,57 @@ class _IncompatibleKeys(tuple):
         return self[1]
 
 
+class _FlaggedHook:
+    """A forward hook registered with with_kwargs or always_call: the registry keeps it wrapped
+    so that its options travel with it (and go with handle.remove())."""
+
+    __slots__ = ("fn", "with_kwargs", "always_call")
+
+    def __init__(self, fn, with_kwargs: bool, always_call: bool):
+        self.fn, self.with_kwargs, self.always_call = fn, with_kwargs, always_call
+
+
+def _pre_hooked(hook, module, args: tuple, kwargs: dict) -> tuple:
+    """(args, kwargs) after one forward pre-hook, as torch reads what it returns."""
+    if type(hook) is _FlaggedHook:
+        result = hook.fn(module, args, kwargs)
+        if result is None:
+            return args, kwargs
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise RuntimeError(
+                "forward pre-hook must return None or a tuple of (new_args, new_kwargs), but "
+                f"got {result}."
+            )
+        return result
+    result = hook(module, args)
+    if result is None:
+        return args, kwargs
+    return (result if isinstance(result, tuple) else (result,)), kwargs
+
+
+def _hooked(hook, module, args: tuple, kwargs: dict, out):
+    """The output after one forward hook."""
+    if type(hook) is _FlaggedHook:
+        result = (
+            hook.fn(module, args, kwargs, out) if hook.with_kwargs else hook.fn(module, args, out)
+        )
+    else:
+        result = hook(module, args, out)
+    return out if result is None else result
+
+
 class _HookHandle:
     """Returned by register_*_hook; .remove() unregisters the hook."""
 
     _next_id = 0
 
-    def __init__(self, store, hook):
+    def __init__(self, store, hook, prepend: bool = False):
         _HookHandle._next_id += 1
         self.id = _HookHandle._next_id
         self._store = store
         store[self.id] = hook
+        if prepend:  # runs before the hooks already registered
+            store.move_to_end(self.id, last=False)
 
     def remove(self) -> None:
         self._store.pop(self.id, None)

@@ -8,20 +8,21 @@ from collections import OrderedDict
 import autodiff as ad
 
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
-_HOOKS = ("_forward_hooks", "_forward_pre_hooks")
+# the hook registries every module has (functions: never saved)
+HOOKS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
 _KEYS = {"training", "parameters", "buffers", "modules", "non_persistent", "attributes"}
 
 
 def saved_state(module) -> dict:
     """What ad.save stores for module: data only (tensors, numbers, strings, submodules)."""
     d = module.__dict__
-    hooked = [name.strip("_") for name in _HOOKS if d.get(name)]
+    hooked = [name.strip("_") for name in HOOKS if d.get(name)]
     if hooked:
         raise TypeError(
             f"save: {type(module).__name__} has {' and '.join(hooked)}, which are functions "
             "and are not stored. Remove them (handle.remove()) first, or save state_dict()."
         )
-    skip = (*_REGISTRIES, *_HOOKS, "_non_persistent", "training")
+    skip = (*_REGISTRIES, *HOOKS, "_non_persistent", "training")
     return {
         "training": d["training"],
         "parameters": dict(d["_parameters"]),
@@ -50,8 +51,7 @@ def rebuild(cls, state, module_class, parameter_class):
         _buffers=_registry(state, "buffers", ad.Tensor),
         _modules=_registry(state, "modules", module_class),
         _non_persistent=set(state["non_persistent"]),
-        _forward_hooks=OrderedDict(),
-        _forward_pre_hooks=OrderedDict(),
+        **{registry: OrderedDict() for registry in HOOKS},
     )
     attributes = state["attributes"]
     if not isinstance(attributes, dict) or not all(isinstance(k, str) for k in attributes):

@@ -1,0 +1,264 @@
+"""Modules' full backward hooks (register_full_backward_hook / _pre_hook) and hook order
+(prepend=), against torch's on the same weights: what each hook sees, when it runs, what its
+replacement changes, the recorded nodes, and the refusals."""
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+import nn
+from autodiff.compile import CompileError
+
+
+def _twins(torch, make_ours, make_theirs):
+    """The same layer in both libraries: torch's weights copied into ours."""
+    torch.manual_seed(0)
+    theirs = make_theirs()
+    ours = make_ours()
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    return ours, theirs
+
+
+def _arrays(grads) -> list:
+    return [None if g is None else g.detach().numpy().copy() for g in grads]
+
+
+def _record(module, into: list, replace=None):
+    def hook(m, grad_input, grad_output):
+        into.append((_arrays(grad_input), _arrays(grad_output)))
+        return replace(grad_input) if replace else None
+
+    return module.register_full_backward_hook(hook)
+
+
+LAYERS = [
+    ("linear", lambda lib: lib.nn.Linear(3, 2), (4, 3)),
+    ("conv", lambda lib: lib.nn.Conv2d(2, 3, 3, padding=1), (2, 2, 5, 5)),
+    ("mlp", lambda lib: lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Tanh(), lib.nn.Linear(4, 2)),
+     (5, 3)),
+]  # fmt: skip
+
+
+class _Ours:
+    nn = nn
+
+
+@pytest.mark.parametrize("name, make, shape", LAYERS, ids=[layer[0] for layer in LAYERS])
+def test_full_backward_hook_sees_torch_gradients(name, make, shape):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _twins(torch, lambda: make(_Ours), lambda: make(torch))
+    x = np.random.default_rng(0).standard_normal(shape)
+    ox = ad.tensor(x, dtype=ad.float32, requires_grad=True)
+    tx = torch.tensor(x, dtype=torch.float32, requires_grad=True)
+    seen_ours, seen_theirs = [], []
+    _record(ours, seen_ours)
+    _record(theirs, seen_theirs)
+    oy, ty = ours(ox), theirs(tx)
+    assert oy.grad_fn.name() == type(ty.grad_fn).__name__ == "BackwardHookFunctionBackward"
+    weights = np.arange(1.0, 1.0 + oy.numel()).reshape(tuple(oy.shape))
+    (oy * ad.tensor(weights, dtype=ad.float32)).sum().backward()
+    (ty * torch.tensor(weights, dtype=torch.float32)).sum().backward()
+    assert len(seen_ours) == len(seen_theirs) == 1
+    for ours_side, theirs_side in zip(seen_ours[0], seen_theirs[0]):
+        assert len(ours_side) == len(theirs_side)
+        for a, b in zip(ours_side, theirs_side):  # float32 sums in another order: 1e-5 of scale
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max())
+    scale = np.abs(tx.grad.numpy()).max()
+    np.testing.assert_allclose(ox.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-5 * scale)
+
+
+def test_replacements_from_hooks_change_the_gradients_as_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _twins(torch, lambda: nn.Linear(3, 2), lambda: torch.nn.Linear(3, 2))
+    x = np.random.default_rng(1).standard_normal((4, 3))
+    results = []
+    for lib, layer in ((ad, ours), (torch, theirs)):
+        xt = lib.tensor(x, dtype=lib.float32, requires_grad=True)
+        layer.register_full_backward_pre_hook(lambda m, go: (go[0] * 3,))
+        layer.register_full_backward_hook(lambda m, gi, go: (gi[0] * -2,))
+        layer(xt).sum().backward()
+        results.append((xt.grad.numpy(), layer.weight.grad.numpy(), layer.bias.grad.numpy()))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+def test_first_layer_hook_runs_at_the_output_with_none_as_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _twins(torch, lambda: nn.Linear(3, 2), lambda: torch.nn.Linear(3, 2))
+    x = np.random.default_rng(2).standard_normal((4, 3)).astype(np.float32)
+    seen = {}
+    for key, lib, layer in (("ours", ad, ours), ("theirs", torch, theirs)):
+        seen[key] = []
+        _record(layer, seen[key])
+        with pytest.warns(UserWarning, match="Full backward hook is firing when gradients"):
+            layer(lib.tensor(x)).sum().backward()
+    assert seen["ours"][0][0] == seen["theirs"][0][0] == [None]
+    np.testing.assert_allclose(seen["ours"][0][1][0], seen["theirs"][0][1][0])
+    ours.register_full_backward_hook(lambda m, gi, go: (ad.ones(4, 3),))
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="should always return None"):
+        ours(ad.tensor(x)).sum().backward()
+
+
+def test_hook_order_and_prepend_as_torch():
+    torch = pytest.importorskip("torch")
+    order = {}
+    for key, lib in (("ours", ad), ("theirs", torch)):
+        layer = (nn if lib is ad else torch.nn).Linear(3, 2)
+        calls = order[key] = []
+        layer.register_forward_hook(lambda *a: calls.append("fwd 1"))
+        layer.register_forward_hook(lambda *a: calls.append("fwd 0"), prepend=True)
+        layer.register_forward_pre_hook(lambda *a: calls.append("pre 1"))
+        layer.register_forward_pre_hook(lambda *a: calls.append("pre 0"), prepend=True)
+        layer.register_full_backward_hook(lambda *a: calls.append("bwd 1"))
+        handle = layer.register_full_backward_hook(lambda *a: calls.append("bwd 0"), True)
+        layer.register_full_backward_pre_hook(lambda *a: calls.append("bwd pre"))
+        x = lib.ones(2, 3, requires_grad=True)
+        layer(x).sum().backward()
+        handle.remove()
+        layer(x).sum().backward()
+    assert order["ours"] == order["theirs"]
+    assert order["ours"][:7] == ["pre 0", "pre 1", "fwd 0", "fwd 1", "bwd pre", "bwd 0", "bwd 1"]
+
+
+def test_hooks_see_only_this_call():
+    layer, x = nn.Linear(3, 3), ad.ones(2, 3, requires_grad=True)
+    seen = []
+    _record(layer, seen)
+    y = layer(x)
+    (y.sum() + (x * 5).sum()).backward()  # x's other use is not the hook's business
+    expected = np.ones((2, 3), np.float32) @ layer.weight.detach().numpy()
+    np.testing.assert_allclose(seen[0][0][0], expected, rtol=1e-6)
+    with ad.no_grad():  # no gradient: no hook and no extra node
+        assert layer(x).grad_fn is None
+
+
+def test_calls_the_hooks_cannot_cover_are_refused():
+    class Pair(nn.Module):
+        def forward(self, a, b):
+            return a * b
+
+    class Two(nn.Module):
+        def forward(self, a):
+            return a, a * 2
+
+    a, b = ad.ones(2, requires_grad=True), ad.ones(2, requires_grad=True)
+    pair, two = Pair(), Two()
+    for module in (pair, two):
+        module.register_full_backward_hook(lambda *args: None)
+    with pytest.raises(NotImplementedError, match="Pair: a full backward hook on a call with 2"):
+        pair(a, b)
+    assert pair(a, ad.ones(2)).requires_grad  # one input requiring grad is fine
+    with pytest.raises(NotImplementedError, match="Two: .* returns tuple is not supported"):
+        two(a)
+
+
+def test_compile_refuses_a_step_through_hooked_modules():
+    layer = nn.Linear(3, 1)
+    layer.register_full_backward_hook(lambda *args: None)
+    x = ad.ones(2, 3, requires_grad=True)
+
+    @ad.compile
+    def step():
+        layer(x).sum().backward()
+
+    with pytest.raises(CompileError, match="hook"):
+        step()
+
+
+def test_a_module_with_backward_hooks_is_not_saved_whole(tmp_path):
+    layer = nn.Linear(2, 2)
+    handle = layer.register_full_backward_hook(lambda *args: None)
+    with pytest.raises(TypeError, match="backward_hooks"):
+        ad.save(layer, tmp_path / "layer.pt")
+    handle.remove()
+    ad.save(layer, tmp_path / "layer.pt")
+
+
+# --- forward hooks' options and the rest of Module's API, against torch --------------------
+
+
+def _both(torch):
+    return (("ours", ad, nn), ("theirs", torch, torch.nn))
+
+
+def test_forward_hooks_with_kwargs_and_always_call_as_torch():
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for key, lib, space in _both(torch):
+
+        class Scale(space.Module):
+            def forward(self, x, factor=1.0):
+                if factor < 0:
+                    raise ValueError("negative")
+                return x * factor
+
+        calls = seen[key] = []
+        layer = Scale()
+        layer.register_forward_pre_hook(
+            lambda m, args, kwargs: (args, {**kwargs, "factor": kwargs.get("factor", 1.0) * 2}),
+            with_kwargs=True,
+        )
+        layer.register_forward_hook(
+            lambda m, args, kwargs, out: calls.append(("kw", sorted(kwargs))), with_kwargs=True
+        )
+        layer.register_forward_hook(
+            lambda m, a, out: calls.append(("always", out)), always_call=True
+        )
+        calls.append(("out", layer(lib.ones(2), factor=1.5).tolist()))
+        with pytest.raises(ValueError, match="negative"):
+            layer(lib.ones(2), factor=-1.0)
+        bad = Scale()
+        bad.register_forward_pre_hook(lambda m, a, k: a, with_kwargs=True)
+        with pytest.raises(RuntimeError, match=r"must return None or a tuple of \(new_args"):
+            bad(lib.ones(2))
+    assert [c[0] for c in seen["ours"]] == [c[0] for c in seen["theirs"]]
+    assert seen["ours"][-1] == ("always", None) and seen["ours"][2] == ("out", [3.0, 3.0])
+
+
+def test_dotted_paths_as_torch():
+    torch = pytest.importorskip("torch")
+    results = {}
+    for key, lib, space in _both(torch):
+        model = space.Sequential(space.Linear(2, 3), space.BatchNorm1d(3))
+        model.add_module("tied", model[0])
+        messages = []
+        for call in (
+            lambda: model.get_submodule("0.weight"),
+            lambda: model.get_submodule("5"),
+            lambda: model.get_parameter("1.running_mean"),
+            lambda: model.get_buffer("0.weight"),
+            lambda: model.set_submodule("", space.ReLU()),
+            lambda: model.set_submodule("0.weight", space.ReLU()),
+        ):
+            with pytest.raises((AttributeError, ValueError)) as error:
+                call()
+            messages.append(str(error.value))
+        model.set_submodule("1", space.Identity())
+        results[key] = (
+            messages,
+            model.get_parameter("tied.bias") is model[0].bias,
+            model.get_buffer("1.running_mean") if hasattr(model[1], "running_mean") else None,
+            [n for n, _ in model.named_parameters(remove_duplicate=False)],
+            [n for n, _ in model.named_modules(remove_duplicate=False)],
+            len(list(model.modules(remove_duplicate=False))),
+            type(model.get_submodule("1")).__name__,
+        )
+    assert results["ours"] == results["theirs"]
+
+
+def test_load_state_dict_assign_takes_the_checkpoint_dtype_as_torch():
+    torch = pytest.importorskip("torch")
+    for key, lib, space in _both(torch):
+        layer = space.Linear(2, 2)
+        layer.weight.requires_grad_(False)
+        state = {
+            "weight": lib.zeros(2, 2, dtype=lib.float64),
+            "bias": lib.ones(2, dtype=lib.float64),
+        }
+        layer.load_state_dict(state, assign=True)
+        assert str(layer.weight.dtype) == "torch.float64", key
+        assert isinstance(layer.weight, space.Parameter), key
+        assert (layer.weight.requires_grad, layer.bias.requires_grad) == (False, True), key
+        kept = space.Linear(2, 2)
+        kept.load_state_dict(state)
+        assert str(kept.weight.dtype) == "torch.float32", key
