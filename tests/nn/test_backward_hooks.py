@@ -101,10 +101,10 @@ def test_first_layer_hook_runs_at_the_output_with_none_as_torch():
 
 def test_hook_order_and_prepend_as_torch():
     torch = pytest.importorskip("torch")
-    order = {}
-    for key, lib in (("ours", ad), ("theirs", torch)):
+
+    def hook_calls(lib) -> list:
         layer = (nn if lib is ad else torch.nn).Linear(3, 2)
-        calls = order[key] = []
+        calls = []
         layer.register_forward_hook(lambda *a: calls.append("fwd 1"))
         layer.register_forward_hook(lambda *a: calls.append("fwd 0"), prepend=True)
         layer.register_forward_pre_hook(lambda *a: calls.append("pre 1"))
@@ -116,6 +116,9 @@ def test_hook_order_and_prepend_as_torch():
         layer(x).sum().backward()
         handle.remove()
         layer(x).sum().backward()
+        return calls
+
+    order = {"ours": hook_calls(ad), "theirs": hook_calls(torch)}
     assert order["ours"] == order["theirs"]
     assert order["ours"][:7] == ["pre 0", "pre 1", "fwd 0", "fwd 1", "bwd pre", "bwd 0", "bwd 1"]
 
@@ -183,16 +186,15 @@ def _both(torch):
 
 def test_forward_hooks_with_kwargs_and_always_call_as_torch():
     torch = pytest.importorskip("torch")
-    seen = {}
-    for key, lib, space in _both(torch):
 
+    def hook_calls(lib, space) -> list:
         class Scale(space.Module):
             def forward(self, x, factor=1.0):
                 if factor < 0:
                     raise ValueError("negative")
                 return x * factor
 
-        calls = seen[key] = []
+        calls = []
         layer = Scale()
         layer.register_forward_pre_hook(
             lambda m, args, kwargs: (args, {**kwargs, "factor": kwargs.get("factor", 1.0) * 2}),
@@ -211,14 +213,17 @@ def test_forward_hooks_with_kwargs_and_always_call_as_torch():
         bad.register_forward_pre_hook(lambda m, a, k: a, with_kwargs=True)
         with pytest.raises(RuntimeError, match=r"must return None or a tuple of \(new_args"):
             bad(lib.ones(2))
+        return calls
+
+    seen = {key: hook_calls(lib, space) for key, lib, space in _both(torch)}
     assert [c[0] for c in seen["ours"]] == [c[0] for c in seen["theirs"]]
     assert seen["ours"][-1] == ("always", None) and seen["ours"][2] == ("out", [3.0, 3.0])
 
 
 def test_dotted_paths_as_torch():
     torch = pytest.importorskip("torch")
-    results = {}
-    for key, lib, space in _both(torch):
+
+    def outcomes(space) -> tuple:
         model = space.Sequential(space.Linear(2, 3), space.BatchNorm1d(3))
         model.add_module("tied", model[0])
         messages = []
@@ -234,7 +239,7 @@ def test_dotted_paths_as_torch():
                 call()
             messages.append(str(error.value))
         model.set_submodule("1", space.Identity())
-        results[key] = (
+        return (
             messages,
             model.get_parameter("tied.bias") is model[0].bias,
             model.get_buffer("1.running_mean") if hasattr(model[1], "running_mean") else None,
@@ -243,6 +248,8 @@ def test_dotted_paths_as_torch():
             len(list(model.modules(remove_duplicate=False))),
             type(model.get_submodule("1")).__name__,
         )
+
+    results = {key: outcomes(space) for key, _, space in _both(torch)}
     assert results["ours"] == results["theirs"]
 
 
