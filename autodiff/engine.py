@@ -151,8 +151,10 @@ def order(roots) -> list:
     return result
 
 
-def run_backward(roots, root_grads, retain_graph, create_graph, targets=None) -> dict:
-    """Push gradients from roots to leaves. With targets (ad.grad), capture them instead.
+def run_backward(roots, root_grads, retain_graph, create_graph, targets=None, into=False):
+    """Push gradients from roots to leaves. With targets (ad.grad), capture them instead; with
+    into (backward's inputs=), a target leaf accumulates its .grad as usual and only other
+    targets are captured (no other leaf's .grad changes).
 
     First-order gradients flow as NumPy arrays (a Tensor per gradient would double the cost
     of small ops); create_graph, and ad.compile's tracing, need Tensors, recorded."""
@@ -175,7 +177,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None) ->
     state = grad_mode._state
     enabled, state.enabled = state.enabled, create_graph
     try:
-        captured = _drain(schedule, buffers, needed, targets, retain_graph, create_graph, tracer)
+        captured = _drain(
+            schedule, buffers, needed, targets, retain_graph, create_graph, tracer, into
+        )
     finally:
         state.enabled = enabled
         if collecting:
@@ -185,9 +189,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None) ->
     return captured
 
 
-def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, tracer) -> dict:
+def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, tracer, into):
     """Run each scheduled node that received a gradient, once, and send its input gradients
-    on (arrays in first order, else Tensors); ad.grad's targets are captured."""
+    on (arrays in first order, else Tensors); ad.grad's targets are captured (with into,
+    backward's inputs=, a target leaf accumulates instead)."""
     arrays = not create_graph and tracer is None
     kind = np.ndarray if arrays else Tensor  # what flows: one test per edge, fixed if not
     anomaly, pictures = grad_mode._state.anomaly, _recording.depth
@@ -197,12 +202,14 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, trace
         grad = pop(node, None)
         if grad is None:
             continue  # no gradient reached it
+        if type(node) is AccumulateGrad:
+            if targets is None or into:  # (into: only target leaves get a gradient)
+                _accumulate(node, grad, create_graph, tracer)
+            elif node in targets:
+                captured[node] = hooks.captured(node, grad, arrays)
+            continue
         if targets is not None and node in targets:
             captured[node] = hooks.captured(node, grad, arrays)
-        if type(node) is AccumulateGrad:
-            if targets is None:
-                _accumulate(node, grad, create_graph, tracer)
-            continue
         grads = evaluate(node, grad, arrays, tracer)
         if not retain_graph:
             node._saved = None  # released: saved values dropped (node.released reads this)
@@ -242,9 +249,19 @@ def evaluate(node, grad, arrays: bool, tracer) -> tuple:
             state.in_formula = False
     else:
         grads = function.backward(node, grad)
-    if type(grads) is tuple and len(grads) == len(node.children):
-        return grads
-    return checked_grads(node, grads)
+    if type(grads) is not tuple or len(grads) != len(node.children):
+        grads = checked_grads(node, grads)
+    if node._post_hooks is not None:
+        grads = hooks.post_hooks(node, _as_input_grads(node, grads, arrays), grad, arrays)
+    return grads
+
+
+def _as_input_grads(node, grads, arrays: bool) -> tuple:
+    """grads as the inputs get them: fixed up, None for an input without an edge."""
+    return tuple(
+        None if g is None or child is None else as_input_grad(g, meta, node, arrays)
+        for g, child, meta in zip(grads, node.children, node.input_meta)
+    )
 
 
 def checked_grads(node, grads) -> tuple:

@@ -1,6 +1,8 @@
 """The user's calls into the engine: backward() and grad() check their arguments, make the
 first gradients and name the roots; engine.run_backward does the rest."""
 
+import warnings
+
 import numpy as np
 
 from . import tracing
@@ -51,8 +53,27 @@ def _node_of(t: Tensor):
     return t.grad_fn if t.grad_fn is not None else accumulator(t)
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False) -> None:
-    """Accumulate d(tensors)/d(leaf) into every leaf's .grad."""
+def backward(
+    tensors,
+    grad_tensors=None,
+    retain_graph=None,
+    create_graph=False,
+    grad_variables=None,
+    inputs=None,
+) -> None:
+    """Accumulate d(tensors)/d(leaf) into every leaf's .grad, or only into the .grad of each
+    of inputs (leaves or not), as torch's inputs=. grad_variables is torch's old name of
+    grad_tensors."""
+    if grad_variables is not None:
+        if grad_tensors is not None:
+            raise RuntimeError(
+                "`grad_tensors` and `grad_variables` (deprecated) arguments both passed to "
+                "`backward()`. Please only use `grad_tensors`."
+            )
+        warnings.warn(
+            "`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning, 2
+        )
+        grad_tensors = grad_variables
     tensors = (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
     if grad_tensors is None or isinstance(grad_tensors, (Tensor, np.ndarray)):
         grad_tensors = (grad_tensors,) * len(tensors) if grad_tensors is None else (grad_tensors,)
@@ -63,7 +84,30 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False) 
         )
     grads = _root_grads(tensors, grad_tensors, "backward")
     retain = create_graph if retain_graph is None else retain_graph
-    run_backward([_node_of(t) for t in tensors], grads, retain, create_graph)
+    roots = [_node_of(t) for t in tensors]
+    if inputs is None:
+        run_backward(roots, grads, retain, create_graph)
+        return
+    targets = _targets(inputs, "backward")
+    captured = run_backward(roots, grads, retain, create_graph, targets, into=True)
+    for node, g in captured.items():  # inputs that are not leaves: .grad as retain_grad's
+        t = targets[node]
+        g = g if create_graph else _make(np.array(g._data, copy=True))
+        t._grad = g if t._grad is None else t._grad + g
+
+
+def _targets(inputs, what: str) -> dict:
+    """{node: tensor} for backward's inputs=: each must require grad."""
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if not inputs:
+        raise RuntimeError(f"{what}: 'inputs' argument to backward() cannot be empty.")
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t._requires_grad:
+            raise RuntimeError(
+                f"{what}: input {i} of inputs= does not require grad. Give tensors that "
+                "require grad (leaves, or results computed from them)."
+            )
+    return {_node_of(t): t for t in inputs}
 
 
 def grad(

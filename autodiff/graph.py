@@ -113,6 +113,7 @@ class Node:
     out_name = None  # the output tensor's .name
     constant_names = ()  # per slot: the .name of a constant tensor input, if it has one
     _pre_hooks = None
+    _post_hooks = None
     _retain = None
 
     def __init__(self, function, children=(), input_meta=(), needs_input_grad=(), constants=()):
@@ -158,14 +159,47 @@ class Node:
             return None
         return tuple([getattr(g, "_data", g) for g in self._sent])
 
-    def register_prehook(self, hook) -> None:
+    def register_prehook(self, hook) -> "RemovableHandle":
         """hook(grad) runs on the gradient arriving at this node; may return a replacement."""
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(hook)
+        return RemovableHandle(self, "_pre_hooks", hook)
+
+    def register_hook(self, hook) -> "RemovableHandle":
+        """hook(grad_inputs, grad_outputs) runs after this node's backward, as torch's
+        Node.register_hook: one gradient (or None) per input slot, and the gradient that
+        reached the node; a returned tuple replaces grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(hook)
+        return RemovableHandle(self, "_post_hooks", hook)
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+
+class RemovableHandle:
+    """What the register_*hook methods return (torch.utils.hooks.RemovableHandle): remove()
+    unregisters the hook; `with handle:` removes it at the end of the block."""
+
+    __slots__ = ("_owner", "_attribute", "_hook")
+
+    def __init__(self, owner, attribute: str, hook):
+        self._owner, self._attribute, self._hook = weakref.ref(owner), attribute, hook
+
+    def remove(self) -> None:
+        owner = self._owner()
+        hooks = None if owner is None else getattr(owner, self._attribute)
+        if hooks:
+            setattr(owner, self._attribute, [h for h in hooks if h is not self._hook] or None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
 
 
 class AccumulateGrad:

@@ -31,6 +31,30 @@ def captured(node, grad, arrays: bool):
     return grad
 
 
+def post_hooks(node, grads: tuple, grad, arrays: bool) -> tuple:
+    """torch's Node.register_hook: each hook(grad_inputs, grad_outputs) after the node's
+    formula (Tensors, as torch gives them); a returned tuple replaces grad_inputs."""
+
+    def tensor(g):
+        return g if g is None or isinstance(g, Tensor) else _make(g)
+
+    grad_inputs, grad_outputs = tuple(tensor(g) for g in grads), (tensor(grad),)
+    for hook in tuple(node._post_hooks):
+        result = hook(grad_inputs, grad_outputs)
+        if result is None:
+            continue
+        result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+        if len(result) != len(grad_inputs):
+            raise RuntimeError(
+                f"hook '{getattr(hook, '__name__', hook)}' has returned an incorrect number of "
+                f"values (got {len(result)}, but expected {len(grad_inputs)})"
+            )
+        grad_inputs = tuple(
+            g if g is None or isinstance(g, Tensor) else _make(np.asarray(g)) for g in result
+        )
+    return tuple(g if g is None or not arrays else g._data for g in grad_inputs)
+
+
 def pre_hooks(node, grad, arrays: bool):
     """A node's gradient after its tensor's hooks; retain_grad() keeps a copy on the tensor."""
     if node._pre_hooks:

@@ -8,6 +8,7 @@ import numpy as np
 from . import device as _device
 from . import dtypes, printing, tracing
 from .errors import DtypeError, ShapeError
+from .graph import RemovableHandle
 from .size import Size, as_size
 
 
@@ -368,10 +369,9 @@ class Tensor:
                 "register_hook: cannot register a hook on a tensor that doesn't require gradient"
             )
         if self.grad_fn is not None:
-            self.grad_fn.register_prehook(hook)
-        else:
-            self._hooks = (self._hooks or []) + [hook]
-        return hook
+            return self.grad_fn.register_prehook(hook)
+        self._hooks = (self._hooks or []) + [hook]
+        return RemovableHandle(self, "_hooks", hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         """hook(tensor) runs after backward has accumulated this leaf's gradient into .grad
@@ -387,13 +387,14 @@ class Tensor:
                 "registered on non-leaf tensors. Register it on the leaf (a parameter)."
             )
         self._post_hooks = (self._post_hooks or []) + [hook]
-        return _PostHookHandle(self, hook)
+        return RemovableHandle(self, "_post_hooks", hook)
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False) -> None:
-        """Accumulate the gradient of this tensor into the leaves' .grad."""
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor into the leaves' .grad (only into inputs'
+        .grad, when given)."""
         if gradient is not None and not isinstance(gradient, Tensor):
             gradient = np.asarray(gradient, dtype=self._data.dtype)  # a list, a number
-        _gradients.backward(self, gradient, retain_graph, create_graph)
+        _gradients.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # --- in-place ops (ops/inplace.py: torch's rules, version counter) ---------------
     def add_(self, other, alpha=1) -> "Tensor":
@@ -2058,20 +2059,6 @@ class Tensor:
                 f"of shape {tuple(self._data.shape)}). Format a number: t.item() or t[i]."
             )
         return repr(self)
-
-
-class _PostHookHandle:
-    """What register_post_accumulate_grad_hook returns: remove() unregisters the hook."""
-
-    __slots__ = ("_tensor", "_hook")
-
-    def __init__(self, tensor, hook):
-        self._tensor, self._hook = weakref.ref(tensor), hook
-
-    def remove(self) -> None:
-        tensor = self._tensor()
-        if tensor is not None and tensor._post_hooks:
-            tensor._post_hooks = [h for h in tensor._post_hooks if h is not self._hook] or None
 
 
 def _is_size(n) -> bool:

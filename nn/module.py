@@ -70,6 +70,8 @@ class Buffer(ad.Tensor):
 class Module:
     """Base class of all layers: assign Parameters and Modules as attributes to register them."""
 
+    _is_full_backward_hook = None  # which kind of backward hooks it has (torch's flag)
+
     def __init__(self):
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -167,8 +169,8 @@ class Module:
     def __call__(self, *args, **kwargs):
         for hook in self._forward_pre_hooks.values():
             args, kwargs = _pre_hooked(hook, self, args, kwargs)
-        backward = self._backward_hooks or self._backward_pre_hooks
-        if backward:
+        full = self._backward_pre_hooks or (self._backward_hooks and self._is_full_backward_hook)
+        if full:
             args, call = backward_hooks.hooked_inputs(self, args)
         out, ran = None, set()
         try:
@@ -188,7 +190,11 @@ class Module:
                             stacklevel=2,
                         )
             raise
-        return backward_hooks.hooked_output(self, out, call) if backward else out
+        if full:
+            return backward_hooks.hooked_output(self, out, call)
+        if self._backward_hooks:  # register_backward_hook's: on the output's node
+            backward_hooks.hook_output_node(self, args, out)
+        return out
 
     def register_forward_hook(
         self, hook, *, prepend: bool = False, with_kwargs: bool = False, always_call=False
@@ -210,7 +216,23 @@ class Module:
     def register_full_backward_hook(self, hook, prepend: bool = False):
         """hook(module, grad_input, grad_output) runs once the gradients with respect to this
         call's positional inputs are known; may return replacements (nn/backward_hooks.py)."""
+        self._backward_hooks_kind(full=True)
         return _HookHandle(self._backward_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook):
+        """torch's deprecated backward hook: hook(module, grad_input, grad_output) on the node
+        that made the output, whose grad_input are the gradients of that node's inputs (not
+        always the module's: torch warns when they differ, as here)."""
+        self._backward_hooks_kind(full=False)
+        return _HookHandle(self._backward_hooks, hook)
+
+    def _backward_hooks_kind(self, full: bool) -> None:
+        if self._is_full_backward_hook is (not full) and self._backward_hooks:
+            raise RuntimeError(
+                "Cannot use both regular backward hooks and full backward hooks on a single "
+                "Module. Please use only one of them."
+            )
+        object.__setattr__(self, "_is_full_backward_hook", full)
 
     def register_full_backward_pre_hook(self, hook, prepend: bool = False):
         """hook(module, grad_output) runs when the gradient with respect to the output

@@ -207,7 +207,7 @@ class Tracer:
                 "compile: backward(create_graph=True) (second order) is not supported inside a "
                 "compiled function. Call it eagerly."
             )
-        if node._pre_hooks or node._retain is not None:
+        if node._pre_hooks or node._post_hooks or node._retain is not None:
             raise CompileError(
                 f"compile: {node.name()} has a hook or retain_grad(); a replay would not run "
                 "Python callbacks or keep gradients. Register them outside the compiled "

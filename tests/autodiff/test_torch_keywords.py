@@ -5,6 +5,7 @@ A scan of torch's docstrings finds any other argument torch documents that ours 
 
 import inspect
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -229,3 +230,66 @@ def test_prod_dtype_backward_computes_in_that_dtype():
     ours.prod(dtype=ad.float64).backward()
     theirs.prod(dtype=torch.float64).backward()
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6)
+
+
+# --- backward(inputs=...) ------------------------------------------------------------------
+
+
+def _backward_into(lib, which):
+    """A small graph with two leaves and one intermediate, backward into some of them: the
+    .grad of each (None where nothing accumulated)."""
+    w = lib.tensor([1.0, -2.0, 0.5], dtype=lib.float64, requires_grad=True)
+    b = lib.tensor([3.0], dtype=lib.float64, requires_grad=True)
+    h = (w * b).tanh()
+    loss = (h * h).sum() + b.sum()
+    loss.backward(inputs={"w": [w], "h": [h], "w and h": [w, h], "b": b}[which])
+    with warnings.catch_warnings():  # reading a non-leaf's .grad warns in both
+        warnings.simplefilter("ignore")
+        return [None if t.grad is None else t.grad.numpy() for t in (w, b, h)]
+
+
+@pytest.mark.parametrize("which", ["w", "h", "w and h", "b"])
+def test_backward_inputs_accumulates_only_into_them_as_torch(which):
+    torch = pytest.importorskip("torch")
+    for ours, theirs in zip(_backward_into(ad, which), _backward_into(torch, which)):
+        assert (ours is None) == (theirs is None)
+        if ours is not None:
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_backward_inputs_errors_and_old_names():
+    w = ad.tensor([1.0], requires_grad=True)
+    loss = (w * 2).sum()
+    with pytest.raises(RuntimeError, match="'inputs' argument to backward\\(\\) cannot be empty"):
+        loss.backward(inputs=[], retain_graph=True)
+    with pytest.raises(RuntimeError, match="input 0 of inputs= does not require grad"):
+        loss.backward(inputs=[ad.tensor([1.0])], retain_graph=True)
+    with pytest.warns(FutureWarning, match="`grad_variables` is deprecated"):
+        ad.autograd.backward([loss], grad_variables=[ad.tensor(3.0)])
+    assert w.grad.tolist() == [6.0]
+
+
+def test_backward_inputs_accumulates_into_a_non_leaf_as_torch():
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (ad, torch):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = w * 3
+        loss = (h * h).sum()
+        loss.backward(inputs=[h], retain_graph=True)
+        loss.backward(inputs=[h])
+        grads.append((h.grad.tolist(), w.grad))
+    assert grads[0] == grads[1] == ([12.0, 24.0], None)
+
+
+def test_backward_inputs_compiled_equals_eager():
+    w, b = ad.tensor([1.0, 2.0], requires_grad=True), ad.tensor([0.5], requires_grad=True)
+
+    def step():
+        (w * b).sum().backward(inputs=[w])
+
+    compiled = ad.compile(step)
+    for _ in range(3):
+        w.grad = b.grad = None
+        compiled()
+        assert w.grad.tolist() == [0.5, 0.5] and b.grad is None

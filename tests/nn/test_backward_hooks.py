@@ -269,3 +269,80 @@ def test_load_state_dict_assign_takes_the_checkpoint_dtype_as_torch():
         kept = space.Linear(2, 2)
         kept.load_state_dict(state)
         assert str(kept.weight.dtype) == "torch.float32", key
+
+
+# --- tensor and node hooks' handles, node post-hooks, the legacy module hook -----------------
+
+
+def test_hook_handles_remove_as_torch():
+    torch = pytest.importorskip("torch")
+    grads = {}
+    for lib in (ad, torch):
+        x = lib.ones(2, requires_grad=True)
+        leaf_handle = x.register_hook(lambda g: g * 2)
+        y = x * 3
+        with y.register_hook(lambda g: g * 10):  # removed at the end of the block
+            y.sum().backward(retain_graph=True)
+        first = x.grad.tolist()
+        leaf_handle.remove()
+        x.grad = None
+        y.sum().backward()
+        grads[lib.__name__] = (first, x.grad.tolist())
+    assert grads["autodiff"] == grads["torch"] == ([60.0, 60.0], [3.0, 3.0])
+
+
+def test_node_post_hooks_see_and_replace_grad_inputs_as_torch():
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for lib in (ad, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0, -1.0], requires_grad=True)
+        y = x * w
+        calls = seen[lib.__name__] = []
+
+        def hook(grad_inputs, grad_outputs, calls=calls):
+            calls.append([None if g is None else g.tolist() for g in grad_inputs + grad_outputs])
+            return (grad_inputs[0] * 5, grad_inputs[1])
+
+        y.grad_fn.register_hook(hook)
+        y.sum().backward()
+        calls.append((x.grad.tolist(), w.grad.tolist()))
+        z = x * 2
+        z.grad_fn.register_hook(lambda gi, go: (gi[0],))  # one value for two slots
+        with pytest.raises(
+            RuntimeError,
+            match=r"has returned an incorrect number of values \(got 1, but expected 2\)",
+        ):
+            z.sum().backward()
+    assert seen["autodiff"] == seen["torch"]
+
+
+def test_compile_refuses_a_node_post_hook():
+    x = ad.ones(2, requires_grad=True)
+
+    @ad.compile
+    def step():
+        y = x * 3
+        y.grad_fn.register_hook(lambda gi, go: None)
+        y.sum().backward()
+
+    with pytest.raises(CompileError, match="has a hook"):
+        step()
+
+
+def test_legacy_backward_hook_on_the_output_node_as_torch():
+    torch = pytest.importorskip("torch")
+    seen, said = {}, {}
+    for lib, space in ((ad, nn), (torch, torch.nn)):
+        layer = space.Sequential(space.Linear(3, 2), space.Tanh())
+        calls = seen[lib.__name__] = []
+        layer.register_backward_hook(
+            lambda m, gi, go, calls=calls: calls.append([tuple(g.shape) for g in gi + go])
+        )
+        with pytest.warns(FutureWarning) as warned:
+            layer(lib.ones(4, 3, requires_grad=True)).sum().backward()
+        said[lib.__name__] = [str(w.message) for w in warned]
+        with pytest.raises(RuntimeError, match="Cannot use both regular backward hooks and full"):
+            layer.register_full_backward_hook(lambda *a: None)
+    assert seen["autodiff"] == seen["torch"] == [[(4, 2), (4, 2)]]
+    assert said["autodiff"] == said["torch"]
