@@ -172,23 +172,14 @@ class Module:
         full = self._backward_pre_hooks or (self._backward_hooks and self._is_full_backward_hook)
         if full:
             args, call = backward_hooks.hooked_inputs(self, args)
-        out, ran = None, set()
+        out, ran = None, set()  # ran: the forward hooks that have run
         try:
             out = self.forward(*args, **kwargs)
             for key, hook in self._forward_hooks.items():
                 ran.add(key)
                 out = _hooked(hook, self, args, kwargs, out)
-        except Exception:  # the hooks registered with always_call=True run anyway, as torch's
-            for key, hook in self._forward_hooks.items():
-                if key not in ran and getattr(hook, "always_call", False):
-                    try:
-                        out = _hooked(hook, self, args, kwargs, out)
-                    except Exception as error:
-                        warnings.warn(
-                            "module forward hook with ``always_call=True`` raised an exception "
-                            f"that was silenced as another error was raised in forward: {error}",
-                            stacklevel=2,
-                        )
+        except Exception:
+            _always_called(self, ran, args, kwargs, out)
             raise
         if full:
             return backward_hooks.hooked_output(self, out, call)
@@ -556,6 +547,22 @@ def _pre_hooked(hook, module, args: tuple, kwargs: dict) -> tuple:
     if result is None:
         return args, kwargs
     return (result if isinstance(result, tuple) else (result,)), kwargs
+
+
+def _always_called(module, ran: set, args: tuple, kwargs: dict, out) -> None:
+    """After forward (or a hook) raised: the hooks registered with always_call=True that have
+    not run, as torch runs them; an error of theirs is a warning, the first error goes on."""
+    for key, hook in module._forward_hooks.items():
+        if key in ran or not getattr(hook, "always_call", False):
+            continue
+        try:
+            out = _hooked(hook, module, args, kwargs, out)
+        except Exception as error:
+            warnings.warn(
+                "module forward hook with ``always_call=True`` raised an exception that was "
+                f"silenced as another error was raised in forward: {error}",
+                stacklevel=3,
+            )
 
 
 def _hooked(hook, module, args: tuple, kwargs: dict, out):

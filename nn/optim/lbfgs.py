@@ -13,7 +13,7 @@ import autodiff as ad
 from autodiff import tracing
 from autodiff.autograd.graph import increment_version
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, step_hooked
 
 
 def _cubic_minimum(x1, f1, g1, x2, f2, g2, bounds=None):
@@ -163,6 +163,7 @@ class LBFGS(Optimizer):
             increment_version(p)
 
     @tracing.replayed  # ad.compile replays the whole step, closure calls included
+    @step_hooked
     def step(self, closure):
         """One L-BFGS step; closure() must zero the gradients, compute the loss, call
         backward and return the loss."""

@@ -6,8 +6,10 @@ does (a step count is a 0-d float tensor); `_update` sees their arrays, shared, 
 update shows in the Tensors, and a value it rebinds or adds is wrapped after the call.
 """
 
+import functools
 import math
 import numbers
+from collections import OrderedDict
 
 import numpy as np
 
@@ -15,9 +17,33 @@ import autodiff as ad
 from autodiff import tracing
 from autodiff.autograd.graph import increment_version
 
-from ..module import zero_grads
+from ..module import _HookHandle, zero_grads
 
 _LABELS = {"lr": "learning rate", "eps": "epsilon"}  # torch's words in its messages
+
+
+def step_hooked(step):
+    """An optimizer's step() with its step hooks around it (torch's register_step_pre_hook and
+    register_step_post_hook); under tracing.replayed, so that a compiled replay runs them too."""
+
+    @functools.wraps(step)
+    def hooked(self, *args, **kwargs):
+        args = (self, *args)  # as torch's hooks get them: the optimizer first
+        for hook in tuple(self._step_pre_hooks.values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(
+                        f"{hook} must return None or a tuple of (new_args, new_kwargs), but "
+                        f"got {result}."
+                    )
+                args, kwargs = result
+        out = step(*args, **kwargs)
+        for hook in tuple(self._step_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
+
+    return hooked
 
 
 @tracing.live
@@ -43,6 +69,7 @@ class Optimizer:
         self.defaults = {key: _scalar(value) for key, value in defaults.items()}
         self.state = {}
         self.param_groups = []
+        self._step_pre_hooks, self._step_post_hooks = OrderedDict(), OrderedDict()
         if isinstance(params, ad.Tensor):
             raise TypeError(
                 f"{type(self).__name__}: params argument given to the optimizer should be an "
@@ -107,7 +134,17 @@ class Optimizer:
         for group in self.param_groups:
             zero_grads(group["params"], set_to_none)
 
+    def register_step_pre_hook(self, hook):
+        """hook(optimizer, args, kwargs) runs before each step(); it may return (args,
+        kwargs) to replace them. Returns a handle with remove()."""
+        return _HookHandle(self._step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        """hook(optimizer, args, kwargs) runs after each step()."""
+        return _HookHandle(self._step_post_hooks, hook)
+
     @tracing.replayed
+    @step_hooked
     def step(self, closure=None):
         """Update every parameter that has a gradient; closure re-evaluates the loss if given."""
         loss = None

@@ -1,13 +1,22 @@
 """torch.nn.utils: gradient clipping, parameters as one vector, the rnn helpers (nn.utils.rnn:
 padding and packing of variable-length sequences) and functional_call (nn.utils.stateless)."""
 
-from .clip_grad import clip_grad_norm_, clip_grad_value_
+from .clip_grad import (
+    clip_grad_norm,
+    clip_grad_norm_,
+    clip_grad_value_,
+    clip_grads_with_norm_,
+    get_total_norm,
+)
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from . import rnn, stateless
 
 __all__ = [
+    "clip_grad_norm",
     "clip_grad_norm_",
     "clip_grad_value_",
+    "clip_grads_with_norm_",
+    "get_total_norm",
     "parameters_to_vector",
     "rnn",
     "stateless",

@@ -99,28 +99,33 @@ def test_first_layer_hook_runs_at_the_output_with_none_as_torch():
         ours(ad.tensor(x)).sum().backward()
 
 
+def _hook_order(lib, space) -> list:
+    """The order in which a layer's hooks run, some registered with prepend=True; one backward
+    hook removed before a second call."""
+    layer, calls = space.Linear(3, 2), []
+
+    def note(text):
+        return lambda *args: calls.append(text)
+
+    layer.register_forward_hook(note("fwd 1"))
+    layer.register_forward_hook(note("fwd 0"), prepend=True)
+    layer.register_forward_pre_hook(note("pre 1"))
+    layer.register_forward_pre_hook(note("pre 0"), prepend=True)
+    layer.register_full_backward_hook(note("bwd 1"))
+    handle = layer.register_full_backward_hook(note("bwd 0"), True)
+    layer.register_full_backward_pre_hook(note("bwd pre"))
+    x = lib.ones(2, 3, requires_grad=True)
+    layer(x).sum().backward()
+    handle.remove()
+    layer(x).sum().backward()
+    return calls
+
+
 def test_hook_order_and_prepend_as_torch():
     torch = pytest.importorskip("torch")
-
-    def hook_calls(lib) -> list:
-        layer = (nn if lib is ad else torch.nn).Linear(3, 2)
-        calls = []
-        layer.register_forward_hook(lambda *a: calls.append("fwd 1"))
-        layer.register_forward_hook(lambda *a: calls.append("fwd 0"), prepend=True)
-        layer.register_forward_pre_hook(lambda *a: calls.append("pre 1"))
-        layer.register_forward_pre_hook(lambda *a: calls.append("pre 0"), prepend=True)
-        layer.register_full_backward_hook(lambda *a: calls.append("bwd 1"))
-        handle = layer.register_full_backward_hook(lambda *a: calls.append("bwd 0"), True)
-        layer.register_full_backward_pre_hook(lambda *a: calls.append("bwd pre"))
-        x = lib.ones(2, 3, requires_grad=True)
-        layer(x).sum().backward()
-        handle.remove()
-        layer(x).sum().backward()
-        return calls
-
-    order = {"ours": hook_calls(ad), "theirs": hook_calls(torch)}
-    assert order["ours"] == order["theirs"]
-    assert order["ours"][:7] == ["pre 0", "pre 1", "fwd 0", "fwd 1", "bwd pre", "bwd 0", "bwd 1"]
+    ours, theirs = _hook_order(ad, nn), _hook_order(torch, torch.nn)
+    assert ours == theirs
+    assert ours[:7] == ["pre 0", "pre 1", "fwd 0", "fwd 1", "bwd pre", "bwd 0", "bwd 1"]
 
 
 def test_hooks_see_only_this_call():
@@ -184,73 +189,74 @@ def _both(torch):
     return (("ours", ad, nn), ("theirs", torch, torch.nn))
 
 
+def _keyword_hooks(lib, space) -> list:
+    """What with_kwargs and always_call hooks see on a call that works and one that raises."""
+
+    class Scale(space.Module):
+        def forward(self, x, factor=1.0):
+            if factor < 0:
+                raise ValueError("negative")
+            return x * factor
+
+    calls, layer = [], Scale()
+    layer.register_forward_pre_hook(
+        lambda m, args, kwargs: (args, {**kwargs, "factor": kwargs.get("factor", 1.0) * 2}),
+        with_kwargs=True,
+    )
+    layer.register_forward_hook(
+        lambda m, args, kwargs, out: calls.append(("kw", sorted(kwargs))), with_kwargs=True
+    )
+    layer.register_forward_hook(lambda m, a, out: calls.append(("always", out)), always_call=True)
+    calls.append(("out", layer(lib.ones(2), factor=1.5).tolist()))
+    with pytest.raises(ValueError, match="negative"):
+        layer(lib.ones(2), factor=-1.0)
+    bad = Scale()
+    bad.register_forward_pre_hook(lambda m, a, k: a, with_kwargs=True)
+    with pytest.raises(RuntimeError, match=r"must return None or a tuple of \(new_args"):
+        bad(lib.ones(2))
+    return calls
+
+
 def test_forward_hooks_with_kwargs_and_always_call_as_torch():
     torch = pytest.importorskip("torch")
+    ours, theirs = _keyword_hooks(ad, nn), _keyword_hooks(torch, torch.nn)
+    assert [c[0] for c in ours] == [c[0] for c in theirs]
+    assert ours[-1] == ("always", None) and ours[2] == ("out", [3.0, 3.0])
 
-    def hook_calls(lib, space) -> list:
-        class Scale(space.Module):
-            def forward(self, x, factor=1.0):
-                if factor < 0:
-                    raise ValueError("negative")
-                return x * factor
 
-        calls = []
-        layer = Scale()
-        layer.register_forward_pre_hook(
-            lambda m, args, kwargs: (args, {**kwargs, "factor": kwargs.get("factor", 1.0) * 2}),
-            with_kwargs=True,
-        )
-        layer.register_forward_hook(
-            lambda m, args, kwargs, out: calls.append(("kw", sorted(kwargs))), with_kwargs=True
-        )
-        layer.register_forward_hook(
-            lambda m, a, out: calls.append(("always", out)), always_call=True
-        )
-        calls.append(("out", layer(lib.ones(2), factor=1.5).tolist()))
-        with pytest.raises(ValueError, match="negative"):
-            layer(lib.ones(2), factor=-1.0)
-        bad = Scale()
-        bad.register_forward_pre_hook(lambda m, a, k: a, with_kwargs=True)
-        with pytest.raises(RuntimeError, match=r"must return None or a tuple of \(new_args"):
-            bad(lib.ones(2))
-        return calls
-
-    seen = {key: hook_calls(lib, space) for key, lib, space in _both(torch)}
-    assert [c[0] for c in seen["ours"]] == [c[0] for c in seen["theirs"]]
-    assert seen["ours"][-1] == ("always", None) and seen["ours"][2] == ("out", [3.0, 3.0])
+def _dotted_paths(space) -> tuple:
+    """get_/set_submodule, get_parameter and get_buffer on a model with a shared layer: what
+    they give and the messages of their errors."""
+    model = space.Sequential(space.Linear(2, 3), space.BatchNorm1d(3))
+    model.add_module("tied", model[0])
+    messages = []
+    for call in (
+        lambda: model.get_submodule("0.weight"),
+        lambda: model.get_submodule("5"),
+        lambda: model.get_parameter("1.running_mean"),
+        lambda: model.get_buffer("0.weight"),
+        lambda: model.set_submodule("", space.ReLU()),
+        lambda: model.set_submodule("0.weight", space.ReLU()),
+    ):
+        with pytest.raises((AttributeError, ValueError)) as error:
+            call()
+        messages.append(str(error.value))
+    buffer = model.get_buffer("1.running_mean").tolist()
+    model.set_submodule("1", space.Identity())
+    return (
+        messages,
+        model.get_parameter("tied.bias") is model[0].bias,
+        buffer,
+        [n for n, _ in model.named_parameters(remove_duplicate=False)],
+        [n for n, _ in model.named_modules(remove_duplicate=False)],
+        len(list(model.modules(remove_duplicate=False))),
+        type(model.get_submodule("1")).__name__,
+    )
 
 
 def test_dotted_paths_as_torch():
     torch = pytest.importorskip("torch")
-
-    def outcomes(space) -> tuple:
-        model = space.Sequential(space.Linear(2, 3), space.BatchNorm1d(3))
-        model.add_module("tied", model[0])
-        messages = []
-        for call in (
-            lambda: model.get_submodule("0.weight"),
-            lambda: model.get_submodule("5"),
-            lambda: model.get_parameter("1.running_mean"),
-            lambda: model.get_buffer("0.weight"),
-            lambda: model.set_submodule("", space.ReLU()),
-            lambda: model.set_submodule("0.weight", space.ReLU()),
-        ):
-            with pytest.raises((AttributeError, ValueError)) as error:
-                call()
-            messages.append(str(error.value))
-        model.set_submodule("1", space.Identity())
-        return (
-            messages,
-            model.get_parameter("tied.bias") is model[0].bias,
-            model.get_buffer("1.running_mean") if hasattr(model[1], "running_mean") else None,
-            [n for n, _ in model.named_parameters(remove_duplicate=False)],
-            [n for n, _ in model.named_modules(remove_duplicate=False)],
-            len(list(model.modules(remove_duplicate=False))),
-            type(model.get_submodule("1")).__name__,
-        )
-
-    results = {key: outcomes(space) for key, _, space in _both(torch)}
-    assert results["ours"] == results["theirs"]
+    assert _dotted_paths(nn) == _dotted_paths(torch.nn)
 
 
 def test_load_state_dict_assign_takes_the_checkpoint_dtype_as_torch():

@@ -358,3 +358,76 @@ def test_adafactor_keeps_a_row_and_a_column_factor_of_a_matrix_as_torch():
             opt.state[ours][key].numpy(), opt_t.state[theirs][key].numpy(), rtol=1e-12
         )
     np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12)
+
+
+def _step_hook_calls(lib, optim, parameter, make):
+    """What step pre- and post-hooks see over three steps (the post-hook removed after one)."""
+    p = parameter(lib.tensor([1.0, -2.0]))
+    opt, calls = make(optim, p), []
+    opt.register_step_pre_hook(lambda o, args, kwargs: calls.append(("pre", len(args), kwargs)))
+    post = opt.register_step_post_hook(lambda o, args, kwargs: calls.append(("post", o is opt)))
+
+    def closure():
+        opt.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        return loss
+
+    for i in range(3):
+        opt.step(closure)
+        if i == 0:
+            post.remove()
+    return calls, p.tolist()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda optim, p: optim.SGD([p], lr=0.1), lambda optim, p: optim.LBFGS([p], max_iter=2)],
+    ids=["SGD", "LBFGS"],
+)
+def test_step_hooks_as_torch(make):
+    torch = pytest.importorskip("torch")
+    ours = _step_hook_calls(ad, nn.optim, nn.Parameter, make)
+    theirs = _step_hook_calls(torch, torch.optim, torch.nn.Parameter, make)
+    assert ours[0] == theirs[0] == [("pre", 2, {}), ("post", True), ("pre", 2, {}), ("pre", 2, {})]
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6, atol=1e-6)  # LBFGS: near 0
+
+
+def test_step_hooks_run_in_compiled_replays():
+    p = nn.Parameter(ad.tensor([1.0, -2.0]))
+    opt, calls = nn.optim.SGD([p], lr=0.1), []
+    opt.register_step_post_hook(lambda o, args, kwargs: calls.append(p.tolist()))
+
+    @ad.compile
+    def step():
+        opt.zero_grad()
+        (p * p).sum().backward()
+        opt.step()
+
+    for _ in range(4):
+        step()
+    assert len(calls) == 4 and calls[-1] == pytest.approx([1.0 * 0.8**4, -2.0 * 0.8**4])
+
+
+def _clipped(lib, space, norm_type):
+    """torch.nn.utils' clipping functions on the same gradients: their results and the grads."""
+    grads = [np.array([3.0, -4.0]), np.array([[1.0, 2.0], [0.5, -0.5]])]
+    params = [space.Parameter(lib.tensor(np.zeros_like(g))) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = lib.tensor(g)
+    utils = space.utils
+    total = utils.get_total_norm([p.grad for p in params], norm_type, foreach=False)
+    utils.clip_grads_with_norm_(params, 2.0, total)
+    again = utils.clip_grad_norm_(iter(params), 1.0, norm_type, foreach=None)  # an iterator
+    with pytest.warns(FutureWarning, match="`torch.nn.utils.clip_grad_norm` is now deprecated"):
+        utils.clip_grad_norm(params, 0.5, norm_type)
+    return [total.item(), again.item()] + [p.grad.tolist() for p in params]
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+def test_clipping_functions_as_torch(norm_type):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _clipped(ad, nn, norm_type), _clipped(torch, torch.nn, norm_type)
+    np.testing.assert_allclose(ours[:2], theirs[:2], rtol=1e-12)
+    for a, b in zip(ours[2:], theirs[2:]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
