@@ -106,8 +106,9 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
 from . import autograd, legacy, ops, random, siblings, windows
 from .ops import *
-from . import amp, distributed, distributions, linalg, onnx, special, testing
+from . import amp, distributed, distributions, func, linalg, onnx, special, testing
 from .amp import autocast
+from .func import vmap
 from .printing import get_printoptions, printoptions, set_printoptions
 from .random import (
     Generator,
@@ -207,6 +208,7 @@ __all__ = [
     "float32",
     "float64",
     "from_numpy",
+    "func",
     "full",
     "full_like",
     "get_default_device",
@@ -281,6 +283,7 @@ __all__ = [
     "triu_indices",
     "uint8",
     "use_deterministic_algorithms",
+    "vmap",
     "zeros",
     "zeros_like",
     *legacy.__all__,

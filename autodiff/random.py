@@ -15,6 +15,7 @@ import functools
 import inspect
 import math
 import os
+import threading
 
 import numpy as np
 
@@ -199,8 +200,28 @@ def _source(gen):
     return default_generator if gen is None else gen
 
 
+class _Refusal(threading.local):
+    message = None  # while set, every draw of this thread raises RuntimeError(message)
+
+
+_refusal = _Refusal()
+
+
+@contextlib.contextmanager
+def refused(message):
+    """Draws inside the block raise RuntimeError(message), or are allowed again for None
+    (vmap's randomness='error' and its other modes)."""
+    before, _refusal.message = _refusal.message, message
+    try:
+        yield
+    finally:
+        _refusal.message = before
+
+
 def _words(gen, n: int) -> np.ndarray:
     """n of the generator's 32-bit words (torch's random()), as uint32."""
+    if _refusal.message is not None:
+        raise RuntimeError(_refusal.message)
     gen = _source(gen)
     if isinstance(gen, Generator):
         return gen.bit_generator.random_raw(n).astype(np.uint32)

@@ -52,6 +52,8 @@ MODULES = {
     "torch.utils.checkpoint": autodiff.checkpointing,
     "torch.random": autodiff.random,
     "torch.testing": autodiff.testing,
+    "torch.func": autodiff.func,
+    "torch.nn.utils.stateless": nn.utils.stateless,
 }
 # the files torch splits these packages into: programs import classes from them
 for _file in (
@@ -73,9 +75,9 @@ for _file in (
     MODULES[f"torch.nn.modules.{_file}"] = nn
 for _file in ("dataloader", "dataset", "sampler"):
     MODULES[f"torch.utils.data.{_file}"] = nn.data
-# torch's top-level names that nn provides (torch.conv2d, torch.dropout, ...): the engine
-# cannot import nn, so torch.X looks in these after the project module
-ALSO = {"torch": nn.torch_functions}
+# torch's names that nn provides (torch.conv2d, torch.dropout, ..., torch.func.functional_call):
+# the engine cannot import nn, so torch.X looks in these after the project module
+ALSO = {"torch": nn.torch_functions, "torch.func": nn.func}
 UNSUPPORTED = ("torchvision", "torchaudio", "torchtext")
 
 

@@ -12,7 +12,7 @@ from autodiff_cli.run import ALSO, MODULES
 
 # names a tutorial or course may reach for that the project does not have (yet)
 LEFT_OUT = {
-    "torch": ["jit", "fft", "sparse", "vmap", "multinomial", "bernoulli",
+    "torch": ["jit", "fft", "sparse", "multinomial", "bernoulli",
               "cuda (only is_available()/device_count() answer False/0)"],
     "torch.linalg": ["eig", "eigvals", "matrix_rank"],
     "torch.distributions": ["Uniform", "Beta", "Gamma", "MultivariateNormal", "kl_divergence"],

@@ -56,6 +56,7 @@ from .parallel import DataParallel
 
 from . import functional
 from . import torch_functions
+from . import func
 from . import init
 from . import optim
 from . import utils

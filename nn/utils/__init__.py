@@ -1,5 +1,5 @@
-"""torch.nn.utils: gradient clipping, parameters as one vector, and the rnn helpers (nn.utils.rnn:
-padding and packing of variable-length sequences)."""
+"""torch.nn.utils: gradient clipping, parameters as one vector, the rnn helpers (nn.utils.rnn:
+padding and packing of variable-length sequences) and functional_call (nn.utils.stateless)."""
 
 from .clip_grad import (
     clip_grad_norm,
@@ -9,7 +9,7 @@ from .clip_grad import (
     get_total_norm,
 )
 from .convert_parameters import parameters_to_vector, vector_to_parameters
-from . import rnn
+from . import rnn, stateless
 
 __all__ = [
     "clip_grad_norm",
@@ -19,5 +19,6 @@ __all__ = [
     "get_total_norm",
     "parameters_to_vector",
     "rnn",
+    "stateless",
     "vector_to_parameters",
 ]
