@@ -225,33 +225,37 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 
 
 class Xlogy(Function):
-    """x·log(y), 0 where x is 0 (even where y is 0), NaN where y is NaN."""
+    """x·log(y), 0 where x is 0 (even where y is 0), NaN where y is NaN. A subclass changes the
+    log (special.xlog1py: log1p) and where its argument is 0 (pole: y = −1 there)."""
 
     node_name = "XlogyBackward0"
     symbol = "x·log y"
+    log = staticmethod(np.log)
+    pole = 0.0
 
-    @staticmethod
-    def forward(ctx, input, other):
+    @classmethod
+    def forward(cls, ctx, input, other):
         if not isinstance(input, np.ndarray):  # torch: a number x is 1, a number y is 2
-            ctx.node_name = "XlogyBackward1"
+            ctx.node_name = cls.node_name[:-1] + "1"
         elif not isinstance(other, np.ndarray):
-            ctx.node_name = "XlogyBackward2"
+            ctx.node_name = cls.node_name[:-1] + "2"
         input, other = _float_arrays(input, other)
         ctx.save_for_backward(input, other)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(input == 0, 0, input * np.log(other))
+            out = np.where(input == 0, 0, input * cls.log(other))
             return np.where(np.isnan(other), np.nan, out).astype(out.dtype)
 
-    @staticmethod
-    def backward(ctx, grad):
+    @classmethod
+    def backward(cls, ctx, grad):
         input, other = ctx.saved_tensors
-        need = ctx.needs_input_grad  # torch's: grad·log y (0 where x = 0 and y <= 0); x / y
+        # torch's: grad·log y (0 where x = 0 and y at or below the pole); x / (y − pole)
+        need = ctx.needs_input_grad
         grad_input = grad_other = None
         if need[0]:
-            flat = (input._data == 0) & (other._data <= 0)  # a constant mask
-            grad_input = where(flat, 0.0, xlogy(grad, other))
+            flat = (input._data == 0) & (other._data <= cls.pole)  # a constant mask
+            grad_input = where(flat, 0.0, cls.apply(grad, other))
         if need[1]:
-            grad_other = grad * input / other
+            grad_other = grad * input / (other - cls.pole if cls.pole else other)
         return grad_input, grad_other
 
 

@@ -14,8 +14,7 @@ import numpy as np
 from ..dtypes import get_default_dtype
 from ..errors import ArgumentError
 from ..function import Function
-from .elementwise import where
-from .math import _float_arrays
+from .math import Xlogy
 from .pointwise import Pointwise, erf
 
 # the public ops: autodiff exports these
@@ -401,34 +400,12 @@ def ndtr(input):
     return (1 + erf(input * (1 / math.sqrt(2.0)))) * 0.5
 
 
-class Xlog1py(Function):
+class Xlog1py(Xlogy):
     """x·log(1 + y), 0 where x is 0 (even where y is −1), NaN where y is NaN (as xlogy)."""
 
     node_name, symbol = "SpecialXlog1PyBackward0", "x·log(1+y)"
-
-    @staticmethod
-    def forward(ctx, input, other):
-        if not isinstance(input, np.ndarray):  # torch: a number x is 1, a number y is 2
-            ctx.node_name = "SpecialXlog1PyBackward1"
-        elif not isinstance(other, np.ndarray):
-            ctx.node_name = "SpecialXlog1PyBackward2"
-        input, other = _float_arrays(input, other)
-        ctx.save_for_backward(input, other)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(input == 0, 0, input * np.log1p(other))
-            return np.where(np.isnan(other), np.nan, out).astype(out.dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        input, other = ctx.saved_tensors
-        need = ctx.needs_input_grad  # torch's: grad·log1p y (0 where x = 0, y <= −1); x / (1 + y)
-        grad_input = grad_other = None
-        if need[0]:
-            flat = (input.detach() == 0) & (other.detach() <= -1)  # a constant mask
-            grad_input = where(flat, 0.0, xlog1py(grad, other))
-        if need[1]:
-            grad_other = grad * input / (other + 1)
-        return grad_input, grad_other
+    log = staticmethod(np.log1p)
+    pole = -1.0
 
 
 def xlog1py(input, other):
