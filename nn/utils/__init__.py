@@ -8,6 +8,12 @@ from .clip_grad import (
     clip_grads_with_norm_,
     get_total_norm,
 )
+from .fusion import (
+    fuse_conv_bn_eval,
+    fuse_conv_bn_weights,
+    fuse_linear_bn_eval,
+    fuse_linear_bn_weights,
+)
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from . import rnn, stateless
 
@@ -16,6 +22,10 @@ __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
     "clip_grads_with_norm_",
+    "fuse_conv_bn_eval",
+    "fuse_conv_bn_weights",
+    "fuse_linear_bn_eval",
+    "fuse_linear_bn_weights",
     "get_total_norm",
     "parameters_to_vector",
     "rnn",
