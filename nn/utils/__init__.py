@@ -15,6 +15,7 @@ from .fusion import (
     fuse_linear_bn_weights,
 )
 from .convert_parameters import parameters_to_vector, vector_to_parameters
+from .weight_norm import remove_weight_norm, weight_norm
 from . import rnn, stateless
 
 __all__ = [
@@ -28,7 +29,9 @@ __all__ = [
     "fuse_linear_bn_weights",
     "get_total_norm",
     "parameters_to_vector",
+    "remove_weight_norm",
     "rnn",
     "stateless",
     "vector_to_parameters",
+    "weight_norm",
 ]
