@@ -172,14 +172,14 @@ class Module:
         full = self._backward_pre_hooks or (self._backward_hooks and self._is_full_backward_hook)
         if full:
             args, call = backward_hooks.hooked_inputs(self, args)
-        out, ran = None, set()  # ran: the forward hooks that have run
+        out, started = None, 0  # started: how many forward hooks have been called
         try:
             out = self.forward(*args, **kwargs)
-            for key, hook in self._forward_hooks.items():
-                ran.add(key)
+            for hook in self._forward_hooks.values():
+                started += 1
                 out = _hooked(hook, self, args, kwargs, out)
         except Exception:
-            _always_called(self, ran, args, kwargs, out)
+            _always_called(self, started, args, kwargs, out)
             raise
         if full:
             return backward_hooks.hooked_output(self, out, call)
@@ -549,11 +549,11 @@ def _pre_hooked(hook, module, args: tuple, kwargs: dict) -> tuple:
     return (result if isinstance(result, tuple) else (result,)), kwargs
 
 
-def _always_called(module, ran: set, args: tuple, kwargs: dict, out) -> None:
-    """After forward (or a hook) raised: the hooks registered with always_call=True that have
-    not run, as torch runs them; an error of theirs is a warning, the first error goes on."""
-    for key, hook in module._forward_hooks.items():
-        if key in ran or not getattr(hook, "always_call", False):
+def _always_called(module, started: int, args: tuple, kwargs: dict, out) -> None:
+    """After forward (or a hook) raised: the hooks registered with always_call=True that were
+    not called yet, as torch runs them; an error of theirs is a warning, the first goes on."""
+    for hook in list(module._forward_hooks.values())[started:]:
+        if not getattr(hook, "always_call", False):
             continue
         try:
             out = _hooked(hook, module, args, kwargs, out)
