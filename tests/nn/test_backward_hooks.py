@@ -352,3 +352,22 @@ def test_legacy_backward_hook_on_the_output_node_as_torch():
             layer.register_full_backward_hook(lambda *a: None)
     assert seen["autodiff"] == seen["torch"] == [[(4, 2), (4, 2)]]
     assert said["autodiff"] == said["torch"]
+
+
+def _always_call_once(lib, space) -> list:
+    """An always_call hook that ran before a later hook raised is not run again."""
+    calls, layer = [], space.Linear(2, 2)
+    layer.register_forward_hook(lambda *a: calls.append("always"), always_call=True)
+
+    def fail(*args):
+        raise ValueError("hook failed")
+
+    layer.register_forward_hook(fail)
+    with pytest.raises(ValueError, match="hook failed"):
+        layer(lib.ones(1, 2))
+    return calls
+
+
+def test_an_always_call_hook_runs_once_when_a_later_hook_raises_as_torch():
+    torch = pytest.importorskip("torch")
+    assert _always_call_once(ad, nn) == _always_call_once(torch, torch.nn) == ["always"]
