@@ -10,8 +10,12 @@ its turn a second after the last one ended: idle OpenMP and OpenBLAS threads spi
 while and took a core from the next column (with 2 threads each, ours measured 96-110 ms a
 step and torch 55-62 ms when they took turns in one process; 81 and 48 ms this way).
 
+With --products, one more column: our step's matrix products alone, replayed at the shapes and
+layouts one step of ours calls them with (products_alone): what BLAS alone needs for the step,
+so a target below it cannot be met by anything done between the products.
+
 python benchmarks/bench_cnn_epoch.py [--batches 8] [--rounds 3] [--threads 1 2] [--no-compiled]
-                                     [--cpu]
+                                     [--products] [--cpu]
 """
 
 import argparse
@@ -87,6 +91,69 @@ def theirs():
     return step
 
 
+def products_alone():
+    """Our step's matrix products alone: every np.matmul one step of ours calls (the
+    convolutions' forward, input-gradient and weight-gradient products), replayed on arrays of
+    the same shapes, dtypes and memory layouts. What BLAS alone takes for the step: the floor
+    under any step built on these products, whatever is done between them."""
+    rng = np.random.default_rng(0)
+    products = [
+        [None if x is None else _like(x, rng) for x in call]
+        for call in recorded_products(ours(), *batches(1)[0])
+    ]
+
+    def replay(xb, yb):
+        for a, b, out in products:
+            np.matmul(a, b, out=out)
+
+    return replay
+
+
+def recorded_products(step, x, y) -> list:
+    """[a, b, out] per np.matmul the convolution kernels call in a steady step(x, y) (after a
+    first one, which allocates Adam's state), each as (shape, strides, dtype), out None where
+    NumPy allocates the result. Seen through the kernels' module `np`."""
+    from nn import conv, sliding
+
+    calls = []
+
+    def record(a, b, out=None):
+        calls.append([_layout(a), _layout(b), None if out is None else _layout(out)])
+        return np.matmul(a, b, out=out)
+
+    step(x, y)
+    kernels = conv.np, sliding.np
+    conv.np = sliding.np = _Matmul(record)
+    try:
+        step(x, y)
+    finally:
+        conv.np, sliding.np = kernels
+    return calls
+
+
+class _Matmul:
+    """A stand-in for a kernel module's `np`: its matmul is `matmul`, the rest NumPy's."""
+
+    def __init__(self, matmul):
+        self.matmul = matmul
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
+def _layout(array) -> tuple:
+    return array.shape, array.strides, array.dtype
+
+
+def _like(layout, rng) -> np.ndarray:
+    """A fresh array of that shape, dtype and strides (standard normal values, no denormals)."""
+    shape, strides, dtype = layout
+    assert min(strides, default=0) >= 0, "a product on a reversed view: not seen in our kernels"
+    extent = sum((n - 1) * s for n, s in zip(shape, strides)) // dtype.itemsize + 1
+    base = rng.standard_normal(extent).astype(dtype)
+    return np.lib.stride_tricks.as_strided(base, shape, strides)
+
+
 def set_threads(n: int) -> None:
     """n threads each: our BLAS and kernel chunks (nn.train.set_threads), torch's intra-op pool."""
     set_our_threads(n)
@@ -98,6 +165,7 @@ COLUMNS = {  # column -> (its library, how its step is built)
     "ours eager": ("ours", ours),
     "ours compiled": ("ours", lambda: ours(compiled=True)),
     "torch": ("torch", theirs),
+    "our products alone": ("ours", products_alone),
 }
 SETTLE_S = 1.0  # between turns, so that the last column's idle threads have gone to sleep
 
@@ -111,9 +179,10 @@ def _spread(values: list) -> str:
     return f"{statistics.median(values):.2f}x ({min(values):.2f}-{max(values):.2f}x)"
 
 
-def run_all(thread_counts, n_batches: int, rounds: int, compiled: bool) -> list:
+def run_all(thread_counts, n_batches: int, rounds: int, compiled: bool, products=False) -> list:
     """[(threads, {column: [ms per step, one median per round]})] for every thread count."""
     left_out = {"ours compiled"} if not compiled else set()
+    left_out |= {"our products alone"} if not products else set()
     left_out |= {"torch"} if torch is None else set()
     names = [c for c in COLUMNS if c not in left_out]
     results = []
@@ -184,6 +253,9 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--no-compiled", action="store_true", help="skip ad.compile's column")
     parser.add_argument(
+        "--products", action="store_true", help="also our step's matrix products alone (a floor)"
+    )
+    parser.add_argument(
         "--cpu", action="store_true", help="time CPU time (sums the threads: for 1 thread only)"
     )
     parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)  # one column's process
@@ -196,7 +268,7 @@ def main(argv=None) -> int:
     if data.find_fashion_mnist() is None:
         print("Fashion-MNIST not found (apt-get install dataset-fashion-mnist or AUTODIFF_DATA)")
         return 0
-    results = run_all(args.threads, args.batches, args.rounds, not args.no_compiled)
+    results = run_all(args.threads, args.batches, args.rounds, not args.no_compiled, args.products)
     print(
         "| FashionCNN 32-64-128, Adam, batch 128 | threads each | ms / step | epoch "
         f"({EPOCH_BATCHES} batches) | / torch, median of {args.rounds} rounds (range) |"

@@ -107,7 +107,29 @@ def scalar_mlp():
         loss.backward()
         return loss
 
-    steps = {"eager": eager, "compiled": _compiled(eager)}
+    arrays = build(np.array)  # a tensor's value is a NumPy array: 0-d here
+
+    def numpy():  # by hand on those 0-d arrays: the NumPy calls any such engine makes
+        grads = [[[None] * len(neuron) for neuron in W] for W in arrays]
+        loss = 0.0
+        for xi, yi in zip(X, Y):
+            inputs, h = [], xi
+            for layer, W in enumerate(arrays):
+                inputs.append(h)
+                h = [_dot(neuron, h) for neuron in W]
+                if layer < len(arrays) - 1:
+                    h = [np.tanh(v) for v in h]
+            err = np.subtract(h[0], yi)
+            loss = np.add(loss, np.multiply(err, err))
+            g = [np.add(np.multiply(err, 1.0), np.multiply(err, 1.0))]  # d(err·err), as autograd
+            for layer in reversed(range(len(arrays))):
+                g = _dot_backward(g, arrays[layer], inputs[layer], grads[layer], layer > 0)
+                if layer > 0:  # through the tanh that made this layer's inputs
+                    g = [np.multiply(gi, np.subtract(1.0, np.multiply(t, t)))
+                         for gi, t in zip(g, inputs[layer])]  # fmt: skip
+        return loss, grads
+
+    steps = {"eager": eager, "numpy": numpy, "compiled": _compiled(eager)}
     if torch:
         t_params = build(lambda w: torch.tensor(w, dtype=torch.float64, requires_grad=True))
         t_flat = [p for W in t_params for n in W for p in n]
@@ -129,6 +151,31 @@ def scalar_mlp():
 
         steps["micrograd"] = micro
     return "micrograd's demo MLP 2-16-16-1 tanh, 50 samples, float inputs, fwd+bwd", steps
+
+
+def _dot(neuron, h):
+    """bias + Σ w·v over one neuron's 0-d weights, one np.multiply and np.add per term."""
+    total = neuron[-1]
+    for w, v in zip(neuron[:-1], h):
+        total = np.add(total, np.multiply(w, v))
+    return total
+
+
+def _dot_backward(g, W, h, grads, inputs_need_grad):
+    """_dot's backward for a layer: each weight's gradient accumulated into grads (None until
+    its first term), and the gradients of the inputs h when they need them."""
+    g_h = [None] * len(h)
+    for gi, neuron, g_neuron in zip(g, W, grads):
+        for k, (w, v) in enumerate(zip(neuron[:-1], h)):
+            g_neuron[k] = _accumulate(g_neuron[k], np.multiply(gi, v))
+            if inputs_need_grad:
+                g_h[k] = _accumulate(g_h[k], np.multiply(gi, w))
+        g_neuron[-1] = _accumulate(g_neuron[-1], gi)
+    return g_h
+
+
+def _accumulate(total, value):
+    return value if total is None else np.add(total, value)
 
 
 # --- the 100k chain with Python-float operands --------------------------------------------
