@@ -446,6 +446,39 @@ def exponential(shape, dtype=np.float32, lambd=1.0, generator=None) -> np.ndarra
 
 
 @_announced
+def cauchy(shape, dtype=np.float32, median=0.0, sigma=1.0, generator=None) -> np.ndarray:
+    """torch's cauchy_(median, σ): median + σ·tan(π(u − ½)) in double (one rounding for the
+    multiply-add, as GCC fuses it) from a 53-bit u, then the type."""
+    if not sigma > 0:
+        raise ArgumentError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+    u = _unit(generator, math.prod(shape), np.float64)
+    tangent = cpu_math.libm(math.tan, math.pi * (u - 0.5))
+    return _from_double(cpu_math.fma64(tangent, sigma, median), dtype).reshape(shape)
+
+
+@_announced
+def log_normal(shape, dtype=np.float32, mean=1.0, std=2.0, generator=None) -> np.ndarray:
+    """torch's log_normal_(mean, std): exp of normal_distribution<double>'s draws (one
+    Box-Muller pair at a time, its second value cached in the generator), then the type."""
+    if not std > 0:
+        raise ArgumentError(f"log_normal_ expects std > 0.0, but found std={std}")
+    values = _normal_pairs(generator, math.prod(shape), mean, std)
+    return _from_double(cpu_math.libm(math.exp, values), dtype).reshape(shape)
+
+
+@_announced
+def geometric(shape, dtype=np.int64, p=0.5, generator=None) -> np.ndarray:
+    """torch's geometric_(p): the trial of the first success, ceil(log u / log1p(−p)) in double
+    from a 53-bit u; integer and floating tensors alike."""
+    if not 0 < p < 1:
+        raise ArgumentError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    u = _unit(generator, math.prod(shape), np.float64)
+    with np.errstate(divide="ignore"):  # u = 0 (one draw in 2**53): an infinite wait
+        trials = np.ceil(cpu_math.libm(math.log, u) / math.log1p(-p))
+    return trials.astype(dtype).reshape(shape)
+
+
+@_announced
 def multinomial(probs: np.ndarray, num_samples: int, replacement=False, generator=None):
     """torch.multinomial on rows of (unnormalised) probabilities. Without replacement, or for
     one sample: argmax / top-k of p / q with q ~ Exp(1) (the exponential race). With

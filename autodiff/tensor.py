@@ -828,6 +828,15 @@ class Tensor:
     def exponential_(self, lambd=1.0, *, generator=None) -> "Tensor":
         return _ops.sampling.exponential_(self, lambd, generator=generator)
 
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None) -> "Tensor":
+        return _ops.sampling.cauchy_(self, median, sigma, generator=generator)
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None) -> "Tensor":
+        return _ops.sampling.log_normal_(self, mean, std, generator=generator)
+
+    def geometric_(self, p, *, generator=None) -> "Tensor":
+        return _ops.sampling.geometric_(self, p, generator=generator)
+
     def random_(self, from_=0, to=None, *, generator=None) -> "Tensor":
         return _ops.sampling.random_(self, from_, to, generator=generator)
 

@@ -1,10 +1,10 @@
 """Random draws as ops: the in-place fills (uniform_, normal_, bernoulli_, exponential_,
-random_) and bernoulli / multinomial. The draw runs inside the op's forward, so ad.compile
+cauchy_, log_normal_, geometric_, random_) and bernoulli / multinomial. The draw runs inside the op's forward, so ad.compile
 replays a fresh draw on every call; the numbers are torch's (autodiff.random)."""
 
 import numpy as np
 
-from .. import random
+from .. import dtypes, random
 from ..errors import ArgumentError, DtypeError
 from ..function import Function
 from ..tensor import Tensor
@@ -23,6 +23,17 @@ def _in_memory_order(array: np.ndarray, draw) -> np.ndarray:
     return values.transpose(np.argsort(axes))
 
 
+def _floating(op: str, input: np.ndarray) -> None:
+    """torch refuses a continuous distribution's fill on an integer or bool tensor (where ours
+    would fill truncated values)."""
+    if input.dtype.kind in "biu":
+        raise DtypeError(
+            f"{op}: a continuous distribution fills floating point tensors only, but this "
+            f"tensor is {dtypes.of(input.dtype)}. Fill a float tensor and convert it (.long()), or draw "
+            "integers with random_ or geometric_."
+        )
+
+
 class _Draw(Function):
     """A fresh draw of input's shape and dtype (the graph form of the fills): the old values
     get a zero gradient, as in torch."""
@@ -39,6 +50,8 @@ class Uniform(_Draw):
 
     @staticmethod
     def forward(ctx, input, low, high, generator):
+        _floating("uniform_", input)
+
         def draw(shape):
             return random.uniform(shape, input.dtype, low, high, generator)
 
@@ -50,6 +63,7 @@ class Normal(_Draw):
 
     @staticmethod
     def forward(ctx, input, mean, std, generator):
+        _floating("normal_", input)
         # torch's block algorithm needs a contiguous tensor; else one element at a time
         contiguous = input.flags.c_contiguous
 
@@ -64,8 +78,47 @@ class Exponential(_Draw):
 
     @staticmethod
     def forward(ctx, input, lambd, generator):
+        _floating("exponential_", input)
+
         def draw(shape):
             return random.exponential(shape, input.dtype, lambd, generator)
+
+        return _in_memory_order(input, draw)
+
+
+class Cauchy(_Draw):
+    node_name, symbol = "CauchyBackward0", "cauchy_"
+
+    @staticmethod
+    def forward(ctx, input, median, sigma, generator):
+        _floating("cauchy_", input)
+
+        def draw(shape):
+            return random.cauchy(shape, input.dtype, median, sigma, generator)
+
+        return _in_memory_order(input, draw)
+
+
+class LogNormal(_Draw):
+    node_name, symbol = "LogNormalBackward0", "log_normal_"
+
+    @staticmethod
+    def forward(ctx, input, mean, std, generator):
+        _floating("log_normal_", input)
+
+        def draw(shape):
+            return random.log_normal(shape, input.dtype, mean, std, generator)
+
+        return _in_memory_order(input, draw)
+
+
+class Geometric(_Draw):
+    node_name, symbol = "GeometricBackward0", "geometric_"
+
+    @staticmethod
+    def forward(ctx, input, p, generator):
+        def draw(shape):
+            return random.geometric(shape, input.dtype, p, generator)
 
         return _in_memory_order(input, draw)
 
@@ -106,6 +159,18 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
 
 def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
     return apply_(self, "exponential_", Exponential.apply, lambd=lambd, generator=generator)
+
+
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
+    return apply_(self, "cauchy_", Cauchy.apply, median=median, sigma=sigma, generator=generator)
+
+
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None) -> Tensor:
+    return apply_(self, "log_normal_", LogNormal.apply, mean=mean, std=std, generator=generator)
+
+
+def geometric_(self, p, *, generator=None) -> Tensor:
+    return apply_(self, "geometric_", Geometric.apply, p=p, generator=generator)
 
 
 def random_(self, from_=0, to=None, *, generator=None) -> Tensor:

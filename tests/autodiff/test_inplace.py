@@ -26,6 +26,9 @@ NO_OUT_OF_PLACE = {
     "uniform_": "a random fill (ad.rand is its out-of-place form)",
     "normal_": "a random fill (ad.randn)",
     "exponential_": "a random fill",
+    "cauchy_": "a random fill",
+    "log_normal_": "a random fill",
+    "geometric_": "a random fill",
     "random_": "a random fill (ad.randint)",
     "fill_diagonal_": "in place only, as torch",
     **{
@@ -50,7 +53,8 @@ TESTED_ELSEWHERE = {
     **{n: "test_names5.py: no derivative for a, the tensor written, as torch" for n in (
         "igamma_", "igammac_")},
     **{n: "test_random.py: torch's numbers bit for bit" for n in (
-        "bernoulli_", "exponential_", "normal_", "random_", "uniform_")},
+        "bernoulli_", "cauchy_", "exponential_", "geometric_", "log_normal_", "normal_",
+        "random_", "uniform_")},
 }  # fmt: skip
 
 # (name, in-place call, out-of-place reference, torch's in-place call, domain of x): the forms

@@ -139,6 +139,18 @@ def test_bad_seeds_states_and_parameters_are_refused_clearly():
         x.bernoulli_(1.5)
     with pytest.raises(RuntimeError, match="exponential_ expects lambda > 0.0"):
         x.exponential_(-1)
+    with pytest.raises(RuntimeError, match="cauchy_ expects sigma > 0.0, but found sigma=0"):
+        x.cauchy_(0, 0)
+    with pytest.raises(RuntimeError, match="log_normal_ expects std > 0.0, but found std=-1"):
+        x.log_normal_(0, -1)
+    for p in (0, 1, 1.5):
+        with pytest.raises(RuntimeError, match=r"geometric_ expects p to be in \(0, 1\)"):
+            x.geometric_(p)
+    for fill in ("uniform_", "normal_", "exponential_", "cauchy_", "log_normal_"):
+        for dtype in (ad.int64, ad.uint8, ad.bool):  # torch refuses; ours filled truncations
+            with pytest.raises(RuntimeError, match=f"{fill}: a continuous distribution .* {dtype}"):
+                getattr(ad.zeros(2, dtype=dtype), fill)()
+    assert ad.zeros(3, dtype=ad.int64).geometric_(0.5).dtype == ad.int64  # as torch's
     with pytest.raises(RuntimeError, match="without replacement"):
         ad.multinomial(ad.ones(2), 3)
     with pytest.raises(RuntimeError, match="sum of probabilities <= 0"):
@@ -154,6 +166,15 @@ def test_fills_are_ops_refused_on_leaves_and_zero_gradient_in_graphs():
     y = w * 2
     y.uniform_()
     assert y.grad_fn.name() == "UniformBackward0"
+    y.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros(3, np.float32))
+    for fill, node in [("cauchy_", "CauchyBackward0"), ("log_normal_", "LogNormalBackward0")]:
+        y = w * 2
+        getattr(y, fill)()
+        assert y.grad_fn.name() == node
+    y = (w * 2).geometric_(0.3)
+    assert y.grad_fn.name() == "GeometricBackward0"
+    w.grad = None
     y.sum().backward()
     np.testing.assert_array_equal(w.grad.numpy(), np.zeros(3, np.float32))
     p = ad.full((3,), 0.5, requires_grad=True)
@@ -186,6 +207,15 @@ def test_rand_randn_and_fills_match_torch(dtype):
             _same(ours.normal_(0.3, 1.7, generator=g), theirs.normal_(0.3, 1.7, generator=tg))
             _same(ours.uniform_(-0.3, 0.7, generator=g), theirs.uniform_(-0.3, 0.7, generator=tg))
             _same(ours.exponential_(1.5, generator=g), theirs.exponential_(1.5, generator=tg))
+            _same(ours.cauchy_(0.3, 1.7, generator=g), theirs.cauchy_(0.3, 1.7, generator=tg))
+            _same(ours.log_normal_(generator=g), theirs.log_normal_(generator=tg))
+            _same(ours.geometric_(0.3, generator=g), theirs.geometric_(0.3, generator=tg))
+            # a cached normal of the double pairs goes on in step: normal_ below 16 values,
+            # then log_normal_
+            _same(ours.normal_(generator=g), theirs.normal_(generator=tg))
+            _same(
+                ours.log_normal_(0.2, 0.5, generator=g), theirs.log_normal_(0.2, 0.5, generator=tg)
+            )
         # a 2-D draw, then the stream goes on in step
         _same(
             ad.randn((27, 10), generator=g, dtype=dtype),
