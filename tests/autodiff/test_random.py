@@ -210,6 +210,8 @@ def test_rand_randn_and_fills_match_torch(dtype):
             _same(ours.cauchy_(0.3, 1.7, generator=g), theirs.cauchy_(0.3, 1.7, generator=tg))
             _same(ours.log_normal_(generator=g), theirs.log_normal_(generator=tg))
             _same(ours.geometric_(0.3, generator=g), theirs.geometric_(0.3, generator=tg))
+            # a small p: log1p(-p), where log(1 - p) would move about 1 % of the draws
+            _same(ours.geometric_(1e-7, generator=g), theirs.geometric_(1e-7, generator=tg))
             # a cached normal of the double pairs goes on in step: normal_ below 16 values,
             # then log_normal_
             _same(ours.normal_(generator=g), theirs.normal_(generator=tg))
