@@ -48,6 +48,7 @@ MODULES = {
     "torch.nn.utils.rnn": nn.utils.rnn,
     "torch.optim": nn.optim,
     "torch.optim.lr_scheduler": nn.optim.lr_scheduler,
+    "torch.optim.optimizer": nn.optim.optimizer,
     "torch.utils.data": nn.data,
     "torch.utils.checkpoint": autodiff.checkpointing,
     "torch.random": autodiff.random,

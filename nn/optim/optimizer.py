@@ -22,14 +22,31 @@ from ..module import _HookHandle, zero_grads
 _LABELS = {"lr": "learning rate", "eps": "epsilon"}  # torch's words in its messages
 
 
+# hooks of every optimizer's step (torch.optim.optimizer.register_optimizer_step_pre_hook)
+_global_step_pre_hooks, _global_step_post_hooks = OrderedDict(), OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook):
+    """hook(optimizer, args, kwargs) runs before every optimizer's step(), before its own pre
+    hooks; it may return (args, kwargs) to replace them. Returns a handle with remove()."""
+    return _HookHandle(_global_step_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """hook(optimizer, args, kwargs) runs after every optimizer's step(), after its own."""
+    return _HookHandle(_global_step_post_hooks, hook)
+
+
 def step_hooked(step):
-    """An optimizer's step() with its step hooks around it (torch's register_step_pre_hook and
-    register_step_post_hook); under tracing.replayed, so that a compiled replay runs them too."""
+    """An optimizer's step() with the step hooks around it (the global ones, then its own
+    register_step_pre_hook's; after it, its own post hooks, then the global ones, in torch's
+    order); under tracing.replayed, so that a compiled replay runs them too."""
 
     @functools.wraps(step)
     def hooked(self, *args, **kwargs):
         args = (self, *args)  # as torch's hooks get them: the optimizer first
-        for hook in tuple(self._step_pre_hooks.values()):
+        pre = (*_global_step_pre_hooks.values(), *self._step_pre_hooks.values())
+        for hook in pre:
             result = hook(self, args, kwargs)
             if result is not None:
                 if not (isinstance(result, tuple) and len(result) == 2):
@@ -39,7 +56,7 @@ def step_hooked(step):
                     )
                 args, kwargs = result
         out = step(*args, **kwargs)
-        for hook in tuple(self._step_post_hooks.values()):
+        for hook in (*self._step_post_hooks.values(), *_global_step_post_hooks.values()):
             hook(self, args, kwargs)
         return out
 
@@ -70,6 +87,8 @@ class Optimizer:
         self.state = {}
         self.param_groups = []
         self._step_pre_hooks, self._step_post_hooks = OrderedDict(), OrderedDict()
+        self._state_dict_pre_hooks, self._state_dict_post_hooks = OrderedDict(), OrderedDict()
+        self._load_pre_hooks, self._load_post_hooks = OrderedDict(), OrderedDict()
         if isinstance(params, ad.Tensor):
             raise TypeError(
                 f"{type(self).__name__}: params argument given to the optimizer should be an "
@@ -143,6 +162,24 @@ class Optimizer:
         """hook(optimizer, args, kwargs) runs after each step()."""
         return _HookHandle(self._step_post_hooks, hook)
 
+    def register_state_dict_pre_hook(self, hook, prepend: bool = False):
+        """hook(optimizer) runs at the start of each state_dict()."""
+        return _HookHandle(self._state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend: bool = False):
+        """hook(optimizer, state_dict) runs on state_dict()'s result; it may return a dict to
+        return instead."""
+        return _HookHandle(self._state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend: bool = False):
+        """hook(optimizer, state_dict) runs first in load_state_dict(), on a shallow copy of the
+        dict given; it may return a dict to load instead."""
+        return _HookHandle(self._load_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend: bool = False):
+        """hook(optimizer) runs once load_state_dict() has loaded."""
+        return _HookHandle(self._load_post_hooks, hook, prepend)
+
     @tracing.replayed
     @step_hooked
     def step(self, closure=None):
@@ -171,7 +208,17 @@ class Optimizer:
 
     # --- state_dict ---------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        """{'state': {index: {name: Tensor}}, 'param_groups': [...]} as torch lays it out (copies)."""
+        """{'state': {index: {name: Tensor}}, 'param_groups': [...]} as torch lays it out (copies),
+        through the state-dict hooks."""
+        for hook in tuple(self._state_dict_pre_hooks.values()):
+            hook(self)
+        state_dict = self._packed()
+        for hook in tuple(self._state_dict_post_hooks.values()):
+            result = hook(self, state_dict)
+            state_dict = state_dict if result is None else result
+        return state_dict
+
+    def _packed(self) -> dict:
         index = {}
         groups = []
         for group in self.param_groups:
@@ -189,7 +236,17 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore hyperparameters and per-parameter state saved by state_dict()."""
+        """Restore hyperparameters and per-parameter state saved by state_dict(), through the
+        load hooks."""
+        state_dict = dict(state_dict)  # a hook may change the copy, never the caller's dict
+        for hook in tuple(self._load_pre_hooks.values()):
+            result = hook(self, state_dict)
+            state_dict = state_dict if result is None else result
+        self._unpack(state_dict)
+        for hook in tuple(self._load_post_hooks.values()):
+            hook(self)
+
+    def _unpack(self, state_dict: dict) -> None:
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError(

@@ -3,7 +3,9 @@ options of all of them: trajectories against torch, state_dict round trips (ours
 defaults, and the refusal of non-finite, negative or non-number hyperparameters.
 (Schedulers: test_torch_schedulers.py.)"""
 
+import importlib
 import inspect
+import types
 from pathlib import Path
 
 import numpy as np
@@ -391,6 +393,83 @@ def test_step_hooks_as_torch(make):
     theirs = _step_hook_calls(torch, torch.optim, torch.nn.Parameter, make)
     assert ours[0] == theirs[0] == [("pre", 2, {}), ("post", True), ("pre", 2, {}), ("pre", 2, {})]
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6, atol=1e-6)  # LBFGS: near 0
+
+
+def _global_step_hook_calls(lib, optim_module, optim):
+    """The order of global and per-optimizer step hooks over two steps, the global pre-hook's
+    replaced arguments reaching step(), and nothing once the handles are removed."""
+    p = lib.nn.Parameter(lib.tensor([1.0, -2.0]))
+    opt, calls = optim.SGD([p], lr=0.1), []
+    p.grad = lib.tensor([1.0, 1.0])
+
+    def global_pre(o, args, kwargs):
+        calls.append(("global pre", o is opt))
+        return args, {"closure": lambda: calls.append("closure") or 0.0}
+
+    handles = [
+        optim_module.register_optimizer_step_pre_hook(global_pre),
+        optim_module.register_optimizer_step_post_hook(lambda o, a, k: calls.append("global post")),
+        opt.register_step_pre_hook(lambda o, a, k: calls.append(("pre", sorted(k)))),
+        opt.register_step_post_hook(lambda o, a, k: calls.append("post")),
+    ]
+    opt.step()
+    for handle in handles:
+        handle.remove()
+    opt.step()
+    return calls, p.tolist()
+
+
+def test_global_step_hooks_as_torch():
+    torch = pytest.importorskip("torch")
+    ours = _global_step_hook_calls(
+        types.SimpleNamespace(nn=nn, tensor=ad.tensor), nn.optim.optimizer, nn.optim
+    )
+    optimizer_module = importlib.import_module("torch.optim.optimizer")
+    theirs = _global_step_hook_calls(torch, optimizer_module, torch.optim)
+    assert ours == theirs
+    assert ours[0] == [("global pre", True), ("pre", ["closure"]), "closure", "post", "global post"]
+
+
+def _state_dict_hook_calls(lib, optim):
+    """What the optimizer's state-dict and load hooks see and change, with prepend."""
+    p = lib.nn.Parameter(lib.tensor([1.0, -2.0]))
+    opt, calls = optim.Adam([p], lr=0.1), []
+    p.grad = lib.tensor([0.5, 0.5])
+    opt.step()
+
+    def add_note(o, state_dict):
+        calls.append(("post", sorted(state_dict)))
+        return {**state_dict, "note": 1}
+
+    opt.register_state_dict_pre_hook(lambda o: calls.append("pre"))
+    opt.register_state_dict_post_hook(add_note)
+    opt.register_state_dict_pre_hook(lambda o: calls.append("pre first"), prepend=True)
+    saved = opt.state_dict()
+
+    def halve_lr(o, state_dict):
+        calls.append(("load pre", sorted(state_dict)))
+        groups = [{**g, "lr": g["lr"] / 2} for g in state_dict["param_groups"]]
+        return {**state_dict, "param_groups": groups}
+
+    def drop_note(o, state_dict):
+        state_dict.pop("note")  # the copy: the caller's dict keeps it
+
+    opt.register_load_state_dict_pre_hook(halve_lr)
+    opt.register_load_state_dict_pre_hook(drop_note, prepend=True)
+    handle = opt.register_load_state_dict_post_hook(lambda o: calls.append("load post"))
+    opt.load_state_dict(saved)
+    handle.remove()
+    opt.load_state_dict(saved)
+    return calls, sorted(saved), opt.param_groups[0]["lr"]
+
+
+def test_state_dict_hooks_as_torch():
+    torch = pytest.importorskip("torch")
+    ours = _state_dict_hook_calls(types.SimpleNamespace(nn=nn, tensor=ad.tensor), nn.optim)
+    theirs = _state_dict_hook_calls(torch, torch.optim)
+    assert ours == theirs
+    assert ours[0][:3] == ["pre first", "pre", ("post", ["param_groups", "state"])]
+    assert ours[1] == ["note", "param_groups", "state"] and ours[2] == 0.05
 
 
 def test_step_hooks_run_in_compiled_replays():
