@@ -110,17 +110,33 @@ class Optimizer:
 
     def add_param_group(self, param_group: dict) -> None:
         """Add a group of parameters with its own hyperparameters (defaults fill the rest)."""
+        op = type(self).__name__
         group = dict(param_group)
         params = group["params"]
-        params = [params] if isinstance(params, ad.Tensor) else list(params)
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(
+                f"{op}: optimizer parameters need to be organized in ordered collections, but "
+                "the ordering of tensors in sets will change between runs. Please use a list "
+                "instead."
+            )
+        params, names = _split_names([params] if isinstance(params, ad.Tensor) else list(params))
+        if names is not None:
+            group["param_names"] = names
+        if self.param_groups and ("param_names" in group) != (
+            "param_names" in self.param_groups[0]
+        ):
+            kind = "with names" if names is not None else "without names"
+            raise ValueError(
+                f"{op}: all optimizer param groups should be with/without names. cannot add "
+                f"param group {kind} to the optimizer (pass named_parameters() to every group, "
+                "or parameters() to every group)"
+            )
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for p in params:
             if not isinstance(p, ad.Tensor):
-                raise TypeError(
-                    f"{type(self).__name__}: can only optimize Tensors, got {type(p).__name__}"
-                )
-            if not p.is_leaf:
-                raise ValueError(f"{type(self).__name__}: can't optimize a non-leaf Tensor")
+                raise TypeError(f"{op}: can only optimize Tensors, got {type(p).__name__}")
+            if not (p.is_leaf or p.retains_grad):
+                raise ValueError(f"{op}: can't optimize a non-leaf Tensor")
             if id(p) in seen:
                 raise ValueError(
                     f"{type(self).__name__}: some parameters appear in more than "
@@ -276,6 +292,20 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines) + "\n)"
+
+
+def _split_names(params: list) -> tuple:
+    """(tensors, names) of named parameters, (name, tensor) pairs as model.named_parameters()
+    gives them (names None when none is named); torch keeps the names in the group's
+    "param_names"."""
+    named = [isinstance(p, tuple) for p in params]
+    if not any(named):
+        return params, None
+    if not all(named):
+        raise ValueError(
+            "all optimizer params should be with/without names. Some param names are missing"
+        )
+    return [p for _, p in params], [name for name, _ in params]
 
 
 def _copied(value):

@@ -510,3 +510,49 @@ def test_clipping_functions_as_torch(norm_type):
     np.testing.assert_allclose(ours[:2], theirs[:2], rtol=1e-12)
     for a, b in zip(ours[2:], theirs[2:]):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def _named_groups(lib, space, optim):
+    """An optimizer given named_parameters(), in two groups: its state dict's groups after a
+    step, and the parameters."""
+    model = space.Sequential(space.Linear(3, 2), space.Linear(2, 1))
+    with lib.no_grad():
+        for k, p in enumerate(model.parameters()):
+            p.copy_(lib.tensor(np.linspace(-1, 1, p.numel()).reshape(tuple(p.shape)) + k))
+    first, second = list(model[0].named_parameters()), list(model[1].named_parameters())
+    opt = optim.SGD([{"params": first}, {"params": second, "lr": 0.5}], lr=0.1)
+    model(lib.ones(4, 3)).sum().backward()
+    opt.step()
+    groups = [(g["param_names"], g["params"], g["lr"]) for g in opt.state_dict()["param_groups"]]
+    return groups, [p.detach().numpy().copy() for p in model.parameters()]
+
+
+def test_named_parameters_as_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _named_groups(ad, nn, nn.optim), _named_groups(torch, torch.nn, torch.optim)
+    assert (
+        ours[0]
+        == theirs[0]
+        == [(["weight", "bias"], [0, 1], 0.1), (["weight", "bias"], [2, 3], 0.5)]
+    )
+    for a, b in zip(ours[1], theirs[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+@pytest.mark.parametrize("lib_name", ["ours", "torch"])
+def test_parameter_lists_refused_as_torch(lib_name):
+    torch = pytest.importorskip("torch")
+    lib, space, optim = (ad, nn, nn.optim) if lib_name == "ours" else (torch, torch.nn, torch.optim)
+    layer = space.Linear(2, 2)
+    named, plain = list(layer.named_parameters()), list(layer.parameters())
+    with pytest.raises(ValueError, match="Some param names are missing"):
+        optim.SGD([named[0], plain[1]], lr=0.1)
+    opt = optim.SGD([named[0]], lr=0.1)
+    with pytest.raises(ValueError, match="cannot add param group without names"):
+        opt.add_param_group({"params": [plain[1]]})
+    with pytest.raises(TypeError, match="ordered collections"):  # a group's set (torch takes
+        optim.SGD([{"params": set(plain)}], lr=0.1)  # a bare set, as a list)
+    w = lib.ones(2, requires_grad=True)
+    h = w * 2
+    h.retain_grad()  # a non-leaf that keeps its gradient may be optimized, as in torch
+    assert optim.SGD([h], lr=0.1).param_groups[0]["params"][0] is h
