@@ -1,10 +1,11 @@
-"""F.interpolate and nn.Upsample: nearest, nearest-exact, (bi)linear with or without
-align_corners, and area, over (N, C, L) and (N, C, H, W).
+"""F.interpolate and nn.Upsample: nearest, nearest-exact, (bi/tri)linear and bicubic with or
+without align_corners, and area, over (N, C, L), (N, C, H, W) and (N, C, D, H, W).
 
 Each of these resamplings is linear and separable: every output row mixes input rows with fixed
 weights, so out = A·x·Bᵀ per (N, C) plane with one small matrix per spatial axis (A for H, B for
-W), and the gradient is Aᵀ·g·B. The weights follow torch's index rules (its
-area_pixel_compute_source_index and nearest_idx), so values match torch's.
+W; a third for D), and the gradient is Aᵀ·g·B. The weights follow torch's index rules (its
+area_pixel_compute_source_index, nearest_idx and the cubic convolution of upsample_bicubic2d),
+so values match torch's.
 
 Pixel shuffle (sub-pixel upsampling) moves channels into space and back: a reshape and a
 transpose each way, one Function per direction whose backward is the other.
@@ -21,29 +22,46 @@ from autodiff.errors import ArgumentError, ShapeError
 from .module import Module
 from .pooling import adaptive_avg_pool2d
 from .pooling1d import adaptive_avg_pool1d
+from .pooling3d import adaptive_avg_pool3d
 
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
-_NODE = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear"}
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
+_NODE = {"nearest": "Nearest", "nearest-exact": "NearestExact"}
+# the interpolating modes: the input's ndim each takes, and its node's name
+_INTERPOLATING = {
+    "linear": (3, "UpsampleLinear1DBackward0"),
+    "bilinear": (4, "UpsampleBilinear2DBackward0"),
+    "bicubic": (4, "UpsampleBicubic2DBackward0"),
+    "trilinear": (5, "UpsampleTrilinear3DBackward0"),
+}
 
 
 class Resample(ad.Function):
-    """out = x·Bᵀ over (N, C, L), or A·x·Bᵀ over (N, C, H, W)."""
+    """out = x resampled along each spatial axis by that axis's matrix (outputs × inputs)."""
 
     symbol = "upsample"
     array_backward = True
 
     @staticmethod
-    def forward(ctx, input, rows, cols, node_name):
+    def forward(ctx, input, mats, node_name):
         ctx.node_name = node_name
-        ctx.save_for_backward(rows, cols)
-        out = np.matmul(input, cols.T)
-        return out if rows is None else np.matmul(rows, out)
+        ctx.save_for_backward(*mats)
+        return _along_axes(input, mats)
 
     @staticmethod
     def backward(ctx, grad):
-        rows, cols = ctx.saved_tensors
-        grad = grad @ cols
-        return grad if rows is None else rows.mT @ grad
+        return _along_axes(grad, [m.mT for m in ctx.saved_tensors])
+
+
+def _along_axes(x, mats):
+    """x's last len(mats) axes each multiplied by its matrix: along W x·Bᵀ, along H A·x, along
+    D the same with D swapped to the end and back. Arrays or Tensors (a second order)."""
+    *rest, last = mats
+    x = x @ last.mT
+    if rest:
+        x = rest[-1] @ x
+    if len(rest) == 2:
+        x = (x.swapaxes(-3, -1) @ rest[0].mT).swapaxes(-3, -1)
+    return x
 
 
 def _nearest(size: int, out: int, scale, exact: bool, dtype) -> np.ndarray:
@@ -78,6 +96,35 @@ def _linear(size: int, out: int, scale, align_corners: bool, dtype) -> np.ndarra
     return weights.astype(dtype)
 
 
+# Keys' cubic convolution with torch's (and OpenCV's) A = -0.75: the weight of a neighbour at
+# distance x, for |x| <= 1 and for 1 < |x| < 2
+_A = -0.75
+
+
+def _near(x):
+    return ((_A + 2) * x - (_A + 3)) * x * x + 1
+
+
+def _far(x):
+    return ((_A * x - 5 * _A) * x + 8 * _A) * x - 4 * _A
+
+
+def _cubic(size: int, out: int, scale, align_corners: bool, dtype) -> np.ndarray:
+    """(out, size): row i mixes the four inputs around its source coordinate with the cubic
+    convolution weights, an index past an edge taking the edge's value, as torch."""
+    i = np.arange(out)
+    if align_corners:
+        source = ((size - 1) / (out - 1) if out > 1 else 0.0) * i
+    else:  # unlike linear, a source left of the first input is not clamped to it
+        source = (1.0 / scale if scale else size / out) * (i + 0.5) - 0.5
+    base = np.floor(source).astype(np.int64)
+    t = source - base
+    weights = np.zeros((out, size), dtype=np.float64)
+    for k, w in enumerate((_far(t + 1), _near(t), _near(1 - t), _far(2 - t))):
+        np.add.at(weights, (i, np.clip(base - 1 + k, 0, size - 1)), w)
+    return weights.astype(dtype)
+
+
 def _output_size(input, size, scale_factor, dims: int, op: str) -> tuple:
     """(out sizes, scales to pass on): torch's rules for size= and scale_factor=."""
     if (size is None) == (scale_factor is None):
@@ -106,21 +153,18 @@ def _output_size(input, size, scale_factor, dims: int, op: str) -> tuple:
 def _check_mode(input, mode: str, align_corners) -> None:
     op = "interpolate"
     if mode not in _MODES:
+        raise ValueError(f"{op}: mode {mode!r} is not supported; use one of {', '.join(_MODES)}.")
+    if input.ndim not in (3, 4, 5):
         raise ValueError(
-            f"{op}: mode {mode!r} is not supported; use one of {', '.join(_MODES)} "
-            "(bicubic and trilinear are not implemented yet)."
+            f"{op}: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, got "
+            f"shape {tuple(input.shape)}. Add the batch and channel dims (x[None, None])."
         )
-    if input.ndim not in (3, 4):
+    if mode in _INTERPOLATING and input.ndim != _INTERPOLATING[mode][0]:
         raise ValueError(
-            f"{op}: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape "
-            f"{tuple(input.shape)}. Add the batch and channel dims (x[None, None])."
+            f"{op}: mode {mode!r} expects a {_INTERPOLATING[mode][0]}-D input, got shape "
+            f"{tuple(input.shape)}"
         )
-    if mode in ("linear", "bilinear") and mode != ("linear", "bilinear")[input.ndim - 3]:
-        raise ValueError(
-            f"{op}: mode {mode!r} expects a {'3' if mode == 'linear' else '4'}-D input, got "
-            f"shape {tuple(input.shape)}"
-        )
-    if align_corners is not None and mode not in ("linear", "bilinear"):
+    if align_corners is not None and mode not in _INTERPOLATING:
         raise ValueError(
             f"{op}: align_corners option can only be set with the interpolating modes: "
             "linear | bilinear | bicubic | trilinear"
@@ -129,16 +173,17 @@ def _check_mode(input, mode: str, align_corners) -> None:
 
 def _weights(input, out, scales, mode: str, align_corners) -> tuple:
     """(one resampling matrix per spatial dim, torch's node name)."""
-    dims, sizes = input.ndim - 2, input.shape[2:]
-    if mode in ("linear", "bilinear"):
+    sizes = input.shape[2:]
+    if mode in _INTERPOLATING:
+        weights = _cubic if mode == "bicubic" else _linear
         mats = [
-            _linear(n, o, s, bool(align_corners), input.dtype)
+            weights(n, o, s, bool(align_corners), input.dtype)
             for n, o, s in zip(sizes, out, scales)
         ]
-        return mats, f"Upsample{'Bilinear2D' if dims == 2 else 'Linear1D'}Backward0"
+        return mats, _INTERPOLATING[mode][1]
     exact = mode == "nearest-exact"
     mats = [_nearest(n, o, s, exact, input.dtype) for n, o, s in zip(sizes, out, scales)]
-    return mats, f"Upsample{_NODE[mode]}{dims}DBackward0"
+    return mats, f"Upsample{_NODE[mode]}{len(sizes)}DBackward0"
 
 
 def interpolate(
@@ -150,19 +195,20 @@ def interpolate(
     recompute_scale_factor=None,
     antialias: bool = False,
 ):
-    """Resize the spatial dims of (N, C, L) or (N, C, H, W) by size= or scale_factor=."""
+    """Resize the spatial dims of (N, C, L), (N, C, H, W) or (N, C, D, H, W) by size= or
+    scale_factor=."""
     _check_mode(input, mode, align_corners)
     if antialias:
         raise ValueError("interpolate: antialias=True is not supported")
     dims = input.ndim - 2
     out, scales = _output_size(input, size, scale_factor, dims, "interpolate")
     if mode == "area":
-        return (adaptive_avg_pool1d if dims == 1 else adaptive_avg_pool2d)(input, out)
+        pool = (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[dims - 1]
+        return pool(input, out)
     if recompute_scale_factor:
         scales = (None,) * dims
     mats, name = _weights(input, out, scales, mode, align_corners)
-    rows = mats[0] if dims == 2 else None
-    return Resample.apply(input, rows=rows, cols=mats[-1], node_name=name)
+    return Resample.apply(input, mats=tuple(mats), node_name=name)
 
 
 def upsample(input, size=None, scale_factor=None, mode: str = "nearest", align_corners=None):

@@ -61,6 +61,18 @@ INTERPOLATIONS = [
     ((2, 2, 6, 4), dict(size=(4, 3), mode="area")),
     ((1, 1, 5, 5), dict(scale_factor=0.7, mode="bilinear", recompute_scale_factor=True)),
     ((1, 1, 3, 3), dict(scale_factor=1.7)),
+    ((2, 2, 4, 5), dict(scale_factor=2, mode="bicubic")),
+    ((2, 2, 4, 5), dict(size=(7, 3), mode="bicubic")),  # up along H, down along W
+    ((2, 2, 4, 5), dict(size=(9, 11), mode="bicubic", align_corners=True)),
+    ((1, 2, 6, 6), dict(scale_factor=0.6, mode="bicubic")),
+    ((1, 1, 2, 2), dict(scale_factor=1.5, mode="bicubic", recompute_scale_factor=True)),
+    ((1, 1, 1, 3), dict(size=(4, 1), mode="bicubic")),  # one input or output along an axis
+    ((2, 2, 3, 4, 5), dict(scale_factor=2, mode="trilinear")),
+    ((1, 2, 3, 4, 5), dict(size=(5, 3, 6), mode="trilinear", align_corners=True)),
+    ((1, 2, 3, 4, 5), dict(scale_factor=(1.5, 2, 0.7), mode="trilinear")),
+    ((1, 2, 3, 4, 2), dict(scale_factor=2)),  # nearest, 3-d
+    ((1, 2, 3, 4, 2), dict(size=(4, 6, 3), mode="nearest-exact")),
+    ((1, 2, 4, 6, 4), dict(size=(2, 3, 3), mode="area")),
 ]
 
 
@@ -88,6 +100,23 @@ def test_interpolate_float32_matches_torch_and_is_differentiable_twice():
     assert ad.gradgradcheck(lambda a: F.interpolate(a, scale_factor=2, mode="bilinear"), (xa,))
 
 
+def test_bicubic_and_trilinear_in_float32_and_second_order():
+    """float32 values within rounding of torch's (the weights are computed in float64 here, in
+    float32 by torch); the gradient of a gradient through finite differences."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    for shape, kwargs in [
+        ((1, 2, 5, 6), dict(scale_factor=1.6, mode="bicubic")),
+        ((1, 2, 3, 4, 5), dict(scale_factor=1.5, mode="trilinear", align_corners=True)),
+    ]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        ours = F.interpolate(ad.tensor(x), **kwargs).numpy()
+        theirs = torch.nn.functional.interpolate(torch.tensor(x), **kwargs).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+        xa = ad.tensor(rng.standard_normal(shape[:1] + (1,) + shape[2:]), requires_grad=True)
+        assert ad.gradgradcheck(lambda a, kw=kwargs: F.interpolate(a, **kw), (xa,))
+
+
 def test_upsample_modules_match_torch():
     torch = pytest.importorskip("torch")
     pairs = [
@@ -96,6 +125,8 @@ def test_upsample_modules_match_torch():
          torch.nn.Upsample(size=(3, 4), mode="bilinear", align_corners=True)),
         (nn.UpsamplingNearest2d(scale_factor=3), torch.nn.UpsamplingNearest2d(scale_factor=3)),
         (nn.UpsamplingBilinear2d(size=(5, 7)), torch.nn.UpsamplingBilinear2d(size=(5, 7))),
+        (nn.Upsample(scale_factor=1.5, mode="bicubic"),
+         torch.nn.Upsample(scale_factor=1.5, mode="bicubic")),
     ]  # fmt: skip
     x = np.random.default_rng(4).standard_normal((2, 3, 4, 5))
     for ours, theirs in pairs:
@@ -109,15 +140,19 @@ def test_interpolate_errors():
     x = ad.zeros(1, 1, 4, 4)
     with pytest.raises(ValueError, match="either size or scale_factor"):
         F.interpolate(x)
-    with pytest.raises(ValueError, match="mode 'bicubic' is not supported"):
-        F.interpolate(x, scale_factor=2, mode="bicubic")
+    with pytest.raises(ValueError, match="mode 'cubic' is not supported"):
+        F.interpolate(x, scale_factor=2, mode="cubic")
+    with pytest.raises(ValueError, match=r"mode 'trilinear' expects a 5-D input"):
+        F.interpolate(x, scale_factor=2, mode="trilinear")
+    with pytest.raises(ValueError, match=r"mode 'bicubic' expects a 4-D input"):
+        F.interpolate(ad.zeros(1, 1, 2, 2, 2), scale_factor=2, mode="bicubic")
     with pytest.raises(ValueError, match="align_corners option can only be set"):
         F.interpolate(x, scale_factor=2, align_corners=True)
     with pytest.raises(
         ValueError, match=r"mode 'linear' expects a 3-D input, got shape \(1, 1, 4, 4\)"
     ):
         F.interpolate(x, scale_factor=2, mode="linear")
-    with pytest.raises(ValueError, match=r"expected a 3-D \(N, C, L\) or 4-D"):
+    with pytest.raises(ValueError, match=r"expected a 3-D \(N, C, L\), 4-D .* or 5-D"):
         F.interpolate(ad.zeros(4, 4), scale_factor=2)
 
 
