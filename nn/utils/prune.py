@@ -13,6 +13,26 @@ import autodiff as ad
 
 from .convert_parameters import parameters_to_vector
 
+__all__ = [
+    "BasePruningMethod",
+    "CustomFromMask",
+    "Identity",
+    "L1Unstructured",
+    "LnStructured",
+    "PruningContainer",
+    "RandomStructured",
+    "RandomUnstructured",
+    "custom_from_mask",
+    "global_unstructured",
+    "identity",
+    "is_pruned",
+    "l1_unstructured",
+    "ln_structured",
+    "random_structured",
+    "random_unstructured",
+    "remove",
+]
+
 
 class BasePruningMethod(ABC):
     """A way of choosing a mask: subclasses define compute_mask and PRUNING_TYPE
