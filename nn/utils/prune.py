@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import autodiff as ad
 
 from .convert_parameters import parameters_to_vector
+from .topk_ties import topk_indices
 
 __all__ = [
     "BasePruningMethod",
@@ -237,8 +238,7 @@ class RandomUnstructured(BasePruningMethod):
         mask = default_mask.clone()
         if nparams_toprune != 0:
             prob = ad.rand_like(t)
-            topk = ad.topk(prob.view(-1), k=nparams_toprune)
-            mask.view(-1)[topk.indices] = 0
+            mask.view(-1)[_topk_indices(prob.view(-1), nparams_toprune, largest=True)] = 0
         return mask
 
     @classmethod
@@ -260,8 +260,8 @@ class L1Unstructured(BasePruningMethod):
         nparams_toprune = _counted(self.amount, t.nelement())
         mask = default_mask.clone()
         if nparams_toprune != 0:
-            topk = ad.topk(ad.abs(t).view(-1), k=nparams_toprune, largest=False)
-            mask.view(-1)[topk.indices] = 0
+            smallest = _topk_indices(ad.abs(t).view(-1), nparams_toprune, largest=False)
+            mask.view(-1)[smallest] = 0
         return mask
 
     @classmethod
@@ -314,8 +314,8 @@ class LnStructured(BasePruningMethod):
         if nparams_toprune == 0:
             return default_mask
         norm = _compute_norm(t, self.n, self.dim)
-        topk = ad.topk(norm, k=channels - nparams_toprune, largest=True)
-        mask = _channel_mask(t, self.dim, topk.indices)
+        kept = _topk_indices(norm, channels - nparams_toprune, largest=True)
+        mask = _channel_mask(t, self.dim, kept)
         mask *= default_mask.to(dtype=mask.dtype)
         return mask
 
@@ -474,6 +474,12 @@ def _counted(amount, tensor_size: int) -> int:
             f"prune={tensor_size}"
         )
     return amount
+
+
+def _topk_indices(values, k: int, largest: bool):
+    """The indices of the k largest (or smallest) of the 1-d values: torch.topk's, also where
+    values tie at the k-th place (topk_ties.py)."""
+    return ad.from_numpy(topk_indices(values.detach().numpy(), k, largest))
 
 
 def _channels(t, dim) -> int:

@@ -382,3 +382,40 @@ def test_signatures_as_torch():
             assert str(inspect.signature(a)) == str(inspect.signature(b)).replace(
                 "autodiff", "torch"
             ) or "*args" in str(inspect.signature(a)), name
+
+
+def test_topk_ties_pick_torch_entries():
+    """Among values tied at the k-th place, the entries torch's topk picks (both of its
+    selection algorithms: k * 64 <= n and not)."""
+    torch = _torch_prune()
+    from nn.utils.topk_ties import topk_indices
+
+    rng = np.random.default_rng(0)
+    for _ in range(400):
+        n = int(rng.choice([1, 3, 4, 7, 20, 65, 200, 1500]))
+        values = rng.integers(0, int(rng.integers(1, 5)), n).astype(np.float32)
+        k, largest = int(rng.integers(0, n + 1)), bool(rng.integers(0, 2))
+        theirs = torch.topk(torch.tensor(values), k, largest=largest).indices.numpy()
+        assert sorted(topk_indices(values, k, largest)) == sorted(theirs), (values, k, largest)
+
+
+def _ties(lib, p, net):
+    """Pruning where magnitudes tie: again after remove() (the zeros), zero biases, integer
+    weights pruned globally, channel norms that are counts (n=0)."""
+    conv, fc = net[0], net[2]
+    p.l1_unstructured(conv, "weight", 0.3)
+    p.remove(conv, "weight")
+    p.l1_unstructured(conv, "weight", 0.2)
+    with lib.no_grad():
+        conv.bias.zero_()
+        fc.weight.copy_(lib.tensor(np.arange(120.0).reshape(5, 24) % 3))
+        fc.bias.fill_(2.0)
+    p.l1_unstructured(conv, "bias", 4)
+    p.global_unstructured([(fc, "weight"), (fc, "bias")], p.L1Unstructured, amount=50)
+    p.ln_structured(fc, "weight", 6, n=0, dim=1)
+    p.ln_structured(conv, "weight", 2, n=0, dim=0)
+
+
+def test_ties_resolved_as_torch():
+    ours, theirs = _both(_ties)
+    _assert_same(ours, theirs)
