@@ -392,9 +392,16 @@ def test_topk_ties_pick_torch_entries():
 
     rng = np.random.default_rng(0)
     for _ in range(400):
-        n = int(rng.choice([1, 3, 4, 7, 20, 65, 200, 1500]))
+        n = int(rng.choice([1, 3, 4, 7, 20, 65, 200, 700, 1500]))
         values = rng.integers(0, int(rng.integers(1, 5)), n).astype(np.float32)
-        k, largest = int(rng.integers(0, n + 1)), bool(rng.integers(0, 2))
+        top = n + 1 if rng.integers(0, 2) else n // 64 + 1  # half of them by the heap
+        k, largest = int(rng.integers(0, top)), bool(rng.integers(0, 2))
+        theirs = torch.topk(torch.tensor(values), k, largest=largest).indices.numpy()
+        assert sorted(topk_indices(values, k, largest)) == sorted(theirs), (values, k, largest)
+    for _ in range(1500):  # the heap's moves among equal children show with more levels
+        n = int(rng.integers(64, 300))
+        values = rng.integers(0, int(rng.integers(2, 60)), n).astype(np.float32)
+        k, largest = int(rng.integers(1, n // 64 + 1)), bool(rng.integers(0, 2))
         theirs = torch.topk(torch.tensor(values), k, largest=largest).indices.numpy()
         assert sorted(topk_indices(values, k, largest)) == sorted(theirs), (values, k, largest)
 
