@@ -163,25 +163,23 @@ def test_global_unstructured_as_torch():
     assert sum((m == 0).sum() for m in masks.values()) >= before
 
 
-class _FooBar:
-    """The tutorial's custom method, for either library's BasePruningMethod."""
+def _foobar(p):
+    """The tutorial's custom method (prune every other entry), on either library's base."""
 
-    @staticmethod
-    def make(p):
-        class FooBarPruningMethod(p.BasePruningMethod):
-            PRUNING_TYPE = "unstructured"
+    class FooBarPruningMethod(p.BasePruningMethod):
+        PRUNING_TYPE = "unstructured"
 
-            def compute_mask(self, t, default_mask):
-                mask = default_mask.clone()
-                mask.view(-1)[::2] = 0
-                return mask
+        def compute_mask(self, t, default_mask):
+            mask = default_mask.clone()
+            mask.view(-1)[::2] = 0
+            return mask
 
-        return FooBarPruningMethod
+    return FooBarPruningMethod
 
 
 def test_custom_method_as_torch():
     def steps(lib, p, net):
-        method = _FooBar.make(p)
+        method = _foobar(p)
         method.apply(net[2], "bias")
         method.apply(net[0], "bias")
         p.l1_unstructured(net[0], "bias", 1)  # the container hands it the odd entries only
