@@ -55,6 +55,7 @@ MODULES = {
     "torch.testing": autodiff.testing,
     "torch.func": autodiff.func,
     "torch.nn.utils.stateless": nn.utils.stateless,
+    "torch.nn.utils.prune": nn.utils.prune,
 }
 # the files torch splits these packages into: programs import classes from them
 for _file in (

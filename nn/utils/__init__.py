@@ -1,5 +1,6 @@
 """torch.nn.utils: gradient clipping, parameters as one vector, the rnn helpers (nn.utils.rnn:
-padding and packing of variable-length sequences) and functional_call (nn.utils.stateless)."""
+padding and packing of variable-length sequences), functional_call (nn.utils.stateless) and
+pruning (nn.utils.prune)."""
 
 from .clip_grad import (
     clip_grad_norm,
@@ -16,7 +17,7 @@ from .fusion import (
 )
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .weight_norm import remove_weight_norm, weight_norm
-from . import rnn, stateless
+from . import prune, rnn, stateless  # prune: not in __all__, as torch's
 
 __all__ = [
     "clip_grad_norm",
