@@ -1,6 +1,7 @@
 """Random draws as ops: the in-place fills (uniform_, normal_, bernoulli_, exponential_,
-cauchy_, log_normal_, geometric_, random_) and bernoulli / multinomial. The draw runs inside the op's forward, so ad.compile
-replays a fresh draw on every call; the numbers are torch's (autodiff.random)."""
+cauchy_, log_normal_, geometric_, random_) and bernoulli / multinomial. The draw runs inside
+the op's forward, so ad.compile replays a fresh draw on every call; the numbers are torch's
+(autodiff.random)."""
 
 import numpy as np
 
