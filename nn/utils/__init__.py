@@ -1,5 +1,7 @@
 """torch.nn.utils: gradient clipping, parameters as one vector, the rnn helpers (nn.utils.rnn:
-padding and packing of variable-length sequences) and functional_call (nn.utils.stateless)."""
+padding and packing of variable-length sequences), functional_call (nn.utils.stateless), the
+parametrizations of a module's tensors (nn.utils.parametrize, nn.utils.parametrizations) and
+the hook-based spectral_norm and weight_norm."""
 
 from .clip_grad import (
     clip_grad_norm,
@@ -16,7 +18,8 @@ from .fusion import (
 )
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .weight_norm import remove_weight_norm, weight_norm
-from . import rnn, stateless
+from .spectral_norm import remove_spectral_norm, spectral_norm
+from . import parametrizations, parametrize, rnn, stateless
 
 __all__ = [
     "clip_grad_norm",
@@ -29,8 +32,12 @@ __all__ = [
     "fuse_linear_bn_weights",
     "get_total_norm",
     "parameters_to_vector",
+    "parametrizations",
+    "parametrize",
+    "remove_spectral_norm",
     "remove_weight_norm",
     "rnn",
+    "spectral_norm",
     "stateless",
     "vector_to_parameters",
     "weight_norm",
