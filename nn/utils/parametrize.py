@@ -192,7 +192,7 @@ def _deepcopy(self, memo):
         return memo[id(self)]
     replica = self.__new__(self.__class__)
     memo[id(self)] = replica
-    replica.__dict__ = deepcopy(self.__dict__, memo)
+    replica.__dict__.update(deepcopy(self.__dict__, memo))
     return replica
 
 
