@@ -229,7 +229,7 @@ class _SpectralNorm(Module):
         return value  # assigning W keeps W: spectral_norm is not a projection's inverse
 
 
-def transposed_conv_dim(module, dim):
+def _spectral_dim(module, dim):
     """dim None: 1 for a transposed convolution (its output channels come second), else 0."""
     if dim is not None:
         return dim
@@ -242,7 +242,7 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     weight = getattr(module, name, None)
     if not isinstance(weight, ad.Tensor):
         raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
-    dim = transposed_conv_dim(module, dim)
+    dim = _spectral_dim(module, dim)
     parametrize.register_parametrization(
         module, name, _SpectralNorm(weight, n_power_iterations, dim, eps)
     )

@@ -9,7 +9,7 @@ import autodiff as ad
 
 from .. import functional as F
 from ..module import Parameter
-from .parametrizations import transposed_conv_dim
+from .parametrizations import _spectral_dim
 
 __all__ = ["SpectralNorm", "spectral_norm", "remove_spectral_norm"]
 
@@ -91,7 +91,7 @@ class SpectralNorm:
 def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
     """module with its parameter `name` divided by its spectral norm before each call
     (dim None: 1 for transposed convolutions, else 0)."""
-    SpectralNorm.apply(module, name, n_power_iterations, transposed_conv_dim(module, dim), eps)
+    SpectralNorm.apply(module, name, n_power_iterations, _spectral_dim(module, dim), eps)
     return module
 
 
