@@ -48,6 +48,18 @@ def _classes(lib, space):
         def right_inverse(self, X):
             return X / 2.0
 
+    class RightMul(space.Module):  # does not commute with Symmetric: the order shows
+        def __init__(self):
+            super().__init__()
+            self.M = lib.tensor([[1.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 2.0]])
+            self.M_inv = lib.tensor([[1.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.5]])
+
+        def forward(self, X):
+            return X @ self.M
+
+        def right_inverse(self, X):
+            return X @ self.M_inv
+
     class ExpSplit(space.Module):  # W = a * exp(b), stored as two tensors
         def forward(self, a, b):
             return a * b.exp()
@@ -61,6 +73,7 @@ def _classes(lib, space):
         MatrixExponential=MatrixExponential,
         CayleyMap=lambda: CayleyMap(3),
         Scale=Scale,
+        RightMul=RightMul,
         ExpSplit=ExpSplit,
     )
 
@@ -122,8 +135,10 @@ STACKS = [
     ["Skew", "MatrixExponential"],
     ["Skew", "CayleyMap"],
     ["Symmetric", "Scale"],
+    ["Symmetric", "RightMul"],
+    ["RightMul", "Symmetric"],
     ["ExpSplit"],
-    ["ExpSplit", "Scale", "Symmetric"],
+    ["ExpSplit", "RightMul", "Symmetric"],
 ]
 
 
@@ -182,11 +197,15 @@ def test_assignment_goes_through_right_inverse_as_torch():
         original = layer.parametrizations.weight.original
         layer.weight = lib.tensor(target)
         assert layer.parametrizations.weight.original is original  # the same object, new data
+        ordered = _linear(space, torch)  # right_inverse runs last-registered first
+        P_.register_parametrization(ordered, "weight", classes["Symmetric"]())
+        P_.register_parametrization(ordered, "weight", classes["RightMul"]())
+        ordered.weight = lib.tensor(target)
         split = _linear(space, torch)
         P_.register_parametrization(split, "weight", classes["ExpSplit"]())
         split.weight = lib.tensor(target)
         results.append([_np(layer.weight), _np(original), _np(split.weight)])
-        results[-1].append(_np(split.parametrizations.weight.original1))
+        results[-1] += [_np(split.parametrizations.weight.original1), _np(ordered.weight)]
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(results[0][0], target, rtol=1e-6)
@@ -210,6 +229,19 @@ def test_cached_computes_once_per_block():
         layer(ad.ones(1, 2))
     assert len(calls) == 1
     assert layer.weight is not first and len(calls) == 2
+
+
+def test_cached_keeps_each_tensor_apart():
+    torch = pytest.importorskip("torch")
+    scale = _classes(ad, nn)["Scale"]
+    layer = _linear(nn, torch)
+    P.register_parametrization(layer, "weight", scale())
+    P.register_parametrization(layer, "bias", scale())
+    x = ad.ones(2, 3)
+    expected = layer(x).detach().numpy()
+    with P.cached():
+        np.testing.assert_array_equal(layer(x).detach().numpy(), expected)
+        assert layer.weight.shape == (3, 3) and layer.bias.shape == (3,)
 
 
 def test_state_dict_round_trips_both_ways():
