@@ -334,3 +334,19 @@ def test_signatures_as_torch():
                 (p.name, p.kind, p.default) for p in t
             ], name
     assert sorted(PZ.__all__) == sorted(torch.nn.utils.parametrizations.__all__)
+
+
+def test_spectral_norm_and_weight_norm_gradcheck_float64():
+    layer = PZ.spectral_norm(nn.Linear(4, 3)).double().eval()  # eval: u, v stay put
+    sn = layer.parametrizations.weight[0]
+    W = ad.randn(3, 4, dtype=ad.float64, requires_grad=True)
+    assert ad.autograd.gradcheck(sn, (W,))
+    wn = PZ.weight_norm(nn.Linear(4, 3), dim=1).parametrizations.weight[0]
+    g = ad.rand(1, 4, dtype=ad.float64, requires_grad=True)
+    assert ad.autograd.gradcheck(wn, (g, W))
+
+
+def test_parametrized_module_changes_dtype():
+    layer = PZ.orthogonal(nn.Linear(3, 3)).double()
+    out = layer(ad.ones(1, 3, dtype=ad.float64))
+    assert layer.weight.dtype == out.dtype == ad.float64
