@@ -59,7 +59,7 @@ def _set(dest, src) -> None:
     dest.data = src.detach()
 
 
-def _shape_error(what: str, old, new) -> ValueError:
+def _change_error(what: str, old, new) -> ValueError:
     return ValueError(
         f"Registering a parametrization may not change the {what} of the tensor, unless "
         f"`unsafe` flag is enabled.\nunparametrized {what}: {old}\nparametrized {what}: {new}"
@@ -119,9 +119,9 @@ class ParametrizationList(ModuleList):
             if not isinstance(Z, ad.Tensor):
                 raise ValueError(f"A parametrization must return a tensor. Got {type(Z).__name__}.")
             if Z.dtype != original_dtype:
-                raise _shape_error("dtype", original_dtype, Z.dtype)
+                raise _change_error("dtype", original_dtype, Z.dtype)
             if tuple(Z.shape) != original_shape:
-                raise _shape_error("shape", ad.Size(original_shape), Z.shape)
+                raise _change_error("shape", ad.Size(original_shape), Z.shape)
 
     def right_inverse(self, value) -> None:
         """Store value as the original tensor(s): the right_inverse of every parametrization,
@@ -134,7 +134,7 @@ class ParametrizationList(ModuleList):
                     )
                 value = module.right_inverse(value)
             if self.is_tensor:
-                self._store(value, self.original, "`right_inverse` should return a tensor", "")
+                self._store(value, "original")
                 return
             if not isinstance(value, Sequence):
                 raise ValueError(
@@ -146,22 +146,19 @@ class ParametrizationList(ModuleList):
                     f"{self.ntensors}. Got a sequence of length {len(value)}."
                 )
             for i, tensor in enumerate(value):
-                self._store(
-                    tensor,
-                    getattr(self, f"original{i}"),
-                    f"'right_inverse' must return a sequence of tensors; element {i} is not one",
-                    i,
-                )
+                self._store(tensor, f"original{i}")
 
-    @staticmethod
-    def _store(value, original, not_tensor: str, index) -> None:
+    def _store(self, value, name: str) -> None:
+        """Put one tensor that right_inverse returned into self.<name> (in place)."""
+        original = getattr(self, name)
         if not isinstance(value, ad.Tensor):
-            raise ValueError(f"{not_tensor}. Got {type(value).__name__}")
-        if value.dtype != original.dtype:
-            tensor = "The tensor" if index == "" else f"Tensor {index}"
             raise ValueError(
-                f"{tensor} returned by `right_inverse` has dtype {value.dtype} while "
-                f"`original{index}` has dtype {original.dtype}"
+                f"`right_inverse` should return a tensor for `{name}`. Got {type(value).__name__}"
+            )
+        if value.dtype != original.dtype:
+            raise ValueError(
+                f"The tensor returned by `right_inverse` for `{name}` has dtype {value.dtype} "
+                f"while `{name}` has dtype {original.dtype}"
             )
         _set(original, value)
 

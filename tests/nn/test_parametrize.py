@@ -374,6 +374,13 @@ def _errors(lib, space, P_):
         def right_inverse(self, X):
             return 3
 
+    class DoubleInverse(space.Module):
+        def forward(self, X):
+            return X
+
+        def right_inverse(self, X):
+            return X.double()
+
     def run(f):
         try:
             f()
@@ -392,6 +399,9 @@ def _errors(lib, space, P_):
         "stacked shape": run(lambda: P_.register_parametrization(stacked, "weight", Shrink())),
         "unsafe shape": run(
             lambda: P_.register_parametrization(layer(), "weight", Shrink(), unsafe=True)
+        ),
+        "inverse dtype": run(
+            lambda: P_.register_parametrization(layer(), "weight", DoubleInverse())
         ),
         "not a tensor": run(lambda: P_.register_parametrization(layer(), "weight", NotATensor())),
         "no right_inverse": run(lambda: setattr(stacked, "weight", lib.zeros(3, 3))),
