@@ -56,6 +56,8 @@ MODULES = {
     "torch.func": autodiff.func,
     "torch.nn.utils.stateless": nn.utils.stateless,
     "torch.nn.utils.prune": nn.utils.prune,
+    "torch.nn.utils.parametrize": nn.utils.parametrize,
+    "torch.nn.utils.parametrizations": nn.utils.parametrizations,
 }
 # the files torch splits these packages into: programs import classes from them
 for _file in (

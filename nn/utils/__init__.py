@@ -1,6 +1,7 @@
 """torch.nn.utils: gradient clipping, parameters as one vector, the rnn helpers (nn.utils.rnn:
-padding and packing of variable-length sequences), functional_call (nn.utils.stateless) and
-pruning (nn.utils.prune)."""
+padding and packing of variable-length sequences), functional_call (nn.utils.stateless),
+pruning (nn.utils.prune), the parametrizations of a module's tensors (nn.utils.parametrize,
+nn.utils.parametrizations) and the hook-based spectral_norm and weight_norm."""
 
 from .clip_grad import (
     clip_grad_norm,
@@ -17,7 +18,14 @@ from .fusion import (
 )
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .weight_norm import remove_weight_norm, weight_norm
-from . import prune, rnn, stateless  # prune: not in __all__, as torch's
+from .spectral_norm import remove_spectral_norm, spectral_norm
+from . import (
+    parametrizations,
+    parametrize,
+    prune,
+    rnn,
+    stateless,
+)  # prune: not in __all__, as torch's
 
 __all__ = [
     "clip_grad_norm",
@@ -30,8 +38,12 @@ __all__ = [
     "fuse_linear_bn_weights",
     "get_total_norm",
     "parameters_to_vector",
+    "parametrizations",
+    "parametrize",
+    "remove_spectral_norm",
     "remove_weight_norm",
     "rnn",
+    "spectral_norm",
     "stateless",
     "vector_to_parameters",
     "weight_norm",
