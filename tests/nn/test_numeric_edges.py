@@ -88,7 +88,11 @@ def test_max_and_min_send_the_gradient_where_torch_does(values, op):
     ids=["relu", "abs", "elu", "selu", "leaky_relu", "elu-alpha", "clamp"],
 )
 def test_activations_at_nan_and_inf_follow_torchs_conventions(ours, theirs):
-    grad, expected = _both(ours, theirs, EDGES)
+    grad, _ = _both(ours, theirs, EDGES)
+    # torch's own answer at NaN depends on its kernel: elu's backward gives 1 on its scalar
+    # path, and from 8 values on NaN with AVX2 (1 on the machine this test was written on);
+    # so torch is asked one value at a time, the path every CPU takes
+    expected = [_both(ours, theirs, [v])[1][0] * k for k, v in enumerate(EDGES, 1)]  # 1·k
     np.testing.assert_allclose(grad, expected, rtol=1e-15)
 
 
