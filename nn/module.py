@@ -71,6 +71,7 @@ class Module:
     """Base class of all layers: assign Parameters and Modules as attributes to register them."""
 
     _is_full_backward_hook = None  # which kind of backward hooks it has (torch's flag)
+    _version = 1  # the layout of its state dict, in the dict's _metadata (torch's)
 
     def __init__(self):
         object.__setattr__(self, "training", True)
@@ -418,28 +419,86 @@ class Module:
 
     # --- state --------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
-        """Parameters and persistent buffers by dotted name, as NumPy arrays."""
-        out = OrderedDict() if destination is None else destination
-        for name, p in self._parameters.items():
-            if p is not None:
-                out[prefix + name] = p if keep_vars else p.detach()
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent:
-                out[prefix + name] = b if keep_vars else b.detach()
+        """Parameters and persistent buffers by dotted name (detached tensors), through the
+        state-dict hooks; the dict's _metadata holds each module's _version, as torch's."""
+        if destination is None:
+            destination = OrderedDict()
+            destination._metadata = OrderedDict()
+        for hook in tuple(self._state_dict_pre_hooks.values()):
+            hook(self, prefix, keep_vars)
+        metadata = {"version": self._version}
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = metadata
+        destination.update(self._local_state(prefix, keep_vars))
         for name, module in self._modules.items():
             if module is not None:
-                module.state_dict(out, prefix + name + ".", keep_vars)
-        return out
+                module.state_dict(destination, prefix + name + ".", keep_vars)
+        for hook, public in tuple(self._state_dict_hooks.values()):
+            result = hook(self, destination, prefix, metadata)
+            if result is not None:
+                if public:
+                    raise RuntimeError("state_dict post-hook must return None")
+                destination = result  # torch's private hooks: the root's result is returned
+        return destination
+
+    def _local_state(self, prefix: str, keep_vars: bool):
+        """(key, tensor) for this module's own parameters, then its persistent buffers."""
+        for name, p in self._parameters.items():
+            if p is not None:
+                yield prefix + name, p if keep_vars else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent:
+                yield prefix + name, b if keep_vars else b.detach()
+
+    def register_state_dict_pre_hook(self, hook):
+        """hook(module, prefix, keep_vars) runs when state_dict() reaches this module."""
+        return _HookHandle(self._state_dict_pre_hooks, hook)
+
+    def register_state_dict_post_hook(self, hook):
+        """hook(module, state_dict, prefix, local_metadata) runs once this module's entries and
+        its children's are in state_dict; it may change the dict in place (and returns None)."""
+        return _HookHandle(self._state_dict_hooks, (hook, True))
+
+    def _register_state_dict_hook(self, hook):
+        """torch's private form: the hook may return a new dict (used where it is the root's)."""
+        return _HookHandle(self._state_dict_hooks, (hook, False))
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs) runs before loading: it may rename or convert entries of
+        the state dict (a copy of the caller's) and add to the three lists."""
+        return _HookHandle(self._load_state_dict_pre_hooks, (hook, True))
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module: bool = False):
+        """torch's private form: the hook takes the module first only with_module."""
+        return _HookHandle(self._load_state_dict_pre_hooks, (hook, with_module))
+
+    def register_load_state_dict_post_hook(self, hook):
+        """hook(module, incompatible_keys) runs once the state dict is loaded (children's hooks
+        first); it may empty incompatible_keys' lists in place, which strict then accepts."""
+        return _HookHandle(self._load_state_dict_post_hooks, hook)
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy arrays into parameters and buffers, all or nothing: every entry is checked
-        (keys, shapes, dtypes) before the first is copied, so a failed load changes nothing.
-        assign=True takes the checkpoint's arrays themselves (their dtype; a parameter keeps
-        its requires_grad), as torch's."""
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors, ready = [], []
+        (keys, shapes, dtypes) before the first is copied, so a failed load changes nothing
+        (with load post-hooks, which run on the loaded module, strict's check of the missing
+        and unexpected keys comes after them, as torch's). assign=True takes the checkpoint's
+        arrays themselves (their dtype; a parameter keeps its requires_grad), as torch's."""
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict(state_dict)  # the hooks change this copy, not the caller's
+        missing, unexpected, errors = [], [], []
+        for prefix, module in self._prefixed_modules():
+            local = {} if metadata is None else metadata.get(prefix[:-1], {})
+            for hook, with_module in tuple(module._load_state_dict_pre_hooks.values()):
+                args = (state_dict, prefix, local, strict, missing, unexpected, errors)
+                hook(module, *args) if with_module else hook(*args)
+        own = OrderedDict(
+            entry for prefix, module in self._prefixed_modules()
+            for entry in module._local_state(prefix, keep_vars=True)
+        )  # fmt: skip
+        missing += [k for k in own if k not in state_dict]
+        unexpected += [k for k in state_dict if k not in own]
+        ready = []
         for key, target in own.items():
             if key not in state_dict:
                 continue
@@ -456,15 +515,9 @@ class Module:
                 )
             else:
                 ready.append((key, target, value if assign else value.astype(target.dtype)))
-        if strict and unexpected:
-            errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(map(repr, unexpected)))
-        if strict and missing:
-            errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(map(repr, missing)))
-        if errors:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                + "\n\t".join(errors)
-            )
+        post = [m for _, m in self._prefixed_modules() if m._load_state_dict_post_hooks]
+        # with post hooks, strict's missing and unexpected keys wait for them
+        self._refuse_load(errors, [] if post else missing, [] if post else unexpected, strict)
         with ad.no_grad():
             for key, target, value in ready:
                 if assign:
@@ -475,7 +528,36 @@ class Module:
                         module._buffers[name] = ad.from_numpy(value)
                 else:
                     target.copy_(value)
-        return _IncompatibleKeys(missing, unexpected)
+        keys = _IncompatibleKeys(missing, unexpected)
+        for module in reversed(post):  # children's first, as torch's recursive load
+            for hook in tuple(module._load_state_dict_post_hooks.values()):
+                if hook(module, keys) is not None:
+                    raise RuntimeError(
+                        "Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                        "expected to return new values; change incompatible_keys in place."
+                    )
+        if post:
+            self._refuse_load([], keys.missing_keys, keys.unexpected_keys, strict)
+        return keys
+
+    def _prefixed_modules(self):
+        """(prefix of its state-dict keys, module) for self and every descendant, parents
+        first, under every name a shared module has (torch's recursive order)."""
+        for name, module in self.named_modules(remove_duplicate=False):
+            yield (name + "." if name else ""), module
+
+    def _refuse_load(self, errors, missing, unexpected, strict) -> None:
+        """torch's RuntimeError: strict's missing and unexpected keys first, then the errors."""
+        errors = list(errors)
+        if strict and unexpected:
+            errors.insert(0, f"Unexpected key(s) in state_dict: {_quoted(unexpected)}. ")
+        if strict and missing:
+            errors.insert(0, f"Missing key(s) in state_dict: {_quoted(missing)}. ")
+        if errors:
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(errors)
+            )
 
     def __saved_state__(self) -> dict:
         """What torch.save(model) (ad.save) stores: data only, no pickle (nn/module_state.py)."""
@@ -504,6 +586,10 @@ class Module:
     def __dir__(self):
         keys = list(super().__dir__())
         return keys + list(self._parameters) + list(self._buffers) + list(self._modules)
+
+
+def _quoted(keys) -> str:
+    return ", ".join(f'"{k}"' for k in keys)
 
 
 class _IncompatibleKeys(tuple):

@@ -8,8 +8,17 @@ from collections import OrderedDict
 import autodiff as ad
 
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
-# the hook registries every module has (functions: never saved)
-HOOKS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
+# the hook registries every module has (functions: never saved), by torch's names
+HOOKS = (
+    "_forward_hooks",
+    "_forward_pre_hooks",
+    "_backward_hooks",
+    "_backward_pre_hooks",
+    "_state_dict_pre_hooks",
+    "_state_dict_hooks",
+    "_load_state_dict_pre_hooks",
+    "_load_state_dict_post_hooks",
+)
 _KEYS = {"training", "parameters", "buffers", "modules", "non_persistent", "attributes"}
 
 

@@ -121,6 +121,7 @@ def batch_norm(
 
 class _BatchNorm(Module):
     _ndims = ()
+    _version = 2  # torch's: the state dict has num_batches_tracked
 
     def __init__(
         self,

@@ -116,6 +116,7 @@ def instance_norm(
 
 class _InstanceNorm(Module):
     _spatial = 1  # the dims after (N, C)
+    _version = 2  # torch's
 
     def __init__(
         self,
