@@ -165,10 +165,17 @@ class _WeightNorm(Module):
 
 def weight_norm(module, name: str = "weight", dim: int = 0):
     """Parametrize module.<name> as g · v / ‖v‖: its magnitude
-    parametrizations.<name>.original0 and direction original1 learned apart. (torch's hook
-    that loads the deprecated API's <name>_g / <name>_v state dicts is not here: such a dict
-    fails to load with its keys named.)"""
+    parametrizations.<name>.original0 and direction original1 learned apart. A state dict of
+    the deprecated nn.utils.weight_norm (<name>_g, <name>_v) loads into it, as torch's."""
     parametrize.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def renamed_old_keys(state_dict, prefix, *_):
+        g, v = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g in state_dict and v in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v)
+
+    module._register_load_state_dict_pre_hook(renamed_old_keys)
     return module
 
 

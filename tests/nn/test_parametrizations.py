@@ -350,3 +350,28 @@ def test_parametrized_module_changes_dtype():
     layer = PZ.orthogonal(nn.Linear(3, 3)).double()
     out = layer(ad.ones(1, 3, dtype=ad.float64))
     assert layer.weight.dtype == out.dtype == ad.float64
+
+
+def _old_weight_norm_into_new(lib, space):
+    """A deprecated weight_norm layer's state dict (weight_g, weight_v) loaded into a layer
+    with the parametrization: the keys torch's load pre-hook renames, and equal outputs."""
+    import warnings
+
+    lib.manual_seed(0)
+    old, new = space.Linear(3, 2), space.Linear(3, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        space.utils.weight_norm(old)
+    space.utils.parametrizations.weight_norm(new)
+    checkpoint = old.state_dict()
+    result = new.load_state_dict(checkpoint)
+    x = lib.ones(1, 3)
+    return (list(checkpoint), list(result.missing_keys), list(result.unexpected_keys),
+            (new(x) - old(x)).abs().max().item())  # fmt: skip
+
+
+def test_an_old_weight_norm_state_dict_loads_into_the_parametrization_as_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _old_weight_norm_into_new(ad, nn), _old_weight_norm_into_new(torch, torch.nn)
+    assert ours == theirs
+    assert ours[0] == ["bias", "weight_g", "weight_v"] and ours[3] < 1e-6
