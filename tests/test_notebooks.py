@@ -37,6 +37,33 @@ def test_masking_rule():
     assert ex._mask("10 samples, 3 steps, lr 0.01") == "10 samples, 3 steps, lr 0.01"
 
 
+def test_numbers_compare_within_what_two_cpus_move_them():
+    same = _executor().same_text
+    assert same("h = [[1.372, -1.6900000000000002]]", "h = [[1.372, -1.69]]")
+    assert same("max |a - b| = 4.9e-17", "max |a - b| = 5.6e-17")  # both round-off
+    assert same("accuracy [83.72 84.12]", "accuracy [83.73 84.12]")  # within 0.1 %
+    assert not same("loss 2.81", "loss 2.82")
+    assert not same("dead [0, 33, 40]", "dead [0, 33, 41]")
+    assert not same("|x| 1.01e-05", "|x| 1.16e-03")  # not both round-off
+    assert not same("-5", "5") and not same("a 1", "b 1") and not same("x 1", "x 1 y")
+
+
+def test_a_cpu_dependent_cell_compares_its_words_only():
+    import nbformat
+
+    ex = _executor()
+    cells = [nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output("stream", text=t)])
+             for t in ("dead units [0, 40]\n", "dead units [0, 40]\n")]  # fmt: skip
+    cells[1].metadata["tags"] = [ex.CPU_DEPENDENT]
+    saved = nbformat.v4.new_notebook(cells=cells)
+    rerun = nbformat.v4.new_notebook(cells=[nbformat.from_dict(c) for c in cells])
+    for cell in rerun.cells:
+        cell.outputs[0].text = "dead units [0, 41]\n"
+    assert [d.split(":")[0] for d in ex.differences(saved, rerun)] == ["code cell 0"]
+    rerun.cells[1].outputs[0].text = "dead cells [0, 41]\n"  # a word: compared
+    assert len(ex.differences(saved, rerun)) == 2
+
+
 ZMQ_CLOSING = "Assertion failed: pfd.revents & POLLIN (src/signaler.cpp:"
 
 
