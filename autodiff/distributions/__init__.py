@@ -1,0 +1,27 @@
+"""torch.distributions: families of distributions built from differentiable tensor ops (one
+file per family or a few related ones), kl_divergence's registry of closed forms, and the
+constraints validate_args checks. Draws come from the library's generator as torch's do."""
+
+from . import constraints
+from .categorical import Bernoulli, Categorical
+from .distribution import Distribution
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .multivariate_normal import MultivariateNormal
+from .normal import Normal
+from .uniform import Exponential, Laplace, Uniform
+
+__all__ = [
+    "Bernoulli",
+    "Categorical",
+    "Distribution",
+    "Exponential",
+    "Independent",
+    "Laplace",
+    "MultivariateNormal",
+    "Normal",
+    "Uniform",
+    "constraints",
+    "kl_divergence",
+    "register_kl",
+]
