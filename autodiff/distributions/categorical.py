@@ -6,9 +6,10 @@ import numpy as np
 
 from .. import creation, dtypes
 from ..grad_mode import no_grad
+from ..ops.sampling import multinomial
 from ..size import as_size
 from . import constraints
-from .distribution import Distribution, as_tensor
+from .distribution import Distribution, as_tensor, lazy_property
 
 __all__ = ["Categorical", "Bernoulli"]
 
@@ -38,28 +39,27 @@ class Categorical(Distribution):
             raise ValueError("`probs` parameter must be at least one-dimensional.")
         if probs is not None:
             self.probs = param / param.sum(-1, keepdim=True)
-            self.logits = clamp_probs(self.probs).log()
         else:
             self.logits = param - param.logsumexp(-1, keepdim=True)
-            self.probs = self.logits.softmax(-1)
-        self._given = "probs" if probs is not None else "logits"
         self._num_events = param.shape[-1]
         super().__init__(param.shape[:-1], validate_args=validate_args)
 
-    def _check_parameters(self) -> None:
-        other = "logits" if self._given == "probs" else "probs"
-        derived = self.__dict__.pop(other)  # torch checks only the parameter given
-        try:
-            super()._check_parameters()
-        finally:
-            self.__dict__[other] = derived
+    # the parameter not given is computed on first use (so validate_args and repr see only
+    # the given one, as torch's)
+    @lazy_property
+    def logits(self):
+        return clamp_probs(self.probs).log()
+
+    @lazy_property
+    def probs(self):
+        return self.logits.softmax(-1)
 
     def _param_event_dims(self, name: str) -> int:
         return 1
 
     def expand(self, batch_shape, _instance=None):
         new = super().expand(batch_shape, _instance)
-        new._num_events, new._given = self._num_events, self._given
+        new._num_events = self._num_events
         return new
 
     @property
@@ -71,13 +71,13 @@ class Categorical(Distribution):
         return self.probs.shape
 
     def sample(self, sample_shape=()):
-        """Indices (int64) of shape sample_shape + batch_shape, by the inverse of the CDF."""
+        """Indices (int64) of shape sample_shape + batch_shape: torch's multinomial draws, with
+        replacement, sample_shape.numel() per distribution."""
         shape = as_size((sample_shape,), "sample")
         with no_grad():
-            cdf = self.probs.reshape(-1, self._num_events).cumsum(-1)
-            u = creation.rand(*shape, cdf.shape[0], dtype=self.probs.dtype) * cdf[:, -1]
-            index = (u.unsqueeze(-1) >= cdf).sum(-1).clamp(max=self._num_events - 1)
-        return index.reshape(*shape, *self.batch_shape)
+            probs = self.probs.reshape(-1, self._num_events)
+            draws = multinomial(probs, shape.numel(), True).T
+        return draws.reshape(*shape, *self.batch_shape)
 
     def log_prob(self, value):
         value = self._value(value)
@@ -118,20 +118,18 @@ class Bernoulli(Distribution):
         param = as_tensor(probs if probs is not None else logits)
         if probs is not None:
             self.probs = param
-            clamped = clamp_probs(param)
-            self.logits = clamped.log() - (-clamped).log1p()
         else:
             self.logits = param
-            self.probs = param.sigmoid()
-        self._given = "probs" if probs is not None else "logits"
         super().__init__(param.shape, validate_args=validate_args)
 
-    _check_parameters = Categorical._check_parameters
+    @lazy_property
+    def logits(self):
+        clamped = clamp_probs(self.probs)
+        return clamped.log() - (-clamped).log1p()
 
-    def expand(self, batch_shape, _instance=None):
-        new = super().expand(batch_shape, _instance)
-        new._given = self._given
-        return new
+    @lazy_property
+    def probs(self):
+        return self.logits.sigmoid()
 
     @property
     def param_shape(self):
