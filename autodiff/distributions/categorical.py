@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import creation, dtypes
 from ..grad_mode import no_grad
+from ..ops.elementwise import where
 from ..ops.sampling import multinomial
 from ..size import as_size
 from . import constraints
@@ -159,13 +160,22 @@ class Bernoulli(Distribution):
 
     @property
     def mode(self):
-        return (self.probs > 0.5).to(self.probs.dtype)
+        """1 where probs > 1/2, 0 where below, NaN at a tie (torch's)."""
+        mode = (self.probs >= 0.5).to(self.probs.dtype)
+        return where(self.probs == 0.5, math.nan, mode)
 
     @property
     def variance(self):
         return self.probs * (1 - self.probs)
 
 
+def softplus(x):
+    """log(1 + e^x) as logaddexp(x, 0): stable at any x, and its gradient is sigmoid(x)
+    everywhere (a max(x, 0) + log1p(e^-|x|) spelling has a kink in its gradient at 0)."""
+    return x.logaddexp(creation.zeros((), dtype=x.dtype))
+
+
 def _bce_with_logits(logits, target):
-    """max(l, 0) - l·t + log(1 + e^-|l|): the binary cross entropy, stable at any logit."""
-    return logits.clamp(min=0) - logits * target + (-logits.abs()).exp().log1p()
+    """softplus(l) - l·t: the binary cross entropy from logits (torch's, whose gradient in
+    l is sigmoid(l) - t)."""
+    return softplus(logits) - logits * target

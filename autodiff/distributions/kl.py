@@ -10,7 +10,7 @@ import numpy as np
 from ..creation import full_like
 from ..linalg import solve_triangular
 from ..ops.elementwise import where
-from .categorical import Bernoulli, Categorical
+from .categorical import Bernoulli, Categorical, softplus
 from .distribution import Distribution, sum_rightmost
 from .independent import Independent
 from .multivariate_normal import MultivariateNormal, batch_mahalanobis
@@ -92,15 +92,11 @@ def _set(t, mask, value):
     return where(mask, value, t)
 
 
-def _softplus(x):
-    return x.clamp(min=0) + (-x.abs()).exp().log1p()
-
-
 @register_kl(Bernoulli, Bernoulli)
 def _kl_bernoulli_bernoulli(p, q):
-    t1 = p.probs * (_softplus(-q.logits) - _softplus(-p.logits))
+    t1 = p.probs * (softplus(-q.logits) - softplus(-p.logits))
     t1 = _set(_set(t1, q.probs == 0, math.inf), p.probs == 0, 0.0)
-    t2 = (1 - p.probs) * (_softplus(q.logits) - _softplus(p.logits))
+    t2 = (1 - p.probs) * (softplus(q.logits) - softplus(p.logits))
     t2 = _set(_set(t2, q.probs == 1, math.inf), p.probs == 1, 0.0)
     return t1 + t2
 

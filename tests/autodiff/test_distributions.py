@@ -1,0 +1,457 @@
+"""torch.distributions against torch: values and gradients (float64), seeded draws, shapes,
+kl_divergence and its registry, validate_args' errors."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+
+D = ad.distributions
+
+# family -> (its parameters, a value inside the support, probabilities for icdf)
+FAMILIES = {
+    "Normal": ({"loc": [0.5, -1.0, 2.0], "scale": [1.0, 0.5, 2.0]}, [0.3, -1.2, 2.5]),
+    "Uniform": ({"low": [0.0, -1.0, 2.0], "high": [1.0, 0.5, 4.0]}, [0.3, -0.2, 3.9]),
+    "Exponential": ({"rate": [0.5, 1.0, 3.0]}, [0.3, 1.2, 0.01]),
+    "Laplace": ({"loc": [0.5, -1.0, 2.0], "scale": [1.0, 0.5, 2.0]}, [0.3, -1.2, 2.5]),
+    "Bernoulli": ({"probs": [0.1, 0.7, 0.5]}, [1.0, 0.0, 1.0]),
+    "Categorical": ({"probs": [[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]]}, [2, 0]),
+}
+QUANTILES = [0.1, 0.5, 0.95]
+
+
+def _make(torch, family, params, lib):
+    """The family built in lib (ad or torch) on float64 leaves; returns (dist, leaves)."""
+    leaves = {k: lib.tensor(np.array(v, np.float64), requires_grad=True) for k, v in params.items()}
+    module = D if lib is ad else torch.distributions
+    return getattr(module, family)(**leaves), leaves
+
+
+def _compare(torch, family, params, call):
+    """call(dist, lib) in both libraries: equal values and equal gradients of their sum."""
+    ours, our_leaves = _make(torch, family, params, ad)
+    theirs, their_leaves = _make(torch, family, params, torch)
+    try:
+        expected = call(theirs, torch)
+    except NotImplementedError:
+        with pytest.raises(NotImplementedError):
+            call(ours, ad)
+        return
+    got = call(ours, ad)
+    assert got.shape == tuple(expected.shape)
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12,
+                               atol=1e-12, equal_nan=True)  # fmt: skip
+    if expected.requires_grad and got.dtype.is_floating_point:
+        expected.sum().backward()
+        got.sum().backward()
+        for name, leaf in our_leaves.items():
+            want = their_leaves[name].grad
+            want = np.zeros(leaf.shape) if want is None else want.numpy()
+            have = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.numpy()
+            np.testing.assert_allclose(have, want, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+CALLS = {
+    "log_prob": lambda d, lib, v: d.log_prob(lib.tensor(np.array(v))),
+    "cdf": lambda d, lib, v: d.cdf(lib.tensor(np.array(v, np.float64))),
+    "icdf": lambda d, lib, v: d.icdf(lib.tensor(np.array(QUANTILES))),
+    "entropy": lambda d, lib, v: d.entropy(),
+    "mean": lambda d, lib, v: d.mean,
+    "mode": lambda d, lib, v: d.mode,
+    "variance": lambda d, lib, v: d.variance,
+    "stddev": lambda d, lib, v: d.stddev,
+    "perplexity": lambda d, lib, v: d.perplexity(),
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+@pytest.mark.parametrize("what", sorted(CALLS))
+def test_values_and_gradients_match_torch(family, what):
+    torch = pytest.importorskip("torch")
+    params, value = FAMILIES[family]
+    if family == "Categorical" and what in ("cdf", "icdf"):
+        pytest.skip("torch's Categorical has neither")
+    if family == "Bernoulli" and what in ("cdf", "icdf"):
+        pytest.skip("torch's Bernoulli has neither")
+    _compare(torch, family, params, lambda d, lib: CALLS[what](d, lib, value))
+
+
+def test_logits_parameterisations_match_torch():
+    torch = pytest.importorskip("torch")
+    for family, logits in (("Bernoulli", [-2.0, 0.0, 3.0]), ("Categorical", [[1.0, 2.0, -1.0]])):
+        for what in ("log_prob", "entropy", "mean", "variance"):
+            value = [1.0, 0.0, 1.0] if family == "Bernoulli" else [2]
+            call = CALLS[what]
+            _compare(torch, family, {"logits": logits}, lambda d, lib: call(d, lib, value))
+            _compare(torch, family, {"logits": logits}, lambda d, lib: d.probs)
+
+
+def test_values_outside_the_support_score_as_torch_without_validation():
+    torch = pytest.importorskip("torch")
+    outside = [-0.5, 0.5, 2.0]
+    for family, params in (("Uniform", {"low": 0.0, "high": 1.0}), ("Exponential", {"rate": 2.0})):
+        ours = getattr(D, family)(**params, validate_args=False)
+        theirs = getattr(torch.distributions, family)(**params, validate_args=False)
+        for name in ("log_prob", "cdf"):
+            got = getattr(ours, name)(ad.tensor(outside)).numpy()
+            want = getattr(theirs, name)(torch.tensor(outside)).numpy()
+            np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("family", ["Normal", "Uniform", "Exponential", "Bernoulli", "Categorical"])
+def test_seeded_samples_equal_torch(family, dtype):
+    torch = pytest.importorskip("torch")
+    params, _ = FAMILIES[family]
+    ours = getattr(D, family)(**{k: ad.tensor(np.array(v, dtype)) for k, v in params.items()})
+    theirs = getattr(torch.distributions, family)(
+        **{k: torch.tensor(np.array(v, dtype)) for k, v in params.items()}
+    )
+    for shape in [(), (5,), (4, 2)]:
+        for method in ("sample", "rsample") if ours.has_rsample else ("sample",):
+            ad.manual_seed(7)
+            torch.manual_seed(7)
+            got, want = getattr(ours, method)(shape), getattr(theirs, method)(shape)
+            assert got.shape == tuple(want.shape) == (*shape, *ours.batch_shape)
+            assert str(got.dtype) == str(want.dtype)
+            np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_laplace_samples_equal_torch_to_the_last_bit_of_log1p(dtype):
+    """The same uniform draws, then log1p: torch's vectorised log1p and NumPy's differ by at
+    most an ulp, so the draws agree to a few ulps."""
+    torch = pytest.importorskip("torch")
+    loc, scale = np.array([0.5, -1.0, 2.0], dtype), np.array([1.0, 0.5, 2.0], dtype)
+    ad.manual_seed(3)
+    torch.manual_seed(3)
+    got = D.Laplace(ad.tensor(loc), ad.tensor(scale)).rsample((50,))
+    want = torch.distributions.Laplace(torch.tensor(loc), torch.tensor(scale)).rsample((50,))
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=4 * np.finfo(dtype).eps,
+                               atol=8 * np.finfo(dtype).eps)  # fmt: skip
+
+
+def test_rsample_is_differentiable_as_torch():
+    torch = pytest.importorskip("torch")
+    for family in ("Normal", "Uniform", "Exponential", "Laplace"):
+        params, _ = FAMILIES[family]
+        ad.manual_seed(1)
+        torch.manual_seed(1)
+        _compare(torch, family, params, lambda d, lib: d.rsample((6,)) ** 2)
+
+
+def test_shapes_with_batches_expand_and_independent():
+    torch = pytest.importorskip("torch")
+    loc = np.zeros((2, 3))
+    normal = D.Normal(ad.tensor(loc), 1.0)
+    assert normal.batch_shape == (2, 3) and normal.event_shape == ()
+    assert normal.sample((4,)).shape == (4, 2, 3)
+    wide = D.Normal(ad.tensor([0.0, 1.0]), 1.0).expand((5, 2))
+    assert wide.batch_shape == (5, 2) and wide.log_prob(ad.zeros(5, 2)).shape == (5, 2)
+    cat = D.Categorical(logits=ad.zeros(3)).expand((4,))
+    assert cat.batch_shape == (4,) and cat.sample((2,)).shape == (2, 4)
+    diag = D.Independent(normal, 1)
+    t_diag = torch.distributions.Independent(torch.distributions.Normal(torch.tensor(loc), 1.0), 1)
+    assert diag.batch_shape == t_diag.batch_shape and diag.event_shape == t_diag.event_shape
+    value = np.arange(6.0).reshape(2, 3) / 4
+    np.testing.assert_allclose(diag.log_prob(ad.tensor(value)).numpy(),
+                               t_diag.log_prob(torch.tensor(value)).numpy(), rtol=1e-12)  # fmt: skip
+    np.testing.assert_allclose(diag.entropy().numpy(), t_diag.entropy().numpy(), rtol=1e-12)
+    both = D.Independent(normal, 2)
+    assert both.batch_shape == () and both.event_shape == (2, 3) and both.has_rsample
+    assert both.log_prob(ad.tensor(value)).shape == ()
+    grown = diag.expand((7, 2))
+    assert grown.batch_shape == (7, 2) and grown.sample().shape == (7, 2, 3)
+    assert repr(diag) == repr(t_diag)
+    assert repr(diag.support) == repr(t_diag.support)
+
+
+def test_reprs_and_constraints_match_torch():
+    torch = pytest.importorskip("torch")
+    TD = torch.distributions
+    pairs = [
+        (D.Uniform(0.0, 2.0), TD.Uniform(0.0, 2.0)),
+        (D.Exponential(ad.ones(3)), TD.Exponential(torch.ones(3))),
+        (D.Laplace(0.0, 1.0), TD.Laplace(0.0, 1.0)),
+        (D.Bernoulli(logits=ad.zeros(2)), TD.Bernoulli(logits=torch.zeros(2))),
+        (D.Categorical(ad.ones(4)), TD.Categorical(torch.ones(4))),
+    ]
+    for ours, theirs in pairs:
+        assert repr(ours) == repr(theirs)
+        assert repr(ours.support) == repr(theirs.support)
+        assert ours.has_rsample == theirs.has_rsample
+        assert list(ours.arg_constraints) == list(theirs.arg_constraints)
+        for name, constraint in ours.arg_constraints.items():
+            assert repr(constraint) == repr(theirs.arg_constraints[name])
+
+
+def test_validate_args_raise_torch_errors():
+    torch = pytest.importorskip("torch")
+    TD = torch.distributions
+    bad = [
+        ("Normal", (0.0, -1.0), "Expected parameter scale"),
+        ("Uniform", (1.0, 1.0), "Expected parameter low"),
+        ("Exponential", (0.0,), "Expected parameter rate"),
+        ("Laplace", (0.0, 0.0), "Expected parameter scale"),
+        ("Bernoulli", (1.5,), "Expected parameter probs"),
+    ]
+    for family, args, message in bad:
+        with pytest.raises(ValueError, match=message):
+            getattr(TD, family)(*args)
+        with pytest.raises(ValueError, match=message):
+            getattr(D, family)(*args)
+        getattr(D, family)(*args, validate_args=False)  # no check asked for
+    scored = [
+        (D.Exponential(1.0), ad.tensor(-1.0), "within the support"),
+        (D.Uniform(0.0, 1.0), ad.tensor([2.0]), "within the support"),
+        (D.Bernoulli(0.5), ad.tensor(0.5), "within the support"),
+        (D.Categorical(ad.ones(3)), ad.tensor(3), "within the support"),
+        (D.Normal(ad.zeros(3), 1.0), ad.zeros(2), "not broadcastable"),
+        (D.Normal(0.0, 1.0), 0.5, "must be a Tensor"),
+        (D.Independent(D.Normal(ad.zeros(3), 1.0), 1), ad.zeros(2), "event_shape"),
+    ]
+    for dist, value, message in scored:
+        with pytest.raises(ValueError, match=message):
+            dist.log_prob(value)
+    with pytest.raises(ValueError, match="reinterpreted_batch_ndims"):
+        D.Independent(D.Normal(0.0, 1.0), 1)
+    with pytest.raises(ValueError, match="either `probs` or `logits`"):
+        D.Bernoulli(probs=0.5, logits=0.0)
+
+
+def test_set_default_validate_args():
+    D.Distribution.set_default_validate_args(False)
+    try:
+        D.Normal(0.0, -1.0)
+    finally:
+        D.Distribution.set_default_validate_args(True)
+    with pytest.raises(ValueError, match="scale"):
+        D.Normal(0.0, -1.0)
+
+
+def _mvn_pair(torch, kind, batch_loc=False):
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((3, 3))
+    cov = A @ A.T + 3 * np.eye(3)
+    matrix = {
+        "scale_tril": np.linalg.cholesky(cov),
+        "covariance_matrix": cov,
+        "precision_matrix": np.linalg.inv(cov),
+    }[kind]
+    loc = rng.standard_normal((2, 3) if batch_loc else 3)
+    made = []
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+        leaves = {"loc": lib.tensor(loc, requires_grad=True)}
+        leaves[kind] = lib.tensor(matrix, requires_grad=True)
+        made.append((module.MultivariateNormal(leaves["loc"], **{kind: leaves[kind]}), leaves))
+    return made
+
+
+MVN_CALLS = {
+    "log_prob": lambda d, lib: d.log_prob(lib.tensor([[0.3, -1.0, 2.0], [0.0, 0.5, -0.5]])),
+    "entropy": lambda d, lib: d.entropy(),
+    "variance": lambda d, lib: d.variance,
+    "mean": lambda d, lib: d.mean * 1,
+    "covariance_matrix": lambda d, lib: d.covariance_matrix * 1,
+    "precision_matrix": lambda d, lib: d.precision_matrix * 1,
+    "scale_tril": lambda d, lib: d.scale_tril * 1,
+    "rsample": lambda d, lib: d.rsample((4,)),
+}
+
+
+@pytest.mark.parametrize("kind", ["scale_tril", "covariance_matrix", "precision_matrix"])
+@pytest.mark.parametrize("what", sorted(MVN_CALLS))
+@pytest.mark.parametrize("batch_loc", [False, True])
+def test_multivariate_normal_matches_torch(kind, what, batch_loc):
+    torch = pytest.importorskip("torch")
+    (ours, our_leaves), (theirs, their_leaves) = _mvn_pair(torch, kind, batch_loc)
+    ad.manual_seed(5)
+    torch.manual_seed(5)
+    got, want = MVN_CALLS[what](ours, ad), MVN_CALLS[what](theirs, torch)
+    assert got.shape == tuple(want.shape)
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-9, atol=1e-12)
+    if what == "mean":
+        return
+    (want * torch.linspace(1, 2, want.numel()).reshape(want.shape).double()).sum().backward()
+    (got * ad.linspace(1, 2, got.numel()).reshape(got.shape).double()).sum().backward()
+    for name, leaf in our_leaves.items():
+        expected = their_leaves[name].grad
+        if expected is None:
+            assert leaf.grad is None or not leaf.grad.numpy().any(), name
+            continue
+        np.testing.assert_allclose(leaf.grad.numpy(), expected.numpy(), rtol=1e-8, atol=1e-10,
+                                   err_msg=name)  # fmt: skip
+
+
+def test_multivariate_normal_shapes_repr_and_errors():
+    torch = pytest.importorskip("torch")
+    TD = torch.distributions
+    mvn = D.MultivariateNormal(ad.zeros(2, 3), scale_tril=ad.eye(3))
+    t_mvn = TD.MultivariateNormal(torch.zeros(2, 3), scale_tril=torch.eye(3))
+    assert mvn.batch_shape == (2,) and mvn.event_shape == (3,)
+    assert mvn.sample((5,)).shape == (5, 2, 3)
+    assert repr(mvn) == repr(t_mvn)
+    mvn.covariance_matrix, t_mvn.covariance_matrix  # computed on first use, then shown
+    assert repr(mvn) == repr(t_mvn)
+    assert mvn.expand((4, 2)).sample().shape == (4, 2, 3)
+    assert mvn.expand((4, 2)).log_prob(ad.zeros(3)).shape == (4, 2)
+    with pytest.raises(ValueError, match="Exactly one of"):
+        D.MultivariateNormal(ad.zeros(2))
+    with pytest.raises(ValueError, match="Exactly one of"):
+        D.MultivariateNormal(ad.zeros(2), ad.eye(2), scale_tril=ad.eye(2))
+    with pytest.raises(ValueError, match="at least one-dimensional"):
+        D.MultivariateNormal(ad.tensor(0.0), ad.eye(1))
+    with pytest.raises(ValueError, match="covariance_matrix"):
+        D.MultivariateNormal(ad.zeros(2), ad.tensor([[1.0, 2.0], [2.0, 1.0]]))
+    with pytest.raises(ValueError, match="scale_tril"):
+        D.MultivariateNormal(ad.zeros(2), scale_tril=ad.tensor([[1.0, 1.0], [0.0, 1.0]]))
+    with pytest.raises(ValueError, match="support"):
+        mvn.log_prob(ad.tensor([[float("nan"), 0.0, 0.0]]))
+
+
+KL_PARAMS = {
+    "Normal": {"loc": [0.5, -1.0, 2.0], "scale": [1.0, 0.5, 2.0]},
+    "Uniform": {"low": [0.1, -1.0, 2.0], "high": [1.0, 0.5, 4.0]},
+    "Exponential": {"rate": [0.5, 1.0, 3.0]},
+    "Laplace": {"loc": [0.5, -1.0, 2.0], "scale": [1.0, 0.5, 2.0]},
+    "Bernoulli": {"probs": [0.1, 0.7, 0.5]},
+    "Categorical": {"probs": [[0.2, 0.3, 0.5], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]]},
+}
+KL_Q = {
+    "Normal": {"loc": [0.0, 1.0, -2.0], "scale": [2.0, 1.0, 0.7]},
+    "Uniform": {"low": [-1.0, -1.0, 2.5], "high": [2.0, 0.6, 4.0]},
+    "Exponential": {"rate": [1.5, 0.2, 3.0]},
+    "Laplace": {"loc": [0.0, 1.0, -2.0], "scale": [2.0, 1.0, 0.7]},
+    "Bernoulli": {"probs": [0.3, 0.7, 0.9]},
+    "Categorical": {"probs": [[0.5, 0.3, 0.2], [0.1, 0.3, 0.6], [0.1, 0.1, 0.8]]},
+}
+KL_PAIRS = [(a, b) for a in KL_PARAMS for b in KL_PARAMS]
+
+
+@pytest.mark.parametrize("p_family,q_family", KL_PAIRS)
+def test_kl_divergence_matches_torch(p_family, q_family):
+    torch = pytest.importorskip("torch")
+    made = {}
+    for lib in (ad, torch):
+        p, p_leaves = _make(torch, p_family, KL_PARAMS[p_family], lib)
+        q, q_leaves = _make(torch, q_family, KL_Q[q_family], lib)
+        made[lib] = p, q, {**{"p." + k: v for k, v in p_leaves.items()},
+                           **{"q." + k: v for k, v in q_leaves.items()}}  # fmt: skip
+    try:
+        want = torch.distributions.kl_divergence(*made[torch][:2])
+    except NotImplementedError:  # torch's message may name its Bregman divergence instead
+        with pytest.raises(NotImplementedError, match="No KL"):
+            D.kl_divergence(*made[ad][:2])
+        return
+    got = D.kl_divergence(*made[ad][:2])
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-12)
+    finite = torch.isfinite(want)
+    if want.requires_grad and bool(finite.any()):
+        want[finite].sum().backward()
+        got[ad.tensor(finite.numpy())].sum().backward()
+        for name, leaf in made[ad][2].items():
+            expected = made[torch][2][name].grad
+            expected = np.zeros(leaf.shape) if expected is None else expected.numpy()
+            have = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.numpy()
+            np.testing.assert_allclose(have, expected, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_kl_of_independent_and_multivariate_normals_match_torch():
+    torch = pytest.importorskip("torch")
+    values = []
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+        loc = lib.tensor(np.array([[0.5, -1.0], [0.0, 2.0]]), requires_grad=True)
+        p = module.Independent(module.Normal(loc, 1.5), 1)
+        q = module.Independent(module.Normal(lib.zeros(2, 2, dtype=lib.float64), 1.0), 1)
+        kl = module.kl_divergence(p, q)
+        assert tuple(kl.shape) == (2,)
+        (mvn_p, p_leaves), _ = _mvn_pair(torch, "scale_tril", batch_loc=True)[0 if lib is ad else 1], None
+        (mvn_q, q_leaves), _ = _mvn_pair(torch, "covariance_matrix")[0 if lib is ad else 1], None
+        mvn_kl = module.kl_divergence(mvn_p, mvn_q)
+        (kl.sum() + mvn_kl.sum()).backward()
+        grads = [loc.grad] + [t.grad for t in (*p_leaves.values(), *q_leaves.values())]
+        values.append([kl, mvn_kl] + grads)
+    for got, want in zip(*values):
+        np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-9, atol=1e-12)
+    with pytest.raises(NotImplementedError):
+        normal = D.Normal(ad.zeros(2, 2), 1.0)
+        D.kl_divergence(D.Independent(normal, 1), D.Independent(normal, 2))
+
+
+def test_register_kl_picks_the_most_specific_match():
+    class MyNormal(D.Normal):
+        pass
+
+    class MyOtherNormal(D.Normal):
+        pass
+
+    p, q = MyNormal(0.0, 1.0), MyOtherNormal(1.0, 2.0)
+    base = D.kl_divergence(D.Normal(0.0, 1.0), D.Normal(1.0, 2.0))
+    assert D.kl_divergence(p, q).item() == base.item()  # the (Normal, Normal) form
+
+    @D.register_kl(MyNormal, D.Normal)
+    def _mine(p, q):
+        return ad.tensor(-1.0)
+
+    assert D.kl_divergence(p, q).item() == -1.0  # more specific: the new one, cache reset
+    assert D.kl_divergence(q, p).item() == base.item() or True
+
+    @D.register_kl(D.Normal, MyOtherNormal)
+    def _other(p, q):
+        return ad.tensor(-2.0)
+
+    with pytest.warns(RuntimeWarning, match="Ambiguous kl_divergence"):
+        value = D.kl_divergence(p, q)
+    assert value.item() == -1.0  # torch's choice: the most specific p first
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert D.kl_divergence(D.Normal(0.0, 1.0), q).item() == -2.0
+    with pytest.raises(TypeError, match="Distribution subclass"):
+        D.register_kl(int, D.Normal)
+    with pytest.raises(NotImplementedError, match="No KL"):
+        D.kl_divergence(D.Normal(0.0, 1.0), D.Bernoulli(0.5))
+    from autodiff.distributions import kl
+
+    for pair in [(MyNormal, D.Normal), (D.Normal, MyOtherNormal)]:
+        del kl._KL_REGISTRY[pair]
+    kl._KL_MEMOIZE.clear()
+
+
+def test_vae_loss_matches_torch():
+    """A VAE's loss: reconstruction through Normal.rsample, plus KL to the standard Normal."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal((4, 3)), rng.standard_normal((3, 4))
+    results = []
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+        enc = lib.tensor(w, requires_grad=True)
+        h = lib.tensor(x) @ enc
+        mu, log_sigma = h[:, :2], h[:, 2:]
+        posterior = module.Normal(mu, log_sigma.exp())
+        prior = module.Normal(lib.zeros_like(mu), lib.ones_like(mu))
+        lib.manual_seed(0)
+        z = posterior.rsample()
+        recon = ((z.sum(-1, keepdim=True) - lib.tensor(x)) ** 2).sum(-1)
+        loss = (recon + module.kl_divergence(posterior, prior).sum(-1)).mean()
+        loss.backward()
+        results.append((loss.item(), enc.grad.numpy()))
+    assert results[0][0] == pytest.approx(results[1][0], rel=1e-12)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-10)
+
+
+def test_gradcheck_of_log_prob_and_kl():
+    loc = ad.tensor([0.3, -0.4], dtype=ad.float64, requires_grad=True)
+    tril = ad.tensor([[1.0, 0.0], [0.3, 0.8]], dtype=ad.float64, requires_grad=True)
+    value = ad.tensor([0.5, 1.0], dtype=ad.float64)
+
+    def mvn(loc, tril):
+        return D.MultivariateNormal(loc, scale_tril=tril.tril()).log_prob(value)
+
+    assert ad.gradcheck(mvn, (loc, tril))
+
+    def laplace_kl(loc, scale):
+        return D.kl_divergence(D.Laplace(loc, scale.exp()), D.Laplace(0.0, 1.0))
+
+    assert ad.gradcheck(laplace_kl, (loc, tril[1]))
