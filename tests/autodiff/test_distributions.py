@@ -1,6 +1,7 @@
 """torch.distributions against torch: values and gradients (float64), seeded draws, shapes,
 kl_divergence and its registry, validate_args' errors."""
 
+import functools
 import warnings
 
 import numpy as np
@@ -83,8 +84,8 @@ def test_logits_parameterisations_match_torch():
     for family, logits in (("Bernoulli", [-2.0, 0.0, 3.0]), ("Categorical", [[1.0, 2.0, -1.0]])):
         for what in ("log_prob", "entropy", "mean", "variance"):
             value = [1.0, 0.0, 1.0] if family == "Bernoulli" else [2]
-            call = CALLS[what]
-            _compare(torch, family, {"logits": logits}, lambda d, lib: call(d, lib, value))
+            call = functools.partial(CALLS[what], v=value)
+            _compare(torch, family, {"logits": logits}, call)
             _compare(torch, family, {"logits": logits}, lambda d, lib: d.probs)
 
 
@@ -293,7 +294,7 @@ def test_multivariate_normal_shapes_repr_and_errors():
     assert mvn.batch_shape == (2,) and mvn.event_shape == (3,)
     assert mvn.sample((5,)).shape == (5, 2, 3)
     assert repr(mvn) == repr(t_mvn)
-    mvn.covariance_matrix, t_mvn.covariance_matrix  # computed on first use, then shown
+    assert mvn.covariance_matrix.shape == t_mvn.covariance_matrix.shape  # now shown in repr
     assert repr(mvn) == repr(t_mvn)
     assert mvn.expand((4, 2)).sample().shape == (4, 2, 3)
     assert mvn.expand((4, 2)).log_prob(ad.zeros(3)).shape == (4, 2)
@@ -367,14 +368,19 @@ def test_kl_of_independent_and_multivariate_normals_match_torch():
         q = module.Independent(module.Normal(lib.zeros(2, 2, dtype=lib.float64), 1.0), 1)
         kl = module.kl_divergence(p, q)
         assert tuple(kl.shape) == (2,)
-        (mvn_p, p_leaves), _ = _mvn_pair(torch, "scale_tril", batch_loc=True)[0 if lib is ad else 1], None
+        (mvn_p, p_leaves), _ = (
+            _mvn_pair(torch, "scale_tril", batch_loc=True)[0 if lib is ad else 1],
+            None,
+        )
         (mvn_q, q_leaves), _ = _mvn_pair(torch, "covariance_matrix")[0 if lib is ad else 1], None
         mvn_kl = module.kl_divergence(mvn_p, mvn_q)
         (kl.sum() + mvn_kl.sum()).backward()
         grads = [loc.grad] + [t.grad for t in (*p_leaves.values(), *q_leaves.values())]
         values.append([kl, mvn_kl] + grads)
     for got, want in zip(*values):
-        np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            got.detach().numpy(), want.detach().numpy(), rtol=1e-9, atol=1e-12
+        )
     with pytest.raises(NotImplementedError):
         normal = D.Normal(ad.zeros(2, 2), 1.0)
         D.kl_divergence(D.Independent(normal, 1), D.Independent(normal, 2))
@@ -396,7 +402,6 @@ def test_register_kl_picks_the_most_specific_match():
         return ad.tensor(-1.0)
 
     assert D.kl_divergence(p, q).item() == -1.0  # more specific: the new one, cache reset
-    assert D.kl_divergence(q, p).item() == base.item() or True
 
     @D.register_kl(D.Normal, MyOtherNormal)
     def _other(p, q):
