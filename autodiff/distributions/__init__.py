@@ -3,8 +3,10 @@ file per family or a few related ones), kl_divergence's registry of closed forms
 constraints validate_args checks. Draws come from the library's generator as torch's do."""
 
 from . import constraints
+from .beta import Beta, Dirichlet
 from .categorical import Bernoulli, Categorical
 from .distribution import Distribution
+from .gamma import Chi2, Gamma, Poisson
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .multivariate_normal import MultivariateNormal
@@ -13,13 +15,18 @@ from .uniform import Exponential, Laplace, Uniform
 
 __all__ = [
     "Bernoulli",
+    "Beta",
     "Categorical",
+    "Chi2",
+    "Dirichlet",
     "Distribution",
     "Exponential",
+    "Gamma",
     "Independent",
     "Laplace",
     "MultivariateNormal",
     "Normal",
+    "Poisson",
     "Uniform",
     "constraints",
     "kl_divergence",

@@ -82,6 +82,8 @@ class Distribution:
     def _check_parameters(self) -> None:
         for name, constraint in self.arg_constraints.items():
             value = self.__dict__.get(name)
+            if value is None and isinstance(getattr(type(self), name, None), property):
+                value = getattr(self, name)  # a parameter derived from others (Chi2's df)
             if value is None or constraint is constraints.dependent:
                 continue  # not given (the other of probs / logits), or not checkable
             if not bool(np.all(constraint.check(value).numpy())):

@@ -19,6 +19,13 @@ FAMILIES = {
     "Laplace": ({"loc": [0.5, -1.0, 2.0], "scale": [1.0, 0.5, 2.0]}, [0.3, -1.2, 2.5]),
     "Bernoulli": ({"probs": [0.1, 0.7, 0.5]}, [1.0, 0.0, 1.0]),
     "Categorical": ({"probs": [[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]]}, [2, 0]),
+    "Gamma": ({"concentration": [0.5, 2.0, 9.0], "rate": [1.0, 0.5, 3.0]}, [0.3, 1.2, 4.0]),
+    "Chi2": ({"df": [1.0, 3.0, 10.0]}, [0.3, 1.2, 14.0]),
+    "Poisson": ({"rate": [0.5, 4.0, 30.0]}, [0.0, 3.0, 41.0]),
+    "Beta": ({"concentration1": [0.5, 2.0, 5.0], "concentration0": [0.7, 2.0, 1.5]},
+             [0.3, 0.9, 0.01]),
+    "Dirichlet": ({"concentration": [[0.5, 2.0, 5.0], [0.7, 0.2, 0.4]]},
+                  [[0.2, 0.3, 0.5], [0.01, 0.9, 0.09]]),
 }
 QUANTILES = [0.1, 0.5, 0.95]
 
@@ -45,13 +52,21 @@ def _compare(torch, family, params, call):
     np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12,
                                atol=1e-12, equal_nan=True)  # fmt: skip
     if expected.requires_grad and got.dtype.is_floating_point:
-        expected.sum().backward()
+        try:
+            expected.sum().backward()
+        except NotImplementedError as error:  # the gradient of igamma in its first argument
+            with pytest.raises(NotImplementedError, match="not implemented"):
+                got.sum().backward()
+            assert "igamma" in str(error)
+            return
         got.sum().backward()
         for name, leaf in our_leaves.items():
             want = their_leaves[name].grad
             want = np.zeros(leaf.shape) if want is None else want.numpy()
             have = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.numpy()
-            np.testing.assert_allclose(have, want, rtol=1e-10, atol=1e-12, err_msg=name)
+            # trigamma (digamma's derivative) is NumPy-side here: agreement to ~1e-9 of scale
+            atol = 1e-9 * max(1.0, float(np.abs(want).max()))
+            np.testing.assert_allclose(have, want, rtol=1e-8, atol=atol, err_msg=name)
 
 
 CALLS = {
