@@ -82,14 +82,19 @@ for _file in ("dataloader", "dataset", "sampler"):
 MODULES["torch.distributions.constraints"] = autodiff.distributions.constraints
 for _file in (
     "bernoulli",
+    "beta",
     "categorical",
+    "chi2",
+    "dirichlet",
     "distribution",
     "exponential",
+    "gamma",
     "independent",
     "kl",
     "laplace",
     "multivariate_normal",
     "normal",
+    "poisson",
     "uniform",
 ):
     MODULES[f"torch.distributions.{_file}"] = autodiff.distributions
