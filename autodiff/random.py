@@ -451,6 +451,11 @@ def standard_gamma(alpha: np.ndarray, generator=None) -> np.ndarray:
     Marsaglia and Tsang's rejection on normal_distribution<double> and
     uniform_real_distribution<double> draws, in double; then the type, at least its smallest
     normal number (as torch, so that a log of the draw stays finite)."""
+    return _standard_gamma(alpha, generator)
+
+
+def _standard_gamma(alpha: np.ndarray, generator=None) -> np.ndarray:
+    """standard_gamma without its announcement to ad.compile (dirichlet draws through it)."""
     alpha = np.asarray(alpha)
     gen = _source(generator)
     work = np.float32 if alpha.dtype == np.float32 else np.float64
@@ -496,7 +501,7 @@ def dirichlet(concentration: np.ndarray, generator=None) -> np.ndarray:
     smallest normal), normalised over the last dim, then the type, kept inside
     [smallest normal, the float below 1]."""
     alpha = np.asarray(concentration)
-    gamma = standard_gamma(alpha.astype(np.float64), generator)
+    gamma = _standard_gamma(alpha.astype(np.float64), generator)
     values = (gamma / gamma.sum(-1, keepdims=True)).astype(alpha.dtype)
     top = np.nextafter(alpha.dtype.type(1), alpha.dtype.type(0))
     return np.clip(values, np.finfo(alpha.dtype).tiny, top)
