@@ -1,16 +1,22 @@
 # torch.distributions as tutorials use them: a VAE (Normal rsample, kl_divergence to the
 # standard Normal, Independent), a REINFORCE policy gradient (Categorical sample, log_prob,
 # entropy), and a Bayesian-style fit of a MultivariateNormal and a Uniform / Exponential /
-# Laplace check. Seeded, so the printed numbers equal torch's.
+# Laplace check, and the Gamma family (a Gamma's rsample is differentiable in its
+# concentration). Seeded, so the printed numbers equal torch's.
 import torch
 import torch.nn as nn
 from torch.distributions import (
+    Beta,
     Categorical,
+    Chi2,
+    Dirichlet,
     Exponential,
+    Gamma,
     Independent,
     Laplace,
     MultivariateNormal,
     Normal,
+    Poisson,
     Uniform,
     kl_divergence,
 )
@@ -72,3 +78,13 @@ print("mvn draws", MultivariateNormal(loc, scale_tril=torch.tril(raw)).sample((2
 for dist in (Uniform(-1.0, 2.0), Exponential(torch.tensor([0.5, 2.0])), Laplace(0.0, 1.5)):
     x = dist.sample((3,))
     print(type(dist).__name__, x.tolist(), dist.log_prob(x).sum().item(), dist.mean)
+
+shape = torch.tensor([0.5, 2.0, 7.0], requires_grad=True)
+draws = Gamma(shape, 2.0).rsample((4,))
+draws.sum().backward()
+print("gamma", draws.tolist(), shape.grad.tolist())
+prior, posterior = Beta(2.0, 2.0), Beta(torch.tensor(5.0), torch.tensor(3.0))
+print("beta", posterior.sample((3,)).tolist(), kl_divergence(posterior, prior).item())
+print("dirichlet", Dirichlet(torch.tensor([1.0, 2.0, 3.0])).sample((2,)).tolist())
+print("poisson", Poisson(torch.tensor([0.5, 12.0])).sample((3,)).tolist())
+print("chi2", Chi2(4.0).log_prob(torch.tensor(2.5)).item(), Chi2(4.0).entropy().item())
