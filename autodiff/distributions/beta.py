@@ -1,20 +1,42 @@
 """Dirichlet(concentration) and Beta(concentration1, concentration0) (a Dirichlet over two
-outcomes). Draws are torch's (_sample_dirichlet's CPU algorithm); they are not
-differentiable here: torch's rsample differentiates them implicitly, which this project
-does not (has_rsample is False, rsample raises NotImplementedError)."""
+outcomes). Draws are torch's (_sample_dirichlet's CPU algorithm); rsample differentiates them
+implicitly, with torch's approximation of d(draw)/dα (dirichlet_grad.py)."""
 
 import numbers
 
 import numpy as np
 
 from .. import creation, random
-from ..grad_mode import no_grad
+from ..function import Function
 from ..ops.elementwise import where
 from ..ops.shape import stack
 from . import constraints
+from .dirichlet_grad import dirichlet_grad
 from .distribution import Distribution, as_tensor, broadcast_all
 
 __all__ = ["Dirichlet", "Beta"]
+
+
+class StandardDirichlet(Function):
+    """Dirichlet(α) draws; backward through each coordinate's Beta(α_i, Σα - α_i) gradient,
+    projected so that the draw stays on the simplex (torch's _Dirichlet)."""
+
+    node_name = "_DirichletBackward"
+    symbol = "Dir(α)"
+
+    @staticmethod
+    def forward(ctx, concentration):
+        x = random.dirichlet(np.ascontiguousarray(concentration))
+        ctx.save_for_backward(x, concentration)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, alpha = ctx.saved_tensors
+        x_, alpha_ = x.numpy(), alpha.numpy()
+        total = np.broadcast_to(alpha_.sum(-1, keepdims=True), alpha_.shape)
+        slope = creation.tensor(dirichlet_grad(x_, alpha_, total).astype(x_.dtype))
+        return slope * (grad - (x * grad).sum(-1, True))
 
 
 class Dirichlet(Distribution):
@@ -23,6 +45,7 @@ class Dirichlet(Distribution):
 
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
+    has_rsample = True
     _expanded = ("concentration",)
 
     def __init__(self, concentration, validate_args=None):
@@ -32,11 +55,9 @@ class Dirichlet(Distribution):
         shape = concentration.shape
         super().__init__(shape[:-1], shape[-1:], validate_args=validate_args)
 
-    def sample(self, sample_shape=()):
+    def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        with no_grad():
-            alpha = np.ascontiguousarray(self.concentration.expand(*shape).numpy())
-            return creation.tensor(random.dirichlet(alpha))
+        return StandardDirichlet.apply(self.concentration.expand(*shape))
 
     def log_prob(self, value):
         value = self._value(value)
@@ -83,6 +104,7 @@ class Beta(Distribution):
         "concentration0": constraints.positive,
     }
     support = constraints.unit_interval
+    has_rsample = True
 
     def __init__(self, concentration1, concentration0, validate_args=None):
         if all(isinstance(c, numbers.Number) for c in (concentration1, concentration0)):
@@ -120,8 +142,8 @@ class Beta(Distribution):
         total = self.concentration1 + self.concentration0
         return self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))
 
-    def sample(self, sample_shape=()):
-        return self._dirichlet.sample(sample_shape)[..., 0]
+    def rsample(self, sample_shape=()):
+        return self._dirichlet.rsample(sample_shape)[..., 0]
 
     def log_prob(self, value):
         value = self._value(value)

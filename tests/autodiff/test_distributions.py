@@ -159,7 +159,8 @@ def test_laplace_samples_equal_torch_to_the_last_bit_of_log1p(dtype):
 
 def test_rsample_is_differentiable_as_torch():
     torch = pytest.importorskip("torch")
-    for family in ("Normal", "Uniform", "Exponential", "Laplace", "Gamma", "Chi2"):
+    for family in ("Normal", "Uniform", "Exponential", "Laplace", "Gamma", "Chi2", "Beta",
+                   "Dirichlet"):  # fmt: skip
         params, _ = FAMILIES[family]
         ad.manual_seed(1)
         torch.manual_seed(1)
@@ -494,7 +495,7 @@ def test_gradcheck_of_log_prob_and_kl():
     assert ad.gradcheck(laplace_kl, (loc, tril[1]))
 
 
-def test_gamma_family_shapes_reprs_and_what_is_left_out():
+def test_gamma_family_shapes_reprs_and_errors():
     torch = pytest.importorskip("torch")
     TD = torch.distributions
     pairs = [
@@ -526,11 +527,8 @@ def test_gamma_family_shapes_reprs_and_what_is_left_out():
         D.Poisson(1.0).log_prob(ad.tensor(0.5))
     with pytest.raises(ValueError, match="within the support"):
         D.Dirichlet(ad.ones(3)).log_prob(ad.tensor([0.5, 0.5, 0.5]))
-    # torch differentiates Dirichlet (and Beta) draws implicitly; here they are not
-    for dist in (D.Beta(0.5, 0.5), D.Dirichlet(ad.ones(3))):
-        assert not dist.has_rsample
-        with pytest.raises(NotImplementedError, match="rsample"):
-            dist.rsample()
+    for ours, theirs in pairs:
+        assert ours.has_rsample == theirs.has_rsample
 
 
 def test_standard_gamma_gradient_matches_torch_across_its_regimes():
@@ -542,3 +540,16 @@ def test_standard_gamma_gradient_matches_torch_across_its_regimes():
     x = np.array([0.1, 0.5, 20.5, 5.0, 35.0, 2.0, 1e-5])
     want = torch._standard_gamma_grad(torch.tensor(alpha), torch.tensor(x)).numpy()
     np.testing.assert_allclose(_standard_gamma_grad(alpha, x), want, rtol=1e-12)
+
+
+def test_dirichlet_gradient_matches_torch_across_its_regimes():
+    """torch's d(draw)/dα of a Beta draw: near 0, near 1, α and β large (next to the mean and
+    away from it), and the rational correction between."""
+    torch = pytest.importorskip("torch")
+    from autodiff.distributions.dirichlet_grad import dirichlet_grad
+
+    x = np.array([0.01, 0.98, 0.5, 0.5001, 0.3, 0.4, 0.7])
+    alpha = np.array([0.5, 0.4, 10.0, 10.0, 10.0, 3.0, 5.0])
+    total = np.array([1.5, 0.9, 20.0, 20.0, 20.0, 12.0, 8.0])
+    want = torch._dirichlet_grad(torch.tensor(x), torch.tensor(alpha), torch.tensor(total))
+    np.testing.assert_allclose(dirichlet_grad(x, alpha, total), want.numpy(), rtol=1e-12)
