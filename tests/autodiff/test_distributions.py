@@ -553,3 +553,24 @@ def test_dirichlet_gradient_matches_torch_across_its_regimes():
     total = np.array([1.5, 0.9, 20.0, 20.0, 20.0, 12.0, 8.0])
     want = torch._dirichlet_grad(torch.tensor(x), torch.tensor(alpha), torch.tensor(total))
     np.testing.assert_allclose(dirichlet_grad(x, alpha, total), want.numpy(), rtol=1e-12)
+
+
+def test_validation_messages_are_torch_word_for_word():
+    torch = pytest.importorskip("torch")
+    cases = [
+        lambda m, T: m.Uniform(1.0, 1.0),
+        lambda m, T: m.Normal(T.tensor([0.0, 1.0]), T.tensor([1.0, -1.0])),
+        lambda m, T: m.Exponential(1.0).log_prob(T.tensor(-1.0)),
+        lambda m, T: m.Categorical(T.tensor([0.5, 0.5])).log_prob(T.tensor(3)),
+        lambda m, T: m.MultivariateNormal(T.zeros(2), T.tensor([[1.0, 2.0], [2.0, 1.0]])),
+        lambda m, T: m.Chi2(-1.0),
+        lambda m, T: m.Dirichlet(T.tensor([1.0, -1.0])),
+        lambda m, T: m.Beta(1.0, 1.0).log_prob(T.tensor(1.5)),
+        lambda m, T: m.Normal(T.zeros(3), 1.0).log_prob(T.zeros(2)),
+    ]
+    for case in cases:
+        with pytest.raises(ValueError) as theirs:
+            case(torch.distributions, torch)
+        with pytest.raises(ValueError) as ours:
+            case(D, ad)
+        assert str(ours.value) == str(theirs.value)
