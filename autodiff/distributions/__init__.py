@@ -5,7 +5,7 @@ constraints validate_args checks. Draws come from the library's generator as tor
 from . import constraints
 from .beta import Beta, Dirichlet
 from .categorical import Bernoulli, Categorical
-from .distribution import Distribution
+from .distribution import Distribution, ExponentialFamily
 from .gamma import Chi2, Gamma, Poisson
 from .independent import Independent
 from .kl import kl_divergence, register_kl
@@ -21,6 +21,7 @@ __all__ = [
     "Dirichlet",
     "Distribution",
     "Exponential",
+    "ExponentialFamily",
     "Gamma",
     "Independent",
     "Laplace",

@@ -12,7 +12,7 @@ from ..ops.elementwise import where
 from ..ops.shape import stack
 from . import constraints
 from .dirichlet_grad import dirichlet_grad
-from .distribution import Distribution, as_tensor, broadcast_all
+from .distribution import Distribution, ExponentialFamily, as_tensor, broadcast_all
 
 __all__ = ["Dirichlet", "Beta"]
 
@@ -39,7 +39,7 @@ class StandardDirichlet(Function):
         return slope * (grad - (x * grad).sum(-1, True))
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """Dirichlet(concentration α): probability vectors x (a simplex) with density
     Γ(Σα) / ΠΓ(α) · Π x^(α-1)."""
 
@@ -95,8 +95,15 @@ class Dirichlet(Distribution):
             - ((alpha - 1.0) * alpha.digamma()).sum(-1)
         )
 
+    @property
+    def _natural_params(self):
+        return (self.concentration,)
 
-class Beta(Distribution):
+    def _log_normalizer(self, x):
+        return x.lgamma().sum(-1) - x.sum(-1).lgamma()
+
+
+class Beta(ExponentialFamily):
     """Beta(concentration1 α, concentration0 β): x in [0, 1] with density ∝ x^(α-1) (1-x)^(β-1)."""
 
     arg_constraints = {
@@ -151,3 +158,10 @@ class Beta(Distribution):
 
     def entropy(self):
         return self._dirichlet.entropy()
+
+    @property
+    def _natural_params(self):
+        return self.concentration1, self.concentration0
+
+    def _log_normalizer(self, x, y):
+        return x.lgamma() + y.lgamma() - (x + y).lgamma()

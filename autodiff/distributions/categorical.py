@@ -10,7 +10,7 @@ from ..ops.elementwise import where
 from ..ops.sampling import multinomial
 from ..size import as_size
 from . import constraints
-from .distribution import Distribution, as_tensor, lazy_property
+from .distribution import Distribution, ExponentialFamily, as_tensor, lazy_property
 
 __all__ = ["Categorical", "Bernoulli"]
 
@@ -106,11 +106,12 @@ class Categorical(Distribution):
         return self.probs.argmax(-1)
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ExponentialFamily):
     """Bernoulli(probs or logits): 1 with probability probs (= sigmoid(logits)), else 0."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
+    _mean_carrier_measure = 0
     has_enumerate_support = True
     _expanded = ("probs", "logits")
 
@@ -167,6 +168,13 @@ class Bernoulli(Distribution):
     @property
     def variance(self):
         return self.probs * (1 - self.probs)
+
+    @property
+    def _natural_params(self):
+        return ((self.probs / (1 - self.probs)).log(),)
+
+    def _log_normalizer(self, x):
+        return x.exp().log1p()
 
 
 def softplus(x):

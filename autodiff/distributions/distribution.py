@@ -7,11 +7,12 @@ import numpy as np
 
 from .. import creation, dtypes
 from ..grad_mode import no_grad
+from ..gradients import grad
 from ..size import Size, as_size
 from ..tensor import Tensor
 from . import constraints
 
-__all__ = ["Distribution"]
+__all__ = ["Distribution", "ExponentialFamily"]
 
 
 def as_tensor(value, dtype=None) -> Tensor:
@@ -217,3 +218,35 @@ class lazy_property:
         value = self.wrapped(instance)
         instance.__dict__[self.wrapped.__name__] = value
         return value
+
+
+class ExponentialFamily(Distribution):
+    """A family with density exp(<t(x), θ> - F(θ) + k(x)): its natural parameters θ
+    (_natural_params) and log normalizer F (_log_normalizer) give the entropy and the KL
+    divergence within the family as Bregman divergences of F (through F's gradient)."""
+
+    @property
+    def _natural_params(self) -> tuple:
+        raise NotImplementedError(f"{type(self).__name__} does not give its natural parameters")
+
+    def _log_normalizer(self, *natural_params):
+        raise NotImplementedError(f"{type(self).__name__} does not give its log normalizer")
+
+    @property
+    def _mean_carrier_measure(self) -> float:
+        """E[k(x)]: known for some families only (torch's Poisson has none: no entropy)."""
+        raise NotImplementedError(f"{type(self).__name__} has no entropy")
+
+    def bregman_terms(self):
+        """The natural parameters (fresh leaves), F at them, and F's gradient (in the graph)."""
+        params = [p.detach().requires_grad_() for p in self._natural_params]
+        log_normal = self._log_normalizer(*params)
+        grads = grad(log_normal.sum(), params, create_graph=True)
+        return params, log_normal, grads
+
+    def entropy(self):
+        params, log_normal, grads = self.bregman_terms()
+        result = log_normal - self._mean_carrier_measure
+        for param, g in zip(params, grads):
+            result = result - (param * g).reshape(*self._batch_shape, -1).sum(-1)
+        return result

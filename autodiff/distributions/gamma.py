@@ -11,7 +11,7 @@ from ..function import Function
 from ..grad_mode import no_grad
 from ..special import gammainc
 from . import constraints
-from .distribution import Distribution, broadcast_all
+from .distribution import ExponentialFamily, broadcast_all
 
 __all__ = ["Gamma", "Chi2", "Poisson"]
 
@@ -111,12 +111,13 @@ def _gamma_grad_one(alpha: float, x: float) -> float:
     return math.exp(p / q)
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """Gamma(concentration α, rate β): density β^α x^(α-1) e^(-βx) / Γ(α) on x ≥ 0."""
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
+    _mean_carrier_measure = 0
     _expanded = ("concentration", "rate")
 
     def __init__(self, concentration, rate, validate_args=None):
@@ -153,6 +154,13 @@ class Gamma(Distribution):
         alpha = self.concentration
         return alpha - self.rate.log() + alpha.lgamma() + (1.0 - alpha) * alpha.digamma()
 
+    @property
+    def _natural_params(self):
+        return self.concentration - 1, -self.rate
+
+    def _log_normalizer(self, x, y):
+        return (x + 1).lgamma() + (x + 1) * (-y.reciprocal()).log()
+
     def cdf(self, value):
         value = self._value(value)
         return gammainc(self.concentration, self.rate * value)
@@ -172,7 +180,7 @@ class Chi2(Gamma):
         return self.concentration * 2
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     """Poisson(rate): counts with probability rate^k e^(-rate) / k!."""
 
     arg_constraints = {"rate": constraints.nonnegative}
@@ -206,3 +214,10 @@ class Poisson(Distribution):
         value = self._value(value)
         rate, value = broadcast_all(self.rate, value)
         return value.xlogy(rate) - rate - (value + 1).lgamma()
+
+    @property
+    def _natural_params(self):
+        return (self.rate.log(),)
+
+    def _log_normalizer(self, x):
+        return x.exp()

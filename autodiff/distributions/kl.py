@@ -12,7 +12,7 @@ from ..linalg import solve_triangular
 from ..ops.elementwise import where
 from .beta import Beta, Dirichlet
 from .categorical import Bernoulli, Categorical, softplus
-from .distribution import Distribution, sum_rightmost
+from .distribution import Distribution, ExponentialFamily, sum_rightmost
 from .gamma import Gamma, Poisson
 from .independent import Independent
 from .multivariate_normal import MultivariateNormal, batch_mahalanobis
@@ -87,6 +87,23 @@ def kl_divergence(p, q):
             f"{type(q).__name__}"
         )
     return fun(p, q)
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    """Within one family: the Bregman divergence of the log normalizer F between the natural
+    parameters, F(θq) - F(θp) - <θq - θp, ∇F(θp)>."""
+    if type(p) is not type(q):
+        raise NotImplementedError(
+            "The cross KL-divergence between different exponential families cannot be "
+            "computed using Bregman divergences"
+        )
+    p_params, log_normal, grads = p.bregman_terms()
+    q_params = q._natural_params
+    result = q._log_normalizer(*q_params) - log_normal
+    for p_param, q_param, g in zip(p_params, q_params, grads):
+        result = result - sum_rightmost((q_param - p_param) * g, len(q.event_shape))
+    return result
 
 
 def _set(t, mask, value):

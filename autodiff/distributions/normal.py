@@ -4,15 +4,16 @@ import math
 
 from .. import creation
 from . import constraints
-from .distribution import Distribution, broadcast_all
+from .distribution import ExponentialFamily, broadcast_all
 
 __all__ = ["Normal"]
 
 
-class Normal(Distribution):
+class Normal(ExponentialFamily):
     """Normal(loc, scale): the Gaussian with mean loc and standard deviation scale."""
 
     has_rsample = True
+    _mean_carrier_measure = 0
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     _expanded = ("loc", "scale")
@@ -55,6 +56,13 @@ class Normal(Distribution):
     def cdf(self, value):
         value = self._value(value)
         return 0.5 * (1 + ((value - self.loc) / (self.scale * math.sqrt(2))).erf())
+
+    @property
+    def _natural_params(self):
+        return self.loc / self.scale.pow(2), -0.5 * self.scale.pow(2).reciprocal()
+
+    def _log_normalizer(self, x, y):
+        return -0.25 * x.pow(2) / y + 0.5 * (-math.pi / y).log()
 
     def icdf(self, value):
         return self.loc + self.scale * (2 * value - 1).erfinv() * math.sqrt(2)

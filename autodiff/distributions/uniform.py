@@ -5,7 +5,7 @@ import math
 
 from .. import creation, dtypes
 from . import constraints
-from .distribution import Distribution, broadcast_all
+from .distribution import Distribution, ExponentialFamily, broadcast_all
 
 __all__ = ["Uniform", "Exponential", "Laplace"]
 
@@ -65,10 +65,11 @@ class Uniform(Distribution):
         return (self.high - self.low).log()
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     """Exponential(rate): waiting times with density rate · e^(-rate · x) on x ≥ 0."""
 
     has_rsample = True
+    _mean_carrier_measure = 0
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
     _expanded = ("rate",)
@@ -111,6 +112,13 @@ class Exponential(Distribution):
 
     def entropy(self):
         return 1.0 - self.rate.log()
+
+    @property
+    def _natural_params(self):
+        return (-self.rate,)
+
+    def _log_normalizer(self, x):
+        return -(-x).log()
 
 
 class Laplace(Distribution):
