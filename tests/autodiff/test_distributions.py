@@ -133,7 +133,7 @@ def test_seeded_samples_equal_torch(family, dtype):
     theirs = getattr(torch.distributions, family)(
         **{k: torch.tensor(np.array(v, dtype)) for k, v in params.items()}
     )
-    for shape in [(), (5,), (4, 2)]:
+    for shape in [(), (5,), (4, 2), (20, 3)]:  # (20, 3): past 16 draws, torch vectorises
         for method in ("sample", "rsample") if ours.has_rsample else ("sample",):
             ad.manual_seed(7)
             torch.manual_seed(7)
