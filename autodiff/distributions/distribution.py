@@ -2,6 +2,7 @@
 
 import functools
 import numbers
+import warnings
 
 import numpy as np
 
@@ -112,6 +113,13 @@ class Distribution:
                     "Value is not broadcastable with batch_shape+event_shape: "
                     f"{value.shape} vs {expected}."
                 )
+        if self.support is None:  # a user's family that names no support: nothing to check
+            warnings.warn(
+                f"{type(self)} does not define `support` to enable sample validation. Please "
+                "initialize the distribution with `validate_args=False` to turn off validation.",
+                stacklevel=3,
+            )
+            return
         if not bool(np.all(self.support.check(value).numpy())):
             raise ValueError(
                 f"Expected value argument ({type(value).__name__} of shape "

@@ -599,3 +599,25 @@ def test_exponential_family_bregman_forms_equal_the_closed_forms(family):
         with pytest.raises(NotImplementedError):
             p.entropy()
     assert not isinstance(D.Categorical(ad.ones(2)), D.ExponentialFamily)
+
+
+def test_a_users_own_family_validates_as_torch():
+    """A subclass as tutorials write one: arg_constraints checked, no support: a warning."""
+
+    class Coin(D.Distribution):
+        arg_constraints = {"p": D.constraints.unit_interval}
+
+        def __init__(self, p, validate_args=None):
+            self.p = ad.tensor(p)
+            super().__init__(validate_args=validate_args)
+
+        def log_prob(self, value):
+            self._validate_sample(value)
+            return value * self.p.log() + (1 - value) * (-self.p).log1p()
+
+    with pytest.raises(ValueError, match="Expected parameter p"):
+        Coin(1.5)
+    with pytest.warns(UserWarning, match="does not define `support`"):
+        Coin(0.25).log_prob(ad.tensor(1.0))
+    with pytest.raises(NotImplementedError, match="Coin has no entropy"):
+        Coin(0.25).entropy()
