@@ -31,6 +31,7 @@ class Categorical(Distribution):
     probs[..., i] (probs are normalised; logits are log-probabilities up to a constant)."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    has_enumerate_support = True
     _expanded = ("probs", "logits")
 
     def __init__(self, probs=None, logits=None, validate_args=None):

@@ -621,3 +621,19 @@ def test_a_users_own_family_validates_as_torch():
         Coin(0.25).log_prob(ad.tensor(1.0))
     with pytest.raises(NotImplementedError, match="Coin has no entropy"):
         Coin(0.25).entropy()
+
+
+def test_enumerate_support_matches_torch():
+    torch = pytest.importorskip("torch")
+    TD = torch.distributions
+    pairs = [
+        (D.Categorical(ad.ones(2, 3)), TD.Categorical(torch.ones(2, 3))),
+        (D.Bernoulli(ad.full((2,), 0.3)), TD.Bernoulli(torch.full((2,), 0.3))),
+    ]
+    for ours, theirs in pairs:
+        assert ours.has_enumerate_support and theirs.has_enumerate_support
+        for expand in (True, False):
+            got, want = ours.enumerate_support(expand), theirs.enumerate_support(expand)
+            assert got.shape == tuple(want.shape) and str(got.dtype) == str(want.dtype)
+            np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert not D.Independent(pairs[1][0], 1).has_enumerate_support
