@@ -136,9 +136,18 @@ class Distribution:
     def _extended_shape(self, sample_shape=()) -> Size:
         return as_size((sample_shape,), "sample") + self._batch_shape + self._event_shape
 
+    def _new_instance(self, _instance):
+        """An empty instance of this class for expand (torch's _get_checked_instance)."""
+        if _instance is not None:
+            raise NotImplementedError(
+                f"{type(self).__name__}.expand: passing _instance (torch's hook for a subclass "
+                "to fill its own instance) is not supported; override expand instead"
+            )
+        return type(self).__new__(type(self))
+
     def expand(self, batch_shape, _instance=None):
         """The same distribution repeated to batch_shape (parameters expanded, not copied)."""
-        new = type(self).__new__(type(self))
+        new = self._new_instance(_instance)
         batch_shape = Size(batch_shape)
         for name in self._expanded:
             value = self.__dict__.get(name)

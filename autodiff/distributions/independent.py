@@ -28,7 +28,7 @@ class Independent(Distribution):
         )
 
     def expand(self, batch_shape, _instance=None):
-        new = type(self).__new__(type(self))
+        new = self._new_instance(_instance)
         n = self.reinterpreted_batch_ndims
         new.base_dist = self.base_dist.expand(tuple(batch_shape) + tuple(self.event_shape[:n]))
         new.reinterpreted_batch_ndims = n

@@ -86,7 +86,7 @@ class MultivariateNormal(Distribution):
             self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
 
     def expand(self, batch_shape, _instance=None):
-        new = type(self).__new__(type(self))
+        new = self._new_instance(_instance)
         batch_shape = tuple(batch_shape)
         new.loc = self.loc.expand(*batch_shape, *self.event_shape)
         new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril

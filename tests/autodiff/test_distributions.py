@@ -637,3 +637,9 @@ def test_enumerate_support_matches_torch():
             assert got.shape == tuple(want.shape) and str(got.dtype) == str(want.dtype)
             np.testing.assert_array_equal(got.numpy(), want.numpy())
     assert not D.Independent(pairs[1][0], 1).has_enumerate_support
+
+
+def test_expand_refuses_an_instance_to_fill():
+    for dist in (D.Normal(0.0, 1.0), D.Independent(D.Normal(ad.zeros(2), 1.0), 1)):
+        with pytest.raises(NotImplementedError, match="_instance"):
+            dist.expand((2,), _instance=D.Normal(0.0, 1.0))
