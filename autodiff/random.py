@@ -446,6 +446,113 @@ def exponential(shape, dtype=np.float32, lambd=1.0, generator=None) -> np.ndarra
 
 
 @_announced
+def standard_gamma(alpha: np.ndarray, generator=None) -> np.ndarray:
+    """torch's _standard_gamma on the CPU: one Gamma(α, 1) draw per element, in order, by
+    Marsaglia and Tsang's rejection on normal_distribution<double> and
+    uniform_real_distribution<double> draws, in double; then the type, at least its smallest
+    normal number (as torch, so that a log of the draw stays finite)."""
+    return _standard_gamma(alpha, generator)
+
+
+def _standard_gamma(alpha: np.ndarray, generator=None) -> np.ndarray:
+    """standard_gamma without its announcement to ad.compile (dirichlet draws through it)."""
+    alpha = np.asarray(alpha)
+    gen = _source(generator)
+    work = np.float32 if alpha.dtype == np.float32 else np.float64
+    drawn = [_gamma_one(gen, a) for a in alpha.astype(work).reshape(-1)]
+    values = np.array(drawn, np.float64).astype(alpha.dtype).reshape(alpha.shape)
+    return np.maximum(values, np.finfo(alpha.dtype).tiny)
+
+
+_THIRD32 = float(np.float32(1.0) / np.float32(3.0))  # C's 1.0f / 3.0f
+_C0331 = float(np.float32(0.0331))  # C's 0.0331f
+
+
+def _gamma_one(gen, alpha) -> float:
+    """sample_gamma of ATen for one shape α (a float32 α boosted by 1 in float32, as the C++
+    does with its scalar type; everything else in double)."""
+    scale = 1.0
+    if alpha < 1:
+        if alpha == 0:
+            return 0.0
+        u = float(_unit(gen, 1, np.float64)[0])
+        scale *= math.pow(1 - u, float(alpha.dtype.type(1) / alpha))
+        alpha = alpha + alpha.dtype.type(1)
+    d = float(alpha - alpha.dtype.type(_THIRD32))
+    c = 1.0 / math.sqrt(9.0 * d)
+    while True:
+        while True:
+            x = float(_normal_pairs(gen, 1, 0.0, 1.0)[0])
+            y = 1.0 + c * x
+            if y > 0:
+                break
+        v = y * y * y
+        u = 1 - float(_unit(gen, 1, np.float64)[0])
+        xx = x * x
+        if u < 1.0 - _C0331 * xx * xx:
+            return scale * d * v
+        if math.log(u) < 0.5 * xx + d * (1.0 - v + math.log(v)):
+            return scale * d * v
+
+
+@_announced
+def dirichlet(concentration: np.ndarray, generator=None) -> np.ndarray:
+    """torch's _sample_dirichlet on the CPU: Gamma(α, 1) draws in double (at least double's
+    smallest normal), normalised over the last dim, then the type, kept inside
+    [smallest normal, the float below 1]."""
+    alpha = np.asarray(concentration)
+    gamma = _standard_gamma(alpha.astype(np.float64), generator)
+    values = (gamma / gamma.sum(-1, keepdims=True)).astype(alpha.dtype)
+    top = np.nextafter(alpha.dtype.type(1), alpha.dtype.type(0))
+    return np.clip(values, np.finfo(alpha.dtype).tiny, top)
+
+
+@_announced
+def poisson(rate: np.ndarray, generator=None) -> np.ndarray:
+    """torch.poisson on the CPU: one draw per element, in order, from uniform doubles
+    (Hörmann's transformed rejection for a rate of 10 or more, else multiplying uniforms
+    until their product falls below e^-rate), in the rate's type."""
+    rate = np.asarray(rate)
+    if rate.size and not (rate >= 0).all():
+        raise ArgumentError("poisson: invalid Poisson rate, expected rate to be non-negative")
+    gen = _source(generator)
+    drawn = [_poisson_one(gen, float(lam)) for lam in rate.reshape(-1)]
+    return np.array(drawn, np.float64).astype(rate.dtype).reshape(rate.shape)
+
+
+def _poisson_one(gen, lam: float) -> int:
+    def uniform() -> float:
+        return float(_unit(gen, 1, np.float64)[0])
+
+    if lam >= 10:
+        slam, loglam = math.sqrt(lam), math.log(lam)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            U = uniform() - 0.5
+            V = uniform()
+            us = 0.5 - abs(U)
+            k = math.floor((2 * a / us + b) * U + lam + 0.43)
+            if us >= 0.07 and V <= vr:
+                return k
+            if k < 0 or (us < 0.013 and V > us):
+                continue
+            log_ratio = math.log(V) + math.log(invalpha) - math.log(a / (us * us) + b)
+            if log_ratio <= -lam + k * loglam - math.lgamma(k + 1.0):
+                return k
+    if lam == 0:
+        return 0
+    count, product, limit = 0, 1.0, math.exp(-lam)
+    while True:
+        product *= uniform()
+        if product <= limit:
+            return count
+        count += 1
+
+
+@_announced
 def cauchy(shape, dtype=np.float32, median=0.0, sigma=1.0, generator=None) -> np.ndarray:
     """torch's cauchy_(median, σ): median + σ·tan(π(u − ½)) in double (one rounding for the
     multiply-add, as GCC fuses it) from a 53-bit u, then the type."""

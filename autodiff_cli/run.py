@@ -79,6 +79,25 @@ for _file in (
     MODULES[f"torch.nn.modules.{_file}"] = nn
 for _file in ("dataloader", "dataset", "sampler"):
     MODULES[f"torch.utils.data.{_file}"] = nn.data
+MODULES["torch.distributions.constraints"] = autodiff.distributions.constraints
+for _file in (
+    "bernoulli",
+    "beta",
+    "categorical",
+    "chi2",
+    "dirichlet",
+    "distribution",
+    "exponential",
+    "gamma",
+    "independent",
+    "kl",
+    "laplace",
+    "multivariate_normal",
+    "normal",
+    "poisson",
+    "uniform",
+):
+    MODULES[f"torch.distributions.{_file}"] = autodiff.distributions
 # torch's names that nn provides (torch.conv2d, torch.dropout, ..., torch.func.functional_call):
 # the engine cannot import nn, so torch.X looks in these after the project module
 ALSO = {"torch": nn.torch_functions, "torch.func": nn.func}

@@ -1,0 +1,190 @@
+"""Categorical and Bernoulli: given by probs or by logits."""
+
+import math
+
+import numpy as np
+
+from .. import creation, dtypes
+from ..grad_mode import no_grad
+from ..ops.elementwise import where
+from ..ops.sampling import multinomial
+from ..size import as_size
+from . import constraints
+from .distribution import Distribution, ExponentialFamily, as_tensor, lazy_property
+
+__all__ = ["Categorical", "Bernoulli"]
+
+
+def clamp_probs(probs):
+    """probs kept inside [eps, 1 - eps], so their logs are finite (torch's clamp_probs)."""
+    eps = dtypes.finfo(probs.dtype).eps
+    return probs.clamp(min=eps, max=1 - eps)
+
+
+def _one_of(name: str, probs, logits) -> None:
+    if (probs is None) == (logits is None):
+        raise ValueError(f"{name}: either `probs` or `logits` must be specified, but not both.")
+
+
+class Categorical(Distribution):
+    """Categorical(probs or logits): draws of an index into the last dim, with probability
+    probs[..., i] (probs are normalised; logits are log-probabilities up to a constant)."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    has_enumerate_support = True
+    _expanded = ("probs", "logits")
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        _one_of("Categorical", probs, logits)
+        param = as_tensor(probs if probs is not None else logits)
+        if param.ndim < 1:
+            raise ValueError("`probs` parameter must be at least one-dimensional.")
+        if probs is not None:
+            self.probs = param / param.sum(-1, keepdim=True)
+        else:
+            self.logits = param - param.logsumexp(-1, keepdim=True)
+        self._num_events = param.shape[-1]
+        super().__init__(param.shape[:-1], validate_args=validate_args)
+
+    # the parameter not given is computed on first use (so validate_args and repr see only
+    # the given one, as torch's)
+    @lazy_property
+    def logits(self):
+        return clamp_probs(self.probs).log()
+
+    @lazy_property
+    def probs(self):
+        return self.logits.softmax(-1)
+
+    def _param_event_dims(self, name: str) -> int:
+        return 1
+
+    def expand(self, batch_shape, _instance=None):
+        new = super().expand(batch_shape, _instance)
+        new._num_events = self._num_events
+        return new
+
+    @property
+    def support(self):
+        return constraints.integer_interval(0, self._num_events - 1)
+
+    @property
+    def param_shape(self):
+        return self.probs.shape
+
+    def sample(self, sample_shape=()):
+        """Indices (int64) of shape sample_shape + batch_shape: torch's multinomial draws, with
+        replacement, sample_shape.numel() per distribution."""
+        shape = as_size((sample_shape,), "sample")
+        with no_grad():
+            probs = self.probs.reshape(-1, self._num_events)
+            draws = multinomial(probs, shape.numel(), True).T
+        return draws.reshape(*shape, *self.batch_shape)
+
+    def log_prob(self, value):
+        value = self._value(value)
+        index = value.long().unsqueeze(-1)
+        shape = np.broadcast_shapes(tuple(index.shape[:-1]), tuple(self.logits.shape[:-1]))
+        index = index.expand(*shape, 1)
+        return self.logits.expand(*shape, self._num_events).gather(-1, index).squeeze(-1)
+
+    def entropy(self):
+        low = dtypes.finfo(self.logits.dtype).min
+        return -(self.logits.clamp(min=low) * self.probs).sum(-1)
+
+    def enumerate_support(self, expand=True):
+        values = creation.arange(self._num_events).reshape(-1, *(1,) * len(self.batch_shape))
+        return values.expand(-1, *self.batch_shape) if expand else values
+
+    @property
+    def mean(self):
+        return creation.full(self._extended_shape(), math.nan, dtype=self.probs.dtype)
+
+    variance = mean
+
+    @property
+    def mode(self):
+        return self.probs.argmax(-1)
+
+
+class Bernoulli(ExponentialFamily):
+    """Bernoulli(probs or logits): 1 with probability probs (= sigmoid(logits)), else 0."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    _mean_carrier_measure = 0
+    has_enumerate_support = True
+    _expanded = ("probs", "logits")
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        _one_of("Bernoulli", probs, logits)
+        param = as_tensor(probs if probs is not None else logits)
+        if probs is not None:
+            self.probs = param
+        else:
+            self.logits = param
+        super().__init__(param.shape, validate_args=validate_args)
+
+    @lazy_property
+    def logits(self):
+        clamped = clamp_probs(self.probs)
+        return clamped.log() - (-clamped).log1p()
+
+    @lazy_property
+    def probs(self):
+        return self.logits.sigmoid()
+
+    @property
+    def param_shape(self):
+        return self.probs.shape
+
+    def sample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        with no_grad():
+            u = creation.rand(*shape, dtype=self.probs.dtype)
+            return (u < self.probs.expand(*shape)).to(self.probs.dtype)
+
+    def log_prob(self, value):
+        value = self._value(value)
+        return -_bce_with_logits(self.logits, value)
+
+    def entropy(self):
+        return _bce_with_logits(self.logits, self.probs)
+
+    def enumerate_support(self, expand=True):
+        values = creation.arange(2, dtype=self.probs.dtype)
+        values = values.reshape(-1, *(1,) * len(self.batch_shape))
+        return values.expand(-1, *self.batch_shape) if expand else values
+
+    @property
+    def mean(self):
+        return self.probs
+
+    @property
+    def mode(self):
+        """1 where probs > 1/2, 0 where below, NaN at a tie (torch's)."""
+        mode = (self.probs >= 0.5).to(self.probs.dtype)
+        return where(self.probs == 0.5, math.nan, mode)
+
+    @property
+    def variance(self):
+        return self.probs * (1 - self.probs)
+
+    @property
+    def _natural_params(self):
+        return ((self.probs / (1 - self.probs)).log(),)
+
+    def _log_normalizer(self, x):
+        return x.exp().log1p()
+
+
+def softplus(x):
+    """log(1 + e^x) as logaddexp(x, 0): stable at any x, and its gradient is sigmoid(x)
+    everywhere (a max(x, 0) + log1p(e^-|x|) spelling has a kink in its gradient at 0)."""
+    return x.logaddexp(creation.zeros((), dtype=x.dtype))
+
+
+def _bce_with_logits(logits, target):
+    """softplus(l) - l·t: the binary cross entropy from logits (torch's, whose gradient in
+    l is sigmoid(l) - t)."""
+    return softplus(logits) - logits * target

@@ -1,0 +1,215 @@
+"""torch.distributions.constraints: what a parameter or a value must satisfy. check(value)
+answers a bool tensor (False where the constraint fails), reduced over the constraint's
+event dims; the reprs are torch's, since validate_args' error messages show them."""
+
+import numpy as np
+
+from .. import creation
+
+__all__ = [
+    "Constraint",
+    "boolean",
+    "dependent",
+    "greater_than",
+    "greater_than_eq",
+    "half_open_interval",
+    "independent",
+    "integer_interval",
+    "interval",
+    "less_than",
+    "lower_cholesky",
+    "nonnegative",
+    "nonnegative_integer",
+    "positive",
+    "positive_definite",
+    "real",
+    "real_vector",
+    "simplex",
+    "unit_interval",
+]
+
+
+def _array(value) -> np.ndarray:
+    return np.asarray(value.detach().numpy() if hasattr(value, "detach") else value)
+
+
+class Constraint:
+    """A region of values. is_discrete: integer-valued; event_dim: how many rightmost dims
+    one check covers (the simplex covers a vector, so 1)."""
+
+    is_discrete = False
+    event_dim = 0
+
+    def check(self, value):
+        raise NotImplementedError(f"{type(self).__name__}.check is not defined")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__.lstrip('_')}()"
+
+
+class _Dependent(Constraint):
+    """A constraint that depends on other parameters: never checked (torch's dependent)."""
+
+    def check(self, value):
+        raise ValueError("Cannot determine validity of dependent constraint")
+
+
+class _Real(Constraint):
+    def check(self, value):
+        x = _array(value)
+        return creation.tensor(x == x)  # not NaN
+
+
+class _Boolean(Constraint):
+    is_discrete = True
+
+    def check(self, value):
+        x = _array(value)
+        return creation.tensor((x == 0) | (x == 1))
+
+
+class _Bounded(Constraint):
+    """One or two bounds; the subclasses say which sides are closed."""
+
+    def __init__(self, lower_bound=None, upper_bound=None):
+        self.lower_bound, self.upper_bound = lower_bound, upper_bound
+
+    def __repr__(self) -> str:
+        bounds = []
+        if self.lower_bound is not None:
+            bounds.append(f"lower_bound={self.lower_bound}")
+        if self.upper_bound is not None:
+            bounds.append(f"upper_bound={self.upper_bound}")
+        return f"{type(self).__name__.lstrip('_')}({', '.join(bounds)})"
+
+
+class _GreaterThan(_Bounded):
+    def check(self, value):
+        return creation.tensor(_array(self.lower_bound) < _array(value))
+
+
+class _GreaterThanEq(_Bounded):
+    def check(self, value):
+        return creation.tensor(_array(self.lower_bound) <= _array(value))
+
+
+class _LessThan(_Bounded):
+    def __init__(self, upper_bound):
+        super().__init__(None, upper_bound)
+
+    def check(self, value):
+        return creation.tensor(_array(value) < _array(self.upper_bound))
+
+
+class _Interval(_Bounded):
+    def check(self, value):
+        x = _array(value)
+        return creation.tensor((_array(self.lower_bound) <= x) & (x <= _array(self.upper_bound)))
+
+
+class _HalfOpenInterval(_Bounded):
+    def check(self, value):
+        x = _array(value)
+        return creation.tensor((_array(self.lower_bound) <= x) & (x < _array(self.upper_bound)))
+
+
+class _IntegerInterval(_Bounded):
+    is_discrete = True
+
+    def check(self, value):
+        x = _array(value)
+        ok = (x % 1 == 0) & (_array(self.lower_bound) <= x) & (x <= _array(self.upper_bound))
+        return creation.tensor(ok)
+
+
+class _IntegerGreaterThan(_Bounded):
+    is_discrete = True
+
+    def check(self, value):
+        x = _array(value)
+        return creation.tensor((x % 1 == 0) & (x >= _array(self.lower_bound)))
+
+
+class _Simplex(Constraint):
+    event_dim = 1
+
+    def check(self, value):
+        x = _array(value)
+        ok = np.all(x >= 0, axis=-1) & (np.abs(x.sum(-1) - 1) < 1e-6)
+        return creation.tensor(ok)
+
+
+class _IndependentConstraint(Constraint):
+    """base_constraint over reinterpreted_batch_ndims more rightmost dims."""
+
+    def __init__(self, base_constraint, reinterpreted_batch_ndims: int):
+        self.base_constraint = base_constraint
+        self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
+        self.is_discrete = base_constraint.is_discrete
+        self.event_dim = base_constraint.event_dim + reinterpreted_batch_ndims
+
+    def check(self, value):
+        ok = _array(self.base_constraint.check(value))
+        n = self.reinterpreted_batch_ndims
+        if ok.ndim < n:
+            raise ValueError(
+                f"IndependentConstraint.check: expected value.dim() >= {self.event_dim}, "
+                f"but got {np.ndim(_array(value))}"
+            )
+        return creation.tensor(ok.reshape(ok.shape[: ok.ndim - n] + (-1,)).all(-1))
+
+    def __repr__(self) -> str:
+        return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
+
+
+class _LowerCholesky(Constraint):
+    """Lower triangular with a positive diagonal."""
+
+    event_dim = 2
+
+    def check(self, value):
+        x = _array(value)
+        lower = np.all(np.tril(x) == x, axis=(-2, -1))
+        positive = np.all(np.diagonal(x, axis1=-2, axis2=-1) > 0, axis=-1)
+        return creation.tensor(lower & positive)
+
+
+class _PositiveDefinite(Constraint):
+    """Symmetric, with a Cholesky factor."""
+
+    event_dim = 2
+
+    def check(self, value):
+        x = _array(value)
+        symmetric = np.all(np.isclose(x, np.swapaxes(x, -1, -2), atol=1e-6), axis=(-2, -1))
+        flat = x.reshape((-1,) + x.shape[-2:])
+        factored = np.array([_has_cholesky(m) for m in flat], bool).reshape(x.shape[:-2])
+        return creation.tensor(symmetric & factored)
+
+
+def _has_cholesky(matrix) -> bool:
+    try:
+        np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+dependent = _Dependent()
+real = _Real()
+boolean = _Boolean()
+positive = _GreaterThan(0.0)
+nonnegative = _GreaterThanEq(0.0)
+unit_interval = _Interval(0.0, 1.0)
+nonnegative_integer = _IntegerGreaterThan(0)
+simplex = _Simplex()
+real_vector = _IndependentConstraint(real, 1)
+lower_cholesky = _LowerCholesky()
+positive_definite = _PositiveDefinite()
+independent = _IndependentConstraint
+greater_than = _GreaterThan
+greater_than_eq = _GreaterThanEq
+less_than = _LessThan
+interval = _Interval
+half_open_interval = _HalfOpenInterval
+integer_interval = _IntegerInterval

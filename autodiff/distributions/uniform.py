@@ -1,0 +1,174 @@
+"""Uniform(low, high), Exponential(rate) and Laplace(loc, scale): the families whose draws are
+one uniform or exponential number each, reparameterized."""
+
+import math
+
+from .. import creation, dtypes
+from . import constraints
+from .distribution import Distribution, ExponentialFamily, broadcast_all
+
+__all__ = ["Uniform", "Exponential", "Laplace"]
+
+
+class Uniform(Distribution):
+    """Uniform(low, high): equally likely anywhere in [low, high)."""
+
+    has_rsample = True
+    _expanded = ("low", "high")
+
+    def __init__(self, low, high, validate_args=None):
+        self.low, self.high = broadcast_all(low, high)
+        super().__init__(self.low.shape, validate_args=validate_args)
+
+    @property
+    def arg_constraints(self):
+        return {"low": constraints.less_than(self.high), "high": constraints.greater_than(self.low)}
+
+    @property
+    def support(self):
+        return constraints.interval(self.low, self.high)
+
+    @property
+    def mean(self):
+        return (self.high + self.low) / 2
+
+    @property
+    def mode(self):
+        return math.nan * self.high
+
+    @property
+    def stddev(self):
+        return (self.high - self.low) / 12**0.5
+
+    @property
+    def variance(self):
+        return (self.high - self.low).pow(2) / 12
+
+    def rsample(self, sample_shape=()):
+        """low + u · (high - low) with u = rand(...) as torch draws it."""
+        u = creation.rand(*self._extended_shape(sample_shape), dtype=self.low.dtype)
+        return self.low + u * (self.high - self.low)
+
+    def log_prob(self, value):
+        value = self._value(value)
+        inside = (self.low <= value).to(self.low.dtype) * (self.high > value).to(self.low.dtype)
+        return inside.log() - (self.high - self.low).log()
+
+    def cdf(self, value):
+        value = self._value(value)
+        return ((value - self.low) / (self.high - self.low)).clamp(min=0, max=1)
+
+    def icdf(self, value):
+        return value * (self.high - self.low) + self.low
+
+    def entropy(self):
+        return (self.high - self.low).log()
+
+
+class Exponential(ExponentialFamily):
+    """Exponential(rate): waiting times with density rate · e^(-rate · x) on x ≥ 0."""
+
+    has_rsample = True
+    _mean_carrier_measure = 0
+    arg_constraints = {"rate": constraints.positive}
+    support = constraints.nonnegative
+    _expanded = ("rate",)
+
+    def __init__(self, rate, validate_args=None):
+        (self.rate,) = broadcast_all(rate)
+        super().__init__(self.rate.shape, validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return self.rate.reciprocal()
+
+    @property
+    def mode(self):
+        return creation.zeros_like(self.rate)
+
+    @property
+    def stddev(self):
+        return self.rate.reciprocal()
+
+    @property
+    def variance(self):
+        return self.rate.pow(-2)
+
+    def rsample(self, sample_shape=()):
+        """E / rate with E ~ Exp(1) from exponential_, torch's draw."""
+        shape = self._extended_shape(sample_shape)
+        return creation.empty(*shape, dtype=self.rate.dtype).exponential_() / self.rate
+
+    def log_prob(self, value):
+        value = self._value(value)
+        return self.rate.log() - self.rate * value
+
+    def cdf(self, value):
+        value = self._value(value)
+        return 1 - (-self.rate * value).exp()
+
+    def icdf(self, value):
+        return -(-value).log1p() / self.rate
+
+    def entropy(self):
+        return 1.0 - self.rate.log()
+
+    @property
+    def _natural_params(self):
+        return (-self.rate,)
+
+    def _log_normalizer(self, x):
+        return -(-x).log()
+
+
+class Laplace(Distribution):
+    """Laplace(loc, scale): density e^(-|x - loc| / scale) / (2 · scale)."""
+
+    has_rsample = True
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    _expanded = ("loc", "scale")
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        return 2 * self.scale.pow(2)
+
+    @property
+    def stddev(self):
+        return (2**0.5) * self.scale
+
+    def rsample(self, sample_shape=()):
+        """The inverse CDF at u ~ U(eps - 1, 1) (torch's uniform_ draw; eps keeps log1p(-|u|)
+        finite)."""
+        shape = self._extended_shape(sample_shape)
+        eps = dtypes.finfo(self.loc.dtype).eps
+        u = creation.empty(*shape, dtype=self.loc.dtype).uniform_(eps - 1, 1)
+        return self.loc - self.scale * u.sign() * (-u.abs()).log1p()
+
+    def log_prob(self, value):
+        value = self._value(value)
+        return -(2 * self.scale).log() - (value - self.loc).abs() / self.scale
+
+    def cdf(self, value):
+        value = self._value(value)
+        diff = value - self.loc
+        return 0.5 - 0.5 * diff.sign() * (-diff.abs() / self.scale).expm1()
+
+    def icdf(self, value):
+        term = value - 0.5
+        return self.loc - self.scale * term.sign() * (-2 * term.abs()).log1p()
+
+    def entropy(self):
+        return 1 + (2 * self.scale).log()
