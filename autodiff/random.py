@@ -580,9 +580,11 @@ def geometric(shape, dtype=np.int64, p=0.5, generator=None) -> np.ndarray:
     if not 0 < p < 1:
         raise ArgumentError(f"geometric_ expects p to be in (0, 1), but got p={p}")
     u = _unit(generator, math.prod(shape), np.float64)
-    with np.errstate(divide="ignore"):  # u = 0 (one draw in 2**53): an infinite wait
+    # u = 0 (one draw in 2**53): an infinite wait; a count past a half's range: inf, as C++'s
+    # cast gives it
+    with np.errstate(divide="ignore", over="ignore"):
         trials = np.ceil(cpu_math.libm(math.log, u) / math.log1p(-p))
-    return trials.astype(dtype).reshape(shape)
+        return trials.astype(dtype).reshape(shape)
 
 
 @_announced
