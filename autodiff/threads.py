@@ -7,10 +7,11 @@ Between two products those chunks, and any NumPy work, need the cores BLAS's thr
 used, so setting the count also has OpenBLAS's idle threads sleep soon (short_blas_spin).
 """
 
+import contextlib
 import ctypes
 import os
 
-_state = {"chosen": None, "limits": None, "interop": None}
+_state = {"chosen": None, "limits": None, "interop": None, "controller": None}
 
 # OpenBLAS's idle threads spin for 2**28 cycles (about 0.1 s) waiting for the next product
 # before they sleep; what runs between two products then shares a core with a spinning
@@ -72,6 +73,19 @@ def get_num_interop_threads() -> int:
 def chosen():
     """The count set_num_threads chose, None if it was never called."""
     return _state["chosen"]
+
+
+@contextlib.contextmanager
+def blas_on_one_thread():
+    """Inside the block BLAS runs each product on its calling thread alone (several threads
+    then run their own products side by side), after it on the count before. A setting of the
+    process: a product another thread starts meanwhile runs on one thread too."""
+    from threadpoolctl import ThreadpoolController
+
+    if _state["controller"] is None:  # made once NumPy has loaded its BLAS
+        _state["controller"] = ThreadpoolController()
+    with _state["controller"].limit(limits=1, user_api="blas"):
+        yield
 
 
 def short_blas_spin() -> None:

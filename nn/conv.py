@@ -32,7 +32,7 @@ from .sliding import (
     layer_error,
     output_size,
 )
-from .threads import batch_chunks, over_batch
+from .threads import each_thread, over_batch, samples_per_chunk
 
 _OPTIONS = ("stride", "padding", "dilation", "groups")
 
@@ -104,14 +104,21 @@ def _channels_first(y: np.ndarray, shape: tuple, bias) -> np.ndarray:
 def _products_per_sample(weight: np.ndarray, cols: np.ndarray, bias) -> np.ndarray:
     """W·cols per sample and group, (N, G, O/G, P), plus the bias: chunk by chunk, so that
     the bias is added while the chunk's products are still in cache (a separate pass over the
-    whole output cost about as much as the products themselves)."""
+    whole output cost about as much as the products themselves); each thread its own part of
+    the batch (each_thread)."""
     n, groups = cols.shape[:2]
     weights = weight.reshape(groups, weight.shape[0] // groups, -1)
     out = np.empty((n, groups, weights.shape[1], cols.shape[-1]), dtype=cols.dtype)
-    for a, b in batch_chunks(n, out.size):
-        np.matmul(weights, cols[a:b], out=out[a:b])  # BLAS, threaded by itself
-        if bias is not None:
-            out[a:b] += bias.reshape(groups, -1, 1)
+    step = samples_per_chunk(n, out.size)
+
+    def part(start, stop):
+        for a in range(start, stop, step):
+            b = min(a + step, stop)
+            np.matmul(weights, cols[a:b], out=out[a:b])
+            if bias is not None:
+                out[a:b] += bias.reshape(groups, -1, 1)
+
+    each_thread(part, n, out.size)
     return out
 
 

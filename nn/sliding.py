@@ -16,7 +16,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from autodiff.errors import ArgumentError, ShapeError
 
-from .threads import batch_chunks, over_batch
+from .threads import each_thread, over_batch, samples_per_chunk
 
 
 def as_pair(value, name: str, op: str, minimum: int = 1) -> tuple:
@@ -131,11 +131,6 @@ def copy_over_batch(out: np.ndarray, values: np.ndarray) -> None:
     over_batch(lambda a, b: np.copyto(out[a:b], values[a:b]), len(out), out.size)
 
 
-def add_over_batch(out: np.ndarray, values: np.ndarray) -> None:
-    """out += values, split over the batch (the first axis) between threads."""
-    over_batch(lambda a, b: np.add(out[a:b], values[a:b], out=out[a:b]), len(out), out.size)
-
-
 def _padded_last(x: np.ndarray, win: Windows) -> np.ndarray:
     """x (N, C, H, W) as a channels-last padded plane (N, Hp, Wp, C)."""
     if win.padding == (0, 0, 0, 0):
@@ -197,20 +192,26 @@ def col2im(grad: np.ndarray, taps: np.ndarray, win: Windows, shape: tuple) -> np
     as rows grad (G, N·OH·OW, O/G) and its weight as one matrix per tap taps (KH·KW, G, O/G,
     C/G): what tap k sends back from every output position is one product, added onto the
     input positions that tap met (runs of OW·C values when G = 1). One tap's block for a chunk
-    of samples at a time (never all columns at once): little memory, and it stays in cache."""
+    of samples at a time (never all columns at once): little memory, and it stays in cache.
+    Each thread takes its own part of the batch, products included (each_thread)."""
     (n, c, h, w), groups = shape, grad.shape[0]
     positions = grad.shape[1] // n
     dxp = np.zeros((n, *win.padded, groups, c // groups), dtype=grad.dtype)
     values = grad.shape[1] * c + dxp.size  # a pass moves the tap's block and adds it in dxp
-    chunks = batch_chunks(n, values)  # a chunk's block and planes stay in cache
-    most = max(b - a for a, b in chunks) * positions
-    block = np.empty((groups, most, c // groups), dtype=grad.dtype)
-    for a, b in chunks:
-        rows, part = grad[:, a * positions : b * positions], block[:, : (b - a) * positions]
-        sent = part.transpose(1, 0, 2).reshape(b - a, *win.out, groups, -1)  # a view of part
-        for k, i, j in win.taps():
-            np.matmul(rows, taps[k], out=part)  # BLAS, threaded by itself
-            add_over_batch(dxp[(slice(a, b),) + win.rows_cols(i, j)], sent)
+    step = samples_per_chunk(n, values)  # a chunk's block and planes stay in cache
+
+    def part(start, stop):
+        block = np.empty((groups, step * positions, c // groups), dtype=grad.dtype)
+        for a in range(start, stop, step):
+            b = min(a + step, stop)
+            rows, out = grad[:, a * positions : b * positions], block[:, : (b - a) * positions]
+            sent = out.transpose(1, 0, 2).reshape(b - a, *win.out, groups, -1)  # a view of out
+            for k, i, j in win.taps():
+                np.matmul(rows, taps[k], out=out)
+                tap = dxp[(slice(a, b),) + win.rows_cols(i, j)]
+                np.add(tap, sent, out=tap)
+
+    each_thread(part, n, values)
     pt, _, pl, _ = win.padding
     dx = dxp[:, pt : pt + h, pl : pl + w].reshape(n, h, w, c).transpose(0, 3, 1, 2)
     out = np.empty(shape, dtype=grad.dtype)

@@ -1,18 +1,21 @@
 """Threads for training: how many (set_threads: training's policy on top of
-autodiff.set_num_threads) and work split over a batch, one chunk per thread (over_batch).
+autodiff.set_num_threads) and work split over a batch between them (over_batch, each_thread).
 
 BLAS threads its large products itself. The memory-bound passes around them (im2col, col2im,
 layout changes, pooling) are NumPy calls that release the GIL, so the convolution and pooling
-kernels split them over the batch in a pool of threads() threads. A chunk never calls BLAS
-(OpenBLAS serialises concurrent threaded calls, and some versions corrupt them) and writes only
-its own slice of the result, so results are bitwise the same whatever the thread count.
+kernels split them over the batch in a pool of threads() threads. An over_batch chunk never
+calls BLAS (OpenBLAS serialises concurrent threaded calls). A pass of many small products
+(col2im's, one per kernel tap) runs with each_thread instead: each thread its own part of the
+batch, products included, with BLAS on one thread meanwhile. A part writes only its own slice
+of the result, and a product's values do not depend on how its rows are split, so results are
+bitwise the same whatever the thread count.
 """
 
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
-from autodiff.threads import chosen, set_num_threads
+from autodiff.threads import blas_on_one_thread, chosen, set_num_threads
 
 _pool = {"size": 0, "executor": None}
 _pool_lock = threading.Lock()
@@ -69,35 +72,56 @@ def over_batch(work, n: int, values: int) -> None:
     moving about CHUNK of the pass's `values` (so that it runs in cache), split between
     threads() threads at once (in this thread alone with one thread, or when the pass moves
     fewer than WORTH_SPLITTING values). work must write only its own chunk's slice."""
-    step = max(1, n * CHUNK // max(values, 1))
-    count = min(threads() or 1, n) if values >= WORTH_SPLITTING else 1
-    if threading.current_thread().name.startswith(_PREFIX):
-        count = 1  # already a chunk: waiting on the pool from inside it could deadlock
-    bounds = [n * k // count for k in range(count + 1)]
+    step = samples_per_chunk(n, values)
 
     def part(start, stop):
         for a in range(start, stop, step):
             work(a, min(a + step, stop))
 
+    _in_parts(part, n, _count(n, values))
+
+
+def samples_per_chunk(n: int, values: int) -> int:
+    """How many of a pass's n samples make a chunk of about CHUNK of its `values` values (one
+    that stays in a core's cache)."""
+    return max(1, n * CHUNK // max(values, 1))
+
+
+def each_thread(work, n: int, values: int) -> None:
+    """Call work(start, stop) once per thread on consecutive parts of range(n) that together
+    cover them, all at once, with BLAS on one thread meanwhile, so that each part's products
+    run side by side with the others' (a product threaded by BLAS itself waits on its threads,
+    which for many small products costs more than they save). In this thread alone with one
+    thread, or for fewer than WORTH_SPLITTING values. work must write only its own part."""
+    count = _count(n, values)
+    if count == 1:
+        work(0, n)
+        return
+    with blas_on_one_thread():
+        _in_parts(work, n, count)
+
+
+def _count(n: int, values: int) -> int:
+    """How many threads a pass over n samples moving `values` values is split between."""
+    if threading.current_thread().name.startswith(_PREFIX):
+        return 1  # already a chunk: waiting on the pool from inside it could deadlock
+    return min(threads() or 1, n) if values >= WORTH_SPLITTING else 1
+
+
+def _in_parts(part, n: int, count: int) -> None:
+    """part(start, stop) on count consecutive parts of range(n), the first in this thread."""
     if count == 1:
         part(0, n)
         return
+    bounds = [n * k // count for k in range(count + 1)]
     executor = _executor(count - 1)
     others = [executor.submit(part, a, b) for a, b in zip(bounds[1:-1], bounds[2:])]
     try:
         part(bounds[0], bounds[1])
-    finally:  # no chunk may still be writing when the caller goes on, or handles an error
+    finally:  # no part may still be writing when the caller goes on, or handles an error
         wait(others)
     for chunk in others:
-        chunk.result()  # a chunk's error, raised here
-
-
-def batch_chunks(n: int, values: int) -> list:
-    """(start, stop) chunks of range(n) for a pass over `values` values that alternates with
-    BLAS calls: each chunk about CHUNK values per thread, so that over_batch's share of it for
-    every thread stays in cache."""
-    step = max(1, n * CHUNK * (threads() or 1) // max(values, 1))
-    return [(a, min(a + step, n)) for a in range(0, n, step)]
+        chunk.result()  # a part's error, raised here
 
 
 def _forget_pool() -> None:
