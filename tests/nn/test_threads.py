@@ -203,3 +203,39 @@ def test_a_forked_child_splits_with_its_own_pool(monkeypatch):
         os.waitpid(pid, 0)
         pytest.fail("over_batch hung in a forked child")
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_each_thread_runs_parts_side_by_side_with_blas_on_one_thread(monkeypatch):
+    """each_thread covers the batch once, in one part per thread; inside the parts BLAS runs
+    on one thread, after them on the count before; a part's error is raised."""
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    monkeypatch.setitem(engine_threads._state, "chosen", 3)
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):  # BLAS threaded, as in training
+        _each_thread_checks(blas_threads)
+
+
+def _each_thread_checks(blas_threads):
+    before, seen, inside = blas_threads(), [], []
+    assert before and all(count == 2 for count in before)
+
+    def part(a, b):
+        seen.append((a, b))
+        inside.append(blas_threads())
+
+    settings.each_thread(part, 10, 10**6)
+    assert sorted(seen) == [(0, 3), (3, 6), (6, 10)]
+    assert all(counts == [1] * len(before) for counts in inside) and blas_threads() == before
+    settings.each_thread(part, 10, 10)  # too little to split: one part, BLAS untouched
+    assert seen[-1] == (0, 10) and inside[-1] == before
+
+    def failing(a, b):
+        if a > 0:
+            raise ValueError(f"part {a}")
+
+    with pytest.raises(ValueError, match="part"):
+        settings.each_thread(failing, 10, 10**6)
+    assert blas_threads() == before
