@@ -18,14 +18,15 @@ from .module import Module
 
 
 class _PiecewiseLinear(ad.Function):
-    """Backward multiplies by the slope that forward saved."""
+    """Backward multiplies by the slope that forward saved; where the slope is 0 the gradient
+    is 0, a NaN or inf one too (grad · 0 would be NaN), as torch's masked backward."""
 
     array_backward = True
 
     @staticmethod
     def backward(ctx, grad):
         (slope,) = ctx.saved_tensors
-        return grad * slope
+        return ad.where(slope != 0, grad, 0.0) * slope
 
 
 def _slope(ctx, mask: np.ndarray, input: np.ndarray, value=1.0):

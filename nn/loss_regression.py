@@ -115,12 +115,30 @@ def _warn_sizes(input, target, op: str) -> None:
         )
 
 
-def _huber(diff, delta: float):
-    """½d² where |d| ≤ delta, else delta·(|d| − ½delta), as ½c² + delta·(|d| − |c|) with c the
-    clamped d: one expression without a where, so an infinite d gets torch's bounded gradient
-    delta·sign(d) rather than 0·inf = nan from the unused branch."""
-    c = diff.clamp(-delta, delta)
-    return c * c * 0.5 + (diff.abs() - c.abs()) * delta
+class _Huber(ad.Function):
+    """The elementwise Huber loss of d: ½d² where |d| ≤ delta, else delta·(|d| − ½delta), as
+    ½c² + delta·(|d| − |c|) with c the clamped d. Its gradient g·clamp(d, −delta, delta) is
+    torch's kernel's: bounded at an infinite d, NaN at a NaN one."""
+
+    symbol = "huber"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, diff, delta, node_name):
+        ctx.node_name = node_name
+        ctx.save_for_backward(diff)
+        c = np.clip(diff, -delta, delta)
+        return c * c * 0.5 + (np.abs(diff) - np.abs(c)) * delta
+
+    @staticmethod
+    def backward(ctx, grad):
+        (diff,) = ctx.saved_tensors
+        delta = ctx.options["delta"]
+        return grad * diff.clip(-delta, delta)  # an array's clip or a Tensor's (second order)
+
+
+def _huber(diff, delta: float, node_name: str = "HuberLossBackward0"):
+    return _Huber.apply(diff, delta=delta, node_name=node_name)
 
 
 def smooth_l1_loss(
@@ -139,7 +157,7 @@ def smooth_l1_loss(
     diff = input - target
     if beta == 0:
         return _reduce_tensor(diff.abs(), reduction)
-    return _reduce_tensor(_huber(diff, beta) / beta, reduction)
+    return _reduce_tensor(_huber(diff, beta, "SmoothL1LossBackward0") / beta, reduction)
 
 
 class SmoothL1Loss(_Loss):

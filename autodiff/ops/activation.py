@@ -7,6 +7,7 @@ import numpy as np
 from ..errors import ArgumentError
 from ..function import Function
 from ..tensor import Tensor
+from .elementwise import where
 
 __all__ = [
     "relu",
@@ -31,8 +32,9 @@ class Relu(Function):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         # relu'(0) = 0 and relu'(nan) = 1, as torch (it passes the gradient unless x <= 0;
-        # out = max(x, 0) is never negative, so x <= 0 is out == 0)
-        return grad * (out != 0)
+        # out = max(x, 0) is never negative, so x <= 0 is out == 0); where x <= 0 even a NaN
+        # or inf gradient stops (grad · 0 would be NaN)
+        return where(out != 0, grad, 0.0)
 
 
 def relu(input):
@@ -116,13 +118,13 @@ class Hardshrink(Function):
     @staticmethod
     def forward(ctx, input, lambd):
         outside = (input < -lambd) | (input > lambd)  # the kinks ±λ themselves: 0, as torch
-        ctx.save_for_backward(outside.astype(input.dtype))
+        ctx.save_for_backward(outside)
         return np.where(outside, input, 0).astype(input.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        (slope,) = ctx.saved_tensors
-        return grad * slope
+        (outside,) = ctx.saved_tensors
+        return where(outside, grad, 0.0)  # 0 inside, a NaN or inf gradient too, as torch
 
 
 def hardshrink(input, lambd: float = 0.5):

@@ -64,13 +64,13 @@ class Clamp(Function):
             inside &= input >= min
         if max is not None:
             inside &= input <= max
-        ctx.save_for_backward(inside.astype(input.dtype))
+        ctx.save_for_backward(inside)
         return np.clip(input, min, max)
 
     @staticmethod
     def backward(ctx, grad):
         (inside,) = ctx.saved_tensors
-        return grad * inside
+        return where(inside, grad, 0.0)  # 0 outside, a NaN or inf gradient too, as torch
 
 
 def clamp(input, min=None, max=None):
@@ -224,12 +224,11 @@ class Where(Function):
     @staticmethod
     def backward(ctx, grad):
         (condition,) = ctx.saved_tensors
-        zero = grad * 0.0
         cond = condition._data
         need = ctx.needs_input_grad
-        return (
-            where(cond, grad, zero) if need[0] else None,
-            where(cond, zero, grad) if need[1] else None,
+        return (  # the branch not taken gets 0, even where the gradient is NaN or inf
+            where(cond, grad, 0.0) if need[0] else None,
+            where(cond, 0.0, grad) if need[1] else None,
         )
 
 

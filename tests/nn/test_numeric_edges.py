@@ -219,3 +219,34 @@ def test_batch_norm_in_eval_on_one_sample_sends_torchs_gradients():
     (theirs(tx) * torch.tensor([[1.0, 2.0, 3.0]])).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
     np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [
+        (ad.relu, torch.relu),
+        (lambda x: x.clamp(-1, 1), lambda x: x.clamp(-1, 1)),
+        (lambda x: ad.where(x > 0, x, -x), lambda x: torch.where(x > 0, x, -x)),
+        (lambda x: x.masked_fill(x < 0, 0.0), lambda x: x.masked_fill(x < 0, 0.0)),
+        (F.hardtanh, TF.hardtanh),
+        (F.relu6, TF.relu6),
+        (lambda x: F.threshold(x, 1.0, 0.0), lambda x: TF.threshold(x, 1.0, 0.0)),
+        (F.hardsigmoid, TF.hardsigmoid),
+        (lambda x: F.hardshrink(x, 1.0), lambda x: TF.hardshrink(x, 1.0)),
+        (lambda x: F.softshrink(x, 1.0), lambda x: TF.softshrink(x, 1.0)),
+    ],
+    ids=["relu", "clamp", "where", "masked_fill", "hardtanh", "relu6", "threshold",
+         "hardsigmoid", "hardshrink", "softshrink"],
+)  # fmt: skip
+def test_a_nan_or_inf_gradient_stops_where_the_op_passes_none(ours, theirs):
+    """Where an op's gradient is 0 (relu below 0, clamp outside its bounds, where's other
+    branch) a NaN or inf gradient arriving there gives 0, as torch's masked backward (not
+    NaN, as multiplying by a 0/1 mask would)."""
+    values = np.array([-2.0, 0.5, 3.0, 1.5, -0.5, 0.0])
+    upstream = np.array([NAN, 1.0, INF, NAN, -INF, NAN])
+    x, tx = ad.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # and no NumPy warning on the way
+        ours(x).backward(ad.tensor(upstream))
+    theirs(tx).backward(torch.tensor(upstream))
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
