@@ -39,6 +39,11 @@ class Binomial(Distribution):
         self.total_count = self.total_count.to(param.dtype)
         super().__init__(param.shape, validate_args=validate_args)
 
+    @property
+    def _param(self):
+        """The parameter given (probs or logits), without computing the other."""
+        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
+
     @lazy_property
     def logits(self):
         return _probs_to_logits(self.probs)
@@ -49,7 +54,7 @@ class Binomial(Distribution):
 
     @property
     def param_shape(self):
-        return self.probs.shape
+        return self._param.shape
 
     @property
     def support(self):
@@ -101,7 +106,7 @@ class Binomial(Distribution):
 
     def enumerate_support(self, expand=True):
         total = self._homogeneous_count("enumerate_support")
-        values = creation.arange(1 + total, dtype=self.probs.dtype)
+        values = creation.arange(1 + total, dtype=self._param.dtype)
         values = values.reshape(-1, *(1,) * len(self.batch_shape))
         return values.expand(-1, *self.batch_shape) if expand else values
 
