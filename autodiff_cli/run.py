@@ -102,6 +102,7 @@ for _file in (
     "normal",
     "one_hot_categorical",
     "poisson",
+    "studentT",
     "transformed_distribution",
     "uniform",
 ):

@@ -13,6 +13,7 @@ from .kl import kl_divergence, register_kl
 from .mixture import MixtureSameFamily
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
+from .studentt import StudentT
 from .transformed import HalfNormal, LogNormal, TransformedDistribution
 from .transforms import (
     AbsTransform,
@@ -55,6 +56,7 @@ __all__ = [
     "PowerTransform",
     "SigmoidTransform",
     "SoftplusTransform",
+    "StudentT",
     "TanhTransform",
     "Transform",
     "TransformedDistribution",

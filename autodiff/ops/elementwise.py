@@ -224,12 +224,13 @@ class Where(Function):
     @staticmethod
     def backward(ctx, grad):
         (condition,) = ctx.saved_tensors
-        zero = grad * 0.0
         cond = condition._data
         need = ctx.needs_input_grad
+        # zeros, not grad * 0: a NaN or inf gradient on the side not taken must not leak
+        # through (torch's; sqrt of a masked-out NaN variance)
         return (
-            where(cond, grad, zero) if need[0] else None,
-            where(cond, zero, grad) if need[1] else None,
+            where(cond, grad, 0.0) if need[0] else None,
+            where(cond, 0.0, grad) if need[1] else None,
         )
 
 

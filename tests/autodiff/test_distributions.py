@@ -38,6 +38,10 @@ FAMILIES = {
     "HalfNormal": ({"scale": [1.0, 0.5, 2.0]}, [0.3, 1.2, 2.5]),
     "Geometric": ({"probs": [0.2, 0.5, 0.9]}, [0.0, 3.0, 1.0]),
     "Binomial": ({"total_count": [5.0, 10.0, 30.0], "probs": [0.2, 0.5, 0.9]}, [0.0, 3.0, 27.0]),
+    "StudentT": (
+        {"df": [0.7, 1.5, 9.0], "loc": [0.5, -1.0, 2.0], "scale": [1.0, 0.5, 2.0]},
+        [0.3, -1.2, 2.5],
+    ),
 }
 QUANTILES = [0.1, 0.5, 0.95]
 
@@ -133,7 +137,7 @@ def test_values_outside_the_support_score_as_torch_without_validation():
     "family",
     ["Normal", "Uniform", "Exponential", "Bernoulli", "Categorical", "Gamma", "Chi2", "Poisson",
      "Beta", "Dirichlet", "OneHotCategorical", "LogNormal", "HalfNormal", "Geometric",
-     "Binomial"],
+     "Binomial", "StudentT"],
 )  # fmt: skip
 def test_seeded_samples_equal_torch(family, dtype):
     torch = pytest.importorskip("torch")
@@ -173,7 +177,7 @@ def test_laplace_samples_equal_torch_to_the_last_bit_of_log1p(dtype):
 def test_rsample_is_differentiable_as_torch():
     torch = pytest.importorskip("torch")
     for family in ("Normal", "Uniform", "Exponential", "Laplace", "Gamma", "Chi2", "Beta",
-                   "Dirichlet", "LogNormal", "HalfNormal"):  # fmt: skip
+                   "Dirichlet", "LogNormal", "HalfNormal", "StudentT"):  # fmt: skip
         params, _ = FAMILIES[family]
         ad.manual_seed(1)
         torch.manual_seed(1)

@@ -328,3 +328,17 @@ def test_gradcheck_of_the_new_log_probs():
         loc = ad.tensor([0.3, -0.4], dtype=ad.float64, requires_grad=True)
         scale = ad.tensor([0.8, 1.7], dtype=ad.float64, requires_grad=True)
         assert ad.gradcheck(fn, (loc, scale))
+
+
+def test_where_gradient_ignores_nan_on_the_side_not_taken():
+    """StudentT's stddev is sqrt of a variance that is NaN where df ≤ 1: torch's where sends
+    zeros (not NaN · 0) to the side not taken."""
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (ad, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        other = lib.tensor([float("nan"), 5.0], requires_grad=True)
+        lib.where(lib.tensor([False, True]), x, other).sqrt().sum().backward()
+        grads.append((x.grad.numpy(), other.grad.numpy()))
+    for got, want in zip(*grads):
+        np.testing.assert_array_equal(got, want)

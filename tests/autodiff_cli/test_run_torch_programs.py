@@ -107,6 +107,7 @@ def test_module_paths_programs_import(tmp_path):
         "from torch.distributions.binomial import Binomial\n"
         "from torch.distributions.geometric import Geometric\n"
         "from torch.distributions.half_normal import HalfNormal\n"
+        "from torch.distributions.studentT import StudentT\n"
         "from torch.serialization import add_safe_globals, safe_globals\n"
         "from torch.amp import GradScaler, autocast\n"
         "torch.backends.cuda.matmul.allow_tf32 = True\n"

@@ -1,9 +1,9 @@
 # torch.distributions beyond the basic families, as RL and density-fitting code uses them: a
 # SAC-style tanh-squashed Gaussian policy (TransformedDistribution with TanhTransform and
 # AffineTransform, rsample and log_prob through the cache), a Gaussian mixture fitted by
-# maximum likelihood (MixtureSameFamily), LogNormal / HalfNormal, and the discrete families
-# OneHotCategorical, Binomial and Geometric with their kl_divergence. Seeded: the printed
-# numbers equal torch's.
+# maximum likelihood (MixtureSameFamily), LogNormal / HalfNormal / StudentT, and the discrete
+# families OneHotCategorical, Binomial and Geometric with their kl_divergence. Seeded: the
+# printed numbers equal torch's.
 import torch
 import torch.distributions.transforms as T
 import torch.nn as nn
@@ -17,6 +17,7 @@ from torch.distributions import (
     MixtureSameFamily,
     Normal,
     OneHotCategorical,
+    StudentT,
     TransformedDistribution,
     kl_divergence,
 )
@@ -83,3 +84,5 @@ print("kl binomial", kl_divergence(coins, Binomial(torch.tensor([10.0, 40.0]), 0
 waits = Geometric(torch.tensor([0.2, 0.7]))
 print("geometric", waits.sample((3,)).tolist(), waits.entropy().tolist())
 print("kl geometric", kl_divergence(waits, Geometric(torch.tensor([0.5, 0.5]))).tolist())
+t = StudentT(torch.tensor([3.0, 10.0]), torch.tensor([0.0, 1.0]), torch.tensor([1.0, 0.5]))
+print("studentt", t.rsample((3,)).tolist(), t.entropy().tolist(), t.variance.tolist())
