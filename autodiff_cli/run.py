@@ -81,6 +81,8 @@ for _file in ("dataloader", "dataset", "sampler"):
     MODULES[f"torch.utils.data.{_file}"] = nn.data
 MODULES["torch.distributions.constraints"] = autodiff.distributions.constraints
 MODULES["torch.distributions.transforms"] = autodiff.distributions.transforms
+MODULES["torch.distributions.relaxed_bernoulli"] = autodiff.distributions.relaxed
+MODULES["torch.distributions.relaxed_categorical"] = autodiff.distributions.relaxed
 for _file in (
     "bernoulli",
     "beta",

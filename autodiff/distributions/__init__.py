@@ -2,7 +2,7 @@
 file per family or a few related ones), kl_divergence's registry of closed forms, and the
 constraints validate_args checks. Draws come from the library's generator as torch's do."""
 
-from . import constraints, transforms
+from . import constraints, relaxed, transforms
 from .beta import Beta, Dirichlet
 from .binomial import Binomial, Geometric
 from .categorical import Bernoulli, Categorical, OneHotCategorical
@@ -13,6 +13,7 @@ from .kl import kl_divergence, register_kl
 from .mixture import MixtureSameFamily
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .studentt import StudentT
 from .transformed import HalfNormal, LogNormal, TransformedDistribution
 from .transforms import (
@@ -54,6 +55,8 @@ __all__ = [
     "OneHotCategorical",
     "Poisson",
     "PowerTransform",
+    "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
     "SigmoidTransform",
     "SoftplusTransform",
     "StudentT",

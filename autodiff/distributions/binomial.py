@@ -6,15 +6,10 @@ import numpy as np
 from .. import creation, dtypes, random
 from ..grad_mode import no_grad
 from . import constraints
-from .categorical import _bce_with_logits, _one_of, clamp_probs
+from .categorical import _bce_with_logits, _one_of, binary_logits
 from .distribution import Distribution, broadcast_all, lazy_property
 
 __all__ = ["Binomial", "Geometric"]
-
-
-def _probs_to_logits(probs):
-    clamped = clamp_probs(probs)
-    return clamped.log() - (-clamped).log1p()
 
 
 class Binomial(Distribution):
@@ -46,7 +41,7 @@ class Binomial(Distribution):
 
     @lazy_property
     def logits(self):
-        return _probs_to_logits(self.probs)
+        return binary_logits(self.probs)
 
     @lazy_property
     def probs(self):
@@ -136,7 +131,7 @@ class Geometric(Distribution):
 
     @lazy_property
     def logits(self):
-        return _probs_to_logits(self.probs)
+        return binary_logits(self.probs)
 
     @lazy_property
     def probs(self):

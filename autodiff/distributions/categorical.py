@@ -21,6 +21,13 @@ def clamp_probs(probs):
     return probs.clamp(min=eps, max=1 - eps)
 
 
+def binary_logits(probs):
+    """log(p / (1 - p)) of probabilities kept off 0 and 1 (torch's probs_to_logits with
+    is_binary=True)."""
+    clamped = clamp_probs(probs)
+    return clamped.log() - (-clamped).log1p()
+
+
 def _one_of(name: str, probs, logits) -> None:
     if (probs is None) == (logits is None):
         raise ValueError(f"{name}: either `probs` or `logits` must be specified, but not both.")
@@ -197,8 +204,7 @@ class Bernoulli(ExponentialFamily):
 
     @lazy_property
     def logits(self):
-        clamped = clamp_probs(self.probs)
-        return clamped.log() - (-clamped).log1p()
+        return binary_logits(self.probs)
 
     @lazy_property
     def probs(self):

@@ -342,3 +342,31 @@ def test_where_gradient_ignores_nan_on_the_side_not_taken():
         grads.append((x.grad.numpy(), other.grad.numpy()))
     for got, want in zip(*grads):
         np.testing.assert_array_equal(got, want)
+
+
+def test_relaxed_families_shapes_reprs_and_expand_match_torch():
+    torch = pytest.importorskip("torch")
+    logits = [[0.2, -1.3, 0.5], [2.0, 0.3, 0.1]]
+    made = []
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+        temperature = lib.tensor(0.5)
+        made.append((
+            module.RelaxedBernoulli(temperature, probs=lib.tensor([0.1, 0.7])),
+            module.RelaxedOneHotCategorical(temperature, logits=lib.tensor(logits)),
+        ))  # fmt: skip
+    for ours, theirs in zip(*made):
+        assert ours.batch_shape == theirs.batch_shape
+        assert ours.event_shape == theirs.event_shape
+        assert repr(ours) == repr(theirs) and repr(ours.support) == repr(theirs.support)
+        assert repr(ours.base_dist) == repr(theirs.base_dist)
+        grown, their_grown = ours.expand((4, 2)), theirs.expand((4, 2))
+        assert type(grown) is type(ours) and grown.temperature is ours.temperature
+        assert grown.batch_shape == their_grown.batch_shape == (4, 2)
+        ad.manual_seed(6)
+        torch.manual_seed(6)
+        got, want = grown.rsample(), their_grown.rsample()
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5)
+        np.testing.assert_allclose(grown.log_prob(got).numpy(),
+                                   their_grown.log_prob(want).numpy(), rtol=1e-4)  # fmt: skip
+    with pytest.raises(ValueError, match="within the support"):
+        made[0][0].log_prob(ad.tensor([0.5, 1.5]))

@@ -108,6 +108,8 @@ def test_module_paths_programs_import(tmp_path):
         "from torch.distributions.geometric import Geometric\n"
         "from torch.distributions.half_normal import HalfNormal\n"
         "from torch.distributions.studentT import StudentT\n"
+        "from torch.distributions.relaxed_bernoulli import LogitRelaxedBernoulli\n"
+        "from torch.distributions.relaxed_categorical import RelaxedOneHotCategorical\n"
         "from torch.serialization import add_safe_globals, safe_globals\n"
         "from torch.amp import GradScaler, autocast\n"
         "torch.backends.cuda.matmul.allow_tf32 = True\n"

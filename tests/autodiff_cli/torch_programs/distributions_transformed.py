@@ -1,9 +1,9 @@
 # torch.distributions beyond the basic families, as RL and density-fitting code uses them: a
 # SAC-style tanh-squashed Gaussian policy (TransformedDistribution with TanhTransform and
 # AffineTransform, rsample and log_prob through the cache), a Gaussian mixture fitted by
-# maximum likelihood (MixtureSameFamily), LogNormal / HalfNormal / StudentT, and the discrete
-# families OneHotCategorical, Binomial and Geometric with their kl_divergence. Seeded: the
-# printed numbers equal torch's.
+# maximum likelihood (MixtureSameFamily), LogNormal / HalfNormal / StudentT, a Gumbel-softmax
+# (RelaxedOneHotCategorical), and the discrete families OneHotCategorical, Binomial and
+# Geometric with their kl_divergence. Seeded: the printed numbers equal torch's.
 import torch
 import torch.distributions.transforms as T
 import torch.nn as nn
@@ -17,6 +17,7 @@ from torch.distributions import (
     MixtureSameFamily,
     Normal,
     OneHotCategorical,
+    RelaxedOneHotCategorical,
     StudentT,
     TransformedDistribution,
     kl_divergence,
@@ -86,3 +87,7 @@ print("geometric", waits.sample((3,)).tolist(), waits.entropy().tolist())
 print("kl geometric", kl_divergence(waits, Geometric(torch.tensor([0.5, 0.5]))).tolist())
 t = StudentT(torch.tensor([3.0, 10.0]), torch.tensor([0.0, 1.0]), torch.tensor([1.0, 0.5]))
 print("studentt", t.rsample((3,)).tolist(), t.entropy().tolist(), t.variance.tolist())
+scores = torch.tensor([1.0, -0.5, 0.3], requires_grad=True)
+soft = RelaxedOneHotCategorical(torch.tensor(0.5), logits=scores).rsample((2,))
+(soft * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+print("gumbel softmax", soft.tolist(), scores.grad.tolist())
