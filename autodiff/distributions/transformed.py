@@ -4,6 +4,7 @@ LogNormal (exp of a Normal) and HalfNormal (|x| of a centred Normal)."""
 import math
 
 from .. import creation
+from ..grad_mode import no_grad
 from ..ops.elementwise import where
 from ..size import Size
 from . import constraints
@@ -79,10 +80,11 @@ class TransformedDistribution(Distribution):
         return self.base_dist.has_rsample
 
     def sample(self, sample_shape=()):
-        x = self.base_dist.sample(sample_shape)
-        for transform in self.transforms:
-            x = transform(x)
-        return x.detach()
+        with no_grad():
+            x = self.base_dist.sample(sample_shape)
+            for transform in self.transforms:
+                x = transform(x)
+            return x
 
     def rsample(self, sample_shape=()):
         x = self.base_dist.rsample(sample_shape)

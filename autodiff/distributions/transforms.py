@@ -31,9 +31,7 @@ class Transform:
     """An invertible (bijective) or not map; cache_size=1 remembers the last (x, y) pair so
     that inv(f(x)) gives x back exactly (torch's cache, for values outside exact inverses)."""
 
-    bijective = False
-    domain = constraints.real
-    codomain = constraints.real
+    bijective = False  # a subclass sets domain and codomain (constraints)
 
     def __init__(self, cache_size: int = 0):
         if cache_size not in (0, 1):

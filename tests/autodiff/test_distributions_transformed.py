@@ -370,3 +370,25 @@ def test_relaxed_families_shapes_reprs_and_expand_match_torch():
                                    their_grown.log_prob(want).numpy(), rtol=1e-4)  # fmt: skip
     with pytest.raises(ValueError, match="within the support"):
         made[0][0].log_prob(ad.tensor([0.5, 1.5]))
+
+
+def test_signatures_match_torch():
+    """Argument names, order and defaults of the new classes and transforms."""
+    torch = pytest.importorskip("torch")
+    import inspect
+
+    names = ["OneHotCategorical", "LogNormal", "HalfNormal", "TransformedDistribution",
+             "MixtureSameFamily", "Binomial", "Geometric", "StudentT", "RelaxedBernoulli",
+             "RelaxedOneHotCategorical", "ExpTransform", "AffineTransform", "SigmoidTransform",
+             "TanhTransform", "ComposeTransform", "PowerTransform", "SoftplusTransform",
+             "AbsTransform"]  # fmt: skip
+    for name in names:
+        ours = inspect.signature(getattr(D, name).__init__).parameters
+        theirs = inspect.signature(getattr(torch.distributions, name).__init__).parameters
+        assert list(ours) == list(theirs), name
+        for key, param in ours.items():
+            assert param.default == theirs[key].default, (name, key)
+    for name in ("log_abs_det_jacobian", "forward_shape", "inverse_shape", "with_cache"):
+        ours = inspect.signature(getattr(D.transforms.Transform, name)).parameters
+        theirs = inspect.signature(getattr(torch.distributions.transforms.Transform, name))
+        assert list(ours) == list(theirs.parameters), name
