@@ -392,3 +392,31 @@ def test_signatures_match_torch():
         ours = inspect.signature(getattr(D.transforms.Transform, name)).parameters
         theirs = inspect.signature(getattr(torch.distributions.transforms.Transform, name))
         assert list(ours) == list(theirs.parameters), name
+
+
+def test_compose_sums_each_part_over_the_event_dims_it_has_there():
+    """A user's part that turns numbers into vectors (event dim 0 -> 1): the parts after it
+    have their log |det J| summed over that new event dim, as torch's."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+
+        class ToVector(module.transforms.Transform):
+            domain = module.constraints.real
+            codomain = module.constraints.independent(module.constraints.real, 1)
+            bijective = True
+
+            def _call(self, x):
+                return x
+
+            def _inverse(self, y):
+                return y
+
+            def log_abs_det_jacobian(self, x, y):
+                return 0.5 * x.sum(-1)  # one number per vector it makes
+
+        compose = module.transforms.ComposeTransform([ToVector(), module.transforms.ExpTransform()])
+        x = lib.tensor(np.array([[0.3, -1.0, 2.0], [0.5, 0.1, -0.2]]))
+        results.append(compose.log_abs_det_jacobian(x, compose(x)).numpy())
+        assert compose.domain.event_dim == 0 and compose.codomain.event_dim == 1
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
