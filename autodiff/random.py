@@ -553,6 +553,94 @@ def _poisson_one(gen, lam: float) -> int:
 
 
 @_announced
+def binomial(count: np.ndarray, prob: np.ndarray, generator=None) -> np.ndarray:
+    """torch.binomial on the CPU: one draw per element, in order, from uniform doubles
+    (Kachitvichyanukul and Schmeiser's BTRS rejection where count·p ≥ 10, else summing
+    geometric waiting times; p above 1/2 draws the failures), in the type of the inputs."""
+    count, prob = np.asarray(count), np.asarray(prob)
+    gen = _source(generator)
+    pairs = zip(count.reshape(-1).tolist(), prob.reshape(-1).tolist())
+    drawn = [_binomial_one(gen, n, p, prob.dtype.type) for n, p in pairs]
+    return np.array(drawn, np.float64).astype(prob.dtype).reshape(prob.shape)
+
+
+def _binomial_one(gen, count: float, prob: float, scalar) -> float:
+    """ATen's sample_binomial: its tests in the inputs' type (scalar), its sampling in double."""
+
+    def uniform() -> float:
+        return float(_unit(gen, 1, np.float64)[0])
+
+    if count <= 0 or prob <= 0:
+        return 0.0
+    if prob >= 1:
+        return count
+    flip = prob > 0.5
+    p = float(scalar(1.0 - prob)) if flip else prob
+    if float(scalar(count) * scalar(p)) >= 10.0:
+        k = _btrs(uniform, count, p, scalar)
+    else:
+        k = _binomial_inversion(uniform, count, p)
+    return count - k if flip else k
+
+
+def _binomial_inversion(uniform, count: float, prob: float) -> float:
+    """Successes counted as the geometric waiting times that fit in count trials."""
+    geom_sum, num_geom = 0.0, 0.0
+    logprob = math.log1p(-prob)
+    while True:
+        geom_sum += math.ceil(math.log(uniform()) / logprob)
+        if geom_sum > count:
+            return num_geom
+        num_geom += 1
+
+
+_STIRLING_TAIL = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983,
+                  0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
+                  0.0118967099458917, 0.0104112652619720, 0.00925546218271273,
+                  0.00833056343336287)  # fmt: skip
+
+
+def _stirling_tail(k: float) -> float:
+    if k <= 9:
+        return _STIRLING_TAIL[int(k)]
+    kp1sq = (k + 1) * (k + 1)
+    return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+
+
+def _btrs(uniform, count: float, prob: float, scalar) -> float:
+    """Transformed rejection with squeeze (BTRS), as ATen's btrs."""
+    stddev = math.sqrt(float(scalar(count) * scalar(prob) * (scalar(1) - scalar(prob))))
+    b = 1.15 + 2.53 * stddev
+    a = -0.0873 + 0.0248 * b + 0.01 * prob
+    c = count * prob + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = prob / (1 - prob)
+    alpha = (2.83 + 5.1 / b) * stddev
+    m = math.floor((count + 1) * prob)
+    while True:
+        U = uniform() - 0.5
+        V = uniform()
+        us = 0.5 - abs(U)
+        k = float(scalar(math.floor((2 * a / us + b) * U + c)))
+        if k < 0 or k > count:
+            continue
+        if us >= 0.07 and V <= v_r:
+            return k
+        V = math.log(V * alpha / (a / (us * us) + b))
+        upperbound = (
+            (m + 0.5) * math.log((m + 1) / (r * (count - m + 1)))
+            + (count + 1) * math.log((count - m + 1) / (count - k + 1))
+            + (k + 0.5) * math.log(r * (count - k + 1) / (k + 1))
+            + _stirling_tail(m)
+            + _stirling_tail(count - m)
+            - _stirling_tail(k)
+            - _stirling_tail(count - k)
+        )
+        if V <= upperbound:
+            return k
+
+
+@_announced
 def cauchy(shape, dtype=np.float32, median=0.0, sigma=1.0, generator=None) -> np.ndarray:
     """torch's cauchy_(median, σ): median + σ·tan(π(u − ½)) in double (one rounding for the
     multiply-add, as GCC fuses it) from a 53-bit u, then the type."""

@@ -80,21 +80,32 @@ for _file in (
 for _file in ("dataloader", "dataset", "sampler"):
     MODULES[f"torch.utils.data.{_file}"] = nn.data
 MODULES["torch.distributions.constraints"] = autodiff.distributions.constraints
+MODULES["torch.distributions.transforms"] = autodiff.distributions.transforms
+MODULES["torch.distributions.relaxed_bernoulli"] = autodiff.distributions.relaxed
+MODULES["torch.distributions.relaxed_categorical"] = autodiff.distributions.relaxed
 for _file in (
     "bernoulli",
     "beta",
+    "binomial",
     "categorical",
     "chi2",
     "dirichlet",
     "distribution",
     "exponential",
     "gamma",
+    "geometric",
+    "half_normal",
     "independent",
     "kl",
     "laplace",
+    "log_normal",
+    "mixture_same_family",
     "multivariate_normal",
     "normal",
+    "one_hot_categorical",
     "poisson",
+    "studentT",
+    "transformed_distribution",
     "uniform",
 ):
     MODULES[f"torch.distributions.{_file}"] = autodiff.distributions

@@ -2,34 +2,70 @@
 file per family or a few related ones), kl_divergence's registry of closed forms, and the
 constraints validate_args checks. Draws come from the library's generator as torch's do."""
 
-from . import constraints
+from . import constraints, relaxed, transforms
 from .beta import Beta, Dirichlet
-from .categorical import Bernoulli, Categorical
+from .binomial import Binomial, Geometric
+from .categorical import Bernoulli, Categorical, OneHotCategorical
 from .distribution import Distribution, ExponentialFamily
 from .gamma import Chi2, Gamma, Poisson
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .mixture import MixtureSameFamily
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
+from .studentt import StudentT
+from .transformed import HalfNormal, LogNormal, TransformedDistribution
+from .transforms import (
+    AbsTransform,
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    PowerTransform,
+    SigmoidTransform,
+    SoftplusTransform,
+    TanhTransform,
+    Transform,
+)
 from .uniform import Exponential, Laplace, Uniform
 
 __all__ = [
+    "AbsTransform",
+    "AffineTransform",
     "Bernoulli",
     "Beta",
+    "Binomial",
     "Categorical",
     "Chi2",
+    "ComposeTransform",
     "Dirichlet",
     "Distribution",
+    "ExpTransform",
     "Exponential",
     "ExponentialFamily",
     "Gamma",
+    "Geometric",
+    "HalfNormal",
     "Independent",
     "Laplace",
+    "LogNormal",
+    "MixtureSameFamily",
     "MultivariateNormal",
     "Normal",
+    "OneHotCategorical",
     "Poisson",
+    "PowerTransform",
+    "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
+    "SigmoidTransform",
+    "SoftplusTransform",
+    "StudentT",
+    "TanhTransform",
+    "Transform",
+    "TransformedDistribution",
     "Uniform",
     "constraints",
     "kl_divergence",
     "register_kl",
+    "transforms",
 ]

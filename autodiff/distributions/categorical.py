@@ -12,13 +12,20 @@ from ..size import as_size
 from . import constraints
 from .distribution import Distribution, ExponentialFamily, as_tensor, lazy_property
 
-__all__ = ["Categorical", "Bernoulli"]
+__all__ = ["Categorical", "OneHotCategorical", "Bernoulli"]
 
 
 def clamp_probs(probs):
     """probs kept inside [eps, 1 - eps], so their logs are finite (torch's clamp_probs)."""
     eps = dtypes.finfo(probs.dtype).eps
     return probs.clamp(min=eps, max=1 - eps)
+
+
+def binary_logits(probs):
+    """log(p / (1 - p)) of probabilities kept off 0 and 1 (torch's probs_to_logits with
+    is_binary=True)."""
+    clamped = clamp_probs(probs)
+    return clamped.log() - (-clamped).log1p()
 
 
 def _one_of(name: str, probs, logits) -> None:
@@ -107,6 +114,76 @@ class Categorical(Distribution):
         return self.probs.argmax(-1)
 
 
+class OneHotCategorical(Distribution):
+    """OneHotCategorical(probs or logits): a Categorical whose draws are one-hot vectors (the
+    same draws as the Categorical's under the same seed)."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        self._categorical = Categorical(probs, logits)
+        batch_shape = self._categorical.batch_shape
+        super().__init__(batch_shape, self._categorical.param_shape[-1:], validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._new_instance(_instance)
+        new._categorical = self._categorical.expand(batch_shape)
+        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+    @property
+    def mean(self):
+        return self._categorical.probs
+
+    @property
+    def mode(self):
+        probs = self._categorical.probs
+        return _one_hot(probs.argmax(-1), probs.shape[-1], probs.dtype)
+
+    @property
+    def variance(self):
+        return self._categorical.probs * (1 - self._categorical.probs)
+
+    def sample(self, sample_shape=()):
+        probs = self._categorical.probs
+        indices = self._categorical.sample(sample_shape)
+        return _one_hot(indices, self._categorical._num_events, probs.dtype)
+
+    def log_prob(self, value):
+        value = self._value(value)
+        return self._categorical.log_prob(value.argmax(-1))
+
+    def entropy(self):
+        return self._categorical.entropy()
+
+    def enumerate_support(self, expand=True):
+        n = self.event_shape[0]
+        values = creation.eye(n, dtype=self._categorical.probs.dtype)
+        values = values.reshape(n, *(1,) * len(self.batch_shape), n)
+        return values.expand(n, *self.batch_shape, n) if expand else values
+
+
+def _one_hot(indices, num_classes: int, dtype):
+    """indices as one-hot vectors along a new last dim, in dtype (nn's one_hot, which the
+    engine cannot import, then .to(probs))."""
+    return (indices.unsqueeze(-1) == creation.arange(num_classes)).to(dtype)
+
+
 class Bernoulli(ExponentialFamily):
     """Bernoulli(probs or logits): 1 with probability probs (= sigmoid(logits)), else 0."""
 
@@ -127,8 +204,7 @@ class Bernoulli(ExponentialFamily):
 
     @lazy_property
     def logits(self):
-        clamped = clamp_probs(self.probs)
-        return clamped.log() - (-clamped).log1p()
+        return binary_logits(self.probs)
 
     @lazy_property
     def probs(self):

@@ -8,6 +8,7 @@ from .. import creation
 
 __all__ = [
     "Constraint",
+    "MixtureSameFamilyConstraint",
     "boolean",
     "dependent",
     "greater_than",
@@ -20,6 +21,7 @@ __all__ = [
     "lower_cholesky",
     "nonnegative",
     "nonnegative_integer",
+    "one_hot",
     "positive",
     "positive_definite",
     "real",
@@ -139,6 +141,17 @@ class _Simplex(Constraint):
         return creation.tensor(ok)
 
 
+class _OneHot(Constraint):
+    """Vectors of zeros with a single one."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, value):
+        x = _array(value)
+        return creation.tensor(np.all((x == 0) | (x == 1), axis=-1) & (x.sum(-1) == 1))
+
+
 class _IndependentConstraint(Constraint):
     """base_constraint over reinterpreted_batch_ndims more rightmost dims."""
 
@@ -160,6 +173,31 @@ class _IndependentConstraint(Constraint):
 
     def __repr__(self) -> str:
         return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
+
+
+class MixtureSameFamilyConstraint(Constraint):
+    """The components' constraint on a mixture's value: checked with the component dim
+    added back (the value broadcast against every component), all of them passing."""
+
+    def __init__(self, base_constraint):
+        if not isinstance(base_constraint, Constraint):
+            raise AssertionError(
+                f"base_constraint must be a Constraint, got {type(base_constraint).__name__}"
+            )
+        self.base_constraint = base_constraint
+        self.is_discrete = base_constraint.is_discrete
+        self.event_dim = base_constraint.event_dim
+
+    def check(self, value):
+        x = _array(value)
+        if x.ndim < self.event_dim:
+            raise ValueError(f"Expected value.dim() >= {self.event_dim} but got {x.ndim}")
+        ok = _array(self.base_constraint.check(np.expand_dims(x, -1 - self.event_dim)))
+        keep = x.ndim - self.event_dim
+        return creation.tensor(ok.reshape(ok.shape[:keep] + (-1,)).all(-1))
+
+    def __repr__(self) -> str:
+        return f"MixtureSameFamilyConstraint({self.base_constraint!r})"
 
 
 class _LowerCholesky(Constraint):
@@ -203,6 +241,7 @@ nonnegative = _GreaterThanEq(0.0)
 unit_interval = _Interval(0.0, 1.0)
 nonnegative_integer = _IntegerGreaterThan(0)
 simplex = _Simplex()
+one_hot = _OneHot()
 real_vector = _IndependentConstraint(real, 1)
 lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()

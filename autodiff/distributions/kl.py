@@ -11,12 +11,14 @@ from ..creation import full_like
 from ..linalg import solve_triangular
 from ..ops.elementwise import where
 from .beta import Beta, Dirichlet
-from .categorical import Bernoulli, Categorical, softplus
+from .binomial import Binomial, Geometric
+from .categorical import Bernoulli, Categorical, OneHotCategorical, softplus
 from .distribution import Distribution, ExponentialFamily, sum_rightmost
 from .gamma import Gamma, Poisson
 from .independent import Independent
 from .multivariate_normal import MultivariateNormal, batch_mahalanobis
 from .normal import Normal
+from .transformed import HalfNormal, TransformedDistribution
 from .uniform import Exponential, Laplace, Uniform
 
 __all__ = ["register_kl", "kl_divergence"]
@@ -125,6 +127,48 @@ def _kl_categorical_categorical(p, q):
     t = p.probs * (p.logits - q.logits)
     t = _set(_set(t, q.probs == 0, math.inf), p.probs == 0, 0.0)
     return t.sum(-1)
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehotcategorical_onehotcategorical(p, q):
+    return _kl_categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    """n · KL of one trial; infinite where p has more trials than q (q cannot reach them)."""
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError(
+            "KL between Binomials where q.total_count > p.total_count is not implemented"
+        )
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    return _set(kl, p.total_count > q.total_count, math.inf)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p, q):
+    """The base distributions' KL, when both push them through the same transforms."""
+    if p.transforms != q.transforms:
+        raise NotImplementedError(
+            "kl_divergence(TransformedDistribution, TransformedDistribution): the two apply "
+            "different transforms"
+        )
+    if p.event_shape != q.event_shape:
+        raise NotImplementedError(
+            "kl_divergence(TransformedDistribution, TransformedDistribution): the two have "
+            f"different event shapes ({p.event_shape} vs {q.event_shape})"
+        )
+    return kl_divergence(p.base_dist, q.base_dist)
 
 
 @register_kl(Exponential, Exponential)
@@ -404,5 +448,6 @@ def _kl_bernoulli_poisson(p, q):
 
 
 @register_kl(Poisson, Bernoulli)
+@register_kl(Poisson, Binomial)
 def _kl_poisson_infinity(p, q):
     return _infinite_like(p.rate)

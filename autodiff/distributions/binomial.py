@@ -1,0 +1,169 @@
+"""Binomial(total_count, probs or logits) and Geometric(probs or logits): counts of
+Bernoulli trials (successes in total_count of them; failures before the first success)."""
+
+import numpy as np
+
+from .. import creation, dtypes, random
+from ..grad_mode import no_grad
+from . import constraints
+from .categorical import _bce_with_logits, _one_of, binary_logits
+from .distribution import Distribution, broadcast_all, lazy_property
+
+__all__ = ["Binomial", "Geometric"]
+
+
+class Binomial(Distribution):
+    """Binomial(total_count, probs or logits): successes in total_count trials."""
+
+    arg_constraints = {
+        "total_count": constraints.nonnegative_integer,
+        "probs": constraints.unit_interval,
+        "logits": constraints.real,
+    }
+    has_enumerate_support = True
+    _expanded = ("total_count", "probs", "logits")
+
+    def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
+        _one_of("Binomial", probs, logits)
+        if probs is not None:
+            self.total_count, self.probs = broadcast_all(total_count, probs)
+            param = self.probs
+        else:
+            self.total_count, self.logits = broadcast_all(total_count, logits)
+            param = self.logits
+        self.total_count = self.total_count.to(param.dtype)
+        super().__init__(param.shape, validate_args=validate_args)
+
+    @property
+    def _param(self):
+        """The parameter given (probs or logits), without computing the other."""
+        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
+
+    @lazy_property
+    def logits(self):
+        return binary_logits(self.probs)
+
+    @lazy_property
+    def probs(self):
+        return self.logits.sigmoid()
+
+    @property
+    def param_shape(self):
+        return self._param.shape
+
+    @property
+    def support(self):
+        return constraints.integer_interval(0, self.total_count)
+
+    @property
+    def mean(self):
+        return self.total_count * self.probs
+
+    @property
+    def mode(self):
+        return ((self.total_count + 1) * self.probs).floor().clamp(max=self.total_count)
+
+    @property
+    def variance(self):
+        return self.total_count * self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape=()):
+        """torch.binomial's draws (random.binomial: its CPU algorithms on our generator)."""
+        shape = self._extended_shape(sample_shape)
+        with no_grad():
+            count = np.ascontiguousarray(self.total_count.expand(*shape).numpy())
+            probs = np.ascontiguousarray(self.probs.expand(*shape).numpy())
+            return creation.tensor(random.binomial(count, probs))
+
+    def log_prob(self, value):
+        """k·logit - n·softplus(logit) + log C(n, k), with softplus split as torch's (a
+        half-and-half max(logit, 0), whose gradient at 0 is 1/2)."""
+        value = self._value(value)
+        n, logits = self.total_count, self.logits
+        log_factorial_n = (n + 1).lgamma()
+        log_factorial_k = (value + 1).lgamma()
+        log_factorial_nmk = (n - value + 1).lgamma()
+        clamped = (logits.clamp(min=0) + logits - logits.clamp(max=0)) / 2
+        normalize = n * clamped + n * (-logits.abs()).exp().log1p() - log_factorial_n
+        return value * logits - log_factorial_k - log_factorial_nmk - normalize
+
+    def _homogeneous_count(self, what: str) -> int:
+        total = int(self.total_count.max().item())
+        if not self.total_count.min().item() == total:
+            raise NotImplementedError(f"Inhomogeneous total count not supported by `{what}`.")
+        return total
+
+    def entropy(self):
+        """-Σ_k p(k) log p(k) over the support (one total_count for the whole batch)."""
+        self._homogeneous_count("entropy")
+        log_prob = self.log_prob(self.enumerate_support(False))
+        return -(log_prob.exp() * log_prob).sum(0)
+
+    def enumerate_support(self, expand=True):
+        total = self._homogeneous_count("enumerate_support")
+        values = creation.arange(1 + total, dtype=self._param.dtype)
+        values = values.reshape(-1, *(1,) * len(self.batch_shape))
+        return values.expand(-1, *self.batch_shape) if expand else values
+
+
+class Geometric(Distribution):
+    """Geometric(probs or logits): failures before the first success, P(k) = (1-p)^k p."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.nonnegative_integer
+    _expanded = ("probs", "logits")
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        _one_of("Geometric", probs, logits)
+        if probs is not None:
+            (self.probs,) = broadcast_all(probs)
+            param = self.probs
+        else:
+            (self.logits,) = broadcast_all(logits)
+            param = self.logits
+        super().__init__(param.shape, validate_args=validate_args)
+        if self._validate_args and probs is not None and not bool((self.probs > 0).all()):
+            raise ValueError(
+                f"Expected parameter probs ({type(self.probs).__name__} of shape "
+                f"{tuple(self.probs.shape)}) of distribution {self!r} to be positive but found "
+                f"invalid values:\n{self.probs[~(self.probs > 0)]}"
+            )
+
+    @lazy_property
+    def logits(self):
+        return binary_logits(self.probs)
+
+    @lazy_property
+    def probs(self):
+        return self.logits.sigmoid()
+
+    @property
+    def mean(self):
+        return 1.0 / self.probs - 1.0
+
+    @property
+    def mode(self):
+        return creation.zeros_like(self.probs)
+
+    @property
+    def variance(self):
+        return (1.0 / self.probs - 1.0) / self.probs
+
+    def sample(self, sample_shape=()):
+        """floor(log u / log(1 - p)) with u uniform on [tiny, 1), torch's draw."""
+        shape = self._extended_shape(sample_shape)
+        tiny = dtypes.finfo(self.probs.dtype).tiny
+        with no_grad():
+            u = creation.empty(*shape, dtype=self.probs.dtype).uniform_(tiny, 1)
+            return (u.log() / (-self.probs).log1p()).floor()
+
+    def log_prob(self, value):
+        """k log(1 - p) + log p; at p = 1 and k = 0 that is 0 (not 0 · -inf)."""
+        value = self._value(value)
+        value, probs = broadcast_all(value, self.probs)
+        certain = (probs == 1) & (value == 0)
+        probs = probs.masked_fill(certain, 0.0) if bool(certain.any()) else probs
+        return value * (-probs).log1p() + self.probs.log()
+
+    def entropy(self):
+        return _bce_with_logits(self.logits, self.probs) / self.probs
