@@ -11,6 +11,7 @@ import numpy as np
 
 import autodiff as ad
 from autodiff.errors import ArgumentError
+from autodiff.ops.elementwise import masked
 from autodiff.ops.inplace import apply_
 
 from .activation import write_in_place
@@ -26,7 +27,7 @@ class _PiecewiseLinear(ad.Function):
     @staticmethod
     def backward(ctx, grad):
         (slope,) = ctx.saved_tensors
-        return ad.where(slope != 0, grad, 0.0) * slope
+        return masked(grad, slope != 0) * slope
 
 
 def _slope(ctx, mask: np.ndarray, input: np.ndarray, value=1.0):

@@ -7,7 +7,7 @@ import numpy as np
 from ..errors import ArgumentError
 from ..function import Function
 from ..tensor import Tensor
-from .elementwise import where
+from .elementwise import masked
 
 __all__ = [
     "relu",
@@ -34,7 +34,7 @@ class Relu(Function):
         # relu'(0) = 0 and relu'(nan) = 1, as torch (it passes the gradient unless x <= 0;
         # out = max(x, 0) is never negative, so x <= 0 is out == 0); where x <= 0 even a NaN
         # or inf gradient stops (grad · 0 would be NaN)
-        return where(out != 0, grad, 0.0)
+        return masked(grad, out != 0)
 
 
 def relu(input):
@@ -124,7 +124,7 @@ class Hardshrink(Function):
     @staticmethod
     def backward(ctx, grad):
         (outside,) = ctx.saved_tensors
-        return where(outside, grad, 0.0)  # 0 inside, a NaN or inf gradient too, as torch
+        return masked(grad, outside)  # 0 inside, a NaN or inf gradient too, as torch
 
 
 def hardshrink(input, lambd: float = 0.5):

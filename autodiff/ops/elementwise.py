@@ -70,7 +70,7 @@ class Clamp(Function):
     @staticmethod
     def backward(ctx, grad):
         (inside,) = ctx.saved_tensors
-        return where(inside, grad, 0.0)  # 0 outside, a NaN or inf gradient too, as torch
+        return masked(grad, inside)  # 0 outside, a NaN or inf gradient too, as torch
 
 
 def clamp(input, min=None, max=None):
@@ -230,6 +230,20 @@ class Where(Function):
             where(cond, grad, 0.0) if need[0] else None,
             where(cond, 0.0, grad) if need[1] else None,
         )
+
+
+def masked(grad, mask):
+    """grad where mask is true and +0 elsewhere, even where grad is NaN or inf: torch's
+    masked backward (relu below 0, clamp outside its bounds), where grad · mask would give
+    NaN (inf · 0) or -0. On Tensors (a recorded backward) where; on float arrays the same
+    bits without np.where's loop, about ten times slower here: grad's bits ANDed with
+    all-ones where mask is true, all-zeros elsewhere."""
+    if isinstance(grad, Tensor) or grad.dtype.kind != "f" or np.shape(mask) != grad.shape:
+        return where(mask, grad, 0.0)
+    bits = grad.view(f"u{grad.itemsize}")
+    keep = np.asarray(mask).astype(bits.dtype)
+    np.negative(keep, out=keep)  # 1 -> all ones (unsigned wrap-around), 0 stays 0
+    return np.bitwise_and(bits, keep, out=keep).view(grad.dtype)
 
 
 def where(condition, input=None, other=None):
