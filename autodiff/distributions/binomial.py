@@ -6,13 +6,13 @@ import numpy as np
 from .. import creation, dtypes, random
 from ..grad_mode import no_grad
 from . import constraints
-from .categorical import _bce_with_logits, _one_of, binary_logits
-from .distribution import Distribution, broadcast_all, lazy_property
+from .categorical import BinaryParameters, _bce_with_logits, _one_of
+from .distribution import Distribution, broadcast_all
 
 __all__ = ["Binomial", "Geometric"]
 
 
-class Binomial(Distribution):
+class Binomial(BinaryParameters, Distribution):
     """Binomial(total_count, probs or logits): successes in total_count trials."""
 
     arg_constraints = {
@@ -38,14 +38,6 @@ class Binomial(Distribution):
     def _param(self):
         """The parameter given (probs or logits), without computing the other."""
         return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
-
-    @lazy_property
-    def logits(self):
-        return binary_logits(self.probs)
-
-    @lazy_property
-    def probs(self):
-        return self.logits.sigmoid()
 
     @property
     def param_shape(self):
@@ -106,7 +98,7 @@ class Binomial(Distribution):
         return values.expand(-1, *self.batch_shape) if expand else values
 
 
-class Geometric(Distribution):
+class Geometric(BinaryParameters, Distribution):
     """Geometric(probs or logits): failures before the first success, P(k) = (1-p)^k p."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -128,14 +120,6 @@ class Geometric(Distribution):
                 f"{tuple(self.probs.shape)}) of distribution {self!r} to be positive but found "
                 f"invalid values:\n{self.probs[~(self.probs > 0)]}"
             )
-
-    @lazy_property
-    def logits(self):
-        return binary_logits(self.probs)
-
-    @lazy_property
-    def probs(self):
-        return self.logits.sigmoid()
 
     @property
     def mean(self):

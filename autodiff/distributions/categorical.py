@@ -28,6 +28,20 @@ def binary_logits(probs):
     return clamped.log() - (-clamped).log1p()
 
 
+class BinaryParameters:
+    """probs or logits, whichever a binary family was given, and the other derived from it on
+    first use (torch's lazy properties): Bernoulli's, Binomial's, Geometric's and the relaxed
+    Bernoulli's."""
+
+    @lazy_property
+    def logits(self):
+        return binary_logits(self.probs)
+
+    @lazy_property
+    def probs(self):
+        return self.logits.sigmoid()
+
+
 def _one_of(name: str, probs, logits) -> None:
     if (probs is None) == (logits is None):
         raise ValueError(f"{name}: either `probs` or `logits` must be specified, but not both.")
@@ -184,7 +198,7 @@ def _one_hot(indices, num_classes: int, dtype):
     return (indices.unsqueeze(-1) == creation.arange(num_classes)).to(dtype)
 
 
-class Bernoulli(ExponentialFamily):
+class Bernoulli(BinaryParameters, ExponentialFamily):
     """Bernoulli(probs or logits): 1 with probability probs (= sigmoid(logits)), else 0."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -201,14 +215,6 @@ class Bernoulli(ExponentialFamily):
         else:
             self.logits = param
         super().__init__(param.shape, validate_args=validate_args)
-
-    @lazy_property
-    def logits(self):
-        return binary_logits(self.probs)
-
-    @lazy_property
-    def probs(self):
-        return self.logits.sigmoid()
 
     @property
     def param_shape(self):

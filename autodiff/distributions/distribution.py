@@ -267,3 +267,24 @@ class ExponentialFamily(Distribution):
         for param, g in zip(params, grads):
             result = result - (param * g).reshape(*self._batch_shape, -1).sum(-1)
         return result
+
+
+class LocationScale:
+    """A real family of a location loc (its mean and mode) and a positive scale, broadcast
+    together: Normal's and Laplace's parameters (a mixin before their base)."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    _expanded = ("loc", "scale")
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc

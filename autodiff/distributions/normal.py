@@ -3,32 +3,16 @@
 import math
 
 from .. import creation
-from . import constraints
-from .distribution import ExponentialFamily, broadcast_all
+from .distribution import ExponentialFamily, LocationScale
 
 __all__ = ["Normal"]
 
 
-class Normal(ExponentialFamily):
+class Normal(LocationScale, ExponentialFamily):
     """Normal(loc, scale): the Gaussian with mean loc and standard deviation scale."""
 
     has_rsample = True
     _mean_carrier_measure = 0
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    _expanded = ("loc", "scale")
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

@@ -6,8 +6,8 @@ ExpRelaxedCategorical."""
 
 from .. import creation
 from . import constraints
-from .categorical import Categorical, _one_of, binary_logits, clamp_probs
-from .distribution import Distribution, broadcast_all, lazy_property
+from .categorical import BinaryParameters, Categorical, _one_of, clamp_probs
+from .distribution import Distribution, broadcast_all
 from .transformed import TransformedDistribution
 from .transforms import ExpTransform, SigmoidTransform
 
@@ -19,7 +19,7 @@ __all__ = [
 ]
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(BinaryParameters, Distribution):
     """The logit of a RelaxedBernoulli draw: (logistic noise + logits) / temperature."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -42,14 +42,6 @@ class LogitRelaxedBernoulli(Distribution):
         new = super().expand(batch_shape, _instance)
         new.temperature = self.temperature
         return new
-
-    @lazy_property
-    def logits(self):
-        return binary_logits(self.probs)
-
-    @lazy_property
-    def probs(self):
-        return self.logits.sigmoid()
 
     @property
     def param_shape(self):

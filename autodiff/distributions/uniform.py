@@ -5,7 +5,7 @@ import math
 
 from .. import creation, dtypes
 from . import constraints
-from .distribution import Distribution, ExponentialFamily, broadcast_all
+from .distribution import Distribution, ExponentialFamily, LocationScale, broadcast_all
 
 __all__ = ["Uniform", "Exponential", "Laplace"]
 
@@ -121,25 +121,10 @@ class Exponential(ExponentialFamily):
         return -(-x).log()
 
 
-class Laplace(Distribution):
+class Laplace(LocationScale, Distribution):
     """Laplace(loc, scale): density e^(-|x - loc| / scale) / (2 · scale)."""
 
     has_rsample = True
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    _expanded = ("loc", "scale")
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):
