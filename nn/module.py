@@ -515,7 +515,7 @@ class Module:
                 )
             else:
                 ready.append((key, target, value if assign else value.astype(target.dtype)))
-        post = [m for _, m in self._prefixed_modules() if m._load_state_dict_post_hooks]
+        post = [m for m in self._children_first() if m._load_state_dict_post_hooks]
         # with post hooks, strict's missing and unexpected keys wait for them
         self._refuse_load(errors, [] if post else missing, [] if post else unexpected, strict)
         with ad.no_grad():
@@ -529,7 +529,7 @@ class Module:
                 else:
                     target.copy_(value)
         keys = _IncompatibleKeys(missing, unexpected)
-        for module in reversed(post):  # children's first, as torch's recursive load
+        for module in post:
             for hook in tuple(module._load_state_dict_post_hooks.values()):
                 if hook(module, keys) is not None:
                     raise RuntimeError(
@@ -545,6 +545,14 @@ class Module:
         first, under every name a shared module has (torch's recursive order)."""
         for name, module in self.named_modules(remove_duplicate=False):
             yield (name + "." if name else ""), module
+
+    def _children_first(self):
+        """Every descendant and then self, each module after its children (torch's recursive
+        load runs the post hooks in this order)."""
+        for child in self._modules.values():
+            if child is not None:
+                yield from child._children_first()
+        yield self
 
     def _refuse_load(self, errors, missing, unexpected, strict) -> None:
         """torch's RuntimeError: strict's missing and unexpected keys first, then the errors."""

@@ -126,3 +126,17 @@ def test_private_load_pre_hook_without_module_and_the_saved_modules_refusal():
 def _spaces():
     torch = pytest.importorskip("torch")
     return (nn, torch.nn)
+
+
+def _post_hook_order(space):
+    model = space.Sequential(space.Sequential(space.Linear(1, 1)), space.Linear(1, 1))
+    calls = []
+    for name, module in model.named_modules():
+        module.register_load_state_dict_post_hook(lambda m, keys, name=name: calls.append(name))
+    model.load_state_dict(model.state_dict())
+    return calls
+
+
+def test_load_post_hooks_run_children_first_as_torch():
+    torch = pytest.importorskip("torch")
+    assert _post_hook_order(nn) == _post_hook_order(torch.nn) == ["0.0", "0", "1", ""]
