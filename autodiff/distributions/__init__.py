@@ -15,7 +15,7 @@ from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .studentt import StudentT
-from .transformed import HalfNormal, LogNormal, TransformedDistribution
+from .transformed import Gumbel, HalfNormal, LogNormal, TransformedDistribution
 from .transforms import (
     AbsTransform,
     AffineTransform,
@@ -27,7 +27,7 @@ from .transforms import (
     TanhTransform,
     Transform,
 )
-from .uniform import Exponential, Laplace, Uniform
+from .uniform import Cauchy, Exponential, Laplace, Uniform
 
 __all__ = [
     "AbsTransform",
@@ -36,6 +36,7 @@ __all__ = [
     "Beta",
     "Binomial",
     "Categorical",
+    "Cauchy",
     "Chi2",
     "ComposeTransform",
     "Dirichlet",
@@ -45,6 +46,7 @@ __all__ = [
     "ExponentialFamily",
     "Gamma",
     "Geometric",
+    "Gumbel",
     "HalfNormal",
     "Independent",
     "Laplace",

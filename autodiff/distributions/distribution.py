@@ -16,6 +16,9 @@ from . import constraints
 __all__ = ["Distribution", "ExponentialFamily"]
 
 
+EULER_GAMMA = 0.57721566490153286060  # the Euler-Mascheroni constant (Gumbel's, Gamma's KLs)
+
+
 def as_tensor(value, dtype=None) -> Tensor:
     """A parameter or value as a tensor: Python numbers take the default float dtype (or dtype,
     the dtype of the tensors beside them, as torch's broadcast_all)."""

@@ -13,13 +13,13 @@ from ..ops.elementwise import where
 from .beta import Beta, Dirichlet
 from .binomial import Binomial, Geometric
 from .categorical import Bernoulli, Categorical, OneHotCategorical, softplus
-from .distribution import Distribution, ExponentialFamily, sum_rightmost
+from .distribution import EULER_GAMMA, Distribution, ExponentialFamily, sum_rightmost
 from .gamma import Gamma, Poisson
 from .independent import Independent
 from .multivariate_normal import MultivariateNormal, batch_mahalanobis
 from .normal import Normal
-from .transformed import HalfNormal, TransformedDistribution
-from .uniform import Exponential, Laplace, Uniform
+from .transformed import Gumbel, HalfNormal, TransformedDistribution
+from .uniform import Cauchy, Exponential, Laplace, Uniform
 
 __all__ = ["register_kl", "kl_divergence"]
 
@@ -307,9 +307,6 @@ def _kl_uniform_normal(p, q):
     return t1 + 0.5 * (t2 + t3) / q.scale.pow(2)
 
 
-_EULER_GAMMA = 0.57721566490153286060
-
-
 def _x_log_x(t):
     return t.xlogy(t)  # 0 at 0
 
@@ -389,9 +386,7 @@ def _kl_beta_uniform(p, q):
 def _kl_exponential_gamma(p, q):
     ratio = q.rate / p.rate
     t1 = -q.concentration * ratio.log()
-    return (
-        t1 + ratio + q.concentration.lgamma() + q.concentration * _EULER_GAMMA - (1 + _EULER_GAMMA)
-    )
+    return t1 + ratio + q.concentration.lgamma() + q.concentration * EULER_GAMMA - (1 + EULER_GAMMA)
 
 
 @register_kl(Gamma, Beta)
@@ -451,3 +446,63 @@ def _kl_bernoulli_poisson(p, q):
 @register_kl(Poisson, Binomial)
 def _kl_poisson_infinity(p, q):
     return _infinite_like(p.rate)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    # Chyzak and Nielsen's closed form (arXiv:1905.10965)
+    spread = (p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)
+    return spread.log() - (4 * p.scale * q.scale).log()
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p, q):
+    ratio, q_loc, p_loc = p.scale / q.scale, q.loc / q.scale, p.loc / q.scale
+    t1 = -ratio.log() - q_loc + p_loc + ratio * EULER_GAMMA
+    return t1 + (q_loc + (1 + ratio).lgamma() - p_loc).exp() - (1 + EULER_GAMMA)
+
+
+@register_kl(Exponential, Gumbel)
+def _kl_exponential_gumbel(p, q):
+    product, q_loc = p.rate * q.scale, q.loc / q.scale
+    t1 = product.log() - 1
+    return t1 - q_loc + q_loc.exp() * product / (product + 1) + product.reciprocal()
+
+
+@register_kl(Gamma, Gumbel)
+def _kl_gamma_gumbel(p, q):
+    a, product, q_loc = p.concentration, p.rate * q.scale, q.loc / q.scale
+    t1 = (a - 1) * a.digamma() - a.lgamma() - a
+    t2 = product.log() + a / product
+    return t1 + t2 + q_loc.exp() * (1 + product.reciprocal()).pow(-a) - q_loc
+
+
+@register_kl(Gumbel, Normal)
+def _kl_gumbel_normal(p, q):
+    ratio = p.scale / q.scale
+    t1 = (ratio / math.sqrt(2 * math.pi)).log()
+    t2 = (math.pi * ratio * 0.5).pow(2) / 3
+    t3 = ((p.loc + p.scale * EULER_GAMMA - q.loc) / q.scale).pow(2) * 0.5
+    return -t1 + t2 + t3 - (EULER_GAMMA + 1)
+
+
+@register_kl(Normal, Gumbel)
+def _kl_normal_gumbel(p, q):
+    mean, variance, q_loc = p.loc / q.scale, (p.scale / q.scale).pow(2), q.loc / q.scale
+    t1 = -0.5 * variance.log() + mean - q_loc
+    return t1 + (-mean + 0.5 * variance + q_loc).exp() - 0.5 * (1 + math.log(2 * math.pi))
+
+
+@register_kl(Uniform, Gumbel)
+def _kl_uniform_gumbel(p, q):
+    width = q.scale / (p.high - p.low)
+    high, low = (p.high - q.loc) / q.scale, (p.low - q.loc) / q.scale
+    return width.log() + 0.5 * (high + low) - width * ((-high).exp() - (-low).exp())
+
+
+@register_kl(Gumbel, Beta)
+@register_kl(Gumbel, Exponential)
+@register_kl(Gumbel, Gamma)
+@register_kl(Gumbel, Uniform)
+def _kl_gumbel_infinity(p, q):
+    return _infinite_like(p.loc)

@@ -1,19 +1,21 @@
 """TransformedDistribution(base_distribution, transforms) and the families that are one:
-LogNormal (exp of a Normal) and HalfNormal (|x| of a centred Normal)."""
+LogNormal (exp of a Normal), HalfNormal (|x| of a centred Normal) and Gumbel (loc − scale·
+log(−log U) of a uniform U)."""
 
 import math
 
-from .. import creation
+from .. import creation, dtypes
 from ..grad_mode import no_grad
 from ..ops.elementwise import where
 from ..size import Size
 from . import constraints
-from .distribution import Distribution, sum_rightmost
+from .distribution import EULER_GAMMA, Distribution, broadcast_all, sum_rightmost
 from .independent import Independent
 from .normal import Normal
-from .transforms import AbsTransform, ComposeTransform, ExpTransform, Transform
+from .transforms import AbsTransform, AffineTransform, ComposeTransform, ExpTransform, Transform
+from .uniform import Uniform
 
-__all__ = ["TransformedDistribution", "LogNormal", "HalfNormal"]
+__all__ = ["TransformedDistribution", "LogNormal", "HalfNormal", "Gumbel"]
 
 
 class TransformedDistribution(Distribution):
@@ -208,3 +210,52 @@ class HalfNormal(TransformedDistribution):
 
     def entropy(self):
         return self.base_dist.entropy() - math.log(2)
+
+
+class Gumbel(TransformedDistribution):
+    """Gumbel(loc, scale): loc − scale·log(−log U) for U uniform on [tiny, 1 − eps), built
+    from torch's chain of transforms, so its draws are torch's."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        finfo = dtypes.finfo(self.loc.dtype)
+        base = Uniform(
+            creation.full_like(self.loc, finfo.tiny),
+            creation.full_like(self.loc, 1 - finfo.eps),
+            validate_args=validate_args,
+        )
+        transforms = [
+            ExpTransform().inv,
+            AffineTransform(loc=0, scale=-creation.ones_like(self.scale)),
+            ExpTransform().inv,
+            AffineTransform(loc=self.loc, scale=-self.scale),
+        ]
+        super().__init__(base, transforms, validate_args=validate_args)
+
+    def log_prob(self, value):
+        value = self._value(value)
+        y = (self.loc - value) / self.scale
+        return (y - y.exp()) - self.scale.log()
+
+    @property
+    def mean(self):
+        return self.loc + self.scale * EULER_GAMMA
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def stddev(self):
+        return (math.pi / math.sqrt(6)) * self.scale
+
+    @property
+    def variance(self):
+        return self.stddev.pow(2)
+
+    def entropy(self):
+        return self.scale.log() + (1 + EULER_GAMMA)

@@ -1,5 +1,5 @@
-"""Uniform(low, high), Exponential(rate) and Laplace(loc, scale): the families whose draws are
-one uniform or exponential number each, reparameterized."""
+"""Uniform(low, high), Exponential(rate), Laplace(loc, scale) and Cauchy(loc, scale): the
+families whose draws are one uniform, exponential or Cauchy number each, reparameterized."""
 
 import math
 
@@ -7,7 +7,7 @@ from .. import creation, dtypes
 from . import constraints
 from .distribution import Distribution, ExponentialFamily, LocationScale, broadcast_all
 
-__all__ = ["Uniform", "Exponential", "Laplace"]
+__all__ = ["Uniform", "Exponential", "Laplace", "Cauchy"]
 
 
 class Uniform(Distribution):
@@ -157,3 +157,39 @@ class Laplace(LocationScale, Distribution):
 
     def entropy(self):
         return 1 + (2 * self.scale).log()
+
+
+class Cauchy(LocationScale, Distribution):
+    """Cauchy(loc, scale): density 1 / (π·scale·(1 + ((x − loc) / scale)²)); it has no mean
+    (NaN) and no variance (inf), as torch says."""
+
+    has_rsample = True
+
+    @property
+    def mean(self):
+        return creation.full(self._extended_shape(), math.nan, dtype=self.loc.dtype)
+
+    @property
+    def variance(self):
+        return creation.full(self._extended_shape(), math.inf, dtype=self.loc.dtype)
+
+    def rsample(self, sample_shape=()):
+        """loc + scale·ε with ε from cauchy_ (torch's draws)."""
+        shape = self._extended_shape(sample_shape)
+        eps = creation.empty(*shape, dtype=self.loc.dtype).cauchy_()
+        return self.loc + eps * self.scale
+
+    def log_prob(self, value):
+        value = self._value(value)
+        z = (value - self.loc) / self.scale
+        return -math.log(math.pi) - self.scale.log() - (z**2).log1p()
+
+    def cdf(self, value):
+        value = self._value(value)
+        return ((value - self.loc) / self.scale).atan() / math.pi + 0.5
+
+    def icdf(self, value):
+        return (math.pi * (value - 0.5)).tan() * self.scale + self.loc
+
+    def entropy(self):
+        return math.log(4 * math.pi) + self.scale.log()

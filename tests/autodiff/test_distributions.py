@@ -17,6 +17,8 @@ FAMILIES = {
     "Uniform": ({"low": [0.0, -1.0, 2.0], "high": [1.0, 0.5, 4.0]}, [0.3, -0.2, 3.9]),
     "Exponential": ({"rate": [0.5, 1.0, 3.0]}, [0.3, 1.2, 0.01]),
     "Laplace": ({"loc": [0.5, -1.0, 2.0], "scale": [1.0, 0.5, 2.0]}, [0.3, -1.2, 2.5]),
+    "Cauchy": ({"loc": [0.5, -1.0, 2.0], "scale": [1.0, 0.5, 2.0]}, [0.3, -1.2, 2.5]),
+    "Gumbel": ({"loc": [0.5, -1.0, 2.0], "scale": [1.0, 0.5, 2.0]}, [0.3, -1.2, 2.5]),
     "Bernoulli": ({"probs": [0.1, 0.7, 0.5]}, [1.0, 0.0, 1.0]),
     "Categorical": ({"probs": [[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]]}, [2, 0]),
     "Gamma": ({"concentration": [0.5, 2.0, 9.0], "rate": [1.0, 0.5, 3.0]}, [0.3, 1.2, 4.0]),
@@ -140,7 +142,7 @@ def test_values_outside_the_support_score_as_torch_without_validation():
 # equal uniform / normal draws, then exp, log, log1p or sigmoid: torch's vectorised functions
 # and NumPy's differ by an ulp, more after a division by the temperature and an exp of a log
 # near -12 (which multiplies the log's rounding by 12)
-ULP_FAMILIES = ("LogNormal", "RelaxedBernoulli", "RelaxedOneHotCategorical")
+ULP_FAMILIES = ("LogNormal", "RelaxedBernoulli", "RelaxedOneHotCategorical", "Gumbel")
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -148,7 +150,8 @@ ULP_FAMILIES = ("LogNormal", "RelaxedBernoulli", "RelaxedOneHotCategorical")
     "family",
     ["Normal", "Uniform", "Exponential", "Bernoulli", "Categorical", "Gamma", "Chi2", "Poisson",
      "Beta", "Dirichlet", "OneHotCategorical", "LogNormal", "HalfNormal", "Geometric",
-     "Binomial", "StudentT", "RelaxedBernoulli", "RelaxedOneHotCategorical"],
+     "Binomial", "StudentT", "RelaxedBernoulli", "RelaxedOneHotCategorical", "Cauchy",
+     "Gumbel"],
 )  # fmt: skip
 def test_seeded_samples_equal_torch(family, dtype):
     torch = pytest.importorskip("torch")
@@ -189,7 +192,7 @@ def test_rsample_is_differentiable_as_torch():
     torch = pytest.importorskip("torch")
     for family in ("Normal", "Uniform", "Exponential", "Laplace", "Gamma", "Chi2", "Beta",
                    "Dirichlet", "LogNormal", "HalfNormal", "StudentT", "RelaxedBernoulli",
-                   "RelaxedOneHotCategorical"):  # fmt: skip
+                   "RelaxedOneHotCategorical", "Cauchy", "Gumbel"):  # fmt: skip
         params, _ = FAMILIES[family]
         ad.manual_seed(1)
         torch.manual_seed(1)
@@ -381,6 +384,8 @@ KL_PARAMS = {
     "HalfNormal": {"scale": [1.0, 0.5, 2.0]},
     "Geometric": {"probs": [0.2, 0.5, 0.9]},
     "Binomial": {"total_count": [5.0, 10.0, 30.0], "probs": [0.2, 0.5, 0.9]},
+    "Cauchy": {"loc": [0.5, -1.0, 2.0], "scale": [1.0, 0.5, 2.0]},
+    "Gumbel": {"loc": [0.5, -1.0, 2.0], "scale": [1.0, 0.5, 2.0]},
 }
 KL_Q = {
     "Normal": {"loc": [0.0, 1.0, -2.0], "scale": [2.0, 1.0, 0.7]},
@@ -398,6 +403,8 @@ KL_Q = {
     "HalfNormal": {"scale": [2.0, 1.0, 0.7]},
     "Geometric": {"probs": [0.6, 0.1, 0.3]},
     "Binomial": {"total_count": [5.0, 8.0, 30.0], "probs": [0.4, 0.3, 0.7]},  # 10 > 8: inf
+    "Cauchy": {"loc": [0.0, 1.0, -2.0], "scale": [2.0, 1.0, 0.7]},
+    "Gumbel": {"loc": [0.0, 1.0, -2.0], "scale": [2.0, 1.0, 0.7]},
 }
 KL_PAIRS = [(a, b) for a in KL_PARAMS for b in KL_PARAMS]
 
