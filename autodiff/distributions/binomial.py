@@ -106,13 +106,7 @@ class Geometric(BinaryParameters, Distribution):
     _expanded = ("probs", "logits")
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        _one_of("Geometric", probs, logits)
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-            param = self.probs
-        else:
-            (self.logits,) = broadcast_all(logits)
-            param = self.logits
+        param = self._given(probs, logits)
         super().__init__(param.shape, validate_args=validate_args)
         if self._validate_args and probs is not None and not bool((self.probs > 0).all()):
             raise ValueError(

@@ -10,7 +10,7 @@ from ..ops.elementwise import where
 from ..ops.sampling import multinomial
 from ..size import as_size
 from . import constraints
-from .distribution import Distribution, ExponentialFamily, as_tensor, lazy_property
+from .distribution import Distribution, ExponentialFamily, as_tensor, broadcast_all, lazy_property
 
 __all__ = ["Categorical", "OneHotCategorical", "Bernoulli"]
 
@@ -40,6 +40,15 @@ class BinaryParameters:
     @lazy_property
     def probs(self):
         return self.logits.sigmoid()
+
+    def _given(self, probs, logits):
+        """Keep whichever of probs and logits was given (as a tensor); it is returned."""
+        _one_of(type(self).__name__, probs, logits)
+        if probs is not None:
+            (self.probs,) = broadcast_all(probs)
+            return self.probs
+        (self.logits,) = broadcast_all(logits)
+        return self.logits
 
 
 def _one_of(name: str, probs, logits) -> None:
