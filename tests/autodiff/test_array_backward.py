@@ -158,3 +158,34 @@ def test_first_order_on_arrays_equals_the_formula_on_tensors(op, data):
                 np.testing.assert_array_max_ulp(on_arrays, on_tensors, maxulp=1)
             else:
                 assert on_arrays.tobytes() == on_tensors.tobytes(), dtype
+
+
+SPECIAL = [float("nan"), float("inf"), -float("inf"), -0.0, 0.0, 1.5, -2.25, 1e-45, 3e38]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    dtype=st.sampled_from([np.float16, np.float32, np.float64, np.int32]),
+    values=st.lists(st.sampled_from(SPECIAL) | st.floats(-1e6, 1e6), min_size=1, max_size=24),
+    taken=st.lists(st.booleans(), min_size=24, max_size=24),
+    zero=st.sampled_from([0, 0.0, 1.0]),
+    zero_first=st.booleans(),
+    layout=st.sampled_from(["contiguous", "reversed", "broadcast"]),
+)
+def test_where_kernel_gives_np_where_bits(dtype, values, taken, zero, zero_first, layout):
+    """Where's kernel (a masked gradient's bits ANDed with the mask, eager and compiled) is
+    np.where, bit for bit: NaN, inf and -0 kept where taken, +0 elsewhere; other dtypes,
+    other numbers and a broadcasting condition go to np.where itself."""
+    from autodiff.ops.elementwise import _where_array
+
+    with np.errstate(all="ignore"):
+        array = np.array(values, dtype=np.float64).astype(dtype)
+    condition = np.array(taken[: array.size])
+    if layout == "reversed":  # a strided view
+        array = array[::-1]
+    elif layout == "broadcast":
+        condition = condition[:1]
+    args = (condition, zero, array) if zero_first else (condition, array, zero)
+    got, want = _where_array(*args), np.where(*args)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8))
