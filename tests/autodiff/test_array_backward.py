@@ -170,12 +170,12 @@ SPECIAL = [float("nan"), float("inf"), -float("inf"), -0.0, 0.0, 1.5, -2.25, 1e-
     taken=st.lists(st.booleans(), min_size=24, max_size=24),
     zero=st.sampled_from([0, 0.0, 1.0]),
     zero_first=st.booleans(),
-    layout=st.sampled_from(["contiguous", "reversed", "broadcast"]),
+    layout=st.sampled_from(["contiguous", "reversed", "broadcast", "int condition"]),
 )
 def test_where_kernel_gives_np_where_bits(dtype, values, taken, zero, zero_first, layout):
     """Where's kernel (a masked gradient's bits ANDed with the mask, eager and compiled) is
     np.where, bit for bit: NaN, inf and -0 kept where taken, +0 elsewhere; other dtypes,
-    other numbers and a broadcasting condition go to np.where itself."""
+    other numbers, a broadcasting or non-bool condition go to np.where itself."""
     from autodiff.ops.elementwise import _where_array
 
     with np.errstate(all="ignore"):
@@ -185,6 +185,8 @@ def test_where_kernel_gives_np_where_bits(dtype, values, taken, zero, zero_first
         array = array[::-1]
     elif layout == "broadcast":
         condition = condition[:1]
+    elif layout == "int condition":  # np.where takes any nonzero as true
+        condition = condition.astype(np.uint8) * 2
     args = (condition, zero, array) if zero_first else (condition, array, zero)
     got, want = _where_array(*args), np.where(*args)
     assert got.dtype == want.dtype and got.shape == want.shape
