@@ -1,6 +1,8 @@
 """Max, average and adaptive average pooling against torch (hypothesis-drawn windows, ties,
 odd sizes, padding, ceil_mode), finite differences, second order, modules and errors."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import assume, given
@@ -94,9 +96,10 @@ def _torch_indices(indices, shape, opts) -> np.ndarray:
     return rows * shape[3] + ow * s[1] - p[1] + j * d[1]
 
 
-def _compare_arg_max(torch, x, opts):
+def _compare_arg_max(torch, x, opts, spoiled=False):
     """Values (NaN where torch has NaN), the chosen cells (torch's return_indices) and the
-    gradient of max_pool2d against torch's."""
+    gradient of max_pool2d against torch's; spoiled: NaN and inf in the upstream gradient,
+    which reach only their window's arg-max (torch's), not its other cells."""
     xa, xt = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     out = F.max_pool2d(xa, **opts)
     out_t, indices_t = torch.nn.functional.max_pool2d(xt, **opts, return_indices=True)
@@ -105,16 +108,20 @@ def _compare_arg_max(torch, x, opts):
     np.testing.assert_array_equal(_torch_indices(np.asarray(indices), x.shape, opts),
                                   indices_t.numpy())  # fmt: skip
     g = np.random.default_rng(0).standard_normal(out.shape).astype(x.dtype)
-    out.backward(ad.tensor(g))
+    if spoiled:
+        g.flat[::3], g.flat[1::4] = np.nan, -np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # and no NumPy warning on the way
+        out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
     # overlapping windows add in another order than torch's: equal to rounding
     np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-14)
 
 
-@given(two_by_two_cases())
-def test_max_pool2d_2x2_picks_torchs_cells_with_ties_and_nan(x):
+@given(two_by_two_cases(), st.booleans())
+def test_max_pool2d_2x2_picks_torchs_cells_with_ties_and_nan(x, spoiled):
     torch = pytest.importorskip("torch")
-    _compare_arg_max(torch, x, dict(kernel_size=(2, 2), stride=(2, 2)))
+    _compare_arg_max(torch, x, dict(kernel_size=(2, 2), stride=(2, 2)), spoiled)
 
 
 @given(st.data())
@@ -122,7 +129,7 @@ def test_max_pool2d_any_window_picks_torchs_cells_with_ties_and_nan(data):
     torch = pytest.importorskip("torch")
     x, opts = data.draw(pool_cases())
     assume(_every_window_meets_the_input(x.shape, opts))
-    _compare_arg_max(torch, _with_nans(data.draw, x), opts)
+    _compare_arg_max(torch, _with_nans(data.draw, x), opts, data.draw(st.booleans()))
 
 
 @given(pool_cases(dilation=False), st.booleans())
