@@ -4,7 +4,10 @@ PyTorch reports most bad arguments (shapes that do not fit, a dtype an op cannot
 out of range) as RuntimeError; Python's own habit, and this project's before it followed
 torch, is ValueError or TypeError. Each class below is both, so `except RuntimeError` written
 for torch and `except ValueError` / `except TypeError` written for us catch the same error.
+Also where NumPy's floating-point warnings from our own lines go (below).
 """
+
+import warnings
 
 
 class ArgumentError(ValueError, RuntimeError):
@@ -26,3 +29,16 @@ class IndexOutOfRangeError(IndexError, RuntimeError):
 class LinAlgError(RuntimeError):
     """torch.linalg.LinAlgError: a matrix a factorisation or solve cannot take (singular, not
     positive-definite); a RuntimeError, as torch's is and as ours was before it had a name."""
+
+
+# NumPy reports an overflow, an invalid value or a division by zero inside a ufunc as a
+# RuntimeWarning attributed to the Python line that called it; for an op that line is ours
+# (exp of 1000, inf · 0 in a backward), a warning torch never gives: its ops make inf and NaN
+# silently, and detect_anomaly finds them. So those warnings are ignored when a line of this
+# project's packages raised them; a user's own NumPy calls still warn as before.
+warnings.filterwarnings(
+    "ignore",
+    r"(overflow|invalid value|divide by zero|underflow) encountered",
+    RuntimeWarning,
+    r"(autodiff|nn|viz)(\.|$)",
+)

@@ -189,7 +189,7 @@ def runner(program: Program):
 def make_runner(program: Program):
     """The program's source executed: run(*inputs) -> the output slots' values."""
     text, values, params = render(program)
-    namespace = {"np": np, **values}
+    namespace = {"np": np, "__name__": "autodiff.compile.program", **values}  # warns as ours
     code = compile(text, "<ad.compile program>", "exec")
     exec(code, namespace)  # our own generated source, from the traced steps
     run = namespace["program"]
