@@ -80,6 +80,7 @@ for _file in (
 for _file in ("dataloader", "dataset", "sampler"):
     MODULES[f"torch.utils.data.{_file}"] = nn.data
 MODULES["torch.distributions.constraints"] = autodiff.distributions.constraints
+MODULES["torch.distributions.constraint_registry"] = autodiff.distributions.constraint_registry
 MODULES["torch.distributions.transforms"] = autodiff.distributions.transforms
 MODULES["torch.distributions.relaxed_bernoulli"] = autodiff.distributions.relaxed
 MODULES["torch.distributions.relaxed_categorical"] = autodiff.distributions.relaxed

@@ -2,10 +2,11 @@
 file per family or a few related ones), kl_divergence's registry of closed forms, and the
 constraints validate_args checks. Draws come from the library's generator as torch's do."""
 
-from . import constraints, relaxed, transforms
+from . import constraint_registry, constraints, relaxed, transforms
 from .beta import Beta, Dirichlet
 from .binomial import Binomial, Geometric
 from .categorical import Bernoulli, Categorical, OneHotCategorical
+from .constraint_registry import biject_to, transform_to
 from .distribution import Distribution, ExponentialFamily
 from .gamma import Chi2, Gamma, Poisson
 from .independent import Independent
@@ -19,13 +20,24 @@ from .transformed import Gumbel, HalfNormal, LogNormal, TransformedDistribution
 from .transforms import (
     AbsTransform,
     AffineTransform,
+    CatTransform,
     ComposeTransform,
+    CorrCholeskyTransform,
+    CumulativeDistributionTransform,
     ExpTransform,
+    IndependentTransform,
+    LowerCholeskyTransform,
+    PositiveDefiniteTransform,
     PowerTransform,
+    ReshapeTransform,
     SigmoidTransform,
+    SoftmaxTransform,
     SoftplusTransform,
+    StackTransform,
+    StickBreakingTransform,
     TanhTransform,
     Transform,
+    identity_transform,
 )
 from .uniform import Cauchy, Exponential, Laplace, Uniform
 
@@ -71,3 +83,5 @@ __all__ = [
     "register_kl",
     "transforms",
 ]
+# every transform (torch.distributions re-exports them all) and the constraint registry's two
+__all__ += [n for n in transforms.__all__ if n not in __all__] + ["biject_to", "transform_to"]
