@@ -614,7 +614,7 @@ class ReshapeTransform(Transform):
         _at_least(shape, len(old))
         cut = len(shape) - len(old)
         if tuple(shape[cut:]) != tuple(old):
-            raise ValueError(f"Shape mismatch: expected {Size(shape[cut:])} but got {old}")
+            raise ValueError(f"Shape mismatch: expected {shape[cut:]} but got {old}")
         return type(shape)(tuple(shape[:cut]) + tuple(new))
 
     def forward_shape(self, shape):
