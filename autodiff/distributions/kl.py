@@ -227,11 +227,11 @@ def _half_log_det(scale_tril):
 # ----- the low-rank Gaussian (covariance W Wᵀ + D) against itself and the full one -----
 
 
-def _same_event_shapes(p, q) -> None:
+def _same_event_shapes(p, q, names="(Low Rank) Multivariate Normals") -> None:
     if p.event_shape != q.event_shape:
         raise ValueError(
-            f"KL-divergence between {type(p).__name__} and {type(q).__name__} with different "
-            f"event shapes ({p.event_shape} vs {q.event_shape}) cannot be computed"
+            f"KL-divergence between two {names} with different event shapes cannot be "
+            f"computed ({p.event_shape} vs {q.event_shape})"
         )
 
 
@@ -258,7 +258,7 @@ def _lowrank_log_det(p):
 def _kl_lowrankmultivariatenormal_lowrankmultivariatenormal(p, q):
     """½ (log |Σq| - log |Σp| + tr(Σq⁻¹ Σp) + mahalanobis - n), the trace split over
     Σq⁻¹ = Dq⁻¹ - Aᵀ A and Σp = Dp + Wp Wpᵀ."""
-    _same_event_shapes(p, q)
+    _same_event_shapes(p, q, "Low Rank Multivariate Normals")
     log_det_q, mahalanobis, A = _lowrank_terms(q, p.loc)
     pW, pD, qD = p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag, q._unbroadcasted_cov_diag
     trace = (

@@ -1,0 +1,157 @@
+"""torch.distributions' matrix-parameterised families against torch: LowRankMultivariateNormal
+(its capacitance-matrix algebra, KL with MultivariateNormal both ways) and LogisticNormal's
+shapes; values and gradients in float64, seeded draws, shapes, validate_args' errors."""
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+
+D = ad.distributions
+RNG = np.random.default_rng(0)
+LOC = RNG.normal(size=(2, 4))
+FACTOR = RNG.normal(size=(2, 4, 2))
+DIAG = RNG.uniform(0.5, 2.0, size=4)  # broadcast against the batch of 2
+VALUE = RNG.normal(size=(3, 2, 4))
+
+
+def _lowrank(lib, module):
+    leaves = [lib.tensor(v, requires_grad=True) for v in (LOC, FACTOR, DIAG)]
+    return module.LowRankMultivariateNormal(*leaves), leaves
+
+
+def _full(lib, module):
+    cov = np.array([[2.0, 0.3, 0.0, 0.1], [0.3, 1.0, 0.2, 0.0], [0.0, 0.2, 1.5, -0.4],
+                    [0.1, 0.0, -0.4, 0.8]])  # fmt: skip
+    leaves = [lib.tensor(LOC[1] * 0.5, requires_grad=True), lib.tensor(cov, requires_grad=True)]
+    return module.MultivariateNormal(leaves[0], covariance_matrix=leaves[1]), leaves
+
+
+def _other_lowrank(lib, module):
+    leaves = [
+        lib.tensor(v, requires_grad=True) for v in (LOC[0], FACTOR[1, :, :1], DIAG[::-1].copy())
+    ]
+    return module.LowRankMultivariateNormal(*leaves), leaves
+
+
+LOWRANK_CALLS = {
+    "log_prob": lambda m, lib, p: p.log_prob(lib.tensor(VALUE)),
+    "entropy": lambda m, lib, p: p.entropy(),
+    "variance": lambda m, lib, p: p.variance,
+    "stddev": lambda m, lib, p: p.stddev,
+    "scale_tril": lambda m, lib, p: p.scale_tril * 1,
+    "covariance_matrix": lambda m, lib, p: p.covariance_matrix * 1,
+    "precision_matrix": lambda m, lib, p: p.precision_matrix * 1,
+    "rsample": lambda m, lib, p: p.rsample((3,)),
+    "kl_lowrank_full": lambda m, lib, p: m.kl_divergence(p, _full(lib, m)[0]),
+    "kl_full_lowrank": lambda m, lib, p: m.kl_divergence(_full(lib, m)[0], p),
+    "kl_lowrank_lowrank": lambda m, lib, p: m.kl_divergence(p, _other_lowrank(lib, m)[0]),
+    "kl_lowrank_lowrank_reversed": lambda m, lib, p: m.kl_divergence(_other_lowrank(lib, m)[0], p),
+    "kl_self": lambda m, lib, p: m.kl_divergence(p, p),
+}
+
+
+@pytest.mark.parametrize("what", sorted(LOWRANK_CALLS))
+def test_lowrank_multivariate_normal_matches_torch(what):
+    """Values (draws seeded as torch's) and the gradients of the parameters through them."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+        dist, leaves = _lowrank(lib, module)
+        lib.manual_seed(4)
+        value = LOWRANK_CALLS[what](module, lib, dist)
+        weights = lib.tensor(np.linspace(-1.0, 2.0, value.numel()).reshape(tuple(value.shape)))
+        (weights * value).sum().backward()
+        grads = [
+            np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.numpy() for leaf in leaves
+        ]
+        results.append([value.detach().numpy(), *grads])
+    for got, want in zip(*results):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_lowrank_kl_with_itself_is_zero_and_matches_the_full_covariance():
+    p, _ = _lowrank(ad, D)
+    np.testing.assert_allclose(D.kl_divergence(p, p).detach().numpy(), 0.0, atol=1e-12)
+    full = D.MultivariateNormal(p.loc, covariance_matrix=p.covariance_matrix)
+    q, _ = _other_lowrank(ad, D)
+    q_full = D.MultivariateNormal(q.loc, covariance_matrix=q.covariance_matrix)
+    np.testing.assert_allclose(D.kl_divergence(p, q).detach().numpy(),
+                               D.kl_divergence(full, q_full).detach().numpy(), rtol=1e-10)  # fmt: skip
+
+
+def test_lowrank_shapes_expand_reprs_and_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    made = [_lowrank(ad, D)[0], _lowrank(torch, torch.distributions)[0]]
+    ours, theirs = made
+    assert ours.batch_shape == theirs.batch_shape and ours.event_shape == theirs.event_shape
+    assert tuple(ours.cov_diag.shape) == tuple(theirs.cov_diag.shape)
+    assert tuple(ours.cov_factor.shape) == tuple(theirs.cov_factor.shape)
+    assert repr(ours) == repr(theirs)
+    for name, constraint in ours.arg_constraints.items():
+        assert repr(constraint) == repr(theirs.arg_constraints[name])
+    assert list(ours.arg_constraints) == list(theirs.arg_constraints)
+    grown, their_grown = ours.expand((3, 2)), theirs.expand((3, 2))
+    assert grown.batch_shape == their_grown.batch_shape
+    assert tuple(grown.cov_factor.shape) == tuple(their_grown.cov_factor.shape)
+    value = RNG.normal(size=(4,))
+    np.testing.assert_allclose(grown.log_prob(ad.tensor(value)).detach().numpy(),
+                               their_grown.log_prob(torch.tensor(value)).detach().numpy(),
+                               rtol=1e-12)  # fmt: skip
+    assert grown.sample((5,)).shape == (5, 3, 2, 4)
+    bad = [
+        lambda lib, m: m.LowRankMultivariateNormal(lib.tensor(0.0), lib.ones(1, 1), lib.ones(1)),
+        lambda lib, m: m.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3), lib.ones(3)),
+        lambda lib, m: m.LowRankMultivariateNormal(lib.zeros(3), lib.ones(2, 1), lib.ones(3)),
+        lambda lib, m: m.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3, 1), lib.ones(2)),
+        lambda lib, m: m.LowRankMultivariateNormal(lib.zeros(2, 3), lib.ones(4, 3, 1), lib.ones(3)),
+        lambda lib, m: m.LowRankMultivariateNormal(lib.zeros(3), lib.zeros(3, 1), -lib.ones(3)),
+        lambda lib, m: m.LowRankMultivariateNormal(
+            lib.zeros(3), lib.ones(3, 1), lib.ones(3)
+        ).log_prob(lib.zeros(2)),
+        lambda lib, m: m.kl_divergence(
+            m.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3, 1), lib.ones(3)),
+            m.LowRankMultivariateNormal(lib.zeros(2), lib.ones(2, 1), lib.ones(2)),
+        ),
+        lambda lib, m: m.kl_divergence(
+            m.MultivariateNormal(lib.zeros(2), lib.eye(2)),
+            m.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3, 1), lib.ones(3)),
+        ),
+        lambda lib, m: m.kl_divergence(
+            m.LowRankMultivariateNormal(lib.zeros(3), lib.ones(3, 1), lib.ones(3)),
+            m.MultivariateNormal(lib.zeros(2), lib.eye(2)),
+        ),
+    ]
+    for call in bad:
+        with pytest.raises(Exception) as want:
+            call(torch, torch.distributions)
+        with pytest.raises(want.type) as got:
+            call(ad, D)
+        # torch's words (its KL messages carry a run of spaces from a line continuation)
+        words = " ".join(str(want.value).split("\n")[0].split())
+        assert " ".join(str(got.value).split()).startswith(words[:60]), (got.value, want.value)
+
+
+def test_logistic_normal_shapes_support_and_validation_match_torch():
+    torch = pytest.importorskip("torch")
+    made = []
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+        scalar = module.LogisticNormal(0.5, 2.0)
+        batch = module.LogisticNormal(lib.zeros(2, 3), lib.ones(3))
+        made.append((scalar, batch))
+    for ours, theirs in zip(*made):
+        assert ours.batch_shape == theirs.batch_shape
+        assert ours.event_shape == theirs.event_shape
+        assert repr(ours.support) == repr(theirs.support)
+        assert ours.sample((2,)).shape == tuple(theirs.sample((2,)).shape)
+        assert (
+            ours.expand((5, *ours.batch_shape)).batch_shape
+            == theirs.expand((5, *theirs.batch_shape)).batch_shape
+        )
+        assert tuple(ours.loc.shape) == tuple(theirs.loc.shape)
+        assert tuple(ours.scale.shape) == tuple(theirs.scale.shape)
+    with pytest.raises(ValueError, match="Expected parameter scale"):
+        D.LogisticNormal(ad.zeros(2), -ad.ones(2))
+    with pytest.raises(ValueError, match="within the support"):
+        D.LogisticNormal(ad.zeros(2), ad.ones(2)).log_prob(ad.tensor([0.5, 0.6, 0.3]))
