@@ -11,6 +11,7 @@ from .distribution import Distribution, ExponentialFamily
 from .gamma import Chi2, Gamma, Poisson
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .lkj_cholesky import LKJCholesky
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .mixture import MixtureSameFamily
 from .multivariate_normal import MultivariateNormal
@@ -86,4 +87,4 @@ __all__ = [
 ]
 # every transform (torch.distributions re-exports them all) and the constraint registry's two
 __all__ += [n for n in transforms.__all__ if n not in __all__] + ["biject_to", "transform_to"]
-__all__ += ["LogisticNormal", "LowRankMultivariateNormal"]
+__all__ += ["LKJCholesky", "LogisticNormal", "LowRankMultivariateNormal"]

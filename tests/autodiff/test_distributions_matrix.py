@@ -155,3 +155,58 @@ def test_logistic_normal_shapes_support_and_validation_match_torch():
         D.LogisticNormal(ad.zeros(2), -ad.ones(2))
     with pytest.raises(ValueError, match="within the support"):
         D.LogisticNormal(ad.zeros(2), ad.ones(2)).log_prob(ad.tensor([0.5, 0.6, 0.3]))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("dim", [2, 3, 5])
+@pytest.mark.parametrize("concentration", [0.5, [0.7, 2.0, 5.0]])
+def test_lkj_cholesky_draws_and_log_prob_match_torch(dtype, dim, concentration):
+    """The onion method's draws from torch's seeded Beta and normal numbers (to an ulp or so:
+    torch's vectorised float32 sqrt is not always correctly rounded), and log_prob with its
+    gradient in the concentration."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+        dist = module.LKJCholesky(dim, lib.tensor(np.array(concentration, dtype)))
+        lib.manual_seed(3)
+        draws = dist.sample((4,))
+        assert tuple(draws.shape) == (4, *dist.batch_shape, dim, dim)
+        assert str(draws.dtype) == f"torch.{dtype}"
+        leaf = lib.tensor(np.array(concentration), requires_grad=True)
+        value = lib.tensor(draws.numpy().astype(np.float64))
+        log_prob = module.LKJCholesky(dim, leaf, validate_args=False).log_prob(value)
+        log_prob.sum().backward()
+        results.append((draws.numpy(), log_prob.detach().numpy(), leaf.grad.numpy()))
+    (draws, log_prob, grad), (their_draws, their_log_prob, their_grad) = results
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(draws, their_draws, rtol=0, atol=16 * eps)
+    assert bool(np.all(D.constraints.corr_cholesky.check(ad.tensor(draws)).numpy()))
+    rtol = 1e-10 if dtype == "float64" else 1e-4  # the float32 draws differ by an ulp
+    np.testing.assert_allclose(log_prob, their_log_prob, rtol=rtol)
+    np.testing.assert_allclose(grad, their_grad, rtol=rtol)
+
+
+def test_lkj_cholesky_shapes_expand_and_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    made = []
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+        dist = module.LKJCholesky(3, lib.tensor([0.5, 2.0]))
+        made.append((dist, dist.expand((4, 2))))
+    for ours, theirs in zip(*made):
+        assert ours.batch_shape == theirs.batch_shape and ours.event_shape == theirs.event_shape
+        assert repr(ours) == repr(theirs) and repr(ours.support) == repr(theirs.support)
+        assert ours.has_rsample == theirs.has_rsample is False
+    grown = made[0][1]
+    assert grown.sample().shape == (4, 2, 3, 3) and grown.dim == 3
+    value = np.array([[1.0, 0, 0], [0.6, 0.8, 0], [0.0, 0.6, 0.8]])
+    np.testing.assert_allclose(grown.log_prob(ad.tensor(value)).numpy(),
+                               made[1][1].log_prob(torch.tensor(value)).numpy(), rtol=1e-6)  # fmt: skip
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+        with pytest.raises(ValueError, match="Found dim=1"):
+            module.LKJCholesky(1)
+        with pytest.raises(ValueError, match="Expected parameter concentration"):
+            module.LKJCholesky(3, -1.0)
+        with pytest.raises(ValueError, match="within the support"):
+            module.LKJCholesky(2).log_prob(lib.tensor([[1.0, 0.0], [0.5, 0.5]]))
+        with pytest.raises(NotImplementedError):
+            module.LKJCholesky(2).rsample()
