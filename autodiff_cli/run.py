@@ -111,6 +111,7 @@ for _file in (
     "studentT",
     "transformed_distribution",
     "uniform",
+    "wishart",
 ):
     MODULES[f"torch.distributions.{_file}"] = autodiff.distributions
 # torch's names that nn provides (torch.conv2d, torch.dropout, ..., torch.func.functional_call):

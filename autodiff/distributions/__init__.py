@@ -42,6 +42,7 @@ from .transforms import (
     identity_transform,
 )
 from .uniform import Cauchy, Exponential, Laplace, Uniform
+from .wishart import Wishart
 
 __all__ = [
     "AbsTransform",
@@ -87,4 +88,4 @@ __all__ = [
 ]
 # every transform (torch.distributions re-exports them all) and the constraint registry's two
 __all__ += [n for n in transforms.__all__ if n not in __all__] + ["biject_to", "transform_to"]
-__all__ += ["LKJCholesky", "LogisticNormal", "LowRankMultivariateNormal"]
+__all__ += ["LKJCholesky", "LogisticNormal", "LowRankMultivariateNormal", "Wishart"]

@@ -210,3 +210,127 @@ def test_lkj_cholesky_shapes_expand_and_errors_match_torch():
             module.LKJCholesky(2).log_prob(lib.tensor([[1.0, 0.0], [0.5, 0.5]]))
         with pytest.raises(NotImplementedError):
             module.LKJCholesky(2).rsample()
+
+
+_A = np.random.default_rng(2).normal(size=(3, 3))
+WISHART_COV = _A @ _A.T + np.eye(3)
+WISHART_MATRICES = {
+    "covariance_matrix": WISHART_COV,
+    "precision_matrix": np.linalg.inv(WISHART_COV),
+    "scale_tril": np.linalg.cholesky(WISHART_COV),
+}
+WISHART_CALLS = {
+    "log_prob": lambda m, lib, w, draws: w.log_prob(lib.tensor(draws)),
+    "entropy": lambda m, lib, w, draws: w.entropy(),
+    "mean": lambda m, lib, w, draws: w.mean,
+    "mode": lambda m, lib, w, draws: w.mode,
+    "variance": lambda m, lib, w, draws: w.variance,
+    "precision_matrix": lambda m, lib, w, draws: w.precision_matrix * 1,
+    "covariance_matrix": lambda m, lib, w, draws: w.covariance_matrix * 1,
+    "scale_tril": lambda m, lib, w, draws: w.scale_tril * 1,
+    "kl": lambda m, lib, w, draws: m.kl_divergence(
+        w, m.Wishart(lib.tensor(5.0, dtype=lib.float64), covariance_matrix=lib.eye(3).double())
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(WISHART_MATRICES))
+@pytest.mark.parametrize("df", [4.5, [3.5, 6.0]])
+def test_wishart_matches_torch(kind, df):
+    """Seeded Bartlett draws (with torch's correction pass and its warning), then log_prob,
+    entropy, moments, the three matrices and the KL (Bregman) with their gradients in df and
+    the matrix given."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+        leaves = [lib.tensor(np.array(df), requires_grad=True),
+                  lib.tensor(WISHART_MATRICES[kind], requires_grad=True)]  # fmt: skip
+        wishart = module.Wishart(leaves[0], **{kind: leaves[1]})
+        lib.manual_seed(1)
+        with pytest.warns(UserWarning, match="Singular sample detected"):
+            draws = wishart.rsample((2,))
+        assert tuple(draws.shape) == (2, *wishart.batch_shape, 3, 3)
+        values = []
+        for name in sorted(WISHART_CALLS):
+            value = WISHART_CALLS[name](module, lib, wishart, draws.detach().numpy())
+            values.append(value)
+        total = sum(v[~v.isnan()].sum() for v in values)
+        total.backward()
+        results.append([draws.detach().numpy()] + [v.detach().numpy() for v in values]
+                       + [leaf.grad.numpy() for leaf in leaves])  # fmt: skip
+    for got, want, name in zip(*results, ["draws", *sorted(WISHART_CALLS), "df", kind]):
+        assert got.shape == want.shape, name
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-10, equal_nan=True, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_wishart_seeded_draws_equal_torch(dtype):
+    torch = pytest.importorskip("torch")
+    made = []
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+        scale_tril = lib.tensor(WISHART_MATRICES["scale_tril"].astype(dtype))
+        wishart = module.Wishart(lib.tensor(np.array([3.5, 7.0], dtype)), scale_tril=scale_tril)
+        draws = []
+        for shape in [(), (4,), (2, 3)]:
+            lib.manual_seed(9)
+            with pytest.warns(UserWarning, match="Singular sample detected"):
+                draws.append(wishart.sample(shape).numpy())
+        made.append(draws)
+    for got, want in zip(*made):
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=64 * np.finfo(dtype).eps,
+                                   atol=64 * np.finfo(dtype).eps)  # fmt: skip
+
+
+def test_wishart_rsample_is_differentiable():
+    """ours flows gradients through the corrected draws (torch's correction pass writes in
+    place into a mask its backward needs, so torch's backward fails there)."""
+    df = ad.tensor(5.0, dtype=ad.float64, requires_grad=True)
+    L = ad.tensor(WISHART_MATRICES["scale_tril"], requires_grad=True)
+
+    def draw(df, L):
+        ad.manual_seed(2)
+        with pytest.warns(UserWarning):
+            return D.Wishart(df, scale_tril=L).rsample((2,))
+
+    draw(df, L).sum().backward()
+    assert df.grad is not None and L.grad is not None
+    # at a fixed seed a draw is L A Aᵀ Lᵀ: linear in L on each side
+    ad.manual_seed(2)
+    np.testing.assert_allclose(draw(df, 2 * L).detach().numpy(),
+                               4 * draw(df, L).detach().numpy(), rtol=1e-12)  # fmt: skip
+
+
+def test_wishart_shapes_expand_reprs_and_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    made = []
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+        wishart = module.Wishart(lib.tensor([4.0, 5.0]), covariance_matrix=lib.eye(3))
+        made.append((wishart, wishart.expand((3, 2)), module.Wishart(4.0, scale_tril=lib.eye(2))))
+    for ours, theirs in zip(*made):
+        assert ours.batch_shape == theirs.batch_shape and ours.event_shape == theirs.event_shape
+        assert repr(ours) == repr(theirs) and repr(ours.support) == repr(theirs.support)
+        for name, constraint in ours.arg_constraints.items():
+            assert repr(constraint) == repr(theirs.arg_constraints[name])
+        assert tuple(ours.df.shape) == tuple(theirs.df.shape)
+        assert tuple(ours.covariance_matrix.shape) == tuple(theirs.covariance_matrix.shape)
+    value = np.array([[2.0, 0.3, 0.0], [0.3, 1.0, 0.2], [0.0, 0.2, 1.5]], np.float32)
+    np.testing.assert_allclose(made[0][1].log_prob(ad.tensor(value)).numpy(),
+                               made[1][1].log_prob(torch.tensor(value)).numpy(), rtol=1e-6)  # fmt: skip
+    bad = [
+        lambda lib, m: m.Wishart(4.0),
+        lambda lib, m: m.Wishart(4.0, covariance_matrix=lib.eye(2), scale_tril=lib.eye(2)),
+        lambda lib, m: m.Wishart(4.0, covariance_matrix=lib.ones(3)),
+        lambda lib, m: m.Wishart(lib.tensor([4.0, 1.0]), covariance_matrix=lib.eye(3)),
+        lambda lib, m: m.Wishart(4.0, covariance_matrix=-lib.eye(3)),
+        lambda lib, m: m.Wishart(4.0, covariance_matrix=lib.eye(2)).log_prob(-lib.eye(2)),
+    ]
+    for call in bad:
+        with pytest.raises(Exception) as want:
+            call(torch, torch.distributions)
+        with pytest.raises(want.type) as got:
+            call(ad, D)
+        assert str(got.value).split("\n")[0][:50] == str(want.value).split("\n")[0][:50]
+    for module in (D, torch.distributions):
+        with pytest.warns(UserWarning, match="Low df values detected"):
+            module.Wishart(2.5, covariance_matrix=(ad if module is D else torch).eye(3))
