@@ -37,6 +37,7 @@ def _transforms(module, lib):
             T.StackTransform([T.ExpTransform(), T.SigmoidTransform(), T.identity_transform], 1),
             (4, 3),
         ),
+        "stack_last": (T.StackTransform([T.ExpTransform(), T.TanhTransform()], -1), (3, 2)),
         "reshape": (T.ReshapeTransform((2, 3), (3, 2)), (4, 2, 3)),
         "independent": (T.IndependentTransform(T.SigmoidTransform(), 2), (2, 3, 4)),
         "cdf": (T.CumulativeDistributionTransform(normal), (5,)),
@@ -294,6 +295,12 @@ def test_new_constraints_check_as_torch():
         ("cat_batch", lambda C: C.cat([C.positive, C.real], 0, [1, 2]), values),
         ("stack", lambda C: C.stack([C.positive, C.real, C.nonnegative], 0), values),
         ("stack_event", lambda C: C.stack([C.simplex, C.real_vector], -1), values.T[:, :2]),
+        # along the last dim, numbers make a vector: event_dim 1
+        (
+            "stack_last",
+            lambda C: C.stack([C.positive, C.real, C.less_than(1.0)], -1),
+            values[:, :3],
+        ),
     ]
     for name, make, value in cases:
         got = make(C).check(ad.tensor(value)).numpy()
