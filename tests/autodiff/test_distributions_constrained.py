@@ -286,11 +286,15 @@ def test_new_constraints_check_as_torch():
     torch = pytest.importorskip("torch")
     C, TC = D.constraints, torch.distributions.constraints
     corr = np.array([[[1.0, 0.0], [0.6, 0.8]], [[1.0, 0.0], [0.6, 0.7]], [[1.0, 0.5], [0, 1.0]]])
-    psd = np.array([[[1.0, 1.0], [1.0, 1.0]], [[1.0, 2.0], [2.0, 1.0]], [[1.0, 0.0], [0.1, 1]]])
+    # symmetric: the eigenvalues decide (a zero one, exactly, passes); with one asymmetric
+    # matrix in the batch, torch answers the symmetry check alone
+    psd = np.array([[[1.0, 1.0], [1.0, 1.0]], [[1.0, 2.0], [2.0, 1.0]], [[1.0, 0.0], [0.0, 0.0]]])
+    asymmetric = np.concatenate([psd, [[[1.0, 0.0], [0.1, 1]]]])
     values = np.array([[1.0, -2.0, 3.0, 0.5], [-0.5, 1.0, -1.0, 2.5], [2.0, 0.0, 1.0, 3.0]])
     cases = [
         ("corr_cholesky", lambda C: C.corr_cholesky, corr),
         ("positive_semidefinite", lambda C: C.positive_semidefinite, psd),
+        ("positive_semidefinite_asymmetric", lambda C: C.positive_semidefinite, asymmetric),
         ("cat", lambda C: C.cat([C.real, C.positive, C.unit_interval], -1, [2, 1, 1]), values),
         ("cat_batch", lambda C: C.cat([C.positive, C.real], 0, [1, 2]), values),
         ("stack", lambda C: C.stack([C.positive, C.real, C.nonnegative], 0), values),
