@@ -366,3 +366,64 @@ def test_fitting_a_constrained_parameter_through_transform_to_matches_torch():
                     p.grad.zero_()
         results.append([loss.item(), *scale.detach().numpy(), *weights.detach().numpy()])
     np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
+
+def test_transformed_distributions_through_the_new_transforms_match_torch():
+    """A distribution over correlation Cholesky factors, a reshaped Normal and a copula's
+    marginal (CumulativeDistributionTransform): shapes, supports, seeded draws, log_prob."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+        T = module.transforms
+        zeros = lib.zeros(2, 3, dtype=lib.float64)
+        base = module.Independent(module.Normal(zeros, lib.ones(3, dtype=lib.float64)), 1)
+        standard = module.Normal(lib.tensor(0.0, dtype=lib.float64), 1.0)
+        made = [
+            module.TransformedDistribution(base, [T.CorrCholeskyTransform()]),
+            module.TransformedDistribution(
+                module.Normal(lib.zeros(4, 6, dtype=lib.float64), 1.0),
+                [T.ReshapeTransform((6,), (2, 3))],
+            ),
+            module.TransformedDistribution(
+                module.Normal(lib.zeros(4, dtype=lib.float64), 2.0),
+                [T.CumulativeDistributionTransform(standard)],
+            ),
+        ]
+        out = []
+        for dist in made:
+            lib.manual_seed(0)
+            draws = dist.sample((2,))
+            out.append((tuple(dist.batch_shape), tuple(dist.event_shape), repr(dist.support),
+                        draws.numpy(), dist.log_prob(draws).numpy()))  # fmt: skip
+        results.append(out)
+    for ours, theirs in zip(*results):
+        assert ours[:3] == theirs[:3]
+        np.testing.assert_allclose(ours[3], theirs[3], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(ours[4], theirs[4], rtol=1e-10)
+
+
+def test_signatures_match_torch():
+    """Argument names, order and defaults of the new classes, transforms and registry."""
+    torch = pytest.importorskip("torch")
+    import inspect
+
+    pairs = [(getattr(D, n), getattr(torch.distributions, n)) for n in (
+        "SoftmaxTransform", "StickBreakingTransform", "LowerCholeskyTransform",
+        "PositiveDefiniteTransform", "CorrCholeskyTransform", "CatTransform", "StackTransform",
+        "ReshapeTransform", "IndependentTransform", "CumulativeDistributionTransform",
+        "LogisticNormal", "LowRankMultivariateNormal", "LKJCholesky", "Wishart")]  # fmt: skip
+    pairs = [(ours.__init__, theirs.__init__) for ours, theirs in pairs]
+    pairs += [
+        (D.Wishart.rsample, torch.distributions.Wishart.rsample),
+        (D.constraint_registry.ConstraintRegistry.register,
+         torch.distributions.constraint_registry.ConstraintRegistry.register),
+        (D.constraints.cat, torch.distributions.constraints.cat),
+        (D.constraints.stack, torch.distributions.constraints.stack),
+        (D.CorrCholeskyTransform.log_abs_det_jacobian,
+         torch.distributions.CorrCholeskyTransform.log_abs_det_jacobian),
+    ]  # fmt: skip
+    for ours, theirs in pairs:
+        ours, theirs = inspect.signature(ours).parameters, inspect.signature(theirs).parameters
+        assert list(ours) == list(theirs), (ours, theirs)
+        for key, param in ours.items():
+            assert param.default == theirs[key].default, key
