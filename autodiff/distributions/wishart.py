@@ -13,6 +13,7 @@ from ..linalg import cholesky, slogdet
 from ..ops.elementwise import where
 from ..ops.factored import cholesky_solve
 from ..ops.shape import stack
+from ..size import as_size
 from ..tensor import Tensor
 from . import constraints
 from .distribution import ExponentialFamily, as_tensor, lazy_property
@@ -177,7 +178,7 @@ class Wishart(ExponentialFamily):
         random numbers used, and so the draws, are torch's."""
         if max_try_correction is None:
             max_try_correction = 10
-        sample_shape = tuple(sample_shape) if not isinstance(sample_shape, int) else (sample_shape,)
+        sample_shape = tuple(as_size((sample_shape,), "sample"))
         sample = self._bartlett_sampling(sample_shape)
         flagged = self._flags(sample).reshape(-1)  # torch's is_singular, one per draw
         if not flagged.any():
