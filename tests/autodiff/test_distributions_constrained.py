@@ -427,3 +427,25 @@ def test_signatures_match_torch():
         assert list(ours) == list(theirs), (ours, theirs)
         for key, param in ours.items():
             assert param.default == theirs[key].default, key
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    name=st.sampled_from(
+        [
+            n
+            for n in CONSTRAINTS
+            if n not in ("lower_cholesky", "positive_definite", "positive_semidefinite")
+        ]
+    ),  # fmt: skip
+    values=st.lists(st.floats(-4.0, 4.0), min_size=12, max_size=12),
+)
+def test_biject_to_round_trips_on_drawn_inputs(name, values):
+    """biject_to(c)(x) lands in c, and its inverse gives x back (to rounding)."""
+    constraint = _constraints(D.constraints, ad)[name]
+    transform = D.biject_to(constraint)
+    shape = SHAPES.get(name, (2, 4))
+    x = np.array(values[: int(np.prod(shape))]).reshape(shape)
+    y = transform(ad.tensor(x))
+    assert bool(np.all(constraint.check(y).numpy()))
+    np.testing.assert_allclose(transform.inv(y).numpy(), x, rtol=1e-6, atol=1e-6)
