@@ -80,6 +80,7 @@ for _file in (
 for _file in ("dataloader", "dataset", "sampler"):
     MODULES[f"torch.utils.data.{_file}"] = nn.data
 MODULES["torch.distributions.constraints"] = autodiff.distributions.constraints
+MODULES["torch.distributions.constraint_registry"] = autodiff.distributions.constraint_registry
 MODULES["torch.distributions.transforms"] = autodiff.distributions.transforms
 MODULES["torch.distributions.relaxed_bernoulli"] = autodiff.distributions.relaxed
 MODULES["torch.distributions.relaxed_categorical"] = autodiff.distributions.relaxed
@@ -98,7 +99,10 @@ for _file in (
     "independent",
     "kl",
     "laplace",
+    "lkj_cholesky",
     "log_normal",
+    "logistic_normal",
+    "lowrank_multivariate_normal",
     "mixture_same_family",
     "multivariate_normal",
     "normal",
@@ -107,6 +111,7 @@ for _file in (
     "studentT",
     "transformed_distribution",
     "uniform",
+    "wishart",
 ):
     MODULES[f"torch.distributions.{_file}"] = autodiff.distributions
 # torch's names that nn provides (torch.conv2d, torch.dropout, ..., torch.func.functional_call):

@@ -10,6 +10,8 @@ __all__ = [
     "Constraint",
     "MixtureSameFamilyConstraint",
     "boolean",
+    "cat",
+    "corr_cholesky",
     "dependent",
     "greater_than",
     "greater_than_eq",
@@ -24,9 +26,11 @@ __all__ = [
     "one_hot",
     "positive",
     "positive_definite",
+    "positive_semidefinite",
     "real",
     "real_vector",
     "simplex",
+    "stack",
     "unit_interval",
 ]
 
@@ -225,6 +229,90 @@ class _PositiveDefinite(Constraint):
         return creation.tensor(symmetric & factored)
 
 
+class _PositiveSemidefinite(Constraint):
+    """Symmetric, with no negative eigenvalue."""
+
+    event_dim = 2
+
+    def check(self, value):
+        x = _array(value)
+        symmetric = np.all(np.isclose(x, np.swapaxes(x, -1, -2), atol=1e-6), axis=(-2, -1))
+        if not symmetric.all():
+            return creation.tensor(symmetric)
+        return creation.tensor(np.all(np.linalg.eigvalsh(x) >= 0, axis=-1))
+
+
+class _CorrCholesky(_LowerCholesky):
+    """The Cholesky factor of a correlation matrix: lower Cholesky with rows of unit length
+    (to within torch's tolerance, 10 · eps · n)."""
+
+    def check(self, value):
+        x = _array(value)
+        tol = np.finfo(x.dtype).eps * x.shape[-1] * 10
+        unit_rows = np.all(np.abs(np.linalg.norm(x, axis=-1) - 1.0) <= tol, axis=-1)
+        return creation.tensor(_array(super().check(value)) & unit_rows)
+
+
+class _Sequence(Constraint):
+    """cat's and stack's constraints: cseq, one per piece of the value along dim."""
+
+    def __init__(self, cseq, dim=0):
+        if not all(isinstance(c, Constraint) for c in cseq):
+            raise AssertionError("All elements of cseq must be Constraint instances")
+        self.cseq = list(cseq)
+        self.dim = dim
+
+    @property
+    def is_discrete(self) -> bool:
+        return any(c.is_discrete for c in self.cseq)
+
+    def _checked_dim(self, x) -> None:
+        if not -x.ndim <= self.dim < x.ndim:
+            raise AssertionError(f"dim {self.dim} out of range for value with {x.ndim} dimensions")
+
+
+class _Cat(_Sequence):
+    """cseq[i] on the i-th block of lengths[i] entries along dim (as torch.cat joins them)."""
+
+    def __init__(self, cseq, dim=0, lengths=None):
+        super().__init__(cseq, dim)
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise AssertionError(
+                f"lengths ({len(self.lengths)}) must match cseq ({len(self.cseq)})"
+            )
+
+    @property
+    def event_dim(self) -> int:
+        return max(c.event_dim for c in self.cseq)
+
+    def check(self, value):
+        x = _array(value)
+        self._checked_dim(x)
+        bounds = np.cumsum([0] + self.lengths)
+        checks = [
+            _array(c.check(np.take(x, np.arange(start, stop), axis=self.dim)))
+            for c, start, stop in zip(self.cseq, bounds[:-1], bounds[1:])
+        ]
+        return creation.tensor(np.concatenate(checks, axis=self.dim))
+
+
+class _Stack(_Sequence):
+    """cseq[i] on the i-th slice along dim (as torch.stack joins them)."""
+
+    @property
+    def event_dim(self) -> int:
+        dim = max(c.event_dim for c in self.cseq)
+        return dim + 1 if self.dim + dim < 0 else dim
+
+    def check(self, value):
+        x = _array(value)
+        self._checked_dim(x)
+        slices = [np.take(x, i, axis=self.dim) for i in range(x.shape[self.dim])]
+        checks = [_array(c.check(v)) for v, c in zip(slices, self.cseq)]
+        return creation.tensor(np.stack(checks, axis=self.dim))
+
+
 def _has_cholesky(matrix) -> bool:
     try:
         np.linalg.cholesky(matrix)
@@ -245,6 +333,10 @@ one_hot = _OneHot()
 real_vector = _IndependentConstraint(real, 1)
 lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()
+positive_semidefinite = _PositiveSemidefinite()
+corr_cholesky = _CorrCholesky()
+cat = _Cat
+stack = _Stack
 independent = _IndependentConstraint
 greater_than = _GreaterThan
 greater_than_eq = _GreaterThanEq

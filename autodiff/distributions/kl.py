@@ -16,6 +16,8 @@ from .categorical import Bernoulli, Categorical, OneHotCategorical, softplus
 from .distribution import EULER_GAMMA, Distribution, ExponentialFamily, sum_rightmost
 from .gamma import Gamma, Poisson
 from .independent import Independent
+from .lowrank_multivariate_normal import LowRankMultivariateNormal as LowRankMVN
+from .lowrank_multivariate_normal import batch_lowrank_logdet, batch_lowrank_mahalanobis
 from .multivariate_normal import MultivariateNormal, batch_mahalanobis
 from .normal import Normal
 from .transformed import Gumbel, HalfNormal, TransformedDistribution
@@ -220,6 +222,80 @@ def _kl_multivariatenormal_multivariatenormal(p, q):
 
 def _half_log_det(scale_tril):
     return scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+
+
+# ----- the low-rank Gaussian (covariance W Wᵀ + D) against itself and the full one -----
+
+
+def _same_event_shapes(p, q, names="(Low Rank) Multivariate Normals") -> None:
+    if p.event_shape != q.event_shape:
+        raise ValueError(
+            f"KL-divergence between two {names} with different event shapes cannot be "
+            f"computed ({p.event_shape} vs {q.event_shape})"
+        )
+
+
+def _trace_XXT(X):
+    return X.pow(2).sum((-2, -1))
+
+
+def _lowrank_terms(q, p_loc):
+    """q's log |Σ|, the Mahalanobis distance of q.loc - p_loc under it, and A = C_L⁻¹ Wᵀ D⁻¹
+    (q's precision is D⁻¹ - Aᵀ A by Woodbury)."""
+    W, D, C_L = q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag, q._capacitance_tril
+    log_det = batch_lowrank_logdet(W, D, C_L)
+    mahalanobis = batch_lowrank_mahalanobis(W, D, q.loc - p_loc, C_L)
+    A = solve_triangular(C_L, W.mT / D.unsqueeze(-2), upper=False)
+    return log_det, mahalanobis, A
+
+
+def _lowrank_log_det(p):
+    W, D = p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag
+    return batch_lowrank_logdet(W, D, p._capacitance_tril)
+
+
+@register_kl(LowRankMVN, LowRankMVN)
+def _kl_lowrankmultivariatenormal_lowrankmultivariatenormal(p, q):
+    """½ (log |Σq| - log |Σp| + tr(Σq⁻¹ Σp) + mahalanobis - n), the trace split over
+    Σq⁻¹ = Dq⁻¹ - Aᵀ A and Σp = Dp + Wp Wpᵀ."""
+    _same_event_shapes(p, q, "Low Rank Multivariate Normals")
+    log_det_q, mahalanobis, A = _lowrank_terms(q, p.loc)
+    pW, pD, qD = p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag, q._unbroadcasted_cov_diag
+    trace = (
+        (pD / qD).sum(-1)
+        + _trace_XXT(pW * qD.rsqrt().unsqueeze(-1))
+        - _trace_XXT(A * pD.sqrt().unsqueeze(-2))
+        - _trace_XXT(A @ pW)
+    )
+    return 0.5 * (log_det_q - _lowrank_log_det(p) + trace + mahalanobis - p.event_shape[0])
+
+
+@register_kl(MultivariateNormal, LowRankMVN)
+def _kl_multivariatenormal_lowrankmultivariatenormal(p, q):
+    _same_event_shapes(p, q)
+    log_det_q, mahalanobis, A = _lowrank_terms(q, p.loc)
+    p_tril, qD = p._unbroadcasted_scale_tril, q._unbroadcasted_cov_diag
+    trace = _trace_XXT(p_tril * qD.rsqrt().unsqueeze(-1)) - _trace_XXT(A @ p_tril)
+    log_det_p = 2 * _half_log_det(p_tril)
+    return 0.5 * (log_det_q - log_det_p + trace + mahalanobis - p.event_shape[0])
+
+
+@register_kl(LowRankMVN, MultivariateNormal)
+def _kl_lowrankmultivariatenormal_multivariatenormal(p, q):
+    """tr(Σq⁻¹ Σp) as |Lq⁻¹ Wp|² + |Lq⁻¹ Dp^½|² (Frobenius)."""
+    _same_event_shapes(p, q)
+    q_tril = q._unbroadcasted_scale_tril
+    pW, pD = p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag
+    n = p.event_shape[0]
+    batch = np.broadcast_shapes(tuple(q_tril.shape[:-2]), tuple(pW.shape[:-2]))
+    q_tril = q_tril.expand(*batch, n, n)
+    trace = _trace_XXT(solve_triangular(q_tril, pW.expand(*batch, n, pW.shape[-1]), upper=False))
+    trace = trace + _trace_XXT(
+        solve_triangular(q_tril, pD.sqrt().diag_embed().expand(*batch, n, n), upper=False)
+    )
+    log_det_q = 2 * _half_log_det(q._unbroadcasted_scale_tril)
+    mahalanobis = batch_mahalanobis(q._unbroadcasted_scale_tril, q.loc - p.loc)
+    return 0.5 * (log_det_q - _lowrank_log_det(p) + trace + mahalanobis - n)
 
 
 @register_kl(Independent, Independent)

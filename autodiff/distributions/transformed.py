@@ -1,6 +1,6 @@
 """TransformedDistribution(base_distribution, transforms) and the families that are one:
-LogNormal (exp of a Normal), HalfNormal (|x| of a centred Normal) and Gumbel (loc − scale·
-log(−log U) of a uniform U)."""
+LogNormal (exp of a Normal), HalfNormal (|x| of a centred Normal), Gumbel (loc − scale·
+log(−log U) of a uniform U) and LogisticNormal (a Normal vector broken onto the simplex)."""
 
 import math
 
@@ -12,10 +12,17 @@ from . import constraints
 from .distribution import EULER_GAMMA, Distribution, broadcast_all, sum_rightmost
 from .independent import Independent
 from .normal import Normal
-from .transforms import AbsTransform, AffineTransform, ComposeTransform, ExpTransform, Transform
+from .transforms import (
+    AbsTransform,
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    StickBreakingTransform,
+    Transform,
+)
 from .uniform import Uniform
 
-__all__ = ["TransformedDistribution", "LogNormal", "HalfNormal", "Gumbel"]
+__all__ = ["TransformedDistribution", "LogNormal", "HalfNormal", "Gumbel", "LogisticNormal"]
 
 
 class TransformedDistribution(Distribution):
@@ -259,3 +266,26 @@ class Gumbel(TransformedDistribution):
 
     def entropy(self):
         return self.scale.log() + (1 + EULER_GAMMA)
+
+
+class LogisticNormal(TransformedDistribution):
+    """LogisticNormal(loc, scale): a Normal vector of n taken onto the simplex of n + 1 by
+    StickBreakingTransform (log(x / (1 - x.cumsum(-1)))[..., :-1] is the Normal)."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.simplex
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        base_dist = Normal(loc, scale, validate_args=validate_args)
+        if not base_dist.batch_shape:
+            base_dist = base_dist.expand([1])  # a vector of one: the simplex of two
+        super().__init__(base_dist, StickBreakingTransform(), validate_args=validate_args)
+
+    @property
+    def loc(self):
+        return self.base_dist.base_dist.loc
+
+    @property
+    def scale(self):
+        return self.base_dist.base_dist.scale

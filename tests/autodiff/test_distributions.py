@@ -49,6 +49,21 @@ FAMILIES = {
         {"temperature": 0.4, "logits": [[0.2, -1.3, 0.5], [2.0, 0.3, 0.1]]},
         [[0.2, 0.3, 0.5], [0.01, 0.9, 0.09]],
     ),
+    "LogisticNormal": (
+        {"loc": [[0.5, -1.0, 2.0], [0.0, 0.3, -0.2]], "scale": [[1.0, 0.5, 2.0], [0.3, 1.0, 1.5]]},
+        [[0.2, 0.3, 0.1, 0.4], [0.01, 0.9, 0.05, 0.04]],
+    ),
+    "LowRankMultivariateNormal": (
+        {
+            "loc": [[0.5, -1.0, 2.0], [0.0, 0.3, -0.2]],
+            "cov_factor": [
+                [[1.0, 0.2], [0.5, -0.3], [0.0, 1.0]],
+                [[0.3, 0.1], [2.0, 0.0], [-1, 0.5]],
+            ],
+            "cov_diag": [[1.0, 0.5, 2.0], [0.3, 1.0, 1.5]],
+        },
+        [[0.3, -1.2, 2.5], [1.0, 0.0, -2.0]],
+    ),
 }
 QUANTILES = [0.1, 0.5, 0.95]
 
@@ -142,7 +157,10 @@ def test_values_outside_the_support_score_as_torch_without_validation():
 # equal uniform / normal draws, then exp, log, log1p or sigmoid: torch's vectorised functions
 # and NumPy's differ by an ulp, more after a division by the temperature and an exp of a log
 # near -12 (which multiplies the log's rounding by 12)
-ULP_FAMILIES = ("LogNormal", "RelaxedBernoulli", "RelaxedOneHotCategorical", "Gumbel")
+# (LogisticNormal: the same normal draws through sigmoid and a cumulative product;
+# LowRankMultivariateNormal: through a matrix-vector product, summed in another order)
+ULP_FAMILIES = ("LogNormal", "RelaxedBernoulli", "RelaxedOneHotCategorical", "Gumbel",
+                "LogisticNormal", "LowRankMultivariateNormal")  # fmt: skip
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -151,7 +169,7 @@ ULP_FAMILIES = ("LogNormal", "RelaxedBernoulli", "RelaxedOneHotCategorical", "Gu
     ["Normal", "Uniform", "Exponential", "Bernoulli", "Categorical", "Gamma", "Chi2", "Poisson",
      "Beta", "Dirichlet", "OneHotCategorical", "LogNormal", "HalfNormal", "Geometric",
      "Binomial", "StudentT", "RelaxedBernoulli", "RelaxedOneHotCategorical", "Cauchy",
-     "Gumbel"],
+     "Gumbel", "LogisticNormal", "LowRankMultivariateNormal"],
 )  # fmt: skip
 def test_seeded_samples_equal_torch(family, dtype):
     torch = pytest.importorskip("torch")
@@ -192,7 +210,8 @@ def test_rsample_is_differentiable_as_torch():
     torch = pytest.importorskip("torch")
     for family in ("Normal", "Uniform", "Exponential", "Laplace", "Gamma", "Chi2", "Beta",
                    "Dirichlet", "LogNormal", "HalfNormal", "StudentT", "RelaxedBernoulli",
-                   "RelaxedOneHotCategorical", "Cauchy", "Gumbel"):  # fmt: skip
+                   "RelaxedOneHotCategorical", "Cauchy", "Gumbel", "LogisticNormal",
+                   "LowRankMultivariateNormal"):  # fmt: skip
         params, _ = FAMILIES[family]
         ad.manual_seed(1)
         torch.manual_seed(1)
@@ -386,6 +405,15 @@ KL_PARAMS = {
     "Binomial": {"total_count": [5.0, 10.0, 30.0], "probs": [0.2, 0.5, 0.9]},
     "Cauchy": {"loc": [0.5, -1.0, 2.0], "scale": [1.0, 0.5, 2.0]},
     "Gumbel": {"loc": [0.5, -1.0, 2.0], "scale": [1.0, 0.5, 2.0]},
+    "LogisticNormal": {
+        "loc": [[0.5, -1.0], [2.0, 0.3], [0.0, 0.1]],
+        "scale": [[1.0, 0.5], [2.0, 1.0], [0.3, 0.7]],
+    },
+    "LowRankMultivariateNormal": {
+        "loc": [[0.5, -1.0], [2.0, 0.3], [0.0, 0.1]],
+        "cov_factor": [[[1.0], [0.5]], [[-0.3], [2.0]], [[0.2], [0.1]]],
+        "cov_diag": [[1.0, 0.5], [2.0, 1.0], [0.3, 0.7]],
+    },
 }
 KL_Q = {
     "Normal": {"loc": [0.0, 1.0, -2.0], "scale": [2.0, 1.0, 0.7]},
@@ -405,6 +433,15 @@ KL_Q = {
     "Binomial": {"total_count": [5.0, 8.0, 30.0], "probs": [0.4, 0.3, 0.7]},  # 10 > 8: inf
     "Cauchy": {"loc": [0.0, 1.0, -2.0], "scale": [2.0, 1.0, 0.7]},
     "Gumbel": {"loc": [0.0, 1.0, -2.0], "scale": [2.0, 1.0, 0.7]},
+    "LogisticNormal": {
+        "loc": [[0.0, 1.0], [-2.0, 0.5], [0.3, 0.3]],
+        "scale": [[2.0, 1.0], [0.7, 0.4], [1.0, 2.0]],
+    },
+    "LowRankMultivariateNormal": {
+        "loc": [[0.0, 1.0], [-2.0, 0.5], [0.3, 0.3]],
+        "cov_factor": [[[0.5], [1.5]], [[1.0], [-1.0]], [[0.0], [0.3]]],
+        "cov_diag": [[2.0, 1.0], [0.7, 0.4], [1.0, 2.0]],
+    },
 }
 KL_PAIRS = [(a, b) for a in KL_PARAMS for b in KL_PARAMS]
 
