@@ -21,7 +21,7 @@ LEFT_OUT = {
                  "Fold", "Unfold"],
     "torch.nn.functional": ["grid_sample", "unfold", "interpolate(antialias=True)",
                             "grid_sample(mode='bicubic')"],
-    "torch.optim": ["SparseAdam", "ASGD", "Rprop"],
+    "torch.optim": ["ASGD", "Rprop"],
     "torch.utils.data": ["IterableDataset", "ConcatDataset", "WeightedRandomSampler",
                          "DistributedSampler"],
 }  # fmt: skip
