@@ -63,6 +63,7 @@ MODULES = {
 # the files torch splits these packages into: programs import classes from them
 for _file in (
     "activation",
+    "adaptive",
     "batchnorm",
     "container",
     "conv",

@@ -51,6 +51,7 @@ from .loss_margin import CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRankingL
 from .loss_margin import MultiLabelSoftMarginLoss, MultiMarginLoss, SoftMarginLoss
 from .loss_margin import MultiLabelMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss
 from .loss_ctc import CTCLoss
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .serialization import load, save
 from .parallel import DataParallel
 

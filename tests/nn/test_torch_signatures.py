@@ -104,7 +104,7 @@ LAYER_ARGS = {
     "RNN": (3, 4), "LSTM": (3, 4), "GRU": (3, 4),
     "MultiheadAttention": (4, 2), "PReLU": (),
     "TransformerEncoderLayer": (4, 2, 8), "TransformerDecoderLayer": (4, 2, 8),
-    "Transformer": (4, 2, 1, 1, 8),
+    "Transformer": (4, 2, 1, 1, 8), "AdaptiveLogSoftmaxWithLoss": (4, 10, [3]),
 }  # fmt: skip
 
 
