@@ -20,8 +20,8 @@ from .normalization_more import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, 
 from .normalization_more import RMSNorm
 from .embedding import Embedding
 from .embedding_bag import EmbeddingBag
-from .rnn import GRU, LSTM, RNN
-from .rnn_cell import GRUCell, LSTMCell, RNNCell
+from .rnn import GRU, LSTM, RNN, RNNBase
+from .rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from .conv import Conv1d, Conv2d
 from .conv3d import Conv3d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d

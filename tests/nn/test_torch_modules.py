@@ -280,6 +280,8 @@ OWN_TESTS = {
     "ParameterList": "a container with no forward: tests/nn/test_torch_layers.py",
     "ConcatBlock": "our own block, no torch class: tests/nn/test_blocks.py",
     "ResidualBlock": "our own block, no torch class: tests/nn/test_blocks.py",
+    "RNNBase": "the base of RNN, LSTM and GRU: tests/nn/test_torch_rnn_bases.py",
+    "RNNCellBase": "the base of the cells, no forward: tests/nn/test_torch_rnn_bases.py",
     "AdaptiveLogSoftmaxWithLoss": "forward takes a target and gives (output, loss): "
     "tests/nn/test_torch_adaptive.py",
     "SoftMarginLoss": "its target takes no gradient (torch refuses a target that requires "

@@ -102,6 +102,7 @@ LAYER_ARGS = {
     "Embedding": (5, 3), "EmbeddingBag": (5, 3),
     "RNNCell": (3, 4), "LSTMCell": (3, 4), "GRUCell": (3, 4),
     "RNN": (3, 4), "LSTM": (3, 4), "GRU": (3, 4),
+    "RNNBase": ("LSTM", 3, 4), "RNNCellBase": (3, 4, True, 4),
     "MultiheadAttention": (4, 2), "PReLU": (),
     "TransformerEncoderLayer": (4, 2, 8), "TransformerDecoderLayer": (4, 2, 8),
     "Transformer": (4, 2, 1, 1, 8), "AdaptiveLogSoftmaxWithLoss": (4, 10, [3]),
