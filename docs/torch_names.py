@@ -16,7 +16,7 @@ LEFT_OUT = {
               "cuda (only is_available()/device_count() answer False/0)"],
     "torch.linalg": ["eig", "eigvals", "matrix_rank"],
     "torch.distributions": ["Multinomial", "LowRankMultivariateNormal", "Pareto", "Weibull"],
-    "torch.nn": ["Conv3d", "ConvTranspose3d", "InstanceNorm2d", "AdaptiveMaxPool2d",
+    "torch.nn": ["Conv3d", "InstanceNorm2d", "AdaptiveMaxPool2d",
                  "MaxUnpool2d", "Bilinear", "PixelShuffle", "EmbeddingBag", "TripletMarginLoss",
                  "Fold", "Unfold"],
     "torch.nn.functional": ["grid_sample", "unfold", "interpolate(antialias=True)",

@@ -22,7 +22,7 @@ from .normalization_more import instance_norm, local_response_norm, rms_norm
 from .embedding import embedding
 from .embedding_bag import embedding_bag
 from .conv import conv1d, conv2d
-from .conv3d import conv3d
+from .conv3d import conv3d, conv_transpose3d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .fold import fold, unfold
 from .attention import multi_head_attention_forward, scaled_dot_product_attention

@@ -71,6 +71,10 @@ CASES = {
     "CELU": (lambda L: L.CELU(alpha=0.5), ACTIVATION),
     "Conv1d": (lambda L: L.Conv1d(3, 4, 3, padding=1, stride=2), (_x(2, 3, 7),)),
     "Conv3d": (lambda L: L.Conv3d(3, 4, (2, 3, 2), padding=1, stride=(1, 2, 1)), VOLUME),
+    "ConvTranspose3d": (
+        lambda L: L.ConvTranspose3d(3, 4, (2, 3, 2), padding=1, stride=2, output_padding=1),
+        VOLUME,
+    ),
     "Conv2d": (lambda L: L.Conv2d(3, 4, 3, padding=1, groups=1, dilation=2), (_x(2, 3, 6, 5),)),
     "ConvTranspose1d": (lambda L: L.ConvTranspose1d(3, 2, 3, stride=2), (_x(2, 3, 5),)),
     "ConvTranspose2d": (
@@ -296,6 +300,10 @@ OWN_TESTS = {
     "LazyBatchNorm2d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
     "LazyInstanceNorm1d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
     "LazyInstanceNorm2d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
+    "LazyConv3d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
+    "LazyConvTranspose3d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
+    "LazyBatchNorm3d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
+    "LazyInstanceNorm3d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
 }
 
 
