@@ -35,9 +35,10 @@ from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .distance import CosineSimilarity, PairwiseDistance
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .pooling1d import AdaptiveAvgPool1d, AvgPool1d, MaxPool1d
-from .pooling_lp import LPPool1d, LPPool2d
+from .pooling_lp import LPPool1d, LPPool2d, LPPool3d
 from .pooling3d import AdaptiveAvgPool3d, AvgPool3d, MaxPool3d
 from .pooling_indices import AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d, MaxUnpool2d
+from .pooling_indices import AdaptiveMaxPool3d, MaxUnpool3d
 from .upsampling import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d
 from .upsampling import ChannelShuffle, UpsamplingNearest2d
 from .padding import CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d
