@@ -36,6 +36,7 @@ from .distance import CosineSimilarity, PairwiseDistance
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .pooling1d import AdaptiveAvgPool1d, AvgPool1d, MaxPool1d
 from .pooling_lp import LPPool1d, LPPool2d, LPPool3d
+from .pooling_fractional import FractionalMaxPool2d, FractionalMaxPool3d
 from .pooling3d import AdaptiveAvgPool3d, AvgPool3d, MaxPool3d
 from .pooling_indices import AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d, MaxUnpool2d
 from .pooling_indices import AdaptiveMaxPool3d, MaxUnpool3d

@@ -36,6 +36,8 @@ from .pooling_indices import max_unpool1d, max_unpool2d, max_unpool3d
 from .pooling_indices import adaptive_max_pool3d, adaptive_max_pool3d_with_indices
 from .pooling1d import adaptive_avg_pool1d, avg_pool1d, max_pool1d, max_pool1d_with_indices
 from .pooling_lp import lp_pool1d, lp_pool2d, lp_pool3d
+from .pooling_fractional import fractional_max_pool2d, fractional_max_pool2d_with_indices
+from .pooling_fractional import fractional_max_pool3d, fractional_max_pool3d_with_indices
 from .pooling3d import adaptive_avg_pool3d, avg_pool3d, max_pool3d, max_pool3d_with_indices
 from .upsampling import channel_shuffle, interpolate, pixel_shuffle, pixel_unshuffle, upsample
 from .upsampling import upsample_bilinear, upsample_nearest

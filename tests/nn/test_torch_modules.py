@@ -286,6 +286,8 @@ OWN_TESTS = {
     "ParameterList": "a container with no forward: tests/nn/test_torch_layers.py",
     "ConcatBlock": "our own block, no torch class: tests/nn/test_blocks.py",
     "ResidualBlock": "our own block, no torch class: tests/nn/test_blocks.py",
+    "FractionalMaxPool2d": "random windows: tests/nn/test_torch_pooling_fractional.py",
+    "FractionalMaxPool3d": "random windows: tests/nn/test_torch_pooling_fractional.py",
     "MaxUnpool3d": "takes max_pool3d's indices: tests/nn/test_torch_pooling3d_indices.py",
     "RNNBase": "the base of RNN, LSTM and GRU: tests/nn/test_torch_rnn_bases.py",
     "RNNCellBase": "the base of the cells, no forward: tests/nn/test_torch_rnn_bases.py",
