@@ -49,6 +49,7 @@ MODULES = {
     "torch.optim": nn.optim,
     "torch.optim.lr_scheduler": nn.optim.lr_scheduler,
     "torch.optim.optimizer": nn.optim.optimizer,
+    "torch.optim.swa_utils": nn.optim.swa_utils,
     "torch.utils.data": nn.data,
     "torch.utils.checkpoint": autodiff.checkpointing,
     "torch.random": autodiff.random,
@@ -62,6 +63,7 @@ MODULES = {
 # the files torch splits these packages into: programs import classes from them
 for _file in (
     "activation",
+    "adaptive",
     "batchnorm",
     "container",
     "conv",

@@ -20,13 +20,14 @@ from .normalization_more import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, 
 from .normalization_more import RMSNorm
 from .embedding import Embedding
 from .embedding_bag import EmbeddingBag
-from .rnn import GRU, LSTM, RNN
-from .rnn_cell import GRUCell, LSTMCell, RNNCell
+from .rnn import GRU, LSTM, RNN, RNNBase
+from .rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from .conv import Conv1d, Conv2d
 from .conv3d import Conv3d
-from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyConvTranspose1d
 from .lazy import LazyConvTranspose2d, LazyInstanceNorm1d, LazyInstanceNorm2d
+from .lazy import LazyBatchNorm3d, LazyConv3d, LazyConvTranspose3d, LazyInstanceNorm3d
 from .fold import Fold, Unfold
 from .attention import MultiheadAttention
 from .transformer import Transformer, TransformerDecoder, TransformerDecoderLayer
@@ -34,9 +35,11 @@ from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .distance import CosineSimilarity, PairwiseDistance
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .pooling1d import AdaptiveAvgPool1d, AvgPool1d, MaxPool1d
-from .pooling_lp import LPPool1d, LPPool2d
+from .pooling_lp import LPPool1d, LPPool2d, LPPool3d
+from .pooling_fractional import FractionalMaxPool2d, FractionalMaxPool3d
 from .pooling3d import AdaptiveAvgPool3d, AvgPool3d, MaxPool3d
 from .pooling_indices import AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d, MaxUnpool2d
+from .pooling_indices import AdaptiveMaxPool3d, MaxUnpool3d
 from .upsampling import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d
 from .upsampling import ChannelShuffle, UpsamplingNearest2d
 from .padding import CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d
@@ -51,6 +54,7 @@ from .loss_margin import CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRankingL
 from .loss_margin import MultiLabelSoftMarginLoss, MultiMarginLoss, SoftMarginLoss
 from .loss_margin import MultiLabelMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss
 from .loss_ctc import CTCLoss
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .serialization import load, save
 from .parallel import DataParallel
 

@@ -22,6 +22,7 @@ import autodiff as ad
 from autodiff.errors import ArgumentError, DtypeError, ShapeError
 
 from .linear import Affine, check_size
+from .pooling3d import _triple
 from .sliding import (
     Windows,
     as_pair,
@@ -332,6 +333,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def as_tuple(value, dims: int, name: str, op: str, minimum: int = 1) -> tuple:
     """A layer's size argument as torch stores it: a tuple of `dims` ints."""
+    if dims == 3:
+        return _triple(value, name, op, minimum)
     return spatial(value, dims, name, op, minimum)[2 - dims :]
 
 

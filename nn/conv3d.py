@@ -135,6 +135,38 @@ class Conv3dWeightGrad(ad.Function):
         return d_input, d_grad
 
 
+class TransposedConvolution3d(ad.Function):
+    """conv_transpose3d: Convolution3d's input gradient as a forward (each input cell spreads
+    its weights over the window it maps to), plus the bias; its input gradient is a
+    convolution and its weight gradient Convolution3d's with input and output swapped."""
+
+    node_name = "ConvolutionBackward0"
+    symbol = "conv_transpose3d"
+
+    @staticmethod
+    def forward(ctx, input, weight, bias, size, stride, padding, dilation, groups):
+        out = Conv3dInputGrad.forward(ctx, input, weight, size, stride, padding, dilation, groups)
+        if bias is not None:
+            out += bias.reshape(-1, 1, 1, 1)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, weight = ctx.saved_tensors
+        opts = {k: ctx.options[k] for k in ("stride", "padding", "dilation", "groups")}
+        needs = ctx.needs_input_grad
+        grad_input = grad_weight = grad_bias = None
+        if needs[0]:
+            grad_input = Convolution3d.apply(grad, weight, None, out_shape=tuple(input.shape[2:]),
+                                             **opts)  # fmt: skip
+        if needs[1]:
+            grad_weight = Conv3dWeightGrad.apply(grad, input, kernel=tuple(weight.shape[2:]),
+                                                 **opts)  # fmt: skip
+        if len(needs) > 2 and needs[2]:
+            grad_bias = grad.sum((0, 2, 3, 4))
+        return grad_input, grad_weight, grad_bias
+
+
 def _conv3d_padding(padding, kernel, dilation, stride) -> tuple:
     """(before, after) per spatial dim: ints, 'valid', or 'same' (the extra cell of an odd
     total on the far side, as torch)."""
@@ -207,8 +239,66 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                                dilation=dilation, groups=int(groups), out_shape=out_shape)  # fmt: skip
 
 
+def conv_transpose3d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
+    """The adjoint of conv3d in its input, over (N, C_in, D, H, W) with weight (C_in,
+    C_out/groups, kd, kh, kw): each output size (n − 1)·stride − 2·padding + dilation·(k − 1)
+    + output_padding + 1, as torch."""
+    op = "conv_transpose3d"
+    if input.ndim == 4:  # one unbatched sample, as torch accepts
+        args = (weight, bias, stride, padding, output_padding, groups, dilation)
+        return conv_transpose3d(input.unsqueeze(0), *args).squeeze(0)
+    shapes = f"(input {tuple(input.shape)}, weight {tuple(weight.shape)})"
+    if input.ndim != 5 or weight.ndim != 5:
+        raise ShapeError(
+            f"{op}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input and a 5-D weight "
+            f"(in, out/groups, kd, kh, kw) {shapes}"
+        )
+    if not isinstance(groups, (int, np.integer)) or groups < 1 or weight.shape[0] % groups:
+        raise ShapeError(
+            f"{op}: groups={groups!r} must be a positive int dividing the {weight.shape[0]} "
+            f"channels of dim 0 of the weight {shapes}"
+        )
+    if input.shape[1] != weight.shape[0]:
+        raise ShapeError(
+            f"{op}: expected input with {weight.shape[0]} channels (dim 0 of the weight), got "
+            f"{input.shape[1]} {shapes}. Check in_channels."
+        )
+    out_channels = weight.shape[1] * groups
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise ShapeError(f"{op}: bias must have shape ({out_channels},), got {tuple(bias.shape)}")
+    if len({t.dtype for t in (input, weight, bias) if t is not None}) > 1:
+        raise DtypeError(
+            f"{op}: input, weight and bias dtypes differ ({input.dtype}, {weight.dtype}"
+            f"{'' if bias is None else f', {bias.dtype}'}). Convert the input, e.g. x.float()."
+        )
+    stride, dilation = _triple(stride, "stride", op), _triple(dilation, "dilation", op)
+    padding = _triple(padding, "padding", op, minimum=0)
+    extra = _triple(output_padding, "output_padding", op, minimum=0)
+    if any(e >= s and e >= d for e, s, d in zip(extra, stride, dilation)):
+        raise ShapeError(
+            f"{op}: output padding must be smaller than either stride or dilation, got "
+            f"output_padding {extra}, stride {stride}, dilation {dilation}."
+        )
+    kernel = tuple(weight.shape[2:])
+    out = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1 for n, s, p, d, k, e in
+                zip(input.shape[2:], stride, padding, dilation, kernel, extra))  # fmt: skip
+    if min(out) < 1:
+        raise ShapeError(
+            f"{op}: the output would have size {out} {shapes}, stride {stride}, padding "
+            f"{padding}. Use less padding."
+        )
+    return TransposedConvolution3d.apply(
+        input, weight, bias, size=(input.shape[0], out_channels) + out, stride=stride,
+        padding=tuple((p, p) for p in padding), dilation=dilation, groups=int(groups),
+    )  # fmt: skip
+
+
 class Conv3d(Affine):
     """3-D convolution layer: weight (out, in/groups, kd, kh, kw), torch's default init."""
+
+    _dims, _transposed = 3, False  # as the other convolutions' (LazyConv3d reads them)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",

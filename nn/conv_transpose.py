@@ -1,4 +1,5 @@
-"""Transposed convolution (1-d and 2-d): F.conv_transpose1d/2d, nn.ConvTranspose1d/2d.
+"""Transposed convolution: F.conv_transpose1d/2d, nn.ConvTranspose1d/2d/3d (3-d's kernel is
+conv3d.py's conv_transpose3d).
 
 A transposed convolution is the adjoint of a convolution in its input: its forward is a
 convolution's input gradient (ConvInputGrad), its input gradient is a convolution, and its
@@ -18,6 +19,7 @@ from .conv import (
     check_conv,
     spatial,
 )
+from .conv3d import conv_transpose3d
 from .sliding import layer_error
 
 
@@ -161,3 +163,10 @@ class ConvTranspose2d(_ConvTransposeNd):
     """Transposed 2-d convolution (a learnable upsampling): weight (in, out/groups, kh, kw)."""
 
     _fn = staticmethod(conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-d convolution: weight (in, out/groups, kd, kh, kw)."""
+
+    _dims = 3
+    _fn = staticmethod(conv_transpose3d)

@@ -22,7 +22,7 @@ from .normalization_more import instance_norm, local_response_norm, rms_norm
 from .embedding import embedding
 from .embedding_bag import embedding_bag
 from .conv import conv1d, conv2d
-from .conv3d import conv3d
+from .conv3d import conv3d, conv_transpose3d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .fold import fold, unfold
 from .attention import multi_head_attention_forward, scaled_dot_product_attention
@@ -32,9 +32,12 @@ from .padding import pad
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_pool2d_with_indices
 from .pooling_indices import adaptive_max_pool1d, adaptive_max_pool1d_with_indices
 from .pooling_indices import adaptive_max_pool2d, adaptive_max_pool2d_with_indices
-from .pooling_indices import max_unpool1d, max_unpool2d
+from .pooling_indices import max_unpool1d, max_unpool2d, max_unpool3d
+from .pooling_indices import adaptive_max_pool3d, adaptive_max_pool3d_with_indices
 from .pooling1d import adaptive_avg_pool1d, avg_pool1d, max_pool1d, max_pool1d_with_indices
-from .pooling_lp import lp_pool1d, lp_pool2d
-from .pooling3d import adaptive_avg_pool3d, avg_pool3d, max_pool3d
+from .pooling_lp import lp_pool1d, lp_pool2d, lp_pool3d
+from .pooling_fractional import fractional_max_pool2d, fractional_max_pool2d_with_indices
+from .pooling_fractional import fractional_max_pool3d, fractional_max_pool3d_with_indices
+from .pooling3d import adaptive_avg_pool3d, avg_pool3d, max_pool3d, max_pool3d_with_indices
 from .upsampling import channel_shuffle, interpolate, pixel_shuffle, pixel_unshuffle, upsample
 from .upsampling import upsample_bilinear, upsample_nearest

@@ -10,9 +10,10 @@ import autodiff as ad
 from autodiff.errors import ShapeError
 
 from .conv import Conv1d, Conv2d
-from .conv_transpose import ConvTranspose1d, ConvTranspose2d
-from .normalization import BatchNorm1d, BatchNorm2d
-from .normalization_more import InstanceNorm1d, InstanceNorm2d
+from .conv3d import Conv3d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .normalization_more import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 
 
 class _Lazy:
@@ -101,6 +102,18 @@ class LazyConv2d(_LazyConv, Conv2d):
                         padding_mode, device, dtype)  # fmt: skip
 
 
+class LazyConv3d(_LazyConv, Conv3d):
+    """Conv3d whose in_channels is read from its first input."""
+
+    cls_to_become = Conv3d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
+                 dtype=None):  # fmt: skip
+        self._lazy_init(out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                        padding_mode, device, dtype)  # fmt: skip
+
+
 class LazyConvTranspose1d(_LazyConv, ConvTranspose1d):
     """ConvTranspose1d whose in_channels is read from its first input."""
 
@@ -117,6 +130,18 @@ class LazyConvTranspose2d(_LazyConv, ConvTranspose2d):
     """ConvTranspose2d whose in_channels is read from its first input."""
 
     cls_to_become = ConvTranspose2d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros",
+                 device=None, dtype=None):  # fmt: skip
+        self._lazy_init(out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                        padding_mode, device, dtype, output_padding=output_padding)  # fmt: skip
+
+
+class LazyConvTranspose3d(_LazyConv, ConvTranspose3d):
+    """ConvTranspose3d whose in_channels is read from its first input."""
+
+    cls_to_become = ConvTranspose3d
 
     def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros",
@@ -165,6 +190,12 @@ class LazyBatchNorm2d(_LazyBatchNorm, BatchNorm2d):
     cls_to_become = BatchNorm2d
 
 
+class LazyBatchNorm3d(_LazyBatchNorm, BatchNorm3d):
+    """BatchNorm3d whose num_features is read from its first input."""
+
+    cls_to_become = BatchNorm3d
+
+
 class _LazyInstanceNorm(_LazyNorm):
     """(torch's lazy instance norms default to affine=True, track_running_stats=True, unlike
     InstanceNorm1d/2d)"""
@@ -183,3 +214,9 @@ class LazyInstanceNorm2d(_LazyInstanceNorm, InstanceNorm2d):
     """InstanceNorm2d whose num_features is read from its first input."""
 
     cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyInstanceNorm, InstanceNorm3d):
+    """InstanceNorm3d whose num_features is read from its first input."""
+
+    cls_to_become = InstanceNorm3d

@@ -159,6 +159,13 @@ class _BatchNorm(Module):
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
 
+    def reset_running_stats(self) -> None:
+        """Running mean 0, variance 1, no batches counted (swa_utils.update_bn starts here)."""
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
+
     def _check_input(self, input) -> None:
         name = type(self).__name__
         if input.ndim not in self._ndims:

@@ -303,6 +303,12 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return (out, indices) if return_indices else out
 
 
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode: bool = False, return_indices: bool = False):  # fmt: skip
+    """max_pool3d that always returns (values, indices), as torch's."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
 class MaxPool3d(_Pool):
     """Max pooling over (D, H, W); stride defaults to kernel_size."""
 

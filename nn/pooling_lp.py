@@ -1,4 +1,4 @@
-"""Power-average pooling (LPPool1d/2d): (Σ_window x^p)^(1/p), composed as torch composes it from
+"""Power-average pooling (LPPool1d/2d/3d): (Σ_window x^p)^(1/p), composed as torch composes it from
 average pooling (so the recorded nodes are torch's): avg_pool(x^p), back to a sum by the
 window's size, sign(s)·relu(|s|) (zero where a negative sum of odd powers would have no real
 root), then the 1/p power. p = ±inf is max pooling of |x| (min for -inf)."""
@@ -10,6 +10,7 @@ import autodiff as ad
 from .activation import relu
 from .pooling import _Pool, avg_pool2d, max_pool2d
 from .pooling1d import _single, avg_pool1d, max_pool1d
+from .pooling3d import _triple, avg_pool3d, max_pool3d
 from .sliding import as_pair
 
 
@@ -35,6 +36,13 @@ def lp_pool2d(input, norm_type: float, kernel_size, stride=None, ceil_mode: bool
     if input.ndim == 3:  # unbatched (C, H, W): nn's 2-d pooling takes batches only
         return lp_pool2d(input.unsqueeze(0), norm_type, kernel_size, stride, ceil_mode).squeeze(0)
     return _lp_pool(avg_pool2d, max_pool2d, kh * kw, input, norm_type, kernel_size, stride,
+                    ceil_mode)  # fmt: skip
+
+
+def lp_pool3d(input, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
+    """(Σ x^p)^(1/p) over each kernel_size window of the last three dims."""
+    kd, kh, kw = _triple(kernel_size, "kernel_size", "lp_pool3d")
+    return _lp_pool(avg_pool3d, max_pool3d, kd * kh * kw, input, norm_type, kernel_size, stride,
                     ceil_mode)  # fmt: skip
 
 
@@ -73,3 +81,9 @@ class LPPool2d(_LPPool):
     """Power-average pooling over (H, W): (Σ_window x^p)^(1/p)."""
 
     _function = staticmethod(lp_pool2d)
+
+
+class LPPool3d(_LPPool):
+    """Power-average pooling over (D, H, W): (Σ_window x^p)^(1/p)."""
+
+    _function = staticmethod(lp_pool3d)

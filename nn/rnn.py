@@ -117,15 +117,25 @@ def gru_step(act, projected, state, w_hh, b_hh) -> tuple:
     return ((1 - z) * new + z * h,)
 
 
-class _RNNBase(Module):
-    """The shared sequence loop; subclasses name their step, gate count and state count."""
+# torch's modes: mode -> (the step, its gate count, its state count, the activation)
+_MODES = {
+    "RNN_TANH": (rnn_step, 1, 1, "tanh"),
+    "RNN_RELU": (rnn_step, 1, 1, "relu"),
+    "LSTM": (lstm_step, 4, 2, None),
+    "GRU": (gru_step, 3, 1, None),
+}
 
-    _step = staticmethod(rnn_step)
-    _gates = 1
-    _states = 1
+
+class RNNBase(Module):
+    """torch.nn.RNNBase, the base of RNN, LSTM and GRU (isinstance checks see it): the shared
+    sequence loop, its step, gate count and state count given by mode ("RNN_TANH", "RNN_RELU",
+    "LSTM", "GRU"). Unlike torch's, which has no forward, RNNBase(mode, ...) runs its mode."""
+
+    mode = "RNN_TANH"  # the class's mode, for a module saved before modes were kept
 
     def __init__(
         self,
+        mode: str,
         input_size: int,
         hidden_size: int,
         num_layers: int = 1,
@@ -139,6 +149,9 @@ class _RNNBase(Module):
     ):
         super().__init__()
         op = type(self).__name__
+        if mode not in _MODES:
+            raise ValueError(f"Unrecognized RNN mode: {mode} (use one of {list(_MODES)})")
+        self.mode = mode
         for name, value in (
             ("input_size", input_size),
             ("hidden_size", hidden_size),
@@ -157,7 +170,7 @@ class _RNNBase(Module):
                 f"{op}: dropout option adds dropout after all but last recurrent layer, so "
                 f"non-zero dropout expects num_layers greater than 1, but got dropout={dropout} "
                 f"and num_layers={num_layers}",
-                stacklevel=2 if type(self).__init__ is _RNNBase.__init__ else 3,
+                stacklevel=2 if type(self).__init__ is RNNBase.__init__ else 3,
             )
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.proj_size = bias, batch_first, proj_size
@@ -183,8 +196,21 @@ class _RNNBase(Module):
     def flatten_parameters(self) -> None:
         """A no-op: torch packs the weights for cuDNN here; there is nothing to pack on NumPy."""
 
+    @property
+    def _step(self):
+        return _MODES[self.mode][0]
+
+    @property
+    def _gates(self) -> int:
+        return _MODES[self.mode][1]
+
+    @property
+    def _states(self) -> int:
+        return _MODES[self.mode][2]
+
     def _act(self):
-        return None
+        name = _MODES[self.mode][3]
+        return None if name is None else _ACTIVATIONS[name]
 
     def _weights(self, layer: int, suffix: str) -> tuple:
         get = self._parameters.get
@@ -297,7 +323,7 @@ class _RNNBase(Module):
         return text
 
 
-class RNN(_RNNBase):
+class RNN(RNNBase):
     """Elman layers h_t = act(x_t W_ihᵀ + b_ih + h_{t−1} W_hhᵀ + b_hh) over (L, N, H_in), or
     (N, L, H_in) when batch_first, or unbatched (L, H_in); returns (output, h_n)."""
 
@@ -315,9 +341,10 @@ class RNN(_RNNBase):
         dtype=None,
     ):
         activation(nonlinearity, "RNN")
+        mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
         super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0,
-            device, dtype,
+            mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
+            bidirectional, 0, device, dtype,
         )  # fmt: skip
         self.nonlinearity = nonlinearity
 
@@ -325,16 +352,49 @@ class RNN(_RNNBase):
         return activation(self.nonlinearity, "RNN")
 
 
-class LSTM(_RNNBase):
+class LSTM(RNNBase):
     """Long short-term memory layers; hx = (h_0, c_0); returns (output, (h_n, c_n))."""
 
-    _step = staticmethod(lstm_step)
-    _gates = 4
-    _states = 2
+    mode = "LSTM"
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            "LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+            bidirectional, proj_size, device, dtype,
+        )  # fmt: skip
 
 
-class GRU(_RNNBase):
+class GRU(RNNBase):
     """Gated recurrent unit layers; returns (output, h_n)."""
 
-    _step = staticmethod(gru_step)
-    _gates = 3
+    mode = "GRU"
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            "GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+            bidirectional, proj_size, device, dtype,
+        )  # fmt: skip

@@ -19,21 +19,25 @@ from .rnn import (
 )
 
 
-class _CellBase(Module):
-    _step = staticmethod(rnn_step)
-    _gates = 1
+class RNNCellBase(Module):
+    """torch.nn.RNNCellBase, the base of RNNCell, LSTMCell and GRUCell (isinstance checks see
+    it): num_chunks · hidden_size rows of weights; a subclass names its step (_step) and state
+    count. As torch's, the base itself has no forward."""
+
+    _step = None
     _states = 1
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None
-    ):
+        self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, device=None,
+        dtype=None,
+    ):  # fmt: skip
         super().__init__()
         op = type(self).__name__
         check_size("input_size", input_size, op)
         check_size("hidden_size", hidden_size, op)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         dtype = factory_dtype(device, dtype, op)
-        rows = self._gates * hidden_size
+        rows = num_chunks * hidden_size
         self.weight_ih = Parameter(np.empty((rows, input_size), dtype=dtype))
         self.weight_hh = Parameter(np.empty((rows, hidden_size), dtype=dtype))
         if bias:
@@ -52,6 +56,11 @@ class _CellBase(Module):
 
     def forward(self, input, hx=None):
         op = type(self).__name__
+        if self._step is None:
+            raise NotImplementedError(
+                f"{op}: forward is not implemented; RNNCellBase is the base of RNNCell, "
+                "LSTMCell and GRUCell: use one of those, or define forward(self, ...)."
+            )
         check_input(input, self.input_size, (1, 2), op, self.weight_ih.dtype)
         batched = input.ndim == 2
         x = input if batched else input.unsqueeze(0)
@@ -73,8 +82,10 @@ class _CellBase(Module):
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
 
-class RNNCell(_CellBase):
+class RNNCell(RNNCellBase):
     """h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)."""
+
+    _step = staticmethod(rnn_step)
 
     def __init__(
         self,
@@ -86,7 +97,7 @@ class RNNCell(_CellBase):
         dtype=None,
     ):
         activation(nonlinearity, "RNNCell")
-        super().__init__(input_size, hidden_size, bias, device, dtype)
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
         self.nonlinearity = nonlinearity
 
     def _act(self):
@@ -97,16 +108,24 @@ class RNNCell(_CellBase):
         return text if self.nonlinearity == "tanh" else f"{text}, nonlinearity={self.nonlinearity}"
 
 
-class LSTMCell(_CellBase):
+class LSTMCell(RNNCellBase):
     """One LSTM step; hx = (h, c); returns (h', c')."""
 
     _step = staticmethod(lstm_step)
-    _gates = 4
     _states = 2
 
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None
+    ):
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
-class GRUCell(_CellBase):
+
+class GRUCell(RNNCellBase):
     """One GRU step; returns h'."""
 
     _step = staticmethod(gru_step)
-    _gates = 3
+
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None
+    ):
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)

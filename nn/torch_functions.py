@@ -9,6 +9,7 @@ from .activation_hard import rrelu as _rrelu
 from .activation_hard import threshold, threshold_
 from .activation_more import celu, celu_
 from .conv import conv1d, conv2d
+from .conv3d import conv3d, conv_transpose3d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .distance import cosine_similarity, pairwise_distance, pdist
 from .dropout import _check_p, _feature_dropout
@@ -199,8 +200,10 @@ __all__ = [
     "constant_pad_nd",
     "conv1d",
     "conv2d",
+    "conv3d",
     "conv_transpose1d",
     "conv_transpose2d",
+    "conv_transpose3d",
     "cosine_embedding_loss",
     "cosine_similarity",
     "ctc_loss",

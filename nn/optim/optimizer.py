@@ -213,7 +213,7 @@ class Optimizer:
                     if group.get("maximize", False):
                         grad = -grad
                     state = self.state.setdefault(p, {})
-                    arrays = {k: v if v is None else v.numpy() for k, v in state.items()}
+                    arrays = {k: _as_array(v) for k, v in state.items()}
                     self._update(p.numpy(), grad, group, arrays)
                     _keep_as_tensors(arrays, state)
                     increment_version(p)  # a graph that saved p before the step must refuse
@@ -398,10 +398,21 @@ def check_betas(betas, op: str) -> tuple:
     return tuple(betas)
 
 
+def _as_array(value):
+    """A state entry as _update sees it: a Tensor's array (shared); a plain number (SparseAdam's
+    step count, an int as torch keeps it) or None as it is."""
+    return value.numpy() if isinstance(value, ad.Tensor) else value
+
+
 def _keep_as_tensors(arrays: dict, state: dict) -> None:
-    """Wrap each array _update added or rebound (an in-place update is already seen)."""
+    """Wrap each array _update added or rebound (an in-place update is already seen); a plain
+    int (SparseAdam's step count) is kept as it is."""
     for key, array in arrays.items():
-        if array is not None and (state.get(key) is None or state[key].numpy() is not array):
+        if type(array) is int:  # not a NumPy scalar, which is wrapped below
+            state[key] = array
+        elif array is not None and (
+            not isinstance(state.get(key), ad.Tensor) or state[key].numpy() is not array
+        ):
             state[key] = ad.from_numpy(np.asarray(array))
 
 

@@ -1,5 +1,5 @@
-"""The lazy layers (LazyConv1d/2d, LazyConvTranspose1d/2d, LazyBatchNorm1d/2d,
-LazyInstanceNorm1d/2d) against torch's: repr and state_dict keys before the first call; after
+"""The lazy layers (LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d, LazyBatchNorm1d/2d/3d,
+LazyInstanceNorm1d/2d/3d) against torch's: repr and state_dict keys before the first call; after
 it, the class they become, their seeded initialisation (bit for bit for the convolutions),
 outputs, gradients, the Parameter objects an optimizer holds, and torch's errors."""
 
@@ -29,6 +29,14 @@ CASES = {
         (2, 3, 5),
     ),
     "LazyInstanceNorm2d": (lambda L: L.LazyInstanceNorm2d(), (2, 3, 4, 4)),
+    "LazyConv3d": (lambda L: L.LazyConv3d(4, (2, 3, 2), padding=1, groups=2), (2, 4, 3, 4, 3)),
+    "LazyConv3d unbatched": (lambda L: L.LazyConv3d(2, 2, stride=2), (3, 4, 4, 5)),
+    "LazyConvTranspose3d": (
+        lambda L: L.LazyConvTranspose3d(2, 3, stride=2, padding=1, output_padding=1),
+        (2, 3, 2, 3, 2),
+    ),
+    "LazyBatchNorm3d": (lambda L: L.LazyBatchNorm3d(eps=1e-3), (3, 2, 2, 3, 2)),
+    "LazyInstanceNorm3d": (lambda L: L.LazyInstanceNorm3d(), (2, 3, 3, 2, 4)),
 }
 
 

@@ -71,6 +71,10 @@ CASES = {
     "CELU": (lambda L: L.CELU(alpha=0.5), ACTIVATION),
     "Conv1d": (lambda L: L.Conv1d(3, 4, 3, padding=1, stride=2), (_x(2, 3, 7),)),
     "Conv3d": (lambda L: L.Conv3d(3, 4, (2, 3, 2), padding=1, stride=(1, 2, 1)), VOLUME),
+    "ConvTranspose3d": (
+        lambda L: L.ConvTranspose3d(3, 4, (2, 3, 2), padding=1, stride=2, output_padding=1),
+        VOLUME,
+    ),
     "Conv2d": (lambda L: L.Conv2d(3, 4, 3, padding=1, groups=1, dilation=2), (_x(2, 3, 6, 5),)),
     "ConvTranspose1d": (lambda L: L.ConvTranspose1d(3, 2, 3, stride=2), (_x(2, 3, 5),)),
     "ConvTranspose2d": (
@@ -213,6 +217,7 @@ CASES = {
     "EmbeddingBag": (lambda L: L.EmbeddingBag(10, 4, mode="max"), (_labels(6, 10).reshape(2, 3),)),
     "AdaptiveMaxPool1d": (lambda L: L.AdaptiveMaxPool1d(3), (_x(2, 3, 7),)),
     "AdaptiveMaxPool2d": (lambda L: L.AdaptiveMaxPool2d((2, 3), True), (_x(2, 3, 5, 7),)),
+    "AdaptiveMaxPool3d": (lambda L: L.AdaptiveMaxPool3d((2, None, 3)), VOLUME),
     "AlphaDropout": (lambda L: L.AlphaDropout(0.3), ACTIVATION),  # torch's generator
     "Bilinear": (lambda L: L.Bilinear(3, 4, 2), (_x(5, 3), _x(5, 4, seed=3))),
     "CircularPad1d": (lambda L: L.CircularPad1d((2, 1)), ACTIVATION),
@@ -246,6 +251,7 @@ CASES = {
     "ZeroPad2d": (lambda L: L.ZeroPad2d(1), (_x(2, 3, 4, 5),)),
     "LPPool1d": (lambda L: L.LPPool1d(3, 2, stride=1), (np.abs(_x(2, 3, 7)) + 0.1,)),
     "LPPool2d": (lambda L: L.LPPool2d(1.5, (2, 3), ceil_mode=True), (np.abs(_x(2, 3, 5, 7)),)),
+    "LPPool3d": (lambda L: L.LPPool3d(2, (2, 1, 2), stride=1), (np.abs(VOLUME[0]) + 0.1,)),
     "ChannelShuffle": (lambda L: L.ChannelShuffle(3), (_x(2, 6, 2, 3),)),
     "FeatureAlphaDropout": (lambda L: L.FeatureAlphaDropout(0.4), (_x(4, 5, 3, 2),)),
     "MultiLabelMarginLoss": (
@@ -280,6 +286,13 @@ OWN_TESTS = {
     "ParameterList": "a container with no forward: tests/nn/test_torch_layers.py",
     "ConcatBlock": "our own block, no torch class: tests/nn/test_blocks.py",
     "ResidualBlock": "our own block, no torch class: tests/nn/test_blocks.py",
+    "FractionalMaxPool2d": "random windows: tests/nn/test_torch_pooling_fractional.py",
+    "FractionalMaxPool3d": "random windows: tests/nn/test_torch_pooling_fractional.py",
+    "MaxUnpool3d": "takes max_pool3d's indices: tests/nn/test_torch_pooling3d_indices.py",
+    "RNNBase": "the base of RNN, LSTM and GRU: tests/nn/test_torch_rnn_bases.py",
+    "RNNCellBase": "the base of the cells, no forward: tests/nn/test_torch_rnn_bases.py",
+    "AdaptiveLogSoftmaxWithLoss": "forward takes a target and gives (output, loss): "
+    "tests/nn/test_torch_adaptive.py",
     "SoftMarginLoss": "its target takes no gradient (torch refuses a target that requires "
     "grad): tests/nn/test_torch_losses_margin.py",
     "LazyLinear": "its parameters have no shape before the first call: "
@@ -292,6 +305,10 @@ OWN_TESTS = {
     "LazyBatchNorm2d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
     "LazyInstanceNorm1d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
     "LazyInstanceNorm2d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
+    "LazyConv3d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
+    "LazyConvTranspose3d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
+    "LazyBatchNorm3d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
+    "LazyInstanceNorm3d": "its parameters have no shape before the first call: tests/nn/test_torch_lazy.py",
 }
 
 

@@ -23,7 +23,10 @@ NAMES = [
     and c is not nn.optim.Optimizer
 ]
 # the optimizers the generic step loop below cannot drive, and the test that compares each
-OWN_TESTS = {"LBFGS": "step(closure) evaluates the loss itself: tests/nn/test_torch_lbfgs.py"}
+OWN_TESTS = {
+    "LBFGS": "step(closure) evaluates the loss itself: tests/nn/test_torch_lbfgs.py",
+    "SparseAdam": "torch's takes sparse gradients only: tests/nn/test_torch_sparse_adam.py",
+}
 STEPPED = [n for n in NAMES if n not in OWN_TESTS]
 
 

@@ -90,7 +90,9 @@ LAYER_ARGS = {
     "Linear": (3, 2), "NonDynamicallyQuantizableLinear": (3, 2), "Bilinear": (3, 2, 4),
     "LazyLinear": (2,),
     "Conv1d": (2, 3, 3), "Conv2d": (2, 3, 3), "Conv3d": (2, 3, 3),
-    "ConvTranspose1d": (2, 3, 3), "ConvTranspose2d": (2, 3, 3),
+    "ConvTranspose1d": (2, 3, 3), "ConvTranspose2d": (2, 3, 3), "ConvTranspose3d": (2, 3, 3),
+    "LazyConv3d": (3, 3), "LazyConvTranspose3d": (3, 3), "LazyBatchNorm3d": (),
+    "LazyInstanceNorm3d": (),
     "LazyConv1d": (3, 3), "LazyConv2d": (3, 3),
     "LazyConvTranspose1d": (3, 3), "LazyConvTranspose2d": (3, 3),
     "BatchNorm1d": (3,), "BatchNorm2d": (3,), "BatchNorm3d": (3,),
@@ -102,9 +104,10 @@ LAYER_ARGS = {
     "Embedding": (5, 3), "EmbeddingBag": (5, 3),
     "RNNCell": (3, 4), "LSTMCell": (3, 4), "GRUCell": (3, 4),
     "RNN": (3, 4), "LSTM": (3, 4), "GRU": (3, 4),
+    "RNNBase": ("LSTM", 3, 4), "RNNCellBase": (3, 4, True, 4),
     "MultiheadAttention": (4, 2), "PReLU": (),
     "TransformerEncoderLayer": (4, 2, 8), "TransformerDecoderLayer": (4, 2, 8),
-    "Transformer": (4, 2, 1, 1, 8),
+    "Transformer": (4, 2, 1, 1, 8), "AdaptiveLogSoftmaxWithLoss": (4, 10, [3]),
 }  # fmt: skip
 
 
