@@ -33,8 +33,8 @@ def sum_to(grad, shape: tuple):
     if dims:
         if type(grad) is Tensor:
             grad = grad.sum(dims, keepdim=True)
-        else:
-            grad = grad.sum(axis=dims, keepdims=True)
+        else:  # ndarray.sum without its Python wrapper, whose warnings would not be ours
+            grad = np.add.reduce(grad, axis=dims, keepdims=True)
     return grad.reshape(shape) if grad.shape != shape else grad
 
 

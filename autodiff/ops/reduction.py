@@ -123,7 +123,8 @@ class Mean(Function):
     def forward(ctx, input, dim=None, keepdim=False, dtype=None):
         if dim is None and not keepdim:  # torch: sum() is 0, sum(dim=None, keepdim) is 1
             ctx.node_name = "MeanBackward0"
-        return np.mean(input, axis=dim, keepdims=keepdim, dtype=dtype)
+        with np.errstate(invalid="ignore", over="ignore"):  # NumPy's own Python: not ours
+            return np.mean(input, axis=dim, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad):
