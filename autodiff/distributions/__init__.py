@@ -4,18 +4,26 @@ constraints validate_args checks. Draws come from the library's generator as tor
 
 from . import constraints, relaxed, transforms
 from .beta import Beta, Dirichlet
-from .binomial import Binomial, Geometric
-from .categorical import Bernoulli, Categorical, OneHotCategorical
+from .binomial import Binomial, Geometric, NegativeBinomial
+from .categorical import (
+    Bernoulli,
+    Categorical,
+    OneHotCategorical,
+    OneHotCategoricalStraightThrough,
+)
+from .continuous_bernoulli import ContinuousBernoulli
 from .distribution import Distribution, ExponentialFamily
 from .gamma import Chi2, Gamma, Poisson
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .mixture import MixtureSameFamily
+from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
-from .studentt import StudentT
+from .studentt import FisherSnedecor, StudentT
 from .transformed import Gumbel, HalfNormal, LogNormal, TransformedDistribution
+from .transformed_families import HalfCauchy, InverseGamma, Kumaraswamy, Pareto, Weibull
 from .transforms import (
     AbsTransform,
     AffineTransform,
@@ -27,7 +35,8 @@ from .transforms import (
     TanhTransform,
     Transform,
 )
-from .uniform import Cauchy, Exponential, Laplace, Uniform
+from .uniform import Cauchy, Exponential, GeneralizedPareto, Laplace, Uniform
+from .von_mises import VonMises
 
 __all__ = [
     "AbsTransform",
@@ -39,22 +48,32 @@ __all__ = [
     "Cauchy",
     "Chi2",
     "ComposeTransform",
+    "ContinuousBernoulli",
     "Dirichlet",
     "Distribution",
     "ExpTransform",
     "Exponential",
     "ExponentialFamily",
+    "FisherSnedecor",
     "Gamma",
+    "GeneralizedPareto",
     "Geometric",
     "Gumbel",
+    "HalfCauchy",
     "HalfNormal",
     "Independent",
+    "InverseGamma",
+    "Kumaraswamy",
     "Laplace",
     "LogNormal",
     "MixtureSameFamily",
+    "Multinomial",
     "MultivariateNormal",
+    "NegativeBinomial",
     "Normal",
     "OneHotCategorical",
+    "OneHotCategoricalStraightThrough",
+    "Pareto",
     "Poisson",
     "PowerTransform",
     "RelaxedBernoulli",
@@ -66,6 +85,8 @@ __all__ = [
     "Transform",
     "TransformedDistribution",
     "Uniform",
+    "VonMises",
+    "Weibull",
     "constraints",
     "kl_divergence",
     "register_kl",

@@ -12,7 +12,7 @@ from ..size import as_size
 from . import constraints
 from .distribution import Distribution, ExponentialFamily, as_tensor, broadcast_all, lazy_property
 
-__all__ = ["Categorical", "OneHotCategorical", "Bernoulli"]
+__all__ = ["Categorical", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Bernoulli"]
 
 
 def clamp_probs(probs):
@@ -199,6 +199,18 @@ class OneHotCategorical(Distribution):
         values = creation.eye(n, dtype=self._categorical.probs.dtype)
         values = values.reshape(n, *(1,) * len(self.batch_shape), n)
         return values.expand(n, *self.batch_shape, n) if expand else values
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """A OneHotCategorical whose rsample passes gradients straight through (Bengio et al.,
+    2013): the one-hot draw in value, the gradient of probs."""
+
+    has_rsample = True
+
+    def rsample(self, sample_shape=()):
+        samples = self.sample(sample_shape)
+        probs = self._categorical.probs
+        return samples + (probs - probs.detach())
 
 
 def _one_hot(indices, num_classes: int, dtype):

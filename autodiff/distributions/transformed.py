@@ -59,6 +59,8 @@ class TransformedDistribution(Distribution):
     def expand(self, batch_shape, _instance=None):
         new = self._new_instance(_instance)
         batch_shape = Size(batch_shape)
+        for name in self._expanded:  # a family's own parameters (Gumbel's loc and scale)
+            setattr(new, name, getattr(self, name).expand(*batch_shape))
         shape = batch_shape + self.event_shape
         for t in reversed(self.transforms):
             shape = t.inverse_shape(shape)
@@ -219,6 +221,7 @@ class Gumbel(TransformedDistribution):
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
+    _expanded = ("loc", "scale")
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
