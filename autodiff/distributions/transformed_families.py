@@ -211,7 +211,8 @@ class Kumaraswamy(TransformedDistribution):
 
     @property
     def mode(self):
-        """((a - 1) / (ab - 1))^(1/a), NaN where a < 1 or b < 1 (no interior mode)."""
+        """torch's formula, kept as it is: log(1 - b)/b - log(1 - ab), NaN where a < 1 or
+        b < 1 (so NaN for b ≠ 1; the textbook mode is ((a - 1) / (ab - 1))^(1/a))."""
         a, b = self.concentration1, self.concentration0
         log_mode = b.reciprocal() * (-b).log1p() - (-b * a).log1p()
         return where((b < 1) | (a < 1), math.nan, log_mode).exp()
