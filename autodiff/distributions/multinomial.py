@@ -34,7 +34,7 @@ class Multinomial(Distribution):
         new = self._new_instance(_instance)
         new.total_count = self.total_count
         new._categorical = self._categorical.expand(batch_shape)
-        new._binomial = self._binomial.expand(tuple(batch_shape) + tuple(self.event_shape))
+        new._binomial = self._binomial  # (torch's expand drops it: entropy then fails)
         Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new

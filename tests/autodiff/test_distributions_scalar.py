@@ -48,6 +48,8 @@ VARIANTS = [
      [0.4, 0.6, 0.1]),
     ("VonMises", {"loc": [0.5, 3.0, -7.0], "concentration": [3.7, 3.8, 1e-6]}, [7.0, -4.0, 0.0]),
     ("FisherSnedecor", {"df1": [2.0, 0.5, 3.0], "df2": [2.0, 4.0, 4.5]}, [0.3, 1.2, 5.0]),
+    ("GeneralizedPareto", {"loc": [0.0, 1.0, -1.0], "scale": [1.0, 2.0, 0.5],
+                           "concentration": [0.7, 1.5, -2.0]}, [0.5, 3.0, -0.8]),
 ]  # fmt: skip
 
 
@@ -85,7 +87,7 @@ def test_other_parameterisations_and_regimes_match_torch(case):
         if family == "Multinomial" and what in ("cdf", "icdf"):
             continue  # (torch raises NotImplementedError: test_values_... checks it)
         _compare(torch, family, params, _call(what, value))
-    if family not in ("Kumaraswamy", "VonMises", "FisherSnedecor"):
+    if family not in ("Kumaraswamy", "VonMises", "FisherSnedecor", "GeneralizedPareto"):
         _compare(torch, family, params, lambda d, lib: d.probs * 1)
         _compare(torch, family, params, lambda d, lib: d.logits * 1)
 
@@ -297,6 +299,7 @@ def test_shapes_expand_reprs_and_constraints_match_torch():
     # torch's expanded Multinomial has no _binomial (an AttributeError in entropy); ours has
     multinomial = D.Multinomial(3, ad.tensor([0.2, 0.8])).expand((2,))
     expected = torch.distributions.Multinomial(3, torch.tensor([0.2, 0.8])).entropy()
+    assert multinomial.entropy().shape == (2,)
     np.testing.assert_allclose(multinomial.entropy().numpy(), [expected.item()] * 2, rtol=1e-6)
 
 
