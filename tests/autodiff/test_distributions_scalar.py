@@ -296,6 +296,10 @@ def test_shapes_expand_reprs_and_constraints_match_torch():
                         "OneHotCategoricalStraightThrough"):  # fmt: skip
             np.testing.assert_allclose(grown.entropy().numpy(), t_grown.entropy().numpy(),
                                        rtol=1e-5, atol=1e-6, err_msg=name)  # fmt: skip
+    # a TransformedDistribution family's own parameters are expanded too (Gumbel lost them)
+    gumbel, t_gumbel = D.Gumbel(ad.zeros(2), 1.0), torch.distributions.Gumbel(torch.zeros(2), 1.0)
+    assert gumbel.expand((3, 2)).loc.shape == t_gumbel.expand((3, 2)).loc.shape == (3, 2)
+    assert gumbel.expand((3, 2)).mean.shape == (3, 2)
     # torch's expanded Multinomial has no _binomial (an AttributeError in entropy); ours has
     multinomial = D.Multinomial(3, ad.tensor([0.2, 0.8])).expand((2,))
     expected = torch.distributions.Multinomial(3, torch.tensor([0.2, 0.8])).entropy()
