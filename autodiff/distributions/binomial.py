@@ -8,7 +8,7 @@ import numpy as np
 from .. import creation, dtypes, random
 from ..grad_mode import no_grad
 from . import constraints
-from .categorical import BinaryParameters, _bce_with_logits, _one_of, softplus
+from .categorical import BinaryParameters, _bce_with_logits, softplus
 from .distribution import Distribution, broadcast_all, lazy_property
 from .gamma import Gamma
 
@@ -27,14 +27,7 @@ class Binomial(BinaryParameters, Distribution):
     _expanded = ("total_count", "probs", "logits")
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        _one_of("Binomial", probs, logits)
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            param = self.probs
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            param = self.logits
-        self.total_count = self.total_count.to(param.dtype)
+        param = self._given_with_count(total_count, probs, logits)
         super().__init__(param.shape, validate_args=validate_args)
 
     @property
@@ -163,14 +156,7 @@ class NegativeBinomial(BinaryParameters, Distribution):
     _expanded = ("total_count", "probs", "logits")
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        _one_of("NegativeBinomial", probs, logits)
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            param = self.probs
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            param = self.logits
-        self.total_count = self.total_count.to(param.dtype)
+        param = self._given_with_count(total_count, probs, logits)
         super().__init__(param.shape, validate_args=validate_args)
 
     @property

@@ -50,6 +50,16 @@ class BinaryParameters:
         (self.logits,) = broadcast_all(logits)
         return self.logits
 
+    def _given_with_count(self, total_count, probs, logits):
+        """_given, with total_count broadcast beside the parameter and cast to its type
+        (Binomial's and NegativeBinomial's)."""
+        _one_of(type(self).__name__, probs, logits)
+        name, value = ("probs", probs) if probs is not None else ("logits", logits)
+        total_count, param = broadcast_all(total_count, value)
+        setattr(self, name, param)
+        self.total_count = total_count.to(param.dtype)
+        return param
+
 
 def _one_of(name: str, probs, logits) -> None:
     if (probs is None) == (logits is None):
