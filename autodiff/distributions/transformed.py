@@ -171,15 +171,16 @@ class LogNormal(TransformedDistribution):
         return self.base_dist.entropy() + self.loc
 
 
-class HalfNormal(TransformedDistribution):
-    """HalfNormal(scale): |X| for X ~ Normal(0, scale)."""
+class Folded:
+    """|X| for X of a family symmetric about 0 with a scale (a mixin before
+    TransformedDistribution): HalfNormal's and HalfCauchy's density, CDF, quantiles and
+    entropy are the base's folded over 0."""
 
     arg_constraints = {"scale": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
 
-    def __init__(self, scale, validate_args=None):
-        base_dist = Normal(0, scale, validate_args=False)
+    def __init__(self, base_dist, validate_args=None):
         super().__init__(base_dist, AbsTransform(), validate_args=validate_args)
 
     @property
@@ -187,16 +188,8 @@ class HalfNormal(TransformedDistribution):
         return self.base_dist.scale
 
     @property
-    def mean(self):
-        return self.scale * math.sqrt(2 / math.pi)
-
-    @property
     def mode(self):
         return creation.zeros_like(self.scale)
-
-    @property
-    def variance(self):
-        return self.scale.pow(2) * (1 - 2 / math.pi)
 
     def log_prob(self, value):
         value = self._value(value)
@@ -212,6 +205,21 @@ class HalfNormal(TransformedDistribution):
 
     def entropy(self):
         return self.base_dist.entropy() - math.log(2)
+
+
+class HalfNormal(Folded, TransformedDistribution):
+    """HalfNormal(scale): |X| for X ~ Normal(0, scale)."""
+
+    def __init__(self, scale, validate_args=None):
+        super().__init__(Normal(0, scale, validate_args=False), validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return self.scale * math.sqrt(2 / math.pi)
+
+    @property
+    def variance(self):
+        return self.scale.pow(2) * (1 - 2 / math.pi)
 
 
 class Gumbel(TransformedDistribution):

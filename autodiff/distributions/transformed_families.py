@@ -10,8 +10,8 @@ from ..ops.elementwise import where
 from . import constraints
 from .distribution import EULER_GAMMA, broadcast_all
 from .gamma import Gamma
-from .transformed import TransformedDistribution
-from .transforms import AbsTransform, AffineTransform, ExpTransform, PowerTransform
+from .transformed import Folded, TransformedDistribution
+from .transforms import AffineTransform, ExpTransform, PowerTransform
 from .uniform import Cauchy, Exponential, Uniform
 
 __all__ = ["Pareto", "Weibull", "HalfCauchy", "InverseGamma", "Kumaraswamy"]
@@ -89,47 +89,19 @@ class Weibull(TransformedDistribution):
         return EULER_GAMMA * (1 - k_inv) + (self.scale * k_inv).log() + 1
 
 
-class HalfCauchy(TransformedDistribution):
+class HalfCauchy(Folded, TransformedDistribution):
     """HalfCauchy(scale): |X| for X ~ Cauchy(0, scale); its mean is infinite."""
 
-    arg_constraints = {"scale": constraints.positive}
-    support = constraints.nonnegative
-    has_rsample = True
-
     def __init__(self, scale, validate_args=None):
-        base = Cauchy(0, scale, validate_args=False)
-        super().__init__(base, AbsTransform(), validate_args=validate_args)
-
-    @property
-    def scale(self):
-        return self.base_dist.scale
+        super().__init__(Cauchy(0, scale, validate_args=False), validate_args=validate_args)
 
     @property
     def mean(self):
         return creation.full(self._extended_shape(), math.inf, dtype=self.scale.dtype)
 
     @property
-    def mode(self):
-        return creation.zeros_like(self.scale)
-
-    @property
     def variance(self):
         return self.base_dist.variance
-
-    def log_prob(self, value):
-        value = self._value(value)
-        log_prob = self.base_dist.log_prob(value) + math.log(2)
-        return where(value >= 0, log_prob, -math.inf)
-
-    def cdf(self, value):
-        value = self._value(value)
-        return 2 * self.base_dist.cdf(value) - 1
-
-    def icdf(self, prob):
-        return self.base_dist.icdf((prob + 1) / 2)
-
-    def entropy(self):
-        return self.base_dist.entropy() - math.log(2)
 
 
 class InverseGamma(TransformedDistribution):
