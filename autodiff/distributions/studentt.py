@@ -22,20 +22,12 @@ class StudentT(Distribution):
     }
     support = constraints.real
     has_rsample = True
+    _expanded = ("df", "loc", "scale", "_chi2")
 
     def __init__(self, df, loc=0.0, scale=1.0, validate_args=None):
         self.df, self.loc, self.scale = broadcast_all(df, loc, scale)
         self._chi2 = Chi2(self.df)
         super().__init__(self.df.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._new_instance(_instance)
-        for name in ("df", "loc", "scale"):
-            setattr(new, name, getattr(self, name).expand(*batch_shape))
-        new._chi2 = self._chi2.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
 
     @property
     def mean(self):
@@ -90,21 +82,13 @@ class FisherSnedecor(Distribution):
     arg_constraints = {"df1": constraints.positive, "df2": constraints.positive}
     support = constraints.positive
     has_rsample = True
+    _expanded = ("df1", "df2", "_gamma1", "_gamma2")
 
     def __init__(self, df1, df2, validate_args=None):
         self.df1, self.df2 = broadcast_all(df1, df2)
         self._gamma1 = Gamma(self.df1 * 0.5, self.df1)
         self._gamma2 = Gamma(self.df2 * 0.5, self.df2)
         super().__init__(self.df1.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._new_instance(_instance)
-        new.df1, new.df2 = self.df1.expand(*batch_shape), self.df2.expand(*batch_shape)
-        new._gamma1 = self._gamma1.expand(batch_shape)
-        new._gamma2 = self._gamma2.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
 
     # torch writes NaN into df2 (or the result) where a moment does not exist, so that the
     # gradient there is 0
