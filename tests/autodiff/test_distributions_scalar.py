@@ -20,7 +20,7 @@ NEW_FAMILIES = {
                     [[2.0, 3.0, 5.0], [10.0, 0.0, 0.0]]),
     "Pareto": ({"scale": [1.0, 0.5, 2.0], "alpha": [0.7, 2.5, 3.0]}, [1.3, 0.6, 5.0]),
     "Weibull": ({"scale": [1.0, 0.5, 2.0], "concentration": [0.7, 1.5, 3.0]}, [0.3, 1.2, 2.5]),
-    "HalfCauchy": ({"scale": [1.0, 0.5, 2.0]}, [0.3, 1.2, 2.5]),
+    "HalfCauchy": ({"scale": [1.0, 0.5, 2.0]}, [0.0, 1.2, 2.5]),  # 0: inside the support
     "InverseGamma": ({"concentration": [0.5, 1.5, 4.0], "rate": [1.0, 0.5, 3.0]},
                      [0.3, 1.2, 2.5]),
     "NegativeBinomial": ({"total_count": [2.0, 5.5, 10.0], "probs": [0.2, 0.5, 0.9]},
