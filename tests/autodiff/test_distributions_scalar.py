@@ -40,7 +40,8 @@ NEW_FAMILIES = {
 # the other parameterisations and the regimes the first table does not reach
 VARIANTS = [
     ("NegativeBinomial", {"total_count": [0.0, 3.0, 1.0], "logits": [-2.0, 0.0, 3.0]},
-     [0.0, 2.0, 5.0]),
+     [0.0, 3.0, 5.0]),
+    ("InverseGamma", {"concentration": [2.5, 1.0, 2.0], "rate": [1.0, 0.5, 3.0]}, [0.3, 1.2, 2.5]),
     ("ContinuousBernoulli", {"logits": [-2.0, 0.001, 3.0]}, [0.3, 0.9, 0.01]),
     ("ContinuousBernoulli", {"probs": [0.5, 0.9999, 0.0001]}, [0.5, 0.9, 0.01]),
     ("Multinomial", {"total_count": 4, "logits": [[0.1, -1.0, 2.0, 0.0]]}, [[1.0, 0.0, 3.0, 0.0]]),
@@ -87,7 +88,7 @@ def test_other_parameterisations_and_regimes_match_torch(case):
         if family == "Multinomial" and what in ("cdf", "icdf"):
             continue  # (torch raises NotImplementedError: test_values_... checks it)
         _compare(torch, family, params, _call(what, value))
-    if family not in ("Kumaraswamy", "VonMises", "FisherSnedecor", "GeneralizedPareto"):
+    if family in ("NegativeBinomial", "ContinuousBernoulli", "Multinomial"):
         _compare(torch, family, params, lambda d, lib: d.probs * 1)
         _compare(torch, family, params, lambda d, lib: d.logits * 1)
 
@@ -272,6 +273,8 @@ def test_shapes_expand_reprs_and_constraints_match_torch():
         assert ours.batch_shape == theirs.batch_shape and ours.event_shape == theirs.event_shape
         assert ours.has_rsample == theirs.has_rsample, name
         assert ours.has_enumerate_support == theirs.has_enumerate_support, name
+        if hasattr(theirs, "param_shape"):
+            assert ours.param_shape == theirs.param_shape, name
         assert repr(ours.support) == repr(theirs.support), name
         assert ours.support.is_discrete == theirs.support.is_discrete, name
         assert ours.support.event_dim == theirs.support.event_dim, name
@@ -286,9 +289,11 @@ def test_shapes_expand_reprs_and_constraints_match_torch():
         grown, t_grown = ours.expand((3, 2)), theirs.expand((3, 2))
         assert type(grown) is type(ours) and grown.batch_shape == t_grown.batch_shape
         assert grown.sample((4,)).shape == tuple(t_grown.sample((4,)).shape)
+        torch.manual_seed(0)
         value = theirs.sample((1,))
         np.testing.assert_allclose(grown.log_prob(ad.tensor(value.numpy())).numpy(),
-                                   t_grown.log_prob(value).numpy(), rtol=1e-5)  # fmt: skip
+                                   t_grown.log_prob(value).numpy(), rtol=1e-5, atol=1e-6,
+                                   err_msg=name)  # fmt: skip
         np.testing.assert_allclose(
             grown.mean.numpy(), t_grown.mean.numpy(), rtol=1e-5, err_msg=name
         )
@@ -391,3 +396,36 @@ def test_gradcheck_of_new_families():
     assert ad.gradcheck(weibull, (scale, k))
     assert ad.gradcheck(continuous_bernoulli, (logits,))
     assert ad.gradcheck(pareto_kl, (scale, k + 2))
+
+
+def test_continuous_bernoulli_edges_match_torch():
+    """The CDF at the ends of [0, 1] (values and gradients in the value), and the log
+    normalizer of the natural parameter on both sides of its Taylor region."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+        value = lib.tensor([0.0, 1.0, 0.5, 0.0, 1.0], dtype=lib.float64, requires_grad=True)
+        probs = lib.tensor([0.2, 0.7, 0.4, 0.4995, 0.5005], dtype=lib.float64)
+        cdf = module.ContinuousBernoulli(probs).cdf(value)
+        natural = lib.tensor([-0.3, 0.0005, -0.0009, 0.002, 0.0], dtype=lib.float64,
+                             requires_grad=True)  # fmt: skip
+        dist = module.ContinuousBernoulli(logits=natural)
+        log_norm = dist._log_normalizer(natural)
+        (cdf.sum() + log_norm.sum()).backward()
+        results.append([cdf, log_norm, value.grad, natural.grad])
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-12,
+                                   atol=1e-15)  # fmt: skip
+
+
+def test_negative_binomial_with_a_zero_count_draws_as_torch():
+    """Its Gamma is built without validation, so a zero count (always 0) draws as torch's."""
+    torch = pytest.importorskip("torch")
+    draws = []
+    for lib, module in ((ad, D), (torch, torch.distributions)):
+        count = lib.tensor([0.0, 3.0, 1.0])
+        lib.manual_seed(0)
+        draws.append(module.NegativeBinomial(count, logits=lib.tensor([-2.0, 0.0, 3.0]))
+                     .sample((4,)).numpy())  # fmt: skip
+    np.testing.assert_array_equal(*draws)
+    assert not draws[0][:, 0].any()
