@@ -15,7 +15,6 @@ LEFT_OUT = {
     "torch": ["jit", "fft", "sparse", "multinomial", "bernoulli",
               "cuda (only is_available()/device_count() answer False/0)"],
     "torch.linalg": ["eig", "eigvals", "matrix_rank"],
-    "torch.distributions": ["Multinomial", "Pareto", "Weibull"],
     "torch.nn": ["Conv3d", "InstanceNorm2d", "AdaptiveMaxPool2d",
                  "MaxUnpool2d", "Bilinear", "PixelShuffle", "EmbeddingBag", "TripletMarginLoss",
                  "Fold", "Unfold"],

@@ -4,9 +4,15 @@ constraints validate_args checks. Draws come from the library's generator as tor
 
 from . import constraint_registry, constraints, relaxed, transforms
 from .beta import Beta, Dirichlet
-from .binomial import Binomial, Geometric
-from .categorical import Bernoulli, Categorical, OneHotCategorical
+from .binomial import Binomial, Geometric, NegativeBinomial
+from .categorical import (
+    Bernoulli,
+    Categorical,
+    OneHotCategorical,
+    OneHotCategoricalStraightThrough,
+)
 from .constraint_registry import biject_to, transform_to
+from .continuous_bernoulli import ContinuousBernoulli
 from .distribution import Distribution, ExponentialFamily
 from .gamma import Chi2, Gamma, Poisson
 from .independent import Independent
@@ -14,11 +20,13 @@ from .kl import kl_divergence, register_kl
 from .lkj_cholesky import LKJCholesky
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .mixture import MixtureSameFamily
+from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
-from .studentt import StudentT
+from .studentt import FisherSnedecor, StudentT
 from .transformed import Gumbel, HalfNormal, LogisticNormal, LogNormal, TransformedDistribution
+from .transformed_families import HalfCauchy, InverseGamma, Kumaraswamy, Pareto, Weibull
 from .transforms import (
     AbsTransform,
     AffineTransform,
@@ -41,7 +49,8 @@ from .transforms import (
     Transform,
     identity_transform,
 )
-from .uniform import Cauchy, Exponential, Laplace, Uniform
+from .uniform import Cauchy, Exponential, GeneralizedPareto, Laplace, Uniform
+from .von_mises import VonMises
 from .wishart import Wishart
 
 __all__ = [
@@ -54,22 +63,32 @@ __all__ = [
     "Cauchy",
     "Chi2",
     "ComposeTransform",
+    "ContinuousBernoulli",
     "Dirichlet",
     "Distribution",
     "ExpTransform",
     "Exponential",
     "ExponentialFamily",
+    "FisherSnedecor",
     "Gamma",
+    "GeneralizedPareto",
     "Geometric",
     "Gumbel",
+    "HalfCauchy",
     "HalfNormal",
     "Independent",
+    "InverseGamma",
+    "Kumaraswamy",
     "Laplace",
     "LogNormal",
     "MixtureSameFamily",
+    "Multinomial",
     "MultivariateNormal",
+    "NegativeBinomial",
     "Normal",
     "OneHotCategorical",
+    "OneHotCategoricalStraightThrough",
+    "Pareto",
     "Poisson",
     "PowerTransform",
     "RelaxedBernoulli",
@@ -81,6 +100,8 @@ __all__ = [
     "Transform",
     "TransformedDistribution",
     "Uniform",
+    "VonMises",
+    "Weibull",
     "constraints",
     "kl_divergence",
     "register_kl",

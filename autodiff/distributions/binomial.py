@@ -1,15 +1,18 @@
-"""Binomial(total_count, probs or logits) and Geometric(probs or logits): counts of
-Bernoulli trials (successes in total_count of them; failures before the first success)."""
+"""Binomial(total_count, probs or logits), Geometric(probs or logits) and
+NegativeBinomial(total_count, probs or logits): counts of Bernoulli trials (successes in
+total_count of them; failures before the first success; successes before total_count
+failures)."""
 
 import numpy as np
 
 from .. import creation, dtypes, random
 from ..grad_mode import no_grad
 from . import constraints
-from .categorical import BinaryParameters, _bce_with_logits, _one_of
-from .distribution import Distribution, broadcast_all
+from .categorical import BinaryParameters, _bce_with_logits, softplus
+from .distribution import Distribution, broadcast_all, lazy_property
+from .gamma import Gamma
 
-__all__ = ["Binomial", "Geometric"]
+__all__ = ["Binomial", "Geometric", "NegativeBinomial"]
 
 
 class Binomial(BinaryParameters, Distribution):
@@ -24,14 +27,7 @@ class Binomial(BinaryParameters, Distribution):
     _expanded = ("total_count", "probs", "logits")
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        _one_of("Binomial", probs, logits)
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            param = self.probs
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            param = self.logits
-        self.total_count = self.total_count.to(param.dtype)
+        param = self._given_with_count(total_count, probs, logits)
         super().__init__(param.shape, validate_args=validate_args)
 
     @property
@@ -145,3 +141,58 @@ class Geometric(BinaryParameters, Distribution):
 
     def entropy(self):
         return _bce_with_logits(self.logits, self.probs) / self.probs
+
+
+class NegativeBinomial(BinaryParameters, Distribution):
+    """NegativeBinomial(total_count r, probs p or logits): successes before the r-th failure,
+    P(k) = C(k + r - 1, k) p^k (1 - p)^r (r may be any nonnegative real)."""
+
+    arg_constraints = {
+        "total_count": constraints.greater_than_eq(0),
+        "probs": constraints.half_open_interval(0.0, 1.0),
+        "logits": constraints.real,
+    }
+    support = constraints.nonnegative_integer
+    _expanded = ("total_count", "probs", "logits")
+
+    def __init__(self, total_count, probs=None, logits=None, validate_args=None):
+        param = self._given_with_count(total_count, probs, logits)
+        super().__init__(param.shape, validate_args=validate_args)
+
+    @property
+    def param_shape(self):
+        return self.total_count.shape
+
+    @property
+    def mean(self):
+        return self.total_count * self.logits.exp()
+
+    @property
+    def mode(self):
+        return ((self.total_count - 1) * self.logits.exp()).floor().clamp(min=0.0)
+
+    @property
+    def variance(self):
+        return self.mean / (-self.logits).sigmoid()
+
+    @lazy_property
+    def _gamma(self):
+        """The Gamma(r, (1 - p) / p) whose draws are the Poisson rates (a Gamma-Poisson
+        mixture)."""
+        return Gamma(self.total_count, (-self.logits).exp(), validate_args=False)
+
+    def sample(self, sample_shape=()):
+        """torch's draws: Gamma rates, then torch.poisson of them."""
+        with no_grad():
+            rate = self._gamma.sample(sample_shape).numpy()
+            return creation.tensor(random.poisson(np.ascontiguousarray(rate)))
+
+    def log_prob(self, value):
+        """r·log σ(-l) + k·log σ(l) + log Γ(r + k) - log k! - log Γ(r), the normaliser 0 where
+        r + k = 0 (the single value of a zero-count distribution)."""
+        value = self._value(value)
+        r, logits = self.total_count, self.logits
+        log_unnormalized = -r * softplus(logits) - value * softplus(-logits)
+        log_normalization = -(r + value).lgamma() + (1.0 + value).lgamma() + r.lgamma()
+        log_normalization = log_normalization.masked_fill(r + value == 0.0, 0.0)
+        return log_unnormalized - log_normalization

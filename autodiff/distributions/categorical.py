@@ -12,7 +12,7 @@ from ..size import as_size
 from . import constraints
 from .distribution import Distribution, ExponentialFamily, as_tensor, broadcast_all, lazy_property
 
-__all__ = ["Categorical", "OneHotCategorical", "Bernoulli"]
+__all__ = ["Categorical", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Bernoulli"]
 
 
 def clamp_probs(probs):
@@ -49,6 +49,16 @@ class BinaryParameters:
             return self.probs
         (self.logits,) = broadcast_all(logits)
         return self.logits
+
+    def _given_with_count(self, total_count, probs, logits):
+        """_given, with total_count broadcast beside the parameter and cast to its type
+        (Binomial's and NegativeBinomial's)."""
+        _one_of(type(self).__name__, probs, logits)
+        name, value = ("probs", probs) if probs is not None else ("logits", logits)
+        total_count, param = broadcast_all(total_count, value)
+        setattr(self, name, param)
+        self.total_count = total_count.to(param.dtype)
+        return param
 
 
 def _one_of(name: str, probs, logits) -> None:
@@ -199,6 +209,18 @@ class OneHotCategorical(Distribution):
         values = creation.eye(n, dtype=self._categorical.probs.dtype)
         values = values.reshape(n, *(1,) * len(self.batch_shape), n)
         return values.expand(n, *self.batch_shape, n) if expand else values
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """A OneHotCategorical whose rsample passes gradients straight through (Bengio et al.,
+    2013): the one-hot draw in value, the gradient of probs."""
+
+    has_rsample = True
+
+    def rsample(self, sample_shape=()):
+        samples = self.sample(sample_shape)
+        probs = self._categorical.probs
+        return samples + (probs - probs.detach())
 
 
 def _one_hot(indices, num_classes: int, dtype):

@@ -21,6 +21,7 @@ __all__ = [
     "interval",
     "less_than",
     "lower_cholesky",
+    "multinomial",
     "nonnegative",
     "nonnegative_integer",
     "one_hot",
@@ -154,6 +155,21 @@ class _OneHot(Constraint):
     def check(self, value):
         x = _array(value)
         return creation.tensor(np.all((x == 0) | (x == 1), axis=-1) & (x.sum(-1) == 1))
+
+
+class _Multinomial(Constraint):
+    """Count vectors: nonnegative, summing to at most upper_bound (torch checks this weaker
+    condition, not the sum being equal to it)."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, value):
+        x = _array(value)
+        return creation.tensor(np.all(x >= 0, axis=-1) & (x.sum(-1) <= self.upper_bound))
 
 
 class _IndependentConstraint(Constraint):
@@ -344,3 +360,4 @@ less_than = _LessThan
 interval = _Interval
 half_open_interval = _HalfOpenInterval
 integer_interval = _IntegerInterval
+multinomial = _Multinomial

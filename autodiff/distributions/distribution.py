@@ -154,14 +154,16 @@ class Distribution:
         batch_shape = Size(batch_shape)
         for name in self._expanded:
             value = self.__dict__.get(name)
-            if value is not None:
+            if isinstance(value, Distribution):  # one it draws from (StudentT's Chi2)
+                setattr(new, name, value.expand(batch_shape))
+            elif value is not None:
                 shape = batch_shape + value.shape[value.ndim - self._param_event_dims(name) :]
                 setattr(new, name, value.expand(*shape))
         Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
 
-    _expanded: tuple = ()  # the parameters expand() broadcasts
+    _expanded: tuple = ()  # the parameters (and inner distributions) expand() broadcasts
 
     def _param_event_dims(self, name: str) -> int:
         """How many rightmost dims of a parameter are not batch dims (a probs vector: 1)."""

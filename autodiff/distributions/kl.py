@@ -13,6 +13,7 @@ from ..ops.elementwise import where
 from .beta import Beta, Dirichlet
 from .binomial import Binomial, Geometric
 from .categorical import Bernoulli, Categorical, OneHotCategorical, softplus
+from .continuous_bernoulli import ContinuousBernoulli
 from .distribution import EULER_GAMMA, Distribution, ExponentialFamily, sum_rightmost
 from .gamma import Gamma, Poisson
 from .independent import Independent
@@ -21,6 +22,7 @@ from .lowrank_multivariate_normal import batch_lowrank_logdet, batch_lowrank_mah
 from .multivariate_normal import MultivariateNormal, batch_mahalanobis
 from .normal import Normal
 from .transformed import Gumbel, HalfNormal, TransformedDistribution
+from .transformed_families import Pareto
 from .uniform import Cauchy, Exponential, Laplace, Uniform
 
 __all__ = ["register_kl", "kl_divergence"]
@@ -582,3 +584,114 @@ def _kl_uniform_gumbel(p, q):
 @register_kl(Gumbel, Uniform)
 def _kl_gumbel_infinity(p, q):
     return _infinite_like(p.loc)
+
+
+# ContinuousBernoulli and Pareto: their pairs, and the pairs whose q's support misses p's
+# (infinite), as torch registers them
+
+for _p in (Exponential, Gamma, Gumbel, Laplace, Normal):
+    for _q in (ContinuousBernoulli, Pareto):
+        register_kl(_p, _q)(_KL_REGISTRY[_p, Uniform])  # that family's infinite KL
+
+
+@register_kl(Beta, Pareto)
+def _kl_beta_infinity(p, q):
+    return _infinite_like(p.concentration1)
+
+
+@register_kl(ContinuousBernoulli, Pareto)
+def _kl_continuous_bernoulli_infinity(p, q):
+    return _infinite_like(p.probs)
+
+
+@register_kl(Pareto, Beta)
+@register_kl(Pareto, ContinuousBernoulli)
+@register_kl(Pareto, Uniform)
+def _kl_pareto_infinity(p, q):
+    return _infinite_like(p.scale)
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
+    t1 = p.mean * (p.logits - q.logits)
+    t2 = p._cont_bern_log_norm() + (-p.probs).log1p()
+    t3 = -q._cont_bern_log_norm() - (-q.probs).log1p()
+    return t1 + t2 + t3
+
+
+def _minus_cross_entropy_continuous_bernoulli(p, q):
+    """-H(p) - E_p[log q] for q a ContinuousBernoulli: it needs only p's mean and entropy."""
+    return -p.entropy() - p.mean * q.logits - (-q.probs).log1p() - q._cont_bern_log_norm()
+
+
+register_kl(Beta, ContinuousBernoulli)(_minus_cross_entropy_continuous_bernoulli)
+
+
+@register_kl(Uniform, ContinuousBernoulli)
+def _kl_uniform_continuous_bernoulli(p, q):
+    result = _minus_cross_entropy_continuous_bernoulli(p, q)
+    return _set(result, (p.high >= 1) | (p.low <= 0), math.inf)
+
+
+@register_kl(ContinuousBernoulli, Exponential)
+def _kl_continuous_bernoulli_exponential(p, q):
+    return -p.entropy() - q.rate.log() + q.rate * p.mean
+
+
+@register_kl(ContinuousBernoulli, Normal)
+def _kl_continuous_bernoulli_normal(p, q):
+    t1 = -p.entropy()
+    t2 = 0.5 * (math.log(2.0 * math.pi) + (q.loc / q.scale).square()) + q.scale.log()
+    t3 = (p.variance + p.mean.square() - 2.0 * q.loc * p.mean) / (2.0 * q.scale.square())
+    return t1 + t2 + t3
+
+
+@register_kl(ContinuousBernoulli, Uniform)
+def _kl_continuous_bernoulli_uniform(p, q):
+    """Infinite unless q's interval holds [0, 1] strictly (torch's comparison)."""
+    result = -p.entropy() + (q.high - q.low).log()
+    return _set(result, (q.low >= 0.0) | (q.high <= 1.0), math.inf)
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p, q):
+    scale_ratio, alpha_ratio = p.scale / q.scale, q.alpha / p.alpha
+    result = q.alpha * scale_ratio.log() - alpha_ratio.log() + alpha_ratio - 1
+    return _set(result, p.scale < q.scale, math.inf)
+
+
+@register_kl(Pareto, Exponential)
+def _kl_pareto_exponential(p, q):
+    scale_rate = p.scale * q.rate
+    t1 = (p.alpha / scale_rate).log()
+    t3 = p.alpha * scale_rate / (p.alpha - 1)
+    return _set(t1 - p.alpha.reciprocal() + t3 - 1, p.alpha <= 1, math.inf)
+
+
+@register_kl(Pareto, Gamma)
+def _kl_pareto_gamma(p, q):
+    common = p.scale.log() + p.alpha.reciprocal()
+    t1 = p.alpha.log() - common
+    t2 = q.concentration.lgamma() - q.concentration * q.rate.log()
+    t3 = (1 - q.concentration) * common
+    t4 = q.rate * p.alpha * p.scale / (p.alpha - 1)
+    return _set(t1 + t2 + t3 + t4 - 1, p.alpha <= 1, math.inf)
+
+
+@register_kl(Pareto, Normal)
+def _kl_pareto_normal(p, q):
+    var_normal = 2 * q.scale.pow(2)
+    common = p.scale / (p.alpha - 1)
+    t1 = (math.sqrt(2 * math.pi) * q.scale * p.alpha / p.scale).log()
+    t3 = p.alpha * common.pow(2) / (p.alpha - 2)
+    t4 = (p.alpha * common - q.loc).pow(2)
+    result = t1 - p.alpha.reciprocal() + (t3 + t4) / var_normal - 1
+    return _set(result, p.alpha <= 2, math.inf)
+
+
+@register_kl(Uniform, Pareto)
+def _kl_uniform_pareto(p, q):
+    width = p.high - p.low
+    t1 = (q.alpha * q.scale.pow(q.alpha) * width).log()
+    t2 = (_x_log_x(p.high) - _x_log_x(p.low) - width) / width
+    return _set(t2 * (q.alpha + 1) - t1, p.low < q.scale, math.inf)

@@ -66,6 +66,8 @@ class TransformedDistribution(Distribution):
     def expand(self, batch_shape, _instance=None):
         new = self._new_instance(_instance)
         batch_shape = Size(batch_shape)
+        for name in self._expanded:  # a family's own parameters (Gumbel's loc and scale)
+            setattr(new, name, getattr(self, name).expand(*batch_shape))
         shape = batch_shape + self.event_shape
         for t in reversed(self.transforms):
             shape = t.inverse_shape(shape)
@@ -176,15 +178,16 @@ class LogNormal(TransformedDistribution):
         return self.base_dist.entropy() + self.loc
 
 
-class HalfNormal(TransformedDistribution):
-    """HalfNormal(scale): |X| for X ~ Normal(0, scale)."""
+class Folded:
+    """|X| for X of a family symmetric about 0 with a scale (a mixin before
+    TransformedDistribution): HalfNormal's and HalfCauchy's density, CDF, quantiles and
+    entropy are the base's folded over 0."""
 
     arg_constraints = {"scale": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
 
-    def __init__(self, scale, validate_args=None):
-        base_dist = Normal(0, scale, validate_args=False)
+    def __init__(self, base_dist, validate_args=None):
         super().__init__(base_dist, AbsTransform(), validate_args=validate_args)
 
     @property
@@ -192,16 +195,8 @@ class HalfNormal(TransformedDistribution):
         return self.base_dist.scale
 
     @property
-    def mean(self):
-        return self.scale * math.sqrt(2 / math.pi)
-
-    @property
     def mode(self):
         return creation.zeros_like(self.scale)
-
-    @property
-    def variance(self):
-        return self.scale.pow(2) * (1 - 2 / math.pi)
 
     def log_prob(self, value):
         value = self._value(value)
@@ -219,6 +214,21 @@ class HalfNormal(TransformedDistribution):
         return self.base_dist.entropy() - math.log(2)
 
 
+class HalfNormal(Folded, TransformedDistribution):
+    """HalfNormal(scale): |X| for X ~ Normal(0, scale)."""
+
+    def __init__(self, scale, validate_args=None):
+        super().__init__(Normal(0, scale, validate_args=False), validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return self.scale * math.sqrt(2 / math.pi)
+
+    @property
+    def variance(self):
+        return self.scale.pow(2) * (1 - 2 / math.pi)
+
+
 class Gumbel(TransformedDistribution):
     """Gumbel(loc, scale): loc − scale·log(−log U) for U uniform on [tiny, 1 − eps), built
     from torch's chain of transforms, so its draws are torch's."""
@@ -226,6 +236,7 @@ class Gumbel(TransformedDistribution):
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
+    _expanded = ("loc", "scale")
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
