@@ -35,7 +35,9 @@ class LinAlgError(RuntimeError):
 # RuntimeWarning attributed to the Python line that called it; for an op that line is ours
 # (exp of 1000, inf · 0 in a backward), a warning torch never gives: its ops make inf and NaN
 # silently, and detect_anomaly finds them. So those warnings are ignored when a line of this
-# project's packages raised them; a user's own NumPy calls still warn as before.
+# project's packages raised them; a user's own NumPy calls still warn as before. (A
+# warnings.catch_warnings block around the import, as pytest's collection, drops the filter
+# with its own when it ends: there the warnings show as they did before.)
 warnings.filterwarnings(
     "ignore",
     r"(overflow|invalid value|divide by zero|underflow) encountered",
