@@ -1816,6 +1816,15 @@ class Tensor:
         return _ops.ormqr(self, input2, input3, left, transpose)
 
     # --- splitting, windows and views (ops/splitting.py) ---------------------------------
+    def as_strided(self, size, stride, storage_offset=None):
+        return _ops.as_strided(self, size, stride, storage_offset)
+
+    def as_strided_(self, size, stride, storage_offset=None):
+        return _ops.strided.as_strided_(self, size, stride, storage_offset)
+
+    def as_strided_scatter(self, src, size, stride, storage_offset=None):
+        return _ops.as_strided_scatter(self, src, size, stride, storage_offset)
+
     def unfold(self, dimension, size, step):
         return _ops.unfold(self, dimension, size, step)
 

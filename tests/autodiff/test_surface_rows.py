@@ -135,6 +135,11 @@ NO_ROW = {
         "new_zeros",
     ],
     "a label for pictures: tests/viz": ["name"],
+    "views by storage geometry (overlapping windows, offsets outside the tensor), against "
+    "torch and gradcheck in tests/autodiff/test_as_strided.py": [
+        "as_strided",
+        "as_strided_scatter",
+    ],
     "a tensor's facts and torch's aliases without a node: tests/autodiff/test_aliases.py": [
         "conj",
         "resolve_conj",
