@@ -5,7 +5,9 @@ from .creation import (
     as_tensor,
     empty,
     empty_like,
+    empty_permuted,
     eye,
+    frombuffer,
     from_numpy,
     full,
     full_like,
@@ -85,6 +87,7 @@ from .legacy import (
     IntTensor,
     LongTensor,
     ShortTensor,
+    set_default_tensor_type,
     typename,
 )
 from .compile import compile
@@ -208,6 +211,8 @@ __all__ = [
     "float32",
     "float64",
     "from_numpy",
+    "frombuffer",
+    "empty_permuted",
     "func",
     "full",
     "full_like",

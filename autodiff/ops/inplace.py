@@ -63,7 +63,8 @@ def _write(self, op: str, fn, value, index=None) -> Tensor:
         raise RuntimeError(
             f"{op}: unsupported operation: more than one element of the written-to tensor "
             "refers to a single memory location (an expand()ed or overlapping as_strided() "
-            "tensor?). Please clone() the tensor before performing the operation."
+            "tensor?), or its memory is read-only (frombuffer of bytes). Please clone() the "
+            "tensor before performing the operation."
         )
     tracing.wrote(self, op, fn, value, index)
     values = value._data if isinstance(value, Tensor) else value

@@ -1,5 +1,6 @@
 """Reductions with PyTorch's dim/keepdim: sum, mean, var, std, max, min, amax, amin, aminmax,
-nansum, nanmean, count_nonzero, var_mean, std_mean, logsumexp, argmax, histograms, trapezoid."""
+nansum, nanmean, count_nonzero, var_mean, std_mean, logsumexp, argmax, histograms, trapezoid,
+gradient."""
 
 import builtins
 from collections import namedtuple
@@ -13,12 +14,14 @@ from ..function import Function
 from ..tensor import Tensor
 from .comparison import discrete
 from .shape import Expand
+from .shape import cat as _cat
 
 __all__ = [
     "sum",
     "trapezoid",
     "trapz",
     "cumulative_trapezoid",
+    "gradient",
     "mean",
     "var",
     "std",
@@ -200,6 +203,112 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     steps = x.narrow(axis, 1, n - 1) - x.narrow(axis, 0, n - 1)
     return (pairs * steps).cumsum(axis) / 2.0
 
+
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """torch.gradient: each partial derivative of the function sampled by input, by central
+    differences inside and one-sided ones of order edge_order (1 or 2) at the ends; spacing is
+    a number, one number per dim, or one tensor of coordinates per dim. Built from torch's
+    same ops, so gradients flow through input and coordinates."""
+    op = "torch.gradient"
+    if edge_order not in (1, 2) or isinstance(edge_order, bool):
+        raise RuntimeError(f"{op} only supports edge_order=1 and edge_order=2, got {edge_order}.")
+    dims = _gradient_dims(input.ndim, dim)
+    steps = _gradient_spacing(input.ndim, dims, dim, spacing)
+    for d in dims:
+        if input.shape[d] < edge_order + 1:
+            raise RuntimeError(
+                f"{op} expected each dimension size to be at least edge_order+1: dim {d} has "
+                f"{input.shape[d]} samples, edge_order={edge_order} needs {edge_order + 1}."
+            )
+    if input.dtype.kind in "iub":
+        input = input.to(get_default_dtype())
+    return tuple(_partial(input, d, h, edge_order) for d, h in zip(dims, steps))
+
+
+def _gradient_dims(ndim: int, dim) -> tuple:
+    dims = tuple(range(ndim)) if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    for d in dims:
+        if not -ndim <= d < builtins.max(ndim, 1):
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
+                             f"{ndim - 1}], but got {d})")  # fmt: skip
+    dims = tuple(d % ndim for d in dims)
+    for d in dims:
+        if dims.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return dims
+
+
+def _gradient_spacing(ndim: int, dims: tuple, dim, spacing) -> list:
+    """One step per dim: a number, or a 1-d tensor of coordinates."""
+    if isinstance(spacing, Tensor):
+        if spacing.ndim:
+            raise TypeError("gradient(): spacing must be a number, or a tuple of numbers or of "
+                            "tensors (one per dim), not a tensor; wrap it: spacing=(t,).")  # fmt: skip
+        spacing = spacing.item()
+    if not isinstance(spacing, tuple | list):
+        return [spacing] * len(dims)
+    if len(spacing) != len(dims):
+        expected = "len(dim)" if dim is not None else f"'self.dim() = {ndim}'"
+        raise RuntimeError(
+            "torch.gradient expected spacing to be unspecified, a scalar, or a list of length "
+            f"equal to {expected}, but got a list of length {len(spacing)}"
+        )
+    steps = []
+    for d, h in zip(dims, spacing):
+        if isinstance(h, Tensor) and h.ndim == 0:
+            h = h.item()
+        elif isinstance(h, Tensor) and h.ndim != 1:
+            raise RuntimeError(f"torch.gradient expected each tensor of spacing to be 1-d, got "
+                               f"shape {tuple(h.shape)}")  # fmt: skip
+        steps.append(h)
+    return steps
+
+
+def _partial(f, d: int, h, edge_order: int):
+    """The derivative along dim d at step h (a number) or at coordinates h (a 1-d tensor)."""
+
+    def part(start, stop=None):
+        return f[(slice(None),) * d + (slice(start, stop),)]
+
+    if isinstance(h, Tensor):
+        return _partial_at(f, d, h, edge_order, part)
+    center = (part(2) - part(0, -2)) / h / 2
+    if edge_order == 1:
+        first = (part(1, 2) - part(0, 1)) / h
+        last = (part(-1) - part(-2, -1)) / h
+    else:
+        first = (part(0, 1) * -1.5 + part(1, 2) * 2 - part(2, 3) * 0.5) / h
+        last = (part(-3, -2) * 0.5 - part(-2, -1) * 2 + part(-1) * 1.5) / h
+    return _cat((first, center, last), d)
+
+
+def _partial_at(f, d: int, x, edge_order: int, part):
+    """torch's second-order central differences for uneven coordinates x along d."""
+    if x.shape[0] != f.shape[d]:
+        raise RuntimeError(
+            f"torch.gradient expected the coordinates along dim {d} to have {f.shape[d]} "
+            f"values (one per sample), got {x.shape[0]}."
+        )
+    shape = [1] * f.ndim
+    shape[d] = -1
+    dx = x[1:] - x[:-1]
+    dx1, dx2 = dx[:-1], dx[1:]
+    a = (-dx2 / (dx1 * (dx1 + dx2))).reshape(shape)
+    b = ((dx2 - dx1) / (dx1 * dx2)).reshape(shape)
+    c = (dx1 / (dx2 * (dx1 + dx2))).reshape(shape)
+    center = a * part(0, -2) + b * part(1, -1) + c * part(2)
+    if edge_order == 1:
+        first = (part(1, 2) - part(0, 1)) / dx[0]
+        last = (part(-1) - part(-2, -1)) / dx[-1]
+    else:
+        h0, h1, hn, hm = dx[0], dx[1], dx[-1], dx[-2]
+        first = (part(0, 1) * (-(2.0 * h0 + h1) / (h0 * (h0 + h1)))
+                 + part(1, 2) * ((h0 + h1) / (h0 * h1))
+                 + part(2, 3) * (-h0 / (h1 * (h0 + h1))))  # fmt: skip
+        last = (part(-3, -2) * (hn / (hm * (hn + hm)))
+                + part(-2, -1) * (-(hn + hm) / (hn * hm))
+                + part(-1) * ((2 * hn + hm) / (hn * (hn + hm))))  # fmt: skip
+    return _cat((first, center, last), d)
 
 def trapz(y, x=None, *, dx=None, dim=-1):
     """torch.trapz: trapezoid's older name."""
