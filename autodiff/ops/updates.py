@@ -292,7 +292,7 @@ class ScatterReduce(Function):
         result = np.asarray(out)
         at_self = np.asarray(input) == result
         ties_self = at_self if ctx.function.ties_with_left_out_self else at_self & used
-        at_self &= used
+        at_self = at_self & used
         values = np.asarray(src)[tuple(slice(0, n) for n in options["index"].shape)]
         at_src = values == result[grid]
         ties = ties_self.astype(np.int64)
