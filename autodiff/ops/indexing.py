@@ -8,7 +8,12 @@ from ..function import Function
 from ..tensor import Tensor
 from .comparison import discrete
 
-__all__ = ["nonzero", "nonzero_static", "argwhere", "masked_select"]  # the public ops: autodiff exports these
+__all__ = [
+    "nonzero",
+    "nonzero_static",
+    "argwhere",
+    "masked_select",
+]  # the public ops: autodiff exports these
 
 
 def normalize_index(index):

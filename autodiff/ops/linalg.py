@@ -568,7 +568,14 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 
 def frobenius_norm(input, dim, keepdim=False):
-    """The 2-norm of the elements along one or two dims (torch.frobenius_norm)."""
+    """The 2-norm of the elements along one or two dims (torch.frobenius_norm, deprecated)."""
+    warnings.warn(
+        "at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will be "
+        "removed in a future PyTorch release. Please use `linalg.vector_norm(A, 2., dim, "
+        "keepdim)` instead",
+        UserWarning,
+        stacklevel=2,
+    )
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     if len(dims) > 2:
         raise RuntimeError(f"frobenius_norm: Expected at most 2 dimensions, but got {len(dims)} "
@@ -581,9 +588,18 @@ def frobenius_norm(input, dim, keepdim=False):
 
 def nuclear_norm(input, dim=None, keepdim=False):
     """The sum of the singular values of the matrices over dim (default the last two):
-    torch.nuclear_norm(input, keepdim=False) or (input, dim, keepdim=False)."""
+    torch.nuclear_norm(input, keepdim=False) or (input, dim, keepdim=False); deprecated."""
+    warnings.warn(
+        "at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be "
+        "removed in a future PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, "
+        "keepdim)` instead",
+        UserWarning,
+        stacklevel=2,
+    )
     if isinstance(dim, bool):  # torch's overload without dim: (input, keepdim)
         dim, keepdim = None, dim
+    if dim is not None and len(tuple(dim)) != 2:
+        raise RuntimeError(f"nuclear_norm: linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")
     return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
 
 

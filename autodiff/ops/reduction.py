@@ -254,7 +254,7 @@ def _gradient_spacing(ndim: int, dims: tuple, dim, spacing) -> list:
             f"equal to {expected}, but got a list of length {len(spacing)}"
         )
     steps = []
-    for d, h in zip(dims, spacing):
+    for h in spacing:
         if isinstance(h, Tensor) and h.ndim == 0:
             h = h.item()
         elif isinstance(h, Tensor) and h.ndim != 1:
@@ -309,6 +309,7 @@ def _partial_at(f, d: int, x, edge_order: int, part):
                 + part(-2, -1) * (-(hn + hm) / (hn * hm))
                 + part(-1) * ((2 * hn + hm) / (hn * (hn + hm))))  # fmt: skip
     return _cat((first, center, last), d)
+
 
 def trapz(y, x=None, *, dx=None, dim=-1):
     """torch.trapz: trapezoid's older name."""

@@ -1,7 +1,7 @@
 """Random draws as ops: the in-place fills (uniform_, normal_, bernoulli_, exponential_,
-cauchy_, log_normal_, geometric_, random_), bernoulli / multinomial and poisson / binomial. The draw runs inside
-the op's forward, so ad.compile replays a fresh draw on every call; the numbers are torch's
-(autodiff.random)."""
+cauchy_, log_normal_, geometric_, random_), bernoulli / multinomial and poisson / binomial.
+The draw runs inside the op's forward, so ad.compile replays a fresh draw on every call; the
+numbers are torch's (autodiff.random)."""
 
 import numpy as np
 
@@ -9,7 +9,6 @@ from .. import dtypes, random
 from ..errors import ArgumentError, DtypeError
 from ..function import Function
 from ..tensor import Tensor
-from .arithmetic import NoDerivative
 from .inplace import apply_
 
 __all__ = ["bernoulli", "binomial", "multinomial", "poisson"]
@@ -274,8 +273,8 @@ def binomial(count, prob, generator=None) -> Tensor:
     """Successes in count[i] trials of probability prob[i] (broadcast), in their dtype: torch's
     CPU numbers. No derivative, as torch (its backward raises)."""
     kinds = (count.dtype, prob.dtype)
-    if count.dtype.is_floating_point is False:
-        raise DtypeError(
+    if not count.dtype.is_floating_point:  # torch says ValueError here
+        raise ArgumentError(
             f"binomial only supports floating-point dtypes for count, got: {count.dtype}. "
             "Pass count as a float tensor (count.float())."
         )
@@ -284,12 +283,22 @@ def binomial(count, prob, generator=None) -> Tensor:
             f"binomial: count is {kinds[0]} but prob is {kinds[1]}; give both one floating "
             "point dtype."
         )
-    return NoDerivative.apply(count, prob, fn=_binomial(generator), op="binomial")
+    return Binomial.apply(count, prob, generator=generator)
 
 
-def _binomial(generator):
-    def draw(count, prob):
+class Binomial(Function):
+    """Binomial draws; no derivative, as torch (its node, NotImplemented, raises)."""
+
+    node_name, symbol = "NotImplemented", "binomial"
+
+    @staticmethod
+    def forward(ctx, count, prob, generator):
         count, prob = np.broadcast_arrays(count, prob)
         return random.binomial(count, np.ascontiguousarray(prob), generator=generator)
 
-    return draw
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError(
+            "binomial: derivative for aten::binomial is not implemented (as in torch). Detach "
+            "count and prob (x.detach()) where no gradient should flow through the draw."
+        )
