@@ -91,6 +91,7 @@ from .legacy import (
     typename,
 )
 from .compile import compile
+from .lowrank import pca_lowrank, svd_lowrank
 from .function import Function
 from .grad_mode import (
     detect_anomaly,
@@ -292,6 +293,8 @@ __all__ = [
     "zeros",
     "zeros_like",
     *legacy.__all__,
+    "pca_lowrank",
+    "svd_lowrank",
     *windows.__all__,
     "asarray",
     "empty_strided",
