@@ -32,6 +32,7 @@ __all__ = [
     "argmin",
     "histc",
     "histogram",
+    "histogramdd",
 ]  # the public ops: autodiff exports these
 __all__ += ["amax", "amin", "aminmax", "nansum", "nanmean", "count_nonzero", "var_mean", "std_mean"]
 
@@ -720,6 +721,90 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
     arrays = (input, edges) if weight is None else (input, edges, weight)
     hist = HistogramCounts.apply(*(t.detach() for t in arrays), density=bool(density))
     return HistogramResult(hist, edges)
+
+
+class HistogramddResult(namedtuple("HistogramddResult", ["hist", "bin_edges"])):
+    """torch.return_types.histogramdd: (hist, bin_edges), one tensor of edges per dim."""
+
+    def __repr__(self) -> str:
+        return return_type_repr(self, "histogramdd")
+
+
+def histogramdd(input, bins, *, range=None, weight=None, density=False):
+    """The D-dimensional histogram of the points input[..., :] (its last dim is D): bins is a
+    number of bins for every dim, one number per dim, or one tensor of edges per dim; range
+    is (min_0, max_0, min_1, max_1, ...). Each dim is binned as torch.histogram bins it (the
+    last bin holds its right edge; points outside any range are left out). No gradient."""
+    op = "torch.histogramdd"
+    if input.ndim < 2:
+        raise RuntimeError(f"{op}: input tensor should have at least 2 dimensions, got shape "
+                           f"{tuple(input.shape)} (points along the last dim).")  # fmt: skip
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f'"histogramdd" not implemented for {input.dtype}: convert the '
+                                  "points to floating point first (t.float()).")  # fmt: skip
+    dims = input.shape[-1]
+    points = input.detach().reshape(-1, dims)
+    per_dim = [bins] * dims if isinstance(bins, int | np.integer) else list(bins)
+    if len(per_dim) != dims:
+        raise RuntimeError(f"histogramdd: The size of bins must be equal to the innermost "
+                           f"dimension of the input ({dims}), got {len(per_dim)}.")  # fmt: skip
+    if range is not None and len(range) != 2 * dims:
+        raise RuntimeError(f"{op}: for a {dims}-dimensional histogram range should have "
+                           f"{2 * dims} elements, but got {len(range)}")  # fmt: skip
+    if weight is not None and tuple(weight.shape) != tuple(input.shape[:-1]):
+        raise RuntimeError(
+            f"{op}: if weight tensor is provided it should have the same shape as the input "
+            "tensor excluding its innermost dimension, but got input with shape "
+            f"{list(input.shape)} and weight with shape {list(weight.shape)}"
+        )
+    edges = []
+    for d, b in enumerate(per_dim):
+        column = points[:, d]
+        if isinstance(b, Tensor):
+            _check_edges(b, input)
+            edges.append(b.detach().clone())
+            continue
+        if isinstance(b, bool) or not isinstance(b, int | np.integer) or b <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {b} for "
+                               f"dimension {d}")  # fmt: skip
+        pair = None if range is None else range[2 * d : 2 * d + 2]
+        edges.append(_equal_width_edges(column, b, pair))
+    arrays = (points,) if weight is None else (points, weight.detach().reshape(-1))
+    every = tuple(e.numpy() for e in edges)
+    hist = HistogramddCounts.apply(*arrays, edges=every, density=bool(density))
+    return HistogramddResult(hist, tuple(edges))
+
+
+class HistogramddCounts(Function):
+    """Each point's bin in every dim (as HistogramCounts), counted or weighted; applied to
+    detached inputs (no derivative, as torch)."""
+
+    @staticmethod
+    def forward(ctx, points, weights=None, *, edges, density):
+        return _histogramdd_counts(points, edges, weights, density)
+
+
+def _histogramdd_counts(points, edges, weights, density):
+    shape = tuple(e.size - 1 for e in edges)
+    inside = np.ones(len(points), dtype=bool)
+    positions = []
+    for d, e in enumerate(edges):
+        column = points[:, d]
+        inside &= (column >= e[0]) & (column <= e[-1])  # False for NaN
+        positions.append(np.minimum(np.searchsorted(e, column, side="right") - 1, shape[d] - 1))
+    flat = np.ravel_multi_index(tuple(np.clip(p[inside], 0, None) for p in positions), shape)
+    weights = None if weights is None else np.asarray(weights)[inside]
+    hist = np.bincount(flat, weights=weights, minlength=int(np.prod(shape)))
+    hist = hist.astype(points.dtype).reshape(shape)
+    if density:  # torch's order: by the total, then by each dim's widths
+        with np.errstate(invalid="ignore", divide="ignore"):
+            hist = hist / points.dtype.type(hist.sum())
+            for d, e in enumerate(edges):
+                width = np.diff(e).reshape(
+                    [-1 if k == d else 1 for k in builtins.range(len(shape))]
+                )
+                hist = hist / width
+    return hist
 
 
 def _check_like(weight, input, what: str) -> None:

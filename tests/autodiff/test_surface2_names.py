@@ -456,3 +456,47 @@ def test_empty_permuted_lays_memory_out_as_torch():
         assert ours.requires_grad == theirs.requires_grad
     for bad in ((0, 1), (0, 1, 1), (0, 1, 3)):
         _same_error(lambda lib, bad=bad: lib.empty_permuted((2, 3, 4), bad))
+
+
+# --- histogramdd ---------------------------------------------------------------------------------
+POINTS = np.round(RNG.uniform(-2, 2, (40, 3)), 1)  # values on bin edges too
+HISTOGRAMS = [
+    lambda lib, x: lib.histogramdd(x, bins=4),
+    lambda lib, x: lib.histogramdd(x, bins=[2, 3, 5], range=[-1.0, 1, -2, 0, 0, 2]),
+    lambda lib, x: lib.histogramdd(x, bins=3, weight=x[:, 0] * 2, density=True),
+    lambda lib, x: lib.histogramdd(
+        x[:, :2], bins=[x.new_tensor([-2.0, 0, 0.5, 2]), x.new_tensor([-1.0, 1.0])]
+    ),  # fmt: skip
+    lambda lib, x: lib.histogramdd(x.reshape(2, 20, 3)[:, :, 1:], bins=2, density=True),
+    lambda lib, x: lib.histogramdd(x[:1].expand(3, 3), bins=2),  # one point: ranges widened
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", HISTOGRAMS)
+def test_histogramdd_matches_torch(case, dtype):
+    torch = pytest.importorskip("torch")
+    ours = case(ad, ad.tensor(POINTS, dtype=getattr(ad, dtype)))
+    theirs = case(torch, torch.tensor(POINTS, dtype=getattr(torch, dtype)))
+    _same(ours.hist, theirs.hist, rtol=1e-6)
+    assert isinstance(ours.bin_edges, tuple) and len(ours.bin_edges) == len(theirs.bin_edges)
+    for a, b in zip(ours.bin_edges, theirs.bin_edges):
+        _same(a, b, rtol=1e-6)
+    hist, edges = ours
+    assert hist is ours.hist and edges is ours.bin_edges
+    assert repr(ours).startswith("torch.return_types.histogramdd(\nhist=tensor(")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.histogramdd(lib.ones(4, 2), bins=[2, 2, 2]),
+        lambda lib: lib.histogramdd(lib.ones(4, 2), bins=2, range=[0.0, 1]),
+        lambda lib: lib.histogramdd(lib.ones(4, 2, dtype=lib.int64), bins=2),
+        lambda lib: lib.histogramdd(lib.ones(4, 2), bins=0),
+        lambda lib: lib.histogramdd(lib.ones(2), bins=2),
+        lambda lib: lib.histogramdd(lib.ones(4, 2), bins=2, weight=lib.ones(3)),
+    ],
+)
+def test_histogramdd_refusals(call):
+    _same_error(call)

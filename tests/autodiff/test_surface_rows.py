@@ -146,6 +146,7 @@ NO_ROW = {
         "binomial",
         "frobenius_norm",
         "gradient",
+        "histogramdd",
         "index_reduce",
         "matrix_rank",
         "nonzero_static",
