@@ -85,7 +85,7 @@ def test_an_overlapping_view_refuses_writes_with_torchs_error():
 
 
 # the loss after a write through the view: the gradient reaching the base is then a fresh
-# array, a broadcast scalar (sum) or a transposed one
+# array, a broadcast scalar (sum), a transposed one or a slice of a bigger one
 LOSSES = {
     "weighted": lambda lib, c, window: (
         (c * lib.arange(12.0, dtype=lib.float64)).sum() + window.sum()
@@ -93,6 +93,13 @@ LOSSES = {
     "sum": lambda lib, c, window: c.sum(),
     "through a transpose": lambda lib, c, window: (
         c.reshape(3, 4).t() * lib.arange(12.0, dtype=lib.float64).reshape(4, 3)
+    ).sum(),
+    # c's gradient a slice of cat's at an offset, or every other element of stack's
+    "through cat": lambda lib, c, window: (
+        lib.cat([lib.zeros(5, dtype=lib.float64), c]) * lib.arange(17.0, dtype=lib.float64)
+    ).sum(),
+    "through stack": lambda lib, c, window: (
+        lib.stack([c.detach(), c], 1) * lib.arange(24.0, dtype=lib.float64).reshape(12, 2)
     ).sum(),
 }
 

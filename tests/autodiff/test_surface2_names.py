@@ -464,6 +464,7 @@ HISTOGRAMS = [
     lambda lib, x: lib.histogramdd(x, bins=4),
     lambda lib, x: lib.histogramdd(x, bins=[2, 3, 5], range=[-1.0, 1, -2, 0, 0, 2]),
     lambda lib, x: lib.histogramdd(x, bins=3, weight=x[:, 0] * 2, density=True),
+    lambda lib, x: lib.histogramdd(x, bins=[2, 3, 4], range=[-2.0, 2, -1, 1, 0, 2], density=True),
     lambda lib, x: lib.histogramdd(
         x[:, :2], bins=[x.new_tensor([-2.0, 0, 0.5, 2]), x.new_tensor([-1.0, 1.0])]
     ),  # fmt: skip
