@@ -246,3 +246,15 @@ def test_messages_say_what_was_given():
     # torch writes one of the values where windows overlap; here that is refused
     with pytest.raises(RuntimeError, match="as_strided_scatter: .* share a memory location"):
         ad.as_strided_scatter(ad.zeros(3, 4), ad.ones(2, 2), (2, 2), (1, 1))
+
+
+def test_a_view_of_a_storage_not_in_c_order_reads_as_torch_and_refuses_writes():
+    """A base whose memory is in Fortran order: the view reads torch's elements, but a write
+    through it is refused (CopySlices would lay the gradient out in C order)."""
+    torch = pytest.importorskip("torch")
+    values = np.asfortranarray(VALUES[:12].reshape(3, 4))
+    ours = ad.from_numpy(values.copy(order="F")).as_strided((2, 3), (1, 3), 1)
+    theirs = torch.from_numpy(values.copy(order="F")).as_strided((2, 3), (1, 3), 1)
+    _same(ours, theirs)
+    with pytest.raises(RuntimeError, match="single memory location"):
+        ours.mul_(2.0)
