@@ -5,7 +5,9 @@ from .creation import (
     as_tensor,
     empty,
     empty_like,
+    empty_permuted,
     eye,
+    frombuffer,
     from_numpy,
     full,
     full_like,
@@ -85,9 +87,11 @@ from .legacy import (
     IntTensor,
     LongTensor,
     ShortTensor,
+    set_default_tensor_type,
     typename,
 )
 from .compile import compile
+from .lowrank import pca_lowrank, svd_lowrank
 from .function import Function
 from .grad_mode import (
     detect_anomaly,
@@ -208,6 +212,8 @@ __all__ = [
     "float32",
     "float64",
     "from_numpy",
+    "frombuffer",
+    "empty_permuted",
     "func",
     "full",
     "full_like",
@@ -287,6 +293,8 @@ __all__ = [
     "zeros",
     "zeros_like",
     *legacy.__all__,
+    "pca_lowrank",
+    "svd_lowrank",
     *windows.__all__,
     "asarray",
     "empty_strided",

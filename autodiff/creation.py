@@ -150,6 +150,71 @@ def empty_strided(size, stride, dtype=None, device=None, requires_grad=False) ->
     return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,
+                   requires_grad=False, pin_memory=False) -> Tensor:  # fmt: skip
+    """Zeros of that size (uninitialised in torch) laid out in memory in physical_layout's
+    order of dims, outermost first: empty_permuted((2, 3, 4), (0, 2, 1)) has strides
+    (12, 1, 3), as torch's."""
+    size, order = _shape(size, "empty_permuted"), tuple(physical_layout)
+    if len(size) != len(order):
+        raise RuntimeError(
+            "empty_permuted: Number of dimensions in size does not match the length of the "
+            f"physical_layout; i.e. len(size) = {len(size)} is not equal to "
+            f"len(physical_layout) = {len(order)}"
+        )
+    for i, d in enumerate(order):
+        if not 0 <= d < len(size):
+            raise RuntimeError(f"empty_permuted: Dimension out of range (expected to be between "
+                               f"0 and {len(size) - 1}, but got {d} at index {i}).")  # fmt: skip
+    if len(set(order)) != len(order):
+        raise RuntimeError(f"empty_permuted: Duplicate dim not allowed in {order}")
+    _no_layout("empty_permuted", layout, pin_memory)
+    memory = np.zeros(tuple(size[d] for d in order), _dtype(dtype))
+    return _finish(memory.transpose(np.argsort(order)), requires_grad, device=device)
+
+
+def _no_layout(op: str, layout, pin_memory) -> None:
+    if layout is not None and str(layout) != "torch.strided":
+        raise NotImplementedError(f"{op}: layout={layout} is not supported (strided only).")
+    if pin_memory:
+        raise NotImplementedError(f"{op}: pin_memory=True is not supported (CPU memory only).")
+
+
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False) -> Tensor:
+    """A 1-d tensor over an object's memory (bytes, bytearray, array.array, mmap): no copy,
+    so a change of one shows in the other. A read-only buffer warns, as torch; here its
+    tensor refuses writes (torch writes into the supposedly read-only memory)."""
+    dtype = dtypes.as_dtype(dtype, "frombuffer")
+    view = memoryview(buffer).cast("B")
+    length, itemsize = view.nbytes, dtype.itemsize
+    if length == 0 or count == 0:
+        raise ValueError(f"frombuffer: both buffer length ({length}) and count ({count}) must "
+                         "not be 0")  # fmt: skip
+    if not 0 <= offset < length:
+        raise ValueError(f"frombuffer: offset ({offset} bytes) must be non-negative and no "
+                         f"greater than buffer length ({length} bytes) minus 1")  # fmt: skip
+    if count < 0:
+        if (length - offset) % itemsize:
+            raise ValueError(f"frombuffer: buffer length ({length - offset} bytes) after offset "
+                             f"({offset} bytes) must be a multiple of element size ({itemsize})")  # fmt: skip
+        count = (length - offset) // itemsize
+    elif offset + count * itemsize > length:
+        raise ValueError(f"frombuffer: requested buffer length ({count} * {itemsize} bytes) "
+                         f"after offset ({offset} bytes) must not be greater than actual buffer "
+                         f"length ({length} bytes)")  # fmt: skip
+    if view.readonly:
+        warnings.warn(
+            "The given buffer is not writable, and PyTorch does not support non-writable "
+            "tensors. This means you can write to the underlying (supposedly non-writable) "
+            "buffer using the tensor. (Here the tensor refuses writes: copy the buffer, e.g. "
+            "bytearray(b), to write.)",
+            UserWarning,
+            stacklevel=2,
+        )
+    array = np.frombuffer(view, dtype=np.dtype(dtype), count=count, offset=offset)
+    return _finish(array, requires_grad)
+
+
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     """steps evenly spaced values from start to end, both included (float32 and float64 as
     torch computes them, bit for bit)."""

@@ -2,6 +2,8 @@
 `torch.LongTensor(3, 4)`, `isinstance(t, torch.FloatTensor)`, `t.type(torch.FloatTensor)`;
 and `torch.typename`."""
 
+import warnings
+
 import numpy as np
 
 from . import dtypes
@@ -49,6 +51,44 @@ def typename(obj) -> str:
     return named.__qualname__ if module in ("", "builtins") else f"{module}.{named.__qualname__}"
 
 
+def set_default_tensor_type(t, /) -> None:
+    """Deprecated in torch (2.1): set the default floating dtype from a floating tensor type
+    (torch.DoubleTensor) or its name ('torch.DoubleTensor'). Use set_default_dtype."""
+    warnings.warn(
+        "torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+        "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+        UserWarning,
+        stacklevel=2,
+    )
+    if isinstance(t, str):
+        t = _type_named(t)
+    if not isinstance(t, TensorType):
+        raise TypeError(
+            f"set_default_tensor_type: invalid type object {t!r}: only floating-point tensor "
+            "types are supported as the default type (torch.FloatTensor, torch.DoubleTensor). "
+            "For a dtype, use torch.set_default_dtype."
+        )
+    if not t.dtype.is_floating_point:
+        raise TypeError(
+            f"set_default_tensor_type: only floating-point types are supported as the default "
+            f"type, got {t!r}."
+        )
+    dtypes.set_default_dtype(t.dtype)
+
+
+def _type_named(name: str):
+    """torch imports the dotted name: torch.X is this module's X."""
+    module, _, attr = name.rpartition(".")
+    if module != "torch":
+        raise ModuleNotFoundError(
+            f"set_default_tensor_type: no module named {module or name!r}; give a name such "
+            "as 'torch.DoubleTensor'."
+        )
+    if attr not in __all__ or attr == "typename":
+        raise AttributeError(f"set_default_tensor_type: module 'torch' has no type {attr!r}.")
+    return globals()[attr]
+
+
 __all__ = [
     "BFloat16Tensor",
     "BoolTensor",
@@ -60,5 +100,6 @@ __all__ = [
     "IntTensor",
     "LongTensor",
     "ShortTensor",
+    "set_default_tensor_type",
     "typename",
 ]

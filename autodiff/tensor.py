@@ -753,6 +753,12 @@ class Tensor:
             include_self=include_self,
         )  # fmt: skip
 
+    def index_reduce_(self, dim, index, source, reduce, *, include_self=True) -> "Tensor":
+        return _ops.inplace.apply_(
+            self, "index_reduce_", _ops.index_reduce, dim, index, source, reduce,
+            include_self=include_self,
+        )  # fmt: skip
+
     def fill_diagonal_(self, fill_value, wrap=False) -> "Tensor":
         return _ops.inplace.apply_(self, "fill_diagonal_", _ops.fill_diagonal, fill_value, wrap)
 
@@ -1816,6 +1822,15 @@ class Tensor:
         return _ops.ormqr(self, input2, input3, left, transpose)
 
     # --- splitting, windows and views (ops/splitting.py) ---------------------------------
+    def as_strided(self, size, stride, storage_offset=None):
+        return _ops.as_strided(self, size, stride, storage_offset)
+
+    def as_strided_(self, size, stride, storage_offset=None):
+        return _ops.strided.as_strided_(self, size, stride, storage_offset)
+
+    def as_strided_scatter(self, src, size, stride, storage_offset=None):
+        return _ops.as_strided_scatter(self, src, size, stride, storage_offset)
+
     def unfold(self, dimension, size, step):
         return _ops.unfold(self, dimension, size, step)
 
@@ -1864,6 +1879,9 @@ class Tensor:
 
     def masked_scatter(self, mask, source):
         return _ops.masked_scatter(self, mask, source)
+
+    def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+        return _ops.index_reduce(self, dim, index, source, reduce, include_self=include_self)
 
     def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
         return _ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)

@@ -17,6 +17,7 @@ from .dropout import alpha_dropout as _alpha_dropout
 from .dropout import dropout as _dropout
 from .embedding import embedding as _embedding
 from .linear import bilinear
+from .linear import linear as _linear
 from .loss import binary_cross_entropy_with_logits as _bce_with_logits
 from .loss import kl_div as _kl_div
 from .loss_ctc import ctc_loss as _ctc_loss
@@ -35,6 +36,7 @@ from .pooling import max_pool2d as _max_pool2d
 from .pooling1d import adaptive_avg_pool1d, avg_pool1d
 from .pooling1d import max_pool1d as _max_pool1d
 from .pooling_indices import adaptive_max_pool1d as _adaptive_max_pool1d
+from .rnn import activation, gru_step, lstm_step, rnn_step
 from .upsampling import pixel_shuffle, pixel_unshuffle
 
 _REDUCTIONS = ("none", "mean", "sum")  # torch's at::Reduction enum, in its order
@@ -186,6 +188,55 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
                      zero_infinity)  # fmt: skip
 
 
+# --- one recurrent step: torch.lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None), ... -------
+def _cell(op: str, step, gates: int, states: int, act, input, hx, w_ih, w_hh, b_ih, b_hh):
+    """nn's cells' step on a (batch, input_size) input, with torch's checks of the weights."""
+    if input.ndim != 2:
+        raise IndexError(f"{op}: input must be 2-d (batch, input_size), got shape "
+                         f"{tuple(input.shape)}; unsqueeze(0) a single sample.")  # fmt: skip
+    if states == 2:
+        if not isinstance(hx, tuple | list):
+            raise TypeError(f"{op}(): argument 'hx' (position 2) must be tuple of Tensors (h, c), "
+                            f"not {type(hx).__name__}")  # fmt: skip
+        if len(hx) != 2:
+            raise RuntimeError(f"{op} expects two hidden states (h, c), got {len(hx)}")
+        state = tuple(hx)
+    else:
+        state = (hx,)
+    hidden = state[0].shape[-1]
+    for name, w in (("weight_ih", w_ih), ("weight_hh", w_hh)):
+        if w.shape[0] != gates * hidden:
+            raise RuntimeError(f"{op}: {name} first dim must be {gates} * hidden_size = "
+                               f"{gates * hidden}, but got {w.shape[0]}")  # fmt: skip
+    if input.shape[1] != w_ih.shape[1]:
+        raise RuntimeError(f"{op}: input has inconsistent input_size: got {input.shape[1]} "
+                           f"expected {w_ih.shape[1]}")  # fmt: skip
+    out = step(act, _linear(input, w_ih, b_ih), state, w_hh, b_hh)
+    return out if states == 2 else out[0]
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One LSTM step, as nn.LSTMCell's: returns (h', c')."""
+    return _cell("lstm_cell", lstm_step, 4, 2, None, input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One GRU step, as nn.GRUCell's: returns h'."""
+    return _cell("gru_cell", gru_step, 3, 1, None, input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh), as nn.RNNCell's."""
+    tanh = activation("tanh", "rnn_tanh_cell")
+    return _cell("rnn_tanh_cell", rnn_step, 1, 1, tanh, input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """h' = relu(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh), as nn.RNNCell(nonlinearity='relu')'s."""
+    relu = activation("relu", "rnn_relu_cell")
+    return _cell("rnn_relu_cell", rnn_step, 1, 1, relu, input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
 __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_max_pool1d",
@@ -213,10 +264,12 @@ __all__ = [
     "feature_dropout",
     "feature_dropout_",
     "group_norm",
+    "gru_cell",
     "hinge_embedding_loss",
     "instance_norm",
     "kl_div",
     "layer_norm",
+    "lstm_cell",
     "margin_ranking_loss",
     "max_pool1d",
     "max_pool2d",
@@ -227,6 +280,8 @@ __all__ = [
     "poisson_nll_loss",
     "prelu",
     "rms_norm",
+    "rnn_relu_cell",
+    "rnn_tanh_cell",
     "rrelu",
     "rrelu_",
     "selu",

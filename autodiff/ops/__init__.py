@@ -30,6 +30,7 @@ from . import (
     quantiles,
     spectral,
     statistics,
+    strided,
     updates,
 )
 from .activation import *
@@ -60,6 +61,7 @@ from .splitting import *
 from .quantiles import *
 from .spectral import *
 from .statistics import *
+from .strided import *
 from .updates import *
 
 # used by Tensor's methods and operators, not exported at the top level
@@ -98,5 +100,6 @@ __all__ = [
     *quantiles.__all__,
     *spectral.__all__,
     *statistics.__all__,
+    *strided.__all__,
     *updates.__all__,
 ]

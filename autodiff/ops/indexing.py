@@ -8,7 +8,12 @@ from ..function import Function
 from ..tensor import Tensor
 from .comparison import discrete
 
-__all__ = ["nonzero", "argwhere", "masked_select"]  # the public ops: autodiff exports these
+__all__ = [
+    "nonzero",
+    "nonzero_static",
+    "argwhere",
+    "masked_select",
+]  # the public ops: autodiff exports these
 
 
 def normalize_index(index):
@@ -99,6 +104,20 @@ def nonzero(input, *, as_tuple=False):
         return discrete(_argwhere, input)
     found = discrete(_argwhere, input.reshape(1) if input.ndim == 0 else input)
     return tuple(found[:, d] for d in range(found.shape[1]))
+
+
+def nonzero_static(input, *, size, fill_value=-1):
+    """nonzero(input) as exactly size rows: the first size indices, then rows of fill_value
+    (a shape known before the values, as torch's)."""
+    if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 0:
+        raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, got {size!r}")
+
+    def padded(data):
+        found = _argwhere(data)[:size]
+        rest = np.full((size - len(found), found.shape[1]), fill_value, dtype=np.int64)
+        return np.concatenate([found, rest])
+
+    return discrete(padded, input)
 
 
 def _argwhere(data):

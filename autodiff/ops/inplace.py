@@ -62,7 +62,8 @@ def _write(self, op: str, fn, value, index=None) -> Tensor:
     if not storage.flags.writeable:
         raise RuntimeError(
             f"{op}: unsupported operation: more than one element of the written-to tensor "
-            "refers to a single memory location (an expand()ed tensor?). Please clone() the "
+            "refers to a single memory location (an expand()ed or overlapping as_strided() "
+            "tensor?), or its memory is read-only (frombuffer of bytes). Please clone() the "
             "tensor before performing the operation."
         )
     tracing.wrote(self, op, fn, value, index)
@@ -218,6 +219,8 @@ class CopySlices(Function):
     @staticmethod
     def backward(ctx, grad):
         chain = ctx.options["chain"]
+        if any(getattr(cls, "reads_storage", False) for cls, _ in chain):
+            grad = grad.clone()  # as_strided reads storage: grad's, laid out as the base's
         mask = np.zeros(ctx.input_meta[0][0], dtype=bool)
         view_of(mask, chain, tensors=False)[...] = True
         grad_base = grad * Tensor._make(~mask) if ctx.needs_input_grad[0] else None

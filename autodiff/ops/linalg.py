@@ -13,6 +13,9 @@ from .elementwise import where
 from .reduction import normalize_dims
 
 __all__ = [
+    "frobenius_norm",
+    "matrix_rank",
+    "nuclear_norm",
     "matmul",
     "mm",
     "bmm",
@@ -562,6 +565,51 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if not isinstance(p, (int, float)) or p <= 0:
         raise ArgumentError(f"norm: p must be a positive number, 'fro', 'nuc' or inf, got {p!r}")
     return vector_norm(input, p, dim, keepdim, dtype=dtype)
+
+
+def frobenius_norm(input, dim, keepdim=False):
+    """The 2-norm of the elements along one or two dims (torch.frobenius_norm, deprecated)."""
+    warnings.warn(
+        "at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will be "
+        "removed in a future PyTorch release. Please use `linalg.vector_norm(A, 2., dim, "
+        "keepdim)` instead",
+        UserWarning,
+        stacklevel=2,
+    )
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if len(dims) > 2:
+        raise RuntimeError(f"frobenius_norm: Expected at most 2 dimensions, but got {len(dims)} "
+                           "dimensions instead.")  # fmt: skip
+    if input.dtype.kind not in "fc":
+        raise DtypeError(f"frobenius_norm: norm(): input dtype should be either floating point "
+                         f"or complex. Got {input.dtype} instead.")  # fmt: skip
+    return vector_norm(input, 2, dims, keepdim)
+
+
+def nuclear_norm(input, dim=None, keepdim=False):
+    """The sum of the singular values of the matrices over dim (default the last two):
+    torch.nuclear_norm(input, keepdim=False) or (input, dim, keepdim=False); deprecated."""
+    warnings.warn(
+        "at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be "
+        "removed in a future PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, "
+        "keepdim)` instead",
+        UserWarning,
+        stacklevel=2,
+    )
+    if isinstance(dim, bool):  # torch's overload without dim: (input, keepdim)
+        dim, keepdim = None, dim
+    if dim is not None and len(tuple(dim)) != 2:
+        raise RuntimeError(f"nuclear_norm: linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")
+    return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
+
+
+def matrix_rank(input, tol=None, symmetric=False, *, out=None):
+    """Removed from torch (1.9); torch 2.13 keeps this name to say so, as here."""
+    raise RuntimeError(
+        "This function was deprecated since version 1.9 and is now removed.\nPlease use the "
+        "`torch.linalg.matrix_rank` function instead. The parameter 'symmetric' was renamed in "
+        "`torch.linalg.matrix_rank()` to 'hermitian'."
+    )
 
 
 class Einsum(Function):

@@ -12,6 +12,7 @@ from .inplace import apply_ as _in_place
 from .inplace import fill as _fill_with_number
 
 __all__ = ["conj", "detach", "fill", "imag", "real"]
+__all__ += ["is_conj", "is_inference", "is_neg", "resolve_conj", "resolve_neg"]
 
 
 def detach(input):
@@ -20,6 +21,28 @@ def detach(input):
 
 def conj(input):
     return input.conj()
+
+
+def is_conj(input) -> bool:
+    """False: no tensor here carries a lazy conjugation (real tensors, as torch's)."""
+    return input.is_conj()
+
+
+def is_neg(input) -> bool:
+    return input.is_neg()
+
+
+def is_inference(input) -> bool:
+    return input.is_inference()
+
+
+def resolve_conj(input):
+    """input itself: nothing lazy to resolve (torch returns the same tensor)."""
+    return input.resolve_conj()
+
+
+def resolve_neg(input):
+    return input.resolve_neg()
 
 
 def real(input):

@@ -1,5 +1,6 @@
 """Reductions with PyTorch's dim/keepdim: sum, mean, var, std, max, min, amax, amin, aminmax,
-nansum, nanmean, count_nonzero, var_mean, std_mean, logsumexp, argmax, histograms, trapezoid."""
+nansum, nanmean, count_nonzero, var_mean, std_mean, logsumexp, argmax, histograms, trapezoid,
+gradient."""
 
 import builtins
 from collections import namedtuple
@@ -13,12 +14,14 @@ from ..function import Function
 from ..tensor import Tensor
 from .comparison import discrete
 from .shape import Expand
+from .shape import cat as _cat
 
 __all__ = [
     "sum",
     "trapezoid",
     "trapz",
     "cumulative_trapezoid",
+    "gradient",
     "mean",
     "var",
     "std",
@@ -29,6 +32,7 @@ __all__ = [
     "argmin",
     "histc",
     "histogram",
+    "histogramdd",
 ]  # the public ops: autodiff exports these
 __all__ += ["amax", "amin", "aminmax", "nansum", "nanmean", "count_nonzero", "var_mean", "std_mean"]
 
@@ -199,6 +203,113 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
         x = x.reshape(*[n if d == axis else 1 for d in range(y.ndim)])
     steps = x.narrow(axis, 1, n - 1) - x.narrow(axis, 0, n - 1)
     return (pairs * steps).cumsum(axis) / 2.0
+
+
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """torch.gradient: each partial derivative of the function sampled by input, by central
+    differences inside and one-sided ones of order edge_order (1 or 2) at the ends; spacing is
+    a number, one number per dim, or one tensor of coordinates per dim. Built from torch's
+    same ops, so gradients flow through input and coordinates."""
+    op = "torch.gradient"
+    if edge_order not in (1, 2) or isinstance(edge_order, bool):
+        raise RuntimeError(f"{op} only supports edge_order=1 and edge_order=2, got {edge_order}.")
+    dims = _gradient_dims(input.ndim, dim)
+    steps = _gradient_spacing(input.ndim, dims, dim, spacing)
+    for d in dims:
+        if input.shape[d] < edge_order + 1:
+            raise RuntimeError(
+                f"{op} expected each dimension size to be at least edge_order+1: dim {d} has "
+                f"{input.shape[d]} samples, edge_order={edge_order} needs {edge_order + 1}."
+            )
+    if input.dtype.kind in "iub":
+        input = input.to(get_default_dtype())
+    return tuple(_partial(input, d, h, edge_order) for d, h in zip(dims, steps))
+
+
+def _gradient_dims(ndim: int, dim) -> tuple:
+    dims = tuple(range(ndim)) if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    for d in dims:
+        if not -ndim <= d < builtins.max(ndim, 1):
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
+                             f"{ndim - 1}], but got {d})")  # fmt: skip
+    dims = tuple(d % ndim for d in dims)
+    for d in dims:
+        if dims.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return dims
+
+
+def _gradient_spacing(ndim: int, dims: tuple, dim, spacing) -> list:
+    """One step per dim: a number, or a 1-d tensor of coordinates."""
+    if isinstance(spacing, Tensor):
+        if spacing.ndim:
+            raise TypeError("gradient(): spacing must be a number, or a tuple of numbers or of "
+                            "tensors (one per dim), not a tensor; wrap it: spacing=(t,).")  # fmt: skip
+        spacing = spacing.item()
+    if not isinstance(spacing, tuple | list):
+        return [spacing] * len(dims)
+    if len(spacing) != len(dims):
+        expected = "len(dim)" if dim is not None else f"'self.dim() = {ndim}'"
+        raise RuntimeError(
+            "torch.gradient expected spacing to be unspecified, a scalar, or a list of length "
+            f"equal to {expected}, but got a list of length {len(spacing)}"
+        )
+    steps = []
+    for h in spacing:
+        if isinstance(h, Tensor) and h.ndim == 0:
+            h = h.item()
+        elif isinstance(h, Tensor) and h.ndim != 1:
+            raise RuntimeError(f"torch.gradient expected each tensor of spacing to be 1-d, got "
+                               f"shape {tuple(h.shape)}")  # fmt: skip
+        steps.append(h)
+    return steps
+
+
+def _partial(f, d: int, h, edge_order: int):
+    """The derivative along dim d at step h (a number) or at coordinates h (a 1-d tensor)."""
+
+    def part(start, stop=None):
+        return f[(slice(None),) * d + (slice(start, stop),)]
+
+    if isinstance(h, Tensor):
+        return _partial_at(f, d, h, edge_order, part)
+    center = (part(2) - part(0, -2)) / h / 2
+    if edge_order == 1:
+        first = (part(1, 2) - part(0, 1)) / h
+        last = (part(-1) - part(-2, -1)) / h
+    else:
+        first = (part(0, 1) * -1.5 + part(1, 2) * 2 - part(2, 3) * 0.5) / h
+        last = (part(-3, -2) * 0.5 - part(-2, -1) * 2 + part(-1) * 1.5) / h
+    return _cat((first, center, last), d)
+
+
+def _partial_at(f, d: int, x, edge_order: int, part):
+    """torch's second-order central differences for uneven coordinates x along d."""
+    if x.shape[0] != f.shape[d]:
+        raise RuntimeError(
+            f"torch.gradient expected the coordinates along dim {d} to have {f.shape[d]} "
+            f"values (one per sample), got {x.shape[0]}."
+        )
+    shape = [1] * f.ndim
+    shape[d] = -1
+    dx = x[1:] - x[:-1]
+    dx1, dx2 = dx[:-1], dx[1:]
+    a = (-dx2 / (dx1 * (dx1 + dx2))).reshape(shape)
+    b = ((dx2 - dx1) / (dx1 * dx2)).reshape(shape)
+    c = (dx1 / (dx2 * (dx1 + dx2))).reshape(shape)
+    center = a * part(0, -2) + b * part(1, -1) + c * part(2)
+    if edge_order == 1:
+        first = (part(1, 2) - part(0, 1)) / dx[0]
+        last = (part(-1) - part(-2, -1)) / dx[-1]
+    else:
+        h0, h1, hn, hm = dx[0], dx[1], dx[-1], dx[-2]
+        first = (part(0, 1) * (-(2.0 * h0 + h1) / (h0 * (h0 + h1)))
+                 + part(1, 2) * ((h0 + h1) / (h0 * h1))
+                 + part(2, 3) * (-h0 / (h1 * (h0 + h1))))  # fmt: skip
+        last = (part(-3, -2) * (hn / (hm * (hn + hm)))
+                + part(-2, -1) * (-(hn + hm) / (hn * hm))
+                + part(-1) * ((2 * hn + hm) / (hn * (hn + hm))))  # fmt: skip
+    return _cat((first, center, last), d)
 
 
 def trapz(y, x=None, *, dx=None, dim=-1):
@@ -610,6 +721,90 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
     arrays = (input, edges) if weight is None else (input, edges, weight)
     hist = HistogramCounts.apply(*(t.detach() for t in arrays), density=bool(density))
     return HistogramResult(hist, edges)
+
+
+class HistogramddResult(namedtuple("HistogramddResult", ["hist", "bin_edges"])):
+    """torch.return_types.histogramdd: (hist, bin_edges), one tensor of edges per dim."""
+
+    def __repr__(self) -> str:
+        return return_type_repr(self, "histogramdd")
+
+
+def histogramdd(input, bins, *, range=None, weight=None, density=False):
+    """The D-dimensional histogram of the points input[..., :] (its last dim is D): bins is a
+    number of bins for every dim, one number per dim, or one tensor of edges per dim; range
+    is (min_0, max_0, min_1, max_1, ...). Each dim is binned as torch.histogram bins it (the
+    last bin holds its right edge; points outside any range are left out). No gradient."""
+    op = "torch.histogramdd"
+    if input.ndim < 2:
+        raise RuntimeError(f"{op}: input tensor should have at least 2 dimensions, got shape "
+                           f"{tuple(input.shape)} (points along the last dim).")  # fmt: skip
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f'"histogramdd" not implemented for {input.dtype}: convert the '
+                                  "points to floating point first (t.float()).")  # fmt: skip
+    dims = input.shape[-1]
+    points = input.detach().reshape(-1, dims)
+    per_dim = [bins] * dims if isinstance(bins, int | np.integer) else list(bins)
+    if len(per_dim) != dims:
+        raise RuntimeError(f"histogramdd: The size of bins must be equal to the innermost "
+                           f"dimension of the input ({dims}), got {len(per_dim)}.")  # fmt: skip
+    if range is not None and len(range) != 2 * dims:
+        raise RuntimeError(f"{op}: for a {dims}-dimensional histogram range should have "
+                           f"{2 * dims} elements, but got {len(range)}")  # fmt: skip
+    if weight is not None and tuple(weight.shape) != tuple(input.shape[:-1]):
+        raise RuntimeError(
+            f"{op}: if weight tensor is provided it should have the same shape as the input "
+            "tensor excluding its innermost dimension, but got input with shape "
+            f"{list(input.shape)} and weight with shape {list(weight.shape)}"
+        )
+    edges = []
+    for d, b in enumerate(per_dim):
+        column = points[:, d]
+        if isinstance(b, Tensor):
+            _check_edges(b, input)
+            edges.append(b.detach().clone())
+            continue
+        if isinstance(b, bool) or not isinstance(b, int | np.integer) or b <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {b} for "
+                               f"dimension {d}")  # fmt: skip
+        pair = None if range is None else range[2 * d : 2 * d + 2]
+        edges.append(_equal_width_edges(column, b, pair))
+    arrays = (points,) if weight is None else (points, weight.detach().reshape(-1))
+    every = tuple(e.numpy() for e in edges)
+    hist = HistogramddCounts.apply(*arrays, edges=every, density=bool(density))
+    return HistogramddResult(hist, tuple(edges))
+
+
+class HistogramddCounts(Function):
+    """Each point's bin in every dim (as HistogramCounts), counted or weighted; applied to
+    detached inputs (no derivative, as torch)."""
+
+    @staticmethod
+    def forward(ctx, points, weights=None, *, edges, density):
+        return _histogramdd_counts(points, edges, weights, density)
+
+
+def _histogramdd_counts(points, edges, weights, density):
+    shape = tuple(e.size - 1 for e in edges)
+    inside = np.ones(len(points), dtype=bool)
+    positions = []
+    for d, e in enumerate(edges):
+        column = points[:, d]
+        inside &= (column >= e[0]) & (column <= e[-1])  # False for NaN
+        positions.append(np.minimum(np.searchsorted(e, column, side="right") - 1, shape[d] - 1))
+    flat = np.ravel_multi_index(tuple(np.clip(p[inside], 0, None) for p in positions), shape)
+    weights = None if weights is None else np.asarray(weights)[inside]
+    hist = np.bincount(flat, weights=weights, minlength=int(np.prod(shape)))
+    hist = hist.astype(points.dtype).reshape(shape)
+    if density:  # torch's order: by the total, then by each dim's widths
+        with np.errstate(invalid="ignore", divide="ignore"):
+            hist = hist / points.dtype.type(hist.sum())
+            for d, e in enumerate(edges):
+                width = np.diff(e).reshape(
+                    [-1 if k == d else 1 for k in builtins.range(len(shape))]
+                )
+                hist = hist / width
+    return hist
 
 
 def _check_like(weight, input, what: str) -> None:

@@ -1,7 +1,7 @@
 """Random draws as ops: the in-place fills (uniform_, normal_, bernoulli_, exponential_,
-cauchy_, log_normal_, geometric_, random_) and bernoulli / multinomial. The draw runs inside
-the op's forward, so ad.compile replays a fresh draw on every call; the numbers are torch's
-(autodiff.random)."""
+cauchy_, log_normal_, geometric_, random_), bernoulli / multinomial and poisson / binomial.
+The draw runs inside the op's forward, so ad.compile replays a fresh draw on every call; the
+numbers are torch's (autodiff.random)."""
 
 import numpy as np
 
@@ -11,7 +11,7 @@ from ..function import Function
 from ..tensor import Tensor
 from .inplace import apply_
 
-__all__ = ["bernoulli", "multinomial"]
+__all__ = ["bernoulli", "binomial", "multinomial", "poisson"]
 
 
 def _in_memory_order(array: np.ndarray, draw) -> np.ndarray:
@@ -242,3 +242,63 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
         raise ArgumentError(f"{op}: invalid multinomial distribution (sum of probabilities <= 0)")
     drawn = random.multinomial(probs, int(num_samples), bool(replacement), generator)
     return Tensor._make(drawn)
+
+
+class Poisson(Function):
+    """One Poisson draw per rate; the gradient is zero, as torch's PoissonBackward0."""
+
+    node_name, symbol = "PoissonBackward0", "poisson"
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, input, generator):
+        if input.dtype.kind not in "f":
+            raise NotImplementedError(
+                f'poisson: "poisson_cpu" not implemented for {dtypes.of(input.dtype)} (as in '
+                "torch): give the rates as a floating point tensor (rate.float())."
+            )
+        return random.poisson(np.ascontiguousarray(input), generator=generator)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0.0
+
+
+def poisson(input, generator=None) -> Tensor:
+    """Counts drawn from Poisson(input[i]), in input's dtype: torch's CPU numbers."""
+    return Poisson.apply(input, generator=generator)
+
+
+def binomial(count, prob, generator=None) -> Tensor:
+    """Successes in count[i] trials of probability prob[i] (broadcast), in their dtype: torch's
+    CPU numbers. No derivative, as torch (its backward raises)."""
+    kinds = (count.dtype, prob.dtype)
+    if not count.dtype.is_floating_point:  # torch says ValueError here
+        raise ArgumentError(
+            f"binomial only supports floating-point dtypes for count, got: {count.dtype}. "
+            "Pass count as a float tensor (count.float())."
+        )
+    if kinds[0] != kinds[1]:
+        raise DtypeError(
+            f"binomial: count is {kinds[0]} but prob is {kinds[1]}; give both one floating "
+            "point dtype."
+        )
+    return Binomial.apply(count, prob, generator=generator)
+
+
+class Binomial(Function):
+    """Binomial draws; no derivative, as torch (its node, NotImplemented, raises)."""
+
+    node_name, symbol = "NotImplemented", "binomial"
+
+    @staticmethod
+    def forward(ctx, count, prob, generator):
+        count, prob = np.broadcast_arrays(count, prob)
+        return random.binomial(count, np.ascontiguousarray(prob), generator=generator)
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError(
+            "binomial: derivative for aten::binomial is not implemented (as in torch). Detach "
+            "count and prob (x.detach()) where no gradient should flow through the draw."
+        )

@@ -1,9 +1,10 @@
 """Updates of a region of a tensor, out of place (each has an in-place `_` form in tensor.py):
-index_copy, index_fill, index_put, masked_scatter, scatter_reduce, the diagonal, select and
+index_copy, index_fill, index_put, index_reduce, masked_scatter, scatter_reduce, the diagonal, select and
 slice scatters, and fill_diagonal_'s op. The gradient of the region goes to the values written
 there; the rest of the input keeps its gradient."""
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -17,7 +18,8 @@ from .matrix import Diagonal, _dims
 from .rearrange import Gather, _pad
 from .shape import _check_dim, cat
 
-__all__ = ["index_copy", "index_fill", "index_put", "masked_scatter", "scatter_reduce"]
+__all__ = ["index_copy", "index_fill", "index_put", "index_reduce", "masked_scatter"]
+__all__ += ["scatter_reduce"]
 __all__ += ["diagonal_scatter", "select_scatter", "slice_scatter"]  # autodiff exports these
 
 
@@ -240,6 +242,9 @@ class ScatterReduce(Function):
 
     node_name = "ScatterReduceBackward0"
     symbol = "scatter_reduce"
+    # amax / amin with include_self=False: whether an input value equal to the result, though
+    # left out, still takes a share of the gradient (torch's index_reduce: the share is lost)
+    ties_with_left_out_self = False
 
     @staticmethod
     def forward(ctx, input, src, dim, index, reduce, include_self):
@@ -285,10 +290,12 @@ class ScatterReduce(Function):
             return _to_inputs(ctx, grad * others_self * kept, grad, others_src)
         # amax, amin: the gradient is shared evenly among the values equal to the result
         result = np.asarray(out)
-        at_self = (np.asarray(input) == result) & used
+        at_self = np.asarray(input) == result
+        ties_self = at_self if ctx.function.ties_with_left_out_self else at_self & used
+        at_self = at_self & used
         values = np.asarray(src)[tuple(slice(0, n) for n in options["index"].shape)]
         at_src = values == result[grid]
-        ties = at_self.astype(np.int64)
+        ties = ties_self.astype(np.int64)
         np.add.at(ties, grid, at_src)
         share = grad / Tensor._make(np.maximum(ties, 1).astype(grad.dtype))
         return _to_inputs(ctx, share * Tensor._make(at_self.astype(grad.dtype)), share, at_src)
@@ -362,6 +369,58 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     return ScatterReduce.apply(
         input, src, dim=axis, index=index, reduce=reduce, include_self=bool(include_self)
     )
+
+
+class IndexReduce(ScatterReduce):
+    """scatter_reduce with source's slices reduced whole into the positions index names along
+    dim: the same forward and gradient, under torch's index_reduce node."""
+
+    node_name = "IndexReduceBackward0"
+    symbol = "index_reduce"
+    ties_with_left_out_self = True
+
+
+_INDEX_REDUCTIONS = ("prod", "mean", "amax", "amin")
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """input with source's slices reduced into the positions index names along dim: reduce is
+    "prod", "mean", "amax" or "amin"; include_self=False leaves input's own values out where
+    something lands (torch.index_reduce, a beta API in torch)."""
+    warnings.warn("index_reduce() is in beta and the API may change at any time.", UserWarning,
+                  stacklevel=2)  # fmt: skip
+    op = "index_reduce"
+    if reduce not in _INDEX_REDUCTIONS:
+        raise RuntimeError(f"{op}(): Expected reduce to be one of prod, mean, amax or amin but "
+                           f"got {reduce}.")  # fmt: skip
+    axis = _check_dim(dim, builtins.max(input.ndim, 1), op)
+    if not isinstance(index, Tensor) or index.dtype.kind not in "iu":
+        got = index.dtype if isinstance(index, Tensor) else type(index).__name__
+        raise RuntimeError(f"{op}_(): Expected dtype int32/int64 for index but got: {got}")
+    if index.ndim > 1:
+        raise IndexError(f"{op}_(): Index is supposed to be a vector, but got dim: {index.ndim} "
+                         f"with size: {list(index.shape)}")  # fmt: skip
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"{op}_(): self ({input.dtype}) and source ({source.dtype}) must have "
+                           "the same scalar type")  # fmt: skip
+    positions = index.numpy().reshape(-1).astype(np.int64)
+    along = source.shape[axis] if source.ndim else 1
+    if len(positions) != along:
+        raise RuntimeError(f"{op}_(): Number of indices ({len(positions)}) should be equal to "
+                           f"source.size(dim): ({along}), for dim: {axis}")  # fmt: skip
+    if source.ndim != input.ndim or builtins.any(
+        n != m for d, (n, m) in enumerate(zip(source.shape, input.shape)) if d != axis
+    ):
+        raise ShapeError(f"{op}_(): source {tuple(source.shape)} must have self's shape "
+                         f"{tuple(input.shape)} apart from dim {axis}.")  # fmt: skip
+    if positions.size and (positions.min() < 0 or positions.max() >= input.shape[axis]):
+        raise IndexError(f"{op}: index out of range in self (indices {positions.tolist()} for "
+                         f"dim {axis} of size {input.shape[axis]})")  # fmt: skip
+    shape = [1] * source.ndim
+    shape[axis] = -1
+    spread = np.broadcast_to(positions.reshape(shape), source.shape)
+    return IndexReduce.apply(input, source, dim=axis, index=spread, reduce=reduce,
+                             include_self=bool(include_self))  # fmt: skip
 
 
 class FillDiagonal(Function):

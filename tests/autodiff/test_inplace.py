@@ -39,6 +39,8 @@ NO_OUT_OF_PLACE = {
 # in-place methods compared with torch elsewhere, and where
 TESTED_ELSEWHERE = {
     "requires_grad_": "test_semantics.py",
+    "as_strided_": "test_as_strided.py: a change of geometry, not of values",
+    "index_reduce_": "test_surface2_names.py: against torch, with its gradients",
     **{n: "test_aliases.py: integer and bool values, as torch" for n in (
         "bitwise_and_", "bitwise_or_", "bitwise_xor_", "bitwise_not_", "bitwise_left_shift_",
         "bitwise_right_shift_", "logical_and_", "logical_or_", "logical_xor_",

@@ -135,6 +135,24 @@ NO_ROW = {
         "new_zeros",
     ],
     "a label for pictures: tests/viz": ["name"],
+    "views by storage geometry (overlapping windows, offsets outside the tensor), against "
+    "torch and gradcheck in tests/autodiff/test_as_strided.py": [
+        "as_strided",
+        "as_strided_scatter",
+    ],
+    "draws, a finite-difference estimate, norms, index_reduce, nonzero_static and matrix_rank "
+    "(torch's removal message): values, gradients and errors against torch in "
+    "tests/autodiff/test_surface2_names.py": [
+        "binomial",
+        "frobenius_norm",
+        "gradient",
+        "histogramdd",
+        "index_reduce",
+        "matrix_rank",
+        "nonzero_static",
+        "nuclear_norm",
+        "poisson",
+    ],
     "a tensor's facts and torch's aliases without a node: tests/autodiff/test_aliases.py": [
         "conj",
         "resolve_conj",

@@ -82,6 +82,18 @@ CASES = [
                                                                      2), (_a(3, 4),) * 3),
     ("ctc_loss", lambda L, x: L.ctc_loss(x.log_softmax(2), L.tensor([[1, 2], [2, 2]]),
                                          [5, 4], [2, 2], 0, 1, False), (_a(5, 2, 3),)),
+    ("lstm_cell h", lambda L, x, h, c, wi, wh, bi, bh: L.lstm_cell(x, (h, c), wi, wh, bi, bh)[0],
+     (_a(3, 4), _a(3, 2), _a(3, 2), _a(8, 4), _a(8, 2), _a(8), _a(8))),
+    ("lstm_cell c", lambda L, x, h, c, wi, wh: L.lstm_cell(x, [h, c], wi, wh)[1],
+     (_a(3, 4), _a(3, 2), _a(3, 2), _a(8, 4), _a(8, 2))),
+    ("gru_cell", lambda L, x, h, wi, wh, bi, bh: L.gru_cell(x, h, wi, wh, bi, bh),
+     (_a(3, 4), _a(3, 2), _a(6, 4), _a(6, 2), _a(6), _a(6))),
+    ("gru_cell without b_hh", lambda L, x, h, wi, wh, bi: L.gru_cell(x, h, wi, wh, b_ih=bi),
+     (_a(3, 4), _a(3, 2), _a(6, 4), _a(6, 2), _a(6))),
+    ("rnn_tanh_cell", lambda L, x, h, wi, wh, bi, bh: L.rnn_tanh_cell(x, h, wi, wh, bi, bh),
+     (_a(3, 4), _a(3, 2), _a(2, 4), _a(2, 2), _a(2), _a(2))),
+    ("rnn_relu_cell", lambda L, x, h, wi, wh: L.rnn_relu_cell(x, h, wi, wh),
+     (_a(3, 4), _a(3, 2), _a(2, 4), _a(2, 2))),
 ]  # fmt: skip
 
 
@@ -157,6 +169,16 @@ def test_adaptive_max_pool1d_returns_values_and_int64_indices_as_torch():
         (lambda L: L.dropout(L.zeros(2), 1.5, True), (ValueError, RuntimeError), "probability"),
         (lambda L: L.feature_dropout(L.zeros(2, 2), -0.5, True), (ValueError, RuntimeError),
          "probability"),
+        (lambda L: L.lstm_cell(L.zeros(1, 4), (L.zeros(1, 2),), L.zeros(8, 4), L.zeros(8, 2)),
+         RuntimeError, "two hidden states"),
+        (lambda L: L.lstm_cell(L.zeros(1, 4), L.zeros(1, 2), L.zeros(8, 4), L.zeros(8, 2)),
+         TypeError, "tuple of Tensors"),
+        (lambda L: L.rnn_relu_cell(L.zeros(1, 4), L.zeros(1, 5), L.zeros(6, 4), L.zeros(5, 5)),
+         RuntimeError, "weight_ih first dim must be 1 \\* hidden_size = 5, but got 6"),
+        (lambda L: L.gru_cell(L.zeros(1, 3), L.zeros(1, 2), L.zeros(6, 4), L.zeros(6, 2)),
+         RuntimeError, "input_size"),
+        (lambda L: L.lstm_cell(L.zeros(4), (L.zeros(2), L.zeros(2)), L.zeros(8, 4), L.zeros(8, 2)),
+         IndexError, "2-d"),
     ],
 )  # fmt: skip
 def test_refuses_what_torch_refuses(call, error, words):
