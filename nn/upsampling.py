@@ -191,7 +191,8 @@ def _output_size(input, size, scale_factor, dims: int, op: str) -> tuple:
         )
     out = tuple(int(math.floor(n * s)) for n, s in zip(input.shape[2:], scales))
     if min(out) < 1:
-        raise ValueError(f"{op}: the output would have size {out}; use a larger scale_factor")
+        # torch's RuntimeError; a ValueError too, as the other bad sizes here
+        raise ArgumentError(f"{op}: the output would have size {out}; use a larger scale_factor")
     return out, scales
 
 
