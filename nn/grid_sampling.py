@@ -299,8 +299,8 @@ class GridSampleGridGrad(_FirstOrderOnly):
 def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros",
                 align_corners=None):  # fmt: skip
     """input (N, C, H, W) read at the points of grid (N, Ho, Wo, 2), given as (x, y) in
-    [-1, 1]² (-1: left/top, 1: right/bottom): (N, C, Ho, Wo). mode 'bilinear' or 'nearest';
-    points outside read zeros, the border or the mirror image (padding_mode)."""
+    [-1, 1]² (-1: left/top, 1: right/bottom): (N, C, Ho, Wo). mode 'bilinear', 'nearest'
+    or 'bicubic'; points outside read zeros, the border or the mirror image (padding_mode)."""
     op = "grid_sample"
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ArgumentError(
