@@ -137,34 +137,28 @@ def _keys(x):
     return np.where(x < 1, _near(x, -0.5), np.where(x < 2, _far(x, -0.5), 0.0))
 
 
-# mode: (filter, its half-width in input pixels when not downsampling, torch's node name)
+# mode: (filter, torch's node name)
 _ANTIALIAS = {
-    "bilinear": (_triangle, 1, "UpsampleBilinear2DAaBackward0"),
-    "bicubic": (_keys, 2, "UpsampleBicubic2DAaBackward0"),
+    "bilinear": (_triangle, "UpsampleBilinear2DAaBackward0"),
+    "bicubic": (_keys, "UpsampleBicubic2DAaBackward0"),
 }
 
 
 def _antialiased(size: int, out: int, scale, align_corners: bool, mode: str, dtype):
     """(out, size): row i is the filter centred on its source coordinate, stretched by the
-    downsampling factor so that every input under the output pixel counts, cut to torch's
-    window of inputs and normalised to sum 1 (torch's separable antialias kernel)."""
+    downsampling factor so that every input under the output pixel counts, normalised to
+    sum 1 (torch's separable antialias kernel)."""
     if out == size:  # torch's forward leaves an axis of unchanged size as it is
         return np.eye(size, dtype=dtype)
     if align_corners:
         step = (size - 1) / (out - 1) if out > 1 else 0.0
     else:
         step = 1.0 / scale if scale else size / out
-    kernel, half, _ = _ANTIALIAS[mode]
+    kernel = _ANTIALIAS[mode][0]
     stretch = max(step, 1.0)  # upsampling keeps the filter's own width
-    support = half * stretch
     center = step * (np.arange(out) + 0.5)
-    # torch's window: inputs trunc(center ± support + ½), at most 2·ceil(support) + 1 of them
-    low = np.maximum(np.trunc(center - support + 0.5), 0)
-    high = np.minimum(np.trunc(center + support + 0.5), size)
-    high = np.minimum(high, low + 2 * math.ceil(support) + 1)
-    j = np.arange(size)
-    window = (j >= low[:, None]) & (j < high[:, None])
-    weights = np.where(window, kernel((j - center[:, None] + 0.5) / stretch), 0.0)
+    # torch reads the inputs within the stretched filter's half-width: elsewhere it is 0 here
+    weights = kernel((np.arange(size) - center[:, None] + 0.5) / stretch)
     total = weights.sum(1, keepdims=True)
     weights = np.divide(weights, total, out=np.zeros_like(weights), where=total != 0)
     return weights.astype(dtype)
@@ -225,7 +219,7 @@ def _weights(input, out, scales, mode: str, align_corners, antialias: bool) -> t
             _antialiased(n, o, s, bool(align_corners), mode, input.dtype)
             for n, o, s in zip(sizes, out, scales)
         ]
-        return mats, _ANTIALIAS[mode][2]
+        return mats, _ANTIALIAS[mode][1]
     if mode in _INTERPOLATING:
         weights = _cubic if mode == "bicubic" else _linear
         mats = [
