@@ -1,5 +1,5 @@
 """Spatial transformers: F.affine_grid (the sampling grid of a batch of 2x3 affine maps) and
-F.grid_sample (an image read at a grid of points, bilinear or nearest), as torch's 2-d
+F.grid_sample (an image read at a grid of points, bilinear, nearest or bicubic), as torch's 2-d
 kernels: the same grid conventions (align_corners), padding modes (zeros, border,
 reflection), node names (AffineGridGeneratorBackward0, GridSampler2DBackward0) and
 gradients to the input and to the grid. Like torch, grid_sample's backward is first order
@@ -12,6 +12,8 @@ import numpy as np
 import autodiff as ad
 from autodiff.cpu_math import linspace
 from autodiff.errors import ArgumentError, DtypeError, ShapeError
+
+from .upsampling import _A, _far, _near
 
 _DEFAULT_CHANGED = (
     "Default grid_sample and affine_grid behavior has changed to align_corners=False since "
@@ -112,14 +114,26 @@ def _clip(x: np.ndarray, size: int):
     return np.clip(x, 0, size - 1), inside.astype(x.dtype)
 
 
-def _source(coord: np.ndarray, size: int, padding_mode: str, align_corners: bool):
-    """Pixel coordinates of grid coordinates in [-1, 1] along one axis, after padding, and
-    d(pixel)/d(coord)."""
+def _unnormalize(coord: np.ndarray, size: int, align_corners: bool):
+    """Pixel coordinates of grid coordinates in [-1, 1] along one axis, and d(pixel)/d(coord)."""
     if align_corners:  # -1 and 1 are the centres of the edge pixels
         x, slope = (coord + 1) / 2 * (size - 1), (size - 1) / 2
     else:  # -1 and 1 are the outer edges of the edge pixels
         x, slope = ((coord + 1) * size - 1) / 2, size / 2
-    slope = np.full_like(coord, slope)
+    return x, np.full_like(coord, slope)
+
+
+def _source(coord: np.ndarray, size: int, padding_mode: str, align_corners: bool):
+    """Pixel coordinates of grid coordinates in [-1, 1] along one axis, after padding, and
+    d(pixel)/d(coord)."""
+    x, slope = _unnormalize(coord, size, align_corners)
+    return _pad(x, slope, size, padding_mode, align_corners)
+
+
+def _pad(x: np.ndarray, slope: np.ndarray, size: int, padding_mode: str, align_corners: bool):
+    """Pixel coordinates moved inside by the padding mode (zeros: left outside, to read 0),
+    and the slope times d(moved)/d(x)."""
+    dtype = slope.dtype
     if padding_mode == "border":
         x, d = _clip(x, size)
         slope = slope * d
@@ -128,7 +142,7 @@ def _source(coord: np.ndarray, size: int, padding_mode: str, align_corners: bool
         x, d = _reflect(x, *bounds)
         x, clipped = _clip(x, size)
         slope = slope * d * clipped
-    return x.astype(coord.dtype), slope.astype(coord.dtype)
+    return x.astype(dtype), slope.astype(dtype)
 
 
 def _corners(input_shape, grid, mode, padding_mode, align_corners):
@@ -136,9 +150,12 @@ def _corners(input_shape, grid, mode, padding_mode, align_corners):
     derivatives by the grid: a list of (flat index into (N, H, W), in bounds, weight,
     dweight/dgrid_x, dweight/dgrid_y), each (N, Ho, Wo)."""
     n, _, height, width = input_shape
+    batch = np.arange(n).reshape(-1, 1, 1)
+    if mode == "bicubic":
+        taps = _bicubic_taps(grid, height, width, padding_mode, align_corners)
+        return _gather(taps, batch, height, width)
     x, slope_x = _source(grid[..., 0], width, padding_mode, align_corners)
     y, slope_y = _source(grid[..., 1], height, padding_mode, align_corners)
-    batch = np.arange(n).reshape(-1, 1, 1)
     if mode == "nearest":  # round half to even, as torch's nearbyint
         xs, ys, zero = np.rint(x), np.rint(y), np.zeros_like(x)
         taps = [(xs, ys, np.ones_like(x), zero, zero)]
@@ -151,6 +168,12 @@ def _corners(input_shape, grid, mode, padding_mode, align_corners):
             (x0, y0 + 1, (1 - fx) * fy, -fy * slope_x, (1 - fx) * slope_y),
             (x0 + 1, y0 + 1, fx * fy, fy * slope_x, fx * slope_y),
         ]
+    return _gather(taps, batch, height, width)
+
+
+def _gather(taps, batch, height: int, width: int) -> list:
+    """The taps (pixel x, pixel y, weight, dweight/dgrid_x, dweight/dgrid_y) as _corners'
+    (flat index, in bounds, weight, dx, dy)."""
     corners = []
     for xs, ys, weight, dx, dy in taps:
         inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
@@ -158,6 +181,42 @@ def _corners(input_shape, grid, mode, padding_mode, align_corners):
         yi = np.clip(ys, 0, height - 1).astype(np.int64)
         corners.append(((batch * height + yi) * width + xi, inside, weight, dx, dy))
     return corners
+
+
+def _near_slope(u):
+    """d/du of upsampling's _near (the cubic weight for |u| <= 1)."""
+    return (3 * (_A + 2) * u - 2 * (_A + 3)) * u
+
+
+def _far_slope(u):
+    """d/du of upsampling's _far (the cubic weight for 1 < |u| < 2)."""
+    return (3 * _A * u - 10 * _A) * u + 8 * _A
+
+
+def _cubic(t: np.ndarray):
+    """The cubic convolution weights (a = -0.75, as torch's grid sampler) of the four pixels
+    at -1, 0, 1, 2 from a point t in [0, 1) past pixel 0, and their derivatives by t."""
+    weights = [_far(t + 1), _near(t), _near(1 - t), _far(2 - t)]
+    return weights, [_far_slope(t + 1), _near_slope(t), -_near_slope(1 - t), -_far_slope(2 - t)]
+
+
+def _bicubic_taps(grid, height: int, width: int, padding_mode: str, align_corners: bool):
+    """The 4x4 pixels around each point with their bicubic weights. Unlike bilinear, torch
+    pads each of the 16 pixel positions (not the point): a point just outside still reads the
+    pixels on both sides of it."""
+    x, slope_x = _unnormalize(grid[..., 0], width, align_corners)
+    y, slope_y = _unnormalize(grid[..., 1], height, align_corners)
+    x0, y0 = np.floor(x), np.floor(y)
+    wx, dwx = _cubic(x - x0)
+    wy, dwy = _cubic(y - y0)
+    taps = []
+    for i in range(4):
+        xs, _ = _pad(x0 + (i - 1), slope_x, width, padding_mode, align_corners)
+        for j in range(4):
+            ys, _ = _pad(y0 + (j - 1), slope_y, height, padding_mode, align_corners)
+            taps.append((xs, ys, wx[i] * wy[j], dwx[i] * wy[j] * slope_x,
+                         wx[i] * dwy[j] * slope_y))  # fmt: skip
+    return taps
 
 
 def _read(input: np.ndarray, flat, inside) -> np.ndarray:
@@ -240,13 +299,12 @@ class GridSampleGridGrad(_FirstOrderOnly):
 def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros",
                 align_corners=None):  # fmt: skip
     """input (N, C, H, W) read at the points of grid (N, Ho, Wo, 2), given as (x, y) in
-    [-1, 1]² (-1: left/top, 1: right/bottom): (N, C, Ho, Wo). mode 'bilinear' or 'nearest';
-    points outside read zeros, the border or the mirror image (padding_mode)."""
+    [-1, 1]² (-1: left/top, 1: right/bottom): (N, C, Ho, Wo). mode 'bilinear', 'nearest'
+    or 'bicubic'; points outside read zeros, the border or the mirror image (padding_mode)."""
     op = "grid_sample"
-    if mode not in ("bilinear", "nearest"):
+    if mode not in ("bilinear", "nearest", "bicubic"):
         raise ArgumentError(
-            f"{op}: expected mode to be 'bilinear' or 'nearest' ('bicubic' is not supported "
-            f"here), but got: {mode!r}"
+            f"{op}: expected mode to be 'bilinear', 'nearest' or 'bicubic', but got: {mode!r}"
         )
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ArgumentError(

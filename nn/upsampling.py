@@ -5,7 +5,8 @@ Each of these resamplings is linear and separable: every output row mixes input 
 weights, so out = A·x·Bᵀ per (N, C) plane with one small matrix per spatial axis (A for H, B for
 W; a third for D), and the gradient is Aᵀ·g·B. The weights follow torch's index rules (its
 area_pixel_compute_source_index, nearest_idx and the cubic convolution of upsample_bicubic2d),
-so values match torch's.
+so values match torch's. antialias=True (bilinear, bicubic) is one more such matrix: a
+triangle or a = -0.5 cubic filter widened by the downsampling factor, each row normalised.
 
 Pixel shuffle (sub-pixel upsampling) moves channels into space and back: a reshape and a
 transpose each way, one Function per direction whose backward is the other.
@@ -97,16 +98,16 @@ def _linear(size: int, out: int, scale, align_corners: bool, dtype) -> np.ndarra
 
 
 # Keys' cubic convolution with torch's (and OpenCV's) A = -0.75: the weight of a neighbour at
-# distance x, for |x| <= 1 and for 1 < |x| < 2
+# distance x, for |x| <= 1 and for 1 < |x| < 2 (antialias uses Pillow's a = -0.5)
 _A = -0.75
 
 
-def _near(x):
-    return ((_A + 2) * x - (_A + 3)) * x * x + 1
+def _near(x, a=_A):
+    return ((a + 2) * x - (a + 3)) * x * x + 1
 
 
-def _far(x):
-    return ((_A * x - 5 * _A) * x + 8 * _A) * x - 4 * _A
+def _far(x, a=_A):
+    return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
 
 
 def _cubic(size: int, out: int, scale, align_corners: bool, dtype) -> np.ndarray:
@@ -122,6 +123,44 @@ def _cubic(size: int, out: int, scale, align_corners: bool, dtype) -> np.ndarray
     weights = np.zeros((out, size), dtype=np.float64)
     for k, w in enumerate((_far(t + 1), _near(t), _near(1 - t), _far(2 - t))):
         np.add.at(weights, (i, np.clip(base - 1 + k, 0, size - 1)), w)
+    return weights.astype(dtype)
+
+
+def _triangle(x):
+    """antialias=True's bilinear filter: a tent of half-width 1."""
+    return np.maximum(1 - np.abs(x), 0.0)
+
+
+def _keys(x):
+    """antialias=True's bicubic filter: Keys' cubic with a = -0.5 (Pillow's), half-width 2."""
+    x = np.abs(x)
+    return np.where(x < 1, _near(x, -0.5), np.where(x < 2, _far(x, -0.5), 0.0))
+
+
+# mode: (filter, torch's node name)
+_ANTIALIAS = {
+    "bilinear": (_triangle, "UpsampleBilinear2DAaBackward0"),
+    "bicubic": (_keys, "UpsampleBicubic2DAaBackward0"),
+}
+
+
+def _antialiased(size: int, out: int, scale, align_corners: bool, mode: str, dtype):
+    """(out, size): row i is the filter centred on its source coordinate, stretched by the
+    downsampling factor so that every input under the output pixel counts, normalised to
+    sum 1 (torch's separable antialias kernel)."""
+    if out == size:  # torch's forward leaves an axis of unchanged size as it is
+        return np.eye(size, dtype=dtype)
+    if align_corners:
+        step = (size - 1) / (out - 1) if out > 1 else 0.0
+    else:
+        step = 1.0 / scale if scale else size / out
+    kernel = _ANTIALIAS[mode][0]
+    stretch = max(step, 1.0)  # upsampling keeps the filter's own width
+    center = step * (np.arange(out) + 0.5)
+    # torch reads the inputs within the stretched filter's half-width: elsewhere it is 0 here
+    weights = kernel((np.arange(size) - center[:, None] + 0.5) / stretch)
+    total = weights.sum(1, keepdims=True)
+    weights = np.divide(weights, total, out=np.zeros_like(weights), where=total != 0)
     return weights.astype(dtype)
 
 
@@ -146,7 +185,8 @@ def _output_size(input, size, scale_factor, dims: int, op: str) -> tuple:
         )
     out = tuple(int(math.floor(n * s)) for n, s in zip(input.shape[2:], scales))
     if min(out) < 1:
-        raise ValueError(f"{op}: the output would have size {out}; use a larger scale_factor")
+        # torch's RuntimeError; a ValueError too, as the other bad sizes here
+        raise ArgumentError(f"{op}: the output would have size {out}; use a larger scale_factor")
     return out, scales
 
 
@@ -171,9 +211,15 @@ def _check_mode(input, mode: str, align_corners) -> None:
         )
 
 
-def _weights(input, out, scales, mode: str, align_corners) -> tuple:
+def _weights(input, out, scales, mode: str, align_corners, antialias: bool) -> tuple:
     """(one resampling matrix per spatial dim, torch's node name)."""
     sizes = input.shape[2:]
+    if antialias:
+        mats = [
+            _antialiased(n, o, s, bool(align_corners), mode, input.dtype)
+            for n, o, s in zip(sizes, out, scales)
+        ]
+        return mats, _ANTIALIAS[mode][1]
     if mode in _INTERPOLATING:
         weights = _cubic if mode == "bicubic" else _linear
         mats = [
@@ -198,16 +244,20 @@ def interpolate(
     """Resize the spatial dims of (N, C, L), (N, C, H, W) or (N, C, D, H, W) by size= or
     scale_factor=."""
     _check_mode(input, mode, align_corners)
-    if antialias:
-        raise ValueError("interpolate: antialias=True is not supported")
     dims = input.ndim - 2
     out, scales = _output_size(input, size, scale_factor, dims, "interpolate")
+    if antialias and mode not in _ANTIALIAS:
+        raise ValueError(
+            "interpolate: Anti-alias option is restricted to bilinear, bicubic, and lanczos "
+            f"modes and requires a 4-D tensor as input, got mode {mode!r} (lanczos is not "
+            "supported here)"
+        )
     if mode == "area":
         pool = (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[dims - 1]
         return pool(input, out)
     if recompute_scale_factor:
         scales = (None,) * dims
-    mats, name = _weights(input, out, scales, mode, align_corners)
+    mats, name = _weights(input, out, scales, mode, align_corners, antialias)
     return Resample.apply(input, mats=tuple(mats), node_name=name)
 
 

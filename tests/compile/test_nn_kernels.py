@@ -64,6 +64,14 @@ KERNELS = {
         lambda x, g: F.grid_sample(x, g.tanh(), padding_mode="reflection", align_corners=False),
         [(2, 3, 4, 5), (2, 3, 2, 2)],
     ),
+    "grid_sample_bicubic": (
+        lambda x, g: F.grid_sample(x, g.tanh() * 1.3, "bicubic", "reflection", align_corners=True),
+        [(2, 3, 4, 5), (2, 3, 2, 2)],
+    ),
+    "interpolate_antialias": (
+        lambda x: F.interpolate(x, size=(3, 7), mode="bicubic", antialias=True),
+        [(2, 3, 7, 5)],
+    ),
     "affine_grid": (lambda t: F.affine_grid(t, (2, 1, 3, 4), align_corners=True), [(2, 2, 3)]),
     "avg_pool3d": (lambda x: F.avg_pool3d(x, 3, 2, 1, count_include_pad=False), [(2, 2, 4, 5, 5)]),
     "conv3d": (

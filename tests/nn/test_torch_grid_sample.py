@@ -1,6 +1,7 @@
 """F.affine_grid and F.grid_sample (the spatial-transformer tutorial's pair) against torch:
-values, gradients to the input, the grid and θ, node names, for every mode, padding mode
-and align_corners, float64 central finite differences, torch's warnings and errors."""
+values, gradients to the input, the grid and θ, node names, for every mode (bicubic too),
+padding mode and align_corners, float64 central finite differences, torch's warnings and
+errors."""
 
 import itertools
 import warnings
@@ -15,8 +16,8 @@ torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 rng = np.random.default_rng
 
-SAMPLING = list(itertools.product(["bilinear", "nearest"], ["zeros", "border", "reflection"],
-                                  [False, True]))  # fmt: skip
+PADDINGS = ["zeros", "border", "reflection"]
+SAMPLING = list(itertools.product(["bilinear", "nearest", "bicubic"], PADDINGS, [False, True]))
 
 
 def _compare(ours_fn, torch_fn, arrays, rtol=1e-10):
@@ -82,6 +83,56 @@ def test_grid_sample_finite_differences(padding_mode, align_corners):
     grid = ad.tensor(points, requires_grad=True)
     assert ad.gradcheck(lambda a, g: F.grid_sample(a, g, "bilinear", padding_mode, align_corners),
                         (x, grid))  # fmt: skip
+
+
+@pytest.mark.parametrize("padding_mode", PADDINGS)
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_grid_sample_bicubic_far_points_and_float32_match_torch(padding_mode, align_corners,
+                                                                 seed):  # fmt: skip
+    """Points up to three image widths out (reflection folds them several times; zeros
+    reads the pixels within two of an edge), a 1-pixel-high image, and float32."""
+    r = rng(20 + seed)
+    for shape in [(2, 2, 3, 5), (1, 3, 1, 4)]:
+        x, grid = r.standard_normal(shape), r.uniform(-4, 4, (shape[0], 4, 5, 2))
+        _compare(lambda a, g: F.grid_sample(a, g, "bicubic", padding_mode, align_corners),
+                 lambda a, g: TF.grid_sample(a, g, "bicubic", padding_mode, align_corners),
+                 [x, grid])  # fmt: skip
+    x32, g32 = x.astype(np.float32), grid.astype(np.float32)
+    ours = F.grid_sample(ad.tensor(x32), ad.tensor(g32), "bicubic", padding_mode, align_corners)
+    want = TF.grid_sample(torch.tensor(x32), torch.tensor(g32), "bicubic", padding_mode,
+                          align_corners)  # fmt: skip
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(ours.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("padding_mode", PADDINGS)
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_bicubic_finite_differences(padding_mode, align_corners):
+    """Input and grid gradients in float64; the points stay off pixel positions, where the
+    padded taps jump."""
+    x = ad.tensor(rng(11).standard_normal((1, 2, 4, 3)), requires_grad=True)
+    points = rng(12).uniform(-1.6, 1.6, (1, 3, 2, 2))
+    grid = ad.tensor(points, requires_grad=True)
+    assert ad.gradcheck(lambda a, g: F.grid_sample(a, g, "bicubic", padding_mode, align_corners),
+                        (x, grid))  # fmt: skip
+
+
+def test_grid_sample_bicubic_reads_pixels_exactly_and_past_the_edge():
+    """At pixel centres bicubic returns the pixels; just left of the first pixel (zeros) it
+    still reads the two pixels inside with their cubic weights (a = -0.75)."""
+    x = ad.tensor(np.array([[[[1.0, 2.0, 4.0, 8.0]]]]))
+    centres = ad.tensor(np.array([[[[-1.0, 0.0], [-1 / 3, 0.0], [1.0, 0.0]]]]))
+    out = F.grid_sample(x, centres, "bicubic", align_corners=True).numpy().ravel()
+    np.testing.assert_allclose(out, [1, 2, 8], atol=1e-14)
+    point = ad.tensor(np.array([[[[-1 - 0.2 / 3, 0.0]]]]))  # pixel -0.1
+    a = -0.75
+    near = lambda t: ((a + 2) * t - (a + 3)) * t * t + 1  # noqa: E731
+    far = lambda t: ((a * t - 5 * a) * t + 8 * a) * t - 4 * a  # noqa: E731
+    # pixels -2, -1 (zeros), 0, 1 at distances 1.9, 0.9, 0.1, 1.1: no renormalising
+    want = far(1.9) * 0 + near(0.9) * 0 + near(0.1) * 1 + far(1.1) * 2
+    got = F.grid_sample(x, point, "bicubic", "zeros", align_corners=True).item()
+    np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
 def test_spatial_transformer_gradient_reaches_theta_as_torchs():
