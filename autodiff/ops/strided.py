@@ -9,7 +9,7 @@ through it would change one memory location several times (torch leaves that und
 
 import numpy as np
 
-from .. import storage
+from .. import storage, tracing
 from ..function import Function
 from ..tensor import Tensor
 from .indexing import IndexAdd
@@ -142,6 +142,9 @@ def as_strided(input, size, stride, storage_offset=None):
     """A view of input's storage with the given size and stride from storage_offset (default:
     input's own offset), as torch.as_strided."""
     size, stride = _ints("as_strided", "size", size), _ints("as_strided", "stride", stride)
+    # the view's options come from where input's array sits in its storage, which a replay
+    # would not look at again for its own input: ad.compile refuses it
+    tracing.read(input, "as_strided() (its storage offset and layout)")
     array = input._data
     offset = _place(array)[1] if storage_offset is None else _int("as_strided", storage_offset)
     _check("as_strided", array, size, stride, offset)

@@ -268,8 +268,8 @@ class ScatterReduce(Function):
         ctx.save_for_backward(input, src, out, counts)
         return out.astype(input.dtype, copy=False)
 
-    @staticmethod
-    def backward(ctx, grad):
+    @classmethod  # cls: ScatterReduce or IndexReduce (their ties differ); replays know no node
+    def backward(cls, ctx, grad):
         input, src, out, counts = ctx.saved_tensors
         options = ctx.options
         reduce, include_self = options["reduce"], options["include_self"]
@@ -291,7 +291,7 @@ class ScatterReduce(Function):
         # amax, amin: the gradient is shared evenly among the values equal to the result
         result = np.asarray(out)
         at_self = np.asarray(input) == result
-        ties_self = at_self if ctx.function.ties_with_left_out_self else at_self & used
+        ties_self = at_self if cls.ties_with_left_out_self else at_self & used
         at_self = at_self & used
         values = np.asarray(src)[tuple(slice(0, n) for n in options["index"].shape)]
         at_src = values == result[grid]

@@ -258,3 +258,20 @@ def test_a_view_of_a_storage_not_in_c_order_reads_as_torch_and_refuses_writes():
     _same(ours, theirs)
     with pytest.raises(RuntimeError, match="single memory location"):
         ours.mul_(2.0)
+
+
+def test_compile_refuses_as_strided_inside_the_function():
+    """The view's options come from its input's place in its storage, which a replay would
+    not read again: ad.compile says so instead of replaying another input's offset."""
+    storage = ad.arange(12.0, requires_grad=True)
+
+    @ad.compile
+    def step(x):
+        y = x.as_strided((2, 2), (1, 1)).sum()
+        y.backward()
+        return y
+
+    from autodiff.compile import CompileError
+
+    with pytest.raises(CompileError, match="as_strided"):
+        step(storage[1:])

@@ -37,6 +37,8 @@ ARRAY_READS = {
     ("autodiff/ops/inplace.py", "_saved_output_is_storage"): "the same",
     ("autodiff/ops/inplace.py", "reshape_"): "an in-place change of shape (squeeze_, t_): the "
     "tensor takes its view's array; a trace refuses it (tracing.read)",
+    ("autodiff/ops/strided.py", "as_strided"): "the storage's geometry (offset, layout) for the "
+    "view's options; a trace refuses it (tracing.read)",
     ("autodiff/ops/inplace.py", "resize_"): "resize_ replaces the tensor's array; a trace refuses "
     "it (tracing.read)",
 }
