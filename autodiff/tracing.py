@@ -94,8 +94,9 @@ def created(tensor) -> None:
         active.created(tensor)
 
 
-def read(tensor, what: str) -> None:
-    """tensor's values are read into Python (item(), np.asarray(t), bool(t), ...)."""
+def read(tensor, what: str, reads: str = "a tensor's values into Python") -> None:
+    """tensor's values (or what else `reads` says) are read into Python (item(),
+    np.asarray(t), bool(t), ...): a replay would not read them again."""
     active = _state.tracer
     if active is not None:
-        active.read(tensor, what)
+        active.read(tensor, what, reads)

@@ -345,7 +345,7 @@ class Tracer:
         self.constants.add(slot)
         self.add(runtime.constant, [("k", data.copy())], outs=[slot])
 
-    def read(self, tensor, what: str) -> None:
+    def read(self, tensor, what: str, reads: str) -> None:
         slot = self.slot_of(tensor._data)
         if slot is not None and slot in self.constants:
             return  # a constant fn made: its value is the same on every call
@@ -354,7 +354,7 @@ class Tracer:
         if self.strict:
             raise _Unflat
         raise CompileError(
-            f"compile: {what} reads a tensor's values into Python inside the compiled function "
+            f"compile: {what} reads {reads} inside the compiled function "
             f"(shape {tensor._data.shape}); a replay would not read them again. Keep the "
             "computation in tensor ops, or return the tensor and read it after the call."
         )

@@ -144,7 +144,7 @@ def as_strided(input, size, stride, storage_offset=None):
     size, stride = _ints("as_strided", "size", size), _ints("as_strided", "stride", stride)
     # the view's options come from where input's array sits in its storage, which a replay
     # would not look at again for its own input: ad.compile refuses it
-    tracing.read(input, "as_strided() (its storage offset and layout)")
+    tracing.read(input, "as_strided()", "where a tensor's array sits in its storage")
     array = input._data
     offset = _place(array)[1] if storage_offset is None else _int("as_strided", storage_offset)
     _check("as_strided", array, size, stride, offset)
