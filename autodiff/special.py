@@ -2,9 +2,23 @@
 under other names (expit is sigmoid, gammaln lgamma, psi digamma, multigammaln mvlgamma,
 gammainc igamma): the same Functions, so grad_fn names match torch's. The normal
 distribution's functions, entr, erfcx, xlog1py and the scaled Bessel functions are ops of
-their own (ops/special.py, ops/bessel_gamma.py); ndtr is torch's composition."""
+their own (ops/special.py, ops/bessel_gamma.py; the Bessel functions of torch 1.13's
+special namespace, J, Y, I, K and spherical j₀, in ops/bessel.py); ndtr is torch's composition."""
 
 from .ops import activation, reduction
+from .ops.bessel import (
+    bessel_j0,
+    bessel_j1,
+    bessel_y0,
+    bessel_y1,
+    modified_bessel_i0,
+    modified_bessel_i1,
+    modified_bessel_k0,
+    modified_bessel_k1,
+    scaled_modified_bessel_k0,
+    scaled_modified_bessel_k1,
+    spherical_bessel_j0,
+)
 from .ops.bessel_gamma import i0, i0e, i1, i1e
 from .ops.bessel_gamma import igamma as gammainc
 from .ops.bessel_gamma import igammac as gammaincc
@@ -30,6 +44,10 @@ from .ops.special import digamma as psi
 from .ops.special import lgamma as gammaln
 
 __all__ = [
+    "bessel_j0",
+    "bessel_j1",
+    "bessel_y0",
+    "bessel_y1",
     "digamma",
     "entr",
     "erf",
@@ -51,14 +69,21 @@ __all__ = [
     "log_softmax",
     "logit",
     "logsumexp",
+    "modified_bessel_i0",
+    "modified_bessel_i1",
+    "modified_bessel_k0",
+    "modified_bessel_k1",
     "multigammaln",
     "ndtr",
     "ndtri",
     "polygamma",
     "psi",
     "round",
+    "scaled_modified_bessel_k0",
+    "scaled_modified_bessel_k1",
     "sinc",
     "softmax",
+    "spherical_bessel_j0",
     "xlog1py",
     "xlogy",
 ]

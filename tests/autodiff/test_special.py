@@ -51,7 +51,9 @@ NAMES = {"ndtr": "MulBackward0", "round": "RoundBackward0"}
 
 
 def test_every_name_is_checked():
-    assert sorted(CALLS) == sorted(ad.special.__all__)
+    from autodiff.ops import bessel  # without gradients: tests/autodiff/test_special_bessel.py
+
+    assert sorted(list(CALLS) + bessel.__all__) == sorted(ad.special.__all__)
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))
