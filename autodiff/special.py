@@ -2,10 +2,12 @@
 under other names (expit is sigmoid, gammaln lgamma, psi digamma, multigammaln mvlgamma,
 gammainc igamma): the same Functions, so grad_fn names match torch's. The normal
 distribution's functions, entr, erfcx, xlog1py and the scaled Bessel functions are ops of
-their own (ops/special.py, ops/bessel_gamma.py; the Bessel functions of torch 1.13's
-special namespace, J, Y, I, K and spherical j₀, in ops/bessel.py); ndtr is torch's composition."""
+their own (ops/special.py, ops/bessel_gamma.py; the Bessel functions J, Y, I, K and
+spherical j₀ of torch.special, in ops/bessel.py; airy_ai and Hurwitz's
+zeta in ops/airy_zeta.py); ndtr is torch's composition."""
 
 from .ops import activation, reduction
+from .ops.airy_zeta import airy_ai, zeta
 from .ops.bessel import (
     bessel_j0,
     bessel_j1,
@@ -44,6 +46,7 @@ from .ops.special import digamma as psi
 from .ops.special import lgamma as gammaln
 
 __all__ = [
+    "airy_ai",
     "bessel_j0",
     "bessel_j1",
     "bessel_y0",
@@ -86,6 +89,7 @@ __all__ = [
     "spherical_bessel_j0",
     "xlog1py",
     "xlogy",
+    "zeta",
 ]
 
 

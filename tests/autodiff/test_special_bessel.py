@@ -1,10 +1,13 @@
-"""torch.special's Bessel functions (ops/bessel.py) against torch.special on hypothesis-drawn
-float32 and float64 inputs: values, dtypes (integers promote to float32), nan, ±inf, 0 and
-the negative half-line, and torch's non_differentiable results (no grad_fn, no gradient).
+"""torch.special's Bessel functions (ops/bessel.py) and airy_ai (ops/airy_zeta.py) against
+torch.special on hypothesis-drawn float32 and float64 inputs: values, dtypes (integers promote
+to float32), nan, ±inf, 0 and the negative half-line, and torch's non_differentiable results
+(no grad_fn, no gradient).
 
 J and Y oscillate: near their zeros a value's relative error says little (both sides cancel
 differently), so they are compared within a few eps of their envelope max(|f|, min(1, 1/√|x|));
-I and K within a few ulps of the value (torch's compiled kernels fuse some multiply-adds)."""
+Ai likewise below 2.09 (envelope min(1, |x|^(−1/4)): for 0 < x < 2.09 its series cancels,
+c₁ f − c₂ g, and both sides lose the same digits differently); I, K and Ai past 2.09 within a
+few ulps of the value (torch's compiled kernels fuse some multiply-adds)."""
 
 import numpy as np
 import pytest
@@ -23,17 +26,17 @@ GROWING = [
     "scaled_modified_bessel_k1",
     "spherical_bessel_j0",
 ]
-NAMES = OSCILLATING + GROWING
+NAMES = OSCILLATING + GROWING + ["airy_ai"]
 SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-6, 1e-40, 2.0, 5.0, 8.0, -2.0, -5.0, -8.0]
 SPECIAL += [0.5, -0.5, 700.0, 1e30, -1e30, 2.4048255576957729, 3.8317059702075123]
 # each approximation's pieces: J, Y break at 5, I at 8, K at 2; the tiny-x form of J₀ below 1e-5
-BREAKS = [1e-5, 0.5, 2.0, 5.0, 8.0]
+BREAKS = [1e-5, 0.5, 2.0, 5.0, 8.0, 2.09, 8.3203353, 103.892]  # Ai's at 2.09, 8.32, 103.892
 
 
 def test_every_bessel_name_is_checked():
     from autodiff.ops import bessel
 
-    assert sorted(NAMES) == sorted(bessel.__all__)
+    assert sorted(NAMES) == sorted(bessel.__all__ + ["airy_ai"])
 
 
 def _values(draw_floats):
@@ -43,6 +46,7 @@ def _values(draw_floats):
 def _compare(name, x, dtype):
     torch = pytest.importorskip("torch")
     theirs = getattr(torch.special, name)(torch.tensor(x)).numpy()
+    x = x.astype(theirs.dtype)  # integers: compared as the float32 they become
     ours = getattr(ad.special, name)(ad.tensor(x)).numpy()
     assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
     np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
@@ -56,6 +60,11 @@ def _compare(name, x, dtype):
         with np.errstate(divide="ignore"):  # 1/√0 = inf: the envelope is 1 there
             envelope = np.minimum(1.0, 1.0 / np.sqrt(np.abs(x[finite].astype(np.float64))))
         scale = np.maximum(np.abs(theirs), envelope)
+    elif name == "airy_ai":
+        with np.errstate(divide="ignore"):
+            envelope = np.minimum(1.0, np.abs(x[finite].astype(np.float64)) ** -0.25)
+        scale = np.maximum(np.abs(theirs), np.where(x[finite] < 2.09, envelope, 0.0))
+        scale = np.maximum(scale, np.finfo(dtype).tiny)
     else:
         scale = np.maximum(np.abs(theirs), np.finfo(dtype).tiny)
     assert (np.abs(ours - theirs) <= 16 * eps * scale).all(), (name, dtype)
@@ -92,8 +101,7 @@ def test_integers_promote_and_no_gradient_as_torch(name):
         assert not ours.requires_grad and ours.grad_fn is None and ours.shape == (1, 2)
         with pytest.raises(RuntimeError, match="does not require grad"):
             ours.sum().backward()
-    expected = getattr(torch.special, name)(torch.tensor([1, 2, 7])).numpy()
-    np.testing.assert_allclose(getattr(ad.special, name)(ad.tensor([1, 2, 7])).numpy(), expected)
+    _compare(name, np.array([1, 2, 7]), np.float32)
 
 
 @pytest.mark.parametrize("name", NAMES)
