@@ -4,7 +4,7 @@ gammainc igamma): the same Functions, so grad_fn names match torch's. The normal
 distribution's functions, entr, erfcx, xlog1py and the scaled Bessel functions are ops of
 their own (ops/special.py, ops/bessel_gamma.py; the Bessel functions J, Y, I, K and
 spherical j₀ of torch.special, in ops/bessel.py; airy_ai and Hurwitz's
-zeta in ops/airy_zeta.py); ndtr is torch's composition."""
+zeta in ops/airy_zeta.py; the orthogonal polynomials in ops/polynomials.py); ndtr is torch's composition."""
 
 from .ops import activation, reduction
 from .ops.airy_zeta import airy_ai, zeta
@@ -28,6 +28,20 @@ from .ops.math import logit, sinc, xlogy
 from .ops.math import round as _round
 from .ops.pointwise import erf, expm1, log1p
 from .ops.pointwise import sigmoid as expit
+from .ops.polynomials import (
+    chebyshev_polynomial_t,
+    chebyshev_polynomial_u,
+    chebyshev_polynomial_v,
+    chebyshev_polynomial_w,
+    hermite_polynomial_h,
+    hermite_polynomial_he,
+    laguerre_polynomial_l,
+    legendre_polynomial_p,
+    shifted_chebyshev_polynomial_t,
+    shifted_chebyshev_polynomial_u,
+    shifted_chebyshev_polynomial_v,
+    shifted_chebyshev_polynomial_w,
+)
 from .ops.special import (
     digamma,
     entr,
@@ -51,6 +65,10 @@ __all__ = [
     "bessel_j1",
     "bessel_y0",
     "bessel_y1",
+    "chebyshev_polynomial_t",
+    "chebyshev_polynomial_u",
+    "chebyshev_polynomial_v",
+    "chebyshev_polynomial_w",
     "digamma",
     "entr",
     "erf",
@@ -63,10 +81,14 @@ __all__ = [
     "gammainc",
     "gammaincc",
     "gammaln",
+    "hermite_polynomial_h",
+    "hermite_polynomial_he",
     "i0",
     "i0e",
     "i1",
     "i1e",
+    "laguerre_polynomial_l",
+    "legendre_polynomial_p",
     "log1p",
     "log_ndtr",
     "log_softmax",
@@ -84,6 +106,10 @@ __all__ = [
     "round",
     "scaled_modified_bessel_k0",
     "scaled_modified_bessel_k1",
+    "shifted_chebyshev_polynomial_t",
+    "shifted_chebyshev_polynomial_u",
+    "shifted_chebyshev_polynomial_v",
+    "shifted_chebyshev_polynomial_w",
     "sinc",
     "softmax",
     "spherical_bessel_j0",
