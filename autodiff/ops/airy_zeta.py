@@ -11,7 +11,8 @@ import numpy as np
 from ..dtypes import get_default_dtype, result_type
 from ..function import Function
 from ..tensor import Tensor
-from .bessel import _apply, _c, _horner, _libm
+from .bessel import _apply
+from .cephes import const, horner, libm
 
 __all__ = ["airy_ai", "zeta"]
 
@@ -54,30 +55,30 @@ _1_SQRT_PI = 5.64189583547756286948e-01  # 1/√π
 def _airy_negative(x: np.ndarray) -> np.ndarray:
     """x < −2.09: Ai = 1/(√π (−x)^{1/4}) (sin(t) (1 + z² F(z²)) − cos(t) z G(z²)), t = ζ + π/4,
     z = 1/ζ, ζ = 2/3 (−x)^{3/2}."""
-    root = _libm(np.sqrt, -x)
-    zeta = _c(x, -2.0) * x * root / _c(x, 3.0)
-    z = _c(x, 1.0) / zeta
+    root = libm(np.sqrt, -x)
+    zeta = const(x, -2.0) * x * root / const(x, 3.0)
+    z = const(x, 1.0) / zeta
     zz = z * z
-    f = zz * _horner(_AIRY_AFN, zz) / _horner(_AIRY_AFD, zz)
-    g = z * _horner(_AIRY_AGN, zz) / _horner(_AIRY_AGD, zz)
-    t = zeta + _c(x, 0.25) * _c(x, np.pi)
-    sin, cos = _libm(np.sin, t), _libm(np.cos, t)
-    return _c(x, _1_SQRT_PI) / _libm(np.sqrt, root) * (sin * (_c(x, 1.0) + f) - cos * g)
+    f = zz * horner(_AIRY_AFN, zz) / horner(_AIRY_AFD, zz)
+    g = z * horner(_AIRY_AGN, zz) / horner(_AIRY_AGD, zz)
+    t = zeta + const(x, 0.25) * const(x, np.pi)
+    sin, cos = libm(np.sin, t), libm(np.cos, t)
+    return const(x, _1_SQRT_PI) / libm(np.sqrt, root) * (sin * (const(x, 1.0) + f) - cos * g)
 
 
 def _airy_positive(x: np.ndarray) -> np.ndarray:
     """x >= 2.09: Ai = AN(1/ζ)/AD(1/ζ) / (2√π x^{1/4} e^ζ)."""
-    zeta = _c(x, 2.0) * x * _libm(np.sqrt, x) / _c(x, 3.0)
-    w = _c(x, 1.0) / zeta
-    ratio = _horner(_AIRY_AN, w) / _horner(_AIRY_AD, w)
-    decay = _c(x, 2.0) * _libm(np.sqrt, _libm(np.sqrt, x)) * _libm(np.exp, zeta)
-    return _c(x, _1_SQRT_PI) * ratio / decay
+    zeta = const(x, 2.0) * x * libm(np.sqrt, x) / const(x, 3.0)
+    w = const(x, 1.0) / zeta
+    ratio = horner(_AIRY_AN, w) / horner(_AIRY_AD, w)
+    decay = const(x, 2.0) * libm(np.sqrt, libm(np.sqrt, x)) * libm(np.exp, zeta)
+    return const(x, _1_SQRT_PI) * ratio / decay
 
 
 def _airy_series(x: np.ndarray) -> np.ndarray:
     """Ai = c₁ f − c₂ g, f and g its two power series in x³, each element summed until its
     term is below the dtype's eps relative to f (torch's loop, per element)."""
-    one = _c(x, 1.0)
+    one = const(x, 1.0)
     f, g, m, n = np.ones_like(x), x.copy(), np.ones_like(x), x.copy()
     z = x * x * x
     k = one
@@ -95,17 +96,19 @@ def _airy_series(x: np.ndarray) -> np.ndarray:
         f, g = np.where(active, f1, f), np.where(active, g + n1, g)
         m, n = np.where(active, m1, m), np.where(active, n1, n)
         active &= np.abs(m / f) > eps
-    return _c(x, _SERIES_C1) * f - _c(x, _SERIES_C2) * g
+    return const(x, _SERIES_C1) * f - const(x, _SERIES_C2) * g
 
 
 def _airy(x: np.ndarray) -> np.ndarray:
     """nan at ±inf, 0 past 103.892 (Ai underflows), as torch."""
-    central = (x >= _c(x, -2.09)) & (x < _c(x, 2.09))  # 2.09 in x's dtype, as torch's T(2.09)
+    central = (x >= const(x, -2.09)) & (x < const(x, 2.09))  # 2.09 in x's dtype, as torch's T(2.09)
     series = np.where(central, x, 0).astype(x.dtype)  # the series where it is used
-    value = np.where(x < _c(x, -2.09), _airy_negative(np.minimum(x, -2.09).astype(x.dtype)), 0)
-    value = np.where(x >= _c(x, 2.09), _airy_positive(np.maximum(x, 2.09).astype(x.dtype)), value)
+    value = np.where(x < const(x, -2.09), _airy_negative(np.minimum(x, -2.09).astype(x.dtype)), 0)
+    value = np.where(
+        x >= const(x, 2.09), _airy_positive(np.maximum(x, 2.09).astype(x.dtype)), value
+    )
     value = np.where(central, _airy_series(series), value)
-    value = np.where(np.isnan(x), np.nan, np.where(x > _c(x, 103.892), 0.0, value))
+    value = np.where(np.isnan(x), np.nan, np.where(x > const(x, 103.892), 0.0, value))
     return np.where(np.isinf(x), np.nan, value).astype(x.dtype)
 
 

@@ -5,9 +5,9 @@ scaled_modified_bessel_k0, scaled_modified_bessel_k1 and spherical_bessel_j0.
 torch computes them with Cephes's approximations (aten/src/ATen/native/Math.h): rational
 functions of x² below a breakpoint and of (5/x)² above it for J and Y, Chebyshev series summed
 by Clenshaw's recurrence for I and K. The tables below are those published coefficients; the
-arithmetic runs in the input's float dtype, in torch's order, so float32 results round as
-torch's do (sin, cos, exp, log and sqrt are taken in float64 and rounded, as the C library's
-float versions are). torch gives them no derivative (non_differentiable in derivatives.yaml):
+arithmetic runs in the input's float dtype, in torch's order with its fused multiply-adds
+(ops/cephes.py), so results round as torch's do, within a few ulps (sin, cos, exp, log and
+sqrt are taken in float64 and rounded, as the C library's float versions are). torch gives them no derivative (non_differentiable in derivatives.yaml):
 the results never require grad."""
 
 import numpy as np
@@ -16,6 +16,7 @@ from ..dtypes import get_default_dtype
 from ..function import Function
 from ..grad_mode import no_grad
 from ..tensor import Tensor
+from .cephes import chebyshev, const, horner, libm
 
 __all__ = [
     "bessel_j0",
@@ -168,49 +169,17 @@ _SQRT_2_PI = 0.797884560802865355879892119868763737  # √(2/π)
 _2_PI = 0.636619772367581343075535053490057448  # 2/π
 
 
-# --- the arithmetic, in the input's dtype ---------------------------------------------------
-def _libm(fn, x: np.ndarray) -> np.ndarray:
-    """fn (sin, cos, exp, log, sqrt) in float64, rounded to x's dtype: the C library's float
-    functions are correctly rounded almost everywhere, NumPy's float32 loops are not."""
-    return fn(x.astype(np.float64)).astype(x.dtype, copy=False)
-
-
-def _horner(coefficients, z: np.ndarray) -> np.ndarray:
-    """Σ cᵢ z^(n−i) by Horner's rule, the highest power's coefficient first."""
-    out = np.zeros_like(z)
-    for c in coefficients:
-        out = out * z + z.dtype.type(c)
-    return out
-
-
-def _chebyshev(coefficients, z: np.ndarray) -> np.ndarray:
-    """Cephes's chbevl: Clenshaw's sum of the Chebyshev series at z (the argument doubled, in
-    [−2, 2]), returned as ½ (b₀ − b₂)."""
-    previous = np.zeros_like(z)
-    current = np.zeros_like(z)
-    b = np.full_like(z, coefficients[0])
-    for c in coefficients[1:]:
-        previous, current = current, b
-        b = z * current - previous + z.dtype.type(c)
-    return z.dtype.type(0.5) * (b - previous)
-
-
-def _c(x: np.ndarray, value: float):
-    """A constant in x's dtype (torch's T(value))."""
-    return x.dtype.type(value)
-
-
 # --- J₀, J₁, Y₀, Y₁ -----------------------------------------------------------------------
 def _far(x: np.ndarray, z: np.ndarray, shift: float, pq, qq, y: bool) -> np.ndarray:
     """Hankel's asymptotic form, x > 5: √(2/(πx)) (P cos(x − shift) − (5/x) Q sin(x − shift))
     for J (for Y: P sin + (5/x) Q cos), P and Q rational functions of z = (5/x)²."""
-    p = _horner(pq[0], z) / _horner(pq[1], z)
-    q = _horner(qq[0], z) / _horner(qq[1], z)
-    phase = x - _c(x, shift)
-    cos, sin = _libm(np.cos, phase), _libm(np.sin, phase)
-    five_q = _c(x, 5.0) / x * q
+    p = horner(pq[0], z) / horner(pq[1], z)
+    q = horner(qq[0], z) / horner(qq[1], z)
+    phase = x - const(x, shift)
+    cos, sin = libm(np.cos, phase), libm(np.sin, phase)
+    five_q = const(x, 5.0) / x * q
     value = p * sin + five_q * cos if y else p * cos - five_q * sin
-    return value * _c(x, _SQRT_2_PI) / _libm(np.sqrt, x)
+    return value * const(x, _SQRT_2_PI) / libm(np.sqrt, x)
 
 
 _J0_FAR = ((_J0_PP, _J0_PQ), (_J0_QP, _J0_QQ))
@@ -220,18 +189,22 @@ _J1_FAR = ((_J1_PP, _J1_PQ), (_J1_QP, _J1_QQ))
 def _j0(x: np.ndarray) -> np.ndarray:
     x = np.abs(x)
     xx = x * x
-    tiny = _c(x, 1.0) - xx / _c(x, 4.0)
-    zeros = (xx - _c(x, 5.78318596294678452118)) * (xx - _c(x, 3.04712623436620863991e01))
-    near = zeros * _horner(_J0_RP, xx) / _horner(_J0_RQ, xx)
-    far = _far(x, _c(x, 25.0) / xx, _PI_4, *_J0_FAR, y=False)
+    tiny = const(x, 1.0) - xx / const(x, 4.0)
+    zeros = (xx - const(x, 5.78318596294678452118)) * (xx - const(x, 3.04712623436620863991e01))
+    near = zeros * horner(_J0_RP, xx) / horner(_J0_RQ, xx)
+    far = _far(x, const(x, 25.0) / xx, _PI_4, *_J0_FAR, y=False)
     return np.where(x <= 5.0, np.where(x < 1e-5, tiny, near), far)
 
 
 def _j1_positive(x: np.ndarray) -> np.ndarray:
     xx = x * x
-    near = _horner(_J1_RP, xx) / _horner(_J1_RQ, xx) * x
-    near = near * (xx - _c(x, 1.46819706421238932572e01)) * (xx - _c(x, 4.92184563216946036703e01))
-    z = _c(x, 5.0) / x * (_c(x, 5.0) / x)
+    near = horner(_J1_RP, xx) / horner(_J1_RQ, xx) * x
+    near = (
+        near
+        * (xx - const(x, 1.46819706421238932572e01))
+        * (xx - const(x, 4.92184563216946036703e01))
+    )
+    z = const(x, 5.0) / x * (const(x, 5.0) / x)
     return np.where(x <= 5.0, near, _far(x, z, _3PI_4, *_J1_FAR, y=False))
 
 
@@ -243,18 +216,18 @@ def _j1(x: np.ndarray) -> np.ndarray:
 def _y0(x: np.ndarray) -> np.ndarray:
     """−inf at 0, nan below."""
     xx = x * x
-    near = _horner(_Y0_YP, xx) / _horner(_Y0_YQ, xx) + _c(x, _2_PI) * _libm(np.log, x) * _j0(x)
+    near = horner(_Y0_YP, xx) / horner(_Y0_YQ, xx) + const(x, _2_PI) * libm(np.log, x) * _j0(x)
     near = np.where(x == 0, -np.inf, np.where(x < 0, np.nan, near))
-    return np.where(x <= 5.0, near, _far(x, _c(x, 25.0) / xx, _PI_4, *_J0_FAR, y=True))
+    return np.where(x <= 5.0, near, _far(x, const(x, 25.0) / xx, _PI_4, *_J0_FAR, y=True))
 
 
 def _y1(x: np.ndarray) -> np.ndarray:
     """−inf at 0, nan below."""
     xx = x * x
-    log_part = _j1(x) * _libm(np.log, x) - _c(x, 1.0) / x
-    near = x * (_horner(_Y1_YP, xx) / _horner(_Y1_YQ, xx)) + _c(x, _2_PI) * log_part
+    log_part = _j1(x) * libm(np.log, x) - const(x, 1.0) / x
+    near = x * (horner(_Y1_YP, xx) / horner(_Y1_YQ, xx)) + const(x, _2_PI) * log_part
     near = np.where(x == 0, -np.inf, np.where(x < 0, np.nan, near))
-    z = _c(x, 5.0) / x * (_c(x, 5.0) / x)
+    z = const(x, 5.0) / x * (const(x, 5.0) / x)
     return np.where(x <= 5.0, near, _far(x, z, _3PI_4, *_J1_FAR, y=True))
 
 
@@ -262,51 +235,51 @@ def _y1(x: np.ndarray) -> np.ndarray:
 def _i0(x: np.ndarray) -> np.ndarray:
     """e^|x| times a Chebyshev series in |x|/2 − 2 (|x| <= 8) or in 32/|x| − 2 over √|x|."""
     ax = np.abs(x)
-    growth = _libm(np.exp, ax)
-    near = growth * _chebyshev(_I0_A, ax / _c(x, 2.0) - _c(x, 2.0))
-    far = growth * _chebyshev(_I0_B, _c(x, 32.0) / ax - _c(x, 2.0)) / _libm(np.sqrt, ax)
+    growth = libm(np.exp, ax)
+    near = growth * chebyshev(_I0_A, ax / const(x, 2.0) - const(x, 2.0))
+    far = growth * chebyshev(_I0_B, const(x, 32.0) / ax - const(x, 2.0)) / libm(np.sqrt, ax)
     return np.where(ax <= 8.0, near, far)
 
 
 def _i1(x: np.ndarray) -> np.ndarray:
     """I₁ is odd: the series at |x|, its sign x's."""
     ax = np.abs(x)
-    growth = _libm(np.exp, ax)
-    near = _chebyshev(_I1_A, ax / _c(x, 2.0) - _c(x, 2.0)) * ax * growth
-    far = growth * _chebyshev(_I1_B, _c(x, 32.0) / ax - _c(x, 2.0)) / _libm(np.sqrt, ax)
+    growth = libm(np.exp, ax)
+    near = chebyshev(_I1_A, ax / const(x, 2.0) - const(x, 2.0)) * ax * growth
+    far = growth * chebyshev(_I1_B, const(x, 32.0) / ax - const(x, 2.0)) / libm(np.sqrt, ax)
     value = np.where(ax <= 8.0, near, far)
     return np.where(x < 0, -value, value)
 
 
 def _k_near(x: np.ndarray, order: int) -> np.ndarray:
     """K₀ or K₁ for 0 < x <= 2: a Chebyshev series in x² − 2 and the log term log(x/2) Iᵥ."""
-    z = x * x - _c(x, 2.0)
+    z = x * x - const(x, 2.0)
     if order == 0:
         # torch writes log(0.5 * x) with a double 0.5: that term in float64 for float32 input
         log_term = np.log(0.5 * x.astype(np.float64)) * _i0(x).astype(np.float64)
-        value = _chebyshev(_K0_A, z).astype(np.float64) - log_term
+        value = chebyshev(_K0_A, z).astype(np.float64) - log_term
         return value.astype(x.dtype, copy=False)
-    return _libm(np.log, _c(x, 0.5) * x) * _i1(x) + _chebyshev(_K1_A, z) / x
+    return libm(np.log, const(x, 0.5) * x) * _i1(x) + chebyshev(_K1_A, z) / x
 
 
 def _k_far(x: np.ndarray, order: int) -> np.ndarray:
     """e^x Kᵥ(x) √x for x > 2: a Chebyshev series in 8/x − 2."""
-    return _chebyshev(_K0_B if order == 0 else _K1_B, _c(x, 8.0) / x - _c(x, 2.0))
+    return chebyshev(_K0_B if order == 0 else _K1_B, const(x, 8.0) / x - const(x, 2.0))
 
 
 def _k(x: np.ndarray, order: int, scaled: bool) -> np.ndarray:
     """Kᵥ(x) (scaled: e^x Kᵥ(x)); inf at 0, nan below."""
-    root = _libm(np.sqrt, x)
+    root = libm(np.sqrt, x)
     if scaled:
-        z = x * x - _c(x, 2.0)
-        log_half = _libm(np.log, _c(x, 0.5) * x)
+        z = x * x - const(x, 2.0)
+        log_half = libm(np.log, const(x, 0.5) * x)
         if order == 0:
-            near = _chebyshev(_K0_A, z) - log_half * _i0(x)
+            near = chebyshev(_K0_A, z) - log_half * _i0(x)
         else:
-            near = log_half * _i1(x) + _chebyshev(_K1_A, z) / x
-        near, far = near * _libm(np.exp, x), _k_far(x, order) / root
+            near = log_half * _i1(x) + chebyshev(_K1_A, z) / x
+        near, far = near * libm(np.exp, x), _k_far(x, order) / root
     else:
-        near, far = _k_near(x, order), _libm(np.exp, -x) * _k_far(x, order) / root
+        near, far = _k_near(x, order), libm(np.exp, -x) * _k_far(x, order) / root
     value = np.where(x <= 2.0, near, far)
     return np.where(x == 0, np.inf, np.where(x < 0, np.nan, value))
 
@@ -320,10 +293,10 @@ def _spherical_j0(x: np.ndarray) -> np.ndarray:
     xx = x * x
     series = np.zeros_like(x)
     for k, factorial in reversed(list(enumerate(_SINC_SERIES))):
-        series = xx * (_c(x, (-1.0) ** (k + 1)) / _c(x, factorial) + series)
-    series = _c(x, 1.0) + series
-    value = np.where(np.abs(x) < 0.5, series, _libm(np.sin, x) / x)
-    return np.where(np.isinf(x), _c(x, 0.0), value)
+        series = xx * (const(x, (-1.0) ** (k + 1)) / const(x, factorial) + series)
+    series = const(x, 1.0) + series
+    value = np.where(np.abs(x) < 0.5, series, libm(np.sin, x) / x)
+    return np.where(np.isinf(x), const(x, 0.0), value)
 
 
 # --- the ops ------------------------------------------------------------------------------

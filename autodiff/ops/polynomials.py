@@ -18,7 +18,7 @@ from ..dtypes import get_default_dtype, result_type
 from ..function import Function
 from ..grad_mode import no_grad
 from ..tensor import Tensor
-from .bessel import _c, _libm
+from .cephes import const, fma, libm
 
 __all__ = [
     "chebyshev_polynomial_t",
@@ -45,27 +45,6 @@ def _degrees(n: np.ndarray) -> np.ndarray:
     return np.where(inside, np.trunc(np.where(inside, n, 0)), np.iinfo(np.int64).min).astype(
         np.int64
     )
-
-
-_SPLIT = 134217729.0  # 2²⁷ + 1: Veltkamp's split of a float64 into two 26-bit halves
-
-
-def _fma(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """a b + c rounded once, as torch's compiled loops give it (the compiler fuses each
-    recurrence's first product and its sum into one fused multiply-add). float32: the product
-    is exact in float64. float64: Dekker's exact product and Knuth's exact sum, their errors
-    added back (off from the true fma only in rare ties)."""
-    if a.dtype == np.float32:
-        return (a.astype(np.float64) * b.astype(np.float64) + c).astype(np.float32)
-    product = a * b
-    high_a, high_b = _SPLIT * a - (_SPLIT * a - a), _SPLIT * b - (_SPLIT * b - b)
-    low_a, low_b = a - high_a, b - high_b
-    product_error = ((high_a * high_b - product) + high_a * low_b + low_a * high_b) + low_a * low_b
-    total = product + c
-    virtual = total - product
-    sum_error = (product - (total - virtual)) + (c - virtual)
-    fused = total + (sum_error + product_error)
-    return np.where(np.isfinite(fused), fused, total)  # past the split's range: unfused
 
 
 def _recurrence(p, q, n, first: int, step, stop_at_nan: bool = True):
@@ -106,7 +85,7 @@ def _first(kind: str, y: np.ndarray) -> np.ndarray:
     if kind == "t":
         return y
     twice = y + y
-    return twice if kind == "u" else twice - _c(y, 1.0) if kind == "v" else twice + _c(y, 1.0)
+    return twice if kind == "u" else twice - const(y, 1.0) if kind == "v" else twice + const(y, 1.0)
 
 
 def _trigonometric(kind: str, y: np.ndarray, n: np.ndarray, shifted: bool) -> np.ndarray:
@@ -115,30 +94,30 @@ def _trigonometric(kind: str, y: np.ndarray, n: np.ndarray, shifted: bool) -> np
     theta = np.arccos(y)  # NumPy's float32 arccos is the C library's acosf, as torch's
     nf = n.astype(y.dtype)
     if kind == "t":
-        return _libm(np.cos, nf * theta)
+        return libm(np.cos, nf * theta)
     if kind == "u":
         m = (n + 1).astype(y.dtype)
-        sin = _libm(np.sin, theta)
-        at_end = m * _libm(np.cos, m * theta) / y
-        return np.where(sin != 0, _libm(np.sin, m * theta) / sin, at_end)
-    half = theta / _c(y, 2.0)
-    angle = (nf + _c(y, 0.5)) * theta
+        sin = libm(np.sin, theta)
+        at_end = m * libm(np.cos, m * theta) / y
+        return np.where(sin != 0, libm(np.sin, m * theta) / sin, at_end)
+    half = theta / const(y, 2.0)
+    angle = (nf + const(y, 0.5)) * theta
     if kind == "v":
-        value = _libm(np.cos, angle) / _libm(np.cos, half)
+        value = libm(np.cos, angle) / libm(np.cos, half)
         end = _integer(y, np.where(n % 2 == 0, n + n + 1, -(n + n + 1)))
-        return np.where(_libm(np.sin, half) != 1, value, end)
-    value = _libm(np.sin, angle) / _libm(np.sin, half)
+        return np.where(libm(np.sin, half) != 1, value, end)
+    value = libm(np.sin, angle) / libm(np.sin, half)
     end = _integer(y, np.where(n % 2 == 0, 1, -1))
     if not shifted:
         end = np.where(y > 0, _integer(y, n + n + 1), end)
-    return np.where(_libm(np.cos, half) != 1, value, end)
+    return np.where(libm(np.cos, half) != 1, value, end)
 
 
 def _chebyshev(kind: str, shifted: bool):
     """The kernel of T, U, V or W (shifted: of x ↦ 2x − 1)."""
 
     def kernel(x: np.ndarray, n: np.ndarray) -> np.ndarray:
-        y = x + x - _c(x, 1.0) if shifted else x
+        y = x + x - const(x, 1.0) if shifted else x
         right, left = (x == 1, x == 0) if shifted else (np.abs(x) == 1, np.abs(x) == 1)
         if not shifted:
             right, left = right & (x > 0), left & ~(x > 0)
@@ -147,12 +126,12 @@ def _chebyshev(kind: str, shifted: bool):
         first = _first(kind, y)
         trig = (n > _TRIG_FROM[kind][shifted]) & (np.abs(y) < 1)
         looped = np.where(trig | left | right, 0, n)  # the recurrence only where it is used
-        value = _recurrence(np.ones_like(y), first, looped, 2, lambda k, p, q: _fma(y + y, q, -p))
-        value = np.where(n == 0, _c(x, 1.0), np.where(n == 1, first, value))
+        value = _recurrence(np.ones_like(y), first, looped, 2, lambda k, p, q: fma(y + y, q, -p))
+        value = np.where(n == 0, const(x, 1.0), np.where(n == 1, first, value))
         value = np.where(trig, _trigonometric(kind, np.where(trig, y, 0), n, shifted), value)
         value = np.where(left, _integer(x, end), value)
         value = np.where(right, _integer(x, np.broadcast_to(at_right(n), n.shape)), value)
-        return np.where(n < 0, _c(x, 0.0), value)
+        return np.where(n < 0, const(x, 0.0), value)
 
     return kernel
 
@@ -164,7 +143,7 @@ def _hermite_h(x: np.ndarray, n: np.ndarray) -> np.ndarray:
     looped = np.where(n > _hermite_limit(x), 0, n)
 
     def step(k, p, q):
-        return _fma(twice, q, -(_c(x, 2 * k - 2) * p))
+        return fma(twice, q, -(const(x, 2 * k - 2) * p))
 
     value = _recurrence(np.ones_like(x), twice, looped, 2, step, stop_at_nan=False)
     return _hermite_cases(x, n, twice, value)
@@ -175,7 +154,7 @@ def _hermite_he(x: np.ndarray, n: np.ndarray) -> np.ndarray:
     looped = np.where(n > _hermite_limit(x), 0, n)
 
     def step(k, p, q):
-        return _fma(x, q, -(_c(x, k - 1) * p))
+        return fma(x, q, -(const(x, k - 1) * p))
 
     value = _recurrence(np.ones_like(x), x, looped, 2, step, stop_at_nan=False)
     return _hermite_cases(x, n, x, value)
@@ -189,33 +168,33 @@ def _hermite_limit(x: np.ndarray) -> int:
 def _hermite_cases(x, n, first, value):
     """n < 0: 0; nan past _hermite_limit."""
     limit = _hermite_limit(x)
-    value = np.where(n == 0, _c(x, 1.0), np.where(n == 1, first, value))
-    return np.where(n < 0, _c(x, 0.0), np.where(n > limit, np.nan, value))
+    value = np.where(n == 0, const(x, 1.0), np.where(n == 1, first, value))
+    return np.where(n < 0, const(x, 0.0), np.where(n > limit, np.nan, value))
 
 
 def _laguerre_l(x: np.ndarray, n: np.ndarray) -> np.ndarray:
     """L₀ = 1, L₁ = 1 − x, (k + 1) Lₖ₊₁ = (2k + 1 − x) Lₖ − k Lₖ₋₁; 1 at x = 0."""
-    first = _c(x, 1.0) - x
+    first = const(x, 1.0) - x
 
     def step(k, p, q):
-        return _fma(_c(x, k + k) + first, q, -(_c(x, k) * p)) / _c(x, k + 1)
+        return fma(const(x, k + k) + first, q, -(const(x, k) * p)) / const(x, k + 1)
 
     value = _recurrence(np.ones_like(x), first, n, 2, lambda k, p, q: step(k - 1, p, q))
-    value = np.where(n == 0, _c(x, 1.0), np.where(n == 1, first, value))
-    return np.where(n < 0, _c(x, 0.0), np.where(np.abs(x) == 0, _c(x, 1.0), value))
+    value = np.where(n == 0, const(x, 1.0), np.where(n == 1, first, value))
+    return np.where(n < 0, const(x, 0.0), np.where(np.abs(x) == 0, const(x, 1.0), value))
 
 
 def _legendre_p(x: np.ndarray, n: np.ndarray) -> np.ndarray:
     """P₀ = 1, P₁ = x, (k + 1) Pₖ₊₁ = (2k + 1) x Pₖ − k Pₖ₋₁; ±1 at x = ±1."""
 
     def step(k, p, q):
-        return _fma(_c(x, k + k + 1) * x, q, -(_c(x, k) * p)) / _c(x, k + 1)
+        return fma(const(x, k + k + 1) * x, q, -(const(x, k) * p)) / const(x, k + 1)
 
     value = _recurrence(np.ones_like(x), x, n, 2, lambda k, p, q: step(k - 1, p, q))
-    value = np.where(n == 0, _c(x, 1.0), np.where(n == 1, x, value))
-    ends = np.where((x > 0) | (n % 2 == 0), _c(x, 1.0), _c(x, -1.0))
+    value = np.where(n == 0, const(x, 1.0), np.where(n == 1, x, value))
+    ends = np.where((x > 0) | (n % 2 == 0), const(x, 1.0), const(x, -1.0))
     value = np.where(np.abs(x) == 1, ends, value)
-    return np.where(n < 0, _c(x, 0.0), value)
+    return np.where(n < 0, const(x, 0.0), value)
 
 
 # --- the ops ------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ J and Y oscillate: near their zeros a value's relative error says little (both s
 differently), so they are compared within a few eps of their envelope max(|f|, min(1, 1/√|x|));
 Ai likewise below 2.09 (envelope min(1, |x|^(−1/4)): for 0 < x < 2.09 its series cancels,
 c₁ f − c₂ g, and both sides lose the same digits differently); I, K and Ai past 2.09 within a
-few ulps of the value (torch's compiled kernels fuse some multiply-adds)."""
+few ulps of the value: I₀ and I₁ within 2 (equal in float64), K within 8 (torch's compiler
+fuses multiply-adds in places that are not all reproduced here)."""
 
 import numpy as np
 import pytest
@@ -27,6 +28,9 @@ GROWING = [
     "spherical_bessel_j0",
 ]
 NAMES = OSCILLATING + GROWING + ["airy_ai"]
+# tighter where the kernels reproduce torch's arithmetic, its fused multiply-adds included
+ULPS = {"modified_bessel_i0": 2, "modified_bessel_i1": 2, "spherical_bessel_j0": 2}
+ULPS.update({name: 8 for name in GROWING if "_k" in name})
 SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-6, 1e-40, 2.0, 5.0, 8.0, -2.0, -5.0, -8.0]
 SPECIAL += [0.5, -0.5, 700.0, 1e30, -1e30, 2.4048255576957729, 3.8317059702075123]
 # each approximation's pieces: J, Y break at 5, I at 8, K at 2; the tiny-x form of J₀ below 1e-5
@@ -67,7 +71,7 @@ def _compare(name, x, dtype):
         scale = np.maximum(scale, np.finfo(dtype).tiny)
     else:
         scale = np.maximum(np.abs(theirs), np.finfo(dtype).tiny)
-    assert (np.abs(ours - theirs) <= 16 * eps * scale).all(), (name, dtype)
+    assert (np.abs(ours - theirs) <= ULPS.get(name, 16) * eps * scale).all(), (name, dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
