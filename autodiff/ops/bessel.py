@@ -7,8 +7,8 @@ functions of x² below a breakpoint and of (5/x)² above it for J and Y, Chebysh
 by Clenshaw's recurrence for I and K. The tables below are those published coefficients; the
 arithmetic runs in the input's float dtype, in torch's order with its fused multiply-adds
 (ops/cephes.py), so results round as torch's do, within a few ulps (sin, cos, exp, log and
-sqrt are taken in float64 and rounded, as the C library's float versions are). torch gives them no derivative (non_differentiable in derivatives.yaml):
-the results never require grad."""
+sqrt are taken in float64 and rounded, as the C library's float versions are). torch gives
+them no derivative (non_differentiable in derivatives.yaml): the results never require grad."""
 
 import numpy as np
 
