@@ -22,6 +22,7 @@ UNINITIALIZED = set(NAMES) - {
 }
 X_SPECIAL = [1.0, -1.0, 0.0, -0.0, 0.5, np.nan, np.inf, -np.inf, 1e-9, 1 - 1e-7, 2.0]
 N_SPECIAL = [np.nan, np.inf, -np.inf, 1e30, -1e30, 2.5, -0.5, 128.0, 129.0, 512.0, 513.0]
+N_SPECIAL += [2.7, -0.7, 3.999, 8.6]  # truncated toward 0, not rounded
 
 
 def _compare(name, x, n, dtype):
