@@ -2,9 +2,25 @@
 under other names (expit is sigmoid, gammaln lgamma, psi digamma, multigammaln mvlgamma,
 gammainc igamma): the same Functions, so grad_fn names match torch's. The normal
 distribution's functions, entr, erfcx, xlog1py and the scaled Bessel functions are ops of
-their own (ops/special.py, ops/bessel_gamma.py); ndtr is torch's composition."""
+their own (ops/special.py, ops/bessel_gamma.py; the Bessel functions J, Y, I, K and
+spherical j₀ of torch.special, in ops/bessel.py; airy_ai and Hurwitz's
+zeta in ops/airy_zeta.py; the orthogonal polynomials in ops/polynomials.py); ndtr is torch's composition."""
 
 from .ops import activation, reduction
+from .ops.airy_zeta import airy_ai, zeta
+from .ops.bessel import (
+    bessel_j0,
+    bessel_j1,
+    bessel_y0,
+    bessel_y1,
+    modified_bessel_i0,
+    modified_bessel_i1,
+    modified_bessel_k0,
+    modified_bessel_k1,
+    scaled_modified_bessel_k0,
+    scaled_modified_bessel_k1,
+    spherical_bessel_j0,
+)
 from .ops.bessel_gamma import i0, i0e, i1, i1e
 from .ops.bessel_gamma import igamma as gammainc
 from .ops.bessel_gamma import igammac as gammaincc
@@ -12,6 +28,20 @@ from .ops.math import logit, sinc, xlogy
 from .ops.math import round as _round
 from .ops.pointwise import erf, expm1, log1p
 from .ops.pointwise import sigmoid as expit
+from .ops.polynomials import (
+    chebyshev_polynomial_t,
+    chebyshev_polynomial_u,
+    chebyshev_polynomial_v,
+    chebyshev_polynomial_w,
+    hermite_polynomial_h,
+    hermite_polynomial_he,
+    laguerre_polynomial_l,
+    legendre_polynomial_p,
+    shifted_chebyshev_polynomial_t,
+    shifted_chebyshev_polynomial_u,
+    shifted_chebyshev_polynomial_v,
+    shifted_chebyshev_polynomial_w,
+)
 from .ops.special import (
     digamma,
     entr,
@@ -30,6 +60,15 @@ from .ops.special import digamma as psi
 from .ops.special import lgamma as gammaln
 
 __all__ = [
+    "airy_ai",
+    "bessel_j0",
+    "bessel_j1",
+    "bessel_y0",
+    "bessel_y1",
+    "chebyshev_polynomial_t",
+    "chebyshev_polynomial_u",
+    "chebyshev_polynomial_v",
+    "chebyshev_polynomial_w",
     "digamma",
     "entr",
     "erf",
@@ -42,25 +81,41 @@ __all__ = [
     "gammainc",
     "gammaincc",
     "gammaln",
+    "hermite_polynomial_h",
+    "hermite_polynomial_he",
     "i0",
     "i0e",
     "i1",
     "i1e",
+    "laguerre_polynomial_l",
+    "legendre_polynomial_p",
     "log1p",
     "log_ndtr",
     "log_softmax",
     "logit",
     "logsumexp",
+    "modified_bessel_i0",
+    "modified_bessel_i1",
+    "modified_bessel_k0",
+    "modified_bessel_k1",
     "multigammaln",
     "ndtr",
     "ndtri",
     "polygamma",
     "psi",
     "round",
+    "scaled_modified_bessel_k0",
+    "scaled_modified_bessel_k1",
+    "shifted_chebyshev_polynomial_t",
+    "shifted_chebyshev_polynomial_u",
+    "shifted_chebyshev_polynomial_v",
+    "shifted_chebyshev_polynomial_w",
     "sinc",
     "softmax",
+    "spherical_bessel_j0",
     "xlog1py",
     "xlogy",
+    "zeta",
 ]
 
 
