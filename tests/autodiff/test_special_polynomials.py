@@ -90,3 +90,16 @@ def test_numbers_dtypes_and_no_gradient_as_torch(name):
             getattr(lib.special, name)(lib.tensor([0.5], dtype=lib.float16), lib.tensor([2]))
         with pytest.raises(TypeError):
             getattr(lib.special, name)(0.5, 2)
+
+
+def test_every_polynomial_torch_special_has():
+    torch = pytest.importorskip("torch")
+    listed = [
+        "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+        "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
+        "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+        "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+        "laguerre_polynomial_l", "legendre_polynomial_p",
+    ]  # fmt: skip
+    assert sorted(NAMES) == sorted(listed)
+    assert sorted(n for n in dir(torch.special) if "polynomial" in n) == sorted(listed)
