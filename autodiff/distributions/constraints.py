@@ -142,7 +142,8 @@ class _Simplex(Constraint):
 
     def check(self, value):
         x = _array(value)
-        ok = np.all(x >= 0, axis=-1) & (np.abs(x.sum(-1) - 1) < 1e-6)
+        # np.add.reduce: a NaN or inf row is refused quietly (ndarray.sum's wrapper would warn)
+        ok = np.all(x >= 0, axis=-1) & (np.abs(np.add.reduce(x, axis=-1) - 1) < 1e-6)
         return creation.tensor(ok)
 
 
