@@ -256,7 +256,7 @@ def _where_array(condition, input, other):
 
 def _keep_or_zero(condition, array, where_true):
     """array where condition == where_true, +0 elsewhere, as bits; None where that does not
-    apply (not a float array, or condition broadcasts)."""
+    apply (not a float array, a condition that is not bool or that broadcasts)."""
     if (
         type(array) is not np.ndarray
         or array.dtype.kind != "f"
