@@ -15,6 +15,7 @@ from .distance import cosine_similarity, pairwise_distance, pdist
 from .dropout import _check_p, _feature_dropout
 from .dropout import alpha_dropout as _alpha_dropout
 from .dropout import dropout as _dropout
+from .dropout import feature_alpha_dropout as _feature_alpha_dropout
 from .embedding import embedding as _embedding
 from .linear import bilinear
 from .linear import linear as _linear
@@ -35,6 +36,8 @@ from .padding import pad as _pad
 from .pooling import max_pool2d as _max_pool2d
 from .pooling1d import adaptive_avg_pool1d, avg_pool1d
 from .pooling1d import max_pool1d as _max_pool1d
+from .pooling1d import max_pool1d_with_indices as _max_pool1d_with_indices
+from .pooling3d import max_pool3d as _max_pool3d
 from .pooling_indices import adaptive_max_pool1d as _adaptive_max_pool1d
 from .rnn import activation, gru_step, lstm_step, rnn_step
 from .upsampling import pixel_shuffle, pixel_unshuffle
@@ -77,6 +80,15 @@ def feature_dropout(input, p: float, train: bool):
 def feature_dropout_(input, p: float, train: bool):
     _check_p("feature_dropout_", p)
     return _feature_dropout(input, p, train, inplace=True)
+
+
+def feature_alpha_dropout(input, p: float, train: bool):
+    """Alpha dropout of whole channels (dim 1), as F.feature_alpha_dropout."""
+    return _feature_alpha_dropout(input, p, train)
+
+
+def feature_alpha_dropout_(input, p: float, train: bool):
+    return _feature_alpha_dropout(input, p, train, inplace=True)
 
 
 # --- normalization: torch's argument order ---------------------------------------------------------
@@ -136,6 +148,17 @@ def max_pool1d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=F
 
 def max_pool2d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
     return _max_pool2d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+
+
+def max_pool3d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    return _max_pool3d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """(values, indices), as torch's top-level form."""
+    return _max_pool1d_with_indices(
+        input, kernel_size, stride or None, padding, dilation, ceil_mode
+    )
 
 
 def adaptive_max_pool1d(input, output_size):
@@ -263,6 +286,8 @@ __all__ = [
     "embedding",
     "feature_dropout",
     "feature_dropout_",
+    "feature_alpha_dropout",
+    "feature_alpha_dropout_",
     "group_norm",
     "gru_cell",
     "hinge_embedding_loss",
@@ -273,6 +298,8 @@ __all__ = [
     "margin_ranking_loss",
     "max_pool1d",
     "max_pool2d",
+    "max_pool3d",
+    "max_pool1d_with_indices",
     "pairwise_distance",
     "pdist",
     "pixel_shuffle",

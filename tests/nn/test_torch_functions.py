@@ -40,6 +40,9 @@ CASES = [
     ("max_pool1d", lambda L, x: L.max_pool1d(x, 2), (_a(2, 3, 6),)),
     ("max_pool1d stride", lambda L, x: L.max_pool1d(x, 3, 1, 1), (_a(2, 3, 6),)),
     ("max_pool2d", lambda L, x: L.max_pool2d(x, 2, 1, 1), (_a(1, 2, 4, 4),)),
+    ("max_pool3d", lambda L, x: L.max_pool3d(x, 2, 1, 1), (_a(1, 2, 3, 4, 3),)),
+    ("max_pool1d_with_indices", lambda L, x: L.max_pool1d_with_indices(x, 3, 2, 1)[0],
+     (_a(2, 3, 7),)),
     ("avg_pool1d", lambda L, x: L.avg_pool1d(x, 3, 2, 1), (_a(2, 3, 7),)),
     ("adaptive_avg_pool1d", lambda L, x: L.adaptive_avg_pool1d(x, 3), (_a(2, 3, 7),)),
     ("adaptive_max_pool1d", lambda L, x: L.adaptive_max_pool1d(x, 3)[0], (_a(2, 3, 7),)),
@@ -122,11 +125,14 @@ def test_every_function_has_a_case_and_is_torchs_name():
         "alpha_dropout_",
     }
     tested |= {"feature_dropout", "feature_dropout_", "celu_", "selu_", "rrelu_", "threshold_"}
+    tested |= {"feature_alpha_dropout", "feature_alpha_dropout_"}
     assert tested == set(T.__all__)
     assert all(callable(getattr(torch, n)) for n in T.__all__)
 
 
-@pytest.mark.parametrize("name", ["dropout", "alpha_dropout", "feature_dropout"])
+@pytest.mark.parametrize(
+    "name", ["dropout", "alpha_dropout", "feature_dropout", "feature_alpha_dropout"]
+)
 @pytest.mark.parametrize("inplace", [False, True])
 def test_dropout_forms_draw_torchs_masks(name, inplace):
     x = _a(4, 3, 5).astype(np.float32)
