@@ -16,7 +16,7 @@ from .indexing import IndexAdd
 from .inplace import reshape_
 from .shape import Clone
 
-__all__ = ["as_strided", "as_strided_scatter"]
+__all__ = ["as_strided", "as_strided_", "as_strided_scatter"]
 
 
 def _ints(op: str, name: str, values) -> tuple:

@@ -275,3 +275,12 @@ def test_compile_refuses_as_strided_inside_the_function():
 
     with pytest.raises(CompileError, match="as_strided"):
         step(storage[1:])
+
+
+def test_torch_as_strided_underscore_is_the_in_place_method():
+    torch = pytest.importorskip("torch")
+    x, t = ad.arange(6.0), torch.arange(6.0)
+    assert ad.as_strided_(x, (2, 2), (1, 2), 1) is x
+    assert torch.as_strided_(t, (2, 2), (1, 2), 1) is t
+    np.testing.assert_array_equal(x.numpy(), t.numpy())
+    assert x.stride() == tuple(t.stride())
