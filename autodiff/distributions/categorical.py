@@ -147,7 +147,24 @@ class Categorical(Distribution):
         return self.probs.argmax(-1)
 
 
-class OneHotCategorical(Distribution):
+class CategoricalParameters:
+    """probs, logits and param_shape of a family built on a Categorical (self._categorical):
+    OneHotCategorical, Multinomial."""
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+
+class OneHotCategorical(CategoricalParameters, Distribution):
     """OneHotCategorical(probs or logits): a Categorical whose draws are one-hot vectors (the
     same draws as the Categorical's under the same seed)."""
 
@@ -166,18 +183,6 @@ class OneHotCategorical(Distribution):
         Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     @property
     def mean(self):

@@ -8,13 +8,13 @@ from ..ops.elementwise import where
 from ..size import as_size
 from . import constraints
 from .binomial import Binomial
-from .categorical import Categorical, _one_hot
+from .categorical import Categorical, CategoricalParameters, _one_hot
 from .distribution import Distribution, broadcast_all
 
 __all__ = ["Multinomial"]
 
 
-class Multinomial(Distribution):
+class Multinomial(CategoricalParameters, Distribution):
     """Counts over the last dim of probs (normalised; logits are log-probabilities up to a
     constant) in total_count trials, one count shared by the whole batch."""
 
@@ -42,18 +42,6 @@ class Multinomial(Distribution):
     @property
     def support(self):
         return constraints.multinomial(self.total_count)
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     @property
     def mean(self):
