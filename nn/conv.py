@@ -20,6 +20,7 @@ import numpy as np
 
 import autodiff as ad
 from autodiff.errors import ArgumentError, DtypeError, ShapeError
+from autodiff.threads import each_thread, over_batch, samples_per_chunk
 
 from .linear import Affine, check_size
 from .pooling3d import _triple
@@ -33,7 +34,6 @@ from .sliding import (
     layer_error,
     output_size,
 )
-from .threads import each_thread, over_batch, samples_per_chunk
 
 _OPTIONS = ("stride", "padding", "dilation", "groups")
 

@@ -11,10 +11,10 @@ import numpy as np
 
 import autodiff as ad
 from autodiff.errors import ArgumentError, ShapeError
+from autodiff.threads import over_batch
 
 from .module import Module
 from .sliding import Windows, as_pair, check_4d, layer_error, output_size
-from .threads import over_batch
 
 _POOL = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
 

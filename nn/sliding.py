@@ -15,8 +15,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from autodiff.errors import ArgumentError, ShapeError
-
-from .threads import each_thread, over_batch, samples_per_chunk
+from autodiff.threads import each_thread, over_batch, samples_per_chunk
 
 
 def as_pair(value, name: str, op: str, minimum: int = 1) -> tuple:

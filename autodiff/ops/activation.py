@@ -7,7 +7,7 @@ import numpy as np
 from ..errors import ArgumentError
 from ..function import Function
 from ..tensor import Tensor
-from .elementwise import masked
+from .elementwise import masked, split_unary
 
 __all__ = [
     "relu",
@@ -24,7 +24,7 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, input):
-        out = np.maximum(input, 0)
+        out = split_unary(np.maximum, input, 0)
         ctx.save_for_backward(out)  # as torch: no mask made (one pass and one array fewer)
         return out
 

@@ -3,6 +3,7 @@ masked_fill."""
 
 import numpy as np
 
+from .. import threads
 from ..errors import ArgumentError, DtypeError
 from ..function import Function
 from ..tensor import Tensor
@@ -256,7 +257,8 @@ def _where_array(condition, input, other):
 
 def _keep_or_zero(condition, array, where_true):
     """array where condition == where_true, +0 elsewhere, as bits; None where that does not
-    apply (not a float array, a condition that is not bool or that broadcasts)."""
+    apply (not a float array, a condition that is not bool or that broadcasts). Large
+    contiguous arrays are done in chunks between threads (autodiff.threads)."""
     if (
         type(array) is not np.ndarray
         or array.dtype.kind != "f"
@@ -265,12 +267,45 @@ def _keep_or_zero(condition, array, where_true):
     ):
         return None
     bits = array.view(f"u{array.itemsize}")
-    keep = condition.astype(bits.dtype)
-    if where_true:
-        np.negative(keep, out=keep)  # 1 -> all ones (unsigned wrap-around), 0 stays 0
+    keep = np.empty_like(condition, dtype=bits.dtype)
+    if (
+        array.size >= threads.WORTH_SPLITTING
+        and condition.flags.c_contiguous
+        and bits.flags.c_contiguous
+    ):
+        c, b, k = condition.reshape(-1), bits.reshape(-1), keep.reshape(-1)
+        threads.over_batch(
+            lambda s, e: _mask_bits(c[s:e], b[s:e], k[s:e], where_true), k.size, k.size
+        )
     else:
-        np.subtract(keep, 1, out=keep)  # 0 -> all ones, 1 -> 0
-    return np.bitwise_and(bits, keep, out=keep).view(array.dtype)
+        _mask_bits(condition, bits, keep, where_true)
+    return keep.view(array.dtype)
+
+
+def _mask_bits(condition, bits, out, where_true) -> None:
+    """out = bits ANDed with all-ones where condition == where_true, all-zeros elsewhere."""
+    np.copyto(out, condition)  # 1 where true, 0 elsewhere
+    if where_true:
+        np.negative(out, out=out)  # 1 -> all ones (unsigned wrap-around), 0 stays 0
+    else:
+        np.subtract(out, 1, out=out)  # 0 -> all ones, 1 -> 0
+    np.bitwise_and(bits, out, out=out)
+
+
+def split_unary(ufunc, array, *numbers):
+    """ufunc(array, *numbers) for a float array and Python numbers (its result has the
+    array's dtype: relu's np.maximum(x, 0)), in chunks between threads (autodiff.threads)
+    when the array is large and contiguous: the same values, each chunk computed alone."""
+    if (
+        array.size < threads.WORTH_SPLITTING
+        or array.dtype.kind != "f"
+        or not array.flags.c_contiguous
+    ):
+        return ufunc(array, *numbers)
+    out = np.empty_like(array)
+    src, dst = array.reshape(-1), out.reshape(-1)
+    threads.over_batch(lambda s, e: ufunc(src[s:e], *numbers, out=dst[s:e]), dst.size, dst.size)
+    return out
 
 
 def where(condition, input=None, other=None):

@@ -1,5 +1,8 @@
 """First-order backward on NumPy arrays (Function.array_backward) and on Tensors otherwise."""
 
+import contextlib
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -171,11 +174,13 @@ SPECIAL = [float("nan"), float("inf"), -float("inf"), -0.0, 0.0, 1.5, -2.25, 1e-
     zero=st.sampled_from([0, 0.0, 1.0]),
     zero_first=st.booleans(),
     layout=st.sampled_from(["contiguous", "reversed", "broadcast", "int condition"]),
+    split=st.booleans(),
 )
-def test_where_kernel_gives_np_where_bits(dtype, values, taken, zero, zero_first, layout):
+def test_where_kernel_gives_np_where_bits(dtype, values, taken, zero, zero_first, layout, split):
     """Where's kernel (a masked gradient's bits ANDed with the mask, eager and compiled) is
     np.where, bit for bit: NaN, inf and -0 kept where taken, +0 elsewhere; other dtypes,
-    other numbers, a broadcasting or non-bool condition go to np.where itself."""
+    other numbers, a broadcasting or non-bool condition go to np.where itself; the same
+    in chunks between threads (split)."""
     from autodiff.ops.elementwise import _where_array
 
     with np.errstate(all="ignore"):
@@ -188,6 +193,58 @@ def test_where_kernel_gives_np_where_bits(dtype, values, taken, zero, zero_first
     elif layout == "int condition":  # np.where takes any nonzero as true
         condition = condition.astype(np.uint8) * 2
     args = (condition, zero, array) if zero_first else (condition, array, zero)
-    got, want = _where_array(*args), np.where(*args)
+    with split_between_threads(split) as chunks:
+        got = _where_array(*args)
+    want = np.where(*args)
     assert got.dtype == want.dtype and got.shape == want.shape
     np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8))
+    kernel = dtype != np.int32 and zero == 0 and layout in ("contiguous", "reversed")
+    assert (len(chunks) > 1) == (split and kernel and layout == "contiguous" and array.size > 1)
+
+
+@contextlib.contextmanager
+def split_between_threads(split: bool):
+    """Inside: passes of any size split between 3 threads in chunks of at most 3 values (if
+    split); yields the list of chunks over_batch ran."""
+    from autodiff import threads
+
+    chunks, over_batch = [], threads.over_batch
+
+    def spying(work, n, values):
+        over_batch(lambda a, b: (chunks.append((a, b)), work(a, b)), n, values)
+
+    if not split:
+        yield chunks
+        return
+    with (
+        mock.patch.dict(threads._state, chosen=3),
+        mock.patch.multiple(threads, WORTH_SPLITTING=0, CHUNK=3, over_batch=spying),
+    ):
+        yield chunks
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    dtype=st.sampled_from([np.float16, np.float32, np.float64, np.int64]),
+    values=st.lists(st.sampled_from(SPECIAL) | st.floats(-1e6, 1e6), min_size=1, max_size=24),
+    reverse=st.booleans(),
+    split=st.booleans(),
+)
+def test_relu_forward_in_chunks_gives_np_maximum_bits(dtype, values, reverse, split):
+    """relu's forward (split_unary of np.maximum) is np.maximum(x, 0) bit for bit (NaN kept,
+    -0 as NumPy gives it), in chunks between threads or not; a strided view or an integer
+    array is one call."""
+    from autodiff.ops.elementwise import split_unary
+
+    with np.errstate(all="ignore"):
+        array = np.array(values, dtype=np.float64).astype(dtype)
+    array = array[::-1] if reverse else array
+    with split_between_threads(split) as chunks:
+        got = split_unary(np.maximum, array, 0)
+    want = np.maximum(array, 0)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8))
+    chunked = split and dtype != np.int64 and not reverse and array.size > 1
+    assert (len(chunks) > 1) == chunked
+    if chunked:  # each value in one chunk
+        assert sorted(i for a, b in chunks for i in range(a, b)) == list(range(array.size))

@@ -117,12 +117,14 @@ def test_set_threads_refuses_nonsense():
 
 def _one_step(seed=0):
     """Outputs and gradients of a conv-pool network on odd sizes: every chunked pass (im2col in
-    both layouts, col2im, layout changes, max pooling forward and backward) takes part."""
+    both layouts, col2im, layout changes, max pooling forward and backward, relu and its
+    masked gradient) takes part."""
     rng = np.random.default_rng(seed)
     x = ad.tensor(rng.standard_normal((7, 3, 13, 11)), requires_grad=True)
     ad.manual_seed(seed)
     model = nn.Sequential(
         nn.Conv2d(3, 6, 3, padding=1, dtype=ad.float64),  # 27 terms: per sample
+        nn.ReLU(),
         nn.MaxPool2d(2, ceil_mode=True),
         nn.Conv2d(
             6, 8, (3, 2), stride=(1, 2), padding=(2, 1), dilation=(2, 1), groups=2, dtype=ad.float64
@@ -138,8 +140,8 @@ def _one_step(seed=0):
 def test_chunks_and_threads_give_bitwise_the_result_of_one_pass(monkeypatch):
     whole = _one_step()
     monkeypatch.setitem(engine_threads._state, "chosen", 3)  # the kernels' chunks only, not BLAS
-    monkeypatch.setattr(settings, "WORTH_SPLITTING", 0)
-    monkeypatch.setattr(settings, "CHUNK", 50)  # about one sample per chunk
+    monkeypatch.setattr(engine_threads, "WORTH_SPLITTING", 0)
+    monkeypatch.setattr(engine_threads, "CHUNK", 50)  # about one sample per chunk
     split = _one_step()
     assert len(whole) == len(split) == 8
     for a, b in zip(whole, split):
@@ -149,7 +151,7 @@ def test_chunks_and_threads_give_bitwise_the_result_of_one_pass(monkeypatch):
 def test_over_batch_covers_the_batch_once_and_raises_a_chunks_error(monkeypatch):
     monkeypatch.setitem(engine_threads._state, "chosen", 3)
     seen = []
-    settings.over_batch(lambda a, b: seen.extend(range(a, b)), 10, 10**6)
+    engine_threads.over_batch(lambda a, b: seen.extend(range(a, b)), 10, 10**6)
     assert sorted(seen) == list(range(10))
 
     def failing(a, b):
@@ -157,7 +159,7 @@ def test_over_batch_covers_the_batch_once_and_raises_a_chunks_error(monkeypatch)
             raise ValueError(f"chunk {a}")
 
     with pytest.raises(ValueError, match="chunk"):
-        settings.over_batch(failing, 10, 10**6)
+        engine_threads.over_batch(failing, 10, 10**6)
 
 
 def test_over_batch_inside_a_chunk_runs_in_place(monkeypatch):
@@ -169,14 +171,14 @@ def test_over_batch_inside_a_chunk_runs_in_place(monkeypatch):
     def outer(a, b):
         here = threading.current_thread()
         inner = []
-        settings.over_batch(lambda c, d: inner.append((c, d, threading.current_thread())), 4,
+        engine_threads.over_batch(lambda c, d: inner.append((c, d, threading.current_thread())), 4,
                             10**6)  # fmt: skip
         seen.append(a)
         assert sorted(i for c, d, _ in inner for i in range(c, d)) == [0, 1, 2, 3]
         if here.name.startswith("autodiff-batch"):  # a worker of the pool
             assert all(thread is here for *_, thread in inner)
 
-    runner = threading.Thread(target=settings.over_batch, args=(outer, 2, 10**6), daemon=True)
+    runner = threading.Thread(target=engine_threads.over_batch, args=(outer, 2, 10**6), daemon=True)
     runner.start()
     runner.join(timeout=30)
     assert not runner.is_alive(), "over_batch deadlocked: a chunk waited on its own pool"
@@ -187,11 +189,11 @@ def test_over_batch_inside_a_chunk_runs_in_place(monkeypatch):
 def test_a_forked_child_splits_with_its_own_pool(monkeypatch):
     """The parent's pool threads do not exist in a forked child: it starts its own."""
     monkeypatch.setitem(engine_threads._state, "chosen", 2)
-    settings.over_batch(lambda a, b: None, 4, 10**6)  # the parent's pool exists now
+    engine_threads.over_batch(lambda a, b: None, 4, 10**6)  # the parent's pool exists now
     pid = os.fork()
     if pid == 0:  # the child: exit 0 if a split pass completes
         seen = []
-        settings.over_batch(lambda a, b: seen.extend(range(a, b)), 4, 10**6)
+        engine_threads.over_batch(lambda a, b: seen.extend(range(a, b)), 4, 10**6)
         os._exit(0 if sorted(seen) == [0, 1, 2, 3] else 1)
     for _ in range(300):  # at most 30 s: a hang is a failure, not a stuck test run
         done, status = os.waitpid(pid, os.WNOHANG)
@@ -226,10 +228,10 @@ def _each_thread_checks(blas_threads):
         seen.append((a, b))
         inside.append(blas_threads())
 
-    settings.each_thread(part, 10, 10**6)
+    engine_threads.each_thread(part, 10, 10**6)
     assert sorted(seen) == [(0, 3), (3, 6), (6, 10)]
     assert all(counts == [1] * len(before) for counts in inside) and blas_threads() == before
-    settings.each_thread(part, 10, 10)  # too little to split: one part, BLAS untouched
+    engine_threads.each_thread(part, 10, 10)  # too little to split: one part, BLAS untouched
     assert seen[-1] == (0, 10) and inside[-1] == before
 
     def failing(a, b):
@@ -237,5 +239,5 @@ def _each_thread_checks(blas_threads):
             raise ValueError(f"part {a}")
 
     with pytest.raises(ValueError, match="part"):
-        settings.each_thread(failing, 10, 10**6)
+        engine_threads.each_thread(failing, 10, 10**6)
     assert blas_threads() == before
