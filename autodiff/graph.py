@@ -175,8 +175,8 @@ class Node:
         self._post_hooks.append(hook)
         return RemovableHandle(self, "_post_hooks", hook)
 
-    def __repr__(self):
-        return f"<{self.name()}>"
+    def __repr__(self):  # torch's: print(loss.grad_fn) shows <MseLossBackward0 object at 0x...>
+        return f"<{self.name()} object at {id(self):#x}>"
 
 
 class RemovableHandle:
@@ -219,7 +219,7 @@ class AccumulateGrad:
         return "AccumulateGrad"
 
     def __repr__(self):
-        return "<AccumulateGrad>"
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 def accumulator(leaf) -> AccumulateGrad:

@@ -64,24 +64,38 @@ class Tensor:
     __array_ufunc__ = None  # so `ndarray * tensor` reaches Tensor.__rmul__
     __array_priority__ = 1000
 
-    def __init__(self, data, dtype=None, requires_grad=False, name=None):
-        if isinstance(data, Tensor):
-            data = data._data
-        self._data = dtypes.as_array(data, dtype)
-        self._version = None
-        self._base = None
-        self._requires_grad = False
-        self._grad = None
-        self.grad_fn = None
-        self._name = None
-        self._hooks = None
-        self._post_hooks = None
-        self._accumulator = None
+    def __init__(self, *args, dtype=None, requires_grad=False, name=None, device=None):
+        """torch.Tensor's constructor: Tensor(data) (a list, tuple or array, in the default
+        dtype: Tensor([1, 2]) is float), Tensor(2, 3) or Tensor(size) (zeros here;
+        uninitialised memory in torch), Tensor(t) (an alias of t: its storage, dtype and
+        history), Tensor() (empty). dtype, requires_grad and name are this project's own
+        additions (torch.Tensor refuses them; torch.tensor takes them); with dtype, data keeps
+        its values in that dtype."""
+        _device.check(device, "Tensor")
+        if len(args) == 1 and isinstance(args[0], Tensor) and dtype is None:
+            self._become(args[0].view(args[0].shape))
+        else:
+            self._become(Tensor._make(_constructor_array(args, dtype)))
+            tracing.created(self)  # ad.compile: a constant of the program
         if requires_grad:
             self.requires_grad_(True)
         if name is not None:
             self.name = name
-        tracing.created(self)  # ad.compile: a constant of the program
+
+    def _become(self, other: "Tensor") -> None:
+        """Take other's state (its array, history and view identity): __init__ cannot return
+        another object, and a node never refers to its output tensor."""
+        for slot in _STATE_SLOTS:
+            setattr(self, slot, getattr(other, slot, None))
+
+    @classmethod
+    def _of(cls, data, dtype=None) -> "Tensor":
+        """data as a tensor of its own dtype (torch.as_tensor's inference: Python floats in
+        the default dtype), no gradient: what an op makes of a list or array given in a
+        tensor's place (indices, repeats, a scalar operand)."""
+        t = cls._make(dtypes.as_array(data._data if isinstance(data, Tensor) else data, dtype))
+        tracing.created(t)
+        return t
 
     @classmethod
     def _constant(cls, array) -> "Tensor":
@@ -2092,6 +2106,34 @@ class Tensor:
                 f"of shape {tuple(self._data.shape)}). Format a number: t.item() or t[i]."
             )
         return repr(self)
+
+
+_STATE_SLOTS = tuple(slot for slot in Tensor.__slots__ if slot != "__weakref__")
+
+
+def _constructor_array(args: tuple, dtype) -> np.ndarray:
+    """The array of torch.Tensor(*args) (see Tensor.__init__)."""
+    if dtype is not None:
+        if len(args) != 1:
+            raise TypeError(f"Tensor(..., dtype={dtype}): give one data argument with a dtype.")
+        data = args[0]
+        return dtypes.as_array(data._data if isinstance(data, Tensor) else data, dtype)
+    default = dtypes.get_default_dtype()
+    if not args or (len(args) == 1 and isinstance(args[0], Size)) or all(map(_is_size, args)):
+        sizes = tuple(args[0]) if args and isinstance(args[0], Size) else args or (0,)
+        if any(n < 0 for n in sizes):
+            raise ShapeError(
+                f"Tensor: Trying to create tensor with negative dimension {min(sizes)}: "
+                f"{list(sizes)}. Sizes must be non-negative."
+            )
+        return np.zeros(sizes, default.dtype)
+    if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
+        return dtypes.as_array(args[0], default)
+    raise TypeError(
+        "Tensor(): data must be a sequence or sizes must be integers (got "
+        f"{', '.join(type(a).__name__ for a in args)}). Pass a list such as torch.Tensor([1, 2]), "
+        "sizes such as torch.Tensor(2, 3), or use torch.tensor(2.5) for a 0-d tensor."
+    )
 
 
 def _is_size(n) -> bool:

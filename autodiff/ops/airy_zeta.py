@@ -218,7 +218,7 @@ def zeta(input, other):
         )
     scalar = 1 if not isinstance(input, Tensor) else 2 if not isinstance(other, Tensor) else 0
     if scalar == 1:
-        input = Tensor(np.asarray(input, dtype=dtype))
+        input = Tensor._of(np.asarray(input, dtype=dtype))
     elif scalar == 2:
-        other = Tensor(np.asarray(other, dtype=dtype))
+        other = Tensor._of(np.asarray(other, dtype=dtype))
     return Zeta.apply(input, other, dtype=dtype, scalar=scalar)

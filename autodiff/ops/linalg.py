@@ -218,7 +218,7 @@ _PRODUCT_DIMS = {"addmm": (2, 2), "addmv": (2, 1), "baddbmm": (3, 3), "addbmm": 
 
 def _add_product(op: str, input, mat1, mat2, beta, alpha):
     """Check the shapes and dtypes as torch does, then the op."""
-    input = input if isinstance(input, Tensor) else Tensor(input, dtype=mat1.dtype)
+    input = input if isinstance(input, Tensor) else Tensor._of(input, dtype=mat1.dtype)
     for t, ndim in zip((mat1, mat2), _PRODUCT_DIMS[op]):
         _check_ndim(op, (t,), ndim)
     shapes = f"{tuple(mat1.shape)} and {tuple(mat2.shape)}"

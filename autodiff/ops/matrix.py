@@ -257,7 +257,7 @@ def _block_shape(shape) -> tuple:
 
 def block_diag(*tensors):
     """A block-diagonal matrix of the tensors (0-d, 1-d as a row, or 2-d), as torch."""
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    tensors = [t if isinstance(t, Tensor) else Tensor._of(t) for t in tensors]
     for i, t in enumerate(tensors):
         if t.ndim > 2:
             raise ShapeError(

@@ -227,7 +227,7 @@ def _scatter_index(op: str, input, dim, index, src) -> tuple:
 def _index(index, op, input, dim: int):
     """The index as an integer tensor, each entry checked to be in 0..size-1 of input's dim on
     every call, an op (NumPy would wrap a negative one around silently; torch refuses it)."""
-    idx = index if isinstance(index, Tensor) else Tensor(np.asarray(index))
+    idx = index if isinstance(index, Tensor) else Tensor._of(np.asarray(index))
     if idx.dtype.kind not in "iu":
         raise DtypeError(f"{op}: index must be an integer (int64) tensor, got dtype {idx.dtype}")
     size = input.shape[dim] if input.ndim else 1
@@ -304,7 +304,7 @@ def index_add(input, dim, index, source, *, alpha=1):
     up (torch.index_add)."""
     dim = _dim(dim, input.ndim, "index_add")
     idx = _index(index, "index_add", input, dim)
-    source = source if isinstance(source, Tensor) else Tensor(source, dtype=input.dtype)
+    source = source if isinstance(source, Tensor) else Tensor._of(source, dtype=input.dtype)
     if idx.ndim > 1:
         raise ShapeError(f"index_add: index must be 1-D, got shape {tuple(idx.shape)}")
     if source.dtype != input.dtype:
@@ -329,7 +329,7 @@ def index_add(input, dim, index, source, *, alpha=1):
 def take_along_dim(input, indices, dim=None):
     """input's values at indices along dim (indices and input broadcast in the other dims),
     or at the flat indices when dim is None; pairs with argsort/argmax (torch.take_along_dim)."""
-    idx = indices if isinstance(indices, Tensor) else Tensor(np.asarray(indices))
+    idx = indices if isinstance(indices, Tensor) else Tensor._of(np.asarray(indices))
     if idx.dtype != np.int64:
         raise DtypeError(
             f"take_along_dim: indices must be int64 (long), got dtype {idx.dtype}. Use "
@@ -528,7 +528,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 
 
 def _counts_tensor(repeats) -> Tensor:
-    counts = repeats if isinstance(repeats, Tensor) else Tensor(np.asarray(repeats))
+    counts = repeats if isinstance(repeats, Tensor) else Tensor._of(np.asarray(repeats))
     if counts.dtype.kind not in "iu":
         raise DtypeError(
             f"repeat_interleave: repeats must be an integer tensor, got dtype {counts.dtype}"

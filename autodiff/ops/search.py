@@ -145,7 +145,7 @@ def _runs(data, dim, part):
 
 
 def _tensor(x) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+    return x if isinstance(x, Tensor) else Tensor._of(np.asarray(x))
 
 
 def unravel_index(indices, shape):

@@ -394,7 +394,7 @@ def _tensors_for(op: str, tensors):
     tensors = list(tensors)
     if not tensors:
         raise ShapeError(f"{op}: expected a non-empty list of tensors")
-    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    return [t if isinstance(t, Tensor) else Tensor._of(t) for t in tensors]
 
 
 # --- torch's other names for the ops above (each records the op torch records) -------------
@@ -517,5 +517,5 @@ def atleast_3d(*tensors):
 def _at_least(tensors, grow):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         return tuple(grow(t) for t in _tensors_for("atleast", tensors[0]))
-    grown = tuple(grow(t if isinstance(t, Tensor) else Tensor(t)) for t in tensors)
+    grown = tuple(grow(t if isinstance(t, Tensor) else Tensor._of(t)) for t in tensors)
     return grown[0] if len(grown) == 1 else grown

@@ -58,6 +58,80 @@ def test_legacy_type_of_a_tensor_of_its_dtype_shares_its_storage():
                          r"torch.float64.*t.type\(torch.FloatTensor\)")  # fmt: skip
 
 
+# --- torch.Tensor(...), the constructor older code and the micrograd lecture call ----------------
+@pytest.mark.parametrize(
+    "args",
+    [([1, 2, 3],), ([[1, 2], [3, 4]],), ((2, 3),), ([True, False],), ([],), (), (np.arange(3),),
+     (np.array(3.0),), ([np.float64(1), 2],)],
+)  # fmt: skip
+def test_Tensor_from_data_is_in_the_default_dtype_as_torch(args):
+    same(ad.Tensor(*args), torch.Tensor(*args))
+    ad.set_default_dtype(ad.float64)
+    try:
+        assert ad.Tensor(*args).dtype == ad.float64
+    finally:
+        ad.set_default_dtype(ad.float32)
+
+
+@pytest.mark.parametrize("sizes", [(3,), (2, 3), (0,), (np.int64(2), 1)])
+def test_Tensor_from_sizes_has_torchs_shape_and_dtype(sizes):
+    ours, theirs = ad.Tensor(*sizes), torch.Tensor(*sizes)
+    assert (ours.shape, str(ours.dtype)) == (tuple(theirs.shape), str(theirs.dtype))
+    assert not ours.numpy().any()  # zeros: torch's memory is uninitialised
+    assert ad.Tensor(ad.Size(sizes)).shape == torch.Tensor(torch.Size(sizes)).shape
+
+
+def test_Tensor_of_a_tensor_is_an_alias_with_its_dtype_and_history():
+    for lib in (ad, torch):
+        x = lib.ones(2, requires_grad=True)
+        alias = lib.Tensor(x)
+        assert alias is not x and alias.requires_grad and alias.grad_fn is not None
+        (alias * 3).sum().backward()
+        assert x.grad.tolist() == [3.0, 3.0]
+        t = lib.zeros(3, dtype=lib.int64)
+        shared = lib.Tensor(t)
+        shared[0] = 5
+        assert t.tolist() == [5, 0, 0] and shared.dtype == lib.int64
+    t = ad.zeros(3)
+    saved = ad.ones(3, requires_grad=True) * ad.Tensor(t)
+    t.add_(1)  # the alias shares t's version counter: a backward through it refuses
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        saved.sum().backward()
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda lib: lib.Tensor(2.5), TypeError, r"data must be a sequence.*\(got float\)"),
+        (lambda lib: lib.Tensor(True), TypeError, r"\(got bool\)"),
+        (lambda lib: lib.Tensor("ab"), TypeError, "data must be a sequence"),
+        (lambda lib: lib.Tensor(2, 3.0), TypeError, "sizes must be integers"),
+        (lambda lib: lib.Tensor(-1), RuntimeError, r"negative dimension -1"),
+        (lambda lib: lib.Tensor([[1, 2], [3]]), ValueError, "ragged"),
+    ],
+)
+def test_Tensor_refuses_what_torch_refuses(call, error, words):
+    _refused_as_by_torch(call, error, words)
+
+
+def test_a_node_prints_as_torchs():
+    """print(o.grad_fn) and its next_functions, as the micrograd lecture shows them."""
+    import re
+
+    for lib in (ad, torch):
+        x = lib.ones(2, requires_grad=True)
+        node = lib.tanh(x + 1).grad_fn
+        text = repr((node, node.next_functions))
+        assert re.fullmatch(
+            r"\(<TanhBackward0 object at 0x[0-9a-f]+>, \(\(<AddBackward0 object at 0x[0-9a-f]+>, "
+            r"0\),\)\)",
+            text,
+        ), text
+        assert re.fullmatch(
+            r"<AccumulateGrad object at 0x[0-9a-f]+>", repr(x.sum().grad_fn.next_functions[0][0])
+        )
+
+
 @pytest.mark.parametrize(
     "call, error, words",
     [
