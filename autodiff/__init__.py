@@ -110,7 +110,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
 from . import autograd, legacy, ops, random, siblings, windows
 from .ops import *
-from . import amp, distributed, distributions, func, linalg, onnx, special, testing
+from . import amp, distributed, distributions, func, linalg, onnx, out, special, testing
 from .amp import autocast
 from .func import vmap
 from .printing import get_printoptions, printoptions, set_printoptions
@@ -154,6 +154,11 @@ short = int16
 bool = bool_
 cfloat = complex64
 cdouble = complex128
+
+# torch's out= argument on the functions that take it in torch (autodiff/out.py)
+for _name in out.OUT_NAMES:
+    globals()[_name] = out.with_out(globals()[_name])
+del _name
 
 __version__ = "0.1.0"
 # the PyTorch release whose names and behaviour we follow (the tests compare with it)

@@ -205,10 +205,9 @@ class Bernoulli(Function):
         return grad * 0.0
 
 
-def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
-    """torch.bernoulli(input): 1 with probability input[i]; bernoulli(input, p): with p."""
-    if out is not None:
-        raise TypeError("bernoulli: out= is not supported; assign the result instead.")
+def bernoulli(input, p=None, *, generator=None) -> Tensor:
+    """torch.bernoulli(input): 1 with probability input[i]; bernoulli(input, p): with p
+    (torch.bernoulli's out= comes from autodiff/out.py)."""
     if p is not None:
         return bernoulli_(
             Tensor._constant(np.empty(input.shape, input.dtype)), p, generator=generator
