@@ -614,6 +614,16 @@ class _IncompatibleKeys(tuple):
     def unexpected_keys(self):
         return self[1]
 
+    def __repr__(self) -> str:  # torch's: print(model.load_state_dict(...)) in its tutorials
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (
+            f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, "
+            f"unexpected_keys={self.unexpected_keys!r})"
+        )
+
+    __str__ = __repr__
+
 
 class _FlaggedHook:
     """A forward hook registered with with_kwargs or always_call: the registry keeps it wrapped

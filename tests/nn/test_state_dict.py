@@ -83,6 +83,13 @@ def test_strict_loading_names_missing_unexpected_and_shapes():
     sd["3.weight"] = np.zeros((3, 8))
     result = m.load_state_dict(sd, strict=False)
     assert result.missing_keys == ["0.bias"] and result.unexpected_keys == ["extra.weight"]
+    # printed as torch prints them
+    assert (
+        repr(result)
+        == str(result)
+        == ("_IncompatibleKeys(missing_keys=['0.bias'], unexpected_keys=['extra.weight'])")
+    )
+    assert repr(m.load_state_dict(m.state_dict())) == "<All keys matched successfully>"
 
 
 def test_save_load_round_trip_is_atomic(tmp_path):
