@@ -15,7 +15,6 @@ LEFT_OUT = {
     "torch": ["jit", "fft", "sparse", "complex dtypes (complex, polar, view_as_real, stft)",
               "cuda (only is_available()/device_count() answer False/0)"],
     "torch.nn.functional": ["interpolate(mode='lanczos')"],
-    "torch.utils.data": ["DistributedSampler"],
 }  # fmt: skip
 
 

@@ -92,6 +92,7 @@ def test_module_paths_programs_import(tmp_path):
         "from torch.nn.modules.loss import CrossEntropyLoss\n"
         "from torch.nn.modules.module import Module\n"
         "from torch.utils.data.dataloader import DataLoader\n"
+        "from torch.utils.data.distributed import DistributedSampler\n"
         "from torch.nn.parallel import DistributedDataParallel as DDP\n"
         "from torch.distributed import init_process_group, destroy_process_group\n"
         "import torch.onnx, torch.linalg, torch.distributions, torch.cuda.amp\n"
