@@ -37,6 +37,7 @@ MODULES = {
     "torch.backends.cudnn": autodiff.backends.cudnn,
     "torch.backends.mps": autodiff.backends.mps,
     "torch.distributed": autodiff.distributed,
+    "torch.jit": autodiff.jit,
     "torch.onnx": autodiff.onnx,
     "torch.serialization": autodiff.serialization,
     "torch.nn": nn,
