@@ -4,6 +4,10 @@ train), torch.batch_norm(input, weight, bias, running_mean, running_var, ...), t
 cannot import nn, so `autodiff run` shows these as torch.X beside autodiff's names
 (autodiff_cli/run.py). Each is nn.functional's op: the same kernel, node and checks."""
 
+import numpy as np
+
+import autodiff as ad
+
 from .activation import prelu, selu, selu_
 from .activation_hard import rrelu as _rrelu
 from .activation_hard import threshold, threshold_
@@ -17,6 +21,7 @@ from .dropout import alpha_dropout as _alpha_dropout
 from .dropout import dropout as _dropout
 from .dropout import feature_alpha_dropout as _feature_alpha_dropout
 from .embedding import embedding as _embedding
+from .embedding_bag import embedding_bag as _embedding_bag
 from .linear import bilinear
 from .linear import linear as _linear
 from .loss import binary_cross_entropy_with_logits as _bce_with_logits
@@ -39,8 +44,9 @@ from .pooling1d import max_pool1d as _max_pool1d
 from .pooling1d import max_pool1d_with_indices as _max_pool1d_with_indices
 from .pooling3d import max_pool3d as _max_pool3d
 from .pooling_indices import adaptive_max_pool1d as _adaptive_max_pool1d
-from .rnn import activation, gru_step, lstm_step, rnn_step
+from .rnn import activation, gru_step, lstm_step, over_flat_weights, rnn_step
 from .upsampling import pixel_shuffle, pixel_unshuffle
+from .utils.rnn import PackedSequence
 
 _REDUCTIONS = ("none", "mean", "sum")  # torch's at::Reduction enum, in its order
 
@@ -260,6 +266,118 @@ def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     return _cell("rnn_relu_cell", rnn_step, 1, 1, relu, input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
+# --- torch.embedding_bag(weight, indices, offsets, ...): F.embedding_bag's bags, with the index
+# tensors torch's CPU kernel returns beside them ------------------------------------------------
+_BAG_MODES = ("sum", "mean", "max")  # torch's enum, in its order
+
+
+def embedding_bag(
+    weight,
+    indices,
+    offsets,
+    scale_grad_by_freq=False,
+    mode=0,
+    sparse=False,
+    per_sample_weights=None,
+    include_last_offset=False,
+    padding_idx=None,
+):
+    """(output, offset2bag, bag_size, max_indices): output is F.embedding_bag's (mode: 0 sum,
+    1 mean, 2 max); beside it, as torch's CPU kernel, each index's bag (left empty where that
+    kernel's fast path for sums skips it: sum, no padding_idx, a float32 table), each bag's
+    count of non-padding indices (for sums, a zero per offset) and, for max, the row holding each maximum
+    (mean: the counts again; sum: zeros). padding_idx=-1 is the last row, None none."""  # fmt: skip
+    if isinstance(mode, bool) or mode not in range(3):
+        raise RuntimeError(f"embedding_bag: `mode` must be sum, mean, or max: torch's enum int "
+                           f"0, 1 or 2, got {mode!r}")  # fmt: skip
+    if not isinstance(offsets, ad.Tensor):
+        raise TypeError(f"embedding_bag(): argument 'offsets' (position 3) must be Tensor, not "
+                        f"{type(offsets).__name__}")  # fmt: skip
+    indices = indices.reshape(-1) if indices.ndim == 2 else indices  # torch reads 2-D as flat
+    output = _embedding_bag(indices, weight, offsets, None, 2, scale_grad_by_freq,
+                            _BAG_MODES[mode], sparse, per_sample_weights, include_last_offset,
+                            padding_idx)  # fmt: skip
+    idx, starts = indices.numpy(), offsets.numpy()[: -1 if include_last_offset else None]
+    bag_of = np.searchsorted(starts, np.arange(len(idx)), side="right") - 1
+    kept = idx != (-1 if padding_idx is None else padding_idx % weight.shape[0])
+    counts = np.bincount(bag_of[kept], minlength=len(starts))
+    counts = counts if mode else np.zeros(len(offsets))  # sums: zeros, one per offset given
+    fast_sum = mode == 0 and padding_idx is None and weight.dtype == ad.float32
+    if mode == 2:
+        most = _rows_of_maxima(weight.detach().numpy(), idx, bag_of, kept, len(starts))
+    else:
+        most = counts
+    extras = (bag_of[:0] if fast_sum else bag_of, counts, most)
+    return (output, *(ad.tensor(np.asarray(a, dtype=np.int64)) for a in extras))
+
+
+def _rows_of_maxima(table, idx, bag_of, kept, bags: int) -> np.ndarray:
+    """(bags, D): per bag and column, the row of its first maximum (0 for an empty bag)."""
+    rows = np.zeros((bags, table.shape[1]), dtype=np.int64)
+    for b in range(bags):
+        members = idx[(bag_of == b) & kept]
+        if len(members):
+            rows[b] = members[np.argmax(table[members], axis=0)]
+    return rows
+
+
+# --- whole sequences: torch.lstm(input, hx, params, has_biases, num_layers, dropout, train,
+# bidirectional, batch_first), or (data, batch_sizes, hx, params, ...) over packed data ----------
+def _sequence(op: str, mode: str, args: tuple):
+    """nn's recurrent layers' loop over the flat params (nn.rnn.over_flat_weights). torch's two
+    forms are told apart as its argument parser does: params (a sequence of tensors) third,
+    or fourth after a packed sequence's data and batch_sizes (that form has no batch_first)."""
+    packed = isinstance(args[3], tuple | list)
+    if packed:
+        data, batch_sizes, hx, params, biases, layers, p, train, bidirectional = args
+        batch_first = False
+    else:
+        input, hx, params, biases, layers, p, train, bidirectional, batch_first = args
+    states = 2 if mode == "LSTM" else 1
+    if states == 2 and not (isinstance(hx, tuple | list) and len(hx) == 2):
+        raise TypeError(f"{op}(): argument 'hx' must be a tuple of two Tensors (h_0, c_0), "
+                        f"not {type(hx).__name__}")  # fmt: skip
+    if states == 1 and not isinstance(hx, ad.Tensor):
+        raise TypeError(f"{op}(): argument 'hx' must be a Tensor (h_0), not {type(hx).__name__}")
+    hx = tuple(hx) if states == 2 else hx
+    rnn = over_flat_weights(mode, params, biases, layers, p, train, bidirectional, batch_first, op)
+    if packed:
+        out, h_n = rnn._forward_packed(PackedSequence(data, batch_sizes), hx)
+        out = out.data
+    else:
+        if input.ndim != 3:
+            raise IndexError(f"{op}: input must be 3-d (seq_len, batch, input_size), batch "
+                             f"first with batch_first, got shape {tuple(input.shape)}; "
+                             "unsqueeze(1) an unbatched sequence")  # fmt: skip
+        out, h_n = rnn(input, hx)
+    return (out, *h_n) if states == 2 else (out, h_n)
+
+
+def lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """nn.LSTM's layers over params: returns (output, h_n, c_n). Packed data: (data,
+    batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)."""
+    args = (input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+    return _sequence("lstm", "LSTM", args)
+
+
+def gru(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """nn.GRU's layers over params: returns (output, h_n); packed data as lstm's."""
+    args = (input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+    return _sequence("gru", "GRU", args)
+
+
+def rnn_tanh(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """nn.RNN's tanh layers over params: returns (output, h_n); packed data as lstm's."""
+    args = (input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+    return _sequence("rnn_tanh", "RNN_TANH", args)
+
+
+def rnn_relu(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """nn.RNN(nonlinearity='relu')'s layers over params: (output, h_n); packed as lstm's."""
+    args = (input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+    return _sequence("rnn_relu", "RNN_RELU", args)
+
+
 __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_max_pool1d",
@@ -284,16 +402,19 @@ __all__ = [
     "dropout",
     "dropout_",
     "embedding",
+    "embedding_bag",
     "feature_dropout",
     "feature_dropout_",
     "feature_alpha_dropout",
     "feature_alpha_dropout_",
     "group_norm",
+    "gru",
     "gru_cell",
     "hinge_embedding_loss",
     "instance_norm",
     "kl_div",
     "layer_norm",
+    "lstm",
     "lstm_cell",
     "margin_ranking_loss",
     "max_pool1d",
@@ -307,7 +428,9 @@ __all__ = [
     "poisson_nll_loss",
     "prelu",
     "rms_norm",
+    "rnn_relu",
     "rnn_relu_cell",
+    "rnn_tanh",
     "rnn_tanh_cell",
     "rrelu",
     "rrelu_",

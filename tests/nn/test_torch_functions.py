@@ -57,6 +57,15 @@ CASES = [
     ("rms_norm", lambda L, x, w: L.rms_norm(x, [4], w), (_a(3, 4), _a(4))),
     ("embedding", lambda L, w: L.embedding(w, L.tensor([[0, 3], [3, 1]]), 1), (_a(4, 2),)),
     ("embedding no padding", lambda L, w: L.embedding(w, L.tensor([3, 0, 3])), (_a(4, 2),)),
+    ("embedding_bag", lambda L, w, p: L.embedding_bag(w, L.tensor([1, 2, 0, 3, 3]),
+                                                      L.tensor([0, 2]), False, 0, False, p)[0],
+     (_a(4, 3), _a(5))),
+    ("embedding_bag mean", lambda L, w: L.embedding_bag(w, L.tensor([1, 2, 0, 3, 3]),
+                                                        L.tensor([0, 2, 2]), True, 1, False, None,
+                                                        False, 3)[0], (_a(4, 3),)),
+    ("embedding_bag max", lambda L, w: L.embedding_bag(w, L.tensor([1, 2, 0, 3, 1]),
+                                                       L.tensor([0, 1, 5]), False, 2, False, None,
+                                                       True)[0], (_a(4, 3),)),
     ("bilinear", lambda L, x, y, w, b: L.bilinear(x, y, w, b), (_a(3, 2), _a(3, 4), _a(5, 2, 4),
                                                                  _a(5))),
     ("celu", lambda L, x: L.celu(x, 0.7), (_a(3, 4),)),
@@ -126,6 +135,7 @@ def test_every_function_has_a_case_and_is_torchs_name():
     }
     tested |= {"feature_dropout", "feature_dropout_", "celu_", "selu_", "rrelu_", "threshold_"}
     tested |= {"feature_alpha_dropout", "feature_alpha_dropout_"}
+    tested |= {"lstm", "gru", "rnn_tanh", "rnn_relu"}  # test_torch_rnn_functions.py
     assert tested == set(T.__all__)
     assert all(callable(getattr(torch, n)) for n in T.__all__)
 
@@ -185,6 +195,13 @@ def test_adaptive_max_pool1d_returns_values_and_int64_indices_as_torch():
          RuntimeError, "input_size"),
         (lambda L: L.lstm_cell(L.zeros(4), (L.zeros(2), L.zeros(2)), L.zeros(8, 4), L.zeros(8, 2)),
          IndexError, "2-d"),
+        (lambda L: L.embedding_bag(L.zeros(3, 2), L.tensor([0, 1]), L.tensor([0]), False, 3),
+         RuntimeError, "`mode` must be sum, mean, or max"),
+        (lambda L: L.embedding_bag(L.zeros(3, 2), L.tensor([0, 1]), None), TypeError,
+         "'offsets' .* must be Tensor, not NoneType"),
+        (lambda L: L.embedding_bag(L.zeros(3, 2), L.tensor([0, 1]), L.tensor([0]), False, 1,
+                                   False, L.ones(2)), (ValueError, RuntimeError),
+         "per_sample_weights .* mode='sum'"),
     ],
 )  # fmt: skip
 def test_refuses_what_torch_refuses(call, error, words):
@@ -192,6 +209,27 @@ def test_refuses_what_torch_refuses(call, error, words):
         call(torch)
     with pytest.raises(error, match=words):
         call(OURS)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("mode", [0, 1, 2])
+@pytest.mark.parametrize("padding_idx", [None, -1, 2])
+@pytest.mark.parametrize("include_last_offset", [False, True])
+def test_embedding_bag_returns_torchs_index_tensors(dtype, mode, padding_idx, include_last_offset):
+    """offset2bag, bag_size and max_indices beside the bags, as torch's CPU kernel gives them
+    (an empty bag, a bag of padding, ties in max)."""
+    table = np.round(_a(6, 3), 1).astype(dtype)
+    table[4] = table[3]  # ties: the first maximum's row
+    offsets = [0, 2, 2, 5, 7] if include_last_offset else [0, 2, 2, 5]
+    indices = [1, 2, 4, 5, 4, 3, 2]
+    results = [
+        L.embedding_bag(L.tensor(table), L.tensor(indices), L.tensor(offsets), False, mode, False,
+                        None, include_last_offset, padding_idx)
+        for L in (OURS, torch)
+    ]  # fmt: skip
+    for ours, theirs in zip(*results):
+        assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)  # indices: exactly
 
 
 def test_autodiff_run_finds_them_as_torch_names():
