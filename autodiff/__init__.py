@@ -76,6 +76,7 @@ from .windows import (
     hann_window,
     kaiser_window,
 )
+from .removed import eig, lstsq, solve, symeig
 from .legacy import (
     BFloat16Tensor,
     BoolTensor,
@@ -108,10 +109,10 @@ from .grad_mode import (
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
-from . import autograd, legacy, ops, random, siblings, windows
+from . import autograd, legacy, ops, random, removed, siblings, windows
 from .ops import *
 from . import amp, distributed, distributions, func, jit, linalg, onnx, special, testing
-from .amp import autocast
+from .amp import GradScaler, autocast
 from .func import vmap
 from .printing import get_printoptions, printoptions, set_printoptions
 from .random import (
@@ -294,6 +295,8 @@ __all__ = [
     "zeros",
     "zeros_like",
     *legacy.__all__,
+    *removed.__all__,
+    "GradScaler",
     "pca_lowrank",
     "svd_lowrank",
     *windows.__all__,

@@ -22,6 +22,8 @@ from .dropout import dropout as _dropout
 from .dropout import feature_alpha_dropout as _feature_alpha_dropout
 from .embedding import embedding as _embedding
 from .embedding_bag import embedding_bag as _embedding_bag
+from .grid_sampling import affine_grid as _affine_grid
+from .grid_sampling import grid_sample as _grid_sample
 from .linear import bilinear
 from .linear import linear as _linear
 from .loss import binary_cross_entropy_with_logits as _bce_with_logits
@@ -45,7 +47,7 @@ from .pooling1d import max_pool1d_with_indices as _max_pool1d_with_indices
 from .pooling3d import max_pool3d as _max_pool3d
 from .pooling_indices import adaptive_max_pool1d as _adaptive_max_pool1d
 from .rnn import activation, gru_step, lstm_step, over_flat_weights, rnn_step
-from .upsampling import pixel_shuffle, pixel_unshuffle
+from .upsampling import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from .utils.rnn import PackedSequence
 
 _REDUCTIONS = ("none", "mean", "sum")  # torch's at::Reduction enum, in its order
@@ -266,6 +268,60 @@ def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     return _cell("rnn_relu_cell", rnn_step, 1, 1, relu, input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
+# --- torch.convolution: one entry for every convolution, told apart by weight's dims -------------
+_CONVOLUTIONS = {1: (conv1d, conv_transpose1d), 2: (conv2d, conv_transpose2d),
+                 3: (conv3d, conv_transpose3d)}  # fmt: skip
+
+
+def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                groups):  # fmt: skip
+    """conv1d/2d/3d or, transposed, conv_transpose1d/2d/3d, by weight's spatial dims."""
+    if weight.ndim - 2 not in _CONVOLUTIONS:
+        raise RuntimeError(f"convolution: weight must be 3-d, 4-d or 5-d (out, in/groups, "
+                           f"*kernel), got shape {tuple(weight.shape)}")  # fmt: skip
+    forward, transpose = _CONVOLUTIONS[weight.ndim - 2]
+    if transposed:
+        return transpose(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    if any(output_padding if isinstance(output_padding, list | tuple) else (output_padding,)):
+        raise RuntimeError(f"convolution: output_padding {output_padding} is only for a "
+                           "transposed convolution (transposed=True); give zeros")  # fmt: skip
+    return forward(input, weight, bias, stride, padding, dilation, groups)
+
+
+# --- grid sampling with torch's enums: interpolation 0 bilinear, 1 nearest, 2 bicubic; padding
+# 0 zeros, 1 border, 2 reflection ------------------------------------------------------------------
+_INTERPOLATIONS = ("bilinear", "nearest", "bicubic")
+_PADDINGS = ("zeros", "border", "reflection")
+
+
+def _enum(value, names: tuple, what: str, op: str) -> str:
+    if isinstance(value, bool) or value not in range(len(names)):
+        choices = ", ".join(f"{i} ({n})" for i, n in enumerate(names))
+        raise RuntimeError(f"{op}: {what} must be torch's enum int, one of {choices}, not "
+                           f"{value!r}. torch.nn.functional.grid_sample takes the names.")  # fmt: skip
+    return names[value]
+
+
+def grid_sampler(input, grid, interpolation_mode: int, padding_mode: int, align_corners: bool):
+    """F.grid_sample(input, grid, mode, padding_mode, align_corners) with torch's enum ints."""
+    mode = _enum(interpolation_mode, _INTERPOLATIONS, "interpolation_mode", "grid_sampler")
+    padding = _enum(padding_mode, _PADDINGS, "padding_mode", "grid_sampler")
+    return _grid_sample(input, grid, mode, padding, align_corners)
+
+
+def grid_sampler_2d(input, grid, interpolation_mode: int, padding_mode: int, align_corners: bool):
+    """grid_sampler on (N, C, H, W) input."""
+    if input.ndim != 4:
+        raise RuntimeError(f"grid_sampler_2d: input must be 4-d (N, C, H, W), got shape "
+                           f"{tuple(input.shape)}")  # fmt: skip
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+def affine_grid_generator(theta, size, align_corners: bool):
+    """F.affine_grid(theta, size, align_corners), align_corners required."""
+    return _affine_grid(theta, list(size), align_corners)
+
+
 # --- torch.embedding_bag(weight, indices, offsets, ...): F.embedding_bag's bags, with the index
 # tensors torch's CPU kernel returns beside them ------------------------------------------------
 _BAG_MODES = ("sum", "mean", "max")  # torch's enum, in its order
@@ -381,6 +437,7 @@ def rnn_relu(input, hx, params, has_biases, num_layers, dropout, train, bidirect
 __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_max_pool1d",
+    "affine_grid_generator",
     "alpha_dropout",
     "alpha_dropout_",
     "avg_pool1d",
@@ -389,6 +446,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "celu",
     "celu_",
+    "channel_shuffle",
     "constant_pad_nd",
     "conv1d",
     "conv2d",
@@ -396,6 +454,7 @@ __all__ = [
     "conv_transpose1d",
     "conv_transpose2d",
     "conv_transpose3d",
+    "convolution",
     "cosine_embedding_loss",
     "cosine_similarity",
     "ctc_loss",
@@ -407,6 +466,8 @@ __all__ = [
     "feature_dropout_",
     "feature_alpha_dropout",
     "feature_alpha_dropout_",
+    "grid_sampler",
+    "grid_sampler_2d",
     "group_norm",
     "gru",
     "gru_cell",

@@ -37,6 +37,24 @@ CASES = [
                                                                  _a(3, 2, 2, 2, 2))),
     ("conv_transpose3d", lambda L, x, w: L.conv_transpose3d(x, w, None, 2, 0, 1),
      (_a(1, 2, 2, 3, 2), _a(2, 1, 2, 2, 2))),
+    ("convolution", lambda L, x, w, b: L.convolution(x, w, b, [2, 1], [1, 0], [1, 2], False,
+                                                     [0, 0], 1), (_a(1, 2, 5, 6), _a(3, 2, 3, 2),
+                                                                  _a(3))),
+    ("convolution transposed", lambda L, x, w: L.convolution(x, w, None, [2], [1], [1], True,
+                                                             [1], 2), (_a(2, 4, 5), _a(4, 1, 3))),
+    ("convolution 3d", lambda L, x, w: L.convolution(x, w, None, [1, 1, 1], [0, 1, 0],
+                                                     [1, 1, 1], False, [0, 0, 0], 1),
+     (_a(1, 2, 3, 3, 3), _a(2, 2, 2, 2, 2))),
+    ("channel_shuffle", lambda L, x: L.channel_shuffle(x, 2), (_a(2, 6, 3),)),
+    ("channel_shuffle 4d", lambda L, x: L.channel_shuffle(x, 3), (_a(1, 6, 2, 2),)),
+    ("grid_sampler", lambda L, x, g: L.grid_sampler(x, g, 0, 1, False),
+     (_a(2, 3, 4, 5), R.uniform(-1.2, 1.2, (2, 3, 2, 2)))),
+    ("grid_sampler bicubic", lambda L, x, g: L.grid_sampler(x, g, 2, 2, True),
+     (_a(1, 2, 4, 4), R.uniform(-1.1, 1.1, (1, 2, 3, 2)))),
+    ("grid_sampler_2d", lambda L, x, g: L.grid_sampler_2d(x, g, 1, 0, True),
+     (_a(1, 2, 4, 4), R.uniform(-0.9, 0.9, (1, 2, 3, 2)))),
+    ("affine_grid_generator", lambda L, t: L.affine_grid_generator(t, [2, 3, 4, 5], False),
+     (_a(2, 2, 3),)),
     ("max_pool1d", lambda L, x: L.max_pool1d(x, 2), (_a(2, 3, 6),)),
     ("max_pool1d stride", lambda L, x: L.max_pool1d(x, 3, 1, 1), (_a(2, 3, 6),)),
     ("max_pool2d", lambda L, x: L.max_pool2d(x, 2, 1, 1), (_a(1, 2, 4, 4),)),
@@ -195,6 +213,10 @@ def test_adaptive_max_pool1d_returns_values_and_int64_indices_as_torch():
          RuntimeError, "input_size"),
         (lambda L: L.lstm_cell(L.zeros(4), (L.zeros(2), L.zeros(2)), L.zeros(8, 4), L.zeros(8, 2)),
          IndexError, "2-d"),
+        (lambda L: L.convolution(L.zeros(1, 2, 3), L.zeros(2, 2), None, [1], [0], [1], False,
+                                 [0], 1), RuntimeError, "weight must be 3-d, 4-d or 5-d"),
+        (lambda L: L.grid_sampler_2d(L.zeros(1, 1, 2, 2, 2), L.zeros(1, 1, 1, 1, 3), 0, 0,
+                                     False), RuntimeError, "input must be 4-d"),
         (lambda L: L.embedding_bag(L.zeros(3, 2), L.tensor([0, 1]), L.tensor([0]), False, 3),
          RuntimeError, "`mode` must be sum, mean, or max"),
         (lambda L: L.embedding_bag(L.zeros(3, 2), L.tensor([0, 1]), None), TypeError,
@@ -230,6 +252,17 @@ def test_embedding_bag_returns_torchs_index_tensors(dtype, mode, padding_idx, in
     for ours, theirs in zip(*results):
         assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype)
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)  # indices: exactly
+
+
+def test_what_torch_lets_pass_unnoticed_is_refused():
+    """torch ignores output_padding without transposed and reads an unknown grid_sampler enum
+    as some mode; here both are errors."""
+    x, w = ad.zeros(1, 1, 3, 3), ad.zeros(1, 1, 1, 1)
+    with pytest.raises(RuntimeError, match="output_padding .* only for a transposed"):
+        T.convolution(x, w, None, [1, 1], [0, 0], [1, 1], False, [1, 1], 1)
+    for enums, words in (((3, 0), "interpolation_mode"), ((0, -1), "padding_mode")):
+        with pytest.raises(RuntimeError, match=f"grid_sampler: {words} must be torch's enum"):
+            T.grid_sampler(x, ad.zeros(1, 1, 1, 2), *enums, False)
 
 
 def test_autodiff_run_finds_them_as_torch_names():
