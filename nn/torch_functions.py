@@ -4,7 +4,7 @@ train), torch.batch_norm(input, weight, bias, running_mean, running_var, ...), t
 cannot import nn, so `autodiff run` shows these as torch.X beside autodiff's names
 (autodiff_cli/run.py). Each is nn.functional's op: the same kernel, node and checks."""
 
-import numpy as np
+import math
 
 import autodiff as ad
 
@@ -338,11 +338,12 @@ def embedding_bag(
     include_last_offset=False,
     padding_idx=None,
 ):
-    """(output, offset2bag, bag_size, max_indices): output is F.embedding_bag's (mode: 0 sum,
-    1 mean, 2 max); beside it, as torch's CPU kernel, each index's bag (left empty where that
-    kernel's fast path for sums skips it: sum, no padding_idx, a float32 table), each bag's
-    count of non-padding indices (for sums, a zero per offset) and, for max, the row holding each maximum
-    (mean: the counts again; sum: zeros). padding_idx=-1 is the last row, None none."""  # fmt: skip
+    """(output, offset2bag, bag_size, max_indices). output is F.embedding_bag's (mode: 0 sum,
+    1 mean, 2 max); beside it, as torch's CPU kernel gives them: each index's bag (empty where
+    that kernel's fast path for sums skips it: sum, no padding_idx, a float32 table), each
+    bag's count of non-padding indices (sum: a zero per offset), and the row of each maximum
+    (max; mean: the counts again; sum: zeros). padding_idx=-1 is the last row, None none.
+    The extras are tensor ops, so ad.compile replays them."""
     if isinstance(mode, bool) or mode not in range(3):
         raise RuntimeError(f"embedding_bag: `mode` must be sum, mean, or max: torch's enum int "
                            f"0, 1 or 2, got {mode!r}")  # fmt: skip
@@ -353,28 +354,32 @@ def embedding_bag(
     output = _embedding_bag(indices, weight, offsets, None, 2, scale_grad_by_freq,
                             _BAG_MODES[mode], sparse, per_sample_weights, include_last_offset,
                             padding_idx)  # fmt: skip
-    idx, starts = indices.numpy(), offsets.numpy()[: -1 if include_last_offset else None]
-    bag_of = np.searchsorted(starts, np.arange(len(idx)), side="right") - 1
+    idx, offsets = indices.long(), offsets.long()
+    starts = offsets[:-1] if include_last_offset else offsets
+    bag_of = ad.searchsorted(starts, ad.arange(idx.shape[0]), right=True) - 1
     kept = idx != (-1 if padding_idx is None else padding_idx % weight.shape[0])
-    counts = np.bincount(bag_of[kept], minlength=len(starts))
-    counts = counts if mode else np.zeros(len(offsets))  # sums: zeros, one per offset given
-    fast_sum = mode == 0 and padding_idx is None and weight.dtype == ad.float32
-    if mode == 2:
-        most = _rows_of_maxima(weight.detach().numpy(), idx, bag_of, kept, len(starts))
+    counts = ad.zeros(starts.shape[0], dtype=ad.int64).scatter_add(0, bag_of, kept.long())
+    if mode == 0:
+        counts = most = ad.zeros(offsets.shape[0], dtype=ad.int64)  # one per offset given
+    elif mode == 1:
+        most = counts.clone()
     else:
-        most = counts
-    extras = (bag_of[:0] if fast_sum else bag_of, counts, most)
-    return (output, *(ad.tensor(np.asarray(a, dtype=np.int64)) for a in extras))
+        most = _rows_of_maxima(weight.detach(), idx, bag_of, kept, starts.shape[0])
+    fast_sum = mode == 0 and padding_idx is None and weight.dtype == ad.float32
+    return output, bag_of[:0] if fast_sum else bag_of, counts, most
 
 
-def _rows_of_maxima(table, idx, bag_of, kept, bags: int) -> np.ndarray:
+def _rows_of_maxima(table, idx, bag_of, kept, bags: int):
     """(bags, D): per bag and column, the row of its first maximum (0 for an empty bag)."""
-    rows = np.zeros((bags, table.shape[1]), dtype=np.int64)
-    for b in range(bags):
-        members = idx[(bag_of == b) & kept]
-        if len(members):
-            rows[b] = members[np.argmax(table[members], axis=0)]
-    return rows
+    n, d = idx.shape[0], table.shape[1]
+    if n == 0:
+        return ad.zeros(bags, d, dtype=ad.int64)
+    rows = table[idx].masked_fill(~kept[:, None], -math.inf)  # padding is never a maximum
+    bag = bag_of[:, None].expand(n, d)
+    best = ad.full((bags, d), -math.inf, dtype=table.dtype).scatter_reduce(0, bag, rows, "amax")
+    entry = ad.where((rows == best.gather(0, bag)) & kept[:, None], ad.arange(n)[:, None], n)
+    first = ad.full((bags, d), n, dtype=ad.int64).scatter_reduce(0, bag, entry, "amin")
+    return ad.where(first < n, idx[first.clamp(max=n - 1)], 0)
 
 
 # --- whole sequences: torch.lstm(input, hx, params, has_biases, num_layers, dropout, train,
