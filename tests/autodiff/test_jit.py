@@ -178,3 +178,20 @@ def test_torchs_public_arguments_in_torchs_order(name):
     public = [n for n in inspect.signature(theirs).parameters if not n.startswith("_")]
     mine = [n for n in inspect.signature(ours).parameters if not n.startswith("_")]
     assert mine == public
+
+
+def test_a_dict_of_example_inputs_is_one_argument():
+    torch = pytest.importorskip("torch")
+    seen = []
+    for lib in (torch, ad):
+        calls = []
+
+        def f(d, calls=calls):
+            calls.append(sorted(d))
+            return d["a"] * 2
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            lib.jit.trace(f, {"a": lib.ones(2), "b": lib.ones(1)})
+        seen.append(calls)
+    assert seen[1] == seen[0] == [["a", "b"]] * 3
