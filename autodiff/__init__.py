@@ -40,9 +40,11 @@ from .device import (
     cuda,
     device,
     get_default_device,
+    get_deterministic_debug_mode,
     get_float32_matmul_precision,
     is_deterministic_algorithms_warn_only_enabled,
     set_default_device,
+    set_deterministic_debug_mode,
     set_float32_matmul_precision,
     use_deterministic_algorithms,
 )
@@ -112,7 +114,7 @@ from .graph import AccumulateGrad, Node
 from . import autograd, legacy, ops, random, removed, siblings, windows
 from .ops import *
 from . import amp, distributed, distributions, func, jit, linalg, onnx, special, testing
-from .amp import GradScaler, autocast
+from .amp import GradScaler, autocast, get_autocast_dtype, is_autocast_enabled
 from .func import vmap
 from .printing import get_printoptions, printoptions, set_printoptions
 from .random import (
@@ -297,6 +299,10 @@ __all__ = [
     *legacy.__all__,
     *removed.__all__,
     "GradScaler",
+    "get_autocast_dtype",
+    "is_autocast_enabled",
+    "get_deterministic_debug_mode",
+    "set_deterministic_debug_mode",
     "pca_lowrank",
     "svd_lowrank",
     *windows.__all__,

@@ -49,6 +49,7 @@ from .pooling_indices import adaptive_max_pool1d as _adaptive_max_pool1d
 from .rnn import activation, gru_step, lstm_step, over_flat_weights, rnn_step
 from .upsampling import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from .utils.rnn import PackedSequence
+from .utils.weight_norm import norm_except_dim
 
 _REDUCTIONS = ("none", "mean", "sum")  # torch's at::Reduction enum, in its order
 
@@ -487,6 +488,7 @@ __all__ = [
     "max_pool2d",
     "max_pool3d",
     "max_pool1d_with_indices",
+    "norm_except_dim",
     "pairwise_distance",
     "pdist",
     "pixel_shuffle",

@@ -45,6 +45,7 @@ CASES = [
     ("convolution 3d", lambda L, x, w: L.convolution(x, w, None, [1, 1, 1], [0, 1, 0],
                                                      [1, 1, 1], False, [0, 0, 0], 1),
      (_a(1, 2, 3, 3, 3), _a(2, 2, 2, 2, 2))),
+    ("norm_except_dim", lambda L, v: L.norm_except_dim(v, 2, 1), (_a(3, 4, 2),)),
     ("channel_shuffle", lambda L, x: L.channel_shuffle(x, 2), (_a(2, 6, 3),)),
     ("channel_shuffle 4d", lambda L, x: L.channel_shuffle(x, 3), (_a(1, 6, 2, 2),)),
     ("grid_sampler", lambda L, x, g: L.grid_sampler(x, g, 0, 1, False),
@@ -252,6 +253,18 @@ def test_embedding_bag_returns_torchs_index_tensors(dtype, mode, padding_idx, in
     for ours, theirs in zip(*results):
         assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype)
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)  # indices: exactly
+
+
+def test_norm_except_dim_over_all_dims_matches_torch():
+    """dim=-1: one norm of all of v (torch's top node is NormBackward0, ours the vector norm's)."""
+    v = _a(3, 4)
+    ours, theirs = ad.tensor(v, requires_grad=True), torch.tensor(v, requires_grad=True)
+    out, out_t = T.norm_except_dim(ours, 3, -1), torch.norm_except_dim(theirs, 3, -1)
+    assert out.shape == tuple(out_t.shape)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-12)
+    out.backward()
+    out_t.backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10)
 
 
 def test_what_torch_lets_pass_unnoticed_is_refused():
