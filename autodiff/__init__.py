@@ -40,9 +40,11 @@ from .device import (
     cuda,
     device,
     get_default_device,
+    get_deterministic_debug_mode,
     get_float32_matmul_precision,
     is_deterministic_algorithms_warn_only_enabled,
     set_default_device,
+    set_deterministic_debug_mode,
     set_float32_matmul_precision,
     use_deterministic_algorithms,
 )
@@ -76,6 +78,7 @@ from .windows import (
     hann_window,
     kaiser_window,
 )
+from .removed import eig, lstsq, solve, symeig
 from .legacy import (
     BFloat16Tensor,
     BoolTensor,
@@ -108,10 +111,10 @@ from .grad_mode import (
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
-from . import autograd, legacy, ops, random, siblings, windows
+from . import autograd, legacy, ops, random, removed, siblings, windows
 from .ops import *
-from . import amp, distributed, distributions, func, linalg, onnx, out, special, testing
-from .amp import autocast
+from . import amp, distributed, distributions, func, jit, linalg, onnx, out, special, testing
+from .amp import GradScaler, autocast, get_autocast_dtype, is_autocast_enabled
 from .func import vmap
 from .printing import get_printoptions, printoptions, set_printoptions
 from .random import (
@@ -255,6 +258,7 @@ __all__ = [
     "set_anomaly_enabled",
     "set_warn_always",
     "is_tensor",
+    "jit",
     "linalg",
     "linspace",
     "load",
@@ -298,6 +302,12 @@ __all__ = [
     "zeros",
     "zeros_like",
     *legacy.__all__,
+    *removed.__all__,
+    "GradScaler",
+    "get_autocast_dtype",
+    "is_autocast_enabled",
+    "get_deterministic_debug_mode",
+    "set_deterministic_debug_mode",
     "pca_lowrank",
     "svd_lowrank",
     *windows.__all__,

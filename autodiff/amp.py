@@ -11,9 +11,15 @@ import warnings
 
 import numpy as np
 
-from . import tracing
+from . import dtypes, tracing
 
-__all__ = ["autocast", "GradScaler", "is_autocast_available"]
+__all__ = [
+    "autocast",
+    "GradScaler",
+    "get_autocast_dtype",
+    "is_autocast_available",
+    "is_autocast_enabled",
+]
 
 
 class autocast:
@@ -59,6 +65,30 @@ def is_autocast_available(device_type: str) -> bool:
 
 
 @tracing.live
+def is_autocast_enabled(device_type=None) -> bool:
+    """torch.is_autocast_enabled: False, as autocast never runs here (off for "cuda", an
+    error for "cpu" unless enabled=False)."""
+    _device_type(device_type or "cuda", "is_autocast_enabled")
+    return False
+
+
+def get_autocast_dtype(device_type: str):
+    """torch.get_autocast_dtype: the dtype autocast would compute in, torch's defaults
+    (bfloat16 on "cpu", float16 elsewhere)."""
+    _device_type(device_type, "get_autocast_dtype")
+    return dtypes.bfloat16 if device_type == "cpu" else dtypes.float16
+
+
+_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "hpu", "xla", "ipu", "mtia", "meta", "privateuseone")
+
+
+def _device_type(device_type, op: str) -> None:
+    if device_type not in _DEVICE_TYPES:
+        raise RuntimeError(
+            f"{op}: expected a device type, one of {', '.join(_DEVICE_TYPES)}, got {device_type!r}"
+        )
+
+
 class GradScaler:
     """torch.amp.GradScaler: multiplies the loss by a scale before backward, divides the
     gradients by it before the step, and skips a step whose gradients hold inf or nan

@@ -201,3 +201,32 @@ def are_deterministic_algorithms_enabled() -> bool:
 def is_deterministic_algorithms_warn_only_enabled() -> bool:
     """torch.is_deterministic_algorithms_warn_only_enabled: warn_only, as last set."""
     return _deterministic["warn_only"]
+
+
+_DEBUG_MODES = ("default", "warn", "error")  # torch's names of 0, 1, 2
+
+
+def set_deterministic_debug_mode(debug_mode) -> None:
+    """torch.set_deterministic_debug_mode: 0 or "default" turns the deterministic mode off, 1
+    or "warn" on with warn_only, 2 or "error" on (use_deterministic_algorithms)."""
+    if not isinstance(debug_mode, int | str):
+        raise TypeError(f"debug_mode must be str or int, but got {type(debug_mode)}")
+    if isinstance(debug_mode, str):
+        if debug_mode not in _DEBUG_MODES:
+            raise RuntimeError(
+                "invalid value of debug_mode, expected one of `default`, `warn`, `error`, but "
+                f"got {debug_mode}"
+            )
+        debug_mode = _DEBUG_MODES.index(debug_mode)
+    if debug_mode not in (0, 1, 2):
+        raise RuntimeError(
+            f"invalid value of debug_mode, expected 0, 1, or 2, but got {debug_mode}"
+        )
+    use_deterministic_algorithms(debug_mode > 0, warn_only=debug_mode == 1)
+
+
+def get_deterministic_debug_mode() -> int:
+    """torch.get_deterministic_debug_mode: 0 off, 1 on with warn_only, 2 on."""
+    if not _deterministic["mode"]:
+        return 0
+    return 1 if _deterministic["warn_only"] else 2

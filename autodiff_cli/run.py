@@ -37,6 +37,7 @@ MODULES = {
     "torch.backends.cudnn": autodiff.backends.cudnn,
     "torch.backends.mps": autodiff.backends.mps,
     "torch.distributed": autodiff.distributed,
+    "torch.jit": autodiff.jit,
     "torch.onnx": autodiff.onnx,
     "torch.serialization": autodiff.serialization,
     "torch.nn": nn,
@@ -79,7 +80,7 @@ for _file in (
     "transformer",
 ):
     MODULES[f"torch.nn.modules.{_file}"] = nn
-for _file in ("dataloader", "dataset", "sampler"):
+for _file in ("dataloader", "dataset", "distributed", "sampler"):
     MODULES[f"torch.utils.data.{_file}"] = nn.data
 MODULES["torch.distributions.constraints"] = autodiff.distributions.constraints
 MODULES["torch.distributions.constraint_registry"] = autodiff.distributions.constraint_registry

@@ -323,6 +323,36 @@ class RNNBase(Module):
         return text
 
 
+def over_flat_weights(
+    mode, params, has_biases, num_layers, dropout, train, bidirectional, batch_first, op: str
+) -> RNNBase:
+    """An RNNBase whose parameters are the given tensors, in torch's flat order (its
+    _flat_weights: for each layer and direction w_ih, w_hh and, with has_biases, b_ih, b_hh),
+    for torch.lstm and its kin: the layers' loop, with no weights allocated or drawn."""
+    directions = 2 if bidirectional else 1
+    kinds = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")[: 4 if has_biases else 2]
+    names = [
+        f"{kind}_l{layer}{suffix}"
+        for layer in range(num_layers)
+        for suffix in ("", "_reverse")[:directions]
+        for kind in kinds
+    ]
+    params = list(params)
+    if len(params) != len(names):
+        raise RuntimeError(
+            f"{op}: params must hold {len(kinds)} tensors per layer and direction "
+            f"({', '.join(kinds)}), {len(names)} for num_layers={num_layers}, "
+            f"bidirectional={bidirectional}, has_biases={has_biases}; got {len(params)}"
+        )
+    rnn = RNNBase.__new__(RNNBase)
+    Module.__init__(rnn)
+    rnn.mode, rnn.num_layers, rnn.bias, rnn.proj_size = mode, num_layers, has_biases, 0
+    rnn.input_size, rnn.hidden_size = params[0].shape[1], params[1].shape[1]
+    rnn.batch_first, rnn.dropout, rnn.bidirectional = batch_first, float(dropout), bidirectional
+    rnn._parameters.update(zip(names, params))
+    return rnn.train(train)
+
+
 class RNN(RNNBase):
     """Elman layers h_t = act(x_t W_ihᵀ + b_ih + h_{t−1} W_hhᵀ + b_hh) over (L, N, H_in), or
     (N, L, H_in) when batch_first, or unbatched (L, H_in); returns (output, h_n)."""

@@ -41,6 +41,7 @@ from .loader import ArrayLoader, DataLoader, get_worker_info
 from .split import random_split, train_val_split
 from .sampler import (
     BatchSampler,
+    DistributedSampler,
     RandomSampler,
     Sampler,
     SequentialSampler,
@@ -53,6 +54,7 @@ from .transforms import Normalizer, normalize
 __all__ = [
     "ArrayLoader",
     "BatchSampler",
+    "DistributedSampler",
     "ChainDataset",
     "ConcatDataset",
     "Dataset",

@@ -2,6 +2,8 @@
 (randperm, randint, multinomial on the given generator or the library's), so a seeded run
 visits the data in torch's order."""
 
+import math
+
 import numpy as np
 
 import autodiff as ad
@@ -188,3 +190,65 @@ class BatchSampler(Sampler):
     def __len__(self) -> int:
         n = len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+class DistributedSampler(Sampler):
+    """This replica's share of the dataset (torch.utils.data.DistributedSampler): the indices,
+    shuffled by seed + epoch, padded by repeating from the start (or cut, with drop_last) to a
+    multiple of num_replicas, then every num_replicas-th one from rank. autodiff runs one
+    process, so num_replicas and rank must be given (without them, torch asks the process
+    group, which is absent: torch's ValueError); a script can still build each rank's sampler
+    to check its split."""
+
+    def __init__(
+        self,
+        dataset,
+        num_replicas=None,
+        rank=None,
+        shuffle: bool = True,
+        seed: int = 0,
+        drop_last: bool = False,
+    ):
+        if num_replicas is None:
+            num_replicas = ad.distributed.get_world_size()  # raises: no process group
+        if rank is None:
+            rank = ad.distributed.get_rank()
+        if isinstance(num_replicas, bool) or not isinstance(num_replicas, int) or num_replicas < 1:
+            raise ValueError(
+                f"DistributedSampler: num_replicas should be a positive integer, "
+                f"got {num_replicas!r}"
+            )
+        if rank >= num_replicas or rank < 0:
+            raise ValueError(
+                f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]"
+            )
+        self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
+        self.epoch, self.drop_last, self.shuffle, self.seed = 0, drop_last, shuffle, seed
+        n = len(dataset)
+        if drop_last and n % num_replicas:
+            self.num_samples = math.ceil((n - num_replicas) / num_replicas)
+        else:
+            self.num_samples = math.ceil(n / num_replicas)
+        self.total_size = self.num_samples * num_replicas
+
+    def __iter__(self):
+        n = len(self.dataset)
+        if self.shuffle:  # the same order on every replica: a generator seeded by seed + epoch
+            generator = ad.Generator().manual_seed(self.seed + self.epoch)
+            indices = permutation(n, generator).tolist()
+        else:
+            indices = list(range(n))
+        if self.drop_last:
+            indices = indices[: self.total_size]
+        elif indices:  # pad by repeating the indices from the start (more than once if short)
+            padding = self.total_size - n
+            indices += (indices * math.ceil(padding / n))[:padding]
+        return iter(indices[self.rank : self.total_size : self.num_replicas])
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def set_epoch(self, epoch: int) -> None:
+        """Shuffle by seed + epoch from now on: call it at each epoch's start, before iterating,
+        or every epoch repeats the same order."""
+        self.epoch = epoch

@@ -12,6 +12,7 @@ import pytest
 import autodiff as ad
 import nn
 import nn.functional as F
+import nn.torch_functions as T
 
 source = sys.modules["autodiff.compile.source"]
 
@@ -60,6 +61,16 @@ KERNELS = {
         [(4, 3)],
     ),
     "lstm": (_lstm, [(5, 2, 3)]),
+    "torch.gru": (  # torch's whole-sequence function over flat weights
+        lambda x, w_ih, w_hh: T.gru(
+            x, ad.zeros(1, 2, 4), [w_ih, w_hh], False, 1, 0.0, True, False, False
+        )[0],
+        [(5, 2, 3), (12, 3), (12, 4)],
+    ),
+    "torch.embedding_bag": (
+        lambda w: T.embedding_bag(w, ad.tensor([0, 4, 2, 2]), ad.tensor([0, 1]), False, 1)[0],
+        [(5, 3)],
+    ),
     "grid_sample": (
         lambda x, g: F.grid_sample(x, g.tanh(), padding_mode="reflection", align_corners=False),
         [(2, 3, 4, 5), (2, 3, 2, 2)],

@@ -37,6 +37,25 @@ CASES = [
                                                                  _a(3, 2, 2, 2, 2))),
     ("conv_transpose3d", lambda L, x, w: L.conv_transpose3d(x, w, None, 2, 0, 1),
      (_a(1, 2, 2, 3, 2), _a(2, 1, 2, 2, 2))),
+    ("convolution", lambda L, x, w, b: L.convolution(x, w, b, [2, 1], [1, 0], [1, 2], False,
+                                                     [0, 0], 1), (_a(1, 2, 5, 6), _a(3, 2, 3, 2),
+                                                                  _a(3))),
+    ("convolution transposed", lambda L, x, w: L.convolution(x, w, None, [2], [1], [1], True,
+                                                             [1], 2), (_a(2, 4, 5), _a(4, 1, 3))),
+    ("convolution 3d", lambda L, x, w: L.convolution(x, w, None, [1, 1, 1], [0, 1, 0],
+                                                     [1, 1, 1], False, [0, 0, 0], 1),
+     (_a(1, 2, 3, 3, 3), _a(2, 2, 2, 2, 2))),
+    ("norm_except_dim", lambda L, v: L.norm_except_dim(v, 2, 1), (_a(3, 4, 2),)),
+    ("channel_shuffle", lambda L, x: L.channel_shuffle(x, 2), (_a(2, 6, 3),)),
+    ("channel_shuffle 4d", lambda L, x: L.channel_shuffle(x, 3), (_a(1, 6, 2, 2),)),
+    ("grid_sampler", lambda L, x, g: L.grid_sampler(x, g, 0, 1, False),
+     (_a(2, 3, 4, 5), R.uniform(-1.2, 1.2, (2, 3, 2, 2)))),
+    ("grid_sampler bicubic", lambda L, x, g: L.grid_sampler(x, g, 2, 2, True),
+     (_a(1, 2, 4, 4), R.uniform(-1.1, 1.1, (1, 2, 3, 2)))),
+    ("grid_sampler_2d", lambda L, x, g: L.grid_sampler_2d(x, g, 1, 0, True),
+     (_a(1, 2, 4, 4), R.uniform(-0.9, 0.9, (1, 2, 3, 2)))),
+    ("affine_grid_generator", lambda L, t: L.affine_grid_generator(t, [2, 3, 4, 5], False),
+     (_a(2, 2, 3),)),
     ("max_pool1d", lambda L, x: L.max_pool1d(x, 2), (_a(2, 3, 6),)),
     ("max_pool1d stride", lambda L, x: L.max_pool1d(x, 3, 1, 1), (_a(2, 3, 6),)),
     ("max_pool2d", lambda L, x: L.max_pool2d(x, 2, 1, 1), (_a(1, 2, 4, 4),)),
@@ -57,6 +76,15 @@ CASES = [
     ("rms_norm", lambda L, x, w: L.rms_norm(x, [4], w), (_a(3, 4), _a(4))),
     ("embedding", lambda L, w: L.embedding(w, L.tensor([[0, 3], [3, 1]]), 1), (_a(4, 2),)),
     ("embedding no padding", lambda L, w: L.embedding(w, L.tensor([3, 0, 3])), (_a(4, 2),)),
+    ("embedding_bag", lambda L, w, p: L.embedding_bag(w, L.tensor([1, 2, 0, 3, 3]),
+                                                      L.tensor([0, 2]), False, 0, False, p)[0],
+     (_a(4, 3), _a(5))),
+    ("embedding_bag mean", lambda L, w: L.embedding_bag(w, L.tensor([1, 2, 0, 3, 3]),
+                                                        L.tensor([0, 2, 2]), True, 1, False, None,
+                                                        False, 3)[0], (_a(4, 3),)),
+    ("embedding_bag max", lambda L, w: L.embedding_bag(w, L.tensor([1, 2, 0, 3, 1]),
+                                                       L.tensor([0, 1, 5]), False, 2, False, None,
+                                                       True)[0], (_a(4, 3),)),
     ("bilinear", lambda L, x, y, w, b: L.bilinear(x, y, w, b), (_a(3, 2), _a(3, 4), _a(5, 2, 4),
                                                                  _a(5))),
     ("celu", lambda L, x: L.celu(x, 0.7), (_a(3, 4),)),
@@ -126,6 +154,7 @@ def test_every_function_has_a_case_and_is_torchs_name():
     }
     tested |= {"feature_dropout", "feature_dropout_", "celu_", "selu_", "rrelu_", "threshold_"}
     tested |= {"feature_alpha_dropout", "feature_alpha_dropout_"}
+    tested |= {"lstm", "gru", "rnn_tanh", "rnn_relu"}  # test_torch_rnn_functions.py
     assert tested == set(T.__all__)
     assert all(callable(getattr(torch, n)) for n in T.__all__)
 
@@ -185,6 +214,17 @@ def test_adaptive_max_pool1d_returns_values_and_int64_indices_as_torch():
          RuntimeError, "input_size"),
         (lambda L: L.lstm_cell(L.zeros(4), (L.zeros(2), L.zeros(2)), L.zeros(8, 4), L.zeros(8, 2)),
          IndexError, "2-d"),
+        (lambda L: L.convolution(L.zeros(1, 2, 3), L.zeros(2, 2), None, [1], [0], [1], False,
+                                 [0], 1), RuntimeError, "weight must be 3-d, 4-d or 5-d"),
+        (lambda L: L.grid_sampler_2d(L.zeros(1, 1, 2, 2, 2), L.zeros(1, 1, 1, 1, 3), 0, 0,
+                                     False), RuntimeError, "input must be 4-d"),
+        (lambda L: L.embedding_bag(L.zeros(3, 2), L.tensor([0, 1]), L.tensor([0]), False, 3),
+         RuntimeError, "`mode` must be sum, mean, or max"),
+        (lambda L: L.embedding_bag(L.zeros(3, 2), L.tensor([0, 1]), None), TypeError,
+         "'offsets' .* must be Tensor, not NoneType"),
+        (lambda L: L.embedding_bag(L.zeros(3, 2), L.tensor([0, 1]), L.tensor([0]), False, 1,
+                                   False, L.ones(2)), (ValueError, RuntimeError),
+         "per_sample_weights .* mode='sum'"),
     ],
 )  # fmt: skip
 def test_refuses_what_torch_refuses(call, error, words):
@@ -192,6 +232,50 @@ def test_refuses_what_torch_refuses(call, error, words):
         call(torch)
     with pytest.raises(error, match=words):
         call(OURS)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("mode", [0, 1, 2])
+@pytest.mark.parametrize("padding_idx", [None, -1, 2])
+@pytest.mark.parametrize("include_last_offset", [False, True])
+def test_embedding_bag_returns_torchs_index_tensors(dtype, mode, padding_idx, include_last_offset):
+    """offset2bag, bag_size and max_indices beside the bags, as torch's CPU kernel gives them
+    (an empty bag, a bag of padding, ties in max)."""
+    table = np.round(_a(6, 3), 1).astype(dtype)
+    table[4] = table[3]  # ties: the first maximum's row
+    offsets = [0, 2, 2, 5, 7] if include_last_offset else [0, 2, 2, 5]
+    indices = [1, 2, 4, 5, 3, 3, 2]  # rows 4 and 3 tie in the third bag: the first one wins
+    results = [
+        L.embedding_bag(L.tensor(table), L.tensor(indices), L.tensor(offsets), False, mode, False,
+                        None, include_last_offset, padding_idx)
+        for L in (OURS, torch)
+    ]  # fmt: skip
+    for ours, theirs in zip(*results):
+        assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)  # indices: exactly
+
+
+def test_norm_except_dim_over_all_dims_matches_torch():
+    """dim=-1: one norm of all of v (torch's top node is NormBackward0, ours the vector norm's)."""
+    v = _a(3, 4)
+    ours, theirs = ad.tensor(v, requires_grad=True), torch.tensor(v, requires_grad=True)
+    out, out_t = T.norm_except_dim(ours, 3, -1), torch.norm_except_dim(theirs, 3, -1)
+    assert out.shape == tuple(out_t.shape)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-12)
+    out.backward()
+    out_t.backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10)
+
+
+def test_what_torch_lets_pass_unnoticed_is_refused():
+    """torch ignores output_padding without transposed and reads an unknown grid_sampler enum
+    as some mode; here both are errors."""
+    x, w = ad.zeros(1, 1, 3, 3), ad.zeros(1, 1, 1, 1)
+    with pytest.raises(RuntimeError, match="output_padding .* only for a transposed"):
+        T.convolution(x, w, None, [1, 1], [0, 0], [1, 1], False, [1, 1], 1)
+    for enums, words in (((3, 0), "interpolation_mode"), ((0, -1), "padding_mode")):
+        with pytest.raises(RuntimeError, match=f"grid_sampler: {words} must be torch's enum"):
+            T.grid_sampler(x, ad.zeros(1, 1, 1, 2), *enums, False)
 
 
 def test_autodiff_run_finds_them_as_torch_names():
