@@ -11,6 +11,13 @@ import pytest
 import autodiff as ad
 import nn
 
+# torch.jit's deprecation notes (torch's and ours, which repeat them) and torch's own note on a
+# random trace: tests that check them use pytest.warns, which sees them regardless
+pytestmark = [
+    pytest.mark.filterwarnings(r"ignore:`torch\.jit\.\w+` is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:Trace had nondeterministic nodes"),
+]
+
 
 def _recorder(lib):
     """A function that records (grad enabled, is_tracing(), first argument's sum) per call."""
