@@ -220,7 +220,8 @@ class Softmax2d(Module):
 def gumbel_softmax(logits, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim=-1):
     """softmax((logits + g)/τ) with Gumbel noise g = −log(E), E ~ Exp(1); hard=True gives the
     one-hot of its arg-max forward and the soft sample's gradient (straight-through)."""
-    exponential = -(1 - ad.rand_like(logits)).log()  # inverse CDF of Exp(1)
+    # E drawn as torch draws it (exponential_), so a seeded run samples torch's noise
+    exponential = ad.empty_like(logits).exponential_()
     y_soft = ((logits - exponential.log()) / tau).softmax(dim)
     if not hard:
         return y_soft
