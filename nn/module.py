@@ -355,6 +355,12 @@ class Module:
             stack += [m for m in module._modules.values() if m is not None]
         return tuple(ids), tuple(modes)
 
+    def compile(self, *args, **kwargs) -> None:
+        """torch's Module.compile: from now on this module's forward runs through ad.compile
+        (torch.compile's arguments), in place: its parameters, state_dict keys and hooks
+        stay as they are."""
+        object.__setattr__(self, "forward", ad.compile(self.forward, *args, **kwargs))
+
     # --- modes and gradients ----------------------------------------------------------
     def train(self, mode: bool = True) -> "Module":
         """Set training mode (dropout active, batch statistics) on this module and descendants."""

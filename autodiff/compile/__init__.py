@@ -29,11 +29,59 @@ __all__ = ["compile", "Compiled", "CompileError"]
 MAX_PROGRAMS = 16  # programs kept per compiled function (the least recently used go first)
 
 
-def compile(fn):
-    """Trace fn on its first call and replay the recorded NumPy program on later calls."""
-    if not callable(fn):
-        raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
-    return Compiled(fn)
+# torch.compile's tuning choices that torch accepts (its own check's lists)
+MODES = (None, "default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")
+BACKENDS = (None, "inductor", "eager", "aot_eager", "cudagraphs")
+
+
+def compile(
+    model=None,
+    *,
+    fullgraph=False,
+    dynamic=None,
+    backend=None,
+    mode=None,
+    options=None,
+    name=None,
+    disable=False,
+    recompile_limit=None,
+    isolate_recompiles=False,
+    shapes_spec=None,
+):
+    """Trace fn on its first call and replay the recorded NumPy program on later calls
+    (torch.compile's signature). torch's other arguments choose among its compilers and
+    tune them (backend, mode, options, dynamic, recompile_limit, ...); there is one way to
+    compile here, so they are checked as torch checks them and change nothing. fullgraph=True
+    holds anyway: a function is traced whole or refused with a CompileError, never split at a
+    graph break. disable=True gives fn itself, and compile(**options) without fn a decorator,
+    as torch's."""
+    if mode not in MODES:
+        raise RuntimeError(
+            f"compile: Unrecognized mode={mode}, should be one of: "
+            + ", ".join(m for m in MODES if m)
+        )
+    if mode is not None and options is not None:
+        raise RuntimeError(
+            "compile: Either mode or options can be specified, but both can't be specified at "
+            "the same time."
+        )
+    if callable(backend):
+        raise NotImplementedError(
+            "compile: a custom backend (a callable) is handed torch's FX graphs, which this "
+            "engine does not make. Leave backend out (or pass 'inductor')."
+        )
+    if backend not in BACKENDS:
+        raise RuntimeError(
+            f"compile: Invalid backend: {backend!r}; the backends are "
+            + ", ".join(repr(b) for b in BACKENDS if b)
+        )
+    if model is None:  # @torch.compile(mode=...) as a decorator
+        return lambda fn: compile(fn, mode=mode, options=options, backend=backend, disable=disable)
+    if disable:
+        return model
+    if not callable(model):
+        raise TypeError(f"compile: expected a function, got {type(model).__name__}")
+    return Compiled(model)
 
 
 @tracing.live

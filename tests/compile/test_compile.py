@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
+import nn
 from autodiff.compile import CompileError, source
 from autodiff.ops.arithmetic import Add, Mul
 
@@ -543,3 +544,50 @@ def test_a_grad_assigned_after_backward_is_refused():
 
     with pytest.raises(CompileError, match="assigned a leaf's .grad"):
         ad.compile(f)()
+
+
+# --- torch.compile's signature: its options, the decorator form, Module.compile -------------
+@pytest.mark.parametrize(
+    "options, error, words",
+    [
+        (dict(mode="fast"), RuntimeError, "Unrecognized mode=fast"),
+        (dict(mode="default", options={"x": 1}), RuntimeError, "Either mode or options"),
+        (dict(backend="nope"), RuntimeError, "Invalid backend: 'nope'"),
+    ],
+)
+def test_compile_checks_torchs_options_as_torch(options, error, words):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.compile(lambda a: a, **options)
+    with pytest.raises(error, match=words):
+        ad.compile(lambda a: a, **options)
+
+
+def test_compile_takes_torchs_options_as_a_decorator_and_disable_gives_fn():
+    @ad.compile(mode="reduce-overhead", fullgraph=True, dynamic=False, backend="inductor")
+    def f(a):
+        return ad.sin(a) * 2
+
+    assert isinstance(f, ad.compile(lambda a: a).__class__)
+    for values in ([1.0, 2.0], [0.5, -1.0]):
+        assert f(ad.tensor(values)).tolist() == (ad.sin(ad.tensor(values)) * 2).tolist()
+    assert f.traces == 1  # the second call replayed
+    g = lambda a: a + 1  # noqa: E731
+    assert ad.compile(g, disable=True) is g
+    with pytest.raises(NotImplementedError, match="custom backend"):
+        ad.compile(g, backend=lambda graph, inputs: graph)
+
+
+def test_module_compile_is_in_place_and_keeps_its_state_dict():
+    ad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    twin = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    twin.load_state_dict(model.state_dict())
+    keys = list(model.state_dict())
+    assert model.compile() is None
+    assert list(model.state_dict()) == keys
+    x = ad.randn(5, 3)
+    with ad.no_grad():
+        for _ in range(3):  # traced, then replayed
+            assert model(x).tolist() == twin(x).tolist()
+    assert model.forward.traces == 1
