@@ -5,7 +5,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from optable import ROWS, case, leaves, upstream
 
@@ -176,6 +176,15 @@ SPECIAL = [float("nan"), float("inf"), -float("inf"), -0.0, 0.0, 1.5, -2.25, 1e-
     layout=st.sampled_from(["contiguous", "reversed", "broadcast", "int condition"]),
     split=st.booleans(),
 )
+@example(  # a mask that differs from its mirror image, in chunks between threads
+    dtype=np.float32,
+    values=[1.0, -2.0, 3.0, 4.5, 0.0, 6.0],
+    taken=[True, False] * 3 + [False] * 18,
+    zero=0,
+    zero_first=True,
+    layout="contiguous",
+    split=True,
+)
 def test_where_kernel_gives_np_where_bits(dtype, values, taken, zero, zero_first, layout, split):
     """Where's kernel (a masked gradient's bits ANDed with the mask, eager and compiled) is
     np.where, bit for bit: NaN, inf and -0 kept where taken, +0 elsewhere; other dtypes,
@@ -230,6 +239,7 @@ def split_between_threads(split: bool):
     reverse=st.booleans(),
     split=st.booleans(),
 )
+@example(dtype=np.float32, values=[1.0, -2.0, 3.0, -4.0, 5.0, 0.5, -0.0], reverse=False, split=True)
 def test_relu_forward_in_chunks_gives_np_maximum_bits(dtype, values, reverse, split):
     """relu's forward (split_unary of np.maximum) is np.maximum(x, 0) bit for bit (NaN kept,
     -0 as NumPy gives it), in chunks between threads or not; a strided view or an integer

@@ -143,6 +143,8 @@ def test_out_refuses_autograd_as_torch():
         x = lib.ones(2, requires_grad=True)
         with pytest.raises(RuntimeError, match=r"out=\.\.\. arguments don't support automatic"):
             lib.mul(x, 2, out=lib.zeros(2))
+        with pytest.raises(RuntimeError, match=r"out=\.\.\. arguments don't support automatic"):
+            lib.mul(lib.ones(2), 2, out=lib.zeros(2, requires_grad=True))  # out itself
         with lib.no_grad():
             assert lib.mul(x, 2, out=lib.zeros(2)).tolist() == [2.0, 2.0]
 

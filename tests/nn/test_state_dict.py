@@ -90,6 +90,10 @@ def test_strict_loading_names_missing_unexpected_and_shapes():
         == ("_IncompatibleKeys(missing_keys=['0.bias'], unexpected_keys=['extra.weight'])")
     )
     assert repr(m.load_state_dict(m.state_dict())) == "<All keys matched successfully>"
+    only_unexpected = {**m.state_dict(), "extra": np.zeros(1)}
+    assert repr(m.load_state_dict(only_unexpected, strict=False)) == (
+        "_IncompatibleKeys(missing_keys=[], unexpected_keys=['extra'])"
+    )
 
 
 def test_save_load_round_trip_is_atomic(tmp_path):
