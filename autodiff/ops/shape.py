@@ -1,6 +1,8 @@
 """Shape ops: reshape/view, flatten, transpose, permute, unsqueeze, squeeze, expand, cat, stack,
 select, unbind."""
 
+import math
+
 import numpy as np
 
 from ..errors import ShapeError
@@ -56,13 +58,22 @@ class View(Function):
     array_backward = True
 
     @staticmethod
-    def forward(ctx, input, shape):
-        try:
-            return input.reshape(shape)
-        except ValueError:
+    def forward(ctx, input, shape, strict=False):
+        if input.size != math.prod(shape):
             raise ShapeError(
                 f"view: shape {shape} is invalid for input of size {input.size} "
                 f"(shape {tuple(input.shape)}). The element counts must match."
+            )
+        if not strict:  # reshape: a copy where the strides do not allow a view
+            return input.reshape(shape)
+        try:
+            return np.reshape(input, shape, copy=False)
+        except ValueError:  # torch's view never copies: a copy would not see later writes
+            raise RuntimeError(
+                f"view size is not compatible with input tensor's size and stride (at least one "
+                f"dimension spans across two contiguous subspaces): shape {tuple(input.shape)}, "
+                f"strides {tuple(s // input.itemsize for s in input.strides)}, view {shape}. "
+                "Use .reshape(...) instead (it copies where it must), or .contiguous().view(...)."
             ) from None
 
     @staticmethod
@@ -77,9 +88,10 @@ def reshape(input, *shape):
 
 
 def view(input, *shape):
-    """Same as reshape (NumPy copies if it must; values are the same)."""
+    """The same storage in a new shape; refused where the strides allow no view (torch's
+    error: reshape copies there)."""
     shape = _resolve(_shape_arg(shape), input.numel(), "view", input.shape)
-    return View.apply(input, shape=shape)
+    return View.apply(input, shape=shape, strict=True)
 
 
 class Transpose(Function):

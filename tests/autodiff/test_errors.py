@@ -129,3 +129,26 @@ def test_custom_function_returning_a_wrongly_shaped_gradient():
 
     with pytest.raises(RuntimeError, match=r"\(5,\).*\(2, 3\)"):
         Bad.apply(f64((2, 3))).sum().backward()
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda lib: lib.arange(12.0).reshape(3, 4).t(), (12,)),
+        (lambda lib: lib.arange(12.0).reshape(3, 4)[:, 1:3], (6,)),
+        (lambda lib: lib.arange(24.0).reshape(2, 3, 4).permute(0, 2, 1), (2, 12)),
+    ],
+)
+def test_view_never_copies_and_refuses_as_torch(make, shape):
+    """view shares storage or raises torch's error (a copy would not see later writes);
+    reshape copies there; where the strides allow it, view shares (writes go through)."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        make(torch).view(shape)
+    with pytest.raises(RuntimeError, match="view size is not compatible.*Use .reshape"):
+        make(ad).view(shape)
+    assert make(ad).reshape(shape).tolist() == make(torch).reshape(shape).tolist()
+    base = ad.arange(12.0).reshape(3, 4)[:, 1:3]
+    split = base.view(3, 2, 1)  # a view these strides allow
+    split[0, 0, 0] = 100.0
+    assert base[0, 0].item() == 100.0
