@@ -13,14 +13,12 @@ from .size import Size, as_size
 
 
 def _check_grad_dtype(dtype, what: str) -> None:
-    if np.dtype(dtype).kind == "c":  # torch's conjugate (Wirtinger) gradients are not written
+    # complex tensors may: ops not written for complex gradients refuse to record a node for
+    # them (Function.complex_grad, checked in function._record)
+    if np.dtype(dtype).kind not in "fc":
         raise DtypeError(
-            f"{what}: complex tensors cannot require gradients here yet (got dtype {dtype}); "
-            "complex autograd is not supported. Use real and imaginary parts as float tensors."
-        )
-    if np.dtype(dtype).kind != "f":
-        raise DtypeError(
-            f"{what}: only floating point tensors can require gradients (got dtype {dtype}). "
+            f"{what}: only Tensors of floating point and complex dtype can require gradients "
+            f"(got dtype {dtype}). "
             "Convert first, e.g. t.float() or dtype=ad.float32."
         )
 
@@ -1405,31 +1403,39 @@ class Tensor:
         return _ops.addcdiv(self, tensor1, tensor2, value=value)
 
     def conj(self) -> "Tensor":
-        """This tensor itself: a real tensor is its own conjugate (torch returns self too)."""
+        """The complex conjugate, a copy (torch's is a lazy view); a real tensor is its own
+        conjugate (torch returns self too)."""
+        if self._data.dtype.kind != "c":
+            return self
+        return _ops.complexes.Conj.apply(self)
+
+    def resolve_conj(self) -> "Tensor":
+        """This tensor: conj() here already made the conjugate's values, nothing is lazy."""
         return self
 
-    resolve_conj = resolve_neg = conj
+    resolve_neg = resolve_conj
+
+    def conj_physical(self) -> "Tensor":
+        return self.conj()
+
+    def angle(self) -> "Tensor":
+        return _ops.angle(self)
 
     @property
     def real(self) -> "Tensor":
-        """A real tensor's real part: the tensor itself, as torch."""
+        """The real part, a view of a complex tensor's storage; a real tensor itself, as torch."""
         if self._data.dtype.kind == "c":
-            self._refuse_complex_part("real")
+            return _ops.complexes.Real.apply(self)
         return self
 
     @property
     def imag(self) -> "Tensor":
+        """The imaginary part, a view of a complex tensor's storage."""
         if self._data.dtype.kind == "c":
-            self._refuse_complex_part("imag")
+            return _ops.complexes.Imag.apply(self)
         raise DtypeError(
             f"imag: imag is not implemented for tensors with non-complex dtypes ({self.dtype}). "
             "A real tensor has no imaginary part (it would be torch.zeros_like(x))."
-        )
-
-    def _refuse_complex_part(self, op: str):
-        raise DtypeError(
-            f"{op}: the parts of a complex tensor are not supported ({self.dtype}). Keep the "
-            "real and imaginary parts as two real tensors."
         )
 
     def is_conj(self) -> bool:

@@ -25,6 +25,7 @@ __all__ = [
 
 
 class Abs(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "AbsBackward0"
     symbol = "|x|"
     array_backward = True

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ..function import Function
+from .complexes import conj_of, is_complex_value
 
 __all__ = [
     "exp",
@@ -75,6 +76,8 @@ class Pointwise(Function):
         saves = cls.saves
         saved = ctx.saved_tensors[0] if saves is not None else None
         x, out = (saved, None) if saves == "input" else (None, saved)
+        if cls.complex_grad and is_complex_value(grad):
+            return (_holomorphic(cls, grad, x, out),)
         if cls.quiet:
             with np.errstate(divide="ignore", invalid="ignore"):
                 return (cls.gradient(grad, x, out),)
@@ -85,7 +88,15 @@ class Pointwise(Function):
         raise NotImplementedError("Pointwise ops define gradient(grad, x, out)")
 
 
+def _holomorphic(cls, grad, x, out):
+    """torch's complex gradient of a holomorphic f, grad * conj(f'(z)), from the formula
+    written for real numbers, gradient(g) = g * f'(z): conj(gradient(conj(grad)))."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return conj_of(cls.gradient(conj_of(grad), x, out))
+
+
 class Exp(Pointwise):
+    complex_grad = True  # holomorphic: Pointwise.backward conjugates f'
     node_name, symbol, array_backward = "ExpBackward0", "exp", True
     ufunc, saves = np.exp, "output"
 
@@ -99,6 +110,7 @@ def exp(input):
 
 
 class Log(Pointwise):
+    complex_grad = True  # holomorphic: Pointwise.backward conjugates f'
     node_name, symbol, array_backward = "LogBackward0", "log", True
     ufunc, saves, quiet = np.log, "input", True  # log(0) = -inf, as torch
 
@@ -112,6 +124,7 @@ def log(input):
 
 
 class Sqrt(Pointwise):
+    complex_grad = True  # holomorphic: Pointwise.backward conjugates f'
     node_name, symbol, array_backward = "SqrtBackward0", "√", True
     ufunc, saves, quiet = np.sqrt, "output", True
 
@@ -166,6 +179,7 @@ def sigmoid(input):
 
 
 class Tanh(Pointwise):
+    complex_grad = True  # holomorphic: Pointwise.backward conjugates f'
     node_name, symbol, array_backward = "TanhBackward0", "tanh", True
     ufunc, saves = np.tanh, "output"
 
@@ -179,6 +193,7 @@ def tanh(input):
 
 
 class Sin(Pointwise):
+    complex_grad = True  # holomorphic: Pointwise.backward conjugates f'
     node_name, symbol = "SinBackward0", "sin"
     ufunc, saves = np.sin, "input"
 
@@ -192,6 +207,7 @@ def sin(input):
 
 
 class Cos(Pointwise):
+    complex_grad = True  # holomorphic: Pointwise.backward conjugates f'
     node_name, symbol = "CosBackward0", "cos"
     ufunc, saves = np.cos, "input"
 
@@ -378,6 +394,7 @@ def _reciprocal(x: np.ndarray) -> np.ndarray:
 
 
 class Reciprocal(Pointwise):
+    complex_grad = True  # holomorphic: Pointwise.backward conjugates f'
     node_name, symbol, array_backward = "ReciprocalBackward0", "1/x", True
     ufunc, saves, quiet = _reciprocal, "output", True
 

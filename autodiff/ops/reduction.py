@@ -93,6 +93,7 @@ def _count(ctx) -> int:
 
 
 class Sum(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "SumBackward1"
     symbol = "Σ"
     array_backward = True
@@ -119,6 +120,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 class Mean(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "MeanBackward1"
     symbol = "mean"
     array_backward = True

@@ -50,6 +50,7 @@ def _shape_arg(shape) -> tuple:
 
 
 class View(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "ViewBackward0"
     view = True
     symbol = "view"
@@ -83,6 +84,7 @@ def view(input, *shape):
 
 
 class Transpose(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "TransposeBackward0"
     view = True
     symbol = "transpose"
@@ -106,6 +108,7 @@ def transpose(input, dim0, dim1):
 
 
 class Permute(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "PermuteBackward0"
     view = True
     symbol = "permute"
@@ -131,6 +134,7 @@ def permute(input, *dims):
 
 
 class Unsqueeze(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "UnsqueezeBackward0"
     view = True
     symbol = "unsqueeze"
@@ -151,6 +155,7 @@ def unsqueeze(input, dim):
 
 
 class Squeeze(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "SqueezeBackward1"
     view = True
     symbol = "squeeze"
@@ -192,6 +197,7 @@ def _broadcast_view(array: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 class Expand(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "ExpandBackward0"
     view = True
     symbol = "expand"
@@ -227,6 +233,7 @@ def expand(input, *sizes):
 
 
 class Cat(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "CatBackward0"
     symbol = "cat"
     array_backward = True
@@ -267,6 +274,7 @@ concat = concatenate = cat  # torch's aliases
 
 
 class Stack(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "StackBackward0"
     symbol = "stack"
     array_backward = True
@@ -295,6 +303,7 @@ def stack(tensors, dim=0):
 
 
 class ToCopy(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "ToCopyBackward0"
     symbol = "to"
 
@@ -304,7 +313,10 @@ class ToCopy(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.to(ctx.input_meta[0][1])
+        dtype = ctx.input_meta[0][1]
+        if dtype.kind != "c" and grad.is_complex():  # complex from real: the real part
+            grad = grad.real
+        return grad.to(dtype)
 
 
 def to_dtype(input, dtype):
@@ -318,6 +330,7 @@ def to_dtype(input, dtype):
 
 
 class Clone(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "CloneBackward0"
     symbol = "clone"
     array_backward = True
