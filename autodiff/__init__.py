@@ -110,7 +110,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
 from . import autograd, legacy, ops, random, siblings, windows
 from .ops import *
-from . import amp, distributed, distributions, func, linalg, onnx, special, testing
+from . import amp, distributed, distributions, fft, func, linalg, onnx, special, testing
 from .amp import autocast
 from .func import vmap
 from .printing import get_printoptions, printoptions, set_printoptions
@@ -250,6 +250,7 @@ __all__ = [
     "set_anomaly_enabled",
     "set_warn_always",
     "is_tensor",
+    "fft",
     "linalg",
     "linspace",
     "load",

@@ -423,6 +423,7 @@ def rot90(input, k=1, dims=(0, 1)):
 
 
 class Roll(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "RollBackward0"
     symbol = "roll"
 
