@@ -28,12 +28,12 @@ def _floating(op: str, input, real: bool = False):
     refuses complex input, as torch's rfft."""
     if not isinstance(input, Tensor):
         raise TypeError(f"fft_{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
-    kind = input._data.dtype.kind
+    kind = input.dtype.kind
     if real and kind == "c":
         raise RuntimeError(f"{op} expects a real input tensor, but got {input.dtype}")
     if kind in "biu":
         return input.to(_dtypes.get_default_dtype())
-    if input._data.dtype not in (np.float32, np.float64, np.complex64, np.complex128):
+    if input.dtype not in (np.float32, np.float64, np.complex64, np.complex128):
         raise DtypeError(f"fft_{op}: unsupported dtype {input.dtype}; use float32 or float64.")
     return input
 
@@ -113,8 +113,8 @@ def _c2r(op, input, s, dim, norm, forward, default_dim=None):
     """A real signal from its onesided half spectrum: the last dim's size defaults to
     2·(m - 1) for m entries given; forward (hfft) transforms the conjugate."""
     input = _floating(op, input)
-    if input._data.dtype.kind != "c":
-        input = input.to(C2C_COMPLEX[input._data.dtype])
+    if not input.is_complex():
+        input = input.to(C2C_COMPLEX[np.dtype(input.dtype)])
     dims, sizes = _dims_and_sizes(op, input, s, dim, default_dim)
     if s is None or s[-1] == -1:
         sizes = sizes[:-1] + (2 * (input.shape[dims[-1]] - 1),)

@@ -22,9 +22,7 @@ _make = Tensor._make
 
 def is_complex_value(x) -> bool:
     """Whether x (an array, a Tensor or a Python number) holds complex numbers."""
-    if isinstance(x, Tensor):
-        return x._data.dtype.kind == "c"
-    if isinstance(x, np.ndarray):
+    if isinstance(x, (Tensor, np.ndarray)):
         return x.dtype.kind == "c"
     return isinstance(x, (builtins.complex, np.complexfloating))
 
@@ -123,10 +121,9 @@ class Angle(Function):
             return grad * 0.0
         # torch: grad · i z / |z|², and 0 where z = 0
         r2 = z.abs() ** 2
-        at_zero = _make(r2._data == 0)
-        safe = r2 + at_zero.to(r2.dtype)
-        g = Complex.apply(grad * 0.0, grad) * z / safe
-        return g * (~at_zero).to(r2.dtype)
+        nonzero = (r2 != 0).to(r2.dtype)
+        g = Complex.apply(grad * 0.0, grad) * z / (r2 + (1 - nonzero))
+        return g * nonzero
 
 
 def angle(input):
@@ -169,12 +166,12 @@ def _same_floating(op: str, a, b, name_a: str, name_b: str) -> None:
     for name, t in ((name_a, a), (name_b, b)):
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(t).__name__}")
-    if a._data.dtype != b._data.dtype:
+    if a.dtype != b.dtype:
         raise DtypeError(
             f"{op}: Expected object of scalar type {a.dtype} but got scalar type {b.dtype} for "
             f"second argument. Give {name_a} and {name_b} one dtype."
         )
-    if a._data.dtype not in (np.float32, np.float64):
+    if a.dtype not in (np.float32, np.float64):
         raise DtypeError(
             f"{op}: Expected both inputs to be Half, Float or Double tensors but got {a.dtype} "
             f"and {b.dtype}. Convert first, e.g. t.float()."
@@ -252,7 +249,7 @@ class ViewAsComplex(Function):
 
 def view_as_real(input):
     """A complex tensor's storage as real pairs (torch.view_as_real): shape (..., 2)."""
-    if input._data.dtype.kind != "c":
+    if not input.is_complex():
         raise DtypeError(
             f"view_as_real is only supported for complex tensors, got {input.dtype}. "
             "Make a complex tensor first (torch.complex, torch.polar)."
@@ -263,19 +260,18 @@ def view_as_real(input):
 def view_as_complex(input):
     """Real pairs as complex numbers (torch.view_as_complex): float32 or float64, last dim of
     size 2 and stride 1, other strides even, as torch requires."""
-    data = input._data
-    if data.dtype not in (np.float32, np.float64):
+    if input.dtype not in (np.float32, np.float64):
         raise DtypeError(
             "view_as_complex is only supported for float and double tensors, but got a tensor "
             f"of scalar type: {input.dtype}"
         )
-    if data.ndim == 0 or data.shape[-1] != 2:
+    if input.ndim == 0 or input.shape[-1] != 2:
         raise ShapeError(f"Tensor must have a last dimension of size 2, got shape {input.shape}")
     steps = input.stride()
     if steps[-1] != 1:
         raise RuntimeError("Tensor must have a last dimension with stride 1")
     if any(s % 2 for s in steps[:-1]):
         raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
-    if data.ctypes.data % (2 * data.itemsize):
+    if input.storage_offset() % 2:
         raise RuntimeError("Tensor must have a storage_offset divisible by 2")
     return ViewAsComplex.apply(input)
