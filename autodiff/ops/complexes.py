@@ -12,6 +12,7 @@ import builtins
 import numpy as np
 
 from ..errors import DtypeError, ShapeError
+from .. import storage
 from ..function import Function
 from ..tensor import Tensor
 
@@ -222,8 +223,12 @@ class ViewAsReal(Function):
     @staticmethod
     def forward(ctx, input):
         part = input.real  # a view with the complex strides; the imaginary part is next to it
+        root = storage.root(input)
+        if not (root.flags.c_contiguous or root.flags.f_contiguous):  # no buffer to view
+            return np.stack([part, input.imag], -1)
+        offset = storage.data_ptr(part) - storage.data_ptr(root) if part.size else 0
         steps = part.strides + (part.itemsize,)
-        return np.lib.stride_tricks.as_strided(part, input.shape + (2,), steps)
+        return np.ndarray(input.shape + (2,), part.dtype, root, offset, steps)
 
     @staticmethod
     def backward(ctx, grad):

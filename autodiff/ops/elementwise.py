@@ -32,6 +32,9 @@ class Abs(Function):
 
     @staticmethod
     def forward(ctx, input):
+        if input.dtype.kind == "c":  # sgn(z) = z/|z| varies with z: backward computes it
+            ctx.save_for_backward(input)
+            return np.abs(input)
         # abs'(0) = 0 and abs'(nan) = 0, as torch's sgn
         ctx.save_for_backward(np.nan_to_num(np.asarray(np.sign(input)), copy=False))
         return np.abs(input)
@@ -39,7 +42,17 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (sign,) = ctx.saved_tensors
+        if sign.dtype.kind == "c":  # the complex input: torch's grad · z/|z| (0 at 0)
+            return grad * complex_sign(sign)
         return grad * sign
+
+
+def complex_sign(z):
+    """z/|z| of a complex array or Tensor (recorded, for second order), 0 where z = 0."""
+    r = np.abs(z) if isinstance(z, np.ndarray) else z.abs()
+    nonzero = r != 0
+    nonzero = nonzero.astype(r.dtype) if isinstance(z, np.ndarray) else nonzero.to(r.dtype)
+    return z / (r + (1 - nonzero)) * nonzero
 
 
 def abs(input):
