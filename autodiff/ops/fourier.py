@@ -143,6 +143,6 @@ def scale_of(norm, forward: bool, n: int) -> float:
         return 1.0 / n if forward else 1.0
     if norm == "ortho":
         return 1.0 / math.sqrt(n)
-    raise ValueError(
+    raise RuntimeError(
         f'Invalid normalization mode: "{norm}". Give "forward", "backward", "ortho" or None.'
     )
