@@ -256,7 +256,9 @@ def _interned(value: tuple) -> tuple:
             _INTERNED.clear()
             _COMPLEX_META.clear()
         shared = _INTERNED[value] = value
-        if any(type(m) is tuple and len(m) == 2 and getattr(m[1], "kind", "") == "c" for m in value):
+        if any(
+            type(m) is tuple and len(m) == 2 and getattr(m[1], "kind", "") == "c" for m in value
+        ):
             _COMPLEX_META.add(id(shared))
     return shared
 

@@ -11,8 +11,8 @@ import builtins
 
 import numpy as np
 
-from ..errors import DtypeError, ShapeError
 from .. import storage
+from ..errors import DtypeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 

@@ -160,7 +160,9 @@ def setitem(self, index, value) -> None:
 
 def _rebase(self, op: str, fn, *args, **kwargs) -> Tensor:
     """The graph form: out-of-place op, result into the storage, self onto the new node."""
-    if self._base is not None and any(getattr(c, "splits_complex", False) for c, _ in self._view_chain):
+    if self._base is not None and any(
+        getattr(c, "splits_complex", False) for c, _ in self._view_chain
+    ):
         raise NotImplementedError(
             f"{op}: an in-place change of a complex tensor's real or imaginary part (.real, "
             ".imag, view_as_real) is not supported while it requires grad. Build the new "

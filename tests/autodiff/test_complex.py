@@ -30,7 +30,9 @@ def _grads_against_torch(fn, arrays, seed=0, create_graph=False):
         ts = [lib.tensor(a, requires_grad=True) for a in arrays]
         out = fn(lib, *ts)
         w = _draw(seed + 100, tuple(out.shape), "complex128")
-        w = lib.tensor(w.astype(np.complex64 if out.dtype in (lib.float32, lib.complex64) else w.dtype))
+        w = lib.tensor(
+            w.astype(np.complex64 if out.dtype in (lib.float32, lib.complex64) else w.dtype)
+        )
         _real_loss(out, w).backward()
         results.append((out, [t.grad for t in ts]))
     (ours, our_grads), (theirs, their_grads) = results
@@ -203,7 +205,9 @@ REFUSED = {
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_ops_without_complex_gradients_refuse_a_complex_tensor_that_requires_grad(name):
     z = ad.tensor([1 + 2j, 3 - 1j], requires_grad=True)
-    with pytest.raises(NotImplementedError, match=r"not implemented for complex .*complex64.*Ops with"):
+    with pytest.raises(
+        NotImplementedError, match=r"not implemented for complex .*complex64.*Ops with"
+    ):
         REFUSED[name](z)
     REFUSED[name](z.detach())  # without grad the values are computed
 
@@ -271,14 +275,18 @@ def test_bad_arguments_are_refused_as_by_torch():
     torch = pytest.importorskip("torch")
     calls = [
         (lambda lib: lib.complex(lib.ones(2), lib.ones(2, dtype=lib.float64)), RuntimeError),
-        (lambda lib: lib.complex(lib.ones(2, dtype=lib.int64), lib.ones(2, dtype=lib.int64)),
-         RuntimeError),  # fmt: skip
+        (
+            lambda lib: lib.complex(lib.ones(2, dtype=lib.int64), lib.ones(2, dtype=lib.int64)),
+            RuntimeError,
+        ),  # fmt: skip
         (lambda lib: lib.polar(lib.ones(2), lib.ones(2, dtype=lib.float64)), RuntimeError),
         (lambda lib: lib.view_as_real(lib.ones(2)), RuntimeError),
         (lambda lib: lib.view_as_complex(lib.ones(2, 3)), RuntimeError),
         (lambda lib: lib.view_as_complex(lib.ones(2, 2).t()), RuntimeError),
-        (lambda lib: lib.view_as_complex(lib.ones(3, dtype=lib.float64)[1:].reshape(1, 2)),
-         RuntimeError),  # fmt: skip
+        (
+            lambda lib: lib.view_as_complex(lib.ones(3, dtype=lib.float64)[1:].reshape(1, 2)),
+            RuntimeError,
+        ),  # fmt: skip
         (lambda lib: lib.view_as_complex(lib.ones(2, dtype=lib.int64)), RuntimeError),
     ]
     for call, error in calls:

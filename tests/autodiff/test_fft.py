@@ -180,16 +180,30 @@ def test_fftshift_passes_complex_gradients_back():
 
 
 ERRORS = [
-    (lambda lib: lib.fft.fft(lib.ones(4), norm="x"), RuntimeError, 'Invalid normalization mode: "x"'),
-    (lambda lib: lib.fft.fft(lib.ones(4), n=0), RuntimeError, r"Invalid number of data points \(0\)"),
+    (
+        lambda lib: lib.fft.fft(lib.ones(4), norm="x"),
+        RuntimeError,
+        'Invalid normalization mode: "x"',
+    ),
+    (
+        lambda lib: lib.fft.fft(lib.ones(4), n=0),
+        RuntimeError,
+        r"Invalid number of data points \(0\)",
+    ),
     (lambda lib: lib.fft.irfft(lib.ones(1)), RuntimeError, r"Invalid number of data points \(0\)"),
     (lambda lib: lib.fft.fft(lib.ones(4), dim=3), IndexError, "Dimension out of range"),
     (lambda lib: lib.fft.fft2(lib.ones(4)), IndexError, "Dimension out of range"),
     (lambda lib: lib.fft.fftn(lib.ones(4), s=(2, 2)), RuntimeError, "Got shape with 2 values"),
-    (lambda lib: lib.fft.rfft(lib.ones(3, dtype=lib.complex64)), RuntimeError,
-     "rfft expects a real input tensor"),  # fmt: skip
-    (lambda lib: lib.fft.fftn(lib.ones(2, 3), s=(2,), dim=(0, 1)), RuntimeError,
-     "dim and shape arguments must have the same length"),  # fmt: skip
+    (
+        lambda lib: lib.fft.rfft(lib.ones(3, dtype=lib.complex64)),
+        RuntimeError,
+        "rfft expects a real input tensor",
+    ),  # fmt: skip
+    (
+        lambda lib: lib.fft.fftn(lib.ones(2, 3), s=(2,), dim=(0, 1)),
+        RuntimeError,
+        "dim and shape arguments must have the same length",
+    ),  # fmt: skip
     (lambda lib: lib.fft.fftn(lib.ones(2, 3), dim=(0, 0)), RuntimeError, "FFT dims must be unique"),
 ]
 

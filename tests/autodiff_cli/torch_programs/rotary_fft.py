@@ -58,7 +58,7 @@ print("kernel", [round(v, 4) for v in kernel[:5].tolist()])
 # a complex parameter: fit z so that the spectrum of z matches a target spectrum
 z = torch.zeros(6, dtype=torch.complex64, requires_grad=True)
 spectrum = torch.fft.fft(torch.arange(6.0)) * (1 + 0.5j)
-for step in range(20):
+for _ in range(20):
     loss = (torch.fft.fft(z, norm="ortho") - spectrum).abs().pow(2).sum()
     loss.backward()
     with torch.no_grad():
