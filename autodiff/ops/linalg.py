@@ -389,7 +389,7 @@ def _norm(input, ord, dim, keepdim):
         out = np.count_nonzero(a, axis=dim, keepdims=True)
     else:
         out = np.sum(a**ord, axis=dim, keepdims=True) ** (1.0 / ord)
-    out = np.asarray(out, dtype=input.dtype)
+    out = np.asarray(out, dtype=a.dtype)  # |x|'s: a complex input's norm is real, as torch's
     return out if keepdim else out.reshape(_without(input.shape, dim))
 
 

@@ -337,6 +337,9 @@ PROMOTED = [
     lambda lib: lib.tensor([1j]) * 2.5,
     lambda lib: lib.angle(lib.tensor([-1, 2])),
     lambda lib: lib.angle(lib.tensor([-1.0, 2.0], dtype=lib.float64)),
+    lambda lib: lib.linalg.vector_norm(lib.tensor([3 + 4j, 1j])),
+    lambda lib: lib.linalg.vector_norm(lib.tensor([3 + 4j, 1j], dtype=lib.complex128), ord=1),
+    lambda lib: lib.dist(lib.tensor([3 + 4j, 1j]), lib.tensor([1j, 0j])),
 ]
 
 
