@@ -112,6 +112,7 @@ from . import autograd, legacy, ops, random, siblings, windows
 from .ops import *
 from . import amp, distributed, distributions, fft, func, linalg, onnx, special, testing
 from .amp import autocast
+from .fft import istft, stft
 from .func import vmap
 from .printing import get_printoptions, printoptions, set_printoptions
 from .random import (
@@ -251,6 +252,8 @@ __all__ = [
     "set_warn_always",
     "is_tensor",
     "fft",
+    "istft",
+    "stft",
     "linalg",
     "linspace",
     "load",

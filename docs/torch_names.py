@@ -12,7 +12,7 @@ from autodiff_cli.run import ALSO, MODULES
 
 # names a tutorial or course may reach for that the project does not have (yet)
 LEFT_OUT = {
-    "torch": ["jit", "sparse", "stft", "istft",
+    "torch": ["jit", "sparse",
               "cuda (only is_available()/device_count() answer False/0)"],
     "torch.nn.functional": ["interpolate(mode='lanczos')"],
     "torch.utils.data": ["DistributedSampler"],

@@ -219,3 +219,133 @@ def test_bad_arguments_are_refused_as_by_torch(call, error, words):
 def test_out_is_refused_rather_than_ignored():
     with pytest.raises(NotImplementedError, match="out= is not supported"):
         ad.fft.fft(ad.ones(4), out=ad.empty(4, dtype=ad.complex64))
+
+
+# --- torch.stft and torch.istft ------------------------------------------------------------
+STFT = [
+    {"n_fft": 8},
+    {"n_fft": 8, "hop_length": 3, "win_length": 6, "window": "hann"},
+    {"n_fft": 16, "hop_length": 4, "window": "hann", "center": False, "normalized": True},
+    {"n_fft": 8, "pad_mode": "constant", "window": "hann"},
+    {"n_fft": 8, "pad_mode": "replicate", "onesided": False},
+    {"n_fft": 8, "pad_mode": "circular", "window": "hann", "return_complex": False},
+]
+
+
+def _with_window(lib, kwargs):
+    kwargs = {"return_complex": True, **kwargs}
+    if kwargs.get("window") == "hann":
+        kwargs["window"] = lib.hann_window(
+            kwargs.get("win_length", kwargs["n_fft"]), dtype=lib.float64
+        )
+    return kwargs
+
+
+@pytest.mark.filterwarnings("ignore:A window was not provided")
+@pytest.mark.filterwarnings("ignore:stft with return_complex=False is deprecated")
+@pytest.mark.parametrize("shape", [(40,), (2, 37)])
+@pytest.mark.parametrize("kwargs", STFT, ids=str)
+def test_stft_and_its_gradient_equal_torchs(kwargs, shape):
+    torch = pytest.importorskip("torch")
+    x0 = np.random.default_rng(0).standard_normal(shape)
+    results = []
+    for lib in (ad, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        out = lib.stft(x, **_with_window(lib, kwargs))
+        _loss(lib, out, 1).backward()
+        results.append((out.detach().resolve_conj().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(results[0][0], results[1][0], atol=1e-10)
+    np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-10)
+
+
+ISTFT = [
+    {"n_fft": 8},
+    {"n_fft": 8, "hop_length": 2, "win_length": 6, "length": 35},
+    {"n_fft": 16, "hop_length": 4, "normalized": True},
+    {"n_fft": 8, "onesided": False},
+    {"n_fft": 8, "onesided": False, "return_complex": True},
+]
+
+
+@pytest.mark.parametrize("shape", [(40,), (2, 37)])
+@pytest.mark.parametrize("kwargs", ISTFT, ids=str)
+def test_istft_inverts_stft_with_torchs_gradient(kwargs, shape):
+    torch = pytest.importorskip("torch")
+    x0 = np.random.default_rng(1).standard_normal(shape)
+    framing = {k: v for k, v in kwargs.items() if k not in ("length", "return_complex")}
+    results = []
+    for lib in (ad, torch):
+        window = lib.hann_window(kwargs.get("win_length", kwargs["n_fft"]), dtype=lib.float64)
+        spectra = lib.stft(lib.tensor(x0), window=window, return_complex=True, **framing)
+        spectra = spectra.detach().requires_grad_()
+        out = lib.istft(spectra, window=window, **kwargs)
+        _loss(lib, out, 2).backward()
+        results.append((out.detach().numpy(), spectra.grad.resolve_conj().numpy()))
+    np.testing.assert_allclose(results[0][0], results[1][0], atol=1e-10)
+    np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-10)
+    if "length" not in kwargs and shape == (40,) and not kwargs.get("return_complex"):
+        np.testing.assert_allclose(results[0][0], x0, atol=1e-10)  # the round trip
+
+
+def test_istft_pads_a_longer_length_with_zeros_and_warns_as_torch():
+    torch = pytest.importorskip("torch")
+    outs = []
+    for lib in (ad, torch):
+        window = lib.hann_window(8, dtype=lib.float64)
+        spectra = lib.stft(
+            lib.arange(20.0, dtype=lib.float64), 8, window=window, return_complex=True
+        )
+        with pytest.warns(UserWarning, match="The length of signal is shorter than the length"):
+            outs.append(lib.istft(spectra, 8, window=window, length=30).numpy())
+    np.testing.assert_allclose(outs[0], outs[1], atol=1e-10)
+
+
+def test_stft_and_istft_warn_with_torchs_words_without_a_window_and_for_real_pairs():
+    """torch warns once per process (TORCH_WARN_ONCE), so only ours is caught here."""
+    with pytest.warns(UserWarning, match="A window was not provided. A rectangular window will"):
+        spectra = ad.stft(ad.ones(16), 8, return_complex=True)
+    with pytest.warns(UserWarning, match="the same window used by stft to make the inversion"):
+        ad.istft(spectra, 8)
+    with pytest.warns(UserWarning, match="stft with return_complex=False is deprecated"):
+        out = ad.stft(ad.ones(16), 8, window=ad.ones(8), return_complex=False)
+    assert out.shape == (5, 9, 2)
+
+
+STFT_ERRORS = [
+    (lambda lib: lib.stft(lib.ones(16), 8), "requires the return_complex parameter"),
+    (
+        lambda lib: lib.stft(
+            lib.ones(16),
+            8,
+            window=lib.ones(8),
+            center=True,
+            align_to_window=True,
+            return_complex=True,
+        ),
+        "align_to_window should only be set",
+    ),  # fmt: skip
+    (
+        lambda lib: lib.stft(
+            lib.ones(16, dtype=lib.complex64), 8, window=lib.ones(8), onesided=True
+        ),
+        "Cannot have onesided output",
+    ),  # fmt: skip
+    (lambda lib: lib.istft(lib.ones(5, 3), 8), "istft requires a complex-valued input"),
+    (
+        lambda lib: lib.istft(
+            lib.stft(lib.ones(16), 8, window=lib.ones(8), return_complex=True),
+            8,
+            window=lib.zeros(8),
+        ),
+        "window overlap add min",
+    ),  # fmt: skip
+    (lambda lib: lib.istft(lib.ones(4, 3, dtype=lib.complex64), 8), "frequency dimension"),
+]
+
+
+@pytest.mark.parametrize("call,words", STFT_ERRORS)
+def test_stft_and_istft_refuse_bad_arguments_as_torch(call, words):
+    torch = pytest.importorskip("torch")
+    for lib in (ad, torch):
+        with pytest.raises(RuntimeError, match=words):
+            call(lib)
