@@ -39,7 +39,10 @@ class Resize(Function):
     def forward(ctx, input, shape):
         kept = input[tuple(slice(0, min(a, b)) for a, b in zip(input.shape, shape))]
         pads = [(0, b - k) for k, b in zip(kept.shape, shape)]
-        return np.pad(kept, pads) if any(p for _, p in pads) else kept.copy()
+        if not any(p for _, p in pads):
+            ctx.node_name = "SliceBackward0"  # torch's node where it only crops (narrow)
+            return kept.copy()
+        return np.pad(kept, pads)
 
     @staticmethod
     def backward(ctx, grad):
@@ -61,6 +64,8 @@ class C2C(Function):
 
     @staticmethod
     def forward(ctx, input, dims, scale, forward):
+        if input.dtype.kind != "c":
+            ctx.node_name = "FftR2CBackward0"  # torch transforms a real input by r2c
         input = input.astype(_complex_dtype(input.dtype), copy=False)
         if forward:
             out = np.fft.fftn(input, axes=dims)

@@ -349,3 +349,30 @@ def test_stft_and_istft_refuse_bad_arguments_as_torch(call, words):
     for lib in (ad, torch):
         with pytest.raises(RuntimeError, match=words):
             call(lib)
+
+
+NODES = [
+    ("fft", "real", {}),
+    ("fft", "complex", {}),
+    ("fft", "complex", {"n": 4}),
+    ("fft", "complex", {"n": 12}),
+    ("rfft", "real", {}),
+    ("rfft", "real", {"n": 4}),
+    ("irfft", "complex", {}),
+    ("irfft", "complex", {"n": 20}),
+    ("hfft", "complex", {}),
+    ("ihfft", "real", {}),
+    ("fftshift", "complex", {}),
+]
+
+
+@pytest.mark.parametrize("name,kind,kwargs", NODES, ids=str)
+def test_nodes_are_named_as_torchs(name, kind, kwargs):
+    torch = pytest.importorskip("torch")
+    names = []
+    for lib in (ad, torch):
+        x = lib.ones(8, dtype=lib.float32 if kind == "real" else lib.complex64, requires_grad=True)
+        node = getattr(lib.fft, name)(x, **kwargs).grad_fn
+        below = node.next_functions[0][0]
+        names.append((node.name(), below.name().replace("torch::autograd::", "")))
+    assert names[0] == names[1]
