@@ -374,3 +374,17 @@ def test_a_compiled_step_with_complex_ops_equals_eager():
         z = ad.tensor(z0, requires_grad=True)
         np.testing.assert_array_equal(compiled(z).numpy(), eager.numpy())
         np.testing.assert_array_equal(z.grad.numpy(), eager_z.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3,), (10,), (40,), (2, 9)])
+def test_randn_of_a_complex_dtype_draws_torchs_numbers(shape, dtype):
+    torch = pytest.importorskip("torch")
+    draws = []
+    for lib in (ad, torch):
+        lib.manual_seed(0)
+        z = lib.randn(*shape, dtype=getattr(lib, dtype))
+        draws.append((z.numpy(), lib.randn_like(z).numpy()))
+    for ours, theirs in zip(*draws):
+        assert ours.dtype == theirs.dtype
+        np.testing.assert_array_equal(ours, theirs)
