@@ -1421,6 +1421,37 @@ class Tensor:
     def angle(self) -> "Tensor":
         return _ops.angle(self)
 
+    def stft(
+        self,
+        n_fft,
+        hop_length=None,
+        win_length=None,
+        window=None,
+        center=True,
+        pad_mode="reflect",
+        normalized=False,
+        onesided=None,
+        return_complex=None,
+        align_to_window=None,
+    ):
+        return _fft.stft(self, n_fft, hop_length, win_length, window, center, pad_mode,
+                         normalized, onesided, return_complex, align_to_window)  # fmt: skip
+
+    def istft(
+        self,
+        n_fft,
+        hop_length=None,
+        win_length=None,
+        window=None,
+        center=True,
+        normalized=False,
+        onesided=None,
+        length=None,
+        return_complex=False,
+    ):
+        return _fft.istft(self, n_fft, hop_length, win_length, window, center, normalized,
+                          onesided, length, return_complex)  # fmt: skip
+
     @property
     def real(self) -> "Tensor":
         """The real part, a view of a complex tensor's storage; a real tensor itself, as torch."""
@@ -2152,6 +2183,7 @@ def _dim(dim, axis):
 
 
 # The one late import of the engine: the backward scheduler and the ops build on Tensor, and
-# Tensor's methods call them; everything else imports in one direction.
+# Tensor's methods call them (stft/istft: torch.fft's); everything else imports in one direction.
+from . import fft as _fft  # noqa: E402
 from . import gradients as _gradients  # noqa: E402
 from . import ops as _ops  # noqa: E402

@@ -376,3 +376,16 @@ def test_nodes_are_named_as_torchs(name, kind, kwargs):
         below = node.next_functions[0][0]
         names.append((node.name(), below.name().replace("torch::autograd::", "")))
     assert names[0] == names[1]
+
+
+def test_stft_and_istft_are_tensor_methods_as_in_torch():
+    torch = pytest.importorskip("torch")
+    x0 = np.random.default_rng(2).standard_normal(30)
+    outs = []
+    for lib in (ad, torch):
+        window = lib.hann_window(8, dtype=lib.float64)
+        spectra = lib.tensor(x0).stft(8, hop_length=2, window=window, return_complex=True)
+        outs.append((spectra.resolve_conj().numpy(), spectra.istft(8, 2, window=window).numpy()))
+    np.testing.assert_allclose(outs[0][0], outs[1][0], atol=1e-10)
+    np.testing.assert_allclose(outs[0][1], outs[1][1], atol=1e-10)
+    np.testing.assert_allclose(outs[0][1], x0, atol=1e-10)
