@@ -189,7 +189,7 @@ class Tensor:
                 "tensor.H is only supported on matrices (2-D tensors). Got "
                 f"{self._data.ndim}-D tensor. For batches of matrices, use tensor.mH."
             )
-        return _ops.transpose(self, 0, 1)
+        return _ops.transpose(self, 0, 1).conj()
 
     @property
     def mH(self) -> "Tensor":
