@@ -16,7 +16,7 @@ from ..errors import DtypeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 
-__all__ = ["angle", "complex", "polar", "view_as_complex", "view_as_real"]
+__all__ = ["angle", "complex", "conj_physical", "polar", "view_as_complex", "view_as_real"]
 
 _make = Tensor._make
 
@@ -37,6 +37,16 @@ def conj_of(x):
     if not is_complex_value(x):
         return x
     return Conj.apply(x) if isinstance(x, Tensor) else x.conjugate()  # numbers keep their type
+
+
+def refuse_complex(op: str, input, error=NotImplementedError) -> None:
+    """torch refuses op on complex values (an order, a rounding, a clamp): so do we, rather
+    than give NumPy's answer (complex numbers compared by real part first)."""
+    if isinstance(input, Tensor) and input.is_complex():
+        raise error(
+            f"{op}: not supported for complex tensors (got {input.dtype}), as in torch. Apply "
+            "it to z.abs(), z.real or z.imag instead."
+        )
 
 
 def real_part(x):
@@ -64,6 +74,11 @@ class Conj(Function):
     @staticmethod
     def backward(ctx, grad):
         return conj_of(grad)
+
+
+def conj_physical(input):
+    """The complex conjugate (torch.conj_physical): conj() here already makes a copy."""
+    return input.conj()
 
 
 class Real(Function):

@@ -6,6 +6,7 @@ import numpy as np
 from ..errors import ArgumentError, DtypeError
 from ..function import Function
 from ..tensor import Tensor
+from .complexes import refuse_complex
 from .indexing import nonzero
 
 __all__ = [
@@ -89,6 +90,7 @@ class Clamp(Function):
 
 def clamp(input, min=None, max=None):
     """Limit values to [min, max]; either bound may be None."""
+    refuse_complex("clamp", input)
     if min is None and max is None:
         raise ArgumentError("clamp: at least one of min and max must be given")
     return Clamp.apply(input, min=min, max=max)
@@ -107,11 +109,13 @@ class ClampMax(Clamp):
 
 def clamp_min(input, min):
     """max(input, min), elementwise; the gradient passes where input >= min."""
+    refuse_complex("clamp_min", input)
     return ClampMin.apply(input, min=min)
 
 
 def clamp_max(input, max):
     """min(input, max), elementwise; the gradient passes where input <= max."""
+    refuse_complex("clamp_max", input)
     return ClampMax.apply(input, max=max)
 
 

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ..function import Function
-from .complexes import conj_of, is_complex_value
+from .complexes import conj_of, is_complex_value, refuse_complex
 
 __all__ = [
     "exp",
@@ -147,6 +147,7 @@ class Sign(Pointwise):
 
 def sign(input):
     """-1, 0 or 1 (gradient 0)."""
+    refuse_complex("sign", input)
     return Sign.apply(input)
 
 
@@ -161,6 +162,8 @@ def sgn(input):
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x) without overflow: e^x / (1 + e^x) for negative x."""
+    if x.dtype.kind == "c":  # no order on complex numbers: the formula itself, as torch's
+        return 1 / (1 + np.exp(-x))
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
@@ -481,6 +484,7 @@ class Erf(Pointwise):
 
 def erf(input):
     """The error function, 2/√π ∫₀ˣ e^(−t²) dt."""
+    refuse_complex("erf", input)
     return Erf.apply(input)
 
 

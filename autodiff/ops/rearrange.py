@@ -11,7 +11,7 @@ from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from .comparison import discrete
-from .complexes import conj_of
+from .complexes import conj_of, refuse_complex
 from .indexing import masked_select
 from .reduction import ValuesIndices, normalize_dims
 from .shape import cat, clone, stack
@@ -561,6 +561,7 @@ def sort(input, dim=-1, descending=False, stable=False):
 
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort input along dim (int64, no gradient); ties keep their order."""
+    refuse_complex("sort", input, RuntimeError)
     if input.ndim == 0:
         return discrete(np.zeros_like, input, dtype=np.int64)
     return discrete(_order, input, axis=_dim(dim, input.ndim, "argsort"), descending=descending)

@@ -390,3 +390,46 @@ def test_randn_of_a_complex_dtype_draws_torchs_numbers(shape, dtype):
     for ours, theirs in zip(*draws):
         assert ours.dtype == theirs.dtype
         np.testing.assert_array_equal(ours, theirs)
+
+
+REFUSED_VALUES = {
+    "relu": (lambda lib, z: lib.relu(z), NotImplementedError),
+    "clamp": (lambda lib, z: lib.clamp(z, 0.0, 1.0), NotImplementedError),
+    "clamp_min": (lambda lib, z: lib.clamp_min(z, 0.0), NotImplementedError),
+    "max": (lambda lib, z: lib.max(z), NotImplementedError),
+    "min": (lambda lib, z: z.min(), NotImplementedError),
+    "argmax": (lambda lib, z: lib.argmax(z), RuntimeError),
+    "argmin": (lambda lib, z: z.argmin(), RuntimeError),
+    "sort": (lambda lib, z: lib.sort(z), RuntimeError),
+    "sign": (lambda lib, z: lib.sign(z), NotImplementedError),
+    "softmax": (lambda lib, z: lib.softmax(z, 0), NotImplementedError),
+    "round": (lambda lib, z: lib.round(z), NotImplementedError),
+    "floor": (lambda lib, z: z.floor(), NotImplementedError),
+    "erf": (lambda lib, z: lib.erf(z), NotImplementedError),
+    "nansum": (lambda lib, z: lib.nansum(z), RuntimeError),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED_VALUES))
+def test_ops_torch_refuses_on_complex_values_are_refused_not_computed(name):
+    torch = pytest.importorskip("torch")
+    call, error = REFUSED_VALUES[name]
+    for lib in (ad, torch):
+        with pytest.raises(error):
+            call(lib, lib.tensor([1 + 2j, -0.5 + 0.3j]))
+
+
+VALUES = ["sigmoid", "exp2", "tanh", "sinh", "log1p", "conj_physical", "sgn", "prod", "cumsum"]
+
+
+@pytest.mark.parametrize("name", VALUES)
+def test_complex_values_of_other_ops_equal_torchs(name):
+    torch = pytest.importorskip("torch")
+    z0 = _draw(9, (2, 3), "complex64")
+    outs = []
+    for lib in (ad, torch):
+        fn = getattr(lib, name)
+        out = fn(lib.tensor(z0), 0) if name == "cumsum" else fn(lib.tensor(z0))
+        outs.append(out)
+    assert str(outs[0].dtype) == str(outs[1].dtype)
+    np.testing.assert_allclose(outs[0].numpy(), outs[1].resolve_conj().numpy(), rtol=1e-5)
