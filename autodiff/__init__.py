@@ -113,8 +113,9 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
 from . import autograd, legacy, ops, random, removed, siblings, windows
 from .ops import *
-from . import amp, distributed, distributions, func, jit, linalg, onnx, out, special, testing
+from . import amp, distributed, distributions, fft, func, jit, linalg, onnx, out, special, testing
 from .amp import GradScaler, autocast, get_autocast_dtype, is_autocast_enabled
+from .fft import istft, stft
 from .func import vmap
 from .printing import get_printoptions, printoptions, set_printoptions
 from .random import (
@@ -259,6 +260,9 @@ __all__ = [
     "set_warn_always",
     "is_tensor",
     "jit",
+    "fft",
+    "istft",
+    "stft",
     "linalg",
     "linspace",
     "load",

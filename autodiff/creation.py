@@ -2,6 +2,7 @@
 arange, linspace, logspace, eye, the *_like forms and the random draws (the library's
 generator, ad.manual_seed). Each takes dtype=, device= ('cpu') and requires_grad=."""
 
+import math
 import warnings
 
 import numpy as np
@@ -286,9 +287,16 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) ->
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Standard normal: torch's numbers from the generator (default: ad.manual_seed's)."""
+    """Standard normal: torch's numbers from the generator (default: ad.manual_seed's). A
+    complex dtype draws its real and imaginary parts as torch does: one real normal_ over the
+    (..., 2) pairs with std 1/√2, so that E|z|² = 1."""
+    shape = _shape(size, "randn")
+    if _dtype(dtype).kind == "c":
+        part = np.float64 if _dtype(dtype) == np.complex128 else np.float32
+        pairs = random.normal(shape + (2,), part, std=1 / math.sqrt(2), generator=generator)
+        return _finish(pairs.view(_dtype(dtype)).reshape(shape), requires_grad, device=device)
     dtype = _float_dtype(dtype, "randn")
-    draws = random.normal(_shape(size, "randn"), dtype, generator=generator)
+    draws = random.normal(shape, dtype, generator=generator)
     return _finish(draws, requires_grad, device=device)
 
 

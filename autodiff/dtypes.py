@@ -199,6 +199,8 @@ def as_array(data, dtype=None) -> np.ndarray:
         return arr.astype(np.int64)
     if arr.dtype.kind == "b":
         return arr
+    if arr.dtype.kind == "c":  # Python complex numbers: the default complex dtype, as torch
+        return arr.astype(default_complex())
     raise TypeError(
         f"tensor: cannot make a tensor from {type(data).__name__} (numpy dtype {arr.dtype}). "
         "Pass numbers, nested lists of numbers or a NumPy array."
@@ -250,8 +252,23 @@ def _raise_broadcast(op: str, shapes: list, dim: int):
 
 def _kind(x) -> str:
     if isinstance(x, np.ndarray):
-        return "f" if x.dtype.kind == "f" else "i"  # bool and unsigned count as integers
+        kind = x.dtype.kind
+        return kind if kind in "fc" else "i"  # bool and unsigned count as integers
+    if isinstance(x, complex):
+        return "C"
     return "F" if isinstance(x, float) else "n"  # a Python float, or another number
+
+
+def _complex_operands(x, y, kx: str, ky: str) -> tuple:
+    """torch's rule with a complex operand: an integer tensor takes the complex tensor's dtype
+    (a Python complex: the default complex dtype), where NumPy would give complex128."""
+    target = x.dtype if kx == "c" else y.dtype if ky == "c" else default_complex()
+    return (x.astype(target) if kx == "i" else x), (y.astype(target) if ky == "i" else y)
+
+
+def default_complex() -> np.dtype:
+    """The complex dtype of the default float's precision (complex64 for float32)."""
+    return np.dtype(np.complex128 if _default == np.float64 else np.complex64)
 
 
 def promote(x, y, divide: bool = False) -> tuple:
@@ -266,6 +283,8 @@ def promote(x, y, divide: bool = False) -> tuple:
     kx, ky = _kind(x), _kind(y)
     if kx == ky == "f" or "i" not in (kx, ky):
         return x, y
+    if kx in "cC" or ky in "cC":
+        return _complex_operands(x, y, kx, ky)
     if kx == "f" or ky == "f":
         float_dtype = (x if kx == "f" else y).dtype
     elif "F" in (kx, ky) or divide:

@@ -295,6 +295,8 @@ def as_input_grad(g, meta, node, arrays: bool):
     if shape != meta[0]:
         g = sum_to(g, meta[0])
     if dtype != meta[1]:
+        if dtype.kind == "c" and meta[1].kind != "c":  # a real input of a complex op: as torch,
+            g = g.real  # the real part (z = x + i·y: dL/dx is Re of the complex gradient)
         g = g.to(meta[1]) if type(g) is Tensor else g.astype(meta[1])
     if anomaly and not np.isfinite(g._data if type(g) is Tensor else g).all():
         raise RuntimeError(

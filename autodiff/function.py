@@ -16,6 +16,7 @@ from .tensor import Tensor
 from .views import mark_view, refresh, stale
 
 _make = Tensor._make
+_OURS = ("autodiff.", "nn.", "viz.", "autodiff_cli.")  # the packages whose ops are checked
 
 
 class Function:
@@ -36,6 +37,17 @@ class Function:
     # a vectorised one, and they differ in the last bit. ad.compile then replays such a formula
     # as eager runs it, never op by op
     scalar_operator_differs = False
+    # backward follows torch's complex convention (the conjugate Wirtinger derivative): the
+    # op may record a node whose output or an input is complex. Others are refused there
+    # (_refuse_complex), never computed with a formula written for real numbers
+    complex_grad = False
+
+    def __init_subclass__(cls, **kwargs):
+        """A user's Function (defined outside this library) writes its own backward, complex
+        gradients included: torch records it for complex tensors too."""
+        super().__init_subclass__(**kwargs)
+        if "complex_grad" not in cls.__dict__ and not cls.__module__.startswith(_OURS):
+            cls.complex_grad = True
 
     @staticmethod
     def numpy_forward(*arrays):
@@ -104,6 +116,8 @@ def _record(cls, args, options, edges):
     if out.dtype.kind not in "fc":  # an integer or bool result has no gradient: no node
         result = _make(out)
     else:
+        if (out.dtype.kind == "c" or id(meta) in _COMPLEX_META) and not cls.complex_grad:
+            _refuse_complex(cls, out, meta)
         if options:
             ctx.options = options
         ctx.out_shape, ctx.out_dtype = out.shape, out.dtype
@@ -230,16 +244,43 @@ class Context(Node):
 
 
 _INTERNED = {}
+_COMPLEX_META = set()  # the ids of interned input metadata that hold a complex dtype
 
 
 def _interned(value: tuple) -> tuple:
-    """One shared copy of common metadata tuples: fewer objects for the GC to traverse."""
+    """One shared copy of common metadata tuples: fewer objects for the GC to traverse. The
+    ones with a complex input are noted once here, so _record's check costs a set lookup."""
     shared = _INTERNED.get(value)
     if shared is None:
         if len(_INTERNED) > 4096:
             _INTERNED.clear()
+            _COMPLEX_META.clear()
         shared = _INTERNED[value] = value
+        if any(
+            type(m) is tuple and len(m) == 2 and getattr(m[1], "kind", "") == "c" for m in value
+        ):
+            _COMPLEX_META.add(id(shared))
     return shared
+
+
+COMPLEX_GRAD_OPS = (
+    "add, sub, mul, div, neg, conj, resolve_conj, abs, angle, real, imag, exp, log, sqrt, "
+    "reciprocal, square, pow by a real number, sum, mean, matmul, reshape/view/transpose/permute/"
+    "indexing/cat/stack, .to(dtype), torch.complex, torch.polar, view_as_real, view_as_complex "
+    "and torch.fft's transforms"
+)
+
+
+def _refuse_complex(cls, out, meta) -> None:
+    """An op whose backward is written for real numbers met a complex tensor that requires
+    grad: refuse rather than give a gradient that is not torch's."""
+    dtypes = sorted({str(m[1]) for m in meta if m is not None} | {str(out.dtype)})
+    raise NotImplementedError(
+        f"{cls.node_name or cls.__name__ + 'Backward'}: the gradient of this op is not "
+        f"implemented for complex tensors (dtypes {', '.join(dtypes)}). Ops with complex "
+        f"gradients here: {COMPLEX_GRAD_OPS}. Compute on .real and .imag (or "
+        "torch.view_as_real) instead, or detach the complex tensor."
+    )
 
 
 def check_finite(array, cls, args) -> None:

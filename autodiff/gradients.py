@@ -30,6 +30,12 @@ def _root_grads(outputs, grad_outputs, what: str):
                 "grad_fn. Set requires_grad=True on the leaves you differentiate by."
             )
         if g is None:
+            if out._data.dtype.kind == "c":  # torch's words: a complex loss has no d out/d out
+                raise RuntimeError(
+                    f"{what}: grad can be implicitly created only for real scalar outputs, got "
+                    f"{out.dtype}. Reduce to a real loss first (e.g. z.abs().sum() or "
+                    "z.real.sum()), or pass gradient=."
+                )
             if out._data.size != 1:
                 raise RuntimeError(
                     f"{what}: grad can be implicitly created only for scalar outputs, got "

@@ -23,24 +23,24 @@ from .tensor import Tensor
 # the functions torch 2.13 gives an out= argument that this package has (its docs and its
 # calls: tests/autodiff/test_out.py checks the list against torch)
 OUT_NAMES = """
-abs absolute acos acosh add addbmm addcdiv addcmul addmm addmv addr all amax amin aminmax any
+abs absolute acos acosh add addbmm addcdiv addcmul addmm addmv addr all amax amin aminmax angle any
 arange arccos arccosh arcsin arcsinh arctan arctan2 arctanh argmax argmin asin asinh atan atan2
 atanh baddbmm bernoulli bitwise_and bitwise_left_shift bitwise_not bitwise_or bitwise_right_shift
 bitwise_xor bmm bucketize cat ceil chain_matmul cholesky cholesky_inverse cholesky_solve clamp
-clamp_max clamp_min clip column_stack concat concatenate copysign cos cosh cross cummax cummin
-cumprod cumsum deg2rad diag diff digamma div divide dot dstack empty eq erf erfc erfinv exp exp2
-expm1 eye fix float_power floor floor_divide fmax fmin fmod frac frexp full gather gcd ge geqrf ger
-greater greater_equal gt heaviside histc histogram histogramdd hstack hypot i0 igamma igammac
-index_add index_copy index_reduce index_select inner inverse isin isneginf isposinf kron kthvalue
-lcm ldexp le lerp less less_equal lgamma linspace log log10 log1p log2 logaddexp logaddexp2
-logcumsumexp logical_and logical_not logical_or logical_xor logit logspace logsumexp lt lu_solve
-lu_unpack masked_select matmul matrix_power max maximum mean min minimum mm mode msort mul
-multinomial multiply mv mvlgamma nan_to_num nanmean nanquantile nansum narrow_copy ne neg negative
-nextafter nonzero normal not_equal ones ormqr outer polygamma pow qr quantile rad2deg rand randint
-randn randperm range reciprocal remainder renorm round row_stack rsqrt searchsorted sgn sigmoid
-sign signbit sin sinc sinh sort sqrt square stack std std_mean sub subtract svd take_along_dim tan
-tanh tensordot topk triangular_solve tril triu true_divide trunc var var_mean vdot vstack where
-xlogy zeros
+clamp_max clamp_min clip column_stack complex concat concatenate conj_physical copysign cos cosh
+cross cummax cummin cumprod cumsum deg2rad diag diff digamma div divide dot dstack empty eq erf
+erfc erfinv exp exp2 expm1 eye fix float_power floor floor_divide fmax fmin fmod frac frexp full
+gather gcd ge geqrf ger greater greater_equal gt heaviside histc histogram histogramdd hstack hypot
+i0 igamma igammac index_add index_copy index_reduce index_select inner inverse isin isneginf
+isposinf kron kthvalue lcm ldexp le lerp less less_equal lgamma linspace log log10 log1p log2
+logaddexp logaddexp2 logcumsumexp logical_and logical_not logical_or logical_xor logit logspace
+logsumexp lt lu_solve lu_unpack masked_select matmul matrix_power max maximum mean min minimum mm
+mode msort mul multinomial multiply mv mvlgamma nan_to_num nanmean nanquantile nansum narrow_copy
+ne neg negative nextafter nonzero normal not_equal ones ormqr outer polar polygamma pow qr quantile
+rad2deg rand randint randn randperm range reciprocal remainder renorm round row_stack rsqrt
+searchsorted sgn sigmoid sign signbit sin sinc sinh sort sqrt square stack std std_mean sub
+subtract svd take_along_dim tan tanh tensordot topk triangular_solve tril triu true_divide trunc
+var var_mean vdot vstack where xlogy zeros
 """.split()
 
 

@@ -13,14 +13,12 @@ from .size import Size, as_size
 
 
 def _check_grad_dtype(dtype, what: str) -> None:
-    if np.dtype(dtype).kind == "c":  # torch's conjugate (Wirtinger) gradients are not written
+    # complex tensors may: ops not written for complex gradients refuse to record a node for
+    # them (Function.complex_grad, checked in function._record)
+    if np.dtype(dtype).kind not in "fc":
         raise DtypeError(
-            f"{what}: complex tensors cannot require gradients here yet (got dtype {dtype}); "
-            "complex autograd is not supported. Use real and imaginary parts as float tensors."
-        )
-    if np.dtype(dtype).kind != "f":
-        raise DtypeError(
-            f"{what}: only floating point tensors can require gradients (got dtype {dtype}). "
+            f"{what}: only Tensors of floating point and complex dtype can require gradients "
+            f"(got dtype {dtype}). "
             "Convert first, e.g. t.float() or dtype=ad.float32."
         )
 
@@ -205,7 +203,7 @@ class Tensor:
                 "tensor.H is only supported on matrices (2-D tensors). Got "
                 f"{self._data.ndim}-D tensor. For batches of matrices, use tensor.mH."
             )
-        return _ops.transpose(self, 0, 1)
+        return _ops.transpose(self, 0, 1).conj()
 
     @property
     def mH(self) -> "Tensor":
@@ -1419,31 +1417,70 @@ class Tensor:
         return _ops.addcdiv(self, tensor1, tensor2, value=value)
 
     def conj(self) -> "Tensor":
-        """This tensor itself: a real tensor is its own conjugate (torch returns self too)."""
+        """The complex conjugate, a copy (torch's is a lazy view); a real tensor is its own
+        conjugate (torch returns self too)."""
+        if self._data.dtype.kind != "c":
+            return self
+        return _ops.complexes.Conj.apply(self)
+
+    def resolve_conj(self) -> "Tensor":
+        """This tensor: conj() here already made the conjugate's values, nothing is lazy."""
         return self
 
-    resolve_conj = resolve_neg = conj
+    resolve_neg = resolve_conj
+
+    def conj_physical(self) -> "Tensor":
+        return self.conj()
+
+    def angle(self) -> "Tensor":
+        return _ops.angle(self)
+
+    def stft(
+        self,
+        n_fft,
+        hop_length=None,
+        win_length=None,
+        window=None,
+        center=True,
+        pad_mode="reflect",
+        normalized=False,
+        onesided=None,
+        return_complex=None,
+        align_to_window=None,
+    ):
+        return _fft.stft(self, n_fft, hop_length, win_length, window, center, pad_mode,
+                         normalized, onesided, return_complex, align_to_window)  # fmt: skip
+
+    def istft(
+        self,
+        n_fft,
+        hop_length=None,
+        win_length=None,
+        window=None,
+        center=True,
+        normalized=False,
+        onesided=None,
+        length=None,
+        return_complex=False,
+    ):
+        return _fft.istft(self, n_fft, hop_length, win_length, window, center, normalized,
+                          onesided, length, return_complex)  # fmt: skip
 
     @property
     def real(self) -> "Tensor":
-        """A real tensor's real part: the tensor itself, as torch."""
+        """The real part, a view of a complex tensor's storage; a real tensor itself, as torch."""
         if self._data.dtype.kind == "c":
-            self._refuse_complex_part("real")
+            return _ops.complexes.Real.apply(self)
         return self
 
     @property
     def imag(self) -> "Tensor":
+        """The imaginary part, a view of a complex tensor's storage."""
         if self._data.dtype.kind == "c":
-            self._refuse_complex_part("imag")
+            return _ops.complexes.Imag.apply(self)
         raise DtypeError(
             f"imag: imag is not implemented for tensors with non-complex dtypes ({self.dtype}). "
             "A real tensor has no imaginary part (it would be torch.zeros_like(x))."
-        )
-
-    def _refuse_complex_part(self, op: str):
-        raise DtypeError(
-            f"{op}: the parts of a complex tensor are not supported ({self.dtype}). Keep the "
-            "real and imaginary parts as two real tensors."
         )
 
     def is_conj(self) -> bool:
@@ -2188,6 +2225,7 @@ def _dim(dim, axis):
 
 
 # The one late import of the engine: the backward scheduler and the ops build on Tensor, and
-# Tensor's methods call them; everything else imports in one direction.
+# Tensor's methods call them (stft/istft: torch.fft's); everything else imports in one direction.
+from . import fft as _fft  # noqa: E402
 from . import gradients as _gradients  # noqa: E402
 from . import ops as _ops  # noqa: E402

@@ -26,6 +26,7 @@ MODULES = {
     "torch.autograd": autodiff.autograd,
     "torch.autograd.functional": autodiff.autograd.functional,
     "torch.autograd.graph": autodiff.autograd.graph,
+    "torch.fft": autodiff.fft,
     "torch.linalg": autodiff.linalg,
     "torch.special": autodiff.special,
     "torch.distributions": autodiff.distributions,

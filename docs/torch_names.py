@@ -13,7 +13,7 @@ from autodiff_cli.run import ALSO, MODULES
 # names a tutorial or course may reach for that the project does not have (yet)
 LEFT_OUT = {
     "torch": ["jit (TorchScript compilation, save/load: script/trace return what they get)",
-              "fft", "sparse", "complex dtypes (complex, polar, view_as_real, stft)",
+              "sparse",
               "cuda (only is_available()/device_count() answer False/0)"],
     "torch.nn.functional": ["interpolate(mode='lanczos')"],
 }  # fmt: skip

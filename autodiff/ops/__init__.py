@@ -6,6 +6,7 @@ from . import (
     bessel_gamma,
     factored,
     comparison,
+    complexes,
     copies,
     decomposition,
     elementwise,
@@ -38,6 +39,7 @@ from .arithmetic import *
 from .bessel_gamma import *
 from .factored import *
 from .comparison import *
+from .complexes import *
 from .copies import *
 from .decomposition import *
 from .elementwise import *
@@ -77,6 +79,7 @@ __all__ = [
     *bessel_gamma.__all__,
     *factored.__all__,
     *comparison.__all__,
+    *complexes.__all__,
     *copies.__all__,
     *decomposition.__all__,
     *elementwise.__all__,

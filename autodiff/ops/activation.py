@@ -7,6 +7,7 @@ import numpy as np
 from ..errors import ArgumentError
 from ..function import Function
 from ..tensor import Tensor
+from .complexes import refuse_complex
 from .elementwise import masked, split_unary
 
 __all__ = [
@@ -39,6 +40,7 @@ class Relu(Function):
 
 def relu(input):
     """max(x, 0); gradient 0 at 0."""
+    refuse_complex("relu", input)
     return Relu.apply(input)
 
 
@@ -66,6 +68,7 @@ class Softmax(Function):
 def softmax(input, dim, dtype=None):
     """exp(x) / Σ exp(x) along dim, shifted by the max so ±1000 stays finite; with dtype, of
     the input cast to it first (as torch: against overflow in float16 inputs)."""
+    refuse_complex("softmax", input)
     input = input if dtype is None else input.to(dtype)
     return Softmax.apply(input, dim=_dim(input, dim, "softmax"))
 
@@ -96,6 +99,7 @@ class LogSoftmax(Function):
 
 def log_softmax(input, dim, dtype=None):
     """x − logsumexp(x) along dim, stable; with dtype, of the input cast to it first."""
+    refuse_complex("log_softmax", input)
     input = input if dtype is None else input.to(dtype)
     return LogSoftmax.apply(input, dim=_dim(input, dim, "log_softmax"))
 

@@ -7,6 +7,7 @@ from ..dtypes import check_broadcast, promote
 from ..errors import ArgumentError, DtypeError
 from ..function import Function
 from ..tensor import Tensor
+from .complexes import conj_of
 from .elementwise import where
 
 __all__ = ["add", "sub", "rsub", "mul", "div", "neg", "pow"]
@@ -28,6 +29,7 @@ def _as_is(input, other) -> bool:
 
 
 class Add(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "AddBackward0"
     symbol = "+"
     array_backward = True
@@ -59,6 +61,7 @@ def add(input, other, *, alpha=1):
 
 
 class Sub(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "SubBackward0"
     symbol = "−"
     array_backward = True
@@ -127,6 +130,7 @@ def _no_bool_subtraction(op: str, input, other) -> None:
 
 
 class Mul(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "MulBackward0"
     symbol = "×"
     array_backward = True
@@ -147,7 +151,9 @@ class Mul(Function):
     def backward(ctx, grad):
         other, input = ctx.saved_tensors
         need = ctx.needs_input_grad
-        return grad * other if need[0] else None, grad * input if need[1] else None
+        # conj_of: torch's complex gradient, grad * conj(other); real operands as they are
+        grad_input = grad * conj_of(other) if need[0] else None
+        return grad_input, grad * conj_of(input) if need[1] else None
 
 
 def mul(input, other):
@@ -156,6 +162,7 @@ def mul(input, other):
 
 
 class Div(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "DivBackward0"
     symbol = "÷"
     array_backward = True
@@ -173,8 +180,9 @@ class Div(Function):
         other, input = ctx.saved_tensors
         need = ctx.needs_input_grad
         with np.errstate(divide="ignore", invalid="ignore"):
+            other = conj_of(other)  # complex: grad / conj(b), -grad * conj(a / b²)
             grad_input = grad / other if need[0] else None
-            grad_other = -grad * input / (other * other) if need[1] else None
+            grad_other = -grad * conj_of(input) / (other * other) if need[1] else None
         return grad_input, grad_other
 
 
@@ -230,6 +238,7 @@ _ROUNDED = {"trunc": _trunc_divide, "floor": _floor_quotient}
 
 
 class Neg(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "NegBackward0"
     symbol = "−"
     array_backward = True
@@ -255,6 +264,7 @@ def neg(input):
 class Pow(Function):
     """tensor ** number."""
 
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "PowBackward0"
     symbol = "^"
     array_backward = True
@@ -271,7 +281,7 @@ class Pow(Function):
         exponent = ctx.options["exponent"]
         if exponent == 0:
             return grad * 0.0
-        return grad * exponent * input ** (exponent - 1)
+        return grad * exponent * conj_of(input ** (exponent - 1))  # complex: conj(p z^(p-1))
 
 
 def pow(input, exponent):

@@ -7,6 +7,7 @@ from .. import threads
 from ..errors import ArgumentError, DtypeError
 from ..function import Function
 from ..tensor import Tensor
+from .complexes import refuse_complex
 from .indexing import nonzero
 
 __all__ = [
@@ -26,12 +27,16 @@ __all__ = [
 
 
 class Abs(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "AbsBackward0"
     symbol = "|x|"
     array_backward = True
 
     @staticmethod
     def forward(ctx, input):
+        if input.dtype.kind == "c":  # sgn(z) = z/|z| varies with z: backward computes it
+            ctx.save_for_backward(input)
+            return np.abs(input)
         # abs'(0) = 0 and abs'(nan) = 0, as torch's sgn
         ctx.save_for_backward(np.nan_to_num(np.asarray(np.sign(input)), copy=False))
         return np.abs(input)
@@ -39,7 +44,17 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (sign,) = ctx.saved_tensors
+        if sign.dtype.kind == "c":  # the complex input: torch's grad · z/|z| (0 at 0)
+            return grad * complex_sign(sign)
         return grad * sign
+
+
+def complex_sign(z):
+    """z/|z| of a complex array or Tensor (recorded, for second order), 0 where z = 0."""
+    r = np.abs(z) if isinstance(z, np.ndarray) else z.abs()
+    nonzero = r != 0
+    nonzero = nonzero.astype(r.dtype) if isinstance(z, np.ndarray) else nonzero.to(r.dtype)
+    return z / (r + (1 - nonzero)) * nonzero
 
 
 def abs(input):
@@ -76,6 +91,7 @@ class Clamp(Function):
 
 def clamp(input, min=None, max=None):
     """Limit values to [min, max]; either bound may be None."""
+    refuse_complex("clamp", input)
     if min is None and max is None:
         raise ArgumentError("clamp: at least one of min and max must be given")
     return Clamp.apply(input, min=min, max=max)
@@ -94,11 +110,13 @@ class ClampMax(Clamp):
 
 def clamp_min(input, min):
     """max(input, min), elementwise; the gradient passes where input >= min."""
+    refuse_complex("clamp_min", input)
     return ClampMin.apply(input, min=min)
 
 
 def clamp_max(input, max):
     """min(input, max), elementwise; the gradient passes where input <= max."""
+    refuse_complex("clamp_max", input)
     return ClampMax.apply(input, max=max)
 
 

@@ -49,6 +49,7 @@ def _scatters(index) -> bool:
 
 
 class Index(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "IndexBackward0"
     view = True
     symbol = "[ ]"

@@ -160,6 +160,14 @@ def setitem(self, index, value) -> None:
 
 def _rebase(self, op: str, fn, *args, **kwargs) -> Tensor:
     """The graph form: out-of-place op, result into the storage, self onto the new node."""
+    if self._base is not None and any(
+        getattr(c, "splits_complex", False) for c, _ in self._view_chain
+    ):
+        raise NotImplementedError(
+            f"{op}: an in-place change of a complex tensor's real or imaginary part (.real, "
+            ".imag, view_as_real) is not supported while it requires grad. Build the new "
+            "tensor out of place, e.g. torch.complex(new_real, z.imag)."
+        )
     with packed_later() as hooked:  # saved_tensors_hooks see what the node keeps at the end
         result = fn(self, *args, **kwargs)
     node = result.grad_fn
@@ -211,6 +219,7 @@ class CopySlices(Function):
 
     node_name = "CopySlices"
     symbol = "[ ]="
+    complex_grad = True  # dtype-blind; chains through .real/.imag are refused in _rebase
 
     @staticmethod
     def forward(ctx, base, src, chain):

@@ -8,6 +8,7 @@ import numpy as np
 from ..errors import ArgumentError, DtypeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
+from .complexes import conj_of
 from .decomposition import inv, svdvals
 from .elementwise import where
 from .reduction import normalize_dims
@@ -46,6 +47,7 @@ def _in_torch_order(ctx, pair: tuple) -> tuple:
 
 
 class Matmul(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "BmmBackward0"
     symbol = "@"
     array_backward = True
@@ -73,6 +75,7 @@ class Matmul(Function):
         if b_1d:
             grad = grad.reshape(grad.shape + (1,))
         grad_a = grad_b = None
+        input, other = conj_of(input), conj_of(other)  # complex: grad @ b^H, a^H @ grad
         if other is not None:
             b = other.reshape(other.shape + (1,)) if b_1d else other
             grad_a = grad @ b.mT  # the engine sums broadcast batch dims away
@@ -386,7 +389,7 @@ def _norm(input, ord, dim, keepdim):
         out = np.count_nonzero(a, axis=dim, keepdims=True)
     else:
         out = np.sum(a**ord, axis=dim, keepdims=True) ** (1.0 / ord)
-    out = np.asarray(out, dtype=input.dtype)
+    out = np.asarray(out, dtype=a.dtype)  # |x|'s: a complex input's norm is real, as torch's
     return out if keepdim else out.reshape(_without(input.shape, dim))
 
 

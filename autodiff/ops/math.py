@@ -11,6 +11,7 @@ from ..errors import DtypeError
 from ..function import Function
 from ..tensor import Tensor
 from .arithmetic import NoDerivative
+from .complexes import refuse_complex
 from .elementwise import where
 
 __all__ = [
@@ -65,16 +66,19 @@ class Rounding(Function):
 
 def floor(input):
     """Largest integer <= x (zero gradient)."""
+    refuse_complex("floor", input)
     return Rounding.apply(input, how="floor")
 
 
 def ceil(input):
     """Smallest integer >= x (zero gradient)."""
+    refuse_complex("ceil", input)
     return Rounding.apply(input, how="ceil")
 
 
 def round(input, decimals: int = 0):
     """Round half to even, as torch (zero gradient)."""
+    refuse_complex("round", input)
     if decimals:
         scale = 10.0**decimals
         return Rounding.apply(input * scale, how="round") / scale
@@ -83,6 +87,7 @@ def round(input, decimals: int = 0):
 
 def trunc(input):
     """Round toward zero (zero gradient)."""
+    refuse_complex("trunc", input)
     return Rounding.apply(input, how="trunc")
 
 

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ..function import Function
+from .complexes import conj_of, is_complex_value, refuse_complex
 
 __all__ = [
     "exp",
@@ -75,6 +76,8 @@ class Pointwise(Function):
         saves = cls.saves
         saved = ctx.saved_tensors[0] if saves is not None else None
         x, out = (saved, None) if saves == "input" else (None, saved)
+        if cls.complex_grad and is_complex_value(grad):
+            return (_holomorphic(cls, grad, x, out),)
         if cls.quiet:
             with np.errstate(divide="ignore", invalid="ignore"):
                 return (cls.gradient(grad, x, out),)
@@ -85,7 +88,15 @@ class Pointwise(Function):
         raise NotImplementedError("Pointwise ops define gradient(grad, x, out)")
 
 
+def _holomorphic(cls, grad, x, out):
+    """torch's complex gradient of a holomorphic f, grad * conj(f'(z)), from the formula
+    written for real numbers, gradient(g) = g * f'(z): conj(gradient(conj(grad)))."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return conj_of(cls.gradient(conj_of(grad), x, out))
+
+
 class Exp(Pointwise):
+    complex_grad = True  # holomorphic: Pointwise.backward conjugates f'
     node_name, symbol, array_backward = "ExpBackward0", "exp", True
     ufunc, saves = np.exp, "output"
 
@@ -99,6 +110,7 @@ def exp(input):
 
 
 class Log(Pointwise):
+    complex_grad = True  # holomorphic: Pointwise.backward conjugates f'
     node_name, symbol, array_backward = "LogBackward0", "log", True
     ufunc, saves, quiet = np.log, "input", True  # log(0) = -inf, as torch
 
@@ -112,6 +124,7 @@ def log(input):
 
 
 class Sqrt(Pointwise):
+    complex_grad = True  # holomorphic: Pointwise.backward conjugates f'
     node_name, symbol, array_backward = "SqrtBackward0", "√", True
     ufunc, saves, quiet = np.sqrt, "output", True
 
@@ -134,6 +147,7 @@ class Sign(Pointwise):
 
 def sign(input):
     """-1, 0 or 1 (gradient 0)."""
+    refuse_complex("sign", input)
     return Sign.apply(input)
 
 
@@ -148,6 +162,8 @@ def sgn(input):
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x) without overflow: e^x / (1 + e^x) for negative x."""
+    if x.dtype.kind == "c":  # no order on complex numbers: the formula itself, as torch's
+        return 1 / (1 + np.exp(-x))
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
@@ -166,6 +182,7 @@ def sigmoid(input):
 
 
 class Tanh(Pointwise):
+    complex_grad = True  # holomorphic: Pointwise.backward conjugates f'
     node_name, symbol, array_backward = "TanhBackward0", "tanh", True
     ufunc, saves = np.tanh, "output"
 
@@ -179,6 +196,7 @@ def tanh(input):
 
 
 class Sin(Pointwise):
+    complex_grad = True  # holomorphic: Pointwise.backward conjugates f'
     node_name, symbol = "SinBackward0", "sin"
     ufunc, saves = np.sin, "input"
 
@@ -192,6 +210,7 @@ def sin(input):
 
 
 class Cos(Pointwise):
+    complex_grad = True  # holomorphic: Pointwise.backward conjugates f'
     node_name, symbol = "CosBackward0", "cos"
     ufunc, saves = np.cos, "input"
 
@@ -378,6 +397,7 @@ def _reciprocal(x: np.ndarray) -> np.ndarray:
 
 
 class Reciprocal(Pointwise):
+    complex_grad = True  # holomorphic: Pointwise.backward conjugates f'
     node_name, symbol, array_backward = "ReciprocalBackward0", "1/x", True
     ufunc, saves, quiet = _reciprocal, "output", True
 
@@ -464,6 +484,7 @@ class Erf(Pointwise):
 
 def erf(input):
     """The error function, 2/√π ∫₀ˣ e^(−t²) dt."""
+    refuse_complex("erf", input)
     return Erf.apply(input)
 
 

@@ -11,6 +11,7 @@ from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from .comparison import discrete
+from .complexes import conj_of, refuse_complex
 from .indexing import masked_select
 from .reduction import ValuesIndices, normalize_dims
 from .shape import cat, clone, stack
@@ -245,6 +246,7 @@ def _in_range(idx: np.ndarray, op: str, dim: int, size: int, shape: tuple) -> np
 
 
 class IndexSelect(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "IndexSelectBackward0"
     symbol = "index_select"
 
@@ -273,6 +275,8 @@ def index_select(input, dim, index):
 class IndexAdd(Function):
     """input with alpha·source added at index along dim (torch.index_add)."""
 
+    complex_grad = True  # dtype-blind but for alpha, conjugated
+
     node_name = "IndexAddBackward0"
     symbol = "index_add"
 
@@ -295,7 +299,7 @@ class IndexAdd(Function):
         if need[1]:  # torch's formula: grad.index_select(dim, index) · alpha
             picked = IndexSelect.apply(grad, dim=dim, index=index)
             grad_source = picked.reshape(ctx.input_meta[1][0])
-            grad_source = grad_source if alpha == 1 else grad_source * alpha
+            grad_source = grad_source if alpha == 1 else grad_source * conj_of(alpha)
         return grad if need[0] else None, grad_source
 
 
@@ -423,6 +427,7 @@ def rot90(input, k=1, dims=(0, 1)):
 
 
 class Roll(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "RollBackward0"
     symbol = "roll"
 
@@ -556,6 +561,7 @@ def sort(input, dim=-1, descending=False, stable=False):
 
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort input along dim (int64, no gradient); ties keep their order."""
+    refuse_complex("sort", input, RuntimeError)
     if input.ndim == 0:
         return discrete(np.zeros_like, input, dtype=np.int64)
     return discrete(_order, input, axis=_dim(dim, input.ndim, "argsort"), descending=descending)

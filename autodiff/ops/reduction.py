@@ -13,6 +13,7 @@ from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 from .comparison import discrete
+from .complexes import refuse_complex
 from .shape import Expand
 from .shape import cat as _cat
 
@@ -93,6 +94,7 @@ def _count(ctx) -> int:
 
 
 class Sum(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "SumBackward1"
     symbol = "Σ"
     array_backward = True
@@ -119,6 +121,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 class Mean(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "MeanBackward1"
     symbol = "mean"
     array_backward = True
@@ -341,6 +344,7 @@ class Nansum(Function):
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum over all elements or over dim (int or tuple), NaN counted as 0."""
+    refuse_complex("nansum", input, RuntimeError)
     dims = _listed_dims(input, dim, "nansum")
     dtype = None if dtype is None else as_dtype(dtype, "nansum")
     if dtype is None and input.dtype.kind in "bi":  # torch sums integers in int64
@@ -539,11 +543,13 @@ def _indices(data, fn_, axis, keepdims):
 
 def max(input, dim=None, keepdim=False):
     """max() -> 0-d tensor; max(dim) -> (values, indices) as in PyTorch."""
+    refuse_complex("max", input)
     return _extreme(input, dim, keepdim, True, "max")
 
 
 def min(input, dim=None, keepdim=False):
     """min() -> 0-d tensor; min(dim) -> (values, indices) as in PyTorch."""
+    refuse_complex("min", input)
     return _extreme(input, dim, keepdim, False, "min")
 
 
@@ -633,11 +639,13 @@ def aminmax(input, *, dim=None, keepdim=False):
 
 def argmax(input, dim=None, keepdim=False):
     """Index of the largest value (flattened when dim is None); int64, no gradient."""
+    refuse_complex("argmax", input, RuntimeError)
     return _arg(np.argmax, input, dim, keepdim, "argmax")
 
 
 def argmin(input, dim=None, keepdim=False):
     """Index of the smallest value; int64, no gradient."""
+    refuse_complex("argmin", input, RuntimeError)
     return _arg(np.argmin, input, dim, keepdim, "argmin")
 
 

@@ -52,6 +52,7 @@ def _shape_arg(shape) -> tuple:
 
 
 class View(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "ViewBackward0"
     view = True
     symbol = "view"
@@ -95,6 +96,7 @@ def view(input, *shape):
 
 
 class Transpose(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "TransposeBackward0"
     view = True
     symbol = "transpose"
@@ -118,6 +120,7 @@ def transpose(input, dim0, dim1):
 
 
 class Permute(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "PermuteBackward0"
     view = True
     symbol = "permute"
@@ -143,6 +146,7 @@ def permute(input, *dims):
 
 
 class Unsqueeze(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "UnsqueezeBackward0"
     view = True
     symbol = "unsqueeze"
@@ -163,6 +167,7 @@ def unsqueeze(input, dim):
 
 
 class Squeeze(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "SqueezeBackward1"
     view = True
     symbol = "squeeze"
@@ -204,6 +209,7 @@ def _broadcast_view(array: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 class Expand(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "ExpandBackward0"
     view = True
     symbol = "expand"
@@ -239,6 +245,7 @@ def expand(input, *sizes):
 
 
 class Cat(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "CatBackward0"
     symbol = "cat"
     array_backward = True
@@ -279,6 +286,7 @@ concat = concatenate = cat  # torch's aliases
 
 
 class Stack(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "StackBackward0"
     symbol = "stack"
     array_backward = True
@@ -307,6 +315,7 @@ def stack(tensors, dim=0):
 
 
 class ToCopy(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "ToCopyBackward0"
     symbol = "to"
 
@@ -316,7 +325,10 @@ class ToCopy(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.to(ctx.input_meta[0][1])
+        dtype = ctx.input_meta[0][1]
+        if dtype.kind != "c" and grad.is_complex():  # complex from real: the real part
+            grad = grad.real
+        return grad.to(dtype)
 
 
 def to_dtype(input, dtype):
@@ -330,6 +342,7 @@ def to_dtype(input, dtype):
 
 
 class Clone(Function):
+    complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "CloneBackward0"
     symbol = "clone"
     array_backward = True

@@ -50,7 +50,7 @@ def _lgamma(x: float) -> float:
 def _exp2(x):
     x = np.asarray(x)
     with np.errstate(over="ignore"):  # inf past the float's range, silently, as torch
-        return np.exp2(x) if x.dtype.kind == "f" else _float_result(x, np.exp2(x))
+        return np.exp2(x) if x.dtype.kind in "fc" else _float_result(x, np.exp2(x))
 
 
 class Exp2(Pointwise):

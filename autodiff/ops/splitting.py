@@ -326,4 +326,4 @@ def adjoint(input):
         raise ShapeError(
             f"adjoint: expects a tensor of at least 2 dims, got shape {tuple(input.shape)}."
         )
-    return transpose(input, -2, -1)
+    return transpose(input, -2, -1).conj()  # conj(): the tensor itself when it is real

@@ -314,8 +314,8 @@ def test_arrays_no_tensor_holds_are_refused_on_save_and_load(array):
         ad.load(_archive(_doc({"ndarray": 0}), [("0.npy", _npy(array))]))
 
 
-def test_requires_grad_on_an_integer_or_complex_tensor_is_refused_naming_the_file():
-    for array in (np.arange(3), np.ones(2, np.complex64)):
+def test_requires_grad_on_an_integer_tensor_is_refused_naming_the_file():
+    for array in (np.arange(3), np.array([True])):
         doc = _doc({"tensor": 0, "requires_grad": True})
         with pytest.raises(ValueError, match=r"load: the file object: tensor 0: requires_grad_"):
             ad.load(_archive(doc, [("0.npy", _npy(array))]))

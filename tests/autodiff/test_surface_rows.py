@@ -213,6 +213,20 @@ NO_ROW = {
         "storage_offset",
         "stride",
     ],
+    "complex tensors (complex inputs or outputs, outside the float64 op table): gradients "
+    "against torch's and finite differences in tests/autodiff/test_complex.py": [
+        "angle",
+        "complex",
+        "conj_physical",
+        "polar",
+        "view_as_complex",
+        "view_as_real",
+    ],
+    "torch.stft and torch.istft as methods (compositions of indexing, torch.fft and "
+    "index_add): values and gradients against torch in tests/autodiff/test_fft.py": [
+        "istft",
+        "stft",
+    ],
     "where a tensor's memory is, not its values (views relate as torch's): "
     "tests/autodiff/test_storage.py": ["data_ptr", "untyped_storage"],
     "torch's function spelling of a Tensor method (torch.abs_(x) is x.abs_()), and a real "
