@@ -108,7 +108,10 @@ class _Level:
         backward is not itself differentiable (no double backward), the two differ and this
         raises rather than return a tangent missing that op's part."""
         u = _leaf(_tensor(self.rng.standard_normal(t.shape), dtype=t.dtype))
-        transposed = self.call.pull_back((t,), self.duals, (u,), graph=True)
+        try:
+            transposed = self.call.pull_back((t,), self.duals, (u,), graph=True)
+        except NotImplementedError as e:  # a Function without backward (torch uses its jvp)
+            raise NotImplementedError(f"{_NO_DOUBLE_BACKWARD} ({e})") from e
         terms = [(g * v).sum() for g, v in zip(transposed, self.tangents) if g is not None]
         if not terms:
             return None
@@ -141,13 +144,15 @@ def _check_linear(s: Tensor, u: Tensor, found: Tensor) -> None:
     )
     rtol = 1e-9 if u.dtype.itemsize >= 8 else 1e-4
     if abs(expected - got) > rtol * scale + 1e-30:
-        raise NotImplementedError(
-            "unpack_dual: the tangent is computed by differentiating the backward pass "
-            "(double backward), and an op in this graph has a backward that is not itself "
-            "differentiable (a custom autograd.Function's backward on arrays, or one without "
-            "backward: its jvp staticmethod is not used here). Use torch.func.jacrev, or "
-            "write that backward with differentiable tensor ops."
-        )
+        raise NotImplementedError(_NO_DOUBLE_BACKWARD)
+
+
+_NO_DOUBLE_BACKWARD = (
+    "unpack_dual: the tangent is computed by differentiating the backward pass (double "
+    "backward), and an op in this graph has a backward that is not itself differentiable (a "
+    "custom autograd.Function's backward on arrays or detached), or none (a Function's jvp "
+    "staticmethod is not used here). Write that backward with differentiable tensor ops."
+)
 
 
 grad_mode.forward.shown = _shown  # Tensor.__repr__ asks it while duals live
