@@ -14,7 +14,7 @@ attributes (`requires_grad`, `grad_fn`, `is_leaf`) of duals and their results.
 """
 
 import contextlib
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,7 +38,7 @@ class UnpackedDualTensor(NamedTuple):
     """What unpack_dual returns: the primal, and the tangent (None where there is none)."""
 
     primal: Tensor
-    tangent: Optional[Tensor]
+    tangent: Tensor | None
 
 
 class _Hidden:
@@ -80,7 +80,7 @@ class _Level:
         self.rng = np.random.default_rng(0)  # the dummies' values; torch's seed is untouched
         self.busy = False  # computing a tangent: the engine's own no_grad is fine
 
-    def tangent_of(self, t: Tensor) -> Optional[Tensor]:
+    def tangent_of(self, t: Tensor) -> Tensor | None:
         """t's tangent: the one given to make_dual, else J·tangents, memoised."""
         if not t._requires_grad or not self.duals:
             return None
@@ -96,13 +96,13 @@ class _Level:
         self.plain(found)
         return found
 
-    def plain(self, t: Optional[Tensor]) -> None:
+    def plain(self, t: Tensor | None) -> None:
         """t has no tangent at this level (a tangent or primal unpack_dual returned, as torch's
         are not duals), though its graph may reach a dual."""
         if t is not None:
             self.memo[id(t)] = (t, t.grad_fn, None)
 
-    def _pushed_forward(self, t: Tensor) -> Optional[Tensor]:
+    def _pushed_forward(self, t: Tensor) -> Tensor | None:
         """J·tangents as the gradient with respect to u of s(u) = Σ<Jᵀu, tangent>; None when t
         does not depend on a dual. s is linear in u, so s(u) = <u, ∇s> (Euler): where an op's
         backward is not itself differentiable (no double backward), the two differ and this
@@ -158,7 +158,7 @@ _NO_DOUBLE_BACKWARD = (
 grad_mode.forward.shown = _shown  # Tensor.__repr__ asks it while duals live
 
 
-def _level(level, what: str) -> Optional[_Level]:
+def _level(level, what: str) -> _Level | None:
     current = grad_mode.forward.level
     if level is not None and (current is None or level != current.number):
         raise RuntimeError(f"Invalid level given to {what}")

@@ -26,8 +26,9 @@ def _close(ours, theirs, rtol=1e-10, atol=1e-12):
 
 def test_module_names_and_signatures_are_torchs():
     torch = pytest.importorskip("torch")
-    import autodiff.autograd.forward_ad as by_path
     import torch.autograd.forward_ad as theirs
+
+    import autodiff.autograd.forward_ad as by_path
 
     assert by_path is fwAD and ad.autograd.forward_ad is fwAD
     assert sorted(fwAD.__all__) == sorted(theirs.__all__)
