@@ -212,12 +212,23 @@ def make_dual(tensor, tangent, *, level=None) -> Tensor:
     for name, value in (("tensor", tensor), ("tangent", tangent)):
         if not isinstance(value, Tensor):
             raise TypeError(f"make_dual: expected {name} to be a Tensor, got {type(value)}")
+        if value.is_complex():
+            raise NotImplementedError(
+                f"make_dual: a complex {name} ({value.dtype}): tangents here come from the "
+                "double-vjp trick, written for real dtypes only. Split into real and imaginary parts."
+            )
         if not value.is_floating_point():
             raise ValueError(
                 f"Expected {'primal' if name == 'tensor' else name} to be floating point or "
                 f"complex, but got: {value.dtype}"
             )
     _check_tangent_size(tensor, tangent)
+    if tangent.dtype != tensor.dtype:
+        raise NotImplementedError(
+            f"make_dual: a tangent of dtype {tangent.dtype} for a primal of dtype {tensor.dtype}: "
+            "torch keeps the tangent's dtype through the ops, here every tangent takes its "
+            "primal's. Give tangent.to(tensor.dtype)."
+        )
     if not is_grad_enabled():
         raise NotImplementedError(
             "make_dual under torch.no_grad(): this library computes tangents from the graph "
@@ -243,8 +254,10 @@ def unpack_dual(tensor, *, level=None) -> UnpackedDualTensor:
     on no dual of the level (or no level is live). The primal keeps tensor's graph only
     where a tensor that requires grad reaches it (as torch's reverse mode would see)."""
     current = _level(level, "unpack_dual")
-    if current is None or not isinstance(tensor, Tensor):
+    if current is None:
         return UnpackedDualTensor(tensor, None)
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"unpack_dual(): argument 'tensor' must be Tensor, not {type(tensor)}")
     tangent = current.tangent_of(tensor)
     primal = tensor.view_as(tensor) if _graph_shown(current.call, tensor) else tensor.detach()
     current.plain(primal)

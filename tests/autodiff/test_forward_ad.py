@@ -155,6 +155,22 @@ def test_several_outputs_and_a_dual_used_twice_share_one_level():
         _close(fwAD.unpack_dual(d[1:]).tangent, v[1:])
 
 
+def test_tangent_follows_an_in_place_change():
+    torch = pytest.importorskip("torch")
+    import torch.autograd.forward_ad as theirs
+
+    x, v = torch.randn(3, dtype=torch.float64), torch.randn(3, dtype=torch.float64)
+    found = []
+    for fw, convert in ((theirs, lambda t: t), (fwAD, _ours)):
+        with fw.dual_level():
+            out = fw.make_dual(convert(x), convert(v)) * 2
+            before = fw.unpack_dual(out).tangent.clone()
+            out.mul_(convert(x)).sin_()  # (out.mul_(out): torch reads the new out)
+            found.append((before, fw.unpack_dual(out).tangent))
+    _close(found[1][0], found[0][0])
+    _close(found[1][1], found[0][1])
+
+
 # --- identity, layout, levels ---------------------------------------------------------------
 
 
@@ -240,12 +256,25 @@ def test_errors_are_torchs(name):
     assert ad.autograd.forward_ad.unpack_dual(ad.ones(1)).tangent is None  # no level left
 
 
-def test_wrong_level_and_non_tensor_refused():
-    with fwAD.dual_level():
+def test_wrong_level_non_tensor_dtype_and_complex_refused():
+    with fwAD.dual_level() as level:
+        d = fwAD.make_dual(ad.ones(2), ad.ones(2), level=level)
+        assert fwAD.unpack_dual(d * 2, level=level).tangent is not None
         with pytest.raises(RuntimeError, match="Invalid level given to make_dual"):
             fwAD.make_dual(ad.ones(2), ad.ones(2), level=5)
+        with pytest.raises(RuntimeError, match="Invalid level given to unpack_dual"):
+            fwAD.unpack_dual(d, level=1)
         with pytest.raises(TypeError, match="make_dual: expected tangent to be a Tensor"):
             fwAD.make_dual(ad.ones(2), 3.0)
+        with pytest.raises(TypeError, match="unpack_dual.*must be Tensor, not <class 'float'>"):
+            fwAD.unpack_dual(3.0)
+        with pytest.raises(ValueError, match="Expected tangent to be floating point"):
+            fwAD.make_dual(ad.ones(3), ad.arange(3))
+        with pytest.raises(NotImplementedError, match="tangent of dtype torch.float64"):
+            fwAD.make_dual(ad.ones(2), ad.ones(2, dtype=ad.float64))
+        with pytest.raises(NotImplementedError, match="complex tensor"):
+            fwAD.make_dual(ad.ones(2, dtype=ad.complex64), ad.ones(2, dtype=ad.complex64))
+    assert fwAD.unpack_dual(3.0) == (3.0, None)  # no level: as torch, anything passes through
 
 
 # --- reverse mode with forward mode -----------------------------------------------------------
