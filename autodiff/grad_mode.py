@@ -2,6 +2,7 @@
 
 import functools
 import threading
+import weakref
 
 
 class _State(threading.local):
@@ -22,7 +23,28 @@ def is_grad_enabled() -> bool:
     return _state.enabled
 
 
+class _Forward:
+    """autograd.forward_ad's state that the rest of the library reads: the live dual level
+    (None outside one), the leaves it made for duals of plain tensors (id -> leaf, hidden
+    from what users see, until they die), and how a tensor then prints (see Tensor.__repr__)."""
+
+    level = None
+    leaves = weakref.WeakValueDictionary()
+    shown = None
+
+
+forward = _Forward()
+
+
 def _set(flag: bool) -> None:
+    level = forward.level
+    if not flag and level is not None and level.duals and not level.busy:
+        raise NotImplementedError(
+            "torch.no_grad (set_grad_enabled(False), inference_mode) inside a forward-AD "
+            "dual_level: torch keeps computing forward gradients there, but this library "
+            "computes tangents from the recorded graph that no_grad turns off. Leave the "
+            "no_grad block out of the dual_level, or exit the dual_level first."
+        )
     _state.enabled = bool(flag)
 
 

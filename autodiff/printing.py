@@ -173,8 +173,9 @@ def array_str(array: np.ndarray, indent: int = 0) -> str:
     return _nested(array, indent, summarize, kind(shown.reshape(-1)))
 
 
-def tensor_repr(array: np.ndarray, grad_fn_name=None, requires_grad=False) -> str:
-    """`tensor([...], dtype=..., grad_fn=<...>)` as torch prints it."""
+def tensor_repr(array: np.ndarray, grad_fn_name=None, requires_grad=False, tangent=None) -> str:
+    """`tensor([...], dtype=..., grad_fn=<...>)` as torch prints it (a dual tensor of
+    autograd.forward_ad: `tangent=...` last)."""
     prefix = "tensor("
     indent = len(prefix)
     suffixes = []
@@ -196,6 +197,8 @@ def tensor_repr(array: np.ndarray, grad_fn_name=None, requires_grad=False) -> st
         suffixes.append(f"grad_fn=<{grad_fn_name}>")
     elif requires_grad:
         suffixes.append("requires_grad=True")
+    if tangent is not None:
+        suffixes.append(f"tangent={tangent}")
     return _with_suffixes(prefix + body, suffixes, indent)
 
 

@@ -8,6 +8,7 @@ import numpy as np
 from . import device as _device
 from . import dtypes, printing, storage, tracing
 from .errors import DtypeError, ShapeError
+from .grad_mode import forward as _forward
 from .graph import RemovableHandle
 from .size import Size, as_size
 
@@ -338,6 +339,9 @@ class Tensor:
 
     def __repr__(self) -> str:
         name = self.grad_fn.name() if self.grad_fn is not None else None
+        if self._requires_grad and (_forward.level is not None or _forward.leaves):
+            name, requires_grad, tangent = _forward.shown(self)  # a dual: as torch prints it
+            return printing.tensor_repr(self._data, name, requires_grad, tangent)
         return printing.tensor_repr(self._data, name, self._requires_grad)
 
     # --- autograd -------------------------------------------------------------------

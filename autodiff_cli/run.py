@@ -24,6 +24,7 @@ from nn.heap import keep_freed_memory
 MODULES = {
     "torch": autodiff,
     "torch.autograd": autodiff.autograd,
+    "torch.autograd.forward_ad": autodiff.autograd.forward_ad,
     "torch.autograd.functional": autodiff.autograd.functional,
     "torch.autograd.graph": autodiff.autograd.graph,
     "torch.fft": autodiff.fft,

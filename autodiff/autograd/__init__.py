@@ -1,4 +1,5 @@
-"""torch.autograd's names: grad, backward, Function, gradcheck, functional, graph, grad modes."""
+"""torch.autograd's names: grad, backward, Function, gradcheck, functional, graph,
+forward_ad, grad modes."""
 
 from ..creation import tensor
 from ..gradients import backward, grad
@@ -14,7 +15,7 @@ from ..grad_mode import (
 )
 from ..gradcheck import gradcheck, gradgradcheck
 from ..tensor import Tensor
-from . import functional, graph
+from . import forward_ad, functional, graph
 
 
 def set_detect_anomaly(mode: bool) -> None:
@@ -34,6 +35,7 @@ __all__ = [
     "backward",
     "detect_anomaly",
     "enable_grad",
+    "forward_ad",
     "functional",
     "grad",
     "gradcheck",

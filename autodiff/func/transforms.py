@@ -246,12 +246,8 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     if not p_leaves:
         raise RuntimeError(f"{what}: Expected primals to contain at least one Tensor.")
     for p, t in zip(p_leaves, t_leaves):
-        if isinstance(p, Tensor) and isinstance(t, Tensor) and p.shape != t.shape:
-            raise RuntimeError(
-                "Trying to set a forward gradient that has a different size than that of the "
-                f"original Tensor, this is not supported. Tensor is of size {list(p.shape)} "
-                f"while the given forward gradient is of size {list(t.shape)}."
-            )
+        if isinstance(p, Tensor) and isinstance(t, Tensor):
+            _check_tangent_size(p, t)
     call = _Call()
     with enable_grad():
         xs = [call.input(p) for p in p_leaves]
@@ -270,6 +266,16 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     if has_aux:
         return value, tangent, tree_map(call.result, aux)
     return value, tangent
+
+
+def _check_tangent_size(p: Tensor, t: Tensor) -> None:
+    """torch's error for a tangent not shaped like its primal (jvp, forward_ad.make_dual)."""
+    if p.shape != t.shape:
+        raise RuntimeError(
+            "Trying to set a forward gradient that has a different size than that of the "
+            f"original Tensor, this is not supported. Tensor is of size {list(p.shape)} "
+            f"while the given forward gradient is of size {list(t.shape)}."
+        )
 
 
 def _transposed(call: _Call, out_leaves, xs) -> tuple:
