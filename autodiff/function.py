@@ -113,14 +113,15 @@ def _record(cls, args, options, edges):
     ctx = Context(cls, children, meta, needs, constants)
     out = returned = cls.forward(ctx, *arrays, **options)
     out = _output(out, cls, args)
-    if out.dtype.kind not in "fc":  # an integer or bool result has no gradient: no node
+    dtype = out.dtype
+    if dtype.kind not in "fc":  # an integer or bool result has no gradient: no node
         result = _make(out)
     else:
-        if (out.dtype.kind == "c" or id(meta) in _COMPLEX_META) and not cls.complex_grad:
+        if (dtype.kind == "c" or id(meta) in _COMPLEX_META) and not cls.complex_grad:
             _refuse_complex(cls, out, meta)
         if options:
             ctx.options = options
-        ctx.out_shape, ctx.out_dtype = out.shape, out.dtype
+        ctx.out_shape, ctx.out_dtype = out.shape, dtype
         remember_forward(ctx, out, args)
         result = _make(out, True, ctx)
     if cls.view:
