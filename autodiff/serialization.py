@@ -207,6 +207,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     source = _name(f)
     archive = _open(f, source)
     with archive:
+        torchfile.refuse_torchscript(archive.namelist(), source)
         entries = _entries(archive, f, source)
         if torchfile.top_folder(entries) is not None:  # written by PyTorch's torch.save
             return torchfile.load(archive, entries, source, map_location)

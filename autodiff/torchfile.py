@@ -144,6 +144,11 @@ class _Unpickler(pickle._Unpickler):
         module = "builtins" if module == "__builtin__" else module
         if module in ("torch", "torch.storage") and name in _STORAGES:
             return _StorageType(name)
+        if module == "torch" and name == "BFloat16Storage":
+            raise Refused(
+                "a bfloat16 tensor, which NumPy (what holds this library's tensors) has no "
+                "type for. In PyTorch, convert it with .float() before saving"
+            )
         if (module, name) not in _FUNCTIONS:
             raise Refused(f"GLOBAL {module}.{name}")
         found = _FUNCTIONS[module, name]
@@ -366,13 +371,8 @@ def top_folder(entries: dict) -> str | None:
 def load(archive, entries: dict, source: str, map_location):
     """The object a torch.save archive holds, unpickled through the allow-list only."""
     top = top_folder(entries)
-    if f"{top}/constants.pkl" in entries:
-        raise ValueError(
-            f"load: {source} is a TorchScript archive (torch.jit.save), which is not read. "
-            "In PyTorch, torch.save(model.state_dict(), path) and load that instead."
-        )
-    reader = Reader(archive, entries, top, map_location)
     try:
+        reader = Reader(archive, entries, top, map_location)
         return _Unpickler(archive.read(entries[f"{top}/data.pkl"]), reader).load()
     except Refused as e:
         raise ValueError(
@@ -390,6 +390,15 @@ def load(archive, entries: dict, source: str, map_location):
         ) from None
     except (AttributeError, OverflowError, UnicodeDecodeError, MemoryError) as e:
         raise ValueError(f"load: {source} has a garbled data.pkl ({e})") from None
+
+
+def refuse_torchscript(names: list, source: str) -> None:
+    """A TorchScript archive (torch.jit.save) holds code: it is refused by name."""
+    if any(name.endswith("/constants.pkl") and name.count("/") == 1 for name in names):
+        raise ValueError(
+            f"load: {source} is a TorchScript archive (torch.jit.save), which is not read. "
+            "In PyTorch, torch.save(model.state_dict(), path) and load that instead."
+        )
 
 
 def looks_like_legacy(head: bytes) -> bool:
