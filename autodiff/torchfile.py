@@ -113,6 +113,7 @@ _FUNCTIONS = {
     ("collections", "OrderedDict"): OrderedDict,
     ("torch._utils", "_rebuild_tensor_v2"): "tensor_v2",
     ("torch._utils", "_rebuild_tensor"): "tensor",
+    ("torch._utils", "_rebuild_tensor_v3"): "tensor_v3",
     ("torch._utils", "_rebuild_parameter"): "parameter",
     ("torch._utils", "_rebuild_parameter_with_state"): "parameter_with_state",
     ("torch", "Size"): _size,
@@ -123,6 +124,7 @@ _FUNCTIONS = {
     ("builtins", "bytearray"): _bytearray,
     ("torch", "bool"): dtypes.bool_,
     **{("torch", name): getattr(dtypes, name) for name in _DTYPES},
+    **{("torch", f"uint{n}"): dtypes.of(f"uint{n}") for n in (16, 32, 64)},  # NumPy's names
 }
 
 
@@ -321,6 +323,21 @@ class Reader:
         if requires_grad:
             t.requires_grad_(True)  # an integer tensor's TypeError/RuntimeError: refused
         return t
+
+    def rebuild_tensor_v3(
+        self, storage, offset, size, stride, requires_grad, backward_hooks, dtype, metadata=None
+    ):
+        """torch's rebuilder for the dtypes without a legacy storage type (uint16, ...): an
+        untyped storage (bytes) viewed as dtype."""
+        if not isinstance(dtype, dtypes.DType) or dtype is dtypes.bfloat16:
+            raise Refused(f"a tensor of dtype {dtype!r:.40}")
+        if not isinstance(storage, np.ndarray) or storage.dtype != np.uint8:
+            raise Refused("a tensor of rebuild v3 on a storage that is not untyped")
+        if storage.size % dtype.itemsize:
+            raise Refused(f"a storage of {storage.size} bytes viewed as {dtype}")
+        typed = storage.view(dtype.dtype)
+        args = (offset, size, stride, requires_grad, backward_hooks, metadata)
+        return self.rebuild_tensor_v2(typed, *args)
 
     def rebuild_parameter(self, data, requires_grad, backward_hooks):
         if not isinstance(data, Tensor) or type(requires_grad) is not bool or backward_hooks:

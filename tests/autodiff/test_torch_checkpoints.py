@@ -136,6 +136,11 @@ def test_every_dtype_0_d_tensors_scalars_and_nested_containers(tmp_path):
         "empty": torch.zeros(0, 3),
         "scalars": [1, 2.5, "text", None, True, b"raw", 1 + 2j, {3, 4}],
         "nested": ([torch.ones(2), (torch.arange(3), {"deep": [torch.zeros(1)]})], ()),
+        "unsigned": [
+            torch.arange(6).reshape(2, 3).to(getattr(torch, f"uint{n}"))[:, 1:]
+            for n in (16, 32, 64)
+        ],  # fmt: skip
+        "uint64_top": torch.tensor([2**63 + 5], dtype=torch.uint64),
         "size": torch.Size([2, 3]),
         "dtype": torch.float16,
         7: "an int key",
@@ -334,6 +339,10 @@ def test_a_missing_storage_entry_and_an_unknown_storage_type(tmp_path):
     pkl = _tensor_pickle(2, (0, (2,), (1,)), kind=torch.BFloat16Storage)
     with pytest.raises(ValueError, match="bfloat16"):
         ad.load(_craft(tmp_path, pkl, {"0": np.zeros(1, np.float32)}))
+    path = tmp_path / "float8.pt"
+    torch.save(torch.zeros(2, dtype=torch.float8_e4m3fn), path)
+    with pytest.raises(ValueError, match="asks for GLOBAL torch.float8_e4m3fn"):
+        ad.load(path)
 
 
 def test_truncated_damaged_legacy_and_torchscript_files(tmp_path):
