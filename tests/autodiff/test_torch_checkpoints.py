@@ -231,11 +231,13 @@ class _Call:
     """Pickles as a call of func(*args) (what a crafted file does), then optionally a state
     set on the result (BUILD) or items set into it (SETITEMS)."""
 
-    def __init__(self, func, *args, state=None, items=None):
-        self.func, self.args, self.state, self.items = func, args, state, items
+    def __init__(self, func, *args, state=None, items=None, values=None):
+        self.func, self.args, self.state = func, args, state
+        self.items, self.values = items, values
 
     def __reduce__(self):
-        return self.func, self.args, self.state, None, self.items and iter(self.items)
+        values, items = self.values and iter(self.values), self.items and iter(self.items)
+        return self.func, self.args, self.state, values, items
 
 
 def _dumps(obj) -> bytes:
@@ -294,15 +296,21 @@ def test_allowed_globals_cannot_be_misused(tmp_path):
     cases = {
         "bytearray of a int": _Call(bytearray, 10**12),
         "setting the state of a Tensor": _Call(*tensor, state={"_data": 1}),
-        "adding items to a Tensor": _Call(*tensor, items=[(0, 1.0)]),
+        "adding items to a Tensor": _Call(*tensor, items=[(0, 1.0)]),  # SETITEM
+        "adding items to a Tensor ": _Call(*tensor, items=[(0, 1.0), (1, 2.0)]),  # SETITEMS
+        "adding items to a Tensor  ": _Call(*tensor, values=[1.0]),  # APPEND
+        "adding items to a Tensor   ": _Call(*tensor, values=[1.0, 2.0]),  # APPENDS
         "backward hooks": _Call(
             torch._utils._rebuild_tensor_v2, _Storage(2), 0, (2,), (1,), False, OrderedDict(h=1)
         ),  # fmt: skip
     }
     for what, obj in cases.items():
         path = _craft(tmp_path, _dumps(obj), {"0": np.zeros(2, np.float32)})
-        with pytest.raises(ValueError, match=f"asks for .*{what}"):
+        with pytest.raises(ValueError, match=f"asks for .*{what.strip()}"):
             ad.load(path)
+    calls_a_string = b"\x80\x02X\x01\x00\x00\x00x)R."  # "x"(): REDUCE of no global
+    with pytest.raises(ValueError, match="asks for a call of str 'x'"):
+        ad.load(_craft(tmp_path, calls_a_string, {}))
 
 
 @pytest.mark.parametrize(
