@@ -167,9 +167,16 @@ def _class_path(cls, where: str) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-def save(obj, f) -> None:
+def save(obj, f, *, format: str = "autodiff") -> None:
     """Write obj (tensors, state dicts, optimizer states, nested containers, a whole module) to
-    a path or a binary file object."""
+    a path or a binary file object. format="torch" (this library's option; torch.save has no
+    such argument) writes torch.save's own format instead, which PyTorch's
+    torch.load(weights_only=True) reads: tensors, Parameters and containers, no modules."""
+    if format == "torch":
+        _write(f, lambda file: torchfile.save(obj, file))
+        return
+    if format != "autodiff":
+        raise ValueError(f"save: format must be 'autodiff' or 'torch', got {format!r}")
     encoder = _Encoder()
     structure = json.dumps({"format": FORMAT, "object": encoder.encode(obj, "the object")})
 
@@ -180,6 +187,11 @@ def save(obj, f) -> None:
                 with archive.open(f"{i}.npy", "w", force_zip64=True) as entry:
                     write_npy(entry, array)
 
+    _write(f, write)
+
+
+def _write(f, write) -> None:
+    """write(file) on a file object, or atomically onto a path."""
     if hasattr(f, "write"):
         write(f)
     else:

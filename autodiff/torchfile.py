@@ -18,8 +18,10 @@ may make us allocate stays bounded by its size:
   pure-Python unpickler, whose reads never allocate more than the bytes that exist).
 """
 
+import codecs
 import io
 import pickle
+import zipfile
 from collections import OrderedDict
 
 import numpy as np
@@ -421,3 +423,149 @@ def refuse_torchscript(names: list, source: str) -> None:
 def looks_like_legacy(head: bytes) -> bool:
     """A file torch.save wrote before torch 1.6 (a bare pickle, not a zip)."""
     return head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")
+
+
+# --- writing torch's format ------------------------------------------------------------------
+
+
+class _Global:
+    """A function or class of torch's, written into the pickle by name only (GLOBAL): the
+    engine never imports torch, and torch.load's weights-only unpickler allows these."""
+
+    def __init__(self, module: str, name: str):
+        self.module, self.name = module, name
+
+    def __call__(self, *args):  # never called: pickle only checks that a reduce's is callable
+        raise TypeError(f"{self.module}.{self.name} is a name for torch's pickle only")
+
+
+_STORAGE_NAMES = {np.dtype(v): k for k, v in _STORAGES.items() if k != "UntypedStorage"}
+_REBUILD = _Global("torch._utils", "_rebuild_tensor_v2")
+_REBUILD_PARAMETER = _Global("torch._utils", "_rebuild_parameter")
+
+
+# what protocol 2 pickles a state dict's values with (OrderedDict, set, complex, bytes)
+_NATIVE = (OrderedDict, set, complex, codecs.encode)
+
+
+class _StorageRef:
+    """A storage while pickling: the key of its entry, its element type and count."""
+
+    def __init__(self, key: str, dtype: np.dtype, numel: int):
+        self.key, self.dtype, self.numel = key, dtype, numel
+
+
+class _Pickler(pickle._Pickler):
+    """Pickles tensors (and Parameters, Size, dtypes, device) as torch.save does, with their
+    storages collected in .storages (key -> 1-d array), each storage once."""
+
+    dispatch = dict(pickle._Pickler.dispatch)
+
+    def __init__(self, file):
+        super().__init__(file, protocol=2)
+        self.storages, self.keys, self.names = {}, {}, {}
+
+    def save_global_name(self, obj):
+        self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode())
+        self.memoize(obj)
+
+    dispatch[_Global] = save_global_name
+
+    def save(self, obj, save_persistent_id=True):
+        if isinstance(obj, dtypes.DType):  # a dtype is torch's object, by name
+            if obj is dtypes.bfloat16 or obj.dtype not in _STORAGE_NAMES:
+                raise TypeError(f"save: {obj} is not written in torch's format")
+            name = repr(obj).removeprefix("torch.")
+            obj = self.names.setdefault(name, _Global("torch", name))
+        super().save(obj, save_persistent_id)
+
+    def persistent_id(self, obj):
+        if isinstance(obj, _StorageRef):
+            kind = _Global("torch", _STORAGE_NAMES[obj.dtype])
+            return ("storage", kind, obj.key, "cpu", obj.numel)
+        return None
+
+    def reducer_override(self, obj):
+        if isinstance(obj, Tensor):
+            return self.tensor(obj)
+        if isinstance(obj, Size):
+            return _Global("torch", "Size"), (tuple(obj),)
+        if isinstance(obj, device):
+            return _Global("torch", "device"), (obj.type,)
+        if isinstance(obj, dict | list | tuple | set | str | bytes | int | float | complex):
+            return NotImplemented
+        if obj is None or isinstance(obj, _Global | _Rebuilt) or any(obj is n for n in _NATIVE):
+            return NotImplemented
+        raise TypeError(
+            f"save: a {type(obj).__name__} is not written in torch's format (only tensors, "
+            "Parameters, numbers, strings, bytes, torch.Size, dtypes, devices and "
+            "dicts/lists/tuples/sets of them). Save model.state_dict() instead."
+        )
+
+    def tensor(self, t: Tensor):
+        array = t.detach().numpy()
+        if array.dtype not in _STORAGE_NAMES:
+            raise TypeError(f"save: a {t.dtype} tensor is not written in torch's format")
+        ref, offset, stride = self.storage(array)
+        args = (ref, offset, tuple(array.shape), stride, t.requires_grad, OrderedDict())
+        if _parameter_class is not None and isinstance(t, _parameter_class):
+            data = (_REBUILD, args[:4] + (False, OrderedDict()))
+            return _REBUILD_PARAMETER, (_Rebuilt(*data), t.requires_grad, OrderedDict())
+        return _REBUILD, args
+
+    def storage(self, array: np.ndarray):
+        """The array's storage (its root's memory, shared with other tensors on it), its
+        offset and strides in elements; a copy of its own where the root is not one flat run
+        of its dtype (or strides are negative)."""
+        root = _root(array)
+        itemsize = array.itemsize
+        start = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        shares = (
+            root.dtype == array.dtype
+            and root.flags.c_contiguous
+            and all(s >= 0 and s % itemsize == 0 for s in array.strides)
+            and start % itemsize == 0
+        )
+        if not shares:
+            root = np.ascontiguousarray(array)
+            start, strides = 0, tuple(s // itemsize for s in root.strides)
+        else:
+            strides = tuple(s // itemsize for s in array.strides)
+        if id(root) not in self.keys:
+            self.keys[id(root)] = str(len(self.storages))
+            self.storages[self.keys[id(root)]] = root.reshape(-1)
+            self.keep = [*getattr(self, "keep", []), root]  # ids stay unique while pickling
+        ref = _StorageRef(self.keys[id(root)], root.dtype, root.size)
+        return ref, start // itemsize, strides
+
+
+class _Rebuilt:
+    """Pickles as a call of func(*args): a Parameter's plain tensor inside its rebuild."""
+
+    def __init__(self, func, args):
+        self.func, self.args = func, args
+
+    def __reduce__(self):
+        return self.func, self.args
+
+
+def _root(array: np.ndarray) -> np.ndarray:
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def save(obj, file) -> None:
+    """obj in torch.save's format (torch >= 1.6) on an open binary file: torch.load, with
+    weights_only=True, reads it back."""
+    buffer = io.BytesIO()
+    pickler = _Pickler(buffer)
+    pickler.dump(obj)
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        archive.writestr("archive/data.pkl", buffer.getvalue())
+        archive.writestr("archive/byteorder", "little")
+        for key, storage in pickler.storages.items():
+            with archive.open(f"archive/data/{key}", "w", force_zip64=True) as entry:
+                little = np.asarray(storage, storage.dtype.newbyteorder("<"))  # no copy here
+                entry.write(memoryview(little.view(np.uint8)))
+        archive.writestr("archive/version", "3\n")

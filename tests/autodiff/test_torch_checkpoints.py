@@ -50,7 +50,7 @@ def _same(ours, theirs):
         assert len(ours) == len(theirs)
         for a, b in zip(ours, theirs):
             _same(a, b)
-    elif isinstance(theirs, torch.dtype):
+    elif isinstance(theirs, torch.dtype | torch.device):
         assert repr(ours) == repr(theirs)
     else:
         assert type(ours) is type(theirs) and ours == theirs, (ours, theirs)
@@ -428,3 +428,77 @@ def test_a_torch_program_loads_a_torch_checkpoint_under_autodiff_run(tmp_path):
     a, b = (np.array(o.stdout.split()[2:-2], float) for o in outputs)
     np.testing.assert_allclose(a, b, atol=2e-6)
     assert ours.stdout.split()[-2:] == theirs.stdout.split()[-2:]
+
+
+# --- writing torch's format (ad.save(..., format="torch")) ---------------------------------
+
+
+def _same_written(theirs, ours):
+    """What torch.load read from our file equals the ad object saved."""
+    torch = sys.modules["torch"]
+    if isinstance(ours, ad.Tensor):
+        assert isinstance(theirs, torch.Tensor)
+        assert isinstance(theirs, torch.nn.Parameter) == isinstance(ours, nn.Parameter)
+        assert str(theirs.dtype) == str(ours.dtype) and tuple(theirs.shape) == ours.shape
+        assert theirs.requires_grad == ours.requires_grad
+        assert theirs.detach().numpy().tobytes() == ours.detach().numpy().tobytes()
+    elif isinstance(ours, dict):
+        assert list(theirs) == list(ours)
+        for key in ours:
+            _same_written(theirs[key], ours[key])
+    elif isinstance(ours, list | tuple):
+        assert len(theirs) == len(ours)
+        for a, b in zip(theirs, ours):
+            _same_written(a, b)
+    else:
+        assert repr(theirs) == repr(ours)
+
+
+def test_save_in_torch_format_is_read_by_torch_load_weights_only(tmp_path):
+    torch = pytest.importorskip("torch")
+    ad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.BatchNorm1d(8), nn.Linear(8, 2))
+    opt = nn.optim.Adam(model.parameters(), lr=0.01)
+    x = ad.randn(6, 4)
+    model(x).pow(2).mean().backward()
+    opt.step()
+    grid = ad.arange(24.0).reshape(4, 6)
+    obj = {
+        "model": model.state_dict(),
+        "optimizer": opt.state_dict(),
+        "views": [grid, grid.t(), grid[1:, ::2], grid[0, 0], grid.flip(0)],
+        "dtypes": [ad.tensor([1, 0], dtype=getattr(ad, name)) for name in DTYPES],
+        "param": nn.Parameter(ad.ones(2)),
+        "frozen": nn.Parameter(ad.zeros(2), requires_grad=False),
+        "misc": [1, 2.5, "s", None, True, (1, 2), {3}, 1j, b"raw", ad.Size([2, 3])],
+        "kinds": [ad.float16, ad.int64, ad.device("cpu")],
+    }
+    path = tmp_path / "ours.pt"
+    ad.save(obj, path, format="torch")
+    theirs = torch.load(path, weights_only=True)
+    _same_written(theirs, obj)
+    views = theirs["views"]
+    assert len({v.untyped_storage().data_ptr() for v in views[:4]}) == 1  # shared, as saved
+    assert [v.stride() for v in views[:4]] == [(6, 1), (1, 6), (6, 2), ()]
+    assert views[2].storage_offset() == 6
+    twin = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.BatchNorm1d(8),
+                               torch.nn.Linear(8, 2))  # fmt: skip
+    twin.load_state_dict(theirs["model"])
+    twin_opt = torch.optim.Adam(twin.parameters(), lr=0.01)
+    twin_opt.load_state_dict(theirs["optimizer"])
+    model.eval(), twin.eval()
+    want = model(x).detach().numpy()
+    np.testing.assert_allclose(twin(torch.tensor(x.numpy())).detach().numpy(), want, rtol=1e-5)
+    _same(ad.load(path), theirs)  # and ad.load reads it back as torch.load does
+
+
+def test_save_in_torch_format_refuses_what_it_cannot_write(tmp_path):
+    pytest.importorskip("torch")
+    path = tmp_path / "x.pt"
+    with pytest.raises(TypeError, match="a Linear is not written in torch's format.*state_dict"):
+        ad.save(nn.Linear(2, 2), path, format="torch")
+    with pytest.raises(TypeError, match="uint16 tensor is not written in torch's format"):
+        ad.save(ad.tensor(np.zeros(2, np.uint16)), path, format="torch")
+    with pytest.raises(ValueError, match="format must be 'autodiff' or 'torch', got 'pickle'"):
+        ad.save({}, path, format="pickle")
+    assert not path.exists()
