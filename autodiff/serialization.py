@@ -259,11 +259,11 @@ def _head(f) -> bytes:
     if hasattr(f, "read"):
         at = f.seek(0, 1)
         f.seek(0)
-        head = f.read(2)
+        head = f.read(len(torchfile.LEGACY_MAGIC))
         f.seek(at)
         return head
     with Path(f).open("rb") as file:
-        return file.read(2)
+        return file.read(len(torchfile.LEGACY_MAGIC))
 
 
 def _file_size(f, archive) -> int:

@@ -420,9 +420,13 @@ def refuse_torchscript(names: list, source: str) -> None:
         )
 
 
+# torch's legacy files (before 1.6) start with its magic number pickled by protocol 2
+LEGACY_MAGIC = b"\x80\x02\x8a\nl\xfc\x9cF\xf9 j\xa8P\x19."
+
+
 def looks_like_legacy(head: bytes) -> bool:
-    """A file torch.save wrote before torch 1.6 (a bare pickle, not a zip)."""
-    return head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")
+    """A file torch.save wrote before torch 1.6 (pickles after torch's magic number)."""
+    return head.startswith(LEGACY_MAGIC)
 
 
 # --- writing torch's format ------------------------------------------------------------------
