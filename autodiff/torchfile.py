@@ -537,8 +537,8 @@ class _Pickler(pickle._Pickler):
             strides = tuple(s // itemsize for s in array.strides)
         if id(root) not in self.keys:
             self.keys[id(root)] = str(len(self.storages))
+            # a view of root: it keeps root alive, so no other array takes its id meanwhile
             self.storages[self.keys[id(root)]] = root.reshape(-1)
-            self.keep = [*getattr(self, "keep", []), root]  # ids stay unique while pickling
         ref = _StorageRef(self.keys[id(root)], root.dtype, root.size)
         return ref, start // itemsize, strides
 

@@ -466,7 +466,14 @@ def test_save_in_torch_format_is_read_by_torch_load_weights_only(tmp_path):
     obj = {
         "model": model.state_dict(),
         "optimizer": opt.state_dict(),
-        "views": [grid, grid.t(), grid[1:, ::2], grid[0, 0], grid.flip(0)],
+        "views": [
+            grid,
+            grid.t(),
+            grid[1:, ::2],
+            grid[0, 0],
+            grid.flip(0),
+            ad.from_numpy(np.arange(6.0).reshape(2, 3)[::-1]),
+        ],  # fmt: skip
         "dtypes": [ad.tensor([1, 0], dtype=getattr(ad, name)) for name in DTYPES],
         "param": nn.Parameter(ad.ones(2)),
         "frozen": nn.Parameter(ad.zeros(2), requires_grad=False),
