@@ -179,10 +179,8 @@ class _Unpickler(pickle._Unpickler):
             raise Refused(f"a call that fails: {name}{args!r:.80} ({e})") from None
 
     def load_reduce(self):
-        args = self.stack.pop()
-        self.stack[-1] = self.call(self.stack[-1], args)
-
-    def load_newobj(self):
+        """REDUCE and NEWOBJ: an allowed callable of its arguments (NEWOBJ's cls.__new__
+        would skip nothing an allowed class needs, so both call it)."""
         args = self.stack.pop()
         self.stack[-1] = self.call(self.stack[-1], args)
 
@@ -211,7 +209,7 @@ class _Unpickler(pickle._Unpickler):
     def load_setitems(self):
         items = self.pop_mark()
         target = self.target((dict, OrderedDict))
-        for i in range(0, len(items) - 1, 2):
+        for i in range(0, len(items), 2):  # an odd count: IndexError, a garbled file
             target[items[i]] = items[i + 1]
 
     def load_append(self):
@@ -230,16 +228,16 @@ class _Unpickler(pickle._Unpickler):
         raise Refused("a pickle opcode that a checkpoint never holds")
 
     dispatch[pickle.REDUCE[0]] = load_reduce
-    dispatch[pickle.NEWOBJ[0]] = load_newobj
+    dispatch[pickle.NEWOBJ[0]] = load_reduce
     dispatch[pickle.BUILD[0]] = load_build
     dispatch[pickle.SETITEM[0]] = load_setitem
     dispatch[pickle.SETITEMS[0]] = load_setitems
     dispatch[pickle.APPEND[0]] = load_append
     dispatch[pickle.APPENDS[0]] = load_appends
     dispatch[pickle.ADDITEMS[0]] = load_additems
-    for code in (pickle.NEWOBJ_EX, pickle.INST, pickle.OBJ, pickle.EXT1, pickle.EXT2):
+    # objects by keyword arguments, by class name, and by the extension registry
+    for code in (pickle.NEWOBJ_EX, pickle.INST, pickle.OBJ, pickle.EXT1, pickle.EXT2, pickle.EXT4):
         dispatch[code[0]] = refuse
-    dispatch[pickle.EXT4[0]] = refuse
 
 
 # --- the reader ------------------------------------------------------------------------------

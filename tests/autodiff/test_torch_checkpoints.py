@@ -311,6 +311,9 @@ def test_allowed_globals_cannot_be_misused(tmp_path):
     calls_a_string = b"\x80\x02X\x01\x00\x00\x00x)R."  # "x"(): REDUCE of no global
     with pytest.raises(ValueError, match="asks for a call of str 'x'"):
         ad.load(_craft(tmp_path, calls_a_string, {}))
+    inst = b"(icollections\nOrderedDict\n."  # INST: an object by its class's name
+    with pytest.raises(ValueError, match="asks for a pickle opcode that a checkpoint never"):
+        ad.load(_craft(tmp_path, inst, {}))
 
 
 @pytest.mark.parametrize(
