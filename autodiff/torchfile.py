@@ -342,7 +342,9 @@ class Reader:
     def rebuild_parameter(self, data, requires_grad, backward_hooks):
         if not isinstance(data, Tensor) or type(requires_grad) is not bool or backward_hooks:
             raise Refused("a Parameter that is not a tensor without hooks")
-        if _parameter_class is None:
+        if _parameter_class is None or data.dtype.kind not in "fc":
+            # without nn, or an integer Parameter (torch's; nn.Parameter holds floats only,
+            # so it would change the dtype): a Tensor with the same values and requires_grad
             return data.requires_grad_(requires_grad)
         return _parameter_class(data, requires_grad)
 

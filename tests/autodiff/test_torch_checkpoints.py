@@ -174,6 +174,10 @@ def test_parameters_keep_their_class_and_requires_grad(tmp_path):
     assert isinstance(ours["p"], nn.Parameter) and ours["p"].requires_grad
     assert isinstance(ours["frozen"], nn.Parameter) and not ours["frozen"].requires_grad
     assert not isinstance(ours["leaf"], nn.Parameter) and ours["leaf"].requires_grad
+    counts = torch.nn.Parameter(torch.tensor([1, 2]), requires_grad=False)
+    torch.save(counts, tmp_path / "counts.pt")
+    loaded = ad.load(tmp_path / "counts.pt")  # nn.Parameter holds floats: a plain int64 Tensor
+    assert type(loaded) is ad.Tensor and loaded.dtype == ad.int64 and loaded.tolist() == [1, 2]
 
 
 def test_options_file_objects_and_the_top_folder_name(tmp_path):
