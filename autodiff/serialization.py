@@ -15,6 +15,9 @@ Loading reads JSON and raw numbers only and bounds what it allocates by the file
   that rebuilds itself from data (`__from_saved_state__`) and is allowed: listed with
   add_safe_globals / safe_globals, or any such class under weights_only=False.
 
+A checkpoint written by PyTorch's torch.save (a zip with a pickle) is read by
+autodiff.torchfile, whose unpickler allows an exact list of globals only.
+
 Every refusal of a file is a ValueError naming it. Writes stream into a temporary
 file that is renamed over the target (autodiff.files), so an interrupted save leaves the old
 file intact and a large state is never held twice in memory.
@@ -27,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import torchfile
 from .device import check as _device
 from .files import write_atomic
 from .npyio import check_dtype, read_npy, write_npy
@@ -163,9 +167,16 @@ def _class_path(cls, where: str) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-def save(obj, f) -> None:
+def save(obj, f, *, format: str = "autodiff") -> None:
     """Write obj (tensors, state dicts, optimizer states, nested containers, a whole module) to
-    a path or a binary file object."""
+    a path or a binary file object. format="torch" (this library's option; torch.save has no
+    such argument) writes torch.save's own format instead, which PyTorch's
+    torch.load(weights_only=True) reads: tensors, Parameters and containers, no modules."""
+    if format == "torch":
+        _write(f, lambda file: torchfile.save(obj, file))
+        return
+    if format != "autodiff":
+        raise ValueError(f"save: format must be 'autodiff' or 'torch', got {format!r}")
     encoder = _Encoder()
     structure = json.dumps({"format": FORMAT, "object": encoder.encode(obj, "the object")})
 
@@ -176,6 +187,11 @@ def save(obj, f) -> None:
                 with archive.open(f"{i}.npy", "w", force_zip64=True) as entry:
                     write_npy(entry, array)
 
+    _write(f, write)
+
+
+def _write(f, write) -> None:
+    """write(file) on a file object, or atomically onto a path."""
     if hasattr(f, "write"):
         write(f)
     else:
@@ -186,9 +202,12 @@ def save(obj, f) -> None:
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None):
-    """Read what ad.save wrote. map_location may be None or 'cpu' (mmap is accepted; the
-    values are the same); weights_only=False also rebuilds modules whose classes are imported
-    but not listed in safe_globals (nothing is ever unpickled or imported)."""
+    """Read what ad.save wrote, or a checkpoint of PyTorch's torch.save (torch >= 1.6: state
+    dicts, optimizer states, tensors, Parameters, containers; autodiff.torchfile reads its
+    pickle through an allow-list, under weights_only=True and False alike). map_location may
+    be None or 'cpu' (mmap is accepted; the values are the same); weights_only=False also
+    rebuilds modules whose classes are imported but not listed in safe_globals (nothing is
+    ever fully unpickled or imported)."""
     if pickle_module is not None:
         raise ValueError("load: pickle_module is not used: ad.load never unpickles.")
     if (
@@ -200,7 +219,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     source = _name(f)
     archive = _open(f, source)
     with archive:
+        torchfile.refuse_torchscript(archive.namelist(), source)
         entries = _entries(archive, f, source)
+        if torchfile.top_folder(entries) is not None:  # written by PyTorch's torch.save
+            return torchfile.load(archive, entries, source, map_location)
         structure = _structure(archive, entries, source)
         return _Decoder(archive, entries, source, weights_only is False).decode(structure)
 
@@ -221,10 +243,27 @@ def _open(f, source: str) -> zipfile.ZipFile:
     except IsADirectoryError:
         raise IsADirectoryError(f"load: {source} is a folder; give a file") from None
     except (zipfile.BadZipFile, OSError) as e:
+        if torchfile.looks_like_legacy(_head(f)):
+            raise ValueError(
+                f"load: {source} was written by torch.save before torch 1.6 (a bare pickle), "
+                "which is not read since unpickling it can run code. In PyTorch >= 1.6, load "
+                "it and save it again: torch.save(torch.load(path), path)."
+            ) from None
         raise ValueError(
-            f"load: {source} is not a file written by ad.save ({e}). Files from torch.save "
-            "(pickle) are not read, since unpickling can run code."
+            f"load: {source} is not a file written by ad.save or torch.save ({e})."
         ) from None
+
+
+def _head(f) -> bytes:
+    """The first bytes of the file (the stream's position is put back)."""
+    if hasattr(f, "read"):
+        at = f.seek(0, 1)
+        f.seek(0)
+        head = f.read(len(torchfile.LEGACY_MAGIC))
+        f.seek(at)
+        return head
+    with Path(f).open("rb") as file:
+        return file.read(len(torchfile.LEGACY_MAGIC))
 
 
 def _file_size(f, archive) -> int:
@@ -237,21 +276,14 @@ def _entries(archive, f, source: str) -> dict:
     """{name: ZipInfo}, once each name, all stored, together no larger than the file."""
     infos = archive.infolist()
     names = [i.filename for i in infos]
-    if any(name.endswith(".pkl") for name in names):
-        raise ValueError(
-            f"load: {source} was written by PyTorch's torch.save (pickle), which ad.load "
-            "does not read since unpickling can run code. In PyTorch, save a state_dict with "
-            "safetensors (safetensors.torch.save_file) and read it with "
-            "autodiff.safetensors.load_file."
-        )
     if len(set(names)) != len(names):
         twice = sorted({n for n in names if names.count(n) > 1})
         raise ValueError(f"load: {source} has duplicate entries {twice}; it is damaged or crafted")
     compressed = [i.filename for i in infos if i.compress_type != zipfile.ZIP_STORED]
     if compressed:
         raise ValueError(
-            f"load: {source} has compressed entries ({compressed[0]}, ...); ad.save stores "
-            "entries uncompressed, so this file was not written by ad.save"
+            f"load: {source} has compressed entries ({compressed[0]}, ...); ad.save and "
+            "torch.save store entries uncompressed, so this file was not written by either"
         )
     if sum(i.file_size for i in infos) > _file_size(f, archive):
         raise ValueError(f"load: {source} claims entries larger than itself; it is crafted")

@@ -9,6 +9,7 @@ import autodiff as ad
 from autodiff import tracing
 from autodiff.device import check as check_device
 from autodiff.device import to_dtype_arg
+from autodiff.torchfile import register_parameter_class
 
 from . import backward_hooks
 from .module_state import HOOKS, rebuild, saved_state
@@ -43,6 +44,9 @@ class Parameter(ad.Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+register_parameter_class(Parameter)  # torch checkpoints' Parameters come back as Parameters
 
 
 class Buffer(ad.Tensor):

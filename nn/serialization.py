@@ -137,9 +137,9 @@ def _other_format(names: list) -> str:
         )
     if any(n.endswith("data.pkl") for n in names):
         return (
-            "is a PyTorch file (torch.save, pickle), which is never read here since "
-            "unpickling can run code. In PyTorch, save the state dict with "
-            "safetensors.torch.save_file(model.state_dict(), 'model.safetensors') and read "
-            "that with nn.load."
+            "is a PyTorch file (torch.save, pickle), which nn.load does not read; read it "
+            "with ad.load(path) (torch.load, which reads torch's checkpoints without running "
+            "code), or in PyTorch save the state dict with "
+            "safetensors.torch.save_file(model.state_dict(), 'model.safetensors') for nn.load."
         )
     return ""

@@ -351,12 +351,7 @@ def test_an_oversized_structure_is_refused(monkeypatch):
 
 
 def test_files_of_other_programs_say_what_they_are(tmp_path):
-    torch = pytest.importorskip("torch")
-    path = tmp_path / "model.pt"
-    torch.save({"w": torch.zeros(2)}, path)
-    with pytest.raises(ValueError, match=r"model.pt' was written by PyTorch's torch.save"):
-        ad.load(path)
-    with pytest.raises(ValueError, match="not a file written by ad.save"):
+    with pytest.raises(ValueError, match="not a file written by ad.save or torch.save"):
         ad.load(io.BytesIO(b"not a zip"))
     with pytest.raises(FileNotFoundError, match="no file at"):
         ad.load(tmp_path / "missing.pt")
