@@ -9,7 +9,7 @@ in first-order backward: array_backward).
 import numpy as np
 
 from . import saved, tracing
-from .dtypes import check_broadcast
+from .dtypes import BF16, USED, check_broadcast
 from .grad_mode import _state as _mode
 from .graph import SMALL, NoContext, Node, accumulator, remember_forward
 from .tensor import Tensor
@@ -36,6 +36,10 @@ class Function:
     # a vectorised one, and they differ in the last bit. ad.compile then replays such a formula
     # as eager runs it, never op by op
     scalar_operator_differs = False
+    # forward handles bfloat16 arrays itself (a cast, a copy). Every other op meets bfloat16
+    # inputs at apply's seam: it computes on them in float32 and its result is rounded to
+    # bfloat16, as torch's CPU kernels compute (views move the bits unchanged, and stay views)
+    native_bfloat16 = False
 
     @staticmethod
     def numpy_forward(*arrays):
@@ -58,6 +62,8 @@ class Function:
         An option may be a tensor that needs no gradient (a target, indices): forward gets its
         array. While ad.compile traces, the op is a step of its program (the seam)."""
         tracer = tracing._state.tracer
+        if USED.bfloat16 and not (cls.view or cls.native_bfloat16) and _has_bfloat16(args, options):
+            return _in_float32(cls, args, options, tracer)
         if tracer is not None:
             return tracer.apply(cls, args, options)
         if options:
@@ -72,6 +78,60 @@ class Function:
                 arrays = [v for v in options.values() if isinstance(v, np.ndarray)]
                 check_broadcast(cls.broadcasts, *args, *arrays)
             raise  # not a broadcasting error: NumPy's own
+
+
+def _has_bfloat16(args, options) -> bool:
+    for a in (*args, *options.values()):
+        if isinstance(a, (Tensor, np.ndarray)) and a.dtype == BF16:
+            return True
+    return False
+
+
+def _in_float32(cls, args, options, tracer):
+    """cls on bfloat16 inputs, as torch's CPU kernels run it: on their float32 values (exact),
+    its float32 result rounded (to nearest, ties to even) to bfloat16 where torch's promotion
+    gives bfloat16. The casts are ToCopy nodes, so gradients reach the inputs in bfloat16."""
+    if tracer is not None:
+        from .compile.runtime import CompileError  # compile sits above the engine
+
+        raise CompileError(
+            f"ad.compile: {cls.__name__} gets bfloat16 tensors (or runs under autocast); "
+            "compiled programs replay ops on their float arrays and cannot round as eager "
+            "does. Run this step eagerly, or compile it without bfloat16/autocast."
+        )
+    wide = [_float32(a) for a in args]
+    out = cls.apply(*wide, **{k: _float32(v) for k, v in options.items()})
+    if not _gives_bfloat16([*args, *options.values()]):
+        return out
+    if isinstance(out, (tuple, list)):
+        return type(out)(_round(o) for o in out)
+    return _round(out)
+
+
+def _float32(value):
+    if isinstance(value, Tensor) and value.dtype == BF16:
+        return value.to(np.float32)
+    if isinstance(value, np.ndarray) and value.dtype == BF16:
+        return value.astype(np.float32)
+    return value
+
+
+def _round(out):
+    if isinstance(out, Tensor) and out._data.dtype == np.float32:
+        return out.to(BF16)
+    return out
+
+
+def _gives_bfloat16(values) -> bool:
+    """torch's promotion among the float operands: tensors with dims decide, else 0-d ones;
+    bfloat16 only if all of the deciding ones are (with float16 or float32: float32)."""
+    floats = [v for v in values if isinstance(v, (Tensor, np.ndarray)) and _floating(v.dtype)]
+    deciding = [v for v in floats if v.ndim] or floats
+    return all(v.dtype == BF16 for v in deciding)
+
+
+def _floating(dtype) -> bool:
+    return dtype.kind == "f" or dtype == BF16
 
 
 def _arrays_of(options: dict) -> dict:
@@ -101,7 +161,7 @@ def _record(cls, args, options, edges):
     ctx = Context(cls, children, meta, needs, constants)
     out = returned = cls.forward(ctx, *arrays, **options)
     out = _output(out, cls, args)
-    if out.dtype.kind not in "fc":  # an integer or bool result has no gradient: no node
+    if out.dtype.kind not in "fc" and out.dtype != BF16:  # integer or bool: no gradient, no node
         result = _make(out)
     else:
         if options:

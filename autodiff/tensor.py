@@ -18,11 +18,16 @@ def _check_grad_dtype(dtype, what: str) -> None:
             f"{what}: complex tensors cannot require gradients here yet (got dtype {dtype}); "
             "complex autograd is not supported. Use real and imaginary parts as float tensors."
         )
-    if np.dtype(dtype).kind != "f":
+    if not dtypes.is_float(dtype):
         raise DtypeError(
             f"{what}: only floating point tensors can require gradients (got dtype {dtype}). "
             "Convert first, e.g. t.float() or dtype=ad.float32."
         )
+
+
+def _wide(array: np.ndarray) -> np.ndarray:
+    """A bfloat16 array as float32 (exact), whose items are Python floats; others as they are."""
+    return array.astype(np.float32) if array.dtype == dtypes.BF16 else array
 
 
 NON_LEAF_GRAD = (
@@ -296,11 +301,11 @@ class Tensor:
                 f"item: only one element tensors can be converted to Python scalars "
                 f"(shape {self._data.shape}). Index or reduce first."
             )
-        return self._data.item()
+        return _wide(self._data).item()
 
     def tolist(self):
         tracing.read(self, "tolist()")
-        return self._data.tolist()
+        return _wide(self._data).tolist()
 
     def __array__(self, dtype=None, copy=None):
         tracing.read(self, "np.asarray(t)")
@@ -950,6 +955,9 @@ class Tensor:
     def half(self) -> "Tensor":
         return self.to(np.float16)
 
+    def bfloat16(self) -> "Tensor":
+        return self.to(dtypes.bfloat16)
+
     def long(self) -> "Tensor":
         return self.to(np.int64)
 
@@ -972,10 +980,10 @@ class Tensor:
         return self._data.dtype.kind == "c"
 
     def is_signed(self) -> bool:
-        return self._data.dtype.kind in "ifc"
+        return self._data.dtype.kind in "ifc" or self._data.dtype == dtypes.BF16
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return dtypes.is_float(self._data.dtype)
 
     def element_size(self) -> int:
         return self._data.itemsize

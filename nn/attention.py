@@ -36,6 +36,7 @@ def causal_mask(size: int, dtype=None, target: int | None = None):
     return ad.triu(full, diagonal=1)
 
 
+@ad.amp.cast_inputs("lower")
 def scaled_dot_product_attention(
     query,
     key,

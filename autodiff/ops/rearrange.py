@@ -6,6 +6,7 @@ import builtins
 
 import numpy as np
 
+from ..amp import cast_inputs
 from ..dtypes import as_dtype
 from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
@@ -708,6 +709,7 @@ def _exclusive(x, axis, reverse):
     return flip(out, axis) if reverse else out
 
 
+@cast_inputs("fp32")
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """The product of all elements, or along one dim; with dtype, of the input in that dtype."""
     axis = None if dim is None else _dim(dim, input.ndim, "prod")

@@ -3,6 +3,7 @@ select, unbind."""
 
 import numpy as np
 
+from .. import dtypes
 from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor
@@ -297,10 +298,11 @@ def stack(tensors, dim=0):
 class ToCopy(Function):
     node_name = "ToCopyBackward0"
     symbol = "to"
+    native_bfloat16 = True
 
     @staticmethod
     def forward(ctx, input, dtype):
-        return input.astype(dtype)
+        return dtypes.cast(input, dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -312,7 +314,7 @@ def to_dtype(input, dtype):
     dtype = np.dtype(dtype)
     if input.dtype == dtype:
         return input
-    if input.requires_grad and dtype.kind not in "fc":
+    if input.requires_grad and dtype.kind not in "fc" and not dtypes.is_float(dtype):
         return discrete(np.ndarray.astype, input, dtype=dtype)
     return ToCopy.apply(input, dtype=dtype)
 
