@@ -62,6 +62,8 @@ class _BFloat16(DType):
     (function.py: compute in float32, round the result), which costs nothing until then."""
 
     __slots__ = ("_numpy",)
+    # what tensor-level checks (`x.dtype.kind in "fc"`) see: a float; its arrays say "V"
+    kind = "f"
 
     def __init__(self):
         self._numpy = BF16

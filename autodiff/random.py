@@ -19,7 +19,7 @@ import threading
 
 import numpy as np
 
-from . import cpu_math, tracing
+from . import cpu_math, dtypes, tracing
 from .device import CPU, check
 from .errors import ArgumentError, DtypeError
 from .tensor import Tensor
@@ -255,9 +255,10 @@ def _compute_dtype(dtype) -> np.dtype:
 
 
 def _from_double(values: np.ndarray, dtype) -> np.ndarray:
-    """A double result in the tensor's type as C++ casts it: a half goes through float."""
+    """A double result in the tensor's type as C++ casts it: a half (or bfloat16) goes through
+    float."""
     dtype = np.dtype(dtype)
-    if dtype.kind == "f" and dtype.itemsize < 4:
+    if dtypes.is_float(dtype) and dtype.itemsize < 4:
         values = values.astype(np.float32)
     return values.astype(dtype)
 

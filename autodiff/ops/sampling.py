@@ -221,7 +221,7 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
     op = "multinomial"
     if probs.ndim not in (1, 2):
         raise ArgumentError(f"{op}: prob_dist must be 1 or 2 dim, got shape {probs.shape}.")
-    if probs.dtype.kind != "f":
+    if not dtypes.is_float(probs.dtype):
         raise DtypeError(f"{op}: probabilities must be floating point, got {probs.dtype}.")
     if (
         isinstance(num_samples, bool)
