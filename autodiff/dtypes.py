@@ -105,6 +105,12 @@ def is_float(dtype) -> bool:
     return dtype.kind == "f" or dtype == BF16
 
 
+def bfloat16_bits(bits: np.ndarray) -> np.ndarray:
+    """uint16 bits (a file's) as a bfloat16 array, noted for Function.apply's seam."""
+    USED.bfloat16 = True
+    return bits.view(BF16)
+
+
 def cast(array: np.ndarray, dtype) -> np.ndarray:
     """array.astype(dtype), rounding to bfloat16 as torch does: from float32, to nearest,
     ties to even (a wider or integer array goes to float32 first, as torch converts)."""
