@@ -64,7 +64,9 @@ def test_dtype_properties_and_conversions():
     assert x.float().dtype is ad.float32 and x.to(ad.float32).dtype is ad.float32
     assert x.tolist() == [1.0, 2.5, -3.140625] and isinstance(x[0].item(), float)
     assert x.type() == torch.tensor([1.0]).bfloat16().type() == "torch.BFloat16Tensor"
-    assert ad.ones(2).to(dtype=ad.bfloat16).dtype is ad.bfloat16 and ad.zeros(2).bfloat16().sum() == 0
+    assert (
+        ad.ones(2).to(dtype=ad.bfloat16).dtype is ad.bfloat16 and ad.zeros(2).bfloat16().sum() == 0
+    )
 
 
 @pytest.mark.parametrize(
@@ -134,7 +136,7 @@ def test_ops_compute_in_float32_and_round_as_torch(op):
 
 
 def test_matmul_is_float32_blas_then_rounded():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     a, at = _pair((8, 16), 1)
     b, bt = _pair((16, 4), 2)
     out = a @ b
@@ -147,7 +149,7 @@ def test_matmul_is_float32_blas_then_rounded():
 def test_gradients_of_a_bfloat16_leaf_are_bfloat16_as_torch():
     """Within bfloat16's precision: backward formulas here read the forward's float32 values
     (before rounding), torch's the rounded ones (so tanh stays short of saturation)."""
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     x, xt = _pair((4, 5), 3, scale=0.5)
     w, wt = _pair((5, 3), 4, scale=0.5)
     x.requires_grad_(), xt.requires_grad_(), w.requires_grad_(), wt.requires_grad_()
@@ -176,7 +178,7 @@ def test_gelu_layer_norm_gradients_against_torch():
 
 
 def test_in_place_ops_keep_bfloat16_and_round():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     x, xt = _pair((3, 4), 6)
     x.add_(0.1), xt.add_(0.1)
     x.mul_(x), xt.mul_(xt)

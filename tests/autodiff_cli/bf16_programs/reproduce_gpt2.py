@@ -4,9 +4,11 @@ import math
 import os
 import time
 from dataclasses import dataclass
+
 import torch
 import torch.nn as nn
 from torch.nn import functional as F
+
 
 class CausalSelfAttention(nn.Module):
     def __init__(self, config):
@@ -17,6 +19,7 @@ class CausalSelfAttention(nn.Module):
         self.c_proj.NANOGPT_SCALE_INIT = 1
         self.n_head = config.n_head
         self.n_embd = config.n_embd
+
     def forward(self, x):
         B, T, C = x.size()
         qkv = self.c_attn(x)
@@ -28,15 +31,18 @@ class CausalSelfAttention(nn.Module):
         y = y.transpose(1, 2).contiguous().view(B, T, C)
         return self.c_proj(y)
 
+
 class MLP(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd)
-        self.gelu = nn.GELU(approximate='tanh')
+        self.gelu = nn.GELU(approximate="tanh")
         self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd)
         self.c_proj.NANOGPT_SCALE_INIT = 1
+
     def forward(self, x):
         return self.c_proj(self.gelu(self.c_fc(x)))
+
 
 class Block(nn.Module):
     def __init__(self, config):
@@ -45,10 +51,12 @@ class Block(nn.Module):
         self.attn = CausalSelfAttention(config)
         self.ln_2 = nn.LayerNorm(config.n_embd)
         self.mlp = MLP(config)
+
     def forward(self, x):
         x = x + self.attn(self.ln_1(x))
         x = x + self.mlp(self.ln_2(x))
         return x
+
 
 @dataclass
 class GPTConfig:
@@ -58,29 +66,34 @@ class GPTConfig:
     n_head: int = 2
     n_embd: int = 32
 
+
 class GPT(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.config = config
-        self.transformer = nn.ModuleDict(dict(
-            wte = nn.Embedding(config.vocab_size, config.n_embd),
-            wpe = nn.Embedding(config.block_size, config.n_embd),
-            h = nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
-            ln_f = nn.LayerNorm(config.n_embd),
-        ))
+        self.transformer = nn.ModuleDict(
+            dict(
+                wte=nn.Embedding(config.vocab_size, config.n_embd),
+                wpe=nn.Embedding(config.block_size, config.n_embd),
+                h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
+                ln_f=nn.LayerNorm(config.n_embd),
+            )
+        )
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         self.transformer.wte.weight = self.lm_head.weight
         self.apply(self._init_weights)
+
     def _init_weights(self, module):
         if isinstance(module, nn.Linear):
             std = 0.02
-            if hasattr(module, 'NANOGPT_SCALE_INIT'):
+            if hasattr(module, "NANOGPT_SCALE_INIT"):
                 std *= (2 * self.config.n_layer) ** -0.5
             torch.nn.init.normal_(module.weight, mean=0.0, std=std)
             if module.bias is not None:
                 torch.nn.init.zeros_(module.bias)
         elif isinstance(module, nn.Embedding):
             torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
     def forward(self, idx, targets=None):
         B, T = idx.size()
         assert T <= self.config.block_size
@@ -94,23 +107,34 @@ class GPT(nn.Module):
         if targets is not None:
             loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
         return logits, loss
+
     def configure_optimizers(self, weight_decay, learning_rate, device_type):
         param_dict = {pn: p for pn, p in self.named_parameters()}
         param_dict = {pn: p for pn, p in param_dict.items() if p.requires_grad}
         decay_params = [p for n, p in param_dict.items() if p.dim() >= 2]
         nodecay_params = [p for n, p in param_dict.items() if p.dim() < 2]
-        optim_groups = [{'params': decay_params, 'weight_decay': weight_decay},
-                        {'params': nodecay_params, 'weight_decay': 0.0}]
+        optim_groups = [
+            {"params": decay_params, "weight_decay": weight_decay},
+            {"params": nodecay_params, "weight_decay": 0.0},
+        ]
         num_decay_params = sum(p.numel() for p in decay_params)
         num_nodecay_params = sum(p.numel() for p in nodecay_params)
-        print(f"num decayed parameter tensors: {len(decay_params)}, with {num_decay_params:,} parameters")
-        print(f"num non-decayed parameter tensors: {len(nodecay_params)}, with {num_nodecay_params:,} parameters")
-        fused_available = 'fused' in inspect.signature(torch.optim.AdamW).parameters
+        print(
+            f"num decayed parameter tensors: {len(decay_params)}, with {num_decay_params:,} parameters"
+        )
+        print(
+            f"num non-decayed parameter tensors: {len(nodecay_params)}, "
+            f"with {num_nodecay_params:,} parameters"
+        )
+        fused_available = "fused" in inspect.signature(torch.optim.AdamW).parameters
         use_fused = fused_available and device_type == "cuda"
         print(f"using fused AdamW: {use_fused}")
-        return torch.optim.AdamW(optim_groups, lr=learning_rate, betas=(0.9, 0.95), eps=1e-8, fused=use_fused)
+        return torch.optim.AdamW(
+            optim_groups, lr=learning_rate, betas=(0.9, 0.95), eps=1e-8, fused=use_fused
+        )
 
-ddp = int(os.environ.get('RANK', -1)) != -1
+
+ddp = int(os.environ.get("RANK", -1)) != -1
 device = "cpu"
 if torch.cuda.is_available():
     device = "cuda"
@@ -120,7 +144,7 @@ device_type = "cuda" if device.startswith("cuda") else "cpu"
 torch.manual_seed(1337)
 if torch.cuda.is_available():
     torch.cuda.manual_seed(1337)
-torch.set_float32_matmul_precision('high')
+torch.set_float32_matmul_precision("high")
 model = GPT(GPTConfig())
 model.to(device)
 use_compile = False
@@ -128,15 +152,21 @@ if use_compile:
     model = torch.compile(model)
 raw_model = model
 max_lr, min_lr, warmup_steps, max_steps = 6e-4, 6e-5, 2, 6
+
+
 def get_lr(it):
     if it < warmup_steps:
-        return max_lr * (it+1) / warmup_steps
+        return max_lr * (it + 1) / warmup_steps
     if it > max_steps:
         return min_lr
     decay_ratio = (it - warmup_steps) / (max_steps - warmup_steps)
     coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))
     return min_lr + coeff * (max_lr - min_lr)
-optimizer = raw_model.configure_optimizers(weight_decay=0.1, learning_rate=6e-4, device_type=device_type)
+
+
+optimizer = raw_model.configure_optimizers(
+    weight_decay=0.1, learning_rate=6e-4, device_type=device_type
+)
 data = torch.randint(0, 64, (1000,), generator=torch.Generator().manual_seed(0))
 B, T, grad_accum_steps = 4, 16, 2
 pos = 0
@@ -145,8 +175,8 @@ for step in range(max_steps):
     model.train()
     optimizer.zero_grad()
     loss_accum = 0.0
-    for micro_step in range(grad_accum_steps):
-        buf = data[pos:pos + B * T + 1]
+    for _micro_step in range(grad_accum_steps):
+        buf = data[pos : pos + B * T + 1]
         x, y = buf[:-1].view(B, T), buf[1:].view(B, T)
         pos += B * T
         with torch.autocast(device_type=device_type, dtype=torch.bfloat16):
@@ -157,11 +187,13 @@ for step in range(max_steps):
     norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     lr = get_lr(step)
     for param_group in optimizer.param_groups:
-        param_group['lr'] = lr
+        param_group["lr"] = lr
     optimizer.step()
     if device_type == "cuda":
         torch.cuda.synchronize()
-    print(f"step {step:5d} | loss: {loss_accum.item():.6f} | lr {lr:.4e} | norm: {norm:.4f} | {logits.dtype}")
+    print(
+        f"step {step:5d} | loss: {loss_accum.item():.6f} | lr {lr:.4e} | norm: {norm:.4f} | {logits.dtype}"
+    )
 model.eval()
 num_return_sequences, max_length = 2, 12
 xgen = torch.tensor([[1, 2, 3]], dtype=torch.long).repeat(num_return_sequences, 1)
