@@ -62,10 +62,10 @@ class Function:
         An option may be a tensor that needs no gradient (a target, indices): forward gets its
         array. While ad.compile traces, the op is a step of its program (the seam)."""
         tracer = tracing._state.tracer
-        if USED.bfloat16 and not (cls.view or cls.native_bfloat16) and _has_bfloat16(args, options):
-            return _in_float32(cls, args, options, tracer)
         if tracer is not None:
             return tracer.apply(cls, args, options)
+        if USED.bfloat16 and not (cls.view or cls.native_bfloat16) and has_bfloat16(args, options):
+            return _in_float32(cls, args, options)
         if options:
             options = _arrays_of(options)
         try:
@@ -80,25 +80,19 @@ class Function:
             raise  # not a broadcasting error: NumPy's own
 
 
-def _has_bfloat16(args, options) -> bool:
+def has_bfloat16(args, options) -> bool:
+    """Whether a tensor or array among an op's inputs is bfloat16."""
     for a in (*args, *options.values()):
         if isinstance(a, (Tensor, np.ndarray)) and a.dtype == BF16:
             return True
     return False
 
 
-def _in_float32(cls, args, options, tracer):
+def _in_float32(cls, args, options):
     """cls on bfloat16 inputs, as torch's CPU kernels run it: on their float32 values (exact),
     its float32 result rounded (to nearest, ties to even) to bfloat16 where torch's promotion
-    gives bfloat16. The casts are ToCopy nodes, so gradients reach the inputs in bfloat16."""
-    if tracer is not None:
-        from .compile.runtime import CompileError  # compile sits above the engine
-
-        raise CompileError(
-            f"ad.compile: {cls.__name__} gets bfloat16 tensors (or runs under autocast); "
-            "compiled programs replay ops on their float arrays and cannot round as eager "
-            "does. Run this step eagerly, or compile it without bfloat16/autocast."
-        )
+    gives bfloat16. The casts are ToCopy nodes, so gradients reach the inputs in bfloat16.
+    (ad.compile's tracer refuses bfloat16 inputs before this.)"""
     wide = [_float32(a) for a in args]
     out = cls.apply(*wide, **{k: _float32(v) for k, v in options.items()})
     if not _gives_bfloat16([*args, *options.values()]):
