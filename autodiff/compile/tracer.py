@@ -13,8 +13,8 @@ import random
 import numpy as np
 
 from .. import grad_mode, tracing
-from ..engine import checked_grads
 from ..dtypes import USED
+from ..engine import checked_grads
 from ..function import Context, has_bfloat16
 from ..graph import AccumulateGrad
 from ..tensor import Tensor
