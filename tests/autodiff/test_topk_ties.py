@@ -42,3 +42,14 @@ def test_topk_ties_along_a_middle_dim_and_k_zero():
         ours = ad.topk(ad.tensor(values), k, dim=1)
         theirs = torch.topk(torch.tensor(values), k, dim=1)
         np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+
+
+@pytest.mark.parametrize("n", [64, 128, 192, 640])
+def test_topk_ties_at_the_partial_sort_boundary(n):
+    """k * 64 == n: torch's kernel still takes partial_sort (its test is <=)."""
+    torch = pytest.importorskip("torch")
+    values = np.random.default_rng(n).integers(0, 2, (8, n)).astype(np.float32)
+    for largest in (True, False):
+        ours = ad.topk(ad.tensor(values), n // 64, largest=largest)
+        theirs = torch.topk(torch.tensor(values), n // 64, largest=largest)
+        np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
