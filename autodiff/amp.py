@@ -90,6 +90,20 @@ class autocast:
         return wrapper
 
 
+class cpu_amp:
+    """torch.cpu.amp: its autocast is autocast("cpu"), deprecated in torch with this warning."""
+
+    class autocast(autocast):
+        def __init__(self, enabled=True, dtype=dtypes.bfloat16, cache_enabled=True):
+            warnings.warn(  # torch's words
+                "`torch.cpu.amp.autocast(args...)` is deprecated. Please use "
+                "`torch.amp.autocast('cpu', args...)` instead.",
+                FutureWarning,
+                stacklevel=2,
+            )
+            super().__init__("cpu", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
+
+
 def cast_inputs(policy: str):
     """Decorate an op of torch's CPU autocast lists: policy "lower" casts its floating tensor
     inputs (not float64) to the autocast dtype, "fp32" to float32, while autocast is on. The

@@ -164,3 +164,35 @@ def test_cuda_autocast_still_turns_itself_off():
             assert not ad.is_autocast_enabled("cpu")
             assert (ad.ones(2, 2) @ ad.ones(2, 2)).dtype is ad.float32
     assert len(caught) == 1
+
+
+def test_torch_cpu_amp_autocast_is_the_deprecated_spelling_as_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (ad, torch):
+        with pytest.warns(FutureWarning, match=r"torch.amp.autocast\('cpu'"):
+            context = lib.cpu.amp.autocast()
+        with context:
+            assert lib.is_autocast_enabled("cpu")
+            assert str((lib.ones(2, 2) @ lib.ones(2, 2)).dtype) == "torch.bfloat16"
+        assert lib.cpu.is_available() and lib.cpu.device_count() == 1
+        assert str(lib.cpu.current_device()) == "cpu"
+
+
+def test_autocast_through_autodiff_run(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "amp_cpu.py"
+    script.write_text(
+        "import torch\n"
+        "import torch.cpu.amp\n"
+        "x = torch.ones(2, 3)\n"
+        "with torch.autocast(device_type='cpu', dtype=torch.bfloat16):\n"
+        "    y = torch.nn.functional.linear(x, torch.ones(4, 3))\n"
+        "print(y.dtype, torch.is_autocast_enabled('cpu'), y.float().sum().item())\n"
+    )
+    ours = subprocess.run(
+        [sys.executable, "-m", "autodiff_cli", "run", str(script)], capture_output=True, text=True
+    )
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == "torch.bfloat16 False 24.0\n"
