@@ -196,3 +196,14 @@ def test_autocast_through_autodiff_run(tmp_path):
     )
     assert ours.returncode == 0, ours.stderr
     assert ours.stdout == "torch.bfloat16 False 24.0\n"
+
+
+def test_a_program_compiled_without_autocast_is_not_replayed_under_it():
+    w = ad.ones(3, 3)
+    compiled = ad.compile(lambda x: (x @ w).float().sum())
+    x = ad.full((2, 3), 1.00390625)
+    assert compiled(x).item() == (x @ w).sum().item()  # traced, then replayed
+    assert compiled(x).item() == (x @ w).sum().item()
+    with ad.autocast("cpu"):  # the guard fails: traced again, and refused (bfloat16 inputs)
+        with pytest.raises(CompileError, match="bfloat16"):
+            compiled(x)
