@@ -249,7 +249,7 @@ def _unit(gen, n: int, dtype) -> np.ndarray:
 def _compute_dtype(dtype) -> np.dtype:
     """The precision torch computes a floating draw in: float64 for double, else float32."""
     dtype = np.dtype(dtype)
-    if dtype.kind != "f":
+    if not dtypes.is_float(dtype):
         raise DtypeError(f"expected a floating point dtype, got {dtype}.")
     return np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
 
@@ -315,7 +315,7 @@ def normal(shape, dtype=np.float32, mean=0.0, std=1.0, generator=None, contiguou
         values = _normal_blocks(generator, n, work, mean, std, np.dtype(dtype) == work)
     else:
         values = _from_double(_normal_pairs(generator, n, mean, std), dtype)
-    return values.astype(dtype).reshape(shape)
+    return dtypes.cast(values, dtype).reshape(shape)
 
 
 def _normal_blocks(gen, n: int, work, mean, std, in_place: bool) -> np.ndarray:

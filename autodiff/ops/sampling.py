@@ -40,6 +40,7 @@ class _Draw(Function):
     get a zero gradient, as in torch."""
 
     array_backward = True
+    native_bfloat16 = True  # a bfloat16 tensor gets torch's bfloat16 draws, not float32's rounded
 
     @staticmethod
     def backward(ctx, grad):

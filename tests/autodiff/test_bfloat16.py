@@ -240,3 +240,22 @@ def test_attention_rounds_where_torchs_cpu_kernel_rounds(causal):
     assert ours.dtype is ad.bfloat16
     assert (_bits(ours) != _bits(theirs)).mean() < 0.05
     np.testing.assert_allclose(ours.float().numpy(), theirs.float().numpy(), rtol=2e-2, atol=2e-2)
+
+
+@pytest.mark.parametrize("size", [5, 1000, 1003])
+def test_draws_in_bfloat16_are_torchs(size):
+    torch = pytest.importorskip("torch")
+    for name in ("normal_", "uniform_", "exponential_", "cauchy_", "log_normal_"):
+        ours = getattr(ad.empty(size, dtype=ad.bfloat16), name)(
+            generator=ad.Generator().manual_seed(1)
+        )
+        theirs = getattr(torch.empty(size, dtype=torch.bfloat16), name)(
+            generator=torch.Generator().manual_seed(1)
+        )
+        _same(ours, theirs)
+    for name in ("randn", "rand"):
+        ours = getattr(ad, name)(size, generator=ad.Generator().manual_seed(2), dtype=ad.bfloat16)
+        theirs = getattr(torch, name)(
+            size, generator=torch.Generator().manual_seed(2), dtype=torch.bfloat16
+        )
+        _same(ours, theirs)
