@@ -1,9 +1,19 @@
-"""torch.amp (and torch.cuda.amp): mixed precision as it behaves on a machine without a GPU.
+"""torch.amp (torch.autocast, torch.cpu.amp, torch.cuda.amp): mixed precision on the CPU.
+
+autocast("cpu") runs as torch's CPU autocast: the ops of torch's "lower precision" list
+(aten/src/ATen/autocast_mode.cpp: linear, matmul, mm, bmm, addmm, baddbmm, addbmm, conv*,
+conv_transpose*, prelu, scaled_dot_product_attention, linalg.vecdot) cast their floating
+inputs to the autocast dtype (bfloat16 by default, or float16) and so return it; the ops of
+its "fp32" list (the losses, prod, quantile, cdist, trace, inverse, cholesky, 3-d pooling,
+grid_sample, ...) cast theirs to float32; every other op runs on what it gets. The casts are
+ToCopy nodes, so gradients reach float32 parameters in float32. Each listed op carries the
+@cast_inputs decorator: one global read when autocast is off. Torch's cache of cast weights is
+not kept (each op casts again: the same values); reflection/replication padding, stft, polar
+and the fft/linalg rows of torch's fp32 list are not cast.
 
 For device "cuda", autocast and GradScaler turn themselves off with torch's warning, so
 code written for a GPU runs unchanged in float32. A GradScaler on "cpu" scales the loss and
-skips steps whose gradients overflow, as torch's does. Autocast on "cpu" would compute in
-bfloat16, which NumPy lacks: it is a clear error unless enabled=False."""
+skips steps whose gradients overflow, as torch's does."""
 
 import functools
 import math
@@ -22,10 +32,20 @@ __all__ = [
 ]
 
 
+class _State:
+    """The CPU autocast dtype (a NumPy dtype) while autocast is on, else None."""
+
+    cpu = None
+    dtype = None  # get_autocast_dtype("cpu") when set by an autocast, else the default
+
+
 class autocast:
-    """torch.autocast: a context manager and decorator; off for 'cuda' (no GPU here)."""
+    """torch.autocast: a context manager and decorator; on for "cpu", off for "cuda" (no GPU
+    here, with torch's warning)."""
 
     def __init__(self, device_type="cuda", dtype=None, enabled=True, cache_enabled=None):
+        if not isinstance(device_type, str):
+            raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         if device_type not in ("cuda", "cpu", "mps", "xpu"):
             raise RuntimeError(
                 f"autocast: device_type must be 'cuda' or 'cpu', got {device_type!r}"
@@ -37,18 +57,28 @@ class autocast:
                 stacklevel=2,
             )
             enabled = False
-        if enabled:
-            raise RuntimeError(
-                "autocast: on the CPU, torch computes matmuls in bfloat16, which NumPy (this "
-                "library's storage) does not have. Pass enabled=False, or drop autocast to "
-                "compute in float32."
+        fast = get_autocast_dtype("cpu") if dtype is None else dtype
+        if enabled and fast not in (dtypes.bfloat16, dtypes.float16):
+            warnings.warn(  # torch's words
+                "In CPU autocast, but the target dtype is not supported. Disabling autocast.\n"
+                "CPU Autocast only supports dtypes of torch.bfloat16, torch.float16 currently.",
+                stacklevel=2,
             )
-        self.device_type, self.enabled = device_type, False
+            enabled = False
+        self.device, self.fast_dtype = device_type, fast
+        self.device_type, self.enabled = device_type, bool(enabled)
+        self._cache_enabled = cache_enabled
+        self._saved = []
 
     def __enter__(self):
+        self._saved.append((_State.cpu, _State.dtype))
+        if self.device_type == "cpu":
+            _State.cpu = dtypes.as_dtype(self.fast_dtype) if self.enabled else None
+            _State.dtype = self.fast_dtype
         return self
 
     def __exit__(self, *exc):
+        _State.cpu, _State.dtype = self._saved.pop()
         return False
 
     def __call__(self, fn):
@@ -60,23 +90,74 @@ class autocast:
         return wrapper
 
 
+class cpu_amp:
+    """torch.cpu.amp: its autocast is autocast("cpu"), deprecated in torch with this warning."""
+
+    class autocast(autocast):
+        def __init__(self, enabled=True, dtype=dtypes.bfloat16, cache_enabled=True):
+            warnings.warn(  # torch's words
+                "`torch.cpu.amp.autocast(args...)` is deprecated. Please use "
+                "`torch.amp.autocast('cpu', args...)` instead.",
+                FutureWarning,
+                stacklevel=2,
+            )
+            super().__init__("cpu", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
+
+
+def cast_inputs(policy: str):
+    """Decorate an op of torch's CPU autocast lists: policy "lower" casts its floating tensor
+    inputs (not float64) to the autocast dtype, "fp32" to float32, while autocast is on. The
+    op itself then runs with autocast off, as torch's kernel runs below its autocast layer."""
+
+    def decorate(op):
+        @functools.wraps(op)
+        def autocast_op(*args, **kwargs):
+            to = _State.cpu
+            if to is None:
+                return op(*args, **kwargs)
+            to = to if policy == "lower" else np.dtype(np.float32)
+            args = [_cast(a, to) for a in args]
+            kwargs = {k: _cast(v, to) for k, v in kwargs.items()}
+            saved, _State.cpu = _State.cpu, None
+            try:
+                return op(*args, **kwargs)
+            finally:
+                _State.cpu = saved
+
+        return autocast_op
+
+    return decorate
+
+
+def _cast(value, to):
+    """A floating tensor (not float64) in dtype `to`; anything else as it is."""
+    dtype = getattr(value, "dtype", None)
+    if isinstance(dtype, dtypes.DType) and hasattr(value, "grad_fn"):  # a Tensor
+        if dtype.is_floating_point and dtype != dtypes.float64 and dtype != to:
+            return value.to(to)
+    return value
+
+
 def is_autocast_available(device_type: str) -> bool:
-    return False
+    """torch.amp.is_autocast_available: autocast runs on "cpu" here."""
+    return device_type == "cpu"
 
 
 @tracing.live
 def is_autocast_enabled(device_type=None) -> bool:
-    """torch.is_autocast_enabled: False, as autocast never runs here (off for "cuda", an
-    error for "cpu" unless enabled=False)."""
+    """torch.is_autocast_enabled: True inside an enabled autocast("cpu"); always False for
+    "cuda" (the default device type), where autocast turns itself off."""
     _device_type(device_type or "cuda", "is_autocast_enabled")
-    return False
+    return device_type == "cpu" and _State.cpu is not None
 
 
 def get_autocast_dtype(device_type: str):
-    """torch.get_autocast_dtype: the dtype autocast would compute in, torch's defaults
-    (bfloat16 on "cpu", float16 elsewhere)."""
+    """torch.get_autocast_dtype: the dtype autocast computes in: the innermost autocast's for
+    "cpu" (bfloat16 by default), float16 elsewhere."""
     _device_type(device_type, "get_autocast_dtype")
-    return dtypes.bfloat16 if device_type == "cpu" else dtypes.float16
+    if device_type != "cpu":
+        return dtypes.float16
+    return dtypes.of(dtypes.as_dtype(_State.dtype)) if _State.dtype is not None else dtypes.bfloat16
 
 
 _DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "hpu", "xla", "ipu", "mtia", "meta", "privateuseone")

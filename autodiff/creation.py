@@ -359,7 +359,7 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None
 
 def _float_dtype(dtype, op: str):
     dtype = _dtype(dtype)
-    if dtype.kind != "f":
+    if not dtypes.is_float(dtype):
         raise DtypeError(
             f"{op}: draws are floating point; got dtype {dtype}. Use ad.randint for integers."
         )

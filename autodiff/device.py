@@ -103,6 +103,28 @@ class cuda:
     manual_seed_all = manual_seed
 
 
+class cpu:
+    """torch.cpu's questions: the one device this library runs on; torch.cpu.amp's autocast."""
+
+    amp = _amp.cpu_amp
+
+    @staticmethod
+    def is_available() -> bool:
+        return True
+
+    @staticmethod
+    def device_count() -> int:
+        return 1
+
+    @staticmethod
+    def current_device() -> str:
+        return "cpu"
+
+    @staticmethod
+    def synchronize(device=None) -> None:
+        """Nothing to wait for: NumPy's work is done when an op returns."""
+
+
 class accelerator:
     """torch.accelerator's questions (pytorch/examples ask them to pick a device): none here."""
 

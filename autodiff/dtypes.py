@@ -3,6 +3,7 @@ operands (PyTorch's promotion rules, NumPy's broadcasting with the op named in e
 
 import itertools
 
+import ml_dtypes
 import numpy as np
 
 from .errors import ShapeError
@@ -54,34 +55,71 @@ class DType:
         return self.dtype.kind in "ifc"
 
 
-class _NoNumpyDType(DType):
-    """A torch dtype NumPy has no type for (bfloat16): it exists as a name, for code that
-    only names it (nanoGPT's dtype table); using it is a clear error."""
+class _BFloat16(DType):
+    """torch.bfloat16, held in ml_dtypes' NumPy bfloat16 (float32's upper half). NumPy files
+    that type under kind "V", so this class answers the float questions itself; reading
+    `.dtype` (how every bfloat16 array is made) turns on the ops' bfloat16 seam
+    (function.py: compute in float32, round the result), which costs nothing until then."""
 
-    __slots__ = ()
+    __slots__ = ("_numpy",)
+    # what tensor-level checks (`x.dtype.kind in "fc"`) see: a float; its arrays say "V"
+    kind = "f"
 
-    def __init__(self, name: str):
-        self._name = name
-
-    def __eq__(self, other):
-        return self is other
-
-    def __hash__(self) -> int:
-        return hash(self._name)
-
-    def __reduce__(self):
-        return self._name
+    def __init__(self):
+        self._numpy = BF16
+        self._name = "bfloat16"
 
     @property
     def dtype(self):
-        raise TypeError(
-            f"{self!r}: NumPy, which holds this library's tensors, has no {self._name}, so no "
-            "tensor can have it. Use torch.float32 (or torch.float16 for half precision)."
-        )
+        USED.bfloat16 = True
+        return self._numpy
+
+    def __reduce__(self):
+        return "bfloat16"
+
+    def __hash__(self) -> int:
+        return hash(self._numpy)
 
     @property
     def is_floating_point(self) -> bool:
         return True
+
+    @property
+    def is_signed(self) -> bool:
+        return True
+
+
+class USED:
+    """Whether a bfloat16 array may exist yet: Function.apply looks for bfloat16 inputs only
+    then."""
+
+    bfloat16 = False
+
+
+BF16 = np.dtype(ml_dtypes.bfloat16)  # its NumPy dtype (kind "V": test with is_float)
+
+
+def is_float(dtype) -> bool:
+    """A real floating dtype (float16/32/64 or bfloat16), as torch's is_floating_point."""
+    dtype = np.dtype(dtype)
+    return dtype.kind == "f" or dtype == BF16
+
+
+def bfloat16_bits(bits: np.ndarray) -> np.ndarray:
+    """uint16 bits (a file's) as a bfloat16 array, noted for Function.apply's seam."""
+    USED.bfloat16 = True
+    return bits.view(BF16)
+
+
+def cast(array: np.ndarray, dtype) -> np.ndarray:
+    """array.astype(dtype), rounding to bfloat16 as torch does: from float32, to nearest,
+    ties to even (a wider or integer array goes to float32 first, as torch converts)."""
+    dtype = np.dtype(dtype)
+    if dtype == BF16 and array.dtype != BF16:
+        USED.bfloat16 = True
+        if array.dtype != np.float32:
+            array = array.astype(np.float32)
+    return array.astype(dtype)
 
 
 float16 = DType(np.float16, "float16")
@@ -95,7 +133,7 @@ int8 = DType(np.int8, "int8")
 int16 = DType(np.int16, "int16")
 complex64 = DType(np.complex64, "complex64")
 complex128 = DType(np.complex128, "complex128")
-bfloat16 = _NoNumpyDType("bfloat16")
+bfloat16 = _BFloat16()
 
 
 class _ByNumpy(dict):
@@ -111,6 +149,7 @@ BY_NUMPY = _ByNumpy(
     for t in (float16, float32, float64, int32, int64, bool_, uint8, int8, int16)
     + (complex64, complex128)
 )
+BY_NUMPY[BF16] = bfloat16
 
 
 def of(numpy_dtype) -> DType:
@@ -144,6 +183,7 @@ TYPE_NAMES = {
     bool_.dtype: "BoolTensor",
     complex64.dtype: "ComplexFloatTensor",
     complex128.dtype: "ComplexDoubleTensor",
+    BF16: "BFloat16Tensor",
 }
 
 
@@ -152,8 +192,6 @@ def of_type_name(name: str) -> DType:
     for numpy_dtype, type_name in TYPE_NAMES.items():
         if name in (type_name, f"torch.{type_name}"):
             return of(numpy_dtype)
-    if name in ("BFloat16Tensor", "torch.BFloat16Tensor"):
-        return bfloat16
     raise ValueError(
         f"type: invalid type: {name!r}. Name a CPU tensor type such as 'torch.FloatTensor', "
         "'torch.LongTensor' or 'torch.BoolTensor', or give a dtype (torch.float32)."
@@ -167,6 +205,11 @@ def set_default_dtype(dtype) -> None:
     """Set the dtype that Python floats and lists of floats become (float32 or float64)."""
     global _default
     dtype = as_dtype(dtype, "set_default_dtype")
+    if dtype == BF16:
+        raise NotImplementedError(
+            "set_default_dtype: bfloat16 as the default dtype is not supported here; make "
+            "bfloat16 tensors with dtype=torch.bfloat16 or .bfloat16()."
+        )
     if dtype.kind != "f":
         raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dtype}")
     _default = dtype
@@ -179,6 +222,8 @@ def get_default_dtype() -> DType:
 
 def as_array(data, dtype=None) -> np.ndarray:
     """Python numbers/lists -> default float or int64; arrays keep their dtype; always a copy."""
+    if dtype is not None and np.dtype(dtype) == BF16:  # rounded from float32, as torch's
+        return cast(as_array(data), BF16)
     if isinstance(data, (np.ndarray, np.generic)):
         return np.array(data, dtype=dtype)
     try:
@@ -300,7 +345,7 @@ def as_dtype(dtype, op: str = "dtype") -> np.dtype:
         name = dtype.removeprefix("torch.").removeprefix("autodiff.")
         dtype = ALIASES.get(name) or (bfloat16 if name == "bfloat16" else name)
     if isinstance(dtype, DType):
-        return dtype.dtype  # bfloat16 raises its clear error here
+        return dtype.dtype
     try:
         return np.dtype(dtype)
     except TypeError:
@@ -348,6 +393,11 @@ class iinfo:
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < floating < complex
 
 
+def _kind_of(dtype: np.dtype) -> str:
+    """NumPy's kind letter, with bfloat16 (NumPy's "V") counted as the float it is."""
+    return "f" if dtype == BF16 else dtype.kind
+
+
 def promote_types(type1, type2) -> DType:
     """The smallest dtype both cast to safely, by torch's rule: within a category NumPy's
     (int8 and uint8 give int16), across categories the higher category's dtype (int64 and
@@ -357,10 +407,10 @@ def promote_types(type1, type2) -> DType:
 
 
 def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
-    if _CATEGORY[a.kind] == _CATEGORY[b.kind]:
+    if _CATEGORY[_kind_of(a)] == _CATEGORY[_kind_of(b)]:
         return np.promote_types(a, b)
-    high, low = (a, b) if _CATEGORY[a.kind] > _CATEGORY[b.kind] else (b, a)
-    if high.kind == "c" and low.kind == "f":
+    high, low = (a, b) if _CATEGORY[_kind_of(a)] > _CATEGORY[_kind_of(b)] else (b, a)
+    if _kind_of(high) == "c" and _kind_of(low) == "f":
         return np.promote_types(high, low)  # complex64 and float64: complex128
     return high
 
@@ -397,13 +447,13 @@ def _combine(higher, lower):
     """torch's combine_categories: a lower group changes the dtype only by a higher category."""
     if higher is None:
         return lower
-    if lower is None or higher.kind == "c":
+    if lower is None or _kind_of(higher) == "c":
         return higher
-    if lower.kind == "c":  # the complex type of higher's precision (NumPy has no complex32)
-        return np.result_type(higher, np.complex64) if higher.kind == "f" else lower
-    if higher.kind == "f":
+    if _kind_of(lower) == "c":  # the complex type of higher's precision (NumPy has no complex32)
+        return np.result_type(higher, np.complex64) if _kind_of(higher) == "f" else lower
+    if _kind_of(higher) == "f":
         return higher
-    if higher.kind == "b" or lower.kind == "f":
+    if _kind_of(higher) == "b" or _kind_of(lower) == "f":
         return _promote(higher, lower)
     return higher
 
@@ -412,8 +462,8 @@ def can_cast(from_, to) -> bool:
     """Whether torch's casting rule allows from_ -> to: not complex to real, not floating to
     integer, not anything but bool to bool (torch.can_cast)."""
     a, b = as_dtype(from_, "can_cast"), as_dtype(to, "can_cast")
-    if a.kind == "c" and b.kind != "c":
+    if _kind_of(a) == "c" and _kind_of(b) != "c":
         return False
-    if a.kind == "f" and b.kind in "iub":
+    if _kind_of(a) == "f" and _kind_of(b) in "iub":
         return False
-    return not (a.kind != "b" and b.kind == "b")
+    return not (_kind_of(a) != "b" and _kind_of(b) == "b")

@@ -9,7 +9,7 @@ in first-order backward: array_backward).
 import numpy as np
 
 from . import saved, tracing
-from .dtypes import check_broadcast
+from .dtypes import BF16, USED, check_broadcast
 from .grad_mode import _state as _mode
 from .graph import SMALL, NoContext, Node, accumulator, remember_forward
 from .tensor import Tensor
@@ -49,6 +49,11 @@ class Function:
         if "complex_grad" not in cls.__dict__ and not cls.__module__.startswith(_OURS):
             cls.complex_grad = True
 
+    # forward handles bfloat16 arrays itself (a cast, a copy). Every other op meets bfloat16
+    # inputs at apply's seam: it computes on them in float32 and its result is rounded to
+    # bfloat16, as torch's CPU kernels compute (views move the bits unchanged, and stay views)
+    native_bfloat16 = False
+
     @staticmethod
     def numpy_forward(*arrays):
         """The NumPy function that computes forward(ctx, *arrays) alone when ctx saves nothing
@@ -72,6 +77,8 @@ class Function:
         tracer = tracing._state.tracer
         if tracer is not None:
             return tracer.apply(cls, args, options)
+        if USED.bfloat16 and not (cls.view or cls.native_bfloat16) and has_bfloat16(args, options):
+            return _in_float32(cls, args, options)
         if options:
             options = _arrays_of(options)
         try:
@@ -84,6 +91,54 @@ class Function:
                 arrays = [v for v in options.values() if isinstance(v, np.ndarray)]
                 check_broadcast(cls.broadcasts, *args, *arrays)
             raise  # not a broadcasting error: NumPy's own
+
+
+def has_bfloat16(args, options) -> bool:
+    """Whether a tensor or array among an op's inputs is bfloat16."""
+    for a in (*args, *options.values()):
+        if isinstance(a, (Tensor, np.ndarray)) and a.dtype == BF16:
+            return True
+    return False
+
+
+def _in_float32(cls, args, options):
+    """cls on bfloat16 inputs, as torch's CPU kernels run it: on their float32 values (exact),
+    its float32 result rounded (to nearest, ties to even) to bfloat16 where torch's promotion
+    gives bfloat16. The casts are ToCopy nodes, so gradients reach the inputs in bfloat16.
+    (ad.compile's tracer refuses bfloat16 inputs before this.)"""
+    wide = [_float32(a) for a in args]
+    out = cls.apply(*wide, **{k: _float32(v) for k, v in options.items()})
+    if not _gives_bfloat16([*args, *options.values()]):
+        return out
+    if isinstance(out, (tuple, list)):
+        return type(out)(_round(o) for o in out)
+    return _round(out)
+
+
+def _float32(value):
+    if isinstance(value, Tensor) and value.dtype == BF16:
+        return value.to(np.float32)
+    if isinstance(value, np.ndarray) and value.dtype == BF16:
+        return value.astype(np.float32)
+    return value
+
+
+def _round(out):
+    if isinstance(out, Tensor) and out._data.dtype == np.float32:
+        return out.to(BF16)
+    return out
+
+
+def _gives_bfloat16(values) -> bool:
+    """torch's promotion among the float operands: tensors with dims decide, else 0-d ones;
+    bfloat16 only if all of the deciding ones are (with float16 or float32: float32)."""
+    floats = [v for v in values if isinstance(v, (Tensor, np.ndarray)) and _floating(v.dtype)]
+    deciding = [v for v in floats if v.ndim] or floats
+    return all(v.dtype == BF16 for v in deciding)
+
+
+def _floating(dtype) -> bool:
+    return dtype.kind == "f" or dtype == BF16
 
 
 def _arrays_of(options: dict) -> dict:
@@ -114,7 +169,7 @@ def _record(cls, args, options, edges):
     out = returned = cls.forward(ctx, *arrays, **options)
     out = _output(out, cls, args)
     dtype = out.dtype
-    if dtype.kind not in "fc":  # an integer or bool result has no gradient: no node
+    if dtype.kind not in "fc" and dtype != BF16:  # integer or bool: no gradient, no node
         result = _make(out)
     else:
         if (dtype.kind == "c" or id(meta) in _COMPLEX_META) and not cls.complex_grad:

@@ -7,6 +7,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import creation, grad_mode
+from .amp import cast_inputs
 from .errors import ArgumentError, DtypeError, LinAlgError, ShapeError
 from .ops.comparison import discrete
 from .ops.decomposition import (
@@ -93,6 +94,7 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     return _diagonal(A, offset, dim1, dim2)
 
 
+@cast_inputs("lower")
 def vecdot(x, y, *, dim=-1):
     """The dot product of vectors along dim (batch dims broadcast)."""
     return (x * y).sum(dim)

@@ -167,6 +167,8 @@ def array_str(array: np.ndarray, indent: int = 0) -> str:
     """The bracketed body of a tensor's repr, laid out as torch lays it out."""
     if array.size == 0:
         return "[]"
+    if array.dtype == dtypes.BF16:  # its values in float32 (exact), as torch formats them
+        array = array.astype(np.float32)
     summarize = array.size > OPTIONS.threshold
     shown = _edges(array) if summarize and array.ndim else array
     kind = _ComplexFormatter if array.dtype.kind == "c" else _Formatter

@@ -19,7 +19,7 @@ import threading
 
 import numpy as np
 
-from . import cpu_math, tracing
+from . import cpu_math, dtypes, tracing
 from .device import CPU, check
 from .errors import ArgumentError, DtypeError
 from .tensor import Tensor
@@ -249,15 +249,16 @@ def _unit(gen, n: int, dtype) -> np.ndarray:
 def _compute_dtype(dtype) -> np.dtype:
     """The precision torch computes a floating draw in: float64 for double, else float32."""
     dtype = np.dtype(dtype)
-    if dtype.kind != "f":
+    if not dtypes.is_float(dtype):
         raise DtypeError(f"expected a floating point dtype, got {dtype}.")
     return np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
 
 
 def _from_double(values: np.ndarray, dtype) -> np.ndarray:
-    """A double result in the tensor's type as C++ casts it: a half goes through float."""
+    """A double result in the tensor's type as C++ casts it: a half (or bfloat16) goes through
+    float."""
     dtype = np.dtype(dtype)
-    if dtype.kind == "f" and dtype.itemsize < 4:
+    if dtypes.is_float(dtype) and dtype.itemsize < 4:
         values = values.astype(np.float32)
     return values.astype(dtype)
 
@@ -314,7 +315,7 @@ def normal(shape, dtype=np.float32, mean=0.0, std=1.0, generator=None, contiguou
         values = _normal_blocks(generator, n, work, mean, std, np.dtype(dtype) == work)
     else:
         values = _from_double(_normal_pairs(generator, n, mean, std), dtype)
-    return values.astype(dtype).reshape(shape)
+    return dtypes.cast(values, dtype).reshape(shape)
 
 
 def _normal_blocks(gen, n: int, work, mean, std, in_place: bool) -> np.ndarray:

@@ -6,7 +6,7 @@ A file is an 8-byte little-endian header length, a JSON header {name: {"dtype", 
 Reading checks the header against the file before allocating: the header at most MAX_HEADER
 bytes, no duplicate names, known dtypes, each tensor's bytes equal to its shape's, the
 tensors tiling the data exactly; every refusal is a ValueError naming the file. BF16 tensors
-(no NumPy dtype) are read as float32, which holds every bfloat16 value exactly.
+are read and written as bfloat16 (ml_dtypes' NumPy type).
 """
 
 import io
@@ -17,10 +17,18 @@ from pathlib import Path
 
 import numpy as np
 
+from . import dtypes
 from .files import write_atomic
 from .tensor import Tensor
 
 MAX_HEADER = 100_000_000  # the limit of the reference implementation
+
+
+def _little(dtype: np.dtype) -> str:
+    """The little-endian form's name: a NumPy type string, or "bf16" (NumPy's "<V2")."""
+    return "bf16" if dtype == dtypes.BF16 else dtype.newbyteorder("<").str
+
+
 DTYPES = {  # safetensors' name -> NumPy's little-endian dtype
     "BOOL": "|b1",
     "U8": "|u1",
@@ -35,13 +43,9 @@ DTYPES = {  # safetensors' name -> NumPy's little-endian dtype
     "F32": "<f4",
     "F64": "<f8",
     "C64": "<c8",
-    "BF16": "<u2",  # widened to float32 after reading
+    "BF16": dtypes.BF16,
 }
-_NAMES = {np.dtype(code).str: name for name, code in DTYPES.items() if name != "BF16"}
-
-
-def _little(dtype: np.dtype) -> str:
-    return dtype.newbyteorder("<").str
+_NAMES = {_little(np.dtype(code)): name for name, code in DTYPES.items()}
 
 
 def _arrays(tensors: dict) -> dict:
@@ -87,7 +91,7 @@ def _write(f, tensors: dict, metadata) -> None:
     arrays = _arrays(tensors)
     f.write(_header(arrays, metadata))
     for array in arrays.values():
-        f.write(array.astype(_little(array.dtype), copy=False).tobytes())
+        f.write(array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes())
 
 
 def save_file(tensors: dict, filename, metadata=None) -> None:
@@ -191,8 +195,8 @@ def _read(f, size: int, source: str) -> dict:
         buffer = bytearray(stop - begin)  # bounded: the header was checked against the file
         if f.readinto(buffer) != len(buffer):
             raise ValueError(f"safetensors: {source} ends early at {name!r}")
-        array = np.frombuffer(buffer, DTYPES[code]).reshape(shape)
-        if code == "BF16":  # bfloat16 is float32's upper half: widening is exact
-            array = (array.astype(np.uint32) << 16).view(np.float32)
+        array = np.frombuffer(buffer, "<u2" if code == "BF16" else DTYPES[code]).reshape(shape)
+        if code == "BF16":
+            array = dtypes.bfloat16_bits(array)
         out[name] = Tensor._make(array.astype(array.dtype.newbyteorder("="), copy=False))
     return out

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import torchfile
+from . import dtypes, torchfile
 from .device import check as _device
 from .files import write_atomic
 from .npyio import check_dtype, read_npy, write_npy
@@ -116,6 +116,9 @@ class _Encoder:
             )
         if isinstance(obj, Tensor):
             check_dtype(obj.dtype, f"save: {where}")
+            if obj.dtype == dtypes.bfloat16:  # .npy has no bfloat16: its bits as uint16
+                i = self.array(("tensor", id(obj)), obj.numpy().view(np.uint16))
+                return {"tensor": i, "requires_grad": obj.requires_grad, "dtype": "bfloat16"}
             i = self.array(("tensor", id(obj)), obj.numpy())
             return {"tensor": i, "requires_grad": obj.requires_grad}
         if isinstance(obj, np.ndarray):
@@ -346,7 +349,12 @@ class _Decoder:
     def _tensor(self, node, depth):
         i = self.index(node["tensor"])
         if i not in self.tensors:
-            t = Tensor._make(self.array(i))
+            array = self.array(i)
+            if node.get("dtype") == "bfloat16":
+                if array.dtype != np.uint16:
+                    raise self.fail(f"tensor {i} is marked bfloat16 but holds {array.dtype}")
+                array = dtypes.bfloat16_bits(array)
+            t = Tensor._make(array)
             if node.get("requires_grad", False) is True:
                 try:
                     t.requires_grad_(True)
@@ -433,7 +441,7 @@ class _Decoder:
 
 
 _KINDS = {
-    "tensor": {"tensor", "requires_grad"},
+    "tensor": {"tensor", "requires_grad", "dtype"},  # dtype: "bfloat16" (stored as uint16)
     "ndarray": {"ndarray"},
     "dict": {"dict"},
     "list": {"list"},

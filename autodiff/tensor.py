@@ -16,12 +16,17 @@ from .size import Size, as_size
 def _check_grad_dtype(dtype, what: str) -> None:
     # complex tensors may: ops not written for complex gradients refuse to record a node for
     # them (Function.complex_grad, checked in function._record)
-    if np.dtype(dtype).kind not in "fc":
+    if np.dtype(dtype).kind != "c" and not dtypes.is_float(dtype):  # bfloat16 is a float
         raise DtypeError(
             f"{what}: only Tensors of floating point and complex dtype can require gradients "
             f"(got dtype {dtype}). "
             "Convert first, e.g. t.float() or dtype=ad.float32."
         )
+
+
+def _wide(array: np.ndarray) -> np.ndarray:
+    """A bfloat16 array as float32 (exact), whose items are Python floats; others as they are."""
+    return array.astype(np.float32) if array.dtype == dtypes.BF16 else array
 
 
 NON_LEAF_GRAD = (
@@ -295,11 +300,11 @@ class Tensor:
                 f"item: only one element tensors can be converted to Python scalars "
                 f"(shape {self._data.shape}). Index or reduce first."
             )
-        return self._data.item()
+        return _wide(self._data).item()
 
     def tolist(self):
         tracing.read(self, "tolist()")
-        return self._data.tolist()
+        return _wide(self._data).tolist()
 
     def __array__(self, dtype=None, copy=None):
         tracing.read(self, "np.asarray(t)")
@@ -952,6 +957,9 @@ class Tensor:
     def half(self) -> "Tensor":
         return self.to(np.float16)
 
+    def bfloat16(self) -> "Tensor":
+        return self.to(dtypes.bfloat16)
+
     def long(self) -> "Tensor":
         return self.to(np.int64)
 
@@ -974,10 +982,10 @@ class Tensor:
         return self._data.dtype.kind == "c"
 
     def is_signed(self) -> bool:
-        return self._data.dtype.kind in "ifc"
+        return self._data.dtype.kind in "ifc" or self._data.dtype == dtypes.BF16
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return dtypes.is_float(self._data.dtype)
 
     def element_size(self) -> int:
         return self._data.itemsize

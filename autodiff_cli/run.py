@@ -34,6 +34,8 @@ MODULES = {
     "torch.amp": autodiff.amp,
     "torch.cuda": autodiff.cuda,
     "torch.cuda.amp": autodiff.amp,
+    "torch.cpu": autodiff.cpu,
+    "torch.cpu.amp": autodiff.cpu.amp,
     "torch.backends": autodiff.backends,
     "torch.backends.cuda": autodiff.backends.cuda,
     "torch.backends.cudnn": autodiff.backends.cudnn,

@@ -141,6 +141,7 @@ class ParametricRectify(ad.Function):
         return grad_input, grad_weight
 
 
+@ad.amp.cast_inputs("lower")
 def prelu(input, weight):
     """leaky ReLU with a learnable slope per channel (dim 1) or one shared slope."""
     channels = weight.shape[0]

@@ -36,6 +36,7 @@ def causal_mask(size: int, dtype=None, target: int | None = None):
     return ad.triu(full, diagonal=1)
 
 
+@ad.amp.cast_inputs("lower")
 def scaled_dot_product_attention(
     query,
     key,
@@ -62,6 +63,8 @@ def scaled_dot_product_attention(
         key, value = _repeat_heads(key, repeats), _repeat_heads(value, repeats)
     length, source = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    if query.dtype == ad.bfloat16 and attn_mask is None and dropout_p == 0.0:
+        return _flash_bfloat16(query, key, value, scale, is_causal)
     scores = query @ key.transpose(-2, -1) * scale
     if is_causal:
         scores = scores + causal_mask(source, query.dtype, target=length)
@@ -74,6 +77,31 @@ def scaled_dot_product_attention(
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p)
     return weights @ value
+
+
+def _flash_bfloat16(query, key, value, scale: float, is_causal: bool):
+    """bfloat16 attention as torch's CPU flash-attention kernel computes it (one key block,
+    keys up to 512 long): q·kᵀ, the causal mask, the scale, the row max, exp and its row sum
+    in float32; the exponentials rounded to bfloat16 for the product with v (float32
+    accumulation), which is divided by the sum in float32 and rounded. Composing the ops in
+    bfloat16 would round four more times and pick other values."""
+    if key.shape[-2] > 512:
+        raise NotImplementedError(
+            "scaled_dot_product_attention: bfloat16 keys longer than 512 (torch's CPU kernel "
+            "works in 512-key blocks there, with an online softmax not written here); give "
+            "float32 inputs."
+        )
+    q, k, v = query.float(), key.float(), value.float()
+    scores = q @ k.transpose(-2, -1)
+    if is_causal:
+        scores = scores + causal_mask(key.shape[-2], ad.float32, target=query.shape[-2])
+    scores = scores * scale
+    top = scores.detach().amax(-1, keepdim=True)
+    top = top.masked_fill(top == float("-inf"), 0.0)  # a row that sees nothing: zeros
+    weights = (scores - top).exp()
+    total = weights.sum(-1, keepdim=True)
+    mixed = weights.bfloat16().float() @ v
+    return (mixed * total.reciprocal()).bfloat16()
 
 
 def _repeat_heads(x, repeats: int):

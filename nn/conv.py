@@ -321,11 +321,13 @@ def _convolution(op, input, weight, bias, stride, padding, dilation, groups):
     )
 
 
+@ad.amp.cast_inputs("lower")
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D cross-correlation over (N, C, L) input with weight (out, in/groups, k), as torch."""
     return _convolution("conv1d", input, weight, bias, stride, padding, dilation, groups)
 
 
+@ad.amp.cast_inputs("lower")
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation over NCHW input with weight (out, in/groups, kh, kw), as torch."""
     return _convolution("conv2d", input, weight, bias, stride, padding, dilation, groups)

@@ -184,6 +184,7 @@ def _conv3d_padding(padding, kernel, dilation, stride) -> tuple:
     return tuple((p, p) for p in _triple(padding, "padding", "conv3d", minimum=0))
 
 
+@ad.amp.cast_inputs("lower")
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-D cross-correlation over (N, C, D, H, W) input with weight (out, in/groups, kd, kh,
     kw), as torch."""
@@ -239,6 +240,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                                dilation=dilation, groups=int(groups), out_shape=out_shape)  # fmt: skip
 
 
+@ad.amp.cast_inputs("lower")
 def conv_transpose3d(
     input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
 ):

@@ -95,6 +95,7 @@ def _transposed(op, input, weight, bias, stride, padding, output_padding, groups
     )
 
 
+@ad.amp.cast_inputs("lower")
 def conv_transpose1d(
     input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
 ):
@@ -103,6 +104,7 @@ def conv_transpose1d(
     return _transposed("conv_transpose1d", input, weight, bias, *args)
 
 
+@ad.amp.cast_inputs("lower")
 def conv_transpose2d(
     input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
 ):

@@ -296,6 +296,7 @@ class GridSampleGridGrad(_FirstOrderOnly):
         return out
 
 
+@ad.amp.cast_inputs("fp32")
 def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros",
                 align_corners=None):  # fmt: skip
     """input (N, C, H, W) read at the points of grid (N, Ho, Wo, 2), given as (x, y) in

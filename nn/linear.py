@@ -84,6 +84,7 @@ def _check_linear(input, weight, bias, op: str) -> None:
         )
 
 
+@ad.amp.cast_inputs("lower")
 def linear(input, weight, bias=None):
     """y = x Wᵀ + b over the last dimension of x (weight is (out_features, in_features))."""
     input = input if isinstance(input, ad.Tensor) else ad.tensor(input)

@@ -166,6 +166,7 @@ class BinaryCrossEntropy(ad.Function):
         return grad_input, grad_target
 
 
+@ad.amp.cast_inputs("fp32")
 def binary_cross_entropy(
     input, target, weight=None, size_average=None, reduce=None, reduction: str = "mean"
 ):
@@ -228,6 +229,7 @@ class BinaryCrossEntropyWithLogits(ad.Function):
         return grad_input, grad_target
 
 
+@ad.amp.cast_inputs("fp32")
 def binary_cross_entropy_with_logits(
     input,
     target,
@@ -313,6 +315,7 @@ def _at_targets(input: np.ndarray, safe: np.ndarray) -> tuple:
     return (grid[0], safe, *grid[1:])
 
 
+@ad.amp.cast_inputs("fp32")
 def nll_loss(
     input,
     target,
@@ -420,6 +423,7 @@ def _check_range(t: np.ndarray, classes: int, ignore_index: int, op: str) -> Non
         )
 
 
+@ad.amp.cast_inputs("fp32")
 def cross_entropy(
     input,
     target,
@@ -515,6 +519,7 @@ class CrossEntropyLoss(_Loss):
         )
 
 
+@ad.amp.cast_inputs("fp32")
 def kl_div(
     input,
     target,

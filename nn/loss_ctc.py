@@ -113,6 +113,7 @@ def _lengths(values, name: str, batch: int) -> np.ndarray:
     return array
 
 
+@ad.amp.cast_inputs("fp32")
 def ctc_loss(
     log_probs,
     targets,

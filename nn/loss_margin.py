@@ -34,6 +34,7 @@ def _number_minus(number, tensor):
     return ad.tensor(number, dtype=tensor.dtype) - tensor
 
 
+@ad.amp.cast_inputs("fp32")
 def margin_ranking_loss(
     input1, input2, target, margin: float = 0, size_average=None, reduce=None, reduction="mean"
 ):
@@ -49,6 +50,7 @@ def margin_ranking_loss(
     return _reduce_tensor(losses, reduction)
 
 
+@ad.amp.cast_inputs("fp32")
 def hinge_embedding_loss(
     input, target, margin: float = 1.0, size_average=None, reduce=None, reduction="mean"
 ):
@@ -81,6 +83,7 @@ class SoftMargin(ad.Function):
         return grad * (-target) * z / (z + 1)  # d/dx log(1 + e^(−yx)) = −y·σ(−yx)
 
 
+@ad.amp.cast_inputs("fp32")
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + e^(−y·x)) for labels y = ±1: the logistic loss of a two-class margin."""
     reduction = _reduction("soft_margin_loss", size_average, reduce, reduction)
@@ -96,6 +99,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 _EPSILON = 1e-12  # torch's, under each squared magnitude
 
 
+@ad.amp.cast_inputs("fp32")
 def cosine_embedding_loss(
     input1, input2, target, margin: float = 0, size_average=None, reduce=None, reduction="mean"
 ):
@@ -123,6 +127,7 @@ def cosine_embedding_loss(
     return _reduce_tensor(similar + dissimilar, reduction)
 
 
+@ad.amp.cast_inputs("fp32")
 def triplet_margin_loss(
     anchor,
     positive,
@@ -218,6 +223,7 @@ class MultiMargin(ad.Function):
         return grad_rows.reshape(input.shape)
 
 
+@ad.amp.cast_inputs("fp32")
 def multi_margin_loss(
     input,
     target,
@@ -321,6 +327,7 @@ class MultilabelMargin(ad.Function):
         return slope * grad
 
 
+@ad.amp.cast_inputs("fp32")
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """The multi-label hinge loss: each listed class (target's entries before the first -1)
     should score at least 1 above each class not listed."""

@@ -54,6 +54,7 @@ def warn_if_sizes_differ(input, target) -> None:
         )
 
 
+@ad.amp.cast_inputs("fp32")
 def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None):
     """Mean squared error (x − t)², or its weighted form (see _weighted)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -86,6 +87,7 @@ class MSELoss(_Loss):
         return mse_loss(input, target, reduction=self.reduction)
 
 
+@ad.amp.cast_inputs("fp32")
 def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None):
     """Mean absolute error |x − t| (composed of sub, abs and a reduction, as torch)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -141,6 +143,7 @@ def _huber(diff, delta: float, node_name: str = "HuberLossBackward0"):
     return _Huber.apply(diff, delta=delta, node_name=node_name)
 
 
+@ad.amp.cast_inputs("fp32")
 def smooth_l1_loss(
     input, target, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0
 ):
@@ -171,6 +174,7 @@ class SmoothL1Loss(_Loss):
         return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
+@ad.amp.cast_inputs("fp32")
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None):
     """½(x − t)² where |x − t| < delta, else delta·(|x − t| − ½delta); optional weights."""
     _check_reduction(reduction, "huber_loss")
@@ -258,6 +262,7 @@ class GaussianNLLLoss(_Loss):
         return gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
 
 
+@ad.amp.cast_inputs("fp32")
 def poisson_nll_loss(
     input,
     target,

@@ -37,6 +37,7 @@ class AdaptiveAveragePooling3d(ad.Function):
         return rows.mT @ _along_depth(depth.mT, grad) @ cols
 
 
+@ad.amp.cast_inputs("fp32")
 def adaptive_avg_pool3d(input, output_size):
     """Average over torch's adaptive bins of (D, H, W) to a fixed output size."""
     if input.ndim not in (4, 5):
@@ -190,6 +191,7 @@ def _geometry(op, input, kernel_size, stride, padding, dilation, ceil_mode) -> d
                 out_shape=out_shape)  # fmt: skip
 
 
+@ad.amp.cast_inputs("fp32")
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override=None):  # fmt: skip
     """Mean over each kernel_size window of (D, H, W); stride defaults to kernel_size."""
@@ -292,6 +294,7 @@ class MaxPoolScatter3d(ad.Function):
         return MaxPoolGather3d.apply(gg, indices=ctx.options["indices"])
 
 
+@ad.amp.cast_inputs("fp32")
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False):  # fmt: skip
     """Max over each kernel_size window of (D, H, W) (and, with return_indices, where each

@@ -151,6 +151,7 @@ def adaptive_max_pool2d(input, output_size, return_indices: bool = False):
     return _adaptive_max_pool("adaptive_max_pool2d", 2, input, output_size, return_indices)
 
 
+@ad.amp.cast_inputs("fp32")
 def adaptive_max_pool3d(input, output_size, return_indices: bool = False):
     """Max over torch's adaptive bins of (D, H, W) to a fixed output size (and, with
     return_indices, where each maximum sits, flat in D·H·W)."""
@@ -242,6 +243,7 @@ def _max_unpool(op: str, input, indices, size: tuple):
     )  # fmt: skip
 
 
+@ad.amp.cast_inputs("fp32")
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """The inverse of max_pool2d: each value put back at the index max_pool2d gave for it,
     zeros elsewhere."""
@@ -266,6 +268,7 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _max_unpool(op, input.unsqueeze(-1), indices.unsqueeze(-1), (length, 1)).squeeze(-1)
 
 
+@ad.amp.cast_inputs("fp32")
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """The inverse of max_pool3d: each value put back at the index max_pool3d gave for it
     (flat in D·H·W), zeros elsewhere."""

@@ -22,6 +22,7 @@ import types
 
 import numpy as np
 
+from ..amp import _State as _amp
 from ..dtypes import get_default_dtype
 from ..grad_mode import _state as _mode
 from ..size import Size
@@ -169,7 +170,7 @@ class Guard:
         body += ["        " + line for line in self.lines]
         body += ["    except (LookupError, AttributeError, TypeError):", "        return False"]
         body += ["    return True"]
-        namespace = {"mode": _mode, "default_dtype": get_default_dtype, "np": np}
+        namespace = {"mode": _mode, "default_dtype": get_default_dtype, "np": np, "amp": _amp}
         namespace.update(types=types, _filled=_filled, **self.constants)
         exec(compile("\n".join(body), "<ad.compile guard>", "exec"), namespace)  # our own text
         return namespace["check"]
@@ -178,6 +179,8 @@ class Guard:
     def call(self, structure, leaves) -> None:
         self.require(f"mode.enabled is {_mode.enabled}")
         self.require(f"default_dtype() == {self.constant(get_default_dtype(), 'dtype')}")
+        # autocast changes which ops cast: a program traced without it replays without it
+        self.require(f"amp.cpu == {self.constant(_amp.cpu, 'autocast')}")
         self.require(f"S == {self.constant(structure, 'structure')}")
         self.arguments = []  # (expression of its array, the array) per tensor or array argument
         for i, x in enumerate(leaves):

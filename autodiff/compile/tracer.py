@@ -13,8 +13,9 @@ import random
 import numpy as np
 
 from .. import grad_mode, tracing
+from ..dtypes import USED
 from ..engine import checked_grads
-from ..function import Context
+from ..function import Context, has_bfloat16
 from ..graph import AccumulateGrad
 from ..tensor import Tensor
 from . import runtime
@@ -169,6 +170,12 @@ class Tracer:
             raise _Unflat  # eager's formula computes it on NumPy scalars
         if grad_mode._state.saved_hooks is not None:
             raise CompileError(HOOKS_REFUSED)
+        if USED.bfloat16 and has_bfloat16(args, options):
+            raise CompileError(
+                f"compile: {cls.__name__} gets bfloat16 tensors (made by .bfloat16() or by "
+                "autocast); a replay computes on the arrays and would not round to bfloat16 as "
+                "eager does. Call this step eagerly, or compile it without bfloat16/autocast."
+            )
         with tracing.suspended():
             result = cls.apply(*args, **options)
         specs = [self.spec(a) for a in args]

@@ -11,6 +11,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..amp import cast_inputs
 from ..errors import ArgumentError, DtypeError, LinAlgError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
@@ -233,6 +234,7 @@ class Cholesky(Function):
         return Solve.apply(L.mT, Solve.apply(L.mT, S).mT).mT
 
 
+@cast_inputs("fp32")
 def cholesky(A, *, upper=False):
     """The Cholesky factor of each symmetric positive-definite matrix: L (or Lᵀ if upper)."""
     _square("cholesky", A)
@@ -370,6 +372,7 @@ def svdvals(A):
 
 
 # --- the top-level torch names (torch.inverse, torch.svd, ...) --------------------------
+@cast_inputs("fp32")
 def inverse(input):
     """torch.inverse: linalg.inv."""
     return inv(input)

@@ -3,6 +3,7 @@ with torch's gradients: A = L Lᵀ (upper: Uᵀ U) is never formed."""
 
 import numpy as np
 
+from ..amp import cast_inputs
 from ..errors import DtypeError, ShapeError
 from ..function import Function
 from .decomposition import _floating, _square
@@ -48,6 +49,7 @@ class CholeskySolve(Function):
         return (grad_B if ctx.needs_input_grad[0] else None), grad_L
 
 
+@cast_inputs("fp32")
 def cholesky_solve(B, L, upper: bool = False):
     """X with A X = B, A = L Lᵀ given its Cholesky factor L (upper: A = Uᵀ U)."""
     _square("cholesky_solve", L)
@@ -85,6 +87,7 @@ class CholeskyInverse(Function):
         return _through_factor(common, L, ctx.options["upper"])
 
 
+@cast_inputs("fp32")
 def cholesky_inverse(L, upper: bool = False):
     """The inverse of A = L Lᵀ (upper: Uᵀ U) from its Cholesky factor."""
     _square("cholesky_inverse", L)

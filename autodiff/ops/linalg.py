@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+from ..amp import cast_inputs
 from ..errors import ArgumentError, DtypeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
@@ -87,6 +88,7 @@ class Matmul(Function):
         return grad_a, grad_b
 
 
+@cast_inputs("lower")
 def matmul(input, other):
     """Matrix product with broadcasting batch dims; 1-D operands as in NumPy/PyTorch."""
     a = input if isinstance(input, Tensor) else Tensor._constant(np.asarray(input))
@@ -116,12 +118,14 @@ def _ndim(ctx, slot: int, saved) -> int:
     return len(meta[0]) if meta is not None else saved.ndim
 
 
+@cast_inputs("lower")
 def mm(input, mat2):
     """Matrix product of two 2-D tensors (torch.mm)."""
     _check_ndim("mm", (input, mat2), 2)
     return matmul(input, mat2)
 
 
+@cast_inputs("lower")
 def bmm(input, mat2):
     """Batched matrix product of two 3-D tensors of the same batch size (torch.bmm)."""
     _check_ndim("bmm", (input, mat2), 3)
@@ -196,6 +200,7 @@ class AddProduct(Function):
         return grad_input, grad_mat1, grad_mat2
 
 
+@cast_inputs("lower")
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """beta·input + alpha·(mat1 @ mat2) for 2-D mat1, mat2; input broadcasts (torch.addmm)."""
     return _add_product("addmm", input, mat1, mat2, beta, alpha)
@@ -206,11 +211,13 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
     return _add_product("addmv", input, mat, vec, beta, alpha)
 
 
+@cast_inputs("lower")
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta·input + alpha·(batch1 @ batch2), one product per batch entry (torch.baddbmm)."""
     return _add_product("baddbmm", input, batch1, batch2, beta, alpha)
 
 
+@cast_inputs("lower")
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta·input + alpha·Σ_b batch1[b] @ batch2[b] (torch.addbmm)."""
     return _add_product("addbmm", input, batch1, batch2, beta, alpha)

@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 
+from ..amp import cast_inputs
 from ..dtypes import get_default_dtype, promote_types
 from ..errors import ArgumentError, DtypeError, ShapeError
 from ..function import Function
@@ -112,6 +113,7 @@ class Trace(Function):
         return grad * np.eye(*shape, dtype=dtype)  # d tr(A) / dA = I
 
 
+@cast_inputs("fp32")
 def trace(input):
     """The sum of the diagonal of a 2-D tensor."""
     if input.ndim != 2:
@@ -209,6 +211,7 @@ class Cdist(Function):
         return per_pair.sum(-2) if need[0] else None, -per_pair.sum(-3) if need[1] else None
 
 
+@cast_inputs("fp32")
 def cdist(x1, x2, p=2.0, compute_mode=None):
     """Distances between each row of x1 (..., P, M) and each row of x2 (..., R, M)."""
     if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from ..amp import cast_inputs
 from ..dtypes import get_default_dtype
 from ..errors import ArgumentError, DtypeError, ShapeError
 from ..function import Function
@@ -163,12 +164,14 @@ def _arrange(out, input, axis, keepdim, scalar):
     return out.unsqueeze(lead + axis)
 
 
+@cast_inputs("fp32")
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """The q-th quantiles of input (along dim, or of all its elements); NaN where a slice
     holds a NaN."""
     return _quantile("quantile", input, q, dim, keepdim, interpolation, ignore_nan=False)
 
 
+@cast_inputs("fp32")
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """quantile ignoring NaN values (NaN only where a slice holds nothing else)."""
     return _quantile("nanquantile", input, q, dim, keepdim, interpolation, ignore_nan=True)

@@ -6,10 +6,12 @@ import builtins
 
 import numpy as np
 
+from ..amp import cast_inputs
 from ..dtypes import as_dtype
 from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
+from . import stl_sort
 from .comparison import discrete
 from .complexes import conj_of, refuse_complex
 from .indexing import masked_select
@@ -579,9 +581,25 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise ArgumentError(
             f"topk: k={k} is out of range for dim {axis} of size {input.shape[axis]}"
         )
-    order = argsort(input, axis, descending=largest)
-    picked = discrete(np.take, order, np.arange(k), axis=axis)
+    picked = discrete(_topk_indices, input, k=k, axis=axis, largest=largest, sorted=sorted)
     return ValuesIndices(gather(input, axis, picked), picked, "topk")
+
+
+def _topk_indices(array, k: int, axis: int, largest: bool, sorted: bool) -> np.ndarray:
+    """torch's CPU topk indices: by value, and among equal values (or NaNs, or unsorted) in
+    the order torch's unstable selection leaves them (stl_sort); other rows by NumPy's sort."""
+    rows = np.moveaxis(array, axis, -1)
+    flat = rows.reshape(-1, rows.shape[-1])
+    out = np.empty((flat.shape[0], k), np.int64)
+    for r, row in enumerate(flat):
+        if k == 0:
+            break
+        if sorted and not np.isnan(row).any() and np.unique(row).size == row.size:
+            order = np.argsort(row, kind="stable")  # distinct values: one order
+            out[r] = (order[::-1] if largest else order)[:k]
+        else:
+            out[r] = stl_sort.topk_order(row.tolist(), k, largest, sorted)
+    return np.moveaxis(out.reshape(rows.shape[:-1] + (k,)), -1, axis)
 
 
 class Cumsum(Function):
@@ -714,6 +732,7 @@ def _exclusive(x, axis, reverse):
     return flip(out, axis) if reverse else out
 
 
+@cast_inputs("fp32")
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """The product of all elements, or along one dim; with dtype, of the input in that dtype."""
     axis = None if dim is None else _dim(dim, input.ndim, "prod")

@@ -40,6 +40,7 @@ class _Draw(Function):
     get a zero gradient, as in torch."""
 
     array_backward = True
+    native_bfloat16 = True  # a bfloat16 tensor gets torch's bfloat16 draws, not float32's rounded
 
     @staticmethod
     def backward(ctx, grad):
@@ -221,7 +222,7 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
     op = "multinomial"
     if probs.ndim not in (1, 2):
         raise ArgumentError(f"{op}: prob_dist must be 1 or 2 dim, got shape {probs.shape}.")
-    if probs.dtype.kind != "f":
+    if not dtypes.is_float(probs.dtype):
         raise DtypeError(f"{op}: probabilities must be floating point, got {probs.dtype}.")
     if (
         isinstance(num_samples, bool)

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from .. import dtypes
 from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor
@@ -318,10 +319,11 @@ class ToCopy(Function):
     complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "ToCopyBackward0"
     symbol = "to"
+    native_bfloat16 = True
 
     @staticmethod
     def forward(ctx, input, dtype):
-        return input.astype(dtype)
+        return dtypes.cast(input, dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -336,7 +338,7 @@ def to_dtype(input, dtype):
     dtype = np.dtype(dtype)
     if input.dtype == dtype:
         return input
-    if input.requires_grad and dtype.kind not in "fc":
+    if input.requires_grad and dtype.kind not in "fc" and not dtypes.is_float(dtype):
         return discrete(np.ndarray.astype, input, dtype=dtype)
     return ToCopy.apply(input, dtype=dtype)
 

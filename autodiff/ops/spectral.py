@@ -7,6 +7,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..amp import cast_inputs
 from ..errors import ArgumentError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
@@ -131,6 +132,7 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
     return Pinv.apply(A, atol=atol, rtol=rtol, hermitian=hermitian)
 
 
+@cast_inputs("fp32")
 def pinverse(input, rcond: float = 1e-15):
     """torch.pinverse: linalg.pinv with singular values below rcond·σ_max dropped."""
     return pinv(input, rcond=rcond)

@@ -77,15 +77,18 @@ def test_weights_trained_here_load_in_pytorch_and_back(tmp_path):
     np.testing.assert_allclose(model(x).numpy(), expected, rtol=1e-6, atol=1e-6)
 
 
-def test_bfloat16_from_pytorch_widens_exactly(tmp_path):
+def test_bfloat16_moves_to_and_from_pytorch_bit_for_bit(tmp_path):
     torch = pytest.importorskip("torch")
     import safetensors.torch as st
 
     values = torch.randn(5).to(torch.bfloat16)
     st.save_file({"w": values}, str(tmp_path / "bf.safetensors"))
     loaded = safetensors.load_file(tmp_path / "bf.safetensors")["w"]
-    assert loaded.dtype == np.float32
-    np.testing.assert_array_equal(loaded.numpy(), values.float().numpy())
+    assert loaded.dtype is ad.bfloat16
+    np.testing.assert_array_equal(loaded.float().numpy(), values.float().numpy())
+    safetensors.save_file({"w": loaded}, tmp_path / "ours.safetensors")
+    back = st.load_file(str(tmp_path / "ours.safetensors"))["w"]
+    assert back.dtype == torch.bfloat16 and torch.equal(back, values)
 
 
 def _crafted(header: dict, data: bytes = b"", length=None) -> bytes:
