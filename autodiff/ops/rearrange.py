@@ -586,19 +586,27 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 
 
 def _topk_indices(array, k: int, axis: int, largest: bool, sorted: bool) -> np.ndarray:
-    """torch's CPU topk indices: by value, and among equal values (or NaNs, or unsorted) in
-    the order torch's unstable selection leaves them (stl_sort); other rows by NumPy's sort."""
+    """torch's CPU topk indices: by value, in one vectorised selection over all rows; a row
+    where equal values (or NaNs) reach its top k, or any row when unsorted, in the order
+    torch's unstable selection leaves them (stl_sort, in Python: only those rows)."""
     rows = np.moveaxis(array, axis, -1)
     flat = rows.reshape(-1, rows.shape[-1])
+    n = flat.shape[1]
     out = np.empty((flat.shape[0], k), np.int64)
-    for r, row in enumerate(flat):
-        if k == 0:
-            break
-        if sorted and not np.isnan(row).any() and np.unique(row).size == row.size:
-            order = np.argsort(row, kind="stable")  # distinct values: one order
-            out[r] = (order[::-1] if largest else order)[:k]
+    if k > 0:
+        m = min(k + 1, n)  # the top k and the next one: a tie at the boundary matters too
+        if largest:
+            picked = np.argpartition(flat, n - m, axis=1)[:, n - m :]
         else:
-            out[r] = stl_sort.topk_order(row.tolist(), k, largest, sorted)
+            picked = np.argpartition(flat, m - 1, axis=1)[:, :m]
+        values = np.take_along_axis(flat, picked, 1)
+        order = np.argsort(values, axis=1)  # NumPy sorts NaN last: as the largest, as torch
+        order = order[:, ::-1] if largest else order
+        picked, values = (np.take_along_axis(a, order, 1) for a in (picked, values))
+        out[:] = picked[:, :k]
+        exact = (values[:, 1:] == values[:, :-1]).any(1) | ((values != values).sum(1) > 1)
+        for r in range(len(flat)) if not sorted else np.flatnonzero(exact):
+            out[r] = stl_sort.topk_order(flat[r].tolist(), k, largest, sorted)
     return np.moveaxis(out.reshape(rows.shape[:-1] + (k,)), -1, axis)
 
 

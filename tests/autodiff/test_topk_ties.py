@@ -53,3 +53,36 @@ def test_topk_ties_at_the_partial_sort_boundary(n):
         ours = ad.topk(ad.tensor(values), n // 64, largest=largest)
         theirs = torch.topk(torch.tensor(values), n // 64, largest=largest)
         np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.integers(1, 5),
+    n=st.integers(1, 200),
+    k_fraction=st.floats(0, 1),
+    copies=st.integers(0, 3),
+    nans=st.integers(0, 2),
+    largest=st.booleans(),
+    dtype=st.sampled_from([np.float32, np.float64, np.int64]),
+    seed=st.integers(0, 2**16),
+)
+def test_topk_of_rows_mostly_distinct_equals_torchs(
+    rows, n, k_fraction, copies, nans, largest, dtype, seed
+):
+    """Several rows at once: distinct rows take one vectorised selection, a row where a copied
+    value (a tie) or NaNs reach the top k takes torch's tie order; all equal torch's."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    values = np.stack([rng.permutation(n) for _ in range(rows)]).astype(np.float64)
+    for _ in range(copies):  # a tie, often among the largest or smallest
+        r, i, j = rng.integers(0, rows), rng.integers(0, n), rng.integers(0, n)
+        values[r, i] = values[r, j]
+    if dtype != np.int64:
+        for _ in range(nans):
+            values[rng.integers(0, rows), rng.integers(0, n)] = np.nan
+    values = values.astype(dtype)
+    k = max(1, min(n, round(k_fraction * n)))
+    ours = ad.topk(ad.tensor(values), k, largest=largest)
+    theirs = torch.topk(torch.tensor(values), k, largest=largest)
+    np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+    np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
