@@ -63,11 +63,12 @@ def test_topk_ties_at_the_partial_sort_boundary(n):
     copies=st.integers(0, 3),
     nans=st.integers(0, 2),
     largest=st.booleans(),
+    sorted_=st.booleans(),
     dtype=st.sampled_from([np.float32, np.float64, np.int64]),
     seed=st.integers(0, 2**16),
 )
 def test_topk_of_rows_mostly_distinct_equals_torchs(
-    rows, n, k_fraction, copies, nans, largest, dtype, seed
+    rows, n, k_fraction, copies, nans, largest, sorted_, dtype, seed
 ):
     """Several rows at once: distinct rows take one vectorised selection, a row where a copied
     value (a tie) or NaNs reach the top k takes torch's tie order; all equal torch's."""
@@ -82,7 +83,7 @@ def test_topk_of_rows_mostly_distinct_equals_torchs(
             values[rng.integers(0, rows), rng.integers(0, n)] = np.nan
     values = values.astype(dtype)
     k = max(1, min(n, round(k_fraction * n)))
-    ours = ad.topk(ad.tensor(values), k, largest=largest)
-    theirs = torch.topk(torch.tensor(values), k, largest=largest)
+    ours = ad.topk(ad.tensor(values), k, largest=largest, sorted=sorted_)
+    theirs = torch.topk(torch.tensor(values), k, largest=largest, sorted=sorted_)
     np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
     np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
