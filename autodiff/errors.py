@@ -7,6 +7,7 @@ for torch and `except ValueError` / `except TypeError` written for us catch the 
 Also where NumPy's floating-point warnings from our own lines go (below).
 """
 
+import sys
 import warnings
 
 
@@ -44,3 +45,15 @@ warnings.filterwarnings(
     RuntimeWarning,
     r"(autodiff|nn|viz)(\.|$)",
 )
+
+_PACKAGES = ("autodiff", "nn", "viz")
+
+
+def user_stacklevel() -> int:
+    """warnings.warn's stacklevel that names the first caller outside this project's packages
+    (a warning about the user's call points at the user's line, however many of our frames,
+    such as autocast's wrapper, lie between)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in _PACKAGES:
+        frame, level = frame.f_back, level + 1
+    return level

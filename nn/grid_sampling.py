@@ -11,7 +11,7 @@ import numpy as np
 
 import autodiff as ad
 from autodiff.cpu_math import linspace
-from autodiff.errors import ArgumentError, DtypeError, ShapeError
+from autodiff.errors import ArgumentError, DtypeError, ShapeError, user_stacklevel
 
 from .upsampling import _A, _far, _near
 
@@ -65,7 +65,7 @@ def affine_grid(theta, size, align_corners=None):
     """The (N, H, W, 2) grid of points in [-1, 1]² that the 2x3 maps θ (N, 2, 3) send each
     pixel of an (N, C, H, W) output to: grid_sample's second argument."""
     if align_corners is None:
-        warnings.warn(_DEFAULT_CHANGED, stacklevel=2)
+        warnings.warn(_DEFAULT_CHANGED, stacklevel=user_stacklevel())
         align_corners = False
     if theta.dtype.kind != "f":
         raise DtypeError(
@@ -87,7 +87,7 @@ def affine_grid(theta, size, align_corners=None):
             "Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
             "align_corners=True. This is not an intended use case of affine_grid. See the "
             "documentation of affine_grid for details.",
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
     elif min(size) <= 0:
         raise ArgumentError(f"affine_grid: Expected non-zero, positive output size. Got {size}")
@@ -313,7 +313,7 @@ def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros"
             f"{padding_mode!r}"
         )
     if align_corners is None:
-        warnings.warn(_DEFAULT_CHANGED, stacklevel=2)
+        warnings.warn(_DEFAULT_CHANGED, stacklevel=user_stacklevel())
         align_corners = False
     _check_grid(input, grid)
     return GridSampler2D.apply(input, grid, mode=mode, padding_mode=padding_mode,

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 import autodiff as ad
-from autodiff.errors import ArgumentError, DtypeError, ShapeError
+from autodiff.errors import ArgumentError, DtypeError, ShapeError, user_stacklevel
 from autodiff.ops.comparison import discrete
 
 from .module import Module
@@ -51,7 +51,7 @@ def _legacy_reduction(size_average, reduce, reduction: str) -> str:
     warnings.warn(
         "size_average and reduce args will be deprecated, please use "
         f"reduction='{reduction}' instead.",
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
     return reduction
 
@@ -384,7 +384,7 @@ class NLLLoss2d(NLLLoss):
             "replacement and see https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for "
             "more details.",
             FutureWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
         super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
@@ -540,7 +540,7 @@ def kl_div(
             "kl_div: reduction: 'mean' divides the total loss by both the batch size and the "
             "support size. 'batchmean' divides only by the batch size, and aligns with the KL div "
             "math definition.",
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
     input, target = _pair(input, target, "kl_div")
     if log_target:

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 import autodiff as ad
-from autodiff.errors import ArgumentError
+from autodiff.errors import ArgumentError, user_stacklevel
 
 from .loss import (
     _as_arrays,
@@ -50,7 +50,7 @@ def warn_if_sizes_differ(input, target) -> None:
             f"({tuple(input.shape)}). This will likely lead to incorrect results due to "
             "broadcasting. Please ensure they have the same size.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -113,7 +113,7 @@ def _warn_sizes(input, target, op: str) -> None:
             f"{op}: Using a target size {tuple(target.shape)} that is different to the input "
             f"size {tuple(input.shape)}. This will likely lead to incorrect results due to "
             "broadcasting. Please ensure they have the same size.",
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
 

@@ -104,6 +104,24 @@ def test_a_target_of_another_size_warns_as_torch(name):
         getattr(F, name)(ad.tensor(x), ad.tensor(np.zeros((4, 1))))  # same size: silent
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: F.mse_loss(ad.ones(4, 1), ad.zeros(4)),
+        lambda: F.kl_div(ad.zeros(2, 3), ad.ones(2, 3) / 3),
+        lambda: F.affine_grid(ad.zeros(1, 2, 3), [1, 1, 2, 2]),
+        lambda: nn.MSELoss(size_average=True)(ad.ones(2), ad.zeros(2)),
+    ],
+)
+@pytest.mark.parametrize("autocast", [False, True])
+def test_a_warning_about_the_users_call_points_at_the_users_line(call, autocast):
+    """However many of the library's frames lie between (autocast's wrapper of torch's listed
+    ops, a module's forward), the warning names the line that called the library."""
+    with ad.autocast("cpu", enabled=autocast), pytest.warns(Warning) as seen:
+        call()
+    assert seen[0].filename == __file__
+
+
 def test_load_state_dict_changes_nothing_when_it_fails():
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     before = {k: np.array(v) for k, v in model.state_dict().items()}
