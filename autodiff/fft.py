@@ -20,6 +20,7 @@ from .ops.complexes import Conj, view_as_real
 from .ops.fourier import C2C, C2R, R2C, resize, scale_of
 from .ops.rearrange import roll
 from .ops.shape import cat
+from .out import with_out
 from .tensor import Tensor
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft"]
@@ -88,11 +89,6 @@ def _resized(input, dims, sizes):
     return resize(input, shape)
 
 
-def _no_out(op: str, out) -> None:
-    if out is not None:
-        raise NotImplementedError(f"fft.{op}: out= is not supported; use the returned tensor.")
-
-
 def _count(sizes) -> int:
     return int(np.prod(sizes))
 
@@ -135,40 +131,34 @@ def _c2r(op, input, s, dim, norm, forward, default_dim=None):
 C2C_COMPLEX = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
 
 
-def fft(input, n=None, dim=-1, norm=None, *, out=None):
+def fft(input, n=None, dim=-1, norm=None):
     """The one-dimensional discrete Fourier transform along dim (n: crop or zero-pad first)."""
-    _no_out("fft", out)
     return _c2c("fft", input, _one(n), dim, norm, True)
 
 
-def ifft(input, n=None, dim=-1, norm=None, *, out=None):
+def ifft(input, n=None, dim=-1, norm=None):
     """The inverse of fft (scaled by 1/n by default)."""
-    _no_out("ifft", out)
     return _c2c("ifft", input, _one(n), dim, norm, False)
 
 
-def rfft(input, n=None, dim=-1, norm=None, *, out=None):
+def rfft(input, n=None, dim=-1, norm=None):
     """fft of a real input, only its n//2 + 1 non-negative frequencies."""
-    _no_out("rfft", out)
     return _r2c("rfft", input, _one(n), dim, norm, True)
 
 
-def irfft(input, n=None, dim=-1, norm=None, *, out=None):
+def irfft(input, n=None, dim=-1, norm=None):
     """The inverse of rfft: a real signal of n entries (default 2·(size - 1))."""
-    _no_out("irfft", out)
     return _c2r("irfft", input, _one(n), dim, norm, False)
 
 
-def hfft(input, n=None, dim=-1, norm=None, *, out=None):
+def hfft(input, n=None, dim=-1, norm=None):
     """The fft of a Hermitian-symmetric signal given by its first half: a real result of n
     entries (default 2·(size - 1))."""
-    _no_out("hfft", out)
     return _c2r("hfft", input, _one(n), dim, norm, True)
 
 
-def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
+def ihfft(input, n=None, dim=-1, norm=None):
     """The inverse of hfft: the ifft of a real signal, its n//2 + 1 first entries."""
-    _no_out("ihfft", out)
     return _r2c("ihfft", input, _one(n), dim, norm, False)
 
 
@@ -176,61 +166,51 @@ def _one(n):
     return None if n is None else (n,)
 
 
-def fft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+def fft2(input, s=None, dim=(-2, -1), norm=None):
     """The two-dimensional fft (over the last two dims by default)."""
-    _no_out("fft2", out)
     return _c2c("fft2", input, s, dim, norm, True)
 
 
-def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    _no_out("ifft2", out)
+def ifft2(input, s=None, dim=(-2, -1), norm=None):
     return _c2c("ifft2", input, s, dim, norm, False)
 
 
-def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    _no_out("rfft2", out)
+def rfft2(input, s=None, dim=(-2, -1), norm=None):
     return _r2c("rfft2", input, s, dim, norm, True)
 
 
-def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
-    _no_out("irfft2", out)
+def irfft2(input, s=None, dim=(-2, -1), norm=None):
     return _c2r("irfft2", input, s, dim, norm, False)
 
 
-def fftn(input, s=None, dim=None, norm=None, *, out=None):
+def fftn(input, s=None, dim=None, norm=None):
     """The N-dimensional fft over dim (all dims, or the last len(s) when only s is given)."""
-    _no_out("fftn", out)
     return _c2c("fftn", input, s, dim, norm, True)
 
 
-def ifftn(input, s=None, dim=None, norm=None, *, out=None):
-    _no_out("ifftn", out)
+def ifftn(input, s=None, dim=None, norm=None):
     return _c2c("ifftn", input, s, dim, norm, False)
 
 
-def rfftn(input, s=None, dim=None, norm=None, *, out=None):
+def rfftn(input, s=None, dim=None, norm=None):
     """fftn of a real input, onesided along the last dim transformed."""
-    _no_out("rfftn", out)
     return _r2c("rfftn", input, s, dim, norm, True)
 
 
-def irfftn(input, s=None, dim=None, norm=None, *, out=None):
+def irfftn(input, s=None, dim=None, norm=None):
     """The inverse of rfftn; the last dim's size defaults to 2·(size - 1)."""
-    _no_out("irfftn", out)
     return _c2r("irfftn", input, s, dim, norm, False)
 
 
 # --- helpers -------------------------------------------------------------------------------
-def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def fftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=False):
     """The sample frequencies of an fft of n points with spacing d: [0, 1, ..., -1] / (d·n)."""
-    _no_out("fftfreq", out)
     values = np.fft.fftfreq(n, d)
     return _frequencies(values, dtype, layout, device, requires_grad)
 
 
-def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def rfftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=False):
     """The sample frequencies of an rfft of n points: [0, 1, ..., n//2] / (d·n)."""
-    _no_out("rfftfreq", out)
     values = np.fft.rfftfreq(n, d)
     return _frequencies(values, dtype, layout, device, requires_grad)
 
@@ -460,3 +440,11 @@ def istft(
         )
         y = cat([y, creation.zeros(y.shape[0], end - expected, dtype=y.dtype)], 1)
     return y.squeeze(0) if input.ndim == 2 else y
+
+
+# torch.fft's out= argument (autodiff/out.py), on the functions torch gives one
+for _name in (
+    "fft ifft rfft irfft hfft ihfft fft2 ifft2 rfft2 irfft2 fftn ifftn rfftn irfftn fftfreq rfftfreq"
+).split():
+    globals()[_name] = with_out(globals()[_name])
+del _name

@@ -66,8 +66,8 @@ def with_out(fn):
     return call
 
 
-_CREATION = {"arange", "empty", "eye", "full", "linspace", "logspace", "ones", "rand", "randint", "range",
-             "randn", "randperm", "zeros", "normal"}  # fmt: skip
+_CREATION = {"arange", "empty", "eye", "fftfreq", "full", "linspace", "logspace", "normal", "ones",
+             "rand", "randint", "randn", "randperm", "range", "rfftfreq", "zeros"}  # fmt: skip
 
 
 def write_out(op: str, result, out):

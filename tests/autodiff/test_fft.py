@@ -216,9 +216,25 @@ def test_bad_arguments_are_refused_as_by_torch(call, error, words):
             call(lib)
 
 
-def test_out_is_refused_rather_than_ignored():
-    with pytest.raises(NotImplementedError, match="out= is not supported"):
-        ad.fft.fft(ad.ones(4), out=ad.empty(4, dtype=ad.complex64))
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib, out: lib.fft.fft(lib.arange(4.0), out=out),
+        lambda lib, out: lib.fft.rfft(lib.arange(5.0), n=6, out=out),
+        lambda lib, out: lib.fft.irfft2(lib.ones(3, 3, dtype=lib.complex64), out=out),
+        lambda lib, out: lib.fft.fftfreq(5, d=0.1, out=out),
+    ],
+)
+def test_out_gets_torchs_values_and_is_returned(call):
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (ad, torch):
+        dtype = call(lib, None).dtype
+        out = lib.empty(0, dtype=lib.float64 if dtype == lib.float32 else dtype)
+        assert call(lib, out) is out
+        results.append(out.numpy())
+    assert results[0].dtype == results[1].dtype
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6, atol=1e-6)
 
 
 # --- torch.stft and torch.istft ------------------------------------------------------------
