@@ -161,9 +161,7 @@ cfloat = complex64
 cdouble = complex128
 
 # torch's out= argument on the functions that take it in torch (autodiff/out.py)
-for _name in out.OUT_NAMES:
-    globals()[_name] = out.with_out(globals()[_name])
-del _name
+out.give_out(globals(), out.OUT_NAMES)
 
 __version__ = "0.1.0"
 # the PyTorch release whose names and behaviour we follow (the tests compare with it)

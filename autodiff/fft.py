@@ -20,7 +20,7 @@ from .ops.complexes import Conj, view_as_real
 from .ops.fourier import C2C, C2R, R2C, resize, scale_of
 from .ops.rearrange import roll
 from .ops.shape import cat
-from .out import with_out
+from .out import give_out
 from .tensor import Tensor
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft"]
@@ -443,8 +443,7 @@ def istft(
 
 
 # torch.fft's out= argument (autodiff/out.py), on the functions torch gives one
-for _name in (
-    "fft ifft rfft irfft hfft ihfft fft2 ifft2 rfft2 irfft2 fftn ifftn rfftn irfftn fftfreq rfftfreq"
-).split():
-    globals()[_name] = with_out(globals()[_name])
-del _name
+give_out(
+    globals(),
+    "fft ifft rfft irfft hfft ihfft fft2 ifft2 rfft2 irfft2 fftn ifftn rfftn irfftn fftfreq rfftfreq".split(),
+)

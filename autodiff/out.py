@@ -66,6 +66,12 @@ def with_out(fn):
     return call
 
 
+def give_out(namespace: dict, names) -> None:
+    """Replace each named function in namespace (a module's globals()) by its with_out form."""
+    for name in names:
+        namespace[name] = with_out(namespace[name])
+
+
 _CREATION = {"arange", "empty", "eye", "fftfreq", "full", "linspace", "logspace", "normal", "ones",
              "rand", "randint", "randn", "randperm", "range", "rfftfreq", "zeros"}  # fmt: skip
 
