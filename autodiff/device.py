@@ -170,6 +170,20 @@ class backends:
             allow_fp16_reduced_precision_reduction = True
             allow_bf16_reduced_precision_reduction = True
 
+    class mha:
+        """torch.backends.mha: whether TransformerEncoder may take torch's fast path, which
+        changes its results (padded positions come out as zeros: nn.transformer says when)."""
+
+        _fastpath = {"enabled": True}
+
+        @staticmethod
+        def get_fastpath_enabled() -> bool:
+            return backends.mha._fastpath["enabled"]
+
+        @staticmethod
+        def set_fastpath_enabled(value: bool) -> None:
+            backends.mha._fastpath["enabled"] = value
+
 
 _PRECISIONS = ("highest", "high", "medium")
 _float32_matmul = {"precision": "highest"}

@@ -40,6 +40,7 @@ MODULES = {
     "torch.backends.cuda": autodiff.backends.cuda,
     "torch.backends.cudnn": autodiff.backends.cudnn,
     "torch.backends.mps": autodiff.backends.mps,
+    "torch.backends.mha": autodiff.backends.mha,
     "torch.distributed": autodiff.distributed,
     "torch.jit": autodiff.jit,
     "torch.onnx": autodiff.onnx,

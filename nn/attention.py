@@ -8,11 +8,12 @@ attn_mask and key_padding_mask (True blocks), as in torch.
 """
 
 import math
+import warnings
 
 import numpy as np
 
 import autodiff as ad
-from autodiff.errors import ShapeError
+from autodiff.errors import ShapeError, user_stacklevel
 
 from . import init
 from .dropout import dropout
@@ -27,6 +28,24 @@ def _blocked(mask, dtype, blocked_value: bool):
     if blocked_value:
         return ad.zeros(mask.shape, dtype=dtype).masked_fill(mask, float("-inf"))
     return ad.full(mask.shape, float("-inf"), dtype=dtype).masked_fill(mask, 0.0)
+
+
+def canonical_mask(mask, name: str, dtype, other=None, other_name: str = ""):
+    """torch's reading of an attention mask: bool (True blocks) or floating (added to the
+    scores), any other dtype refused with torch's AssertionError; torch's deprecation warning
+    where it and `other`, the mask it is combined with, differ in dtype. A bool mask comes back
+    as the float mask to add (−inf where True) in the queries' dtype."""
+    if mask is None:
+        return None
+    if mask.dtype != ad.bool and not mask.is_floating_point():
+        raise AssertionError(f"only bool and floating types of {name} are supported")
+    if other is not None and other.dtype != mask.dtype:
+        warnings.warn(
+            f"Support for mismatched {name} and {other_name} is deprecated. Use same type for "
+            "both instead.",
+            stacklevel=user_stacklevel(),
+        )
+    return _blocked(mask, dtype, blocked_value=True)
 
 
 def causal_mask(size: int, dtype=None, target: int | None = None):
@@ -197,7 +216,10 @@ def multi_head_attention_forward(
     tgt_len, bsz, embed_dim = query.shape
     separate = (q_proj_weight, k_proj_weight, v_proj_weight) if use_separate_proj_weight else None
     q, k, v = _projections(query, key, value, in_proj_weight, in_proj_bias, separate)
-    masks = [_blocked(m, q.dtype, blocked_value=True) for m in (attn_mask, key_padding_mask)]
+    key_padding_mask = canonical_mask(
+        key_padding_mask, "key_padding_mask", q.dtype, attn_mask, "attn_mask"
+    )
+    masks = [canonical_mask(attn_mask, "attn_mask", q.dtype), key_padding_mask]
     k, v, masks = _with_extra_keys(k, v, masks, bias_k, bias_v, add_zero_attn)
     heads = [_split_heads(t, num_heads) for t in (q, k, v)]  # each (N, H, length, E/H)
     mask = _one_mask(*masks, bsz, num_heads)

@@ -4,10 +4,14 @@ state dicts load both ways), post-norm by default or pre-norm (norm_first=True),
 batch_first, activation by name ("relu", "gelu") or as a callable or module."""
 
 import copy
+import warnings
+
+import autodiff as ad
+from autodiff.errors import user_stacklevel
 
 from . import init
-from .activation import gelu, relu
-from .attention import MultiheadAttention, causal_mask
+from .activation import GELU, ReLU, gelu, relu
+from .attention import MultiheadAttention, canonical_mask, causal_mask
 from .container import ModuleList
 from .dropout import Dropout
 from .linear import Linear
@@ -71,6 +75,7 @@ class TransformerEncoderLayer(_FeedForwardLayer):
         self.norm1, self.norm2 = LayerNorm(d_model, **norm), LayerNorm(d_model, **norm)
         self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
         self.activation = _activation(activation)
+        self.activation_relu_or_gelu = _relu_or_gelu(self.activation)
 
     def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
         x = self.self_attn(
@@ -85,6 +90,10 @@ class TransformerEncoderLayer(_FeedForwardLayer):
         return self.dropout1(x)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal: bool = False):
+        src_key_padding_mask = canonical_mask(
+            src_key_padding_mask, "src_key_padding_mask", src.dtype, src_mask, "src_mask"
+        )
+        src_mask = canonical_mask(src_mask, "src_mask", src.dtype)
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -175,8 +184,21 @@ class TransformerDecoderLayer(_FeedForwardLayer):
         return self.norm3(x + self._ff_block(x, self.dropout3))
 
 
+def _relu_or_gelu(activation) -> int:
+    """torch's note of the activation (1 relu, 2 gelu, 0 another), which its fast path asks."""
+    if activation is relu or isinstance(activation, ReLU):
+        return 1
+    return 2 if activation is gelu or isinstance(activation, GELU) else 0
+
+
 class TransformerEncoder(Module):
-    """num_layers copies of encoder_layer, then an optional norm."""
+    """num_layers copies of encoder_layer, then an optional norm.
+
+    torch's "nested tensor" path: in inference (eval, and no gradient wanted), batch_first,
+    with a src_key_padding_mask and enable_nested_tensor, torch runs each sequence on its
+    unpadded tokens and gives zeros at the padded positions (before the final norm). The
+    results differ from the padded computation there, so this class gives them too, under
+    torch's conditions (use_nested_tensor says whether the layers allow it)."""
 
     def __init__(
         self,
@@ -189,8 +211,28 @@ class TransformerEncoder(Module):
         super().__init__()
         self.layers = _clones(encoder_layer, num_layers)
         self.num_layers, self.norm = num_layers, norm
+        self.enable_nested_tensor = enable_nested_tensor
+        self.use_nested_tensor = enable_nested_tensor
+        self.mask_check = mask_check
+        why_not = _why_not_nested(encoder_layer)
+        if enable_nested_tensor and why_not:
+            warnings.warn(
+                "enable_nested_tensor is True, but self.use_nested_tensor is False because "
+                f"{why_not}",
+                stacklevel=user_stacklevel(),
+            )
+            self.use_nested_tensor = False
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        src_key_padding_mask = canonical_mask(
+            src_key_padding_mask, "src_key_padding_mask", src.dtype, mask, "mask"
+        )
+        mask = canonical_mask(mask, "mask", src.dtype)
+        padded = self._nested_padding(src, mask, src_key_padding_mask)
+        if padded is not None:  # torch's nested path: each sequence's first tokens only
+            src_key_padding_mask = ad.zeros(padded.shape, dtype=src.dtype).masked_fill(
+                padded, float("-inf")
+            )
         output = src
         for layer in self.layers:
             output = layer(
@@ -199,7 +241,77 @@ class TransformerEncoder(Module):
                 is_causal=bool(is_causal),
                 src_key_padding_mask=src_key_padding_mask,
             )
+        if padded is not None:
+            output = output.masked_fill(padded.unsqueeze(-1), 0.0)
         return output if self.norm is None else self.norm(output)
+
+    def _nested_padding(self, src, mask, key_padding):
+        """Where torch's nested path would pad (N, S) (True at positions past each sequence's
+        count of unpadded tokens), or None where torch takes the padded path."""
+        first = self.layers[0]
+        taken = (
+            ad.backends.mha.get_fastpath_enabled()
+            and getattr(self, "use_nested_tensor", False)
+            and not first.training
+            and src.ndim == 3
+            and key_padding is not None
+            and mask is None
+            and not ad.is_autocast_enabled()
+            and not (ad.is_grad_enabled() and any(p.requires_grad for p in _fast_args(first)))
+        )
+        if not taken:
+            return None
+        keep = key_padding == 0  # the float mask: 0 where a token counts
+        counts = keep.sum(-1, keepdim=True)
+        positions = ad.arange(keep.shape[-1])
+        padded = positions >= counts
+        if getattr(self, "mask_check", True) and not ad.equal(padded, ~keep):
+            return None  # torch checks the padding is at the end of each row first
+        return padded
+
+
+def _why_not_nested(layer) -> str:
+    """torch's reason the layer rules out its nested path ("" where none)."""
+    name = "encoder_layer"
+    if not isinstance(layer, TransformerEncoderLayer):
+        return f"{name} was not TransformerEncoderLayer"
+    attn = layer.self_attn
+    reasons = (
+        (layer.norm_first, f"{name}.norm_first was True"),
+        (
+            not attn.batch_first,
+            f"{name}.self_attn.batch_first was not True(use batch_first for better inference "
+            "performance)",
+        ),
+        (not attn._qkv_same_embed_dim, f"{name}.self_attn._qkv_same_embed_dim was not True"),
+        (attn.in_proj_bias is None, f"{name}.self_attn was passed bias=False"),
+        (not layer.activation_relu_or_gelu, f"{name}.activation_relu_or_gelu was not True"),
+        (
+            layer.norm1.eps != layer.norm2.eps,
+            f"{name}.norm1.eps was not equal to {name}.norm2.eps",
+        ),
+        (attn.num_heads % 2 == 1, f"{name}.self_attn.num_heads is odd"),
+    )
+    return next((reason for ruled_out, reason in reasons if ruled_out), "")
+
+
+def _fast_args(layer) -> tuple:
+    """The parameters torch's nested path looks at (it is not taken if any requires grad)."""
+    attn = layer.self_attn
+    return (
+        attn.in_proj_weight,
+        attn.in_proj_bias,
+        attn.out_proj.weight,
+        attn.out_proj.bias,
+        layer.norm1.weight,
+        layer.norm1.bias,
+        layer.norm2.weight,
+        layer.norm2.bias,
+        layer.linear1.weight,
+        layer.linear1.bias,
+        layer.linear2.weight,
+        layer.linear2.bias,
+    )
 
 
 class TransformerDecoder(Module):

@@ -286,9 +286,10 @@ def test_encoder_stack_clones_the_layer_and_mask_helper():
     torch = pytest.importorskip("torch")
     ad.manual_seed(0)
     layer = nn.TransformerEncoderLayer(8, 2, 16, activation=nn.GELU())
-    stack = nn.TransformerEncoder(layer, 3, norm=nn.LayerNorm(8))
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # why no nested path (tested below)
+        stack = nn.TransformerEncoder(layer, 3, norm=nn.LayerNorm(8))
+        model = nn.Transformer(8, 2, 1, 1, 16)
         ref = torch.nn.TransformerEncoder(
             torch.nn.TransformerEncoderLayer(8, 2, 16, activation=torch.nn.GELU()), 3,
             norm=torch.nn.LayerNorm(8),
@@ -300,7 +301,6 @@ def test_encoder_stack_clones_the_layer_and_mask_helper():
     np.testing.assert_array_equal(
         mask.numpy(), torch.nn.Transformer.generate_square_subsequent_mask(4).numpy()
     )
-    model = nn.Transformer(8, 2, 1, 1, 16)
     for p in model.parameters():  # torch resets every matrix to Xavier-uniform
         if p.ndim > 1:
             bound = np.sqrt(6 / sum(p.shape[:2]))
@@ -309,3 +309,131 @@ def test_encoder_stack_clones_the_layer_and_mask_helper():
         nn.TransformerEncoderLayer(8, 2, activation="tanh")
     with pytest.raises(ValueError, match=r"feature number of src \(3, 2, 6\)"):
         model(ad.zeros(3, 2, 6), ad.zeros(3, 2, 8))
+
+
+def _warnings_of(build) -> list:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build()
+    return [str(w.message) for w in caught]
+
+
+def _encoder(torch_nn, batch_first: bool, mask_check: bool):
+    """A 2-layer batch_first encoder with a final norm, from nn or torch.nn, in float64."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # why torch takes no nested path (tested below)
+        layer = torch_nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=batch_first)
+        encoder = torch_nn.TransformerEncoder(
+            layer, 2, norm=torch_nn.LayerNorm(8), mask_check=mask_check
+        )
+    return encoder.double()
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        dict(),
+        dict(batch_first=False),
+        dict(norm_first=True),
+        dict(norm_first=True, batch_first=False, nhead=1),  # torch names the first reason
+        dict(bias=False),
+        dict(activation="sigmoid"),
+        dict(nhead=1),
+    ],
+    ids=lambda k: "-".join(k) or "plain",
+)
+def test_transformer_encoder_says_why_torch_takes_no_nested_path(config):
+    torch = pytest.importorskip("torch")
+    if config.get("activation") == "sigmoid":
+        config = dict(activation={"ours": ad.sigmoid, "torch": torch.sigmoid})
+    for nested in (True, False):
+        said = []
+        for lib, key in ((nn, "ours"), (torch.nn, "torch")):
+            options = {k: v[key] if isinstance(v, dict) else v for k, v in config.items()}
+            heads = options.pop("nhead", 2)
+            layer = (nn if lib is nn else torch.nn).TransformerEncoderLayer(
+                8, heads, 16, **{"batch_first": True, **options}
+            )
+            said.append(
+                _warnings_of(lambda: lib.TransformerEncoder(layer, 2, enable_nested_tensor=nested))
+            )
+        assert said[0] == said[1]
+        assert bool(said[0]) == (nested and bool(config))
+
+
+def test_attention_masks_are_checked_as_torch_checks_them():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(4).standard_normal((3, 2, 8))
+    blocked = np.array([[False, False, True], [False, True, True]])
+    causal = np.triu(np.full((3, 3), -np.inf), 1)
+    ad.manual_seed(0)
+    ours, theirs = nn.MultiheadAttention(8, 2), torch.nn.MultiheadAttention(8, 2).double()
+    _load(ours, theirs)
+    ours = ours.double()
+    said, outs = [], []
+    for lib, module in ((ad, ours), (torch, theirs)):
+        t = lib.tensor(x)
+        masks = dict(attn_mask=lib.tensor(causal), key_padding_mask=lib.tensor(blocked))
+        said.append(_warnings_of(lambda: outs.append(module(t, t, t, **masks)[0])))
+        with pytest.raises(AssertionError, match="only bool and floating types of key_padding"):
+            module(t, t, t, key_padding_mask=lib.tensor(blocked.astype(np.int64)))
+    assert (
+        said[0]
+        == said[1]
+        == [
+            "Support for mismatched key_padding_mask and attn_mask is deprecated. Use same type "
+            "for both instead."
+        ]
+    )
+    _close(outs[0], outs[1])
+
+
+NESTED_CASES = {  # torch's conditions for its nested path, each changed once
+    "eval-no-grad": dict(),
+    "training": dict(train=True),
+    "grad-enabled": dict(grad=True),
+    "fast-path-off": dict(fast_path=False),
+    "with-mask": dict(mask=True),
+    "not-batch-first": dict(batch_first=False),
+    "padding-not-at-end": dict(padding=[[True, False, False, False], [False, True, False, True]]),
+    "unchecked-padding": dict(
+        padding=[[True, False, False, False], [False, True, False, True]], mask_check=False
+    ),
+    "a-row-all-padding": dict(padding=[[False] * 4, [True] * 4]),
+}
+
+
+NESTED = {"eval-no-grad", "unchecked-padding", "a-row-all-padding"}  # where torch takes it
+
+
+@pytest.mark.parametrize("name", NESTED_CASES)
+def test_transformer_encoder_zeros_padding_where_torch_does(name):
+    torch = pytest.importorskip("torch")
+    case = NESTED_CASES[name]
+    padding = np.array(
+        case.get("padding", [[False, False, False, True], [False, False, True, True]])
+    )
+    x = np.random.default_rng(5).standard_normal((2, 4, 8))
+    batch_first = case.get("batch_first", True)
+    if not batch_first:
+        x = x.transpose(1, 0, 2).copy()
+    theirs = _encoder(torch.nn, batch_first, case.get("mask_check", True))
+    ours = _encoder(nn, batch_first, case.get("mask_check", True))
+    _load(ours, theirs)
+    results = []
+    for lib, module in ((ad, ours), (torch, theirs)):
+        module.train(case.get("train", False))
+        lib.backends.mha.set_fastpath_enabled(case.get("fast_path", True))
+        mask = lib.zeros(4, 4, dtype=lib.float64) if case.get("mask") else None
+        try:
+            with lib.set_grad_enabled(case.get("grad", False)), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch's notes on nested tensors, mixed masks
+                results.append(module(lib.tensor(x), mask, lib.tensor(padding)))
+        finally:
+            lib.backends.mha.set_fastpath_enabled(True)
+    _close(results[0], results[1])
+    # the nested path runs each sequence's first (unpadded count) tokens, zeros after them,
+    # which the final norm turns into its bias
+    past_count = np.arange(4) >= (~padding).sum(1, keepdims=True)
+    rows = results[0].detach().numpy()[past_count if batch_first else past_count.T]
+    assert (rows == ours.norm.bias.numpy()).all() == (name in NESTED)

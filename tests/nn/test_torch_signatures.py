@@ -121,6 +121,7 @@ def test_every_layer_that_takes_device_is_listed_here():
 
 
 @pytest.mark.parametrize("name", sorted(LAYER_ARGS))
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")  # torch's note, tested elsewhere
 def test_device_cpu_makes_the_same_layer_and_cuda_is_refused(name):
     cls, args = getattr(nn, name), LAYER_ARGS[name]
     ad.manual_seed(0)
