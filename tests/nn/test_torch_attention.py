@@ -311,11 +311,12 @@ def test_encoder_stack_clones_the_layer_and_mask_helper():
         model(ad.zeros(3, 2, 6), ad.zeros(3, 2, 8))
 
 
-def _warnings_of(build) -> list:
+def _warnings_of(fn, *args, **kwargs) -> tuple:
+    """(fn's result, the messages of the warnings it gave)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        build()
-    return [str(w.message) for w in caught]
+        result = fn(*args, **kwargs)
+    return result, [str(w.message) for w in caught]
 
 
 def _encoder(torch_nn, batch_first: bool, mask_check: bool):
@@ -354,9 +355,8 @@ def test_transformer_encoder_says_why_torch_takes_no_nested_path(config):
             layer = (nn if lib is nn else torch.nn).TransformerEncoderLayer(
                 8, heads, 16, **{"batch_first": True, **options}
             )
-            said.append(
-                _warnings_of(lambda: lib.TransformerEncoder(layer, 2, enable_nested_tensor=nested))
-            )
+            encoder = lib.TransformerEncoder
+            said.append(_warnings_of(encoder, layer, 2, enable_nested_tensor=nested)[1])
         assert said[0] == said[1]
         assert bool(said[0]) == (nested and bool(config))
 
@@ -374,7 +374,9 @@ def test_attention_masks_are_checked_as_torch_checks_them():
     for lib, module in ((ad, ours), (torch, theirs)):
         t = lib.tensor(x)
         masks = dict(attn_mask=lib.tensor(causal), key_padding_mask=lib.tensor(blocked))
-        said.append(_warnings_of(lambda: outs.append(module(t, t, t, **masks)[0])))
+        (out, _), message = _warnings_of(module, t, t, t, **masks)
+        said.append(message)
+        outs.append(out)
         with pytest.raises(AssertionError, match="only bool and floating types of key_padding"):
             module(t, t, t, key_padding_mask=lib.tensor(blocked.astype(np.int64)))
     assert (

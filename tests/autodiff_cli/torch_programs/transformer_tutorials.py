@@ -2,7 +2,6 @@
 with nn.Transformer" tutorials, on a small generated corpus."""
 
 import math
-import sys
 
 import torch
 import torch.nn as nn
@@ -44,7 +43,9 @@ class TransformerModel(nn.Module):
         self.model_type = "Transformer"
         self.pos_encoder = PositionalEncoding(d_model, dropout)
         layers = nn.TransformerEncoderLayer(d_model, nhead, d_hid, dropout)
-        self.transformer_encoder = nn.TransformerEncoder(layers, nlayers, enable_nested_tensor=False)
+        self.transformer_encoder = nn.TransformerEncoder(
+            layers, nlayers, enable_nested_tensor=False
+        )
         self.embedding = nn.Embedding(ntoken, d_model)
         self.d_model = d_model
         self.linear = nn.Linear(d_model, ntoken)
@@ -87,7 +88,8 @@ scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 1.0, gamma=0.95)
 def train() -> float:
     model.train()
     total = 0.0
-    for batch, i in enumerate(range(0, train_data.size(0) - 1, bptt)):
+    starts = range(0, train_data.size(0) - 1, bptt)
+    for i in starts:
         x, targets = get_batch(train_data, i)
         output = model(x)
         loss = criterion(output.view(-1, ntokens), targets)
@@ -97,7 +99,7 @@ def train() -> float:
         optimizer.step()
         total += loss.item()
     print(f"last grad norm {norm.item():.4f} lr {scheduler.get_last_lr()[0]:.4f}")
-    return total / (batch + 1)
+    return total / len(starts)
 
 
 def evaluate(source: Tensor) -> float:
@@ -120,8 +122,9 @@ for epoch in range(1, 4):
 # the translation tutorial's pieces: nn.Transformer with padding masks, greedy decoding
 PAD, BOS, EOS = 0, 1, 2
 torch.manual_seed(1)
-seq = nn.Transformer(d_model=16, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
-                     dim_feedforward=32, dropout=0.1)
+seq = nn.Transformer(
+    d_model=16, nhead=2, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=32, dropout=0.1
+)
 emb = nn.Embedding(12, 16, padding_idx=PAD)
 gen = nn.Linear(16, 12)
 src = torch.tensor([[BOS, 5, 6, 7, EOS], [BOS, 8, 9, EOS, PAD]]).t()
@@ -133,8 +136,14 @@ for step in range(5):
     tgt_mask = seq.generate_square_subsequent_mask(tgt_in.size(0))
     src_pad = (src == PAD).t()
     tgt_pad = (tgt_in == PAD).t()
-    out = seq(emb(src), emb(tgt_in), tgt_mask=tgt_mask, src_key_padding_mask=src_pad,
-              tgt_key_padding_mask=tgt_pad, memory_key_padding_mask=src_pad)
+    out = seq(
+        emb(src),
+        emb(tgt_in),
+        tgt_mask=tgt_mask,
+        src_key_padding_mask=src_pad,
+        tgt_key_padding_mask=tgt_pad,
+        memory_key_padding_mask=src_pad,
+    )
     logits = gen(out)
     loss = F.cross_entropy(logits.reshape(-1, 12), tgt[1:].reshape(-1), ignore_index=PAD)
     opt.zero_grad()
