@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 import autodiff as ad
+from autodiff.errors import user_stacklevel
 
 from .dataset import IterableDataset, Subset, TensorDataset, default_collate, default_convert
 from .sampler import (
@@ -199,6 +200,7 @@ class DataLoader:
             persistent_workers,
         )
         self.dataset, self.num_workers, self.pin_memory = dataset, num_workers, pin_memory
+        self.pin_memory_device = pin_memory_device
         self.timeout, self.worker_init_fn = timeout, worker_init_fn
         self.prefetch_factor, self.persistent_workers = prefetch_factor, persistent_workers
         self.in_order = in_order
@@ -225,7 +227,24 @@ class DataLoader:
 
     def __iter__(self):
         _draw_base_seed(self.generator)
+        self._note_pin_memory()
         return self._batches()
+
+    def _note_pin_memory(self) -> None:
+        """torch's notes when an iterator starts: pinned memory needs an accelerator."""
+        if not self.pin_memory:
+            return
+        if self.pin_memory_device:
+            warnings.warn(
+                "pin_memory_device is deprecated, the current accelerator will be used as the "
+                f"device,ignore pin_memory_device='{self.pin_memory_device}'.",
+                stacklevel=user_stacklevel(),
+            )
+        warnings.warn(
+            "'pin_memory' argument is set as true but no accelerator is found, then device "
+            "pinned memory won't be used.",
+            stacklevel=user_stacklevel(),
+        )
 
     def _batches(self):
         if isinstance(self.dataset, IterableDataset):
@@ -372,6 +391,7 @@ class ArrayLoader(DataLoader):
             )
         self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
         self.seed, self.transform, self.num_workers = seed, transform, num_workers
+        self.pin_memory, self.pin_memory_device = pin_memory, pin_memory_device
         self.generator = check_generator(generator, "DataLoader")
         if seed is not None:
             self.generator = ad.Generator().manual_seed(seed)
@@ -389,6 +409,7 @@ class ArrayLoader(DataLoader):
 
     def __iter__(self):
         _draw_base_seed(self.generator)
+        self._note_pin_memory()
         return self._batches()
 
     def _batches(self):

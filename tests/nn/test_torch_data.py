@@ -438,3 +438,24 @@ def test_num_workers_loads_in_the_main_process_with_one_note(monkeypatch):
         second = data.DataLoader(ds, batch_size=4, num_workers=2)
     assert [b[0].tolist() for b in first] == [b[0].tolist() for b in second]
     assert data.get_worker_info() is None
+
+
+def _messages(loader) -> list:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        next(iter(loader))
+    return [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("options", [dict(), dict(pin_memory=True), dict(pin_memory_device="x")])
+def test_pinned_memory_notes_are_torchs(options):
+    torch = pytest.importorskip("torch")
+    pinned = {**options, "pin_memory": bool(options)}
+    X = np.arange(8, dtype=np.float32).reshape(4, 2)
+    ours = _messages(data.DataLoader(data.TensorDataset(ad.tensor(X)), batch_size=2, **pinned))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        dataset = torch.utils.data.TensorDataset(torch.tensor(X))
+        theirs = _messages(torch.utils.data.DataLoader(dataset, batch_size=2, **pinned))
+    assert ours == theirs and len(ours) == sum(map(bool, pinned.values()))
+    assert _messages(data.DataLoader(X, batch_size=2, **pinned)) == theirs  # the array shortcut
