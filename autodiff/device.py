@@ -142,6 +142,30 @@ class accelerator:
         return None
 
 
+class layout:
+    """torch.layout's twin. Every tensor here is dense and strided (x.layout is strided); the
+    sparse and jagged layouts exist as names, so code that compares a layout with them runs,
+    and creation functions refuse them."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self._name}"
+
+    def __reduce__(self):
+        return _LAYOUTS, (self._name,)
+
+
+def _LAYOUTS(name: str) -> layout:  # noqa: N802 (pickles as the module-level layout object)
+    return globals()[name]
+
+
+strided, sparse_coo, sparse_csr, jagged = (
+    layout(name) for name in ("strided", "sparse_coo", "sparse_csr", "jagged")
+)
+
+
 class _Unavailable:
     @staticmethod
     def is_available() -> bool:

@@ -921,6 +921,10 @@ class Tensor:
     def is_cuda(self) -> bool:
         return False
 
+    @property
+    def layout(self):
+        return _device.strided  # dense memory with strides, torch's default layout
+
     def to(self, *args, **kwargs) -> "Tensor":
         """to(dtype), to(device), to(device, dtype), to(other): a dtype change copies."""
         dtype = _device.to_dtype_arg(args, kwargs, Tensor)

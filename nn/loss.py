@@ -120,10 +120,7 @@ class _Loss(Module):
         super().__init__()
         reduction = _legacy_reduction(size_average, reduce, reduction)
         _check_reduction(reduction, type(self).__name__)
-        self.reduction = reduction
-
-    def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+        self.reduction = reduction  # not in the repr: torch prints MSELoss() whatever it is
 
 
 _EPSILON = 1e-12  # torch clamps the denominator x(1 − x) of BCE's gradient here

@@ -16,7 +16,7 @@ from .comparison import discrete
 from .complexes import conj_of, refuse_complex
 from .indexing import masked_select
 from .reduction import ValuesIndices, normalize_dims
-from .shape import cat, clone, stack
+from .shape import T, cat, clone, stack
 
 __all__ = [
     "gather",
@@ -755,7 +755,9 @@ def t(input):
         raise ShapeError(
             f"t: expects a tensor with <= 2 dims, got shape {tuple(input.shape)}. Use .mT"
         )
-    return input.transpose(0, 1) if input.ndim == 2 else input
+    if input.ndim == 0:
+        return input
+    return T.apply(input, dim0=0, dim1=input.ndim - 1)
 
 
 def chunk(input, chunks, dim=0):

@@ -112,6 +112,13 @@ class Transpose(Function):
         return grad.swapaxes(ctx.options["dim0"], ctx.options["dim1"])  # Tensor or array
 
 
+class T(Transpose):
+    """x.t(): a matrix's transpose (a 1-D tensor as it is), torch's own node for it."""
+
+    node_name = "TBackward0"
+    symbol = "t"
+
+
 def transpose(input, dim0, dim1):
     """Swap two dims."""
     ndim = input.ndim

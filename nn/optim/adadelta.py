@@ -8,6 +8,17 @@ from .optimizer import Optimizer, count_step, start_step
 class Adadelta(Optimizer):
     """v ← ρv + (1 − ρ)g², Δ = √(u + eps)/√(v + eps)·g, u ← ρu + (1 − ρ)Δ², p ← p − lr·Δ."""
 
+    defaults_order = (
+        "lr",
+        "rho",
+        "eps",
+        "weight_decay",
+        "maximize",
+        "capturable",
+        "foreach",
+        "differentiable",
+    )  # torch's, as its param groups print
+
     def __init__(
         self,
         params,

@@ -8,6 +8,18 @@ from .optimizer import Optimizer, count_step, start_step
 class Adagrad(Optimizer):
     """s ← s + g², p ← p − clr·g / (√s + eps), clr = lr / (1 + (step − 1)·lr_decay)."""
 
+    defaults_order = (
+        "lr",
+        "lr_decay",
+        "eps",
+        "weight_decay",
+        "initial_accumulator_value",
+        "foreach",
+        "maximize",
+        "differentiable",
+        "fused",
+    )  # torch's, as its param groups print
+
     def __init__(
         self,
         params,

@@ -68,6 +68,8 @@ class Optimizer:
     """Base class: holds param_groups (dicts of 'params' + hyperparameters) and state. step()
     and zero_grad() work on arrays: ad.compile replays them as calls (tracing.replayed)."""
 
+    defaults_order = ()  # torch's order of the defaults where it differs from the arguments'
+
     def __init__(self, params, defaults: dict, checked: tuple = (), flags: dict | None = None):
         """defaults: the hyperparameters (a group's own values override them); checked: those
         that must be numbers >= 0 (betas: a pair in [0, 1)), in torch's order of checking, before
@@ -83,6 +85,8 @@ class Optimizer:
         self._check_options(defaults)
         if flags is not None:
             defaults.update(torch_flags(op, **flags))
+        if self.defaults_order:
+            defaults = {key: defaults[key] for key in self.defaults_order}
         self.defaults = {key: _scalar(value) for key, value in defaults.items()}
         self.state = {}
         self.param_groups = []
@@ -289,7 +293,7 @@ class Optimizer:
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
+            lines += [""] * (i > 0) + [f"Parameter Group {i}"]  # torch: a blank line between
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines) + "\n)"
 

@@ -11,6 +11,18 @@ from .optimizer import Optimizer, count_step
 class RAdam(Optimizer):
     """Adam with the rectifier r(ρₜ) once ρₜ > 5, plain momentum SGD before (torch's rule)."""
 
+    defaults_order = (
+        "lr",
+        "betas",
+        "eps",
+        "weight_decay",
+        "maximize",
+        "foreach",
+        "capturable",
+        "decoupled_weight_decay",
+        "differentiable",
+    )  # torch's, as its param groups print
+
     def __init__(
         self,
         params,

@@ -8,6 +8,19 @@ from .optimizer import Optimizer, count_step, start_step
 class RMSprop(Optimizer):
     """v ← αv + (1 − α)g², p ← p − lr·g / (√v + eps) (centered: √(v − ḡ²); with momentum)."""
 
+    defaults_order = (
+        "lr",
+        "momentum",
+        "alpha",
+        "eps",
+        "centered",
+        "weight_decay",
+        "capturable",
+        "foreach",
+        "maximize",
+        "differentiable",
+    )  # torch's, as its param groups print
+
     def __init__(
         self,
         params,

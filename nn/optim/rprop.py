@@ -8,6 +8,16 @@ from .optimizer import Optimizer, check_number, count_step, start_step
 class Rprop(Optimizer):
     """s ← clamp(s·η±, step_sizes) by sign(g·g_prev); p ← p − sign(g)·s, no step where g flipped."""
 
+    defaults_order = (
+        "lr",
+        "etas",
+        "step_sizes",
+        "foreach",
+        "maximize",
+        "differentiable",
+        "capturable",
+    )  # torch's, as its param groups print
+
     def __init__(
         self,
         params,

@@ -10,7 +10,7 @@ import autodiff as ad
 
 from ..module import Module
 from ..normalization import _BatchNorm
-from .lr_scheduler.base import LRScheduler, per_group
+from .lr_scheduler.base import LRScheduler, per_group, warns_outside_step
 
 __all__ = [
     "AveragedModel",
@@ -221,6 +221,7 @@ class SWALR(LRScheduler):
         """How far annealing is after `step` steps, as anneal_func gives it."""
         return self.anneal_func(max(0, min(1, step / max(1, self.anneal_epochs))))
 
+    @warns_outside_step
     def get_lr(self) -> list:
         step = self._step_count - 1
         if self.anneal_epochs == 0:

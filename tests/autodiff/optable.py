@@ -1221,7 +1221,7 @@ ROWS = [
        lambda a, dim: a.cumprod(dim), 1, dim_case(min_dims=1), "CatBackward0", torch_named=_no, saves=False,
        kinks=(0.0,), gap=0.1, tol_reason="torch's cumprod double backward divides by x: 0 near 0"),
     Op("t", lambda a: a.t(), lambda a: a.T, lambda a: a.t(), 1, unary(min_dims=2, max_dims=2),
-       "TransposeBackward0", saves=False, torch_named=_no, empty=(((0, 3),), {})),
+       "TBackward0", saves=False, empty=(((0, 3),), {})),
     Op("mm", ad.mm, np.matmul, lambda a, b: a.mm(b), 2, matrices_case(), "MmBackward0"),
     Op("bmm", ad.bmm, np.matmul, lambda a, b: a.bmm(b), 2, matrices_case(batch=True),
        "BmmBackward0"),
@@ -1671,7 +1671,7 @@ ROWS = [
        kinks=(1.0,)),  # torch's second order is nan at tau = 1 for a 1 x 1 matrix (Q = 0)
     Op("ormqr", lambda a, tau, c, **kw: ad.ormqr(a, tau, c, **kw), _np_ormqr,
        lambda a, tau, c, **kw: _torch().ormqr(a, tau, c, **kw), 3, ormqr_case(),
-       "OrmqrBackward0"),
+       "OrmqrBackward0", kinks=(1.0,)),  # as householder_product: torch's nan at tau = 1
     # --- names7: torch's older linalg names (the Tensor methods share them) ---
     Op("lu", lambda a: ad.lu(a)[0], _np_lu_packed, lambda a: _torch().lu(a)[0], 1,
        square_case(), "LinalgLuFactorExBackward0", prepare=lu_ready, rtol=1e-4,

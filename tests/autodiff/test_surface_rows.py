@@ -145,6 +145,7 @@ NO_ROW = {
         "element_size",
         "is_contiguous",
         "is_cuda",
+        "layout",
         "is_floating_point",
         "nelement",
         "numel",

@@ -247,6 +247,7 @@ def test_a_tensors_facts_and_values_read_out_as_torchs():
         assert x.is_floating_point() == t.is_floating_point() and x.is_cuda is t.is_cuda is False
         assert tuple(x.shape) == tuple(t.shape) and x.size(1) == t.size(1) == 3
         assert str(x.dtype) == str(t.dtype) and str(x.device) == str(t.device)
+        assert str(x.layout) == str(t.layout) == "torch.strided" and x.layout is ad.strided
         assert x.tolist() == t.tolist() and x[1, 0].item() == t[1, 0].item()
         np.testing.assert_array_equal(x.numpy(), t.numpy())
 
@@ -599,3 +600,11 @@ def test_distributed_onnx_and_dataparallel_as_torch_on_one_cpu():
     with ad.serialization.safe_globals([nn.Linear]):
         assert nn.Linear in ad.serialization.get_safe_globals()
     assert nn.Linear not in ad.serialization.get_safe_globals()
+
+
+def test_layouts_print_and_pickle_as_torchs():
+    torch = _torch()
+    for name in ("strided", "sparse_coo", "sparse_csr", "jagged"):
+        ours = getattr(ad, name)
+        assert repr(ours) == repr(getattr(torch, name)) and pickle.loads(pickle.dumps(ours)) is ours
+    assert ad.zeros(2, 3).t().layout is ad.strided  # a view too: strides, not a new layout

@@ -62,6 +62,14 @@ def test_schedulers_match_torch(opt_name, name, kwargs):
         opt.step(), opt_t.step()
         sched.step(), sched_t.step()
     assert len(seen) >= 2  # the schedule did change the rate
+    assert list(sched.state_dict()) == list(sched_t.state_dict())  # torch's names and order
+    if name != "OneCycleLR":  # whose get_lr past its last step raises (tested below)
+        with pytest.warns(UserWarning, match="please use `get_last_lr\\(\\)`") as ours:
+            lrs = sched.get_lr()  # the next step's rates, from the user: torch's note
+        with pytest.warns(UserWarning, match="please use `get_last_lr\\(\\)`") as theirs:
+            lrs_t = sched_t.get_lr()
+        assert len(ours) == len(theirs) == 1
+        assert lrs == pytest.approx(lrs_t, rel=1e-12, abs=1e-15)
 
 
 def _sequential(lib, opt, nested: bool):

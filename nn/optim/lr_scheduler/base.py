@@ -1,14 +1,38 @@
 """LRScheduler, the base of every learning-rate schedule: torch's initial_lr, step and state."""
 
+import contextlib
+import functools
 import math
+import warnings
 
 from autodiff import tracing
+from autodiff.errors import user_stacklevel
+
+
+def warns_outside_step(get_lr):
+    """A schedule's get_lr, which gives the next step's rates: called by the user (outside
+    step()), it warns as torch's does that get_last_lr() gives the rates in force."""
+
+    @functools.wraps(get_lr)
+    def checked(self) -> list:
+        if not self._get_lr_called_within_step:
+            warnings.warn(
+                "To get the last learning rate computed by the scheduler, please use "
+                "`get_last_lr()`.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+        return get_lr(self)
+
+    return checked
 
 
 @tracing.live
 class LRScheduler:
     """Base: remembers each group's initial lr and rewrites group['lr'] on every step()
     (ad.compile replays step() as a call)."""
+
+    _get_lr_called_within_step = False  # True while step() asks get_lr (torch's name)
 
     def __init__(self, optimizer, last_epoch: int = -1):
         self.optimizer = optimizer
@@ -48,13 +72,23 @@ class LRScheduler:
         self._update_lr(epoch)
 
     def _update_lr(self, epoch=None) -> None:
-        if epoch is None:
-            self.last_epoch += 1
-            lrs = self.get_lr()
-        else:
-            self.last_epoch = epoch
-            lrs = self._closed_form()
+        with self._in_step():
+            if epoch is None:
+                self.last_epoch += 1
+                lrs = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                lrs = self._closed_form()
         self._set_lrs(lrs)
+
+    @contextlib.contextmanager
+    def _in_step(self):
+        """step() asking get_lr: no warning then."""
+        self._get_lr_called_within_step = True
+        try:
+            yield
+        finally:
+            self._get_lr_called_within_step = False
 
     def _set_lrs(self, lrs) -> None:
         """Write the new rates; a non-finite or negative one is an error, never a silent nan."""

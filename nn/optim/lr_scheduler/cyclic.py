@@ -7,7 +7,7 @@ import types
 
 from autodiff import tracing
 
-from .base import LRScheduler, per_group
+from .base import LRScheduler, per_group, warns_outside_step
 
 
 def uses_beta1(optimizer, op: str) -> bool:
@@ -61,8 +61,9 @@ class OneCycleLR(LRScheduler):
                 f"OneCycleLR: anneal_strategy must be one of 'cos' or 'linear', "
                 f"instead got {anneal_strategy}"
             )
-        self.anneal_strategy = anneal_strategy
-        self._phases = _phases(pct_start, self.total_steps, three_phase)
+        # torch's state_dict names, in its order, so that state dicts load both ways
+        self._schedule_phases = _phases(pct_start, self.total_steps, three_phase)
+        self._anneal_func_type = anneal_strategy
         if last_epoch == -1:
             for top, group in zip(per_group("max_lr", optimizer, max_lr), optimizer.param_groups):
                 group["initial_lr"] = top / div_factor
@@ -80,10 +81,11 @@ class OneCycleLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
-        if self.anneal_strategy == "cos":
+        if self._anneal_func_type == "cos":
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
+    @warns_outside_step
     def get_lr(self) -> list:
         step = self.last_epoch
         if step > self.total_steps:
@@ -94,13 +96,14 @@ class OneCycleLR(LRScheduler):
         lrs = []
         for group in self.optimizer.param_groups:
             start = 0.0
-            for i, (end, lr_keys, momentum_keys) in enumerate(self._phases):
-                if step <= end or i == len(self._phases) - 1:
+            for i, phase in enumerate(self._schedule_phases):
+                end = phase["end_step"]
+                if step <= end or i == len(self._schedule_phases) - 1:
                     pct = (step - start) / (end - start)
-                    lrs.append(self._anneal(group[lr_keys[0]], group[lr_keys[1]], pct))
+                    lrs.append(self._anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct))
                     if self.cycle_momentum:
                         momentum = self._anneal(
-                            group[momentum_keys[0]], group[momentum_keys[1]], pct
+                            group[phase["start_momentum"]], group[phase["end_momentum"]], pct
                         )
                         set_momentum(group, momentum, self.use_beta1)
                     break
@@ -126,19 +129,34 @@ def _total_steps(total_steps, epochs, steps_per_epoch) -> int:
 
 
 def _phases(pct_start: float, total: int, three_phase: bool) -> list:
-    """(end step, (start lr key, end lr key), (start momentum key, end momentum key)) per phase."""
-    up = (float(pct_start * total) - 1, ("initial_lr", "max_lr"), ("max_momentum", "base_momentum"))
+    """torch's phases: the step each ends at, and the group keys of the rates and momenta it
+    anneals from and to."""
+    up = _phase(
+        float(pct_start * total) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"
+    )
     if not three_phase:
-        return [up, (total - 1, ("max_lr", "min_lr"), ("base_momentum", "max_momentum"))]
+        return [up, _phase(total - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
     return [
         up,
-        (
+        _phase(
             float(2 * pct_start * total) - 2,
-            ("max_lr", "initial_lr"),
-            ("base_momentum", "max_momentum"),
+            "max_lr",
+            "initial_lr",
+            "base_momentum",
+            "max_momentum",
         ),
-        (total - 1, ("initial_lr", "min_lr"), ("max_momentum", "max_momentum")),
+        _phase(total - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
     ]
+
+
+def _phase(end_step, start_lr, end_lr, start_momentum, end_momentum) -> dict:
+    return dict(
+        end_step=end_step,
+        start_lr=start_lr,
+        end_lr=end_lr,
+        start_momentum=start_momentum,
+        end_momentum=end_momentum,
+    )
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -164,6 +182,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_cur = last_epoch
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self) -> list:
         cos = math.cos(math.pi * self.T_cur / self.T_i)
         return [self.eta_min + (base - self.eta_min) * (1 + cos) / 2 for base in self.base_lrs]
@@ -182,7 +201,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         else:
             self._jump(epoch)
         self.last_epoch = math.floor(epoch)
-        self._set_lrs(self.get_lr())
+        with self._in_step():
+            lrs = self.get_lr()
+        self._set_lrs(lrs)
 
     def _jump(self, epoch) -> None:
         if epoch < 0:
@@ -263,6 +284,7 @@ class CyclicLR(LRScheduler):
             return self.gamma**x
         return 1.0
 
+    @warns_outside_step
     def get_lr(self) -> list:
         cycle = math.floor(1 + self.last_epoch / self.total_size)
         x = 1.0 + self.last_epoch / self.total_size - cycle

@@ -5,7 +5,7 @@ import bisect
 import math
 from collections import Counter
 
-from .base import LRScheduler
+from .base import LRScheduler, warns_outside_step
 
 
 class StepLR(LRScheduler):
@@ -16,6 +16,7 @@ class StepLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self) -> list:
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._lrs()
@@ -32,6 +33,7 @@ class ExponentialLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self) -> list:
         if self._is_initial:  # resuming (last_epoch given): the rate in force stays, as torch
             return self._lrs()
@@ -49,6 +51,7 @@ class CosineAnnealingLR(LRScheduler):
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self) -> list:
         epoch, t_max, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:  # resuming (last_epoch given): the rate in force stays, as torch
@@ -78,6 +81,7 @@ class MultiStepLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self) -> list:
         if self.last_epoch not in self.milestones:
             return self._lrs()
@@ -100,6 +104,7 @@ class ConstantLR(LRScheduler):
         self.factor, self.total_iters = factor, total_iters
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self) -> list:
         if self.last_epoch == 0:
             return [lr * self.factor for lr in self._lrs()]
@@ -119,6 +124,7 @@ class PolynomialLR(LRScheduler):
         self.total_iters, self.power = total_iters, power
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self) -> list:
         if self._is_initial or self.last_epoch > self.total_iters:
             return self._lrs()
@@ -155,6 +161,7 @@ class LinearLR(LRScheduler):
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self) -> list:
         if self.last_epoch == 0:
             return [lr * self.start_factor for lr in self._lrs()]

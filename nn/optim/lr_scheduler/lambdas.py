@@ -3,7 +3,7 @@ epoch that the user gives, one per parameter group."""
 
 import types
 
-from .base import LRScheduler, per_group
+from .base import LRScheduler, per_group, warns_outside_step
 
 
 def _lambdas(optimizer, lr_lambda, op: str) -> list:
@@ -45,6 +45,7 @@ class LambdaLR(_LambdaState, LRScheduler):
         self.lr_lambdas = _lambdas(optimizer, lr_lambda, "LambdaLR")
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self) -> list:
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
@@ -56,6 +57,7 @@ class MultiplicativeLR(_LambdaState, LRScheduler):
         self.lr_lambdas = _lambdas(optimizer, lr_lambda, "MultiplicativeLR")
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self) -> list:
         if self._is_initial:
             return self._lrs()
