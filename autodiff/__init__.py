@@ -115,6 +115,7 @@ from .graph import AccumulateGrad, Node
 from . import autograd, legacy, ops, random, removed, siblings, windows
 from .ops import *
 from . import amp, distributed, distributions, fft, func, jit, linalg, onnx, out, special, testing
+from . import profiler
 from .amp import GradScaler, autocast, get_autocast_dtype, is_autocast_enabled
 from .fft import istft, stft
 from .func import vmap
@@ -190,6 +191,7 @@ __all__ = [
     "are_deterministic_algorithms_enabled",
     "as_tensor",
     "autograd",
+    "profiler",
     "backends",
     "backward",
     "bfloat16",

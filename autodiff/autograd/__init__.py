@@ -15,7 +15,7 @@ from ..grad_mode import (
 )
 from ..gradcheck import gradcheck, gradgradcheck
 from ..tensor import Tensor
-from . import forward_ad, functional, graph
+from . import forward_ad, functional, graph, profiler
 
 
 def set_detect_anomaly(mode: bool) -> None:
@@ -41,6 +41,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "graph",
+    "profiler",
     "inference_mode",
     "is_anomaly_enabled",
     "is_grad_enabled",
