@@ -133,8 +133,8 @@ class Recorder:
             result = run(node, grad, *rest)
         finally:
             self.end(inner, result)
-        return result
             self.end(outer)
+        return result
 
     def backward(self, evaluate, accumulate):
         """The backward engine's evaluate and accumulate, each node an event."""
