@@ -115,7 +115,7 @@ from .graph import AccumulateGrad, Node
 from . import autograd, legacy, ops, random, removed, siblings, windows
 from .ops import *
 from . import amp, distributed, distributions, fft, func, jit, linalg, onnx, out, special, testing
-from . import profiler
+from . import benchmark, compiler, profiler
 from .amp import GradScaler, autocast, get_autocast_dtype, is_autocast_enabled
 from .fft import istft, stft
 from .func import vmap
@@ -192,6 +192,8 @@ __all__ = [
     "as_tensor",
     "autograd",
     "profiler",
+    "benchmark",
+    "compiler",
     "backends",
     "backward",
     "bfloat16",
