@@ -124,6 +124,9 @@ def tensorboard_trace_handler(dir_name: str, worker_name=None, use_gzip: bool = 
     return handler_fn
 
 
+_WARNED = []  # the message about cleared events, said once in a process (as torch)
+
+
 def _refuse(function: str, **options) -> None:
     """torch's profiler options this one does not build: NotImplementedError naming them."""
     for name, value in options.items():
@@ -245,7 +248,16 @@ class profile(_Profile):
         return self._events()
 
     def prepare_trace(self) -> None:
-        """Warmup: nothing is kept until start_trace."""
+        """A cycle begins (warmup keeps nothing until start_trace); the previous cycle's
+        events are dropped, as torch says once."""
+        if self.function_events is not None and not _WARNED:
+            _WARNED.append(True)
+            warnings.warn(
+                "Warning: Profiler clears events at the end of each cycle. Only events from the "
+                "current cycle will be reported. To keep events across cycles, set "
+                "acc_events=True.",
+                stacklevel=4,
+            )
 
     def _enter_step(self) -> None:
         if self.record_steps:
@@ -278,5 +290,7 @@ class profile(_Profile):
         elif previous is A.WARMUP and current in (A.NONE, None):
             self.start_trace()  # torch starts and stops at once: an empty recording
             self.stop_trace()
+        if current in (A.WARMUP, *recording) and previous in (A.NONE, A.RECORD_AND_SAVE):
+            self.prepare_trace()
         if current in recording and (previous in saving or previous not in recording):
             self.start_trace()

@@ -71,7 +71,10 @@ class FunctionEvent(_Times):
     overload_name = ""
 
     def __init__(self, id, name, thread, start, parent=None, kind="cpu_op"):
-        self.id, self.name, self.thread = id, name, thread
+        self.id, self.thread = id, thread
+        # as torch: the steps' blocks share one name in the table, the trace keeps theirs
+        self.trace_name = name
+        self.name = "ProfilerStep*" if name.startswith("ProfilerStep#") else name
         self.time_range = Interval(start, start)
         self.cpu_parent, self.cpu_children = parent, []
         self.input_shapes = []
@@ -226,7 +229,7 @@ def _trace_event(event: FunctionEvent) -> dict:
     return {
         "ph": "X",
         "cat": event.kind,
-        "name": event.name,
+        "name": event.trace_name,
         "pid": os.getpid(),
         "tid": event.thread,
         "ts": event.time_range.start,
