@@ -52,8 +52,10 @@ class TaskSpec:
             return self.label + sub
         if "\n" not in self.stmt:
             return self.stmt + sub
-        return (f"stmt:{f' ({self.sub_label})' if self.sub_label else ''}\n"
-                f"{textwrap.indent(self.stmt, '  ')}")
+        return (
+            f"stmt:{f' ({self.sub_label})' if self.sub_label else ''}\n"
+            f"{textwrap.indent(self.stmt, '  ')}"
+        )
 
     def setup_str(self) -> str:
         if self.setup == "pass" or not self.setup:
@@ -134,22 +136,28 @@ class Measurement:
         else:
             return []
         share = self.iqr / self.median * 100
-        return [f"  WARNING: Interquartile range is {share:.1f}% of the median measurement.\n"
-                f"           {text}"]
+        return [
+            f"  WARNING: Interquartile range is {share:.1f}% of the median measurement.\n"
+            f"           {text}"
+        ]
 
     def __repr__(self) -> str:
         n = len(self.raw_times)
         unit, scale = select_unit(self.median)
-        lines = [f"<{type(self).__module__}.Measurement object at {hex(id(self))}>",
-                 self.task_spec.summarize(),
-                 f"  {'Median: ' if n > 1 else ''}{self.median / scale:.2f} {unit}"]
+        lines = [
+            f"<{type(self).__module__}.Measurement object at {hex(id(self))}>",
+            self.task_spec.summarize(),
+            f"  {'Median: ' if n > 1 else ''}{self.median / scale:.2f} {unit}",
+        ]
         if n >= 4:
             p25, p75 = self._quantile(0.25) / scale, self._quantile(0.75) / scale
             lines.append(f"  IQR:    {self.iqr / scale:.2f} {unit} ({p25:.2f} to {p75:.2f})")
         threads_ = self.num_threads
-        lines.append(f"  {n} measurement{'s' if n > 1 else ''}, {self.number_per_run} runs "
-                     f"{'per measurement,' if n > 1 else ','} {threads_} "
-                     f"thread{'s' if threads_ > 1 else ''}")
+        lines.append(
+            f"  {n} measurement{'s' if n > 1 else ''}, {self.number_per_run} runs "
+            f"{'per measurement,' if n > 1 else ','} {threads_} "
+            f"thread{'s' if threads_ > 1 else ''}"
+        )
         lines += self._warnings()
         text = "\n".join(lines).strip()
         return "\n".join(line for line in text.splitlines())
@@ -178,25 +186,41 @@ class Timer:
     """torch.utils.benchmark.Timer: timeit.Timer with torch's warmup, thread count and
     Measurement. The statement and setup are Python code (language="python")."""
 
-    def __init__(self, stmt: str = "pass", setup: str = "pass", global_setup: str = "",
-                 timer=timer, globals=None, label=None, sub_label=None, description=None,
-                 env=None, num_threads: int = 1, language=Language.PYTHON):
+    def __init__(
+        self,
+        stmt: str = "pass",
+        setup: str = "pass",
+        global_setup: str = "",
+        timer=timer,
+        globals=None,
+        label=None,
+        sub_label=None,
+        description=None,
+        env=None,
+        num_threads: int = 1,
+        language=Language.PYTHON,
+    ):
         if not isinstance(stmt, str):
             raise ValueError("Currently only a `str` stmt is supported.")
         if language not in (Language.PYTHON, "py", "python"):
             if language in (Language.CPP, "cpp", "c++"):
-                raise NotImplementedError("Timer: C++ statements (language='cpp') are not "
-                                          "supported here; time Python code.")
+                raise NotImplementedError(
+                    "Timer: C++ statements (language='cpp') are not "
+                    "supported here; time Python code."
+                )
             raise ValueError(f"Invalid language `{language}`.")
         if global_setup:
-            raise ValueError(f"global_setup is C++ only, got `{global_setup}`. Most likely "
-                             "this code can simply be moved to `setup`.")
+            raise ValueError(
+                f"global_setup is C++ only, got `{global_setup}`. Most likely "
+                "this code can simply be moved to `setup`."
+            )
         self._globals = dict(globals or {})
         self._globals.setdefault("torch", _torch_module())
         stmt, setup = _clean(stmt), _clean(setup)
         self._timer = _timeit.Timer(stmt=stmt, setup=setup, timer=timer, globals=self._globals)
-        self._task_spec = TaskSpec(stmt, setup, global_setup, label, sub_label, description,
-                                   env, num_threads)
+        self._task_spec = TaskSpec(
+            stmt, setup, global_setup, label, sub_label, description, env, num_threads
+        )
 
     def _timeit(self, number: int) -> float:
         return max(self._timer.timeit(number), 1e-9)
@@ -249,22 +273,31 @@ class Timer:
         times = self._measure(number, lambda times: True, min_run_time, callback=callback)
         return Measurement(number, times, self._task_spec)
 
-    def adaptive_autorange(self, threshold: float = 0.1, *, min_run_time: float = 0.01,
-                           max_run_time: float = 10.0, callback=None) -> Measurement:
+    def adaptive_autorange(
+        self,
+        threshold: float = 0.1,
+        *,
+        min_run_time: float = 0.01,
+        max_run_time: float = 10.0,
+        callback=None,
+    ) -> Measurement:
         """Blocks of stmt until more than 3 and their IQR / median is under threshold (or
         max_run_time has passed)."""
         number = self._estimate_block_size(min_run_time=0.05)
 
         def stop(times):
-            return len(times) > 3 and Measurement(number, times, self._task_spec)\
-                .meets_confidence(threshold)
+            return len(times) > 3 and Measurement(number, times, self._task_spec).meets_confidence(
+                threshold
+            )
 
         times = self._measure(number, stop, min_run_time, max_run_time, callback)
         return Measurement(number, times, self._task_spec)
 
     def collect_callgrind(self, *args, **kwargs):
-        raise NotImplementedError("Timer.collect_callgrind (instruction counts under "
-                                  "valgrind) is not supported here; use blocked_autorange.")
+        raise NotImplementedError(
+            "Timer.collect_callgrind (instruction counts under "
+            "valgrind) is not supported here; use blocked_autorange."
+        )
 
 
 def _clean(code: str) -> str:

@@ -16,8 +16,10 @@ __all__ = ["compile", "disable", "is_compiling", "is_dynamo_compiling", "reset"]
 def disable(fn=None, recursive=True, *, reason=None):
     """fn (or, without fn, a decorator) that ad.compile leaves uncompiled."""
     if not recursive:
-        raise NotImplementedError("compiler.disable: recursive=False (compile what fn calls "
-                                  "but not fn) is not supported here; leave recursive=True.")
+        raise NotImplementedError(
+            "compiler.disable: recursive=False (compile what fn calls "
+            "but not fn) is not supported here; leave recursive=True."
+        )
     if fn is None:
         return functools.partial(disable, recursive=recursive, reason=reason)
     if not callable(fn):

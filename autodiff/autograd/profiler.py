@@ -13,19 +13,41 @@ class profile(_Profile):
     the block in this thread; then prof.table(), prof.key_averages(), prof.function_events.
     enabled=False records nothing."""
 
-    def __init__(self, enabled=True, *, use_cuda=False, use_device=None, record_shapes=False,
-                 with_flops=False, profile_memory=False, with_stack=False, with_modules=False,
-                 use_kineto=False, use_cpu=True, experimental_config=None, acc_events=False,
-                 custom_trace_id_callback=None, post_processing_timeout_s=None,
-                 activity_filters=None):
-        _refuse("autograd.profiler.profile", use_cuda=use_cuda, use_device=use_device,
-                with_flops=with_flops, with_modules=with_modules,
-                experimental_config=experimental_config, acc_events=acc_events,
-                custom_trace_id_callback=custom_trace_id_callback,
-                activity_filters=activity_filters)
+    def __init__(
+        self,
+        enabled=True,
+        *,
+        use_cuda=False,
+        use_device=None,
+        record_shapes=False,
+        with_flops=False,
+        profile_memory=False,
+        with_stack=False,
+        with_modules=False,
+        use_kineto=False,
+        use_cpu=True,
+        experimental_config=None,
+        acc_events=False,
+        custom_trace_id_callback=None,
+        post_processing_timeout_s=None,
+        activity_filters=None,
+    ):
+        _refuse(
+            "autograd.profiler.profile",
+            use_cuda=use_cuda,
+            use_device=use_device,
+            with_flops=with_flops,
+            with_modules=with_modules,
+            experimental_config=experimental_config,
+            acc_events=acc_events,
+            custom_trace_id_callback=custom_trace_id_callback,
+            activity_filters=activity_filters,
+        )
         if not use_cpu:
-            raise NotImplementedError("autograd.profiler.profile: use_cpu=False leaves nothing "
-                                      "to record on this CPU-only engine.")
+            raise NotImplementedError(
+                "autograd.profiler.profile: use_cpu=False leaves nothing "
+                "to record on this CPU-only engine."
+            )
         super().__init__(record_shapes, profile_memory, with_stack)
         self.enabled = enabled
         self.entered = False
@@ -43,14 +65,27 @@ class profile(_Profile):
             self.stop_trace()
         return False
 
-    def table(self, sort_by=None, row_limit=100, max_src_column_width=75,
-              max_name_column_width=55, max_shapes_column_width=80, header=None,
-              top_level_events_only=False):
+    def table(
+        self,
+        sort_by=None,
+        row_limit=100,
+        max_src_column_width=75,
+        max_name_column_width=55,
+        max_shapes_column_width=80,
+        header=None,
+        top_level_events_only=False,
+    ):
         """The recorded events as torch's table, one row per event (key_averages().table()
         groups them)."""
-        return self._events().table(sort_by, row_limit, max_src_column_width,
-                                    max_name_column_width, max_shapes_column_width, header,
-                                    top_level_events_only)
+        return self._events().table(
+            sort_by,
+            row_limit,
+            max_src_column_width,
+            max_name_column_width,
+            max_shapes_column_width,
+            header,
+            top_level_events_only,
+        )
 
     def total_average(self) -> FunctionEventAvg:
         return self._events().total_average()

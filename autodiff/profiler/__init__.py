@@ -63,8 +63,15 @@ def kineto_available() -> bool:
     return False
 
 
-def schedule(*, wait: int, warmup: int, active: int, repeat: int = 0, skip_first: int = 0,
-             skip_first_wait: int = 0):
+def schedule(
+    *,
+    wait: int,
+    warmup: int,
+    active: int,
+    repeat: int = 0,
+    skip_first: int = 0,
+    skip_first_wait: int = 0,
+):
     """torch's schedule: skip skip_first steps, then cycles of wait steps (nothing recorded),
     warmup steps (nothing kept) and active steps (recorded; the last one saves: on_trace_ready),
     repeat cycles (0: until the profile ends). skip_first_wait skips the first cycle's wait."""
@@ -96,7 +103,9 @@ def schedule(*, wait: int, warmup: int, active: int, repeat: int = 0, skip_first
             f"skip_first={skip_first} (need >= 0)."
         )
     if warmup == 0:
-        warnings.warn("Profiler won't be using warmup, this can skew profiler results", stacklevel=2)
+        warnings.warn(
+            "Profiler won't be using warmup, this can skew profiler results", stacklevel=2
+        )
     return schedule_fn
 
 
@@ -104,13 +113,16 @@ def _default_schedule_fn(_: int) -> ProfilerAction:
     return ProfilerAction.RECORD
 
 
-def tensorboard_trace_handler(dir_name: str, worker_name=None, use_gzip: bool = False,
-                              use_python_export: bool = False):
+def tensorboard_trace_handler(
+    dir_name: str, worker_name=None, use_gzip: bool = False, use_python_export: bool = False
+):
     """An on_trace_ready that writes each saved trace as Chrome trace JSON into dir_name
     ("{worker_name}.{time_ns}.pt.trace.json", worker_name "hostname_pid" by default)."""
     if use_gzip:
-        raise NotImplementedError("tensorboard_trace_handler: use_gzip=True is not supported "
-                                  "here; leave it False (the trace is plain JSON).")
+        raise NotImplementedError(
+            "tensorboard_trace_handler: use_gzip=True is not supported "
+            "here; leave it False (the trace is plain JSON)."
+        )
 
     def handler_fn(prof) -> None:
         nonlocal worker_name
@@ -119,7 +131,9 @@ def tensorboard_trace_handler(dir_name: str, worker_name=None, use_gzip: bool = 
         except Exception as e:
             raise RuntimeError("Can't create directory: " + dir_name) from e
         worker_name = worker_name or f"{socket.gethostname()}_{os.getpid()}"
-        prof.export_chrome_trace(os.path.join(dir_name, f"{worker_name}.{time.time_ns()}.pt.trace.json"))
+        prof.export_chrome_trace(
+            os.path.join(dir_name, f"{worker_name}.{time.time_ns()}.pt.trace.json")
+        )
 
     return handler_fn
 
@@ -169,29 +183,36 @@ class _Profile:
     def stop_trace(self) -> None:
         if self.recorder is not None:
             self.recorder.stop()
-            self.function_events = EventList(self.recorder.events,
-                                             profile_memory=self.profile_memory)
+            self.function_events = EventList(
+                self.recorder.events, profile_memory=self.profile_memory
+            )
             self.recorder = None
 
     def _events(self) -> EventList:
         if self.function_events is None:
-            raise AssertionError("the profile has not finished recording: leave its `with` "
-                                 "block (or call stop()) first")
+            raise AssertionError(
+                "the profile has not finished recording: leave its `with` "
+                "block (or call stop()) first"
+            )
         return self.function_events
 
-    def key_averages(self, group_by_input_shape=False, group_by_stack_n=0,
-                     group_by_overload_name=False):
+    def key_averages(
+        self, group_by_input_shape=False, group_by_stack_n=0, group_by_overload_name=False
+    ):
         """The events grouped by name (and input shapes, or stack frames, if asked)."""
-        return self._events().key_averages(group_by_input_shape, group_by_stack_n,
-                                           group_by_overload_name)
+        return self._events().key_averages(
+            group_by_input_shape, group_by_stack_n, group_by_overload_name
+        )
 
     def export_chrome_trace(self, path: str, use_python_export: bool = False) -> None:
         """The events as Chrome trace JSON (chrome://tracing, ui.perfetto.dev)."""
         self._events().export_chrome_trace(path)
 
     def export_stacks(self, path: str, metric: str = "self_cpu_time_total"):
-        raise NotImplementedError("export_stacks (flame graph stacks) is not supported here; "
-                                  "use key_averages(group_by_stack_n=...) with with_stack=True.")
+        raise NotImplementedError(
+            "export_stacks (flame graph stacks) is not supported here; "
+            "use key_averages(group_by_stack_n=...) with with_stack=True."
+        )
 
 
 class profile(_Profile):
@@ -200,16 +221,35 @@ class profile(_Profile):
     its wait/warmup/active steps as torch's does, each step a "ProfilerStep#N" block, and
     on_trace_ready(prof) runs when an active span ends."""
 
-    def __init__(self, *, activities=None, schedule=None, on_trace_ready=None,
-                 record_shapes=False, profile_memory=False, with_stack=False, with_flops=False,
-                 with_modules=False, experimental_config=None, execution_trace_observer=None,
-                 acc_events=False, use_cuda=None, custom_trace_id_callback=None,
-                 post_processing_timeout_s=None):
+    def __init__(
+        self,
+        *,
+        activities=None,
+        schedule=None,
+        on_trace_ready=None,
+        record_shapes=False,
+        profile_memory=False,
+        with_stack=False,
+        with_flops=False,
+        with_modules=False,
+        experimental_config=None,
+        execution_trace_observer=None,
+        acc_events=False,
+        use_cuda=None,
+        custom_trace_id_callback=None,
+        post_processing_timeout_s=None,
+    ):
         _check_activities(activities)
-        _refuse("profile", with_flops=with_flops, with_modules=with_modules,
-                experimental_config=experimental_config,
-                execution_trace_observer=execution_trace_observer, acc_events=acc_events,
-                use_cuda=use_cuda, custom_trace_id_callback=custom_trace_id_callback)
+        _refuse(
+            "profile",
+            with_flops=with_flops,
+            with_modules=with_modules,
+            experimental_config=experimental_config,
+            execution_trace_observer=execution_trace_observer,
+            acc_events=acc_events,
+            use_cuda=use_cuda,
+            custom_trace_id_callback=custom_trace_id_callback,
+        )
         super().__init__(record_shapes, profile_memory, with_stack)
         self.schedule = schedule or _default_schedule_fn
         self.record_steps = schedule is not None  # ProfilerStep#N blocks

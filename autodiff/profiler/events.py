@@ -176,8 +176,9 @@ class EventList(list):
     def self_cpu_time_total(self) -> float:
         return sum(e.self_cpu_time_total for e in self)
 
-    def key_averages(self, group_by_input_shapes=False, group_by_stack_n=0,
-                     group_by_overload_name=False):
+    def key_averages(
+        self, group_by_input_shapes=False, group_by_stack_n=0, group_by_overload_name=False
+    ):
         """The events grouped by name (and input shapes, and the first group_by_stack_n
         frames of their stack, if asked), in the order each key first occurs."""
         stats = defaultdict(FunctionEventAvg)
@@ -204,14 +205,30 @@ class EventList(list):
         total.key = "Total"
         return total
 
-    def table(self, sort_by=None, row_limit=100, max_src_column_width=75,
-              max_name_column_width=55, max_shapes_column_width=80, header=None,
-              top_level_events_only=False, time_unit=None):
+    def table(
+        self,
+        sort_by=None,
+        row_limit=100,
+        max_src_column_width=75,
+        max_name_column_width=55,
+        max_shapes_column_width=80,
+        header=None,
+        top_level_events_only=False,
+        time_unit=None,
+    ):
         """The events as torch prints them: one row each (sorted by the attribute sort_by,
         most first), the columns torch shows for CPU events, and the total self CPU time."""
         return build_table(
-            self, sort_by, header, row_limit, max_src_column_width, max_name_column_width,
-            max_shapes_column_width, self._profile_memory, top_level_events_only, time_unit,
+            self,
+            sort_by,
+            header,
+            row_limit,
+            max_src_column_width,
+            max_name_column_width,
+            max_shapes_column_width,
+            self._profile_memory,
+            top_level_events_only,
+            time_unit,
         )
 
     def export_chrome_trace(self, path: str) -> None:
@@ -238,9 +255,18 @@ def _trace_event(event: FunctionEvent) -> dict:
     }
 
 
-def build_table(events, sort_by=None, header=None, row_limit=100, max_src_column_width=75,
-                max_name_column_width=55, max_shapes_column_width=80, profile_memory=False,
-                top_level_events_only=False, time_unit=None) -> str:
+def build_table(
+    events,
+    sort_by=None,
+    header=None,
+    row_limit=100,
+    max_src_column_width=75,
+    max_name_column_width=55,
+    max_shapes_column_width=80,
+    profile_memory=False,
+    top_level_events_only=False,
+    time_unit=None,
+) -> str:
     """torch's _build_table for CPU events: the same columns, widths and footer."""
     if len(events) == 0:
         return ""
@@ -312,7 +338,7 @@ def build_table(events, sort_by=None, header=None, row_limit=100, max_src_column
 def _trim(path: str, width: int) -> str:
     """A source location cut to the column from the left, as torch does."""
     if len(path) > width:
-        path = path[len(path) - width:]
+        path = path[len(path) - width :]
         if len(path) > 3:
             path = "..." + path[3:]
     return path

@@ -8,10 +8,12 @@ Ops run in other threads are not recorded.
 """
 
 import functools
+import os
 import re
 import threading
 import time
 import traceback
+from pathlib import Path
 
 import numpy as np
 
@@ -20,7 +22,8 @@ from ..tensor import Tensor
 from .events import FunctionEvent
 
 _OURS = ("autodiff.", "nn.", "viz.", "autodiff_cli.")  # the library's ops get torch's aten:: names
-_LIBRARY = re.compile(r"[/\\](autodiff|nn|viz|autodiff_cli)[/\\]")
+_ROOT = Path(__file__).resolve().parents[2]  # the library's packages: not the user's frames
+_LIBRARY = tuple(f"{_ROOT / p}{os.sep}" for p in ("autodiff", "nn", "viz", "autodiff_cli"))
 _BACKWARD = re.compile(r"Backward\d*$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NAMES = {}  # Function class -> event name
@@ -35,10 +38,28 @@ def op_name(cls) -> str:
         if not cls.__module__.startswith(_OURS):
             name = cls.__name__
         else:
-            base = _BACKWARD.sub("", cls.node_name or cls.__name__)
-            name = "aten::" + _CAMEL.sub("_", base).lower()
+            name = aten(cls.node_name or cls.__name__)
         _NAMES[cls] = name
     return name
+
+
+@functools.lru_cache(maxsize=1024)
+def aten(node_name: str) -> str:
+    """ "LogSoftmaxBackward0" -> "aten::log_softmax"."""
+    return "aten::" + _CAMEL.sub("_", _BACKWARD.sub("", node_name)).lower()
+
+
+def _named(event, cls, result) -> None:
+    """An op whose node's name depends on its inputs (matmul of two matrices: MmBackward0)
+    takes that name, where it recorded a node."""
+    node = getattr(result, "grad_fn", None)
+    if (
+        node is not None
+        and node.function is cls
+        and node.node_name
+        and cls.__module__.startswith(_OURS)
+    ):
+        event.name = event.trace_name = aten(node.node_name)
 
 
 def shapes(args) -> list:
@@ -60,8 +81,11 @@ def _nbytes(value) -> int:
 def _stack() -> list:
     """The user's frames (innermost first) as torch prints them: "file(line): function"."""
     frames = traceback.extract_stack()[:-3]
-    return [f"{f.filename}({f.lineno}): {f.name}" for f in reversed(frames)
-            if not _LIBRARY.search(f.filename)]
+    return [
+        f"{f.filename}({f.lineno}): {f.name}"
+        for f in reversed(frames)
+        if not f.filename.startswith(_LIBRARY)
+    ]
 
 
 class Recorder:
@@ -108,7 +132,7 @@ class Recorder:
         if self.open and self.open[-1] is event:
             self.open.pop()
         elif event in self.open:  # a block left out of order: its inner blocks end with it
-            del self.open[self.open.index(event):]
+            del self.open[self.open.index(event) :]
 
     def op(self, cls, args, options):
         """Function.apply while recording: the op runs (unrecorded, as itself) inside an
@@ -121,6 +145,7 @@ class Recorder:
         finally:
             _mode.profiler = self
             self.end(event, result)
+        _named(event, cls, result)
         return result
 
     def node(self, run, name: str, node, grad, *rest):

@@ -73,15 +73,21 @@ def trace_handler(p):
 
 
 my_schedule = schedule(skip_first=1, wait=1, warmup=1, active=2, repeat=2)
-with profile(activities=[ProfilerActivity.CPU], schedule=my_schedule, on_trace_ready=trace_handler) as p:
-    for idx in range(12):
+with profile(
+    activities=[ProfilerActivity.CPU], schedule=my_schedule, on_trace_ready=trace_handler
+) as p:
+    for _ in range(12):
         model(inputs).sum().backward()
         p.step()
 print("schedule:", ready)
 
 timer = benchmark.Timer(
-    stmt="model(x)", setup="x = torch.ones(5, 8)", globals={"model": model},
-    label="mlp", sub_label="5 by 8", description="forward",
+    stmt="model(x)",
+    setup="x = torch.ones(5, 8)",
+    globals={"model": model},
+    label="mlp",
+    sub_label="5 by 8",
+    description="forward",
 )
 m = timer.timeit(100)
 print("timeit:", re.sub(r"\d+\.\d+ \w+$", "<time>", repr(m).split("\n", 1)[1], flags=re.M))
