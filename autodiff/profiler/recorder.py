@@ -70,8 +70,8 @@ def shapes(args) -> list:
 def _nbytes(value) -> int:
     """The bytes an op's result holds (a view holds none of its own)."""
     if isinstance(value, Tensor):
-        value = value._data
-    if isinstance(value, np.ndarray):
+        return 0 if value._base is not None else value.nbytes
+    if isinstance(value, np.ndarray):  # a backward formula's gradient (first order)
         return 0 if value.base is not None else value.nbytes
     if isinstance(value, (tuple, list)):
         return sum(_nbytes(v) for v in value)
