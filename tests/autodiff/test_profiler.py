@@ -197,6 +197,20 @@ def test_table_rows_total_and_percentages():
     assert str(events) == events.table()
 
 
+def test_self_times_split_the_total_between_the_events():
+    with profiler.profile() as prof:
+        with profiler.record_function("outer"):
+            x = ad.ones(3, requires_grad=True)
+            ((x * 2.0).exp() + x).sum().backward()
+    events = prof.events()
+    (outer,) = [e for e in events if e.name == "outer"]
+    assert len(outer.cpu_children) >= 3
+    children = sum(c.cpu_time_total for c in outer.cpu_children)
+    assert outer.self_cpu_time_total == pytest.approx(outer.cpu_time_total - children)
+    top = sum(e.cpu_time_total for e in events if e.cpu_parent is None)
+    assert events.self_cpu_time_total == pytest.approx(top)
+
+
 def test_key_averages_sums_calls_and_times():
     with profiler.profile(record_shapes=True) as prof:
         a, b = ad.ones(2), ad.ones(3)
@@ -293,6 +307,8 @@ def test_chrome_trace_is_json_with_every_event(tmp_path):
     by_name = {e["name"]: e for e in trace}
     block, mul = by_name["block"], by_name["aten::mul"]
     assert block["cat"] == "user_annotation" and mul["cat"] == "cpu_op"
+    assert {e["cat"] for e in trace if e["name"] != "block"} == {"cpu_op"}  # backward's too
+    assert [e.name for e in prof.events() if e.is_user_annotation] == ["block"]
     assert block["ts"] <= mul["ts"] and mul["ts"] + mul["dur"] <= block["ts"] + block["dur"]
     assert mul["args"]["Input Dims"] == [[2, 3], []]
 
