@@ -115,6 +115,8 @@ class Compiled:
                 self._last = program
                 if program.returns_graph:
                     return self._eager(args, kwargs)
+                if _mode.profiler is not None:  # torch.profiler: the replay is one event
+                    return _profiled(program, leaves)
                 return program.result((program.run or runner(program))(*leaves), leaves)
         return self._trace(args, kwargs, structure, leaves)
 
@@ -178,6 +180,17 @@ class Compiled:
         with self._lock:
             self._programs = ()
             self._last = None
+
+
+def _profiled(program, leaves):
+    """A replay while torch.profiler records: its ops run outside Function.apply, so the whole
+    replay is one event, named as torch names a compiled function's run."""
+    recorder = _mode.profiler
+    event = recorder.begin("Torch-Compiled Region")
+    try:
+        return program.result((program.run or runner(program))(*leaves), leaves)
+    finally:
+        recorder.end(event)
 
 
 def _leaf_paths(fn, structure) -> list:

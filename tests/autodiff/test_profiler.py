@@ -396,3 +396,21 @@ def test_op_names_follow_torchs_aten_names():
     assert aten("AddmmBackward0") == "aten::addmm" and aten("SpecialZetaBackward1") == (
         "aten::special_zeta"
     )
+
+
+def test_a_compiled_replay_is_one_event():
+    w = ad.tensor([1.0, 2.0], requires_grad=True)
+
+    def step(x):
+        loss = (w * x).exp().sum()
+        loss.backward()
+        return loss
+
+    compiled = ad.compile(step)
+    compiled(ad.ones(2))  # traced with w.grad None
+    compiled(ad.ones(2))  # traced with a w.grad to add to
+    with profiler.profile() as prof:
+        compiled(ad.ones(2))
+        compiled(ad.ones(2))
+    assert [e.name for e in prof.events()] == ["Torch-Compiled Region"] * 2
+    assert compiled.traces == 2
