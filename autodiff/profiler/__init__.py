@@ -240,6 +240,13 @@ class profile(_Profile):
         post_processing_timeout_s=None,
     ):
         _check_activities(activities)
+        if use_cuda is not None:
+            warnings.warn(
+                "`use_cuda` is deprecated, use `activities` argument instead",
+                FutureWarning,
+                stacklevel=2,
+            )
+        # (post_processing_timeout_s bounds torch's event processing; ours is immediate)
         _refuse(
             "profile",
             with_flops=with_flops,

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..function import _OURS  # the library's packages: their ops get torch's aten:: names
 from ..grad_mode import _state as _mode
 from ..tensor import Tensor
 from .events import FunctionEvent
 
-_OURS = ("autodiff.", "nn.", "viz.", "autodiff_cli.")  # the library's ops get torch's aten:: names
 _ROOT = Path(__file__).resolve().parents[2]  # the library's packages: not the user's frames
 _LIBRARY = tuple(f"{_ROOT / p}{os.sep}" for p in ("autodiff", "nn", "viz", "autodiff_cli"))
 _BACKWARD = re.compile(r"Backward\d*$")

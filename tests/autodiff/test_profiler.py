@@ -352,6 +352,8 @@ def test_unsupported_options_are_refused():
         profiler.profile(with_flops=True)
     with pytest.raises(NotImplementedError, match="use_cuda=True"):
         ad.autograd.profiler.profile(use_cuda=True)
+    with pytest.warns(FutureWarning, match="`use_cuda` is deprecated"):
+        profiler.profile(use_cuda=False)
     with pytest.raises(NotImplementedError, match="use_gzip"):
         profiler.tensorboard_trace_handler("x", use_gzip=True)
     with pytest.raises(AssertionError, match="active=0 \\(need > 0\\)"):
