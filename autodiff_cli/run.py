@@ -32,7 +32,7 @@ MODULES = {
     "torch.profiler": autodiff.profiler,
     "torch.compiler": autodiff.compiler,
     "torch.utils.benchmark": autodiff.benchmark,
-    "torch.nn.attention": nn.attention,
+    "torch.nn.attention": nn.sdpa_backends,
     "torch.fft": autodiff.fft,
     "torch.linalg": autodiff.linalg,
     "torch.special": autodiff.special,

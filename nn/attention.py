@@ -7,8 +7,6 @@ scaled_dot_product_attention (True keeps) but "is masked out" in MultiheadAttent
 attn_mask and key_padding_mask (True blocks), as in torch.
 """
 
-import contextlib
-import enum
 import math
 
 import numpy as np
@@ -20,6 +18,7 @@ from . import init
 from .dropout import dropout
 from .linear import NonDynamicallyQuantizableLinear, linear
 from .module import Module, Parameter, factory_dtype
+from .sdpa_backends import check_backend
 
 
 def _blocked(mask, dtype, blocked_value: bool):
@@ -38,51 +37,6 @@ def causal_mask(size: int, dtype=None, target: int | None = None):
     return ad.triu(full, diagonal=1)
 
 
-class SDPBackend(enum.Enum):
-    """torch.nn.attention's kernels for scaled_dot_product_attention. This library has one,
-    the math one: sdpa_kernel checks its argument as torch does, and any choice that torch's
-    CPU build can run (MATH, or FLASH_ATTENTION, its CPU flash kernel) runs the math one."""
-
-    ERROR = -1
-    MATH = 0
-    FLASH_ATTENTION = 1
-    EFFICIENT_ATTENTION = 2
-    CUDNN_ATTENTION = 3
-    OVERRIDEABLE = 4
-
-
-_CPU_BACKENDS = (SDPBackend.MATH, SDPBackend.FLASH_ATTENTION)  # what torch's CPU build has
-_enabled = {"backends": tuple(SDPBackend)}  # sdpa_kernel's current choice
-
-
-@contextlib.contextmanager
-def sdpa_kernel(backends, set_priority: bool = False):
-    """Within the block, scaled_dot_product_attention may use only these backends. Here it
-    always computes with its one (math) implementation; a choice torch's CPU build could not
-    run (only EFFICIENT_ATTENTION, CUDNN_ATTENTION, ...) makes it raise torch's error."""
-    if not isinstance(backends, (list, SDPBackend)):
-        raise AssertionError(
-            "Backend must be an instance of SDPBackend or a list of SDPBackend instances, got "
-            f"{type(backends).__name__}"
-        )
-    if isinstance(backends, SDPBackend):
-        backends = [backends]
-    previous = _enabled["backends"]
-    _enabled["backends"] = tuple(dict.fromkeys(backends))
-    try:
-        yield {}
-    finally:
-        _enabled["backends"] = previous
-
-
-def _check_backend() -> None:
-    if not any(b in _enabled["backends"] for b in _CPU_BACKENDS):
-        raise RuntimeError(
-            "No viable backend for scaled_dot_product_attention was found. This is likely due "
-            "to turning off both the math kernel and the fused kernels."
-        )
-
-
 @ad.amp.cast_inputs("lower")
 def scaled_dot_product_attention(
     query,
@@ -96,7 +50,7 @@ def scaled_dot_product_attention(
 ):
     """softmax(q·kᵀ·scale + mask)·v over the last two dims; scale defaults to 1/√E."""
     op = "scaled_dot_product_attention"
-    _check_backend()
+    check_backend()
     if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
         raise ShapeError(f"{op}: query, key and value need at least 2 dims (..., L, E)")
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:

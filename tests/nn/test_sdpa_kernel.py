@@ -7,7 +7,7 @@ import pytest
 
 import autodiff as ad
 import nn
-from nn.attention import SDPBackend, sdpa_kernel
+from nn.sdpa_backends import SDPBackend, sdpa_kernel
 
 Q = np.sin(np.arange(2 * 3 * 5 * 4.0)).reshape(2, 3, 5, 4).astype(np.float32)
 
