@@ -4,6 +4,7 @@ same, else compared with the numbers hidden), and the Timer's arguments."""
 
 import re
 
+import numpy as np
 import pytest
 
 import autodiff as ad
@@ -38,7 +39,7 @@ def test_measurement_statistics_and_repr_equal_torchs(raw, spec):
     assert ours.title == theirs.title and ours.as_row_name == theirs.as_row_name
     assert ours.num_threads == theirs.num_threads and ours.stmt == theirs.stmt
     assert _body(ours) == _body(theirs)
-    assert repr(ours).startswith("<autodiff.benchmark.Measurement object at 0x")
+    assert repr(ours).startswith("<autodiff.benchmark.common.Measurement object at 0x")
 
 
 def _hidden(text: str) -> str:
@@ -96,3 +97,61 @@ def test_timer_refusals_as_torch():
         benchmark.Timer("pass").repeat()
     with pytest.raises(NotImplementedError, match="collect_callgrind"):
         benchmark.Timer("pass").collect_callgrind()
+
+
+def _measurements(common):
+    """Measurements over labels, thread counts, rows, columns and envs, some spread wide."""
+    found = []
+    for threads in (1, 2):
+        for sub in ("float", "int"):
+            for description, n in (("n=1", 1), ("n=4", 4), ("n=1000", 1000)):
+                slow = 3 if sub == "int" else 1
+                raw = [1e-5 * n, 1.1e-5 * n, 0.9e-5 * n, 1.05e-5 * n * slow]
+                spec = common.TaskSpec("x + 1", "pass", label="add", sub_label=sub,
+                                       description=description, num_threads=threads)  # fmt: skip
+                found.append(common.Measurement(100, raw, spec))
+    for env, raw in (("A", [2e-3, 2.2e-3]), ("B", [3e-3, 3.1e-3]), ("B", [3.2e-3, 2.9e-3])):
+        spec = common.TaskSpec("y * 2", "pass", label="mul", env=env, description="d")
+        found.append(common.Measurement(10, raw, spec))
+    return found
+
+
+def test_compare_prints_torchs_tables():
+    pytest.importorskip("torch")
+    from torch.utils import benchmark as theirs
+    from torch.utils.benchmark.utils import common
+
+    tables = []
+    for space, module in ((benchmark, benchmark), (theirs, common)):
+        compare = space.Compare(_measurements(module))
+        printed = [str(compare)]
+        compare.trim_significant_figures()
+        printed.append(str(compare))
+        compare.colorize()
+        printed.append(str(compare))
+        compare.colorize(rowwise=True)
+        compare.highlight_warnings()
+        printed.append(str(compare))
+        tables.append(printed)
+    assert tables[0] == tables[1]
+    with pytest.raises(ValueError, match="Expected an instance of `Measurement`"):
+        benchmark.Compare([1.0])
+
+
+def test_significant_figures_and_merge_as_torch():
+    pytest.importorskip("torch")
+    from torch.utils.benchmark.utils import common
+
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 5, 40):
+        raw = list(1e-4 * (1 + rng.random(n) * rng.choice([0.001, 0.1, 1.0])))
+        spec = dict(stmt="f()", setup="pass", label="f")
+        ours = benchmark.Measurement(7, raw, benchmark.TaskSpec(**spec))
+        theirs = common.Measurement(7, raw, common.TaskSpec(**spec))
+        assert ours.significant_figures == theirs.significant_figures
+        merged = benchmark.Measurement.merge([ours, ours])
+        expected = common.Measurement.merge([theirs, theirs])
+        assert [m.times for m in merged] == [m.times for m in expected]
+        assert merged[0].number_per_run == 1
+    for x, n in ((3.14159, 2), (0.012345, 3), (98765.4, 1)):
+        assert benchmark.trim_sigfig(x, n) == common.trim_sigfig(x, n)

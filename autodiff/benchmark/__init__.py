@@ -4,163 +4,35 @@ with the library as `torch` in its globals (the one `autodiff run` gives, else a
 the library's thread count set to num_threads while it is timed, as torch's Timer does."""
 
 import contextlib
-import dataclasses
 import enum
-import math
 import sys
 import textwrap
 import timeit as _timeit
 
 import numpy as np
 
-from . import threads
+from .. import threads
+from .common import Measurement, TaskSpec, select_unit, trim_sigfig
+from .compare import Colorize, Compare
 
-__all__ = ["Language", "Measurement", "TaskSpec", "Timer", "select_unit", "timer"]
+__all__ = [
+    "Colorize",
+    "Compare",
+    "Language",
+    "Measurement",
+    "TaskSpec",
+    "Timer",
+    "select_unit",
+    "timer",
+    "trim_sigfig",
+]
 
 timer = _timeit.default_timer
-_IQR_WARN_THRESHOLD, _IQR_GROSS_WARN_THRESHOLD = 0.1, 0.25
 
 
 class Language(enum.Enum):
     PYTHON = 0
     CPP = 1
-
-
-def select_unit(t: float) -> tuple:
-    """The unit (ns, us, ms, s) that shows t (seconds) with one to three integer digits."""
-    unit = {-3: "ns", -2: "us", -1: "ms"}.get(int(math.log10(t) // 3), "s")
-    return unit, {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1}[unit]
-
-
-@dataclasses.dataclass(init=True, repr=False, eq=True, frozen=True)
-class TaskSpec:
-    """What a Timer times (its statement and labels), as a Measurement shows it."""
-
-    stmt: str
-    setup: str
-    global_setup: str = ""
-    label: str = None
-    sub_label: str = None
-    description: str = None
-    env: str = None
-    num_threads: int = 1
-
-    @property
-    def title(self) -> str:
-        sub = f": {self.sub_label}" if self.sub_label else ""
-        if self.label is not None:
-            return self.label + sub
-        if "\n" not in self.stmt:
-            return self.stmt + sub
-        return (
-            f"stmt:{f' ({self.sub_label})' if self.sub_label else ''}\n"
-            f"{textwrap.indent(self.stmt, '  ')}"
-        )
-
-    def setup_str(self) -> str:
-        if self.setup == "pass" or not self.setup:
-            return ""
-        if "\n" in self.setup:
-            return f"setup:\n{textwrap.indent(self.setup, '  ')}"
-        return f"setup: {self.setup}"
-
-    def summarize(self) -> str:
-        sections = [self.title, self.description or "", self.setup_str()]
-        return "\n".join(f"{s}\n" if "\n" in s else s for s in sections if s)
-
-
-_TASKSPEC_FIELDS = tuple(f.name for f in dataclasses.fields(TaskSpec))
-
-
-@dataclasses.dataclass(init=True, repr=False)
-class Measurement:
-    """Timings of one statement: raw_times (seconds per block of number_per_run runs), times
-    (per run), mean, median, iqr; printed as torch prints it."""
-
-    number_per_run: int
-    raw_times: list
-    task_spec: TaskSpec
-    metadata: dict = None
-
-    def __getattr__(self, name: str):
-        if name in _TASKSPEC_FIELDS:  # stmt, label, num_threads, ... from the task
-            return getattr(self.task_spec, name)
-        raise AttributeError(f"'Measurement' object has no attribute {name!r}")
-
-    @property
-    def times(self) -> list:
-        return [t / self.number_per_run for t in self.raw_times]
-
-    def _quantile(self, q: float) -> float:
-        return float(np.quantile(np.array(self.times, dtype=np.float64), q))
-
-    @property
-    def median(self) -> float:
-        return self._quantile(0.5)
-
-    @property
-    def mean(self) -> float:
-        return float(np.mean(np.array(self.times, dtype=np.float64)))
-
-    @property
-    def iqr(self) -> float:
-        return self._quantile(0.75) - self._quantile(0.25)
-
-    def meets_confidence(self, threshold: float = _IQR_WARN_THRESHOLD) -> bool:
-        return self.iqr / self.median < threshold
-
-    @property
-    def has_warnings(self) -> bool:
-        return bool(self._warnings())
-
-    @property
-    def title(self) -> str:
-        return self.task_spec.title
-
-    @property
-    def env(self) -> str:
-        return "Unspecified env" if self.task_spec.env is None else self.task_spec.env
-
-    @property
-    def as_row_name(self) -> str:
-        return self.sub_label or self.stmt or "[Unknown]"
-
-    def _warnings(self) -> list:
-        """torch's note when the spread (IQR) is large against the median."""
-        if not self.raw_times:
-            return []
-        if not self.meets_confidence(_IQR_GROSS_WARN_THRESHOLD):
-            text = "This suggests significant environmental influence."
-        elif not self.meets_confidence(_IQR_WARN_THRESHOLD):
-            text = "This could indicate system fluctuation."
-        else:
-            return []
-        share = self.iqr / self.median * 100
-        return [
-            f"  WARNING: Interquartile range is {share:.1f}% of the median measurement.\n"
-            f"           {text}"
-        ]
-
-    def __repr__(self) -> str:
-        n = len(self.raw_times)
-        unit, scale = select_unit(self.median)
-        lines = [
-            f"<{type(self).__module__}.Measurement object at {hex(id(self))}>",
-            self.task_spec.summarize(),
-            f"  {'Median: ' if n > 1 else ''}{self.median / scale:.2f} {unit}",
-        ]
-        if n >= 4:
-            p25, p75 = self._quantile(0.25) / scale, self._quantile(0.75) / scale
-            lines.append(f"  IQR:    {self.iqr / scale:.2f} {unit} ({p25:.2f} to {p75:.2f})")
-        threads_ = self.num_threads
-        lines.append(
-            f"  {n} measurement{'s' if n > 1 else ''}, {self.number_per_run} runs "
-            f"{'per measurement,' if n > 1 else ','} {threads_} "
-            f"thread{'s' if threads_ > 1 else ''}"
-        )
-        lines += self._warnings()
-        text = "\n".join(lines).strip()
-        return "\n".join(line for line in text.splitlines())
 
 
 @contextlib.contextmanager
