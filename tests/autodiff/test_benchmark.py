@@ -103,10 +103,12 @@ def _measurements(common):
     """Measurements over labels, thread counts, rows, columns and envs, some spread wide."""
     found = []
     for threads in (1, 2):
-        for sub in ("float", "int"):
+        # times at the best, 1.02x, 1.05x (the colors' first steps), 1.5x, 2.5x and 6x of it
+        subs = (("float", 1), ("int", 1), ("half", 1.05), ("long", 1.5), ("bool", 2.5), ("cx", 6))
+        for sub, factor in subs:
             for description, n in (("n=1", 1), ("n=4", 4), ("n=1000", 1000)):
                 slow = 3 if sub == "int" else 1
-                raw = [1e-5 * n, 1.1e-5 * n, 0.9e-5 * n, 1.05e-5 * n * slow]
+                raw = [f * n * factor for f in (1e-5, 1.1e-5, 0.9e-5, 1.05e-5 * slow)]
                 spec = common.TaskSpec("x + 1", "pass", label="add", sub_label=sub,
                                        description=description, num_threads=threads)  # fmt: skip
                 found.append(common.Measurement(100, raw, spec))
