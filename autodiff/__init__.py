@@ -120,6 +120,7 @@ from .graph import AccumulateGrad, Node
 from . import autograd, legacy, ops, random, removed, siblings, windows
 from .ops import *
 from . import amp, distributed, distributions, fft, func, jit, linalg, onnx, out, special, testing
+from . import benchmark, compiler, profiler
 from .amp import GradScaler, autocast, get_autocast_dtype, is_autocast_enabled
 from .fft import istft, stft
 from .func import vmap
@@ -195,6 +196,9 @@ __all__ = [
     "are_deterministic_algorithms_enabled",
     "as_tensor",
     "autograd",
+    "profiler",
+    "benchmark",
+    "compiler",
     "backends",
     "backward",
     "bfloat16",

@@ -198,19 +198,22 @@ def _drain(schedule, buffers, needed, targets, retain_graph, create_graph, trace
     anomaly, pictures = grad_mode._state.anomaly, _recording.depth
     captured = {}
     pop = buffers.pop
+    evaluated, accumulated = evaluate, _accumulate
+    if grad_mode._state.profiler is not None:  # torch.profiler: each node is an event
+        evaluated, accumulated = grad_mode._state.profiler.backward(evaluate, _accumulate)
     for node in schedule:
         grad = pop(node, None)
         if grad is None:
             continue  # no gradient reached it
         if type(node) is AccumulateGrad:
             if targets is None or into:  # (into: only target leaves get a gradient)
-                _accumulate(node, grad, create_graph, tracer)
+                accumulated(node, grad, create_graph, tracer)
             elif node in targets:
                 captured[node] = hooks.captured(node, grad, arrays)
             continue
         if targets is not None and node in targets:
             captured[node] = hooks.captured(node, grad, arrays)
-        grads = evaluate(node, grad, arrays, tracer)
+        grads = evaluated(node, grad, arrays, tracer)
         if not retain_graph:
             node._saved = None  # released: saved values dropped (node.released reads this)
             node._versions = ()

@@ -77,6 +77,8 @@ class Function:
         tracer = tracing._state.tracer
         if tracer is not None:
             return tracer.apply(cls, args, options)
+        if _mode.profiler is not None:  # torch.profiler: the op is an event (profiler/recorder)
+            return _mode.profiler.op(cls, args, options)
         if USED.bfloat16 and not (cls.view or cls.native_bfloat16) and has_bfloat16(args, options):
             return _in_float32(cls, args, options)
         if options:

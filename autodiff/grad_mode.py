@@ -13,6 +13,7 @@ class _State(threading.local):
     saved_hooks = None  # (pack, unpack) of the innermost saved_tensors_hooks, or None
     saved_hooks_disabled = None  # the message of an enclosing disable_saved_tensors_hooks
     packed_later = None  # inside an in-place op's recording: (node, output) to pack after it
+    profiler = None  # the Recorder of a torch.profiler profile running in this thread
 
 
 _state = _State()

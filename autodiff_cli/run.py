@@ -27,6 +27,12 @@ MODULES = {
     "torch.autograd.forward_ad": autodiff.autograd.forward_ad,
     "torch.autograd.functional": autodiff.autograd.functional,
     "torch.autograd.graph": autodiff.autograd.graph,
+    "torch.autograd.function": autodiff.autograd.function,
+    "torch.autograd.profiler": autodiff.autograd.profiler,
+    "torch.profiler": autodiff.profiler,
+    "torch.compiler": autodiff.compiler,
+    "torch.utils.benchmark": autodiff.benchmark,
+    "torch.nn.attention": nn.sdpa_backends,
     "torch.fft": autodiff.fft,
     "torch.linalg": autodiff.linalg,
     "torch.special": autodiff.special,
@@ -186,7 +192,9 @@ def install() -> None:
     for name, target in MODULES.items():
         sys.modules[name] = TorchModule(name, target)
     sys.modules["torch"].utils = types.SimpleNamespace(
-        data=sys.modules["torch.utils.data"], checkpoint=sys.modules["torch.utils.checkpoint"]
+        data=sys.modules["torch.utils.data"],
+        checkpoint=sys.modules["torch.utils.checkpoint"],
+        benchmark=sys.modules["torch.utils.benchmark"],
     )
     sys.modules["torch"].__version__ = f"{autodiff.__version__}+autodiff"
     sys.modules["torch.utils"] = sys.modules["torch"].utils  # `import torch.utils.data`

@@ -19,6 +19,7 @@ from . import init
 from .dropout import dropout
 from .linear import NonDynamicallyQuantizableLinear, linear
 from .module import Module, Parameter, factory_dtype
+from .sdpa_backends import check_backend
 
 
 def _blocked(mask, dtype, blocked_value: bool):
@@ -68,6 +69,7 @@ def scaled_dot_product_attention(
 ):
     """softmax(q·kᵀ·scale + mask)·v over the last two dims; scale defaults to 1/√E."""
     op = "scaled_dot_product_attention"
+    check_backend()
     if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
         raise ShapeError(f"{op}: query, key and value need at least 2 dims (..., L, E)")
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:

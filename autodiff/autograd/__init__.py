@@ -15,7 +15,7 @@ from ..grad_mode import (
 )
 from ..gradcheck import gradcheck, gradgradcheck
 from ..tensor import Tensor
-from . import forward_ad, functional, graph
+from . import forward_ad, function, functional, graph, profiler
 
 
 def set_detect_anomaly(mode: bool) -> None:
@@ -36,11 +36,13 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "forward_ad",
+    "function",
     "functional",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "graph",
+    "profiler",
     "inference_mode",
     "is_anomaly_enabled",
     "is_grad_enabled",

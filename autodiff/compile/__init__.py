@@ -15,6 +15,7 @@ program as runnable Python: `compiled.code`), runtime.py (what that source calls
 
 import threading
 import warnings
+import weakref
 
 from .. import tracing
 from ..grad_mode import _state as _mode
@@ -27,6 +28,7 @@ from .tracer import HOOKS_REFUSED, CompileError, identifier, trace
 __all__ = ["compile", "Compiled", "CompileError"]
 
 MAX_PROGRAMS = 16  # programs kept per compiled function (the least recently used go first)
+_COMPILED = weakref.WeakSet()  # every live compiled function: torch.compiler.reset() empties them
 
 
 # torch.compile's tuning choices that torch accepts (its own check's lists)
@@ -77,7 +79,7 @@ def compile(
         )
     if model is None:  # @torch.compile(mode=...) as a decorator
         return lambda fn: compile(fn, mode=mode, options=options, backend=backend, disable=disable)
-    if disable:
+    if disable or getattr(model, "_compile_disabled", False):  # (torch.compiler.disable)
         return model
     if not callable(model):
         raise TypeError(f"compile: expected a function, got {type(model).__name__}")
@@ -98,6 +100,7 @@ class Compiled:
         self._lock = threading.Lock()
         self._last = None
         self.eager_calls = 0  # calls run eagerly since their result carries a graph
+        _COMPILED.add(self)
 
     def __call__(self, *args, **kwargs):
         if _tracing.tracer is not None or _mode.anomaly:
@@ -112,6 +115,8 @@ class Compiled:
                 self._last = program
                 if program.returns_graph:
                     return self._eager(args, kwargs)
+                if _mode.profiler is not None:  # torch.profiler: the replay is one event
+                    return _profiled(program, leaves)
                 return program.result((program.run or runner(program))(*leaves), leaves)
         return self._trace(args, kwargs, structure, leaves)
 
@@ -175,6 +180,17 @@ class Compiled:
         with self._lock:
             self._programs = ()
             self._last = None
+
+
+def _profiled(program, leaves):
+    """A replay while torch.profiler records: its ops run outside Function.apply, so the whole
+    replay is one event, named as torch names a compiled function's run."""
+    recorder = _mode.profiler
+    event = recorder.begin("Torch-Compiled Region")
+    try:
+        return program.result((program.run or runner(program))(*leaves), leaves)
+    finally:
+        recorder.end(event)
 
 
 def _leaf_paths(fn, structure) -> list:

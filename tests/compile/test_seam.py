@@ -111,6 +111,26 @@ def test_only_the_listed_engine_places_ask_about_the_tracer():
     assert found == set(ASKS), sorted(found ^ set(ASKS))
 
 
+# the engine's places that ask whether torch.profiler records (one check each: a profile costs
+# nothing while none runs)
+PROFILER_ASKS = {
+    ("autodiff/function.py", "Function.apply"): "the seam: an op becomes an event",
+    ("autodiff/engine.py", "_drain"): "once per backward pass: each node becomes an event",
+}
+
+
+def test_only_the_listed_engine_places_ask_about_the_profiler():
+    found = {}
+    for rel in sorted(CORE):
+        for qualname, _, node in _functions(ROOT / rel):
+            if isinstance(node, ast.Attribute) and node.attr == "profiler":
+                found.setdefault((rel, qualname), []).append(node)
+    assert set(found) == set(PROFILER_ASKS), sorted(set(found) ^ set(PROFILER_ASKS))
+    # Function.apply reads it once before recording (and once more to hand the op over)
+    text = inspect.getsource(ad.Function.apply)
+    assert text.count("_mode.profiler is not None") == 1
+
+
 OPTIMIZERS = [
     name
     for name in sorted(nn.optim.__all__)
