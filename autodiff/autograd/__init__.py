@@ -15,7 +15,7 @@ from ..grad_mode import (
 )
 from ..gradcheck import gradcheck, gradgradcheck
 from ..tensor import Tensor
-from . import forward_ad, functional, graph
+from . import forward_ad, function, functional, graph
 
 
 def set_detect_anomaly(mode: bool) -> None:
@@ -36,6 +36,7 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "forward_ad",
+    "function",
     "functional",
     "grad",
     "gradcheck",
