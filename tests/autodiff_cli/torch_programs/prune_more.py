@@ -52,7 +52,7 @@ prune.global_unstructured(parameters_to_prune, pruning_method=prune.L1Unstructur
 for m, name in parameters_to_prune:
     mask = getattr(m, name + "_mask")
     print(type(m).__name__, int((mask == 0).sum()), mask.numel())
-total = sum(float((getattr(m, "weight") == 0).sum()) for m, _ in parameters_to_prune)
+total = sum(float((m.weight == 0).sum()) for m, _ in parameters_to_prune)
 print(
     "global sparsity",
     round(100.0 * total / sum(m.weight.numel() for m, _ in parameters_to_prune), 3),
