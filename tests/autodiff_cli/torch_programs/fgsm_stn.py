@@ -49,7 +49,7 @@ def fgsm_attack(image, epsilon, data_grad):
 images, labels = make_data(32)
 model = LeNet()
 opt = optim.Adam(model.parameters(), lr=0.02)
-for epoch in range(40):
+for _epoch in range(40):
     opt.zero_grad()
     loss = F.nll_loss(model(images), labels)
     loss.backward()
