@@ -13,6 +13,7 @@ in one flat tensor that each output is a view of: the engine's nodes have one ou
 """
 
 import functools
+import inspect
 
 import numpy as np
 
@@ -87,19 +88,25 @@ class Function:
     def apply(cls, *args, **kwargs):
         """forward with grad off; a node for backward when grad is on and a tensor input
         requires grad."""
-        if kwargs:
+        setup_style = cls.setup_context is not Function.setup_context
+        if setup_style:  # torch binds forward's defaults: setup_context sees every input
+            bound = inspect.signature(cls.forward).bind(*args, **kwargs)
+            bound.apply_defaults()
+            args = bound.args
+        elif kwargs:
             raise NotImplementedError(
-                f"{cls.__name__}.apply: keyword arguments are not supported by autodiff yet; "
-                "pass them positionally"
+                f"{cls.__name__}.apply: keyword arguments are not supported by autodiff yet "
+                "for a forward(ctx, ...) Function; pass them positionally"
             )
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         ctx = FunctionCtx(needs)
         with no_grad():
-            if cls.setup_context is Function.setup_context:
-                output = cls.forward(ctx, *args)
-            else:
+            if setup_style:
                 output = cls.forward(*args)
                 cls.setup_context(ctx, args, output)
+            else:
+                output = cls.forward(ctx, *args)
+        output = _aliased(output, args)
         if not (is_grad_enabled() and True in needs):
             return output
         if tracing._state.tracer is not None:
@@ -113,9 +120,6 @@ class Function:
 def _record(cls, ctx, args, output):
     """Connect forward's differentiable outputs to one new node; return them as forward did."""
     outputs = list(output) if isinstance(output, tuple) else [output]
-    for i, out in enumerate(outputs):
-        if any(out is a for a in args):  # an input returned as is: a new tensor, as torch's view
-            outputs[i] = Tensor._make(out._data)
     chosen = [
         i
         for i, out in enumerate(outputs)
@@ -138,6 +142,16 @@ def _record(cls, ctx, args, output):
             _attach(out, piece.grad_fn)
             offset += out.numel()
     return tuple(outputs) if isinstance(output, tuple) else outputs[0]
+
+
+def _aliased(output, args):
+    """forward's result with each input returned as is replaced by a new tensor of its values
+    (torch's alias: the output is never the input object)."""
+    if isinstance(output, tuple):
+        return tuple(_aliased(o, args) for o in output)
+    if isinstance(output, Tensor) and any(output is a for a in args):
+        return output.detach()
+    return output
 
 
 def _attach(out: Tensor, node) -> None:
