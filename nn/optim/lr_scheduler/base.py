@@ -1,6 +1,8 @@
 """LRScheduler, the base of every learning-rate schedule: torch's initial_lr, step and state."""
 
+import functools
 import math
+import warnings
 
 from autodiff import tracing
 
@@ -9,6 +11,12 @@ from autodiff import tracing
 class LRScheduler:
     """Base: remembers each group's initial lr and rewrites group['lr'] on every step()
     (ad.compile replays step() as a call)."""
+
+    def __init_subclass__(cls, **kwargs):
+        """Each schedule's get_lr warns when called outside step(), as torch's."""
+        super().__init_subclass__(**kwargs)
+        if "get_lr" in cls.__dict__:
+            cls.get_lr = _warns_outside_step(cls.__dict__["get_lr"])
 
     def __init__(self, optimizer, last_epoch: int = -1):
         self.optimizer = optimizer
@@ -50,11 +58,19 @@ class LRScheduler:
     def _update_lr(self, epoch=None) -> None:
         if epoch is None:
             self.last_epoch += 1
-            lrs = self.get_lr()
+            lrs = self._within_step(self.get_lr)
         else:
             self.last_epoch = epoch
-            lrs = self._closed_form()
+            lrs = self._within_step(self._closed_form)
         self._set_lrs(lrs)
+
+    def _within_step(self, compute) -> list:
+        """compute() as step() runs it: get_lr does not warn (torch's flag, in state_dict)."""
+        self._get_lr_called_within_step = True
+        try:
+            return compute()
+        finally:
+            self._get_lr_called_within_step = False
 
     def _set_lrs(self, lrs) -> None:
         """Write the new rates; a non-finite or negative one is an error, never a silent nan."""
@@ -91,3 +107,17 @@ def per_group(name: str, optimizer, value) -> list:
             raise ValueError(f"expected {groups} values for {name}, got {len(value)}")
         return list(value)
     return [value] * groups
+
+
+def _warns_outside_step(get_lr):
+    @functools.wraps(get_lr)
+    def checked(self) -> list:
+        if not getattr(self, "_get_lr_called_within_step", False):
+            warnings.warn(
+                "To get the last learning rate computed by the scheduler, please use "
+                "`get_last_lr()`.",
+                stacklevel=2,
+            )
+        return get_lr(self)
+
+    return checked

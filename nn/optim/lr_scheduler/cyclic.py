@@ -182,7 +182,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         else:
             self._jump(epoch)
         self.last_epoch = math.floor(epoch)
-        self._set_lrs(self.get_lr())
+        self._set_lrs(self._within_step(self.get_lr))
 
     def _jump(self, epoch) -> None:
         if epoch < 0:
