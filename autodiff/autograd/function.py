@@ -138,7 +138,7 @@ def _record(cls, ctx, args, output):
         for i in chosen:
             out = outputs[i]
             piece = core[offset : offset + out.numel()].view(out.shape)
-            piece.grad_fn.register_prehook(functools.partial(_received, state, i))
+            piece.grad_fn.add_grad_hook(functools.partial(_received, state, i))
             _attach(out, piece.grad_fn)
             offset += out.numel()
     return tuple(outputs) if isinstance(output, tuple) else outputs[0]
