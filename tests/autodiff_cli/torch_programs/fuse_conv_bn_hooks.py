@@ -153,3 +153,23 @@ for step in range(3):
     opt.step()
     print(step, round(loss.item(), 5))
 print(len(log), [e[0] for e in log[:4]])
+
+
+class Bilinear(nn.Module):
+    """Two inputs that require grad: the full backward hook sees both gradients at once."""
+
+    def forward(self, a, b):
+        return (a * b).sum(1).tanh()
+
+
+bil = Bilinear()
+bil.register_full_backward_hook(
+    lambda m, gin, gout: print("bilinear", [round(g.abs().sum().item(), 4) for g in gin])
+)
+bil.register_full_backward_hook(lambda m, gin, gout: (gin[0] * 2, gin[1]))
+a = torch.linspace(-1, 1, 6).reshape(2, 3).requires_grad_()
+b = torch.linspace(0.5, 2, 6).reshape(2, 3).requires_grad_()
+y = bil(a, b)
+y.grad_fn.register_prehook(lambda gout: print("node prehook", gout[0].tolist()))
+(y * torch.tensor([1.0, -2.0])).sum().backward()
+print(y.grad_fn.name(), a.grad, b.grad)
