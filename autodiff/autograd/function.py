@@ -31,6 +31,7 @@ class FunctionCtx:
         self.to_save = ()
         self.non_differentiable = ()
         self.materialize_grads = True
+        self.node = None  # the engine's node of this call, once recorded
 
     def save_for_backward(self, *tensors) -> None:
         """Keep tensors (inputs, outputs or None) for backward: ctx.saved_tensors."""
@@ -39,7 +40,15 @@ class FunctionCtx:
     @property
     def saved_tensors(self) -> tuple:
         """What save_for_backward kept; a saved output is the output, connected to this call's
-        node (double backward goes through it)."""
+        node (double backward goes through it). Freed by a backward without retain_graph."""
+        if self.node is not None and self.node.released:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or "
+                "if you need to access saved tensors after calling backward."
+            )
         return self.to_save
 
     def mark_non_differentiable(self, *tensors) -> None:
@@ -178,6 +187,7 @@ class _Node(_EngineFunction):
     @staticmethod
     def forward(ctx, *arrays, state):
         ctx.node_name = f"{state.cls.__name__}Backward"
+        state.ctx.node = ctx
         values = [state.outputs[i]._data for i in state.chosen]
         if len(values) == 1:
             return values[0]

@@ -239,3 +239,20 @@ def test_unsupported_parts_say_so():
         Dirty.apply(ad.ones(2, requires_grad=True))
     with pytest.raises(NotImplementedError, match="keyword arguments"):
         Dirty.apply(ad.ones(2), scale=2)
+
+
+def test_saved_tensors_are_freed_by_backward_as_torch():
+    """A second backward without retain_graph: torch's error where backward reads what forward
+    saved; retain_graph=True keeps them."""
+    torch, (_, Exp, *_), (_, TExp, *_) = _both()
+    messages = []
+    for lib, F in ((ad, Exp), (torch, TExp)):
+        x = lib.tensor(V, requires_grad=True)
+        y = F.apply(x).sum()
+        y.backward(retain_graph=True)
+        y.backward()
+        np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(V), rtol=1e-6)
+        with pytest.raises(RuntimeError) as info:
+            y.backward()
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
