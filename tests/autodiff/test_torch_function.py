@@ -256,3 +256,49 @@ def test_saved_tensors_are_freed_by_backward_as_torch():
             y.backward()
         messages.append(str(info.value))
     assert messages[0] == messages[1]
+
+
+def _two_input_classes(lib, Function, once_differentiable):
+    class Scaled(Function):  # two inputs: once_differentiable's tuple of gradients
+        @staticmethod
+        def forward(ctx, x, w):
+            ctx.save_for_backward(x, w)
+            return x * w
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, g):
+            x, w = ctx.saved_tensors
+            return g * w, g * x
+
+    class WithFloor(Function):  # a float output marked non-differentiable
+        @staticmethod
+        def forward(ctx, x):
+            floor = x.floor()
+            ctx.mark_non_differentiable(floor)
+            return x * 2, floor
+
+        @staticmethod
+        def backward(ctx, g, g_floor):
+            return g * 2
+
+    return Scaled, WithFloor
+
+
+def test_once_differentiable_with_several_gradients_and_a_float_non_differentiable_output():
+    torch = pytest.importorskip("torch")
+    for lib, Function, once in (
+        (ad, fn.Function, fn.once_differentiable),
+        (torch, torch.autograd.Function, torch.autograd.function.once_differentiable),
+    ):
+        Scaled, WithFloor = _two_input_classes(lib, Function, once)
+        x = lib.tensor(V, requires_grad=True)
+        w = lib.tensor(V[::-1].copy(), requires_grad=True)
+        gx, gw = lib.autograd.grad((Scaled.apply(x, w) ** 2).sum(), (x, w), create_graph=True)
+        np.testing.assert_allclose(gx.detach().numpy(), 2 * V * V[::-1] ** 2, rtol=1e-6)
+        for g in (gx, gw):
+            with pytest.raises(RuntimeError, match="differentiate twice"):
+                g.sum().backward(retain_graph=True)
+        doubled, floor = WithFloor.apply(x)
+        assert (doubled.requires_grad, floor.requires_grad) == (True, False)
+        assert floor.grad_fn is None
