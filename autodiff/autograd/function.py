@@ -202,6 +202,8 @@ class _Node(_EngineFunction):
             g = None
             if i in state.chosen and (len(state.chosen) == 1 or i in state.received):
                 g = grad[offset : offset + out.numel()].reshape(out.shape)
+                if g.dtype != out.dtype:  # packed in the widest dtype: each its own again
+                    g = g.to(out.dtype)
             if i in state.chosen:
                 offset += out.numel()
             if g is None and user.materialize_grads and isinstance(out, Tensor):

@@ -302,3 +302,24 @@ def test_once_differentiable_with_several_gradients_and_a_float_non_differentiab
         doubled, floor = WithFloor.apply(x)
         assert (doubled.requires_grad, floor.requires_grad) == (True, False)
         assert floor.grad_fn is None
+
+
+def test_outputs_of_different_dtypes_get_gradients_of_their_own_dtype():
+    torch = pytest.importorskip("torch")
+    for lib, Function in ((ad, fn.Function), (torch, torch.autograd.Function)):
+
+        class Widths(Function):
+            @staticmethod
+            def forward(ctx, x, expected):
+                ctx.expected = expected
+                return x.float() * 3, x * 2
+
+            @staticmethod
+            def backward(ctx, g32, g64):
+                assert (g32.dtype, g64.dtype) == ctx.expected
+                return g32.double() * 3 + g64 * 2, None
+
+        x = lib.tensor(V, dtype=lib.float64, requires_grad=True)
+        narrow, wide = Widths.apply(x, (lib.float32, lib.float64))
+        (narrow.sum() * 2 + wide.sum()).backward()
+        np.testing.assert_allclose(x.grad.numpy(), np.full(4, 8.0))
