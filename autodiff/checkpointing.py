@@ -22,6 +22,13 @@ class CheckpointError(RuntimeError):
     """The rerun in backward saved other tensors than forward did (torch's CheckpointError)."""
 
 
+_REENTRANT_ADVICE = (
+    "use_reentrant=False is recommended, but if you need to preserve the current default "
+    "behavior, you can pass use_reentrant=True. Refer to docs for more details on the "
+    "differences between the two variants."
+)
+
+
 def checkpoint(
     function,
     *args,
@@ -40,10 +47,10 @@ def checkpoint(
     early_stop changes nothing: the rerun always runs the whole function (torch may stop it
     once every saved tensor is back; the values are the same)."""
     if use_reentrant is None:
-        warnings.warn(
-            "torch.utils.checkpoint: pass use_reentrant explicitly (torch warns the same; "
-            "use_reentrant=False is recommended). Without it use_reentrant=True applies, "
-            "torch's default.",
+        warnings.warn(  # torch's words; use_reentrant=True then applies, torch's default
+            "torch.utils.checkpoint: the use_reentrant parameter should be passed explicitly. "
+            "Starting in PyTorch 2.9, calling checkpoint without use_reentrant will raise an "
+            f"exception. {_REENTRANT_ADVICE}",
             stacklevel=2,
         )
         use_reentrant = True
@@ -157,9 +164,10 @@ def checkpoint_sequential(functions, segments: int, input, use_reentrant=None, *
     """functions (a list, or a Sequential's children) applied in turn to input, in segments
     parts: each part but the last checkpointed (torch's split: len // segments per part)."""
     if use_reentrant is None:
-        warnings.warn(
-            "torch.utils.checkpoint.checkpoint_sequential: pass use_reentrant explicitly "
-            "(torch warns the same). Without it use_reentrant=True applies, torch's default.",
+        warnings.warn(  # torch's words; use_reentrant=True then applies, torch's default
+            "torch.utils.checkpoint.checkpoint_sequential: the use_reentrant parameter should "
+            "be passed explicitly. In version 2.9 we will raise an exception if use_reentrant "
+            f"is not passed. {_REENTRANT_ADVICE}",
             stacklevel=2,
         )
         use_reentrant = True

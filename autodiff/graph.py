@@ -1,5 +1,6 @@
 """Graph nodes (grad_fn): data only, no math. The engine walks them; viz draws them."""
 
+import functools
 import threading
 import weakref
 from math import prod
@@ -160,7 +161,14 @@ class Node:
         return tuple([getattr(g, "_data", g) for g in self._sent])
 
     def register_prehook(self, hook) -> "RemovableHandle":
-        """hook(grad) runs on the gradient arriving at this node; may return a replacement."""
+        """hook(grad_outputs) runs before this node's backward, as torch's
+        Node.register_prehook: the gradient that reached the node, in a tuple; a returned
+        tuple replaces it."""
+        return self.add_grad_hook(functools.partial(_outputs_hook, hook))
+
+    def add_grad_hook(self, hook) -> "RemovableHandle":
+        """hook(grad) runs on the gradient arriving at this node (Tensor.register_hook's form,
+        for the node's output tensor); may return a replacement."""
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(hook)
@@ -177,6 +185,20 @@ class Node:
 
     def __repr__(self):  # torch's: print(loss.grad_fn) shows <MseLossBackward0 object at 0x...>
         return f"<{self.name()} object at {id(self):#x}>"
+
+
+def _outputs_hook(hook, grad):
+    """A torch-style node pre-hook on the one gradient of an engine node."""
+    result = hook((grad,))
+    if result is None:
+        return None
+    if not isinstance(result, tuple | list) or len(result) != 1:
+        got = len(result) if isinstance(result, tuple | list) else type(result).__name__
+        raise RuntimeError(
+            f"hook '{getattr(hook, '__name__', hook)}' has returned an incorrect number of "
+            f"values (got {got}, but expected 1)"
+        )
+    return result[0]
 
 
 class RemovableHandle:

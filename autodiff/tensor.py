@@ -396,7 +396,7 @@ class Tensor:
                 "register_hook: cannot register a hook on a tensor that doesn't require gradient"
             )
         if self.grad_fn is not None:
-            return self.grad_fn.register_prehook(hook)
+            return self.grad_fn.add_grad_hook(hook)
         self._hooks = (self._hooks or []) + [hook]
         return RemovableHandle(self, "_hooks", hook)
 

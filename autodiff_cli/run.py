@@ -142,6 +142,9 @@ for _file in (
 # torch's names that nn provides (torch.conv2d, torch.dropout, ..., torch.func.functional_call):
 # the engine cannot import nn, so torch.X looks in these after the project module
 ALSO = {"torch": nn.torch_functions, "torch.func": nn.func}
+# torch's names that the project has in another form first: torch.autograd.Function is the
+# torch-style Function (forward on Tensors), not the engine's ad.Function (forward on arrays)
+FIRST = {"torch.autograd": types.SimpleNamespace(Function=autodiff.autograd.function.Function)}
 UNSUPPORTED = ("torchvision", "torchaudio", "torchtext")
 
 
@@ -157,7 +160,8 @@ class TorchModule(types.ModuleType):
 
     def __init__(self, name: str, target):
         super().__init__(name, getattr(target, "__doc__", None))
-        self._targets = (target, ALSO[name]) if name in ALSO else (target,)
+        first = (FIRST[name],) if name in FIRST else ()
+        self._targets = (*first, target, *((ALSO[name],) if name in ALSO else ()))
 
     def __getattr__(self, attr: str):
         if attr.startswith("__") and attr.endswith("__"):

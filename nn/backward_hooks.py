@@ -6,9 +6,10 @@ to its output arrive; either may return replacements.
 As torch, the module's input and output pass through an identity op (its node is
 BackwardHookFunctionBackward), and the hooks run where gradients reach those nodes: so they see
 the gradients of this call of the module alone, not those of other uses of the same tensors.
-The engine's nodes have one output each, so a call may give the hooks one input tensor that
-requires grad (other positional arguments, tensors or not, have None in grad_input, as in torch)
-and must return one tensor; other calls are refused with a message saying what to use instead.
+Several input tensors that require grad pass through one torch-style Function (one node for
+all, so the hooks see their gradients together); other positional arguments, tensors or not,
+have None in grad_input, as in torch. The module must return one tensor; other calls are
+refused with a message saying what to use instead.
 """
 
 import warnings
@@ -16,6 +17,7 @@ import warnings
 import numpy as np
 
 import autodiff as ad
+from autodiff.autograd.function import Function as TorchFunction
 
 
 class BackwardHookFunction(ad.Function):
@@ -35,20 +37,38 @@ class BackwardHookFunction(ad.Function):
         return grad
 
 
-class _Call:
-    """One call of a hooked module: where its input tensor sits among the positional
-    arguments, and the output gradients between the two hooks."""
+class _InputsHook(TorchFunction):
+    """The identity on several input tensors (copies), one node for all: the hooks get their
+    gradients together (None for one that got none)."""
 
-    def __init__(self, module, n_inputs: int, index):
-        self.module, self.n_inputs, self.index = module, n_inputs, index
+    @staticmethod
+    def forward(ctx, call, *tensors):
+        ctx.call = call
+        ctx.set_materialize_grads(False)
+        return tuple(t.clone() for t in tensors)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None, *ctx.call.inputs_arrived(grads))
+
+
+_InputsHook.__name__ = "BackwardHookFunction"  # torch's node name: BackwardHookFunctionBackward
+
+
+class _Call:
+    """One call of a hooked module: where its input tensors that require grad sit among the
+    positional arguments (indices), and the output gradients between the two hooks."""
+
+    def __init__(self, module, n_inputs: int, indices: tuple):
+        self.module, self.n_inputs, self.indices = module, n_inputs, indices
         self.grad_output = None
 
-    def packed(self, grad) -> tuple:
+    def packed(self, grads: tuple) -> tuple:
         """grad_input as the hooks get it: one entry per positional argument."""
-        grads = [None] * self.n_inputs
-        if self.index is not None:
-            grads[self.index] = grad
-        return tuple(grads)
+        packed = [None] * self.n_inputs
+        for i, g in zip(self.indices, grads):
+            packed[i] = g
+        return tuple(packed)
 
     def output_arrived(self, grad):
         """The output's gradient: the pre-hooks, then (no input requiring grad) the hooks."""
@@ -58,14 +78,14 @@ class _Call:
             if result is not None:
                 grad_output = _checked(result, 1, "pre hook", "grad_output")
         self.grad_output = grad_output
-        if self.index is None:  # no input requires grad: the hooks run now, as torch's
+        if not self.indices:  # no input requires grad: the hooks run now, as torch's
             warnings.warn(
                 "Full backward hook is firing when gradients are computed with respect to "
                 "module outputs since no inputs require gradients.",
                 stacklevel=2,
             )
             for hook in tuple(self.module._backward_hooks.values()):
-                result = hook(self.module, self.packed(None), grad_output)
+                result = hook(self.module, self.packed(()), grad_output)
                 if result is not None and any(g is not None for g in result):
                     raise RuntimeError(
                         "Backward hook for Modules where no input requires gradient should "
@@ -75,17 +95,25 @@ class _Call:
         return grad_output[0]
 
     def input_arrived(self, grad):
-        """The input's gradient: the hooks, each may replace grad_input."""
+        """One input's gradient (a pre-hook of the identity's node): the hooks, each may
+        replace grad_input."""
         if self.grad_output is None:  # reached without passing the output (double backward)
             return None
-        grad_input = self.packed(grad)
+        (replaced,) = self.inputs_arrived((grad,))
+        # None from a hook: no gradient goes on (zeros here)
+        return replaced if replaced is not None else grad.new_zeros(grad.shape)
+
+    def inputs_arrived(self, grads: tuple) -> tuple:
+        """The inputs' gradients: the hooks, each may replace grad_input; the ones to pass on."""
+        if self.grad_output is None:  # reached without passing the output (double backward)
+            return grads
+        grad_input = self.packed(grads)
         for hook in tuple(self.module._backward_hooks.values()):
             result = hook(self.module, grad_input, self.grad_output)
             if result is not None:
                 grad_input = _checked(result, self.n_inputs, "hook", "grad_input")
         self.grad_output = None
-        replaced = grad_input[self.index]  # None from a hook: no gradient goes on (zeros here)
-        return replaced if replaced is not None else grad.new_zeros(grad.shape)
+        return tuple(grad_input[i] for i in self.indices)
 
 
 def _checked(result, expected: int, kind: str, what: str) -> tuple:
@@ -104,18 +132,17 @@ def hooked_inputs(module, args: tuple):
     tensors = [i for i, a in enumerate(args) if isinstance(a, ad.Tensor)]
     needing = [i for i in tensors if args[i].requires_grad]
     if not ad.is_grad_enabled() or not needing:
-        return args, _Call(module, len(args), None) if ad.is_grad_enabled() else None
-    if len(needing) > 1:
-        raise NotImplementedError(
-            f"{type(module).__name__}: a full backward hook on a call with {len(needing)} input "
-            "tensors that require grad is not supported (one is). Register a hook on each "
-            "input instead: x.register_hook(fn) gets that input's gradient."
-        )
-    (index,) = needing
-    call = _Call(module, len(args), index)
-    wrapped = BackwardHookFunction.apply(args[index])
-    wrapped.grad_fn.register_prehook(call.input_arrived)
-    return args[:index] + (wrapped,) + args[index + 1 :], call
+        return args, _Call(module, len(args), ()) if ad.is_grad_enabled() else None
+    call = _Call(module, len(args), tuple(needing))
+    args = list(args)
+    if len(needing) == 1:
+        (index,) = needing
+        args[index] = BackwardHookFunction.apply(args[index])
+        args[index].grad_fn.add_grad_hook(call.input_arrived)
+    else:
+        for index, wrapped in zip(needing, _InputsHook.apply(call, *[args[i] for i in needing])):
+            args[index] = wrapped
+    return tuple(args), call
 
 
 def hooked_output(module, out, call):
@@ -132,7 +159,7 @@ def hooked_output(module, out, call):
     if not out.requires_grad:
         return out
     wrapped = BackwardHookFunction.apply(out)
-    wrapped.grad_fn.register_prehook(call.output_arrived)
+    wrapped.grad_fn.add_grad_hook(call.output_arrived)
     return wrapped
 
 

@@ -78,7 +78,10 @@ def _channel_dropout(op: str, spatial: int, input, p, training, inplace):
         warnings.warn(
             f"{op}: Received a {input.ndim}-D input to {op}, which is deprecated and will "
             "result in an error in a future release. To retain the behavior and silence this "
-            "warning, please use dropout instead.",
+            f"warning, please use dropout instead. Note that {op} exists to provide "
+            f"channel-wise dropout on inputs with {spatial} spatial dimensions, a channel "
+            "dimension, and an optional batch dimension "
+            f"(i.e. {spatial + 1}D or {spatial + 2}D inputs).",
             stacklevel=3,
         )
     elif spatial == 2 and input.ndim == 3:

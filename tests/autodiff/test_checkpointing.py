@@ -193,6 +193,23 @@ def test_reentrant_rules_as_torch():
         assert lin.weight.grad is not None  # non-reentrant: the parameters get theirs
 
 
+def test_missing_use_reentrant_warns_torchs_words():
+    x = ad.ones(2, requires_grad=True)
+    tx = torch.ones(2, requires_grad=True)
+    for ours, theirs in (
+        (lambda: checkpoint(ad.sin, x), lambda: torch.utils.checkpoint.checkpoint(torch.sin, tx)),
+        (
+            lambda: checkpoint_sequential([nn.Identity()], 1, x),
+            lambda: torch.utils.checkpoint.checkpoint_sequential([torch.nn.Identity()], 1, tx),
+        ),
+    ):
+        with pytest.warns(UserWarning) as mine:
+            ours()
+        with pytest.warns(UserWarning) as expected:
+            theirs()
+        assert str(mine[0].message) == str(expected[0].message)
+
+
 def test_a_rerun_that_saves_other_tensors_is_refused():
     state = {"n": 3}
 

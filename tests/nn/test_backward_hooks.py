@@ -140,22 +140,62 @@ def test_hooks_see_only_this_call():
         assert layer(x).grad_fn is None
 
 
-def test_calls_the_hooks_cannot_cover_are_refused():
-    class Pair(nn.Module):
-        def forward(self, a, b):
-            return a * b
+def _pair_module(lib):
+    class Pair(lib.nn.Module):
+        def forward(self, a, scale, b, c):
+            return (a * b).sin() * scale + c.sum()
 
+    return Pair()
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_several_inputs_requiring_grad_reach_the_hooks_together(replace):
+    """A call with several input tensors that require grad (and a plain number, and one that
+    does not reach the loss): grad_input has one entry per positional argument, the pre-hook
+    and the hook run once each, a replacement changes what the inputs get; as torch."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (ad, torch):
+        a = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        b = lib.tensor([1.5, 0.25, -0.5], requires_grad=True)
+        c = lib.tensor([3.0, 4.0], requires_grad=True)
+        pair, seen = _pair_module(lib if lib is torch else _AsTorch), []
+        pair.register_full_backward_pre_hook(
+            lambda m, go, seen=seen: seen.append(("pre", _arrays(go)))
+        )
+        _record(pair, seen, (lambda gi: (gi[0] * 10, None, None, gi[3])) if replace else None)
+        y = pair(a, 2.0, b, c)
+        assert y.grad_fn.name() == "BackwardHookFunctionBackward"
+        (y**2).sum().backward()
+        results.append((seen, _arrays([t.grad for t in (a, b, c)])))
+    (mine, grads), (theirs, expected) = results
+    assert len(mine) == len(theirs) == 2
+    assert mine[0][0] == "pre"
+    np.testing.assert_allclose(mine[0][1][0], theirs[0][1][0], rtol=1e-6)
+    for got, want in zip(mine[1][0] + mine[1][1], theirs[1][0] + theirs[1][1]):
+        assert (got is None) == (want is None)
+        if got is not None:
+            np.testing.assert_allclose(got, want, rtol=1e-6)
+    for got, want in zip(grads, expected):  # a None from the hook: no gradient, as torch
+        assert (got is None) == (want is None)
+        if got is not None:
+            np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+class _AsTorch:
+    """nn under the name lib.nn, for _pair_module."""
+
+    nn = nn
+
+
+def test_calls_the_hooks_cannot_cover_are_refused():
     class Two(nn.Module):
         def forward(self, a):
             return a, a * 2
 
-    a, b = ad.ones(2, requires_grad=True), ad.ones(2, requires_grad=True)
-    pair, two = Pair(), Two()
-    for module in (pair, two):
-        module.register_full_backward_hook(lambda *args: None)
-    with pytest.raises(NotImplementedError, match="Pair: a full backward hook on a call with 2"):
-        pair(a, b)
-    assert pair(a, ad.ones(2)).requires_grad  # one input requiring grad is fine
+    a = ad.ones(2, requires_grad=True)
+    two = Two()
+    two.register_full_backward_hook(lambda *args: None)
     with pytest.raises(NotImplementedError, match="Two: .* returns tuple is not supported"):
         two(a)
 
@@ -321,6 +361,34 @@ def test_node_post_hooks_see_and_replace_grad_inputs_as_torch():
         ):
             z.sum().backward()
     assert seen["autodiff"] == seen["torch"]
+
+
+def test_node_pre_hooks_get_and_replace_grad_outputs_as_torch():
+    """Node.register_prehook: hook(grad_outputs) with a tuple, a returned tuple replaces it
+    (Tensor.register_hook's hook gets the gradient itself)."""
+    torch = pytest.importorskip("torch")
+    seen, messages = {}, []
+    for lib in (ad, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * 3).exp()
+        calls = seen[lib.__name__] = []
+
+        def pre(grad_outputs, calls=calls):
+            calls.append((type(grad_outputs).__name__, [g.tolist() for g in grad_outputs]))
+            return (grad_outputs[0] * 2,)
+
+        handle = y.grad_fn.register_prehook(pre)
+        y.grad_fn.register_prehook(lambda go, calls=calls: calls.append(go[0].tolist()))
+        y.sum().backward()
+        calls.append([round(v, 3) for v in x.grad.tolist()])
+        handle.remove()
+        z = x.exp()
+        z.grad_fn.register_prehook(lambda go: (go[0], go[0]))
+        with pytest.raises(RuntimeError) as info:
+            z.sum().backward()
+        messages.append(str(info.value))
+    assert seen["autodiff"] == seen["torch"]
+    assert messages[0] == messages[1]
 
 
 def test_compile_refuses_a_node_post_hook():

@@ -237,6 +237,18 @@ def test_channel_dropout_modules_warnings_and_errors_as_torch():
         assert (F.dropout2d(x, p=1.0).numpy() == 0).all()
 
 
+def test_channel_dropout_on_other_dims_warns_torchs_words():
+    """dropout2d/3d of a 2-D input: torch's whole deprecation warning (a user sees it)."""
+    torch = pytest.importorskip("torch")
+    for ours, theirs in ((F.dropout2d, torch.nn.functional.dropout2d),
+                         (F.dropout3d, torch.nn.functional.dropout3d)):  # fmt: skip
+        with pytest.warns(UserWarning) as mine:
+            ours(ad.ones(2, 3), training=False)
+        with pytest.warns(UserWarning) as expected:
+            theirs(torch.ones(2, 3), training=False)
+        assert str(mine[0].message) == str(expected[0].message)
+
+
 def test_distances_match_torch():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(7)

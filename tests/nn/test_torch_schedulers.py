@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
+import autodiff as ad
 import nn
 
 # --- schedulers ---------------------------------------------------------------------------
@@ -273,3 +274,35 @@ def test_chained_scheduler_refuses_what_torch_refuses():
             sched.ChainedScheduler([sched.StepLR(opt, 2), sched.StepLR(other, 2)])
         with pytest.raises(TypeError, match="ChainedScheduler.* at index 1"):
             sched.ChainedScheduler([sched.StepLR(opt, 2), object()])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda L, o: L.StepLR(o, 2),
+        lambda L, o: L.CosineAnnealingLR(o, 3),
+        lambda L, o: L.LambdaLR(o, lambda e: 0.5**e),
+        lambda L, o: L.CosineAnnealingWarmRestarts(o, 2),
+        lambda L, o: L.CyclicLR(o, 0.01, 0.1),
+    ],
+)
+def test_state_dict_keys_and_get_lr_warning_as_torch(make):
+    """torch's state_dict has its _get_lr_called_within_step flag (set while step() computes
+    the rates); get_lr called by the user warns to use get_last_lr(), not inside step()."""
+    torch = pytest.importorskip("torch")
+    states, warned = [], []
+    for lib in (nn, torch):
+        opt = lib.optim.SGD([lib.nn.Parameter(lib.ones(1))] if lib is torch else
+                            [nn.Parameter(ad.ones(1))], lr=0.1, momentum=0.9)  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            sched = make(lib.optim.lr_scheduler, opt)
+            opt.step()
+            sched.step()
+        states.append(sched.state_dict())
+        with pytest.warns(UserWarning) as record:
+            sched.get_lr()
+        warned.append([str(w.message) for w in record])
+    assert sorted(states[0]) == sorted(states[1])
+    assert states[0]["_get_lr_called_within_step"] is False
+    assert warned[0] == warned[1]
