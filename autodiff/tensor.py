@@ -744,7 +744,8 @@ class Tensor:
         return _ops.inplace.reshape_(self, "unsqueeze_", "UnsqueezeBackward1", _ops.unsqueeze, dim)
 
     def t_(self) -> "Tensor":
-        return _ops.inplace.reshape_(self, "t_", "TBackward1", _ops.t)
+        same = self._data.ndim < 2  # a vector: nothing changes but the version, as in torch
+        return _ops.inplace.reshape_(self, "t_", "TBackward1", _same if same else _ops.t)
 
     def transpose_(self, dim0, dim1) -> "Tensor":
         name = "TransposeBackward1"
@@ -2159,6 +2160,10 @@ class Tensor:
                 f"of shape {tuple(self._data.shape)}). Format a number: t.item() or t[i]."
             )
         return repr(self)
+
+
+def _same(tensor):
+    return tensor
 
 
 _STATE_SLOTS = tuple(slot for slot in Tensor.__slots__ if slot != "__weakref__")

@@ -757,7 +757,7 @@ def t(input):
         )
     if input.ndim == 0:
         return input
-    return T.apply(input, dim0=0, dim1=input.ndim - 1)
+    return T.apply(input, dim0=0, dim1=input.ndim - 1)  # a vector: a view as it is, as torch
 
 
 def chunk(input, chunks, dim=0):
