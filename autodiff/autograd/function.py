@@ -20,6 +20,7 @@ import numpy as np
 from .. import tracing
 from ..function import Function as _EngineFunction
 from ..grad_mode import is_grad_enabled, no_grad
+from ..saved import check_versions, flat_versions, version_entry
 from ..tensor import Tensor
 
 
@@ -29,13 +30,18 @@ class FunctionCtx:
     def __init__(self, needs_input_grad: tuple):
         self.needs_input_grad = needs_input_grad
         self.to_save = ()
+        self.versions = ()  # the saved tensors' (counter, version at save, array), flat
         self.non_differentiable = ()
         self.materialize_grads = True
         self.node = None  # the engine's node of this call, once recorded
 
     def save_for_backward(self, *tensors) -> None:
-        """Keep tensors (inputs, outputs or None) for backward: ctx.saved_tensors."""
+        """Keep tensors (inputs, outputs or None) for backward: ctx.saved_tensors, which
+        refuses one changed in place since (torch's version check)."""
         self.to_save = tensors
+        self.versions = flat_versions(
+            version_entry(t, t._data) for t in tensors if isinstance(t, Tensor)
+        )
 
     @property
     def saved_tensors(self) -> tuple:
@@ -49,6 +55,8 @@ class FunctionCtx:
                 "retain_graph=True if you need to backward through the graph a second time or "
                 "if you need to access saved tensors after calling backward."
             )
+        if self.node is not None:
+            check_versions(self.node, self.versions)
         return self.to_save
 
     def mark_non_differentiable(self, *tensors) -> None:

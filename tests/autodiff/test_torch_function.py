@@ -323,3 +323,33 @@ def test_outputs_of_different_dtypes_get_gradients_of_their_own_dtype():
         narrow, wide = Widths.apply(x, (lib.float32, lib.float64))
         (narrow.sum() * 2 + wide.sum()).backward()
         np.testing.assert_allclose(x.grad.numpy(), np.full(4, 8.0))
+
+
+def test_a_saved_tensor_changed_in_place_is_refused_as_torch():
+    torch = pytest.importorskip("torch")
+    errors = []
+    for lib in (ad, torch):
+        function = ad.autograd.function.Function if lib is ad else torch.autograd.Function
+
+        class Square(function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, grad):
+                (x,) = ctx.saved_tensors
+                return 2 * x * grad
+
+        x = lib.ones(3, requires_grad=True)
+        h = x * 1
+        y = Square.apply(h)
+        h.mul_(3)  # after forward saved it: backward would use the new values
+        with pytest.raises(RuntimeError, match="modified by an inplace operation") as error:
+            y.sum().backward()
+        errors.append(str(error.value))
+        untouched = Square.apply(x * 1)
+        untouched.sum().backward()
+        np.testing.assert_array_equal(np.asarray(x.grad.tolist()), [2.0, 2.0, 2.0])
+    assert "is at version 1; expected version 0 instead" in errors[0]
