@@ -8,6 +8,7 @@ import numpy as np
 from . import device as _device
 from . import dtypes, printing, storage, tracing
 from .errors import DtypeError, ShapeError
+from .grad_mode import _state as _grad_state
 from .grad_mode import forward as _forward
 from .graph import RemovableHandle
 from .size import Size, as_size
@@ -28,6 +29,11 @@ def _wide(array: np.ndarray) -> np.ndarray:
     """A bfloat16 array as float32 (exact), whose items are Python floats; others as they are."""
     return array.astype(np.float32) if array.dtype == dtypes.BF16 else array
 
+
+# torch's words for numpy() / np.asarray() on a tensor that requires grad
+_NUMPY_NEEDS_DETACH = (
+    "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+)
 
 NON_LEAF_GRAD = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -288,9 +294,12 @@ class Tensor:
 
     # --- conversion -----------------------------------------------------------------
     def numpy(self, *, force=False) -> np.ndarray:
-        """The array itself (shared, as torch's; force= changes nothing on the CPU: there is
-        no device copy or conjugate view to resolve)."""
+        """The array itself (shared, as torch's). As torch, a tensor that requires grad is
+        refused while grad mode is on (its array would leave the graph unseen); force=True
+        reads it anyway (torch's detach().numpy())."""
         tracing.read(self, ".numpy()")
+        if self._requires_grad and not force and _grad_state.enabled:
+            raise RuntimeError(_NUMPY_NEEDS_DETACH)
         return self._data
 
     def item(self):
@@ -308,6 +317,8 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         tracing.read(self, "np.asarray(t)")
+        if self._requires_grad and _grad_state.enabled:  # torch: as numpy(), refused
+            raise RuntimeError(_NUMPY_NEEDS_DETACH)
         if dtype is not None and dtype != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data

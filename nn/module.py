@@ -359,6 +359,11 @@ class Module:
             stack += [m for m in module._modules.values() if m is not None]
         return tuple(ids), tuple(modes)
 
+    def _torch_compiled(self, compiled) -> "OptimizedModule":
+        """What ad.compile(module) returns (autodiff cannot import nn, so it asks the module):
+        torch's OptimizedModule around this module, compiled its call."""
+        return OptimizedModule(self, compiled)
+
     def compile(self, *args, **kwargs) -> None:
         """torch's Module.compile: from now on this module's forward runs through ad.compile
         (torch.compile's arguments), in place: its parameters, state_dict keys and hooks
@@ -604,6 +609,54 @@ class Module:
     def __dir__(self):
         keys = list(super().__dir__())
         return keys + list(self._parameters) + list(self._buffers) + list(self._modules)
+
+
+class OptimizedModule(Module):
+    """What torch.compile(module) returns (torch._dynamo's OptimizedModule): the module as its
+    one child `_orig_mod` (so state_dict and named_parameters keys start with `_orig_mod.`, as
+    torch's: nanoGPT strips that prefix when it resumes), `forward` the compiled call of the
+    module; every other attribute is read from and written to the module itself."""
+
+    _own = ("_orig_mod", "forward")  # set on the wrapper, as torch's _opt_mod_attributes
+
+    def __init__(self, mod: Module, compiled):
+        super().__init__()
+        self._modules["_orig_mod"] = mod
+        object.__setattr__(self, "forward", compiled)  # an ad.compile Compiled of mod
+
+    @property
+    def training(self) -> bool:  # the module's own mode, as torch's wrapper reads it
+        return self._orig_mod.training
+
+    @training.setter
+    def training(self, mode: bool) -> None:
+        if "_orig_mod" in self.__dict__.get("_modules", ()):  # not yet in Module.__init__
+            self._orig_mod.training = mode
+
+    def __len__(self) -> int:
+        if not hasattr(type(self._orig_mod), "__len__"):
+            raise TypeError(f"{type(self._orig_mod).__name__} does not support len()")
+        return len(self._orig_mod)
+
+    def __getattr__(self, name: str):
+        modules = self.__dict__.get("_modules")
+        if modules is None or "_orig_mod" not in modules:  # while copying or unpickling
+            raise AttributeError(f"'OptimizedModule' object has no attribute '{name}'")
+        if name == "_orig_mod":
+            return modules["_orig_mod"]
+        return getattr(modules["_orig_mod"], name)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in self._own or hasattr(type(self), name):
+            super().__setattr__(name, value)
+        else:
+            setattr(self._orig_mod, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in self._own or hasattr(type(self), name):
+            super().__delattr__(name)
+        else:
+            delattr(self._orig_mod, name)
 
 
 def _quoted(keys) -> str:

@@ -438,13 +438,13 @@ def test_a_compiled_model_trains_as_the_model_does():
     x, y = ad.randn(6, 4), ad.tensor([0, 1, 2, 0, 1, 2])
     with pytest.warns(UserWarning, match="run the function eagerly"):
         _train(model, opt, compiled, twin_opt, x, y)
-    assert (compiled.traces, compiled.eager_calls) == (1, 3)
+    assert (compiled.forward.traces, compiled.forward.eager_calls) == (1, 3)
     compiled.eval()
     assert not twin.training
     with ad.no_grad():
         for _ in range(3):
             assert np.array_equal(compiled(x).numpy(), model.eval()(x).numpy())
-    assert compiled.traces == 2
+    assert compiled.forward.traces == 2
     with pytest.raises(AttributeError, match="no_such_thing"):
         compiled.no_such_thing  # noqa: B018 (the lookup itself is the test)
 
