@@ -8,6 +8,8 @@ import warnings
 import numpy as np
 
 from . import cpu_math, dtypes, random, tracing
+from . import meta
+from .device import META
 from .device import check as _device
 from .errors import ArgumentError, DtypeError
 from .size import as_size
@@ -19,7 +21,8 @@ def _shape(shape, op: str = "shape") -> tuple:
 
 
 def _finish(array, requires_grad: bool, name=None, device=None) -> Tensor:
-    _device(device)
+    if _device(device) == META:  # shape and dtype only (autodiff/meta.py)
+        array = meta.empty(array.shape, array.dtype)
     t = Tensor._make(array)
     tracing.created(t)  # ad.compile: a constant of the program (a draw is one of its steps)
     if requires_grad:

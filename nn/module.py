@@ -1,5 +1,6 @@
 """Parameter, Module (registration by assignment, dotted names, state_dict), Sequential, ModuleList."""
 
+import inspect
 import warnings
 from collections import OrderedDict
 
@@ -8,7 +9,8 @@ import numpy as np
 import autodiff as ad
 from autodiff import tracing
 from autodiff.device import check as check_device
-from autodiff.device import to_dtype_arg
+from autodiff.device import META, to_args
+from autodiff.meta import NO_DATA
 from autodiff.torchfile import register_parameter_class
 
 from . import backward_hooks
@@ -77,6 +79,14 @@ class Module:
     _is_full_backward_hook = None  # which kind of backward hooks it has (torch's flag)
     _version = 1  # the layout of its state dict, in the dict's _metadata (torch's)
 
+    def __new__(cls, *args, **kwargs):
+        """A layer made with device='meta' (torch's factory argument) keeps its parameters and
+        buffers on the meta device: noted here, as the layer's __init__ only checks it."""
+        module = super().__new__(cls)
+        if _asks_meta(cls, args, kwargs):
+            object.__setattr__(module, "_factory_meta", True)
+        return module
+
     def __init__(self):
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -95,7 +105,7 @@ class Module:
             )
         if isinstance(value, Parameter):
             self._forget(name, keep=self._parameters)
-            self._parameters[name] = value
+            self._parameters[name] = self._placed(value)
         elif isinstance(value, Module):
             self._forget(name, keep=self._modules)
             self._modules[name] = value
@@ -114,6 +124,12 @@ class Module:
             self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
+
+    def _placed(self, t):
+        """t, moved to the meta device (the same object) in a layer made with device='meta'."""
+        if t is not None and "_factory_meta" in self.__dict__ and not t.is_meta:
+            t.data = ad.empty(t.shape, dtype=t.dtype, device=META)
+        return t
 
     def _forget(self, name: str, keep) -> None:
         """Remove name from every registry but keep, and from the plain attributes."""
@@ -145,12 +161,12 @@ class Module:
                 f"'{name}'. Wrap it in nn.Parameter(...)."
             )
         self.__dict__.pop(name, None)
-        self._parameters[name] = param
+        self._parameters[name] = self._placed(param)
 
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
         """Register a non-learnable tensor (e.g. running statistics) saved in the state_dict."""
         self.__dict__.pop(name, None)
-        self._buffers[name] = None if tensor is None else _as_tensor(tensor)
+        self._buffers[name] = None if tensor is None else self._placed(_as_tensor(tensor))
         if persistent:
             self._non_persistent.discard(name)
         else:
@@ -395,10 +411,35 @@ class Module:
 
     def to(self, *args, **kwargs) -> "Module":
         """to(dtype), to(device), to(device, dtype), to(tensor): floating parameters and buffers
-        change dtype in place (the same Parameter objects), as torch's Module.to."""
-        dtype = to_dtype_arg(args, kwargs, ad.Tensor)
+        change dtype in place (the same Parameter objects), as torch's Module.to; to('meta')
+        drops their data (shape and dtype stay), and leaving meta takes to_empty()."""
+        dtype, target = to_args(args, kwargs, ad.Tensor)
         if dtype is not None:
             self._cast(ad.zeros(0, dtype=dtype).dtype)
+        if target is not None:
+            self._move(target)
+        return self
+
+    def _move(self, target) -> None:
+        for t in [*self.parameters(), *self.buffers()]:
+            if (target == META) == t.is_meta:
+                continue
+            if target != META:
+                raise NotImplementedError(
+                    f"{NO_DATA} Please use torch.nn.Module.to_empty() instead of "
+                    "torch.nn.Module.to() when moving module from meta to a different device."
+                )
+            t.data = t.detach().to(target)
+            if t.grad is not None:
+                t.grad = t.grad.to(target)
+
+    def to_empty(self, *, device, recurse: bool = True) -> "Module":
+        """torch's: every parameter and buffer gets new storage on device, its values unset
+        (zeros here; torch's are uninitialised): how a meta model becomes a real one."""
+        for t in [*self.parameters(recurse), *self.buffers(recurse)]:
+            t.data = ad.empty(t.shape, dtype=t.dtype, device=device)
+            if t.grad is not None:
+                t.grad = ad.empty(t.shape, dtype=t.grad.dtype, device=device)
         return self
 
     def _cast(self, dtype) -> None:
@@ -764,6 +805,26 @@ class _HookHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def _asks_meta(cls, args, kwargs) -> bool:
+    """Whether a module's constructor arguments name the meta device (device=, or its
+    positional place in cls.__init__'s signature)."""
+    named = [kwargs.get("device")]
+    if any(_is_meta_device(a) for a in args):
+        try:
+            named.append(
+                inspect.signature(cls.__init__).bind(None, *args, **kwargs).arguments.get("device")
+            )
+        except TypeError:  # __init__ itself will say what is wrong
+            pass
+    return any(_is_meta_device(d) for d in named)
+
+
+def _is_meta_device(value) -> bool:
+    return (isinstance(value, str) and value == "meta") or (
+        isinstance(value, ad.device) and value.type == "meta"
+    )
 
 
 def zero_grads(params, set_to_none: bool = True) -> None:
