@@ -7,8 +7,7 @@ import warnings
 
 import numpy as np
 
-from . import cpu_math, dtypes, random, tracing
-from . import meta
+from . import cpu_math, dtypes, meta, random, tracing
 from .device import META
 from .device import check as _device
 from .errors import ArgumentError, DtypeError

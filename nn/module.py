@@ -8,8 +8,8 @@ import numpy as np
 
 import autodiff as ad
 from autodiff import tracing
-from autodiff.device import check as check_device
 from autodiff.device import META, to_args
+from autodiff.device import check as check_device
 from autodiff.meta import NO_DATA
 from autodiff.torchfile import register_parameter_class
 

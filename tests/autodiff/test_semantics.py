@@ -268,7 +268,9 @@ def test_custom_function_saves_names_and_differentiates():
     x, y = f64([1.0, 2.0]), f64([0.5, -0.5])
     out = MyFn.apply(x, y)
     assert out.grad_fn.name() == "MyFnBackward"
-    assert [n.name() for n, _ in out.grad_fn.next_functions] == ["torch::autograd::AccumulateGrad"] * 2
+    assert [n.name() for n, _ in out.grad_fn.next_functions] == [
+        "torch::autograd::AccumulateGrad"
+    ] * 2
     ad.gradcheck(MyFn.apply, (x, y))
     autodiff.testing.assert_gradients_match(MyFn.apply, f64([0.3]), f64([0.1]))
 

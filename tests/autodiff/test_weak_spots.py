@@ -80,7 +80,9 @@ def test_a_late_node_with_a_changed_saved_tensor_stops_backward_before_any_gradi
     saved = late.exp()  # ExpBackward saves its output and runs after first's node
     loss = ((saved + first) * 2.0).sum()  # add saves nothing
     order = [n.name() for n in engine.order([loss.grad_fn])]
-    assert order.index("ExpBackward0") > order.index("torch::autograd::AccumulateGrad")  # the failing node is late
+    assert order.index("ExpBackward0") > order.index(
+        "torch::autograd::AccumulateGrad"
+    )  # the failing node is late
     with ad.no_grad():
         saved.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
