@@ -36,7 +36,7 @@ class Parameter(ad.Tensor):
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
             data = np.empty(0, dtype=ad.get_default_dtype())
-        array = data.numpy() if isinstance(data, ad.Tensor) else np.asarray(data)
+        array = data.numpy(force=True) if isinstance(data, ad.Tensor) else np.asarray(data)
         if array.dtype.kind not in "fc":
             array = array.astype(ad.get_default_dtype())
         # Shares memory with the wrapped tensor, as torch.nn.Parameter does.
@@ -66,7 +66,7 @@ class Buffer(ad.Tensor):
                 f"Buffer: expected a Tensor, got {type(data).__name__}. Wrap the values first: "
                 "nn.Buffer(torch.tensor(values))."
             )
-        array = data.numpy()  # shares memory with data, as torch's detach()
+        array = data.numpy(force=True)  # shares memory with data, as torch's detach()
         super().__init__(array, dtype=array.dtype)
         self.data = array
         self.requires_grad_(data.requires_grad)

@@ -403,7 +403,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     if source.dtype != input.dtype:
         raise RuntimeError(f"{op}_(): self ({input.dtype}) and source ({source.dtype}) must have "
                            "the same scalar type")  # fmt: skip
-    positions = index.numpy().reshape(-1).astype(np.int64)
+    positions = index.numpy(force=True).reshape(-1).astype(np.int64)
     along = source.shape[axis] if source.ndim else 1
     if len(positions) != along:
         raise RuntimeError(f"{op}_(): Number of indices ({len(positions)}) should be equal to "
