@@ -36,6 +36,11 @@ class Parameter(ad.Tensor):
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
             data = np.empty(0, dtype=ad.get_default_dtype())
+        if isinstance(data, ad.Tensor) and data.is_meta:  # no values: take its data-less array
+            super().__init__(np.empty(0, data.dtype), dtype=data.dtype)
+            self.data = data
+            self.requires_grad_(requires_grad)
+            return
         array = data.numpy(force=True) if isinstance(data, ad.Tensor) else np.asarray(data)
         if array.dtype.kind not in "fc":
             array = array.astype(ad.get_default_dtype())
@@ -421,26 +426,38 @@ class Module:
         return self
 
     def _move(self, target) -> None:
-        for t in [*self.parameters(), *self.buffers()]:
-            if (target == META) == t.is_meta:
-                continue
+        """Parameters and buffers to or from the meta device (only meta differs from the CPU)."""
+
+        def moved(t):
             if target != META:
                 raise NotImplementedError(
                     f"{NO_DATA} Please use torch.nn.Module.to_empty() instead of "
                     "torch.nn.Module.to() when moving module from meta to a different device."
                 )
-            t.data = t.detach().to(target)
-            if t.grad is not None:
-                t.grad = t.grad.to(target)
+            return t.detach().to(target)
+
+        self._replace(moved, lambda t: (target == META) != t.is_meta, recurse=True)
 
     def to_empty(self, *, device, recurse: bool = True) -> "Module":
         """torch's: every parameter and buffer gets new storage on device, its values unset
         (zeros here; torch's are uninitialised): how a meta model becomes a real one."""
-        for t in [*self.parameters(recurse), *self.buffers(recurse)]:
-            t.data = ad.empty(t.shape, dtype=t.dtype, device=device)
-            if t.grad is not None:
-                t.grad = ad.empty(t.shape, dtype=t.grad.dtype, device=device)
+        self._replace(lambda t: ad.empty(t.shape, dtype=t.dtype, device=device), None, recurse)
         return self
+
+    def _replace(self, fn, which, recurse: bool) -> None:
+        """Each parameter and buffer t (where which(t)) replaced by fn(t): new objects, a
+        Parameter by a Parameter (its grad by fn(grad)), as torch's _apply does for a change
+        of device."""
+        for module in self.modules() if recurse else [self]:
+            for store in (module._parameters, module._buffers):
+                for name, t in store.items():
+                    if t is None or (which is not None and not which(t)):
+                        continue
+                    new = fn(t)
+                    if isinstance(t, Parameter):
+                        new = Parameter(new, t.requires_grad)
+                        new.grad = None if t.grad is None else fn(t.grad)
+                    store[name] = new
 
     def _cast(self, dtype) -> None:
         if dtype.kind != "f":
