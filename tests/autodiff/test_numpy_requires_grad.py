@@ -36,7 +36,8 @@ def test_reads_of_a_tensor_that_requires_grad_match_torch(name, grad):
             with torch.no_grad():
                 theirs = _outcome(lambda t=theirs_t: read(t))
         else:
-            ours, theirs = _outcome(lambda: read(ours_t)), _outcome(lambda: read(theirs_t))
+            ours = _outcome(lambda t=ours_t: read(t))
+            theirs = _outcome(lambda t=theirs_t: read(t))
         assert ours == theirs, (name, grad, no_grad)
     assert (ours[0] == "ok") == (not grad or no_grad)  # the case that raises does raise
 
