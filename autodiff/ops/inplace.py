@@ -94,7 +94,11 @@ def _write(self, op: str, fn, value, index=None) -> Tensor:
 def _meta_write(self, op: str, fn, value) -> Tensor:
     """An in-place op on a meta tensor: the value must fit its shape; nothing is written."""
     shape = getattr(value, "shape", ())
-    if fn is not operator.setitem and np.broadcast_shapes(shape, self.shape) != self.shape:
+    try:
+        fits = fn is operator.setitem or np.broadcast_shapes(shape, self.shape) == self.shape
+    except ValueError:
+        fits = False
+    if not fits:
         raise ShapeError(
             f"{op}: the value's shape {tuple(shape)} doesn't fit the meta tensor's shape "
             f"{tuple(self.shape)} in place."

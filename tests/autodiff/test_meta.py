@@ -188,3 +188,14 @@ def test_deepcopy_to_meta_then_functional_call_under_vmap_matches_torch():
         results.append(out.detach().numpy())
         assert base[0].weight.is_meta and not models[0][0].weight.is_meta
     np.testing.assert_allclose(results[0], results[1], rtol=1e-6, atol=1e-6)
+
+
+def test_an_in_place_op_on_meta_checks_the_shape_as_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (ad, torch):
+        t = lib.empty(3, 2, device="meta")
+        assert t.add_(lib.empty(2, device="meta")) is t and t.is_meta
+        with pytest.raises(RuntimeError):
+            t.add_(lib.empty(4, device="meta"))
+        with pytest.raises(RuntimeError):
+            t.mul_(lib.empty(2, 3, device="meta"))
