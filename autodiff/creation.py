@@ -347,7 +347,7 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None
     mean (tensor ops, so ad.compile replays them)."""
     like = next((t.dtype for t in (mean, std) if isinstance(t, Tensor)), None)
     dtype = _float_dtype(dtype or like, "normal")
-    if np.any(np.asarray(std) < 0):
+    if np.any((std.numpy(force=True) if isinstance(std, Tensor) else np.asarray(std)) < 0):
         raise ArgumentError("normal: std must be non-negative")
     if isinstance(std, Tensor):
         shape = np.broadcast_shapes(np.shape(mean), np.shape(std))

@@ -115,7 +115,8 @@ def _save_verified(files: dict, folder: Path) -> None:
         for name, state in files.items():
             back = load(folder / name)
             for key, value in state.items():
-                a, b = np.asarray(value), back.get(str(key))
+                a = value.numpy(force=True) if isinstance(value, ad.Tensor) else np.asarray(value)
+                b = back.get(str(key))
                 if (
                     b is None
                     or a.dtype != b.dtype

@@ -575,7 +575,8 @@ class Module:
         for key, target in own.items():
             if key not in state_dict:
                 continue
-            value = np.asarray(state_dict[key])
+            value = state_dict[key]  # a Parameter too (keep_vars=True): read as torch's copy_
+            value = value.numpy(force=True) if isinstance(value, ad.Tensor) else np.asarray(value)
             if value.shape != tuple(target.shape):
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape {tuple(value.shape)} "
