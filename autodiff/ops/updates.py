@@ -271,6 +271,10 @@ class ScatterReduce(Function):
     @classmethod  # cls: ScatterReduce or IndexReduce (their ties differ); replays know no node
     def backward(cls, ctx, grad):
         input, src, out, counts = ctx.saved_tensors
+        # their values (Tensors that may require grad under double backward, or arrays)
+        input, src, out, counts = (
+            v._data if isinstance(v, Tensor) else np.asarray(v) for v in (input, src, out, counts)
+        )
         options = ctx.options
         reduce, include_self = options["reduce"], options["include_self"]
         grid, counts = _grid(options["index"], options["dim"]), np.asarray(counts)
