@@ -692,6 +692,10 @@ class OptimizedModule(Module):
         if "_orig_mod" in self.__dict__.get("_modules", ()):  # not yet in Module.__init__
             self._orig_mod.training = mode
 
+    def __reduce__(self):
+        """Copied or pickled as torch's: the module, compiled again (a program is not kept)."""
+        return ad.compile, (self._orig_mod,)
+
     def __len__(self) -> int:
         if not hasattr(type(self._orig_mod), "__len__"):
             raise TypeError(f"{type(self._orig_mod).__name__} does not support len()")

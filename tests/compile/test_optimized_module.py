@@ -1,6 +1,8 @@
 """ad.compile(module) returns torch's OptimizedModule: the module as child `_orig_mod`, its
 keys prefixed, attributes forwarded, calls compiled; ad.compile(fn) keeps returning Compiled."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -88,3 +90,12 @@ def test_compile_of_a_function_keeps_compiled():
     compiled = ad.compile(lambda x: x * 2)
     assert type(compiled).__name__ == "Compiled"
     assert ad.compile(nn.Linear(2, 2), disable=True).__class__ is nn.Linear
+
+
+def test_a_deep_copy_is_a_new_optimized_module_of_a_copied_module():
+    torch = pytest.importorskip("torch")
+    for lib, mod in ((ad, nn), (torch, torch.nn)):
+        c = lib.compile(mod.Linear(2, 2))
+        d = copy.deepcopy(c)
+        assert type(d).__name__ == "OptimizedModule" and d._orig_mod is not c._orig_mod
+        assert list(d.state_dict()) == ["_orig_mod.weight", "_orig_mod.bias"]
