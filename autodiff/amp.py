@@ -218,7 +218,7 @@ class GradScaler:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                grad = p.grad.numpy()  # updated outside an op, as torch's scaler does
+                grad = p.grad.numpy(force=True)  # updated outside an op, as torch's scaler does
                 grad *= inverse
                 increment_version(p.grad)
                 found = found or not np.all(np.isfinite(grad))

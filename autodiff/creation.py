@@ -7,7 +7,8 @@ import warnings
 
 import numpy as np
 
-from . import cpu_math, dtypes, random, tracing
+from . import cpu_math, dtypes, meta, random, tracing
+from .device import META
 from .device import check as _device
 from .errors import ArgumentError, DtypeError
 from .size import as_size
@@ -19,7 +20,8 @@ def _shape(shape, op: str = "shape") -> tuple:
 
 
 def _finish(array, requires_grad: bool, name=None, device=None) -> Tensor:
-    _device(device)
+    if _device(device) == META:  # shape and dtype only (autodiff/meta.py)
+        array = meta.empty(array.shape, array.dtype)
     t = Tensor._make(array)
     tracing.created(t)  # ad.compile: a constant of the program (a draw is one of its steps)
     if requires_grad:
@@ -345,7 +347,7 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None
     mean (tensor ops, so ad.compile replays them)."""
     like = next((t.dtype for t in (mean, std) if isinstance(t, Tensor)), None)
     dtype = _float_dtype(dtype or like, "normal")
-    if np.any(np.asarray(std) < 0):
+    if np.any((std.numpy(force=True) if isinstance(std, Tensor) else np.asarray(std)) < 0):
         raise ArgumentError("normal: std must be non-negative")
     if isinstance(std, Tensor):
         shape = np.broadcast_shapes(np.shape(mean), np.shape(std))

@@ -1,11 +1,12 @@
-"""Devices as in PyTorch: everything runs on the CPU (NumPy); asking for another is an error."""
+"""Devices as in PyTorch: everything runs on the CPU (NumPy), besides torch's 'meta' device
+(shapes without data: autodiff/meta.py); asking for another is an error."""
 
 import warnings
 
 from . import amp as _amp
 from .dtypes import ALIASES
 
-AVAILABLE = ("cpu",)
+AVAILABLE = ("cpu", "meta")
 
 
 class device:
@@ -20,7 +21,7 @@ class device:
         if name not in AVAILABLE:
             raise RuntimeError(
                 f"device: {str(type)!r} is not available. autodiff runs on the CPU (NumPy) "
-                f"only; the devices are {', '.join(AVAILABLE)}. Use device='cpu' (and "
+                f"only; the devices are {', '.join(AVAILABLE)} (data-less). Use device='cpu' (and "
                 "`ad.cuda.is_available()` is False, so `'cuda' if ... else 'cpu'` picks it)."
             )
         self.type = name
@@ -42,6 +43,7 @@ class device:
 
 
 CPU = device("cpu")
+META = device("meta")
 _default = CPU
 
 
@@ -50,23 +52,24 @@ def check(value, op: str = "device") -> device:
     return _default if value is None else device(value)
 
 
-def to_dtype_arg(args, kwargs, tensor_type, op: str = "to"):
-    """The dtype that Tensor.to / Module.to's arguments ask for (None: keep it): a dtype, a
-    dtype name, a tensor (its dtype), dtype=; devices (positional or device=) are checked."""
+def to_args(args, kwargs, tensor_type, op: str = "to"):
+    """(dtype, device) that Tensor.to / Module.to's arguments ask for (None: keep it): a
+    dtype, a dtype name, a tensor (its dtype), dtype=; a device (positional or device=)."""
     dtype = kwargs.pop("dtype", None)
-    check(kwargs.pop("device", None), op)
+    target = kwargs.pop("device", None)
+    target = None if target is None else device(target)
     for ignored in ("non_blocking", "copy", "memory_format"):  # nothing to do on one CPU
         kwargs.pop(ignored, None)
     if kwargs:
         raise TypeError(f"{op}: unexpected arguments {sorted(kwargs)}")
     for arg in args:
-        if isinstance(arg, tensor_type):  # a tensor: take its dtype
-            dtype = arg.dtype
+        if isinstance(arg, tensor_type):  # a tensor: take its dtype and device
+            dtype, target = arg.dtype, arg.device
         elif isinstance(arg, device) or (isinstance(arg, str) and arg.split(":")[0] not in ALIASES):
-            check(arg, op)
+            target = device(arg)
         else:
             dtype = arg
-    return dtype
+    return dtype, target
 
 
 def set_default_device(value) -> None:

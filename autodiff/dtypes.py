@@ -71,7 +71,7 @@ class _BFloat16(DType):
 
     @property
     def dtype(self):
-        USED.bfloat16 = True
+        USED.bfloat16 = USED.special = True
         return self._numpy
 
     def __reduce__(self):
@@ -90,10 +90,12 @@ class _BFloat16(DType):
 
 
 class USED:
-    """Whether a bfloat16 array may exist yet: Function.apply looks for bfloat16 inputs only
-    then."""
+    """Whether a bfloat16 array, or a meta tensor's array, may exist yet: Function.apply
+    looks for such inputs only once special is set (one check per op for both)."""
 
     bfloat16 = False
+    meta = False
+    special = False  # either of the two
 
 
 BF16 = np.dtype(ml_dtypes.bfloat16)  # its NumPy dtype (kind "V": test with is_float)
@@ -107,7 +109,7 @@ def is_float(dtype) -> bool:
 
 def bfloat16_bits(bits: np.ndarray) -> np.ndarray:
     """uint16 bits (a file's) as a bfloat16 array, noted for Function.apply's seam."""
-    USED.bfloat16 = True
+    USED.bfloat16 = USED.special = True
     return bits.view(BF16)
 
 
@@ -116,7 +118,7 @@ def cast(array: np.ndarray, dtype) -> np.ndarray:
     ties to even (a wider or integer array goes to float32 first, as torch converts)."""
     dtype = np.dtype(dtype)
     if dtype == BF16 and array.dtype != BF16:
-        USED.bfloat16 = True
+        USED.bfloat16 = USED.special = True
         if array.dtype != np.float32:
             array = array.astype(np.float32)
     return array.astype(dtype)

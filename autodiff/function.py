@@ -8,7 +8,7 @@ in first-order backward: array_backward).
 
 import numpy as np
 
-from . import saved, tracing
+from . import meta, saved, tracing
 from .dtypes import BF16, USED, check_broadcast
 from .grad_mode import _state as _mode
 from .graph import SMALL, NoContext, Node, accumulator, remember_forward
@@ -80,8 +80,12 @@ class Function:
             return tracer.apply(cls, args, options)
         if _mode.profiler is not None:  # torch.profiler: the op is an event (profiler/recorder)
             return _mode.profiler.op(cls, args, options)
-        if USED.bfloat16 and not (cls.view or cls.native_bfloat16) and has_bfloat16(args, options):
-            return _in_float32(cls, args, options)
+        if USED.special:  # a bfloat16 or meta array may exist: their own paths
+            if USED.meta and meta.among(args, options):
+                return meta.run(cls, args, options, Tensor)
+            bf16 = USED.bfloat16 and not (cls.view or cls.native_bfloat16)
+            if bf16 and has_bfloat16(args, options):
+                return _in_float32(cls, args, options)
         if options:
             options = _arrays_of(options)
         try:

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from . import tracing
+from . import meta, tracing
 from .engine import run_backward
 from .graph import accumulator
 from .tensor import Tensor
@@ -28,6 +28,11 @@ def _root_grads(outputs, grad_outputs, what: str):
             raise RuntimeError(
                 f"{what}: element {i} of tensors does not require grad and does not have a "
                 "grad_fn. Set requires_grad=True on the leaves you differentiate by."
+            )
+        if meta.is_meta(out._data):  # its ops recorded no graph (autodiff/meta.py)
+            raise NotImplementedError(
+                f"{what}: backward through a meta tensor (the 'meta' device) is not supported "
+                "here: meta ops propagate shapes and dtypes without recording a graph."
             )
         if g is None:
             if out._data.dtype.kind == "c":  # torch's words: a complex loss has no d out/d out

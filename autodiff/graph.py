@@ -238,7 +238,8 @@ class AccumulateGrad:
         self.grad_value = None
 
     def name(self) -> str:
-        return "AccumulateGrad"
+        """torch's name: its C++ class, namespaced (the repr keeps the short name, as torch's)."""
+        return "torch::autograd::AccumulateGrad"
 
     def __repr__(self):
         return f"<AccumulateGrad object at {id(self):#x}>"

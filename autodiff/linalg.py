@@ -280,7 +280,7 @@ def _complex_values(op: str, A):
             f"linalg.eigvalsh (real results, with gradients); for the values alone call "
             f"linalg.{op}(A.detach())."
         )
-    return A.numpy()
+    return A.numpy(force=True)
 
 
 def _complex_dtype(A):

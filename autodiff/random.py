@@ -103,7 +103,9 @@ class Generator(np.random.Generator):
     @tracing.replayed
     def set_state(self, new_state) -> "Generator":
         """Restore what get_state() returned (here or in torch: the bytes are torch's)."""
-        data = new_state.numpy() if isinstance(new_state, Tensor) else np.asarray(new_state)
+        data = (
+            new_state.numpy(force=True) if isinstance(new_state, Tensor) else np.asarray(new_state)
+        )
         if data.dtype != np.uint8 or data.shape != (_STATE_LAYOUT.itemsize,):
             raise ArgumentError(
                 f"set_state: expected a uint8 tensor of {_STATE_LAYOUT.itemsize} bytes (what "
@@ -121,7 +123,7 @@ class Generator(np.random.Generator):
         return self
 
     def __reduce__(self):  # copies and pickles keep the class and the whole state
-        return _restored, (self.get_state().numpy().tobytes(),)
+        return _restored, (self.get_state().numpy(force=True).tobytes(),)
 
     def _set_words(self, key: np.ndarray, pos: int) -> None:
         self.bit_generator.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}

@@ -58,7 +58,7 @@ def _arrays(tensors: dict) -> dict:
     for name, value in tensors.items():
         if not isinstance(name, str) or name == "__metadata__":
             raise TypeError(f"safetensors: the name {name!r} is not allowed; use other strings")
-        array = value.numpy() if isinstance(value, Tensor) else value
+        array = value.numpy(force=True) if isinstance(value, Tensor) else value
         if not isinstance(array, np.ndarray) or _little(array.dtype) not in _NAMES:
             kind = array.dtype if isinstance(array, np.ndarray) else type(value).__name__
             raise TypeError(

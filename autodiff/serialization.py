@@ -117,9 +117,9 @@ class _Encoder:
         if isinstance(obj, Tensor):
             check_dtype(obj.dtype, f"save: {where}")
             if obj.dtype == dtypes.bfloat16:  # .npy has no bfloat16: its bits as uint16
-                i = self.array(("tensor", id(obj)), obj.numpy().view(np.uint16))
+                i = self.array(("tensor", id(obj)), obj.numpy(force=True).view(np.uint16))
                 return {"tensor": i, "requires_grad": obj.requires_grad, "dtype": "bfloat16"}
-            i = self.array(("tensor", id(obj)), obj.numpy())
+            i = self.array(("tensor", id(obj)), obj.numpy(force=True))
             return {"tensor": i, "requires_grad": obj.requires_grad}
         if isinstance(obj, np.ndarray):
             check_dtype(obj.dtype, f"save: {where}")

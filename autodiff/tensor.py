@@ -7,6 +7,7 @@ import numpy as np
 
 from . import device as _device
 from . import dtypes, printing, storage, tracing
+from . import meta as _meta
 from .errors import DtypeError, ShapeError
 from .grad_mode import forward as _forward
 from .graph import RemovableHandle
@@ -28,6 +29,11 @@ def _wide(array: np.ndarray) -> np.ndarray:
     """A bfloat16 array as float32 (exact), whose items are Python floats; others as they are."""
     return array.astype(np.float32) if array.dtype == dtypes.BF16 else array
 
+
+_META_TO_NUMPY = (
+    "can't convert meta device type tensor to numpy. Use Tensor.cpu() to copy the tensor to "
+    "host memory first."
+)
 
 NON_LEAF_GRAD = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -218,6 +224,9 @@ class Tensor:
 
     def stride(self, dim=None):
         """Steps in elements between neighbours along each dim (torch's strides)."""
+        if type(self._data) is _meta.MetaArray:  # its array's strides are 0: torch's layout
+            steps = _meta.strides(self._data)
+            return steps if dim is None else steps[dim]
         steps = tuple(s // self._data.itemsize for s in self._data.strides)
         return steps if dim is None else steps[dim]
 
@@ -271,7 +280,7 @@ class Tensor:
         return self._data.shape == other._data.shape
 
     def is_contiguous(self, memory_format=None) -> bool:
-        return self._data.flags.c_contiguous
+        return self._data.flags.c_contiguous or type(self._data) is _meta.MetaArray
 
     def contiguous(self, memory_format=None) -> "Tensor":
         """This tensor if its elements are laid out in row-major order, else a copy that is
@@ -288,9 +297,12 @@ class Tensor:
 
     # --- conversion -----------------------------------------------------------------
     def numpy(self, *, force=False) -> np.ndarray:
-        """The array itself (shared, as torch's; force= changes nothing on the CPU: there is
-        no device copy or conjugate view to resolve)."""
+        """The array itself (shared, as torch's). Unlike torch's, it reads a tensor that
+        requires grad too (the project's API: learners inspect parameters this way); force=
+        is accepted as in torch."""
         tracing.read(self, ".numpy()")
+        if type(self._data) is _meta.MetaArray:
+            raise TypeError(_META_TO_NUMPY)
         return self._data
 
     def item(self):
@@ -300,14 +312,20 @@ class Tensor:
                 f"item: only one element tensors can be converted to Python scalars "
                 f"(shape {self._data.shape}). Index or reduce first."
             )
+        if type(self._data) is _meta.MetaArray:
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
         return _wide(self._data).item()
 
     def tolist(self):
         tracing.read(self, "tolist()")
+        if type(self._data) is _meta.MetaArray:
+            raise NotImplementedError(_meta.NO_DATA)
         return _wide(self._data).tolist()
 
     def __array__(self, dtype=None, copy=None):
         tracing.read(self, "np.asarray(t)")
+        if type(self._data) is _meta.MetaArray:
+            raise TypeError(_META_TO_NUMPY)
         if dtype is not None and dtype != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
@@ -327,7 +345,7 @@ class Tensor:
                 "only integer tensors of a single element can be converted to an index (got "
                 f"{self.dtype} of shape {tuple(self._data.shape)})"
             )
-        return int(self._data.item())
+        return int(self.item())  # item() refuses a meta tensor
 
     def __bool__(self) -> bool:
         tracing.read(self, "bool(t) (an `if` or `while` on a tensor)")
@@ -335,6 +353,8 @@ class Tensor:
             raise RuntimeError(
                 f"bool: a tensor with {self._data.size} elements is ambiguous. Use .any() or .all()."
             )
+        if type(self._data) is _meta.MetaArray:
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
         return bool(self._data)
 
     def __iter__(self):
@@ -344,6 +364,8 @@ class Tensor:
 
     def __repr__(self) -> str:
         name = self.grad_fn.name() if self.grad_fn is not None else None
+        if type(self._data) is _meta.MetaArray:
+            return _meta.repr_of(self._data, name, self._requires_grad)
         if self._requires_grad and (_forward.level is not None or _forward.leaves):
             name, requires_grad, tangent = _forward.shown(self)  # a dual: as torch prints it
             return printing.tensor_repr(self._data, name, requires_grad, tangent)
@@ -916,7 +938,12 @@ class Tensor:
     # --- dtype and device ------------------------------------------------------------
     @property
     def device(self):
-        return _device.CPU
+        return _device.META if type(self._data) is _meta.MetaArray else _device.CPU
+
+    @property
+    def is_meta(self) -> bool:
+        """A tensor of the 'meta' device: shape and dtype, no data (autodiff/meta.py)."""
+        return type(self._data) is _meta.MetaArray
 
     @property
     def is_cuda(self) -> bool:
@@ -927,14 +954,18 @@ class Tensor:
         return _device.strided  # dense memory with strides, torch's default layout
 
     def to(self, *args, **kwargs) -> "Tensor":
-        """to(dtype), to(device), to(device, dtype), to(other): a dtype change copies."""
-        dtype = _device.to_dtype_arg(args, kwargs, Tensor)
-        if dtype is None or dtypes.as_dtype(dtype, "to") == self._data.dtype:
-            return self
-        return _ops.to_dtype(self, dtypes.as_dtype(dtype, "to"))
+        """to(dtype), to(device), to(device, dtype), to(other): a dtype change copies; a move
+        to or from the 'meta' device gives a tensor without data (or raises: autodiff/meta.py)."""
+        dtype, target = _device.to_args(args, kwargs, Tensor)
+        t = self
+        if dtype is not None and dtypes.as_dtype(dtype, "to") != self._data.dtype:
+            t = _ops.to_dtype(self, dtypes.as_dtype(dtype, "to"))
+        if target is not None and (target == _device.META) != _meta.is_meta(t._data):
+            return _meta.moved(t, target, Tensor)
+        return t
 
     def cpu(self) -> "Tensor":
-        return self
+        return self.to("cpu")
 
     def cuda(self, device=None, non_blocking=False, memory_format=None) -> "Tensor":
         _device.check("cuda")
@@ -1505,7 +1536,7 @@ class Tensor:
 
     is_neg = is_inference = is_pinned = is_shared = is_conj
     # storage kinds this library does not have (torch's properties)
-    is_sparse = is_quantized = is_meta = is_mkldnn = is_nested = False
+    is_sparse = is_quantized = is_mkldnn = is_nested = False
 
     def isreal(self):
         return _ops.isreal(self)
@@ -2153,7 +2184,7 @@ class Tensor:
     def __format__(self, spec: str) -> str:
         """A 0-d tensor formats as its number (f"{loss:.4f}"); others only without a spec."""
         if self._data.ndim == 0:
-            return format(self._data.item(), spec)
+            return format(self.item(), spec)
         if spec:
             raise TypeError(
                 f"unsupported format string passed to Tensor.__format__ ({spec!r} for a tensor "

@@ -507,7 +507,7 @@ class _Pickler(pickle._Pickler):
         )
 
     def tensor(self, t: Tensor):
-        array = t.detach().numpy()
+        array = t.detach().numpy(force=True)
         if array.dtype not in _STORAGE_NAMES:
             raise TypeError(f"save: a {t.dtype} tensor is not written in torch's format")
         ref, offset, stride = self.storage(array)

@@ -192,7 +192,7 @@ def iris(k: int = 10):
             progress=False,
             record_grad_norms=False,
         )
-        correct += int((model(ad.tensor(Xte)).numpy().argmax(1) == y[test]).sum())
+        correct += int((model(ad.tensor(Xte)).detach().numpy().argmax(1) == y[test]).sum())
     return {
         "model": "Softmax regression (per-feature z-score, Adam 0.05)",
         "target": 0.96,

@@ -81,7 +81,7 @@ def evaluate(model, X, y, chunk: int = 2000):
         for i in range(0, len(X), chunk):
             out = model(ad.from_numpy(X[i : i + chunk]))
             total += float(loss_fn(out, ad.from_numpy(y[i : i + chunk])).item())
-            correct += int((out.numpy().argmax(1) == y[i : i + chunk]).sum())
+            correct += int((out.detach().numpy().argmax(1) == y[i : i + chunk]).sum())
     model.train()
     return total / len(X), correct / len(X)
 
@@ -110,7 +110,7 @@ def train(name, model, opt, data, epochs, batch, seed=0, scheduler=None):
             loss.backward()
             opt.step()
             total += float(loss.item()) * len(idx)
-            correct += int((out.numpy().argmax(1) == ytr[idx]).sum())
+            correct += int((out.detach().numpy().argmax(1) == ytr[idx]).sum())
         hist["lr"].append(opt.param_groups[0]["lr"])
         if scheduler is not None:
             scheduler.step()
@@ -164,7 +164,7 @@ def dead_units(model, X):
         for layer in model:
             out = layer(out)
             if isinstance(layer, nn.ReLU):
-                a = out.numpy()
+                a = out.detach().numpy()
                 rows.append(
                     {
                         "units": a.shape[1],
@@ -395,7 +395,7 @@ def run_nb07(name):
     result = {"history": {k: list(v) for k, v in hist.items()}}
     result["parameters"] = sum(p.numel() for p in model.parameters())
     if name == "nb07 CNN (ReLU)":
-        result["first_layer_kernels"] = model.features[0][0].weight.numpy()[:, 0].tolist()
+        result["first_layer_kernels"] = model.features[0][0].weight.detach().numpy()[:, 0].tolist()
     return result
 
 
@@ -430,7 +430,7 @@ def _nb03_train(model, X_tr, y_tr, X_te, y_te, lr, epochs=10, batch_size=64):
             opt.step()
         model.eval()
         with ad.no_grad():
-            pred = model(ad.tensor(np.asarray(X_te, dtype=np.float32))).numpy().argmax(1)
+            pred = model(ad.tensor(np.asarray(X_te, dtype=np.float32))).detach().numpy().argmax(1)
         test_acc.append(float(np.mean(pred == y_te)))
     return test_acc, time.perf_counter() - began
 

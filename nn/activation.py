@@ -128,7 +128,7 @@ class ParametricRectify(ad.Function):
     @staticmethod
     def backward(ctx, grad):
         input, weight = ctx.saved_tensors
-        positive = input.numpy() > 0
+        positive = input.numpy(force=True) > 0
         w = weight.reshape(_channel_shape(weight.shape[0], input.ndim))
         grad_input = ad.where(positive, grad, grad * w) if ctx.needs_input_grad[0] else None
         grad_weight = None
@@ -192,7 +192,7 @@ class ExponentialLinear(ad.Function):
         # torch's branch test is x <= 0 (result <= 0 for the in-place form), so at a NaN input
         # the gradient is scale
         branch = out if ctx.options.get("by_result") else input
-        return ad.where(branch.numpy() <= 0, negative, grad * scale)
+        return ad.where(branch.numpy(force=True) <= 0, negative, grad * scale)
 
 
 def exponential_linear_(input, op: str, function, **options):
@@ -294,7 +294,9 @@ class Log1pExp(ad.Function):
     def backward(ctx, grad):
         (input,) = ctx.saved_tensors
         beta, threshold = ctx.options["beta"], ctx.options["threshold"]
-        return ad.where(input.numpy() * beta > threshold, grad, grad * (input * beta).sigmoid())
+        return ad.where(
+            input.numpy(force=True) * beta > threshold, grad, grad * (input * beta).sigmoid()
+        )
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):

@@ -165,7 +165,7 @@ class ClippedSwish(ad.Function):
     @staticmethod
     def backward(ctx, grad):
         (input,) = ctx.saved_tensors
-        x = input.numpy()
+        x = input.numpy(force=True)
         # x/3 + 1/2 inside (−3, 3), 0 at and below −3, 1 at and above 3 (torch's kinks)
         middle = grad * (input * (1.0 / 3.0) + 0.5)
         return ad.where(x <= -3, 0.0, ad.where(x < 3, middle, grad))

@@ -79,7 +79,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         """(output, loss): output[n] = log p(target[n] | input[n]), loss = −mean(output). A 1-D
         input with a 0-d target is one example (output 0-d)."""
         input, target = _batched(input_, target_)
-        classes = target.numpy()
+        classes = target.numpy(force=True)
         _check_targets(classes, self.n_classes)
         head_logprob = log_softmax(self.head(input), dim=1)
         # the head's entry: the class itself in the shortlist, else its cluster's entry
@@ -121,15 +121,15 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         _check_matrix("predict", input, self.in_features)
         head_output = self.head(input)
         output = ad.argmax(head_output, dim=1)
-        outside = (output >= self.shortlist_size).numpy()
+        outside = (output >= self.shortlist_size).numpy(force=True)
         if not outside.any():
             return output
         if outside.all():
             return ad.argmax(self._get_full_log_prob(input, head_output), dim=1)
         rows = ad.tensor(np.flatnonzero(outside))
         log_prob = self._get_full_log_prob(input[rows], head_output[rows])
-        result = output.numpy().copy()
-        result[outside] = ad.argmax(log_prob, dim=1).numpy()
+        result = output.numpy(force=True).copy()
+        result[outside] = ad.argmax(log_prob, dim=1).numpy(force=True)
         return ad.tensor(result)
 
 

@@ -24,7 +24,7 @@ def _encode(obj, arrays: dict):
     """obj as JSON-friendly values; arrays and tensors go to `arrays`, replaced by references."""
     if isinstance(obj, ad.Tensor | np.ndarray):
         key = f"a{len(arrays)}"
-        arrays[key] = np.array(obj.numpy() if isinstance(obj, ad.Tensor) else obj)
+        arrays[key] = np.array(obj.numpy(force=True) if isinstance(obj, ad.Tensor) else obj)
         return {"__array__": key}
     if isinstance(obj, dict):
         if all(isinstance(k, str) for k in obj):
@@ -115,7 +115,8 @@ def _save_verified(files: dict, folder: Path) -> None:
         for name, state in files.items():
             back = load(folder / name)
             for key, value in state.items():
-                a, b = np.asarray(value), back.get(str(key))
+                a = value.numpy(force=True) if isinstance(value, ad.Tensor) else np.asarray(value)
+                b = back.get(str(key))
                 if (
                     b is None
                     or a.dtype != b.dtype
@@ -218,7 +219,9 @@ def load_checkpoint(folder, model, optimizer=None, scheduler=None, loaders=()) -
 def _read_files(record) -> tuple:
     base = Path(record["folder"])
     arrays = load(base / record["optimizer_file"])
-    arrays = {k: (v.numpy() if isinstance(v, ad.Tensor) else v) for k, v in arrays.items()}
+    arrays = {
+        k: (v.numpy(force=True) if isinstance(v, ad.Tensor) else v) for k, v in arrays.items()
+    }
     return load(base / record["model_file"]), arrays
 
 

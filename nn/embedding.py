@@ -110,7 +110,7 @@ def _padding_idx(padding_idx, num_embeddings: int):
 def _renorm_(weight, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
     """Rescale, in place and outside the graph, the looked-up rows whose norm exceeds max_norm
     (NumPy on the values: inside ad.compile a read it refuses)."""
-    table = weight.numpy()
+    table = weight.numpy(force=True)
     rows = np.unique(idx)
     norms = np.linalg.norm(table[rows], ord=norm_type, axis=1)
     big = rows[norms > max_norm]
@@ -144,7 +144,7 @@ def embedding(
         if not max_norm > 0 or not np.isfinite(max_norm):
             raise ValueError(f"embedding: max_norm must be a finite number > 0, got {max_norm}")
         with ad.no_grad():
-            _renorm_(weight, idx.numpy(), max_norm, norm_type)
+            _renorm_(weight, idx.numpy(force=True), max_norm, norm_type)
     return Lookup.apply(
         weight, indices=idx, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq
     )

@@ -71,7 +71,7 @@ class EmbeddingBagReduce(ad.Function):
         where = dict(indices=indices, bags=bags, rows=ctx.input_meta[0][0][0])
         if opts["mode"] == "max":
             (best,) = ctx.saved_tensors
-            best = best.numpy() if isinstance(best, ad.Tensor) else best
+            best = best.numpy(force=True) if isinstance(best, ad.Tensor) else best
             return BagScatter.apply(grad, best=best, factor=None, **where), None
         weight, psw = ctx.saved_tensors
         need = ctx.needs_input_grad
@@ -178,7 +178,7 @@ def embedding_bag(
     indices = _indices(indices, weight.shape[0])
     if max_norm is not None:
         with ad.no_grad():
-            _renorm_(weight, indices.numpy(), max_norm, norm_type)
+            _renorm_(weight, indices.numpy(force=True), max_norm, norm_type)
     return EmbeddingBagReduce.apply(
         weight,
         per_sample_weights,

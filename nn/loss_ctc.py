@@ -106,7 +106,7 @@ class ConnectionistTemporalClassification(ad.Function):
 
 
 def _lengths(values, name: str, batch: int) -> np.ndarray:
-    array = values.numpy() if isinstance(values, ad.Tensor) else np.asarray(values)
+    array = values.numpy(force=True) if isinstance(values, ad.Tensor) else np.asarray(values)
     array = array.reshape(-1).astype(np.int64)
     if len(array) != batch:
         raise ShapeError(f"ctc_loss: {name} must be of size batch_size ({batch}), got {len(array)}")
@@ -149,7 +149,7 @@ def ctc_loss(
             f"ctc_loss: Expected input_lengths to have value at most {frames}, but got value "
             f"{lengths_in.max()}"
         )
-    labels = targets.numpy() if isinstance(targets, ad.Tensor) else np.asarray(targets)
+    labels = targets.numpy(force=True) if isinstance(targets, ad.Tensor) else np.asarray(targets)
     needed = lengths_out.max(initial=0) if labels.ndim == 2 else lengths_out.sum()
     if labels.shape[-1] < needed:
         raise ShapeError(

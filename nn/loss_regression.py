@@ -214,7 +214,7 @@ def _var_like(var, input) -> ad.Tensor:
             raise ValueError(f"gaussian_nll_loss: var has negative entry/entries ({var})")
         return ad.full(tuple(input.shape), float(var), dtype=input.dtype)
     var = var if isinstance(var, ad.Tensor) else ad.tensor(np.asarray(var, input.dtype))
-    if (var.numpy() < 0).any():
+    if (var.numpy(force=True) < 0).any():
         raise ValueError("gaussian_nll_loss: var has negative entry/entries")
     shape, vshape = tuple(input.shape), tuple(var.shape)
     if vshape == shape:
@@ -241,7 +241,7 @@ def gaussian_nll_loss(
     input, target = _pair(input, target, "gaussian_nll_loss")
     var = _var_like(var, input)
     # torch clamps a copy in place under no_grad: the value is clamped, the gradient passes as is
-    v = var.numpy()
+    v = var.numpy(force=True)
     var = var + ad.from_numpy(np.maximum(v, eps).astype(v.dtype) - v)
     diff = input - target
     losses = (var.log() + diff * diff / var) * 0.5

@@ -1,5 +1,6 @@
 """Parameter, Module (registration by assignment, dotted names, state_dict), Sequential, ModuleList."""
 
+import inspect
 import warnings
 from collections import OrderedDict
 
@@ -7,8 +8,9 @@ import numpy as np
 
 import autodiff as ad
 from autodiff import tracing
+from autodiff.device import META, to_args
 from autodiff.device import check as check_device
-from autodiff.device import to_dtype_arg
+from autodiff.meta import NO_DATA
 from autodiff.torchfile import register_parameter_class
 
 from . import backward_hooks
@@ -34,7 +36,12 @@ class Parameter(ad.Tensor):
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
             data = np.empty(0, dtype=ad.get_default_dtype())
-        array = data.numpy() if isinstance(data, ad.Tensor) else np.asarray(data)
+        if isinstance(data, ad.Tensor) and data.is_meta:  # no values: take its data-less array
+            super().__init__(np.empty(0, data.dtype), dtype=data.dtype)
+            self.data = data
+            self.requires_grad_(requires_grad)
+            return
+        array = data.numpy(force=True) if isinstance(data, ad.Tensor) else np.asarray(data)
         if array.dtype.kind not in "fc":
             array = array.astype(ad.get_default_dtype())
         # Shares memory with the wrapped tensor, as torch.nn.Parameter does.
@@ -64,7 +71,7 @@ class Buffer(ad.Tensor):
                 f"Buffer: expected a Tensor, got {type(data).__name__}. Wrap the values first: "
                 "nn.Buffer(torch.tensor(values))."
             )
-        array = data.numpy()  # shares memory with data, as torch's detach()
+        array = data.numpy(force=True)  # shares memory with data, as torch's detach()
         super().__init__(array, dtype=array.dtype)
         self.data = array
         self.requires_grad_(data.requires_grad)
@@ -76,6 +83,14 @@ class Module:
 
     _is_full_backward_hook = None  # which kind of backward hooks it has (torch's flag)
     _version = 1  # the layout of its state dict, in the dict's _metadata (torch's)
+
+    def __new__(cls, *args, **kwargs):
+        """A layer made with device='meta' (torch's factory argument) keeps its parameters and
+        buffers on the meta device: noted here, as the layer's __init__ only checks it."""
+        module = super().__new__(cls)
+        if _asks_meta(cls, args, kwargs):
+            object.__setattr__(module, "_factory_meta", True)
+        return module
 
     def __init__(self):
         object.__setattr__(self, "training", True)
@@ -95,7 +110,7 @@ class Module:
             )
         if isinstance(value, Parameter):
             self._forget(name, keep=self._parameters)
-            self._parameters[name] = value
+            self._parameters[name] = self._placed(value)
         elif isinstance(value, Module):
             self._forget(name, keep=self._modules)
             self._modules[name] = value
@@ -114,6 +129,12 @@ class Module:
             self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
+
+    def _placed(self, t):
+        """t, moved to the meta device (the same object) in a layer made with device='meta'."""
+        if t is not None and "_factory_meta" in self.__dict__ and not t.is_meta:
+            t.data = ad.empty(t.shape, dtype=t.dtype, device=META)
+        return t
 
     def _forget(self, name: str, keep) -> None:
         """Remove name from every registry but keep, and from the plain attributes."""
@@ -145,12 +166,12 @@ class Module:
                 f"'{name}'. Wrap it in nn.Parameter(...)."
             )
         self.__dict__.pop(name, None)
-        self._parameters[name] = param
+        self._parameters[name] = self._placed(param)
 
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
         """Register a non-learnable tensor (e.g. running statistics) saved in the state_dict."""
         self.__dict__.pop(name, None)
-        self._buffers[name] = None if tensor is None else _as_tensor(tensor)
+        self._buffers[name] = None if tensor is None else self._placed(_as_tensor(tensor))
         if persistent:
             self._non_persistent.discard(name)
         else:
@@ -359,6 +380,11 @@ class Module:
             stack += [m for m in module._modules.values() if m is not None]
         return tuple(ids), tuple(modes)
 
+    def _torch_compiled(self, compiled) -> "OptimizedModule":
+        """What ad.compile(module) returns (autodiff cannot import nn, so it asks the module):
+        torch's OptimizedModule around this module, compiled its call."""
+        return OptimizedModule(self, compiled)
+
     def compile(self, *args, **kwargs) -> None:
         """torch's Module.compile: from now on this module's forward runs through ad.compile
         (torch.compile's arguments), in place: its parameters, state_dict keys and hooks
@@ -390,11 +416,48 @@ class Module:
 
     def to(self, *args, **kwargs) -> "Module":
         """to(dtype), to(device), to(device, dtype), to(tensor): floating parameters and buffers
-        change dtype in place (the same Parameter objects), as torch's Module.to."""
-        dtype = to_dtype_arg(args, kwargs, ad.Tensor)
+        change dtype in place (the same Parameter objects), as torch's Module.to; to('meta')
+        drops their data (shape and dtype stay), and leaving meta takes to_empty()."""
+        dtype, target = to_args(args, kwargs, ad.Tensor)
         if dtype is not None:
             self._cast(ad.zeros(0, dtype=dtype).dtype)
+        if target is not None:
+            self._move(target)
         return self
+
+    def _move(self, target) -> None:
+        """Parameters and buffers to or from the meta device (only meta differs from the CPU)."""
+
+        def moved(t):
+            if target != META:
+                raise NotImplementedError(
+                    f"{NO_DATA} Please use torch.nn.Module.to_empty() instead of "
+                    "torch.nn.Module.to() when moving module from meta to a different device."
+                )
+            return t.detach().to(target)
+
+        self._replace(moved, lambda t: (target == META) != t.is_meta, recurse=True)
+
+    def to_empty(self, *, device, recurse: bool = True) -> "Module":
+        """torch's: every parameter and buffer gets new storage on device, its values unset
+        (zeros here; torch's are uninitialised): how a meta model becomes a real one."""
+        self._replace(lambda t: ad.empty(t.shape, dtype=t.dtype, device=device), None, recurse)
+        return self
+
+    def _replace(self, fn, which, recurse: bool) -> None:
+        """Each parameter and buffer t (where which(t)) replaced by fn(t): new objects, a
+        Parameter by a Parameter (its grad by fn(grad)), as torch's _apply does for a change
+        of device."""
+        for module in self.modules() if recurse else [self]:
+            for store in (module._parameters, module._buffers):
+                for name, t in store.items():
+                    if t is None or (which is not None and not which(t)):
+                        continue
+                    new = fn(t)
+                    if isinstance(t, Parameter):
+                        new = Parameter(new, t.requires_grad)
+                        new.grad = None if t.grad is None else fn(t.grad)
+                    store[name] = new
 
     def _cast(self, dtype) -> None:
         if dtype.kind != "f":
@@ -512,7 +575,8 @@ class Module:
         for key, target in own.items():
             if key not in state_dict:
                 continue
-            value = np.asarray(state_dict[key])
+            value = state_dict[key]  # a Parameter too (keep_vars=True): read as torch's copy_
+            value = value.numpy(force=True) if isinstance(value, ad.Tensor) else np.asarray(value)
             if value.shape != tuple(target.shape):
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape {tuple(value.shape)} "
@@ -604,6 +668,58 @@ class Module:
     def __dir__(self):
         keys = list(super().__dir__())
         return keys + list(self._parameters) + list(self._buffers) + list(self._modules)
+
+
+class OptimizedModule(Module):
+    """What torch.compile(module) returns (torch._dynamo's OptimizedModule): the module as its
+    one child `_orig_mod` (so state_dict and named_parameters keys start with `_orig_mod.`, as
+    torch's: nanoGPT strips that prefix when it resumes), `forward` the compiled call of the
+    module; every other attribute is read from and written to the module itself."""
+
+    _own = ("_orig_mod", "forward")  # set on the wrapper, as torch's _opt_mod_attributes
+
+    def __init__(self, mod: Module, compiled):
+        super().__init__()
+        self._modules["_orig_mod"] = mod
+        object.__setattr__(self, "forward", compiled)  # an ad.compile Compiled of mod
+
+    @property
+    def training(self) -> bool:  # the module's own mode, as torch's wrapper reads it
+        return self._orig_mod.training
+
+    @training.setter
+    def training(self, mode: bool) -> None:
+        if "_orig_mod" in self.__dict__.get("_modules", ()):  # not yet in Module.__init__
+            self._orig_mod.training = mode
+
+    def __reduce__(self):
+        """Copied or pickled as torch's: the module, compiled again (a program is not kept)."""
+        return ad.compile, (self._orig_mod,)
+
+    def __len__(self) -> int:
+        if not hasattr(type(self._orig_mod), "__len__"):
+            raise TypeError(f"{type(self._orig_mod).__name__} does not support len()")
+        return len(self._orig_mod)
+
+    def __getattr__(self, name: str):
+        modules = self.__dict__.get("_modules")
+        if modules is None or "_orig_mod" not in modules:  # while copying or unpickling
+            raise AttributeError(f"'OptimizedModule' object has no attribute '{name}'")
+        if name == "_orig_mod":
+            return modules["_orig_mod"]
+        return getattr(modules["_orig_mod"], name)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in self._own or hasattr(type(self), name):
+            super().__setattr__(name, value)
+        else:
+            setattr(self._orig_mod, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in self._own or hasattr(type(self), name):
+            super().__delattr__(name)
+        else:
+            delattr(self._orig_mod, name)
 
 
 def _quoted(keys) -> str:
@@ -711,6 +827,26 @@ class _HookHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def _asks_meta(cls, args, kwargs) -> bool:
+    """Whether a module's constructor arguments name the meta device (device=, or its
+    positional place in cls.__init__'s signature)."""
+    named = [kwargs.get("device")]
+    if any(_is_meta_device(a) for a in args):
+        try:
+            named.append(
+                inspect.signature(cls.__init__).bind(None, *args, **kwargs).arguments.get("device")
+            )
+        except TypeError:  # __init__ itself will say what is wrong
+            pass
+    return any(_is_meta_device(d) for d in named)
+
+
+def _is_meta_device(value) -> bool:
+    return (isinstance(value, str) and value == "meta") or (
+        isinstance(value, ad.device) and value.type == "meta"
+    )
 
 
 def zero_grads(params, set_to_none: bool = True) -> None:

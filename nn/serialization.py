@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+import autodiff as ad
 from autodiff import safetensors
 from autodiff.files import write_atomic
 from autodiff.npyio import ALLOWED_KINDS, read_npy, write_npy
@@ -31,7 +32,7 @@ def _arrays(obj) -> dict:
             raise ValueError(
                 f"save: keys {keys[name]!r} and {key!r} both save as {name!r}. Rename one."
             )
-        array = np.asarray(value)
+        array = value.numpy(force=True) if isinstance(value, ad.Tensor) else np.asarray(value)
         if array.dtype.kind not in KINDS or array.dtype.fields is not None:
             what = "Python objects" if array.dtype.hasobject else "records"
             raise TypeError(

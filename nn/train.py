@@ -99,7 +99,9 @@ def evaluate(model, loader, loss_fn=None) -> tuple:
             for x, y in loader:
                 out = model(x)
                 loss = loss_fn(out, _target(out, y))
-                meter.add(float(loss.item()), _correct(out.numpy(), y.numpy()), len(y))
+                meter.add(
+                    float(loss.item()), _correct(out.numpy(force=True), y.numpy(force=True)), len(y)
+                )
     finally:
         model.train(was_training)
     return meter.result()
@@ -116,7 +118,7 @@ def _layer_weights(model) -> list:
 
 def _grad_norms(layers) -> list:
     return [
-        float(np.sqrt(np.sum(np.square(p.grad.numpy(), dtype=np.float64))))
+        float(np.sqrt(np.sum(np.square(p.grad.numpy(force=True), dtype=np.float64))))
         if p.grad is not None
         else 0.0
         for _, p in layers
@@ -162,7 +164,7 @@ def _train_epoch(model, loader, optimizer, loss_fn, clip, layers, bar) -> tuple:
                 f"fit: the training loss became {value} at step {steps}. Lower "
                 "the learning rate, normalise the inputs or clip gradients."
             )
-        meter.add(value, _correct(out.numpy(), y.numpy()), len(y))
+        meter.add(value, _correct(out.numpy(force=True), y.numpy(force=True)), len(y))
         steps += 1
         if bar is not None:
             loss_avg, acc = meter.result()

@@ -56,7 +56,7 @@ def gradient_norms(model) -> dict:
     """{parameter name: L2 norm of its .grad} for a Module or a {name: tensor} dict."""
     params = model.named_parameters() if hasattr(model, "named_parameters") else model.items()
     return {
-        name: float(np.linalg.norm(np.ravel(p.grad.numpy())))
+        name: float(np.linalg.norm(np.ravel(p.grad.numpy(force=True))))
         for name, p in params
         if p.grad is not None
     }
@@ -111,7 +111,7 @@ def activation_stats(
 
 
 def _array(t) -> np.ndarray:
-    return np.array(t.detach().numpy() if hasattr(t, "detach") else t, copy=True)
+    return np.array(t.detach().numpy(force=True) if hasattr(t, "detach") else t, copy=True)
 
 
 def _checked_kind(kind) -> str:
@@ -132,9 +132,9 @@ def update_ratios(params, lr: float = 1.0) -> dict:
     params = params.named_parameters() if hasattr(params, "named_parameters") else params.items()
     ratios = {}
     for name, p in params:
-        data = np.asarray(p.detach().numpy(), np.float64)
+        data = np.asarray(p.detach().numpy(force=True), np.float64)
         if p.grad is not None and data.size > 1 and np.ptp(data) > 0:
-            grad = np.asarray(p.grad.numpy(), np.float64)
+            grad = np.asarray(p.grad.numpy(force=True), np.float64)
             ratios[name] = float(np.std(lr * grad, ddof=1) / np.std(data, ddof=1))
     return ratios
 

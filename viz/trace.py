@@ -165,7 +165,7 @@ class _Names:
                 self.by_node[t.grad_fn] = name
             else:
                 self.by_leaf[id(t)] = name
-                self.arrays.append((t.numpy(), name))  # a constant input keeps its array
+                self.arrays.append((t.numpy(force=True), name))  # a constant input keeps its array
 
     def leaf(self, tensor):
         return self.by_leaf.get(id(tensor))
@@ -293,14 +293,14 @@ def _param_names(params) -> dict:
 
 def _leaf_data(did, leaf, node, names, module_depth) -> Data:
     param = names.get(id(leaf))
-    grad = None if leaf.grad is None else leaf.grad.numpy()
+    grad = None if leaf.grad is None else leaf.grad.numpy(force=True)
     data = Data(
         did,
         node,
         param or leaf.name,
         tuple(leaf.shape),
         leaf.dtype,
-        leaf.numpy(),
+        leaf.numpy(force=True),
         grad,
         True,
         param,
@@ -319,7 +319,7 @@ def _module_of(param, depth):
 def _op_data(did, node, output) -> Data:
     value = node.value
     if value is None and output is not None and output.numel() <= 16:
-        value = output.numpy()
+        value = output.numpy(force=True)
     data = Data(
         did,
         node,

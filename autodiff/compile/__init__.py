@@ -83,7 +83,8 @@ def compile(
         return model
     if not callable(model):
         raise TypeError(f"compile: expected a function, got {type(model).__name__}")
-    return Compiled(model)
+    wrap = getattr(type(model), "_torch_compiled", None)  # an nn.Module: torch's OptimizedModule
+    return Compiled(model) if wrap is None else wrap(model, Compiled(model))
 
 
 @tracing.live

@@ -130,7 +130,7 @@ class Tracer:
         if holder is not None:
             slot = self.output(t._data)
             self.made.discard(slot)
-            self.add(runtime.array_of, [("s", holder)], outs=[slot], text="{0}.numpy()")
+            self.add(runtime.array_of, [("s", holder)], outs=[slot], text="{0}.numpy(force=True)")
             return slot
         leaf = self.known_grads.get(id(t))
         if leaf is not None and leaf.grad is t:

@@ -33,7 +33,7 @@ class StandardDirichlet(Function):
     @staticmethod
     def backward(ctx, grad):
         x, alpha = ctx.saved_tensors
-        x_, alpha_ = x.numpy(), alpha.numpy()
+        x_, alpha_ = x.numpy(force=True), alpha.numpy(force=True)
         total = np.broadcast_to(alpha_.sum(-1, keepdims=True), alpha_.shape)
         slope = creation.tensor(dirichlet_grad(x_, alpha_, total).astype(x_.dtype))
         return slope * (grad - (x * grad).sum(-1, True))

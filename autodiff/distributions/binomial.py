@@ -59,8 +59,8 @@ class Binomial(BinaryParameters, Distribution):
         """torch.binomial's draws (random.binomial: its CPU algorithms on our generator)."""
         shape = self._extended_shape(sample_shape)
         with no_grad():
-            count = np.ascontiguousarray(self.total_count.expand(*shape).numpy())
-            probs = np.ascontiguousarray(self.probs.expand(*shape).numpy())
+            count = np.ascontiguousarray(self.total_count.expand(*shape).numpy(force=True))
+            probs = np.ascontiguousarray(self.probs.expand(*shape).numpy(force=True))
             return creation.tensor(random.binomial(count, probs))
 
     def log_prob(self, value):
@@ -184,7 +184,7 @@ class NegativeBinomial(BinaryParameters, Distribution):
     def sample(self, sample_shape=()):
         """torch's draws: Gamma rates, then torch.poisson of them."""
         with no_grad():
-            rate = self._gamma.sample(sample_shape).numpy()
+            rate = self._gamma.sample(sample_shape).numpy(force=True)
             return creation.tensor(random.poisson(np.ascontiguousarray(rate)))
 
     def log_prob(self, value):

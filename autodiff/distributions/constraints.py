@@ -37,7 +37,7 @@ __all__ = [
 
 
 def _array(value) -> np.ndarray:
-    return np.asarray(value.detach().numpy() if hasattr(value, "detach") else value)
+    return np.asarray(value.detach().numpy(force=True) if hasattr(value, "detach") else value)
 
 
 class Constraint:

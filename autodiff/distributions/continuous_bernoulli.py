@@ -32,7 +32,7 @@ class ContinuousBernoulli(BinaryParameters, ExponentialFamily):
             (probs,) = broadcast_all(probs)
             # torch checks the probs given before clamping them whenever validate_args is
             # given, even as False; by default it checks the clamped probs (always valid)
-            unit = self.arg_constraints["probs"].check(probs).numpy()
+            unit = self.arg_constraints["probs"].check(probs).numpy(force=True)
             if validate_args is not None and not bool(np.all(unit)):
                 raise ValueError("The parameter probs has invalid values")
             self.probs = clamp_probs(probs)

@@ -91,7 +91,7 @@ class Distribution:
                 value = getattr(self, name)  # a parameter derived from others (Chi2's df)
             if value is None or constraint is constraints.dependent:
                 continue  # not given (the other of probs / logits), or not checkable
-            if not bool(np.all(constraint.check(value).numpy())):
+            if not bool(np.all(constraint.check(value).numpy(force=True))):
                 raise ValueError(
                     f"Expected parameter {name} ({type(value).__name__} of shape "
                     f"{tuple(value.shape)}) of distribution {self!r} to satisfy the "
@@ -123,7 +123,7 @@ class Distribution:
                 stacklevel=3,
             )
             return
-        if not bool(np.all(self.support.check(value).numpy())):
+        if not bool(np.all(self.support.check(value).numpy(force=True))):
             raise ValueError(
                 f"Expected value argument ({type(value).__name__} of shape "
                 f"{tuple(value.shape)}) to be within the support ({self.support!r}) of the "

@@ -32,8 +32,8 @@ class StandardGamma(Function):
     @staticmethod
     def backward(ctx, grad):
         alpha, x = ctx.saved_tensors
-        slope = _standard_gamma_grad(alpha.numpy(), x.numpy())
-        return grad * creation.tensor(slope.astype(alpha.numpy().dtype))
+        slope = _standard_gamma_grad(alpha.numpy(force=True), x.numpy(force=True))
+        return grad * creation.tensor(slope.astype(alpha.numpy(force=True).dtype))
 
 
 def _standard_gamma_grad(alpha: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -207,7 +207,7 @@ class Poisson(ExponentialFamily):
         """torch.poisson's draws, in the rate's type."""
         shape = self._extended_shape(sample_shape)
         with no_grad():
-            rate = self.rate.expand(*shape).numpy()
+            rate = self.rate.expand(*shape).numpy(force=True)
             return creation.tensor(random.poisson(np.ascontiguousarray(rate)))
 
     def log_prob(self, value):

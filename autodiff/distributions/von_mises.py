@@ -55,7 +55,7 @@ def _rejection_sample(loc, concentration, proposal_r, shape):
     x = np.zeros(shape)
     done = np.zeros(shape, bool)
     while not done.all():
-        u1, u2, u3 = creation.rand(3, *shape, dtype=dtypes.float64).numpy()
+        u1, u2, u3 = creation.rand(3, *shape, dtype=dtypes.float64).numpy(force=True)
         z = np.cos(math.pi * u1)
         f = (1 + proposal_r * z) / (proposal_r + z)
         c = concentration * (proposal_r - f)
@@ -97,8 +97,8 @@ class VonMises(Distribution):
         #88443), then cast to loc's type."""
         shape = tuple(self._extended_shape(sample_shape))
         with no_grad():
-            loc = self.loc.detach().numpy().astype(np.float64)
-            kappa = self.concentration.detach().numpy().astype(np.float64)
+            loc = self.loc.detach().numpy(force=True).astype(np.float64)
+            kappa = self.concentration.detach().numpy(force=True).astype(np.float64)
             draws = _rejection_sample(loc, kappa, self._proposal_r(kappa), shape)
             return creation.tensor(draws).to(self.loc.dtype)
 

@@ -166,7 +166,7 @@ class Wishart(ExponentialFamily):
 
     def _flags(self, sample):
         """support.check per draw (all of a draw's batch of matrices together)."""
-        ok = np.asarray(self.support.check(sample).numpy())
+        ok = np.asarray(self.support.check(sample).numpy(force=True))
         if self._batch_shape:
             ok = ok.reshape(*ok.shape[: ok.ndim - len(self._batch_shape)], -1).max(-1)
         return ok

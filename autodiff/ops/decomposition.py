@@ -101,7 +101,7 @@ class Det(Function):
     def backward(ctx, grad):
         A, out = ctx.saved_tensors
         grad = grad.unsqueeze(-1).unsqueeze(-1)
-        if np.all(out.numpy() != 0):  # d det(A) / dA = det(A) A⁻ᵀ
+        if np.all(out.numpy(force=True) != 0):  # d det(A) / dA = det(A) A⁻ᵀ
             return grad * out.unsqueeze(-1).unsqueeze(-1) * inv(A).mT
         return grad * _cofactors(A)  # singular: the cofactor matrix, through the SVD
 
@@ -113,7 +113,7 @@ def _cofactors(A):
     n = S.shape[-1]
     eye = Tensor._constant(np.eye(n, dtype=bool))
     others = S.unsqueeze(-2).expand(*S.shape[:-1], n, n).masked_fill(eye, 1.0).prod(-1)
-    signs = np.linalg.det(U.numpy()) * np.linalg.det(Vh.numpy())
+    signs = np.linalg.det(U.numpy(force=True)) * np.linalg.det(Vh.numpy(force=True))
     return (U * (others * Tensor._make(signs[..., None])).unsqueeze(-2)) @ Vh
 
 

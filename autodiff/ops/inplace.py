@@ -13,7 +13,7 @@ import operator
 
 import numpy as np
 
-from .. import grad_mode, tracing
+from .. import grad_mode, meta, tracing
 from ..errors import DtypeError, ShapeError
 from ..function import Function, rename
 from ..graph import SavedOutput
@@ -60,6 +60,8 @@ def _write(self, op: str, fn, value, index=None) -> Tensor:
     torch's words."""
     storage = self._data
     if not storage.flags.writeable:
+        if type(storage) is meta.MetaArray:  # no data to write: torch checks the shape only
+            return _meta_write(self, op, fn, value)
         raise RuntimeError(
             f"{op}: unsupported operation: more than one element of the written-to tensor "
             "refers to a single memory location (an expand()ed or overlapping as_strided() "
@@ -85,6 +87,22 @@ def _write(self, op: str, fn, value, index=None) -> Tensor:
             f"{op}: the result's shape doesn't fit the tensor's shape {tuple(storage.shape)} in "
             f"place ({e}). Use the out-of-place op (x = x + y) to broadcast."
         ) from None
+    self._counter()[0] += 1
+    return self
+
+
+def _meta_write(self, op: str, fn, value) -> Tensor:
+    """An in-place op on a meta tensor: the value must fit its shape; nothing is written."""
+    shape = getattr(value, "shape", ())
+    try:
+        fits = fn is operator.setitem or np.broadcast_shapes(shape, self.shape) == self.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(
+            f"{op}: the value's shape {tuple(shape)} doesn't fit the meta tensor's shape "
+            f"{tuple(self.shape)} in place."
+        )
     self._counter()[0] += 1
     return self
 

@@ -407,11 +407,13 @@ def _norm_grad(grad, input, out, ord, dim):
     if ord == 0:
         return grad * input * 0.0
     if ord in (np.inf, -np.inf):
-        ties = Tensor._make((np.abs(input.numpy()) == out.numpy()).astype(input.dtype))
+        ties = Tensor._make(
+            (np.abs(input.numpy(force=True)) == out.numpy(force=True)).astype(input.dtype)
+        )
         return grad * input.sign() * ties / ties.sum(dim, keepdim=True)
     if ord == 1:
         return grad * input.sign()
-    safe = np.asarray(out.numpy() != 0)  # an array also for 0-d (dist of 0-d tensors)
+    safe = np.asarray(out.numpy(force=True) != 0)  # an array also for 0-d (dist of 0-d tensors)
     denom = where(Tensor._make(safe), out, 1.0)  # differentiable: second order needs it
     scale = input if ord == 2 else input * input.abs() ** (ord - 2)
     return grad * scale / denom ** (ord - 1) * Tensor._make(safe.astype(input.dtype))
@@ -466,7 +468,7 @@ class Renorm(Function):
         others = _other_dims(input.ndim, dim)
         # the norms again, as an op: a second derivative then follows them
         norm = VectorNorm.apply(input, ord=p, dim=others, keepdim=True)
-        over = Tensor._make((norm.numpy() > maxnorm).astype(input.dtype))
+        over = Tensor._make((norm.numpy(force=True) > maxnorm).astype(input.dtype))
         factor = over * maxnorm / (norm + 1e-7) + (1 - over)
         # y = x·f(‖x‖): dy = f·g + x-direction term -maxnorm/(‖x‖+eps)² · ∂‖x‖/∂x · Σ g·x
         along = (grad * input).sum(others, keepdim=True)

@@ -200,10 +200,12 @@ class Cdist(Function):
         elif p == 1:
             per_pair = grad * diff.sign()
         elif p == np.inf:  # every coordinate that attains the max, as torch
-            ties = Tensor._make((np.abs(diff.numpy()) == out.numpy()).astype(diff.dtype))
+            ties = Tensor._make(
+                (np.abs(diff.numpy(force=True)) == out.numpy(force=True)).astype(diff.dtype)
+            )
             per_pair = grad * diff.sign() * ties
         else:  # d/dx ‖x‖_p = x |x|^(p-2) / ‖x‖_p^(p-1); 0 where the distance is 0
-            zero = Tensor._make(out.numpy() == 0)
+            zero = Tensor._make(out.numpy(force=True) == 0)
             denom = where(zero, 1.0, out) ** (p - 1)
             scaled = diff if p == 2 else diff * diff.abs() ** (p - 2)
             per_pair = where(zero, 0.0, grad * scaled / denom)

@@ -904,7 +904,9 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     if dim is not None:
         raise NotImplementedError("unique: dim= is not supported yet; flatten first")
     # the result's shape depends on the values: a read (ad.compile refuses it inside fn)
-    values, inverse, counts = np.unique(input.numpy(), return_inverse=True, return_counts=True)
+    values, inverse, counts = np.unique(
+        input.numpy(force=True), return_inverse=True, return_counts=True
+    )
     out = [Tensor._make(values)]
     if return_inverse:
         out.append(Tensor._make(inverse.reshape(input.shape).astype(np.int64)))

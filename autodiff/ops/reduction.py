@@ -778,7 +778,7 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
         pair = None if range is None else range[2 * d : 2 * d + 2]
         edges.append(_equal_width_edges(column, b, pair))
     arrays = (points,) if weight is None else (points, weight.detach().reshape(-1))
-    every = tuple(e.numpy() for e in edges)
+    every = tuple(e.numpy(force=True) for e in edges)
     hist = HistogramddCounts.apply(*arrays, edges=every, density=bool(density))
     return HistogramddResult(hist, tuple(edges))
 

@@ -186,7 +186,7 @@ def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
 def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
     """Each element 1 with probability p (a number, or a tensor broadcast to self)."""
     if isinstance(p, Tensor):
-        probs = Tensor._make(np.ascontiguousarray(np.broadcast_to(p.numpy(), self.shape)))
+        probs = Tensor._make(np.ascontiguousarray(np.broadcast_to(p.numpy(force=True), self.shape)))
         return self.copy_(Bernoulli.apply(probs, generator=generator))
     return apply_(self, "bernoulli_", BernoulliFill.apply, p=p, generator=generator)
 
@@ -218,7 +218,7 @@ def bernoulli(input, p=None, *, generator=None) -> Tensor:
 
 def multinomial(input, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
     """Category indices drawn from each row of (unnormalised) probabilities, as torch."""
-    probs = input.numpy() if isinstance(input, Tensor) else np.asarray(input)
+    probs = input.numpy(force=True) if isinstance(input, Tensor) else np.asarray(input)
     op = "multinomial"
     if probs.ndim not in (1, 2):
         raise ArgumentError(f"{op}: prob_dist must be 1 or 2 dim, got shape {probs.shape}.")

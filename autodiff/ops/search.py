@@ -79,7 +79,7 @@ def bincount(input, weights=None, minlength=0):
         raise DtypeError(f"bincount: input must be integers, got dtype {values.dtype}")
     if minlength < 0:
         raise ArgumentError(f"bincount: minlength must be >= 0, got {minlength}")
-    counts = values.numpy()  # the result's length depends on the values: a read
+    counts = values.numpy(force=True)  # the result's length depends on the values: a read
     if values.ndim != 1 or (counts.size and counts.min() < 0):
         raise ArgumentError(
             f"bincount: input must be a 1-d tensor of non-negative integers, got shape "

@@ -197,7 +197,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
         )
     rcond = _eps_rtol(A) if rcond is None else float(rcond)
     X = LstsqSolution.apply(A, B, rcond=rcond, vector=vector)
-    S = np.linalg.svd(A.numpy(), compute_uv=False)  # the facts beside the solution: reads
+    S = np.linalg.svd(A.numpy(force=True), compute_uv=False)  # the facts beside the solution: reads
     rank = (S > rcond * S.max(-1, keepdims=True)).sum(-1) if S.shape[-1] else S.sum(-1) * 0
     empty = Tensor._make(np.zeros(0, np.dtype(A.dtype)))
     m, n = A.shape[-2], A.shape[-1]

@@ -271,6 +271,10 @@ class ScatterReduce(Function):
     @classmethod  # cls: ScatterReduce or IndexReduce (their ties differ); replays know no node
     def backward(cls, ctx, grad):
         input, src, out, counts = ctx.saved_tensors
+        # their values (Tensors that may require grad under double backward, or arrays)
+        input, src, out, counts = (
+            v._data if isinstance(v, Tensor) else np.asarray(v) for v in (input, src, out, counts)
+        )
         options = ctx.options
         reduce, include_self = options["reduce"], options["include_self"]
         grid, counts = _grid(options["index"], options["dim"]), np.asarray(counts)
@@ -403,7 +407,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     if source.dtype != input.dtype:
         raise RuntimeError(f"{op}_(): self ({input.dtype}) and source ({source.dtype}) must have "
                            "the same scalar type")  # fmt: skip
-    positions = index.numpy().reshape(-1).astype(np.int64)
+    positions = index.numpy(force=True).reshape(-1).astype(np.int64)
     along = source.shape[axis] if source.ndim else 1
     if len(positions) != along:
         raise RuntimeError(f"{op}_(): Number of indices ({len(positions)}) should be equal to "

@@ -264,7 +264,7 @@ def _strides(a: np.ndarray) -> tuple:
 
 
 def _array(x) -> np.ndarray:
-    return x.detach().numpy() if isinstance(x, Tensor) else x
+    return x.detach().numpy(force=True) if isinstance(x, Tensor) else x
 
 
 def _shape(x):

@@ -304,7 +304,7 @@ def _draw_base_seed(generator) -> None:
 
 
 def _as_array(a, name: str, dtype):
-    a = a.numpy() if isinstance(a, ad.Tensor) else np.asarray(a)
+    a = a.numpy(force=True) if isinstance(a, ad.Tensor) else np.asarray(a)
     if a.dtype.kind in "iub":
         return a.astype(np.int64, copy=False) if name == "y" else a.astype(dtype, copy=False)
     if a.dtype.kind != "f":
@@ -317,7 +317,7 @@ def _transformed(transform, batch: np.ndarray, rng) -> np.ndarray:
     out = transform(batch, rng)
     name = getattr(transform, "__qualname__", None) or repr(transform)
     if isinstance(out, ad.Tensor):
-        out = out.numpy()
+        out = out.numpy(force=True)
     if not isinstance(out, np.ndarray):
         raise TypeError(
             f"DataLoader: transform {name} returned {type(out).__name__}, expected a NumPy "

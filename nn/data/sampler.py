@@ -26,7 +26,7 @@ def generator_state(generator):
     if generator is None:
         return None
     if isinstance(generator, ad.Generator):
-        return generator.get_state().numpy().tobytes().hex()
+        return generator.get_state().numpy(force=True).tobytes().hex()
     return generator.bit_generator.state
 
 

@@ -99,7 +99,7 @@ def _zoom(evaluate, d, bracket, done, ls_iter, evals, f, gtd, c1, c2, tolerance,
 def _as_arrays(value):
     """Tensors (and lists of them) of a loaded state as the arrays the step computes with."""
     if isinstance(value, ad.Tensor):
-        return value.numpy()
+        return value.numpy(force=True)
     if isinstance(value, list):
         return [_as_arrays(v) for v in value]
     return value
@@ -143,7 +143,7 @@ class LBFGS(Optimizer):
     def _flat_grad(self) -> np.ndarray:
         return np.concatenate(
             [
-                np.zeros(p.numel(), p.dtype) if p.grad is None else p.grad.numpy().ravel()
+                np.zeros(p.numel(), p.dtype) if p.grad is None else p.grad.numpy(force=True).ravel()
                 for p in self._params
             ]
         )
@@ -152,14 +152,14 @@ class LBFGS(Optimizer):
         """x ← x + step·direction over the flat vector of parameters, in place."""
         offset = 0
         for p in self._params:
-            n, values = p.numel(), p.numpy()
+            n, values = p.numel(), p.numpy(force=True)
             values += p.dtype.type(step) * direction[offset : offset + n].reshape(values.shape)
             increment_version(p)
             offset += n
 
     def _set(self, saved: list) -> None:
         for p, values in zip(self._params, saved):
-            p.numpy()[...] = values
+            p.numpy(force=True)[...] = values
             increment_version(p)
 
     @tracing.replayed  # ad.compile replays the whole step, closure calls included
@@ -214,7 +214,9 @@ class LBFGS(Optimizer):
     def _move(self, closure, group, d, t, loss, flat_grad, gtd, evals_left, last) -> tuple:
         """Step along d, by the line search or by t: (loss, flat grad, t, evaluations)."""
         if group["line_search_fn"] is not None:
-            evaluate = self._evaluator(closure, [p.numpy().copy() for p in self._params], d)
+            evaluate = self._evaluator(
+                closure, [p.numpy(force=True).copy() for p in self._params], d
+            )
             loss, flat_grad, t, evals = _strong_wolfe(
                 evaluate, t, d, loss, flat_grad, gtd, max_ls=evals_left
             )

@@ -213,12 +213,12 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    grad = p.grad.numpy()
+                    grad = p.grad.numpy(force=True)
                     if group.get("maximize", False):
                         grad = -grad
                     state = self.state.setdefault(p, {})
                     arrays = {k: _as_array(v) for k, v in state.items()}
-                    self._update(p.numpy(), grad, group, arrays)
+                    self._update(p.numpy(force=True), grad, group, arrays)
                     _keep_as_tensors(arrays, state)
                     increment_version(p)  # a graph that saved p before the step must refuse
         return loss
@@ -405,7 +405,7 @@ def check_betas(betas, op: str) -> tuple:
 def _as_array(value):
     """A state entry as _update sees it: a Tensor's array (shared); a plain number (SparseAdam's
     step count, an int as torch keeps it) or None as it is."""
-    return value.numpy() if isinstance(value, ad.Tensor) else value
+    return value.numpy(force=True) if isinstance(value, ad.Tensor) else value
 
 
 def _keep_as_tensors(arrays: dict, state: dict) -> None:
@@ -415,7 +415,7 @@ def _keep_as_tensors(arrays: dict, state: dict) -> None:
         if type(array) is int:  # not a NumPy scalar, which is wrapped below
             state[key] = array
         elif array is not None and (
-            not isinstance(state.get(key), ad.Tensor) or state[key].numpy() is not array
+            not isinstance(state.get(key), ad.Tensor) or state[key].numpy(force=True) is not array
         ):
             state[key] = ad.from_numpy(np.asarray(array))
 

@@ -115,7 +115,7 @@ class _Orthogonal(Module):
                 "parametrizations when use_trivialization=False."
             )
         A, tau = ad.geqrf(Q)
-        array, flips = A.numpy().copy(), tau.numpy() == 0.0
+        array, flips = A.numpy(force=True).copy(), tau.numpy(force=True) == 0.0
         i = np.arange(min(array.shape[-2:]))
         signs = np.sign(array[..., i, i])
         signs[flips] *= -1

@@ -479,7 +479,7 @@ def _counted(amount, tensor_size: int) -> int:
 def _topk_indices(values, k: int, largest: bool):
     """The indices of the k largest (or smallest) of the 1-d values: torch.topk's, also where
     values tie at the k-th place (topk_ties.py)."""
-    return ad.from_numpy(topk_indices(values.detach().numpy(), k, largest))
+    return ad.from_numpy(topk_indices(values.detach().numpy(force=True), k, largest))
 
 
 def _channels(t, dim) -> int:

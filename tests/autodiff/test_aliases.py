@@ -74,7 +74,7 @@ def _grad(t):
     g = t.grad
     if g is None or getattr(g, "_is_zerotensor", lambda: False)():
         return np.zeros(tuple(t.shape))
-    return g.numpy()
+    return g.detach().numpy()
 
 
 def _names(node):
@@ -87,7 +87,9 @@ def test_alias_matches_torch_in_values_gradients_and_nodes(name, call):
     ours = [ad.tensor(a, requires_grad=True) for a in (X, Y)]
     theirs = [torch.tensor(a, requires_grad=True) for a in (X, Y)]
     out, expected = call(ad, *ours), call(torch, *theirs)
-    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        out.detach().numpy(), expected.detach().numpy(), rtol=1e-12, atol=1e-15
+    )
     assert out.dtype == ad.float64
     if name not in NODE_DIFFERS:
         assert out.grad_fn.name() == expected.grad_fn.name()
@@ -170,7 +172,7 @@ def test_addcmul_addcdiv_and_concat_as_functions_match_torch():
         x, y, z = (lib.tensor(v, requires_grad=True) for v in (a, b, c))
         out = lib.addcmul(x, y, z, value=0.5) + lib.addcdiv(x, y, z.abs() + 1, value=2)
         lib.concatenate([out, lib.concat((x, y), dim=0)], dim=0).sum().backward()
-        got = [t.grad.numpy() for t in (x, y, z)]
+        got = [t.grad.detach().numpy() for t in (x, y, z)]
         if lib is ad:
             ours = got
     for mine, theirs in zip(ours, got):
@@ -237,7 +239,7 @@ def test_inplace_shape_change_matches_torch(name, change):
     weights = np.arange(out.numel(), dtype=np.float64).reshape(out.shape)
     (out * ad.tensor(weights)).sum().backward()
     (expected * torch.tensor(weights)).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.detach().numpy(), rtol=1e-12)
 
 
 def test_inplace_shape_change_bumps_the_version_and_refuses_a_leaf_that_requires_grad():
@@ -257,7 +259,7 @@ def test_inplace_shape_change_of_a_view_keeps_sharing_storage():
     view = base[1]
     view.unsqueeze_(0)
     view.add_(1.0)
-    assert view.shape == (1, 3) and base.numpy().tolist() == [[0, 0, 0], [1, 1, 1]]
+    assert view.shape == (1, 3) and base.detach().numpy().tolist() == [[0, 0, 0], [1, 1, 1]]
     with pytest.raises(IndexError, match="unsqueeze: dim 3 is out of range"):
         base.unsqueeze_(3)
 
@@ -341,7 +343,7 @@ def test_bits_and_logic_match_torch(name, call):
     ours = call(ad.tensor(A), ad.tensor(B))
     theirs = call(torch.tensor(A), torch.tensor(B))
     assert str(ours.dtype) == str(theirs.dtype) and not ours.requires_grad
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=name)
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy(), err_msg=name)
 
 
 @pytest.mark.parametrize(
@@ -391,7 +393,9 @@ def test_special_values_match_torch(fn):
         theirs = getattr(torch, fn)(torch.tensor(SPECIAL, dtype=getattr(torch, dtype)))
         assert str(ours.dtype) == str(theirs.dtype)
         rtol = 1e-13 if dtype == "float64" else 1e-5  # torch's float32 kernels: ~2e-6
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=rtol, err_msg=fn)
+        np.testing.assert_allclose(
+            ours.detach().numpy(), theirs.detach().numpy(), rtol=rtol, err_msg=fn
+        )
 
 
 @pytest.mark.parametrize("fn", ["lgamma", "digamma", "erfc", "exp2"])
@@ -401,7 +405,7 @@ def test_integer_inputs_give_the_default_float_as_torch(fn):
         getattr(torch, fn)(torch.tensor([1, 2, 3])),
     )
     assert str(ours.dtype) == str(theirs.dtype) == "torch.float32"
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6)
 
 
 def test_digamma_gradient_near_the_poles_matches_torch():
@@ -413,7 +417,7 @@ def test_digamma_gradient_near_the_poles_matches_torch():
     x.digamma().sum().backward()
     tx.digamma().sum().backward()
     # torch's polygamma(1, x) is good to ~1e-10; ours to 1e-15 (checked against mpmath)
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.detach().numpy(), rtol=1e-9)
 
 
 def test_digamma_third_derivative_is_polygamma_2_as_torch():
@@ -424,7 +428,7 @@ def test_digamma_third_derivative_is_polygamma_2_as_torch():
     g.sum().backward()
     tg.sum().backward()
     assert g.grad_fn.name() == type(tg.grad_fn).__name__
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.detach().numpy(), rtol=1e-9)
 
 
 def test_fmax_fmin_nan_rules_and_ties_match_torch():
@@ -434,11 +438,13 @@ def test_fmax_fmin_nan_rules_and_ties_match_torch():
         x, y = ad.tensor(a, requires_grad=True), ad.tensor(b, requires_grad=True)
         tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
         out, expected = getattr(ad, fn)(x, y), getattr(torch, fn)(tx, ty)
-        np.testing.assert_array_equal(out.numpy(), expected.detach().numpy())
+        np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
         out.backward(ad.ones(5))
         expected.backward(torch.ones(5))
-        np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())  # ties go to input
-        np.testing.assert_array_equal(y.grad.numpy(), ty.grad.numpy())
+        np.testing.assert_array_equal(
+            x.grad.detach().numpy(), tx.grad.detach().numpy()
+        )  # ties go to input
+        np.testing.assert_array_equal(y.grad.detach().numpy(), ty.grad.detach().numpy())
     assert ad.fmax(ad.tensor([1, 5]), ad.tensor([3, 2])).tolist() == [3, 5]
 
 

@@ -42,7 +42,7 @@ def test_first_order_hands_arrays_only_to_functions_that_ask(array_backward):
     _scaled(array_backward).apply(x).sum().backward()
     kind = np.ndarray if array_backward else ad.Tensor
     assert SEEN == [(kind, kind)]
-    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [3.0, 3.0])
     assert type(x.grad) is ad.Tensor and x.grad.grad_fn is None
 
 
@@ -54,7 +54,7 @@ def test_create_graph_runs_an_array_formula_on_tensors_and_differentiates_it():
     assert SEEN == [(ad.Tensor, ad.Tensor)]
     (gg,) = ad.grad(g.sum(), x)
     np.testing.assert_allclose(g.detach().numpy(), [12.0])  # 3x²
-    np.testing.assert_allclose(gg.numpy(), [12.0])  # 6x
+    np.testing.assert_allclose(gg.detach().numpy(), [12.0])  # 6x
 
 
 def _cube():
@@ -82,14 +82,14 @@ def test_ad_grad_and_hooks_see_tensors_while_the_formulas_see_arrays():
     y.register_hook(lambda g: seen.append(type(g)) or g * 2.0)
     (g,) = ad.grad(y.sum(), x)
     assert seen == [ad.Tensor] and type(g) is ad.Tensor
-    np.testing.assert_array_equal(g.numpy(), [4.0, 8.0])  # 2 · 2x
+    np.testing.assert_array_equal(g.detach().numpy(), [4.0, 8.0])  # 2 · 2x
 
 
 def test_a_broadcast_gradient_reduced_in_array_form_keeps_dtype_and_shape():
     b = ad.tensor([[1.0], [2.0]], requires_grad=True)  # (2, 1) against (2, 3)
     (ad.ones(2, 3) * b).sum().backward()
     assert b.grad.shape == (2, 1) and b.grad.dtype == np.float32
-    np.testing.assert_array_equal(b.grad.numpy(), [[3.0], [3.0]])
+    np.testing.assert_array_equal(b.grad.detach().numpy(), [[3.0], [3.0]])
 
 
 def test_gradients_of_two_leaves_never_share_memory():
@@ -97,7 +97,7 @@ def test_gradients_of_two_leaves_never_share_memory():
     b = ad.tensor([3.0, 4.0], requires_grad=True)
     (a + b).sum().backward()  # Add hands the same gradient array to both edges
     a.grad.add_(1.0)
-    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(b.grad.detach().numpy(), [1.0, 1.0])
 
 
 def test_tensor_sum_and_mean_take_numpys_keepdims_and_swapaxes_swaps():
@@ -112,10 +112,15 @@ def test_numpy_names_match_torch():
     data = np.arange(6.0).reshape(2, 3)
     ours, theirs = ad.tensor(data), torch.tensor(data)
     np.testing.assert_array_equal(
-        ours.sum(axis=1, keepdims=True).numpy(), theirs.sum(axis=1, keepdims=True).numpy()
+        ours.sum(axis=1, keepdims=True).detach().numpy(),
+        theirs.sum(axis=1, keepdims=True).detach().numpy(),
     )
-    np.testing.assert_array_equal(ours.swapaxes(0, 1).numpy(), theirs.swapaxes(0, 1).numpy())
-    np.testing.assert_array_equal(ours.swapdims(1, 0).numpy(), theirs.swapdims(1, 0).numpy())
+    np.testing.assert_array_equal(
+        ours.swapaxes(0, 1).detach().numpy(), theirs.swapaxes(0, 1).detach().numpy()
+    )
+    np.testing.assert_array_equal(
+        ours.swapdims(1, 0).detach().numpy(), theirs.swapdims(1, 0).detach().numpy()
+    )
 
 
 def test_retained_gradients_are_copies_even_where_a_formula_passes_its_gradient_on():
@@ -125,10 +130,10 @@ def test_retained_gradients_are_copies_even_where_a_formula_passes_its_gradient_
     y.retain_grad()
     z.retain_grad()
     z.sum().backward()
-    assert not np.shares_memory(y.grad.numpy(), z.grad.numpy())
+    assert not np.shares_memory(y.grad.detach().numpy(), z.grad.detach().numpy())
     z.grad.add_(5.0)
-    np.testing.assert_array_equal(y.grad.numpy(), [1.0, 1.0])
-    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+    np.testing.assert_array_equal(y.grad.detach().numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [2.0, 2.0])
 
 
 @pytest.mark.parametrize("op", [row for row in ROWS if row.second_order], ids=str)

@@ -50,7 +50,7 @@ def test_values_strides_and_gradients_match_torch(name):
     weight = np.arange(ours.numel(), dtype=np.float64).reshape(ours.shape) + 1
     (ours * ad.tensor(weight)).sum().backward()
     (theirs * torch.tensor(weight)).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.detach().numpy(), rtol=1e-12)
 
 
 def test_the_view_shares_the_storage_both_ways():
@@ -153,7 +153,7 @@ def test_as_strided_in_place_matches_torch():
     assert ours[0] and theirs[0]
     _same(ours[1], theirs[1])
     assert ours[2:4] == theirs[2:4] == ((1, 2), "AsStridedBackward1")
-    np.testing.assert_allclose(ours[4].numpy(), theirs[4].numpy())
+    np.testing.assert_allclose(ours[4].detach().numpy(), theirs[4].detach().numpy())
 
 
 SCATTERS = {
@@ -192,9 +192,9 @@ def test_as_strided_scatter_matches_torch(name):
         tsrc = torch.tensor(src_values, requires_grad=True)
         out = torch.as_strided_scatter(make(torch, tx), tsrc, size, stride, offset)
         (out * torch.tensor(weight)).sum().backward()
-        np.testing.assert_allclose(src.grad.numpy(), tsrc.grad.numpy())
-        kept = np.where(tx.grad.numpy() == 0, weight.reshape(-1), 0.0)  # torch's, flipped
-        np.testing.assert_allclose(x.grad.numpy(), kept)
+        np.testing.assert_allclose(src.grad.detach().numpy(), tsrc.grad.detach().numpy())
+        kept = np.where(tx.grad.detach().numpy() == 0, weight.reshape(-1), 0.0)  # torch's, flipped
+        np.testing.assert_allclose(x.grad.detach().numpy(), kept)
 
 
 def test_as_strided_scatter_casts_src_to_inputs_dtype():
@@ -282,5 +282,5 @@ def test_torch_as_strided_underscore_is_the_in_place_method():
     x, t = ad.arange(6.0), torch.arange(6.0)
     assert ad.as_strided_(x, (2, 2), (1, 2), 1) is x
     assert torch.as_strided_(t, (2, 2), (1, 2), 1) is t
-    np.testing.assert_array_equal(x.numpy(), t.numpy())
+    np.testing.assert_array_equal(x.detach().numpy(), t.detach().numpy())
     assert x.stride() == tuple(t.stride())

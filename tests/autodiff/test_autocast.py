@@ -59,7 +59,10 @@ def test_result_dtypes_and_values_as_torch(name, call, dtype):
     assert str(ours.dtype) == str(theirs.dtype)
     tolerance = 2e-2 if dtype == "bfloat16" else 2e-3
     np.testing.assert_allclose(
-        ours.float().numpy(), theirs.float().numpy(), rtol=tolerance, atol=tolerance
+        ours.float().detach().numpy(),
+        theirs.float().detach().numpy(),
+        rtol=tolerance,
+        atol=tolerance,
     )
 
 
@@ -133,7 +136,9 @@ def test_training_step_gradients_are_float32_and_match_torch(monkeypatch):
     loss.backward(), loss_t.backward()
     for p, pt in zip(ours.parameters(), theirs.parameters()):
         assert p.grad.dtype is ad.float32
-        np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=3e-2, atol=3e-3)
+        np.testing.assert_allclose(
+            p.grad.detach().numpy(), pt.grad.detach().numpy(), rtol=3e-2, atol=3e-3
+        )
 
 
 def test_backward_outside_autocast_and_no_cost_when_off():

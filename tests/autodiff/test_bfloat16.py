@@ -18,8 +18,13 @@ from autodiff.compile import CompileError
 def _bits(t) -> np.ndarray:
     """The uint16 bits of a bfloat16 tensor, ours or torch's."""
     if isinstance(t, ad.Tensor):
-        return t.numpy().view(np.uint16)
-    return t.view(t.new_empty(0, dtype=__import__("torch").int16).dtype).numpy().view(np.uint16)
+        return t.detach().numpy().view(np.uint16)
+    return (
+        t.view(t.new_empty(0, dtype=__import__("torch").int16).dtype)
+        .detach()
+        .numpy()
+        .view(np.uint16)
+    )
 
 
 def _same(ours, theirs):
@@ -42,7 +47,7 @@ def test_rounding_from_float32_is_torchs_round_to_nearest_even(values):
     ours, theirs = ad.tensor(x).bfloat16(), torch.tensor(x).bfloat16()
     nan = np.isnan(x)
     np.testing.assert_array_equal(_bits(ours)[~nan], _bits(theirs)[~nan])
-    assert np.isnan(ours.float().numpy()[nan]).all()  # a NaN stays a NaN (payload aside)
+    assert np.isnan(ours.float().detach().numpy()[nan]).all()  # a NaN stays a NaN (payload aside)
     np.testing.assert_array_equal(_bits(ad.tensor(x, dtype=ad.bfloat16))[~nan], _bits(theirs)[~nan])
 
 
@@ -142,9 +147,11 @@ def test_matmul_is_float32_blas_then_rounded():
     b, bt = _pair((16, 4), 2)
     out = a @ b
     assert out.dtype is ad.bfloat16
-    np.testing.assert_allclose(out.float().numpy(), (at @ bt).float().numpy(), rtol=8e-3)
-    expected = (a.float().numpy() @ b.float().numpy()).astype(ad.bfloat16.dtype)
-    np.testing.assert_array_equal(out.numpy().view(np.uint16), expected.view(np.uint16))
+    np.testing.assert_allclose(
+        out.float().detach().numpy(), (at @ bt).float().detach().numpy(), rtol=8e-3
+    )
+    expected = (a.float().detach().numpy() @ b.float().detach().numpy()).astype(ad.bfloat16.dtype)
+    np.testing.assert_array_equal(out.detach().numpy().view(np.uint16), expected.view(np.uint16))
 
 
 def test_gradients_of_a_bfloat16_leaf_are_bfloat16_as_torch():
@@ -158,7 +165,9 @@ def test_gradients_of_a_bfloat16_leaf_are_bfloat16_as_torch():
     ((xt @ wt).tanh() * 2).sum().backward()
     for ours, theirs in ((x.grad, xt.grad), (w.grad, wt.grad)):
         assert ours.dtype is ad.bfloat16
-        np.testing.assert_allclose(ours.float().numpy(), theirs.float().numpy(), rtol=2e-2)
+        np.testing.assert_allclose(
+            ours.float().detach().numpy(), theirs.float().detach().numpy(), rtol=2e-2
+        )
     y = ad.ones(3, requires_grad=True)
     (y.bfloat16() * 3).sum().backward()  # through the cast: a float32 gradient
     assert y.grad.dtype is ad.float32 and y.grad.tolist() == [3.0, 3.0, 3.0]
@@ -175,7 +184,9 @@ def test_gelu_layer_norm_gradients_against_torch():
         * torch.tensor(weights)
     ).sum().backward()
     assert x.grad.dtype is ad.bfloat16
-    np.testing.assert_allclose(x.grad.float().numpy(), xt.grad.float().numpy(), atol=0.05)
+    np.testing.assert_allclose(
+        x.grad.float().detach().numpy(), xt.grad.float().detach().numpy(), atol=0.05
+    )
 
 
 def test_in_place_ops_keep_bfloat16_and_round():
@@ -194,11 +205,13 @@ def test_topk_and_multinomial_on_bfloat16_as_torch():
     values, indices = ad.topk(probs, 50, dim=-1)
     values_t, indices_t = torch.topk(probs_t, 50, dim=-1)  # many equal values: torch's order
     _same(values, values_t)
-    np.testing.assert_array_equal(indices.numpy(), indices_t.numpy())
+    np.testing.assert_array_equal(indices.detach().numpy(), indices_t.detach().numpy())
     g, gt = ad.Generator().manual_seed(3), torch.Generator().manual_seed(3)
     for _ in range(5):
         ours = ad.multinomial(values, 1, generator=g)
-        np.testing.assert_array_equal(ours.numpy(), torch.multinomial(values_t, 1, generator=gt))
+        np.testing.assert_array_equal(
+            ours.detach().numpy(), torch.multinomial(values_t, 1, generator=gt)
+        )
 
 
 def test_save_load_and_safetensors_keep_bfloat16():
@@ -239,7 +252,9 @@ def test_attention_rounds_where_torchs_cpu_kernel_rounds(causal):
     theirs = torch.nn.functional.scaled_dot_product_attention(qt, kt, vt, is_causal=causal)
     assert ours.dtype is ad.bfloat16
     assert (_bits(ours) != _bits(theirs)).mean() < 0.05
-    np.testing.assert_allclose(ours.float().numpy(), theirs.float().numpy(), rtol=2e-2, atol=2e-2)
+    np.testing.assert_allclose(
+        ours.float().detach().numpy(), theirs.float().detach().numpy(), rtol=2e-2, atol=2e-2
+    )
 
 
 @pytest.mark.parametrize("size", [5, 1000, 1003])

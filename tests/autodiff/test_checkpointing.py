@@ -44,7 +44,9 @@ def gradients(model, x, run, seed=3):
     ad.manual_seed(seed)
     y = run(model, x)
     (y * ad.tensor(np.linspace(-1, 2, y.numel()).reshape(y.shape), dtype=y.dtype)).sum().backward()
-    return [y.detach().numpy(), x.grad.numpy()] + [p.grad.numpy() for p in model.parameters()]
+    return [y.detach().numpy(), x.grad.detach().numpy()] + [
+        p.grad.detach().numpy() for p in model.parameters()
+    ]
 
 
 def plain(model, x):
@@ -81,9 +83,9 @@ def test_the_generator_goes_on_as_without_checkpointing():
     model, _ = ours_and_torch_models()
     x = ad.randn(5, 6, requires_grad=True)
     gradients(model, x, plain)
-    after_plain = ad.rand(3).numpy()
+    after_plain = ad.rand(3).detach().numpy()
     gradients(model, x, lambda m, x: checkpoint(m, x, use_reentrant=False))
-    assert np.array_equal(ad.rand(3).numpy(), after_plain)
+    assert np.array_equal(ad.rand(3).detach().numpy(), after_plain)
 
 
 @pytest.mark.parametrize("use_reentrant", [False, True])
@@ -102,7 +104,9 @@ def test_same_gradients_as_torch(use_reentrant):
             else checkpoint(model, t, use_reentrant=use_reentrant)
         )
         y.square().sum().backward()
-        results.append([t.grad.numpy()] + [p.grad.numpy() for p in model.parameters()])
+        results.append(
+            [t.grad.detach().numpy()] + [p.grad.detach().numpy() for p in model.parameters()]
+        )
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
@@ -123,7 +127,7 @@ def held_after_forward(run, n=12, size=50_000):
     finally:
         tracemalloc.stop()
     y.sum().backward()
-    return held, x.grad.numpy()
+    return held, x.grad.detach().numpy()
 
 
 def test_fewer_arrays_alive_after_forward():
@@ -147,7 +151,7 @@ def test_second_order_through_a_checkpoint_as_torch():
         y = fn(f, x, use_reentrant=False).sum()
         (g,) = lib.autograd.grad(y, x, create_graph=True)
         g.square().sum().backward()
-        results.append((g.detach().numpy(), x.grad.numpy()))
+        results.append((g.detach().numpy(), x.grad.detach().numpy()))
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
@@ -162,10 +166,10 @@ def test_retained_graph_reruns_on_each_backward():
 
     y = checkpoint(f, x, use_reentrant=False).sum()
     y.backward(retain_graph=True)
-    first = x.grad.numpy().copy()
+    first = x.grad.detach().numpy().copy()
     y.backward()
     assert len(calls) == 3  # forward, then one rerun per backward
-    assert np.array_equal(x.grad.numpy(), 2 * first)
+    assert np.array_equal(x.grad.detach().numpy(), 2 * first)
 
 
 def scaled(x, layer, scale):

@@ -39,11 +39,13 @@ def _grads_against_torch(fn, arrays, seed=0, create_graph=False):
     assert str(ours.dtype) == str(theirs.dtype)
     assert ours.shape == tuple(theirs.shape)
     rtol = 1e-4 if ours.dtype in (ad.float32, ad.complex64) else 1e-10
-    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().resolve_conj().numpy(),
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().resolve_conj().detach().numpy(),
                                rtol=rtol, atol=rtol)  # fmt: skip
     for g, h in zip(our_grads, their_grads):
         assert str(g.dtype) == str(h.dtype)
-        np.testing.assert_allclose(g.numpy(), h.resolve_conj().numpy(), rtol=rtol, atol=rtol)
+        np.testing.assert_allclose(
+            g.detach().numpy(), h.resolve_conj().detach().numpy(), rtol=rtol, atol=rtol
+        )
     return ours, our_grads
 
 
@@ -170,7 +172,7 @@ def test_complex_gradients_equal_finite_differences(name):
     z = ad.tensor(z0, requires_grad=True)
     out = fn(ad, z, ad.tensor(w0))
     _real_loss(out, _fit(weights, out)).backward()
-    np.testing.assert_allclose(z.grad.numpy(), _numeric_complex_grad(loss, z0), atol=1e-6)
+    np.testing.assert_allclose(z.grad.detach().numpy(), _numeric_complex_grad(loss, z0), atol=1e-6)
 
 
 def _fit(weights, out):
@@ -188,8 +190,12 @@ def test_second_order_through_complex_ops_equals_torchs():
         (g,) = lib.autograd.grad(loss, z, create_graph=True)
         (g.abs() ** 2).sum().backward()
         grads.append((g.detach(), z.grad))
-    np.testing.assert_allclose(grads[0][0].numpy(), grads[1][0].numpy(), rtol=1e-10)
-    np.testing.assert_allclose(grads[0][1].numpy(), grads[1][1].numpy(), rtol=1e-10)
+    np.testing.assert_allclose(
+        grads[0][0].detach().numpy(), grads[1][0].detach().numpy(), rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        grads[0][1].detach().numpy(), grads[1][1].detach().numpy(), rtol=1e-10
+    )
 
 
 # --- the seam: ops not written for complex gradients refuse -------------------------------
@@ -243,7 +249,7 @@ def test_a_users_function_may_handle_complex_tensors_as_in_torch():
 
     z = ad.tensor([1 + 1j], requires_grad=True)
     Double.apply(z).abs().sum().backward()
-    np.testing.assert_allclose(z.grad.numpy(), [2 * (1 + 1j) / np.sqrt(2)], rtol=1e-6)
+    np.testing.assert_allclose(z.grad.detach().numpy(), [2 * (1 + 1j) / np.sqrt(2)], rtol=1e-6)
 
 
 def test_a_complex_loss_needs_an_explicit_gradient_as_in_torch():
@@ -254,7 +260,7 @@ def test_a_complex_loss_needs_an_explicit_gradient_as_in_torch():
             (z * 2).sum().backward()
     z = ad.tensor([1 + 2j], requires_grad=True)
     (z * 2).sum().backward(ad.tensor(1 - 1j))
-    np.testing.assert_allclose(z.grad.numpy(), [2 - 2j])
+    np.testing.assert_allclose(z.grad.detach().numpy(), [2 - 2j])
 
 
 def test_real_and_imag_are_views_of_the_storage_as_torchs():
@@ -350,7 +356,7 @@ def test_complex_promotion_as_torchs(make):
     torch = pytest.importorskip("torch")
     ours, theirs = make(ad), make(torch)
     assert str(ours.dtype) == str(theirs.dtype)
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6)
 
 
 def test_tensor_methods_for_complex_numbers():
@@ -374,8 +380,8 @@ def test_a_compiled_step_with_complex_ops_equals_eager():
     compiled = ad.compile(step)
     for _ in range(2):
         z = ad.tensor(z0, requires_grad=True)
-        np.testing.assert_array_equal(compiled(z).numpy(), eager.numpy())
-        np.testing.assert_array_equal(z.grad.numpy(), eager_z.grad.numpy())
+        np.testing.assert_array_equal(compiled(z).detach().numpy(), eager.detach().numpy())
+        np.testing.assert_array_equal(z.grad.detach().numpy(), eager_z.grad.detach().numpy())
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -386,7 +392,7 @@ def test_randn_of_a_complex_dtype_draws_torchs_numbers(shape, dtype):
     for lib in (ad, torch):
         lib.manual_seed(0)
         z = lib.randn(*shape, dtype=getattr(lib, dtype))
-        draws.append((z.numpy(), lib.randn_like(z).numpy()))
+        draws.append((z.detach().numpy(), lib.randn_like(z).detach().numpy()))
     for ours, theirs in zip(*draws):
         assert ours.dtype == theirs.dtype
         np.testing.assert_array_equal(ours, theirs)
@@ -432,4 +438,6 @@ def test_complex_values_of_other_ops_equal_torchs(name):
         out = fn(lib.tensor(z0), 0) if name == "cumsum" else fn(lib.tensor(z0))
         outs.append(out)
     assert str(outs[0].dtype) == str(outs[1].dtype)
-    np.testing.assert_allclose(outs[0].numpy(), outs[1].resolve_conj().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(
+        outs[0].detach().numpy(), outs[1].resolve_conj().detach().numpy(), rtol=1e-5
+    )

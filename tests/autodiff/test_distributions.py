@@ -103,8 +103,8 @@ def _compare(torch, family, params, call):
         got.sum().backward()
         for name, leaf in our_leaves.items():
             want = their_leaves[name].grad
-            want = np.zeros(leaf.shape) if want is None else want.numpy()
-            have = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.numpy()
+            want = np.zeros(leaf.shape) if want is None else want.detach().numpy()
+            have = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.detach().numpy()
             # trigamma (digamma's derivative) is NumPy-side here: agreement to ~1e-9 of scale
             atol = 1e-9 * max(1.0, float(np.abs(want[np.isfinite(want)]).max(initial=0)))
             np.testing.assert_allclose(have, want, rtol=1e-8, atol=atol, err_msg=name)
@@ -152,8 +152,8 @@ def test_values_outside_the_support_score_as_torch_without_validation():
         ours = getattr(D, family)(**params, validate_args=False)
         theirs = getattr(torch.distributions, family)(**params, validate_args=False)
         for name in ("log_prob", "cdf"):
-            got = getattr(ours, name)(ad.tensor(outside)).numpy()
-            want = getattr(theirs, name)(torch.tensor(outside)).numpy()
+            got = getattr(ours, name)(ad.tensor(outside)).detach().numpy()
+            want = getattr(theirs, name)(torch.tensor(outside)).detach().numpy()
             np.testing.assert_allclose(got, want, rtol=1e-6)
 
 
@@ -190,9 +190,11 @@ def test_seeded_samples_equal_torch(family, dtype):
             assert str(got.dtype) == str(want.dtype)
             if family in ULP_FAMILIES:
                 eps = np.finfo(dtype).eps
-                np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=64 * eps, atol=0)
+                np.testing.assert_allclose(
+                    got.detach().numpy(), want.detach().numpy(), rtol=64 * eps, atol=0
+                )
             else:
-                np.testing.assert_array_equal(got.numpy(), want.numpy())
+                np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -205,7 +207,7 @@ def test_laplace_samples_equal_torch_to_the_last_bit_of_log1p(dtype):
     torch.manual_seed(3)
     got = D.Laplace(ad.tensor(loc), ad.tensor(scale)).rsample((50,))
     want = torch.distributions.Laplace(torch.tensor(loc), torch.tensor(scale)).rsample((50,))
-    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=4 * np.finfo(dtype).eps,
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=4 * np.finfo(dtype).eps,
                                atol=8 * np.finfo(dtype).eps)  # fmt: skip
 
 
@@ -235,9 +237,11 @@ def test_shapes_with_batches_expand_and_independent():
     t_diag = torch.distributions.Independent(torch.distributions.Normal(torch.tensor(loc), 1.0), 1)
     assert diag.batch_shape == t_diag.batch_shape and diag.event_shape == t_diag.event_shape
     value = np.arange(6.0).reshape(2, 3) / 4
-    np.testing.assert_allclose(diag.log_prob(ad.tensor(value)).numpy(),
-                               t_diag.log_prob(torch.tensor(value)).numpy(), rtol=1e-12)  # fmt: skip
-    np.testing.assert_allclose(diag.entropy().numpy(), t_diag.entropy().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(diag.log_prob(ad.tensor(value)).detach().numpy(),
+                               t_diag.log_prob(torch.tensor(value)).detach().numpy(), rtol=1e-12)  # fmt: skip
+    np.testing.assert_allclose(
+        diag.entropy().detach().numpy(), t_diag.entropy().detach().numpy(), rtol=1e-12
+    )
     both = D.Independent(normal, 2)
     assert both.batch_shape == () and both.event_shape == (2, 3) and both.has_rsample
     assert both.log_prob(ad.tensor(value)).shape == ()
@@ -358,9 +362,9 @@ def test_multivariate_normal_matches_torch(kind, what, batch_loc):
     for name, leaf in our_leaves.items():
         expected = their_leaves[name].grad
         if expected is None:
-            assert leaf.grad is None or not leaf.grad.numpy().any(), name
+            assert leaf.grad is None or not leaf.grad.detach().numpy().any(), name
             continue
-        np.testing.assert_allclose(leaf.grad.numpy(), expected.numpy(), rtol=1e-8, atol=1e-10,
+        np.testing.assert_allclose(leaf.grad.numpy(), expected.detach().numpy(), rtol=1e-8, atol=1e-10,
                                    err_msg=name)  # fmt: skip
 
 
@@ -471,11 +475,11 @@ def test_kl_divergence_matches_torch(p_family, q_family):
     finite = torch.isfinite(want)
     if want.requires_grad and bool(finite.any()):
         want[finite].sum().backward()
-        got[ad.tensor(finite.numpy())].sum().backward()
+        got[ad.tensor(finite.detach().numpy())].sum().backward()
         for name, leaf in made[ad][2].items():
             expected = made[torch][2][name].grad
-            expected = np.zeros(leaf.shape) if expected is None else expected.numpy()
-            have = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.numpy()
+            expected = np.zeros(leaf.shape) if expected is None else expected.detach().numpy()
+            have = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.detach().numpy()
             finite_grads = expected[np.isfinite(expected)]
             atol = 1e-9 * max(1.0, float(np.abs(finite_grads).max(initial=0)))  # see _compare
             np.testing.assert_allclose(have, expected, rtol=1e-8, atol=atol, err_msg=name)
@@ -563,7 +567,7 @@ def test_vae_loss_matches_torch():
         recon = ((z.sum(-1, keepdim=True) - lib.tensor(x)) ** 2).sum(-1)
         loss = (recon + module.kl_divergence(posterior, prior).sum(-1)).mean()
         loss.backward()
-        results.append((loss.item(), enc.grad.numpy()))
+        results.append((loss.item(), enc.grad.detach().numpy()))
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-12)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-10)
 
@@ -627,7 +631,7 @@ def test_standard_gamma_gradient_matches_torch_across_its_regimes():
 
     alpha = np.array([0.3, 2.0, 20.0, 20.0, 20.0, 3.0, 0.05])
     x = np.array([0.1, 0.5, 20.5, 5.0, 35.0, 2.0, 1e-5])
-    want = torch._standard_gamma_grad(torch.tensor(alpha), torch.tensor(x)).numpy()
+    want = torch._standard_gamma_grad(torch.tensor(alpha), torch.tensor(x)).detach().numpy()
     np.testing.assert_allclose(_standard_gamma_grad(alpha, x), want, rtol=1e-12)
 
 
@@ -641,7 +645,7 @@ def test_dirichlet_gradient_matches_torch_across_its_regimes():
     alpha = np.array([0.5, 0.4, 10.0, 10.0, 10.0, 3.0, 5.0])
     total = np.array([1.5, 0.9, 20.0, 20.0, 20.0, 12.0, 8.0])
     want = torch._dirichlet_grad(torch.tensor(x), torch.tensor(alpha), torch.tensor(total))
-    np.testing.assert_allclose(dirichlet_grad(x, alpha, total), want.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(dirichlet_grad(x, alpha, total), want.detach().numpy(), rtol=1e-12)
 
 
 def test_validation_messages_are_torch_word_for_word():
@@ -723,7 +727,7 @@ def test_enumerate_support_matches_torch():
         for expand in (True, False):
             got, want = ours.enumerate_support(expand), theirs.enumerate_support(expand)
             assert got.shape == tuple(want.shape) and str(got.dtype) == str(want.dtype)
-            np.testing.assert_array_equal(got.numpy(), want.numpy())
+            np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
     assert not D.Independent(pairs[1][0], 1).has_enumerate_support
 
 

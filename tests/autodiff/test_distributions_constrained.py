@@ -128,8 +128,8 @@ def test_stick_breaking_log_det_is_that_of_its_square_jacobian():
     for j in range(3):
         step = np.zeros(3)
         step[j] = 1e-6
-        up = t(ad.tensor(x0 + step)).numpy()[:3]
-        down = t(ad.tensor(x0 - step)).numpy()[:3]
+        up = t(ad.tensor(x0 + step)).detach().numpy()[:3]
+        down = t(ad.tensor(x0 - step)).detach().numpy()[:3]
         jac[:, j] = (up - down) / 2e-6
     x = ad.tensor(x0)
     ladj = t.log_abs_det_jacobian(x, t(x)).item()
@@ -152,9 +152,11 @@ def test_round_trips_on_drawn_inputs(name, values):
     theirs, _ = _transforms(torch.distributions, torch)[name]
     x = np.array(values[: int(np.prod(shape))]).reshape(shape)
     y = ours(ad.tensor(x))
-    np.testing.assert_allclose(ours.inv(y).numpy(), x, rtol=1e-7, atol=1e-7)
-    assert bool(np.all(ours.codomain.check(y).numpy()))
-    np.testing.assert_allclose(y.numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ours.inv(y).detach().numpy(), x, rtol=1e-7, atol=1e-7)
+    assert bool(np.all(ours.codomain.check(y).detach().numpy()))
+    np.testing.assert_allclose(
+        y.detach().numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12, atol=1e-14
+    )
 
 
 def test_equality_caching_and_with_cache_match_torch():
@@ -278,8 +280,8 @@ def test_registry_matches_torch(name, registry):
         if a is not None:
             np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
     y = ours(ad.tensor(x))
-    assert bool(np.all(ours_c.check(y).numpy()))
-    assert bool(np.all(theirs_c.check(torch.tensor(y.numpy())).numpy()))
+    assert bool(np.all(ours_c.check(y).detach().numpy()))
+    assert bool(np.all(theirs_c.check(torch.tensor(y.detach().numpy())).detach().numpy()))
 
 
 def test_new_constraints_check_as_torch():
@@ -307,8 +309,8 @@ def test_new_constraints_check_as_torch():
         ),
     ]
     for name, make, value in cases:
-        got = make(C).check(ad.tensor(value)).numpy()
-        want = make(TC).check(torch.tensor(value)).numpy()
+        got = make(C).check(ad.tensor(value)).detach().numpy()
+        want = make(TC).check(torch.tensor(value)).detach().numpy()
         np.testing.assert_array_equal(got, want, err_msg=name)
         assert repr(make(C)) == repr(make(TC)), name
         assert make(C).event_dim == make(TC).event_dim, name
@@ -394,7 +396,7 @@ def test_transformed_distributions_through_the_new_transforms_match_torch():
             lib.manual_seed(0)
             draws = dist.sample((2,))
             out.append((tuple(dist.batch_shape), tuple(dist.event_shape), repr(dist.support),
-                        draws.numpy(), dist.log_prob(draws).numpy()))  # fmt: skip
+                        draws.detach().numpy(), dist.log_prob(draws).detach().numpy()))  # fmt: skip
         results.append(out)
     for ours, theirs in zip(*results):
         assert ours[:3] == theirs[:3]
@@ -447,5 +449,5 @@ def test_biject_to_round_trips_on_drawn_inputs(name, values):
     shape = SHAPES.get(name, (2, 4))
     x = np.array(values[: int(np.prod(shape))]).reshape(shape)
     y = transform(ad.tensor(x))
-    assert bool(np.all(constraint.check(y).numpy()))
-    np.testing.assert_allclose(transform.inv(y).numpy(), x, rtol=1e-6, atol=1e-6)
+    assert bool(np.all(constraint.check(y).detach().numpy()))
+    np.testing.assert_allclose(transform.inv(y).detach().numpy(), x, rtol=1e-6, atol=1e-6)

@@ -63,7 +63,8 @@ def test_lowrank_multivariate_normal_matches_torch(what):
         weights = lib.tensor(np.linspace(-1.0, 2.0, value.numel()).reshape(tuple(value.shape)))
         (weights * value).sum().backward()
         grads = [
-            np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.numpy() for leaf in leaves
+            np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.detach().numpy()
+            for leaf in leaves
         ]
         results.append([value.detach().numpy(), *grads])
     for got, want in zip(*results):
@@ -173,14 +174,16 @@ def test_lkj_cholesky_draws_and_log_prob_match_torch(dtype, dim, concentration):
         assert tuple(draws.shape) == (4, *dist.batch_shape, dim, dim)
         assert str(draws.dtype) == f"torch.{dtype}"
         leaf = lib.tensor(np.array(concentration), requires_grad=True)
-        value = lib.tensor(draws.numpy().astype(np.float64))
+        value = lib.tensor(draws.detach().numpy().astype(np.float64))
         log_prob = module.LKJCholesky(dim, leaf, validate_args=False).log_prob(value)
         log_prob.sum().backward()
-        results.append((draws.numpy(), log_prob.detach().numpy(), leaf.grad.numpy()))
+        results.append(
+            (draws.detach().numpy(), log_prob.detach().numpy(), leaf.grad.detach().numpy())
+        )
     (draws, log_prob, grad), (their_draws, their_log_prob, their_grad) = results
     eps = np.finfo(dtype).eps
     np.testing.assert_allclose(draws, their_draws, rtol=0, atol=16 * eps)
-    assert bool(np.all(D.constraints.corr_cholesky.check(ad.tensor(draws)).numpy()))
+    assert bool(np.all(D.constraints.corr_cholesky.check(ad.tensor(draws)).detach().numpy()))
     rtol = 1e-10 if dtype == "float64" else 1e-4  # the float32 draws differ by an ulp
     np.testing.assert_allclose(log_prob, their_log_prob, rtol=rtol)
     np.testing.assert_allclose(grad, their_grad, rtol=rtol)
@@ -199,7 +202,7 @@ def test_lkj_cholesky_shapes_expand_and_errors_match_torch():
     grown = made[0][1]
     assert grown.sample().shape == (4, 2, 3, 3) and grown.dim == 3
     value = np.array([[1.0, 0, 0], [0.6, 0.8, 0], [0.0, 0.6, 0.8]])
-    np.testing.assert_allclose(grown.log_prob(ad.tensor(value)).numpy(),
+    np.testing.assert_allclose(grown.log_prob(ad.tensor(value)).detach().numpy(),
                                made[1][1].log_prob(torch.tensor(value)).numpy(), rtol=1e-6)  # fmt: skip
     for lib, module in ((ad, D), (torch, torch.distributions)):
         with pytest.raises(ValueError, match="Found dim=1"):
@@ -257,7 +260,7 @@ def test_wishart_matches_torch(kind, df):
         total = sum(v[~v.isnan()].sum() for v in values)
         total.backward()
         results.append([draws.detach().numpy()] + [v.detach().numpy() for v in values]
-                       + [leaf.grad.numpy() for leaf in leaves])  # fmt: skip
+                       + [leaf.grad.detach().numpy() for leaf in leaves])  # fmt: skip
     for got, want, name in zip(*results, ["draws", *sorted(WISHART_CALLS), "df", kind]):
         assert got.shape == want.shape, name
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-10, equal_nan=True, err_msg=name)
@@ -274,7 +277,7 @@ def test_wishart_seeded_draws_equal_torch(dtype):
         for shape in [(), (4,), (2, 3)]:
             lib.manual_seed(9)
             with pytest.warns(UserWarning, match="Singular sample detected"):
-                draws.append(wishart.sample(shape).numpy())
+                draws.append(wishart.sample(shape).detach().numpy())
         made.append(draws)
     for got, want in zip(*made):
         assert got.shape == want.shape and got.dtype == want.dtype
@@ -315,7 +318,7 @@ def test_wishart_shapes_expand_reprs_and_errors_match_torch():
         assert tuple(ours.df.shape) == tuple(theirs.df.shape)
         assert tuple(ours.covariance_matrix.shape) == tuple(theirs.covariance_matrix.shape)
     value = np.array([[2.0, 0.3, 0.0], [0.3, 1.0, 0.2], [0.0, 0.2, 1.5]], np.float32)
-    np.testing.assert_allclose(made[0][1].log_prob(ad.tensor(value)).numpy(),
+    np.testing.assert_allclose(made[0][1].log_prob(ad.tensor(value)).detach().numpy(),
                                made[1][1].log_prob(torch.tensor(value)).numpy(), rtol=1e-6)  # fmt: skip
     bad = [
         lambda lib, m: m.Wishart(4.0),

@@ -128,12 +128,14 @@ def test_seeded_samples_equal_torch(family, dtype):
             assert str(got.dtype) == str(want.dtype)
             if family in ULP_FAMILIES:
                 eps = np.finfo(dtype).eps
-                np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=64 * eps,
+                np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=64 * eps,
                                            atol=64 * eps)  # fmt: skip
             else:
-                np.testing.assert_array_equal(got.numpy(), want.numpy())
+                np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
             # the generator is left where torch leaves it (as many draws taken)
-            np.testing.assert_array_equal(ad.rand(3).numpy(), torch.rand(3).numpy())
+            np.testing.assert_array_equal(
+                ad.rand(3).detach().numpy(), torch.rand(3).detach().numpy()
+            )
 
 
 def test_rsample_is_differentiable_as_torch():
@@ -220,7 +222,7 @@ def test_kl_with_finite_continuous_bernoulli_and_pareto_pairs_matches_torch():
             assert bool(lib.isfinite(kl).all()), (p_family, q_family)
             kl.sum().backward()
             leaves = [*p_leaves.values(), *q_leaves.values()]
-            results.append([kl.detach().numpy()] + [leaf.grad.numpy() for leaf in leaves])
+            results.append([kl.detach().numpy()] + [leaf.grad.detach().numpy() for leaf in leaves])
         for got, want in zip(*results):  # Beta's entropy: trigamma, see test_distributions
             np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-9)
 
@@ -291,15 +293,15 @@ def test_shapes_expand_reprs_and_constraints_match_torch():
         assert grown.sample((4,)).shape == tuple(t_grown.sample((4,)).shape)
         torch.manual_seed(0)
         value = theirs.sample((1,))
-        np.testing.assert_allclose(grown.log_prob(ad.tensor(value.numpy())).numpy(),
-                                   t_grown.log_prob(value).numpy(), rtol=1e-5, atol=1e-6,
+        np.testing.assert_allclose(grown.log_prob(ad.tensor(value.detach().numpy())).detach().numpy(),
+                                   t_grown.log_prob(value).detach().numpy(), rtol=1e-5, atol=1e-6,
                                    err_msg=name)  # fmt: skip
         np.testing.assert_allclose(
-            grown.mean.numpy(), t_grown.mean.numpy(), rtol=1e-5, err_msg=name
+            grown.mean.detach().numpy(), t_grown.mean.detach().numpy(), rtol=1e-5, err_msg=name
         )
         if name not in ("Multinomial", "NegativeBinomial", "FisherSnedecor", "VonMises",
                         "OneHotCategoricalStraightThrough"):  # fmt: skip
-            np.testing.assert_allclose(grown.entropy().numpy(), t_grown.entropy().numpy(),
+            np.testing.assert_allclose(grown.entropy().detach().numpy(), t_grown.entropy().detach().numpy(),
                                        rtol=1e-5, atol=1e-6, err_msg=name)  # fmt: skip
     # a TransformedDistribution family's own parameters are expanded too (Gumbel lost them)
     gumbel, t_gumbel = D.Gumbel(ad.zeros(2), 1.0), torch.distributions.Gumbel(torch.zeros(2), 1.0)
@@ -309,7 +311,9 @@ def test_shapes_expand_reprs_and_constraints_match_torch():
     multinomial = D.Multinomial(3, ad.tensor([0.2, 0.8])).expand((2,))
     expected = torch.distributions.Multinomial(3, torch.tensor([0.2, 0.8])).entropy()
     assert multinomial.entropy().shape == (2,)
-    np.testing.assert_allclose(multinomial.entropy().numpy(), [expected.item()] * 2, rtol=1e-6)
+    np.testing.assert_allclose(
+        multinomial.entropy().detach().numpy(), [expected.item()] * 2, rtol=1e-6
+    )
 
 
 def test_validate_args_errors_are_torch_word_for_word():
@@ -373,7 +377,7 @@ def test_straight_through_passes_the_gradient_of_probs():
         lib.manual_seed(3)
         draw = dist.rsample((4,))
         (draw * lib.arange(3.0)).sum().backward()
-        results.append((draw.detach().numpy(), logits.grad.numpy()))
+        results.append((draw.detach().numpy(), logits.grad.detach().numpy()))
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-6, atol=1e-7)
 
@@ -426,6 +430,6 @@ def test_negative_binomial_with_a_zero_count_draws_as_torch():
         count = lib.tensor([0.0, 3.0, 1.0])
         lib.manual_seed(0)
         draws.append(module.NegativeBinomial(count, logits=lib.tensor([-2.0, 0.0, 3.0]))
-                     .sample((4,)).numpy())  # fmt: skip
+                     .sample((4,)).detach().numpy())  # fmt: skip
     np.testing.assert_array_equal(*draws)
     assert not draws[0][:, 0].any()

@@ -57,7 +57,7 @@ def test_transforms_match_torch(name):
     if isinstance(sign, int):
         assert got_sign == sign
     else:
-        np.testing.assert_array_equal(np.asarray(got_sign.numpy()), sign.numpy())
+        np.testing.assert_array_equal(np.asarray(got_sign.detach().numpy()), sign.detach().numpy())
 
 
 def test_transform_inverses_equality_and_cache():
@@ -78,7 +78,7 @@ def test_transform_inverses_equality_and_cache():
     cached = T.TanhTransform(cache_size=1)
     x = ad.tensor([30.0])  # tanh(30) rounds to 1: only the cache gives x back
     assert cached.inv(cached(x)) is x
-    assert not np.isfinite(T.TanhTransform().inv(T.TanhTransform()(x)).numpy()).all()
+    assert not np.isfinite(T.TanhTransform().inv(T.TanhTransform()(x)).detach().numpy()).all()
     assert T.ExpTransform().with_cache(1)._cache_size == 1
     with pytest.raises(ValueError, match="cache_size must be 0 or 1"):
         T.ExpTransform(cache_size=2)
@@ -138,14 +138,14 @@ def test_transformed_distribution_shapes_cdf_and_event_dims_match_torch():
     assert ours.batch_shape == theirs.batch_shape == (1,)  # broadcast to the scale's shape
     assert ours.event_shape == theirs.event_shape == (3,)
     assert repr(ours.support) == repr(theirs.support)
-    np.testing.assert_allclose(ours.log_prob(our_value).numpy(),
-                               theirs.log_prob(their_value).numpy(), rtol=1e-12)  # fmt: skip
+    np.testing.assert_allclose(ours.log_prob(our_value).detach().numpy(),
+                               theirs.log_prob(their_value).detach().numpy(), rtol=1e-12)  # fmt: skip
     for name in ("log_prob", "cdf"):
         got = getattr(our_logistic, name)(ad.tensor([0.2, 1.0, 2.5], dtype=ad.float64))
         want = getattr(their_logistic, name)(torch.tensor([0.2, 1.0, 2.5], dtype=torch.float64))
-        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-12)
     q = ad.tensor([0.1, 0.5, 0.9], dtype=ad.float64)
-    np.testing.assert_allclose(our_logistic.icdf(q).numpy(),
+    np.testing.assert_allclose(our_logistic.icdf(q).detach().numpy(),
                                their_logistic.icdf(torch.tensor(q.numpy())).numpy(), rtol=1e-12)  # fmt: skip
     with pytest.raises(ValueError, match="transforms must be a Transform or list"):
         D.TransformedDistribution(D.Normal(0.0, 1.0), "exp")
@@ -208,7 +208,7 @@ def test_mixture_same_family_matches_torch(what, event):
         (got**2).sum().backward()
         for leaf, their_leaf in zip(our_leaves, their_leaves):
             want_grad = np.zeros(leaf.shape) if their_leaf.grad is None else their_leaf.grad
-            have = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.numpy()
+            have = np.zeros(leaf.shape) if leaf.grad is None else leaf.grad.detach().numpy()
             np.testing.assert_allclose(have, np.asarray(want_grad), rtol=1e-10, atol=1e-12)
 
 
@@ -252,9 +252,11 @@ def test_binomial_entropy_support_and_errors_match_torch():
     (ours, our_entropy, our_grad), (theirs, their_entropy, their_grad) = made
     np.testing.assert_allclose(our_entropy.detach().numpy(), their_entropy.detach().numpy(),
                                rtol=1e-12)  # fmt: skip
-    np.testing.assert_allclose(our_grad.numpy(), their_grad.numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_array_equal(ours.enumerate_support().numpy(),
-                                  theirs.enumerate_support().numpy())  # fmt: skip
+    np.testing.assert_allclose(
+        our_grad.detach().numpy(), their_grad.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
+    np.testing.assert_array_equal(ours.enumerate_support().detach().numpy(),
+                                  theirs.enumerate_support().detach().numpy())  # fmt: skip
     assert repr(ours) == repr(theirs) and repr(ours.support) == repr(theirs.support)
     np.testing.assert_allclose(ours.probs.detach().numpy(), theirs.probs.detach().numpy())
     with pytest.raises(ValueError, match="Expected parameter total_count"):
@@ -272,7 +274,9 @@ def test_binomial_entropy_support_and_errors_match_torch():
     certain = D.Geometric(ad.tensor([1.0, 0.5])).log_prob(ad.tensor([0.0, 0.0]))
     torch_certain = torch.distributions.Geometric(torch.tensor([1.0, 0.5]))
     want = torch_certain.log_prob(torch.tensor([0.0, 0.0]))
-    np.testing.assert_array_equal(certain.numpy(), want.numpy())  # 0 at p = 1, not NaN
+    np.testing.assert_array_equal(
+        certain.detach().numpy(), want.detach().numpy()
+    )  # 0 at p = 1, not NaN
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -286,7 +290,7 @@ def test_binomial_draws_equal_torch_in_both_regimes(dtype):
     got = D.Binomial(ad.tensor(count), ad.tensor(probs)).sample((300,))
     want = torch.distributions.Binomial(torch.tensor(count), torch.tensor(probs)).sample((300,))
     assert str(got.dtype) == str(want.dtype)
-    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
 
 
 def test_one_hot_categorical_matches_torch():
@@ -297,8 +301,8 @@ def test_one_hot_categorical_matches_torch():
         torch.distributions.OneHotCategorical(torch.tensor(probs)),
     )
     for expand in (True, False):
-        np.testing.assert_array_equal(ours.enumerate_support(expand).numpy(),
-                                      theirs.enumerate_support(expand).numpy())  # fmt: skip
+        np.testing.assert_array_equal(ours.enumerate_support(expand).detach().numpy(),
+                                      theirs.enumerate_support(expand).detach().numpy())  # fmt: skip
     assert ours.batch_shape == theirs.batch_shape and ours.event_shape == theirs.event_shape
     assert repr(ours) == repr(theirs) and repr(ours.support) == repr(theirs.support)
     grown = ours.expand((4, 2))
@@ -308,7 +312,9 @@ def test_one_hot_categorical_matches_torch():
     ad.manual_seed(9)
     index = D.Categorical(ad.tensor(probs)).sample((6,))
     ad.manual_seed(9)
-    np.testing.assert_array_equal(ours.sample((6,)).numpy().argmax(-1), index.numpy())
+    np.testing.assert_array_equal(
+        ours.sample((6,)).detach().numpy().argmax(-1), index.detach().numpy()
+    )
 
 
 def test_gradcheck_of_the_new_log_probs():
@@ -339,7 +345,7 @@ def test_where_gradient_ignores_nan_on_the_side_not_taken():
         x = lib.tensor([1.0, 2.0], requires_grad=True)
         other = lib.tensor([float("nan"), 5.0], requires_grad=True)
         lib.where(lib.tensor([False, True]), x, other).sqrt().sum().backward()
-        grads.append((x.grad.numpy(), other.grad.numpy()))
+        grads.append((x.grad.detach().numpy(), other.grad.detach().numpy()))
     for got, want in zip(*grads):
         np.testing.assert_array_equal(got, want)
 
@@ -365,9 +371,9 @@ def test_relaxed_families_shapes_reprs_and_expand_match_torch():
         ad.manual_seed(6)
         torch.manual_seed(6)
         got, want = grown.rsample(), their_grown.rsample()
-        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5)
-        np.testing.assert_allclose(grown.log_prob(got).numpy(),
-                                   their_grown.log_prob(want).numpy(), rtol=1e-4)  # fmt: skip
+        np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-5)
+        np.testing.assert_allclose(grown.log_prob(got).detach().numpy(),
+                                   their_grown.log_prob(want).detach().numpy(), rtol=1e-4)  # fmt: skip
     with pytest.raises(ValueError, match="within the support"):
         made[0][0].log_prob(ad.tensor([0.5, 1.5]))
 
@@ -417,6 +423,6 @@ def test_compose_sums_each_part_over_the_event_dims_it_has_there():
 
         compose = module.transforms.ComposeTransform([ToVector(), module.transforms.ExpTransform()])
         x = lib.tensor(np.array([[0.3, -1.0, 2.0], [0.5, 0.1, -0.2]]))
-        results.append(compose.log_abs_det_jacobian(x, compose(x)).numpy())
+        results.append(compose.log_abs_det_jacobian(x, compose(x)).detach().numpy())
         assert compose.domain.event_dim == 0 and compose.codomain.event_dim == 1
     np.testing.assert_allclose(results[0], results[1], rtol=1e-12)

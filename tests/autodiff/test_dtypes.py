@@ -28,8 +28,8 @@ def test_numpy_arrays_keep_their_dtype():
     assert ad.tensor(np.ones(2, np.int32)).dtype == np.int32
     assert ad.tensor([1.0], dtype=ad.float64).dtype == np.float64
     arr = np.ones(3)
-    assert np.shares_memory(ad.from_numpy(arr).numpy(), arr)
-    assert not np.shares_memory(ad.tensor(arr).numpy(), arr)
+    assert np.shares_memory(ad.from_numpy(arr).detach().numpy(), arr)
+    assert not np.shares_memory(ad.tensor(arr).detach().numpy(), arr)
 
 
 def test_set_default_dtype(default_dtype):
@@ -55,7 +55,7 @@ def test_mixed_float_dtypes_promote_and_gradients_cast_back():
     assert out.dtype == np.float64
     out.sum().backward()
     assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
-    np.testing.assert_array_equal(a.grad.numpy(), [3.0, 4.0])
+    np.testing.assert_array_equal(a.grad.detach().numpy(), [3.0, 4.0])
 
 
 def test_python_scalars_do_not_promote_float32():
@@ -83,7 +83,7 @@ def test_integer_tensors_never_require_grad():
     i = ad.tensor([1, 2])
     x = ad.tensor([0.5, 0.5], requires_grad=True)
     (i * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [1.0, 2.0])
     assert x.grad.dtype == np.float32
 
 

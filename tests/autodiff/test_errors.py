@@ -77,7 +77,7 @@ def test_in_place_update_of_a_tensor_that_requires_grad():
         x.add_(1.0)
     with ad.no_grad():
         x.add_(1.0)
-    np.testing.assert_array_equal(x.numpy(), [2.0, 2.0])
+    np.testing.assert_array_equal(x.detach().numpy(), [2.0, 2.0])
 
 
 def test_grad_of_an_input_that_does_not_require_grad():
@@ -96,10 +96,10 @@ def test_gradcheck_perturbs_a_non_contiguous_input():
     base = np.arange(1.0, 7.0).reshape(2, 3)
     x = ad.tensor(base, requires_grad=True)
     x = x.detach().T.requires_grad_()  # a leaf over a transposed (non-contiguous) array
-    assert not x.numpy().flags.c_contiguous
+    assert not x.detach().numpy().flags.c_contiguous
     weights = ad.tensor(np.arange(6.0).reshape(3, 2) + 1.0)
     assert ad.gradcheck(lambda t: (t * t * weights).sum(), (x,))
-    np.testing.assert_array_equal(x.numpy(), base.T)  # restored after each perturbation
+    np.testing.assert_array_equal(x.detach().numpy(), base.T)  # restored after each perturbation
 
 
 def test_custom_function_returning_the_wrong_number_of_gradients():

@@ -77,9 +77,11 @@ def test_transforms_and_gradients_equal_torchs(name, kwargs, dtype):
     assert str(ours.dtype) == str(theirs.dtype) and ours.shape == tuple(theirs.shape)
     assert str(g.dtype) == str(h.dtype)
     tol = 2e-4 if dtype in ("float32", "complex64") else 1e-10
-    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().resolve_conj().numpy(),
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().resolve_conj().detach().numpy(),
                                rtol=tol, atol=tol)  # fmt: skip
-    np.testing.assert_allclose(g.numpy(), h.resolve_conj().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(
+        g.detach().numpy(), h.resolve_conj().detach().numpy(), rtol=tol, atol=tol
+    )
 
 
 @pytest.mark.parametrize("n", [6, 7])
@@ -111,7 +113,7 @@ def test_hermitian_gradients_equal_finite_differences(name, n):
             numeric[i] += (loss(ad.tensor(up)).item() - loss(ad.tensor(down)).item()) / 2e-6 * step
     # torch's gradient of irfft/hfft counts the imaginary parts of the entries that must be
     # real (0, and n/2 for even n) though the transform ignores them; elsewhere it is the slope
-    got = x.grad.numpy()
+    got = x.grad.detach().numpy()
     if complex_input:
         got = got.real + 1j * np.where(_must_be_real(x0.size, n), numeric.imag, got.imag)
     np.testing.assert_allclose(got, numeric, atol=1e-5)
@@ -134,7 +136,7 @@ def test_second_order_through_a_transform_equals_torchs():
         y = lib.fft.irfft(lib.fft.rfft(x, norm="ortho") ** 2, n=8)
         (g,) = lib.autograd.grad((y**2).sum(), x, create_graph=True)
         (g * x).sum().backward()
-        grads.append((g.detach().numpy(), x.grad.numpy()))
+        grads.append((g.detach().numpy(), x.grad.detach().numpy()))
     np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-10, atol=1e-12)
 
@@ -145,7 +147,7 @@ def test_integer_input_is_read_in_the_default_float_dtype():
         ours = getattr(ad.fft, name)(ad.arange(6).reshape(2, 3))
         theirs = getattr(torch.fft, name)(torch.arange(6).reshape(2, 3))
         assert str(ours.dtype) == str(theirs.dtype)
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-5)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), atol=1e-5)
 
 
 HELPERS = [
@@ -175,7 +177,7 @@ def test_fftshift_passes_complex_gradients_back():
     for lib in (ad, torch):
         z = lib.tensor(z0, requires_grad=True)
         (lib.fft.ifftshift(lib.fft.fftshift(z) * lib.arange(8.0), dim=0).abs().sum()).backward()
-        grads.append(z.grad.numpy())
+        grads.append(z.grad.detach().numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
 
 
@@ -232,7 +234,7 @@ def test_out_gets_torchs_values_and_is_returned(call):
         dtype = call(lib, None).dtype
         out = lib.empty(0, dtype=lib.float64 if dtype == lib.float32 else dtype)
         assert call(lib, out) is out
-        results.append(out.numpy())
+        results.append(out.detach().numpy())
     assert results[0].dtype == results[1].dtype
     np.testing.assert_allclose(results[0], results[1], rtol=1e-6, atol=1e-6)
 
@@ -269,7 +271,7 @@ def test_stft_and_its_gradient_equal_torchs(kwargs, shape):
         x = lib.tensor(x0, requires_grad=True)
         out = lib.stft(x, **_with_window(lib, kwargs))
         _loss(lib, out, 1).backward()
-        results.append((out.detach().resolve_conj().numpy(), x.grad.numpy()))
+        results.append((out.detach().resolve_conj().detach().numpy(), x.grad.detach().numpy()))
     np.testing.assert_allclose(results[0][0], results[1][0], atol=1e-10)
     np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-10)
 
@@ -296,7 +298,7 @@ def test_istft_inverts_stft_with_torchs_gradient(kwargs, shape):
         spectra = spectra.detach().requires_grad_()
         out = lib.istft(spectra, window=window, **kwargs)
         _loss(lib, out, 2).backward()
-        results.append((out.detach().numpy(), spectra.grad.resolve_conj().numpy()))
+        results.append((out.detach().numpy(), spectra.grad.resolve_conj().detach().numpy()))
     np.testing.assert_allclose(results[0][0], results[1][0], atol=1e-10)
     np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-10)
     if "length" not in kwargs and shape == (40,) and not kwargs.get("return_complex"):
@@ -312,7 +314,7 @@ def test_istft_pads_a_longer_length_with_zeros_and_warns_as_torch():
             lib.arange(20.0, dtype=lib.float64), 8, window=window, return_complex=True
         )
         with pytest.warns(UserWarning, match="The length of signal is shorter than the length"):
-            outs.append(lib.istft(spectra, 8, window=window, length=30).numpy())
+            outs.append(lib.istft(spectra, 8, window=window, length=30).detach().numpy())
     np.testing.assert_allclose(outs[0], outs[1], atol=1e-10)
 
 
@@ -402,7 +404,12 @@ def test_stft_and_istft_are_tensor_methods_as_in_torch():
     for lib in (ad, torch):
         window = lib.hann_window(8, dtype=lib.float64)
         spectra = lib.tensor(x0).stft(8, hop_length=2, window=window, return_complex=True)
-        outs.append((spectra.resolve_conj().numpy(), spectra.istft(8, 2, window=window).numpy()))
+        outs.append(
+            (
+                spectra.resolve_conj().detach().numpy(),
+                spectra.istft(8, 2, window=window).detach().numpy(),
+            )
+        )
     np.testing.assert_allclose(outs[0][0], outs[1][0], atol=1e-10)
     np.testing.assert_allclose(outs[0][1], outs[1][1], atol=1e-10)
     np.testing.assert_allclose(outs[0][1], x0, atol=1e-10)

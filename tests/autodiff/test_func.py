@@ -234,7 +234,9 @@ def test_hvp_equals_autograd_functional():
     x, v = ad.tensor(X3), ad.tensor(Y3)
     f = lambda x: (x.sin() * x.roll(1)).sum()  # noqa: E731
     ours = autodiff.func.jvp(autodiff.func.grad(f), (x,), (v,))[1]
-    np.testing.assert_allclose(ours.numpy(), ad.autograd.functional.hvp(f, x, v)[1].numpy())
+    np.testing.assert_allclose(
+        ours.detach().numpy(), ad.autograd.functional.hvp(f, x, v)[1].detach().numpy()
+    )
 
 
 # --- jacrev, jacfwd, hessian -------------------------------------------------------------
@@ -664,22 +666,24 @@ def _central_differences(f, x: np.ndarray, h=1e-6) -> np.ndarray:
 def test_grad_and_its_grad_match_finite_differences():
     f = lambda x: (x.sin() * x.exp()).sum() + x.prod()  # noqa: E731
     np.testing.assert_allclose(
-        autodiff.func.grad(f)(ad.tensor(X3)).numpy(), _central_differences(f, X3), rtol=1e-6
+        autodiff.func.grad(f)(ad.tensor(X3)).detach().numpy(),
+        _central_differences(f, X3),
+        rtol=1e-6,
     )
     second = autodiff.func.grad(lambda x: autodiff.func.grad(f)(x)[0])
     along = _central_differences(lambda x: autodiff.func.grad(f)(x)[0], X3)
-    np.testing.assert_allclose(second(ad.tensor(X3)).numpy(), along, rtol=1e-5)
+    np.testing.assert_allclose(second(ad.tensor(X3)).detach().numpy(), along, rtol=1e-5)
 
 
 def test_jacobians_and_hessian_equal_autograd_functional():
     x = ad.tensor(X3)
     f = lambda x: x.sin() * x.sum()  # noqa: E731
     g = lambda x: (x.sin() * x.roll(1)).sum()  # noqa: E731
-    expected = ad.autograd.functional.jacobian(f, x).numpy()
+    expected = ad.autograd.functional.jacobian(f, x).detach().numpy()
     for jac in (autodiff.func.jacrev, autodiff.func.jacfwd):
-        np.testing.assert_allclose(jac(f)(x).numpy(), expected, rtol=1e-12)
-    hessian = ad.autograd.functional.hessian(g, x).numpy()
-    np.testing.assert_allclose(autodiff.func.hessian(g)(x).numpy(), hessian, rtol=1e-12)
+        np.testing.assert_allclose(jac(f)(x).detach().numpy(), expected, rtol=1e-12)
+    hessian = ad.autograd.functional.hessian(g, x).detach().numpy()
+    np.testing.assert_allclose(autodiff.func.hessian(g)(x).detach().numpy(), hessian, rtol=1e-12)
 
 
 def test_vmap_equals_a_loop_and_stack():
@@ -687,7 +691,7 @@ def test_vmap_equals_a_loop_and_stack():
     f = lambda a, b: (a * b.sum()).tanh()  # noqa: E731
     loop = ad.stack([f(x[:, j], y[j]) for j in range(3)], dim=1)
     mapped = autodiff.func.vmap(f, in_dims=(1, 0), out_dims=1)(x, y)
-    np.testing.assert_array_equal(mapped.numpy(), loop.numpy())
+    np.testing.assert_array_equal(mapped.detach().numpy(), loop.detach().numpy())
 
 
 @pytest.mark.parametrize(

@@ -305,7 +305,7 @@ def test_values_and_identity_outside_the_graph(form):
     assert t._version[0] > before  # every in-place op bumps the version
     if reference is not None:
         expected = reference(ad.tensor(x, dtype=ad.float64), ad.tensor(y, dtype=ad.float64))
-        np.testing.assert_allclose(t.numpy(), expected.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(t.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda f: f[0])
@@ -329,9 +329,9 @@ def test_gradients_through_a_recorded_inplace_op_match_torch(form):
     th = ta * 1.0
     torch_inplace(th, tb)
     (th * torch.tensor(weights)).sum().backward()
-    np.testing.assert_allclose(h.numpy(), th.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(h.detach().numpy(), th.detach().numpy(), rtol=1e-12)
     rtol = 1e-9 if name == "digamma_" else 1e-10  # torch's polygamma(1, x): ~1e-10
-    np.testing.assert_allclose(a.grad.numpy(), _array(ta.grad), rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(a.grad.detach().numpy(), _array(ta.grad), rtol=rtol, atol=1e-12)
     np.testing.assert_allclose(_array(b.grad), _array(tb.grad), rtol=rtol, atol=1e-12)
 
 
@@ -339,7 +339,7 @@ def _array(grad):
     """A gradient as an array: zeros for None and for torch's ZeroTensor (sgn_, eq_, ...)."""
     if grad is None or getattr(grad, "_is_zerotensor", lambda: False)():
         return np.zeros(5)
-    return grad.numpy()
+    return grad.detach().numpy()
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda f: f[0])
@@ -367,7 +367,7 @@ def test_leaf_requiring_grad_is_refused_with_torchs_message_and_allowed_under_no
         w -= 0.5 * ad.ones(2)
         w[1] = 7.0
     assert w is same and w.is_leaf and w.requires_grad and w.grad_fn is None
-    np.testing.assert_allclose(w.numpy(), [0.5, 7.0])
+    np.testing.assert_allclose(w.detach().numpy(), [0.5, 7.0])
 
 
 def test_tutorial_manual_sgd_loop_learns_a_linear_fit():
@@ -454,7 +454,7 @@ def test_write_through_detach_raises_and_through_data_does_not():
     z = b.exp()
     z.data.zero_()  # as in torch: .data is invisible to the check (documented hazard)
     z.sum().backward()
-    np.testing.assert_array_equal(b.grad.numpy(), [0.0, 0.0])
+    np.testing.assert_array_equal(b.grad.detach().numpy(), [0.0, 0.0])
 
 
 def test_data_shares_storage_requires_no_grad_and_is_a_tensor():
@@ -462,9 +462,9 @@ def test_data_shares_storage_requires_no_grad_and_is_a_tensor():
     d = w.data
     assert isinstance(d, ad.Tensor) and not d.requires_grad and d.grad_fn is None
     d[0] = 9.0
-    assert w.numpy()[0] == 9.0
+    assert w.detach().numpy()[0] == 9.0
     w.data = ad.tensor([4.0, 5.0])
-    np.testing.assert_array_equal(w.numpy(), [4.0, 5.0])
+    np.testing.assert_array_equal(w.detach().numpy(), [4.0, 5.0])
     assert w.requires_grad and w.is_leaf
 
 
@@ -502,8 +502,8 @@ def test_inplace_on_a_view_rebases_the_base_like_torch(view):
     tv.mul_(3.0).add_(1.0)
     tloss = (tbase * torch.tensor(weights)).sum() + (tv * tv).sum()
     tloss.backward()
-    np.testing.assert_allclose(base.numpy(), tbase.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(base.detach().numpy(), tbase.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(a.grad.detach().numpy(), ta.grad.detach().numpy(), rtol=1e-10)
 
 
 def test_a_sibling_view_sees_the_bases_new_history():
@@ -518,7 +518,7 @@ def test_a_sibling_view_sees_the_bases_new_history():
     tsib = tbase[0:2]
     tbase[1:].mul_(10.0)
     tsib.sum().backward()
-    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy())
+    np.testing.assert_allclose(a.grad.detach().numpy(), ta.grad.detach().numpy())
 
 
 def test_setitem_with_a_value_that_requires_grad_into_a_plain_tensor():
@@ -532,7 +532,7 @@ def test_setitem_with_a_value_that_requires_grad_into_a_plain_tensor():
     ty = torch.zeros(4)
     ty[1:3] = tw * tw
     (ty * torch.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
-    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy())
+    np.testing.assert_allclose(w.grad.detach().numpy(), tw.grad.detach().numpy())
 
 
 def test_inplace_on_an_expanded_tensor_is_refused_clearly():
@@ -575,7 +575,7 @@ def test_a_modified_saved_tensor_always_raises_an_unsaved_one_never(shape, how, 
     else:
         y.backward()
         expected = 2.0 if saved else 1.0
-        np.testing.assert_allclose(w.grad.numpy(), np.full(shape, expected))
+        np.testing.assert_allclose(w.grad.detach().numpy(), np.full(shape, expected))
 
 
 def test_relu_inplace_module_and_functional():
@@ -590,8 +590,8 @@ def test_relu_inplace_module_and_functional():
     th = ta * 2.0
     torch.nn.ReLU(inplace=True)(th)
     (th * 3.0).sum().backward()
-    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy())
+    np.testing.assert_allclose(a.grad.detach().numpy(), ta.grad.detach().numpy())
     b = a.detach().clone()
-    assert F.relu_(b) is b and (b.numpy() >= 0).all()
+    assert F.relu_(b) is b and (b.detach().numpy() >= 0).all()
     assert F.relu(b, inplace=True) is b
     assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)"

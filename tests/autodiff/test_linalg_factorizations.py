@@ -19,7 +19,9 @@ def _both(array):
 
 def _same(ours, theirs, rtol=1e-12):
     assert str(ours.dtype) == str(theirs.dtype) and tuple(ours.shape) == tuple(theirs.shape)
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(
+        ours.detach().numpy(), theirs.detach().numpy(), rtol=rtol, atol=1e-12
+    )
 
 
 SINGULAR = np.array([[1.0, 2.0], [2.0, 4.0]])
@@ -52,9 +54,11 @@ def test_ex_forms_report_info_as_torch_and_raise_when_asked(name):
     result, info = getattr(ad.linalg, name)(*args(ad, ours))
     result_t, info_t = getattr(torch.linalg, name)(*args(torch, theirs))
     _same(info, info_t)  # int32, one per matrix, LAPACK's index
-    ok = info_t.numpy() == 0
-    np.testing.assert_allclose(result.numpy()[ok], result_t.numpy()[ok], rtol=1e-12)
-    assert np.isnan(result.numpy()[~ok]).all()  # torch's is LAPACK's partial work
+    ok = info_t.detach().numpy() == 0
+    np.testing.assert_allclose(
+        result.detach().numpy()[ok], result_t.detach().numpy()[ok], rtol=1e-12
+    )
+    assert np.isnan(result.detach().numpy()[~ok]).all()  # torch's is LAPACK's partial work
     with pytest.raises(ad.linalg.LinAlgError, match=f"linalg.{name[:-3]}: "):  # inv, solve...
         getattr(ad.linalg, name)(*args(ad, ours), check_errors=True)
     with pytest.raises(torch.linalg.LinAlgError):
@@ -89,7 +93,7 @@ def test_lu_factor_ex_lu_and_lu_unpack_match_torch(shape):
     for mine, yours in zip(ad.lu_unpack(LU, pivots), torch.lu_unpack(LU_t, pivots_t)):
         _same(mine, yours, rtol=1e-10)
     P, L, U = ad.linalg.lu(ours)
-    np.testing.assert_allclose((P @ L @ U).numpy(), a, atol=1e-12)
+    np.testing.assert_allclose((P @ L @ U).detach().numpy(), a, atol=1e-12)
 
 
 def test_lu_of_singular_matrices_reports_the_first_zero_pivot_as_torch():
@@ -107,7 +111,7 @@ def test_lu_of_singular_matrices_reports_the_first_zero_pivot_as_torch():
 
 def test_lu_unpack_leaves_out_what_it_is_told_to():
     LU, pivots = ad.linalg.lu_factor(ad.tensor(RNG.standard_normal((3, 3))))
-    LU_t, pivots_t = torch.linalg.lu_factor(torch.tensor(LU.numpy()))
+    LU_t, pivots_t = torch.linalg.lu_factor(torch.tensor(LU.detach().numpy()))
     for flags in [dict(unpack_data=False), dict(unpack_pivots=False)]:
         for mine, yours in zip(
             ad.lu_unpack(LU, pivots, **flags), torch.lu_unpack(LU_t, pivots_t, **flags)
@@ -164,7 +168,9 @@ def test_solve_triangular_reads_one_triangle_and_broadcasts_batches_as_torch():
                                                   unitriangular=unit)  # fmt: skip
             _same(out, out_t, rtol=1e-10)
     zero_diagonal = ad.linalg.solve_triangular(ad.zeros(2, 2), ad.ones(2, 1), upper=True)
-    assert not np.isfinite(zero_diagonal.numpy()).any()  # inf/nan, as LAPACK's trtrs: no error
+    assert not np.isfinite(
+        zero_diagonal.detach().numpy()
+    ).any()  # inf/nan, as LAPACK's trtrs: no error
 
 
 def test_matrix_rank_edge_cases_match_torch():
@@ -202,7 +208,7 @@ def test_vander_matches_torch_for_integers_floats_and_n_2():
         _same(ad.linalg.vander(ours, N=N), torch.linalg.vander(theirs, N=N))
     x = ad.tensor([1.0, 2.0], requires_grad=True)
     ad.linalg.vander(x, N=2).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [1.0, 1.0])
     for bad, message in [(ad.tensor([1.0, 2.0]), "N must be greater than 1, got N=1")]:
         with pytest.raises(ValueError, match=message):
             ad.linalg.vander(bad, N=1)
@@ -356,7 +362,9 @@ def test_geqrf_matches_lapacks_through_torch(shape):
     if shape[-1] and shape[-2] >= shape[-1]:  # Q R gives A back
         packed, tau = ad.geqrf(ours)
         Q = ad.linalg.householder_product(packed, tau)
-        np.testing.assert_allclose((Q @ packed[..., : shape[-1], :].triu()).numpy(), a, atol=1e-12)
+        np.testing.assert_allclose(
+            (Q @ packed[..., : shape[-1], :].triu()).detach().numpy(), a, atol=1e-12
+        )
 
 
 def test_geqrf_has_no_derivative_as_in_torch_and_a_zero_column_is_left_alone():
@@ -381,12 +389,14 @@ def test_ormqr_applies_geqrfs_q_as_torch_and_refuses_what_does_not_fit():
         _same(packed.ormqr(tau, C.mT, left=False, transpose=transpose),
               packed_t.ormqr(tau_t, C_t.mT, left=False, transpose=transpose), rtol=1e-10)  # fmt: skip
     Q = ad.ormqr(packed, tau, ad.eye(4, dtype=ad.float64))  # Q itself: orthogonal, Q R = A
-    np.testing.assert_allclose((Q.mT @ Q).numpy(), np.eye(4), atol=1e-12)
+    np.testing.assert_allclose((Q.mT @ Q).detach().numpy(), np.eye(4), atol=1e-12)
     for bad in [(packed, tau[:2], C), (packed, tau, C[:3]), (packed, tau, C, False)]:
         with pytest.raises(ValueError, match="ormqr: input .* do not fit"):
             ad.ormqr(*bad)
         with pytest.raises(RuntimeError):
-            torch.ormqr(*(torch.tensor(t.numpy()) if isinstance(t, ad.Tensor) else t for t in bad))
+            torch.ormqr(
+                *(torch.tensor(t.detach().numpy()) if isinstance(t, ad.Tensor) else t for t in bad)
+            )
 
 
 def _symmetric(batch, n, small_diagonal):
@@ -407,7 +417,7 @@ def test_ldl_factor_and_solve_match_lapacks_through_torch(shape, small_diagonal)
     b = RNG.standard_normal(a.shape[:-1] + (2,))
     _same(ad.linalg.ldl_solve(LD, pivots, ad.tensor(b)),
           torch.linalg.ldl_solve(LD_t, pivots_t, torch.tensor(b)), rtol=1e-8)  # fmt: skip
-    np.testing.assert_allclose(ad.linalg.ldl_solve(LD, pivots, ad.tensor(b)).numpy(),
+    np.testing.assert_allclose(ad.linalg.ldl_solve(LD, pivots, ad.tensor(b)).detach().numpy(),
                                np.linalg.solve(a, b), rtol=1e-8, atol=1e-10)  # fmt: skip
 
 
@@ -422,7 +432,9 @@ def test_ldl_of_singular_matrices_and_its_errors():
         torch.linalg.ldl_factor(theirs)
     x = ad.tensor(_symmetric((), 3, False), requires_grad=True)
     LD, pivots = ad.linalg.ldl_factor(x)
-    theirs_node = torch.linalg.ldl_factor(torch.tensor(x.numpy(), requires_grad=True))[0].grad_fn
+    theirs_node = torch.linalg.ldl_factor(torch.tensor(x.detach().numpy(), requires_grad=True))[
+        0
+    ].grad_fn
     assert LD.grad_fn.name() == type(theirs_node).__name__ == "NotImplemented"  # as it prints
     with pytest.raises(NotImplementedError, match="not implemented"):
         LD.sum().backward()

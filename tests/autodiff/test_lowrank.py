@@ -44,7 +44,7 @@ def test_lowrank_matches_torch_with_the_same_seed(name):
     np.testing.assert_allclose(S.detach().numpy(), St.detach().numpy(), rtol=1e-10)
     _same_up_to_signs(U, Ut)
     _same_up_to_signs(V, Vt)
-    np.testing.assert_allclose(grad.numpy(), gradt.numpy(), atol=1e-9)
+    np.testing.assert_allclose(grad.detach().numpy(), gradt.detach().numpy(), atol=1e-9)
 
 
 def test_a_full_rank_q_reconstructs_the_matrix():

@@ -286,10 +286,10 @@ def test_var_mean_and_std_mean_are_tuples_of_values_and_gradients_as_torch(name)
     (out, grads), (t_out, t_grads) = _grads(lambda t: _pair_sum(MOMENTS[name](t)), values)
     assert type(MOMENTS[name](ad.ones(2, 2))) is tuple
     np.testing.assert_allclose(out.detach().numpy(), t_out.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(grads[0].numpy(), t_grads[0].numpy(), rtol=1e-12)
+    np.testing.assert_allclose(grads[0].detach().numpy(), t_grads[0].detach().numpy(), rtol=1e-12)
     ours, theirs = _both(MOMENTS[name], values)
     for mine, yours in zip(ours, theirs):
-        np.testing.assert_allclose(mine.numpy(), yours.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(mine.detach().numpy(), yours.detach().numpy(), rtol=1e-6)
         assert str(mine.dtype) == str(yours.dtype)
     _raises_like_torch(MOMENTS[name], [[1, 2], [3, 4]], match="floating point")
 
@@ -377,7 +377,7 @@ def test_order_statistics_values_indices_and_gradients_match_torch(name):
     pick = (lambda r: r.values) if isinstance(theirs, tuple) else (lambda r: r)
     (out, grads), (t_out, t_grads) = _grads(lambda t: pick(fn(t)), values)
     assert out.grad_fn.name() == t_out.grad_fn.name()
-    np.testing.assert_array_equal(grads[0].numpy(), t_grads[0].numpy())
+    np.testing.assert_array_equal(grads[0].detach().numpy(), t_grads[0].detach().numpy())
 
 
 @pytest.mark.parametrize("name", [n for n in ORDER_OPS if n != "logcumsumexp"])

@@ -41,7 +41,7 @@ def test_legacy_type_from_data_as_torch(name, args):
 def test_legacy_type_from_sizes_has_torchs_shape_and_dtype(name, sizes):
     ours, theirs = getattr(ad, name)(*sizes), getattr(torch, name)(*sizes)
     assert (ours.shape, str(ours.dtype)) == (tuple(theirs.shape), str(theirs.dtype))
-    assert not ours.numpy().any()  # zeros: torch's memory is uninitialised
+    assert not ours.detach().numpy().any()  # zeros: torch's memory is uninitialised
     assert getattr(ad, name)(ad.Size(sizes)).shape == getattr(torch, name)(torch.Size(sizes)).shape
 
 
@@ -77,7 +77,7 @@ def test_Tensor_from_data_is_in_the_default_dtype_as_torch(args):
 def test_Tensor_from_sizes_has_torchs_shape_and_dtype(sizes):
     ours, theirs = ad.Tensor(*sizes), torch.Tensor(*sizes)
     assert (ours.shape, str(ours.dtype)) == (tuple(theirs.shape), str(theirs.dtype))
-    assert not ours.numpy().any()  # zeros: torch's memory is uninitialised
+    assert not ours.detach().numpy().any()  # zeros: torch's memory is uninitialised
     assert ad.Tensor(ad.Size(sizes)).shape == torch.Tensor(torch.Size(sizes)).shape
 
 
@@ -213,11 +213,15 @@ def test_in_place_function_is_the_method_as_torch(name):
         assert getattr(ad, name)(ours, *args) is ours
         assert getattr(torch, name)(theirs, *args) is theirs
     assert str(ours.dtype) == str(theirs.dtype)
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(
+        ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6, equal_nan=True
+    )
     by_method = ad.tensor(X)
     with np.errstate(all="ignore"):
         getattr(by_method, name)(*args)
-    np.testing.assert_array_equal(ours.numpy(), by_method.numpy())  # the method's op
+    np.testing.assert_array_equal(
+        ours.detach().numpy(), by_method.detach().numpy()
+    )  # the method's op
 
 
 def test_in_place_function_records_the_methods_node_and_bumps_the_version():
@@ -315,7 +319,7 @@ def test_fill_and_rsub_refuse_what_torch_refuses(call, error, words):
 def test_erfinv_matches_torch_to_the_last_digits_tails_included():
     tails = 1 - np.logspace(-16, -1, 60)
     x = np.concatenate([np.linspace(-1, 1, 401), tails, -tails, [1 - 2**-52, -1 + 2**-53, 0.5]])
-    np.testing.assert_allclose(ad.erfinv(ad.tensor(x)).numpy(), torch.erfinv(torch.tensor(x)),
+    np.testing.assert_allclose(ad.erfinv(ad.tensor(x)).detach().numpy(), torch.erfinv(torch.tensor(x)),
                                rtol=1e-13)  # fmt: skip
     x32 = np.linspace(-0.999, 0.999, 301, dtype=np.float32)
     same(ad.tensor(x32).erfinv(), torch.tensor(x32).erfinv())
@@ -429,7 +433,9 @@ def test_gcd_lcm_refuse_what_torch_refuses(call, words):
 def test_polygamma_mvlgamma_as_torch(call):
     ours, theirs = call(ad), call(torch)
     assert str(ours.dtype) == str(theirs.dtype) and ours.shape == tuple(theirs.shape)
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(
+        ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6, equal_nan=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -468,7 +474,9 @@ def test_bessel_gamma_and_float_parts_as_torch(call):
     ours, theirs = call(ad), call(torch)
     assert str(ours.dtype) == str(theirs.dtype) and ours.shape == tuple(theirs.shape)
     # float32: torch computes in float32, ours in float64 then rounds
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(
+        ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6, equal_nan=True
+    )
 
 
 def test_igamma_to_the_last_digits_where_torch_is_not():
@@ -476,7 +484,7 @@ def test_igamma_to_the_last_digits_where_torch_is_not():
     ours = ad.igamma(ad.tensor([100.0, 30.0], dtype=ad.float64),
                      ad.tensor([95.0, 31.0], dtype=ad.float64))  # fmt: skip
     exact = [0.31735681116979999988, 0.59534782096561087714]
-    np.testing.assert_allclose(ours.numpy(), exact, rtol=1e-13)
+    np.testing.assert_allclose(ours.detach().numpy(), exact, rtol=1e-13)
 
 
 def test_frexp_prints_and_unpacks_as_torch():
@@ -568,16 +576,18 @@ WINDOWS = ["hann_window", "hamming_window", "blackman_window", "bartlett_window"
 def test_windows_as_torch(name, length, periodic):
     ours, theirs = getattr(ad, name)(length, periodic), getattr(torch, name)(length, periodic)
     assert str(ours.dtype) == str(theirs.dtype) and ours.shape == tuple(theirs.shape)
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-6)  # torch: float32 sums
+    np.testing.assert_allclose(
+        ours.detach().numpy(), theirs.detach().numpy(), atol=1e-6
+    )  # torch: float32 sums
     wide = getattr(ad, name)(6, periodic, dtype=ad.float64)
-    np.testing.assert_allclose(wide.numpy(), getattr(torch, name)(6, periodic,
-                               dtype=torch.float64).numpy(), rtol=1e-14, atol=1e-15)  # fmt: skip
+    np.testing.assert_allclose(wide.detach().numpy(), getattr(torch, name)(6, periodic,
+                               dtype=torch.float64).detach().numpy(), rtol=1e-14, atol=1e-15)  # fmt: skip
 
 
 def test_window_options_as_torch():
     _both(lambda lib: lib.hamming_window(5, False, 0.5, 0.5, dtype=lib.float64))
-    np.testing.assert_allclose(ad.kaiser_window(7, False, 5.0, dtype=ad.float64).numpy(),
-                               torch.kaiser_window(7, False, 5.0, dtype=torch.float64).numpy(),
+    np.testing.assert_allclose(ad.kaiser_window(7, False, 5.0, dtype=ad.float64).detach().numpy(),
+                               torch.kaiser_window(7, False, 5.0, dtype=torch.float64).detach().numpy(),
                                rtol=1e-13)  # fmt: skip
 
 
@@ -710,7 +720,7 @@ def test_resize_keeps_the_object_and_its_first_elements():
     t = ad.arange(6.0)
     assert t.resize_(2, 2) is t and t.shape == (2, 2)
     grown = t.resize_(3, 3)
-    np.testing.assert_array_equal(grown.numpy().reshape(-1)[:4], [0.0, 1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(grown.detach().numpy().reshape(-1)[:4], [0.0, 1.0, 2.0, 3.0])
     assert grown.shape == (3, 3)  # the rest is uninitialised in torch, zeros here
 
 
@@ -757,7 +767,7 @@ def test_copies_match_torch_and_own_their_memory(name):
     g = np.random.default_rng(0).standard_normal(tuple(t_out.shape))
     out.backward(ad.tensor(g))
     t_out.backward(torch.tensor(g))
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.detach().numpy())
     with ad.no_grad():
         out.zero_() if out.numel() else None
     np.testing.assert_array_equal(x.detach().numpy(), values)  # a copy, not a view
@@ -815,4 +825,4 @@ def test_i0_second_derivative_at_zero_and_denormals_as_torch():
     (g,) = ad.grad(ad.i0(x).sum(), x, create_graph=True)
     (tg,) = torch.autograd.grad(torch.i0(tx).sum(), tx, create_graph=True)
     (h,), (th,) = ad.grad(g.sum(), x), torch.autograd.grad(tg.sum(), tx)
-    np.testing.assert_allclose(h.numpy(), th.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(h.detach().numpy(), th.detach().numpy(), rtol=1e-12)

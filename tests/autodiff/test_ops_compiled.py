@@ -23,7 +23,7 @@ def run(step, arrays, grad):
     ts = leaves(arrays)
     ad.manual_seed(0)  # random ops (dropout, rrelu) draw the same numbers both ways
     out = step(*ts, grad=grad)
-    return [out.numpy()] + [t.grad.numpy() for t in ts]
+    return [out.detach().numpy()] + [t.grad.detach().numpy() for t in ts]
 
 
 @pytest.mark.parametrize("op", ROWS, ids=str)

@@ -34,7 +34,7 @@ def test_forward_matches_numpy_reference_and_names_the_node(op, data):
     out = call(op, leaves(arrays), kwargs)
     expected = np.asarray(op.ref(*arrays, **kwargs))
     assert out.shape == expected.shape
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-12, atol=1e-14)
     assert out.requires_grad and not out.is_leaf
     assert out.grad_fn.name() == op.node_name([a.shape for a in arrays], kwargs)
 
@@ -52,9 +52,11 @@ def test_no_graph_under_no_grad_and_runs_are_bitwise_equal(op, data):
         ts = leaves(arrays)
         out = call(op, ts, kwargs)
         out.backward(ad.tensor(upstream(out.shape, 7, out.dtype)))
-        runs.append([out.numpy().tobytes()] + [t.grad.numpy().tobytes() for t in ts])
+        runs.append(
+            [out.detach().numpy().tobytes()] + [t.grad.detach().numpy().tobytes() for t in ts]
+        )
     assert runs[0] == runs[1]
-    assert quiet.numpy().tobytes() == runs[0][0]
+    assert quiet.detach().numpy().tobytes() == runs[0][0]
 
 
 @pytest.mark.parametrize("op", ROWS, ids=str)
@@ -72,15 +74,17 @@ def test_backward_bookkeeping(op, data):
     for t, grad, a in zip(ts, grads, arrays):
         assert grad.shape == t.shape and grad.dtype == t.dtype
         assert grad.grad_fn is None and not grad.requires_grad
-        assert not np.shares_memory(grad.numpy(), g_tensor.numpy())
-        np.testing.assert_array_equal(t.numpy(), a)  # input not mutated
+        assert not np.shares_memory(grad.detach().numpy(), g_tensor.detach().numpy())
+        np.testing.assert_array_equal(t.detach().numpy(), a)  # input not mutated
     for i, a in enumerate(grads):
-        assert all(not np.shares_memory(a.numpy(), b.numpy()) for b in grads[i + 1 :])
-    np.testing.assert_array_equal(g_tensor.numpy(), g)  # upstream not mutated
-    first = [grad.numpy().copy() for grad in grads]
+        assert all(
+            not np.shares_memory(a.detach().numpy(), b.detach().numpy()) for b in grads[i + 1 :]
+        )
+    np.testing.assert_array_equal(g_tensor.detach().numpy(), g)  # upstream not mutated
+    first = [grad.detach().numpy().copy() for grad in grads]
     out.backward(g_tensor)
     for t, f in zip(ts, first):
-        np.testing.assert_array_equal(t.grad.numpy(), 2 * f)
+        np.testing.assert_array_equal(t.grad.detach().numpy(), 2 * f)
     if op in SAVING:
         with pytest.raises(RuntimeError, match=r"retain_graph=True"):
             out.backward(g_tensor)
@@ -95,7 +99,7 @@ def test_zero_upstream_gives_exact_zero(op, data):
     out = call(op, ts, kwargs)
     out.backward(ad.zeros_like(out))
     for t in ts:
-        assert t.grad is not None and not np.any(t.grad.numpy())
+        assert t.grad is not None and not np.any(t.grad.detach().numpy())
 
 
 @pytest.mark.parametrize("op", [op for op in ROWS if op.empty is not None], ids=str)
@@ -106,7 +110,7 @@ def test_zero_size_inputs(op):
     out = call(op, ts, kwargs)
     expected = np.asarray(op.ref(*arrays, **kwargs))
     assert out.shape == expected.shape
-    np.testing.assert_array_equal(out.numpy(), expected)
+    np.testing.assert_array_equal(out.detach().numpy(), expected)
     out.backward(ad.tensor(upstream(out.shape, 0, out.dtype)))
     for t in ts:
         assert t.grad.shape == t.shape and t.grad.dtype == t.dtype

@@ -42,10 +42,10 @@ def test_matches_torch(op, data):
     arrays, kwargs = data.draw(case(op), label="inputs")
     (out, ours), (t_out, theirs) = run_both(op, arrays, kwargs, data.draw(st.integers(0, 999)))
     assert out.shape == tuple(t_out.shape)
-    np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out.detach().numpy(), t_out.detach().numpy(), rtol=1e-12, atol=1e-14)
     for mine, yours in zip(ours, theirs):
         np.testing.assert_allclose(
-            mine.grad.numpy(), _numpy(yours.grad), rtol=op.torch_rtol, atol=1e-12
+            mine.grad.detach().numpy(), _numpy(yours.grad), rtol=op.torch_rtol, atol=1e-12
         )
     shapes = [a.shape for a in arrays]
     if op.same_name_as_torch(shapes, kwargs):
@@ -87,7 +87,7 @@ def _second(total, inputs, grad=ad.grad) -> list:
 
 def _numpy(t) -> np.ndarray:
     """An array of ours or of torch's (force: torch's ZeroTensor gradients, e.g. of sgn)."""
-    return t.numpy() if isinstance(t, ad.Tensor) else t.detach().numpy(force=True)
+    return t.detach().numpy() if isinstance(t, ad.Tensor) else t.detach().numpy(force=True)
 
 
 # --- kink conventions, read from torch rather than hard-coded ----------------------------
@@ -146,13 +146,15 @@ def test_kink_convention_matches_torch_exactly(name):
     theirs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
     out, t_out = fn(*ours), fn(*theirs)
     # conventions differ by whole values (0, 1/2, 1, inf, nan): allow only rounding besides
-    np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), rtol=1e-14, atol=0)
-    g = np.linspace(0.5, 1.5, max(out.numpy().size, 1)).reshape(out.shape)
+    np.testing.assert_allclose(out.detach().numpy(), t_out.detach().numpy(), rtol=1e-14, atol=0)
+    g = np.linspace(0.5, 1.5, max(out.detach().numpy().size, 1)).reshape(out.shape)
     with np.errstate(all="ignore"):
         out.backward(ad.tensor(g))
     t_out.backward(torch.from_numpy(g))
     for mine, yours in zip(ours, theirs):
-        np.testing.assert_allclose(mine.grad.numpy(), yours.grad.numpy(), rtol=1e-14, atol=0)
+        np.testing.assert_allclose(
+            mine.grad.detach().numpy(), yours.grad.detach().numpy(), rtol=1e-14, atol=0
+        )
 
 
 def test_max_dim_indices_match_torch_on_ties():
@@ -160,10 +162,10 @@ def test_max_dim_indices_match_torch_on_ties():
     for dim in (0, 1):
         _, idx = ad.tensor(data).max(dim)
         _, t_idx = torch.from_numpy(data).max(dim)
-        np.testing.assert_array_equal(idx.numpy(), t_idx.numpy())
+        np.testing.assert_array_equal(idx.detach().numpy(), t_idx.detach().numpy())
         _, idx = ad.tensor(data).min(dim)
         _, t_idx = torch.from_numpy(data).min(dim)
-        np.testing.assert_array_equal(idx.numpy(), t_idx.numpy())
+        np.testing.assert_array_equal(idx.detach().numpy(), t_idx.detach().numpy())
 
 
 def test_scalar_exercise_graph_matches_torch():

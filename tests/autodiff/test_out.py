@@ -114,7 +114,7 @@ def test_out_gets_torchs_values_and_is_returned(name):
         outs = out if isinstance(out, tuple) else (out,)
         got = returned if isinstance(returned, tuple) else (returned,)
         assert all(a is b for a, b in zip(got, outs)), name
-        results[lib] = [o.numpy() for o in outs]
+        results[lib] = [o.detach().numpy() for o in outs]
     for ours, theirs in zip(results[ad], results[torch]):
         assert ours.dtype == theirs.dtype and ours.shape == theirs.shape, name
         if name != "empty":  # uninitialised memory in torch

@@ -26,7 +26,7 @@ def _torch():
 
 def _same(ours, theirs) -> None:
     """Bit-equal arrays (values, shape and dtype)."""
-    a = ours.numpy() if isinstance(ours, ad.Tensor) else np.asarray(ours)
+    a = ours.detach().numpy() if isinstance(ours, ad.Tensor) else np.asarray(ours)
     b = theirs.detach().numpy() if hasattr(theirs, "detach") else np.asarray(theirs)
     assert a.dtype == b.dtype and a.shape == b.shape, (a.dtype, b.dtype, a.shape, b.shape)
     if not np.array_equal(a, b, equal_nan=True):
@@ -88,7 +88,7 @@ def test_generators_are_independent_and_reseeding_repeats():
     assert ad.Generator().initial_seed() == 67280421310721  # torch's default
     assert g.initial_seed() == 5 and ad.initial_seed() == 5
     again = ad.randn(20, generator=g.manual_seed(5))
-    np.testing.assert_array_equal(first.numpy(), again.numpy())
+    np.testing.assert_array_equal(first.detach().numpy(), again.detach().numpy())
     assert ad.manual_seed(-1).initial_seed() == 2**64 - 1  # torch wraps negative seeds
 
 
@@ -167,7 +167,7 @@ def test_fills_are_ops_refused_on_leaves_and_zero_gradient_in_graphs():
     y.uniform_()
     assert y.grad_fn.name() == "UniformBackward0"
     y.sum().backward()
-    np.testing.assert_array_equal(w.grad.numpy(), np.zeros(3, np.float32))
+    np.testing.assert_array_equal(w.grad.detach().numpy(), np.zeros(3, np.float32))
     for fill, node in [("cauchy_", "CauchyBackward0"), ("log_normal_", "LogNormalBackward0")]:
         y = w * 2
         getattr(y, fill)()
@@ -176,12 +176,12 @@ def test_fills_are_ops_refused_on_leaves_and_zero_gradient_in_graphs():
     assert y.grad_fn.name() == "GeometricBackward0"
     w.grad = None
     y.sum().backward()
-    np.testing.assert_array_equal(w.grad.numpy(), np.zeros(3, np.float32))
+    np.testing.assert_array_equal(w.grad.detach().numpy(), np.zeros(3, np.float32))
     p = ad.full((3,), 0.5, requires_grad=True)
     b = ad.bernoulli(p)
     assert b.grad_fn.name() == "BernoulliBackward0"
     b.sum().backward()
-    np.testing.assert_array_equal(p.grad.numpy(), np.zeros(3, np.float32))
+    np.testing.assert_array_equal(p.grad.detach().numpy(), np.zeros(3, np.float32))
 
 
 # --- against torch ---------------------------------------------------------------------------
@@ -456,7 +456,7 @@ def test_exact_ties_are_broken_as_torch_breaks_them():
 
     def torchs(words):
         tg = torch.Generator()
-        tg.set_state(torch.from_numpy(_emitting(words).get_state().numpy()))
+        tg.set_state(torch.from_numpy(_emitting(words).get_state().detach().numpy()))
         return tg
 
     theirs = torch.empty(2, dtype=torch.float64).bernoulli_(0.5, generator=torchs(HALF + HALF))
@@ -532,10 +532,10 @@ def test_state_bytes_are_torchs_and_load_both_ways():
     ad.randn(5, generator=g), torch.randn(5, generator=tg)
     ad.rand(700, generator=g), torch.rand(700, generator=tg)  # past a regeneration of the state
     _same(g.get_state(), tg.get_state())
-    mine = ad.Generator().set_state(tg.get_state().numpy())
+    mine = ad.Generator().set_state(tg.get_state().detach().numpy())
     _same(ad.randn(9, generator=mine), torch.randn(9, generator=tg))
     theirs = torch.Generator()
-    theirs.set_state(torch.from_numpy(mine.get_state().numpy()))
+    theirs.set_state(torch.from_numpy(mine.get_state().detach().numpy()))
     _same(ad.randn(40, generator=mine), torch.randn(40, generator=theirs))
 
 
@@ -694,10 +694,10 @@ def test_a_compiled_function_draws_as_eager_calls_do():
 
     x = ad.ones(3, 4)
     ad.manual_seed(0)
-    eager = [[t.numpy().copy() for t in step(x)] for _ in range(3)]
+    eager = [[t.detach().numpy().copy() for t in step(x)] for _ in range(3)]
     compiled = ad.compile(step)
     ad.manual_seed(0)
-    replays = [[t.numpy().copy() for t in compiled(x)] for _ in range(3)]
+    replays = [[t.detach().numpy().copy() for t in compiled(x)] for _ in range(3)]
     for ours, theirs in zip(replays, eager, strict=True):
         for a, b in zip(ours, theirs, strict=True):
             np.testing.assert_array_equal(a, b)

@@ -62,7 +62,7 @@ def test_second_derivative_matches_finite_differences_of_first(op, data):
         got = [np.zeros_like(a) for a in arrays]
     else:
         found = ad.grad(value, ts, allow_unused=True)
-        got = [np.zeros_like(a) if f is None else f.numpy() for a, f in zip(arrays, found)]
+        got = [np.zeros_like(a) if f is None else f.detach().numpy() for a, f in zip(arrays, found)]
     scale = 1.0 + sum(float(np.abs(gr).sum()) for gr in expected)
     for i, (a, n) in enumerate(zip(got, expected)):
         bound = RTOL * np.abs(n) + ATOL * scale
@@ -89,7 +89,7 @@ def hessian(loss_fn, ts) -> np.ndarray:
             rows.append(np.zeros(flat.shape[0]))
             continue
         row = ad.grad(flat[k], ts, retain_graph=True, allow_unused=True)
-        rows.append(np.concatenate([(np.zeros(t.shape) if r is None else r.numpy()).ravel()
+        rows.append(np.concatenate([(np.zeros(t.shape) if r is None else r.detach().numpy()).ravel()
                                     for t, r in zip(ts, row)]))  # fmt: skip
     return np.array(rows)
 
@@ -125,8 +125,12 @@ def test_hessian_vector_product_matches_torch(op, data):
     phi = directional(op, kwargs, g, vs)(*ts)
     ours = ad.grad(phi, ts, allow_unused=True) if phi is not None and phi.requires_grad else None
     for i, expected in enumerate(t_hvp):
-        got = np.zeros(expected.shape) if ours is None or ours[i] is None else ours[i].numpy()
-        np.testing.assert_allclose(got, expected.numpy(), rtol=1e-9, atol=1e-11)
+        got = (
+            np.zeros(expected.shape)
+            if ours is None or ours[i] is None
+            else ours[i].detach().numpy()
+        )
+        np.testing.assert_allclose(got, expected.detach().numpy(), rtol=1e-9, atol=1e-11)
 
 
 def test_third_derivative_of_a_scalar_chain():

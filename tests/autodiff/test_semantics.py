@@ -23,9 +23,10 @@ def test_leaf_used_many_times_accumulates_every_edge():
     y = x * x
     node = y.grad_fn
     (a, _), (b, _) = node.next_functions
-    assert a is b and a.name() == "AccumulateGrad" and a.variable is x
+    assert a is b and a.name() == "torch::autograd::AccumulateGrad" and a.variable is x
+    assert repr(a).startswith("<AccumulateGrad object at 0x")  # torch: the short name
     (y * x + x).sum().backward()  # 3x² + 1
-    np.testing.assert_array_equal(x.grad.numpy(), 3 * x.numpy() ** 2 + 1)
+    np.testing.assert_array_equal(x.grad.detach().numpy(), 3 * x.detach().numpy() ** 2 + 1)
 
 
 def test_diamond_sums_both_paths():
@@ -33,9 +34,9 @@ def test_diamond_sums_both_paths():
     a = x * 2.0
     out = (a.exp() * a + a.tanh()).sum()  # both branches read a
     out.backward()
-    ea, t = np.exp(2 * x.numpy()), np.tanh(2 * x.numpy())
+    ea, t = np.exp(2 * x.detach().numpy()), np.tanh(2 * x.detach().numpy())
     np.testing.assert_allclose(
-        x.grad.numpy(), 2 * (ea * 2 * x.numpy() + ea + 1 - t * t), rtol=1e-14
+        x.grad.detach().numpy(), 2 * (ea * 2 * x.detach().numpy() + ea + 1 - t * t), rtol=1e-14
     )
 
 
@@ -43,10 +44,10 @@ def test_gradients_accumulate_across_backward_calls_and_reset_to_none():
     x = f64([1.0, 2.0])
     (x * 3.0).sum().backward()
     (x * 4.0).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [7.0, 7.0])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [7.0, 7.0])
     x.grad = None
     (x * 2.0).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [2.0, 2.0])
 
 
 class Pass(ad.Function):
@@ -89,12 +90,12 @@ def test_real_op_chain_under_a_tiny_recursion_limit():
 def test_leaf_hook_sees_the_total_gradient_and_can_replace_it():
     x = f64([1.0, 2.0])
     seen = []
-    x.register_hook(lambda g: seen.append(g.numpy().copy()))
+    x.register_hook(lambda g: seen.append(g.detach().numpy().copy()))
     x.register_hook(lambda g: g * 10)
     (x * x).sum().backward()
     assert len(seen) == 1
     np.testing.assert_array_equal(seen[0], [2.0, 4.0])
-    np.testing.assert_array_equal(x.grad.numpy(), [20.0, 40.0])
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [20.0, 40.0])
 
 
 def test_non_leaf_hook_replacement_flows_upstream():
@@ -102,7 +103,7 @@ def test_non_leaf_hook_replacement_flows_upstream():
     h = x * 3.0
     h.register_hook(lambda g: g * 0.5)
     (h * h).sum().backward()  # d/dh = 2h, halved, times 3
-    np.testing.assert_allclose(x.grad.numpy(), 3 * 0.5 * 2 * h.numpy())
+    np.testing.assert_allclose(x.grad.detach().numpy(), 3 * 0.5 * 2 * h.detach().numpy())
     with pytest.warns(UserWarning, match="not a leaf"):
         assert h.grad is None  # not retained
 
@@ -118,7 +119,7 @@ def test_retain_grad_keeps_non_leaf_gradient():
     h.retain_grad()
     assert h.retains_grad
     (h * 2.0).sum().backward()
-    np.testing.assert_array_equal(h.grad.numpy(), [2.0, 2.0])
+    np.testing.assert_array_equal(h.grad.detach().numpy(), [2.0, 2.0])
     assert h.grad.grad_fn is None
 
 
@@ -154,9 +155,9 @@ def test_detach_shares_memory_and_stops_gradients():
     assert d.grad_fn is None and not d.requires_grad and d.is_leaf
     y = x * 2.0
     dy = y.detach()
-    assert np.shares_memory(dy.numpy(), y.numpy())
+    assert np.shares_memory(dy.detach().numpy(), y.detach().numpy())
     (x * dy).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), dy.numpy())  # dy was a constant
+    np.testing.assert_array_equal(x.grad.detach().numpy(), dy.detach().numpy())  # dy was a constant
 
 
 def test_requires_grad_rules():
@@ -208,15 +209,17 @@ def test_grad_mode_is_per_thread():
 # --- NumPy interop ------------------------------------------------------------------------
 def test_numpy_interop_both_ways():
     x = f64([1.0, 2.0])
-    assert np.asarray(x) is x.numpy() or np.shares_memory(np.asarray(x), x.numpy())
+    assert np.asarray(x.detach()) is x.detach().numpy()
+    with pytest.raises(RuntimeError, match="Can't call numpy"):  # x requires grad, as torch
+        np.asarray(x)
     a = np.array([3.0, 4.0])
     for result in (a * x, a + x, a - x, a / x, x * a):
         assert isinstance(result, ad.Tensor) and result.requires_grad
     (a * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), a)
+    np.testing.assert_array_equal(x.grad.detach().numpy(), a)
     m = ad.tensor(np.eye(2), requires_grad=True)
     assert isinstance(np.ones((3, 2)) @ m, ad.Tensor)
-    assert x.numpy() is x.numpy()
+    assert x.detach().numpy() is x.detach().numpy()
 
 
 # --- ad.grad ------------------------------------------------------------------------------
@@ -226,7 +229,7 @@ def test_grad_returns_without_accumulating_and_checks_unused():
     with pytest.raises(RuntimeError, match="allow_unused=True"):
         ad.grad(y, [x, z], retain_graph=True)
     gx, gz = ad.grad(y, [x, z], allow_unused=True)
-    np.testing.assert_array_equal(gx.numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(gx.detach().numpy(), [2.0, 4.0])
     assert gz is None and x.grad is None and z.grad is None
 
 
@@ -234,16 +237,16 @@ def test_grad_with_grad_outputs_and_create_graph():
     x = f64([1.0, 2.0])
     y = x**3
     (g,) = ad.grad(y, x, grad_outputs=ad.tensor(np.array([1.0, 0.5])), create_graph=True)
-    np.testing.assert_array_equal(g.numpy(), [3.0, 0.5 * 12.0])
+    np.testing.assert_array_equal(g.detach().numpy(), [3.0, 0.5 * 12.0])
     assert g.requires_grad
     (h,) = ad.grad(g.sum(), x)
-    np.testing.assert_array_equal(h.numpy(), [6.0, 0.5 * 12.0])
+    np.testing.assert_array_equal(h.detach().numpy(), [6.0, 0.5 * 12.0])
 
 
 def test_grad_of_several_outputs_sums_them():
     x = f64([2.0])
     (g,) = ad.grad([x * 3.0, x * x], x, grad_outputs=[ad.ones(1, dtype=ad.float64)] * 2)
-    np.testing.assert_array_equal(g.numpy(), [3.0 + 4.0])
+    np.testing.assert_array_equal(g.detach().numpy(), [3.0 + 4.0])
 
 
 # --- custom Function --------------------------------------------------------------------
@@ -267,7 +270,9 @@ def test_custom_function_saves_names_and_differentiates():
     x, y = f64([1.0, 2.0]), f64([0.5, -0.5])
     out = MyFn.apply(x, y)
     assert out.grad_fn.name() == "MyFnBackward"
-    assert [n.name() for n, _ in out.grad_fn.next_functions] == ["AccumulateGrad"] * 2
+    assert [n.name() for n, _ in out.grad_fn.next_functions] == [
+        "torch::autograd::AccumulateGrad"
+    ] * 2
     ad.gradcheck(MyFn.apply, (x, y))
     autodiff.testing.assert_gradients_match(MyFn.apply, f64([0.3]), f64([0.1]))
 
@@ -295,7 +300,7 @@ def test_detect_anomaly_names_the_forward_op():
     with ad.detect_anomaly(), np.errstate(invalid="ignore"):
         with pytest.raises(RuntimeError, match="log"):
             x.log()
-    assert np.isnan(x.log().numpy()[0])  # outside: nan as torch, no error
+    assert np.isnan(x.log().detach().numpy()[0])  # outside: nan as torch, no error
 
 
 def test_detect_anomaly_names_the_backward_node():
@@ -315,7 +320,7 @@ def test_small_nodes_keep_value_gradient_and_metadata():
     y.backward()
     node = h.grad_fn
     assert node.out_shape == (2,) and node.out_dtype == np.float64 and node.out_name == "h"
-    np.testing.assert_array_equal(node.value, h.numpy())
+    np.testing.assert_array_equal(node.value, h.detach().numpy())
     np.testing.assert_array_equal(node.grad_value, [1.0, 1.0])
     assert node.input_meta[0] == ((2,), np.float64)
     assert node.constants[1] == 3.0

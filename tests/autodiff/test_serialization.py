@@ -45,7 +45,7 @@ def test_every_dtype_and_shape_round_trips_exactly(dtype, shape):
     rng = np.random.default_rng(0)
     array = np.asarray(rng.standard_normal(shape) * 100).astype(dtype)
     back = _round_trip({"t": ad.tensor(array), "a": array})
-    for value in (back["t"].numpy(), back["a"]):
+    for value in (back["t"].detach().numpy(), back["a"]):
         assert value.shape == shape and value.dtype == np.dtype(dtype)
         assert value.tobytes() == array.tobytes()
 
@@ -56,7 +56,7 @@ def test_non_contiguous_and_big_endian_arrays_keep_their_values():
     back = _round_trip(
         {"view": view, "big": base.astype(">f8"), "fortran": np.asfortranarray(base)}
     )
-    np.testing.assert_array_equal(back["view"].numpy(), view.numpy())
+    np.testing.assert_array_equal(back["view"].detach().numpy(), view.detach().numpy())
     assert back["big"].dtype == np.float64 and back["big"].dtype.isnative
     np.testing.assert_array_equal(back["big"], base)
     np.testing.assert_array_equal(back["fortran"], base)
@@ -78,7 +78,7 @@ def test_a_batchnorm_state_dict_saved_with_save_loads_back(tmp_path):
     fresh.load_state_dict(ad.load(tmp_path / "bn.pt"))
     for (key, a), b in zip(model.state_dict().items(), fresh.state_dict().values()):
         assert a.shape == b.shape and a.dtype == b.dtype, key
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
     assert int(fresh[1].num_batches_tracked) == 1
 
 
@@ -144,9 +144,9 @@ def test_a_whole_module_rebuilds_with_its_state_behind_safe_globals(tmp_path):
     assert back.head.weight is back.embed.weight  # still tied
     assert isinstance(back.head.weight, nn.Parameter) and back.head.weight.requires_grad
     assert [k for k, _ in back.named_parameters()] == [k for k, _ in model.named_parameters()]
-    np.testing.assert_array_equal(back(idx).numpy(), model(idx).numpy())
+    np.testing.assert_array_equal(back(idx).detach().numpy(), model(idx).detach().numpy())
     for (key, a), b in zip(model.state_dict().items(), back.state_dict().values()):
-        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=key)
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy(), err_msg=key)
     back(idx).sum().backward()  # the rebuilt graph trains
     assert back.embed.weight.grad is not None
 
@@ -366,7 +366,9 @@ def test_save_streams_instead_of_building_the_archive_in_memory(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 4_000_000, peak  # the old save held the whole 20 MB archive, then copied it
-    np.testing.assert_array_equal(ad.load(tmp_path / "big.pt")["w"].numpy(), state["w"].numpy())
+    np.testing.assert_array_equal(
+        ad.load(tmp_path / "big.pt")["w"].detach().numpy(), state["w"].detach().numpy()
+    )
 
 
 # --- what mutation testing found untested ---------------------------------------------------
@@ -408,8 +410,11 @@ def test_a_strided_tensor_with_rows_over_a_chunk_is_written_a_row_at_a_time():
 
     wide = np.arange(3 * (npyio.CHUNK // 4 + 16), dtype=np.float64).reshape(3, -1)
     view = ad.tensor(wide)[:, ::2]  # not contiguous; each row is over CHUNK bytes
-    assert not view.numpy().flags.c_contiguous and view.numpy()[0].nbytes > npyio.CHUNK
-    np.testing.assert_array_equal(_round_trip(view).numpy(), view.numpy())
+    assert (
+        not view.detach().numpy().flags.c_contiguous
+        and view.detach().numpy()[0].nbytes > npyio.CHUNK
+    )
+    np.testing.assert_array_equal(_round_trip(view).detach().numpy(), view.detach().numpy())
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ def _same(ours, theirs):
             _same(a, b)
         return
     assert tuple(ours.shape) == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype)
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
 
 
 CALLS = [
@@ -79,7 +79,7 @@ def test_gradients_of_a_negative_start_and_of_repeated_take_positions():
     expected[:, -2:] = 1.0
     expected[0, 0] += 2.0
     expected[-1, -1] += 1.0
-    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    np.testing.assert_array_equal(x.grad.detach().numpy(), expected)
 
 
 def test_unfold_gradient_adds_overlapping_windows_and_its_second_order():
@@ -88,11 +88,11 @@ def test_unfold_gradient_adds_overlapping_windows_and_its_second_order():
     (g,) = ad.grad((x.unfold(1, 4, 1) ** 2 * ad.tensor(w)).sum(), x, create_graph=True)
     (tg,) = torch.autograd.grad((tx.unfold(1, 4, 1) ** 2 * torch.tensor(w)).sum(), tx,
                                 create_graph=True)  # fmt: skip
-    np.testing.assert_allclose(g.numpy(), tg.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-12)
     assert g.grad_fn.name() == tg.grad_fn.name()
     (g * g).sum().backward()
     (tg * tg).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.detach().numpy(), rtol=1e-12)
 
 
 ERRORS = [

@@ -32,8 +32,8 @@ def _run(lib, call, data):
     values = out[0] if isinstance(out, tuple) else out
     g = np.arange(values.numel(), dtype=np.float64).reshape(tuple(values.shape)) + 1
     values.backward(lib.tensor(g))
-    extra = out[1].numpy() if isinstance(out, tuple) else None
-    return values.detach().numpy(), np.nan_to_num(x.grad.numpy(), nan=-7.0), extra
+    extra = out[1].detach().numpy() if isinstance(out, tuple) else None
+    return values.detach().numpy(), np.nan_to_num(x.grad.detach().numpy(), nan=-7.0), extra
 
 
 CALLS = [
@@ -74,7 +74,7 @@ def test_cov_with_too_few_observations_warns_and_gives_inf_as_torch():
         ours = ad.cov(ad.tensor([[1.0], [2.0]]))
     with pytest.warns(UserWarning):
         theirs = torch.cov(torch.tensor([[1.0], [2.0]]))
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
 
 
 def test_cov_of_integers_is_float_as_torch():
@@ -83,7 +83,7 @@ def test_cov_of_integers_is_float_as_torch():
         torch.cov(torch.tensor([[1, 2, 4], [0, 1, 1]])),
     )
     assert str(ours.dtype) == str(theirs.dtype)
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6)
 
 
 ERRORS = [

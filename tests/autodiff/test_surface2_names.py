@@ -126,7 +126,7 @@ def test_gradient_matches_torch_with_its_gradient(name):
     assert isinstance(ours, tuple) and len(ours) == len(theirs)
     for a, b in zip(ours, theirs):
         _same(a, b, rtol=1e-10)
-    np.testing.assert_allclose(ours_grad.numpy(), theirs_grad.numpy(), atol=1e-9)
+    np.testing.assert_allclose(ours_grad.detach().numpy(), theirs_grad.detach().numpy(), atol=1e-9)
 
 
 def test_gradient_of_integers_and_floats_matches_torch():
@@ -294,7 +294,9 @@ def test_nuclear_and_frobenius_norms_match_torch(norm):
         ).sum().backward()
         results.append((out, x.grad))
     _same(results[0][0], results[1][0])
-    np.testing.assert_allclose(results[0][1].numpy(), results[1][1].numpy(), rtol=1e-9)
+    np.testing.assert_allclose(
+        results[0][1].detach().numpy(), results[1][1].detach().numpy(), rtol=1e-9
+    )
 
 
 @pytest.mark.parametrize(

@@ -335,7 +335,7 @@ def _same(ours, theirs, name):
         return
     assert not ours.requires_grad and ours.grad_fn is None, name  # torch's unique records a
     assert str(ours.dtype) == str(theirs.dtype), (name, ours.dtype, theirs.dtype)  # node
-    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy(), err_msg=name)
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy(), err_msg=name)
 
 
 @pytest.mark.parametrize("name", sorted(DISCRETE))

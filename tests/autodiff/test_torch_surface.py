@@ -53,13 +53,17 @@ def test_devices_are_cpu_and_others_are_refused_clearly():
 
 def test_creation_functions_match_torch():
     torch = _torch()
-    np.testing.assert_allclose(ad.linspace(-1, 2, 7).numpy(), torch.linspace(-1, 2, 7).numpy())
     np.testing.assert_allclose(
-        ad.logspace(0, 2, 5).numpy(), torch.logspace(0, 2, 5).numpy(), rtol=1e-6
+        ad.linspace(-1, 2, 7).detach().numpy(), torch.linspace(-1, 2, 7).detach().numpy()
+    )
+    np.testing.assert_allclose(
+        ad.logspace(0, 2, 5).detach().numpy(), torch.logspace(0, 2, 5).detach().numpy(), rtol=1e-6
     )
     assert ad.arange(5).dtype == ad.int64 and ad.arange(0.0, 1.0, 0.25).dtype == ad.float32
     assert ad.full((2, 3), 7).dtype == ad.int64 and ad.full((2,), 1.5).dtype == ad.float32
-    assert ad.empty(2, 3).shape == (2, 3) and ad.full_like(ad.ones(2), 3.0).numpy().tolist() == [
+    assert ad.empty(2, 3).shape == (2, 3) and ad.full_like(
+        ad.ones(2), 3.0
+    ).detach().numpy().tolist() == [
         3,
         3,
     ]
@@ -71,12 +75,12 @@ def test_random_draws_follow_manual_seed_and_generators():
     ad.manual_seed(3)
     second = (ad.randint(0, 10, (5,)), ad.randperm(6), ad.normal(0.0, 2.0, (4,)), ad.rand(3))
     for a, b in zip(first, second):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
     assert first[0].dtype == ad.int64 and sorted(first[1].tolist()) == list(range(6))
     assert ad.randint(5, (2, 2)).shape == (2, 2)  # randint(high, size)
     g1, g2 = ad.Generator().manual_seed(1), ad.Generator().manual_seed(1)
     np.testing.assert_array_equal(
-        ad.rand(4, generator=g1).numpy(), ad.rand(4, generator=g2).numpy()
+        ad.rand(4, generator=g1).detach().numpy(), ad.rand(4, generator=g2).detach().numpy()
     )
     with pytest.raises(ValueError, match="high"):
         ad.randint(3, 3, (2,))
@@ -86,7 +90,7 @@ def test_as_tensor_shares_memory_like_torch():
     a = np.arange(3.0)
     t = ad.as_tensor(a)
     a[0] = 9.0
-    assert t.numpy()[0] == 9.0
+    assert t.detach().numpy()[0] == 9.0
     assert ad.as_tensor(t) is t
     assert ad.as_tensor([1, 2]).dtype == ad.int64
 
@@ -114,7 +118,7 @@ def test_save_and_load_round_trip_nested_state_without_pickle(tmp_path):
     ad.save(obj, path)
     back = ad.load(path, map_location="cpu")
     for k, v in model.state_dict().items():
-        np.testing.assert_array_equal(back["model"][k].numpy(), v.numpy())
+        np.testing.assert_array_equal(back["model"][k].detach().numpy(), v.detach().numpy())
     assert back["epoch"] == 3 and back["tag"] == (None, 1.5)
     assert back["optim"]["param_groups"][0]["lr"] == 0.1
     buffer = io.BytesIO()
@@ -178,15 +182,19 @@ def test_autograd_functional_matches_torch():
     ours_x, torch_x = ad.tensor(x0), torch.tensor(x0)
     ours_v, torch_v = ad.tensor(v0), torch.tensor(v0)
     F, TF = ad.autograd.functional, torch.autograd.functional
-    np.testing.assert_allclose(F.jacobian(g, ours_x).numpy(), TF.jacobian(g, torch_x).numpy())
-    np.testing.assert_allclose(F.hessian(f, ours_x).numpy(), TF.hessian(f, torch_x).numpy())
+    np.testing.assert_allclose(
+        F.jacobian(g, ours_x).detach().numpy(), TF.jacobian(g, torch_x).detach().numpy()
+    )
+    np.testing.assert_allclose(
+        F.hessian(f, ours_x).detach().numpy(), TF.hessian(f, torch_x).detach().numpy()
+    )
     for ours, theirs in ((F.vjp, TF.vjp), (F.jvp, TF.jvp)):
         a, b = ours(g, ours_x, ours_v), theirs(g, torch_x, torch_v)
-        np.testing.assert_allclose(a[1].numpy(), b[1].numpy())
+        np.testing.assert_allclose(a[1].detach().numpy(), b[1].detach().numpy())
     for ours, theirs in ((F.hvp, TF.hvp), (F.vhp, TF.vhp)):
         a, b = ours(f, ours_x, ours_v), theirs(f, torch_x, torch_v)
-        np.testing.assert_allclose(a[0].numpy(), b[0].numpy())
-        np.testing.assert_allclose(a[1].numpy(), b[1].numpy())
+        np.testing.assert_allclose(a[0].detach().numpy(), b[0].detach().numpy())
+        np.testing.assert_allclose(a[1].detach().numpy(), b[1].detach().numpy())
 
 
 def test_autograd_names_inference_mode_and_variable():
@@ -229,7 +237,7 @@ def test_new_tensors_take_this_tensors_dtype_as_torch():
             a, t = getattr(ours, name)(*args), getattr(theirs, name)(*args)
             assert str(a.dtype) == str(t.dtype) and tuple(a.shape) == tuple(t.shape)
             if name != "new_empty":
-                np.testing.assert_array_equal(a.numpy(), t.numpy())
+                np.testing.assert_array_equal(a.detach().numpy(), t.detach().numpy())
     x = ad.ones(2).new_zeros(3, dtype=ad.int32, requires_grad=False)
     assert x.dtype == ad.int32 and not x.requires_grad
     assert ad.ones(2).new_ones(2, requires_grad=True).requires_grad
@@ -249,7 +257,7 @@ def test_a_tensors_facts_and_values_read_out_as_torchs():
         assert str(x.dtype) == str(t.dtype) and str(x.device) == str(t.device)
         assert str(x.layout) == str(t.layout) == "torch.strided" and x.layout is ad.strided
         assert x.tolist() == t.tolist() and x[1, 0].item() == t[1, 0].item()
-        np.testing.assert_array_equal(x.numpy(), t.numpy())
+        np.testing.assert_array_equal(x.detach().numpy(), t.detach().numpy())
 
 
 def test_contiguity_as_torch():
@@ -261,7 +269,9 @@ def test_contiguity_as_torch():
     leaf = ad.arange(6.0).reshape(2, 3).requires_grad_()
     y = leaf.t().contiguous()
     assert y.is_contiguous() and y.grad_fn.name() == "CloneBackward0"
-    np.testing.assert_array_equal(y.view(-1).numpy(), t.t().contiguous().view(-1).numpy())
+    np.testing.assert_array_equal(
+        y.view(-1).detach().numpy(), t.t().contiguous().view(-1).detach().numpy()
+    )
     assert x.nelement() == 6 and ad.numel(x) == 6 and ad.is_tensor(x) and not ad.is_tensor(1)
 
 
@@ -269,16 +279,18 @@ def test_nonzero_argwhere_where_and_masked_select_as_torch():
     torch = _torch()
     data = np.array([[0, 3, 0], [1, 0, 2]])
     a, t = ad.tensor(data), torch.from_numpy(data)
-    np.testing.assert_array_equal(a.nonzero().numpy(), t.nonzero().numpy())
-    np.testing.assert_array_equal(ad.argwhere(a).numpy(), torch.argwhere(t).numpy())
+    np.testing.assert_array_equal(a.nonzero().detach().numpy(), t.nonzero().detach().numpy())
+    np.testing.assert_array_equal(
+        ad.argwhere(a).detach().numpy(), torch.argwhere(t).detach().numpy()
+    )
     for ours, theirs in zip(a.nonzero(as_tuple=True), t.nonzero(as_tuple=True)):
-        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
     for ours, theirs in zip(ad.where(a > 1), torch.where(t > 1)):
-        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
     assert repr(ad.nonzero(ad.tensor(5))) == repr(torch.nonzero(torch.tensor(5)))
     assert repr(ad.where(ad.tensor(3))) == repr(torch.where(torch.tensor(3)))
     np.testing.assert_array_equal(
-        ad.masked_select(a, a > 0).numpy(), torch.masked_select(t, t > 0).numpy()
+        ad.masked_select(a, a > 0).detach().numpy(), torch.masked_select(t, t > 0).detach().numpy()
     )
     with pytest.raises(TypeError, match="masked_select: mask must be a bool"):
         a.masked_select(a)
@@ -317,10 +329,10 @@ def test_clip_diag_trace_kron_cross_histc_as_torch():
     ]
     for ours, theirs in pairs:
         assert tuple(ours.shape) == tuple(theirs.shape)
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy())
     b = a.clone()
     b.clip_(-1, 1)
-    np.testing.assert_array_equal(b.numpy(), t.clip(-1, 1).numpy())
+    np.testing.assert_array_equal(b.detach().numpy(), t.clip(-1, 1).detach().numpy())
     with pytest.raises(ValueError, match="cross: no dim of size 3"):
         ad.cross(ad.ones(2, 2), ad.ones(2, 2))
 
@@ -334,11 +346,13 @@ def test_histc_counts_as_torch():
         )
         bins = int(rng.integers(1, 20))
         low, high = (0, 0) if rng.random() < 0.3 else sorted(rng.standard_normal(2))
-        ours = ad.histc(ad.tensor(x), bins, low, high).numpy()
-        np.testing.assert_array_equal(ours, torch.histc(torch.tensor(x), bins, low, high).numpy())
+        ours = ad.histc(ad.tensor(x), bins, low, high).detach().numpy()
+        np.testing.assert_array_equal(
+            ours, torch.histc(torch.tensor(x), bins, low, high).detach().numpy()
+        )
     for data in ([2.0, 2.0], [1.0, 1.0, 3.0]):
-        np.testing.assert_array_equal(ad.histc(ad.tensor(data), 4).numpy(),
-                                      torch.histc(torch.tensor(data), 4).numpy())  # fmt: skip
+        np.testing.assert_array_equal(ad.histc(ad.tensor(data), 4).detach().numpy(),
+                                      torch.histc(torch.tensor(data), 4).detach().numpy())  # fmt: skip
 
 
 def test_linspace_is_torchs_bit_for_bit():
@@ -349,8 +363,8 @@ def test_linspace_is_torchs_bit_for_bit():
         steps = int(rng.integers(0, 300))
         for ours, theirs in ((ad.float32, torch.float32), (ad.float64, torch.float64)):
             np.testing.assert_array_equal(
-                ad.linspace(start, end, steps, dtype=ours).numpy(),
-                torch.linspace(start, end, steps, dtype=theirs).numpy(),
+                ad.linspace(start, end, steps, dtype=ours).detach().numpy(),
+                torch.linspace(start, end, steps, dtype=theirs).detach().numpy(),
             )
     assert ad.linspace(3.0, 5.0, 1).tolist() == [3.0]
     assert ad.linspace(0, 10, 6, dtype=ad.int64).tolist() == [0, 2, 4, 6, 8, 10]
@@ -373,22 +387,30 @@ def test_histogram_as_torch():
             torch.tensor(x), bins, range=given, weight=None if w is None else torch.tensor(w),
             density=density,
         )  # fmt: skip
-        np.testing.assert_array_equal(ours.bin_edges.numpy(), theirs.bin_edges.numpy())
+        np.testing.assert_array_equal(
+            ours.bin_edges.detach().numpy(), theirs.bin_edges.detach().numpy()
+        )
         if w is None:  # counts are exact; weighted sums differ in the order of addition
-            np.testing.assert_array_equal(ours.hist.numpy(), theirs.hist.numpy())
+            np.testing.assert_array_equal(ours.hist.detach().numpy(), theirs.hist.detach().numpy())
         else:
-            np.testing.assert_allclose(ours.hist.numpy(), theirs.hist.numpy(), rtol=1e-5)
+            np.testing.assert_allclose(
+                ours.hist.detach().numpy(), theirs.hist.detach().numpy(), rtol=1e-5
+            )
         assert ours.hist.dtype == ours.bin_edges.dtype == x.dtype
     edges = ad.tensor([-1.0, 0.0, 0.5, 2.0])
     x = ad.tensor([-1.0, -0.5, 0.0, 0.5, 2.0, 3.0, float("nan")])  # edges, outside, NaN
     ours = x.histogram(edges)
-    theirs = torch.histogram(torch.tensor(x.numpy()), torch.tensor(edges.numpy()))
-    np.testing.assert_array_equal(ours.hist.numpy(), theirs.hist.numpy())  # [2, 1, 2]
+    theirs = torch.histogram(torch.tensor(x.detach().numpy()), torch.tensor(edges.detach().numpy()))
+    np.testing.assert_array_equal(
+        ours.hist.detach().numpy(), theirs.hist.detach().numpy()
+    )  # [2, 1, 2]
     assert ours.bin_edges.tolist() == edges.tolist() and ours.bin_edges is not edges
     for data in ([2.0, 2.0, 2.0], []):  # one value: [v - 0.5, v + 0.5]; empty: [0, 1]
         ours, theirs = ad.histogram(ad.tensor(data), 4), torch.histogram(torch.tensor(data), 4)
-        np.testing.assert_array_equal(ours.bin_edges.numpy(), theirs.bin_edges.numpy())
-        np.testing.assert_array_equal(ours.hist.numpy(), theirs.hist.numpy())
+        np.testing.assert_array_equal(
+            ours.bin_edges.detach().numpy(), theirs.bin_edges.detach().numpy()
+        )
+        np.testing.assert_array_equal(ours.hist.detach().numpy(), theirs.hist.detach().numpy())
     assert repr(ad.histogram(ad.tensor([1.0, 2.0]), 2)) == repr(
         torch.histogram(torch.tensor([1.0, 2.0]), 2)
     )
@@ -417,7 +439,7 @@ def test_unbind_and_select_as_torch():
     g = np.random.default_rng(0).standard_normal(ours.shape)
     ours.backward(ad.tensor(g))
     theirs.backward(torch.from_numpy(g))
-    np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
+    np.testing.assert_array_equal(a.grad.detach().numpy(), t.grad.detach().numpy())
     assert a.select(0, -1).shape == (3, 4) and len(a.unbind(2)) == 4
 
 
@@ -428,29 +450,33 @@ def test_linalg_results_and_errors_as_torch():
     sign, logabs = ad.linalg.slogdet(a)
     assert sign.item() == 1.0 and np.isclose(logabs.item(), np.log(11.0))
     Q, R = ad.linalg.qr(a)
-    np.testing.assert_allclose((Q @ R).numpy(), m)
+    np.testing.assert_allclose((Q @ R).detach().numpy(), m)
     U, S, Vh = ad.linalg.svd(a)
-    np.testing.assert_allclose(S.numpy(), torch.linalg.svd(t).S.numpy())
+    np.testing.assert_allclose(S.detach().numpy(), torch.linalg.svd(t).S.detach().numpy())
     U, S, V = ad.svd(a)
-    np.testing.assert_allclose((U * S) @ V.T.numpy(), m)
+    np.testing.assert_allclose((U * S) @ V.T.detach().numpy(), m)
     for ord in (None, "fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf):
         np.testing.assert_allclose(
-            ad.linalg.norm(a, ord).numpy(), torch.linalg.norm(t, ord).numpy()
+            ad.linalg.norm(a, ord).detach().numpy(), torch.linalg.norm(t, ord).detach().numpy()
         )
     for ord in (2, 1, 0, np.inf, -np.inf, 3):
         v = ad.tensor([0.0, -2.0, 1.0])
         expected = torch.linalg.vector_norm(torch.tensor([0.0, -2.0, 1.0]), ord)
-        np.testing.assert_allclose(ad.linalg.vector_norm(v, ord).numpy(), expected.numpy())
-    np.testing.assert_allclose(ad.linalg.matrix_power(a, -2).numpy(),
-                               torch.linalg.matrix_power(t, -2).numpy())  # fmt: skip
-    np.testing.assert_allclose(ad.linalg.multi_dot([a, a, a]).numpy(), (t @ t @ t).numpy())
+        np.testing.assert_allclose(
+            ad.linalg.vector_norm(v, ord).detach().numpy(), expected.detach().numpy()
+        )
+    np.testing.assert_allclose(ad.linalg.matrix_power(a, -2).detach().numpy(),
+                               torch.linalg.matrix_power(t, -2).detach().numpy())  # fmt: skip
+    np.testing.assert_allclose(
+        ad.linalg.multi_dot([a, a, a]).detach().numpy(), (t @ t @ t).detach().numpy()
+    )
     b = np.array([1.0, 2.0])
-    np.testing.assert_allclose(ad.linalg.solve(a, ad.tensor(b)).numpy(),
-                               torch.linalg.solve(t, torch.from_numpy(b)).numpy())  # fmt: skip
+    np.testing.assert_allclose(ad.linalg.solve(a, ad.tensor(b)).detach().numpy(),
+                               torch.linalg.solve(t, torch.from_numpy(b)).detach().numpy())  # fmt: skip
     with pytest.raises(TypeError, match="linalg.solve: A and B must have one dtype"):
         ad.linalg.solve(a, ad.ones(2))
-    np.testing.assert_allclose(ad.linalg.cholesky(a, upper=True).numpy(),
-                               torch.linalg.cholesky(t, upper=True).numpy())  # fmt: skip
+    np.testing.assert_allclose(ad.linalg.cholesky(a, upper=True).detach().numpy(),
+                               torch.linalg.cholesky(t, upper=True).detach().numpy())  # fmt: skip
     with pytest.raises(RuntimeError, match="linalg.inv: Singular matrix"):
         ad.linalg.inv(ad.zeros(2, 2))
     with pytest.raises(ValueError, match=r"linalg.det: expects square matrices.*\(2, 3\)"):
@@ -473,7 +499,7 @@ def test_det_of_a_singular_matrix_has_the_cofactor_gradient(m):
         step[index] = 1e-6
         up, down = np.linalg.det(np.array(m) + step), np.linalg.det(np.array(m) - step)
         numeric[index] = (up - down) / 2e-6
-    np.testing.assert_allclose(a.grad.numpy(), numeric, atol=1e-8)
+    np.testing.assert_allclose(a.grad.detach().numpy(), numeric, atol=1e-8)
 
 
 def test_svd_gradient_of_full_matrices_is_refused_as_torch():
@@ -495,8 +521,10 @@ def test_distributions_match_torch():
     for name in ("log_prob", "cdf"):
         ours = getattr(normal, name)(ad.tensor(value))
         theirs = getattr(t_normal, name)(torch.tensor(value))
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(normal.entropy().numpy(), t_normal.entropy().numpy(), rtol=1e-6)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        normal.entropy().detach().numpy(), t_normal.entropy().detach().numpy(), rtol=1e-6
+    )
     assert repr(D.Normal(0.0, 1.0)) == repr(TD.Normal(0.0, 1.0))
     assert repr(normal) == repr(t_normal)
     probs = np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]], np.float32)
@@ -504,10 +532,14 @@ def test_distributions_match_torch():
         cat = D.Categorical(**{k: ad.tensor(v) for k, v in kwargs.items()})
         t_cat = TD.Categorical(**{k: torch.tensor(v) for k, v in kwargs.items()})
         idx = np.array([2, 0])
-        np.testing.assert_allclose(cat.log_prob(ad.tensor(idx)).numpy(),
-                                   t_cat.log_prob(torch.tensor(idx)).numpy(), rtol=1e-6)  # fmt: skip
-        np.testing.assert_allclose(cat.entropy().numpy(), t_cat.entropy().numpy(), rtol=1e-6)
-        np.testing.assert_allclose(cat.probs.numpy(), t_cat.probs.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(cat.log_prob(ad.tensor(idx)).detach().numpy(),
+                                   t_cat.log_prob(torch.tensor(idx)).detach().numpy(), rtol=1e-6)  # fmt: skip
+        np.testing.assert_allclose(
+            cat.entropy().detach().numpy(), t_cat.entropy().detach().numpy(), rtol=1e-6
+        )
+        np.testing.assert_allclose(
+            cat.probs.detach().numpy(), t_cat.probs.detach().numpy(), rtol=1e-6
+        )
     p = np.array([0.1, 0.7], np.float32)
     for kwargs in ({"probs": p}, {"logits": np.array([-2.0, 3.0], np.float32)}):
         b = D.Bernoulli(**{k: ad.tensor(v) for k, v in kwargs.items()})
@@ -515,13 +547,15 @@ def test_distributions_match_torch():
         for name in ("mean", "variance", "entropy"):
             ours = getattr(b, name)() if name == "entropy" else getattr(b, name)
             theirs = getattr(t_b, name)() if name == "entropy" else getattr(t_b, name)
-            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5)
+            np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5)
         v = np.array([1.0, 0.0], np.float32)
-        np.testing.assert_allclose(b.log_prob(ad.tensor(v)).numpy(),
-                                   t_b.log_prob(torch.tensor(v)).numpy(), rtol=1e-5)  # fmt: skip
+        np.testing.assert_allclose(b.log_prob(ad.tensor(v)).detach().numpy(),
+                                   t_b.log_prob(torch.tensor(v)).detach().numpy(), rtol=1e-5)  # fmt: skip
     logits = [0.0, float("-inf"), 1.0]  # a category that never happens: 0 · -inf is 0 here
     ours = D.Categorical(logits=ad.tensor(logits)).entropy()
-    np.testing.assert_allclose(ours.numpy(), TD.Categorical(logits=torch.tensor(logits)).entropy())
+    np.testing.assert_allclose(
+        ours.detach().numpy(), TD.Categorical(logits=torch.tensor(logits)).entropy()
+    )
     with pytest.raises(ValueError, match="scale"):
         D.Normal(0.0, -1.0)
     with pytest.raises(ValueError, match="either `probs` or `logits`"):
@@ -545,12 +579,12 @@ def test_distribution_samples_have_the_right_shape_law_and_gradient():
     cat = ad.distributions.Categorical(ad.tensor([0.2, 0.0, 0.8]))
     draws = cat.sample((10000,))
     assert draws.dtype is ad.int64 and draws.shape == (10000,)
-    counts = np.bincount(draws.numpy(), minlength=3) / 10000
+    counts = np.bincount(draws.detach().numpy(), minlength=3) / 10000
     np.testing.assert_allclose(counts, [0.2, 0.0, 0.8], atol=0.02)
     batch = ad.distributions.Categorical(logits=ad.zeros(4, 5)).sample((2,))
     assert batch.shape == (2, 4) and int(batch.max()) < 5
     bern = ad.distributions.Bernoulli(ad.tensor([0.0, 1.0, 0.3])).sample((5000,))
-    assert bern.shape == (5000, 3) and set(np.unique(bern.numpy())) <= {0.0, 1.0}
+    assert bern.shape == (5000, 3) and set(np.unique(bern.detach().numpy())) <= {0.0, 1.0}
     assert bern[:, 0].sum().item() == 0 and bern[:, 1].sum().item() == 5000
     assert abs(bern[:, 2].mean().item() - 0.3) < 0.03
 

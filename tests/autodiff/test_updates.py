@@ -18,8 +18,8 @@ def _run(lib, call):
     s = lib.tensor(S, requires_grad=True)
     out = call(lib, x * 1, s * 1)
     out.backward(lib.tensor(np.arange(out.numel(), dtype=np.float64).reshape(out.shape)))
-    grads = [np.zeros_like(X) if x.grad is None else x.grad.numpy(),
-             np.zeros_like(S) if s.grad is None else s.grad.numpy()]  # fmt: skip
+    grads = [np.zeros_like(X) if x.grad is None else x.grad.detach().numpy(),
+             np.zeros_like(S) if s.grad is None else s.grad.detach().numpy()]  # fmt: skip
     return out.detach().numpy(), grads, out.grad_fn.name()
 
 

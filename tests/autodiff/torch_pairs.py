@@ -11,7 +11,7 @@ def same(ours, theirs) -> None:
     assert isinstance(ours, ad.Tensor), type(ours)
     assert str(ours.dtype) == str(theirs.dtype), (ours.dtype, theirs.dtype)
     assert ours.shape == tuple(theirs.shape)
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
 
 
 def both(call, torch) -> None:

@@ -199,3 +199,16 @@ def test_reproduce_gpt2_under_autocast_matches_torch():
     for sample, other in zip(mine, torch_samples):
         tokens, expected_tokens = sample.split(", "), other.split(", ")
         assert len(tokens) == 12 and tokens[:4] == expected_tokens[:4], (sample, other)
+
+
+@pytest.mark.parametrize("name", ["model_ensembling", "compile_module"])
+def test_program_prints_exactly_what_torch_prints(name):
+    """The meta device (reprs, strides) and torch.compile's OptimizedModule (its repr, the
+    `_orig_mod.` keys): text, not only numbers."""
+    program = Path(__file__).parent / "torch_programs" / f"{name}.py"
+    ours = _run("-m", "autodiff_cli", "run", str(program))
+    assert ours.returncode == 0, ours.stderr
+    pytest.importorskip("torch")
+    theirs = _run(str(program))
+    assert theirs.returncode == 0, theirs.stderr
+    assert ours.stdout == theirs.stdout

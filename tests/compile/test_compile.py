@@ -19,7 +19,7 @@ def _leaves(seed=0, shape=(5,)):
 
 def test_replay_equals_eager_and_accumulates_like_eager():
     a, b = _leaves()
-    ea, eb = [ad.tensor(t.numpy().copy(), requires_grad=True) for t in (a, b)]
+    ea, eb = [ad.tensor(t.detach().numpy().copy(), requires_grad=True) for t in (a, b)]
 
     def step(x, y):
         out = (x * y + x.exp() / 2.0).sum()
@@ -31,8 +31,8 @@ def test_replay_equals_eager_and_accumulates_like_eager():
         got = compiled(a, b)
         want = step(ea, eb)
         assert got.item() == want.item()
-        np.testing.assert_array_equal(a.grad.numpy(), ea.grad.numpy())
-        np.testing.assert_array_equal(b.grad.numpy(), eb.grad.numpy())
+        np.testing.assert_array_equal(a.grad.detach().numpy(), ea.grad.detach().numpy())
+        np.testing.assert_array_equal(b.grad.detach().numpy(), eb.grad.detach().numpy())
     assert compiled.traces == 2  # the first call found no .grad, the second one did
     assert "# MulBackward0" in compiled.code and "first_gradient(" in compiled.code
 
@@ -81,11 +81,11 @@ def test_inputs_are_read_each_call():
         w.grad = None
         x = ad.tensor(np.full(3, float(k)))
         assert compiled(x).item() == 3.0 * k
-        np.testing.assert_array_equal(w.grad.numpy(), np.full(3, float(k)))
+        np.testing.assert_array_equal(w.grad.detach().numpy(), np.full(3, float(k)))
 
 
 @pytest.mark.parametrize(
-    "read", [lambda t: t.item(), float, bool, lambda t: t.tolist(), lambda t: t.numpy()]
+    "read", [lambda t: t.item(), float, bool, lambda t: t.tolist(), lambda t: t.detach().numpy()]
 )
 def test_value_reads_are_refused(read):
     w = ad.tensor(np.ones(1), requires_grad=True)
@@ -149,7 +149,7 @@ def test_manual_sgd_under_no_grad_updates_in_place_and_bumps_versions():
     compiled = ad.compile(lambda: step(w))
     for _ in range(5):
         assert compiled().item() == step(ew).item()
-    np.testing.assert_array_equal(w.numpy(), ew.numpy())
+    np.testing.assert_array_equal(w.detach().numpy(), ew.detach().numpy())
     saved = (w * w).sum()  # saves w; a compiled in-place update afterwards must be seen
     compiled()
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
@@ -168,9 +168,9 @@ def test_inplace_on_graph_tensor_replays_as_eager():
     compiled = ad.compile(f)
     for x in (ad.tensor([1.0, 2.0, 3.0]), ad.tensor([-1.0, 0.5, 4.0])):
         w.grad = None
-        eager = (f(x).numpy(), w.grad.numpy())
+        eager = (f(x).detach().numpy(), w.grad.detach().numpy())
         w.grad = None
-        replayed = (compiled(x).numpy(), w.grad.numpy())
+        replayed = (compiled(x).detach().numpy(), w.grad.detach().numpy())
         np.testing.assert_array_equal(eager[0], replayed[0])
         np.testing.assert_array_equal(eager[1], replayed[1])
     assert compiled.traces == 1
@@ -194,7 +194,9 @@ def test_grad_reset_inside_fn_before_backward():
     compiled = ad.compile(f)
     for _ in range(3):
         compiled()
-        np.testing.assert_array_equal(w.grad.numpy(), 2 * np.arange(3.0))  # written, not added
+        np.testing.assert_array_equal(
+            w.grad.detach().numpy(), 2 * np.arange(3.0)
+        )  # written, not added
     # the first trace cannot tell the reset from a leaf without a gradient yet: it traces
     # again once the leaf has one, and that program (which saw the reset) holds from then on
     assert compiled.traces == 2
@@ -213,7 +215,7 @@ def test_returned_structures_are_rebuilt():
         total, extra = compiled(ad.tensor(np.full(3, 2.0)))
     assert compiled.traces == 1 and compiled.eager_calls == 0
     assert total.item() == 6.0 and extra["n"] == 3 and extra["w"] is w
-    np.testing.assert_array_equal(extra["y"].numpy(), [0.0, 2.0, 4.0])
+    np.testing.assert_array_equal(extra["y"].detach().numpy(), [0.0, 2.0, 4.0])
 
 
 def test_code_reads_as_a_program():
@@ -235,9 +237,11 @@ def test_code_reads_as_a_program():
     assert not any("backward(" in line for line in code)  # every formula here is traced flat
     namespace = {}
     exec(compiled.code, namespace)  # the program as a learner would run it
-    w_grad = w.grad.numpy().copy()
+    w_grad = w.grad.detach().numpy().copy()
     (out,) = namespace["program"](x, **compiled.captured)
-    assert out == loss.item() and np.array_equal(w.grad.numpy(), w_grad)  # written, not added
+    assert out == loss.item() and np.array_equal(
+        w.grad.detach().numpy(), w_grad
+    )  # written, not added
 
 
 @pytest.mark.parametrize("long", [False, True])
@@ -261,8 +265,8 @@ def test_forwards_that_save_nothing_replay_as_numpy_functions(long, monkeypatch)
         loss, grad = compiled(x)
         eager_loss, eager_grad = f(x)
         assert loss.dtype == eager_loss.dtype == ad.float32
-        assert loss.numpy().tobytes() == eager_loss.numpy().tobytes()
-        assert grad.numpy().tobytes() == eager_grad.numpy().tobytes()
+        assert loss.detach().numpy().tobytes() == eager_loss.detach().numpy().tobytes()
+        assert grad.detach().numpy().tobytes() == eager_grad.detach().numpy().tobytes()
     steps = compiled.programs[0].steps
     plain = [s.fn for s in steps if s.owner is None and isinstance(s.fn, np.ufunc)]
     assert {np.multiply, np.add, np.exp, np.subtract} <= set(plain)
@@ -281,7 +285,7 @@ def test_quiet_ops_replay_without_numpy_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         outs = [compiled(x) for _ in range(3)]
-    assert all(out.numpy().tobytes() == f(x).numpy().tobytes() for out in outs)
+    assert all(out.detach().numpy().tobytes() == f(x).detach().numpy().tobytes() for out in outs)
 
 
 def test_a_subclass_that_overrides_forward_keeps_its_forward():
@@ -398,7 +402,7 @@ def test_a_returned_grad_is_the_new_grad_on_every_replay():
     for value in (1.0, 2.0, -3.0, 4.0):
         grad = compiled(ad.tensor(np.full(3, value)))
         assert grad is w.grad
-        np.testing.assert_array_equal(grad.numpy(), np.full(3, value))
+        np.testing.assert_array_equal(grad.detach().numpy(), np.full(3, value))
 
 
 def test_tensor_indices_given_as_arguments_are_read_each_call():
@@ -415,7 +419,7 @@ def test_tensor_indices_given_as_arguments_are_read_each_call():
         grad = compiled(ad.tensor(np.array(picked)))
         expected = np.zeros(5)
         np.add.at(expected, picked, 1.0)
-        np.testing.assert_array_equal(grad.numpy(), expected)
+        np.testing.assert_array_equal(grad.detach().numpy(), expected)
     assert compiled.traces == 2  # w.grad None, then set
 
 
@@ -431,7 +435,7 @@ def test_a_write_into_a_buffer_under_no_grad_replays():
     for value in (1.0, 5.0, -2.0):
         total = compiled(ad.tensor(np.full(2, value)))
         assert total.item() == 4 * value
-        np.testing.assert_array_equal(buf.numpy(), [0.0, 2 * value, 2 * value, 0.0])
+        np.testing.assert_array_equal(buf.detach().numpy(), [0.0, 2 * value, 2 * value, 0.0])
 
 
 def test_a_grad_changed_by_hand_next_to_a_replayed_step_is_refused():
@@ -466,7 +470,7 @@ def test_a_tuple_of_index_tensors_stays_a_tuple_in_the_replay():
     compiled = ad.compile(f)
     for i, j in (([0, 2], [1, 3]), ([1, 1], [0, 2]), ([2, 0], [3, 3])):
         i, j = ad.tensor(np.array(i)), ad.tensor(np.array(j))
-        np.testing.assert_array_equal(compiled(i, j).numpy(), f(i, j).numpy())
+        np.testing.assert_array_equal(compiled(i, j).detach().numpy(), f(i, j).detach().numpy())
     assert compiled.traces == 1
 
 

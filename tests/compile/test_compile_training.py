@@ -43,7 +43,7 @@ def _train(model, make_opt, steps, compiled, schedule=False, x=None, y=None):
         losses.append(run().item())
         if sched is not None:
             sched.step()  # outside the compiled step: opt.step() reads the new lr on replay
-    return losses, [p.numpy().copy() for p in model.parameters()], run
+    return losses, [p.detach().numpy().copy() for p in model.parameters()], run
 
 
 OPTIMIZERS = {
@@ -78,7 +78,8 @@ def test_batchnorm_running_stats_and_eval_retrace():
     assert runs[1][0] == runs[0][0]
     for name in ("running_mean", "running_var"):
         np.testing.assert_array_equal(
-            getattr(models[1][1], name).numpy(), getattr(models[0][1], name).numpy()
+            getattr(models[1][1], name).detach().numpy(),
+            getattr(models[0][1], name).detach().numpy(),
         )
     compiled = runs[1][2]
     assert compiled.traces == 2

@@ -125,7 +125,7 @@ def test_compiled_kernel_equals_eager(name, frozen, long, monkeypatch):
         _LSTM.zero_grad()  # its parameters' .grad None on every call, as traced
         ts = [ad.tensor(a, requires_grad=not off) for a, off in zip(arrays, frozen)]
         out = f(*ts)
-        return [out.numpy()] + [t.grad.numpy() for t in ts if t.requires_grad]
+        return [out.detach().numpy()] + [t.grad.detach().numpy() for t in ts if t.requires_grad]
 
     compiled = ad.compile(step)
     for arrays in (values[0], values[0], values[1]):  # trace, replay, replay on new values

@@ -41,6 +41,11 @@ ARRAY_READS = {
     "view's options; a trace refuses it (tracing.read)",
     ("autodiff/ops/inplace.py", "resize_"): "resize_ replaces the tensor's array; a trace refuses "
     "it (tracing.read)",
+    ("autodiff/meta.py", "moved"): "a meta tensor's shape and dtype (no values); inside a trace "
+    "an op meets its MetaArray first, which NumPy refuses",
+    ("autodiff/meta.py", "run"): "whether an input is meta (its array's class), the same",
+    ("autodiff/meta.py", "_zeros"): "a meta input's shape and dtype, the same",
+    ("autodiff/meta.py", "_as_meta"): "a result's shape and dtype, made meta, the same",
 }
 
 # the engine's places that ask whether a trace runs (the rest only announce)

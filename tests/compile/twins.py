@@ -83,7 +83,7 @@ def assert_same(a, b, where: str) -> None:
     if isinstance(a, ad.Tensor):
         assert isinstance(b, ad.Tensor), f"{where}: {type(b)}"
         assert a.requires_grad == b.requires_grad, f"{where}: requires_grad"
-        _same_array(a.numpy(), b.numpy(), where)
+        _same_array(a.detach().numpy(), b.detach().numpy(), where)
     elif isinstance(a, np.ndarray):
         _same_array(a, b, where)
     elif isinstance(a, (list, tuple)):
@@ -120,7 +120,7 @@ def assert_worlds_equal(one: dict, two: dict) -> None:
                 _same_tensor_state(x, y, f"{where}.{pa}")
             for (ba, x), (bb, y) in zip(a.named_buffers(), b.named_buffers()):
                 assert ba == bb, where
-                _same_array(x.numpy(), y.numpy(), f"{where}.{ba}")
+                _same_array(x.detach().numpy(), y.detach().numpy(), f"{where}.{ba}")
             assert [m.training for m in a.modules()] == [m.training for m in b.modules()]
         elif isinstance(a, ad.Tensor):
             _same_tensor_state(a, b, where)
@@ -129,11 +129,11 @@ def assert_worlds_equal(one: dict, two: dict) -> None:
 
 
 def _same_tensor_state(x, y, where: str) -> None:
-    _same_array(x.numpy(), y.numpy(), where)
+    _same_array(x.detach().numpy(), y.detach().numpy(), where)
     assert x.requires_grad == y.requires_grad, f"{where}: requires_grad"
     assert (x.grad is None) == (y.grad is None), f"{where}: .grad None vs set"
     if x.grad is not None:
-        _same_array(x.grad.numpy(), y.grad.numpy(), f"{where}.grad")
+        _same_array(x.grad.detach().numpy(), y.grad.detach().numpy(), f"{where}.grad")
 
 
 def _plain(state):
@@ -143,5 +143,5 @@ def _plain(state):
     if isinstance(state, (list, tuple)):
         return type(state)(_plain(v) for v in state)
     if isinstance(state, ad.Tensor):
-        return state.numpy()
+        return state.detach().numpy()
     return state

@@ -85,9 +85,11 @@ def test_forward_and_gradient_match_torch(name):
     xt = torch.tensor(x, requires_grad=True)
     out_t = theirs(torch, xt)
     out_t.backward(torch.tensor(g))
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-12, atol=1e-14)
     rtol = GRAD_RTOL.get(name, 1e-12)
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=rtol, atol=1e-14)
+    np.testing.assert_allclose(
+        xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=rtol, atol=1e-14
+    )
     assert out.grad_fn.name() == node == type(out_t.grad_fn).__name__
 
 
@@ -119,7 +121,7 @@ def test_second_order_matches_torch(name):
     (gt,) = torch.autograd.grad(theirs(torch, xt).sum(), xt, create_graph=True)
     (ggt,) = torch.autograd.grad((gt * gt).sum(), xt)
     rtol = GRAD_RTOL.get(name, 1e-10)
-    np.testing.assert_allclose(gga.numpy(), ggt.numpy(), rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(gga.detach().numpy(), ggt.detach().numpy(), rtol=rtol, atol=1e-12)
 
 
 KINKS = np.array([-6.0, -3.0, -1.5, -1.0, -0.7, -0.5, 0.0, 0.3, 0.5, 0.7, 1.0, 2.5, 3.0, 6.0])
@@ -138,7 +140,9 @@ def test_kink_conventions_match_torch(name):
     ours(xa).sum().backward()
     theirs(torch, xt).sum().backward()
     rtol = GRAD_RTOL.get(name, 1e-12)
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=rtol, atol=1e-14)
+    np.testing.assert_allclose(
+        xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=rtol, atol=1e-14
+    )
 
 
 @pytest.mark.parametrize("fn", [F.hardtanh, F.relu6, F.hardsigmoid, F.hardswish, F.mish,
@@ -152,9 +156,9 @@ def test_inplace_forms_write_into_the_input_and_differentiate(fn):
     base = ad.tensor(x, requires_grad=True)
     y = base * 1.0
     assert fn(y, inplace=True) is y
-    np.testing.assert_array_equal(y.numpy(), out.numpy())
+    np.testing.assert_array_equal(y.detach().numpy(), out.detach().numpy())
     y.backward(ad.ones_like(y))
-    np.testing.assert_array_equal(base.grad.numpy(), leaf.grad.numpy())
+    np.testing.assert_array_equal(base.grad.detach().numpy(), leaf.grad.detach().numpy())
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1])
@@ -166,8 +170,8 @@ def test_glu_matches_torch_and_finite_differences(dim):
     out, out_t = F.glu(xa, dim), torch.nn.functional.glu(xt, dim)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-12)
     assert out.grad_fn.name() == type(out_t.grad_fn).__name__ == "GluBackward0"
     assert_gradients_match(lambda a: F.glu(a, dim), ad.tensor(x, requires_grad=True))
     assert ad.gradgradcheck(lambda a: F.glu(a, dim), (ad.tensor(x[:2, :2], requires_grad=True),))
@@ -179,15 +183,18 @@ def test_gumbel_softmax_is_a_distribution_and_hard_is_one_hot_with_soft_gradient
     ad.manual_seed(0)
     logits = ad.tensor(np.log([[0.7, 0.2, 0.1]] * 2000), requires_grad=True)
     soft = F.gumbel_softmax(logits, tau=0.5)
-    np.testing.assert_allclose(soft.sum(-1).numpy(), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(soft.sum(-1).detach().numpy(), 1.0, rtol=1e-12)
     hard = F.gumbel_softmax(logits, hard=True)
-    assert set(np.unique(hard.numpy())) == {0.0, 1.0} and (hard.numpy().sum(-1) == 1).all()
+    assert (
+        set(np.unique(hard.detach().numpy())) == {0.0, 1.0}
+        and (hard.detach().numpy().sum(-1) == 1).all()
+    )
     # the arg-max of logits + Gumbel noise is a draw from softmax(logits)
-    freq = hard.numpy().mean(0)
+    freq = hard.detach().numpy().mean(0)
     np.testing.assert_allclose(freq, [0.7, 0.2, 0.1], atol=0.04)
     g = np.random.default_rng(0).standard_normal(hard.shape)
     hard.backward(ad.tensor(g))
-    assert logits.grad.shape == logits.shape and np.abs(logits.grad.numpy()).sum() > 0
+    assert logits.grad.shape == logits.shape and np.abs(logits.grad.detach().numpy()).sum() > 0
     assert hard.grad_fn.name() == "AddBackward0"
 
 
@@ -200,7 +207,7 @@ def test_gumbel_softmax_draws_torchs_noise_under_the_same_seed(hard):
     torch.manual_seed(3)
     ours = F.gumbel_softmax(ad.tensor(logits), tau=0.7, hard=hard)
     theirs = torch.nn.functional.gumbel_softmax(torch.tensor(logits), tau=0.7, hard=hard)
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6, atol=1e-7)
     assert ad.rand(3).tolist() == torch.rand(3).tolist()
 
 
@@ -213,8 +220,8 @@ def test_erf_matches_math_erf():
 def test_gelu_exact_matches_torch_tightly_at_large_inputs():
     torch = pytest.importorskip("torch")
     x = np.linspace(-12, 12, 4001)
-    ours = F.gelu(ad.tensor(x)).numpy()
-    theirs = torch.nn.functional.gelu(torch.tensor(x)).numpy()
+    ours = F.gelu(ad.tensor(x)).detach().numpy()
+    theirs = torch.nn.functional.gelu(torch.tensor(x)).detach().numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
 
 
@@ -230,9 +237,9 @@ def test_prelu_matches_torch(channels, shape):
     xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
     out_t = torch.nn.functional.prelu(xt, wt)
     out_t.backward(torch.tensor(g))
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(wa.grad.numpy(), wt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(wa.grad.detach().numpy(), wt.grad.detach().numpy(), rtol=1e-12)
     assert out.grad_fn.name() == "PreluKernelBackward0"
 
 
@@ -245,10 +252,10 @@ def test_prelu_finite_differences(x, slopes):
 def test_prelu_module_learns_per_channel_slope():
     m = nn.PReLU(num_parameters=3, init=0.25)
     assert m.weight.shape == (3,) and m.weight.dtype == ad.get_default_dtype()
-    assert np.all(m.weight.numpy() == np.float32(0.25))
+    assert np.all(m.weight.detach().numpy() == np.float32(0.25))
     x = ad.tensor(-np.ones((2, 3), dtype=np.float32))
     m(x).sum().backward()
-    np.testing.assert_array_equal(m.weight.grad.numpy(), [-2.0, -2.0, -2.0])
+    np.testing.assert_array_equal(m.weight.grad.detach().numpy(), [-2.0, -2.0, -2.0])
     with pytest.raises(ValueError, match="prelu: 3 slopes"):
         m(ad.ones(2, 4))
 
@@ -261,7 +268,9 @@ def test_saturated_and_extreme_inputs_stay_finite():
         x.grad = None
         out = fn(x)
         out.sum().backward()
-        assert np.isfinite(out.numpy()).all() and np.isfinite(x.grad.numpy()).all(), fn
+        assert (
+            np.isfinite(out.detach().numpy()).all() and np.isfinite(x.grad.detach().numpy()).all()
+        ), fn
 
 
 MODULES = [
@@ -284,7 +293,7 @@ MODULES = [
 @pytest.mark.parametrize("module,fn", MODULES, ids=lambda m: type(m).__name__)
 def test_modules_equal_their_functional_form(module, fn):
     x = ad.tensor(_data(seed=5))
-    np.testing.assert_array_equal(module(x).numpy(), fn(x).numpy())
+    np.testing.assert_array_equal(module(x).detach().numpy(), fn(x).detach().numpy())
     assert list(module.parameters()) == []
 
 

@@ -63,8 +63,10 @@ def test_full_backward_hook_sees_torch_gradients(name, make, shape):
         assert len(ours_side) == len(theirs_side)
         for a, b in zip(ours_side, theirs_side):  # float32 sums in another order: 1e-5 of scale
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max())
-    scale = np.abs(tx.grad.numpy()).max()
-    np.testing.assert_allclose(ox.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-5 * scale)
+    scale = np.abs(tx.grad.detach().numpy()).max()
+    np.testing.assert_allclose(
+        ox.grad.detach().numpy(), tx.grad.detach().numpy(), rtol=1e-5, atol=1e-5 * scale
+    )
 
 
 def test_replacements_from_hooks_change_the_gradients_as_torch():
@@ -77,7 +79,13 @@ def test_replacements_from_hooks_change_the_gradients_as_torch():
         layer.register_full_backward_pre_hook(lambda m, go: (go[0] * 3,))
         layer.register_full_backward_hook(lambda m, gi, go: (gi[0] * -2,))
         layer(xt).sum().backward()
-        results.append((xt.grad.numpy(), layer.weight.grad.numpy(), layer.bias.grad.numpy()))
+        results.append(
+            (
+                xt.grad.detach().numpy(),
+                layer.weight.grad.detach().numpy(),
+                layer.bias.grad.detach().numpy(),
+            )
+        )
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-5)
 

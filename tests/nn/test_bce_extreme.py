@@ -42,7 +42,7 @@ def test_bce_with_logits_at_extreme_logits(dtype, pos_weight):
         pos_weight=None if pw is None else torch.tensor(pw),
     )
     expected.sum().backward()
-    value, grad = loss.numpy(), ours_x.grad.numpy()
+    value, grad = loss.detach().numpy(), ours_x.grad.detach().numpy()
     assert value.dtype == dtype and np.isfinite(value).all() and np.isfinite(grad).all()
     exact = np.array([_exact(a, b, pos_weight or 1.0) for a, b in zip(x, t)])
     eps, tiny = np.finfo(dtype).eps, np.finfo(dtype).tiny
@@ -52,7 +52,7 @@ def test_bce_with_logits_at_extreme_logits(dtype, pos_weight):
     assert (np.abs(value - exact[:, 0]) <= scale + tiny).all()
     assert (np.abs(value - expected.detach().numpy()) <= scale + tiny).all()
     np.testing.assert_allclose(grad, exact[:, 1], rtol=0, atol=4 * eps * (pos_weight or 1))
-    np.testing.assert_allclose(grad, theirs_x.grad.numpy(), rtol=0, atol=4 * eps)
+    np.testing.assert_allclose(grad, theirs_x.grad.detach().numpy(), rtol=0, atol=4 * eps)
     saturated = np.abs(x) >= 100  # there the loss is |x|·(1 − t or t·p) to the last digit
     np.testing.assert_allclose(value[saturated & (t == 0.3)], exact[saturated & (t == 0.3), 0])
 
@@ -64,4 +64,4 @@ def test_the_mean_over_extreme_logits_is_finite_and_exact():
     loss.backward()
     assert loss.item() == pytest.approx((1e4 + 1e4 + 2 * np.log1p(np.exp(-100.0))) / 4, rel=1e-15)
     expected = [0.25, -0.25, -np.exp(-100.0) / 4, np.exp(-100.0) / 4]
-    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-15, atol=1e-16)
+    np.testing.assert_allclose(x.grad.detach().numpy(), expected, rtol=1e-15, atol=1e-16)

@@ -10,9 +10,9 @@ from autodiff.testing import assert_gradients_match
 
 def _double(block):
     for p in block.parameters():
-        p.data = p.numpy().astype(np.float64)
+        p.data = p.detach().numpy().astype(np.float64)
     for _, buf in block.named_buffers():
-        buf.data = buf.numpy().astype(np.float64)
+        buf.data = buf.detach().numpy().astype(np.float64)
     return block
 
 
@@ -35,13 +35,17 @@ def test_residual_block_matches_torch_forward_and_gradients(in_c, out_c, stride)
     x = np.random.default_rng(1).standard_normal((2, in_c, 6, 5))
     xa, xt = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     out, out_t = ours(xa), torch.relu(body(xt) + short(xt))
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
     out.sum().backward()
     out_t.sum().backward()
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-9, atol=1e-12
+    )
     grads = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), grads[name].grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            p.grad.detach().numpy(), grads[name].grad.detach().numpy(), rtol=1e-9, atol=1e-12
+        )
     assert out.grad_fn.name() == "ReluBackward0"
     assert out.grad_fn.next_functions[0][0].name() == "AddBackward0"
 
@@ -52,7 +56,7 @@ def test_identity_shortcut_carries_the_gradient_past_a_zeroed_body():
         p.data[...] = 0.0  # F(x) = 0: the block is relu(x), so dL/dx = 1 where x > 0
     x = ad.tensor(np.random.default_rng(2).standard_normal((1, 2, 4, 4)), requires_grad=True)
     block(x).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), (x.numpy() > 0).astype(float))
+    np.testing.assert_array_equal(x.grad.detach().numpy(), (x.detach().numpy() > 0).astype(float))
     assert len(block.shortcut) == 0
 
 
@@ -71,7 +75,7 @@ def test_concat_block_keeps_its_input_and_appends_growth_channels():
     x = ad.randn(2, 3, 5, 5, requires_grad=True)
     out = block(x)
     assert out.shape == (2, 7, 5, 5) and block.out_channels == 7
-    np.testing.assert_array_equal(out.numpy()[:, :3], x.numpy())
+    np.testing.assert_array_equal(out.detach().numpy()[:, :3], x.detach().numpy())
     assert out.grad_fn.name() == "CatBackward0"
     out[:, :3].sum().backward()  # only the kept channels: dL/dx is exactly one
-    np.testing.assert_array_equal(x.grad.numpy(), 1.0)
+    np.testing.assert_array_equal(x.grad.detach().numpy(), 1.0)

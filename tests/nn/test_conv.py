@@ -64,11 +64,13 @@ def test_conv2d_forward_and_gradients_match_torch(columns, case):
     with layout(columns):
         out = F.conv2d(*ours, **opts)
         out.backward(ad.tensor(g))
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
     out_t.backward(torch.tensor(g))
     for a, t in zip(ours, theirs):
         if a is not None:
-            np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(
+                a.grad.detach().numpy(), t.grad.detach().numpy(), rtol=1e-10, atol=1e-12
+            )
     assert out.grad_fn.name() == type(out_t.grad_fn).__name__ == "ConvolutionBackward0"
 
 
@@ -109,7 +111,7 @@ def test_the_layout_follows_the_terms_per_output_value():
         with layout(columns):
             out = F.conv2d(xa, wa, padding=1)
             (out * out).sum().backward()
-        results.append((out.numpy(), xa.grad.numpy(), wa.grad.numpy()))
+        results.append((out.detach().numpy(), xa.grad.detach().numpy(), wa.grad.detach().numpy()))
     for ours, other in zip(*results):
         np.testing.assert_allclose(ours, other, rtol=1e-12, atol=1e-12)
 
@@ -126,8 +128,10 @@ def test_conv2d_double_backward_matches_torch():
     assert gx.grad_fn.name() == type(gxt.grad_fn).__name__ == "ConvolutionBackwardBackward0"
     (gx * gx).sum().backward()
     (gxt * gxt).sum().backward()
-    np.testing.assert_allclose(wa.grad.numpy(), wt.grad.numpy(), rtol=1e-10)
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(wa.grad.detach().numpy(), wt.grad.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(
+        xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
 
 
 def test_next_functions_match_torch_without_bias():
@@ -163,31 +167,35 @@ def test_seed_filters_equal_direct_cross_correlation(name):
     kernel = np.array(FILTERS[name], dtype=np.float64)
     image = np.random.default_rng(4).random((9, 11)) * 255
     out = F.conv2d(ad.tensor(image[None, None]), ad.tensor(kernel[None, None]))
-    np.testing.assert_allclose(out.numpy()[0, 0], _cross_correlate(image, kernel), rtol=1e-12)
+    np.testing.assert_allclose(
+        out.detach().numpy()[0, 0], _cross_correlate(image, kernel), rtol=1e-12
+    )
     vertical_edge = np.repeat(np.r_[np.zeros(4), np.ones(4)][None], 6, axis=0)
     if name in ("sobel", "scharr", "prewitt"):  # they respond only where the edge is
         response = F.conv2d(ad.tensor(vertical_edge[None, None]), ad.tensor(kernel[None, None]))
-        assert set(np.nonzero(response.numpy()[0, 0])[1]) == {2, 3}
+        assert set(np.nonzero(response.detach().numpy()[0, 0])[1]) == {2, 3}
 
 
 def test_1x1_convolution_is_a_per_pixel_linear_layer():
     ad.manual_seed(0)
     rng = np.random.default_rng(5)
     conv, linear = nn.Conv2d(4, 3, 1, dtype=ad.float64), nn.Linear(4, 3, dtype=ad.float64)
-    linear.weight.data[...] = conv.weight.numpy()[:, :, 0, 0]
-    linear.bias.data[...] = conv.bias.numpy()
+    linear.weight.data[...] = conv.weight.detach().numpy()[:, :, 0, 0]
+    linear.bias.data[...] = conv.bias.detach().numpy()
     x = rng.standard_normal((2, 4, 3, 5))
     xc, xl = ad.tensor(x, requires_grad=True), ad.tensor(x, requires_grad=True)
     out_c = conv(xc)
     out_l = linear(xl.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
-    np.testing.assert_allclose(out_c.numpy(), out_l.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out_c.detach().numpy(), out_l.detach().numpy(), rtol=1e-12)
     g = ad.tensor(rng.standard_normal(out_c.shape))
     out_c.backward(g)
     out_l.backward(g)
-    np.testing.assert_allclose(xc.grad.numpy(), xl.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(xc.grad.detach().numpy(), xl.grad.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(conv.weight.grad.numpy()[:, :, 0, 0], linear.weight.grad.numpy(),
                                rtol=1e-12)  # fmt: skip
-    np.testing.assert_allclose(conv.bias.grad.numpy(), linear.bias.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        conv.bias.grad.detach().numpy(), linear.bias.grad.detach().numpy(), rtol=1e-12
+    )
 
 
 @pytest.mark.filterwarnings("ignore:Using padding=.same.")
@@ -198,7 +206,7 @@ def test_padding_same_matches_torch_for_even_kernels():
     out = F.conv2d(ad.tensor(x), ad.tensor(w), padding="same", dilation=(1, 2))
     ref = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), padding="same",
                                      dilation=(1, 2))  # fmt: skip
-    np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-12)
     assert out.shape == x.shape[:1] + (3,) + x.shape[2:]
 
 
@@ -209,12 +217,17 @@ def test_conv2d_module_parameters_init_and_state_dict_match_torch():
     assert conv.weight.shape == (6, 2, 3, 2) and conv.bias.shape == (6,)
     assert conv.weight.dtype == ad.get_default_dtype() == np.float32
     bound = 1 / math.sqrt(2 * 3 * 2)  # kaiming_uniform_(a=√5) gives U(±1/√fan_in)
-    assert np.abs(conv.weight.numpy()).max() <= bound and np.abs(conv.bias.numpy()).max() <= bound
-    assert np.abs(conv.weight.numpy()).max() > 0.8 * bound  # spread over the range, not tiny
+    assert (
+        np.abs(conv.weight.detach().numpy()).max() <= bound
+        and np.abs(conv.bias.detach().numpy()).max() <= bound
+    )
+    assert (
+        np.abs(conv.weight.detach().numpy()).max() > 0.8 * bound
+    )  # spread over the range, not tiny
     ref = torch.nn.Conv2d(4, 6, (3, 2), stride=2, padding=1, groups=2)
     ref.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in conv.state_dict().items()})
     x = np.random.default_rng(7).standard_normal((2, 4, 7, 6)).astype(np.float32)
-    np.testing.assert_allclose(conv(ad.tensor(x)).numpy(), ref(torch.from_numpy(x)).detach().numpy(),
+    np.testing.assert_allclose(conv(ad.tensor(x)).detach().numpy(), ref(torch.from_numpy(x)).detach().numpy(),
                                rtol=1e-5, atol=1e-6)  # fmt: skip
     assert repr(conv) == repr(ref)
     no_bias = nn.Conv2d(1, 2, 3, bias=False)
@@ -265,11 +278,11 @@ def test_pad_matches_torch_with_negative_pads_and_gradients():
     for pads in [(1, 2), (1, -1, 2, 0), (0, 0, -2, 1, 1, 1)]:
         xa, xt = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         out, out_t = F.pad(xa, pads, value=0.5), torch.nn.functional.pad(xt, pads, value=0.5)
-        np.testing.assert_array_equal(out.numpy(), out_t.detach().numpy())
+        np.testing.assert_array_equal(out.detach().numpy(), out_t.detach().numpy())
         g = np.random.default_rng(9).standard_normal(out.shape)
         out.backward(ad.tensor(g))
         out_t.backward(torch.tensor(g))
-        np.testing.assert_array_equal(xa.grad.numpy(), xt.grad.numpy())
+        np.testing.assert_array_equal(xa.grad.detach().numpy(), xt.grad.detach().numpy())
         assert out.grad_fn.name() == type(out_t.grad_fn).__name__ == "ConstantPadNdBackward0"
     small = ad.tensor(x[:1, :1, :3, :3], requires_grad=True)
     assert ad.gradgradcheck(lambda t: F.pad(t, (1, -1, 0, 2)) ** 2, (small,))

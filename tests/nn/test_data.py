@@ -304,14 +304,14 @@ def test_dataloader_shuffle_is_a_permutation_and_reproducible():
     X = np.arange(100, dtype=np.float32)[:, None]
     y = np.arange(100)
     loader = data.DataLoader(X, y, batch_size=32, shuffle=True, seed=7)
-    epoch1 = np.concatenate([b[1].numpy() for b in loader])
-    epoch2 = np.concatenate([b[1].numpy() for b in loader])
+    epoch1 = np.concatenate([b[1].detach().numpy() for b in loader])
+    epoch2 = np.concatenate([b[1].detach().numpy() for b in loader])
     assert sorted(epoch1.tolist()) == list(range(100))
     assert not np.array_equal(epoch1, epoch2)  # a new order each epoch
     again = data.DataLoader(X, y, batch_size=32, shuffle=True, seed=7)
-    np.testing.assert_array_equal(np.concatenate([b[1].numpy() for b in again]), epoch1)
+    np.testing.assert_array_equal(np.concatenate([b[1].detach().numpy() for b in again]), epoch1)
     for xb, yb in loader:  # X and y stay paired
-        np.testing.assert_array_equal(xb.numpy()[:, 0], yb.numpy())
+        np.testing.assert_array_equal(xb.detach().numpy()[:, 0], yb.detach().numpy())
 
 
 def test_dataloader_state_resumes_the_order():
@@ -319,10 +319,10 @@ def test_dataloader_state_resumes_the_order():
     loader = data.DataLoader(X, batch_size=10, shuffle=True, seed=1)
     list(loader)
     state = loader.state_dict()
-    expected = np.concatenate([b.numpy() for b in loader])
+    expected = np.concatenate([b.detach().numpy() for b in loader])
     other = data.DataLoader(X, batch_size=10, shuffle=True, seed=99)
     other.load_state_dict(state)
-    np.testing.assert_array_equal(np.concatenate([b.numpy() for b in other]), expected)
+    np.testing.assert_array_equal(np.concatenate([b.detach().numpy() for b in other]), expected)
 
 
 def test_dataloader_uses_the_library_seed_without_its_own():
@@ -330,7 +330,9 @@ def test_dataloader_uses_the_library_seed_without_its_own():
 
     def order():
         ad.manual_seed(5)
-        return np.concatenate([b.numpy() for b in data.DataLoader(X, batch_size=8, shuffle=True)])
+        return np.concatenate(
+            [b.detach().numpy() for b in data.DataLoader(X, batch_size=8, shuffle=True)]
+        )
 
     np.testing.assert_array_equal(order(), order())
 
@@ -377,7 +379,7 @@ def test_augment_flip_and_shift_move_pixels_exactly_and_repeat_with_the_seed():
         assert any(np.array_equal(out, padded[dy:dy + 4, dx:dx + 5])
                    for dy in range(5) for dx in range(5))  # fmt: skip
     both = augment.compose(augment.random_flip(), augment.random_shift(1))
-    runs = [[b.numpy() for b, _ in data.DataLoader(X, [0, 1], 1, shuffle=True, seed=3,
+    runs = [[b.detach().numpy() for b, _ in data.DataLoader(X, [0, 1], 1, shuffle=True, seed=3,
                                                    transform=both)] for _ in range(2)]  # fmt: skip
     np.testing.assert_array_equal(runs[0], runs[1])
     with pytest.raises(ValueError, match=r"random_shift: expected image batches.*\(2, 20\)"):

@@ -19,7 +19,7 @@ def _pair(torch, make, features):
         bn.weight.uniform_(0.5, 1.5), bn.bias.uniform_(-1, 1)
     ours = make(nn), getattr(nn, norm)(features or 4)
     for mine, theirs in zip(ours, (layer, bn)):
-        mine.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+        mine.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
         mine.eval(), theirs.eval()
     return ours, (layer, bn)
 

@@ -31,28 +31,28 @@ def test_empirical_variance_matches_formula(fill, variance):
     ad.manual_seed(0)
     w = fill(_w())
     # 120,000 draws: the sample variance is within ~1% of the true one
-    np.testing.assert_allclose(w.numpy().var(), variance, rtol=0.03)
+    np.testing.assert_allclose(w.detach().numpy().var(), variance, rtol=0.03)
 
 
 def test_seeds_variances_tanh_sigmoid_relu():
     n = 500
     ad.manual_seed(1)
     square = nn.Parameter(np.empty((n, n)))
-    np.testing.assert_allclose(init.kaiming_normal_(square, nonlinearity="linear").numpy().var(), 1 / n,
-                               rtol=0.02)  # fmt: skip
-    np.testing.assert_allclose(init.xavier_normal_(square).numpy().var(), 1 / n, rtol=0.02)
+    linear = init.kaiming_normal_(square, nonlinearity="linear").detach().numpy()
+    np.testing.assert_allclose(linear.var(), 1 / n, rtol=0.02)
+    np.testing.assert_allclose(init.xavier_normal_(square).detach().numpy().var(), 1 / n, rtol=0.02)
     np.testing.assert_allclose(
-        init.xavier_normal_(square, gain=4.0).numpy().var(), 16 / n, rtol=0.02
+        init.xavier_normal_(square, gain=4.0).detach().numpy().var(), 16 / n, rtol=0.02
     )
-    np.testing.assert_allclose(init.kaiming_normal_(square, nonlinearity="relu").numpy().var(), 2 / n,
-                               rtol=0.02)  # fmt: skip
+    relu = init.kaiming_normal_(square, nonlinearity="relu").detach().numpy()
+    np.testing.assert_allclose(relu.var(), 2 / n, rtol=0.02)
 
 
 def test_constant_fills_and_in_place():
     w = _w()
-    assert init.zeros_(w) is w and np.all(w.numpy() == 0)
-    assert np.all(init.ones_(w).numpy() == 1)
-    assert np.all(init.constant_(w, 0.3).numpy() == 0.3)
+    assert init.zeros_(w) is w and np.all(w.detach().numpy() == 0)
+    assert np.all(init.ones_(w).detach().numpy() == 1)
+    assert np.all(init.constant_(w, 0.3).detach().numpy() == 0.3)
     f32 = nn.Parameter(np.empty((3, 3), dtype=np.float32))
     assert init.normal_(f32).dtype == np.float32
 
@@ -79,7 +79,7 @@ def test_conv_shaped_fans_and_errors():
     w = nn.Parameter(np.empty((64, 16, 3, 3)))
     ad.manual_seed(2)
     init.kaiming_normal_(w, nonlinearity="relu")
-    np.testing.assert_allclose(w.numpy().var(), 2 / (16 * 9), rtol=0.05)
+    np.testing.assert_allclose(w.detach().numpy().var(), 2 / (16 * 9), rtol=0.05)
     with pytest.raises(ValueError, match="fewer than 2 dimensions"):
         init.xavier_uniform_(nn.Parameter(np.empty(5)))
     with pytest.raises(ValueError, match="fan_in, fan_out"):
@@ -88,6 +88,6 @@ def test_conv_shaped_fans_and_errors():
 
 def test_manual_seed_makes_init_reproducible():
     ad.manual_seed(3)
-    a = init.normal_(_w()).numpy().copy()
+    a = init.normal_(_w()).detach().numpy().copy()
     ad.manual_seed(3)
-    np.testing.assert_array_equal(init.normal_(_w()).numpy(), a)
+    np.testing.assert_array_equal(init.normal_(_w()).detach().numpy(), a)

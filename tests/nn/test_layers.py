@@ -30,11 +30,11 @@ def test_linear_matches_torch(bias, shape):
     xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
     out_t = torch.nn.functional.linear(xt, wt, bt if bias else None)
     out_t.backward(torch.tensor(g))
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(wa.grad.numpy(), wt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(wa.grad.detach().numpy(), wt.grad.detach().numpy(), rtol=1e-12)
     if bias:
-        np.testing.assert_allclose(ba.grad.numpy(), bt.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ba.grad.detach().numpy(), bt.grad.detach().numpy(), rtol=1e-12)
     if len(shape) == 2:
         assert out.grad_fn.name() == type(out_t.grad_fn).__name__
 
@@ -63,10 +63,15 @@ def test_linear_default_init_dtype_and_bounds():
     assert m.weight.shape == (300, 400) and m.bias.shape == (300,)
     assert m.weight.dtype == ad.get_default_dtype() == m.bias.dtype
     bound = 1 / math.sqrt(400)  # kaiming_uniform_(a=√5) gives U(±1/√fan_in)
-    assert np.abs(m.weight.numpy()).max() <= bound and np.abs(m.bias.numpy()).max() <= bound
-    np.testing.assert_allclose(m.weight.numpy().var(), bound**2 / 3, rtol=0.02)
+    assert (
+        np.abs(m.weight.detach().numpy()).max() <= bound
+        and np.abs(m.bias.detach().numpy()).max() <= bound
+    )
+    np.testing.assert_allclose(m.weight.detach().numpy().var(), bound**2 / 3, rtol=0.02)
     ad.manual_seed(0)
-    np.testing.assert_array_equal(nn.Linear(400, 300).weight.numpy(), m.weight.numpy())
+    np.testing.assert_array_equal(
+        nn.Linear(400, 300).weight.detach().numpy(), m.weight.detach().numpy()
+    )
     assert nn.Linear(3, 2, bias=False).bias is None
     assert len(list(nn.Linear(3, 2, bias=False).parameters())) == 1
 
@@ -101,15 +106,17 @@ def test_dropout_is_inverted_and_identity_in_eval():
     m = nn.Dropout(0.25)
     x = ad.ones(200, 500, requires_grad=True)
     out = m(x)
-    kept = out.numpy() != 0
-    np.testing.assert_array_equal(out.numpy()[kept], np.float32(1 / 0.75))
+    kept = out.detach().numpy() != 0
+    np.testing.assert_array_equal(out.detach().numpy()[kept], np.float32(1 / 0.75))
     assert abs(kept.mean() - 0.75) < 0.01
     out.backward(ad.ones(200, 500))
-    np.testing.assert_array_equal(x.grad.numpy(), out.numpy())  # the gradient uses the same mask
+    np.testing.assert_array_equal(
+        x.grad.detach().numpy(), out.detach().numpy()
+    )  # the gradient uses the same mask
     m.eval()
     assert m(x) is x
     assert F.dropout(x, 0.5, training=False) is x
-    assert np.all(F.dropout(x, 1.0).numpy() == 0)
+    assert np.all(F.dropout(x, 1.0).detach().numpy() == 0)
     with pytest.raises(ValueError, match="between 0 and 1"):
         nn.Dropout(1.5)
 
@@ -117,9 +124,9 @@ def test_dropout_is_inverted_and_identity_in_eval():
 def test_dropout_draws_from_the_library_generator():
     x = ad.ones(10, 10)
     ad.manual_seed(7)
-    a = F.dropout(x, 0.5).numpy()
+    a = F.dropout(x, 0.5).detach().numpy()
     ad.manual_seed(7)
-    np.testing.assert_array_equal(F.dropout(x, 0.5).numpy(), a)
+    np.testing.assert_array_equal(F.dropout(x, 0.5).detach().numpy(), a)
 
 
 # --- batch norm --------------------------------------------------------------------------------
@@ -151,14 +158,22 @@ def test_batchnorm_train_and_eval_match_torch(kind, shape, affine):
         out, out_t = ours(xa), theirs(xt)
         out.backward(ad.tensor(g))
         out_t.backward(torch.tensor(g))
-        np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            out.detach().numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12
+        )
+        np.testing.assert_allclose(
+            xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-9, atol=1e-12
+        )
     if affine:
-        np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-10)
-        np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(
+            ours.weight.grad.detach().numpy(), theirs.weight.grad.detach().numpy(), rtol=1e-10
+        )
+        np.testing.assert_allclose(
+            ours.bias.grad.detach().numpy(), theirs.bias.grad.detach().numpy(), rtol=1e-10
+        )
     for name in ("running_mean", "running_var", "num_batches_tracked"):
         np.testing.assert_allclose(
-            getattr(ours, name).numpy(), getattr(theirs, name).numpy(), rtol=1e-12
+            getattr(ours, name).detach().numpy(), getattr(theirs, name).detach().numpy(), rtol=1e-12
         )
     ours.eval(), theirs.eval()
     x = rng.standard_normal(shape)
@@ -166,8 +181,10 @@ def test_batchnorm_train_and_eval_match_torch(kind, shape, affine):
     out, out_t = ours(xa), theirs(xt)
     out.backward(ad.tensor(x))
     out_t.backward(torch.tensor(x))
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
     assert out.grad_fn.name() == "NativeBatchNormBackward0"
     assert repr(ours) == repr(theirs)
 
@@ -187,7 +204,7 @@ def test_batchnorm_second_order_matches_torch():
     yt = torch.nn.functional.batch_norm(xt, None, None, training=True)
     (gt,) = torch.autograd.grad((yt**3).sum(), xt, create_graph=True)
     (ggt,) = torch.autograd.grad((gt * gt).sum(), xt)
-    np.testing.assert_allclose(gga.numpy(), ggt.numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(gga.detach().numpy(), ggt.detach().numpy(), rtol=1e-8, atol=1e-10)
 
 
 def test_batchnorm_momentum_none_is_cumulative_average():
@@ -196,7 +213,7 @@ def test_batchnorm_momentum_none_is_cumulative_average():
     for x in xs:
         m(ad.tensor(x))
     np.testing.assert_allclose(
-        m.running_mean.numpy(), np.mean([x.mean(0) for x in xs], 0), rtol=1e-5
+        m.running_mean.detach().numpy(), np.mean([x.mean(0) for x in xs], 0), rtol=1e-5
     )
 
 
@@ -211,7 +228,7 @@ def test_batchnorm_errors():
     assert list(m.state_dict()) == ["weight", "bias"]
     m.eval()
     out = m(ad.randn(4, 3) * 5)  # no running statistics: batch statistics even in eval
-    np.testing.assert_allclose(out.numpy().mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(out.detach().numpy().mean(0), 0, atol=1e-5)
 
 
 def test_embedding_second_derivative_matches_finite_differences():

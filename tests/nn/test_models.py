@@ -17,7 +17,7 @@ def test_linear_models_shapes_and_zero_start():
     soft = models.SoftmaxRegression(784, 10)
     assert soft(ad.randn(2, 1, 28, 28)).shape == (2, 10)
     # the seeds start these convex models at zero (no symmetry to break)
-    assert all(np.all(p.numpy() == 0) for p in soft.parameters())
+    assert all(np.all(p.detach().numpy() == 0) for p in soft.parameters())
 
 
 def test_reprs_read_like_pytorch():
@@ -56,16 +56,16 @@ def test_mlp_activations(name):
 def test_mlp_init_schemes():
     ad.manual_seed(0)
     he = models.MLP((1000, 500, 10), init="he")
-    w = he[1].weight.numpy()
+    w = he[1].weight.detach().numpy()
     assert abs(w.std() - np.sqrt(2 / 1000)) < 0.05 * np.sqrt(2 / 1000)
-    assert np.all(he[1].bias.numpy() == 0)
+    assert np.all(he[1].bias.detach().numpy() == 0)
     xavier = models.MLP((1000, 500, 10), activation="tanh", init="xavier")
     bound = nn.init.calculate_gain("tanh") * np.sqrt(6 / 1500)
-    assert np.abs(xavier[1].weight.numpy()).max() <= bound
+    assert np.abs(xavier[1].weight.detach().numpy()).max() <= bound
     zeros = models.MLP((4, 3, 2), init="zeros")
-    assert all(np.all(p.numpy() == 0) for p in zeros.parameters())
+    assert all(np.all(p.detach().numpy() == 0) for p in zeros.parameters())
     default = models.MLP((4, 3, 2))
-    assert np.any(default[1].bias.numpy() != 0)  # PyTorch's default keeps a uniform bias
+    assert np.any(default[1].bias.detach().numpy() != 0)  # PyTorch's default keeps a uniform bias
 
 
 def test_model_argument_errors():
@@ -135,7 +135,7 @@ def test_state_dict_loads_into_the_same_torch_model():
     ours.eval()
     theirs.eval()
     x = np.random.default_rng(0).normal(size=(4, 6)).astype(np.float32)
-    np.testing.assert_allclose(ours(ad.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(ours(ad.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-5, atol=1e-6)  # fmt: skip
 
 
@@ -144,6 +144,6 @@ def test_fashion_cnn_dropout_and_resnet_pooled_stem():
     assert sum(isinstance(m, nn.Dropout) for m in cnn.modules()) == 1
     cnn.eval()  # dropout is the identity in eval mode: two passes agree
     x = ad.randn(2, 1, 28, 28)
-    np.testing.assert_array_equal(cnn(x).numpy(), cnn(x).numpy())
+    np.testing.assert_array_equal(cnn(x).detach().numpy(), cnn(x).detach().numpy())
     pooled = models.ResNet(channels=(2, 4), stem_pool=True)
     assert isinstance(pooled.stem[-1], nn.MaxPool2d) and pooled(x).shape == (2, 10)

@@ -94,7 +94,7 @@ def test_registration_rules():
 def test_parameter_wraps_and_shares_memory():
     t = ad.ones(3)
     p = nn.Parameter(t)
-    assert p.requires_grad and p.is_leaf and p.numpy() is t.numpy()
+    assert p.requires_grad and p.is_leaf and p.detach().numpy() is t.detach().numpy()
     assert nn.Parameter(np.arange(3)).dtype == ad.get_default_dtype()
     assert not nn.Parameter(ad.ones(2), requires_grad=False).requires_grad
     assert repr(p).startswith("Parameter containing:")
@@ -126,7 +126,7 @@ def test_forward_hook_sees_inputs_and_output_and_can_be_removed():
     m(ad.randn(4, 2))
     assert len(log) == 1
     m[0].register_forward_hook(lambda mod, inp, out: out * 0)
-    assert np.all(m(ad.randn(4, 2)).numpy() == 0)
+    assert np.all(m(ad.randn(4, 2)).detach().numpy() == 0)
 
 
 def test_sequential_and_module_list():
@@ -135,7 +135,9 @@ def test_sequential_and_module_list():
     assert len(seq) == 3 and seq[0] is layers[0] and seq[-1] is layers[2]
     assert list(seq) == layers and isinstance(seq[1:], nn.Sequential) and len(seq[1:]) == 2
     x = ad.randn(4, 2)
-    np.testing.assert_array_equal(seq(x).numpy(), layers[2](layers[1](layers[0](x))).numpy())
+    np.testing.assert_array_equal(
+        seq(x).detach().numpy(), layers[2](layers[1](layers[0](x))).detach().numpy()
+    )
     with pytest.raises(IndexError, match="index 3 is out of range"):
         seq[3]
     seq.append(nn.Sigmoid())

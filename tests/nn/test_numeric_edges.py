@@ -30,8 +30,8 @@ def _both(ours, theirs, values, target=None):
         y, ty = ours(x, *args), theirs(tx, *targs)
         (y * ad.tensor(up[: y.numel()].reshape(y.shape))).sum().backward()
     (ty * torch.tensor(up[: ty.numel()].reshape(ty.shape))).sum().backward()
-    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
-    return x.grad.numpy(), tx.grad.numpy()
+    np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+    return x.grad.detach().numpy(), tx.grad.detach().numpy()
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ def test_an_empty_batch_and_zero_channels_in_batch_norm_match_torch():
         else:
             theirs.num_batches_tracked += 1
         for (key, a), b in zip(ours.state_dict().items(), theirs.state_dict().values()):
-            np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=key)
+            np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy(), err_msg=key)
         assert ours.weight.grad.tolist() == [0.0] * features
     with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
         nn.BatchNorm1d(3)(ad.zeros(1, 3))
@@ -126,7 +126,9 @@ def test_an_empty_batch_warns_of_nothing_and_sends_each_gradient_where_it_is_nee
         layer.eval()  # running statistics, not the empty batch's zeros and ones
         layer.running_mean.fill_(2.0)
         out = layer(ad.full((2, 3), 4.0))
-    np.testing.assert_allclose(out.numpy(), np.full((2, 3), 2.0 / np.sqrt(1 + 1e-5)), rtol=1e-6)
+    np.testing.assert_allclose(
+        out.detach().numpy(), np.full((2, 3), 2.0 / np.sqrt(1 + 1e-5)), rtol=1e-6
+    )
     only_weight = nn.BatchNorm1d(3)  # needs: the weight alone (a constant batch, no bias)
     only_weight.bias.requires_grad_(False)
     only_weight(ad.zeros(0, 3)).sum().backward()
@@ -198,7 +200,9 @@ def test_a_batch_with_every_target_ignored_gives_nan_and_zero_gradients_as_torch
     expected = getattr(TF, loss)(tx, torch.tensor([-100, -100]))
     expected.backward()
     assert np.isnan(out.item()) and np.isnan(expected.item())
-    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())  # zeros, not nan
+    np.testing.assert_array_equal(
+        x.grad.detach().numpy(), tx.grad.detach().numpy()
+    )  # zeros, not nan
 
 
 def test_nll_with_one_class_and_an_ignored_target_matches_torch():
@@ -208,7 +212,7 @@ def test_nll_with_one_class_and_an_ignored_target_matches_torch():
     expected = TF.nll_loss(tx, torch.tensor([0, -100, 0]), weight=torch.tensor([2.0]).double())
     out.backward(), expected.backward()
     assert out.item() == pytest.approx(expected.item())
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.detach().numpy())
 
 
 def test_batch_norm_in_eval_on_one_sample_sends_torchs_gradients():
@@ -217,8 +221,10 @@ def test_batch_norm_in_eval_on_one_sample_sends_torchs_gradients():
     x, tx = ad.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
     (ours(x) * ad.tensor([[1.0, 2.0, 3.0]])).sum().backward()
     (theirs(tx) * torch.tensor([[1.0, 2.0, 3.0]])).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.detach().numpy(), tx.grad.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        ours.weight.grad.detach().numpy(), theirs.weight.grad.detach().numpy(), rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize(
@@ -249,4 +255,4 @@ def test_a_nan_or_inf_gradient_stops_where_the_op_passes_none(ours, theirs):
         warnings.simplefilter("error", RuntimeWarning)  # and no NumPy warning on the way
         ours(x).backward(ad.tensor(upstream))
     theirs(tx).backward(torch.tensor(upstream))
-    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_array_equal(x.grad.detach().numpy(), tx.grad.detach().numpy())

@@ -34,7 +34,9 @@ def _pair(torch):
     theirs = torch.nn.Sequential(
         torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)
     ).double()
-    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict(
+        {k: torch.tensor(v.detach().numpy()) for k, v in ours.state_dict().items()}
+    )
     return ours, theirs
 
 
@@ -55,7 +57,7 @@ def test_fifty_steps_match_torch(name, kwargs):
         torch.nn.functional.cross_entropy(theirs(torch.tensor(x)), torch.tensor(y)).backward()
         opt_t.step()
     for (k, a), b in zip(ours.state_dict().items(), theirs.state_dict().values()):
-        np.testing.assert_allclose(a, b.numpy(), rtol=1e-9, atol=1e-12, err_msg=k)
+        np.testing.assert_allclose(a, b.detach().numpy(), rtol=1e-9, atol=1e-12, err_msg=k)
 
 
 def test_state_dict_round_trip_continues_identically():
@@ -79,7 +81,7 @@ def test_state_dict_round_trip_continues_identically():
     assert opt_b.param_groups[0]["lr"] == 0.01 and opt_b.state_dict()["state"][0]["step"] == 3
     run(a, opt_a, 2)
     run(b, opt_b, 2)
-    np.testing.assert_array_equal(a.weight.numpy(), b.weight.numpy())
+    np.testing.assert_array_equal(a.weight.detach().numpy(), b.weight.detach().numpy())
 
 
 def test_param_groups_have_their_own_hyperparameters():
@@ -88,10 +90,10 @@ def test_param_groups_have_their_own_hyperparameters():
     assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5]
     for p in list(a.parameters()) + list(b.parameters()):
         p.grad = ad.ones(*p.shape)
-    before_a, before_b = a.weight.numpy().copy(), b.weight.numpy().copy()
+    before_a, before_b = a.weight.detach().numpy().copy(), b.weight.detach().numpy().copy()
     opt.step()
-    np.testing.assert_allclose(a.weight.numpy(), before_a - 0.1, rtol=1e-6)
-    np.testing.assert_allclose(b.weight.numpy(), before_b - 0.5, rtol=1e-6)
+    np.testing.assert_allclose(a.weight.detach().numpy(), before_a - 0.1, rtol=1e-6)
+    np.testing.assert_allclose(b.weight.detach().numpy(), before_b - 0.5, rtol=1e-6)
     opt.zero_grad()
     assert a.weight.grad is None
     with pytest.raises(ValueError, match="more than one parameter group"):
@@ -100,9 +102,9 @@ def test_param_groups_have_their_own_hyperparameters():
 
 def test_step_skips_parameters_without_gradients_and_keeps_dtype():
     m = nn.Linear(3, 2)
-    before = m.weight.numpy().copy()
+    before = m.weight.detach().numpy().copy()
     nn.optim.Adam(m.parameters()).step()
-    np.testing.assert_array_equal(m.weight.numpy(), before)
+    np.testing.assert_array_equal(m.weight.detach().numpy(), before)
     m.weight.grad = ad.ones(2, 3)
     nn.optim.Adam(m.parameters()).step()
     assert m.weight.dtype == np.float32
@@ -155,4 +157,4 @@ def test_clip_grad_norm_matches_torch():
         total_t = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
         assert total.item() == pytest.approx(total_t.item(), rel=1e-12)
         for p, q in zip(ours, theirs):
-            np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-12)
+            np.testing.assert_allclose(p.grad.detach().numpy(), q.grad.detach().numpy(), rtol=1e-12)

@@ -24,7 +24,7 @@ def _twin(space, torch, make, seed=0):
     theirs = make(torch.nn)
     if space is not torch.nn:
         ours = make(nn)
-        ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+        ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
         theirs = ours
     torch.manual_seed(seed + 1)
     ad.manual_seed(seed + 1)
@@ -85,7 +85,7 @@ def _orthogonal(lib, space, optim, torch, shape, orthogonal_map, trivial):
     for _ in range(3):
         opt.zero_grad()
         (lib.matmul(layer.weight, x.T) ** 2).sum().backward()  # a batch of weights too
-        out.append(original.grad.numpy().copy())
+        out.append(original.grad.detach().numpy().copy())
         opt.step()
     out.append(_np(layer.weight))
     return out
@@ -200,7 +200,7 @@ def _spectral(lib, space, optim, torch, make, shape, kwargs, new_api: bool):
         opt.zero_grad()
         y = layer(x)
         (y * y).sum().backward()
-        out += [_np(y), original.grad.numpy().copy(), *buffers()]
+        out += [_np(y), original.grad.detach().numpy().copy(), *buffers()]
         opt.step()
     layer.eval()
     before = buffers()
@@ -313,7 +313,7 @@ def test_weight_norm_as_torch(dim):
         for _ in range(2):
             opt.zero_grad()
             (layer(x) ** 2).sum().backward()
-            out += [g.grad.numpy().copy(), v.grad.numpy().copy()]
+            out += [g.grad.detach().numpy().copy(), v.grad.detach().numpy().copy()]
             opt.step()
         out.append(_np(layer.weight))
         space.utils.parametrize.remove_parametrizations(layer, "weight")

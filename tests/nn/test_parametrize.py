@@ -89,7 +89,7 @@ def _linear(space, torch, seed=0, n=3):
     if space is torch.nn:
         return twin
     layer = nn.Linear(n, n)
-    layer.load_state_dict({k: v.numpy() for k, v in twin.state_dict().items()})
+    layer.load_state_dict({k: v.detach().numpy() for k, v in twin.state_dict().items()})
     return layer
 
 
@@ -114,7 +114,7 @@ def _train(lib, space, P_, optim, torch, names, steps=3):
         (y * y).sum().backward()
         out[f"y{step}"] = _np(y)
         for n, p in layer.named_parameters():
-            out[f"grad{step}{n}"] = p.grad.numpy().copy()
+            out[f"grad{step}{n}"] = p.grad.detach().numpy().copy()
         opt.step()
     out["stepped"] = _np(layer.weight)
     return out
@@ -254,8 +254,8 @@ def test_state_dict_round_trips_both_ways():
         P_.register_parametrization(layer, "weight", classes["CayleyMap"]())
         built.append(layer)
     ours, theirs = built
-    theirs_state = {k: v.numpy().copy() for k, v in theirs.state_dict().items()}
-    ours_state = {k: v.numpy().copy() for k, v in ours.state_dict().items()}
+    theirs_state = {k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()}
+    ours_state = {k: v.detach().numpy().copy() for k, v in ours.state_dict().items()}
     assert list(ours_state) == list(theirs_state)
     ours.load_state_dict(theirs_state)  # torch's dict into ours
     np.testing.assert_allclose(_np(ours.weight), _np(theirs.weight), rtol=1e-5, atol=1e-6)
@@ -266,7 +266,7 @@ def test_state_dict_round_trips_both_ways():
     P_.register_parametrization(fresh, "weight", classes["CayleyMap"]())
     fresh.load_state_dict({k: torch.tensor(v) for k, v in ours_state.items()})  # ours into torch
     for key, value in fresh.state_dict().items():
-        np.testing.assert_array_equal(value.numpy(), ours_state[key])
+        np.testing.assert_array_equal(value.detach().numpy(), ours_state[key])
 
 
 @pytest.mark.parametrize("leave", [True, False])

@@ -38,11 +38,13 @@ def pool_cases(draw, dilation=True):
 def _compare(torch, ours, theirs, x, opts, node):
     xa, xt = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     out, out_t = ours(xa, **opts), theirs(xt, **opts)
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-12, atol=1e-14)
     g = np.random.default_rng(0).standard_normal(out.shape)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-12, atol=1e-14
+    )
     assert out.grad_fn.name() == type(out_t.grad_fn).__name__ == node
 
 
@@ -103,10 +105,12 @@ def _compare_arg_max(torch, x, opts, spoiled=False):
     xa, xt = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     out = F.max_pool2d(xa, **opts)
     out_t, indices_t = torch.nn.functional.max_pool2d(xt, **opts, return_indices=True)
-    np.testing.assert_array_equal(out.numpy(), out_t.detach().numpy())  # NaN equals NaN here
+    np.testing.assert_array_equal(
+        out.detach().numpy(), out_t.detach().numpy()
+    )  # NaN equals NaN here
     (indices,) = out.grad_fn.saved_tensors
     np.testing.assert_array_equal(_torch_indices(np.asarray(indices), x.shape, opts),
-                                  indices_t.numpy())  # fmt: skip
+                                  indices_t.detach().numpy())  # fmt: skip
     g = np.random.default_rng(0).standard_normal(out.shape).astype(x.dtype)
     if spoiled:
         g.flat[::3], g.flat[1::4] = np.nan, -np.inf
@@ -115,7 +119,9 @@ def _compare_arg_max(torch, x, opts, spoiled=False):
         out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
     # overlapping windows add in another order than torch's: equal to rounding
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-12, atol=1e-14
+    )
 
 
 @given(two_by_two_cases(), st.booleans())
@@ -152,15 +158,15 @@ def test_adaptive_avg_pool2d_matches_torch(h, w, oh, ow):
 def test_max_pool_ties_go_to_the_first_maximum_in_window_order():
     x = ad.tensor(np.array([[[[1.0, 3.0, 0.0, 0.0], [3.0, 3.0, 0.0, 0.0]]]]), requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0, 1, 1, 0], [0, 0, 0, 0]])
+    np.testing.assert_array_equal(x.grad.detach().numpy()[0, 0], [[0, 1, 1, 0], [0, 0, 0, 0]])
 
 
 def test_max_pool_padding_never_wins_and_nan_propagates():
     x = -np.ones((1, 1, 3, 3)) * 5
     out = F.max_pool2d(ad.tensor(x), 3, stride=1, padding=1)
-    np.testing.assert_array_equal(out.numpy(), -5)
+    np.testing.assert_array_equal(out.detach().numpy(), -5)
     x[0, 0, 1, 2] = np.nan
-    assert np.isnan(F.max_pool2d(ad.tensor(x), 2, stride=1).numpy()[0, 0, :, 1]).all()
+    assert np.isnan(F.max_pool2d(ad.tensor(x), 2, stride=1).detach().numpy()[0, 0, :, 1]).all()
 
 
 @pytest.mark.parametrize("fn", [
@@ -188,7 +194,7 @@ def test_max_pool_double_backward_matches_torch():
                                 create_graph=True)  # fmt: skip
     (g * g).sum().backward()
     (gt * gt).sum().backward()
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-12)
 
 
 def test_modules_match_torch_and_default_stride_is_the_kernel():
@@ -203,7 +209,7 @@ def test_modules_match_torch_and_default_stride_is_the_kernel():
     for ours, theirs in pairs:
         out = ours(ad.tensor(x))
         np.testing.assert_allclose(
-            out.numpy(), theirs(torch.from_numpy(x)).numpy(), rtol=1e-5, atol=1e-6
+            out.detach().numpy(), theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6
         )
         assert out.dtype == np.float32 and list(ours.parameters()) == []
     assert repr(nn.MaxPool2d(2)) == repr(torch.nn.MaxPool2d(2))

@@ -33,7 +33,9 @@ def _net(space, lib, dtype=np.float32):
 
 
 def _masks(net) -> dict:
-    return {k: v.numpy().copy() for k, v in net.state_dict().items() if k.endswith("_mask")}
+    return {
+        k: v.detach().numpy().copy() for k, v in net.state_dict().items() if k.endswith("_mask")
+    }
 
 
 def _both(steps, dtype=np.float32):
@@ -217,14 +219,16 @@ def test_state_dict_loads_into_torch_and_back():
     prune.l1_unstructured(ours[2], "bias", 2)
     for module, name in ((theirs[0], "weight"), (theirs[2], "weight"), (theirs[2], "bias")):
         torch.nn.utils.prune.identity(module, name)
-    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict(
+        {k: torch.tensor(v.detach().numpy()) for k, v in ours.state_dict().items()}
+    )
     x = np.random.default_rng(1).standard_normal((2, 3, 3, 3)).astype(np.float32)
     expected = ours(ad.tensor(x)).detach().numpy()
     np.testing.assert_allclose(theirs(torch.tensor(x)).detach().numpy(), expected, atol=1e-6)
     back = _net(nn, ad)
     for module, name in ((back[0], "weight"), (back[2], "weight"), (back[2], "bias")):
         prune.identity(module, name)
-    back.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    back.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     assert list(back.state_dict()) == list(theirs.state_dict())
     np.testing.assert_allclose(back(ad.tensor(x)).detach().numpy(), expected, atol=1e-6)
 
@@ -241,7 +245,7 @@ def _train(lib, space, torch):
     x = lib.tensor(np.random.default_rng(3).standard_normal((4, 3, 3, 3)).astype(np.float32))
     out = net(x)
     (out * out).sum().backward()
-    grads = {n: q.grad.numpy().copy() for n, q in net.named_parameters()}
+    grads = {n: q.grad.detach().numpy().copy() for n, q in net.named_parameters()}
     opt.step()
     return out.detach().numpy(), grads, net(x).detach().numpy(), _masks(net)
 
@@ -277,10 +281,10 @@ def test_prune_method_on_a_tensor_as_torch():
         a = p.LnStructured(2, n=1, dim=1).prune(lib.tensor(w), importance_scores=lib.tensor(s))
         b = p.L1Unstructured(0.5).prune(lib.tensor(w), default_mask=lib.tensor(s > 0) * 1.0)
         if lib is ad:
-            ours = a.numpy(), b.numpy()
+            ours = a.detach().numpy(), b.detach().numpy()
         else:
-            np.testing.assert_array_equal(ours[0], a.numpy())
-            np.testing.assert_array_equal(ours[1], b.numpy())
+            np.testing.assert_array_equal(ours[0], a.detach().numpy())
+            np.testing.assert_array_equal(ours[1], b.detach().numpy())
 
 
 def _error(call, *args):
@@ -394,13 +398,13 @@ def test_topk_ties_pick_torch_entries():
         values = rng.integers(0, int(rng.integers(1, 5)), n).astype(np.float32)
         top = n + 1 if rng.integers(0, 2) else n // 64 + 1  # half of them by the heap
         k, largest = int(rng.integers(0, top)), bool(rng.integers(0, 2))
-        theirs = torch.topk(torch.tensor(values), k, largest=largest).indices.numpy()
+        theirs = torch.topk(torch.tensor(values), k, largest=largest).indices.detach().numpy()
         assert sorted(topk_indices(values, k, largest)) == sorted(theirs), (values, k, largest)
     for _ in range(1500):  # the heap's moves among equal children show with more levels
         n = int(rng.integers(64, 300))
         values = rng.integers(0, int(rng.integers(2, 60)), n).astype(np.float32)
         k, largest = int(rng.integers(1, n // 64 + 1)), bool(rng.integers(0, 2))
-        theirs = torch.topk(torch.tensor(values), k, largest=largest).indices.numpy()
+        theirs = torch.topk(torch.tensor(values), k, largest=largest).indices.detach().numpy()
         assert sorted(topk_indices(values, k, largest)) == sorted(theirs), (values, k, largest)
 
 

@@ -43,8 +43,8 @@ def _pair(in_channels=2, out_channels=4, **kw):
     ours = nn.Conv2d(in_channels, out_channels, 3, dtype=ad.float64, **kw)
     theirs = torch.nn.Conv2d(in_channels, out_channels, 3, dtype=torch.float64, **kw)
     with torch.no_grad():
-        theirs.weight.copy_(torch.from_numpy(ours.weight.numpy()))
-        theirs.bias.copy_(torch.from_numpy(ours.bias.numpy()))
+        theirs.weight.copy_(torch.from_numpy(ours.weight.detach().numpy()))
+        theirs.bias.copy_(torch.from_numpy(ours.bias.detach().numpy()))
     return ours, theirs
 
 
@@ -55,12 +55,16 @@ def test_conv2d_on_one_unbatched_image_matches_torch(kw):
     xa, xt = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     ya, yt = ours(xa), theirs(xt)
     assert tuple(ya.shape) == tuple(yt.shape) and ya.ndim == 3
-    np.testing.assert_allclose(ya.numpy(), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ya.detach().numpy(), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
     (ya * ya).sum().backward()
     (yt * yt).sum().backward()
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-10)
-    w = ad.tensor(ours.weight.numpy(), requires_grad=True)
+    np.testing.assert_allclose(
+        xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        ours.weight.grad.detach().numpy(), theirs.weight.grad.detach().numpy(), rtol=1e-10
+    )
+    w = ad.tensor(ours.weight.detach().numpy(), requires_grad=True)
     x = ad.tensor(np.random.default_rng(1).normal(size=(2, 5, 5)), requires_grad=True)
     assert ad.gradcheck(lambda x, w: F.conv2d(x, w, None, **kw), (x, w))
 
@@ -74,8 +78,10 @@ def test_conv2d_on_an_empty_batch_matches_torch():
     ya.sum().backward()
     yt.sum().backward()
     assert tuple(xa.grad.shape) == (0, 2, 6, 7)
-    np.testing.assert_array_equal(ours.weight.grad.numpy(), theirs.weight.grad.numpy())
-    np.testing.assert_array_equal(ours.bias.grad.numpy(), np.zeros(4))
+    np.testing.assert_array_equal(
+        ours.weight.grad.detach().numpy(), theirs.weight.grad.detach().numpy()
+    )
+    np.testing.assert_array_equal(ours.bias.grad.detach().numpy(), np.zeros(4))
     # second order through the empty batch: the gradient functions take it too
     x = ad.zeros(0, 2, 5, 5, dtype=ad.float64, requires_grad=True)
     (gx,) = ad.grad(ours(x).sum(), [x], create_graph=True)
@@ -134,7 +140,7 @@ def test_load_state_dict_changes_nothing_when_it_fails():
     state["2.bias"] = np.full(3, 7.0)  # a wrong shape: also nothing copied
     with pytest.raises(RuntimeError, match=r"size mismatch for 2.bias"):
         model.load_state_dict(state)
-    np.testing.assert_array_equal(model[0].weight.numpy(), before["0.weight"])
+    np.testing.assert_array_equal(model[0].weight.detach().numpy(), before["0.weight"])
     state["2.bias"] = np.full(2, 7.0)
     model.load_state_dict(state)
     assert all((np.asarray(v) == 7.0).all() for v in model.state_dict().values())

@@ -37,15 +37,15 @@ def test_what_we_write_the_reference_reads_and_back(tmp_path):
     assert set(theirs) == set(state)
     for name, t in state.items():
         assert theirs[name].dtype == t.dtype and theirs[name].shape == tuple(t.shape), name
-        np.testing.assert_array_equal(theirs[name], t.numpy())
+        np.testing.assert_array_equal(theirs[name], t.detach().numpy())
     assert safetensors.metadata(tmp_path / "ours.safetensors") == {"format": "pt"}
     # safetensors.numpy writes a transposed array's memory as is, so it gets C order here
-    arrays = {k: v.numpy().copy(order="C") for k, v in state.items()}
+    arrays = {k: v.detach().numpy().copy(order="C") for k, v in state.items()}
     reference.save_file(arrays, str(tmp_path / "r.safetensors"))
     ours = safetensors.load_file(tmp_path / "r.safetensors")
     for name, t in state.items():
         assert ours[name].dtype == t.dtype and ours[name].shape == t.shape, name
-        np.testing.assert_array_equal(ours[name].numpy(), t.numpy())
+        np.testing.assert_array_equal(ours[name].detach().numpy(), t.detach().numpy())
     assert safetensors.load(safetensors.save(state))["transposed"].shape == (3, 2)
 
 
@@ -66,15 +66,15 @@ def test_weights_trained_here_load_in_pytorch_and_back(tmp_path):
     twin.load_state_dict(st.load_file(str(tmp_path / "ours.safetensors")))
     assert int(twin[1].num_batches_tracked) == 1
     model.eval(), twin.eval()
-    expected = twin(torch.from_numpy(x.numpy())).detach().numpy()
-    np.testing.assert_allclose(model(x).numpy(), expected, rtol=1e-6, atol=1e-6)
+    expected = twin(torch.from_numpy(x.detach().numpy())).detach().numpy()
+    np.testing.assert_allclose(model(x).detach().numpy(), expected, rtol=1e-6, atol=1e-6)
     with torch.no_grad():  # PyTorch changes the weights; they come back here
         for p in twin.parameters():
             p.mul_(-2)
     st.save_file(twin.state_dict(), str(tmp_path / "theirs.safetensors"))
     model.load_state_dict(nn.load(tmp_path / "theirs.safetensors"))
-    expected = twin(torch.from_numpy(x.numpy())).detach().numpy()
-    np.testing.assert_allclose(model(x).numpy(), expected, rtol=1e-6, atol=1e-6)
+    expected = twin(torch.from_numpy(x.detach().numpy())).detach().numpy()
+    np.testing.assert_allclose(model(x).detach().numpy(), expected, rtol=1e-6, atol=1e-6)
 
 
 def test_bfloat16_moves_to_and_from_pytorch_bit_for_bit(tmp_path):
@@ -85,7 +85,7 @@ def test_bfloat16_moves_to_and_from_pytorch_bit_for_bit(tmp_path):
     st.save_file({"w": values}, str(tmp_path / "bf.safetensors"))
     loaded = safetensors.load_file(tmp_path / "bf.safetensors")["w"]
     assert loaded.dtype is ad.bfloat16
-    np.testing.assert_array_equal(loaded.float().numpy(), values.float().numpy())
+    np.testing.assert_array_equal(loaded.float().detach().numpy(), values.float().detach().numpy())
     safetensors.save_file({"w": loaded}, tmp_path / "ours.safetensors")
     back = st.load_file(str(tmp_path / "ours.safetensors"))["w"]
     assert back.dtype == torch.bfloat16 and torch.equal(back, values)

@@ -32,8 +32,10 @@ def test_ours_loads_into_torch_with_identical_outputs():
     x = np.random.default_rng(0).standard_normal((6, 4))
     _train_a_bit(ours, ad.tensor(x))
     theirs = _torch_mlp(torch).eval()
-    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
-    np.testing.assert_allclose(ours(ad.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(),
+    theirs.load_state_dict(
+        {k: torch.from_numpy(v.detach().numpy()) for k, v in ours.state_dict().items()}
+    )
+    np.testing.assert_allclose(ours(ad.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-12)  # fmt: skip
 
 
@@ -45,12 +47,12 @@ def test_torch_loads_into_ours_with_identical_outputs():
     theirs(torch.tensor(x))
     theirs.eval()
     ours = _mlp(ad.float64)
-    result = ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    result = ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     assert result.missing_keys == [] and result.unexpected_keys == []
     ours.eval()
-    np.testing.assert_allclose(ours(ad.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(ours(ad.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-12)  # fmt: skip
-    assert int(ours[1].num_batches_tracked.numpy()) == 1
+    assert int(ours[1].num_batches_tracked.detach().numpy()) == 1
 
 
 def test_state_dict_is_detached_tensors_and_a_snapshot_loads_back():
@@ -59,7 +61,9 @@ def test_state_dict_is_detached_tensors_and_a_snapshot_loads_back():
     assert all(isinstance(v, ad.Tensor) and not v.requires_grad for v in sd.values())
     assert sd["1.num_batches_tracked"].dtype == np.int64
     first = next(iter(m.parameters()))
-    assert np.shares_memory(sd["0.weight"].numpy(), first.numpy())  # as torch: no copy
+    assert np.shares_memory(
+        sd["0.weight"].detach().numpy(), first.detach().numpy()
+    )  # as torch: no copy
     saved = {k: v.clone() for k, v in sd.items()}
     for p in m.parameters():
         p.data[...] = 0

@@ -134,7 +134,9 @@ def _one_step(seed=0):
     )
     out = model(x)
     (out * out).sum().backward()
-    return [out.numpy(), x.grad.numpy()] + [p.grad.numpy() for p in model.parameters()]
+    return [out.detach().numpy(), x.grad.detach().numpy()] + [
+        p.grad.detach().numpy() for p in model.parameters()
+    ]
 
 
 def test_chunks_and_threads_give_bitwise_the_result_of_one_pass(monkeypatch):

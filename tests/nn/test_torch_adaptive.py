@@ -24,7 +24,7 @@ def _pair(torch, config, dtype=np.float32):
     ours = nn.AdaptiveLogSoftmaxWithLoss(
         **config, dtype=ad.float64 if dtype == np.float64 else None
     )
-    ours.load_state_dict({k: ad.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    ours.load_state_dict({k: ad.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
     return ours, theirs
 
 
@@ -44,19 +44,27 @@ def test_forward_and_gradients_follow_torch(config):
     xo, xt = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     out, out_t = ours(xo, ad.tensor(y)), theirs(xt, torch.tensor(y))
     assert type(out).__name__ == "_ASMoutput" and out._fields == ("output", "loss")
-    np.testing.assert_allclose(out.output.numpy(), out_t.output.detach(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        out.output.detach().numpy(), out_t.output.detach(), rtol=1e-5, atol=1e-6
+    )
     assert out.loss.item() == pytest.approx(out_t.loss.item(), rel=1e-6)
     upstream = np.random.default_rng(1).standard_normal(len(y)).astype(np.float32)
     (out.loss + (out.output * ad.tensor(upstream)).sum()).backward()
     (out_t.loss + (out_t.output * torch.tensor(upstream)).sum()).backward()
-    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        xo.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-4, atol=1e-6
+    )
     named_t = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
         if named_t[name].grad is None:  # a cluster no target fell in: no gradient, as torch
             assert p.grad is None, name
             continue
         np.testing.assert_allclose(
-            p.grad.numpy(), named_t[name].grad.numpy(), rtol=1e-4, atol=1e-6, err_msg=name
+            p.grad.detach().numpy(),
+            named_t[name].grad.detach().numpy(),
+            rtol=1e-4,
+            atol=1e-6,
+            err_msg=name,
         )
 
 
@@ -68,28 +76,28 @@ def test_log_prob_and_predict_follow_torch(config):
     x[:, 0] = np.abs(x[:, 0]) + 0.5  # so that a head weight on feature 0 moves every row
     log_prob = ours.log_prob(ad.tensor(x))
     np.testing.assert_allclose(
-        log_prob.numpy(), theirs.log_prob(torch.tensor(x)).detach(), rtol=1e-5, atol=1e-6
+        log_prob.detach().numpy(), theirs.log_prob(torch.tensor(x)).detach(), rtol=1e-5, atol=1e-6
     )
     assert log_prob.shape == (12, config["n_classes"])
-    np.testing.assert_allclose(np.exp(log_prob.numpy()).sum(1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(np.exp(log_prob.detach().numpy()).sum(1), 1.0, rtol=1e-5)
     shortlist = config["cutoffs"][0]
     # head biases that send some rows, then every row, to the clusters: predict's three paths
     paths = set()
     for push in (-50.0, 51.0, 49.0):  # cumulative: every row in the head, some, none
         with ad.no_grad():
-            ours.head.weight.numpy()[shortlist:, 0] += push
+            ours.head.weight.detach().numpy()[shortlist:, 0] += push
         with torch.no_grad():
             theirs.head.weight[shortlist:, 0] += push
         predicted, expected = ours.predict(ad.tensor(x)), theirs.predict(torch.tensor(x))
-        np.testing.assert_array_equal(predicted.numpy(), expected.numpy())
+        np.testing.assert_array_equal(predicted.detach().numpy(), expected.detach().numpy())
         assert predicted.dtype == ad.long
-        np.testing.assert_array_equal(predicted.numpy(), log_prob_argmax(ours, x))
-        paths.add(tuple(np.unique(predicted.numpy() >= shortlist)))
+        np.testing.assert_array_equal(predicted.detach().numpy(), log_prob_argmax(ours, x))
+        paths.add(tuple(np.unique(predicted.detach().numpy() >= shortlist)))
     assert paths == {(False,), (False, True), (True,)}
 
 
 def log_prob_argmax(module, x):
-    return module.log_prob(ad.tensor(x)).numpy().argmax(1)
+    return module.log_prob(ad.tensor(x)).detach().numpy().argmax(1)
 
 
 def test_one_unbatched_example_and_a_batch_of_one():
@@ -121,14 +129,16 @@ def test_seeded_weights_state_dict_keys_and_repr_are_torchs():
     assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
     for key, value in state_t.items():
         assert tuple(state[key].shape) == tuple(value.shape), key
-        np.testing.assert_allclose(state[key].numpy(), value.numpy(), rtol=1e-6, err_msg=key)
+        np.testing.assert_allclose(
+            state[key].detach().numpy(), value.detach().numpy(), rtol=1e-6, err_msg=key
+        )
     assert repr(ours) == repr(theirs)
     for name in ("in_features", "n_classes", "cutoffs", "div_value", "head_bias",
                  "shortlist_size", "n_clusters", "head_size"):  # fmt: skip
         assert getattr(ours, name) == getattr(theirs, name), name
-    before = ours.head.weight.numpy().copy()
+    before = ours.head.weight.detach().numpy().copy()
     ours.reset_parameters()
-    assert not np.allclose(ours.head.weight.numpy(), before)
+    assert not np.allclose(ours.head.weight.detach().numpy(), before)
 
 
 def test_gradcheck_in_float64():

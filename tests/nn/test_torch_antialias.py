@@ -42,13 +42,15 @@ def _check(torch, x: np.ndarray, kwargs, rtol: float, atol: float) -> None:
                 swapped[key] = kwargs[key][::-1]
         flipped = torch.tensor(x.swapaxes(2, 3))
         values = torch.nn.functional.interpolate(flipped, antialias=True, **swapped)
-        values = values.numpy().swapaxes(2, 3)
+        values = values.detach().numpy().swapaxes(2, 3)
     np.testing.assert_allclose(out.detach().numpy(), values, rtol=rtol, atol=atol)
     upstream = np.random.default_rng(1).standard_normal(out.shape).astype(x.dtype)
     out.backward(ad.tensor(upstream))
     want.backward(torch.tensor(upstream))
     if _torch_grad_comparable(x.shape, out.shape, kwargs):
-        np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=rtol, atol=atol)
+        np.testing.assert_allclose(
+            xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=rtol, atol=atol
+        )
 
 
 CASES = [
@@ -121,10 +123,10 @@ def test_filters_are_torchs_triangle_and_a_half_cubic():
     (1, 3, 3, 1)/8 in the middle; the a = -0.5 cubic at 2x down weighs the eight nearest
     inputs, the outer four negative."""
     eye = ad.tensor(np.eye(8)[None, None])
-    tent = F.interpolate(eye, size=(4, 8), mode="bilinear", antialias=True).numpy()[0, 0]
+    tent = F.interpolate(eye, size=(4, 8), mode="bilinear", antialias=True).detach().numpy()[0, 0]
     np.testing.assert_allclose(tent[1], [0, 1 / 8, 3 / 8, 3 / 8, 1 / 8, 0, 0, 0], atol=1e-15)
     eye = ad.tensor(np.eye(16)[None, None])
-    cubic = F.interpolate(eye, size=(8, 16), mode="bicubic", antialias=True).numpy()[0, 0]
+    cubic = F.interpolate(eye, size=(8, 16), mode="bicubic", antialias=True).detach().numpy()[0, 0]
     # row 4's centre is 9 (between inputs 8 and 9), the filter stretched by 2: inputs 5..12
     distance = np.abs(np.arange(5, 13) + 0.5 - 9) / 2
     keys = np.where(distance < 1, (1.5 * distance - 2.5) * distance**2 + 1,
@@ -140,10 +142,16 @@ def test_output_width_one_is_the_filter_not_torchs_first_row():
     torch's answer on the transposed image and agrees with torch's backward."""
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(3).standard_normal((1, 1, 7, 3))
-    ours = F.interpolate(ad.tensor(x), size=(9, 1), mode="bilinear", antialias=True).numpy()
-    theirs = torch.nn.functional.interpolate(
-        torch.tensor(x), size=(9, 1), mode="bilinear", antialias=True
-    ).numpy()
+    ours = (
+        F.interpolate(ad.tensor(x), size=(9, 1), mode="bilinear", antialias=True).detach().numpy()
+    )
+    theirs = (
+        torch.nn.functional.interpolate(
+            torch.tensor(x), size=(9, 1), mode="bilinear", antialias=True
+        )
+        .detach()
+        .numpy()
+    )
     assert np.ptp(theirs) == 0 and np.ptp(ours) > 0.1  # torch's constant column
     _check(torch, x, dict(size=(9, 1), mode="bilinear"), rtol=1e-10, atol=1e-12)
 
@@ -155,17 +163,19 @@ def test_unchanged_axis_with_a_scale_factor_is_copied():
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(4).standard_normal((1, 1, 5, 6))
     kwargs = dict(scale_factor=(1.1, 0.5), mode="bicubic", antialias=True)
-    ours = F.interpolate(ad.tensor(x), **kwargs).numpy()
-    theirs = torch.nn.functional.interpolate(torch.tensor(x), **kwargs).numpy()
+    ours = F.interpolate(ad.tensor(x), **kwargs).detach().numpy()
+    theirs = torch.nn.functional.interpolate(torch.tensor(x), **kwargs).detach().numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
     # the same as size=(5, 3), which leaves H alone (and has W's step, 6/3 = 1/0.5)
     by_size = F.interpolate(ad.tensor(x), size=(5, 3), mode="bicubic", antialias=True)
-    np.testing.assert_allclose(ours, by_size.numpy(), atol=1e-15)
+    np.testing.assert_allclose(ours, by_size.detach().numpy(), atol=1e-15)
     xa, xt = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     assert ad.gradcheck(lambda a: F.interpolate(a, **kwargs), (xa,))
     F.interpolate(xa, **kwargs).sum().backward()
     torch.nn.functional.interpolate(xt, **kwargs).sum().backward()
-    assert not np.allclose(xa.grad.numpy(), xt.grad.numpy())  # torch's is not its forward's
+    assert not np.allclose(
+        xa.grad.detach().numpy(), xt.grad.detach().numpy()
+    )  # torch's is not its forward's
 
 
 @pytest.mark.parametrize(

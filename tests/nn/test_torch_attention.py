@@ -20,7 +20,7 @@ def _load(ours, theirs):
 
 
 def _close(a, b, rtol=1e-10):
-    np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=rtol, atol=1e-12)
 
 
 SDPA = [
@@ -69,7 +69,7 @@ def test_a_query_that_may_attend_to_nothing_is_torchs():
     out_t = torch.nn.functional.scaled_dot_product_attention(qt, qt, qt,
                                                              attn_mask=torch.tensor(allowed))  # fmt: skip
     _close(out, out_t)
-    assert (out.numpy()[:, :, 1] == 0).all()
+    assert (out.detach().numpy()[:, :, 1] == 0).all()
     out.sum().backward()
     out_t.sum().backward()
     _close(qa.grad, qt.grad)
@@ -83,7 +83,9 @@ def test_a_query_that_may_attend_to_nothing_is_torchs():
         )
         t = theirs(*[torch.tensor(x)] * 3, key_padding_mask=torch.tensor(padding),
                    need_weights=need_weights)  # fmt: skip
-        np.testing.assert_allclose(a[0].numpy(), t[0].detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            a[0].detach().numpy(), t[0].detach().numpy(), rtol=1e-10, atol=1e-12
+        )
 
 
 def test_grouped_query_attention_matches_torch():
@@ -106,11 +108,11 @@ def test_scaled_dot_product_attention_dropout_and_errors():
     q = ad.randn(1, 1, 64, 8)
     plain = F.scaled_dot_product_attention(q, q, q)
     dropped = F.scaled_dot_product_attention(q, q, q, dropout_p=0.5)
-    assert not np.allclose(plain.numpy(), dropped.numpy())
+    assert not np.allclose(plain.detach().numpy(), dropped.detach().numpy())
     ad.manual_seed(0)
     q2 = ad.randn(1, 1, 64, 8)
-    np.testing.assert_array_equal(F.scaled_dot_product_attention(q2, q2, q2, dropout_p=0.5).numpy(),
-                                  dropped.numpy())  # fmt: skip
+    np.testing.assert_array_equal(F.scaled_dot_product_attention(q2, q2, q2, dropout_p=0.5).detach().numpy(),
+                                  dropped.detach().numpy())  # fmt: skip
     with pytest.raises(ValueError, match="give attn_mask or is_causal=True, not both"):
         F.scaled_dot_product_attention(q, q, q, attn_mask=ad.zeros(64, 64), is_causal=True)
     with pytest.raises(ValueError, match=r"query \(1, 1, 64, 8\), key \(1, 1, 64, 5\)"):
@@ -192,9 +194,11 @@ def test_multihead_attention_init_repr_and_errors():
     assert repr(ours) == repr(theirs)
     assert type(ours.out_proj).__name__ == "NonDynamicallyQuantizableLinear"
     bound = np.sqrt(6 / (16 + 48))  # xavier_uniform_ of the (3E, E) in-projection
-    w = ours.in_proj_weight.numpy()
+    w = ours.in_proj_weight.detach().numpy()
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
-    assert (ours.in_proj_bias.numpy() == 0).all() and (ours.out_proj.bias.numpy() == 0).all()
+    assert (ours.in_proj_bias.detach().numpy() == 0).all() and (
+        ours.out_proj.bias.detach().numpy() == 0
+    ).all()
     with pytest.raises(ValueError, match=r"embed_dim \(10\) must be a positive multiple"):
         nn.MultiheadAttention(10, 3)
     with pytest.raises(ValueError, match="was expecting embedding dimension of 16, but got 8"):
@@ -296,15 +300,18 @@ def test_encoder_stack_clones_the_layer_and_mask_helper():
         )  # fmt: skip
     assert list(stack.state_dict()) == list(ref.state_dict())
     first, second = stack.layers[0].linear1.weight, stack.layers[1].linear1.weight
-    assert first is not second and (first.numpy() == second.numpy()).all()  # deep copies
+    assert (
+        first is not second and (first.detach().numpy() == second.detach().numpy()).all()
+    )  # deep copies
     mask = nn.Transformer.generate_square_subsequent_mask(4)
     np.testing.assert_array_equal(
-        mask.numpy(), torch.nn.Transformer.generate_square_subsequent_mask(4).numpy()
+        mask.detach().numpy(),
+        torch.nn.Transformer.generate_square_subsequent_mask(4).detach().numpy(),
     )
     for p in model.parameters():  # torch resets every matrix to Xavier-uniform
         if p.ndim > 1:
             bound = np.sqrt(6 / sum(p.shape[:2]))
-            assert np.abs(p.numpy()).max() <= bound
+            assert np.abs(p.detach().numpy()).max() <= bound
     with pytest.raises(ValueError, match="activation should be relu/gelu, not tanh"):
         nn.TransformerEncoderLayer(8, 2, activation="tanh")
     with pytest.raises(ValueError, match=r"feature number of src \(3, 2, 6\)"):

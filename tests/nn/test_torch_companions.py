@@ -48,7 +48,9 @@ def _against_torch(ours_fn, torch_fn, *arrays, same_graph=True):
     (want * torch.tensor(upstream)).sum().backward()
     for a, t, f in zip(ours, theirs, floats):
         if f:
-            np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(
+                a.grad.detach().numpy(), t.grad.detach().numpy(), rtol=1e-9, atol=1e-12
+            )
     if same_graph:
         assert _names(out) == _names(want)
 
@@ -89,14 +91,16 @@ def test_max_unpool1d_output_size_forms(change, kernel, stride, padding, length)
                          return_indices=True)  # fmt: skip
     args = (kernel, stride, padding)
     size = {None: None, 1: (length + 1,), "full": [2, 3, length], -1: (length - 1,)}[change]
-    ours = lambda: F.max_unpool1d(ad.tensor(v.numpy()), ad.tensor(i.numpy()), *args, size)  # noqa: E731
+    ours = lambda: F.max_unpool1d(
+        ad.tensor(v.detach().numpy()), ad.tensor(i.detach().numpy()), *args, size
+    )  # noqa: E731
     try:
         want = TF.max_unpool1d(v, i, *args, output_size=size)
     except (ValueError, RuntimeError) as error:  # a size or an index torch refuses: so do we
         with pytest.raises(type(error), match="max_unpool1d: .*(invalid output_size|invalid max)"):
             ours()
         return
-    np.testing.assert_array_equal(ours().numpy(), want.numpy())
+    np.testing.assert_array_equal(ours().detach().numpy(), want.detach().numpy())
 
 
 @pytest.mark.parametrize("fn,shape,size", [
@@ -111,8 +115,8 @@ def test_with_indices_forms_always_return_the_pair(fn, shape, size):
         getattr(F, fn)(ad.tensor(x), size),
         getattr(TF, fn)(torch.tensor(x), size),
     )
-    np.testing.assert_array_equal(values.numpy(), want.numpy())
-    np.testing.assert_array_equal(indices.numpy(), want_indices.numpy())
+    np.testing.assert_array_equal(values.detach().numpy(), want.detach().numpy())
+    np.testing.assert_array_equal(indices.detach().numpy(), want_indices.detach().numpy())
     assert indices.dtype == np.int64
 
 
@@ -234,8 +238,8 @@ def test_feature_alpha_dropout_draws_torchs_mask(shape, p, inplace):
     x = _x(*shape)
     ad.manual_seed(3)
     torch.manual_seed(3)
-    ours = F.feature_alpha_dropout(ad.tensor(x.copy()), p, True, inplace).numpy()
-    want = TF.feature_alpha_dropout(torch.tensor(x.copy()), p, True, inplace).numpy()
+    ours = F.feature_alpha_dropout(ad.tensor(x.copy()), p, True, inplace).detach().numpy()
+    want = TF.feature_alpha_dropout(torch.tensor(x.copy()), p, True, inplace).detach().numpy()
     np.testing.assert_allclose(ours, want, rtol=1e-12, atol=1e-15)
 
 
@@ -243,7 +247,7 @@ def test_feature_alpha_dropout_identity_cases_and_errors():
     x = ad.tensor(_x(2, 3, 4))
     assert F.feature_alpha_dropout(x, 0.5, training=False) is x
     assert F.feature_alpha_dropout(x, 0.0, training=True) is x
-    np.testing.assert_array_equal(F.feature_alpha_dropout(x, 1.0, True).numpy(), 0)
+    np.testing.assert_array_equal(F.feature_alpha_dropout(x, 1.0, True).detach().numpy(), 0)
     _raises_as_torch(lambda L, t: L.feature_alpha_dropout(t.ones(6), 0.5, True), ValueError,
                      "Feature dropout requires at least 2 dimensions")  # fmt: skip
     _raises_as_torch(lambda L, t: L.feature_alpha_dropout(t.ones(2, 3), 1.5, True), ValueError,
@@ -329,7 +333,7 @@ def test_upsample_aliases_warn_and_interpolate_as_torch(fn, kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         want = getattr(TF, fn)(torch.tensor(x), scale_factor=2, **kwargs)
-    np.testing.assert_allclose(ours.numpy(), want.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.detach().numpy(), want.detach().numpy(), rtol=1e-12)
 
 
 def test_nll_loss_2d_warns_and_is_nll_loss():
@@ -408,7 +412,7 @@ def test_max_pool3d_matches_torch_values_indices_gradients(shape, options):
     _against_torch(lambda t: F.max_pool3d(t, **options), lambda t: TF.max_pool3d(t, **options), x)
     (_, indices), (_, want) = (F.max_pool3d(ad.tensor(x), return_indices=True, **options),
                                TF.max_pool3d(torch.tensor(x), return_indices=True, **options))  # fmt: skip
-    np.testing.assert_array_equal(indices.numpy(), want.numpy())
+    np.testing.assert_array_equal(indices.detach().numpy(), want.detach().numpy())
     assert indices.dtype == np.int64
 
 

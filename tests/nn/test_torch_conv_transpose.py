@@ -56,11 +56,13 @@ def _both(torch, name, columns, x, w, b, opts):
     with layout(columns):
         out = getattr(F, name)(*ours, **opts)
         out.backward(ad.tensor(g))
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
     out_t.backward(torch.tensor(g))
     for a, t in zip(ours, theirs):
         if a is not None:
-            np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(
+                a.grad.detach().numpy(), t.grad.detach().numpy(), rtol=1e-10, atol=1e-12
+            )
     assert out.grad_fn.name() == type(out_t.grad_fn).__name__ == "ConvolutionBackward0"
 
 
@@ -117,8 +119,12 @@ def test_double_backward_matches_torch(name, xs, ws, opts, columns):
     out_t = getattr(torch.nn.functional, name)(xt, wt, **opts)
     (gxt,) = torch.autograd.grad((out_t**2).sum(), xt, create_graph=True)
     (gxt * gxt).sum().backward()
-    np.testing.assert_allclose(wa.grad.numpy(), wt.grad.numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        wa.grad.detach().numpy(), wt.grad.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
 
 
 LAYERS = [
@@ -140,15 +146,17 @@ def test_layers_init_state_dict_values_and_repr_match_torch(cls, args, kwargs, s
     fan_in = theirs.weight.shape[1] * int(np.prod(theirs.weight.shape[2:]))
     bound = 1 / np.sqrt(fan_in)  # torch's default: U(±1/√fan_in) for weight and bias
     for p in ours.parameters():
-        assert p.dtype == np.float32 and np.abs(p.numpy()).max() <= bound
-    assert np.abs(ours.weight.numpy()).max() > 0.6 * bound  # spread over the range
+        assert p.dtype == np.float32 and np.abs(p.detach().numpy()).max() <= bound
+    assert np.abs(ours.weight.detach().numpy()).max() > 0.6 * bound  # spread over the range
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     x = np.random.default_rng(5).standard_normal(shape).astype(np.float32)
     out, out_t = ours(ad.tensor(x)), theirs(torch.tensor(x))
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-5)
     assert repr(ours) == repr(theirs)
     unbatched = ours(ad.tensor(x[0]))  # torch's unbatched (C, *spatial) form
-    np.testing.assert_allclose(unbatched.numpy(), out.numpy()[0], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        unbatched.detach().numpy(), out.detach().numpy()[0], rtol=1e-6, atol=1e-6
+    )
 
 
 def test_errors_name_the_op_and_shapes():

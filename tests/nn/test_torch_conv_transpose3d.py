@@ -48,14 +48,16 @@ def test_conv_transpose3d_matches_torch(case):
         F.conv_transpose3d(*ours, **opts),
         torch.nn.functional.conv_transpose3d(*theirs, **opts),
     )
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
     assert out.grad_fn.name() == out_t.grad_fn.name() == "ConvolutionBackward0"
     g = np.random.default_rng(1).standard_normal(out_t.shape)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
     for a, t in zip(ours, theirs):
         if a is not None:
-            np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(
+                a.grad.detach().numpy(), t.grad.detach().numpy(), rtol=1e-10, atol=1e-12
+            )
 
 
 OPTS = dict(stride=(2, 1, 2), padding=(1, 0, 1), output_padding=(1, 0, 0), groups=2)
@@ -77,8 +79,12 @@ def test_finite_differences_second_order_and_double_backward():
     out_t = torch.nn.functional.conv_transpose3d(xt, wt, **OPTS)
     (gxt,) = torch.autograd.grad((out_t**2).sum(), xt, create_graph=True)
     (gxt * gxt).sum().backward()
-    np.testing.assert_allclose(wa.grad.numpy(), wt.grad.numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        wa.grad.detach().numpy(), wt.grad.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
 
 
 LAYERS = [
@@ -97,12 +103,16 @@ def test_layer_seeded_init_repr_state_dict_and_values_match_torch(args, kwargs):
     assert repr(ours) == repr(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     for key, value in theirs.state_dict().items():  # torch's draws, bit for bit
-        np.testing.assert_array_equal(ours.state_dict()[key].numpy(), value.numpy(), key)
+        np.testing.assert_array_equal(
+            ours.state_dict()[key].detach().numpy(), value.detach().numpy(), key
+        )
     x = np.random.default_rng(0).standard_normal((2, args[0], 3, 2, 4)).astype(np.float32)
     for batch in (x, x[0]):  # a batch and one unbatched sample
         out, out_t = ours(ad.tensor(batch)), theirs(torch.tensor(batch))
         assert out.shape == tuple(out_t.shape)
-        np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(
+            out.detach().numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-5
+        )
     assert T.conv_transpose3d is F.conv_transpose3d and T.conv3d is F.conv3d
 
 

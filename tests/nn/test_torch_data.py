@@ -20,7 +20,7 @@ def _np(value):
     if hasattr(value, "detach"):  # torch
         return ("tensor", str(value.dtype).replace("torch.", ""), value.detach().numpy())
     if isinstance(value, ad.Tensor):
-        return ("tensor", str(value.dtype), value.numpy())
+        return ("tensor", str(value.dtype), value.detach().numpy())
     if isinstance(value, dict):
         return {k: _np(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -182,7 +182,7 @@ def test_shuffle_is_a_permutation_repeated_by_the_seed_or_generator():
     ds = data.TensorDataset(ad.arange(20))
 
     def epoch(loader):
-        return np.concatenate([b[0].numpy() for b in loader]).tolist()
+        return np.concatenate([b[0].detach().numpy() for b in loader]).tolist()
 
     ad.manual_seed(3)
     loader = data.DataLoader(ds, batch_size=6, shuffle=True)
@@ -352,7 +352,7 @@ def test_array_shortcut_keeps_working_with_torch_options():
     loader = data.DataLoader(X, y, batch_size=4, num_workers=3, pin_memory=True)
     assert isinstance(loader, data.DataLoader) and len(loader) == 3
     assert len(loader.dataset) == 10 and loader.dataset is loader.dataset
-    np.testing.assert_array_equal(loader.dataset[2][0].numpy(), X[2])
+    np.testing.assert_array_equal(loader.dataset[2][0].detach().numpy(), X[2])
     a = data.DataLoader(X, y, 4, shuffle=True, generator=np.random.default_rng(2))
     b = data.DataLoader(X, y, 4, shuffle=True, generator=np.random.default_rng(2))
     assert [yb.tolist() for _, yb in a] == [yb.tolist() for _, yb in b]
@@ -383,7 +383,7 @@ def test_a_good_transform_may_change_other_dims():
     X = np.ones((8, 1, 4, 4), np.float32)
     loader = data.DataLoader(X, batch_size=4, transform=lambda b, rng: b[:, :, 1:, 1:] * 2)
     batch = next(iter(loader))
-    assert batch.shape == (4, 1, 3, 3) and float(batch.numpy().max()) == 2.0
+    assert batch.shape == (4, 1, 3, 3) and float(batch.detach().numpy().max()) == 2.0
 
 
 def test_the_librarys_generator_object_drives_shuffles_and_splits():
@@ -395,7 +395,7 @@ def test_the_librarys_generator_object_drives_shuffles_and_splits():
         loader = data.DataLoader(
             ds, batch_size=5, shuffle=True, generator=ad.Generator().manual_seed(seed)
         )
-        return np.concatenate([b[0].numpy() for b in loader]).tolist()
+        return np.concatenate([b[0].detach().numpy() for b in loader]).tolist()
 
     assert order(3) == order(3) and sorted(order(3)) == list(range(12))
     a = data.random_split(ds, [0.5, 0.5], generator=ad.Generator().manual_seed(1))
@@ -416,10 +416,10 @@ def test_random_sampler_with_replacement_draws_lazily():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 2**20
-    drawn = np.concatenate([b[0].numpy() for b in batches])
+    drawn = np.concatenate([b[0].detach().numpy() for b in batches])
     assert drawn.shape == (100,) and set(drawn.tolist()) == set(range(7))
     ad.manual_seed(0)
-    again = np.concatenate([b[0].numpy() for b in itertools.islice(iter(loader), 20)])
+    again = np.concatenate([b[0].detach().numpy() for b in itertools.islice(iter(loader), 20)])
     np.testing.assert_array_equal(drawn, again)
     for n in (31, 32, 33, 70):  # whole chunks and the remainder
         counted = list(data.RandomSampler(ds, replacement=True, num_samples=n))

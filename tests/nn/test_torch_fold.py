@@ -24,16 +24,20 @@ def test_unfold_and_fold_match_torch(shape, kwargs):
     tf = torch.nn.functional
     x = np.random.default_rng(11).standard_normal(shape)
     compare(torch, lambda a: F.unfold(a, **kwargs), lambda a: tf.unfold(a, **kwargs), x)
-    cols = tf.unfold(torch.tensor(x), **kwargs).numpy()
+    cols = tf.unfold(torch.tensor(x), **kwargs).detach().numpy()
     size = shape[-2:]
     compare(torch, lambda a: F.fold(a, size, **kwargs), lambda a: tf.fold(a, size, **kwargs), cols)
     ours, theirs = nn.Unfold(**kwargs), torch.nn.Unfold(**kwargs)
     assert repr(ours) == repr(theirs)
-    np.testing.assert_array_equal(ours(ad.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy())
+    np.testing.assert_array_equal(
+        ours(ad.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy()
+    )
     ours, theirs = nn.Fold(size, **kwargs), torch.nn.Fold(size, **kwargs)
     assert repr(ours) == repr(theirs)
     np.testing.assert_allclose(
-        ours(ad.tensor(cols)).numpy(), theirs(torch.tensor(cols)).numpy(), rtol=1e-12
+        ours(ad.tensor(cols)).detach().numpy(),
+        theirs(torch.tensor(cols)).detach().numpy(),
+        rtol=1e-12,
     )
 
 
@@ -45,7 +49,9 @@ def test_unfold_is_a_convolution_as_a_matrix_product():
     )
     cols = F.unfold(x, 3, padding=1)  # (2, 27, 25)
     out = (w.reshape(4, -1) @ cols).reshape(2, 4, 5, 5)
-    np.testing.assert_allclose(out.numpy(), F.conv2d(x, w, padding=1).numpy(), rtol=1e-10)
+    np.testing.assert_allclose(
+        out.detach().numpy(), F.conv2d(x, w, padding=1).detach().numpy(), rtol=1e-10
+    )
 
 
 def test_fold_and_unfold_errors_as_torch():

@@ -135,14 +135,16 @@ def test_top_level_form_matches_torch(name, call, arrays):
     ours = [ad.tensor(a, requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, out_t = call(OURS, *ours), call(torch, *theirs)
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-7, atol=1e-10)
     top = type(out_t.grad_fn).__name__
     assert out.grad_fn.name() == _ENGINE_NAMES.get(top, top)
     g = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
     for a, t in zip(ours, theirs):
-        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-7, atol=1e-10)
+        np.testing.assert_allclose(
+            a.grad.detach().numpy(), t.grad.detach().numpy(), rtol=1e-7, atol=1e-10
+        )
 
 
 def test_every_function_has_a_case_and_is_torchs_name():
@@ -170,7 +172,7 @@ def test_dropout_forms_draw_torchs_masks(name, inplace):
     torch.manual_seed(3)
     ours, theirs = ad.tensor(x), torch.tensor(x)
     out, out_t = getattr(T, name)(ours, 0.4, True), getattr(torch, name)(theirs, 0.4, True)
-    np.testing.assert_allclose(out.numpy(), out_t.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-6)
     assert (out is ours) == (out_t is theirs) == inplace
     assert getattr(T, name)(ours, 0.4, False) is ours  # not training: the input itself
 
@@ -181,7 +183,7 @@ def test_in_place_activations_as_torch(name, args):
     x = _a(3, 4)
     ours, theirs = ad.tensor(x), torch.tensor(x)
     assert getattr(T, name)(ours, *args) is ours and getattr(torch, name)(theirs, *args) is theirs
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
 
 
 def test_adaptive_max_pool1d_returns_values_and_int64_indices_as_torch():
@@ -189,8 +191,8 @@ def test_adaptive_max_pool1d_returns_values_and_int64_indices_as_torch():
     (v, i), (vt, it) = T.adaptive_max_pool1d(ad.tensor(x), 3), torch.adaptive_max_pool1d(
         torch.tensor(x), 3)  # fmt: skip
     assert str(i.dtype) == str(it.dtype) == "torch.int64"
-    np.testing.assert_array_equal(v.numpy(), vt.numpy())
-    np.testing.assert_array_equal(i.numpy(), it.numpy())
+    np.testing.assert_array_equal(v.detach().numpy(), vt.detach().numpy())
+    np.testing.assert_array_equal(i.detach().numpy(), it.detach().numpy())
 
 
 @pytest.mark.parametrize(
@@ -252,7 +254,9 @@ def test_embedding_bag_returns_torchs_index_tensors(dtype, mode, padding_idx, in
     ]  # fmt: skip
     for ours, theirs in zip(*results):
         assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype)
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)  # indices: exactly
+        np.testing.assert_allclose(
+            ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6
+        )  # indices: exactly
 
 
 def test_norm_except_dim_over_all_dims_matches_torch():
@@ -264,7 +268,7 @@ def test_norm_except_dim_over_all_dims_matches_torch():
     np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-12)
     out.backward()
     out_t.backward()
-    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ours.grad.detach().numpy(), theirs.grad.detach().numpy(), rtol=1e-10)
 
 
 def test_what_torch_lets_pass_unnoticed_is_refused():

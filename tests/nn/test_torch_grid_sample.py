@@ -32,7 +32,9 @@ def _compare(ours_fn, torch_fn, arrays, rtol=1e-10):
     (out * ad.tensor(upstream.astype(arrays[0].dtype))).sum().backward()
     (want * torch.tensor(upstream.astype(arrays[0].dtype))).sum().backward()
     for a, t in zip(ours, theirs):
-        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=rtol * 100, atol=1e-10)
+        np.testing.assert_allclose(
+            a.grad.detach().numpy(), t.grad.detach().numpy(), rtol=rtol * 100, atol=1e-10
+        )
 
 
 @pytest.mark.parametrize("align_corners", [False, True])
@@ -50,13 +52,13 @@ def test_affine_grid_float32_and_identity():
     ours = F.affine_grid(ad.tensor(theta), (3, 1, 5, 4), align_corners=False)
     want = TF.affine_grid(torch.tensor(theta), (3, 1, 5, 4), align_corners=False)
     assert ours.dtype == np.float32
-    np.testing.assert_allclose(ours.numpy(), want.numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ours.detach().numpy(), want.detach().numpy(), rtol=1e-6, atol=1e-7)
     identity = ad.tensor(np.array([[[1.0, 0, 0], [0, 1.0, 0]]]))
     image = ad.tensor(rng(2).standard_normal((1, 2, 4, 5)))
     for align in (False, True):  # the identity map reads every pixel at its centre
         grid = F.affine_grid(identity, (1, 2, 4, 5), align_corners=align)
-        np.testing.assert_allclose(F.grid_sample(image, grid, align_corners=align).numpy(),
-                                   image.numpy(), atol=1e-12)  # fmt: skip
+        np.testing.assert_allclose(F.grid_sample(image, grid, align_corners=align).detach().numpy(),
+                                   image.detach().numpy(), atol=1e-12)  # fmt: skip
 
 
 def test_affine_grid_finite_differences_both_orders():
@@ -103,7 +105,7 @@ def test_grid_sample_bicubic_far_points_and_float32_match_torch(padding_mode, al
     want = TF.grid_sample(torch.tensor(x32), torch.tensor(g32), "bicubic", padding_mode,
                           align_corners)  # fmt: skip
     assert ours.dtype == np.float32
-    np.testing.assert_allclose(ours.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ours.detach().numpy(), want.detach().numpy(), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("padding_mode", PADDINGS)
@@ -123,7 +125,7 @@ def test_grid_sample_bicubic_reads_pixels_exactly_and_past_the_edge():
     still reads the two pixels inside with their cubic weights (a = -0.75)."""
     x = ad.tensor(np.array([[[[1.0, 2.0, 4.0, 8.0]]]]))
     centres = ad.tensor(np.array([[[[-1.0, 0.0], [-1 / 3, 0.0], [1.0, 0.0]]]]))
-    out = F.grid_sample(x, centres, "bicubic", align_corners=True).numpy().ravel()
+    out = F.grid_sample(x, centres, "bicubic", align_corners=True).detach().numpy().ravel()
     np.testing.assert_allclose(out, [1, 2, 8], atol=1e-14)
     point = ad.tensor(np.array([[[[-1 - 0.2 / 3, 0.0]]]]))  # pixel -0.1
     a = -0.75
@@ -159,12 +161,12 @@ def test_grid_sample_nearest_rounds_half_to_even_and_grid_gets_zero_gradient():
     points = [[-0.6, 0.0], [0.0, 0.0], [-0.2, 0.0], [1.0, 0.0]]
     grid = ad.tensor(np.array([[points]]), requires_grad=True)
     out = F.grid_sample(x, grid, "nearest", align_corners=True)
-    want = TF.grid_sample(torch.tensor(x.numpy()), torch.tensor(grid.numpy()), "nearest",
+    want = TF.grid_sample(torch.tensor(x.detach().numpy()), torch.tensor(grid.detach().numpy()), "nearest",
                           align_corners=True)  # fmt: skip
-    np.testing.assert_array_equal(out.detach().numpy(), want.numpy())
+    np.testing.assert_array_equal(out.detach().numpy(), want.detach().numpy())
     np.testing.assert_array_equal(out.detach().numpy().ravel(), [1, 2, 2, 5])
     out.sum().backward()
-    np.testing.assert_array_equal(grid.grad.numpy(), 0)
+    np.testing.assert_array_equal(grid.grad.detach().numpy(), 0)
 
 
 def test_grid_sample_double_backward_is_refused_as_torch():

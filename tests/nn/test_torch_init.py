@@ -21,7 +21,9 @@ def _both(fill_ours, fill_torch, shape, dtype=np.float32, seed=0):
     torch.manual_seed(seed)
     ours = ad.zeros(shape, dtype=dtype)
     assert fill_ours(ours) is ours  # in place, the tensor itself returned
-    return ours.numpy(), fill_torch(torch.zeros(shape, dtype=DTYPES[dtype])).numpy()
+    return ours.detach().numpy(), fill_torch(
+        torch.zeros(shape, dtype=DTYPES[dtype])
+    ).detach().numpy()
 
 
 # (mean, std, a, b): the normal redrawn outside [a, b] (mass > 0.3: GPT's std=0.02, the
@@ -42,10 +44,12 @@ def test_trunc_normal_draws_torchs_numbers(mean, std, a, b, shape, dtype):
 
 def test_trunc_normal_generator_and_statistics():
     g = ad.Generator().manual_seed(5)
-    ours = init.trunc_normal_(ad.zeros(200, 100), std=0.5, a=-0.5, b=1.0, generator=g).numpy()
+    ours = (
+        init.trunc_normal_(ad.zeros(200, 100), std=0.5, a=-0.5, b=1.0, generator=g).detach().numpy()
+    )
     theirs = torch.nn.init.trunc_normal_(torch.zeros(200, 100), std=0.5, a=-0.5, b=1.0,
                                          generator=torch.Generator().manual_seed(5))  # fmt: skip
-    np.testing.assert_array_equal(ours, theirs.numpy())
+    np.testing.assert_array_equal(ours, theirs.detach().numpy())
     # the truncated normal's mean: std·(φ(α) − φ(β)) / (Φ(β) − Φ(α)), α = -1, β = 2
     phi = lambda z: np.exp(-z * z / 2) / np.sqrt(2 * np.pi)  # noqa: E731
     cdf = torch.distributions.Normal(0.0, 1.0).cdf
@@ -81,9 +85,9 @@ def test_orthogonal_matches_torch(shape, dtype):
 def test_orthogonal_of_an_empty_tensor_draws_nothing():
     ad.manual_seed(0)
     init.orthogonal_(ad.zeros(0, 3))
-    after = ad.rand(3).numpy()
+    after = ad.rand(3).detach().numpy()
     ad.manual_seed(0)
-    np.testing.assert_array_equal(after, ad.rand(3).numpy())
+    np.testing.assert_array_equal(after, ad.rand(3).detach().numpy())
 
 
 @pytest.mark.parametrize("shape", [(3, 5), (4, 4), (5, 2), (0, 3)])
@@ -106,7 +110,7 @@ def test_dirac_weight_passes_its_input_through_a_convolution():
     conv = nn.Conv2d(3, 3, 3, padding=1, bias=False)
     init.dirac_(conv.weight)
     x = ad.randn(2, 3, 5, 5)
-    np.testing.assert_allclose(conv(x).detach().numpy(), x.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(conv(x).detach().numpy(), x.detach().numpy(), rtol=1e-6)
 
 
 DEPRECATED = ["uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",

@@ -34,7 +34,11 @@ def _grads_match(ours, theirs, rtol=1e-10):
             assert grads[name] is None, name
             continue
         np.testing.assert_allclose(
-            grads[name].numpy(), p.grad.numpy(), rtol=rtol, atol=1e-12, err_msg=name
+            grads[name].detach().numpy(),
+            p.grad.detach().numpy(),
+            rtol=rtol,
+            atol=1e-12,
+            err_msg=name,
         )
 
 
@@ -42,11 +46,13 @@ def _run_both(torch, ours, theirs, x, *extra):
     """Forward both on x (float64), backward a random upstream; return the input grads."""
     xa, xt = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     out, out_t = ours(xa, *extra[:1]), theirs(xt, *extra[1:])
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
     g = np.random.default_rng(9).standard_normal(out.shape)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
 
 
 # --- LayerNorm --------------------------------------------------------------------------------
@@ -73,8 +79,8 @@ def test_layer_norm_matches_torch(kwargs):
 
 def test_layer_norm_init_and_errors():
     ln = nn.LayerNorm((2, 3))
-    assert ln.weight.shape == (2, 3) and (ln.weight.numpy() == 1).all()
-    assert (ln.bias.numpy() == 0).all() and ln.weight.dtype == np.float32
+    assert ln.weight.shape == (2, 3) and (ln.weight.detach().numpy() == 1).all()
+    assert (ln.bias.detach().numpy() == 0).all() and ln.weight.dtype == np.float32
     with pytest.raises(ValueError, match=r"normalized_shape=\[2, 3\].*\[\*, 2, 3\].*\(4, 3\)"):
         ln(ad.zeros(4, 3))
     with pytest.raises(ValueError, match="positive int"):
@@ -115,12 +121,14 @@ def test_embedding_matches_torch(kwargs):
     _load_from_torch(ours, theirs)
     idx = np.array([[1, 2, 2, 6], [0, 2, 5, 1]])
     out, out_t = ours(ad.tensor(idx)), theirs(torch.tensor(idx))
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-12)
     g = np.random.default_rng(3).standard_normal(out.shape)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
     _grads_match(ours, theirs, rtol=1e-12)
-    np.testing.assert_allclose(ours.weight.numpy(), theirs.weight.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        ours.weight.detach().numpy(), theirs.weight.detach().numpy(), rtol=1e-12
+    )
     assert repr(ours) == repr(theirs)
 
 
@@ -128,14 +136,16 @@ def test_embedding_init_from_pretrained_and_errors():
     torch = pytest.importorskip("torch")
     ad.manual_seed(0)
     emb = nn.Embedding(500, 40, padding_idx=3)
-    w = emb.weight.numpy()
+    w = emb.weight.detach().numpy()
     assert (w[3] == 0).all() and abs(w.std() - 1) < 0.02 and abs(w.mean()) < 0.02
     table = np.arange(12.0).reshape(4, 3)
     frozen = nn.Embedding.from_pretrained(ad.tensor(table))
     theirs = torch.nn.Embedding.from_pretrained(torch.tensor(table))
     assert frozen.weight.requires_grad == theirs.weight.requires_grad is False
     out = frozen(ad.tensor([3, 0]))
-    np.testing.assert_array_equal(out.numpy(), theirs(torch.tensor([3, 0])).numpy())
+    np.testing.assert_array_equal(
+        out.detach().numpy(), theirs(torch.tensor([3, 0])).detach().numpy()
+    )
     assert nn.Embedding.from_pretrained(ad.tensor(table), freeze=False).weight.requires_grad
     with pytest.raises(IndexError, match="index 7 out of range for a table of 7 rows"):
         nn.Embedding(7, 2)(ad.tensor([1, 7]))
@@ -160,14 +170,14 @@ def test_embedding_and_unflatten_gradients_match_finite_differences():
     # gradient; with scale_grad_by_freq each row's gradient is divided by its count in idx
     g = rng.standard_normal((2, 3, 3))
     numeric = numeric_gradient(lambda t: F.embedding(idx, t), [w], g, 0)
-    counts = np.bincount(idx.numpy().ravel(), minlength=5)[:, None]
+    counts = np.bincount(idx.detach().numpy().ravel(), minlength=5)[:, None]
     for kwargs, expected in (
         (dict(padding_idx=1), numeric * (np.arange(5) != 1)[:, None]),
         (dict(scale_grad_by_freq=True), numeric / np.maximum(counts, 1)),
     ):
         w.grad = None
         F.embedding(idx, w, **kwargs).backward(ad.tensor(g))
-        np.testing.assert_allclose(w.grad.numpy(), expected, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(w.grad.detach().numpy(), expected, rtol=1e-6, atol=1e-8)
     x = ad.tensor(rng.standard_normal((2, 6)), requires_grad=True)
     assert_gradients_match(nn.Unflatten(1, (3, -1)), x)
 
@@ -191,7 +201,7 @@ def test_embedding_trains_in_a_model_like_torch():
         torch.nn.functional.cross_entropy(theirs(torch.tensor(idx)), torch.tensor(y)).backward()
         opt.step(), opt_t.step()
     for (k, a), b in zip(ours.state_dict().items(), theirs.state_dict().values()):
-        np.testing.assert_allclose(a, b.numpy(), rtol=1e-9, atol=1e-12, err_msg=k)
+        np.testing.assert_allclose(a, b.detach().numpy(), rtol=1e-9, atol=1e-12, err_msg=k)
 
 
 # --- Unflatten and containers -----------------------------------------------------------------

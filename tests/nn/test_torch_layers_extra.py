@@ -32,7 +32,9 @@ def test_in_place_forms_match_torch(name, kwargs):
     compare(torch, lambda a: ours(a * 1, **kwargs), lambda a: theirs(a * 1, **kwargs), x)
     t = ad.tensor(x)
     assert ours(t, **kwargs) is t  # written into its input
-    np.testing.assert_allclose(t.numpy(), theirs(torch.tensor(x), **kwargs).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        t.detach().numpy(), theirs(torch.tensor(x), **kwargs).detach().numpy(), rtol=1e-12
+    )
 
 
 def test_in_place_forms_refuse_a_leaf_that_requires_grad():
@@ -63,7 +65,7 @@ def test_rrelu_training_draws_torchs_slopes(dtype):
     g = np.random.default_rng(1).standard_normal(x.shape).astype(dtype)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
-    np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
+    np.testing.assert_array_equal(a.grad.detach().numpy(), t.grad.detach().numpy())
     slopes = out.detach().numpy()[x < 0] / x[x < 0]
     assert ((slopes >= 0.1 - 1e-6) & (slopes < 0.4 + 1e-6)).all() and len(set(slopes)) > 1
 
@@ -78,7 +80,7 @@ def test_rrelu_eval_module_and_errors_as_torch():
     )
     ours.eval(), theirs.eval()
     np.testing.assert_allclose(
-        ours(ad.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-12
+        ours(ad.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12
     )
     with pytest.raises(ValueError, match="Lower bound should be less than or equal to the upper"):
         F.rrelu(ad.ones(2), 0.5, 0.1)
@@ -103,13 +105,13 @@ def test_alpha_dropout_matches_torch_for_a_seed(p, dtype):
         g = np.random.default_rng(1).standard_normal(x.shape).astype(dtype)
         out.backward(ad.tensor(g))
         out_t.backward(torch.tensor(g))
-        np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
+        np.testing.assert_array_equal(a.grad.detach().numpy(), t.grad.detach().numpy())
 
 
 def test_alpha_dropout_keeps_mean_and_variance_and_the_module_as_torch():
     torch = pytest.importorskip("torch")
     ad.manual_seed(0)
-    out = F.alpha_dropout(ad.randn(200_000, dtype=ad.float64), 0.3, training=True).numpy()
+    out = F.alpha_dropout(ad.randn(200_000, dtype=ad.float64), 0.3, training=True).detach().numpy()
     assert abs(out.mean()) < 0.01 and abs(out.std() - 1) < 0.01
     x = ad.randn(4)
     assert F.alpha_dropout(x, 0.3) is x  # training=False by default, as torch
@@ -140,7 +142,9 @@ def test_bilinear_module_initialises_as_torch_and_checks_shapes():
         assert repr(ours) == repr(theirs)
         assert list(ours.state_dict()) == list(theirs.state_dict())
         for key, value in theirs.state_dict().items():
-            np.testing.assert_array_equal(ours.state_dict()[key].numpy(), value.numpy())
+            np.testing.assert_array_equal(
+                ours.state_dict()[key].detach().numpy(), value.detach().numpy()
+            )
     x1, x2 = np.ones((4, 3), np.float32), np.ones((4, 5), np.float32)
     np.testing.assert_allclose(
         ours(ad.tensor(x1), ad.tensor(x2)).detach().numpy(),
@@ -165,7 +169,9 @@ def test_lazy_linear_materialises_on_the_first_call_as_torch():
     out, out_t = ours(ad.tensor(x)), theirs(torch.tensor(x))
     assert type(ours) is nn.Linear and repr(ours) == repr(theirs) and ours.weight is weight
     for key, value in theirs.state_dict().items():
-        np.testing.assert_array_equal(ours.state_dict()[key].numpy(), value.numpy())
+        np.testing.assert_array_equal(
+            ours.state_dict()[key].detach().numpy(), value.detach().numpy()
+        )
     np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-6)
     out.sum().backward()
     optimizer.step()

@@ -19,12 +19,14 @@ def _compare(torch, ours, theirs, *arrays, rtol=1e-10, node=True):
     xa = [ad.tensor(a, requires_grad=True) for a in arrays]
     xt = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, out_t = ours(*xa), theirs(*xt)
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=rtol, atol=1e-12)
     g = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
     for a, t in zip(xa, xt):
-        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=1e-12)
+        np.testing.assert_allclose(
+            a.grad.detach().numpy(), t.grad.detach().numpy(), rtol=rtol, atol=1e-12
+        )
     if node:
         assert out.grad_fn.name() == type(out_t.grad_fn).__name__
 
@@ -92,8 +94,8 @@ def test_interpolate_float32_matches_torch_and_is_differentiable_twice():
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(3).standard_normal((1, 2, 5, 6)).astype(np.float32)
     for kwargs in (dict(scale_factor=1.3, mode="bilinear"), dict(scale_factor=1.7)):
-        ours = F.interpolate(ad.tensor(x), **kwargs).numpy()
-        theirs = torch.nn.functional.interpolate(torch.tensor(x), **kwargs).numpy()
+        ours = F.interpolate(ad.tensor(x), **kwargs).detach().numpy()
+        theirs = torch.nn.functional.interpolate(torch.tensor(x), **kwargs).detach().numpy()
         np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
     xa = ad.tensor(x[:, :1, :3, :3].astype(np.float64), requires_grad=True)
     assert_gradients_match(lambda a: F.interpolate(a, size=(4, 5), mode="bilinear"), xa)
@@ -110,8 +112,8 @@ def test_bicubic_and_trilinear_in_float32_and_second_order():
         ((1, 2, 3, 4, 5), dict(scale_factor=1.5, mode="trilinear", align_corners=True)),
     ]:
         x = rng.standard_normal(shape).astype(np.float32)
-        ours = F.interpolate(ad.tensor(x), **kwargs).numpy()
-        theirs = torch.nn.functional.interpolate(torch.tensor(x), **kwargs).numpy()
+        ours = F.interpolate(ad.tensor(x), **kwargs).detach().numpy()
+        theirs = torch.nn.functional.interpolate(torch.tensor(x), **kwargs).detach().numpy()
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
         xa = ad.tensor(rng.standard_normal(shape[:1] + (1,) + shape[2:]), requires_grad=True)
         assert ad.gradgradcheck(lambda a, kw=kwargs: F.interpolate(a, **kw), (xa,))
@@ -132,7 +134,10 @@ def test_upsample_modules_match_torch():
     for ours, theirs in pairs:
         assert repr(ours) == repr(theirs)
         np.testing.assert_allclose(
-            ours(ad.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-12, atol=1e-12
+            ours(ad.tensor(x)).detach().numpy(),
+            theirs(torch.tensor(x)).detach().numpy(),
+            rtol=1e-12,
+            atol=1e-12,
         )
 
 
@@ -183,7 +188,7 @@ def test_group_norm_matches_torch_with_second_order(shape, groups, affine):
                                 create_graph=True)  # fmt: skip
     (gga,) = ad.grad((ga * ga).sum(), xa)
     (ggt,) = torch.autograd.grad((gt * gt).sum(), xt)
-    np.testing.assert_allclose(gga.numpy(), ggt.numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(gga.detach().numpy(), ggt.detach().numpy(), rtol=1e-8, atol=1e-10)
 
 
 def test_group_norm_module_matches_torch():
@@ -206,13 +211,15 @@ def test_channel_dropout_zeroes_whole_channels_and_scales_the_rest(fn, shape, wi
     ad.manual_seed(0)
     x = ad.tensor(np.random.default_rng(6).uniform(1, 2, shape), requires_grad=True)
     out = fn(x, p=0.3)
-    kept = out.numpy() != 0
+    kept = out.detach().numpy() != 0
     per_channel = kept.all(axis=within) | ~kept.any(axis=within)
     assert per_channel.all()  # each channel entirely kept or entirely dropped
-    np.testing.assert_allclose(out.numpy()[kept], x.numpy()[kept] / 0.7, rtol=1e-12)
+    np.testing.assert_allclose(
+        out.detach().numpy()[kept], x.detach().numpy()[kept] / 0.7, rtol=1e-12
+    )
     assert 0.4 < kept.mean() < 0.95
     out.backward(ad.ones_like(out))
-    np.testing.assert_allclose(x.grad.numpy(), kept / 0.7, rtol=1e-12)
+    np.testing.assert_allclose(x.grad.detach().numpy(), kept / 0.7, rtol=1e-12)
     assert fn(x, p=0.3, training=False) is x
 
 
@@ -234,7 +241,7 @@ def test_channel_dropout_modules_warnings_and_errors_as_torch():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         x = ad.ones(2, 3, 4, 5)
-        assert (F.dropout2d(x, p=1.0).numpy() == 0).all()
+        assert (F.dropout2d(x, p=1.0).detach().numpy() == 0).all()
 
 
 def test_channel_dropout_on_other_dims_warns_torchs_words():
@@ -271,9 +278,9 @@ def test_distances_match_torch():
         _compare(torch, ours, theirs, *arrays, node=False)
     assert repr(nn.CosineSimilarity()) == repr(torch.nn.CosineSimilarity())
     x, y = ad.tensor(a + 0.1), ad.tensor(b)
-    np.testing.assert_array_equal(nn.CosineSimilarity(dim=1)(x, y).numpy(),
-                                  F.cosine_similarity(x, y).numpy())  # fmt: skip
-    np.testing.assert_array_equal(nn.PairwiseDistance()(x, y).numpy(),
-                                  F.pairwise_distance(x, y).numpy())  # fmt: skip
+    np.testing.assert_array_equal(nn.CosineSimilarity(dim=1)(x, y).detach().numpy(),
+                                  F.cosine_similarity(x, y).detach().numpy())  # fmt: skip
+    np.testing.assert_array_equal(nn.PairwiseDistance()(x, y).detach().numpy(),
+                                  F.pairwise_distance(x, y).detach().numpy())  # fmt: skip
     with pytest.raises(ValueError, match=r"cosine_similarity: x1 \(4, 5\) and x2 \(3, 5\)"):
         F.cosine_similarity(ad.zeros(4, 5), ad.zeros(3, 5))

@@ -58,17 +58,21 @@ def test_lazy_layer_becomes_torchs_layer(case):
     for key, value in theirs.state_dict().items():  # the convolutions' draws: torch's numbers
         exact = "Conv" in case
         got = np.asarray(ours.state_dict()[key])
-        assert got.shape == tuple(value.shape) and got.dtype == value.numpy().dtype, key
-        np.testing.assert_allclose(got, value.numpy(), rtol=0 if exact else 1e-6, err_msg=key)
+        assert got.shape == tuple(value.shape) and got.dtype == value.detach().numpy().dtype, key
+        np.testing.assert_allclose(
+            got, value.detach().numpy(), rtol=0 if exact else 1e-6, err_msg=key
+        )
     np.testing.assert_allclose(out.detach().numpy(), want.detach().numpy(), rtol=1e-5,
                                atol=1e-5)  # fmt: skip
     upstream = np.random.default_rng(6).standard_normal(tuple(want.shape)).astype(np.float32)
     (out * ad.tensor(upstream)).sum().backward()
     (want * torch.tensor(upstream)).sum().backward()
-    np.testing.assert_allclose(inputs[0].grad.numpy(), inputs[1].grad.numpy(), rtol=1e-4,
+    np.testing.assert_allclose(inputs[0].grad.detach().numpy(), inputs[1].grad.detach().numpy(), rtol=1e-4,
                                atol=1e-5)  # fmt: skip
     for p, q in zip(ours.parameters(), theirs.parameters()):
-        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(
+            p.grad.detach().numpy(), q.grad.detach().numpy(), rtol=1e-4, atol=1e-5
+        )
     if optimizer:
         optimizer.step()  # its Parameters are the layer's, now shaped
 
@@ -77,9 +81,9 @@ def test_lazy_reset_parameters_before_the_first_call_draws_nothing():
     ad.manual_seed(0)
     layer = nn.LazyConv2d(3, 2)
     layer.reset_parameters()
-    drawn = ad.rand(2).numpy()
+    drawn = ad.rand(2).detach().numpy()
     ad.manual_seed(0)
-    np.testing.assert_array_equal(drawn, ad.rand(2).numpy())
+    np.testing.assert_array_equal(drawn, ad.rand(2).detach().numpy())
     assert layer.weight.numel() == 0 and layer.in_channels == 0
 
 

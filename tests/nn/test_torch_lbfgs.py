@@ -83,7 +83,7 @@ def test_state_dict_round_trip_continues_the_same_and_has_torchs_keys():
     kwargs = dict(line_search_fn="strong_wolfe", history_size=3, max_iter=4)
     rng = np.random.default_rng(0)
     x = ad.tensor(rng.standard_normal((20, 3)))
-    y = ad.tensor(np.sin(x.numpy()).sum(1, keepdims=True))
+    y = ad.tensor(np.sin(x.detach().numpy()).sum(1, keepdims=True))
 
     def fitted(steps, restart_after=None):
         w = ad.tensor(np.linspace(-1, 1, 3).reshape(3, 1), requires_grad=True)
@@ -101,14 +101,14 @@ def test_state_dict_round_trip_continues_the_same_and_has_torchs_keys():
                 optimizer = nn.optim.LBFGS([w], **kwargs)
                 optimizer.load_state_dict(saved)
             optimizer.step(closure)
-        return w.numpy(), optimizer.state_dict()
+        return w.detach().numpy(), optimizer.state_dict()
 
     straight, state = fitted(3)
     resumed, _ = fitted(3, restart_after=2)
     np.testing.assert_array_equal(straight, resumed)
     w_t = torch.zeros(3, 1, dtype=torch.float64, requires_grad=True)
     opt_t = torch.optim.LBFGS([w_t], **kwargs)
-    xt, yt = torch.tensor(x.numpy()), torch.tensor(y.numpy())
+    xt, yt = torch.tensor(x.detach().numpy()), torch.tensor(y.detach().numpy())
 
     def closure_t():
         opt_t.zero_grad()

@@ -23,13 +23,17 @@ def _check(torch, ours, theirs, arrays_in, grad_of, rtol=1e-12):
     mine = [ad.tensor(a, requires_grad=i in grad_of) for i, a in enumerate(arrays_in)]
     them = [torch.tensor(a, requires_grad=i in grad_of) for i, a in enumerate(arrays_in)]
     out, out_t = ours(*mine), theirs(*them)
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=rtol, atol=1e-14)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=rtol, atol=1e-14)
     g = _rng(7).standard_normal(out.shape)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
     for i in grad_of:
         np.testing.assert_allclose(
-            mine[i].grad.numpy(), them[i].grad.numpy(), rtol=rtol, atol=1e-14, err_msg=f"input {i}"
+            mine[i].grad.detach().numpy(),
+            them[i].grad.detach().numpy(),
+            rtol=rtol,
+            atol=1e-14,
+            err_msg=f"input {i}",
         )
 
 

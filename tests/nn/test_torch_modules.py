@@ -374,14 +374,14 @@ def test_module_matches_torch(name):
 
     for i, (a, t) in enumerate(zip(ours_in, theirs_in)):
         if floats[i]:
-            got = np.zeros(a.shape) if a.grad is None else a.grad.numpy()
-            want = np.zeros(a.shape) if t.grad is None else t.grad.numpy()
+            got = np.zeros(a.shape) if a.grad is None else a.grad.detach().numpy()
+            want = np.zeros(a.shape) if t.grad is None else t.grad.detach().numpy()
             np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-11, err_msg=f"input {i}")
     grads = dict(ours.named_parameters())
     for key, p in theirs.named_parameters():
         got = grads[key].grad
-        got = np.zeros(p.shape) if got is None else got.numpy()
-        want = np.zeros(p.shape) if p.grad is None else p.grad.numpy()
+        got = np.zeros(p.shape) if got is None else got.detach().numpy()
+        want = np.zeros(p.shape) if p.grad is None else p.grad.detach().numpy()
         np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-11, err_msg=key)
     for (key, a), b in zip(ours.state_dict().items(), theirs.state_dict().values()):
-        np.testing.assert_allclose(np.asarray(a), b.numpy(), rtol=1e-10, err_msg=key)
+        np.testing.assert_allclose(np.asarray(a), b.detach().numpy(), rtol=1e-10, err_msg=key)

@@ -51,7 +51,7 @@ def test_rms_norm_module_matches_torch():
     out = ours(ad.tensor(x))
     assert out.dtype == ad.float32
     np.testing.assert_allclose(
-        out.numpy(), theirs(torch.tensor(x, dtype=torch.float64)).detach(), rtol=1e-6
+        out.detach().numpy(), theirs(torch.tensor(x, dtype=torch.float64)).detach(), rtol=1e-6
     )
     with pytest.raises(
         ValueError, match=r"expected input with shape \[\*, 4\], but got input of size \(2, 3\)"
@@ -101,7 +101,9 @@ def test_instance_norm_modules_track_running_stats_as_torch(name, shape, momentu
             atol=1e-12,
         )
     for key, value in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[key].numpy(), value.numpy(), rtol=1e-9)
+        np.testing.assert_allclose(
+            ours.state_dict()[key].detach().numpy(), value.detach().numpy(), rtol=1e-9
+        )
     ours.eval(), theirs.eval()
     x = rng.standard_normal(shape[1:])  # unbatched, with the running statistics
     compare(torch, ours, theirs, x, rtol=1e-9)
@@ -146,7 +148,7 @@ def test_local_response_norm_matches_torch(shape, size, kwargs):
     ours, theirs = nn.LocalResponseNorm(size, **kwargs), torch.nn.LocalResponseNorm(size, **kwargs)
     assert repr(ours) == repr(theirs)
     np.testing.assert_allclose(
-        ours(ad.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-12
+        ours(ad.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12
     )
 
 

@@ -105,7 +105,7 @@ TOLERANCE = {"Muon": dict(rtol=0, atol=1e-5)}
 def _assert_same(ours, theirs, name=None):
     tolerance = TOLERANCE.get(name, dict(rtol=1e-9, atol=1e-12))
     for (k, a), b in zip(ours.state_dict().items(), theirs.state_dict().values()):
-        np.testing.assert_allclose(a, b.numpy(), **tolerance, err_msg=k)
+        np.testing.assert_allclose(a, b.detach().numpy(), **tolerance, err_msg=k)
 
 
 @pytest.mark.parametrize("name,kwargs", OPTIMIZERS, ids=IDS)
@@ -114,14 +114,16 @@ def test_thirty_steps_match_torch(name, kwargs):
     ours, theirs = _pair(torch)
     opt = _optimizer(nn, name, ours, **kwargs)
     opt_t = _optimizer(torch, name, theirs, **kwargs)
-    before = ours[0].weight.numpy().copy()
+    before = ours[0].weight.detach().numpy().copy()
     _steps(torch, ours, theirs, opt, opt_t, 30)
-    assert not np.allclose(before, ours[0].weight.numpy())  # the parameters did move
+    assert not np.allclose(before, ours[0].weight.detach().numpy())  # the parameters did move
     _assert_same(ours, theirs, name)
     state, state_t = opt.state_dict()["state"][0], opt_t.state_dict()["state"][0]
     assert sorted(state) == sorted(state_t)
     for key, value in state_t.items():
-        np.testing.assert_allclose(np.asarray(state[key]), value.numpy(), rtol=1e-6, err_msg=key)
+        np.testing.assert_allclose(
+            np.asarray(state[key]), value.detach().numpy(), rtol=1e-6, err_msg=key
+        )
 
 
 @pytest.mark.parametrize("name,kwargs", OPTIMIZERS[::2], ids=IDS[::2])
@@ -142,7 +144,7 @@ def _numpy_state(state_dict):
     """torch's optimizer state_dict with NumPy values (tensors become arrays)."""
     return {
         "state": {
-            i: {k: v.numpy() if hasattr(v, "numpy") else v for k, v in s.items()}
+            i: {k: v.detach().numpy() if hasattr(v, "numpy") else v for k, v in s.items()}
             for i, s in state_dict["state"].items()
         },
         "param_groups": state_dict["param_groups"],
@@ -167,7 +169,7 @@ def test_a_torch_optimizer_state_dict_loads_and_continues_like_torch(name, kwarg
     opt_t = _optimizer(torch, name, theirs, **kwargs)
     scratch = _optimizer(nn, name, ours, **kwargs)
     _steps(torch, ours, theirs, scratch, opt_t, 4)  # both models move, torch's state grows
-    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     opt = _optimizer(nn, name, ours, **kwargs)
     opt.load_state_dict(_numpy_state(opt_t.state_dict()))
     _steps(torch, ours, theirs, opt, opt_t, 4)
@@ -193,8 +195,8 @@ def test_the_state_holds_what_torchs_holds(name, kwargs):
         assert state["step"].item() == state_t["step"].item() == 3.0
     saved = opt.state_dict()["state"][0]
     key = sorted(k for k in state if k != "step")[0]
-    saved[key].numpy()[...] = 7.0
-    assert not np.any(state[key].numpy() == 7.0)
+    saved[key].detach().numpy()[...] = 7.0
+    assert not np.any(state[key].detach().numpy() == 7.0)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -302,10 +304,10 @@ def test_muon_steps_bit_for_bit_on_the_same_gradients(shape, nesterov):
         ours.grad, theirs.grad = ad.tensor(grad), torch.tensor(grad)
         opt.step()
         opt_t.step()
-    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
     buf, buf_t = opt.state[ours]["momentum_buffer"], opt_t.state[theirs]["momentum_buffer"]
-    np.testing.assert_array_equal(buf.numpy(), buf_t.numpy())
-    assert not np.array_equal(ours.numpy(), start)
+    np.testing.assert_array_equal(buf.detach().numpy(), buf_t.detach().numpy())
+    assert not np.array_equal(ours.detach().numpy(), start)
 
 
 def test_muon_refuses_what_torch_refuses():
@@ -360,9 +362,11 @@ def test_adafactor_keeps_a_row_and_a_column_factor_of_a_matrix_as_torch():
     for key in ("row_var", "col_var"):
         assert opt.state[ours][key].shape == tuple(opt_t.state[theirs][key].shape)
         np.testing.assert_allclose(
-            opt.state[ours][key].numpy(), opt_t.state[theirs][key].numpy(), rtol=1e-12
+            opt.state[ours][key].detach().numpy(),
+            opt_t.state[theirs][key].detach().numpy(),
+            rtol=1e-12,
         )
-    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
 
 
 def _step_hook_calls(lib, optim, parameter, make):

@@ -31,8 +31,8 @@ def test_adaptive_max_pool3d_matches_torch(output_size, shape):
     out, indices = F.adaptive_max_pool3d_with_indices(ad.tensor(x), output_size)
     out_t, indices_t = tf.adaptive_max_pool3d(torch.tensor(x), output_size, return_indices=True)
     assert indices.dtype == ad.int64
-    np.testing.assert_array_equal(indices.numpy(), indices_t.numpy())
-    np.testing.assert_array_equal(out.numpy(), out_t.numpy())
+    np.testing.assert_array_equal(indices.detach().numpy(), indices_t.detach().numpy())
+    np.testing.assert_array_equal(out.detach().numpy(), out_t.detach().numpy())
 
 
 def test_adaptive_max_pool3d_ties_and_nan_as_torch():
@@ -42,8 +42,10 @@ def test_adaptive_max_pool3d_ties_and_nan_as_torch():
     x[0, 0, 2, 3, 3] = 1.0
     out, indices = F.adaptive_max_pool3d(ad.tensor(x), 2, True)
     out_t, indices_t = torch.nn.functional.adaptive_max_pool3d(torch.tensor(x), 2, True)
-    np.testing.assert_array_equal(indices.numpy(), indices_t.numpy())
-    np.testing.assert_array_equal(out.numpy(), out_t.numpy())  # NaN where torch has NaN
+    np.testing.assert_array_equal(indices.detach().numpy(), indices_t.detach().numpy())
+    np.testing.assert_array_equal(
+        out.detach().numpy(), out_t.detach().numpy()
+    )  # NaN where torch has NaN
 
 
 @pytest.mark.parametrize(
@@ -58,8 +60,8 @@ def test_max_pool3d_with_indices_and_max_unpool3d_match_torch(kwargs):
     x = _tie_free(2, 2, 5, 6, 7)
     out, indices = F.max_pool3d_with_indices(ad.tensor(x), **kwargs)
     out_t, indices_t = tf.max_pool3d_with_indices(torch.tensor(x), **kwargs)
-    np.testing.assert_array_equal(indices.numpy(), indices_t.numpy())
-    np.testing.assert_array_equal(out.numpy(), out_t.numpy())
+    np.testing.assert_array_equal(indices.detach().numpy(), indices_t.detach().numpy())
+    np.testing.assert_array_equal(out.detach().numpy(), out_t.detach().numpy())
     if "dilation" in kwargs:  # unpooling has no dilation
         return
     unpool = {k: v for k, v in kwargs.items() if k in ("kernel_size", "stride", "padding")}
@@ -68,7 +70,7 @@ def test_max_pool3d_with_indices_and_max_unpool3d_match_torch(kwargs):
         torch,
         lambda a: F.max_unpool3d(a, indices, **unpool),
         lambda a: tf.max_unpool3d(a, indices_t, **unpool),
-        out_t.numpy(),
+        out_t.detach().numpy(),
     )
 
 
@@ -82,9 +84,11 @@ def test_max_unpool3d_output_size_and_module_as_torch():
     for size in (None, (5, 5, 4), (1, 2, 5, 4, 5)):
         got = unpool(out, indices, output_size=size)
         want = unpool_t(out_t, indices_t, output_size=size)
-        np.testing.assert_array_equal(got.numpy(), want.numpy())
+        np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
     unbatched = unpool(out[0], indices[0])
-    np.testing.assert_array_equal(unbatched.numpy(), unpool_t(out_t[0], indices_t[0]).numpy())
+    np.testing.assert_array_equal(
+        unbatched.detach().numpy(), unpool_t(out_t[0], indices_t[0]).detach().numpy()
+    )
 
 
 def test_adaptive_max_pool3d_module_as_torch():
@@ -96,7 +100,7 @@ def test_adaptive_max_pool3d_module_as_torch():
         got, want = ours(ad.tensor(x)), theirs(torch.tensor(x))
         got, want = (got, want) if isinstance(got, tuple) else ((got,), (want,))
         for a, b in zip(got, want):
-            np.testing.assert_array_equal(a.numpy(), b.numpy())
+            np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
 
 
 @pytest.mark.parametrize("norm_type", [2, 1.5, 1, float("inf"), -float("inf")])
@@ -119,7 +123,9 @@ def test_lp_pool3d_matches_torch(norm_type, kwargs):
     ours, theirs = nn.LPPool3d(norm_type, **kwargs), torch.nn.LPPool3d(norm_type, **kwargs)
     assert repr(ours) == repr(theirs)
     np.testing.assert_allclose(
-        ours(ad.tensor(x[0])).numpy(), theirs(torch.tensor(x[0])).numpy(), rtol=1e-12
+        ours(ad.tensor(x[0])).detach().numpy(),
+        theirs(torch.tensor(x[0])).detach().numpy(),
+        rtol=1e-12,
     )
 
 
@@ -128,7 +134,7 @@ def test_errors_as_torch():
     tf = torch.nn.functional
     x = _tie_free(1, 2, 4, 4, 4)
     out_t, indices_t = tf.max_pool3d(torch.tensor(x), 2, return_indices=True)
-    out, indices = ad.tensor(out_t.numpy()), ad.tensor(indices_t.numpy())
+    out, indices = ad.tensor(out_t.detach().numpy()), ad.tensor(indices_t.detach().numpy())
     calls = [
         (lambda L, o, i: L.max_unpool3d(o, i * 100, 2), RuntimeError, "invalid max index"),
         (lambda L, o, i: L.max_unpool3d(o, i, 2, output_size=(9, 9, 9)), ValueError, "size"),

@@ -35,9 +35,9 @@ def test_windows_follow_torch_for_given_samples(seed):
                         _random_samples=ad.tensor(samples))  # fmt: skip
     want, indices_t = theirs(torch.tensor(x), kernel, out, return_indices=True,
                              _random_samples=torch.tensor(samples))  # fmt: skip
-    np.testing.assert_array_equal(indices.numpy(), indices_t.numpy())
-    np.testing.assert_array_equal(got.numpy(), want.numpy())
-    assert indices.dtype == ad.int64 and got.dtype == want.numpy().dtype
+    np.testing.assert_array_equal(indices.detach().numpy(), indices_t.detach().numpy())
+    np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+    assert indices.dtype == ad.int64 and got.dtype == want.detach().numpy().dtype
 
 
 @pytest.mark.parametrize("dims", [2, 3])
@@ -53,12 +53,12 @@ def test_same_seed_same_windows_as_torch(dims):
         ad.manual_seed(11)
         for _ in range(2):  # fresh samples on every call, the same in both
             (got, indices), (want, indices_t) = ours(ad.tensor(x)), theirs(torch.tensor(x))
-            np.testing.assert_array_equal(indices.numpy(), indices_t.numpy())
-            np.testing.assert_array_equal(got.numpy(), want.numpy())
+            np.testing.assert_array_equal(indices.detach().numpy(), indices_t.detach().numpy())
+            np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
         torch.manual_seed(12)
         ad.manual_seed(12)
         got, want = ours(ad.tensor(x[0]))[0], theirs(torch.tensor(x[0]))[0]  # unbatched
-        np.testing.assert_array_equal(got.numpy(), want.numpy())
+        np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
 
 
 @pytest.mark.parametrize("dims", [2, 3])
@@ -90,8 +90,8 @@ def test_nan_wins_the_last_one_as_torch():
     want = torch.nn.functional.fractional_max_pool2d(
         torch.tensor(x), 3, 2, return_indices=True, _random_samples=torch.tensor(samples)
     )
-    np.testing.assert_array_equal(got[1].numpy(), want[1].numpy())
-    np.testing.assert_array_equal(got[0].numpy(), want[0].numpy())
+    np.testing.assert_array_equal(got[1].detach().numpy(), want[1].detach().numpy())
+    np.testing.assert_array_equal(got[0].detach().numpy(), want[0].detach().numpy())
 
 
 def test_module_buffer_and_fixed_samples_as_torch():
@@ -106,7 +106,9 @@ def test_module_buffer_and_fixed_samples_as_torch():
     assert ours.kernel_size == theirs.kernel_size and ours.output_size == theirs.output_size
     x = np.random.default_rng(3).standard_normal((1, 2, 6, 7)).astype(np.float32)
     for _ in range(2):  # the same windows every call
-        np.testing.assert_array_equal(ours(ad.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy())
+        np.testing.assert_array_equal(
+            ours(ad.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy()
+        )
 
 
 def test_errors_as_torch():

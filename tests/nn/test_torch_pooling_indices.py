@@ -30,8 +30,8 @@ def test_adaptive_max_pool2d_matches_torch(output_size, shape):
     out, indices = F.adaptive_max_pool2d(ad.tensor(x), output_size, return_indices=True)
     out_t, indices_t = tf.adaptive_max_pool2d(torch.tensor(x), output_size, return_indices=True)
     assert indices.dtype == ad.int64
-    np.testing.assert_array_equal(indices.numpy(), indices_t.numpy())
-    np.testing.assert_array_equal(out.numpy(), out_t.numpy())
+    np.testing.assert_array_equal(indices.detach().numpy(), indices_t.detach().numpy())
+    np.testing.assert_array_equal(out.detach().numpy(), out_t.detach().numpy())
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 7), (3, 8)])
@@ -43,8 +43,8 @@ def test_adaptive_max_pool1d_matches_torch(shape):
     ours, theirs = nn.AdaptiveMaxPool1d(3, True), torch.nn.AdaptiveMaxPool1d(3, True)
     assert repr(ours) == repr(theirs)
     (o, i), (ot, it) = ours(ad.tensor(x)), theirs(torch.tensor(x))
-    np.testing.assert_array_equal(i.numpy(), it.numpy())
-    np.testing.assert_array_equal(o.numpy(), ot.numpy())
+    np.testing.assert_array_equal(i.detach().numpy(), it.detach().numpy())
+    np.testing.assert_array_equal(o.detach().numpy(), ot.detach().numpy())
 
 
 def test_adaptive_max_pool_ties_and_nan_as_torch():
@@ -62,8 +62,8 @@ def test_adaptive_max_pool_ties_and_nan_as_torch():
             torch.nn.functional.adaptive_max_pool2d(torch.tensor(-x), 3, True),
         ),
     ]:
-        np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
-        np.testing.assert_array_equal(ours[0].numpy(), theirs[0].numpy())
+        np.testing.assert_array_equal(ours[1].detach().numpy(), theirs[1].detach().numpy())
+        np.testing.assert_array_equal(ours[0].detach().numpy(), theirs[0].detach().numpy())
 
 
 POOLS = [
@@ -83,21 +83,23 @@ def test_max_pool_return_indices_match_torch(kwargs):
         tf.max_pool2d(torch.tensor(x), return_indices=True, **kwargs),
     )
     assert i.dtype == ad.int64
-    np.testing.assert_array_equal(i.numpy(), it.numpy())
-    np.testing.assert_array_equal(o.numpy(), ot.numpy())
+    np.testing.assert_array_equal(i.detach().numpy(), it.detach().numpy())
+    np.testing.assert_array_equal(o.detach().numpy(), ot.detach().numpy())
     (o, i) = F.max_pool2d_with_indices(ad.tensor(x), **kwargs)
-    np.testing.assert_array_equal(i.numpy(), it.numpy())
+    np.testing.assert_array_equal(i.detach().numpy(), it.detach().numpy())
     (o, i), (ot, it) = (
         F.max_pool1d(ad.tensor(x[0, :, 0]), return_indices=True, **kwargs),
         tf.max_pool1d(torch.tensor(x[0, :, 0]), return_indices=True, **kwargs),
     )
-    np.testing.assert_array_equal(i.numpy(), it.numpy())
+    np.testing.assert_array_equal(i.detach().numpy(), it.detach().numpy())
     ours, theirs = (
         nn.MaxPool2d(return_indices=True, **kwargs),
         torch.nn.MaxPool2d(return_indices=True, **kwargs),
     )
     assert repr(ours) == repr(theirs)
-    np.testing.assert_array_equal(ours(ad.tensor(x))[1].numpy(), theirs(torch.tensor(x))[1].numpy())
+    np.testing.assert_array_equal(
+        ours(ad.tensor(x))[1].detach().numpy(), theirs(torch.tensor(x))[1].detach().numpy()
+    )
 
 
 def test_max_pool_module_takes_torchs_positional_order():
@@ -124,19 +126,19 @@ def test_max_unpool2d_matches_torch(kwargs, output_size, batched):
     pooled, indices = F.max_pool2d(ad.tensor(_tie_free(2, 3, 7, 6)), return_indices=True, **kwargs)
     if not batched:
         pooled, indices = pooled[0], indices[0]
-    it = torch.tensor(indices.numpy())
+    it = torch.tensor(indices.detach().numpy())
     tf = torch.nn.functional
     compare(
         torch,
         lambda a: F.max_unpool2d(a, indices, output_size=output_size, **kwargs),
         lambda a: tf.max_unpool2d(a, it, output_size=output_size, **kwargs),
-        pooled.numpy(),
+        pooled.detach().numpy(),
     )
     ours, theirs = nn.MaxUnpool2d(**kwargs), torch.nn.MaxUnpool2d(**kwargs)
     assert repr(ours) == repr(theirs)
     np.testing.assert_array_equal(
-        ours(pooled, indices, output_size).numpy(),
-        theirs(torch.tensor(pooled.numpy()), it, output_size).numpy(),
+        ours(pooled, indices, output_size).detach().numpy(),
+        theirs(torch.tensor(pooled.detach().numpy()), it, output_size).detach().numpy(),
     )
 
 
@@ -144,15 +146,15 @@ def test_max_unpool2d_with_overlapping_windows_matches_torch():
     torch = pytest.importorskip("torch")
     x = _tie_free(1, 2, 5, 5)
     pooled, indices = F.max_pool2d(ad.tensor(x), 3, stride=1, return_indices=True)
-    a = ad.tensor(pooled.numpy(), requires_grad=True)
-    t = torch.tensor(pooled.numpy(), requires_grad=True)
+    a = ad.tensor(pooled.detach().numpy(), requires_grad=True)
+    t = torch.tensor(pooled.detach().numpy(), requires_grad=True)
     out = F.max_unpool2d(a, indices, 3, stride=1)
-    out_t = torch.nn.functional.max_unpool2d(t, torch.tensor(indices.numpy()), 3, stride=1)
-    np.testing.assert_array_equal(out.numpy(), out_t.detach().numpy())
+    out_t = torch.nn.functional.max_unpool2d(t, torch.tensor(indices.detach().numpy()), 3, stride=1)
+    np.testing.assert_array_equal(out.detach().numpy(), out_t.detach().numpy())
     g = np.random.default_rng(2).standard_normal(out.shape)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
-    np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
+    np.testing.assert_array_equal(a.grad.detach().numpy(), t.grad.detach().numpy())
 
 
 def test_pooling_with_indices_errors():
@@ -164,7 +166,10 @@ def test_pooling_with_indices_errors():
         F.max_unpool2d(pooled, indices, 2, output_size=(3, 3))
     with pytest.raises(RuntimeError, match="invalid max index"):
         torch.nn.functional.max_unpool2d(
-            torch.tensor(pooled.numpy()), torch.tensor(indices.numpy()), 2, output_size=(3, 3)
+            torch.tensor(pooled.detach().numpy()),
+            torch.tensor(indices.detach().numpy()),
+            2,
+            output_size=(3, 3),
         )
     with pytest.raises(
         ValueError, match=r'invalid output_size "\(2, 2\)" \(dim 0 must be between 2 and 6'
@@ -172,7 +177,10 @@ def test_pooling_with_indices_errors():
         F.max_unpool2d(pooled, indices, 2, output_size=(2, 2))
     with pytest.raises(ValueError, match="invalid output_size"):
         torch.nn.functional.max_unpool2d(
-            torch.tensor(pooled.numpy()), torch.tensor(indices.numpy()), 2, output_size=(2, 2)
+            torch.tensor(pooled.detach().numpy()),
+            torch.tensor(indices.detach().numpy()),
+            2,
+            output_size=(2, 2),
         )
     with pytest.raises(ValueError, match="indices of its shape"):
         F.max_unpool2d(pooled, indices[..., :1], 2)
@@ -193,4 +201,4 @@ def test_max_unpool2d_default_output_size_as_torch(kwargs):
     indices = np.array([[[[0, 2, 4], [7, 9, 11]]]])
     ours = F.max_unpool2d(ad.tensor(values), ad.tensor(indices), **kwargs)
     theirs = torch.nn.functional.max_unpool2d(torch.tensor(values), torch.tensor(indices), **kwargs)
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())

@@ -84,4 +84,4 @@ def test_the_same_program_gives_torchs_numbers():
     np.testing.assert_allclose(losses, losses_t, rtol=1e-9)
     assert lr == pytest.approx(lr_t, rel=1e-12)
     for (k, a), b in zip(model.state_dict().items(), model_t.state_dict().values()):
-        np.testing.assert_allclose(a, b.numpy(), rtol=1e-8, atol=1e-10, err_msg=k)
+        np.testing.assert_allclose(a, b.detach().numpy(), rtol=1e-8, atol=1e-10, err_msg=k)

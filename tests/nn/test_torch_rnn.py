@@ -27,7 +27,11 @@ def _grads_match(ours, theirs, rtol=1e-10):
             assert grads[name] is None, name
             continue
         np.testing.assert_allclose(
-            grads[name].numpy(), p.grad.numpy(), rtol=rtol, atol=1e-12, err_msg=name
+            grads[name].detach().numpy(),
+            p.grad.detach().numpy(),
+            rtol=rtol,
+            atol=1e-12,
+            err_msg=name,
         )
 
 
@@ -58,7 +62,9 @@ def _backward_all(torch, outputs, outputs_t, rng):
     total = total_t = 0
     for out, out_t in zip(outputs, outputs_t):
         assert out.shape == tuple(out_t.shape)
-        np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            out.detach().numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12
+        )
         g = rng.standard_normal(out.shape)
         total = total + (out * ad.tensor(g)).sum()
         total_t = total_t + (out_t * torch.tensor(g)).sum()
@@ -86,10 +92,14 @@ def test_cells_match_torch(name, kwargs, batched, with_hx):
     out = ours(xa, hx) if with_hx else ours(xa)
     out_t = theirs(xt, hx_t) if with_hx else theirs(xt)
     _backward_all(torch, _flat(out), _flat(out_t), rng)
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
     if with_hx:
         for h, h_t in zip(hs, hs_t):
-            np.testing.assert_allclose(h.grad.numpy(), h_t.grad.numpy(), rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(
+                h.grad.detach().numpy(), h_t.grad.detach().numpy(), rtol=1e-10, atol=1e-12
+            )
     _grads_match(ours, theirs)
     assert repr(ours) == repr(theirs)
 
@@ -129,10 +139,14 @@ def test_recurrent_layers_match_torch(name, kwargs, with_h0):
     out, h_n = ours(xa, hx) if with_h0 else ours(xa)
     out_t, h_n_t = theirs(xt, hx_t) if with_h0 else theirs(xt)
     _backward_all(torch, [out, *_flat(h_n)], [out_t, *_flat(h_n_t)], rng)
-    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        xa.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
     if with_h0:
         for h, h_t in zip(hs, hs_t):
-            np.testing.assert_allclose(h.grad.numpy(), h_t.grad.numpy(), rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(
+                h.grad.detach().numpy(), h_t.grad.detach().numpy(), rtol=1e-10, atol=1e-12
+            )
     _grads_match(ours, theirs)
     assert repr(ours) == repr(theirs)
 
@@ -147,10 +161,10 @@ def test_unbatched_layers_match_torch(name):
     out, h = ours(ad.tensor(x))
     out_t, h_t = theirs(torch.tensor(x))
     assert out.shape == (5, 4)
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-10)
     for a, b in zip(_flat(h), _flat(h_t)):
         assert a.shape == (2, 4)
-        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-10)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-10)
 
 
 def test_recurrent_gradients_match_finite_differences():
@@ -185,7 +199,7 @@ def test_recurrent_init_is_torchs_uniform_and_names(name):
     bound = 1 / np.sqrt(50)
     for (key, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert p.shape == tuple(q.shape) and p.dtype == np.float32, key
-        v = p.numpy()
+        v = p.detach().numpy()
         assert v.min() >= -bound and v.max() <= bound and v.std() > 0.8 * bound / np.sqrt(3)
 
 
@@ -250,4 +264,4 @@ def test_a_character_rnn_trains_like_torch():
         torch.nn.functional.cross_entropy(theirs(torch.tensor(idx)), torch.tensor(y)).backward()
         opt.step(), opt_t.step()
     for (k, a), b in zip(ours.state_dict().items(), theirs.state_dict().values()):
-        np.testing.assert_allclose(a, b.numpy(), rtol=1e-8, atol=1e-11, err_msg=k)
+        np.testing.assert_allclose(a, b.detach().numpy(), rtol=1e-8, atol=1e-11, err_msg=k)

@@ -50,11 +50,11 @@ def test_rnn_base_built_directly_has_torchs_parameters_and_runs_its_mode(mode, l
     extra = {"nonlinearity": "relu"} if mode == "RNN_RELU" else {}
     reference = getattr(torch.nn, layer)(3, 4, **kwargs, **extra)
     reference.load_state_dict(state_t)
-    ours.load_state_dict({k: ad.tensor(v.numpy()) for k, v in state_t.items()})
+    ours.load_state_dict({k: ad.tensor(v.detach().numpy()) for k, v in state_t.items()})
     x = np.random.default_rng(0).standard_normal((2, 5, 3)).astype(np.float32)
     out, _ = ours(ad.tensor(x))
     out_t, _ = reference(torch.tensor(x))
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_rnn_cell_base_built_directly_has_torchs_parameters_and_no_forward():
@@ -82,4 +82,4 @@ def test_errors_and_a_saved_layer_keeps_its_mode(tmp_path):
     loaded = ad.load(tmp_path / "rnn.pt", weights_only=False)
     assert loaded.mode == "RNN_RELU" and isinstance(loaded, nn.RNNBase)
     x = ad.tensor(np.linspace(-1, 1, 15, dtype=np.float32).reshape(5, 3))
-    np.testing.assert_array_equal(loaded(x)[0].numpy(), layer(x)[0].numpy())
+    np.testing.assert_array_equal(loaded(x)[0].detach().numpy(), layer(x)[0].detach().numpy())

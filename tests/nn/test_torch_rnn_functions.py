@@ -59,7 +59,7 @@ def test_sequence_function_matches_torch(name, layers, bidirectional, batch_firs
         assert isinstance(out, tuple) and len(out) == 1 + KINDS[name][1]
         _backward(out, lib)
         results.append([t.detach().numpy() for t in (*out, x.grad, *hx)])
-        results[-1] += [p.grad.numpy() for p in params]
+        results[-1] += [p.grad.detach().numpy() for p in params]
     for ours, theirs in zip(results[1], results[0]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
 

@@ -26,12 +26,12 @@ def test_pad_sequence_matches_torch(batch_first, padding_side):
     theirs = [torch.tensor(s, requires_grad=True) for s in seqs]
     out = rnn.pad_sequence(ours, batch_first, -1.0, padding_side)
     out_t = torch.nn.utils.rnn.pad_sequence(theirs, batch_first, -1.0, padding_side)
-    np.testing.assert_array_equal(out.numpy(), out_t.detach().numpy())
+    np.testing.assert_array_equal(out.detach().numpy(), out_t.detach().numpy())
     g = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
     for a, t in zip(ours, theirs):
-        np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
+        np.testing.assert_array_equal(a.grad.detach().numpy(), t.grad.detach().numpy())
 
 
 @pytest.mark.parametrize("batch_first", [False, True])
@@ -47,7 +47,7 @@ def test_pack_and_pad_round_trip_match_torch(batch_first, enforce_sorted):
     packed = rnn.pack_padded_sequence(padded, lengths, batch_first, enforce_sorted)
     packed_t = torch.nn.utils.rnn.pack_padded_sequence(padded_t, lengths, batch_first,
                                                        enforce_sorted)  # fmt: skip
-    np.testing.assert_array_equal(packed.data.numpy(), packed_t.data.detach().numpy())
+    np.testing.assert_array_equal(packed.data.detach().numpy(), packed_t.data.detach().numpy())
     for name in ("batch_sizes", "sorted_indices", "unsorted_indices"):
         a, t = getattr(packed, name), getattr(packed_t, name)
         assert (a is None) == (t is None), name
@@ -55,16 +55,16 @@ def test_pack_and_pad_round_trip_match_torch(batch_first, enforce_sorted):
             assert a.tolist() == t.tolist(), name
     out, lens = rnn.pad_packed_sequence(packed, batch_first, padding_value=7.0, total_length=6)
     out_t, lens_t = torch.nn.utils.rnn.pad_packed_sequence(packed_t, batch_first, 7.0, 6)
-    np.testing.assert_array_equal(out.numpy(), out_t.detach().numpy())
+    np.testing.assert_array_equal(out.detach().numpy(), out_t.detach().numpy())
     assert lens.tolist() == lens_t.tolist() == lengths and lens.dtype == np.int64
     g = np.random.default_rng(2).standard_normal(out.shape)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
     for a, t in zip(ours, theirs):
-        np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
+        np.testing.assert_array_equal(a.grad.detach().numpy(), t.grad.detach().numpy())
     back = rnn.unpack_sequence(rnn.pack_sequence(ours, enforce_sorted=enforce_sorted))
     for a, s in zip(back, seqs):
-        np.testing.assert_array_equal(a.numpy(), s)
+        np.testing.assert_array_equal(a.detach().numpy(), s)
 
 
 def test_packing_errors_are_torchs():
@@ -105,15 +105,17 @@ def test_recurrent_layers_over_packed_sequences_match_torch(cls, config):
     assert isinstance(out, rnn.PackedSequence)
     assert out.batch_sizes.tolist() == out_t.batch_sizes.tolist()
     h_n, h_n_t = (h_n[0], h_n_t[0]) if cls == "LSTM" else (h_n, h_n_t)
-    np.testing.assert_allclose(out.data.numpy(), out_t.data.detach().numpy(), rtol=1e-10)
-    np.testing.assert_allclose(h_n.numpy(), h_n_t.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(out.data.detach().numpy(), out_t.data.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(h_n.detach().numpy(), h_n_t.detach().numpy(), rtol=1e-10)
     padded, _ = rnn.pad_packed_sequence(out, batch_first)
     padded_t, _ = torch.nn.utils.rnn.pad_packed_sequence(out_t, batch_first)
     g, gh = rng.standard_normal(padded.shape), rng.standard_normal(h_n.shape)
     ((padded * ad.tensor(g)).sum() + (h_n * ad.tensor(gh)).sum()).backward()
     ((padded_t * torch.tensor(g)).sum() + (h_n_t * torch.tensor(gh)).sum()).backward()
     for a, t in [(xa, xt), (ha, ht), *zip(ours.parameters(), theirs.parameters())]:
-        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            a.grad.detach().numpy(), t.grad.detach().numpy(), rtol=1e-9, atol=1e-12
+        )
     assert ours.flatten_parameters() is None  # a no-op on the CPU, as in torch
 
 
@@ -123,12 +125,12 @@ def test_parameters_as_one_vector_match_torch():
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     vec, vec_t = nn.utils.parameters_to_vector(ours.parameters()), \
         torch.nn.utils.parameters_to_vector(theirs.parameters())  # fmt: skip
-    np.testing.assert_array_equal(vec.numpy(), vec_t.detach().numpy())
+    np.testing.assert_array_equal(vec.detach().numpy(), vec_t.detach().numpy())
     (vec * ad.arange(8.0)).sum().backward()
-    np.testing.assert_array_equal(ours.weight.grad.numpy(), np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(ours.weight.grad.detach().numpy(), np.arange(6.0).reshape(2, 3))
     new = ad.arange(8.0)
     nn.utils.vector_to_parameters(new, ours.parameters())
-    np.testing.assert_array_equal(ours.bias.numpy(), [6.0, 7.0])
+    np.testing.assert_array_equal(ours.bias.detach().numpy(), [6.0, 7.0])
     assert ours.weight.requires_grad and ours.weight.is_leaf
     with pytest.raises(ValueError, match="the parameters hold 8 values"):
         nn.utils.vector_to_parameters(ad.zeros(7), ours.parameters())
@@ -144,5 +146,5 @@ def test_clip_grad_value_matches_torch():
     untouched = ad.zeros(2, requires_grad=True)
     nn.utils.clip_grad_value_([a, untouched], 1.5)
     torch.nn.utils.clip_grad_value_([t], 1.5)
-    np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
+    np.testing.assert_array_equal(a.grad.detach().numpy(), t.grad.detach().numpy())
     assert untouched.grad is None

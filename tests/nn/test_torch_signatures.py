@@ -131,7 +131,9 @@ def test_device_cpu_makes_the_same_layer_and_cuda_is_refused(name):
         same = cls(*args, device=device)
         assert same.state_dict().keys() == plain.state_dict().keys()
         for key, value in plain.state_dict().items():
-            np.testing.assert_array_equal(same.state_dict()[key].numpy(), value.numpy())
+            np.testing.assert_array_equal(
+                same.state_dict()[key].detach().numpy(), value.detach().numpy()
+            )
     wide = cls(*args, device="cpu", dtype=ad.float64).state_dict().values()
     assert {v.dtype for v in wide if v.dtype.is_floating_point} == {ad.float64}
     with pytest.raises(RuntimeError, match=rf"{name}: device: 'cuda' is not available"):
@@ -180,7 +182,9 @@ def test_legacy_loss_flags_mean_what_torch_makes_of_them(size_average, reduce):
             got = getattr(nn, module)(**flags)(*ours_in)
             got_f = getattr(F, function)(*ours_in, **flags)
         for a, b in ((got, expected), (got_f, expected_f)):
-            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, err_msg=module)
+            np.testing.assert_allclose(
+                a.detach().numpy(), b.detach().numpy(), rtol=1e-12, err_msg=module
+            )
         said = sorted(str(w.message) for w in ours_said if "size_average" in str(w.message))
         assert said == sorted(
             str(w.message) for w in theirs_said if "size_average" in str(w.message)
@@ -248,7 +252,7 @@ def test_softmax_without_dim_warns_and_picks_torch_dim():
         ours = F.softmax(ad.tensor(x))
     with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
         theirs = torch.nn.functional.softmax(torch.tensor(x))
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
 
 
 def test_hardtanh_old_argument_names_warn_and_bounds_must_differ():

@@ -17,7 +17,7 @@ def _embeddings(torch, **kwargs):
     ours = nn.Embedding(8, 3, **kwargs)
     theirs = torch.nn.Embedding(8, 3, sparse=True, **kwargs)
     with torch.no_grad():
-        theirs.weight.copy_(torch.tensor(ours.weight.numpy()))
+        theirs.weight.copy_(torch.tensor(ours.weight.detach().numpy()))
     return ours, theirs
 
 
@@ -38,7 +38,10 @@ def _assert_same_state(opt, opt_t) -> None:
         assert state["state"][i]["step"] == entry["step"] and type(entry["step"]) is int
         for key in ("exp_avg", "exp_avg_sq"):
             np.testing.assert_allclose(
-                state["state"][i][key].numpy(), entry[key].numpy(), rtol=1e-6, atol=1e-9
+                state["state"][i][key].detach().numpy(),
+                entry[key].detach().numpy(),
+                rtol=1e-6,
+                atol=1e-9,
             )
 
 
@@ -53,15 +56,15 @@ def test_embedding_rows_follow_torch(kwargs, padding_idx):
     ours, theirs = _embeddings(torch, padding_idx=padding_idx)
     opt = nn.optim.SparseAdam(ours.parameters(), **kwargs)
     opt_t = torch.optim.SparseAdam(theirs.parameters(), **kwargs)
-    before = ours.weight.numpy().copy()
+    before = ours.weight.detach().numpy().copy()
     for idx in LOOKUPS:
         _step(torch, ours, theirs, opt, opt_t, idx)
         np.testing.assert_allclose(
-            ours.weight.numpy(), theirs.weight.detach().numpy(), rtol=1e-6, atol=1e-7
+            ours.weight.detach().numpy(), theirs.weight.detach().numpy(), rtol=1e-6, atol=1e-7
         )
         _assert_same_state(opt, opt_t)
     untouched = [4, 5, 6] + ([2] if padding_idx == 2 else [])
-    np.testing.assert_array_equal(ours.weight.numpy()[untouched], before[untouched])
+    np.testing.assert_array_equal(ours.weight.detach().numpy()[untouched], before[untouched])
 
 
 def test_groups_and_any_shape_of_parameter_follow_torch():
@@ -87,7 +90,9 @@ def test_groups_and_any_shape_of_parameter_follow_torch():
         opt.step()
         opt_t.step()
         for p, q in zip(ours, theirs):
-            np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(
+                p.detach().numpy(), q.detach().numpy(), rtol=1e-12, atol=1e-14
+            )
         _assert_same_state(opt, opt_t)
 
 
@@ -98,14 +103,14 @@ def test_a_torch_state_dict_loads_and_continues():
     scratch = nn.optim.SparseAdam(ours.parameters(), lr=0.1)
     for idx in LOOKUPS[:3]:
         _step(torch, ours, theirs, scratch, opt_t, idx)
-    ours.weight.numpy()[...] = theirs.weight.detach().numpy()
+    ours.weight.detach().numpy()[...] = theirs.weight.detach().numpy()
     opt = nn.optim.SparseAdam(ours.parameters(), lr=0.1)
     saved = opt_t.state_dict()
     opt.load_state_dict(
         {
             "param_groups": saved["param_groups"],
             "state": {
-                i: {k: v if isinstance(v, int) else v.numpy() for k, v in s.items()}
+                i: {k: v if isinstance(v, int) else v.detach().numpy() for k, v in s.items()}
                 for i, s in saved["state"].items()
             },
         }
@@ -113,7 +118,7 @@ def test_a_torch_state_dict_loads_and_continues():
     for idx in LOOKUPS[3:]:
         _step(torch, ours, theirs, opt, opt_t, idx)
     np.testing.assert_allclose(
-        ours.weight.numpy(), theirs.weight.detach().numpy(), rtol=1e-6, atol=1e-7
+        ours.weight.detach().numpy(), theirs.weight.detach().numpy(), rtol=1e-6, atol=1e-7
     )
     assert int(opt.state[ours.weight]["step"]) == 5
 
@@ -125,12 +130,12 @@ def test_a_row_looked_up_with_a_zero_gradient_is_skipped_where_torch_updates_it(
     opt = nn.optim.SparseAdam(ours.parameters(), lr=0.1)
     opt_t = torch.optim.SparseAdam(theirs.parameters(), lr=0.1)
     _step(torch, ours, theirs, opt, opt_t, [1])  # row 1 gets moments
-    before = ours.weight.numpy().copy()
+    before = ours.weight.detach().numpy().copy()
     for emb, optimizer, lib in ((ours, opt, ad), (theirs, opt_t, torch)):
         optimizer.zero_grad()
         (emb(lib.tensor([1])) * 0.0).sum().backward()
         optimizer.step()
-    np.testing.assert_array_equal(ours.weight.numpy()[1], before[1])
+    np.testing.assert_array_equal(ours.weight.detach().numpy()[1], before[1])
     assert not np.allclose(theirs.weight.detach().numpy()[1], before[1])
 
 

@@ -18,7 +18,9 @@ def _pair(torch):
     theirs = torch.nn.Sequential(
         torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(), torch.nn.Linear(4, 2)
     )
-    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict(
+        {k: torch.tensor(v.detach().numpy()) for k, v in ours.state_dict().items()}
+    )
     return ours, theirs
 
 
@@ -40,9 +42,9 @@ def _assert_same_state(ours, theirs) -> None:
     mine, expected = ours.state_dict(), theirs.state_dict()
     assert list(mine) == list(expected)
     for key, value in expected.items():
-        got = mine[key].numpy()
-        assert got.dtype == value.numpy().dtype, key
-        np.testing.assert_allclose(got, value.numpy(), rtol=1e-5, atol=1e-6, err_msg=key)
+        got = mine[key].detach().numpy()
+        assert got.dtype == value.detach().numpy().dtype, key
+        np.testing.assert_allclose(got, value.detach().numpy(), rtol=1e-5, atol=1e-6, err_msg=key)
 
 
 def _averagers(torch, name):
@@ -96,7 +98,9 @@ def test_averaged_model_follows_torch(flavour):
     assert avg.module is not ours and avg.module[0].weight is not ours[0].weight
     x = rng.standard_normal((2, 3)).astype(np.float32)
     out = avg.eval()(ad.tensor(x))
-    np.testing.assert_allclose(out.numpy(), avg_t.eval()(torch.tensor(x)).detach(), rtol=1e-5)
+    np.testing.assert_allclose(
+        out.detach().numpy(), avg_t.eval()(torch.tensor(x)).detach(), rtol=1e-5
+    )
 
 
 def test_averaged_model_loads_torch_state_dict_and_keeps_gradients_off_the_model():
@@ -105,7 +109,7 @@ def test_averaged_model_loads_torch_state_dict_and_keeps_gradients_off_the_model
     avg_t = torch.optim.swa_utils.AveragedModel(theirs)
     avg_t.update_parameters(theirs)
     avg = swa_utils.AveragedModel(ours)
-    avg.load_state_dict({k: ad.tensor(v.numpy()) for k, v in avg_t.state_dict().items()})
+    avg.load_state_dict({k: ad.tensor(v.detach().numpy()) for k, v in avg_t.state_dict().items()})
     assert int(avg.n_averaged) == 1
     _perturb(torch, ours, theirs, 0, np.random.default_rng(1))
     ours.zero_grad()

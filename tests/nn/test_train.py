@@ -88,7 +88,7 @@ def test_checkpoint_files_and_reload(tmp_path):
     x = ad.randn(5, 2)
     model.eval()
     fresh.eval()
-    np.testing.assert_array_equal(model(x).numpy(), fresh(x).numpy())
+    np.testing.assert_array_equal(model(x).detach().numpy(), fresh(x).detach().numpy())
     with pytest.raises(FileNotFoundError, match="checkpoint"):
         read_checkpoint(tmp_path / "nothing")
 
@@ -103,11 +103,11 @@ def test_gradient_clipping_bounds_the_step():
     X = np.random.default_rng(0).normal(size=(32, 3)) * 100
     y = X @ np.array([1.0, -2.0, 3.0])
     model = models.LinearRegression(3)
-    before = [p.numpy().copy() for p in model.parameters()]
+    before = [p.detach().numpy().copy() for p in model.parameters()]
     fit(model, data.DataLoader(X, y, batch_size=32), epochs=1, loss_fn=nn.MSELoss(),
         optimizer=nn.optim.SGD(model.parameters(), lr=1.0), clip_grad_norm=0.5,
         progress=False)  # fmt: skip
-    step = np.sqrt(sum(((p.numpy() - b) ** 2).sum() for p, b in zip(model.parameters(), before,
+    step = np.sqrt(sum(((p.detach().numpy() - b) ** 2).sum() for p, b in zip(model.parameters(), before,
                                                                      strict=True)))  # fmt: skip
     assert step == pytest.approx(0.5, rel=1e-3)  # lr 1 x clipped norm 0.5
 
@@ -209,7 +209,7 @@ def test_linear_regression_recovers_coefficients():
                   loss_fn=nn.MSELoss(), optimizer=nn.optim.SGD(model.parameters(), lr=0.1),
                   progress=False)  # fmt: skip
     assert math.isnan(history["train_acc"][0])  # regression: no accuracy
-    w = model.linear.weight.numpy()[0] / X.std(axis=0)  # undo the normalisation
+    w = model.linear.weight.detach().numpy()[0] / X.std(axis=0)  # undo the normalisation
     np.testing.assert_allclose(w, data.TRUE_COEF, atol=0.01)
 
 

@@ -15,7 +15,7 @@ def _run(lib, space, torch, make, dim, shape):
     twin = make(torch.nn)
     layer = make(space)
     if space is nn:
-        layer.load_state_dict({k: v.numpy() for k, v in twin.state_dict().items()})
+        layer.load_state_dict({k: v.detach().numpy() for k, v in twin.state_dict().items()})
     else:
         layer = twin
     with pytest.warns(FutureWarning, match="`torch.nn.utils.weight_norm` is deprecated"):
@@ -24,7 +24,10 @@ def _run(lib, space, torch, make, dim, shape):
     x = lib.tensor(np.random.default_rng(0).standard_normal(shape).astype(np.float32))
     out = layer(x)
     (out * out).sum().backward()
-    grads = [layer.weight_g.grad.numpy().copy(), layer.weight_v.grad.numpy().copy()]
+    grads = [
+        layer.weight_g.grad.detach().numpy().copy(),
+        layer.weight_v.grad.detach().numpy().copy(),
+    ]
     with lib.no_grad():  # a step on g: the next call recomputes the weight from it
         layer.weight_g.mul_(2.0)
     stepped = layer(x).detach().numpy()

@@ -47,13 +47,15 @@ def compare(torch, ours, theirs, *arrays, rtol=1e-10, atol=1e-12, second_order=T
     xa = [ad.tensor(a, requires_grad=True) for a in arrays]
     xt = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, out_t = ours(*xa), theirs(*xt)
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), rtol=rtol, atol=atol)
     assert node_tree(out.grad_fn) == node_tree(out_t.grad_fn, from_torch=True)
     g = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(ad.tensor(g))
     out_t.backward(torch.tensor(g))
     for a, t in zip(xa, xt):
-        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=atol)
+        np.testing.assert_allclose(
+            a.grad.detach().numpy(), t.grad.detach().numpy(), rtol=rtol, atol=atol
+        )
     fresh = [ad.tensor(a, requires_grad=True) for a in arrays]
     assert_gradients_match(ours, *fresh)
     if second_order:
@@ -73,7 +75,7 @@ def assert_compiled_equals_eager(ours, grad, *arrays) -> None:
     def run(fn, values):
         ts = [ad.tensor(a, requires_grad=True) for a in values]
         ad.manual_seed(0)
-        return [fn(*ts).numpy()] + [t.grad.numpy() for t in ts]
+        return [fn(*ts).detach().numpy()] + [t.grad.detach().numpy() for t in ts]
 
     compiled = ad.compile(step)
     reversed_ = [np.flip(a).copy() for a in arrays]

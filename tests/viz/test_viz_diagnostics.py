@@ -51,7 +51,7 @@ def test_gradient_norms_are_the_l2_norms_of_grad():
     params = dict(model.named_parameters())
     assert list(norms) == list(params)
     for name, p in params.items():
-        assert norms[name] == pytest.approx(np.sqrt(np.sum(p.grad.numpy().astype(np.float64) ** 2)),
+        assert norms[name] == pytest.approx(np.sqrt(np.sum(p.grad.detach().numpy().astype(np.float64) ** 2)),
                                             rel=1e-5)  # fmt: skip
     assert viz.gradient_norms(params) == norms  # a {name: tensor} dict works too
     fresh = _deep("relu", 0)
@@ -80,13 +80,13 @@ def test_dead_fraction_matches_zero_gradient_rows():
     ad.manual_seed(4)
     model = MLP((16, 40, 5), activation="relu", init="he")
     dead = [0, 3, 7, 8, 20, 39]
-    bias = model[1].bias.numpy()
+    bias = model[1].bias.detach().numpy()
     bias[dead] = -1e3  # never positive on this batch: these units are dead
     x, t = _data(4, n=50, features=16, classes=5)
     stats = viz.activation_stats(model, x)
     assert list(stats) == ["2"] and stats["2"]["kind"] == "relu"
     F.cross_entropy(model(x), t).backward()
-    rows = model[1].weight.grad.numpy()  # (40, 16): one row per hidden unit
+    rows = model[1].weight.grad.detach().numpy()  # (40, 16): one row per hidden unit
     zero_rows = int(np.sum(np.all(rows == 0, axis=1)))
     assert zero_rows >= len(dead)
     assert stats["2"]["dead_fraction"] == zero_rows / rows.shape[0]
@@ -96,11 +96,11 @@ def test_dead_fraction_matches_zero_gradient_rows():
 def test_dead_units_in_conv_channels():
     ad.manual_seed(5)
     conv = nn.Conv2d(1, 6, 3, padding=1)
-    conv.bias.numpy()[[1, 4]] = -1e3
+    conv.bias.detach().numpy()[[1, 4]] = -1e3
     model = nn.Sequential(conv, nn.ReLU())
     x = ad.tensor(np.random.default_rng(5).normal(size=(3, 1, 8, 8)).astype(np.float32))
     model(x).sum().backward()
-    channels = conv.weight.grad.numpy().reshape(6, -1)
+    channels = conv.weight.grad.detach().numpy().reshape(6, -1)
     zero = int(np.sum(np.all(channels == 0, axis=1)))
     assert zero == 2
     assert viz.activation_stats(model, x)["1"]["dead_fraction"] == zero / 6  # units = channels
@@ -125,12 +125,12 @@ def test_sigmoid_saturation():
 def test_activation_stats_leaves_no_hooks_and_no_graph():
     model = _deep("relu", 7)
     x, _ = _data(7)
-    before = model(x).numpy().copy()
+    before = model(x).detach().numpy().copy()
     stats = viz.activation_stats(model, x)
     assert list(stats) == ["2", "4", "6", "8", "10"]
     for s in stats.values():
         assert s["values"].size == 64 * 32 and s["std"] > 0
-    assert np.array_equal(model(x).numpy(), before)
+    assert np.array_equal(model(x).detach().numpy(), before)
     assert all(p.grad is None for p in model.parameters())
     again = viz.activation_stats(model, x)
     assert all(np.array_equal(stats[k]["values"], again[k]["values"]) for k in stats)
@@ -256,7 +256,7 @@ def test_update_ratios_are_std_of_the_step_over_std_of_the_values():
     ratios = viz.update_ratios(model, lr=0.1)
     assert list(ratios) == [name for name, _ in model.named_parameters() if "bias" not in name]
     w = model[1].weight  # the biases start at 0 (std 0): no ratio for them
-    expected = np.std(0.1 * w.grad.numpy(), ddof=1) / np.std(w.numpy(), ddof=1)
+    expected = np.std(0.1 * w.grad.detach().numpy(), ddof=1) / np.std(w.detach().numpy(), ddof=1)
     assert ratios["1.weight"] == pytest.approx(expected, rel=1e-6)
     assert viz.update_ratios({"w": w})["w"] == pytest.approx(10 * expected, rel=1e-6)
 

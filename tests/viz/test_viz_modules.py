@@ -63,7 +63,7 @@ def _modules(nodes) -> dict:
 
 
 def _param_grad_norm(model, prefix) -> float:
-    sq = sum(float(np.sum(np.square(p.grad.numpy()))) for name, p in model.named_parameters()
+    sq = sum(float(np.sum(np.square(p.grad.detach().numpy()))) for name, p in model.named_parameters()
              if name.startswith(prefix + "."))  # fmt: skip
     return sq**0.5
 
