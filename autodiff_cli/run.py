@@ -18,6 +18,7 @@ import autodiff
 import autodiff.checkpointing
 import nn
 from autodiff.threads import short_blas_spin
+from autodiff_cli import torchvision_shim
 from nn.heap import keep_freed_memory
 
 # torch's module -> the project's
@@ -71,6 +72,11 @@ MODULES = {
     "torch.nn.utils.prune": nn.utils.prune,
     "torch.nn.utils.parametrize": nn.utils.parametrize,
     "torch.nn.utils.parametrizations": nn.utils.parametrizations,
+    # the part of torchvision the tutorials' first pages use (autodiff_cli/torchvision_shim)
+    "torchvision": torchvision_shim,
+    "torchvision.datasets": torchvision_shim.datasets,
+    "torchvision.transforms": torchvision_shim.transforms,
+    "torchvision.transforms.functional": torchvision_shim.functional,
 }
 # the files torch splits these packages into: programs import classes from them
 for _file in (
@@ -145,7 +151,9 @@ ALSO = {"torch": nn.torch_functions, "torch.func": nn.func}
 # torch's names that the project has in another form first: torch.autograd.Function is the
 # torch-style Function (forward on Tensors), not the engine's ad.Function (forward on arrays)
 FIRST = {"torch.autograd": types.SimpleNamespace(Function=autodiff.autograd.function.Function)}
-UNSUPPORTED = ("torchvision", "torchaudio", "torchtext")
+UNSUPPORTED = ("torchaudio", "torchtext")
+# packages some of whose modules are mapped: any other module of theirs is refused
+MAPPED = ("torch", "torchvision")
 
 
 def unsupported(name: str) -> str:
@@ -181,12 +189,13 @@ class TorchModule(types.ModuleType):
 
 
 class _Refuse(importlib.abc.MetaPathFinder):
-    """torch.* modules the project lacks, torchvision, ...: a clear ImportError."""
+    """torch.* and torchvision.* modules the project lacks, torchaudio, ...: a clear
+    ImportError."""
 
     def find_spec(self, name, path=None, target=None):
         if name in MODULES:
             return None
-        if name.split(".")[0] == "torch" or name.startswith(UNSUPPORTED):
+        if name.split(".")[0] in MAPPED or name.startswith(UNSUPPORTED):
             raise ModuleNotFoundError(unsupported(name), name=name)
         return None
 
