@@ -170,6 +170,9 @@ class TorchModule(types.ModuleType):
         super().__init__(name, getattr(target, "__doc__", None))
         first = (FIRST[name],) if name in FIRST else ()
         self._targets = (*first, target, *((ALSO[name],) if name in ALSO else ()))
+        # a package, so that `import torch.sparse` or `import torchvision.models` asks the
+        # finders (and _Refuse says what is missing) rather than failing with "not a package"
+        self.__path__ = []
 
     def __getattr__(self, attr: str):
         if attr.startswith("__") and attr.endswith("__"):
@@ -210,6 +213,7 @@ def install() -> None:
         benchmark=sys.modules["torch.utils.benchmark"],
     )
     sys.modules["torch"].__version__ = f"{autodiff.__version__}+autodiff"
+    sys.modules["torchvision"].__version__ = torchvision_shim.__version__
     sys.modules["torch.utils"] = sys.modules["torch"].utils  # `import torch.utils.data`
     if not any(isinstance(f, _Refuse) for f in sys.meta_path):
         sys.meta_path.insert(0, _Refuse())
