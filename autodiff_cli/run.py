@@ -2,8 +2,9 @@
 
 Inside that process only, `import torch` (and torch.nn, torch.nn.functional, torch.optim,
 torch.autograd, torch.utils.data, ...) resolves to the project: torch to autodiff, torch.nn to
-nn, torch.utils.data to nn.data. A name the project does not have fails with a message that
-says so, never with a silent stand-in.
+nn, torch.utils.data to nn.data; torchvision's datasets and transforms that the tutorials' first
+pages use resolve to autodiff_cli/torchvision_shim. A name the project does not have fails with
+a message that says so, never with a silent stand-in.
 """
 
 import argparse

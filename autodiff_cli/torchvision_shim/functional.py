@@ -83,3 +83,6 @@ def hflip(img):
     from PIL import Image
 
     return img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+
+
+__all__ = ["hflip", "normalize", "to_tensor"]

@@ -1,7 +1,7 @@
 """torchvision's datasets.MNIST/FashionMNIST and first transforms under `autodiff run`
 (autodiff_cli/torchvision_shim), compared with torchvision 0.28 where it is installed."""
 
-import gzip
+import os
 import re
 import subprocess
 import sys
@@ -32,7 +32,7 @@ def _torchvision():
     """torchvision, importable on this torch (see ORACLE), or a skip."""
     torch = pytest.importorskip("torch")
     register_fake = torch.library.register_fake
-    torch.library.register_fake = lambda *a, **k: (lambda f: f)
+    torch.library.register_fake = lambda *a, **k: lambda f: f
     try:
         return pytest.importorskip("torchvision")
     finally:
@@ -40,7 +40,7 @@ def _torchvision():
 
 
 def _run(*argv) -> subprocess.CompletedProcess:
-    env = {**__import__("os").environ, **ENV_THREADS}
+    env = {**os.environ, **ENV_THREADS}
     return subprocess.run(
         [sys.executable, *argv], capture_output=True, text=True, cwd=ROOT, timeout=300, env=env
     )
