@@ -2,8 +2,9 @@
 
 Inside that process only, `import torch` (and torch.nn, torch.nn.functional, torch.optim,
 torch.autograd, torch.utils.data, ...) resolves to the project: torch to autodiff, torch.nn to
-nn, torch.utils.data to nn.data. A name the project does not have fails with a message that
-says so, never with a silent stand-in.
+nn, torch.utils.data to nn.data; torchvision's datasets and transforms that the tutorials' first
+pages use resolve to autodiff_cli/torchvision_shim. A name the project does not have fails with
+a message that says so, never with a silent stand-in.
 """
 
 import argparse
@@ -18,6 +19,7 @@ import autodiff
 import autodiff.checkpointing
 import nn
 from autodiff.threads import short_blas_spin
+from autodiff_cli import torchvision_shim
 from nn.heap import keep_freed_memory
 
 # torch's module -> the project's
@@ -71,6 +73,11 @@ MODULES = {
     "torch.nn.utils.prune": nn.utils.prune,
     "torch.nn.utils.parametrize": nn.utils.parametrize,
     "torch.nn.utils.parametrizations": nn.utils.parametrizations,
+    # the part of torchvision the tutorials' first pages use (autodiff_cli/torchvision_shim)
+    "torchvision": torchvision_shim,
+    "torchvision.datasets": torchvision_shim.datasets,
+    "torchvision.transforms": torchvision_shim.transforms,
+    "torchvision.transforms.functional": torchvision_shim.functional,
 }
 # the files torch splits these packages into: programs import classes from them
 for _file in (
@@ -145,7 +152,9 @@ ALSO = {"torch": nn.torch_functions, "torch.func": nn.func}
 # torch's names that the project has in another form first: torch.autograd.Function is the
 # torch-style Function (forward on Tensors), not the engine's ad.Function (forward on arrays)
 FIRST = {"torch.autograd": types.SimpleNamespace(Function=autodiff.autograd.function.Function)}
-UNSUPPORTED = ("torchvision", "torchaudio", "torchtext")
+UNSUPPORTED = ("torchaudio", "torchtext")
+# packages some of whose modules are mapped: any other module of theirs is refused
+MAPPED = ("torch", "torchvision")
 
 
 def unsupported(name: str) -> str:
@@ -162,6 +171,9 @@ class TorchModule(types.ModuleType):
         super().__init__(name, getattr(target, "__doc__", None))
         first = (FIRST[name],) if name in FIRST else ()
         self._targets = (*first, target, *((ALSO[name],) if name in ALSO else ()))
+        # a package, so that `import torch.sparse` or `import torchvision.models` asks the
+        # finders (and _Refuse says what is missing) rather than failing with "not a package"
+        self.__path__ = []
 
     def __getattr__(self, attr: str):
         if attr.startswith("__") and attr.endswith("__"):
@@ -181,12 +193,13 @@ class TorchModule(types.ModuleType):
 
 
 class _Refuse(importlib.abc.MetaPathFinder):
-    """torch.* modules the project lacks, torchvision, ...: a clear ImportError."""
+    """torch.* and torchvision.* modules the project lacks, torchaudio, ...: a clear
+    ImportError."""
 
     def find_spec(self, name, path=None, target=None):
         if name in MODULES:
             return None
-        if name.split(".")[0] == "torch" or name.startswith(UNSUPPORTED):
+        if name.split(".")[0] in MAPPED or name.startswith(UNSUPPORTED):
             raise ModuleNotFoundError(unsupported(name), name=name)
         return None
 
@@ -201,6 +214,7 @@ def install() -> None:
         benchmark=sys.modules["torch.utils.benchmark"],
     )
     sys.modules["torch"].__version__ = f"{autodiff.__version__}+autodiff"
+    sys.modules["torchvision"].__version__ = torchvision_shim.__version__
     sys.modules["torch.utils"] = sys.modules["torch"].utils  # `import torch.utils.data`
     if not any(isinstance(f, _Refuse) for f in sys.meta_path):
         sys.meta_path.insert(0, _Refuse())

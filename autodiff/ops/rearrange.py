@@ -200,6 +200,8 @@ def _scatter_index(op: str, input, dim, index, src) -> tuple:
     input's dtype."""
     dim = _dim(dim, input.ndim, op)
     idx = _index(index, op, input, dim)
+    if idx.ndim == 0 and input.ndim == 1:
+        idx = idx.reshape(1)  # torch counts a 0-d index as 1-d (the tutorials' one-hot Lambda)
     if idx.ndim != input.ndim:
         raise ShapeError(
             f"{op}: index must have as many dims as input, got index shape {tuple(idx.shape)} "

@@ -118,6 +118,9 @@ INDEX = [[0, 1, 0], [1, 0, 1]]
             0, lib.tensor([0, 0]), lib.tensor([2, 5]), alpha=1.5),
         lambda lib: lib.tensor(X).clone().index_add_(1, lib.tensor([2, 2, 0]), lib.ones(2, 3)),
         lambda lib: lib.tensor(X).clone().scatter_add_(1, lib.tensor(INDEX), lib.ones(2, 3)),
+        # a 0-d index on a 1-d input counts as 1-d (the Transforms page's one-hot Lambda)
+        lambda lib: lib.zeros(10, dtype=lib.float).scatter_(0, lib.tensor(3), value=1),
+        lambda lib: lib.zeros(4).scatter_add(0, lib.tensor(2), lib.ones(2)),
     ],
 )  # fmt: skip
 def test_scatter_add_and_index_add_as_torch(call):

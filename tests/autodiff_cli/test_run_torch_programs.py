@@ -142,11 +142,14 @@ def test_idle_blas_threads_sleep_soon_under_autodiff_run(tmp_path):
         assert result.stdout.strip() == expected
 
 
-def test_torchvision_is_refused_clearly(tmp_path):
-    script = tmp_path / "vision.py"
-    script.write_text("import torchvision\n")
-    result = _run("-m", "autodiff_cli", "run", str(script))
-    assert "torchvision is not supported by autodiff yet" in result.stderr
+def test_torchvision_beyond_the_tutorials_and_torchaudio_are_refused_clearly(tmp_path):
+    """torchvision's datasets and transforms are mapped (tests/autodiff_cli/test_torchvision.py);
+    its other modules, and torchaudio, are refused by name."""
+    for module in ("torchvision.models", "torchaudio"):
+        script = tmp_path / "vision.py"
+        script.write_text(f"import {module}\n")
+        result = _run("-m", "autodiff_cli", "run", str(script))
+        assert f"{module} is not supported by autodiff yet" in result.stderr
 
 
 def test_script_arguments_and_exit_code_pass_through(tmp_path):

@@ -1,0 +1,189 @@
+"""torchvision.datasets.MNIST and FashionMNIST on the project's IDX reader (nn.data.idx).
+
+As torchvision 0.28: the files are looked for in root/<ClassName>/raw/ (plain or .gz); an item is
+(PIL image of mode "L", int label) with the transforms applied; .data is a uint8 tensor
+(N, 28, 28), .targets an int64 tensor. FashionMNIST is also looked for where the project's
+loaders look (root, root/fashion-mnist, $AUTODIFF_DATA, the user cache, Debian's folder), and
+download=True fetches it with the project's downloader; MNIST has no mirror here.
+"""
+
+import os
+from pathlib import Path
+
+import autodiff as ad
+from nn.data import Dataset, idx
+
+_NAMES = idx.FILES["train"] + idx.FILES["test"]
+
+
+class StandardTransform:
+    """transform on the input and target_transform on the target, as torchvision pairs them."""
+
+    def __init__(self, transform=None, target_transform=None):
+        self.transform, self.target_transform = transform, target_transform
+
+    def __call__(self, input, target):
+        if self.transform is not None:
+            input = self.transform(input)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return input, target
+
+    def _format_transform_repr(self, transform, head: str) -> list:
+        lines = repr(transform).splitlines()
+        return [f"{head}{lines[0]}"] + [" " * len(head) + line for line in lines[1:]]
+
+    def __repr__(self) -> str:
+        body = [self.__class__.__name__]
+        if self.transform is not None:
+            body += self._format_transform_repr(self.transform, "Transform: ")
+        if self.target_transform is not None:
+            body += self._format_transform_repr(self.target_transform, "Target transform: ")
+        return "\n".join(body)
+
+
+class VisionDataset(Dataset):
+    """torchvision's base: root, the transforms and the repr every dataset prints."""
+
+    _repr_indent = 4
+
+    def __init__(self, root=None, transforms=None, transform=None, target_transform=None):
+        if isinstance(root, str):
+            root = os.path.expanduser(root)
+        self.root = root
+        has_separate_transform = transform is not None or target_transform is not None
+        if transforms is not None and has_separate_transform:
+            raise ValueError(
+                "Only transforms or transform/target_transform can be passed as argument"
+            )
+        self.transform, self.target_transform = transform, target_transform
+        if has_separate_transform:
+            transforms = StandardTransform(transform, target_transform)
+        self.transforms = transforms
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        body = [f"Number of datapoints: {self.__len__()}"]
+        if self.root is not None:
+            body.append(f"Root location: {self.root}")
+        body += self.extra_repr().splitlines()
+        if getattr(self, "transforms", None) is not None:
+            # one entry, though several lines: torchvision indents only its first line
+            body += [repr(self.transforms)]
+        indent = " " * self._repr_indent
+        return "\n".join([f"Dataset {self.__class__.__name__}"] + [indent + b for b in body])
+
+
+class MNIST(VisionDataset):
+    """The MNIST digits from root/MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]."""
+
+    classes = [
+        "0 - zero",
+        "1 - one",
+        "2 - two",
+        "3 - three",
+        "4 - four",
+        "5 - five",
+        "6 - six",
+        "7 - seven",
+        "8 - eight",
+        "9 - nine",
+    ]
+
+    def __init__(self, root, train=True, transform=None, target_transform=None, download=False):
+        super().__init__(root, transform=transform, target_transform=target_transform)
+        self.train = train
+        if download:
+            self.download()
+        folder = self._folder()
+        if folder is None:
+            raise RuntimeError(
+                f"Dataset not found. You can use download=True to download it (looked for "
+                f"{', '.join(_NAMES)} (or .gz) in {', '.join(map(str, self._search_dirs()))})"
+            )
+        self.data, self.targets = self._load_data(folder)
+
+    @property
+    def raw_folder(self) -> str:
+        return os.path.join(self.root, self.__class__.__name__, "raw")
+
+    @property
+    def class_to_idx(self) -> dict:
+        return {name: i for i, name in enumerate(self.classes)}
+
+    def _search_dirs(self) -> list:
+        """Where the four files are looked for, in order: torchvision's folder only."""
+        return [Path(self.raw_folder)]
+
+    def _folder(self):
+        """The first folder that holds all four files, or None."""
+        for folder in self._search_dirs():
+            if all(idx._find(name, folder) for name in _NAMES):
+                return folder
+        return None
+
+    def _load_data(self, folder: Path) -> tuple:
+        image_name, label_name = idx.FILES["train" if self.train else "test"]
+        images = idx.read_images(idx._find(image_name, folder))
+        labels = idx.read_labels(idx._find(label_name, folder))
+        if len(images) != len(labels):
+            raise ValueError(
+                f"{self.__class__.__name__}: {folder} holds {len(images)} images but "
+                f"{len(labels)} labels in its {'train' if self.train else 't10k'} files. "
+                "Use files of the same split."
+            )
+        return ad.from_numpy(images), ad.from_numpy(labels)
+
+    def download(self) -> None:
+        if self._folder() is not None:
+            return
+        raise NotImplementedError(
+            f"{self.__class__.__name__}(download=True): downloading is not supported by "
+            f"autodiff (no mirror is known). Put the four IDX files ({', '.join(_NAMES)}, plain "
+            f"or .gz) into {self.raw_folder}."
+        )
+
+    def __getitem__(self, index):
+        img, target = self.data[index], int(self.targets[index])
+        img = _pil_image().fromarray(img.numpy())  # a 2-d uint8 array: mode "L"
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def extra_repr(self) -> str:
+        return f"Split: {'Train' if self.train is True else 'Test'}"
+
+
+class FashionMNIST(MNIST):
+    """Zalando's Fashion-MNIST: root/FashionMNIST/raw first, then the project's search order."""
+
+    classes = list(idx.CLASSES)
+
+    def _search_dirs(self) -> list:
+        return [Path(self.raw_folder), *idx.search_dirs(self.root), *idx.search_dirs()]
+
+    def download(self) -> None:
+        if self._folder() is None:
+            idx.download_fashion_mnist(self.raw_folder)
+
+
+def _pil_image():
+    """PIL.Image, or an ImportError saying how to install it (datasets give PIL images)."""
+    try:
+        from PIL import Image
+    except ImportError as e:
+        raise ImportError(
+            "torchvision.datasets under autodiff run gives PIL images: Pillow is not installed. "
+            "Run `pip install pillow`."
+        ) from e
+    return Image
+
+
+__all__ = ["FashionMNIST", "MNIST", "VisionDataset"]
