@@ -23,6 +23,9 @@ CORE |= {"autodiff/hooks.py"}
 # announced: inside a trace it is refused)
 ARRAY_READS = {
     ("autodiff/creation.py", "tensor"): "identity checks (is the copy the same array?)",
+    ("autodiff/autograd/function.py", "FunctionCtx.save_for_backward"): "the version entry "
+    "of a saved tensor (its array: what the refusal names); a torch-style Function refuses "
+    "ad.compile",
     ("autodiff/gradcheck.py", "_analytic"): "a finite-difference checker, never compiled",
     ("autodiff/gradcheck.py", "_numeric"): "a finite-difference checker, never compiled",
     ("autodiff/testing/properties.py", "_pairing"): "a test helper, never compiled",
