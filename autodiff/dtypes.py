@@ -90,12 +90,13 @@ class _BFloat16(DType):
 
 
 class USED:
-    """Whether a bfloat16 array, or a meta tensor's array, may exist yet: Function.apply
-    looks for such inputs only once special is set (one check per op for both)."""
+    """Whether a bfloat16 array, or a meta tensor's array, may exist yet, or a profile was
+    started: Function.apply looks for those only once special is set (one check per op for
+    all three; a program that never uses them pays that one check)."""
 
     bfloat16 = False
     meta = False
-    special = False  # either of the two
+    special = False  # any of them
 
 
 BF16 = np.dtype(ml_dtypes.bfloat16)  # its NumPy dtype (kind "V": test with is_float)

@@ -78,9 +78,9 @@ class Function:
         tracer = tracing._state.tracer
         if tracer is not None:
             return tracer.apply(cls, args, options)
-        if _mode.profiler is not None:  # torch.profiler: the op is an event (profiler/recorder)
-            return _mode.profiler.op(cls, args, options)
-        if USED.special:  # a bfloat16 or meta array may exist: their own paths
+        if USED.special:  # a profile, a bfloat16 or meta array may exist: their own paths
+            if _mode.profiler is not None:  # torch.profiler: the op is an event (recorder.py)
+                return _mode.profiler.op(cls, args, options)
             if USED.meta and meta.among(args, options):
                 return meta.run(cls, args, options, Tensor)
             bf16 = USED.bfloat16 and not (cls.view or cls.native_bfloat16)

@@ -86,11 +86,9 @@ def flat_versions(entries) -> tuple:
     return tuple([x for entry in entries for x in entry])
 
 
-def check_versions(node, versions=None) -> None:
-    """Refuse a saved tensor that an in-place op changed after it was saved (torch's error).
-    versions: flat (counter, version at save, array) triples, the node's own by default."""
-    if versions is None:
-        versions = node._versions
+def check_versions(node) -> None:
+    """Refuse a saved tensor that an in-place op changed after it was saved (torch's error)."""
+    versions = node._versions  # flat (counter, version at save, array) triples
     for i in range(0, len(versions), 3):
         if versions[i][0] != versions[i + 1]:
             _refuse(node, *versions[i : i + 3])

@@ -56,7 +56,7 @@ class FunctionCtx:
                 "if you need to access saved tensors after calling backward."
             )
         if self.node is not None:
-            check_versions(self.node, self.versions)
+            check_versions(self.node)  # the node keeps this ctx's version entries
         return self.to_save
 
     def mark_non_differentiable(self, *tensors) -> None:
@@ -196,6 +196,7 @@ class _Node(_EngineFunction):
     def forward(ctx, *arrays, state):
         ctx.node_name = f"{state.cls.__name__}Backward"
         state.ctx.node = ctx
+        ctx._versions = state.ctx.versions  # what saved_tensors checks, as the engine's nodes
         values = [state.outputs[i]._data for i in state.chosen]
         if len(values) == 1:
             return values[0]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..dtypes import USED
 from ..function import _OURS  # the library's packages: their ops get torch's aten:: names
 from ..grad_mode import _state as _mode
 from ..tensor import Tensor
@@ -102,6 +103,7 @@ class Recorder:
         self.previous = None
 
     def start(self) -> None:
+        USED.special = True  # Function.apply looks for this thread's profiler from now on
         self.previous, _mode.profiler = _mode.profiler, self
 
     def stop(self) -> None:

@@ -313,6 +313,7 @@ def test_chrome_trace_is_json_with_every_event(tmp_path):
     assert mul["args"]["Input Dims"] == [[2, 3], []]
 
 
+@pytest.mark.filterwarnings("ignore:Warning. Profiler clears events")  # torch's, for repeat > 1
 def test_tensorboard_trace_handler_writes_a_trace_per_cycle(tmp_path):
     plan = profiler.schedule(wait=0, warmup=1, active=1, repeat=2)
     handler = profiler.tensorboard_trace_handler(str(tmp_path / "log"), worker_name="w")
