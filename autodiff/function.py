@@ -48,7 +48,6 @@ class Function:
         super().__init_subclass__(**kwargs)
         if "complex_grad" not in cls.__dict__ and not cls.__module__.startswith(_OURS):
             cls.complex_grad = True
-        cls._node_type = node_type(cls.node_name or cls.__name__ + "Backward")
 
     # forward handles bfloat16 arrays itself (a cast, a copy). Every other op meets bfloat16
     # inputs at apply's seam: it computes on them in float32 and its result is rounded to
@@ -172,10 +171,8 @@ _NO_NEEDS = ((), (False,), (False, False), (False, False, False))
 def _record(cls, args, options, edges):
     """Forward with a new node: its edges and input metadata, then what forward saved."""
     arrays, children, meta, needs, constants = edges
-    ctx = cls._node_type(cls, children, meta, needs, constants)
+    ctx = Context(cls, children, meta, needs, constants)
     out = returned = cls.forward(ctx, *arrays, **options)
-    if ctx.node_name is not None:  # forward named the node from its arguments: SumBackward0
-        ctx.__class__ = node_type(ctx.node_name)
     out = _output(out, cls, args)
     dtype = out.dtype
     if dtype.kind not in "fc" and dtype != BF16:  # integer or bool: no gradient, no node
@@ -306,27 +303,6 @@ class Context(Node):
         graph = _mode.enabled
         arrays = not graph and self.function.array_backward and tracing._state.tracer is None
         return saved.unpack(self, arrays, graph)
-
-
-_NODE_TYPES = {}
-
-
-def rename(node, name: str) -> None:
-    """Give a recorded node torch's name for it after the fact (an in-place form of an op:
-    EluBackward1, TBackward1), its class's name included."""
-    node.node_name = name
-    if isinstance(node, Context):
-        node.__class__ = node_type(name)
-
-
-def node_type(name: str) -> type:
-    """The class of the nodes named `name`: a Context of that name, as torch names a node's
-    class (type(y.grad_fn).__name__ == "MulBackward0"), so code that asks the type sees
-    torch's. One class per name."""
-    cls = _NODE_TYPES.get(name)
-    if cls is None:
-        cls = _NODE_TYPES[name] = type(name, (Context,), {"__slots__": ()})
-    return cls
 
 
 _INTERNED = {}

@@ -32,7 +32,7 @@ def write_in_place(input, op: str, fn, *args):
     out = apply_(input, op, fn, *args)
     node = out.grad_fn
     if node is not None and node is not before:
-        ad.function.rename(node, node.name().replace("Backward0", "Backward1"))
+        node.node_name = node.name().replace("Backward0", "Backward1")
     return out
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import grad_mode, meta, tracing
 from ..errors import DtypeError, ShapeError
-from ..function import Function, rename
+from ..function import Function
 from ..graph import SavedOutput
 from ..saved import flat_versions, packed_later, version_entries, version_entry
 from ..tensor import Tensor
@@ -137,7 +137,7 @@ def reshape_(self, op: str, node_name: str, fn, *args) -> Tensor:
         self._counter()[0] += 1
         return self
     if view.grad_fn is not None:
-        rename(view.grad_fn, node_name)
+        view.grad_fn.node_name = node_name
     if view._base is not None and view._base is not self:  # self was a view: view is too
         self._base, self._view_chain = view._base, view._view_chain
         self._view_version = view._view_version

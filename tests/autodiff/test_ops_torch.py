@@ -50,7 +50,6 @@ def test_matches_torch(op, data):
     shapes = [a.shape for a in arrays]
     if op.same_name_as_torch(shapes, kwargs):
         assert out.grad_fn.name() == t_out.grad_fn.name()
-        assert type(out.grad_fn).__name__ == type(t_out.grad_fn).__name__  # torch's class name
         names = edge_names(t_out.grad_fn, keep_none=op.torch_edges)
         assert edge_names(out.grad_fn, keep_none=op.torch_edges) == names
 
