@@ -257,7 +257,7 @@ class TransformerEncoder(Module):
             and key_padding is not None
             and mask is None
             and not ad.is_autocast_enabled()
-            and not (ad.is_grad_enabled() and any(p.requires_grad for p in _fast_args(first)))
+            and not (ad.is_grad_enabled() and any(t.requires_grad for t in _fast_args(src, first)))
         )
         if not taken:
             return None
@@ -295,10 +295,12 @@ def _why_not_nested(layer) -> str:
     return next((reason for ruled_out, reason in reasons if ruled_out), "")
 
 
-def _fast_args(layer) -> tuple:
-    """The parameters torch's nested path looks at (it is not taken if any requires grad)."""
+def _fast_args(src, layer) -> tuple:
+    """The input and parameters torch's nested path looks at (not taken if any requires
+    grad while grad is on)."""
     attn = layer.self_attn
     return (
+        src,
         attn.in_proj_weight,
         attn.in_proj_bias,
         attn.out_proj.weight,

@@ -401,6 +401,7 @@ NESTED_CASES = {  # torch's conditions for its nested path, each changed once
     "eval-no-grad": dict(),
     "training": dict(train=True),
     "grad-enabled": dict(grad=True),
+    "input-requires-grad": dict(grad=True, frozen=True),  # parameters frozen, the input not
     "fast-path-off": dict(fast_path=False),
     "with-mask": dict(mask=True),
     "not-batch-first": dict(batch_first=False),
@@ -432,12 +433,14 @@ def test_transformer_encoder_zeros_padding_where_torch_does(name):
     results = []
     for lib, module in ((ad, ours), (torch, theirs)):
         module.train(case.get("train", False))
+        module.requires_grad_(not case.get("frozen", False))
         lib.backends.mha.set_fastpath_enabled(case.get("fast_path", True))
         mask = lib.zeros(4, 4, dtype=lib.float64) if case.get("mask") else None
         try:
             with lib.set_grad_enabled(case.get("grad", False)), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # torch's notes on nested tensors, mixed masks
-                results.append(module(lib.tensor(x), mask, lib.tensor(padding)))
+                src = lib.tensor(x, requires_grad=case.get("frozen", False))
+                results.append(module(src, mask, lib.tensor(padding)))
         finally:
             lib.backends.mha.set_fastpath_enabled(True)
     _close(results[0], results[1])
