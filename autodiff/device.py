@@ -157,11 +157,7 @@ class layout:
         return f"torch.{self._name}"
 
     def __reduce__(self):
-        return _LAYOUTS, (self._name,)
-
-
-def _LAYOUTS(name: str) -> layout:  # noqa: N802 (pickles as the module-level layout object)
-    return globals()[name]
+        return self._name  # pickled as the module's object of that name: unpickles as itself
 
 
 strided, sparse_coo, sparse_csr, jagged = (
