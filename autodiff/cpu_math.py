@@ -7,6 +7,9 @@ runs Cephes' polynomial log and sincos on eight lanes at a time (avx_mathfun.h).
 function here gives exactly those roundings on whole arrays.
 """
 
+import ctypes
+import ctypes.util
+import functools
 import math
 from fractions import Fraction
 
@@ -105,6 +108,37 @@ def libm(fn, x: np.ndarray) -> np.ndarray:
     if x.size == 0:
         return np.empty(x.shape, np.float64)
     return np.frompyfunc(fn, 1, 1)(x).astype(np.float64)
+
+
+def c_function(name: str, *arrays: np.ndarray) -> np.ndarray:
+    """The C library's function `name` (acos, pow, ...) on every element, in the arrays'
+    float dtype: acosf/powf for float32, acos/pow for float64, as torch's scalar kernels call
+    them (nan or inf outside the domain, as C gives). NumPy's loops for these are the C
+    library's only on some machines: with AVX-512 they are vector routines (SVML) that differ
+    in the last bit, which a large degree or exponent then multiplies. Element by element, so
+    for the few ops that need it."""
+    dtype = np.result_type(*arrays)
+    fn = _c_library(name, dtype == np.float32, len(arrays))
+    wide = np.broadcast_arrays(*(np.asarray(a, np.float64) for a in arrays))  # exact
+    if wide[0].size == 0:
+        return np.empty(wide[0].shape, dtype)
+    return np.frompyfunc(fn, len(wide), 1)(*wide).astype(dtype)
+
+
+@functools.cache
+def _c_library(name: str, single: bool, arity: int):
+    """The C library's `name` (single: `name`f) through ctypes, else NumPy's (no C library)."""
+    try:
+        fn = getattr(ctypes.CDLL(ctypes.util.find_library("m")), name + "f" * single)
+    except (OSError, AttributeError, TypeError):
+        ufunc, dtype = getattr(np, _NUMPY_NAMES.get(name, name)), np.float32 if single else float
+        return lambda *a: ufunc(*map(dtype, a))
+    kind = ctypes.c_float if single else ctypes.c_double
+    fn.restype, fn.argtypes = kind, [kind] * arity
+    return fn
+
+
+_NUMPY_NAMES = {"acos": "arccos", "pow": "power"}
 
 
 # Cephes' single-precision constants, as avx_mathfun.h spells them

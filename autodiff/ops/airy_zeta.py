@@ -8,6 +8,7 @@ float64 for float32 too (torch accumulates in double on the CPU); its derivative
 
 import numpy as np
 
+from ..cpu_math import c_function
 from ..dtypes import get_default_dtype, result_type
 from ..function import Function
 from ..tensor import Tensor
@@ -172,7 +173,7 @@ _ZETA = np.frompyfunc(_zeta_scalar, 3, 1)
 def _zeta(x: np.ndarray, q: np.ndarray, dtype: np.dtype) -> np.ndarray:
     x, q = np.broadcast_arrays(np.asarray(x, dtype=dtype), np.asarray(q, dtype=dtype))
     with np.errstate(all="ignore"):  # inf and nan where torch gives them, without warnings
-        first = (q ** (-x)).astype(np.float64)
+        first = c_function("pow", q, -x).astype(np.float64)  # torch's powf in float32
         values = _ZETA(x.astype(np.float64), q.astype(np.float64), first)
     return np.asarray(values, dtype=np.float64).astype(dtype)
 

@@ -14,6 +14,7 @@ here, where torch returns an uninitialized variable (its loop stops before the f
 
 import numpy as np
 
+from ..cpu_math import c_function
 from ..dtypes import get_default_dtype, result_type
 from ..function import Function
 from ..grad_mode import no_grad
@@ -91,7 +92,7 @@ def _first(kind: str, y: np.ndarray) -> np.ndarray:
 def _trigonometric(kind: str, y: np.ndarray, n: np.ndarray, shifted: bool) -> np.ndarray:
     """For |y| < 1, θ = arccos y: T = cos nθ, U = sin (n + 1)θ / sin θ, V = cos (n + ½)θ /
     cos ½θ, W = sin (n + ½)θ / sin ½θ, with torch's fallbacks where the divisor is 0 or 1."""
-    theta = np.arccos(y)  # NumPy's float32 arccos is the C library's acosf, as torch's
+    theta = c_function("acos", y)  # torch's acos: n multiplies any last-bit difference
     nf = n.astype(y.dtype)
     if kind == "t":
         return libm(np.cos, nf * theta)

@@ -101,10 +101,13 @@ def test_generalized_pareto_survival_and_log_cdf_match_torch():
                  lambda d, lib, name=name: getattr(d, name)(lib.tensor(np.array(value))))  # fmt: skip
 
 
-# after equal uniform / exponential / gamma draws: exp, log1p, expm1, cos, acos and the angle's
-# remainder, where torch's vectorised functions and NumPy's differ by an ulp or so (the rest,
-# Weibull's and Kumaraswamy's powers included, are torch's bit for bit)
+# after equal uniform / exponential / gamma draws: exp, log1p, expm1, cos, acos, pow and the
+# angle's remainder, where torch's vectorised functions (SLEEF) and NumPy's differ by an ulp or
+# so. Weibull's and Kumaraswamy's powers were torch's bit for bit on an AVX2 machine, but with
+# AVX-512 NumPy's float pow is a vector routine too: 1 ulp from torch's in ~20 % of elements
+# (the rest are torch's bit for bit)
 ULP_FAMILIES = ("Pareto", "ContinuousBernoulli", "GeneralizedPareto", "VonMises", "InverseGamma")
+ULP_FAMILIES += ("Weibull", "Kumaraswamy")
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

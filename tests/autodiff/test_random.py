@@ -702,3 +702,32 @@ def test_a_compiled_function_draws_as_eager_calls_do():
         for a, b in zip(ours, theirs, strict=True):
             np.testing.assert_array_equal(a, b)
     assert not np.array_equal(replays[1][0], replays[2][0])  # a fresh draw per call
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_c_library_functions_and_their_numpy_fallback(dtype, monkeypatch):
+    """cpu_math.c_function: the C library's acos(f)/pow(f) element by element, in the inputs'
+    dtype, nan outside the domain and inf at a pole as C gives; where no C library loads,
+    NumPy's ufuncs give the same values within an ulp."""
+    from autodiff import cpu_math
+
+    x = np.array([-1.0, -0.3, 0.0, 0.7, 1.0, 1.5, np.nan], dtype)
+    q = np.array([2.0, 0.5, 0.0, 3.0, 1.0, -2.0, 1.0], dtype)
+    with np.errstate(all="ignore"):
+        expected_acos, expected_pow = np.arccos(x), np.power(q, -x)
+    for expected, got in [
+        (expected_acos, cpu_math.c_function("acos", x)),
+        (expected_pow, cpu_math.c_function("pow", q, -x)),
+    ]:
+        assert got.dtype == dtype and got.shape == x.shape
+        np.testing.assert_allclose(got, expected, rtol=2 * np.finfo(dtype).eps)
+    assert cpu_math.c_function("acos", x[:0]).shape == (0,)
+    monkeypatch.setattr(cpu_math.ctypes, "CDLL", lambda path: (_ for _ in ()).throw(OSError()))
+    cpu_math._c_library.cache_clear()
+    try:
+        with np.errstate(all="ignore"):
+            fallback = cpu_math.c_function("pow", q, -x)
+        np.testing.assert_allclose(fallback, expected_pow, rtol=2 * np.finfo(dtype).eps)
+        assert fallback.dtype == dtype
+    finally:
+        cpu_math._c_library.cache_clear()
