@@ -45,20 +45,6 @@ def step_moments(state: dict, grad: np.ndarray, betas) -> np.ndarray:
 class Adam(Optimizer):
     """m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², p ← p − lr·m̂ / (√v̂ + eps)."""
 
-    defaults_order = (
-        "lr",
-        "betas",
-        "eps",
-        "weight_decay",
-        "amsgrad",
-        "maximize",
-        "foreach",
-        "capturable",
-        "differentiable",
-        "fused",
-        "decoupled_weight_decay",
-    )  # torch's, as its param groups print
-
     def __init__(
         self,
         params,

@@ -9,17 +9,6 @@ from .optimizer import Optimizer, count_step, start_step
 class Adamax(Optimizer):
     """m ← β₁m + (1 − β₁)g, u ← max(β₂u, |g| + eps), p ← p − lr/(1 − β₁ᵗ)·m/u."""
 
-    defaults_order = (
-        "lr",
-        "betas",
-        "eps",
-        "weight_decay",
-        "foreach",
-        "maximize",
-        "differentiable",
-        "capturable",
-    )  # torch's, as its param groups print
-
     def __init__(
         self,
         params,

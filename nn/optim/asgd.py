@@ -8,18 +8,6 @@ from .optimizer import Optimizer, count_step, scalar_dtype, start_step
 class ASGD(Optimizer):
     """p ← p(1 − λη) − ηg; ax ← ax + μ(p − ax); η = lr / (1 + λ·lr·t)^α, μ = 1 / max(1, t − t0)."""
 
-    defaults_order = (
-        "lr",
-        "lambd",
-        "alpha",
-        "t0",
-        "weight_decay",
-        "foreach",
-        "maximize",
-        "differentiable",
-        "capturable",
-    )  # torch's, as its param groups print
-
     def __init__(
         self,
         params,

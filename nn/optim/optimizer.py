@@ -7,6 +7,7 @@ update shows in the Tensors, and a value it rebinds or adds is wrapped after the
 """
 
 import functools
+import inspect
 import math
 import numbers
 from collections import OrderedDict
@@ -63,6 +64,18 @@ def step_hooked(step):
     return hooked
 
 
+@functools.cache
+def _arguments(cls) -> tuple:
+    """The names of an optimizer's arguments, in order: torch's order of its defaults."""
+    return tuple(inspect.signature(cls.__init__).parameters)
+
+
+def _position(order: tuple):
+    """A sort key: a name's place in order, names not in it after them (in their own order,
+    as sorted is stable)."""
+    return lambda key: order.index(key) if key in order else len(order)
+
+
 @tracing.live
 class Optimizer:
     """Base class: holds param_groups (dicts of 'params' + hyperparameters) and state. step()
@@ -83,10 +96,10 @@ class Optimizer:
             else:
                 check_hyper(_LABELS.get(key, key), defaults[key], op)
         self._check_options(defaults)
-        if flags is not None:
+        if flags is not None:  # one of ours (a user's subclass keeps the order it gives)
             defaults.update(torch_flags(op, **flags))
-        if self.defaults_order:
-            defaults = {key: defaults[key] for key in self.defaults_order}
+            order = self.defaults_order or _arguments(type(self))  # torch's, as groups print
+            defaults = {key: defaults[key] for key in sorted(defaults, key=_position(order))}
         self.defaults = {key: _scalar(value) for key, value in defaults.items()}
         self.state = {}
         self.param_groups = []

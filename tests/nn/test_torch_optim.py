@@ -207,6 +207,22 @@ def test_defaults_are_torchs(name):
     assert list(ours.items()) == list(theirs.items())  # in torch's order, as groups print
 
 
+def test_a_users_optimizer_keeps_the_order_of_its_defaults_as_torch():
+    """Our optimizers order their defaults as torch's; a user's subclass keeps its dict's."""
+    torch = pytest.importorskip("torch")
+
+    def mine(base, param):
+        class Mine(base):
+            def __init__(self, params, lr=0.1, momentum=0.9):
+                super().__init__(params, dict(momentum=momentum, lr=lr, dampening=0))
+
+        return list(Mine([param]).defaults)
+
+    ours = mine(nn.optim.Optimizer, nn.Parameter(ad.zeros(1)))
+    assert ours == mine(torch.optim.Optimizer, torch.zeros(1, requires_grad=True))
+    assert ours == ["momentum", "lr", "dampening"]
+
+
 def test_torchs_implementation_switches_are_accepted_and_change_nothing():
     torch = pytest.importorskip("torch")
     ours, theirs = _pair(torch)
