@@ -8,8 +8,11 @@ BackwardHookFunctionBackward), and the hooks run where gradients reach those nod
 the gradients of this call of the module alone, not those of other uses of the same tensors.
 Several input tensors that require grad pass through one torch-style Function (one node for
 all, so the hooks see their gradients together); other positional arguments, tensors or not,
-have None in grad_input, as in torch. The module must return one tensor; other calls are
-refused with a message saying what to use instead.
+have None in grad_input, as in torch. Likewise the output: one tensor, or a tuple (a
+namedtuple stays one) whose tensors that require grad pass through one node, grad_output
+holding one entry per item (None for the others: an LSTM's (output, (h, c)) gives (g, None),
+as torch; their grad_fn is a slice of that node's one packed output, where torch's is the node
+itself). Other outputs (a list, a dict) are refused with a message saying what to use.
 """
 
 import warnings
@@ -37,46 +40,54 @@ class BackwardHookFunction(ad.Function):
         return grad
 
 
-class _InputsHook(TorchFunction):
-    """The identity on several input tensors (copies), one node for all: the hooks get their
-    gradients together (None for one that got none)."""
+class _HookIdentity(TorchFunction):
+    """The identity on several tensors (copies), one node for all: arrived(grads) gets their
+    gradients together (None for one that got none) and returns the ones to pass on."""
 
     @staticmethod
-    def forward(ctx, call, *tensors):
-        ctx.call = call
+    def forward(ctx, arrived, *tensors):
+        ctx.arrived = arrived
         ctx.set_materialize_grads(False)
         return tuple(t.clone() for t in tensors)
 
     @staticmethod
     def backward(ctx, *grads):
-        return (None, *ctx.call.inputs_arrived(grads))
+        return (None, *ctx.arrived(grads))
 
 
-_InputsHook.__name__ = "BackwardHookFunction"  # torch's node name: BackwardHookFunctionBackward
+_HookIdentity.__name__ = "BackwardHookFunction"  # torch's node: BackwardHookFunctionBackward
+
+
+def _packed(indices: tuple, grads: tuple, n: int) -> tuple:
+    """grads as the hooks get them: n entries, grads at indices, None elsewhere."""
+    packed = [None] * n
+    for i, g in zip(indices, grads):
+        packed[i] = g
+    return tuple(packed)
 
 
 class _Call:
     """One call of a hooked module: where its input tensors that require grad sit among the
-    positional arguments (indices), and the output gradients between the two hooks."""
+    positional arguments (indices), where its output's do among the output's items (a single
+    tensor: one item), and the output gradients between the two hooks."""
 
     def __init__(self, module, n_inputs: int, indices: tuple):
         self.module, self.n_inputs, self.indices = module, n_inputs, indices
+        self.n_outputs, self.output_indices = 1, (0,)
         self.grad_output = None
 
-    def packed(self, grads: tuple) -> tuple:
-        """grad_input as the hooks get it: one entry per positional argument."""
-        packed = [None] * self.n_inputs
-        for i, g in zip(self.indices, grads):
-            packed[i] = g
-        return tuple(packed)
-
     def output_arrived(self, grad):
-        """The output's gradient: the pre-hooks, then (no input requiring grad) the hooks."""
-        grad_output = (grad,)
+        """A single output tensor's gradient (a pre-hook of the identity's node)."""
+        return self.outputs_arrived((grad,))[0]
+
+    def outputs_arrived(self, grads: tuple) -> tuple:
+        """The output's gradients: the pre-hooks, then (no input requiring grad) the hooks;
+        the ones to pass on."""
+        grad_output = _packed(self.output_indices, grads, self.n_outputs)
         for hook in tuple(self.module._backward_pre_hooks.values()):
             result = hook(self.module, grad_output)
             if result is not None:
-                grad_output = _checked(result, 1, "pre hook", "grad_output")
+                grad_output = _checked(result, self.n_outputs, "pre hook", "grad_output")
         self.grad_output = grad_output
         if not self.indices:  # no input requires grad: the hooks run now, as torch's
             warnings.warn(
@@ -85,14 +96,14 @@ class _Call:
                 stacklevel=2,
             )
             for hook in tuple(self.module._backward_hooks.values()):
-                result = hook(self.module, self.packed(()), grad_output)
+                result = hook(self.module, _packed((), (), self.n_inputs), grad_output)
                 if result is not None and any(g is not None for g in result):
                     raise RuntimeError(
                         "Backward hook for Modules where no input requires gradient should "
                         "always return None or None for all gradients."
                     )
             self.grad_output = None
-        return grad_output[0]
+        return tuple(grad_output[i] for i in self.output_indices)
 
     def input_arrived(self, grad):
         """One input's gradient (a pre-hook of the identity's node): the hooks, each may
@@ -107,7 +118,7 @@ class _Call:
         """The inputs' gradients: the hooks, each may replace grad_input; the ones to pass on."""
         if self.grad_output is None:  # reached without passing the output (double backward)
             return grads
-        grad_input = self.packed(grads)
+        grad_input = _packed(self.indices, grads, self.n_inputs)
         for hook in tuple(self.module._backward_hooks.values()):
             result = hook(self.module, grad_input, self.grad_output)
             if result is not None:
@@ -140,27 +151,45 @@ def hooked_inputs(module, args: tuple):
         args[index] = BackwardHookFunction.apply(args[index])
         args[index].grad_fn.add_grad_hook(call.input_arrived)
     else:
-        for index, wrapped in zip(needing, _InputsHook.apply(call, *[args[i] for i in needing])):
-            args[index] = wrapped
+        wrapped = _HookIdentity.apply(call.inputs_arrived, *[args[i] for i in needing])
+        for index, tensor in zip(needing, wrapped):
+            args[index] = tensor
     return tuple(args), call
 
 
 def hooked_output(module, out, call):
     """out passed through the identity op whose node runs the pre-hooks (and, without an input
-    requiring grad, the hooks)."""
+    requiring grad, the hooks): a tensor, or a tuple's tensors that require grad."""
     if call is None:
         return out
+    if isinstance(out, tuple):
+        return _hooked_items(out, call)
     if not isinstance(out, ad.Tensor):
         raise NotImplementedError(
             f"{type(module).__name__}: a full backward hook on a module that returns "
-            f"{type(out).__name__} is not supported (a single tensor is). Register a hook on "
-            "each output tensor instead (t.register_hook(fn))."
+            f"{type(out).__name__} is not supported (a tensor or a tuple is, as in torch). "
+            "Register a hook on each output tensor instead (t.register_hook(fn))."
         )
     if not out.requires_grad:
         return out
     wrapped = BackwardHookFunction.apply(out)
     wrapped.grad_fn.add_grad_hook(call.output_arrived)
     return wrapped
+
+
+def _hooked_items(out: tuple, call):
+    """A tuple output's tensors that require grad through one identity node (torch's; the
+    other items, nested tuples included, pass as they are)."""
+    needing = [i for i, o in enumerate(out) if isinstance(o, ad.Tensor) and o.requires_grad]
+    if not needing:
+        return out
+    call.n_outputs, call.output_indices = len(out), tuple(needing)
+    items = list(out)
+    for index, tensor in zip(
+        needing, _HookIdentity.apply(call.outputs_arrived, *[out[i] for i in needing])
+    ):
+        items[index] = tensor
+    return tuple(items) if type(out) is tuple else type(out)(*items)
 
 
 def hook_output_node(module, args: tuple, out) -> None:

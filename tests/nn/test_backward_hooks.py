@@ -196,16 +196,97 @@ class _AsTorch:
     nn = nn
 
 
-def test_calls_the_hooks_cannot_cover_are_refused():
-    class Two(nn.Module):
+def _tuple_outputs(lib, module, use_second: bool):
+    """A module returning (a tensor, a number, a tensor not requiring grad, a tensor), its
+    hooks recording what they see (the pre-hook doubles the last output's gradient), and the
+    gradient its input gets."""
+
+    class Parts(module):
         def forward(self, a):
-            return a, a * 2
+            return a * 3, 7, a.detach(), (a * a).sum()
+
+    seen = []
+    parts = Parts()
+    parts.register_full_backward_pre_hook(
+        lambda m, go: (
+            seen.append(("pre", _arrays(go)))
+            or (go[0], None, None, None if go[3] is None else go[3] * 2)
+        )
+    )
+    parts.register_full_backward_hook(lambda m, gi, go: seen.append((_arrays(gi), _arrays(go))))
+    a = lib.tensor([1.0, -2.0, 0.5], requires_grad=True)
+    first, number, detached, last = parts(a)
+    assert number == 7 and not detached.requires_grad
+    # torch's node makes both; ours (one output per node): slices of its one packed output
+    for out in (first, last):
+        node = out.grad_fn
+        while node.name() in ("ViewBackward0", "SliceBackward0"):
+            node = node.next_functions[0][0]
+        assert node.name() == "BackwardHookFunctionBackward"
+    loss = (first * lib.tensor([1.0, 2.0, 3.0])).sum() + (last if use_second else 0)
+    loss.backward()
+    return seen, a.grad.numpy()
+
+
+@pytest.mark.parametrize("use_second", [True, False])
+def test_a_module_returning_a_tuple_has_torchs_full_backward_hooks(use_second):
+    """One entry of grad_output per item of the tuple (None for a number, a tensor without
+    grad, and an output no gradient reached), the pre-hook's replacement used, as torch."""
+    torch = pytest.importorskip("torch")
+    ours = _tuple_outputs(ad, nn.Module, use_second)
+    theirs = _tuple_outputs(torch, torch.nn.Module, use_second)
+    assert repr(ours[0]) == repr(theirs[0])  # what the hooks saw, Nones and values
+    np.testing.assert_array_equal(ours[1], theirs[1])
+
+
+def test_an_lstm_and_a_namedtuple_output_with_full_backward_hooks_as_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _twins(torch, lambda: nn.LSTM(3, 2), lambda: torch.nn.LSTM(3, 2))
+    x = np.random.default_rng(2).standard_normal((4, 1, 3))
+    seen = []
+    for lib, lstm in ((ad, ours), (torch, theirs)):
+        into = []
+        _record(lstm, into)
+        xt = lib.tensor(x, dtype=lib.float32, requires_grad=True)
+        out, (h, c) = lstm(xt)  # (output, (h, c)): only output is a tensor of the tuple
+        (out.sum() + h.sum()).backward()
+        seen.append((into, xt.grad.numpy()))
+    (ours_seen, ours_grad), (theirs_seen, theirs_grad) = seen
+    assert len(ours_seen) == len(theirs_seen) == 1
+    for ours_side, theirs_side in zip(ours_seen[0], theirs_seen[0]):
+        assert [g is None for g in ours_side] == [g is None for g in theirs_side]
+        for a, b in zip(ours_side, theirs_side):
+            if b is not None:
+                np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours_grad, theirs_grad, rtol=1e-5, atol=1e-6)
+
+
+def test_a_namedtuple_output_stays_one_and_other_outputs_are_refused():
+    from collections import namedtuple
+
+    Pair = namedtuple("Pair", "left right")
+
+    class Named(nn.Module):
+        def forward(self, a):
+            return Pair(a * 2, a * 3)
+
+    class Listed(nn.Module):
+        def forward(self, a):
+            return [a, a * 2]
 
     a = ad.ones(2, requires_grad=True)
-    two = Two()
-    two.register_full_backward_hook(lambda *args: None)
-    with pytest.raises(NotImplementedError, match="Two: .* returns tuple is not supported"):
-        two(a)
+    seen = []
+    named = Named()
+    named.register_full_backward_hook(lambda m, gi, go: seen.append(_arrays(go)))
+    out = named(a)
+    assert type(out) is Pair
+    (out.left.sum() + 2 * out.right.sum()).backward()
+    assert [g.tolist() for g in seen[0]] == [[1.0, 1.0], [2.0, 2.0]]
+    assert a.grad.tolist() == [8.0, 8.0]
+    listed = Listed()
+    listed.register_full_backward_hook(lambda *args: None)
+    with pytest.raises(NotImplementedError, match="Listed: .* returns list is not supported"):
+        listed(a)
 
 
 def test_compile_refuses_a_step_through_hooked_modules():
