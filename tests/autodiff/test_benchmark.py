@@ -48,6 +48,7 @@ def _hidden(text: str) -> str:
 
 def test_timeit_prints_torchs_layout():
     torch = pytest.importorskip("torch")
+    import torch.utils.benchmark  # noqa: F401 (a submodule: loaded only if imported)
     reprs = []
     for timer_cls in (benchmark.Timer, torch.utils.benchmark.Timer):
         timer = timer_cls("x + 1", setup="x = torch.ones(3)", label="add", description="ones")
