@@ -10,6 +10,7 @@ import numpy as np
 from . import cpu_math, dtypes, meta, random, tracing
 from .device import META
 from .device import check as _device
+from .device import check_layout as _layout
 from .errors import ArgumentError, DtypeError
 from .size import as_size
 from .tensor import Tensor
@@ -63,27 +64,36 @@ def from_numpy(array: np.ndarray, requires_grad=False) -> Tensor:
     return _finish(array, requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def zeros(*size, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+    _layout("zeros", layout)
     return _finish(np.zeros(_shape(size, "zeros"), _dtype(dtype)), requires_grad, device=device)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def ones(*size, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+    _layout("ones", layout)
     return _finish(np.ones(_shape(size, "ones"), _dtype(dtype)), requires_grad, device=device)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def empty(
+    *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False
+) -> Tensor:
     """Uninitialised in torch; zeros here, so no run ever depends on leftover memory."""
+    _layout("empty", layout, pin_memory)
     return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+def full(size, fill_value, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+    _layout("full", layout)
     if dtype is None and isinstance(fill_value, (bool, int, np.integer)):
         dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
     size = _shape((size,) if isinstance(size, int) else (tuple(size),), "full")
     return _finish(np.full(size, fill_value, _dtype(dtype)), requires_grad, device=device)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+def arange(
+    start, end=None, step=1, dtype=None, device=None, requires_grad=False, layout=None
+) -> Tensor:
+    _layout("arange", layout)
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -100,9 +110,10 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return _finish(array, requires_grad, device=device)
 
 
-def range(start, end, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+def range(start, end, step=1, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
     """start, start + step, ... up to end included, in the default float dtype: torch.range,
     deprecated in torch (with its warning) for arange, whose end is excluded."""
+    _layout("range", layout)
     warnings.warn(
         "torch.range is deprecated and will be removed in a future release because its "
         "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, "
@@ -120,8 +131,11 @@ def range(start, end, step=1, dtype=None, device=None, requires_grad=False) -> T
     return _finish(values.astype(_dtype(dtype)), requires_grad, device=device)
 
 
-def scalar_tensor(s, dtype=None, device=None, requires_grad=False) -> Tensor:
+def scalar_tensor(
+    s, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False
+) -> Tensor:
     """A 0-d tensor of s in the default float dtype unless dtype says (torch.scalar_tensor)."""
+    _layout("scalar_tensor", layout, pin_memory)
     return _finish(np.array(s, dtype=_dtype(dtype)), requires_grad, device=device)
 
 
@@ -142,9 +156,12 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> 
     return tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def empty_strided(size, stride, dtype=None, device=None, requires_grad=False) -> Tensor:
+def empty_strided(
+    size, stride, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False
+) -> Tensor:
     """Zeros of that size (uninitialised in torch). Its strides are NumPy's contiguous ones:
     this library's tensors choose no strides of their own."""
+    _layout("empty_strided", layout, pin_memory)
     if len(tuple(stride)) != len(tuple(size)):
         raise ArgumentError(
             f"empty_strided: mismatch in length of strides and shape ({tuple(size)} and "
@@ -171,16 +188,9 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
                                f"0 and {len(size) - 1}, but got {d} at index {i}).")  # fmt: skip
     if len(set(order)) != len(order):
         raise RuntimeError(f"empty_permuted: Duplicate dim not allowed in {order}")
-    _no_layout("empty_permuted", layout, pin_memory)
+    _layout("empty_permuted", layout, pin_memory)
     memory = np.zeros(tuple(size[d] for d in order), _dtype(dtype))
     return _finish(memory.transpose(np.argsort(order)), requires_grad, device=device)
-
-
-def _no_layout(op: str, layout, pin_memory) -> None:
-    if layout is not None and str(layout) != "torch.strided":
-        raise NotImplementedError(f"{op}: layout={layout} is not supported (strided only).")
-    if pin_memory:
-        raise NotImplementedError(f"{op}: pin_memory=True is not supported (CPU memory only).")
 
 
 def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False) -> Tensor:
@@ -218,23 +228,30 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False) -> Ten
     return _finish(array, requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+def linspace(
+    start, end, steps, dtype=None, device=None, requires_grad=False, layout=None
+) -> Tensor:
     """steps evenly spaced values from start to end, both included (float32 and float64 as
     torch computes them, bit for bit)."""
+    _layout("linspace", layout)
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ArgumentError(f"linspace: steps must be a non-negative integer, got {steps!r}")
     array = cpu_math.linspace(start, end, steps, _dtype(dtype))
     return _finish(array, requires_grad, device=device)
 
 
-def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+def logspace(
+    start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False, layout=None
+):
     """base ** linspace(start, end, steps)."""
+    _layout("logspace", layout)
     exponents = np.linspace(start, end, steps, dtype=np.float64)
     array = np.power(base, exponents).astype(_dtype(dtype))
     return _finish(array, requires_grad, device=device)
 
 
-def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def eye(n, m=None, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+    _layout("eye", layout)
     return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad, device=device)
 
 
@@ -242,31 +259,39 @@ def _like(input, dtype):
     return dtypes.as_dtype(dtype) if dtype is not None else input.dtype
 
 
-def zeros_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+def zeros_like(input, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+    _layout("zeros_like", layout)
     return _finish(np.zeros(input.shape, _like(input, dtype)), requires_grad, device=device)
 
 
-def ones_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+def ones_like(input, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+    _layout("ones_like", layout)
     return _finish(np.ones(input.shape, _like(input, dtype)), requires_grad, device=device)
 
 
-def empty_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+def empty_like(input, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+    _layout("empty_like", layout)
     return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+def full_like(
+    input, fill_value, dtype=None, device=None, requires_grad=False, layout=None
+) -> Tensor:
+    _layout("full_like", layout)
     array = np.full(input.shape, fill_value, _like(input, dtype))
     return _finish(array, requires_grad, device=device)
 
 
-def tril_indices(row, col, offset=0, *, dtype=None, device=None) -> Tensor:
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None) -> Tensor:
     """The (2, n) row and column indices of the lower triangle of a row x col matrix, on and
     below the offset-th diagonal, row by row (int64 unless dtype says)."""
+    _layout("tril_indices", layout)
     return _triangle_indices("tril_indices", row, col, offset, dtype, device, np.tril_indices)
 
 
-def triu_indices(row, col, offset=0, *, dtype=None, device=None) -> Tensor:
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None) -> Tensor:
     """The (2, n) indices of the upper triangle, on and above the offset-th diagonal."""
+    _layout("triu_indices", layout)
     return _triangle_indices("triu_indices", row, col, offset, dtype, device, np.triu_indices)
 
 
@@ -281,17 +306,35 @@ def _triangle_indices(op: str, row, col, offset, dtype, device, indices) -> Tens
     return _finish(pairs.astype(dtype), False, device=device)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def rand(
+    *size,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+) -> Tensor:
     """Uniform [0, 1): torch's numbers from the generator (default: ad.manual_seed's)."""
+    _layout("rand", layout, pin_memory)
     dtype = _float_dtype(dtype, "rand")
     draws = random.uniform(_shape(size, "rand"), dtype, generator=generator)
     return _finish(draws, requires_grad, device=device)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn(
+    *size,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+) -> Tensor:
     """Standard normal: torch's numbers from the generator (default: ad.manual_seed's). A
     complex dtype draws its real and imaginary parts as torch does: one real normal_ over the
     (..., 2) pairs with std 1/√2, so that E|z|² = 1."""
+    _layout("randn", layout, pin_memory)
     shape = _shape(size, "randn")
     if _dtype(dtype).kind == "c":
         part = np.float64 if _dtype(dtype) == np.complex128 else np.float32
@@ -302,17 +345,22 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -
     return _finish(draws, requires_grad, device=device)
 
 
-def rand_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+def rand_like(input, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+    _layout("rand_like", layout)
     return rand(*input.shape, dtype=_like(input, dtype), device=device, requires_grad=requires_grad)
 
 
-def randn_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn_like(input, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+    _layout("randn_like", layout)
     dtype = _like(input, dtype)
     return randn(*input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=None, generator=None, dtype=None, device=None) -> Tensor:
+def randint(
+    low, high=None, size=None, generator=None, dtype=None, device=None, layout=None
+) -> Tensor:
     """Integers in [low, high) (torch.randint(high, size) or randint(low, high, size))."""
+    _layout("randint", layout)
     if size is None and not isinstance(high, int | np.integer):  # randint(high, size)
         low, high, size = 0, low, high
     elif high is None:  # randint(high, size=size)
@@ -326,17 +374,21 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None) 
     return _finish(draws, False, device=device)
 
 
-def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False):
+def randint_like(
+    input, low=0, high=None, dtype=None, device=None, requires_grad=False, layout=None
+):
     """randint over input's shape, in input's dtype unless dtype says (torch.randint_like(x,
     high) or (x, low, high))."""
+    _layout("randint_like", layout)
     if high is None:
         low, high = 0, low
     out = randint(low, high, tuple(input.shape), dtype=_like(input, dtype), device=device)
     return out.requires_grad_(True) if requires_grad else out
 
 
-def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
+def randperm(n, generator=None, dtype=None, device=None, layout=None, pin_memory=False) -> Tensor:
     """A random permutation of 0..n-1, torch's for the same generator state."""
+    _layout("randperm", layout, pin_memory)
     draws = random.permutation(int(n), generator, dtypes.as_dtype(dtype or np.int64))
     return _finish(draws, False, device=device)
 

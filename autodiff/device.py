@@ -165,6 +165,21 @@ strided, sparse_coo, sparse_csr, jagged = (
 )
 
 
+def check_layout(op: str, layout, pin_memory=False) -> None:
+    """torch's layout= and pin_memory= of a creation function: dense strided CPU memory only
+    (a sparse layout or pinned memory is refused, never ignored)."""
+    if layout is not None and str(layout) != "torch.strided":
+        raise NotImplementedError(
+            f"{op}: layout={layout} is not supported: autodiff's tensors are dense and strided. "
+            "Leave layout out (or pass torch.strided) and build the dense tensor."
+        )
+    if pin_memory:
+        raise NotImplementedError(
+            f"{op}: pin_memory=True is not supported (CPU memory only, nothing to pin). Leave "
+            "it out."
+        )
+
+
 class _Unavailable:
     @staticmethod
     def is_available() -> bool:

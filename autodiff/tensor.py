@@ -1064,17 +1064,25 @@ class Tensor:
         dtype = self._data.dtype if dtype is None else dtype
         return self._new(np.array(data, dtype=dtypes.as_dtype(dtype)), device, requires_grad)
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+                  pin_memory=False) -> "Tensor":  # fmt: skip
+        _device.check_layout("new_zeros", layout, pin_memory)
         return self.new_full(as_size(size, "new_zeros"), 0, dtype, device, requires_grad)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+                 pin_memory=False) -> "Tensor":  # fmt: skip
+        _device.check_layout("new_ones", layout, pin_memory)
         return self.new_full(as_size(size, "new_ones"), 1, dtype, device, requires_grad)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+                  pin_memory=False) -> "Tensor":  # fmt: skip
         """Zeros (uninitialised in torch; here no run depends on leftover memory)."""
+        _device.check_layout("new_empty", layout, pin_memory)
         return self.new_full(as_size(size, "new_empty"), 0, dtype, device, requires_grad)
 
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False,
+                 layout=None, pin_memory=False):  # fmt: skip
+        _device.check_layout("new_full", layout, pin_memory)
         dtype = self._data.dtype if dtype is None else dtypes.as_dtype(dtype, "new_full")
         array = np.full(as_size((size,), "new_full"), fill_value, dtype)
         return self._new(array, device, requires_grad)
