@@ -47,10 +47,11 @@ def _hidden(text: str) -> str:
 
 
 def test_timeit_prints_torchs_layout():
-    torch = pytest.importorskip("torch")
-    import torch.utils.benchmark  # noqa: F401 (a submodule: loaded only if imported)
+    pytest.importorskip("torch")
+    from torch.utils.benchmark import Timer  # a submodule: loaded only if imported
+
     reprs = []
-    for timer_cls in (benchmark.Timer, torch.utils.benchmark.Timer):
+    for timer_cls in (benchmark.Timer, Timer):
         timer = timer_cls("x + 1", setup="x = torch.ones(3)", label="add", description="ones")
         m = timer.timeit(50)
         assert m.number_per_run == 50 and len(m.times) == 1 and m.median > 0

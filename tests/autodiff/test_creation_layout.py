@@ -1,6 +1,7 @@
 """torch's layout= (and pin_memory= where torch has it) on the creation functions and the
-Tensor.new_* methods (not new_tensor, as torch): torch.strided makes the same tensor as without it, as in torch; a sparse
-layout and pinned memory are refused with a message, never ignored."""
+Tensor.new_* methods (not new_tensor, as torch): torch.strided makes the same tensor as
+without it, as in torch; a sparse layout and pinned memory are refused with a message, never
+ignored."""
 
 import numpy as np
 import pytest
