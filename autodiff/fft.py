@@ -15,6 +15,7 @@ import numpy as np
 
 from . import creation
 from . import dtypes as _dtypes
+from .device import check_layout
 from .errors import DtypeError
 from .ops.complexes import Conj, view_as_real
 from .ops.fourier import C2C, C2R, R2C, resize, scale_of
@@ -206,17 +207,17 @@ def irfftn(input, s=None, dim=None, norm=None):
 def fftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=False):
     """The sample frequencies of an fft of n points with spacing d: [0, 1, ..., -1] / (d·n)."""
     values = np.fft.fftfreq(n, d)
-    return _frequencies(values, dtype, layout, device, requires_grad)
+    return _frequencies("fftfreq", values, dtype, layout, device, requires_grad)
 
 
 def rfftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=False):
     """The sample frequencies of an rfft of n points: [0, 1, ..., n//2] / (d·n)."""
     values = np.fft.rfftfreq(n, d)
-    return _frequencies(values, dtype, layout, device, requires_grad)
+    return _frequencies("rfftfreq", values, dtype, layout, device, requires_grad)
 
 
-def _frequencies(values, dtype, layout, device, requires_grad):
-    creation._no_layout("fftfreq", layout, False)
+def _frequencies(op: str, values, dtype, layout, device, requires_grad):
+    check_layout(op, layout)
     dtype = _dtypes.get_default_dtype() if dtype is None else dtype
     return creation.tensor(values, dtype=dtype, device=device, requires_grad=requires_grad)
 
