@@ -2,13 +2,14 @@
 arange, linspace, logspace, eye, the *_like forms and the random draws (the library's
 generator, ad.manual_seed). Each takes dtype=, device= ('cpu') and requires_grad=."""
 
+import builtins
 import math
 import warnings
 
 import numpy as np
 
 from . import cpu_math, dtypes, meta, random, tracing
-from .device import META
+from .device import META, dims_in_memory, preserve_format
 from .device import check as _device
 from .device import check_layout as _layout
 from .errors import ArgumentError, DtypeError
@@ -74,12 +75,16 @@ def ones(*size, dtype=None, device=None, requires_grad=False, layout=None) -> Te
     return _finish(np.ones(_shape(size, "ones"), _dtype(dtype)), requires_grad, device=device)
 
 
-def empty(
-    *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False
-) -> Tensor:
-    """Uninitialised in torch; zeros here, so no run ever depends on leftover memory."""
+def empty(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
+          memory_format=None) -> Tensor:  # fmt: skip
+    """Uninitialised in torch; zeros here, so no run ever depends on leftover memory (laid
+    out in memory as memory_format says: torch.channels_last, ...)."""
     _layout("empty", layout, pin_memory)
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    if memory_format is preserve_format:
+        raise RuntimeError("empty: preserve_format is not a memory format for a new tensor")
+    shape = _shape(size, "empty")
+    array = _laid_out(shape, _memory_order("empty", shape, memory_format), np.zeros, _dtype(dtype))
+    return _finish(array, requires_grad, device=device)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
@@ -259,26 +264,53 @@ def _like(input, dtype):
     return dtypes.as_dtype(dtype) if dtype is not None else input.dtype
 
 
-def zeros_like(input, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+def _memory_order(op: str, shape: tuple, memory_format, like=None) -> tuple:
+    """The dims in memory order, outermost first, of a new tensor: memory_format's, or for
+    preserve_format (the *_like functions' default) like's own (by its strides, as torch)."""
+    if like is not None and memory_format is None:
+        memory_format = preserve_format  # torch's default for the *_like functions
+    order = dims_in_memory(memory_format, len(shape), op)
+    if order is not None:
+        return order
+    array = like._data
+    if array.flags.c_contiguous or meta.is_meta(array):
+        return tuple(builtins.range(array.ndim))
+    return tuple(sorted(builtins.range(array.ndim), key=lambda d: -abs(array.strides[d])))
+
+
+def _laid_out(shape: tuple, order: tuple, make, *args) -> np.ndarray:
+    """make(shape in memory order, *args) seen in the logical order of dims: its values fill
+    memory in that order, as torch's kernels fill a tensor laid out so."""
+    return make(tuple(shape[d] for d in order), *args).transpose(np.argsort(order))
+
+
+def zeros_like(input, dtype=None, device=None, requires_grad=False, layout=None,
+               memory_format=None) -> Tensor:  # fmt: skip
     _layout("zeros_like", layout)
-    return _finish(np.zeros(input.shape, _like(input, dtype)), requires_grad, device=device)
+    order = _memory_order("zeros_like", input.shape, memory_format, input)
+    return _finish(_laid_out(input.shape, order, np.zeros, _like(input, dtype)), requires_grad,
+                   device=device)  # fmt: skip
 
 
-def ones_like(input, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+def ones_like(input, dtype=None, device=None, requires_grad=False, layout=None,
+               memory_format=None) -> Tensor:  # fmt: skip
     _layout("ones_like", layout)
-    return _finish(np.ones(input.shape, _like(input, dtype)), requires_grad, device=device)
+    order = _memory_order("ones_like", input.shape, memory_format, input)
+    return _finish(_laid_out(input.shape, order, np.ones, _like(input, dtype)), requires_grad,
+                   device=device)  # fmt: skip
 
 
-def empty_like(input, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+def empty_like(input, dtype=None, device=None, requires_grad=False, layout=None,
+               memory_format=None) -> Tensor:  # fmt: skip
     _layout("empty_like", layout)
-    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
+    return zeros_like(input, dtype, device, requires_grad, memory_format=memory_format)
 
 
-def full_like(
-    input, fill_value, dtype=None, device=None, requires_grad=False, layout=None
-) -> Tensor:
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, layout=None,
+              memory_format=None) -> Tensor:  # fmt: skip
     _layout("full_like", layout)
-    array = np.full(input.shape, fill_value, _like(input, dtype))
+    order = _memory_order("full_like", input.shape, memory_format, input)
+    array = _laid_out(input.shape, order, np.full, fill_value, _like(input, dtype))
     return _finish(array, requires_grad, device=device)
 
 
@@ -345,15 +377,31 @@ def randn(
     return _finish(draws, requires_grad, device=device)
 
 
-def rand_like(input, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+def rand_like(input, dtype=None, device=None, requires_grad=False, layout=None,
+              memory_format=None) -> Tensor:  # fmt: skip
+    """rand over input's shape, drawn in the memory order of the result (memory_format's, or
+    input's own: torch's fill runs along memory)."""
     _layout("rand_like", layout)
-    return rand(*input.shape, dtype=_like(input, dtype), device=device, requires_grad=requires_grad)
+    dtype = _float_dtype(_like(input, dtype), "rand_like")
+    order = _memory_order("rand_like", input.shape, memory_format, input)
+    draws = _laid_out(input.shape, order, random.uniform, dtype)
+    return _finish(draws, requires_grad, device=device)
 
 
-def randn_like(input, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+def randn_like(input, dtype=None, device=None, requires_grad=False, layout=None,
+               memory_format=None) -> Tensor:  # fmt: skip
+    """randn over input's shape, drawn along the result's memory (torch's normal_ takes its
+    element-by-element path on a tensor not laid out row-major)."""
     _layout("randn_like", layout)
     dtype = _like(input, dtype)
-    return randn(*input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    order = _memory_order("randn_like", input.shape, memory_format, input)
+    if order == tuple(builtins.range(len(order))) or dtype.kind == "c":
+        return randn(*input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    dtype = _float_dtype(dtype, "randn_like")
+    draws = _laid_out(
+        input.shape, order, lambda shape: random.normal(shape, dtype, contiguous=False)
+    )
+    return _finish(draws, requires_grad, device=device)
 
 
 def randint(
@@ -374,15 +422,18 @@ def randint(
     return _finish(draws, False, device=device)
 
 
-def randint_like(
-    input, low=0, high=None, dtype=None, device=None, requires_grad=False, layout=None
-):
+def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False,
+                 layout=None, memory_format=None):  # fmt: skip
     """randint over input's shape, in input's dtype unless dtype says (torch.randint_like(x,
-    high) or (x, low, high))."""
+    high) or (x, low, high)), drawn along the result's memory."""
     _layout("randint_like", layout)
     if high is None:
         low, high = 0, low
-    out = randint(low, high, tuple(input.shape), dtype=_like(input, dtype), device=device)
+    order = _memory_order("randint_like", input.shape, memory_format, input)
+    physical = tuple(input.shape[d] for d in order)
+    out = randint(low, high, physical, dtype=_like(input, dtype), device=device)
+    if order != tuple(builtins.range(len(order))):
+        out = out.permute(*np.argsort(order).tolist())
     return out.requires_grad_(True) if requires_grad else out
 
 

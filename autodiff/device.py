@@ -3,6 +3,8 @@
 
 import warnings
 
+import numpy as np
+
 from . import amp as _amp
 from .dtypes import ALIASES
 
@@ -53,12 +55,14 @@ def check(value, op: str = "device") -> device:
 
 
 def to_args(args, kwargs, tensor_type, op: str = "to"):
-    """(dtype, device) that Tensor.to / Module.to's arguments ask for (None: keep it): a
-    dtype, a dtype name, a tensor (its dtype), dtype=; a device (positional or device=)."""
+    """(dtype, device, memory format) that Tensor.to / Module.to's arguments ask for (None:
+    keep it): a dtype, a dtype name, a tensor (its dtype), dtype=; a device (positional or
+    device=); memory_format=."""
     dtype = kwargs.pop("dtype", None)
     target = kwargs.pop("device", None)
     target = None if target is None else device(target)
-    for ignored in ("non_blocking", "copy", "memory_format"):  # nothing to do on one CPU
+    memory = kwargs.pop("memory_format", None)
+    for ignored in ("non_blocking", "copy"):  # nothing to do on one CPU
         kwargs.pop(ignored, None)
     if kwargs:
         raise TypeError(f"{op}: unexpected arguments {sorted(kwargs)}")
@@ -69,7 +73,7 @@ def to_args(args, kwargs, tensor_type, op: str = "to"):
             target = device(arg)
         else:
             dtype = arg
-    return dtype, target
+    return dtype, target, memory
 
 
 def set_default_device(value) -> None:
@@ -163,6 +167,109 @@ class layout:
 strided, sparse_coo, sparse_csr, jagged = (
     layout(name) for name in ("strided", "sparse_coo", "sparse_csr", "jagged")
 )
+
+
+class memory_format:
+    """torch.memory_format's twin: the order of a tensor's dims in memory. contiguous_format
+    is row-major (N, C, H, W); channels_last keeps each pixel's channels together (N, H, W, C
+    in memory, strides (HWC, 1, WC, C)), channels_last_3d likewise for 5-d tensors;
+    preserve_format keeps a tensor's own order (clone's and the *_like functions' default)."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self._name}"
+
+    def __reduce__(self):
+        return self._name  # pickled as the module's object of that name
+
+
+contiguous_format, channels_last, channels_last_3d, preserve_format = (
+    memory_format(name)
+    for name in ("contiguous_format", "channels_last", "channels_last_3d", "preserve_format")
+)
+_CHANNELS_LAST_RANK = {channels_last: 4, channels_last_3d: 5}
+
+
+def dims_in_memory(fmt, ndim: int, op: str = "memory_format"):
+    """The dims of an ndim-tensor in memory order, outermost first, that fmt asks for (None
+    for preserve_format: each tensor's own); torch's error for channels_last on another rank."""
+    if fmt is None or fmt is contiguous_format:
+        return tuple(range(ndim))
+    if fmt is preserve_format:
+        return None
+    if not isinstance(fmt, memory_format):
+        raise TypeError(
+            f"{op}: memory_format must be a torch.memory_format (torch.contiguous_format, "
+            f"torch.channels_last, ...), not {type(fmt).__name__}"
+        )
+    rank = _CHANNELS_LAST_RANK[fmt]
+    if ndim != rank:
+        raise RuntimeError(f"required rank {rank} tensor to use {fmt._name} format")
+    return (0, *range(2, ndim), 1)
+
+
+def laid_out(array: np.ndarray, fmt) -> np.ndarray:
+    """A copy of array with its elements in fmt's order in memory (preserve_format: array's
+    own strides where its elements fill their memory densely, else dense in the order of its
+    strides, as torch's)."""
+    order = dims_in_memory(fmt, array.ndim)
+    if order is None:
+        if not _dense(array):
+            return array.copy(order="K")
+        out = np.ndarray(
+            array.shape, array.dtype, np.empty(array.size, array.dtype), 0, array.strides
+        )
+        np.copyto(out, array)
+        return out
+    dense = np.ascontiguousarray(array.transpose(order))
+    return dense.transpose(np.argsort(order))
+
+
+def _dense(array: np.ndarray) -> bool:
+    """Whether array's elements fill its memory without gaps or overlaps, in some order of
+    dims (torch's non-overlapping and dense; a dim of size 1 may have any stride)."""
+    dims = sorted(
+        (d for d in range(array.ndim) if array.shape[d] != 1), key=lambda d: array.strides[d]
+    )
+    expected = array.itemsize
+    for d in dims:
+        if array.strides[d] != expected:
+            return False
+        expected *= array.shape[d]
+    return array.size > 0
+
+
+def suggested_format(array: np.ndarray):
+    """torch's suggest_memory_format: channels_last(_3d) where a 4-d (5-d) tensor's strides
+    run in that order (channels innermost, then width, height, ..., batch), else
+    contiguous_format. Tensor.to(memory_format=fmt) keeps a tensor that suggests fmt."""
+    if array.ndim not in (4, 5):
+        return contiguous_format
+    smallest = 0
+    if array.strides[1] == 0:
+        return contiguous_format
+    for d in (1, *range(array.ndim - 1, 1, -1), 0):
+        if array.shape[d] == 0 or array.strides[d] < smallest:
+            return contiguous_format
+        if d == 0 and smallest == array.strides[1]:  # N, 1, 1, 1: torch reads it as contiguous
+            return contiguous_format
+        smallest = array.strides[d] * (array.shape[d] if array.shape[d] > 1 else 1)
+    return channels_last if array.ndim == 4 else channels_last_3d
+
+
+def is_laid_out(array: np.ndarray, fmt) -> bool:
+    """Whether array's memory is dense in fmt's order (torch's is_contiguous(memory_format):
+    dims of size 1 may have any stride; preserve_format reads as contiguous_format)."""
+    order = dims_in_memory(contiguous_format if fmt is preserve_format else fmt, array.ndim)
+    expected = array.itemsize
+    for d in reversed(order):
+        if array.shape[d] != 1:
+            if array.strides[d] != expected:
+                return False
+            expected *= array.shape[d]
+    return True
 
 
 def check_layout(op: str, layout, pin_memory=False) -> None:

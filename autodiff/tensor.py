@@ -280,12 +280,24 @@ class Tensor:
         return self._data.shape == other._data.shape
 
     def is_contiguous(self, memory_format=None) -> bool:
-        return self._data.flags.c_contiguous or type(self._data) is _meta.MetaArray
+        """Whether the elements lie densely in memory in row-major order (or memory_format's:
+        torch.channels_last, ...)."""
+        if type(self._data) is _meta.MetaArray:
+            return True
+        if memory_format is None:
+            return self._data.flags.c_contiguous
+        return _device.is_laid_out(self._data, memory_format)
 
     def contiguous(self, memory_format=None) -> "Tensor":
-        """This tensor if its elements are laid out in row-major order, else a copy that is
-        (CloneBackward0, as torch)."""
-        return self if self._data.flags.c_contiguous else _ops.clone(self)
+        """This tensor if its elements lie in memory in row-major order (or memory_format's),
+        else a copy that does (CloneBackward0, as torch)."""
+        if memory_format is not _device.preserve_format:
+            _device.dims_in_memory(memory_format, self._data.ndim, "contiguous")  # checked first
+        if self.is_contiguous(memory_format):
+            return self
+        if memory_format is _device.preserve_format:
+            raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+        return _ops.clone(self, memory_format=memory_format or _device.contiguous_format)
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -956,10 +968,13 @@ class Tensor:
     def to(self, *args, **kwargs) -> "Tensor":
         """to(dtype), to(device), to(device, dtype), to(other): a dtype change copies; a move
         to or from the 'meta' device gives a tensor without data (or raises: autodiff/meta.py)."""
-        dtype, target = _device.to_args(args, kwargs, Tensor)
+        dtype, target, memory_format = _device.to_args(args, kwargs, Tensor)
         t = self
         if dtype is not None and dtypes.as_dtype(dtype, "to") != self._data.dtype:
             t = _ops.to_dtype(self, dtypes.as_dtype(dtype, "to"))
+        if memory_format not in (None, _device.preserve_format):
+            if _device.suggested_format(t._data) is not memory_format:  # torch's: else as is
+                t = t.contiguous(memory_format)
         if target is not None and (target == _device.META) != _meta.is_meta(t._data):
             return _meta.moved(t, target, Tensor)
         return t
@@ -1026,8 +1041,8 @@ class Tensor:
     def element_size(self) -> int:
         return self._data.itemsize
 
-    def clone(self) -> "Tensor":
-        return _ops.clone(self)
+    def clone(self, *, memory_format=None) -> "Tensor":
+        return _ops.clone(self, memory_format=memory_format)
 
     # --- new tensors with this one's dtype (torch's new_* methods) ----------------------
     def new(self, *args, device=None, op: str = "new") -> "Tensor":

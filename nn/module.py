@@ -418,11 +418,13 @@ class Module:
         """to(dtype), to(device), to(device, dtype), to(tensor): floating parameters and buffers
         change dtype in place (the same Parameter objects), as torch's Module.to; to('meta')
         drops their data (shape and dtype stay), and leaving meta takes to_empty()."""
-        dtype, target = to_args(args, kwargs, ad.Tensor)
+        dtype, target, memory_format = to_args(args, kwargs, ad.Tensor)
         if dtype is not None:
             self._cast(ad.zeros(0, dtype=dtype).dtype)
         if target is not None:
             self._move(target)
+        if memory_format is not None:
+            self._lay_out(memory_format)
         return self
 
     def _move(self, target) -> None:
@@ -458,6 +460,13 @@ class Module:
                         new = Parameter(new, t.requires_grad)
                         new.grad = None if t.grad is None else fn(t.grad)
                     store[name] = new
+
+    def _lay_out(self, memory_format) -> None:
+        """to(memory_format=...): the 4-d and 5-d parameters and buffers (a convolution's
+        weights) copied into that order in memory, in place (the same objects), as torch."""
+        for t in [*self.parameters(), *self.buffers()]:
+            if t.dim() in (4, 5):
+                t.data = t.detach().to(memory_format=memory_format)
 
     def _cast(self, dtype) -> None:
         if dtype.kind != "f":

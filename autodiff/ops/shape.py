@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from .. import dtypes
+from ..device import laid_out, preserve_format
 from ..errors import ShapeError
 from ..function import Function
 from ..tensor import Tensor
@@ -357,17 +358,20 @@ class Clone(Function):
     array_backward = True
 
     @staticmethod
-    def forward(ctx, input):
-        return input.copy()
+    def forward(ctx, input, memory_format=None):
+        return laid_out(input, memory_format or preserve_format)
 
     @staticmethod
     def backward(ctx, grad):
         return grad
 
 
-def clone(input):
-    """A copy that stays in the graph."""
-    return Clone.apply(input)
+def clone(input, *, memory_format=None):
+    """A copy that stays in the graph, its elements in memory in the input's own order
+    (torch.preserve_format, as torch) or in memory_format's."""
+    if memory_format is None or memory_format is preserve_format:
+        return Clone.apply(input)
+    return Clone.apply(input, memory_format=memory_format)
 
 
 def _check_dim(dim: int, ndim: int, op: str) -> int:
