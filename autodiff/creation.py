@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from . import cpu_math, dtypes, meta, random, tracing
-from .device import META, dims_in_memory, preserve_format
+from .device import META, dims_in_memory, preserve_format, stride_order
 from .device import check as _device
 from .device import check_layout as _layout
 from .errors import ArgumentError, DtypeError
@@ -272,10 +272,9 @@ def _memory_order(op: str, shape: tuple, memory_format, like=None) -> tuple:
     order = dims_in_memory(memory_format, len(shape), op)
     if order is not None:
         return order
-    array = like._data
-    if array.flags.c_contiguous or meta.is_meta(array):
-        return tuple(builtins.range(array.ndim))
-    return tuple(sorted(builtins.range(array.ndim), key=lambda d: -abs(array.strides[d])))
+    if like.is_contiguous():  # a meta tensor reads as contiguous
+        return tuple(builtins.range(like.dim()))
+    return stride_order(like.stride())  # its layout only, never its values (ad.compile)
 
 
 def _laid_out(shape: tuple, order: tuple, make, *args) -> np.ndarray:

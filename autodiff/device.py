@@ -216,7 +216,7 @@ def laid_out(array: np.ndarray, fmt) -> np.ndarray:
     strides, as torch's)."""
     order = dims_in_memory(fmt, array.ndim)
     if order is None:
-        if not _dense(array):
+        if array.flags.c_contiguous or not is_dense(array):  # row-major, or dense order K
             return array.copy(order="K")
         out = np.ndarray(
             array.shape, array.dtype, np.empty(array.size, array.dtype), 0, array.strides
@@ -227,18 +227,15 @@ def laid_out(array: np.ndarray, fmt) -> np.ndarray:
     return dense.transpose(np.argsort(order))
 
 
-def _dense(array: np.ndarray) -> bool:
+def is_dense(array: np.ndarray) -> bool:
     """Whether array's elements fill its memory without gaps or overlaps, in some order of
     dims (torch's non-overlapping and dense; a dim of size 1 may have any stride)."""
-    dims = sorted(
-        (d for d in range(array.ndim) if array.shape[d] != 1), key=lambda d: array.strides[d]
-    )
-    expected = array.itemsize
-    for d in dims:
-        if array.strides[d] != expected:
-            return False
-        expected *= array.shape[d]
-    return array.size > 0
+    return array.size > 0 and array.transpose(stride_order(array.strides)).flags.c_contiguous
+
+
+def stride_order(strides: tuple) -> tuple:
+    """The dims from the largest stride to the smallest (ties in dim order)."""
+    return tuple(sorted(range(len(strides)), key=lambda d: -abs(strides[d])))
 
 
 def suggested_format(array: np.ndarray):

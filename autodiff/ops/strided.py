@@ -10,6 +10,7 @@ through it would change one memory location several times (torch leaves that und
 import numpy as np
 
 from .. import storage, tracing
+from ..device import contiguous_format, is_dense, stride_order
 from ..function import Function
 from ..tensor import Tensor
 from .indexing import IndexAdd
@@ -172,8 +173,7 @@ def as_strided_(input, size, stride, storage_offset=None):
 def _dense_order(array: np.ndarray) -> tuple:
     """The axes from the largest stride to the smallest where array is dense (torch's clone
     keeps such a layout), else the axes in order."""
-    order = tuple(int(a) for a in np.argsort([-s for s in array.strides], kind="stable"))
-    return order if array.transpose(order).flags.c_contiguous else tuple(range(array.ndim))
+    return stride_order(array.strides) if is_dense(array) else tuple(range(array.ndim))
 
 
 def _inverse(order: tuple) -> tuple:
@@ -207,7 +207,8 @@ class AsStridedScatter(Function):
         geometry = (o["size"], o["stride"], o["storage_offset"])
         order = ctx.order
         # the gradient laid out as the output was: its storage positions are the output's
-        laid = Clone.apply(grad.permute(order)).permute(_inverse(order))
+        laid = Clone.apply(grad.permute(order), memory_format=contiguous_format)
+        laid = laid.permute(_inverse(order))
         need = ctx.needs_input_grad
         grad_input = AsStridedScatter.apply(laid, 0.0, **dict(zip(_GEOMETRY, geometry)))
         grad_src = as_strided(laid, *geometry) if need[1] else None
