@@ -285,31 +285,33 @@ def _laid_out(shape: tuple, order: tuple, make, *args) -> np.ndarray:
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False, layout=None,
                memory_format=None) -> Tensor:  # fmt: skip
-    _layout("zeros_like", layout)
-    order = _memory_order("zeros_like", input.shape, memory_format, input)
-    return _finish(_laid_out(input.shape, order, np.zeros, _like(input, dtype)), requires_grad,
-                   device=device)  # fmt: skip
+    return _filled_like("zeros_like", input, 0, dtype, device, requires_grad, layout, memory_format)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False, layout=None,
-               memory_format=None) -> Tensor:  # fmt: skip
-    _layout("ones_like", layout)
-    order = _memory_order("ones_like", input.shape, memory_format, input)
-    return _finish(_laid_out(input.shape, order, np.ones, _like(input, dtype)), requires_grad,
-                   device=device)  # fmt: skip
+              memory_format=None) -> Tensor:  # fmt: skip
+    return _filled_like("ones_like", input, 1, dtype, device, requires_grad, layout, memory_format)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False, layout=None,
                memory_format=None) -> Tensor:  # fmt: skip
-    _layout("empty_like", layout)
-    return zeros_like(input, dtype, device, requires_grad, memory_format=memory_format)
+    """Zeros (uninitialised in torch; here no run depends on leftover memory)."""
+    return _filled_like("empty_like", input, 0, dtype, device, requires_grad, layout,
+                        memory_format)  # fmt: skip
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, layout=None,
               memory_format=None) -> Tensor:  # fmt: skip
-    _layout("full_like", layout)
-    order = _memory_order("full_like", input.shape, memory_format, input)
-    array = _laid_out(input.shape, order, np.full, fill_value, _like(input, dtype))
+    return _filled_like("full_like", input, fill_value, dtype, device, requires_grad, layout,
+                        memory_format)  # fmt: skip
+
+
+def _filled_like(op, input, value, dtype, device, requires_grad, layout, memory_format):
+    """A tensor of input's shape (in memory_format's order, input's own by default) holding
+    value, in input's dtype unless dtype says."""
+    _layout(op, layout)
+    order = _memory_order(op, input.shape, memory_format, input)
+    array = _laid_out(input.shape, order, np.full, value, _like(input, dtype))
     return _finish(array, requires_grad, device=device)
 
 
