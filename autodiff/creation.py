@@ -37,8 +37,9 @@ def _dtype(dtype):
     return dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False, name=None) -> Tensor:
+def tensor(data, dtype=None, device=None, requires_grad=False, name=None, pin_memory=False):
     """A new tensor (a copy). Floats -> the default dtype, ints -> int64, arrays keep theirs."""
+    _layout("tensor", None, pin_memory)
     dtype = None if dtype is None else dtypes.as_dtype(dtype, "tensor")
     if isinstance(data, Tensor):  # a copy outside the graph, as torch.tensor(t) (an op)
         copy = data.detach().to(dtype or data.dtype)

@@ -856,13 +856,15 @@ class Tensor:
         """self[i] = callable(self[i], tensor[i]), tensor broadcast to this shape, in place."""
         return _ops.methods.map_each(self, tensor, callable)
 
-    def resize_(self, *sizes) -> "Tensor":
+    def resize_(self, *sizes, memory_format=None) -> "Tensor":
         """This tensor made of sizes' shape: its first elements kept, zeros after them
-        (uninitialised memory in torch)."""
-        return _ops.inplace.resize_(self, as_size(sizes, "resize_"))
+        (uninitialised memory in torch); with memory_format, its storage read in that order
+        of dims (torch's strides: the values move)."""
+        return _ops.inplace.resize_(self, as_size(sizes, "resize_"), memory_format)
 
-    def resize_as_(self, tensor) -> "Tensor":
-        return _ops.inplace.resize_(self, as_size(tuple(tensor.shape), "resize_as_"))
+    def resize_as_(self, tensor, memory_format=None) -> "Tensor":
+        shape = as_size(tuple(tensor.shape), "resize_as_")
+        return _ops.inplace.resize_(self, shape, memory_format)
 
     def zero_(self) -> "Tensor":
         return _ops.inplace.apply_(self, "zero_", _ops.inplace.fill, 0)
@@ -973,14 +975,15 @@ class Tensor:
         if dtype is not None and dtypes.as_dtype(dtype, "to") != self._data.dtype:
             t = _ops.to_dtype(self, dtypes.as_dtype(dtype, "to"))
         if memory_format not in (None, _device.preserve_format):
-            if _device.suggested_format(t._data) is not memory_format:  # torch's: else as is
+            # a copy is laid out as asked; torch keeps a tensor that suggests that format
+            if t is not self or _device.suggested_format(t._data) is not memory_format:
                 t = t.contiguous(memory_format)
         if target is not None and (target == _device.META) != _meta.is_meta(t._data):
             return _meta.moved(t, target, Tensor)
         return t
 
-    def cpu(self) -> "Tensor":
-        return self.to("cpu")
+    def cpu(self, memory_format=None) -> "Tensor":
+        return self.to("cpu", memory_format=memory_format)
 
     def cuda(self, device=None, non_blocking=False, memory_format=None) -> "Tensor":
         _device.check("cuda")
@@ -999,35 +1002,35 @@ class Tensor:
     def type_as(self, other) -> "Tensor":
         return self.to(other.dtype)
 
-    def float(self) -> "Tensor":
-        return self.to(np.float32)
+    def float(self, memory_format=None) -> "Tensor":
+        return self.to(np.float32, memory_format=memory_format)
 
-    def double(self) -> "Tensor":
-        return self.to(np.float64)
+    def double(self, memory_format=None) -> "Tensor":
+        return self.to(np.float64, memory_format=memory_format)
 
-    def half(self) -> "Tensor":
-        return self.to(np.float16)
+    def half(self, memory_format=None) -> "Tensor":
+        return self.to(np.float16, memory_format=memory_format)
 
-    def bfloat16(self) -> "Tensor":
-        return self.to(dtypes.bfloat16)
+    def bfloat16(self, memory_format=None) -> "Tensor":
+        return self.to(dtypes.bfloat16, memory_format=memory_format)
 
-    def long(self) -> "Tensor":
-        return self.to(np.int64)
+    def long(self, memory_format=None) -> "Tensor":
+        return self.to(np.int64, memory_format=memory_format)
 
-    def int(self) -> "Tensor":
-        return self.to(np.int32)
+    def int(self, memory_format=None) -> "Tensor":
+        return self.to(np.int32, memory_format=memory_format)
 
-    def bool(self) -> "Tensor":
-        return self.to(np.bool_)
+    def bool(self, memory_format=None) -> "Tensor":
+        return self.to(np.bool_, memory_format=memory_format)
 
-    def byte(self) -> "Tensor":
-        return self.to(np.uint8)
+    def byte(self, memory_format=None) -> "Tensor":
+        return self.to(np.uint8, memory_format=memory_format)
 
-    def char(self) -> "Tensor":
-        return self.to(np.int8)
+    def char(self, memory_format=None) -> "Tensor":
+        return self.to(np.int8, memory_format=memory_format)
 
-    def short(self) -> "Tensor":
-        return self.to(np.int16)
+    def short(self, memory_format=None) -> "Tensor":
+        return self.to(np.int16, memory_format=memory_format)
 
     def is_complex(self) -> bool:
         return self._data.dtype.kind == "c"

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import dtypes
 from .creation import _finish
+from .device import check_layout
 from .errors import ArgumentError, DtypeError
 
 
@@ -25,7 +26,8 @@ def _positions(op: str, window_length: int, periodic: bool, dtype) -> tuple:
     return np.arange(window_length, dtype=np.float64), last, dtype
 
 
-def _window(op, window_length, periodic, dtype, device, requires_grad, shape):
+def _window(op, window_length, periodic, dtype, device, requires_grad, shape, layout, pin_memory):
+    check_layout(op, layout, pin_memory)
     n, last, dtype = _positions(op, window_length, periodic, dtype)
     values = np.ones(window_length) if window_length == 1 else shape(n, last)
     return _finish(values.astype(dtype), requires_grad, device=device)
@@ -41,41 +43,42 @@ def _cosines(*coefficients):
     return shape
 
 
-def hann_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False):
+def hann_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False,
+                layout=None, pin_memory=False):  # fmt: skip
     return _window("hann_window", window_length, periodic, dtype, device, requires_grad,
-                   _cosines(0.5, 0.5))  # fmt: skip
+                   _cosines(0.5, 0.5), layout, pin_memory)  # fmt: skip
 
 
 def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
-                   device=None, requires_grad=False):  # fmt: skip
+                   device=None, requires_grad=False, layout=None, pin_memory=False):  # fmt: skip
     return _window("hamming_window", window_length, periodic, dtype, device, requires_grad,
-                   _cosines(alpha, beta))  # fmt: skip
+                   _cosines(alpha, beta), layout, pin_memory)  # fmt: skip
 
 
 def blackman_window(window_length, periodic=True, *, dtype=None, device=None,
-                    requires_grad=False):  # fmt: skip
+                    requires_grad=False, layout=None, pin_memory=False):  # fmt: skip
     return _window("blackman_window", window_length, periodic, dtype, device, requires_grad,
-                   _cosines(0.42, 0.5, 0.08))  # fmt: skip
+                   _cosines(0.42, 0.5, 0.08), layout, pin_memory)  # fmt: skip
 
 
 def bartlett_window(window_length, periodic=True, *, dtype=None, device=None,
-                    requires_grad=False):  # fmt: skip
+                    requires_grad=False, layout=None, pin_memory=False):  # fmt: skip
     def triangle(n, last):
         return 1 - np.abs(2 * n / last - 1)
 
     return _window("bartlett_window", window_length, periodic, dtype, device, requires_grad,
-                   triangle)  # fmt: skip
+                   triangle, layout, pin_memory)  # fmt: skip
 
 
 def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, device=None,
-                  requires_grad=False):  # fmt: skip
+                  requires_grad=False, layout=None, pin_memory=False):  # fmt: skip
     def bessel(n, last):
         middle = last / 2
         return np.i0(beta * np.sqrt(np.clip(1 - ((n - middle) / middle) ** 2, 0, None))) / np.i0(
             beta)  # fmt: skip
 
     return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad,
-                   bessel)  # fmt: skip
+                   bessel, layout, pin_memory)  # fmt: skip
 
 
 __all__ = ["bartlett_window", "blackman_window", "hamming_window", "hann_window",

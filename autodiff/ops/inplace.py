@@ -14,6 +14,7 @@ import operator
 import numpy as np
 
 from .. import grad_mode, meta, tracing
+from ..device import dims_in_memory
 from ..errors import DtypeError, ShapeError
 from ..function import Function
 from ..graph import SavedOutput
@@ -146,7 +147,7 @@ def reshape_(self, op: str, node_name: str, fn, *args) -> Tensor:
     return self
 
 
-def resize_(self, shape: tuple) -> Tensor:
+def resize_(self, shape: tuple, memory_format=None) -> Tensor:
     """self's storage replaced by one of shape: the first elements kept, zeros after them. A
     tensor that requires grad is refused, as torch; a view too (its base keeps the storage),
     and a trace refuses it (the array itself is replaced)."""
@@ -158,11 +159,13 @@ def resize_(self, shape: tuple) -> Tensor:
                            "Resize a .clone() of it.")  # fmt: skip
     tracing.read(self, "resize_() (the storage is replaced; make a new tensor instead)")
     old = self._data
-    if old.shape != shape:
-        new = np.zeros(shape, old.dtype)
+    order = dims_in_memory(memory_format, len(shape), "resize_")
+    if old.shape != shape or order not in (None, tuple(range(len(shape)))):
+        in_memory = tuple(shape[d] for d in order or range(len(shape)))
+        new = np.zeros(in_memory, old.dtype)
         kept = min(old.size, new.size)
-        new.reshape(-1)[:kept] = old.reshape(-1)[:kept]
-        self._data = new
+        new.reshape(-1)[:kept] = old.reshape(-1)[:kept]  # the storage's first elements
+        self._data = new.transpose(np.argsort(order)) if order else new
     self._counter()[0] += 1
     return self
 

@@ -34,6 +34,11 @@ CALLS = {  # name: (positional args, whether torch's signature has pin_memory)
     "rand_like": ((X,), False),
     "randn_like": ((X,), False),
     "randint_like": ((X, 5), False),
+    "hann_window": ((6,), True),
+    "hamming_window": ((6,), True),
+    "blackman_window": ((6,), True),
+    "bartlett_window": ((6,), True),
+    "kaiser_window": ((6,), True),
 }
 METHODS = {"new_zeros": (2, 3), "new_ones": (2, 3), "new_empty": (2, 3), "new_full": ((2,), 4.0)}
 
@@ -77,3 +82,11 @@ def test_new_methods_take_layout_and_pin_memory(name):
         getattr(X, name)(*args, pin_memory=True)
     torch = pytest.importorskip("torch")
     getattr(torch.arange(6.0).reshape(2, 3), name)(*args, layout=torch.strided, pin_memory=False)
+
+
+def test_tensor_takes_pin_memory_as_torch():
+    assert ad.tensor([1.0, 2.0], pin_memory=False).tolist() == [1.0, 2.0]
+    with pytest.raises(NotImplementedError, match="tensor: pin_memory=True"):
+        ad.tensor([1.0], pin_memory=True)
+    torch = pytest.importorskip("torch")
+    torch.tensor([1.0], pin_memory=False)

@@ -132,3 +132,29 @@ def test_gradients_flow_through_a_layout_change_eager_and_compiled():
         replayed = compiled()
         np.testing.assert_array_equal(replayed.detach().numpy(), eager.detach().numpy())
         np.testing.assert_array_equal(x.grad.numpy(), eager_grad)
+
+
+@pytest.mark.parametrize("method", ["float", "double", "half", "long", "int", "short", "char",
+                                    "byte", "bool", "bfloat16", "cpu"])  # fmt: skip
+def test_conversions_take_memory_format_as_torch(method):
+    torch = pytest.importorskip("torch")
+    for fmt in ("channels_last", "contiguous_format", "preserve_format"):
+        ours, theirs = _pair(torch, VIEWS["transposed"])
+        o = getattr(ours, method)(memory_format=getattr(ad, fmt))
+        t = getattr(theirs, method)(memory_format=getattr(torch, fmt))
+        assert o.stride() == t.stride() and str(o.dtype) == str(t.dtype), fmt
+
+
+def test_resize_with_a_memory_format_reads_the_storage_in_that_order_as_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (ad, torch):
+        same = lib.arange(24.0).reshape(1, 2, 3, 4).clone()  # not a view: its own storage
+        same.resize_(1, 2, 3, 4, memory_format=lib.channels_last)
+        grown = lib.arange(6.0)
+        grown.resize_(1, 2, 3, 1, memory_format=lib.channels_last)
+        as_other = lib.arange(24.0).reshape(1, 2, 3, 4).clone()
+        as_other.resize_as_(lib.zeros(1, 2, 3, 4), memory_format=lib.channels_last)
+        seen = [(t.stride(), t.flatten().tolist()) for t in (same, grown, as_other)]
+        if lib is ad:
+            ours = seen
+    assert ours == seen

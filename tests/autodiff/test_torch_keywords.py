@@ -185,10 +185,12 @@ DOC_ONLY = {
     "Tensor.swapdims": {"dim0", "dim1"}, "Tensor.take": {"indices"},
     "Tensor.true_divide": {"value"}, "Tensor.true_divide_": {"value"},
     "Tensor.type_as": {"tensor"}, "Tensor.uniform_": {"from", "to"},
+    "Tensor.new_tensor": {"layout", "pin_memory"},  # documented, but torch 2.13 refuses both
     "Tensor.vsplit": {"split_size_or_sections"}, "Tensor.where": {"y"},
 }  # fmt: skip
-# arguments about memory, devices and names that have no meaning here
-NOT_HERE = {"out", "memory_format", "layout", "pin_memory", "requires_grad", "generator",
+# arguments that have no meaning here, or are checked elsewhere (out=: autodiff/out.py;
+# layout=, pin_memory= and memory_format= are taken: test_creation_layout, test_memory_format)
+NOT_HERE = {"out", "requires_grad", "generator",
             "names", "self", "input", "other"}  # fmt: skip
 
 
