@@ -7,6 +7,7 @@ for torch and `except ValueError` / `except TypeError` written for us catch the 
 Also where NumPy's floating-point warnings from our own lines go (below).
 """
 
+import pickle
 import sys
 import warnings
 
@@ -25,6 +26,11 @@ class DtypeError(TypeError, RuntimeError):
 
 class IndexOutOfRangeError(IndexError, RuntimeError):
     """An index or dim past the end where torch says RuntimeError (gather) or IndexError."""
+
+
+class WeightsOnlyError(ValueError, pickle.UnpicklingError):
+    """A file that holds a class or function load may not rebuild (weights_only): torch raises
+    pickle.UnpicklingError there; a ValueError, as every refusal of a file here is."""
 
 
 class LinAlgError(RuntimeError):

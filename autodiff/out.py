@@ -67,9 +67,13 @@ def with_out(fn):
 
 
 def give_out(namespace: dict, names) -> None:
-    """Replace each named function in namespace (a module's globals()) by its with_out form."""
+    """Replace each named function in namespace (a module's globals()) by its with_out form,
+    which names that module as its own: found there by name, as pickle and ad.save find it."""
     for name in names:
-        namespace[name] = with_out(namespace[name])
+        wrapped = with_out(namespace[name])
+        if wrapped is not namespace[name]:
+            wrapped.__module__ = namespace["__name__"]
+            namespace[name] = wrapped
 
 
 _CREATION = {"arange", "empty", "eye", "fftfreq", "full", "linspace", "logspace", "normal", "ones",

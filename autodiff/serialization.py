@@ -13,7 +13,9 @@ Loading reads JSON and raw numbers only and bounds what it allocates by the file
   no duplicate keys, and refers to arrays by integer indices that exist;
 - a whole object is rebuilt only for a class already imported (loading never imports code)
   that rebuilds itself from data (`__from_saved_state__`) and is allowed: listed with
-  add_safe_globals / safe_globals, or any such class under weights_only=False.
+  add_safe_globals / safe_globals, or any such class under weights_only=False;
+- a function or class held as a value (a layer's activation=F.relu) is stored by name, as
+  pickle stores it, and found again only among modules already imported, allowed as above.
 
 A checkpoint written by PyTorch's torch.save (a zip with a pickle) is read by
 autodiff.torchfile, whose unpickler allows an exact list of globals only.
@@ -25,6 +27,7 @@ file intact and a large state is never held twice in memory.
 
 import json
 import sys
+import types
 import zipfile
 from pathlib import Path
 
@@ -32,6 +35,7 @@ import numpy as np
 
 from . import dtypes, torchfile
 from .device import check as _device
+from .errors import WeightsOnlyError
 from .files import write_atomic
 from .npyio import check_dtype, read_npy, write_npy
 from .tensor import Tensor
@@ -128,6 +132,8 @@ class _Encoder:
             return obj.item()
         if obj is None or isinstance(obj, bool | int | float | str):
             return obj
+        if isinstance(obj, _GLOBALS):
+            return {"global": _global_path(obj, where)}
         if id(obj) in self.active:
             raise ValueError(f"save: {where} contains itself; ad.save stores trees only.")
         self.active.add(id(obj))
@@ -152,7 +158,7 @@ class _Encoder:
             return {kind: [self.encode(v, f"{where}[{i}]", depth) for i, v in enumerate(obj)]}
         if hasattr(type(obj), "__from_saved_state__"):
             state = self.encode(obj.__saved_state__(), f"{where} ({type(obj).__name__})", depth)
-            return {"object": _class_path(type(obj), where), "state": state}
+            return {"object": _global_path(type(obj), where), "state": state}
         hint = " Save model.state_dict() instead." if hasattr(obj, "state_dict") else ""
         raise TypeError(
             f"save: {where} is a {type(obj).__name__}, which ad.save does not store (only "
@@ -161,13 +167,22 @@ class _Encoder:
         )
 
 
-def _class_path(cls, where: str) -> str:
-    if "<locals>" in cls.__qualname__:
+# what is stored by name: classes, and functions written in Python or C (F.relu, math.sqrt)
+_GLOBALS = (type, types.FunctionType, types.BuiltinFunctionType)
+
+
+def _global_path(obj, where: str) -> str:
+    """ "module:Qual.Name" of a class or function, which load finds again among imported
+    modules; a TypeError for one it could not find there (a lambda, a local definition)."""
+    kind = "a class" if isinstance(obj, type) else "the function"
+    path = f"{getattr(obj, '__module__', None)}:{getattr(obj, '__qualname__', '')}"
+    if _find_global(path) is not obj:
         raise TypeError(
-            f"save: {where} is a {cls.__name__} defined inside a function, which load could "
-            "not find. Define the class at the top level of a module."
+            f"save: {where} is {kind} {getattr(obj, '__qualname__', obj)!r}, which load could "
+            "not find by its name (a lambda or a definition inside a function). Define it "
+            "with def or class at the top level of a module."
         )
-    return f"{cls.__module__}:{cls.__qualname__}"
+    return path
 
 
 def save(obj, f, *, format: str = "autodiff") -> None:
@@ -386,8 +401,11 @@ class _Decoder:
     def _tuple(self, node, depth):
         return tuple(self.decode(v, depth) for v in self.items(node["tuple"]))
 
+    def _global(self, node, depth):
+        return self.allowed(node["global"], "a reference to {}", "class or function")
+
     def _object(self, node, depth):
-        cls = self.allowed_class(node["object"])
+        cls = self.allowed(node["object"], "a whole {} object", "class", rebuilds=True)
         state = self.decode(node.get("state"), depth)
         try:
             return cls.__from_saved_state__(state)
@@ -416,28 +434,31 @@ class _Decoder:
                 self.arrays[i] = read_npy(entry, info.file_size, where)
         return self.arrays[i]
 
-    def allowed_class(self, path):
-        cls = _find_class(path) if isinstance(path, str) else None
-        if cls is None:
+    def allowed(self, path, held: str, kind: str, rebuilds: bool = False):
+        """The class or function at path, if imported and allowed (a class that rebuilds
+        itself from data where the file holds its object). held: how errors name the
+        file's entry ("a whole {} object"), kind: what path must name."""
+        found = _find_global(path) if isinstance(path, str) else None
+        if not isinstance(found, type if rebuilds else _GLOBALS):
             module = path.partition(":")[0] if isinstance(path, str) else path
             raise ValueError(
-                f"load: {self.source} holds a {path} object, but no class of that name is "
-                f"imported. Import {module} first (loading never imports code)."
+                f"load: {self.source} holds {held.format(path)}, but no {kind} of that name "
+                f"is imported. Import {module} first (loading never imports code)."
             )
-        if not hasattr(cls, "__from_saved_state__"):
+        if rebuilds and not hasattr(found, "__from_saved_state__"):
             raise ValueError(
                 f"load: {self.source} names {path}, which is not a class ad.save stores"
             )
-        if not (self.any_class or _allowed(cls)):
-            name = cls.__qualname__
-            raise ValueError(
-                f"load: {self.source} holds a whole {path} object. Weights only load failed: "
-                f"Unsupported global: GLOBAL {path.replace(':', '.')}. If you trust this "
-                f"class, allow it with torch.serialization.add_safe_globals([{name}]) or "
-                f"`with torch.serialization.safe_globals([{name}]):` (every module class the "
-                "file holds), or pass weights_only=False; or save and load a state_dict."
+        if not (self.any_class or _allowed(found)):
+            name = found.__qualname__
+            raise WeightsOnlyError(
+                f"load: {self.source} holds {held.format(path)}. Weights only load failed: "
+                f"Unsupported global: GLOBAL {path.replace(':', '.')}. If you trust it, allow "
+                f"it with torch.serialization.add_safe_globals([{name}]) or "
+                f"`with torch.serialization.safe_globals([{name}]):` (every class and function "
+                "the file holds), or pass weights_only=False; or save and load a state_dict."
             )
-        return cls
+        return found
 
 
 _KINDS = {
@@ -447,15 +468,16 @@ _KINDS = {
     "list": {"list"},
     "tuple": {"tuple"},
     "object": {"object", "state"},
+    "global": {"global"},
 }
 
 
-def _find_class(path: str):
-    """The class at "module:Qual.Name" among modules already imported, or None; looks up
+def _find_global(path: str):
+    """What "module:Qual.Name" names among modules already imported, or None; looks up
     namespaces directly so no module or class code runs."""
     module_name, _, qualname = path.partition(":")
     obj = sys.modules.get(module_name)
     for part in qualname.split(".") if qualname else ():
         namespace = getattr(obj, "__dict__", None)
         obj = namespace.get(part) if namespace is not None else None
-    return obj if isinstance(obj, type) else None
+    return obj if qualname else None

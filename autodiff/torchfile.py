@@ -28,6 +28,7 @@ import numpy as np
 
 from . import dtypes
 from .device import device
+from .errors import WeightsOnlyError
 from .ops.strided import may_overlap
 from .size import Size
 from .tensor import Tensor
@@ -394,7 +395,7 @@ def load(archive, entries: dict, source: str, map_location):
         reader = Reader(archive, entries, top, map_location)
         return _Unpickler(archive.read(entries[f"{top}/data.pkl"]), reader).load()
     except Refused as e:
-        raise ValueError(
+        raise WeightsOnlyError(
             f"load: {source} is a torch.save checkpoint that asks for {e}. Weights only load "
             "failed: only tensors, Parameters, state dicts, optimizer states, numbers, "
             "strings and containers of them are read (the globals torch's weights_only load "

@@ -166,6 +166,64 @@ def test_add_safe_globals_and_weights_only_false(tmp_path):
         ad.load(path)
 
 
+class Activated(nn.Module):
+    """A layer holding a function and a class as plain attributes, as TransformerEncoderLayer
+    holds activation=F.relu."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+        self.activation = nn.functional.gelu
+        self.norm_class = nn.LayerNorm
+
+    def forward(self, x):
+        return self.activation(self.fc(x))
+
+
+def test_functions_and_classes_held_as_values_are_stored_by_name(tmp_path):
+    """As pickle stores them (torch.save of word_language_model's TransformerModel, whose
+    layers hold F.relu): found again among imported modules, behind safe_globals."""
+    model, path = Activated(), tmp_path / "act.pt"
+    ad.save(model, path)
+    x = ad.linspace(-2, 2, 6).reshape(2, 3)
+    with serialization.safe_globals([Activated, nn.Linear, nn.functional.gelu, nn.LayerNorm]):
+        back = ad.load(path)
+    assert back.activation is nn.functional.gelu and back.norm_class is nn.LayerNorm
+    np.testing.assert_array_equal(back(x).detach().numpy(), model(x).detach().numpy())
+    assert ad.load(path, weights_only=False).activation is nn.functional.gelu
+    assert _round_trip([len, np.ufunc, ad.tanh], weights_only=False) == [len, np.ufunc, ad.tanh]
+    layer = nn.TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.0)
+    assert ad.load(_buffer(layer), weights_only=False).activation is layer.activation
+
+
+def test_a_function_the_file_names_is_allowed_only_behind_safe_globals(tmp_path):
+    import pickle
+
+    path = tmp_path / "act.pt"
+    ad.save(Activated(), path)
+    with pytest.raises(pickle.UnpicklingError, match=r"GLOBAL nn\..*gelu.*add_safe_globals"):
+        with serialization.safe_globals([Activated, nn.Linear, nn.LayerNorm]):
+            ad.load(path)
+    for name, message in [
+        ("antigravity:fly", "no class or function of that name is imported. Import antigravity"),
+        ("os:environ", "no class or function of that name"),  # a dict, not a global
+        ("os:", "no class or function of that name"),  # a module
+    ]:
+        raw = _rewrite(path, lambda s, name=name: s.replace('"nn.activation:gelu"', f'"{name}"'))
+        with pytest.raises(ValueError, match=message):
+            ad.load(raw, weights_only=False)
+    import sys
+
+    assert "antigravity" not in sys.modules
+
+
+def _buffer(obj) -> io.BytesIO:
+    buffer = io.BytesIO()
+    ad.save(obj, buffer)
+    buffer.seek(0)
+    return buffer
+
+
 def test_a_class_that_is_not_imported_is_never_imported(tmp_path):
     path = tmp_path / "m.pt"
     ad.save(nn.Linear(2, 2), path)
@@ -190,13 +248,13 @@ def test_what_a_module_cannot_store_is_refused_before_writing(tmp_path):
         ad.save(model, tmp_path / "a.pt")
     handle.remove()
     model.act = lambda x: x
-    with pytest.raises(TypeError, match=r"\['act'\] is a function"):
+    with pytest.raises(TypeError, match=r"\['act'\] is the function '.*<lambda>', which load"):
         ad.save(model, tmp_path / "b.pt")
 
     class Local(nn.Module):
         pass
 
-    with pytest.raises(TypeError, match="defined inside a function"):
+    with pytest.raises(TypeError, match="a definition inside a function"):
         ad.save(Local(), tmp_path / "c.pt")
     assert list(tmp_path.iterdir()) == []
 

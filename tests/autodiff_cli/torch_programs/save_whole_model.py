@@ -1,5 +1,6 @@
 # torch.save / torch.load of a state_dict with BatchNorm (its 0-d num_batches_tracked), a 0-d
 # loss, and a whole model (rebuilt with weights_only=False, as PyTorch's tutorial does).
+import pickle
 import sys
 from pathlib import Path
 
@@ -48,3 +49,31 @@ whole = torch.load(folder / "model.pt", weights_only=False)
 whole.eval(), fresh.eval(), model.eval()
 print("whole", type(whole).__name__, whole.scale, f"{whole(x).sum().item():.6f}")
 print("fresh", f"{fresh(x).sum().item():.6f}", f"{model(x).sum().item():.6f}")
+
+# word_language_model's TransformerModel: its layers hold activation=F.relu, a function that
+# torch.save stores by name and torch.load allows behind safe_globals
+encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0), 1)
+deterministic(encoder)
+torch.save(encoder, folder / "encoder.pt")
+allowed = [
+    torch.nn.functional.relu,
+    torch.nn.modules.activation.MultiheadAttention,
+    torch.nn.modules.container.ModuleList,
+    torch.nn.modules.dropout.Dropout,
+    torch.nn.modules.linear.Linear,
+    torch.nn.modules.linear.NonDynamicallyQuantizableLinear,
+    torch.nn.modules.normalization.LayerNorm,
+    torch.nn.modules.transformer.TransformerEncoder,
+    torch.nn.modules.transformer.TransformerEncoderLayer,
+]
+with torch.serialization.safe_globals(allowed):
+    back = torch.load(folder / "encoder.pt")
+tokens = torch.linspace(-1, 1, 24).reshape(3, 2, 4)
+encoder.eval(), back.eval()
+print("activation is F.relu", int(back.layers[0].activation is torch.nn.functional.relu))
+print("outputs", f"{back(tokens).sum().item():.6f}", f"{encoder(tokens).sum().item():.6f}")
+try:
+    with torch.serialization.safe_globals(allowed[1:]):  # without F.relu
+        torch.load(folder / "encoder.pt")
+except Exception as e:
+    print("refused without F.relu, an UnpicklingError", int(isinstance(e, pickle.UnpicklingError)))
