@@ -27,6 +27,9 @@ $(STAMP): pyproject.toml
 	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install -q -e '.[dev]'
 	# PyTorch is the test oracle only; this exact pin is a CPU build (oracle tests skip without it)
 	$(BIN)/python -m pip install -q torch==2.13.0 || echo "note: torch not installed; oracle tests will skip"
+	# torchvision's oracle for the torchvision pages `autodiff run` maps: its Python parts only
+	# (no deps: the pin matches torch 2.13; its CUDA operators are never loaded by the tests)
+	$(BIN)/python -m pip install -q --no-deps torchvision==0.28.0 || echo "note: torchvision not installed; its oracle tests will skip"
 	touch $(STAMP)
 
 demo: setup

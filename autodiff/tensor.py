@@ -71,7 +71,9 @@ class Tensor:
         "_accumulator",
         "__weakref__",
     )
-    __array_ufunc__ = None  # so `ndarray * tensor` reaches Tensor.__rmul__
+    # as torch.Tensor: no __array_ufunc__, a high priority, so `ndarray * tensor` reaches
+    # Tensor.__rmul__ (a recorded op), while np.sin(tensor) computes on the array and
+    # __array_wrap__ hands the result back as a tensor
     __array_priority__ = 1000
 
     def __init__(self, *args, dtype=None, requires_grad=False, name=None, device=None):
@@ -341,6 +343,24 @@ class Tensor:
         if dtype is not None and dtype != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """A NumPy function's result on this tensor (np.sin(t), np.transpose(t, axes)) as a
+        tensor sharing its memory, as torch's; a bool result becomes uint8 there, so here.
+        NumPy records no gradient: an input that requires grad is refused, as torch refuses
+        it (rather than a result silently cut from the graph)."""
+        inputs = context[1] if context is not None else (self,)
+        if any(isinstance(t, Tensor) and t._requires_grad for t in inputs):
+            name = getattr(context[0], "__name__", "?") if context is not None else None
+            raise RuntimeError(
+                f"np.{name or 'function'}(...) on a tensor that requires grad: NumPy computes "
+                "on the array and records no gradient (torch: Can't call numpy() on Tensor "
+                "that requires grad). Use the torch op (e.g. torch.sin(t) for np.sin(t)), or "
+                "pass t.detach()."
+            )
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)
+        return Tensor._make(np.asarray(array))
 
     def __float__(self) -> float:
         return float(self.item())

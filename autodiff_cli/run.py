@@ -3,8 +3,8 @@
 Inside that process only, `import torch` (and torch.nn, torch.nn.functional, torch.optim,
 torch.autograd, torch.utils.data, ...) resolves to the project: torch to autodiff, torch.nn to
 nn, torch.utils.data to nn.data; torchvision's datasets and transforms that the tutorials' first
-pages use resolve to autodiff_cli/torchvision_shim. A name the project does not have fails with
-a message that says so, never with a silent stand-in.
+pages use, and its utils' make_grid / save_image, resolve to autodiff_cli/torchvision_shim. A
+name the project does not have fails with a message that says so, never with a silent stand-in.
 """
 
 import argparse
@@ -78,6 +78,7 @@ MODULES = {
     "torchvision.datasets": torchvision_shim.datasets,
     "torchvision.transforms": torchvision_shim.transforms,
     "torchvision.transforms.functional": torchvision_shim.functional,
+    "torchvision.utils": torchvision_shim.utils,
 }
 # the files torch splits these packages into: programs import classes from them
 for _file in (

@@ -220,6 +220,33 @@ def test_numpy_interop_both_ways():
     assert x.detach().numpy() is x.detach().numpy()
 
 
+def test_numpy_functions_of_a_tensor_give_a_tensor_as_torchs():
+    """np.sin(t), np.transpose(t, axes) (a DCGAN tutorial's picture), np.clip(t, ...): NumPy
+    computes on the array and torch's __array_wrap__ hands back a tensor sharing its memory
+    (a bool result as uint8); a tensor that requires grad is refused, as torch refuses it."""
+    t = ad.arange(6, dtype=ad.float32).reshape(2, 3)
+    for result, expected in [
+        (np.sin(t), np.sin(t.numpy())),
+        (np.transpose(t, (1, 0)), t.numpy().T),
+        (np.clip(t, 1, 3), np.clip(t.numpy(), 1, 3)),
+        (np.maximum(t, 2), np.maximum(t.numpy(), 2)),
+        (np.exp(t[0, 1]), np.exp(np.float32(1.0))),
+    ]:
+        assert type(result) is ad.Tensor and not result.requires_grad
+        assert result.dtype == ad.float32 and result.shape == np.shape(expected)
+        np.testing.assert_array_equal(result.numpy(), expected)
+    wrapped = np.transpose(t, (1, 0))
+    wrapped[0, 1] = 100.0  # shares t's memory, as torch.from_numpy
+    assert t[1, 0].item() == 100.0
+    greater = np.greater(t, 2)
+    assert greater.dtype == ad.uint8 and greater.tolist() == [[0, 0, 0], [1, 1, 1]]
+    w = ad.ones(2, 3, requires_grad=True)
+    for call in (lambda: np.sin(w), lambda: np.add(np.ones(3), w), lambda: np.transpose(w)):
+        with pytest.raises(RuntimeError, match="requires grad: NumPy computes on the array"):
+            call()
+    assert type(np.sin(w.detach())) is ad.Tensor
+
+
 # --- ad.grad ------------------------------------------------------------------------------
 def test_grad_returns_without_accumulating_and_checks_unused():
     x, z = f64([1.0, 2.0]), f64([5.0])

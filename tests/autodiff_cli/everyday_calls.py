@@ -208,4 +208,20 @@ check(
         "(torch.get_float32_matmul_precision(), torch.backends.cuda.matmul.allow_tf32)",
     ),
 )
+# NumPy functions on tensors (a DCGAN tutorial's np.transpose(grid, (1, 2, 0)) for plt.imshow)
+check("np_transpose", lambda: np.transpose(X[:2, :3], (1, 0)))
+check("np_sin", lambda: np.sin(X[0, :3]))
+check("np_greater", lambda: np.greater(X[0, :3], 1))
+
+
+def raised(fn):
+    """The type of error fn raises (torch's message and ours differ in words)."""
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001
+        return type(e).__name__
+    return "nothing raised"
+
+
+check("np_sin_requires_grad", lambda: raised(lambda: np.sin(W[0, :3].clone().requires_grad_())))
 print("done", file=sys.stderr)
