@@ -983,6 +983,9 @@ class Tensor:
     def is_cuda(self) -> bool:
         return False
 
+    # the other accelerators' flags torch has (pytorch/examples test `input.is_xpu`)
+    is_mps = is_xpu = is_ipu = is_maia = is_mtia = is_vulkan = is_xla = is_cuda
+
     @property
     def layout(self):
         return _device.strided  # dense memory with strides, torch's default layout
@@ -1582,7 +1585,7 @@ class Tensor:
 
     is_neg = is_inference = is_pinned = is_shared = is_conj
     # storage kinds this library does not have (torch's properties)
-    is_sparse = is_quantized = is_mkldnn = is_nested = False
+    is_sparse = is_sparse_csr = is_quantized = is_mkldnn = is_nested = False
 
     def isreal(self):
         return _ops.isreal(self)

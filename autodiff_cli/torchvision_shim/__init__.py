@@ -1,8 +1,10 @@
-"""torchvision's datasets.MNIST/FashionMNIST, its first transforms and utils.make_grid /
-save_image, for `autodiff run` only.
+"""The part of torchvision learners' first programs use, for `autodiff run` only: datasets
+(MNIST, FashionMNIST, FakeData, ImageFolder), transforms (ToTensor, ToPILImage, Normalize,
+Resize, CenterCrop, ...) and utils.make_grid / save_image.
 
 The PyTorch tutorials' first pages (Quickstart, Datasets & DataLoaders, Transforms) import
-torchvision, and pytorch/examples' VAE saves its samples with torchvision.utils.save_image.
+torchvision; pytorch/examples' VAE saves its samples with torchvision.utils.save_image, and its
+DCGAN reads FakeData, an ImageFolder or MNIST resized to 64 pixels.
 `autodiff run` maps `torchvision`, `torchvision.datasets`, `torchvision.transforms`,
 `torchvision.transforms.functional` and `torchvision.utils` here (autodiff_cli/run.py
 MODULES); every other torchvision module is refused. The folder is named `torchvision_shim`,

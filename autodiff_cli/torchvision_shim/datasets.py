@@ -1,4 +1,6 @@
-"""torchvision.datasets.MNIST and FashionMNIST on the project's IDX reader (nn.data.idx).
+"""torchvision.datasets: MNIST and FashionMNIST on the project's IDX reader (nn.data.idx),
+FakeData (seeded random images, as a DCGAN tutorial's --dataset fake) and ImageFolder /
+DatasetFolder (one folder of images per class).
 
 As torchvision 0.28: the files are looked for in root/<ClassName>/raw/ (plain or .gz); an item is
 (PIL image of mode "L", int label) with the transforms applied; .data is a uint8 tensor
@@ -12,6 +14,8 @@ from pathlib import Path
 
 import autodiff as ad
 from nn.data import Dataset, idx
+
+from . import functional
 
 _NAMES = idx.FILES["train"] + idx.FILES["test"]
 
@@ -186,4 +190,164 @@ def _pil_image():
     return Image
 
 
-__all__ = ["FashionMNIST", "MNIST", "VisionDataset"]
+class FakeData(VisionDataset):
+    """size random images: item i is torch.randn(*image_size) drawn after
+    manual_seed(i + random_offset) (the caller's generator state kept), as a PIL image, and a
+    random class below num_classes; the same images and classes as torchvision's."""
+
+    def __init__(self, size=1000, image_size=(3, 224, 224), num_classes=10, transform=None,
+                 target_transform=None, random_offset=0):  # fmt: skip
+        super().__init__(transform=transform, target_transform=target_transform)
+        self.size, self.num_classes = size, num_classes
+        self.image_size, self.random_offset = image_size, random_offset
+
+    def __getitem__(self, index):
+        if index >= len(self):
+            raise IndexError(f"{self.__class__.__name__} index out of range")
+        state = ad.get_rng_state()
+        ad.manual_seed(index + self.random_offset)
+        img = ad.randn(*self.image_size)
+        target = ad.randint(0, self.num_classes, size=(1,), dtype=ad.int64)[0]
+        ad.set_rng_state(state)
+        img = functional.to_pil_image(img)
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target.item()
+
+    def __len__(self) -> int:
+        return self.size
+
+
+IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
+
+
+def has_file_allowed_extension(filename, extensions) -> bool:
+    """Whether filename ends with one of extensions, in any case."""
+    return (
+        str(filename)
+        .lower()
+        .endswith(extensions if isinstance(extensions, str) else tuple(extensions))
+    )
+
+
+def find_classes(directory) -> tuple:
+    """The class folders of directory, sorted, and each one's index."""
+    classes = sorted(entry.name for entry in os.scandir(directory) if entry.is_dir())
+    if not classes:
+        raise FileNotFoundError(f"Couldn't find any class folder in {directory}.")
+    return classes, {name: i for i, name in enumerate(classes)}
+
+
+def make_dataset(directory, class_to_idx=None, extensions=None, is_valid_file=None,
+                 allow_empty=False) -> list:  # fmt: skip
+    """(path, class index) of every file under each class folder that extensions (or
+    is_valid_file) accepts, in sorted order; a class folder without one is an error unless
+    allow_empty."""
+    directory = os.path.expanduser(directory)
+    if class_to_idx is None:
+        _, class_to_idx = find_classes(directory)
+    elif not class_to_idx:
+        raise ValueError("'class_to_index' must have at least one entry to collect any samples.")
+    if (extensions is None) == (is_valid_file is None):
+        raise ValueError(
+            "Both extensions and is_valid_file cannot be None or not None at the same time"
+        )
+    if extensions is not None:
+
+        def is_valid_file(path):
+            return has_file_allowed_extension(path, extensions)
+
+    samples, found = [], set()
+    for name in sorted(class_to_idx):
+        folder = os.path.join(directory, name)
+        if not os.path.isdir(folder):
+            continue
+        for root, _, files in sorted(os.walk(folder, followlinks=True)):
+            for file in sorted(files):
+                path = os.path.join(root, file)
+                if is_valid_file(path):
+                    samples.append((path, class_to_idx[name]))
+                    found.add(name)
+    empty = set(class_to_idx) - found
+    if empty and not allow_empty:
+        message = f"Found no valid file for the classes {', '.join(sorted(empty))}. "
+        if extensions is not None:
+            listed = extensions if isinstance(extensions, str) else ", ".join(extensions)
+            message += f"Supported extensions are: {listed}"
+        raise FileNotFoundError(message)
+    return samples
+
+
+def pil_loader(path):
+    """The image file at path as an RGB PIL image (Pillow's own limits bound its size)."""
+    with open(path, "rb") as f:
+        return _pil_image().open(f).convert("RGB")
+
+
+default_loader = pil_loader
+
+
+class DatasetFolder(VisionDataset):
+    """root/<class>/.../<file>: each file a sample loaded by loader, labelled by its class
+    folder's index among the sorted class folders."""
+
+    def __init__(self, root, loader, extensions=None, transform=None, target_transform=None,
+                 is_valid_file=None, allow_empty=False):  # fmt: skip
+        super().__init__(root, transform=transform, target_transform=target_transform)
+        self.classes, self.class_to_idx = self.find_classes(self.root)
+        self.samples = self.make_dataset(
+            self.root, self.class_to_idx, extensions, is_valid_file, allow_empty=allow_empty
+        )
+        self.loader, self.extensions = loader, extensions
+        self.targets = [target for _, target in self.samples]
+
+    @staticmethod
+    def make_dataset(directory, class_to_idx, extensions=None, is_valid_file=None,
+                     allow_empty=False) -> list:  # fmt: skip
+        if class_to_idx is None:
+            raise ValueError("The class_to_idx parameter cannot be None.")
+        return make_dataset(directory, class_to_idx, extensions, is_valid_file, allow_empty)
+
+    def find_classes(self, directory) -> tuple:
+        return find_classes(directory)
+
+    def __getitem__(self, index):
+        path, target = self.samples[index]
+        sample = self.loader(path)
+        if self.transform is not None:
+            sample = self.transform(sample)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return sample, target
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+
+class ImageFolder(DatasetFolder):
+    """DatasetFolder of images (IMG_EXTENSIONS) read as RGB PIL images; .imgs is .samples."""
+
+    def __init__(self, root, transform=None, target_transform=None, loader=default_loader,
+                 is_valid_file=None, allow_empty=False):  # fmt: skip
+        super().__init__(
+            root,
+            loader,
+            IMG_EXTENSIONS if is_valid_file is None else None,
+            transform=transform,
+            target_transform=target_transform,
+            is_valid_file=is_valid_file,
+            allow_empty=allow_empty,
+        )
+        self.imgs = self.samples
+
+
+__all__ = [
+    "DatasetFolder",
+    "FakeData",
+    "FashionMNIST",
+    "ImageFolder",
+    "MNIST",
+    "VisionDataset",
+]

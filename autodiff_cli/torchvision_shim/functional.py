@@ -1,9 +1,14 @@
-"""torchvision.transforms.functional's to_tensor, normalize and hflip, as torchvision 0.28 does
-them (PIL images and NumPy arrays in, autodiff tensors out)."""
+"""torchvision.transforms.functional's to_tensor, to_pil_image, normalize, hflip, resize,
+center_crop and crop, as torchvision 0.28 does them (PIL images and NumPy arrays in, autodiff
+tensors out; a PIL image is resized and cropped by Pillow, as there)."""
+
+import enum
+import warnings
 
 import numpy as np
 
 import autodiff as ad
+import nn
 
 
 def _pil_image_class():
@@ -85,4 +90,192 @@ def hflip(img):
     return img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
 
 
-__all__ = ["hflip", "normalize", "to_tensor"]
+def to_pil_image(pic, mode=None):
+    """A (C, H, W) tensor or an (H, W[, C]) ndarray as a PIL image; float values in [0, 1]
+    become bytes as torchvision makes them, (values · 255) cast to uint8; the mode follows from
+    the dtype and the channels (L, LA, RGB, RGBA; F, I, I;16 for one channel)."""
+    if isinstance(pic, ad.Tensor):
+        pic = (pic.permute(1, 2, 0) if pic.ndim == 3 else pic).numpy(force=True)
+    elif not isinstance(pic, np.ndarray):
+        raise TypeError(f"pic should be Tensor or ndarray. Got {type(pic)}.")
+    if pic.ndim == 2:
+        pic = pic[:, :, None]
+    if pic.ndim != 3:
+        raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
+    if pic.shape[-1] > 4:
+        raise ValueError(f"pic should not have > 4 channels. Got {pic.shape[-1]} channels.")
+    if np.issubdtype(pic.dtype, np.floating) and mode != "F":
+        pic = (pic * 255).astype(np.uint8)
+    inferred = _pil_mode(pic)
+    if inferred is None:
+        raise TypeError(f"Input type {pic.dtype} is not supported")
+    if mode is not None and mode != inferred:
+        raise NotImplementedError(
+            f"to_pil_image: mode={mode!r} for {pic.shape[-1]}-channel {pic.dtype} data is not "
+            f"supported by autodiff yet (only the mode the data gives, {inferred!r})."
+        )
+    from PIL import Image
+
+    return Image.fromarray(pic[:, :, 0] if pic.shape[-1] == 1 else pic)
+
+
+def _pil_mode(pic: np.ndarray):
+    """The PIL mode torchvision picks for (H, W, C) data, or None."""
+    if pic.shape[-1] == 1:
+        return {"uint8": "L", "int16": "I;16", "int32": "I", "float32": "F"}.get(pic.dtype.name)
+    return {2: "LA", 3: "RGB", 4: "RGBA"}[pic.shape[-1]] if pic.dtype == np.uint8 else None
+
+
+class InterpolationMode(enum.Enum):
+    """How resize computes a pixel between source pixels (torchvision's names)."""
+
+    NEAREST = "nearest"
+    NEAREST_EXACT = "nearest-exact"
+    BILINEAR = "bilinear"
+    BICUBIC = "bicubic"
+    BOX = "box"
+    HAMMING = "hamming"
+    LANCZOS = "lanczos"
+
+
+# Pillow's filter numbers: Image.NEAREST 0, LANCZOS 1, BILINEAR 2, BICUBIC 3, BOX 4, HAMMING 5
+_PIL_FILTERS = {"nearest": 0, "nearest-exact": 0, "lanczos": 1, "bilinear": 2, "bicubic": 3,
+                "box": 4, "hamming": 5}  # fmt: skip
+
+
+def interpolation_mode(value) -> InterpolationMode:
+    """An InterpolationMode, or the one a Pillow filter number names (torchvision accepts both)."""
+    if isinstance(value, InterpolationMode):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        by_number = {v: k for k, v in _PIL_FILTERS.items() if k != "nearest-exact"}
+        if value in by_number:
+            return InterpolationMode(by_number[value])
+    raise TypeError(
+        "Argument interpolation should be a InterpolationMode or a corresponding Pillow integer "
+        "constant"
+    )
+
+
+def get_dimensions(img) -> list:
+    """[channels, height, width] of a tensor image (..., C, H, W) or a PIL image."""
+    if isinstance(img, ad.Tensor):
+        channels = 1 if img.ndim == 2 else img.shape[-3]
+        return [channels, img.shape[-2], img.shape[-1]]
+    if not _is_pil_image(img):
+        raise TypeError(f"Unexpected type {type(img)}")
+    return [len(img.getbands()), img.height, img.width]
+
+
+def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
+    """img at a new size: an int sets the shorter edge (the other keeps the aspect ratio,
+    rounded down; max_size caps the longer edge), [h, w] sets both. A PIL image is resized by
+    Pillow (always antialiased), a tensor by F.interpolate as torchvision's."""
+    mode = interpolation_mode(interpolation)
+    if isinstance(size, list | tuple):
+        if len(size) not in (1, 2):
+            raise ValueError(
+                f"Size must be an int or a 1 or 2 element tuple/list, not a {len(size)} element "
+                "tuple/list"
+            )
+        if max_size is not None and len(size) != 1:
+            raise ValueError(
+                "max_size should only be passed if size specifies the length of the smaller "
+                "edge, i.e. size should be an int or a sequence of length 1 in torchscript mode."
+            )
+    _, height, width = get_dimensions(img)
+    new_h, new_w = _resized(
+        height, width, [size] if isinstance(size, int) else list(size), max_size
+    )
+    if (new_h, new_w) == (height, width):
+        return img
+    if not isinstance(img, ad.Tensor):
+        if antialias is False:
+            warnings.warn(
+                "Anti-alias option is always applied for PIL Image input. Argument antialias is "
+                "ignored.",
+                stacklevel=2,
+            )
+        return img.resize((new_w, new_h), _PIL_FILTERS[mode.value])
+    return _resize_tensor(img, [new_h, new_w], mode.value, antialias)
+
+
+def _resized(height: int, width: int, size: list, max_size) -> tuple:
+    """torchvision's output size (h, w) for resize."""
+    if len(size) == 2:
+        return size[0], size[1]
+    short, long = sorted((height, width))
+    new_short, new_long = size[0], int(size[0] * long / short)
+    if max_size is not None:
+        if max_size <= size[0]:
+            raise ValueError(
+                f"max_size = {max_size} must be strictly greater than the requested size for the "
+                f"smaller edge size = {size}"
+            )
+        if new_long > max_size:
+            new_short, new_long = int(max_size * new_short / new_long), max_size
+    return (new_long, new_short) if width <= height else (new_short, new_long)
+
+
+def _resize_tensor(img, size: list, mode: str, antialias):
+    """F.interpolate on a float copy of (..., C, H, W), as torchvision's tensor resize; an
+    integer image is rounded back to its dtype."""
+    if mode not in ("nearest", "nearest-exact", "bilinear", "bicubic"):
+        raise ValueError(f"resize of a tensor: interpolation {mode!r} is only for PIL images")
+    antialias = bool(antialias) and mode in ("bilinear", "bicubic")
+    lead, dtype = img.shape[:-3], img.dtype
+    batch = img.reshape(-1, *img.shape[-3:]) if img.ndim >= 3 else img[None, None]
+    if dtype not in (ad.float32, ad.float64):
+        batch = batch.to(ad.float32)
+    corners = False if mode in ("bilinear", "bicubic") else None
+    out = nn.functional.interpolate(
+        batch, size=size, mode=mode, align_corners=corners, antialias=antialias
+    )
+    if mode == "bicubic" and dtype == ad.uint8:
+        out = out.clamp(min=0, max=255)
+    if dtype not in (ad.float32, ad.float64):
+        out = (out.round() if not dtype.is_floating_point else out).to(dtype)
+    return out.reshape(*lead, *out.shape[-3:]) if img.ndim >= 3 else out[0, 0]
+
+
+def crop(img, top: int, left: int, height: int, width: int):
+    """The (height, width) region whose top-left corner is (top, left); outside the image is
+    0 (a tensor is padded with zeros, Pillow fills what lies outside)."""
+    if not isinstance(img, ad.Tensor):
+        if not _is_pil_image(img):
+            raise TypeError(f"img should be PIL Image. Got {type(img)}")
+        return img.crop((left, top, left + width, top + height))
+    _, h, w = get_dimensions(img)
+    right, bottom = left + width, top + height
+    if left < 0 or top < 0 or right > w or bottom > h:
+        inside = img[..., max(top, 0) : min(bottom, h), max(left, 0) : min(right, w)]
+        pads = [max(-left, 0), max(right - w, 0), max(-top, 0), max(bottom - h, 0)]
+        return nn.functional.pad(inside, pads, value=0)
+    return img[..., top:bottom, left:right]
+
+
+def center_crop(img, output_size):
+    """The central output_size (an int: a square) region. Along a side where the image is
+    smaller, it is padded with zeros around (the odd pixel after), as torchvision pads it."""
+    if isinstance(output_size, int | float):
+        output_size = (int(output_size), int(output_size))
+    elif isinstance(output_size, list | tuple) and len(output_size) == 1:
+        output_size = (output_size[0], output_size[0])
+    _, height, width = get_dimensions(img)
+    crop_h, crop_w = output_size
+    top = -((crop_h - height) // 2) if crop_h > height else int(round((height - crop_h) / 2))
+    left = -((crop_w - width) // 2) if crop_w > width else int(round((width - crop_w) / 2))
+    return crop(img, top, left, crop_h, crop_w)
+
+
+__all__ = [
+    "InterpolationMode",
+    "center_crop",
+    "crop",
+    "get_dimensions",
+    "hflip",
+    "normalize",
+    "resize",
+    "to_pil_image",
+    "to_tensor",
+]

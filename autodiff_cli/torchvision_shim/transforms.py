@@ -1,10 +1,12 @@
-"""torchvision.transforms' Compose, ToTensor, Normalize, Lambda and RandomHorizontalFlip, with
-torchvision 0.28's reprs; Normalize and RandomHorizontalFlip are Modules there, so here too."""
+"""torchvision.transforms' Compose, ToTensor, ToPILImage, Normalize, Lambda, Resize, CenterCrop
+and RandomHorizontalFlip, with torchvision 0.28's reprs; the ones that are Modules there
+(Normalize, Resize, CenterCrop, RandomHorizontalFlip) are Modules here too."""
 
 import autodiff as ad
 import nn
 
 from . import functional as F
+from .functional import InterpolationMode
 
 
 class Compose:
@@ -79,4 +81,71 @@ class RandomHorizontalFlip(nn.Module):
         return f"{self.__class__.__name__}(p={self.p})"
 
 
-__all__ = ["Compose", "Lambda", "Normalize", "RandomHorizontalFlip", "ToTensor"]
+class ToPILImage:
+    """A tensor (C, H, W) or ndarray (H, W, C) as a PIL image: F.to_pil_image."""
+
+    def __init__(self, mode=None):
+        self.mode = mode
+
+    def __call__(self, pic):
+        return F.to_pil_image(pic, self.mode)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({'' if self.mode is None else f'mode={self.mode}'})"
+
+
+class Resize(nn.Module):
+    """F.resize to size (an int: the shorter edge), e.g. a DCGAN's 28 -> 64 pixels."""
+
+    def __init__(
+        self, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True
+    ):
+        super().__init__()
+        if not isinstance(size, int | list | tuple):
+            raise TypeError(f"Size should be int or sequence. Got {type(size)}")
+        if isinstance(size, list | tuple) and len(size) not in (1, 2):
+            raise ValueError("If size is a sequence, it should have 1 or 2 values")
+        self.size, self.max_size, self.antialias = size, max_size, antialias
+        self.interpolation = F.interpolation_mode(interpolation)
+
+    def forward(self, img):
+        return F.resize(img, self.size, self.interpolation, self.max_size, self.antialias)
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__name__}(size={self.size}, interpolation="
+            f"{self.interpolation.value}, max_size={self.max_size}, antialias={self.antialias})"
+        )
+
+
+class CenterCrop(nn.Module):
+    """F.center_crop to size (an int: a square)."""
+
+    def __init__(self, size):
+        super().__init__()
+        if isinstance(size, int | float):
+            size = (int(size), int(size))
+        elif isinstance(size, list | tuple) and len(size) == 1:
+            size = (size[0], size[0])
+        if len(size) != 2:
+            raise ValueError("Please provide only two dimensions (h, w) for size.")
+        self.size = size
+
+    def forward(self, img):
+        return F.center_crop(img, self.size)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(size={self.size})"
+
+
+__all__ = [
+    "CenterCrop",
+    "Compose",
+    "InterpolationMode",
+    "Lambda",
+    "Normalize",
+    "RandomHorizontalFlip",
+    "Resize",
+    "ToPILImage",
+    "ToTensor",
+]

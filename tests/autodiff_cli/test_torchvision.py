@@ -97,6 +97,34 @@ def test_sample_grids_match_torchvision(tmp_path):
         assert (tmp_path / "ours" / name).read_bytes() == (tmp_path / "theirs" / name).read_bytes()
 
 
+def test_dcgan_inputs_match_torchvision(tmp_path):
+    """FakeData, ImageFolder, Resize, CenterCrop, ToPILImage and their functional forms on
+    PIL images and tensors, as pytorch/examples' DCGAN feeds them: the same values."""
+    program = PROGRAM.parent / "dcgan_inputs.py"
+    ours = _run("-m", "autodiff_cli", "run", str(program), str(tmp_path / "ours"))
+    assert ours.returncode == 0, ours.stderr
+    assert "8 ['cats', 'dogs'] {'cats': 0, 'dogs': 1} [0, 0, 0, 0, 1, 1, 1, 1]" in ours.stdout
+    assert "images/cats/inner/grey.PNG" in ours.stdout and "notes.txt" not in ours.stdout
+    assert "caller's generator untouched True" in ours.stdout
+    assert "refused IndexError FakeData index out of range" in ours.stdout
+    _torchvision()
+    theirs = _run("-c", ORACLE, str(program), str(tmp_path / "theirs"))
+    assert theirs.returncode == 0, theirs.stderr
+    _same_output(ours.stdout, theirs.stdout)
+
+
+def test_image_folder_refusals(tmp_path):
+    with pytest.raises(FileNotFoundError, match="Couldn't find any class folder"):
+        datasets.ImageFolder(str(tmp_path))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_text("")
+    with pytest.raises(FileNotFoundError, match="no valid file for the classes a. Supported ext"):
+        datasets.ImageFolder(str(tmp_path))
+    assert len(datasets.ImageFolder(str(tmp_path), allow_empty=True)) == 0
+    with pytest.raises(ValueError, match="Both extensions and is_valid_file"):
+        datasets.DatasetFolder(str(tmp_path), loader=open)
+
+
 def _write_split(folder: Path, images: np.ndarray, labels: np.ndarray, gz=False) -> None:
     """Both splits' IDX files in folder (the same images for train and t10k)."""
     folder.mkdir(parents=True, exist_ok=True)
