@@ -19,11 +19,26 @@ F32 = np.float32
 
 
 def fma32(a, b, c) -> np.ndarray:
-    """float32 a·b + c with one rounding. a·b is exact in float64; the float64 sum is rounded
-    to odd (the exact value's odd neighbour when inexact), which rounds to the correct float32
-    because float64 carries more than two extra bits."""
+    """float32 a·b + c with one rounding. a·b is exact in float64, and rounding the float64 sum
+    to float32 gives the correctly rounded result unless that sum landed exactly on a tie
+    between two floats (a float32 midpoint, which the exact value may lie off) or below the
+    normal float32 range: only those few elements take the exact path, the float64 sum rounded
+    to odd (the exact value's odd neighbour when inexact), which then rounds correctly."""
     product = np.asarray(a, np.float64) * np.asarray(b, np.float64)
-    return _round_to_odd_sum(product, np.asarray(c, np.float64)).astype(F32)
+    c = np.asarray(c, np.float64)
+    total = product + c
+    # a float32 midpoint keeps 25 significant bits: 1 and then 28 zeros in the 29 dropped bits
+    tie = (total.view(np.int64) & _DROPPED) == _HALF_OF_DROPPED
+    suspect = tie | (np.abs(total) < 2.0**-125)
+    if suspect.any():
+        product, c = np.broadcast_arrays(product, c)
+        total = np.array(total, copy=True)
+        total[suspect] = _round_to_odd_sum(product[suspect], c[suspect])
+    return total.astype(F32)
+
+
+_DROPPED = (1 << 29) - 1  # the float64 mantissa bits a float32 does not keep
+_HALF_OF_DROPPED = 1 << 28
 
 
 def fma64(a, b, c) -> np.ndarray:

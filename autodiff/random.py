@@ -29,6 +29,7 @@ _STATE_WORDS = 624  # mt19937's state
 _MASK_24, _MASK_53 = np.uint32((1 << 24) - 1), np.uint64((1 << 53) - 1)
 _LARGE_RANGE = 1 << 28  # from this range on, random_(from, to) takes 64-bit words (less skew)
 _VECTOR_NORMAL = 16  # normal_ on at least this many contiguous elements: Box-Muller by blocks
+_CACHED_BLOCKS = 16 * 1024  # values Box-Muller transforms at a time (a multiple of 16)
 
 # torch.get_rng_state()'s 5056 bytes (CPUGeneratorImplState): the legacy TH layout with a
 # 64-bit slot per 32-bit state word, then the cached float normal
@@ -326,7 +327,9 @@ def _normal_blocks(gen, n: int, work, mean, std, in_place: bool) -> np.ndarray:
     the whole blocks' units are drawn before the last 16."""
     whole = n - n % 16
     values = _unit(gen, n if in_place else whole, work)
-    values[:whole] = _box_muller16(values[:whole], work, mean, std)
+    for start in range(0, whole, _CACHED_BLOCKS):  # each chunk's many passes stay in cache
+        chunk = values[start : min(start + _CACHED_BLOCKS, whole)]
+        chunk[...] = _box_muller16(chunk, work, mean, std)
     values = np.resize(values, n)
     if n % 16:  # torch redraws the last 16 elements
         values[n - 16 :] = _box_muller16(_unit(gen, 16, work), work, mean, std)

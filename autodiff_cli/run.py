@@ -79,6 +79,8 @@ MODULES = {
     "torchvision.transforms": torchvision_shim.transforms,
     "torchvision.transforms.functional": torchvision_shim.functional,
     "torchvision.utils": torchvision_shim.utils,
+    "torchvision.models": torchvision_shim.models,
+    "torchvision.models.resnet": torchvision_shim.models,
 }
 # the files torch splits these packages into: programs import classes from them
 for _file in (

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autodiff as ad
+import autodiff.random as random_module
 import nn
 import nn.functional as F
 from nn import data
@@ -261,6 +262,11 @@ def test_large_normal_and_uniform_match_torch():
     torch = _torch()
     g, tg = _pair(12345)
     _same(ad.randn(784, 256, generator=g), torch.randn(784, 256, generator=tg))
+    n = 3 * random_module._CACHED_BLOCKS + 37  # chunks of the Box-Muller pass and a tail
+    _same(ad.randn(n, generator=g), torch.randn(n, generator=tg))
+    _same(
+        ad.randn(n, generator=g, dtype="float16"), torch.randn(n, generator=tg, dtype=torch.float16)
+    )
     _same(ad.rand(100003, generator=g), torch.rand(100003, generator=tg))
     _same(
         ad.randn(4099, generator=g, dtype="float64"),
@@ -632,6 +638,20 @@ def test_fused_multiply_add_rounds_once():
         Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z))
         for x, y, z in zip(a32, b32, c32)
     ]
+    np.testing.assert_array_equal(cpu_math.fma32(a32, b32, c32), _round32(exact32))
+    # a·b exactly halfway between two floats, c too small for the float64 sum to keep: the
+    # tie must break towards c's side; and results below the normal float32 range
+    near, low, high = 1 + 2.0**-12, 2.0**-75 * (1 - 2.0**-15), 2.0**-75 * (1 + 2.0**-15)
+    subnormal_tie = 2.0**-127 + 2.0**-149  # + low·high lands on a tie of subnormal floats
+    a32 = np.array([near, near, near, low, -low, 2.0**-70], np.float32)
+    b32 = np.array([near, near, near, high, high, 2.0**-70], np.float32)
+    c32 = np.array([2.0**-80, -(2.0**-80), 0, subnormal_tie, -subnormal_tie, 2.0**-149], np.float32)
+    exact32 = [
+        Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z))
+        for x, y, z in zip(a32, b32, c32)
+    ]
+    naive = (a32.astype(np.float64) * b32 + c32).astype(np.float32)
+    assert naive[0] != _round32(exact32)[0] and naive[3] != _round32(exact32)[3]
     np.testing.assert_array_equal(cpu_math.fma32(a32, b32, c32), _round32(exact32))
     assert (
         cpu_math.fma64(2.2e-309, 0.5, 0.0) == 1.1e-309 and cpu_math.fma64(1e300, 1e10, 1) == np.inf

@@ -113,6 +113,29 @@ def test_dcgan_inputs_match_torchvision(tmp_path):
     _same_output(ours.stdout, theirs.stdout)
 
 
+def test_resnets_match_torchvision(tmp_path):
+    """torchvision.models.resnet18/50(weights=None): names, seeded initialisation, forward and
+    backward in float64 equal torchvision's; pretrained weights are refused by name."""
+    program = PROGRAM.parent / "resnets.py"
+    ours = _run("-m", "autodiff_cli", "run", str(program), str(tmp_path / "ours"))
+    assert ours.returncode == 0, ours.stderr
+    assert "resnet18 11689512 122" in ours.stdout and "features (2, 512, 1, 1) 512" in ours.stdout
+    _torchvision()
+    theirs = _run("-c", ORACLE, str(program), str(tmp_path / "theirs"))
+    assert theirs.returncode == 0, theirs.stderr
+    _same_output(ours.stdout, theirs.stdout)
+
+
+def test_pretrained_weights_are_refused():
+    from autodiff_cli.torchvision_shim import models
+
+    with pytest.raises(NotImplementedError, match=r"resnet18\(weights='DEFAULT'\).*downloaded"):
+        models.resnet18(weights="DEFAULT")
+    with pytest.warns(UserWarning, match="'pretrained' is deprecated"):
+        with pytest.raises(NotImplementedError, match="weights='DEFAULT'"):
+            models.resnet50(pretrained=True)
+
+
 def test_image_folder_refusals(tmp_path):
     with pytest.raises(FileNotFoundError, match="Couldn't find any class folder"):
         datasets.ImageFolder(str(tmp_path))
@@ -314,7 +337,7 @@ def test_torchvision_modules_under_autodiff_run(tmp_path):
         "from torchvision import datasets, transforms\n"
         "from torchvision.utils import make_grid, save_image\n"
         "print(torchvision.__version__, transforms.ToTensor(), F.hflip.__name__)\n"
-        "for name in ('models', 'io', 'ops', 'transforms.v2'):\n"
+        "for name in ('models.vgg', 'io', 'ops', 'transforms.v2'):\n"
         "    try:\n"
         "        __import__('torchvision.' + name)\n"
         "    except ImportError as e:\n"
@@ -325,6 +348,6 @@ def test_torchvision_modules_under_autodiff_run(tmp_path):
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0] == "0.28.0+autodiff ToTensor() hflip"
-    for line, name in zip(lines[1:], ("models", "io", "ops", "transforms.v2")):
+    for line, name in zip(lines[1:], ("models.vgg", "io", "ops", "transforms.v2")):
         assert line.startswith(f"torchvision.{name} is not supported by autodiff yet")
     assert "torchvision.datasets.CIFAR10 is not supported by autodiff yet" in result.stderr
