@@ -145,7 +145,7 @@ def test_idle_blas_threads_sleep_soon_under_autodiff_run(tmp_path):
 def test_torchvision_beyond_the_tutorials_and_torchaudio_are_refused_clearly(tmp_path):
     """torchvision's datasets and transforms are mapped (tests/autodiff_cli/test_torchvision.py);
     its other modules, and torchaudio, are refused by name."""
-    for module in ("torchvision.models", "torchaudio"):
+    for module in ("torchvision.io", "torchaudio"):
         script = tmp_path / "vision.py"
         script.write_text(f"import {module}\n")
         result = _run("-m", "autodiff_cli", "run", str(script))
