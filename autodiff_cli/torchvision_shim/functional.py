@@ -254,6 +254,82 @@ def crop(img, top: int, left: int, height: int, width: int):
     return img[..., top:bottom, left:right]
 
 
+def resized_crop(img, top, left, height, width, size,
+                 interpolation=InterpolationMode.BILINEAR, antialias=True):  # fmt: skip
+    """crop, then resize to size."""
+    return resize(crop(img, top, left, height, width), size, interpolation, antialias=antialias)
+
+
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric")
+
+
+def pad(img, padding, fill=0, padding_mode="constant"):
+    """img with `padding` pixels added around: an int on every side, (left/right, top/bottom)
+    or (left, top, right, bottom); a negative amount crops. constant fills with fill; edge
+    repeats the border, reflect mirrors without it, symmetric with it (NumPy's modes)."""
+    if not isinstance(padding, int | list | tuple):
+        raise TypeError("Got inappropriate padding arg")
+    if isinstance(padding, list | tuple) and len(padding) not in (1, 2, 4):
+        raise ValueError(
+            f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} "
+            "element tuple"
+        )
+    if padding_mode not in _PAD_MODES:
+        raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
+    if isinstance(padding, int) or len(padding) == 1:
+        left = top = right = bottom = padding if isinstance(padding, int) else padding[0]
+    elif len(padding) == 2:
+        (left, top), (right, bottom) = padding, padding
+    else:
+        left, top, right, bottom = padding
+    if not isinstance(img, ad.Tensor):
+        return _pad_pil(img, (left, top, right, bottom), fill, padding_mode)
+    if padding_mode == "constant":
+        return nn.functional.pad(img, [left, right, top, bottom], value=float(fill or 0))
+    _, height, width = get_dimensions(img)
+    rows = _padded_indices(height, top, bottom, padding_mode)
+    columns = _padded_indices(width, left, right, padding_mode)
+    return img[..., rows[:, None], columns]
+
+
+def _padded_indices(size: int, before: int, after: int, mode: str) -> np.ndarray:
+    """Which source row (or column) each padded one repeats: NumPy's pad of the indices
+    (a negative amount crops first, as torchvision does)."""
+    kept = np.arange(size)[max(-before, 0) : size - max(-after, 0)]
+    return np.pad(kept, (max(before, 0), max(after, 0)), mode=mode)
+
+
+def _pad_pil(img, sides: tuple, fill, mode: str):
+    """torchvision's PIL padding: Pillow's ImageOps.expand for constant, else NumPy's pad of
+    the pixels (a negative amount crops first)."""
+    if not _is_pil_image(img):
+        raise TypeError(f"img should be PIL Image. Got {type(img)}")
+    from PIL import Image, ImageOps
+
+    if mode == "constant":
+        bands = len(img.getbands())
+        fill = 0 if fill is None else fill
+        if isinstance(fill, int | float) and bands > 1:
+            fill = (fill,) * bands
+        if isinstance(fill, list | tuple):
+            fill = tuple(fill) * (bands if len(fill) == 1 else 1)
+            if len(fill) != bands:
+                raise ValueError(
+                    "The number of elements in 'fill' does not match the number of channels of "
+                    f"the image ({len(fill)} != {bands})"
+                )
+        if img.mode != "F":
+            fill = tuple(int(v) for v in fill) if isinstance(fill, tuple) else int(fill)
+        return ImageOps.expand(img, border=sides, fill=fill)
+    left, top, right, bottom = sides
+    crop_left, crop_top, crop_right, crop_bottom = (max(-v, 0) for v in sides)
+    if crop_left or crop_top or crop_right or crop_bottom:
+        img = img.crop((crop_left, crop_top, img.width - crop_right, img.height - crop_bottom))
+    pixels = np.asarray(img)
+    widths = [(max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0))]
+    return Image.fromarray(np.pad(pixels, widths + [(0, 0)] * (pixels.ndim - 2), mode))
+
+
 def center_crop(img, output_size):
     """The central output_size (an int: a square) region. Along a side where the image is
     smaller, it is padded with zeros around (the odd pixel after), as torchvision pads it."""
@@ -275,7 +351,9 @@ __all__ = [
     "get_dimensions",
     "hflip",
     "normalize",
+    "pad",
     "resize",
+    "resized_crop",
     "to_pil_image",
     "to_tensor",
 ]

@@ -189,6 +189,20 @@ def test_cifar_extracts_a_local_archive(tmp_path):
     assert len(ds) == 1 and ds.targets == [1] and ds.classes == ["a", "b"]
 
 
+def test_seeded_augmentations_match_torchvision(tmp_path):
+    """RandomCrop(padding), RandomResizedCrop, RandomHorizontalFlip and F.pad's four modes on
+    PIL images and tensors draw and crop as torchvision's under the same seed."""
+    program = PROGRAM.parent / "augmentations.py"
+    ours = _run("-m", "autodiff_cli", "run", str(program), str(tmp_path / "ours"))
+    assert ours.returncode == 0, ours.stderr
+    assert "RandomCrop(size=(32, 32), padding=4)" in ours.stdout
+    assert "refused ValueError Required crop size (50, 50) is larger" in ours.stdout
+    _torchvision()
+    theirs = _run("-c", ORACLE, str(program), str(tmp_path / "theirs"))
+    assert theirs.returncode == 0, theirs.stderr
+    _same_output(ours.stdout, theirs.stdout)
+
+
 def test_image_folder_refusals(tmp_path):
     with pytest.raises(FileNotFoundError, match="Couldn't find any class folder"):
         datasets.ImageFolder(str(tmp_path))
