@@ -94,11 +94,7 @@ class MNIST(VisionDataset):
     def __getitem__(self, index):
         img, target = self.data[index], int(self.targets[index])
         img = _pil_image().fromarray(img.numpy())  # a 2-d uint8 array: mode "L"
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, target)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -139,11 +135,7 @@ class FakeData(VisionDataset):
         img = ad.randn(*self.image_size)
         target = ad.randint(0, self.num_classes, size=(1,), dtype=ad.int64)[0]
         ad.set_rng_state(state)
-        img = functional.to_pil_image(img)
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
+        img, target = self._transformed(functional.to_pil_image(img), target)
         return img, target.item()
 
     def __len__(self) -> int:
@@ -246,11 +238,7 @@ class DatasetFolder(VisionDataset):
     def __getitem__(self, index):
         path, target = self.samples[index]
         sample = self.loader(path)
-        if self.transform is not None:
-            sample = self.transform(sample)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return sample, target
+        return self._transformed(sample, target)
 
     def __len__(self) -> int:
         return len(self.samples)

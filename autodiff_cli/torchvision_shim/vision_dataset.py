@@ -54,6 +54,11 @@ class VisionDataset(Dataset):
     def extra_repr(self) -> str:
         return ""
 
+    def _transformed(self, input, target) -> tuple:
+        """input through transform and target through target_transform, where given (an
+        item's transforms, as torchvision's datasets apply them)."""
+        return StandardTransform(self.transform, self.target_transform)(input, target)
+
     def __repr__(self) -> str:
         body = [f"Number of datapoints: {self.__len__()}"]
         if self.root is not None:
