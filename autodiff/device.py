@@ -233,6 +233,20 @@ def is_dense(array: np.ndarray) -> bool:
     return array.size > 0 and array.transpose(stride_order(array.strides)).flags.c_contiguous
 
 
+def laid_out_like(array: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """array's values in like's layout where like is dense, else row-major: torch's layout
+    contract for a leaf's .grad (a channels_last or transposed parameter gets a gradient with
+    its own strides). array itself where it already is; else a fresh copy."""
+    if like.flags.c_contiguous or not is_dense(like):
+        return array if array.flags.c_contiguous else np.ascontiguousarray(array)
+    order = stride_order(like.strides)
+    if array.transpose(order).flags.c_contiguous:
+        return array
+    out = np.empty([array.shape[d] for d in order], array.dtype).transpose(np.argsort(order))
+    np.copyto(out, array)
+    return out
+
+
 def stride_order(strides: tuple) -> tuple:
     """The dims from the largest stride to the smallest (ties in dim order)."""
     return tuple(sorted(range(len(strides)), key=lambda d: -abs(strides[d])))

@@ -6,6 +6,7 @@ from sys import getrefcount
 import numpy as np
 
 from . import grad_mode, hooks, tracing
+from .device import laid_out_like
 from .graph import SMALL, AccumulateGrad, _recording, remember_backward
 from .saved import check_versions
 from .tensor import Tensor
@@ -90,13 +91,15 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool, tracer=None) -> 
         grad = hooks.hooked(leaf._hooks, grad, arrays)
     data = grad if arrays else grad._data
     held = leaf._grad  # a leaf's .grad (the property adds a warning for non-leaves)
+    fresh = False  # whether data is a new array made here
+    if held is None and not create_graph:  # torch's layout contract: the leaf's own strides
+        data, fresh = _laid_out_like_leaf(data, leaf._data)
     if data.size <= SMALL or _recording.depth:
         node.grad_value = data
     elif (
         held is None
         and arrays
-        and data.base is None
-        and getrefcount(data) <= _OWNED
+        and (fresh or (data.base is None and getrefcount(data) <= _OWNED))
         and data.flags.writeable
     ):
         # nothing else holds this fresh buffer (torch's AccumulateGrad steals it likewise)
@@ -105,7 +108,7 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool, tracer=None) -> 
         return
     if held is None:
         # a fresh array: the gradient must not alias the upstream one or another leaf's
-        leaf._grad = grad if create_graph else _make(np.array(data, copy=True))
+        leaf._grad = grad if create_graph else _make(data if fresh else data.copy(order="K"))
     elif create_graph:
         leaf._grad = held + grad
     else:
@@ -116,6 +119,14 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool, tracer=None) -> 
         if held._version is not None:
             held._version[0] += 1
     _accumulated(leaf)
+
+
+def _laid_out_like_leaf(data: np.ndarray, leaf: np.ndarray) -> tuple:
+    """(data in the leaf's layout, whether that is a new array): torch gives a leaf's .grad the
+    leaf's strides where the leaf is dense (a transposed or channels_last parameter), else
+    row-major strides."""
+    laid_out = laid_out_like(data, leaf)
+    return laid_out, laid_out is not data
 
 
 def _accumulated(leaf) -> None:

@@ -6,6 +6,7 @@ from sys import getrefcount
 import numpy as np
 
 from .. import grad_mode
+from ..device import laid_out_like
 from ..graph import NoContext, Node  # noqa: F401 (NoContext: what .code imports)
 from ..tensor import Tensor
 
@@ -85,10 +86,14 @@ def ones_like(out: np.ndarray) -> np.ndarray:
 
 
 def set_grad(leaf: Tensor, grad: np.ndarray) -> np.ndarray:
-    """leaf.grad = grad, a fresh array: the gradient never aliases another one. A buffer that
-    only the program's last use holds becomes the gradient (as eager AccumulateGrad takes it)."""
+    """leaf.grad = grad, a fresh array in the leaf's layout (as eager AccumulateGrad): the
+    gradient never aliases another one. A buffer that only the program's last use holds
+    becomes the gradient (as eager AccumulateGrad takes it)."""
     owned = getrefcount(grad) <= _OWNED and grad.base is None and grad.flags.writeable
-    leaf.grad = _make(grad if owned else grad.copy())
+    laid_out = laid_out_like(grad, leaf._data)
+    if laid_out is grad and not owned:
+        laid_out = grad.copy(order="K")
+    leaf.grad = _make(laid_out)
     return leaf.grad._data
 
 

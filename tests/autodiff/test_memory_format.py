@@ -158,3 +158,28 @@ def test_resize_with_a_memory_format_reads_the_storage_in_that_order_as_torch():
         if lib is ad:
             ours = seen
     assert ours == seen
+
+
+LEAVES = {**VIEWS, "expanded": lambda t, lib: t[:, :1].expand(2, 3, 4, 5)}
+
+
+@pytest.mark.parametrize("view", sorted(LEAVES))
+def test_a_leafs_gradient_has_the_leafs_layout_as_torch(view):
+    """torch's layout contract for AccumulateGrad: .grad takes the leaf's strides where the
+    leaf is dense (channels_last, transposed), else row-major ones (a strided or expanded
+    leaf); a second backward adds in place; ad.compile's replays give the same layout."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch, LEAVES[view])
+    ours, theirs = ours.detach().requires_grad_(), theirs.detach().requires_grad_()
+    weights = np.arange(ours.numel(), dtype=np.float32).reshape(ours.shape)
+    for _ in range(2):
+        (ours * ad.tensor(weights)).sum().backward()
+        (theirs * torch.tensor(weights)).sum().backward()
+        assert ours.grad.stride() == theirs.grad.stride()
+        np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+    step = ad.compile(lambda: (ours * ad.tensor(weights)).sum().backward())
+    for _ in range(3):  # traced, then replayed
+        ours.grad = None
+        step()
+        assert ours.grad.stride() == theirs.grad.stride()
+        np.testing.assert_array_equal(ours.grad.numpy(), weights)
