@@ -223,7 +223,10 @@ def laid_out(array: np.ndarray, fmt) -> np.ndarray:
         )
         np.copyto(out, array)
         return out
-    dense = np.ascontiguousarray(array.transpose(order))
+    # always a fresh array (np.ascontiguousarray would return one already in order as it is,
+    # with NumPy's strides for dims of size 1 rather than torch's)
+    dense = np.empty([array.shape[d] for d in order], array.dtype)
+    np.copyto(dense, array.transpose(order))
     return dense.transpose(np.argsort(order))
 
 
@@ -233,13 +236,19 @@ def is_dense(array: np.ndarray) -> bool:
     return array.size > 0 and array.transpose(stride_order(array.strides)).flags.c_contiguous
 
 
+def memory_order(array: np.ndarray) -> tuple:
+    """array's dims from outermost to innermost in memory where it is dense, else row-major
+    order: the layout torch's preserve_format gives a new tensor like it."""
+    if array.flags.c_contiguous or not is_dense(array):
+        return tuple(range(array.ndim))
+    return stride_order(array.strides)
+
+
 def laid_out_like(array: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """array's values in like's layout where like is dense, else row-major: torch's layout
-    contract for a leaf's .grad (a channels_last or transposed parameter gets a gradient with
-    its own strides). array itself where it already is; else a fresh copy."""
-    if like.flags.c_contiguous or not is_dense(like):
-        return array if array.flags.c_contiguous else np.ascontiguousarray(array)
-    order = stride_order(like.strides)
+    """array's values in like's memory_order: torch's layout contract for a leaf's .grad (a
+    channels_last or transposed parameter gets a gradient with its own strides). array itself
+    where it already is; else a fresh copy."""
+    order = memory_order(like)
     if array.transpose(order).flags.c_contiguous:
         return array
     out = np.empty([array.shape[d] for d in order], array.dtype).transpose(np.argsort(order))

@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 import autodiff as ad
+from autodiff.device import laid_out, suggested_format
 from autodiff.errors import ArgumentError, DtypeError, ShapeError
 from autodiff.threads import each_thread, over_batch, samples_per_chunk
 
@@ -102,6 +103,17 @@ def _channels_first(y: np.ndarray, shape: tuple, bias) -> np.ndarray:
     return out
 
 
+def _channels_last(y: np.ndarray, shape: tuple, bias) -> np.ndarray:
+    """The products y (G, N·OH·OW, O/G) as the output (N, O, OH, OW) laid out channels_last
+    (memory N, OH, OW, O: the products' own order), the bias added in the same pass."""
+    n, o, oh, ow = shape
+    groups = y.shape[0]
+    out = np.empty((n, oh, ow, o), dtype=y.dtype)  # torch's strides, size-1 dims included
+    bias = 0 if bias is None else bias.reshape(groups, -1)
+    np.add(y.transpose(1, 0, 2), bias, out=out.reshape(-1, groups, o // groups))
+    return out.transpose(0, 3, 1, 2)
+
+
 def _products_per_sample(weight: np.ndarray, cols: np.ndarray, bias) -> np.ndarray:
     """W·cols per sample and group, (N, G, O/G, P), plus the bias: chunk by chunk, so that
     the bias is added while the chunk's products are still in cache (a separate pass over the
@@ -136,13 +148,16 @@ class Convolution(ad.Function):
         if x.shape[0] == 0:  # an empty batch, as torch: an empty output, zero gradients
             ctx.save_for_backward(input, weight, None)
             return _unrows(np.zeros(shape, dtype=np.result_type(x, w)), input.ndim)
+        # torch's output is channels_last where the input or the weight is (a 2-d convolution)
+        last = input.ndim == 4 and ad.channels_last in (suggested_format(x), suggested_format(w))
         if _per_sample(w.shape):  # (N, G, K, P): each sample's product is NCHW already
             cols = im2col_per_sample(x, win, groups)
             out = _products_per_sample(w, cols, bias).reshape(shape)
-        else:  # rows (N·P, G, K): one product over the batch, then one transposing pass
+            out = laid_out(out, ad.channels_last) if last else out
+        else:  # rows (N·P, G, K): one product over the batch, then the bias in the layout's pass
             cols = im2col(x, win, groups)
             y = np.matmul(cols.transpose(1, 0, 2), _weight_matrix(w, groups))
-            out = _channels_first(y, shape, bias)
+            out = (_channels_last if last else _channels_first)(y, shape, bias)
         keep_cols = bool(ctx.needs_input_grad) and ctx.needs_input_grad[1]
         ctx.save_for_backward(input, weight, cols if keep_cols else None)
         return _unrows(out, input.ndim)

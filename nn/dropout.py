@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 import autodiff as ad
+from autodiff.device import memory_order
 from autodiff.errors import ShapeError
 from autodiff.ops.inplace import apply_
 
@@ -27,7 +28,9 @@ class NativeDropout(ad.Function):
         if p == 1:
             mask = np.zeros_like(input)
         else:  # the kept units are scaled in training so that eval needs no rescaling
-            keep = ad.random.bernoulli(1 - p, input.shape)
+            order = memory_order(input)  # drawn along memory, as torch's mask like the input
+            keep = ad.random.bernoulli(1 - p, tuple(input.shape[d] for d in order))
+            keep = keep.transpose(np.argsort(order))
             mask = keep.astype(input.dtype) / np.asarray(1 - p, input.dtype)
         ctx.save_for_backward(mask)
         return input * mask

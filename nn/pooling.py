@@ -10,6 +10,7 @@ work.
 import numpy as np
 
 import autodiff as ad
+from autodiff.device import laid_out, suggested_format
 from autodiff.errors import ArgumentError, ShapeError
 from autodiff.threads import over_batch
 
@@ -30,6 +31,22 @@ def _window_geometry(op, shape, kernel_size, stride, padding, dilation, ceil_mod
 
 def _pool_options(ctx) -> dict:
     return {k: ctx.options[k] for k in _POOL}
+
+
+def _empty_like_input(input: np.ndarray, shape: tuple, dtype) -> np.ndarray:
+    """A pooling result's memory: channels_last where the input is, as torch's pooling
+    follows the input's suggested memory format (row-major otherwise)."""
+    if suggested_format(input) is not ad.channels_last:
+        return np.empty(shape, dtype)
+    n, c, h, w = shape
+    return np.empty((n, h, w, c), dtype).transpose(0, 3, 1, 2)
+
+
+def _as_input(input: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out laid out as _empty_like_input would lay it out (a copy only for channels_last)."""
+    if suggested_format(input) is not ad.channels_last:
+        return out
+    return laid_out(out, ad.channels_last)
 
 
 def _two_by_two(win: Windows) -> bool:
@@ -94,8 +111,8 @@ class MaxPoolingWithIndices(ad.Function):
         win = _window_geometry(
             "max_pool2d", input.shape, kernel_size, stride, padding, dilation, ceil_mode
         )
-        out = np.empty(input.shape[:2] + win.out, dtype=input.dtype)
-        indices = np.empty(out.shape, dtype=np.min_scalar_type(len(win.taps()) - 1))
+        out = _empty_like_input(input, input.shape[:2] + win.out, input.dtype)
+        indices = _empty_like_input(input, out.shape, np.min_scalar_type(len(win.taps()) - 1))
         pool = _max_of_pairs if _two_by_two(win) else _max_tap_by_tap
         over_batch(lambda a, b: pool(input[a:b], win, out[a:b], indices[a:b]), len(out), input.size)
         ctx.save_for_backward(indices)
@@ -118,8 +135,8 @@ class MaxPoolIndices(ad.Function):
         win = _window_geometry(
             "max_pool2d", input.shape, kernel_size, stride, padding, dilation, ceil_mode
         )
-        top = np.empty(input.shape[:2] + win.out, dtype=input.dtype)
-        taps = np.empty(top.shape, dtype=np.int64)
+        top = _empty_like_input(input, input.shape[:2] + win.out, input.dtype)
+        taps = _empty_like_input(input, top.shape, np.int64)
         _max_tap_by_tap(input, win, top, taps)
         (sh, sw), (dh, dw), (ph, pw) = stride, dilation, padding
         rows = np.arange(win.out[0])[:, None] * sh - ph + (taps // kernel_size[1]) * dh
@@ -260,7 +277,8 @@ class AveragePooling(ad.Function):
             "avg_pool2d", input.shape, kernel_size, stride, padding, (1, 1), ceil_mode
         )
         xp = win.pad(input)
-        out = win.tap(xp, 0, 0).copy()
+        out = _empty_like_input(input, input.shape[:2] + win.out, input.dtype)
+        np.copyto(out, win.tap(xp, 0, 0))
         for _, i, j in win.taps()[1:]:
             out += win.tap(xp, i, j)
         out /= _divisor(win, padding, count_include_pad, divisor_override, input.dtype)
@@ -348,7 +366,7 @@ class AdaptiveAveragePooling(ad.Function):
         rows = _averaging(input.shape[2], output_size[0], input.dtype)
         cols = _averaging(input.shape[3], output_size[1], input.dtype)
         ctx.save_for_backward(rows, cols)
-        return np.matmul(np.matmul(rows, input), cols.T)  # separable: rows·X·colsᵀ per plane
+        return _as_input(input, np.matmul(np.matmul(rows, input), cols.T))  # rows·X·colsᵀ
 
     @staticmethod
     def backward(ctx, grad):

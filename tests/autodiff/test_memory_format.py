@@ -183,3 +183,43 @@ def test_a_leafs_gradient_has_the_leafs_layout_as_torch(view):
         step()
         assert ours.grad.stride() == theirs.grad.stride()
         np.testing.assert_array_equal(ours.grad.numpy(), weights)
+
+
+CNN_OPS = {
+    "conv2d": lambda F, x, w: F.conv2d(x, w, padding=1),
+    "conv2d_groups": lambda F, x, w: F.conv2d(x, w[:3, :1], padding=1, groups=3),
+    "conv2d_strided": lambda F, x, w: F.conv2d(x, w, stride=2),
+    "conv2d_one_channel": lambda F, x, w: F.conv2d(x[:, :1], w[:, :1]),  # a per-sample product
+    "max_pool2d": lambda F, x, w: F.max_pool2d(x, 2),
+    "max_pool2d_3_2": lambda F, x, w: F.max_pool2d(x, 3, 2, 1),
+    "max_pool2d_indices": lambda F, x, w: F.max_pool2d(x, 2, return_indices=True)[1],
+    "avg_pool2d": lambda F, x, w: F.avg_pool2d(x, 2),
+    "adaptive_avg_pool2d": lambda F, x, w: F.adaptive_avg_pool2d(x, (3, 2)),
+    "relu": lambda F, x, w: F.relu(x),
+    "batch_norm": lambda F, x, w: F.batch_norm(x, None, None, training=True),
+    "dropout": lambda F, x, w: F.dropout(x, 0.5),
+}
+
+
+@pytest.mark.parametrize("op", sorted(CNN_OPS))
+@pytest.mark.parametrize("layouts", ["cl_input", "cl_weight", "both", "neither"])
+def test_a_cnns_ops_keep_channels_last_as_torch(op, layouts):
+    """torch's CPU convolution gives a channels_last output where the input or the weight is
+    channels_last; pooling, batch norm, ReLU and dropout (its seeded mask drawn along memory)
+    follow the input. The same values and layouts here."""
+    torch = pytest.importorskip("torch")
+    w0 = np.linspace(-1, 1, 4 * 3 * 3 * 3, dtype=np.float32).reshape(4, 3, 3, 3)
+    results = []
+    for lib in (ad, torch):
+        F = nn.functional if lib is ad else torch.nn.functional
+        x, w = lib.tensor(X[:, :, :4, :4].copy()), lib.tensor(w0)
+        if layouts in ("cl_input", "both"):
+            x = x.contiguous(memory_format=lib.channels_last)
+        if layouts in ("cl_weight", "both"):
+            w = w.contiguous(memory_format=lib.channels_last)
+        lib.manual_seed(3)
+        out = CNN_OPS[op](F, x, w)
+        results.append((out.is_contiguous(memory_format=lib.channels_last), out.stride(), out))
+    (ours_last, ours_strides, ours), (theirs_last, theirs_strides, theirs) = results
+    assert ours_last == theirs_last and ours_strides == theirs_strides
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-5)
