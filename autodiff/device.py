@@ -247,7 +247,9 @@ def memory_order(array: np.ndarray) -> tuple:
 def laid_out_like(array: np.ndarray, like: np.ndarray) -> np.ndarray:
     """array's values in like's memory_order: torch's layout contract for a leaf's .grad (a
     channels_last or transposed parameter gets a gradient with its own strides). array itself
-    where it already is; else a fresh copy."""
+    where it already is; else a fresh copy (a NumPy scalar becomes a 0-d array)."""
+    if not isinstance(array, np.ndarray):
+        return np.array(array)
     order = memory_order(like)
     if array.transpose(order).flags.c_contiguous:
         return array

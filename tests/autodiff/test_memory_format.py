@@ -223,3 +223,12 @@ def test_a_cnns_ops_keep_channels_last_as_torch(op, layouts):
     (ours_last, ours_strides, ours), (theirs_last, theirs_strides, theirs) = results
     assert ours_last == theirs_last and ours_strides == theirs_strides
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_a_0d_leafs_gradient_is_an_array_that_accumulates():
+    """A 0-d gradient can come out of NumPy as a scalar; .grad is a 0-d array all the same,
+    so a second backward adds into it in place."""
+    x = ad.tensor(2.0, requires_grad=True)
+    for _ in range(2):
+        (ad.frac(x) * x).backward()
+    assert type(x.grad.numpy()) is np.ndarray and x.grad.item() == 4.0
