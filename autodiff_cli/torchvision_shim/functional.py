@@ -260,13 +260,8 @@ def resized_crop(img, top, left, height, width, size,
     return resize(crop(img, top, left, height, width), size, interpolation, antialias=antialias)
 
 
-_PAD_MODES = ("constant", "edge", "reflect", "symmetric")
-
-
-def pad(img, padding, fill=0, padding_mode="constant"):
-    """img with `padding` pixels added around: an int on every side, (left/right, top/bottom)
-    or (left, top, right, bottom); a negative amount crops. constant fills with fill; edge
-    repeats the border, reflect mirrors without it, symmetric with it (NumPy's modes)."""
+def check_padding(padding, padding_mode) -> None:
+    """torchvision's refusals of a padding and of a padding mode (F.pad's and Pad's)."""
     if not isinstance(padding, int | list | tuple):
         raise TypeError("Got inappropriate padding arg")
     if isinstance(padding, list | tuple) and len(padding) not in (1, 2, 4):
@@ -274,8 +269,15 @@ def pad(img, padding, fill=0, padding_mode="constant"):
             f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} "
             "element tuple"
         )
-    if padding_mode not in _PAD_MODES:
+    if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
         raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
+
+
+def pad(img, padding, fill=0, padding_mode="constant"):
+    """img with `padding` pixels added around: an int on every side, (left/right, top/bottom)
+    or (left, top, right, bottom); a negative amount crops. constant fills with fill; edge
+    repeats the border, reflect mirrors without it, symmetric with it (NumPy's modes)."""
+    check_padding(padding, padding_mode)
     if isinstance(padding, int) or len(padding) == 1:
         left = top = right = bottom = padding if isinstance(padding, int) else padding[0]
     elif len(padding) == 2:

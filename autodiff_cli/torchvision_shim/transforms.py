@@ -151,15 +151,7 @@ class Pad(nn.Module):
 
     def __init__(self, padding, fill=0, padding_mode="constant"):
         super().__init__()
-        if not isinstance(padding, int | list | tuple):
-            raise TypeError("Got inappropriate padding arg")
-        if isinstance(padding, list | tuple) and len(padding) not in (1, 2, 4):
-            raise ValueError(
-                f"Padding must be an int or a 1, 2, or 4 element sequence, not a {len(padding)} "
-                "element sequence"
-            )
-        if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
-            raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
+        F.check_padding(padding, padding_mode)
         self.padding, self.fill, self.padding_mode = padding, fill, padding_mode
 
     def forward(self, img):

@@ -43,6 +43,7 @@ for mode in ("constant", "edge", "reflect", "symmetric"):
 grey = Image.fromarray(rng.integers(0, 256, (5, 6), dtype=np.uint8))
 print("pad grey", digest(TF.pad(grey, 2, 9)), digest(TF.pad(grey, [1], 0, "reflect")))
 for bad in (lambda: TF.pad(pil, (1, 2, 3)), lambda: TF.pad(pil, 1, padding_mode="wrap"),
+            lambda: transforms.Pad((1, 2, 3)), lambda: transforms.Pad(1, padding_mode="wrap"),
             lambda: transforms.RandomCrop(50)(pil)):  # fmt: skip
     try:
         bad()
