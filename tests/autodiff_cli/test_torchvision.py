@@ -56,9 +56,24 @@ def _same_output(ours: str, theirs: str) -> None:
             assert float(x) == pytest.approx(float(y), rel=2e-3, abs=2e-4), (a, b)
 
 
-def test_tutorial_program_runs_and_matches_torchvision(tmp_path):
-    ours = _run("-m", "autodiff_cli", "run", str(PROGRAM), str(tmp_path / "ours"))
+def _ours(program: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    """program under `autodiff run`, writing into tmp_path/ours; it must succeed."""
+    ours = _run("-m", "autodiff_cli", "run", str(program), str(tmp_path / "ours"))
     assert ours.returncode == 0, ours.stderr
+    return ours
+
+
+def _same_as_torchvision(program: Path, tmp_path: Path, ours) -> None:
+    """program on torch and torchvision (into tmp_path/theirs) prints what ours printed, or
+    the test skips where torchvision is not installed."""
+    _torchvision()
+    theirs = _run("-c", ORACLE, str(program), str(tmp_path / "theirs"))
+    assert theirs.returncode == 0, theirs.stderr
+    _same_output(ours.stdout, theirs.stdout)
+
+
+def test_tutorial_program_runs_and_matches_torchvision(tmp_path):
+    ours = _ours(PROGRAM, tmp_path)
     # what torchvision prints, checked by hand where torchvision is not installed
     assert (
         "Dataset FashionMNIST\n    Number of datapoints: 320\n    Root location: data\n"
@@ -71,18 +86,14 @@ def test_tutorial_program_runs_and_matches_torchvision(tmp_path):
     assert "Shape of X [N, C, H, W]: torch.Size([64, 1, 28, 28]) torch.float32" in ours.stdout
     assert "Image L (28, 28)" in ours.stdout
     assert "tensor([1., 0., 0., 0., 0., 0., 0., 0., 0., 0.]) Lambda()" in ours.stdout  # label 0
-    _torchvision()
-    theirs = _run("-c", ORACLE, str(PROGRAM), str(tmp_path / "theirs"))
-    assert theirs.returncode == 0, theirs.stderr
-    _same_output(ours.stdout, theirs.stdout)
+    _same_as_torchvision(PROGRAM, tmp_path, ours)
 
 
 def test_sample_grids_match_torchvision(tmp_path):
     """make_grid / save_image as a VAE's and a DCGAN's tutorials call them: the same grids and
     the same image files as torchvision's."""
     program = PROGRAM.parent / "sample_grids.py"
-    ours = _run("-m", "autodiff_cli", "run", str(program), str(tmp_path / "ours"))
-    assert ours.returncode == 0, ours.stderr
+    ours = _ours(program, tmp_path)
     assert (
         "grid (3, 8, 27)" in ours.stdout and "shapes (3, 4, 3) (3, 4, 3) (3, 8, 12)" in ours.stdout
     )
@@ -90,10 +101,7 @@ def test_sample_grids_match_torchvision(tmp_path):
         "imshow torch.Size([8, 27, 3])" in ours.stdout
         and "reconstruction.png (18, 26, 3)" in ours.stdout
     )
-    _torchvision()
-    theirs = _run("-c", ORACLE, str(program), str(tmp_path / "theirs"))
-    assert theirs.returncode == 0, theirs.stderr
-    _same_output(ours.stdout, theirs.stdout)
+    _same_as_torchvision(program, tmp_path, ours)
     for name in ("reconstruction.png", "samples.png"):
         assert (tmp_path / "ours" / name).read_bytes() == (tmp_path / "theirs" / name).read_bytes()
 
@@ -102,29 +110,21 @@ def test_dcgan_inputs_match_torchvision(tmp_path):
     """FakeData, ImageFolder, Resize, CenterCrop, ToPILImage and their functional forms on
     PIL images and tensors, as pytorch/examples' DCGAN feeds them: the same values."""
     program = PROGRAM.parent / "dcgan_inputs.py"
-    ours = _run("-m", "autodiff_cli", "run", str(program), str(tmp_path / "ours"))
-    assert ours.returncode == 0, ours.stderr
+    ours = _ours(program, tmp_path)
     assert "8 ['cats', 'dogs'] {'cats': 0, 'dogs': 1} [0, 0, 0, 0, 1, 1, 1, 1]" in ours.stdout
     assert "images/cats/inner/grey.PNG" in ours.stdout and "notes.txt" not in ours.stdout
     assert "caller's generator untouched True" in ours.stdout
     assert "refused IndexError FakeData index out of range" in ours.stdout
-    _torchvision()
-    theirs = _run("-c", ORACLE, str(program), str(tmp_path / "theirs"))
-    assert theirs.returncode == 0, theirs.stderr
-    _same_output(ours.stdout, theirs.stdout)
+    _same_as_torchvision(program, tmp_path, ours)
 
 
 def test_resnets_match_torchvision(tmp_path):
     """torchvision.models.resnet18/50(weights=None): names, seeded initialisation, forward and
     backward in float64 equal torchvision's; pretrained weights are refused by name."""
     program = PROGRAM.parent / "resnets.py"
-    ours = _run("-m", "autodiff_cli", "run", str(program), str(tmp_path / "ours"))
-    assert ours.returncode == 0, ours.stderr
+    ours = _ours(program, tmp_path)
     assert "resnet18 11689512 122" in ours.stdout and "features (2, 512, 1, 1) 512" in ours.stdout
-    _torchvision()
-    theirs = _run("-c", ORACLE, str(program), str(tmp_path / "theirs"))
-    assert theirs.returncode == 0, theirs.stderr
-    _same_output(ours.stdout, theirs.stdout)
+    _same_as_torchvision(program, tmp_path, ours)
 
 
 def test_pretrained_weights_are_refused():
@@ -141,15 +141,11 @@ def test_cifar_tutorial_matches_torchvision(tmp_path):
     """The 60 Minute Blitz's CIFAR10 classifier on files in the real format: the same data,
     batches, grid and losses as torchvision's (whose MD5 check the program turns off)."""
     program = PROGRAM.parent / "cifar_tutorial.py"
-    ours = _run("-m", "autodiff_cli", "run", str(program), str(tmp_path / "ours"))
-    assert ours.returncode == 0, ours.stderr
+    ours = _ours(program, tmp_path)
     assert (
         "15 3 (15, 32, 32, 3) uint8" in ours.stdout and "Split: Test [5, 99, 0, 42]" in ours.stdout
     )
-    _torchvision()
-    theirs = _run("-c", ORACLE, str(program), str(tmp_path / "theirs"))
-    assert theirs.returncode == 0, theirs.stderr
-    _same_output(ours.stdout, theirs.stdout)
+    _same_as_torchvision(program, tmp_path, ours)
 
 
 def _cifar_files(root: Path, batch: dict) -> None:
@@ -193,14 +189,10 @@ def test_seeded_augmentations_match_torchvision(tmp_path):
     """RandomCrop(padding), RandomResizedCrop, RandomHorizontalFlip and F.pad's four modes on
     PIL images and tensors draw and crop as torchvision's under the same seed."""
     program = PROGRAM.parent / "augmentations.py"
-    ours = _run("-m", "autodiff_cli", "run", str(program), str(tmp_path / "ours"))
-    assert ours.returncode == 0, ours.stderr
+    ours = _ours(program, tmp_path)
     assert "RandomCrop(size=(32, 32), padding=4)" in ours.stdout
     assert "refused ValueError Required crop size (50, 50) is larger" in ours.stdout
-    _torchvision()
-    theirs = _run("-c", ORACLE, str(program), str(tmp_path / "theirs"))
-    assert theirs.returncode == 0, theirs.stderr
-    _same_output(ours.stdout, theirs.stdout)
+    _same_as_torchvision(program, tmp_path, ours)
 
 
 def test_image_folder_refusals(tmp_path):
