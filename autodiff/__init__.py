@@ -124,7 +124,8 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
 from . import autograd, legacy, ops, random, removed, siblings, windows
 from .ops import *
-from . import amp, distributed, distributions, fft, func, jit, linalg, onnx, out, special, testing
+from . import amp, distributed, distributions, fft, func, jit, linalg, multiprocessing, onnx, out
+from . import special, testing
 from . import benchmark, compiler, profiler
 from .amp import GradScaler, autocast, get_autocast_dtype, is_autocast_enabled
 from .fft import istft, stft

@@ -6,7 +6,7 @@ import weakref
 import numpy as np
 
 from . import device as _device
-from . import dtypes, printing, storage, tracing
+from . import dtypes, printing, shared_memory, storage, tracing
 from . import meta as _meta
 from .errors import DtypeError, ShapeError
 from .grad_mode import forward as _forward
@@ -1583,7 +1583,21 @@ class Tensor:
     def is_conj(self) -> bool:
         return False
 
-    is_neg = is_inference = is_pinned = is_shared = is_conj
+    is_neg = is_inference = is_pinned = is_conj
+
+    def is_shared(self) -> bool:
+        """Whether this tensor's values are in memory other processes can map (share_memory_)."""
+        return shared_memory.is_shared(self._data)
+
+    def share_memory_(self) -> "Tensor":
+        """Move this tensor's values into shared memory, as torch's does, so that processes it
+        is sent to (torch.multiprocessing) update the same values in place. Views of it made
+        before this call keep the old memory (torch moves the whole storage); share a model's
+        parameters first, then make views or optimizers."""
+        if not self.is_shared() and not self.is_meta:
+            self._data = shared_memory.share(self._data)
+        return self
+
     # storage kinds this library does not have (torch's properties)
     is_sparse = is_sparse_csr = is_quantized = is_mkldnn = is_nested = False
 

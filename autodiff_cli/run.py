@@ -51,6 +51,7 @@ MODULES = {
     "torch.backends.mha": autodiff.backends.mha,
     "torch.distributed": autodiff.distributed,
     "torch.jit": autodiff.jit,
+    "torch.multiprocessing": autodiff.multiprocessing,
     "torch.onnx": autodiff.onnx,
     "torch.serialization": autodiff.serialization,
     "torch.nn": nn,
@@ -87,18 +88,26 @@ for _file in (
     "activation",
     "adaptive",
     "batchnorm",
+    "channelshuffle",
     "container",
     "conv",
+    "distance",
     "dropout",
     "flatten",
+    "fold",
+    "instancenorm",
+    "lazy",
     "linear",
     "loss",
     "module",
     "normalization",
+    "padding",
+    "pixelshuffle",
     "pooling",
     "rnn",
     "sparse",
     "transformer",
+    "upsampling",
 ):
     MODULES[f"torch.nn.modules.{_file}"] = nn
 for _file in ("dataloader", "dataset", "distributed", "sampler"):
@@ -167,6 +176,9 @@ def unsupported(name: str) -> str:
     )
 
 
+_MODULE_DICT = types.ModuleType.__dict__["__dict__"]  # a module's own attributes
+
+
 class TorchModule(types.ModuleType):
     """torch.X for a project module: its names, then submodules; anything else is refused."""
 
@@ -194,6 +206,17 @@ class TorchModule(types.ModuleType):
     def __dir__(self):
         return sorted(set().union(*map(dir, self._targets)))
 
+    @property
+    def __dict__(self):
+        """The names the module has, its targets' included, as `vars(torchvision.models)` and
+        `models.__dict__` list them (ImageNet scripts build their --arch choices so). A copy:
+        set attributes on the module itself."""
+        names = {}
+        for target in reversed(self._targets):
+            public = getattr(target, "__all__", None) or [k for k in vars(target) if k[0] != "_"]
+            names.update({k: getattr(target, k) for k in public if hasattr(target, k)})
+        return {**names, **_MODULE_DICT.__get__(self)}
+
 
 class _Refuse(importlib.abc.MetaPathFinder):
     """torch.* and torchvision.* modules the project lacks, torchaudio, ...: a clear
@@ -205,6 +228,9 @@ class _Refuse(importlib.abc.MetaPathFinder):
         if name.split(".")[0] in MAPPED or name.startswith(UNSUPPORTED):
             raise ModuleNotFoundError(unsupported(name), name=name)
         return None
+
+
+SPAWNED = str(Path(__file__).parent / "spawned")
 
 
 def install() -> None:
@@ -221,6 +247,16 @@ def install() -> None:
     sys.modules["torch.utils"] = sys.modules["torch"].utils  # `import torch.utils.data`
     if not any(isinstance(f, _Refuse) for f in sys.meta_path):
         sys.meta_path.insert(0, _Refuse())
+    if SPAWNED not in sys.path:  # what a spawned child imports as torch (spawned/torch)
+        sys.path.insert(0, SPAWNED)
+
+
+def prepare_process() -> None:
+    """The mapping and the process settings an `autodiff run` program (and each process it
+    spawns) runs with."""
+    install()
+    keep_freed_memory()  # a training script's steps reuse their pages (README: autodiff run)
+    short_blas_spin()  # what runs between its products gets the cores (autodiff.threads)
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -242,9 +278,7 @@ def run_command(args) -> int:
         raise FileNotFoundError(2, "A folder without __main__.py", str(script))
     if not script.exists():
         raise FileNotFoundError(2, "No such file", str(script))
-    install()
-    keep_freed_memory()  # a training script's steps reuse their pages (README: autodiff run)
-    short_blas_spin()  # what runs between its products gets the cores (autodiff.threads)
+    prepare_process()
     sys.argv = [str(script), *args.args]
     # as python does: a folder's own path comes first on sys.path, a file's folder's
     sys.path.insert(0, str(script.resolve() if script.is_dir() else script.resolve().parent))

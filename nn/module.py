@@ -78,6 +78,10 @@ class Buffer(ad.Tensor):
         self.persistent = persistent
 
 
+for _cls in (Parameter, Buffer):  # sent to other processes on shared memory, as torch's
+    ad.multiprocessing.register(_cls)
+
+
 class Module:
     """Base class of all layers: assign Parameters and Modules as attributes to register them."""
 
@@ -487,6 +491,15 @@ class Module:
         return self.to(ad.float16)
 
     def cpu(self) -> "Module":
+        return self
+
+    def share_memory(self) -> "Module":
+        """Move every parameter, buffer and existing gradient into shared memory, so that the
+        processes this module is sent to train the same values (Hogwild; torch.multiprocessing)."""
+        for t in [*self.parameters(), *self.buffers()]:
+            t.share_memory_()
+            if t.grad is not None:
+                t.grad.share_memory_()
         return self
 
     def cuda(self, device=None) -> "Module":

@@ -116,6 +116,14 @@ def test_module_paths_programs_import(tmp_path):
         "from torch.distributions.relaxed_categorical import RelaxedOneHotCategorical\n"
         "from torch.serialization import add_safe_globals, safe_globals\n"
         "from torch.amp import GradScaler, autocast\n"
+        "from torch.nn.modules.pixelshuffle import PixelShuffle\n"
+        "from torch.nn.modules.padding import ReflectionPad2d\n"
+        "from torch.nn.modules.upsampling import Upsample\n"
+        "from torch.nn.modules.instancenorm import InstanceNorm2d\n"
+        "from torch.nn.modules.distance import CosineSimilarity\n"
+        "import torch.multiprocessing as mp, torch.backends.cudnn as cudnn\n"
+        "arch = sorted(n for n in vars(torch.nn.functional) if n.startswith('relu'))\n"
+        "print(arch, 'Linear' in torch.nn.__dict__, mp.get_sharing_strategy())\n"
         "torch.backends.cuda.matmul.allow_tf32 = True\n"
         "torch.backends.cudnn.allow_tf32 = True\n"
         "print(torch.bfloat16, torch.cuda.is_available(), nn.modules.Linear.__name__)\n"
@@ -123,7 +131,8 @@ def test_module_paths_programs_import(tmp_path):
     )
     result = _run("-m", "autodiff_cli", "run", str(script))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["torch.bfloat16", "False", "Linear", "refused"]
+    assert result.stdout.splitlines()[0] == "['relu', 'relu6', 'relu_'] True file_descriptor"
+    assert result.stdout.split()[5:] == ["torch.bfloat16", "False", "Linear", "refused"]
 
 
 def test_idle_blas_threads_sleep_soon_under_autodiff_run(tmp_path):

@@ -396,6 +396,9 @@ def test_torchvision_modules_under_autodiff_run(tmp_path):
         "from torchvision import datasets, transforms\n"
         "from torchvision.utils import make_grid, save_image\n"
         "print(torchvision.__version__, transforms.ToTensor(), F.hflip.__name__)\n"
+        "from torchvision import models\n"  # pytorch/examples imagenet's --arch choices
+        "print(sorted(n for n in models.__dict__ if n.islower() and not n.startswith('__')\n"
+        "             and callable(models.__dict__[n])))\n"
         "for name in ('models.vgg', 'io', 'ops', 'transforms.v2'):\n"
         "    try:\n"
         "        __import__('torchvision.' + name)\n"
@@ -407,6 +410,7 @@ def test_torchvision_modules_under_autodiff_run(tmp_path):
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0] == "0.28.0+autodiff ToTensor() hflip"
-    for line, name in zip(lines[1:], ("models.vgg", "io", "ops", "transforms.v2")):
+    assert lines[1] == "['resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet50']"
+    for line, name in zip(lines[2:], ("models.vgg", "io", "ops", "transforms.v2")):
         assert line.startswith(f"torchvision.{name} is not supported by autodiff yet")
     assert "torchvision.datasets.LSUN is not supported by autodiff yet" in result.stderr
