@@ -117,14 +117,16 @@ def _receive(queue, answers):
         lambda: ad.ones(2, 3),
         lambda: nn.Parameter(ad.ones(2, 3)),
         lambda: nn.Buffer(ad.ones(2, 3), persistent=False),
+        lambda: ad.arange(20.0).reshape(4, 5)[1:3, ::2].t(),
     ],
-    ids=["tensor", "parameter", "buffer"],
+    ids=["tensor", "parameter", "buffer", "view"],
 )
 def test_queue_sends_tensors_on_shared_memory(make):
     """Sending moves the values into shared memory, as torch's; the receiver's in-place
     update is the sender's too. Class, requires_grad and Buffer.persistent arrive; .grad not."""
     sent = make()
-    sent.grad = ad.zeros(2, 3) if sent.requires_grad else None
+    sent.grad = ad.zeros_like(sent) if sent.requires_grad else None
+    tripled = (sent.detach() * 3).tolist()
     queue, answers = FORK.Queue(), FORK.Queue()
     child = FORK.Process(target=_receive, args=(queue, answers))
     child.start()
@@ -134,7 +136,7 @@ def test_queue_sends_tensors_on_shared_memory(make):
     child.join()
     assert kind == type(sent).__name__ and requires_grad == sent.requires_grad and no_grad
     assert persistent == getattr(sent, "persistent", None)
-    assert sent.is_shared() and sent.tolist() == [[3.0] * 3] * 2
+    assert sent.is_shared() and sent.tolist() == tripled
 
 
 def test_a_tensor_inside_a_graph_is_refused():
