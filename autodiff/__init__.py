@@ -171,6 +171,10 @@ short = int16
 bool = bool_
 cfloat = complex64
 cdouble = complex128
+# torch's constants (masked_fill_(mask, -torch.inf), torch.pi in positional encodings)
+from math import e, inf, nan, pi  # noqa: E402
+
+newaxis = None
 
 # torch's out= argument on the functions that take it in torch (autodiff/out.py)
 out.give_out(globals(), out.OUT_NAMES)
@@ -345,5 +349,10 @@ __all__ = [
     "randint_like",
     "range",
     "scalar_tensor",
+    "inf",
+    "nan",
+    "pi",
+    "e",
+    "newaxis",
     *ops.__all__,
 ]

@@ -298,6 +298,19 @@ def _raise_broadcast(op: str, shapes: list, dim: int):
     )
 
 
+def dimensioned_dtype(x: np.ndarray, y: np.ndarray) -> tuple:
+    """torch's rule for a 0-d tensor meeting a tensor with dims of the same category (bool,
+    integer, float, complex): the computation takes the dims' dtype (a float64 0-d tensor
+    times a float32 matrix is float32), where NumPy would promote to the wider one."""
+    if (x.ndim == 0) == (y.ndim == 0) or x.dtype == y.dtype:
+        return x, y
+    scalar, other = (x, y) if x.ndim == 0 else (y, x)
+    if _CATEGORY[_kind_of(scalar.dtype)] != _CATEGORY[_kind_of(other.dtype)]:
+        return x, y
+    cast = scalar.astype(other.dtype)
+    return (cast, y) if x.ndim == 0 else (x, cast)
+
+
 def _kind(x) -> str:
     if isinstance(x, np.ndarray):
         kind = x.dtype.kind
@@ -324,11 +337,15 @@ def promote(x, y, divide: bool = False) -> tuple:
     takes that tensor's float dtype (a Python float: the default), and integers divide to the
     default float, so an integer tensor never raises float32 to float64."""
     if type(x) is np.ndarray and x.dtype.kind == "f":  # the common cases, decided cheaply
-        if type(y) is not np.ndarray or y.dtype.kind == "f":
+        if type(y) is not np.ndarray:
             return x, y
+        if y.dtype.kind == "f":
+            return (x, y) if x.dtype is y.dtype else dimensioned_dtype(x, y)
     elif type(y) is np.ndarray and y.dtype.kind == "f" and type(x) is not np.ndarray:
         return x, y
     kx, ky = _kind(x), _kind(y)
+    if kx == ky and kx in "ic":
+        x, y = dimensioned_dtype(x, y)
     if kx == ky == "f" or "i" not in (kx, ky):
         return x, y
     if kx in "cC" or ky in "cC":

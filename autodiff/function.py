@@ -53,6 +53,10 @@ class Function:
     # inputs at apply's seam: it computes on them in float32 and its result is rounded to
     # bfloat16, as torch's CPU kernels compute (views move the bits unchanged, and stay views)
     native_bfloat16 = False
+    # which scalar operands (numbers, 0-d tensors) torch's kernel casts to bfloat16 before
+    # computing: "all" (add, sub: alpha too), "first" (mul, div: a scalar second operand is
+    # used as given, a 0-d tensor first is cast), None (computed as given)
+    bfloat16_scalars = None
 
     @staticmethod
     def numpy_forward(*arrays):
@@ -112,9 +116,15 @@ def _in_float32(cls, args, options):
     its float32 result rounded (to nearest, ties to even) to bfloat16 where torch's promotion
     gives bfloat16. The casts are ToCopy nodes, so gradients reach the inputs in bfloat16.
     (ad.compile's tracer refuses bfloat16 inputs before this.)"""
+    narrow = _gives_bfloat16([*args, *options.values()])
+    if narrow and cls.bfloat16_scalars == "all":
+        args = [_bfloat16_scalar(a) for a in args]
+        options = {k: _bfloat16_scalar(v) for k, v in options.items()}
+    elif narrow and cls.bfloat16_scalars == "first" and isinstance(args[0], Tensor):
+        args = [_bfloat16_scalar(args[0]), *args[1:]]
     wide = [_float32(a) for a in args]
     out = cls.apply(*wide, **{k: _float32(v) for k, v in options.items()})
-    if not _gives_bfloat16([*args, *options.values()]):
+    if not narrow:
         return out
     if isinstance(out, (tuple, list)):
         return type(out)(_round(o) for o in out)
@@ -126,6 +136,15 @@ def _float32(value):
         return value.to(np.float32)
     if isinstance(value, np.ndarray) and value.dtype == BF16:
         return value.astype(np.float32)
+    return value
+
+
+def _bfloat16_scalar(value):
+    """A Python number or a 0-d tensor rounded to bfloat16; anything else as it is."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(BF16.type(value))
+    if isinstance(value, Tensor) and value.ndim == 0 and _floating(value.dtype):
+        return value.to(BF16)
     return value
 
 

@@ -3,7 +3,7 @@ edge."""
 
 import numpy as np
 
-from ..dtypes import check_broadcast, promote
+from ..dtypes import BF16, check_broadcast, promote
 from ..errors import ArgumentError, DtypeError
 from ..function import Function
 from ..tensor import Tensor
@@ -33,6 +33,7 @@ class Add(Function):
     node_name = "AddBackward0"
     symbol = "+"
     array_backward = True
+    bfloat16_scalars = "all"  # torch's add kernel casts a scalar to the dtype first
     broadcasts = "add"
 
     @staticmethod
@@ -65,6 +66,7 @@ class Sub(Function):
     node_name = "SubBackward0"
     symbol = "−"
     array_backward = True
+    bfloat16_scalars = "all"  # torch's add kernel casts a scalar to the dtype first
     broadcasts = "sub"
 
     @staticmethod
@@ -99,6 +101,7 @@ class Rsub(Function):
     node_name = "RsubBackward1"
     symbol = "−"
     array_backward = True
+    bfloat16_scalars = "all"  # torch's add kernel casts a scalar to the dtype first
     broadcasts = "rsub"
 
     @staticmethod
@@ -129,21 +132,35 @@ def _no_bool_subtraction(op: str, input, other) -> None:
         )
 
 
+def _float16_by_number(x, y) -> bool:
+    """A float16 tensor with dims times or over a scalar (a Python number either side, or a
+    0-d float tensor second): torch's mul and div kernels compute in float32 with the scalar
+    as given, where NumPy would round it to float16 first."""
+    if type(y) in (float, int) or (type(y) is np.ndarray and y.ndim == 0 and y.dtype.kind == "f"):
+        return type(x) is np.ndarray and x.dtype.char == "e" and x.ndim > 0
+    return type(x) in (float, int) and type(y) is np.ndarray and y.dtype.char == "e"
+
+
 class Mul(Function):
     complex_grad = True  # dtype-blind or conjugated: torch's complex gradient
     node_name = "MulBackward0"
     symbol = "×"
     array_backward = True
+    bfloat16_scalars = "first"  # a scalar second operand is used as given
     broadcasts = "mul"
 
     @staticmethod
     def numpy_forward(input, other):
-        return np.multiply if _as_is(input, other) else None
+        as_is = _as_is(input, other) and not _float16_by_number(input, other)
+        return np.multiply if as_is else None
 
     @staticmethod
     def forward(ctx, input, other):
-        input, other = promote(input, other)
         need = ctx.needs_input_grad  # keep only what the needed gradients use, in torch's
+        if _float16_by_number(input, other):
+            ctx.save_for_backward(other if need[0] else None, input if need[1] else None)
+            return np.multiply(input, other, dtype=np.float32).astype(np.float16)
+        input, other = promote(input, other)
         ctx.save_for_backward(other if need[0] else None, input if need[1] else None)  # order
         return input * other
 
@@ -166,14 +183,18 @@ class Div(Function):
     node_name = "DivBackward0"
     symbol = "÷"
     array_backward = True
+    bfloat16_scalars = "first"  # a scalar second operand is used as given
     broadcasts = "div"
 
     @staticmethod
     def forward(ctx, input, other):
-        input, other = promote(input, other, divide=True)
+        if not _float16_by_number(input, other):
+            input, other = promote(input, other, divide=True)
         ctx.save_for_backward(other, input if ctx.needs_input_grad[1] else None)  # torch's order
         with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is ±inf or nan, silently,
-            return input / other  # as in torch
+            if _float16_by_number(input, other):  # as in torch
+                return np.divide(input, other, dtype=np.float32).astype(np.float16)
+            return input / other
 
     @staticmethod
     def backward(ctx, grad):
@@ -269,11 +290,12 @@ class Pow(Function):
     symbol = "^"
     array_backward = True
     scalar_operator_differs = True
+    native_bfloat16 = True  # _power rounds where torch's bfloat16 kernel rounds
 
     @staticmethod
     def forward(ctx, input, exponent):
         ctx.save_for_backward(input)
-        return np.power(input, exponent)
+        return _power(input, exponent)
 
     @staticmethod
     def backward(ctx, grad):
@@ -281,7 +303,45 @@ class Pow(Function):
         exponent = ctx.options["exponent"]
         if exponent == 0:
             return grad * 0.0
-        return grad * exponent * conj_of(input ** (exponent - 1))  # complex: conj(p z^(p-1))
+        # torch's pow_backward: grad * (p·x^(p-1)), conjugated for complex z
+        power = (
+            _power(input, exponent - 1)
+            if isinstance(input, np.ndarray)
+            else input ** (exponent - 1)
+        )
+        return grad * conj_of(exponent * power)
+
+
+def _power(x: np.ndarray, exponent) -> np.ndarray:
+    """x ** exponent (a number) as torch's CPU kernel computes it (PowKernel.cpp): 0.5, -0.5
+    and -1 by sqrt and division; 2, 3 and -2 by products, 3 and -2 rounded twice as the
+    kernel's `base * base * base` and `1 / (base * base)`; any other exponent by pow. In
+    bfloat16 each of those steps is a float32 operation rounded to bfloat16, and the exponent
+    is rounded to bfloat16 first (float16: to float16, and pow alone). Integers, complex: NumPy."""
+    if x.dtype.kind != "f" and x.dtype != BF16:
+        return np.power(x, exponent)
+    if x.dtype == np.float16:
+        return np.power(x, float(np.float16(exponent)))
+    narrow = x.dtype == BF16
+    wide = x.astype(np.float32) if narrow else x
+    step = (lambda a: a.astype(BF16)) if narrow else (lambda a: a)
+    widen = (lambda a: a.astype(np.float32)) if narrow else (lambda a: a)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        if exponent == 0.5:
+            return step(np.sqrt(wide))
+        if exponent == -0.5:
+            return step(np.reciprocal(np.sqrt(wide)))
+        if exponent == -1:
+            return step(np.reciprocal(wide))
+        if narrow:
+            exponent = float(BF16.type(exponent))
+        if exponent == 2:
+            return step(wide * wide)
+        if exponent == 3:
+            return step(widen(step(wide * wide)) * wide)
+        if exponent == -2:
+            return step(np.reciprocal(widen(step(wide * wide))))
+        return step(np.power(wide, exponent))
 
 
 def pow(input, exponent):

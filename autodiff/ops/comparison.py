@@ -8,7 +8,7 @@ the inputs' arrays, so ad.compile computes it again on each replay like any othe
 
 import numpy as np
 
-from ..dtypes import check_broadcast
+from ..dtypes import check_broadcast, dimensioned_dtype
 from ..errors import DtypeError
 from ..function import Function
 from ..tensor import Tensor
@@ -30,6 +30,8 @@ class Discrete(Function):
 
     @staticmethod
     def forward(ctx, *arrays, fn, **kwargs):
+        if fn in _NAMES and isinstance(arrays[0], np.ndarray) and isinstance(arrays[1], np.ndarray):
+            arrays = dimensioned_dtype(*arrays)  # compared in the dims' dtype, as torch
         out = np.asarray(fn(*arrays, **kwargs))
         if out.dtype.kind in "fc":
             raise TypeError(f"{fn.__name__}: Discrete is for bool and integer results")

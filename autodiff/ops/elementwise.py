@@ -4,6 +4,7 @@ masked_fill."""
 import numpy as np
 
 from .. import threads
+from ..dtypes import dimensioned_dtype
 from ..errors import ArgumentError, DtypeError
 from ..function import Function
 from ..tensor import Tensor
@@ -128,6 +129,7 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        input, other = dimensioned_dtype(input, other)  # a 0-d tensor takes the dims' dtype
         # ties split the gradient in half between the two inputs, as torch does
         share = np.where(input > other, 1.0, np.where(input == other, 0.5, 0.0))
         ctx.save_for_backward(share.astype(np.result_type(input, other)))
@@ -152,6 +154,7 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        input, other = dimensioned_dtype(input, other)  # a 0-d tensor takes the dims' dtype
         share = np.where(input < other, 1.0, np.where(input == other, 0.5, 0.0))
         ctx.save_for_backward(share.astype(np.result_type(input, other)))
         return np.minimum(input, other)
@@ -179,6 +182,7 @@ class Fmax(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        input, other = dimensioned_dtype(input, other)  # a 0-d tensor takes the dims' dtype
         with np.errstate(invalid="ignore"):
             to_input = (input >= other) | np.isnan(other)
         return _saving(ctx, to_input, np.fmax(input, other))
@@ -198,6 +202,7 @@ class Fmin(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        input, other = dimensioned_dtype(input, other)  # a 0-d tensor takes the dims' dtype
         with np.errstate(invalid="ignore"):
             to_input = (input <= other) | np.isnan(other)
         return _saving(ctx, to_input, np.fmin(input, other))
@@ -238,6 +243,8 @@ class Where(Function):
     @staticmethod
     def forward(ctx, input, other, condition):
         ctx.save_for_backward(condition)
+        if isinstance(input, np.ndarray) and isinstance(other, np.ndarray):
+            input, other = dimensioned_dtype(input, other)
         return _where_array(condition, input, other)
 
     @staticmethod

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..dtypes import promote
+from ..dtypes import dimensioned_dtype, promote
 from ..errors import DtypeError
 from ..function import Function
 from ..tensor import Tensor
@@ -108,6 +108,7 @@ class Atan2(Function):
 
     @staticmethod
     def forward(ctx, input, other):
+        input, other = dimensioned_dtype(input, other)  # a 0-d tensor takes the dims' dtype
         ctx.save_for_backward(input, other)
         return np.arctan2(input, other)
 
