@@ -366,7 +366,7 @@ class GaussianErrorLinear(ad.Function):
     def forward(ctx, input, approximate):
         if approximate == "tanh":
             ctx.save_for_backward(input)
-            inner = _SQRT_2_OVER_PI * (input + 0.044715 * input**3)
+            inner = _SQRT_2_OVER_PI * (input + 0.044715 * (input * input * input))  # torch's
             return 0.5 * input * (1 + np.tanh(inner))
         cdf = 0.5 * (1 + erf_array(input * _SQRT_HALF))
         ctx.save_for_backward(input, cdf)  # Φ(x) kept: erf is most of GELU's cost

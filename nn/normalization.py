@@ -73,7 +73,9 @@ class NativeBatchNorm(ad.Function):
         if opts["training"] and ad.is_grad_enabled():
             # create_graph: rebuild the statistics from x so second derivatives see them
             centered = input - input.mean(axis=dims, keepdims=True)
-            invstd = ((centered * centered).mean(axis=dims, keepdims=True) + opts["eps"]) ** -0.5
+            invstd = _inverse_sqrt(
+                (centered * centered).mean(axis=dims, keepdims=True) + opts["eps"]
+            )
             xhat = centered * invstd
         else:
             invstd = invstd.reshape(shape)
@@ -245,7 +247,7 @@ class NativeLayerNorm(ad.Function):
     @staticmethod
     def forward(ctx, input, weight, bias, dims, eps):
         centered = input - input.mean(axis=dims, keepdims=True)
-        invstd = ((centered * centered).mean(axis=dims, keepdims=True) + eps) ** -0.5  # biased
+        invstd = _inverse_sqrt((centered * centered).mean(axis=dims, keepdims=True) + eps)  # biased
         xhat = centered * invstd
         ctx.save_for_backward(input, weight, xhat, invstd)
         out = xhat if weight is None else xhat * weight
@@ -258,7 +260,7 @@ class NativeLayerNorm(ad.Function):
         if ad.is_grad_enabled():
             # create_graph: rebuild the statistics from x so second derivatives see them
             centered = input - input.mean(axis=dims, keepdims=True)
-            invstd = ((centered * centered).mean(axis=dims, keepdims=True) + eps) ** -0.5
+            invstd = _inverse_sqrt((centered * centered).mean(axis=dims, keepdims=True) + eps)
             xhat = centered * invstd
         need = ctx.needs_input_grad
         samples = tuple(range(input.ndim - len(dims)))  # the dims weight and bias repeat over
@@ -366,7 +368,7 @@ class NativeGroupNorm(ad.Function):
         g = g.reshape((n, groups, -1))
         centered = input.reshape((n, groups, -1))
         centered = centered - centered.mean(axis=2, keepdims=True)
-        invstd = ((centered * centered).mean(axis=2, keepdims=True) + eps) ** -0.5
+        invstd = _inverse_sqrt((centered * centered).mean(axis=2, keepdims=True) + eps)
         # dL/dx = invstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) within each group
         g_mean = g.mean(axis=2, keepdims=True)
         gx_mean = (g * xhat).mean(axis=2, keepdims=True)
@@ -374,11 +376,20 @@ class NativeGroupNorm(ad.Function):
         return grad_input.reshape(input.shape), grad_weight, grad_bias
 
 
+def _inverse_sqrt(variance):
+    """1/sqrt(variance + eps) as torch's normalisation kernels compute it (sqrt, then a
+    division); on an array, or on a Tensor under create_graph and ad.compile's trace, whose
+    ** -0.5 is the same two roundings (ops.arithmetic._power)."""
+    if isinstance(variance, ad.Tensor):
+        return variance**-0.5
+    return np.reciprocal(np.sqrt(variance))
+
+
 def _group_standardized(input, groups: int, eps: float):
     """x̂ as (N, G, C/G·positions): each group of each sample to mean 0, variance 1."""
     x = input.reshape((input.shape[0], groups, -1))
     centered = x - x.mean(axis=2, keepdims=True)
-    return centered * ((centered * centered).mean(axis=2, keepdims=True) + eps) ** -0.5
+    return centered * _inverse_sqrt((centered * centered).mean(axis=2, keepdims=True) + eps)
 
 
 def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5):

@@ -135,9 +135,14 @@ def _no_bool_subtraction(op: str, input, other) -> None:
 def _float16_by_number(x, y) -> bool:
     """A float16 tensor with dims times or over a scalar (a Python number either side, or a
     0-d float tensor second): torch's mul and div kernels compute in float32 with the scalar
-    as given, where NumPy would round it to float16 first."""
-    if type(y) in (float, int) or (type(y) is np.ndarray and y.ndim == 0 and y.dtype.kind == "f"):
-        return type(x) is np.ndarray and x.dtype.char == "e" and x.ndim > 0
+    as given, where NumPy would round it to float16 first. (x's dtype first: the rare case
+    costs the common one a single test.)"""
+    if type(x) is np.ndarray:
+        if x.dtype.char != "e" or x.ndim == 0:
+            return False
+        return type(y) in (float, int) or (
+            type(y) is np.ndarray and y.ndim == 0 and y.dtype.kind == "f"
+        )
     return type(x) in (float, int) and type(y) is np.ndarray and y.dtype.char == "e"
 
 
@@ -188,11 +193,12 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, input, other):
-        if not _float16_by_number(input, other):
+        half = _float16_by_number(input, other)
+        if not half:
             input, other = promote(input, other, divide=True)
         ctx.save_for_backward(other, input if ctx.needs_input_grad[1] else None)  # torch's order
         with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is ±inf or nan, silently,
-            if _float16_by_number(input, other):  # as in torch
+            if half:  # as in torch
                 return np.divide(input, other, dtype=np.float32).astype(np.float16)
             return input / other
 

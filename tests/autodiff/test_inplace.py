@@ -23,6 +23,7 @@ NO_OUT_OF_PLACE = {
     "fill_": "ad.full_like is its out-of-place form",
     "copy_": "the source itself (clone) is its out-of-place form",
     "requires_grad_": "sets a flag, not an op (test_semantics.py)",
+    "share_memory_": "moves the storage, not an op (test_multiprocessing.py)",
     "uniform_": "a random fill (ad.rand is its out-of-place form)",
     "normal_": "a random fill (ad.randn)",
     "exponential_": "a random fill",
@@ -39,6 +40,7 @@ NO_OUT_OF_PLACE = {
 # in-place methods compared with torch elsewhere, and where
 TESTED_ELSEWHERE = {
     "requires_grad_": "test_semantics.py",
+    "share_memory_": "test_multiprocessing.py: moves the storage, values unchanged",
     "as_strided_": "test_as_strided.py: a change of geometry, not of values",
     "index_reduce_": "test_surface2_names.py: against torch, with its gradients",
     **{n: "test_aliases.py: integer and bool values, as torch" for n in (

@@ -26,6 +26,8 @@ ARRAY_READS = {
     ("autodiff/autograd/function.py", "FunctionCtx.save_for_backward"): "the version entry "
     "of a saved tensor (its array: what the refusal names); a torch-style Function refuses "
     "ad.compile",
+    ("autodiff/multiprocessing.py", "_reduce_tensor"): "pickling a tensor for another "
+    "process sends its memory, not a value an op computes",
     ("autodiff/gradcheck.py", "_analytic"): "a finite-difference checker, never compiled",
     ("autodiff/gradcheck.py", "_numeric"): "a finite-difference checker, never compiled",
     ("autodiff/testing/properties.py", "_pairing"): "a test helper, never compiled",
