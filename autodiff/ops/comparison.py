@@ -28,6 +28,8 @@ def _array(x):
 class Discrete(Function):
     """fn(*arrays, **kwargs) for a result without a gradient (bool or integer)."""
 
+    bfloat16_scalars = "all"  # torch compares in the common dtype: x > 0.3 is x > bf16(0.3)
+
     @staticmethod
     def forward(ctx, *arrays, fn, **kwargs):
         if fn in _NAMES and isinstance(arrays[0], np.ndarray) and isinstance(arrays[1], np.ndarray):

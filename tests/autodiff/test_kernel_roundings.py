@@ -126,3 +126,16 @@ def test_comparison_in_the_dims_dtype():
     """float32 0.1 equals a float64 0-d 0.1 (compared in float32), as in torch."""
     assert (ad.tensor([0.1]) == ad.tensor(0.1, dtype=ad.float64)).item()
     assert not (ad.tensor([0.1]) < ad.tensor(0.1, dtype=ad.float64)).item()
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_reduced_precision_comparisons_with_a_number_as_torch(dtype):
+    """A number meets a bfloat16 tensor as bfloat16 (0.3 is 0.30078125, so x > 0.3 is False
+    at x = 0.30078125), as torch compares in the common dtype."""
+    for op in (lambda x: x > 0.3, lambda x: x == 0.3, lambda x: x <= 0.3, lambda x: 0.3 < x):
+        ours, theirs = _both(lambda lib, x, op=op: op(x.abs() * 0.1), dtype)
+        np.testing.assert_array_equal(ours, theirs)
+    h = [0.30078125, 0.2998046875, 0.3, 1.0]
+    assert (ad.tensor(h).to(getattr(ad, dtype)) > 0.3).tolist() == (
+        torch.tensor(h).to(getattr(torch, dtype)) > 0.3
+    ).tolist()
