@@ -28,16 +28,25 @@ def _array(x):
 class Discrete(Function):
     """fn(*arrays, **kwargs) for a result without a gradient (bool or integer)."""
 
-    bfloat16_scalars = "all"  # torch compares in the common dtype: x > 0.3 is x > bf16(0.3)
-
     @staticmethod
     def forward(ctx, *arrays, fn, **kwargs):
-        if fn in _NAMES and isinstance(arrays[0], np.ndarray) and isinstance(arrays[1], np.ndarray):
-            arrays = dimensioned_dtype(*arrays)  # compared in the dims' dtype, as torch
         out = np.asarray(fn(*arrays, **kwargs))
         if out.dtype.kind in "fc":
             raise TypeError(f"{fn.__name__}: Discrete is for bool and integer results")
         return out
+
+
+class Comparison(Discrete):
+    """A comparison, in torch's common dtype: a 0-d tensor takes the dims' dtype, and in
+    bfloat16 a number meets the tensor as bfloat16 (x > 0.3 is x > 0.30078125)."""
+
+    bfloat16_scalars = "all"
+
+    @staticmethod
+    def forward(ctx, input, other, fn):
+        if isinstance(input, np.ndarray) and isinstance(other, np.ndarray):
+            input, other = dimensioned_dtype(input, other)  # in the dims' dtype, as torch
+        return Discrete.forward(ctx, input, other, fn=fn)
 
 
 def discrete(fn, *inputs, **kwargs) -> Tensor:
@@ -48,7 +57,7 @@ def discrete(fn, *inputs, **kwargs) -> Tensor:
 def compare(ufunc, input, other):
     """A comparison: a bool tensor that does not require grad."""
     try:
-        return discrete(ufunc, input, other)
+        return Comparison.apply(input, other, fn=ufunc)
     except ValueError:
         check_broadcast(_NAMES.get(ufunc, ufunc.__name__), _array(input), _array(other))
         raise
