@@ -13,49 +13,282 @@ import functools
 import math
 from fractions import Fraction
 
+import ml_dtypes
 import numpy as np
 
 F32 = np.float32
 
 
-def fma32(a, b, c) -> np.ndarray:
+def fma(a, b, c, out=None) -> np.ndarray:
+    """a·b + c rounded once, in the result's dtype (out's, else NumPy's promotion of the
+    operands, Python numbers weak): what torch's kernels compute wherever GCC fuses a product
+    and a sum. float16 and bfloat16 compute in float32 and round once more, as torch's kernels
+    do in their float32 "opmath"; integers and complex numbers have no fused form (a·b + c)."""
+    dtype = out.dtype if out is not None else np.result_type(a, b, c)
+    if dtype == np.float32:
+        return fma32(a, b, c, out)
+    if dtype == np.float64:
+        return fma64(a, b, c, out)
+    if dtype.kind == "f" or dtype.name == "bfloat16":
+        narrow = [np.asarray(x, F32) if isinstance(x, np.ndarray) else x for x in (a, b, c)]
+        wide = fma32(*narrow)
+        if out is None:
+            return wide.astype(dtype)
+        np.copyto(out, wide, casting="unsafe")
+        return out
+    if out is None:
+        return np.asarray(a * b + c, dtype)
+    np.add(np.multiply(a, b), c, out=out, casting="unsafe")
+    return out
+
+
+def fma32(a, b, c, out=None) -> np.ndarray:
     """float32 a·b + c with one rounding. a·b is exact in float64, and rounding the float64 sum
     to float32 gives the correctly rounded result unless that sum landed exactly on a tie
     between two floats (a float32 midpoint, which the exact value may lie off) or below the
     normal float32 range: only those few elements take the exact path, the float64 sum rounded
     to odd (the exact value's odd neighbour when inexact), which then rounds correctly."""
-    product = np.asarray(a, np.float64) * np.asarray(b, np.float64)
-    c = np.asarray(c, np.float64)
-    total = product + c
+    return _chunked(_fma32_chunk, np.float32, a, b, c, out, _FMA32_SCRATCH)
+
+
+def _fma32_chunk(a, b, c, out, scratch) -> None:
+    wide, addend, bits, suspect, magnitude = scratch
+    np.multiply(_wide(a, wide), _wide(b, addend), out=wide)  # exact: 24 + 24 bits
+    np.add(wide, _wide(c, addend), out=wide)
     # a float32 midpoint keeps 25 significant bits: 1 and then 28 zeros in the 29 dropped bits
-    tie = (total.view(np.int64) & _DROPPED) == _HALF_OF_DROPPED
-    suspect = tie | (np.abs(total) < 2.0**-125)
-    if suspect.any():
-        product, c = np.broadcast_arrays(product, c)
-        total = np.array(total, copy=True)
-        total[suspect] = _round_to_odd_sum(product[suspect], c[suspect])
-    return total.astype(F32)
+    np.bitwise_and(wide.view(np.int64), _DROPPED, out=bits)
+    np.equal(bits, _HALF_OF_DROPPED, out=suspect)
+    np.abs(wide, out=magnitude)
+    exact = None
+    if suspect.any() or magnitude.min() < _SMALL32:
+        suspect |= (magnitude < _SMALL32) & (magnitude != 0)  # an exact zero sum is exact
+        index = np.flatnonzero(suspect)
+        a, b, c = (x if x.ndim == 0 else x[index] for x in (a, b, c))  # before out (an input?)
+        product = np.broadcast_to(np.multiply(a, b, dtype=np.float64), index.shape)
+        exact = _round_to_odd_sum(product, np.broadcast_to(np.float64(c), index.shape))
+    np.copyto(out, wide, casting="same_kind")
+    if exact is not None:
+        out[index] = exact
+
+
+def _wide(x, scratch) -> np.ndarray:
+    """x as float64: the number itself, or its values copied into scratch."""
+    if x.ndim == 0:
+        return x
+    np.copyto(scratch, x)
+    return scratch
 
 
 _DROPPED = (1 << 29) - 1  # the float64 mantissa bits a float32 does not keep
 _HALF_OF_DROPPED = 1 << 28
+_CHUNK = 1 << 15  # elements per pass: each pass's float64 scratch stays in the core's cache
+_FMA32_SCRATCH = (np.float64, np.float64, np.int64, np.bool_, np.float64)
+_SMALL32 = (
+    2.0**-125
+)  # below it a float32 result may be subnormal: fewer bits than a tie test assumes
 
 
-def fma64(a, b, c) -> np.ndarray:
+def fma64(a, b, c, out=None) -> np.ndarray:
     """float64 a·b + c with one rounding (Boldo and Melquiond's emulation: the product split
     exactly into two doubles, an exact sum, one round-to-odd addition, one rounding)."""
-    a, b, c = np.broadcast_arrays(*(np.asarray(x, np.float64) for x in (a, b, c)))
+    return _chunked(_fma64_chunk, np.float64, a, b, c, out, ())
+
+
+def _fma64_chunk(a, b, c, out, scratch) -> None:
     with np.errstate(all="ignore"):
         high, low = _two_product(a, b)
         sum_high, sum_low = _two_sum(c, high)
-        result = np.array(sum_high + _round_to_odd_sum(sum_low, low))
-    # the exact splits need room below and above: very small, huge or non-finite numbers
-    # (never a weight's) go through exact rationals instead
-    magnitudes = np.abs(np.stack([a, b, c]))
-    odd = ((magnitudes != 0) & ((magnitudes < 2.0**-900) | (magnitudes > 2.0**900))).any(0)
-    for i in np.flatnonzero(odd | ~np.isfinite(result)):
-        result.flat[i] = _exact_fma(a.flat[i], b.flat[i], c.flat[i])
-    return result
+        result = np.array(np.broadcast_to(sum_high + _round_to_odd_sum(sum_low, low), out.shape))
+        # the exact splits need room below and above: products near the bottom of the range
+        # or operands near its top (never a weight's) go through exact rationals instead
+        odd = (np.abs(high) < 2.0**-900) | ~np.isfinite(result)
+    if odd.any():
+        a, b, c = (np.broadcast_to(x, result.shape) for x in (a, b, c))
+        for i in np.flatnonzero(odd):
+            result[i] = _exact_fma(a[i], b[i], c[i])
+    np.copyto(out, result)
+
+
+def _chunked(kernel, dtype, a, b, c, out, scratch_dtypes) -> np.ndarray:
+    """kernel(a, b, c, out, scratch) on flat slices of a few thousand elements at a time (a 0-d
+    operand as a float64 number), writing into out (a new array of the broadcast shape if
+    None); scratch: arrays of a slice's length, one per dtype, allocated once per call."""
+    shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
+    if out is None:
+        out = np.empty(shape, dtype)
+    elif out.shape != shape or out.dtype != dtype:
+        raise ValueError(
+            f"fma: out is {out.dtype}{list(out.shape)}, the result {dtype}{list(shape)}"
+        )
+    flat = out.reshape(-1) if out.flags.c_contiguous else np.empty(out.size, dtype)
+    operands = [_flat(x, shape) for x in (a, b, c)]
+    scratch = [np.empty(min(flat.size, _CHUNK), d) for d in scratch_dtypes]
+    for start in range(0, flat.size, _CHUNK):
+        part = slice(start, start + _CHUNK)
+        size = min(flat.size - start, _CHUNK)
+        kernel(
+            *(x if x.ndim == 0 else x[part] for x in operands),
+            flat[part],
+            [s[:size] for s in scratch],
+        )
+    if not out.flags.c_contiguous:
+        out[...] = flat.reshape(shape)
+    return out
+
+
+def _flat(x, shape) -> np.ndarray:
+    x = np.asarray(x)
+    if x.ndim == 0:
+        return np.asarray(x, np.float64)  # exact for a float32 value
+    return np.broadcast_to(x, shape).reshape(-1)
+
+
+# --- torch's fused elementwise kernels --------------------------------------------------------
+# torch computes float16 and bfloat16 in float32 ("opmath") and rounds the result once more.
+
+
+def scaled_add(input, other, alpha, out=None) -> np.ndarray:
+    """torch.add(input, other, alpha=alpha): input + alpha·other rounded once (torch's kernel
+    is a fused multiply-add, alpha in the dtype; sub negates alpha). BLAS's axpy does it
+    where it rounds once (checked on first use) and the arrays are plain, else fma()."""
+    out, narrow = _result(out, input, other)
+    if narrow is not None:  # alpha and numbers in the narrow dtype first, as torch's kernel
+        input, other = (np.asarray(x, narrow.dtype).astype(F32) for x in (input, other))
+        return _rounded(scaled_add(input, other, F32(narrow.dtype.type(alpha))), narrow)
+    alpha = out.dtype.type(alpha) if out.dtype.kind == "f" else alpha
+    input, other = (np.asarray(x, out.dtype) for x in (input, other))  # a number in the dtype
+    axpy = _axpy(out.dtype)
+    if (
+        axpy is not None
+        and np.shape(input) == other.shape == out.shape
+        and other.dtype == out.dtype
+        and other.flags.c_contiguous
+        and out.flags.c_contiguous
+        and not (out is not input and np.may_share_memory(out, other))
+    ):
+        if out is not input:
+            np.copyto(out, input)
+        if out.size:
+            axpy(out.size, alpha, other.ctypes.data, 1, out.ctypes.data, 1)
+        return out
+    return fma(alpha, other, input, out)
+
+
+def lerp(start, end, weight, out=None) -> np.ndarray:
+    """torch's lerp kernel: w·(end − start) + start where |w| < 0.5, else (w − 1)·(end −
+    start) + end, each a fused multiply-add (exact at both ends)."""
+    out, narrow = _result(out, start, end)
+    if narrow is not None:
+        return _rounded(lerp(start.astype(F32), np.asarray(end, F32), _opmath(weight)), narrow)
+    difference = np.subtract(end, start, dtype=out.dtype)
+    if np.ndim(weight) == 0:
+        weight = out.dtype.type(weight)
+        if abs(weight) < 0.5:
+            return scaled_add(start, difference, weight, out)
+        return scaled_add(end, difference, weight - out.dtype.type(1), out)
+    small = np.abs(weight) < 0.5
+    coefficient = np.where(small, weight, weight - out.dtype.type(1))
+    return fma(coefficient, difference, np.where(small, start, end), out)
+
+
+def addcmul(input, tensor1, tensor2, value=1, out=None) -> np.ndarray:
+    """torch's addcmul kernel: (value·tensor1)·tensor2 + input, the last two fused."""
+    out, narrow = _result(out, input, tensor1, tensor2)
+    if narrow is not None:
+        wide = (np.asarray(x, F32) for x in (input, tensor1, tensor2))
+        return _rounded(addcmul(*wide, value), narrow)
+    scaled = tensor1 if value == 1 else np.multiply(tensor1, out.dtype.type(value))
+    return fma(scaled, tensor2, input, out)
+
+
+def addcdiv(input, tensor1, tensor2, value=1, out=None) -> np.ndarray:
+    """torch's addcdiv kernel: (value·tensor1) / tensor2 + input, each rounded."""
+    out, narrow = _result(out, input, tensor1, tensor2)
+    if narrow is not None:
+        wide = (np.asarray(x, F32) for x in (input, tensor1, tensor2))
+        return _rounded(addcdiv(*wide, value), narrow)
+    scaled = tensor1 if value == 1 else np.multiply(tensor1, out.dtype.type(value))
+    return np.add(np.divide(scaled, tensor2), input, out=out)
+
+
+def multiply_by(x, number, out=None) -> np.ndarray:
+    """x · number as torch's kernel: float16 and bfloat16 in float32 with the number as a float32
+    (NumPy would round the number to x's dtype first)."""
+    return _by_number(np.multiply, x, number, out)
+
+
+def divide_by(x, number, out=None) -> np.ndarray:
+    """x / number as torch's kernel (float16 and bfloat16 as multiply_by)."""
+    return _by_number(np.divide, x, number, out)
+
+
+def _by_number(ufunc, x, number, out):
+    if x.dtype in (np.float16, np.dtype(ml_dtypes.bfloat16)):
+        return _rounded(ufunc(x.astype(F32), F32(number)), np.empty_like(x) if out is None else out)
+    return ufunc(x, number, out=out)
+
+
+def _result(out, *arrays):
+    """(out, None) with out the result array (a new one of the broadcast shape if None); for
+    float16 and bfloat16 results (None, out): computed in float32, then rounded into out."""
+    if out is None:
+        dtype = np.result_type(*arrays)
+        out = np.empty(np.broadcast_shapes(*map(np.shape, arrays)), dtype)
+    if out.dtype in (np.float16, np.dtype(ml_dtypes.bfloat16)):
+        return None, out
+    return out, None
+
+
+def _rounded(wide: np.ndarray, out: np.ndarray) -> np.ndarray:
+    np.copyto(out, wide, casting="unsafe")
+    return out
+
+
+def _opmath(weight):
+    return F32(weight) if np.ndim(weight) == 0 else np.asarray(weight, F32)
+
+
+@functools.cache
+def _axpy(dtype):
+    """The BLAS's axpy (y ← alpha·x + y, in place) for float32 or float64 where it rounds each
+    element once, as tried here on values where two roundings differ in every element (the
+    x86 kernels use FMA instructions, tails included); else None."""
+    if dtype not in (np.float32, np.float64):
+        return None
+    function = _blas_function(("s" if dtype == np.float32 else "d") + "axpy")
+    if function is None:
+        return None
+    real = ctypes.c_float if dtype == np.float32 else ctypes.c_double
+    size, pointer = ctypes.c_int64, ctypes.c_void_p  # an int64 also passes a 32-bit BLAS int
+    function.argtypes = (size, real, pointer, size, pointer, size)
+    function.restype = None
+    rng = np.random.default_rng(0)
+    x, y = (rng.standard_normal(4096).astype(dtype) for _ in range(2))
+    alpha = dtype.type(1 / 3)
+    fused = fma(alpha, x, y)
+    differs = fused != y + alpha * x
+    x, y, fused = x[differs], y[differs], fused[differs]
+    for n in (1, 2, 3, 7, 15, 17, 33, 67, x.size):  # vector bodies and tails
+        got = y[:n].copy()
+        function(n, alpha, x.ctypes.data, 1, got.ctypes.data, 1)
+        if not np.array_equal(got, fused[:n]):
+            return None
+    return function
+
+
+def _blas_function(name: str):
+    """The CBLAS function `name` of the BLAS NumPy loaded (OpenBLAS's, whatever its symbols'
+    prefix and suffix, or another's), or None."""
+    from threadpoolctl import threadpool_info
+
+    for info in threadpool_info():
+        if info.get("user_api") != "blas":
+            continue
+        library = ctypes.CDLL(info["filepath"])
+        for symbol in (f"scipy_cblas_{name}64_", f"cblas_{name}64_", f"cblas_{name}"):
+            if hasattr(library, symbol):
+                return getattr(library, symbol)
+    return None
 
 
 def linspace(start, end, steps: int, dtype) -> np.ndarray:

@@ -479,11 +479,13 @@ class Tensor:
 
     # --- in-place ops (ops/inplace.py: torch's rules, version counter) ---------------
     def add_(self, other, alpha=1) -> "Tensor":
-        other = other if alpha == 1 else other * alpha
+        if alpha != 1:  # one fused multiply-add, as torch's kernel
+            return _ops.inplace.apply_(self, "add_", _ops.add, other, alpha=alpha)
         return _ops.inplace.ufunc_(self, "add_", np.add, _ops.add, other)
 
     def sub_(self, other, alpha=1) -> "Tensor":
-        other = other if alpha == 1 else other * alpha
+        if alpha != 1:
+            return _ops.inplace.apply_(self, "sub_", _ops.sub, other, alpha=alpha)
         return _ops.inplace.ufunc_(self, "sub_", np.subtract, _ops.sub, other)
 
     def mul_(self, other) -> "Tensor":

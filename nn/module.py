@@ -10,6 +10,7 @@ import autodiff as ad
 from autodiff import tracing
 from autodiff.device import META, to_args
 from autodiff.device import check as check_device
+from autodiff.dtypes import is_float
 from autodiff.meta import NO_DATA
 from autodiff.torchfile import register_parameter_class
 
@@ -42,7 +43,7 @@ class Parameter(ad.Tensor):
             self.requires_grad_(requires_grad)
             return
         array = data.numpy(force=True) if isinstance(data, ad.Tensor) else np.asarray(data)
-        if array.dtype.kind not in "fc":
+        if not (is_float(array.dtype) or array.dtype.kind == "c"):  # bfloat16 is kind "V"
             array = array.astype(ad.get_default_dtype())
         # Shares memory with the wrapped tensor, as torch.nn.Parameter does.
         super().__init__(array, dtype=array.dtype)

@@ -3,6 +3,7 @@ edge."""
 
 import numpy as np
 
+from ..cpu_math import scaled_add
 from ..dtypes import BF16, check_broadcast, promote
 from ..errors import ArgumentError, DtypeError
 from ..function import Function
@@ -43,7 +44,7 @@ class Add(Function):
     @staticmethod
     def forward(ctx, input, other, alpha=1):
         input, other = promote(input, other)
-        return input + other if alpha == 1 else input + alpha * other
+        return input + other if alpha == 1 else scaled_add(input, other, alpha)
 
     @staticmethod
     def backward(ctx, grad):
@@ -76,7 +77,7 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, input, other, alpha=1):
         input, other = promote(input, other)
-        return input - other if alpha == 1 else input - alpha * other
+        return input - other if alpha == 1 else scaled_add(input, other, -alpha)
 
     @staticmethod
     def backward(ctx, grad):
@@ -110,7 +111,7 @@ class Rsub(Function):
             ctx.node_name = "RsubBackward0"
         _no_bool_subtraction("rsub", input, other)
         input, other = promote(input, other)
-        return other - input if alpha == 1 else other - alpha * input
+        return other - input if alpha == 1 else scaled_add(other, input, -alpha)
 
     @staticmethod
     def backward(ctx, grad):

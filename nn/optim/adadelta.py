@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from autodiff.cpu_math import addcmul, multiply_by, scaled_add
+
 from .optimizer import Optimizer, count_step, start_step
 
 
@@ -48,14 +50,14 @@ class Adadelta(Optimizer):
         count_step(state)
         rho, eps = group["rho"], group["eps"]
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
+            grad = scaled_add(grad, param, group["weight_decay"])
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
-        square_avg *= rho
-        square_avg += (1 - rho) * (grad * grad)
+        multiply_by(square_avg, rho, out=square_avg)
+        addcmul(square_avg, grad, grad, 1 - rho, out=square_avg)
         std = np.sqrt(square_avg + eps)
         delta = np.sqrt(acc_delta + eps)
         delta /= std
         delta *= grad
-        acc_delta *= rho
-        acc_delta += (1 - rho) * (delta * delta)
-        param -= group["lr"] * delta
+        multiply_by(acc_delta, rho, out=acc_delta)
+        addcmul(acc_delta, delta, delta, 1 - rho, out=acc_delta)
+        scaled_add(param, delta, -group["lr"], out=param)

@@ -3,17 +3,9 @@ factor and a column factor, and the update clipped by its RMS."""
 
 import numpy as np
 
-from autodiff.cpu_math import fma32, fma64
+from autodiff.cpu_math import lerp
 
 from .optimizer import Optimizer, check_hyper, check_number, count_step, start_step
-
-
-def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> None:
-    """start ← start + weight·(end − start), in place, as torch's CPU kernel: one fused
-    multiply-add from start (weight < 0.5) or from end (with weight − 1), exact at weight 1."""
-    small = abs(weight) < 0.5
-    fused = fma32 if start.dtype == np.float32 else fma64
-    start[...] = fused(weight if small else weight - 1, end - start, start if small else end)
 
 
 def _rms(x: np.ndarray) -> float:
@@ -83,12 +75,12 @@ class Adafactor(Optimizer):
             param *= 1 - lr * group["weight_decay"]
         if param.ndim > 1:
             row_var, col_var = state["row_var"], state["col_var"]
-            lerp(row_var, _mean_square(grad, -1), weight)
-            lerp(col_var, _mean_square(grad, -2), weight)
+            lerp(row_var, _mean_square(grad, -1), weight, out=row_var)
+            lerp(col_var, _mean_square(grad, -2), weight, out=col_var)
             estimate = row_var @ col_var
             estimate /= np.maximum(row_var.mean(-2, keepdims=True), eps1)
         else:
-            lerp(state["variance"], grad * grad, weight)
+            lerp(state["variance"], grad * grad, weight, out=state["variance"])
             estimate = state["variance"].copy()
         update = np.reciprocal(np.sqrt(np.maximum(estimate, eps1 * eps1)))  # torch's rsqrt
         update *= grad

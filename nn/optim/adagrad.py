@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from autodiff.cpu_math import addcdiv, addcmul, scaled_add
+
 from .optimizer import Optimizer, count_step, start_step
 
 
@@ -52,9 +54,9 @@ class Adagrad(Optimizer):
             state["sum"] = np.full_like(param, group["initial_accumulator_value"])
         step = count_step(state)
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
+            grad = scaled_add(grad, param, group["weight_decay"])
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
-        state["sum"] += grad * grad
+        addcmul(state["sum"], grad, grad, out=state["sum"])
         std = np.sqrt(state["sum"])
         std += group["eps"]
-        param -= clr * (grad / std)
+        addcdiv(param, grad, std, -clr, out=param)

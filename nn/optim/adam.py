@@ -1,8 +1,8 @@
 """Adam (Kingma & Ba) with torch's update order, bias corrections and amsgrad."""
 
-import math
-
 import numpy as np
+
+from autodiff.cpu_math import addcdiv, addcmul, divide_by, lerp, multiply_by, scaled_add
 
 from .optimizer import Optimizer, count_step, start_step
 
@@ -22,24 +22,19 @@ def decayed(param: np.ndarray, grad: np.ndarray, group: dict) -> np.ndarray:
     if wd == 0:
         return grad
     if group.get("decoupled_weight_decay", False):
-        param *= 1 - group["lr"] * wd
+        multiply_by(param, 1 - group["lr"] * wd, out=param)
         return grad
-    return grad + wd * param
+    return scaled_add(grad, param, wd)
 
 
-def step_moments(state: dict, grad: np.ndarray, betas) -> np.ndarray:
-    """m ← lerp(m, g, 1 − β₁) (torch's form), v ← β₂v + (1 − β₂)g², in place; returns the
-    scratch array it used, free for the caller's next pass."""
+def step_moments(state: dict, grad: np.ndarray, betas) -> None:
+    """m ← lerp(m, g, 1 − β₁), v ← β₂v + (1 − β₂)g², in place, with torch's kernels (lerp_,
+    mul_, addcmul_) and their roundings."""
     beta1, beta2 = betas
     m, v = state["exp_avg"], state["exp_avg_sq"]
-    scratch = np.subtract(grad, m)
-    scratch *= 1 - beta1
-    m += scratch
-    np.multiply(grad, grad, out=scratch)
-    scratch *= 1 - beta2
-    v *= beta2
-    v += scratch
-    return scratch
+    lerp(m, grad, 1 - beta1, out=m)
+    multiply_by(v, beta2, out=v)
+    addcmul(v, grad, grad, 1 - beta2, out=v)
 
 
 class Adam(Optimizer):
@@ -83,15 +78,12 @@ class Adam(Optimizer):
         grad = decayed(param, grad, group)
         beta1, beta2 = group["betas"]
         step = count_step(state)
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        scratch = step_moments(state, grad, group["betas"])
+        step_moments(state, grad, group["betas"])
+        v = state["exp_avg_sq"]
         if group["amsgrad"]:
-            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-            v = state["max_exp_avg_sq"]
+            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         step_size = group["lr"] / (1 - beta1**step)
-        np.sqrt(v, out=scratch)
-        scratch /= math.sqrt(1 - beta2**step)
-        scratch += group["eps"]
-        np.divide(m, scratch, out=scratch)
-        scratch *= step_size
-        param -= scratch
+        denom = np.sqrt(v)
+        divide_by(denom, (1 - beta2**step) ** 0.5, out=denom)
+        denom += group["eps"]
+        addcdiv(param, state["exp_avg"], denom, -step_size, out=param)

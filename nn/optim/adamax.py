@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from autodiff.cpu_math import addcdiv, lerp, multiply_by, scaled_add
+
 from .adam import ADAM_CHECKS
 from .optimizer import Optimizer, count_step, start_step
 
@@ -34,10 +36,12 @@ class Adamax(Optimizer):
         step = count_step(state)
         beta1, beta2 = group["betas"]
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
+            grad = scaled_add(grad, param, group["weight_decay"])
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
-        exp_avg += (1 - beta1) * (grad - exp_avg)  # lerp, torch's form
-        exp_inf *= beta2
-        np.maximum(exp_inf, np.abs(grad) + group["eps"], out=exp_inf)
+        lerp(exp_avg, grad, 1 - beta1, out=exp_avg)
+        multiply_by(exp_inf, beta2, out=exp_inf)
+        norm = np.abs(grad)
+        norm += group["eps"]
+        np.maximum(exp_inf, norm, out=exp_inf)
         clr = group["lr"] / (1 - beta1**step)
-        param -= clr * (exp_avg / exp_inf)
+        addcdiv(param, exp_avg, exp_inf, -clr, out=param)

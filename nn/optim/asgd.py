@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from autodiff.cpu_math import multiply_by, scaled_add
+
 from .optimizer import Optimizer, count_step, scalar_dtype, start_step
 
 
@@ -36,10 +38,10 @@ class ASGD(Optimizer):
             state["ax"] = np.zeros_like(param)
         step = count_step(state)
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
+            grad = scaled_add(grad, param, group["weight_decay"])
         eta, mu = float(state["eta"]), state["mu"]
-        param *= 1 - lambd * eta
-        param -= eta * grad
+        multiply_by(param, 1 - lambd * eta, out=param)
+        scaled_add(param, grad, -eta, out=param)
         if float(mu) != 1:
             state["ax"] += (param - state["ax"]) * mu.astype(param.dtype)
         else:

@@ -5,9 +5,8 @@ import math
 
 import numpy as np
 
-from autodiff.cpu_math import fma32, fma64
+from autodiff.cpu_math import lerp, scaled_add
 
-from .adafactor import lerp
 from .optimizer import Optimizer, check_hyper, check_number
 
 ADJUSTMENTS = (None, "original", "match_rms_adamw")
@@ -108,14 +107,12 @@ class Muon(Optimizer):
         if "momentum_buffer" not in state:
             state["momentum_buffer"] = np.zeros_like(grad)
         buf, momentum = state["momentum_buffer"], group["momentum"]
-        lerp(buf, grad, 1 - momentum)
+        lerp(buf, grad, 1 - momentum, out=buf)
         if group["nesterov"]:
-            update = grad.copy()
-            lerp(update, buf, momentum)
+            update = lerp(grad, buf, momentum)
         else:
             update = buf
         update = orthogonalised(update, group)
         param *= 1 - group["lr"] * group["weight_decay"]
         step = -adjusted_lr(group["lr"], group["adjust_lr_fn"], param.shape)
-        fused = fma32 if param.dtype == np.float32 else fma64  # torch's add_(alpha=) fuses
-        param[...] = fused(step, update, param)
+        scaled_add(param, update, step, out=param)

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from autodiff.cpu_math import addcdiv, divide_by
+
 from .adam import ADAM_CHECKS, decayed, start_moments, step_moments
 from .optimizer import Optimizer, count_step, scalar_dtype
 
@@ -42,15 +44,17 @@ class NAdam(Optimizer):
             state["mu_product"] = scalar_dtype()(1.0)
         step, lr = count_step(state), group["lr"]
         beta1, beta2 = group["betas"]
+        bias_correction2 = 1 - beta2**step
         grad = decayed(param, grad, group)
         psi = group["momentum_decay"]
-        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
-        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
         state["mu_product"] = mu_product = state["mu_product"] * mu
         step_moments(state, grad, group["betas"])
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        denom = np.sqrt(exp_avg_sq / (1 - beta2**step))
-        denom += group["eps"]
+        denom = np.sqrt(divide_by(state["exp_avg_sq"], bias_correction2))
         mu_product_next = float(mu_product) * mu_next
-        param -= (lr * (1.0 - mu) / (1.0 - float(mu_product))) * (grad / denom)
-        param -= (lr * mu_next / (1.0 - mu_product_next)) * (exp_avg / denom)
+        denom += group["eps"]
+        addcdiv(param, grad, denom, -lr * (1.0 - mu) / (1.0 - float(mu_product)), out=param)
+        addcdiv(
+            param, state["exp_avg"], denom, (-lr * mu_next) / (1.0 - mu_product_next), out=param
+        )

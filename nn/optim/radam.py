@@ -1,8 +1,8 @@
 """RAdam (Liu et al. 2019): Adam whose adaptive step is rectified while its variance is large."""
 
-import math
-
 import numpy as np
+
+from autodiff.cpu_math import divide_by, multiply_by
 
 from .adam import ADAM_CHECKS, decayed, start_moments, step_moments
 from .optimizer import Optimizer, count_step
@@ -55,16 +55,19 @@ class RAdam(Optimizer):
         beta1, beta2 = group["betas"]
         grad = decayed(param, grad, group)
         step_moments(state, grad, group["betas"])
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
-        corrected = exp_avg / (1 - beta1**step)
+        update = multiply_by(divide_by(state["exp_avg"], bias_correction1), lr)
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
-        if rho_t <= 5.0:
-            param -= corrected * lr
-            return
-        rect = math.sqrt(
-            (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-        )
-        adaptive = math.sqrt(bias_correction2) / (np.sqrt(exp_avg_sq) + group["eps"])
-        param -= corrected * lr * adaptive * rect
+        if rho_t > 5.0:
+            rect = (
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            ) ** 0.5
+            adaptive = np.sqrt(state["exp_avg_sq"])
+            adaptive += group["eps"]
+            np.reciprocal(adaptive, out=adaptive)  # torch's number / tensor: reciprocal, then ·
+            multiply_by(adaptive, bias_correction2**0.5, out=adaptive)
+            update *= adaptive
+            multiply_by(update, rect, out=update)
+        param -= update

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from autodiff.cpu_math import addcdiv, addcmul, lerp, multiply_by, scaled_add
+
 from .optimizer import Optimizer, count_step, start_step
 
 
@@ -59,21 +61,20 @@ class RMSprop(Optimizer):
                 state["grad_avg"] = np.zeros_like(param)
         count_step(state)
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
+            grad = scaled_add(grad, param, group["weight_decay"])
         square_avg = state["square_avg"]
-        square_avg *= alpha
-        square_avg += (1 - alpha) * (grad * grad)
+        multiply_by(square_avg, alpha, out=square_avg)
+        addcmul(square_avg, grad, grad, 1 - alpha, out=square_avg)
         if group["centered"]:
-            grad_avg = state["grad_avg"]
-            grad_avg += (1 - alpha) * (grad - grad_avg)  # lerp, torch's form
-            avg = np.sqrt(square_avg - grad_avg * grad_avg)
+            grad_avg = lerp(state["grad_avg"], grad, 1 - alpha, out=state["grad_avg"])
+            avg = np.sqrt(addcmul(square_avg, grad_avg, grad_avg, -1))
         else:
             avg = np.sqrt(square_avg)
         avg += group["eps"]
         if momentum > 0:
             buf = state["momentum_buffer"]
-            buf *= momentum
-            buf += grad / avg
-            param -= group["lr"] * buf
+            multiply_by(buf, momentum, out=buf)
+            addcdiv(buf, grad, avg, out=buf)
+            scaled_add(param, buf, -group["lr"], out=param)
         else:
-            param -= group["lr"] * (grad / avg)
+            addcdiv(param, grad, avg, -group["lr"], out=param)

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from autodiff.cpu_math import multiply_by, scaled_add
+
 from .optimizer import Optimizer, check_number
 
 
@@ -41,18 +43,13 @@ class SGD(Optimizer):
     def _update(self, param, grad, group, state) -> None:
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
         if wd != 0:
-            grad = grad + wd * param
+            grad = scaled_add(grad, param, wd)
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = np.array(
-                    grad, dtype=param.dtype
-                )  # no dampening on step 1
+                buf = state["momentum_buffer"] = np.array(grad, param.dtype)  # no dampening
             else:
-                buf *= momentum
-                buf += (1 - group["dampening"]) * grad
-            grad = grad + momentum * buf if group["nesterov"] else buf
-        if lr == 1:
-            param -= grad
-        else:
-            param -= lr * grad
+                multiply_by(buf, momentum, out=buf)
+                scaled_add(buf, grad, 1 - group["dampening"], out=buf)
+            grad = scaled_add(grad, buf, momentum) if group["nesterov"] else buf
+        scaled_add(param, grad, -lr, out=param)
