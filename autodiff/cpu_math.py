@@ -251,8 +251,7 @@ def _opmath(weight):
 @functools.cache
 def _axpy(dtype):
     """The BLAS's axpy (y ← alpha·x + y, in place) for float32 or float64 where it rounds each
-    element once, as tried here on values where two roundings differ in every element (the
-    x86 kernels use FMA instructions, tails included); else None."""
+    element once (the x86 kernels use FMA instructions, tails included); else None."""
     if dtype not in (np.float32, np.float64):
         return None
     function = _blas_function(("s" if dtype == np.float32 else "d") + "axpy")
@@ -262,18 +261,25 @@ def _axpy(dtype):
     size, pointer = ctypes.c_int64, ctypes.c_void_p  # an int64 also passes a 32-bit BLAS int
     function.argtypes = (size, real, pointer, size, pointer, size)
     function.restype = None
+    return function if rounds_once(function, dtype) else None
+
+
+def rounds_once(axpy, dtype) -> bool:
+    """Whether axpy(n, alpha, x pointer, 1, y pointer, 1) gives fma()'s results, tried on values
+    where two roundings differ in every element, at lengths that reach vector bodies and tails."""
+    dtype = np.dtype(dtype)
     rng = np.random.default_rng(0)
     x, y = (rng.standard_normal(4096).astype(dtype) for _ in range(2))
     alpha = dtype.type(1 / 3)
     fused = fma(alpha, x, y)
     differs = fused != y + alpha * x
     x, y, fused = x[differs], y[differs], fused[differs]
-    for n in (1, 2, 3, 7, 15, 17, 33, 67, x.size):  # vector bodies and tails
+    for n in (1, 2, 3, 7, 15, 17, 33, 67, x.size):
         got = y[:n].copy()
-        function(n, alpha, x.ctypes.data, 1, got.ctypes.data, 1)
+        axpy(n, alpha, x.ctypes.data, 1, got.ctypes.data, 1)
         if not np.array_equal(got, fused[:n]):
-            return None
-    return function
+            return False
+    return True
 
 
 def _blas_function(name: str):

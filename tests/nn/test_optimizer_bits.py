@@ -10,13 +10,11 @@ sums in another order, Muon's Newton-Schulz iteration is matrix products (a BLAS
 
 import numpy as np
 import pytest
+from test_optim import OPTIMIZERS as VARIANTS
+from test_torch_optim import ONLY, OPTIMIZERS
 
 import autodiff as ad
 import nn
-from autodiff import cpu_math
-
-from test_optim import OPTIMIZERS as VARIANTS
-from test_torch_optim import ONLY, OPTIMIZERS
 
 torch = pytest.importorskip("torch")
 

@@ -1,0 +1,184 @@
+"""torch's fused elementwise kernels (cpu_math): add with alpha, lerp, addcmul and addcdiv round
+as torch's x86 builds compute them, checked against exact rationals (hypothesis) and against
+torch bit for bit; the BLAS axpy they use where it rounds once is checked before it is trusted.
+The optimizers built on them: tests/nn/test_optimizer_bits.py."""
+
+import ctypes
+from fractions import Fraction
+
+import ml_dtypes
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import autodiff as ad
+from autodiff import cpu_math
+
+
+def _rounded(values, dtype) -> np.ndarray:
+    """Exact rationals rounded once to dtype (nearest, ties to even)."""
+    out = []
+    for v in values:
+        near = dtype.type(float(v))  # float64 is exact; float32 may round twice: try neighbours
+        candidates = [
+            np.nextafter(near, dtype.type(-np.inf)),
+            near,
+            np.nextafter(near, dtype.type(np.inf)),
+        ]
+        out.append(
+            min(
+                candidates,
+                key=lambda f: (abs(Fraction(float(f)) - v), int(f.view(_INT[dtype])) & 1),
+            )
+        )
+    return np.array(out, dtype)
+
+
+_INT = {np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
+
+
+def _exact_scaled_add(input, other, alpha):
+    a = Fraction(float(alpha))
+    return [
+        Fraction(float(x)) + a * Fraction(float(y)) for x, y in zip(input.ravel(), other.ravel())
+    ]
+
+
+def _floats(dtype):
+    width = 32 if dtype == np.float32 else 64
+    return st.floats(-1e6, 1e6, width=width, allow_subnormal=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from([np.dtype(np.float32), np.dtype(np.float64)]))
+def test_scaled_add_rounds_once(data, dtype):
+    """input + alpha·other: once through BLAS's axpy (plain arrays) and once through the
+    emulation (a strided view of other), both equal to the exact value rounded once."""
+    n = data.draw(st.integers(1, 80))
+    input = data.draw(hnp.arrays(dtype, n, elements=_floats(dtype)))
+    other = data.draw(hnp.arrays(dtype, 2 * n, elements=_floats(dtype)))
+    alpha = data.draw(_floats(dtype).filter(lambda a: abs(a) < 100))
+    expected = _rounded(_exact_scaled_add(input, other[::2], alpha), dtype)
+    np.testing.assert_array_equal(cpu_math.scaled_add(input, other[::2].copy(), alpha), expected)
+    np.testing.assert_array_equal(cpu_math.scaled_add(input, other[::2], alpha), expected)
+
+
+def test_scaled_add_in_place_and_aliased():
+    rng = np.random.default_rng(1)
+    for dtype in (np.float32, np.float64):
+        x = rng.standard_normal(1000).astype(dtype)
+        y = rng.standard_normal(1000).astype(dtype)
+        expected = cpu_math.fma(dtype(0.3), y, x)
+        assert (expected != x + dtype(0.3) * y).any()  # the values do need one rounding
+        inplace = x.copy()
+        assert cpu_math.scaled_add(inplace, y, 0.3, out=inplace) is inplace
+        np.testing.assert_array_equal(inplace, expected)
+        into_other = y.copy()  # out is other: x + 0.3·y written over y
+        np.testing.assert_array_equal(
+            cpu_math.scaled_add(x, into_other, 0.3, out=into_other), expected
+        )
+        both = x.copy()  # x + 0.3·x
+        np.testing.assert_array_equal(
+            cpu_math.scaled_add(both, both, 0.3, out=both), cpu_math.fma(dtype(0.3), x, x)
+        )
+
+
+def test_fma32_with_out_an_input_keeps_the_exact_ties():
+    """The exact path reads its operands before the rounded sums overwrite out (an input)."""
+    near = 1 + 2.0**-12
+    a = np.array([near, near], np.float32)
+    c = np.array([2.0**-80, -(2.0**-80)], np.float32)
+    expected = _rounded(
+        [Fraction(float(x)) ** 2 + Fraction(float(z)) for x, z in zip(a, c)], np.dtype(np.float32)
+    )
+    assert (expected != (a.astype(np.float64) ** 2 + c).astype(np.float32)).any()  # a real tie
+    np.testing.assert_array_equal(cpu_math.fma32(a, a, c, out=c), expected)
+
+
+def test_a_blas_axpy_that_rounds_twice_is_not_used():
+    def unfused(n, alpha, x, incx, y, incy):
+        xs = np.ctypeslib.as_array(ctypes.cast(x, ctypes.POINTER(ctypes.c_float)), (n,))
+        ys = np.ctypeslib.as_array(ctypes.cast(y, ctypes.POINTER(ctypes.c_float)), (n,))
+        ys[:] = ys + np.float32(alpha) * xs
+
+    def fused(n, alpha, x, incx, y, incy):
+        xs = np.ctypeslib.as_array(ctypes.cast(x, ctypes.POINTER(ctypes.c_float)), (n,))
+        ys = np.ctypeslib.as_array(ctypes.cast(y, ctypes.POINTER(ctypes.c_float)), (n,))
+        ys[:] = cpu_math.fma32(np.float32(alpha), xs, ys)
+
+    assert not cpu_math.rounds_once(unfused, np.float32)
+    assert cpu_math.rounds_once(fused, np.float32)
+
+
+# --- against torch ------------------------------------------------------------------------
+DTYPES = ["float32", "float64", "bfloat16", "float16"]
+
+
+def _pair(dtype, n=10_003, seed=0):
+    """(ours, torch's) arrays of n values: start, end, a positive divisor, a weight."""
+    rng = np.random.default_rng(seed)
+    values = [rng.standard_normal(n), rng.standard_normal(n), rng.random(n) + 0.1, rng.random(n)]
+    ours = [v.astype(ml_dtypes.bfloat16 if dtype == "bfloat16" else dtype) for v in values]
+    return ours, [v.astype(np.float64) for v in ours]
+
+
+def _torch(torch, dtype):
+    return lambda v: torch.tensor(v).to(getattr(torch, dtype))
+
+
+def _same(ours: np.ndarray, theirs) -> None:
+    theirs = theirs.float().numpy() if theirs.element_size() == 2 else theirs.numpy()
+    np.testing.assert_array_equal(ours.astype(theirs.dtype), theirs)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_kernels_are_torchs(dtype):
+    torch = pytest.importorskip("torch")
+    (s, e, d, w), wide = _pair(dtype)
+    t = [_torch(torch, dtype)(v) for v in wide]
+    for weight in (0.1, 0.9, -0.3, 0.5, 1.0):
+        _same(cpu_math.lerp(s, e, weight), torch.lerp(t[0], t[1], weight))
+    _same(cpu_math.lerp(s, e, w), torch.lerp(t[0], t[1], t[3]))
+    for value in (1, 1e-3, -0.5):
+        _same(cpu_math.addcmul(s, e, d, value), torch.addcmul(t[0], t[1], t[2], value=value))
+        _same(cpu_math.addcdiv(s, e, d, value), torch.addcdiv(t[0], t[1], t[2], value=value))
+    for number in (0.999, 3.3):
+        _same(cpu_math.multiply_by(s, number), t[0] * number)
+        _same(cpu_math.divide_by(s, number), t[0] / number)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_kernels_are_needed(dtype):
+    """Two roundings where torch has one would differ in many values: the tests above can fail."""
+    (s, e, d, _), _ = _pair(dtype)
+    assert np.mean(cpu_math.lerp(s, e, 0.1) != s + s.dtype.type(0.1) * (e - s)) > 0.05
+    assert np.mean(cpu_math.addcmul(s, e, d, 0.5) != s + s.dtype.type(0.5) * e * d) > 0.05
+    assert np.mean(cpu_math.scaled_add(s, e, 0.3) != s + s.dtype.type(0.3) * e) > 0.05
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_add_and_sub_with_alpha_are_torchs(dtype):
+    torch = pytest.importorskip("torch")
+    (x, y, _, _), wide = _pair(dtype, n=1000)
+    tx, ty = (_torch(torch, dtype)(v) for v in wide[:2])
+    ax, ay = ad.tensor(x), ad.tensor(y)
+    for alpha in (0.3, -1.7, 2):
+        _same(ad.add(ax, ay, alpha=alpha).numpy(), torch.add(tx, ty, alpha=alpha))
+        _same(ad.sub(ax, ay, alpha=alpha).numpy(), torch.sub(tx, ty, alpha=alpha))
+        _same(ad.rsub(ax, ay, alpha=alpha).numpy(), torch.rsub(tx, ty, alpha=alpha))
+        _same(ax.clone().add_(ay, alpha=alpha).numpy(), tx.clone().add_(ty, alpha=alpha))
+        _same(ax.clone().sub_(ay, alpha=alpha).numpy(), tx.clone().sub_(ty, alpha=alpha))
+        _same(ax.clone().add_(ax, alpha=alpha).numpy(), tx.clone().add_(tx, alpha=alpha))
+
+
+def test_in_place_add_with_alpha_is_one_node():
+    """x.add_(y, alpha=) records AddBackward0 with the alpha (torch's node), not a product first."""
+    y = ad.tensor([1.0, 2.0], requires_grad=True)
+    x = ad.zeros(2).requires_grad_().clone()
+    x.add_(y, alpha=0.5)
+    assert x.grad_fn.name() == "AddBackward0"
+    assert x.grad_fn.next_functions[1][0].name().endswith("AccumulateGrad")
+    x.sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [0.5, 0.5])
