@@ -45,24 +45,26 @@ def fma(a, b, c, out=None) -> np.ndarray:
 def fma32(a, b, c, out=None) -> np.ndarray:
     """float32 a·b + c with one rounding. a·b is exact in float64, and rounding the float64 sum
     to float32 gives the correctly rounded result unless that sum landed exactly on a tie
-    between two floats (a float32 midpoint, which the exact value may lie off) or below the
-    normal float32 range: only those few elements take the exact path, the float64 sum rounded
-    to odd (the exact value's odd neighbour when inexact), which then rounds correctly."""
+    between two floats (a float32 midpoint, normal or subnormal, which the exact value may lie
+    off): only those few elements take the exact path, the float64 sum rounded to odd (the
+    exact value's odd neighbour when inexact), which then rounds correctly."""
     return _chunked(_fma32_chunk, np.float32, a, b, c, out, _FMA32_SCRATCH)
 
 
 def _fma32_chunk(a, b, c, out, scratch) -> None:
-    wide, addend, bits, suspect, magnitude = scratch
+    wide, addend, bits, maybe = scratch
     np.multiply(_wide(a, wide), _wide(b, addend), out=wide)  # exact: 24 + 24 bits
     np.add(wide, _wide(c, addend), out=wide)
-    # a float32 midpoint keeps 25 significant bits: 1 and then 28 zeros in the 29 dropped bits
-    np.bitwise_and(wide.view(np.int64), _DROPPED, out=bits)
-    np.equal(bits, _HALF_OF_DROPPED, out=suspect)
-    np.abs(wide, out=magnitude)
+    # Rounding the float64 sum again can only go wrong where it lies on a float32 midpoint: 1
+    # and then zeros in the bits a float32 drops (29 of them, more below the normal range).
+    # Its low 28 bits are zero then: test that, then look closer at those few.
+    np.bitwise_and(wide.view(np.int64), _LOW_28, out=bits)
+    np.equal(bits, 0, out=maybe)
     exact = None
-    if suspect.any() or magnitude.min() < _SMALL32:
-        suspect |= (magnitude < _SMALL32) & (magnitude != 0)  # an exact zero sum is exact
-        index = np.flatnonzero(suspect)
+    if maybe.any():
+        index = np.flatnonzero(maybe)
+        sums = wide[index]
+        index = index[sums.astype(F32) != sums]  # a sum that is a float32 is exact
         a, b, c = (x if x.ndim == 0 else x[index] for x in (a, b, c))  # before out (an input?)
         product = np.broadcast_to(np.multiply(a, b, dtype=np.float64), index.shape)
         exact = _round_to_odd_sum(product, np.broadcast_to(np.float64(c), index.shape))
@@ -79,13 +81,9 @@ def _wide(x, scratch) -> np.ndarray:
     return scratch
 
 
-_DROPPED = (1 << 29) - 1  # the float64 mantissa bits a float32 does not keep
-_HALF_OF_DROPPED = 1 << 28
 _CHUNK = 1 << 15  # elements per pass: each pass's float64 scratch stays in the core's cache
-_FMA32_SCRATCH = (np.float64, np.float64, np.int64, np.bool_, np.float64)
-_SMALL32 = (
-    2.0**-125
-)  # below it a float32 result may be subnormal: fewer bits than a tie test assumes
+_FMA32_SCRATCH = (np.float64, np.float64, np.int64, np.bool_)
+_LOW_28 = (1 << 28) - 1
 
 
 def fma64(a, b, c, out=None) -> np.ndarray:
