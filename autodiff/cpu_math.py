@@ -174,10 +174,15 @@ def scaled_add(input, other, alpha, out=None) -> np.ndarray:
 
 def lerp(start, end, weight, out=None) -> np.ndarray:
     """torch's lerp kernel: w·(end − start) + start where |w| < 0.5, else (w − 1)·(end −
-    start) + end, each a fused multiply-add (exact at both ends)."""
+    start) + end, each a fused multiply-add (exact at both ends); the dtype is start's and
+    end's (a weight tensor broadcasts)."""
+    if out is None:
+        shape = np.broadcast_shapes(*map(np.shape, (start, end, weight)))
+        out = np.empty(shape, np.result_type(start, end))
     out, narrow = _result(out, start, end)
     if narrow is not None:
-        return _rounded(lerp(start.astype(F32), np.asarray(end, F32), _opmath(weight)), narrow)
+        wide = (np.asarray(x, F32) for x in (start, end, weight))
+        return _rounded(lerp(*wide), narrow)
     difference = np.subtract(end, start, dtype=out.dtype)
     if np.ndim(weight) == 0:
         weight = out.dtype.type(weight)
@@ -240,10 +245,6 @@ def _result(out, *arrays):
 def _rounded(wide: np.ndarray, out: np.ndarray) -> np.ndarray:
     np.copyto(out, wide, casting="unsafe")
     return out
-
-
-def _opmath(weight):
-    return F32(weight) if np.ndim(weight) == 0 else np.asarray(weight, F32)
 
 
 @functools.cache

@@ -629,10 +629,10 @@ class Tensor:
         return _ops.inplace.apply_(self, "atan2_", _ops.atan2, other)
 
     def addcmul_(self, tensor1, tensor2, value=1) -> "Tensor":
-        return self.add_(_ops.arithmetic.times(tensor1 * tensor2, value))
+        return _ops.inplace.apply_(self, "addcmul_", _ops.addcmul, tensor1, tensor2, value=value)
 
     def addcdiv_(self, tensor1, tensor2, value=1) -> "Tensor":
-        return self.add_(_ops.arithmetic.times(tensor1 / tensor2, value))
+        return _ops.inplace.apply_(self, "addcdiv_", _ops.addcdiv, tensor1, tensor2, value=value)
 
     def divide_(self, other, *, rounding_mode=None) -> "Tensor":
         return self.div_(other, rounding_mode=rounding_mode)

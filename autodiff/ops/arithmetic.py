@@ -3,6 +3,7 @@ edge."""
 
 import numpy as np
 
+from .. import cpu_math
 from ..cpu_math import scaled_add
 from ..dtypes import BF16, check_broadcast, promote
 from ..errors import ArgumentError, DtypeError
@@ -20,6 +21,7 @@ __all__ += [
     "true_divide",
     "addcmul",
     "addcdiv",
+    "lerp",
 ]  # the public ops: autodiff exports these
 
 
@@ -566,17 +568,107 @@ def _floor_divide(input, other, op: str = "floor_divide"):
         return np.floor_divide(input, other)
 
 
+class Lerp(Function):
+    """input + weight·(end − input) by torch's kernel (cpu_math.lerp: one fused multiply-add
+    from the nearer end); a number weight is LerpBackward0, a tensor weight LerpBackward1."""
+
+    node_name = "LerpBackward0"
+    symbol = "lerp"
+    broadcasts = "lerp"
+
+    @staticmethod
+    def forward(ctx, input, end, weight):
+        if isinstance(weight, np.ndarray):
+            ctx.node_name = "LerpBackward1"
+            ctx.save_for_backward(weight, input, end)
+        else:
+            ctx.save_for_backward()
+        ctx.weight = weight
+        input, end = promote(input, end)
+        return cpu_math.lerp(input, end, weight)
+
+    @staticmethod
+    def backward(ctx, grad):
+        need = ctx.needs_input_grad
+        if not isinstance(ctx.weight, np.ndarray):  # torch: grad · (1 − w), w in float64
+            return grad * (1 - float(ctx.weight)) if need[0] else None, grad * ctx.weight
+        weight, input, end = ctx.saved_tensors
+        return (
+            grad * (1 - weight) if need[0] else None,
+            grad * weight if need[1] else None,
+            grad * (end - input) if need[2] else None,
+        )
+
+
+def lerp(input, end, weight):
+    """input + weight·(end − input), weight a number (an option, as torch's Scalar) or a
+    tensor (torch.lerp)."""
+    if isinstance(weight, Tensor | np.ndarray):
+        return Lerp.apply(input, end, weight)
+    return Lerp.apply(input, end, weight=weight)
+
+
+class Addcmul(Function):
+    """input + value·tensor1·tensor2 by torch's kernel: (value·tensor1)·tensor2 + input, the
+    last two fused (cpu_math.addcmul)."""
+
+    node_name = "AddcmulBackward0"
+    symbol = "addcmul"
+    broadcasts = "addcmul"
+
+    @staticmethod
+    def forward(ctx, input, tensor1, tensor2, value=1):
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(tensor2 if need[1] else None, tensor1 if need[2] else None)
+        return cpu_math.addcmul(input, tensor1, tensor2, value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        tensor2, tensor1 = ctx.saved_tensors
+        need, value = ctx.needs_input_grad, ctx.options.get("value", 1)
+        return (
+            grad if need[0] else None,
+            grad * (tensor2 * value) if need[1] else None,
+            grad * (tensor1 * value) if need[2] else None,
+        )
+
+
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value · tensor1 · tensor2 (hand-written optimizers' update)."""
-    return input + times(tensor1 * tensor2, value)
+    return Addcmul.apply(input, tensor1, tensor2, value=value)
+
+
+class Addcdiv(Function):
+    """input + value·tensor1 / tensor2 by torch's kernel: (value·tensor1) / tensor2 + input."""
+
+    node_name = "AddcdivBackward0"
+    symbol = "addcdiv"
+    broadcasts = "addcdiv"
+
+    @staticmethod
+    def forward(ctx, input, tensor1, tensor2, value=1):
+        if all(np.asarray(t).dtype.kind in "iub" for t in (tensor1, tensor2)):
+            raise DtypeError(
+                "addcdiv: integer division with addcdiv is no longer supported, and in a "
+                "future release addcdiv will perform a true division of tensor1 and tensor2. "
+                "Use (input + value * tensor1 / tensor2) for a true division, or floor_divide "
+                "for a floor division."
+            )
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(tensor2 if any(need[1:]) else None, tensor1 if need[2] else None)
+        return cpu_math.addcdiv(input, tensor1, tensor2, value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        tensor2, tensor1 = ctx.saved_tensors
+        need, value = ctx.needs_input_grad, ctx.options.get("value", 1)
+        return (
+            grad if need[0] else None,
+            grad * (value / tensor2) if need[1] else None,
+            -grad * (value * tensor1 / (tensor2 * tensor2)) if need[2] else None,
+        )
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """input + value · tensor1 / tensor2."""
-    return input + times(tensor1 / tensor2, value)
-
-
-def times(tensor, value):
-    """tensor * value, without a multiplication when value is 1 (addcmul, addcdiv and their
-    in-place forms)."""
-    return tensor if value == 1 else tensor * value
+    return Addcdiv.apply(input, tensor1, tensor2, value=value)

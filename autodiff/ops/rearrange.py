@@ -51,7 +51,6 @@ __all__ = [
     "meshgrid",
     "cartesian_prod",
     "combinations",
-    "lerp",
     "unique",
 ]  # the public ops: autodiff exports these
 
@@ -894,11 +893,6 @@ def combinations(input, r=2, with_replacement=False):
     steps = np.diff(order, axis=0)
     mask = Tensor._constant(np.all(steps >= 0 if with_replacement else steps > 0, axis=0))
     return stack([masked_select(grid, mask) for grid in meshgrid(*[input] * r)], 1)
-
-
-def lerp(input, end, weight):
-    """input + weight·(end − input)."""
-    return input + weight * (end - input)
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
