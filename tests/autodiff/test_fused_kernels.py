@@ -182,3 +182,32 @@ def test_in_place_add_with_alpha_is_one_node():
     assert x.grad_fn.next_functions[1][0].name().endswith("AccumulateGrad")
     x.sum().backward()
     np.testing.assert_array_equal(y.grad.numpy(), [0.5, 0.5])
+
+
+OPS = {
+    "lerp": lambda lib, a, b, c, w: lib.lerp(a, b, 0.3),
+    "lerp_tensor": lambda lib, a, b, c, w: lib.lerp(a, b, w),
+    "addcmul": lambda lib, a, b, c, w: lib.addcmul(a, b, c, value=0.7),
+    "addcdiv": lambda lib, a, b, c, w: lib.addcdiv(a, b, c, value=-0.7),
+}
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_lerp_addcmul_addcdiv_values_and_gradients_are_torchs(op):
+    """Bit for bit, with torch's node: the gradients' formulas in torch's order and roundings."""
+    torch = pytest.importorskip("torch")
+    (a, b, c, w), _ = _pair("float32", n=2000, seed=3)
+    g = np.random.default_rng(4).standard_normal(2000).astype(np.float32)
+    results = []
+    for lib in (ad, torch):
+        inputs = [lib.tensor(v, requires_grad=True) for v in (a, b, c, w)]
+        out = OPS[op](lib, *inputs)
+        grads = lib.autograd.grad(out, inputs, lib.tensor(g), allow_unused=True)
+        results.append(
+            (out.grad_fn.name(), out.detach().numpy(), [x is None or x.numpy() for x in grads])
+        )
+    (name, value, grads), (name_t, value_t, grads_t) = results
+    assert name == name_t
+    np.testing.assert_array_equal(value, value_t)
+    for mine, torchs in zip(grads, grads_t):
+        np.testing.assert_array_equal(mine, torchs)
