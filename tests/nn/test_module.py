@@ -98,6 +98,8 @@ def test_parameter_wraps_and_shares_memory():
     assert nn.Parameter(np.arange(3)).dtype == ad.get_default_dtype()
     assert not nn.Parameter(ad.ones(2), requires_grad=False).requires_grad
     assert repr(p).startswith("Parameter containing:")
+    for dtype in (ad.bfloat16, ad.float16, ad.float64, ad.complex64):  # kept, as torch
+        assert nn.Parameter(ad.ones(2).to(dtype)).dtype == dtype
 
 
 def test_train_eval_zero_grad_apply():
