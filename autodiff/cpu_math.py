@@ -119,7 +119,7 @@ def _chunked(kernel, dtype, a, b, c, out, scratch_dtypes) -> np.ndarray:
             f"fma: out is {out.dtype}{list(out.shape)}, the result {dtype}{list(shape)}"
         )
     flat = out.reshape(-1) if out.flags.c_contiguous else np.empty(out.size, dtype)
-    operands = [_flat(x, shape) for x in (a, b, c)]
+    operands = [_flat(x, shape, dtype) for x in (a, b, c)]
     scratch = [np.empty(min(flat.size, _CHUNK), d) for d in scratch_dtypes]
     for start in range(0, flat.size, _CHUNK):
         part = slice(start, start + _CHUNK)
@@ -134,8 +134,8 @@ def _chunked(kernel, dtype, a, b, c, out, scratch_dtypes) -> np.ndarray:
     return out
 
 
-def _flat(x, shape) -> np.ndarray:
-    x = np.asarray(x)
+def _flat(x, shape, dtype) -> np.ndarray:
+    x = np.asarray(x, dtype)  # the operands in the result's dtype, as torch casts them first
     if x.ndim == 0:
         return np.asarray(x, np.float64)  # exact for a float32 value
     return np.broadcast_to(x, shape).reshape(-1)
@@ -153,7 +153,8 @@ def scaled_add(input, other, alpha, out=None) -> np.ndarray:
     if narrow is not None:  # alpha and numbers in the narrow dtype first, as torch's kernel
         input, other = (np.asarray(x, narrow.dtype).astype(F32) for x in (input, other))
         return _rounded(scaled_add(input, other, F32(narrow.dtype.type(alpha))), narrow)
-    alpha = out.dtype.type(alpha) if out.dtype.kind == "f" else alpha
+    if out.dtype.kind in "fiu":  # in the dtype; an integer one wraps around, as torch's
+        alpha = np.asarray(alpha).astype(out.dtype)[()]
     input, other = (np.asarray(x, out.dtype) for x in (input, other))  # a number in the dtype
     axpy = _axpy(out.dtype)
     if (

@@ -602,10 +602,20 @@ class Lerp(Function):
 
 def lerp(input, end, weight):
     """input + weight·(end − input), weight a number (an option, as torch's Scalar) or a
-    tensor (torch.lerp)."""
-    if isinstance(weight, Tensor | np.ndarray):
-        return Lerp.apply(input, end, weight)
-    return Lerp.apply(input, end, weight=weight)
+    tensor of input's dtype (torch.lerp)."""
+    if not isinstance(end, Tensor):
+        raise TypeError(
+            f"lerp(): argument 'end' must be a Tensor, not {type(end).__name__}. Wrap it: "
+            "torch.full_like(input, end)."
+        )
+    if not isinstance(weight, Tensor | np.ndarray):
+        return Lerp.apply(input, end, weight=weight)
+    if weight.dtype != input.dtype:
+        raise DtypeError(
+            f"lerp: expected dtype {input.dtype} for `weight` but got dtype {weight.dtype}. "
+            "Convert it: weight.to(input.dtype)."
+        )
+    return Lerp.apply(input, end, weight)
 
 
 class Addcmul(Function):

@@ -211,3 +211,38 @@ def test_lerp_addcmul_addcdiv_values_and_gradients_are_torchs(op):
     np.testing.assert_array_equal(value, value_t)
     for mine, torchs in zip(grads, grads_t):
         np.testing.assert_array_equal(mine, torchs)
+
+
+def test_edge_cases_as_torch():
+    """Integer alpha wraps in the dtype; mixed float dtypes compute in the result's dtype
+    (float32 operands exact in float64); lerp refuses what torch refuses."""
+    torch = pytest.importorskip("torch")
+    cases = [
+        lambda lib: lib.sub(
+            lib.tensor([10, 20], dtype=lib.uint8), lib.tensor([1, 2], dtype=lib.uint8), alpha=3
+        ),
+        lambda lib: lib.add(lib.tensor([1, 2, 3]), lib.tensor([4, 5, 6]), alpha=-2),
+        lambda lib: lib.addcmul(
+            lib.ones(2, dtype=lib.float64), lib.ones(2) * 0.1, lib.ones(2) * 0.3
+        ),
+        lambda lib: lib.addcmul(
+            lib.ones(2, dtype=lib.float64), lib.ones(2) * 0.1, lib.ones(2) * 0.3, value=0.7
+        ),
+        lambda lib: lib.lerp(
+            lib.ones(2, dtype=lib.float64), lib.ones(2, dtype=lib.float64) * 0.1, 0.3
+        ),
+        lambda lib: lib.add(lib.tensor([1 + 2j]), lib.tensor([3 - 1j]), alpha=0.3),
+        lambda lib: lib.add(
+            lib.tensor([float("nan"), float("inf"), 1.0]),
+            lib.tensor([1.0, -float("inf"), float("inf")]),
+            alpha=0.3,
+        ),
+    ]
+    for case in cases:
+        ours, theirs = case(ad), case(torch)
+        assert str(ours.dtype) == str(theirs.dtype)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(TypeError, match="'end' must be a Tensor"):
+        ad.lerp(ad.ones(2), 3.0, 0.5)
+    with pytest.raises(RuntimeError, match="expected dtype torch.float32 for `weight`"):
+        ad.lerp(ad.ones(2), ad.zeros(2), ad.tensor([0.3, 0.7], dtype=ad.float64))
