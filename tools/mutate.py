@@ -38,6 +38,8 @@ EQUIVALENT = ROOT / "tools" / "mutation-equivalent.json"  # id -> why it cannot 
 CLI = "tests/autodiff_cli/test_cli_errors.py::"
 OPS = "tests/autodiff/test_ops_torch.py::test_matches_torch"  # the op table's rows against torch
 KINK = "tests/autodiff/test_ops_torch.py::test_kink_convention_matches_torch_exactly"  # and edges
+FUSED = "tests/autodiff/test_fused_kernels.py"
+BITS = "tests/nn/test_optimizer_bits.py"
 # file -> (the tests that should catch a bug there, the functions to mutate beyond the
 # branch's own changes: the areas issue 24 names; [] for the changed lines only, None for all)
 TARGETS = {
@@ -60,7 +62,10 @@ TARGETS = {
     "viz/layers.py": (["tests/viz/test_viz_steps.py"], None),
     "viz/steps.py": (["tests/viz/test_viz_steps.py", "tests/viz/test_viz_player.py"], []),
     "viz/player.py": (["tests/viz/test_viz_steps.py", "tests/viz/test_viz_player.py"], []),
-    "nn/loss_regression.py": (["tests/nn/test_numeric_edges.py", "tests/nn/test_torch_losses.py"], []),
+    "nn/loss_regression.py": (
+        ["tests/nn/test_numeric_edges.py", "tests/nn/test_torch_losses.py"],
+        [],
+    ),
     "nn/normalization.py": (
         ["tests/nn/test_numeric_edges.py", "tests/nn/test_layers.py"],
         [],
@@ -150,9 +155,41 @@ TARGETS = {
         None,
     ),
     "nn/optim/adam.py": (
-        ["tests/nn/test_torch_optim.py"],
-        ["start_moments", "decayed", "step_moments"],
+        ["tests/nn/test_torch_optim.py", BITS],
+        ["start_moments", "decayed", "step_moments", "_update"],
     ),  # fmt: skip
+    # torch's fused kernels and the optimizers' steps built on them: torch's bits
+    "autodiff/cpu_math.py": (
+        [FUSED, BITS, "tests/autodiff/test_random.py"],
+        [
+            "fma",
+            "fma32",
+            "_fma32_chunk",
+            "_wide",
+            "fma64",
+            "_fma64_chunk",
+            "_chunked",
+            "_flat",
+            "scaled_add",
+            "lerp",
+            "addcmul",
+            "addcdiv",
+            "_by_number",
+            "_result",
+            "_rounded",
+            "_axpy",
+            "rounds_once",
+            "_blas_function",
+        ],
+    ),
+    "autodiff/ops/arithmetic.py": (
+        [FUSED, OPS + "[lerp]", OPS + "[lerp_tensor]", OPS + "[addcmul]", OPS + "[addcdiv]"],
+        ["Lerp", "lerp", "Addcmul", "Addcdiv"],
+    ),
+    **{
+        f"nn/optim/{name}.py": ([BITS], ["_update"])
+        for name in ("sgd", "rmsprop", "adagrad", "adamax", "nadam", "radam", "adadelta", "asgd")
+    },
     "nn/loss.py": (
         [
             "tests/nn/test_torch_losses.py",
