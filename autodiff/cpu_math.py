@@ -116,7 +116,8 @@ def _chunked(kernel, dtype, a, b, c, out, scratch_dtypes) -> np.ndarray:
         out = np.empty(shape, dtype)
     elif out.shape != shape or out.dtype != dtype:
         raise ValueError(
-            f"fma: out is {out.dtype}{list(out.shape)}, the result {dtype}{list(shape)}"
+            f"fma: out is {out.dtype}{list(out.shape)}, the result {np.dtype(dtype)}"
+            f"{list(shape)}: give an out of the result's dtype and shape, or none"
         )
     flat = out.reshape(-1) if out.flags.c_contiguous else np.empty(out.size, dtype)
     operands = [_flat(x, shape, dtype) for x in (a, b, c)]

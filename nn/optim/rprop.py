@@ -52,11 +52,18 @@ class Rprop(Optimizer):
             state["step_size"] = np.full_like(param, group["lr"])
         count_step(state)
         etaminus, etaplus = group["etas"]
-        product = grad * state["prev"]
-        factor = np.where(product > 0, etaplus, np.where(product < 0, etaminus, 1.0))
+        # torch's steps as torch writes them: a sign whose entries become the factors (a nan
+        # stays nan), then a rest wherever the factor is etaminus
+        factor = _sign(grad * state["prev"])
+        factor[factor > 0], factor[factor < 0], factor[factor == 0] = etaplus, etaminus, 1
         step_size = state["step_size"]
-        step_size *= factor.astype(param.dtype, copy=False)
+        step_size *= factor
         np.clip(step_size, *group["step_sizes"], out=step_size)
-        grad = np.where(product < 0, 0, grad).astype(param.dtype, copy=False)  # g flipped: rest
-        param -= np.sign(grad) * step_size
+        grad = np.where(factor == factor.dtype.type(etaminus), 0, grad).astype(param.dtype)
+        param -= _sign(grad) * step_size
         state["prev"][...] = grad
+
+
+def _sign(x: np.ndarray) -> np.ndarray:
+    """torch's sign: (x > 0) − (x < 0), so 0 for a nan (NumPy's is nan)."""
+    return np.greater(x, 0).astype(x.dtype) - np.less(x, 0)

@@ -246,3 +246,51 @@ def test_edge_cases_as_torch():
         ad.lerp(ad.ones(2), 3.0, 0.5)
     with pytest.raises(RuntimeError, match="expected dtype torch.float32 for `weight`"):
         ad.lerp(ad.ones(2), ad.zeros(2), ad.tensor([0.3, 0.7], dtype=ad.float64))
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_gradients_of_some_inputs_only_are_torchs(op):
+    """Each input alone requiring grad: the node keeps what that gradient needs, nothing else."""
+    torch = pytest.importorskip("torch")
+    (a, b, c, w), _ = _pair("float32", n=200, seed=5)
+    g = np.random.default_rng(6).standard_normal(200).astype(np.float32)
+    for which in range(4):
+        results = []
+        for lib in (ad, torch):
+            inputs = [lib.tensor(v, requires_grad=i == which) for i, v in enumerate((a, b, c, w))]
+            out = OPS[op](lib, *inputs)
+            if not out.requires_grad:
+                results.append(None)
+                continue
+            (grad,) = lib.autograd.grad(out, [inputs[which]], lib.tensor(g))
+            results.append(grad.numpy())
+        if results[1] is None:
+            assert results[0] is None
+        else:
+            np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_fma_other_dtypes_and_a_wrong_out():
+    np.testing.assert_array_equal(
+        cpu_math.fma(np.int64(3), np.arange(4), np.arange(4)), [0, 4, 8, 12]
+    )
+    half = cpu_math.fma(np.float16(0.1), np.ones(3, np.float16), np.ones(3, np.float16))
+    assert half.dtype == np.float16 and half[0] == np.float16(1.1)
+    with pytest.raises(ValueError, match="fma: out is float32"):
+        cpu_math.fma32(
+            np.ones(3, np.float32), np.ones(3, np.float32), 0, out=np.empty(2, np.float32)
+        )
+    with pytest.raises(ValueError, match=r"fma: out is float32\[3\], the result float64\[3\]"):
+        cpu_math.fma64(np.ones(3), np.ones(3), 0, out=np.empty(3, np.float32))
+
+
+def test_fma64_near_the_bottom_of_the_range():
+    """Products below 2^-969 leave the exact split's low part subnormal: those take the exact
+    path (here a·b + c needs bits of a·b far below its own last one)."""
+    a = np.array([(1 + 2.0**-30) * 2.0**-500, 3.0 * 2.0**-520])
+    c = np.array([-(2.0**-1000), 2.0**-1030])
+    exact = [
+        float(Fraction(float(x)) * Fraction(float(x)) + Fraction(float(z))) for x, z in zip(a, c)
+    ]
+    assert (a * a + c != exact).any()
+    np.testing.assert_array_equal(cpu_math.fma64(a, a, c), exact)

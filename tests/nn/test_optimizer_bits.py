@@ -26,6 +26,7 @@ COMPARED = [(n, kwargs) for n, kwargs in OPTIMIZERS + VARIANTS if n not in REDUC
 # (32 per vector with AVX-512, 16 with AVX2) and on its threads' split
 SHAPES = {"float32": [(7, 5), (67,)], "float64": [(7, 5), (67,)]}
 NARROW_SHAPES = [(8, 4), (64,)]
+SPECIAL = [np.inf, -np.inf, np.nan, 0.0, -0.0, 1e-40]
 
 
 @pytest.fixture
@@ -42,11 +43,17 @@ def correctly_rounded_sqrt(monkeypatch):
     monkeypatch.setattr(torch, "sqrt", lambda t, **kw: sqrt(t))
 
 
-def _run(lib, name, kwargs, dtype, steps=6):
+def _run(lib, name, kwargs, dtype, steps=8, special=False):
+    """Parameters and state after `steps` steps (8: ASGD's t0=5 variant averages from step 7);
+    special: parameters and gradients hold inf, -inf, nan, ±0 and a subnormal."""
     rng = np.random.default_rng(0)
     shapes = SHAPES.get(dtype, NARROW_SHAPES)
     start = [rng.standard_normal(s) for s in shapes]
     grads = [[rng.standard_normal(s) for s in shapes] for _ in range(steps)]
+    if special:
+        for values in [start, *grads]:
+            values[1][:6] = SPECIAL
+            values[1][6:12] = rng.permutation(SPECIAL)
     if lib is torch:
 
         def tensor(x):
@@ -85,6 +92,23 @@ def _bits(value) -> np.ndarray:
 def test_steps_are_torchs_bit_for_bit(name, kwargs, dtype, correctly_rounded_sqrt):
     ours, ours_state = _run(nn, name, kwargs, dtype)
     theirs, theirs_state = _run(torch, name, kwargs, dtype)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a, b)
+    for mine, torchs in zip(ours_state, theirs_state):
+        assert sorted(mine) == sorted(torchs)
+        for key, value in torchs.items():
+            np.testing.assert_array_equal(mine[key], value, err_msg=key)
+
+
+@pytest.mark.parametrize(
+    "name,kwargs", COMPARED, ids=[f"{n}-{i}" for i, (n, _) in enumerate(COMPARED)]
+)
+def test_non_finite_values_step_as_torchs(name, kwargs, correctly_rounded_sqrt):
+    """inf, nan, ±0 and subnormals in parameters and gradients: torch skips what a zero
+    option leaves out (0 · inf would be nan), and so must every shortcut here."""
+    with np.errstate(all="ignore"):
+        ours, ours_state = _run(nn, name, kwargs, "float32", special=True)
+    theirs, theirs_state = _run(torch, name, kwargs, "float32", special=True)
     for a, b in zip(ours, theirs):
         np.testing.assert_array_equal(a, b)
     for mine, torchs in zip(ours_state, theirs_state):
