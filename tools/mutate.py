@@ -188,7 +188,17 @@ TARGETS = {
     ),
     **{
         f"nn/optim/{name}.py": ([BITS], ["_update"])
-        for name in ("sgd", "rmsprop", "adagrad", "adamax", "nadam", "radam", "adadelta", "asgd")
+        for name in (
+            "sgd",
+            "rmsprop",
+            "adagrad",
+            "adamax",
+            "nadam",
+            "radam",
+            "adadelta",
+            "asgd",
+            "rprop",
+        )
     },
     "nn/loss.py": (
         [
