@@ -294,3 +294,12 @@ def test_fma64_near_the_bottom_of_the_range():
     ]
     assert (a * a + c != exact).any()
     np.testing.assert_array_equal(cpu_math.fma64(a, a, c), exact)
+
+
+def test_fma_into_a_strided_out():
+    rng = np.random.default_rng(7)
+    a, b, c = (rng.standard_normal((40, 30)).astype(np.float32) for _ in range(3))
+    expected = cpu_math.fma32(a, b, c)
+    out = np.zeros((30, 40), np.float32).T  # a transposed view: not C-contiguous
+    assert cpu_math.fma32(a, b, c, out=out) is out
+    np.testing.assert_array_equal(out, expected)

@@ -94,6 +94,7 @@ def test_steps_are_torchs_bit_for_bit(name, kwargs, dtype, correctly_rounded_sqr
     theirs, theirs_state = _run(torch, name, kwargs, dtype)
     for a, b in zip(ours, theirs):
         np.testing.assert_array_equal(a, b)
+    assert len(ours_state) == len(theirs_state)  # no state where torch keeps none
     for mine, torchs in zip(ours_state, theirs_state):
         assert sorted(mine) == sorted(torchs)
         for key, value in torchs.items():
