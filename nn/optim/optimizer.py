@@ -10,7 +10,7 @@ import functools
 import inspect
 import math
 import numbers
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 
 import numpy as np
 
@@ -101,7 +101,7 @@ class Optimizer:
             order = self.defaults_order or _arguments(type(self))  # torch's, as groups print
             defaults = {key: defaults[key] for key in sorted(defaults, key=_position(order))}
         self.defaults = {key: _scalar(value) for key, value in defaults.items()}
-        self.state = {}
+        self.state = defaultdict(dict)  # torch's: state[p] of a parameter not yet stepped is {}
         self.param_groups = []
         self._step_pre_hooks, self._step_post_hooks = OrderedDict(), OrderedDict()
         self._state_dict_pre_hooks, self._state_dict_post_hooks = OrderedDict(), OrderedDict()
@@ -229,10 +229,12 @@ class Optimizer:
                     grad = p.grad.numpy(force=True)
                     if group.get("maximize", False):
                         grad = -grad
-                    state = self.state.setdefault(p, {})
+                    state = self.state.get(p, {})
                     arrays = {k: _as_array(v) for k, v in state.items()}
                     self._update(p.numpy(force=True), grad, group, arrays)
                     _keep_as_tensors(arrays, state)
+                    if state:  # none where the step keeps none (SGD without momentum), as torch
+                        self.state[p] = state
                     increment_version(p)  # a graph that saved p before the step must refuse
         return loss
 
@@ -294,7 +296,7 @@ class Optimizer:
                     f"{len(mine['params'])})"
                 )
             self._check_group(dict(saved))  # a saved nan lr is refused before anything changes
-        self.state = {}
+        self.state = defaultdict(dict)  # torch's: state[p] of a parameter not yet stepped is {}
         for mine, saved in zip(self.param_groups, groups):
             for key, value in saved.items():
                 if key != "params":
