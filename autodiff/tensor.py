@@ -479,11 +479,19 @@ class Tensor:
 
     # --- in-place ops (ops/inplace.py: torch's rules, version counter) ---------------
     def add_(self, other, alpha=1) -> "Tensor":
+        if isinstance(alpha, Tensor):  # torch's old order x.add_(alpha, other)
+            alpha, other = _ops.arithmetic.old_order(
+                "add", self, other, alpha, method=True, in_place=True
+            )
         if alpha != 1:  # one fused multiply-add, as torch's kernel
             return _ops.inplace.apply_(self, "add_", _ops.add, other, alpha=alpha)
         return _ops.inplace.ufunc_(self, "add_", np.add, _ops.add, other)
 
     def sub_(self, other, alpha=1) -> "Tensor":
+        if isinstance(alpha, Tensor):  # torch's old order x.sub_(alpha, other)
+            alpha, other = _ops.arithmetic.old_order(
+                "sub", self, other, alpha, method=True, in_place=True
+            )
         if alpha != 1:
             return _ops.inplace.apply_(self, "sub_", _ops.sub, other, alpha=alpha)
         return _ops.inplace.ufunc_(self, "sub_", np.subtract, _ops.sub, other)
@@ -629,9 +637,17 @@ class Tensor:
         return _ops.inplace.apply_(self, "atan2_", _ops.atan2, other)
 
     def addcmul_(self, tensor1, tensor2, value=1) -> "Tensor":
+        if isinstance(value, Tensor):  # torch's old order x.addcmul_(value, tensor1, tensor2)
+            value, tensor1, tensor2 = _ops.arithmetic.old_order(
+                "addcmul", self, tensor1, tensor2, value, method=True, in_place=True
+            )
         return _ops.inplace.apply_(self, "addcmul_", _ops.addcmul, tensor1, tensor2, value=value)
 
     def addcdiv_(self, tensor1, tensor2, value=1) -> "Tensor":
+        if isinstance(value, Tensor):  # torch's old order x.addcdiv_(value, tensor1, tensor2)
+            value, tensor1, tensor2 = _ops.arithmetic.old_order(
+                "addcdiv", self, tensor1, tensor2, value, method=True, in_place=True
+            )
         return _ops.inplace.apply_(self, "addcdiv_", _ops.addcdiv, tensor1, tensor2, value=value)
 
     def divide_(self, other, *, rounding_mode=None) -> "Tensor":
@@ -1246,10 +1262,14 @@ class Tensor:
         return _ops.compare(np.not_equal, self, other)
 
     # --- methods (API.md's order) ------------------------------------------------------
-    def add(self, other, *, alpha=1):
+    def add(self, other, *old, alpha=1):
+        if old:  # torch's old order x.add(alpha, other)
+            alpha, other = _ops.arithmetic.old_order("add", self, other, *old, method=True)
         return _ops.add(self, other, alpha=alpha)
 
-    def sub(self, other, *, alpha=1):
+    def sub(self, other, *old, alpha=1):
+        if old:  # torch's old order x.sub(alpha, other)
+            alpha, other = _ops.arithmetic.old_order("sub", self, other, *old, method=True)
         return _ops.sub(self, other, alpha=alpha)
 
     def mul(self, other):
@@ -1510,9 +1530,17 @@ class Tensor:
         return _ops.clamp_max(self, max)
 
     def addcmul(self, tensor1, tensor2, value=1):
+        if isinstance(value, Tensor):  # torch's old order x.addcmul(value, tensor1, tensor2)
+            value, tensor1, tensor2 = _ops.arithmetic.old_order(
+                "addcmul", self, tensor1, tensor2, value, method=True
+            )
         return _ops.addcmul(self, tensor1, tensor2, value=value)
 
     def addcdiv(self, tensor1, tensor2, value=1):
+        if isinstance(value, Tensor):  # torch's old order x.addcdiv(value, tensor1, tensor2)
+            value, tensor1, tensor2 = _ops.arithmetic.old_order(
+                "addcdiv", self, tensor1, tensor2, value, method=True
+            )
         return _ops.addcdiv(self, tensor1, tensor2, value=value)
 
     def conj(self) -> "Tensor":

@@ -1,6 +1,9 @@
 """+ - * / ** and negation, % and //. Python numbers and arrays are constants: a (None, 0)
 edge."""
 
+import numbers
+import warnings
+
 import numpy as np
 
 from .. import cpu_math
@@ -56,8 +59,10 @@ class Add(Function):
         return grad, grad if alpha == 1 else alpha * grad
 
 
-def add(input, other, *, alpha=1):
-    """input + alpha·other, broadcasting."""
+def add(input, other, *old, alpha=1):
+    """input + alpha·other, broadcasting (torch's old order add(input, alpha, other) too)."""
+    if old:
+        alpha, other = old_order("add", input, other, *old)
     if alpha == 1:
         return Add.apply(input, other)
     _check_alpha(other, alpha, "add")
@@ -89,8 +94,10 @@ class Sub(Function):
         return grad, -grad if alpha == 1 else -alpha * grad
 
 
-def sub(input, other, *, alpha=1):
-    """input − alpha·other, broadcasting."""
+def sub(input, other, *old, alpha=1):
+    """input − alpha·other, broadcasting (torch's old order sub(input, alpha, other) too)."""
+    if old:
+        alpha, other = old_order("sub", input, other, *old)
     if alpha == 1:
         return Sub.apply(input, other)
     _check_alpha(other, alpha, "sub")
@@ -643,8 +650,11 @@ class Addcmul(Function):
         )
 
 
-def addcmul(input, tensor1, tensor2, *, value=1):
-    """input + value · tensor1 · tensor2 (hand-written optimizers' update)."""
+def addcmul(input, tensor1, tensor2, *old, value=1):
+    """input + value · tensor1 · tensor2 (hand-written optimizers' update; torch's old order
+    addcmul(input, value, tensor1, tensor2) too)."""
+    if old:
+        value, tensor1, tensor2 = old_order("addcmul", input, tensor1, tensor2, *old)
     return Addcmul.apply(input, tensor1, tensor2, value=value)
 
 
@@ -679,6 +689,44 @@ class Addcdiv(Function):
         )
 
 
-def addcdiv(input, tensor1, tensor2, *, value=1):
-    """input + value · tensor1 / tensor2."""
+def addcdiv(input, tensor1, tensor2, *old, value=1):
+    """input + value · tensor1 / tensor2 (torch's old order addcdiv(input, value, tensor1,
+    tensor2) too)."""
+    if old:
+        value, tensor1, tensor2 = old_order("addcdiv", input, tensor1, tensor2, *old)
     return Addcdiv.apply(input, tensor1, tensor2, value=value)
+
+
+_SCALED = ("alpha, Tensor other", "Tensor other, *, Number alpha = 1")
+_PRODUCT = (
+    "value, Tensor tensor1, Tensor tensor2",
+    "Tensor tensor1, Tensor tensor2, *, Number value = 1",
+)
+# torch's deprecated argument orders (the number first) and the order it suggests instead
+_OLD_ORDER = {"add": _SCALED, "sub": _SCALED, "addcmul": _PRODUCT, "addcdiv": _PRODUCT}
+_old_order_warned = []  # torch warns about them once a process
+
+
+def old_order(op: str, input, number, *tensors, method: bool = False, in_place: bool = False):
+    """(number, *tensors) of a call in torch's old order (`x.add_(-lr, grad)`,
+    `v.addcmul_(1 - beta2, g, g)`, `torch.add(x, -lr, grad)`), after torch's deprecation
+    warning (once a process, as torch gives it); a TypeError for anything else."""
+    moved, instead = _OLD_ORDER[op]
+    if not isinstance(number, numbers.Number) or not all(isinstance(t, Tensor) for t in tensors):
+        raise TypeError(
+            f"{op}(): got {1 + len(tensors)} positional arguments after the tensor; give the "
+            f"number as a keyword: {op}({instead})."
+        )
+    name = op + "_" * in_place
+    self_ = "" if method else "Tensor input, "
+    out = "" if method else ", *, Tensor out = None"
+    if not _old_order_warned:
+        _old_order_warned.append(True)
+        warnings.warn(
+            f"This overload of {name} is deprecated:\n\t{name}({self_}Number {moved}{out})\n"
+            f"Consider using one of the following signatures instead:\n\t{name}({self_}"
+            f"{instead}{out.replace(', *', '')})",
+            UserWarning,
+            stacklevel=4 if method else 3,
+        )
+    return (number, *tensors)
