@@ -198,22 +198,26 @@ def lerp(start, end, weight, out=None) -> np.ndarray:
 
 def addcmul(input, tensor1, tensor2, value=1, out=None) -> np.ndarray:
     """torch's addcmul kernel: (value·tensor1)·tensor2 + input, the last two fused."""
-    out, narrow = _result(out, input, tensor1, tensor2)
-    if narrow is not None:
-        wide = (np.asarray(x, F32) for x in (input, tensor1, tensor2))
-        return _rounded(addcmul(*wide, value), narrow)
-    scaled = tensor1 if value == 1 else np.multiply(tensor1, out.dtype.type(value))
-    return fma(scaled, tensor2, input, out)
+    return _with_scaled(fma, input, tensor1, tensor2, value, out)
 
 
 def addcdiv(input, tensor1, tensor2, value=1, out=None) -> np.ndarray:
     """torch's addcdiv kernel: (value·tensor1) / tensor2 + input, each rounded."""
+    return _with_scaled(_quotient_plus, input, tensor1, tensor2, value, out)
+
+
+def _quotient_plus(a, b, c, out):
+    return np.add(np.divide(a, b), c, out=out)
+
+
+def _with_scaled(combine, input, tensor1, tensor2, value, out) -> np.ndarray:
+    """combine(value·tensor1, tensor2, input, out), value·tensor1 rounded in the dtype."""
     out, narrow = _result(out, input, tensor1, tensor2)
     if narrow is not None:
         wide = (np.asarray(x, F32) for x in (input, tensor1, tensor2))
-        return _rounded(addcdiv(*wide, value), narrow)
+        return _rounded(_with_scaled(combine, *wide, value, None), narrow)
     scaled = tensor1 if value == 1 else np.multiply(tensor1, out.dtype.type(value))
-    return np.add(np.divide(scaled, tensor2), input, out=out)
+    return combine(scaled, tensor2, input, out)
 
 
 def multiply_by(x, number, out=None) -> np.ndarray:
