@@ -53,6 +53,9 @@ def version_counter() -> np.ndarray:
     return np.zeros(1, np.int64)
 
 
+_warned_float = []  # float() of a tensor that requires grad warns once, as torch
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it when it requires grad."""
 
@@ -363,6 +366,14 @@ class Tensor:
         return Tensor._make(np.asarray(array))
 
     def __float__(self) -> float:
+        if self._requires_grad and not _warned_float:  # torch 2.13's warning, once a process
+            _warned_float.append(True)
+            warnings.warn(
+                "Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+                "behavior.\nConsider using tensor.detach() first.",
+                UserWarning,
+                stacklevel=2,
+            )
         return float(self.item())
 
     def __int__(self) -> int:
