@@ -87,6 +87,7 @@ def test_inputs_are_read_each_call():
 @pytest.mark.parametrize(
     "read", [lambda t: t.item(), float, bool, lambda t: t.tolist(), lambda t: t.detach().numpy()]
 )
+@pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad")  # float(): torch's
 def test_value_reads_are_refused(read):
     w = ad.tensor(np.ones(1), requires_grad=True)
 
