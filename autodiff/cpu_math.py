@@ -17,6 +17,7 @@ import ml_dtypes
 import numpy as np
 
 F32 = np.float32
+_NARROW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))  # torch computes them in float32
 
 
 def fma(a, b, c, out=None) -> np.ndarray:
@@ -29,13 +30,9 @@ def fma(a, b, c, out=None) -> np.ndarray:
         return fma32(a, b, c, out)
     if dtype == np.float64:
         return fma64(a, b, c, out)
-    if dtype.kind == "f" or dtype.name == "bfloat16":
-        narrow = [np.asarray(x, F32) if isinstance(x, np.ndarray) else x for x in (a, b, c)]
-        wide = fma32(*narrow)
-        if out is None:
-            return wide.astype(dtype)
-        np.copyto(out, wide, casting="unsafe")
-        return out
+    if dtype in _NARROW:
+        wide = fma32(*(np.asarray(x, F32) if isinstance(x, np.ndarray) else x for x in (a, b, c)))
+        return _rounded(wide, np.empty(wide.shape, dtype) if out is None else out)
     if out is None:
         return np.asarray(a * b + c, dtype)
     np.add(np.multiply(a, b), c, out=out, casting="unsafe")
@@ -232,7 +229,7 @@ def divide_by(x, number, out=None) -> np.ndarray:
 
 
 def _by_number(ufunc, x, number, out):
-    if x.dtype in (np.float16, np.dtype(ml_dtypes.bfloat16)):
+    if x.dtype in _NARROW:
         return _rounded(ufunc(x.astype(F32), F32(number)), np.empty_like(x) if out is None else out)
     return ufunc(x, number, out=out)
 
@@ -243,7 +240,7 @@ def _result(out, *arrays):
     if out is None:
         dtype = np.result_type(*arrays)
         out = np.empty(np.broadcast_shapes(*map(np.shape, arrays)), dtype)
-    if out.dtype in (np.float16, np.dtype(ml_dtypes.bfloat16)):
+    if out.dtype in _NARROW:
         return None, out
     return out, None
 

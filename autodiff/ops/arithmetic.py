@@ -588,17 +588,17 @@ class Lerp(Function):
         if isinstance(weight, np.ndarray):
             ctx.node_name = "LerpBackward1"
             ctx.save_for_backward(weight, input, end)
-        else:
+        else:  # a number: an option
             ctx.save_for_backward()
-        ctx.weight = weight
         input, end = promote(input, end)
         return cpu_math.lerp(input, end, weight)
 
     @staticmethod
     def backward(ctx, grad):
         need = ctx.needs_input_grad
-        if not isinstance(ctx.weight, np.ndarray):  # torch: grad · (1 − w), w in float64
-            return grad * (1 - float(ctx.weight)) if need[0] else None, grad * ctx.weight
+        if "weight" in ctx.options:  # torch: grad · (1 − w), w in float64
+            weight = ctx.options["weight"]
+            return grad * (1 - float(weight)) if need[0] else None, grad * weight
         weight, input, end = ctx.saved_tensors
         return (
             grad * (1 - weight) if need[0] else None,
