@@ -125,12 +125,14 @@ from .graph import AccumulateGrad, Node
 from . import autograd, legacy, ops, random, removed, siblings, windows
 from .ops import *
 from . import amp, distributed, distributions, fft, func, jit, linalg, multiprocessing, onnx, out
-from . import special, testing
+from . import sparse, special, testing
 from . import benchmark, compiler, profiler
 from .amp import GradScaler, autocast, get_autocast_dtype, is_autocast_enabled
 from .fft import istft, stft
 from .func import vmap
 from .printing import get_printoptions, printoptions, set_printoptions
+from .sparse import sparse_coo_tensor
+from .sparse import mm as spmm
 from .random import (
     Generator,
     default_generator,
@@ -283,6 +285,7 @@ __all__ = [
     "istft",
     "stft",
     "linalg",
+    "spmm",
     "linspace",
     "load",
     "logspace",
@@ -317,7 +320,9 @@ __all__ = [
     "channels_last_3d",
     "preserve_format",
     "strided",
+    "sparse",
     "sparse_coo",
+    "sparse_coo_tensor",
     "sparse_csr",
     "jagged",
     "set_grad_enabled",

@@ -90,12 +90,13 @@ class _BFloat16(DType):
 
 
 class USED:
-    """Whether a bfloat16 array, or a meta tensor's array, may exist yet, or a profile was
-    started: Function.apply looks for those only once special is set (one check per op for
-    all three; a program that never uses them pays that one check)."""
+    """Whether a bfloat16 array, a meta tensor's array or a sparse tensor's may exist yet, or
+    a profile was started: Function.apply looks for those only once special is set (one check
+    per op for all four; a program that never uses them pays that one check)."""
 
     bfloat16 = False
     meta = False
+    sparse = False
     special = False  # any of them
 
 

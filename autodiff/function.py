@@ -8,7 +8,7 @@ in first-order backward: array_backward).
 
 import numpy as np
 
-from . import meta, saved, tracing
+from . import coo, meta, saved, tracing
 from .dtypes import BF16, USED, check_broadcast
 from .grad_mode import _state as _mode
 from .graph import SMALL, NoContext, Node, accumulator, remember_forward
@@ -41,6 +41,9 @@ class Function:
     # op may record a node whose output or an input is complex. Others are refused there
     # (_refuse_complex), never computed with a formula written for real numbers
     complex_grad = False
+    # forward takes a sparse COO tensor's array (autodiff/sparse.py's ops); apply sends any
+    # other op on a sparse tensor to sparse.run (coo.ops), which has its sparse form or refuses
+    takes_sparse = False
 
     def __init_subclass__(cls, **kwargs):
         """A user's Function (defined outside this library) writes its own backward, complex
@@ -81,9 +84,11 @@ class Function:
         tracer = tracing._state.tracer
         if tracer is not None:
             return tracer.apply(cls, args, options)
-        if USED.special:  # a profile, a bfloat16 or meta array may exist: their own paths
+        if USED.special:  # a profile, a bfloat16, meta or sparse array may exist: own paths
             if _mode.profiler is not None:  # torch.profiler: the op is an event (recorder.py)
                 return _mode.profiler.op(cls, args, options)
+            if USED.sparse and not cls.takes_sparse and coo.among(args, options):
+                return coo.ops.run(cls, args, options)
             if USED.meta and meta.among(args, options):
                 return meta.run(cls, args, options, Tensor)
             bf16 = USED.bfloat16 and not (cls.view or cls.native_bfloat16)

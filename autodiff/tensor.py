@@ -5,6 +5,7 @@ import weakref
 
 import numpy as np
 
+from . import coo as _coo
 from . import device as _device
 from . import dtypes, printing, shared_memory, storage, tracing
 from . import meta as _meta
@@ -320,6 +321,8 @@ class Tensor:
         tracing.read(self, ".numpy()")
         if type(self._data) is _meta.MetaArray:
             raise TypeError(_META_TO_NUMPY)
+        if type(self._data) is _coo.SparseCOO:
+            raise TypeError(_coo.NO_NUMPY)
         return self._data
 
     def item(self):
@@ -343,6 +346,8 @@ class Tensor:
         tracing.read(self, "np.asarray(t)")
         if type(self._data) is _meta.MetaArray:
             raise TypeError(_META_TO_NUMPY)
+        if type(self._data) is _coo.SparseCOO:
+            raise TypeError(_coo.NO_NUMPY)
         if dtype is not None and dtype != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
@@ -409,6 +414,8 @@ class Tensor:
         name = self.grad_fn.name() if self.grad_fn is not None else None
         if type(self._data) is _meta.MetaArray:
             return _meta.repr_of(self._data, name, self._requires_grad)
+        if type(self._data) is _coo.SparseCOO:
+            return _coo.repr_of(self._data)
         if self._requires_grad and (_forward.level is not None or _forward.leaves):
             name, requires_grad, tangent = _forward.shown(self)  # a dual: as torch prints it
             return printing.tensor_repr(self._data, name, requires_grad, tangent)
@@ -423,6 +430,8 @@ class Tensor:
             )
         if flag:
             _check_grad_dtype(self._data.dtype, "requires_grad_")
+            if type(self._data) is _coo.SparseCOO:
+                _sparse._refuse_grad(flag, "requires_grad_")
         self._requires_grad = bool(flag)
         return self
 
@@ -1017,7 +1026,55 @@ class Tensor:
 
     @property
     def layout(self):
-        return _device.strided  # dense memory with strides, torch's default layout
+        """torch.strided (dense memory with strides, torch's default), or torch.sparse_coo."""
+        return _device.sparse_coo if type(self._data) is _coo.SparseCOO else _device.strided
+
+    @property
+    def is_sparse(self) -> bool:
+        return type(self._data) is _coo.SparseCOO
+
+    # --- the sparse COO layout (autodiff/sparse.py) -----------------------------------
+    def to_sparse(self, sparse_dim=None, *, layout=None) -> "Tensor":
+        if layout not in (None, _device.sparse_coo):
+            raise NotImplementedError(
+                f"to_sparse: layout {layout} is not supported; use sparse_coo."
+            )
+        return _sparse.to_sparse(self, sparse_dim)
+
+    def to_sparse_coo(self) -> "Tensor":
+        return _sparse.to_sparse(self)
+
+    def to_dense(self, dtype=None, *, masked_grad=None) -> "Tensor":
+        dense = _sparse.to_dense(self)
+        return dense if dtype is None else dense.to(dtype)
+
+    def coalesce(self) -> "Tensor":
+        return _sparse.coalesce(self)
+
+    def is_coalesced(self) -> bool:
+        return _sparse._sparse_only(self, "is_coalesced").coalesced
+
+    def indices(self) -> "Tensor":
+        return _sparse.indices(self)
+
+    def values(self) -> "Tensor":
+        return _sparse.values(self)
+
+    def _indices(self) -> "Tensor":
+        return _sparse.indices(self, coalesced_only=False)
+
+    def _values(self) -> "Tensor":
+        return _sparse.values(self, coalesced_only=False)
+
+    def _nnz(self) -> int:
+        return _sparse._sparse_only(self, "_nnz").nnz
+
+    def sparse_dim(self) -> int:
+        return self._data.sparse_dim if type(self._data) is _coo.SparseCOO else 0
+
+    def dense_dim(self) -> int:
+        a = self._data
+        return a.ndim - a.sparse_dim if type(a) is _coo.SparseCOO else a.ndim
 
     def to(self, *args, **kwargs) -> "Tensor":
         """to(dtype), to(device), to(device, dtype), to(other): a dtype change copies; a move
@@ -1640,7 +1697,7 @@ class Tensor:
         return self
 
     # storage kinds this library does not have (torch's properties)
-    is_sparse = is_sparse_csr = is_quantized = is_mkldnn = is_nested = False
+    is_sparse_csr = is_quantized = is_mkldnn = is_nested = False
 
     def isreal(self):
         return _ops.isreal(self)
@@ -2385,3 +2442,4 @@ def _dim(dim, axis):
 from . import fft as _fft  # noqa: E402
 from . import gradients as _gradients  # noqa: E402
 from . import ops as _ops  # noqa: E402
+from . import sparse as _sparse  # noqa: E402

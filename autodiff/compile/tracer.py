@@ -12,7 +12,7 @@ import random
 
 import numpy as np
 
-from .. import grad_mode, tracing
+from .. import coo, grad_mode, tracing
 from ..dtypes import USED
 from ..engine import checked_grads
 from ..function import Context, has_bfloat16
@@ -170,6 +170,11 @@ class Tracer:
             raise _Unflat  # eager's formula computes it on NumPy scalars
         if grad_mode._state.saved_hooks is not None:
             raise CompileError(HOOKS_REFUSED)
+        if USED.sparse and coo.among(args, options):
+            raise CompileError(
+                f"compile: {cls.__name__} gets a sparse COO tensor; compiled programs take dense "
+                "tensors only. Call the function without ad.compile, or pass .to_dense()."
+            )
         if USED.bfloat16 and has_bfloat16(args, options):
             raise CompileError(
                 f"compile: {cls.__name__} gets bfloat16 tensors (made by .bfloat16() or by "

@@ -51,6 +51,8 @@ ARRAY_READS = {
     ("autodiff/meta.py", "run"): "whether an input is meta (its array's class), the same",
     ("autodiff/meta.py", "_zeros"): "a meta input's shape and dtype, the same",
     ("autodiff/meta.py", "_as_meta"): "a result's shape and dtype, made meta, the same",
+    ("autodiff/sparse.py", "_array"): "a sparse tensor's arrays (or a dense one made sparse), "
+    "announced (tracing.read): a trace refuses it, as it refuses any op on a sparse tensor",
 }
 
 # the engine's places that ask whether a trace runs (the rest only announce)

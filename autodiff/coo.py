@@ -1,0 +1,211 @@
+"""A sparse COO tensor's array, as torch's layout=torch.sparse_coo: `indices` (int64, one row
+per sparse dim, one column per stored value), `values` (one entry per column, each of the
+dense dims' shape), the dense shape it stands for, and whether it is coalesced (indices
+sorted row-major, none repeated; a repeated index means the sum of its values).
+
+The array has a shape, a dtype and a size, but no elements: NumPy refuses it (its ufuncs,
+its functions, np.asarray), and so does any attribute of an ndarray not listed here, so that
+no op ever computes on it as if it were dense. The ops that know the layout are in
+autodiff/sparse.py; Function.apply sends every op on such a tensor there.
+
+The products are torch's CPU kernel: a sparse matrix times a dense one adds each stored
+value's row of products into its output row one after another, in stored order, each a fused
+multiply-add (BLAS axpy), so the results are torch's bit for bit."""
+
+import numpy as np
+
+from . import cpu_math, dtypes, printing
+
+LAYOUT_HELP = (
+    "autodiff's sparse COO tensors support mm/matmul/@ with a dense matrix (torch.spmm, "
+    "torch.sparse.mm), dense + sparse, multiplying or dividing by a number, sum(), "
+    "coalesce(), to_dense() and a dtype change; call .to_dense() first for anything else"
+)
+
+NO_NUMPY = "can't convert Sparse layout tensor to numpy. Use Tensor.to_dense() first."  # torch's
+
+
+class SparseCOO:
+    """A sparse COO tensor's array (see the module's docstring)."""
+
+    __slots__ = ("indices", "values", "shape", "coalesced")
+
+    def __init__(self, indices: np.ndarray, values: np.ndarray, shape: tuple, coalesced: bool):
+        dtypes.USED.sparse = dtypes.USED.special = True  # Function.apply now looks for these
+        self.indices, self.values = indices, values
+        self.shape = tuple(int(n) for n in shape)
+        self.coalesced = bool(coalesced) or indices.shape[1] <= 1  # as torch flags them
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.values.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def itemsize(self) -> int:
+        return self.values.itemsize
+
+    @property
+    def sparse_dim(self) -> int:
+        return len(self.indices)
+
+    @property
+    def nnz(self) -> int:
+        return self.indices.shape[1]
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(NO_NUMPY)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        raise NotImplementedError(
+            f"NumPy's {ufunc.__name__} cannot compute on a sparse COO tensor: {LAYOUT_HELP}."
+        )
+
+    def __array_function__(self, func, types, args, kwargs):
+        raise NotImplementedError(
+            f"NumPy's {func.__name__} cannot compute on a sparse COO tensor: {LAYOUT_HELP}."
+        )
+
+    def __getattr__(self, name):  # an ndarray attribute a dense-only path asked for
+        raise NotImplementedError(
+            f"a sparse COO tensor has no dense array (its {name!r} was asked for): {LAYOUT_HELP}."
+        )
+
+
+class ops:  # noqa: N801 (a namespace)
+    """The ops that know the layout (autodiff/sparse.py, above the engine in the imports) put
+    their dispatch here when they load, so that Function.apply can reach it."""
+
+    @staticmethod
+    def run(cls, args, options):
+        raise NotImplementedError("sparse tensors need autodiff.sparse (import autodiff)")
+
+
+def is_sparse(array) -> bool:
+    return type(array) is SparseCOO
+
+
+def among(args, options) -> bool:
+    """Whether an op's inputs include a sparse tensor (only asked once one was made)."""
+    for a in (*args, *options.values()):
+        if type(getattr(a, "_data", a)) is SparseCOO:
+            return True
+    return False
+
+
+# --- conversions -----------------------------------------------------------------------------
+def from_dense(array: np.ndarray, sparse_dim: int) -> SparseCOO:
+    """The nonzero entries of array's first sparse_dim dims (a slice of the rest is kept
+    where any of its values is nonzero), coalesced: in row-major order, as torch's to_sparse."""
+    nonzero = array != 0
+    if sparse_dim < array.ndim:
+        nonzero = nonzero.any(axis=tuple(range(sparse_dim, array.ndim)))
+    where = np.nonzero(nonzero)
+    indices = np.array(where, dtype=np.int64).reshape(sparse_dim, -1)
+    return SparseCOO(indices, array[where].copy(), array.shape, coalesced=True)
+
+
+def to_dense(a: SparseCOO) -> np.ndarray:
+    """The dense array: each stored value added at its index, in index order (repeated
+    indices sum, as torch's)."""
+    out = np.zeros(a.shape, a.dtype)
+    np.add.at(out, tuple(a.indices), a.values)
+    return out
+
+
+def coalesce(a: SparseCOO) -> SparseCOO:
+    """a with sorted, unique indices, the values of a repeated index summed one after another
+    in stored order: torch's roundings (its sort keeps that order for up to 16 stored values;
+    beyond, equal indices may come in another order and the sums differ in the last bits)."""
+    if a.coalesced:
+        return a
+    flat = np.ravel_multi_index(tuple(a.indices), a.shape[: a.sparse_dim])
+    unique, slot = np.unique(flat, return_inverse=True)
+    values = np.empty((len(unique),) + a.values.shape[1:], a.dtype)
+    for k, take in enumerate(_in_turns(flat)):
+        if k == 0:
+            values[slot[take]] = a.values[take]  # copied: a lone -0.0 stays -0.0
+        else:
+            values[slot[take]] += a.values[take]
+    indices = np.array(np.unravel_index(unique, a.shape[: a.sparse_dim]), dtype=np.int64)
+    return SparseCOO(indices.reshape(a.sparse_dim, -1), values, a.shape, coalesced=True)
+
+
+def transposed(a: SparseCOO) -> SparseCOO:
+    """The transpose of a sparse matrix: its index rows swapped, its values in stored order
+    (torch's t(): not coalesced)."""
+    return SparseCOO(a.indices[::-1].copy(), a.values, a.shape[::-1], coalesced=False)
+
+
+# --- the product -----------------------------------------------------------------------------
+def add_into(out: np.ndarray, a: SparseCOO, alpha) -> None:
+    """out += alpha·a in place, as torch's CPU kernel: a coalesced a adds alpha·value (two
+    roundings) at each index; an uncoalesced one adds its values one after another in stored
+    order, each fma(value, alpha, out) (one rounding)."""
+    index = tuple(a.indices)
+    if a.coalesced or alpha == 1:  # unique indices, or each step one rounding anyway
+        np.add.at(out, index, a.values if alpha == 1 else a.values * alpha)
+        return
+    flat = np.ravel_multi_index(index, a.shape[: a.sparse_dim])
+    for take in _in_turns(flat):
+        at = tuple(i[take] for i in index)
+        out[at] = cpu_math.fma(a.values[take], alpha, out[at])
+
+
+def _in_turns(keys: np.ndarray):
+    """Positions of keys in turns: each turn takes the next not yet taken position of every
+    key, in stored order (the k-th of each key at the k-th turn), so that a turn never holds
+    one key twice and each key's positions come in stored order."""
+    by_key = np.argsort(keys, kind="stable")
+    sorted_keys = keys[by_key]
+    rank = np.arange(len(keys)) - np.searchsorted(sorted_keys, sorted_keys, side="left")
+    by_rank = np.argsort(rank, kind="stable")
+    bounds = np.searchsorted(rank[by_rank], np.arange(rank.max() + 2))
+    for k in range(len(bounds) - 1):
+        yield by_key[by_rank[bounds[k] : bounds[k + 1]]]
+
+
+def matmul(a: SparseCOO, dense: np.ndarray) -> np.ndarray:
+    """a @ dense for a sparse matrix a, as torch's CPU kernel: each output row starts at zero
+    and takes its stored values' products one after another in stored order (a repeated index
+    is not summed first), each a fused multiply-add: out_row = fma(value, dense_row, out_row).
+    Vectorised over rows: turn k adds every row's k-th stored value."""
+    out = np.zeros((a.shape[0], dense.shape[1]), np.result_type(a.values, dense))
+    if a.nnz == 0:
+        return out
+    rows, cols = a.indices
+    for take in _in_turns(rows):
+        r = rows[take]
+        out[r] = cpu_math.fma(a.values[take][:, None], dense[cols[take]], out[r])
+    return out
+
+
+# --- printing --------------------------------------------------------------------------------
+def repr_of(a: SparseCOO) -> str:
+    """torch's repr: the indices and values tensors, then size, nnz, the dtype where a dense
+    tensor's repr would show it, and the layout."""
+    tail = [f"size={tuple(a.shape)}", f"nnz={a.nnz}"]
+    if a.dtype not in (dtypes.get_default_dtype().dtype, np.int64, np.bool_):
+        tail.append(f"dtype={dtypes.of(a.dtype)!r}")
+    tail.append("layout=torch.sparse_coo")
+    indices = _inner(a.indices, len("tensor(indices="))
+    values = _inner(a.values, len("       values="))
+    return f"tensor(indices={indices},\n       values={values},\n       {', '.join(tail)})"
+
+
+def _inner(array: np.ndarray, indent: int) -> str:
+    """One of the two tensors inside the repr: its values only (no dtype), indented to sit
+    after its label; an empty one shows its size."""
+    if array.size == 0:
+        return f"tensor([], size={tuple(array.shape)})"
+    return "tensor(" + printing.array_str(array, indent + len("tensor(")) + ")"

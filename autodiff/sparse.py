@@ -1,0 +1,362 @@
+"""Sparse COO tensors (torch.sparse_coo_tensor, Tensor.to_sparse) and torch.sparse's mm and
+sum: what graph networks (pytorch/examples' gcn and gat) do with an adjacency matrix. The
+array is autodiff/coo.py's; the ops here are the ones torch's layout has that such
+programs use, and Function.apply sends every op on a sparse tensor to run() below, which
+refuses any other with torch's words and what to do.
+
+A sparse tensor takes no gradient itself (requires_grad is refused, not ignored); a dense
+matrix multiplied by one, or added to one, gets its gradient as in torch, bit for bit."""
+
+import numbers
+import re
+
+import numpy as np
+
+from . import coo, dtypes, tracing
+from .errors import DtypeError, ShapeError
+from .function import Function
+from .tensor import Tensor
+
+__all__ = ["mm", "sum", "check_sparse_tensor_invariants"]
+
+_warned = []  # torch 2.13's invariant-check warning, given once a process
+
+
+class SparseMm(Function):
+    """sparse @ dense (sparse_first) or dense @ sparse: a dense result, a gradient for the
+    dense matrix only. The sparse matrix is an option (a constant of the op)."""
+
+    node_name = "MmBackward0"
+    symbol = "@"
+    takes_sparse = True
+
+    @staticmethod
+    def forward(ctx, dense, sparse, sparse_first):
+        return _product(sparse, dense, sparse_first)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # torch: d(S @ D)/dD = Sᵀ @ grad, d(D @ S)/dD = grad @ Sᵀ, each its sparse kernel
+        sparse, sparse_first = ctx.options["sparse"], ctx.options["sparse_first"]
+        return SparseMm.apply(grad, sparse=coo.transposed(sparse), sparse_first=sparse_first)
+
+
+def _product(sparse: coo.SparseCOO, dense: np.ndarray, sparse_first: bool) -> np.ndarray:
+    if sparse_first:
+        return coo.matmul(sparse, dense)
+    return np.ascontiguousarray(coo.matmul(coo.transposed(sparse), dense.T).T)
+
+
+class AddSparse(Function):
+    """dense + alpha·sparse: a dense result (coo.add_into: torch's roundings), the
+    gradient passing to the dense operand."""
+
+    node_name = "AddBackward0"
+    symbol = "+"
+    takes_sparse = True
+
+    @staticmethod
+    def forward(ctx, dense, sparse, alpha=1):
+        dense, values = dtypes.promote(dense, sparse.values)
+        out = np.array(np.broadcast_to(dense, sparse.shape))
+        coo.add_into(
+            out, coo.SparseCOO(sparse.indices, values, sparse.shape, sparse.coalesced), alpha
+        )
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad,)
+
+
+# --- making and reading sparse tensors -------------------------------------------------------
+def sparse_coo_tensor(
+    indices,
+    values,
+    size=None,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    check_invariants=None,
+    is_coalesced=None,
+):
+    """torch.sparse_coo_tensor: values at indices (sparse_dim x nnz integers) of a tensor of
+    size (by default one past the largest index of each sparse dim, then the values' dense
+    dims). Indices are always checked against size (torch checks only when asked; here an
+    index out of range is an error, never memory read out of bounds)."""
+    from .device import CPU, check
+
+    if check(device, "sparse_coo_tensor") != CPU:
+        raise NotImplementedError("sparse_coo_tensor: sparse tensors live on the CPU only.")
+    _refuse_grad(requires_grad, "sparse_coo_tensor")
+    if check_invariants is None and not _warned:
+        _warned.append(True)
+        import warnings
+
+        warnings.warn(
+            "Sparse invariant checks are implicitly disabled. Memory errors (e.g. SEGFAULT) "
+            "will occur when operating on a sparse tensor which violates the invariants, but "
+            "checks incur performance overhead. To silence this warning, explicitly opt in or "
+            "out. See `torch.sparse.check_sparse_tensor_invariants.__doc__` for guidance.",
+            UserWarning,
+            stacklevel=2,
+        )
+    index = np.asarray(_array(indices) if isinstance(indices, Tensor) else indices)
+    value = np.asarray(_array(values) if isinstance(values, Tensor) else values)
+    if value.dtype.kind not in "biufc" and value.dtype != dtypes.BF16:
+        value = np.asarray(value, dtypes.get_default_dtype().dtype)
+    elif not isinstance(values, Tensor | np.ndarray) and value.dtype == np.float64:
+        value = value.astype(dtypes.get_default_dtype().dtype)  # Python floats: the default
+    if dtype is not None:
+        value = dtypes.cast(value, dtypes.as_dtype(dtype, "sparse_coo_tensor"))
+    if index.ndim != 2 or index.dtype.kind not in "iu":
+        raise ShapeError(
+            "sparse_coo_tensor: indices must be a 2-D integer tensor (sparse_dim x nnz), got "
+            f"shape {index.shape} of dtype {index.dtype}."
+        )
+    if value.ndim == 0 or len(value) != index.shape[1]:
+        raise ShapeError(
+            f"sparse_coo_tensor: indices give {index.shape[1]} stored values but values has "
+            f"shape {value.shape}; values needs one entry (its first dim) per index column."
+        )
+    index = index.astype(np.int64)
+    shape = _shape(index, value, size)
+    return Tensor._make(coo.SparseCOO(index, value, shape, coalesced=bool(is_coalesced)))
+
+
+def _shape(index: np.ndarray, value: np.ndarray, size) -> tuple:
+    sparse_dim = len(index)
+    if size is None:
+        top = index.max(axis=1) + 1 if index.shape[1] else np.zeros(sparse_dim, np.int64)
+        return tuple(int(n) for n in top) + value.shape[1:]
+    shape = tuple(int(n) for n in size)
+    if shape[sparse_dim:] != value.shape[1:] or len(shape) < sparse_dim:
+        raise ShapeError(
+            f"sparse_coo_tensor: size {shape} does not fit {sparse_dim} sparse dims with values "
+            f"of shape {value.shape} (the dims after the sparse ones are the values' own)."
+        )
+    if index.shape[1] and ((index < 0).any() or (index.max(axis=1) >= shape[:sparse_dim]).any()):
+        raise ShapeError(
+            f"sparse_coo_tensor: an index is out of range for size {shape} (indices span "
+            f"{index.min(axis=1).tolist()} to {index.max(axis=1).tolist()})."
+        )
+    return shape
+
+
+def to_sparse(input: Tensor, sparse_dim=None) -> Tensor:
+    """Tensor.to_sparse: the nonzero entries of the first sparse_dim dims (all by default)."""
+    if _is_sparse(input):
+        return input
+    _refuse_grad(input.requires_grad, "to_sparse")
+    n = input.ndim if sparse_dim is None else int(sparse_dim)
+    if not 0 < n <= input.ndim:
+        raise ShapeError(
+            f"to_sparse: sparse_dim must be between 1 and {input.ndim} for a tensor of shape "
+            f"{tuple(input.shape)}, got {sparse_dim}."
+        )
+    return Tensor._make(coo.from_dense(_array(input, "to_sparse()"), n))
+
+
+def to_dense(input: Tensor) -> Tensor:
+    """Tensor.to_dense: a new dense tensor (a dense one is returned as it is)."""
+    if not _is_sparse(input):
+        return input
+    return Tensor._make(coo.to_dense(_array(input)))
+
+
+def coalesce(input: Tensor) -> Tensor:
+    return Tensor._make(coo.coalesce(_sparse_only(input, "coalesce")))
+
+
+def indices(input: Tensor, coalesced_only: bool = True) -> Tensor:
+    """Tensor.indices (coalesced tensors only, as torch) and Tensor._indices."""
+    a = _sparse_only(input, "indices")
+    if coalesced_only and not a.coalesced:
+        raise RuntimeError(
+            "Cannot get indices on an uncoalesced tensor, please call .coalesce() first"
+        )
+    return Tensor._make(a.indices)
+
+
+def values(input: Tensor, coalesced_only: bool = True) -> Tensor:
+    """Tensor.values (coalesced tensors only, as torch) and Tensor._values."""
+    a = _sparse_only(input, "values")
+    if coalesced_only and not a.coalesced:
+        raise RuntimeError(
+            "Cannot get values on an uncoalesced tensor, please call .coalesce() first"
+        )
+    return Tensor._make(a.values)
+
+
+def _array(t: Tensor, what: str = "a sparse tensor's arrays"):
+    """t's array (a dense one, or a sparse one's indices and values), announced: a replay of
+    ad.compile would not read it again, so a trace refuses it (tracing.read)."""
+    tracing.read(t, what)
+    return t._data
+
+
+def _is_sparse(value) -> bool:
+    return isinstance(value, Tensor) and coo.is_sparse(_array(value))
+
+
+def _sparse_only(input: Tensor, op: str) -> coo.SparseCOO:
+    if not coo.is_sparse(_array(input)):
+        raise RuntimeError(
+            f"{op}: expected a sparse COO tensor, got a dense (strided) one; make one with "
+            ".to_sparse() or torch.sparse_coo_tensor."
+        )
+    return _array(input)
+
+
+def _refuse_grad(flag, op: str) -> None:
+    if flag:
+        raise NotImplementedError(
+            f"{op}: autodiff's sparse tensors take no gradient themselves (a dense matrix "
+            "multiplied by or added to one does); keep the tensor dense to train its values."
+        )
+
+
+# --- torch.sparse ----------------------------------------------------------------------------
+def mm(mat1, mat2) -> Tensor:
+    """torch.sparse.mm (and torch.spmm): a sparse matrix times a dense one, or the reverse."""
+    from .ops import mm as product
+
+    return product(mat1, mat2)
+
+
+def sum(input, dim=None, dtype=None) -> Tensor:  # noqa: A001 (torch.sparse.sum)
+    """torch.sparse.sum over all elements: a dense 0-d tensor."""
+    if dim is not None:
+        raise NotImplementedError(
+            "torch.sparse.sum with dim: a sparse result is not supported here; sum the dense "
+            "tensor (input.to_dense().sum(dim))."
+        )
+    from .ops import sum as total
+
+    return total(input) if dtype is None else total(input, dtype=dtype)
+
+
+class check_sparse_tensor_invariants:  # noqa: N801 (torch's name)
+    """torch.sparse.check_sparse_tensor_invariants: indices are always checked here, so the
+    context manager (or decorator) changes nothing."""
+
+    def __init__(self, enable=True):
+        self.enable = enable
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __call__(self, fn):
+        return fn
+
+    @staticmethod
+    def is_enabled() -> bool:
+        return True
+
+    @staticmethod
+    def enable():
+        pass
+
+    @staticmethod
+    def disable():
+        pass
+
+
+# --- the ops a sparse tensor reaches (Function.apply sends them here) ------------------------
+def run(cls, args, options):
+    """The op cls on inputs that include a sparse tensor: its sparse form, or torch's
+    refusal with what to do."""
+    handler = _handlers().get(cls.__name__)
+    if handler is None:
+        name = re.sub(r"Backward\d*$", "", cls.node_name or cls.__name__).lower()
+        raise NotImplementedError(
+            f"Could not run 'aten::{name}' with arguments from the 'SparseCPU' backend: "
+            f"{coo.LAYOUT_HELP}."
+        )
+    return handler(*args, **options)
+
+
+def _handlers() -> dict:
+    return {
+        "Matmul": _matmul,
+        "Add": _add,
+        "Mul": lambda input, other: _scaled(input, other, np.multiply, "mul"),
+        "Div": lambda input, other, **kw: _scaled(input, other, np.true_divide, "div", **kw),
+        "Neg": lambda input: _with_values(input, -_array(input).values),
+        "Sum": _sum,
+        "ToCopy": lambda input, dtype: _with_values(
+            input, dtypes.cast(_array(input).values, dtype)
+        ),
+        "Clone": lambda input, memory_format=None: _with_values(input, _array(input).values.copy()),
+    }
+
+
+def _matmul(input, other):
+    a, b = (_array(t) if isinstance(t, Tensor) else np.asarray(t) for t in (input, other))
+    if coo.is_sparse(a) and coo.is_sparse(b):
+        raise NotImplementedError(f"sparse @ sparse is not supported here: {coo.LAYOUT_HELP}.")
+    sparse, dense = (a, other) if coo.is_sparse(a) else (b, input)
+    if sparse.ndim != 2 or sparse.sparse_dim != 2 or np.ndim(dense) != 2:
+        raise ShapeError(
+            f"mm with a sparse tensor: both must be matrices with 2 sparse dims, got shapes "
+            f"{tuple(a.shape)} and {tuple(b.shape)}."
+        )
+    if sparse.dtype != dense.dtype:
+        raise DtypeError(
+            f"mm: expected mat1 and mat2 to have the same dtype, but got: {dtypes.of(a.dtype)} "
+            f"!= {dtypes.of(b.dtype)}. Convert one with .to(other.dtype)."
+        )
+    return SparseMm.apply(dense, sparse=sparse, sparse_first=coo.is_sparse(a))
+
+
+def _add(input, other, alpha=1):
+    if _is_sparse(input):
+        if _is_sparse(other):
+            raise NotImplementedError(f"sparse + sparse is not supported here: {coo.LAYOUT_HELP}.")
+        raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.")
+    _same_shape(input.shape if isinstance(input, Tensor) else np.shape(input), other.shape)
+    return AddSparse.apply(input, sparse=_array(other), alpha=alpha)
+
+
+def _same_shape(a, b) -> None:
+    if tuple(a) != tuple(b):
+        raise ShapeError(
+            f"add with a sparse tensor: shapes must be equal (no broadcasting), got {tuple(a)} "
+            f"and {tuple(b)}."
+        )
+
+
+def _scaled(input, other, ufunc, op, rounding_mode=None):
+    """sparse * number, sparse / number: the values scaled, the indices kept."""
+    number = other.item() if isinstance(other, Tensor) and other.ndim == 0 else other
+    if not _is_sparse(input) or not isinstance(number, numbers.Number):
+        raise NotImplementedError(
+            f"{op} with a sparse tensor: only sparse {'*' if op == 'mul' else '/'} a number is "
+            f"supported here ({coo.LAYOUT_HELP})."
+        )
+    if rounding_mode is not None:
+        raise NotImplementedError(f"div with rounding_mode on a sparse tensor: {coo.LAYOUT_HELP}.")
+    values, number = dtypes.promote(_array(input).values, number, divide=ufunc is np.true_divide)
+    return _with_values(input, ufunc(values, number))
+
+
+def _sum(input, dim=None, keepdim=False, dtype=None):
+    if dim is not None or keepdim:
+        raise NotImplementedError(
+            "sum over a dim of a sparse tensor: its sparse result is not supported here; sum "
+            "the dense tensor (input.to_dense().sum(dim))."
+        )
+    values = coo.coalesce(_array(input)).values  # as torch: a repeated index's values first
+    return Tensor._make(np.asarray(np.add.reduce(values, axis=None, dtype=dtype)))
+
+
+def _with_values(input, values) -> Tensor:
+    a = _array(input)
+    return Tensor._make(coo.SparseCOO(a.indices, np.asarray(values), a.shape, a.coalesced))
+
+
+coo.ops.run = staticmethod(run)  # Function.apply's way here (coo.ops)

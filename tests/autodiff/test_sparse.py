@@ -1,0 +1,204 @@
+"""Sparse COO tensors (autodiff/sparse.py, coo.py): products with a dense matrix and
+their gradients equal torch's bit for bit (hypothesis: repeated indices, empty rows, both
+orders, float32 and float64), checked against finite differences in float64; conversions,
+adding to a dense tensor, scaling and printing as torch's; every other op, NumPy, ad.compile
+and a gradient for the sparse tensor itself are refused with a message."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autodiff as ad
+from autodiff.compile import CompileError
+
+
+@st.composite
+def sparse_case(draw, dtype=None):
+    """(indices, values, shape, dense operand) of a sparse matrix that may repeat indices and
+    leave rows empty, and a dense matrix to multiply it by."""
+    rows, cols, width = (draw(st.integers(1, 9)) for _ in range(3))
+    nnz = draw(st.integers(0, 30))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    dtype = dtype or draw(st.sampled_from([np.float32, np.float64]))
+    indices = np.stack([rng.integers(0, rows, nnz), rng.integers(0, cols, nnz)])
+    values = rng.standard_normal(nnz).astype(dtype)
+    dense = rng.standard_normal((cols, width)).astype(dtype)
+    return indices, values, (rows, cols), dense
+
+
+def _pair(indices, values, shape):
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = ad.sparse_coo_tensor(indices, values, shape)
+        theirs = torch.sparse_coo_tensor(torch.tensor(indices), torch.tensor(values), shape)
+    return ours, theirs
+
+
+def _same(ours, theirs) -> None:
+    a, b = ours.detach().numpy(), theirs.detach().numpy()
+    assert a.dtype == b.dtype and a.shape == b.shape
+    np.testing.assert_array_equal(a.view(f"u{a.itemsize}"), b.view(f"u{b.itemsize}"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(sparse_case())
+def test_products_and_their_gradients_are_torchs_bits(case):
+    torch = pytest.importorskip("torch")
+    indices, values, shape, dense = case
+    ours, theirs = _pair(indices, values, shape)
+    rng = np.random.default_rng(len(values))
+    x, tx = ad.tensor(dense, requires_grad=True), torch.tensor(dense, requires_grad=True)
+    out, tout = ad.mm(ours, x), torch.mm(theirs, tx)  # sparse @ dense
+    _same(out, tout)
+    seed = rng.standard_normal(out.shape).astype(dense.dtype)
+    out.backward(ad.tensor(seed))
+    tout.backward(torch.tensor(seed))
+    _same(x.grad, tx.grad)
+    left = rng.standard_normal((3, shape[0])).astype(dense.dtype)
+    z, tz = ad.tensor(left, requires_grad=True), torch.tensor(left, requires_grad=True)
+    out, tout = z @ ours, tz @ theirs  # dense @ sparse
+    _same(out, tout)
+    seed = rng.standard_normal(out.shape).astype(dense.dtype)
+    out.backward(ad.tensor(seed))
+    tout.backward(torch.tensor(seed))
+    _same(z.grad, tz.grad)
+
+
+@settings(max_examples=40, deadline=None)
+@given(sparse_case(dtype=np.float64))
+def test_the_dense_operands_gradient_against_finite_differences(case):
+    indices, values, shape, dense = case
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = ad.sparse_coo_tensor(indices, values, shape)
+    x = ad.tensor(dense, requires_grad=True)
+    assert ad.gradcheck(lambda t: ad.mm(s, t), (x,), eps=1e-6, atol=1e-7)
+    z = ad.tensor(np.arange(2.0 * shape[0]).reshape(2, shape[0]) / 7, requires_grad=True)
+    assert ad.gradcheck(lambda t: t @ s, (z,), eps=1e-6, atol=1e-7)
+
+
+@settings(max_examples=40, deadline=None)
+@given(sparse_case())
+def test_conversions_and_dense_plus_sparse_are_torchs(case):
+    torch = pytest.importorskip("torch")
+    indices, values, shape, dense = case
+    ours, theirs = _pair(indices, values, shape)
+    assert ours.is_coalesced() == theirs.is_coalesced() and ours._nnz() == theirs._nnz()
+    _same(ours.to_dense(), theirs.to_dense())
+    c, tc = ours.coalesce(), theirs.coalesce()
+    assert c.is_coalesced() and tc.is_coalesced()
+    _same(c.indices(), tc.indices())
+    if len(values) <= 16:  # torch's sort keeps stored order up to 16 values (insertion sort)
+        _same(c.values(), tc.values())
+    else:  # beyond, a repeated index's values may be summed in another order
+        np.testing.assert_allclose(c.values().numpy(), tc.values().numpy(), rtol=1e-5, atol=1e-5)
+    back, tback = ad.tensor(tc.to_dense().numpy()).to_sparse(), tc.to_dense().to_sparse()
+    _same(back.indices(), tback.indices())
+    _same(back.values(), tback.values())
+    base = np.random.default_rng(1).standard_normal(shape).astype(values.dtype)
+    x, tx = ad.tensor(base, requires_grad=True), torch.tensor(base, requires_grad=True)
+    total, ttotal = x + ours, tx + theirs
+    _same(total, ttotal)
+    _same(ad.add(x, ours, alpha=3), torch.add(tx, theirs, alpha=3))
+    same_c = ad.sparse_coo_tensor(
+        tc.indices().numpy(), tc.values().numpy(), shape, is_coalesced=True
+    )
+    _same(ad.add(x, same_c, alpha=3), torch.add(tx, tc, alpha=3))  # coalesced: another kernel
+    total.sum().backward()
+    ttotal.sum().backward()
+    _same(x.grad, tx.grad)
+    _same((ours * 3).to_dense(), (theirs * 3).to_dense())
+    _same((ours / 4).to_dense(), (theirs / 4).to_dense())
+    # the stored values summed in NumPy's order (torch's vectorised one may differ in the last bit)
+    np.testing.assert_allclose(ours.sum().numpy(), theirs.sum().numpy(), rtol=1e-6, atol=1e-6)
+    assert repr(c) == repr(tc)
+    assert repr(ours) == repr(theirs)
+
+
+def test_torchs_spelling_of_a_graph_networks_adjacency():
+    """gcn/gat's load_cora: int32 edge pairs from NumPy, float ones cast to int64, a repeated
+    edge, self-loops added densely, the degree normalisation, sparse-dense-sparse products."""
+    torch = pytest.importorskip("torch")
+    edges = np.array([[0, 1], [1, 2], [0, 1], [3, 0]], dtype=np.int32)
+    results = []
+    for lib in (ad, torch):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            adj = lib.sparse_coo_tensor(edges.T, lib.ones(4), (4, 4), dtype=lib.int64)
+        adj = lib.eye(4) + adj
+        degree = lib.sqrt(1 / lib.sum(adj, dim=1))
+        degree = lib.diag(degree).to_sparse()
+        adj = degree @ adj @ degree
+        feats = lib.tensor([[1.0, 0, 2], [0, 0, 1], [3, 1, 0], [0, 2, 0]]).to_sparse()
+        kernel = lib.tensor([[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5]], requires_grad=True)
+        out = lib.spmm(adj.to_sparse(), lib.mm(feats, kernel))
+        out.square().sum().backward()
+        results.append((adj, out, kernel.grad))
+    for ours, theirs in zip(*results):
+        _same(ours, theirs)
+
+
+def test_printing_matches_torch():
+    torch = pytest.importorskip("torch")
+    dense = [[0.0, 1.5], [2.0, 0.0]]
+    cases = [
+        lambda lib: lib.tensor(dense, dtype=lib.float64).to_sparse(),
+        lambda lib: lib.zeros(2, 3).to_sparse(),
+        lambda lib: lib.tensor([[1, 0], [0, 2]], dtype=lib.int32).to_sparse(),
+        lambda lib: lib.tensor(dense).to_sparse(1),
+        lambda lib: lib.tensor([1.0, 0, 2]).to_sparse(),
+    ]
+    for make in cases:
+        assert repr(make(ad)) == repr(make(torch))
+
+
+def test_what_sparse_tensors_refuse():
+    s = ad.tensor([[0.0, 1.0], [2.0, 0.0]]).to_sparse()
+    with pytest.raises(NotImplementedError, match="aten::exp.*SparseCPU.*to_dense"):
+        ad.exp(s)
+    with pytest.raises(NotImplementedError, match="to_dense"):
+        s[0]
+    with pytest.raises(TypeError, match="to_dense"):
+        s.numpy()
+    with pytest.raises(TypeError, match="to_dense"):
+        np.asarray(s)
+    with pytest.raises(NotImplementedError, match="no gradient"):
+        s.requires_grad_()
+    with pytest.raises(NotImplementedError, match="no gradient"):
+        ad.sparse_coo_tensor([[0], [1]], [1.0], (2, 2), requires_grad=True)
+    with pytest.raises(NotImplementedError, match="sparse @ sparse"):
+        s @ s
+    with pytest.raises(RuntimeError, match="add\\(dense, sparse\\)"):
+        s + ad.ones(2, 2)
+    with pytest.raises(RuntimeError, match="uncoalesced"):
+        ad.sparse_coo_tensor([[0, 0], [1, 1]], [1.0, 2.0], (2, 2)).indices()
+    with pytest.raises(ad.errors.ShapeError, match="out of range"):
+        ad.sparse_coo_tensor([[0, 2], [1, 1]], [1.0, 2.0], (2, 2))
+    with pytest.raises(ad.errors.DtypeError, match="same dtype"):
+        s @ ad.ones(2, 2, dtype=ad.float64)
+    with pytest.raises(NotImplementedError, match="dim"):
+        s.sum(dim=0)
+
+    @ad.compile
+    def product(a, b):
+        return a @ b
+
+    with pytest.raises(CompileError, match="sparse"):
+        product(s, ad.ones(2, 2))
+
+
+def test_the_invariant_warning_is_torchs_and_given_once():
+    import autodiff.sparse as sparse
+
+    sparse._warned.clear()
+    with pytest.warns(UserWarning, match="Sparse invariant checks are implicitly disabled"):
+        ad.sparse_coo_tensor([[0], [1]], [1.0], (2, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ad.sparse_coo_tensor([[0], [1]], [1.0], (2, 2))
+        ad.sparse_coo_tensor([[0], [1]], [1.0], (2, 2), check_invariants=True)
