@@ -17,7 +17,13 @@ from .size import as_size
 from .tensor import Tensor
 
 
-def _shape(shape, op: str = "shape") -> tuple:
+def _shape(shape, op: str = "shape", size=None) -> tuple:
+    """The shape a creation function's sizes give: positional (2, 3) or a sequence, or
+    torch's size= keyword (zeros(size=(2, 3)), as gat's torch.empty(size=...))."""
+    if size is not None:
+        if shape:
+            raise TypeError(f"{op}() got multiple values for argument 'size'")
+        shape = (size,)
     return as_size(shape, op)
 
 
@@ -66,24 +72,28 @@ def from_numpy(array: np.ndarray, requires_grad=False) -> Tensor:
     return _finish(array, requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+def zeros(*sizes, size=None, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
     _layout("zeros", layout)
-    return _finish(np.zeros(_shape(size, "zeros"), _dtype(dtype)), requires_grad, device=device)
+    return _finish(
+        np.zeros(_shape(sizes, "zeros", size), _dtype(dtype)), requires_grad, device=device
+    )
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
+def ones(*sizes, size=None, dtype=None, device=None, requires_grad=False, layout=None) -> Tensor:
     _layout("ones", layout)
-    return _finish(np.ones(_shape(size, "ones"), _dtype(dtype)), requires_grad, device=device)
+    return _finish(
+        np.ones(_shape(sizes, "ones", size), _dtype(dtype)), requires_grad, device=device
+    )
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False,
-          memory_format=None) -> Tensor:  # fmt: skip
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False, layout=None,
+          pin_memory=False, memory_format=None) -> Tensor:  # fmt: skip
     """Uninitialised in torch; zeros here, so no run ever depends on leftover memory (laid
     out in memory as memory_format says: torch.channels_last, ...)."""
     _layout("empty", layout, pin_memory)
     if memory_format is preserve_format:
         raise RuntimeError("empty: preserve_format is not a memory format for a new tensor")
-    shape = _shape(size, "empty")
+    shape = _shape(sizes, "empty", size)
     array = _laid_out(shape, _memory_order("empty", shape, memory_format), np.zeros, _dtype(dtype))
     return _finish(array, requires_grad, device=device)
 
@@ -341,7 +351,8 @@ def _triangle_indices(op: str, row, col, offset, dtype, device, indices) -> Tens
 
 
 def rand(
-    *size,
+    *sizes,
+    size=None,
     generator=None,
     dtype=None,
     device=None,
@@ -352,12 +363,13 @@ def rand(
     """Uniform [0, 1): torch's numbers from the generator (default: ad.manual_seed's)."""
     _layout("rand", layout, pin_memory)
     dtype = _float_dtype(dtype, "rand")
-    draws = random.uniform(_shape(size, "rand"), dtype, generator=generator)
+    draws = random.uniform(_shape(sizes, "rand", size), dtype, generator=generator)
     return _finish(draws, requires_grad, device=device)
 
 
 def randn(
-    *size,
+    *sizes,
+    size=None,
     generator=None,
     dtype=None,
     device=None,
@@ -369,7 +381,7 @@ def randn(
     complex dtype draws its real and imaginary parts as torch does: one real normal_ over the
     (..., 2) pairs with std 1/√2, so that E|z|² = 1."""
     _layout("randn", layout, pin_memory)
-    shape = _shape(size, "randn")
+    shape = _shape(sizes, "randn", size)
     if _dtype(dtype).kind == "c":
         part = np.float64 if _dtype(dtype) == np.complex128 else np.float32
         pairs = random.normal(shape + (2,), part, std=1 / math.sqrt(2), generator=generator)

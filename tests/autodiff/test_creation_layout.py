@@ -90,3 +90,17 @@ def test_tensor_takes_pin_memory_as_torch():
         ad.tensor([1.0], pin_memory=True)
     torch = pytest.importorskip("torch")
     torch.tensor([1.0], pin_memory=False)
+
+
+def test_the_size_keyword_as_torch():
+    """torch.empty(size=(...)) (pytorch/examples' gat), zeros, ones, rand, randn: the shape as
+    a keyword, refused beside positional sizes with torch's TypeError."""
+    for make in (ad.zeros, ad.ones, ad.empty, ad.rand, ad.randn):
+        assert make(size=(2, 3)).shape == (2, 3)
+        assert make(size=[4]).shape == (4,)
+        with pytest.raises(TypeError, match="multiple values for argument 'size'"):
+            make(2, size=(3,))
+    ad.manual_seed(0)
+    keyword = ad.randn(size=(3,))
+    ad.manual_seed(0)
+    assert ad.equal(keyword, ad.randn(3))

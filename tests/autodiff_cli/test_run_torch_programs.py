@@ -77,11 +77,11 @@ def test_everyday_calls_print_what_torch_prints():
 
 
 def test_unknown_torch_names_say_they_are_not_supported(tmp_path):
-    script = tmp_path / "uses_sparse.py"
-    script.write_text("import torch\ntorch.sparse.mm(torch.ones(2, 2), torch.ones(2, 2))\n")
+    script = tmp_path / "uses_nested.py"
+    script.write_text("import torch\ntorch.nested.nested_tensor([torch.ones(2)])\n")
     result = _run("-m", "autodiff_cli", "run", str(script))
     assert result.returncode == 1
-    assert "torch.sparse is not supported by autodiff yet" in result.stderr
+    assert "torch.nested is not supported by autodiff yet" in result.stderr
     assert "docs/torch-names.md" in result.stderr
 
 
