@@ -40,6 +40,8 @@ OPS = "tests/autodiff/test_ops_torch.py::test_matches_torch"  # the op table's r
 KINK = "tests/autodiff/test_ops_torch.py::test_kink_convention_matches_torch_exactly"  # and edges
 FUSED = "tests/autodiff/test_fused_kernels.py"
 BITS = "tests/nn/test_optimizer_bits.py"
+SPARSE = "tests/autodiff/test_sparse.py"
+SPARSE_PROGRAM = "tests/autodiff_cli/test_run_torch_programs.py::test_program_runs_and_matches_torch[graph_networks]"
 # file -> (the tests that should catch a bug there, the functions to mutate beyond the
 # branch's own changes: the areas issue 24 names; [] for the changed lines only, None for all)
 TARGETS = {
@@ -182,6 +184,9 @@ TARGETS = {
             "_blas_function",
         ],
     ),
+    # sparse COO tensors: torch's kernels and refusals
+    "autodiff/coo.py": ([SPARSE, SPARSE_PROGRAM], None),
+    "autodiff/sparse.py": ([SPARSE, SPARSE_PROGRAM], None),
     "autodiff/ops/arithmetic.py": (
         [FUSED, OPS + "[lerp]", OPS + "[lerp_tensor]", OPS + "[addcmul]", OPS + "[addcdiv]"],
         ["Lerp", "lerp", "Addcmul", "Addcdiv"],
