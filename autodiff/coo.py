@@ -77,6 +77,8 @@ class SparseCOO:
         )
 
     def __getattr__(self, name):  # an ndarray attribute a dense-only path asked for
+        if name.startswith("__"):  # a protocol NumPy or Python probes for: not had
+            raise AttributeError(name)
         raise NotImplementedError(
             f"a sparse COO tensor has no dense array (its {name!r} was asked for): {LAYOUT_HELP}."
         )

@@ -117,8 +117,9 @@ def sparse_coo_tensor(
         )
     if value.ndim == 0 or len(value) != index.shape[1]:
         raise ShapeError(
-            f"sparse_coo_tensor: indices give {index.shape[1]} stored values but values has "
-            f"shape {value.shape}; values needs one entry (its first dim) per index column."
+            f"sparse_coo_tensor: indices and values must have same nnz, but got nnz from "
+            f"indices: {index.shape[1]}, nnz from values: {len(value) if value.ndim else 0} "
+            "(values needs one entry, along its first dim, per index column)"
         )
     index = index.astype(np.int64)
     shape = _shape(index, value, size)
@@ -203,8 +204,8 @@ def _is_sparse(value) -> bool:
 def _sparse_only(input: Tensor, op: str) -> coo.SparseCOO:
     if not coo.is_sparse(_array(input)):
         raise RuntimeError(
-            f"{op}: expected a sparse COO tensor, got a dense (strided) one; make one with "
-            ".to_sparse() or torch.sparse_coo_tensor."
+            f"{op} expected sparse coordinate tensor layout but got Strided (make one with "
+            ".to_sparse() or torch.sparse_coo_tensor)"
         )
     return _array(input)
 
@@ -285,7 +286,7 @@ def _handlers() -> dict:
         "Matmul": _matmul,
         "Add": _add,
         "Mul": lambda input, other: _scaled(input, other, np.multiply, "mul"),
-        "Div": lambda input, other, **kw: _scaled(input, other, np.true_divide, "div", **kw),
+        "Div": lambda input, other: _scaled(input, other, np.true_divide, "div"),
         "Neg": lambda input: _with_values(input, -_array(input).values),
         "Sum": _sum,
         "ToCopy": lambda input, dtype: _with_values(
@@ -330,7 +331,7 @@ def _same_shape(a, b) -> None:
         )
 
 
-def _scaled(input, other, ufunc, op, rounding_mode=None):
+def _scaled(input, other, ufunc, op):
     """sparse * number, sparse / number: the values scaled, the indices kept."""
     number = other.item() if isinstance(other, Tensor) and other.ndim == 0 else other
     if not _is_sparse(input) or not isinstance(number, numbers.Number):
@@ -338,8 +339,6 @@ def _scaled(input, other, ufunc, op, rounding_mode=None):
             f"{op} with a sparse tensor: only sparse {'*' if op == 'mul' else '/'} a number is "
             f"supported here ({coo.LAYOUT_HELP})."
         )
-    if rounding_mode is not None:
-        raise NotImplementedError(f"div with rounding_mode on a sparse tensor: {coo.LAYOUT_HELP}.")
     values, number = dtypes.promote(_array(input).values, number, divide=ufunc is np.true_divide)
     return _with_values(input, ufunc(values, number))
 

@@ -157,6 +157,36 @@ def test_printing_matches_torch():
         assert repr(make(ad)) == repr(make(torch))
 
 
+def test_sizes_dtypes_and_layouts_as_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (ad, torch):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            s = lib.sparse_coo_tensor([[0, 2, 1]], [[1.0, 2], [3, 4], [5, 6]], dtype=lib.int64)
+        d = lib.ones(3)
+        seen = [s.shape, s.numel(), len(s), s.dim(), s.sparse_dim(), s.dense_dim(), s._nnz()]
+        seen += [str(s.dtype), str(s.layout), s.is_sparse, d.is_sparse, str(d.layout)]
+        seen += [d.to_dense() is d, d.sparse_dim(), d.dense_dim(), s.is_coalesced()]
+        seen += [s.to_sparse() is s, s.to_dense().tolist()]
+        if lib is ad:
+            ours = seen
+    assert ours == seen
+
+
+def test_the_array_refuses_numpy_and_dense_only_code():
+    """The guarantee behind every refusal: a sparse tensor's array is no ndarray, so a path
+    that forgot the layout fails loudly instead of computing on it."""
+    a = ad.tensor([[0.0, 1.0], [2.0, 0.0]]).to_sparse()._data
+    with pytest.raises(NotImplementedError, match="NumPy's add cannot compute on a sparse"):
+        np.add(a, 1)
+    with pytest.raises(NotImplementedError, match="NumPy's concatenate cannot compute"):
+        np.concatenate([a, a])
+    with pytest.raises(NotImplementedError, match="'strides' was asked for"):
+        a.strides
+    with pytest.raises(TypeError, match="to_dense"):
+        np.asarray(a)
+
+
 def test_what_sparse_tensors_refuse():
     s = ad.tensor([[0.0, 1.0], [2.0, 0.0]]).to_sparse()
     with pytest.raises(NotImplementedError, match="aten::exp.*SparseCPU.*to_dense"):
@@ -177,12 +207,34 @@ def test_what_sparse_tensors_refuse():
         s + ad.ones(2, 2)
     with pytest.raises(RuntimeError, match="uncoalesced"):
         ad.sparse_coo_tensor([[0, 0], [1, 1]], [1.0, 2.0], (2, 2)).indices()
-    with pytest.raises(ad.errors.ShapeError, match="out of range"):
+    with pytest.raises(RuntimeError, match="expected sparse coordinate tensor layout"):
+        ad.ones(2).coalesce()
+    with pytest.raises(ad.errors.ShapeError, match="same nnz.*indices: 2, nnz from values: 1"):
+        ad.sparse_coo_tensor([[0, 1]], [1.0])
+    with pytest.raises(ad.errors.ShapeError, match=r"out of range.*span \[0, 1\] to \[2, 1\]"):
         ad.sparse_coo_tensor([[0, 2], [1, 1]], [1.0, 2.0], (2, 2))
+    with pytest.raises(NotImplementedError, match="CPU only"):
+        ad.sparse_coo_tensor([[0], [1]], [1.0], (2, 2), device="meta")
+    with pytest.raises(NotImplementedError, match="SparseCPU"):
+        s > 0  # an op class without a node name of its own
+    with pytest.raises(ad.errors.ShapeError, match=r"no broadcasting.*\(1, 2\) and \(2, 2\)"):
+        ad.ones(1, 2) + s
+    with pytest.raises(NotImplementedError, match=r"only sparse \* a number"):
+        s * ad.ones(2, 2)
+    with pytest.raises(NotImplementedError, match="only sparse / a number"):
+        s / ad.ones(2, 2)
+    with pytest.raises(NotImplementedError, match="aten::div.*SparseCPU"):
+        ad.div(s, 2, rounding_mode="floor")
+    assert (s * ad.tensor(2.0)).to_dense().tolist() == [[0.0, 2.0], [4.0, 0.0]]
     with pytest.raises(ad.errors.DtypeError, match="same dtype"):
         s @ ad.ones(2, 2, dtype=ad.float64)
     with pytest.raises(NotImplementedError, match="dim"):
         s.sum(dim=0)
+    with pytest.raises(NotImplementedError, match="dim"):
+        ad.sparse.sum(s, dim=0)
+    assert ad.sparse.sum(s).item() == 3.0
+    with pytest.raises(NotImplementedError, match="no gradient"):
+        ad.ones(2, 2, requires_grad=True).to_sparse()
 
     @ad.compile
     def product(a, b):
