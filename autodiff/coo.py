@@ -109,12 +109,9 @@ def among(args, options) -> bool:
 def from_dense(array: np.ndarray, sparse_dim: int) -> SparseCOO:
     """The nonzero entries of array's first sparse_dim dims (a slice of the rest is kept
     where any of its values is nonzero), coalesced: in row-major order, as torch's to_sparse."""
-    nonzero = array != 0
-    if sparse_dim < array.ndim:
-        nonzero = nonzero.any(axis=tuple(range(sparse_dim, array.ndim)))
+    nonzero = (array != 0).any(axis=tuple(range(sparse_dim, array.ndim)))
     where = np.nonzero(nonzero)
-    indices = np.array(where, dtype=np.int64).reshape(sparse_dim, -1)
-    return SparseCOO(indices, array[where].copy(), array.shape, coalesced=True)
+    return SparseCOO(np.array(where, np.int64), array[where].copy(), array.shape, coalesced=True)
 
 
 def to_dense(a: SparseCOO) -> np.ndarray:
@@ -139,8 +136,8 @@ def coalesce(a: SparseCOO) -> SparseCOO:
             values[slot[take]] = a.values[take]  # copied: a lone -0.0 stays -0.0
         else:
             values[slot[take]] += a.values[take]
-    indices = np.array(np.unravel_index(unique, a.shape[: a.sparse_dim]), dtype=np.int64)
-    return SparseCOO(indices.reshape(a.sparse_dim, -1), values, a.shape, coalesced=True)
+    indices = np.array(np.unravel_index(unique, a.shape[: a.sparse_dim]), np.int64)
+    return SparseCOO(indices, values, a.shape, coalesced=True)
 
 
 def transposed(a: SparseCOO) -> SparseCOO:

@@ -17,7 +17,7 @@ from .errors import DtypeError, ShapeError
 from .function import Function
 from .tensor import Tensor
 
-__all__ = ["mm", "sum", "check_sparse_tensor_invariants"]
+__all__ = ["mm", "sum"]
 
 _warned = []  # torch 2.13's invariant-check warning, given once a process
 
@@ -56,7 +56,7 @@ class AddSparse(Function):
     takes_sparse = True
 
     @staticmethod
-    def forward(ctx, dense, sparse, alpha=1):
+    def forward(ctx, dense, sparse, alpha):
         dense, values = dtypes.promote(dense, sparse.values)
         out = np.array(np.broadcast_to(dense, sparse.shape))
         coo.add_into(
@@ -104,9 +104,7 @@ def sparse_coo_tensor(
         )
     index = np.asarray(_array(indices) if isinstance(indices, Tensor) else indices)
     value = np.asarray(_array(values) if isinstance(values, Tensor) else values)
-    if value.dtype.kind not in "biufc" and value.dtype != dtypes.BF16:
-        value = np.asarray(value, dtypes.get_default_dtype().dtype)
-    elif not isinstance(values, Tensor | np.ndarray) and value.dtype == np.float64:
+    if not isinstance(values, Tensor | np.ndarray) and value.dtype == np.float64:
         value = value.astype(dtypes.get_default_dtype().dtype)  # Python floats: the default
     if dtype is not None:
         value = dtypes.cast(value, dtypes.as_dtype(dtype, "sparse_coo_tensor"))
@@ -238,35 +236,6 @@ def sum(input, dim=None, dtype=None) -> Tensor:  # noqa: A001 (torch.sparse.sum)
     return total(input) if dtype is None else total(input, dtype=dtype)
 
 
-class check_sparse_tensor_invariants:  # noqa: N801 (torch's name)
-    """torch.sparse.check_sparse_tensor_invariants: indices are always checked here, so the
-    context manager (or decorator) changes nothing."""
-
-    def __init__(self, enable=True):
-        self.enable = enable
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def __call__(self, fn):
-        return fn
-
-    @staticmethod
-    def is_enabled() -> bool:
-        return True
-
-    @staticmethod
-    def enable():
-        pass
-
-    @staticmethod
-    def disable():
-        pass
-
-
 # --- the ops a sparse tensor reaches (Function.apply sends them here) ------------------------
 def run(cls, args, options):
     """The op cls on inputs that include a sparse tensor: its sparse form, or torch's
@@ -343,7 +312,7 @@ def _scaled(input, other, ufunc, op):
     return _with_values(input, ufunc(values, number))
 
 
-def _sum(input, dim=None, keepdim=False, dtype=None):
+def _sum(input, dim, keepdim, dtype=None):
     if dim is not None or keepdim:
         raise NotImplementedError(
             "sum over a dim of a sparse tensor: its sparse result is not supported here; sum "

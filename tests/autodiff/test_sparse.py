@@ -167,7 +167,11 @@ def test_sizes_dtypes_and_layouts_as_torch():
         seen = [s.shape, s.numel(), len(s), s.dim(), s.sparse_dim(), s.dense_dim(), s._nnz()]
         seen += [str(s.dtype), str(s.layout), s.is_sparse, d.is_sparse, str(d.layout)]
         seen += [d.to_dense() is d, d.sparse_dim(), d.dense_dim(), s.is_coalesced()]
-        seen += [s.to_sparse() is s, s.to_dense().tolist()]
+        seen += [s.to_sparse() is s, s.to_dense().tolist(), s.element_size()]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            half = lib.sparse_coo_tensor([[0]], lib.ones(1, dtype=lib.bfloat16), (2,))
+        seen += [str(half.dtype), str(s.float().dtype), str(s.coalesce().values().dtype)]
         if lib is ad:
             ours = seen
     assert ours == seen
@@ -205,8 +209,14 @@ def test_what_sparse_tensors_refuse():
         s @ s
     with pytest.raises(RuntimeError, match="add\\(dense, sparse\\)"):
         s + ad.ones(2, 2)
-    with pytest.raises(RuntimeError, match="uncoalesced"):
-        ad.sparse_coo_tensor([[0, 0], [1, 1]], [1.0, 2.0], (2, 2)).indices()
+    twice = ad.sparse_coo_tensor([[0, 0], [1, 1]], [1.0, 2.0], (2, 2))
+    with pytest.raises(RuntimeError, match="Cannot get indices on an uncoalesced"):
+        twice.indices()
+    with pytest.raises(RuntimeError, match="Cannot get values on an uncoalesced"):
+        twice.values()
+    assert twice._values().tolist() == [1.0, 2.0] and twice._indices().shape == (2, 2)
+    with pytest.raises(NotImplementedError, match="sparse \\+ sparse"):
+        s + s
     with pytest.raises(RuntimeError, match="expected sparse coordinate tensor layout"):
         ad.ones(2).coalesce()
     with pytest.raises(ad.errors.ShapeError, match="same nnz.*indices: 2, nnz from values: 1"):
