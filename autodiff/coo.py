@@ -9,8 +9,8 @@ no op ever computes on it as if it were dense. The ops that know the layout are 
 autodiff/sparse.py; Function.apply sends every op on such a tensor there.
 
 The products are torch's CPU kernel: a sparse matrix times a dense one adds each stored
-value's row of products into its output row one after another, in stored order, each a fused
-multiply-add (BLAS axpy), so the results are torch's bit for bit."""
+value's row of products into its output row one after another, in stored order, each rounded
+once as its BLAS axpy rounds it (cpu_math.fma), so the results are torch's bit for bit."""
 
 import numpy as np
 
@@ -111,7 +111,7 @@ def from_dense(array: np.ndarray, sparse_dim: int) -> SparseCOO:
     where any of its values is nonzero), coalesced: in row-major order, as torch's to_sparse."""
     nonzero = (array != 0).any(axis=tuple(range(sparse_dim, array.ndim)))
     where = np.nonzero(nonzero)
-    return SparseCOO(np.array(where, np.int64), array[where].copy(), array.shape, coalesced=True)
+    return SparseCOO(np.array(where, np.int64), array[where], array.shape, coalesced=True)
 
 
 def to_dense(a: SparseCOO) -> np.ndarray:
@@ -146,7 +146,7 @@ def transposed(a: SparseCOO) -> SparseCOO:
     return SparseCOO(a.indices[::-1].copy(), a.values, a.shape[::-1], coalesced=False)
 
 
-# --- the product -----------------------------------------------------------------------------
+# --- torch's kernels: adding into a dense array, the product ---------------------------------
 def add_into(out: np.ndarray, a: SparseCOO, alpha) -> None:
     """out += alpha·a in place, as torch's CPU kernel: a coalesced a adds alpha·value (two
     roundings) at each index; an uncoalesced one adds its values one after another in stored

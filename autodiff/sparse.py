@@ -9,10 +9,12 @@ matrix multiplied by one, or added to one, gets its gradient as in torch, bit fo
 
 import numbers
 import re
+import warnings
 
 import numpy as np
 
 from . import coo, dtypes, tracing
+from .device import CPU, check
 from .errors import DtypeError, ShapeError
 from .function import Function
 from .tensor import Tensor
@@ -58,7 +60,7 @@ class AddSparse(Function):
     @staticmethod
     def forward(ctx, dense, sparse, alpha):
         dense, values = dtypes.promote(dense, sparse.values)
-        out = np.array(np.broadcast_to(dense, sparse.shape))
+        out = np.array(dense)  # a copy (the shapes are equal: no broadcasting, as torch)
         coo.add_into(
             out, coo.SparseCOO(sparse.indices, values, sparse.shape, sparse.coalesced), alpha
         )
@@ -85,15 +87,11 @@ def sparse_coo_tensor(
     size (by default one past the largest index of each sparse dim, then the values' dense
     dims). Indices are always checked against size (torch checks only when asked; here an
     index out of range is an error, never memory read out of bounds)."""
-    from .device import CPU, check
-
     if check(device, "sparse_coo_tensor") != CPU:
         raise NotImplementedError("sparse_coo_tensor: sparse tensors live on the CPU only.")
     _refuse_grad(requires_grad, "sparse_coo_tensor")
     if check_invariants is None and not _warned:
         _warned.append(True)
-        import warnings
-
         warnings.warn(
             "Sparse invariant checks are implicitly disabled. Memory errors (e.g. SEGFAULT) "
             "will occur when operating on a sparse tensor which violates the invariants, but "
