@@ -223,6 +223,14 @@ def test_what_sparse_tensors_refuse():
         ad.sparse_coo_tensor([[0, 1]], [1.0])
     with pytest.raises(ad.errors.ShapeError, match=r"out of range.*span \[0, 1\] to \[2, 1\]"):
         ad.sparse_coo_tensor([[0, 2], [1, 1]], [1.0, 2.0], (2, 2))
+    for indices, values, size in [([[0], [1]], [1.0], (2,)), ([[0]], [[1.0, 2.0]], (2, 3))]:
+        with pytest.raises(ad.errors.ShapeError, match="does not fit"):
+            ad.sparse_coo_tensor(indices, values, size)
+    with pytest.raises(ad.errors.ShapeError, match="2-D integer"):
+        ad.sparse_coo_tensor([0, 1], [1.0, 2.0])
+    assert ad.sparse_coo_tensor(np.zeros((2, 0), np.int64), np.zeros(0)).shape == (0, 0)
+    with pytest.raises(ad.errors.ShapeError, match="matrices"):
+        s @ ad.ones(2)
     with pytest.raises(NotImplementedError, match="CPU only"):
         ad.sparse_coo_tensor([[0], [1]], [1.0], (2, 2), device="meta")
     with pytest.raises(NotImplementedError, match="SparseCPU"):
