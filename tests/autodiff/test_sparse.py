@@ -221,8 +221,8 @@ def test_what_sparse_tensors_refuse():
         ad.ones(2).coalesce()
     with pytest.raises(ad.errors.ShapeError, match="same nnz.*indices: 2, nnz from values: 1"):
         ad.sparse_coo_tensor([[0, 1]], [1.0])
-    with pytest.raises(ad.errors.ShapeError, match=r"out of range.*span \[0, 1\] to \[2, 1\]"):
-        ad.sparse_coo_tensor([[0, 2], [1, 1]], [1.0, 2.0], (2, 2))
+    with pytest.raises(ad.errors.ShapeError, match=r"out of range.*span \[1, 0\] to \[2, 1\]"):
+        ad.sparse_coo_tensor([[1, 2], [0, 1]], [1.0, 2.0], (2, 2))
     for indices, values, size in [([[0], [1]], [1.0], (2,)), ([[0]], [[1.0, 2.0]], (2, 3))]:
         with pytest.raises(ad.errors.ShapeError, match="does not fit"):
             ad.sparse_coo_tensor(indices, values, size)
