@@ -172,7 +172,9 @@ def test_sizes_dtypes_and_layouts_as_torch():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             half = lib.sparse_coo_tensor([[0]], lib.ones(1, dtype=lib.bfloat16), (2,))
+            floats = lib.sparse_coo_tensor([[0]], [1.5], (2,))  # Python floats: the default dtype
         seen += [str(half.dtype), str(s.float().dtype), str(s.coalesce().values().dtype)]
+        seen += [str(floats.dtype)]
         if lib is ad:
             ours = seen
     assert ours == seen
@@ -252,6 +254,11 @@ def test_what_sparse_tensors_refuse():
     with pytest.raises(NotImplementedError, match="dim"):
         ad.sparse.sum(s, dim=0)
     assert ad.sparse.sum(s).item() == 3.0
+    assert ad.sparse.sum(s, dtype=ad.float64).dtype == ad.float64
+    with pytest.raises(ad.errors.ShapeError, match="sparse_dim must be between 1 and 2"):
+        ad.ones(2, 2).to_sparse(3)
+    with pytest.raises(ad.errors.ShapeError, match="nnz from values: 0"):
+        ad.sparse_coo_tensor([[0]], 1.0)
     with pytest.raises(NotImplementedError, match="no gradient"):
         ad.ones(2, 2, requires_grad=True).to_sparse()
 
