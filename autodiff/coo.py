@@ -179,14 +179,48 @@ def matmul(a: SparseCOO, dense: np.ndarray) -> np.ndarray:
     and takes its stored values' products one after another in stored order (a repeated index
     is not summed first), each a fused multiply-add: out_row = fma(value, dense_row, out_row).
     Vectorised over rows: turn k adds every row's k-th stored value."""
-    out = np.zeros((a.shape[0], dense.shape[1]), np.result_type(a.values, dense))
+    shape, dtype = (a.shape[0], dense.shape[1]), np.result_type(a.values, dense)
     if a.nnz == 0:
-        return out
+        return np.zeros(shape, dtype)
     rows, cols = a.indices
+    if dtype == np.float32:
+        return _matmul32(a.values, rows, cols, dense, shape)
+    out = np.zeros(shape, dtype)
     for take in _in_turns(rows):
         r = rows[take]
         out[r] = cpu_math.fma(a.values[take][:, None], dense[cols[take]], out[r])
     return out
+
+
+def _matmul32(values, rows, cols, dense, shape) -> np.ndarray:
+    """matmul's turns for float32 with a turn's few NumPy calls (a long row means many turns
+    of a few values each: the weight gradient of a feature matrix): the sums kept in float64,
+    each product exact there (24 + 24 bits) and each sum rounded to float32 (cpu_math.fma32's
+    argument); a turn where a float64 sum may lie on a float32 midpoint goes through fma32."""
+    wide_values, wide_dense = values.astype(np.float64)[:, None], dense.astype(np.float64)
+    sums = np.zeros(shape, np.float64)  # float32 values, held in float64
+    for take in _in_turns(rows):
+        r = rows[take]
+        total = wide_values[take] * wide_dense[cols[take]]
+        total += sums[r]
+        rounded = total.astype(np.float32)
+        if _near_a_tie(total):  # rounding twice may differ from once: exactly
+            rounded = cpu_math.fma32(values[take][:, None], dense[cols[take]], sums[r])
+        sums[r] = rounded
+    return sums.astype(np.float32)
+
+
+def _near_a_tie(sums: np.ndarray) -> bool:
+    """Whether a float64 sum may round to float32 otherwise than its exact value: it lies on a
+    float32 midpoint of normal floats (a one, then 28 zeros, in the bits a float32 drops), or
+    in the subnormal range, where a float32 drops more bits."""
+    midpoint = (sums.view(np.int64) & _DROPPED) == _HALF
+    tiny = (np.abs(sums) < _SMALLEST_NORMAL) & (sums != 0)
+    return bool(midpoint.any() or tiny.any())
+
+
+_DROPPED, _HALF = (1 << 29) - 1, 1 << 28  # the float64 bits below a float32's, and its half
+_SMALLEST_NORMAL = float(np.finfo(np.float32).tiny)
 
 
 # --- printing --------------------------------------------------------------------------------

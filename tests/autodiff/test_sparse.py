@@ -280,3 +280,31 @@ def test_the_invariant_warning_is_torchs_and_given_once():
         warnings.simplefilter("error")
         ad.sparse_coo_tensor([[0], [1]], [1.0], (2, 2))
         ad.sparse_coo_tensor([[0], [1]], [1.0], (2, 2), check_invariants=True)
+
+
+def test_a_sum_on_a_float32_midpoint_rounds_once():
+    """(1 + 2⁻²³) + (1 + 2⁻²³)·2⁻²⁴(1 − 2⁻²³) lies just below a float32 midpoint, but its
+    float64 sum is the midpoint itself: rounding that again would go to even (up), torch's
+    fused multiply-add rounds once (down). The product's float32 path must take its exact
+    branch there."""
+    v = np.float32(1 + 2.0**-23)
+    d = np.float32(2.0**-24 * (1 - 2.0**-23))
+    s = ad.tensor(np.array([[1.0, 1.0]], np.float32) * v).to_sparse()
+    out = ad.mm(s, ad.tensor(np.array([[1.0], [d]], np.float32)))
+    assert out.item() == v
+    torch = pytest.importorskip("torch")
+    theirs = torch.mm(torch.tensor([[v, v]]).to_sparse(), torch.tensor([[1.0], [d]]))
+    assert theirs.item() == v
+
+
+def test_a_subnormal_sum_rounds_once():
+    """(2⁻¹³⁰ + 2⁻¹⁴⁹) + 2⁻⁷⁵(1 + 2⁻²⁰)·2⁻⁷⁵(1 − 2⁻²⁰): a float32 subnormal sum whose float64
+    sum sits on a midpoint of the subnormals' wider spacing (no midpoint in a normal float32's
+    bits): the exact branch again, as torch."""
+    v1 = np.float32(2.0**-130 + 2.0**-149)
+    v2, d2 = np.float32(2.0**-75 * (1 + 2.0**-20)), np.float32(2.0**-75 * (1 - 2.0**-20))
+    s = ad.tensor(np.array([[v1, v2]], np.float32)).to_sparse()
+    assert ad.mm(s, ad.tensor(np.array([[1.0], [d2]], np.float32))).item() == v1
+    torch = pytest.importorskip("torch")
+    theirs = torch.mm(torch.tensor([[v1, v2]]).to_sparse(), torch.tensor([[1.0], [d2]]))
+    assert theirs.item() == v1
