@@ -308,3 +308,20 @@ def test_a_subnormal_sum_rounds_once():
     torch = pytest.importorskip("torch")
     theirs = torch.mm(torch.tensor([[v1, v2]]).to_sparse(), torch.tensor([[1.0], [d2]]))
     assert theirs.item() == v1
+
+
+@settings(max_examples=40, deadline=None)
+@given(sparse_case(dtype=np.float32), st.sampled_from([1.0, 2.0**-24, 2.0**-140]))
+def test_the_float32_product_equals_the_generic_fused_path(case, scale):
+    """coo's float32 fast path (float64 sums, the exact fma only near a tie) against the
+    generic turns of cpu_math.fma, on values scaled into the subnormal range too."""
+    from autodiff import coo
+
+    indices, values, shape, dense = case
+    a = coo.SparseCOO(indices, values * np.float32(scale), shape, coalesced=False)
+    expected = np.zeros((shape[0], dense.shape[1]), np.float32)
+    for take in coo._in_turns(indices[0]) if len(values) else ():
+        r = indices[0][take]
+        expected[r] = ad.cpu_math.fma(a.values[take][:, None], dense[indices[1][take]], expected[r])
+    got = coo.matmul(a, dense)
+    np.testing.assert_array_equal(got.view(np.uint32), expected.view(np.uint32))
