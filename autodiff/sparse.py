@@ -82,13 +82,17 @@ def sparse_coo_tensor(
     requires_grad=False,
     check_invariants=None,
     is_coalesced=None,
+    pin_memory=False,
 ):
     """torch.sparse_coo_tensor: values at indices (sparse_dim x nnz integers) of a tensor of
     size (by default one past the largest index of each sparse dim, then the values' dense
     dims). Indices are always checked against size (torch checks only when asked; here an
     index out of range is an error, never memory read out of bounds)."""
-    if check(device, "sparse_coo_tensor") != CPU:
-        raise NotImplementedError("sparse_coo_tensor: sparse tensors live on the CPU only.")
+    if check(device, "sparse_coo_tensor") != CPU or pin_memory:
+        raise NotImplementedError(
+            "sparse_coo_tensor: sparse tensors live in the CPU's ordinary memory only (no other "
+            "device, no pinned memory)."
+        )
     _refuse_grad(requires_grad, "sparse_coo_tensor")
     if check_invariants is None and not _warned:
         _warned.append(True)

@@ -8,6 +8,7 @@ import numpy as np
 from . import coo as _coo
 from . import device as _device
 from . import dtypes, printing, shared_memory, storage, tracing
+from . import grad_mode as _grad_mode
 from . import meta as _meta
 from .errors import DtypeError, ShapeError
 from .grad_mode import forward as _forward
@@ -371,7 +372,8 @@ class Tensor:
         return Tensor._make(np.asarray(array))
 
     def __float__(self) -> float:
-        if self._requires_grad and not _warned_float:  # torch 2.13's warning, once a process
+        # torch 2.13's warning, once a process, where grad mode is on (not under no_grad)
+        if self._requires_grad and not _warned_float and _grad_mode._state.enabled:
             _warned_float.append(True)
             warnings.warn(
                 "Converting a tensor with requires_grad=True to a scalar may lead to unexpected "

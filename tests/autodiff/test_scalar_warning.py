@@ -26,6 +26,8 @@ def test_float_of_a_tensor_that_requires_grad_warns_once(monkeypatch):
         warnings.simplefilter("error")
         assert t.item() == 1.5 and int(t) == 1 and bool(t) and f"{t:.2f}" == "1.50"
         assert float(ad.tensor(2.0)) == 2.0  # no grad: nothing to say
+        with ad.no_grad():
+            assert float(t) == 1.5  # grad mode off: torch says nothing either
     with pytest.warns(UserWarning) as caught:
         assert float(t * 2) == 3.0  # a non-leaf too
     assert [str(w.message) for w in caught] == [MESSAGE]
@@ -44,4 +46,22 @@ def test_fit_does_not_set_it_off(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         nn.fit(model, loader, epochs=1, optimizer=nn.optim.SGD(model.parameters(), lr=0.1))
+    assert tensor_module._warned_float == []
+
+
+def test_lbfgs_does_not_set_it_off(monkeypatch):
+    """torch's LBFGS reads the closure's loss with float() inside its no_grad step: silent."""
+    monkeypatch.setattr(tensor_module, "_warned_float", [])
+    w = ad.tensor([1.0, -2.0], requires_grad=True)
+    opt = nn.optim.LBFGS([w])
+
+    def closure():
+        opt.zero_grad()
+        loss = (w**2).sum()
+        loss.backward()
+        return loss
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        opt.step(closure)
     assert tensor_module._warned_float == []

@@ -169,6 +169,7 @@ def test_sizes_dtypes_and_layouts_as_torch():
         seen += [str(s.dtype), str(s.layout), s.is_sparse, d.is_sparse, str(d.layout)]
         seen += [d.to_dense() is d, d.sparse_dim(), d.dense_dim(), s.is_coalesced()]
         seen += [s.to_sparse() is s, s.to_dense().tolist(), s.element_size()]
+        seen += [lib.eye(2).to_sparse_coo().indices().tolist()]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             half = lib.sparse_coo_tensor([[0]], lib.ones(1, dtype=lib.bfloat16), (2,))
@@ -234,8 +235,10 @@ def test_what_sparse_tensors_refuse():
     assert ad.sparse_coo_tensor(np.zeros((2, 0), np.int64), np.zeros(0)).shape == (0, 0)
     with pytest.raises(ad.errors.ShapeError, match="matrices"):
         s @ ad.ones(2)
-    with pytest.raises(NotImplementedError, match="CPU only"):
+    with pytest.raises(NotImplementedError, match="CPU's ordinary memory only"):
         ad.sparse_coo_tensor([[0], [1]], [1.0], (2, 2), device="meta")
+    with pytest.raises(NotImplementedError, match="no pinned memory"):
+        ad.sparse_coo_tensor([[0], [1]], [1.0], (2, 2), pin_memory=True)
     with pytest.raises(NotImplementedError, match="SparseCPU"):
         _ = s > 0  # an op class without a node name of its own
     with pytest.raises(ad.errors.ShapeError, match=r"no broadcasting.*\(1, 2\) and \(2, 2\)"):

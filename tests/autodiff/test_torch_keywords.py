@@ -187,6 +187,7 @@ DOC_ONLY = {
     "Tensor.type_as": {"tensor"}, "Tensor.uniform_": {"from", "to"},
     "Tensor.new_tensor": {"layout", "pin_memory"},  # documented, but torch 2.13 refuses both
     "Tensor.vsplit": {"split_size_or_sections"}, "Tensor.where": {"y"},
+    "Tensor.to_sparse": {"sparseDims"},  # documented, but torch 2.13 takes sparse_dim only
 }  # fmt: skip
 # arguments that have no meaning here, or are checked elsewhere (out=: autodiff/out.py;
 # layout=, pin_memory= and memory_format= are taken: test_creation_layout, test_memory_format)
