@@ -79,9 +79,15 @@ class SparseCOO:
     def __getattr__(self, name):  # an ndarray attribute a dense-only path asked for
         if name.startswith("__"):  # a protocol NumPy or Python probes for: not had
             raise AttributeError(name)
-        raise NotImplementedError(
+        raise NoDenseArray(
             f"a sparse COO tensor has no dense array (its {name!r} was asked for): {LAYOUT_HELP}."
         )
+
+
+class NoDenseArray(NotImplementedError, AttributeError):
+    """An ndarray attribute asked of a sparse tensor's array: not implemented for the layout,
+    and an AttributeError too, so that getattr(x, name, default) still gives the default (the
+    meta seam's probe of an op's options)."""
 
 
 class ops:  # noqa: N801 (a namespace)

@@ -328,3 +328,15 @@ def test_the_float32_product_equals_the_generic_fused_path(case, scale):
         expected[r] = ad.cpu_math.fma(a.values[take][:, None], dense[indices[1][take]], expected[r])
     got = coo.matmul(a, dense)
     np.testing.assert_array_equal(got.view(np.uint32), expected.view(np.uint32))
+
+
+def test_products_after_a_meta_tensor_was_made():
+    """Once a meta tensor exists, Function.apply's meta seam probes every op's options with
+    getattr(option, "_data", None): the sparse product's own option (its array) must answer
+    with the default, not an error."""
+    ad.empty(2, device="meta")
+    s = ad.tensor([[0.0, 1.0], [2.0, 0.0]]).to_sparse()
+    x = ad.ones(2, 2, requires_grad=True)
+    ad.mm(s, x).sum().backward()
+    assert x.grad.tolist() == [[2.0, 2.0], [1.0, 1.0]]
+    assert getattr(s._data, "_data", None) is None
