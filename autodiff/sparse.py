@@ -170,24 +170,15 @@ def coalesce(input: Tensor) -> Tensor:
     return Tensor._make(coo.coalesce(_sparse_only(input, "coalesce")))
 
 
-def indices(input: Tensor, coalesced_only: bool = True) -> Tensor:
-    """Tensor.indices (coalesced tensors only, as torch) and Tensor._indices."""
-    a = _sparse_only(input, "indices")
+def stored(input: Tensor, part: str, coalesced_only: bool = True) -> Tensor:
+    """Tensor.indices / values (coalesced tensors only, as torch) and _indices / _values: the
+    stored array `part` ("indices" or "values"), shared."""
+    a = _sparse_only(input, part)
     if coalesced_only and not a.coalesced:
         raise RuntimeError(
-            "Cannot get indices on an uncoalesced tensor, please call .coalesce() first"
+            f"Cannot get {part} on an uncoalesced tensor, please call .coalesce() first"
         )
-    return Tensor._make(a.indices)
-
-
-def values(input: Tensor, coalesced_only: bool = True) -> Tensor:
-    """Tensor.values (coalesced tensors only, as torch) and Tensor._values."""
-    a = _sparse_only(input, "values")
-    if coalesced_only and not a.coalesced:
-        raise RuntimeError(
-            "Cannot get values on an uncoalesced tensor, please call .coalesce() first"
-        )
-    return Tensor._make(a.values)
+    return Tensor._make(getattr(a, part))
 
 
 def _array(t: Tensor, what: str = "a sparse tensor's arrays"):

@@ -1057,16 +1057,16 @@ class Tensor:
         return _sparse._sparse_only(self, "is_coalesced").coalesced
 
     def indices(self) -> "Tensor":
-        return _sparse.indices(self)
+        return _sparse.stored(self, "indices")
 
     def values(self) -> "Tensor":
-        return _sparse.values(self)
+        return _sparse.stored(self, "values")
 
     def _indices(self) -> "Tensor":
-        return _sparse.indices(self, coalesced_only=False)
+        return _sparse.stored(self, "indices", coalesced_only=False)
 
     def _values(self) -> "Tensor":
-        return _sparse.values(self, coalesced_only=False)
+        return _sparse.stored(self, "values", coalesced_only=False)
 
     def _nnz(self) -> int:
         return _sparse._sparse_only(self, "_nnz").nnz
