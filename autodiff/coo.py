@@ -28,13 +28,14 @@ NO_NUMPY = "can't convert Sparse layout tensor to numpy. Use Tensor.to_dense() f
 class SparseCOO:
     """A sparse COO tensor's array (see the module's docstring)."""
 
-    __slots__ = ("indices", "values", "shape", "coalesced")
+    __slots__ = ("indices", "values", "shape", "coalesced", "_layouts")
 
     def __init__(self, indices: np.ndarray, values: np.ndarray, shape: tuple, coalesced: bool):
         dtypes.USED.sparse = dtypes.USED.special = True  # Function.apply now looks for these
         self.indices, self.values = indices, values
         self.shape = tuple(int(n) for n in shape)
         self.coalesced = bool(coalesced) or indices.shape[1] <= 1  # as torch flags them
+        self._layouts = {}  # matmul's turns, per product direction (see _layout)
 
     @property
     def dtype(self) -> np.dtype:
@@ -146,12 +147,6 @@ def coalesce(a: SparseCOO) -> SparseCOO:
     return SparseCOO(indices, values, a.shape, coalesced=True)
 
 
-def transposed(a: SparseCOO) -> SparseCOO:
-    """The transpose of a sparse matrix: its index rows swapped, its values in stored order
-    (torch's t(): not coalesced)."""
-    return SparseCOO(a.indices[::-1].copy(), a.values, a.shape[::-1], coalesced=False)
-
-
 # --- torch's kernels: adding into a dense array, the product ---------------------------------
 def add_into(out: np.ndarray, a: SparseCOO, alpha) -> None:
     """out += alpha·a in place, as torch's CPU kernel: a coalesced a adds alpha·value (two
@@ -180,53 +175,102 @@ def _in_turns(keys: np.ndarray):
         yield by_key[by_rank[bounds[k] : bounds[k + 1]]]
 
 
-def matmul(a: SparseCOO, dense: np.ndarray) -> np.ndarray:
-    """a @ dense for a sparse matrix a, as torch's CPU kernel: each output row starts at zero
-    and takes its stored values' products one after another in stored order (a repeated index
-    is not summed first), each a fused multiply-add: out_row = fma(value, dense_row, out_row).
-    Vectorised over rows: turn k adds every row's k-th stored value."""
-    shape, dtype = (a.shape[0], dense.shape[1]), np.result_type(a.values, dense)
+def matmul(a: SparseCOO, dense: np.ndarray, transpose: bool = False) -> np.ndarray:
+    """a @ dense for a sparse matrix a (aᵀ @ dense with transpose: torch's a.t(), its index
+    rows swapped, its values in stored order), as torch's CPU kernel: each output row starts
+    at zero and takes its stored values' products one after another in stored order (a
+    repeated index is not summed first), each a fused multiply-add: out_row = fma(value,
+    dense_row, out_row). Vectorised over rows in turns, a few columns of dense at a time."""
+    rows, cols = a.indices[::-1] if transpose else a.indices
+    shape = (a.shape[1] if transpose else a.shape[0], dense.shape[1])
+    out = np.zeros(shape, np.result_type(a.values, dense))
     if a.nnz == 0:
-        return np.zeros(shape, dtype)
-    rows, cols = a.indices
-    if dtype == np.float32:
-        return _matmul32(a.values, rows, cols, dense, shape)
-    out = np.zeros(shape, dtype)
-    for take in _in_turns(rows):
-        r = rows[take]
-        out[r] = cpu_math.fma(a.values[take][:, None], dense[cols[take]], out[r])
+        return out
+    positions, starts, row_order = _layout(a, rows, transpose)
+    values, cols = a.values[positions], cols[positions]
+    turns = _turns32 if out.dtype == np.float32 else _turns
+    width = max(1, _SCRATCH // a.nnz)  # columns per pass: the gathered rows stay bounded
+    for lo in range(0, shape[1], width):
+        part = slice(lo, lo + width)
+        out[row_order, part] = turns(values, dense[cols, part], starts)
     return out
 
 
-def _matmul32(values, rows, cols, dense, shape) -> np.ndarray:
-    """matmul's turns for float32 with a turn's few NumPy calls (a long row means many turns
-    of a few values each: the weight gradient of a feature matrix): the sums kept in float64,
-    each product exact there (24 + 24 bits) and each sum rounded to float32 (cpu_math.fma32's
-    argument); a turn where a float64 sum may lie on a float32 midpoint goes through fma32."""
-    wide_values, wide_dense = values.astype(np.float64)[:, None], dense.astype(np.float64)
-    sums = np.zeros(shape, np.float64)  # float32 values, held in float64
-    for take in _in_turns(rows):
-        r = rows[take]
-        total = wide_values[take] * wide_dense[cols[take]]
-        total += sums[r]
-        rounded = total.astype(np.float32)
-        if _near_a_tie(total):  # rounding twice may differ from once: exactly
-            rounded = cpu_math.fma32(values[take][:, None], dense[cols[take]], sums[r])
-        sums[r] = rounded
-    return sums.astype(np.float32)
+def _layout(a: SparseCOO, rows: np.ndarray, transpose: bool) -> tuple:
+    """_turn_major(rows), kept with a for its next product (a graph's adjacency meets every
+    step) while its indices stay those it was made for (_indices() shares them)."""
+    kept = a._layouts.get(transpose)
+    if kept is None or not np.array_equal(kept[0], rows):
+        kept = a._layouts[transpose] = (rows.copy(), _turn_major(rows))
+    return kept[1]
 
 
-def _near_a_tie(sums: np.ndarray) -> bool:
-    """Whether a float64 sum may round to float32 otherwise than its exact value: it lies on a
-    float32 midpoint of normal floats (a one, then 28 zeros, in the bits a float32 drops), or
-    in the subnormal range, where a float32 drops more bits."""
-    midpoint = (sums.view(np.int64) & _DROPPED) == _HALF
-    tiny = (np.abs(sums) < _SMALLEST_NORMAL) & (sums != 0)
-    return bool(midpoint.any() or tiny.any())
+def _turn_major(rows: np.ndarray) -> tuple:
+    """A product's stored positions laid out turn after turn: turn k holds the k-th stored
+    value of every row that has more than k, its rows always in one order (the longest
+    first), so turn k's rows are a prefix of that order and its values a contiguous block,
+    positions[starts[k]:starts[k + 1]]. Returns (positions, starts, row_order)."""
+    lengths = np.bincount(rows)
+    row_order = np.argsort(-lengths, kind="stable")[: np.count_nonzero(lengths)]
+    slot = np.empty_like(lengths)
+    slot[row_order] = np.arange(len(row_order))
+    by_row = np.argsort(rows, kind="stable")
+    rank = np.empty(len(rows), np.int64)  # how many values of its row come before it
+    rank[by_row] = np.arange(len(rows)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    positions = np.lexsort((slot[rows], rank))
+    starts = np.concatenate(([0], np.cumsum(np.bincount(rank))))
+    return positions, starts, row_order
 
 
-_DROPPED, _HALF = (1 << 29) - 1, 1 << 28  # the float64 bits below a float32's, and its half
-_SMALLEST_NORMAL = float(np.finfo(np.float32).tiny)
+def _turns(values, gathered, starts) -> np.ndarray:
+    """The rows' sums, in row_order: turn k adds values·gathered of its block into the first
+    rows, each sum an exact fused multiply-add (cpu_math.fma)."""
+    dtype = np.result_type(values, gathered)
+    sums = np.zeros((starts[1] - starts[0], gathered.shape[1]), dtype)
+    for k in range(len(starts) - 1):
+        block, rows = slice(starts[k], starts[k + 1]), sums[: starts[k + 1] - starts[k]]
+        cpu_math.fma(values[block, None], gathered[block], rows, out=rows)
+    return sums
+
+
+def _turns32(values, gathered, starts) -> np.ndarray:
+    """_turns for float32 at two NumPy calls a turn (a long row means many turns: the weight
+    gradient of a feature matrix): every product at once in float64, where it is exact (24 +
+    24 bits); each turn adds it to the float32 sums there and rounds once. Rounding a rounded
+    float64 sum again can differ from fma's one rounding only where it lies on a float32
+    midpoint, so those few are checked afterwards against cpu_math.fma32, and any difference
+    sends the whole product through _turns."""
+    wide = values.astype(np.float64)[:, None] * gathered  # becomes each turn's float64 sums
+    sums = np.zeros((starts[1] - starts[0], gathered.shape[1]), np.float32)
+    for k in range(len(starts) - 1):
+        block, rows = wide[starts[k] : starts[k + 1]], sums[: starts[k + 1] - starts[k]]
+        np.add(rows, block, out=block)
+        rows[...] = block
+    if _rounded_twice(values, gathered, starts, wide):
+        return _turns(values, gathered, starts)
+    return sums
+
+
+def _rounded_twice(values, gathered, starts, wide) -> bool:
+    """Whether some turn's float64 sum, rounded to float32, is not fma's value: only a sum
+    whose low 28 bits are zero and that is not a float32 itself can be (cpu_math.fma32's
+    test); fma32 recomputes those from the sum before them."""
+    flat = wide.reshape(-1)
+    maybe = np.flatnonzero((flat.view(np.int64) & _LOW_28) == 0)
+    maybe = maybe[flat[maybe].astype(np.float32) != flat[maybe]]
+    if not len(maybe):
+        return False
+    at, column = np.divmod(maybe, wide.shape[1])
+    turn = np.searchsorted(starts, at, side="right") - 1
+    first = turn == 0
+    before = np.where(first, 0, starts[turn - 1] + at - starts[turn])  # the row's sum before
+    previous = np.where(first, 0.0, wide[before, column]).astype(np.float32)
+    exact = cpu_math.fma32(values[at], gathered[at, column], previous)
+    return bool(np.any(exact != flat[maybe].astype(np.float32)))
+
+
+_SCRATCH = 1 << 21  # values gathered per pass of matmul (16 MiB in float64)
+_LOW_28 = (1 << 28) - 1
 
 
 # --- printing --------------------------------------------------------------------------------

@@ -33,20 +33,21 @@ class SparseMm(Function):
     takes_sparse = True
 
     @staticmethod
-    def forward(ctx, dense, sparse, sparse_first):
-        return _product(sparse, dense, sparse_first)
+    def forward(ctx, dense, sparse, sparse_first, transpose=False):
+        if sparse_first:  # sparse (or its transpose) @ dense
+            return coo.matmul(sparse, dense, transpose)
+        return np.ascontiguousarray(coo.matmul(sparse, dense.T, not transpose).T)
 
     @staticmethod
     def backward(ctx, grad):
         # torch: d(S @ D)/dD = Sᵀ @ grad, d(D @ S)/dD = grad @ Sᵀ, each its sparse kernel
-        sparse, sparse_first = ctx.options["sparse"], ctx.options["sparse_first"]
-        return SparseMm.apply(grad, sparse=coo.transposed(sparse), sparse_first=sparse_first)
-
-
-def _product(sparse: coo.SparseCOO, dense: np.ndarray, sparse_first: bool) -> np.ndarray:
-    if sparse_first:
-        return coo.matmul(sparse, dense)
-    return np.ascontiguousarray(coo.matmul(coo.transposed(sparse), dense.T).T)
+        options = ctx.options
+        return SparseMm.apply(
+            grad,
+            sparse=options["sparse"],
+            sparse_first=options["sparse_first"],
+            transpose=not options.get("transpose", False),
+        )
 
 
 class AddSparse(Function):

@@ -405,7 +405,55 @@ def matmul():
     return "(A @ B).sum() fwd+bwd, 1024×1024 f32", steps
 
 
-WORKLOADS = (mlp_step, cnn_step, scalar_mlp, chain, small_ops, matmul)
+def _citation_graph(nodes=2708, features=1433, classes=7, cites=5429):
+    """A Cora-sized graph: binary features whose frequencies fall off as in a text corpus (the
+    most common held by about two thirds of the nodes), each row scaled to sum 1; citations
+    at random, self-loops added, the adjacency normalised as D^-1/2 (A + I) D^-1/2."""
+    rng = np.random.default_rng(5)
+    frequency = 0.66 * np.arange(1, features + 1) ** -0.75
+    x = (rng.random((nodes, features)) < frequency).astype(np.float32)
+    x /= np.maximum(x.sum(1, keepdims=True), 1)
+    edges = rng.integers(0, nodes, (2, cites))
+    a = np.eye(nodes, dtype=np.float32)
+    np.add.at(a, tuple(edges), 1.0)
+    scale = 1 / np.sqrt(a.sum(1))
+    a = scale[:, None] * a * scale[None, :]
+    return x, a, rng.integers(0, classes, nodes), rng.choice(nodes, 140, replace=False)
+
+
+def gcn_epoch():
+    """pytorch/examples' gcn on a Cora-sized graph: a two-layer GCN on sparse features and a
+    sparse adjacency (torch.mm, torch.spmm), dropout, NLL on 140 labelled nodes, Adam with
+    weight decay: one training epoch."""
+    x0, a0, labels0, train0 = _citation_graph()
+
+    def build(t, tnn, F, optim):  # t: torch or autodiff; tnn, F, optim: its nn modules
+        t.manual_seed(0)
+        x, adj = t.from_numpy(x0).to_sparse(), t.from_numpy(a0).to_sparse()
+        labels, train = t.from_numpy(labels0), t.from_numpy(train0)
+        weights = [tnn.Linear(1433, 16).weight.T, tnn.Linear(16, 7).weight.T]
+        weights = [w.detach().clone().requires_grad_(True) for w in weights]
+        opt = optim.Adam(weights, lr=0.01, weight_decay=5e-4)
+        dropout = tnn.Dropout(0.5)
+
+        def epoch():
+            opt.zero_grad()
+            h = F.relu(t.spmm(adj, t.mm(x, weights[0])))
+            h = t.spmm(adj, t.mm(dropout(h), weights[1]))
+            loss = F.nll_loss(F.log_softmax(h, 1)[train], labels[train])
+            loss.backward()
+            opt.step()
+            return loss
+
+        return epoch
+
+    steps = {"eager": build(ad, nn, nn.functional, nn.optim), "compiled": None}  # sparse: refused
+    if torch:
+        steps["torch"] = build(torch, torch.nn, torch.nn.functional, torch.optim)
+    return "pytorch/examples' gcn epoch, Cora-sized sparse graph, f32", steps
+
+
+WORKLOADS = (mlp_step, cnn_step, scalar_mlp, chain, small_ops, matmul, gcn_epoch)
 BURST = 3  # consecutive timed runs of one column within a round
 # untimed runs first, for every column: ad.compile traces a loop's step up to twice (its
 # .grad is None on the first call only), then replays; the table compares steady states
@@ -502,6 +550,7 @@ TARGET_PEER = {
     "chain": "torch",
     "small_ops": "torch",
     "matmul": "numpy",
+    "gcn_epoch": "torch",
 }
 PEER_NAMES = {"numpy": "NumPy", "torch": "torch", "micrograd": "micrograd"}
 

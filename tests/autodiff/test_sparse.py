@@ -340,3 +340,35 @@ def test_products_after_a_meta_tensor_was_made():
     ad.mm(s, x).sum().backward()
     assert x.grad.tolist() == [[2.0, 2.0], [1.0, 1.0]]
     assert getattr(s._data, "_data", None) is None
+
+
+def test_a_product_after_the_indices_changed_in_place():
+    """A product keeps its layout of turns with the sparse tensor for the next one (an
+    adjacency meets every step); _indices() shares the indices, so a change there must give
+    the new product, in both directions, not the old one."""
+    s = ad.tensor([[1.0, 2.0, 0.0], [0.0, 3.0, 4.0]]).to_sparse()
+    d, e = ad.arange(6.0).reshape(3, 2), ad.arange(4.0).reshape(2, 2)
+    assert ad.mm(s, d).tolist() == [[4.0, 7.0], [22.0, 29.0]]
+    assert (e.T @ s).tolist() == [[0.0, 6.0, 8.0], [1.0, 11.0, 12.0]]
+    s._indices()[1, 0] = 2  # the value 1.0 moves from column 0 to column 2
+    fresh = ad.tensor([[0.0, 2.0, 1.0], [0.0, 3.0, 4.0]])
+    assert ad.mm(s, d).tolist() == (fresh @ d).tolist()
+    assert (e.T @ s).tolist() == (e.T @ fresh).tolist()
+
+
+@settings(max_examples=20, deadline=None)
+@given(sparse_case(), st.integers(1, 40))
+def test_a_product_a_few_columns_at_a_time_is_the_same(case, scratch):
+    """coo.matmul bounds the dense rows it gathers (_SCRATCH values a pass): the columns are
+    independent, so any number of passes gives the same bits."""
+    from autodiff import coo
+
+    indices, values, shape, dense = case
+    a = coo.SparseCOO(indices, values, shape, coalesced=False)
+    whole = coo.matmul(a, dense)
+    kept, coo._SCRATCH = coo._SCRATCH, scratch
+    try:
+        parts = coo.matmul(coo.SparseCOO(indices, values, shape, coalesced=False), dense)
+    finally:
+        coo._SCRATCH = kept
+    np.testing.assert_array_equal(whole.view(np.uint8), parts.view(np.uint8))
