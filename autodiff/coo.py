@@ -17,8 +17,9 @@ import numpy as np
 from . import cpu_math, dtypes, printing
 
 LAYOUT_HELP = (
-    "autodiff's sparse COO tensors support mm/matmul/@ with a dense matrix (torch.spmm, "
-    "torch.sparse.mm), dense + sparse, multiplying or dividing by a number, sum(), "
+    "autodiff's sparse COO tensors support mm/matmul/@ with a dense matrix or vector "
+    "(torch.spmm, torch.sparse.mm, torch.mv), dense + sparse (add_ too), multiplying or "
+    "dividing by a number, sum() and sum over dims, t()/transpose/permute of the sparse dims, "
     "coalesce(), to_dense() and a dtype change; call .to_dense() first for anything else"
 )
 
@@ -34,7 +35,7 @@ class SparseCOO:
         dtypes.USED.sparse = dtypes.USED.special = True  # Function.apply now looks for these
         self.indices, self.values = indices, values
         self.shape = tuple(int(n) for n in shape)
-        self.coalesced = bool(coalesced) or indices.shape[1] <= 1  # as torch flags them
+        self.coalesced = bool(coalesced)
         self._layouts = {}  # matmul's turns, per product direction (see _layout)
 
     @property
@@ -135,6 +136,8 @@ def coalesce(a: SparseCOO) -> SparseCOO:
     beyond, equal indices may come in another order and the sums differ in the last bits)."""
     if a.coalesced:
         return a
+    if a.nnz <= 1:  # nothing to sum or sort
+        return SparseCOO(a.indices.copy(), a.values.copy(), a.shape, coalesced=True)
     flat = np.ravel_multi_index(tuple(a.indices), a.shape[: a.sparse_dim])
     unique, slot = np.unique(flat, return_inverse=True)
     values = np.empty((len(unique),) + a.values.shape[1:], a.dtype)

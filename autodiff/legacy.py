@@ -13,10 +13,10 @@ from .tensor import Tensor
 class TensorType(type):
     """torch.tensortype: one class per dtype. Calling it makes a tensor of that dtype (from
     data, or of a shape given as integers: zeros here, uninitialised memory in torch), and
-    isinstance asks whether a tensor has that dtype; no tensor's class is one of these."""
+    isinstance asks whether a dense tensor has that dtype; no tensor's class is one of these."""
 
     def __instancecheck__(cls, obj) -> bool:
-        return isinstance(obj, Tensor) and obj.dtype == cls.dtype
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype and not obj.is_sparse
 
     def __call__(cls, *args, device=None) -> Tensor:
         return Tensor._make(np.zeros(0, cls.dtype)).new(*args, device=device, op=cls.__name__)

@@ -19,9 +19,21 @@ from .errors import DtypeError, ShapeError
 from .function import Function
 from .tensor import Tensor
 
-__all__ = ["mm", "sum"]
+__all__ = [
+    "BFloat16Tensor",
+    "ByteTensor",
+    "CharTensor",
+    "DoubleTensor",
+    "FloatTensor",
+    "HalfTensor",
+    "IntTensor",
+    "LongTensor",
+    "ShortTensor",
+    "mm",
+    "sum",
+]
 
-_warned = []  # torch 2.13's invariant-check warning, given once a process
+_warned = set()  # the warnings given: torch gives each once a process
 
 
 class SparseMm(Function):
@@ -34,6 +46,9 @@ class SparseMm(Function):
 
     @staticmethod
     def forward(ctx, dense, sparse, sparse_first, transpose=False):
+        if dense.ndim == 1:  # torch.mv: the vector as one column, torch's node for it
+            ctx.node_name = "MvBackward0"
+            return coo.matmul(sparse, dense[:, None], transpose)[:, 0]
         if sparse_first:  # sparse (or its transpose) @ dense
             return coo.matmul(sparse, dense, transpose)
         return np.ascontiguousarray(coo.matmul(sparse, dense.T, not transpose).T)
@@ -95,8 +110,8 @@ def sparse_coo_tensor(
             "device, no pinned memory)."
         )
     _refuse_grad(requires_grad, "sparse_coo_tensor")
-    if check_invariants is None and not _warned:
-        _warned.append(True)
+    if check_invariants is None and "invariants" not in _warned:
+        _warned.add("invariants")
         warnings.warn(
             "Sparse invariant checks are implicitly disabled. Memory errors (e.g. SEGFAULT) "
             "will occur when operating on a sparse tensor which violates the invariants, but "
@@ -105,6 +120,11 @@ def sparse_coo_tensor(
             UserWarning,
             stacklevel=2,
         )
+    return _made(indices, values, size, dtype, is_coalesced)
+
+
+def _made(indices, values, size, dtype=None, is_coalesced=None) -> Tensor:
+    """sparse_coo_tensor's tensor, its arguments checked."""
     index = np.asarray(_array(indices) if isinstance(indices, Tensor) else indices)
     value = np.asarray(_array(values) if isinstance(values, Tensor) else values)
     if not isinstance(values, Tensor | np.ndarray) and value.dtype == np.float64:
@@ -124,7 +144,8 @@ def sparse_coo_tensor(
         )
     index = index.astype(np.int64)
     shape = _shape(index, value, size)
-    return Tensor._make(coo.SparseCOO(index, value, shape, coalesced=bool(is_coalesced)))
+    coalesced = bool(is_coalesced) or index.shape[1] <= 1  # as torch flags a new tensor
+    return Tensor._make(coo.SparseCOO(index, value, shape, coalesced))
 
 
 def _shape(index: np.ndarray, value: np.ndarray, size) -> tuple:
@@ -144,6 +165,76 @@ def _shape(index: np.ndarray, value: np.ndarray, size) -> tuple:
             f"{index.min(axis=1).tolist()} to {index.max(axis=1).tolist()})."
         )
     return shape
+
+
+class SparseTensorType(type):
+    """torch.sparse.FloatTensor and the other legacy constructors, which older graph network
+    code still uses: (indices, values[, size]) or a size; deprecated, as in torch. The values
+    keep their dtype (torch's behaviour); isinstance asks for a sparse tensor of the type's."""
+
+    def __instancecheck__(cls, obj) -> bool:
+        return _is_sparse(obj) and obj.dtype == cls.dtype
+
+    def __call__(cls, *args, device=None) -> Tensor:
+        if check(device, cls.__name__) != CPU:
+            raise RuntimeError(
+                f"legacy constructor expects device type: cpu but device type: {device} was passed"
+            )
+        if len(args) in (2, 3) and all(isinstance(a, Tensor) for a in args[:2]):
+            form = "indices, values, shape" if len(args) == 3 else "indices, values"
+            _deprecated(f"{form}, *, device=", f"{form}, dtype=, device=")
+            if args[0].dtype != dtypes.int64:
+                raise RuntimeError("indices must be an int64 tensor")
+            return _made(*args) if len(args) == 3 else _made(*args, None)
+        if len(args) == 1 and isinstance(args[0], tuple | list):
+            raise TypeError(  # torch's words
+                "torch.sparse.SparseTensor(sequence) only accepts sizes.  Please use "
+                "torch.sparse_coo_tensor() or construct a strided tensor and convert it to "
+                "sparse via to_sparse."
+            )
+        if not all(isinstance(n, numbers.Integral) for n in args):
+            raise TypeError(
+                f"{cls!r}: expects (indices: Tensor, values: Tensor[, size]) or a size, got "
+                f"({', '.join(type(a).__name__ for a in args)})."
+            )
+        if args:
+            _deprecated("shape, *, device=", "shape, dtype=, device=")
+        else:
+            _deprecated("", "(0,), dtype=")
+        shape = tuple(int(n) for n in args) or (0,)
+        empty = np.zeros((len(shape), 0), np.int64)
+        return Tensor._make(coo.SparseCOO(empty, np.zeros(0, cls.dtype), shape, True))
+
+    def __repr__(cls) -> str:
+        return f"<class 'torch.sparse.{cls.__name__}'>"
+
+
+def _deprecated(old: str, new: str) -> None:
+    """torch's deprecation warning of a legacy constructor's form, once a process each."""
+    if old in _warned:
+        return
+    _warned.add(old)
+    warnings.warn(
+        f"torch.sparse.SparseTensor({old}) is deprecated.  Please use "
+        f"torch.sparse_coo_tensor({new}).",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def _legacy(name: str, dtype) -> SparseTensorType:
+    return SparseTensorType(name, (), {"dtype": dtype, "is_cuda": False, "is_sparse": True})
+
+
+FloatTensor = _legacy("FloatTensor", dtypes.float32)
+DoubleTensor = _legacy("DoubleTensor", dtypes.float64)
+HalfTensor = _legacy("HalfTensor", dtypes.float16)
+BFloat16Tensor = _legacy("BFloat16Tensor", dtypes.bfloat16)
+LongTensor = _legacy("LongTensor", dtypes.int64)
+IntTensor = _legacy("IntTensor", dtypes.int32)
+ShortTensor = _legacy("ShortTensor", dtypes.int16)
+CharTensor = _legacy("CharTensor", dtypes.int8)
+ByteTensor = _legacy("ByteTensor", dtypes.uint8)
 
 
 def to_sparse(input: Tensor, sparse_dim=None) -> Tensor:
@@ -219,15 +310,11 @@ def mm(mat1, mat2) -> Tensor:
 
 
 def sum(input, dim=None, dtype=None) -> Tensor:  # noqa: A001 (torch.sparse.sum)
-    """torch.sparse.sum over all elements: a dense 0-d tensor."""
-    if dim is not None:
-        raise NotImplementedError(
-            "torch.sparse.sum with dim: a sparse result is not supported here; sum the dense "
-            "tensor (input.to_dense().sum(dim))."
-        )
+    """torch.sparse.sum: over all elements (a dense 0-d tensor), or over dims (sparse while a
+    sparse dim is left)."""
     from .ops import sum as total
 
-    return total(input) if dtype is None else total(input, dtype=dtype)
+    return total(input, dim) if dtype is None else total(input, dim, dtype=dtype)
 
 
 # --- the ops a sparse tensor reaches (Function.apply sends them here) ------------------------
@@ -252,6 +339,9 @@ def _handlers() -> dict:
         "Div": lambda input, other: _scaled(input, other, np.true_divide, "div"),
         "Neg": lambda input: _with_values(input, -_array(input).values),
         "Sum": _sum,
+        "Transpose": _transpose,
+        "T": _transpose,
+        "Permute": _permute,
         "ToCopy": lambda input, dtype: _with_values(
             input, dtypes.cast(_array(input).values, dtype)
         ),
@@ -264,16 +354,21 @@ def _matmul(input, other):
     if coo.is_sparse(a) and coo.is_sparse(b):
         raise NotImplementedError(f"sparse @ sparse is not supported here: {coo.LAYOUT_HELP}.")
     sparse, dense = (a, other) if coo.is_sparse(a) else (b, input)
-    if sparse.ndim != 2 or sparse.sparse_dim != 2 or np.ndim(dense) != 2:
+    if sparse.ndim != 2 or sparse.sparse_dim != 2 or np.ndim(dense) not in (1, 2):
         raise ShapeError(
-            f"mm with a sparse tensor: both must be matrices with 2 sparse dims, got shapes "
-            f"{tuple(a.shape)} and {tuple(b.shape)}."
+            f"mm with a sparse tensor: a matrix with 2 sparse dims and a dense matrix or "
+            f"vector, got shapes {tuple(a.shape)} and {tuple(b.shape)}."
         )
     if sparse.dtype != dense.dtype:
         raise DtypeError(
             f"mm: expected mat1 and mat2 to have the same dtype, but got: {dtypes.of(a.dtype)} "
             f"!= {dtypes.of(b.dtype)}. Convert one with .to(other.dtype)."
         )
+    if np.ndim(dense) == 1 and not coo.is_sparse(a):  # vector @ sparse: as torch, a row
+        out = SparseMm.apply(dense.unsqueeze(0), sparse=sparse, sparse_first=False).squeeze(0)
+        if out.grad_fn is not None:
+            out.grad_fn.node_name = "SqueezeBackward4"  # torch's squeeze of a list of dims
+        return out
     return SparseMm.apply(dense, sparse=sparse, sparse_first=coo.is_sparse(a))
 
 
@@ -307,13 +402,52 @@ def _scaled(input, other, ufunc, op):
 
 
 def _sum(input, dim, keepdim, dtype=None):
-    if dim is not None or keepdim:
+    """sum() (a dense 0-d tensor, of the coalesced values) and sum over dims, as torch: the
+    dense dims summed in the values, the sparse ones dropped from the indices and the values
+    of an index that then repeats summed in stored order (coalesce); a dense result once no
+    sparse dim is left."""
+    if keepdim:
         raise NotImplementedError(
-            "sum over a dim of a sparse tensor: its sparse result is not supported here; sum "
-            "the dense tensor (input.to_dense().sum(dim))."
+            "sum of a sparse tensor with keepdim=True is not supported here; sum the dense "
+            "tensor (input.to_dense().sum(dim, keepdim=True))."
         )
-    values = coo.coalesce(_array(input)).values  # as torch: a repeated index's values first
-    return Tensor._make(np.asarray(np.add.reduce(values, axis=None, dtype=dtype)))
+    if dim is None:  # as torch: a repeated index's values first
+        values = coo.coalesce(_array(input)).values
+        return Tensor._make(np.asarray(np.add.reduce(values, axis=None, dtype=dtype)))
+    a = _array(input)
+    n, values = a.sparse_dim, a.values if dtype is None else dtypes.cast(a.values, dtype)
+    dense_axes = tuple(d - n + 1 for d in dim if d >= n)
+    values = np.add.reduce(values, axis=dense_axes) if dense_axes else values
+    kept = [d for d in range(n) if d not in dim]
+    if not kept:  # every sparse dim: the stored values' sum, as they are (torch's order)
+        return Tensor._make(np.asarray(np.add.reduce(values, axis=0)))
+    shape = tuple(m for d, m in enumerate(a.shape) if d not in dim)
+    return Tensor._make(coo.coalesce(coo.SparseCOO(a.indices[kept], values, shape, False)))
+
+
+def _transpose(input, dim0, dim1):
+    """t() and transpose of two sparse dims (or of two dense ones): torch's result, the index
+    rows swapped, the values in stored order, not coalesced."""
+    dims = list(range(input.ndim))
+    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    return _permute(input, tuple(dims), "transpose")
+
+
+def _permute(input, dims, op="permute"):
+    """The sparse dims reordered among themselves, the dense dims among themselves."""
+    a = _array(input)
+    n = a.sparse_dim
+    if sorted(dims[:n]) != list(range(n)):
+        raise RuntimeError(
+            f"sparse {op}: transposed dimensions must be sparse, or both dense (sparse_dim "
+            f"{n}, dims {dims}); call .to_dense() first to mix them."
+        )
+    if list(dims) == list(range(a.ndim)):
+        return input
+    values = a.values.transpose(0, *(d - n + 1 for d in dims[n:]))
+    shape = tuple(a.shape[d] for d in dims)
+    coalesced = op == "transpose" and a.nnz == 0  # torch's flags (t() of one value: False)
+    return Tensor._make(coo.SparseCOO(a.indices[list(dims[:n])], values, shape, coalesced))
 
 
 def _with_values(input, values) -> Tensor:

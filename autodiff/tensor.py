@@ -1103,7 +1103,8 @@ class Tensor:
         """The type name as torch prints it ('torch.FloatTensor') or, given a dtype, a legacy
         tensor type (torch.FloatTensor) or its name, the tensor converted to it."""
         if dtype is None:
-            return f"torch.{dtypes.TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))}"
+            layout = "sparse." if self.is_sparse else ""
+            return f"torch.{layout}{dtypes.TYPE_NAMES.get(self._data.dtype, str(self._data.dtype))}"
         if isinstance(dtype, str):
             dtype = dtypes.of_type_name(dtype)
         elif isinstance(getattr(dtype, "dtype", None), dtypes.DType):  # torch.FloatTensor

@@ -13,8 +13,9 @@ import operator
 
 import numpy as np
 
-from .. import grad_mode, meta, tracing
+from .. import coo, grad_mode, meta, tracing
 from ..device import dims_in_memory
+from ..dtypes import USED
 from ..errors import DtypeError, ShapeError
 from ..function import Function
 from ..graph import SavedOutput
@@ -112,6 +113,8 @@ def ufunc_(self, op: str, ufunc, fn, other) -> Tensor:
     """self op= other with a NumPy ufunc; fn is the out-of-place op, for the graph."""
     if _records(self, op, (other,)):
         return _rebase(self, op, fn, other)
+    if USED.sparse and coo.is_sparse(getattr(other, "_data", None)):  # dense.add_(sparse)
+        return apply_(self, op, fn, other)  # the op's sparse kernel, written back
     return _write(self, op, ufunc, other)
 
 

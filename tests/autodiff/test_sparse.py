@@ -233,8 +233,21 @@ def test_what_sparse_tensors_refuse():
     with pytest.raises(ad.errors.ShapeError, match="2-D integer"):
         ad.sparse_coo_tensor([0, 1], [1.0, 2.0])
     assert ad.sparse_coo_tensor(np.zeros((2, 0), np.int64), np.zeros(0)).shape == (0, 0)
-    with pytest.raises(ad.errors.ShapeError, match="matrices"):
-        s @ ad.ones(2)
+    with pytest.raises(ad.errors.ShapeError, match="dense matrix or vector"):
+        s @ ad.ones(2, 2, 2)
+    cube = ad.sparse_coo_tensor([[0], [1]], [[1.0, 2.0, 3.0]], (2, 2, 3))
+    with pytest.raises(RuntimeError, match="transposed dimensions must be sparse"):
+        cube.transpose(1, 2)
+    with pytest.raises(TypeError, match="only accepts sizes"):
+        ad.sparse.FloatTensor((2, 3))
+    with pytest.raises(TypeError, match=r"\(indices: Tensor, values: Tensor\[, size\]\)"):
+        ad.sparse.FloatTensor([[0, 1]], [1.0, 2.0])
+    with pytest.raises(RuntimeError, match="indices must be an int64 tensor"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's deprecation warning comes first
+            ad.sparse.FloatTensor(ad.tensor([[0, 1]], dtype=ad.int32), ad.ones(2))
+    with pytest.raises(RuntimeError, match="expects device type: cpu"):
+        ad.sparse.FloatTensor(2, 2, device="meta")
     with pytest.raises(NotImplementedError, match="CPU's ordinary memory only"):
         ad.sparse_coo_tensor([[0], [1]], [1.0], (2, 2), device="meta")
     with pytest.raises(NotImplementedError, match="no pinned memory"):
@@ -252,10 +265,8 @@ def test_what_sparse_tensors_refuse():
     assert (s * ad.tensor(2.0)).to_dense().tolist() == [[0.0, 2.0], [4.0, 0.0]]
     with pytest.raises(ad.errors.DtypeError, match="same dtype"):
         s @ ad.ones(2, 2, dtype=ad.float64)
-    with pytest.raises(NotImplementedError, match="dim"):
-        s.sum(dim=0)
-    with pytest.raises(NotImplementedError, match="dim"):
-        ad.sparse.sum(s, dim=0)
+    with pytest.raises(NotImplementedError, match="keepdim"):
+        s.sum(dim=0, keepdim=True)
     assert ad.sparse.sum(s).item() == 3.0
     assert ad.sparse.sum(s, dtype=ad.float64).dtype == ad.float64
     with pytest.raises(ad.errors.ShapeError, match="sparse_dim must be between 1 and 2"):
@@ -372,3 +383,114 @@ def test_a_product_a_few_columns_at_a_time_is_the_same(case, scratch):
     finally:
         coo._SCRATCH = kept
     np.testing.assert_array_equal(whole.view(np.uint8), parts.view(np.uint8))
+
+
+@settings(max_examples=40, deadline=None)
+@given(sparse_case())
+def test_transposes_vectors_in_place_adds_and_sums_are_torchs(case):
+    """t(), transpose, permute and .T of a sparse matrix (its index rows swapped, not
+    coalesced) and products with the result; torch.mv and a vector on either side with the
+    vector's gradient; dense.add_(sparse) with and without alpha, recorded; sums over each dim
+    and over both: all torch's bits."""
+    torch = pytest.importorskip("torch")
+    indices, values, shape, dense = case
+    ours, theirs = _pair(indices, values, shape)
+    for flip, tflip in [
+        (ours.t(), theirs.t()),
+        (ours.transpose(0, 1), theirs.transpose(0, 1)),
+        (ours.permute(1, 0), theirs.permute(1, 0)),
+        (ours.T, theirs.T),
+    ]:
+        assert flip.shape == tflip.shape and flip.is_coalesced() == tflip.is_coalesced()
+        _same(flip._indices(), tflip._indices())
+        _same(flip._values(), tflip._values())
+    left = np.random.default_rng(len(values)).standard_normal((shape[0], 2)).astype(dense.dtype)
+    _same(ours.t() @ ad.tensor(left), theirs.t() @ torch.tensor(left))
+    for vector, product in [(dense[:, 0], lambda m, v: m.mv(v)), (left[:, 0], lambda m, v: v @ m)]:
+        v, tv = ad.tensor(vector, requires_grad=True), torch.tensor(vector, requires_grad=True)
+        out, tout = product(ours, v), product(theirs, tv)
+        _same(out, tout)
+        assert out.grad_fn.name() == tout.grad_fn.name()
+        seed = np.linspace(-1, 2, out.shape[0], dtype=dense.dtype)
+        out.backward(ad.tensor(seed))
+        tout.backward(torch.tensor(seed))
+        _same(v.grad, tv.grad)
+    base = np.random.default_rng(2).standard_normal(shape).astype(values.dtype)
+    for alpha in (1, 3):
+        x, tx = ad.tensor(base, requires_grad=True), torch.tensor(base, requires_grad=True)
+        y, ty = x * 2, tx * 2
+        y.add_(ours, alpha=alpha)
+        ty.add_(theirs, alpha=alpha)
+        _same(y, ty)
+        assert y.grad_fn.name() == ty.grad_fn.name()
+        y.sum().backward()
+        ty.sum().backward()
+        _same(x.grad, tx.grad)
+        plain, tplain = ad.tensor(base), torch.tensor(base)
+        _same(plain.add_(ours, alpha=alpha), tplain.add_(theirs, alpha=alpha))
+    for dim in (0, 1):
+        total, ttotal = ad.sparse.sum(ours, dim=dim), torch.sparse.sum(theirs, dim=dim)
+        assert total.is_sparse and total.is_coalesced() and ttotal.is_coalesced()
+        _same(total.indices(), ttotal.indices())
+        if len(values) <= 16:  # as coalesce: torch's sort keeps stored order up to 16 values
+            _same(total.values(), ttotal.values())
+            _same(ours.sum(dim).to_dense(), ttotal.to_dense())
+        else:
+            np.testing.assert_allclose(
+                total.values().numpy(), ttotal.values().numpy(), rtol=1e-5, atol=1e-5
+            )
+    both, tboth = ad.sparse.sum(ours, dim=(0, 1)), torch.sparse.sum(theirs, dim=(0, 1))
+    assert not both.is_sparse and both.shape == ()  # the stored values' sum: a dense sum,
+    np.testing.assert_allclose(both.item(), tboth.item(), rtol=1e-5, atol=1e-6)  # not torch's
+
+
+def test_sums_over_dense_dims_and_with_a_dtype():
+    """A hybrid tensor (values with a dense dim): summing the dense dim keeps the indices,
+    summing the sparse ones leaves a dense result; dtype= casts first, as torch."""
+    torch = pytest.importorskip("torch")
+    indices, values = np.array([[0, 1, 1], [1, 0, 0]]), np.arange(9.0).reshape(3, 3) / 7
+    ours = ad.sparse_coo_tensor(indices, values, (2, 2, 3), check_invariants=False)
+    theirs = torch.sparse_coo_tensor(torch.tensor(indices), torch.tensor(values), (2, 2, 3))
+    for dim in (2, (0, 2), (1, 2), (0, 1), 1):
+        total, ttotal = ad.sparse.sum(ours, dim=dim), torch.sparse.sum(theirs, dim=dim)
+        assert total.is_sparse == ttotal.is_sparse and total.shape == ttotal.shape
+        _same(total.to_dense(), ttotal.to_dense())
+    typed = ad.sparse.sum(ours, dim=2, dtype=ad.float32)
+    _same(typed.to_dense(), torch.sparse.sum(theirs, dim=2, dtype=torch.float32).to_dense())
+    assert ours.permute(1, 0, 2)._indices().tolist() == [[1, 0, 0], [0, 1, 1]]
+
+
+def test_legacy_sparse_constructors_as_torch():
+    """torch.sparse.FloatTensor(indices, values[, size]) and (sizes...), as older graph
+    network code builds its adjacency: torch's deprecation warning once per form, the values'
+    own dtype, isinstance and type() as torch."""
+    import autodiff.sparse as sparse
+
+    sparse._warned.clear()
+    i, v = ad.tensor([[0, 1], [1, 0]]), ad.tensor([1.0, 2.0])
+    with pytest.warns(UserWarning) as caught:
+        s = ad.sparse.FloatTensor(i, v, ad.Size([2, 2]))
+        empty = ad.sparse.FloatTensor(3, 4)
+        nothing = ad.sparse.FloatTensor()
+        inferred = ad.sparse.DoubleTensor(i, v.double())
+    assert [str(w.message) for w in caught] == [
+        "torch.sparse.SparseTensor(indices, values, shape, *, device=) is deprecated.  Please "
+        "use torch.sparse_coo_tensor(indices, values, shape, dtype=, device=).",
+        "torch.sparse.SparseTensor(shape, *, device=) is deprecated.  Please use "
+        "torch.sparse_coo_tensor(shape, dtype=, device=).",
+        "torch.sparse.SparseTensor() is deprecated.  Please use "
+        "torch.sparse_coo_tensor((0,), dtype=).",
+        "torch.sparse.SparseTensor(indices, values, *, device=) is deprecated.  Please use "
+        "torch.sparse_coo_tensor(indices, values, dtype=, device=).",
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per form
+        again = ad.sparse.FloatTensor(i, v.double(), (2, 2))
+    assert s.to_dense().tolist() == [[0.0, 1.0], [2.0, 0.0]] and not s.is_coalesced()
+    assert again.dtype == ad.float64 and inferred.shape == (2, 2)  # the values' dtype, as torch
+    assert empty.shape == (3, 4) and empty._nnz() == 0 and empty.sparse_dim() == 2
+    assert nothing.shape == (0,) and nothing.is_coalesced()
+    assert isinstance(s, ad.sparse.FloatTensor) and not isinstance(s, ad.sparse.DoubleTensor)
+    assert not isinstance(s, ad.FloatTensor) and not isinstance(ad.ones(2), ad.sparse.FloatTensor)
+    assert s.type() == "torch.sparse.FloatTensor" and ad.ones(2).type() == "torch.FloatTensor"
+    assert repr(ad.sparse.LongTensor) == "<class 'torch.sparse.LongTensor'>"

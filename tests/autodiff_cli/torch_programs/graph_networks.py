@@ -136,3 +136,27 @@ dense_features = features.to_dense()
 classifier = nn.Linear(8, CLASSES)
 gat = nn.ModuleList([head, classifier])
 train("gat", gat, lambda: F.log_softmax(classifier(F.elu(head(dense_features, dense_adj))), dim=1))
+
+# pygcn's way (the reference GCN code many tutorials copy): the adjacency from COO row and
+# column arrays through the legacy torch.sparse.FloatTensor; its transpose, torch.mv with a
+# vector that takes a gradient, dense.add_(sparse) and sums over a sparse dim, every value
+# printed in full
+coo = adj.coalesce()
+row, col = coo.indices().numpy()
+legacy = torch.sparse.FloatTensor(
+    torch.from_numpy(np.vstack((col, row)).astype(np.int64)),
+    torch.from_numpy(coo.values().numpy()),
+    torch.Size(coo.shape),
+)
+print("legacy:", isinstance(legacy, torch.sparse.FloatTensor), legacy.type(), legacy.is_coalesced())
+flipped = legacy.t()
+print("transpose:", flipped.is_coalesced(), torch.equal(flipped.to_dense(), coo.to_dense()))
+weights = torch.linspace(-1, 1, coo.shape[1], requires_grad=True)
+scores = torch.mv(legacy, weights)
+(scores * torch.arange(len(scores))).sum().backward()
+print("mv:", scores.grad_fn.name(), scores[:3].tolist(), weights.grad[:3].tolist())
+mixed = torch.eye(coo.shape[0]) * 0.5
+mixed.add_(legacy, alpha=0.25)
+print("add_:", mixed.sum(dim=1)[:3].tolist())
+degree = torch.sparse.sum(legacy, dim=1)
+print("degree:", degree.is_sparse, degree._nnz(), degree.to_dense()[:3].tolist())
