@@ -229,7 +229,7 @@ def _turns(values, gathered, starts) -> np.ndarray:
     """The rows' sums, in row_order: turn k adds values·gathered of its block into the first
     rows, each sum an exact fused multiply-add (cpu_math.fma)."""
     dtype = np.result_type(values, gathered)
-    sums = np.zeros((starts[1] - starts[0], gathered.shape[1]), dtype)
+    sums = np.zeros((starts[1], gathered.shape[1]), dtype)
     for k in range(len(starts) - 1):
         block, rows = slice(starts[k], starts[k + 1]), sums[: starts[k + 1] - starts[k]]
         cpu_math.fma(values[block, None], gathered[block], rows, out=rows)
@@ -244,7 +244,7 @@ def _turns32(values, gathered, starts) -> np.ndarray:
     midpoint, so those few are checked afterwards against cpu_math.fma32, and any difference
     sends the whole product through _turns."""
     wide = values.astype(np.float64)[:, None] * gathered  # becomes each turn's float64 sums
-    sums = np.zeros((starts[1] - starts[0], gathered.shape[1]), np.float32)
+    sums = np.zeros((starts[1], gathered.shape[1]), np.float32)
     for k in range(len(starts) - 1):
         block, rows = wide[starts[k] : starts[k + 1]], sums[: starts[k + 1] - starts[k]]
         np.add(rows, block, out=block)

@@ -5,7 +5,7 @@ from sys import getrefcount
 
 import numpy as np
 
-from . import grad_mode, hooks, tracing
+from . import cascade, grad_mode, hooks, tracing
 from .device import laid_out_like
 from .graph import SMALL, AccumulateGrad, _recording, remember_backward
 from .saved import check_versions
@@ -34,8 +34,8 @@ def sum_to(grad, shape: tuple):
     if dims:
         if type(grad) is Tensor:
             grad = grad.sum(dims, keepdim=True)
-        else:  # ndarray.sum without its Python wrapper, whose warnings would not be ours
-            grad = np.add.reduce(grad, axis=dims, keepdims=True)
+        else:  # as Sum's forward: torch's order where it sums every element
+            grad = cascade.reduce_sum(grad, dims, keepdims=True)
     return grad.reshape(shape) if grad.shape != shape else grad
 
 

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 import autodiff as ad
+from autodiff import cascade
 from autodiff.errors import ArgumentError, DtypeError, ShapeError, user_stacklevel
 from autodiff.ops.comparison import discrete
 
@@ -26,11 +27,16 @@ def _check_reduction(reduction: str, op: str) -> None:
 
 
 def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
-    if reduction == "mean":
-        return losses.mean(dtype=losses.dtype)
-    if reduction == "sum":
-        return losses.sum(dtype=losses.dtype)
-    return losses
+    """The losses' 'mean' or 'sum' as torch's (its sum's order: autodiff.cascade; its mean is
+    that sum over the count), or the losses ('none')."""
+    if reduction == "none":
+        return losses
+    if losses.size and losses.dtype in (np.float32, np.float64):
+        total = cascade.full_sum(losses)
+        return total / losses.size if reduction == "mean" else total
+    return (
+        losses.mean(dtype=losses.dtype) if reduction == "mean" else losses.sum(dtype=losses.dtype)
+    )
 
 
 def _scale(grad, ctx, shape):
@@ -286,15 +292,21 @@ class NegativeLogLikelihood(ad.Function):
         losses = -w * input[at]
         coef = np.zeros_like(input)
         coef[at] = -w  # d loss_n / d x[n, t[n]] = −w
+        if reduction == "none":
+            out = losses
+        else:  # summed in torch's nll_loss order (its own cascade, not sum()'s)
+            kept = np.flatnonzero(keep)
+            out = cascade.loss_sum(losses.reshape(-1)[kept], kept)
         if reduction == "mean":
-            total = w.sum(dtype=input.dtype)
-            if total == 0:  # every target ignored: a nan loss and zero gradients, as torch
-                out = np.asarray(np.nan, dtype=input.dtype)
-            else:
+            total = (
+                input.dtype.type(len(kept))
+                if weight is None
+                else cascade.loss_sum(w.reshape(-1)[kept], kept)
+            )
+            if total:
                 coef /= total
-                out = np.asarray(losses.sum(dtype=input.dtype) / total)
-        else:
-            out = _reduce(losses, reduction)
+            with np.errstate(invalid="ignore"):  # every target ignored: 0/0, torch's -nan,
+                out = np.asarray(out / total)  # and zero gradients
         ctx.save_for_backward(coef)
         return out
 

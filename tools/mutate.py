@@ -41,6 +41,7 @@ KINK = "tests/autodiff/test_ops_torch.py::test_kink_convention_matches_torch_exa
 FUSED = "tests/autodiff/test_fused_kernels.py"
 BITS = "tests/nn/test_optimizer_bits.py"
 SPARSE = "tests/autodiff/test_sparse.py"
+CASCADE = "tests/autodiff/test_cascade.py"
 SPARSE_PROGRAM = "tests/autodiff_cli/test_run_torch_programs.py::test_program_runs_and_matches_torch[graph_networks]"
 # file -> (the tests that should catch a bug there, the functions to mutate beyond the
 # branch's own changes: the areas issue 24 names; [] for the changed lines only, None for all)
@@ -210,9 +211,11 @@ TARGETS = {
             "tests/nn/test_torch_losses.py",
             "tests/nn/test_losses.py",
             "tests/nn/test_numeric_edges.py",
+            CASCADE,
         ],
-        ["NegativeLogLikelihood"],
+        ["NegativeLogLikelihood", "_reduce"],
     ),  # fmt: skip
+    "autodiff/cascade.py": ([CASCADE], None),
     "nn/data/datasets.py": (  # the CIFAR unpickler
         ["tests/nn/test_cifar_unpickler.py"],
         ["_plain_dtype", "_latin1", "_CifarUnpickler", "_unpickle"],

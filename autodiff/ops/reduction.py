@@ -7,7 +7,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .. import cpu_math
+from .. import cascade, cpu_math
 from ..dtypes import as_dtype, get_default_dtype
 from ..errors import ArgumentError, DtypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
@@ -103,8 +103,9 @@ class Sum(Function):
     def forward(ctx, input, dim=None, keepdim=False, dtype=None):
         if dim is None and not keepdim:  # torch: sum() is 0, sum(dim=None, keepdim) is 1
             ctx.node_name = "SumBackward0"
-        # ndarray.sum itself, without its Python wrapper (whose warnings would not be ours)
-        return np.add.reduce(input, axis=dim, dtype=dtype, keepdims=keepdim)
+        # torch's order where it sums every element (NumPy's reduce, without ndarray.sum's
+        # Python wrapper, whose warnings would not be ours, elsewhere)
+        return cascade.reduce_sum(input if dtype is None else input.astype(dtype), dim, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -130,8 +131,11 @@ class Mean(Function):
     def forward(ctx, input, dim=None, keepdim=False, dtype=None):
         if dim is None and not keepdim:  # torch: sum() is 0, sum(dim=None, keepdim) is 1
             ctx.node_name = "MeanBackward0"
+        x = input if dtype is None else input.astype(dtype)
+        if (dim is None or len(dim) == x.ndim) and x.size and x.dtype.char in "fd":
+            return cascade.reduce_sum(x, dim, keepdim) / x.size  # torch's: sum() / n
         with np.errstate(invalid="ignore", over="ignore"):  # NumPy's own Python: not ours
-            return np.mean(input, axis=dim, keepdims=keepdim, dtype=dtype)
+            return np.mean(x, axis=dim, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):

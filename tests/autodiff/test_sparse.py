@@ -378,11 +378,63 @@ def test_a_product_a_few_columns_at_a_time_is_the_same(case, scratch):
     a = coo.SparseCOO(indices, values, shape, coalesced=False)
     whole = coo.matmul(a, dense)
     kept, coo._SCRATCH = coo._SCRATCH, scratch
+    widths = []
+    turns = coo._turns32 if dense.dtype == np.float32 else coo._turns
+
+    def spy(values, gathered, starts):
+        widths.append(gathered.shape[1])
+        return turns(values, gathered, starts)
+
+    setattr(coo, turns.__name__, spy)
     try:
         parts = coo.matmul(coo.SparseCOO(indices, values, shape, coalesced=False), dense)
     finally:
         coo._SCRATCH = kept
+        setattr(coo, turns.__name__, turns)
     np.testing.assert_array_equal(whole.view(np.uint8), parts.view(np.uint8))
+    if len(values):  # each pass gathers at most _SCRATCH values (one column at least)
+        assert sum(widths) == dense.shape[1]
+        assert max(widths) == min(dense.shape[1], max(1, scratch // len(values)))
+
+
+def test_a_small_product_takes_one_pass():
+    from autodiff import coo
+
+    a = coo.SparseCOO(np.array([[0, 1], [1, 0]]), np.ones(2, np.float32), (2, 2), False)
+    widths = []
+    real = coo._turns32
+
+    def spy(values, gathered, starts):
+        widths.append(gathered.shape[1])
+        return real(values, gathered, starts)
+
+    coo._turns32 = spy
+    try:
+        coo.matmul(a, np.ones((2, 7), np.float32))
+    finally:
+        coo._turns32 = real
+    assert widths == [7]
+
+
+def test_the_float32_product_goes_exact_only_where_it_rounded_twice(monkeypatch):
+    """The fast path's afterwards check (_rounded_twice): a sum that is exact in float64 but no
+    float32 (1 + 2⁻²⁴, a midpoint) rounds the same once or twice, so the product keeps the
+    fast result; a sum near no midpoint is no candidate at all; the real double rounding of
+    test_a_sum_on_a_float32_midpoint_rounds_once sends the product through the exact turns."""
+    from autodiff import coo
+
+    calls = []
+    exact = coo._turns
+    monkeypatch.setattr(coo, "_turns", lambda *args: calls.append(1) or exact(*args))
+    s = ad.tensor(np.array([[1.0, 1.0]], np.float32)).to_sparse()
+    assert ad.mm(s, ad.tensor(np.array([[1.0], [2.0**-24]], np.float32))).item() == 1.0
+    plain = ad.tensor(np.array([[0.3, 0.7]], np.float32)).to_sparse()
+    assert ad.mm(plain, ad.tensor(np.array([[0.1], [0.2]], np.float32))).shape == (1, 1)
+    assert calls == []
+    v, d = np.float32(1 + 2.0**-23), np.float32(2.0**-24 * (1 - 2.0**-23))
+    twice = ad.tensor(np.array([[1.0, 1.0]], np.float32) * v).to_sparse()
+    assert ad.mm(twice, ad.tensor(np.array([[1.0], [d]], np.float32))).item() == v
+    assert calls == [1]
 
 
 @settings(max_examples=40, deadline=None)
