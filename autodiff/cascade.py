@@ -10,6 +10,8 @@ the same adds in the same order, done on NumPy arrays, give torch's bits.
 One thread: torch splits a sum of 32,768 or more elements between its threads, and then its
 result depends on how many it has (torch.set_num_threads(1) makes it this one)."""
 
+import functools
+
 import numpy as np
 
 _LEVELS = 4  # the cascade's levels of running sums
@@ -29,17 +31,27 @@ def full_sum(a: np.ndarray):
     """The sum of all of a's elements as torch's sum() gives it, where torch's order is known
     here: float32 and float64 arrays whose elements lie in one block of memory (C or Fortran
     order, summed in memory order as torch's iterator does); NumPy's sum otherwise."""
-    if a.dtype not in _LANES or a.size == 0 or not (a.flags.c_contiguous or a.flags.f_contiguous):
+    lanes = _LANES.get(a.dtype)
+    if lanes is None or a.size == 0 or not (a.flags.c_contiguous or a.flags.f_contiguous):
         return np.add.reduce(a, axis=None)
     flat = a.ravel(order="K")
-    lanes = _LANES[a.dtype]
     vectors = len(flat) // lanes
-    if vectors == 0:  # fewer elements than one vector: torch's scalar loop
-        total = _row_sum(flat[:, None])[0]
+    if vectors < 2:  # at most one vector: one running sum, in an order fixed by the size
+        total = np.add.accumulate(flat[_short_order(len(flat), lanes)])[-1]
     else:  # the elements after the last whole vector first, then the vector's lanes
         partial = _row_sum(flat[: vectors * lanes].reshape(vectors, lanes))
         total = _running(np.concatenate((flat[vectors * lanes :], partial)))
     return total + total.dtype.type(0)  # torch's sums start at +0, so they are never -0
+
+
+@functools.cache
+def _short_order(n: int, lanes: int) -> np.ndarray:
+    """The order torch adds n < 2·lanes elements in (what full_sum's general path does for
+    them, written out): one vector's lanes after the elements beyond it; below one vector,
+    the scalar loop's four side-by-side sums (element 0 then 4, 5, ..., then 1, 2, 3)."""
+    if n >= lanes:
+        return np.r_[lanes:n, 0:lanes]
+    return np.r_[0, _ROWS:n, 1:_ROWS] if n >= _ROWS else np.arange(n)
 
 
 _LANES = {np.dtype(np.float32): 8, np.dtype(np.float64): 4}  # one 256-bit vector's elements
