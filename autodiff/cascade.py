@@ -14,8 +14,10 @@ import functools
 
 import numpy as np
 
+_LANES = {np.dtype(np.float32): 8, np.dtype(np.float64): 4}  # one 256-bit vector's elements
 _LEVELS = 4  # the cascade's levels of running sums
 _ROWS = 4  # vectors summed side by side (torch's ilp_factor)
+_LOSS_LEVELS = 8  # nll_loss's levels (each passing on every 16 samples below 2^32 of them)
 
 
 def reduce_sum(a: np.ndarray, axis=None, keepdims: bool = False):
@@ -52,9 +54,6 @@ def _short_order(n: int, lanes: int) -> np.ndarray:
     if n >= lanes:
         return np.r_[lanes:n, 0:lanes]
     return np.r_[0, _ROWS:n, 1:_ROWS] if n >= _ROWS else np.arange(n)
-
-
-_LANES = {np.dtype(np.float32): 8, np.dtype(np.float64): 4}  # one 256-bit vector's elements
 
 
 def _row_sum(rows: np.ndarray) -> np.ndarray:
@@ -135,9 +134,6 @@ def loss_sum(values: np.ndarray, positions: np.ndarray):
         levels.append(_running(values))
     total = _running(np.stack(levels))
     return total + total.dtype.type(0)
-
-
-_LOSS_LEVELS = 8
 
 
 def _group_sums(values: np.ndarray, group: np.ndarray) -> np.ndarray:

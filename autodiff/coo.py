@@ -136,7 +136,7 @@ def coalesce(a: SparseCOO) -> SparseCOO:
     beyond, equal indices may come in another order and the sums differ in the last bits)."""
     if a.coalesced:
         return a
-    if a.nnz <= 1:  # nothing to sum or sort
+    if a.nnz == 0:  # nothing to sum or sort
         return SparseCOO(a.indices.copy(), a.values.copy(), a.shape, coalesced=True)
     flat = np.ravel_multi_index(tuple(a.indices), a.shape[: a.sparse_dim])
     unique, slot = np.unique(flat, return_inverse=True)

@@ -105,6 +105,7 @@ def test_conversions_and_dense_plus_sparse_are_torchs(case):
     total, ttotal = x + ours, tx + theirs
     _same(total, ttotal)
     _same(ad.add(x, ours, alpha=3), torch.add(tx, theirs, alpha=3))
+    _same(ad.add(x, ours.coalesce(), alpha=0), torch.add(tx, theirs.coalesce(), alpha=0))
     same_c = ad.sparse_coo_tensor(
         tc.indices().numpy(), tc.values().numpy(), shape, is_coalesced=True
     )
@@ -205,6 +206,7 @@ def test_what_sparse_tensors_refuse():
         s.numpy()
     with pytest.raises(TypeError, match="to_dense"):
         np.asarray(s)
+    assert not hasattr(s._data, "__array_interface__")  # a protocol probe: plainly absent
     with pytest.raises(NotImplementedError, match="no gradient"):
         s.requires_grad_()
     with pytest.raises(NotImplementedError, match="no gradient"):
@@ -353,6 +355,19 @@ def test_products_after_a_meta_tensor_was_made():
     assert getattr(s._data, "_data", None) is None
 
 
+def test_the_layout_of_turns_is_made_once_per_direction(monkeypatch):
+    from autodiff import coo
+
+    made = []
+    real = coo._turn_major
+    monkeypatch.setattr(coo, "_turn_major", lambda rows: made.append(1) or real(rows))
+    s = ad.tensor([[1.0, 2.0, 0.0], [0.0, 3.0, 4.0]]).to_sparse()
+    x = ad.ones(3, 2, requires_grad=True)
+    for _ in range(3):
+        ad.mm(s, x).sum().backward()  # the product, then its transpose for the gradient
+    assert len(made) == 2
+
+
 def test_a_product_after_the_indices_changed_in_place():
     """A product keeps its layout of turns with the sparse tensor for the next one (an
     adjacency meets every step); _indices() shares the indices, so a change there must give
@@ -428,6 +443,8 @@ def test_the_float32_product_goes_exact_only_where_it_rounded_twice(monkeypatch)
     monkeypatch.setattr(coo, "_turns", lambda *args: calls.append(1) or exact(*args))
     s = ad.tensor(np.array([[1.0, 1.0]], np.float32)).to_sparse()
     assert ad.mm(s, ad.tensor(np.array([[1.0], [2.0**-24]], np.float32))).item() == 1.0
+    one = ad.tensor(np.array([[1 + 2.0**-12]], np.float32))  # (1 + 2⁻¹²)²: at the first turn
+    assert ad.mm(one.to_sparse(), one).item() == np.float32(1 + 2.0**-11)
     plain = ad.tensor(np.array([[0.3, 0.7]], np.float32)).to_sparse()
     assert ad.mm(plain, ad.tensor(np.array([[0.1], [0.2]], np.float32))).shape == (1, 1)
     assert calls == []
