@@ -73,7 +73,8 @@ def _cascade(rows: np.ndarray) -> np.ndarray:
     into level 2 every `step` chunks, and level 2 into level 3 every `step` level-2 inputs;
     at the end the rows after the last whole chunk, then levels 1, 2 and 3, are added up."""
     size, width = rows.shape
-    step = 1 << max(4, _ceil_log2(size) // _LEVELS)
+    # utils::CeilLog2(size) is 1 for size <= 2, bit_length 0 or 1 there: the same step
+    step = 1 << max(4, (size - 1).bit_length() // _LEVELS)
     if size < step:  # no whole chunk: the rows' running sum (the empty levels add only +0)
         return _running(rows)
     chunks = size // step
@@ -85,11 +86,6 @@ def _cascade(rows: np.ndarray) -> np.ndarray:
         level = _running(level[: whole * step].reshape(whole, step, width), axis=1)
     left.append(_running(level))  # level 3 never passes on
     return _running(np.stack(left))
-
-
-def _ceil_log2(n: int) -> int:
-    """utils::CeilLog2: ceil(log2(n)), and 1 for n <= 2."""
-    return 1 if n <= 2 else (n - 1).bit_length()
 
 
 def _running(x: np.ndarray, axis: int = 0) -> np.ndarray:

@@ -296,12 +296,12 @@ class NegativeLogLikelihood(ad.Function):
             out = losses
         else:  # summed in torch's nll_loss order (its own cascade, not sum()'s)
             kept = np.flatnonzero(keep)
-            out = cascade.loss_sum(losses.reshape(-1)[kept], kept)
+            out = cascade.loss_sum(losses.ravel()[kept], kept)
         if reduction == "mean":
             total = (
                 input.dtype.type(len(kept))
                 if weight is None
-                else cascade.loss_sum(w.reshape(-1)[kept], kept)
+                else cascade.loss_sum(w.ravel()[kept], kept)
             )
             if total:
                 coef /= total

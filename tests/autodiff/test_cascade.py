@@ -99,6 +99,43 @@ def test_nll_loss_reductions_are_torchs_bits(torch1, n, seed, ignored, weighted,
     assert _bits(ours.detach().numpy()) == _bits(theirs.detach().numpy())
 
 
+def test_every_short_size_and_a_long_sum_are_torchs(torch1):
+    """Each size below five vectors (the fixed short orders and the first side-by-side rows),
+    and 3 M float32 elements, enough rows for the cascade's top level to take 22 sums."""
+    rng = np.random.default_rng(5)
+    for dtype in (np.float32, np.float64):
+        for n in range(41):
+            x = (rng.standard_normal(n) * 10.0 ** rng.integers(-4, 5, n)).astype(dtype)
+            assert _bits(cascade.full_sum(x)) == _bits(torch1.from_numpy(x).sum().numpy()), n
+    x = rng.standard_normal(3_000_000).astype(np.float32)
+    assert _bits(cascade.full_sum(x)) == _bits(torch1.from_numpy(x).sum().numpy())
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("loss", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+def test_the_losses_reductions_are_torchs(torch1, loss, reduction):
+    rng = np.random.default_rng(len(loss))
+    for n in (1, 7, 40, 333):
+        x, y = rng.standard_normal((2, n, 3)).astype(np.float32)
+        ours = getattr(nn.functional, loss)(ad.tensor(x), ad.tensor(y), reduction=reduction)
+        theirs = getattr(torch1.nn.functional, loss)(
+            torch1.tensor(x), torch1.tensor(y), reduction=reduction
+        )
+        assert _bits(ours.numpy()) == _bits(theirs.numpy()), n
+
+
+def test_a_zero_loss_is_positive_zero(torch1):
+    """Log-probabilities of exactly 0: each loss is -0.0, and torch's running sums, which start
+    at +0, give +0."""
+    for n, reduction in [(5, "mean"), (5, "sum"), (20, "mean"), (20, "sum")]:
+        logp, target = np.zeros((n, 3), np.float32), np.arange(n) % 3
+        ours = nn.functional.nll_loss(ad.tensor(logp), ad.tensor(target), reduction=reduction)
+        theirs = torch1.nn.functional.nll_loss(
+            torch1.tensor(logp), torch1.tensor(target), reduction=reduction
+        )
+        assert _bits(ours.numpy()) == _bits(theirs.numpy()) == _bits(np.float32(0.0))
+
+
 def test_nll_loss_over_positions_is_torchs(torch1):
     """(N, C, H, W) log-probabilities: torch's nll_loss2d sums over samples then positions,
     in the same cascade."""
