@@ -20,7 +20,7 @@ _ROWS = 4  # vectors summed side by side (torch's ilp_factor)
 _LOSS_LEVELS = 8  # nll_loss's levels (each passing on every 16 samples below 2^32 of them)
 
 
-def reduce_sum(a: np.ndarray, axis=None, keepdims: bool = False):
+def reduce_sum(a: np.ndarray, axis, keepdims: bool):
     """np.add.reduce(a, axis, keepdims=keepdims), in torch's order where it takes every element
     (what x.sum() and a broadcast gradient's sum_to to a 0-d or all-ones shape do)."""
     if axis is None or len(axis) == a.ndim:

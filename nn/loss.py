@@ -31,12 +31,13 @@ def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
     that sum over the count), or the losses ('none')."""
     if reduction == "none":
         return losses
-    if losses.size and losses.dtype in (np.float32, np.float64):
-        total = cascade.full_sum(losses)
-        return total / losses.size if reduction == "mean" else total
-    return (
-        losses.mean(dtype=losses.dtype) if reduction == "mean" else losses.sum(dtype=losses.dtype)
-    )
+    if losses.dtype not in (np.float32, np.float64):  # NumPy's order (float16, bfloat16)
+        return losses.sum(dtype=losses.dtype) if reduction == "sum" else losses.mean()
+    total = cascade.full_sum(losses)
+    if reduction == "sum":
+        return total
+    with np.errstate(divide="ignore", invalid="ignore"):  # no losses: 0/0, torch's nan
+        return total / losses.size
 
 
 def _scale(grad, ctx, shape):

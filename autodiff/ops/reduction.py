@@ -132,8 +132,9 @@ class Mean(Function):
         if dim is None and not keepdim:  # torch: sum() is 0, sum(dim=None, keepdim) is 1
             ctx.node_name = "MeanBackward0"
         x = input if dtype is None else input.astype(dtype)
-        if (dim is None or len(dim) == x.ndim) and x.size and x.dtype.char in "fd":
-            return cascade.reduce_sum(x, dim, keepdim) / x.size  # torch's: sum() / n
+        if (dim is None or len(dim) == x.ndim) and x.dtype.char in "fd":  # torch's: sum() / n
+            with np.errstate(divide="ignore", invalid="ignore"):  # no elements: 0/0, nan
+                return cascade.reduce_sum(x, dim, keepdim) / x.size
         with np.errstate(invalid="ignore", over="ignore"):  # NumPy's own Python: not ours
             return np.mean(x, axis=dim, keepdims=keepdim)
 

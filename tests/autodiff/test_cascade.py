@@ -56,6 +56,8 @@ def test_full_sums_and_means_are_torchs_bits(torch1, n, dtype, seed, layout):
         assert _bits(ours.sum(dtype=ad.float64).numpy()) == _bits(
             theirs.sum(dtype=torch1.float64).numpy()
         )
+        if x.ndim == 2:  # over one dim of two: NumPy's order still (not torch's, not yet)
+            assert _bits(ours.sum(0).numpy()) == _bits(np.add.reduce(x, axis=0))
 
 
 def test_the_order_without_torch():
@@ -115,13 +117,22 @@ def test_every_short_size_and_a_long_sum_are_torchs(torch1):
 @pytest.mark.parametrize("loss", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
 def test_the_losses_reductions_are_torchs(torch1, loss, reduction):
     rng = np.random.default_rng(len(loss))
-    for n in (1, 7, 40, 333):
-        x, y = rng.standard_normal((2, n, 3)).astype(np.float32)
+    for n in (0, 1, 7, 40, 333):  # none (torch: nan and 0, no warning), then magnitudes apart
+        x, y = (rng.standard_normal((2, n, 3)) * 10.0 ** rng.integers(-3, 4, (2, n, 3))).astype(
+            np.float32
+        )
         ours = getattr(nn.functional, loss)(ad.tensor(x), ad.tensor(y), reduction=reduction)
         theirs = getattr(torch1.nn.functional, loss)(
             torch1.tensor(x), torch1.tensor(y), reduction=reduction
         )
         assert _bits(ours.numpy()) == _bits(theirs.numpy()), n
+    half = ad.tensor(np.arange(6, dtype=np.float16)), ad.zeros(6, dtype=ad.float16)
+    ours = getattr(nn.functional, loss)(*half, reduction=reduction)  # float16: NumPy's order
+    theirs = getattr(torch1.nn.functional, loss)(
+        torch1.arange(6, dtype=torch1.float16), torch1.zeros(6, dtype=torch1.float16),
+        reduction=reduction,
+    )  # fmt: skip
+    assert ours.dtype == ad.float16 and ours.item() == theirs.item()
 
 
 def test_a_zero_loss_is_positive_zero(torch1):
@@ -134,6 +145,16 @@ def test_a_zero_loss_is_positive_zero(torch1):
             torch1.tensor(logp), torch1.tensor(target), reduction=reduction
         )
         assert _bits(ours.numpy()) == _bits(theirs.numpy()) == _bits(np.float32(0.0))
+
+
+def test_every_target_ignored_is_torchs(torch1):
+    logp, target = np.log(np.full((3, 4), 0.25, np.float32)), np.full(3, -100)
+    for reduction in ("mean", "sum"):
+        ours = nn.functional.nll_loss(ad.tensor(logp), ad.tensor(target), reduction=reduction)
+        theirs = torch1.nn.functional.nll_loss(
+            torch1.tensor(logp), torch1.tensor(target), reduction=reduction
+        )
+        assert _bits(ours.numpy()) == _bits(theirs.numpy())  # -nan (0/0) and +0
 
 
 def test_nll_loss_over_positions_is_torchs(torch1):
