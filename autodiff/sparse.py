@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from . import coo, dtypes, tracing
+from . import cascade, coo, dtypes, tracing
 from .device import CPU, check
 from .errors import DtypeError, ShapeError
 from .function import Function
@@ -411,16 +411,17 @@ def _sum(input, dim, keepdim, dtype=None):
             "sum of a sparse tensor with keepdim=True is not supported here; sum the dense "
             "tensor (input.to_dense().sum(dim, keepdim=True))."
         )
-    if dim is None:  # as torch: a repeated index's values first
+    if dim is None:  # as torch: a repeated index's values first, then its sum's order
         values = coo.coalesce(_array(input)).values
-        return Tensor._make(np.asarray(np.add.reduce(values, axis=None, dtype=dtype)))
+        values = values if dtype is None else dtypes.cast(values, dtype)
+        return Tensor._make(np.asarray(cascade.reduce_sum(values, None, False)))
     a = _array(input)
     n, values = a.sparse_dim, a.values if dtype is None else dtypes.cast(a.values, dtype)
     dense_axes = tuple(d - n + 1 for d in dim if d >= n)
     values = np.add.reduce(values, axis=dense_axes) if dense_axes else values
     kept = [d for d in range(n) if d not in dim]
-    if not kept:  # every sparse dim: the stored values' sum, as they are (torch's order)
-        return Tensor._make(np.asarray(np.add.reduce(values, axis=0)))
+    if not kept:  # every sparse dim: the stored values' sum, as they are, in torch's order
+        return Tensor._make(np.asarray(cascade.reduce_sum(values, (0,), False)))
     shape = tuple(m for d, m in enumerate(a.shape) if d not in dim)
     return Tensor._make(coo.coalesce(coo.SparseCOO(a.indices[kept], values, shape, False)))
 
