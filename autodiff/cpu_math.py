@@ -145,8 +145,8 @@ def _flat(x, shape, dtype) -> np.ndarray:
 
 def scaled_add(input, other, alpha, out=None) -> np.ndarray:
     """torch.add(input, other, alpha=alpha): input + alpha·other rounded once (torch's kernel
-    is a fused multiply-add, alpha in the dtype; sub negates alpha). BLAS's axpy does it
-    where it rounds once (checked on first use) and the arrays are plain, else fma()."""
+    is a fused multiply-add, alpha in the dtype; sub negates alpha). Plain arrays go through
+    BLAS's axpy in the blocks where it rounds once (checked on first use), the rest fma()."""
     out, narrow = _result(out, input, other)
     if narrow is not None:  # alpha and numbers in the narrow dtype first, as torch's kernel
         input, other = (np.asarray(x, narrow.dtype).astype(F32) for x in (input, other))
@@ -156,19 +156,25 @@ def scaled_add(input, other, alpha, out=None) -> np.ndarray:
     input, other = (np.asarray(x, out.dtype) for x in (input, other))  # a number in the dtype
     axpy = _axpy(out.dtype)
     if (
-        axpy is not None
-        and np.shape(input) == other.shape == out.shape
-        and other.dtype == out.dtype
-        and other.flags.c_contiguous
-        and out.flags.c_contiguous
-        and not (out is not input and np.may_share_memory(out, other))
+        axpy is None
+        or not np.shape(input) == other.shape == out.shape
+        or other.dtype != out.dtype
+        or not (other.flags.c_contiguous and out.flags.c_contiguous)
+        or (out is not input and np.may_share_memory(out, other))
     ):
-        if out is not input:
-            np.copyto(out, input)
-        if out.size:
-            axpy(out.size, alpha, other.ctypes.data, 1, out.ctypes.data, 1)
-        return out
-    return fma(alpha, other, input, out)
+        return fma(alpha, other, input, out)
+    if out is not input:
+        np.copyto(out, input)
+    function, block = axpy
+    x, y = other.reshape(-1), out.reshape(-1)
+    body = y.size - y.size % block
+    x_at, y_at, step = x.ctypes.data, y.ctypes.data, y.itemsize
+    for start in range(0, body, _AXPY_CHUNK):  # chunks BLAS runs on one thread, whole blocks
+        n = min(_AXPY_CHUNK, body - start)
+        function(n, alpha, x_at + start * step, 1, y_at + start * step, 1)
+    if body < y.size:  # the tail BLAS would round twice
+        fma(alpha, x[body:], y[body:], y[body:])
+    return out
 
 
 def lerp(start, end, weight, out=None) -> np.ndarray:
@@ -252,8 +258,9 @@ def _rounded(wide: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 @functools.cache
 def _axpy(dtype):
-    """The BLAS's axpy (y ← alpha·x + y, in place) for float32 or float64 where it rounds each
-    element once (the x86 kernels use FMA instructions, tails included); else None."""
+    """(axpy, block): the BLAS's axpy (y ← alpha·x + y, in place) for float32 or float64 and
+    the block its vector body works in, where that body rounds each element once (the x86
+    kernels use FMA instructions; OpenBLAS's tail loop, n % 32 elements, does not); else None."""
     if dtype not in (np.float32, np.float64):
         return None
     function = _blas_function(("s" if dtype == np.float32 else "d") + "axpy")
@@ -263,25 +270,34 @@ def _axpy(dtype):
     size, pointer = ctypes.c_int64, ctypes.c_void_p  # an int64 also passes a 32-bit BLAS int
     function.argtypes = (size, real, pointer, size, pointer, size)
     function.restype = None
-    return function if rounds_once(function, dtype) else None
+    block = fused_block(function, dtype)
+    return None if block is None else (function, block)
 
 
-def rounds_once(axpy, dtype) -> bool:
-    """Whether axpy(n, alpha, x pointer, 1, y pointer, 1) gives fma()'s results, tried on values
-    where two roundings differ in every element, at lengths that reach vector bodies and tails."""
+_AXPY_CHUNK = 8192  # elements per call: OpenBLAS splits an axpy between threads above 10,000
+
+
+def fused_block(axpy, dtype):
+    """The smallest block (1, 8, ..., 64 elements) such that axpy(n, alpha, x pointer, 1,
+    y pointer, 1) gives fma()'s results whenever n is a multiple of it, tried on values where
+    two roundings differ in every element, up to _AXPY_CHUNK; None if no block does."""
     dtype = np.dtype(dtype)
     rng = np.random.default_rng(0)
-    x, y = (rng.standard_normal(4096).astype(dtype) for _ in range(2))
+    x, y = (rng.standard_normal(10 * _AXPY_CHUNK).astype(dtype) for _ in range(2))
     alpha = dtype.type(1 / 3)
     fused = fma(alpha, x, y)
-    differs = fused != y + alpha * x
+    differs = np.flatnonzero(fused != y + alpha * x)[:_AXPY_CHUNK]  # about a fifth do
     x, y, fused = x[differs], y[differs], fused[differs]
-    for n in (1, 2, 3, 7, 15, 17, 33, 67, x.size):
-        got = y[:n].copy()
-        axpy(n, alpha, x.ctypes.data, 1, got.ctypes.data, 1)
-        if not np.array_equal(got, fused[:n]):
-            return False
-    return True
+    assert x.size == _AXPY_CHUNK
+    for block in (1, 8, 16, 32, 64):
+        for n in (block, 2 * block, 3 * block, 7 * block, _AXPY_CHUNK):
+            got = y[:n].copy()
+            axpy(n, alpha, x.ctypes.data, 1, got.ctypes.data, 1)
+            if not np.array_equal(got, fused[:n]):
+                break
+        else:
+            return block
+    return None
 
 
 def _blas_function(name: str):

@@ -181,7 +181,7 @@ TARGETS = {
             "_result",
             "_rounded",
             "_axpy",
-            "rounds_once",
+            "fused_block",
             "_blas_function",
         ],
     ),

@@ -97,19 +97,44 @@ def test_fma32_with_out_an_input_keeps_the_exact_ties():
     np.testing.assert_array_equal(cpu_math.fma32(a, a, c, out=c), expected)
 
 
-def test_a_blas_axpy_that_rounds_twice_is_not_used():
+def _as_arrays(n, x, y):
+    return (
+        np.ctypeslib.as_array(ctypes.cast(p, ctypes.POINTER(ctypes.c_float)), (n,)) for p in (x, y)
+    )
+
+
+def test_a_blas_axpy_is_used_only_in_the_blocks_where_it_rounds_once():
     def unfused(n, alpha, x, incx, y, incy):
-        xs = np.ctypeslib.as_array(ctypes.cast(x, ctypes.POINTER(ctypes.c_float)), (n,))
-        ys = np.ctypeslib.as_array(ctypes.cast(y, ctypes.POINTER(ctypes.c_float)), (n,))
+        xs, ys = _as_arrays(n, x, y)
         ys[:] = ys + np.float32(alpha) * xs
 
     def fused(n, alpha, x, incx, y, incy):
-        xs = np.ctypeslib.as_array(ctypes.cast(x, ctypes.POINTER(ctypes.c_float)), (n,))
-        ys = np.ctypeslib.as_array(ctypes.cast(y, ctypes.POINTER(ctypes.c_float)), (n,))
+        xs, ys = _as_arrays(n, x, y)
         ys[:] = cpu_math.fma32(np.float32(alpha), xs, ys)
 
-    assert not cpu_math.rounds_once(unfused, np.float32)
-    assert cpu_math.rounds_once(fused, np.float32)
+    def fused_body(n, alpha, x, incx, y, incy):  # OpenBLAS's way: a tail of n % 32 unfused
+        xs, ys = _as_arrays(n, x, y)
+        body = n - n % 32
+        ys[:body] = cpu_math.fma32(np.float32(alpha), xs[:body], ys[:body])
+        ys[body:] = ys[body:] + np.float32(alpha) * xs[body:]
+
+    assert cpu_math.fused_block(unfused, np.float32) is None
+    assert cpu_math.fused_block(fused, np.float32) == 1
+    assert cpu_math.fused_block(fused_body, np.float32) == 32
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scaled_add_through_blas_in_chunks_and_a_tail(dtype):
+    """Sizes around the BLAS's block and the chunks each call gets (a call over 10,000 elements
+    would be split between threads, each with a tail of its own): all rounded once."""
+    rng = np.random.default_rng(2)
+    chunk = cpu_math._AXPY_CHUNK
+    for n in (1, 31, 32, 33, chunk - 1, chunk, chunk + 17, 3 * chunk + 40, 200_705):
+        x, y = rng.standard_normal(n).astype(dtype), rng.standard_normal(n).astype(dtype)
+        expected = cpu_math.fma(dtype(-0.01), x, y)
+        got = y.copy()
+        assert cpu_math.scaled_add(got, x, -0.01, out=got) is got
+        np.testing.assert_array_equal(got, expected, err_msg=f"n={n}")
 
 
 # --- against torch ------------------------------------------------------------------------
