@@ -108,7 +108,7 @@ def _chunked(kernel, dtype, a, b, c, out, scratch_dtypes) -> np.ndarray:
     """kernel(a, b, c, out, scratch) on flat slices of a few thousand elements at a time (a 0-d
     operand as a float64 number), writing into out (a new array of the broadcast shape if
     None); scratch: arrays of a slice's length, one per dtype, allocated once per call."""
-    shape = np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c))
+    shape = _broadcast_shape(np.shape(a), np.shape(b), np.shape(c))
     if out is None:
         out = np.empty(shape, dtype)
     elif out.shape != shape or out.dtype != dtype:
@@ -136,7 +136,15 @@ def _flat(x, shape, dtype) -> np.ndarray:
     x = np.asarray(x, dtype)  # the operands in the result's dtype, as torch casts them first
     if x.ndim == 0:
         return np.asarray(x, np.float64)  # exact for a float32 value
-    return np.broadcast_to(x, shape).reshape(-1)
+    return (x if x.shape == shape else np.broadcast_to(x, shape)).reshape(-1)
+
+
+def _broadcast_shape(*shapes) -> tuple:
+    """np.broadcast_shapes, without its cost where it has nothing to do (small arrays' steps)."""
+    first = max(shapes, key=len)
+    if all(s == first or s == () for s in shapes):
+        return first
+    return np.broadcast_shapes(*shapes)
 
 
 # --- torch's fused elementwise kernels --------------------------------------------------------

@@ -285,6 +285,19 @@ def test_what_sparse_tensors_refuse():
     with pytest.raises(CompileError, match="sparse"):
         product(s, ad.ones(2, 2))
 
+    @ad.compile
+    def made_inside(x, w):  # a replay would keep the sparse tensor of the first call
+        return (x.to_sparse() @ w).sum()
+
+    @ad.compile
+    def built_inside(indices, values):
+        return ad.sparse_coo_tensor(indices, values, (2, 2)).to_dense().sum()
+
+    with pytest.raises(CompileError, match="reads a tensor's values into Python"):
+        made_inside(ad.ones(2, 2), ad.ones(2, 2))
+    with pytest.raises(CompileError, match="reads a tensor's values into Python"):
+        built_inside(ad.tensor([[0, 1], [1, 0]]), ad.ones(2))
+
 
 def test_the_invariant_warning_is_torchs_and_given_once():
     import autodiff.sparse as sparse
@@ -557,6 +570,8 @@ def test_legacy_sparse_constructors_as_torch():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # once per form
         again = ad.sparse.FloatTensor(i, v.double(), (2, 2))
+    with pytest.raises(TypeError, match=r"expects \(indices: Tensor, values: Tensor"):
+        ad.sparse.FloatTensor(i, [1.0, 2.0])  # values as a list: refused, as torch
     assert s.to_dense().tolist() == [[0.0, 1.0], [2.0, 0.0]] and not s.is_coalesced()
     assert again.dtype == ad.float64 and inferred.shape == (2, 2)  # the values' dtype, as torch
     assert empty.shape == (3, 4) and empty._nnz() == 0 and empty.sparse_dim() == 2
