@@ -175,14 +175,31 @@ def scaled_add(input, other, alpha, out=None) -> np.ndarray:
         np.copyto(out, input)
     function, block = axpy
     x, y = other.reshape(-1), out.reshape(-1)
-    body = y.size - y.size % block
-    x_at, y_at, step = x.ctypes.data, y.ctypes.data, y.itemsize
+    body = y.size - y.size % block if y.size > _FEW else 0
+    if body:
+        x_at, y_at, step = x.ctypes.data, y.ctypes.data, y.itemsize
     for start in range(0, body, _AXPY_CHUNK):  # chunks BLAS runs on one thread, whole blocks
         n = min(_AXPY_CHUNK, body - start)
         function(n, alpha, x_at + start * step, 1, y_at + start * step, 1)
-    if body < y.size:  # the tail BLAS would round twice
-        fma(alpha, x[body:], y[body:], y[body:])
+    if body < y.size:  # the tail BLAS would round twice, or a small array
+        _add_scaled_in_place(y[body:], x[body:], alpha)
     return out
+
+
+_FEW = 1024  # elements: fewer take one exact NumPy pass, cheaper than BLAS calls through ctypes
+
+
+def _add_scaled_in_place(y, x, alpha) -> None:
+    """y ← y + alpha·x rounded once, for a few elements. float32: the product is exact in float64
+    and the float64 sum rounds once, so rounding it to float32 gives the fused result unless
+    it sits on a float32 midpoint (fma32's check), which sends them through fma()."""
+    if y.dtype == np.float32:
+        wide = np.multiply(x, np.float64(alpha))
+        wide += y
+        if (wide.view(np.int64) & _LOW_28).all():
+            np.copyto(y, wide, casting="same_kind")
+            return
+    fma(alpha, x, y, y)
 
 
 def lerp(start, end, weight, out=None) -> np.ndarray:

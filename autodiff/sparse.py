@@ -185,7 +185,8 @@ class SparseTensorType(type):
             _deprecated(f"{form}, *, device=", f"{form}, dtype=, device=")
             if args[0].dtype != dtypes.int64:
                 raise RuntimeError("indices must be an int64 tensor")
-            return _made(*args) if len(args) == 3 else _made(*args, None)
+            indices, values, *size = args
+            return _made(indices, values, size[0] if size else None)
         if len(args) == 1 and isinstance(args[0], tuple | list):
             raise TypeError(  # torch's words
                 "torch.sparse.SparseTensor(sequence) only accepts sizes.  Please use "

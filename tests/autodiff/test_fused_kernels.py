@@ -103,6 +103,22 @@ def _as_arrays(n, x, y):
     )
 
 
+@pytest.mark.parametrize("n", [3, 40, 2000])  # all a small pass; the BLAS's tail; beyond
+def test_scaled_add_on_a_float32_tie_rounds_once(n):
+    """A float64 sum on a float32 midpoint (its exact value just off it) rounds wrongly a second
+    time: the few-element pass and the BLAS's tail must take the exact path there."""
+    near = np.float32(1 + 2.0**-12)
+    x = np.full(n, near, np.float32)
+    y = np.zeros(n, np.float32)
+    y[-3:] = [2.0**-80, -(2.0**-80), 0.0]
+    expected = _rounded(
+        [Fraction(float(near)) ** 2 + Fraction(float(v)) for v in y], np.dtype(np.float32)
+    )
+    assert (expected != (x.astype(np.float64) * float(near) + y).astype(np.float32)).any()
+    got = y.copy()
+    np.testing.assert_array_equal(cpu_math.scaled_add(got, x, near, out=got), expected)
+
+
 def test_a_blas_axpy_is_used_only_in_the_blocks_where_it_rounds_once():
     def unfused(n, alpha, x, incx, y, incy):
         xs, ys = _as_arrays(n, x, y)
