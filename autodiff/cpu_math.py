@@ -166,7 +166,6 @@ def scaled_add(input, other, alpha, out=None) -> np.ndarray:
     if (
         axpy is None
         or not np.shape(input) == other.shape == out.shape
-        or other.dtype != out.dtype
         or not (other.flags.c_contiguous and out.flags.c_contiguous)
         or (out is not input and np.may_share_memory(out, other))
     ):
@@ -178,9 +177,9 @@ def scaled_add(input, other, alpha, out=None) -> np.ndarray:
     body = y.size - y.size % block if y.size > _FEW else 0
     if body:
         x_at, y_at, step = x.ctypes.data, y.ctypes.data, y.itemsize
-    for start in range(0, body, _AXPY_CHUNK):  # chunks BLAS runs on one thread, whole blocks
-        n = min(_AXPY_CHUNK, body - start)
-        function(n, alpha, x_at + start * step, 1, y_at + start * step, 1)
+        for start in range(0, body, _AXPY_CHUNK):  # chunks BLAS runs on one thread, whole blocks
+            n = min(_AXPY_CHUNK, body - start)
+            function(n, alpha, x_at + start * step, 1, y_at + start * step, 1)
     if body < y.size:  # the tail BLAS would round twice, or a small array
         _add_scaled_in_place(y[body:], x[body:], alpha)
     return out

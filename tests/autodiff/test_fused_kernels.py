@@ -97,6 +97,51 @@ def test_fma32_with_out_an_input_keeps_the_exact_ties():
     np.testing.assert_array_equal(cpu_math.fma32(a, a, c, out=c), expected)
 
 
+def test_fma_broadcasts_and_computes_narrow_dtypes_in_float32():
+    """Operands of different shapes broadcast as NumPy's; float16 and bfloat16 compute in float32
+    and round once more, as torch's opmath."""
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((3, 1)), rng.standard_normal((1, 4))
+    c = rng.standard_normal(4)
+    for dtype in (np.float32, np.float64):
+        x, y, z = (v.astype(dtype) for v in (a, b, c))
+        got = cpu_math.fma(x, y, z)
+        assert got.shape == (3, 4) and got.dtype == dtype
+        exact = [Fraction(float(p)) * Fraction(float(q)) + Fraction(float(r))
+                 for p, q, r in zip(*(np.broadcast_to(v, (3, 4)).ravel() for v in (x, y, z)))]  # fmt: skip
+        np.testing.assert_array_equal(got.ravel(), _rounded(exact, np.dtype(dtype)))
+    for narrow in (np.float16, ml_dtypes.bfloat16):
+        x, y, z = (v.astype(narrow) for v in (a, b, c))
+        wide = cpu_math.fma32(*(v.astype(np.float32) for v in (x, y, z)))
+        np.testing.assert_array_equal(cpu_math.fma(x, y, z), wide.astype(narrow))
+
+
+def test_scaled_add_into_a_strided_view():
+    """In place on every other element (torch's p[::2].add_(g, alpha=)): the view itself is
+    updated, through the exact path, and the elements between are left alone."""
+    rng = np.random.default_rng(6)
+    for dtype in (np.float32, np.float64):
+        base = rng.standard_normal(200).astype(dtype)
+        other = rng.standard_normal(100).astype(dtype)
+        expected = base.copy()
+        expected[::2] = cpu_math.fma(dtype(0.3), other, base[::2].copy())
+        view = base[::2]
+        assert cpu_math.scaled_add(view, other, 0.3, out=view) is view
+        np.testing.assert_array_equal(base, expected)
+
+
+def test_lerp_at_a_weight_of_one_half_takes_torchs_second_formula():
+    """torch's lerp uses w·(end − start) + start only where |w| < 0.5: at 0.5 exactly,
+    (w − 1)·(end − start) + end, which rounds differently for about a third of the values."""
+    rng = np.random.default_rng(0)
+    start, end = (rng.standard_normal(1000).astype(np.float32) for _ in range(2))
+    weight = np.full(1000, 0.5, np.float32)
+    second = cpu_math.fma32(weight - 1, end - start, end)
+    assert (second != cpu_math.fma32(weight, end - start, start)).any()
+    np.testing.assert_array_equal(cpu_math.lerp(start, end, weight), second)
+    np.testing.assert_array_equal(cpu_math.lerp(start, end, np.float32(0.5)), second)
+
+
 def _as_arrays(n, x, y):
     return (
         np.ctypeslib.as_array(ctypes.cast(p, ctypes.POINTER(ctypes.c_float)), (n,)) for p in (x, y)
