@@ -142,6 +142,83 @@ def test_lerp_at_a_weight_of_one_half_takes_torchs_second_formula():
     np.testing.assert_array_equal(cpu_math.lerp(start, end, np.float32(0.5)), second)
 
 
+def test_lerp_with_a_weight_broadcast_beyond_start_and_end():
+    start, end = np.array([1.0], np.float32), np.array([3.0], np.float32)
+    weight = np.array([0.25, 0.5, 0.75], np.float32)
+    np.testing.assert_array_equal(cpu_math.lerp(start, end, weight), [1.5, 2.0, 2.5])
+
+
+def test_scaled_add_of_integers_in_place():
+    x = np.array([1, 2, 3], np.int64)
+    assert cpu_math.scaled_add(x, np.array([1, 1, 1], np.int64), 2, out=x) is x
+    np.testing.assert_array_equal(x, [3, 4, 5])
+
+
+def _openblas() -> bool:
+    from threadpoolctl import threadpool_info
+
+    return any(i.get("internal_api") == "openblas" for i in threadpool_info())
+
+
+@pytest.mark.skipif(not _openblas(), reason="NumPy's BLAS here is not OpenBLAS")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scaled_add_runs_the_blas_body_and_an_exact_numpy_tail(dtype, monkeypatch):
+    """The fast path must stay in use: with OpenBLAS's axpy (fused in blocks) the update runs
+    the BLAS over whole blocks in chunks, only the tail in NumPy, fma() nowhere (the exact
+    emulation is ~10x slower; once, unnoticed, it took every SGD step). A few elements: no
+    BLAS call at all."""
+    found = cpu_math._axpy(np.dtype(dtype))
+    assert found is not None, "OpenBLAS's axpy was not taken: every update runs the emulation"
+    function, block = found
+    assert block in (8, 16, 32, 64)
+    calls, fmas = [], []
+
+    real_fma = cpu_math.fma
+
+    def counted(n, *args):
+        calls.append(n)
+        function(n, *args)
+
+    def spied_fma(*args, **kwargs):
+        fmas.append(args)
+        return real_fma(*args, **kwargs)
+
+    monkeypatch.setattr(cpu_math, "_axpy", lambda _: (counted, block))
+    monkeypatch.setattr(cpu_math, "fma", spied_fma)
+    chunk, rng = cpu_math._AXPY_CHUNK, np.random.default_rng(8)
+    n = 2 * chunk + 3 * block + 5
+    x, y = rng.standard_normal(n).astype(dtype), rng.standard_normal(n).astype(dtype)
+    expected = real_fma(dtype(0.1), x, y)
+    fmas.clear()
+    got = cpu_math.scaled_add(y, x, 0.1, out=y)
+    np.testing.assert_array_equal(got, expected)
+    assert calls == [chunk, chunk, 3 * block]
+    assert len(fmas) == (dtype == np.float64)  # float32's tail: one NumPy pass, no emulation
+    calls.clear()
+    few = y[: cpu_math._FEW]
+    cpu_math.scaled_add(few, x[: cpu_math._FEW], 0.1, out=few)
+    assert calls == []
+
+
+def test_fused_block_finds_the_block_and_refuses_a_split_between_threads():
+    def fused_in(block, threads_above=None):
+        def axpy(n, alpha, x, incx, y, incy):
+            xs, ys = _as_arrays(n, x, y)
+            before = ys.copy()
+            body = n - n % block
+            ys[:body] = cpu_math.fma32(np.float32(alpha), xs[:body], ys[:body])
+            ys[body:] = ys[body:] + np.float32(alpha) * xs[body:]
+            if threads_above is not None and n > threads_above:  # a thread's tail, unfused
+                ys[n // 2 - 1] = before[n // 2 - 1] + np.float32(alpha) * xs[n // 2 - 1]
+
+        return axpy
+
+    for block in (8, 16, 64):
+        assert cpu_math.fused_block(fused_in(block), np.float32) == block
+    split = fused_in(32, threads_above=cpu_math._AXPY_CHUNK - 1)
+    assert cpu_math.fused_block(split, np.float32) is None
+
+
 def _as_arrays(n, x, y):
     return (
         np.ctypeslib.as_array(ctypes.cast(p, ctypes.POINTER(ctypes.c_float)), (n,)) for p in (x, y)
