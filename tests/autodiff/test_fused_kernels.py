@@ -117,17 +117,19 @@ def test_fma_broadcasts_and_computes_narrow_dtypes_in_float32():
 
 
 def test_scaled_add_into_a_strided_view():
-    """In place on every other element (torch's p[::2].add_(g, alpha=)): the view itself is
-    updated, through the exact path, and the elements between are left alone."""
+    """In place on every other element (torch's p[::2].add_(g, alpha=)) and on the left half of
+    a matrix (whose flat form would be a copy): the view itself is updated, through the exact
+    path, and the elements around it are left alone."""
     rng = np.random.default_rng(6)
     for dtype in (np.float32, np.float64):
-        base = rng.standard_normal(200).astype(dtype)
-        other = rng.standard_normal(100).astype(dtype)
-        expected = base.copy()
-        expected[::2] = cpu_math.fma(dtype(0.3), other, base[::2].copy())
-        view = base[::2]
-        assert cpu_math.scaled_add(view, other, 0.3, out=view) is view
-        np.testing.assert_array_equal(base, expected)
+        for shape, part in (((200,), np.s_[::2]), ((30, 40), np.s_[:, :20])):
+            base = rng.standard_normal(shape).astype(dtype)
+            other = np.ascontiguousarray(rng.standard_normal(shape)[part], dtype)
+            expected = base.copy()
+            expected[part] = cpu_math.fma(dtype(0.3), other, base[part].copy())
+            view = base[part]
+            assert cpu_math.scaled_add(view, other, 0.3, out=view) is view
+            np.testing.assert_array_equal(base, expected)
 
 
 def test_lerp_at_a_weight_of_one_half_takes_torchs_second_formula():
