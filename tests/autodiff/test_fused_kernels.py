@@ -144,6 +144,16 @@ def test_lerp_at_a_weight_of_one_half_takes_torchs_second_formula():
     np.testing.assert_array_equal(cpu_math.lerp(start, end, np.float32(0.5)), second)
 
 
+def test_fma64_of_products_near_the_bottom_of_the_range():
+    """Products near the subnormals leave the exact splits no room: those go through exact
+    rationals (Python's float() of a Fraction rounds once, correctly)."""
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(1, 2, 300) * 2.0**-500, rng.uniform(1, 2, 300) * 2.0**-520
+    c = rng.uniform(-1, 1, 300) * 2.0**-1060
+    exact = [float(Fraction(x) * Fraction(y) + Fraction(z)) for x, y, z in zip(a, b, c)]
+    np.testing.assert_array_equal(cpu_math.fma64(a, b, c), exact)
+
+
 def test_lerp_with_a_weight_broadcast_beyond_start_and_end():
     start, end = np.array([1.0], np.float32), np.array([3.0], np.float32)
     weight = np.array([0.25, 0.5, 0.75], np.float32)
