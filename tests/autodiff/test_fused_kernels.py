@@ -107,8 +107,10 @@ def test_fma_broadcasts_and_computes_narrow_dtypes_in_float32():
         x, y, z = (v.astype(dtype) for v in (a, b, c))
         got = cpu_math.fma(x, y, z)
         assert got.shape == (3, 4) and got.dtype == dtype
-        exact = [Fraction(float(p)) * Fraction(float(q)) + Fraction(float(r))
-                 for p, q, r in zip(*(np.broadcast_to(v, (3, 4)).ravel() for v in (x, y, z)))]  # fmt: skip
+        flat = (np.broadcast_to(v, (3, 4)).ravel() for v in (x, y, z))
+        exact = [
+            Fraction(float(p)) * Fraction(float(q)) + Fraction(float(r)) for p, q, r in zip(*flat)
+        ]
         np.testing.assert_array_equal(got.ravel(), _rounded(exact, np.dtype(dtype)))
     for narrow in (np.float16, ml_dtypes.bfloat16):
         x, y, z = (v.astype(narrow) for v in (a, b, c))
@@ -237,7 +239,7 @@ def _as_arrays(n, x, y):
     )
 
 
-@pytest.mark.parametrize("n", [3, 40, 2000])  # all a small pass; the BLAS's tail; beyond
+@pytest.mark.parametrize("n", [3, 40, 2000])  # the small pass; the tail after the BLAS
 def test_scaled_add_on_a_float32_tie_rounds_once(n):
     """A float64 sum on a float32 midpoint (its exact value just off it) rounds wrongly a second
     time: the few-element pass and the BLAS's tail must take the exact path there."""
