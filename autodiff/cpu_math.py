@@ -166,7 +166,7 @@ def scaled_add(input, other, alpha, out=None) -> np.ndarray:
     if (
         axpy is None
         or not np.shape(input) == other.shape == out.shape
-        or not (other.flags.c_contiguous and out.flags.c_contiguous)
+        or not (other.flags.c_contiguous and out.flags.c_contiguous and out.flags.writeable)
         or (out is not input and np.may_share_memory(out, other))
     ):
         return fma(alpha, other, input, out)

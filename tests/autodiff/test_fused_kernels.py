@@ -168,6 +168,17 @@ def test_scaled_add_of_integers_in_place():
     np.testing.assert_array_equal(x, [3, 4, 5])
 
 
+def test_scaled_add_never_writes_through_a_read_only_array():
+    """The BLAS writes through a pointer, past NumPy's checks: a read-only out must fail as
+    NumPy fails, whatever its size, and stay unchanged."""
+    for n in (10, 50_000):
+        frozen = np.zeros(n, np.float32)
+        frozen.flags.writeable = False
+        with pytest.raises(ValueError, match="read-only"):
+            cpu_math.scaled_add(frozen, np.ones(n, np.float32), 2.0, out=frozen)
+        assert not frozen.any()
+
+
 def _openblas() -> bool:
     from threadpoolctl import threadpool_info
 
