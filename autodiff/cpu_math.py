@@ -189,16 +189,13 @@ _FEW = 1024  # elements: fewer take one exact NumPy pass, cheaper than BLAS call
 
 
 def _add_scaled_in_place(y, x, alpha) -> None:
-    """y ← y + alpha·x rounded once, for a few elements. float32: the product is exact in float64
-    and the float64 sum rounds once, so rounding it to float32 gives the fused result unless
-    it sits on a float32 midpoint (fma32's check), which sends them through fma()."""
+    """y ← y + alpha·x rounded once, for a few elements: float32 as one of fma32's chunks
+    (without the chunking's set-up, which would cost more than the work here)."""
     if y.dtype == np.float32:
-        wide = np.multiply(x, np.float64(alpha))
-        wide += y
-        if (wide.view(np.int64) & _LOW_28).all():
-            np.copyto(y, wide, casting="same_kind")
-            return
-    fma(alpha, x, y, y)
+        scratch = [np.empty(y.size, d) for d in _FMA32_SCRATCH]
+        _fma32_chunk(np.asarray(alpha, np.float64), x, y, y, scratch)
+    else:
+        fma(alpha, x, y, y)
 
 
 def lerp(start, end, weight, out=None) -> np.ndarray:
